@@ -1,0 +1,126 @@
+/**
+ * `npm run generate [-- --check]`: contracts → IR → every target → files.
+ *
+ * Exit codes: 0 done / no drift; 1 drift found by --check; 2 error (bad contract, bad usage, unowned file).
+ */
+import { parseArgs } from "node:util";
+import { resolve } from "node:path";
+import { ContractError, ERROR_CODES, formatDiagnostic, type Diagnostic } from "./lib/errors.js";
+import { buildFileSet } from "./lib/file-set.js";
+import { compareWithDisk, isClean, unownedTargets, writeFileSet } from "./lib/writer.js";
+import { loadIR } from "./ir/load.js";
+
+const HELP = `Usage: npm run generate [-- options]
+
+Generates every artifact from the contracts in contracts/*.contract.ts:
+  generated/          JSON Schema, TypeScript types, Parquet/Arrow schemas, data dictionary, IR
+  glue-pyspark-out/   Glue PySpark jobs            dbt-out/   dbt models and tests (generated paths only)
+
+Options:
+  --check            Compare what would be generated with the files on disk; write nothing.
+                     Lists changed, missing and orphaned files with a unified diff.
+                     Exit 0 when up to date, 1 on drift, 2 on error.
+  --root <dir>       Repository root (default: the current directory).
+  --contracts <dir>  Contract directory (default: <root>/contracts).
+  --quiet            Print only problems.
+  -h, --help         Show this help.
+
+Exit codes: 0 success, 1 drift (--check), 2 error.`;
+
+export async function main(argv: readonly string[], out = process.stdout, err = process.stderr): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        check: { type: "boolean", default: false },
+        root: { type: "string" },
+        contracts: { type: "string" },
+        quiet: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (error) {
+    err.write(`error CLI.USAGE: ${(error as Error).message}\n  fix: run with --help for the options.\n`);
+    return 2;
+  }
+  const { values, positionals } = args;
+  if (values.help) {
+    out.write(`${HELP}\n`);
+    return 0;
+  }
+  const command = positionals[0] ?? "generate";
+  if (command !== "generate" || positionals.length > 1) {
+    err.write(`error CLI.USAGE: unknown command "${positionals.join(" ")}".\n  fix: run with --help for the options.\n`);
+    return 2;
+  }
+  const root = resolve(values.root ?? process.cwd());
+  const contractsDir = resolve(root, values.contracts ?? "contracts");
+  const log = (line: string) => {
+    if (!values.quiet) out.write(`${line}\n`);
+  };
+
+  let files;
+  try {
+    const started = performance.now();
+    const ir = await loadIR(contractsDir, root);
+    const set = await buildFileSet(ir);
+    reportDiagnostics(set.diagnostics, err);
+    if (set.diagnostics.some((d) => d.severity === "error")) return 2;
+    files = set.files;
+    log(`Built ${files.length} files from ${ir.datasets.length} contracts in ${Math.round(performance.now() - started)} ms.`);
+  } catch (error) {
+    if (error instanceof ContractError) {
+      reportDiagnostics(error.diagnostics, err);
+      err.write(`\n${error.diagnostics.length} problem(s) in the contracts; nothing was written. Error codes: see README, "Error codes".\n`);
+      return 2;
+    }
+    throw error;
+  }
+
+  if (values.check) {
+    const report = compareWithDisk(root, files);
+    if (isClean(report)) {
+      log(`Generated files are up to date (${report.unchanged} files).`);
+      return 0;
+    }
+    for (const path of report.changed) out.write(`changed:  ${path}\n`);
+    for (const path of report.missing) out.write(`missing:  ${path}\n`);
+    for (const path of report.orphaned) out.write(`orphaned: ${path} (no longer generated)\n`);
+    for (const diff of report.diffs) out.write(`\n${diff}\n`);
+    if (report.changed.length > report.diffs.length) out.write(`\n(diffs of ${report.changed.length - report.diffs.length} more changed files not shown)\n`);
+    out.write(
+      `\nGenerated files are stale: ${report.changed.length} changed, ${report.missing.length} missing, ${report.orphaned.length} orphaned.\nFix: run \`npm run generate\` and commit the result.\n`,
+    );
+    return 1;
+  }
+
+  const unowned = unownedTargets(root, files);
+  if (unowned.length) {
+    reportDiagnostics(unowned, err);
+    err.write("\nNothing was written.\n");
+    return 2;
+  }
+  const result = writeFileSet(root, files);
+  for (const path of result.written) log(`wrote    ${path}`);
+  for (const path of result.removed) log(`removed  ${path} (no longer generated)`);
+  log(`Done: ${result.written.length} written, ${result.removed.length} removed, ${result.unchanged} unchanged.`);
+  return 0;
+}
+
+function reportDiagnostics(diagnostics: readonly Diagnostic[], err: NodeJS.WritableStream): void {
+  for (const d of diagnostics) err.write(`${formatDiagnostic(d)}\n`);
+}
+
+export { ERROR_CODES };
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith("generators/cli.ts")) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+      process.exit(2);
+    },
+  );
+}

@@ -1,0 +1,253 @@
+/**
+ * The only module that reads Zod internals. It walks a contract's schema through `schema._zod.def` (the route
+ * Zod's docs sanction for code generators: https://zod.dev/packages/core) and returns plain data: the raw fields,
+ * the column metadata attached to each through `columnRegistry`, and the record's JSON Schema.
+ */
+import { z } from "zod";
+import type * as core from "zod/v4/core";
+import { columnRegistry, type ColumnMeta } from "../contract-kit/index.js";
+import type { Diagnostic } from "../lib/errors.js";
+import { diagnostic, GeneratorBug } from "../lib/errors.js";
+import type { JsonValue, RawConstraints, RawField, RawKind, SourceLocation } from "./types.js";
+
+/** A raw field with the metadata the contract attached to it (merged across optional/nullable wrappers). */
+export interface WalkedField {
+  readonly raw: RawField;
+  readonly meta: ColumnMeta | undefined;
+  readonly children: readonly WalkedField[];
+}
+
+export interface WalkContext {
+  readonly diagnostics: Diagnostic[];
+  /** Location of a raw path (dotted, `[]` for elements). */
+  where(path: string): SourceLocation;
+}
+
+/** Walks the top-level `z.object` of a contract. */
+export function walkRecord(schema: z.ZodObject, ctx: WalkContext): WalkedField[] {
+  const def = (schema as unknown as core.$ZodObject)._zod.def;
+  return Object.entries(def.shape).map(([key, child]) => walkField(child, key, key, ctx));
+}
+
+const INTEGER_BOUNDS: Record<string, [number, number]> = {
+  safeint: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  int32: [-2147483648, 2147483647],
+  uint32: [0, 4294967295],
+};
+
+function walkField(schema: core.$ZodType, key: string, path: string, ctx: WalkContext): WalkedField {
+  const where = ctx.where(path);
+  // Unwrap optional / nullable / readonly, merging metadata: the outer layer wins.
+  const metas: ColumnMeta[] = [];
+  let required = true;
+  let nullable = false;
+  let current = schema as core.$ZodTypes;
+  for (;;) {
+    const meta = columnRegistry.get(current as unknown as z.ZodType);
+    if (meta) metas.push(meta);
+    const def = current._zod.def;
+    if (def.type === "optional") required = false;
+    else if (def.type === "nullable") nullable = true;
+    else if (def.type !== "readonly") break;
+    current = (def as core.$ZodOptionalDef | core.$ZodNullableDef | core.$ZodReadonlyDef).innerType as core.$ZodTypes;
+  }
+  const meta = metas.length === 0 ? undefined : (Object.assign({}, ...[...metas].reverse()) as ColumnMeta);
+  const base = { key, path, required, nullable, where };
+  const unsupported = (kind: string, fix: string): WalkedField => {
+    ctx.diagnostics.push(
+      diagnostic("CONTRACT.UNSUPPORTED_ZOD_KIND", `Zod kind "${kind}" cannot describe a stored raw JSON value.`, where, fix),
+    );
+    return { raw: { ...base, kind: "string", constraints: {} }, meta, children: [] };
+  };
+
+  const def = current._zod.def;
+  switch (def.type) {
+    case "string": {
+      const format = (def as { format?: string }).format;
+      if (format !== undefined && format !== "regex") {
+        return unsupported(
+          `string format ${format}`,
+          `Replace the format with .regex(/^...$/) so that Zod, Spark and DuckDB apply the same rule.`,
+        );
+      }
+      return { raw: { ...base, kind: "string", constraints: readChecks(def.checks, ctx, where) }, meta, children: [] };
+    }
+    case "number": {
+      const constraints: Record<string, unknown> = { ...readChecks(def.checks, ctx, where) };
+      const format = (def as { format?: string }).format;
+      const bounds = format ? INTEGER_BOUNDS[format] : undefined;
+      if (bounds) {
+        constraints.minimum = Math.max(bounds[0], (constraints.minimum as number | undefined) ?? bounds[0]);
+        constraints.maximum = Math.min(bounds[1], (constraints.maximum as number | undefined) ?? bounds[1]);
+      }
+      const kind: RawKind = bounds ? "integer" : "number";
+      return { raw: { ...base, kind, constraints: constraints as RawConstraints }, meta, children: [] };
+    }
+    case "boolean":
+      return { raw: { ...base, kind: "boolean", constraints: {} }, meta, children: [] };
+    case "enum": {
+      const values = Object.values(def.entries);
+      const kind: RawKind = values.every((v) => typeof v === "number") ? "number" : "string";
+      return { raw: { ...base, kind, constraints: { enum: values } }, meta, children: [] };
+    }
+    case "literal": {
+      const values = def.values.filter((v): v is string | number => typeof v === "string" || typeof v === "number");
+      if (values.length !== def.values.length) {
+        return unsupported("literal of non-string, non-number value", "Use string or number literals only.");
+      }
+      const kind: RawKind = values.every((v) => typeof v === "number") ? "number" : "string";
+      return { raw: { ...base, kind, constraints: { enum: values } }, meta, children: [] };
+    }
+    case "object": {
+      const children = Object.entries(def.shape).map(([childKey, child]) =>
+        walkField(child, childKey, `${path}.${childKey}`, ctx),
+      );
+      return { raw: { ...base, kind: "object", constraints: {}, fields: children.map((c) => c.raw) }, meta, children };
+    }
+    case "array": {
+      const element = walkField(def.element, "[]", `${path}[]`, ctx);
+      const constraints = readChecks(def.checks, ctx, where);
+      const { minLength, maxLength, ...rest } = constraints;
+      const arrayConstraints: RawConstraints = {
+        ...rest,
+        ...(minLength !== undefined ? { minItems: minLength } : {}),
+        ...(maxLength !== undefined ? { maxItems: maxLength } : {}),
+      };
+      return { raw: { ...base, kind: "array", constraints: arrayConstraints, element: element.raw }, meta, children: [element] };
+    }
+    case "record": {
+      const keyDef = (def.keyType as core.$ZodTypes)._zod.def;
+      if (keyDef.type !== "string") {
+        return unsupported(`record with ${keyDef.type} keys`, "Use z.record(z.string(), ...): JSON object keys are strings.");
+      }
+      const value = walkField(def.valueType, "{}", `${path}{}`, ctx);
+      return { raw: { ...base, kind: "record", constraints: {}, element: value.raw }, meta, children: [value] };
+    }
+    case "union": {
+      // Options share the union's path: a rule on an option's elements reads `rank[]`, not `rank|1[]`.
+      const options = def.options.map((option) => walkField(option, key, path, ctx));
+      return { raw: { ...base, kind: "union", constraints: {}, options: options.map((o) => o.raw) }, meta, children: options };
+    }
+    case "default":
+    case "prefault":
+      return unsupported(def.type, "Use .optional(): a raw record has no defaults; say what a missing value means in the description.");
+    case "transform":
+    case "pipe":
+    case "catch":
+    case "success":
+      return unsupported(def.type, "Contracts describe data, not code: remove the transform and declare a normalisation in column(..., { normalize }).");
+    case "lazy":
+      return unsupported(def.type, "Recursive schemas cannot be flattened into columns: describe a fixed depth.");
+    case "custom":
+    case "function":
+    case "promise":
+    case "file":
+    case "symbol":
+    case "date":
+    case "bigint":
+    case "map":
+    case "set":
+    case "nan":
+    case "undefined":
+    case "void":
+    case "never":
+    case "any":
+    case "unknown":
+    case "null":
+    case "nonoptional":
+    case "intersection":
+    case "tuple":
+    case "template_literal":
+      return unsupported(def.type, "Use string, number, int, boolean, enum, literal, object, array, record or union.");
+    case "optional":
+    case "nullable":
+    case "readonly":
+      throw new GeneratorBug(`Wrapper "${def.type}" survived unwrapping at ${path}.`);
+    default: {
+      const unhandled: never = def;
+      return unsupported(String((unhandled as { type?: unknown }).type), "Upgrade the generator for this Zod version.");
+    }
+  }
+}
+
+function readChecks(checks: readonly core.$ZodCheck[] | undefined, ctx: WalkContext, where: SourceLocation): RawConstraints {
+  const out: Record<string, unknown> = {};
+  for (const check of checks ?? []) {
+    const def = check._zod.def as core.$ZodChecks["_zod"]["def"];
+    switch (def.check) {
+      case "greater_than":
+        if (def.inclusive) out.minimum = Number(def.value);
+        else out.exclusiveMinimum = Number(def.value);
+        break;
+      case "less_than":
+        if (def.inclusive) out.maximum = Number(def.value);
+        else out.exclusiveMaximum = Number(def.value);
+        break;
+      case "min_length":
+        out.minLength = def.minimum;
+        break;
+      case "max_length":
+        out.maxLength = def.maximum;
+        break;
+      case "length_equals":
+        out.minLength = def.length;
+        out.maxLength = def.length;
+        break;
+      case "string_format": {
+        const pattern = (def as core.$ZodCheckRegexDef).pattern;
+        if (def.format === "regex" && pattern instanceof RegExp) {
+          if (out.pattern !== undefined) {
+            ctx.diagnostics.push(
+              diagnostic("CONTRACT.UNSUPPORTED_ZOD_KIND", "More than one .regex() on one field.", where, "Combine the patterns into one regex."),
+            );
+          }
+          if (pattern.flags !== "") {
+            ctx.diagnostics.push(
+              diagnostic(
+                "CONTRACT.UNPORTABLE_REGEX",
+                `Regex /${pattern.source}/${pattern.flags} has flags; Spark and DuckDB would not apply them the same way.`,
+                where,
+                "Remove the flags and spell the alternatives out, e.g. [Aa] instead of the i flag.",
+              ),
+            );
+          }
+          out.pattern = pattern.source;
+        } else {
+          ctx.diagnostics.push(
+            diagnostic("CONTRACT.UNSUPPORTED_ZOD_KIND", `Check "${def.format}" is not portable.`, where, "Use .regex(/^...$/) instead."),
+          );
+        }
+        break;
+      }
+      default:
+        ctx.diagnostics.push(
+          diagnostic(
+            "CONTRACT.UNSUPPORTED_ZOD_KIND",
+            `Check "${def.check}" cannot be applied by the cleaning jobs.`,
+            where,
+            "Use min/max, length, regex or enum checks.",
+          ),
+        );
+    }
+  }
+  return out as RawConstraints;
+}
+
+/**
+ * The raw record's JSON Schema (draft 2020-12), from Zod's own converter. Input mode: the raw record may carry keys
+ * the contract does not list (Zod strips them), so `additionalProperties` stays open. Column descriptions come from
+ * the column registry.
+ */
+export function recordJsonSchema(schema: z.ZodObject, title: string, id: string): JsonValue {
+  const json = z.toJSONSchema(schema, {
+    target: "draft-2020-12",
+    io: "input",
+    unrepresentable: "throw",
+    override: ({ zodSchema, jsonSchema }) => {
+      const meta = columnRegistry.get(zodSchema as unknown as z.ZodType);
+      if (meta?.description) jsonSchema.description = meta.description;
+    },
+  }) as Record<string, JsonValue>;
+  const { $schema, ...rest } = json;
+  return { $schema: $schema ?? null, $id: id, title, ...rest };
+}

@@ -1,0 +1,37 @@
+/**
+ * Column and dataset names: snake_case derivation, the identifier rule, and the reserved words of the targets.
+ * A name that passes here can be written unquoted in Snowflake, Spark SQL, DuckDB, Python and HCL.
+ */
+
+/** `reviewerID` → `reviewer_id`, `imageURLHighRes` → `image_url_high_res`, `main_cat` → `main_cat`. */
+export function snakeCase(key: string): string {
+  return key
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .replace(/([A-Z]+)([A-Z][a-z])/g, "$1_$2")
+    .replace(/[^A-Za-z0-9]+/g, "_")
+    .replace(/^_+|_+$/g, "")
+    .toLowerCase();
+}
+
+export const IDENTIFIER = /^[a-z][a-z0-9_]{0,62}$/;
+
+/**
+ * Snowflake reserved keywords (https://docs.snowflake.com/en/sql-reference/reserved-keywords) and Spark SQL's
+ * ANSI reserved keywords (https://spark.apache.org/docs/latest/sql-ref-ansi-compliance.html#sql-keywords), lowercase.
+ */
+export const RESERVED_WORDS: ReadonlySet<string> = new Set([
+  // Snowflake
+  "account", "all", "alter", "and", "any", "as", "between", "by", "case", "cast", "check", "column", "connect",
+  "connection", "constraint", "create", "cross", "current", "current_date", "current_time", "current_timestamp",
+  "current_user", "database", "delete", "distinct", "drop", "else", "exists", "false", "following", "for", "from",
+  "full", "grant", "group", "gscluster", "having", "ilike", "in", "increment", "inner", "insert", "intersect", "into",
+  "is", "issue", "join", "lateral", "left", "like", "localtime", "localtimestamp", "minus", "natural", "not", "null",
+  "of", "on", "or", "order", "organization", "qualify", "regexp", "revoke", "right", "rlike", "row", "rows", "sample",
+  "schema", "select", "set", "some", "start", "table", "tablesample", "then", "to", "trigger", "true", "try_cast",
+  "union", "unique", "update", "using", "values", "view", "when", "whenever", "where", "window", "with",
+  // Spark SQL (ANSI mode) in addition
+  "authorization", "both", "collate", "end", "escape", "except", "fetch", "filter", "foreign", "leading", "offset",
+  "only", "outer", "overlaps", "primary", "references", "session_user", "time", "trailing", "unknown", "user",
+  // Columns every processed table gets from the pipeline itself
+  "value",
+]);

@@ -1,0 +1,54 @@
+/**
+ * Contract regexes run in three engines: JavaScript (Zod), Java (Spark `RLIKE` on Glue) and RE2 (DuckDB
+ * `regexp_full_match`/`regexp_matches`). This check admits only the subset on which the three agree, so a record's
+ * verdict cannot depend on where it is cleaned.
+ *
+ * Refused, with the reason:
+ * - lookaround `(?=` `(?!` `(?<=` `(?<!` and backreferences `\1` `\k<…>`: RE2 has none;
+ * - named groups `(?<name>…)` and inline flags `(?i)`: spelled differently in each engine;
+ * - `\s` `\S`: JavaScript includes Unicode spaces, Java includes `\x0B`, RE2 neither;
+ * - `\b` `\B`: Unicode-aware in Java, ASCII in JavaScript and RE2;
+ * - `.` outside a class: JavaScript and Java exclude `\r` and Unicode line separators, RE2 only `\n`;
+ * - `\p{…}` `\u{…}` `\c` and `[^]`: need flags or are engine-specific.
+ * `$` is admitted: it means "end of input" in JavaScript and RE2; the Spark renderer writes Java's `\z`, because
+ * Java's `$` also matches before a final line terminator.
+ */
+export function unportableRegexReason(source: string): string | undefined {
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === "\\") {
+      const next = source[i + 1] ?? "";
+      if (/[1-9]/.test(next)) return `backreference \\${next}`;
+      if (next === "k") return "named backreference \\k<…>";
+      if (next === "s" || next === "S") return `\\${next} (whitespace differs between engines; use [ \\t\\r\\n] or [^ \\t\\r\\n])`;
+      if (!inClass && (next === "b" || next === "B")) return `\\${next} (word boundaries differ between engines)`;
+      if (next === "p" || next === "P") return `\\${next}{…} Unicode property classes`;
+      if (next === "u" && source[i + 2] === "{") return "\\u{…} code point escapes";
+      if (next === "c") return "\\c control escapes";
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === "]") inClass = false;
+      continue;
+    }
+    if (c === "[") {
+      if (source.startsWith("[^]", i)) return "[^] (matches anything in JavaScript only)";
+      inClass = true;
+      // A `]` right after `[` or `[^` is a literal in Java and RE2 but closes an empty class in JavaScript.
+      const first = source[i + 1] === "^" ? i + 2 : i + 1;
+      if (source[first] === "]") return "a class starting with ] (read differently by JavaScript)";
+      continue;
+    }
+    if (c === "(" && source[i + 1] === "?") {
+      const rest = source.slice(i + 2, i + 4);
+      if (rest.startsWith("=") || rest.startsWith("!")) return "lookahead (?= / (?!";
+      if (rest === "<=" || rest === "<!") return "lookbehind (?<= / (?<!";
+      if (rest.startsWith("<")) return "named group (?<name>…)";
+      if (!rest.startsWith(":")) return "inline flags (?…)";
+    }
+    if (c === ".") return ". (line terminators differ between engines; use an explicit class such as [^\\n])";
+  }
+  return undefined;
+}

@@ -1,0 +1,77 @@
+/**
+ * Structured errors: `{ code, message, where, fix }` (Prisma Next's convention). Codes are `NAMESPACE.SUBCODE`.
+ * A broken invariant is a `GeneratorBug`, which says so.
+ */
+export interface ErrorLocation {
+  readonly file: string;
+  readonly line?: number;
+  readonly column?: number;
+  /** Field path inside the contract (`review.overall`). */
+  readonly path?: string;
+}
+
+export interface Diagnostic {
+  readonly code: string;
+  readonly severity: "error" | "warning";
+  readonly message: string;
+  readonly where?: ErrorLocation;
+  /** One line saying how to fix it. */
+  readonly fix?: string;
+}
+
+/** Every error code the generator can raise, with what it means. The README lists this table. */
+export const ERROR_CODES = {
+  "CONTRACT.LOAD_FAILED": "The contract module could not be imported (syntax or runtime error).",
+  "CONTRACT.NO_DEFAULT_EXPORT": "The contract module does not `export default defineContract(...)`.",
+  "CONTRACT.DUPLICATE_DATASET": "Two contracts declare the same dataset name.",
+  "CONTRACT.UNSUPPORTED_ZOD_KIND": "A Zod kind that cannot describe a stored JSON value (transform, pipe, lazy, custom, date, bigint…).",
+  "CONTRACT.UNSTORABLE_UNION": "A union whose members have different storage types, without `type: types.json`.",
+  "CONTRACT.STORAGE_UNDECIDED": "An array or record without `array:` / `map:` metadata saying how it is stored.",
+  "CONTRACT.MISSING_METADATA": "A raw field without `column(...)` metadata (every field needs a description).",
+  "CONTRACT.INVALID_IDENTIFIER": "A column or dataset name that is not lowercase snake_case (`^[a-z][a-z0-9_]{0,62}$`).",
+  "CONTRACT.RESERVED_WORD": "A column or dataset name that is a Snowflake or Spark SQL reserved word.",
+  "CONTRACT.NAME_COLLISION": "Two columns (or datasets) end up with the same name.",
+  "CONTRACT.TYPE_MISMATCH": "The declared column type cannot hold the raw type after the normalisations.",
+  "CONTRACT.BAD_REFERENCE": "A key, partition, derived column or relationship names something that does not exist.",
+  "CONTRACT.INVALID_VERSION": "The contract version is not semantic versioning (MAJOR.MINOR.PATCH).",
+  "CONTRACT.INVALID_LOCATION": "An S3 location is not `s3://bucket/prefix/`.",
+  "CONTRACT.UNPORTABLE_REGEX": "A regex uses syntax that JavaScript, Java (Spark) and RE2 (DuckDB) do not agree on.",
+  "CONTRACT.INVALID_DECIMAL": "A decimal type with precision outside 1–38 or scale outside 0–precision.",
+  "WRITE.UNOWNED_FILE": "Generation would overwrite a file the generator does not own.",
+  "CLI.USAGE": "Unknown option or bad argument.",
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class ContractError extends Error {
+  readonly diagnostics: readonly Diagnostic[];
+  constructor(diagnostics: readonly Diagnostic[]) {
+    super(diagnostics.map(formatDiagnostic).join("\n"));
+    this.name = "ContractError";
+    this.diagnostics = diagnostics;
+  }
+}
+
+export class GeneratorBug extends Error {
+  constructor(message: string) {
+    super(`${message} This is a bug in the generator.`);
+    this.name = "GeneratorBug";
+  }
+}
+
+export function diagnostic(
+  code: ErrorCode,
+  message: string,
+  where: ErrorLocation | undefined,
+  fix: string,
+): Diagnostic {
+  return { code, severity: "error", message, ...(where ? { where } : {}), fix };
+}
+
+/** `contracts/review.contract.ts:12:3: error CONTRACT.X at review.vote: message\n  fix: …` */
+export function formatDiagnostic(d: Diagnostic): string {
+  const w = d.where;
+  const place = w ? `${w.file}${w.line ? `:${w.line}${w.column ? `:${w.column}` : ""}` : ""}: ` : "";
+  const path = w?.path ? ` at ${w.path}` : "";
+  return `${place}${d.severity} ${d.code}${path}: ${d.message}${d.fix ? `\n  fix: ${d.fix}` : ""}`;
+}

@@ -1,0 +1,130 @@
+/**
+ * The data dictionary of each contract, in Markdown, for readers of pull requests: every processed column with its
+ * raw source, normalisations, type per engine, nullability and PII class; every validation rule with its reason
+ * code; child tables; fields validated but not loaded.
+ */
+import { nativeType } from "../../dialects/types.js";
+import { mapType } from "../../dialects/type-table.js";
+import { finalText, headerLines } from "../../lib/header.js";
+import type { ColumnIR, ColumnSource, ContractIR, DatasetIR, LogicalType, TableIR } from "../../ir/types.js";
+import { PARQUET_TYPES } from "../parquet/types.js";
+import type { EmitResult, Target } from "../types.js";
+
+/** Text inside a Markdown table cell: no line breaks, no pipes, no raw HTML, no stray code spans. */
+export function mdCell(text: string): string {
+  return text
+    .replace(/\r\n?|\n/g, " ")
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/\\/g, "\\\\")
+    .replace(/\|/g, "\\|")
+    .replace(/`/g, "\\`")
+    .replace(/\*/g, "\\*")
+    .replace(/_/g, "\\_")
+    .replace(/\[/g, "\\[");
+}
+
+/** A value inside a code span; backticks inside are doubled delimiters per CommonMark. */
+function code(text: string): string {
+  const clean = text.replace(/\r\n?|\n/g, " ").replace(/\|/g, "\\|");
+  return clean.includes("`") ? `\`\` ${clean} \`\`` : `\`${clean}\``;
+}
+
+function logical(type: LogicalType): string {
+  return type.kind === "decimal" ? `decimal(${type.precision},${type.scale})` : type.kind;
+}
+
+function sourceText(source: ColumnSource): string {
+  switch (source.kind) {
+    case "field":
+      return code(source.path);
+    case "map_key":
+      return `${code(source.path)} key ${code(source.key)}`;
+    case "map_rest":
+      return `${code(source.path)} other keys (JSON)`;
+    case "json":
+      return `${code(source.path)} as JSON`;
+    case "surrogate_key":
+      return `sha256(${source.paths.map(code).join(" \\| ")})`;
+    case "parent_key":
+      return `parent ${code(source.column)}`;
+    case "array_position":
+      return `position in ${code(source.path)}`;
+    case "array_element":
+      return `element of ${code(source.path)}`;
+  }
+}
+
+function parquetText(column: ColumnIR): string {
+  if (column.partition) return "path (partition)";
+  const t = mapType(PARQUET_TYPES, column.type);
+  return `${t.primitive}${t.annotation ? ` ${t.annotation}` : ""}`;
+}
+
+function tableSection(table: TableIR, heading: string): string[] {
+  const lines = [
+    `${heading} \`${table.name}\``,
+    "",
+    mdCell(table.description),
+    "",
+    `Key: ${table.key.map(code).join(", ")}.${table.partitionBy.length ? ` Partitioned by ${table.partitionBy.map(code).join(", ")}.` : ""}`,
+    "",
+    "| column | type | null | PII | from | normalisation | description |",
+    "|---|---|---|---|---|---|---|",
+  ];
+  for (const c of table.columns) {
+    const flags = [c.key ? "key" : "", c.references ? `→ ${c.references.dataset}.${c.references.column}` : ""].filter(Boolean).join(" ");
+    lines.push(
+      `| ${code(c.name)}${flags ? ` ${mdCell(flags)}` : ""} | ${logical(c.type)} | ${c.nullable ? "yes" : "no"} | ${c.pii} | ${sourceText(c.source)} | ${c.normalize.join(", ") || "—"} | ${mdCell(c.description)} |`,
+    );
+  }
+  lines.push("", "| column | Parquet | Spark | DuckDB | Snowflake |", "|---|---|---|---|---|");
+  for (const c of table.columns) {
+    lines.push(`| ${code(c.name)} | ${parquetText(c)} | ${nativeType("spark", c)} | ${nativeType("duckdb", c)} | ${nativeType("snowflake", c)} |`);
+  }
+  lines.push("");
+  return lines;
+}
+
+export function dataDictionary(dataset: DatasetIR): string {
+  const lines = [
+    `<!-- ${headerLines(dataset).join(" ").replace(/--/g, "- -")} -->`,
+    "",
+    `# Dataset \`${dataset.name}\` (contract ${dataset.contract.version})`,
+    "",
+    mdCell(dataset.description),
+    "",
+    `- Contract: \`${dataset.contract.file}\`, owner ${mdCell(dataset.contract.owner)}`,
+    ...Object.entries(dataset.locations).map(([zone, location]) => `- ${zone}: \`${location}\``),
+    "",
+    ...tableSection(dataset.table, "## Processed table"),
+  ];
+  for (const child of dataset.children) lines.push(...tableSection(child, "## Child table"));
+  lines.push(
+    "## Validation rules (raw record)",
+    "",
+    "A record failing any rule is quarantined with the code of every rule it fails.",
+    "",
+    "| reason code | rule |",
+    "|---|---|",
+    ...dataset.rules.map((r) => `| ${code(r.code)} | ${mdCell(r.description)} |`),
+    "",
+  );
+  if (dataset.excluded.length) {
+    lines.push("## Raw fields not loaded", "", "| field | why |", "|---|---|");
+    lines.push(...dataset.excluded.map((e) => `| ${code(e.path)} | ${mdCell(e.reason)} |`), "");
+  }
+  return finalText(lines.join("\n"));
+}
+
+export const docsTarget: Target = {
+  id: "docs",
+  description: "Markdown data dictionary of each contract",
+  emit(ir: ContractIR): EmitResult {
+    return {
+      files: ir.datasets.map((dataset) => ({ path: `generated/docs/${dataset.name}.md`, contents: dataDictionary(dataset) })),
+      diagnostics: [],
+    };
+  },
+};

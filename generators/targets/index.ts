@@ -1,0 +1,12 @@
+/**
+ * The targets, in a fixed order. The CLI, `--check` and the tests all iterate this list; nothing is discovered at
+ * run time.
+ */
+import { docsTarget } from "./docs/emit.js";
+import { irJsonTarget } from "./ir-json/emit.js";
+import { jsonSchemaTarget } from "./json-schema/emit.js";
+import { parquetTarget } from "./parquet/emit.js";
+import type { Target } from "./types.js";
+import { typescriptTarget } from "./typescript/emit.js";
+
+export const TARGETS: readonly Target[] = [irJsonTarget, jsonSchemaTarget, typescriptTarget, parquetTarget, docsTarget];
