@@ -22,12 +22,18 @@ Options:
                      Exit 0 when up to date, 1 on drift, 2 on error.
   --root <dir>       Repository root (default: the current directory).
   --contracts <dir>  Contract directory (default: <root>/contracts).
+  --out <dir>        Write (or check) the outputs under this directory instead of the
+                     repository root, e.g. to inspect a change without touching the tree.
   --quiet            Print only problems.
   -h, --help         Show this help.
 
 Exit codes: 0 success, 1 drift (--check), 2 error.`;
 
-export async function main(argv: readonly string[], out = process.stdout, err = process.stderr): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WritableStream = process.stderr,
+): Promise<number> {
   let args;
   try {
     args = parseArgs({
@@ -37,6 +43,7 @@ export async function main(argv: readonly string[], out = process.stdout, err = 
         check: { type: "boolean", default: false },
         root: { type: "string" },
         contracts: { type: "string" },
+        out: { type: "string" },
         quiet: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -57,6 +64,7 @@ export async function main(argv: readonly string[], out = process.stdout, err = 
   }
   const root = resolve(values.root ?? process.cwd());
   const contractsDir = resolve(root, values.contracts ?? "contracts");
+  const outRoot = resolve(root, values.out ?? ".");
   const log = (line: string) => {
     if (!values.quiet) out.write(`${line}\n`);
   };
@@ -80,7 +88,7 @@ export async function main(argv: readonly string[], out = process.stdout, err = 
   }
 
   if (values.check) {
-    const report = compareWithDisk(root, files);
+    const report = compareWithDisk(outRoot, files);
     if (isClean(report)) {
       log(`Generated files are up to date (${report.unchanged} files).`);
       return 0;
@@ -96,13 +104,13 @@ export async function main(argv: readonly string[], out = process.stdout, err = 
     return 1;
   }
 
-  const unowned = unownedTargets(root, files);
+  const unowned = unownedTargets(outRoot, files);
   if (unowned.length) {
     reportDiagnostics(unowned, err);
     err.write("\nNothing was written.\n");
     return 2;
   }
-  const result = writeFileSet(root, files);
+  const result = writeFileSet(outRoot, files);
   for (const path of result.written) log(`wrote    ${path}`);
   for (const path of result.removed) log(`removed  ${path} (no longer generated)`);
   log(`Done: ${result.written.length} written, ${result.removed.length} removed, ${result.unchanged} unchanged.`);

@@ -31,7 +31,7 @@ export async function loadContracts(files: readonly string[], root: string): Pro
       module = (await import(pathToFileURL(absolute).href)) as { default?: unknown };
     } catch (error) {
       diagnostics.push(
-        diagnostic("CONTRACT.LOAD_FAILED", `Importing the contract failed: ${(error as Error).message.split("\n")[0]}`, { file }, "Fix the error above; `npm run typecheck` shows type errors with their lines."),
+        diagnostic("CONTRACT.LOAD_FAILED", `Importing the contract failed: ${(error as Error).message.split("\n")[0]}`, { file }, "Fix the error in the module (`npm run typecheck` shows type errors with their lines)."),
       );
       continue;
     }

@@ -1,0 +1,108 @@
+/**
+ * `npm run bench:generate`: wall time of generate (contracts → IR → all files, in memory) and of `--check`
+ * (the same plus the byte comparison with disk), for the real contracts and for synthetic contracts of 125, 250
+ * and 500 columns, as medians of several runs. Also the cold start of the whole CLI process.
+ * Prints figures; asserts nothing (performance is claimed by figures, not by timed tests).
+ */
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadContracts, findContractFiles } from "../generators/ir/load.js";
+import { buildIR } from "../generators/ir/build.js";
+import { buildFileSet } from "../generators/lib/file-set.js";
+import { compareWithDisk } from "../generators/lib/writer.js";
+
+const ROOT = join(import.meta.dirname, "..");
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+async function time(fn: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
+function syntheticContract(columns: number): string {
+  const kinds = [
+    (i: number) => `c${i}: column(z.string().regex(/^[A-Z0-9]+$/).optional(), { normalize: ["trim", "empty_to_null"], description: "Text column ${i}." }),`,
+    (i: number) => `c${i}: column(z.int().min(0).optional(), { description: "Integer column ${i}." }),`,
+    (i: number) => `c${i}: column(z.number().min(0).max(1000).optional(), { type: types.decimal(9, 2), description: "Amount column ${i}." }),`,
+    (i: number) => `c${i}: column(z.boolean().optional(), { description: "Flag column ${i}." }),`,
+  ];
+  const fields = Array.from({ length: columns - 1 }, (_, i) => `    ${kinds[i % kinds.length]!(i + 1)}`);
+  return `import { z } from "zod";
+import { column, defineContract, types } from "../../../generators/contract-kit/index.js";
+
+export default defineContract({
+  dataset: "synthetic_${columns}",
+  version: "1.0.0",
+  owner: "bench",
+  description: "Synthetic contract with ${columns} columns.",
+  schema: z.object({
+    id: column(z.string(), { description: "Key." }),
+${fields.join("\n")}
+  }),
+  key: { column: "id" },
+  locations: {
+    raw: "s3://bench-raw/s/", cleaned: "s3://bench-cleaned/s/", quarantine: "s3://bench-quarantine/s/", processed: "s3://bench-processed/s/",
+  },
+});
+`;
+}
+
+async function measure(label: string, contractsDir: string, columns: number) {
+  const files = findContractFiles(contractsDir);
+  // Import once: module loading is a one-off cost, reported by the cold-start figure below.
+  const loaded = await loadContracts(files, ROOT);
+  const out = mkdtempSync(join(tmpdir(), "bench-out-"));
+  const generate: number[] = [];
+  const check: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    generate.push(await time(async () => buildFileSet(buildIR(loaded))));
+    check.push(await time(async () => compareWithDisk(out, (await buildFileSet(buildIR(loaded))).files)));
+  }
+  rmSync(out, { recursive: true, force: true });
+  const g = median(generate);
+  return { label, columns, generateMs: g, checkMs: median(check), perColumnUs: (g * 1000) / columns };
+}
+
+const results = [];
+const real = await measure("contracts/ (review + product)", join(ROOT, "contracts"), 0);
+const { ir } = { ir: buildIR(await loadContracts(findContractFiles(join(ROOT, "contracts")), ROOT)) };
+const realColumns = ir.datasets.reduce((n, d) => n + d.table.columns.length + d.children.reduce((m, c) => m + c.columns.length, 0), 0);
+results.push({ ...real, columns: realColumns, perColumnUs: (real.generateMs * 1000) / realColumns });
+
+const scratch = join(ROOT, "bench/.tmp");
+for (const columns of [125, 250, 500]) {
+  const dir = join(scratch, `c${columns}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `synthetic.contract.ts`), syntheticContract(columns));
+  results.push(await measure(`synthetic ${columns} columns`, dir, columns));
+}
+rmSync(scratch, { recursive: true, force: true });
+
+const cold: number[] = [];
+for (let i = 0; i < Math.min(RUNS, 5); i++) {
+  const start = performance.now();
+  const r = spawnSync(join(ROOT, "node_modules/.bin/tsx"), ["generators/cli.ts", "--check", "--quiet"], { cwd: ROOT });
+  cold.push(performance.now() - start);
+  if (r.status !== 0) throw new Error(`generate --check failed: ${r.stdout}${r.stderr}`);
+}
+
+console.log(`generate / check, median of ${RUNS} runs (in process, after module load)`);
+console.log("| input | columns | generate ms | check ms | µs per column | vs 125 columns (per column) |");
+console.log("|---|---|---|---|---|---|");
+const base = results.find((r) => r.columns === 125)!;
+for (const r of results) {
+  console.log(
+    `| ${r.label} | ${r.columns} | ${r.generateMs.toFixed(1)} | ${r.checkMs.toFixed(1)} | ${r.perColumnUs.toFixed(0)} | ${(r.perColumnUs / base.perColumnUs).toFixed(2)}× |`,
+  );
+}
+console.log(`\ncold CLI process (tsx + module load + generate --check of the real contracts), median of ${cold.length}: ${median(cold).toFixed(0)} ms`);
+const ratio = results.find((r) => r.columns === 500)!.generateMs / base.generateMs;
+console.log(`growth: 500 columns take ${ratio.toFixed(2)}× the time of 125 columns (4× the columns; linear = 4.00×)`);

@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import { generatedFrom } from "../../tests/helpers/generate.js";
+import { snakeCase } from "./names.js";
+import { unportableRegexReason } from "./regex.js";
+import { IR_VERSION } from "./types.js";
+
+describe("contract → IR", () => {
+  it("is versioned, sorted by dataset, with columns in declaration order and partitions last", async () => {
+    const { ir } = await generatedFrom();
+    expect(ir.irVersion).toBe(IR_VERSION);
+    expect(ir.datasets.map((d) => d.name)).toEqual(["product", "review"]);
+    const review = ir.datasets[1]!;
+    expect(review.table.columns.map((c) => c.name)).toEqual([
+      "review_id", "rating", "helpful_votes", "is_verified_purchase", "reviewer_id", "asin",
+      "style_gift_amount", "style_format", "style_size", "style_color", "style_other_json",
+      "reviewer_name", "review_text", "summary", "reviewed_at", "review_date",
+    ]);
+    expect(review.table.key).toEqual(["review_id"]);
+    expect(review.table.partitionBy).toEqual(["review_date"]);
+    expect(review.excluded.map((e) => e.path)).toEqual(["reviewTime", "unixReviewTime"]);
+  });
+
+  it("records sources, normalisations, nullability and PII from the registries", async () => {
+    const { ir } = await generatedFrom();
+    const review = ir.datasets.find((d) => d.name === "review")!;
+    const col = (name: string) => review.table.columns.find((c) => c.name === name)!;
+    expect(col("review_id").source).toEqual({ kind: "surrogate_key", paths: ["reviewerID", "asin", "unixReviewTime"] });
+    expect(col("helpful_votes")).toMatchObject({ type: { kind: "int64" }, nullable: true, normalize: ["parse_integer"] });
+    expect(col("rating")).toMatchObject({ type: { kind: "decimal", precision: 2, scale: 1 }, nullable: false });
+    expect(col("reviewer_name")).toMatchObject({ pii: "personal", nullable: true });
+    expect(col("style_gift_amount").source).toEqual({ kind: "map_key", path: "style", key: "Gift Amount", keyNormalize: ["trim", "strip_trailing_colon"] });
+    expect(col("asin").references).toEqual({ dataset: "product", column: "asin" });
+    expect(col("reviewed_at")).toMatchObject({ type: { kind: "timestamp" }, nullable: false, normalize: ["epoch_seconds_to_timestamp"] });
+    expect(col("rating").where).toMatchObject({ file: "contracts/review.contract.ts", path: "review.overall" });
+    expect(col("rating").where.line).toBeGreaterThan(10);
+  });
+
+  it("turns arrays into child tables keyed by parent key and position, inheriting partitions", async () => {
+    const { ir } = await generatedFrom();
+    const images = ir.datasets.find((d) => d.name === "review")!.children[0]!;
+    expect(images.name).toBe("review_images");
+    expect(images.columns.map((c) => [c.name, c.source.kind])).toEqual([
+      ["review_id", "parent_key"], ["position", "array_position"], ["image_url", "array_element"], ["review_date", "field"],
+    ]);
+    expect(images.key).toEqual(["review_id", "position"]);
+    expect(images.partitionBy).toEqual(["review_date"]);
+  });
+
+  it("derives rules with stable reason codes from the Zod checks", async () => {
+    const { ir } = await generatedFrom();
+    const rules = ir.datasets.find((d) => d.name === "review")!.rules;
+    const byCode = new Map(rules.map((r) => [r.code, r]));
+    expect(byCode.get("overall.out_of_range")?.params).toEqual({ minimum: 1, maximum: 5 });
+    expect(byCode.get("vote.pattern_mismatch")?.params.pattern).toBe("^(\\d+|\\d{1,3}(,\\d{3})+)$");
+    expect(byCode.has("vote.missing")).toBe(false);
+    expect(byCode.has("asin.missing")).toBe(true);
+    expect(byCode.get("unixReviewTime.out_of_range")?.params).toEqual({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+    expect(byCode.has("image[].pattern_mismatch")).toBe(true);
+    expect(new Set(rules.map((r) => r.code)).size).toBe(rules.length);
+  });
+});
+
+describe("names", () => {
+  it.each([
+    ["reviewerID", "reviewer_id"],
+    ["unixReviewTime", "unix_review_time"],
+    ["imageURLHighRes", "image_url_high_res"],
+    ["main_cat", "main_cat"],
+    ["Gift Amount:", "gift_amount"],
+  ])("snakeCase(%s) = %s", (given, want) => expect(snakeCase(given)).toBe(want));
+});
+
+describe("regex portability (JavaScript, Java, RE2)", () => {
+  it.each([
+    ["^[0-9A-Z]{10}$", undefined],
+    ["^(\\d+|\\d{1,3}(,\\d{3})+)$", undefined],
+    ["^https?:\\/\\/[^ \\t\\r\\n]+$", undefined],
+    ["^(?:ab)+$", undefined],
+    ["^(?=a)", "lookahead"],
+    ["(?<=a)b", "lookbehind"],
+    ["(?<name>a)", "named group"],
+    ["(a)\\1", "backreference"],
+    ["^\\S+$", "\\S"],
+    ["\\bword", "\\b"],
+    ["^a.b$", ". ("],
+    ["\\p{L}", "\\p"],
+    ["[^]", "[^]"],
+    ["(?i)abc", "inline flags"],
+  ])("%s → %s", (source, reason) => {
+    const got = unportableRegexReason(source);
+    if (reason === undefined) expect(got).toBeUndefined();
+    else expect(got).toContain(reason);
+  });
+});

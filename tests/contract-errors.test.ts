@@ -1,0 +1,57 @@
+/**
+ * One fixture per error code (tests/fixtures/errors/<code>/): each must fail with exactly that code, pointing at the
+ * line marked `// <-` in the fixture, with a fix.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadIR } from "../generators/ir/load.js";
+import { ContractError, ERROR_CODES } from "../generators/lib/errors.js";
+
+const root = join(import.meta.dirname, "..");
+const fixtures = join(import.meta.dirname, "fixtures/errors");
+
+function codeOf(dir: string): string {
+  return `CONTRACT.${dir.toUpperCase().replace(/-/g, "_")}`;
+}
+
+async function diagnosticsOf(dir: string) {
+  try {
+    await loadIR(join(fixtures, dir), root);
+  } catch (error) {
+    if (error instanceof ContractError) return error.diagnostics;
+    throw error;
+  }
+  throw new Error(`fixture ${dir} loaded without error`);
+}
+
+describe("contract error codes", () => {
+  const dirs = readdirSync(fixtures).sort();
+
+  it("has a fixture for every CONTRACT.* code", () => {
+    const covered = dirs.map(codeOf).sort();
+    const contractCodes = Object.keys(ERROR_CODES).filter((c) => c.startsWith("CONTRACT.")).sort();
+    expect(covered).toEqual(contractCodes);
+  });
+
+  for (const dir of dirs) {
+    it(`${codeOf(dir)} (${dir})`, async () => {
+      const diagnostics = await diagnosticsOf(dir);
+      expect(diagnostics.map((d) => d.code)).toContain(codeOf(dir));
+      const d = diagnostics.find((x) => x.code === codeOf(dir))!;
+      expect(d.fix, "every error says how to fix it").toMatch(/\S/);
+      expect(d.where?.file).toMatch(/^tests\/fixtures\/errors\/[a-z-]+\/[a-z]+\.contract\.ts$/);
+      const source = readFileSync(join(root, d.where!.file), "utf8").split("\n");
+      const marked = source.findIndex((line) => line.includes("// <-")) + 1;
+      if (marked > 0) expect(d.where?.line, `${dir} points at the marked line`).toBe(marked);
+    });
+  }
+
+  it("reports every problem at once, not just the first", async () => {
+    const diagnostics = await diagnosticsOf("name-collision");
+    expect(diagnostics.length).toBeGreaterThanOrEqual(1);
+    const text = new ContractError(diagnostics).message;
+    expect(text).toContain("tests/fixtures/errors/name-collision/fixture.contract.ts:");
+    expect(text).toContain("fix:");
+  });
+});
