@@ -192,10 +192,18 @@ function buildDataset(loaded: LoadedContract, diagnostics: Diagnostic[]): Datase
     ...partitionBy.flatMap((name) => columns.filter((c) => c.name === name).map((c) => ({ ...c, partition: true }))),
   ];
 
-  const table: TableIR = { name: contract.dataset, description: contract.description, columns, key: keyNames, partitionBy };
+  const tableLocation = (name: string) => `${contract.locations.processed}${name}/`;
+  const table: TableIR = {
+    name: contract.dataset,
+    description: contract.description,
+    columns,
+    key: keyNames,
+    partitionBy,
+    location: tableLocation(contract.dataset),
+  };
   const parentKey = columns.filter((c) => keyNames.includes(c.name));
   const partitionColumns = columns.filter((c) => c.partition);
-  const finishedChildren = children.map((child) => finishChild(child, parentKey, partitionColumns));
+  const finishedChildren = children.map((child) => ({ ...finishChild(child, parentKey, partitionColumns), location: tableLocation(child.name) }));
   for (const t of [table, ...finishedChildren]) checkColumnNames(t, ctx);
 
   return {
@@ -360,6 +368,7 @@ function collectColumns(
         arrayPath: raw.path,
         key: [],
         partitionBy: [],
+        location: "",
         columns: [
           {
             ...common,

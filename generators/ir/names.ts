@@ -32,6 +32,6 @@ export const RESERVED_WORDS: ReadonlySet<string> = new Set([
   // Spark SQL (ANSI mode) in addition
   "authorization", "both", "collate", "end", "escape", "except", "fetch", "filter", "foreign", "leading", "offset",
   "only", "outer", "overlaps", "primary", "references", "session_user", "time", "trailing", "unknown", "user",
-  // Columns every processed table gets from the pipeline itself
-  "value",
+  // Columns the pipeline itself adds: Snowflake's external-table VALUE, and the source file used for lineage.
+  "value", "source_file",
 ]);

@@ -160,6 +160,12 @@ export interface TableIR {
   /** Key columns, in order (the surrogate key, or parent key + position for children). */
   readonly key: readonly string[];
   readonly partitionBy: readonly string[];
+  /**
+   * S3 prefix of the table's processed Parquet files: the dataset's processed location + `<table name>/`, then
+   * Hive-style partition folders (`review_date=2018-06-17/`). The Glue flatten job writes here; the Snowflake
+   * external table reads here.
+   */
+  readonly location: string;
 }
 
 export interface ChildTableIR extends TableIR {

@@ -1,0 +1,42 @@
+/**
+ * Platform-wide names that are not part of any one contract: the Snowflake database, schemas, roles and objects,
+ * the dbt project and source names, and the Airflow schedule. Emitters read them as static data (still pure).
+ * Change them here, then run `npm run generate`.
+ */
+export const PLATFORM = {
+  snowflake: {
+    database: "AMAZON_REVIEWS",
+    /** Schema of the external tables over the processed Parquet. */
+    rawSchema: "RAW",
+    storageIntegration: "AMAZON_REVIEWS_S3",
+    fileFormat: "PARQUET_FF",
+    warehouse: "AMAZON_REVIEWS_WH",
+    /**
+     * Least-privilege roles: the loader owns stages and external tables; the transformer (dbt) reads them and
+     * builds staging and marts; the reporter (QuickSight) reads marts only.
+     */
+    roles: { loader: "AMAZON_REVIEWS_LOADER", transformer: "AMAZON_REVIEWS_TRANSFORMER", reporter: "AMAZON_REVIEWS_REPORTER" },
+    /** Placeholder that `snowflake:apply` replaces with the IAM role ARN Snowflake assumes (from the environment). */
+    storageRoleArnPlaceholder: "${STORAGE_AWS_ROLE_ARN}",
+  },
+  dbt: {
+    project: "amazon_reviews",
+    profile: "amazon_reviews",
+    /** dbt source name of the external tables: models read `source('amazon', '<table>')`. */
+    source: "amazon",
+    /** Freshness of the processed data, measured on `loaded_at_field`. */
+    freshness: { warnAfterHours: 36, errorAfterHours: 72 },
+  },
+  airflow: {
+    dagId: "amazon_reviews_dbt",
+    /** Daily at 06:00 UTC, after the night's Glue runs. */
+    schedule: "0 6 * * *",
+    startDate: "2026-01-01",
+    retries: 2,
+    retryDelayMinutes: 10,
+    /** Where the dbt project is deployed on the Airflow workers. */
+    dbtProjectDir: "/opt/airflow/dbt/amazon_reviews",
+    dbtProfilesDir: "/opt/airflow/dbt/profiles",
+    dbtTarget: "prod",
+  },
+} as const;
