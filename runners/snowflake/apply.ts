@@ -1,0 +1,120 @@
+/**
+ * Runs the generated Snowflake plan (`generated/snowflake/plan.json`) statement by statement, each as its role, and
+ * reports what the rest of the deployment needs from Snowflake: the auto-refresh SQS queue ARN of every external
+ * table (the processed bucket must notify it) and the storage integration's IAM user and external id (the IAM role's
+ * trust policy). Stops at the first failing statement and says which one, as which role, and why.
+ */
+import { readFileSync } from "node:fs";
+import type { PlannedStatement } from "../../generators/targets/snowflake/emit.js";
+import { PLATFORM } from "../../generators/platform.js";
+import type { Row, SqlConnection } from "./connection.js";
+
+export interface Plan {
+  readonly statements: readonly PlannedStatement[];
+}
+
+export function readPlan(path: string): Plan {
+  return JSON.parse(readFileSync(path, "utf8")) as Plan;
+}
+
+export interface ApplyOptions {
+  readonly dryRun: boolean;
+  /** `all` (bootstrap: roles, integration, grants) or `datasets` (stages and external tables only, as the loader). */
+  readonly scope: "all" | "datasets";
+  /** IAM role Snowflake assumes to read the processed bucket; required unless dry-run. */
+  readonly storageRoleArn?: string;
+  readonly log: (line: string) => void;
+}
+
+export interface ApplyResult {
+  readonly applied: readonly string[];
+  readonly failed?: { readonly id: string; readonly role: string; readonly message: string };
+  /** External table → SQS ARN that the processed bucket's event notification must target. */
+  readonly notificationChannels: Readonly<Record<string, string>>;
+  readonly integration?: { readonly iamUserArn?: string; readonly externalId?: string };
+}
+
+const ROLE_ARN = /^arn:aws:iam::\d{12}:role\/[A-Za-z0-9+=,.@_\/-]{1,512}$/;
+
+export class ApplyUsageError extends Error {}
+
+export function statementsFor(plan: Plan, options: Pick<ApplyOptions, "scope" | "storageRoleArn" | "dryRun">): PlannedStatement[] {
+  const placeholder = PLATFORM.snowflake.storageRoleArnPlaceholder;
+  const selected = options.scope === "all" ? plan.statements : plan.statements.filter((s) => /^(stage|table|file_format)[.]?/.test(s.id));
+  const needsArn = selected.some((s) => s.sql.includes(placeholder));
+  if (needsArn && !options.dryRun) {
+    if (!options.storageRoleArn) {
+      throw new ApplyUsageError("STORAGE_AWS_ROLE_ARN is not set: the storage integration needs the ARN of the IAM role Snowflake assumes (Terraform output snowflake_storage_role_arn).");
+    }
+    if (!ROLE_ARN.test(options.storageRoleArn)) {
+      throw new ApplyUsageError(`STORAGE_AWS_ROLE_ARN "${options.storageRoleArn}" is not an IAM role ARN (arn:aws:iam::<12 digits>:role/<name>).`);
+    }
+  }
+  return selected.map((s) => (options.storageRoleArn ? { ...s, sql: s.sql.split(placeholder).join(options.storageRoleArn) } : s));
+}
+
+function firstLine(sql: string): string {
+  return sql.split("\n")[0]!;
+}
+
+function column(row: Row, name: string): unknown {
+  const key = Object.keys(row).find((k) => k.toLowerCase() === name.toLowerCase());
+  return key === undefined ? undefined : row[key];
+}
+
+export async function apply(connection: SqlConnection | undefined, plan: Plan, options: ApplyOptions): Promise<ApplyResult> {
+  const statements = statementsFor(plan, options);
+  const applied: string[] = [];
+  let currentRole: string | undefined;
+  for (const [i, s] of statements.entries()) {
+    options.log(`[${i + 1}/${statements.length}] ${s.id} (as ${s.role}): ${firstLine(s.sql)}`);
+    if (options.dryRun || !connection) {
+      options.log(s.sql.split("\n").map((l) => `    ${l}`).join("\n"));
+      continue;
+    }
+    try {
+      if (s.role !== currentRole) {
+        await connection.execute(`USE ROLE ${s.role}`);
+        currentRole = s.role;
+      }
+      await connection.execute(s.sql);
+      applied.push(s.id);
+    } catch (error) {
+      const message = (error as Error).message;
+      options.log(`FAILED ${s.id} (as ${s.role}): ${message}`);
+      options.log(`  statement: ${firstLine(s.sql)}`);
+      options.log(`  ${applied.length} statement(s) before it were applied; every statement is re-runnable, so fix the cause and run again.`);
+      return { applied, failed: { id: s.id, role: s.role, message }, notificationChannels: {} };
+    }
+  }
+  if (options.dryRun || !connection) return { applied, notificationChannels: {} };
+
+  const sf = PLATFORM.snowflake;
+  if (currentRole !== sf.roles.loader) await connection.execute(`USE ROLE ${sf.roles.loader}`);
+  const shown = await connection.execute(`SHOW EXTERNAL TABLES IN SCHEMA ${sf.database}.${sf.rawSchema}`);
+  const notificationChannels: Record<string, string> = {};
+  for (const row of shown) {
+    const name = String(column(row, "name") ?? "");
+    const channel = column(row, "notification_channel");
+    if (name && typeof channel === "string" && channel) notificationChannels[name] = channel;
+  }
+  for (const [table, channel] of Object.entries(notificationChannels)) options.log(`auto-refresh queue of ${table}: ${channel}`);
+  const channels = [...new Set(Object.values(notificationChannels))];
+  if (channels.length) {
+    options.log(`Configure the processed bucket's event notification (ObjectCreated:*, ObjectRemoved:*) to target: ${channels.join(", ")}`);
+    options.log("  (Terraform variable snowflake_auto_refresh_queue_arn; second phase of the deploy.)");
+  }
+  let integration: ApplyResult["integration"];
+  if (options.scope === "all") {
+    await connection.execute("USE ROLE ACCOUNTADMIN");
+    const rows = await connection.execute(`DESC INTEGRATION ${sf.storageIntegration}`);
+    const property = (name: string) => {
+      const row = rows.find((r) => column(r, "property") === name);
+      return row ? String(column(row, "property_value")) : undefined;
+    };
+    integration = { iamUserArn: property("STORAGE_AWS_IAM_USER_ARN"), externalId: property("STORAGE_AWS_EXTERNAL_ID") };
+    options.log(`storage integration IAM user: ${integration.iamUserArn ?? "?"}; external id: ${integration.externalId ?? "?"}`);
+    options.log("  (Terraform variables snowflake_iam_user_arn and snowflake_external_id of the storage role's trust policy.)");
+  }
+  return { applied, notificationChannels, ...(integration ? { integration } : {}) };
+}

@@ -1,0 +1,104 @@
+/**
+ * `npm run snowflake:apply [-- --dry-run] [--scope all|datasets] [--outputs FILE]`
+ * `npm run snowflake:verify`
+ *
+ * Connection from the environment (key-pair authentication; see connection.ts). Exit codes: 0 success / no drift,
+ * 1 a statement failed / drift found, 2 usage or configuration error.
+ */
+import { writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { loadIR } from "../../generators/ir/load.js";
+import { apply, ApplyUsageError, readPlan } from "./apply.js";
+import { CONNECTION_ENV, ConnectionConfigError, connectFromEnv, type SqlConnection } from "./connection.js";
+import { formatDrift, verify } from "./verify.js";
+
+const HELP = `Usage:
+  npm run snowflake:apply -- [--dry-run] [--scope all|datasets] [--outputs FILE] [--root DIR]
+  npm run snowflake:verify -- [--root DIR]
+
+apply   Runs generated/snowflake/plan.json one statement at a time, each as its role; stops at the first
+        failure (every statement is re-runnable). Prints the auto-refresh SQS queue ARN(s) and the storage
+        integration's IAM user and external id; --outputs writes them as JSON for Terraform's second phase.
+        --scope datasets runs only the file format, stages and external tables (the loader's part).
+        --dry-run prints the statements without connecting.
+verify  Compares the live external tables with the contracts (DESCRIBE EXTERNAL TABLE, INFORMATION_SCHEMA.COLUMNS):
+        missing tables, missing/extra/retyped columns, changed expressions. Exit 1 on drift.
+
+Environment (key-pair authentication only, never a password):
+${Object.entries(CONNECTION_ENV).map(([k, v]) => `  ${k.padEnd(28)} ${v}`).join("\n")}
+  STORAGE_AWS_ROLE_ARN         apply, scope all: IAM role ARN Snowflake assumes to read the processed bucket
+
+Exit codes: 0 success, 1 failure or drift, 2 usage or configuration error.`;
+
+export async function main(argv: readonly string[], connect: () => Promise<SqlConnection> = () => connectFromEnv(), env = process.env): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        "dry-run": { type: "boolean", default: false },
+        scope: { type: "string", default: "all" },
+        outputs: { type: "string" },
+        root: { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (error) {
+    console.error(`error CLI.USAGE: ${(error as Error).message}\n  fix: run with --help.`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const command = positionals[0];
+  if (values.help || !command) {
+    console.log(HELP);
+    return values.help ? 0 : 2;
+  }
+  if (command !== "apply" && command !== "verify") {
+    console.error(`error CLI.USAGE: unknown command "${command}".\n  fix: use apply or verify.`);
+    return 2;
+  }
+  if (values.scope !== "all" && values.scope !== "datasets") {
+    console.error(`error CLI.USAGE: --scope must be all or datasets, not "${values.scope}".`);
+    return 2;
+  }
+  const root = resolve(values.root ?? process.cwd());
+  let connection: SqlConnection | undefined;
+  try {
+    if (command === "apply") {
+      const plan = readPlan(join(root, "generated/snowflake/plan.json"));
+      const dryRun = values["dry-run"];
+      if (!dryRun) connection = await connect();
+      const result = await apply(connection, plan, {
+        dryRun,
+        scope: values.scope,
+        ...(env.STORAGE_AWS_ROLE_ARN ? { storageRoleArn: env.STORAGE_AWS_ROLE_ARN } : {}),
+        log: (line) => console.log(line),
+      });
+      if (values.outputs) writeFileSync(values.outputs, `${JSON.stringify(result, null, 2)}\n`);
+      if (result.failed) return 1;
+      console.log(dryRun ? `Dry run: ${plan.statements.length} statements in the plan, nothing executed.` : `Applied ${result.applied.length} statements.`);
+      return 0;
+    }
+    const ir = await loadIR(join(root, "contracts"), root);
+    connection = await connect();
+    const drifts = await verify(connection, ir);
+    for (const d of drifts) console.log(formatDrift(d));
+    console.log(drifts.length ? `${drifts.length} difference(s) between Snowflake and the contracts. Fix: npm run snowflake:apply` : "Snowflake external tables match the contracts.");
+    return drifts.length ? 1 : 0;
+  } catch (error) {
+    if (error instanceof ConnectionConfigError || error instanceof ApplyUsageError) {
+      console.error(`error: ${error.message}`);
+      return 2;
+    }
+    console.error(`error: ${(error as Error).message}`);
+    return 2;
+  } finally {
+    await connection?.close();
+  }
+}
+
+if (process.argv[1]?.endsWith("runners/snowflake/cli.ts")) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}
