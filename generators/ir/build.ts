@@ -187,8 +187,10 @@ function buildDataset(loaded: LoadedContract, diagnostics: Diagnostic[]): Datase
     }
   }
   const isPartition = (c: ColumnIR) => partitionBy.includes(c.name);
+  const processedAt = processedAtColumn(top);
   columns = [
     ...columns.filter((c) => !isPartition(c)),
+    processedAt,
     ...partitionBy.flatMap((name) => columns.filter((c) => c.name === name).map((c) => ({ ...c, partition: true }))),
   ];
 
@@ -203,7 +205,10 @@ function buildDataset(loaded: LoadedContract, diagnostics: Diagnostic[]): Datase
   };
   const parentKey = columns.filter((c) => keyNames.includes(c.name));
   const partitionColumns = columns.filter((c) => c.partition);
-  const finishedChildren = children.map((child) => ({ ...finishChild(child, parentKey, partitionColumns), location: tableLocation(child.name) }));
+  const finishedChildren = children.map((child) => ({
+    ...finishChild(child, parentKey, [processedAt, ...partitionColumns]),
+    location: tableLocation(child.name),
+  }));
   for (const t of [table, ...finishedChildren]) checkColumnNames(t, ctx);
 
   return {
@@ -477,6 +482,24 @@ function derivedColumn(spec: DerivedColumn, walked: readonly WalkedField[], ctx:
   };
 }
 
+/** The column every processed table gets from the flatten job (see `ColumnSource` "processed_at"). */
+function processedAtColumn(where: SourceLocation): ColumnIR {
+  return {
+    name: "processed_at",
+    description: "When the flatten job wrote this row (UTC, the run's start time); source freshness is measured on it.",
+    type: { kind: "timestamp" },
+    nullable: false,
+    source: { kind: "processed_at" },
+    normalize: [],
+    pii: "none",
+    partition: false,
+    key: false,
+    native: {},
+    where,
+  };
+}
+
+/** Child table columns: parent key, position, element, then the parent's trailing columns (processed_at, partitions). */
 function finishChild(child: ChildTableIR, parentKey: readonly ColumnIR[], partitions: readonly ColumnIR[]): ChildTableIR {
   const keyColumns: ColumnIR[] = parentKey.map((k) => ({
     ...k,
@@ -504,7 +527,7 @@ function finishChild(child: ChildTableIR, parentKey: readonly ColumnIR[], partit
     ...child,
     columns: [...keyColumns, position, ...child.columns, ...partitions],
     key: [...keyColumns.map((k) => k.name), "position"],
-    partitionBy: partitions.map((p) => p.name),
+    partitionBy: partitions.filter((p) => p.partition).map((p) => p.name),
   };
 }
 
@@ -523,7 +546,8 @@ function checkName(name: string, what: string, where: SourceLocation, ctx: Datas
 function checkColumnNames(table: TableIR, ctx: DatasetContext): void {
   const seen = new Map<string, ColumnIR>();
   for (const column of table.columns) {
-    checkName(column.name, `column (${table.name})`, column.where, ctx);
+    // The pipeline's own columns use names reserved for them.
+    if (column.source.kind !== "processed_at") checkName(column.name, `column (${table.name})`, column.where, ctx);
     const previous = seen.get(column.name);
     if (previous) {
       ctx.diagnostics.push(

@@ -33,5 +33,5 @@ export const RESERVED_WORDS: ReadonlySet<string> = new Set([
   "authorization", "both", "collate", "end", "escape", "except", "fetch", "filter", "foreign", "leading", "offset",
   "only", "outer", "overlaps", "primary", "references", "session_user", "time", "trailing", "unknown", "user",
   // Columns the pipeline itself adds: Snowflake's external-table VALUE, and the source file used for lineage.
-  "value", "source_file",
+  "value", "source_file", "processed_at",
 ]);

@@ -103,7 +103,12 @@ export type ColumnSource =
   /** A child row's 0-based position in the parent's array. */
   | { readonly kind: "array_position"; readonly path: string }
   /** A child row's array element. */
-  | { readonly kind: "array_element"; readonly path: string };
+  | { readonly kind: "array_element"; readonly path: string }
+  /**
+   * When the flatten job wrote the row: the run's start time, UTC, the same for every row of a run. dbt source
+   * freshness is measured on it (`loaded_at_field`).
+   */
+  | { readonly kind: "processed_at" };
 
 export type PiiClass = "none" | "personal" | "sensitive";
 

@@ -53,6 +53,8 @@ function sourceText(source: ColumnSource): string {
       return `position in ${code(source.path)}`;
     case "array_element":
       return `element of ${code(source.path)}`;
+    case "processed_at":
+      return "flatten run time";
   }
 }
 
