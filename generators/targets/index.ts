@@ -5,9 +5,11 @@
 import { docsTarget } from "./docs/emit.js";
 import { irJsonTarget } from "./ir-json/emit.js";
 import { snowflakeTarget } from "./snowflake/emit.js";
+import { dbtTarget } from "./dbt/emit.js";
+import { airflowTarget } from "./airflow/emit.js";
 import { jsonSchemaTarget } from "./json-schema/emit.js";
 import { parquetTarget } from "./parquet/emit.js";
 import type { Target } from "./types.js";
 import { typescriptTarget } from "./typescript/emit.js";
 
-export const TARGETS: readonly Target[] = [irJsonTarget, jsonSchemaTarget, typescriptTarget, parquetTarget, docsTarget, snowflakeTarget];
+export const TARGETS: readonly Target[] = [irJsonTarget, jsonSchemaTarget, typescriptTarget, parquetTarget, docsTarget, snowflakeTarget, dbtTarget, airflowTarget];

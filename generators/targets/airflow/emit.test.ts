@@ -1,0 +1,89 @@
+/**
+ * The DAG is parsed by Python's own `ast` and checked by pyflakes (Debian `python3-pyflakes`). Airflow itself cannot
+ * be installed here (no PyPI), so the DAG's arguments and task order are read from the syntax tree.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { fileOf, generatedFrom } from "../../../tests/helpers/generate.js";
+import { run } from "../../../tests/helpers/run.js";
+
+const work = mkdtempSync(join(tmpdir(), "airflow-target-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const INSPECT = `
+import ast, json, sys
+tree = ast.parse(sys.stdin.read())
+out = {"imports": [], "dag": {}, "tasks": {}, "chain": [], "doc": None}
+for node in ast.walk(tree):
+    if isinstance(node, ast.ImportFrom):
+        out["imports"].append(node.module)
+    if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "DOC_MD":
+        out["doc"] = ast.literal_eval(node.value)
+    if isinstance(node, ast.With):
+        call = node.items[0].context_expr
+        for kw in call.keywords:
+            try:
+                out["dag"][kw.arg] = ast.literal_eval(kw.value)
+            except ValueError:
+                out["dag"][kw.arg] = ast.unparse(kw.value)
+    if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and getattr(node.value.func, "id", "") == "BashOperator":
+        kws = {kw.arg: ast.literal_eval(kw.value) for kw in node.value.keywords}
+        out["tasks"][kws["task_id"]] = kws["bash_command"]
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.BinOp):
+        names = []
+        def walk(n):
+            if isinstance(n, ast.BinOp) and isinstance(n.op, ast.RShift):
+                walk(n.left); walk(n.right)
+            else:
+                names.append(n.id)
+        walk(node.value)
+        out["chain"] = names
+print(json.dumps(out))
+`;
+
+function inspect(source: string) {
+  const result = run("python3", ["-c", INSPECT], { input: source });
+  if (result.status !== 0) throw new Error(result.stderr);
+  return JSON.parse(result.stdout) as { imports: string[]; dag: Record<string, unknown>; tasks: Record<string, string>; chain: string[]; doc: string };
+}
+
+function pyflakes(source: string) {
+  const path = join(work, `dag_${Math.random().toString(36).slice(2)}.py`);
+  writeFileSync(path, source);
+  return run("pyflakes3", [path]);
+}
+
+describe("Airflow target", () => {
+  it("parses with Python's ast and is pyflakes-clean", async () => {
+    const { files } = await generatedFrom();
+    const source = fileOf(files, "generated/airflow/dags/amazon_reviews_dbt.py");
+    const flakes = pyflakes(source);
+    expect(flakes.stdout + flakes.stderr).toBe("");
+    expect(flakes.status).toBe(0);
+  });
+
+  it("pyflakes fails on a broken DAG (the check can fail)", () => {
+    expect(pyflakes("from airflow import DAG\nundefined_name\n").status).not.toBe(0);
+  });
+
+  it("has an explicit schedule, start date, catchup and retries, imports for Airflow 2.9+ and 3, and runs freshness before build", async () => {
+    const { files } = await generatedFrom();
+    const dag = inspect(fileOf(files, "generated/airflow/dags/amazon_reviews_dbt.py"));
+    expect(dag.dag).toMatchObject({ dag_id: "amazon_reviews_dbt", schedule: "0 6 * * *", catchup: false, max_active_runs: 1 });
+    expect(dag.dag.start_date).toBe("datetime(2026, 1, 1, tzinfo=timezone.utc)");
+    expect(dag.imports).toEqual(expect.arrayContaining(["airflow.sdk", "airflow", "airflow.providers.standard.operators.bash", "airflow.operators.bash"]));
+    expect(dag.chain).toEqual(["dbt_deps", "dbt_source_freshness", "dbt_build"]);
+    expect(dag.tasks.dbt_source_freshness).toBe("dbt source freshness --project-dir /opt/airflow/dbt/amazon_reviews --profiles-dir /opt/airflow/dbt/profiles --target prod");
+    expect(dag.tasks.dbt_build).toMatch(/^dbt build /);
+  });
+
+  it("keeps hostile contract text as data in the DAG documentation", async () => {
+    const { files } = await generatedFrom("tests/fixtures/kitchen-sink");
+    const source = fileOf(files, "generated/airflow/dags/amazon_reviews_dbt.py");
+    expect(pyflakes(source).status).toBe(0);
+    expect(inspect(source).doc).toContain(`It's "quoted" and """triple""" with {{ jinja }} {% tag %} */ /* <b>html</b> | pipe \\ back`);
+    await expect(source).toMatchFileSnapshot("../../../tests/__golden__/kitchen-sink/airflow/amazon_reviews_dbt.py");
+  });
+});

@@ -1,0 +1,264 @@
+/**
+ * The dbt project in `dbt-out/`: project and package files, a Snowflake key-pair profile, sources on the external
+ * tables, one staging model per processed table (explicit columns and casts, dedup across files by key, PII
+ * pseudonymised) and its YAML: enforced model contract (every column with `data_type`) and tests from the contract.
+ *
+ * The generator owns only the files it lists (see `generated/manifest.json`); marts in `dbt-out/models/marts/` are
+ * hand-written and never touched. YAML is written by the `yaml` package (all strings quoted as needed); contract
+ * text reaching dbt goes through `jinjaLiteral` because dbt renders descriptions with Jinja.
+ */
+import { stringify } from "yaml";
+import { mapType } from "../../dialects/type-table.js";
+import { jinjaLiteral } from "../../dialects/jinja.js";
+import { commentBlock, combinedHeaderLines, finalText, headerLines } from "../../lib/header.js";
+import type { ColumnIR, ContractIR, DatasetIR, TableIR } from "../../ir/types.js";
+import { PLATFORM } from "../../platform.js";
+import { SOURCE_FILE_COLUMN } from "../snowflake/emit.js";
+import type { EmitResult, GeneratedFile, Target } from "../types.js";
+import { DBT_DATA_TYPES, PORTABLE_CASTS } from "./types.js";
+
+const DBT = PLATFORM.dbt;
+export const STAGING_DIR = `dbt-out/models/staging/${DBT.source}`;
+
+/** `review` → `reviews`, `review_images` → `review_images`, `product_categories` → `product_categories`. */
+function plural(name: string): string {
+  return name.endsWith("s") ? name : `${name}s`;
+}
+
+/** `stg_amazon__reviews`: dbt's staging naming, `stg_[source]__[entity]s`. */
+export function stagingModelName(table: Pick<TableIR, "name">): string {
+  return `stg_${DBT.source}__${plural(table.name)}`;
+}
+
+type DataTest = string | Record<string, { arguments: Record<string, unknown> }>;
+
+export interface StagingColumn {
+  readonly name: string;
+  /** SQL expression over the source columns. */
+  readonly expression: string;
+  readonly dataType: string;
+  readonly description: string;
+  readonly tests: DataTest[];
+}
+
+function dataType(column: ColumnIR): string {
+  return column.native.snowflake?.toLowerCase() ?? mapType(DBT_DATA_TYPES, column.type);
+}
+
+/** Range tests only for bounds the contract states (not the implicit safe-integer bounds of `z.int()`). */
+function rangeArguments(column: ColumnIR, dataset: DatasetIR): Record<string, unknown> | undefined {
+  if (column.source.kind !== "field" || column.normalize.length > 0) return undefined;
+  const path = column.source.path;
+  const rule = dataset.rules.find((r) => r.path === path && r.kind === "out_of_range");
+  if (!rule) return undefined;
+  const args: Record<string, unknown> = {};
+  const { minimum, maximum, exclusiveMinimum, exclusiveMaximum } = rule.params;
+  const explicit = (v: number | undefined) => v !== undefined && Math.abs(v) < Number.MAX_SAFE_INTEGER;
+  if (explicit(minimum)) args.min_value = minimum;
+  if (explicit(maximum)) args.max_value = maximum;
+  if (explicit(exclusiveMinimum) || explicit(exclusiveMaximum)) {
+    if (explicit(exclusiveMinimum)) args.min_value = exclusiveMinimum;
+    if (explicit(exclusiveMaximum)) args.max_value = exclusiveMaximum;
+    args.inclusive = false;
+  }
+  return Object.keys(args).length ? args : undefined;
+}
+
+function tableOf(ir: ContractIR, name: string): TableIR | undefined {
+  for (const d of ir.datasets) for (const t of [d.table, ...d.children]) if (t.name === name) return t;
+  return undefined;
+}
+
+export function stagingColumns(ir: ContractIR, dataset: DatasetIR, table: TableIR): StagingColumn[] {
+  const out: StagingColumn[] = [];
+  for (const column of table.columns) {
+    if (column.pii === "sensitive") continue; // never leaves the raw layer
+    const tests: DataTest[] = [];
+    if (!column.nullable && column.pii === "none") tests.push("not_null");
+    if (table.key.length === 1 && table.key[0] === column.name) tests.push("unique");
+    if (column.acceptedValues?.length) {
+      const quote = column.acceptedValues.some((v) => typeof v === "string");
+      tests.push({ accepted_values: { arguments: { values: [...column.acceptedValues], quote } } });
+    }
+    const range = rangeArguments(column, dataset);
+    if (range) tests.push({ "dbt_utils.accepted_range": { arguments: range } });
+    if (column.references) {
+      const target = tableOf(ir, column.references.dataset);
+      if (target) tests.push({ relationships: { arguments: { to: `ref('${stagingModelName(target)}')`, field: column.references.column } } });
+    }
+    if (column.pii === "personal") {
+      out.push({
+        name: `${column.name}_hash`,
+        // md5 is the one hash Snowflake and DuckDB spell and encode the same way (lower-case hex).
+        expression: `md5(cast(${column.name} as varchar))`,
+        dataType: "varchar",
+        description: `MD5 of ${column.name}, pseudonymised personal data: ${column.description}`,
+        tests,
+      });
+      continue;
+    }
+    const cast = mapType(PORTABLE_CASTS, column.type);
+    out.push({
+      name: column.name,
+      expression: cast ? `cast(${column.name} as ${cast})` : column.name,
+      dataType: dataType(column),
+      description: column.description,
+      tests,
+    });
+  }
+  out.push({
+    name: SOURCE_FILE_COLUMN,
+    expression: `cast(${SOURCE_FILE_COLUMN} as varchar)`,
+    dataType: "varchar",
+    description: "Parquet file the row was read from (lineage).",
+    tests: ["not_null"],
+  });
+  return out;
+}
+
+export function stagingSql(ir: ContractIR, dataset: DatasetIR, table: TableIR): string {
+  const columns = stagingColumns(ir, dataset, table);
+  const width = Math.max(...columns.map((c) => c.expression.length));
+  const select = columns.map((c, i) => `        ${c.expression.padEnd(width)} as ${c.name}${i < columns.length - 1 ? "," : ""}`);
+  // Auto-refresh may expose the same record from two files (a re-run, a late duplicate): keep the newest.
+  const dedup = `partition by ${table.key.join(", ")} order by processed_at desc, ${SOURCE_FILE_COLUMN} desc`;
+  return finalText(
+    commentBlock(headerLines(dataset), "--") +
+      "\n{{ config(materialized='view') }}\n\n" +
+      `with source as (\n\n    select * from {{ source('${DBT.source}', '${table.name}') }}\n\n),\n\n` +
+      `renamed as (\n\n    select\n${select.join("\n")}\n    from source\n\n),\n\n` +
+      `deduplicated as (\n\n    select *\n    from renamed\n    qualify row_number() over (${dedup}) = 1\n\n)\n\n` +
+      "select * from deduplicated\n",
+  );
+}
+
+function yamlText(header: string[], document: unknown): string {
+  return finalText(commentBlock(header, "#") + "\n" + stringify(document, { lineWidth: 0, indent: 2, defaultStringType: "PLAIN", defaultKeyType: "PLAIN" }));
+}
+
+function modelsYaml(ir: ContractIR): string {
+  const models = ir.datasets.flatMap((dataset) =>
+    [dataset.table, ...dataset.children].map((table) => {
+      const columns = stagingColumns(ir, dataset, table);
+      return {
+        name: stagingModelName(table),
+        description: jinjaLiteral(`${table.description} Staging view over ${DBT.source}.${table.name}: typed, one row per key (${table.key.join(", ")}).`),
+        config: { materialized: "view", contract: { enforced: true } },
+        ...(table.key.length > 1
+          ? { data_tests: [{ "dbt_utils.unique_combination_of_columns": { arguments: { combination_of_columns: [...table.key] } } }] }
+          : {}),
+        columns: columns.map((c) => ({
+          name: c.name,
+          data_type: c.dataType,
+          description: jinjaLiteral(c.description),
+          ...(c.tests.length ? { data_tests: c.tests } : {}),
+        })),
+      };
+    }),
+  );
+  return yamlText(combinedHeaderLines(ir.datasets), { version: 2, models });
+}
+
+function sourcesYaml(ir: ContractIR): string {
+  const sf = PLATFORM.snowflake;
+  const tables = ir.datasets.flatMap((dataset) =>
+    [dataset.table, ...dataset.children].map((table) => ({
+      name: table.name,
+      identifier: table.name.toUpperCase(),
+      description: jinjaLiteral(`${table.description} External table over ${table.location} (contract ${dataset.contract.version}).`),
+      columns: [
+        ...table.columns.map((c) => ({ name: c.name, data_type: dataType(c), description: jinjaLiteral(c.description) })),
+        { name: SOURCE_FILE_COLUMN, data_type: "varchar", description: "Parquet file the row was read from." },
+      ],
+    })),
+  );
+  const hours = (count: number) => ({ count, period: "hour" });
+  return yamlText(combinedHeaderLines(ir.datasets), {
+    version: 2,
+    sources: [
+      {
+        name: DBT.source,
+        description: "Processed Amazon review data: Snowflake external tables over the Parquet the Glue flatten jobs write.",
+        database: sf.database,
+        schema: sf.rawSchema,
+        config: {
+          loaded_at_field: "processed_at",
+          freshness: { warn_after: hours(DBT.freshness.warnAfterHours), error_after: hours(DBT.freshness.errorAfterHours) },
+        },
+        tables,
+      },
+    ],
+  });
+}
+
+function projectYaml(ir: ContractIR): string {
+  const reporter = PLATFORM.snowflake.roles.reporter;
+  return yamlText(combinedHeaderLines(ir.datasets), {
+    name: DBT.project,
+    version: "1.0.0",
+    "config-version": 2,
+    profile: DBT.profile,
+    "model-paths": ["models"],
+    "macro-paths": ["macros"],
+    "test-paths": ["tests"],
+    "clean-targets": ["target", "dbt_packages"],
+    flags: { require_generic_test_arguments_property: true },
+    models: {
+      [DBT.project]: {
+        staging: { "+materialized": "view", "+schema": "staging" },
+        marts: { "+materialized": "table", "+schema": "marts", "+grants": { select: [reporter] } },
+      },
+    },
+    // Table grants come from +grants; the reporter also needs USAGE on the marts schema dbt creates.
+    "on-run-end": [`{% if target.name == 'prod' %}grant usage on schema {{ target.database }}.{{ target.schema }}_marts to role ${reporter}{% endif %}`],
+  });
+}
+
+function packagesYaml(ir: ContractIR): string {
+  return yamlText(combinedHeaderLines(ir.datasets), { packages: [{ package: "dbt-labs/dbt_utils", version: [">=1.3.0", "<2.0.0"] }] });
+}
+
+/** A profile that reads everything from the environment: key-pair authentication, no password. */
+function profilesYaml(ir: ContractIR): string {
+  const env = (name: string, fallback?: string) => `{{ env_var('${name}'${fallback ? `, '${fallback}'` : ""}) }}`;
+  const sf = PLATFORM.snowflake;
+  return yamlText(combinedHeaderLines(ir.datasets), {
+    [DBT.profile]: {
+      target: PLATFORM.airflow.dbtTarget,
+      outputs: {
+        [PLATFORM.airflow.dbtTarget]: {
+          type: "snowflake",
+          account: env("SNOWFLAKE_ACCOUNT"),
+          user: env("SNOWFLAKE_USER"),
+          private_key_path: env("SNOWFLAKE_PRIVATE_KEY_PATH"),
+          private_key_passphrase: env("SNOWFLAKE_PRIVATE_KEY_PASSPHRASE", ""),
+          role: env("SNOWFLAKE_ROLE", sf.roles.transformer),
+          warehouse: env("SNOWFLAKE_WAREHOUSE", sf.warehouse),
+          database: env("SNOWFLAKE_DATABASE", sf.database),
+          schema: env("DBT_SCHEMA", "ANALYTICS"),
+          threads: 4,
+        },
+      },
+    },
+  });
+}
+
+export const dbtTarget: Target = {
+  id: "dbt",
+  description: "dbt project: sources, staging models with enforced contracts and tests",
+  emit(ir: ContractIR): EmitResult {
+    const files: GeneratedFile[] = [
+      { path: "dbt-out/dbt_project.yml", contents: projectYaml(ir) },
+      { path: "dbt-out/packages.yml", contents: packagesYaml(ir) },
+      { path: "dbt-out/profiles/profiles.yml", contents: profilesYaml(ir) },
+      { path: `${STAGING_DIR}/_${DBT.source}__sources.yml`, contents: sourcesYaml(ir) },
+      { path: `${STAGING_DIR}/_${DBT.source}__models.yml`, contents: modelsYaml(ir) },
+    ];
+    for (const dataset of ir.datasets) {
+      for (const table of [dataset.table, ...dataset.children]) {
+        files.push({ path: `${STAGING_DIR}/${stagingModelName(table)}.sql`, contents: stagingSql(ir, dataset, table) });
+      }
+    }
+    return { files, diagnostics: [] };
+  },
+};
