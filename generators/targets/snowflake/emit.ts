@@ -10,15 +10,16 @@
  *
  * Every statement is re-runnable (IF NOT EXISTS, CREATE OR REPLACE … COPY GRANTS, ALTER … SET).
  */
-import { nativeType } from "../../dialects/types.js";
-import { snowflakeIdent, snowflakeKey, snowflakeString } from "../../dialects/snowflake-sql.js";
+import { DATA_FILE_PATTERN, externalColumnExpression, externalColumns, SOURCE_FILE_COLUMN } from "../../dialects/external-table.js";
+import { snowflakeIdent, snowflakeString } from "../../dialects/snowflake-sql.js";
 import { commentBlock, combinedHeaderLines, finalText, headerLines, jsonText } from "../../lib/header.js";
 import type { ColumnIR, ContractIR, DatasetIR, TableIR } from "../../ir/types.js";
 import { PLATFORM } from "../../platform.js";
 import type { EmitResult, GeneratedFile, Target } from "../types.js";
 
 const SF = PLATFORM.snowflake;
-export const SOURCE_FILE_COLUMN = "source_file";
+
+export { DATA_FILE_PATTERN, SOURCE_FILE_COLUMN };
 
 export interface PlannedStatement {
   /** Stable id, e.g. `table.review` (used in apply's output and errors). */
@@ -34,44 +35,13 @@ export const fileFormatName = () => `${raw()}.${snowflakeIdent(SF.fileFormat)}`;
 export const stageName = (dataset: Pick<DatasetIR, "name">) => `${raw()}.${snowflakeIdent(`${dataset.name}_processed`)}`;
 export const externalTableName = (table: Pick<TableIR, "name">) => `${raw()}.${snowflakeIdent(table.name)}`;
 
-/**
- * Snowflake's PATTERN is matched against the file path under the stage. Only Parquet data files, in folders none of
- * which starts with `_` or `.`: Spark's `_SUCCESS`, `_temporary/…` attempt files and hidden files never match
- * (https://docs.snowflake.com/en/sql-reference/sql/create-external-table, PATTERN).
- */
-export const DATA_FILE_PATTERN = "([^_./][^/]*/)*[^_./][^/]*[.]parquet";
-
-/** The value of a partition column, from the Hive-style `name=value/` folder in the file path. */
-function partitionExpression(column: ColumnIR): string {
-  // Anchored on the `/<name>=` token, not on a folder position: the depth depends on the stage URL.
-  const text = `SPLIT_PART(SPLIT_PART(METADATA$FILENAME, ${snowflakeString(`/${column.name}=`)}, 2), '/', 1)`;
-  switch (column.type.kind) {
-    case "date":
-      return `TO_DATE(${text}, 'YYYY-MM-DD')`;
-    case "string":
-      return text;
-    case "int32":
-    case "int64":
-      return `TO_NUMBER(${text})`;
-    default:
-      throw new Error(`Partition column ${column.name} has type ${column.type.kind}. This is a bug in the generator (the IR builder refuses it).`);
-  }
-}
-
+/** Snowflake's rendering of a column of the external table (see dialects/external-table.ts). */
 export function columnExpression(column: ColumnIR): string {
-  if (column.partition) return partitionExpression(column);
-  const value = `VALUE:${snowflakeKey(column.name)}`;
-  // JSON text columns are parsed once here, so dbt and QuickSight get a VARIANT.
-  if (column.type.kind === "json") return `PARSE_JSON(${value}::VARCHAR)`;
-  return `${value}::${nativeType("snowflake", column)}`;
+  return externalColumnExpression("snowflake", column);
 }
 
 export function externalTableStatement(dataset: DatasetIR, table: TableIR): string {
-  const columns = [
-    ...table.columns.map((c) => `  ${snowflakeIdent(c.name)} ${nativeType("snowflake", c)} AS (${columnExpression(c)})`),
-    // Lineage and deterministic dedup across files in staging.
-    `  ${snowflakeIdent(SOURCE_FILE_COLUMN)} VARCHAR AS (METADATA$FILENAME)`,
-  ];
+  const columns = externalColumns("snowflake", table).map((c) => `  ${snowflakeIdent(c.name)} ${c.type} AS (${c.expression})`);
   const partitions = table.partitionBy.length ? `PARTITION BY (${table.partitionBy.map(snowflakeIdent).join(", ")})\n` : "";
   const relative = table.location.slice(dataset.locations.processed.length);
   return (

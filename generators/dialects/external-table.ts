@@ -1,0 +1,119 @@
+/**
+ * The column definitions of an external table over a processed table's Parquet files, rendered per engine from the
+ * same IR columns: Snowflake (virtual columns over VALUE and METADATA$FILENAME) and DuckDB (the local pipeline's
+ * stand-in: columns of `read_parquet(..., filename = true)`).
+ *
+ * - Regular columns read the Parquet column of the same name (Snowflake: the case-sensitive key in VALUE).
+ * - JSON text columns become the engine's semi-structured type (VARIANT / JSON).
+ * - Partition columns come from the file path, anchored on the `/<name>=` token: Spark and DuckDB write them only
+ *   into Hive-style folder names, never into the files.
+ * - `source_file` is the file path, for lineage and deterministic dedup in staging.
+ */
+import type { ColumnIR, TableIR } from "../ir/types.js";
+import { snowflakeIdent, snowflakeKey, snowflakeString } from "./snowflake-sql.js";
+import { nativeType } from "./types.js";
+
+export const SOURCE_FILE_COLUMN = "source_file";
+
+/**
+ * Snowflake's PATTERN (and the local stand-in's filter) over the file path under the table's folder: only Parquet
+ * data files, in folders none of which starts with `_` or `.`, so Spark's `_SUCCESS`, `_temporary/…` attempt files
+ * and hidden files never match (https://docs.snowflake.com/en/sql-reference/sql/create-external-table, PATTERN).
+ */
+export const DATA_FILE_PATTERN = "([^_./][^/]*/)*[^_./][^/]*[.]parquet";
+
+export type ExternalDialect = "snowflake" | "duckdb";
+
+interface DialectRules {
+  /** The file path expression. */
+  readonly filename: string;
+  readonly string: (text: string) => string;
+  readonly identifier: (name: string) => string;
+  readonly value: (column: ColumnIR, type: string) => string;
+  readonly json: (column: ColumnIR) => string;
+  readonly splitPart: (text: string, separator: string, index: number) => string;
+  readonly toDate: (text: string) => string;
+  readonly toNumber: (text: string) => string;
+}
+
+const duckString = (text: string) => `'${text.replace(/'/g, "''")}'`;
+
+const RULES: Record<ExternalDialect, DialectRules> = {
+  snowflake: {
+    filename: "METADATA$FILENAME",
+    string: snowflakeString,
+    identifier: snowflakeIdent,
+    value: (c, type) => `VALUE:${snowflakeKey(c.name)}::${type}`,
+    // JSON text columns are parsed once here, so dbt and QuickSight get a VARIANT.
+    json: (c) => `PARSE_JSON(VALUE:${snowflakeKey(c.name)}::VARCHAR)`,
+    splitPart: (text, separator, index) => `SPLIT_PART(${text}, ${snowflakeString(separator)}, ${index})`,
+    toDate: (text) => `TO_DATE(${text}, 'YYYY-MM-DD')`,
+    toNumber: (text) => `TO_NUMBER(${text})`,
+  },
+  duckdb: {
+    filename: "filename",
+    string: duckString,
+    identifier: (name) => `"${name.replace(/"/g, '""')}"`,
+    value: (c, type) => `CAST("${c.name}" AS ${type})`,
+    json: (c) => `CAST("${c.name}" AS JSON)`,
+    splitPart: (text, separator, index) => `split_part(${text}, ${duckString(separator)}, ${index})`,
+    toDate: (text) => `CAST(${text} AS DATE)`,
+    toNumber: (text) => `CAST(${text} AS BIGINT)`,
+  },
+};
+
+export interface ExternalColumn {
+  readonly name: string;
+  readonly type: string;
+  readonly expression: string;
+}
+
+function partitionExpression(rules: DialectRules, column: ColumnIR): string {
+  // Anchored on the `/<name>=` token, not on a folder position: the depth depends on the stage URL.
+  const text = rules.splitPart(rules.splitPart(rules.filename, `/${column.name}=`, 2), "/", 1);
+  switch (column.type.kind) {
+    case "date":
+      return rules.toDate(text);
+    case "string":
+      return text;
+    case "int32":
+    case "int64":
+      return rules.toNumber(text);
+    default:
+      throw new Error(`Partition column ${column.name} has type ${column.type.kind}. This is a bug in the generator (the IR builder refuses it).`);
+  }
+}
+
+export function externalColumnType(dialect: ExternalDialect, column: ColumnIR): string {
+  if (dialect === "duckdb" && column.type.kind === "json") return "JSON";
+  return nativeType(dialect, column);
+}
+
+export function externalColumnExpression(dialect: ExternalDialect, column: ColumnIR): string {
+  const rules = RULES[dialect];
+  if (column.partition) return partitionExpression(rules, column);
+  if (column.type.kind === "json") return rules.json(column);
+  return rules.value(column, nativeType(dialect, column));
+}
+
+/** Every column of the external table, in order, ending with `source_file`. */
+export function externalColumns(dialect: ExternalDialect, table: TableIR): ExternalColumn[] {
+  return [
+    ...table.columns.map((c) => ({ name: c.name, type: externalColumnType(dialect, c), expression: externalColumnExpression(dialect, c) })),
+    { name: SOURCE_FILE_COLUMN, type: "VARCHAR", expression: RULES[dialect].filename },
+  ];
+}
+
+/**
+ * The local stand-in of an external table: a DuckDB view over the table's Parquet files under `directory`, with the
+ * same columns and the same data-file filter as the Snowflake table.
+ */
+export function duckdbExternalView(viewName: string, table: TableIR, directory: string): string {
+  const dir = directory.replace(/\/+$/, "");
+  const columns = externalColumns("duckdb", table).map((c) => `  ${c.expression} AS "${c.name}"`);
+  return (
+    `CREATE OR REPLACE VIEW ${viewName} AS\nSELECT\n${columns.join(",\n")}\n` +
+    `FROM read_parquet(${duckString(`${dir}/**/*.parquet`)}, filename = true, hive_partitioning = false, union_by_name = true)\n` +
+    `WHERE regexp_full_match(substr(filename, ${dir.length + 2}), ${duckString(DATA_FILE_PATTERN)})`
+  );
+}
