@@ -236,8 +236,9 @@ function diffColumn(
   if (before.nullable !== after.nullable) push("nullable");
   if (before.pii !== after.pii) push("pii");
   if (before.description !== after.description) push("description");
-  if (before.sourceText !== after.sourceText && !(before.renamedFrom === undefined && after.renamedFrom !== undefined && before.name === after.name && renamedOnly(before, after))) push("source");
-  if (!same(before.normalize, after.normalize)) push("normalize");
+  if (before.sourceText !== after.sourceText && !(after.renamedFrom !== undefined && renamedOnly(before, after))) push("source");
+  // A new type comes with its own normalisations (parse_*): the type change says it.
+  if (!same(before.normalize, after.normalize) && before.typeText === after.typeText) push("normalize");
   if (!same(before.native, after.native)) push("native");
   if (!same(before.references ?? null, after.references ?? null)) push("references");
   if (!same(before.acceptedValues ?? null, after.acceptedValues ?? null)) {

@@ -122,11 +122,15 @@ function constraintMessage(change: Extract<Change, { kind: "raw_changed" }>, dir
   return `${what} of field ${q(fieldName(change.after))} was ${direction} from ${show(before)} to ${show(after)}${unprovable}.`;
 }
 
+function stored(columns: readonly ModelColumn[], tables: readonly { name: string }[]): string {
+  return columns.length || tables.length ? `stored as ${columnsNote(columns, tables)}` : "adding no column of its own";
+}
+
 function columnsNote(columns: readonly ModelColumn[], tables: readonly { name: string }[]): string {
   const parts: string[] = [];
   if (columns.length) parts.push(`column${columns.length > 1 ? "s" : ""} ${list(columns.map((c) => c.id))}`);
   if (tables.length) parts.push(`child dataset${tables.length > 1 ? "s" : ""} ${list(tables.map((t) => t.name))}`);
-  return parts.length ? parts.join(" and ") : "no column (validated only)";
+  return parts.join(" and ");
 }
 
 export const RULES: readonly Rule[] = [
@@ -141,7 +145,7 @@ export const RULES: readonly Rule[] = [
     check: (c) => {
       if (c.kind === "field_added" && !(c.added.field.required && !c.added.field.nullable)) {
         const { field, columns, tables } = c.added;
-        return { dataset: field.dataset, subject: fieldName(field), message: `Optional field ${q(fieldName(field))} was added, stored as ${columnsNote(columns, tables)}.`, where: field.where, columnsAdded: columns, tablesAdded: tables.map((t) => t.name) };
+        return { dataset: field.dataset, subject: fieldName(field), message: `Optional field ${q(fieldName(field))} was added, ${stored(columns, tables)}.`, where: field.where, columnsAdded: columns, tablesAdded: tables.map((t) => t.name) };
       }
       if (c.kind === "column_added") {
         const col = c.after;
@@ -180,7 +184,7 @@ export const RULES: readonly Rule[] = [
     check: (c) => {
       if (c.kind !== "field_added" || !c.added.field.required || c.added.field.nullable) return undefined;
       const { field, columns, tables } = c.added;
-      return { dataset: field.dataset, subject: fieldName(field), message: `Required field ${q(fieldName(field))} was added, stored as ${columnsNote(columns, tables)}: producers must now send ${q(field.path)}.`, where: field.where, columnsAdded: columns, tablesAdded: tables.map((t) => t.name) };
+      return { dataset: field.dataset, subject: fieldName(field), message: `Required field ${q(fieldName(field))} was added, ${stored(columns, tables)}: producers must now send ${q(field.path)}.`, where: field.where, columnsAdded: columns, tablesAdded: tables.map((t) => t.name) };
     },
   }),
   rule({
@@ -197,10 +201,12 @@ export const RULES: readonly Rule[] = [
         return {
           dataset: field.dataset,
           subject: fieldName(field),
-          message: `Previously present field ${q(fieldName(field))} (${at(field.where)} before) was deleted, and with it ${columnsNote(columns, tables)}.`,
+          message: `Previously present field ${q(fieldName(field))} (${at(field.where)} before) was deleted${columns.length || tables.length ? `, and with it ${columnsNote(columns, tables)}` : "; no column is deleted with it"}.`,
           where: c.anchor.where,
           // A closed record rejects producers still sending the key.
           severity: { RAW: closed ? "B" : "S", ...(columns.length === 0 && tables.length === 0 ? { SF: "S", DBT: "S", MART: "S" } : {}) },
+          // A validated-only field of an open record: producers still sending it are unaffected, the warehouse never had it.
+          ...(columns.length === 0 && tables.length === 0 && !closed ? { bump: "minor" as const } : {}),
           columnsRemoved: columns,
         };
       }
