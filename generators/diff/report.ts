@@ -9,7 +9,7 @@ import { GeneratorBug } from "../lib/errors.js";
 import { compareCodePoints } from "../lib/sort.js";
 import { diffModels, type Change } from "./diff.js";
 import { buildModel, type FlatModel, type ModelColumn, type Place } from "./model.js";
-import { CONSUMERS, RULES, type Bump, type Rule, type Severities } from "./rules.js";
+import { bumpFor, CONSUMERS, RULES, type Bump, type Rule, type Severities } from "./rules.js";
 
 /** Version of the JSON report's shape (`report.schema.json`); bump on any change of shape. */
 export const REPORT_SCHEMA = "contract-diff/1";
@@ -100,7 +100,7 @@ export function classify(changes: readonly Change[], rules: readonly Rule[] = RU
       if (!match) continue;
       matched = true;
       const severity = { ...rule.severity, ...match.severity } as Severities;
-      const bump = match.bump ?? rule.bump;
+      const bump = bumpFor(severity, rule.bump);
       const newTables = match.tablesAdded ?? [];
       const snowflake = [
         ...newTables.map((t) => `-- ${t} is a new external table: create it with the generated external-table DDL.`),

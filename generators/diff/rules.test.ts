@@ -6,23 +6,8 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../contract-diff-cli.js";
 import { RULES } from "./rules.js";
-
-const TESTDATA = join(import.meta.dirname, "testdata");
-
-export function capture(): { stream: NodeJS.WritableStream; text: () => string } {
-  let buffer = "";
-  const stream = { write: (chunk: string) => ((buffer += chunk), true) } as unknown as NodeJS.WritableStream;
-  return { stream, text: () => buffer };
-}
-
-export async function runFixture(id: string, extra: readonly string[] = []) {
-  const out = capture();
-  const err = capture();
-  const code = await main(["--base-dir", join(TESTDATA, "previous", id), "--root", join(TESTDATA, "current"), "--contracts", id, ...extra], out.stream, err.stream);
-  return { code, stdout: out.text(), stderr: err.text() };
-}
+import { runFixture, TESTDATA } from "./test-helpers.js";
 
 interface Case {
   readonly id: string;

@@ -33,7 +33,6 @@ export interface Match {
   readonly message: string;
   readonly where: Place;
   readonly severity?: Partial<Severities>;
-  readonly bump?: Bump;
   /** Replaces the rule's consequence when this case differs from the rule's usual one. */
   readonly consequence?: string;
   /** Child tables that are new: they need their external table created, not altered. */
@@ -61,6 +60,20 @@ export interface Rule {
   readonly reachable: boolean;
   readonly note?: string;
   check(change: Change): Match | undefined;
+}
+
+const BUMPS: readonly Bump[] = ["patch", "minor", "major"];
+
+/**
+ * The bump a finding requires, from its severities (the policy of the research table): any consumer broken (B) →
+ * major; otherwise any migration step (M) → minor; otherwise the rule's own bump, at most minor (additive → minor,
+ * docs → patch). Rules state their usual bump; a case with other severities gets the bump they imply.
+ */
+export function bumpFor(severity: Severities, ruleBump: Bump): Bump {
+  const levels = CONSUMERS.map((c) => severity[c]);
+  if (levels.includes("B")) return "major";
+  if (levels.includes("M")) return "minor";
+  return BUMPS.indexOf(ruleBump) > 1 ? "minor" : ruleBump;
 }
 
 const sev = (RAW: Severity, PQ: Severity, SF: Severity, DBT: Severity, MART: Severity): Severities => ({ RAW, PQ, SF, DBT, MART });
@@ -205,8 +218,6 @@ export const RULES: readonly Rule[] = [
           where: c.anchor.where,
           // A closed record rejects producers still sending the key.
           severity: { RAW: closed ? "B" : "S", ...(columns.length === 0 && tables.length === 0 ? { SF: "S", DBT: "S", MART: "S" } : {}) },
-          // A validated-only field of an open record: producers still sending it are unaffected, the warehouse never had it.
-          ...(columns.length === 0 && tables.length === 0 && !closed ? { bump: "minor" as const } : {}),
           columnsRemoved: columns,
         };
       }
@@ -236,7 +247,7 @@ export const RULES: readonly Rule[] = [
         message: `Field ${q(fieldName(c.before))} was renamed to ${q(fieldName(c.after))} (declared with renamedFrom${columnsText}).`,
         where: c.after.where,
         // When every column keeps its name, only producers see the rename.
-        ...(renamedColumns.length === 0 ? { severity: { PQ: "S", SF: "S", DBT: "S", MART: "S" }, bump: "minor" as const } : {}),
+        ...(renamedColumns.length === 0 ? { severity: { PQ: "S", SF: "S", DBT: "S", MART: "S" } } : {}),
         columnsRenamed: renamedColumns,
       };
     },
@@ -357,7 +368,6 @@ export const RULES: readonly Rule[] = [
           message: `Native type override of column ${q(c.after.id)} changed from [${c.before.native.join(", ")}] to [${c.after.native.join(", ")}].`,
           where: c.after.where,
           severity: { RAW: "S", PQ: "S", SF: "M", DBT: "M", MART: "S" },
-          bump: "minor",
           columnsRetyped: [[c.before, c.after]],
         };
       }
@@ -521,7 +531,7 @@ export const RULES: readonly Rule[] = [
         subject: c.after.name,
         message: closed ? `Raw record of ${q(c.after.name)} became closed: unknown keys are now rejected.` : `Raw record of ${q(c.after.name)} became open: unknown keys are no longer rejected.`,
         where: c.after.where,
-        ...(closed ? {} : { severity: { RAW: "S" }, bump: "minor" as const }),
+        ...(closed ? {} : { severity: { RAW: "S" } }),
       };
     },
   }),
@@ -628,7 +638,7 @@ export const RULES: readonly Rule[] = [
           message: `Column ${q(c.after.id)} is now read from ${c.after.sourceText} (was ${c.before.sourceText}).`,
           where: c.after.where,
           // A key computed differently gives every row a new identity: joins to history break.
-          ...(keyChanged ? { severity: { PQ: "B", MART: "B" }, bump: "major" as const } : {}),
+          ...(keyChanged ? { severity: { PQ: "B", MART: "B" } } : {}),
         };
       }
       if (c.aspect === "normalize") {
