@@ -261,9 +261,14 @@ function renamedOnly(before: ModelColumn, after: ModelColumn): boolean {
 function diffRawField(before: ModelRawField, after: ModelRawField, changes: Change[]): void {
   const push = (aspect: RawAspect, constraint?: ConstraintName) =>
     changes.push({ kind: "raw_changed", aspect, ...(constraint ? { constraint } : {}), before, after });
-  if (before.kind !== after.kind) push("kind");
   if (before.required !== after.required) push("required");
   if (before.nullable !== after.nullable) push("nullable");
+  if (before.kind !== after.kind) {
+    // Constraints of another kind are not comparable (an integer's implicit bounds, a string's pattern): the type
+    // change is the finding.
+    push("kind");
+    return;
+  }
   if (!same(before.constraints.enum ?? null, after.constraints.enum ?? null)) push("enum");
   for (const name of CONSTRAINTS) {
     if (!same(before.constraints[name] ?? null, after.constraints[name] ?? null)) push("constraint", name);

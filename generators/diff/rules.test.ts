@@ -239,6 +239,36 @@ const CASES: readonly Case[] = [
       exit: 0,
       findings: [],
     },
+    // Variants: the same rule, another case.
+    {
+      id: "CE005-same-column",
+      exit: 0,
+      findings: [
+        "CE005-same-column/rating.contract.ts:19:5: [CE005] Field \"rating.reviewerName\" was renamed to \"rating.profileName\" (declared with renamedFrom; column names unchanged). (minor; RAW M, PQ S, SF S, DBT S, MART S)",
+      ],
+    },
+    {
+      id: "CE014-raw-kind",
+      exit: 0,
+      findings: [
+        "CE014-raw-kind/rating.contract.ts:16:5: [CE014] Field \"rating.helpful\" changed type from integer to string. (major; RAW B, PQ S, SF S, DBT S, MART S)",
+        "CE014-raw-kind/rating.contract.ts:16:5: [CE031] Normalisations of column \"rating.helpful_votes\" changed from [] to [parse_integer]. (minor; RAW S, PQ M, SF S, DBT S, MART M)",
+      ],
+    },
+    {
+      id: "CE025-opened",
+      exit: 0,
+      findings: [
+        "CE025-opened/rating.contract.ts:13:5: [CE025] Raw record of \"rating\" became open: unknown keys are no longer rejected. (minor; RAW S, PQ S, SF S, DBT S, MART S)",
+      ],
+    },
+    {
+      id: "CE031-key",
+      exit: 1,
+      findings: [
+        "CE031-key/rating.contract.ts:22:23: [CE031] Column \"rating.rating_id\" is now read from surrogate_key:reviewerID|asin (was surrogate_key:reviewerID|asin|unixReviewTime). (major; RAW S, PQ B, SF S, DBT S, MART B)",
+      ],
+    },
 ];
 
 describe("one fixture pair per rule", () => {
