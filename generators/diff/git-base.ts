@@ -14,6 +14,7 @@ import { dirname, join, relative, sep } from "node:path";
 import { buildIR } from "../ir/build.js";
 import { findContractFiles, loadContracts } from "../ir/load.js";
 import type { ContractIR } from "../ir/types.js";
+import { ContractError } from "../lib/errors.js";
 
 export class GitRefError extends Error {
   constructor(message: string) {
@@ -50,8 +51,15 @@ export async function loadIRAtRef(root: string, contractsDir: string, ref: strin
       writeFileSync(target, git(root, ["show", `${ref}:${file}`]));
     }
     mkdirSync(tempContracts, { recursive: true });
-    const loaded = await loadContracts(findContractFiles(tempContracts), temp);
-    return buildIR(loaded.map((contract) => ({ ...contract, file: [first, ...contract.file.split("/")].join("/") })));
+    const repositoryPath = (file: string) => [first, ...file.split("/")].join("/");
+    let loaded;
+    try {
+      loaded = await loadContracts(findContractFiles(tempContracts), temp);
+    } catch (error) {
+      if (!(error instanceof ContractError)) throw error;
+      throw new ContractError(error.diagnostics.map((d) => (d.where ? { ...d, where: { ...d.where, file: `${repositoryPath(d.where.file)} (at ${ref})` } } : d)));
+    }
+    return buildIR(loaded.map((contract) => ({ ...contract, file: repositoryPath(contract.file) })));
   } finally {
     rmSync(temp, { recursive: true, force: true });
   }
