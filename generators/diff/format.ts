@@ -32,7 +32,8 @@ function verdictLine(v: Verdict): string {
 }
 
 function renderText(report: Report): string {
-  const lines = report.findings.map((f) => `${place(f)}: [${f.rule}] ${f.message} (${f.bump}; ${severityText(f.severity)})`);
+  // One line per finding, whatever a contract's text holds.
+  const lines = report.findings.map((f) => `${place(f)}: [${f.rule}] ${f.message.replace(/\r?\n/g, " ")} (${f.bump}; ${severityText(f.severity)})`);
   if (lines.length) lines.push("");
   for (const v of report.verdicts) lines.push(verdictLine(v));
   lines.push(summaryLine(report));
@@ -179,6 +180,6 @@ function renderGithub(report: Report): string {
 
 /** The rule table for the README (id, name, purpose, severities, bump). */
 export function ruleTable(): string {
-  const rows = RULES.map((r) => `| ${r.id} | ${r.name} | ${r.reachable ? r.purpose : `${r.purpose} Not raised: ${r.note}`} | ${CONSUMERS.map((c) => r.severity[c]).join(" | ")} | ${r.bump} |`);
+  const rows = RULES.map((r) => `| ${r.id} | ${r.name} | ${r.reachable ? r.purpose : `${r.purpose} Not raised. ${r.note}`} | ${CONSUMERS.map((c) => r.severity[c]).join(" | ")} | ${r.bump} |`);
   return [`| Rule | Name | Change | ${CONSUMERS.join(" | ")} | Bump |`, `|---|---|---|${CONSUMERS.map(() => "---|").join("")}---|`, ...rows].join("\n") + "\n";
 }
