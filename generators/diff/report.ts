@@ -102,10 +102,13 @@ export function classify(changes: readonly Change[], rules: readonly Rule[] = RU
       const severity = { ...rule.severity, ...match.severity } as Severities;
       const bump = bumpFor(severity, rule.bump);
       const newTables = match.tablesAdded ?? [];
+      const oldTables = match.tablesRemoved ?? [];
       const snowflake = [
         ...newTables.map((t) => `-- ${t} is a new external table: create it with the generated external-table DDL.`),
         ...(match.columnsAdded ?? []).filter((c) => !newTables.includes(c.table)).flatMap((c) => addColumn(c)),
-        ...(match.columnsRemoved ?? []).flatMap((c) => dropColumn(c)),
+        // Dropping is for after every reader has moved; the old Parquet stays in S3 either way.
+        ...oldTables.map((t) => `DROP EXTERNAL TABLE IF EXISTS ${t};`),
+        ...(match.columnsRemoved ?? []).filter((c) => !oldTables.includes(c.table)).flatMap((c) => dropColumn(c)),
         ...(match.columnsRetyped ?? []).flatMap(([b, a]) => [...dropColumn(b), ...addColumn(a)]),
         ...(match.columnsRenamed ?? []).flatMap(([b, a]) => [...dropColumn(b), ...addColumn(a, b)]),
       ];

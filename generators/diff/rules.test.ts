@@ -269,6 +269,27 @@ const CASES: readonly Case[] = [
         "CE031-key/rating.contract.ts:22:23: [CE031] Column \"rating.rating_id\" is now read from surrogate_key:reviewerID|asin (was surrogate_key:reviewerID|asin|unixReviewTime). (major; RAW S, PQ B, SF S, DBT S, MART B)",
       ],
     },
+    {
+      id: "CE018-accepted-values",
+      exit: 0,
+      findings: [
+        "CE018-accepted-values/rating.contract.ts:19:5: [CE018] Allowed values [\"anonymous\"] were declared for column \"rating.reviewer_name\". (minor; RAW S, PQ M, SF S, DBT M, MART S)",
+      ],
+    },
+    {
+      id: "CE014-native",
+      exit: 0,
+      findings: [
+        "CE014-native/rating.contract.ts:19:5: [CE014] Native type override of column \"rating.reviewer_name\" changed from [] to [snowflake=VARCHAR(64)]. (minor; RAW S, PQ S, SF M, DBT M, MART S)",
+      ],
+    },
+    {
+      id: "CE026-partition",
+      exit: 0,
+      findings: [
+        "CE026-partition/rating.contract.ts:13:5: [CE026] Partitioning of \"rating\" changed from [\"review_date\"] to []. (minor; RAW S, PQ M, SF M, DBT S, MART S)",
+      ],
+    },
 ];
 
 describe("one fixture pair per rule", () => {
@@ -302,6 +323,20 @@ describe("one fixture pair per rule", () => {
     expect(result.stdout).toContain(
       'FAIL: contract "rating" (CE003/rating.contract.ts) 1.0.0 → 1.1.0: The changes need a major bump, but 1.0.0 → 1.1.0 is only a minor bump: set version to 2.0.0 or higher.',
     );
+  });
+
+  it.each([
+    ["CE005", ["ALTER EXTERNAL TABLE rating DROP COLUMN reviewer_name;", "ALTER EXTERNAL TABLE rating ADD COLUMN profile_name VARCHAR AS (COALESCE(VALUE:profile_name, VALUE:reviewer_name)::VARCHAR);"]],
+    ["CE014-native", ["ALTER EXTERNAL TABLE rating DROP COLUMN reviewer_name;", "ALTER EXTERNAL TABLE rating ADD COLUMN reviewer_name VARCHAR(64) AS (VALUE:reviewer_name::VARCHAR(64));"]],
+    ["CE007", ["ALTER EXTERNAL TABLE rating DROP COLUMN helpful_votes;", "ALTER EXTERNAL TABLE rating ADD COLUMN helpful_votes NUMBER(19,0) AS (VALUE:helpful_votes::NUMBER(19,0));"]],
+    ["CE001", ["ALTER EXTERNAL TABLE rating ADD COLUMN review_text VARCHAR AS (VALUE:review_text::VARCHAR);"]],
+    ["CE027", ["DROP EXTERNAL TABLE IF EXISTS seller;"]],
+    ["CE030", ["-- seller is a new external table: create it with the generated external-table DDL."]],
+    ["CE029", []],
+  ])("%s: Snowflake migration statements", async (id, statements) => {
+    const { stdout } = await runFixture(id, ["--format", "json"]);
+    const report = JSON.parse(stdout) as { findings: { migration: { snowflake: string[] } }[] };
+    expect(report.findings.flatMap((f) => f.migration.snowflake)).toEqual(statements);
   });
 
   it("accepts a deleted contract only with --allow-removal", async () => {

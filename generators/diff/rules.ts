@@ -37,6 +37,8 @@ export interface Match {
   readonly consequence?: string;
   /** Child tables that are new: they need their external table created, not altered. */
   readonly tablesAdded?: readonly string[];
+  /** Tables that are gone: their external table is dropped, not altered. */
+  readonly tablesRemoved?: readonly string[];
   /** Columns whose Snowflake / dbt definition the change touches. */
   readonly columnsAdded?: readonly ModelColumn[];
   readonly columnsRemoved?: readonly ModelColumn[];
@@ -219,6 +221,7 @@ export const RULES: readonly Rule[] = [
           // A closed record rejects producers still sending the key.
           severity: { RAW: closed ? "B" : "S", ...(columns.length === 0 && tables.length === 0 ? { SF: "S", DBT: "S", MART: "S" } : {}) },
           columnsRemoved: columns,
+          tablesRemoved: tables.map((t) => t.name),
         };
       }
       if (c.kind === "column_removed") {
@@ -563,10 +566,10 @@ export const RULES: readonly Rule[] = [
     consequence: "Producers have nowhere to send; the external table, dbt models and marts over it fail.",
     check: (c) => {
       if (c.kind === "dataset_removed") {
-        return { dataset: c.before.name, subject: c.before.name, message: `Previously present dataset ${q(c.before.name)} (${c.before.file}, tables ${list(c.before.tables)}) was deleted.`, where: c.before.where };
+        return { dataset: c.before.name, subject: c.before.name, message: `Previously present dataset ${q(c.before.name)} (${c.before.file}, tables ${list(c.before.tables)}) was deleted.`, where: c.before.where, tablesRemoved: c.before.tables };
       }
       if (c.kind === "table_removed") {
-        return { dataset: c.dataset.name, subject: c.before.name, message: `Previously present child dataset ${q(c.before.name)} of ${q(c.dataset.name)} was deleted.`, where: c.dataset.where };
+        return { dataset: c.dataset.name, subject: c.before.name, message: `Previously present child dataset ${q(c.before.name)} of ${q(c.dataset.name)} was deleted.`, where: c.dataset.where, tablesRemoved: [c.before.name] };
       }
       return undefined;
     },
@@ -612,10 +615,10 @@ export const RULES: readonly Rule[] = [
     consequence: "Additive: a new external table, staging model and tests are generated.",
     check: (c) => {
       if (c.kind === "dataset_added") {
-        return { dataset: c.after.name, subject: c.after.name, message: `Dataset ${q(c.after.name)} was added (tables ${list(c.after.tables)}).`, where: c.after.where };
+        return { dataset: c.after.name, subject: c.after.name, message: `Dataset ${q(c.after.name)} was added (tables ${list(c.after.tables)}).`, where: c.after.where, tablesAdded: c.after.tables };
       }
       if (c.kind === "table_added") {
-        return { dataset: c.dataset.name, subject: c.after.name, message: `Child dataset ${q(c.after.name)} of ${q(c.dataset.name)} was added.`, where: c.dataset.where };
+        return { dataset: c.dataset.name, subject: c.after.name, message: `Child dataset ${q(c.after.name)} of ${q(c.dataset.name)} was added.`, where: c.dataset.where, tablesAdded: [c.after.name] };
       }
       return undefined;
     },
@@ -694,14 +697,17 @@ function enumCheck(c: Change, direction: "added" | "removed"): Match | undefined
   if (before === undefined || after === undefined) {
     if ((before === undefined) !== (direction === "removed")) return undefined;
     const message = before === undefined ? `Allowed values [${after!.map((v) => JSON.stringify(v)).join(", ")}] were declared for ${what} ${q(subject)}.` : `Allowed values of ${what} ${q(subject)} were removed: any value is accepted.`;
-    return { dataset, subject, message, where };
+    return { dataset, subject, message, where, ...(what === "column" ? COLUMN_TEST_ONLY : {}) };
   }
   const moved = direction === "added" ? after.filter((v) => !before!.includes(v)) : before.filter((v) => !after!.includes(v));
   if (moved.length === 0) return undefined;
   const values = moved.map((v) => JSON.stringify(v)).join(", ");
   const message = direction === "added" ? `Value${moved.length > 1 ? "s" : ""} ${values} ${moved.length > 1 ? "were" : "was"} added to the allowed values of ${what} ${q(subject)}.` : `Value${moved.length > 1 ? "s" : ""} ${values} ${moved.length > 1 ? "were" : "was"} removed from the allowed values of ${what} ${q(subject)}.`;
-  return { dataset, subject, message, where };
+  return { dataset, subject, message, where, ...(what === "column" ? COLUMN_TEST_ONLY : {}) };
 }
+
+/** Allowed values declared on a column (not on the raw field) are a dbt test only: producers never see them. */
+const COLUMN_TEST_ONLY = { severity: { RAW: "S" } } as const;
 
 function constraintCheck(c: Change, direction: "tightened" | "relaxed"): Match | undefined {
   if (c.kind === "raw_changed" && c.aspect === "constraint") {
