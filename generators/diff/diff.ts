@@ -142,9 +142,12 @@ function diffDataset(before: ModelDataset, after: ModelDataset, base: FlatModel,
   }
   for (const set of removed) changes.push({ kind: "field_removed", removed: set, anchor: after });
   for (const set of added) changes.push({ kind: "field_added", added: set, anchor: after });
+  // Only an unambiguous pair is suggested: one look-alike on each side.
   for (const set of removed) {
-    const twin = added.find((candidate) => looksAlike(set, candidate));
-    if (twin) changes.push({ kind: "field_rename_suspected", removed: set, added: twin });
+    const twins = added.filter((candidate) => looksAlike(set, candidate));
+    if (twins.length === 1 && removed.filter((other) => looksAlike(other, twins[0]!)).length === 1) {
+      changes.push({ kind: "field_rename_suspected", removed: set, added: twins[0]! });
+    }
   }
 
   // Declared renames, with the columns they carry.
@@ -221,7 +224,9 @@ function looksAlike(removed: FieldSet, added: FieldSet): boolean {
   if (removed.columns.length !== added.columns.length || removed.tables.length !== added.tables.length) return false;
   const typesMatch = removed.columns.every((c, i) => c.typeText === added.columns[i]!.typeText);
   const textMatches = removed.columns.every((c, i) => c.description === added.columns[i]!.description) && removed.columns.length > 0;
-  return typesMatch && (textMatches || same(a.constraints, b.constraints));
+  // Equal constraints say something only when there are some: two bare optional strings are not a pair.
+  const constraintsMatch = Object.keys(a.constraints).length > 0 && same(a.constraints, b.constraints);
+  return typesMatch && (textMatches || constraintsMatch);
 }
 
 function diffColumn(

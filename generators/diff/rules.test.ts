@@ -290,6 +290,14 @@ const CASES: readonly Case[] = [
         "CE026-partition/rating.contract.ts:13:5: [CE026] Partitioning of \"rating\" changed from [\"review_date\"] to []. (minor; RAW S, PQ M, SF M, DBT S, MART S)",
       ],
     },
+    {
+      id: "CE006-not-alike",
+      exit: 0,
+      findings: [
+        "CE006-not-alike/rating.contract.ts:13:5: [CE004] Previously present field \"rating.reviewerName\" (CE006-not-alike/rating.contract.ts:19:5 before) was deleted, and with it column \"rating.reviewer_name\". (major; RAW S, PQ S, SF M, DBT B, MART B)",
+        "CE006-not-alike/rating.contract.ts:19:5: [CE001] Optional field \"rating.nickname\" was added, stored as column \"rating.nickname\". (minor; RAW M, PQ S, SF S, DBT S, MART S)",
+      ],
+    },
 ];
 
 describe("one fixture pair per rule", () => {
