@@ -3,7 +3,7 @@
  * arithmetic, the rule table's self-consistency, line counting of generated files, and escaping in every format.
  */
 import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { GeneratorBug } from "../lib/errors.js";
 import { escapeMarkdown, render, ruleTable } from "./format.js";
