@@ -37,6 +37,8 @@ export async function loadIRAtRef(root: string, contractsDir: string, ref: strin
   }
   const relativeDir = relative(root, contractsDir).split(sep).join("/");
   if (relativeDir.startsWith("..")) throw new GitRefError(`The contract directory ${contractsDir} is outside the repository ${root}.`);
+  // Both paths are relative to `root` (ls-tree lists relative to the working directory; `ref:./path` reads so), so
+  // a repository whose root is above `root` works too.
   const listing = git(root, ["ls-tree", "-r", "-z", "--name-only", ref, "--", `${relativeDir}/`]).toString("utf8");
   const files = listing.split("\0").filter(Boolean);
   const [first, ...rest] = relativeDir.split("/");
@@ -48,7 +50,7 @@ export async function loadIRAtRef(root: string, contractsDir: string, ref: strin
     for (const file of files) {
       const target = join(temp, ...file.split("/").slice(1));
       mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, git(root, ["show", `${ref}:${file}`]));
+      writeFileSync(target, git(root, ["show", `${ref}:./${file}`]));
     }
     mkdirSync(tempContracts, { recursive: true });
     const repositoryPath = (file: string) => [first, ...file.split("/")].join("/");
