@@ -1,0 +1,114 @@
+/**
+ * `npm run contract:diff -- --base <git-ref> [--format text|json|markdown|github]`: contract review.
+ *
+ * Loads the contracts at the base and in the working tree through the same IR builder, classifies every change
+ * (rules CE001–CE031, generators/diff/rules.ts), prints the report, then exits: 0 when every contract declares a
+ * sufficient version bump, 1 when one needs a bigger bump, 2 on usage errors or unloadable contracts.
+ */
+import { parseArgs } from "node:util";
+import { basename, dirname, resolve } from "node:path";
+import { ContractError, formatDiagnostic } from "./lib/errors.js";
+import { loadIR } from "./ir/load.js";
+import type { ContractIR } from "./ir/types.js";
+import { FORMATS, render, type Format } from "./diff/format.js";
+import { generatedChanges } from "./diff/generated-changes.js";
+import { GitRefError, loadIRAtRef } from "./diff/git-base.js";
+import { buildReport } from "./diff/report.js";
+
+const HELP = `Usage: npm run contract:diff -- --base <git-ref> [options]
+
+Compares the contracts at <git-ref> with the working tree, classifies every change per consumer (raw producers,
+Parquet already written, Snowflake external table, dbt staging, marts) and checks each contract's version bump.
+
+Options:
+  --base <git-ref>         Base to compare against (e.g. origin/main).
+  --base-dir <dir>         Or: a directory of base contracts (instead of --base).
+  --contracts <dir>        Working-tree contract directory (default: <root>/contracts).
+  --root <dir>             Repository root (default: the current directory).
+  --format <f>             text (default) | json | markdown | github
+  --allow-removal <name>   Accept the deletion of this dataset's contract (repeatable).
+  -h, --help               Show this help.
+
+Exit codes: 0 every contract declares a sufficient version bump; 1 a change needs a bigger bump than declared;
+2 usage error or a contract that cannot be loaded. The report is printed before the exit code is decided.`;
+
+function usage(err: NodeJS.WritableStream, message: string): number {
+  err.write(`error CLI.USAGE: ${message}\n  fix: run with --help for the options.\n`);
+  return 2;
+}
+
+export async function main(argv: readonly string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      allowPositionals: false,
+      options: {
+        base: { type: "string" },
+        "base-dir": { type: "string" },
+        contracts: { type: "string" },
+        root: { type: "string" },
+        format: { type: "string", default: "text" },
+        "allow-removal": { type: "string", multiple: true, default: [] },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }));
+  } catch (error) {
+    return usage(err, (error as Error).message);
+  }
+  if (values.help) {
+    out.write(`${HELP}\n`);
+    return 0;
+  }
+  if ((values.base === undefined) === (values["base-dir"] === undefined)) return usage(err, "give exactly one of --base <git-ref> or --base-dir <dir>.");
+  const format = values.format as Format;
+  if (!(FORMATS as readonly string[]).includes(format)) return usage(err, `unknown format "${values.format}"; use one of ${FORMATS.join(", ")}.`);
+  const root = resolve(values.root ?? process.cwd());
+  const contractsDir = resolve(root, values.contracts ?? "contracts");
+
+  let baseIR: ContractIR;
+  let headIR: ContractIR;
+  let baseLabel: string;
+  try {
+    if (values.base !== undefined) {
+      baseLabel = values.base;
+      baseIR = await loadIRAtRef(root, contractsDir, values.base);
+    } else {
+      const baseDir = resolve(values["base-dir"]!);
+      baseLabel = basename(baseDir);
+      // File paths in the IR are relative to the directory's parent, like `contracts/x.contract.ts` for the head.
+      baseIR = await loadIR(baseDir, dirname(baseDir));
+    }
+    headIR = await loadIR(contractsDir, root);
+  } catch (error) {
+    if (error instanceof ContractError) {
+      for (const d of error.diagnostics) err.write(`${formatDiagnostic(d)}\n`);
+      err.write(`\nThe contracts could not be loaded; nothing was compared.\n`);
+      return 2;
+    }
+    if (error instanceof GitRefError) return usage(err, error.message);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return usage(err, (error as Error).message);
+    throw error;
+  }
+
+  const needsFiles = format === "markdown" || format === "json";
+  const report = buildReport(baseIR, headIR, {
+    base: baseLabel,
+    head: "working tree",
+    allowRemoval: values["allow-removal"] as string[],
+    generatedFiles: needsFiles ? await generatedChanges(baseIR, headIR) : null,
+  });
+  out.write(render(report, format));
+  return report.ok ? 0 : 1;
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith("generators/contract-diff-cli.ts")) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+      process.exit(2);
+    },
+  );
+}

@@ -1,0 +1,178 @@
+/**
+ * Table-driven unit tests of the pieces under the CLI: type-change classification, constraint direction, bump
+ * arithmetic, the rule table's self-consistency, line counting of generated files, and escaping in every format.
+ */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { GeneratorBug } from "../lib/errors.js";
+import { escapeMarkdown, render, ruleTable } from "./format.js";
+import { compareFileSets, maskHashes } from "./generated-changes.js";
+import type { ModelColumn } from "./model.js";
+import { classify, declaredBump, nextVersion, type Finding, type Report } from "./report.js";
+import { bumpFor, constraintDirection, RULES, typeChangeRule } from "./rules.js";
+import type { LogicalType } from "../ir/types.js";
+
+const column = (type: LogicalType) => ({ type }) as ModelColumn;
+const t = (kind: string, precision?: number, scale?: number) => (precision === undefined ? { kind } : { kind, precision, scale }) as LogicalType;
+
+describe("type changes", () => {
+  it.each([
+    [t("int32"), t("int64"), "CE007"],
+    [t("int64"), t("int32"), "CE013"],
+    [t("decimal", 2, 1), t("decimal", 3, 1), "CE009"],
+    [t("decimal", 3, 1), t("decimal", 2, 1), "CE010"],
+    [t("decimal", 3, 1), t("decimal", 4, 2), "CE010"],
+    [t("string"), t("date"), "CE011"],
+    [t("string"), t("timestamp"), "CE011"],
+    [t("timestamp"), t("date"), "CE012"],
+    [t("date"), t("timestamp"), "CE012"],
+    [t("float64"), t("int64"), "CE013"],
+    [t("decimal", 12, 2), t("int64"), "CE013"],
+    [t("float64"), t("decimal", 12, 2), "CE013"],
+    [t("decimal", 2, 1), t("float64"), "CE014"],
+    [t("string"), t("int64"), "CE014"],
+    [t("json"), t("string"), "CE014"],
+    [t("boolean"), t("string"), "CE014"],
+  ])("%j → %j is %s", (before, after, rule) => {
+    expect(typeChangeRule(column(before), column(after))).toBe(rule);
+  });
+});
+
+describe("constraint direction", () => {
+  it.each([
+    ["minimum", 1, 2, "tightened"],
+    ["minimum", 2, 1, "relaxed"],
+    ["maximum", 5, 4, "tightened"],
+    ["maximum", 4, 5, "relaxed"],
+    ["maxLength", undefined, 10, "tightened"],
+    ["maxLength", 10, undefined, "relaxed"],
+    ["minItems", 1, 2, "tightened"],
+    ["exclusiveMaximum", 10, 20, "relaxed"],
+    ["pattern", undefined, "^a$", "tightened"],
+    ["pattern", "^a$", undefined, "relaxed"],
+    ["pattern", "^a$", "^(a|b)$", "tightened"],
+  ] as const)("%s %j → %j is %s", (name, before, after, want) => {
+    expect(constraintDirection(name, before, after)).toBe(want);
+  });
+});
+
+describe("versions", () => {
+  it.each([
+    ["1.2.3", "2.0.0", "major"],
+    ["1.2.3", "1.3.0", "minor"],
+    ["1.2.3", "1.2.4", "patch"],
+    ["1.2.3", "1.2.3", "none"],
+    ["1.2.3", "1.1.9", "none"],
+    ["2.0.0", "1.9.0", "none"],
+    ["1.9.0", "1.10.0", "minor"],
+    ["1.0.0-rc.1", "1.0.1", "patch"],
+  ])("%s → %s declares %s", (before, after, want) => {
+    expect(declaredBump(before, after)).toBe(want);
+  });
+  it.each([
+    ["1.2.3", "major", "2.0.0"],
+    ["1.2.3", "minor", "1.3.0"],
+    ["1.2.3", "patch", "1.2.4"],
+  ] as const)("%s needs at least %s: %s", (version, bump, want) => {
+    expect(nextVersion(version, bump)).toBe(want);
+  });
+});
+
+describe("the rule table", () => {
+  it("has unique ids in order, and each rule's bump is the one its severities imply", () => {
+    expect(RULES.map((r) => r.id)).toEqual([...RULES.map((r) => r.id)].sort());
+    expect(new Set(RULES.map((r) => r.id)).size).toBe(RULES.length);
+    for (const rule of RULES) expect(bumpFor(rule.severity, rule.bump), rule.id).toBe(rule.bump);
+  });
+
+  it("derives bumps: any B → major, any M → minor, otherwise the rule's own (at most minor)", () => {
+    const s = { RAW: "S", PQ: "S", SF: "S", DBT: "S", MART: "S" } as const;
+    expect(bumpFor({ ...s, MART: "B" }, "minor")).toBe("major");
+    expect(bumpFor({ ...s, PQ: "M" }, "major")).toBe("minor");
+    expect(bumpFor(s, "major")).toBe("minor");
+    expect(bumpFor(s, "patch")).toBe("patch");
+  });
+
+  it("refuses a change no rule classifies: every change must be reviewed", () => {
+    expect(() => classify([{ kind: "dataset_changed", aspect: "owner" } as never], [])).toThrow(GeneratorBug);
+  });
+
+  it("is the table the README documents", () => {
+    const readme = readFileSync(resolve(import.meta.dirname, "../../README.md"), "utf8");
+    expect(readme).toContain(ruleTable());
+  });
+});
+
+describe("generated file changes", () => {
+  it("counts added and removed lines per file, ignoring contract hashes", () => {
+    const hashA = `sha256:${"a".repeat(64)}`;
+    const hashB = `sha256:${"b".repeat(64)}`;
+    const changes = compareFileSets(
+      [
+        { path: "generated/a.txt", contents: `# from x (${hashA})\none\ntwo\nthree\n` },
+        { path: "generated/same.txt", contents: `# ${hashA}\nkept\n` },
+        { path: "generated/gone.txt", contents: "1\n2\n" },
+      ],
+      [
+        { path: "generated/a.txt", contents: `# from x (${hashB})\none\n2\nthree\nfour\n` },
+        { path: "generated/same.txt", contents: `# ${hashB}\nkept\n` },
+        { path: "generated/new.txt", contents: "x\ny\nz\n" },
+      ],
+    );
+    expect(changes).toEqual([
+      { path: "generated/a.txt", status: "changed", linesAdded: 2, linesRemoved: 1 },
+      { path: "generated/gone.txt", status: "removed", linesAdded: 0, linesRemoved: 2 },
+      { path: "generated/new.txt", status: "added", linesAdded: 3, linesRemoved: 0 },
+    ]);
+    expect(maskHashes(`"sha256": "${"c".repeat(64)}"`)).toBe('"sha256": "…"');
+  });
+});
+
+describe("escaping", () => {
+  const hostile = 'Value "a|b`c<img src=x>*d*\n::error::x %0A" was added to the allowed values of field "rating.channel".';
+  const finding: Finding = {
+    rule: "CE017",
+    name: "enum-value-added",
+    dataset: "rating",
+    subject: "rating.channel",
+    message: hostile,
+    where: { file: "contracts/a,b:c.contract.ts", line: 3, column: 5 },
+    severity: { RAW: "S", PQ: "S", SF: "S", DBT: "S", MART: "M" },
+    bump: "minor",
+    consequence: "c",
+    migration: { snowflake: ["ALTER EXTERNAL TABLE t ADD COLUMN c VARCHAR AS (VALUE:c::VARCHAR); -- ```"], dbtVersion: false },
+  };
+  const report: Report = {
+    schema: "contract-diff/1",
+    base: "main|x",
+    head: "working tree",
+    ok: true,
+    findings: [finding],
+    verdicts: [{ dataset: "rating", file: "contracts/a.contract.ts", baseVersion: "1.0.0", headVersion: "1.1.0", declared: "minor", required: "minor", ok: true, reason: "r" }],
+    generatedFiles: [],
+  };
+
+  it("markdown: no cell break, code span, HTML or fence escape comes from contract text", () => {
+    expect(escapeMarkdown("a|b`c<d>*e*_f_[g]")).toBe("a\\|b\\`c\\<d\\>\\*e\\*\\_f\\_\\[g\\]");
+    const md = render(report, "markdown");
+    expect(md).toContain("a\\|b\\`c\\<img src=x\\>\\*d\\* ::error::x %0A");
+    expect(md).not.toMatch(/(?<!\\)<img/);
+    expect(md).toContain("Compared main\\|x with working tree.");
+    const sql = md.slice(md.indexOf("```sql"));
+    expect(sql.split("\n").filter((l) => l.startsWith("```"))).toEqual(["```sql", "```"]);
+  });
+
+  it("github: one annotation per line, properties and data escaped", () => {
+    const lines = render(report, "github").trimEnd().split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toBe(
+      "::warning file=contracts/a%2Cb%3Ac.contract.ts,line=3,col=5,title=CE017 enum-value-added (minor)::Value \"a|b`c<img src=x>*d*%0A::error::x %250A\" was added to the allowed values of field \"rating.channel\". RAW S, PQ S, SF S, DBT S, MART M. c",
+    );
+  });
+
+  it("text: one line per finding", () => {
+    const text = render(report, "text");
+    expect(text.split("\n")[0]).toBe(`contracts/a,b:c.contract.ts:3:5: [CE017] ${hostile.replace("\n", " ")} (minor; RAW S, PQ S, SF S, DBT S, MART M)`);
+  });
+});

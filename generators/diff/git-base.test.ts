@@ -1,0 +1,96 @@
+/**
+ * `--base <git-ref>` end to end: a throwaway git repository holding a copy of the generator and the contracts,
+ * one commit, then an edit in the working tree; the CLI runs as `npm run contract:diff` would, in a child process.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { run } from "./test-helpers.js";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const TSX = join(ROOT, "node_modules", ".bin", "tsx");
+
+describe("contract:diff --base <git-ref>", () => {
+  let repo: string;
+  const git = (...args: string[]) => execFileSync("git", ["-C", repo, "-c", "user.name=Contract Review", "-c", "user.email=review@example.invalid", ...args], { stdio: "pipe" });
+  const diff = (...args: string[]) => spawnSync(TSX, ["generators/contract-diff-cli.ts", ...args], { cwd: repo, encoding: "utf8" });
+
+  beforeAll(() => {
+    repo = mkdtempSync(join(tmpdir(), "contract-diff-git-"));
+    // The generator is copied (not linked) so the contract kit the contracts import is the one the IR builder reads.
+    cpSync(join(ROOT, "generators"), join(repo, "generators"), { recursive: true });
+    cpSync(join(ROOT, "contracts"), join(repo, "contracts"), { recursive: true });
+    symlinkSync(join(ROOT, "node_modules"), join(repo, "node_modules"), "dir");
+    git("init", "-q");
+    git("add", "contracts", "generators");
+    git("commit", "-q", "-m", "contracts");
+    const file = join(repo, "contracts", "review.contract.ts");
+    const source = readFileSync(file, "utf8");
+    const renamed = source.replace("  summary: column(z.string().optional(), {\n", '  headline: column(z.string().optional(), {\n    renamedFrom: "summary",\n');
+    expect(renamed).not.toBe(source);
+    writeFileSync(file, renamed);
+  }, 60_000);
+  afterAll(() => rmSync(repo, { recursive: true, force: true }));
+
+  it("reports the working tree's declared rename against HEAD and refuses it without a major bump", () => {
+    const result = diff("--base", "HEAD", "--format", "github");
+    expect(result.stderr).toBe("");
+    expect(result.stdout).toContain(
+      '::error file=contracts/review.contract.ts,line=67,col=3,title=CE005 field-renamed-declared (major)::Field "review.summary" was renamed to "review.headline" (declared with renamedFrom; columns "review.summary" → "review.headline").',
+    );
+    expect(result.stdout).toContain("1 change between HEAD and working tree; 1 contract needs a bigger version bump.");
+    expect(result.status).toBe(1);
+  });
+
+  it("compares HEAD with itself as no change", () => {
+    const result = diff("--base", "HEAD", "--contracts", "contracts", "--root", ".", "--format", "text");
+    expect(result.status).toBe(1); // the working tree still has the rename
+    git("stash", "-q");
+    try {
+      const clean = diff("--base", "HEAD");
+      expect(clean.stdout).toContain("0 changes between HEAD and working tree; every contract declares a sufficient version bump.");
+      expect(clean.status).toBe(0);
+    } finally {
+      git("stash", "pop", "-q");
+    }
+  });
+
+  it("exits 2 on an unknown ref, with a fix", () => {
+    const unknown = diff("--base", "no-such-branch");
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain('error CLI.USAGE: git ref "no-such-branch" does not name a commit');
+  });
+
+  it.each([
+    [["--base", "HEAD", "--format", "xml"], 'unknown format "xml"; use one of text, json, markdown, github.'],
+    [[], "give exactly one of --base <git-ref> or --base-dir <dir>."],
+    [["--base", "HEAD", "--base-dir", "contracts"], "give exactly one of --base <git-ref> or --base-dir <dir>."],
+    [["--base", "HEAD", "--colour"], "Unknown option '--colour'"],
+    // A ref that git would read as an option is refused before git sees it.
+    [["--base=--upload-pack=touch"], '"--upload-pack=touch" is not a git ref.'],
+  ])("exits 2 on usage error %j", async (args, message) => {
+    const result = await run(["--root", repo, ...args]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`error CLI.USAGE: ${message}`);
+    expect(result.stdout).toBe("");
+  });
+
+  it("exits 2 when a contract at the base cannot be loaded", () => {
+    git("stash", "-q");
+    try {
+      writeFileSync(join(repo, "contracts", "broken.contract.ts"), "export default 42;\n");
+      git("add", "contracts/broken.contract.ts");
+      git("commit", "-q", "-m", "broken");
+      rmSync(join(repo, "contracts", "broken.contract.ts"));
+      const result = diff("--base", "HEAD");
+      expect(result.status).toBe(2);
+      expect(result.stderr).toContain("contracts/broken.contract.ts (at HEAD): error CONTRACT.NO_DEFAULT_EXPORT");
+      expect(result.stderr).toContain("The contracts could not be loaded; nothing was compared.");
+    } finally {
+      git("reset", "-q", "--hard", "HEAD~1");
+      git("stash", "pop", "-q");
+    }
+  });
+});

@@ -1,0 +1,218 @@
+/**
+ * The flat, identity-keyed model contract review diffs (drizzle-kit's idea: diff flat entity stores, never trees).
+ *
+ * Built from the IR only. Everything that is not a property of the contract is dropped here, so reordering fields,
+ * moving a file's lines or re-hashing it produce no change: source locations (`where`) are kept beside each entity
+ * for reporting but never compared, contract hashes are not kept, and types are canonical strings.
+ */
+import type { ColumnIR, ContractIR, DatasetIR, LogicalType, RawConstraints, RawField, SourceLocation, TableIR } from "../ir/types.js";
+import { compareCodePoints } from "../lib/sort.js";
+
+export interface Place {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+export interface ModelDataset {
+  readonly name: string;
+  readonly version: string;
+  readonly owner: string;
+  readonly description: string;
+  readonly file: string;
+  readonly locations: DatasetIR["locations"];
+  /** `closed` when the raw record rejects unknown keys (`z.strictObject`), else `open`. */
+  readonly closedness: "open" | "closed";
+  /** Tables of the dataset: the main table first, then child tables by name. */
+  readonly tables: readonly string[];
+  /** Where the record is declared (its first field), used for findings about things no longer declared. */
+  readonly where: Place;
+}
+
+export interface ModelTable {
+  readonly dataset: string;
+  readonly name: string;
+  readonly description: string;
+  readonly parent?: string;
+  readonly arrayPath?: string;
+  readonly key: readonly string[];
+  readonly partitionBy: readonly string[];
+}
+
+export interface ModelColumn {
+  /** `table.column`. */
+  readonly id: string;
+  readonly dataset: string;
+  readonly table: string;
+  readonly name: string;
+  readonly description: string;
+  readonly type: LogicalType;
+  /** Canonical spelling of the type: `int64`, `decimal(2,1)`. */
+  readonly typeText: string;
+  readonly nullable: boolean;
+  readonly pii: ColumnIR["pii"];
+  readonly key: boolean;
+  readonly partition: boolean;
+  readonly references?: string;
+  readonly acceptedValues?: readonly (string | number)[];
+  /** Native overrides as `engine=TYPE`, sorted. */
+  readonly native: readonly string[];
+  readonly source: ColumnIR["source"];
+  /** Canonical text of the source (`field:style`, `map_key:style["Size"]`). */
+  readonly sourceText: string;
+  /** Top-level raw key the column is read from, when it is read from one field. */
+  readonly rawRoot?: string;
+  readonly normalize: readonly string[];
+  readonly renamedFrom?: string;
+  readonly where: Place;
+}
+
+export interface ModelRawField {
+  /** `dataset.path` (union members: `dataset.path|<index>`). */
+  readonly id: string;
+  readonly dataset: string;
+  readonly path: string;
+  /** Top-level key this field is, or is nested in. */
+  readonly root: string;
+  readonly kind: RawField["kind"];
+  readonly required: boolean;
+  readonly nullable: boolean;
+  readonly constraints: RawConstraints;
+  readonly where: Place;
+}
+
+export interface FlatModel {
+  readonly datasets: ReadonlyMap<string, ModelDataset>;
+  readonly tables: ReadonlyMap<string, ModelTable>;
+  readonly columns: ReadonlyMap<string, ModelColumn>;
+  readonly rawFields: ReadonlyMap<string, ModelRawField>;
+}
+
+export function typeText(type: LogicalType): string {
+  return type.kind === "decimal" ? `decimal(${type.precision},${type.scale})` : type.kind;
+}
+
+function place(where: SourceLocation | undefined, file: string): Place {
+  return { file: where?.file ?? file, line: where?.line ?? 1, column: where?.column ?? 1 };
+}
+
+export function sourceText(source: ColumnIR["source"]): string {
+  switch (source.kind) {
+    case "field":
+    case "json":
+    case "array_element":
+    case "array_position":
+      return `${source.kind}:${source.path}`;
+    case "map_key":
+      return `map_key:${source.path}[${JSON.stringify(source.key)}] normalize ${source.keyNormalize.join(",")}`;
+    case "map_rest":
+      return `map_rest:${source.path} except ${JSON.stringify(source.declaredKeys)} normalize ${source.keyNormalize.join(",")}`;
+    case "surrogate_key":
+      return `surrogate_key:${source.paths.join("|")}`;
+    case "parent_key":
+      return `parent_key:${source.column}`;
+    case "processed_at":
+      return "processed_at";
+  }
+}
+
+function rawRoot(source: ColumnIR["source"]): string | undefined {
+  if (source.kind === "surrogate_key" || source.kind === "parent_key" || source.kind === "array_position" || source.kind === "processed_at") return undefined;
+  return source.path.split(/[.[{]/)[0];
+}
+
+/** Canonical constraints: keys in code-point order, absent keys left out. */
+function canonicalConstraints(constraints: RawConstraints): RawConstraints {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(constraints).sort(compareCodePoints)) {
+    const value = (constraints as Record<string, unknown>)[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out as RawConstraints;
+}
+
+export function buildModel(ir: ContractIR): FlatModel {
+  const datasets = new Map<string, ModelDataset>();
+  const tables = new Map<string, ModelTable>();
+  const columns = new Map<string, ModelColumn>();
+  const rawFields = new Map<string, ModelRawField>();
+  for (const dataset of ir.datasets) {
+    const file = dataset.contract.file;
+    const firstField = dataset.raw.fields[0]?.where;
+    const schema = dataset.raw.jsonSchema as { additionalProperties?: unknown } | null;
+    const allTables: TableIR[] = [dataset.table, ...[...dataset.children].sort((a, b) => compareCodePoints(a.name, b.name))];
+    datasets.set(dataset.name, {
+      name: dataset.name,
+      version: dataset.contract.version,
+      owner: dataset.contract.owner,
+      description: dataset.description,
+      file,
+      locations: dataset.locations,
+      closedness: schema?.additionalProperties === false ? "closed" : "open",
+      tables: allTables.map((t) => t.name),
+      where: place(firstField, file),
+    });
+    for (const table of allTables) {
+      const child = dataset.children.find((c) => c.name === table.name);
+      tables.set(table.name, {
+        dataset: dataset.name,
+        name: table.name,
+        description: table.description,
+        ...(child ? { parent: child.parent, arrayPath: child.arrayPath } : {}),
+        key: table.key,
+        partitionBy: table.partitionBy,
+      });
+      for (const column of table.columns) {
+        const root = rawRoot(column.source);
+        columns.set(`${table.name}.${column.name}`, {
+          id: `${table.name}.${column.name}`,
+          dataset: dataset.name,
+          table: table.name,
+          name: column.name,
+          description: column.description,
+          type: column.type,
+          typeText: typeText(column.type),
+          nullable: column.nullable,
+          pii: column.pii,
+          key: column.key,
+          partition: column.partition,
+          ...(column.references ? { references: `${column.references.dataset}.${column.references.column}` } : {}),
+          ...(column.acceptedValues ? { acceptedValues: column.acceptedValues } : {}),
+          native: Object.entries(column.native)
+            .filter(([, value]) => value !== undefined)
+            .map(([engine, value]) => `${engine}=${value}`)
+            .sort(compareCodePoints),
+          source: column.source,
+          sourceText: sourceText(column.source),
+          ...(root !== undefined ? { rawRoot: root } : {}),
+          normalize: column.normalize,
+          ...(column.renamedFrom ? { renamedFrom: column.renamedFrom } : {}),
+          where: place(column.where, file),
+        });
+      }
+    }
+    const addField = (field: RawField, id: string, root: string): void => {
+      rawFields.set(`${dataset.name}.${id}`, {
+        id: `${dataset.name}.${id}`,
+        dataset: dataset.name,
+        path: id,
+        root,
+        kind: field.kind,
+        required: field.required,
+        nullable: field.nullable,
+        constraints: canonicalConstraints(field.constraints),
+        where: place(field.where, file),
+      });
+      for (const child of field.fields ?? []) addField(child, child.path, root);
+      if (field.element) addField(field.element, field.element.path, root);
+      (field.options ?? []).forEach((option, index) => addField(option, `${id}|${index}`, root));
+    };
+    for (const field of dataset.raw.fields) addField(field, field.path, field.key);
+  }
+  return { datasets, tables, columns, rawFields };
+}
+
+/** Code-point sorted keys of a map. */
+export function sortedKeys<V>(map: ReadonlyMap<string, V>): string[] {
+  return [...map.keys()].sort(compareCodePoints);
+}

@@ -1,0 +1,224 @@
+/**
+ * Turns change events into the review report: findings (rule + severity per consumer + bump + migration hints),
+ * one verdict per contract (declared version bump against the bump its changes require), and the exit code.
+ * Pure: no file system, clock or environment.
+ */
+import { nativeType } from "../dialects/types.js";
+import type { ContractIR } from "../ir/types.js";
+import { GeneratorBug } from "../lib/errors.js";
+import { compareCodePoints } from "../lib/sort.js";
+import { diffModels, type Change } from "./diff.js";
+import { buildModel, type FlatModel, type ModelColumn, type Place } from "./model.js";
+import { bumpFor, CONSUMERS, RULES, type Bump, type Rule, type Severities } from "./rules.js";
+
+/** Version of the JSON report's shape (`report.schema.json`); bump on any change of shape. */
+export const REPORT_SCHEMA = "contract-diff/1";
+
+export interface Finding {
+  readonly rule: string;
+  readonly name: string;
+  readonly dataset: string;
+  readonly subject: string;
+  readonly message: string;
+  readonly where: Place;
+  readonly severity: Severities;
+  readonly bump: Bump;
+  readonly consequence: string;
+  readonly migration: {
+    /** `ALTER EXTERNAL TABLE` statements, in order. */
+    readonly snowflake: readonly string[];
+    /** A new dbt model version is advised (dbt staging or tests need migration or break). */
+    readonly dbtVersion: boolean;
+    readonly backfill?: string;
+  };
+}
+
+export type Declared = Bump | "none" | "new" | "removed";
+
+export interface Verdict {
+  readonly dataset: string;
+  readonly file: string;
+  readonly baseVersion: string | null;
+  readonly headVersion: string | null;
+  readonly declared: Declared;
+  readonly required: Bump | "none";
+  readonly ok: boolean;
+  readonly reason: string;
+}
+
+export interface GeneratedFileChange {
+  readonly path: string;
+  readonly status: "added" | "removed" | "changed";
+  readonly linesAdded: number;
+  readonly linesRemoved: number;
+}
+
+export interface Report {
+  readonly schema: typeof REPORT_SCHEMA;
+  readonly base: string;
+  readonly head: string;
+  readonly ok: boolean;
+  readonly findings: readonly Finding[];
+  readonly verdicts: readonly Verdict[];
+  /** Generated files that change, or null when not computed. */
+  readonly generatedFiles: readonly GeneratedFileChange[] | null;
+}
+
+export interface ReportOptions {
+  /** Labels for the two sides (`origin/main`, `working tree`). */
+  readonly base: string;
+  readonly head: string;
+  /** Datasets whose deletion is intended (no version can announce a deleted contract). */
+  readonly allowRemoval?: readonly string[];
+  readonly generatedFiles?: readonly GeneratedFileChange[] | null;
+}
+
+const BUMP_RANK: Record<Bump | "none", number> = { none: 0, patch: 1, minor: 2, major: 3 };
+
+export function maxBump(bumps: readonly Bump[]): Bump | "none" {
+  return bumps.reduce<Bump | "none">((best, b) => (BUMP_RANK[b] > BUMP_RANK[best] ? b : best), "none");
+}
+
+/** The bump from one semantic version to another; `none` when equal or lower. */
+export function declaredBump(before: string, after: string): Bump | "none" {
+  const parse = (v: string) => v.split("-")[0]!.split(".").map((n) => Number(n));
+  const [a0 = 0, a1 = 0, a2 = 0] = parse(before);
+  const [b0 = 0, b1 = 0, b2 = 0] = parse(after);
+  if (b0 !== a0) return b0 > a0 ? "major" : "none";
+  if (b1 !== a1) return b1 > a1 ? "minor" : "none";
+  if (b2 !== a2) return b2 > a2 ? "patch" : "none";
+  return "none";
+}
+
+/** Runs every rule over every change. A change no rule classifies is a bug: every change must be reviewed. */
+export function classify(changes: readonly Change[], rules: readonly Rule[] = RULES): Finding[] {
+  const findings: Finding[] = [];
+  for (const change of changes) {
+    let matched = false;
+    for (const rule of rules) {
+      const match = rule.check(change);
+      if (!match) continue;
+      matched = true;
+      const severity = { ...rule.severity, ...match.severity } as Severities;
+      const bump = bumpFor(severity, rule.bump);
+      const newTables = match.tablesAdded ?? [];
+      const oldTables = match.tablesRemoved ?? [];
+      const snowflake = [
+        ...newTables.map((t) => `-- ${t} is a new external table: create it with the generated external-table DDL.`),
+        ...(match.columnsAdded ?? []).filter((c) => !newTables.includes(c.table)).flatMap((c) => addColumn(c)),
+        // Dropping is for after every reader has moved; the old Parquet stays in S3 either way.
+        ...oldTables.map((t) => `DROP EXTERNAL TABLE IF EXISTS ${t};`),
+        ...(match.columnsRemoved ?? []).filter((c) => !oldTables.includes(c.table)).flatMap((c) => dropColumn(c)),
+        ...(match.columnsRetyped ?? []).flatMap(([b, a]) => [...dropColumn(b), ...addColumn(a)]),
+        ...(match.columnsRenamed ?? []).flatMap(([b, a]) => [...dropColumn(b), ...addColumn(a, b)]),
+      ];
+      findings.push({
+        rule: rule.id,
+        name: rule.name,
+        dataset: match.dataset,
+        subject: match.subject,
+        message: match.message,
+        where: match.where,
+        severity,
+        bump,
+        consequence: match.consequence ?? rule.consequence,
+        migration: {
+          snowflake,
+          dbtVersion: severity.DBT !== "S",
+          ...(rule.backfill && severity.PQ !== "S" ? { backfill: rule.backfill } : {}),
+        },
+      });
+    }
+    if (!matched) throw new GeneratorBug(`No contract-review rule classifies the change ${JSON.stringify({ kind: change.kind, aspect: (change as { aspect?: string }).aspect })}.`);
+  }
+  return findings.sort(compareFindings);
+}
+
+/** Total order: file, line, column, rule id, message (buf's order). */
+export function compareFindings(a: Finding, b: Finding): number {
+  return (
+    compareCodePoints(a.where.file, b.where.file) ||
+    a.where.line - b.where.line ||
+    a.where.column - b.where.column ||
+    compareCodePoints(a.rule, b.rule) ||
+    compareCodePoints(a.message, b.message)
+  );
+}
+
+function snowflakeType(column: ModelColumn): string {
+  const native = column.native.find((n) => n.startsWith("snowflake="))?.slice("snowflake=".length);
+  return nativeType("snowflake", { type: column.type, native: native ? { snowflake: native } : {} });
+}
+
+/**
+ * `ALTER EXTERNAL TABLE … ADD COLUMN`: an external table is a VALUE variant plus virtual columns, and ALTER only
+ * adds, renames or drops them (https://docs.snowflake.com/en/sql-reference/sql/alter-external-table).
+ * Partition columns are read from the file path (METADATA$FILENAME) by the generated DDL, not from VALUE.
+ */
+function addColumn(column: ModelColumn, renamedFrom?: ModelColumn): string[] {
+  if (column.partition) return [`-- ${column.table}.${column.name} is a partition column: take its expression from the generated external-table DDL.`];
+  const type = snowflakeType(column);
+  const value = renamedFrom ? `COALESCE(VALUE:${column.name}, VALUE:${renamedFrom.name})` : `VALUE:${column.name}`;
+  // JSON text columns are parsed once into a VARIANT.
+  const expression = type === "VARIANT" ? `PARSE_JSON(${value}::VARCHAR)` : `${value}::${type}`;
+  return [`ALTER EXTERNAL TABLE ${column.table} ADD COLUMN ${column.name} ${type} AS (${expression});`];
+}
+
+function dropColumn(column: ModelColumn): string[] {
+  return [`ALTER EXTERNAL TABLE ${column.table} DROP COLUMN ${column.name};`];
+}
+
+export function buildReport(baseIR: ContractIR, headIR: ContractIR, options: ReportOptions): Report {
+  const base = buildModel(baseIR);
+  const head = buildModel(headIR);
+  const findings = classify(diffModels(base, head));
+  const verdicts = verdictsFor(base, head, findings, options.allowRemoval ?? []);
+  return {
+    schema: REPORT_SCHEMA,
+    base: options.base,
+    head: options.head,
+    ok: verdicts.every((v) => v.ok),
+    findings,
+    verdicts,
+    generatedFiles: options.generatedFiles ?? null,
+  };
+}
+
+function verdictsFor(base: FlatModel, head: FlatModel, findings: readonly Finding[], allowRemoval: readonly string[]): Verdict[] {
+  const names = [...new Set([...base.datasets.keys(), ...head.datasets.keys()])].sort(compareCodePoints);
+  return names.map((name) => {
+    const before = base.datasets.get(name);
+    const after = head.datasets.get(name);
+    const required = maxBump(findings.filter((f) => f.dataset === name).map((f) => f.bump));
+    const file = (after ?? before)!.file;
+    const common = { dataset: name, file, baseVersion: before?.version ?? null, headVersion: after?.version ?? null, required };
+    if (!before) return { ...common, declared: "new", ok: true, reason: `New contract at version ${after!.version}.` };
+    if (!after) {
+      const allowed = allowRemoval.includes(name);
+      return {
+        ...common,
+        declared: "removed",
+        ok: allowed,
+        reason: allowed ? "Deleted; the deletion was accepted with --allow-removal." : `Deleted at version ${before.version}: a deleted contract cannot announce its removal. If intended, rerun with --allow-removal ${name}.`,
+      };
+    }
+    const declared = declaredBump(before.version, after.version);
+    const ok = BUMP_RANK[declared] >= BUMP_RANK[required];
+    const wentDown = declared === "none" && before.version !== after.version;
+    const reason = ok
+      ? required === "none"
+        ? "No contract change."
+        : `The changes need a ${required} bump; ${before.version} → ${after.version} is a ${declared} bump.`
+      : `The changes need a ${required} bump, but ${before.version} → ${after.version} ${wentDown ? "lowers the version" : declared === "none" ? "declares none" : `is only a ${declared} bump`}: set version to ${nextVersion(before.version, required as Bump)} or higher.`;
+    return { ...common, declared, ok, reason };
+  });
+}
+
+export function nextVersion(version: string, bump: Bump): string {
+  const [major = 0, minor = 0, patch = 0] = version.split("-")[0]!.split(".").map((n) => Number(n));
+  if (bump === "major") return `${major + 1}.0.0`;
+  if (bump === "minor") return `${major}.${minor + 1}.0`;
+  return `${major}.${minor}.${patch + 1}`;
+}
+
+export { CONSUMERS };

@@ -1,0 +1,356 @@
+/**
+ * One previous/current fixture pair per rule (generators/diff/testdata/{previous,current}/<RULE_ID>/), run through
+ * the CLI: the exact findings (text format) and the exit code. The expectations were written by hand from each
+ * fixture's single edit; a change in classification, message, severity, bump or location fails them.
+ */
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { RULES } from "./rules.js";
+import { runFixture, TESTDATA } from "./test-helpers.js";
+
+interface Case {
+  readonly id: string;
+  readonly exit: 0 | 1 | 2;
+  readonly findings: readonly string[];
+  readonly stderr?: string;
+}
+
+const CASES: readonly Case[] = [
+    {
+      id: "CE001",
+      exit: 0,
+      findings: [
+        "CE001/rating.contract.ts:19:5: [CE001] Optional field \"rating.reviewText\" was added, stored as column \"rating.review_text\". (minor; RAW M, PQ S, SF S, DBT S, MART S)",
+      ],
+    },
+    {
+      id: "CE002",
+      exit: 2,
+      findings: [],
+      stderr: "error CONTRACT.UNSUPPORTED_ZOD_KIND at rating.reviewText: Zod kind \"default\" cannot describe a stored raw JSON value.",
+    },
+    {
+      id: "CE003",
+      exit: 1,
+      findings: [
+        "CE003/rating.contract.ts:19:5: [CE003] Required field \"rating.verified\" was added, stored as column \"rating.is_verified_purchase\": producers must now send \"verified\". (major; RAW B, PQ M, SF S, DBT S, MART S)",
+      ],
+    },
+    {
+      id: "CE004",
+      exit: 0,
+      findings: [
+        "CE004/rating.contract.ts:13:5: [CE004] Previously present field \"rating.reviewerName\" (CE004/rating.contract.ts:19:5 before) was deleted, and with it column \"rating.reviewer_name\". (major; RAW S, PQ S, SF M, DBT B, MART B)",
+      ],
+    },
+    {
+      id: "CE005",
+      exit: 0,
+      findings: [
+        "CE005/rating.contract.ts:19:5: [CE005] Field \"rating.reviewerName\" was renamed to \"rating.profileName\" (declared with renamedFrom; columns \"rating.reviewer_name\" \u2192 \"rating.profile_name\"). (major; RAW M, PQ M, SF M, DBT B, MART B)",
+      ],
+    },
+    {
+      id: "CE006",
+      exit: 0,
+      findings: [
+        "CE006/rating.contract.ts:13:5: [CE004] Previously present field \"rating.reviewerName\" (CE006/rating.contract.ts:19:5 before) was deleted, and with it column \"rating.reviewer_name\". (major; RAW S, PQ S, SF M, DBT B, MART B)",
+        "CE006/rating.contract.ts:19:5: [CE001] Optional field \"rating.profileName\" was added, stored as column \"rating.profile_name\". (minor; RAW M, PQ S, SF S, DBT S, MART S)",
+        "CE006/rating.contract.ts:19:5: [CE006] Field \"rating.reviewerName\" was deleted and \"rating.profileName\" was added with the same shape: if this is a rename, declare renamedFrom: \"reviewerName\" on \"profileName\". (major; RAW S, PQ S, SF M, DBT B, MART B)",
+      ],
+    },
+    {
+      id: "CE007",
+      exit: 0,
+      findings: [
+        "CE007/rating.contract.ts:16:5: [CE007] Column \"rating.helpful_votes\" was widened from int32 to int64. (minor; RAW S, PQ M, SF S, DBT S, MART S)",
+      ],
+    },
+    {
+      id: "CE009",
+      exit: 0,
+      findings: [
+        "CE009/rating.contract.ts:15:5: [CE009] Column \"rating.rating\" was widened from decimal(2,1) to decimal(3,1). (minor; RAW S, PQ M, SF M, DBT M, MART S)",
+      ],
+    },
+    {
+      id: "CE010",
+      exit: 1,
+      findings: [
+        "CE010/rating.contract.ts:15:5: [CE010] Column \"rating.rating\" was changed from decimal(2,1) to decimal(3,2). (major; RAW B, PQ B, SF M, DBT B, MART B)",
+      ],
+    },
+    {
+      id: "CE011",
+      exit: 0,
+      findings: [
+        "CE011/rating.contract.ts:18:5: [CE011] Column \"rating.summary\" was changed from string to date. (major; RAW M, PQ B, SF M, DBT B, MART B)",
+      ],
+    },
+    {
+      id: "CE012",
+      exit: 0,
+      findings: [
+        "CE012/rating.contract.ts:24:7: [CE012] Column \"rating.reviewed_at\" was changed from timestamp to date. (major; RAW M, PQ M, SF M, DBT B, MART B)",
+      ],
+    },
+    {
+      id: "CE013",
+      exit: 1,
+      findings: [
+        "CE013/rating.contract.ts:16:5: [CE013] Column \"rating.helpful_votes\" was narrowed from int64 to int32. (major; RAW B, PQ B, SF M, DBT B, MART M)",
+      ],
+    },
+    {
+      id: "CE014",
+      exit: 0,
+      findings: [
+        "CE014/rating.contract.ts:15:5: [CE014] Column \"rating.rating\" was changed from decimal(2,1) to float64. (major; RAW B, PQ B, SF M, DBT B, MART B)",
+      ],
+    },
+    {
+      id: "CE015",
+      exit: 0,
+      findings: [
+        "CE015/rating.contract.ts:17:5: [CE015] Column \"rating.channel\" became nullable. (minor; RAW S, PQ S, SF S, DBT M, MART M)",
+        "CE015/rating.contract.ts:17:5: [CE015] Field \"rating.channel\" became optional (producers may leave it out). (minor; RAW S, PQ S, SF S, DBT S, MART S)",
+      ],
+    },
+    {
+      id: "CE016",
+      exit: 1,
+      findings: [
+        "CE016/rating.contract.ts:18:5: [CE016] Field \"rating.summary\" became required (producers must send it). (major; RAW B, PQ S, SF S, DBT S, MART S)",
+      ],
+    },
+    {
+      id: "CE017",
+      exit: 0,
+      findings: [
+        "CE017/rating.contract.ts:17:5: [CE017] Value \"phone\" was added to the allowed values of field \"rating.channel\". (minor; RAW S, PQ S, SF S, DBT S, MART M)",
+      ],
+    },
+    {
+      id: "CE018",
+      exit: 1,
+      findings: [
+        "CE018/rating.contract.ts:17:5: [CE018] Value \"app\" was removed from the allowed values of field \"rating.channel\". (major; RAW B, PQ M, SF S, DBT M, MART S)",
+      ],
+    },
+    {
+      id: "CE019",
+      exit: 1,
+      findings: [
+        "CE019/rating.contract.ts:18:5: [CE019] Constraint maxLength of field \"rating.summary\" was tightened from 200 to 100. (major; RAW B, PQ M, SF S, DBT M, MART S)",
+      ],
+    },
+    {
+      id: "CE020",
+      exit: 0,
+      findings: [
+        "CE020/rating.contract.ts:18:5: [CE020] Constraint maxLength of field \"rating.summary\" was relaxed from 200 to 500. (minor; RAW S, PQ S, SF S, DBT S, MART M)",
+      ],
+    },
+    {
+      id: "CE021",
+      exit: 0,
+      findings: [
+        "CE021/rating.contract.ts:13:5: [CE004] Previously present column \"rating.rating_id\" (CE021/rating.contract.ts:22:23 before) was deleted. (major; RAW S, PQ S, SF M, DBT B, MART B)",
+        "CE021/rating.contract.ts:13:5: [CE021] Column \"rating.rating_id\" left the key of \"rating\" (key is now [\"asin\"]). (major; RAW S, PQ S, SF S, DBT M, MART B)",
+        "CE021/rating.contract.ts:13:5: [CE022] Column \"rating.asin\" joined the key of \"rating\" (key was [\"rating_id\"]). (minor; RAW S, PQ M, SF S, DBT M, MART S)",
+      ],
+    },
+    {
+      id: "CE022",
+      exit: 0,
+      findings: [
+        "CE022/rating.contract.ts:13:5: [CE021] Column \"rating.asin\" left the key of \"rating\" (key is now [\"rating_id\"]). (major; RAW S, PQ S, SF S, DBT M, MART B)",
+        "CE022/rating.contract.ts:13:5: [CE022] Column \"rating.rating_id\" joined the key of \"rating\" (key was [\"asin\"]). (minor; RAW S, PQ M, SF S, DBT M, MART S)",
+        "CE022/rating.contract.ts:22:23: [CE001] Column \"rating.rating_id\" (string, not null) was added, read from an existing field. (minor; RAW S, PQ M, SF S, DBT M, MART S)",
+      ],
+    },
+    {
+      id: "CE023",
+      exit: 0,
+      findings: [
+        "CE023/rating.contract.ts:13:5: [CE004] Previously present field \"rating.reviewerName\" (CE023/rating.contract.ts:19:5 before) was deleted; no column is deleted with it. (minor; RAW S, PQ S, SF S, DBT S, MART S)",
+        "CE023/rating.contract.ts:19:5: [CE001] Optional field \"rating.reviewer\" was added, adding no column of its own. (minor; RAW M, PQ S, SF S, DBT S, MART S)",
+        "CE023/rating.contract.ts:19:33: [CE023] Column \"rating.reviewer_name\" moved from \"reviewerName\" to \"reviewer.reviewerName\". (major; RAW M, PQ M, SF M, DBT B, MART B)",
+      ],
+    },
+    {
+      id: "CE024",
+      exit: 2,
+      findings: [],
+      stderr: "error CONTRACT.UNSUPPORTED_ZOD_KIND at rating.summary: Zod kind \"default\" cannot describe a stored raw JSON value.",
+    },
+    {
+      id: "CE025",
+      exit: 1,
+      findings: [
+        "CE025/rating.contract.ts:13:5: [CE025] Raw record of \"rating\" became closed: unknown keys are now rejected. (major; RAW B, PQ S, SF S, DBT S, MART S)",
+      ],
+    },
+    {
+      id: "CE026",
+      exit: 0,
+      findings: [
+        "CE026/rating.contract.ts:13:5: [CE026] The processed location of \"rating\" changed from \"s3://fixture-processed/ratings/\" to \"s3://fixture-processed/ratings-v2/\". (minor; RAW S, PQ M, SF M, DBT S, MART S)",
+      ],
+    },
+    {
+      id: "CE027",
+      exit: 1,
+      findings: [
+        "CE027/seller.contract.ts:13:5: [CE027] Previously present dataset \"seller\" (CE027/seller.contract.ts, tables \"seller\") was deleted. (major; RAW B, PQ M, SF B, DBT B, MART B)",
+      ],
+    },
+    {
+      id: "CE028",
+      exit: 0,
+      findings: [
+        "CE028/rating.contract.ts:19:5: [CE028] PII classification of column \"rating.reviewer_name\" changed from \"none\" to \"personal\". (minor; RAW S, PQ M, SF M, DBT S, MART S)",
+      ],
+    },
+    {
+      id: "CE029",
+      exit: 0,
+      findings: [
+        "CE029/rating.contract.ts:18:5: [CE029] The description of column \"rating.summary\" changed. (patch; RAW S, PQ S, SF S, DBT S, MART S)",
+      ],
+    },
+    {
+      id: "CE030",
+      exit: 0,
+      findings: [
+        "CE030/seller.contract.ts:13:5: [CE030] Dataset \"seller\" was added (tables \"seller\"). (minor; RAW S, PQ S, SF S, DBT S, MART S)",
+      ],
+    },
+    {
+      id: "CE031",
+      exit: 1,
+      findings: [
+        "CE031/rating.contract.ts:18:5: [CE031] Normalisations of column \"rating.summary\" changed from [trim, empty_to_null] to [trim, html_unescape, empty_to_null]. (minor; RAW S, PQ M, SF S, DBT S, MART M)",
+      ],
+    },
+    {
+      id: "EQUIVALENT",
+      exit: 0,
+      findings: [],
+    },
+    // Variants: the same rule, another case.
+    {
+      id: "CE005-same-column",
+      exit: 0,
+      findings: [
+        "CE005-same-column/rating.contract.ts:19:5: [CE005] Field \"rating.reviewerName\" was renamed to \"rating.profileName\" (declared with renamedFrom; column names unchanged). (minor; RAW M, PQ S, SF S, DBT S, MART S)",
+      ],
+    },
+    {
+      id: "CE014-raw-kind",
+      exit: 0,
+      findings: [
+        "CE014-raw-kind/rating.contract.ts:16:5: [CE014] Field \"rating.helpful\" changed type from integer to string. (major; RAW B, PQ S, SF S, DBT S, MART S)",
+        "CE014-raw-kind/rating.contract.ts:16:5: [CE031] Normalisations of column \"rating.helpful_votes\" changed from [] to [parse_integer]. (minor; RAW S, PQ M, SF S, DBT S, MART M)",
+      ],
+    },
+    {
+      id: "CE025-opened",
+      exit: 0,
+      findings: [
+        "CE025-opened/rating.contract.ts:13:5: [CE025] Raw record of \"rating\" became open: unknown keys are no longer rejected. (minor; RAW S, PQ S, SF S, DBT S, MART S)",
+      ],
+    },
+    {
+      id: "CE031-key",
+      exit: 1,
+      findings: [
+        "CE031-key/rating.contract.ts:22:23: [CE031] Column \"rating.rating_id\" is now read from surrogate_key:reviewerID|asin (was surrogate_key:reviewerID|asin|unixReviewTime). (major; RAW S, PQ B, SF S, DBT S, MART B)",
+      ],
+    },
+    {
+      id: "CE018-accepted-values",
+      exit: 0,
+      findings: [
+        "CE018-accepted-values/rating.contract.ts:19:5: [CE018] Allowed values [\"anonymous\"] were declared for column \"rating.reviewer_name\". (minor; RAW S, PQ M, SF S, DBT M, MART S)",
+      ],
+    },
+    {
+      id: "CE014-native",
+      exit: 0,
+      findings: [
+        "CE014-native/rating.contract.ts:19:5: [CE014] Native type override of column \"rating.reviewer_name\" changed from [] to [snowflake=VARCHAR(64)]. (minor; RAW S, PQ S, SF M, DBT M, MART S)",
+      ],
+    },
+    {
+      id: "CE026-partition",
+      exit: 0,
+      findings: [
+        "CE026-partition/rating.contract.ts:13:5: [CE026] Partitioning of \"rating\" changed from [\"review_date\"] to []. (minor; RAW S, PQ M, SF M, DBT S, MART S)",
+      ],
+    },
+    {
+      id: "CE006-not-alike",
+      exit: 0,
+      findings: [
+        "CE006-not-alike/rating.contract.ts:13:5: [CE004] Previously present field \"rating.reviewerName\" (CE006-not-alike/rating.contract.ts:19:5 before) was deleted, and with it column \"rating.reviewer_name\". (major; RAW S, PQ S, SF M, DBT B, MART B)",
+        "CE006-not-alike/rating.contract.ts:19:5: [CE001] Optional field \"rating.nickname\" was added, stored as column \"rating.nickname\". (minor; RAW M, PQ S, SF S, DBT S, MART S)",
+      ],
+    },
+];
+
+describe("one fixture pair per rule", () => {
+  it.each(CASES)("$id", async ({ id, exit, findings, stderr }) => {
+    const result = await runFixture(id);
+    const lines = result.stdout.split("\n").filter((line) => line.startsWith(`${id}/`));
+    expect(lines).toEqual(findings);
+    expect(result.code).toBe(exit);
+    if (stderr) expect(result.stderr).toContain(stderr);
+    else expect(result.stderr).toBe("");
+  });
+
+  it("covers every reachable rule with its own fixture pair, and only unreachable rules go without", () => {
+    const dirs = new Set(readdirSync(join(TESTDATA, "previous")));
+    expect(new Set(readdirSync(join(TESTDATA, "current")))).toEqual(dirs);
+    for (const rule of RULES) {
+      if (rule.id === "CE008") {
+        // The IR has no 32-bit float kind: a contract cannot express this change at all (types.float32 does not exist).
+        expect(rule.reachable).toBe(false);
+        continue;
+      }
+      expect(dirs.has(rule.id), rule.id).toBe(true);
+      const own = CASES.find((c) => c.id === rule.id)!;
+      if (rule.reachable) expect(own.findings.some((line) => line.includes(`[${rule.id}]`)), rule.id).toBe(true);
+      else expect(own.exit, `${rule.id} is unreachable: its fixture must be refused`).toBe(2);
+    }
+  });
+
+  it("names the bump a failing contract needs", async () => {
+    const result = await runFixture("CE003");
+    expect(result.stdout).toContain(
+      'FAIL: contract "rating" (CE003/rating.contract.ts) 1.0.0 → 1.1.0: The changes need a major bump, but 1.0.0 → 1.1.0 is only a minor bump: set version to 2.0.0 or higher.',
+    );
+  });
+
+  it.each([
+    ["CE005", ["ALTER EXTERNAL TABLE rating DROP COLUMN reviewer_name;", "ALTER EXTERNAL TABLE rating ADD COLUMN profile_name VARCHAR AS (COALESCE(VALUE:profile_name, VALUE:reviewer_name)::VARCHAR);"]],
+    ["CE014-native", ["ALTER EXTERNAL TABLE rating DROP COLUMN reviewer_name;", "ALTER EXTERNAL TABLE rating ADD COLUMN reviewer_name VARCHAR(64) AS (VALUE:reviewer_name::VARCHAR(64));"]],
+    ["CE007", ["ALTER EXTERNAL TABLE rating DROP COLUMN helpful_votes;", "ALTER EXTERNAL TABLE rating ADD COLUMN helpful_votes NUMBER(19,0) AS (VALUE:helpful_votes::NUMBER(19,0));"]],
+    ["CE001", ["ALTER EXTERNAL TABLE rating ADD COLUMN review_text VARCHAR AS (VALUE:review_text::VARCHAR);"]],
+    ["CE027", ["DROP EXTERNAL TABLE IF EXISTS seller;"]],
+    ["CE030", ["-- seller is a new external table: create it with the generated external-table DDL."]],
+    ["CE029", []],
+  ])("%s: Snowflake migration statements", async (id, statements) => {
+    const { stdout } = await runFixture(id, ["--format", "json"]);
+    const report = JSON.parse(stdout) as { findings: { migration: { snowflake: string[] } }[] };
+    expect(report.findings.flatMap((f) => f.migration.snowflake)).toEqual(statements);
+  });
+
+  it("accepts a deleted contract only with --allow-removal", async () => {
+    expect((await runFixture("CE027")).code).toBe(1);
+    const allowed = await runFixture("CE027", ["--allow-removal", "seller"]);
+    expect(allowed.code).toBe(0);
+    expect(allowed.stdout).toContain('ok: contract "seller" (CE027/seller.contract.ts) 1.0.0 → (deleted): Deleted; the deletion was accepted with --allow-removal.');
+  });
+});

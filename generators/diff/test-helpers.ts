@@ -1,0 +1,25 @@
+/** Helpers shared by the contract-review tests: run the CLI in-process and capture what it prints. */
+import { join } from "node:path";
+import { main } from "../contract-diff-cli.js";
+
+export const TESTDATA = join(import.meta.dirname, "testdata");
+
+export function capture(): { stream: NodeJS.WritableStream; text: () => string } {
+  let buffer = "";
+  const stream = { write: (chunk: string) => ((buffer += chunk), true) } as unknown as NodeJS.WritableStream;
+  return { stream, text: () => buffer };
+}
+
+export async function runFixture(id: string, extra: readonly string[] = []) {
+  const out = capture();
+  const err = capture();
+  const code = await main(["--base-dir", join(TESTDATA, "previous", id), "--root", join(TESTDATA, "current"), "--contracts", id, ...extra], out.stream, err.stream);
+  return { code, stdout: out.text(), stderr: err.text() };
+}
+
+export async function run(args: readonly string[]) {
+  const out = capture();
+  const err = capture();
+  const code = await main(args, out.stream, err.stream);
+  return { code, stdout: out.text(), stderr: err.text() };
+}
