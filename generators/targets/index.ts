@@ -6,7 +6,9 @@ import { docsTarget } from "./docs/emit.js";
 import { irJsonTarget } from "./ir-json/emit.js";
 import { jsonSchemaTarget } from "./json-schema/emit.js";
 import { parquetTarget } from "./parquet/emit.js";
+import { stepFunctionsTarget } from "./step-functions/emit.js";
+import { terraformTarget } from "./terraform/emit.js";
 import type { Target } from "./types.js";
 import { typescriptTarget } from "./typescript/emit.js";
 
-export const TARGETS: readonly Target[] = [irJsonTarget, jsonSchemaTarget, typescriptTarget, parquetTarget, docsTarget];
+export const TARGETS: readonly Target[] = [irJsonTarget, jsonSchemaTarget, typescriptTarget, parquetTarget, docsTarget, stepFunctionsTarget, terraformTarget];
