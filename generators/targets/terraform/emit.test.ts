@@ -56,7 +56,7 @@ describe("terraform target: EventBridge pattern", () => {
   });
 
   it("a prefix entry beside a suffix entry would be OR-ed: the helper implements that semantics", () => {
-    const orPattern = { source: ["aws.s3"], detail: { object: { key: [{ prefix: "reviews/" }, { suffix: ".json" }] } } };
+    const orPattern: any = { source: ["aws.s3"], detail: { object: { key: [{ prefix: "reviews/" }, { suffix: ".json" }] } } };
     expect(matchesEventPattern(orPattern, objectCreated("amazon-reviews-raw", "other/a.json"))).toBe(true);
   });
 });
