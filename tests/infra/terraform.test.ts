@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "@cdktf/hcl2json";
-import { policyStatements, readTerraformDir, referencesIn, terraformDirs, type Hcl, type TerraformDir } from "../helpers/terraform.js";
+import { allStrings, policyStatements, readTerraformDir, referencesIn, terraformDirs, type Hcl, type TerraformDir } from "../helpers/terraform.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const META_ARGUMENTS = new Set(["source", "version", "providers", "count", "for_each", "depends_on"]);
@@ -34,6 +34,23 @@ const ACTIONS_WITHOUT_RESOURCE_TYPES = new Set([
 function list(value: unknown): string[] {
   return value === undefined ? [] : Array.isArray(value) ? (value as string[]) : [value as string];
 }
+
+/** Terraform's built-in functions (https://developer.hashicorp.com/terraform/language/functions). */
+const BUILTIN_FUNCTIONS = new Set(
+  (
+    "abs abspath alltrue anytrue base64decode base64encode base64gzip base64sha256 base64sha512 basename bcrypt can ceil chomp " +
+    "chunklist cidrhost cidrnetmask cidrsubnet cidrsubnets coalesce coalescelist compact concat contains csvdecode dirname distinct " +
+    "element endswith file filebase64 filebase64sha256 filebase64sha512 fileexists filemd5 fileset filesha1 filesha256 filesha512 " +
+    "flatten floor format formatdate formatlist indent index issensitive join jsondecode jsonencode keys length log lookup lower " +
+    "matchkeys max md5 merge min nonsensitive one parseint pathexpand plantimestamp pow range regex regexall replace reverse " +
+    "rsadecrypt sensitive setintersection setproduct setsubtract setunion sha1 sha256 sha512 signum slice sort split startswith " +
+    "strcontains strrev substr sum templatefile templatestring textdecodebase64 textencodebase64 timeadd timecmp timestamp title " +
+    "tobool tolist tomap tonumber toset tostring transpose trim trimprefix trimspace trimsuffix try type upper urlencode uuid " +
+    "uuidv5 values yamldecode yamlencode zipmap " +
+    // type constraints of variables
+    "list map object set tuple optional"
+  ).split(" "),
+);
 
 let dirs: TerraformDir[];
 const byDir = new Map<string, TerraformDir>();
@@ -92,6 +109,21 @@ describe("infra/: wiring", () => {
       }
     }
     expect(problems).toEqual([]);
+  });
+
+  it("calls only Terraform's built-in functions", () => {
+    const unknown = new Set<string>();
+    let calls = 0;
+    for (const dir of dirs) {
+      for (const text of dir.bodies.flatMap((b) => allStrings(b)).filter((t) => t.includes("${"))) {
+        for (const m of text.matchAll(/(?<![\w.$"-])([a-z][a-z0-9_]*)\(/g)) {
+          calls++;
+          if (!BUILTIN_FUNCTIONS.has(m[1]!)) unknown.add(`${dir.dir}: ${m[1]}()`);
+        }
+      }
+    }
+    expect(calls).toBeGreaterThan(20);
+    expect([...unknown]).toEqual([]);
   });
 
   it("every module call passes declared variables, all required ones, and consumes only declared outputs", () => {

@@ -17,7 +17,10 @@ locals {
   machine_arns   = [for name in var.state_machine_names : "${local.arn_prefix}:states:${var.region}:${var.account_id}:stateMachine:${name}"]
   rule_arns      = [for name in var.event_rule_names : "${local.arn_prefix}:events:${var.region}:${var.account_id}:rule/${name}"]
   role_arns      = [for name in var.managed_role_names : "${local.arn_prefix}:iam::${var.account_id}:role/${name}"]
-  log_group_arns = ["${local.arn_prefix}:logs:${var.region}:${var.account_id}:log-group:/aws-glue/jobs/${var.project}", "${local.arn_prefix}:logs:${var.region}:${var.account_id}:log-group:/aws/vendedlogs/states/${var.project}"]
+  log_group_arns = [
+    for name in ["/aws-glue/jobs/${var.project}", "/aws-glue/jobs/${var.project}/error", "/aws-glue/jobs/${var.project}/output", "/aws/vendedlogs/states/${var.project}"] :
+    "${local.arn_prefix}:logs:${var.region}:${var.account_id}:log-group:${name}"
+  ]
   topic_arn      = "${local.arn_prefix}:sns:${var.region}:${var.account_id}:${var.project}-pipeline-failures"
 }
 

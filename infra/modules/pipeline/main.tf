@@ -36,6 +36,17 @@ locals {
     ])
   }
   glue_log_group = "/aws-glue/jobs/${var.project}"
+
+  # Glue 4.0 streams driver/executor logs only with continuous logging switched on; Glue 5.0 always logs in real
+  # time, to `<prefix>/error` and `<prefix>/output`, and ignores the continuous-logging arguments.
+  # https://docs.aws.amazon.com/glue/latest/dg/monitor-continuous-logging.html
+  glue_logging_arguments = var.glue_version == "4.0" ? tomap({
+    "--enable-continuous-cloudwatch-log" = "true"
+    "--continuous-log-logGroup"          = local.glue_log_group
+    }) : tomap({
+    "--custom-logGroup-prefix" = local.glue_log_group
+  })
+  glue_log_groups = toset([local.glue_log_group, "${local.glue_log_group}/error", "${local.glue_log_group}/output"])
 }
 
 # ---------------------------------------------------------------- failure notifications
@@ -56,7 +67,9 @@ resource "aws_sns_topic_subscription" "email" {
 # ---------------------------------------------------------------- Glue
 
 resource "aws_cloudwatch_log_group" "glue" {
-  name              = local.glue_log_group
+  for_each = local.glue_log_groups
+
+  name              = each.key
   retention_in_days = var.log_retention_days
 }
 
@@ -193,20 +206,20 @@ resource "aws_glue_job" "this" {
   }
 
   # Per-run arguments (input/output paths, run id) come from the state machine; these are the fixed ones.
-  default_arguments = {
-    "--job-language"                     = "python"
-    "--enable-continuous-cloudwatch-log" = "true"
-    "--continuous-log-logGroup"          = aws_cloudwatch_log_group.glue.name
-    "--enable-metrics"                   = "true"
-    "--enable-observability-metrics"     = "true"
-    "--job-bookmark-option"              = "job-bookmark-disable"
-    "--TempDir"                          = "s3://${var.scripts_bucket_name}/tmp/${each.value.name}/"
-  }
+  default_arguments = merge(local.glue_logging_arguments, {
+    "--job-language"                 = "python"
+    "--enable-metrics"               = "true"
+    "--enable-observability-metrics" = "true"
+    "--job-bookmark-option"          = "job-bookmark-disable"
+    "--TempDir"                      = "s3://${var.scripts_bucket_name}/tmp/${each.value.name}/"
+  })
 
   tags = {
     dataset       = each.value.dataset
     contract_hash = each.value.contract.hash
   }
+
+  depends_on = [aws_cloudwatch_log_group.glue]
 }
 
 # ---------------------------------------------------------------- Step Functions
