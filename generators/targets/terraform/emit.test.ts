@@ -85,6 +85,14 @@ describe("terraform target: inputs", () => {
     expect(() => JSON.parse(files[0]!.contents)).not.toThrow();
   });
 
+  it("reports datasets whose prefixes in one bucket overlap", async () => {
+    const product = ir.datasets.find((d) => d.name === "product")!;
+    const nested = { ...product, locations: { ...product.locations, raw: "s3://amazon-reviews-raw/reviews/products/" } };
+    const { diagnostics } = await terraformTarget.emit({ ...ir, datasets: [nested, review] });
+    expect(diagnostics.map((d) => [d.code, d.where?.path])).toEqual([["INFRA.OVERLAPPING_PREFIX", "review.locations.raw"]]);
+    expect(diagnostics[0]!.message).toContain("s3://amazon-reviews-raw/reviews/products/");
+  });
+
   it("reports a bucket used by two zones", async () => {
     const bad = { ...ir, datasets: [{ ...review, locations: { ...review.locations, processed: "s3://amazon-reviews-raw/processed/" } }] };
     const { diagnostics } = await terraformTarget.emit(bad);

@@ -99,6 +99,7 @@ function bucketInputs(ir: ContractIR, diagnostics: Diagnostic[]): JsonValue {
       buckets.set(bucket, entry);
     }
   }
+  for (const zone of ZONES) checkOverlaps(ir, zone, diagnostics);
   const names = [...buckets.keys()].sort(compareCodePoints);
   return Object.fromEntries(
     names.map((name) => {
@@ -106,6 +107,27 @@ function bucketInputs(ir: ContractIR, diagnostics: Diagnostic[]): JsonValue {
       return [name, { zone: entry.zone, prefixes: [...entry.prefixes].sort(compareCodePoints), datasets: [...entry.datasets].sort(compareCodePoints) }];
     }),
   );
+}
+
+/**
+ * Within one bucket, no dataset's prefix may contain another's: the raw rule of the outer dataset would start its
+ * pipeline for the inner dataset's objects too, and the outer external table would read the inner one's files.
+ */
+function checkOverlaps(ir: ContractIR, zone: Zone, diagnostics: Diagnostic[]): void {
+  const located = ir.datasets.map((dataset) => ({ dataset, ...splitS3Location(dataset.locations[zone]) }));
+  for (const [i, a] of located.entries()) {
+    for (const b of located.slice(i + 1)) {
+      if (a.bucket !== b.bucket || !(a.prefix.startsWith(b.prefix) || b.prefix.startsWith(a.prefix))) continue;
+      diagnostics.push(
+        diagnostic(
+          "INFRA.OVERLAPPING_PREFIX",
+          `The ${zone} locations of datasets ${a.dataset.name} (${a.dataset.locations[zone]}) and ${b.dataset.name} (${b.dataset.locations[zone]}) overlap.`,
+          { file: b.dataset.contract.file, path: `${b.dataset.name}.locations.${zone}` },
+          "Give each dataset its own prefix, neither inside the other (e.g. s3://bucket/reviews/ and s3://bucket/products/).",
+        ),
+      );
+    }
+  }
 }
 
 export function terraformInputs(ir: ContractIR, diagnostics: Diagnostic[] = []): JsonValue {
