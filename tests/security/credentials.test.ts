@@ -7,6 +7,8 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { loadIR } from "../../generators/ir/load.js";
+import { buildFileSet } from "../../generators/lib/file-set.js";
 
 const root = resolve(import.meta.dirname, "../..");
 
@@ -80,6 +82,12 @@ describe("credential scan", () => {
     expect(scanText("infra/main.tf", `account = "${"4".repeat(12)}"`)).not.toEqual([]);
     expect(scanText("tests/x.json", `"account": "${"4".repeat(12)}"`)).toEqual([]);
     expect(scanText("sample.ts", 'password = "${var.password}"')).toEqual([]);
+  });
+
+  it("finds no credentials in the files the generator produces now (written or not)", async () => {
+    const { files } = await buildFileSet(await loadIR(join(root, "contracts"), root));
+    expect(files.length).toBeGreaterThan(10);
+    expect(files.flatMap((f) => scanText(f.path, f.contents))).toEqual([]);
   });
 
   it("finds no credentials in the repository or the generated files", () => {
