@@ -276,3 +276,20 @@ describe("infra/: IAM least privilege", () => {
     expect(glueRun.resources).toBe("${[for job in aws_glue_job.this : job.arn]}");
   });
 });
+
+describe("infra/: raw immutability", () => {
+  it("denies deletes and, for object-creating requests, writes without If-None-Match", () => {
+    const storage = byDir.get("infra/modules/storage")!;
+    const statements = policyStatements(storage).map((s) => s.statement);
+    const deletes = statements.find((s) => s.sid === "DenyRawDeletes")!;
+    expect([deletes.effect, deletes.actions]).toEqual(["Deny", ["s3:DeleteObject", "s3:DeleteObjectVersion"]]);
+    const overwrites = statements.find((s) => s.sid === "DenyRawOverwrites")!;
+    expect(overwrites.effect).toBe("Deny");
+    expect(overwrites.condition).toEqual([
+      { test: "Null", variable: "s3:if-none-match", values: ["true"] },
+      { test: "Bool", variable: "s3:ObjectCreationOperation", values: ["true"] },
+    ]);
+    expect(Object.keys(storage.resources.aws_s3_bucket_versioning!)).toEqual(["this"]);
+    expect(readFileSync(join(root, "infra/modules/storage/main.tf"), "utf8")).toContain('contains(["raw", "scripts"], zone)');
+  });
+});

@@ -184,6 +184,13 @@ data "aws_iam_policy_document" "bucket" {
         variable = "s3:if-none-match"
         values   = ["true"]
       }
+      # Only the requests that create the object (PutObject, CompleteMultipartUpload); CreateMultipartUpload and
+      # UploadPart cannot carry the header. CopyObject into raw is therefore impossible, by design.
+      condition {
+        test     = "Bool"
+        variable = "s3:ObjectCreationOperation"
+        values   = ["true"]
+      }
     }
   }
 }
