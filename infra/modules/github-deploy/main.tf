@@ -199,7 +199,7 @@ data "aws_iam_policy_document" "deploy" {
   statement {
     sid       = "ManageFailureTopic"
     actions   = ["sns:CreateTopic", "sns:GetSubscriptionAttributes", "sns:GetTopicAttributes", "sns:ListTagsForResource", "sns:SetTopicAttributes", "sns:Subscribe", "sns:TagResource"]
-    resources = [local.topic_arn]
+    resources = [local.topic_arn, "${local.topic_arn}:*"] # the topic and its subscriptions
   }
 
   statement {
