@@ -9,7 +9,20 @@ import { dbtTarget } from "./dbt/emit.js";
 import { airflowTarget } from "./airflow/emit.js";
 import { jsonSchemaTarget } from "./json-schema/emit.js";
 import { parquetTarget } from "./parquet/emit.js";
+import { stepFunctionsTarget } from "./step-functions/emit.js";
+import { terraformTarget } from "./terraform/emit.js";
 import type { Target } from "./types.js";
 import { typescriptTarget } from "./typescript/emit.js";
 
-export const TARGETS: readonly Target[] = [irJsonTarget, jsonSchemaTarget, typescriptTarget, parquetTarget, docsTarget, snowflakeTarget, dbtTarget, airflowTarget];
+export const TARGETS: readonly Target[] = [
+  irJsonTarget,
+  jsonSchemaTarget,
+  typescriptTarget,
+  parquetTarget,
+  docsTarget,
+  snowflakeTarget,
+  dbtTarget,
+  airflowTarget,
+  stepFunctionsTarget,
+  terraformTarget,
+];

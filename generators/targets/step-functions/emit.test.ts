@@ -1,0 +1,85 @@
+import { resolve } from "node:path";
+import aslValidator from "asl-validator";
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadIR } from "../../ir/load.js";
+import type { ContractIR, DatasetIR } from "../../ir/types.js";
+import { FAILURE_TOPIC_PLACEHOLDER, GLUE_RUN_JOB_SYNC, intrinsicLiteral, stateMachineDefinition, stepFunctionsTarget } from "./emit.js";
+
+const root = resolve(import.meta.dirname, "../../..");
+let ir: ContractIR;
+
+beforeAll(async () => {
+  ir = await loadIR(resolve(root, "contracts"), root);
+});
+
+/** What Terraform's templatefile() does with the one placeholder. */
+function render(text: string): string {
+  return text.split(FAILURE_TOPIC_PLACEHOLDER).join("arn:aws:sns:eu-west-1:111122223333:review-pipeline-failures");
+}
+
+function validate(definition: unknown): string {
+  const { isValid, errorsText } = aslValidator(definition as never);
+  return isValid ? "" : errorsText("\n");
+}
+
+describe("step-functions target", () => {
+  it("emits one definition per dataset that asl-validator accepts, before and after templatefile()", async () => {
+    const { files } = await stepFunctionsTarget.emit(ir);
+    expect(files.map((f) => f.path)).toEqual(ir.datasets.map((d) => `generated/step-functions/${d.name}.asl.json`));
+    for (const file of files) {
+      expect(validate(JSON.parse(file.contents))).toBe("");
+      expect(validate(JSON.parse(render(file.contents)))).toBe("");
+    }
+  });
+
+  it("contains no template syntax other than the failure topic placeholder", async () => {
+    const { files } = await stepFunctionsTarget.emit(ir);
+    for (const file of files) {
+      const rest = file.contents.split(FAILURE_TOPIC_PLACEHOLDER).join("");
+      expect(rest).not.toMatch(/[$%]\{/);
+    }
+  });
+
+  it("runs clean then flatten with the .sync Glue integration, retries, and a catch to the SNS failure state", () => {
+    const def = stateMachineDefinition(ir.datasets.find((d) => d.name === "review")!) as Record<string, any>;
+    expect(def.StartAt).toBe("Clean");
+    const { Clean, Flatten, NotifyFailure, Failed } = def.States;
+    expect([Clean.Resource, Flatten.Resource]).toEqual([GLUE_RUN_JOB_SYNC, GLUE_RUN_JOB_SYNC]);
+    expect(Clean.Parameters.JobName).toBe("review-clean");
+    expect(Flatten.Parameters.JobName).toBe("review-flatten");
+    expect(Clean.Next).toBe("Flatten");
+    expect(Object.keys(Clean.Parameters.Arguments).map((k: string) => k.replace(/\.\$$/, "")).sort()).toEqual(
+      ["--cleaned_path", "--input_path", "--quarantine_path", "--run_id", "--summary_path"],
+    );
+    expect(Object.keys(Flatten.Parameters.Arguments).map((k: string) => k.replace(/\.\$$/, "")).sort()).toEqual(["--input_path", "--output_path", "--run_id"]);
+    // Flatten reads exactly what this run's clean wrote.
+    expect(Flatten.Parameters.Arguments["--input_path.$"]).toBe(Clean.Parameters.Arguments["--cleaned_path.$"]);
+    expect(Clean.Parameters.Arguments["--run_id.$"]).toBe("$$.Execution.Name");
+    expect(Flatten.Parameters.Arguments["--output_path"]).toBe("s3://amazon-reviews-processed/reviews/");
+    for (const task of [Clean, Flatten]) {
+      expect(task.Retry[0].ErrorEquals).toContain("Glue.ConcurrentRunsExceededException");
+      expect(task.Retry[0].ErrorEquals).toContain("Glue.ThrottlingException");
+      expect(task.Catch).toEqual([{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "NotifyFailure" }]);
+    }
+    expect(NotifyFailure.Resource).toBe("arn:aws:states:::sns:publish");
+    expect(NotifyFailure.Next).toBe("Failed");
+    expect(Failed.Type).toBe("Fail");
+  });
+
+  it("escapes quote and braces of a location inside States.Format", () => {
+    expect(intrinsicLiteral("s3://b/it's{x}\\")).toBe("s3://b/it\\'s\\{x\\}\\\\");
+    const review = ir.datasets.find((d) => d.name === "review")!;
+    const odd: DatasetIR = { ...review, locations: { ...review.locations, cleaned: "s3://amazon-reviews-cleaned/o'brien(1)/" } };
+    const def = stateMachineDefinition(odd) as Record<string, any>;
+    expect(def.States.Clean.Parameters.Arguments["--cleaned_path.$"]).toBe(
+      "States.Format('s3://amazon-reviews-cleaned/o\\'brien(1)/run_id={}/', $$.Execution.Name)",
+    );
+    expect(validate(JSON.parse(render(JSON.stringify(def))))).toBe("");
+  });
+
+  it("is rejected by asl-validator when a state is broken (the check can fail)", () => {
+    const def = stateMachineDefinition(ir.datasets[0]!) as Record<string, any>;
+    const broken = { ...def, States: { ...def.States, Clean: { ...def.States.Clean, Next: "Nowhere" } } };
+    expect(validate(broken)).not.toBe("");
+  });
+});

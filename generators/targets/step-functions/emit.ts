@@ -1,0 +1,167 @@
+/**
+ * Step Functions state machine (Amazon States Language, JSONPath) per dataset: Clean → Flatten with the Glue
+ * "run a job" integration, retries on Glue throttling/concurrency, and a failure path that notifies SNS.
+ *
+ * Input: the EventBridge "Object Created" event of one raw object. The run id passed to both Glue jobs is the
+ * execution name, so every S3 path a run writes can be traced back to its execution.
+ *
+ * The only placeholder is `${failure_topic_arn}`, filled by Terraform's `templatefile()`; the test checks that no
+ * other `${` or `%{` sequence (template syntax) can occur.
+ */
+import { headerLines, jsonText } from "../../lib/header.js";
+import { splitS3Location, type S3Location } from "../../lib/s3-location.js";
+import type { ContractIR, DatasetIR, JsonValue } from "../../ir/types.js";
+import type { EmitResult, Target } from "../types.js";
+
+/** Glue job names, script names and argument names: the interface with the Glue PySpark target. */
+export function glueJobNames(dataset: Pick<DatasetIR, "name">): { readonly clean: string; readonly flatten: string } {
+  return { clean: `${dataset.name}-clean`, flatten: `${dataset.name}-flatten` };
+}
+
+export const CLEAN_ARGUMENTS = ["--input_path", "--cleaned_path", "--quarantine_path", "--run_id", "--summary_path"] as const;
+export const FLATTEN_ARGUMENTS = ["--input_path", "--output_path", "--run_id"] as const;
+
+export const FAILURE_TOPIC_PLACEHOLDER = "${failure_topic_arn}";
+
+/** https://docs.aws.amazon.com/step-functions/latest/dg/connect-glue.html — `.sync` waits for the job run to end. */
+export const GLUE_RUN_JOB_SYNC = "arn:aws:states:::glue:startJobRun.sync";
+export const SNS_PUBLISH = "arn:aws:states:::sns:publish";
+
+/**
+ * Errors worth retrying: Glue refuses a run while the job is at its concurrency limit or the API throttles.
+ * Names are `Glue.<ExceptionName>` (https://docs.aws.amazon.com/step-functions/latest/dg/connect-glue.html).
+ */
+export const GLUE_RETRYABLE_ERRORS = [
+  "Glue.ConcurrentRunsExceededException",
+  "Glue.InternalServiceException",
+  "Glue.ThrottlingException",
+] as const;
+
+export function aslPath(dataset: Pick<DatasetIR, "name">): string {
+  return `generated/step-functions/${dataset.name}.asl.json`;
+}
+
+export function stateMachineName(dataset: Pick<DatasetIR, "name">): string {
+  return `${dataset.name}-pipeline`;
+}
+
+/**
+ * Literal text inside an intrinsic function's string: `'`, `{`, `}` and `\` must be escaped with `\`
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html#amazon-states-language-intrinsic-functions-escapes).
+ */
+export function intrinsicLiteral(text: string): string {
+  return text.replace(/[\\'{}]/g, (c) => `\\${c}`);
+}
+
+/** `States.Format('s3://bucket/prefix<suffix before {}>{}<after>', $$.Execution.Name)`. */
+function runScopedPath(location: S3Location, before: string, after: string): string {
+  return `States.Format('${intrinsicLiteral(`s3://${location.bucket}/${location.prefix}${before}`)}{}${intrinsicLiteral(after)}', $$.Execution.Name)`;
+}
+
+/** Where each run writes, as exported for the Terraform inputs and the README. */
+export function runPaths(dataset: DatasetIR): Record<string, string> {
+  const cleaned = splitS3Location(dataset.locations.cleaned);
+  const quarantine = splitS3Location(dataset.locations.quarantine);
+  return {
+    "clean --input_path": "s3://<event bucket>/<event key> (the raw object that triggered the run)",
+    "clean --cleaned_path": `s3://${cleaned.bucket}/${cleaned.prefix}run_id=<execution name>/`,
+    "clean --quarantine_path": `s3://${quarantine.bucket}/${quarantine.prefix}run_id=<execution name>/`,
+    "clean --summary_path": `s3://${quarantine.bucket}/${quarantine.prefix}_summaries/run_id=<execution name>.json`,
+    "flatten --input_path": `s3://${cleaned.bucket}/${cleaned.prefix}run_id=<execution name>/`,
+    "flatten --output_path": dataset.locations.processed,
+  };
+}
+
+const retry: JsonValue = [
+  {
+    ErrorEquals: [...GLUE_RETRYABLE_ERRORS],
+    IntervalSeconds: 30,
+    MaxAttempts: 6,
+    BackoffRate: 2,
+    MaxDelaySeconds: 600,
+    JitterStrategy: "FULL",
+  },
+];
+
+/** Any failure (a failed Glue run surfaces as `States.TaskFailed`) goes to the SNS notification. */
+const catchAll: JsonValue = [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "NotifyFailure" }];
+
+export function stateMachineDefinition(dataset: DatasetIR): JsonValue {
+  const cleaned = splitS3Location(dataset.locations.cleaned);
+  const quarantine = splitS3Location(dataset.locations.quarantine);
+  const processed = splitS3Location(dataset.locations.processed);
+  const jobs = glueJobNames(dataset);
+  const runCleaned = runScopedPath(cleaned, "run_id=", "/");
+  return {
+    Comment: `${headerLines(dataset).join(" ")} Pipeline of dataset ${dataset.name}: clean, then flatten, one raw object per execution.`,
+    StartAt: "Clean",
+    States: {
+      Clean: {
+        Type: "Task",
+        Comment: "Validate the raw object against the contract; good records to the cleaned zone, the rest to quarantine.",
+        Resource: GLUE_RUN_JOB_SYNC,
+        Parameters: {
+          JobName: jobs.clean,
+          Arguments: {
+            "--input_path.$": "States.Format('s3://{}/{}', $.detail.bucket.name, $.detail.object.key)",
+            "--cleaned_path.$": runCleaned,
+            "--quarantine_path.$": runScopedPath(quarantine, "run_id=", "/"),
+            "--run_id.$": "$$.Execution.Name",
+            "--summary_path.$": runScopedPath(quarantine, "_summaries/run_id=", ".json"),
+          },
+        },
+        ResultPath: "$.clean",
+        Retry: retry,
+        Catch: catchAll,
+        Next: "Flatten",
+      },
+      Flatten: {
+        Type: "Task",
+        Comment: "Flatten this run's cleaned records into the processed Parquet dataset.",
+        Resource: GLUE_RUN_JOB_SYNC,
+        Parameters: {
+          JobName: jobs.flatten,
+          Arguments: {
+            "--input_path.$": runCleaned,
+            "--output_path": `s3://${processed.bucket}/${processed.prefix}`,
+            "--run_id.$": "$$.Execution.Name",
+          },
+        },
+        ResultPath: "$.flatten",
+        Retry: retry,
+        Catch: catchAll,
+        Next: "Succeeded",
+      },
+      Succeeded: { Type: "Succeed" },
+      NotifyFailure: {
+        Type: "Task",
+        Comment: "Tell the dataset's owners which object failed and why.",
+        Resource: SNS_PUBLISH,
+        Parameters: {
+          TopicArn: FAILURE_TOPIC_PLACEHOLDER,
+          Subject: `${dataset.name} pipeline failed`,
+          "Message.$": "States.JsonToString($)",
+        },
+        ResultPath: "$.notification",
+        Retry: [{ ErrorEquals: ["States.TaskFailed"], IntervalSeconds: 5, MaxAttempts: 3, BackoffRate: 2 }],
+        Next: "Failed",
+      },
+      Failed: {
+        Type: "Fail",
+        Error: "PipelineFailed",
+        Cause: `The ${dataset.name} pipeline failed; the SNS notification carries the Glue error.`,
+      },
+    },
+  };
+}
+
+export const stepFunctionsTarget: Target = {
+  id: "step-functions",
+  description: "Step Functions state machine (ASL) per dataset: Glue clean → flatten, retries, SNS on failure",
+  emit(ir: ContractIR): EmitResult {
+    return {
+      files: ir.datasets.map((dataset) => ({ path: aslPath(dataset), contents: jsonText(stateMachineDefinition(dataset)) })),
+      diagnostics: [],
+    };
+  },
+};

@@ -1,0 +1,102 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { matchesEventPattern, wildcardRegExp } from "../../../tests/helpers/event-pattern.js";
+import { loadIR } from "../../ir/load.js";
+import type { ContractIR, DatasetIR } from "../../ir/types.js";
+import { rawObjectCreatedPattern, terraformInputs, terraformTarget, TERRAFORM_INPUTS_PATH, wildcardLiteral } from "./emit.js";
+
+const root = resolve(import.meta.dirname, "../../..");
+const sampleEvent = JSON.parse(readFileSync(resolve(root, "tests/fixtures/eventbridge/s3-object-created.json"), "utf8"));
+let ir: ContractIR;
+let review: DatasetIR;
+
+beforeAll(async () => {
+  ir = await loadIR(resolve(root, "contracts"), root);
+  review = ir.datasets.find((d) => d.name === "review")!;
+});
+
+/** The AWS sample "Object Created" event, moved to another bucket and key. */
+function objectCreated(bucket: string, key: string): any {
+  const event = structuredClone(sampleEvent);
+  event.resources = [`arn:aws:s3:::${bucket}`];
+  event.detail.bucket.name = bucket;
+  event.detail.object.key = key;
+  return event;
+}
+
+describe("terraform target: EventBridge pattern", () => {
+  const cases: [string, string, boolean][] = [
+    ["amazon-reviews-raw", "reviews/2018-gift-cards-5.json", true],
+    ["amazon-reviews-raw", "reviews/ingest=2024-01-01/part-0001.jsonl", true],
+    ["amazon-reviews-raw", "reviews/batch/2018.jsonl.gz", true],
+    ["amazon-reviews-raw", "reviews/batch/2018.json.gz", true],
+    ["amazon-reviews-processed", "reviews/2018-gift-cards-5.json", false],
+    ["amazon-reviews-raw", "products/2018-meta-gift-cards.json", false],
+    ["amazon-reviews-raw", "reviews/part-0.parquet", false],
+    ["amazon-reviews-raw", "reviews/notes.json.bak", false],
+    ["amazon-reviews-raw", "archive/reviews/x.json", false],
+  ];
+  it.each(cases)("s3://%s/%s → matches: %s", (bucket, key, expected) => {
+    expect(matchesEventPattern(rawObjectCreatedPattern(review) as any, objectCreated(bucket, key))).toBe(expected);
+  });
+
+  it("does not match other S3 event types", () => {
+    const deleted = { ...objectCreated("amazon-reviews-raw", "reviews/a.json"), "detail-type": "Object Deleted" };
+    expect(matchesEventPattern(rawObjectCreatedPattern(review) as any, deleted)).toBe(false);
+  });
+
+  it("escapes * in a prefix so it matches only itself", () => {
+    expect(wildcardLiteral("a*b\\c/")).toBe("a\\*b\\\\c/");
+    const odd = { ...review, locations: { ...review.locations, raw: "s3://amazon-reviews-raw/team*/" } };
+    const pattern = rawObjectCreatedPattern(odd) as any;
+    expect(matchesEventPattern(pattern, objectCreated("amazon-reviews-raw", "team*/a.json"))).toBe(true);
+    expect(matchesEventPattern(pattern, objectCreated("amazon-reviews-raw", "teamX/a.json"))).toBe(false);
+    expect(wildcardRegExp("a\\*b*").test("a*bcd")).toBe(true);
+  });
+
+  it("a prefix entry beside a suffix entry would be OR-ed: the helper implements that semantics", () => {
+    const orPattern: any = { source: ["aws.s3"], detail: { object: { key: [{ prefix: "reviews/" }, { suffix: ".json" }] } } };
+    expect(matchesEventPattern(orPattern, objectCreated("amazon-reviews-raw", "other/a.json"))).toBe(true);
+  });
+});
+
+describe("terraform target: inputs", () => {
+  it("lists every dataset with Glue jobs, scripts, arguments and the state machine definition file", () => {
+    const inputs = terraformInputs(ir) as any;
+    expect(Object.keys(inputs.datasets)).toEqual(["product", "review"]);
+    const jobs = inputs.datasets.review.glue_jobs;
+    expect(jobs.clean).toEqual({
+      name: "review-clean",
+      script_source: "glue-pyspark-out/clean_review.py",
+      script_key: "glue/clean_review.py",
+      arguments: ["--input_path", "--cleaned_path", "--quarantine_path", "--run_id", "--summary_path"],
+    });
+    expect(jobs.flatten.name).toBe("review-flatten");
+    expect(jobs.flatten.arguments).toEqual(["--input_path", "--output_path", "--run_id"]);
+    expect(inputs.datasets.review.state_machine.definition_file).toBe("generated/step-functions/review.asl.json");
+    expect(inputs.buckets["amazon-reviews-raw"]).toEqual({ zone: "raw", prefixes: ["products/", "reviews/"], datasets: ["product", "review"] });
+  });
+
+  it("writes exactly one JSON file under generated/", async () => {
+    const { files, diagnostics } = await terraformTarget.emit(ir);
+    expect(diagnostics).toEqual([]);
+    expect(files.map((f) => f.path)).toEqual([TERRAFORM_INPUTS_PATH]);
+    expect(() => JSON.parse(files[0]!.contents)).not.toThrow();
+  });
+
+  it("reports datasets whose prefixes in one bucket overlap", async () => {
+    const product = ir.datasets.find((d) => d.name === "product")!;
+    const nested = { ...product, locations: { ...product.locations, raw: "s3://amazon-reviews-raw/reviews/products/" } };
+    const { diagnostics } = await terraformTarget.emit({ ...ir, datasets: [nested, review] });
+    expect(diagnostics.map((d) => [d.code, d.where?.path])).toEqual([["INFRA.OVERLAPPING_PREFIX", "review.locations.raw"]]);
+    expect(diagnostics[0]!.message).toContain("s3://amazon-reviews-raw/reviews/products/");
+  });
+
+  it("reports a bucket used by two zones", async () => {
+    const bad = { ...ir, datasets: [{ ...review, locations: { ...review.locations, processed: "s3://amazon-reviews-raw/processed/" } }] };
+    const { diagnostics } = await terraformTarget.emit(bad);
+    expect(diagnostics.map((d) => d.code)).toEqual(["INFRA.BUCKET_ZONE_CONFLICT"]);
+    expect(diagnostics[0]!.message).toContain("amazon-reviews-raw");
+  });
+});

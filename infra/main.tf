@@ -1,0 +1,90 @@
+# Root module. Every value that comes from a contract is read from the generator's output
+# (generated/terraform/contracts.json and generated/step-functions/*.asl.json): change the contract,
+# run `npm run generate`, then plan. Nothing here repeats a bucket, prefix, job name or argument.
+
+locals {
+  repository_root = "${path.module}/.."
+  contracts       = jsondecode(file("${local.repository_root}/generated/terraform/contracts.json"))
+  datasets        = local.contracts.datasets
+  buckets         = local.contracts.buckets
+
+  role_names = {
+    glue           = "${var.project}-glue"
+    step_functions = "${var.project}-step-functions"
+    eventbridge    = "${var.project}-eventbridge"
+    snowflake      = "${var.project}-snowflake-read"
+    deploy         = "${var.project}-github-deploy"
+  }
+}
+
+data "aws_caller_identity" "current" {}
+
+data "aws_partition" "current" {}
+
+module "storage" {
+  source = "./modules/storage"
+
+  project                          = var.project
+  buckets                          = local.buckets
+  scripts_bucket_name              = var.scripts_bucket_name
+  raw_archive_after_days           = var.raw_archive_after_days
+  cleaned_expiration_days          = var.cleaned_expiration_days
+  quarantine_expiration_days       = var.quarantine_expiration_days
+  raw_require_conditional_writes   = var.raw_require_conditional_writes
+  snowflake_notification_queue_arn = var.snowflake_notification_queue_arn
+}
+
+module "pipeline" {
+  source = "./modules/pipeline"
+
+  project                     = var.project
+  repository_root             = local.repository_root
+  datasets                    = local.datasets
+  bucket_arns                 = module.storage.bucket_arns
+  kms_key_arn                 = module.storage.kms_key_arn
+  scripts_bucket_name         = module.storage.scripts_bucket_name
+  scripts_bucket_arn          = module.storage.scripts_bucket_arn
+  glue_role_name              = local.role_names.glue
+  step_functions_role_name    = local.role_names.step_functions
+  eventbridge_role_name       = local.role_names.eventbridge
+  glue_version                = var.glue_version
+  glue_worker_type            = var.glue_worker_type
+  glue_number_of_workers      = var.glue_number_of_workers
+  glue_timeout_minutes        = var.glue_timeout_minutes
+  glue_max_concurrent_runs    = var.glue_max_concurrent_runs
+  log_retention_days          = var.log_retention_days
+  failure_notification_emails = var.failure_notification_emails
+}
+
+module "snowflake_access" {
+  source = "./modules/snowflake-access"
+
+  role_name         = local.role_names.snowflake
+  processed_buckets = { for name, bucket in local.buckets : name => bucket.prefixes if bucket.zone == "processed" }
+  bucket_arns       = module.storage.bucket_arns
+  kms_key_arn       = module.storage.kms_key_arn
+  iam_user_arn      = var.snowflake_iam_user_arn
+  external_id       = var.snowflake_external_id
+}
+
+module "github_deploy" {
+  source = "./modules/github-deploy"
+
+  role_name            = local.role_names.deploy
+  github_org           = var.github_org
+  github_repo          = var.github_repo
+  oidc_provider_arn    = var.github_oidc_provider_arn
+  account_id           = data.aws_caller_identity.current.account_id
+  partition            = data.aws_partition.current.partition
+  region               = var.aws_region
+  project              = var.project
+  managed_bucket_names = concat(keys(local.buckets), [var.scripts_bucket_name])
+  scripts_bucket_name  = var.scripts_bucket_name
+  glue_job_names       = flatten([for dataset in values(local.datasets) : [dataset.glue_jobs.clean.name, dataset.glue_jobs.flatten.name]])
+  state_machine_names  = [for dataset in values(local.datasets) : dataset.state_machine.name]
+  event_rule_names     = [for dataset in values(local.datasets) : dataset.event_rule.name]
+  managed_role_names   = values(local.role_names)
+  kms_key_arn          = module.storage.kms_key_arn
+  state_bucket         = var.terraform_state_bucket
+  lock_table           = var.terraform_lock_table
+}

@@ -1,0 +1,224 @@
+# The role GitHub Actions assumes through OIDC to deploy: no stored keys. Only workflows running on this
+# repository's main branch can assume it (the token's `sub` claim), and only for the STS audience
+# (https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/configuring-openid-connect-in-amazon-web-services).
+#
+# Its permissions list the actions Terraform needs on the resources of this platform, by ARN. The very first
+# apply (which creates this role) is run once by an administrator; later applies run from the deploy workflow.
+# A new resource type needs its actions added here first (the plan fails with AccessDenied naming the action).
+
+locals {
+  oidc_host         = "token.actions.githubusercontent.com"
+  oidc_provider_arn = var.oidc_provider_arn != null ? var.oidc_provider_arn : aws_iam_openid_connect_provider.github[0].arn
+  subject           = "repo:${var.github_org}/${var.github_repo}:ref:refs/heads/main"
+
+  arn_prefix     = "arn:${var.partition}"
+  bucket_arns    = [for name in var.managed_bucket_names : "${local.arn_prefix}:s3:::${name}"]
+  glue_job_arns  = [for name in var.glue_job_names : "${local.arn_prefix}:glue:${var.region}:${var.account_id}:job/${name}"]
+  machine_arns   = [for name in var.state_machine_names : "${local.arn_prefix}:states:${var.region}:${var.account_id}:stateMachine:${name}"]
+  rule_arns      = [for name in var.event_rule_names : "${local.arn_prefix}:events:${var.region}:${var.account_id}:rule/${name}"]
+  role_arns      = [for name in var.managed_role_names : "${local.arn_prefix}:iam::${var.account_id}:role/${name}"]
+  log_group_arns = [
+    for name in ["/aws-glue/jobs/${var.project}", "/aws-glue/jobs/${var.project}/error", "/aws-glue/jobs/${var.project}/output", "/aws/vendedlogs/states/${var.project}"] :
+    "${local.arn_prefix}:logs:${var.region}:${var.account_id}:log-group:${name}"
+  ]
+  topic_arn      = "${local.arn_prefix}:sns:${var.region}:${var.account_id}:${var.project}-pipeline-failures"
+}
+
+resource "aws_iam_openid_connect_provider" "github" {
+  count = var.oidc_provider_arn == null ? 1 : 0
+
+  url            = "https://${local.oidc_host}"
+  client_id_list = ["sts.amazonaws.com"]
+}
+
+data "aws_iam_policy_document" "trust" {
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+    principals {
+      type        = "Federated"
+      identifiers = [local.oidc_provider_arn]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "${local.oidc_host}:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "${local.oidc_host}:sub"
+      values   = [local.subject]
+    }
+  }
+}
+
+resource "aws_iam_role" "deploy" {
+  name                 = var.role_name
+  assume_role_policy   = data.aws_iam_policy_document.trust.json
+  max_session_duration = 3600
+}
+
+data "aws_iam_policy_document" "deploy" {
+  statement {
+    sid       = "TerraformStateObjects"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    resources = ["${local.arn_prefix}:s3:::${var.state_bucket}/*"]
+  }
+
+  statement {
+    sid       = "TerraformStateBucket"
+    actions   = ["s3:ListBucket"]
+    resources = ["${local.arn_prefix}:s3:::${var.state_bucket}"]
+  }
+
+  statement {
+    sid       = "TerraformStateLock"
+    actions   = ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"]
+    resources = ["${local.arn_prefix}:dynamodb:${var.region}:${var.account_id}:table/${var.lock_table}"]
+  }
+
+  statement {
+    sid = "ManageBuckets"
+    actions = [
+      "s3:CreateBucket",
+      "s3:GetAccelerateConfiguration",
+      "s3:GetBucketAcl",
+      "s3:GetBucketCORS",
+      "s3:GetBucketLocation",
+      "s3:GetBucketLogging",
+      "s3:GetBucketNotification",
+      "s3:GetBucketObjectLockConfiguration",
+      "s3:GetBucketOwnershipControls",
+      "s3:GetBucketPolicy",
+      "s3:GetBucketPublicAccessBlock",
+      "s3:GetBucketRequestPayment",
+      "s3:GetBucketTagging",
+      "s3:GetBucketVersioning",
+      "s3:GetBucketWebsite",
+      "s3:GetEncryptionConfiguration",
+      "s3:GetLifecycleConfiguration",
+      "s3:GetReplicationConfiguration",
+      "s3:ListBucket",
+      "s3:PutBucketNotification",
+      "s3:PutBucketOwnershipControls",
+      "s3:PutBucketPolicy",
+      "s3:PutBucketPublicAccessBlock",
+      "s3:PutBucketTagging",
+      "s3:PutBucketVersioning",
+      "s3:PutEncryptionConfiguration",
+      "s3:PutLifecycleConfiguration",
+    ]
+    resources = local.bucket_arns
+  }
+
+  statement {
+    sid       = "UploadGlueScripts"
+    actions   = ["s3:GetObject", "s3:GetObjectTagging", "s3:PutObject"]
+    resources = ["${local.arn_prefix}:s3:::${var.scripts_bucket_name}/glue/*"]
+  }
+
+  statement {
+    sid       = "UseDataKey"
+    actions   = ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"]
+    resources = [var.kms_key_arn]
+  }
+
+  statement {
+    sid = "ManageGlueJobs"
+    actions = [
+      "glue:CreateJob",
+      "glue:GetJob",
+      "glue:GetTags",
+      "glue:TagResource",
+      "glue:UntagResource",
+      "glue:UpdateJob",
+    ]
+    resources = local.glue_job_arns
+  }
+
+  statement {
+    sid = "ManageStateMachines"
+    actions = [
+      "states:CreateStateMachine",
+      "states:DescribeStateMachine",
+      "states:ListTagsForResource",
+      "states:TagResource",
+      "states:UntagResource",
+      "states:UpdateStateMachine",
+    ]
+    resources = local.machine_arns
+  }
+
+  statement {
+    sid = "ManageEventRules"
+    actions = [
+      "events:DescribeRule",
+      "events:ListTagsForResource",
+      "events:ListTargetsByRule",
+      "events:PutRule",
+      "events:PutTargets",
+      "events:RemoveTargets",
+      "events:TagResource",
+    ]
+    resources = local.rule_arns
+  }
+
+  statement {
+    sid = "ManagePlatformRoles"
+    actions = [
+      "iam:CreateRole",
+      "iam:DeleteRolePolicy",
+      "iam:GetRole",
+      "iam:GetRolePolicy",
+      "iam:ListAttachedRolePolicies",
+      "iam:ListInstanceProfilesForRole",
+      "iam:ListRolePolicies",
+      "iam:PutRolePolicy",
+      "iam:TagRole",
+      "iam:UpdateAssumeRolePolicy",
+    ]
+    resources = local.role_arns
+  }
+
+  statement {
+    sid       = "PassPlatformRoles"
+    actions   = ["iam:PassRole"]
+    resources = local.role_arns
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["events.amazonaws.com", "glue.amazonaws.com", "states.amazonaws.com"]
+    }
+  }
+
+  statement {
+    sid       = "ReadOidcProvider"
+    actions   = ["iam:GetOpenIDConnectProvider"]
+    resources = [local.oidc_provider_arn]
+  }
+
+  statement {
+    sid       = "ManageFailureTopic"
+    actions   = ["sns:CreateTopic", "sns:GetSubscriptionAttributes", "sns:GetTopicAttributes", "sns:ListTagsForResource", "sns:SetTopicAttributes", "sns:Subscribe", "sns:TagResource"]
+    resources = [local.topic_arn, "${local.topic_arn}:*"] # the topic and its subscriptions
+  }
+
+  statement {
+    sid       = "ManageLogGroups"
+    actions   = ["logs:CreateLogGroup", "logs:ListTagsForResource", "logs:PutRetentionPolicy", "logs:TagResource"]
+    resources = local.log_group_arns
+  }
+
+  # DescribeLogGroups and kms:ListAliases have no resource-level permissions: AWS requires "*".
+  # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html
+  statement {
+    sid       = "DescribeWithoutResourceTypes"
+    actions   = ["kms:ListAliases", "logs:DescribeLogGroups"]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role_policy" "deploy" {
+  name   = "deploy-platform"
+  role   = aws_iam_role.deploy.id
+  policy = data.aws_iam_policy_document.deploy.json
+}

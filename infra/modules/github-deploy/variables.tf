@@ -1,0 +1,85 @@
+variable "role_name" {
+  description = "Name of the role the deploy workflow assumes."
+  type        = string
+}
+
+variable "github_org" {
+  description = "GitHub organisation or user."
+  type        = string
+}
+
+variable "github_repo" {
+  description = "Repository name."
+  type        = string
+}
+
+variable "oidc_provider_arn" {
+  description = "Existing GitHub OIDC provider ARN; null creates the provider."
+  type        = string
+  default     = null
+}
+
+variable "account_id" {
+  description = "AWS account id (from aws_caller_identity, never written in code)."
+  type        = string
+}
+
+variable "partition" {
+  description = "AWS partition (aws, aws-cn, aws-us-gov)."
+  type        = string
+}
+
+variable "region" {
+  description = "AWS region."
+  type        = string
+}
+
+variable "project" {
+  description = "Name prefix of the managed log groups, topic and KMS alias."
+  type        = string
+}
+
+variable "managed_bucket_names" {
+  description = "Data and scripts buckets Terraform manages."
+  type        = list(string)
+}
+
+variable "scripts_bucket_name" {
+  description = "Bucket the Glue scripts are uploaded to."
+  type        = string
+}
+
+variable "glue_job_names" {
+  description = "Glue jobs Terraform manages."
+  type        = list(string)
+}
+
+variable "state_machine_names" {
+  description = "State machines Terraform manages."
+  type        = list(string)
+}
+
+variable "event_rule_names" {
+  description = "EventBridge rules Terraform manages."
+  type        = list(string)
+}
+
+variable "managed_role_names" {
+  description = "IAM roles Terraform manages (including this one)."
+  type        = list(string)
+}
+
+variable "kms_key_arn" {
+  description = "The data key."
+  type        = string
+}
+
+variable "state_bucket" {
+  description = "Remote state bucket."
+  type        = string
+}
+
+variable "lock_table" {
+  description = "Remote state lock table."
+  type        = string
+}

@@ -1,0 +1,375 @@
+# The pipeline of every dataset: EventBridge rule (raw "Object Created") -> Step Functions state machine
+# (generated ASL) -> Glue clean and flatten jobs (scripts from glue-pyspark-out/). One IAM role per actor:
+# Glue, Step Functions, EventBridge; each limited to the jobs, state machines, buckets and prefixes it needs.
+
+data "aws_caller_identity" "current" {}
+
+data "aws_region" "current" {}
+
+data "aws_partition" "current" {}
+
+locals {
+  account_id = data.aws_caller_identity.current.account_id
+
+  jobs = merge([
+    for dataset_name, dataset in var.datasets : {
+      for step in ["clean", "flatten"] : "${dataset_name}-${step}" => merge(dataset.glue_jobs[step], {
+        dataset  = dataset_name
+        contract = dataset.contract
+      })
+    }
+  ]...)
+
+  zone_objects = {
+    for zone in ["raw", "cleaned", "quarantine", "processed"] : zone => distinct([
+      for dataset in values(var.datasets) : "${var.bucket_arns[dataset.locations[zone].bucket]}/${dataset.locations[zone].prefix}*"
+    ])
+  }
+  zone_buckets = {
+    for zone in ["raw", "cleaned", "quarantine", "processed"] : zone => distinct([
+      for dataset in values(var.datasets) : var.bucket_arns[dataset.locations[zone].bucket]
+    ])
+  }
+  zone_prefixes = {
+    for zone in ["raw", "cleaned", "quarantine", "processed"] : zone => distinct([
+      for dataset in values(var.datasets) : "${dataset.locations[zone].prefix}*"
+    ])
+  }
+  glue_log_group = "/aws-glue/jobs/${var.project}"
+
+  # Glue 4.0 streams driver/executor logs only with continuous logging switched on; Glue 5.0 always logs in real
+  # time, to `<prefix>/error` and `<prefix>/output`, and ignores the continuous-logging arguments.
+  # https://docs.aws.amazon.com/glue/latest/dg/monitor-continuous-logging.html
+  glue_logging_arguments = var.glue_version == "4.0" ? tomap({
+    "--enable-continuous-cloudwatch-log" = "true"
+    "--continuous-log-logGroup"          = local.glue_log_group
+    }) : tomap({
+    "--custom-logGroup-prefix" = local.glue_log_group
+  })
+  glue_log_groups = toset([local.glue_log_group, "${local.glue_log_group}/error", "${local.glue_log_group}/output"])
+}
+
+# ---------------------------------------------------------------- failure notifications
+
+resource "aws_sns_topic" "failures" {
+  name              = "${var.project}-pipeline-failures"
+  kms_master_key_id = var.kms_key_arn
+}
+
+resource "aws_sns_topic_subscription" "email" {
+  for_each = toset(var.failure_notification_emails)
+
+  topic_arn = aws_sns_topic.failures.arn
+  protocol  = "email"
+  endpoint  = each.value
+}
+
+# ---------------------------------------------------------------- Glue
+
+resource "aws_cloudwatch_log_group" "glue" {
+  for_each = local.glue_log_groups
+
+  name              = each.key
+  retention_in_days = var.log_retention_days
+}
+
+data "aws_iam_policy_document" "glue_trust" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["glue.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "glue" {
+  name               = var.glue_role_name
+  assume_role_policy = data.aws_iam_policy_document.glue_trust.json
+}
+
+data "aws_iam_policy_document" "glue" {
+  statement {
+    sid       = "ReadRawObjects"
+    actions   = ["s3:GetObject"]
+    resources = local.zone_objects.raw
+  }
+
+  statement {
+    sid       = "ReadWriteCleanedQuarantineProcessed"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    resources = concat(local.zone_objects.cleaned, local.zone_objects.quarantine, local.zone_objects.processed)
+  }
+
+  statement {
+    sid       = "ListDatasetPrefixes"
+    actions   = ["s3:ListBucket"]
+    resources = distinct(concat(local.zone_buckets.raw, local.zone_buckets.cleaned, local.zone_buckets.quarantine, local.zone_buckets.processed))
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = distinct(concat(local.zone_prefixes.raw, local.zone_prefixes.cleaned, local.zone_prefixes.quarantine, local.zone_prefixes.processed))
+    }
+  }
+
+  statement {
+    sid       = "ReadScripts"
+    actions   = ["s3:GetObject"]
+    resources = ["${var.scripts_bucket_arn}/glue/*"]
+  }
+
+  statement {
+    sid       = "GlueTemporaryFiles"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    resources = ["${var.scripts_bucket_arn}/tmp/*"]
+  }
+
+  statement {
+    sid       = "ListScriptsAndTemporaryFiles"
+    actions   = ["s3:ListBucket"]
+    resources = [var.scripts_bucket_arn]
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["glue/*", "tmp/*"]
+    }
+  }
+
+  statement {
+    sid       = "UseDataKey"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [var.kms_key_arn]
+  }
+
+  statement {
+    sid     = "WriteGlueLogs"
+    actions = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = [
+      "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.name}:${local.account_id}:log-group:/aws-glue/*",
+      "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.name}:${local.account_id}:log-group:/aws-glue/*:log-stream:*",
+    ]
+  }
+
+  # cloudwatch:PutMetricData has no resource type: AWS requires "*"; the namespace condition narrows it.
+  # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html
+  statement {
+    sid       = "PublishGlueMetrics"
+    actions   = ["cloudwatch:PutMetricData"]
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "cloudwatch:namespace"
+      values   = ["Glue"]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "glue" {
+  name   = "pipeline-data-access"
+  role   = aws_iam_role.glue.id
+  policy = data.aws_iam_policy_document.glue.json
+}
+
+# With SSE-KMS the object ETag is not the file's MD5, so changes are detected with source_hash instead.
+resource "aws_s3_object" "script" {
+  for_each = local.jobs
+
+  bucket                 = var.scripts_bucket_name
+  key                    = each.value.script_key
+  source                 = "${var.repository_root}/${each.value.script_source}"
+  source_hash            = filemd5("${var.repository_root}/${each.value.script_source}")
+  content_type           = "text/x-python"
+  server_side_encryption = "aws:kms"
+  kms_key_id             = var.kms_key_arn
+}
+
+resource "aws_glue_job" "this" {
+  for_each = local.jobs
+
+  name              = each.value.name
+  description       = "${each.value.dataset} (${each.value.contract.file} ${each.value.contract.version}); run arguments: ${join(" ", each.value.arguments)}"
+  role_arn          = aws_iam_role.glue.arn
+  glue_version      = var.glue_version
+  worker_type       = var.glue_worker_type
+  number_of_workers = var.glue_number_of_workers
+  timeout           = var.glue_timeout_minutes
+  max_retries       = 0
+
+  command {
+    name            = "glueetl"
+    python_version  = "3"
+    script_location = "s3://${var.scripts_bucket_name}/${aws_s3_object.script[each.key].key}"
+  }
+
+  execution_property {
+    max_concurrent_runs = var.glue_max_concurrent_runs
+  }
+
+  # Per-run arguments (input/output paths, run id) come from the state machine; these are the fixed ones.
+  default_arguments = merge(local.glue_logging_arguments, {
+    "--job-language"                 = "python"
+    "--enable-metrics"               = "true"
+    "--enable-observability-metrics" = "true"
+    "--job-bookmark-option"          = "job-bookmark-disable"
+    "--TempDir"                      = "s3://${var.scripts_bucket_name}/tmp/${each.value.name}/"
+  })
+
+  tags = {
+    dataset       = each.value.dataset
+    contract_hash = each.value.contract.hash
+  }
+
+  depends_on = [aws_cloudwatch_log_group.glue]
+}
+
+# ---------------------------------------------------------------- Step Functions
+
+resource "aws_cloudwatch_log_group" "state_machines" {
+  name              = "/aws/vendedlogs/states/${var.project}"
+  retention_in_days = var.log_retention_days
+}
+
+data "aws_iam_policy_document" "step_functions_trust" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["states.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+resource "aws_iam_role" "step_functions" {
+  name               = var.step_functions_role_name
+  assume_role_policy = data.aws_iam_policy_document.step_functions_trust.json
+}
+
+data "aws_iam_policy_document" "step_functions" {
+  # The .sync integration starts the run, polls it and stops it when the execution is stopped.
+  # https://docs.aws.amazon.com/step-functions/latest/dg/glue-iam.html
+  statement {
+    sid       = "RunPipelineGlueJobs"
+    actions   = ["glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:BatchStopJobRun"]
+    resources = [for job in aws_glue_job.this : job.arn]
+  }
+
+  statement {
+    sid       = "NotifyFailures"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.failures.arn]
+  }
+
+  statement {
+    sid       = "EncryptNotifications"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [var.kms_key_arn]
+  }
+
+  # Log delivery to CloudWatch is a vended-logs API without resource-level permissions: AWS requires "*".
+  # https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html#cloudwatch-iam-policy
+  statement {
+    sid = "DeliverExecutionLogs"
+    actions = [
+      "logs:CreateLogDelivery",
+      "logs:DeleteLogDelivery",
+      "logs:DescribeLogGroups",
+      "logs:DescribeResourcePolicies",
+      "logs:GetLogDelivery",
+      "logs:ListLogDeliveries",
+      "logs:PutResourcePolicy",
+      "logs:UpdateLogDelivery",
+    ]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role_policy" "step_functions" {
+  name   = "run-pipeline"
+  role   = aws_iam_role.step_functions.id
+  policy = data.aws_iam_policy_document.step_functions.json
+}
+
+resource "aws_sfn_state_machine" "this" {
+  for_each = var.datasets
+
+  name     = each.value.state_machine.name
+  role_arn = aws_iam_role.step_functions.arn
+  definition = templatefile("${var.repository_root}/${each.value.state_machine.definition_file}", {
+    failure_topic_arn = aws_sns_topic.failures.arn
+  })
+
+  logging_configuration {
+    log_destination        = "${aws_cloudwatch_log_group.state_machines.arn}:*"
+    include_execution_data = true
+    level                  = "ERROR"
+  }
+
+  tags = {
+    dataset       = each.key
+    contract_hash = each.value.contract.hash
+  }
+
+  depends_on = [aws_iam_role_policy.step_functions]
+}
+
+# ---------------------------------------------------------------- EventBridge
+
+data "aws_iam_policy_document" "eventbridge_trust" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+resource "aws_iam_role" "eventbridge" {
+  name               = var.eventbridge_role_name
+  assume_role_policy = data.aws_iam_policy_document.eventbridge_trust.json
+}
+
+data "aws_iam_policy_document" "eventbridge" {
+  statement {
+    sid       = "StartPipelineExecutions"
+    actions   = ["states:StartExecution"]
+    resources = [for machine in aws_sfn_state_machine.this : machine.arn]
+  }
+}
+
+resource "aws_iam_role_policy" "eventbridge" {
+  name   = "start-pipelines"
+  role   = aws_iam_role.eventbridge.id
+  policy = data.aws_iam_policy_document.eventbridge.json
+}
+
+resource "aws_cloudwatch_event_rule" "raw_object_created" {
+  for_each = var.datasets
+
+  name          = each.value.event_rule.name
+  description   = "New raw ${each.key} object: start the ${each.value.state_machine.name} state machine."
+  event_pattern = jsonencode(each.value.event_rule.event_pattern)
+}
+
+resource "aws_cloudwatch_event_target" "state_machine" {
+  for_each = var.datasets
+
+  rule     = aws_cloudwatch_event_rule.raw_object_created[each.key].name
+  arn      = aws_sfn_state_machine.this[each.key].arn
+  role_arn = aws_iam_role.eventbridge.arn
+
+  retry_policy {
+    maximum_event_age_in_seconds = 86400
+    maximum_retry_attempts       = 185
+  }
+}

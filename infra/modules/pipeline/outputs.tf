@@ -1,0 +1,23 @@
+output "state_machine_arns" {
+  description = "Dataset => state machine ARN."
+  value       = { for name, machine in aws_sfn_state_machine.this : name => machine.arn }
+}
+
+output "glue_job_names" {
+  description = "Dataset-step key => Glue job name."
+  value       = { for key, job in aws_glue_job.this : key => job.name }
+}
+
+output "failure_topic_arn" {
+  description = "SNS topic of pipeline failures."
+  value       = aws_sns_topic.failures.arn
+}
+
+output "role_arns" {
+  description = "Glue, Step Functions and EventBridge role ARNs."
+  value = {
+    glue           = aws_iam_role.glue.arn
+    step_functions = aws_iam_role.step_functions.arn
+    eventbridge    = aws_iam_role.eventbridge.arn
+  }
+}

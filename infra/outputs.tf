@@ -1,0 +1,34 @@
+output "bucket_arns" {
+  description = "ARN of every data bucket and of the scripts bucket."
+  value       = module.storage.bucket_arns
+}
+
+output "state_machine_arns" {
+  description = "State machine ARN per dataset."
+  value       = module.pipeline.state_machine_arns
+}
+
+output "glue_job_names" {
+  description = "Glue job names per dataset (clean, flatten)."
+  value       = module.pipeline.glue_job_names
+}
+
+output "failure_topic_arn" {
+  description = "SNS topic receiving pipeline failures."
+  value       = module.pipeline.failure_topic_arn
+}
+
+output "snowflake_role_arn" {
+  description = "Role ARN for Snowflake's STORAGE_AWS_ROLE_ARN (known before the role exists: phase 1 of the deploy)."
+  value       = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role/${local.role_names.snowflake}"
+}
+
+output "snowflake_role_created" {
+  description = "False until snowflake_iam_user_arn and snowflake_external_id are set (phase 2)."
+  value       = module.snowflake_access.role_created
+}
+
+output "github_deploy_role_arn" {
+  description = "Role ARN for the deploy workflow's role-to-assume (repository variable AWS_DEPLOY_ROLE_ARN)."
+  value       = module.github_deploy.role_arn
+}

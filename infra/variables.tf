@@ -1,0 +1,135 @@
+variable "aws_region" {
+  description = "AWS region of every resource."
+  type        = string
+}
+
+variable "project" {
+  description = "Name prefix of IAM roles, the KMS alias, log groups and the SNS topic."
+  type        = string
+  default     = "amazon-reviews"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,30}$", var.project))
+    error_message = "project must be lowercase letters, digits and '-', 2 to 31 characters."
+  }
+}
+
+variable "scripts_bucket_name" {
+  description = "Bucket holding the Glue job scripts and Glue's temporary files (not a contract zone)."
+  type        = string
+}
+
+variable "glue_version" {
+  description = "AWS Glue version of every job: 4.0 (Spark 3.3, Python 3.10) or 5.0 (Spark 3.5, Python 3.11)."
+  type        = string
+  default     = "5.0"
+
+  validation {
+    condition     = contains(["4.0", "5.0"], var.glue_version)
+    error_message = "glue_version must be \"4.0\" or \"5.0\"."
+  }
+}
+
+variable "glue_worker_type" {
+  description = "Glue worker type (G.1X, G.2X, ...)."
+  type        = string
+  default     = "G.1X"
+}
+
+variable "glue_number_of_workers" {
+  description = "Glue workers per job run (at least 2)."
+  type        = number
+  default     = 2
+}
+
+variable "glue_timeout_minutes" {
+  description = "A Glue job run longer than this is stopped and counted as failed."
+  type        = number
+  default     = 60
+}
+
+variable "glue_max_concurrent_runs" {
+  description = "Concurrent runs per job; further runs are retried by the state machine (ConcurrentRunsExceededException)."
+  type        = number
+  default     = 5
+}
+
+variable "log_retention_days" {
+  description = "Retention of the Glue and Step Functions log groups."
+  type        = number
+  default     = 90
+}
+
+variable "raw_archive_after_days" {
+  description = "Raw objects move to Glacier Instant Retrieval after this many days."
+  type        = number
+  default     = 90
+}
+
+variable "cleaned_expiration_days" {
+  description = "Cleaned run folders (intermediate) are deleted after this many days."
+  type        = number
+  default     = 30
+}
+
+variable "quarantine_expiration_days" {
+  description = "Quarantined records and run summaries are deleted after this many days."
+  type        = number
+  default     = 180
+}
+
+variable "raw_require_conditional_writes" {
+  description = "Deny PutObject on raw without If-None-Match, so an existing raw object can never be overwritten."
+  type        = bool
+  default     = true
+}
+
+variable "failure_notification_emails" {
+  description = "E-mail addresses subscribed to pipeline failure notifications."
+  type        = list(string)
+  default     = []
+}
+
+variable "snowflake_notification_queue_arn" {
+  description = "Phase 2: SQS ARN from Snowflake's SHOW EXTERNAL TABLES (notification_channel). Null until known."
+  type        = string
+  default     = null
+}
+
+variable "snowflake_iam_user_arn" {
+  description = "Phase 2: STORAGE_AWS_IAM_USER_ARN from DESC INTEGRATION. The Snowflake role is created once it is set."
+  type        = string
+  default     = null
+}
+
+variable "snowflake_external_id" {
+  description = "Phase 2: STORAGE_AWS_EXTERNAL_ID from DESC INTEGRATION."
+  type        = string
+  default     = null
+}
+
+variable "github_org" {
+  description = "GitHub organisation (or user) owning this repository."
+  type        = string
+}
+
+variable "github_repo" {
+  description = "GitHub repository name; only its main branch may assume the deploy role."
+  type        = string
+}
+
+variable "github_oidc_provider_arn" {
+  description = "ARN of an existing token.actions.githubusercontent.com OIDC provider; null creates one."
+  type        = string
+  default     = null
+}
+
+variable "terraform_state_bucket" {
+  description = "Bucket of the remote state (from infra/bootstrap/), for the deploy role's permissions."
+  type        = string
+}
+
+variable "terraform_lock_table" {
+  description = "DynamoDB lock table of the remote state (from infra/bootstrap/)."
+  type        = string
+}

@@ -1,0 +1,27 @@
+terraform {
+  required_version = ">= 1.6.0"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 5.81" # 5.81 made thumbprint_list of the OIDC provider optional
+    }
+  }
+
+  # Remote state in S3 with DynamoDB locking. The values live outside the code (no account ids here):
+  #   terraform -chdir=infra init -backend-config=backend.hcl
+  # with backend.hcl written from backend.hcl.example; the bucket and table come from infra/bootstrap/.
+  backend "s3" {}
+}
+
+provider "aws" {
+  region = var.aws_region
+
+  default_tags {
+    tags = {
+      project    = var.project
+      managed_by = "terraform"
+      repository = "${var.github_org}/${var.github_repo}"
+    }
+  }
+}

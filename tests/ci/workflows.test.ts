@@ -1,0 +1,95 @@
+/**
+ * The GitHub workflows parse as YAML, run what they promise, deploy only through OIDC (no stored AWS keys), and
+ * never expand event values inside shell scripts (script injection).
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse, parseDocument } from "yaml";
+
+const root = resolve(import.meta.dirname, "../..");
+const dir = join(root, ".github/workflows");
+
+interface Step {
+  name?: string;
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+  env?: Record<string, string>;
+  if?: string;
+}
+interface Workflow {
+  name: string;
+  on: Record<string, unknown>;
+  permissions?: Record<string, string>;
+  jobs: Record<string, { steps: Step[]; permissions?: Record<string, string> }>;
+}
+
+function load(file: string): Workflow {
+  const text = readFileSync(join(dir, file), "utf8");
+  const document = parseDocument(text);
+  expect(document.errors.map((e) => e.message), file).toEqual([]);
+  return parse(text) as Workflow;
+}
+
+const steps = (workflow: Workflow): Step[] => Object.values(workflow.jobs).flatMap((job) => job.steps);
+const scripts = (workflow: Workflow): string => steps(workflow).map((s) => s.run ?? "").join("\n");
+
+describe("GitHub workflows", () => {
+  it("has ci.yml, contract-review.yml and deploy.yml, all valid YAML with jobs and steps", () => {
+    expect(readdirSync(dir).sort()).toEqual(expect.arrayContaining(["ci.yml", "contract-review.yml", "deploy.yml"]));
+    for (const file of ["ci.yml", "contract-review.yml", "deploy.yml"]) {
+      const workflow = load(file);
+      expect(workflow.name).toBeTruthy();
+      expect(Object.keys(workflow.jobs).length).toBeGreaterThan(0);
+      for (const step of steps(workflow)) expect(Boolean(step.uses) !== Boolean(step.run), JSON.stringify(step)).toBe(true);
+    }
+    expect(parseDocument("jobs:\n  a: [\n").errors.length).toBeGreaterThan(0);
+  });
+
+  it("CI runs npm ci, the tests and the drift check on pushes and pull requests", () => {
+    const ci = load("ci.yml");
+    expect(Object.keys(ci.on).sort()).toEqual(["pull_request", "push"]);
+    expect(ci.permissions).toEqual({ contents: "read" });
+    const runs = steps(ci).map((s) => s.run);
+    expect(runs).toEqual(expect.arrayContaining(["npm ci", "npm test", "npm run generate -- --check"]));
+    expect(runs.indexOf("npm ci")).toBeLessThan(runs.indexOf("npm test"));
+    expect(scripts(ci)).toContain("apt-get install -y");
+  });
+
+  it("contract review posts the contract diff as a PR comment and as the job summary", () => {
+    const review = load("contract-review.yml");
+    expect(Object.keys(review.on)).toEqual(["pull_request"]);
+    expect(review.permissions).toEqual({ contents: "read", "pull-requests": "write" });
+    const script = scripts(review);
+    expect(script).toContain('npm run --silent contract:diff -- --base "origin/$BASE_REF" --format markdown');
+    expect(script).toContain('>> "$GITHUB_STEP_SUMMARY"');
+    expect(script).toContain("gh pr comment");
+    expect(steps(review).find((s) => s.uses?.startsWith("actions/checkout"))?.with).toEqual({ "fetch-depth": 0 });
+  });
+
+  it("deploy runs on main with OIDC role-to-assume, Terraform init/plan/apply, script upload and snowflake:apply", () => {
+    const deploy = load("deploy.yml");
+    expect(deploy.on.push).toEqual({ branches: ["main"] });
+    expect(deploy.permissions).toEqual({ contents: "read", "id-token": "write" });
+    const aws = steps(deploy).find((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"))!;
+    expect(aws.with?.["role-to-assume"]).toBe("${{ vars.AWS_DEPLOY_ROLE_ARN }}");
+    expect(Object.keys(aws.with ?? {}).sort()).toEqual(["aws-region", "role-session-name", "role-to-assume"]);
+    const script = scripts(deploy);
+    for (const command of ["terraform -chdir=infra init", "terraform -chdir=infra plan -out=tfplan", "terraform -chdir=infra apply tfplan", "npm run snowflake:apply", "npm run generate -- --check", "aws s3api head-object"]) {
+      expect(script).toContain(command);
+    }
+    const order = ["init", "plan", "apply tfplan", "snowflake:apply"].map((word) => script.indexOf(word));
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+  });
+
+  it("stores no AWS keys and expands no event values inside scripts", () => {
+    for (const file of readdirSync(dir)) {
+      const text = readFileSync(join(dir, file), "utf8");
+      expect(text, file).not.toMatch(/aws-access-key-id|aws-secret-access-key|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY/);
+      for (const step of steps(load(file))) {
+        expect(step.run ?? "", `${file}: ${step.name}`).not.toMatch(/\$\{\{/);
+      }
+    }
+  });
+});

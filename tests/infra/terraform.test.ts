@@ -1,0 +1,295 @@
+/**
+ * Proof for infra/: every .tf parses with a real HCL parser; module wiring is consistent (variables referenced
+ * exist, module arguments are declared variables, required variables are passed, consumed outputs exist, every
+ * referenced resource/data/local is declared); IAM is least privilege; the generated inputs the modules read exist
+ * and have the fields the modules use.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parse } from "@cdktf/hcl2json";
+import { allStrings, policyStatements, readTerraformDir, referencesIn, terraformDirs, type Hcl, type TerraformDir } from "../helpers/terraform.js";
+
+const root = resolve(import.meta.dirname, "../..");
+const META_ARGUMENTS = new Set(["source", "version", "providers", "count", "for_each", "depends_on"]);
+
+/**
+ * Actions that have no resource-level permissions, so AWS requires `"Resource": "*"` (Service Authorization
+ * Reference, "Resource types" column empty). Nothing else may use a `*` resource.
+ */
+const ACTIONS_WITHOUT_RESOURCE_TYPES = new Set([
+  "cloudwatch:PutMetricData",
+  "kms:ListAliases",
+  "logs:CreateLogDelivery",
+  "logs:DeleteLogDelivery",
+  "logs:DescribeLogGroups",
+  "logs:DescribeResourcePolicies",
+  "logs:GetLogDelivery",
+  "logs:ListLogDeliveries",
+  "logs:PutResourcePolicy",
+  "logs:UpdateLogDelivery",
+]);
+
+/** A statement field is a list literal or one expression string. */
+function list(value: unknown): string[] {
+  return value === undefined ? [] : Array.isArray(value) ? (value as string[]) : [value as string];
+}
+
+/** Terraform's built-in functions (https://developer.hashicorp.com/terraform/language/functions). */
+const BUILTIN_FUNCTIONS = new Set(
+  (
+    "abs abspath alltrue anytrue base64decode base64encode base64gzip base64sha256 base64sha512 basename bcrypt can ceil chomp " +
+    "chunklist cidrhost cidrnetmask cidrsubnet cidrsubnets coalesce coalescelist compact concat contains csvdecode dirname distinct " +
+    "element endswith file filebase64 filebase64sha256 filebase64sha512 fileexists filemd5 fileset filesha1 filesha256 filesha512 " +
+    "flatten floor format formatdate formatlist indent index issensitive join jsondecode jsonencode keys length log lookup lower " +
+    "matchkeys max md5 merge min nonsensitive one parseint pathexpand plantimestamp pow range regex regexall replace reverse " +
+    "rsadecrypt sensitive setintersection setproduct setsubtract setunion sha1 sha256 sha512 signum slice sort split startswith " +
+    "strcontains strrev substr sum templatefile templatestring textdecodebase64 textencodebase64 timeadd timecmp timestamp title " +
+    "tobool tolist tomap tonumber toset tostring transpose trim trimprefix trimspace trimsuffix try type upper urlencode uuid " +
+    "uuidv5 values yamldecode yamlencode zipmap " +
+    // type constraints of variables
+    "list map object set tuple optional"
+  ).split(" "),
+);
+
+let dirs: TerraformDir[];
+const byDir = new Map<string, TerraformDir>();
+
+beforeAll(async () => {
+  dirs = [];
+  for (const dir of terraformDirs(root, "infra")) {
+    const parsed = await readTerraformDir(root, dir);
+    dirs.push(parsed);
+    byDir.set(dir, parsed);
+  }
+});
+
+describe("infra/: HCL", () => {
+  it("finds the root, the bootstrap and the four modules", () => {
+    expect(dirs.map((d) => d.dir)).toEqual([
+      "infra",
+      "infra/bootstrap",
+      "infra/modules/github-deploy",
+      "infra/modules/pipeline",
+      "infra/modules/snowflake-access",
+      "infra/modules/storage",
+    ]);
+  });
+
+  it("the parser rejects broken HCL (the parse check can fail)", async () => {
+    await expect(parse("broken.tf", 'resource "aws_s3_bucket" "b" {\n  bucket = "x"\n')).rejects.toThrow();
+  });
+
+  it("declares a description and a type for every variable, a description for every output", () => {
+    for (const dir of dirs) {
+      for (const [name, variable] of Object.entries(dir.variables)) {
+        expect(variable.description, `${dir.dir}: variable ${name}`).toBeTruthy();
+        expect(variable.type, `${dir.dir}: variable ${name}`).toBeTruthy();
+      }
+      for (const [name, output] of Object.entries(dir.outputs)) expect(output.description, `${dir.dir}: output ${name}`).toBeTruthy();
+    }
+  });
+});
+
+describe("infra/: wiring", () => {
+  it("every var./local./data./resource reference is declared, and every variable is used", () => {
+    const problems: string[] = [];
+    for (const dir of dirs) {
+      const refs = referencesIn(dir);
+      for (const v of refs.variables) if (!(v in dir.variables)) problems.push(`${dir.dir}: var.${v} is not declared`);
+      for (const v of Object.keys(dir.variables)) if (!refs.variables.has(v)) problems.push(`${dir.dir}: variable ${v} is never used`);
+      for (const l of refs.locals) if (!dir.locals.has(l)) problems.push(`${dir.dir}: local.${l} is not declared`);
+      for (const d of refs.data) {
+        const [type, name] = d.split(".") as [string, string];
+        if (!dir.data[type]?.[name]) problems.push(`${dir.dir}: data.${d} is not declared`);
+      }
+      for (const r of refs.resources) {
+        const [type, name] = r.split(".") as [string, string];
+        if (!dir.resources[type]?.[name]) problems.push(`${dir.dir}: ${r} is not declared`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("calls only Terraform's built-in functions", () => {
+    const unknown = new Set<string>();
+    let calls = 0;
+    for (const dir of dirs) {
+      for (const text of dir.bodies.flatMap((b) => allStrings(b)).filter((t) => t.includes("${"))) {
+        for (const m of text.matchAll(/(?<![\w.$"-])([a-z][a-z0-9_]*)\(/g)) {
+          calls++;
+          if (!BUILTIN_FUNCTIONS.has(m[1]!)) unknown.add(`${dir.dir}: ${m[1]}()`);
+        }
+      }
+    }
+    expect(calls).toBeGreaterThan(20);
+    expect([...unknown]).toEqual([]);
+  });
+
+  it("every module call passes declared variables, all required ones, and consumes only declared outputs", () => {
+    const problems: string[] = [];
+    for (const dir of dirs) {
+      for (const [name, call] of Object.entries(dir.modules)) {
+        const target = byDir.get(join(dir.dir, call.source as string).split("\\").join("/"));
+        if (!target) {
+          problems.push(`${dir.dir}: module ${name} source ${call.source} has no .tf files`);
+          continue;
+        }
+        const passed = Object.keys(call).filter((k) => !META_ARGUMENTS.has(k));
+        for (const arg of passed) if (!(arg in target.variables)) problems.push(`${dir.dir}: module ${name} passes ${arg}, not a variable of ${target.dir}`);
+        for (const [v, decl] of Object.entries(target.variables)) {
+          if (!("default" in decl) && !passed.includes(v)) problems.push(`${dir.dir}: module ${name} does not pass required ${v}`);
+        }
+      }
+      for (const ref of referencesIn(dir).moduleOutputs) {
+        const [name, output] = ref.split(".") as [string, string];
+        const call = dir.modules[name];
+        const target = call && byDir.get(join(dir.dir, call.source as string).split("\\").join("/"));
+        if (!target) problems.push(`${dir.dir}: module.${ref} refers to an unknown module`);
+        else if (!(output in target.outputs)) problems.push(`${dir.dir}: module.${ref} is not an output of ${target.dir}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("reads the generated inputs, and every field the pipeline module uses exists in them", () => {
+    const main = readFileSync(join(root, "infra/main.tf"), "utf8");
+    expect(main).toContain('file("${local.repository_root}/generated/terraform/contracts.json")');
+    const inputs = JSON.parse(readFileSync(join(root, "generated/terraform/contracts.json"), "utf8"));
+    const dataset = Object.values(inputs.datasets)[0] as Hcl;
+    const job = { ...dataset.glue_jobs.clean, dataset: "x", contract: dataset.contract };
+    const pipeline = readFileSync(join(root, "infra/modules/pipeline/main.tf"), "utf8");
+    const used = [...pipeline.matchAll(/\b(?:dataset|each\.value)\.([a-z_]+(?:\.[a-z_]+)*)/g)].map((m) => m[1]!);
+    expect(used.length).toBeGreaterThan(10);
+    const has = (object: Hcl, path: string) => path.split(".").every((key) => (object = object?.[key]) !== undefined);
+    // `each.value` of aws_s3_bucket resources etc. is a bucket; only generator fields are checked here.
+    const generatorFields = used.filter((p) => !["arn", "id", "name"].includes(p));
+    for (const path of generatorFields) expect(has(dataset, path) || has(job, path), path).toBe(true);
+    for (const d of Object.values(inputs.datasets) as Hcl[]) expect(existsSync(join(root, d.state_machine.definition_file))).toBe(true);
+  });
+
+  it("fills the state machine template with exactly the placeholder the generator emits", () => {
+    const pipeline = readFileSync(join(root, "infra/modules/pipeline/main.tf"), "utf8");
+    const asl = readFileSync(join(root, "generated/step-functions/review.asl.json"), "utf8");
+    const placeholders = [...asl.matchAll(/\$\{([a-z_]+)\}/g)].map((m) => m[1]);
+    expect(placeholders).toEqual(["failure_topic_arn"]);
+    expect(pipeline).toMatch(/templatefile\([^)]*\{\s*failure_topic_arn\s*=/);
+  });
+
+  it("keeps S3 notifications in one resource per bucket (EventBridge on raw, Snowflake SQS on processed)", () => {
+    const storage = byDir.get("infra/modules/storage")!;
+    const all = dirs.flatMap((d) => Object.keys(d.resources.aws_s3_bucket_notification ?? {}));
+    expect(all).toEqual(["this"]);
+    const notification = storage.resources.aws_s3_bucket_notification!.this!;
+    expect(notification.for_each).toBe("${local.notified_buckets}");
+    expect(notification.eventbridge).toBe('${each.value == "raw"}');
+    expect(notification.dynamic.queue[0].content[0].events).toEqual(["s3:ObjectCreated:*", "s3:ObjectRemoved:*"]);
+  });
+
+  it("uses an S3 backend with DynamoDB locking, without hard-coded values", () => {
+    const versions = byDir.get("infra")!.bodies.find((b) => b.terraform)!;
+    expect(Object.keys(versions.terraform[0].backend)).toEqual(["s3"]);
+    expect(versions.terraform[0].backend.s3).toEqual([{}]);
+    const example = readFileSync(join(root, "infra/backend.hcl.example"), "utf8");
+    expect(example).toMatch(/^dynamodb_table\s*=/m);
+    expect(example).not.toMatch(/\d{12}/);
+  });
+});
+
+describe("infra/: IAM least privilege", () => {
+  it("has no * action, wildcard actions only in the documented TLS deny, * resources only where AWS requires", () => {
+    const problems: string[] = [];
+    let count = 0;
+    for (const dir of dirs) {
+      for (const { where, statement } of policyStatements(dir)) {
+        count++;
+        const effect = statement.effect ?? "Allow";
+        const actions = list(statement.actions);
+        const resources = list(statement.resources);
+        if (statement.not_actions || statement.not_resources) problems.push(`${where}: NotAction/NotResource`);
+        if (actions.length === 0) problems.push(`${where}: statement without actions`);
+        for (const action of actions) {
+          if (action === "*") problems.push(`${where}: action "*"`);
+          else if (action.includes("*") && !(effect === "Deny" && action === "s3:*" && statement.sid === "DenyInsecureTransport")) {
+            problems.push(`${where}: wildcard action ${action}`);
+          }
+        }
+        // A computed list (`${...}`) is opaque except for a literal "*" element written inside it.
+        const starResource = resources.some((r) => r === "*" || (r.startsWith("${") && /"\*"/.test(r)));
+        if (effect === "Allow" && starResource) {
+          const unjustified = actions.filter((a) => !ACTIONS_WITHOUT_RESOURCE_TYPES.has(a));
+          if (unjustified.length > 0) problems.push(`${where}: "*" resource for ${unjustified.join(", ")}`);
+        }
+        for (const principal of (statement.principals ?? []) as Hcl[]) {
+          if (effect === "Allow" && (principal.identifiers as string[]).includes("*")) problems.push(`${where}: Allow to principal *`);
+        }
+      }
+    }
+    expect(count).toBeGreaterThan(30);
+    expect(problems).toEqual([]);
+  });
+
+  it("writes no policy JSON by hand and attaches no managed policy", () => {
+    for (const dir of dirs) {
+      for (const file of dir.files) {
+        const text = readFileSync(join(root, dir.dir, file), "utf8");
+        expect(text, `${dir.dir}/${file}`).not.toMatch(/"?Statement"?\s*[=:]/);
+        expect(text, `${dir.dir}/${file}`).not.toMatch(/arn:aws:iam::aws:policy/);
+      }
+      expect(dir.resources.aws_iam_role_policy_attachment, dir.dir).toBeUndefined();
+      expect(dir.resources.aws_iam_policy, dir.dir).toBeUndefined();
+    }
+  });
+
+  it("has one role per actor", () => {
+    const roles = dirs.flatMap((d) => Object.keys(d.resources.aws_iam_role ?? {}).map((n) => `${d.dir.replace("infra/modules/", "")}.${n}`)).sort();
+    expect(roles).toEqual(["github-deploy.deploy", "pipeline.eventbridge", "pipeline.glue", "pipeline.step_functions", "snowflake-access.snowflake"]);
+  });
+
+  it("lets only this repository's main branch assume the deploy role, for the STS audience", () => {
+    const deploy = byDir.get("infra/modules/github-deploy")!;
+    const trust = deploy.data.aws_iam_policy_document!.trust!.statement[0];
+    expect(trust.actions).toEqual(["sts:AssumeRoleWithWebIdentity"]);
+    const conditions = Object.fromEntries((trust.condition as Hcl[]).map((c) => [c.variable, c]));
+    expect(conditions["${local.oidc_host}:aud"]).toMatchObject({ test: "StringEquals", values: ["sts.amazonaws.com"] });
+    expect(conditions["${local.oidc_host}:sub"]).toMatchObject({ test: "StringEquals", values: ["${local.subject}"] });
+    const main = readFileSync(join(root, "infra/modules/github-deploy/main.tf"), "utf8");
+    expect(main).toContain('subject           = "repo:${var.github_org}/${var.github_repo}:ref:refs/heads/main"');
+    expect(main).toContain('oidc_host         = "token.actions.githubusercontent.com"');
+  });
+
+  it("trusts Snowflake's IAM user only with the external id, and gives it read-only access", () => {
+    const snowflake = byDir.get("infra/modules/snowflake-access")!;
+    const trust = snowflake.data.aws_iam_policy_document!.trust!.statement[0];
+    expect(trust.condition[0]).toMatchObject({ test: "StringEquals", variable: "sts:ExternalId", values: ["${var.external_id}"] });
+    const actions = (snowflake.data.aws_iam_policy_document!.read_processed!.statement as Hcl[]).flatMap((s) => s.actions as string[]);
+    expect(actions.sort()).toEqual(["kms:Decrypt", "s3:GetBucketLocation", "s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket"]);
+  });
+
+  it("lets EventBridge start only the state machines, and Step Functions run only the pipeline's Glue jobs", () => {
+    const pipeline = byDir.get("infra/modules/pipeline")!;
+    const docs = pipeline.data.aws_iam_policy_document!;
+    expect(docs.eventbridge!.statement).toEqual([
+      { sid: "StartPipelineExecutions", actions: ["states:StartExecution"], resources: "${[for machine in aws_sfn_state_machine.this : machine.arn]}" },
+    ]);
+    const glueRun = (docs.step_functions!.statement as Hcl[]).find((s) => s.sid === "RunPipelineGlueJobs")!;
+    expect(glueRun.resources).toBe("${[for job in aws_glue_job.this : job.arn]}");
+  });
+});
+
+describe("infra/: raw immutability", () => {
+  it("denies deletes and, for object-creating requests, writes without If-None-Match", () => {
+    const storage = byDir.get("infra/modules/storage")!;
+    const statements = policyStatements(storage).map((s) => s.statement);
+    const deletes = statements.find((s) => s.sid === "DenyRawDeletes")!;
+    expect([deletes.effect, deletes.actions]).toEqual(["Deny", ["s3:DeleteObject", "s3:DeleteObjectVersion"]]);
+    const overwrites = statements.find((s) => s.sid === "DenyRawOverwrites")!;
+    expect(overwrites.effect).toBe("Deny");
+    expect(overwrites.condition).toEqual([
+      { test: "Null", variable: "s3:if-none-match", values: ["true"] },
+      { test: "Bool", variable: "s3:ObjectCreationOperation", values: ["true"] },
+    ]);
+    expect(Object.keys(storage.resources.aws_s3_bucket_versioning!)).toEqual(["this"]);
+    expect(readFileSync(join(root, "infra/modules/storage/main.tf"), "utf8")).toContain('contains(["raw", "scripts"], zone)');
+  });
+});
