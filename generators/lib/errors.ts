@@ -37,6 +37,7 @@ export const ERROR_CODES = {
   "CONTRACT.INVALID_LOCATION": "An S3 location is not `s3://bucket/prefix/`.",
   "CONTRACT.UNPORTABLE_REGEX": "A regex uses syntax that JavaScript, Java (Spark) and RE2 (DuckDB) do not agree on.",
   "CONTRACT.INVALID_DECIMAL": "A decimal type with precision outside 1–38 or scale outside 0–precision.",
+  "DIALECT.UNSUPPORTED": "A cleaning rule or normalisation that a SQL dialect (Spark, DuckDB) cannot express exactly.",
   "WRITE.UNOWNED_FILE": "Generation would overwrite a file the generator does not own.",
   "CLI.USAGE": "Unknown option or bad argument.",
 } as const;

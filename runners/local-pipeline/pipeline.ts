@@ -1,0 +1,216 @@
+/**
+ * The local pipeline: both Glue stages on embedded DuckDB, with the DuckDB rendering of the same rule trees the
+ * Glue jobs render for Spark (`generators/dialects/cleaning.ts`). It consumes the generated IR, never the contracts.
+ *
+ * Output layout mirrors the S3 buckets of the contract locations under `out/`:
+ *   <bucket>/<prefix>/run_id=<id>/part-00000.parquet      cleaned zone (typed raw shape + key + lineage)
+ *   <bucket>/<prefix>/run_id=<id>/part-00000.jsonl        quarantine (raw text, every reason code, file, line, run)
+ *   <bucket>/<prefix>/review_date=YYYY-MM-DD/*.parquet    processed tables; child tables in sibling prefixes
+ *   run-summary.json
+ */
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import {
+  CHILD_ELEMENT,
+  CHILD_POSITION,
+  RAW_TEXT,
+  RECORD,
+  RECORD_REASONS,
+  REASONS,
+  childArrays,
+  columnExpr,
+  keyExprs,
+  rawColumns,
+  reasonCodes,
+} from "../../generators/dialects/cleaning.js";
+import { DUCKDB_DIALECT, duckdbStructure } from "../../generators/dialects/duckdb.js";
+import { render } from "../../generators/dialects/render.js";
+import type { Expr } from "../../generators/dialects/expr.js";
+import type { DatasetIR, TableIR } from "../../generators/ir/types.js";
+import { listInputFiles, readFile, type FileStats, type RawRecord } from "./read-input.js";
+
+export interface DatasetSummary {
+  input: number;
+  valid: number;
+  duplicates: number;
+  quarantined: { total: number; byReason: Record<string, number> };
+  files: FileStats[];
+  tables: Record<string, number>;
+}
+
+export interface RunSummary {
+  runId: string;
+  reconciled: boolean;
+  problems: string[];
+  datasets: Record<string, DatasetSummary>;
+}
+
+export interface PipelineOptions {
+  readonly datasets: readonly DatasetIR[];
+  /** Dataset name → input files or directories. */
+  readonly inputs: ReadonlyMap<string, readonly string[]>;
+  readonly out: string;
+  readonly runId: string;
+  readonly progress?: (line: string) => void;
+}
+
+const sql = (e: Expr) => render(e, DUCKDB_DIALECT);
+const q = (name: string) => DUCKDB_DIALECT.identifier(name);
+const s = (text: string) => DUCKDB_DIALECT.string(text);
+
+/** `s3://bucket/prefix/` → `<out>/bucket/prefix`. */
+export function localPath(out: string, s3: string): string {
+  return join(out, ...s3.replace(/^s3:\/\//, "").split("/").filter(Boolean));
+}
+
+/** A child table's processed location: the sibling prefix named after the child table. */
+export function childLocation(parentProcessed: string, child: string): string {
+  return parentProcessed.replace(/[^/]+\/$/, `${child}/`);
+}
+
+export async function runPipeline(options: PipelineOptions): Promise<RunSummary> {
+  const instance = await DuckDBInstance.create(":memory:", { threads: "2" });
+  const connection = await instance.connect();
+  await connection.run("SET TimeZone = 'UTC'");
+  const summary: RunSummary = { runId: options.runId, reconciled: true, problems: [], datasets: {} };
+  try {
+    for (const dataset of options.datasets) {
+      const inputs = options.inputs.get(dataset.name);
+      if (!inputs) continue;
+      summary.datasets[dataset.name] = await runDataset(connection, dataset, inputs, options);
+    }
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+  for (const [name, d] of Object.entries(summary.datasets)) {
+    const records = d.files.reduce((n, f) => n + f.records, 0);
+    if (d.input !== d.valid + d.duplicates + d.quarantined.total) summary.problems.push(`${name}: input ${d.input} ≠ valid ${d.valid} + duplicates ${d.duplicates} + quarantined ${d.quarantined.total}.`);
+    if (records !== d.input) summary.problems.push(`${name}: ${records} records read from the files but ${d.input} loaded.`);
+    for (const f of d.files) if (f.format === "json-lines" && f.lines !== f.records + f.blankLines) summary.problems.push(`${name}: ${f.file} has ${f.lines} lines but ${f.records} records + ${f.blankLines} blank lines.`);
+    if (d.tables[name] !== d.valid) summary.problems.push(`${name}: ${d.valid} valid records but ${d.tables[name]} processed rows.`);
+  }
+  summary.reconciled = summary.problems.length === 0;
+  mkdirSync(options.out, { recursive: true });
+  writeFileSync(join(options.out, "run-summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
+  return summary;
+}
+
+async function count(connection: DuckDBConnection, query: string): Promise<number> {
+  const reader = await connection.runAndReadAll(query);
+  return Number(reader.getRows()[0]![0]);
+}
+
+async function loadRaw(connection: DuckDBConnection, table: string, inputs: readonly string[], options: PipelineOptions, name: string): Promise<FileStats[]> {
+  await connection.run(`CREATE OR REPLACE TABLE ${table} (source_file VARCHAR, line_number BIGINT, raw VARCHAR, read_error VARCHAR, raw_base64 VARCHAR)`);
+  const appender = await connection.createAppender(table);
+  const stats: FileStats[] = [];
+  let loaded = 0;
+  const append = (r: RawRecord) => {
+    appender.appendVarchar(r.sourceFile);
+    appender.appendBigInt(BigInt(r.lineNumber));
+    appender.appendVarchar(r.raw);
+    if (r.readError === undefined) appender.appendNull();
+    else appender.appendVarchar(r.readError);
+    if (r.rawBase64 === undefined) appender.appendNull();
+    else appender.appendVarchar(r.rawBase64);
+    appender.endRow();
+    if (++loaded % 250_000 === 0) options.progress?.(`${name}: ${loaded.toLocaleString("en-US")} records read`);
+  };
+  for (const input of inputs) {
+    const { root, files } = listInputFiles(input);
+    for (const file of files) stats.push(await readFile(file, root, append));
+  }
+  appender.closeSync();
+  return stats;
+}
+
+async function runDataset(connection: DuckDBConnection, dataset: DatasetIR, inputs: readonly string[], options: PipelineOptions): Promise<DatasetSummary> {
+  const name = dataset.name;
+  const t = (suffix: string) => q(`${name}_${suffix}`);
+  const log = options.progress ?? (() => undefined);
+  const files = await loadRaw(connection, `${name}_raw`, inputs, options, name);
+  log(`${name}: validating`);
+
+  // Records JavaScript parsed as objects but DuckDB's JSON reader refuses (lone surrogate escapes) are invalid JSON.
+  await connection.run(`CREATE OR REPLACE TABLE ${t("checked")} AS
+    SELECT source_file, line_number, raw, raw_base64,
+      CASE WHEN read_error IS NOT NULL THEN [read_error] WHEN NOT json_valid(raw) THEN [${s(RECORD_REASONS.invalidJson)}] END AS record_reasons
+    FROM ${t("raw")}`);
+  await connection.run(`CREATE OR REPLACE TABLE ${t("validated")} AS
+    SELECT source_file, line_number, raw, raw_base64, ${q(RECORD)},
+      coalesce(record_reasons, ${sql(reasonCodes(dataset))}) AS ${q(REASONS)}
+    FROM (SELECT *, CASE WHEN record_reasons IS NULL THEN CAST(raw AS JSON) END AS ${q(RECORD)} FROM ${t("checked")})`);
+
+  const quarantineDir = join(localPath(options.out, dataset.locations.quarantine), `run_id=${options.runId}`);
+  rmSync(quarantineDir, { recursive: true, force: true });
+  mkdirSync(quarantineDir, { recursive: true });
+  await connection.run(`COPY (
+      SELECT raw AS raw_text, ${q(REASONS)} AS reason_codes, source_file, line_number, ${s(options.runId)} AS run_id, raw_base64
+      FROM ${t("validated")} WHERE len(${q(REASONS)}) > 0 ORDER BY source_file, line_number
+    ) TO ${s(join(quarantineDir, "part-00000.jsonl"))} (FORMAT JSON)`);
+
+  // Typed raw shape: one json_transform per record; integers are read as numbers, then stored as BIGINT.
+  const raws = rawColumns(dataset);
+  const structure = Object.fromEntries(raws.map((c) => [c.name, duckdbStructure(c.shape)]));
+  const typedColumns = raws
+    .map((c) => {
+      const value = `${q("_typed")}.${q(c.name)}`;
+      if (c.integer) return `CAST(${value} AS BIGINT) AS ${q(c.name)}`;
+      if (c.shape.kind === "json") return `CAST(${value} AS VARCHAR) AS ${q(c.name)}`;
+      return `${value} AS ${q(c.name)}`;
+    })
+    .join(", ");
+  const keys = keyExprs(dataset);
+  await connection.run(`CREATE OR REPLACE TABLE ${t("typed")} AS
+    SELECT ${keys.map((k) => `${sql(k.expr)} AS ${q(k.name)}`).join(", ")}, *,
+      row_number() OVER (PARTITION BY ${keys.map((k) => sql(k.expr)).join(", ")} ORDER BY ${q(RAW_TEXT)}, _source_file, _line_number) AS _rank
+    FROM (
+      SELECT ${typedColumns}, source_file AS _source_file, line_number AS _line_number, ${s(options.runId)} AS _run_id, raw AS ${q(RAW_TEXT)}
+      FROM (SELECT json_transform(${q(RECORD)}, ${s(JSON.stringify(structure))}) AS ${q("_typed")}, * FROM ${t("validated")} WHERE len(${q(REASONS)}) = 0)
+    )`);
+
+  const cleanedDir = join(localPath(options.out, dataset.locations.cleaned), `run_id=${options.runId}`);
+  rmSync(cleanedDir, { recursive: true, force: true });
+  mkdirSync(cleanedDir, { recursive: true });
+  const cleanedFile = join(cleanedDir, "part-00000.parquet");
+  await connection.run(`COPY (SELECT * EXCLUDE (_rank) FROM ${t("typed")} WHERE _rank = 1 ORDER BY _source_file, _line_number) TO ${s(cleanedFile)} (FORMAT PARQUET)`);
+
+  const input = await count(connection, `SELECT count(*) FROM ${t("raw")}`);
+  const duplicates = await count(connection, `SELECT count(*) FROM ${t("typed")} WHERE _rank > 1`);
+  const valid = await count(connection, `SELECT count(*) FROM ${t("typed")} WHERE _rank = 1`);
+  const quarantinedTotal = await count(connection, `SELECT count(*) FROM ${t("validated")} WHERE len(${q(REASONS)}) > 0`);
+  const byReason: Record<string, number> = {};
+  const reasons = await connection.runAndReadAll(
+    `SELECT code, count(*) FROM (SELECT unnest(${q(REASONS)}) AS code FROM ${t("validated")}) GROUP BY code ORDER BY code`,
+  );
+  for (const [code, n] of reasons.getRows()) byReason[String(code)] = Number(n);
+
+  log(`${name}: flattening`);
+  const tables: Record<string, number> = {};
+  const cleaned = `read_parquet(${s(cleanedFile)})`;
+  tables[dataset.table.name] = await writeTable(connection, dataset, dataset.table, cleaned, localPath(options.out, dataset.locations.processed));
+  for (const { child, array } of childArrays(dataset)) {
+    const a = sql(array);
+    const exploded = `(SELECT *, ${a}[${q(CHILD_POSITION)} + 1] AS ${q(CHILD_ELEMENT)}
+      FROM (SELECT *, unnest(range(len(${a}))) AS ${q(CHILD_POSITION)} FROM ${cleaned} WHERE ${a} IS NOT NULL))`;
+    tables[child.name] = await writeTable(connection, dataset, child, exploded, localPath(options.out, childLocation(dataset.locations.processed, child.name)));
+  }
+  return { input, valid, duplicates, quarantined: { total: quarantinedTotal, byReason }, files, tables };
+}
+
+async function writeTable(connection: DuckDBConnection, dataset: DatasetIR, table: TableIR, from: string, dir: string): Promise<number> {
+  const columns = table.columns.map((c) => `${sql(columnExpr(dataset, c))} AS ${q(c.name)}`).join(",\n      ");
+  const select = `SELECT ${columns} FROM ${from}`;
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const rows = await count(connection, `SELECT count(*) FROM (${select})`);
+  if (rows === 0) return 0;
+  if (table.partitionBy.length) {
+    await connection.run(`COPY (${select}) TO ${s(dir)} (FORMAT PARQUET, PARTITION_BY (${table.partitionBy.map(q).join(", ")}), OVERWRITE_OR_IGNORE, FILENAME_PATTERN 'part-{i}')`);
+  } else {
+    await connection.run(`COPY (${select}) TO ${s(join(dir, "part-0.parquet"))} (FORMAT PARQUET)`);
+  }
+  return rows;
+}
