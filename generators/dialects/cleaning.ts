@@ -47,6 +47,8 @@ export const RECORD_REASONS = {
   invalidUtf8: "record.invalid_utf8",
   invalidJson: "record.invalid_json",
   notAnObject: "record.not_an_object",
+  /** Spark only: the rules accepted the record but Spark's typed read did not (a safety net; never seen so far). */
+  unreadableBySpark: "record.unreadable_by_spark",
 } as const;
 
 type Step = { readonly kind: "member"; readonly key: string } | { readonly kind: "elements" } | { readonly kind: "values" };

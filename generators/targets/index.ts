@@ -3,10 +3,11 @@
  * run time.
  */
 import { docsTarget } from "./docs/emit.js";
+import { gluePysparkTarget } from "./glue-pyspark/emit.js";
 import { irJsonTarget } from "./ir-json/emit.js";
 import { jsonSchemaTarget } from "./json-schema/emit.js";
 import { parquetTarget } from "./parquet/emit.js";
 import type { Target } from "./types.js";
 import { typescriptTarget } from "./typescript/emit.js";
 
-export const TARGETS: readonly Target[] = [irJsonTarget, jsonSchemaTarget, typescriptTarget, parquetTarget, docsTarget];
+export const TARGETS: readonly Target[] = [irJsonTarget, jsonSchemaTarget, typescriptTarget, parquetTarget, docsTarget, gluePysparkTarget];
