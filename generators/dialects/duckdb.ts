@@ -4,7 +4,7 @@
  */
 import { mapType } from "./type-table.js";
 import { DUCKDB_TYPES } from "./types.js";
-import { DialectError, HTML_TOKEN_PATTERN, INTEGER_TEXT_PATTERN, MONTH_DAY_YEAR_PATTERN, moneyPattern, type DialectTable } from "./render.js";
+import { DialectError, HTML_TOKEN_PATTERN, inTimestampRange, INTEGER_TEXT_PATTERN, MONTH_DAY_YEAR_PATTERN, moneyPattern, type DialectTable } from "./render.js";
 import type { Expr } from "./expr.js";
 
 const str = (value: string) => `'${value.replace(/'/g, "''")}'`;
@@ -69,8 +69,8 @@ export const DUCKDB_DIALECT: DialectTable = {
     },
     parse_month_day_year: ([text]) =>
       `CASE WHEN regexp_matches(${text}, ${str(MONTH_DAY_YEAR_PATTERN)}) THEN CAST(try_strptime(${text}, '%B %d, %Y') AS DATE) END`,
-    epoch_seconds_to_timestamp: ([seconds]) => `to_timestamp(${seconds})`,
-    epoch_seconds_to_date: ([seconds]) => `CAST(to_timestamp(${seconds}) AT TIME ZONE 'UTC' AS DATE)`,
+    epoch_seconds_to_timestamp: ([seconds]) => `CASE WHEN ${inTimestampRange(seconds!)} THEN to_timestamp(${seconds}) END`,
+    epoch_seconds_to_date: ([seconds]) => `CASE WHEN ${inTimestampRange(seconds!)} THEN CAST(to_timestamp(${seconds}) AT TIME ZONE 'UTC' AS DATE) END`,
     strip_trailing_colon: ([text]) => `regexp_replace(${text}, ':$', '')`,
     // No `invalid_utf8`: a DuckDB VARCHAR cannot hold invalid UTF-8; the local reader checks the bytes first.
   },

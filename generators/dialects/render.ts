@@ -149,3 +149,12 @@ export const INTEGER_TEXT_PATTERN = "^([0-9]{1,18}|[0-9]{1,3}(,[0-9]{3}){1,5})$"
 export function moneyPattern(scale: number): string {
   return `^\\$([0-9]{1,30}|[0-9]{1,3}(,[0-9]{3}){1,9})${scale > 0 ? `(\\.[0-9]{1,${scale}})?` : ""}$`;
 }
+
+/**
+ * Epoch seconds of 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the range both engines and Parquet readers hold.
+ * Outside it an epoch normalisation gives NULL instead of failing the run (Spark's timestamp_seconds overflows,
+ * DuckDB's to_timestamp raises) — a contract accepting such values should bound them with .max().
+ */
+export function inTimestampRange(seconds: string): string {
+  return `${seconds} BETWEEN -62135596800 AND 253402300799`;
+}

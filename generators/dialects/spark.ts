@@ -10,7 +10,7 @@
  */
 import { mapType } from "./type-table.js";
 import { SPARK_TYPES } from "./types.js";
-import { DialectError, HTML_TOKEN_PATTERN, INTEGER_TEXT_PATTERN, MONTH_DAY_YEAR_PATTERN, moneyPattern, type DialectTable } from "./render.js";
+import { DialectError, HTML_TOKEN_PATTERN, inTimestampRange, INTEGER_TEXT_PATTERN, MONTH_DAY_YEAR_PATTERN, moneyPattern, type DialectTable } from "./render.js";
 import type { Expr } from "./expr.js";
 
 /** Spark string literals process backslash escapes (https://spark.apache.org/docs/latest/sql-ref-literals.html#string-literal). */
@@ -107,9 +107,9 @@ export const SPARK_DIALECT: DialectTable = {
     },
     // Needs spark.sql.legacy.timeParserPolicy=CORRECTED (set by the job): "February 30" is NULL, not an upgrade error.
     parse_month_day_year: ([text]) => `CASE WHEN ${rlike(text!, MONTH_DAY_YEAR_PATTERN)} THEN to_date(${text}, 'MMMM d, yyyy') END`,
-    epoch_seconds_to_timestamp: ([seconds]) => `timestamp_seconds(${seconds})`,
+    epoch_seconds_to_timestamp: ([seconds]) => `CASE WHEN ${inTimestampRange(seconds!)} THEN timestamp_seconds(${seconds}) END`,
     // Day arithmetic, so the date does not depend on the session time zone.
-    epoch_seconds_to_date: ([seconds]) => `date_from_unix_date(CAST(floor(${seconds} / 86400) AS INT))`,
+    epoch_seconds_to_date: ([seconds]) => `CASE WHEN ${inTimestampRange(seconds!)} THEN date_from_unix_date(CAST(floor(${seconds} / 86400) AS INT)) END`,
     strip_trailing_colon: ([text]) => `regexp_replace(${text}, ':\\\\z', '')`,
     // Java decodes malformed UTF-8 to U+FFFD; the bytes round-trip unchanged exactly when they were valid.
     invalid_utf8: ([value]) => `(encode(decode(CAST(${value} AS BINARY), 'UTF-8'), 'UTF-8') <> CAST(${value} AS BINARY))`,
