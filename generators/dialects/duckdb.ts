@@ -30,10 +30,12 @@ function htmlUnescape(text: string): string {
   const decode = (cp: string) => `CASE WHEN ${cp} BETWEEN 1 AND 1114111 AND NOT (${cp} BETWEEN 55296 AND 57343) THEN chr(${cp}) ELSE ${t} END`;
   const dec = `CAST(substr(${t}, 3, length(${t}) - 3) AS INTEGER)`;
   const hex = `CAST('0x' || substr(${t}, 4, length(${t}) - 4) AS INTEGER)`;
+  // Most text has no "&": it skips the tokenizer.
   return (
+    `CASE WHEN strpos(${text}, '&') = 0 THEN ${text} ELSE ` +
     `array_to_string(list_transform(regexp_extract_all(${text}, ${str(HTML_TOKEN_PATTERN)}), lambda ${t}: ` +
     `CASE ${named} WHEN regexp_full_match(${t}, '&#[0-9]+;') THEN ${decode(dec)} ` +
-    `WHEN regexp_full_match(${t}, '&#[xX][0-9a-fA-F]+;') THEN ${decode(hex)} ELSE ${t} END), '')`
+    `WHEN regexp_full_match(${t}, '&#[xX][0-9a-fA-F]+;') THEN ${decode(hex)} ELSE ${t} END), '') END`
   );
 }
 

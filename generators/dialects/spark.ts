@@ -70,10 +70,12 @@ function htmlUnescape(text: string): string {
     `CASE WHEN ${cp} BETWEEN 1 AND 1114111 AND NOT (${cp} BETWEEN 55296 AND 57343) THEN decode(unhex(lpad(hex(${cp}), 8, '0')), 'UTF-32BE') ELSE ${t} END`;
   const dec = `CAST(substr(${t}, 3, length(${t}) - 3) AS INT)`;
   const hex = `CAST(conv(substr(${t}, 4, length(${t}) - 4), 16, 10) AS INT)`;
+  // Most text has no "&": it skips the tokenizer.
   return (
+    `CASE WHEN instr(${text}, '&') = 0 THEN ${text} ELSE ` +
     `array_join(transform(regexp_extract_all(${text}, ${sparkString(HTML_TOKEN_PATTERN)}, 0), ${t} -> ` +
     `CASE ${named} WHEN ${rlike(t, "^&#[0-9]+;$")} THEN ${decode(dec)} ` +
-    `WHEN ${rlike(t, "^&#[xX][0-9a-fA-F]+;$")} THEN ${decode(hex)} ELSE ${t} END), '')`
+    `WHEN ${rlike(t, "^&#[xX][0-9a-fA-F]+;$")} THEN ${decode(hex)} ELSE ${t} END), '') END`
   );
 }
 

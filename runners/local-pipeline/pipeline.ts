@@ -8,7 +8,8 @@
  *   <bucket>/<prefix>/review_date=YYYY-MM-DD/*.parquet    processed tables; child tables in sibling prefixes
  *   run-summary.json
  */
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import {
@@ -53,6 +54,9 @@ export interface PipelineOptions {
   readonly out: string;
   readonly runId: string;
   readonly progress?: (line: string) => void;
+  /** DuckDB threads (default 2) and memory limit (default 1GB; beyond it DuckDB spills to a scratch folder). */
+  readonly threads?: number;
+  readonly memoryLimit?: string;
 }
 
 const sql = (e: Expr) => render(e, DUCKDB_DIALECT);
@@ -70,9 +74,19 @@ export function childLocation(parentProcessed: string, child: string): string {
 }
 
 export async function runPipeline(options: PipelineOptions): Promise<RunSummary> {
-  const instance = await DuckDBInstance.create(":memory:", { threads: "2" });
+  // A file-backed work database, so large inputs spill to disk instead of growing the process (memory_limit).
+  const scratch = mkdtempSync(join(tmpdir(), "local-pipeline-"));
+  const instance = await DuckDBInstance.create(join(scratch, "work.duckdb"), {
+    threads: String(options.threads ?? 2),
+    memory_limit: options.memoryLimit ?? "1GB",
+    temp_directory: join(scratch, "spill"),
+  });
   const connection = await instance.connect();
   await connection.run("SET TimeZone = 'UTC'");
+  // Row order inside output files is not part of the contract; keeping it costs memory in partitioned writes.
+  await connection.run("SET preserve_insertion_order = false");
+  // Each open partition file holds its own buffers; input sorted by partition needs only a few open at once.
+  await connection.run("SET partitioned_write_max_open_files = 8");
   const summary: RunSummary = { runId: options.runId, reconciled: true, problems: [], datasets: {} };
   try {
     for (const dataset of options.datasets) {
@@ -83,6 +97,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunSummary>
   } finally {
     connection.closeSync();
     instance.closeSync();
+    rmSync(scratch, { recursive: true, force: true });
   }
   for (const [name, d] of Object.entries(summary.datasets)) {
     const records = d.files.reduce((n, f) => n + f.records, 0);
@@ -134,15 +149,26 @@ async function runDataset(connection: DuckDBConnection, dataset: DatasetIR, inpu
   log(`${name}: validating`);
 
   // Records JavaScript parsed as objects but DuckDB's JSON reader refuses (lone surrogate escapes) are invalid JSON.
-  await connection.run(`CREATE OR REPLACE TABLE ${t("checked")} AS
-    SELECT source_file, line_number, raw, raw_base64,
-      CASE WHEN read_error IS NOT NULL THEN [read_error] WHEN NOT json_valid(raw) THEN [${s(RECORD_REASONS.invalidJson)}] END AS record_reasons
-    FROM ${t("raw")}`);
+  // Top-level members are extracted once per record (one JSON parse), then every rule reads its member.
+  const { expr: reasonsExpr, members } = hoistMembers(reasonCodes(dataset));
+  const memberList = `[${members.map((m) => s(`$."${m}"`)).join(", ")}]`;
+  const memberColumns = members.map((m, i) => `${q("_m")}[${i + 1}] AS ${q(`_m_${m}`)}`).join(", ");
   await connection.run(`CREATE OR REPLACE TABLE ${t("validated")} AS
-    SELECT source_file, line_number, raw, raw_base64, ${q(RECORD)},
-      coalesce(record_reasons, ${sql(reasonCodes(dataset))}) AS ${q(REASONS)}
-    FROM (SELECT *, CASE WHEN record_reasons IS NULL THEN CAST(raw AS JSON) END AS ${q(RECORD)} FROM ${t("checked")})`);
+    SELECT source_file, line_number, raw, raw_base64,
+      coalesce(record_reasons, ${sql(reasonsExpr)}) AS ${q(REASONS)}
+    FROM (
+      SELECT *${members.length ? `, ${memberColumns}` : ""} FROM (
+        SELECT *, CASE WHEN record_reasons IS NULL THEN json_extract(CAST(raw AS JSON), ${memberList}) END AS ${q("_m")}
+        FROM (
+          SELECT source_file, line_number, raw, raw_base64,
+            CASE WHEN read_error IS NOT NULL THEN [read_error] WHEN NOT json_valid(raw) THEN [${s(RECORD_REASONS.invalidJson)}] END AS record_reasons
+          FROM ${t("raw")}
+        )
+      )
+    )`);
+  await connection.run(`DROP TABLE ${t("raw")}`);
 
+  log(`${name}: validated`);
   const quarantineDir = join(localPath(options.out, dataset.locations.quarantine), `run_id=${options.runId}`);
   rmSync(quarantineDir, { recursive: true, force: true });
   mkdirSync(quarantineDir, { recursive: true });
@@ -168,16 +194,17 @@ async function runDataset(connection: DuckDBConnection, dataset: DatasetIR, inpu
       row_number() OVER (PARTITION BY ${keys.map((k) => sql(k.expr)).join(", ")} ORDER BY ${q(RAW_TEXT)}, _source_file, _line_number) AS _rank
     FROM (
       SELECT ${typedColumns}, source_file AS _source_file, line_number AS _line_number, ${s(options.runId)} AS _run_id, raw AS ${q(RAW_TEXT)}
-      FROM (SELECT json_transform(${q(RECORD)}, ${s(JSON.stringify(structure))}) AS ${q("_typed")}, * FROM ${t("validated")} WHERE len(${q(REASONS)}) = 0)
+      FROM (SELECT json_transform(raw, ${s(JSON.stringify(structure))}) AS ${q("_typed")}, * FROM ${t("validated")} WHERE len(${q(REASONS)}) = 0)
     )`);
 
+  log(`${name}: typed`);
   const cleanedDir = join(localPath(options.out, dataset.locations.cleaned), `run_id=${options.runId}`);
   rmSync(cleanedDir, { recursive: true, force: true });
   mkdirSync(cleanedDir, { recursive: true });
   const cleanedFile = join(cleanedDir, "part-00000.parquet");
   await connection.run(`COPY (SELECT * EXCLUDE (_rank) FROM ${t("typed")} WHERE _rank = 1 ORDER BY _source_file, _line_number) TO ${s(cleanedFile)} (FORMAT PARQUET)`);
 
-  const input = await count(connection, `SELECT count(*) FROM ${t("raw")}`);
+  const input = await count(connection, `SELECT count(*) FROM ${t("validated")}`);
   const duplicates = await count(connection, `SELECT count(*) FROM ${t("typed")} WHERE _rank > 1`);
   const valid = await count(connection, `SELECT count(*) FROM ${t("typed")} WHERE _rank = 1`);
   const quarantinedTotal = await count(connection, `SELECT count(*) FROM ${t("validated")} WHERE len(${q(REASONS)}) > 0`);
@@ -200,17 +227,53 @@ async function runDataset(connection: DuckDBConnection, dataset: DatasetIR, inpu
   return { input, valid, duplicates, quarantined: { total: quarantinedTotal, byReason }, files, tables };
 }
 
+/** Partitions per COPY: DuckDB buffers every open partition per column, so thousands at once exhaust memory. */
+export const PARTITIONS_PER_COPY = 64;
+
 async function writeTable(connection: DuckDBConnection, dataset: DatasetIR, table: TableIR, from: string, dir: string): Promise<number> {
   const columns = table.columns.map((c) => `${sql(columnExpr(dataset, c))} AS ${q(c.name)}`).join(",\n      ");
   const select = `SELECT ${columns} FROM ${from}`;
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const rows = await count(connection, `SELECT count(*) FROM (${select})`);
-  if (rows === 0) return 0;
-  if (table.partitionBy.length) {
-    await connection.run(`COPY (${select}) TO ${s(dir)} (FORMAT PARQUET, PARTITION_BY (${table.partitionBy.map(q).join(", ")}), OVERWRITE_OR_IGNORE, FILENAME_PATTERN 'part-{i}')`);
-  } else {
-    await connection.run(`COPY (${select}) TO ${s(join(dir, "part-0.parquet"))} (FORMAT PARQUET)`);
+  if (!table.partitionBy.length) return count(connection, `COPY (${select}) TO ${s(join(dir, "part-0.parquet"))} (FORMAT PARQUET)`);
+  // Computed once, numbered by partition, then written a batch of partitions at a time (COPY returns its row count).
+  const partitions = table.partitionBy.map(q).join(", ");
+  const staged = q(`${table.name}_processed`);
+  await connection.run(`CREATE OR REPLACE TABLE ${staged} AS
+    SELECT *, (dense_rank() OVER (ORDER BY ${partitions}) - 1) // ${PARTITIONS_PER_COPY} AS _batch FROM (${select})`);
+  const batches = await count(connection, `SELECT coalesce(max(_batch) + 1, 0) FROM ${staged}`);
+  let rows = 0;
+  for (let batch = 0; batch < batches; batch++) {
+    rows += await count(
+      connection,
+      `COPY (SELECT * EXCLUDE (_batch) FROM ${staged} WHERE _batch = ${batch}) TO ${s(dir)} (FORMAT PARQUET, PARTITION_BY (${partitions}), OVERWRITE_OR_IGNORE, FILENAME_PATTERN 'part-{i}')`,
+    );
   }
+  await connection.run(`DROP TABLE ${staged}`);
   return rows;
+}
+
+/** Replaces `json_get(_json, key)` with a column `_m_<key>` computed once per record; returns the keys in order. */
+export function hoistMembers(expr: Expr): { expr: Expr; members: string[] } {
+  const members: string[] = [];
+  const walk = (e: Expr): Expr => {
+    if (e.op === "json_get" && e.json.op === "ref" && e.json.name === RECORD) {
+      if (!members.includes(e.key)) members.push(e.key);
+      return { op: "ref", name: `_m_${e.key}` };
+    }
+    const out: Record<string, unknown> = { ...e };
+    for (const [k, v] of Object.entries(e)) {
+      if (Array.isArray(v)) out[k] = v.map((item) => (isExpr(item) ? walk(item) : Array.isArray(item) ? item.map((x) => (isExpr(x) ? walk(x) : x)) : isCheck(item) ? { ...item, when: walk(item.when) } : item));
+      else if (isExpr(v)) out[k] = walk(v);
+    }
+    return out as unknown as Expr;
+  };
+  return { expr: walk(expr), members };
+}
+
+function isExpr(v: unknown): v is Expr {
+  return typeof v === "object" && v !== null && "op" in v;
+}
+function isCheck(v: unknown): v is { code: string; when: Expr } {
+  return typeof v === "object" && v !== null && "code" in v && "when" in v;
 }
