@@ -202,8 +202,9 @@ async function runDataset(connection: DuckDBConnection, dataset: DatasetIR, inpu
   rmSync(cleanedDir, { recursive: true, force: true });
   mkdirSync(cleanedDir, { recursive: true });
   const cleanedFile = join(cleanedDir, "part-00000.parquet");
-  await connection.run(`COPY (SELECT * EXCLUDE (_rank) FROM ${t("typed")} WHERE _rank = 1 ORDER BY _source_file, _line_number) TO ${s(cleanedFile)} (FORMAT PARQUET)`);
+  await connection.run(`COPY (SELECT * EXCLUDE (_rank) FROM ${t("typed")} WHERE _rank = 1) TO ${s(cleanedFile)} (FORMAT PARQUET)`);
 
+  log(`${name}: cleaned written`);
   const input = await count(connection, `SELECT count(*) FROM ${t("validated")}`);
   const duplicates = await count(connection, `SELECT count(*) FROM ${t("typed")} WHERE _rank > 1`);
   const valid = await count(connection, `SELECT count(*) FROM ${t("typed")} WHERE _rank = 1`);
@@ -218,6 +219,7 @@ async function runDataset(connection: DuckDBConnection, dataset: DatasetIR, inpu
   const tables: Record<string, number> = {};
   const cleaned = `read_parquet(${s(cleanedFile)})`;
   tables[dataset.table.name] = await writeTable(connection, dataset, dataset.table, cleaned, localPath(options.out, dataset.locations.processed));
+  log(`${name}: main table written`);
   for (const { child, array } of childArrays(dataset)) {
     const a = sql(array);
     const exploded = `(SELECT *, ${a}[${q(CHILD_POSITION)} + 1] AS ${q(CHILD_ELEMENT)}
@@ -236,17 +238,21 @@ async function writeTable(connection: DuckDBConnection, dataset: DatasetIR, tabl
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   if (!table.partitionBy.length) return count(connection, `COPY (${select}) TO ${s(join(dir, "part-0.parquet"))} (FORMAT PARQUET)`);
-  // Computed once, numbered by partition, then written a batch of partitions at a time (COPY returns its row count).
+  // Computed once and stored sorted by partition with a batch number (so each batch's scan skips the other row
+  // groups, and DuckDB's writer sees one partition after another); then one COPY per batch of partitions.
+  // COPY returns the number of rows it wrote.
   const partitions = table.partitionBy.map(q).join(", ");
   const staged = q(`${table.name}_processed`);
   await connection.run(`CREATE OR REPLACE TABLE ${staged} AS
-    SELECT *, (dense_rank() OVER (ORDER BY ${partitions}) - 1) // ${PARTITIONS_PER_COPY} AS _batch FROM (${select})`);
+    SELECT *, (dense_rank() OVER (ORDER BY ${partitions}) - 1) // ${PARTITIONS_PER_COPY} AS _batch FROM (${select})
+    ORDER BY ${partitions}`);
   const batches = await count(connection, `SELECT coalesce(max(_batch) + 1, 0) FROM ${staged}`);
   let rows = 0;
   for (let batch = 0; batch < batches; batch++) {
     rows += await count(
       connection,
-      `COPY (SELECT * EXCLUDE (_batch) FROM ${staged} WHERE _batch = ${batch}) TO ${s(dir)} (FORMAT PARQUET, PARTITION_BY (${partitions}), OVERWRITE_OR_IGNORE, FILENAME_PATTERN 'part-{i}')`,
+      `COPY (SELECT * EXCLUDE (_batch) FROM ${staged} WHERE _batch = ${batch})
+        TO ${s(dir)} (FORMAT PARQUET, PARTITION_BY (${partitions}), OVERWRITE_OR_IGNORE, FILENAME_PATTERN 'part-{i}')`,
     );
   }
   await connection.run(`DROP TABLE ${staged}`);
