@@ -220,7 +220,11 @@ def main():
 
     # Lines as text, with their file. Blank lines are counted, not records. Spark reads *.gz transparently and
     # splits on LF, CRLF and CR.
-    lines = spark.read.text(args["input_path"]).withColumn("_source_file", F.input_file_name())
+    lines = (
+        spark.read.option("recursiveFileLookup", "true")
+        .text(args["input_path"])
+        .withColumn("_source_file", F.input_file_name())
+    )
     blank = F.trim(F.col("value")) == ""
     records = lines.where(~blank)
     checked = (

@@ -143,7 +143,11 @@ describe("shipped samples", () => {
   });
 });
 
-describe.skipIf(!existsSync(DATA))("real data", () => {
+describe("real data", () => {
+  it("is beside the repository (CI copies shared/ next to the clone)", () => {
+    expect(existsSync(DATA), `expected the real data at ${DATA}`).toBe(true);
+  });
+
   it("2018 gift cards: 2,972 valid lines, 3 duplicate keys dropped, 18 images, 797 review dates", async () => {
     const { out, summary } = await run("gift-cards", { review: [join(DATA, "2018-gift-cards-5.jsonl")] });
     const d = summary.datasets.review!;
