@@ -293,3 +293,12 @@ export function columnExpr(dataset: DatasetIR, column: ColumnIR): Expr {
 export function childArrays(dataset: DatasetIR): { child: ChildTableIR; array: Expr }[] {
   return dataset.children.map((child) => ({ child, array: rawValue(child.arrayPath) }));
 }
+
+/**
+ * A child table's processed location: the sibling prefix named after it (`s3://b/reviews/` →
+ * `s3://b/review_images/`), so an external table over the parent's prefix never reads the child's files. The
+ * flatten job derives the same path from its `--output_path` at run time.
+ */
+export function childLocation(parentProcessed: string, child: string): string {
+  return parentProcessed.replace(/[^/]+\/$/, `${child}/`);
+}

@@ -11,38 +11,35 @@ import type { LogicalType } from "../ir/types.js";
 /** Canonical JSON types, as `json_type` returns them. */
 export type JsonType = "string" | "number" | "boolean" | "null" | "array" | "object";
 
-export type Fn =
-  | "and" | "or" | "not"
-  | "is_null" | "is_not_null"
-  | "eq" | "ne" | "lt" | "le" | "gt" | "ge"
-  | "coalesce" | "concat" | "nullif"
-  /** `regex_search(text, pattern)`: the ECMAScript pattern matches somewhere in text (JavaScript `RegExp.test`). */
-  | "regex_search"
-  /** Length in UTF-16 code units, as JavaScript and Zod count. */
-  | "utf16_length"
-  /** Remove leading and trailing space, tab, CR and LF. */
-  | "trim_whitespace"
-  /** Lowercase hex SHA-256 of the UTF-8 text. */
-  | "sha256_hex"
-  | "to_text"
-  | "floor"
-  | "list_length"
-  /** JSON text of a typed value (list or map), compact, as both engines print it. */
-  | "to_json_text"
-  /** Decode `&amp; &lt; &gt; &quot; &apos; &#NNN; &#xHH;` in one left-to-right pass; invalid code points stay as written. */
-  | "html_unescape"
-  /** `"1,341"` / `"1341"` → BIGINT; anything else NULL. */
-  | "parse_integer"
-  /** `"$1,250.00"` → DECIMAL(p,s) (the 2nd/3rd args are literals); anything else NULL. */
-  | "parse_money"
-  /** `"May 15, 2009"` → DATE; anything else NULL. */
-  | "parse_month_day_year"
-  | "epoch_seconds_to_timestamp"
-  | "epoch_seconds_to_date"
-  /** Remove one trailing `:`. */
-  | "strip_trailing_colon"
-  /** Whether the bytes of a raw line are not valid UTF-8 (Spark reads text lines as bytes). */
-  | "invalid_utf8";
+/**
+ * Every function of the tree. Each dialect table renders it or leaves it out (then rendering throws
+ * `DIALECT.UNSUPPORTED`); `render.test.ts` asserts the full table, so a new function needs an explicit answer
+ * per dialect.
+ * - `regex_search(text, pattern)`: the ECMAScript pattern matches somewhere in text (JavaScript `RegExp.test`).
+ * - `utf16_length`: length in UTF-16 code units, as JavaScript and Zod count.
+ * - `trim_whitespace`: remove leading and trailing space, tab, CR and LF.
+ * - `sha256_hex`: lowercase hex SHA-256 of the UTF-8 text.
+ * - `to_json_text`: JSON text of a typed value (list or map), compact, as both engines print it.
+ * - `html_unescape`: decode `&amp; &lt; &gt; &quot; &apos; &#NNN; &#xHH;` in one left-to-right pass; invalid code
+ *   points stay as written.
+ * - `parse_integer`: `"1,341"` / `"1341"` → BIGINT; anything else NULL.
+ * - `parse_money(text, precision, scale)`: `"$1,250.00"` → DECIMAL(p,s) (literal arguments); anything else NULL.
+ * - `parse_month_day_year`: `"May 15, 2009"` → DATE; anything else NULL.
+ * - `epoch_seconds_to_timestamp` / `_to_date`: UTC; NULL outside years 1–9999.
+ * - `strip_trailing_colon`: remove one trailing `:`.
+ * - `invalid_utf8`: whether the bytes of a raw line are not valid UTF-8 (Spark reads text lines as bytes).
+ */
+export const FUNCTIONS = [
+  "and", "or", "not",
+  "is_null", "is_not_null",
+  "eq", "ne", "lt", "le", "gt", "ge",
+  "coalesce", "concat", "nullif",
+  "regex_search", "utf16_length", "trim_whitespace", "sha256_hex", "to_text", "floor", "list_length", "to_json_text",
+  "html_unescape", "parse_integer", "parse_money", "parse_month_day_year",
+  "epoch_seconds_to_timestamp", "epoch_seconds_to_date", "strip_trailing_colon", "invalid_utf8",
+] as const;
+
+export type Fn = (typeof FUNCTIONS)[number];
 
 export type Expr =
   | { readonly op: "lit"; readonly value: string | number | boolean | null }

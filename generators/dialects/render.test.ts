@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { DUCKDB_DIALECT } from "./duckdb.js";
-import { call, eq, exists, jsonElements, jsonGet, jsonScalar, jsonType, lit, ref, type Expr } from "./expr.js";
+import { FUNCTIONS, call, eq, exists, jsonElements, jsonGet, jsonScalar, jsonType, lit, ref, type Expr } from "./expr.js";
 import { DialectError, render, type DialectTable } from "./render.js";
 import { SPARK_DIALECT, javaRegex } from "./spark.js";
 
@@ -72,6 +72,26 @@ describe("expression matrix", () => {
         }
       });
     }
+  }
+});
+
+describe("every function has an answer in every dialect", () => {
+  /** The functions a dialect cannot express, on purpose. Anything else must render. */
+  const UNSUPPORTED: Record<"duckdb" | "spark", readonly string[]> = { duckdb: ["invalid_utf8"], spark: [] };
+  const args = (fn: string): Expr[] => (fn === "parse_money" ? [ref("a"), lit(12), lit(2)] : fn === "regex_search" ? [ref("a"), lit("^a$")] : [ref("a"), ref("b")]);
+  for (const dialect of ["duckdb", "spark"] as const) {
+    it(dialect, () => {
+      const unsupported = FUNCTIONS.filter((fn) => {
+        try {
+          render(call(fn, ...args(fn)), DIALECTS[dialect]);
+          return false;
+        } catch (error) {
+          if (!(error instanceof DialectError)) throw error;
+          return true;
+        }
+      });
+      expect(unsupported).toEqual(UNSUPPORTED[dialect]);
+    });
   }
 });
 

@@ -20,6 +20,7 @@ import {
   RECORD_REASONS,
   REASONS,
   childArrays,
+  childLocation,
   columnExpr,
   keyExprs,
   rawColumns,
@@ -68,10 +69,7 @@ export function localPath(out: string, s3: string): string {
   return join(out, ...s3.replace(/^s3:\/\//, "").split("/").filter(Boolean));
 }
 
-/** A child table's processed location: the sibling prefix named after the child table. */
-export function childLocation(parentProcessed: string, child: string): string {
-  return parentProcessed.replace(/[^/]+\/$/, `${child}/`);
-}
+export { childLocation } from "../../generators/dialects/cleaning.js";
 
 export async function runPipeline(options: PipelineOptions): Promise<RunSummary> {
   // A file-backed work database, so large inputs spill to disk instead of growing the process (memory_limit).

@@ -131,3 +131,52 @@ describe("glue-pyspark", () => {
     expect(count(paths.find((p) => p.endsWith("flatten_review.py"))!)).toBe(count(real[0]!));
   });
 });
+
+/**
+ * The jobs' JSON helpers (the Python UDFs) run here without Spark: their definitions are taken from the generated
+ * file with `ast` and executed with the standard library only.
+ */
+const UDF_CHECK = `
+import ast, json, sys
+tree = ast.parse(open(sys.argv[1], encoding="utf-8").read())
+names = {"_parse", "_canonical", "contract_json_canonical", "contract_json_get", "contract_json_elements", "contract_json_values"}
+module = ast.Module(body=[n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name in names], type_ignores=[])
+scope = {"json": json}
+exec(compile(module, sys.argv[1], "exec"), scope)
+cases = [
+    ["canonical", scope["contract_json_canonical"]('  {"a": 1.0, "b": [true, null], "c": "x\\\\u00e9"}  ')],
+    ["canonical NaN", scope["contract_json_canonical"]('{"a": NaN}')],
+    ["canonical trailing comma", scope["contract_json_canonical"]('{"a": 1,}')],
+    ["canonical truncated", scope["contract_json_canonical"]('{"a": ')],
+    ["get present", scope["contract_json_get"]('{"a":"x","n":null}', "a")],
+    ["get null", scope["contract_json_get"]('{"a":"x","n":null}', "n")],
+    ["get missing", scope["contract_json_get"]('{"a":"x","n":null}', "z")],
+    ["get of non-object", scope["contract_json_get"]('[1]', "a")],
+    ["elements", scope["contract_json_elements"]('["a",1,null,[2]]')],
+    ["elements of non-array", scope["contract_json_elements"]('"a"')],
+    ["values", scope["contract_json_values"]('{"Format:":" x","n":5}')],
+    ["duplicate key keeps the last", scope["contract_json_get"]('{"a":1,"a":2}', "a")],
+]
+print(json.dumps(cases))
+`;
+
+describe("the jobs' Python JSON helpers", () => {
+  it("answer like JSON.parse: missing vs null, canonical text, NaN and trailing commas refused", () => {
+    const [path] = writeAll(emitGluePyspark(ir).files.filter((f) => f.path.endsWith("clean_review.py")), "udf");
+    const results = Object.fromEntries(JSON.parse(execFileSync(PYTHON, ["-c", UDF_CHECK, path!], { encoding: "utf8" })) as [string, unknown][]);
+    expect(results).toEqual({
+      canonical: '{"a":1.0,"b":[true,null],"c":"x\\u00e9"}',
+      "canonical NaN": null,
+      "canonical trailing comma": null,
+      "canonical truncated": null,
+      "get present": '"x"',
+      "get null": "null",
+      "get missing": null,
+      "get of non-object": null,
+      elements: ['"a"', "1", "null", "[2]"],
+      "elements of non-array": [],
+      values: ['" x"', "5"],
+      "duplicate key keeps the last": "2",
+    });
+  });
+});
