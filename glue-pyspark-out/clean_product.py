@@ -207,9 +207,9 @@ def main():
     # a JSON object with a repeated key keeps the last value, as JSON.parse does
     spark.conf.set("spark.sql.mapKeyDedupPolicy", "LAST_WIN")
     # no _SUCCESS file for the external table to match
-    spark.conf.set("spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs", "false")
+    spark_context._jsc.hadoopConfiguration().set("mapreduce.fileoutputcommitter.marksuccessfuljobs", "false")
     # no _metadata / _common_metadata files
-    spark.conf.set("spark.hadoop.parquet.enable.summary-metadata", "false")
+    spark_context._jsc.hadoopConfiguration().set("parquet.enable.summary-metadata", "false")
     job = Job(glue_context)
     job.init(args["JOB_NAME"], args)
     spark.udf.register("contract_json_canonical", contract_json_canonical, StringType())

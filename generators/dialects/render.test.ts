@@ -51,6 +51,14 @@ const MATRIX: { name: string; expr: Expr; want: Record<"duckdb" | "spark", Want>
     },
   },
   {
+    name: "member of each array element (a rule on objects inside an array)",
+    expr: exists(jsonElements(ref("j")), "x0", call("is_null", jsonGet(ref("x0"), "url"))),
+    want: {
+      duckdb: `(len(list_filter(CASE WHEN json_type("j") = 'ARRAY' THEN json_extract("j", '$[*]') ELSE CAST([] AS JSON[]) END, lambda "x0": (json_extract("x0", '$."url"') IS NULL))) > 0)`,
+      spark: { error: "DIALECT.UNSUPPORTED" },
+    },
+  },
+  {
     name: "invalid UTF-8 test of raw bytes",
     expr: call("invalid_utf8", ref("value")),
     want: {

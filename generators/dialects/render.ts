@@ -43,6 +43,34 @@ export interface DialectTable {
   mapFromEntries(entries: string): string;
   arrayOf(items: readonly string[]): string;
   field(value: string, name: string): string;
+  /** The JSON nodes are UDF calls that may not appear inside a lambda (Spark refuses Python UDFs there). */
+  readonly jsonNodesOutsideLambdasOnly?: boolean;
+}
+
+const JSON_NODES: ReadonlySet<Expr["op"]> = new Set(["json_get", "json_elements", "json_values"]);
+
+function containsJsonNode(expr: Expr): boolean {
+  if (JSON_NODES.has(expr.op)) return true;
+  return Object.values(expr).some((v) =>
+    Array.isArray(v)
+      ? v.some((item) => (isNode(item) ? containsJsonNode(item) : Array.isArray(item) ? item.some((x) => isNode(x) && containsJsonNode(x)) : isNode((item as { when?: unknown })?.when) && containsJsonNode((item as { when: Expr }).when)))
+      : isNode(v) && containsJsonNode(v),
+  );
+}
+
+function isNode(v: unknown): v is Expr {
+  return typeof v === "object" && v !== null && "op" in v;
+}
+
+function checkLambda(pred: Expr, d: DialectTable): void {
+  if (d.jsonNodesOutsideLambdasOnly && containsJsonNode(pred)) {
+    throw new DialectError(
+      d.name,
+      "a JSON member, element or value lookup inside a lambda (a rule on a field of an array element or map value)",
+      "the lookup is a Python UDF, and Spark does not run Python UDFs inside higher-order functions.",
+      "store the nested array or map as JSON text, or flatten the field in the contract.",
+    );
+  }
 }
 
 const BINARY: Partial<Record<Fn, string>> = { eq: "=", ne: "<>", lt: "<", le: "<=", gt: ">", ge: ">=" };
@@ -76,8 +104,10 @@ export function render(expr: Expr, d: DialectTable): string {
     case "json_scalar":
       return d.jsonScalar(r(expr.json), expr.as);
     case "exists":
+      checkLambda(expr.pred, d);
       return d.exists(r(expr.list), d.lambda(expr.variable, r(expr.pred)));
     case "filter":
+      checkLambda(expr.pred, d);
       return d.filter(r(expr.list), d.lambda(expr.variable, r(expr.pred)));
     case "element_at":
       return d.elementAt(r(expr.list), expr.index);

@@ -137,6 +137,7 @@ export const SPARK_DIALECT: DialectTable = {
   mapFromEntries: (entries) => `map_from_entries(${entries})`,
   arrayOf: (items) => `array(${items.join(", ")})`,
   field: (value, name) => `${value}.\`${name.replace(/`/g, "``")}\``,
+  jsonNodesOutsideLambdasOnly: true,
 };
 
 /** Spark DDL type of a typed raw shape, for `from_json` and the generated StructType. */

@@ -33,8 +33,12 @@ const SPARK_SETTINGS: readonly [string, string, string][] = [
   ["spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS", "INT64 TIMESTAMP(MICROS,true), never INT96"],
   ["spark.sql.sources.partitionOverwriteMode", "dynamic", "a run replaces only the partitions it writes"],
   ["spark.sql.mapKeyDedupPolicy", "LAST_WIN", "a JSON object with a repeated key keeps the last value, as JSON.parse does"],
-  ["spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs", "false", "no _SUCCESS file for the external table to match"],
-  ["spark.hadoop.parquet.enable.summary-metadata", "false", "no _metadata / _common_metadata files"],
+];
+
+/** Hadoop settings: read from the Hadoop configuration, so set there (spark.conf.set would not reach them). */
+const HADOOP_SETTINGS: readonly [string, string, string][] = [
+  ["mapreduce.fileoutputcommitter.marksuccessfuljobs", "false", "no _SUCCESS file for the external table to match"],
+  ["parquet.enable.summary-metadata", "false", "no _metadata / _common_metadata files"],
 ];
 
 function header(dataset: DatasetIR, purpose: string): string {
@@ -42,7 +46,11 @@ function header(dataset: DatasetIR, purpose: string): string {
 }
 
 function settingsBlock(): string {
-  return SPARK_SETTINGS.map(([key, value, why]) => `    ${pyComment(why)}\n    spark.conf.set(${pyString(key)}, ${pyString(value)})`).join("\n");
+  const sql = SPARK_SETTINGS.map(([key, value, why]) => `    ${pyComment(why)}\n    spark.conf.set(${pyString(key)}, ${pyString(value)})`);
+  const hadoop = HADOOP_SETTINGS.map(
+    ([key, value, why]) => `    ${pyComment(why)}\n    spark_context._jsc.hadoopConfiguration().set(${pyString(key)}, ${pyString(value)})`,
+  );
+  return [...sql, ...hadoop].join("\n");
 }
 
 function pyList(items: readonly string[], indent = ""): string {
