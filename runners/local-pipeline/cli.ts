@@ -41,6 +41,7 @@ export function formatSummary(summary: RunSummary): string {
     lines.push(`  ${name}: input ${d.input}, valid ${d.valid}, duplicates ${d.duplicates}, quarantined ${d.quarantined.total}`);
     for (const [code, n] of Object.entries(d.quarantined.byReason)) lines.push(`    ${code}: ${n}`);
     for (const [table, n] of Object.entries(d.tables)) lines.push(`    table ${table}: ${n} rows`);
+    for (const f of d.files) if (f.error) lines.push(`    warning: ${f.file}: ${f.error}`);
   }
   for (const p of summary.problems) lines.push(`  problem: ${p}`);
   return lines.join("\n");

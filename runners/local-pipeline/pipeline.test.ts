@@ -52,19 +52,19 @@ describe("shipped samples", () => {
     expect(summary.reconciled).toBe(true);
     const review = summary.datasets.review!;
     // a: 3 valid + 1 duplicate + 4 bad; b (gzip, CRLF): 2 + 1 bad; array: 2 + 1 non-object; truncated: 1 + 1;
-    // invalid UTF-8: 1 + 1; empty: nothing.
+    // cut gzip: 1 + the cut line; invalid UTF-8: 1 + 1; empty: nothing.
     expect({ input: review.input, valid: review.valid, duplicates: review.duplicates, quarantined: review.quarantined.total }).toEqual({
-      input: 18,
-      valid: 9,
+      input: 20,
+      valid: 10,
       duplicates: 1,
-      quarantined: 8,
+      quarantined: 9,
     });
     expect(review.quarantined.byReason).toEqual({
       "asin.pattern_mismatch": 1,
       "image[].pattern_mismatch": 1,
       "overall.null": 1,
       "overall.out_of_range": 1,
-      "record.invalid_json": 1,
+      "record.invalid_json": 2,
       "record.invalid_utf8": 1,
       "record.not_an_object": 2,
       "reviewTime.pattern_mismatch": 1,
@@ -78,11 +78,14 @@ describe("shipped samples", () => {
       ["reviews-2018-a.jsonl", "json-lines", false, 9, 8, 1],
       ["reviews-2018-b.jsonl.gz", "json-lines", true, 3, 3, 0],
       ["reviews-array.json", "json-array", false, 21, 3, 0],
+      ["reviews-cut.jsonl.gz", "json-lines", true, 2, 2, 0],
       ["reviews-empty.jsonl", "json-lines", false, 0, 0, 0],
       ["reviews-latin1-byte.jsonl", "json-lines", false, 2, 2, 0],
       ["reviews-truncated.jsonl", "json-lines", false, 2, 2, 0],
     ]);
-    expect(review.tables).toEqual({ review: 9, review_images: 2 });
+    expect(review.files.find((f) => f.file === "reviews-cut.jsonl.gz")!.error).toBe("reading stopped after 1 lines: unexpected end of file");
+    expect(review.files.filter((f) => f.error)).toHaveLength(1);
+    expect(review.tables).toEqual({ review: 10, review_images: 2 });
     const product = summary.datasets.product!;
     expect([product.input, product.valid, product.duplicates, product.quarantined.total]).toEqual([6, 4, 0, 2]);
     expect(product.quarantined.byReason).toEqual({ "asin.pattern_mismatch": 1, "rank[].wrong_type": 1 });
@@ -92,7 +95,7 @@ describe("shipped samples", () => {
   it("quarantines the raw text with every reason, the source file, line and run id", () => {
     const dir = join(out, "amazon-reviews-quarantine", "reviews", "run_id=test-run");
     const rows = readFileSync(join(dir, "part-00000.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
-    expect(rows).toHaveLength(8);
+    expect(rows).toHaveLength(9);
     const first = rows.find((r) => r.source_file === "reviews-2018-a.jsonl" && r.line_number === 5);
     expect(first.reason_codes).toEqual(["overall.out_of_range", "vote.pattern_mismatch"]);
     expect(first.raw_text).toContain('"overall": 6.0');
@@ -107,6 +110,7 @@ describe("shipped samples", () => {
     const base = join(out, "amazon-reviews-processed");
     expect(readdirSync(join(base, "reviews")).sort()).toEqual([
       "review_date=2012-01-31",
+      "review_date=2016-03-01",
       "review_date=2016-03-05",
       "review_date=2016-03-06",
       "review_date=2017-02-14",

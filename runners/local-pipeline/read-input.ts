@@ -34,6 +34,8 @@ export interface FileStats {
   records: number;
   blankLines: number;
   bytes: number;
+  /** Why reading stopped early (a cut or corrupt gzip file); the lines before it were read. */
+  error?: string;
 }
 
 /** Files of an input: the file itself, or every file under a directory (sorted; hidden and `_` files skipped). */
@@ -86,17 +88,21 @@ function lineRecord(bytes: Buffer, sourceFile: string, lineNumber: number): RawR
   return readError ? { sourceFile, lineNumber, raw, readError } : { sourceFile, lineNumber, raw };
 }
 
-async function* byteLines(stream: Readable): AsyncGenerator<Buffer> {
+/** Lines of a byte stream. A stream that fails (a cut gzip file) ends there: `onError` hears why. */
+async function* byteLines(stream: Readable, onError: (error: Error) => void): AsyncGenerator<Buffer> {
   let rest: Buffer = Buffer.alloc(0);
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    let buffer = rest.length ? Buffer.concat([rest, chunk]) : chunk;
-    let start = 0;
-    for (let nl = buffer.indexOf(0x0a, start); nl !== -1; nl = buffer.indexOf(0x0a, start)) {
-      yield buffer.subarray(start, nl);
-      start = nl + 1;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      const buffer = rest.length ? Buffer.concat([rest, chunk]) : chunk;
+      let start = 0;
+      for (let nl = buffer.indexOf(0x0a, start); nl !== -1; nl = buffer.indexOf(0x0a, start)) {
+        yield buffer.subarray(start, nl);
+        start = nl + 1;
+      }
+      rest = Buffer.from(buffer.subarray(start));
     }
-    rest = Buffer.from(buffer.subarray(start));
-    buffer = rest;
+  } catch (error) {
+    onError(error as Error);
   }
   // A last line without a newline is still a line (often truncated: then it is quarantined as invalid JSON).
   if (rest.length) yield rest;
@@ -114,7 +120,10 @@ export async function readFile(path: string, root: string, emit: (record: RawRec
   const stats: FileStats = { file: sourceFile, format: "json-lines", gzip, lines: 0, records: 0, blankLines: 0, bytes: statSync(path).size };
   const lines: Buffer[] = [];
   let arrayCandidate: boolean | undefined;
-  for await (let line of byteLines(openStream(path, gzip))) {
+  const onError = (error: Error) => {
+    stats.error = `reading stopped after ${stats.lines} lines: ${error.message}`;
+  };
+  for await (let line of byteLines(openStream(path, gzip), onError)) {
     stats.lines++;
     if (stats.lines === 1 && line.subarray(0, 3).equals(BOM)) line = line.subarray(3);
     if (line.length && line[line.length - 1] === 0x0d) line = line.subarray(0, line.length - 1);
