@@ -141,7 +141,8 @@ def contract_json_canonical(text):
         return None
     try:
         return _canonical(_parse(text))
-    except ValueError:
+    except (ValueError, RecursionError):
+        # Not JSON (UnicodeDecodeError is a ValueError), or nested deeper than Python's recursion limit.
         return None
 
 
@@ -184,13 +185,13 @@ def write_text(path, text):
 
 def main():
     args = getResolvedOptions(sys.argv, [
-    "JOB_NAME",
-    "input_path",
-    "cleaned_path",
-    "quarantine_path",
-    "run_id",
-    "summary_path",
-])
+        "JOB_NAME",
+        "input_path",
+        "cleaned_path",
+        "quarantine_path",
+        "run_id",
+        "summary_path",
+    ])
     spark_context = SparkContext.getOrCreate()
     glue_context = GlueContext(spark_context)
     spark = glue_context.spark_session
@@ -225,7 +226,8 @@ def main():
         .text(args["input_path"])
         .withColumn("_source_file", F.input_file_name())
     )
-    blank = F.trim(F.col("value")) == ""
+    # Blank: only spaces, tabs and CRs, as the local reader counts them (F.trim would strip spaces only).
+    blank = F.expr("trim(BOTH ' \t\r' FROM value)") == ""
     records = lines.where(~blank)
     checked = (
         records.withColumn("_record_reason", F.expr(RECORD_REASON_SQL))

@@ -96,11 +96,11 @@ def write_table(frame, path, partition_by):
 
 def main():
     args = getResolvedOptions(sys.argv, [
-    "JOB_NAME",
-    "input_path",
-    "output_path",
-    "run_id",
-])
+        "JOB_NAME",
+        "input_path",
+        "output_path",
+        "run_id",
+    ])
     spark_context = SparkContext.getOrCreate()
     glue_context = GlueContext(spark_context)
     spark = glue_context.spark_session
