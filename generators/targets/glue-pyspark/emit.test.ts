@@ -160,6 +160,18 @@ cases = [
 print(json.dumps(cases))
 `;
 
+describe("a rule Spark cannot express", () => {
+  it("is a DIALECT.UNSUPPORTED diagnostic naming the contract, and no job is written for the dataset", () => {
+    const review = ir.datasets.find((d) => d.name === "review")!;
+    const rules = [...review.rules, { code: "reviewerName.invalid_format", path: "reviewerName", kind: "invalid_format" as const, description: "", params: { format: "email" } }];
+    const result = emitGluePyspark({ ...ir, datasets: [{ ...review, rules }] });
+    expect(result.files).toEqual([]);
+    expect(result.diagnostics).toHaveLength(1);
+    expect(result.diagnostics[0]).toMatchObject({ code: "DIALECT.UNSUPPORTED", severity: "error", where: { file: "contracts/review.contract.ts" } });
+    expect(result.diagnostics[0]!.message).toContain("reviewerName.invalid_format");
+  });
+});
+
 describe("the jobs' Python JSON helpers", () => {
   it("answer like JSON.parse: missing vs null, canonical text, NaN and trailing commas refused", () => {
     const [path] = writeAll(emitGluePyspark(ir).files.filter((f) => f.path.endsWith("clean_review.py")), "udf");

@@ -8,7 +8,8 @@
  * DuckDB pipeline runs. Each job is one self-contained file (no --extra-py-files needed).
  */
 import { RAW_TEXT, RECORD, RECORD_REASONS, REASONS, childArrays, columnExpr, keyExprs, rawColumns, reasonCodes } from "../../dialects/cleaning.js";
-import { render } from "../../dialects/render.js";
+import { DialectError, render } from "../../dialects/render.js";
+import { diagnostic, type Diagnostic } from "../../lib/errors.js";
 import { SPARK_DIALECT } from "../../dialects/spark.js";
 import { mapType } from "../../dialects/type-table.js";
 import { call, ref } from "../../dialects/expr.js";
@@ -407,11 +408,20 @@ export function jobSql(dataset: DatasetIR): JobSql[] {
 
 export function emitGluePyspark(ir: ContractIR): EmitResult {
   const files: GeneratedFile[] = [];
+  const diagnostics: Diagnostic[] = [];
   for (const dataset of ir.datasets) {
-    files.push({ path: `${OUT_DIR}/clean_${dataset.name}.py`, contents: cleanJob(dataset) });
-    files.push({ path: `${OUT_DIR}/flatten_${dataset.name}.py`, contents: flattenJob(dataset) });
+    try {
+      files.push({ path: `${OUT_DIR}/clean_${dataset.name}.py`, contents: cleanJob(dataset) });
+      files.push({ path: `${OUT_DIR}/flatten_${dataset.name}.py`, contents: flattenJob(dataset) });
+    } catch (error) {
+      // A rule Spark cannot express exactly is a contract problem to report, not a crash and not an approximation.
+      if (!(error instanceof DialectError) && !String((error as Error).message).startsWith("DIALECT.UNSUPPORTED")) throw error;
+      const message = (error as Error).message.replace(/^DIALECT\.UNSUPPORTED: /, "");
+      const [what, fix] = message.split(" Fix: ");
+      diagnostics.push(diagnostic("DIALECT.UNSUPPORTED", `Dataset "${dataset.name}": ${what}`, { file: dataset.contract.file }, fix ?? "Change the contract."));
+    }
   }
-  return { files, diagnostics: [] };
+  return { files, diagnostics };
 }
 
 export const gluePysparkTarget: Target = {
