@@ -156,7 +156,7 @@ async function runDataset(connection: DuckDBConnection, dataset: DatasetIR, inpu
       coalesce(record_reasons, ${sql(reasonsExpr)}) AS ${q(REASONS)}
     FROM (
       SELECT *${members.length ? `, ${memberColumns}` : ""} FROM (
-        SELECT *, CASE WHEN record_reasons IS NULL THEN json_extract(CAST(raw AS JSON), ${memberList}) END AS ${q("_m")}
+        SELECT *, CASE WHEN record_reasons IS NULL THEN json_extract(raw, ${memberList}) END AS ${q("_m")}
         FROM (
           SELECT source_file, line_number, raw, raw_base64,
             CASE WHEN read_error IS NOT NULL THEN [read_error] WHEN NOT json_valid(raw) THEN [${s(RECORD_REASONS.invalidJson)}] END AS record_reasons
@@ -188,11 +188,13 @@ async function runDataset(connection: DuckDBConnection, dataset: DatasetIR, inpu
     .join(", ");
   const keys = keyExprs(dataset);
   await connection.run(`CREATE OR REPLACE TABLE ${t("typed")} AS
-    SELECT ${keys.map((k) => `${sql(k.expr)} AS ${q(k.name)}`).join(", ")}, *,
-      row_number() OVER (PARTITION BY ${keys.map((k) => sql(k.expr)).join(", ")} ORDER BY ${q(RAW_TEXT)}, _source_file, _line_number) AS _rank
+    SELECT *, row_number() OVER (PARTITION BY ${keys.map((k) => q(k.name)).join(", ")} ORDER BY ${q(RAW_TEXT)}, _source_file, _line_number) AS _rank
     FROM (
-      SELECT ${typedColumns}, source_file AS _source_file, line_number AS _line_number, ${s(options.runId)} AS _run_id, raw AS ${q(RAW_TEXT)}
-      FROM (SELECT json_transform(raw, ${s(JSON.stringify(structure))}) AS ${q("_typed")}, * FROM ${t("validated")} WHERE len(${q(REASONS)}) = 0)
+      SELECT ${keys.map((k) => `${sql(k.expr)} AS ${q(k.name)}`).join(", ")}, *
+      FROM (
+        SELECT ${typedColumns}, source_file AS _source_file, line_number AS _line_number, ${s(options.runId)} AS _run_id, raw AS ${q(RAW_TEXT)}
+        FROM (SELECT json_transform(raw, ${s(JSON.stringify(structure))}) AS ${q("_typed")}, * FROM ${t("validated")} WHERE len(${q(REASONS)}) = 0)
+      )
     )`);
 
   log(`${name}: typed`);
