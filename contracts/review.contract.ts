@@ -68,8 +68,8 @@ export const reviewRecord = z.object({
     normalize: text,
     description: "Headline of the review.",
   }),
-  unixReviewTime: column(z.int().min(0), {
-    description: "Review time in seconds since the Unix epoch (midnight UTC of the review date).",
+  unixReviewTime: column(z.int().min(0).max(253402300799), {
+    description: "Review time in seconds since the Unix epoch (midnight UTC of the review date), up to 9999-12-31.",
     exclude: { reason: "Loaded as reviewed_at (timestamp) and review_date (partition date)." },
   }),
   image: column(z.array(z.string().regex(/^https?:\/\/[^ \t\r\n]+$/)).optional(), {

@@ -67,6 +67,7 @@ describe("contract review of 2014 → 2018", () => {
       '[CE001] Optional field "review.style" was added, stored as columns "review.style_gift_amount", "review.style_format", "review.style_size", "review.style_color", "review.style_other_json". (minor; RAW M, PQ S, SF S, DBT S, MART S)',
       '[CE015] Field "review.reviewText" became optional (producers may leave it out). (minor; RAW S, PQ S, SF S, DBT S, MART S)',
       '[CE015] Field "review.summary" became optional (producers may leave it out). (minor; RAW S, PQ S, SF S, DBT S, MART S)',
+      '[CE019] Constraint maximum of field "review.unixReviewTime" was tightened from 9007199254740991 to 253402300799. (major; RAW B, PQ M, SF S, DBT M, MART S)',
       '[CE001] Optional field "review.image" was added, stored as columns "review_images.position", "review_images.image_url" and child dataset "review_images". (minor; RAW M, PQ S, SF S, DBT S, MART S)',
     ]);
     expect(stdout).toContain('ok: contract "review" (contracts/review.contract.ts) 1.2.0 → 2.0.0: The changes need a major bump; 1.2.0 → 2.0.0 is a major bump.');
@@ -76,7 +77,7 @@ describe("contract review of 2014 → 2018", () => {
   it("gives the pull request its migration: ALTER EXTERNAL TABLE, a dbt model version stub, backfill notes, generated files", async () => {
     const { stdout } = await run(["--base-dir", BASE_2014, "--root", ROOT, "--format", "markdown"]);
     expect(stdout).toContain("| `review` | 1.2.0 → 2.0.0 | major | major | ok |");
-    expect(stdout).toContain("- `review`: 9 changes: 2 breaking a consumer, 4 needing a migration step, 3 safe.");
+    expect(stdout).toContain("- `review`: 10 changes: 3 breaking a consumer, 4 needing a migration step, 3 safe.");
     expect(stdout).toContain("ALTER EXTERNAL TABLE review DROP COLUMN helpful_json;");
     expect(stdout).toContain("ALTER EXTERNAL TABLE review ADD COLUMN is_verified_purchase BOOLEAN AS (VALUE:is_verified_purchase::BOOLEAN);");
     expect(stdout).toContain("ALTER EXTERNAL TABLE review ADD COLUMN style_other_json VARIANT AS (PARSE_JSON(VALUE:style_other_json::VARCHAR));");
@@ -133,7 +134,7 @@ describe("determinism and the JSON schema", () => {
     const { stdout } = await run(["--base-dir", BASE_2014, "--root", ROOT, "--format", "json"]);
     const report = JSON.parse(stdout) as { findings: unknown[]; generatedFiles: unknown[] };
     expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
-    expect(report.findings).toHaveLength(10);
+    expect(report.findings).toHaveLength(11);
     expect(validate({ ...report, findings: [{ rule: "CE999" }] })).toBe(false);
   });
 });

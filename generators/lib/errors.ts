@@ -39,6 +39,7 @@ export const ERROR_CODES = {
   "CONTRACT.INVALID_DECIMAL": "A decimal type with precision outside 1–38 or scale outside 0–precision.",
   "INFRA.BUCKET_ZONE_CONFLICT": "One S3 bucket holds two different zones (raw, cleaned, quarantine, processed); each zone needs its own bucket policy.",
   "INFRA.OVERLAPPING_PREFIX": "Two datasets' locations in one bucket overlap (one prefix contains the other): events and files would reach both.",
+  "DIALECT.UNSUPPORTED": "A cleaning rule or normalisation that a SQL dialect (Spark, DuckDB) cannot express exactly.",
   "WRITE.UNOWNED_FILE": "Generation would overwrite a file the generator does not own.",
   "CLI.USAGE": "Unknown option or bad argument.",
 } as const;

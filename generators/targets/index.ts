@@ -3,6 +3,7 @@
  * run time.
  */
 import { docsTarget } from "./docs/emit.js";
+import { gluePysparkTarget } from "./glue-pyspark/emit.js";
 import { irJsonTarget } from "./ir-json/emit.js";
 import { snowflakeTarget } from "./snowflake/emit.js";
 import { dbtTarget } from "./dbt/emit.js";
@@ -20,6 +21,7 @@ export const TARGETS: readonly Target[] = [
   typescriptTarget,
   parquetTarget,
   docsTarget,
+  gluePysparkTarget,
   snowflakeTarget,
   dbtTarget,
   airflowTarget,

@@ -1,0 +1,127 @@
+/**
+ * `npm run bench:pipeline [-- --records N --keep DIR]`: builds N seeded synthetic reviews (default 1,000,000) with
+ * the real data's quirks, runs the local pipeline on them, and in the same run times DuckDB's bare
+ * `COPY (SELECT * FROM read_json(...)) TO '...parquet'` of the same file. Each phase runs in its own process so
+ * its peak RSS is its own. Prints records/s, peak RSS and the ratio to the bare copy. Not a test.
+ */
+import { execFileSync } from "node:child_process";
+import { createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
+import { once } from "node:events";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { loadGeneratedIR } from "../runners/local-pipeline/cli.js";
+import { runPipeline } from "../runners/local-pipeline/pipeline.js";
+
+const ROOT = resolve(import.meta.dirname, "..");
+
+/** Small deterministic PRNG (mulberry32), so the input is the same on every machine. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const WORDS = ["great", "gift", "card", "fast", "easy", "love", "it", "perfect", "works", "recommend", "the", "a", "for", "my", "mom", "arrived", "quickly"];
+
+export async function writeSyntheticReviews(path: string, records: number, seed = 42): Promise<void> {
+  const random = prng(seed);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  const words = (n: number) => Array.from({ length: n }, () => pick(WORDS)).join(" ");
+  const out = createWriteStream(path);
+  let buffer = "";
+  for (let i = 0; i < records; i++) {
+    const day = 15_000 + Math.floor(random() * 2_700);
+    const seconds = day * 86_400;
+    const date = new Date(seconds * 1000);
+    const reviewTime = `${String(date.getUTCMonth() + 1).padStart(2, "0")} ${date.getUTCDate()}, ${date.getUTCFullYear()}`;
+    const record: Record<string, unknown> = { overall: pick([5.0, 5.0, 5.0, 4.0, 3.0, 2.0, 1.0]) };
+    if (random() < 0.07) record.vote = pick(["2", "60", "1,341", "12"]);
+    record.verified = random() < 0.9;
+    record.reviewTime = reviewTime;
+    // Some duplicate keys: a small pool of reviewers on a few days repeats (reviewer, asin, time).
+    record.reviewerID = `A${Math.floor(random() * 400_000).toString(36).toUpperCase()}`;
+    record.asin = `B00${Math.floor(random() * 2_000).toString().padStart(7, "0")}`;
+    if (random() < 0.3) record.style = { "Gift Amount:": ` ${pick(["25", "50", "100"])}` };
+    record.reviewerName = random() < 0.01 ? "Brett &amp; Family" : `  ${words(2)} `;
+    if (random() < 0.998) record.reviewText = words(20 + Math.floor(random() * 40));
+    record.summary = random() < 0.01 ? "It&#39;s &quot;great&quot;" : words(3);
+    record.unixReviewTime = seconds;
+    if (random() < 0.004) record.image = [`https://images-na.ssl-images-amazon.com/images/I/${i}._SY88.jpg`];
+    let line = JSON.stringify(record);
+    const quirk = random();
+    if (quirk < 0.002) line = line.replace('"verified":true,', "").replace('"verified":false,', ""); // 2014-style
+    else if (quirk < 0.003) line = line.slice(0, Math.floor(line.length / 2)); // truncated
+    else if (quirk < 0.004) line = line.replace('"overall":5', '"overall":6');
+    buffer += `${line}\n`;
+    if (buffer.length > 1 << 20) {
+      if (!out.write(buffer)) await once(out, "drain");
+      buffer = "";
+    }
+  }
+  out.write(buffer);
+  out.end();
+  await once(out, "finish");
+}
+
+async function phase(name: string, input: string, work: string): Promise<void> {
+  const started = performance.now();
+  let records = 0;
+  if (name === "pipeline") {
+    const datasets = loadGeneratedIR(ROOT);
+    const summary = await runPipeline({ datasets, inputs: new Map([["review", [input]]]), out: join(work, "out"), runId: "bench" });
+    records = summary.datasets.review!.input;
+    if (!summary.reconciled) throw new Error(`The run did not reconcile: ${summary.problems.join(" ")}`);
+  } else {
+    const instance = await DuckDBInstance.create(":memory:", { threads: "2" });
+    const connection = await instance.connect();
+    // ignore_errors: the bare copy skips the bad lines the pipeline quarantines.
+    await connection.run(`COPY (SELECT * FROM read_json('${input}', format = 'newline_delimited', ignore_errors = true)) TO '${join(work, "bare.parquet")}' (FORMAT PARQUET)`);
+    const reader = await connection.runAndReadAll(`SELECT count(*) FROM read_parquet('${join(work, "bare.parquet")}')`);
+    records = Number(reader.getRows()[0]![0]);
+    connection.closeSync();
+    instance.closeSync();
+  }
+  const ms = performance.now() - started;
+  process.stdout.write(`${JSON.stringify({ ms, records, maxRssKb: process.resourceUsage().maxRSS })}\n`);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { records: { type: "string" }, phase: { type: "string" }, input: { type: "string" }, work: { type: "string" }, keep: { type: "boolean", default: false } },
+  });
+  if (values.phase) return phase(values.phase, values.input!, values.work!);
+  const records = Number(values.records ?? 1_000_000);
+  const work = mkdtempSync(join(tmpdir(), "bench-pipeline-"));
+  try {
+    const input = join(work, "reviews.jsonl");
+    let started = performance.now();
+    await writeSyntheticReviews(input, records);
+    console.log(`Wrote ${records.toLocaleString("en-US")} synthetic reviews (${(statSync(input).size / 2 ** 20).toFixed(0)} MiB) in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
+    const run = (name: string) => {
+      started = performance.now();
+      const output = execFileSync(process.execPath, ["--import", "tsx", join(ROOT, "bench", "pipeline.bench.ts"), "--phase", name, "--input", input, "--work", work], {
+        encoding: "utf8",
+        maxBuffer: 1 << 24,
+      });
+      return JSON.parse(output.trim().split("\n").pop()!) as { ms: number; records: number; maxRssKb: number };
+    };
+    const bare = run("bare");
+    const pipeline = run("pipeline");
+    const rate = (r: { ms: number }) => Math.round(records / (r.ms / 1000)).toLocaleString("en-US");
+    const mib = (kb: number) => `${(kb / 1024).toFixed(0)} MiB`;
+    console.log(`bare COPY read_json → Parquet: ${(bare.ms / 1000).toFixed(1)} s, ${rate(bare)} records/s, peak RSS ${mib(bare.maxRssKb)} (${bare.records} rows kept)`);
+    console.log(`local pipeline (clean + flatten): ${(pipeline.ms / 1000).toFixed(1)} s, ${rate(pipeline)} records/s, peak RSS ${mib(pipeline.maxRssKb)}`);
+    console.log(`ratio pipeline / bare copy: ${(pipeline.ms / bare.ms).toFixed(2)}× (goal ≤ 2×); peak RSS goal < 2048 MiB`);
+  } finally {
+    if (!values.keep) rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1]?.endsWith("pipeline.bench.ts")) await main();

@@ -1,0 +1,299 @@
+/**
+ * The cleaning and flattening rules of a dataset, as expression trees (`expr.ts`), built from the IR only.
+ * The Glue jobs and the local DuckDB pipeline render these same trees; nothing here knows a dialect.
+ *
+ * Stages and the names they share:
+ * - clean reads each raw line into `_json` (the record as a JSON value), computes `_reasons` (every failed rule
+ *   code), keeps the valid records typed in the raw shape (one column per raw top-level field, `rawColumns`),
+ *   plus the table key and `_source_file`, `_line_number`, `_run_id`, `_raw`;
+ * - flatten reads the cleaned zone and computes each processed column (`columnExpr`) and each child table.
+ */
+import type { ChildTableIR, ColumnIR, DatasetIR, RawField, RuleIR } from "../ir/types.js";
+import {
+  and,
+  call,
+  cast,
+  caseWhen,
+  codes,
+  elementAt,
+  eq,
+  exists,
+  field,
+  filter,
+  inList,
+  isNotNull,
+  isNull,
+  jsonElements,
+  jsonGet,
+  jsonScalar,
+  jsonType,
+  jsonValues,
+  lit,
+  mapEntries,
+  mapFromEntries,
+  not,
+  or,
+  ref,
+  type Expr,
+} from "./expr.js";
+
+export const RECORD = "_json";
+export const RAW_TEXT = "_raw";
+export const REASONS = "_reasons";
+export const METADATA_COLUMNS = ["_source_file", "_line_number", "_run_id"] as const;
+
+/** Reason codes of records that are not JSON objects; they come before any rule. */
+export const RECORD_REASONS = {
+  invalidUtf8: "record.invalid_utf8",
+  invalidJson: "record.invalid_json",
+  notAnObject: "record.not_an_object",
+  /** Spark only: the rules accepted the record but Spark's typed read did not (a safety net; never seen so far). */
+  unreadableBySpark: "record.unreadable_by_spark",
+} as const;
+
+type Step = { readonly kind: "member"; readonly key: string } | { readonly kind: "elements" } | { readonly kind: "values" };
+
+/** `style{}` → member style, values; `image[]` → member image, elements; `details.asin` → two members. */
+export function parsePath(path: string): Step[] {
+  const steps: Step[] = [];
+  const re = /([^.[\]{}]+)|(\[\])|(\{\})|\./g;
+  for (const m of path.matchAll(re)) {
+    if (m[1] !== undefined) steps.push({ kind: "member", key: m[1] });
+    else if (m[2] !== undefined) steps.push({ kind: "elements" });
+    else if (m[3] !== undefined) steps.push({ kind: "values" });
+  }
+  return steps;
+}
+
+
+/**
+ * True when some value at `steps` (from `json`) fails `check`. `parentIsObject` guards `missing` on nested members:
+ * a member of something that is not an object is reported by the parent's wrong_type rule, not as missing.
+ */
+function anyValue(json: Expr, steps: readonly Step[], check: (value: Expr, parent: Expr) => Expr, parent: Expr = json, depth = 0): Expr {
+  if (steps.length === 0) return check(json, parent);
+  const [step, ...rest] = steps;
+  if (step!.kind === "member") return anyValue(jsonGet(json, step!.key), rest, check, json, depth);
+  // Lambda variables are named by nesting depth, so the rendered text is the same on every run.
+  const variable = `x${depth}`;
+  const list = step!.kind === "elements" ? jsonElements(json) : jsonValues(json);
+  return exists(list, variable, anyValue(ref(variable), rest, check, json, depth + 1));
+}
+
+const typeIs = (value: Expr, type: string) => eq(jsonType(value), lit(type));
+
+/** The predicate that is true when a JSON value breaks the rule (the value itself is SQL NULL when absent). */
+function valueFails(rule: RuleIR, value: Expr, parent: Expr, nested: boolean): Expr {
+  const p = rule.params;
+  const number = () => jsonScalar(value, "double");
+  const text = () => jsonScalar(value, "string");
+  switch (rule.kind) {
+    case "missing":
+      return nested ? and(typeIs(parent, "object"), isNull(value)) : isNull(value);
+    case "null":
+      return typeIs(value, "null");
+    case "wrong_type": {
+      const expected = Array.isArray(p.expected) ? p.expected : [p.expected];
+      return and(isNotNull(value), not(inList(jsonType(value), ["null", ...(expected as string[])])));
+    }
+    case "not_integer":
+      return and(typeIs(value, "number"), call("ne", call("floor", number()), number()));
+    case "out_of_range": {
+      const bounds: Expr[] = [];
+      if (p.minimum !== undefined) bounds.push(call("lt", number(), lit(p.minimum)));
+      if (p.maximum !== undefined) bounds.push(call("gt", number(), lit(p.maximum)));
+      if (p.exclusiveMinimum !== undefined) bounds.push(call("le", number(), lit(p.exclusiveMinimum)));
+      if (p.exclusiveMaximum !== undefined) bounds.push(call("ge", number(), lit(p.exclusiveMaximum)));
+      return and(typeIs(value, "number"), or(...bounds));
+    }
+    case "too_short":
+      return and(typeIs(value, "string"), call("lt", call("utf16_length", text()), lit(p.minLength!)));
+    case "too_long":
+      return and(typeIs(value, "string"), call("gt", call("utf16_length", text()), lit(p.maxLength!)));
+    case "pattern_mismatch":
+      return and(typeIs(value, "string"), not(call("regex_search", text(), lit(p.pattern!))));
+    case "not_in_enum": {
+      const values = p.enum ?? [];
+      const strings = values.filter((v): v is string => typeof v === "string");
+      const numbers = values.filter((v): v is number => typeof v === "number");
+      const fails: Expr[] = [];
+      fails.push(and(typeIs(value, "string"), strings.length ? not(inList(text(), strings)) : lit(true)));
+      fails.push(and(typeIs(value, "number"), numbers.length ? not(inList(number(), numbers)) : lit(true)));
+      return or(...fails);
+    }
+    case "too_few_items":
+      return and(typeIs(value, "array"), call("lt", call("list_length", jsonElements(value)), lit(p.minItems!)));
+    case "too_many_items":
+      return and(typeIs(value, "array"), call("gt", call("list_length", jsonElements(value)), lit(p.maxItems!)));
+    case "invalid_format":
+      throw new Error(
+        `DIALECT.UNSUPPORTED: rule ${rule.code} (Zod format "${String(p.format)}") has no exact SQL equivalent in Spark or DuckDB. Fix: use .regex(...) in the contract instead of a format.`,
+      );
+  }
+}
+
+/** The failure predicate of one rule over the record `record` (a JSON object value). */
+export function ruleFails(rule: RuleIR, record: Expr = ref(RECORD)): Expr {
+  const steps = parsePath(rule.path);
+  const nested = steps.length > 1;
+  return anyValue(record, steps, (value, parent) => valueFails(rule, value, parent, nested));
+}
+
+/** Every failed rule code of a record, in rule order (a list of strings; empty when valid). */
+export function reasonCodes(dataset: DatasetIR, record: Expr = ref(RECORD)): Expr {
+  return codes(dataset.rules.map((rule) => ({ code: rule.code, when: ruleFails(rule, record) })));
+}
+
+/** Shape of a typed raw value in the cleaned zone. Integers are read as numbers first (JSON `5.0` is a valid int). */
+export type RawShape =
+  | { readonly kind: "string" | "double" | "boolean" | "json" }
+  | { readonly kind: "list"; readonly element: RawShape }
+  | { readonly kind: "map"; readonly value: RawShape }
+  | { readonly kind: "struct"; readonly fields: readonly { readonly name: string; readonly shape: RawShape }[] };
+
+export function rawShape(field: RawField): RawShape {
+  switch (field.kind) {
+    case "string":
+      return { kind: "string" };
+    case "number":
+    case "integer":
+      return { kind: "double" };
+    case "boolean":
+      return { kind: "boolean" };
+    case "union":
+      return { kind: "json" };
+    case "array":
+      return { kind: "list", element: rawShape(field.element!) };
+    case "record":
+      return { kind: "map", value: rawShape(field.element!) };
+    case "object":
+      return { kind: "struct", fields: (field.fields ?? []).map((f) => ({ name: f.key, shape: rawShape(f) })) };
+  }
+}
+
+/** A typed top-level raw column of the cleaned zone. */
+export interface RawColumn {
+  readonly name: string;
+  readonly field: RawField;
+  readonly shape: RawShape;
+  /** Integers are stored as BIGINT after the typed read. */
+  readonly integer: boolean;
+}
+
+export function rawColumns(dataset: DatasetIR): RawColumn[] {
+  return dataset.raw.fields.map((f) => ({ name: f.key, field: f, shape: rawShape(f), integer: f.kind === "integer" }));
+}
+
+/** Text of raw path values joined by `|` (null as empty), hashed: the surrogate key of `ColumnSource`. */
+function surrogateKey(paths: readonly string[]): Expr {
+  const parts: Expr[] = [];
+  paths.forEach((path, i) => {
+    if (i > 0) parts.push(lit("|"));
+    parts.push(call("coalesce", call("to_text", rawValue(path)), lit("")));
+  });
+  return call("sha256_hex", call("concat", ...parts));
+}
+
+/** A typed raw value in the cleaned zone, by dotted path (top-level column, then struct fields). */
+function rawValue(path: string): Expr {
+  const [top, ...rest] = path.split(".");
+  return rest.reduce<Expr>((value, name) => field(value, name), ref(top!));
+}
+
+function normalizeKey(key: Expr, steps: readonly ("trim" | "strip_trailing_colon")[]): Expr {
+  return steps.reduce((value, step) => (step === "trim" ? call("trim_whitespace", value) : call("strip_trailing_colon", value)), key);
+}
+
+function applyNormalizations(value: Expr, column: ColumnIR): Expr {
+  let out = value;
+  for (const step of column.normalize) {
+    switch (step) {
+      case "trim":
+        out = call("trim_whitespace", out);
+        break;
+      case "empty_to_null":
+        out = call("nullif", out, lit(""));
+        break;
+      case "html_unescape":
+        out = call("html_unescape", out);
+        break;
+      case "parse_integer":
+        out = call("parse_integer", out);
+        break;
+      case "parse_money": {
+        const t = column.type.kind === "decimal" ? column.type : { precision: 38, scale: 2 };
+        out = call("parse_money", out, lit(t.precision), lit(t.scale));
+        break;
+      }
+      case "parse_month_day_year":
+        out = call("parse_month_day_year", out);
+        break;
+      case "epoch_seconds_to_timestamp":
+        out = call("epoch_seconds_to_timestamp", out);
+        break;
+      case "epoch_seconds_to_date":
+        out = call("epoch_seconds_to_date", out);
+        break;
+    }
+  }
+  return out;
+}
+
+/** The key columns computed while cleaning (surrogate keys, or the key fields themselves). */
+export function keyExprs(dataset: DatasetIR): { name: string; expr: Expr }[] {
+  return dataset.table.key.map((name) => {
+    const column = dataset.table.columns.find((c) => c.name === name)!;
+    return { name, expr: sourceValue(dataset, column) };
+  });
+}
+
+function sourceValue(dataset: DatasetIR, column: ColumnIR): Expr {
+  const s = column.source;
+  switch (s.kind) {
+    case "field":
+      return rawValue(s.path);
+    case "surrogate_key":
+      return surrogateKey(s.paths);
+    case "map_key": {
+      const e = "entry";
+      const matching = filter(mapEntries(rawValue(s.path)), e, eq(normalizeKey(field(ref(e), "key"), s.keyNormalize), lit(s.key)));
+      // The first matching entry in record order: deterministic in both engines (maps keep insertion order).
+      return field(elementAt(matching, 1), "value");
+    }
+    case "map_rest": {
+      const e = "entry";
+      const rest = filter(mapEntries(rawValue(s.path)), e, not(inList(normalizeKey(field(ref(e), "key"), s.keyNormalize), s.declaredKeys)));
+      return caseWhen([[call("gt", call("list_length", rest), lit(0)), call("to_json_text", mapFromEntries(rest))]], lit(null));
+    }
+    case "json": {
+      const top = s.path.split(".")[0]!;
+      // Unions are kept as JSON text while cleaning; arrays and objects are typed and printed back.
+      const union = dataset.raw.fields.some((f) => f.key === top && f.kind === "union");
+      return union ? rawValue(s.path) : call("to_json_text", rawValue(s.path));
+    }
+    case "parent_key":
+      return ref(s.column);
+    case "array_position":
+      return ref(CHILD_POSITION);
+    case "array_element":
+      return ref(CHILD_ELEMENT);
+    case "processed_at":
+      return ref(PROCESSED_AT);
+  }
+}
+
+export const CHILD_POSITION = "_position";
+export const CHILD_ELEMENT = "_element";
+/** Column the flatten stage adds to the cleaned relation: the run's start time (UTC), one value per run. */
+export const PROCESSED_AT = "_processed_at";
+
+/** A processed column's expression over the cleaned zone (children: over exploded `_position`, `_element`). */
+export function columnExpr(dataset: DatasetIR, column: ColumnIR): Expr {
+  if (column.key && column.source.kind === "surrogate_key") return cast(ref(column.name), column.type);
+  return cast(applyNormalizations(sourceValue(dataset, column), column), column.type);
+}
+
+/** The child tables with the raw array each explodes (a list column of the cleaned zone). */
+export function childArrays(dataset: DatasetIR): { child: ChildTableIR; array: Expr }[] {
+  return dataset.children.map((child) => ({ child, array: rawValue(child.arrayPath) }));
+}

@@ -1,0 +1,131 @@
+/**
+ * DuckDB rendering of the expression tree (DuckDB 1.5, https://duckdb.org/docs/stable/sql/functions/overview).
+ * JSON values are DuckDB's JSON type; regexes run on RE2, which reads the portable subset like JavaScript.
+ */
+import { mapType } from "./type-table.js";
+import { DUCKDB_TYPES } from "./types.js";
+import { DialectError, HTML_TOKEN_PATTERN, inTimestampRange, INTEGER_TEXT_PATTERN, MONTH_DAY_YEAR_PATTERN, moneyPattern, type DialectTable } from "./render.js";
+import type { Expr } from "./expr.js";
+
+const str = (value: string) => `'${value.replace(/'/g, "''")}'`;
+const WHITESPACE = "(' ' || chr(9) || chr(13) || chr(10))";
+
+function literalNumber(arg: Expr | undefined, what: string): number {
+  if (arg?.op !== "lit" || typeof arg.value !== "number") throw new DialectError("duckdb", what, "needs a number literal argument.", "pass lit(n).");
+  return arg.value;
+}
+
+function htmlUnescape(text: string): string {
+  const t = `"t"`;
+  const named = [
+    ["&amp;", "&"],
+    ["&lt;", "<"],
+    ["&gt;", ">"],
+    ["&quot;", '"'],
+    ["&apos;", "'"],
+  ]
+    .map(([e, c]) => `WHEN ${t} = ${str(e!)} THEN ${str(c!)}`)
+    .join(" ");
+  // Code points 1..0x10FFFF except surrogates decode; anything else stays as written.
+  const decode = (cp: string) => `CASE WHEN ${cp} BETWEEN 1 AND 1114111 AND NOT (${cp} BETWEEN 55296 AND 57343) THEN chr(${cp}) ELSE ${t} END`;
+  const dec = `CAST(substr(${t}, 3, length(${t}) - 3) AS INTEGER)`;
+  const hex = `CAST('0x' || substr(${t}, 4, length(${t}) - 4) AS INTEGER)`;
+  // Most text has no "&": it skips the tokenizer.
+  return (
+    `CASE WHEN strpos(${text}, '&') = 0 THEN ${text} ELSE ` +
+    `array_to_string(list_transform(regexp_extract_all(${text}, ${str(HTML_TOKEN_PATTERN)}), lambda ${t}: ` +
+    `CASE ${named} WHEN regexp_full_match(${t}, '&#[0-9]+;') THEN ${decode(dec)} ` +
+    `WHEN regexp_full_match(${t}, '&#[xX][0-9a-fA-F]+;') THEN ${decode(hex)} ELSE ${t} END), '') END`
+  );
+}
+
+export const DUCKDB_DIALECT: DialectTable = {
+  name: "duckdb",
+  string: str,
+  identifier: (name) => `"${name.replace(/"/g, '""')}"`,
+  // RE2 reads the admitted subset as JavaScript does (`$` is end of text without the m flag).
+  regex: (pattern) => str(pattern),
+  type: (type) => mapType(DUCKDB_TYPES, type),
+  functions: {
+    regex_search: ([text], raw) => {
+      const pattern = raw[1];
+      if (pattern?.op !== "lit" || typeof pattern.value !== "string") throw new DialectError("duckdb", "regex_search", "the pattern must be a literal.", "pass lit(pattern).");
+      return `regexp_matches(${text}, ${str(pattern.value)})`;
+    },
+    // length() counts code points; characters beyond U+FFFF are two UTF-16 code units in JavaScript.
+    utf16_length: ([text]) => `(length(${text}) + length(regexp_replace(${text}, '[^\\x{10000}-\\x{10FFFF}]', '', 'g')))`,
+    // trim() walks the whole string (13× slower on review texts); most values need no trimming at all.
+    trim_whitespace: ([text]) => {
+      const edges = ["' '", "chr(9)", "chr(10)", "chr(13)"].flatMap((c) => [`starts_with(${text}, ${c})`, `ends_with(${text}, ${c})`]).join(" OR ");
+      return `CASE WHEN ${edges} THEN trim(${text}, ${WHITESPACE}) ELSE ${text} END`;
+    },
+    sha256_hex: ([text]) => `sha256(${text})`,
+    to_text: ([value]) => `CAST(${value} AS VARCHAR)`,
+    list_length: ([list]) => `len(${list})`,
+    to_json_text: ([value]) => `CAST(to_json(${value}) AS VARCHAR)`,
+    html_unescape: ([text]) => htmlUnescape(text!),
+    parse_integer: ([text]) =>
+      `CASE WHEN regexp_matches(${text}, ${str(INTEGER_TEXT_PATTERN)}) THEN CAST(replace(${text}, ',', '') AS BIGINT) END`,
+    parse_money: ([text], raw) => {
+      const precision = literalNumber(raw[1], "parse_money precision");
+      const scale = literalNumber(raw[2], "parse_money scale");
+      const wide = `CAST(replace(substr(${text}, 2), ',', '') AS DECIMAL(38,${scale}))`;
+      // The wide cast cannot overflow (at most 30 integer digits); the bound keeps the narrow cast from raising.
+      return `CASE WHEN regexp_matches(${text}, ${str(moneyPattern(scale))}) AND ${wide} < 1${"0".repeat(precision - scale)} THEN CAST(${wide} AS DECIMAL(${precision},${scale})) END`;
+    },
+    parse_month_day_year: ([text]) =>
+      `CASE WHEN regexp_matches(${text}, ${str(MONTH_DAY_YEAR_PATTERN)}) THEN CAST(try_strptime(${text}, '%B %d, %Y') AS DATE) END`,
+    epoch_seconds_to_timestamp: ([seconds]) => `CASE WHEN ${inTimestampRange(seconds!)} THEN to_timestamp(${seconds}) END`,
+    epoch_seconds_to_date: ([seconds]) => `CASE WHEN ${inTimestampRange(seconds!)} THEN CAST(to_timestamp(${seconds}) AT TIME ZONE 'UTC' AS DATE) END`,
+    strip_trailing_colon: ([text]) => `regexp_replace(${text}, ':$', '')`,
+    // No `invalid_utf8`: a DuckDB VARCHAR cannot hold invalid UTF-8; the local reader checks the bytes first.
+  },
+  jsonGet: (json, key) => {
+    if (/["\\]/.test(key)) throw new DialectError("duckdb", `JSON member ${JSON.stringify(key)}`, "a key with a quote or backslash cannot be written in a JSON path.", "rename the raw field.");
+    return `json_extract(${json}, ${str(`$."${key}"`)})`;
+  },
+  jsonType: (json) =>
+    `CASE json_type(${json}) WHEN 'VARCHAR' THEN 'string' WHEN 'BOOLEAN' THEN 'boolean' WHEN 'NULL' THEN 'null' ` +
+    `WHEN 'ARRAY' THEN 'array' WHEN 'OBJECT' THEN 'object' WHEN 'BIGINT' THEN 'number' WHEN 'UBIGINT' THEN 'number' WHEN 'DOUBLE' THEN 'number' END`,
+  jsonElements: (json) => `CASE WHEN json_type(${json}) = 'ARRAY' THEN json_extract(${json}, '$[*]') ELSE CAST([] AS JSON[]) END`,
+  jsonValues: (json) => `CASE WHEN json_type(${json}) = 'OBJECT' THEN json_extract(${json}, '$.*') ELSE CAST([] AS JSON[]) END`,
+  jsonScalar: (json, as) =>
+    as === "string"
+      ? `json_extract_string(${json}, '$')`
+      : as === "boolean"
+        ? `CAST(${json} AS BOOLEAN)`
+        : as === "double"
+          ? `CAST(${json} AS DOUBLE)`
+          : `CAST(CAST(${json} AS DOUBLE) AS BIGINT)`,
+  lambda: (variable, body) => `lambda "${variable}": ${body}`,
+  exists: (list, lambda) => `(len(list_filter(${list}, ${lambda})) > 0)`,
+  filter: (list, lambda) => `list_filter(${list}, ${lambda})`,
+  elementAt: (list, index) => `${list}[${index}]`,
+  mapEntries: (map) => `map_entries(${map})`,
+  mapFromEntries: (entries) => `map_from_entries(${entries})`,
+  arrayOf: (items) => `[${items.join(", ")}]`,
+  field: (value, name) => `struct_extract(${value}, ${str(name)})`,
+};
+
+/** `json_transform` structure of a typed raw shape (https://duckdb.org/docs/stable/data/json/json_functions#json-transform). */
+export function duckdbStructure(shape: import("./cleaning.js").RawShape): unknown {
+  switch (shape.kind) {
+    case "string":
+      return "VARCHAR";
+    case "double":
+      return "DOUBLE";
+    case "boolean":
+      return "BOOLEAN";
+    case "json":
+      return "JSON";
+    case "list":
+      return [duckdbStructure(shape.element)];
+    case "map": {
+      const value = duckdbStructure(shape.value);
+      if (typeof value !== "string") throw new DialectError("duckdb", "a map of non-scalar values", "json_transform reads only scalar map values.", "store the field as JSON text (`type: types.json`).");
+      return `MAP(VARCHAR, ${value})`;
+    }
+    case "struct":
+      return Object.fromEntries(shape.fields.map((f) => [f.name, duckdbStructure(f.shape)]));
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * One expression tree for the cleaning and flattening rules, rendered per engine by `render.ts` (sqlglot's shape:
+ * one tree, one generator per dialect, a function table per dialect, "cannot express" is an error).
+ *
+ * JSON values: a node of "JSON value" type is whatever the engine uses to hold a parsed JSON value — DuckDB's JSON
+ * type, or JSON text in Spark. `json_get` yields SQL NULL when a member is absent and a JSON `null` when it is
+ * present and null, so "missing" and "null" stay two different reasons, as in Zod.
+ */
+import type { LogicalType } from "../ir/types.js";
+
+/** Canonical JSON types, as `json_type` returns them. */
+export type JsonType = "string" | "number" | "boolean" | "null" | "array" | "object";
+
+/**
+ * Every function of the tree. Each dialect table renders it or leaves it out (then rendering throws
+ * `DIALECT.UNSUPPORTED`); `render.test.ts` asserts the full table, so a new function needs an explicit answer
+ * per dialect.
+ * - `regex_search(text, pattern)`: the ECMAScript pattern matches somewhere in text (JavaScript `RegExp.test`).
+ * - `utf16_length`: length in UTF-16 code units, as JavaScript and Zod count.
+ * - `trim_whitespace`: remove leading and trailing space, tab, CR and LF.
+ * - `sha256_hex`: lowercase hex SHA-256 of the UTF-8 text.
+ * - `to_json_text`: JSON text of a typed value (list or map), compact, as both engines print it.
+ * - `html_unescape`: decode `&amp; &lt; &gt; &quot; &apos; &#NNN; &#xHH;` in one left-to-right pass; invalid code
+ *   points stay as written.
+ * - `parse_integer`: `"1,341"` / `"1341"` → BIGINT; anything else NULL.
+ * - `parse_money(text, precision, scale)`: `"$1,250.00"` → DECIMAL(p,s) (literal arguments); anything else NULL.
+ * - `parse_month_day_year`: `"May 15, 2009"` → DATE; anything else NULL.
+ * - `epoch_seconds_to_timestamp` / `_to_date`: UTC; NULL outside years 1–9999.
+ * - `strip_trailing_colon`: remove one trailing `:`.
+ * - `invalid_utf8`: whether the bytes of a raw line are not valid UTF-8 (Spark reads text lines as bytes).
+ */
+export const FUNCTIONS = [
+  "and", "or", "not",
+  "is_null", "is_not_null",
+  "eq", "ne", "lt", "le", "gt", "ge",
+  "coalesce", "concat", "nullif",
+  "regex_search", "utf16_length", "trim_whitespace", "sha256_hex", "to_text", "floor", "list_length", "to_json_text",
+  "html_unescape", "parse_integer", "parse_money", "parse_month_day_year",
+  "epoch_seconds_to_timestamp", "epoch_seconds_to_date", "strip_trailing_colon", "invalid_utf8",
+] as const;
+
+export type Fn = (typeof FUNCTIONS)[number];
+
+export type Expr =
+  | { readonly op: "lit"; readonly value: string | number | boolean | null }
+  | { readonly op: "ref"; readonly name: string }
+  | { readonly op: "call"; readonly fn: Fn; readonly args: readonly Expr[] }
+  | { readonly op: "in"; readonly value: Expr; readonly list: readonly (string | number)[] }
+  | { readonly op: "case"; readonly whens: readonly (readonly [Expr, Expr])[]; readonly otherwise: Expr }
+  | { readonly op: "cast"; readonly value: Expr; readonly type: LogicalType }
+  /** Member `key` of a JSON object value; SQL NULL when absent or when the value is not an object. */
+  | { readonly op: "json_get"; readonly json: Expr; readonly key: string }
+  /** Canonical JSON type of a JSON value (`JsonType`); SQL NULL for SQL NULL. */
+  | { readonly op: "json_type"; readonly json: Expr }
+  /** Elements of a JSON array value, as a list of JSON values (empty for a non-array). */
+  | { readonly op: "json_elements"; readonly json: Expr }
+  /** Member values of a JSON object value, as a list of JSON values (empty for a non-object). */
+  | { readonly op: "json_values"; readonly json: Expr }
+  /** Scalar of a JSON value read as the given type (string, number as DOUBLE, BIGINT, boolean). */
+  | { readonly op: "json_scalar"; readonly json: Expr; readonly as: "string" | "double" | "bigint" | "boolean" }
+  /** Whether any element of `list` satisfies `pred` (with `variable` bound to the element). */
+  | { readonly op: "exists"; readonly list: Expr; readonly variable: string; readonly pred: Expr }
+  /** Elements of `list` that satisfy `pred`. */
+  | { readonly op: "filter"; readonly list: Expr; readonly variable: string; readonly pred: Expr }
+  /** 1-based element of a list; NULL when out of range. */
+  | { readonly op: "element_at"; readonly list: Expr; readonly index: number }
+  /** Entries (`key`, `value` fields) of a typed map, in insertion order. */
+  | { readonly op: "map_entries"; readonly map: Expr }
+  /** A map built from a list of entries (`key`, `value`). */
+  | { readonly op: "map_from_entries"; readonly entries: Expr }
+  /** Field of a struct-typed value (map entries: `key`, `value`). */
+  | { readonly op: "field"; readonly value: Expr; readonly name: string }
+  /** The codes whose condition holds, as a list of strings, in the order given. */
+  | { readonly op: "codes"; readonly checks: readonly { readonly code: string; readonly when: Expr }[] };
+
+export const lit = (value: string | number | boolean | null): Expr => ({ op: "lit", value });
+export const ref = (name: string): Expr => ({ op: "ref", name });
+export const call = (fn: Fn, ...args: Expr[]): Expr => ({ op: "call", fn, args });
+export const and = (...args: Expr[]): Expr => (args.length === 1 ? args[0]! : call("and", ...args));
+export const or = (...args: Expr[]): Expr => (args.length === 1 ? args[0]! : call("or", ...args));
+export const not = (arg: Expr): Expr => call("not", arg);
+export const isNull = (arg: Expr): Expr => call("is_null", arg);
+export const isNotNull = (arg: Expr): Expr => call("is_not_null", arg);
+export const eq = (a: Expr, b: Expr): Expr => call("eq", a, b);
+export const inList = (value: Expr, list: readonly (string | number)[]): Expr => ({ op: "in", value, list });
+export const caseWhen = (whens: readonly (readonly [Expr, Expr])[], otherwise: Expr): Expr => ({ op: "case", whens, otherwise });
+export const cast = (value: Expr, type: LogicalType): Expr => ({ op: "cast", value, type });
+export const jsonGet = (json: Expr, key: string): Expr => ({ op: "json_get", json, key });
+export const jsonType = (json: Expr): Expr => ({ op: "json_type", json });
+export const jsonElements = (json: Expr): Expr => ({ op: "json_elements", json });
+export const jsonValues = (json: Expr): Expr => ({ op: "json_values", json });
+export const jsonScalar = (json: Expr, as: "string" | "double" | "bigint" | "boolean"): Expr => ({ op: "json_scalar", json, as });
+export const exists = (list: Expr, variable: string, pred: Expr): Expr => ({ op: "exists", list, variable, pred });
+export const filter = (list: Expr, variable: string, pred: Expr): Expr => ({ op: "filter", list, variable, pred });
+export const elementAt = (list: Expr, index: number): Expr => ({ op: "element_at", list, index });
+export const mapEntries = (map: Expr): Expr => ({ op: "map_entries", map });
+export const mapFromEntries = (entries: Expr): Expr => ({ op: "map_from_entries", entries });
+export const field = (value: Expr, name: string): Expr => ({ op: "field", value, name });
+export const codes = (checks: readonly { code: string; when: Expr }[]): Expr => ({ op: "codes", checks });

@@ -1,0 +1,190 @@
+/**
+ * Renders an `Expr` tree to SQL text for one dialect. The walker is shared; each dialect is a table
+ * (`duckdb.ts`, `spark.ts`) with one entry per node and per function. A construct a dialect cannot express has no
+ * entry or throws `DialectError` (`DIALECT.UNSUPPORTED`): never a silent approximation.
+ */
+import type { LogicalType } from "../ir/types.js";
+import type { Expr, Fn } from "./expr.js";
+
+export type SqlDialect = "duckdb" | "spark";
+
+export class DialectError extends Error {
+  readonly code = "DIALECT.UNSUPPORTED";
+  constructor(
+    readonly dialect: SqlDialect,
+    readonly construct: string,
+    readonly reason: string,
+    readonly fix: string,
+  ) {
+    super(`DIALECT.UNSUPPORTED: ${dialect} cannot express ${construct}: ${reason} Fix: ${fix}`);
+    this.name = "DialectError";
+  }
+}
+
+/** What a dialect supplies. `r` renders a child node. */
+export interface DialectTable {
+  readonly name: SqlDialect;
+  string(value: string): string;
+  identifier(name: string): string;
+  /** Regex literal for `regex_search` (ECMAScript source → this engine's syntax). */
+  regex(pattern: string): string;
+  type(type: LogicalType): string;
+  readonly functions: { readonly [F in Fn]?: (args: readonly string[], raw: readonly Expr[]) => string };
+  jsonGet(json: string, key: string): string;
+  jsonType(json: string): string;
+  jsonElements(json: string): string;
+  jsonValues(json: string): string;
+  jsonScalar(json: string, as: "string" | "double" | "bigint" | "boolean"): string;
+  lambda(variable: string, body: string): string;
+  exists(list: string, lambda: string): string;
+  filter(list: string, lambda: string): string;
+  elementAt(list: string, index: number): string;
+  mapEntries(map: string): string;
+  mapFromEntries(entries: string): string;
+  arrayOf(items: readonly string[]): string;
+  field(value: string, name: string): string;
+  /** The JSON nodes are UDF calls that may not appear inside a lambda (Spark refuses Python UDFs there). */
+  readonly jsonNodesOutsideLambdasOnly?: boolean;
+}
+
+const JSON_NODES: ReadonlySet<Expr["op"]> = new Set(["json_get", "json_elements", "json_values"]);
+
+function containsJsonNode(expr: Expr): boolean {
+  if (JSON_NODES.has(expr.op)) return true;
+  return Object.values(expr).some((v) =>
+    Array.isArray(v)
+      ? v.some((item) => (isNode(item) ? containsJsonNode(item) : Array.isArray(item) ? item.some((x) => isNode(x) && containsJsonNode(x)) : isNode((item as { when?: unknown })?.when) && containsJsonNode((item as { when: Expr }).when)))
+      : isNode(v) && containsJsonNode(v),
+  );
+}
+
+function isNode(v: unknown): v is Expr {
+  return typeof v === "object" && v !== null && "op" in v;
+}
+
+function checkLambda(pred: Expr, d: DialectTable): void {
+  if (d.jsonNodesOutsideLambdasOnly && containsJsonNode(pred)) {
+    throw new DialectError(
+      d.name,
+      "a JSON member, element or value lookup inside a lambda (a rule on a field of an array element or map value)",
+      "the lookup is a Python UDF, and Spark does not run Python UDFs inside higher-order functions.",
+      "store the nested array or map as JSON text, or flatten the field in the contract.",
+    );
+  }
+}
+
+const BINARY: Partial<Record<Fn, string>> = { eq: "=", ne: "<>", lt: "<", le: "<=", gt: ">", ge: ">=" };
+
+export function render(expr: Expr, d: DialectTable): string {
+  const r = (e: Expr) => render(e, d);
+  switch (expr.op) {
+    case "lit":
+      if (expr.value === null) return "NULL";
+      if (typeof expr.value === "boolean") return expr.value ? "TRUE" : "FALSE";
+      if (typeof expr.value === "number") return numberLiteral(expr.value);
+      return d.string(expr.value);
+    case "ref":
+      return d.identifier(expr.name);
+    case "call":
+      return renderCall(expr.fn, expr.args, d);
+    case "in":
+      return `(${r(expr.value)} IN (${expr.list.map((v) => (typeof v === "number" ? numberLiteral(v) : d.string(v))).join(", ")}))`;
+    case "case":
+      return `CASE ${expr.whens.map(([w, t]) => `WHEN ${r(w)} THEN ${r(t)}`).join(" ")} ELSE ${r(expr.otherwise)} END`;
+    case "cast":
+      return `CAST(${r(expr.value)} AS ${d.type(expr.type)})`;
+    case "json_get":
+      return d.jsonGet(r(expr.json), expr.key);
+    case "json_type":
+      return d.jsonType(r(expr.json));
+    case "json_elements":
+      return d.jsonElements(r(expr.json));
+    case "json_values":
+      return d.jsonValues(r(expr.json));
+    case "json_scalar":
+      return d.jsonScalar(r(expr.json), expr.as);
+    case "exists":
+      checkLambda(expr.pred, d);
+      return d.exists(r(expr.list), d.lambda(expr.variable, r(expr.pred)));
+    case "filter":
+      checkLambda(expr.pred, d);
+      return d.filter(r(expr.list), d.lambda(expr.variable, r(expr.pred)));
+    case "element_at":
+      return d.elementAt(r(expr.list), expr.index);
+    case "map_entries":
+      return d.mapEntries(r(expr.map));
+    case "map_from_entries":
+      return d.mapFromEntries(r(expr.entries));
+    case "field":
+      return d.field(r(expr.value), expr.name);
+    case "codes": {
+      if (expr.checks.length === 0) return d.filter(d.arrayOf([d.string("")]), d.lambda("c", "FALSE"));
+      const items = expr.checks.map((c) => `CASE WHEN ${r(c.when)} THEN ${d.string(c.code)} END`);
+      return d.filter(d.arrayOf(items), d.lambda("c", `${d.identifier("c")} IS NOT NULL`));
+    }
+  }
+}
+
+function renderCall(fn: Fn, args: readonly Expr[], d: DialectTable): string {
+  const rendered = args.map((a) => render(a, d));
+  const binary = BINARY[fn];
+  if (binary) return `(${rendered[0]} ${binary} ${rendered[1]})`;
+  switch (fn) {
+    case "and":
+      return `(${rendered.join(" AND ")})`;
+    case "or":
+      return `(${rendered.join(" OR ")})`;
+    case "not":
+      return `(NOT ${rendered[0]})`;
+    case "is_null":
+      return `(${rendered[0]} IS NULL)`;
+    case "is_not_null":
+      return `(${rendered[0]} IS NOT NULL)`;
+    case "coalesce":
+      return `coalesce(${rendered.join(", ")})`;
+    case "nullif":
+      return `nullif(${rendered[0]}, ${rendered[1]})`;
+    case "concat":
+      return `concat(${rendered.join(", ")})`;
+    case "floor":
+      return `floor(${rendered[0]})`;
+    default: {
+      const entry = d.functions[fn];
+      if (!entry) throw new DialectError(d.name, `function ${fn}`, "the dialect table has no rendering for it.", "add one to the dialect table, or change the contract so the rule is not needed.");
+      return entry(rendered, args);
+    }
+  }
+}
+
+function numberLiteral(value: number): string {
+  if (!Number.isFinite(value)) throw new DialectError("duckdb", `number ${value}`, "SQL has no literal for it.", "use a finite bound in the contract.");
+  // Integers print without exponent; other numbers through JSON (shortest round-trip form).
+  return Number.isInteger(value) && Math.abs(value) <= Number.MAX_SAFE_INTEGER ? String(value) : JSON.stringify(value);
+}
+
+/**
+ * The one decoder of HTML entities both dialects implement: one token per entity or run of text, decoded in one
+ * left-to-right pass (so `&amp;lt;` becomes `&lt;`, not `<`).
+ */
+export const HTML_TOKEN_PATTERN = "&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|amp|lt|gt|quot|apos);|[^&]+|&";
+export const NAMED_ENTITIES: readonly (readonly [string, string])[] = [
+  ["&amp;", "&"],
+  ["&lt;", "<"],
+  ["&gt;", ">"],
+  ["&quot;", '"'],
+  ["&apos;", "'"],
+];
+export const MONTH_DAY_YEAR_PATTERN = "^(January|February|March|April|May|June|July|August|September|October|November|December) [0-9]{1,2}, [0-9]{4}$";
+export const INTEGER_TEXT_PATTERN = "^([0-9]{1,18}|[0-9]{1,3}(,[0-9]{3}){1,5})$";
+export function moneyPattern(scale: number): string {
+  return `^\\$([0-9]{1,30}|[0-9]{1,3}(,[0-9]{3}){1,9})${scale > 0 ? `(\\.[0-9]{1,${scale}})?` : ""}$`;
+}
+
+/**
+ * Epoch seconds of 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the range both engines and Parquet readers hold.
+ * Outside it an epoch normalisation gives NULL instead of failing the run (Spark's timestamp_seconds overflows,
+ * DuckDB's to_timestamp raises) — a contract accepting such values should bound them with .max().
+ */
+export function inTimestampRange(seconds: string): string {
+  return `${seconds} BETWEEN -62135596800 AND 253402300799`;
+}

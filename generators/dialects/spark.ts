@@ -1,0 +1,160 @@
+/**
+ * Spark SQL rendering of the expression tree, for Glue 4.0 (Spark 3.3) and Glue 5 (Spark 3.5): only functions both
+ * have (https://spark.apache.org/docs/3.3.0/api/sql/index.html). The job runs with `spark.sql.ansi.enabled=false`,
+ * so `element_at` out of range and failed casts give NULL, as in DuckDB.
+ *
+ * Spark SQL has no function that tells a JSON string from a number or keeps a member's JSON text (`get_json_object`
+ * unquotes strings), so three small Python UDFs, generated into the job (`contract_json_get`,
+ * `contract_json_elements`, `contract_json_values`), return canonical JSON text (Python `json.dumps`). Every other
+ * JSON question is answered natively from that canonical text.
+ */
+import { mapType } from "./type-table.js";
+import { SPARK_TYPES } from "./types.js";
+import { DialectError, HTML_TOKEN_PATTERN, inTimestampRange, INTEGER_TEXT_PATTERN, MONTH_DAY_YEAR_PATTERN, moneyPattern, type DialectTable } from "./render.js";
+import type { Expr } from "./expr.js";
+
+/** Spark string literals process backslash escapes (https://spark.apache.org/docs/latest/sql-ref-literals.html#string-literal). */
+export function sparkString(value: string): string {
+  const escaped = value.replace(/[\\'\n\r\t]/g, (c) => ({ "\\": "\\\\", "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\t" })[c]!);
+  return `'${escaped}'`;
+}
+
+/**
+ * ECMAScript → Java regex for the portable subset (`generators/ir/regex.ts`): the only difference is `$`, which in
+ * Java also matches before a final line terminator, so it is written `\z` (end of input).
+ * https://docs.oracle.com/javase/8/docs/api/java/util/regex/Pattern.html#lt
+ */
+export function javaRegex(pattern: string): string {
+  let out = "";
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === "\\") {
+      out += c + (pattern[i + 1] ?? "");
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === "]") inClass = false;
+    } else if (c === "[") {
+      inClass = true;
+    } else if (c === "$") {
+      out += "\\z";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+function literalNumber(arg: Expr | undefined, what: string): number {
+  if (arg?.op !== "lit" || typeof arg.value !== "number") throw new DialectError("spark", what, "needs a number literal argument.", "pass lit(n).");
+  return arg.value;
+}
+
+const rlike = (text: string, pattern: string) => `(${text} RLIKE ${sparkString(javaRegex(pattern))})`;
+
+function htmlUnescape(text: string): string {
+  const t = "t";
+  const named = [
+    ["&amp;", "&"],
+    ["&lt;", "<"],
+    ["&gt;", ">"],
+    ["&quot;", '"'],
+    ["&apos;", "'"],
+  ]
+    .map(([e, c]) => `WHEN ${t} = ${sparkString(e!)} THEN ${sparkString(c!)}`)
+    .join(" ");
+  // chr() is Latin-1 only; a code point is decoded from its UTF-32BE bytes instead.
+  const decode = (cp: string) =>
+    `CASE WHEN ${cp} BETWEEN 1 AND 1114111 AND NOT (${cp} BETWEEN 55296 AND 57343) THEN decode(unhex(lpad(hex(${cp}), 8, '0')), 'UTF-32BE') ELSE ${t} END`;
+  const dec = `CAST(substr(${t}, 3, length(${t}) - 3) AS INT)`;
+  const hex = `CAST(conv(substr(${t}, 4, length(${t}) - 4), 16, 10) AS INT)`;
+  // Most text has no "&": it skips the tokenizer.
+  return (
+    `CASE WHEN instr(${text}, '&') = 0 THEN ${text} ELSE ` +
+    `array_join(transform(regexp_extract_all(${text}, ${sparkString(HTML_TOKEN_PATTERN)}, 0), ${t} -> ` +
+    `CASE ${named} WHEN ${rlike(t, "^&#[0-9]+;$")} THEN ${decode(dec)} ` +
+    `WHEN ${rlike(t, "^&#[xX][0-9a-fA-F]+;$")} THEN ${decode(hex)} ELSE ${t} END), '') END`
+  );
+}
+
+export const SPARK_DIALECT: DialectTable = {
+  name: "spark",
+  string: sparkString,
+  identifier: (name) => `\`${name.replace(/`/g, "``")}\``,
+  regex: (pattern) => sparkString(javaRegex(pattern)),
+  type: (type) => mapType(SPARK_TYPES, type),
+  functions: {
+    regex_search: ([text], raw) => {
+      const pattern = raw[1];
+      if (pattern?.op !== "lit" || typeof pattern.value !== "string") throw new DialectError("spark", "regex_search", "the pattern must be a literal.", "pass lit(pattern).");
+      // RLIKE is a search (Matcher.find), like JavaScript's RegExp.test.
+      return rlike(text!, pattern.value);
+    },
+    // Java strings are UTF-16, but Spark's length() counts code points; UTF-16BE bytes / 2 is the JavaScript length.
+    utf16_length: ([text]) => `(octet_length(encode(${text}, 'UTF-16BE')) DIV 2)`,
+    trim_whitespace: ([text]) => `trim(BOTH ' \\t\\r\\n' FROM ${text})`,
+    sha256_hex: ([text]) => `sha2(${text}, 256)`,
+    to_text: ([value]) => `CAST(${value} AS STRING)`,
+    list_length: ([list]) => `size(${list})`,
+    to_json_text: ([value]) => `to_json(${value})`,
+    html_unescape: ([text]) => htmlUnescape(text!),
+    parse_integer: ([text]) => `CASE WHEN ${rlike(text!, INTEGER_TEXT_PATTERN)} THEN CAST(replace(${text}, ',', '') AS BIGINT) END`,
+    parse_money: ([text], raw) => {
+      const precision = literalNumber(raw[1], "parse_money precision");
+      const scale = literalNumber(raw[2], "parse_money scale");
+      const wide = `CAST(replace(substr(${text}, 2), ',', '') AS DECIMAL(38,${scale}))`;
+      return `CASE WHEN ${rlike(text!, moneyPattern(scale))} AND ${wide} < 1${"0".repeat(precision - scale)} THEN CAST(${wide} AS DECIMAL(${precision},${scale})) END`;
+    },
+    // Needs spark.sql.legacy.timeParserPolicy=CORRECTED (set by the job): "February 30" is NULL, not an upgrade error.
+    parse_month_day_year: ([text]) => `CASE WHEN ${rlike(text!, MONTH_DAY_YEAR_PATTERN)} THEN to_date(${text}, 'MMMM d, yyyy') END`,
+    epoch_seconds_to_timestamp: ([seconds]) => `CASE WHEN ${inTimestampRange(seconds!)} THEN timestamp_seconds(${seconds}) END`,
+    // Day arithmetic, so the date does not depend on the session time zone.
+    epoch_seconds_to_date: ([seconds]) => `CASE WHEN ${inTimestampRange(seconds!)} THEN date_from_unix_date(CAST(floor(${seconds} / 86400) AS INT)) END`,
+    strip_trailing_colon: ([text]) => `regexp_replace(${text}, ':\\\\z', '')`,
+    // Java decodes malformed UTF-8 to U+FFFD; the bytes round-trip unchanged exactly when they were valid.
+    invalid_utf8: ([value]) => `(encode(decode(CAST(${value} AS BINARY), 'UTF-8'), 'UTF-8') <> CAST(${value} AS BINARY))`,
+  },
+  jsonGet: (json, key) => `contract_json_get(${json}, ${sparkString(key)})`,
+  // The UDFs return canonical JSON text (no leading space), so the first character tells the type.
+  jsonType: (json) =>
+    `CASE WHEN ${json} IS NULL THEN NULL WHEN ${json} = 'null' THEN 'null' WHEN ${json} IN ('true', 'false') THEN 'boolean' ` +
+    `WHEN substr(${json}, 1, 1) = '"' THEN 'string' WHEN substr(${json}, 1, 1) = '[' THEN 'array' WHEN substr(${json}, 1, 1) = '{' THEN 'object' ELSE 'number' END`,
+  jsonElements: (json) => `contract_json_elements(${json})`,
+  jsonValues: (json) => `contract_json_values(${json})`,
+  // Wrapping the canonical text in [ ] makes it a document from_json reads with an explicit element type.
+  jsonScalar: (json, as) => {
+    const element = { string: "STRING", boolean: "BOOLEAN", double: "DOUBLE", bigint: "DOUBLE" }[as];
+    const value = `element_at(from_json(concat('[', ${json}, ']'), 'ARRAY<${element}>'), 1)`;
+    return as === "bigint" ? `CAST(${value} AS BIGINT)` : value;
+  },
+  lambda: (variable, body) => `${variable} -> ${body}`,
+  exists: (list, lambda) => `exists(${list}, ${lambda})`,
+  filter: (list, lambda) => `filter(${list}, ${lambda})`,
+  elementAt: (list, index) => `element_at(${list}, ${index})`,
+  mapEntries: (map) => `map_entries(${map})`,
+  mapFromEntries: (entries) => `map_from_entries(${entries})`,
+  arrayOf: (items) => `array(${items.join(", ")})`,
+  field: (value, name) => `${value}.\`${name.replace(/`/g, "``")}\``,
+  jsonNodesOutsideLambdasOnly: true,
+};
+
+/** Spark DDL type of a typed raw shape, for `from_json` and the generated StructType. */
+export function sparkDdl(shape: import("./cleaning.js").RawShape): string {
+  switch (shape.kind) {
+    case "string":
+    case "json":
+      return "STRING";
+    case "double":
+      return "DOUBLE";
+    case "boolean":
+      return "BOOLEAN";
+    case "list":
+      return `ARRAY<${sparkDdl(shape.element)}>`;
+    case "map":
+      return `MAP<STRING, ${sparkDdl(shape.value)}>`;
+    case "struct":
+      return `STRUCT<${shape.fields.map((f) => `\`${f.name.replace(/`/g, "``")}\`: ${sparkDdl(f.shape)}`).join(", ")}>`;
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * The generated Glue jobs: golden files, parsed by Python (`ast`), pyflakes-clean (Debian `python3-pyflakes`),
+ * every Spark SQL text parsed by dt-sql-parser's SparkSQL grammar, the job arguments the infrastructure relies on,
+ * and contract text that tries to break out of Python or SQL literals.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SparkSQL } from "dt-sql-parser";
+import { loadIR } from "../../ir/load.js";
+import type { ContractIR, DatasetIR } from "../../ir/types.js";
+import { CLEAN_ARGS, FLATTEN_ARGS, emitGluePyspark, jobSql } from "./emit.js";
+
+const ROOT = join(import.meta.dirname, "..", "..", "..");
+/** Debian's python3 has pyflakes from `python3-pyflakes`; a pyenv or venv python may not. */
+const PYTHON = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+let ir: ContractIR;
+let work: string;
+
+beforeAll(async () => {
+  ir = await loadIR(join(ROOT, "contracts"), ROOT);
+  work = mkdtempSync(join(tmpdir(), "glue-pyspark-"));
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** Module-level string constants of a Python file, flattened (`COLUMN_SQL.rating`), read with Python's ast. */
+const EXTRACT = `
+import ast, json, sys
+tree = ast.parse(open(sys.argv[1], encoding="utf-8").read())
+out = {}
+def strings(prefix, node):
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        out[prefix] = node.value
+    elif isinstance(node, (ast.List, ast.Tuple)):
+        if len(node.elts) and all(isinstance(e, ast.Constant) for e in node.elts[:1]) and isinstance(node, ast.Tuple):
+            name = node.elts[0].value
+            for i, e in enumerate(node.elts[1:]):
+                strings(prefix + "." + str(name) + ("" if i == 0 and len(node.elts) == 2 else "#" + str(i)), e)
+        else:
+            for i, e in enumerate(node.elts):
+                strings(prefix + "[" + str(i) + "]", e)
+for stmt in tree.body:
+    if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name):
+        strings(stmt.targets[0].id, stmt.value)
+print(json.dumps(out))
+`;
+
+function writeAll(files: readonly { path: string; contents: string }[], subdir = "jobs"): string[] {
+  mkdirSync(join(work, subdir), { recursive: true });
+  return files.map((f) => {
+    const path = join(work, subdir, f.path.split("/").pop()!);
+    writeFileSync(path, f.contents);
+    return path;
+  });
+}
+
+function pythonConstants(path: string): Record<string, string> {
+  return JSON.parse(execFileSync(PYTHON, ["-c", EXTRACT, path], { encoding: "utf8" })) as Record<string, string>;
+}
+
+function sparkErrors(expression: string): string[] {
+  return new SparkSQL().validate(`SELECT ${expression} FROM t`).map((e) => e.message);
+}
+
+describe("glue-pyspark", () => {
+  it("matches the golden files in glue-pyspark-out/", () => {
+    for (const file of emitGluePyspark(ir).files) {
+      expect(file.contents, `${file.path} is stale: run npm run generate`).toBe(readFileSync(join(ROOT, file.path), "utf8"));
+    }
+    expect(emitGluePyspark(ir).files.map((f) => f.path)).toEqual([
+      "glue-pyspark-out/clean_product.py",
+      "glue-pyspark-out/flatten_product.py",
+      "glue-pyspark-out/clean_review.py",
+      "glue-pyspark-out/flatten_review.py",
+    ]);
+  });
+
+  it("parses with Python's ast and is pyflakes-clean", () => {
+    const paths = writeAll(emitGluePyspark(ir).files);
+    for (const path of paths) execFileSync(PYTHON, ["-c", "import ast, sys; ast.parse(open(sys.argv[1], encoding='utf-8').read())", path]);
+    const result = execFileSync(PYTHON, ["-m", "pyflakes", ...paths], { encoding: "utf8" });
+    expect(result).toBe("");
+  });
+
+  it("reads exactly the job arguments the infrastructure passes", () => {
+    for (const file of emitGluePyspark(ir).files) {
+      const args = /getResolvedOptions\(sys\.argv, \[([^\]]*)\]\)/.exec(file.contents)![1]!.match(/"([^"]+)"/g)!.map((s) => s.slice(1, -1));
+      expect(args).toEqual(file.path.includes("/clean_") ? [...CLEAN_ARGS] : [...FLATTEN_ARGS]);
+    }
+    expect(CLEAN_ARGS).toEqual(["JOB_NAME", "input_path", "cleaned_path", "quarantine_path", "run_id", "summary_path"]);
+    expect(FLATTEN_ARGS).toEqual(["JOB_NAME", "input_path", "output_path", "run_id"]);
+  });
+
+  it("every Spark SQL text in the jobs parses with the SparkSQL grammar", () => {
+    const paths = writeAll(emitGluePyspark(ir).files);
+    const sqlTexts = paths.flatMap((p) =>
+      Object.entries(pythonConstants(p)).filter(([name]) => /SQL|CHILDREN/.test(name) && !/PARTITION/.test(name)),
+    );
+    // Every expression the emitter renders is in the files (the extraction found them all)…
+    const rendered = ir.datasets.flatMap((d) => jobSql(d).map((j) => j.sql));
+    const found = new Set(sqlTexts.map(([, sql]) => sql));
+    for (const sql of rendered) expect(found.has(sql), sql.slice(0, 80)).toBe(true);
+    // …and each parses.
+    for (const [name, sql] of sqlTexts) {
+      if (/^"?[a-z_]+"?$/.test(sql)) continue; // table and partition names, not expressions
+      expect(sparkErrors(sql), `${name}: ${sql.slice(0, 120)}`).toEqual([]);
+    }
+    // The grammar does reject broken expressions (negative controls).
+    for (const broken of ["CAST(`a` AS STRING", "a +", "CAST(x AS)"]) expect(sparkErrors(broken), broken).not.toEqual([]);
+  });
+
+  it("contract text cannot break out of Python or Spark SQL literals", () => {
+    const nasty = `x """ ' \\ \n import os; os.system("rm -rf /") # */ {{ }} \u2028 😀`;
+    const review = ir.datasets.find((d) => d.name === "review")!;
+    const columns = review.table.columns.map((c) =>
+      c.source.kind === "map_key" && c.name === "style_format" ? { ...c, source: { ...c.source, key: nasty } } : c,
+    );
+    const evil: DatasetIR = { ...review, name: "review", description: nasty, table: { ...review.table, description: nasty, columns } };
+    const files = emitGluePyspark({ ...ir, datasets: [evil] }).files;
+    const paths = writeAll(files, "evil");
+    expect(execFileSync(PYTHON, ["-m", "pyflakes", ...paths], { encoding: "utf8" })).toBe("");
+    const flatten = pythonConstants(paths.find((p) => p.endsWith("flatten_review.py"))!);
+    const styleFormat = Object.entries(flatten).find(([name]) => name.endsWith(".style_format"))![1];
+    expect(styleFormat).toContain("'x \"\"\" \\' \\\\ \\n import os");
+    expect(sparkErrors(styleFormat)).toEqual([]);
+    // The Python module has the same top-level statements as the real job: nothing was injected.
+    const count = (path: string) => execFileSync(PYTHON, ["-c", "import ast,sys; print(len(ast.parse(open(sys.argv[1]).read()).body))", path], { encoding: "utf8" });
+    const real = writeAll(emitGluePyspark(ir).files.filter((f) => f.path.endsWith("flatten_review.py")));
+    expect(count(paths.find((p) => p.endsWith("flatten_review.py"))!)).toBe(count(real[0]!));
+  });
+});
+
+/**
+ * The jobs' JSON helpers (the Python UDFs) run here without Spark: their definitions are taken from the generated
+ * file with `ast` and executed with the standard library only.
+ */
+const UDF_CHECK = `
+import ast, json, sys
+tree = ast.parse(open(sys.argv[1], encoding="utf-8").read())
+names = {"_parse", "_canonical", "contract_json_canonical", "contract_json_get", "contract_json_elements", "contract_json_values"}
+module = ast.Module(body=[n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name in names], type_ignores=[])
+scope = {"json": json}
+exec(compile(module, sys.argv[1], "exec"), scope)
+cases = [
+    ["canonical", scope["contract_json_canonical"]('  {"a": 1.0, "b": [true, null], "c": "x\\\\u00e9"}  ')],
+    ["canonical NaN", scope["contract_json_canonical"]('{"a": NaN}')],
+    ["canonical trailing comma", scope["contract_json_canonical"]('{"a": 1,}')],
+    ["canonical truncated", scope["contract_json_canonical"]('{"a": ')],
+    ["get present", scope["contract_json_get"]('{"a":"x","n":null}', "a")],
+    ["get null", scope["contract_json_get"]('{"a":"x","n":null}', "n")],
+    ["get missing", scope["contract_json_get"]('{"a":"x","n":null}', "z")],
+    ["get of non-object", scope["contract_json_get"]('[1]', "a")],
+    ["elements", scope["contract_json_elements"]('["a",1,null,[2]]')],
+    ["elements of non-array", scope["contract_json_elements"]('"a"')],
+    ["values", scope["contract_json_values"]('{"Format:":" x","n":5}')],
+    ["duplicate key keeps the last", scope["contract_json_get"]('{"a":1,"a":2}', "a")],
+]
+print(json.dumps(cases))
+`;
+
+describe("a rule Spark cannot express", () => {
+  it("is a DIALECT.UNSUPPORTED diagnostic naming the contract, and no job is written for the dataset", () => {
+    const review = ir.datasets.find((d) => d.name === "review")!;
+    const rules = [...review.rules, { code: "reviewerName.invalid_format", path: "reviewerName", kind: "invalid_format" as const, description: "", params: { format: "email" } }];
+    const result = emitGluePyspark({ ...ir, datasets: [{ ...review, rules }] });
+    expect(result.files).toEqual([]);
+    expect(result.diagnostics).toHaveLength(1);
+    expect(result.diagnostics[0]).toMatchObject({ code: "DIALECT.UNSUPPORTED", severity: "error", where: { file: "contracts/review.contract.ts" } });
+    expect(result.diagnostics[0]!.message).toContain("reviewerName.invalid_format");
+  });
+});
+
+describe("the jobs' Python JSON helpers", () => {
+  it("answer like JSON.parse: missing vs null, canonical text, NaN and trailing commas refused", () => {
+    const [path] = writeAll(emitGluePyspark(ir).files.filter((f) => f.path.endsWith("clean_review.py")), "udf");
+    const results = Object.fromEntries(JSON.parse(execFileSync(PYTHON, ["-c", UDF_CHECK, path!], { encoding: "utf8" })) as [string, unknown][]);
+    expect(results).toEqual({
+      canonical: '{"a":1.0,"b":[true,null],"c":"x\\u00e9"}',
+      "canonical NaN": null,
+      "canonical trailing comma": null,
+      "canonical truncated": null,
+      "get present": '"x"',
+      "get null": "null",
+      "get missing": null,
+      "get of non-object": null,
+      elements: ['"a"', "1", "null", "[2]"],
+      "elements of non-array": [],
+      values: ['" x"', "5"],
+      "duplicate key keeps the last": "2",
+    });
+  });
+});

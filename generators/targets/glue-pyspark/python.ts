@@ -1,0 +1,19 @@
+/** Python source helpers: string literals that nothing in a contract can break out of. */
+
+/**
+ * A double-quoted Python string literal. JSON string escapes (`\"`, `\\`, `\n`, `\uXXXX`) mean the same in Python;
+ * every non-ASCII character is escaped too, so the literal is plain ASCII whatever the description holds
+ * (`"""`, `'`, `\`, line separators).
+ */
+export function pyString(value: string): string {
+  // Astral characters need \U escapes: Python does not join a \uD83D\uDE00 pair into one character.
+  return JSON.stringify(value).replace(/[\u{7f}-\u{10ffff}]/gu, (c) => {
+    const cp = c.codePointAt(0)!;
+    return cp > 0xffff ? `\\U${cp.toString(16).padStart(8, "0")}` : `\\u${cp.toString(16).padStart(4, "0")}`;
+  });
+}
+
+/** A `#` comment line: line breaks would end the comment, so they become spaces. */
+export function pyComment(text: string): string {
+  return `# ${text.replace(/[\r\n\u2028\u2029\u0085\u000b\u000c]+/g, " ")}`.trimEnd();
+}

@@ -1,0 +1,124 @@
+/**
+ * `npm run pipeline:local [-- --input <dataset>=<file|dir> ... --out DIR --run-id ID]`
+ *
+ * Exit codes: 0 the run reconciles (whatever the data quality); 1 it does not reconcile; 2 it cannot run (bad
+ * usage, unreadable input, missing generated IR).
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import type { DatasetIR } from "../../generators/ir/types.js";
+import { runPipeline, type RunSummary } from "./pipeline.js";
+
+const HELP = `Usage: npm run pipeline:local [-- options]
+
+Runs the cleaning and flattening rules of every contract on embedded DuckDB (the same rules the generated Glue
+jobs run on Spark) and writes the S3 layout locally: cleaned, quarantine, processed Parquet, run-summary.json.
+
+Options:
+  --input <dataset>=<file|dir>  Raw input of a dataset (repeatable). A directory is read recursively.
+                                Default: the samples shipped in samples/<dataset>/.
+  --out <dir>                   Output folder (default: .pipeline-out/). Tables of this run are replaced.
+  --run-id <id>                 Run id written to every cleaned and quarantined record (default: local-<UTC time>).
+  --root <dir>                  Repository root (default: the current directory).
+  --quiet                       Print only the summary.
+  -h, --help                    Show this help.
+
+Exit codes: 0 the counts reconcile (input = valid + duplicates + quarantined), 1 they do not, 2 cannot run.`;
+
+export function loadGeneratedIR(root: string): DatasetIR[] {
+  const dir = join(root, "generated", "ir");
+  if (!existsSync(dir)) throw new Error(`No generated IR in ${dir}. Fix: run \`npm run generate\` first.`);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".ir.json"))
+    .sort()
+    .map((f) => (JSON.parse(readFileSync(join(dir, f), "utf8")) as { dataset: DatasetIR }).dataset);
+}
+
+export function formatSummary(summary: RunSummary): string {
+  const lines = [`Run ${summary.runId}: ${summary.reconciled ? "counts reconcile" : "COUNTS DO NOT RECONCILE"}`];
+  for (const [name, d] of Object.entries(summary.datasets)) {
+    lines.push(`  ${name}: input ${d.input}, valid ${d.valid}, duplicates ${d.duplicates}, quarantined ${d.quarantined.total}`);
+    for (const [code, n] of Object.entries(d.quarantined.byReason)) lines.push(`    ${code}: ${n}`);
+    for (const [table, n] of Object.entries(d.tables)) lines.push(`    table ${table}: ${n} rows`);
+    for (const f of d.files) if (f.error) lines.push(`    warning: ${f.file}: ${f.error}`);
+  }
+  for (const p of summary.problems) lines.push(`  problem: ${p}`);
+  return lines.join("\n");
+}
+
+export async function main(argv: readonly string[], out: { write(text: string): unknown } = process.stdout, err: { write(text: string): unknown } = process.stderr): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        input: { type: "string", multiple: true },
+        out: { type: "string" },
+        "run-id": { type: "string" },
+        root: { type: "string" },
+        quiet: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }));
+  } catch (error) {
+    err.write(`error CLI.USAGE: ${(error as Error).message}\n  fix: run with --help for the options.\n`);
+    return 2;
+  }
+  if (values.help) {
+    out.write(`${HELP}\n`);
+    return 0;
+  }
+  const root = resolve(values.root ?? process.cwd());
+  let datasets: DatasetIR[];
+  try {
+    datasets = loadGeneratedIR(root);
+  } catch (error) {
+    err.write(`error PIPELINE.NO_IR: ${(error as Error).message}\n`);
+    return 2;
+  }
+  const inputs = new Map<string, string[]>();
+  for (const spec of values.input ?? []) {
+    const eq = spec.indexOf("=");
+    const name = spec.slice(0, eq);
+    const path = resolve(spec.slice(eq + 1));
+    if (eq <= 0 || !datasets.some((d) => d.name === name)) {
+      err.write(`error CLI.USAGE: --input "${spec}" must be <dataset>=<file|dir> with dataset one of ${datasets.map((d) => d.name).join(", ")}.\n`);
+      return 2;
+    }
+    if (!existsSync(path)) {
+      err.write(`error PIPELINE.NO_INPUT: ${path} does not exist.\n  fix: pass an existing file or directory.\n`);
+      return 2;
+    }
+    inputs.set(name, [...(inputs.get(name) ?? []), path]);
+  }
+  if (inputs.size === 0) {
+    for (const d of datasets) {
+      const sample = join(root, "samples", d.name);
+      if (existsSync(sample)) inputs.set(d.name, [sample]);
+    }
+  }
+  const runId = values["run-id"] ?? `local-${new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}`;
+  const outDir = resolve(values.out ?? join(root, ".pipeline-out"));
+  const started = performance.now();
+  let summary: RunSummary;
+  try {
+    summary = await runPipeline({
+      datasets,
+      inputs,
+      out: outDir,
+      runId,
+      progress: values.quiet ? undefined : (line) => err.write(`${line}\n`),
+    });
+  } catch (error) {
+    err.write(`error PIPELINE.FAILED: ${(error as Error).message}\n`);
+    return 2;
+  }
+  out.write(`${formatSummary(summary)}\n`);
+  out.write(`Wrote ${join(outDir, "run-summary.json")} in ${Math.round(performance.now() - started)} ms.\n`);
+  return summary.reconciled ? 0 : 1;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.exitCode = await main(process.argv.slice(2));
+}

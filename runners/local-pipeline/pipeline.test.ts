@@ -1,0 +1,214 @@
+/**
+ * The local pipeline on the shipped samples and on every real data file, with exact expected counts.
+ *
+ * Where the expected numbers come from: the samples were written by hand (the count of each quirk is in the file
+ * comments below); the real-data numbers were computed separately with Python's `json` and `re` from the contract's
+ * rules (and match the data README: 2,972 gift-card reviews, 3 repeated (reviewerID, asin, unixReviewTime) keys,
+ * 1,547 products, 2014 files without `verified`). They are not read back from this code's output.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { loadGeneratedIR, main } from "./cli.js";
+import { runPipeline, type RunSummary } from "./pipeline.js";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+const DATA = join(ROOT, "..", "shared", "data", "amazon-reviews");
+const datasets = loadGeneratedIR(ROOT);
+let work: string;
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), "pipeline-test-"));
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+async function run(name: string, inputs: Record<string, string[]>): Promise<{ out: string; summary: RunSummary }> {
+  const out = join(work, name);
+  const summary = await runPipeline({ datasets, inputs: new Map(Object.entries(inputs)), out, runId: "test-run" });
+  return { out, summary };
+}
+
+async function query(sql: string): Promise<Record<string, unknown>[]> {
+  const instance = await DuckDBInstance.create(":memory:");
+  const connection = await instance.connect();
+  try {
+    return (await connection.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+describe("shipped samples", () => {
+  let out: string;
+  let summary: RunSummary;
+  beforeAll(async () => {
+    ({ out, summary } = await run("samples", { review: [join(ROOT, "samples", "review")], product: [join(ROOT, "samples", "product")] }));
+  });
+
+  it("reconciles every record and line of every file shape", () => {
+    expect(summary.reconciled).toBe(true);
+    const review = summary.datasets.review!;
+    // a: 3 valid + 1 duplicate + 4 bad; b (gzip, CRLF): 2 + 1 bad; array: 2 + 1 non-object; truncated: 1 + 1;
+    // cut gzip: 1 + the cut line; invalid UTF-8: 1 + 1; empty: nothing.
+    expect({ input: review.input, valid: review.valid, duplicates: review.duplicates, quarantined: review.quarantined.total }).toEqual({
+      input: 20,
+      valid: 10,
+      duplicates: 1,
+      quarantined: 9,
+    });
+    expect(review.quarantined.byReason).toEqual({
+      "asin.pattern_mismatch": 1,
+      "image[].pattern_mismatch": 1,
+      "overall.null": 1,
+      "overall.out_of_range": 1,
+      "record.invalid_json": 2,
+      "record.invalid_utf8": 1,
+      "record.not_an_object": 2,
+      "reviewTime.pattern_mismatch": 1,
+      "summary.wrong_type": 1,
+      "unixReviewTime.not_integer": 1,
+      "verified.missing": 1,
+      "verified.wrong_type": 1,
+      "vote.pattern_mismatch": 1,
+    });
+    expect(review.files.map((f) => [f.file, f.format, f.gzip, f.lines, f.records, f.blankLines])).toEqual([
+      ["reviews-2018-a.jsonl", "json-lines", false, 9, 8, 1],
+      ["reviews-2018-b.jsonl.gz", "json-lines", true, 3, 3, 0],
+      ["reviews-array.json", "json-array", false, 21, 3, 0],
+      ["reviews-cut.jsonl.gz", "json-lines", true, 2, 2, 0],
+      ["reviews-empty.jsonl", "json-lines", false, 0, 0, 0],
+      ["reviews-latin1-byte.jsonl", "json-lines", false, 2, 2, 0],
+      ["reviews-truncated.jsonl", "json-lines", false, 2, 2, 0],
+    ]);
+    expect(review.files.find((f) => f.file === "reviews-cut.jsonl.gz")!.error).toBe("reading stopped after 1 lines: unexpected end of file");
+    expect(review.files.filter((f) => f.error)).toHaveLength(1);
+    expect(review.tables).toEqual({ review: 10, review_images: 2 });
+    const product = summary.datasets.product!;
+    expect([product.input, product.valid, product.duplicates, product.quarantined.total]).toEqual([6, 4, 0, 2]);
+    expect(product.quarantined.byReason).toEqual({ "asin.pattern_mismatch": 1, "rank[].wrong_type": 1 });
+    expect(product.tables).toEqual({ product: 4, product_categories: 10 });
+  });
+
+  it("quarantines the raw text with every reason, the source file, line and run id", () => {
+    const dir = join(out, "amazon-reviews-quarantine", "reviews", "run_id=test-run");
+    const rows = readFileSync(join(dir, "part-00000.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(rows).toHaveLength(9);
+    const first = rows.find((r) => r.source_file === "reviews-2018-a.jsonl" && r.line_number === 5);
+    expect(first.reason_codes).toEqual(["overall.out_of_range", "vote.pattern_mismatch"]);
+    expect(first.raw_text).toContain('"overall": 6.0');
+    expect(first.run_id).toBe("test-run");
+    const latin1 = rows.find((r) => r.reason_codes.includes("record.invalid_utf8"));
+    expect(Buffer.from(latin1.raw_base64, "base64").includes(Buffer.from([0x43, 0x61, 0x66, 0xe9]))).toBe(true);
+    const truncated = rows.find((r) => r.source_file === "reviews-truncated.jsonl");
+    expect([truncated.line_number, truncated.reason_codes]).toEqual([2, ["record.invalid_json"]]);
+  });
+
+  it("flattens, normalises and partitions by review date", async () => {
+    const base = join(out, "amazon-reviews-processed");
+    expect(readdirSync(join(base, "reviews")).sort()).toEqual(["review", "review_images"]);
+    expect(readdirSync(join(base, "reviews", "review")).sort()).toEqual([
+      "review_date=2012-01-31",
+      "review_date=2016-03-01",
+      "review_date=2016-03-05",
+      "review_date=2016-03-06",
+      "review_date=2017-02-14",
+      "review_date=2017-02-15",
+      "review_date=2017-11-17",
+      "review_date=2018-06-02",
+      "review_date=2018-08-22",
+    ]);
+    const rows = await query(
+      `SELECT * FROM read_parquet('${join(base, "reviews", "review")}/*/*.parquet', hive_partitioning = true) ORDER BY reviewer_id`,
+    );
+    const byReviewer = Object.fromEntries(rows.map((r) => [r.reviewer_id, r]));
+    expect(byReviewer.AX1SAMPLE0001).toMatchObject({ rating: "5.0", style_gift_amount: "50", reviewer_name: "Pat & Sam", summary: "5 stars" });
+    expect(byReviewer.AX1SAMPLE0002).toMatchObject({
+      helpful_votes: "1341",
+      style_format: "Kindle Edition",
+      style_size: "Large",
+      style_other_json: '{"Edition:":" 2nd"}',
+      reviewer_name: "Jo",
+      review_text: "It's fine <really>",
+      is_verified_purchase: false,
+    });
+    expect(byReviewer.AX1SAMPLE0003).toMatchObject({ reviewer_name: null, review_text: null, review_date: "2012-01-31" });
+    expect(byReviewer.AX1SAMPLE0007).toMatchObject({ style_color: "Red", style_gift_amount: null });
+    const products = await query(`SELECT * FROM read_parquet('${join(base, "products", "product")}/*.parquet') ORDER BY asin`);
+    expect(products.map((p) => [p.asin, p.title, p.price_usd, p.first_available_date, p.main_category])).toEqual([
+      ["B0SAMPLE01", "Sample Gift Card - Happy Birthday's Edition", "25.00", "2009-05-15", "Gift Cards"],
+      ["B0SAMPLE02", "Sample Deluxe Card >>>", "1250.00", null, "Gift Cards"],
+      ["B0SAMPLE03", "Sample Scraped Price", null, null, '<img src="x.png" alt="AMAZON FASHION"/>'],
+      ["B0SAMPLE04", "Sample Empty Category", null, null, "Gift Cards"],
+    ]);
+    expect(products[0]).toMatchObject({ details_asin: "B0SAMPLE01", details_item_weight: "3 ounces", details_other_json: '{"UPC:":"000000000001"}', sales_rank_json: '"1,786 in Gift Cards ("', brand: "Sample Co & Sons" });
+    expect(products[1]!.details_asin).toBe("B0SAMPLE02");
+  });
+});
+
+describe("real data", () => {
+  it("is beside the repository (CI copies shared/ next to the clone)", () => {
+    expect(existsSync(DATA), `expected the real data at ${DATA}`).toBe(true);
+  });
+
+  it("2018 gift cards: 2,972 valid lines, 3 duplicate keys dropped, 18 images, 797 review dates", async () => {
+    const { out, summary } = await run("gift-cards", { review: [join(DATA, "2018-gift-cards-5.jsonl")] });
+    const d = summary.datasets.review!;
+    expect(summary.reconciled).toBe(true);
+    expect([d.input, d.valid, d.duplicates, d.quarantined.total]).toEqual([2972, 2969, 3, 0]);
+    expect(d.tables).toEqual({ review: 2969, review_images: 18 });
+    const base = join(out, "amazon-reviews-processed", "reviews", "review");
+    expect(readdirSync(base)).toHaveLength(797);
+    const [stats] = await query(`SELECT count(style_gift_amount) AS style, count(helpful_votes) AS votes, count(review_text) AS texts,
+        count(reviewer_name) AS names, count(*) FILTER (WHERE rating = 5) AS five, count(DISTINCT review_id) AS ids,
+        count(*) FILTER (WHERE reviewer_name = 'Brett & Family') AS entity_names
+      FROM read_parquet('${base}/*/*.parquet', hive_partitioning = true)`);
+    expect(stats).toEqual({ style: "862", votes: "208", texts: "2963", names: "2969", five: "2750", ids: "2969", entity_names: "5" });
+  });
+
+  it("2018 gift-card products: 1,547 valid, 5,136 category rows, prices and dates parsed", async () => {
+    const { out, summary } = await run("meta", { product: [join(DATA, "2018-meta-gift-cards.jsonl")] });
+    const d = summary.datasets.product!;
+    expect(summary.reconciled).toBe(true);
+    expect([d.input, d.valid, d.duplicates, d.quarantined.total]).toEqual([1547, 1547, 0, 0]);
+    expect(d.tables).toEqual({ product: 1547, product_categories: 5136 });
+    const [stats] = await query(`SELECT count(price_usd) AS prices, count(first_available_date) AS dates, count(details_asin) AS asins,
+        count(details_other_json) AS other, count(brand) AS brands, count(main_category) AS cats, max(price_usd) AS top
+      FROM read_parquet('${join(out, "amazon-reviews-processed", "products", "product")}/*.parquet')`);
+    expect(stats).toEqual({ prices: "358", dates: "12", asins: "1515", other: "4", brands: "527", cats: "1541", top: "1250.00" });
+  });
+
+  it.each([
+    ["2014-grocery-and-gourmet-food-5.head111.jsonl", 111],
+    ["2014-musical-instruments-5.head50.jsonl", 50],
+  ])("%s fails the 2018 review contract on every line, only for the missing verified flag", async (file, lines) => {
+    const { summary } = await run(file, { review: [join(DATA, file)] });
+    const d = summary.datasets.review!;
+    expect(summary.reconciled).toBe(true);
+    expect([d.input, d.valid, d.duplicates, d.quarantined.total]).toEqual([lines, 0, 0, lines]);
+    expect(d.quarantined.byReason).toEqual({ "verified.missing": lines });
+  });
+});
+
+describe("command line", () => {
+  const capture = () => {
+    let text = "";
+    return { stream: { write: (s: string) => ((text += s), true) } as { write(text: string): boolean }, text: () => text };
+  };
+  it("prints help and exits 0", async () => {
+    const out = capture();
+    expect(await main(["--help"], out.stream, capture().stream)).toBe(0);
+    expect(out.text()).toContain("--input <dataset>=<file|dir>");
+  });
+  it("exits 2 on a bad --input, 0 on a run that reconciles", async () => {
+    const err = capture();
+    expect(await main(["--root", ROOT, "--input", "nope=x"], capture().stream, err.stream)).toBe(2);
+    expect(err.text()).toContain("CLI.USAGE");
+    const out = capture();
+    const code = await main(["--root", ROOT, "--quiet", "--out", join(work, "cli"), "--run-id", "cli", "--input", `product=${join(ROOT, "samples", "product")}`], out.stream, capture().stream);
+    expect(code).toBe(0);
+    expect(JSON.parse(readFileSync(join(work, "cli", "run-summary.json"), "utf8")).datasets.product.input).toBe(6);
+  });
+});

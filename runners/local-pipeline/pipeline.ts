@@ -1,0 +1,290 @@
+/**
+ * The local pipeline: both Glue stages on embedded DuckDB, with the DuckDB rendering of the same rule trees the
+ * Glue jobs render for Spark (`generators/dialects/cleaning.ts`). It consumes the generated IR, never the contracts.
+ *
+ * Output layout mirrors the S3 buckets of the contract locations under `out/`:
+ *   <bucket>/<prefix>/run_id=<id>/part-00000.parquet      cleaned zone (typed raw shape + key + lineage)
+ *   <bucket>/<prefix>/run_id=<id>/part-00000.jsonl        quarantine (raw text, every reason code, file, line, run)
+ *   <bucket>/<prefix>/review_date=YYYY-MM-DD/*.parquet    processed tables; child tables in sibling prefixes
+ *   run-summary.json
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import {
+  CHILD_ELEMENT,
+  PROCESSED_AT,
+  CHILD_POSITION,
+  RAW_TEXT,
+  RECORD,
+  RECORD_REASONS,
+  REASONS,
+  childArrays,
+  columnExpr,
+  keyExprs,
+  rawColumns,
+  reasonCodes,
+} from "../../generators/dialects/cleaning.js";
+import { DUCKDB_DIALECT, duckdbStructure } from "../../generators/dialects/duckdb.js";
+import { render } from "../../generators/dialects/render.js";
+import type { Expr } from "../../generators/dialects/expr.js";
+import type { DatasetIR, TableIR } from "../../generators/ir/types.js";
+import { listInputFiles, readFile, type FileStats, type RawRecord } from "./read-input.js";
+
+export interface DatasetSummary {
+  input: number;
+  valid: number;
+  duplicates: number;
+  quarantined: { total: number; byReason: Record<string, number> };
+  files: FileStats[];
+  tables: Record<string, number>;
+}
+
+export interface RunSummary {
+  runId: string;
+  reconciled: boolean;
+  problems: string[];
+  datasets: Record<string, DatasetSummary>;
+}
+
+export interface PipelineOptions {
+  readonly datasets: readonly DatasetIR[];
+  /** Dataset name → input files or directories. */
+  readonly inputs: ReadonlyMap<string, readonly string[]>;
+  readonly out: string;
+  readonly runId: string;
+  /** When the run started: every processed row's processed_at. Default: now. */
+  readonly processedAt?: Date;
+  readonly progress?: (line: string) => void;
+  /** DuckDB threads (default 2) and memory limit (default 1GB; beyond it DuckDB spills to a scratch folder). */
+  readonly threads?: number;
+  readonly memoryLimit?: string;
+}
+
+const sql = (e: Expr) => render(e, DUCKDB_DIALECT);
+const q = (name: string) => DUCKDB_DIALECT.identifier(name);
+const s = (text: string) => DUCKDB_DIALECT.string(text);
+
+/** `s3://bucket/prefix/` → `<out>/bucket/prefix`. */
+export function localPath(out: string, s3: string): string {
+  return join(out, ...s3.replace(/^s3:\/\//, "").split("/").filter(Boolean));
+}
+
+
+/** Fallback processing time: when this module was loaded (one value per process, like one Glue run). */
+const RUN_STARTED = new Date();
+
+export async function runPipeline(options: PipelineOptions): Promise<RunSummary> {
+  // A file-backed work database, so large inputs spill to disk instead of growing the process (memory_limit).
+  const scratch = mkdtempSync(join(tmpdir(), "local-pipeline-"));
+  const instance = await DuckDBInstance.create(join(scratch, "work.duckdb"), {
+    threads: String(options.threads ?? 2),
+    memory_limit: options.memoryLimit ?? "1GB",
+    temp_directory: join(scratch, "spill"),
+  });
+  const connection = await instance.connect();
+  await connection.run("SET TimeZone = 'UTC'");
+  // Row order inside output files is not part of the contract; keeping it costs memory in partitioned writes.
+  await connection.run("SET preserve_insertion_order = false");
+  // Each open partition file holds its own buffers; input sorted by partition needs only a few open at once.
+  await connection.run("SET partitioned_write_max_open_files = 8");
+  const summary: RunSummary = { runId: options.runId, reconciled: true, problems: [], datasets: {} };
+  try {
+    for (const dataset of options.datasets) {
+      const inputs = options.inputs.get(dataset.name);
+      if (!inputs) continue;
+      summary.datasets[dataset.name] = await runDataset(connection, dataset, inputs, options);
+    }
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  for (const [name, d] of Object.entries(summary.datasets)) {
+    const records = d.files.reduce((n, f) => n + f.records, 0);
+    if (d.input !== d.valid + d.duplicates + d.quarantined.total) summary.problems.push(`${name}: input ${d.input} ≠ valid ${d.valid} + duplicates ${d.duplicates} + quarantined ${d.quarantined.total}.`);
+    if (records !== d.input) summary.problems.push(`${name}: ${records} records read from the files but ${d.input} loaded.`);
+    for (const f of d.files) if (f.format === "json-lines" && f.lines !== f.records + f.blankLines) summary.problems.push(`${name}: ${f.file} has ${f.lines} lines but ${f.records} records + ${f.blankLines} blank lines.`);
+    if (d.tables[name] !== d.valid) summary.problems.push(`${name}: ${d.valid} valid records but ${d.tables[name]} processed rows.`);
+  }
+  summary.reconciled = summary.problems.length === 0;
+  mkdirSync(options.out, { recursive: true });
+  writeFileSync(join(options.out, "run-summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
+  return summary;
+}
+
+async function count(connection: DuckDBConnection, query: string): Promise<number> {
+  const reader = await connection.runAndReadAll(query);
+  return Number(reader.getRows()[0]![0]);
+}
+
+async function loadRaw(connection: DuckDBConnection, table: string, inputs: readonly string[], options: PipelineOptions, name: string): Promise<FileStats[]> {
+  await connection.run(`CREATE OR REPLACE TABLE ${table} (source_file VARCHAR, line_number BIGINT, raw VARCHAR, read_error VARCHAR, raw_base64 VARCHAR)`);
+  const appender = await connection.createAppender(table);
+  const stats: FileStats[] = [];
+  let loaded = 0;
+  const append = (r: RawRecord) => {
+    appender.appendVarchar(r.sourceFile);
+    appender.appendBigInt(BigInt(r.lineNumber));
+    appender.appendVarchar(r.raw);
+    if (r.readError === undefined) appender.appendNull();
+    else appender.appendVarchar(r.readError);
+    if (r.rawBase64 === undefined) appender.appendNull();
+    else appender.appendVarchar(r.rawBase64);
+    appender.endRow();
+    if (++loaded % 250_000 === 0) options.progress?.(`${name}: ${loaded.toLocaleString("en-US")} records read`);
+  };
+  for (const input of inputs) {
+    const { root, files } = listInputFiles(input);
+    for (const file of files) stats.push(await readFile(file, root, append));
+  }
+  appender.closeSync();
+  return stats;
+}
+
+async function runDataset(connection: DuckDBConnection, dataset: DatasetIR, inputs: readonly string[], options: PipelineOptions): Promise<DatasetSummary> {
+  const name = dataset.name;
+  const t = (suffix: string) => q(`${name}_${suffix}`);
+  const log = options.progress ?? (() => undefined);
+  const files = await loadRaw(connection, `${name}_raw`, inputs, options, name);
+  log(`${name}: validating`);
+
+  // Records JavaScript parsed as objects but DuckDB's JSON reader refuses (lone surrogate escapes) are invalid JSON.
+  // Top-level members are extracted once per record (one JSON parse), then every rule reads its member.
+  const { expr: reasonsExpr, members } = hoistMembers(reasonCodes(dataset));
+  const memberList = `[${members.map((m) => s(`$."${m}"`)).join(", ")}]`;
+  const memberColumns = members.map((m, i) => `${q("_m")}[${i + 1}] AS ${q(`_m_${m}`)}`).join(", ");
+  await connection.run(`CREATE OR REPLACE TABLE ${t("validated")} AS
+    SELECT source_file, line_number, raw, raw_base64,
+      coalesce(record_reasons, ${sql(reasonsExpr)}) AS ${q(REASONS)}
+    FROM (
+      SELECT *${members.length ? `, ${memberColumns}` : ""} FROM (
+        SELECT *, CASE WHEN record_reasons IS NULL THEN json_extract(raw, ${memberList}) END AS ${q("_m")}
+        FROM (
+          SELECT source_file, line_number, raw, raw_base64,
+            CASE WHEN read_error IS NOT NULL THEN [read_error] WHEN NOT json_valid(raw) THEN [${s(RECORD_REASONS.invalidJson)}] END AS record_reasons
+          FROM ${t("raw")}
+        )
+      )
+    )`);
+  await connection.run(`DROP TABLE ${t("raw")}`);
+
+  log(`${name}: validated`);
+  const quarantineDir = join(localPath(options.out, dataset.locations.quarantine), `run_id=${options.runId}`);
+  rmSync(quarantineDir, { recursive: true, force: true });
+  mkdirSync(quarantineDir, { recursive: true });
+  await connection.run(`COPY (
+      SELECT raw AS raw_text, ${q(REASONS)} AS reason_codes, source_file, line_number, ${s(options.runId)} AS run_id, raw_base64
+      FROM ${t("validated")} WHERE len(${q(REASONS)}) > 0 ORDER BY source_file, line_number
+    ) TO ${s(join(quarantineDir, "part-00000.jsonl"))} (FORMAT JSON)`);
+
+  // Typed raw shape: one json_transform per record; integers are read as numbers, then stored as BIGINT.
+  const raws = rawColumns(dataset);
+  const structure = Object.fromEntries(raws.map((c) => [c.name, duckdbStructure(c.shape)]));
+  const typedColumns = raws
+    .map((c) => {
+      const value = `${q("_typed")}.${q(c.name)}`;
+      if (c.integer) return `CAST(${value} AS BIGINT) AS ${q(c.name)}`;
+      if (c.shape.kind === "json") return `CAST(${value} AS VARCHAR) AS ${q(c.name)}`;
+      return `${value} AS ${q(c.name)}`;
+    })
+    .join(", ");
+  const keys = keyExprs(dataset);
+  await connection.run(`CREATE OR REPLACE TABLE ${t("typed")} AS
+    SELECT *, row_number() OVER (PARTITION BY ${keys.map((k) => q(k.name)).join(", ")} ORDER BY ${q(RAW_TEXT)}, _source_file, _line_number) AS _rank
+    FROM (
+      SELECT ${keys.map((k) => `${sql(k.expr)} AS ${q(k.name)}`).join(", ")}, *
+      FROM (
+        SELECT ${typedColumns}, source_file AS _source_file, line_number AS _line_number, ${s(options.runId)} AS _run_id, raw AS ${q(RAW_TEXT)}
+        FROM (SELECT json_transform(raw, ${s(JSON.stringify(structure))}) AS ${q("_typed")}, * FROM ${t("validated")} WHERE len(${q(REASONS)}) = 0)
+      )
+    )`);
+
+  log(`${name}: typed`);
+  const cleanedDir = join(localPath(options.out, dataset.locations.cleaned), `run_id=${options.runId}`);
+  rmSync(cleanedDir, { recursive: true, force: true });
+  mkdirSync(cleanedDir, { recursive: true });
+  const cleanedFile = join(cleanedDir, "part-00000.parquet");
+  await connection.run(`COPY (SELECT * EXCLUDE (_rank) FROM ${t("typed")} WHERE _rank = 1) TO ${s(cleanedFile)} (FORMAT PARQUET)`);
+
+  log(`${name}: cleaned written`);
+  const input = await count(connection, `SELECT count(*) FROM ${t("validated")}`);
+  const duplicates = await count(connection, `SELECT count(*) FROM ${t("typed")} WHERE _rank > 1`);
+  const valid = await count(connection, `SELECT count(*) FROM ${t("typed")} WHERE _rank = 1`);
+  const quarantinedTotal = await count(connection, `SELECT count(*) FROM ${t("validated")} WHERE len(${q(REASONS)}) > 0`);
+  const byReason: Record<string, number> = {};
+  const reasons = await connection.runAndReadAll(
+    `SELECT code, count(*) FROM (SELECT unnest(${q(REASONS)}) AS code FROM ${t("validated")}) GROUP BY code ORDER BY code`,
+  );
+  for (const [code, n] of reasons.getRows()) byReason[String(code)] = Number(n);
+
+  log(`${name}: flattening`);
+  const tables: Record<string, number> = {};
+  // One processing time per run, as the Glue flatten job stamps it (processed_at, for dbt source freshness).
+  const cleaned = `(SELECT *, ${s((options.processedAt ?? RUN_STARTED).toISOString())}::TIMESTAMPTZ AS ${q(PROCESSED_AT)} FROM read_parquet(${s(cleanedFile)}))`;
+  tables[dataset.table.name] = await writeTable(connection, dataset, dataset.table, cleaned, localPath(options.out, dataset.table.location));
+  log(`${name}: main table written`);
+  for (const { child, array } of childArrays(dataset)) {
+    const a = sql(array);
+    const exploded = `(SELECT *, ${a}[${q(CHILD_POSITION)} + 1] AS ${q(CHILD_ELEMENT)}
+      FROM (SELECT *, unnest(range(len(${a}))) AS ${q(CHILD_POSITION)} FROM ${cleaned} WHERE ${a} IS NOT NULL))`;
+    tables[child.name] = await writeTable(connection, dataset, child, exploded, localPath(options.out, child.location));
+  }
+  return { input, valid, duplicates, quarantined: { total: quarantinedTotal, byReason }, files, tables };
+}
+
+/** Partitions per COPY: DuckDB buffers every open partition per column, so thousands at once exhaust memory. */
+export const PARTITIONS_PER_COPY = 64;
+
+async function writeTable(connection: DuckDBConnection, dataset: DatasetIR, table: TableIR, from: string, dir: string): Promise<number> {
+  const columns = table.columns.map((c) => `${sql(columnExpr(dataset, c))} AS ${q(c.name)}`).join(",\n      ");
+  const select = `SELECT ${columns} FROM ${from}`;
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  if (!table.partitionBy.length) return count(connection, `COPY (${select}) TO ${s(join(dir, "part-0.parquet"))} (FORMAT PARQUET)`);
+  // Computed once and stored sorted by partition with a batch number (so each batch's scan skips the other row
+  // groups, and DuckDB's writer sees one partition after another); then one COPY per batch of partitions.
+  // COPY returns the number of rows it wrote.
+  const partitions = table.partitionBy.map(q).join(", ");
+  const staged = q(`${table.name}_processed`);
+  await connection.run(`CREATE OR REPLACE TABLE ${staged} AS
+    SELECT *, (dense_rank() OVER (ORDER BY ${partitions}) - 1) // ${PARTITIONS_PER_COPY} AS _batch FROM (${select})
+    ORDER BY ${partitions}`);
+  const batches = await count(connection, `SELECT coalesce(max(_batch) + 1, 0) FROM ${staged}`);
+  let rows = 0;
+  for (let batch = 0; batch < batches; batch++) {
+    rows += await count(
+      connection,
+      `COPY (SELECT * EXCLUDE (_batch) FROM ${staged} WHERE _batch = ${batch})
+        TO ${s(dir)} (FORMAT PARQUET, PARTITION_BY (${partitions}), OVERWRITE_OR_IGNORE, FILENAME_PATTERN 'part-{i}')`,
+    );
+  }
+  await connection.run(`DROP TABLE ${staged}`);
+  return rows;
+}
+
+/** Replaces `json_get(_json, key)` with a column `_m_<key>` computed once per record; returns the keys in order. */
+export function hoistMembers(expr: Expr): { expr: Expr; members: string[] } {
+  const members: string[] = [];
+  const walk = (e: Expr): Expr => {
+    if (e.op === "json_get" && e.json.op === "ref" && e.json.name === RECORD) {
+      if (!members.includes(e.key)) members.push(e.key);
+      return { op: "ref", name: `_m_${e.key}` };
+    }
+    const out: Record<string, unknown> = { ...e };
+    for (const [k, v] of Object.entries(e)) {
+      if (Array.isArray(v)) out[k] = v.map((item) => (isExpr(item) ? walk(item) : Array.isArray(item) ? item.map((x) => (isExpr(x) ? walk(x) : x)) : isCheck(item) ? { ...item, when: walk(item.when) } : item));
+      else if (isExpr(v)) out[k] = walk(v);
+    }
+    return out as unknown as Expr;
+  };
+  return { expr: walk(expr), members };
+}
+
+function isExpr(v: unknown): v is Expr {
+  return typeof v === "object" && v !== null && "op" in v;
+}
+function isCheck(v: unknown): v is { code: string; when: Expr } {
+  return typeof v === "object" && v !== null && "code" in v && "when" in v;
+}

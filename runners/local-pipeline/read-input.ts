@@ -1,0 +1,179 @@
+/**
+ * Reads raw input files into records, losing nothing: every line of every file is either a record (read, or to be
+ * quarantined with a record-level reason) or counted as blank.
+ *
+ * Shapes handled: JSON lines; gzip (detected by its magic bytes, not the name); CRLF; a UTF-8 byte order mark; a
+ * file holding one JSON array (each element is a record); a truncated last line (invalid JSON); invalid UTF-8
+ * (quarantined with the exact bytes in base64); an empty file. JSON validity is JavaScript's `JSON.parse`, the
+ * parser Zod's users feed: DuckDB's parser also accepts `NaN` and trailing commas, so it is not asked.
+ */
+import { closeSync, createReadStream, openSync, readdirSync, readSync, statSync } from "node:fs";
+import { isUtf8 } from "node:buffer";
+import { join, relative, sep } from "node:path";
+import { createGunzip } from "node:zlib";
+import type { Readable } from "node:stream";
+import { RECORD_REASONS } from "../../generators/dialects/cleaning.js";
+
+export interface RawRecord {
+  /** Source file, relative to the input root given on the command line (`/` separators). */
+  readonly sourceFile: string;
+  /** 1-based line number, or element number for a JSON array file. */
+  readonly lineNumber: number;
+  readonly raw: string;
+  /** A record-level reason code, or undefined when the record is a JSON object. */
+  readonly readError?: string;
+  /** The exact bytes, when they are not valid UTF-8. */
+  readonly rawBase64?: string;
+}
+
+export interface FileStats {
+  readonly file: string;
+  format: "json-lines" | "json-array";
+  readonly gzip: boolean;
+  lines: number;
+  records: number;
+  blankLines: number;
+  bytes: number;
+  /** Why reading stopped early (a cut or corrupt gzip file); the lines before it were read. */
+  error?: string;
+}
+
+/** Files of an input: the file itself, or every file under a directory (sorted; hidden and `_` files skipped). */
+export function listInputFiles(input: string): { root: string; files: string[] } {
+  const stat = statSync(input);
+  if (stat.isFile()) return { root: join(input, ".."), files: [input] };
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      if (name.startsWith(".") || name.startsWith("_")) continue;
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else files.push(path);
+    }
+  };
+  walk(input);
+  return { root: input, files };
+}
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+function isGzip(path: string): boolean {
+  const head = Buffer.alloc(2);
+  const fd = openSync(path, "r");
+  try {
+    readSync(fd, head, 0, 2, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
+}
+
+function classify(text: string): string | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return RECORD_REASONS.invalidJson;
+  }
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? undefined : RECORD_REASONS.notAnObject;
+}
+
+function lineRecord(bytes: Buffer, sourceFile: string, lineNumber: number): RawRecord {
+  if (!isUtf8(bytes)) {
+    return { sourceFile, lineNumber, raw: bytes.toString("utf8"), readError: RECORD_REASONS.invalidUtf8, rawBase64: bytes.toString("base64") };
+  }
+  const raw = bytes.toString("utf8");
+  const readError = classify(raw);
+  return readError ? { sourceFile, lineNumber, raw, readError } : { sourceFile, lineNumber, raw };
+}
+
+/** Lines of a byte stream. A stream that fails (a cut gzip file) ends there: `onError` hears why. */
+async function* byteLines(stream: Readable, onError: (error: Error) => void): AsyncGenerator<Buffer> {
+  let rest: Buffer = Buffer.alloc(0);
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      const buffer = rest.length ? Buffer.concat([rest, chunk]) : chunk;
+      let start = 0;
+      for (let nl = buffer.indexOf(0x0a, start); nl !== -1; nl = buffer.indexOf(0x0a, start)) {
+        yield buffer.subarray(start, nl);
+        start = nl + 1;
+      }
+      rest = Buffer.from(buffer.subarray(start));
+    }
+  } catch (error) {
+    onError(error as Error);
+  }
+  // A last line without a newline is still a line (often truncated: then it is quarantined as invalid JSON).
+  if (rest.length) yield rest;
+}
+
+function openStream(path: string, gzip: boolean): Readable {
+  const file = createReadStream(path, { highWaterMark: 1 << 20 });
+  return gzip ? file.pipe(createGunzip()) : file;
+}
+
+/** Reads one file; `emit` receives each record. Returns the file's line accounting. */
+export async function readFile(path: string, root: string, emit: (record: RawRecord) => void): Promise<FileStats> {
+  const sourceFile = relative(root, path).split(sep).join("/");
+  const gzip = isGzip(path);
+  const stats: FileStats = { file: sourceFile, format: "json-lines", gzip, lines: 0, records: 0, blankLines: 0, bytes: statSync(path).size };
+  const lines: Buffer[] = [];
+  let arrayCandidate: boolean | undefined;
+  const onError = (error: Error) => {
+    stats.error = `reading stopped after ${stats.lines} lines: ${error.message}`;
+  };
+  for await (let line of byteLines(openStream(path, gzip), onError)) {
+    stats.lines++;
+    if (stats.lines === 1 && line.subarray(0, 3).equals(BOM)) line = line.subarray(3);
+    if (line.length && line[line.length - 1] === 0x0d) line = line.subarray(0, line.length - 1);
+    if (arrayCandidate === undefined) {
+      const first = line.toString("latin1").trimStart()[0];
+      if (first !== undefined) arrayCandidate = first === "[";
+    }
+    if (arrayCandidate) {
+      // Held until the end of the file: the whole file may be one JSON array.
+      lines.push(line);
+      continue;
+    }
+    emitLine(line, stats, sourceFile, emit);
+  }
+  if (arrayCandidate) {
+    const whole = Buffer.concat(lines.flatMap((l, i) => (i ? [Buffer.from("\n"), l] : [l])));
+    let elements: unknown[] | undefined;
+    if (isUtf8(whole)) {
+      try {
+        const parsed: unknown = JSON.parse(whole.toString("utf8"));
+        if (Array.isArray(parsed)) elements = parsed;
+      } catch {
+        elements = undefined;
+      }
+    }
+    if (elements) {
+      stats.format = "json-array";
+      elements.forEach((element, i) => {
+        stats.records++;
+        const raw = JSON.stringify(element);
+        const isObject = element !== null && typeof element === "object" && !Array.isArray(element);
+        emit(isObject ? { sourceFile, lineNumber: i + 1, raw } : { sourceFile, lineNumber: i + 1, raw, readError: RECORD_REASONS.notAnObject });
+      });
+    } else {
+      // Not one valid array (truncated, or lines that happen to start with "["): every line on its own.
+      stats.lines = 0;
+      for (const line of lines) {
+        stats.lines++;
+        emitLine(line, stats, sourceFile, emit);
+      }
+    }
+  }
+  return stats;
+}
+
+function emitLine(line: Buffer, stats: FileStats, sourceFile: string, emit: (record: RawRecord) => void): void {
+  if (line.every((b) => b === 0x20 || b === 0x09 || b === 0x0d)) {
+    stats.blankLines++;
+    return;
+  }
+  stats.records++;
+  emit(lineRecord(line, sourceFile, stats.lines));
+}
