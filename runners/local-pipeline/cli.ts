@@ -4,16 +4,21 @@
  * Exit codes: 0 the run reconciles (whatever the data quality); 1 it does not reconcile; 2 it cannot run (bad
  * usage, unreadable input, missing generated IR).
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import type { DatasetIR } from "../../generators/ir/types.js";
-import { runPipeline, type RunSummary } from "./pipeline.js";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { IR_VERSION, type DatasetIR } from "../../generators/ir/types.js";
+import { formatWarehouse, runWarehouse, type WarehouseResult } from "../local-warehouse/warehouse.js";
+import { localPath, runPipeline, type RunSummary } from "./pipeline.js";
 
 const HELP = `Usage: npm run pipeline:local [-- options]
 
 Runs the cleaning and flattening rules of every contract on embedded DuckDB (the same rules the generated Glue
 jobs run on Spark) and writes the S3 layout locally: cleaned, quarantine, processed Parquet, run-summary.json.
+Then the warehouse: external tables over the processed Parquet (the Snowflake definitions, rendered for DuckDB),
+every dbt model of dbt-out/ in dependency order, the enforced model contracts and every dbt test, in
+<out>/warehouse.duckdb.
 
 Options:
   --input <dataset>=<file|dir>  Raw input of a dataset (repeatable). A directory is read recursively.
@@ -21,10 +26,12 @@ Options:
   --out <dir>                   Output folder (default: .pipeline-out/). Tables of this run are replaced.
   --run-id <id>                 Run id written to every cleaned and quarantined record (default: local-<UTC time>).
   --root <dir>                  Repository root (default: the current directory).
+  --no-warehouse                Stop after the Parquet (skip external tables, dbt models and tests).
   --quiet                       Print only the summary.
   -h, --help                    Show this help.
 
-Exit codes: 0 the counts reconcile (input = valid + duplicates + quarantined), 1 they do not, 2 cannot run.`;
+Exit codes: 0 the counts reconcile (input = valid + duplicates + quarantined) and every dbt test passes,
+1 the counts do not reconcile, 2 cannot run, 3 a dbt test or model contract failed.`;
 
 export function loadGeneratedIR(root: string): DatasetIR[] {
   const dir = join(root, "generated", "ir");
@@ -58,6 +65,7 @@ export async function main(argv: readonly string[], out: { write(text: string): 
         "run-id": { type: "string" },
         root: { type: "string" },
         quiet: { type: "boolean", default: false },
+        "no-warehouse": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     }));
@@ -115,8 +123,53 @@ export async function main(argv: readonly string[], out: { write(text: string): 
     return 2;
   }
   out.write(`${formatSummary(summary)}\n`);
-  out.write(`Wrote ${join(outDir, "run-summary.json")} in ${Math.round(performance.now() - started)} ms.\n`);
-  return summary.reconciled ? 0 : 1;
+  if (!summary.reconciled) return 1;
+  if (values["no-warehouse"]) {
+    out.write(`Wrote ${join(outDir, "run-summary.json")} in ${Math.round(performance.now() - started)} ms.\n`);
+    return 0;
+  }
+  let warehouse: WarehouseResult;
+  try {
+    warehouse = await runLocalWarehouse(root, datasets, outDir, values.quiet ? undefined : (line) => err.write(`${line}\n`));
+  } catch (error) {
+    err.write(`error PIPELINE.WAREHOUSE: ${(error as Error).message}\n`);
+    return 2;
+  }
+  out.write(`${formatWarehouse(warehouse)}\n`);
+  const summaryPath = join(outDir, "run-summary.json");
+  const written = JSON.parse(readFileSync(summaryPath, "utf8")) as Record<string, unknown>;
+  written.warehouse = {
+    ok: warehouse.ok,
+    sources: warehouse.sources,
+    models: warehouse.models,
+    contractProblems: warehouse.contractProblems,
+    tests: { passed: warehouse.tests.filter((t) => t.failures === 0).length, failed: warehouse.tests.filter((t) => t.failures > 0) },
+  };
+  writeFileSync(summaryPath, `${JSON.stringify(written, null, 2)}\n`);
+  out.write(`Wrote ${summaryPath} and ${join(outDir, "warehouse.duckdb")} in ${Math.round(performance.now() - started)} ms.\n`);
+  return warehouse.ok ? 0 : 3;
+}
+
+/** External tables, dbt models and tests on a DuckDB database file in the output folder (replaced each run). */
+export async function runLocalWarehouse(root: string, datasets: readonly DatasetIR[], outDir: string, log?: (line: string) => void): Promise<WarehouseResult> {
+  const path = join(outDir, "warehouse.duckdb");
+  rmSync(path, { force: true });
+  rmSync(`${path}.wal`, { force: true });
+  const instance = await DuckDBInstance.create(path, { threads: "2" });
+  const connection = await instance.connect();
+  try {
+    await connection.run("SET TimeZone = 'UTC'");
+    return await runWarehouse({
+      ir: { irVersion: IR_VERSION, datasets },
+      dbtDir: join(root, "dbt-out"),
+      tableDirectory: (table) => localPath(outDir, table.location),
+      connection,
+      ...(log ? { log } : {}),
+    });
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -5,7 +5,7 @@
  * Output layout mirrors the S3 buckets of the contract locations under `out/`:
  *   <bucket>/<prefix>/run_id=<id>/part-00000.parquet      cleaned zone (typed raw shape + key + lineage)
  *   <bucket>/<prefix>/run_id=<id>/part-00000.jsonl        quarantine (raw text, every reason code, file, line, run)
- *   <bucket>/<prefix>/review_date=YYYY-MM-DD/*.parquet    processed tables; child tables in sibling prefixes
+ *   <bucket>/<prefix>/<table>/review_date=YYYY-MM-DD/*.parquet  processed tables (the IR's table.location)
  *   run-summary.json
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
