@@ -69,11 +69,13 @@ describe("step-functions target", () => {
   it("escapes quote and braces of a location inside States.Format", () => {
     expect(intrinsicLiteral("s3://b/it's{x}\\")).toBe("s3://b/it\\'s\\{x\\}\\\\");
     const review = ir.datasets.find((d) => d.name === "review")!;
-    const odd: DatasetIR = { ...review, locations: { ...review.locations, cleaned: "s3://amazon-reviews-cleaned/o'brien(1)/" } };
+    const odd: DatasetIR = { ...review, locations: { ...review.locations, quarantine: "s3://amazon-reviews-quarantine/o'brien(1)/" } };
     const def = stateMachineDefinition(odd) as Record<string, any>;
-    expect(def.States.Clean.Parameters.Arguments["--cleaned_path.$"]).toBe(
-      "States.Format('s3://amazon-reviews-cleaned/o\\'brien(1)/run_id={}/', $$.Execution.Name)",
+    expect(def.States.Clean.Parameters.Arguments["--summary_path.$"]).toBe(
+      "States.Format('s3://amazon-reviews-quarantine/o\\'brien(1)/_summaries/run_id={}.json', $$.Execution.Name)",
     );
+    // Zone roots are plain strings: the Glue jobs add run_id=<run id>/ under them.
+    expect(def.States.Clean.Parameters.Arguments["--quarantine_path"]).toBe("s3://amazon-reviews-quarantine/o'brien(1)/");
     expect(validate(JSON.parse(render(JSON.stringify(def))))).toBe("");
   });
 

@@ -64,11 +64,11 @@ export function runPaths(dataset: DatasetIR): Record<string, string> {
   const quarantine = splitS3Location(dataset.locations.quarantine);
   return {
     "clean --input_path": "s3://<event bucket>/<event key> (the raw object that triggered the run)",
-    "clean --cleaned_path": `s3://${cleaned.bucket}/${cleaned.prefix}run_id=<execution name>/`,
-    "clean --quarantine_path": `s3://${quarantine.bucket}/${quarantine.prefix}run_id=<execution name>/`,
+    "clean --cleaned_path": `s3://${cleaned.bucket}/${cleaned.prefix} (the job writes run_id=<execution name>/ under it)`,
+    "clean --quarantine_path": `s3://${quarantine.bucket}/${quarantine.prefix} (the job writes run_id=<execution name>/ under it)`,
     "clean --summary_path": `s3://${quarantine.bucket}/${quarantine.prefix}_summaries/run_id=<execution name>.json`,
-    "flatten --input_path": `s3://${cleaned.bucket}/${cleaned.prefix}run_id=<execution name>/`,
-    "flatten --output_path": dataset.locations.processed,
+    "flatten --input_path": `s3://${cleaned.bucket}/${cleaned.prefix} (the job reads run_id=<execution name>/ under it)`,
+    "flatten --output_path": `${dataset.locations.processed} (each table under <table>/)`,
   };
 }
 
@@ -91,7 +91,8 @@ export function stateMachineDefinition(dataset: DatasetIR): JsonValue {
   const quarantine = splitS3Location(dataset.locations.quarantine);
   const processed = splitS3Location(dataset.locations.processed);
   const jobs = glueJobNames(dataset);
-  const runCleaned = runScopedPath(cleaned, "run_id=", "/");
+  // The Glue jobs add `run_id=<run id>/` under the zone roots themselves (glue-pyspark target).
+  const cleanedRoot = `s3://${cleaned.bucket}/${cleaned.prefix}`;
   return {
     Comment: `${headerLines(dataset).join(" ")} Pipeline of dataset ${dataset.name}: clean, then flatten, one raw object per execution.`,
     StartAt: "Clean",
@@ -104,8 +105,8 @@ export function stateMachineDefinition(dataset: DatasetIR): JsonValue {
           JobName: jobs.clean,
           Arguments: {
             "--input_path.$": "States.Format('s3://{}/{}', $.detail.bucket.name, $.detail.object.key)",
-            "--cleaned_path.$": runCleaned,
-            "--quarantine_path.$": runScopedPath(quarantine, "run_id=", "/"),
+            "--cleaned_path": cleanedRoot,
+            "--quarantine_path": `s3://${quarantine.bucket}/${quarantine.prefix}`,
             "--run_id.$": "$$.Execution.Name",
             "--summary_path.$": runScopedPath(quarantine, "_summaries/run_id=", ".json"),
           },
@@ -122,7 +123,7 @@ export function stateMachineDefinition(dataset: DatasetIR): JsonValue {
         Parameters: {
           JobName: jobs.flatten,
           Arguments: {
-            "--input_path.$": runCleaned,
+            "--input_path": cleanedRoot,
             "--output_path": `s3://${processed.bucket}/${processed.prefix}`,
             "--run_id.$": "$$.Execution.Name",
           },
