@@ -11,6 +11,7 @@
  */
 import type { ColumnIR, TableIR } from "../ir/types.js";
 import { snowflakeIdent, snowflakeKey, snowflakeString } from "./snowflake-sql.js";
+import { DUCKDB_DIALECT } from "./duckdb.js";
 import { nativeType } from "./types.js";
 
 export const SOURCE_FILE_COLUMN = "source_file";
@@ -36,7 +37,7 @@ interface DialectRules {
   readonly toNumber: (text: string) => string;
 }
 
-const duckString = (text: string) => `'${text.replace(/'/g, "''")}'`;
+const duckString = (text: string) => DUCKDB_DIALECT.string(text);
 
 const RULES: Record<ExternalDialect, DialectRules> = {
   snowflake: {
@@ -53,7 +54,7 @@ const RULES: Record<ExternalDialect, DialectRules> = {
   duckdb: {
     filename: "filename",
     string: duckString,
-    identifier: (name) => `"${name.replace(/"/g, '""')}"`,
+    identifier: DUCKDB_DIALECT.identifier,
     value: (c, type) => `CAST("${c.name}" AS ${type})`,
     json: (c) => `CAST("${c.name}" AS JSON)`,
     splitPart: (text, separator, index) => `split_part(${text}, ${duckString(separator)}, ${index})`,

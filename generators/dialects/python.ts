@@ -1,22 +1,24 @@
 /**
- * Python source text helpers. A string literal is written double-quoted with every character that could end or
- * change it escaped, so contract text (`"""`, `'`, `\`, newlines, `{}` for f-strings — never used) stays data.
+ * Python source helpers: string literals and comments that nothing in a contract can break out of.
  * https://docs.python.org/3/reference/lexical_analysis.html#string-and-bytes-literals
  */
-export function pythonString(text: string): string {
-  let out = '"';
-  for (const ch of text) {
-    const code = ch.codePointAt(0)!;
-    if (ch === "\\") out += "\\\\";
-    else if (ch === '"') out += '\\"';
-    else if (ch === "\n") out += "\\n";
-    else if (ch === "\r") out += "\\r";
-    else if (ch === "\t") out += "\\t";
-    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, "0")}`;
-    else if (code > 0x7e) out += code > 0xffff ? `\\U${code.toString(16).padStart(8, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
-    else out += ch;
-  }
-  return `${out}"`;
+
+/**
+ * A double-quoted Python string literal. JSON string escapes (`\"`, `\\`, `\n`, `\uXXXX`) mean the same in Python;
+ * every non-ASCII character is escaped too, so the literal is plain ASCII whatever the description holds
+ * (`"""`, `'`, `\`, line separators).
+ */
+export function pyString(value: string): string {
+  // Astral characters need \U escapes: Python does not join a \uD83D\uDE00 pair into one character.
+  return JSON.stringify(value).replace(/[\u{7f}-\u{10ffff}]/gu, (c) => {
+    const cp = c.codePointAt(0)!;
+    return cp > 0xffff ? `\\U${cp.toString(16).padStart(8, "0")}` : `\\u${cp.toString(16).padStart(4, "0")}`;
+  });
+}
+
+/** A `#` comment line: line breaks would end the comment, so they become spaces. */
+export function pyComment(text: string): string {
+  return `# ${text.replace(/[\r\n\u2028\u2029\u0085\u000b\u000c]+/g, " ")}`.trimEnd();
 }
 
 /** A word for a POSIX shell: single-quoted, with embedded single quotes closed, escaped and reopened. */

@@ -3,7 +3,7 @@
  * `schedule`, `start_date`, `catchup` and retries (Airflow 3 changed the defaults of all of them), and imports that
  * work on Airflow 2.9+ and 3 (`airflow.sdk`, the standard provider's BashOperator).
  */
-import { pythonString, shellWord } from "../../dialects/python.js";
+import { pyString, shellWord } from "../../dialects/python.js";
 import { commentBlock, combinedHeaderLines, finalText } from "../../lib/header.js";
 import type { ContractIR } from "../../ir/types.js";
 import { PLATFORM } from "../../platform.js";
@@ -42,18 +42,18 @@ try:  # Airflow 3: apache-airflow-providers-standard
 except ImportError:  # Airflow 2
     from airflow.operators.bash import BashOperator
 
-DOC_MD = ${pythonString(doc)}
+DOC_MD = ${pyString(doc)}
 
 DEFAULT_ARGS = {
-    "owner": ${pythonString(owners)},
+    "owner": ${pyString(owners)},
     "retries": ${AF.retries},
     "retry_delay": timedelta(minutes=${AF.retryDelayMinutes}),
 }
 
 with DAG(
-    dag_id=${pythonString(AF.dagId)},
+    dag_id=${pyString(AF.dagId)},
     description="dbt source freshness and dbt build of the Amazon review models",
-    schedule=${pythonString(AF.schedule)},
+    schedule=${pyString(AF.schedule)},
     start_date=datetime(${year}, ${month}, ${day}, tzinfo=timezone.utc),
     catchup=False,
     max_active_runs=1,
@@ -63,15 +63,15 @@ with DAG(
 ) as dag:
     dbt_deps = BashOperator(
         task_id="dbt_deps",
-        bash_command=${pythonString(dbtCommand("deps"))},
+        bash_command=${pyString(dbtCommand("deps"))},
     )
     dbt_source_freshness = BashOperator(
         task_id="dbt_source_freshness",
-        bash_command=${pythonString(dbtCommand("source freshness"))},
+        bash_command=${pyString(dbtCommand("source freshness"))},
     )
     dbt_build = BashOperator(
         task_id="dbt_build",
-        bash_command=${pythonString(dbtCommand("build"))},
+        bash_command=${pyString(dbtCommand("build"))},
     )
 
     dbt_deps >> dbt_source_freshness >> dbt_build

@@ -16,7 +16,7 @@ import { call, ref } from "../../dialects/expr.js";
 import { finalText, headerLines } from "../../lib/header.js";
 import type { ContractIR, DatasetIR, TableIR } from "../../ir/types.js";
 import type { EmitResult, GeneratedFile, Target } from "../types.js";
-import { pyComment, pyString } from "./python.js";
+import { pyComment, pyString } from "../../dialects/python.js";
 import { PYSPARK_TYPES, pysparkShape, usedTypeNames } from "./types.js";
 
 export const OUT_DIR = "glue-pyspark-out";

@@ -4,7 +4,7 @@
  */
 import type { RawShape } from "../../dialects/cleaning.js";
 import type { TypeTable } from "../../dialects/type-table.js";
-import { pyString } from "./python.js";
+import { pyString } from "../../dialects/python.js";
 
 /** Processed column types, for reference in the generated jobs' comments and schemas. */
 export const PYSPARK_TYPES: TypeTable<string> = {
