@@ -41,6 +41,10 @@ export const ERROR_CODES = {
   "INFRA.OVERLAPPING_PREFIX": "Two datasets' locations in one bucket overlap (one prefix contains the other): events and files would reach both.",
   "DIALECT.UNSUPPORTED": "A cleaning rule or normalisation that a SQL dialect (Spark, DuckDB) cannot express exactly.",
   "WRITE.UNOWNED_FILE": "Generation would overwrite a file the generator does not own.",
+  "PIPELINE.NO_IR": "pipeline:local found no generated IR (run `npm run generate` first).",
+  "PIPELINE.NO_INPUT": "pipeline:local was given an input path that does not exist.",
+  "PIPELINE.FAILED": "pipeline:local could not run the cleaning and flattening stage.",
+  "PIPELINE.WAREHOUSE": "pipeline:local could not build the local warehouse (a model failed, unsupported Jinja or test).",
   "CLI.USAGE": "Unknown option or bad argument.",
 } as const;
 
