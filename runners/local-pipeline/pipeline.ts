@@ -88,7 +88,8 @@ export async function runPipeline(options: PipelineOptions): Promise<RunSummary>
   // Row order inside output files is not part of the contract; keeping it costs memory in partitioned writes.
   await connection.run("SET preserve_insertion_order = false");
   // Each open partition file holds its own buffers; input sorted by partition needs only a few open at once.
-  await connection.run("SET partitioned_write_max_open_files = 8");
+  await connection.run("SET partitioned_write_max_open_files = 100");
+  await connection.run(`SET partitioned_write_flush_threshold = ${PARTITIONED_WRITE_FLUSH_ROWS}`);
   const summary: RunSummary = { runId: options.runId, reconciled: true, problems: [], datasets: {} };
   try {
     for (const dataset of options.datasets) {
@@ -234,8 +235,12 @@ async function runDataset(connection: DuckDBConnection, dataset: DatasetIR, inpu
   return { input, valid, duplicates, quarantined: { total: quarantinedTotal, byReason }, files, tables };
 }
 
-/** Partitions per COPY: DuckDB buffers every open partition per column, so thousands at once exhaust memory. */
-export const PARTITIONS_PER_COPY = 64;
+/**
+ * Rows a writer thread gathers before it hands them to the partition files. DuckDB keeps one buffer per partition
+ * it holds, so with thousands of partitions (one per review date) the default (524,288 rows) exhausts memory; with
+ * the rows sorted by partition, a small batch spans only a few partitions.
+ */
+export const PARTITIONED_WRITE_FLUSH_ROWS = 10_000;
 
 async function writeTable(connection: DuckDBConnection, dataset: DatasetIR, table: TableIR, from: string, dir: string): Promise<number> {
   const columns = table.columns.map((c) => `${sql(columnExpr(dataset, c))} AS ${q(c.name)}`).join(",\n      ");
@@ -243,25 +248,14 @@ async function writeTable(connection: DuckDBConnection, dataset: DatasetIR, tabl
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   if (!table.partitionBy.length) return count(connection, `COPY (${select}) TO ${s(join(dir, "part-0.parquet"))} (FORMAT PARQUET)`);
-  // Computed once and stored sorted by partition with a batch number (so each batch's scan skips the other row
-  // groups, and DuckDB's writer sees one partition after another); then one COPY per batch of partitions.
-  // COPY returns the number of rows it wrote.
+  // One COPY, its input sorted by partition: each writer thread's batch covers a narrow range of partitions, so few
+  // partition buffers and files are open at once. COPY returns the number of rows it wrote.
   const partitions = table.partitionBy.map(q).join(", ");
-  const staged = q(`${table.name}_processed`);
-  await connection.run(`CREATE OR REPLACE TABLE ${staged} AS
-    SELECT *, (dense_rank() OVER (ORDER BY ${partitions}) - 1) // ${PARTITIONS_PER_COPY} AS _batch FROM (${select})
-    ORDER BY ${partitions}`);
-  const batches = await count(connection, `SELECT coalesce(max(_batch) + 1, 0) FROM ${staged}`);
-  let rows = 0;
-  for (let batch = 0; batch < batches; batch++) {
-    rows += await count(
-      connection,
-      `COPY (SELECT * EXCLUDE (_batch) FROM ${staged} WHERE _batch = ${batch})
-        TO ${s(dir)} (FORMAT PARQUET, PARTITION_BY (${partitions}), OVERWRITE_OR_IGNORE, FILENAME_PATTERN 'part-{i}')`,
-    );
-  }
-  await connection.run(`DROP TABLE ${staged}`);
-  return rows;
+  return count(
+    connection,
+    `COPY (${select} ORDER BY ${partitions})
+      TO ${s(dir)} (FORMAT PARQUET, PARTITION_BY (${partitions}), OVERWRITE_OR_IGNORE, FILENAME_PATTERN 'part-{i}')`,
+  );
 }
 
 /** Replaces `json_get(_json, key)` with a column `_m_<key>` computed once per record; returns the keys in order. */
