@@ -11,7 +11,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from "@duckdb/node-api";
 import {
   CHILD_ELEMENT,
   PROCESSED_AT,
@@ -30,7 +30,7 @@ import { DUCKDB_DIALECT, duckdbStructure } from "../../generators/dialects/duckd
 import { render } from "../../generators/dialects/render.js";
 import type { Expr } from "../../generators/dialects/expr.js";
 import type { DatasetIR, TableIR } from "../../generators/ir/types.js";
-import { listInputFiles, readFile, type FileStats, type RawRecord } from "./read-input.js";
+import { classify, listInputFiles, plainJsonLines, readFile, SUSPICIOUS_JSON, type FileStats, type RawRecord } from "./read-input.js";
 
 export interface DatasetSummary {
   input: number;
@@ -122,26 +122,74 @@ async function count(connection: DuckDBConnection, query: string): Promise<numbe
 
 async function loadRaw(connection: DuckDBConnection, table: string, inputs: readonly string[], options: PipelineOptions, name: string): Promise<FileStats[]> {
   await connection.run(`CREATE OR REPLACE TABLE ${table} (source_file VARCHAR, line_number BIGINT, raw VARCHAR, read_error VARCHAR, raw_base64 VARCHAR)`);
-  const appender = await connection.createAppender(table);
   const stats: FileStats[] = [];
+  let appender: DuckDBAppender | undefined;
   let loaded = 0;
   const append = (r: RawRecord) => {
-    appender.appendVarchar(r.sourceFile);
-    appender.appendBigInt(BigInt(r.lineNumber));
-    appender.appendVarchar(r.raw);
-    if (r.readError === undefined) appender.appendNull();
-    else appender.appendVarchar(r.readError);
-    if (r.rawBase64 === undefined) appender.appendNull();
-    else appender.appendVarchar(r.rawBase64);
-    appender.endRow();
+    appender!.appendVarchar(r.sourceFile);
+    appender!.appendBigInt(BigInt(r.lineNumber));
+    appender!.appendVarchar(r.raw);
+    if (r.readError === undefined) appender!.appendNull();
+    else appender!.appendVarchar(r.readError);
+    if (r.rawBase64 === undefined) appender!.appendNull();
+    else appender!.appendVarchar(r.rawBase64);
+    appender!.endRow();
     if (++loaded % 250_000 === 0) options.progress?.(`${name}: ${loaded.toLocaleString("en-US")} records read`);
   };
   for (const input of inputs) {
     const { root, files } = listInputFiles(input);
-    for (const file of files) stats.push(await readFile(file, root, append));
+    for (const file of files) {
+      const plain = plainJsonLines(file, root);
+      if (!plain) {
+        appender ??= await connection.createAppender(table);
+        stats.push(await readFile(file, root, append));
+        continue;
+      }
+      appender?.closeSync();
+      appender = undefined;
+      // DuckDB reads the lines itself: one VARCHAR column per line (no quoting, a delimiter the file does not hold),
+      // numbered by their position in the file.
+      const rows = await count(
+        connection,
+        `INSERT INTO ${table} SELECT ${s(plain.file)}, ordinality, raw, NULL, NULL
+          FROM read_csv(${s(file)}, columns = {'raw': 'VARCHAR'}, header = false, delim = chr(1), quote = '', escape = '',
+            new_line = '\\n', auto_detect = false) WITH ORDINALITY`,
+      );
+      if (rows !== plain.lines) throw new Error(`PIPELINE.READ: DuckDB read ${rows} lines of ${file} but it has ${plain.lines}. Fix: report this file; meanwhile gzip it, which makes the pipeline read it line by line.`);
+      stats.push(plain);
+      loaded += rows;
+      options.progress?.(`${name}: ${loaded.toLocaleString("en-US")} records read`);
+    }
+  }
+  appender?.closeSync();
+  await classifySuspicious(connection, table);
+  return stats;
+}
+
+/**
+ * `JSON.parse` is the judge of a record's JSON: lines DuckDB finds invalid, not objects, or valid only by its own
+ * extensions (`SUSPICIOUS_JSON`) are classified in JavaScript, and get their record-level reason code.
+ */
+async function classifySuspicious(connection: DuckDBConnection, table: string): Promise<void> {
+  const suspicious = await connection.runAndReadAll(`SELECT source_file, line_number, raw FROM ${table}
+    WHERE read_error IS NULL AND CASE WHEN json_valid(raw) THEN json_type(raw) <> 'OBJECT' OR regexp_matches(raw, ${s(SUSPICIOUS_JSON)}) ELSE TRUE END`);
+  const errors = suspicious.getRows().flatMap(([file, line, raw]) => {
+    const reason = classify(String(raw));
+    return reason ? [[String(file), Number(line), reason] as const] : [];
+  });
+  if (!errors.length) return;
+  await connection.run("CREATE OR REPLACE TEMP TABLE _read_errors (source_file VARCHAR, line_number BIGINT, read_error VARCHAR)");
+  const appender = await connection.createAppender("_read_errors");
+  for (const [file, line, reason] of errors) {
+    appender.appendVarchar(file);
+    appender.appendBigInt(BigInt(line));
+    appender.appendVarchar(reason);
+    appender.endRow();
   }
   appender.closeSync();
-  return stats;
+  await connection.run(`UPDATE ${table} SET read_error = e.read_error FROM _read_errors e
+    WHERE ${table}.source_file = e.source_file AND ${table}.line_number = e.line_number`);
+  await connection.run("DROP TABLE _read_errors");
 }
 
 async function runDataset(connection: DuckDBConnection, dataset: DatasetIR, inputs: readonly string[], options: PipelineOptions): Promise<DatasetSummary> {
