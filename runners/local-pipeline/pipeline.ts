@@ -25,6 +25,7 @@ import {
   keyExprs,
   rawColumns,
   reasonCodes,
+  type RawColumn,
 } from "../../generators/dialects/cleaning.js";
 import { DUCKDB_DIALECT, duckdbStructure } from "../../generators/dialects/duckdb.js";
 import { render } from "../../generators/dialects/render.js";
@@ -76,9 +77,10 @@ export function localPath(out: string, s3: string): string {
 const RUN_STARTED = new Date();
 
 export async function runPipeline(options: PipelineOptions): Promise<RunSummary> {
-  // A file-backed work database, so large inputs spill to disk instead of growing the process (memory_limit).
+  // An in-memory work database: beyond memory_limit DuckDB spills its blocks to the scratch folder instead of growing
+  // the process (a file-backed database also wrote every work table to disk, for nothing).
   const scratch = mkdtempSync(join(tmpdir(), "local-pipeline-"));
-  const instance = await DuckDBInstance.create(join(scratch, "work.duckdb"), {
+  const instance = await DuckDBInstance.create(":memory:", {
     threads: String(options.threads ?? 2),
     memory_limit: options.memoryLimit ?? "1GB",
     temp_directory: join(scratch, "spill"),
@@ -230,43 +232,60 @@ async function runDataset(connection: DuckDBConnection, dataset: DatasetIR, inpu
 
   // Typed raw shape: one json_transform per record; integers are read as numbers, then stored as BIGINT.
   const raws = rawColumns(dataset);
-  const structure = Object.fromEntries(raws.map((c) => [c.name, duckdbStructure(c.shape)]));
-  const typedColumns = raws
-    .map((c) => {
+  const keys = keyExprs(dataset);
+  const keyList = keys.map((k) => q(k.name)).join(", ");
+  // The typed raw shape of valid records, with their key: one json_transform per record (of the given columns);
+  // integers are read as numbers, then stored as BIGINT. `_row` is the record's row in the validated table.
+  const typed = (columns: RawColumn[], lineage: string) => {
+    const structure = Object.fromEntries(columns.map((c) => [c.name, duckdbStructure(c.shape)]));
+    const typedColumns = columns.map((c) => {
       const value = `${q("_typed")}.${q(c.name)}`;
       if (c.integer) return `CAST(${value} AS BIGINT) AS ${q(c.name)}`;
       if (c.shape.kind === "json") return `CAST(${value} AS VARCHAR) AS ${q(c.name)}`;
       return `${value} AS ${q(c.name)}`;
-    })
-    .join(", ");
-  const keys = keyExprs(dataset);
-  await connection.run(`CREATE OR REPLACE TABLE ${t("typed")} AS
-    SELECT *, row_number() OVER (PARTITION BY ${keys.map((k) => q(k.name)).join(", ")} ORDER BY ${q(RAW_TEXT)}, _source_file, _line_number) AS _rank
-    FROM (
-      SELECT ${keys.map((k) => `${sql(k.expr)} AS ${q(k.name)}`).join(", ")}, *
-      FROM (
-        SELECT ${typedColumns}, source_file AS _source_file, line_number AS _line_number, ${s(options.runId)} AS _run_id, raw AS ${q(RAW_TEXT)}
-        FROM (SELECT json_transform(raw, ${s(JSON.stringify(structure))}) AS ${q("_typed")}, * FROM ${t("validated")} WHERE len(${q(REASONS)}) = 0)
-      )
-    )`);
+    });
+    return `SELECT ${keys.map((k) => `${sql(k.expr)} AS ${q(k.name)}`).join(", ")}, * EXCLUDE (_row), _row FROM (
+        SELECT ${[...typedColumns, lineage].join(", ")}, _row
+        FROM (SELECT json_transform(raw, ${s(JSON.stringify(structure))}) AS ${q("_typed")}, rowid AS _row, * FROM ${t("validated")} WHERE len(${q(REASONS)}) = 0)
+      )`;
+  };
+
+  // Duplicates by key: the keys alone first (a narrow table); only records whose key repeats are ranked, by raw
+  // text, file and line; all but the first are dropped.
+  const keyFields = new Set(keys.flatMap((k) => refNames(k.expr)));
+  await connection.run(`CREATE OR REPLACE TEMP TABLE ${t("keys")} AS
+    SELECT ${keyList}, _row FROM (${typed(raws.filter((c) => keyFields.has(c.name)), "1 AS _unused")})`);
+  await connection.run(`CREATE OR REPLACE TEMP TABLE ${t("dropped")} AS
+    SELECT _row FROM (
+      SELECT k._row, row_number() OVER (PARTITION BY ${keys.map((k) => `k.${q(k.name)}`).join(", ")} ORDER BY v.raw, v.source_file, v.line_number) AS _rank
+      FROM (SELECT * FROM ${t("keys")} QUALIFY count(*) OVER (PARTITION BY ${keyList}) > 1) k
+      JOIN (SELECT rowid AS _row, raw, source_file, line_number FROM ${t("validated")}) v ON v._row = k._row
+    ) WHERE _rank > 1`);
 
   log(`${name}: typed`);
   const cleanedDir = join(localPath(options.out, dataset.locations.cleaned), `run_id=${options.runId}`);
   rmSync(cleanedDir, { recursive: true, force: true });
   mkdirSync(cleanedDir, { recursive: true });
   const cleanedFile = join(cleanedDir, "part-00000.parquet");
-  await connection.run(`COPY (SELECT * EXCLUDE (_rank) FROM ${t("typed")} WHERE _rank = 1) TO ${s(cleanedFile)} (FORMAT PARQUET)`);
+  const lineage = `source_file AS _source_file, line_number AS _line_number, ${s(options.runId)} AS _run_id, raw AS ${q(RAW_TEXT)}`;
+  const valid = await count(
+    connection,
+    `COPY (SELECT * EXCLUDE (_row) FROM (${typed(raws, lineage)}) WHERE _row NOT IN (SELECT _row FROM ${t("dropped")}))
+      TO ${s(cleanedFile)} (FORMAT PARQUET)`,
+  );
 
   log(`${name}: cleaned written`);
   const input = await count(connection, `SELECT count(*) FROM ${t("validated")}`);
-  const duplicates = await count(connection, `SELECT count(*) FROM ${t("typed")} WHERE _rank > 1`);
-  const valid = await count(connection, `SELECT count(*) FROM ${t("typed")} WHERE _rank = 1`);
+  const duplicates = await count(connection, `SELECT count(*) FROM ${t("dropped")}`);
   const quarantinedTotal = await count(connection, `SELECT count(*) FROM ${t("validated")} WHERE len(${q(REASONS)}) > 0`);
   const byReason: Record<string, number> = {};
   const reasons = await connection.runAndReadAll(
     `SELECT code, count(*) FROM (SELECT unnest(${q(REASONS)}) AS code FROM ${t("validated")}) GROUP BY code ORDER BY code`,
   );
   for (const [code, n] of reasons.getRows()) byReason[String(code)] = Number(n);
+  await connection.run(`DROP TABLE ${t("keys")}`);
+  await connection.run(`DROP TABLE ${t("dropped")}`);
+  await connection.run(`DROP TABLE ${t("validated")}`);
 
   log(`${name}: flattening`);
   const tables: Record<string, number> = {};
@@ -322,6 +341,14 @@ export function hoistMembers(expr: Expr): { expr: Expr; members: string[] } {
     return out as unknown as Expr;
   };
   return { expr: walk(expr), members };
+}
+
+/** Names of the columns an expression reads (lambda variables included; callers intersect with what they know). */
+function refNames(e: Expr): string[] {
+  if (e.op === "ref") return [e.name];
+  return Object.values(e).flatMap((v) =>
+    Array.isArray(v) ? v.flatMap((item) => (isExpr(item) ? refNames(item) : Array.isArray(item) ? item.filter(isExpr).flatMap(refNames) : isCheck(item) ? refNames(item.when) : [])) : isExpr(v) ? refNames(v) : [],
+  );
 }
 
 function isExpr(v: unknown): v is Expr {
