@@ -122,8 +122,35 @@ async function count(connection: DuckDBConnection, query: string): Promise<numbe
   return Number(reader.getRows()[0]![0]);
 }
 
-async function loadRaw(connection: DuckDBConnection, table: string, inputs: readonly string[], options: PipelineOptions, name: string): Promise<FileStats[]> {
-  await connection.run(`CREATE OR REPLACE TABLE ${table} (source_file VARCHAR, line_number BIGINT, raw VARCHAR, read_error VARCHAR, raw_base64 VARCHAR)`);
+/**
+ * Reads every input file and validates each record in the same pass, into `table` (file, line, raw text, base64
+ * bytes when not UTF-8, every failed reason code). Plain JSON-lines files are read by DuckDB itself; the others line
+ * by line in JavaScript (`read-input.ts`). Top-level members are extracted once per record (one JSON parse), then
+ * every rule reads its member.
+ */
+async function loadValidated(connection: DuckDBConnection, dataset: DatasetIR, table: string, inputs: readonly string[], options: PipelineOptions): Promise<FileStats[]> {
+  const name = dataset.name;
+  const { expr: reasonsExpr, members } = hoistMembers(reasonCodes(dataset));
+  const memberList = `[${members.map((m) => s(`$."${m}"`)).join(", ")}]`;
+  const memberColumns = members.map((m, i) => `${q("_m")}[${i + 1}] AS ${q(`_m_${m}`)}`).join(", ");
+  // `_suspect`: DuckDB's JSON verdict may differ from JSON.parse's (`classifySuspicious` settles it).
+  await connection.run(`CREATE OR REPLACE TABLE ${table} (source_file VARCHAR, line_number BIGINT, raw VARCHAR, raw_base64 VARCHAR, ${q(REASONS)} VARCHAR[], _suspect BOOLEAN)`);
+  // Records JavaScript parsed as objects but DuckDB's JSON reader refuses (lone surrogate escapes) are invalid JSON.
+  const validate = (from: string) => `INSERT INTO ${table}
+    SELECT source_file, line_number, raw, raw_base64, coalesce(record_reasons, ${sql(reasonsExpr)}), _suspect
+    FROM (
+      SELECT *${members.length ? `, ${memberColumns}` : ""} FROM (
+        SELECT *, CASE WHEN record_reasons IS NULL THEN json_extract(raw, ${memberList}) END AS ${q("_m")}
+        FROM (
+          SELECT source_file, line_number, raw, raw_base64,
+            CASE WHEN read_error IS NOT NULL THEN [read_error] WHEN NOT json_valid(raw) THEN [${s(RECORD_REASONS.invalidJson)}] END AS record_reasons,
+            NOT judged AND CASE WHEN json_valid(raw) THEN json_type(raw) <> 'OBJECT' OR regexp_matches(raw, ${s(SUSPICIOUS_JSON)}) ELSE TRUE END AS _suspect
+          FROM ${from}
+        )
+      )
+    )`;
+  const raw = q(`${name}_raw`);
+  await connection.run(`CREATE OR REPLACE TABLE ${raw} (source_file VARCHAR, line_number BIGINT, raw VARCHAR, read_error VARCHAR, raw_base64 VARCHAR, judged BOOLEAN)`);
   const stats: FileStats[] = [];
   let appender: DuckDBAppender | undefined;
   let loaded = 0;
@@ -135,6 +162,7 @@ async function loadRaw(connection: DuckDBConnection, table: string, inputs: read
     else appender!.appendVarchar(r.readError);
     if (r.rawBase64 === undefined) appender!.appendNull();
     else appender!.appendVarchar(r.rawBase64);
+    appender!.appendBoolean(true);
     appender!.endRow();
     if (++loaded % 250_000 === 0) options.progress?.(`${name}: ${loaded.toLocaleString("en-US")} records read`);
   };
@@ -143,17 +171,17 @@ async function loadRaw(connection: DuckDBConnection, table: string, inputs: read
     for (const file of files) {
       const plain = plainJsonLines(file, root);
       if (!plain) {
-        appender ??= await connection.createAppender(table);
+        appender ??= await connection.createAppender(`${name}_raw`);
         stats.push(await readFile(file, root, append));
         continue;
       }
       appender?.closeSync();
       appender = undefined;
       // DuckDB reads the lines itself: one VARCHAR column per line (no quoting, a delimiter the file does not hold),
-      // numbered by their position in the file.
+      // numbered by their position in the file (a single-threaded scan; validation then runs on every thread).
       const rows = await count(
         connection,
-        `INSERT INTO ${table} SELECT ${s(plain.file)}, ordinality, raw, NULL, NULL
+        `INSERT INTO ${raw} SELECT ${s(plain.file)}, ordinality, raw, NULL, NULL, FALSE
           FROM read_csv(${s(file)}, columns = {'raw': 'VARCHAR'}, header = false, delim = chr(1), quote = '', escape = '',
             new_line = '\\n', auto_detect = false) WITH ORDINALITY`,
       );
@@ -164,33 +192,34 @@ async function loadRaw(connection: DuckDBConnection, table: string, inputs: read
     }
   }
   appender?.closeSync();
+  // Records read in JavaScript were judged by JSON.parse already (`judged`).
+  await connection.run(validate(raw));
+  await connection.run(`DROP TABLE ${raw}`);
   await classifySuspicious(connection, table);
   return stats;
 }
 
 /**
  * `JSON.parse` is the judge of a record's JSON: lines DuckDB finds invalid, not objects, or valid only by its own
- * extensions (`SUSPICIOUS_JSON`) are classified in JavaScript, and get their record-level reason code.
+ * extensions (`SUSPICIOUS_JSON`) are classified in JavaScript; those it refuses get their record-level reason code
+ * instead of the rules' verdict.
  */
 async function classifySuspicious(connection: DuckDBConnection, table: string): Promise<void> {
-  const suspicious = await connection.runAndReadAll(`SELECT source_file, line_number, raw FROM ${table}
-    WHERE read_error IS NULL AND CASE WHEN json_valid(raw) THEN json_type(raw) <> 'OBJECT' OR regexp_matches(raw, ${s(SUSPICIOUS_JSON)}) ELSE TRUE END`);
-  const errors = suspicious.getRows().flatMap(([file, line, raw]) => {
+  const suspicious = await connection.runAndReadAll(`SELECT rowid, raw FROM ${table} WHERE _suspect`);
+  const errors = suspicious.getRows().flatMap(([row, raw]) => {
     const reason = classify(String(raw));
-    return reason ? [[String(file), Number(line), reason] as const] : [];
+    return reason ? [[BigInt(row as bigint), reason] as const] : [];
   });
   if (!errors.length) return;
-  await connection.run("CREATE OR REPLACE TEMP TABLE _read_errors (source_file VARCHAR, line_number BIGINT, read_error VARCHAR)");
+  await connection.run("CREATE OR REPLACE TEMP TABLE _read_errors (_row BIGINT, reason VARCHAR)");
   const appender = await connection.createAppender("_read_errors");
-  for (const [file, line, reason] of errors) {
-    appender.appendVarchar(file);
-    appender.appendBigInt(BigInt(line));
+  for (const [row, reason] of errors) {
+    appender.appendBigInt(row);
     appender.appendVarchar(reason);
     appender.endRow();
   }
   appender.closeSync();
-  await connection.run(`UPDATE ${table} SET read_error = e.read_error FROM _read_errors e
-    WHERE ${table}.source_file = e.source_file AND ${table}.line_number = e.line_number`);
+  await connection.run(`UPDATE ${table} SET ${q(REASONS)} = [e.reason] FROM _read_errors e WHERE ${table}.rowid = e._row`);
   await connection.run("DROP TABLE _read_errors");
 }
 
@@ -198,29 +227,7 @@ async function runDataset(connection: DuckDBConnection, dataset: DatasetIR, inpu
   const name = dataset.name;
   const t = (suffix: string) => q(`${name}_${suffix}`);
   const log = options.progress ?? (() => undefined);
-  const files = await loadRaw(connection, `${name}_raw`, inputs, options, name);
-  log(`${name}: validating`);
-
-  // Records JavaScript parsed as objects but DuckDB's JSON reader refuses (lone surrogate escapes) are invalid JSON.
-  // Top-level members are extracted once per record (one JSON parse), then every rule reads its member.
-  const { expr: reasonsExpr, members } = hoistMembers(reasonCodes(dataset));
-  const memberList = `[${members.map((m) => s(`$."${m}"`)).join(", ")}]`;
-  const memberColumns = members.map((m, i) => `${q("_m")}[${i + 1}] AS ${q(`_m_${m}`)}`).join(", ");
-  await connection.run(`CREATE OR REPLACE TABLE ${t("validated")} AS
-    SELECT source_file, line_number, raw, raw_base64,
-      coalesce(record_reasons, ${sql(reasonsExpr)}) AS ${q(REASONS)}
-    FROM (
-      SELECT *${members.length ? `, ${memberColumns}` : ""} FROM (
-        SELECT *, CASE WHEN record_reasons IS NULL THEN json_extract(raw, ${memberList}) END AS ${q("_m")}
-        FROM (
-          SELECT source_file, line_number, raw, raw_base64,
-            CASE WHEN read_error IS NOT NULL THEN [read_error] WHEN NOT json_valid(raw) THEN [${s(RECORD_REASONS.invalidJson)}] END AS record_reasons
-          FROM ${t("raw")}
-        )
-      )
-    )`);
-  await connection.run(`DROP TABLE ${t("raw")}`);
-
+  const files = await loadValidated(connection, dataset, t("validated"), inputs, options);
   log(`${name}: validated`);
   const quarantineDir = join(localPath(options.out, dataset.locations.quarantine), `run_id=${options.runId}`);
   rmSync(quarantineDir, { recursive: true, force: true });
