@@ -167,11 +167,14 @@ describe("plain JSON-lines files (read by DuckDB, judged by JSON.parse)", () => 
     ];
     const dir = mkdtempSync(join(work, "plain-"));
     writeFileSync(join(dir, "plain.jsonl"), `${lines.join("\n")}\n`);
+    // Named like gzip but plain text: read as the bytes say.
+    writeFileSync(join(dir, "renamed.jsonl.gz"), valid(11));
     expect(plainJsonLines(join(dir, "plain.jsonl"), dir)).toMatchObject({ lines: 10, records: 10, blankLines: 0 });
     const { out, summary } = await run("plain", { review: [dir] });
     const d = summary.datasets.review!;
     expect(summary.reconciled).toBe(true);
-    expect([d.input, d.valid, d.quarantined.total]).toEqual([10, 3, 7]);
+    expect([d.input, d.valid, d.quarantined.total]).toEqual([11, 4, 7]);
+    expect(d.files.map((f) => [f.file, f.gzip, f.lines, f.records])).toEqual([["plain.jsonl", false, 10, 10], ["renamed.jsonl.gz", false, 1, 1]]);
     const rows = readFileSync(join(out, "amazon-reviews-quarantine", "reviews", "run_id=test-run", "part-00000.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
     expect(rows.map((r) => [r.line_number, r.reason_codes])).toEqual([
       [2, ["record.invalid_json"]],
@@ -192,6 +195,8 @@ describe("plain JSON-lines files (read by DuckDB, judged by JSON.parse)", () => 
       writeFileSync(join(dir, name), text);
       expect(plainJsonLines(join(dir, name), dir), name).toBeUndefined();
     }
+    writeFileSync(join(dir, "glob[1].jsonl"), '{"a":1}\n');
+    expect(plainJsonLines(join(dir, "glob[1].jsonl"), dir)).toBeUndefined();
     writeFileSync(join(dir, "last-line-open"), '{"a":1}\n{"a":');
     expect(plainJsonLines(join(dir, "last-line-open"), dir)).toMatchObject({ lines: 2, records: 2 });
   });

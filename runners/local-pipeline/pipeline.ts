@@ -177,13 +177,14 @@ async function loadValidated(connection: DuckDBConnection, dataset: DatasetIR, t
       }
       appender?.closeSync();
       appender = undefined;
-      // DuckDB reads the lines itself: one VARCHAR column per line (no quoting, a delimiter the file does not hold),
+      // DuckDB reads the lines itself: one VARCHAR column per line (no quoting, a delimiter the file does not hold, no
+      // decompression whatever the name says: the bytes were checked),
       // numbered by their position in the file (a single-threaded scan; validation then runs on every thread).
       const rows = await count(
         connection,
         `INSERT INTO ${raw} SELECT ${s(plain.file)}, ordinality, raw, NULL, NULL, FALSE
           FROM read_csv(${s(file)}, columns = {'raw': 'VARCHAR'}, header = false, delim = chr(1), quote = '', escape = '',
-            new_line = '\\n', auto_detect = false) WITH ORDINALITY`,
+            new_line = '\\n', compression = 'none', auto_detect = false) WITH ORDINALITY`,
       );
       if (rows !== plain.lines) throw new Error(`PIPELINE.READ: DuckDB read ${rows} lines of ${file} but it has ${plain.lines}. Fix: report this file; meanwhile gzip it, which makes the pipeline read it line by line.`);
       stats.push(plain);

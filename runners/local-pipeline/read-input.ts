@@ -189,10 +189,12 @@ const PLAIN_CHUNK = 16 << 20;
 /**
  * A file DuckDB may read line by line itself, with nothing to undo or account for: it starts with `{` (so no gzip,
  * byte order mark or JSON array), is valid UTF-8, has LF line ends only (no CR byte), no NUL or U+0001 byte (the
- * column delimiter DuckDB is given), no blank line and no line starting with whitespace, and no line over 1 MiB.
+ * column delimiter DuckDB is given), no blank line and no line starting with whitespace, and no line over 1 MiB; and
+ * its path holds no character DuckDB would read as a glob pattern (`*`, `?`, `[`, `{`).
  * Returns its line accounting, or undefined when any of this does not hold (then `readFile` reads it).
  */
 export function plainJsonLines(path: string, root: string): FileStats | undefined {
+  if (/[*?[{]/.test(path)) return undefined;
   const fd = openSync(path, "r");
   try {
     const chunk = Buffer.allocUnsafe(PLAIN_CHUNK);
