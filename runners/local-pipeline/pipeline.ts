@@ -133,7 +133,8 @@ async function loadValidated(connection: DuckDBConnection, dataset: DatasetIR, t
   const { expr: reasonsExpr, members } = hoistMembers(reasonCodes(dataset));
   const memberList = `[${members.map((m) => s(`$."${m}"`)).join(", ")}]`;
   const memberColumns = members.map((m, i) => `${q("_m")}[${i + 1}] AS ${q(`_m_${m}`)}`).join(", ");
-  // `_suspect`: DuckDB's JSON verdict may differ from JSON.parse's (`classifySuspicious` settles it).
+  // `_suspect`: DuckDB's JSON verdict may differ from JSON.parse's (`classifySuspicious` settles it). Lines of plain
+  // files start with their first token (no leading whitespace), so valid JSON starting with `{` is an object.
   await connection.run(`CREATE OR REPLACE TABLE ${table} (source_file VARCHAR, line_number BIGINT, raw VARCHAR, raw_base64 VARCHAR, ${q(REASONS)} VARCHAR[], _suspect BOOLEAN)`);
   // Records JavaScript parsed as objects but DuckDB's JSON reader refuses (lone surrogate escapes) are invalid JSON.
   const validate = (from: string) => `INSERT INTO ${table}
@@ -144,7 +145,7 @@ async function loadValidated(connection: DuckDBConnection, dataset: DatasetIR, t
         FROM (
           SELECT source_file, line_number, raw, raw_base64,
             CASE WHEN read_error IS NOT NULL THEN [read_error] WHEN NOT json_valid(raw) THEN [${s(RECORD_REASONS.invalidJson)}] END AS record_reasons,
-            NOT judged AND CASE WHEN json_valid(raw) THEN json_type(raw) <> 'OBJECT' OR regexp_matches(raw, ${s(SUSPICIOUS_JSON)}) ELSE TRUE END AS _suspect
+            NOT judged AND CASE WHEN json_valid(raw) THEN NOT starts_with(raw, '{') OR regexp_matches(raw, ${s(SUSPICIOUS_JSON)}) ELSE TRUE END AS _suspect
           FROM ${from}
         )
       )
