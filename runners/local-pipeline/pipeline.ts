@@ -207,11 +207,15 @@ async function loadValidated(connection: DuckDBConnection, dataset: DatasetIR, t
  * instead of the rules' verdict.
  */
 async function classifySuspicious(connection: DuckDBConnection, table: string): Promise<void> {
-  const suspicious = await connection.runAndReadAll(`SELECT rowid, raw FROM ${table} WHERE _suspect`);
-  const errors = suspicious.getRows().flatMap(([row, raw]) => {
-    const reason = classify(String(raw));
-    return reason ? [[BigInt(row as bigint), reason] as const] : [];
-  });
+  // Streamed chunk by chunk: a file of thousands of refused lines never sits in JavaScript memory at once.
+  const suspicious = await connection.stream(`SELECT rowid, raw FROM ${table} WHERE _suspect`);
+  const errors: (readonly [bigint, string])[] = [];
+  for await (const rows of suspicious.yieldRows()) {
+    for (const [row, raw] of rows) {
+      const reason = classify(String(raw));
+      if (reason) errors.push([BigInt(row as bigint), reason]);
+    }
+  }
   if (!errors.length) return;
   await connection.run("CREATE OR REPLACE TEMP TABLE _read_errors (_row BIGINT, reason VARCHAR)");
   const appender = await connection.createAppender("_read_errors");
