@@ -169,7 +169,7 @@ describe("plain JSON-lines files (read by DuckDB, judged by JSON.parse)", () => 
     writeFileSync(join(dir, "plain.jsonl"), `${lines.join("\n")}\n`);
     // Named like gzip but plain text: read as the bytes say.
     writeFileSync(join(dir, "renamed.jsonl.gz"), valid(11));
-    expect(plainJsonLines(join(dir, "plain.jsonl"), dir)).toMatchObject({ lines: 10, records: 10, blankLines: 0 });
+    expect(plainJsonLines(join(dir, "plain.jsonl"), dir)!.stats).toMatchObject({ lines: 10, records: 10, blankLines: 0 });
     const { out, summary } = await run("plain", { review: [dir] });
     const d = summary.datasets.review!;
     expect(summary.reconciled).toBe(true);
@@ -198,7 +198,8 @@ describe("plain JSON-lines files (read by DuckDB, judged by JSON.parse)", () => 
     writeFileSync(join(dir, "glob[1].jsonl"), '{"a":1}\n');
     expect(plainJsonLines(join(dir, "glob[1].jsonl"), dir)).toBeUndefined();
     writeFileSync(join(dir, "last-line-open"), '{"a":1}\n{"a":');
-    expect(plainJsonLines(join(dir, "last-line-open"), dir)).toMatchObject({ lines: 2, records: 2 });
+    // Lengths 7 and 5 on lines 1 and 2.
+    expect(plainJsonLines(join(dir, "last-line-open"), dir)).toMatchObject({ stats: { lines: 2, records: 2 }, checksum: 7 * 1 + 5 * 2 });
   });
 });
 

@@ -31,7 +31,7 @@ import { DUCKDB_DIALECT, duckdbStructure } from "../../generators/dialects/duckd
 import { render } from "../../generators/dialects/render.js";
 import type { Expr } from "../../generators/dialects/expr.js";
 import type { DatasetIR, TableIR } from "../../generators/ir/types.js";
-import { classify, listInputFiles, plainJsonLines, readFile, SUSPICIOUS_JSON, type FileStats, type RawRecord } from "./read-input.js";
+import { classify, listInputFiles, PLAIN_CHECKSUM_MODULUS, plainJsonLines, readFile, SUSPICIOUS_JSON, type FileStats, type RawRecord } from "./read-input.js";
 
 export interface DatasetSummary {
   input: number;
@@ -151,7 +151,7 @@ async function loadValidated(connection: DuckDBConnection, dataset: DatasetIR, t
       )
     )`;
   const raw = q(`${name}_raw`);
-  await connection.run(`CREATE OR REPLACE TABLE ${raw} (source_file VARCHAR, line_number BIGINT, raw VARCHAR, read_error VARCHAR, raw_base64 VARCHAR, judged BOOLEAN)`);
+  await connection.run(`CREATE OR REPLACE TABLE ${raw} (source_file VARCHAR, line_number BIGINT, raw VARCHAR, read_error VARCHAR, raw_base64 VARCHAR, judged BOOLEAN, plain_file INTEGER)`);
   const stats: FileStats[] = [];
   let appender: DuckDBAppender | undefined;
   let loaded = 0;
@@ -164,6 +164,7 @@ async function loadValidated(connection: DuckDBConnection, dataset: DatasetIR, t
     if (r.rawBase64 === undefined) appender!.appendNull();
     else appender!.appendVarchar(r.rawBase64);
     appender!.appendBoolean(true);
+    appender!.appendNull();
     appender!.endRow();
     if (++loaded % 250_000 === 0) options.progress?.(`${name}: ${loaded.toLocaleString("en-US")} records read`);
   };
@@ -183,12 +184,22 @@ async function loadValidated(connection: DuckDBConnection, dataset: DatasetIR, t
       // numbered by their position in the file (a single-threaded scan; validation then runs on every thread).
       const rows = await count(
         connection,
-        `INSERT INTO ${raw} SELECT ${s(plain.file)}, ordinality, raw, NULL, NULL, FALSE
+        `INSERT INTO ${raw} SELECT ${s(plain.stats.file)}, ordinality, raw, NULL, NULL, FALSE, ${stats.length}
           FROM read_csv(${s(file)}, columns = {'raw': 'VARCHAR'}, header = false, delim = chr(1), quote = '', escape = '',
             new_line = '\\n', compression = 'none', auto_detect = false) WITH ORDINALITY`,
       );
-      if (rows !== plain.lines) throw new Error(`PIPELINE.READ: DuckDB read ${rows} lines of ${file} but it has ${plain.lines}. Fix: report this file; meanwhile gzip it, which makes the pipeline read it line by line.`);
-      stats.push(plain);
+      // Every line, numbered as in the file: the count and the checksum of lengths by line number agree.
+      const m = PLAIN_CHECKSUM_MODULUS;
+      const checksum = await count(
+        connection,
+        `SELECT coalesce(sum((strlen(raw) % ${m}) * (line_number % ${m}) % ${m}) % ${m}, 0) FROM ${raw} WHERE plain_file = ${stats.length}`,
+      );
+      if (rows !== plain.stats.lines || checksum !== plain.checksum) {
+        throw new Error(
+          `PIPELINE.READ: DuckDB read ${rows} lines of ${file} (checksum ${checksum}) but it has ${plain.stats.lines} (checksum ${plain.checksum}). Fix: report this file; meanwhile gzip it, which makes the pipeline read it line by line.`,
+        );
+      }
+      stats.push(plain.stats);
       loaded += rows;
       options.progress?.(`${name}: ${loaded.toLocaleString("en-US")} records read`);
     }

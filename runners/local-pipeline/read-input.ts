@@ -182,6 +182,15 @@ function emitLine(line: Buffer, stats: FileStats, sourceFile: string, emit: (rec
   emit(lineRecord(line, sourceFile, stats.lines));
 }
 
+export interface PlainFile {
+  readonly stats: FileStats;
+  /** Σ (byte length × line number) mod `PLAIN_CHECKSUM_MODULUS`: DuckDB's numbering of the lines must give it too. */
+  readonly checksum: number;
+}
+
+/** Small enough that (length mod m) × (line mod m) is exact in a double. */
+export const PLAIN_CHECKSUM_MODULUS = 1_000_003;
+
 /** Longest line a plain file may hold (DuckDB's CSV reader refuses lines over its max_line_size, 2 MB by default). */
 const PLAIN_MAX_LINE = 1 << 20;
 const PLAIN_CHUNK = 16 << 20;
@@ -191,9 +200,10 @@ const PLAIN_CHUNK = 16 << 20;
  * byte order mark or JSON array), is valid UTF-8, has LF line ends only (no CR byte), no NUL or U+0001 byte (the
  * column delimiter DuckDB is given), no blank line and no line starting with whitespace, and no line over 1 MiB; and
  * its path holds no character DuckDB would read as a glob pattern (`*`, `?`, `[`, `{`).
- * Returns its line accounting, or undefined when any of this does not hold (then `readFile` reads it).
+ * Returns its line accounting and a checksum of its line lengths by line number (`PLAIN_CHECKSUM_MODULUS`), or
+ * undefined when any of this does not hold (then `readFile` reads it).
  */
-export function plainJsonLines(path: string, root: string): FileStats | undefined {
+export function plainJsonLines(path: string, root: string): PlainFile | undefined {
   if (/[*?[{]/.test(path)) return undefined;
   const fd = openSync(path, "r");
   try {
@@ -201,6 +211,8 @@ export function plainJsonLines(path: string, root: string): FileStats | undefine
     let carry = 0;
     let position = 0;
     let lines = 0;
+    let checksum = 0;
+    const m = PLAIN_CHECKSUM_MODULUS;
     for (;;) {
       const n = readSync(fd, chunk, carry, PLAIN_CHUNK - carry, position);
       position += n;
@@ -222,6 +234,7 @@ export function plainJsonLines(path: string, root: string): FileStats | undefine
         const length = nl - start;
         if (length === 0 || length > PLAIN_MAX_LINE || block[start] === 0x20 || block[start] === 0x09) return undefined;
         lines++;
+        checksum = (checksum + (((length % m) * (lines % m)) % m)) % m;
         start = nl + 1;
       }
       if (n === 0) break;
@@ -230,7 +243,7 @@ export function plainJsonLines(path: string, root: string): FileStats | undefine
     }
     if (lines === 0) return undefined;
     const sourceFile = relative(root, path).split(sep).join("/");
-    return { file: sourceFile, format: "json-lines", gzip: false, lines, records: lines, blankLines: 0, bytes: statSync(path).size };
+    return { stats: { file: sourceFile, format: "json-lines", gzip: false, lines, records: lines, blankLines: 0, bytes: statSync(path).size }, checksum };
   } finally {
     closeSync(fd);
   }
