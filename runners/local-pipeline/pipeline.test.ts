@@ -6,13 +6,14 @@
  * rules (and match the data README: 2,972 gift-card reviews, 3 repeated (reviewerID, asin, unixReviewTime) keys,
  * 1,547 products, 2014 files without `verified`). They are not read back from this code's output.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { loadGeneratedIR, main } from "./cli.js";
 import { runPipeline, type RunSummary } from "./pipeline.js";
+import { plainJsonLines } from "./read-input.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const DATA = join(ROOT, "..", "shared", "data", "amazon-reviews");
@@ -145,6 +146,60 @@ describe("shipped samples", () => {
     ]);
     expect(products[0]).toMatchObject({ details_asin: "B0SAMPLE01", details_item_weight: "3 ounces", details_other_json: '{"UPC:":"000000000001"}', sales_rank_json: '"1,786 in Gift Cards ("', brand: "Sample Co & Sons" });
     expect(products[1]!.details_asin).toBe("B0SAMPLE02");
+  });
+});
+
+describe("plain JSON-lines files (read by DuckDB, judged by JSON.parse)", () => {
+  it("quarantines what JSON.parse refuses even where DuckDB's parser accepts it, and numbers every line", async () => {
+    const base = { overall: 5, verified: true, reviewTime: "06 2, 2018", reviewerID: "AX1PLAIN", asin: "B0SAMPLE01", summary: "ok", unixReviewTime: 1527897600 };
+    const valid = (n: number, extra: Record<string, unknown> = {}) => JSON.stringify({ ...base, reviewerID: `AX1PLAIN${n}`, ...extra });
+    const lines = [
+      valid(1),
+      valid(2).replace('"overall":5', '"overall":NaN'),
+      valid(3).replace('"ok"', '"ok",'),
+      valid(4, { reviewText: "infinity, nan: [NaN,] stays text" }),
+      "[1, 2]",
+      '"just a string"',
+      valid(7, { reviewText: "\ud800" }),
+      valid(8).replace('"overall":5', '"overall":-Infinity'),
+      valid(9).slice(0, 40),
+      valid(10, { reviewText: "Café ☕" }),
+    ];
+    const dir = mkdtempSync(join(work, "plain-"));
+    writeFileSync(join(dir, "plain.jsonl"), `${lines.join("\n")}\n`);
+    // Named like gzip but plain text: read as the bytes say.
+    writeFileSync(join(dir, "renamed.jsonl.gz"), valid(11));
+    expect(plainJsonLines(join(dir, "plain.jsonl"), dir)!.stats).toMatchObject({ lines: 10, records: 10, blankLines: 0 });
+    const { out, summary } = await run("plain", { review: [dir] });
+    const d = summary.datasets.review!;
+    expect(summary.reconciled).toBe(true);
+    expect([d.input, d.valid, d.quarantined.total]).toEqual([11, 4, 7]);
+    expect(d.files.map((f) => [f.file, f.gzip, f.lines, f.records])).toEqual([["plain.jsonl", false, 10, 10], ["renamed.jsonl.gz", false, 1, 1]]);
+    const rows = readFileSync(join(out, "amazon-reviews-quarantine", "reviews", "run_id=test-run", "part-00000.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(rows.map((r) => [r.line_number, r.reason_codes])).toEqual([
+      [2, ["record.invalid_json"]],
+      [3, ["record.invalid_json"]],
+      [5, ["record.not_an_object"]],
+      [6, ["record.not_an_object"]],
+      [7, ["record.invalid_json"]],
+      [8, ["record.invalid_json"]],
+      [9, ["record.invalid_json"]],
+    ]);
+    expect(rows[0].raw_text).toBe(lines[1]);
+  });
+
+  it("leaves files with CR, blank lines or a leading byte order mark to the line reader", () => {
+    const dir = mkdtempSync(join(work, "not-plain-"));
+    const cases = { crlf: '{"a":1}\r\n', blank: '{"a":1}\n\n{"a":2}\n', bom: '\ufeff{"a":1}\n', spaces: '{"a":1}\n  \n', array: "[{}]\n", empty: "" };
+    for (const [name, text] of Object.entries(cases)) {
+      writeFileSync(join(dir, name), text);
+      expect(plainJsonLines(join(dir, name), dir), name).toBeUndefined();
+    }
+    writeFileSync(join(dir, "glob[1].jsonl"), '{"a":1}\n');
+    expect(plainJsonLines(join(dir, "glob[1].jsonl"), dir)).toBeUndefined();
+    writeFileSync(join(dir, "last-line-open"), '{"a":1}\n{"a":');
+    // Lengths 7 and 5 on lines 1 and 2.
+    expect(plainJsonLines(join(dir, "last-line-open"), dir)).toMatchObject({ stats: { lines: 2, records: 2 }, checksum: 7 * 1 + 5 * 2 });
   });
 });
 

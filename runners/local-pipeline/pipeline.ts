@@ -11,7 +11,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from "@duckdb/node-api";
 import {
   CHILD_ELEMENT,
   PROCESSED_AT,
@@ -25,12 +25,13 @@ import {
   keyExprs,
   rawColumns,
   reasonCodes,
+  type RawColumn,
 } from "../../generators/dialects/cleaning.js";
 import { DUCKDB_DIALECT, duckdbStructure } from "../../generators/dialects/duckdb.js";
 import { render } from "../../generators/dialects/render.js";
 import type { Expr } from "../../generators/dialects/expr.js";
 import type { DatasetIR, TableIR } from "../../generators/ir/types.js";
-import { listInputFiles, readFile, type FileStats, type RawRecord } from "./read-input.js";
+import { classify, listInputFiles, PLAIN_CHECKSUM_MODULUS, plainJsonLines, readFile, SUSPICIOUS_JSON, type FileStats, type RawRecord } from "./read-input.js";
 
 export interface DatasetSummary {
   input: number;
@@ -76,9 +77,10 @@ export function localPath(out: string, s3: string): string {
 const RUN_STARTED = new Date();
 
 export async function runPipeline(options: PipelineOptions): Promise<RunSummary> {
-  // A file-backed work database, so large inputs spill to disk instead of growing the process (memory_limit).
+  // An in-memory work database: beyond memory_limit DuckDB spills its blocks to the scratch folder instead of growing
+  // the process (a file-backed database also wrote every work table to disk, for nothing).
   const scratch = mkdtempSync(join(tmpdir(), "local-pipeline-"));
-  const instance = await DuckDBInstance.create(join(scratch, "work.duckdb"), {
+  const instance = await DuckDBInstance.create(":memory:", {
     threads: String(options.threads ?? 2),
     memory_limit: options.memoryLimit ?? "1GB",
     temp_directory: join(scratch, "spill"),
@@ -88,7 +90,8 @@ export async function runPipeline(options: PipelineOptions): Promise<RunSummary>
   // Row order inside output files is not part of the contract; keeping it costs memory in partitioned writes.
   await connection.run("SET preserve_insertion_order = false");
   // Each open partition file holds its own buffers; input sorted by partition needs only a few open at once.
-  await connection.run("SET partitioned_write_max_open_files = 8");
+  await connection.run("SET partitioned_write_max_open_files = 100");
+  await connection.run(`SET partitioned_write_flush_threshold = ${PARTITIONED_WRITE_FLUSH_ROWS}`);
   const summary: RunSummary = { runId: options.runId, reconciled: true, problems: [], datasets: {} };
   try {
     for (const dataset of options.datasets) {
@@ -119,57 +122,129 @@ async function count(connection: DuckDBConnection, query: string): Promise<numbe
   return Number(reader.getRows()[0]![0]);
 }
 
-async function loadRaw(connection: DuckDBConnection, table: string, inputs: readonly string[], options: PipelineOptions, name: string): Promise<FileStats[]> {
-  await connection.run(`CREATE OR REPLACE TABLE ${table} (source_file VARCHAR, line_number BIGINT, raw VARCHAR, read_error VARCHAR, raw_base64 VARCHAR)`);
-  const appender = await connection.createAppender(table);
+/**
+ * Reads every input file and validates each record in the same pass, into `table` (file, line, raw text, base64
+ * bytes when not UTF-8, every failed reason code). Plain JSON-lines files are read by DuckDB itself; the others line
+ * by line in JavaScript (`read-input.ts`). Top-level members are extracted once per record (one JSON parse), then
+ * every rule reads its member.
+ */
+async function loadValidated(connection: DuckDBConnection, dataset: DatasetIR, table: string, inputs: readonly string[], options: PipelineOptions): Promise<FileStats[]> {
+  const name = dataset.name;
+  const { expr: reasonsExpr, members } = hoistMembers(reasonCodes(dataset));
+  const memberList = `[${members.map((m) => s(`$."${m}"`)).join(", ")}]`;
+  const memberColumns = members.map((m, i) => `${q("_m")}[${i + 1}] AS ${q(`_m_${m}`)}`).join(", ");
+  // `_suspect`: DuckDB's JSON verdict may differ from JSON.parse's (`classifySuspicious` settles it). Lines of plain
+  // files start with their first token (no leading whitespace), so valid JSON starting with `{` is an object.
+  await connection.run(`CREATE OR REPLACE TABLE ${table} (source_file VARCHAR, line_number BIGINT, raw VARCHAR, raw_base64 VARCHAR, ${q(REASONS)} VARCHAR[], _suspect BOOLEAN)`);
+  // Records JavaScript parsed as objects but DuckDB's JSON reader refuses (lone surrogate escapes) are invalid JSON.
+  const validate = (from: string) => `INSERT INTO ${table}
+    SELECT source_file, line_number, raw, raw_base64, coalesce(record_reasons, ${sql(reasonsExpr)}), _suspect
+    FROM (
+      SELECT *${members.length ? `, ${memberColumns}` : ""} FROM (
+        SELECT *, CASE WHEN record_reasons IS NULL THEN json_extract(raw, ${memberList}) END AS ${q("_m")}
+        FROM (
+          SELECT source_file, line_number, raw, raw_base64,
+            CASE WHEN read_error IS NOT NULL THEN [read_error] WHEN NOT json_valid(raw) THEN [${s(RECORD_REASONS.invalidJson)}] END AS record_reasons,
+            NOT judged AND CASE WHEN json_valid(raw) THEN NOT starts_with(raw, '{') OR regexp_matches(raw, ${s(SUSPICIOUS_JSON)}) ELSE TRUE END AS _suspect
+          FROM ${from}
+        )
+      )
+    )`;
+  const raw = q(`${name}_raw`);
+  await connection.run(`CREATE OR REPLACE TABLE ${raw} (source_file VARCHAR, line_number BIGINT, raw VARCHAR, read_error VARCHAR, raw_base64 VARCHAR, judged BOOLEAN, plain_file INTEGER)`);
   const stats: FileStats[] = [];
+  let appender: DuckDBAppender | undefined;
   let loaded = 0;
   const append = (r: RawRecord) => {
-    appender.appendVarchar(r.sourceFile);
-    appender.appendBigInt(BigInt(r.lineNumber));
-    appender.appendVarchar(r.raw);
-    if (r.readError === undefined) appender.appendNull();
-    else appender.appendVarchar(r.readError);
-    if (r.rawBase64 === undefined) appender.appendNull();
-    else appender.appendVarchar(r.rawBase64);
-    appender.endRow();
+    appender!.appendVarchar(r.sourceFile);
+    appender!.appendBigInt(BigInt(r.lineNumber));
+    appender!.appendVarchar(r.raw);
+    if (r.readError === undefined) appender!.appendNull();
+    else appender!.appendVarchar(r.readError);
+    if (r.rawBase64 === undefined) appender!.appendNull();
+    else appender!.appendVarchar(r.rawBase64);
+    appender!.appendBoolean(true);
+    appender!.appendNull();
+    appender!.endRow();
     if (++loaded % 250_000 === 0) options.progress?.(`${name}: ${loaded.toLocaleString("en-US")} records read`);
   };
   for (const input of inputs) {
     const { root, files } = listInputFiles(input);
-    for (const file of files) stats.push(await readFile(file, root, append));
+    for (const file of files) {
+      const plain = plainJsonLines(file, root);
+      if (!plain) {
+        appender ??= await connection.createAppender(`${name}_raw`);
+        stats.push(await readFile(file, root, append));
+        continue;
+      }
+      appender?.closeSync();
+      appender = undefined;
+      // DuckDB reads the lines itself: one VARCHAR column per line (no quoting, a delimiter the file does not hold, no
+      // decompression whatever the name says: the bytes were checked),
+      // numbered by their position in the file (a single-threaded scan; validation then runs on every thread).
+      const rows = await count(
+        connection,
+        `INSERT INTO ${raw} SELECT ${s(plain.stats.file)}, ordinality, raw, NULL, NULL, FALSE, ${stats.length}
+          FROM read_csv(${s(file)}, columns = {'raw': 'VARCHAR'}, header = false, delim = chr(1), quote = '', escape = '',
+            new_line = '\\n', compression = 'none', auto_detect = false) WITH ORDINALITY`,
+      );
+      // Every line, numbered as in the file: the count and the checksum of lengths by line number agree.
+      const m = PLAIN_CHECKSUM_MODULUS;
+      const checksum = await count(
+        connection,
+        `SELECT coalesce(sum((strlen(raw) % ${m}) * (line_number % ${m}) % ${m}) % ${m}, 0) FROM ${raw} WHERE plain_file = ${stats.length}`,
+      );
+      if (rows !== plain.stats.lines || checksum !== plain.checksum) {
+        throw new Error(
+          `PIPELINE.READ: DuckDB read ${rows} lines of ${file} (checksum ${checksum}) but it has ${plain.stats.lines} (checksum ${plain.checksum}). Fix: report this file; meanwhile gzip it, which makes the pipeline read it line by line.`,
+        );
+      }
+      stats.push(plain.stats);
+      loaded += rows;
+      options.progress?.(`${name}: ${loaded.toLocaleString("en-US")} records read`);
+    }
+  }
+  appender?.closeSync();
+  // Records read in JavaScript were judged by JSON.parse already (`judged`).
+  await connection.run(validate(raw));
+  await connection.run(`DROP TABLE ${raw}`);
+  await classifySuspicious(connection, table);
+  return stats;
+}
+
+/**
+ * `JSON.parse` is the judge of a record's JSON: lines DuckDB finds invalid, not objects, or valid only by its own
+ * extensions (`SUSPICIOUS_JSON`) are classified in JavaScript; those it refuses get their record-level reason code
+ * instead of the rules' verdict.
+ */
+async function classifySuspicious(connection: DuckDBConnection, table: string): Promise<void> {
+  // Streamed chunk by chunk: a file of thousands of refused lines never sits in JavaScript memory at once.
+  const suspicious = await connection.stream(`SELECT rowid, raw FROM ${table} WHERE _suspect`);
+  const errors: (readonly [bigint, string])[] = [];
+  for await (const rows of suspicious.yieldRows()) {
+    for (const [row, raw] of rows) {
+      const reason = classify(String(raw));
+      if (reason) errors.push([BigInt(row as bigint), reason]);
+    }
+  }
+  if (!errors.length) return;
+  await connection.run("CREATE OR REPLACE TEMP TABLE _read_errors (_row BIGINT, reason VARCHAR)");
+  const appender = await connection.createAppender("_read_errors");
+  for (const [row, reason] of errors) {
+    appender.appendBigInt(row);
+    appender.appendVarchar(reason);
+    appender.endRow();
   }
   appender.closeSync();
-  return stats;
+  await connection.run(`UPDATE ${table} SET ${q(REASONS)} = [e.reason] FROM _read_errors e WHERE ${table}.rowid = e._row`);
+  await connection.run("DROP TABLE _read_errors");
 }
 
 async function runDataset(connection: DuckDBConnection, dataset: DatasetIR, inputs: readonly string[], options: PipelineOptions): Promise<DatasetSummary> {
   const name = dataset.name;
   const t = (suffix: string) => q(`${name}_${suffix}`);
   const log = options.progress ?? (() => undefined);
-  const files = await loadRaw(connection, `${name}_raw`, inputs, options, name);
-  log(`${name}: validating`);
-
-  // Records JavaScript parsed as objects but DuckDB's JSON reader refuses (lone surrogate escapes) are invalid JSON.
-  // Top-level members are extracted once per record (one JSON parse), then every rule reads its member.
-  const { expr: reasonsExpr, members } = hoistMembers(reasonCodes(dataset));
-  const memberList = `[${members.map((m) => s(`$."${m}"`)).join(", ")}]`;
-  const memberColumns = members.map((m, i) => `${q("_m")}[${i + 1}] AS ${q(`_m_${m}`)}`).join(", ");
-  await connection.run(`CREATE OR REPLACE TABLE ${t("validated")} AS
-    SELECT source_file, line_number, raw, raw_base64,
-      coalesce(record_reasons, ${sql(reasonsExpr)}) AS ${q(REASONS)}
-    FROM (
-      SELECT *${members.length ? `, ${memberColumns}` : ""} FROM (
-        SELECT *, CASE WHEN record_reasons IS NULL THEN json_extract(raw, ${memberList}) END AS ${q("_m")}
-        FROM (
-          SELECT source_file, line_number, raw, raw_base64,
-            CASE WHEN read_error IS NOT NULL THEN [read_error] WHEN NOT json_valid(raw) THEN [${s(RECORD_REASONS.invalidJson)}] END AS record_reasons
-          FROM ${t("raw")}
-        )
-      )
-    )`);
-  await connection.run(`DROP TABLE ${t("raw")}`);
-
+  const files = await loadValidated(connection, dataset, t("validated"), inputs, options);
   log(`${name}: validated`);
   const quarantineDir = join(localPath(options.out, dataset.locations.quarantine), `run_id=${options.runId}`);
   rmSync(quarantineDir, { recursive: true, force: true });
@@ -181,43 +256,60 @@ async function runDataset(connection: DuckDBConnection, dataset: DatasetIR, inpu
 
   // Typed raw shape: one json_transform per record; integers are read as numbers, then stored as BIGINT.
   const raws = rawColumns(dataset);
-  const structure = Object.fromEntries(raws.map((c) => [c.name, duckdbStructure(c.shape)]));
-  const typedColumns = raws
-    .map((c) => {
+  const keys = keyExprs(dataset);
+  const keyList = keys.map((k) => q(k.name)).join(", ");
+  // The typed raw shape of valid records, with their key: one json_transform per record (of the given columns);
+  // integers are read as numbers, then stored as BIGINT. `_row` is the record's row in the validated table.
+  const typed = (columns: RawColumn[], lineage: string) => {
+    const structure = Object.fromEntries(columns.map((c) => [c.name, duckdbStructure(c.shape)]));
+    const typedColumns = columns.map((c) => {
       const value = `${q("_typed")}.${q(c.name)}`;
       if (c.integer) return `CAST(${value} AS BIGINT) AS ${q(c.name)}`;
       if (c.shape.kind === "json") return `CAST(${value} AS VARCHAR) AS ${q(c.name)}`;
       return `${value} AS ${q(c.name)}`;
-    })
-    .join(", ");
-  const keys = keyExprs(dataset);
-  await connection.run(`CREATE OR REPLACE TABLE ${t("typed")} AS
-    SELECT *, row_number() OVER (PARTITION BY ${keys.map((k) => q(k.name)).join(", ")} ORDER BY ${q(RAW_TEXT)}, _source_file, _line_number) AS _rank
-    FROM (
-      SELECT ${keys.map((k) => `${sql(k.expr)} AS ${q(k.name)}`).join(", ")}, *
-      FROM (
-        SELECT ${typedColumns}, source_file AS _source_file, line_number AS _line_number, ${s(options.runId)} AS _run_id, raw AS ${q(RAW_TEXT)}
-        FROM (SELECT json_transform(raw, ${s(JSON.stringify(structure))}) AS ${q("_typed")}, * FROM ${t("validated")} WHERE len(${q(REASONS)}) = 0)
-      )
-    )`);
+    });
+    return `SELECT ${keys.map((k) => `${sql(k.expr)} AS ${q(k.name)}`).join(", ")}, * EXCLUDE (_row), _row FROM (
+        SELECT ${[...typedColumns, lineage].join(", ")}, _row
+        FROM (SELECT json_transform(raw, ${s(JSON.stringify(structure))}) AS ${q("_typed")}, rowid AS _row, * FROM ${t("validated")} WHERE len(${q(REASONS)}) = 0)
+      )`;
+  };
+
+  // Duplicates by key: the keys alone first (a narrow table); only records whose key repeats are ranked, by raw
+  // text, file and line; all but the first are dropped.
+  const keyFields = new Set(keys.flatMap((k) => refNames(k.expr)));
+  await connection.run(`CREATE OR REPLACE TEMP TABLE ${t("keys")} AS
+    SELECT ${keyList}, _row FROM (${typed(raws.filter((c) => keyFields.has(c.name)), "1 AS _unused")})`);
+  await connection.run(`CREATE OR REPLACE TEMP TABLE ${t("dropped")} AS
+    SELECT _row FROM (
+      SELECT k._row, row_number() OVER (PARTITION BY ${keys.map((k) => `k.${q(k.name)}`).join(", ")} ORDER BY v.raw, v.source_file, v.line_number) AS _rank
+      FROM (SELECT * FROM ${t("keys")} QUALIFY count(*) OVER (PARTITION BY ${keyList}) > 1) k
+      JOIN (SELECT rowid AS _row, raw, source_file, line_number FROM ${t("validated")}) v ON v._row = k._row
+    ) WHERE _rank > 1`);
 
   log(`${name}: typed`);
   const cleanedDir = join(localPath(options.out, dataset.locations.cleaned), `run_id=${options.runId}`);
   rmSync(cleanedDir, { recursive: true, force: true });
   mkdirSync(cleanedDir, { recursive: true });
   const cleanedFile = join(cleanedDir, "part-00000.parquet");
-  await connection.run(`COPY (SELECT * EXCLUDE (_rank) FROM ${t("typed")} WHERE _rank = 1) TO ${s(cleanedFile)} (FORMAT PARQUET)`);
+  const lineage = `source_file AS _source_file, line_number AS _line_number, ${s(options.runId)} AS _run_id, raw AS ${q(RAW_TEXT)}`;
+  const valid = await count(
+    connection,
+    `COPY (SELECT * EXCLUDE (_row) FROM (${typed(raws, lineage)}) WHERE _row NOT IN (SELECT _row FROM ${t("dropped")}))
+      TO ${s(cleanedFile)} (FORMAT PARQUET)`,
+  );
 
   log(`${name}: cleaned written`);
   const input = await count(connection, `SELECT count(*) FROM ${t("validated")}`);
-  const duplicates = await count(connection, `SELECT count(*) FROM ${t("typed")} WHERE _rank > 1`);
-  const valid = await count(connection, `SELECT count(*) FROM ${t("typed")} WHERE _rank = 1`);
+  const duplicates = await count(connection, `SELECT count(*) FROM ${t("dropped")}`);
   const quarantinedTotal = await count(connection, `SELECT count(*) FROM ${t("validated")} WHERE len(${q(REASONS)}) > 0`);
   const byReason: Record<string, number> = {};
   const reasons = await connection.runAndReadAll(
     `SELECT code, count(*) FROM (SELECT unnest(${q(REASONS)}) AS code FROM ${t("validated")}) GROUP BY code ORDER BY code`,
   );
   for (const [code, n] of reasons.getRows()) byReason[String(code)] = Number(n);
+  await connection.run(`DROP TABLE ${t("keys")}`);
+  await connection.run(`DROP TABLE ${t("dropped")}`);
+  await connection.run(`DROP TABLE ${t("validated")}`);
 
   log(`${name}: flattening`);
   const tables: Record<string, number> = {};
@@ -234,8 +326,12 @@ async function runDataset(connection: DuckDBConnection, dataset: DatasetIR, inpu
   return { input, valid, duplicates, quarantined: { total: quarantinedTotal, byReason }, files, tables };
 }
 
-/** Partitions per COPY: DuckDB buffers every open partition per column, so thousands at once exhaust memory. */
-export const PARTITIONS_PER_COPY = 64;
+/**
+ * Rows a writer thread gathers before it hands them to the partition files. DuckDB keeps one buffer per partition
+ * it holds, so with thousands of partitions (one per review date) the default (524,288 rows) exhausts memory; with
+ * the rows sorted by partition, a small batch spans only a few partitions.
+ */
+export const PARTITIONED_WRITE_FLUSH_ROWS = 10_000;
 
 async function writeTable(connection: DuckDBConnection, dataset: DatasetIR, table: TableIR, from: string, dir: string): Promise<number> {
   const columns = table.columns.map((c) => `${sql(columnExpr(dataset, c))} AS ${q(c.name)}`).join(",\n      ");
@@ -243,25 +339,14 @@ async function writeTable(connection: DuckDBConnection, dataset: DatasetIR, tabl
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   if (!table.partitionBy.length) return count(connection, `COPY (${select}) TO ${s(join(dir, "part-0.parquet"))} (FORMAT PARQUET)`);
-  // Computed once and stored sorted by partition with a batch number (so each batch's scan skips the other row
-  // groups, and DuckDB's writer sees one partition after another); then one COPY per batch of partitions.
-  // COPY returns the number of rows it wrote.
+  // One COPY, its input sorted by partition: each writer thread's batch covers a narrow range of partitions, so few
+  // partition buffers and files are open at once. COPY returns the number of rows it wrote.
   const partitions = table.partitionBy.map(q).join(", ");
-  const staged = q(`${table.name}_processed`);
-  await connection.run(`CREATE OR REPLACE TABLE ${staged} AS
-    SELECT *, (dense_rank() OVER (ORDER BY ${partitions}) - 1) // ${PARTITIONS_PER_COPY} AS _batch FROM (${select})
-    ORDER BY ${partitions}`);
-  const batches = await count(connection, `SELECT coalesce(max(_batch) + 1, 0) FROM ${staged}`);
-  let rows = 0;
-  for (let batch = 0; batch < batches; batch++) {
-    rows += await count(
-      connection,
-      `COPY (SELECT * EXCLUDE (_batch) FROM ${staged} WHERE _batch = ${batch})
-        TO ${s(dir)} (FORMAT PARQUET, PARTITION_BY (${partitions}), OVERWRITE_OR_IGNORE, FILENAME_PATTERN 'part-{i}')`,
-    );
-  }
-  await connection.run(`DROP TABLE ${staged}`);
-  return rows;
+  return count(
+    connection,
+    `COPY (${select} ORDER BY ${partitions})
+      TO ${s(dir)} (FORMAT PARQUET, PARTITION_BY (${partitions}), OVERWRITE_OR_IGNORE, FILENAME_PATTERN 'part-{i}')`,
+  );
 }
 
 /** Replaces `json_get(_json, key)` with a column `_m_<key>` computed once per record; returns the keys in order. */
@@ -280,6 +365,14 @@ export function hoistMembers(expr: Expr): { expr: Expr; members: string[] } {
     return out as unknown as Expr;
   };
   return { expr: walk(expr), members };
+}
+
+/** Names of the columns an expression reads (lambda variables included; callers intersect with what they know). */
+function refNames(e: Expr): string[] {
+  if (e.op === "ref") return [e.name];
+  return Object.values(e).flatMap((v) =>
+    Array.isArray(v) ? v.flatMap((item) => (isExpr(item) ? refNames(item) : Array.isArray(item) ? item.filter(isExpr).flatMap(refNames) : isCheck(item) ? refNames(item.when) : [])) : isExpr(v) ? refNames(v) : [],
+  );
 }
 
 function isExpr(v: unknown): v is Expr {
