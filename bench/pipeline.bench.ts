@@ -93,11 +93,37 @@ async function phase(name: string, input: string, work: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { records: { type: "string" }, phase: { type: "string" }, input: { type: "string" }, work: { type: "string" }, keep: { type: "boolean", default: false } },
-  });
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        records: { type: "string" },
+        phase: { type: "string" },
+        input: { type: "string" },
+        work: { type: "string" },
+        keep: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }));
+  } catch (error) {
+    console.error(`error CLI.USAGE: ${(error as Error).message}\n  fix: run with --help.`);
+    process.exit(2);
+  }
+  if (values.help) {
+    console.log(
+      "Usage: npm run bench:pipeline [-- --records N] [--keep]\n\n" +
+        "Builds N seeded synthetic reviews (default 1000000) with the real data's quirks, runs the local pipeline on\n" +
+        "them and, in the same run, DuckDB's bare COPY (SELECT * FROM read_json(...)) TO '...parquet' of the same file.\n" +
+        "Prints records/s, peak RSS and the ratio to the bare copy. --keep leaves the work folder in place.",
+    );
+    return;
+  }
   if (values.phase) return phase(values.phase, values.input!, values.work!);
   const records = Number(values.records ?? 1_000_000);
+  if (!Number.isInteger(records) || records <= 0) {
+    console.error(`error CLI.USAGE: --records must be a positive whole number, not "${values.records}".`);
+    process.exit(2);
+  }
   const work = mkdtempSync(join(tmpdir(), "bench-pipeline-"));
   try {
     const input = join(work, "reviews.jsonl");
