@@ -46,6 +46,17 @@ function header(dataset: DatasetIR, purpose: string): string {
   return [...headerLines(dataset).map((l) => pyComment(l)), pyComment(purpose)].join("\n");
 }
 
+/** The start of every job's main(): resolved arguments, Glue and Spark contexts, settings, Job init. */
+function jobPrologue(args: readonly string[]): string {
+  return `    args = getResolvedOptions(sys.argv, ${pyList(args.map(pyString), "    ")})
+    spark_context = SparkContext.getOrCreate()
+    glue_context = GlueContext(spark_context)
+    spark = glue_context.spark_session
+${settingsBlock()}
+    job = Job(glue_context)
+    job.init(args["JOB_NAME"], args)`;
+}
+
 function settingsBlock(): string {
   const sql = SPARK_SETTINGS.map(([key, value, why]) => `    ${pyComment(why)}\n    spark.conf.set(${pyString(key)}, ${pyString(value)})`);
   const hadoop = HADOOP_SETTINGS.map(
@@ -185,13 +196,7 @@ def write_text(path, text):
 
 
 def main():
-    args = getResolvedOptions(sys.argv, ${pyList(CLEAN_ARGS.map(pyString), "    ")})
-    spark_context = SparkContext.getOrCreate()
-    glue_context = GlueContext(spark_context)
-    spark = glue_context.spark_session
-${settingsBlock()}
-    job = Job(glue_context)
-    job.init(args["JOB_NAME"], args)
+${jobPrologue(CLEAN_ARGS)}
     spark.udf.register("contract_json_canonical", contract_json_canonical, StringType())
     spark.udf.register("contract_json_get", contract_json_get, StringType())
     spark.udf.register("contract_json_elements", contract_json_elements, ArrayType(StringType()))
@@ -366,13 +371,7 @@ def write_table(frame, path, partition_by):
 
 
 def main():
-    args = getResolvedOptions(sys.argv, ${pyList(FLATTEN_ARGS.map(pyString), "    ")})
-    spark_context = SparkContext.getOrCreate()
-    glue_context = GlueContext(spark_context)
-    spark = glue_context.spark_session
-${settingsBlock()}
-    job = Job(glue_context)
-    job.init(args["JOB_NAME"], args)
+${jobPrologue(FLATTEN_ARGS)}
     run_id = args["run_id"]
     # One processing time per run, on every table's rows (processed_at, for dbt source freshness).
     processed_at = datetime.now(timezone.utc)
