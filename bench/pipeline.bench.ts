@@ -1,11 +1,13 @@
 /**
- * `npm run bench:pipeline [-- --records N --keep DIR]`: builds N seeded synthetic reviews (default 1,000,000) with
- * the real data's quirks, runs the local pipeline on them, and in the same run times DuckDB's bare
- * `COPY (SELECT * FROM read_json(...)) TO '...parquet'` of the same file. Each phase runs in its own process so
- * its peak RSS is its own. Prints records/s, peak RSS and the ratio to the bare copy. Not a test.
+ * `npm run bench:pipeline [-- --records N --spark-records M --keep]`: builds N seeded synthetic reviews (default
+ * 1,000,000) with the real data's quirks, runs the local pipeline on them, and in the same run times DuckDB's bare
+ * `COPY (SELECT * FROM read_json(...)) TO '...parquet'` of the same file. Then the generated Glue jobs on a local
+ * Spark (the Spark engine) and the DuckDB engine on the first M of those records (default 100,000; 0 skips Spark).
+ * Each phase runs in its own process so its peak RSS is its own (the Spark phase: the whole process tree, JVM and
+ * Python workers included, sampled every 100 ms). Prints records/s, peak RSS and the ratios. Not a test.
  */
 import { execFileSync } from "node:child_process";
-import { createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
+import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { once } from "node:events";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -13,6 +15,7 @@ import { parseArgs } from "node:util";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { loadGeneratedIR } from "../runners/local-pipeline/cli.js";
 import { runPipeline } from "../runners/local-pipeline/pipeline.js";
+import { runSparkPipeline } from "../runners/spark-local/pipeline.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 
@@ -70,10 +73,43 @@ export async function writeSyntheticReviews(path: string, records: number, seed 
   await once(out, "finish");
 }
 
+/** Resident set size (KiB) of a process and all its descendants, from /proc (Linux). */
+function treeRssKb(root: number): number {
+  const children = new Map<number, number[]>();
+  const rss = new Map<number, number>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const status = readFileSync(`/proc/${entry}/status`, "utf8");
+      const ppid = Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]);
+      rss.set(Number(entry), Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0));
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  let total = 0;
+  const stack = [root];
+  while (stack.length) {
+    const pid = stack.pop()!;
+    total += rss.get(pid) ?? 0;
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return total;
+}
+
 async function phase(name: string, input: string, work: string): Promise<void> {
   const started = performance.now();
   let records = 0;
-  if (name === "pipeline") {
+  let peakTreeKb = 0;
+  const sampler = setInterval(() => (peakTreeKb = Math.max(peakTreeKb, treeRssKb(process.pid))), 100);
+  if (name === "spark" || name === "pipeline-small") {
+    const datasets = loadGeneratedIR(ROOT);
+    const options = { datasets, inputs: new Map([["review", [input]]]), out: join(work, `out-${name}`), runId: "bench" };
+    const summary = name === "spark" ? await runSparkPipeline({ ...options, root: ROOT }) : await runPipeline(options);
+    records = summary.datasets.review!.input;
+    if (!summary.reconciled) throw new Error(`The run did not reconcile: ${summary.problems.join(" ")}`);
+  } else if (name === "pipeline") {
     const datasets = loadGeneratedIR(ROOT);
     const summary = await runPipeline({ datasets, inputs: new Map([["review", [input]]]), out: join(work, "out"), runId: "bench" });
     records = summary.datasets.review!.input;
@@ -89,7 +125,9 @@ async function phase(name: string, input: string, work: string): Promise<void> {
     instance.closeSync();
   }
   const ms = performance.now() - started;
-  process.stdout.write(`${JSON.stringify({ ms, records, maxRssKb: process.resourceUsage().maxRSS })}\n`);
+  clearInterval(sampler);
+  const maxRssKb = Math.max(process.resourceUsage().maxRSS, peakTreeKb);
+  process.stdout.write(`${JSON.stringify({ ms, records, maxRssKb })}\n`);
 }
 
 async function main(): Promise<void> {
@@ -98,6 +136,7 @@ async function main(): Promise<void> {
     ({ values } = parseArgs({
       options: {
         records: { type: "string" },
+        "spark-records": { type: "string" },
         phase: { type: "string" },
         input: { type: "string" },
         work: { type: "string" },
@@ -111,10 +150,12 @@ async function main(): Promise<void> {
   }
   if (values.help) {
     console.log(
-      "Usage: npm run bench:pipeline [-- --records N] [--keep]\n\n" +
+      "Usage: npm run bench:pipeline [-- --records N] [--spark-records M] [--keep]\n\n" +
         "Builds N seeded synthetic reviews (default 1000000) with the real data's quirks, runs the local pipeline on\n" +
         "them and, in the same run, DuckDB's bare COPY (SELECT * FROM read_json(...)) TO '...parquet' of the same file.\n" +
-        "Prints records/s, peak RSS and the ratio to the bare copy. --keep leaves the work folder in place.",
+        "Then the Spark engine (the generated Glue jobs on a local Spark) and the DuckDB engine on the first M records\n" +
+        "(default 100000; 0 skips Spark; the first run installs pyspark). Prints records/s, peak RSS and the ratios.\n" +
+        "--keep leaves the work folder in place.",
     );
     return;
   }
@@ -124,15 +165,20 @@ async function main(): Promise<void> {
     console.error(`error CLI.USAGE: --records must be a positive whole number, not "${values.records}".`);
     process.exit(2);
   }
+  const sparkRecords = Math.min(records, Number(values["spark-records"] ?? 100_000));
+  if (!Number.isInteger(sparkRecords) || sparkRecords < 0) {
+    console.error(`error CLI.USAGE: --spark-records must be a whole number (0 skips Spark), not "${values["spark-records"]}".`);
+    process.exit(2);
+  }
   const work = mkdtempSync(join(tmpdir(), "bench-pipeline-"));
   try {
     const input = join(work, "reviews.jsonl");
     let started = performance.now();
     await writeSyntheticReviews(input, records);
     console.log(`Wrote ${records.toLocaleString("en-US")} synthetic reviews (${(statSync(input).size / 2 ** 20).toFixed(0)} MiB) in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
-    const run = (name: string) => {
+    const run = (name: string, file = input) => {
       started = performance.now();
-      const output = execFileSync(process.execPath, ["--import", "tsx", join(ROOT, "bench", "pipeline.bench.ts"), "--phase", name, "--input", input, "--work", work], {
+      const output = execFileSync(process.execPath, ["--import", "tsx", join(ROOT, "bench", "pipeline.bench.ts"), "--phase", name, "--input", file, "--work", work], {
         encoding: "utf8",
         maxBuffer: 1 << 24,
       });
@@ -145,6 +191,18 @@ async function main(): Promise<void> {
     console.log(`bare COPY read_json → Parquet: ${(bare.ms / 1000).toFixed(1)} s, ${rate(bare)} records/s, peak RSS ${mib(bare.maxRssKb)} (${bare.records} rows kept)`);
     console.log(`local pipeline (clean + flatten): ${(pipeline.ms / 1000).toFixed(1)} s, ${rate(pipeline)} records/s, peak RSS ${mib(pipeline.maxRssKb)}`);
     console.log(`ratio pipeline / bare copy: ${(pipeline.ms / bare.ms).toFixed(2)}× (goal ≤ 2×); peak RSS goal < 2048 MiB`);
+    if (sparkRecords > 0) {
+      // The same generator and seed: the first M records of the big file.
+      const small = join(work, "reviews-small.jsonl");
+      await writeSyntheticReviews(small, sparkRecords);
+      const smallRate = (r: { ms: number }) => Math.round(sparkRecords / (r.ms / 1000)).toLocaleString("en-US");
+      const duck = run("pipeline-small", small);
+      const spark = run("spark", small);
+      console.log(`on ${sparkRecords.toLocaleString("en-US")} of them (process start included):`);
+      console.log(`  DuckDB engine: ${(duck.ms / 1000).toFixed(1)} s, ${smallRate(duck)} records/s, peak RSS ${mib(duck.maxRssKb)}`);
+      console.log(`  Spark engine (generated Glue jobs, local[2], JVM start included): ${(spark.ms / 1000).toFixed(1)} s, ${smallRate(spark)} records/s, peak RSS ${mib(spark.maxRssKb)} (JVM and Python workers)`);
+      console.log(`  ratio Spark / DuckDB engine: ${(spark.ms / duck.ms).toFixed(1)}×`);
+    }
   } finally {
     if (!values.keep) rmSync(work, { recursive: true, force: true });
   }

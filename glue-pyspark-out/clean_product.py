@@ -5,21 +5,32 @@
 failed reason code, source file, run id) or dropped as a counted duplicate of its key. The job writes a run
 summary and fails when input != valid + quarantined + duplicates.
 
-Arguments: --JOB_NAME --input_path --cleaned_path --quarantine_path --run_id --summary_path
+Arguments (--JOB_NAME and):
+    --input_path: the raw object (or folder) to clean
+    --cleaned_path: root of the cleaned zone; the job writes run_id=<run id>/ under it
+    --quarantine_path: root of the quarantine zone; the job writes run_id=<run id>/ under it
+    --run_id: the run id (the Step Functions execution name)
+    --summary_path: where the run summary (JSON) is written
+
+The work is done by run(spark, args), which any Spark session can call (a local one in tests); main() is the Glue
+entry point around it.
 """
 import json
 import sys
 
-from awsglue.context import GlueContext
-from awsglue.job import Job
-from awsglue.utils import getResolvedOptions
-from pyspark.context import SparkContext
 from pyspark.sql import Window
 from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, MapType, StringType, StructField, StructType
 
 DATASET = "product"
 CONTRACT = "contracts/product.contract.ts 1.0.0 sha256:7e631a83dd7ca5f20c8c4d0d3f0bc10e62cd89d9a46bfbddf2ce619243bd7898"
+JOB_ARGUMENTS = [
+    "input_path",
+    "cleaned_path",
+    "quarantine_path",
+    "run_id",
+    "summary_path",
+]
 REASON_CODES = [
     "record.invalid_utf8",
     "record.invalid_json",
@@ -118,10 +129,71 @@ RAW_SCHEMA = StructType([
 RECORD_REASON_SQL = "CASE WHEN (encode(decode(CAST(`value` AS BINARY), 'UTF-8'), 'UTF-8') <> CAST(`value` AS BINARY)) THEN 'record.invalid_utf8' WHEN contract_json_canonical(`value`) IS NULL THEN 'record.invalid_json' WHEN substr(contract_json_canonical(`value`), 1, 1) <> '{' THEN 'record.not_an_object' END"
 # Every failed rule code of a record (array<string>, empty when valid). Rendered from the contract's rules.
 REASONS_SQL = "filter(array(CASE WHEN (contract_json_get(`_json`, 'asin') IS NULL) THEN 'asin.missing' END, CASE WHEN (CASE WHEN contract_json_get(`_json`, 'asin') IS NULL THEN NULL WHEN contract_json_get(`_json`, 'asin') = 'null' THEN 'null' WHEN contract_json_get(`_json`, 'asin') IN ('true', 'false') THEN 'boolean' WHEN substr(contract_json_get(`_json`, 'asin'), 1, 1) = '\"' THEN 'string' WHEN substr(contract_json_get(`_json`, 'asin'), 1, 1) = '[' THEN 'array' WHEN substr(contract_json_get(`_json`, 'asin'), 1, 1) = '{' THEN 'object' ELSE 'number' END = 'null') THEN 'asin.null' END, CASE WHEN ((contract_json_get(`_json`, 'asin') IS NOT NULL) AND (NOT (CASE WHEN contract_json_get(`_json`, 'asin') IS NULL THEN NULL WHEN contract_json_get(`_json`, 'asin') = 'null' THEN 'null' WHEN contract_json_get(`_json`, 'asin') IN ('true', 'false') THEN 'boolean' WHEN substr(contract_json_get(`_json`, 'asin'), 1, 1) = '\"' THEN 'string' WHEN substr(contract_json_get(`_json`, 'asin'), 1, 1) = '[' THEN 'array' WHEN substr(contract_json_get(`_json`, 'asin'), 1, 1) = '{' THEN 'object' ELSE 'number' END IN ('null', 'string')))) THEN 'asin.wrong_type' END, CASE WHEN ((CASE WHEN contract_json_get(`_json`, 'asin') IS NULL THEN NULL WHEN contract_json_get(`_json`, 'asin') = 'null' THEN 'null' WHEN contract_json_get(`_json`, 'asin') IN ('true', 'false') THEN 'boolean' WHEN substr(contract_json_get(`_json`, 'asin'), 1, 1) = '\"' THEN 'string' WHEN substr(contract_json_get(`_json`, 'asin'), 1, 1) = '[' THEN 'array' WHEN substr(contract_json_get(`_json`, 'asin'), 1, 1) = '{' THEN 'object' ELSE 'number' END = 'string') AND (NOT (element_at(from_json(concat('[', contract_json_get(`_json`, 'asin'), ']'), 'ARRAY<STRING>'), 1) RLIKE '^[0-9A-Z]{10}\\\\z'))) THEN 'asin.pattern_mismatch' END, CASE WHEN (contract_json_get(`_json`, 'title') IS NULL) THEN 'title.missing' END, CASE WHEN (CASE WHEN contract_json_get(`_json`, 'title') IS NULL THEN NULL WHEN contract_json_get(`_json`, 'title') = 'null' THEN 'null' WHEN contract_json_get(`_json`, 'title') IN ('true', 'false') THEN 'boolean' WHEN substr(contract_json_get(`_json`, 'title'), 1, 1) = '\"' THEN 'string' WHEN substr(contract_json_get(`_json`, 'title'), 1, 1) = '[' THEN 'array' WHEN substr(contract_json_get(`_json`, 'title'), 1, 1) = '{' THEN 'object' ELSE 'number' END = 'null') THEN 'title.null' END, CASE WHEN ((contract_json_get(`_json`, 'title') IS NOT NULL) AND (NOT (CASE WHEN contract_json_get(`_json`, 'title') IS NULL THEN NULL WHEN contract_json_get(`_json`, 'title') = 'null' THEN 'null' WHEN contract_json_get(`_json`, 'title') IN ('true', 'false') THEN 'boolean' WHEN substr(contract_json_get(`_json`, 'title'), 1, 1) = '\"' THEN 'string' WHEN substr(contract_json_get(`_json`, 'title'), 1, 1) = '[' THEN 'array' WHEN substr(contract_json_get(`_json`, 'title'), 1, 1) = '{' THEN 'object' ELSE 'number' END IN ('null', 'string')))) THEN 'title.wrong_type' END, CASE WHEN (CASE WHEN contract_json_get(`_json`, 'brand') IS NULL THEN NULL WHEN contract_json_get(`_json`, 'brand') = 'null' THEN 'null' WHEN contract_json_get(`_json`, 'brand') IN ('true', 'false') THEN 'boolean' WHEN substr(contract_json_get(`_json`, 'brand'), 1, 1) = '\"' THEN 'string' WHEN substr(contract_json_get(`_json`, 'brand'), 1, 1) = '[' THEN 'array' WHEN substr(contract_json_get(`_json`, 'brand'), 1, 1) = '{' THEN 'object' ELSE 'number' END = 'null') THEN 'brand.null' END, CASE WHEN ((contract_json_get(`_json`, 'brand') IS NOT NULL) AND (NOT (CASE WHEN contract_json_get(`_json`, 'brand') IS NULL THEN NULL WHEN contract_json_get(`_json`, 'brand') = 'null' THEN 'null' WHEN contract_json_get(`_json`, 'brand') IN ('true', 'false') THEN 'boolean' WHEN substr(contract_json_get(`_json`, 'brand'), 1, 1) = '\"' THEN 'string' WHEN substr(contract_json_get(`_json`, 'brand'), 1, 1) = '[' THEN 'array' WHEN substr(contract_json_get(`_json`, 'brand'), 1, 1) = '{' THEN 'object' ELSE 'number' END IN ('null', 'string')))) THEN 'brand.wrong_type' END, CASE WHEN (CASE WHEN contract_json_get(`_json`, 'main_cat') IS NULL THEN NULL WHEN contract_json_get(`_json`, 'main_cat') = 'null' THEN 'null' WHEN contract_json_get(`_json`, 'main_cat') IN ('true', 'false') THEN 'boolean' WHEN substr(contract_json_get(`_json`, 'main_cat'), 1, 1) = '\"' THEN 'string' WHEN substr(contract_json_get(`_json`, 'main_cat'), 1, 1) = '[' THEN 'array' WHEN substr(contract_json_get(`_json`, 'main_cat'), 1, 1) = '{' THEN 'object' ELSE 'number' END = 'null') THEN 'main_cat.null' END, CASE WHEN ((contract_json_get(`_json`, 'main_cat') IS NOT NULL) AND (NOT (CASE WHEN contract_json_get(`_json`, 'main_cat') IS NULL THEN NULL WHEN contract_json_get(`_json`, 'main_cat') = 'null' THEN 'null' WHEN contract_json_get(`_json`, 'main_cat') IN ('true', 'false') THEN 'boolean' WHEN substr(contract_json_get(`_json`, 'main_cat'), 1, 1) = '\"' THEN 'string' WHEN substr(contract_json_get(`_json`, 'main_cat'), 1, 1) = '[' THEN 'array' WHEN substr(contract_json_get(`_json`, 'main_cat'), 1, 1) = '{' THEN 'object' ELSE 'number' END IN ('null', 'string')))) THEN 'main_cat.wrong_type' END, CASE WHEN (CASE WHEN contract_json_get(`_json`, 'category') IS NULL THEN NULL WHEN contract_json_get(`_json`, 'category') = 'null' THEN 'null' WHEN contract_json_get(`_json`, 'category') IN ('true', 'false') THEN 'boolean' WHEN substr(contract_json_get(`_json`, 'category'), 1, 1) = '\"' THEN 'string' WHEN substr(contract_json_get(`_json`, 'category'), 1, 1) = '[' THEN 'array' WHEN substr(contract_json_get(`_json`, 'category'), 1, 1) = '{' THEN 'object' ELSE 'number' END = 'null') THEN 'category.null' END, CASE WHEN ((contract_json_get(`_json`, 'category') IS NOT NULL) AND (NOT (CASE WHEN contract_json_get(`_json`, 'category') IS NULL THEN NULL WHEN contract_json_get(`_json`, 'category') = 'null' THEN 'null' WHEN contract_json_get(`_json`, 'category') IN ('true', 'false') THEN 'boolean' WHEN substr(contract_json_get(`_json`, 'category'), 1, 1) = '\"' THEN 'string' WHEN substr(contract_json_get(`_json`, 'category'), 1, 1) = '[' THEN 'array' WHEN substr(contract_json_get(`_json`, 'category'), 1, 1) = '{' THEN 'object' ELSE 'number' END IN ('null', 'array')))) THEN 'category.wrong_type' END, CASE WHEN exists(contract_json_elements(contract_json_get(`_json`, 'category')), x0 -> (CASE WHEN `x0` IS NULL THEN NULL WHEN `x0` = 'null' THEN 'null' WHEN `x0` IN ('true', 'false') THEN 'boolean' WHEN substr(`x0`, 1, 1) = '\"' THEN 'string' WHEN substr(`x0`, 1, 1) = '[' THEN 'array' WHEN substr(`x0`, 1, 1) = '{' THEN 'object' ELSE 'number' END = 'null')) THEN 'category[].null' END, CASE WHEN exists(contract_json_elements(contract_json_get(`_json`, 'category')), x0 -> ((`x0` IS NOT NULL) AND (NOT (CASE WHEN `x0` IS NULL THEN NULL WHEN `x0` = 'null' THEN 'null' WHEN `x0` IN ('true', 'false') THEN 'boolean' WHEN substr(`x0`, 1, 1) = '\"' THEN 'string' WHEN substr(`x0`, 1, 1) = '[' THEN 'array' WHEN substr(`x0`, 1, 1) = '{' THEN 'object' ELSE 'number' END IN ('null', 'string'))))) THEN 'category[].wrong_type' END, CASE WHEN (CASE WHEN contract_json_get(`_json`, 'price') IS NULL THEN NULL WHEN contract_json_get(`_json`, 'price') = 'null' THEN 'null' WHEN contract_json_get(`_json`, 'price') IN ('true', 'false') THEN 'boolean' WHEN substr(contract_json_get(`_json`, 'price'), 1, 1) = '\"' THEN 'string' WHEN substr(contract_json_get(`_json`, 'price'), 1, 1) = '[' THEN 'array' WHEN substr(contract_json_get(`_json`, 'price'), 1, 1) = '{' THEN 'object' ELSE 'number' END = 'null') THEN 'price.null' END, CASE WHEN ((contract_json_get(`_json`, 'price') IS NOT NULL) AND (NOT (CASE WHEN contract_json_get(`_json`, 'price') IS NULL THEN NULL WHEN contract_json_get(`_json`, 'price') = 'null' THEN 'null' WHEN contract_json_get(`_json`, 'price') IN ('true', 'false') THEN 'boolean' WHEN substr(contract_json_get(`_json`, 'price'), 1, 1) = '\"' THEN 'string' WHEN substr(contract_json_get(`_json`, 'price'), 1, 1) = '[' THEN 'array' WHEN substr(contract_json_get(`_json`, 'price'), 1, 1) = '{' THEN 'object' ELSE 'number' END IN ('null', 'string')))) THEN 'price.wrong_type' END, CASE WHEN (CASE WHEN contract_json_get(`_json`, 'rank') IS NULL THEN NULL WHEN contract_json_get(`_json`, 'rank') = 'null' THEN 'null' WHEN contract_json_get(`_json`, 'rank') IN ('true', 'false') THEN 'boolean' WHEN substr(contract_json_get(`_json`, 'rank'), 1, 1) = '\"' THEN 'string' WHEN substr(contract_json_get(`_json`, 'rank'), 1, 1) = '[' THEN 'array' WHEN substr(contract_json_get(`_json`, 'rank'), 1, 1) = '{' THEN 'object' ELSE 'number' END = 'null') THEN 'rank.null' END, CASE WHEN ((contract_json_get(`_json`, 'rank') IS NOT NULL) AND (NOT (CASE WHEN contract_json_get(`_json`, 'rank') IS NULL THEN NULL WHEN contract_json_get(`_json`, 'rank') = 'null' THEN 'null' WHEN contract_json_get(`_json`, 'rank') IN ('true', 'false') THEN 'boolean' WHEN substr(contract_json_get(`_json`, 'rank'), 1, 1) = '\"' THEN 'string' WHEN substr(contract_json_get(`_json`, 'rank'), 1, 1) = '[' THEN 'array' WHEN substr(contract_json_get(`_json`, 'rank'), 1, 1) = '{' THEN 'object' ELSE 'number' END IN ('null', 'string', 'array')))) THEN 'rank.wrong_type' END, CASE WHEN exists(contract_json_elements(contract_json_get(`_json`, 'rank')), x0 -> (CASE WHEN `x0` IS NULL THEN NULL WHEN `x0` = 'null' THEN 'null' WHEN `x0` IN ('true', 'false') THEN 'boolean' WHEN substr(`x0`, 1, 1) = '\"' THEN 'string' WHEN substr(`x0`, 1, 1) = '[' THEN 'array' WHEN substr(`x0`, 1, 1) = '{' THEN 'object' ELSE 'number' END = 'null')) THEN 'rank[].null' END, CASE WHEN exists(contract_json_elements(contract_json_get(`_json`, 'rank')), x0 -> ((`x0` IS NOT NULL) AND (NOT (CASE WHEN `x0` IS NULL THEN NULL WHEN `x0` = 'null' THEN 'null' WHEN `x0` IN ('true', 'false') THEN 'boolean' WHEN substr(`x0`, 1, 1) = '\"' THEN 'string' WHEN substr(`x0`, 1, 1) = '[' THEN 'array' WHEN substr(`x0`, 1, 1) = '{' THEN 'object' ELSE 'number' END IN ('null', 'string'))))) THEN 'rank[].wrong_type' END, CASE WHEN (CASE WHEN contract_json_get(`_json`, 'date') IS NULL THEN NULL WHEN contract_json_get(`_json`, 'date') = 'null' THEN 'null' WHEN contract_json_get(`_json`, 'date') IN ('true', 'false') THEN 'boolean' WHEN substr(contract_json_get(`_json`, 'date'), 1, 1) = '\"' THEN 'string' WHEN substr(contract_json_get(`_json`, 'date'), 1, 1) = '[' THEN 'array' WHEN substr(contract_json_get(`_json`, 'date'), 1, 1) = '{' THEN 'object' ELSE 'number' END = 'null') THEN 'date.null' END, CASE WHEN ((contract_json_get(`_json`, 'date') IS NOT NULL) AND (NOT (CASE WHEN contract_json_get(`_json`, 'date') IS NULL THEN NULL WHEN contract_json_get(`_json`, 'date') = 'null' THEN 'null' WHEN contract_json_get(`_json`, 'date') IN ('true', 'false') THEN 'boolean' WHEN substr(contract_json_get(`_json`, 'date'), 1, 1) = '\"' THEN 'string' WHEN substr(contract_json_get(`_json`, 'date'), 1, 1) = '[' THEN 'array' WHEN substr(contract_json_get(`_json`, 'date'), 1, 1) = '{' THEN 'object' ELSE 'number' END IN ('null', 'string')))) THEN 'date.wrong_type' END, CASE WHEN (CASE WHEN contract_json_get(`_json`, 'also_buy') IS NULL THEN NULL WHEN contract_json_get(`_json`, 'also_buy') = 'null' THEN 'null' WHEN contract_json_get(`_json`, 'also_buy') IN ('true', 'false') THEN 'boolean' WHEN substr(contract_json_get(`_json`, 'also_buy'), 1, 1) = '\"' THEN 'string' WHEN substr(contract_json_get(`_json`, 'also_buy'), 1, 1) = '[' THEN 'array' WHEN substr(contract_json_get(`_json`, 'also_buy'), 1, 1) = '{' THEN 'object' ELSE 'number' END = 'null') THEN 'also_buy.null' END, CASE WHEN ((contract_json_get(`_json`, 'also_buy') IS NOT NULL) AND (NOT (CASE WHEN contract_json_get(`_json`, 'also_buy') IS NULL THEN NULL WHEN contract_json_get(`_json`, 'also_buy') = 'null' THEN 'null' WHEN contract_json_get(`_json`, 'also_buy') IN ('true', 'false') THEN 'boolean' WHEN substr(contract_json_get(`_json`, 'also_buy'), 1, 1) = '\"' THEN 'string' WHEN substr(contract_json_get(`_json`, 'also_buy'), 1, 1) = '[' THEN 'array' WHEN substr(contract_json_get(`_json`, 'also_buy'), 1, 1) = '{' THEN 'object' ELSE 'number' END IN ('null', 'array')))) THEN 'also_buy.wrong_type' END, CASE WHEN exists(contract_json_elements(contract_json_get(`_json`, 'also_buy')), x0 -> (CASE WHEN `x0` IS NULL THEN NULL WHEN `x0` = 'null' THEN 'null' WHEN `x0` IN ('true', 'false') THEN 'boolean' WHEN substr(`x0`, 1, 1) = '\"' THEN 'string' WHEN substr(`x0`, 1, 1) = '[' THEN 'array' WHEN substr(`x0`, 1, 1) = '{' THEN 'object' ELSE 'number' END = 'null')) THEN 'also_buy[].null' END, CASE WHEN exists(contract_json_elements(contract_json_get(`_json`, 'also_buy')), x0 -> ((`x0` IS NOT NULL) AND (NOT (CASE WHEN `x0` IS NULL THEN NULL WHEN `x0` = 'null' THEN 'null' WHEN `x0` IN ('true', 'false') THEN 'boolean' WHEN substr(`x0`, 1, 1) = '\"' THEN 'string' WHEN substr(`x0`, 1, 1) = '[' THEN 'array' WHEN substr(`x0`, 1, 1) = '{' THEN 'object' ELSE 'number' END IN ('null', 'string'))))) THEN 'also_buy[].wrong_type' END, CASE WHEN (CASE WHEN contract_json_get(`_json`, 'also_view') IS NULL THEN NULL WHEN contract_json_get(`_json`, 'also_view') = 'null' THEN 'null' WHEN contract_json_get(`_json`, 'also_view') IN ('true', 'false') THEN 'boolean' WHEN substr(contract_json_get(`_json`, 'also_view'), 1, 1) = '\"' THEN 'string' WHEN substr(contract_json_get(`_json`, 'also_view'), 1, 1) = '[' THEN 'array' WHEN substr(contract_json_get(`_json`, 'also_view'), 1, 1) = '{' THEN 'object' ELSE 'number' END = 'null') THEN 'also_view.null' END, CASE WHEN ((contract_json_get(`_json`, 'also_view') IS NOT NULL) AND (NOT (CASE WHEN contract_json_get(`_json`, 'also_view') IS NULL THEN NULL WHEN contract_json_get(`_json`, 'also_view') = 'null' THEN 'null' WHEN contract_json_get(`_json`, 'also_view') IN ('true', 'false') THEN 'boolean' WHEN substr(contract_json_get(`_json`, 'also_view'), 1, 1) = '\"' THEN 'string' WHEN substr(contract_json_get(`_json`, 'also_view'), 1, 1) = '[' THEN 'array' WHEN substr(contract_json_get(`_json`, 'also_view'), 1, 1) = '{' THEN 'object' ELSE 'number' END IN ('null', 'array')))) THEN 'also_view.wrong_type' END, CASE WHEN exists(contract_json_elements(contract_json_get(`_json`, 'also_view')), x0 -> (CASE WHEN `x0` IS NULL THEN NULL WHEN `x0` = 'null' THEN 'null' WHEN `x0` IN ('true', 'false') THEN 'boolean' WHEN substr(`x0`, 1, 1) = '\"' THEN 'string' WHEN substr(`x0`, 1, 1) = '[' THEN 'array' WHEN substr(`x0`, 1, 1) = '{' THEN 'object' ELSE 'number' END = 'null')) THEN 'also_view[].null' END, CASE WHEN exists(contract_json_elements(contract_json_get(`_json`, 'also_view')), x0 -> ((`x0` IS NOT NULL) AND (NOT (CASE WHEN `x0` IS NULL THEN NULL WHEN `x0` = 'null' THEN 'null' WHEN `x0` IN ('true', 'false') THEN 'boolean' WHEN substr(`x0`, 1, 1) = '\"' THEN 'string' WHEN substr(`x0`, 1, 1) = '[' THEN 'array' WHEN substr(`x0`, 1, 1) = '{' THEN 'object' ELSE 'number' END IN ('null', 'string'))))) THEN 'also_view[].wrong_type' END, CASE WHEN (CASE WHEN contract_json_get(`_json`, 'feature') IS NULL THEN NULL WHEN contract_json_get(`_json`, 'feature') = 'null' THEN 'null' WHEN contract_json_get(`_json`, 'feature') IN ('true', 'false') THEN 'boolean' WHEN substr(contract_json_get(`_json`, 'feature'), 1, 1) = '\"' THEN 'string' WHEN substr(contract_json_get(`_json`, 'feature'), 1, 1) = '[' THEN 'array' WHEN substr(contract_json_get(`_json`, 'feature'), 1, 1) = '{' THEN 'object' ELSE 'number' END = 'null') THEN 'feature.null' END, CASE WHEN ((contract_json_get(`_json`, 'feature') IS NOT NULL) AND (NOT (CASE WHEN contract_json_get(`_json`, 'feature') IS NULL THEN NULL WHEN contract_json_get(`_json`, 'feature') = 'null' THEN 'null' WHEN contract_json_get(`_json`, 'feature') IN ('true', 'false') THEN 'boolean' WHEN substr(contract_json_get(`_json`, 'feature'), 1, 1) = '\"' THEN 'string' WHEN substr(contract_json_get(`_json`, 'feature'), 1, 1) = '[' THEN 'array' WHEN substr(contract_json_get(`_json`, 'feature'), 1, 1) = '{' THEN 'object' ELSE 'number' END IN ('null', 'array')))) THEN 'feature.wrong_type' END, CASE WHEN exists(contract_json_elements(contract_json_get(`_json`, 'feature')), x0 -> (CASE WHEN `x0` IS NULL THEN NULL WHEN `x0` = 'null' THEN 'null' WHEN `x0` IN ('true', 'false') THEN 'boolean' WHEN substr(`x0`, 1, 1) = '\"' THEN 'string' WHEN substr(`x0`, 1, 1) = '[' THEN 'array' WHEN substr(`x0`, 1, 1) = '{' THEN 'object' ELSE 'number' END = 'null')) THEN 'feature[].null' END, CASE WHEN exists(contract_json_elements(contract_json_get(`_json`, 'feature')), x0 -> ((`x0` IS NOT NULL) AND (NOT (CASE WHEN `x0` IS NULL THEN NULL WHEN `x0` = 'null' THEN 'null' WHEN `x0` IN ('true', 'false') THEN 'boolean' WHEN substr(`x0`, 1, 1) = '\"' THEN 'string' WHEN substr(`x0`, 1, 1) = '[' THEN 'array' WHEN substr(`x0`, 1, 1) = '{' THEN 'object' ELSE 'number' END IN ('null', 'string'))))) THEN 'feature[].wrong_type' END, CASE WHEN (CASE WHEN contract_json_get(`_json`, 'description') IS NULL THEN NULL WHEN contract_json_get(`_json`, 'description') = 'null' THEN 'null' WHEN contract_json_get(`_json`, 'description') IN ('true', 'false') THEN 'boolean' WHEN substr(contract_json_get(`_json`, 'description'), 1, 1) = '\"' THEN 'string' WHEN substr(contract_json_get(`_json`, 'description'), 1, 1) = '[' THEN 'array' WHEN substr(contract_json_get(`_json`, 'description'), 1, 1) = '{' THEN 'object' ELSE 'number' END = 'null') THEN 'description.null' END, CASE WHEN ((contract_json_get(`_json`, 'description') IS NOT NULL) AND (NOT (CASE WHEN contract_json_get(`_json`, 'description') IS NULL THEN NULL WHEN contract_json_get(`_json`, 'description') = 'null' THEN 'null' WHEN contract_json_get(`_json`, 'description') IN ('true', 'false') THEN 'boolean' WHEN substr(contract_json_get(`_json`, 'description'), 1, 1) = '\"' THEN 'string' WHEN substr(contract_json_get(`_json`, 'description'), 1, 1) = '[' THEN 'array' WHEN substr(contract_json_get(`_json`, 'description'), 1, 1) = '{' THEN 'object' ELSE 'number' END IN ('null', 'array')))) THEN 'description.wrong_type' END, CASE WHEN exists(contract_json_elements(contract_json_get(`_json`, 'description')), x0 -> (CASE WHEN `x0` IS NULL THEN NULL WHEN `x0` = 'null' THEN 'null' WHEN `x0` IN ('true', 'false') THEN 'boolean' WHEN substr(`x0`, 1, 1) = '\"' THEN 'string' WHEN substr(`x0`, 1, 1) = '[' THEN 'array' WHEN substr(`x0`, 1, 1) = '{' THEN 'object' ELSE 'number' END = 'null')) THEN 'description[].null' END, CASE WHEN exists(contract_json_elements(contract_json_get(`_json`, 'description')), x0 -> ((`x0` IS NOT NULL) AND (NOT (CASE WHEN `x0` IS NULL THEN NULL WHEN `x0` = 'null' THEN 'null' WHEN `x0` IN ('true', 'false') THEN 'boolean' WHEN substr(`x0`, 1, 1) = '\"' THEN 'string' WHEN substr(`x0`, 1, 1) = '[' THEN 'array' WHEN substr(`x0`, 1, 1) = '{' THEN 'object' ELSE 'number' END IN ('null', 'string'))))) THEN 'description[].wrong_type' END, CASE WHEN (CASE WHEN contract_json_get(`_json`, 'image') IS NULL THEN NULL WHEN contract_json_get(`_json`, 'image') = 'null' THEN 'null' WHEN contract_json_get(`_json`, 'image') IN ('true', 'false') THEN 'boolean' WHEN substr(contract_json_get(`_json`, 'image'), 1, 1) = '\"' THEN 'string' WHEN substr(contract_json_get(`_json`, 'image'), 1, 1) = '[' THEN 'array' WHEN substr(contract_json_get(`_json`, 'image'), 1, 1) = '{' THEN 'object' ELSE 'number' END = 'null') THEN 'image.null' END, CASE WHEN ((contract_json_get(`_json`, 'image') IS NOT NULL) AND (NOT (CASE WHEN contract_json_get(`_json`, 'image') IS NULL THEN NULL WHEN contract_json_get(`_json`, 'image') = 'null' THEN 'null' WHEN contract_json_get(`_json`, 'image') IN ('true', 'false') THEN 'boolean' WHEN substr(contract_json_get(`_json`, 'image'), 1, 1) = '\"' THEN 'string' WHEN substr(contract_json_get(`_json`, 'image'), 1, 1) = '[' THEN 'array' WHEN substr(contract_json_get(`_json`, 'image'), 1, 1) = '{' THEN 'object' ELSE 'number' END IN ('null', 'array')))) THEN 'image.wrong_type' END, CASE WHEN exists(contract_json_elements(contract_json_get(`_json`, 'image')), x0 -> (CASE WHEN `x0` IS NULL THEN NULL WHEN `x0` = 'null' THEN 'null' WHEN `x0` IN ('true', 'false') THEN 'boolean' WHEN substr(`x0`, 1, 1) = '\"' THEN 'string' WHEN substr(`x0`, 1, 1) = '[' THEN 'array' WHEN substr(`x0`, 1, 1) = '{' THEN 'object' ELSE 'number' END = 'null')) THEN 'image[].null' END, CASE WHEN exists(contract_json_elements(contract_json_get(`_json`, 'image')), x0 -> ((`x0` IS NOT NULL) AND (NOT (CASE WHEN `x0` IS NULL THEN NULL WHEN `x0` = 'null' THEN 'null' WHEN `x0` IN ('true', 'false') THEN 'boolean' WHEN substr(`x0`, 1, 1) = '\"' THEN 'string' WHEN substr(`x0`, 1, 1) = '[' THEN 'array' WHEN substr(`x0`, 1, 1) = '{' THEN 'object' ELSE 'number' END IN ('null', 'string'))))) THEN 'image[].wrong_type' END, CASE WHEN (CASE WHEN contract_json_get(`_json`, 'imageURL') IS NULL THEN NULL WHEN contract_json_get(`_json`, 'imageURL') = 'null' THEN 'null' WHEN contract_json_get(`_json`, 'imageURL') IN ('true', 'false') THEN 'boolean' WHEN substr(contract_json_get(`_json`, 'imageURL'), 1, 1) = '\"' THEN 'string' WHEN substr(contract_json_get(`_json`, 'imageURL'), 1, 1) = '[' THEN 'array' WHEN substr(contract_json_get(`_json`, 'imageURL'), 1, 1) = '{' THEN 'object' ELSE 'number' END = 'null') THEN 'imageURL.null' END, CASE WHEN ((contract_json_get(`_json`, 'imageURL') IS NOT NULL) AND (NOT (CASE WHEN contract_json_get(`_json`, 'imageURL') IS NULL THEN NULL WHEN contract_json_get(`_json`, 'imageURL') = 'null' THEN 'null' WHEN contract_json_get(`_json`, 'imageURL') IN ('true', 'false') THEN 'boolean' WHEN substr(contract_json_get(`_json`, 'imageURL'), 1, 1) = '\"' THEN 'string' WHEN substr(contract_json_get(`_json`, 'imageURL'), 1, 1) = '[' THEN 'array' WHEN substr(contract_json_get(`_json`, 'imageURL'), 1, 1) = '{' THEN 'object' ELSE 'number' END IN ('null', 'array')))) THEN 'imageURL.wrong_type' END, CASE WHEN exists(contract_json_elements(contract_json_get(`_json`, 'imageURL')), x0 -> (CASE WHEN `x0` IS NULL THEN NULL WHEN `x0` = 'null' THEN 'null' WHEN `x0` IN ('true', 'false') THEN 'boolean' WHEN substr(`x0`, 1, 1) = '\"' THEN 'string' WHEN substr(`x0`, 1, 1) = '[' THEN 'array' WHEN substr(`x0`, 1, 1) = '{' THEN 'object' ELSE 'number' END = 'null')) THEN 'imageURL[].null' END, CASE WHEN exists(contract_json_elements(contract_json_get(`_json`, 'imageURL')), x0 -> ((`x0` IS NOT NULL) AND (NOT (CASE WHEN `x0` IS NULL THEN NULL WHEN `x0` = 'null' THEN 'null' WHEN `x0` IN ('true', 'false') THEN 'boolean' WHEN substr(`x0`, 1, 1) = '\"' THEN 'string' WHEN substr(`x0`, 1, 1) = '[' THEN 'array' WHEN substr(`x0`, 1, 1) = '{' THEN 'object' ELSE 'number' END IN ('null', 'string'))))) THEN 'imageURL[].wrong_type' END, CASE WHEN (CASE WHEN contract_json_get(`_json`, 'imageURLHighRes') IS NULL THEN NULL WHEN contract_json_get(`_json`, 'imageURLHighRes') = 'null' THEN 'null' WHEN contract_json_get(`_json`, 'imageURLHighRes') IN ('true', 'false') THEN 'boolean' WHEN substr(contract_json_get(`_json`, 'imageURLHighRes'), 1, 1) = '\"' THEN 'string' WHEN substr(contract_json_get(`_json`, 'imageURLHighRes'), 1, 1) = '[' THEN 'array' WHEN substr(contract_json_get(`_json`, 'imageURLHighRes'), 1, 1) = '{' THEN 'object' ELSE 'number' END = 'null') THEN 'imageURLHighRes.null' END, CASE WHEN ((contract_json_get(`_json`, 'imageURLHighRes') IS NOT NULL) AND (NOT (CASE WHEN contract_json_get(`_json`, 'imageURLHighRes') IS NULL THEN NULL WHEN contract_json_get(`_json`, 'imageURLHighRes') = 'null' THEN 'null' WHEN contract_json_get(`_json`, 'imageURLHighRes') IN ('true', 'false') THEN 'boolean' WHEN substr(contract_json_get(`_json`, 'imageURLHighRes'), 1, 1) = '\"' THEN 'string' WHEN substr(contract_json_get(`_json`, 'imageURLHighRes'), 1, 1) = '[' THEN 'array' WHEN substr(contract_json_get(`_json`, 'imageURLHighRes'), 1, 1) = '{' THEN 'object' ELSE 'number' END IN ('null', 'array')))) THEN 'imageURLHighRes.wrong_type' END, CASE WHEN exists(contract_json_elements(contract_json_get(`_json`, 'imageURLHighRes')), x0 -> (CASE WHEN `x0` IS NULL THEN NULL WHEN `x0` = 'null' THEN 'null' WHEN `x0` IN ('true', 'false') THEN 'boolean' WHEN substr(`x0`, 1, 1) = '\"' THEN 'string' WHEN substr(`x0`, 1, 1) = '[' THEN 'array' WHEN substr(`x0`, 1, 1) = '{' THEN 'object' ELSE 'number' END = 'null')) THEN 'imageURLHighRes[].null' END, CASE WHEN exists(contract_json_elements(contract_json_get(`_json`, 'imageURLHighRes')), x0 -> ((`x0` IS NOT NULL) AND (NOT (CASE WHEN `x0` IS NULL THEN NULL WHEN `x0` = 'null' THEN 'null' WHEN `x0` IN ('true', 'false') THEN 'boolean' WHEN substr(`x0`, 1, 1) = '\"' THEN 'string' WHEN substr(`x0`, 1, 1) = '[' THEN 'array' WHEN substr(`x0`, 1, 1) = '{' THEN 'object' ELSE 'number' END IN ('null', 'string'))))) THEN 'imageURLHighRes[].wrong_type' END, CASE WHEN (CASE WHEN contract_json_get(`_json`, 'details') IS NULL THEN NULL WHEN contract_json_get(`_json`, 'details') = 'null' THEN 'null' WHEN contract_json_get(`_json`, 'details') IN ('true', 'false') THEN 'boolean' WHEN substr(contract_json_get(`_json`, 'details'), 1, 1) = '\"' THEN 'string' WHEN substr(contract_json_get(`_json`, 'details'), 1, 1) = '[' THEN 'array' WHEN substr(contract_json_get(`_json`, 'details'), 1, 1) = '{' THEN 'object' ELSE 'number' END = 'null') THEN 'details.null' END, CASE WHEN ((contract_json_get(`_json`, 'details') IS NOT NULL) AND (NOT (CASE WHEN contract_json_get(`_json`, 'details') IS NULL THEN NULL WHEN contract_json_get(`_json`, 'details') = 'null' THEN 'null' WHEN contract_json_get(`_json`, 'details') IN ('true', 'false') THEN 'boolean' WHEN substr(contract_json_get(`_json`, 'details'), 1, 1) = '\"' THEN 'string' WHEN substr(contract_json_get(`_json`, 'details'), 1, 1) = '[' THEN 'array' WHEN substr(contract_json_get(`_json`, 'details'), 1, 1) = '{' THEN 'object' ELSE 'number' END IN ('null', 'object')))) THEN 'details.wrong_type' END, CASE WHEN exists(contract_json_values(contract_json_get(`_json`, 'details')), x0 -> (CASE WHEN `x0` IS NULL THEN NULL WHEN `x0` = 'null' THEN 'null' WHEN `x0` IN ('true', 'false') THEN 'boolean' WHEN substr(`x0`, 1, 1) = '\"' THEN 'string' WHEN substr(`x0`, 1, 1) = '[' THEN 'array' WHEN substr(`x0`, 1, 1) = '{' THEN 'object' ELSE 'number' END = 'null')) THEN 'details{}.null' END, CASE WHEN exists(contract_json_values(contract_json_get(`_json`, 'details')), x0 -> ((`x0` IS NOT NULL) AND (NOT (CASE WHEN `x0` IS NULL THEN NULL WHEN `x0` = 'null' THEN 'null' WHEN `x0` IN ('true', 'false') THEN 'boolean' WHEN substr(`x0`, 1, 1) = '\"' THEN 'string' WHEN substr(`x0`, 1, 1) = '[' THEN 'array' WHEN substr(`x0`, 1, 1) = '{' THEN 'object' ELSE 'number' END IN ('null', 'string'))))) THEN 'details{}.wrong_type' END, CASE WHEN (CASE WHEN contract_json_get(`_json`, 'tech1') IS NULL THEN NULL WHEN contract_json_get(`_json`, 'tech1') = 'null' THEN 'null' WHEN contract_json_get(`_json`, 'tech1') IN ('true', 'false') THEN 'boolean' WHEN substr(contract_json_get(`_json`, 'tech1'), 1, 1) = '\"' THEN 'string' WHEN substr(contract_json_get(`_json`, 'tech1'), 1, 1) = '[' THEN 'array' WHEN substr(contract_json_get(`_json`, 'tech1'), 1, 1) = '{' THEN 'object' ELSE 'number' END = 'null') THEN 'tech1.null' END, CASE WHEN ((contract_json_get(`_json`, 'tech1') IS NOT NULL) AND (NOT (CASE WHEN contract_json_get(`_json`, 'tech1') IS NULL THEN NULL WHEN contract_json_get(`_json`, 'tech1') = 'null' THEN 'null' WHEN contract_json_get(`_json`, 'tech1') IN ('true', 'false') THEN 'boolean' WHEN substr(contract_json_get(`_json`, 'tech1'), 1, 1) = '\"' THEN 'string' WHEN substr(contract_json_get(`_json`, 'tech1'), 1, 1) = '[' THEN 'array' WHEN substr(contract_json_get(`_json`, 'tech1'), 1, 1) = '{' THEN 'object' ELSE 'number' END IN ('null', 'string')))) THEN 'tech1.wrong_type' END, CASE WHEN (CASE WHEN contract_json_get(`_json`, 'tech2') IS NULL THEN NULL WHEN contract_json_get(`_json`, 'tech2') = 'null' THEN 'null' WHEN contract_json_get(`_json`, 'tech2') IN ('true', 'false') THEN 'boolean' WHEN substr(contract_json_get(`_json`, 'tech2'), 1, 1) = '\"' THEN 'string' WHEN substr(contract_json_get(`_json`, 'tech2'), 1, 1) = '[' THEN 'array' WHEN substr(contract_json_get(`_json`, 'tech2'), 1, 1) = '{' THEN 'object' ELSE 'number' END = 'null') THEN 'tech2.null' END, CASE WHEN ((contract_json_get(`_json`, 'tech2') IS NOT NULL) AND (NOT (CASE WHEN contract_json_get(`_json`, 'tech2') IS NULL THEN NULL WHEN contract_json_get(`_json`, 'tech2') = 'null' THEN 'null' WHEN contract_json_get(`_json`, 'tech2') IN ('true', 'false') THEN 'boolean' WHEN substr(contract_json_get(`_json`, 'tech2'), 1, 1) = '\"' THEN 'string' WHEN substr(contract_json_get(`_json`, 'tech2'), 1, 1) = '[' THEN 'array' WHEN substr(contract_json_get(`_json`, 'tech2'), 1, 1) = '{' THEN 'object' ELSE 'number' END IN ('null', 'string')))) THEN 'tech2.wrong_type' END, CASE WHEN (CASE WHEN contract_json_get(`_json`, 'fit') IS NULL THEN NULL WHEN contract_json_get(`_json`, 'fit') = 'null' THEN 'null' WHEN contract_json_get(`_json`, 'fit') IN ('true', 'false') THEN 'boolean' WHEN substr(contract_json_get(`_json`, 'fit'), 1, 1) = '\"' THEN 'string' WHEN substr(contract_json_get(`_json`, 'fit'), 1, 1) = '[' THEN 'array' WHEN substr(contract_json_get(`_json`, 'fit'), 1, 1) = '{' THEN 'object' ELSE 'number' END = 'null') THEN 'fit.null' END, CASE WHEN ((contract_json_get(`_json`, 'fit') IS NOT NULL) AND (NOT (CASE WHEN contract_json_get(`_json`, 'fit') IS NULL THEN NULL WHEN contract_json_get(`_json`, 'fit') = 'null' THEN 'null' WHEN contract_json_get(`_json`, 'fit') IN ('true', 'false') THEN 'boolean' WHEN substr(contract_json_get(`_json`, 'fit'), 1, 1) = '\"' THEN 'string' WHEN substr(contract_json_get(`_json`, 'fit'), 1, 1) = '[' THEN 'array' WHEN substr(contract_json_get(`_json`, 'fit'), 1, 1) = '{' THEN 'object' ELSE 'number' END IN ('null', 'string')))) THEN 'fit.wrong_type' END, CASE WHEN (CASE WHEN contract_json_get(`_json`, 'similar_item') IS NULL THEN NULL WHEN contract_json_get(`_json`, 'similar_item') = 'null' THEN 'null' WHEN contract_json_get(`_json`, 'similar_item') IN ('true', 'false') THEN 'boolean' WHEN substr(contract_json_get(`_json`, 'similar_item'), 1, 1) = '\"' THEN 'string' WHEN substr(contract_json_get(`_json`, 'similar_item'), 1, 1) = '[' THEN 'array' WHEN substr(contract_json_get(`_json`, 'similar_item'), 1, 1) = '{' THEN 'object' ELSE 'number' END = 'null') THEN 'similar_item.null' END, CASE WHEN ((contract_json_get(`_json`, 'similar_item') IS NOT NULL) AND (NOT (CASE WHEN contract_json_get(`_json`, 'similar_item') IS NULL THEN NULL WHEN contract_json_get(`_json`, 'similar_item') = 'null' THEN 'null' WHEN contract_json_get(`_json`, 'similar_item') IN ('true', 'false') THEN 'boolean' WHEN substr(contract_json_get(`_json`, 'similar_item'), 1, 1) = '\"' THEN 'string' WHEN substr(contract_json_get(`_json`, 'similar_item'), 1, 1) = '[' THEN 'array' WHEN substr(contract_json_get(`_json`, 'similar_item'), 1, 1) = '{' THEN 'object' ELSE 'number' END IN ('null', 'string')))) THEN 'similar_item.wrong_type' END), c -> `c` IS NOT NULL)"
-# Key columns (deduplication key), over the typed columns.
-KEY_SQL = [
-    ("asin", "`asin`"),
+# The typed raw columns of a valid record, over its typed read `_typed` (and `_json` for JSON-text columns).
+TYPED_COLUMN_SQL = [
+    ("asin", "`_typed`.`asin`"),
+    ("title", "`_typed`.`title`"),
+    ("brand", "`_typed`.`brand`"),
+    ("main_cat", "`_typed`.`main_cat`"),
+    ("category", "`_typed`.`category`"),
+    ("price", "`_typed`.`price`"),
+    ("rank", "contract_json_get(`_json`, 'rank')"),
+    ("date", "`_typed`.`date`"),
+    ("also_buy", "`_typed`.`also_buy`"),
+    ("also_view", "`_typed`.`also_view`"),
+    ("feature", "`_typed`.`feature`"),
+    ("description", "`_typed`.`description`"),
+    ("image", "`_typed`.`image`"),
+    ("imageURL", "`_typed`.`imageURL`"),
+    ("imageURLHighRes", "`_typed`.`imageURLHighRes`"),
+    ("details", "`_typed`.`details`"),
+    ("tech1", "`_typed`.`tech1`"),
+    ("tech2", "`_typed`.`tech2`"),
+    ("fit", "`_typed`.`fit`"),
+    ("similar_item", "`_typed`.`similar_item`"),
 ]
+# The deduplication key's columns, and those of them computed here (a raw field used as the key is already a column).
+KEY_COLUMNS = [
+    "asin",
+]
+KEY_SQL = [
+
+]
+# The record-level reasons this job sets itself.
+UNREADABLE_BY_SPARK = "record.unreadable_by_spark"
+INVALID_UTF8 = "record.invalid_utf8"
+
+# Spark SQL settings the job needs, with the reason: (key, value).
+SPARK_SETTINGS = [
+    # timestamps are instants; dates are UTC calendar dates
+    ("spark.sql.session.timeZone", "UTC"),
+    # failed casts and element_at out of range are NULL, as in DuckDB
+    ("spark.sql.ansi.enabled", "false"),
+    # 'February 30, 2009' parses to NULL instead of an upgrade error
+    ("spark.sql.legacy.timeParserPolicy", "CORRECTED"),
+    # INT64 TIMESTAMP(MICROS,true), never INT96
+    ("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS"),
+    # a run replaces only the partitions it writes
+    ("spark.sql.sources.partitionOverwriteMode", "dynamic"),
+    # a JSON object with a repeated key keeps the last value, as JSON.parse does
+    ("spark.sql.mapKeyDedupPolicy", "LAST_WIN"),
+]
+# Hadoop settings, read from the Hadoop configuration (spark.conf.set would not reach them): (key, value).
+HADOOP_SETTINGS = [
+    # no _SUCCESS file for the external table to match
+    ("mapreduce.fileoutputcommitter.marksuccessfuljobs", "false"),
+    # no _metadata / _common_metadata files
+    ("parquet.enable.summary-metadata", "false"),
+]
+
+
+def configure(spark):
+    """Applies the job's settings to a Spark session (Glue's or a local one)."""
+    for key, value in SPARK_SETTINGS:
+        spark.conf.set(key, value)
+    hadoop = spark.sparkContext._jsc.hadoopConfiguration()
+    for key, value in HADOOP_SETTINGS:
+        hadoop.set(key, value)
 
 
 def _parse(text):
@@ -132,13 +204,23 @@ def _parse(text):
 
 
 def _canonical(value):
-    return json.dumps(value, separators=(",", ":"))
+    """Compact JSON text, non-ASCII characters as they are (as DuckDB and JSON.stringify write them). A lone UTF-16
+    surrogate (valid in JSON text, "\\ud800") cannot be encoded as UTF-8 for Spark: then the text keeps \\u escapes."""
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value, separators=(",", ":"))
+    return text
 
 
 def contract_json_canonical(text):
     """Canonical JSON text of a line, or None when it is not JSON."""
     if text is None:
         return None
+    # A UTF-8 byte order mark opening a file stays on its first line in Spark's text reader; it is not JSON.
+    if text.startswith("\ufeff"):
+        text = text[1:]
     try:
         return _canonical(_parse(text))
     except (ValueError, RecursionError):
@@ -176,6 +258,7 @@ def write_text(path, text):
     """Writes a small text file to S3 (s3://bucket/key) or to a local path."""
     if path.startswith("s3://"):
         import boto3
+
         bucket, _, key = path[len("s3://"):].partition("/")
         boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=text.encode("utf-8"), ContentType="application/json")
     else:
@@ -183,36 +266,18 @@ def write_text(path, text):
             handle.write(text)
 
 
-def main():
-    args = getResolvedOptions(sys.argv, [
-        "JOB_NAME",
-        "input_path",
-        "cleaned_path",
-        "quarantine_path",
-        "run_id",
-        "summary_path",
-    ])
-    spark_context = SparkContext.getOrCreate()
-    glue_context = GlueContext(spark_context)
-    spark = glue_context.spark_session
-    # timestamps are instants; dates are UTC calendar dates
-    spark.conf.set("spark.sql.session.timeZone", "UTC")
-    # failed casts and element_at out of range are NULL, as in DuckDB
-    spark.conf.set("spark.sql.ansi.enabled", "false")
-    # 'February 30, 2009' parses to NULL instead of an upgrade error
-    spark.conf.set("spark.sql.legacy.timeParserPolicy", "CORRECTED")
-    # INT64 TIMESTAMP(MICROS,true), never INT96
-    spark.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
-    # a run replaces only the partitions it writes
-    spark.conf.set("spark.sql.sources.partitionOverwriteMode", "dynamic")
-    # a JSON object with a repeated key keeps the last value, as JSON.parse does
-    spark.conf.set("spark.sql.mapKeyDedupPolicy", "LAST_WIN")
-    # no _SUCCESS file for the external table to match
-    spark_context._jsc.hadoopConfiguration().set("mapreduce.fileoutputcommitter.marksuccessfuljobs", "false")
-    # no _metadata / _common_metadata files
-    spark_context._jsc.hadoopConfiguration().set("parquet.enable.summary-metadata", "false")
-    job = Job(glue_context)
-    job.init(args["JOB_NAME"], args)
+def run_path(root, run_id):
+    """The run's folder under a zone root: <root>/run_id=<run id>/."""
+    return root.rstrip("/") + "/run_id=" + run_id + "/"
+
+
+def run(spark, args):
+    """Cleans args["input_path"] into the cleaned and quarantine zones; returns the run summary (also written to
+    args["summary_path"]). Raises when the counts do not reconcile."""
+    missing = [name for name in JOB_ARGUMENTS if not args.get(name)]
+    if missing:
+        raise ValueError("Missing job arguments: " + ", ".join("--" + name for name in missing))
+    configure(spark)
     spark.udf.register("contract_json_canonical", contract_json_canonical, StringType())
     spark.udf.register("contract_json_get", contract_json_get, StringType())
     spark.udf.register("contract_json_elements", contract_json_elements, ArrayType(StringType()))
@@ -242,19 +307,23 @@ def main():
     # net: a record the rules accept but Spark cannot type is quarantined, never dropped. Cached before filtering
     # on the corrupt-record column, as Spark requires.
     typed_schema = StructType(RAW_SCHEMA.fields + [StructField("_corrupt_record", StringType(), True)])
-    parsed = checked.withColumn(
-        "_typed",
-        F.when(
-            F.size("_reasons") == 0,
-            F.from_json("_json", typed_schema, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": "_corrupt_record"}),
-        ),
-    ).withColumn(
-        "_reasons",
-        F.when(
-            (F.size("_reasons") == 0) & F.col("_typed._corrupt_record").isNotNull(),
-            F.array(F.lit("record.unreadable_by_spark")),
-        ).otherwise(F.col("_reasons")),
-    ).cache()
+    parsed = (
+        checked.withColumn(
+            "_typed",
+            F.when(
+                F.size("_reasons") == 0,
+                F.from_json("_json", typed_schema, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": "_corrupt_record"}),
+            ),
+        )
+        .withColumn(
+            "_reasons",
+            F.when(
+                (F.size("_reasons") == 0) & F.col("_typed._corrupt_record").isNotNull(),
+                F.array(F.lit(UNREADABLE_BY_SPARK)),
+            ).otherwise(F.col("_reasons")),
+        )
+        .cache()
+    )
 
     quarantined = parsed.where(F.size("_reasons") > 0).select(
         F.col("_raw").alias("raw_text"),
@@ -262,29 +331,13 @@ def main():
         F.col("_source_file").alias("source_file"),
         F.lit(None).cast("bigint").alias("line_number"),
         F.lit(run_id).alias("run_id"),
-        F.when(F.col("_record_reason") == "record.invalid_utf8", F.base64(F.col("_raw").cast("binary"))).alias("raw_base64"),
+        # Spark's base64() breaks lines every 76 characters (MIME); the stored value is one line.
+        F.when(F.col("_record_reason") == INVALID_UTF8, F.regexp_replace(F.base64(F.col("_raw").cast("binary")), "[\r\n]", "")).alias(
+            "raw_base64"
+        ),
     )
     typed = parsed.where(F.size("_reasons") == 0).select(
-        F.col("_typed.asin").alias("asin"),
-        F.col("_typed.title").alias("title"),
-        F.col("_typed.brand").alias("brand"),
-        F.col("_typed.main_cat").alias("main_cat"),
-        F.col("_typed.category").alias("category"),
-        F.col("_typed.price").alias("price"),
-        F.expr("contract_json_get(`_json`, 'rank')").alias("rank"),
-        F.col("_typed.date").alias("date"),
-        F.col("_typed.also_buy").alias("also_buy"),
-        F.col("_typed.also_view").alias("also_view"),
-        F.col("_typed.feature").alias("feature"),
-        F.col("_typed.description").alias("description"),
-        F.col("_typed.image").alias("image"),
-        F.col("_typed.imageURL").alias("imageURL"),
-        F.col("_typed.imageURLHighRes").alias("imageURLHighRes"),
-        F.col("_typed.details").alias("details"),
-        F.col("_typed.tech1").alias("tech1"),
-        F.col("_typed.tech2").alias("tech2"),
-        F.col("_typed.fit").alias("fit"),
-        F.col("_typed.similar_item").alias("similar_item"),
+        *[F.expr(sql).alias(name) for name, sql in TYPED_COLUMN_SQL],
         F.col("_source_file"),
         F.lit(None).cast("bigint").alias("_line_number"),
         F.lit(run_id).alias("_run_id"),
@@ -292,15 +345,28 @@ def main():
     )
     keyed = typed.select(*[F.expr(sql).alias(name) for name, sql in KEY_SQL], "*")
     # Deterministic: of the records sharing a key, the one whose raw text sorts first is kept.
-    order = Window.partitionBy(*[name for name, _ in KEY_SQL]).orderBy("_raw", "_source_file")
+    order = Window.partitionBy(*KEY_COLUMNS).orderBy("_raw", "_source_file")
     ranked = keyed.withColumn("_rank", F.row_number().over(order)).cache()
     cleaned = ranked.where(F.col("_rank") == 1).drop("_rank")
 
-    cleaned.write.mode("overwrite").parquet(args["cleaned_path"].rstrip("/") + "/run_id=" + run_id + "/")
-    quarantined.write.mode("overwrite").json(args["quarantine_path"].rstrip("/") + "/run_id=" + run_id + "/")
+    cleaned.write.mode("overwrite").parquet(run_path(args["cleaned_path"], run_id))
+    quarantined.write.mode("overwrite").json(run_path(args["quarantine_path"], run_id))
 
-    input_count = records.count()
-    blank_count = lines.where(blank).count()
+    # Records and blank lines of each input file (one pass over the lines).
+    files = sorted(
+        (
+            {"file": row["_source_file"], "records": row["records"], "blankLines": row["blank_lines"]}
+            for row in lines.groupBy("_source_file")
+            .agg(
+                F.sum(F.when(blank, 0).otherwise(1)).alias("records"),
+                F.sum(F.when(blank, 1).otherwise(0)).alias("blank_lines"),
+            )
+            .collect()
+        ),
+        key=lambda f: f["file"],
+    )
+    input_count = sum(f["records"] for f in files)
+    blank_count = sum(f["blankLines"] for f in files)
     valid_count = cleaned.count()
     duplicate_count = ranked.where(F.col("_rank") > 1).count()
     quarantined_count = parsed.where(F.size("_reasons") > 0).count()
@@ -308,6 +374,8 @@ def main():
         row["code"]: row["count"]
         for row in parsed.select(F.explode("_reasons").alias("code")).groupBy("code").count().collect()
     }
+    parsed.unpersist()
+    ranked.unpersist()
     summary = {
         "runId": run_id,
         "contract": CONTRACT,
@@ -318,6 +386,7 @@ def main():
                 "duplicates": duplicate_count,
                 "quarantined": {"total": quarantined_count, "byReason": dict(sorted(by_reason.items()))},
                 "blankLines": blank_count,
+                "files": files,
             }
         },
     }
@@ -329,6 +398,22 @@ def main():
             "Counts do not reconcile for %s: input %d != valid %d + quarantined %d + duplicates %d."
             % (DATASET, input_count, valid_count, quarantined_count, duplicate_count)
         )
+    return summary
+
+
+def main():
+    """Glue entry point: resolves the job arguments, runs the job inside a Glue Job (bookmarks, metrics)."""
+    # awsglue exists only inside Glue (it is not on PyPI): imported here, so run() can be used anywhere.
+    from awsglue.context import GlueContext
+    from awsglue.job import Job
+    from awsglue.utils import getResolvedOptions
+    from pyspark.context import SparkContext
+
+    args = getResolvedOptions(sys.argv, ["JOB_NAME", *JOB_ARGUMENTS])
+    glue_context = GlueContext(SparkContext.getOrCreate())
+    job = Job(glue_context)
+    job.init(args["JOB_NAME"], args)
+    run(glue_context.spark_session, args)
     job.commit()
 
 

@@ -5,26 +5,32 @@
 as columns, the other keys as JSON text, normalisations, explicit casts to the Parquet schema), explodes arrays
 into child tables with the parent key and position, and writes Parquet (partitioned where the contract says).
 
-Arguments: --JOB_NAME --input_path (cleaned zone) --output_path (processed location of the dataset; each table is
-written to <output_path>/<table>/) --run_id
+Arguments (--JOB_NAME and):
+    --input_path: root of the cleaned zone; the job reads run_id=<run id>/ under it
+    --output_path: the dataset's processed location; each table is written to <output_path>/<table>/
+    --run_id: the run id (the Step Functions execution name)
+
 Child tables sit beside the main table (s3://bucket/reviews/review/ and s3://bucket/reviews/review_images/), so an
 external table over one never reads the other's files.
+
+The work is done by run(spark, args), which any Spark session can call (a local one in tests); main() is the Glue
+entry point around it.
 """
 import sys
 from datetime import datetime, timezone
 
-from awsglue.context import GlueContext
-from awsglue.job import Job
-from awsglue.utils import getResolvedOptions
-from pyspark.context import SparkContext
 from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, LongType, MapType, StringType, StructField, StructType
 
 DATASET = "product"
+JOB_ARGUMENTS = [
+    "input_path",
+    "output_path",
+    "run_id",
+]
 
 # The cleaned zone, typed (explicit schema, no inference).
 CLEANED_SCHEMA = StructType([
-    StructField("asin", StringType(), True),
     StructField("asin", StringType(), True),
     StructField("title", StringType(), True),
     StructField("brand", StringType(), True),
@@ -103,65 +109,110 @@ CHILDREN = [
     ),
 ]
 
+# Spark SQL settings the job needs, with the reason: (key, value).
+SPARK_SETTINGS = [
+    # timestamps are instants; dates are UTC calendar dates
+    ("spark.sql.session.timeZone", "UTC"),
+    # failed casts and element_at out of range are NULL, as in DuckDB
+    ("spark.sql.ansi.enabled", "false"),
+    # 'February 30, 2009' parses to NULL instead of an upgrade error
+    ("spark.sql.legacy.timeParserPolicy", "CORRECTED"),
+    # INT64 TIMESTAMP(MICROS,true), never INT96
+    ("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS"),
+    # a run replaces only the partitions it writes
+    ("spark.sql.sources.partitionOverwriteMode", "dynamic"),
+    # a JSON object with a repeated key keeps the last value, as JSON.parse does
+    ("spark.sql.mapKeyDedupPolicy", "LAST_WIN"),
+]
+# Hadoop settings, read from the Hadoop configuration (spark.conf.set would not reach them): (key, value).
+HADOOP_SETTINGS = [
+    # no _SUCCESS file for the external table to match
+    ("mapreduce.fileoutputcommitter.marksuccessfuljobs", "false"),
+    # no _metadata / _common_metadata files
+    ("parquet.enable.summary-metadata", "false"),
+]
+
+
+def configure(spark):
+    """Applies the job's settings to a Spark session (Glue's or a local one)."""
+    for key, value in SPARK_SETTINGS:
+        spark.conf.set(key, value)
+    hadoop = spark.sparkContext._jsc.hadoopConfiguration()
+    for key, value in HADOOP_SETTINGS:
+        hadoop.set(key, value)
+
+
+def run_path(root, run_id):
+    """The run's folder under a zone root: <root>/run_id=<run id>/."""
+    return root.rstrip("/") + "/run_id=" + run_id + "/"
+
 
 def table_path(output_path, table):
     """A table's prefix under the dataset's processed location: <processed>/<table>/."""
     return output_path.rstrip("/") + "/" + table + "/"
 
 
+def columns(frame, column_sql):
+    """The table's columns, each nullable as the Parquet schema declares: Spark writes a column it proves never null
+    (a literal such as processed_at, an array position) as `required`. CASE WHEN over the run id, which Spark cannot
+    prove non-null (it is read from Parquet), keeps every column optional; every cleaned row has its run id."""
+    return frame.select(*[F.when(F.col("_run_id").isNotNull(), F.expr(sql)).alias(name) for name, sql in column_sql])
+
+
 def write_table(frame, path, partition_by):
-    writer = frame.write.mode("overwrite")
+    """Writes a table as Parquet. A partitioned table is first grouped by its partition values, so each partition
+    folder gets one file instead of one per task."""
     if partition_by:
-        writer = writer.partitionBy(*partition_by)
-    writer.parquet(path)
+        frame.repartition(*partition_by).write.mode("overwrite").partitionBy(*partition_by).parquet(path)
+    else:
+        frame.write.mode("overwrite").parquet(path)
 
 
-def main():
-    args = getResolvedOptions(sys.argv, [
-        "JOB_NAME",
-        "input_path",
-        "output_path",
-        "run_id",
-    ])
-    spark_context = SparkContext.getOrCreate()
-    glue_context = GlueContext(spark_context)
-    spark = glue_context.spark_session
-    # timestamps are instants; dates are UTC calendar dates
-    spark.conf.set("spark.sql.session.timeZone", "UTC")
-    # failed casts and element_at out of range are NULL, as in DuckDB
-    spark.conf.set("spark.sql.ansi.enabled", "false")
-    # 'February 30, 2009' parses to NULL instead of an upgrade error
-    spark.conf.set("spark.sql.legacy.timeParserPolicy", "CORRECTED")
-    # INT64 TIMESTAMP(MICROS,true), never INT96
-    spark.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
-    # a run replaces only the partitions it writes
-    spark.conf.set("spark.sql.sources.partitionOverwriteMode", "dynamic")
-    # a JSON object with a repeated key keeps the last value, as JSON.parse does
-    spark.conf.set("spark.sql.mapKeyDedupPolicy", "LAST_WIN")
-    # no _SUCCESS file for the external table to match
-    spark_context._jsc.hadoopConfiguration().set("mapreduce.fileoutputcommitter.marksuccessfuljobs", "false")
-    # no _metadata / _common_metadata files
-    spark_context._jsc.hadoopConfiguration().set("parquet.enable.summary-metadata", "false")
-    job = Job(glue_context)
-    job.init(args["JOB_NAME"], args)
+def run(spark, args, processed_at=None):
+    """Flattens the cleaned records of args["run_id"] into the processed tables; returns their row counts.
+    processed_at (default: now, UTC) stamps every row of the run."""
+    missing = [name for name in JOB_ARGUMENTS if not args.get(name)]
+    if missing:
+        raise ValueError("Missing job arguments: " + ", ".join("--" + name for name in missing))
+    configure(spark)
     run_id = args["run_id"]
     # One processing time per run, on every table's rows (processed_at, for dbt source freshness).
-    processed_at = datetime.now(timezone.utc)
+    processed_at = processed_at or datetime.now(timezone.utc)
     cleaned = (
         spark.read.schema(CLEANED_SCHEMA)
-        .parquet(args["input_path"].rstrip("/") + "/run_id=" + run_id + "/")
+        .parquet(run_path(args["input_path"], run_id))
         .withColumn("_processed_at", F.lit(processed_at).cast("timestamp"))
         .cache()
     )
 
-    table = cleaned.select(*[F.expr(sql).alias(name) for name, sql in COLUMN_SQL])
+    counts = {}
+    table = columns(cleaned, COLUMN_SQL)
     write_table(table, table_path(args["output_path"], TABLE), PARTITION_BY)
+    counts[TABLE] = table.count()
     for name, array_sql, partition_by, column_sql in CHILDREN:
         exploded = cleaned.where(F.expr(array_sql).isNotNull()).select(
             "*", F.posexplode(F.expr(array_sql)).alias("_position", "_element")
         )
-        child = exploded.select(*[F.expr(sql).alias(column) for column, sql in column_sql])
+        child = columns(exploded, column_sql)
         write_table(child, table_path(args["output_path"], name), partition_by)
+        counts[name] = child.count()
+    cleaned.unpersist()
+    return counts
+
+
+def main():
+    """Glue entry point: resolves the job arguments, runs the job inside a Glue Job (bookmarks, metrics)."""
+    # awsglue exists only inside Glue (it is not on PyPI): imported here, so run() can be used anywhere.
+    from awsglue.context import GlueContext
+    from awsglue.job import Job
+    from awsglue.utils import getResolvedOptions
+    from pyspark.context import SparkContext
+
+    args = getResolvedOptions(sys.argv, ["JOB_NAME", *JOB_ARGUMENTS])
+    glue_context = GlueContext(SparkContext.getOrCreate())
+    job = Job(glue_context)
+    job.init(args["JOB_NAME"], args)
+    run(glue_context.spark_session, args)
     job.commit()
 
 

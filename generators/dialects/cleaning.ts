@@ -247,6 +247,19 @@ export function keyExprs(dataset: DatasetIR): { name: string; expr: Expr }[] {
   });
 }
 
+/**
+ * The key columns the clean stage adds beside the typed raw columns: all of `keyExprs` but a key that is a raw
+ * top-level field under its own name (product's `asin`), which is already a column of the cleaned zone.
+ */
+export function addedKeyExprs(dataset: DatasetIR): { name: string; expr: Expr }[] {
+  const raw = new Set(dataset.raw.fields.map((f) => f.key));
+  return keyExprs(dataset).filter((k) => {
+    if (!raw.has(k.name)) return true;
+    if (k.expr.op === "ref" && k.expr.name === k.name) return false;
+    throw new Error(`Bug: key column "${k.name}" of dataset ${dataset.name} has the name of a raw field but another value.`);
+  });
+}
+
 function sourceValue(dataset: DatasetIR, column: ColumnIR): Expr {
   const s = column.source;
   switch (s.kind) {

@@ -61,6 +61,8 @@ export const DUCKDB_DIALECT: DialectTable = {
     },
     sha256_hex: ([text]) => `sha256(${text})`,
     to_text: ([value]) => `CAST(${value} AS VARCHAR)`,
+    // DuckDB's floor(DOUBLE) is a DOUBLE (no saturation).
+    floor: ([x]) => `floor(${x})`,
     list_length: ([list]) => `len(${list})`,
     to_json_text: ([value]) => `CAST(to_json(${value}) AS VARCHAR)`,
     html_unescape: ([text]) => htmlUnescape(text!),

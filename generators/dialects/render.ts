@@ -146,8 +146,6 @@ function renderCall(fn: Fn, args: readonly Expr[], d: DialectTable): string {
       return `nullif(${rendered[0]}, ${rendered[1]})`;
     case "concat":
       return `concat(${rendered.join(", ")})`;
-    case "floor":
-      return `floor(${rendered[0]})`;
     default: {
       const entry = d.functions[fn];
       if (!entry) throw new DialectError(d.name, `function ${fn}`, "the dialect table has no rendering for it.", "add one to the dialect table, or change the contract so the rule is not needed.");

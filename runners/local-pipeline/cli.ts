@@ -11,11 +11,13 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { IR_VERSION, type DatasetIR } from "../../generators/ir/types.js";
 import { formatWarehouse, runWarehouse, type WarehouseResult } from "../local-warehouse/warehouse.js";
 import { localPath, runPipeline, type RunSummary } from "./pipeline.js";
+import { runSparkPipeline } from "../spark-local/pipeline.js";
 
 const HELP = `Usage: npm run pipeline:local [-- options]
 
-Runs the cleaning and flattening rules of every contract on embedded DuckDB (the same rules the generated Glue
-jobs run on Spark) and writes the S3 layout locally: cleaned, quarantine, processed Parquet, run-summary.json.
+Runs the cleaning and flattening rules of every contract and writes the S3 layout locally: cleaned, quarantine,
+processed Parquet, run-summary.json. Engines: embedded DuckDB (default; the DuckDB rendering of the same rules), or
+the generated Glue jobs themselves on a local Spark session (--engine spark; installs pyspark on first use).
 Then the warehouse: external tables over the processed Parquet (the Snowflake definitions, rendered for DuckDB),
 every dbt model of dbt-out/ in dependency order, the enforced model contracts and every dbt test, in
 <out>/warehouse.duckdb.
@@ -24,6 +26,7 @@ Options:
   --input <dataset>=<file|dir>  Raw input of a dataset (repeatable). A directory is read recursively.
                                 Default: the samples shipped in samples/<dataset>/.
   --out <dir>                   Output folder (default: .pipeline-out/). Tables of this run are replaced.
+  --engine duckdb|spark         Engine of the cleaning and flattening jobs (default: duckdb).
   --run-id <id>                 Run id written to every cleaned and quarantined record (default: local-<UTC time>).
   --root <dir>                  Repository root (default: the current directory).
   --no-warehouse                Stop after the Parquet (skip external tables, dbt models and tests).
@@ -43,7 +46,7 @@ export function loadGeneratedIR(root: string): DatasetIR[] {
 }
 
 export function formatSummary(summary: RunSummary): string {
-  const lines = [`Run ${summary.runId}: ${summary.reconciled ? "counts reconcile" : "COUNTS DO NOT RECONCILE"}`];
+  const lines = [`Run ${summary.runId} (${summary.engine}): ${summary.reconciled ? "counts reconcile" : "COUNTS DO NOT RECONCILE"}`];
   for (const [name, d] of Object.entries(summary.datasets)) {
     lines.push(`  ${name}: input ${d.input}, valid ${d.valid}, duplicates ${d.duplicates}, quarantined ${d.quarantined.total}`);
     for (const [code, n] of Object.entries(d.quarantined.byReason)) lines.push(`    ${code}: ${n}`);
@@ -63,6 +66,7 @@ export async function main(argv: readonly string[], out: { write(text: string): 
         input: { type: "string", multiple: true },
         out: { type: "string" },
         "run-id": { type: "string" },
+        engine: { type: "string", default: "duckdb" },
         root: { type: "string" },
         quiet: { type: "boolean", default: false },
         "no-warehouse": { type: "boolean", default: false },
@@ -76,6 +80,11 @@ export async function main(argv: readonly string[], out: { write(text: string): 
   if (values.help) {
     out.write(`${HELP}\n`);
     return 0;
+  }
+  const engine = values.engine;
+  if (engine !== "duckdb" && engine !== "spark") {
+    err.write(`error CLI.USAGE: --engine "${engine}" is not an engine.\n  fix: use --engine duckdb (default) or --engine spark.\n`);
+    return 2;
   }
   const root = resolve(values.root ?? process.cwd());
   let datasets: DatasetIR[];
@@ -111,13 +120,8 @@ export async function main(argv: readonly string[], out: { write(text: string): 
   const started = performance.now();
   let summary: RunSummary;
   try {
-    summary = await runPipeline({
-      datasets,
-      inputs,
-      out: outDir,
-      runId,
-      progress: values.quiet ? undefined : (line) => err.write(`${line}\n`),
-    });
+    const options = { datasets, inputs, out: outDir, runId, progress: values.quiet ? undefined : (line: string) => err.write(`${line}\n`) };
+    summary = engine === "spark" ? await runSparkPipeline({ ...options, root }) : await runPipeline(options);
   } catch (error) {
     err.write(`error PIPELINE.FAILED: ${(error as Error).message}\n`);
     return 2;

@@ -23,6 +23,7 @@ import {
   childArrays,
   columnExpr,
   keyExprs,
+  addedKeyExprs,
   rawColumns,
   reasonCodes,
   type RawColumn,
@@ -44,6 +45,8 @@ export interface DatasetSummary {
 
 export interface RunSummary {
   runId: string;
+  /** The engine that ran the cleaning and flattening jobs. */
+  engine: "duckdb" | "spark";
   reconciled: boolean;
   problems: string[];
   datasets: Record<string, DatasetSummary>;
@@ -92,7 +95,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunSummary>
   // Each open partition file holds its own buffers; input sorted by partition needs only a few open at once.
   await connection.run("SET partitioned_write_max_open_files = 100");
   await connection.run(`SET partitioned_write_flush_threshold = ${PARTITIONED_WRITE_FLUSH_ROWS}`);
-  const summary: RunSummary = { runId: options.runId, reconciled: true, problems: [], datasets: {} };
+  const summary: RunSummary = { runId: options.runId, engine: "duckdb", reconciled: true, problems: [], datasets: {} };
   try {
     for (const dataset of options.datasets) {
       const inputs = options.inputs.get(dataset.name);
@@ -104,6 +107,18 @@ export async function runPipeline(options: PipelineOptions): Promise<RunSummary>
     instance.closeSync();
     rmSync(scratch, { recursive: true, force: true });
   }
+  reconcile(summary);
+  mkdirSync(options.out, { recursive: true });
+  writeFileSync(join(options.out, "run-summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
+  return summary;
+}
+
+/**
+ * Checks what every engine's run must satisfy: input = valid + duplicates + quarantined, every record read from the
+ * files was loaded, every line of a JSON-lines file is a record or blank, every valid record has its processed row.
+ * Sets `problems` and `reconciled`.
+ */
+export function reconcile(summary: RunSummary): void {
   for (const [name, d] of Object.entries(summary.datasets)) {
     const records = d.files.reduce((n, f) => n + f.records, 0);
     if (d.input !== d.valid + d.duplicates + d.quarantined.total) summary.problems.push(`${name}: input ${d.input} ≠ valid ${d.valid} + duplicates ${d.duplicates} + quarantined ${d.quarantined.total}.`);
@@ -112,9 +127,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunSummary>
     if (d.tables[name] !== d.valid) summary.problems.push(`${name}: ${d.valid} valid records but ${d.tables[name]} processed rows.`);
   }
   summary.reconciled = summary.problems.length === 0;
-  mkdirSync(options.out, { recursive: true });
-  writeFileSync(join(options.out, "run-summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
-  return summary;
+  summary.reconciled = summary.problems.length === 0;
 }
 
 async function count(connection: DuckDBConnection, query: string): Promise<number> {
@@ -257,6 +270,8 @@ async function runDataset(connection: DuckDBConnection, dataset: DatasetIR, inpu
   // Typed raw shape: one json_transform per record; integers are read as numbers, then stored as BIGINT.
   const raws = rawColumns(dataset);
   const keys = keyExprs(dataset);
+  // Keys that are not a raw column already (a raw field used as the key is one).
+  const addedKeys = addedKeyExprs(dataset);
   const keyList = keys.map((k) => q(k.name)).join(", ");
   // The typed raw shape of valid records, with their key: one json_transform per record (of the given columns);
   // integers are read as numbers, then stored as BIGINT. `_row` is the record's row in the validated table.
@@ -268,7 +283,7 @@ async function runDataset(connection: DuckDBConnection, dataset: DatasetIR, inpu
       if (c.shape.kind === "json") return `CAST(${value} AS VARCHAR) AS ${q(c.name)}`;
       return `${value} AS ${q(c.name)}`;
     });
-    return `SELECT ${keys.map((k) => `${sql(k.expr)} AS ${q(k.name)}`).join(", ")}, * EXCLUDE (_row), _row FROM (
+    return `SELECT ${addedKeys.map((k) => `${sql(k.expr)} AS ${q(k.name)}, `).join("")}* EXCLUDE (_row), _row FROM (
         SELECT ${[...typedColumns, lineage].join(", ")}, _row
         FROM (SELECT json_transform(raw, ${s(JSON.stringify(structure))}) AS ${q("_typed")}, rowid AS _row, * FROM ${t("validated")} WHERE len(${q(REASONS)}) = 0)
       )`;

@@ -1,9 +1,9 @@
 /**
- * The generated Glue jobs: golden files, parsed by Python (`ast`), pyflakes-clean (Debian `python3-pyflakes`),
+ * The generated Glue jobs: golden files, parsed by Python (`ast`), ruff-clean (pinned in toolchain/python/lint.in),
  * every Spark SQL text parsed by dt-sql-parser's SparkSQL grammar, the job arguments the infrastructure relies on,
  * and contract text that tries to break out of Python or SQL literals.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,11 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SparkSQL } from "dt-sql-parser";
 import { loadIR } from "../../ir/load.js";
 import type { ContractIR, DatasetIR } from "../../ir/types.js";
-import { CLEAN_ARGS, FLATTEN_ARGS, emitGluePyspark, jobSql } from "./emit.js";
+import { emitGluePyspark, jobSql } from "./emit.js";
+import { GLUE_JOB_ARGUMENTS } from "../glue-jobs.js";
+import { ensurePythonEnv } from "../../../toolchain/python-env.js";
+import { stateMachineDefinition } from "../step-functions/emit.js";
 
 const ROOT = join(import.meta.dirname, "..", "..", "..");
-/** Debian's python3 has pyflakes from `python3-pyflakes`; a pyenv or venv python may not. */
-const PYTHON = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+const PYTHON = "python3";
 let ir: ContractIR;
 let work: string;
 
@@ -60,6 +62,16 @@ function pythonConstants(path: string): Record<string, string> {
   return JSON.parse(execFileSync(PYTHON, ["-c", EXTRACT, path], { encoding: "utf8" })) as Record<string, string>;
 }
 
+/**
+ * ruff's default rules (pyflakes F, pycodestyle E4/E7/E9) plus bugbear (B) and warnings (W), from the project's
+ * pinned lint environment; no configuration file is read (--isolated).
+ */
+async function ruff(paths: readonly string[]): Promise<{ status: number; output: string }> {
+  const { bin } = await ensurePythonEnv("lint", { root: ROOT });
+  const result = spawnSync(join(bin, "ruff"), ["check", "--isolated", "--no-cache", "--select", "E4,E7,E9,F,B,W", ...paths], { encoding: "utf8" });
+  return { status: result.status ?? -1, output: result.stdout + result.stderr };
+}
+
 function sparkErrors(expression: string): string[] {
   return new SparkSQL().validate(`SELECT ${expression} FROM t`).map((e) => e.message);
 }
@@ -77,20 +89,34 @@ describe("glue-pyspark", () => {
     ]);
   });
 
-  it("parses with Python's ast and is pyflakes-clean", () => {
+  it("parses with Python's ast and is ruff-clean", async () => {
     const paths = writeAll(emitGluePyspark(ir).files);
     for (const path of paths) execFileSync(PYTHON, ["-c", "import ast, sys; ast.parse(open(sys.argv[1], encoding='utf-8').read())", path]);
-    const result = execFileSync(PYTHON, ["-m", "pyflakes", ...paths], { encoding: "utf8" });
-    expect(result).toBe("");
+    expect(await ruff(paths)).toEqual({ status: 0, output: "All checks passed!\n" });
+    // Negative control: ruff does report an unused import and an undefined name.
+    const broken = join(work, "broken.py");
+    writeFileSync(broken, "import os\nprint(undefined_name)\n");
+    const result = await ruff([broken]);
+    expect(result.status).toBe(1);
+    expect(result.output).toMatch(/F401[\s\S]*F821|F821[\s\S]*F401/);
   });
 
-  it("reads exactly the job arguments the infrastructure passes", () => {
-    for (const file of emitGluePyspark(ir).files) {
-      const args = /getResolvedOptions\(sys\.argv, \[([^\]]*)\]\)/.exec(file.contents)![1]!.match(/"([^"]+)"/g)!.map((s) => s.slice(1, -1));
-      expect(args).toEqual(file.path.includes("/clean_") ? [...CLEAN_ARGS] : [...FLATTEN_ARGS]);
+  it("reads exactly the job arguments the state machine passes, declared once", () => {
+    const paths = writeAll(emitGluePyspark(ir).files, "args");
+    for (const path of paths) {
+      const kind = path.includes("clean_") ? "clean" : "flatten";
+      const constants = pythonConstants(path);
+      const declared = Object.entries(constants).filter(([name]) => name.startsWith("JOB_ARGUMENTS[")).map(([, value]) => value);
+      expect(declared).toEqual([...GLUE_JOB_ARGUMENTS[kind]]);
+      expect(readFileSync(path, "utf8")).toContain('getResolvedOptions(sys.argv, ["JOB_NAME", *JOB_ARGUMENTS])');
     }
-    expect(CLEAN_ARGS).toEqual(["JOB_NAME", "input_path", "cleaned_path", "quarantine_path", "run_id", "summary_path"]);
-    expect(FLATTEN_ARGS).toEqual(["JOB_NAME", "input_path", "output_path", "run_id"]);
+    // The state machine passes each of them, and nothing else.
+    for (const dataset of ir.datasets) {
+      const states = (stateMachineDefinition(dataset) as { States: Record<string, { Parameters?: { Arguments?: Record<string, string> } }> }).States;
+      const passed = (state: string) => Object.keys(states[state]!.Parameters!.Arguments!).map((k) => k.replace(/^--|\.\$$/g, ""));
+      expect(passed("Clean")).toEqual([...GLUE_JOB_ARGUMENTS.clean]);
+      expect(passed("Flatten")).toEqual([...GLUE_JOB_ARGUMENTS.flatten]);
+    }
   });
 
   it("every Spark SQL text in the jobs parses with the SparkSQL grammar", () => {
@@ -111,7 +137,7 @@ describe("glue-pyspark", () => {
     for (const broken of ["CAST(`a` AS STRING", "a +", "CAST(x AS)"]) expect(sparkErrors(broken), broken).not.toEqual([]);
   });
 
-  it("contract text cannot break out of Python or Spark SQL literals", () => {
+  it("contract text cannot break out of Python or Spark SQL literals", async () => {
     const nasty = `x """ ' \\ \n import os; os.system("rm -rf /") # */ {{ }} \u2028 😀`;
     const review = ir.datasets.find((d) => d.name === "review")!;
     const columns = review.table.columns.map((c) =>
@@ -120,7 +146,7 @@ describe("glue-pyspark", () => {
     const evil: DatasetIR = { ...review, name: "review", description: nasty, table: { ...review.table, description: nasty, columns } };
     const files = emitGluePyspark({ ...ir, datasets: [evil] }).files;
     const paths = writeAll(files, "evil");
-    expect(execFileSync(PYTHON, ["-m", "pyflakes", ...paths], { encoding: "utf8" })).toBe("");
+    expect(await ruff(paths)).toEqual({ status: 0, output: "All checks passed!\n" });
     const flatten = pythonConstants(paths.find((p) => p.endsWith("flatten_review.py"))!);
     const styleFormat = Object.entries(flatten).find(([name]) => name.endsWith(".style_format"))![1];
     expect(styleFormat).toContain("'x \"\"\" \\' \\\\ \\n import os");
@@ -177,7 +203,7 @@ describe("the jobs' Python JSON helpers", () => {
     const [path] = writeAll(emitGluePyspark(ir).files.filter((f) => f.path.endsWith("clean_review.py")), "udf");
     const results = Object.fromEntries(JSON.parse(execFileSync(PYTHON, ["-c", UDF_CHECK, path!], { encoding: "utf8" })) as [string, unknown][]);
     expect(results).toEqual({
-      canonical: '{"a":1.0,"b":[true,null],"c":"x\\u00e9"}',
+      canonical: '{"a":1.0,"b":[true,null],"c":"xé"}',
       "canonical NaN": null,
       "canonical trailing comma": null,
       "canonical truncated": null,

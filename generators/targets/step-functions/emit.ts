@@ -12,14 +12,24 @@ import { headerLines, jsonText } from "../../lib/header.js";
 import { splitS3Location, type S3Location } from "../../lib/s3-location.js";
 import type { ContractIR, DatasetIR, JsonValue } from "../../ir/types.js";
 import type { EmitResult, Target } from "../types.js";
+import { GLUE_JOB_ARGUMENTS, glueJobNames, type GlueJobArgument, type GlueJobKind } from "../glue-jobs.js";
 
-/** Glue job names, script names and argument names: the interface with the Glue PySpark target. */
-export function glueJobNames(dataset: Pick<DatasetIR, "name">): { readonly clean: string; readonly flatten: string } {
-  return { clean: `${dataset.name}-clean`, flatten: `${dataset.name}-flatten` };
+/** A job argument's value: a literal, or a JSONPath / intrinsic function (`"--name.$"`). */
+type ArgumentValue = { readonly literal: string } | { readonly path: string };
+
+/**
+ * The `Arguments` of a Glue task: every argument the job declares (`glue-jobs.ts`), in its order. The record type
+ * makes a missing or unknown argument a compile error.
+ */
+function glueArguments<K extends GlueJobKind>(kind: K, values: Record<GlueJobArgument<K>, ArgumentValue>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of GLUE_JOB_ARGUMENTS[kind] as readonly GlueJobArgument<K>[]) {
+    const value = values[name];
+    if ("literal" in value) out[`--${name}`] = value.literal;
+    else out[`--${name}.$`] = value.path;
+  }
+  return out;
 }
-
-export const CLEAN_ARGUMENTS = ["--input_path", "--cleaned_path", "--quarantine_path", "--run_id", "--summary_path"] as const;
-export const FLATTEN_ARGUMENTS = ["--input_path", "--output_path", "--run_id"] as const;
 
 export const FAILURE_TOPIC_PLACEHOLDER = "${failure_topic_arn}";
 
@@ -103,13 +113,13 @@ export function stateMachineDefinition(dataset: DatasetIR): JsonValue {
         Resource: GLUE_RUN_JOB_SYNC,
         Parameters: {
           JobName: jobs.clean,
-          Arguments: {
-            "--input_path.$": "States.Format('s3://{}/{}', $.detail.bucket.name, $.detail.object.key)",
-            "--cleaned_path": cleanedRoot,
-            "--quarantine_path": `s3://${quarantine.bucket}/${quarantine.prefix}`,
-            "--run_id.$": "$$.Execution.Name",
-            "--summary_path.$": runScopedPath(quarantine, "_summaries/run_id=", ".json"),
-          },
+          Arguments: glueArguments("clean", {
+            input_path: { path: "States.Format('s3://{}/{}', $.detail.bucket.name, $.detail.object.key)" },
+            cleaned_path: { literal: cleanedRoot },
+            quarantine_path: { literal: `s3://${quarantine.bucket}/${quarantine.prefix}` },
+            run_id: { path: "$$.Execution.Name" },
+            summary_path: { path: runScopedPath(quarantine, "_summaries/run_id=", ".json") },
+          }),
         },
         ResultPath: "$.clean",
         Retry: retry,
@@ -122,11 +132,11 @@ export function stateMachineDefinition(dataset: DatasetIR): JsonValue {
         Resource: GLUE_RUN_JOB_SYNC,
         Parameters: {
           JobName: jobs.flatten,
-          Arguments: {
-            "--input_path": cleanedRoot,
-            "--output_path": `s3://${processed.bucket}/${processed.prefix}`,
-            "--run_id.$": "$$.Execution.Name",
-          },
+          Arguments: glueArguments("flatten", {
+            input_path: { literal: cleanedRoot },
+            output_path: { literal: `s3://${processed.bucket}/${processed.prefix}` },
+            run_id: { path: "$$.Execution.Name" },
+          }),
         },
         ResultPath: "$.flatten",
         Retry: retry,

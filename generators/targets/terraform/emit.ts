@@ -11,7 +11,8 @@ import { combinedHeaderLines, jsonText } from "../../lib/header.js";
 import { splitS3Location } from "../../lib/s3-location.js";
 import { compareCodePoints } from "../../lib/sort.js";
 import type { ContractIR, DatasetIR, JsonValue } from "../../ir/types.js";
-import { aslPath, CLEAN_ARGUMENTS, FLATTEN_ARGUMENTS, glueJobNames, runPaths, stateMachineName } from "../step-functions/emit.js";
+import { aslPath, runPaths, stateMachineName } from "../step-functions/emit.js";
+import { glueArgumentFlags, glueJobNames, glueScriptPath } from "../glue-jobs.js";
 import type { EmitResult, Target } from "../types.js";
 
 export const TERRAFORM_INPUTS_PATH = "generated/terraform/contracts.json";
@@ -59,15 +60,15 @@ function datasetInputs(dataset: DatasetIR): JsonValue {
     glue_jobs: {
       clean: {
         name: jobs.clean,
-        script_source: `glue-pyspark-out/clean_${dataset.name}.py`,
+        script_source: glueScriptPath(dataset, "clean"),
         script_key: `glue/clean_${dataset.name}.py`,
-        arguments: [...CLEAN_ARGUMENTS],
+        arguments: glueArgumentFlags("clean"),
       },
       flatten: {
         name: jobs.flatten,
-        script_source: `glue-pyspark-out/flatten_${dataset.name}.py`,
+        script_source: glueScriptPath(dataset, "flatten"),
         script_key: `glue/flatten_${dataset.name}.py`,
-        arguments: [...FLATTEN_ARGUMENTS],
+        arguments: glueArgumentFlags("flatten"),
       },
     },
     state_machine: { name: stateMachineName(dataset), definition_file: aslPath(dataset) },

@@ -1,0 +1,109 @@
+"""Runs the generated Glue jobs on a local Spark session, the way Glue runs them: each job module's run(spark, args)
+with the arguments the state machine passes. Nothing fakes a GlueContext: the jobs' Glue entry point (main) is
+never called here.
+
+One Spark session serves many job runs (starting the JVM is the slow part). Commands arrive on standard input,
+one JSON object per line; each answer is one JSON line on file descriptor 3, so that Spark's and Java's own output
+on stdout and stderr can never be mistaken for an answer.
+
+    {"id": 1, "job": "/path/clean_review.py", "args": {"input_path": ..., ...}}
+    {"id": 2, "job": "/path/flatten_review.py", "args": {...}, "processed_at": "2026-01-01T00:00:00Z"}
+    {"id": 3, "sql": "SELECT 1"}                     (a query; rows as JSON, for tests)
+
+Answers: {"id": 1, "ok": true, "result": <what run() returned>, "seconds": 1.2} or
+{"id": 1, "ok": false, "error": "<exception>", "traceback": "..."}.
+"""
+import importlib.util
+import json
+import os
+import sys
+import tempfile
+import time
+import traceback
+from datetime import datetime
+
+
+def spark_session(scratch):
+    """A local Spark for tests and local runs: 2 threads, no UI, few shuffle partitions, loopback only."""
+    from pyspark.sql import SparkSession
+
+    return (
+        SparkSession.builder.master(os.environ.get("SPARK_LOCAL_MASTER", "local[2]"))
+        .appName("review-contracts-local")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.default.parallelism", "2")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.driver.memory", os.environ.get("SPARK_DRIVER_MEMORY", "2g"))
+        .config("spark.sql.warehouse.dir", os.path.join(scratch, "warehouse"))
+        .config("spark.local.dir", os.path.join(scratch, "local"))
+        .config("spark.driver.extraJavaOptions", "-Dderby.system.home=" + os.path.join(scratch, "derby"))
+        .getOrCreate()
+    )
+
+
+_modules = {}
+
+
+def load_job(path):
+    """The job module at path, loaded once per content (a regenerated job is loaded again)."""
+    stamp = (path, os.stat(path).st_mtime_ns)
+    if stamp not in _modules:
+        name = "glue_job_" + os.path.splitext(os.path.basename(path))[0] + "_" + str(len(_modules))
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        _modules[stamp] = module
+    return _modules[stamp]
+
+
+def answer(out, message):
+    out.write(json.dumps(message, default=str) + "\n")
+    out.flush()
+
+
+def describe(error):
+    """One line for a failure: the exception's first line and, for a Java error, its root cause."""
+    text = str(error).strip()
+    first = text.splitlines()[0] if text else type(error).__name__
+    causes = [line.strip() for line in text.splitlines() if line.strip().startswith("Caused by:")]
+    return first + (" " + causes[-1] if causes else "")
+
+
+def handle(spark, command):
+    if "sql" in command:
+        return [row.asDict(recursive=True) for row in spark.sql(command["sql"]).collect()]
+    module = load_job(command["job"])
+    args = dict(command["args"])
+    if "processed_at" in command:
+        processed_at = datetime.fromisoformat(command["processed_at"].replace("Z", "+00:00"))
+        return module.run(spark, args, processed_at=processed_at)
+    return module.run(spark, args)
+
+
+def main():
+    out = os.fdopen(3, "w", encoding="utf-8")
+    scratch = tempfile.mkdtemp(prefix="spark-local-")
+    started = time.monotonic()
+    spark = spark_session(scratch)
+    spark.sparkContext.setLogLevel(os.environ.get("SPARK_LOG_LEVEL", "WARN"))
+    answer(out, {"id": 0, "ok": True, "result": {"spark": spark.version, "python": sys.version.split()[0]}, "seconds": round(time.monotonic() - started, 3)})
+    try:
+        for line in sys.stdin:
+            if not line.strip():
+                continue
+            command = json.loads(line)
+            started = time.monotonic()
+            try:
+                result = handle(spark, command)
+                answer(out, {"id": command.get("id"), "ok": True, "result": result, "seconds": round(time.monotonic() - started, 3)})
+            except Exception as error:  # noqa: BLE001 - every failure goes back to the caller, with its traceback
+                answer(out, {"id": command.get("id"), "ok": False, "error": describe(error), "traceback": traceback.format_exc()})
+    finally:
+        spark.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+/**
+ * A local Spark session in a child process (`driver.py`), running the generated Glue jobs' `run(spark, args)`.
+ * One session serves every job run of a pipeline run or a test file: the JVM start is paid once.
+ *
+ * The Python environment with the pinned pyspark is installed on first use (`toolchain/python-env.ts`).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+import { join } from "node:path";
+import type { Readable, Writable } from "node:stream";
+import { ensurePythonEnv } from "../../toolchain/python-env.js";
+
+export interface SparkDriverOptions {
+  /** Repository root (for the Python environment and the driver script). */
+  readonly root: string;
+  /** Progress lines (environment installation, session start). */
+  readonly log?: (line: string) => void;
+  /** Spark's own console output (warnings); default: kept and shown only when the session fails to start. */
+  readonly sparkLog?: (text: string) => void;
+}
+
+export interface SparkAnswer<T> {
+  readonly result: T;
+  readonly seconds: number;
+}
+
+export class SparkJobError extends Error {
+  constructor(
+    message: string,
+    readonly traceback: string,
+  ) {
+    super(message);
+    this.name = "SparkJobError";
+  }
+}
+
+interface Pending {
+  resolve(answer: { ok: boolean; result?: unknown; error?: string; traceback?: string; seconds?: number }): void;
+}
+
+export class SparkDriver {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private exited: string | undefined;
+
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly versions: { spark: string; python: string },
+    private readonly recentOutput: string[],
+  ) {}
+
+  static async start(options: SparkDriverOptions): Promise<SparkDriver> {
+    const log = options.log ?? (() => undefined);
+    const env = await ensurePythonEnv("spark", { root: options.root, log });
+    log("spark: starting a local Spark session (local[2])…");
+    const child = spawn(env.python, [join(options.root, "runners", "spark-local", "driver.py")], {
+      cwd: options.root,
+      // stdin: commands; stdout/stderr: Spark's and Java's console output; fd 3: answers.
+      stdio: ["pipe", "pipe", "pipe", "pipe"],
+      env: {
+        ...process.env,
+        // Spark's Python workers (the jobs' UDFs) run in the same environment as the driver.
+        PYSPARK_PYTHON: env.python,
+        PYSPARK_DRIVER_PYTHON: env.python,
+        PYTHONUNBUFFERED: "1",
+        PYTHONDONTWRITEBYTECODE: "1",
+      },
+    });
+    const recent: string[] = [];
+    const keep = (chunk: Buffer) => {
+      const text = chunk.toString("utf8");
+      if (options.sparkLog) options.sparkLog(text);
+      recent.push(text);
+      while (recent.length > 200) recent.shift();
+    };
+    child.stdout!.on("data", keep);
+    child.stderr!.on("data", keep);
+    const answers = createInterface({ input: child.stdio[3] as Readable });
+    const first = await new Promise<{ ok: boolean; result?: unknown; seconds?: number }>((resolve, reject) => {
+      answers.once("line", (line) => resolve(JSON.parse(line) as { ok: boolean; result?: unknown }));
+      child.once("exit", (code) => reject(new Error(`The local Spark session did not start (exit ${code}).\n${recent.join("").slice(-4000)}\nFix: check that Java 17 is installed (java -version) and that JAVA_HOME, if set, points to it.`)));
+      child.once("error", reject);
+    });
+    const versions = first.result as { spark: string; python: string };
+    const driver = new SparkDriver(child, versions, recent);
+    log(`spark: Spark ${versions.spark} on Python ${versions.python} started in ${first.seconds} s`);
+    answers.on("line", (line) => driver.onAnswer(line));
+    child.on("exit", (code, signal) => driver.onExit(`the Spark driver exited (${signal ?? `code ${code}`})`));
+    return driver;
+  }
+
+  private onAnswer(line: string): void {
+    const answer = JSON.parse(line) as { id: number; ok: boolean };
+    const pending = this.pending.get(answer.id);
+    if (!pending) return;
+    this.pending.delete(answer.id);
+    pending.resolve(answer);
+  }
+
+  private onExit(why: string): void {
+    this.exited = why;
+    for (const [, pending] of this.pending) pending.resolve({ ok: false, error: why, traceback: this.recentOutput.join("").slice(-4000) });
+    this.pending.clear();
+  }
+
+  private async send<T>(command: Record<string, unknown>): Promise<SparkAnswer<T>> {
+    if (this.exited) throw new SparkJobError(`The local Spark session is gone: ${this.exited}.`, "");
+    const id = this.nextId++;
+    const answer = await new Promise<{ ok: boolean; result?: unknown; error?: string; traceback?: string; seconds?: number }>((resolve) => {
+      this.pending.set(id, { resolve });
+      (this.child.stdin as Writable).write(`${JSON.stringify({ id, ...command })}\n`);
+    });
+    if (!answer.ok) throw new SparkJobError(answer.error ?? "unknown error", answer.traceback ?? "");
+    return { result: answer.result as T, seconds: answer.seconds ?? 0 };
+  }
+
+  /** Runs a generated job's `run(spark, args)` (and `processed_at` for flatten jobs). */
+  runJob<T>(script: string, args: Readonly<Record<string, string>>, processedAt?: Date): Promise<SparkAnswer<T>> {
+    return this.send<T>({ job: script, args, ...(processedAt ? { processed_at: processedAt.toISOString() } : {}) });
+  }
+
+  /** A Spark SQL query's rows (tests). */
+  sql<T = Record<string, unknown>>(query: string): Promise<SparkAnswer<T[]>> {
+    return this.send<T[]>({ sql: query });
+  }
+
+  async close(): Promise<void> {
+    if (this.exited) return;
+    const done = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
+    (this.child.stdin as Writable).end();
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), 30_000);
+    await done;
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * The local pipeline on Spark: the generated Glue jobs (`glue-pyspark-out/`) run on a local Spark session with the
+ * arguments the state machine passes (zone roots; the jobs add `run_id=<id>/`), over the same inputs, into the same
+ * output layout, with the same `run-summary.json` shape as the DuckDB engine.
+ *
+ * What the runner does that Glue does not need: it links the run's input files into one folder (Glue gets one raw
+ * object per run), leaves out gzip files that are cut or corrupt (in AWS such an object fails its own run: Spark
+ * raises `EOFException: Unexpected end of input stream`; see the README's known differences), and replaces the
+ * run's tables as the DuckDB engine does.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, sep } from "node:path";
+import { gunzipSync } from "node:zlib";
+import type { DatasetIR } from "../../generators/ir/types.js";
+import { glueScriptPath, type GlueJobArgument } from "../../generators/targets/glue-jobs.js";
+import { localPath, reconcile, type DatasetSummary, type PipelineOptions, type RunSummary } from "../local-pipeline/pipeline.js";
+import { listInputFiles, type FileStats } from "../local-pipeline/read-input.js";
+import { SparkDriver } from "./driver.js";
+
+export interface SparkPipelineOptions extends PipelineOptions {
+  /** Repository root: the generated jobs and the Python environment. */
+  readonly root: string;
+  /** A running Spark session to reuse (tests); default: one is started and stopped for this run. */
+  readonly driver?: SparkDriver;
+}
+
+/** What the clean job's summary says of one dataset. */
+interface CleanSummary {
+  readonly reconciled: boolean;
+  readonly datasets: Record<string, { input: number; valid: number; duplicates: number; quarantined: { total: number; byReason: Record<string, number> }; blankLines: number; files: { file: string; records: number; blankLines: number }[] }>;
+}
+
+/** Why a gzip file cannot be read to its end (cut or corrupt), or undefined when it can. */
+export function gzipProblem(path: string): string | undefined {
+  try {
+    gunzipSync(readFileSync(path));
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+/** The folder the run's input files are linked into: `<out>/_spark_input/<dataset>/` (replaced each run). */
+export function sparkInputDir(out: string, dataset: string): string {
+  return join(out, "_spark_input", dataset);
+}
+
+export async function runSparkPipeline(options: SparkPipelineOptions): Promise<RunSummary> {
+  const log = options.progress ?? (() => undefined);
+  const driver = options.driver ?? (await SparkDriver.start({ root: options.root, log }));
+  const summary: RunSummary = { runId: options.runId, engine: "spark", reconciled: true, problems: [], datasets: {} };
+  try {
+    for (const dataset of options.datasets) {
+      const inputs = options.inputs.get(dataset.name);
+      if (!inputs) continue;
+      summary.datasets[dataset.name] = await runDataset(driver, dataset, inputs, options);
+    }
+  } finally {
+    if (!options.driver) await driver.close();
+  }
+  reconcile(summary);
+  mkdirSync(options.out, { recursive: true });
+  writeFileSync(join(options.out, "run-summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
+  return summary;
+}
+
+async function runDataset(driver: SparkDriver, dataset: DatasetIR, inputs: readonly string[], options: SparkPipelineOptions): Promise<DatasetSummary> {
+  const log = options.progress ?? (() => undefined);
+  const name = dataset.name;
+  // The input files, linked under one folder by their path relative to their input root (as the DuckDB engine names
+  // them); cut gzip files are left out with a warning.
+  const staging = sparkInputDir(options.out, name);
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  const files: FileStats[] = [];
+  for (const input of inputs) {
+    const { root, files: paths } = listInputFiles(input);
+    for (const path of paths) {
+      const file = relative(root, path).split(sep).join("/");
+      const gzip = path.endsWith(".gz");
+      const stats: FileStats = { file, format: "json-lines", gzip, lines: 0, records: 0, blankLines: 0, bytes: statSync(path).size };
+      const problem = gzip ? gzipProblem(path) : undefined;
+      if (problem) {
+        stats.error = `not read: the gzip file is cut or corrupt (${problem}); a Glue run fails on it (EOFException), so the runner leaves it out`;
+        log(`${name}: warning: ${file}: ${stats.error}`);
+      } else {
+        const link = join(staging, file);
+        mkdirSync(dirname(link), { recursive: true });
+        symlinkSync(path, link);
+      }
+      files.push(stats);
+    }
+  }
+
+  const cleanedRoot = localPath(options.out, dataset.locations.cleaned);
+  const quarantineRoot = localPath(options.out, dataset.locations.quarantine);
+  // Where the state machine puts the run summary: <quarantine>_summaries/run_id=<run id>.json.
+  const summaryPath = join(quarantineRoot, "_summaries", `run_id=${options.runId}.json`);
+  mkdirSync(dirname(summaryPath), { recursive: true });
+  const cleanArgs: Record<GlueJobArgument<"clean">, string> = {
+    input_path: staging,
+    cleaned_path: cleanedRoot,
+    quarantine_path: quarantineRoot,
+    run_id: options.runId,
+    summary_path: summaryPath,
+  };
+  log(`${name}: clean job (${glueScriptPath(dataset, "clean")}) on Spark…`);
+  const clean = await driver.runJob<CleanSummary>(join(options.root, glueScriptPath(dataset, "clean")), cleanArgs);
+  log(`${name}: cleaned in ${clean.seconds} s`);
+  const result = clean.result.datasets[name]!;
+  const stagingUri = `file:${staging}/`;
+  for (const f of result.files) {
+    const path = decodeURIComponent(f.file.replace(/^file:(\/\/)?/, "file:"));
+    const relativeName = path.startsWith(stagingUri) ? path.slice(stagingUri.length) : path;
+    const stats = files.find((s) => s.file === relativeName);
+    if (!stats) throw new Error(`Bug: the clean job read ${f.file}, which is not one of the run's input files.`);
+    stats.records = f.records;
+    stats.blankLines = f.blankLines;
+    stats.lines = f.records + f.blankLines;
+  }
+
+  // The tables of this run are replaced, as the DuckDB engine does (the job itself replaces only the partitions it
+  // writes, as in AWS).
+  for (const table of [dataset.table, ...dataset.children]) rmSync(localPath(options.out, table.location), { recursive: true, force: true });
+  const flattenArgs: Record<GlueJobArgument<"flatten">, string> = {
+    input_path: cleanedRoot,
+    output_path: localPath(options.out, dataset.locations.processed),
+    run_id: options.runId,
+  };
+  log(`${name}: flatten job (${glueScriptPath(dataset, "flatten")}) on Spark…`);
+  const flatten = await driver.runJob<Record<string, number>>(join(options.root, glueScriptPath(dataset, "flatten")), flattenArgs, options.processedAt ?? new Date());
+  log(`${name}: flattened in ${flatten.seconds} s`);
+  if (!existsSync(summaryPath)) throw new Error(`The clean job did not write its run summary to ${summaryPath}.`);
+  return {
+    input: result.input,
+    valid: result.valid,
+    duplicates: result.duplicates,
+    quarantined: result.quarantined,
+    files,
+    tables: flatten.result,
+  };
+}

@@ -1,0 +1,276 @@
+/**
+ * The generated Glue jobs executed on real Spark (pyspark 3.5.4 = AWS Glue 5.0), and record-by-record parity with
+ * the DuckDB engine, on the shipped samples, every file of the shared real data, and property-generated records.
+ *
+ * Both engines run on the same input with the same run id and processing time; then, in DuckDB over both engines'
+ * output: the run summaries are equal; the quarantined records are the same (file, raw bytes, reason-code set);
+ * every processed table holds the same rows (`EXCEPT ALL` both ways is empty) and has the Parquet schema of
+ * `generated/parquet/<table>.parquet.txt`; and Spark's output goes through the warehouse half (external-table views,
+ * dbt models and tests) like DuckDB's. Differences by design are tested on both engines at the end.
+ *
+ * One Spark session serves the whole file (the JVM starts once).
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DuckDBInstance } from "@duckdb/node-api";
+import type { DatasetIR } from "../../generators/ir/types.js";
+import { glueScriptPath } from "../../generators/targets/glue-jobs.js";
+import { loadGeneratedIR, runLocalWarehouse } from "../local-pipeline/cli.js";
+import { localPath, runPipeline, type RunSummary } from "../local-pipeline/pipeline.js";
+import { expectedMessage, firstParquet, footerMessage } from "../local-pipeline/parquet-footer.js";
+import { PRODUCT, recordArbitrary, REVIEW } from "../local-pipeline/record-arbitraries.js";
+import { SparkDriver, SparkJobError } from "./driver.js";
+import { runSparkPipeline, sparkInputDir } from "./pipeline.js";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+const DATA = join(ROOT, "..", "shared", "data", "amazon-reviews");
+const datasets = loadGeneratedIR(ROOT);
+const PROCESSED_AT = new Date("2026-03-01T12:34:56.789Z");
+let driver: SparkDriver;
+let work: string;
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), "spark-test-"));
+  driver = await SparkDriver.start({ root: ROOT, log: (line) => process.stderr.write(`${line}\n`) });
+}, 600_000);
+afterAll(async () => {
+  await driver?.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+interface Both {
+  readonly duck: { out: string; summary: RunSummary };
+  readonly spark: { out: string; summary: RunSummary };
+}
+
+async function bothEngines(name: string, inputs: Record<string, string[]>): Promise<Both> {
+  const common = { datasets, inputs: new Map(Object.entries(inputs)), runId: `run-${name}`, processedAt: PROCESSED_AT };
+  const duckOut = join(work, name, "duckdb");
+  const sparkOut = join(work, name, "spark");
+  const duck = await runPipeline({ ...common, out: duckOut });
+  const spark = await runSparkPipeline({ ...common, out: sparkOut, root: ROOT, driver });
+  return { duck: { out: duckOut, summary: duck }, spark: { out: sparkOut, summary: spark } };
+}
+
+async function query(sql: string): Promise<Record<string, unknown>[]> {
+  const instance = await DuckDBInstance.create(":memory:");
+  const connection = await instance.connect();
+  try {
+    await connection.run("SET TimeZone = 'UTC'");
+    return (await connection.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+const str = (text: string) => `'${text.replace(/'/g, "''")}'`;
+
+/** The counts of a summary that both engines must agree on (file names, lines, records, blank lines included). */
+function comparable(summary: RunSummary) {
+  return Object.fromEntries(
+    Object.entries(summary.datasets).map(([name, d]) => [
+      name,
+      {
+        input: d.input,
+        valid: d.valid,
+        duplicates: d.duplicates,
+        quarantined: d.quarantined,
+        tables: d.tables,
+        files: d.files.map((f) => ({ file: f.file, lines: f.lines, records: f.records, blankLines: f.blankLines })),
+      },
+    ]),
+  );
+}
+
+/**
+ * Quarantined records of a run as (source file relative to the input root, raw bytes, sorted reason codes). Spark
+ * records the full URI of the file it read (in AWS: the S3 object); the link folder's prefix is cut off.
+ */
+function quarantineRows(out: string, dataset: DatasetIR, runId: string, engine: "duckdb" | "spark"): string {
+  const dir = join(localPath(out, dataset.locations.quarantine), `run_id=${runId}`);
+  const prefix = `file:${sparkInputDir(out, dataset.name)}/`;
+  const file = engine === "spark" ? `replace(replace(source_file, 'file://', 'file:'), ${str(prefix)}, '')` : "source_file";
+  return `SELECT ${file} AS source_file, coalesce(raw_base64, to_base64(encode(raw_text))) AS raw, list_sort(reason_codes) AS reasons
+    FROM read_json(${str(`${dir}/part-*`)}, columns = {raw_text: 'VARCHAR', reason_codes: 'VARCHAR[]', source_file: 'VARCHAR', line_number: 'BIGINT', run_id: 'VARCHAR', raw_base64: 'VARCHAR'}, format = 'newline_delimited')`;
+}
+
+async function exceptAllBothWays(a: string, b: string): Promise<{ onlyA: Record<string, unknown>[]; onlyB: Record<string, unknown>[] }> {
+  return {
+    onlyA: await query(`SELECT * FROM ((${a}) EXCEPT ALL (${b})) LIMIT 5`),
+    onlyB: await query(`SELECT * FROM ((${b}) EXCEPT ALL (${a})) LIMIT 5`),
+  };
+}
+
+function tableRows(out: string, location: string): string {
+  return `SELECT * FROM read_parquet(${str(`${localPath(out, location)}/**/*.parquet`)}, hive_partitioning = true)`;
+}
+
+/** Every assertion of record-by-record parity between the two engines' output of one run. */
+async function expectParity(both: Both, runId: string): Promise<void> {
+  expect(both.spark.summary.reconciled, both.spark.summary.problems.join("\n")).toBe(true);
+  expect(both.duck.summary.reconciled, both.duck.summary.problems.join("\n")).toBe(true);
+  expect(comparable(both.spark.summary)).toEqual(comparable(both.duck.summary));
+  for (const name of Object.keys(both.duck.summary.datasets)) {
+    const dataset = datasets.find((d) => d.name === name)!;
+    if (both.duck.summary.datasets[name]!.quarantined.total > 0) {
+      const q = await exceptAllBothWays(quarantineRows(both.duck.out, dataset, runId, "duckdb"), quarantineRows(both.spark.out, dataset, runId, "spark"));
+      expect(q, `quarantined records of ${name}`).toEqual({ onlyA: [], onlyB: [] });
+    }
+    for (const table of [dataset.table, ...dataset.children]) {
+      const rows = both.duck.summary.datasets[name]!.tables[table.name]!;
+      expect(both.spark.summary.datasets[name]!.tables[table.name], table.name).toBe(rows);
+      if (rows === 0) continue;
+      const t = await exceptAllBothWays(tableRows(both.duck.out, table.location), tableRows(both.spark.out, table.location));
+      expect(t, `rows of table ${table.name}`).toEqual({ onlyA: [], onlyB: [] });
+      expect(await footerMessage(firstParquet(localPath(both.spark.out, table.location)), table.name), `Parquet schema of Spark's ${table.name}`).toBe(expectedMessage(ROOT, table.name));
+    }
+  }
+}
+
+describe("the generated Glue jobs on Spark", () => {
+  it("run on Spark 3.5.4 (AWS Glue 5.0) and Python 3.11", () => {
+    expect(driver.versions.spark).toBe("3.5.4");
+    expect(driver.versions.python).toMatch(/^3\.11\./);
+  });
+
+  it("refuse a run with a missing argument, naming it", async () => {
+    const review = datasets.find((d) => d.name === "review")!;
+    await expect(driver.runJob(join(ROOT, glueScriptPath(review, "clean")), { input_path: join(ROOT, "samples", "review"), run_id: "x" })).rejects.toThrow(
+      /Missing job arguments: --cleaned_path, --quarantine_path, --summary_path/,
+    );
+  });
+});
+
+describe("Spark and DuckDB agree record by record", () => {
+  it("on the shipped samples (but the two files that differ by design, tested below)", async () => {
+    const reviewInput = join(work, "samples-input", "review");
+    mkdirSync(reviewInput, { recursive: true });
+    for (const file of ["reviews-2018-a.jsonl", "reviews-2018-b.jsonl.gz", "reviews-empty.jsonl", "reviews-latin1-byte.jsonl", "reviews-truncated.jsonl"]) {
+      copyFileSync(join(ROOT, "samples", "review", file), join(reviewInput, file));
+    }
+    const both = await bothEngines("samples", { review: [reviewInput], product: [join(ROOT, "samples", "product")] });
+    await expectParity(both, "run-samples");
+    // Not vacuous: the samples reach valid, duplicate and quarantined records, child rows and several reasons.
+    const review = both.spark.summary.datasets.review!;
+    expect(review.duplicates).toBe(1);
+    expect(review.tables.review_images).toBe(2);
+    expect(Object.keys(review.quarantined.byReason).length).toBeGreaterThan(8);
+    expect(review.quarantined.byReason["record.invalid_utf8"]).toBe(1);
+  }, 300_000);
+
+  it("on every file of the real Amazon data (2018 and 2014 reviews, 2018 products), then through the warehouse", async () => {
+    const both = await bothEngines("real", {
+      review: ["2018-gift-cards-5.jsonl", "2014-grocery-and-gourmet-food-5.head111.jsonl", "2014-musical-instruments-5.head50.jsonl"].map((f) => join(DATA, f)),
+      product: [join(DATA, "2018-meta-gift-cards.jsonl")],
+    });
+    await expectParity(both, "run-real");
+    // Exact counts, computed separately from the raw lines (see runners/local-pipeline/pipeline.test.ts).
+    const review = both.spark.summary.datasets.review!;
+    expect({ input: review.input, valid: review.valid, duplicates: review.duplicates, quarantined: review.quarantined.total }).toEqual({
+      input: 2972 + 111 + 50,
+      valid: 2969,
+      duplicates: 3,
+      quarantined: 161,
+    });
+    expect(review.quarantined.byReason).toEqual({ "verified.missing": 161 });
+    expect(review.tables).toEqual({ review: 2969, review_images: 18 });
+    expect(both.spark.summary.datasets.product!.tables).toEqual({ product: 1547, product_categories: 5136 });
+    // Spark's Parquet read through the same external-table views, dbt models and tests as DuckDB's.
+    const warehouse = await runLocalWarehouse(ROOT, datasets, both.spark.out);
+    expect(warehouse.contractProblems).toEqual([]);
+    expect(warehouse.tests.filter((t) => t.failures > 0)).toEqual([]);
+    expect(warehouse.ok).toBe(true);
+    expect(warehouse.sources).toMatchObject({ review: 2969, review_images: 18, product: 1547, product_categories: 5136 });
+  }, 300_000);
+
+  it("on property-generated records, valid and invalid around every rule", async () => {
+    const lines = (fields: typeof REVIEW, seed: number) =>
+      fc.sample(recordArbitrary(fields), { numRuns: 400, seed }).map((record) => JSON.stringify(record));
+    const input = join(work, "property-input");
+    mkdirSync(join(input, "review"), { recursive: true });
+    mkdirSync(join(input, "product"), { recursive: true });
+    writeFileSync(join(input, "review", "generated.jsonl"), `${lines(REVIEW, 20261202).join("\n")}\n`);
+    writeFileSync(join(input, "product", "generated.jsonl"), `${lines(PRODUCT, 20261203).join("\n")}\n`);
+    const both = await bothEngines("property", { review: [join(input, "review")], product: [join(input, "product")] });
+    await expectParity(both, "run-property");
+    for (const name of ["review", "product"]) {
+      const d = both.spark.summary.datasets[name]!;
+      // Both verdicts are reached often enough for the comparison to mean something.
+      expect(d.valid, name).toBeGreaterThan(60);
+      expect(d.quarantined.total, name).toBeGreaterThan(60);
+    }
+  }, 300_000);
+});
+
+describe("differences by design, on both engines (README: known differences)", () => {
+  const review = () => datasets.find((d) => d.name === "review")!;
+  const line = (fields: Record<string, unknown>) => JSON.stringify({ overall: 5.0, verified: true, reviewTime: "06 2, 2018", reviewerID: "AX1", asin: "B000000001", unixReviewTime: 1527897600, ...fields });
+  async function onBoth(name: string, files: Record<string, string | Buffer>): Promise<Both> {
+    const input = join(work, `${name}-input`);
+    mkdirSync(input, { recursive: true });
+    for (const [file, contents] of Object.entries(files)) writeFileSync(join(input, file), contents);
+    return bothEngines(name, { review: [input] });
+  }
+  async function reviewColumn(out: string, column: string): Promise<unknown[]> {
+    return (await query(`SELECT ${column} AS v FROM (${tableRows(out, review().table.location)}) ORDER BY 1`)).map((r) => r.v);
+  }
+
+  it("a file holding one JSON array: DuckDB reads its elements, Spark (like Glue) reads lines", async () => {
+    const both = await onBoth("array", { "reviews-array.json": readFileSync(join(ROOT, "samples", "review", "reviews-array.json")) });
+    const duck = both.duck.summary.datasets.review!;
+    const spark = both.spark.summary.datasets.review!;
+    expect(duck.files[0]!.format).toBe("json-array");
+    expect({ input: duck.input, valid: duck.valid, byReason: duck.quarantined.byReason }).toEqual({ input: 3, valid: 2, byReason: { "record.not_an_object": 1 } });
+    // 21 lines: 20 are not JSON on their own ("[", "  {", "    \"overall\": 2.0,", …), one is the string element.
+    expect({ input: spark.input, valid: spark.valid, byReason: spark.quarantined.byReason }).toEqual({
+      input: 21,
+      valid: 0,
+      byReason: { "record.invalid_json": 20, "record.not_an_object": 1 },
+    });
+    expect(both.spark.summary.reconciled && both.duck.summary.reconciled).toBe(true);
+  }, 120_000);
+
+  it("a cut gzip file: DuckDB keeps the lines before the cut with a warning; the Glue job fails on it, so the runner leaves it out", async () => {
+    const both = await onBoth("cut", { "reviews-cut.jsonl.gz": readFileSync(join(ROOT, "samples", "review", "reviews-cut.jsonl.gz")) });
+    const duck = both.duck.summary.datasets.review!;
+    expect(duck.files[0]!.error).toMatch(/reading stopped after 1 lines: unexpected end of file/);
+    expect({ input: duck.input, valid: duck.valid }).toEqual({ input: 2, valid: 1 });
+    const spark = both.spark.summary.datasets.review!;
+    expect(spark.files[0]!.error).toMatch(/not read: the gzip file is cut or corrupt/);
+    expect(spark.input).toBe(0);
+    // The job itself, given the file, fails loudly (in AWS: the state machine's failure notification).
+    const input = join(work, "cut-input");
+    const args = { input_path: input, cleaned_path: join(work, "cut-direct", "cleaned"), quarantine_path: join(work, "cut-direct", "quarantine"), run_id: "cut", summary_path: join(work, "cut-direct", "summary.json") };
+    mkdirSync(join(work, "cut-direct"), { recursive: true });
+    const failure = await driver.runJob(join(ROOT, glueScriptPath(review(), "clean")), args).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(SparkJobError);
+    expect((failure as Error).message).toMatch(/EOFException: Unexpected end of input stream/);
+  }, 120_000);
+
+  it("a repeated key: Spark keeps the last value (as JSON.parse does), DuckDB's JSON reader the first", async () => {
+    const text = line({}).replace('"overall":5', '"overall":1,"overall":5');
+    expect(text).toContain('"overall":1,"overall":5');
+    const both = await onBoth("repeated-key", { "repeated.jsonl": `${text}\n` });
+    expect(JSON.parse(text).overall).toBe(5);
+    expect(await reviewColumn(both.spark.out, "rating::VARCHAR")).toEqual(["5.0"]);
+    expect(await reviewColumn(both.duck.out, "rating::VARCHAR")).toEqual(["1.0"]);
+  }, 120_000);
+
+  it("a lone UTF-16 surrogate escape: valid JSON for JSON.parse and Spark, refused by DuckDB's reader", async () => {
+    const text = line({ summary: "x" }).replace('"summary":"x"', '"summary":"\\ud800"');
+    const both = await onBoth("surrogate", { "surrogate.jsonl": `${text}\n` });
+    expect(both.spark.summary.datasets.review!.valid).toBe(1);
+    expect(both.duck.summary.datasets.review!.quarantined.byReason).toEqual({ "record.invalid_json": 1 });
+  }, 120_000);
+
+  it("the same on both: a byte order mark and CRLF line ends", async () => {
+    const text = `\ufeff${line({ reviewerID: "AX1" })}\r\n${line({ reviewerID: "AX2" })}\r\n`;
+    const both = await onBoth("bom", { "bom.jsonl": text });
+    await expectParity(both, "run-bom");
+    expect(both.spark.summary.datasets.review!.valid).toBe(2);
+  }, 120_000);
+});

@@ -1,0 +1,77 @@
+// Checks ensurePythonEnv on the small "lint" env (ruff: a few seconds to install), in a
+// temporary copy of toolchain/python/ used as root, so the repo's own .venv is left alone.
+import { execFileSync } from "node:child_process";
+import * as childProcess from "node:child_process";
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { ensurePythonEnv } from "./python-env.js";
+
+// Wrap spawn in a spy (still calling the real one) to see whether an install ran.
+vi.mock("node:child_process", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("node:child_process")>();
+  return { ...actual, spawn: vi.fn(actual.spawn) };
+});
+const spawnSpy = vi.mocked(childProcess.spawn);
+
+const toolchain = path.dirname(fileURLToPath(import.meta.url));
+const pinnedRuff = /^ruff==(\S+)/m.exec(readFileSync(path.join(toolchain, "python", "lint.in"), "utf8"))?.[1];
+
+describe("ensurePythonEnv", () => {
+  let root: string;
+  let venv: string;
+  const lines: string[] = [];
+  const log = (line: string) => lines.push(line);
+  const ruffVersion = () => execFileSync(path.join(venv, "bin", "ruff"), ["--version"], { encoding: "utf8" }).trim();
+
+  beforeAll(() => {
+    root = mkdtempSync(path.join(tmpdir(), "python-env-test-"));
+    cpSync(path.join(toolchain, "python"), path.join(root, "toolchain", "python"), { recursive: true });
+    venv = path.join(root, ".venv", "lint");
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it("installs the lint env with the ruff pinned in lint.in", async () => {
+    expect(pinnedRuff).toMatch(/^0\.\d+\.\d+$/);
+    const env = await ensurePythonEnv("lint", { root, log });
+    expect(env).toEqual({ python: path.join(venv, "bin", "python"), bin: path.join(venv, "bin") });
+    expect(ruffVersion()).toBe(`ruff ${pinnedRuff}`);
+    // The venv was built elsewhere and renamed: its scripts must point at the final place.
+    expect(execFileSync(path.join(venv, "bin", "pip"), ["--version"], { encoding: "utf8" })).toContain(venv);
+    const lockSha = createHash("sha256").update(readFileSync(path.join(root, "toolchain/python/lint.lock.txt"))).digest("hex");
+    expect(readFileSync(path.join(venv, ".lock-sha256"), "utf8").trim()).toBe(lockSha);
+    expect(lines[0]).toMatch(/^python env "lint": installing 1 package from toolchain\/python\/lint\.lock\.txt/);
+    expect(lines.at(-1)).toMatch(/^python env "lint": ready in \d+ s$/);
+    expect(readdirSync(path.join(root, ".venv")).sort()).toEqual(["lint"]); // no tmp or lock folder left
+  });
+
+  it("returns at once, spawning nothing, when the stamp matches the lock", async () => {
+    spawnSpy.mockClear();
+    lines.length = 0;
+    const started = performance.now();
+    await ensurePythonEnv("lint", { root, log });
+    expect(performance.now() - started).toBeLessThan(100);
+    expect(spawnSpy).not.toHaveBeenCalled();
+    expect(lines).toEqual([]);
+  });
+
+  it("reinstalls from scratch when the stamp differs, once even if asked twice at the same time", async () => {
+    writeFileSync(path.join(venv, ".lock-sha256"), "0".repeat(64));
+    writeFileSync(path.join(venv, "leftover"), "from the old venv");
+    spawnSpy.mockClear();
+    lines.length = 0;
+    await Promise.all([ensurePythonEnv("lint", { root, log }), ensurePythonEnv("lint", { root, log })]);
+    expect(spawnSpy).toHaveBeenCalled();
+    expect(lines.filter((line) => line.includes(": installing "))).toHaveLength(1);
+    expect(lines.filter((line) => line.endsWith("waiting…"))).toHaveLength(1);
+    expect(existsSync(path.join(venv, "leftover"))).toBe(false);
+    expect(ruffVersion()).toBe(`ruff ${pinnedRuff}`);
+  });
+
+  it("rejects an env that has no lock", async () => {
+    await expect(ensurePythonEnv("nope", { root, log })).rejects.toThrow(/unknown python env "nope".*known envs: spark, lint/);
+  });
+});

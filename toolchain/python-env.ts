@@ -1,0 +1,218 @@
+// Installs the project's pinned Python tools into git-ignored virtual environments,
+// .venv/<name>/, from the hashed locks in toolchain/python/<name>.lock.txt.
+// Code that needs a tool calls ensurePythonEnv() first: it is a no-op (no process
+// spawned) when the venv already matches its lock, so callers need not cache it.
+// CLI: tsx toolchain/python-env.ts [env ...]   (see --help)
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const PYTHON_ENVS = ["spark", "lint"] as const;
+export type PythonEnvName = (typeof PYTHON_ENVS)[number];
+
+export interface PythonEnvOptions {
+  /** Folder holding toolchain/python/ and .venv/; defaults to this repository. */
+  root?: string;
+  /** Progress lines; defaults to stderr. */
+  log?: (line: string) => void;
+}
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const REQUIRED_PYTHON = "3.11"; // AWS Glue 5.0 runs Python 3.11: test locally with the same.
+const STAMP = ".lock-sha256";
+// Packages that build source distributions (pyspark ships no wheel). When a lock pins
+// them, they are installed first and builds then use them (--no-build-isolation):
+// otherwise pip would fetch the newest, unpinned and unhashed ones for each build.
+const BUILD_TOOLS = ["setuptools"];
+// A spark install downloads ~320 MB: a slow network can hold the lock for minutes.
+const LOCK_TIMEOUT_MS = 15 * 60_000;
+
+export async function ensurePythonEnv(name: string, options: PythonEnvOptions = {}): Promise<{ python: string; bin: string }> {
+  const root = path.resolve(options.root ?? REPO_ROOT);
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const lockRel = `toolchain/python/${name}.lock.txt`;
+  const lockFile = path.join(root, lockRel);
+  if (!/^[a-z0-9-]+$/.test(name) || !existsSync(lockFile)) {
+    throw new Error(`unknown python env "${name}": ${lockRel} does not exist (known envs: ${PYTHON_ENVS.join(", ")})`);
+  }
+  const lockText = readFileSync(lockFile, "utf8");
+  const sha = createHash("sha256").update(lockText).digest("hex");
+  const venvs = path.join(root, ".venv");
+  const venv = path.join(venvs, name);
+  const result = { python: path.join(venv, "bin", "python"), bin: path.join(venv, "bin") };
+  if (isFresh(venv, sha)) return result; // fast path: only two file reads
+
+  mkdirSync(venvs, { recursive: true });
+  const mutex = path.join(venvs, `${name}.lock`);
+  await acquire(mutex, name, log);
+  try {
+    if (isFresh(venv, sha)) return result; // another process installed it while we waited
+    await checkPython(root);
+    // Leftovers of installs that were killed midway: nobody else installs while we hold the lock.
+    for (const entry of readdirSync(venvs)) if (entry.startsWith(`${name}.tmp-`)) rmSync(path.join(venvs, entry), { recursive: true, force: true });
+
+    const packages = lockText.match(/^[A-Za-z0-9][A-Za-z0-9._-]*==/gm)?.length ?? 0;
+    const count = `${packages} package${packages === 1 ? "" : "s"}`;
+    log(`python env "${name}": installing ${count} from ${lockRel} (first run takes up to about a minute)…`);
+    const started = Date.now();
+    // Install beside the venv, then rename it into place, so that a venv with a stamp
+    // is always complete, even if this process is killed halfway.
+    const tmp = path.join(venvs, `${name}.tmp-${process.pid}`);
+    try {
+      await run(root, "python3", ["-m", "venv", "--prompt", name, tmp], `python env "${name}": python3 -m venv`);
+      const python = path.join(tmp, "bin", "python");
+      const pip = ["-m", "pip", "install", "--require-hashes", "--no-deps", "--disable-pip-version-check", "--progress-bar", "off"];
+      const tools = lockText.split(/\n(?=[^\s#])/).filter((entry) => BUILD_TOOLS.some((t) => entry.toLowerCase().startsWith(`${t}==`)));
+      if (tools.length > 0) {
+        const toolsFile = path.join(tmp, "build-tools.lock.txt");
+        writeFileSync(toolsFile, `${tools.join("\n")}\n`);
+        await run(root, python, [...pip, "-r", toolsFile], `python env "${name}": pip install (build tools)`);
+        rmSync(toolsFile);
+      }
+      await run(root, python, [...pip, "--no-build-isolation", "-r", lockFile], `python env "${name}": pip install`);
+      relocate(tmp, venv);
+      writeFileSync(path.join(tmp, STAMP), `${sha}\n`);
+      rmSync(venv, { recursive: true, force: true }); // stale venv of an older lock
+      renameSync(tmp, venv);
+    } catch (error) {
+      rmSync(tmp, { recursive: true, force: true });
+      throw error;
+    }
+    log(`python env "${name}": ready in ${Math.round((Date.now() - started) / 1000)} s`);
+    return result;
+  } finally {
+    rmSync(mutex, { recursive: true, force: true });
+  }
+}
+
+function isFresh(venv: string, sha: string): boolean {
+  try {
+    // bin/python is a symlink to the base interpreter: a removed Python means reinstall.
+    return readFileSync(path.join(venv, STAMP), "utf8").trim() === sha && existsSync(path.join(venv, "bin", "python"));
+  } catch {
+    return false;
+  }
+}
+
+// A mkdir is atomic: whoever creates the folder owns the install. The owner's pid in it
+// lets a waiter take over the lock of a process that died without removing it.
+async function acquire(mutex: string, name: string, log: (line: string) => void): Promise<void> {
+  const deadline = Date.now() + LOCK_TIMEOUT_MS;
+  let told = false;
+  for (;;) {
+    try {
+      mkdirSync(mutex);
+      writeFileSync(path.join(mutex, "pid"), `${process.pid}\n`);
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    const owner = readOwner(mutex);
+    if (owner !== undefined && !isAlive(owner)) {
+      rmSync(mutex, { recursive: true, force: true });
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `python env "${name}": gave up after ${LOCK_TIMEOUT_MS / 60_000} min waiting for ${mutex}, held by another install (pid ${owner ?? "unknown"}). ` +
+          `If no install is running, remove that folder and retry.`,
+      );
+    }
+    if (!told) log(`python env "${name}": another install (pid ${owner ?? "unknown"}) holds ${path.basename(mutex)}; waiting…`);
+    told = true;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+function readOwner(mutex: string): number | undefined {
+  try {
+    const pid = Number.parseInt(readFileSync(path.join(mutex, "pid"), "utf8"), 10);
+    return Number.isInteger(pid) ? pid : undefined;
+  } catch {
+    // Just created and pid not written yet; or created long ago by a process killed
+    // in between: rare enough that the timeout's message covers it.
+    const age = Date.now() - (statSync(mutex, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+    return age > 60_000 ? -1 : undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (pid <= 0) return false;
+  try {
+    process.kill(pid, 0); // signal 0 only checks that the process exists
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+async function checkPython(root: string): Promise<void> {
+  const version = (await run(root, "python3", ["--version"], "python3 --version")).trim();
+  if (!version.startsWith(`Python ${REQUIRED_PYTHON}.`)) {
+    throw new Error(
+      `python3 is "${version}", but the project's Python tools need Python ${REQUIRED_PYTHON}.x: AWS Glue 5.0 runs ${REQUIRED_PYTHON}, ` +
+        `so jobs are checked with the same. Install Python ${REQUIRED_PYTHON} and make it the "python3" on PATH (e.g. pyenv install ${REQUIRED_PYTHON}), then retry.`,
+    );
+  }
+}
+
+// Venvs hold their own absolute path (script shebangs, activate scripts, pyvenv.cfg):
+// point those at the final location before the rename. Binaries (e.g. ruff) are left alone.
+function relocate(from: string, to: string): void {
+  const files = readdirSync(path.join(from, "bin"), { withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.join(from, "bin", entry.name));
+  for (const file of [...files, path.join(from, "pyvenv.cfg")]) {
+    const content = readFileSync(file);
+    if (content.subarray(0, 4096).includes(0)) continue;
+    const text = content.toString("utf8");
+    if (text.includes(from)) writeFileSync(file, text.split(from).join(to));
+  }
+}
+
+// Runs a command, keeping its output quiet; on failure the error carries its last lines.
+function run(cwd: string, command: string, args: string[], what: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    const keep = (chunk: Buffer) => {
+      output = (output + chunk.toString("utf8")).slice(-64_000);
+    };
+    child.stdout.on("data", keep);
+    child.stderr.on("data", keep);
+    child.on("error", (error) => reject(new Error(`${what}: cannot run ${command}: ${error.message}`)));
+    child.on("close", (code, signal) => {
+      if (code === 0) return resolve(output);
+      const tail = output.trimEnd().split("\n").slice(-30).join("\n");
+      reject(new Error(`${what} failed (${signal ?? `exit ${code}`}). Last lines of its output:\n${tail}`));
+    });
+  });
+}
+
+async function main(args: string[]): Promise<number> {
+  if (args.includes("--help") || args.includes("-h")) {
+    process.stdout.write(
+      `usage: tsx toolchain/python-env.ts [env ...]\n\n` +
+        `Installs the project's Python environments (.venv/<env>/) from toolchain/python/<env>.lock.txt,\n` +
+        `unless already up to date. Envs: ${PYTHON_ENVS.join(", ")} (default: all). Exit 0 on success, 2 on failure.\n`,
+    );
+    return 0;
+  }
+  const names = args.length > 0 ? args : [...PYTHON_ENVS];
+  for (const name of names) {
+    try {
+      const { bin } = await ensurePythonEnv(name);
+      process.stdout.write(`python env "${name}": ${path.relative(process.cwd(), bin) || "."}\n`);
+    } catch (error) {
+      process.stderr.write(`error: ${(error as Error).message}\n`);
+      return 2;
+    }
+  }
+  return 0;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  process.exitCode = await main(process.argv.slice(2));
+}
