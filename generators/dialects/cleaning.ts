@@ -310,3 +310,40 @@ export function columnExpr(dataset: DatasetIR, column: ColumnIR): Expr {
 export function childArrays(dataset: DatasetIR): { child: ChildTableIR; array: Expr }[] {
   return dataset.children.map((child) => ({ child, array: rawValue(child.arrayPath) }));
 }
+
+/**
+ * Replaces each `json_get(_json, key)` (a top-level member of the record) with a column computed once per record,
+ * named by `column(key, index)` (default `_m_<key>`); returns the member keys in order of first use. Both engines
+ * extract the members in one pass instead of parsing the record again for every rule.
+ */
+export function hoistMembers(expr: Expr, column: (key: string, index: number) => string = (key) => `_m_${key}`): { expr: Expr; members: string[] } {
+  const members: string[] = [];
+  const walk = (e: Expr): Expr => {
+    if (e.op === "json_get" && e.json.op === "ref" && e.json.name === RECORD) {
+      if (!members.includes(e.key)) members.push(e.key);
+      return { op: "ref", name: column(e.key, members.indexOf(e.key)) };
+    }
+    const out: Record<string, unknown> = { ...e };
+    for (const [k, v] of Object.entries(e)) {
+      if (Array.isArray(v)) out[k] = v.map((item) => (isExpr(item) ? walk(item) : Array.isArray(item) ? item.map((x) => (isExpr(x) ? walk(x) : x)) : isCheck(item) ? { ...item, when: walk(item.when) } : item));
+      else if (isExpr(v)) out[k] = walk(v);
+    }
+    return out as unknown as Expr;
+  };
+  return { expr: walk(expr), members };
+}
+
+/** Names of the columns an expression reads (lambda variables included; callers intersect with what they know). */
+export function refNames(e: Expr): string[] {
+  if (e.op === "ref") return [e.name];
+  return Object.values(e).flatMap((v) =>
+    Array.isArray(v) ? v.flatMap((item) => (isExpr(item) ? refNames(item) : Array.isArray(item) ? item.filter(isExpr).flatMap(refNames) : isCheck(item) ? refNames(item.when) : [])) : isExpr(v) ? refNames(v) : [],
+  );
+}
+
+function isExpr(v: unknown): v is Expr {
+  return typeof v === "object" && v !== null && "op" in v;
+}
+function isCheck(v: unknown): v is { code: string; when: Expr } {
+  return typeof v === "object" && v !== null && "code" in v && "when" in v;
+}

@@ -261,6 +261,10 @@ describe("command line", () => {
     const err = capture();
     expect(await main(["--root", ROOT, "--input", "nope=x"], capture().stream, err.stream)).toBe(2);
     expect(err.text()).toContain("CLI.USAGE");
+    const engine = capture();
+    expect(await main(["--root", ROOT, "--engine", "flink"], capture().stream, engine.stream)).toBe(2);
+    expect(engine.text()).toContain('error CLI.USAGE: --engine "flink" is not an engine.');
+    expect(engine.text()).toContain("use --engine duckdb (default) or --engine spark");
     const out = capture();
     const code = await main(["--root", ROOT, "--quiet", "--out", join(work, "cli"), "--run-id", "cli", "--input", `product=${join(ROOT, "samples", "product")}`], out.stream, capture().stream);
     expect(code).toBe(0);

@@ -24,6 +24,8 @@ import {
   columnExpr,
   keyExprs,
   addedKeyExprs,
+  hoistMembers,
+  refNames,
   rawColumns,
   reasonCodes,
   type RawColumn,
@@ -362,37 +364,4 @@ async function writeTable(connection: DuckDBConnection, dataset: DatasetIR, tabl
     `COPY (${select} ORDER BY ${partitions})
       TO ${s(dir)} (FORMAT PARQUET, PARTITION_BY (${partitions}), OVERWRITE_OR_IGNORE, FILENAME_PATTERN 'part-{i}')`,
   );
-}
-
-/** Replaces `json_get(_json, key)` with a column `_m_<key>` computed once per record; returns the keys in order. */
-export function hoistMembers(expr: Expr): { expr: Expr; members: string[] } {
-  const members: string[] = [];
-  const walk = (e: Expr): Expr => {
-    if (e.op === "json_get" && e.json.op === "ref" && e.json.name === RECORD) {
-      if (!members.includes(e.key)) members.push(e.key);
-      return { op: "ref", name: `_m_${e.key}` };
-    }
-    const out: Record<string, unknown> = { ...e };
-    for (const [k, v] of Object.entries(e)) {
-      if (Array.isArray(v)) out[k] = v.map((item) => (isExpr(item) ? walk(item) : Array.isArray(item) ? item.map((x) => (isExpr(x) ? walk(x) : x)) : isCheck(item) ? { ...item, when: walk(item.when) } : item));
-      else if (isExpr(v)) out[k] = walk(v);
-    }
-    return out as unknown as Expr;
-  };
-  return { expr: walk(expr), members };
-}
-
-/** Names of the columns an expression reads (lambda variables included; callers intersect with what they know). */
-function refNames(e: Expr): string[] {
-  if (e.op === "ref") return [e.name];
-  return Object.values(e).flatMap((v) =>
-    Array.isArray(v) ? v.flatMap((item) => (isExpr(item) ? refNames(item) : Array.isArray(item) ? item.filter(isExpr).flatMap(refNames) : isCheck(item) ? refNames(item.when) : [])) : isExpr(v) ? refNames(v) : [],
-  );
-}
-
-function isExpr(v: unknown): v is Expr {
-  return typeof v === "object" && v !== null && "op" in v;
-}
-function isCheck(v: unknown): v is { code: string; when: Expr } {
-  return typeof v === "object" && v !== null && "code" in v && "when" in v;
 }

@@ -10,7 +10,7 @@
  */
 import { readFileSync } from "node:fs";
 import Handlebars from "handlebars";
-import { PROCESSED_AT, RAW_TEXT, RECORD, RECORD_REASONS, REASONS, CHILD_ELEMENT, CHILD_POSITION, childArrays, columnExpr, keyExprs, addedKeyExprs, rawColumns, reasonCodes } from "../../dialects/cleaning.js";
+import { PROCESSED_AT, RAW_TEXT, RECORD, RECORD_REASONS, REASONS, CHILD_ELEMENT, CHILD_POSITION, childArrays, columnExpr, keyExprs, addedKeyExprs, hoistMembers, rawColumns, reasonCodes } from "../../dialects/cleaning.js";
 import { DialectError, render } from "../../dialects/render.js";
 import { diagnostic, type Diagnostic } from "../../lib/errors.js";
 import { SPARK_DIALECT } from "../../dialects/spark.js";
@@ -102,13 +102,17 @@ export interface JobSql {
   readonly sql: string;
 }
 
-function cleanSql(dataset: DatasetIR): { reasons: string; record: string; keys: { name: string; sql: string }[]; typed: { name: string; sql: string }[] } {
-  const raw = id("value");
-  // Canonical JSON text of the line (NULL when not JSON); the record-level reason comes before any rule.
+function cleanSql(dataset: DatasetIR): { reasons: string; record: string; members: string[]; keys: { name: string; sql: string }[]; typed: { name: string; sql: string }[] } {
+  // The record-level reason, over the line and its canonical JSON text `_json` (NULL when not JSON); it comes before
+  // any rule.
+  const json = id(RECORD);
   const record =
     `CASE WHEN ${render(call("invalid_utf8", ref("value")), SPARK_DIALECT)} THEN ${SPARK_DIALECT.string(RECORD_REASONS.invalidUtf8)} ` +
-    `WHEN contract_json_canonical(${raw}) IS NULL THEN ${SPARK_DIALECT.string(RECORD_REASONS.invalidJson)} ` +
-    `WHEN substr(contract_json_canonical(${raw}), 1, 1) <> '{' THEN ${SPARK_DIALECT.string(RECORD_REASONS.notAnObject)} END`;
+    `WHEN ${json} IS NULL THEN ${SPARK_DIALECT.string(RECORD_REASONS.invalidJson)} ` +
+    `WHEN substr(${json}, 1, 1) <> '{' THEN ${SPARK_DIALECT.string(RECORD_REASONS.notAnObject)} END`;
+  // The rules read each top-level member from a column computed once per record (`_m_<index>`: Spark resolves names
+  // without regard to case, so keys are not used as names), not by parsing the record again for every rule.
+  const { expr: reasons, members } = hoistMembers(reasonCodes(dataset, ref(RECORD)), (_key, index) => memberColumn(index));
   // The typed raw columns: a field of the typed read; integers stored as BIGINT; JSON-text columns (unions) as the
   // canonical JSON text of the member.
   const typed = rawColumns(dataset).map((c) => {
@@ -118,11 +122,15 @@ function cleanSql(dataset: DatasetIR): { reasons: string; record: string; keys: 
   });
   return {
     record,
-    reasons: spark(reasonCodes(dataset, ref(RECORD))),
+    reasons: spark(reasons),
+    members,
     keys: addedKeyExprs(dataset).map((k) => ({ name: k.name, sql: spark(k.expr) })),
     typed,
   };
 }
+
+/** The column holding the canonical JSON text of the record's member number `index` of MEMBER_KEYS. */
+const memberColumn = (index: number) => `_m_${index}`;
 
 const sqlPairs = (pairs: readonly { name: string; sql: string }[]) => pyList(pairs.map((p) => `(${pyString(p.name)}, ${pyString(p.sql)})`));
 
@@ -138,6 +146,7 @@ function cleanJob(dataset: DatasetIR): string {
     rawSchema: `StructType(${pyList(raws.map((c) => `StructField(${pyString(c.name)}, ${pysparkShape(c.shape, "    ")}, True)`))})`,
     recordReasonSql: pyString(sql.record),
     reasonsSql: pyString(sql.reasons),
+    memberKeys: pyList(sql.members.map(pyString)),
     typedColumnSql: sqlPairs(sql.typed),
     keySql: sqlPairs(sql.keys),
     keyColumns: pyList(keyExprs(dataset).map((k) => pyString(k.name))),

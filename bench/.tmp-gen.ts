@@ -1,0 +1,2 @@
+import { writeSyntheticReviews } from "/work/main/bench/pipeline.bench.ts";
+await writeSyntheticReviews("/tmp/prof/r.jsonl", 20000);
