@@ -8,7 +8,10 @@ import { resolve } from "node:path";
 import { ContractError, ERROR_CODES, formatDiagnostic, type Diagnostic } from "./lib/errors.js";
 import { buildFileSet } from "./lib/file-set.js";
 import { compareWithDisk, isClean, unownedTargets, writeFileSet } from "./lib/writer.js";
-import { loadIR } from "./ir/load.js";
+import { existsSync, statSync } from "node:fs";
+import { relative } from "node:path";
+import { findContractFiles, loadIR } from "./ir/load.js";
+import type { GeneratedFile } from "./targets/types.js";
 
 const HELP = `Usage: npm run generate [-- options]
 
@@ -69,6 +72,15 @@ export async function main(
     if (!values.quiet) out.write(`${line}\n`);
   };
 
+  // Zero contracts would "generate" nothing and remove every output as an orphan.
+  const contractsShown = relative(root, contractsDir) || ".";
+  if (!existsSync(contractsDir) || !statSync(contractsDir).isDirectory() || findContractFiles(contractsDir).length === 0) {
+    err.write(
+      `${contractsShown}: error CLI.NO_CONTRACTS: ${existsSync(contractsDir) ? "no *.contract.ts file in this folder" : "the contract folder does not exist"}; nothing was written or removed.\n  fix: pass --contracts <dir> with the contracts (default: <root>/contracts).\n`,
+    );
+    return 2;
+  }
+
   let files;
   try {
     const started = performance.now();
@@ -87,23 +99,48 @@ export async function main(
     throw error;
   }
 
-  if (values.check) {
-    const report = compareWithDisk(outRoot, files);
-    if (isClean(report)) {
-      log(`Generated files are up to date (${report.unchanged} files).`);
-      return 0;
-    }
-    for (const path of report.changed) out.write(`changed:  ${path}\n`);
-    for (const path of report.missing) out.write(`missing:  ${path}\n`);
-    for (const path of report.orphaned) out.write(`orphaned: ${path} (no longer generated)\n`);
-    for (const diff of report.diffs) out.write(`\n${diff}\n`);
-    if (report.changed.length > report.diffs.length) out.write(`\n(diffs of ${report.changed.length - report.diffs.length} more changed files not shown)\n`);
-    out.write(
-      `\nGenerated files are stale: ${report.changed.length} changed, ${report.missing.length} missing, ${report.orphaned.length} orphaned.\nFix: run \`npm run generate\` and commit the result.\n`,
+  try {
+    return values.check ? check(outRoot, files, out, err, log) : write(outRoot, files, err, log);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (!code) throw error;
+    const path = (error as NodeJS.ErrnoException).path ?? outRoot;
+    err.write(
+      `${relative(root, path) || path}: error WRITE.FAILED: ${(error as Error).message}\n  fix: ${WRITE_FIXES[code] ?? "check that the output folder is readable, writable and has room"}, then run again (no file was half-written).\n`,
     );
-    return 1;
+    return 2;
   }
+}
 
+type Log = (line: string) => void;
+
+function check(outRoot: string, files: readonly GeneratedFile[], out: NodeJS.WritableStream, err: NodeJS.WritableStream, log: Log): number {
+  const report = compareWithDisk(outRoot, files);
+  if (report.refused.length) {
+    reportDiagnostics(report.refused, err);
+    return 2;
+  }
+  const unowned = () => {
+    for (const { path, why } of report.unowned) out.write(`unowned:  ${path} (left alone: ${why})\n`);
+  };
+  if (isClean(report)) {
+    unowned();
+    log(`Generated files are up to date (${report.unchanged} files).`);
+    return 0;
+  }
+  for (const path of report.changed) out.write(`changed:  ${path}\n`);
+  for (const path of report.missing) out.write(`missing:  ${path}\n`);
+  for (const path of report.orphaned) out.write(`orphaned: ${path} (no longer generated)\n`);
+  unowned();
+  for (const diff of report.diffs) out.write(`\n${diff}\n`);
+  if (report.changed.length > report.diffs.length) out.write(`\n(diffs of ${report.changed.length - report.diffs.length} more changed files not shown)\n`);
+  out.write(
+    `\nGenerated files are stale: ${report.changed.length} changed, ${report.missing.length} missing, ${report.orphaned.length} orphaned.\nFix: run \`npm run generate\` and commit the result.\n`,
+  );
+  return 1;
+}
+
+function write(outRoot: string, files: readonly GeneratedFile[], err: NodeJS.WritableStream, log: Log): number {
   const unowned = unownedTargets(outRoot, files);
   if (unowned.length) {
     reportDiagnostics(unowned, err);
@@ -113,9 +150,19 @@ export async function main(
   const result = writeFileSet(outRoot, files);
   for (const path of result.written) log(`wrote    ${path}`);
   for (const path of result.removed) log(`removed  ${path} (no longer generated)`);
+  for (const { path, why } of result.unowned) err.write(`warning: unowned: ${path} left alone (${why}); the generator never removes it.\n`);
   log(`Done: ${result.written.length} written, ${result.removed.length} removed, ${result.unchanged} unchanged.`);
   return 0;
 }
+
+const WRITE_FIXES: Record<string, string> = {
+  EACCES: "make the output folder writable (chmod u+w) or choose another with --out",
+  EPERM: "make the output folder writable (chmod u+w) or choose another with --out",
+  ENOTDIR: "a file stands where a folder of the outputs belongs: move it away",
+  EISDIR: "a folder stands where an output file belongs: move it away",
+  ENOSPC: "free some disk space",
+  EROFS: "the file system is read-only: choose another folder with --out",
+};
 
 function reportDiagnostics(diagnostics: readonly Diagnostic[], err: NodeJS.WritableStream): void {
   for (const d of diagnostics) err.write(`${formatDiagnostic(d)}\n`);

@@ -2,11 +2,11 @@
  * One fixture per error code (tests/fixtures/errors/<code>/): each must fail with exactly that code, pointing at the
  * line marked `// <-` in the fixture, with a fix.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadIR } from "../generators/ir/load.js";
-import { ContractError, ERROR_CODES } from "../generators/lib/errors.js";
+import { ContractError, ERROR_CODES, type Diagnostic } from "../generators/lib/errors.js";
 
 const root = join(import.meta.dirname, "..");
 const fixtures = join(import.meta.dirname, "fixtures/errors");
@@ -62,5 +62,34 @@ describe("README", () => {
     const section = readme.slice(readme.indexOf("## Error codes"), readme.indexOf("Exit codes of `generate`"));
     const listed = [...section.matchAll(/^\| `([A-Z]+\.[A-Z_]+)` \|/gm)].map((m) => m[1]);
     expect(listed).toEqual(Object.keys(ERROR_CODES));
+  });
+});
+
+describe("locations that could escape a folder", () => {
+  it('refuse "." and ".." segments (CONTRACT.INVALID_LOCATION) at the location\'s line', async () => {
+    const dir = mkdtempSync(join(root, "tests/fixtures/.scratch-"));
+    try {
+      const source = readFileSync(join(root, "contracts/review.contract.ts"), "utf8")
+        .replaceAll('"../generators/', '"../../../generators/')
+        .replace('processed: "s3://amazon-reviews-processed/reviews/"', 'processed: "s3://amazon-reviews-processed/reviews/../../victim/"')
+        .replace('cleaned: "s3://amazon-reviews-cleaned/reviews/"', 'cleaned: "s3://amazon-reviews-cleaned/./reviews/"');
+      writeFileSync(join(dir, "review.contract.ts"), source);
+      let diagnostics: readonly Diagnostic[] = [];
+      try {
+        await loadIR(dir, root);
+      } catch (error) {
+        if (!(error instanceof ContractError)) throw error;
+        diagnostics = error.diagnostics;
+      }
+      const found = diagnostics.filter((d) => d.code === "CONTRACT.INVALID_LOCATION");
+      expect(found.map((d) => d.message)).toEqual([
+        'Location cleaned "s3://amazon-reviews-cleaned/./reviews/" has a "." or ".." segment.',
+        'Location processed "s3://amazon-reviews-processed/reviews/../../victim/" has a "." or ".." segment.',
+      ]);
+      const line = source.split("\n").findIndex((l) => l.includes("victim")) + 1;
+      expect(found[1]!.where?.line).toBe(line);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -99,13 +99,17 @@ function buildDataset(loaded: LoadedContract, diagnostics: Diagnostic[]): Datase
     );
   }
   for (const [zone, location] of Object.entries(contract.locations)) {
-    if (!S3_LOCATION.test(location)) {
+    // "." and ".." segments would lead every local path built from the location out of its folder.
+    const dotSegment = location.split("/").slice(3).some((segment) => segment === "." || segment === "..");
+    if (!S3_LOCATION.test(location) || dotSegment) {
       diagnostics.push(
         diagnostic(
           "CONTRACT.INVALID_LOCATION",
-          `Location ${zone} "${location}" is not s3://bucket/prefix/.`,
+          dotSegment
+            ? `Location ${zone} "${location}" has a "." or ".." segment.`
+            : `Location ${zone} "${location}" is not s3://bucket/prefix/.`,
           ctx.whereProperty(["locations", zone], `locations.${zone}`),
-          "Use a lowercase bucket name and end the prefix with /.",
+          "Use a lowercase bucket name, prefix segments other than . and .., and end the prefix with /.",
         ),
       );
     }

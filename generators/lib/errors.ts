@@ -41,10 +41,13 @@ export const ERROR_CODES = {
   "INFRA.OVERLAPPING_PREFIX": "Two datasets' locations in one bucket overlap (one prefix contains the other): events and files would reach both.",
   "DIALECT.UNSUPPORTED": "A cleaning rule or normalisation that a SQL dialect (Spark, DuckDB) cannot express exactly.",
   "WRITE.UNOWNED_FILE": "Generation would overwrite a file the generator does not own.",
+  "WRITE.UNSAFE_MANIFEST": "generated/manifest.json lists a path outside the generator's directories (or not normalised): nothing is written or removed.",
+  "WRITE.FAILED": "An output file or folder could not be written (permissions, a file where a folder should be, a full disk).",
   "PIPELINE.NO_IR": "pipeline:local found no generated IR (run `npm run generate` first).",
   "PIPELINE.NO_INPUT": "pipeline:local was given an input path that does not exist.",
   "PIPELINE.FAILED": "pipeline:local could not run the cleaning and flattening stage.",
   "PIPELINE.WAREHOUSE": "pipeline:local could not build the local warehouse (a model failed, unsupported Jinja or test).",
+  "CLI.NO_CONTRACTS": "The contract folder does not exist or holds no `*.contract.ts` file.",
   "CLI.USAGE": "Unknown option or bad argument.",
 } as const;
 

@@ -28,6 +28,17 @@ export interface Manifest {
 
 const SAFE_PATH = /^(?:[A-Za-z0-9_.-]+\/)*[A-Za-z0-9_.-]+$/;
 
+/** A normalised relative path (no `.`/`..`/empty segments) under one of the generator's directories. */
+export function isOwnedPath(path: string): boolean {
+  const parts = path.split("/");
+  return (
+    SAFE_PATH.test(path) &&
+    !parts.some((part) => part === ".." || part === "." || part === "") &&
+    parts.length > 1 &&
+    ((FULLY_OWNED_DIRS as readonly string[]).includes(parts[0]!) || (SHARED_DIRS as readonly string[]).includes(parts[0]!))
+  );
+}
+
 export async function buildFileSet(ir: ContractIR, targets: readonly Target[] = TARGETS): Promise<FileSet> {
   const diagnostics: Diagnostic[] = [];
   const byPath = new Map<string, GeneratedFile>();
@@ -50,9 +61,7 @@ export async function buildFileSet(ir: ContractIR, targets: readonly Target[] = 
 }
 
 function checkFile(file: GeneratedFile, targetId: string): void {
-  const root = file.path.split("/")[0] ?? "";
-  const owned = (FULLY_OWNED_DIRS as readonly string[]).includes(root) || (SHARED_DIRS as readonly string[]).includes(root);
-  if (!SAFE_PATH.test(file.path) || file.path.split("/").some((part) => part === ".." || part === ".") || !owned) {
+  if (!isOwnedPath(file.path)) {
     throw new GeneratorBug(`Target ${targetId} produced the path "${file.path}", outside the generator's directories.`);
   }
   if (file.contents.includes("\r") || !file.contents.endsWith("\n") || file.contents.endsWith("\n\n") || file.contents.startsWith("\uFEFF")) {

@@ -2,15 +2,22 @@
  * Compares a file set with the disk (`--check`) and writes it (`generate`).
  *
  * - Check: every changed, missing and orphaned file, with a capped unified diff; writes nothing.
- * - Write: refuses to overwrite a file the generator does not own (not in its manifest, no generated marker);
- *   writes every changed file through a temporary file and a rename, so no file is ever half-written; removes
- *   orphans (files it generated before and no longer produces); leaves everything else alone.
+ * - Write: refuses to overwrite a file the generator does not own (no generated marker, not in its manifest with
+ *   the recorded hash); writes every changed file through a temporary file and a rename, so no file is ever
+ *   half-written; removes orphans; leaves everything else alone.
+ *
+ * An orphan is a file the generator wrote before and no longer produces, and only that: a regular file under one of
+ * its own directories (`FULLY_OWNED_DIRS`, `SHARED_DIRS`) at a normalised relative path, carrying the generated
+ * marker, and, when the previous manifest lists it, with the hash recorded there. A manifest entry outside those
+ * directories (`README.md`, `../x`) is refused (`WRITE.UNSAFE_MANIFEST`: nothing is written); a file without the
+ * marker, or changed since it was generated, is reported as unowned and never removed.
  */
 import { createTwoFilesPatch } from "diff";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { diagnostic, type Diagnostic } from "./errors.js";
-import { FULLY_OWNED_DIRS, MANIFEST_PATH, type Manifest } from "./file-set.js";
+import { FULLY_OWNED_DIRS, isOwnedPath, MANIFEST_PATH, type Manifest } from "./file-set.js";
 import type { GeneratedFile } from "../targets/types.js";
 import { GENERATED_MARKER } from "./header.js";
 import { compareCodePoints } from "./sort.js";
@@ -19,6 +26,10 @@ export interface DriftReport {
   readonly changed: readonly string[];
   readonly missing: readonly string[];
   readonly orphaned: readonly string[];
+  /** Files in the generator's directories that it did not write (no marker) or that changed since: left alone. */
+  readonly unowned: readonly { readonly path: string; readonly why: string }[];
+  /** Manifest entries the writer refuses to act on (outside its directories, not a normalised path). */
+  readonly refused: readonly Diagnostic[];
   readonly unchanged: number;
   /** Unified diffs of changed files, capped. */
   readonly diffs: readonly string[];
@@ -47,18 +58,63 @@ function previousManifest(root: string): Manifest | undefined {
   const text = readIfExists(join(root, MANIFEST_PATH));
   if (text === undefined) return undefined;
   try {
-    return JSON.parse(text) as Manifest;
+    const manifest = JSON.parse(text) as Manifest;
+    return Array.isArray(manifest?.files) ? manifest : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** Files the generator owns on disk now: all files of fully owned dirs, plus what its last manifest lists. */
-function ownedOnDisk(root: string): Set<string> {
+const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest("hex");
+
+interface Ownership {
+  /** Files the generator wrote and may replace or remove. */
+  readonly owned: Set<string>;
+  readonly unowned: Map<string, string>;
+  readonly refused: Diagnostic[];
+}
+
+/**
+ * Who owns each file on disk in the generator's directories: every file of the fully owned directories and every
+ * path the previous manifest lists. A file is the generator's when it is a regular file carrying the generated
+ * marker and, if the manifest lists it, still has the recorded hash.
+ */
+function ownership(root: string): Ownership {
   const owned = new Set<string>();
-  for (const dir of FULLY_OWNED_DIRS) for (const f of listFiles(root, dir)) owned.add(f);
-  for (const f of previousManifest(root)?.files ?? []) if (existsSync(join(root, f.path))) owned.add(f.path);
-  return owned;
+  const unowned = new Map<string, string>();
+  const refused: Diagnostic[] = [];
+  const manifest = previousManifest(root);
+  const recorded = new Map<string, string>();
+  for (const entry of manifest?.files ?? []) {
+    if (typeof entry?.path !== "string" || !isOwnedPath(entry.path)) {
+      refused.push(
+        diagnostic(
+          "WRITE.UNSAFE_MANIFEST",
+          `${MANIFEST_PATH} lists ${JSON.stringify(entry?.path)}, which is not a file the generator may write or remove (only normalised relative paths under ${[...FULLY_OWNED_DIRS, "dbt-out", "infra"].join(", ")}).`,
+          { file: MANIFEST_PATH },
+          "Restore the manifest from the main branch (git checkout origin/main -- generated/manifest.json) or delete it, then generate again.",
+        ),
+      );
+      continue;
+    }
+    recorded.set(entry.path, entry.sha256);
+  }
+  const candidates = new Set<string>([...FULLY_OWNED_DIRS.flatMap((dir) => listFiles(root, dir)), ...recorded.keys()]);
+  for (const path of candidates) {
+    const absolute = join(root, path);
+    if (!existsSync(absolute)) continue;
+    if (!lstatSync(absolute).isFile()) {
+      unowned.set(path, "not a regular file");
+      continue;
+    }
+    const text = readFileSync(absolute, "utf8");
+    // The manifest is the writer's own record (it names the generator instead of carrying the header).
+    if (path === MANIFEST_PATH) owned.add(path);
+    else if (!text.includes(GENERATED_MARKER)) unowned.set(path, "it has no generated header");
+    else if (recorded.has(path) && recorded.get(path) !== sha256(text)) unowned.set(path, "it was changed after it was generated");
+    else owned.add(path);
+  }
+  return { owned, unowned, refused };
 }
 
 export function compareWithDisk(root: string, files: readonly GeneratedFile[]): DriftReport {
@@ -75,8 +131,13 @@ export function compareWithDisk(root: string, files: readonly GeneratedFile[]): 
       if (diffs.length < DIFF_FILES) diffs.push(cappedDiff(file.path, current, file.contents));
     } else unchanged++;
   }
-  const orphaned = [...ownedOnDisk(root)].filter((p) => !produced.has(p)).sort(compareCodePoints);
-  return { changed, missing, orphaned, unchanged, diffs };
+  const { owned, unowned, refused } = ownership(root);
+  const orphaned = [...owned].filter((p) => !produced.has(p) && p !== MANIFEST_PATH).sort(compareCodePoints);
+  const unownedLeft = [...unowned]
+    .filter(([path]) => !produced.has(path))
+    .map(([path, why]) => ({ path, why }))
+    .sort((a, b) => compareCodePoints(a.path, b.path));
+  return { changed, missing, orphaned, unowned: unownedLeft, refused, unchanged, diffs };
 }
 
 function cappedDiff(path: string, current: string, wanted: string): string {
@@ -90,14 +151,14 @@ export function isClean(report: DriftReport): boolean {
   return report.changed.length === 0 && report.missing.length === 0 && report.orphaned.length === 0;
 }
 
-/** Files that exist, are not the generator's, and would be overwritten. */
+/** Files that exist, are not the generator's, and would be overwritten; and manifest entries it refuses. */
 export function unownedTargets(root: string, files: readonly GeneratedFile[]): Diagnostic[] {
-  const owned = ownedOnDisk(root);
-  const problems: Diagnostic[] = [];
+  const { owned, refused } = ownership(root);
+  const problems: Diagnostic[] = [...refused];
   for (const file of files) {
     if (owned.has(file.path)) continue;
     const current = readIfExists(join(root, file.path));
-    if (current !== undefined && current !== file.contents && !current.includes(GENERATED_MARKER)) {
+    if (current !== undefined && current !== file.contents && (!current.includes(GENERATED_MARKER) || !lstatSync(join(root, file.path)).isFile())) {
       problems.push(
         diagnostic(
           "WRITE.UNOWNED_FILE",
@@ -114,12 +175,14 @@ export function unownedTargets(root: string, files: readonly GeneratedFile[]): D
 export interface WriteResult {
   readonly written: readonly string[];
   readonly removed: readonly string[];
+  readonly unowned: readonly { readonly path: string; readonly why: string }[];
   readonly unchanged: number;
 }
 
 /** Writes the changed and missing files atomically and removes orphans. Call only after `unownedTargets` is empty. */
 export function writeFileSet(root: string, files: readonly GeneratedFile[]): WriteResult {
   const report = compareWithDisk(root, files);
+  if (report.refused.length) throw new Error(`Bug: writeFileSet called although ${report.refused.length} manifest entries are refused.`);
   const toWrite = files.filter((f) => report.changed.includes(f.path) || report.missing.includes(f.path));
   // Stage every file first; rename only when all staged writes succeeded.
   const staged: { temp: string; target: string }[] = [];
@@ -137,10 +200,12 @@ export function writeFileSet(root: string, files: readonly GeneratedFile[]): Wri
   }
   for (const { temp, target } of staged) renameSync(temp, target);
   for (const path of report.orphaned) {
+    // The last guard: a normalised path under the generator's directories (ownership() checked the rest).
+    if (!isOwnedPath(path)) throw new Error(`Bug: refusing to remove ${path}, outside the generator's directories.`);
     rmSync(join(root, path), { force: true });
     removeEmptyParents(root, dirname(path));
   }
-  return { written: toWrite.map((f) => f.path), removed: report.orphaned, unchanged: report.unchanged };
+  return { written: toWrite.map((f) => f.path), removed: report.orphaned, unowned: report.unowned, unchanged: report.unchanged };
 }
 
 function removeEmptyParents(root: string, dir: string): void {

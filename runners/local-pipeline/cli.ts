@@ -12,6 +12,7 @@ import { IR_VERSION, type DatasetIR } from "../../generators/ir/types.js";
 import { formatWarehouse, runWarehouse, type WarehouseResult } from "../local-warehouse/warehouse.js";
 import { localPath, runPipeline, type RunSummary } from "./pipeline.js";
 import { runSparkPipeline } from "../spark-local/pipeline.js";
+import { checkRunId, isInside } from "./safe-paths.js";
 
 const HELP = `Usage: npm run pipeline:local [-- options]
 
@@ -95,14 +96,20 @@ export async function main(argv: readonly string[], out: { write(text: string): 
     return 2;
   }
   const inputs = new Map<string, string[]>();
+  const outDir = resolve(values.out ?? join(root, ".pipeline-out"));
   for (const spec of values.input ?? []) {
     const eq = spec.indexOf("=");
     const name = spec.slice(0, eq);
-    const path = resolve(spec.slice(eq + 1));
     if (eq <= 0 || !datasets.some((d) => d.name === name)) {
       err.write(`error CLI.USAGE: --input "${spec}" must be <dataset>=<file|dir> with dataset one of ${datasets.map((d) => d.name).join(", ")}.\n`);
       return 2;
     }
+    // An empty path would resolve to the current folder and read it all (node_modules included).
+    if (spec.slice(eq + 1).trim() === "") {
+      err.write(`error CLI.USAGE: --input "${spec}" has no path.\n  fix: write --input ${name}=<file|dir>.\n`);
+      return 2;
+    }
+    const path = resolve(spec.slice(eq + 1));
     if (!existsSync(path)) {
       err.write(`error PIPELINE.NO_INPUT: ${path} does not exist.\n  fix: pass an existing file or directory.\n`);
       return 2;
@@ -115,8 +122,21 @@ export async function main(argv: readonly string[], out: { write(text: string): 
       if (existsSync(sample)) inputs.set(d.name, [sample]);
     }
   }
+  for (const path of [...inputs.values()].flat()) {
+    if (isInside(path, outDir) || isInside(outDir, path)) {
+      err.write(
+        `error CLI.USAGE: the output folder ${outDir} and the input ${path} overlap: the run would read its own output, or replace its input.\n  fix: choose an --out folder outside the inputs (and inputs outside --out).\n`,
+      );
+      return 2;
+    }
+  }
   const runId = values["run-id"] ?? `local-${new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}`;
-  const outDir = resolve(values.out ?? join(root, ".pipeline-out"));
+  try {
+    checkRunId(runId);
+  } catch (error) {
+    err.write(`error CLI.USAGE: ${(error as Error).message}\n  fix: pass --run-id with a simple name such as 2026-01-31-a.\n`);
+    return 2;
+  }
   const started = performance.now();
   let summary: RunSummary;
   try {

@@ -6,7 +6,8 @@
  * rules (and match the data README: 2,972 gift-card reviews, 3 repeated (reviewerID, asin, unixReviewTime) keys,
  * 1,547 products, 2014 files without `verified`). They are not read back from this code's output.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,6 +15,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { loadGeneratedIR, main } from "./cli.js";
 import { runPipeline, type RunSummary } from "./pipeline.js";
 import { plainJsonLines } from "./read-input.js";
+import { removeInside } from "./safe-paths.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const DATA = join(ROOT, "..", "shared", "data", "amazon-reviews");
@@ -270,4 +272,64 @@ describe("command line", () => {
     expect(code).toBe(0);
     expect(JSON.parse(readFileSync(join(work, "cli", "run-summary.json"), "utf8")).datasets.product.input).toBe(6);
   });
+});
+
+describe("hostile and careless input: nothing outside --out is removed, nothing hangs", () => {
+  const capture = () => {
+    let text = "";
+    return { stream: { write: (s: string) => ((text += s), true) } as { write(text: string): boolean }, text: () => text };
+  };
+  const cli = async (args: string[]) => {
+    const out = capture();
+    const err = capture();
+    const code = await main(["--root", ROOT, "--quiet", "--no-warehouse", ...args], out.stream, err.stream);
+    return { code, out: out.text(), err: err.text() };
+  };
+
+  it("refuses a run id that could name a folder outside --out (and removes nothing)", async () => {
+    const victim = join(work, "victim");
+    mkdirSync(join(victim, "inner"), { recursive: true });
+    writeFileSync(join(victim, "inner", "keep.txt"), "keep\n");
+    for (const runId of ["x/../../../../victim", "..", "a/b", "", "x\\y", " x"]) {
+      const result = await cli(["--out", join(work, "hostile-out", "deep"), "--run-id", runId, "--input", `product=${join(ROOT, "samples", "product")}`]);
+      expect(result.code, runId).toBe(2);
+      expect(result.err).toContain("error CLI.USAGE: Run id");
+    }
+    await expect(runPipeline({ datasets, inputs: new Map([["product", [join(ROOT, "samples", "product")]]]), out: join(work, "x"), runId: "../victim" })).rejects.toThrow(/Run id/);
+    expect(readFileSync(join(victim, "inner", "keep.txt"), "utf8")).toBe("keep\n");
+  });
+
+  it("never removes a folder outside --out, whatever a location holds", async () => {
+    const out = join(work, "guarded");
+    const product = datasets.find((d) => d.name === "product")!;
+    const hostile = { ...product, locations: { ...product.locations, quarantine: "s3://amazon-reviews-quarantine/../../../victim/" } };
+    await expect(runPipeline({ datasets: [hostile], inputs: new Map([["product", [join(ROOT, "samples", "product")]]]), out, runId: "r1" })).rejects.toThrow(/"\." or "\.\." segment/);
+    expect(() => removeInside(out, join(out, "..", "victim"))).toThrow(/not inside the output folder/);
+    expect(() => removeInside(out, out)).toThrow(/not inside the output folder/);
+  });
+
+  it("refuses an empty --input path and an --out that overlaps an input", async () => {
+    const empty = await cli(["--input", "review="]);
+    expect(empty.code).toBe(2);
+    expect(empty.err).toContain('error CLI.USAGE: --input "review=" has no path.');
+    const input = join(work, "overlap-input");
+    mkdirSync(input, { recursive: true });
+    writeFileSync(join(input, "a.jsonl"), readFileSync(join(ROOT, "samples", "product", "meta-sample.jsonl")));
+    for (const out of [join(input, "out"), input]) {
+      const result = await cli(["--input", `product=${input}`, "--out", out]);
+      expect(result.code).toBe(2);
+      expect(result.err).toContain("overlap: the run would read its own output");
+    }
+  });
+
+  it("reads regular files only: a FIFO in an input folder is reported, not opened", async () => {
+    const input = join(work, "fifo-input");
+    mkdirSync(input, { recursive: true });
+    writeFileSync(join(input, "a.jsonl"), readFileSync(join(ROOT, "samples", "product", "meta-sample.jsonl")));
+    execFileSync("mkfifo", [join(input, "pipe.jsonl")]);
+    const progress: string[] = [];
+    const summary = await runPipeline({ datasets, inputs: new Map([["product", [input]]]), out: join(work, "fifo-out"), runId: "fifo", progress: (line) => progress.push(line) });
+    expect(summary.datasets.product!.input).toBe(6);
+    expect(progress.join("\n")).toContain("pipe.jsonl is not a regular file (a FIFO, socket or device): not read");
+  }, 30_000);
 });

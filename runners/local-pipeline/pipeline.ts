@@ -34,6 +34,7 @@ import { DUCKDB_DIALECT, duckdbStructure } from "../../generators/dialects/duckd
 import { render } from "../../generators/dialects/render.js";
 import type { Expr } from "../../generators/dialects/expr.js";
 import type { DatasetIR, TableIR } from "../../generators/ir/types.js";
+import { checkRunId, localPath, removeInside } from "./safe-paths.js";
 import { classify, listInputFiles, PLAIN_CHECKSUM_MODULUS, plainJsonLines, readFile, SUSPICIOUS_JSON, type FileStats, type RawRecord } from "./read-input.js";
 
 export interface DatasetSummary {
@@ -72,16 +73,13 @@ const sql = (e: Expr) => render(e, DUCKDB_DIALECT);
 const q = (name: string) => DUCKDB_DIALECT.identifier(name);
 const s = (text: string) => DUCKDB_DIALECT.string(text);
 
-/** `s3://bucket/prefix/` → `<out>/bucket/prefix`. */
-export function localPath(out: string, s3: string): string {
-  return join(out, ...s3.replace(/^s3:\/\//, "").split("/").filter(Boolean));
-}
-
+export { localPath } from "./safe-paths.js";
 
 /** Fallback processing time: when this module was loaded (one value per process, like one Glue run). */
 const RUN_STARTED = new Date();
 
 export async function runPipeline(options: PipelineOptions): Promise<RunSummary> {
+  checkRunId(options.runId);
   // An in-memory work database: beyond memory_limit DuckDB spills its blocks to the scratch folder instead of growing
   // the process (a file-backed database also wrote every work table to disk, for nothing).
   const scratch = mkdtempSync(join(tmpdir(), "local-pipeline-"));
@@ -184,7 +182,8 @@ async function loadValidated(connection: DuckDBConnection, dataset: DatasetIR, t
     if (++loaded % 250_000 === 0) options.progress?.(`${name}: ${loaded.toLocaleString("en-US")} records read`);
   };
   for (const input of inputs) {
-    const { root, files } = listInputFiles(input);
+    const { root, files, skipped } = listInputFiles(input);
+    for (const path of skipped) options.progress?.(`${name}: warning: ${path} is not a regular file (a FIFO, socket or device): not read`);
     for (const file of files) {
       const plain = plainJsonLines(file, root);
       if (!plain) {
@@ -262,7 +261,7 @@ async function runDataset(connection: DuckDBConnection, dataset: DatasetIR, inpu
   const files = await loadValidated(connection, dataset, t("validated"), inputs, options);
   log(`${name}: validated`);
   const quarantineDir = join(localPath(options.out, dataset.locations.quarantine), `run_id=${options.runId}`);
-  rmSync(quarantineDir, { recursive: true, force: true });
+  removeInside(options.out, quarantineDir);
   mkdirSync(quarantineDir, { recursive: true });
   await connection.run(`COPY (
       SELECT raw AS raw_text, ${q(REASONS)} AS reason_codes, source_file, line_number, ${s(options.runId)} AS run_id, raw_base64
@@ -305,7 +304,7 @@ async function runDataset(connection: DuckDBConnection, dataset: DatasetIR, inpu
 
   log(`${name}: typed`);
   const cleanedDir = join(localPath(options.out, dataset.locations.cleaned), `run_id=${options.runId}`);
-  rmSync(cleanedDir, { recursive: true, force: true });
+  removeInside(options.out, cleanedDir);
   mkdirSync(cleanedDir, { recursive: true });
   const cleanedFile = join(cleanedDir, "part-00000.parquet");
   const lineage = `source_file AS _source_file, line_number AS _line_number, ${s(options.runId)} AS _run_id, raw AS ${q(RAW_TEXT)}`;
@@ -332,13 +331,13 @@ async function runDataset(connection: DuckDBConnection, dataset: DatasetIR, inpu
   const tables: Record<string, number> = {};
   // One processing time per run, as the Glue flatten job stamps it (processed_at, for dbt source freshness).
   const cleaned = `(SELECT *, ${s((options.processedAt ?? RUN_STARTED).toISOString())}::TIMESTAMPTZ AS ${q(PROCESSED_AT)} FROM read_parquet(${s(cleanedFile)}))`;
-  tables[dataset.table.name] = await writeTable(connection, dataset, dataset.table, cleaned, localPath(options.out, dataset.table.location));
+  tables[dataset.table.name] = await writeTable(connection, dataset, dataset.table, cleaned, localPath(options.out, dataset.table.location), options.out);
   log(`${name}: main table written`);
   for (const { child, array } of childArrays(dataset)) {
     const a = sql(array);
     const exploded = `(SELECT *, ${a}[${q(CHILD_POSITION)} + 1] AS ${q(CHILD_ELEMENT)}
       FROM (SELECT *, unnest(range(len(${a}))) AS ${q(CHILD_POSITION)} FROM ${cleaned} WHERE ${a} IS NOT NULL))`;
-    tables[child.name] = await writeTable(connection, dataset, child, exploded, localPath(options.out, child.location));
+    tables[child.name] = await writeTable(connection, dataset, child, exploded, localPath(options.out, child.location), options.out);
   }
   return { input, valid, duplicates, quarantined: { total: quarantinedTotal, byReason }, files, tables };
 }
@@ -350,10 +349,10 @@ async function runDataset(connection: DuckDBConnection, dataset: DatasetIR, inpu
  */
 export const PARTITIONED_WRITE_FLUSH_ROWS = 10_000;
 
-async function writeTable(connection: DuckDBConnection, dataset: DatasetIR, table: TableIR, from: string, dir: string): Promise<number> {
+async function writeTable(connection: DuckDBConnection, dataset: DatasetIR, table: TableIR, from: string, dir: string, out: string): Promise<number> {
   const columns = table.columns.map((c) => `${sql(columnExpr(dataset, c))} AS ${q(c.name)}`).join(",\n      ");
   const select = `SELECT ${columns} FROM ${from}`;
-  rmSync(dir, { recursive: true, force: true });
+  removeInside(out, dir);
   mkdirSync(dir, { recursive: true });
   if (!table.partitionBy.length) return count(connection, `COPY (${select}) TO ${s(join(dir, "part-0.parquet"))} (FORMAT PARQUET)`);
   // One COPY, its input sorted by partition: each writer thread's batch covers a narrow range of partitions, so few

@@ -41,21 +41,29 @@ export interface FileStats {
   error?: string;
 }
 
-/** Files of an input: the file itself, or every file under a directory (sorted; hidden and `_` files skipped). */
-export function listInputFiles(input: string): { root: string; files: string[] } {
+/**
+ * Files of an input: the file itself, or every regular file under a directory (sorted; hidden and `_` files
+ * skipped). Anything else (a FIFO, a socket, a device) is never opened: reading a FIFO would wait forever. It is
+ * listed in `skipped`, for the caller to report.
+ */
+export function listInputFiles(input: string): { root: string; files: string[]; skipped: string[] } {
   const stat = statSync(input);
-  if (stat.isFile()) return { root: join(input, ".."), files: [input] };
+  if (stat.isFile()) return { root: join(input, ".."), files: [input], skipped: [] };
+  if (!stat.isDirectory()) return { root: join(input, ".."), files: [], skipped: [input] };
   const files: string[] = [];
+  const skipped: string[] = [];
   const walk = (dir: string) => {
     for (const name of readdirSync(dir).sort()) {
       if (name.startsWith(".") || name.startsWith("_")) continue;
       const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else files.push(path);
+      const entry = statSync(path);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.isFile()) files.push(path);
+      else skipped.push(path);
     }
   };
   walk(input);
-  return { root: input, files };
+  return { root: input, files, skipped };
 }
 
 const GZIP_MAGIC = [0x1f, 0x8b];

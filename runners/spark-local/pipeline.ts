@@ -8,11 +8,12 @@
  * raises `EOFException: Unexpected end of input stream`; see the README's known differences), and replaces the
  * run's tables as the DuckDB engine does.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
 import { gunzipSync } from "node:zlib";
 import type { DatasetIR } from "../../generators/ir/types.js";
 import { glueScriptPath, type GlueJobArgument } from "../../generators/targets/glue-jobs.js";
+import { checkRunId, removeInside } from "../local-pipeline/safe-paths.js";
 import { localPath, reconcile, type DatasetSummary, type PipelineOptions, type RunSummary } from "../local-pipeline/pipeline.js";
 import { listInputFiles, type FileStats } from "../local-pipeline/read-input.js";
 import { SparkDriver } from "./driver.js";
@@ -46,6 +47,7 @@ export function sparkInputDir(out: string, dataset: string): string {
 }
 
 export async function runSparkPipeline(options: SparkPipelineOptions): Promise<RunSummary> {
+  checkRunId(options.runId);
   const log = options.progress ?? (() => undefined);
   const driver = options.driver ?? (await SparkDriver.start({ root: options.root, log }));
   const summary: RunSummary = { runId: options.runId, engine: "spark", reconciled: true, problems: [], datasets: {} };
@@ -70,11 +72,12 @@ async function runDataset(driver: SparkDriver, dataset: DatasetIR, inputs: reado
   // The input files, linked under one folder by their path relative to their input root (as the DuckDB engine names
   // them); cut gzip files are left out with a warning.
   const staging = sparkInputDir(options.out, name);
-  rmSync(staging, { recursive: true, force: true });
+  removeInside(options.out, staging);
   mkdirSync(staging, { recursive: true });
   const files: FileStats[] = [];
   for (const input of inputs) {
-    const { root, files: paths } = listInputFiles(input);
+    const { root, files: paths, skipped } = listInputFiles(input);
+    for (const path of skipped) log(`${name}: warning: ${path} is not a regular file (a FIFO, socket or device): not read`);
     for (const path of paths) {
       const file = relative(root, path).split(sep).join("/");
       const gzip = path.endsWith(".gz");
@@ -121,7 +124,7 @@ async function runDataset(driver: SparkDriver, dataset: DatasetIR, inputs: reado
 
   // The tables of this run are replaced, as the DuckDB engine does (the job itself replaces only the partitions it
   // writes, as in AWS).
-  for (const table of [dataset.table, ...dataset.children]) rmSync(localPath(options.out, table.location), { recursive: true, force: true });
+  for (const table of [dataset.table, ...dataset.children]) removeInside(options.out, localPath(options.out, table.location));
   const flattenArgs: Record<GlueJobArgument<"flatten">, string> = {
     input_path: cleanedRoot,
     output_path: localPath(options.out, dataset.locations.processed),

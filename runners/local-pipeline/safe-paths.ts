@@ -1,0 +1,41 @@
+/**
+ * Guards for everything the local pipeline removes or creates from user input: run ids, S3 locations turned into
+ * local folders, and removals, which must lie inside the output folder.
+ */
+import { rmSync } from "node:fs";
+import { join, relative, resolve, isAbsolute } from "node:path";
+
+/** A run id names folders (`run_id=<id>/`): letters, digits, `.`, `_`, `:`, `-`, starting with a letter or digit. */
+export const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+export function checkRunId(runId: string): void {
+  if (!RUN_ID.test(runId)) {
+    throw new UnsafePathError(
+      `Run id ${JSON.stringify(runId)} is not allowed: it names folders, so it may hold only letters, digits, ".", "_", ":" and "-" (at most 128, starting with a letter or digit).`,
+    );
+  }
+}
+
+export class UnsafePathError extends Error {}
+
+/** `s3://bucket/prefix/` → `<out>/bucket/prefix`, refusing `.`/`..` segments (the IR builder refuses them too). */
+export function localPath(out: string, s3: string): string {
+  const segments = s3.replace(/^s3:\/\//, "").split("/").filter(Boolean);
+  if (segments.some((s) => s === "." || s === "..")) throw new UnsafePathError(`The location ${s3} has a "." or ".." segment.`);
+  return join(out, ...segments);
+}
+
+/** True when `path` is `dir` itself or inside it (after resolving both). */
+export function isInside(dir: string, path: string): boolean {
+  const rel = relative(resolve(dir), resolve(path));
+  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
+}
+
+/** Removes `path` (recursively) only when it lies strictly inside `out`. */
+export function removeInside(out: string, path: string): void {
+  const rel = relative(resolve(out), resolve(path));
+  if (rel === "" || rel.startsWith("..") || isAbsolute(rel)) {
+    throw new UnsafePathError(`Refusing to remove ${path}: it is not inside the output folder ${out}.`);
+  }
+  rmSync(path, { recursive: true, force: true });
+}
