@@ -18,7 +18,8 @@ export const reviewRecord = z.object({
     type: types.decimal(2, 1),
     description: "Star rating the reviewer gave, 1.0 to 5.0.",
   }),
-  vote: column(z.string().regex(/^(\d+|\d{1,3}(,\d{3})+)$/).optional(), {
+  // At most 18 digits: every such count fits the int64 column; a longer one would load as NULL, so it is refused.
+  vote: column(z.string().regex(/^(\d{1,18}|\d{1,3}(,\d{3}){1,5})$/).optional(), {
     name: "helpful_votes",
     type: types.int64,
     normalize: ["parse_integer"],
@@ -80,7 +81,7 @@ export const reviewRecord = z.object({
 
 export default defineContract({
   dataset: "review",
-  version: "2.0.0",
+  version: "3.0.0",
   owner: "reviews-data-platform",
   description: "One Amazon customer review of one product (2018 release format).",
   schema: reviewRecord,

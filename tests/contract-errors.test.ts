@@ -93,3 +93,46 @@ describe("locations that could escape a folder", () => {
     }
   });
 });
+
+describe("careless contracts get a coded error, never a stack trace", () => {
+  async function diagnosticsOfSource(source: string): Promise<readonly Diagnostic[]> {
+    const dir = mkdtempSync(join(root, "tests/fixtures/.scratch-"));
+    try {
+      writeFileSync(join(dir, "fixture.contract.ts"), source.replaceAll("../../../../generators/", "../../../generators/"));
+      await loadIR(dir, root);
+      return [];
+    } catch (error) {
+      if (error instanceof ContractError) return error.diagnostics;
+      throw error;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const base = readFileSync(join(fixtures, "missing-metadata/fixture.contract.ts"), "utf8");
+
+  it.each([
+    ["no description", "    bare: column(z.string(), {} as never), // <-", 'Field "bare" has no description.'],
+    ["an empty description", '    bare: column(z.string(), { description: "  " }), // <-', 'Field "bare" has an empty description.'],
+  ])("a field with %s is CONTRACT.MISSING_METADATA at its line", async (_what, line, message) => {
+    const source = base.replace("    bare: z.string(), // <-", line);
+    const diagnostics = await diagnosticsOfSource(source);
+    expect(diagnostics.map((d) => [d.code, d.message])).toEqual([["CONTRACT.MISSING_METADATA", message]]);
+    expect(diagnostics[0]!.where?.line).toBe(source.split("\n").findIndex((l) => l.includes("// <-")) + 1);
+  });
+
+  it("a syntax error keeps its line and column (CONTRACT.LOAD_FAILED)", async () => {
+    const source = base.replace('  owner: "tests",', '  owner: "tests",,');
+    const diagnostics = await diagnosticsOfSource(source);
+    expect(diagnostics.map((d) => d.code)).toEqual(["CONTRACT.LOAD_FAILED"]);
+    const line = source.split("\n").findIndex((l) => l.includes('"tests",,')) + 1;
+    expect(diagnostics[0]!.where).toMatchObject({ line });
+    expect(diagnostics[0]!.where?.column).toBeGreaterThan(15);
+    expect(diagnostics[0]!.message).toMatch(/Importing the contract failed: .*Unexpected/);
+  });
+
+  it("an error thrown while the module runs points at its line", async () => {
+    const diagnostics = await diagnosticsOfSource(readFileSync(join(fixtures, "load-failed/fixture.contract.ts"), "utf8"));
+    expect(diagnostics[0]).toMatchObject({ code: "CONTRACT.LOAD_FAILED", where: { line: 2 } });
+    expect(diagnostics[0]!.message).toContain("this contract cannot be imported");
+  });
+});

@@ -107,9 +107,9 @@ function valueFails(rule: RuleIR, value: Expr, parent: Expr, nested: boolean): E
       return and(typeIs(value, "number"), or(...bounds));
     }
     case "too_short":
-      return and(typeIs(value, "string"), call("lt", call("utf16_length", text()), lit(p.minLength!)));
+      return and(typeIs(value, "string"), call("lt", call("codepoint_length", text()), lit(p.minLength!)));
     case "too_long":
-      return and(typeIs(value, "string"), call("gt", call("utf16_length", text()), lit(p.maxLength!)));
+      return and(typeIs(value, "string"), call("gt", call("codepoint_length", text()), lit(p.maxLength!)));
     case "pattern_mismatch":
       return and(typeIs(value, "string"), not(call("regex_search", text(), lit(p.pattern!))));
     case "not_in_enum": {

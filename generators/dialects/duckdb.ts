@@ -52,8 +52,8 @@ export const DUCKDB_DIALECT: DialectTable = {
       if (pattern?.op !== "lit" || typeof pattern.value !== "string") throw new DialectError("duckdb", "regex_search", "the pattern must be a literal.", "pass lit(pattern).");
       return `regexp_matches(${text}, ${str(pattern.value)})`;
     },
-    // length() counts code points; characters beyond U+FFFF are two UTF-16 code units in JavaScript.
-    utf16_length: ([text]) => `(length(${text}) + length(regexp_replace(${text}, '[^\\x{10000}-\\x{10FFFF}]', '', 'g')))`,
+    // length() counts code points (not grapheme clusters: that is length_grapheme), as Zod 4 and JSON Schema do.
+    codepoint_length: ([text]) => `length(${text})`,
     // trim() walks the whole string (13× slower on review texts); most values need no trimming at all.
     trim_whitespace: ([text]) => {
       const edges = ["' '", "chr(9)", "chr(10)", "chr(13)"].flatMap((c) => [`starts_with(${text}, ${c})`, `ends_with(${text}, ${c})`]).join(" OR ");

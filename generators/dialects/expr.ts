@@ -16,7 +16,7 @@ export type JsonType = "string" | "number" | "boolean" | "null" | "array" | "obj
  * `DIALECT.UNSUPPORTED`); `render.test.ts` asserts the full table, so a new function needs an explicit answer
  * per dialect.
  * - `regex_search(text, pattern)`: the ECMAScript pattern matches somewhere in text (JavaScript `RegExp.test`).
- * - `utf16_length`: length in UTF-16 code units, as JavaScript and Zod count.
+ * - `codepoint_length`: length in Unicode code points, as Zod 4's min/max and JSON Schema's minLength/maxLength count.
  * - `trim_whitespace`: remove leading and trailing space, tab, CR and LF.
  * - `sha256_hex`: lowercase hex SHA-256 of the UTF-8 text.
  * - `to_json_text`: JSON text of a typed value (list or map), compact, as both engines print it.
@@ -34,7 +34,7 @@ export const FUNCTIONS = [
   "is_null", "is_not_null",
   "eq", "ne", "lt", "le", "gt", "ge",
   "coalesce", "concat", "nullif",
-  "regex_search", "utf16_length", "trim_whitespace", "sha256_hex", "to_text", "floor", "list_length", "to_json_text",
+  "regex_search", "codepoint_length", "trim_whitespace", "sha256_hex", "to_text", "floor", "list_length", "to_json_text",
   "html_unescape", "parse_integer", "parse_money", "parse_month_day_year",
   "epoch_seconds_to_timestamp", "epoch_seconds_to_date", "strip_trailing_colon", "invalid_utf8",
 ] as const;

@@ -92,8 +92,8 @@ export const SPARK_DIALECT: DialectTable = {
       // RLIKE is a search (Matcher.find), like JavaScript's RegExp.test.
       return rlike(text!, pattern.value);
     },
-    // Java strings are UTF-16, but Spark's length() counts code points; UTF-16BE bytes / 2 is the JavaScript length.
-    utf16_length: ([text]) => `(octet_length(encode(${text}, 'UTF-16BE')) DIV 2)`,
+    // Spark's length() counts code points (UTF8String characters), as Zod 4 and JSON Schema do.
+    codepoint_length: ([text]) => `length(${text})`,
     trim_whitespace: ([text]) => `trim(BOTH ' \\t\\r\\n' FROM ${text})`,
     sha256_hex: ([text]) => `sha2(${text}, 256)`,
     to_text: ([value]) => `CAST(${value} AS STRING)`,

@@ -1,6 +1,6 @@
 /**
  * The real evolution: the 2014 review format (fixture contract 1.2.0, checked against the real 2014 lines) against
- * the 2018 format in contracts/review.contract.ts (2.0.0). The report must name every change a careful reviewer
+ * the 2018 format in contracts/review.contract.ts (3.0.0). The report must name every change a careful reviewer
  * would, and CI must refuse the change unless the major version was bumped.
  */
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -70,20 +70,20 @@ describe("contract review of 2014 → 2018", () => {
       '[CE019] Constraint maximum of field "review.unixReviewTime" was tightened from 9007199254740991 to 253402300799. (major; RAW B, PQ M, SF S, DBT M, MART S)',
       '[CE001] Optional field "review.image" was added, stored as columns "review_images.position", "review_images.image_url" and child dataset "review_images". (minor; RAW M, PQ S, SF S, DBT S, MART S)',
     ]);
-    expect(stdout).toContain('ok: contract "review" (contracts/review.contract.ts) 1.2.0 → 2.0.0: The changes need a major bump; 1.2.0 → 2.0.0 is a major bump.');
+    expect(stdout).toContain('ok: contract "review" (contracts/review.contract.ts) 1.2.0 → 3.0.0: The changes need a major bump; 1.2.0 → 3.0.0 is a major bump.');
     expect(code).toBe(0);
   });
 
   it("gives the pull request its migration: ALTER EXTERNAL TABLE, a dbt model version stub, backfill notes, generated files", async () => {
     const { stdout } = await run(["--base-dir", BASE_2014, "--root", ROOT, "--format", "markdown"]);
-    expect(stdout).toContain("| `review` | 1.2.0 → 2.0.0 | major | major | ok |");
+    expect(stdout).toContain("| `review` | 1.2.0 → 3.0.0 | major | major | ok |");
     expect(stdout).toContain("- `review`: 10 changes: 3 breaking a consumer, 4 needing a migration step, 3 safe.");
     expect(stdout).toContain("ALTER EXTERNAL TABLE review DROP COLUMN helpful_json;");
     expect(stdout).toContain("ALTER EXTERNAL TABLE review ADD COLUMN is_verified_purchase BOOLEAN AS (VALUE:is_verified_purchase::BOOLEAN);");
     expect(stdout).toContain("ALTER EXTERNAL TABLE review ADD COLUMN style_other_json VARIANT AS (PARSE_JSON(VALUE:style_other_json::VARCHAR));");
     expect(stdout).toContain("-- review_images is a new external table: create it with the generated external-table DDL.");
     expect(stdout).not.toContain("ALTER EXTERNAL TABLE review_images");
-    expect(stdout).toContain(["  - name: stg_amazon__reviews", "    latest_version: 2", "    versions:", "      - v: 2", "      - v: 1", "        defined_in: stg_amazon__reviews_v1"].join("\n"));
+    expect(stdout).toContain(["  - name: stg_amazon__reviews", "    latest_version: 3", "    versions:", "      - v: 3", "      - v: 1", "        defined_in: stg_amazon__reviews_v1"].join("\n"));
     expect(stdout).toContain("- CE003 `review.verified`: Parquet written before this change has no value for the new columns");
     expect(stdout).toMatch(/\| `generated\/json-schema\/review\.schema\.json` \| changed \| \+\d+ \| −\d+ \|/);
     expect(stdout).toMatch(/\| `generated\/json-schema\/product\.schema\.json` \| added \| \+\d+ \| −0 \|/);
@@ -96,8 +96,8 @@ describe("contract review of 2014 → 2018", () => {
       dir = mkdtempSync(join(ROOT, ".contract-diff-test-"));
       for (const name of readdirSync(join(ROOT, "contracts"))) cpSync(join(ROOT, "contracts", name), join(dir, name));
       const review = readFileSync(join(dir, "review.contract.ts"), "utf8");
-      expect(review).toContain('version: "2.0.0"');
-      writeFileSync(join(dir, "review.contract.ts"), review.replace('version: "2.0.0"', 'version: "1.3.0"'));
+      expect(review).toContain('version: "3.0.0"');
+      writeFileSync(join(dir, "review.contract.ts"), review.replace('version: "3.0.0"', 'version: "1.3.0"'));
     });
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -42,8 +42,45 @@ export function buildIR(contracts: readonly LoadedContract[]): ContractIR {
   const diagnostics: Diagnostic[] = [];
   const datasets = contracts.map((c) => buildDataset(c, diagnostics));
   checkAcrossDatasets(datasets, contracts, diagnostics);
+  for (const dataset of datasets) checkControlCharacters(dataset, diagnostics);
   if (diagnostics.some((d) => d.severity === "error")) throw new ContractError(diagnostics);
   return { irVersion: IR_VERSION, datasets: [...datasets].sort((a, b) => compareCodePoints(a.name, b.name)) };
+}
+
+/** C0 control characters but tab and line feed, and DEL: no target can carry them safely (a NUL ends C strings and
+ * makes Python source unparsable, CR breaks LF-only files, ESC sequences reach terminals). */
+const CONTROL_CHARACTER = /[\u0000-\u0008\u000B-\u001F\u007F]/;
+
+/** Every text of a dataset's IR (descriptions, owner, names, keys, reasons) is free of control characters. */
+function checkControlCharacters(dataset: DatasetIR, diagnostics: Diagnostic[]): void {
+  // One report per offending text, at the most precise place it appears (a column's line rather than the file).
+  const found = new Map<string, { path: string; where: Diagnostic["where"] }>();
+  const walk = (value: unknown, path: string, where: Diagnostic["where"]) => {
+    if (typeof value === "string") {
+      if (!CONTROL_CHARACTER.test(value)) return;
+      const seen = found.get(value);
+      if (!seen || (seen.where?.line === undefined && where?.line !== undefined)) found.set(value, { path, where });
+      return;
+    }
+    if (Array.isArray(value)) return value.forEach((item, i) => walk(item, `${path}[${i}]`, where));
+    if (value && typeof value === "object") {
+      const node = value as Record<string, unknown>;
+      const here = node.where && typeof node.where === "object" && "file" in (node.where as object) ? (node.where as Diagnostic["where"]) : where;
+      for (const [key, child] of Object.entries(node)) if (key !== "where") walk(child, path ? `${path}.${key}` : key, here);
+    }
+  };
+  walk(dataset, dataset.name, { file: dataset.contract.file });
+  for (const [text, { path, where }] of found) {
+    const code = CONTROL_CHARACTER.exec(text)![0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
+    diagnostics.push(
+      diagnostic(
+        "CONTRACT.CONTROL_CHARACTER",
+        `${path} holds the control character U+${code}, which no generated file can carry safely.`,
+        where,
+        "Remove it (tabs and line breaks are allowed; write other characters as visible text).",
+      ),
+    );
+  }
 }
 
 const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?$/;
@@ -272,6 +309,17 @@ function collectColumns(
   if (!meta) {
     ctx.diagnostics.push(
       diagnostic("CONTRACT.MISSING_METADATA", `Field "${raw.path}" has no column(...) metadata.`, raw.where, `Wrap it: ${raw.key}: column(z..., { description: "..." }).`),
+    );
+    return;
+  }
+  if (typeof meta.description !== "string" || meta.description.trim() === "") {
+    ctx.diagnostics.push(
+      diagnostic(
+        "CONTRACT.MISSING_METADATA",
+        `Field "${raw.path}" has ${typeof meta.description === "string" ? "an empty" : "no"} description.`,
+        raw.where,
+        `Say what the field means: ${raw.key}: column(z..., { description: "..." }).`,
+      ),
     );
     return;
   }

@@ -2,7 +2,7 @@
  * Finds and imports the contract modules (`contracts/*.contract.ts`, sorted by code point) and builds the IR.
  */
 import { readdirSync, readFileSync } from "node:fs";
-import { join, relative, sep } from "node:path";
+import { basename, join, relative, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Contract } from "../contract-kit/index.js";
 import { ContractError, diagnostic, type Diagnostic } from "../lib/errors.js";
@@ -30,8 +30,14 @@ export async function loadContracts(files: readonly string[], root: string): Pro
     try {
       module = (await import(pathToFileURL(absolute).href)) as { default?: unknown };
     } catch (error) {
+      const { message, line, column } = loadFailure(error, absolute);
       diagnostics.push(
-        diagnostic("CONTRACT.LOAD_FAILED", `Importing the contract failed: ${(error as Error).message.split("\n")[0]}`, { file }, "Fix the error in the module (`npm run typecheck` shows type errors with their lines)."),
+        diagnostic(
+          "CONTRACT.LOAD_FAILED",
+          `Importing the contract failed: ${message}`,
+          { file, ...(line !== undefined ? { line } : {}), ...(column !== undefined ? { column } : {}) },
+          "Fix the error in the module (`npm run typecheck` shows type errors with their lines).",
+        ),
       );
       continue;
     }
@@ -50,4 +56,25 @@ export async function loadContracts(files: readonly string[], root: string): Pro
 
 export async function loadIR(contractsDir: string, root: string): Promise<ContractIR> {
   return buildIR(await loadContracts(findContractFiles(contractsDir), root));
+}
+
+/**
+ * What went wrong importing a contract, and where in it: a syntax error reported by the TypeScript transform (tsx's
+ * esbuild: `errors[0].location`, or `file:line:col: ERROR: text`; vitest's transform: `[PARSE_ERROR] text` then
+ * `file:line:col`), or the first stack frame inside the contract file for an error thrown while it runs.
+ */
+export function loadFailure(error: unknown, absolute: string): { message: string; line?: number; column?: number } {
+  const e = error as { message?: string; stack?: string; errors?: { text?: string; location?: { line?: number; column?: number } }[] };
+  const first = e.errors?.[0];
+  if (first?.location?.line !== undefined) return { message: first.text ?? String(e.message), line: first.location.line, column: (first.location.column ?? 0) + 1 };
+  // eslint-disable-next-line no-control-regex
+  const text = String(e.message ?? error).replace(/\u001b\[[0-9;]*m/g, "");
+  const name = basename(absolute).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const at = new RegExp(`${name}:(\\d+):(\\d+)`);
+  const transform = /ERROR: (.*)|\[[A-Z_]+\]\s*(.*)/.exec(text);
+  const place = at.exec(text);
+  if (transform && place) return { message: (transform[1] ?? transform[2])!.trim(), line: Number(place[1]), column: Number(place[2]) };
+  const frame = at.exec(String(e.stack ?? "").replace(text, ""));
+  const message = text.split("\n")[0]!;
+  return frame ? { message, line: Number(frame[1]), column: Number(frame[2]) } : { message };
 }

@@ -9,7 +9,12 @@
  * - `\s` `\S`: JavaScript includes Unicode spaces, Java includes `\x0B`, RE2 neither;
  * - `\b` `\B`: Unicode-aware in Java, ASCII in JavaScript and RE2;
  * - `.` outside a class: JavaScript and Java exclude `\r` and Unicode line separators, RE2 only `\n`;
- * - `\p{…}` `\u{…}` `\c` and `[^]`: need flags or are engine-specific.
+ * - `\p{…}` `\u{…}` `\c` and `[^]`: need flags or are engine-specific;
+ * - any other letter or digit escape but `\d \D \w \W \t \n \r \f` and `\xHH`: `\Q…\E` quotes in Java and RE2
+ *   but is `QE` in JavaScript, `\z` `\A` are anchors in Java and RE2 but letters in JavaScript, `\v` is a class in
+ *   Java, `\uHHHH` does not exist in RE2, `\0` is octal in Java;
+ * - `[` inside a class (`[[:alpha:]]` is a POSIX class in RE2, a union in Java, literal text in JavaScript) and
+ *   `&&` inside a class (an intersection in Java only).
  * `$` is admitted: it means "end of input" in JavaScript and RE2; the Spark renderer writes Java's `\z`, because
  * Java's `$` also matches before a final line terminator.
  */
@@ -26,11 +31,18 @@ export function unportableRegexReason(source: string): string | undefined {
       if (next === "p" || next === "P") return `\\${next}{…} Unicode property classes`;
       if (next === "u" && source[i + 2] === "{") return "\\u{…} code point escapes";
       if (next === "c") return "\\c control escapes";
+      if (next === "x") {
+        if (!/^[0-9A-Fa-f]{2}$/.test(source.slice(i + 2, i + 4))) return "\\x not followed by two hex digits";
+      } else if (/[A-Za-z0-9]/.test(next) && !"dDwWtnrf".includes(next)) {
+        return `\\${next} (this escape means different things in JavaScript, Java and RE2, or is missing from one; \\Q…\\E, \\z, \\A, \\v, \\u and octal escapes are refused: write the characters or a class)`;
+      }
       i++;
       continue;
     }
     if (inClass) {
       if (c === "]") inClass = false;
+      else if (c === "[") return "[ inside a class ([[:alpha:]] is a POSIX class in RE2, a union in Java, text in JavaScript; escape it as \\[)";
+      else if (c === "&" && source[i + 1] === "&") return "&& inside a class (an intersection in Java only)";
       continue;
     }
     if (c === "[") {

@@ -21,13 +21,14 @@ export interface Diagnostic {
 
 /** Every error code the generator can raise, with what it means. The README lists this table. */
 export const ERROR_CODES = {
+  "CONTRACT.CONTROL_CHARACTER": "A description, name or other contract text holds a control character (NUL, CR, ESC…) that no target can carry safely.",
   "CONTRACT.LOAD_FAILED": "The contract module could not be imported (syntax or runtime error).",
   "CONTRACT.NO_DEFAULT_EXPORT": "The contract module does not `export default defineContract(...)`.",
   "CONTRACT.DUPLICATE_DATASET": "Two contracts declare the same dataset name.",
   "CONTRACT.UNSUPPORTED_ZOD_KIND": "A Zod kind that cannot describe a stored JSON value (transform, pipe, lazy, custom, date, bigint…).",
   "CONTRACT.UNSTORABLE_UNION": "A union whose members have different storage types, without `type: types.json`.",
   "CONTRACT.STORAGE_UNDECIDED": "An array or record without `array:` / `map:` metadata saying how it is stored.",
-  "CONTRACT.MISSING_METADATA": "A raw field without `column(...)` metadata (every field needs a description).",
+  "CONTRACT.MISSING_METADATA": "A raw field without `column(...)` metadata, or with a missing or empty description (every field needs one).",
   "CONTRACT.INVALID_IDENTIFIER": "A column or dataset name that is not lowercase snake_case (`^[a-z][a-z0-9_]{0,62}$`).",
   "CONTRACT.RESERVED_WORD": "A column or dataset name that is a Snowflake or Spark SQL reserved word.",
   "CONTRACT.NAME_COLLISION": "Two columns (or datasets) end up with the same name.",

@@ -16,6 +16,7 @@ import { loadGeneratedIR, main } from "./cli.js";
 import { runPipeline, type RunSummary } from "./pipeline.js";
 import { plainJsonLines } from "./read-input.js";
 import { removeInside } from "./safe-paths.js";
+import { reviewRecord } from "../../contracts/review.contract.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const DATA = join(ROOT, "..", "shared", "data", "amazon-reviews");
@@ -332,4 +333,17 @@ describe("hostile and careless input: nothing outside --out is removed, nothing 
     expect(summary.datasets.product!.input).toBe(6);
     expect(progress.join("\n")).toContain("pipe.jsonl is not a regular file (a FIFO, socket or device): not read");
   }, 30_000);
+
+  it("a vote the contract accepts loads; one too long for the column is refused by the contract, not stored as NULL", async () => {
+    const line = (vote: string) => JSON.stringify({ overall: 5, vote, verified: true, reviewTime: "06 2, 2018", reviewerID: `A${vote.length}`, asin: "B000000001", unixReviewTime: 1527897600 });
+    expect(reviewRecord.safeParse(JSON.parse(line("99999999999999999999"))).success).toBe(false);
+    expect(reviewRecord.safeParse(JSON.parse(line("999999999999999999"))).success).toBe(true);
+    const input = join(work, "votes.jsonl");
+    writeFileSync(input, `${line("999999999999999999")}\n${line("99999999999999999999")}\n`);
+    const out = join(work, "votes-out");
+    const summary = await runPipeline({ datasets, inputs: new Map([["review", [input]]]), out, runId: "votes" });
+    expect(summary.datasets.review!.quarantined.byReason).toEqual({ "vote.pattern_mismatch": 1 });
+    const rows = await query(`SELECT helpful_votes::VARCHAR AS v FROM read_parquet('${out}/amazon-reviews-processed/reviews/review/**/*.parquet')`);
+    expect(rows).toEqual([{ v: "999999999999999999" }]);
+  });
 });

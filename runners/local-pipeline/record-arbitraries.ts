@@ -20,7 +20,7 @@ const notString = fc.constantFrom<unknown>(null, 5, true, [], {});
 
 export const REVIEW: Record<string, [Gen, boolean]> = {
   overall: [field(fc.oneof(fc.constantFrom(1, 5, 4.5, 1.0, 3), fc.double({ min: 1, max: 5, noNaN: true })), fc.constantFrom<unknown>(0.99, 5.01, 0, -1, "5", null, true, 1e300), false), false],
-  vote: [field(fc.constantFrom("1", "1,341", "12", "999,999,999", "0"), fc.constantFrom<unknown>("12,34", "1,2345", "", "abc", " 1", "1\n", 5, null, "1,341\n"), true), true],
+  vote: [field(fc.constantFrom("1", "1,341", "12", "999,999,999", "0", "999999999999999999", "999,999,999,999,999,999"), fc.constantFrom<unknown>("12,34", "1,2345", "", "abc", " 1", "1\n", 5, null, "1,341\n", "99999999999999999999", "1,000,000,000,000,000,000"), true), true],
   verified: [field(fc.boolean(), fc.constantFrom<unknown>(null, "true", 1), false), false],
   reviewTime: [field(fc.constantFrom("06 2, 2018", "12 31, 2017", "01 01, 2000"), fc.constantFrom<unknown>("6 2, 2018", "06 2, 2018\n", "", null, 5), false), false],
   reviewerID: [field(fc.oneof(fc.constantFrom("A1B2", "ABC", "A2IBPI20UZIR0U"), fc.stringMatching(/^[A-Z0-9]{1,14}$/)), fc.constantFrom<unknown>("", "abc", "A B", "A1\n", null, [], "A1B2é"), false), false],

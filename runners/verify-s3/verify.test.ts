@@ -119,7 +119,7 @@ describe("verify:s3", () => {
 
   it("stops at --limit", async () => {
     const r = await out(["s3://amazon-reviews-raw/reviews/2018/", "--endpoint", endpoint, "--limit", "10", "--quiet"]);
-    expect(r.stdout).toContain("Checked 10 records in 1 objects under s3://amazon-reviews-raw/reviews/2018/ against review (contracts/review.contract.ts 2.0.0) (stopped at --limit).");
+    expect(r.stdout).toContain("Checked 10 records in 1 objects under s3://amazon-reviews-raw/reviews/2018/ against review (contracts/review.contract.ts 3.0.0) (stopped at --limit).");
   });
 
   it("picks the contract from the URL: products/ is validated against product", async () => {
