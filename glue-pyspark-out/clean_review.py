@@ -35,6 +35,8 @@ REASON_CODES = [
     "record.invalid_utf8",
     "record.invalid_json",
     "record.not_an_object",
+    "record.too_long",
+    "record.truncated",
     "record.unreadable_by_spark",
     "overall.missing",
     "overall.null",
@@ -97,7 +99,7 @@ RAW_SCHEMA = StructType([
 ])
 
 # Record-level reason of a line (invalid UTF-8, not JSON, not an object), or NULL; `_json` is its canonical JSON text.
-RECORD_REASON_SQL = "CASE WHEN (encode(decode(CAST(`value` AS BINARY), 'UTF-8'), 'UTF-8') <> CAST(`value` AS BINARY)) THEN 'record.invalid_utf8' WHEN `_json` IS NULL THEN 'record.invalid_json' WHEN substr(`_json`, 1, 1) <> '{' THEN 'record.not_an_object' END"
+RECORD_REASON_SQL = "CASE WHEN octet_length(CAST(`value` AS BINARY)) > 16777216 THEN 'record.too_long' WHEN (encode(decode(CAST(`value` AS BINARY), 'UTF-8'), 'UTF-8') <> CAST(`value` AS BINARY)) THEN 'record.invalid_utf8' WHEN `_json` IS NULL THEN 'record.invalid_json' WHEN substr(`_json`, 1, 1) <> '{' THEN 'record.not_an_object' END"
 # The record's top-level members the rules read: member i is column _m_<i> (canonical JSON text, NULL when absent).
 MEMBER_KEYS = [
     "overall",
@@ -140,6 +142,9 @@ KEY_SQL = [
 # The record-level reasons this job sets itself.
 UNREADABLE_BY_SPARK = "record.unreadable_by_spark"
 INVALID_UTF8 = "record.invalid_utf8"
+TOO_LONG = "record.too_long"
+# Longest record (bytes of one line) loaded; a longer one is quarantined with its first 1024 bytes.
+MAX_RECORD_BYTES = 16777216
 
 # Spark SQL settings the job needs, with the reason: (key, value).
 SPARK_SETTINGS = [
@@ -284,7 +289,8 @@ def run(spark, args):
     blank = F.expr("trim(BOTH ' \t\r' FROM value)") == ""
     records = lines.where(~blank)
     # One JSON parse for the canonical text, one for the members: every rule then reads columns.
-    canonical = records.withColumn("_json", F.expr("contract_json_canonical(value)"))
+    record_bytes = F.octet_length(F.col("value").cast("binary"))
+    canonical = records.withColumn("_json", F.when(record_bytes <= MAX_RECORD_BYTES, F.expr("contract_json_canonical(value)")))
     judged = canonical.withColumn("_record_reason", F.expr(RECORD_REASON_SQL)).withColumn(
         "_json", F.when(F.col("_record_reason").isNull(), F.col("_json"))
     )
@@ -321,8 +327,12 @@ def run(spark, args):
         .cache()
     )
 
+    too_long = F.col("_record_reason") == TOO_LONG
     quarantined = parsed.where(F.size("_reasons") > 0).select(
-        F.col("_raw").alias("raw_text"),
+        # An over-long record keeps its first 1024 bytes (a cut character decodes to U+FFFD, as in the local reader).
+        F.when(too_long, F.concat(F.decode(F.substring(F.col("_raw").cast("binary"), 1, 1024), "UTF-8"), F.lit("\u2026")))
+        .otherwise(F.col("_raw"))
+        .alias("raw_text"),
         F.col("_reasons").alias("reason_codes"),
         F.col("_source_file").alias("source_file"),
         F.lit(None).cast("bigint").alias("line_number"),

@@ -40,6 +40,9 @@ import {
 export const RECORD = "_json";
 export const RAW_TEXT = "_raw";
 export const REASONS = "_reasons";
+/** Longest record (bytes of one line) both engines load by default; a longer one is quarantined as too long. */
+export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
+
 export const METADATA_COLUMNS = ["_source_file", "_line_number", "_run_id"] as const;
 
 /** Reason codes of records that are not JSON objects; they come before any rule. */
@@ -47,6 +50,10 @@ export const RECORD_REASONS = {
   invalidUtf8: "record.invalid_utf8",
   invalidJson: "record.invalid_json",
   notAnObject: "record.not_an_object",
+  /** The record is longer than the record limit (`MAX_RECORD_BYTES`); quarantined with its first bytes. */
+  tooLong: "record.too_long",
+  /** The last element of a JSON array file that was cut off (an interrupted upload). */
+  truncated: "record.truncated",
   /** Spark only: the rules accepted the record but Spark's typed read did not (a safety net; never seen so far). */
   unreadableBySpark: "record.unreadable_by_spark",
 } as const;

@@ -61,6 +61,23 @@ describe("contract:diff --base <git-ref>", () => {
     const unknown = diff("--base", "no-such-branch");
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toContain('error CLI.USAGE: git ref "no-such-branch" does not name a commit');
+    expect(unknown.stderr).not.toContain("shallow clone");
+  });
+
+  it("in a shallow clone, says to fetch the base (fetch-depth: 0)", () => {
+    git("commit", "-q", "--allow-empty", "-m", "second");
+    const shallow = mkdtempSync(join(tmpdir(), "contract-diff-shallow-"));
+    try {
+      execFileSync("git", ["clone", "-q", "--depth", "1", `file://${repo}`, shallow], { stdio: "pipe" });
+      symlinkSync(join(ROOT, "node_modules"), join(shallow, "node_modules"), "dir");
+      const result = spawnSync(TSX, ["generators/contract-diff-cli.ts", "--base", "HEAD~1"], { cwd: shallow, encoding: "utf8" });
+      expect(result.status).toBe(2);
+      expect(result.stderr).toContain('git ref "HEAD~1" does not name a commit');
+      expect(result.stderr).toContain("This is a shallow clone");
+      expect(result.stderr).toContain("fetch-depth: 0");
+    } finally {
+      rmSync(shallow, { recursive: true, force: true });
+    }
   });
 
   it.each([

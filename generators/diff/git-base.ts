@@ -27,13 +27,25 @@ function git(root: string, args: readonly string[]): Buffer {
   return execFileSync("git", ["-C", root, ...args], { maxBuffer: 256 * 1024 * 1024, stdio: ["ignore", "pipe", "pipe"] });
 }
 
+/** CI checkouts are often shallow (actions/checkout fetches one commit by default): the base is then missing. */
+const SHALLOW_HINT =
+  " This is a shallow clone, so the base commit may not have been fetched. Fix: fetch it (git fetch --no-tags origin <base branch>), or check out with full history (actions/checkout with fetch-depth: 0).";
+
+function isShallow(root: string): boolean {
+  try {
+    return git(root, ["rev-parse", "--is-shallow-repository"]).toString().trim() === "true";
+  } catch {
+    return false;
+  }
+}
+
 /** Reads the contract directory (`contractsDir`, inside `root`) at `ref` and builds its IR. */
 export async function loadIRAtRef(root: string, contractsDir: string, ref: string): Promise<ContractIR> {
   if (ref.startsWith("-") || ref.trim() === "") throw new GitRefError(`"${ref}" is not a git ref.`);
   try {
     git(root, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
   } catch {
-    throw new GitRefError(`git ref "${ref}" does not name a commit in ${root}.`);
+    throw new GitRefError(`git ref "${ref}" does not name a commit in ${root}.${isShallow(root) ? SHALLOW_HINT : ""}`);
   }
   const relativeDir = relative(root, contractsDir).split(sep).join("/");
   if (relativeDir.startsWith("..")) throw new GitRefError(`The contract directory ${contractsDir} is outside the repository ${root}.`);

@@ -28,6 +28,8 @@ Options:
                                 Default: the samples shipped in samples/<dataset>/.
   --out <dir>                   Output folder (default: .pipeline-out/). Tables of this run are replaced.
   --engine duckdb|spark         Engine of the cleaning and flattening jobs (default: duckdb).
+  --max-record-bytes <n>        Longest record (bytes of one line) loaded; longer ones are quarantined as
+                                record.too_long with their first 1024 bytes (default: 16777216, the Glue jobs' limit).
   --run-id <id>                 Run id written to every cleaned and quarantined record (default: local-<UTC time>).
   --root <dir>                  Repository root (default: the current directory).
   --no-warehouse                Stop after the Parquet (skip external tables, dbt models and tests).
@@ -68,6 +70,7 @@ export async function main(argv: readonly string[], out: { write(text: string): 
         out: { type: "string" },
         "run-id": { type: "string" },
         engine: { type: "string", default: "duckdb" },
+        "max-record-bytes": { type: "string" },
         root: { type: "string" },
         quiet: { type: "boolean", default: false },
         "no-warehouse": { type: "boolean", default: false },
@@ -85,6 +88,15 @@ export async function main(argv: readonly string[], out: { write(text: string): 
   const engine = values.engine;
   if (engine !== "duckdb" && engine !== "spark") {
     err.write(`error CLI.USAGE: --engine "${engine}" is not an engine.\n  fix: use --engine duckdb (default) or --engine spark.\n`);
+    return 2;
+  }
+  const maxRecordBytes = values["max-record-bytes"] === undefined ? undefined : Number(values["max-record-bytes"]);
+  if (maxRecordBytes !== undefined && (!Number.isInteger(maxRecordBytes) || maxRecordBytes < 1024)) {
+    err.write(`error CLI.USAGE: --max-record-bytes must be a whole number of bytes, at least 1024, not "${values["max-record-bytes"]}".\n`);
+    return 2;
+  }
+  if (maxRecordBytes !== undefined && engine === "spark") {
+    err.write("error CLI.USAGE: --max-record-bytes applies to the DuckDB engine; the Glue jobs carry their own limit (16 MiB).\n");
     return 2;
   }
   const root = resolve(values.root ?? process.cwd());
@@ -140,7 +152,7 @@ export async function main(argv: readonly string[], out: { write(text: string): 
   const started = performance.now();
   let summary: RunSummary;
   try {
-    const options = { datasets, inputs, out: outDir, runId, progress: values.quiet ? undefined : (line: string) => err.write(`${line}\n`) };
+    const options = { datasets, inputs, out: outDir, runId, progress: values.quiet ? undefined : (line: string) => err.write(`${line}\n`), ...(maxRecordBytes ? { maxRecordBytes } : {}) };
     summary = engine === "spark" ? await runSparkPipeline({ ...options, root }) : await runPipeline(options);
   } catch (error) {
     err.write(`error PIPELINE.FAILED: ${(error as Error).message}\n`);

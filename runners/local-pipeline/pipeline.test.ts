@@ -7,6 +7,7 @@
  * 1,547 products, 2014 files without `verified`). They are not read back from this code's output.
  */
 import { execFileSync } from "node:child_process";
+import { gzipSync } from "node:zlib";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -346,4 +347,40 @@ describe("hostile and careless input: nothing outside --out is removed, nothing 
     const rows = await query(`SELECT helpful_votes::VARCHAR AS v FROM read_parquet('${out}/amazon-reviews-processed/reviews/review/**/*.parquet')`);
     expect(rows).toEqual([{ v: "999999999999999999" }]);
   });
+
+  it("a cut JSON array with CRLF line ends: every complete element is a record, the cut one is quarantined as truncated", async () => {
+    const element = (id: string) => JSON.stringify({ overall: 4, verified: true, reviewTime: "06 2, 2018", reviewerID: id, asin: "B000000001", unixReviewTime: 1527897600 });
+    const input = join(work, "cut-array.json");
+    writeFileSync(input, `[${element("AC1")},\r\n${element("AC2")},\r\n{"overall": 5, "verified":`);
+    const summary = await runPipeline({ datasets, inputs: new Map([["review", [input]]]), out: join(work, "cut-array-out"), runId: "cut-array" });
+    const review = summary.datasets.review!;
+    expect({ input: review.input, valid: review.valid, byReason: review.quarantined.byReason }).toEqual({ input: 3, valid: 2, byReason: { "record.truncated": 1 } });
+    expect(review.files[0]).toMatchObject({ format: "json-array", records: 3 });
+    expect(review.files[0]!.error).toBe("the JSON array is cut off after 2 complete elements; the cut element is quarantined (record.truncated)");
+    expect(summary.reconciled).toBe(true);
+  });
+
+  it("an over-long record is quarantined with its first bytes and the run goes on (plain and gzip, linear in the line)", async () => {
+    const good = JSON.stringify({ overall: 4, verified: true, reviewTime: "06 2, 2018", reviewerID: "AL1", asin: "B000000001", unixReviewTime: 1527897600 });
+    const long = `{"overall": 5, "reviewText": "${"x".repeat(3 * 1024 * 1024)}"}`;
+    const input = join(work, "long-input");
+    mkdirSync(input, { recursive: true });
+    writeFileSync(join(input, "plain.jsonl"), `${good}\n${long}\n`);
+    // One 48 MiB line in gzip, read in 64 KiB chunks: joining the unfinished line at every chunk would copy it
+    // about 750 times (minutes); the reader keeps its first bytes once it is over the limit.
+    writeFileSync(join(input, "huge.jsonl.gz"), gzipSync(Buffer.from(`{"reviewText": "${"y".repeat(48 * 1024 * 1024)}"}\n${good.replace("AL1", "AL2")}\n`)));
+    const out = join(work, "long-out");
+    const summary = await runPipeline({ datasets, inputs: new Map([["review", [input]]]), out, runId: "long", maxRecordBytes: 1024 * 1024 });
+    const review = summary.datasets.review!;
+    expect({ input: review.input, valid: review.valid, byReason: review.quarantined.byReason }).toEqual({ input: 4, valid: 2, byReason: { "record.too_long": 2 } });
+    expect(review.files.map((f) => f.error)).toEqual([
+      expect.stringContaining("line 1 has 50331666 bytes, over the 1048576-byte record limit"),
+      expect.stringContaining("line 2 has 3145760 bytes, over the 1048576-byte record limit"),
+    ]);
+    const quarantine = readFileSync(join(out, "amazon-reviews-quarantine/reviews/run_id=long/part-00000.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { raw_text: string; reason_codes: string[] });
+    expect(quarantine.map((q) => [q.reason_codes, q.raw_text.length])).toEqual([
+      [["record.too_long"], 1025],
+      [["record.too_long"], 1025],
+    ]);
+  }, 120_000);
 });

@@ -67,6 +67,8 @@ export interface PipelineOptions {
   /** DuckDB threads (default 2) and memory limit (default 1GB; beyond it DuckDB spills to a scratch folder). */
   readonly threads?: number;
   readonly memoryLimit?: string;
+  /** Longest record (bytes of one line) loaded; a longer one is quarantined as `record.too_long`. Default 16 MiB. */
+  readonly maxRecordBytes?: number;
 }
 
 const sql = (e: Expr) => render(e, DUCKDB_DIALECT);
@@ -188,7 +190,7 @@ async function loadValidated(connection: DuckDBConnection, dataset: DatasetIR, t
       const plain = plainJsonLines(file, root);
       if (!plain) {
         appender ??= await connection.createAppender(`${name}_raw`);
-        stats.push(await readFile(file, root, append));
+        stats.push(await readFile(file, root, append, options.maxRecordBytes));
         continue;
       }
       appender?.closeSync();

@@ -15,7 +15,7 @@ import { isUtf8 } from "node:buffer";
 import { join, relative, sep } from "node:path";
 import { createGunzip } from "node:zlib";
 import type { Readable } from "node:stream";
-import { RECORD_REASONS } from "../../generators/dialects/cleaning.js";
+import { MAX_RECORD_BYTES, RECORD_REASONS } from "../../generators/dialects/cleaning.js";
 
 export interface RawRecord {
   /** Source file, relative to the input root given on the command line (`/` separators). */
@@ -100,24 +100,59 @@ function lineRecord(bytes: Buffer, sourceFile: string, lineNumber: number): RawR
   return readError ? { sourceFile, lineNumber, raw, readError } : { sourceFile, lineNumber, raw };
 }
 
-/** Lines of a byte stream. A stream that fails (a cut gzip file) ends there: `onError` hears why. */
-async function* byteLines(stream: Readable, onError: (error: Error) => void): AsyncGenerator<Buffer> {
-  let rest: Buffer = Buffer.alloc(0);
+/** Default longest record (bytes of one line) the reader holds; a longer one is quarantined as `record.too_long`. */
+export const DEFAULT_MAX_RECORD_BYTES = MAX_RECORD_BYTES;
+/** How much of an over-long record the quarantine keeps. */
+export const TOO_LONG_PREFIX_BYTES = 1024;
+
+/** A line of a byte stream, or what is left of one that was longer than the limit. */
+interface ByteLine {
+  readonly bytes: Buffer;
+  /** Set when the line was longer than the limit: its full length; `bytes` holds only its first bytes. */
+  readonly tooLong?: number;
+}
+
+/**
+ * Lines of a byte stream. A stream that fails (a cut gzip file) ends there: `onError` hears why. Linear in the
+ * input: the unfinished line's chunks are kept in a list and joined once, when its end arrives (joining them at every
+ * chunk made one long line quadratic). A line longer than `maxBytes` is not held: its first bytes are kept and the
+ * rest is skipped up to the next newline.
+ */
+async function* byteLines(stream: Readable, onError: (error: Error) => void, maxBytes: number): AsyncGenerator<ByteLine> {
+  let parts: Buffer[] = []; // pieces of the unfinished line (none while skipping an over-long one)
+  let length = 0; // its bytes so far
+  let prefix: Buffer | undefined; // while skipping an over-long line: its first bytes
+  const add = (piece: Buffer) => {
+    length += piece.length;
+    if (prefix) return;
+    parts.push(piece);
+    if (length > maxBytes) {
+      prefix = Buffer.from(Buffer.concat(parts).subarray(0, TOO_LONG_PREFIX_BYTES));
+      parts = [];
+    }
+  };
+  const take = (): ByteLine => {
+    const line: ByteLine = prefix ? { bytes: prefix, tooLong: length } : { bytes: parts.length === 1 ? parts[0]! : Buffer.concat(parts, length) };
+    parts = [];
+    length = 0;
+    prefix = undefined;
+    return line;
+  };
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
-      const buffer = rest.length ? Buffer.concat([rest, chunk]) : chunk;
       let start = 0;
-      for (let nl = buffer.indexOf(0x0a, start); nl !== -1; nl = buffer.indexOf(0x0a, start)) {
-        yield buffer.subarray(start, nl);
+      for (let nl = chunk.indexOf(0x0a, start); nl !== -1; nl = chunk.indexOf(0x0a, start)) {
+        add(chunk.subarray(start, nl));
+        yield take();
         start = nl + 1;
       }
-      rest = Buffer.from(buffer.subarray(start));
+      if (start < chunk.length) add(Buffer.from(chunk.subarray(start)));
     }
   } catch (error) {
     onError(error as Error);
   }
   // A last line without a newline is still a line (often truncated: then it is quarantined as invalid JSON).
-  if (rest.length) yield rest;
+  if (length > 0) yield take();
 }
 
 function openStream(path: string, gzip: boolean): Readable {
@@ -126,68 +161,134 @@ function openStream(path: string, gzip: boolean): Readable {
 }
 
 /** Reads one file; `emit` receives each record. Returns the file's line accounting. */
-export async function readFile(path: string, root: string, emit: (record: RawRecord) => void): Promise<FileStats> {
+export async function readFile(path: string, root: string, emit: (record: RawRecord) => void, maxRecordBytes = DEFAULT_MAX_RECORD_BYTES): Promise<FileStats> {
   const sourceFile = relative(root, path).split(sep).join("/");
   const gzip = isGzip(path);
   const stats: FileStats = { file: sourceFile, format: "json-lines", gzip, lines: 0, records: 0, blankLines: 0, bytes: statSync(path).size };
-  const lines: Buffer[] = [];
+  const lines: ByteLine[] = [];
   let arrayCandidate: boolean | undefined;
   const onError = (error: Error) => {
     stats.error = `reading stopped after ${stats.lines} lines: ${error.message}`;
   };
-  for await (let line of byteLines(openStream(path, gzip), onError)) {
+  for await (const read of byteLines(openStream(path, gzip), onError, maxRecordBytes)) {
     stats.lines++;
+    let line = read.bytes;
     if (stats.lines === 1 && line.subarray(0, 3).equals(BOM)) line = line.subarray(3);
-    if (line.length && line[line.length - 1] === 0x0d) line = line.subarray(0, line.length - 1);
+    if (read.tooLong === undefined && line.length && line[line.length - 1] === 0x0d) line = line.subarray(0, line.length - 1);
+    const current: ByteLine = read.tooLong === undefined ? { bytes: line } : { bytes: line, tooLong: read.tooLong };
     if (arrayCandidate === undefined) {
       const first = line.toString("latin1").trimStart()[0];
-      if (first !== undefined) arrayCandidate = first === "[";
+      if (first !== undefined) arrayCandidate = first === "[" && read.tooLong === undefined;
     }
     if (arrayCandidate) {
       // Held until the end of the file: the whole file may be one JSON array.
-      lines.push(line);
+      lines.push(current);
       continue;
     }
-    emitLine(line, stats, sourceFile, emit);
+    emitLine(current, stats, sourceFile, emit, maxRecordBytes);
   }
   if (arrayCandidate) {
-    const whole = Buffer.concat(lines.flatMap((l, i) => (i ? [Buffer.from("\n"), l] : [l])));
-    let elements: unknown[] | undefined;
-    if (isUtf8(whole)) {
-      try {
-        const parsed: unknown = JSON.parse(whole.toString("utf8"));
-        if (Array.isArray(parsed)) elements = parsed;
-      } catch {
-        elements = undefined;
-      }
-    }
-    if (elements) {
+    const wholeLength = lines.reduce((n, l) => n + l.bytes.length + 1, 0);
+    const whole = lines.some((l) => l.tooLong !== undefined) || wholeLength > maxRecordBytes * 4 ? undefined : Buffer.concat(lines.flatMap((l, i) => (i ? [Buffer.from("\n"), l.bytes] : [l.bytes])));
+    const array = whole && isUtf8(whole) ? splitJsonArray(whole.toString("utf8")) : undefined;
+    if (array) {
       stats.format = "json-array";
-      elements.forEach((element, i) => {
+      array.elements.forEach((text, i) => {
         stats.records++;
+        let element: unknown;
+        try {
+          element = JSON.parse(text);
+        } catch {
+          emit({ sourceFile, lineNumber: i + 1, raw: text, readError: RECORD_REASONS.invalidJson });
+          return;
+        }
         const raw = JSON.stringify(element);
         const isObject = element !== null && typeof element === "object" && !Array.isArray(element);
         emit(isObject ? { sourceFile, lineNumber: i + 1, raw } : { sourceFile, lineNumber: i + 1, raw, readError: RECORD_REASONS.notAnObject });
       });
+      if (array.cut !== undefined) {
+        // An interrupted upload: the complete elements are records; the cut one is quarantined as truncated.
+        if (array.cut) {
+          stats.records++;
+          emit({ sourceFile, lineNumber: array.elements.length + 1, raw: array.cut, readError: RECORD_REASONS.truncated });
+        }
+        stats.error ??= `the JSON array is cut off after ${array.elements.length} complete elements${array.cut ? `; the cut element is quarantined (${RECORD_REASONS.truncated})` : ""}`;
+      }
     } else {
-      // Not one valid array (truncated, or lines that happen to start with "["): every line on its own.
+      // Not one JSON array (lines that happen to start with "[", or too big to hold): every line on its own.
       stats.lines = 0;
       for (const line of lines) {
         stats.lines++;
-        emitLine(line, stats, sourceFile, emit);
+        emitLine(line, stats, sourceFile, emit, maxRecordBytes);
       }
     }
   }
   return stats;
 }
 
-function emitLine(line: Buffer, stats: FileStats, sourceFile: string, emit: (record: RawRecord) => void): void {
-  if (line.every((b) => b === 0x20 || b === 0x09 || b === 0x0d)) {
+/**
+ * The top-level elements of a JSON array text, as texts, and the unfinished last element when the text ends inside
+ * the array (a cut upload). Undefined when the text is not one array: something other than white space before `[`
+ * or after the closing `]`. Elements are not validated here (each is parsed on its own).
+ */
+export function splitJsonArray(text: string): { elements: string[]; cut?: string } | undefined {
+  let i = 0;
+  const space = (c: string | undefined) => c === " " || c === "\t" || c === "\n" || c === "\r";
+  while (space(text[i])) i++;
+  if (text[i] !== "[") return undefined;
+  i++;
+  const elements: string[] = [];
+  let depth = 0;
+  let inString = false;
+  let start = i;
+  for (; i < text.length; i++) {
+    const c = text[i]!;
+    if (inString) {
+      if (c === "\\") i++;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') inString = true;
+    else if (c === "[" || c === "{") depth++;
+    else if (c === "]" || c === "}") {
+      if (depth === 0) {
+        if (c !== "]") return undefined;
+        const last = text.slice(start, i).trim();
+        if (last || elements.length) elements.push(last);
+        for (i++; i < text.length; i++) if (!space(text[i])) return undefined;
+        return { elements };
+      }
+      depth--;
+    } else if (c === "," && depth === 0) {
+      elements.push(text.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  // The text ended inside the array.
+  const cut = text.slice(start).trim();
+  return cut ? { elements, cut } : { elements, cut: "" };
+}
+
+function emitLine(line: ByteLine, stats: FileStats, sourceFile: string, emit: (record: RawRecord) => void, maxRecordBytes: number): void {
+  if (line.tooLong !== undefined) {
+    stats.records++;
+    emit({
+      sourceFile,
+      lineNumber: stats.lines,
+      raw: `${line.bytes.toString("utf8")}…`,
+      readError: RECORD_REASONS.tooLong,
+      rawBase64: undefined,
+    });
+    stats.error ??= `line ${stats.lines} has ${line.tooLong} bytes, over the ${maxRecordBytes}-byte record limit: quarantined (${RECORD_REASONS.tooLong}) with its first ${TOO_LONG_PREFIX_BYTES} bytes`;
+    return;
+  }
+  const bytes = line.bytes;
+  if (bytes.every((b) => b === 0x20 || b === 0x09 || b === 0x0d)) {
     stats.blankLines++;
     return;
   }
   stats.records++;
-  emit(lineRecord(line, sourceFile, stats.lines));
+  emit(lineRecord(bytes, sourceFile, stats.lines));
 }
 
 export interface PlainFile {

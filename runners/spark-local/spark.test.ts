@@ -273,4 +273,11 @@ describe("differences by design, on both engines (README: known differences)", (
     await expectParity(both, "run-bom");
     expect(both.spark.summary.datasets.review!.valid).toBe(2);
   }, 120_000);
+
+  it("the same on both: a record over the 16 MiB record limit is quarantined with its first 1024 bytes", async () => {
+    const long = `{"overall": 5, "reviewText": "${"é".repeat(9 * 1024 * 1024)}"}`;
+    const both = await onBoth("too-long", { "long.jsonl": `${line({ reviewerID: "AX9" })}\n${long}\n` });
+    await expectParity(both, "run-too-long");
+    expect(both.spark.summary.datasets.review!.quarantined.byReason).toEqual({ "record.too_long": 1 });
+  }, 120_000);
 });

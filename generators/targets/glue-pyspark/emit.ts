@@ -10,7 +10,7 @@
  */
 import { readFileSync } from "node:fs";
 import Handlebars from "handlebars";
-import { PROCESSED_AT, RAW_TEXT, RECORD, RECORD_REASONS, REASONS, CHILD_ELEMENT, CHILD_POSITION, childArrays, columnExpr, keyExprs, addedKeyExprs, hoistMembers, rawColumns, reasonCodes } from "../../dialects/cleaning.js";
+import { MAX_RECORD_BYTES, PROCESSED_AT, RAW_TEXT, RECORD, RECORD_REASONS, REASONS, CHILD_ELEMENT, CHILD_POSITION, childArrays, columnExpr, keyExprs, addedKeyExprs, hoistMembers, rawColumns, reasonCodes } from "../../dialects/cleaning.js";
 import { DialectError, render } from "../../dialects/render.js";
 import { diagnostic, type Diagnostic } from "../../lib/errors.js";
 import { SPARK_DIALECT } from "../../dialects/spark.js";
@@ -107,7 +107,8 @@ function cleanSql(dataset: DatasetIR): { reasons: string; record: string; member
   // any rule.
   const json = id(RECORD);
   const record =
-    `CASE WHEN ${render(call("invalid_utf8", ref("value")), SPARK_DIALECT)} THEN ${SPARK_DIALECT.string(RECORD_REASONS.invalidUtf8)} ` +
+    `CASE WHEN octet_length(CAST(${id("value")} AS BINARY)) > ${MAX_RECORD_BYTES} THEN ${SPARK_DIALECT.string(RECORD_REASONS.tooLong)} ` +
+    `WHEN ${render(call("invalid_utf8", ref("value")), SPARK_DIALECT)} THEN ${SPARK_DIALECT.string(RECORD_REASONS.invalidUtf8)} ` +
     `WHEN ${json} IS NULL THEN ${SPARK_DIALECT.string(RECORD_REASONS.invalidJson)} ` +
     `WHEN substr(${json}, 1, 1) <> '{' THEN ${SPARK_DIALECT.string(RECORD_REASONS.notAnObject)} END`;
   // The rules read each top-level member from a column computed once per record (`_m_<index>`: Spark resolves names
@@ -152,6 +153,8 @@ function cleanJob(dataset: DatasetIR): string {
     keyColumns: pyList(keyExprs(dataset).map((k) => pyString(k.name))),
     unreadableBySpark: pyString(RECORD_REASONS.unreadableBySpark),
     invalidUtf8: pyString(RECORD_REASONS.invalidUtf8),
+    tooLong: pyString(RECORD_REASONS.tooLong),
+    maxRecordBytes: String(MAX_RECORD_BYTES),
   });
 }
 
