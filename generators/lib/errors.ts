@@ -48,6 +48,11 @@ export const ERROR_CODES = {
   "PIPELINE.NO_INPUT": "pipeline:local was given an input path that does not exist.",
   "PIPELINE.FAILED": "pipeline:local could not run the cleaning and flattening stage.",
   "PIPELINE.WAREHOUSE": "pipeline:local could not build the local warehouse (a model failed, unsupported Jinja or test).",
+  "VERIFY.USAGE": "verify:s3 was called with a bad option or argument.",
+  "VERIFY.CONTRACT": "verify:s3 could not load the contracts (the `CONTRACT.*` errors of `npm run generate`).",
+  "VERIFY.S3": "verify:s3 could not list or read S3 (after `--retries`, each waiting `--timeout`): endpoint, credentials, permissions, a missing bucket.",
+  "VERIFY.NO_RECORDS": "verify:s3 found no record under the prefix (no objects, or only empty ones): a mistyped prefix must not pass.",
+  "VERIFY.UNREADABLE": "verify:s3 could not read an object to its end (a cut or corrupt gzip, a download that stopped); the others were checked.",
   "CLI.NO_CONTRACTS": "The contract folder does not exist or holds no `*.contract.ts` file.",
   "CLI.USAGE": "Unknown option or bad argument.",
 } as const;

@@ -2,8 +2,10 @@
  * `npm run verify:s3 -- s3://bucket/prefix [options]`: validates the raw records under an S3 prefix against the
  * dataset's contract and reports violations by reason code and field path.
  *
- * Exit codes: 0 invalid ratio within the threshold; 1 above it; 2 usage, contract or S3 error.
+ * Exit codes: 0 invalid ratio within the threshold; 1 above it; 2 usage, contract or S3 error, an object that
+ * cannot be read to its end, or no records at all (a gate that checked nothing must not pass).
  */
+import { constants } from "node:buffer";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
@@ -12,7 +14,14 @@ import type { z } from "zod";
 import type { Contract } from "../../generators/contract-kit/index.js";
 import { findContractFiles, loadIR } from "../../generators/ir/load.js";
 import type { DatasetIR } from "../../generators/ir/types.js";
-import { verifyPrefix, type VerifyReport } from "./verify.js";
+import { ContractError } from "../../generators/lib/errors.js";
+import { DEFAULT_MAX_RECORD_BYTES, S3RequestError, verifyPrefix, type VerifyReport } from "./verify.js";
+
+export const DEFAULT_TIMEOUT_SECONDS = 30;
+/** Retries after the first attempt: 2 gives the SDK's own default of 3 attempts. */
+export const DEFAULT_RETRIES = 2;
+/** Node's timers overflow past 2^31-1 ms (the timer then fires at once); a day is far enough below. */
+const MAX_TIMEOUT_SECONDS = 86_400;
 
 export const HELP = `Usage: npm run verify:s3 -- s3://bucket/prefix/ [options]
 
@@ -23,6 +32,12 @@ Options:
   --dataset <name>           Contract to validate against (default: the contract whose raw location holds the URL).
   --limit <n>                Check at most n records.
   --max-invalid-ratio <r>    Largest accepted share of invalid records, 0 to 1 (default 0: any invalid record fails).
+  --max-record-bytes <n>     Longest line read as a record (default ${DEFAULT_MAX_RECORD_BYTES} = ${DEFAULT_MAX_RECORD_BYTES / 2 ** 20} MiB, the pipeline's limit); a
+                             longer one is an invalid record, record.too_long, skipped without being held in memory.
+  --timeout <seconds>        Longest wait of each S3 request (listing page or object): to connect, for the answer,
+                             and for the next bytes while an object streams (default ${DEFAULT_TIMEOUT_SECONDS}).
+  --retries <n>              Retries of a failed or timed-out request, with the SDK's exponential backoff
+                             (default ${DEFAULT_RETRIES}: ${DEFAULT_RETRIES + 1} attempts). Then the run stops with exit code 2.
   --endpoint <url>           S3-compatible endpoint (path-style addressing), e.g. http://127.0.0.1:4569.
   --region <region>          AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, then us-east-1).
   --root <dir>               Repository root (default: the current directory).
@@ -31,7 +46,12 @@ Options:
 
 Credentials come from the AWS SDK's default chain (environment, shared config/SSO profile, web identity in CI).
 
-Exit codes: 0 within the threshold, 1 above it, 2 error (usage, unknown dataset, S3 access).`;
+Record-level reasons, before any rule (as the pipeline's quarantine): record.invalid_utf8, record.invalid_json,
+record.not_an_object, record.too_long.
+
+Exit codes: 0 within the threshold, 1 above it, 2 error: usage, unknown dataset, S3 access or timeout, an object
+that cannot be read to its end (cut or corrupt gzip: listed under "Unreadable objects", the others are still
+checked), or no records under the prefix.`;
 
 interface Writable {
   write(text: string): unknown;
@@ -76,10 +96,15 @@ export function formatReport(report: VerifyReport, dataset: DatasetIR, maxInvali
   const ratio = report.records === 0 ? 0 : report.invalidRecords / report.records;
   const lines = [
     `Checked ${report.records} records in ${report.objects} objects under s3://${report.bucket}/${report.prefix} against ${dataset.name} (${dataset.contract.file} ${dataset.contract.version})${report.limited ? " (stopped at --limit)" : ""}.`,
-    `Invalid records: ${report.invalidRecords} (${percent(report.invalidRecords, report.records)}); threshold ${percent(maxInvalidRatio, 1)}: ${ratio > maxInvalidRatio ? "FAILED" : "passed"}.`,
+    report.records === 0
+      ? "No records checked: the threshold cannot pass (error VERIFY.NO_RECORDS)."
+      : `Invalid records: ${report.invalidRecords} (${percent(report.invalidRecords, report.records)}); threshold ${percent(maxInvalidRatio, 1)}: ${ratio > maxInvalidRatio ? "FAILED" : "passed"}.`,
   ];
   if (report.emptyLines > 0) lines.push(`Skipped ${report.emptyLines} empty lines.`);
-  if (report.records === 0) lines.push("No records found: check the prefix.");
+  if (report.unreadable.length > 0) {
+    lines.push(`Unreadable objects: ${report.unreadable.length} (their lines before the failure are counted above)`);
+    for (const u of report.unreadable) lines.push(`  ${u.key}: ${u.reason}`);
+  }
   if (report.reasons.length > 0) {
     lines.push("", "Violations by reason (a record counts once per reason):");
     const width = Math.max(...report.reasons.map((r) => r.reason.length), "reason".length);
@@ -89,23 +114,56 @@ export function formatReport(report: VerifyReport, dataset: DatasetIR, maxInvali
   return `${lines.join("\n")}\n`;
 }
 
-/** Explains an S3/SDK failure in one line plus a fix. */
-function describeS3Error(error: unknown, bucket: string, endpoint: string | undefined): string {
-  const e = error as { name?: string; message?: string; code?: string; $metadata?: { httpStatusCode?: number } };
-  const where = `s3://${bucket}${endpoint ? ` at ${endpoint}` : ""}`;
+function isTimeout(e: { name?: string; code?: string }): boolean {
+  return e.name === "TimeoutError" || e.name === "RequestTimeout" || e.code === "ETIMEDOUT";
+}
+
+/** Explains a failed S3 request (after the SDK's retries) in one line naming the listing or object, plus a fix. */
+function describeS3Error(failure: S3RequestError, endpoint: string | undefined, timeoutSeconds: number, retries: number): string {
+  const e = (failure.cause as { name?: string; message?: string; code?: string; $metadata?: { attempts?: number } } | undefined) ?? {};
+  const bucket = `s3://${failure.bucket}${endpoint ? ` at ${endpoint}` : ""}`;
+  const what = `${failure.operation === "list" ? "Listing" : "Reading object"} s3://${failure.bucket}/${failure.key}${endpoint ? ` at ${endpoint}` : ""}`;
+  const attempts = e.$metadata?.attempts ?? retries + 1;
+  if (isTimeout(e)) {
+    return `${what} timed out: no answer within ${timeoutSeconds} s, ${attempts} attempt${attempts === 1 ? "" : "s"} (--timeout ${timeoutSeconds}, --retries ${retries}).\n  fix: check --endpoint and the network path to ${endpoint ?? "S3"} (proxy, VPC endpoint, firewall); on a slow link raise --timeout or --retries.`;
+  }
   switch (e.name) {
     case "NoSuchBucket":
-      return `Bucket ${where} does not exist.\n  fix: check the bucket name in the URL (and --endpoint).`;
+      return `Bucket ${bucket} does not exist.\n  fix: check the bucket name in the URL (and --endpoint).`;
+    case "NoSuchKey":
+      return `${what} failed: the object is gone (deleted after the listing).\n  fix: run again once the uploads or moves under the prefix are over.`;
     case "AccessDenied":
     case "InvalidAccessKeyId":
     case "SignatureDoesNotMatch":
-      return `Access to ${where} was refused (${e.name}).\n  fix: use credentials allowed to s3:ListBucket and s3:GetObject on the prefix.`;
+      return `${what} was refused (${e.name}).\n  fix: use credentials allowed to s3:ListBucket and s3:GetObject on the prefix.`;
     case "CredentialsProviderError":
       return `No AWS credentials found.\n  fix: set AWS_PROFILE, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run where a role is available.`;
     default:
       if (e.code === "ECONNREFUSED" || /ECONNREFUSED/.test(e.message ?? "")) return `Cannot connect to ${endpoint ?? "S3"}.\n  fix: check --endpoint and that the server is running.`;
-      return `S3 request for ${where} failed: ${e.name ?? "Error"}: ${e.message ?? String(error)}`;
+      return `${what} failed: ${e.name ?? "Error"}: ${e.message ?? String(failure.cause)}\n  fix: check --endpoint, --region and the credentials; the message above is the AWS SDK's.`;
   }
+}
+
+/** The contract could not be chosen or loaded: one coded error, with a fix. */
+function describeContractError(error: unknown, root: string): string {
+  if (error instanceof UsageError) return `error VERIFY.CONTRACT: ${error.message}\n  fix: pass --dataset with one of the names above, or a URL under that dataset's raw location.\n`;
+  // The contract loader's own diagnostics already say where and how to fix.
+  if (error instanceof ContractError) return `error VERIFY.CONTRACT: the contracts under ${resolve(root, "contracts")} do not load:\n${error.message}\n`;
+  return `error VERIFY.CONTRACT: cannot load the contracts under ${resolve(root, "contracts")}: ${(error as Error).message}\n  fix: run from the repository root or pass --root <dir>.\n`;
+}
+
+/** Zero records checked: a mistyped prefix must not pass the gate. */
+function describeNoRecords(report: VerifyReport, dataset: DatasetIR): string {
+  const where = `s3://${report.bucket}/${report.prefix}`;
+  const what = report.objects === 0 ? `no objects under ${where}` : `the ${report.objects} object${report.objects === 1 ? "" : "s"} under ${where} hold no records (empty objects or blank lines only)`;
+  return `error VERIFY.NO_RECORDS: ${what}: nothing was checked.\n  fix: check the prefix (matched from the start of the keys, case-sensitive; dataset ${dataset.name} expects its raw files under ${dataset.locations.raw}) or --dataset; \`aws s3 ls ${where}\` shows what is there.\n`;
+}
+
+function describeUnreadable(report: VerifyReport): string {
+  const n = report.unreadable.length;
+  // The report lists them all; the error line names a few.
+  const keys = report.unreadable.slice(0, 5).map((u) => u.key).join(", ") + (n > 5 ? ` and ${n - 5} more` : "");
+  return `error VERIFY.UNREADABLE: ${n} object${n === 1 ? "" : "s"} under s3://${report.bucket}/${report.prefix} could not be read to the end (listed under "Unreadable objects"): ${keys}.\n  fix: a cut or corrupt gzip is usually an interrupted upload: upload it again or move it out of the prefix (the Glue job fails on it too); after a connection failure, run again.\n`;
 }
 
 export async function main(argv: readonly string[], out: Writable = process.stdout, err: Writable = process.stderr, env = process.env): Promise<number> {
@@ -119,6 +177,9 @@ export async function main(argv: readonly string[], out: Writable = process.stdo
         dataset: { type: "string" },
         limit: { type: "string" },
         "max-invalid-ratio": { type: "string" },
+        "max-record-bytes": { type: "string" },
+        timeout: { type: "string" },
+        retries: { type: "string" },
         endpoint: { type: "string" },
         region: { type: "string" },
         root: { type: "string" },
@@ -138,11 +199,18 @@ export async function main(argv: readonly string[], out: Writable = process.stdo
   let prefix: string;
   let limit: number | undefined;
   let maxInvalidRatio: number;
+  let maxRecordBytes: number;
+  let timeoutSeconds: number;
+  let retries: number;
   try {
     if (positionals.length !== 1) throw new UsageError(`expected one s3://bucket/prefix argument, got ${positionals.length}.`);
     ({ bucket, prefix } = parseS3Url(positionals[0]!));
     limit = parseNumber("limit", values.limit, (n) => Number.isInteger(n) && n > 0, "a whole number above 0");
     maxInvalidRatio = parseNumber("max-invalid-ratio", values["max-invalid-ratio"], (n) => n >= 0 && n <= 1, "between 0 and 1") ?? 0;
+    // A record is turned into a string for JSON.parse: above V8's longest string it could never be read.
+    maxRecordBytes = parseNumber("max-record-bytes", values["max-record-bytes"], (n) => Number.isInteger(n) && n >= 1 && n <= constants.MAX_STRING_LENGTH, `a whole number from 1 to ${constants.MAX_STRING_LENGTH}`) ?? DEFAULT_MAX_RECORD_BYTES;
+    timeoutSeconds = parseNumber("timeout", values.timeout, (n) => n > 0 && n <= MAX_TIMEOUT_SECONDS, `a number of seconds above 0, at most ${MAX_TIMEOUT_SECONDS}`) ?? DEFAULT_TIMEOUT_SECONDS;
+    retries = parseNumber("retries", values.retries, (n) => Number.isInteger(n) && n >= 0, "a whole number, 0 or more") ?? DEFAULT_RETRIES;
     if (values.endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(values.endpoint)) throw new UsageError(`--endpoint "${values.endpoint}" must be an http(s) URL.`);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
@@ -155,13 +223,21 @@ export async function main(argv: readonly string[], out: Writable = process.stdo
   try {
     contract = await findContract(root, bucket, prefix, values.dataset);
   } catch (error) {
-    err.write(`error VERIFY.CONTRACT: ${(error as Error).message}\n`);
+    err.write(describeContractError(error, root));
     return 2;
   }
 
+  const timeoutMs = Math.max(1, Math.round(timeoutSeconds * 1000));
   const client = new S3Client({
     region: values.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1",
     ...(values.endpoint ? { endpoint: values.endpoint, forcePathStyle: true } : {}),
+    // The SDK retries transient failures, timeouts included, with exponential backoff and jitter.
+    maxAttempts: retries + 1,
+    // The SDK's HTTP handler waits forever by default. One bound for each phase of a request: connecting, the
+    // answer's headers (throwOnRequestTimeout makes that an error; without it the SDK only logs a warning), and
+    // silence while the body streams (socketTimeout: an object whose bytes stop half way fails too). Passed as
+    // options, the client builds its own NodeHttpHandler with them: no import of the handler package needed.
+    requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs, throwOnRequestTimeout: true, socketTimeout: timeoutMs },
   });
   let report: VerifyReport;
   try {
@@ -172,19 +248,35 @@ export async function main(argv: readonly string[], out: Writable = process.stdo
       schema: contract.schema,
       dataset: contract.dataset,
       limit,
+      maxRecordBytes,
       onObject: values.quiet
         ? undefined
-        : (p) => err.write(`[${p.index}] s3://${bucket}/${p.key}${p.gzip ? " (gzip)" : ""}: ${p.records} records, ${p.invalid} invalid\n`),
+        : (p) =>
+            err.write(
+              `[${p.index}] s3://${bucket}/${p.key}${p.gzip ? " (gzip)" : ""}: ${p.records} records, ${p.invalid} invalid${p.unreadable ? `; UNREADABLE: ${p.unreadable}` : ""}\n`,
+            ),
     });
   } catch (error) {
-    err.write(`error VERIFY.S3: ${describeS3Error(error, bucket, values.endpoint)}\n`);
+    // Anything else is a bug in verify:s3 and goes to VERIFY.BUG with its stack.
+    if (!(error instanceof S3RequestError)) throw error;
+    err.write(`error VERIFY.S3: ${describeS3Error(error, values.endpoint, timeoutSeconds, retries)}\n`);
     return 2;
   } finally {
     client.destroy();
   }
   out.write(formatReport(report, contract.dataset, maxInvalidRatio));
   const ratio = report.records === 0 ? 0 : report.invalidRecords / report.records;
-  return ratio > maxInvalidRatio ? 1 : 0;
+  let code = ratio > maxInvalidRatio ? 1 : 0;
+  // Errors come after the report (it says what was checked) and win over the threshold: 2, not 0 or 1.
+  if (report.unreadable.length > 0) {
+    err.write(describeUnreadable(report));
+    code = 2;
+  }
+  if (report.records === 0) {
+    err.write(describeNoRecords(report, contract.dataset));
+    code = 2;
+  }
+  return code;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {

@@ -1,8 +1,22 @@
 /**
  * Turns Zod issues into the contract's reason codes (`<raw path>.<kind>`, the same codes the IR's rules and the
  * quarantine use), with field paths normalised like the IR: `[]` for array elements, `{}` for record values.
+ * Lines that are not records at all get the pipeline's record-level codes (`RECORD_LEVEL`).
  */
+import { RECORD_REASONS } from "../../generators/dialects/cleaning.js";
 import type { DatasetIR, RawField, RuleKind } from "../../generators/ir/types.js";
+
+/**
+ * Reason codes of lines rejected before any rule, with field path `$` (the record itself): the pipeline's own
+ * constants, imported so that a quarantined line and a verify:s3 violation always carry the same code.
+ */
+export const RECORD_LEVEL = {
+  invalidUtf8: RECORD_REASONS.invalidUtf8,
+  invalidJson: RECORD_REASONS.invalidJson,
+  notAnObject: RECORD_REASONS.notAnObject,
+  /** Longer than the record limit (`--max-record-bytes`, by default the pipeline's `MAX_RECORD_BYTES`). */
+  tooLong: RECORD_REASONS.tooLong,
+} as const;
 
 /** The parts of a Zod 4 issue this module reads (`reportInput: true` adds `input`). */
 export interface ZodIssueLike {
@@ -15,10 +29,11 @@ export interface ZodIssueLike {
 }
 
 export interface Violation {
-  /** `overall.out_of_range`; `$` is the record itself (`$.invalid_json`). */
+  /** `overall.out_of_range`, from a Zod issue (record-level codes come from `RECORD_LEVEL`). */
   readonly reason: string;
+  /** Field path; `$` is the record itself. */
   readonly path: string;
-  readonly kind: RuleKind | "invalid_json" | "unknown";
+  readonly kind: RuleKind | "unknown";
 }
 
 /** Normalises a Zod path with the raw field tree: `["image", 0]` → `image[]`, `["style", "Size:"]` → `style{}`. */

@@ -1,16 +1,22 @@
 /**
  * verify:s3 against a real S3-compatible server (s3rver, pure JS) started here on 127.0.0.1, holding the real
  * Amazon review files: plain and gzip objects, a second dataset's prefix beside it, and a file of broken records.
+ * Timeouts are shown with a TCP server that never answers and an HTTP relay in front of s3rver that withholds an
+ * answer or the rest of a body; the S3 client is always the real one.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer as createHttpServer, request as httpRequest, type IncomingMessage } from "node:http";
+import { createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import S3rver from "s3rver";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main, parseS3Url } from "./cli.js";
+import { RECORD_REASONS } from "../../generators/dialects/cleaning.js";
+import { readFile as pipelineReadFile, type RawRecord } from "../local-pipeline/read-input.js";
+import { HELP, main, parseS3Url } from "./cli.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const data = resolve(root, "../shared/data/amazon-reviews");
@@ -20,6 +26,7 @@ const LOCAL_TEST_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER
 let server: S3rver;
 let directory: string;
 let endpoint: string;
+let s3Port: number;
 const savedEnv = { ...process.env };
 
 const valid2018 = readFileSync(join(data, "2018-gift-cards-5.jsonl"));
@@ -39,6 +46,36 @@ const broken = [
   firstValid,
 ].join("\n");
 
+/**
+ * Lines the pipeline rejects before any rule, and the line-splitting details it decides (BOM, CRLF, lone CR,
+ * what is blank). Line numbers are 1-based; the test compares verify:s3's verdict with the pipeline's line by line.
+ */
+const [beforeText, afterText] = firstValid.split('"reviewText": "') as [string, string];
+/** The first record with C3 28 in its review text: a UTF-8 lead byte without its continuation byte. */
+const invalidUtf8Line = Buffer.concat([Buffer.from(`${beforeText}"reviewText": "`), Buffer.from([0xc3, 0x28]), Buffer.from(afterText)]);
+const recordLines = Buffer.concat(
+  [
+    Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(firstValid)]), // 1 BOM + valid record
+    invalidUtf8Line, // 2 invalid UTF-8 (decoded first, it would be a valid record with U+FFFD)
+    Buffer.from("{not json"), // 3
+    Buffer.from("[1,2]"), // 4 not an object
+    Buffer.from("null"), // 5 not an object
+    Buffer.from('"text"'), // 6 not an object
+    Buffer.from("\t \r"), // 7 blank
+    Buffer.from("\u00a0"), // 8 not blank for the pipeline (String.trim would say it is): invalid JSON
+    Buffer.from(`${firstValid}\r`), // 9 CRLF: valid
+    Buffer.from('{"a":1}\r{"b":2}'), // 10 a lone CR does not end a line: invalid JSON
+    Buffer.from("12"), // 11 not an object
+    Buffer.from(firstValid), // 12 last line, no LF: valid
+  ].flatMap((line, i) => (i ? [Buffer.from("\n"), line] : [line])),
+);
+
+/** A record padded with spaces (still valid JSON) to exactly `bytes` bytes. */
+const paddedRecord = (bytes: number) => firstValid + " ".repeat(bytes - Buffer.byteLength(firstValid));
+const MIB = 1024 * 1024;
+/** Valid records. Line 2 is exactly at the limit, lines 3 and 4 are over it: by 1 byte, and with a 3 MiB review text. */
+const longLines = [firstValid, paddedRecord(MIB), paddedRecord(MIB + 1), `${beforeText}"reviewText": "${"x".repeat(3 * MIB)}${afterText}`, firstValid].join("\n");
+
 async function out(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
   let stderr = "";
@@ -50,18 +87,31 @@ beforeAll(async () => {
   directory = mkdtempSync(join(tmpdir(), "verify-s3-"));
   server = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory });
   const { port } = await server.run();
+  s3Port = port;
   endpoint = `http://127.0.0.1:${port}`;
   process.env.AWS_ACCESS_KEY_ID = LOCAL_TEST_CREDENTIALS.accessKeyId;
   process.env.AWS_SECRET_ACCESS_KEY = LOCAL_TEST_CREDENTIALS.secretAccessKey;
   process.env.AWS_REGION = "us-east-1";
   const client = new S3Client({ endpoint, forcePathStyle: true, region: "us-east-1", credentials: LOCAL_TEST_CREDENTIALS });
   await client.send(new CreateBucketCommand({ Bucket: "amazon-reviews-raw" }));
-  const put = (Key: string, Body: Buffer | string) => client.send(new PutObjectCommand({ Bucket: "amazon-reviews-raw", Key, Body }));
+  // ContentLength given: the SDK cannot tell an empty body's length and would warn about streams of unknown length.
+  const put = (Key: string, Body: Buffer | string) => client.send(new PutObjectCommand({ Bucket: "amazon-reviews-raw", Key, Body, ContentLength: Buffer.byteLength(Body) }));
   await put("reviews/2018/gift-cards-5.jsonl", valid2018);
   await put("reviews/2014/grocery-5.jsonl.gz", gzipSync(grocery2014));
   await put("reviews/2014/musical-instruments-5.json", musical2014);
   await put("products/2018/meta-gift-cards.jsonl", readFileSync(join(data, "2018-meta-gift-cards.jsonl")));
   await put("broken/reviews.jsonl", broken);
+  await put("records/lines.jsonl", recordLines);
+  await put("long/lines.jsonl", longLines);
+  await put("long/lines.jsonl.gz", gzipSync(longLines));
+  const gift = gzipSync(valid2018);
+  await put("gzip-damaged/a-cut.jsonl.gz", gift.subarray(0, Math.floor(gift.length / 2)));
+  // The gzip header, then bytes that are no deflate stream.
+  await put("gzip-damaged/b-corrupt.jsonl.gz", Buffer.concat([gift.subarray(0, 10), Buffer.alloc(64, 0xff)]));
+  await put("gzip-damaged/c-fine.json", musical2014);
+  await put("empty/a.jsonl", "");
+  await put("empty/b.jsonl.gz", gzipSync(""));
+  await put("empty/c.jsonl", "\n \n\t\n");
   client.destroy();
 });
 
@@ -104,17 +154,17 @@ describe("verify:s3", () => {
     expect(r.stdout).toContain("Skipped 1 empty lines.");
     const rows = r.stdout.split("\n").filter((l) => /^\s+\d+ {2}\S/.test(l)).map((l) => l.trim().split(/\s{2,}/));
     expect(rows).toEqual([
-      ["1", "$.invalid_json", "$", "broken/reviews.jsonl:1"],
       ["1", "asin.null", "asin", "broken/reviews.jsonl:6"],
       ["1", "image[].pattern_mismatch", "image[]", "broken/reviews.jsonl:4"],
       ["1", "overall.out_of_range", "overall", "broken/reviews.jsonl:2"],
+      ["1", "record.invalid_json", "$", "broken/reviews.jsonl:1"],
       ["1", "style{}.wrong_type", "style{}", "broken/reviews.jsonl:5"],
       ["1", "unixReviewTime.not_integer", "unixReviewTime", "broken/reviews.jsonl:6"],
       ["1", "verified.wrong_type", "verified", "broken/reviews.jsonl:3"],
     ]);
-    // Every reason (except unparseable JSON) is one of the contract's rule codes.
+    // Every reason is one of the contract's rule codes, or the pipeline's code for a line that is not JSON.
     const codes = new Set(JSON.parse(readFileSync(join(root, "generated/ir/review.ir.json"), "utf8")).dataset.rules.map((rule: { code: string }) => rule.code));
-    for (const [, reason] of rows.slice(1)) expect(codes.has(reason!)).toBe(true);
+    for (const [, reason] of rows) expect(codes.has(reason!) || reason === RECORD_REASONS.invalidJson).toBe(true);
   });
 
   it("stops at --limit", async () => {
@@ -138,6 +188,15 @@ describe("verify:s3", () => {
     expect([missing.code, missing.stderr]).toEqual([2, expect.stringContaining("Bucket s3://no-such-bucket-here at")]);
     const help = await out(["--help"]);
     expect([help.code, help.stdout]).toEqual([0, expect.stringContaining("Usage: npm run verify:s3")]);
+    for (const option of ["--timeout <seconds>", "--retries <n>", "--max-record-bytes <n>"]) expect(help.stdout).toContain(option);
+    for (const [argv, message] of [
+      [["--timeout", "0"], '--timeout "0" must be a number of seconds above 0'],
+      [["--retries=-1"], '--retries "-1" must be a whole number, 0 or more'],
+      [["--max-record-bytes", "0"], '--max-record-bytes "0" must be a whole number from 1'],
+    ] as const) {
+      const r = await out(["s3://amazon-reviews-raw/reviews/", ...argv]);
+      expect([r.code, r.stderr]).toEqual([2, expect.stringMatching(new RegExp(`^error VERIFY\\.USAGE: ${message.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}.*\n  fix: `))]);
+    }
   });
 
   it("parses S3 URLs", () => {
@@ -156,5 +215,167 @@ describe("verify:s3", () => {
     const status = await new Promise<number | null>((done) => child.on("close", done));
     expect(stdout).toContain("Invalid records: 161");
     expect(status).toBe(1);
+  });
+
+  it("times out a server that accepts the connection and never answers: exit 2 naming the listing, after the retries", async () => {
+    const sockets = new Set<Socket>();
+    const silent = createNetServer((socket) => sockets.add(socket));
+    await new Promise<void>((done) => silent.listen(0, "127.0.0.1", done));
+    const silentEndpoint = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    try {
+      const started = Date.now();
+      const r = await out(["s3://amazon-reviews-raw/reviews/", "--endpoint", silentEndpoint, "--timeout", "1", "--retries", "1", "--quiet"]);
+      const elapsed = Date.now() - started;
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toBe(
+        `error VERIFY.S3: Listing s3://amazon-reviews-raw/reviews/ at ${silentEndpoint} timed out: no answer within 1 s, 2 attempts (--timeout 1, --retries 1).\n` +
+          `  fix: check --endpoint and the network path to ${silentEndpoint} (proxy, VPC endpoint, firewall); on a slow link raise --timeout or --retries.\n`,
+      );
+      expect(sockets.size).toBe(2); // one connection per attempt: the retry happened
+      expect(elapsed).toBeGreaterThanOrEqual(2000);
+      expect(elapsed).toBeLessThan(5000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((done) => silent.close(done));
+    }
+  }, 10_000);
+
+  /** An HTTP relay to s3rver that forwards each request, never answers it, or answers its headers and first bytes only. */
+  async function relay(route: (request: IncomingMessage) => "forward" | "never-answer" | "stop-after-1000-bytes") {
+    const server = createHttpServer((request, response) => {
+      const mode = route(request);
+      if (mode === "never-answer") return;
+      const upstream = httpRequest({ host: "127.0.0.1", port: s3Port, method: request.method, path: request.url, headers: request.headers }, (answer) => {
+        response.writeHead(answer.statusCode ?? 502, answer.headers);
+        if (mode === "forward") answer.pipe(response);
+        else answer.once("data", (chunk: Buffer) => {
+          response.write(chunk.subarray(0, 1000));
+          answer.destroy();
+        });
+      });
+      request.pipe(upstream);
+    });
+    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+    return {
+      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      close: () => {
+        server.closeAllConnections();
+        return new Promise((done) => server.close(done));
+      },
+    };
+  }
+  const isListing = (request: IncomingMessage) => request.url?.includes("list-type=2") ?? false;
+
+  it("times out an object whose GET is never answered: exit 2 naming the object", async () => {
+    const proxy = await relay((request) => (isListing(request) ? "forward" : "never-answer"));
+    try {
+      const r = await out(["s3://amazon-reviews-raw/reviews/2018/", "--endpoint", proxy.endpoint, "--timeout", "1", "--retries", "1", "--quiet"]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`error VERIFY.S3: Reading object s3://amazon-reviews-raw/reviews/2018/gift-cards-5.jsonl at ${proxy.endpoint} timed out: no answer within 1 s, 2 attempts`);
+      expect(r.stderr).toContain("\n  fix: ");
+    } finally {
+      await proxy.close();
+    }
+  }, 10_000);
+
+  it("an object whose bytes stop half way is unreadable after --timeout of silence; the other objects are checked", async () => {
+    const proxy = await relay((request) => (request.url?.includes("gift-cards-5.jsonl") ? "stop-after-1000-bytes" : "forward"));
+    try {
+      const r = await out(["s3://amazon-reviews-raw/reviews/", "--endpoint", proxy.endpoint, "--timeout", "1"]);
+      const linesBefore = valid2018.subarray(0, 1000).toString("latin1").split("\n").length - 1;
+      expect(r.stderr).toContain(`s3://amazon-reviews-raw/reviews/2018/gift-cards-5.jsonl: ${linesBefore} records, 0 invalid; UNREADABLE: the connection fell silent for longer than --timeout while reading (TimeoutError) after line ${linesBefore}`);
+      expect(r.stdout).toContain(`Checked ${linesBefore + 161} records in 3 objects`);
+      expect(r.stdout).toContain("Unreadable objects: 1");
+      expect(r.stderr).toContain("error VERIFY.UNREADABLE: 1 object under s3://amazon-reviews-raw/reviews/ could not be read to the end");
+      expect(r.code).toBe(2);
+    } finally {
+      await proxy.close();
+    }
+  }, 10_000);
+
+  it("zero records is an error (exit 2), not a pass: a mistyped prefix, and a prefix of empty objects", async () => {
+    const none = await out(["s3://amazon-reviews-raw/reviews/2019/", "--endpoint", endpoint, "--quiet"]);
+    expect(none.code).toBe(2);
+    expect(none.stdout).toContain("Checked 0 records in 0 objects under s3://amazon-reviews-raw/reviews/2019/");
+    expect(none.stdout).toContain("No records checked: the threshold cannot pass (error VERIFY.NO_RECORDS).");
+    expect(none.stderr).toBe(
+      "error VERIFY.NO_RECORDS: no objects under s3://amazon-reviews-raw/reviews/2019/: nothing was checked.\n" +
+        "  fix: check the prefix (matched from the start of the keys, case-sensitive; dataset review expects its raw files under s3://amazon-reviews-raw/reviews/) or --dataset; `aws s3 ls s3://amazon-reviews-raw/reviews/2019/` shows what is there.\n",
+    );
+    const empty = await out(["s3://amazon-reviews-raw/empty/", "--dataset", "review", "--endpoint", endpoint, "--max-invalid-ratio", "1", "--quiet"]);
+    expect(empty.code).toBe(2);
+    expect(empty.stdout).toContain("Checked 0 records in 3 objects");
+    expect(empty.stdout).toContain("Skipped 3 empty lines.");
+    expect(empty.stderr).toMatch(/^error VERIFY\.NO_RECORDS: the 3 objects under s3:\/\/amazon-reviews-raw\/empty\/ hold no records \(empty objects or blank lines only\): nothing was checked\.\n {2}fix: /);
+  });
+
+  it("a cut or corrupt gzip object is reported by key and why, the other objects are still checked, and the run exits 2", async () => {
+    const r = await out(["s3://amazon-reviews-raw/gzip-damaged/", "--dataset", "review", "--endpoint", endpoint, "--max-invalid-ratio", "1"]);
+    expect(r.stderr).toMatch(/\[1\] s3:\/\/amazon-reviews-raw\/gzip-damaged\/a-cut\.jsonl\.gz \(gzip\): (\d+) records, 0 invalid; UNREADABLE: gzip data cut or corrupt \(unexpected end of file\) after line \1\n/);
+    expect(r.stderr).toMatch(/\[2\] s3:\/\/amazon-reviews-raw\/gzip-damaged\/b-corrupt\.jsonl\.gz \(gzip\): 0 records, 0 invalid; UNREADABLE: gzip data cut or corrupt \([^)]+\) after line 0\n/);
+    expect(r.stderr).toContain("[3] s3://amazon-reviews-raw/gzip-damaged/c-fine.json: 50 records, 50 invalid\n");
+    const cutLines = Number(/a-cut\.jsonl\.gz \(gzip\): (\d+) records/.exec(r.stderr)![1]);
+    expect(cutLines).toBeGreaterThan(0);
+    expect(cutLines).toBeLessThan(2972);
+    expect(r.stdout).toContain(`Checked ${cutLines + 50} records in 3 objects`);
+    expect(r.stdout).toMatch(/^Unreadable objects: 2 \(their lines before the failure are counted above\)\n {2}gzip-damaged\/a-cut\.jsonl\.gz: gzip data cut or corrupt \(unexpected end of file\) after line \d+\n {2}gzip-damaged\/b-corrupt\.jsonl\.gz: gzip data cut or corrupt/m);
+    expect(r.stderr).toMatch(/error VERIFY\.UNREADABLE: 2 objects under s3:\/\/amazon-reviews-raw\/gzip-damaged\/ could not be read to the end \(listed under "Unreadable objects"\): gzip-damaged\/a-cut\.jsonl\.gz, gzip-damaged\/b-corrupt\.jsonl\.gz\.\n {2}fix: /);
+    expect(r.code).toBe(2); // within --max-invalid-ratio 1, but two objects were not checked to their end
+  });
+
+  it("a line over --max-record-bytes is an invalid record.too_long, skipped without stopping the run (plain and gzip)", async () => {
+    const r = await out(["s3://amazon-reviews-raw/long/", "--dataset", "review", "--endpoint", endpoint, "--max-record-bytes", String(MIB), "--quiet"]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toContain("Checked 10 records in 2 objects");
+    expect(r.stdout).toContain("Invalid records: 4 (40.00%)");
+    const rows = r.stdout.split("\n").filter((l) => /^\s+\d+ {2}\S/.test(l)).map((l) => l.trim().split(/\s{2,}/));
+    expect(rows).toEqual([["4", "record.too_long", "$", "long/lines.jsonl:3, long/lines.jsonl:4, long/lines.jsonl.gz:3, long/lines.jsonl.gz:4"]]);
+    // The pipeline's reader, with the same limit, quarantines the same lines under the same code.
+    const folder = mkdtempSync(join(tmpdir(), "verify-s3-long-"));
+    try {
+      writeFileSync(join(folder, "lines.jsonl"), longLines);
+      const quarantined: [string | undefined, number][] = [];
+      await pipelineReadFile(join(folder, "lines.jsonl"), folder, (record) => quarantined.push([record.readError, record.lineNumber]), MIB);
+      expect(quarantined).toEqual([[undefined, 1], [undefined, 2], [RECORD_REASONS.tooLong, 3], [RECORD_REASONS.tooLong, 4], [undefined, 5]]);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+    expect(r.code).toBe(1);
+    // Under the default limit (16 MiB) every line is read as a record, and all are valid.
+    const all = await out(["s3://amazon-reviews-raw/long/", "--dataset", "review", "--endpoint", endpoint, "--quiet"]);
+    expect([all.code, all.stdout]).toEqual([0, expect.stringContaining("Checked 10 records in 2 objects")]);
+  });
+
+  it("gives every line the local pipeline's verdict: record.invalid_utf8, record.invalid_json, record.not_an_object, blank", async () => {
+    const r = await out(["s3://amazon-reviews-raw/records/", "--dataset", "review", "--endpoint", endpoint, "--quiet"]);
+    const rows = r.stdout.split("\n").filter((l) => /^\s+\d+ {2}\S/.test(l)).map((l) => l.trim().split(/\s{2,}/));
+    const fromVerify = new Map(rows.map(([, reason, , samples]) => [reason!, samples!.split(", ").map((s) => Number(s.split(":").pop()))]));
+    // The same bytes through the pipeline's reader (runners/local-pipeline/read-input.ts).
+    const folder = mkdtempSync(join(tmpdir(), "verify-s3-records-"));
+    try {
+      writeFileSync(join(folder, "lines.jsonl"), recordLines);
+      const quarantined = new Map<string, number[]>();
+      const stats = await pipelineReadFile(join(folder, "lines.jsonl"), folder, (record: RawRecord) => {
+        if (record.readError) quarantined.set(record.readError, [...(quarantined.get(record.readError) ?? []), record.lineNumber]);
+      });
+      expect(quarantined).toEqual(
+        new Map([
+          [RECORD_REASONS.invalidUtf8, [2]],
+          [RECORD_REASONS.invalidJson, [3, 8, 10]],
+          [RECORD_REASONS.notAnObject, [4, 5, 6, 11]],
+        ]),
+      );
+      expect(fromVerify).toEqual(quarantined);
+      expect(r.stdout).toContain(`Checked ${stats.records} records in 1 objects`);
+      expect(r.stdout).toContain(`Skipped ${stats.blankLines} empty lines.`);
+      expect(r.stdout).toContain("Invalid records: 8 (72.73%)");
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it("--help lists the options", () => {
+    for (const option of ["--dataset", "--limit", "--max-invalid-ratio", "--max-record-bytes", "--timeout", "--retries", "--endpoint", "--region", "--root", "--quiet"]) expect(HELP).toContain(option);
   });
 });
