@@ -15,6 +15,7 @@ Arguments (--JOB_NAME and):
 The work is done by run(spark, args), which any Spark session can call (a local one in tests); main() is the Glue
 entry point around it.
 """
+
 import json
 import sys
 
@@ -83,20 +84,22 @@ REASON_CODES = [
 ]
 
 # The raw record, typed (explicit schema, no inference). Integers are read as numbers: JSON 5.0 is a valid integer.
-RAW_SCHEMA = StructType([
-    StructField("overall", DoubleType(), True),
-    StructField("vote", StringType(), True),
-    StructField("verified", BooleanType(), True),
-    StructField("reviewTime", StringType(), True),
-    StructField("reviewerID", StringType(), True),
-    StructField("asin", StringType(), True),
-    StructField("style", MapType(StringType(), StringType()), True),
-    StructField("reviewerName", StringType(), True),
-    StructField("reviewText", StringType(), True),
-    StructField("summary", StringType(), True),
-    StructField("unixReviewTime", DoubleType(), True),
-    StructField("image", ArrayType(StringType()), True),
-])
+RAW_SCHEMA = StructType(
+    [
+        StructField("overall", DoubleType(), True),
+        StructField("vote", StringType(), True),
+        StructField("verified", BooleanType(), True),
+        StructField("reviewTime", StringType(), True),
+        StructField("reviewerID", StringType(), True),
+        StructField("asin", StringType(), True),
+        StructField("style", MapType(StringType(), StringType()), True),
+        StructField("reviewerName", StringType(), True),
+        StructField("reviewText", StringType(), True),
+        StructField("summary", StringType(), True),
+        StructField("unixReviewTime", DoubleType(), True),
+        StructField("image", ArrayType(StringType()), True),
+    ]
+)
 
 # Record-level reason of a line (invalid UTF-8, not JSON, not an object), or NULL; `_json` is its canonical JSON text.
 RECORD_REASON_SQL = "CASE WHEN octet_length(CAST(`value` AS BINARY)) > 16777216 THEN 'record.too_long' WHEN (encode(decode(CAST(`value` AS BINARY), 'UTF-8'), 'UTF-8') <> CAST(`value` AS BINARY)) THEN 'record.invalid_utf8' WHEN `_json` IS NULL THEN 'record.invalid_json' WHEN substr(`_json`, 1, 1) <> '{' THEN 'record.not_an_object' END"
@@ -137,7 +140,10 @@ KEY_COLUMNS = [
     "review_id",
 ]
 KEY_SQL = [
-    ("review_id", "sha2(concat(coalesce(CAST(`reviewerID` AS STRING), ''), '|', coalesce(CAST(`asin` AS STRING), ''), '|', coalesce(CAST(`unixReviewTime` AS STRING), '')), 256)"),
+    (
+        "review_id",
+        "sha2(concat(coalesce(CAST(`reviewerID` AS STRING), ''), '|', coalesce(CAST(`asin` AS STRING), ''), '|', coalesce(CAST(`unixReviewTime` AS STRING), '')), 256)",
+    ),
 ]
 # The record-level reasons this job sets itself.
 UNREADABLE_BY_SPARK = "record.unreadable_by_spark"
@@ -181,8 +187,10 @@ def configure(spark):
 
 def _parse(text):
     """The JSON value of a text, as JSON.parse reads it (NaN and Infinity are not JSON); raises ValueError."""
+
     def _reject(constant):
         raise ValueError("not JSON: " + constant)
+
     return json.loads(text, parse_constant=_reject)
 
 
@@ -252,7 +260,7 @@ def write_text(path, text):
     if path.startswith("s3://"):
         import boto3
 
-        bucket, _, key = path[len("s3://"):].partition("/")
+        bucket, _, key = path[len("s3://") :].partition("/")
         boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=text.encode("utf-8"), ContentType="application/json")
     else:
         with open(path, "w", encoding="utf-8") as handle:
@@ -290,18 +298,24 @@ def run(spark, args):
     records = lines.where(~blank)
     # One JSON parse for the canonical text, one for the members: every rule then reads columns.
     record_bytes = F.octet_length(F.col("value").cast("binary"))
-    canonical = records.withColumn("_json", F.when(record_bytes <= MAX_RECORD_BYTES, F.expr("contract_json_canonical(value)")))
+    canonical = records.withColumn(
+        "_json", F.when(record_bytes <= MAX_RECORD_BYTES, F.expr("contract_json_canonical(value)"))
+    )
     judged = canonical.withColumn("_record_reason", F.expr(RECORD_REASON_SQL)).withColumn(
         "_json", F.when(F.col("_record_reason").isNull(), F.col("_json"))
     )
     keys = F.array(*[F.lit(key) for key in MEMBER_KEYS]).cast("array<string>")
     members = judged.withColumn("_members", F.call_udf("contract_json_members", F.col("_json"), keys))
     checked = (
-        members.select("*", *[F.col("_members").getItem(index).alias("_m_" + str(index)) for index in range(len(MEMBER_KEYS))])
+        members.select(
+            "*", *[F.col("_members").getItem(index).alias("_m_" + str(index)) for index in range(len(MEMBER_KEYS))]
+        )
         .drop("_members")
         .withColumn(
             "_reasons",
-            F.when(F.col("_record_reason").isNotNull(), F.array(F.col("_record_reason"))).otherwise(F.expr(REASONS_SQL)),
+            F.when(F.col("_record_reason").isNotNull(), F.array(F.col("_record_reason"))).otherwise(
+                F.expr(REASONS_SQL)
+            ),
         )
         .withColumnRenamed("value", "_raw")
     )
@@ -314,7 +328,9 @@ def run(spark, args):
             "_typed",
             F.when(
                 F.size("_reasons") == 0,
-                F.from_json("_json", typed_schema, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": "_corrupt_record"}),
+                F.from_json(
+                    "_json", typed_schema, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": "_corrupt_record"}
+                ),
             ),
         )
         .withColumn(
@@ -330,7 +346,9 @@ def run(spark, args):
     too_long = F.col("_record_reason") == TOO_LONG
     quarantined = parsed.where(F.size("_reasons") > 0).select(
         # An over-long record keeps its first 1024 bytes (a cut character decodes to U+FFFD, as in the local reader).
-        F.when(too_long, F.concat(F.decode(F.substring(F.col("_raw").cast("binary"), 1, 1024), "UTF-8"), F.lit("\u2026")))
+        F.when(
+            too_long, F.concat(F.decode(F.substring(F.col("_raw").cast("binary"), 1, 1024), "UTF-8"), F.lit("\u2026"))
+        )
         .otherwise(F.col("_raw"))
         .alias("raw_text"),
         F.col("_reasons").alias("reason_codes"),
@@ -338,9 +356,10 @@ def run(spark, args):
         F.lit(None).cast("bigint").alias("line_number"),
         F.lit(run_id).alias("run_id"),
         # Spark's base64() breaks lines every 76 characters (MIME); the stored value is one line.
-        F.when(F.col("_record_reason") == INVALID_UTF8, F.regexp_replace(F.base64(F.col("_raw").cast("binary")), "[\r\n]", "")).alias(
-            "raw_base64"
-        ),
+        F.when(
+            F.col("_record_reason") == INVALID_UTF8,
+            F.regexp_replace(F.base64(F.col("_raw").cast("binary")), "[\r\n]", ""),
+        ).alias("raw_base64"),
     )
     typed = parsed.where(F.size("_reasons") == 0).select(
         *[F.expr(sql).alias(name) for name, sql in TYPED_COLUMN_SQL],

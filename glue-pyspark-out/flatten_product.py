@@ -16,6 +16,7 @@ external table over one never reads the other's files.
 The work is done by run(spark, args), which any Spark session can call (a local one in tests); main() is the Glue
 entry point around it.
 """
+
 import sys
 from datetime import datetime, timezone
 
@@ -30,46 +31,61 @@ JOB_ARGUMENTS = [
 ]
 
 # The cleaned zone, typed (explicit schema, no inference).
-CLEANED_SCHEMA = StructType([
-    StructField("asin", StringType(), True),
-    StructField("title", StringType(), True),
-    StructField("brand", StringType(), True),
-    StructField("main_cat", StringType(), True),
-    StructField("category", ArrayType(StringType()), True),
-    StructField("price", StringType(), True),
-    StructField("rank", StringType(), True),
-    StructField("date", StringType(), True),
-    StructField("also_buy", ArrayType(StringType()), True),
-    StructField("also_view", ArrayType(StringType()), True),
-    StructField("feature", ArrayType(StringType()), True),
-    StructField("description", ArrayType(StringType()), True),
-    StructField("image", ArrayType(StringType()), True),
-    StructField("imageURL", ArrayType(StringType()), True),
-    StructField("imageURLHighRes", ArrayType(StringType()), True),
-    StructField("details", MapType(StringType(), StringType()), True),
-    StructField("tech1", StringType(), True),
-    StructField("tech2", StringType(), True),
-    StructField("fit", StringType(), True),
-    StructField("similar_item", StringType(), True),
-    StructField("_source_file", StringType(), True),
-    StructField("_line_number", LongType(), True),
-    StructField("_run_id", StringType(), True),
-    StructField("_raw", StringType(), True),
-])
+CLEANED_SCHEMA = StructType(
+    [
+        StructField("asin", StringType(), True),
+        StructField("title", StringType(), True),
+        StructField("brand", StringType(), True),
+        StructField("main_cat", StringType(), True),
+        StructField("category", ArrayType(StringType()), True),
+        StructField("price", StringType(), True),
+        StructField("rank", StringType(), True),
+        StructField("date", StringType(), True),
+        StructField("also_buy", ArrayType(StringType()), True),
+        StructField("also_view", ArrayType(StringType()), True),
+        StructField("feature", ArrayType(StringType()), True),
+        StructField("description", ArrayType(StringType()), True),
+        StructField("image", ArrayType(StringType()), True),
+        StructField("imageURL", ArrayType(StringType()), True),
+        StructField("imageURLHighRes", ArrayType(StringType()), True),
+        StructField("details", MapType(StringType(), StringType()), True),
+        StructField("tech1", StringType(), True),
+        StructField("tech2", StringType(), True),
+        StructField("fit", StringType(), True),
+        StructField("similar_item", StringType(), True),
+        StructField("_source_file", StringType(), True),
+        StructField("_line_number", LongType(), True),
+        StructField("_run_id", StringType(), True),
+        StructField("_raw", StringType(), True),
+    ]
+)
 
 # product: One Amazon product's catalogue metadata (2018 release format); reviews refer to it by asin.
 TABLE = "product"
-PARTITION_BY = [
-
-]
+PARTITION_BY = []
 COLUMN_SQL = [
     ("asin", "CAST(`asin` AS STRING)"),
-    ("title", "CAST(nullif(CASE WHEN instr(trim(BOTH ' \\t\\r\\n' FROM `title`), '&') = 0 THEN trim(BOTH ' \\t\\r\\n' FROM `title`) ELSE array_join(transform(regexp_extract_all(trim(BOTH ' \\t\\r\\n' FROM `title`), '&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|amp|lt|gt|quot|apos);|[^&]+|&', 0), t -> CASE WHEN t = '&amp;' THEN '&' WHEN t = '&lt;' THEN '<' WHEN t = '&gt;' THEN '>' WHEN t = '&quot;' THEN '\"' WHEN t = '&apos;' THEN '\\'' WHEN (t RLIKE '^&#[0-9]+;\\\\z') THEN CASE WHEN CAST(substr(t, 3, length(t) - 3) AS INT) BETWEEN 1 AND 1114111 AND NOT (CAST(substr(t, 3, length(t) - 3) AS INT) BETWEEN 55296 AND 57343) THEN decode(unhex(lpad(hex(CAST(substr(t, 3, length(t) - 3) AS INT)), 8, '0')), 'UTF-32BE') ELSE t END WHEN (t RLIKE '^&#[xX][0-9a-fA-F]+;\\\\z') THEN CASE WHEN CAST(conv(substr(t, 4, length(t) - 4), 16, 10) AS INT) BETWEEN 1 AND 1114111 AND NOT (CAST(conv(substr(t, 4, length(t) - 4), 16, 10) AS INT) BETWEEN 55296 AND 57343) THEN decode(unhex(lpad(hex(CAST(conv(substr(t, 4, length(t) - 4), 16, 10) AS INT)), 8, '0')), 'UTF-32BE') ELSE t END ELSE t END), '') END, '') AS STRING)"),
-    ("brand", "CAST(nullif(CASE WHEN instr(trim(BOTH ' \\t\\r\\n' FROM `brand`), '&') = 0 THEN trim(BOTH ' \\t\\r\\n' FROM `brand`) ELSE array_join(transform(regexp_extract_all(trim(BOTH ' \\t\\r\\n' FROM `brand`), '&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|amp|lt|gt|quot|apos);|[^&]+|&', 0), t -> CASE WHEN t = '&amp;' THEN '&' WHEN t = '&lt;' THEN '<' WHEN t = '&gt;' THEN '>' WHEN t = '&quot;' THEN '\"' WHEN t = '&apos;' THEN '\\'' WHEN (t RLIKE '^&#[0-9]+;\\\\z') THEN CASE WHEN CAST(substr(t, 3, length(t) - 3) AS INT) BETWEEN 1 AND 1114111 AND NOT (CAST(substr(t, 3, length(t) - 3) AS INT) BETWEEN 55296 AND 57343) THEN decode(unhex(lpad(hex(CAST(substr(t, 3, length(t) - 3) AS INT)), 8, '0')), 'UTF-32BE') ELSE t END WHEN (t RLIKE '^&#[xX][0-9a-fA-F]+;\\\\z') THEN CASE WHEN CAST(conv(substr(t, 4, length(t) - 4), 16, 10) AS INT) BETWEEN 1 AND 1114111 AND NOT (CAST(conv(substr(t, 4, length(t) - 4), 16, 10) AS INT) BETWEEN 55296 AND 57343) THEN decode(unhex(lpad(hex(CAST(conv(substr(t, 4, length(t) - 4), 16, 10) AS INT)), 8, '0')), 'UTF-32BE') ELSE t END ELSE t END), '') END, '') AS STRING)"),
-    ("main_category", "CAST(nullif(CASE WHEN instr(trim(BOTH ' \\t\\r\\n' FROM `main_cat`), '&') = 0 THEN trim(BOTH ' \\t\\r\\n' FROM `main_cat`) ELSE array_join(transform(regexp_extract_all(trim(BOTH ' \\t\\r\\n' FROM `main_cat`), '&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|amp|lt|gt|quot|apos);|[^&]+|&', 0), t -> CASE WHEN t = '&amp;' THEN '&' WHEN t = '&lt;' THEN '<' WHEN t = '&gt;' THEN '>' WHEN t = '&quot;' THEN '\"' WHEN t = '&apos;' THEN '\\'' WHEN (t RLIKE '^&#[0-9]+;\\\\z') THEN CASE WHEN CAST(substr(t, 3, length(t) - 3) AS INT) BETWEEN 1 AND 1114111 AND NOT (CAST(substr(t, 3, length(t) - 3) AS INT) BETWEEN 55296 AND 57343) THEN decode(unhex(lpad(hex(CAST(substr(t, 3, length(t) - 3) AS INT)), 8, '0')), 'UTF-32BE') ELSE t END WHEN (t RLIKE '^&#[xX][0-9a-fA-F]+;\\\\z') THEN CASE WHEN CAST(conv(substr(t, 4, length(t) - 4), 16, 10) AS INT) BETWEEN 1 AND 1114111 AND NOT (CAST(conv(substr(t, 4, length(t) - 4), 16, 10) AS INT) BETWEEN 55296 AND 57343) THEN decode(unhex(lpad(hex(CAST(conv(substr(t, 4, length(t) - 4), 16, 10) AS INT)), 8, '0')), 'UTF-32BE') ELSE t END ELSE t END), '') END, '') AS STRING)"),
-    ("price_usd", "CAST(CASE WHEN (trim(BOTH ' \\t\\r\\n' FROM `price`) RLIKE '^\\\\$([0-9]{1,30}|[0-9]{1,3}(,[0-9]{3}){1,9})(\\\\.[0-9]{1,2})?\\\\z') AND CAST(replace(substr(trim(BOTH ' \\t\\r\\n' FROM `price`), 2), ',', '') AS DECIMAL(38,2)) < 10000000000 THEN CAST(CAST(replace(substr(trim(BOTH ' \\t\\r\\n' FROM `price`), 2), ',', '') AS DECIMAL(38,2)) AS DECIMAL(12,2)) END AS DECIMAL(12,2))"),
+    (
+        "title",
+        "CAST(nullif(CASE WHEN instr(trim(BOTH ' \\t\\r\\n' FROM `title`), '&') = 0 THEN trim(BOTH ' \\t\\r\\n' FROM `title`) ELSE array_join(transform(regexp_extract_all(trim(BOTH ' \\t\\r\\n' FROM `title`), '&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|amp|lt|gt|quot|apos);|[^&]+|&', 0), t -> CASE WHEN t = '&amp;' THEN '&' WHEN t = '&lt;' THEN '<' WHEN t = '&gt;' THEN '>' WHEN t = '&quot;' THEN '\"' WHEN t = '&apos;' THEN '\\'' WHEN (t RLIKE '^&#[0-9]+;\\\\z') THEN CASE WHEN CAST(substr(t, 3, length(t) - 3) AS INT) BETWEEN 1 AND 1114111 AND NOT (CAST(substr(t, 3, length(t) - 3) AS INT) BETWEEN 55296 AND 57343) THEN decode(unhex(lpad(hex(CAST(substr(t, 3, length(t) - 3) AS INT)), 8, '0')), 'UTF-32BE') ELSE t END WHEN (t RLIKE '^&#[xX][0-9a-fA-F]+;\\\\z') THEN CASE WHEN CAST(conv(substr(t, 4, length(t) - 4), 16, 10) AS INT) BETWEEN 1 AND 1114111 AND NOT (CAST(conv(substr(t, 4, length(t) - 4), 16, 10) AS INT) BETWEEN 55296 AND 57343) THEN decode(unhex(lpad(hex(CAST(conv(substr(t, 4, length(t) - 4), 16, 10) AS INT)), 8, '0')), 'UTF-32BE') ELSE t END ELSE t END), '') END, '') AS STRING)",
+    ),
+    (
+        "brand",
+        "CAST(nullif(CASE WHEN instr(trim(BOTH ' \\t\\r\\n' FROM `brand`), '&') = 0 THEN trim(BOTH ' \\t\\r\\n' FROM `brand`) ELSE array_join(transform(regexp_extract_all(trim(BOTH ' \\t\\r\\n' FROM `brand`), '&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|amp|lt|gt|quot|apos);|[^&]+|&', 0), t -> CASE WHEN t = '&amp;' THEN '&' WHEN t = '&lt;' THEN '<' WHEN t = '&gt;' THEN '>' WHEN t = '&quot;' THEN '\"' WHEN t = '&apos;' THEN '\\'' WHEN (t RLIKE '^&#[0-9]+;\\\\z') THEN CASE WHEN CAST(substr(t, 3, length(t) - 3) AS INT) BETWEEN 1 AND 1114111 AND NOT (CAST(substr(t, 3, length(t) - 3) AS INT) BETWEEN 55296 AND 57343) THEN decode(unhex(lpad(hex(CAST(substr(t, 3, length(t) - 3) AS INT)), 8, '0')), 'UTF-32BE') ELSE t END WHEN (t RLIKE '^&#[xX][0-9a-fA-F]+;\\\\z') THEN CASE WHEN CAST(conv(substr(t, 4, length(t) - 4), 16, 10) AS INT) BETWEEN 1 AND 1114111 AND NOT (CAST(conv(substr(t, 4, length(t) - 4), 16, 10) AS INT) BETWEEN 55296 AND 57343) THEN decode(unhex(lpad(hex(CAST(conv(substr(t, 4, length(t) - 4), 16, 10) AS INT)), 8, '0')), 'UTF-32BE') ELSE t END ELSE t END), '') END, '') AS STRING)",
+    ),
+    (
+        "main_category",
+        "CAST(nullif(CASE WHEN instr(trim(BOTH ' \\t\\r\\n' FROM `main_cat`), '&') = 0 THEN trim(BOTH ' \\t\\r\\n' FROM `main_cat`) ELSE array_join(transform(regexp_extract_all(trim(BOTH ' \\t\\r\\n' FROM `main_cat`), '&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|amp|lt|gt|quot|apos);|[^&]+|&', 0), t -> CASE WHEN t = '&amp;' THEN '&' WHEN t = '&lt;' THEN '<' WHEN t = '&gt;' THEN '>' WHEN t = '&quot;' THEN '\"' WHEN t = '&apos;' THEN '\\'' WHEN (t RLIKE '^&#[0-9]+;\\\\z') THEN CASE WHEN CAST(substr(t, 3, length(t) - 3) AS INT) BETWEEN 1 AND 1114111 AND NOT (CAST(substr(t, 3, length(t) - 3) AS INT) BETWEEN 55296 AND 57343) THEN decode(unhex(lpad(hex(CAST(substr(t, 3, length(t) - 3) AS INT)), 8, '0')), 'UTF-32BE') ELSE t END WHEN (t RLIKE '^&#[xX][0-9a-fA-F]+;\\\\z') THEN CASE WHEN CAST(conv(substr(t, 4, length(t) - 4), 16, 10) AS INT) BETWEEN 1 AND 1114111 AND NOT (CAST(conv(substr(t, 4, length(t) - 4), 16, 10) AS INT) BETWEEN 55296 AND 57343) THEN decode(unhex(lpad(hex(CAST(conv(substr(t, 4, length(t) - 4), 16, 10) AS INT)), 8, '0')), 'UTF-32BE') ELSE t END ELSE t END), '') END, '') AS STRING)",
+    ),
+    (
+        "price_usd",
+        "CAST(CASE WHEN (trim(BOTH ' \\t\\r\\n' FROM `price`) RLIKE '^\\\\$([0-9]{1,30}|[0-9]{1,3}(,[0-9]{3}){1,9})(\\\\.[0-9]{1,2})?\\\\z') AND CAST(replace(substr(trim(BOTH ' \\t\\r\\n' FROM `price`), 2), ',', '') AS DECIMAL(38,2)) < 10000000000 THEN CAST(CAST(replace(substr(trim(BOTH ' \\t\\r\\n' FROM `price`), 2), ',', '') AS DECIMAL(38,2)) AS DECIMAL(12,2)) END AS DECIMAL(12,2))",
+    ),
     ("sales_rank_json", "CAST(`rank` AS STRING)"),
-    ("first_available_date", "CAST(CASE WHEN (trim(BOTH ' \\t\\r\\n' FROM `date`) RLIKE '^(January|February|March|April|May|June|July|August|September|October|November|December) [0-9]{1,2}, [0-9]{4}\\\\z') THEN to_date(trim(BOTH ' \\t\\r\\n' FROM `date`), 'MMMM d, yyyy') END AS DATE)"),
+    (
+        "first_available_date",
+        "CAST(CASE WHEN (trim(BOTH ' \\t\\r\\n' FROM `date`) RLIKE '^(January|February|March|April|May|June|July|August|September|October|November|December) [0-9]{1,2}, [0-9]{4}\\\\z') THEN to_date(trim(BOTH ' \\t\\r\\n' FROM `date`), 'MMMM d, yyyy') END AS DATE)",
+    ),
     ("also_bought_json", "CAST(to_json(`also_buy`) AS STRING)"),
     ("also_viewed_json", "CAST(to_json(`also_view`) AS STRING)"),
     ("features_json", "CAST(to_json(`feature`) AS STRING)"),
@@ -77,14 +93,38 @@ COLUMN_SQL = [
     ("image_urls_json", "CAST(to_json(`image`) AS STRING)"),
     ("image_url_json", "CAST(to_json(`imageURL`) AS STRING)"),
     ("image_url_high_res_json", "CAST(to_json(`imageURLHighRes`) AS STRING)"),
-    ("details_asin", "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(filter(map_entries(`details`), entry -> (regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `entry`.`key`), ':\\\\z', '') = 'ASIN')), 1).`value`), '') AS STRING)"),
-    ("details_item_model_number", "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(filter(map_entries(`details`), entry -> (regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `entry`.`key`), ':\\\\z', '') = 'Item model number')), 1).`value`), '') AS STRING)"),
-    ("details_shipping_weight", "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(filter(map_entries(`details`), entry -> (regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `entry`.`key`), ':\\\\z', '') = 'Shipping Weight')), 1).`value`), '') AS STRING)"),
-    ("details_product_dimensions", "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(filter(map_entries(`details`), entry -> (regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `entry`.`key`), ':\\\\z', '') = 'Product Dimensions')), 1).`value`), '') AS STRING)"),
-    ("details_item_weight", "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(filter(map_entries(`details`), entry -> (regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `entry`.`key`), ':\\\\z', '') = 'Item Weight')), 1).`value`), '') AS STRING)"),
-    ("details_domestic_shipping", "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(filter(map_entries(`details`), entry -> (regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `entry`.`key`), ':\\\\z', '') = 'Domestic Shipping')), 1).`value`), '') AS STRING)"),
-    ("details_international_shipping", "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(filter(map_entries(`details`), entry -> (regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `entry`.`key`), ':\\\\z', '') = 'International Shipping')), 1).`value`), '') AS STRING)"),
-    ("details_other_json", "CAST(CASE WHEN (size(filter(map_entries(`details`), entry -> (NOT (regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `entry`.`key`), ':\\\\z', '') IN ('ASIN', 'Item model number', 'Shipping Weight', 'Product Dimensions', 'Item Weight', 'Domestic Shipping', 'International Shipping'))))) > 0) THEN to_json(map_from_entries(filter(map_entries(`details`), entry -> (NOT (regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `entry`.`key`), ':\\\\z', '') IN ('ASIN', 'Item model number', 'Shipping Weight', 'Product Dimensions', 'Item Weight', 'Domestic Shipping', 'International Shipping')))))) ELSE NULL END AS STRING)"),
+    (
+        "details_asin",
+        "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(filter(map_entries(`details`), entry -> (regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `entry`.`key`), ':\\\\z', '') = 'ASIN')), 1).`value`), '') AS STRING)",
+    ),
+    (
+        "details_item_model_number",
+        "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(filter(map_entries(`details`), entry -> (regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `entry`.`key`), ':\\\\z', '') = 'Item model number')), 1).`value`), '') AS STRING)",
+    ),
+    (
+        "details_shipping_weight",
+        "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(filter(map_entries(`details`), entry -> (regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `entry`.`key`), ':\\\\z', '') = 'Shipping Weight')), 1).`value`), '') AS STRING)",
+    ),
+    (
+        "details_product_dimensions",
+        "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(filter(map_entries(`details`), entry -> (regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `entry`.`key`), ':\\\\z', '') = 'Product Dimensions')), 1).`value`), '') AS STRING)",
+    ),
+    (
+        "details_item_weight",
+        "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(filter(map_entries(`details`), entry -> (regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `entry`.`key`), ':\\\\z', '') = 'Item Weight')), 1).`value`), '') AS STRING)",
+    ),
+    (
+        "details_domestic_shipping",
+        "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(filter(map_entries(`details`), entry -> (regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `entry`.`key`), ':\\\\z', '') = 'Domestic Shipping')), 1).`value`), '') AS STRING)",
+    ),
+    (
+        "details_international_shipping",
+        "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(filter(map_entries(`details`), entry -> (regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `entry`.`key`), ':\\\\z', '') = 'International Shipping')), 1).`value`), '') AS STRING)",
+    ),
+    (
+        "details_other_json",
+        "CAST(CASE WHEN (size(filter(map_entries(`details`), entry -> (NOT (regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `entry`.`key`), ':\\\\z', '') IN ('ASIN', 'Item model number', 'Shipping Weight', 'Product Dimensions', 'Item Weight', 'Domestic Shipping', 'International Shipping'))))) > 0) THEN to_json(map_from_entries(filter(map_entries(`details`), entry -> (NOT (regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `entry`.`key`), ':\\\\z', '') IN ('ASIN', 'Item model number', 'Shipping Weight', 'Product Dimensions', 'Item Weight', 'Domestic Shipping', 'International Shipping')))))) ELSE NULL END AS STRING)",
+    ),
     ("tech1", "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM `tech1`), '') AS STRING)"),
     ("tech2", "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM `tech2`), '') AS STRING)"),
     ("fit", "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM `fit`), '') AS STRING)"),
@@ -97,9 +137,7 @@ CHILDREN = [
     (
         "product_categories",
         "`category`",
-        [
-
-        ],
+        [],
         [
             ("asin", "CAST(`asin` AS STRING)"),
             ("position", "CAST(`_position` AS INT)"),

@@ -16,6 +16,7 @@ external table over one never reads the other's files.
 The work is done by run(spark, args), which any Spark session can call (a local one in tests); main() is the Glue
 entry point around it.
 """
+
 import sys
 from datetime import datetime, timezone
 
@@ -30,25 +31,27 @@ JOB_ARGUMENTS = [
 ]
 
 # The cleaned zone, typed (explicit schema, no inference).
-CLEANED_SCHEMA = StructType([
-    StructField("review_id", StringType(), True),
-    StructField("overall", DoubleType(), True),
-    StructField("vote", StringType(), True),
-    StructField("verified", BooleanType(), True),
-    StructField("reviewTime", StringType(), True),
-    StructField("reviewerID", StringType(), True),
-    StructField("asin", StringType(), True),
-    StructField("style", MapType(StringType(), StringType()), True),
-    StructField("reviewerName", StringType(), True),
-    StructField("reviewText", StringType(), True),
-    StructField("summary", StringType(), True),
-    StructField("unixReviewTime", LongType(), True),
-    StructField("image", ArrayType(StringType()), True),
-    StructField("_source_file", StringType(), True),
-    StructField("_line_number", LongType(), True),
-    StructField("_run_id", StringType(), True),
-    StructField("_raw", StringType(), True),
-])
+CLEANED_SCHEMA = StructType(
+    [
+        StructField("review_id", StringType(), True),
+        StructField("overall", DoubleType(), True),
+        StructField("vote", StringType(), True),
+        StructField("verified", BooleanType(), True),
+        StructField("reviewTime", StringType(), True),
+        StructField("reviewerID", StringType(), True),
+        StructField("asin", StringType(), True),
+        StructField("style", MapType(StringType(), StringType()), True),
+        StructField("reviewerName", StringType(), True),
+        StructField("reviewText", StringType(), True),
+        StructField("summary", StringType(), True),
+        StructField("unixReviewTime", LongType(), True),
+        StructField("image", ArrayType(StringType()), True),
+        StructField("_source_file", StringType(), True),
+        StructField("_line_number", LongType(), True),
+        StructField("_run_id", StringType(), True),
+        StructField("_raw", StringType(), True),
+    ]
+)
 
 # review: One Amazon customer review of one product (2018 release format).
 TABLE = "review"
@@ -58,21 +61,54 @@ PARTITION_BY = [
 COLUMN_SQL = [
     ("review_id", "CAST(`review_id` AS STRING)"),
     ("rating", "CAST(`overall` AS DECIMAL(2,1))"),
-    ("helpful_votes", "CAST(CASE WHEN (`vote` RLIKE '^([0-9]{1,18}|[0-9]{1,3}(,[0-9]{3}){1,5})\\\\z') THEN CAST(replace(`vote`, ',', '') AS BIGINT) END AS BIGINT)"),
+    (
+        "helpful_votes",
+        "CAST(CASE WHEN (`vote` RLIKE '^([0-9]{1,18}|[0-9]{1,3}(,[0-9]{3}){1,5})\\\\z') THEN CAST(replace(`vote`, ',', '') AS BIGINT) END AS BIGINT)",
+    ),
     ("is_verified_purchase", "CAST(`verified` AS BOOLEAN)"),
     ("reviewer_id", "CAST(`reviewerID` AS STRING)"),
     ("asin", "CAST(`asin` AS STRING)"),
-    ("style_gift_amount", "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(filter(map_entries(`style`), entry -> (regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `entry`.`key`), ':\\\\z', '') = 'Gift Amount')), 1).`value`), '') AS STRING)"),
-    ("style_format", "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(filter(map_entries(`style`), entry -> (regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `entry`.`key`), ':\\\\z', '') = 'Format')), 1).`value`), '') AS STRING)"),
-    ("style_size", "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(filter(map_entries(`style`), entry -> (regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `entry`.`key`), ':\\\\z', '') = 'Size')), 1).`value`), '') AS STRING)"),
-    ("style_color", "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(filter(map_entries(`style`), entry -> (regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `entry`.`key`), ':\\\\z', '') = 'Color')), 1).`value`), '') AS STRING)"),
-    ("style_other_json", "CAST(CASE WHEN (size(filter(map_entries(`style`), entry -> (NOT (regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `entry`.`key`), ':\\\\z', '') IN ('Gift Amount', 'Format', 'Size', 'Color'))))) > 0) THEN to_json(map_from_entries(filter(map_entries(`style`), entry -> (NOT (regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `entry`.`key`), ':\\\\z', '') IN ('Gift Amount', 'Format', 'Size', 'Color')))))) ELSE NULL END AS STRING)"),
-    ("reviewer_name", "CAST(nullif(CASE WHEN instr(trim(BOTH ' \\t\\r\\n' FROM `reviewerName`), '&') = 0 THEN trim(BOTH ' \\t\\r\\n' FROM `reviewerName`) ELSE array_join(transform(regexp_extract_all(trim(BOTH ' \\t\\r\\n' FROM `reviewerName`), '&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|amp|lt|gt|quot|apos);|[^&]+|&', 0), t -> CASE WHEN t = '&amp;' THEN '&' WHEN t = '&lt;' THEN '<' WHEN t = '&gt;' THEN '>' WHEN t = '&quot;' THEN '\"' WHEN t = '&apos;' THEN '\\'' WHEN (t RLIKE '^&#[0-9]+;\\\\z') THEN CASE WHEN CAST(substr(t, 3, length(t) - 3) AS INT) BETWEEN 1 AND 1114111 AND NOT (CAST(substr(t, 3, length(t) - 3) AS INT) BETWEEN 55296 AND 57343) THEN decode(unhex(lpad(hex(CAST(substr(t, 3, length(t) - 3) AS INT)), 8, '0')), 'UTF-32BE') ELSE t END WHEN (t RLIKE '^&#[xX][0-9a-fA-F]+;\\\\z') THEN CASE WHEN CAST(conv(substr(t, 4, length(t) - 4), 16, 10) AS INT) BETWEEN 1 AND 1114111 AND NOT (CAST(conv(substr(t, 4, length(t) - 4), 16, 10) AS INT) BETWEEN 55296 AND 57343) THEN decode(unhex(lpad(hex(CAST(conv(substr(t, 4, length(t) - 4), 16, 10) AS INT)), 8, '0')), 'UTF-32BE') ELSE t END ELSE t END), '') END, '') AS STRING)"),
-    ("review_text", "CAST(nullif(CASE WHEN instr(trim(BOTH ' \\t\\r\\n' FROM `reviewText`), '&') = 0 THEN trim(BOTH ' \\t\\r\\n' FROM `reviewText`) ELSE array_join(transform(regexp_extract_all(trim(BOTH ' \\t\\r\\n' FROM `reviewText`), '&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|amp|lt|gt|quot|apos);|[^&]+|&', 0), t -> CASE WHEN t = '&amp;' THEN '&' WHEN t = '&lt;' THEN '<' WHEN t = '&gt;' THEN '>' WHEN t = '&quot;' THEN '\"' WHEN t = '&apos;' THEN '\\'' WHEN (t RLIKE '^&#[0-9]+;\\\\z') THEN CASE WHEN CAST(substr(t, 3, length(t) - 3) AS INT) BETWEEN 1 AND 1114111 AND NOT (CAST(substr(t, 3, length(t) - 3) AS INT) BETWEEN 55296 AND 57343) THEN decode(unhex(lpad(hex(CAST(substr(t, 3, length(t) - 3) AS INT)), 8, '0')), 'UTF-32BE') ELSE t END WHEN (t RLIKE '^&#[xX][0-9a-fA-F]+;\\\\z') THEN CASE WHEN CAST(conv(substr(t, 4, length(t) - 4), 16, 10) AS INT) BETWEEN 1 AND 1114111 AND NOT (CAST(conv(substr(t, 4, length(t) - 4), 16, 10) AS INT) BETWEEN 55296 AND 57343) THEN decode(unhex(lpad(hex(CAST(conv(substr(t, 4, length(t) - 4), 16, 10) AS INT)), 8, '0')), 'UTF-32BE') ELSE t END ELSE t END), '') END, '') AS STRING)"),
-    ("summary", "CAST(nullif(CASE WHEN instr(trim(BOTH ' \\t\\r\\n' FROM `summary`), '&') = 0 THEN trim(BOTH ' \\t\\r\\n' FROM `summary`) ELSE array_join(transform(regexp_extract_all(trim(BOTH ' \\t\\r\\n' FROM `summary`), '&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|amp|lt|gt|quot|apos);|[^&]+|&', 0), t -> CASE WHEN t = '&amp;' THEN '&' WHEN t = '&lt;' THEN '<' WHEN t = '&gt;' THEN '>' WHEN t = '&quot;' THEN '\"' WHEN t = '&apos;' THEN '\\'' WHEN (t RLIKE '^&#[0-9]+;\\\\z') THEN CASE WHEN CAST(substr(t, 3, length(t) - 3) AS INT) BETWEEN 1 AND 1114111 AND NOT (CAST(substr(t, 3, length(t) - 3) AS INT) BETWEEN 55296 AND 57343) THEN decode(unhex(lpad(hex(CAST(substr(t, 3, length(t) - 3) AS INT)), 8, '0')), 'UTF-32BE') ELSE t END WHEN (t RLIKE '^&#[xX][0-9a-fA-F]+;\\\\z') THEN CASE WHEN CAST(conv(substr(t, 4, length(t) - 4), 16, 10) AS INT) BETWEEN 1 AND 1114111 AND NOT (CAST(conv(substr(t, 4, length(t) - 4), 16, 10) AS INT) BETWEEN 55296 AND 57343) THEN decode(unhex(lpad(hex(CAST(conv(substr(t, 4, length(t) - 4), 16, 10) AS INT)), 8, '0')), 'UTF-32BE') ELSE t END ELSE t END), '') END, '') AS STRING)"),
-    ("reviewed_at", "CAST(CASE WHEN `unixReviewTime` BETWEEN -62135596800 AND 253402300799 THEN timestamp_seconds(`unixReviewTime`) END AS TIMESTAMP)"),
+    (
+        "style_gift_amount",
+        "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(filter(map_entries(`style`), entry -> (regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `entry`.`key`), ':\\\\z', '') = 'Gift Amount')), 1).`value`), '') AS STRING)",
+    ),
+    (
+        "style_format",
+        "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(filter(map_entries(`style`), entry -> (regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `entry`.`key`), ':\\\\z', '') = 'Format')), 1).`value`), '') AS STRING)",
+    ),
+    (
+        "style_size",
+        "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(filter(map_entries(`style`), entry -> (regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `entry`.`key`), ':\\\\z', '') = 'Size')), 1).`value`), '') AS STRING)",
+    ),
+    (
+        "style_color",
+        "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(filter(map_entries(`style`), entry -> (regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `entry`.`key`), ':\\\\z', '') = 'Color')), 1).`value`), '') AS STRING)",
+    ),
+    (
+        "style_other_json",
+        "CAST(CASE WHEN (size(filter(map_entries(`style`), entry -> (NOT (regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `entry`.`key`), ':\\\\z', '') IN ('Gift Amount', 'Format', 'Size', 'Color'))))) > 0) THEN to_json(map_from_entries(filter(map_entries(`style`), entry -> (NOT (regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `entry`.`key`), ':\\\\z', '') IN ('Gift Amount', 'Format', 'Size', 'Color')))))) ELSE NULL END AS STRING)",
+    ),
+    (
+        "reviewer_name",
+        "CAST(nullif(CASE WHEN instr(trim(BOTH ' \\t\\r\\n' FROM `reviewerName`), '&') = 0 THEN trim(BOTH ' \\t\\r\\n' FROM `reviewerName`) ELSE array_join(transform(regexp_extract_all(trim(BOTH ' \\t\\r\\n' FROM `reviewerName`), '&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|amp|lt|gt|quot|apos);|[^&]+|&', 0), t -> CASE WHEN t = '&amp;' THEN '&' WHEN t = '&lt;' THEN '<' WHEN t = '&gt;' THEN '>' WHEN t = '&quot;' THEN '\"' WHEN t = '&apos;' THEN '\\'' WHEN (t RLIKE '^&#[0-9]+;\\\\z') THEN CASE WHEN CAST(substr(t, 3, length(t) - 3) AS INT) BETWEEN 1 AND 1114111 AND NOT (CAST(substr(t, 3, length(t) - 3) AS INT) BETWEEN 55296 AND 57343) THEN decode(unhex(lpad(hex(CAST(substr(t, 3, length(t) - 3) AS INT)), 8, '0')), 'UTF-32BE') ELSE t END WHEN (t RLIKE '^&#[xX][0-9a-fA-F]+;\\\\z') THEN CASE WHEN CAST(conv(substr(t, 4, length(t) - 4), 16, 10) AS INT) BETWEEN 1 AND 1114111 AND NOT (CAST(conv(substr(t, 4, length(t) - 4), 16, 10) AS INT) BETWEEN 55296 AND 57343) THEN decode(unhex(lpad(hex(CAST(conv(substr(t, 4, length(t) - 4), 16, 10) AS INT)), 8, '0')), 'UTF-32BE') ELSE t END ELSE t END), '') END, '') AS STRING)",
+    ),
+    (
+        "review_text",
+        "CAST(nullif(CASE WHEN instr(trim(BOTH ' \\t\\r\\n' FROM `reviewText`), '&') = 0 THEN trim(BOTH ' \\t\\r\\n' FROM `reviewText`) ELSE array_join(transform(regexp_extract_all(trim(BOTH ' \\t\\r\\n' FROM `reviewText`), '&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|amp|lt|gt|quot|apos);|[^&]+|&', 0), t -> CASE WHEN t = '&amp;' THEN '&' WHEN t = '&lt;' THEN '<' WHEN t = '&gt;' THEN '>' WHEN t = '&quot;' THEN '\"' WHEN t = '&apos;' THEN '\\'' WHEN (t RLIKE '^&#[0-9]+;\\\\z') THEN CASE WHEN CAST(substr(t, 3, length(t) - 3) AS INT) BETWEEN 1 AND 1114111 AND NOT (CAST(substr(t, 3, length(t) - 3) AS INT) BETWEEN 55296 AND 57343) THEN decode(unhex(lpad(hex(CAST(substr(t, 3, length(t) - 3) AS INT)), 8, '0')), 'UTF-32BE') ELSE t END WHEN (t RLIKE '^&#[xX][0-9a-fA-F]+;\\\\z') THEN CASE WHEN CAST(conv(substr(t, 4, length(t) - 4), 16, 10) AS INT) BETWEEN 1 AND 1114111 AND NOT (CAST(conv(substr(t, 4, length(t) - 4), 16, 10) AS INT) BETWEEN 55296 AND 57343) THEN decode(unhex(lpad(hex(CAST(conv(substr(t, 4, length(t) - 4), 16, 10) AS INT)), 8, '0')), 'UTF-32BE') ELSE t END ELSE t END), '') END, '') AS STRING)",
+    ),
+    (
+        "summary",
+        "CAST(nullif(CASE WHEN instr(trim(BOTH ' \\t\\r\\n' FROM `summary`), '&') = 0 THEN trim(BOTH ' \\t\\r\\n' FROM `summary`) ELSE array_join(transform(regexp_extract_all(trim(BOTH ' \\t\\r\\n' FROM `summary`), '&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|amp|lt|gt|quot|apos);|[^&]+|&', 0), t -> CASE WHEN t = '&amp;' THEN '&' WHEN t = '&lt;' THEN '<' WHEN t = '&gt;' THEN '>' WHEN t = '&quot;' THEN '\"' WHEN t = '&apos;' THEN '\\'' WHEN (t RLIKE '^&#[0-9]+;\\\\z') THEN CASE WHEN CAST(substr(t, 3, length(t) - 3) AS INT) BETWEEN 1 AND 1114111 AND NOT (CAST(substr(t, 3, length(t) - 3) AS INT) BETWEEN 55296 AND 57343) THEN decode(unhex(lpad(hex(CAST(substr(t, 3, length(t) - 3) AS INT)), 8, '0')), 'UTF-32BE') ELSE t END WHEN (t RLIKE '^&#[xX][0-9a-fA-F]+;\\\\z') THEN CASE WHEN CAST(conv(substr(t, 4, length(t) - 4), 16, 10) AS INT) BETWEEN 1 AND 1114111 AND NOT (CAST(conv(substr(t, 4, length(t) - 4), 16, 10) AS INT) BETWEEN 55296 AND 57343) THEN decode(unhex(lpad(hex(CAST(conv(substr(t, 4, length(t) - 4), 16, 10) AS INT)), 8, '0')), 'UTF-32BE') ELSE t END ELSE t END), '') END, '') AS STRING)",
+    ),
+    (
+        "reviewed_at",
+        "CAST(CASE WHEN `unixReviewTime` BETWEEN -62135596800 AND 253402300799 THEN timestamp_seconds(`unixReviewTime`) END AS TIMESTAMP)",
+    ),
     ("processed_at", "CAST(`_processed_at` AS TIMESTAMP)"),
-    ("review_date", "CAST(CASE WHEN `unixReviewTime` BETWEEN -62135596800 AND 253402300799 THEN date_from_unix_date(CAST(floor(`unixReviewTime` / 86400) AS INT)) END AS DATE)"),
+    (
+        "review_date",
+        "CAST(CASE WHEN `unixReviewTime` BETWEEN -62135596800 AND 253402300799 THEN date_from_unix_date(CAST(floor(`unixReviewTime` / 86400) AS INT)) END AS DATE)",
+    ),
 ]
 
 # Child tables: (name, array expression over the cleaned zone, partition columns, column expressions).
@@ -88,7 +124,10 @@ CHILDREN = [
             ("position", "CAST(`_position` AS INT)"),
             ("image_url", "CAST(`_element` AS STRING)"),
             ("processed_at", "CAST(`_processed_at` AS TIMESTAMP)"),
-            ("review_date", "CAST(CASE WHEN `unixReviewTime` BETWEEN -62135596800 AND 253402300799 THEN date_from_unix_date(CAST(floor(`unixReviewTime` / 86400) AS INT)) END AS DATE)"),
+            (
+                "review_date",
+                "CAST(CASE WHEN `unixReviewTime` BETWEEN -62135596800 AND 253402300799 THEN date_from_unix_date(CAST(floor(`unixReviewTime` / 86400) AS INT)) END AS DATE)",
+            ),
         ],
     ),
 ]

@@ -4,16 +4,24 @@
  */
 
 /**
- * A double-quoted Python string literal. JSON string escapes (`\"`, `\\`, `\n`, `\uXXXX`) mean the same in Python;
- * every non-ASCII character is escaped too, so the literal is plain ASCII whatever the description holds
- * (`"""`, `'`, `\`, line separators).
+ * A Python string literal. JSON string escapes (`\"`, `\\`, `\n`, `\uXXXX`) mean the same in Python; every non-ASCII
+ * character is escaped too, so the literal is plain ASCII whatever the description holds (`"""`, `'`, `\`, line
+ * separators). Quotes as `ruff format` writes them, so generated Python passes `ruff format --check`: double quotes,
+ * unless the text holds more double than single quotes (then single quotes, with fewer escapes).
  */
 export function pyString(value: string): string {
   // Astral characters need \U escapes: Python does not join a \uD83D\uDE00 pair into one character.
-  return JSON.stringify(value).replace(/[\u{7f}-\u{10ffff}]/gu, (c) => {
-    const cp = c.codePointAt(0)!;
-    return cp > 0xffff ? `\\U${cp.toString(16).padStart(8, "0")}` : `\\u${cp.toString(16).padStart(4, "0")}`;
-  });
+  const body = JSON.stringify(value)
+    .slice(1, -1)
+    .replace(/[\u{7f}-\u{10ffff}]/gu, (c) => {
+      const cp = c.codePointAt(0)!;
+      return cp > 0xffff ? `\\U${cp.toString(16).padStart(8, "0")}` : `\\u${cp.toString(16).padStart(4, "0")}`;
+    });
+  const doubles = [...value].filter((c) => c === '"').length;
+  const singles = [...value].filter((c) => c === "'").length;
+  if (doubles <= singles) return `"${body}"`;
+  // Every backslash of a JSON body starts an escape pair, so pairs are matched first: \" becomes ", ' becomes \'.
+  return `'${body.replace(/\\.|'/g, (m) => (m === '\\"' ? '"' : m === "'" ? "\\'" : m))}'`;
 }
 
 /** A `#` comment line: line breaks would end the comment, so they become spaces. */

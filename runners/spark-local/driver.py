@@ -13,6 +13,7 @@ on stdout and stderr can never be mistaken for an answer.
 Answers: {"id": 1, "ok": true, "result": <what run() returned>, "seconds": 1.2} or
 {"id": 1, "ok": false, "error": "<exception>", "traceback": "..."}.
 """
+
 import importlib.util
 import json
 import os
@@ -93,7 +94,15 @@ def main():
     started = time.monotonic()
     spark = spark_session(scratch)
     spark.sparkContext.setLogLevel(os.environ.get("SPARK_LOG_LEVEL", "WARN"))
-    answer(out, {"id": 0, "ok": True, "result": {"spark": spark.version, "python": sys.version.split()[0]}, "seconds": round(time.monotonic() - started, 3)})
+    answer(
+        out,
+        {
+            "id": 0,
+            "ok": True,
+            "result": {"spark": spark.version, "python": sys.version.split()[0]},
+            "seconds": round(time.monotonic() - started, 3),
+        },
+    )
     try:
         for line in sys.stdin:
             if not line.strip():
@@ -102,9 +111,25 @@ def main():
             started = time.monotonic()
             try:
                 result = handle(spark, command)
-                answer(out, {"id": command.get("id"), "ok": True, "result": result, "seconds": round(time.monotonic() - started, 3)})
+                answer(
+                    out,
+                    {
+                        "id": command.get("id"),
+                        "ok": True,
+                        "result": result,
+                        "seconds": round(time.monotonic() - started, 3),
+                    },
+                )
             except Exception as error:  # noqa: BLE001 - every failure goes back to the caller, with its traceback
-                answer(out, {"id": command.get("id"), "ok": False, "error": describe(error), "traceback": traceback.format_exc()})
+                answer(
+                    out,
+                    {
+                        "id": command.get("id"),
+                        "ok": False,
+                        "error": describe(error),
+                        "traceback": traceback.format_exc(),
+                    },
+                )
     finally:
         spark.stop()
 

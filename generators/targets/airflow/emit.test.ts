@@ -1,6 +1,6 @@
 /**
- * The DAG is parsed by Python's own `ast` and checked by pyflakes (Debian `python3-pyflakes`). Airflow itself cannot
- * be installed here (no PyPI), so the DAG's arguments and task order are read from the syntax tree.
+ * The DAG is parsed by Python's own `ast` and checked by the project's pinned ruff (`ruff check` and
+ * `ruff format --check` under ruff.toml). Its arguments and task order are read from the syntax tree.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { fileOf, generatedFrom } from "../../../tests/helpers/generate.js";
 import { run } from "../../../tests/helpers/run.js";
+import { ruff } from "../../../tests/helpers/ruff.js";
 
 const work = mkdtempSync(join(tmpdir(), "airflow-target-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -49,23 +50,25 @@ function inspect(source: string) {
   return JSON.parse(result.stdout) as { imports: string[]; dag: Record<string, unknown>; tasks: Record<string, string>; chain: string[]; doc: string };
 }
 
-function pyflakes(source: string) {
+function ruffSource(source: string) {
   const path = join(work, `dag_${Math.random().toString(36).slice(2)}.py`);
   writeFileSync(path, source);
-  return run("pyflakes3", [path]);
+  return ruff([path]);
 }
 
 describe("Airflow target", () => {
-  it("parses with Python's ast and is pyflakes-clean", async () => {
+  it("is ruff-clean: check and format", async () => {
     const { files } = await generatedFrom();
     const source = fileOf(files, "generated/airflow/dags/amazon_reviews_dbt.py");
-    const flakes = pyflakes(source);
-    expect(flakes.stdout + flakes.stderr).toBe("");
-    expect(flakes.status).toBe(0);
+    const result = await ruffSource(source);
+    expect(result.output).toContain("All checks passed!");
+    expect(result.output).toContain("1 file already formatted");
+    expect(result.status).toBe(0);
   });
 
-  it("pyflakes fails on a broken DAG (the check can fail)", () => {
-    expect(pyflakes("from airflow import DAG\nundefined_name\n").status).not.toBe(0);
+  it("ruff fails on a broken or unformatted DAG (the check can fail)", async () => {
+    expect((await ruffSource("from airflow import DAG\nundefined_name\n")).status).not.toBe(0);
+    expect((await ruffSource("x = [1,2]\n")).output).toContain("File would be reformatted");
   });
 
   it("has an explicit schedule, start date, catchup and retries, imports for Airflow 2.9+ and 3, and runs freshness before build", async () => {
@@ -82,7 +85,7 @@ describe("Airflow target", () => {
   it("keeps hostile contract text as data in the DAG documentation", async () => {
     const { files } = await generatedFrom("tests/fixtures/kitchen-sink");
     const source = fileOf(files, "generated/airflow/dags/amazon_reviews_dbt.py");
-    expect(pyflakes(source).status).toBe(0);
+    expect((await ruffSource(source)).status).toBe(0);
     expect(inspect(source).doc).toContain(`It's "quoted" and """triple""" with {{ jinja }} {% tag %} */ /* <b>html</b> | pipe \\ back`);
     await expect(source).toMatchFileSnapshot("../../../tests/__golden__/kitchen-sink/airflow/amazon_reviews_dbt.py");
   });

@@ -3,7 +3,7 @@
  * every Spark SQL text parsed by dt-sql-parser's SparkSQL grammar, the job arguments the infrastructure relies on,
  * and contract text that tries to break out of Python or SQL literals.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,7 +13,7 @@ import { loadIR } from "../../ir/load.js";
 import type { ContractIR, DatasetIR } from "../../ir/types.js";
 import { emitGluePyspark, jobSql } from "./emit.js";
 import { GLUE_JOB_ARGUMENTS } from "../glue-jobs.js";
-import { ensurePythonEnv } from "../../../toolchain/python-env.js";
+import { ruff } from "../../../tests/helpers/ruff.js";
 import { stateMachineDefinition } from "../step-functions/emit.js";
 
 const ROOT = join(import.meta.dirname, "..", "..", "..");
@@ -62,16 +62,6 @@ function pythonConstants(path: string): Record<string, string> {
   return JSON.parse(execFileSync(PYTHON, ["-c", EXTRACT, path], { encoding: "utf8" })) as Record<string, string>;
 }
 
-/**
- * ruff's default rules (pyflakes F, pycodestyle E4/E7/E9) plus bugbear (B) and warnings (W), from the project's
- * pinned lint environment; no configuration file is read (--isolated).
- */
-async function ruff(paths: readonly string[]): Promise<{ status: number; output: string }> {
-  const { bin } = await ensurePythonEnv("lint", { root: ROOT });
-  const result = spawnSync(join(bin, "ruff"), ["check", "--isolated", "--no-cache", "--select", "E4,E7,E9,F,B,W", ...paths], { encoding: "utf8" });
-  return { status: result.status ?? -1, output: result.stdout + result.stderr };
-}
-
 function sparkErrors(expression: string): string[] {
   return new SparkSQL().validate(`SELECT ${expression} FROM t`).map((e) => e.message);
 }
@@ -92,7 +82,9 @@ describe("glue-pyspark", () => {
   it("parses with Python's ast and is ruff-clean", async () => {
     const paths = writeAll(emitGluePyspark(ir).files);
     for (const path of paths) execFileSync(PYTHON, ["-c", "import ast, sys; ast.parse(open(sys.argv[1], encoding='utf-8').read())", path]);
-    expect(await ruff(paths)).toEqual({ status: 0, output: "All checks passed!\n" });
+    const clean = await ruff(paths);
+    expect(clean.output).toBe(`All checks passed!\n${paths.length} files already formatted\n`);
+    expect(clean.status).toBe(0);
     // Negative control: ruff does report an unused import and an undefined name.
     const broken = join(work, "broken.py");
     writeFileSync(broken, "import os\nprint(undefined_name)\n");
@@ -146,7 +138,7 @@ describe("glue-pyspark", () => {
     const evil: DatasetIR = { ...review, name: "review", description: nasty, table: { ...review.table, description: nasty, columns } };
     const files = emitGluePyspark({ ...ir, datasets: [evil] }).files;
     const paths = writeAll(files, "evil");
-    expect(await ruff(paths)).toEqual({ status: 0, output: "All checks passed!\n" });
+    expect((await ruff(paths)).status).toBe(0);
     const flatten = pythonConstants(paths.find((p) => p.endsWith("flatten_review.py"))!);
     const styleFormat = Object.entries(flatten).find(([name]) => name.endsWith(".style_format"))![1];
     expect(styleFormat).toContain("'x \"\"\" \\' \\\\ \\n import os");

@@ -68,8 +68,30 @@ function header(dataset: DatasetIR, purpose: string): string {
   return [...headerLines(dataset).map((l) => pyComment(l)), pyComment(purpose)].join("\n");
 }
 
+/**
+ * The jobs are written as `ruff format` writes them (ruff.toml: line length 120), so `ruff format --check` holds
+ * for generated code too: lists one item a line with a trailing comma, `[]` when empty; a tuple on one line when it
+ * fits, else one element a line; a call around a list opened on its own lines.
+ */
+const LINE_LENGTH = 120;
+
 function pyList(items: readonly string[], indent = ""): string {
+  if (items.length === 0) return "[]";
   return `[\n${items.map((i) => `${indent}    ${i},`).join("\n")}\n${indent}]`;
+}
+
+/** A tuple that is an item of a list at `indent` (so it stands at `indent` + 4 spaces, followed by a comma). */
+function pyTuple(elements: readonly string[], indent = ""): string {
+  const at = `${indent}    `;
+  const one = `(${elements.join(", ")})`;
+  if (!one.includes("\n") && at.length + one.length + 1 <= LINE_LENGTH) return one;
+  return `(\n${elements.map((e) => `${at}    ${e},`).join("\n")}\n${at})`;
+}
+
+/** `name([...])` with the list on its own lines, as ruff formats a call whose only argument is a long list. */
+function pyCallOfList(name: string, items: readonly string[]): string {
+  if (items.length === 0) return `${name}([])`;
+  return `${name}(\n    [\n${items.map((i) => `        ${i},`).join("\n")}\n    ]\n)`;
 }
 
 /** A list of (key, value) settings, each with its reason as a comment. */
@@ -133,7 +155,7 @@ function cleanSql(dataset: DatasetIR): { reasons: string; record: string; member
 /** The column holding the canonical JSON text of the record's member number `index` of MEMBER_KEYS. */
 const memberColumn = (index: number) => `_m_${index}`;
 
-const sqlPairs = (pairs: readonly { name: string; sql: string }[]) => pyList(pairs.map((p) => `(${pyString(p.name)}, ${pyString(p.sql)})`));
+const sqlPairs = (pairs: readonly { name: string; sql: string }[]) => pyList(pairs.map((p) => pyTuple([pyString(p.name), pyString(p.sql)])));
 
 function cleanJob(dataset: DatasetIR): string {
   const sql = cleanSql(dataset);
@@ -144,7 +166,7 @@ function cleanJob(dataset: DatasetIR): string {
     dataset: pyString(dataset.name),
     contract: pyString(`${dataset.contract.file} ${dataset.contract.version} ${dataset.contract.hash}`),
     reasonCodes: pyList([...Object.values(RECORD_REASONS), ...dataset.rules.map((r) => r.code)].map(pyString)),
-    rawSchema: `StructType(${pyList(raws.map((c) => `StructField(${pyString(c.name)}, ${pysparkShape(c.shape, "    ")}, True)`))})`,
+    rawSchema: pyCallOfList("StructType", raws.map((c) => `StructField(${pyString(c.name)}, ${pysparkShape(c.shape, "        ")}, True)`)),
     recordReasonSql: pyString(sql.record),
     reasonsSql: pyString(sql.reasons),
     memberKeys: pyList(sql.members.map(pyString)),
@@ -167,19 +189,19 @@ function flattenJob(dataset: DatasetIR): string {
   const keyColumns = addedKeyExprs(dataset).map((k) => dataset.table.columns.find((c) => c.name === k.name)!);
   const cleanedFields = [
     ...keyColumns.map((c) => `StructField(${pyString(c.name)}, ${mapType(PYSPARK_TYPES, c.type)}, True)`),
-    ...raws.map((c) => `StructField(${pyString(c.name)}, ${c.integer ? "LongType()" : pysparkShape(c.shape, "    ")}, True)`),
+    ...raws.map((c) => `StructField(${pyString(c.name)}, ${c.integer ? "LongType()" : pysparkShape(c.shape, "        ")}, True)`),
     `StructField("_source_file", StringType(), True)`,
     `StructField("_line_number", LongType(), True)`,
     `StructField("_run_id", StringType(), True)`,
     `StructField(${pyString(RAW_TEXT)}, StringType(), True)`,
   ];
-  const columnsPy = (pairs: [string, string][]) => pyList(pairs.map(([n, s]) => `(${pyString(n)}, ${pyString(s)})`));
+  const columnsPy = (pairs: [string, string][], indent = "") => pyList(pairs.map(([n, s]) => pyTuple([pyString(n), pyString(s)], indent)), indent);
   const children = childArrays(dataset).map(({ child, array }) => ({ child, array: spark(array) }));
   return fill(FLATTEN_TEMPLATE, {
     ...common("flatten"),
     header: header(dataset, `Glue job 2 (flatten) of dataset "${dataset.name}": flat columns, child tables, partitioned Parquet.`),
     dataset: pyString(dataset.name),
-    cleanedSchema: `StructType(${pyList(cleanedFields)})`,
+    cleanedSchema: pyCallOfList("StructType", cleanedFields),
     tableComment: pyComment(`${dataset.table.name}: ${dataset.table.description}`),
     table: pyString(dataset.table.name),
     partitionBy: pyList(dataset.table.partitionBy.map(pyString)),
@@ -187,7 +209,7 @@ function flattenJob(dataset: DatasetIR): string {
     children: pyList(
       children.map(
         ({ child, array }) =>
-          `(\n        ${pyString(child.name)},\n        ${pyString(array)},\n        ${pyList(child.partitionBy.map(pyString), "        ").trim()},\n        ${columnsPy(tableSql(dataset, child)).replace(/\n/g, "\n        ")},\n    )`,
+          `(\n        ${pyString(child.name)},\n        ${pyString(array)},\n        ${pyList(child.partitionBy.map(pyString), "        ")},\n        ${columnsPy(tableSql(dataset, child), "        ")},\n    )`,
       ),
     ),
   });

@@ -42,7 +42,7 @@ export function pysparkShape(shape: RawShape, indent = ""): string {
   }
 }
 
-/** The `pyspark.sql.types` names a piece of generated source uses, sorted (for a pyflakes-clean import line). */
+/** The `pyspark.sql.types` names a piece of generated source uses, sorted (for a lint-clean import line). */
 export function usedTypeNames(source: string): string[] {
   const names = ["ArrayType", "BooleanType", "DateType", "DecimalType", "DoubleType", "IntegerType", "LongType", "MapType", "StringType", "StructField", "StructType", "TimestampType"];
   return names.filter((n) => new RegExp(`\\b${n}\\(`).test(source));

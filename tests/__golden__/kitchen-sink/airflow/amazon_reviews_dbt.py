@@ -16,7 +16,7 @@ try:  # Airflow 3: apache-airflow-providers-standard
 except ImportError:  # Airflow 2
     from airflow.operators.bash import BashOperator
 
-DOC_MD = "# amazon_reviews_dbt\n\nRuns the dbt project generated from the data contracts against Snowflake: source freshness first (fails when\nthe processed data is older than 72 hours), then `dbt build` (models and their tests, in dependency order).\n\n- `kitchen_sink` (contract 0.3.1): It's \"quoted\" and \"\"\"triple\"\"\" with {{ jinja }} {% tag %} */ /* <b>html</b> | pipe \\ back `tick` ${x} -- dash # hash"
+DOC_MD = '# amazon_reviews_dbt\n\nRuns the dbt project generated from the data contracts against Snowflake: source freshness first (fails when\nthe processed data is older than 72 hours), then `dbt build` (models and their tests, in dependency order).\n\n- `kitchen_sink` (contract 0.3.1): It\'s "quoted" and """triple""" with {{ jinja }} {% tag %} */ /* <b>html</b> | pipe \\ back `tick` ${x} -- dash # hash'
 
 DEFAULT_ARGS = {
     "owner": "tests",
