@@ -3,13 +3,12 @@
  *
  * Exit codes: 0 done / no drift; 1 drift found by --check; 2 error (bad contract, bad usage, unowned file).
  */
+import { existsSync, statSync } from "node:fs";
+import { relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { resolve } from "node:path";
 import { ContractError, ERROR_CODES, formatDiagnostic, type Diagnostic } from "./lib/errors.js";
 import { buildFileSet } from "./lib/file-set.js";
 import { compareWithDisk, isClean, unownedTargets, writeFileSet } from "./lib/writer.js";
-import { existsSync, statSync } from "node:fs";
-import { relative } from "node:path";
 import { findContractFiles, loadIR } from "./ir/load.js";
 import type { GeneratedFile } from "./targets/types.js";
 

@@ -109,9 +109,14 @@ export async function runPipeline(options: PipelineOptions): Promise<RunSummary>
     instance.closeSync();
     rmSync(scratch, { recursive: true, force: true });
   }
+  return finishRun(summary, options.out);
+}
+
+/** Reconciles a run (`reconcile`) and writes `<out>/run-summary.json`: the last step of every engine's run. */
+export function finishRun(summary: RunSummary, out: string): RunSummary {
   reconcile(summary);
-  mkdirSync(options.out, { recursive: true });
-  writeFileSync(join(options.out, "run-summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, "run-summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
   return summary;
 }
 

@@ -8,13 +8,13 @@
  * raises `EOFException: Unexpected end of input stream`; see the README's known differences), and replaces the
  * run's tables as the DuckDB engine does.
  */
-import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
 import { gunzipSync } from "node:zlib";
 import type { DatasetIR } from "../../generators/ir/types.js";
 import { glueScriptPath, type GlueJobArgument } from "../../generators/targets/glue-jobs.js";
 import { checkRunId, removeInside } from "../local-pipeline/safe-paths.js";
-import { localPath, reconcile, type DatasetSummary, type PipelineOptions, type RunSummary } from "../local-pipeline/pipeline.js";
+import { finishRun, localPath, type DatasetSummary, type PipelineOptions, type RunSummary } from "../local-pipeline/pipeline.js";
 import { listInputFiles, type FileStats } from "../local-pipeline/read-input.js";
 import { SparkDriver } from "./driver.js";
 
@@ -60,10 +60,7 @@ export async function runSparkPipeline(options: SparkPipelineOptions): Promise<R
   } finally {
     if (!options.driver) await driver.close();
   }
-  reconcile(summary);
-  mkdirSync(options.out, { recursive: true });
-  writeFileSync(join(options.out, "run-summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
-  return summary;
+  return finishRun(summary, options.out);
 }
 
 async function runDataset(driver: SparkDriver, dataset: DatasetIR, inputs: readonly string[], options: SparkPipelineOptions): Promise<DatasetSummary> {
