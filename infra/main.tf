@@ -27,11 +27,15 @@ module "storage" {
   project                          = var.project
   buckets                          = local.buckets
   scripts_bucket_name              = var.scripts_bucket_name
+  access_logs_bucket_name          = var.access_logs_bucket_name
+  access_log_expiration_days       = var.access_log_expiration_days
   raw_archive_after_days           = var.raw_archive_after_days
   cleaned_expiration_days          = var.cleaned_expiration_days
   quarantine_expiration_days       = var.quarantine_expiration_days
   raw_require_conditional_writes   = var.raw_require_conditional_writes
   snowflake_notification_queue_arn = var.snowflake_notification_queue_arn
+  # Names only (computed from the pipeline's variables, not from its resources): no dependency cycle.
+  log_group_names = module.pipeline.log_group_names
 }
 
 module "pipeline" {
@@ -78,13 +82,15 @@ module "github_deploy" {
   partition            = data.aws_partition.current.partition
   region               = var.aws_region
   project              = var.project
-  managed_bucket_names = concat(keys(local.buckets), [var.scripts_bucket_name])
+  managed_bucket_names = concat(keys(local.buckets), [var.scripts_bucket_name, module.storage.access_logs_bucket_name])
   scripts_bucket_name  = var.scripts_bucket_name
   glue_job_names       = flatten([for dataset in values(local.datasets) : [dataset.glue_jobs.clean.name, dataset.glue_jobs.flatten.name]])
   state_machine_names  = [for dataset in values(local.datasets) : dataset.state_machine.name]
   event_rule_names     = [for dataset in values(local.datasets) : dataset.event_rule.name]
   managed_role_names   = values(local.role_names)
+  log_group_names      = module.pipeline.log_group_names
   kms_key_arn          = module.storage.kms_key_arn
   state_bucket         = var.terraform_state_bucket
   lock_table           = var.terraform_lock_table
+  state_key_alias      = var.terraform_state_key_alias
 }

@@ -19,6 +19,18 @@ variable "scripts_bucket_name" {
   type        = string
 }
 
+variable "access_logs_bucket_name" {
+  description = "Bucket receiving the S3 server access logs of the other buckets; null means \"<scripts_bucket_name>-access-logs\"."
+  type        = string
+  default     = null
+}
+
+variable "access_log_expiration_days" {
+  description = "S3 server access logs are deleted after this many days."
+  type        = number
+  default     = 365
+}
+
 variable "glue_version" {
   description = "AWS Glue version of every job: 4.0 (Spark 3.3, Python 3.10) or 5.0 (Spark 3.5, Python 3.11)."
   type        = string
@@ -55,9 +67,15 @@ variable "glue_max_concurrent_runs" {
 }
 
 variable "log_retention_days" {
-  description = "Retention of the Glue and Step Functions log groups."
+  description = "Retention of the Glue and Step Functions log groups (at least a year: they are the pipeline's audit trail)."
   type        = number
-  default     = 90
+  default     = 365
+
+  # CloudWatch's allowed values of a year or more; 0 keeps the logs forever.
+  validation {
+    condition     = contains([0, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a CloudWatch retention of at least 365 days (365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653) or 0 (never expire)."
+  }
 }
 
 variable "raw_archive_after_days" {
@@ -132,4 +150,10 @@ variable "terraform_state_bucket" {
 variable "terraform_lock_table" {
   description = "DynamoDB lock table of the remote state (from infra/bootstrap/)."
   type        = string
+}
+
+variable "terraform_state_key_alias" {
+  description = "Alias of the KMS key encrypting the remote state and the lock table (from infra/bootstrap/)."
+  type        = string
+  default     = "alias/terraform-state"
 }

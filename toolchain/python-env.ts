@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, s
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const PYTHON_ENVS = ["spark", "lint", "aws"] as const;
+export const PYTHON_ENVS = ["spark", "lint", "aws", "dbt", "airflow", "checkov"] as const;
 export type PythonEnvName = (typeof PYTHON_ENVS)[number];
 
 export interface PythonEnvOptions {

@@ -47,7 +47,7 @@ export const ERROR_CODES = {
   "PIPELINE.NO_IR": "pipeline:local found no generated IR (run `npm run generate` first).",
   "PIPELINE.NO_INPUT": "pipeline:local was given an input path that does not exist.",
   "PIPELINE.FAILED": "pipeline:local could not run the cleaning and flattening stage.",
-  "PIPELINE.WAREHOUSE": "pipeline:local could not build the local warehouse (a model failed, unsupported Jinja or test).",
+  "PIPELINE.WAREHOUSE": "pipeline:local could not run dbt on the local warehouse (dbt cannot be installed, or cannot parse or compile the project).",
   "VERIFY.USAGE": "verify:s3 was called with a bad option or argument.",
   "VERIFY.CONTRACT": "verify:s3 could not load the contracts (the `CONTRACT.*` errors of `npm run generate`).",
   "VERIFY.S3": "verify:s3 could not list or read S3 (after `--retries`, each waiting `--timeout`): endpoint, credentials, permissions, a missing bucket.",

@@ -4,10 +4,9 @@
  * Exit codes: 0 the run reconciles (whatever the data quality); 1 it does not reconcile; 2 it cannot run (bad
  * usage, unreadable input, missing generated IR).
  */
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { IR_VERSION, type DatasetIR } from "../../generators/ir/types.js";
 import { formatWarehouse, runWarehouse, type WarehouseResult } from "../local-warehouse/warehouse.js";
 import { localPath, runPipeline, type RunSummary } from "./pipeline.js";
@@ -19,9 +18,10 @@ const HELP = `Usage: npm run pipeline:local [-- options]
 Runs the cleaning and flattening rules of every contract and writes the S3 layout locally: cleaned, quarantine,
 processed Parquet, run-summary.json. Engines: embedded DuckDB (default; the DuckDB rendering of the same rules), or
 the generated Glue jobs themselves on a local Spark session (--engine spark; installs pyspark on first use).
-Then the warehouse: external tables over the processed Parquet (the Snowflake definitions, rendered for DuckDB),
-every dbt model of dbt-out/ in dependency order, the enforced model contracts and every dbt test, in
-<out>/warehouse.duckdb.
+Then the warehouse: external tables over the processed Parquet (the Snowflake definitions, rendered for DuckDB)
+in <out>/warehouse/amazon_reviews.duckdb, and the real dbt on dbt-out/ with its local (DuckDB) target:
+dbt source freshness, then dbt build (every model, enforced contract and test; installs dbt on first use).
+dbt's run_results.json, manifest.json and sources.json are kept in <out>/warehouse/dbt/target/.
 
 Options:
   --input <dataset>=<file|dir>  Raw input of a dataset (repeatable). A directory is read recursively.
@@ -32,12 +32,13 @@ Options:
                                 record.too_long with their first 1024 bytes (default: 16777216, the Glue jobs' limit).
   --run-id <id>                 Run id written to every cleaned and quarantined record (default: local-<UTC time>).
   --root <dir>                  Repository root (default: the current directory).
-  --no-warehouse                Stop after the Parquet (skip external tables, dbt models and tests).
+  --no-warehouse                Stop after the Parquet (skip external tables and dbt).
   --quiet                       Print only the summary.
   -h, --help                    Show this help.
 
 Exit codes: 0 the counts reconcile (input = valid + duplicates + quarantined) and every dbt test passes,
-1 the counts do not reconcile, 2 cannot run, 3 a dbt test or model contract failed.`;
+1 the counts do not reconcile, 2 cannot run (dbt included), 3 a dbt test, model (enforced contract included) or
+source freshness check failed: each is named with its failing-row count and a sample.`;
 
 export function loadGeneratedIR(root: string): DatasetIR[] {
   const dir = join(root, "generated", "ir");
@@ -171,41 +172,34 @@ export async function main(argv: readonly string[], out: { write(text: string): 
     err.write(`error PIPELINE.WAREHOUSE: ${(error as Error).message}\n`);
     return 2;
   }
-  out.write(`${formatWarehouse(warehouse)}\n`);
+  out.write(`${formatWarehouse(warehouse, outDir)}\n`);
   const summaryPath = join(outDir, "run-summary.json");
   const written = JSON.parse(readFileSync(summaryPath, "utf8")) as Record<string, unknown>;
+  const rel = (path: string) => relative(outDir, path);
   written.warehouse = {
     ok: warehouse.ok,
+    dbtVersion: warehouse.dbtVersion,
+    database: rel(warehouse.database),
     sources: warehouse.sources,
+    freshness: warehouse.freshness,
     models: warehouse.models,
-    contractProblems: warehouse.contractProblems,
-    tests: { passed: warehouse.tests.filter((t) => t.failures === 0).length, failed: warehouse.tests.filter((t) => t.failures > 0) },
+    tests: { passed: warehouse.tests.filter((t) => t.status === "pass").length, failed: warehouse.tests.filter((t) => t.status !== "pass") },
+    artifacts: warehouse.artifacts.map(rel),
   };
   writeFileSync(summaryPath, `${JSON.stringify(written, null, 2)}\n`);
-  out.write(`Wrote ${summaryPath} and ${join(outDir, "warehouse.duckdb")} in ${Math.round(performance.now() - started)} ms.\n`);
+  out.write(`Wrote ${summaryPath} and ${warehouse.database} in ${Math.round(performance.now() - started)} ms.\n`);
   return warehouse.ok ? 0 : 3;
 }
 
-/** External tables, dbt models and tests on a DuckDB database file in the output folder (replaced each run). */
-export async function runLocalWarehouse(root: string, datasets: readonly DatasetIR[], outDir: string, log?: (line: string) => void): Promise<WarehouseResult> {
-  const path = join(outDir, "warehouse.duckdb");
-  rmSync(path, { force: true });
-  rmSync(`${path}.wal`, { force: true });
-  const instance = await DuckDBInstance.create(path, { threads: "2" });
-  const connection = await instance.connect();
-  try {
-    await connection.run("SET TimeZone = 'UTC'");
-    return await runWarehouse({
-      ir: { irVersion: IR_VERSION, datasets },
-      dbtDir: join(root, "dbt-out"),
-      tableDirectory: (table) => localPath(outDir, table.location),
-      connection,
-      ...(log ? { log } : {}),
-    });
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
+/** External tables, then the real dbt (source freshness, build) on a DuckDB database in `<out>/warehouse/` (replaced each run). */
+export async function runLocalWarehouse(root: string, datasets: readonly DatasetIR[], outDir: string, log?: (line: string) => void, dbtDir = join(root, "dbt-out")): Promise<WarehouseResult> {
+  return runWarehouse({
+    ir: { irVersion: IR_VERSION, datasets },
+    dbtDir,
+    warehouseDir: join(outDir, "warehouse"),
+    tableDirectory: (table) => localPath(outDir, table.location),
+    ...(log ? { log } : {}),
+  });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

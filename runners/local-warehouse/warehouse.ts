@@ -1,260 +1,350 @@
 /**
- * The local pipeline's second half, on DuckDB: external tables over the processed Parquet (the same column
- * definitions as the Snowflake external tables), then every dbt model of `dbt-out/` in dependency order (generated
- * staging views and hand-written marts), the enforced model contracts, and every dbt test as a query.
+ * The local pipeline's second half: the generated dbt project run by the real dbt (dbt-core + dbt-duckdb, pinned in
+ * toolchain/python/dbt.in) on a DuckDB database file.
+ *
+ * 1. External tables: as `snowflake:apply` creates the Snowflake external tables before dbt runs, this creates their
+ *    local counterparts, views over the processed Parquet with the same column definitions (the Snowflake DDL's
+ *    columns rendered for DuckDB), in `<database>.<raw schema>` of a file named after the Snowflake database, so the
+ *    sources' `database`/`schema`/`identifier` resolve unchanged on both targets.
+ * 2. `dbt source freshness`, then `dbt build --store-failures` with the profile's `local` target: every model, its
+ *    enforced contract and every test, inside dbt.
+ * 3. The result is read from dbt's own artifacts (`run_results.json`, `manifest.json`, `sources.json`, kept under
+ *    `<out>/warehouse/dbt/target/`), with a sample of each failing test's rows from the table dbt stored them in.
  */
-import type { DuckDBConnection } from "@duckdb/node-api";
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { basename, join, relative, sep } from "node:path";
-import { parse } from "yaml";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { duckdbExternalView, externalColumns } from "../../generators/dialects/external-table.js";
 import type { ContractIR, DatasetIR, TableIR } from "../../generators/ir/types.js";
 import { PLATFORM } from "../../generators/platform.js";
-import { compileTest, type DataTest } from "./data-tests.js";
-import { renderModel } from "./jinja.js";
+import { DUCKDB_PATH_ENV, LOCAL_TARGET } from "../../generators/targets/dbt/emit.js";
+import { ensurePythonEnv } from "../../toolchain/python-env.js";
 
 export interface WarehouseOptions {
   readonly ir: ContractIR;
-  /** The dbt project (`dbt-out/`). */
+  /** The dbt project (`dbt-out/`); its profiles are in `profiles/`. */
   readonly dbtDir: string;
+  /** Folder for the database file and dbt's artifacts and logs (replaced each run). */
+  readonly warehouseDir: string;
   /** Local folder of a processed table's Parquet files (its S3 location, mirrored). */
   readonly tableDirectory: (table: TableIR, dataset: DatasetIR) => string;
-  readonly connection: DuckDBConnection;
   readonly log?: (line: string) => void;
 }
 
 export interface TestResult {
+  /** dbt's node name, e.g. `accepted_range_fct_reviews_rating__5__1`. */
   readonly name: string;
+  /** The model (or source) and column tested, e.g. `fct_reviews.rating`. */
+  readonly on: string;
+  /** dbt's status: pass, fail, warn, error or skipped. */
+  readonly status: string;
   readonly failures: number;
+  readonly message?: string;
   readonly sample: readonly Record<string, unknown>[];
 }
 
 export interface ModelResult {
   readonly name: string;
+  /** Schema dbt built it in (e.g. `analytics_staging`). */
   readonly schema: string;
   readonly materialized: string;
-  readonly rows: number;
+  /** dbt's status: success, error or skipped. */
+  readonly status: string;
+  readonly rows?: number;
+  readonly message?: string;
+}
+
+export interface FreshnessResult {
+  readonly source: string;
+  /** dbt's status: pass, warn, error or runtime error. */
+  readonly status: string;
+  readonly maxLoadedAt?: string;
 }
 
 export interface WarehouseResult {
+  /** The DuckDB database file dbt built. */
+  readonly database: string;
+  readonly dbtVersion: string;
   readonly sources: Readonly<Record<string, number>>;
+  readonly freshness: readonly FreshnessResult[];
   readonly models: readonly ModelResult[];
-  readonly contractProblems: readonly string[];
   readonly tests: readonly TestResult[];
+  /** dbt's artifacts of the run (run_results.json, manifest.json, sources.json). */
+  readonly artifacts: readonly string[];
   readonly ok: boolean;
 }
 
 export class WarehouseError extends Error {}
 
-const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const SAMPLE_ROWS = 5;
+const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
-interface ModelFile {
-  readonly name: string;
-  /** First folder under models/ (`staging`, `marts`): the DuckDB schema. */
-  readonly schema: string;
-  readonly file: string;
-  readonly text: string;
-}
-
-function walk(dir: string, suffix: string): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(dir).sort()) {
+function hasParquet(dir: string): boolean {
+  if (!existsSync(dir)) return false;
+  for (const entry of readdirSync(dir)) {
     const path = join(dir, entry);
-    if (statSync(path).isDirectory()) out.push(...walk(path, suffix));
-    else if (entry.endsWith(suffix)) out.push(path);
+    if (entry.endsWith(".parquet") || (statSync(path).isDirectory() && hasParquet(path))) return true;
   }
-  return out;
+  return false;
 }
 
-function modelFiles(dbtDir: string): ModelFile[] {
-  const models = join(dbtDir, "models");
-  return walk(models, ".sql").map((file) => ({
-    name: basename(file, ".sql"),
-    schema: relative(models, file).split(sep)[0]!,
-    file: relative(dbtDir, file),
-    text: readFileSync(file, "utf8"),
-  }));
-}
-
-/** Orders models so that every model comes after the models it refs; a cycle or an unknown ref is an error. */
-function dependencyOrder(models: readonly ModelFile[], refsOf: (m: ModelFile) => readonly string[]): ModelFile[] {
-  const byName = new Map(models.map((m) => [m.name, m]));
-  const done = new Set<string>();
-  const visiting = new Set<string>();
-  const order: ModelFile[] = [];
-  const visit = (model: ModelFile, path: string[]) => {
-    if (done.has(model.name)) return;
-    if (visiting.has(model.name)) throw new WarehouseError(`dbt models form a cycle: ${[...path, model.name].join(" → ")}.`);
-    visiting.add(model.name);
-    for (const ref of refsOf(model)) {
-      const target = byName.get(ref);
-      if (!target) throw new WarehouseError(`${model.file}: ref('${ref}') names no model in ${"models/"}.`);
-      visit(target, [...path, model.name]);
-    }
-    visiting.delete(model.name);
-    done.add(model.name);
-    order.push(model);
-  };
-  for (const model of models) visit(model, []);
-  return order;
-}
-
-async function rows(connection: DuckDBConnection, sql: string): Promise<Record<string, unknown>[]> {
-  const reader = await connection.runAndReadAll(sql);
-  return reader.getRowObjectsJson() as Record<string, unknown>[];
-}
-
-async function count(connection: DuckDBConnection, sql: string): Promise<number> {
-  const reader = await connection.runAndReadAll(`SELECT count(*) FROM (${sql})`);
+async function count(connection: DuckDBConnection, relation: string): Promise<number> {
+  const reader = await connection.runAndReadAll(`SELECT count(*) FROM ${relation}`);
   return Number(reader.getRows()[0]![0]);
 }
 
-function hasParquet(dir: string): boolean {
-  try {
-    return walk(dir, ".parquet").length > 0;
-  } catch {
-    return false;
-  }
-}
-
-/** dbt `data_type` (Snowflake spelling) → the DuckDB type the same column has locally. */
-export function localType(dataType: string): string {
-  const t = dataType.toLowerCase().replace(/\s+/g, "");
-  const number = /^number\((\d+),(\d+)\)$/.exec(t);
-  if (number) return number[2] === "0" ? "INTEGER_KIND" : `DECIMAL(${number[1]},${number[2]})`;
-  const map: Record<string, string> = {
-    varchar: "VARCHAR",
-    boolean: "BOOLEAN",
-    float: "DOUBLE",
-    date: "DATE",
-    timestamp_tz: "TIMESTAMP WITH TIME ZONE",
-    variant: "JSON",
-  };
-  return map[t] ?? t.toUpperCase();
-}
-
-const INTEGER_TYPES = new Set(["TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT"]);
-
-interface ModelYaml {
-  name: string;
-  config?: { contract?: { enforced?: boolean } };
-  data_tests?: unknown[];
-  columns?: { name: string; data_type?: string; data_tests?: unknown[] }[];
-}
-
-function modelYamls(dbtDir: string): ModelYaml[] {
-  return walk(join(dbtDir, "models"), ".yml").flatMap((file) => ((parse(readFileSync(file, "utf8")) as { models?: ModelYaml[] }).models ?? []));
-}
-
-export async function runWarehouse(options: WarehouseOptions): Promise<WarehouseResult> {
-  const { connection, ir } = options;
-  const log = options.log ?? (() => undefined);
-  const source = PLATFORM.dbt.source;
-  await connection.run(`CREATE SCHEMA IF NOT EXISTS ${ident(source)}`);
-
-  // 1. External tables.
+/** The local external tables: `<raw schema>.<table>` views over the Parquet, or an empty view with the same columns. */
+async function createExternalTables(connection: DuckDBConnection, options: WarehouseOptions): Promise<Record<string, number>> {
+  const schema = PLATFORM.snowflake.rawSchema.toLowerCase();
+  await connection.run(`CREATE SCHEMA ${ident(schema)}`);
   const sources: Record<string, number> = {};
-  for (const dataset of ir.datasets) {
+  for (const dataset of options.ir.datasets) {
     for (const table of [dataset.table, ...dataset.children]) {
-      const view = `${ident(source)}.${ident(table.name)}`;
+      const view = `${ident(schema)}.${ident(table.name)}`;
       const dir = options.tableDirectory(table, dataset);
       if (hasParquet(dir)) {
         await connection.run(duckdbExternalView(view, table, dir));
       } else {
         // No file yet (e.g. no review had a photo): an empty table with the same columns, as Snowflake shows.
         const columns = externalColumns("duckdb", table).map((c) => `CAST(NULL AS ${c.type}) AS ${ident(c.name)}`);
-        await connection.run(`CREATE OR REPLACE VIEW ${view} AS SELECT ${columns.join(", ")} WHERE false`);
+        await connection.run(`CREATE VIEW ${view} AS SELECT ${columns.join(", ")} WHERE false`);
       }
-      sources[table.name] = await count(connection, `SELECT * FROM ${view}`);
+      sources[table.name] = await count(connection, view);
     }
   }
-  log(`external tables: ${Object.entries(sources).map(([t, n]) => `${t} ${n}`).join(", ")}`);
-
-  // 2. Models, in dependency order.
-  const models = modelFiles(options.dbtDir);
-  const schemaOf = new Map(models.map((m) => [m.name, m.schema]));
-  const relation = (model: string) => {
-    const schema = schemaOf.get(model);
-    if (!schema) throw new WarehouseError(`ref('${model}') names no model in ${options.dbtDir}/models.`);
-    return `${ident(schema)}.${ident(model)}`;
-  };
-  const resolve = {
-    ref: relation,
-    source: (s: string, t: string) => {
-      if (s !== source || sources[t] === undefined) throw new WarehouseError(`source('${s}', '${t}') is not a table of source "${source}".`);
-      return `${ident(s)}.${ident(t)}`;
-    },
-  };
-  const rendered = new Map(models.map((m) => [m.name, renderModel(m.text, m.file, resolve)]));
-  const results: ModelResult[] = [];
-  for (const model of dependencyOrder(models, (m) => rendered.get(m.name)!.refs)) {
-    const r = rendered.get(model.name)!;
-    const materialized = r.config.materialized ?? "view";
-    if (materialized !== "view" && materialized !== "table") {
-      throw new WarehouseError(`${model.file}: materialized='${materialized}' is not supported locally (view or table).`);
-    }
-    await connection.run(`CREATE SCHEMA IF NOT EXISTS ${ident(model.schema)}`);
-    const sql = r.sql.replace(/;\s*$/, "");
-    try {
-      await connection.run(`CREATE OR REPLACE ${materialized.toUpperCase()} ${relation(model.name)} AS ${sql}`);
-    } catch (error) {
-      throw new WarehouseError(`${model.file}: ${(error as Error).message}`);
-    }
-    const n = await count(connection, `SELECT * FROM ${relation(model.name)}`);
-    results.push({ name: model.name, schema: model.schema, materialized, rows: n });
-    log(`model ${model.schema}.${model.name} (${materialized}): ${n} rows`);
-  }
-
-  // 3. Enforced contracts: names, order and types of the built relation.
-  const yamls = modelYamls(options.dbtDir);
-  const contractProblems: string[] = [];
-  for (const yaml of yamls.filter((y) => y.config?.contract?.enforced)) {
-    if (!schemaOf.has(yaml.name)) {
-      contractProblems.push(`${yaml.name}: declared in YAML but there is no such model.`);
-      continue;
-    }
-    const described = await rows(connection, `DESCRIBE SELECT * FROM ${relation(yaml.name)}`);
-    const actual = described.map((d) => [String(d.column_name), String(d.column_type)] as const);
-    const expected = (yaml.columns ?? []).map((c) => [c.name, localType(c.data_type ?? "")] as const);
-    if (actual.map((a) => a[0]).join(",") !== expected.map((e) => e[0]).join(",")) {
-      contractProblems.push(`${yaml.name}: columns ${actual.map((a) => a[0]).join(", ")} differ from the contract's ${expected.map((e) => e[0]).join(", ")}.`);
-      continue;
-    }
-    for (const [i, [name, type]] of expected.entries()) {
-      const got = actual[i]![1];
-      const ok = type === "INTEGER_KIND" ? INTEGER_TYPES.has(got) || /^DECIMAL\(\d+,0\)$/.test(got) : got === type;
-      if (!ok) contractProblems.push(`${yaml.name}.${name}: built as ${got}, contract says ${type === "INTEGER_KIND" ? "an integer" : type}.`);
-    }
-  }
-
-  // 4. Every test of every model, as a query returning the failing rows.
-  const tests: DataTest[] = [];
-  for (const yaml of yamls) {
-    for (const spec of yaml.data_tests ?? []) tests.push(compileTest(spec as never, yaml.name, relation));
-    for (const column of yaml.columns ?? []) {
-      for (const spec of column.data_tests ?? []) tests.push(compileTest(spec as never, yaml.name, relation, column.name));
-    }
-  }
-  const testResults: TestResult[] = [];
-  for (const test of tests) {
-    const failures = await count(connection, test.sql);
-    const sample = failures ? await rows(connection, `${test.sql} LIMIT ${SAMPLE_ROWS}`) : [];
-    testResults.push({ name: test.name, failures, sample });
-  }
-  const failed = testResults.filter((t) => t.failures > 0);
-  log(`dbt tests: ${testResults.length - failed.length} passed, ${failed.length} failed`);
-  return { sources, models: results, contractProblems, tests: testResults, ok: failed.length === 0 && contractProblems.length === 0 };
+  return sources;
 }
 
-export function formatWarehouse(result: WarehouseResult): string {
-  const lines = [
-    `Warehouse (DuckDB): ${result.models.length} models, ${result.tests.length} tests, ${result.tests.filter((t) => t.failures > 0).length} failed`,
-  ];
-  for (const m of result.models) lines.push(`  ${m.schema}.${m.name} (${m.materialized}): ${m.rows} rows`);
-  for (const p of result.contractProblems) lines.push(`  CONTRACT: ${p}`);
-  for (const t of result.tests.filter((x) => x.failures > 0)) {
-    lines.push(`  FAIL ${t.name}: ${t.failures} failing row(s); sample: ${JSON.stringify(t.sample.slice(0, 3))}`);
+interface DbtRun {
+  readonly code: number;
+  /** The last lines dbt printed (for an error message). */
+  readonly tail: readonly string[];
+}
+
+/** Runs one dbt command, streaming its lines to `log`. */
+function runDbt(bin: string, args: readonly string[], env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<DbtRun> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(join(bin, "dbt"), args, { env, stdio: ["ignore", "pipe", "pipe"] });
+    const tail: string[] = [];
+    let pending = "";
+    const onData = (chunk: Buffer) => {
+      const lines = (pending + chunk.toString("utf8")).split("\n");
+      pending = lines.pop() ?? "";
+      for (const line of lines) {
+        const text = line.replace(/\s+$/, "");
+        if (!text) continue;
+        log(`dbt: ${text}`);
+        tail.push(text);
+        if (tail.length > 40) tail.shift();
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (pending.trim()) {
+        log(`dbt: ${pending.trim()}`);
+        tail.push(pending.trim());
+      }
+      resolveRun({ code: code ?? 1, tail });
+    });
+  });
+}
+
+interface RunResults {
+  metadata: { dbt_version: string };
+  results: { unique_id: string; status: string; failures: number | null; message: string | null; relation_name?: string | null }[];
+}
+
+interface ManifestNode {
+  name: string;
+  resource_type: string;
+  schema: string;
+  relation_name?: string | null;
+  config: { materialized?: string };
+  column_name?: string | null;
+  attached_node?: string | null;
+  original_file_path: string;
+}
+
+interface Manifest {
+  nodes: Record<string, ManifestNode>;
+  sources: Record<string, { source_name: string; name: string }>;
+}
+
+interface Sources {
+  results: { unique_id: string; status: string; max_loaded_at?: string }[];
+}
+
+/** dbt's error text without the macro call chain that follows it (`> in macro …`, `> called by …`). */
+function withoutMacroTrace(message: string): string {
+  return message
+    .split("\n")
+    .filter((line) => !/^\s*> (in|called by) macro /.test(line))
+    .join("\n")
+    .trim();
+}
+
+function readJson<T>(path: string): T {
+  return JSON.parse(readFileSync(path, "utf8")) as T;
+}
+
+/** Rows as JSON-safe objects (dates and decimals as text). */
+async function sampleRows(connection: DuckDBConnection, relation: string): Promise<Record<string, unknown>[]> {
+  const reader = await connection.runAndReadAll(`SELECT * FROM ${relation} LIMIT ${SAMPLE_ROWS}`);
+  return reader.getRowObjectsJson() as Record<string, unknown>[];
+}
+
+export interface LocalDatabase {
+  /** The DuckDB database file (`<warehouseDir>/amazon_reviews.duckdb`). */
+  readonly database: string;
+  /** Rows per external table. */
+  readonly sources: Record<string, number>;
+}
+
+/**
+ * Step 1 alone: a fresh `warehouseDir` with the database file holding the local external tables, ready for dbt's
+ * `local` target (`dbtEnvironment`). Also used by `npm run dag:test`, where Airflow runs dbt.
+ */
+export async function prepareLocalDatabase(options: Pick<WarehouseOptions, "ir" | "warehouseDir" | "tableDirectory" | "log">): Promise<LocalDatabase> {
+  const dir = options.warehouseDir;
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const database = join(dir, `${PLATFORM.snowflake.database.toLowerCase()}.duckdb`);
+  const instance = await DuckDBInstance.create(database, { threads: "2" });
+  const connection = await instance.connect();
+  let sources: Record<string, number>;
+  try {
+    sources = await createExternalTables(connection, options as WarehouseOptions);
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
   }
+  options.log?.(`external tables: ${Object.entries(sources).map(([t, n]) => `${t} ${n}`).join(", ")}`);
+  return { database, sources };
+}
+
+/**
+ * The environment dbt needs for the `local` target: the database file, dbt's target and log folders under
+ * `warehouseDir/dbt/` (never inside the project), and no telemetry.
+ */
+export function dbtEnvironment(warehouseDir: string, database: string): Record<string, string> {
+  return {
+    [DUCKDB_PATH_ENV]: database,
+    DBT_TARGET_PATH: join(warehouseDir, "dbt", "target"),
+    DBT_LOG_PATH: join(warehouseDir, "dbt", "logs"),
+    DBT_SEND_ANONYMOUS_USAGE_STATS: "false",
+    DBT_USE_COLORS: "false",
+    DBT_PARTIAL_PARSE: "false",
+    DO_NOT_TRACK: "1",
+  };
+}
+
+export async function runWarehouse(options: WarehouseOptions): Promise<WarehouseResult> {
+  const log = options.log ?? (() => undefined);
+  const dir = options.warehouseDir;
+  // 1. External tables.
+  const { database, sources } = await prepareLocalDatabase({ ...options, log });
+
+  // 2. dbt, as in production: source freshness, then build.
+  const { bin } = await ensurePythonEnv("dbt", { log });
+  const localEnv = dbtEnvironment(dir, database);
+  const target = localEnv.DBT_TARGET_PATH!;
+  const common = ["--project-dir", options.dbtDir, "--profiles-dir", join(options.dbtDir, "profiles"), "--target", LOCAL_TARGET];
+  const env: NodeJS.ProcessEnv = { ...process.env, ...localEnv };
+  const freshnessRun = await runDbt(bin, ["source", "freshness", ...common], env, log);
+  const sourcesJson = join(target, "sources.json");
+  if (!existsSync(sourcesJson)) {
+    throw new WarehouseError(`dbt source freshness did not run (exit ${freshnessRun.code}):\n${freshnessRun.tail.join("\n")}`);
+  }
+  const build = await runDbt(bin, ["build", "--store-failures", ...common], env, log);
+  const runResultsPath = join(target, "run_results.json");
+  const manifestPath = join(target, "manifest.json");
+  if (build.code > 1 || !existsSync(runResultsPath) || !existsSync(manifestPath)) {
+    throw new WarehouseError(`dbt build could not run (exit ${build.code}):\n${build.tail.join("\n")}`);
+  }
+
+  // 3. Results from dbt's artifacts.
+  const runResults = readJson<RunResults>(runResultsPath);
+  const manifest = readJson<Manifest>(manifestPath);
+  const freshness: FreshnessResult[] = readJson<Sources>(sourcesJson).results.map((r) => {
+    const source = manifest.sources[r.unique_id];
+    return { source: source ? `${source.source_name}.${source.name}` : r.unique_id, status: r.status, ...(r.max_loaded_at ? { maxLoadedAt: r.max_loaded_at } : {}) };
+  }).sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
+  const models: ModelResult[] = [];
+  const tests: TestResult[] = [];
+  const instance = await DuckDBInstance.create(database, { access_mode: "READ_ONLY" });
+  const connection = await instance.connect();
+  try {
+    for (const result of runResults.results) {
+      const node = manifest.nodes[result.unique_id];
+      if (!node) continue;
+      const message = result.message ?? undefined;
+      if (node.resource_type === "model") {
+        const built = result.status === "success" && node.relation_name;
+        models.push({
+          name: node.name,
+          schema: node.schema,
+          materialized: node.config.materialized ?? "view",
+          status: result.status,
+          ...(built ? { rows: await count(connection, node.relation_name!) } : {}),
+          ...(result.status !== "success" && message ? { message: withoutMacroTrace(message) } : {}),
+        });
+      } else if (node.resource_type === "test") {
+        const attached = node.attached_node ? (manifest.nodes[node.attached_node]?.name ?? manifest.sources[node.attached_node]?.name) : undefined;
+        const on = [attached ?? "?", node.column_name].filter(Boolean).join(".");
+        const failures = result.failures ?? 0;
+        const failed = result.status === "fail" || result.status === "warn" || result.status === "error";
+        const sample = failed && failures > 0 && result.relation_name ? await sampleRows(connection, result.relation_name) : [];
+        tests.push({ name: node.name, on, status: result.status, failures, ...(failed && message ? { message } : {}), sample });
+      }
+    }
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+  const failedTests = tests.filter((t) => t.status === "fail" || t.status === "error");
+  const failedModels = models.filter((m) => m.status !== "success");
+  // A table this run loaded nothing into has no freshness to measure (dbt reports it as an error): it is shown, but
+  // fails the run only when the table has rows.
+  const staleSources = freshness.filter((f) => f.status !== "pass" && f.status !== "warn" && (sources[f.source.split(".")[1]!] ?? 0) > 0);
+  log(`dbt: ${models.length} models, ${tests.length} tests, ${failedTests.length} failed, ${failedModels.length} models not built`);
+  return {
+    database,
+    dbtVersion: runResults.metadata.dbt_version,
+    sources,
+    freshness,
+    models,
+    tests,
+    artifacts: [runResultsPath, manifestPath, sourcesJson],
+    ok: build.code === 0 && failedTests.length === 0 && failedModels.length === 0 && staleSources.length === 0,
+  };
+}
+
+export function formatWarehouse(result: WarehouseResult, base?: string): string {
+  const failed = result.tests.filter((t) => t.status === "fail" || t.status === "error");
+  const warned = result.tests.filter((t) => t.status === "warn");
+  const skipped = result.tests.filter((t) => t.status === "skipped");
+  const lines = [
+    `Warehouse (dbt ${result.dbtVersion}, DuckDB): ${result.models.length} models, ${result.tests.length} tests, ${failed.length} failed` +
+      (warned.length ? `, ${warned.length} warned` : "") +
+      (skipped.length ? `, ${skipped.length} skipped` : ""),
+  ];
+  for (const f of result.freshness) {
+    if (f.status === "pass") continue;
+    const empty = (result.sources[f.source.split(".")[1]!] ?? 0) === 0;
+    lines.push(`  FRESHNESS ${f.status.toUpperCase()} ${f.source}: ${empty ? "no rows (this run loaded nothing into it)" : `newest processed_at ${f.maxLoadedAt ?? "none"}`}`);
+  }
+  for (const m of result.models) {
+    lines.push(`  ${m.schema}.${m.name} (${m.materialized}): ${m.status === "success" ? `${m.rows} rows` : m.status.toUpperCase()}`);
+    if (m.message) lines.push(`    ${m.message.split("\n").join("\n    ")}`);
+  }
+  for (const t of [...failed, ...warned]) {
+    lines.push(`  ${t.status.toUpperCase()} ${t.name} on ${t.on}: ${t.failures} failing row(s)${t.sample.length ? `; sample: ${JSON.stringify(t.sample.slice(0, 3))}` : ""}`);
+    if (t.status === "error" && t.message) lines.push(`    ${t.message}`);
+  }
+  if (skipped.length) lines.push(`  ${skipped.length} test(s) skipped: they depend on a model that was not built.`);
+  lines.push(`  dbt artifacts: ${result.artifacts.map((a) => (base ? relative(base, a) : a)).join(", ")}`);
   return lines.join("\n");
 }

@@ -26,3 +26,26 @@ export function dbtSchemaErrors(kind: DbtSchemaKind, flavor: DbtFlavor, data: un
   }
   return validate(data);
 }
+
+/**
+ * `dbt parse` by the project's pinned dbt (toolchain/python/dbt.in) on a dbt project folder, with its `local`
+ * (DuckDB) target and a throw-away target path; returns dbt's manifest. dbt renders every YAML property but
+ * descriptions at parse time, and descriptions when it writes the manifest: what it shows is what users would see.
+ */
+export async function dbtParse(projectDir: string): Promise<{ nodes: Record<string, any>; sources: Record<string, any> }> {
+  const { ensurePythonEnv } = await import("../../toolchain/python-env.js");
+  const { spawnSync } = await import("node:child_process");
+  const { mkdtempSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { bin } = await ensurePythonEnv("dbt", { root: REPO_ROOT });
+  const work = mkdtempSync(join(tmpdir(), "dbt-parse-"));
+  try {
+    const args = ["parse", "--project-dir", projectDir, "--profiles-dir", join(projectDir, "profiles"), "--target", "local", "--target-path", join(work, "target"), "--log-path", join(work, "logs")];
+    const env = { ...process.env, DBT_DUCKDB_PATH: join(work, "amazon_reviews.duckdb"), DBT_SEND_ANONYMOUS_USAGE_STATS: "false", DBT_USE_COLORS: "false", DO_NOT_TRACK: "1" };
+    const result = spawnSync(join(bin, "dbt"), args, { env, encoding: "utf8" });
+    if (result.status !== 0) throw new Error(`dbt parse failed (exit ${result.status}):\n${result.stdout}\n${result.stderr}`);
+    return JSON.parse(readFileSync(join(work, "target", "manifest.json"), "utf8"));
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}

@@ -19,6 +19,8 @@ const META_ARGUMENTS = new Set(["source", "version", "providers", "count", "for_
  */
 const ACTIONS_WITHOUT_RESOURCE_TYPES = new Set([
   "cloudwatch:PutMetricData",
+  "glue:CreateSecurityConfiguration",
+  "glue:GetSecurityConfiguration",
   "kms:ListAliases",
   "logs:CreateLogDelivery",
   "logs:DeleteLogDelivery",
@@ -28,7 +30,25 @@ const ACTIONS_WITHOUT_RESOURCE_TYPES = new Set([
   "logs:ListLogDeliveries",
   "logs:PutResourcePolicy",
   "logs:UpdateLogDelivery",
+  "xray:GetSamplingRules",
+  "xray:GetSamplingTargets",
+  "xray:PutTelemetryRecords",
+  "xray:PutTraceSegments",
 ]);
+
+/**
+ * Policy documents used as a KMS key policy (`aws_kms_key.policy`). There `"Resource": "*"` means the key itself,
+ * and AWS's default statement gives the account root `kms:*` so that IAM policies decide
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html).
+ */
+function keyPolicyNames(dir: TerraformDir): Set<string> {
+  const names = new Set<string>();
+  for (const key of Object.values(dir.resources.aws_kms_key ?? {})) {
+    const m = /^\$\{data\.aws_iam_policy_document\.([\w-]+)\.json\}$/.exec(String(key.policy ?? ""));
+    if (m) names.add(m[1]!);
+  }
+  return names;
+}
 
 /** A statement field is a list literal or one expression string. */
 function list(value: unknown): string[] {
@@ -200,23 +220,43 @@ describe("infra/: IAM least privilege", () => {
   it("has no * action, wildcard actions only in the documented TLS deny, * resources only where AWS requires", () => {
     const problems: string[] = [];
     let count = 0;
+    let keyPolicies = 0;
     for (const dir of dirs) {
+      const keyPolicyDocs = keyPolicyNames(dir);
       for (const { where, statement } of policyStatements(dir)) {
         count++;
         const effect = statement.effect ?? "Allow";
         const actions = list(statement.actions);
         const resources = list(statement.resources);
+        const principals = (statement.principals ?? []) as Hcl[];
+        const isKeyPolicy = keyPolicyDocs.has(where.replace(/^.*data\.aws_iam_policy_document\.([\w-]+).*$/, "$1"));
+        if (isKeyPolicy) keyPolicies++;
+        // Only the account root, in the statement that hands the key to IAM, may hold kms:*.
+        const delegatesToIam =
+          isKeyPolicy &&
+          effect === "Allow" &&
+          statement.sid === "EnableIamPolicies" &&
+          principals.length === 1 &&
+          principals[0]!.type === "AWS" &&
+          (principals[0]!.identifiers as string[]).length === 1 &&
+          /^arn:\$\{data\.aws_partition\.current\.partition\}:iam::\$\{local\.account_id\}:root$/.test((principals[0]!.identifiers as string[])[0]!);
         if (statement.not_actions || statement.not_resources) problems.push(`${where}: NotAction/NotResource`);
         if (actions.length === 0) problems.push(`${where}: statement without actions`);
         for (const action of actions) {
           if (action === "*") problems.push(`${where}: action "*"`);
+          else if (action === "kms:*" && delegatesToIam) continue;
           else if (action.includes("*") && !(effect === "Deny" && action === "s3:*" && statement.sid === "DenyInsecureTransport")) {
             problems.push(`${where}: wildcard action ${action}`);
           }
         }
+        // In a key policy, the other statements are for AWS services and must be scoped by a condition.
+        if (isKeyPolicy && !delegatesToIam) {
+          if (principals.some((p) => p.type !== "Service")) problems.push(`${where}: key policy statement ${statement.sid} for a non-service principal`);
+          if (!statement.condition) problems.push(`${where}: key policy statement ${statement.sid} without a condition`);
+        }
         // A computed list (`${...}`) is opaque except for a literal "*" element written inside it.
         const starResource = resources.some((r) => r === "*" || (r.startsWith("${") && /"\*"/.test(r)));
-        if (effect === "Allow" && starResource) {
+        if (effect === "Allow" && starResource && !isKeyPolicy) {
           const unjustified = actions.filter((a) => !ACTIONS_WITHOUT_RESOURCE_TYPES.has(a));
           if (unjustified.length > 0) problems.push(`${where}: "*" resource for ${unjustified.join(", ")}`);
         }
@@ -226,6 +266,7 @@ describe("infra/: IAM least privilege", () => {
       }
     }
     expect(count).toBeGreaterThan(30);
+    expect(keyPolicies).toBeGreaterThan(3);
     expect(problems).toEqual([]);
   });
 
@@ -290,6 +331,6 @@ describe("infra/: raw immutability", () => {
       { test: "Bool", variable: "s3:ObjectCreationOperation", values: ["true"] },
     ]);
     expect(Object.keys(storage.resources.aws_s3_bucket_versioning!)).toEqual(["this"]);
-    expect(readFileSync(join(root, "infra/modules/storage/main.tf"), "utf8")).toContain('contains(["raw", "scripts"], zone)');
+    expect(readFileSync(join(root, "infra/modules/storage/main.tf"), "utf8")).toContain('contains(["raw", "scripts", "access-logs"], zone)');
   });
 });

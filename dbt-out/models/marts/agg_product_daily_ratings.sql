@@ -4,10 +4,10 @@
 select
     asin,
     review_date,
-    count(*)                                                  as review_count,
-    sum(case when is_verified_purchase then 1 else 0 end)     as verified_review_count,
-    cast(round(avg(rating), 2) as decimal(4,2))               as average_rating,
-    min(rating)                                               as lowest_rating,
-    max(rating)                                               as highest_rating
+    cast(count(*) as bigint)                                              as review_count,
+    cast(sum(case when is_verified_purchase then 1 else 0 end) as bigint) as verified_review_count,
+    cast(round(avg(rating), 2) as decimal(4, 2))                          as average_rating,
+    min(rating)                                                           as lowest_rating,
+    max(rating)                                                           as highest_rating
 from {{ ref('fct_reviews') }}
 group by asin, review_date

@@ -9,7 +9,9 @@ with products as (
 
 top_category as (
 
-    select asin, category as top_category
+    select
+        asin,
+        category as top_category
     from {{ ref('stg_amazon__product_categories') }}
     where position = 0
 
@@ -24,4 +26,4 @@ select
     products.price_usd,
     products.first_available_date
 from products
-left join top_category on top_category.asin = products.asin
+left join top_category on products.asin = top_category.asin

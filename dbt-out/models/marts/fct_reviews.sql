@@ -9,7 +9,9 @@ with reviews as (
 
 images as (
 
-    select review_id, count(*) as image_count
+    select
+        review_id,
+        cast(count(*) as bigint) as image_count
     from {{ ref('stg_amazon__review_images') }}
     group by review_id
 
@@ -20,12 +22,12 @@ select
     reviews.asin,
     reviews.reviewer_id,
     reviews.rating,
-    coalesce(reviews.helpful_votes, 0)                  as helpful_votes,
+    coalesce(reviews.helpful_votes, 0)              as helpful_votes,
     reviews.is_verified_purchase,
     reviews.style_gift_amount,
-    reviews.review_text is not null                     as has_text,
-    coalesce(images.image_count, 0)                     as image_count,
+    reviews.review_text is not null                 as has_text,
+    coalesce(images.image_count, cast(0 as bigint)) as image_count,
     reviews.reviewed_at,
     reviews.review_date
 from reviews
-left join images on images.review_id = reviews.review_id
+left join images on reviews.review_id = images.review_id

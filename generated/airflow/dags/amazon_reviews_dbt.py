@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import shlex
 from datetime import datetime, timedelta, timezone
 
 try:  # Airflow 3
@@ -16,13 +17,22 @@ try:  # Airflow 3: apache-airflow-providers-standard
 except ImportError:  # Airflow 2
     from airflow.operators.bash import BashOperator
 
-DOC_MD = "# amazon_reviews_dbt\n\nRuns the dbt project generated from the data contracts against Snowflake: source freshness first (fails when\nthe processed data is older than 72 hours), then `dbt build` (models and their tests, in dependency order).\n\n- `product` (contract 1.0.0): One Amazon product's catalogue metadata (2018 release format); reviews refer to it by asin.\n- `review` (contract 3.0.0): One Amazon customer review of one product (2018 release format)."
+DOC_MD = "# amazon_reviews_dbt\n\nRuns the dbt project generated from the data contracts against Snowflake: source freshness first (fails when\nthe processed data is older than 72 hours), then `dbt build` (models and their tests, in dependency order).\n\n- `product` (contract 1.0.0): One Amazon product's catalogue metadata (2018 release format); reviews refer to it by asin.\n- `review` (contract 3.0.0): One Amazon customer review of one product (2018 release format).\n\n## Settings\n\nThe dbt command line comes from Airflow Variables, read when a task runs; without a Variable the production\nvalue applies. Set one with `airflow variables set <name> <value>` or the environment variable\n`AIRFLOW_VAR_<NAME>` (upper case). Values are shell-quoted.\n\n- `amazon_reviews_dbt_executable` (default `dbt`): the dbt executable\n- `amazon_reviews_dbt_project_dir` (default `/opt/airflow/dbt/amazon_reviews`): the dbt project\n- `amazon_reviews_dbt_profiles_dir` (default `/opt/airflow/dbt/profiles`): the folder of `profiles.yml`\n- `amazon_reviews_dbt_target` (default `prod`): the profile's target (`local` is DuckDB)"
 
 DEFAULT_ARGS = {
     "owner": "reviews-data-platform",
     "retries": 2,
     "retry_delay": timedelta(minutes=10),
 }
+
+# The dbt command line: Airflow Variables with the production values as defaults (see "Settings" in DOC_MD).
+DBT = "{{ var.value.get('amazon_reviews_dbt_executable', 'dbt') | shell_quote }}"
+DBT_PROJECT_DIR = (
+    "{{ var.value.get('amazon_reviews_dbt_project_dir', '/opt/airflow/dbt/amazon_reviews') | shell_quote }}"
+)
+DBT_PROFILES_DIR = "{{ var.value.get('amazon_reviews_dbt_profiles_dir', '/opt/airflow/dbt/profiles') | shell_quote }}"
+DBT_TARGET = "{{ var.value.get('amazon_reviews_dbt_target', 'prod') | shell_quote }}"
+DBT_OPTIONS = f"--project-dir {DBT_PROJECT_DIR} --profiles-dir {DBT_PROFILES_DIR} --target {DBT_TARGET}"
 
 with DAG(
     dag_id="amazon_reviews_dbt",
@@ -34,18 +44,15 @@ with DAG(
     default_args=DEFAULT_ARGS,
     doc_md=DOC_MD,
     tags=["dbt", "snowflake", "amazon-reviews"],
+    user_defined_filters={"shell_quote": shlex.quote},
 ) as dag:
-    dbt_deps = BashOperator(
-        task_id="dbt_deps",
-        bash_command="dbt deps --project-dir /opt/airflow/dbt/amazon_reviews --profiles-dir /opt/airflow/dbt/profiles --target prod",
-    )
     dbt_source_freshness = BashOperator(
         task_id="dbt_source_freshness",
-        bash_command="dbt source freshness --project-dir /opt/airflow/dbt/amazon_reviews --profiles-dir /opt/airflow/dbt/profiles --target prod",
+        bash_command=f"{DBT} source freshness {DBT_OPTIONS}",
     )
     dbt_build = BashOperator(
         task_id="dbt_build",
-        bash_command="dbt build --project-dir /opt/airflow/dbt/amazon_reviews --profiles-dir /opt/airflow/dbt/profiles --target prod",
+        bash_command=f"{DBT} build {DBT_OPTIONS}",
     )
 
-    dbt_deps >> dbt_source_freshness >> dbt_build
+    dbt_source_freshness >> dbt_build

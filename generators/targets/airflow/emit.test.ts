@@ -1,6 +1,7 @@
 /**
  * The DAG is parsed by Python's own `ast` and checked by the project's pinned ruff (`ruff check` and
- * `ruff format --check` under ruff.toml). Its arguments and task order are read from the syntax tree.
+ * `ruff format --check` under ruff.toml). Its arguments and task order are read from the syntax tree (module-level
+ * string constants and f-strings evaluated). Airflow itself imports it in airflow.test.ts.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,11 +18,17 @@ const INSPECT = `
 import ast, json, sys
 tree = ast.parse(sys.stdin.read())
 out = {"imports": [], "dag": {}, "tasks": {}, "chain": [], "doc": None}
+# Module-level string constants and f-strings of them (the dbt command line), evaluated as Python would.
+names = {}
+for node in tree.body:
+    if isinstance(node, ast.Assign) and isinstance(node.value, (ast.Constant, ast.JoinedStr)):
+        names[node.targets[0].id] = eval(compile(ast.Expression(node.value), "<dag>", "eval"), {}, names)
+out["doc"] = names.get("DOC_MD")
 for node in ast.walk(tree):
     if isinstance(node, ast.ImportFrom):
         out["imports"].append(node.module)
-    if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "DOC_MD":
-        out["doc"] = ast.literal_eval(node.value)
+    if isinstance(node, ast.Import):
+        out["imports"].extend(alias.name for alias in node.names)
     if isinstance(node, ast.With):
         call = node.items[0].context_expr
         for kw in call.keywords:
@@ -30,17 +37,17 @@ for node in ast.walk(tree):
             except ValueError:
                 out["dag"][kw.arg] = ast.unparse(kw.value)
     if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and getattr(node.value.func, "id", "") == "BashOperator":
-        kws = {kw.arg: ast.literal_eval(kw.value) for kw in node.value.keywords}
+        kws = {kw.arg: eval(compile(ast.Expression(kw.value), "<dag>", "eval"), {}, names) for kw in node.value.keywords}
         out["tasks"][kws["task_id"]] = kws["bash_command"]
     if isinstance(node, ast.Expr) and isinstance(node.value, ast.BinOp):
-        names = []
+        chain = []
         def walk(n):
             if isinstance(n, ast.BinOp) and isinstance(n.op, ast.RShift):
                 walk(n.left); walk(n.right)
             else:
-                names.append(n.id)
+                chain.append(n.id)
         walk(node.value)
-        out["chain"] = names
+        out["chain"] = chain
 print(json.dumps(out))
 `;
 
@@ -71,15 +78,29 @@ describe("Airflow target", () => {
     expect((await ruffSource("x = [1,2]\n")).output).toContain("File would be reformatted");
   });
 
-  it("has an explicit schedule, start date, catchup and retries, imports for Airflow 2.9+ and 3, and runs freshness before build", async () => {
+  it("has an explicit schedule, start date, catchup and retries, imports for Airflow 2.9+ and 3, and runs freshness before build (no dbt deps)", async () => {
     const { files } = await generatedFrom();
     const dag = inspect(fileOf(files, "generated/airflow/dags/amazon_reviews_dbt.py"));
     expect(dag.dag).toMatchObject({ dag_id: "amazon_reviews_dbt", schedule: "0 6 * * *", catchup: false, max_active_runs: 1 });
     expect(dag.dag.start_date).toBe("datetime(2026, 1, 1, tzinfo=timezone.utc)");
     expect(dag.imports).toEqual(expect.arrayContaining(["airflow.sdk", "airflow", "airflow.providers.standard.operators.bash", "airflow.operators.bash"]));
-    expect(dag.chain).toEqual(["dbt_deps", "dbt_source_freshness", "dbt_build"]);
-    expect(dag.tasks.dbt_source_freshness).toBe("dbt source freshness --project-dir /opt/airflow/dbt/amazon_reviews --profiles-dir /opt/airflow/dbt/profiles --target prod");
-    expect(dag.tasks.dbt_build).toMatch(/^dbt build /);
+    expect(dag.chain).toEqual(["dbt_source_freshness", "dbt_build"]);
+    expect(Object.keys(dag.tasks).sort()).toEqual(["dbt_build", "dbt_source_freshness"]);
+  });
+
+  it("reads the dbt command line from Airflow Variables with the production values as defaults, shell-quoted by shlex.quote", async () => {
+    const { files } = await generatedFrom();
+    const dag = inspect(fileOf(files, "generated/airflow/dags/amazon_reviews_dbt.py"));
+    const setting = (name: string, fallback: string) => `{{ var.value.get('amazon_reviews_dbt_${name}', '${fallback}') | shell_quote }}`;
+    const options = `--project-dir ${setting("project_dir", "/opt/airflow/dbt/amazon_reviews")} --profiles-dir ${setting("profiles_dir", "/opt/airflow/dbt/profiles")} --target ${setting("target", "prod")}`;
+    expect(dag.tasks.dbt_source_freshness).toBe(`${setting("executable", "dbt")} source freshness ${options}`);
+    expect(dag.tasks.dbt_build).toBe(`${setting("executable", "dbt")} build ${options}`);
+    // The filter is the DAG's own (rendering by Airflow is in airflow.test.ts).
+    expect(dag.imports).toContain("shlex");
+    expect(dag.dag.user_defined_filters).toBe("{'shell_quote': shlex.quote}");
+    // The settings are documented where operators look: the DAG's documentation.
+    for (const name of ["executable", "project_dir", "profiles_dir", "target"]) expect(dag.doc).toContain(`\`amazon_reviews_dbt_${name}\``);
+    expect(dag.doc).toContain("AIRFLOW_VAR_<NAME>");
   });
 
   it("keeps hostile contract text as data in the DAG documentation", async () => {

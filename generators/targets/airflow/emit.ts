@@ -1,9 +1,16 @@
 /**
- * The Airflow DAG that runs dbt against Snowflake: `dbt deps` → `dbt source freshness` → `dbt build`. Explicit
- * `schedule`, `start_date`, `catchup` and retries (Airflow 3 changed the defaults of all of them), and imports that
- * work on Airflow 2.9+ and 3 (`airflow.sdk`, the standard provider's BashOperator).
+ * The Airflow DAG that runs dbt against Snowflake: `dbt source freshness` → `dbt build` (the dbt project has no
+ * package dependencies, so no `dbt deps`). Explicit `schedule`, `start_date`, `catchup` and retries (Airflow 3 changed
+ * the defaults of all of them), and imports that work on Airflow 2.9+ and 3 (`airflow.sdk`, the standard provider's
+ * BashOperator).
+ *
+ * The dbt command line (executable, project dir, profiles dir, target) comes from Airflow Variables read when a task
+ * runs, with the production values of `PLATFORM.airflow` as defaults: a deployment, or `npm run dag:test` with the
+ * profile's `local` target, changes them without editing the file (`AIRFLOW_VAR_<NAME>` or `airflow variables set`).
+ * https://airflow.apache.org/docs/apache-airflow/stable/templates-ref.html#variables
+ * Each value passes through `shlex.quote` (a DAG-level Jinja filter) before it reaches bash.
  */
-import { pyString, shellWord } from "../../dialects/python.js";
+import { pyString } from "../../dialects/python.js";
 import { commentBlock, combinedHeaderLines, finalText } from "../../lib/header.js";
 import type { ContractIR } from "../../ir/types.js";
 import { PLATFORM } from "../../platform.js";
@@ -11,8 +18,44 @@ import type { EmitResult, Target } from "../types.js";
 
 const AF = PLATFORM.airflow;
 
-function dbtCommand(args: string): string {
-  return `dbt ${args} --project-dir ${shellWord(AF.dbtProjectDir)} --profiles-dir ${shellWord(AF.dbtProfilesDir)} --target ${shellWord(AF.dbtTarget)}`;
+/** The Airflow Variables of the dbt command line, named after the dbt project (several DAGs may share an Airflow). */
+export const DBT_VARIABLES = {
+  executable: `${PLATFORM.dbt.project}_dbt_executable`,
+  projectDir: `${PLATFORM.dbt.project}_dbt_project_dir`,
+  profilesDir: `${PLATFORM.dbt.project}_dbt_profiles_dir`,
+  target: `${PLATFORM.dbt.project}_dbt_target`,
+} as const;
+
+/** The production value of each setting: what runs when no Variable is set. */
+const DBT_DEFAULTS: Record<keyof typeof DBT_VARIABLES, string> = {
+  executable: "dbt",
+  projectDir: AF.dbtProjectDir,
+  profilesDir: AF.dbtProfilesDir,
+  target: AF.dbtTarget,
+};
+
+/** The environment variable Airflow reads a Variable from (`AIRFLOW_VAR_` + the name in upper case). */
+export function airflowVariableEnv(name: string): string {
+  return `AIRFLOW_VAR_${name.toUpperCase()}`;
+}
+
+/** A Jinja string literal (Jinja decodes Python escapes in it): backslashes and single quotes escaped. */
+function jinjaString(text: string): string {
+  return `'${text.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+}
+
+/**
+ * `NAME = "literal"` as `ruff format` writes it (line length 120, ruff.toml): a line that is too long gets its value
+ * in parentheses on a line of its own, unless that line would be too long as well.
+ */
+function assignment(name: string, literal: string): string {
+  const line = `${name} = ${literal}`;
+  return line.length <= 120 || literal.length + 4 > 120 ? line : `${name} = (\n    ${literal}\n)`;
+}
+
+/** The template of one setting: the Variable, or the production default, shell-quoted. */
+function setting(key: keyof typeof DBT_VARIABLES): string {
+  return `{{ var.value.get(${jinjaString(DBT_VARIABLES[key])}, ${jinjaString(DBT_DEFAULTS[key])}) | shell_quote }}`;
 }
 
 export function dagSource(ir: ContractIR): string {
@@ -25,11 +68,23 @@ export function dagSource(ir: ContractIR): string {
     `the processed data is older than ${PLATFORM.dbt.freshness.errorAfterHours} hours), then \`dbt build\` (models and their tests, in dependency order).`,
     "",
     ...ir.datasets.map((d) => `- \`${d.name}\` (contract ${d.contract.version}): ${d.description}`),
+    "",
+    "## Settings",
+    "",
+    "The dbt command line comes from Airflow Variables, read when a task runs; without a Variable the production",
+    "value applies. Set one with `airflow variables set <name> <value>` or the environment variable",
+    "`AIRFLOW_VAR_<NAME>` (upper case). Values are shell-quoted.",
+    "",
+    `- \`${DBT_VARIABLES.executable}\` (default \`${DBT_DEFAULTS.executable}\`): the dbt executable`,
+    `- \`${DBT_VARIABLES.projectDir}\` (default \`${DBT_DEFAULTS.projectDir}\`): the dbt project`,
+    `- \`${DBT_VARIABLES.profilesDir}\` (default \`${DBT_DEFAULTS.profilesDir}\`): the folder of \`profiles.yml\``,
+    `- \`${DBT_VARIABLES.target}\` (default \`${DBT_DEFAULTS.target}\`): the profile's target (\`local\` is DuckDB)`,
   ].join("\n");
   return finalText(`${commentBlock(combinedHeaderLines(ir.datasets), "#")}"""Airflow DAG: dbt source freshness, then dbt build, against Snowflake."""
 
 from __future__ import annotations
 
+import shlex
 from datetime import datetime, timedelta, timezone
 
 try:  # Airflow 3
@@ -50,6 +105,13 @@ DEFAULT_ARGS = {
     "retry_delay": timedelta(minutes=${AF.retryDelayMinutes}),
 }
 
+# The dbt command line: Airflow Variables with the production values as defaults (see "Settings" in DOC_MD).
+${assignment("DBT", pyString(setting("executable")))}
+${assignment("DBT_PROJECT_DIR", pyString(setting("projectDir")))}
+${assignment("DBT_PROFILES_DIR", pyString(setting("profilesDir")))}
+${assignment("DBT_TARGET", pyString(setting("target")))}
+DBT_OPTIONS = f"--project-dir {DBT_PROJECT_DIR} --profiles-dir {DBT_PROFILES_DIR} --target {DBT_TARGET}"
+
 with DAG(
     dag_id=${pyString(AF.dagId)},
     description="dbt source freshness and dbt build of the Amazon review models",
@@ -60,21 +122,18 @@ with DAG(
     default_args=DEFAULT_ARGS,
     doc_md=DOC_MD,
     tags=["dbt", "snowflake", "amazon-reviews"],
+    user_defined_filters={"shell_quote": shlex.quote},
 ) as dag:
-    dbt_deps = BashOperator(
-        task_id="dbt_deps",
-        bash_command=${pyString(dbtCommand("deps"))},
-    )
     dbt_source_freshness = BashOperator(
         task_id="dbt_source_freshness",
-        bash_command=${pyString(dbtCommand("source freshness"))},
+        bash_command=f"{DBT} source freshness {DBT_OPTIONS}",
     )
     dbt_build = BashOperator(
         task_id="dbt_build",
-        bash_command=${pyString(dbtCommand("build"))},
+        bash_command=f"{DBT} build {DBT_OPTIONS}",
     )
 
-    dbt_deps >> dbt_source_freshness >> dbt_build
+    dbt_source_freshness >> dbt_build
 `);
 }
 

@@ -41,9 +41,22 @@ export interface StagingColumn {
   readonly tests: DataTest[];
 }
 
-function dataType(column: ColumnIR): string {
+/** The Snowflake type of an external-table column, documented on the source (sources have no contract). */
+function sourceDataType(column: ColumnIR): string {
   return column.native.snowflake?.toLowerCase() ?? mapType(DBT_DATA_TYPES, column.type);
 }
+
+/**
+ * A staging column's contract `data_type`: the type its SQL casts to. dbt checks a contract by letting the database
+ * cast `null` to the declared type and comparing with the model, so a portable spelling means the same on Snowflake
+ * and DuckDB. JSON is the one type with no common name (Snowflake VARIANT, DuckDB JSON): its `data_type` is chosen
+ * by the target when dbt parses the YAML.
+ */
+function contractDataType(column: ColumnIR): string {
+  return mapType(PORTABLE_CASTS, column.type) ?? JSON_DATA_TYPE;
+}
+
+export const JSON_DATA_TYPE = "{{ 'json' if target.type == 'duckdb' else 'variant' }}";
 
 /** Range tests only for bounds the contract states (not the implicit safe-integer bounds of `z.int()`). */
 function rangeArguments(column: ColumnIR, dataset: DatasetIR): Record<string, unknown> | undefined {
@@ -81,7 +94,7 @@ export function stagingColumns(ir: ContractIR, dataset: DatasetIR, table: TableI
       tests.push({ accepted_values: { arguments: { values: [...column.acceptedValues], quote } } });
     }
     const range = rangeArguments(column, dataset);
-    if (range) tests.push({ "dbt_utils.accepted_range": { arguments: range } });
+    if (range) tests.push({ accepted_range: { arguments: range } });
     if (column.references) {
       const target = tableOf(ir, column.references.dataset);
       if (target) tests.push({ relationships: { arguments: { to: `ref('${stagingModelName(target)}')`, field: column.references.column } } });
@@ -101,7 +114,7 @@ export function stagingColumns(ir: ContractIR, dataset: DatasetIR, table: TableI
     out.push({
       name: column.name,
       expression: cast ? `cast(${column.name} as ${cast})` : column.name,
-      dataType: dataType(column),
+      dataType: contractDataType(column),
       description: column.description,
       tests,
     });
@@ -119,7 +132,8 @@ export function stagingColumns(ir: ContractIR, dataset: DatasetIR, table: TableI
 export function stagingSql(ir: ContractIR, dataset: DatasetIR, table: TableIR): string {
   const columns = stagingColumns(ir, dataset, table);
   const width = Math.max(...columns.map((c) => c.expression.length));
-  const select = columns.map((c, i) => `        ${c.expression.padEnd(width)} as ${c.name}${i < columns.length - 1 ? "," : ""}`);
+  // A column passed through unchanged is not aliased to itself (sqlfluff AL09); the others align their `as`.
+  const select = columns.map((c, i) => `        ${c.expression === c.name ? c.name : `${c.expression.padEnd(width)} as ${c.name}`}${i < columns.length - 1 ? "," : ""}`);
   // Auto-refresh may expose the same record from two files (a re-run, a late duplicate): keep the newest.
   const dedup = `partition by ${table.key.join(", ")} order by processed_at desc, ${SOURCE_FILE_COLUMN} desc`;
   return finalText(
@@ -145,7 +159,7 @@ function modelsYaml(ir: ContractIR): string {
         description: jinjaLiteral(`${table.description} Staging view over ${DBT.source}.${table.name}: typed, one row per key (${table.key.join(", ")}).`),
         config: { materialized: "view", contract: { enforced: true } },
         ...(table.key.length > 1
-          ? { data_tests: [{ "dbt_utils.unique_combination_of_columns": { arguments: { combination_of_columns: [...table.key] } } }] }
+          ? { data_tests: [{ unique_combination_of_columns: { arguments: { combination_of_columns: [...table.key] } } }] }
           : {}),
         columns: columns.map((c) => ({
           name: c.name,
@@ -167,7 +181,7 @@ function sourcesYaml(ir: ContractIR): string {
       identifier: table.name.toUpperCase(),
       description: jinjaLiteral(`${table.description} External table over ${table.location} (contract ${dataset.contract.version}).`),
       columns: [
-        ...table.columns.map((c) => ({ name: c.name, data_type: dataType(c), description: jinjaLiteral(c.description) })),
+        ...table.columns.map((c) => ({ name: c.name, data_type: sourceDataType(c), description: jinjaLiteral(c.description) })),
         { name: SOURCE_FILE_COLUMN, data_type: "varchar", description: "Parquet file the row was read from." },
       ],
     })),
@@ -201,7 +215,7 @@ function projectYaml(ir: ContractIR): string {
     "model-paths": ["models"],
     "macro-paths": ["macros"],
     "test-paths": ["tests"],
-    "clean-targets": ["target", "dbt_packages"],
+    "clean-targets": ["target", "logs"],
     flags: { require_generic_test_arguments_property: true },
     models: {
       [DBT.project]: {
@@ -214,11 +228,91 @@ function projectYaml(ir: ContractIR): string {
   });
 }
 
-function packagesYaml(ir: ContractIR): string {
-  return yamlText(combinedHeaderLines(ir.datasets), { packages: [{ package: "dbt-labs/dbt_utils", version: [">=1.3.0", "<2.0.0"] }] });
+/**
+ * The project's own generic tests for what dbt does not ship, so the project needs no package (nothing to download
+ * from dbt Hub) and runs the same tests on Snowflake and locally. Portable SQL; arguments as dbt_utils names them.
+ * A test returns the failing rows; `where`, `severity` and `store_failures` configs apply as to any dbt test.
+ */
+export const GENERIC_TESTS: Readonly<Record<string, string>> = {
+  accepted_range: `{% test accepted_range(model, column_name, min_value=none, max_value=none, inclusive=true) %}
+    {%- if min_value is none and max_value is none %}
+        {{ exceptions.raise_compiler_error("accepted_range on " ~ model ~ "." ~ column_name ~ " needs a bound") }}
+    {%- endif %}
+
+select {{ column_name }}
+from {{ model }}
+where
+    {%- if min_value is not none %}
+    not ({{ column_name }} {{ '>=' if inclusive else '>' }} {{ min_value }})
+    {%- endif %}
+    {%- if min_value is not none and max_value is not none %}
+    or
+    {%- endif %}
+    {%- if max_value is not none %}
+    not ({{ column_name }} {{ '<=' if inclusive else '<' }} {{ max_value }})
+    {%- endif %}
+
+{% endtest %}
+`,
+  unique_combination_of_columns: `{% test unique_combination_of_columns(model, combination_of_columns) %}
+
+select
+    {{ combination_of_columns | join(', ') }},
+    count(*) as n_records
+from {{ model }}
+group by {{ combination_of_columns | join(', ') }}
+having count(*) > 1
+
+{% endtest %}
+`,
+};
+
+function genericTestSql(ir: ContractIR, name: string): string {
+  return finalText(commentBlock(combinedHeaderLines(ir.datasets), "--") + "\n" + GENERIC_TESTS[name]!);
 }
 
-/** A profile that reads everything from the environment: key-pair authentication, no password. */
+/**
+ * sqlfluff's configuration for the project's SQL (generated staging models, hand-written marts, generic tests):
+ * Snowflake dialect, dbt's Jinja built-ins (ref, source, config), aligned aliases. Two rules are off for a reason of
+ * this project: column names and their order are the contract's (RF04 would refuse a column named like a keyword,
+ * ST06 would reorder the contract's columns).
+ */
+function sqlfluffConfig(ir: ContractIR): string {
+  return finalText(
+    commentBlock(combinedHeaderLines(ir.datasets), "#") +
+      `
+[sqlfluff]
+dialect = snowflake
+templater = jinja
+max_line_length = 120
+# Column names and their order are the data contract's: a contract may name a column like a keyword (RF04), and a
+# model lists its columns in the contract's order (ST06).
+exclude_rules = RF04, ST06
+
+[sqlfluff:templater:jinja]
+apply_dbt_builtins = True
+
+[sqlfluff:rules:layout.long_lines]
+# The provenance header names the contract file, its version and its full sha256.
+ignore_comment_lines = True
+
+[sqlfluff:layout:type:alias_expression]
+spacing_before = align
+align_within = select_clause
+align_scope = bracketed
+`,
+  );
+}
+
+/** Local target (DuckDB): the database file of a local run; the runner sets the path. */
+export const LOCAL_TARGET = "local";
+export const DUCKDB_PATH_ENV = "DBT_DUCKDB_PATH";
+
+/**
+ * Two targets: \`prod\` (Snowflake, key-pair authentication, everything from the environment, no password) and
+ * \`local\` (DuckDB: the database file named after the Snowflake database, so that the sources' database, schema and
+ * table names resolve the same way in both).
+ */
 function profilesYaml(ir: ContractIR): string {
   const env = (name: string, fallback?: string) => `{{ env_var('${name}'${fallback ? `, '${fallback}'` : ""}) }}`;
   const sf = PLATFORM.snowflake;
@@ -238,6 +332,13 @@ function profilesYaml(ir: ContractIR): string {
           schema: env("DBT_SCHEMA", "ANALYTICS"),
           threads: 4,
         },
+        [LOCAL_TARGET]: {
+          type: "duckdb",
+          path: env(DUCKDB_PATH_ENV, `target/${sf.database.toLowerCase()}.duckdb`),
+          schema: "analytics",
+          threads: 2,
+          settings: { TimeZone: "UTC" },
+        },
       },
     },
   });
@@ -249,8 +350,8 @@ export const dbtTarget: Target = {
   emit(ir: ContractIR): EmitResult {
     const files: GeneratedFile[] = [
       { path: "dbt-out/dbt_project.yml", contents: projectYaml(ir) },
-      { path: "dbt-out/packages.yml", contents: packagesYaml(ir) },
       { path: "dbt-out/profiles/profiles.yml", contents: profilesYaml(ir) },
+      { path: "dbt-out/.sqlfluff", contents: sqlfluffConfig(ir) },
       { path: `${STAGING_DIR}/_${DBT.source}__sources.yml`, contents: sourcesYaml(ir) },
       { path: `${STAGING_DIR}/_${DBT.source}__models.yml`, contents: modelsYaml(ir) },
     ];
@@ -259,6 +360,7 @@ export const dbtTarget: Target = {
         files.push({ path: `${STAGING_DIR}/${stagingModelName(table)}.sql`, contents: stagingSql(ir, dataset, table) });
       }
     }
+    for (const name of Object.keys(GENERIC_TESTS)) files.push({ path: `dbt-out/tests/generic/test_${name}.sql`, contents: genericTestSql(ir, name) });
     return { files, diagnostics: [] };
   },
 };

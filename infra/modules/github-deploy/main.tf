@@ -17,10 +17,7 @@ locals {
   machine_arns   = [for name in var.state_machine_names : "${local.arn_prefix}:states:${var.region}:${var.account_id}:stateMachine:${name}"]
   rule_arns      = [for name in var.event_rule_names : "${local.arn_prefix}:events:${var.region}:${var.account_id}:rule/${name}"]
   role_arns      = [for name in var.managed_role_names : "${local.arn_prefix}:iam::${var.account_id}:role/${name}"]
-  log_group_arns = [
-    for name in ["/aws-glue/jobs/${var.project}", "/aws-glue/jobs/${var.project}/error", "/aws-glue/jobs/${var.project}/output", "/aws/vendedlogs/states/${var.project}"] :
-    "${local.arn_prefix}:logs:${var.region}:${var.account_id}:log-group:${name}"
-  ]
+  log_group_arns = [for name in var.log_group_names : "${local.arn_prefix}:logs:${var.region}:${var.account_id}:log-group:${name}"]
   topic_arn      = "${local.arn_prefix}:sns:${var.region}:${var.account_id}:${var.project}-pipeline-failures"
 }
 
@@ -76,6 +73,25 @@ data "aws_iam_policy_document" "deploy" {
     resources = ["${local.arn_prefix}:dynamodb:${var.region}:${var.account_id}:table/${var.lock_table}"]
   }
 
+  # The state bucket and the lock table are encrypted with infra/bootstrap/'s key, which this configuration does not
+  # manage: it is named by its alias (a condition, since KMS policies name keys by ARN) and used only through S3 and
+  # DynamoDB. https://docs.aws.amazon.com/kms/latest/developerguide/alias-authorization.html
+  statement {
+    sid       = "UseTerraformStateKey"
+    actions   = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"]
+    resources = ["${local.arn_prefix}:kms:${var.region}:${var.account_id}:key/*"]
+    condition {
+      test     = "ForAnyValue:StringEquals"
+      variable = "kms:ResourceAliases"
+      values   = [var.state_key_alias]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["dynamodb.${var.region}.amazonaws.com", "s3.${var.region}.amazonaws.com"]
+    }
+  }
+
   statement {
     sid = "ManageBuckets"
     actions = [
@@ -98,6 +114,7 @@ data "aws_iam_policy_document" "deploy" {
       "s3:GetLifecycleConfiguration",
       "s3:GetReplicationConfiguration",
       "s3:ListBucket",
+      "s3:PutBucketLogging",
       "s3:PutBucketNotification",
       "s3:PutBucketOwnershipControls",
       "s3:PutBucketPolicy",
@@ -118,7 +135,7 @@ data "aws_iam_policy_document" "deploy" {
 
   statement {
     sid       = "UseDataKey"
-    actions   = ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"]
+    actions   = ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags", "kms:PutKeyPolicy"]
     resources = [var.kms_key_arn]
   }
 
@@ -204,15 +221,23 @@ data "aws_iam_policy_document" "deploy" {
 
   statement {
     sid       = "ManageLogGroups"
-    actions   = ["logs:CreateLogGroup", "logs:ListTagsForResource", "logs:PutRetentionPolicy", "logs:TagResource"]
+    actions   = ["logs:AssociateKmsKey", "logs:CreateLogGroup", "logs:ListTagsForResource", "logs:PutRetentionPolicy", "logs:TagResource"]
     resources = local.log_group_arns
   }
 
-  # DescribeLogGroups and kms:ListAliases have no resource-level permissions: AWS requires "*".
+  # DescribeLogGroups, kms:ListAliases and Glue's security configuration actions have no resource-level
+  # permissions: AWS requires "*".
   # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html
+  # https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsglue.html
   statement {
     sid       = "DescribeWithoutResourceTypes"
     actions   = ["kms:ListAliases", "logs:DescribeLogGroups"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "ManageGlueSecurityConfiguration"
+    actions   = ["glue:CreateSecurityConfiguration", "glue:GetSecurityConfiguration"]
     resources = ["*"]
   }
 }

@@ -35,7 +35,7 @@ variable "region" {
 }
 
 variable "project" {
-  description = "Name prefix of the managed log groups, topic and KMS alias."
+  description = "Name prefix of the managed topic."
   type        = string
 }
 
@@ -69,6 +69,11 @@ variable "managed_role_names" {
   type        = list(string)
 }
 
+variable "log_group_names" {
+  description = "CloudWatch log groups Terraform manages (the pipeline module's output)."
+  type        = list(string)
+}
+
 variable "kms_key_arn" {
   description = "The data key."
   type        = string
@@ -81,5 +86,10 @@ variable "state_bucket" {
 
 variable "lock_table" {
   description = "Remote state lock table."
+  type        = string
+}
+
+variable "state_key_alias" {
+  description = "Alias (alias/...) of the KMS key encrypting the remote state and the lock table."
   type        = string
 }

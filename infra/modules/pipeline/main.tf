@@ -35,18 +35,29 @@ locals {
       for dataset in values(var.datasets) : "${dataset.locations[zone].prefix}*"
     ])
   }
-  glue_log_group = "/aws-glue/jobs/${var.project}"
+  glue_log_group                   = "/aws-glue/jobs/${var.project}"
+  glue_security_configuration_name = "${var.project}-glue"
 
   # Glue 4.0 streams driver/executor logs only with continuous logging switched on; Glue 5.0 always logs in real
   # time, to `<prefix>/error` and `<prefix>/output`, and ignores the continuous-logging arguments.
   # https://docs.aws.amazon.com/glue/latest/dg/monitor-continuous-logging.html
   glue_logging_arguments = var.glue_version == "4.0" ? tomap({
     "--enable-continuous-cloudwatch-log" = "true"
-    "--continuous-log-logGroup"          = local.glue_log_group
+    "--continuous-log-logGroup"          = "${local.glue_log_group}/continuous"
     }) : tomap({
     "--custom-logGroup-prefix" = local.glue_log_group
   })
-  glue_log_groups = toset([local.glue_log_group, "${local.glue_log_group}/error", "${local.glue_log_group}/output"])
+  # With the security configuration's CloudWatch encryption, Glue appends the configuration to the group names:
+  # 4.0 writes continuous logs to `<group>-<configuration>`
+  # (https://docs.aws.amazon.com/glue/latest/dg/monitor-continuous-logging-enable.html), 5.0 to
+  # `<prefix>/<configuration>-role/<role>/{error,output}`. The groups of both versions exist, so that switching
+  # glue_version never deletes a log group; all of them lie under local.glue_log_group.
+  glue_log_groups = toset([
+    "${local.glue_log_group}/continuous-${local.glue_security_configuration_name}",
+    "${local.glue_log_group}/${local.glue_security_configuration_name}-role/${var.glue_role_name}/error",
+    "${local.glue_log_group}/${local.glue_security_configuration_name}-role/${var.glue_role_name}/output",
+  ])
+  state_machine_log_group = "/aws/vendedlogs/states/${var.project}"
 }
 
 # ---------------------------------------------------------------- failure notifications
@@ -71,6 +82,30 @@ resource "aws_cloudwatch_log_group" "glue" {
 
   name              = each.key
   retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+}
+
+# Everything a job writes at rest is encrypted with the data key: S3 objects (SSE-KMS), its CloudWatch logs and job
+# bookmarks (client-side). https://docs.aws.amazon.com/glue/latest/dg/encryption-security-configuration.html
+resource "aws_glue_security_configuration" "this" {
+  name = local.glue_security_configuration_name
+
+  encryption_configuration {
+    cloudwatch_encryption {
+      cloudwatch_encryption_mode = "SSE-KMS"
+      kms_key_arn                = var.kms_key_arn
+    }
+
+    job_bookmarks_encryption {
+      job_bookmarks_encryption_mode = "CSE-KMS"
+      kms_key_arn                   = var.kms_key_arn
+    }
+
+    s3_encryption {
+      s3_encryption_mode = "SSE-KMS"
+      kms_key_arn        = var.kms_key_arn
+    }
+  }
 }
 
 data "aws_iam_policy_document" "glue_trust" {
@@ -135,15 +170,18 @@ data "aws_iam_policy_document" "glue" {
     }
   }
 
+  # Encrypt is for the security configuration's client-side encrypted job bookmarks.
   statement {
     sid       = "UseDataKey"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    actions   = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"]
     resources = [var.kms_key_arn]
   }
 
+  # AssociateKmsKey: a job run with CloudWatch encryption associates the key with its log groups (without it Glue
+  # turns continuous logging off). https://docs.aws.amazon.com/glue/latest/dg/monitor-continuous-logging-enable.html
   statement {
     sid     = "WriteGlueLogs"
-    actions = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
+    actions = ["logs:AssociateKmsKey", "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
     resources = [
       "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.name}:${local.account_id}:log-group:/aws-glue/*",
       "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.name}:${local.account_id}:log-group:/aws-glue/*:log-stream:*",
@@ -186,14 +224,15 @@ resource "aws_s3_object" "script" {
 resource "aws_glue_job" "this" {
   for_each = local.jobs
 
-  name              = each.value.name
-  description       = "${each.value.dataset} (${each.value.contract.file} ${each.value.contract.version}); run arguments: ${join(" ", each.value.arguments)}"
-  role_arn          = aws_iam_role.glue.arn
-  glue_version      = var.glue_version
-  worker_type       = var.glue_worker_type
-  number_of_workers = var.glue_number_of_workers
-  timeout           = var.glue_timeout_minutes
-  max_retries       = 0
+  name                   = each.value.name
+  description            = "${each.value.dataset} (${each.value.contract.file} ${each.value.contract.version}); run arguments: ${join(" ", each.value.arguments)}"
+  role_arn               = aws_iam_role.glue.arn
+  glue_version           = var.glue_version
+  worker_type            = var.glue_worker_type
+  number_of_workers      = var.glue_number_of_workers
+  timeout                = var.glue_timeout_minutes
+  max_retries            = 0
+  security_configuration = aws_glue_security_configuration.this.name
 
   command {
     name            = "glueetl"
@@ -225,8 +264,9 @@ resource "aws_glue_job" "this" {
 # ---------------------------------------------------------------- Step Functions
 
 resource "aws_cloudwatch_log_group" "state_machines" {
-  name              = "/aws/vendedlogs/states/${var.project}"
+  name              = local.state_machine_log_group
   retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
 }
 
 data "aws_iam_policy_document" "step_functions_trust" {
@@ -286,6 +326,14 @@ data "aws_iam_policy_document" "step_functions" {
     ]
     resources = ["*"]
   }
+
+  # X-Ray tracing of the executions; these actions have no resource types: AWS requires "*".
+  # https://docs.aws.amazon.com/step-functions/latest/dg/xray-iam.html
+  statement {
+    sid       = "TraceExecutions"
+    actions   = ["xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+    resources = ["*"]
+  }
 }
 
 resource "aws_iam_role_policy" "step_functions" {
@@ -307,6 +355,10 @@ resource "aws_sfn_state_machine" "this" {
     log_destination        = "${aws_cloudwatch_log_group.state_machines.arn}:*"
     include_execution_data = true
     level                  = "ERROR"
+  }
+
+  tracing_configuration {
+    enabled = true
   }
 
   tags = {

@@ -21,3 +21,8 @@ output "role_arns" {
     eventbridge    = aws_iam_role.eventbridge.arn
   }
 }
+
+output "log_group_names" {
+  description = "Every CloudWatch log group of the pipeline (Glue jobs, state machines), encrypted with the data key."
+  value       = sort(concat(tolist(local.glue_log_groups), [local.state_machine_log_group]))
+}

@@ -19,7 +19,7 @@ variable "bucket_arns" {
 }
 
 variable "kms_key_arn" {
-  description = "Key encrypting the buckets and the SNS topic."
+  description = "Key encrypting the buckets, the SNS topic, the log groups and what the Glue jobs write."
   type        = string
 }
 

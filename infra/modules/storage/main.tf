@@ -1,15 +1,28 @@
-# Data buckets (one per zone, names from the contracts) and the scripts bucket: SSE-KMS with a customer managed
-# key, public access blocked, bucket owner enforced, TLS-only policies, lifecycle rules. Raw is immutable:
-# versioning, no deletes, and (by default) writes only with If-None-Match so an existing key is never replaced
+# Data buckets (one per zone, names from the contracts), the scripts bucket and the access-log bucket: SSE-KMS with
+# a customer managed key, public access blocked, bucket owner enforced, TLS-only policies, lifecycle rules. Every
+# bucket but the access-log bucket writes S3 server access logs there. Raw is immutable: versioning, no deletes, and
+# (by default) writes only with If-None-Match so an existing key is never replaced
 # (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes-enforce.html).
 
+data "aws_caller_identity" "current" {}
+
+data "aws_region" "current" {}
+
+data "aws_partition" "current" {}
+
 locals {
+  account_id              = data.aws_caller_identity.current.account_id
+  access_logs_bucket_name = coalesce(var.access_logs_bucket_name, "${var.scripts_bucket_name}-access-logs")
   all_buckets = merge(
     { for name, bucket in var.buckets : name => bucket.zone },
     { (var.scripts_bucket_name) = "scripts" },
+    { (local.access_logs_bucket_name) = "access-logs" },
   )
   raw_buckets       = { for name, zone in local.all_buckets : name => zone if zone == "raw" }
-  versioned_buckets = { for name, zone in local.all_buckets : name => zone if contains(["raw", "scripts"], zone) }
+  versioned_buckets = { for name, zone in local.all_buckets : name => zone if contains(["raw", "scripts", "access-logs"], zone) }
+  # Server access logging of every bucket except the log bucket itself (S3 advises against a bucket logging into
+  # itself: each delivery would log another request).
+  logged_buckets = { for name, zone in local.all_buckets : name => zone if zone != "access-logs" }
   # One notification resource per bucket: S3 keeps a single notification configuration per bucket and each
   # PutBucketNotificationConfiguration replaces all of it, so EventBridge (raw) and Snowflake's SQS queue
   # (processed) must never be split over two resources.
@@ -21,9 +34,62 @@ locals {
 }
 
 resource "aws_kms_key" "data" {
-  description             = "${var.project}: S3 data, Glue scripts and failure notifications"
+  description             = "${var.project}: S3 data, Glue scripts, access logs, pipeline logs and failure notifications"
   enable_key_rotation     = true
   deletion_window_in_days = 30
+  policy                  = data.aws_iam_policy_document.data_key.json
+}
+
+# Key policy: the account (hence IAM policies, which name this key for each role) administers and uses the key, as in
+# AWS's default key policy; two AWS services encrypt with it on the platform's behalf, each scoped by condition.
+# https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
+data "aws_iam_policy_document" "data_key" {
+  #checkov:skip=CKV_AWS_109:Key policy, not an identity policy: Resource "*" is this key, and kms:* for the account root is AWS's default statement delegating to IAM
+  #checkov:skip=CKV_AWS_111:Key policy, not an identity policy: Resource "*" is this key, and kms:* for the account root is AWS's default statement delegating to IAM
+  #checkov:skip=CKV_AWS_356:Key policy, not an identity policy: Resource "*" is this key; the service statements are scoped by conditions
+  statement {
+    sid       = "EnableIamPolicies"
+    actions   = ["kms:*"]
+    resources = ["*"] # in a key policy, "*" is this key
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${local.account_id}:root"]
+    }
+  }
+
+  # CloudWatch Logs encrypts the pipeline's log groups (Glue jobs, state machines), and only those.
+  # https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
+  statement {
+    sid       = "CloudWatchLogsOfThePipeline"
+    actions   = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"]
+    resources = ["*"]
+    principals {
+      type        = "Service"
+      identifiers = ["logs.${data.aws_region.current.name}.amazonaws.com"]
+    }
+    condition {
+      test     = "ArnLike"
+      variable = "kms:EncryptionContext:aws:logs:arn"
+      values   = [for name in var.log_group_names : "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.name}:${local.account_id}:log-group:${name}"]
+    }
+  }
+
+  # S3 server access logging writes SSE-KMS log objects into the access-log bucket with this key.
+  # https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html
+  statement {
+    sid       = "ServerAccessLogDelivery"
+    actions   = ["kms:GenerateDataKey"]
+    resources = ["*"]
+    principals {
+      type        = "Service"
+      identifiers = ["logging.s3.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
 }
 
 resource "aws_kms_alias" "data" {
@@ -32,10 +98,21 @@ resource "aws_kms_alias" "data" {
 }
 
 resource "aws_s3_bucket" "this" {
+  #checkov:skip=CKV_AWS_144:Single-region by design: cross-region replication (second region, replica keys and buckets) is a disaster-recovery choice not made here; raw, the only source data, is versioned and undeletable
   for_each = local.all_buckets
 
   bucket = each.key
   tags   = { zone = each.value }
+}
+
+resource "aws_s3_bucket_logging" "this" {
+  for_each = local.logged_buckets
+
+  bucket        = aws_s3_bucket.this[each.key].id
+  target_bucket = aws_s3_bucket.this[local.access_logs_bucket_name].id
+  target_prefix = "${each.key}/"
+
+  depends_on = [aws_s3_bucket_policy.this]
 }
 
 resource "aws_s3_bucket_public_access_block" "this" {
@@ -130,6 +207,21 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
     }
   }
 
+  dynamic "rule" {
+    for_each = local.all_buckets[each.key] == "access-logs" ? [1] : []
+    content {
+      id     = "expire-access-logs"
+      status = "Enabled"
+      filter {}
+      expiration {
+        days = var.access_log_expiration_days
+      }
+      noncurrent_version_expiration {
+        noncurrent_days = 30
+      }
+    }
+  }
+
   depends_on = [aws_s3_bucket_versioning.this]
 }
 
@@ -151,6 +243,31 @@ data "aws_iam_policy_document" "bucket" {
       test     = "Bool"
       variable = "aws:SecureTransport"
       values   = ["false"]
+    }
+  }
+
+  # Server access log delivery, only from this account's buckets that log here, under their own prefix.
+  # https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html
+  dynamic "statement" {
+    for_each = local.all_buckets[each.key] == "access-logs" ? [1] : []
+    content {
+      sid       = "ServerAccessLogDelivery"
+      actions   = ["s3:PutObject"]
+      resources = [for name in keys(local.logged_buckets) : "${each.value.arn}/${name}/*"]
+      principals {
+        type        = "Service"
+        identifiers = ["logging.s3.amazonaws.com"]
+      }
+      condition {
+        test     = "ArnLike"
+        variable = "aws:SourceArn"
+        values   = [for name in keys(local.logged_buckets) : "arn:${data.aws_partition.current.partition}:s3:::${name}"]
+      }
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceAccount"
+        values   = [local.account_id]
+      }
     }
   }
 

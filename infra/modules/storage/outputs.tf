@@ -1,5 +1,5 @@
 output "bucket_arns" {
-  description = "Bucket name => ARN, data buckets and the scripts bucket."
+  description = "Bucket name => ARN: data buckets, the scripts bucket and the access-log bucket."
   value       = { for name, bucket in aws_s3_bucket.this : name => bucket.arn }
 }
 
@@ -16,4 +16,9 @@ output "scripts_bucket_name" {
 output "scripts_bucket_arn" {
   description = "ARN of the scripts bucket."
   value       = aws_s3_bucket.this[var.scripts_bucket_name].arn
+}
+
+output "access_logs_bucket_name" {
+  description = "Name of the bucket holding the S3 server access logs."
+  value       = aws_s3_bucket.this[local.access_logs_bucket_name].id
 }

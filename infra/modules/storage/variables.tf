@@ -3,6 +3,23 @@ variable "project" {
   type        = string
 }
 
+variable "access_logs_bucket_name" {
+  description = "Bucket receiving the S3 server access logs of every other bucket; null means \"<scripts_bucket_name>-access-logs\"."
+  type        = string
+  default     = null
+}
+
+variable "access_log_expiration_days" {
+  description = "S3 server access logs are deleted after this many days."
+  type        = number
+  default     = 365
+}
+
+variable "log_group_names" {
+  description = "CloudWatch log groups (of the pipeline) that CloudWatch Logs may encrypt with the data key."
+  type        = list(string)
+}
+
 variable "buckets" {
   description = "Data buckets from generated/terraform/contracts.json: name => { zone, prefixes, datasets }."
   type = map(object({

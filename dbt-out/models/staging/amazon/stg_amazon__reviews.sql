@@ -13,7 +13,7 @@ renamed as (
 
     select
         cast(review_id as varchar)                     as review_id,
-        cast(rating as decimal(2,1))                   as rating,
+        cast(rating as decimal(2, 1))                  as rating,
         cast(helpful_votes as bigint)                  as helpful_votes,
         cast(is_verified_purchase as boolean)          as is_verified_purchase,
         cast(reviewer_id as varchar)                   as reviewer_id,
@@ -22,7 +22,7 @@ renamed as (
         cast(style_format as varchar)                  as style_format,
         cast(style_size as varchar)                    as style_size,
         cast(style_color as varchar)                   as style_color,
-        style_other_json                               as style_other_json,
+        style_other_json,
         md5(cast(reviewer_name as varchar))            as reviewer_name_hash,
         cast(review_text as varchar)                   as review_text,
         cast(summary as varchar)                       as summary,

@@ -13,15 +13,15 @@ renamed as (
 
     select
         cast(code as varchar)                          as code,
-        cast(amount as decimal(9,2))                   as amount,
+        cast(amount as decimal(9, 2))                  as amount,
         cast(count as integer)                         as count,
         cast(level as varchar)                         as level,
         cast(flag as boolean)                          as flag,
         cast(vote_count as bigint)                     as vote_count,
         md5(cast(owner_first_name as varchar))         as owner_first_name_hash,
         cast(attr_size as varchar)                     as attr_size,
-        attr_other_json                                as attr_other_json,
-        blob                                           as blob,
+        attr_other_json,
+        blob,
         cast(seen_at as timestamp with time zone)      as seen_at,
         cast(processed_at as timestamp with time zone) as processed_at,
         cast(seen_date as date)                        as seen_date,

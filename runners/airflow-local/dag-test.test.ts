@@ -1,0 +1,118 @@
+/**
+ * `npm run dag:test`: the generated DAG run by a real Airflow 3 (`airflow db migrate`, `airflow dags test`) on the
+ * samples with the dbt profile's local target. Two runs for the file, each a fresh AIRFLOW_HOME: the real one through
+ * the CLI's `main` (every task succeeds, exit 0, the temporary folder removed), and one with the project-dir Variable
+ * pointing at a folder that does not exist (dbt_source_freshness fails, dbt_build is upstream_failed, code 1, the
+ * folder kept and named). The states come from Airflow's database, not from the code under test's own output.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../../tests/helpers/data.js";
+import { ensurePythonEnv } from "../../toolchain/python-env.js";
+import { formatResult, main, runDagTest, tidy, type DagTestResult } from "./dag-test.js";
+
+const RUN_TIMEOUT = 6 * 60_000;
+
+function capture() {
+  let text = "";
+  return { write: (chunk: string) => (text += chunk), text: () => text };
+}
+
+beforeAll(async () => {
+  // Installs outside the runs' timing (the airflow env takes minutes the first time).
+  await Promise.all([ensurePythonEnv("airflow", { root: REPO_ROOT }), ensurePythonEnv("dbt", { root: REPO_ROOT })]);
+}, 15 * 60_000);
+
+describe("npm run dag:test", () => {
+  let code: number;
+  const out = capture();
+  const err = capture();
+  beforeAll(async () => {
+    code = await main([], out, err);
+  }, RUN_TIMEOUT);
+
+  it("exits 0 with every task of the DAG successful, in order", () => {
+    expect(code, `${out.text()}\n${err.text()}`).toBe(0);
+    const summary = out.text();
+    expect(summary).toContain("DAG amazon_reviews_dbt: every task succeeded");
+    expect(summary).toMatch(/^ {2}dbt_source_freshness: success in [\d.]+ s\n {2}dbt_build: success in [\d.]+ s\n {2}dag run: success$/m);
+    expect(summary).toMatch(/duration: [\d.]+ s \(pipeline and database [\d.]+ s, airflow db migrate [\d.]+ s, airflow dags test [\d.]+ s\)/);
+  });
+
+  it("ran dbt with the local target and the repository's project, and dbt passed", () => {
+    const progress = err.text();
+    expect(progress).toContain("airflow: db migrate");
+    expect(progress).toMatch(/Running command: .*dbt source freshness --project-dir \S*dbt-out --profiles-dir \S*dbt-out\/profiles --target local/);
+    expect(progress).toMatch(/Running command: .*dbt build --project-dir \S*dbt-out --profiles-dir \S*dbt-out\/profiles --target local/);
+    expect(progress).toMatch(/Done\. PASS=\d+ WARN=0 ERROR=0 SKIP=0/);
+  });
+
+  it("removes its temporary folder after a successful run (without --keep)", () => {
+    const home = /AIRFLOW_HOME (\S+)\/airflow\)/.exec(err.text())?.[1];
+    expect(home).toBeDefined();
+    expect(existsSync(home!)).toBe(false);
+    expect(out.text()).toContain("temporary folder removed");
+  });
+});
+
+describe("npm run dag:test names a failing task", () => {
+  let result: DagTestResult;
+  beforeAll(async () => {
+    result = await runDagTest({ variables: { amazon_reviews_dbt_project_dir: join(REPO_ROOT, "no-such-dbt-project") } });
+  }, RUN_TIMEOUT);
+  afterAll(() => {
+    if (result?.folder) rmSync(result.folder, { recursive: true, force: true });
+  });
+
+  it("code 1, dbt_source_freshness failed and dbt_build upstream_failed, the folder kept for inspection", () => {
+    expect(result.code, result.message).toBe(1);
+    expect(result.tasks.map((t) => [t.taskId, t.state])).toEqual([
+      ["dbt_source_freshness", "failed"],
+      ["dbt_build", "upstream_failed"],
+    ]);
+    expect(result.dagRunState).toBe("failed");
+    const text = formatResult(result);
+    expect(text).toContain("FAILED: dbt_source_freshness failed, dbt_build upstream_failed.");
+    expect(result.kept).toBe(true);
+    expect(text).toContain(`kept: ${result.folder}`);
+    // Airflow's output, kept in the folder, holds dbt's own reason.
+    const output = readFileSync(join(result.folder, "airflow-output.log"), "utf8");
+    expect(output).toMatch(/Invalid value for '--project-dir': Path '\S*no-such-dbt-project' does not exist/);
+  });
+});
+
+describe("dag:test command line", () => {
+  it("--help exits 0 and names the options and exit codes; an unknown option exits 2", async () => {
+    const out = capture();
+    expect(await main(["--help"], out, capture())).toBe(0);
+    expect(out.text()).toContain("--keep");
+    expect(out.text()).toContain("Exit codes: 0 every task succeeded, 1 a task failed");
+    const err = capture();
+    expect(await main(["--bogus"], capture(), err)).toBe(2);
+    expect(err.text()).toContain("error CLI.USAGE");
+  });
+
+  it("cannot run (code 2) without a generated DAG, saying how to fix it, and leaves no empty folder behind", async () => {
+    const root = mkdtempSync(join(tmpdir(), "dag-test-empty-root-"));
+    try {
+      const result = await runDagTest({ root });
+      expect(result.code).toBe(2);
+      expect(result.message).toContain("Fix: run `npm run generate` first.");
+      expect(result.kept).toBe(false);
+      expect(existsSync(result.folder)).toBe(false);
+      expect(formatResult(result)).toMatch(/^DAG amazon_reviews_dbt: cannot run: the generated DAG \S+amazon_reviews_dbt\.py does not exist/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("shows Airflow's log lines without their decoration", () => {
+    expect(tidy("2026-12-02T03:28:59.266972Z [info     ] Running command: ['/usr/bin/bash', '-c', 'dbt build'] [airflow.task.hooks.x.SubprocessHook] loc=subprocess.py:93")).toBe(
+      "Running command: ['/usr/bin/bash', '-c', 'dbt build']",
+    );
+    expect(tidy("2026-12-02T03:29:04.826553Z [error    ] Task failed with exception     [task] loc=task_runner.py:1651")).toBe("error: Task failed with exception");
+    expect(tidy("Traceback (most recent call last):")).toBe("Traceback (most recent call last):");
+  });
+});
