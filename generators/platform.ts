@@ -26,6 +26,8 @@ export const PLATFORM = {
     source: "amazon",
     /** Freshness of the processed data, measured on `loaded_at_field`. */
     freshness: { warnAfterHours: 36, errorAfterHours: 72 },
+    /** The profile's schema on Snowflake; dbt builds `<schema>_STAGING` and `<schema>_MARTS` from it. */
+    schema: "ANALYTICS",
   },
   airflow: {
     dagId: "amazon_reviews_dbt",
@@ -38,5 +40,16 @@ export const PLATFORM = {
     dbtProjectDir: "/opt/airflow/dbt/amazon_reviews",
     dbtProfilesDir: "/opt/airflow/dbt/profiles",
     dbtTarget: "prod",
+    /** How long the daily dbt run may take: dashboards refresh after it. */
+    windowHours: 2,
+  },
+  quicksight: {
+    /** Resource ids (prefixes of the data sets' ids). */
+    idPrefix: "amazon-reviews",
+    dataSourceId: "amazon-reviews-snowflake",
+    analysisId: "amazon-reviews",
+    analysisName: "Amazon reviews",
+    /** The only principal given access: a QuickSight group of readers. */
+    readerGroup: "amazon-reviews-readers",
   },
 } as const;

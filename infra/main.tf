@@ -4,9 +4,11 @@
 
 locals {
   repository_root = "${path.module}/.."
-  contracts       = jsondecode(file("${local.repository_root}/generated/terraform/contracts.json"))
-  datasets        = local.contracts.datasets
-  buckets         = local.contracts.buckets
+  # The generator's QuickSight index (what the deploy role may manage when the QuickSight stage is on).
+  quicksight_index = jsondecode(file("${local.repository_root}/generated/quicksight/quicksight.json"))
+  contracts        = jsondecode(file("${local.repository_root}/generated/terraform/contracts.json"))
+  datasets         = local.contracts.datasets
+  buckets          = local.contracts.buckets
 
   role_names = {
     glue           = "${var.project}-glue"
@@ -93,4 +95,25 @@ module "github_deploy" {
   state_bucket         = var.terraform_state_bucket
   lock_table           = var.terraform_lock_table
   state_key_alias      = var.terraform_state_key_alias
+  # From the generated index (not the module's outputs): the role must allow the actions before they create anything.
+  quicksight = var.enable_quicksight ? {
+    data_source_id = local.quicksight_index.dataSource.id
+    data_set_ids   = [for data_set in local.quicksight_index.dataSets : data_set.id]
+    analysis_id    = local.quicksight_index.analysis.id
+    reader_group   = coalesce(var.quicksight_reader_group_name, local.quicksight_index.readerGroup)
+  } : null
+}
+
+# QuickSight on the Snowflake marts (generated/quicksight/). Off by default: it needs a QuickSight (Enterprise)
+# subscription in the account, the marts and the reporter's grants in Snowflake, and the reporter's secret; see
+# infra/README.md, "QuickSight", for the order.
+module "quicksight" {
+  source = "./modules/quicksight"
+  count  = var.enable_quicksight ? 1 : 0
+
+  repository_root      = local.repository_root
+  snowflake_host       = var.snowflake_host
+  snowflake_secret_arn = var.snowflake_secret_arn
+  reader_group_name    = var.quicksight_reader_group_name
+  vpc_connection_arn   = var.quicksight_vpc_connection_arn
 }

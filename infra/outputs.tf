@@ -32,3 +32,18 @@ output "github_deploy_role_arn" {
   description = "Role ARN for the deploy workflow's role-to-assume (repository variable AWS_DEPLOY_ROLE_ARN)."
   value       = module.github_deploy.role_arn
 }
+
+output "quicksight_data_set_ids" {
+  description = "QuickSight data set id per mart (empty unless enable_quicksight)."
+  value       = var.enable_quicksight ? module.quicksight[0].data_set_ids : {}
+}
+
+output "quicksight_analysis_id" {
+  description = "Id of the QuickSight analysis (null unless enable_quicksight)."
+  value       = var.enable_quicksight ? module.quicksight[0].analysis_id : null
+}
+
+output "quicksight_reader_group_arn" {
+  description = "The QuickSight group with read-only access; add the readers to it (null unless enable_quicksight)."
+  value       = var.enable_quicksight ? module.quicksight[0].reader_group_arn : null
+}

@@ -157,3 +157,33 @@ variable "terraform_state_key_alias" {
   type        = string
   default     = "alias/terraform-state"
 }
+
+variable "enable_quicksight" {
+  description = "Create the QuickSight data source, data sets, refresh schedules and analysis (generated/quicksight/). Needs a QuickSight Enterprise subscription in the account and snowflake_host / snowflake_secret_arn."
+  type        = bool
+  default     = false
+}
+
+variable "snowflake_host" {
+  description = "With enable_quicksight: the Snowflake account's host name (<account_identifier>.snowflakecomputing.com)."
+  type        = string
+  default     = null
+}
+
+variable "snowflake_secret_arn" {
+  description = "With enable_quicksight: ARN of the Secrets Manager secret with the reporter user's Snowflake credentials (created and filled outside Terraform)."
+  type        = string
+  default     = null
+}
+
+variable "quicksight_reader_group_name" {
+  description = "QuickSight group (namespace default) created with read-only access to the data sets and the analysis; null means the generator's name (generated/quicksight/quicksight.json, readerGroup)."
+  type        = string
+  default     = null
+}
+
+variable "quicksight_vpc_connection_arn" {
+  description = "QuickSight VPC connection to Snowflake over AWS PrivateLink; null uses Snowflake's public endpoint (TLS)."
+  type        = string
+  default     = null
+}

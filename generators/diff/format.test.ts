@@ -144,12 +144,15 @@ describe("escaping", () => {
     migration: { snowflake: ["ALTER EXTERNAL TABLE t ADD COLUMN c VARCHAR AS (VALUE:c::VARCHAR); -- ```"], dbtVersion: false },
   };
   const report: Report = {
-    schema: "contract-diff/1",
+    schema: "contract-diff/2",
     base: "main|x",
     head: "working tree",
     ok: true,
     findings: [finding],
     verdicts: [{ dataset: "rating", file: "contracts/a.contract.ts", baseVersion: "1.0.0", headVersion: "1.1.0", declared: "minor", required: "minor", ok: true, reason: "r" }],
+    quicksight: [
+      { mart: "fct_reviews", column: "rating", change: "upstream", detail: "stg.rating a|b`c<img src=x>*d* ::error::x %0A\nnext", dataSet: "ds", visuals: ["v"], breaking: true },
+    ],
     generatedFiles: [],
   };
 
@@ -159,13 +162,18 @@ describe("escaping", () => {
     expect(md).toContain("a\\|b\\`c\\<img src=x\\>\\*d\\* ::error::x %0A");
     expect(md).not.toMatch(/(?<!\\)<img/);
     expect(md).toContain("Compared main\\|x with working tree.");
+    expect(md).toContain("| `fct_reviews.rating` | upstream: stg.rating a\\|b\\`c\\<img src=x\\>\\*d\\* ::error::x %0A next | `ds` | `v` | **yes** |");
     const sql = md.slice(md.indexOf("```sql"));
     expect(sql.split("\n").filter((l) => l.startsWith("```"))).toEqual(["```sql", "```"]);
   });
 
   it("github: one annotation per line, properties and data escaped", () => {
     const lines = render(report, "github").trimEnd().split("\n");
-    expect(lines).toHaveLength(2);
+    expect(lines).toHaveLength(3);
+    // The QuickSight impact: its text, newline included, stays data of one annotation.
+    expect(lines[1]).toBe(
+      "::warning title=QuickSight ds%3A fct_reviews.rating upstream::BREAKS fct_reviews.rating (upstream: stg.rating a|b`c<img src=x>*d* ::error::x %250A next): data set ds, visuals v",
+    );
     expect(lines[0]).toBe(
       "::warning file=contracts/a%2Cb%3Ac.contract.ts,line=3,col=5,title=CE017 enum-value-added (minor)::Value \"a|b`c<img src=x>*d*%0A::error::x %250A\" was added to the allowed values of field \"rating.channel\". RAW S, PQ S, SF S, DBT S, MART M. c",
     );

@@ -37,8 +37,14 @@ function renderText(report: Report): string {
   const lines = report.findings.map((f) => `${place(f)}: [${f.rule}] ${f.message.replace(/\r?\n/g, " ")} (${f.bump}; ${severityText(f.severity)})`);
   if (lines.length) lines.push("");
   for (const v of report.verdicts) lines.push(verdictLine(v));
+  for (const q of report.quicksight) lines.push(`quicksight: ${quicksightLine(q)}`);
   lines.push(summaryLine(report));
   return `${lines.join("\n")}\n`;
+}
+
+function quicksightLine(q: Report["quicksight"][number]): string {
+  const visuals = q.visuals.length ? `visuals ${q.visuals.join(", ")}` : "no visual reads it";
+  return `${q.breaking ? "BREAKS" : "changes"} ${q.mart}.${q.column} (${q.change}: ${q.detail.replace(/\r?\n/g, " ")}): data set ${q.dataSet}, ${visuals}`;
 }
 
 function summaryLine(report: Report): string {
@@ -109,6 +115,13 @@ function renderMarkdown(report: Report): string {
     if (migration.length) out.push("", "### Migration", ...migration);
   }
 
+  if (report.quicksight.length) {
+    out.push("", "### QuickSight", "", "| Mart column | Change | Data set | Visuals | Breaks |", "|---|---|---|---|---|");
+    for (const q of report.quicksight) {
+      out.push(`| ${code(`${q.mart}.${q.column}`)} | ${q.change}: ${escapeMarkdown(q.detail)} | ${code(q.dataSet)} | ${q.visuals.map(code).join(", ") || "—"} | ${q.breaking ? "**yes**" : "no"} |`);
+    }
+  }
+
   if (report.generatedFiles) {
     out.push("", "### Generated files");
     if (report.generatedFiles.length === 0) out.push("", "No generated file changes (contract hashes in headers ignored).");
@@ -176,6 +189,9 @@ function renderGithub(report: Report): string {
     return `::${level} ${props}::${escapeData(`${f.message} ${severityText(f.severity)}. ${f.consequence}`)}`;
   });
   for (const v of failing.values()) lines.push(`::error file=${escapeProperty(v.file)},title=${escapeProperty(`Contract ${v.dataset}: version bump too small`)}::${escapeData(v.reason)}`);
+  for (const q of report.quicksight) {
+    lines.push(`::${q.breaking ? "warning" : "notice"} title=${escapeProperty(`QuickSight ${q.dataSet}: ${q.mart}.${q.column} ${q.change}`)}::${escapeData(quicksightLine(q))}`);
+  }
   lines.push(summaryLine(report));
   return `${lines.join("\n")}\n`;
 }

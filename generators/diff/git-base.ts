@@ -10,10 +10,11 @@
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join, relative, sep } from "node:path";
+import { dirname, join, posix, relative, sep } from "node:path";
 import { buildIR } from "../ir/build.js";
 import { findContractFiles, loadContracts } from "../ir/load.js";
-import type { ContractIR } from "../ir/types.js";
+import { loadMarts, MARTS_DIR } from "../ir/marts.js";
+import type { ContractIR, MartIR } from "../ir/types.js";
 import { ContractError } from "../lib/errors.js";
 
 export class GitRefError extends Error {
@@ -73,8 +74,31 @@ export async function loadIRAtRef(root: string, contractsDir: string, ref: strin
       if (!(error instanceof ContractError)) throw error;
       throw new ContractError(error.diagnostics.map((d) => (d.where ? { ...d, where: { ...d.where, file: `${repositoryPath(d.where.file)} (at ${ref})` } } : d)));
     }
-    return buildIR(loaded.map((contract) => ({ ...contract, file: repositoryPath(contract.file) })));
+    const ir = buildIR(loaded.map((contract) => ({ ...contract, file: repositoryPath(contract.file) })));
+    const marts = martsAtRef(root, relativeDir, ref, temp);
+    return marts.length ? { ...ir, marts } : ir;
   } finally {
     rmSync(temp, { recursive: true, force: true });
+  }
+}
+
+/** The marts' contracts at `ref`, from the project beside the contract directory (as `loadIR` reads them). */
+function martsAtRef(root: string, contractsRelative: string, ref: string, temp: string): MartIR[] {
+  const project = posix.dirname(contractsRelative);
+  const martsDir = project === "." ? MARTS_DIR : `${project}/${MARTS_DIR}`;
+  const files = git(root, ["ls-tree", "-r", "-z", "--name-only", ref, "--", `${martsDir}/`]).toString("utf8").split("\0").filter(Boolean);
+  if (files.length === 0) return [];
+  const martsRoot = join(temp, ".marts-at-ref");
+  for (const file of files) {
+    const target = join(martsRoot, MARTS_DIR, file.slice(martsDir.length + 1));
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, git(root, ["show", `${ref}:./${file}`]));
+  }
+  const atRef = (file: string) => `${project === "." ? "" : `${project}/`}${file} (at ${ref})`;
+  try {
+    return loadMarts(martsRoot).map((m) => ({ ...m, file: atRef(m.file) }));
+  } catch (error) {
+    if (!(error instanceof ContractError)) throw error;
+    throw new ContractError(error.diagnostics.map((d) => (d.where ? { ...d, where: { ...d.where, file: atRef(d.where.file) } } : d)));
   }
 }

@@ -9,10 +9,11 @@ import { GeneratorBug } from "../lib/errors.js";
 import { compareCodePoints } from "../lib/sort.js";
 import { diffModels, type Change } from "./diff.js";
 import { buildModel, type FlatModel, type ModelColumn, type Place } from "./model.js";
+import { quicksightImpact, type QuickSightImpact } from "./quicksight.js";
 import { bumpFor, CONSUMERS, RULES, type Bump, type Rule, type Severities } from "./rules.js";
 
 /** Version of the JSON report's shape (`report.schema.json`); bump on any change of shape. */
-export const REPORT_SCHEMA = "contract-diff/1";
+export const REPORT_SCHEMA = "contract-diff/2";
 
 export interface Finding {
   readonly rule: string;
@@ -60,6 +61,8 @@ export interface Report {
   readonly ok: boolean;
   readonly findings: readonly Finding[];
   readonly verdicts: readonly Verdict[];
+  /** QuickSight data sets and visuals reached by a mart change or by a staging change a mart column is built from. */
+  readonly quicksight: readonly QuickSightImpact[];
   /** Generated files that change, or null when not computed. */
   readonly generatedFiles: readonly GeneratedFileChange[] | null;
 }
@@ -171,7 +174,8 @@ function dropColumn(column: ModelColumn): string[] {
 export function buildReport(baseIR: ContractIR, headIR: ContractIR, options: ReportOptions): Report {
   const base = buildModel(baseIR);
   const head = buildModel(headIR);
-  const findings = classify(diffModels(base, head));
+  const changes = diffModels(base, head);
+  const findings = classify(changes);
   const verdicts = verdictsFor(base, head, findings, options.allowRemoval ?? []);
   return {
     schema: REPORT_SCHEMA,
@@ -180,6 +184,7 @@ export function buildReport(baseIR: ContractIR, headIR: ContractIR, options: Rep
     ok: verdicts.every((v) => v.ok),
     findings,
     verdicts,
+    quicksight: quicksightImpact(baseIR, headIR, changes),
     generatedFiles: options.generatedFiles ?? null,
   };
 }
@@ -222,3 +227,4 @@ export function nextVersion(version: string, bump: Bump): string {
 }
 
 export { CONSUMERS };
+export type { QuickSightImpact };

@@ -2,12 +2,13 @@
  * Finds and imports the contract modules (`contracts/*.contract.ts`, sorted by code point) and builds the IR.
  */
 import { readdirSync, readFileSync } from "node:fs";
-import { basename, join, relative, sep } from "node:path";
+import { basename, dirname, join, relative, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Contract } from "../contract-kit/index.js";
 import { ContractError, diagnostic, type Diagnostic } from "../lib/errors.js";
 import { compareCodePoints } from "../lib/sort.js";
 import { buildIR, type LoadedContract } from "./build.js";
+import { loadMarts } from "./marts.js";
 import type { ContractIR } from "./types.js";
 
 export const CONTRACT_SUFFIX = ".contract.ts";
@@ -54,8 +55,14 @@ export async function loadContracts(files: readonly string[], root: string): Pro
   return loaded;
 }
 
+/**
+ * The IR of the contracts in `contractsDir`, with the marts' contracts of the project beside it
+ * (`<contractsDir>/../dbt-out/models/marts/`, when that folder exists).
+ */
 export async function loadIR(contractsDir: string, root: string): Promise<ContractIR> {
-  return buildIR(await loadContracts(findContractFiles(contractsDir), root));
+  const ir = buildIR(await loadContracts(findContractFiles(contractsDir), root));
+  const marts = loadMarts(dirname(contractsDir));
+  return marts.length ? { ...ir, marts } : ir;
 }
 
 /**

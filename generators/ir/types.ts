@@ -208,6 +208,26 @@ export interface ContractIR {
   readonly irVersion: typeof IR_VERSION;
   /** Datasets sorted by name. */
   readonly datasets: readonly DatasetIR[];
+  /** The marts' enforced contracts (`dbt-out/models/marts/*.yml`), sorted by name; absent when there are none. */
+  readonly marts?: readonly MartIR[];
+}
+
+/** A mart column as its enforced dbt contract declares it. */
+export interface MartColumnIR {
+  readonly name: string;
+  /** The contract's `data_type`, lower case (portable spelling: `varchar`, `bigint`, `decimal(4, 2)`, …). */
+  readonly dataType: string;
+  readonly description: string;
+  /** Staging columns it is computed from, `<model>.<column>` (`config.meta.upstream`). */
+  readonly upstream: readonly string[];
+}
+
+export interface MartIR {
+  readonly name: string;
+  /** The YAML file declaring it, relative to the repository root. */
+  readonly file: string;
+  readonly description: string;
+  readonly columns: readonly MartColumnIR[];
 }
 
 export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };

@@ -10,6 +10,7 @@ import { dbtTarget } from "./dbt/emit.js";
 import { airflowTarget } from "./airflow/emit.js";
 import { jsonSchemaTarget } from "./json-schema/emit.js";
 import { parquetTarget } from "./parquet/emit.js";
+import { quicksightTarget } from "./quicksight/emit.js";
 import { stepFunctionsTarget } from "./step-functions/emit.js";
 import { terraformTarget } from "./terraform/emit.js";
 import type { Target } from "./types.js";
@@ -27,4 +28,5 @@ export const TARGETS: readonly Target[] = [
   airflowTarget,
   stepFunctionsTarget,
   terraformTarget,
+  quicksightTarget,
 ];

@@ -162,7 +162,7 @@ describe("pipeline:local failures come from dbt (exit 3)", () => {
     expect(text).toContain(`FAIL accepted_range_fct_reviews_rating__4__1 on fct_reviews.rating: ${fiveStar} failing row(s); sample: [{"rating":"5.0"}`);
     expect(text).toMatch(/analytics_staging\.stg_amazon__products \(view\): ERROR\n[\s\S]*?This model has an enforced contract that failed/);
     expect(text).not.toContain("called by macro");
-    expect(text).toMatch(/7 models, 51 tests, 1 failed, 16 skipped/);
+    expect(text).toMatch(/7 models, 54 tests, 1 failed, 19 skipped/);
     expect(text).toMatch(/price_usd\s*\|\s*DOUBLE\s*\|\s*DECIMAL/);
     const summary = JSON.parse(readFileSync(join(target, "run-summary.json"), "utf8"));
     expect(summary.warehouse.ok).toBe(false);

@@ -85,12 +85,13 @@ beforeAll(async () => {
 });
 
 describe("infra/: HCL", () => {
-  it("finds the root, the bootstrap and the four modules", () => {
+  it("finds the root, the bootstrap and the five modules", () => {
     expect(dirs.map((d) => d.dir)).toEqual([
       "infra",
       "infra/bootstrap",
       "infra/modules/github-deploy",
       "infra/modules/pipeline",
+      "infra/modules/quicksight",
       "infra/modules/snowflake-access",
       "infra/modules/storage",
     ]);

@@ -1,4 +1,4 @@
--- Hand-written mart: one row per product, with its top-level category.
+-- Hand-written mart: one row per product, with its top-level category and its review count and average rating.
 {{ config(materialized='table') }}
 
 with products as (
@@ -15,6 +15,17 @@ top_category as (
     from {{ ref('stg_amazon__product_categories') }}
     where position = 0
 
+),
+
+reviews as (
+
+    select
+        asin,
+        cast(count(*) as bigint)                     as review_count,
+        cast(round(avg(rating), 2) as decimal(4, 2)) as average_rating
+    from {{ ref('stg_amazon__reviews') }}
+    group by asin
+
 )
 
 select
@@ -24,6 +35,9 @@ select
     products.main_category,
     top_category.top_category,
     products.price_usd,
-    products.first_available_date
+    products.first_available_date,
+    coalesce(reviews.review_count, cast(0 as bigint)) as review_count,
+    reviews.average_rating
 from products
 left join top_category on products.asin = top_category.asin
+left join reviews on products.asin = reviews.asin

@@ -220,7 +220,13 @@ function projectYaml(ir: ContractIR): string {
     models: {
       [DBT.project]: {
         staging: { "+materialized": "view", "+schema": "staging" },
-        marts: { "+materialized": "table", "+schema": "marts", "+grants": { select: [reporter] } },
+        // The reporter (QuickSight) may SELECT exactly the marts QuickSight reads (one data set per mart with an
+        // enforced contract): a grant per mart, none on the folder, so a new model is not readable by accident.
+        marts: {
+          "+materialized": "table",
+          "+schema": "marts",
+          ...Object.fromEntries((ir.marts ?? []).map((m) => [m.name, { "+grants": { select: [reporter] } }])),
+        },
       },
     },
     // Table grants come from +grants; the reporter also needs USAGE on the marts schema dbt creates.
@@ -329,7 +335,7 @@ function profilesYaml(ir: ContractIR): string {
           role: env("SNOWFLAKE_ROLE", sf.roles.transformer),
           warehouse: env("SNOWFLAKE_WAREHOUSE", sf.warehouse),
           database: env("SNOWFLAKE_DATABASE", sf.database),
-          schema: env("DBT_SCHEMA", "ANALYTICS"),
+          schema: env("DBT_SCHEMA", DBT.schema),
           threads: 4,
         },
         [LOCAL_TARGET]: {

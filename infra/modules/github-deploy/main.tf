@@ -240,6 +240,35 @@ data "aws_iam_policy_document" "deploy" {
     actions   = ["glue:CreateSecurityConfiguration", "glue:GetSecurityConfiguration"]
     resources = ["*"]
   }
+
+  # The QuickSight stage, when enabled: its data source, data sets (and their refresh schedules), analysis and
+  # reader group, by ARN.
+  dynamic "statement" {
+    for_each = var.quicksight == null ? [] : [var.quicksight]
+    content {
+      sid = "ManageQuickSight"
+      actions = [
+        "quicksight:CreateAnalysis", "quicksight:DeleteAnalysis", "quicksight:DescribeAnalysis", "quicksight:DescribeAnalysisDefinition",
+        "quicksight:DescribeAnalysisPermissions", "quicksight:UpdateAnalysis", "quicksight:UpdateAnalysisPermissions",
+        "quicksight:CreateDataSet", "quicksight:DeleteDataSet", "quicksight:DescribeDataSet", "quicksight:DescribeDataSetPermissions",
+        "quicksight:PassDataSet", "quicksight:UpdateDataSet", "quicksight:UpdateDataSetPermissions",
+        "quicksight:CreateRefreshSchedule", "quicksight:DeleteRefreshSchedule", "quicksight:DescribeRefreshSchedule",
+        "quicksight:ListRefreshSchedules", "quicksight:UpdateRefreshSchedule",
+        "quicksight:CreateDataSource", "quicksight:DeleteDataSource", "quicksight:DescribeDataSource",
+        "quicksight:DescribeDataSourcePermissions", "quicksight:PassDataSource", "quicksight:UpdateDataSource",
+        "quicksight:UpdateDataSourcePermissions",
+        "quicksight:CreateGroup", "quicksight:DeleteGroup", "quicksight:DescribeGroup", "quicksight:UpdateGroup",
+        "quicksight:ListTagsForResource", "quicksight:TagResource", "quicksight:UntagResource",
+      ]
+      resources = concat(
+        ["arn:${var.partition}:quicksight:${var.region}:${var.account_id}:datasource/${statement.value.data_source_id}"],
+        [for id in statement.value.data_set_ids : "arn:${var.partition}:quicksight:${var.region}:${var.account_id}:dataset/${id}"],
+        [for id in statement.value.data_set_ids : "arn:${var.partition}:quicksight:${var.region}:${var.account_id}:dataset/${id}/refresh-schedule/*"],
+        ["arn:${var.partition}:quicksight:${var.region}:${var.account_id}:analysis/${statement.value.analysis_id}"],
+        ["arn:${var.partition}:quicksight:${var.region}:${var.account_id}:group/default/${statement.value.reader_group}"],
+      )
+    }
+  }
 }
 
 resource "aws_iam_role_policy" "deploy" {

@@ -93,3 +93,14 @@ variable "state_key_alias" {
   description = "Alias (alias/...) of the KMS key encrypting the remote state and the lock table."
   type        = string
 }
+
+variable "quicksight" {
+  description = "With the QuickSight stage enabled: the ids of what the deploy role may manage (data source, data set id prefix, analysis, reader group); null when disabled."
+  type = object({
+    data_source_id = string
+    data_set_ids   = list(string)
+    analysis_id    = string
+    reader_group   = string
+  })
+  default = null
+}

@@ -30,7 +30,7 @@ variable "external_id" {
   default     = null
 
   validation {
-    condition     = var.external_id == null || length(coalesce(var.external_id, "")) > 0
+    condition     = var.external_id == null ? true : length(var.external_id) > 0
     error_message = "external_id must not be empty."
   }
 }
