@@ -56,6 +56,12 @@ export const ERROR_CODES = {
   "VERIFY.S3": "verify:s3 could not list or read S3 (after `--retries`, each waiting `--timeout`): endpoint, credentials, permissions, a missing bucket.",
   "VERIFY.NO_RECORDS": "verify:s3 found no record under the prefix (no objects, or only empty ones): a mistyped prefix must not pass.",
   "VERIFY.UNREADABLE": "verify:s3 could not read an object to its end (a cut or corrupt gzip, a download that stopped); the others were checked.",
+  "CATALOG.CONTRACT": "The catalog could not load the contracts (or the marts' contracts): the `CONTRACT.*` / `MARTS.*` errors of `npm run generate`.",
+  "CATALOG.NO_RUN": "catalog: `--run` names a folder that is not a pipeline run's output (no `run-summary.json`).",
+  "CATALOG.BAD_RUN": "catalog: the run's files cannot be read: `run-summary.json`, dbt's artifacts or the processed Parquet are malformed.",
+  "CATALOG.BASE": "catalog: `--base` does not name a commit (in a shallow clone: fetch it first), or the contracts at it cannot be loaded.",
+  "CATALOG.UNOWNED_FILE": "catalog: the output folder holds a file the catalog would overwrite but did not write.",
+  "CATALOG.SERVE": "catalog: the site cannot be served (the port is taken or not allowed).",
   "CLI.NO_CONTRACTS": "The contract folder does not exist or holds no `*.contract.ts` file.",
   "CLI.USAGE": "Unknown option or bad argument.",
 } as const;

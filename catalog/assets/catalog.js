@@ -1,0 +1,125 @@
+// The catalog's only script: search on the index, charts on the data-quality page. Data comes from JSON data
+// islands (<script type="application/json">) and is put into the page as text nodes and attributes only: no
+// innerHTML, no eval. Charts are drawn by Observable Plot (assets/vendor/, bundled: no network).
+(function () {
+  "use strict";
+
+  function island(id) {
+    var element = document.getElementById(id);
+    return element ? JSON.parse(element.textContent) : null;
+  }
+
+  // ---- search -------------------------------------------------------------------------------------------------
+  var index = island("search-index");
+  var input = document.getElementById("search");
+  var results = document.getElementById("search-results");
+  var status = document.getElementById("search-status");
+  if (index && input && results && status) {
+    var LIMIT = 50;
+    var search = function () {
+      var query = input.value.trim().toLowerCase();
+      results.replaceChildren();
+      if (query === "") {
+        status.textContent = "";
+        return;
+      }
+      var byName = [];
+      var byText = [];
+      index.forEach(function (item) {
+        if (item.title.toLowerCase().indexOf(query) >= 0) byName.push(item);
+        else if (item.description.toLowerCase().indexOf(query) >= 0) byText.push(item);
+      });
+      var matches = byName.concat(byText);
+      matches.slice(0, LIMIT).forEach(function (item) {
+        var li = document.createElement("li");
+        li.className = "search-result";
+        li.dataset.kind = item.kind;
+        var link = document.createElement("a");
+        link.setAttribute("href", item.href);
+        link.textContent = item.title;
+        var kind = document.createElement("span");
+        kind.className = "badge";
+        kind.textContent = item.kind;
+        var description = document.createElement("span");
+        description.className = "muted";
+        description.textContent = item.description;
+        li.append(link, " ", kind, " ", description);
+        results.append(li);
+      });
+      status.textContent =
+        matches.length === 0 ? "No match." : matches.length + (matches.length === 1 ? " match" : " matches") + (matches.length > LIMIT ? ", the first " + LIMIT + " shown." : ".");
+    };
+    input.addEventListener("input", search);
+    if (input.value) search();
+  }
+
+  // ---- charts -------------------------------------------------------------------------------------------------
+  var quality = island("quality-data");
+  if (!quality || typeof Plot === "undefined") return;
+  var INK = "#1d4f7a";
+  // Rules (the zero line, the stems) repeat what the bars and dots say: hidden from assistive technology, which
+  // also keeps Plot's aria-label off a role-less <g> (axe-core: aria-prohibited-attr).
+
+  function place(figure, chart) {
+    chart.setAttribute("role", "img");
+    figure.insertBefore(chart, figure.querySelector("details"));
+  }
+
+  function utcDay(text) {
+    return new Date(text + "T00:00:00Z");
+  }
+
+  // Whole-number axes: every integer as a tick while there are few, so small counts do not repeat a rounded tick.
+  function countTicks(max) {
+    return max <= 10 ? d3.range(0, max + 1) : undefined;
+  }
+
+  function maxOf(rows, key) {
+    return rows.reduce(function (n, row) { return Math.max(n, row[key]); }, 0);
+  }
+
+  document.querySelectorAll("figure[data-chart]").forEach(function (figure) {
+    var dataset = figure.dataset.dataset;
+    if (figure.dataset.chart === "reasons") {
+      var entry = quality.reasons.find(function (r) { return r.dataset === dataset; });
+      if (!entry) return;
+      var longest = entry.bars.reduce(function (n, b) { return Math.max(n, b.reason.length); }, 0);
+      place(
+        figure,
+        Plot.plot({
+          ariaLabel: "Quarantine reasons of " + dataset,
+          ariaDescription: entry.bars.map(function (b) { return b.reason + ": " + b.records; }).join("; "),
+          marginLeft: Math.min(320, 12 + longest * 7),
+          marginRight: 40,
+          height: 40 + entry.bars.length * 24,
+          x: { label: "records", grid: true, tickFormat: "d", ticks: countTicks(maxOf(entry.bars, "records")) },
+          y: { label: null, domain: entry.bars.map(function (b) { return b.reason; }) },
+          marks: [
+            Plot.barX(entry.bars, { x: "records", y: "reason", fill: INK, title: function (b) { return b.reason + ": " + b.records; } }),
+            Plot.text(entry.bars, { x: "records", y: "reason", text: "records", dx: 6, textAnchor: "start" }),
+            Plot.ruleX([0], { ariaHidden: true }),
+          ],
+        }),
+      );
+    } else if (figure.dataset.chart === "series") {
+      var series = quality.series.find(function (s) { return s.dataset === dataset && s.table === figure.dataset.table; });
+      if (!series) return;
+      place(
+        figure,
+        Plot.plot({
+          ariaLabel: "Rows of " + series.table + " per " + series.column,
+          ariaDescription: series.points.map(function (p) { return p.date + ": " + p.rows; }).join("; "),
+          marginLeft: 48,
+          height: 260,
+          x: { type: "utc", label: series.column },
+          y: { label: "rows", grid: true, zero: true, tickFormat: "d", ticks: countTicks(maxOf(series.points, "rows")) },
+          // Partitions are sparse days: a stem per day with rows, not a line that would suggest the days between.
+          marks: [
+            Plot.ruleX(series.points, { x: function (p) { return utcDay(p.date); }, y: "rows", stroke: INK, ariaHidden: true }),
+            Plot.dot(series.points, { x: function (p) { return utcDay(p.date); }, y: "rows", fill: INK, r: 4, title: function (p) { return p.date + ": " + p.rows + " rows"; } }),
+          ],
+        }),
+      );
+    }
+  });
+})();

@@ -1,0 +1,200 @@
+/**
+ * The catalog CLI without a browser: determinism (two builds byte-identical, the second in another process with
+ * another time zone and locale), no machine path in the site, coded errors for bad input, the writer's ownership
+ * rule, and the history page of a shallow clone.
+ */
+import { execFileSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main as pipelineMain } from "../runners/local-pipeline/cli.js";
+import { BIN, run as runTool } from "../tests/helpers/run.js";
+import { main } from "./cli.js";
+import { contractHistory } from "./history.js";
+import { OWNED_LIST } from "./write.js";
+
+const root = resolve(import.meta.dirname, "..");
+const sink = () => {
+  let text = "";
+  return { write: (t: string) => (text += t), text: () => text };
+};
+let temp: string;
+let runDir: string;
+
+function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const entry of readdirSync(d).sort()) {
+      const path = join(d, entry);
+      if (statSync(path).isDirectory()) walk(path);
+      else out.push(relative(dir, path));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+async function catalog(args: readonly string[]) {
+  const out = sink();
+  const err = sink();
+  const code = await main(["--root", root, ...args], out, err);
+  return { code, out: out.text(), err: err.text() };
+}
+
+beforeAll(async () => {
+  temp = mkdtempSync(join(tmpdir(), "catalog-build-"));
+  runDir = join(temp, "run");
+  // The cleaning and flattening half only (fast): the data-quality page without dbt's part.
+  const out = sink();
+  const code = await pipelineMain(["--root", root, "--out", runDir, "--run-id", "catalog-unit", "--no-warehouse", "--quiet"], out, sink());
+  expect(code, out.text()).toBe(0);
+}, 120_000);
+
+afterAll(() => rmSync(temp, { recursive: true, force: true }));
+
+describe("npm run catalog: output", () => {
+  it("is byte-identical for the same inputs, also in another process, time zone and locale; holds no machine path", async () => {
+    const first = join(temp, "site-a");
+    const second = join(temp, "site-b");
+    const built = await catalog(["--run", runDir, "--out", first]);
+    expect(built.code, built.err).toBe(0);
+    expect(built.out).toMatch(/Built the catalog in \d+ ms/);
+    const other = runTool(BIN("tsx"), ["catalog/cli.ts", "--run", runDir, "--out", second, "--quiet"], { env: { ...process.env, TZ: "Pacific/Kiribati", LANG: "tr_TR.UTF-8", LC_ALL: "tr_TR.UTF-8" } });
+    expect(other.status, other.stderr).toBe(0);
+    const files = listFiles(first);
+    expect(listFiles(second)).toEqual(files);
+    expect(files).toEqual(
+      expect.arrayContaining([OWNED_LIST, "index.html", "datasets/review.html", "datasets/product.html", "quality.html", "history.html", "assets/catalog.js", "assets/vendor/plot.umd.min.js", "assets/vendor/d3.min.js"]),
+    );
+    for (const file of files) expect(readFileSync(join(second, file)).equals(readFileSync(join(first, file))), file).toBe(true);
+    for (const file of files.filter((f) => f.endsWith(".html"))) {
+      const text = readFileSync(join(first, file), "utf8");
+      expect(text, file).not.toContain(root);
+      expect(text, file).not.toContain(temp);
+      expect(text, file).not.toMatch(/https?:\/\/(?!www\.w3\.org)/);
+    }
+  });
+
+  it("says on the quality page that the run has no warehouse results, and keeps files it does not own", async () => {
+    const out = join(temp, "site-c");
+    mkdirSync(join(out, "test-screenshots"), { recursive: true });
+    writeFileSync(join(out, "test-screenshots", "keep.png"), "x");
+    expect((await catalog(["--run", runDir, "--out", out, "--quiet", "--no-history"])).code).toBe(0);
+    expect(readFileSync(join(out, "quality.html"), "utf8")).toContain("This run has no warehouse results");
+    // A file the catalog wrote and no longer builds is removed; someone else's file stays.
+    const owned = JSON.parse(readFileSync(join(out, OWNED_LIST), "utf8")) as { files: string[] };
+    writeFileSync(join(out, "old-page.html"), "old");
+    writeFileSync(join(out, OWNED_LIST), JSON.stringify({ files: [...owned.files, "old-page.html"] }));
+    expect((await catalog(["--no-run", "--out", out, "--quiet", "--no-history"])).code).toBe(0);
+    expect(existsSync(join(out, "old-page.html"))).toBe(false);
+    expect(readFileSync(join(out, "test-screenshots", "keep.png"), "utf8")).toBe("x");
+    expect(readFileSync(join(out, "quality.html"), "utf8")).toContain("No pipeline run was given (--no-run).");
+  });
+});
+
+describe("npm run catalog: a failing dbt test", () => {
+  it("lists it with its failing-row count and sample, escaped, when dbt's artifacts are gone", async () => {
+    const failing = join(temp, "failing-run");
+    cpSync(runDir, failing, { recursive: true });
+    const summary = JSON.parse(readFileSync(join(failing, "run-summary.json"), "utf8")) as Record<string, unknown>;
+    summary.warehouse = {
+      ok: false,
+      dbtVersion: "1.11.16",
+      models: [{ name: "fct_reviews", schema: "analytics_marts", materialized: "table", status: "success", rows: 10 }],
+      tests: {
+        passed: 53,
+        failed: [{ name: "accepted_range_fct_reviews_rating__4__1", on: "fct_reviews.rating", status: "fail", failures: 7, message: "Got 7 results", sample: [{ rating: 5, note: "<img src=x onerror=alert(1)>" }] }],
+      },
+      artifacts: ["warehouse/dbt/target/run_results.json"],
+    };
+    writeFileSync(join(failing, "run-summary.json"), JSON.stringify(summary));
+    const out = join(temp, "failing-site");
+    expect((await catalog(["--run", failing, "--out", out, "--quiet", "--no-history"])).code).toBe(0);
+    const page = readFileSync(join(out, "quality.html"), "utf8");
+    expect(page).toContain("Failed dbt tests (dbt&#39;s run_results.json was not found");
+    expect(page).toMatch(/<tr class="dbt-test" data-status="fail"><td><code>accepted_range_fct_reviews_rating__4__1<\/code><\/td><td><code>fct_reviews\.rating<\/code><\/td><td class="status-fail">fail<\/td><td class="number">7<\/td>/);
+    expect(page).toContain("&lt;img src=x onerror=alert(1)&gt;");
+    expect(page).not.toContain("<img");
+  });
+});
+
+describe("npm run catalog: errors", () => {
+  it("prints the help with exit 0", async () => {
+    const result = await catalog(["--help"]);
+    expect(result.code).toBe(0);
+    expect(result.out).toContain("Usage: npm run catalog");
+  });
+
+  it.each([
+    [["--bogus"], "CLI.USAGE", /Unknown option '--bogus'/],
+    [["--run", "x", "--no-run"], "CLI.USAGE", /not both/],
+    [["--port", "80"], "CLI.USAGE", /only with --serve/],
+    [["--serve", "--port", "99999"], "CLI.USAGE", /not a port number/],
+    [["--base=-x"], "CLI.USAGE", /"-x" is not a git ref/],
+    [["--run", "does-not-exist-anywhere"], "CATALOG.NO_RUN", /does not exist/],
+    [["--contracts", "tests/fixtures/does-not-exist"], "CLI.NO_CONTRACTS", /No \*\.contract\.ts file/],
+    [["--no-run", "--base", "no-such-ref-anywhere"], "CATALOG.BASE", /does not name a commit/],
+  ])("%j → %s (exit 2)", async (args, code, message) => {
+    const result = await catalog(["--out", join(temp, "errors-site"), "--no-history", ...args]);
+    expect(result.code).toBe(2);
+    expect(result.err).toContain(`error ${code}: `);
+    expect(result.err).toMatch(message);
+    expect(result.err).toContain("fix: ");
+  });
+
+  it("refuses a folder that is not a run (CATALOG.NO_RUN) and a malformed run summary (CATALOG.BAD_RUN)", async () => {
+    const notRun = join(temp, "not-a-run");
+    mkdirSync(notRun, { recursive: true });
+    const missing = await catalog(["--run", notRun, "--out", join(temp, "errors-site"), "--no-history"]);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/error CATALOG\.NO_RUN: .*no run-summary\.json/);
+    const bad = join(temp, "bad-run");
+    cpSync(runDir, bad, { recursive: true });
+    const summary = JSON.parse(readFileSync(join(bad, "run-summary.json"), "utf8")) as { datasets: { review: { input: unknown } } };
+    summary.datasets.review.input = "twenty";
+    writeFileSync(join(bad, "run-summary.json"), JSON.stringify(summary));
+    const malformed = await catalog(["--run", bad, "--out", join(temp, "errors-site"), "--no-history"]);
+    expect(malformed.code).toBe(2);
+    expect(malformed.err).toMatch(/error CATALOG\.BAD_RUN: .*datasets\.review\.input/);
+    writeFileSync(join(bad, "run-summary.json"), "{ not json");
+    expect((await catalog(["--run", bad, "--out", join(temp, "errors-site"), "--no-history"])).err).toMatch(/error CATALOG\.BAD_RUN: run-summary\.json could not be read as JSON/);
+  });
+
+  it("does not overwrite a file it did not write (CATALOG.UNOWNED_FILE)", async () => {
+    const out = join(temp, "someone-elses");
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, "index.html"), "mine");
+    const result = await catalog(["--no-run", "--out", out, "--no-history"]);
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/error CATALOG\.UNOWNED_FILE: .*index\.html/);
+    expect(readFileSync(join(out, "index.html"), "utf8")).toBe("mine");
+  });
+});
+
+describe("history", () => {
+  it("states a shallow clone on the page instead of failing", async () => {
+    const origin = join(temp, "origin");
+    mkdirSync(join(origin, "contracts"), { recursive: true });
+    const git = (cwd: string, ...args: string[]) => execFileSync("git", ["-C", cwd, "-c", "user.name=t", "-c", "user.email=t@example.invalid", ...args], { stdio: "pipe" });
+    git(origin, "init", "-q");
+    for (const n of [1, 2]) {
+      writeFileSync(join(origin, "contracts", "x.contract.ts"), `export default ${n};\n`);
+      git(origin, "add", "-A");
+      git(origin, "commit", "-q", "-m", `contract ${n}`);
+    }
+    const clone = join(temp, "clone");
+    execFileSync("git", ["clone", "-q", "--depth", "1", `file://${origin}`, clone], { stdio: "pipe" });
+    const history = await contractHistory(clone, join(clone, "contracts"));
+    expect(history.available).toBe(true);
+    expect(history.shallow).toBe(true);
+    expect(history.note).toMatch(/shallow clone/);
+    expect(history.entries).toHaveLength(1);
+    // Not a contract module: the entry says so, the history does not fail.
+    expect(history.entries[0]!.loadError).toMatch(/CONTRACT\.NO_DEFAULT_EXPORT/);
+
+    const notRepo = join(temp, "no-repo");
+    mkdirSync(notRepo);
+    expect(await contractHistory(notRepo, join(notRepo, "contracts"))).toMatchObject({ available: false, note: expect.stringMatching(/No git history/) });
+  });
+});

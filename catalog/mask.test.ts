@@ -1,0 +1,75 @@
+/**
+ * Masking of quarantined raw records: every raw field whose column is personal or sensitive, wherever it sits, in
+ * parseable JSON and in text that is not JSON (cut, truncated).
+ */
+import { join, resolve } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadIR } from "../generators/ir/load.js";
+import type { ContractIR } from "../generators/ir/types.js";
+import { MASK, maskRecord, piiPaths, WITHHELD } from "./mask.js";
+
+const root = resolve(import.meta.dirname, "..");
+let real: ContractIR;
+let kitchen: ContractIR;
+
+beforeAll(async () => {
+  real = await loadIR(join(root, "contracts"), root);
+  kitchen = await loadIR(join(root, "tests/fixtures/kitchen-sink"), root);
+});
+
+const dataset = (ir: ContractIR, name: string) => ir.datasets.find((d) => d.name === name)!;
+
+describe("piiPaths", () => {
+  it("lists the raw paths of personal and sensitive columns, nested ones included", () => {
+    expect([...piiPaths(dataset(real, "review"))]).toEqual([["reviewerName", "personal"]]);
+    expect(new Map(piiPaths(dataset(kitchen, "kitchen_sink")))).toEqual(
+      new Map([
+        ["owner.firstName", "personal"],
+        ["owner.email", "sensitive"],
+      ]),
+    );
+  });
+});
+
+describe("maskRecord", () => {
+  it("replaces the personal field of a JSON record and keeps the rest", () => {
+    const raw = JSON.stringify({ overall: 9, reviewerName: "Jane <img src=x onerror=alert(1)> Doe", summary: "<script>alert(2)</script>" });
+    const masked = maskRecord(raw, piiPaths(dataset(real, "review")));
+    expect(masked.parsed).toBe(true);
+    expect(masked.masked).toBe(1);
+    expect(JSON.parse(masked.text)).toEqual({ overall: 9, reviewerName: MASK("personal"), summary: "<script>alert(2)</script>" });
+    expect(masked.text).not.toContain("Jane");
+  });
+
+  it("masks nested personal and sensitive fields, whatever their type", () => {
+    const paths = piiPaths(dataset(kitchen, "kitchen_sink"));
+    const masked = maskRecord(JSON.stringify({ code: "ABC-12", owner: { firstName: { odd: "Ann" }, email: "ann@example.com" } }), paths);
+    expect(JSON.parse(masked.text)).toEqual({ code: "ABC-12", owner: { firstName: MASK("personal"), email: MASK("sensitive") } });
+    expect(masked.masked).toBe(2);
+  });
+
+  it("masks the value after a personal key in text that is not JSON, cut or not", () => {
+    const paths = piiPaths(dataset(real, "review"));
+    const cut = '{"overall": 4.0, "reviewerName": "Jane Doe", "summary": "x", "reviewerName" : "Jo';
+    const masked = maskRecord(cut, paths);
+    expect(masked.parsed).toBe(false);
+    expect(masked.masked).toBe(2);
+    expect(masked.text).toBe(`{"overall": 4.0, "reviewerName": "${MASK("personal")}", "summary": "x", "reviewerName" : "${MASK("personal")}"`);
+    expect(maskRecord('{"reviewerName": 12, "x": [', paths).text).toBe(`{"reviewerName": "${MASK("personal")}", "x": [`);
+    expect(maskRecord('{"reviewerName": "a \\" b", "y": 1', paths).text).toBe(`{"reviewerName": "${MASK("personal")}", "y": 1`);
+  });
+
+  it("withholds text that is not JSON and holds \\u escapes (a key could hide behind them)", () => {
+    const masked = maskRecord('{"reviewer\\u004eame": "Jane", ', piiPaths(dataset(real, "review")));
+    expect(masked.text).toBe(WITHHELD);
+    // Parseable JSON is decoded first, so an escaped key is still found.
+    expect(JSON.parse(maskRecord('{"reviewer\\u004eame": "Jane"}', piiPaths(dataset(real, "review"))).text)).toEqual({ reviewerName: MASK("personal") });
+  });
+
+  it("leaves records of a dataset without PII as they are", () => {
+    const product = piiPaths(dataset(real, "product"));
+    expect(product.size).toBe(0);
+    expect(maskRecord("[1, 2]", product)).toEqual({ text: "[\n  1,\n  2\n]", parsed: true, masked: 0 });
+    expect(maskRecord("not json \\u0041", product).text).toBe("not json \\u0041");
+  });
+});

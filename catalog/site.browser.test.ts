@@ -1,0 +1,356 @@
+/**
+ * The catalog in a real browser: Debian's headless Chromium driven by playwright-core, over `--serve`'s server.
+ *
+ * One pipeline run on the shipped samples plus a hostile input file (real dbt included), one catalog of it with the
+ * pull-request page, one catalog of the kitchen-sink contract (hostile descriptions). Expected numbers are computed
+ * here from the run's own files (quarantine JSONL, Parquet folders, dbt's manifest) and the generated artifacts,
+ * never from what the catalog wrote. Screenshots of each page type go to `.catalog-out/test-screenshots/`.
+ */
+import { DuckDBInstance } from "@duckdb/node-api";
+import { execFileSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main as contractDiff } from "../generators/contract-diff-cli.js";
+import type { Report } from "../generators/diff/report.js";
+import type { DatasetIR } from "../generators/ir/types.js";
+import { main as pipeline } from "../runners/local-pipeline/cli.js";
+import { launchChromium, type LaunchedBrowser } from "../tests/helpers/browser.js";
+import { run as catalog } from "./cli.js";
+import type { Served } from "./serve.js";
+
+const root = resolve(import.meta.dirname, "..");
+const SCREENSHOTS = join(root, ".catalog-out", "test-screenshots");
+const RUN_ID = "catalog-browser";
+const sink = () => {
+  let text = "";
+  // A stream for contract:diff's main (it takes NodeJS.WritableStream) and a writer for the other CLIs.
+  const stream = { write: (t: string) => ((text += t), true) } as unknown as NodeJS.WritableStream;
+  return Object.assign(stream, { text: () => text });
+};
+
+// A record that fails a rule (overall 9), with script and markup in a plain field and in the personal one, and a
+// line that is not JSON at all: both are quarantined and shown on the quality page.
+const HOSTILE_RECORD = {
+  overall: 9.0,
+  verified: true,
+  reviewTime: "06 3, 2018",
+  reviewerID: "AXHOSTILE0001",
+  asin: "B0SAMPLE03",
+  reviewerName: `Jane Hostile <img src=x onerror="window.__injected='name'">`,
+  summary: `<script>window.__injected='summary'</script><img src=x onerror="window.__injected='img'; alert(1)">`,
+  unixReviewTime: 1527984000,
+};
+const HOSTILE_LINE = `<script>window.__injected='line'; alert(2)</script>`;
+
+let temp: string;
+let runDir: string;
+let site: Served;
+let sinkSite: Served;
+let browser: LaunchedBrowser;
+let context: BrowserContext;
+let axeContext: BrowserContext;
+let base: string;
+let pages: string[];
+const dialogs: string[] = [];
+
+const datasets = (): DatasetIR[] =>
+  readdirSync(join(root, "generated/ir"))
+    .filter((f) => f.endsWith(".ir.json"))
+    .sort()
+    .map((f) => (JSON.parse(readFileSync(join(root, "generated/ir", f), "utf8")) as { dataset: DatasetIR }).dataset);
+
+/** `s3://bucket/prefix/` → the run's local folder (the local pipeline mirrors the S3 layout). */
+const local = (s3: string) => join(runDir, ...s3.replace(/^s3:\/\//, "").split("/").filter(Boolean));
+
+async function open(page: Page, url: string): Promise<void> {
+  const response = await page.goto(url, { waitUntil: "load" });
+  expect(response?.status(), url).toBe(200);
+}
+
+function htmlFiles(dir: string, prefix = ""): string[] {
+  return readdirSync(join(dir, prefix), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? (e.name === "test-screenshots" ? [] : htmlFiles(dir, `${prefix}${e.name}/`)) : e.name.endsWith(".html") ? [`${prefix}${e.name}`] : [],
+  );
+}
+
+beforeAll(async () => {
+  temp = mkdtempSync(join(tmpdir(), "catalog-browser-"));
+  runDir = join(temp, "run");
+  const reviews = join(temp, "input", "review");
+  cpSync(join(root, "samples", "review"), reviews, { recursive: true });
+  writeFileSync(join(reviews, "hostile.jsonl"), `${JSON.stringify(HOSTILE_RECORD)}\n${HOSTILE_LINE}\n`);
+  const out = sink();
+  const err = sink();
+  const code = await pipeline(["--root", root, "--input", `review=${reviews}`, "--input", `product=${join(root, "samples", "product")}`, "--out", runDir, "--run-id", RUN_ID, "--quiet"], out, err);
+  expect(code, `${out.text()}\n${err.text()}`).toBe(0);
+
+  // The base of the pull-request page: the first commit (its contracts differ from today's) when it loads, else HEAD.
+  const first = execFileSync("git", ["-C", root, "rev-list", "--max-parents=0", "HEAD"], { encoding: "utf8" }).trim().split("\n")[0]!;
+  base = (await contractDiff(["--root", root, "--base", first, "--format", "json"], sink(), sink())) === 2 ? "HEAD" : first;
+
+  const built = sink();
+  const builtErr = sink();
+  const result = await catalog(["--root", root, "--run", runDir, "--out", join(temp, "site"), "--base", base, "--serve", "--port", "0"], built, builtErr);
+  expect(result.code, builtErr.text()).toBe(0);
+  site = result.served!;
+  const sinkBuilt = await catalog(["--root", root, "--contracts", "tests/fixtures/kitchen-sink", "--no-run", "--no-history", "--out", join(temp, "sink-site"), "--serve", "--port", "0"], sink(), sink());
+  expect(sinkBuilt.code).toBe(0);
+  sinkSite = sinkBuilt.served!;
+  process.stdout.write(built.text());
+  pages = htmlFiles(join(temp, "site")).sort();
+
+  browser = await launchChromium();
+  context = await browser.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  // axe is injected as a script: only this context may bypass the pages' Content-Security-Policy.
+  axeContext = await browser.browser.newContext({ bypassCSP: true });
+  rmSync(SCREENSHOTS, { recursive: true, force: true });
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  // One real pipeline run (dbt installs itself on first use, about 25 s more) and two builds.
+}, 300_000);
+
+afterAll(async () => {
+  await context?.close();
+  await axeContext?.close();
+  await browser?.close();
+  await site?.close();
+  await sinkSite?.close();
+  if (temp) rmSync(temp, { recursive: true, force: true });
+});
+
+async function newPage(ctx: BrowserContext = context): Promise<Page> {
+  const page = await ctx.newPage();
+  page.on("dialog", (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  return page;
+}
+
+describe("catalog in Chromium", () => {
+  it("has the pages of every type; each loads with no console error, no failed request and nothing from outside", async () => {
+    expect(pages).toEqual(["datasets/product.html", "datasets/review.html", "history.html", "index.html", "pull-request.html", "quality.html"]);
+    const sinkPages = htmlFiles(join(temp, "sink-site")).sort();
+    for (const [server, list] of [
+      [site, pages],
+      [sinkSite, sinkPages],
+    ] as const) {
+      for (const path of list) {
+        const page = await newPage();
+        const problems: string[] = [];
+        page.on("console", (m) => {
+          if (m.type() === "error" || m.type() === "warning") problems.push(`console ${m.type()}: ${m.text()}`);
+        });
+        page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+        page.on("requestfailed", (r) => problems.push(`failed: ${r.url()}`));
+        page.on("response", (r) => {
+          if (r.status() >= 400) problems.push(`${r.status()}: ${r.url()}`);
+        });
+        page.on("request", (r) => {
+          if (!r.url().startsWith(server.url) && !r.url().startsWith("data:")) problems.push(`outside request: ${r.url()}`);
+        });
+        await open(page, `${server.url}${path}`);
+        await page.waitForLoadState("networkidle");
+        expect(problems, path).toEqual([]);
+        await page.close();
+      }
+    }
+    expect(dialogs).toEqual([]);
+  }, 120_000);
+
+  it("draws one bar per quarantine reason and one dot per partition date, with the run's numbers", async () => {
+    const page = await newPage();
+    await open(page, `${site.url}quality.html`);
+    const instance = await DuckDBInstance.create(":memory:");
+    const connection = await instance.connect();
+    let dots = 0;
+    let bars = 0;
+    for (const dataset of datasets()) {
+      // Reasons: every reason code of every quarantined record of this run, counted from the JSONL files.
+      const dir = join(local(dataset.locations.quarantine), `run_id=${RUN_ID}`);
+      const counts = new Map<string, number>();
+      for (const file of existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".jsonl")) : []) {
+        for (const line of readFileSync(join(dir, file), "utf8").split("\n").filter(Boolean)) {
+          for (const code of (JSON.parse(line) as { reason_codes: string[] }).reason_codes) counts.set(code, (counts.get(code) ?? 0) + 1);
+        }
+      }
+      const figure = page.locator(`figure[data-chart="reasons"][data-dataset="${dataset.name}"]`);
+      if (counts.size === 0) {
+        expect(await figure.count()).toBe(0);
+      } else {
+        const titles = await figure.locator('g[aria-label="bar"] > rect > title').allTextContents();
+        expect(titles.sort()).toEqual([...counts].map(([code, n]) => `${code}: ${n}`).sort());
+        bars += titles.length;
+      }
+      // Partition dates: the review_date=… folders holding Parquet, rows counted by DuckDB from the files.
+      for (const table of [dataset.table, ...dataset.children].filter((t) => t.partitionBy.length === 1)) {
+        const tableDir = local(table.location);
+        const folders = existsSync(tableDir) ? readdirSync(tableDir).filter((f) => f.startsWith(`${table.partitionBy[0]}=`)).sort() : [];
+        const expected: string[] = [];
+        for (const folder of folders) {
+          const reader = await connection.runAndReadAll(`SELECT count(*) FROM read_parquet('${join(tableDir, folder)}/*.parquet')`);
+          expected.push(`${folder.split("=")[1]}: ${Number(reader.getRows()[0]![0])} rows`);
+        }
+        const titles = await page.locator(`figure[data-chart="series"][data-table="${table.name}"] g[aria-label="dot"] > circle > title`).allTextContents();
+        expect(titles, table.name).toEqual(expected);
+        dots += titles.length;
+      }
+    }
+    connection.closeSync();
+    instance.closeSync();
+    // The samples plus the hostile file: 13 review reasons and 2 product reasons; 9 review dates and 1 image date.
+    expect({ bars, dots }).toEqual({ bars: 15, dots: 10 });
+    expect(await page.locator('g[aria-label="bar"] > rect').count()).toBe(bars);
+    expect(await page.locator('g[aria-label="dot"] > circle').count()).toBe(dots);
+    await page.screenshot({ path: join(SCREENSHOTS, "quality.png"), fullPage: true });
+    await page.close();
+  });
+
+  it("finds helpful_votes by search and lands on its column", async () => {
+    const page = await newPage();
+    await open(page, `${site.url}index.html`);
+    await page.locator("#search").fill("helpful_votes");
+    const result = page.locator("#search-results li.search-result a", { hasText: "review.helpful_votes" });
+    await expect.poll(() => result.count()).toBe(1);
+    await expect.poll(() => page.locator("#search-status").textContent()).toBe("1 match.");
+    await page.screenshot({ path: join(SCREENSHOTS, "index.png"), fullPage: true });
+    await result.click();
+    await page.waitForURL(/datasets\/review\.html#column-review--helpful-votes$/);
+    await expect.poll(() => page.locator("#column-review--helpful-votes h4").textContent()).toBe("review.helpful_votes");
+    await page.close();
+  });
+
+  it("shows every stage of the lineage of rating, each as the generated artifacts and dbt's manifest have it", async () => {
+    const page = await newPage();
+    await open(page, `${site.url}datasets/review.html#column-review--rating`);
+    const stage = (name: string) => page.locator(`#column-review--rating ol.lineage > li[data-stage="${name}"]`).innerText();
+    const snowflake = readFileSync(join(root, "generated/snowflake/20_review.sql"), "utf8").match(/^\s*RATING (\S+) AS \((.*)\),$/m)!;
+    const parquet = readFileSync(join(root, "generated/parquet/review.parquet.txt"), "utf8").match(/optional (\w+) rating \((.*)\);/)!;
+    const staging = readFileSync(join(root, "dbt-out/models/staging/amazon/stg_amazon__reviews.sql"), "utf8").match(/^\s*(cast\(rating as .*?\))\s+as rating,$/m)!;
+    expect(await stage("raw")).toMatch(/^RAW JSON\s+overall\s/i);
+    expect(await stage("cleaned")).toContain("overall.out_of_range");
+    expect(await stage("parquet")).toContain("review.rating");
+    expect(await stage("parquet")).toContain(`${parquet[1]} ${parquet[2]}`);
+    expect(await stage("snowflake")).toContain(`AMAZON_REVIEWS.RAW.REVIEW.RATING`);
+    expect(await stage("snowflake")).toContain(`${snowflake[2]} (${snowflake[1]})`);
+    expect(await stage("staging")).toContain("stg_amazon__reviews.rating");
+    expect(await stage("staging")).toContain(staging[1]);
+    // The marts: every mart column whose declared upstream reaches stg_amazon__reviews.rating, in dbt's manifest.
+    const manifest = JSON.parse(readFileSync(join(runDir, "warehouse/dbt/target/manifest.json"), "utf8")) as {
+      nodes: Record<string, { resource_type: string; name: string; depends_on: { nodes: string[] }; columns: Record<string, { config?: { meta?: { upstream?: string[] } } }> }>;
+    };
+    const reached = new Set(["stg_amazon__reviews.rating"]);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const node of Object.values(manifest.nodes).filter((n) => n.resource_type === "model")) {
+        for (const [column, spec] of Object.entries(node.columns)) {
+          const name = `${node.name}.${column}`;
+          if (!reached.has(name) && (spec.config?.meta?.upstream ?? []).some((u) => reached.has(u))) {
+            reached.add(name);
+            grew = true;
+          }
+        }
+      }
+    }
+    reached.delete("stg_amazon__reviews.rating");
+    expect(reached).toContain("fct_reviews.rating");
+    const marts = await page.locator('#column-review--rating ol.lineage > li[data-stage="mart"] code.stage-name').allTextContents();
+    expect(marts.sort()).toEqual([...reached].sort());
+    expect(await page.locator('#column-review--rating ol.lineage > li[data-stage="mart"] .status-fail').count()).toBe(0);
+    await page.screenshot({ path: join(SCREENSHOTS, "dataset.png") });
+    await page.close();
+  });
+
+  it("renders a hostile quarantined record as text, with the personal field masked", async () => {
+    const page = await newPage();
+    await open(page, `${site.url}quality.html`);
+    const records = page.locator("li.quarantine-sample pre.raw-record");
+    const texts = await records.allInnerTexts();
+    // The record is valid JSON: shown re-serialised, so its quotes are JSON-escaped.
+    expect(texts.some((t) => t.includes(`"summary": ${JSON.stringify(HOSTILE_RECORD.summary)}`))).toBe(true);
+    expect(texts).toContain(HOSTILE_LINE);
+    expect(texts.some((t) => t.includes('"reviewerName": "[masked: personal]"'))).toBe(true);
+    expect(await page.content()).not.toContain("Jane Hostile");
+    expect(await page.evaluate(() => (window as unknown as { __injected?: string }).__injected)).toBeUndefined();
+    expect(await page.locator("main img, main script:not([type='application/json']), main iframe, main object").count()).toBe(0);
+    expect(dialogs).toEqual([]);
+    await page.close();
+  });
+
+  it("renders the kitchen-sink contract's hostile descriptions as text, in the page and in search results", async () => {
+    const page = await newPage();
+    await open(page, `${sinkSite.url}datasets/kitchen_sink.html`);
+    const main = await page.locator("main").innerText();
+    for (const text of [`It's "quoted" and """triple""" with {{ jinja }} {% tag %} */ /* <b>html</b> | pipe \\ back \`tick\` \${x} -- dash # hash`]) expect(main).toContain(text);
+    expect(await page.locator("main b").count()).toBe(0);
+    await page.screenshot({ path: join(SCREENSHOTS, "dataset-hostile.png") });
+    await open(page, `${sinkSite.url}index.html`);
+    await page.locator("#search").fill("triple");
+    await expect.poll(() => page.locator("#search-results li.search-result").count()).toBeGreaterThan(0);
+    expect(await page.locator("#search-results").innerText()).toContain("<b>html</b>");
+    expect(await page.locator("main b").count()).toBe(0);
+    expect(dialogs).toEqual([]);
+    await page.close();
+  });
+
+  it("shows the pull request's contract review with contract:diff's findings, severities and generated files", async () => {
+    const json = sink();
+    await contractDiff(["--root", root, "--base", base, "--format", "json"], json, sink());
+    const report = JSON.parse(json.text()) as Report;
+    const page = await newPage();
+    await open(page, `${site.url}pull-request.html`);
+    const rows = page.locator("table.findings tr.finding");
+    expect(await rows.count()).toBe(report.findings.length);
+    for (const [i, finding] of report.findings.entries()) {
+      const row = rows.nth(i);
+      expect(await row.getAttribute("data-rule")).toBe(finding.rule);
+      expect(await row.locator(".finding-message").innerText()).toBe(finding.message);
+      expect(await row.locator("td.severity").allInnerTexts()).toEqual(["RAW", "PQ", "SF", "DBT", "MART"].map((c) => finding.severity[c as keyof typeof finding.severity]));
+    }
+    expect(await page.locator("table.generated-files tbody tr").count()).toBe(report.generatedFiles?.length ?? 0);
+    expect(await page.locator("table.review-verdicts").getAttribute("data-review-ok")).toBe(String(report.ok));
+    await page.screenshot({ path: join(SCREENSHOTS, "pull-request.png"), fullPage: true });
+    await page.close();
+  });
+
+  it("lists every commit that changed the contracts on the history page", async () => {
+    const commits = execFileSync("git", ["-C", root, "log", "--format=%H", "--", "contracts/"], { encoding: "utf8" }).trim().split("\n").filter(Boolean);
+    const page = await newPage();
+    await open(page, `${site.url}history.html`);
+    const shown = await page.locator("section.history-entry").evaluateAll((sections) => sections.map((s) => s.getAttribute("data-commit")));
+    expect(shown.filter((c) => c !== "working tree")).toEqual(commits);
+    for (const section of await page.locator("section.history-entry").all()) {
+      // Each change has its review, or says why not.
+      expect((await section.locator("table.review-verdicts").count()) + (await section.locator("p.muted").count())).toBeGreaterThan(0);
+    }
+    const shallow = execFileSync("git", ["-C", root, "rev-parse", "--is-shallow-repository"], { encoding: "utf8" }).trim() === "true";
+    expect((await page.locator("main").innerText()).includes("This is a shallow clone")).toBe(shallow);
+    await page.screenshot({ path: join(SCREENSHOTS, "history.png"), fullPage: true });
+    await page.close();
+  });
+
+  it("has no serious or critical axe-core violation on any page", async () => {
+    const axe = readFileSync(join(root, "node_modules/axe-core/axe.min.js"), "utf8");
+    const report: Record<string, Record<string, number>> = {};
+    const serious: string[] = [];
+    for (const [server, path] of [...pages.map((p) => [site, p] as const), [sinkSite, "datasets/kitchen_sink.html"] as const]) {
+      const page = await newPage(axeContext);
+      await open(page, `${server.url}${path}`);
+      await page.waitForLoadState("networkidle");
+      await page.addScriptTag({ content: axe });
+      const violations = await page.evaluate(async () => {
+        const result = await (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> } }).axe.run(document, {
+          resultTypes: ["violations"],
+        });
+        return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
+      });
+      report[path] = Object.fromEntries(violations.map((v) => [`${v.impact}:${v.id}`, v.nodes]));
+      for (const v of violations) if (v.impact === "serious" || v.impact === "critical") serious.push(`${path}: ${v.id} (${v.impact}, ${v.nodes} nodes)`);
+      await page.close();
+    }
+    process.stdout.write(`axe-core violations by page (impact:rule → nodes): ${JSON.stringify(report)}\nscreenshots: ${SCREENSHOTS}\n`);
+    expect(serious).toEqual([]);
+  }, 120_000);
+});

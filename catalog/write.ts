@@ -1,0 +1,57 @@
+/**
+ * Writes a built site into its output folder. The catalog owns only what it wrote: `.catalog-site.json` lists the
+ * files of the last build; a file listed there and no longer built is removed, a file not listed there is never
+ * overwritten (CATALOG.UNOWNED_FILE) nor removed. Other files in the folder (test screenshots, anything of the
+ * user's) are left alone.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { isInside } from "../runners/local-pipeline/safe-paths.js";
+import type { SiteFile } from "./build.js";
+import { CatalogError } from "./errors.js";
+
+export const OWNED_LIST = ".catalog-site.json";
+
+function ownedFiles(outDir: string): Set<string> {
+  const path = join(outDir, OWNED_LIST);
+  if (!existsSync(path)) return new Set();
+  try {
+    const listed = (JSON.parse(readFileSync(path, "utf8")) as { files?: unknown }).files;
+    return new Set(Array.isArray(listed) ? listed.filter((f): f is string => typeof f === "string") : []);
+  } catch {
+    return new Set();
+  }
+}
+
+/** A site path that stays inside the folder: relative, `/`-separated, no `.`/`..`/empty segment. */
+function safeSitePath(path: string): boolean {
+  return path.split("/").every((segment) => segment !== "" && segment !== "." && segment !== "..") && !path.startsWith("/") && !path.includes("\\");
+}
+
+export function writeSite(outDir: string, files: readonly SiteFile[]): void {
+  const owned = ownedFiles(outDir);
+  const unowned = files.filter((f) => existsSync(join(outDir, f.path)) && !owned.has(f.path)).map((f) => f.path);
+  if (unowned.length) {
+    throw new CatalogError(
+      "CATALOG.UNOWNED_FILE",
+      `${outDir} already holds ${unowned.slice(0, 5).join(", ")}${unowned.length > 5 ? ` and ${unowned.length - 5} more` : ""}, which the catalog did not write.`,
+      "Choose an empty --out folder (default: .catalog-out/), or remove those files yourself.",
+    );
+  }
+  for (const file of files) {
+    if (!safeSitePath(file.path)) throw new Error(`Site path ${JSON.stringify(file.path)} is not a plain relative path. This is a bug in the catalog.`);
+    const target = join(outDir, file.path);
+    mkdirSync(dirname(target), { recursive: true });
+    // Written beside the target, then renamed: a reader never sees half a page.
+    const temp = `${target}.tmp-${process.pid}`;
+    writeFileSync(temp, file.contents);
+    renameSync(temp, target);
+  }
+  const built = new Set(files.map((f) => f.path));
+  for (const stale of owned) {
+    if (built.has(stale) || !safeSitePath(stale)) continue;
+    const target = join(outDir, stale);
+    if (isInside(outDir, target)) rmSync(target, { force: true });
+  }
+  writeFileSync(join(outDir, OWNED_LIST), `${JSON.stringify({ writtenBy: "npm run catalog", files: [...built].sort() }, null, 2)}\n`);
+}
