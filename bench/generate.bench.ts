@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadContracts, findContractFiles } from "../generators/ir/load.js";
 import { buildIR } from "../generators/ir/build.js";
-import { buildFileSet } from "../generators/lib/file-set.js";
-import { compareWithDisk } from "../generators/lib/writer.js";
+import { buildFileSet } from "../generators/assemble/file-set.js";
+import { compareWithDisk } from "../generators/assemble/writer.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);

@@ -6,10 +6,10 @@
 import { existsSync, statSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { ContractError, ERROR_CODES, formatDiagnostic, type Diagnostic } from "./lib/errors.js";
-import { buildFileSet } from "./lib/file-set.js";
-import { compareWithDisk, isClean, unownedTargets, writeFileSet } from "./lib/writer.js";
+import { buildFileSet } from "./assemble/file-set.js";
+import { compareWithDisk, isClean, unownedTargets, writeFileSet } from "./assemble/writer.js";
 import { findContractFiles, loadIR } from "./ir/load.js";
+import { ContractError, ERROR_CODES, formatDiagnostic, type Diagnostic } from "./lib/errors.js";
 import type { GeneratedFile } from "./targets/types.js";
 
 const HELP = `Usage: npm run generate [-- options]

@@ -47,6 +47,14 @@ describe("contract error codes", () => {
     });
   }
 
+  it("refuses a Spark and a DuckDB type override, each by name (the casts of both engines follow the logical type)", async () => {
+    const diagnostics = (await diagnosticsOf("unsupported-native")).filter((d) => d.code === "CONTRACT.UNSUPPORTED_NATIVE");
+    expect(diagnostics.map((d) => d.message)).toEqual([
+      'Field "name" overrides its duckdb type (native.duckdb); only native.snowflake (the external table\'s column type) is supported.',
+      'Field "name" overrides its spark type (native.spark); only native.snowflake (the external table\'s column type) is supported.',
+    ]);
+  });
+
   it("reports every problem at once, not just the first", async () => {
     const diagnostics = await diagnosticsOf("name-collision");
     expect(diagnostics.length).toBeGreaterThanOrEqual(1);

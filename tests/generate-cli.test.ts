@@ -10,9 +10,9 @@ import { join, relative } from "node:path";
 import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { main } from "../generators/cli.js";
-import { buildFileSet } from "../generators/lib/file-set.js";
+import { buildFileSet } from "../generators/assemble/file-set.js";
 import { loadIR } from "../generators/ir/load.js";
-import { unownedTargets, writeFileSet } from "../generators/lib/writer.js";
+import { unownedTargets, writeFileSet } from "../generators/assemble/writer.js";
 import { REPO_ROOT } from "./helpers/data.js";
 import { BIN, run } from "./helpers/run.js";
 

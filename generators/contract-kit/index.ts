@@ -54,8 +54,11 @@ export interface ColumnMeta {
   readonly references?: { readonly dataset: string; readonly column: string };
   /** Values the processed column may take (a dbt `accepted_values` test), when Zod does not already say. */
   readonly acceptedValues?: readonly (string | number)[];
-  /** Per-target native type, when the logical type's default mapping is not wanted (like Prisma's `@db.*`). */
-  readonly native?: { readonly snowflake?: string; readonly spark?: string; readonly duckdb?: string };
+  /**
+   * Snowflake's column type, when the logical type's default mapping is not wanted (like Prisma's `@db.*`), e.g.
+   * `VARCHAR(64)`. Only Snowflake: the Spark and DuckDB casts follow the logical type (`CONTRACT.UNSUPPORTED_NATIVE`).
+   */
+  readonly native?: { readonly snowflake?: string };
   /** Previous raw key of this field, when it was renamed (used by contract review). */
   readonly renamedFrom?: string;
 }

@@ -159,3 +159,19 @@ describe("DuckDB rendering runs and agrees with the JavaScript reference", () =>
     instance.closeSync();
   });
 });
+
+describe("a number SQL cannot write", () => {
+  it("is refused naming the dialect being rendered", () => {
+    for (const d of [DUCKDB_DIALECT, SPARK_DIALECT]) {
+      let error: unknown;
+      try {
+        render(lit(Number.POSITIVE_INFINITY), d);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(DialectError);
+      expect((error as DialectError).dialect).toBe(d.name);
+      expect((error as DialectError).message).toMatch(new RegExp(`^DIALECT.UNSUPPORTED: ${d.name} cannot express number Infinity`));
+    }
+  });
+});

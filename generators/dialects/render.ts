@@ -81,14 +81,14 @@ export function render(expr: Expr, d: DialectTable): string {
     case "lit":
       if (expr.value === null) return "NULL";
       if (typeof expr.value === "boolean") return expr.value ? "TRUE" : "FALSE";
-      if (typeof expr.value === "number") return numberLiteral(expr.value);
+      if (typeof expr.value === "number") return numberLiteral(expr.value, d.name);
       return d.string(expr.value);
     case "ref":
       return d.identifier(expr.name);
     case "call":
       return renderCall(expr.fn, expr.args, d);
     case "in":
-      return `(${r(expr.value)} IN (${expr.list.map((v) => (typeof v === "number" ? numberLiteral(v) : d.string(v))).join(", ")}))`;
+      return `(${r(expr.value)} IN (${expr.list.map((v) => (typeof v === "number" ? numberLiteral(v, d.name) : d.string(v))).join(", ")}))`;
     case "case":
       return `CASE ${expr.whens.map(([w, t]) => `WHEN ${r(w)} THEN ${r(t)}`).join(" ")} ELSE ${r(expr.otherwise)} END`;
     case "cast":
@@ -154,8 +154,8 @@ function renderCall(fn: Fn, args: readonly Expr[], d: DialectTable): string {
   }
 }
 
-function numberLiteral(value: number): string {
-  if (!Number.isFinite(value)) throw new DialectError("duckdb", `number ${value}`, "SQL has no literal for it.", "use a finite bound in the contract.");
+export function numberLiteral(value: number, dialect: SqlDialect): string {
+  if (!Number.isFinite(value)) throw new DialectError(dialect, `number ${value}`, "SQL has no literal for it.", "use a finite bound in the contract.");
   // Integers print without exponent; other numbers through JSON (shortest round-trip form).
   return Number.isInteger(value) && Math.abs(value) <= Number.MAX_SAFE_INTEGER ? String(value) : JSON.stringify(value);
 }

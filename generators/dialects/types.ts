@@ -1,6 +1,6 @@
 /**
  * Native column types per engine. Emitters use `nativeType(dialect, column)`, which honours a column's
- * per-target override (`column(..., { native: { snowflake: "VARCHAR(64)" } })`).
+ * Snowflake override (`column(..., { native: { snowflake: "VARCHAR(64)" } })`); Spark and DuckDB follow the logical type.
  */
 import type { ColumnIR } from "../ir/types.js";
 import { mapType, type TypeTable } from "./type-table.js";
@@ -55,5 +55,5 @@ export const SNOWFLAKE_TYPES: TypeTable<string> = {
 const TABLES: Record<Dialect, TypeTable<string>> = { spark: SPARK_TYPES, duckdb: DUCKDB_TYPES, snowflake: SNOWFLAKE_TYPES };
 
 export function nativeType(dialect: Dialect, column: Pick<ColumnIR, "type" | "native">): string {
-  return column.native[dialect] ?? mapType(TABLES[dialect], column.type);
+  return (dialect === "snowflake" ? column.native.snowflake : undefined) ?? mapType(TABLES[dialect], column.type);
 }

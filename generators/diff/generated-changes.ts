@@ -4,7 +4,7 @@
  */
 import { diffLines } from "diff";
 import type { ContractIR } from "../ir/types.js";
-import { buildFileSet } from "../lib/file-set.js";
+import { buildFileSet } from "../assemble/file-set.js";
 import { compareCodePoints } from "../lib/sort.js";
 import type { GeneratedFileChange } from "./report.js";
 

@@ -3,8 +3,8 @@
  * one verdict per contract (declared version bump against the bump its changes require), and the exit code.
  * Pure: no file system, clock or environment.
  */
-import { nativeType } from "../dialects/types.js";
-import type { ContractIR } from "../ir/types.js";
+import type { ColumnIR, ContractIR } from "../ir/types.js";
+import { addExternalColumnStatement, dropExternalColumnStatement, dropExternalTableStatement } from "../targets/snowflake/emit.js";
 import { GeneratorBug } from "../lib/errors.js";
 import { compareCodePoints } from "../lib/sort.js";
 import { diffModels, type Change } from "./diff.js";
@@ -93,8 +93,25 @@ export function declaredBump(before: string, after: string): Bump | "none" {
   return "none";
 }
 
+/** Where a model column comes from in an IR: its table and column, for statements rendered like the DDL. */
+export type ColumnLookup = (column: ModelColumn) => ColumnIR | undefined;
+
+/** Looks a model column up in the IRs (head first: added, renamed-to and retyped columns are rendered as they will be). */
+export function columnLookup(...irs: readonly ContractIR[]): ColumnLookup {
+  const byId = new Map<string, ColumnIR>();
+  for (const ir of [...irs].reverse()) {
+    for (const dataset of ir.datasets) for (const table of [dataset.table, ...dataset.children]) for (const column of table.columns) byId.set(`${table.name}.${column.name}`, column);
+  }
+  return (column) => byId.get(`${column.table}.${column.name}`);
+}
+
 /** Runs every rule over every change. A change no rule classifies is a bug: every change must be reviewed. */
-export function classify(changes: readonly Change[], rules: readonly Rule[] = RULES): Finding[] {
+export function classify(changes: readonly Change[], rules: readonly Rule[] = RULES, lookup: ColumnLookup = () => undefined): Finding[] {
+  const addColumn = (column: ModelColumn, renamedFrom?: ModelColumn): string[] => {
+    const ir = lookup(column);
+    if (!ir) throw new GeneratorBug(`Column ${column.table}.${column.name} of a change is in neither contract's IR.`);
+    return [addExternalColumnStatement({ name: column.table }, ir, renamedFrom?.name)];
+  };
   const findings: Finding[] = [];
   for (const change of changes) {
     let matched = false;
@@ -110,7 +127,7 @@ export function classify(changes: readonly Change[], rules: readonly Rule[] = RU
         ...newTables.map((t) => `-- ${t} is a new external table: create it with the generated external-table DDL.`),
         ...(match.columnsAdded ?? []).filter((c) => !newTables.includes(c.table)).flatMap((c) => addColumn(c)),
         // Dropping is for after every reader has moved; the old Parquet stays in S3 either way.
-        ...oldTables.map((t) => `DROP EXTERNAL TABLE IF EXISTS ${t};`),
+        ...oldTables.map((t) => dropExternalTableStatement({ name: t })),
         ...(match.columnsRemoved ?? []).filter((c) => !oldTables.includes(c.table)).flatMap((c) => dropColumn(c)),
         ...(match.columnsRetyped ?? []).flatMap(([b, a]) => [...dropColumn(b), ...addColumn(a)]),
         ...(match.columnsRenamed ?? []).flatMap(([b, a]) => [...dropColumn(b), ...addColumn(a, b)]),
@@ -148,34 +165,15 @@ export function compareFindings(a: Finding, b: Finding): number {
   );
 }
 
-function snowflakeType(column: ModelColumn): string {
-  const native = column.native.find((n) => n.startsWith("snowflake="))?.slice("snowflake=".length);
-  return nativeType("snowflake", { type: column.type, native: native ? { snowflake: native } : {} });
-}
-
-/**
- * `ALTER EXTERNAL TABLE … ADD COLUMN`: an external table is a VALUE variant plus virtual columns, and ALTER only
- * adds, renames or drops them (https://docs.snowflake.com/en/sql-reference/sql/alter-external-table).
- * Partition columns are read from the file path (METADATA$FILENAME) by the generated DDL, not from VALUE.
- */
-function addColumn(column: ModelColumn, renamedFrom?: ModelColumn): string[] {
-  if (column.partition) return [`-- ${column.table}.${column.name} is a partition column: take its expression from the generated external-table DDL.`];
-  const type = snowflakeType(column);
-  const value = renamedFrom ? `COALESCE(VALUE:${column.name}, VALUE:${renamedFrom.name})` : `VALUE:${column.name}`;
-  // JSON text columns are parsed once into a VARIANT.
-  const expression = type === "VARIANT" ? `PARSE_JSON(${value}::VARCHAR)` : `${value}::${type}`;
-  return [`ALTER EXTERNAL TABLE ${column.table} ADD COLUMN ${column.name} ${type} AS (${expression});`];
-}
-
 function dropColumn(column: ModelColumn): string[] {
-  return [`ALTER EXTERNAL TABLE ${column.table} DROP COLUMN ${column.name};`];
+  return [dropExternalColumnStatement({ name: column.table }, column.name)];
 }
 
 export function buildReport(baseIR: ContractIR, headIR: ContractIR, options: ReportOptions): Report {
   const base = buildModel(baseIR);
   const head = buildModel(headIR);
   const changes = diffModels(base, head);
-  const findings = classify(changes);
+  const findings = classify(changes, RULES, columnLookup(headIR, baseIR));
   const verdicts = verdictsFor(base, head, findings, options.allowRemoval ?? []);
   return {
     schema: REPORT_SCHEMA,

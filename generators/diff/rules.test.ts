@@ -7,7 +7,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { RULES } from "./rules.js";
-import { runFixture, TESTDATA } from "./test-helpers.js";
+import { runFixture, TESTDATA } from "../../tests/helpers/contract-diff.js";
 
 interface Case {
   readonly id: string;
@@ -334,11 +334,11 @@ describe("one fixture pair per rule", () => {
   });
 
   it.each([
-    ["CE005", ["ALTER EXTERNAL TABLE rating DROP COLUMN reviewer_name;", "ALTER EXTERNAL TABLE rating ADD COLUMN profile_name VARCHAR AS (COALESCE(VALUE:profile_name, VALUE:reviewer_name)::VARCHAR);"]],
-    ["CE014-native", ["ALTER EXTERNAL TABLE rating DROP COLUMN reviewer_name;", "ALTER EXTERNAL TABLE rating ADD COLUMN reviewer_name VARCHAR(64) AS (VALUE:reviewer_name::VARCHAR(64));"]],
-    ["CE007", ["ALTER EXTERNAL TABLE rating DROP COLUMN helpful_votes;", "ALTER EXTERNAL TABLE rating ADD COLUMN helpful_votes NUMBER(19,0) AS (VALUE:helpful_votes::NUMBER(19,0));"]],
-    ["CE001", ["ALTER EXTERNAL TABLE rating ADD COLUMN review_text VARCHAR AS (VALUE:review_text::VARCHAR);"]],
-    ["CE027", ["DROP EXTERNAL TABLE IF EXISTS seller;"]],
+    ["CE005", ["ALTER EXTERNAL TABLE AMAZON_REVIEWS.RAW.RATING DROP COLUMN REVIEWER_NAME;", 'ALTER EXTERNAL TABLE AMAZON_REVIEWS.RAW.RATING ADD COLUMN PROFILE_NAME VARCHAR AS (COALESCE(VALUE:"profile_name"::VARCHAR, VALUE:"reviewer_name"::VARCHAR));']],
+    ["CE014-native", ["ALTER EXTERNAL TABLE AMAZON_REVIEWS.RAW.RATING DROP COLUMN REVIEWER_NAME;", 'ALTER EXTERNAL TABLE AMAZON_REVIEWS.RAW.RATING ADD COLUMN REVIEWER_NAME VARCHAR(64) AS (VALUE:"reviewer_name"::VARCHAR(64));']],
+    ["CE007", ["ALTER EXTERNAL TABLE AMAZON_REVIEWS.RAW.RATING DROP COLUMN HELPFUL_VOTES;", 'ALTER EXTERNAL TABLE AMAZON_REVIEWS.RAW.RATING ADD COLUMN HELPFUL_VOTES NUMBER(19,0) AS (VALUE:"helpful_votes"::NUMBER(19,0));']],
+    ["CE001", ['ALTER EXTERNAL TABLE AMAZON_REVIEWS.RAW.RATING ADD COLUMN REVIEW_TEXT VARCHAR AS (VALUE:"review_text"::VARCHAR);']],
+    ["CE027", ["DROP EXTERNAL TABLE IF EXISTS AMAZON_REVIEWS.RAW.SELLER;"]],
     ["CE030", ["-- seller is a new external table: create it with the generated external-table DDL."]],
     ["CE029", []],
   ])("%s: Snowflake migration statements", async (id, statements) => {

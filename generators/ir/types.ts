@@ -125,7 +125,8 @@ export interface ColumnIR {
   readonly key: boolean;
   readonly references?: { readonly dataset: string; readonly column: string };
   readonly acceptedValues?: readonly (string | number)[];
-  readonly native: { readonly snowflake?: string; readonly spark?: string; readonly duckdb?: string };
+  /** Snowflake's column type when it is not the logical type's (the only per-engine override, see CONTRACT.UNSUPPORTED_NATIVE). */
+  readonly native: { readonly snowflake?: string };
   readonly renamedFrom?: string;
   readonly where: SourceLocation;
 }

@@ -37,6 +37,7 @@ export const ERROR_CODES = {
   "CONTRACT.INVALID_VERSION": "The contract version is not semantic versioning (MAJOR.MINOR.PATCH).",
   "CONTRACT.INVALID_LOCATION": "An S3 location is not `s3://bucket/prefix/`.",
   "CONTRACT.UNPORTABLE_REGEX": "A regex uses syntax that JavaScript, Java (Spark) and RE2 (DuckDB) do not agree on.",
+  "CONTRACT.UNSUPPORTED_NATIVE": "A per-engine type override other than `native.snowflake`: the Spark and DuckDB casts follow the logical type, so `native.spark` / `native.duckdb` would be shown but not applied.",
   "CONTRACT.INVALID_DECIMAL": "A decimal type with precision outside 1–38 or scale outside 0–precision.",
   "MARTS.INVALID": "A mart's YAML in dbt-out/models/marts/ is not an enforced contract consumers can rely on (no enforced contract, a column without data_type, a malformed upstream).",
   "QUICKSIGHT.UNKNOWN_COLUMN": "A QuickSight dataset or visual uses a mart or mart column that the marts' contracts do not declare.",

@@ -17,7 +17,7 @@ import { productRecord } from "../../contracts/product.contract.js";
 import { reviewRecord } from "../../contracts/review.contract.js";
 import { loadGeneratedIR } from "./cli.js";
 import { localPath, runPipeline } from "./pipeline.js";
-import { PRODUCT, recordArbitrary, REVIEW, type Gen } from "./record-arbitraries.js";
+import { PRODUCT, recordArbitrary, REVIEW, type Gen } from "../../tests/helpers/record-arbitraries.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const datasets = loadGeneratedIR(ROOT);

@@ -1,13 +1,13 @@
 /**
  * The processed Parquet the local pipeline writes has exactly the file schema in `generated/parquet/<table>.parquet.txt`
  * (names, order, physical and logical types, repetition), read from the file footer with DuckDB's parquet_schema().
- * (`parquet-footer.ts` reads the footer).
+ * (`tests/helpers/parquet-footer.ts` reads the footer).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectedMessage, firstParquet, footerMessage } from "./parquet-footer.js";
+import { expectedMessage, firstParquet, footerMessage } from "../../tests/helpers/parquet-footer.js";
 import { loadGeneratedIR } from "./cli.js";
 import { localPath, runPipeline } from "./pipeline.js";
 

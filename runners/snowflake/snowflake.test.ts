@@ -7,7 +7,7 @@ import { generatedFrom } from "../../tests/helpers/generate.js";
 import { REPO_ROOT } from "../../tests/helpers/data.js";
 import { apply, ApplyUsageError, readPlan } from "./apply.js";
 import { ConnectionConfigError, connectFromEnv } from "./connection.js";
-import { FakeSnowflake, QUEUE_ARN } from "./fake-snowflake.js";
+import { FakeSnowflake, QUEUE_ARN } from "../../tests/helpers/fake-snowflake.js";
 import { main } from "./cli.js";
 import { normalizeExpression, verify } from "./verify.js";
 

@@ -20,8 +20,8 @@ import type { DatasetIR } from "../../generators/ir/types.js";
 import { glueScriptPath } from "../../generators/targets/glue-jobs.js";
 import { loadGeneratedIR, runLocalWarehouse } from "../local-pipeline/cli.js";
 import { localPath, runPipeline, type RunSummary } from "../local-pipeline/pipeline.js";
-import { expectedMessage, firstParquet, footerMessage } from "../local-pipeline/parquet-footer.js";
-import { PRODUCT, recordArbitrary, REVIEW } from "../local-pipeline/record-arbitraries.js";
+import { expectedMessage, firstParquet, footerMessage } from "../../tests/helpers/parquet-footer.js";
+import { PRODUCT, recordArbitrary, REVIEW } from "../../tests/helpers/record-arbitraries.js";
 import { SparkDriver, SparkJobError } from "./driver.js";
 import { runSparkPipeline, sparkInputDir } from "./pipeline.js";
 

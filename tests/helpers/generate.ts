@@ -2,7 +2,7 @@
 import { join } from "node:path";
 import { loadIR } from "../../generators/ir/load.js";
 import type { ContractIR } from "../../generators/ir/types.js";
-import { buildFileSet } from "../../generators/lib/file-set.js";
+import { buildFileSet } from "../../generators/assemble/file-set.js";
 import type { GeneratedFile } from "../../generators/targets/types.js";
 import { REPO_ROOT } from "./data.js";
 

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadIR } from "../../generators/ir/load.js";
-import { buildFileSet } from "../../generators/lib/file-set.js";
+import { buildFileSet } from "../../generators/assemble/file-set.js";
 
 const root = resolve(import.meta.dirname, "../..");
 

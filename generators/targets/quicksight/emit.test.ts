@@ -19,7 +19,7 @@ import { main as generateMain } from "../../cli.js";
 import { main as diffMain } from "../../contract-diff-cli.js";
 import { loadMarts } from "../../ir/marts.js";
 import type { ContractIR } from "../../ir/types.js";
-import { buildFileSet } from "../../lib/file-set.js";
+import { buildFileSet } from "../../assemble/file-set.js";
 import { buildModel, type ModelColumn } from "../../diff/model.js";
 import { quicksightImpact } from "../../diff/quicksight.js";
 import { PLATFORM } from "../../platform.js";

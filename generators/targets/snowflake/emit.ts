@@ -10,7 +10,7 @@
  *
  * Every statement is re-runnable (IF NOT EXISTS, CREATE OR REPLACE … COPY GRANTS, ALTER … SET).
  */
-import { DATA_FILE_PATTERN, externalColumnExpression, externalColumns, SOURCE_FILE_COLUMN } from "../../dialects/external-table.js";
+import { DATA_FILE_PATTERN, externalColumnExpression, externalColumns, externalColumnType, SOURCE_FILE_COLUMN, type ExternalColumn } from "../../dialects/external-table.js";
 import { snowflakeIdent, snowflakeString } from "../../dialects/snowflake-sql.js";
 import { commentBlock, combinedHeaderLines, finalText, headerLines, jsonText } from "../../lib/header.js";
 import type { ColumnIR, ContractIR, DatasetIR, TableIR } from "../../ir/types.js";
@@ -40,8 +40,35 @@ export function columnExpression(column: ColumnIR): string {
   return externalColumnExpression("snowflake", column);
 }
 
+/** One column of an external table as CREATE and ALTER write it: `"NAME" TYPE AS (expression)`. */
+export function externalColumnDefinition(column: ExternalColumn): string {
+  return `${snowflakeIdent(column.name)} ${column.type} AS (${column.expression})`;
+}
+
+/**
+ * `ALTER EXTERNAL TABLE … ADD COLUMN`, with the same definition the CREATE statement gives the column. A column
+ * renamed from `renamedFrom` reads both names (files written before the rename carry the old one).
+ * Partition columns cannot be added to an existing external table (they are declared with PARTITION BY).
+ */
+export function addExternalColumnStatement(table: Pick<TableIR, "name">, column: ColumnIR, renamedFrom?: string): string {
+  if (column.partition) return `-- ${table.name}.${column.name} is a partition column: re-create the table with the generated external-table DDL.`;
+  const type = externalColumnType("snowflake", column);
+  const expression = renamedFrom
+    ? `COALESCE(${externalColumnExpression("snowflake", column)}, ${externalColumnExpression("snowflake", { ...column, name: renamedFrom })})`
+    : externalColumnExpression("snowflake", column);
+  return `ALTER EXTERNAL TABLE ${externalTableName(table)} ADD COLUMN ${externalColumnDefinition({ name: column.name, type, expression })};`;
+}
+
+export function dropExternalColumnStatement(table: Pick<TableIR, "name">, column: string): string {
+  return `ALTER EXTERNAL TABLE ${externalTableName(table)} DROP COLUMN ${snowflakeIdent(column)};`;
+}
+
+export function dropExternalTableStatement(table: Pick<TableIR, "name">): string {
+  return `DROP EXTERNAL TABLE IF EXISTS ${externalTableName(table)};`;
+}
+
 export function externalTableStatement(dataset: DatasetIR, table: TableIR): string {
-  const columns = externalColumns("snowflake", table).map((c) => `  ${snowflakeIdent(c.name)} ${c.type} AS (${c.expression})`);
+  const columns = externalColumns("snowflake", table).map((c) => `  ${externalColumnDefinition(c)}`);
   const partitions = table.partitionBy.length ? `PARTITION BY (${table.partitionBy.map(snowflakeIdent).join(", ")})\n` : "";
   const relative = table.location.slice(dataset.locations.processed.length);
   return (

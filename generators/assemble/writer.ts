@@ -16,11 +16,11 @@ import { createTwoFilesPatch } from "diff";
 import { createHash } from "node:crypto";
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { diagnostic, type Diagnostic } from "./errors.js";
-import { FULLY_OWNED_DIRS, isOwnedPath, MANIFEST_PATH, type Manifest } from "./file-set.js";
+import { diagnostic, type Diagnostic } from "../lib/errors.js";
+import { GENERATED_MARKER } from "../lib/header.js";
+import { compareCodePoints } from "../lib/sort.js";
 import type { GeneratedFile } from "../targets/types.js";
-import { GENERATED_MARKER } from "./header.js";
-import { compareCodePoints } from "./sort.js";
+import { FULLY_OWNED_DIRS, isOwnedPath, MANIFEST_PATH, type Manifest } from "./file-set.js";
 
 export interface DriftReport {
   readonly changed: readonly string[];

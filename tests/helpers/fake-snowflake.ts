@@ -9,7 +9,7 @@
  * DESCRIBE EXTERNAL TABLE (…/desc-external-table), DESC INTEGRATION (…/desc-integration),
  * INFORMATION_SCHEMA.COLUMNS (…/info-schema/columns).
  */
-import type { Row, SqlConnection } from "./connection.js";
+import type { Row, SqlConnection } from "../../runners/snowflake/connection.js";
 
 export interface FakeColumn {
   name: string;

@@ -4,11 +4,11 @@
  */
 import { createHash } from "node:crypto";
 import type { ContractIR } from "../ir/types.js";
+import { diagnostic, GeneratorBug, type Diagnostic } from "../lib/errors.js";
+import { GENERATOR_NAME, jsonText } from "../lib/header.js";
+import { compareCodePoints } from "../lib/sort.js";
 import { TARGETS } from "../targets/index.js";
 import type { GeneratedFile, Target } from "../targets/types.js";
-import { diagnostic, GeneratorBug, type Diagnostic } from "./errors.js";
-import { GENERATOR_NAME, jsonText } from "./header.js";
-import { compareCodePoints } from "./sort.js";
 
 /** Directories whose every file is generated: a file there that the generator does not produce is an orphan. */
 export const FULLY_OWNED_DIRS = ["generated", "glue-pyspark-out"] as const;

@@ -1,8 +1,10 @@
 /** Helpers shared by the contract-review tests: run the CLI in-process and capture what it prints. */
 import { join } from "node:path";
-import { main } from "../contract-diff-cli.js";
+import { main } from "../../generators/contract-diff-cli.js";
+import { REPO_ROOT } from "./data.js";
 
-export const TESTDATA = join(import.meta.dirname, "testdata");
+/** One previous/current contract pair per rule: `generators/diff/testdata/{previous,current}/<RULE_ID>/`. */
+export const TESTDATA = join(REPO_ROOT, "generators", "diff", "testdata");
 
 export function capture(): { stream: NodeJS.WritableStream; text: () => string } {
   let buffer = "";

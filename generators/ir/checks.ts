@@ -1,0 +1,167 @@
+/**
+ * Checks of a contract as a whole, beyond what building its columns checks: version and locations, names
+ * (identifiers, reserved words, collisions), portable regexes, control characters, and what holds across datasets
+ * (global dataset names, references to existing columns).
+ */
+import type { Contract } from "../contract-kit/index.js";
+import { diagnostic, type Diagnostic } from "../lib/errors.js";
+import type { DatasetContext } from "./dataset-context.js";
+import { IDENTIFIER, RESERVED_WORDS, snakeCase } from "./names.js";
+import { unportableRegexReason } from "./regex.js";
+import type { ColumnIR, DatasetIR, RawField, SourceLocation, TableIR } from "./types.js";
+
+const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?$/;
+const S3_LOCATION = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/([A-Za-z0-9!_.*'()-]+\/)*$/;
+
+export function checkVersion(version: string, ctx: DatasetContext): void {
+  if (!SEMVER.test(version)) {
+    ctx.diagnostics.push(
+      diagnostic("CONTRACT.INVALID_VERSION", `Version "${version}" is not MAJOR.MINOR.PATCH.`, ctx.whereProperty(["version"], "version"), 'Write e.g. version: "1.0.0".'),
+    );
+  }
+}
+
+export function checkLocations(locations: Contract["locations"], ctx: DatasetContext): void {
+  for (const [zone, location] of Object.entries(locations)) {
+    // "." and ".." segments would lead every local path built from the location out of its folder.
+    const dotSegment = location.split("/").slice(3).some((segment) => segment === "." || segment === "..");
+    if (!S3_LOCATION.test(location) || dotSegment) {
+      ctx.diagnostics.push(
+        diagnostic(
+          "CONTRACT.INVALID_LOCATION",
+          dotSegment
+            ? `Location ${zone} "${location}" has a "." or ".." segment.`
+            : `Location ${zone} "${location}" is not s3://bucket/prefix/.`,
+          ctx.whereProperty(["locations", zone], `locations.${zone}`),
+          "Use a lowercase bucket name, prefix segments other than . and .., and end the prefix with /.",
+        ),
+      );
+    }
+  }
+}
+
+export function checkName(name: string, what: string, where: SourceLocation, ctx: DatasetContext): void {
+  if (!IDENTIFIER.test(name)) {
+    ctx.diagnostics.push(
+      diagnostic("CONTRACT.INVALID_IDENTIFIER", `The ${what} name "${name}" is not lowercase snake_case.`, where, `Use ^[a-z][a-z0-9_]{0,62}$, e.g. "${snakeCase(name) || "field"}".`),
+    );
+  } else if (RESERVED_WORDS.has(name)) {
+    ctx.diagnostics.push(
+      diagnostic("CONTRACT.RESERVED_WORD", `The ${what} name "${name}" is a reserved word in Snowflake or Spark SQL.`, where, `Choose another name, e.g. "${name}_value", with column(..., { name }).`),
+    );
+  }
+}
+
+export function checkColumnNames(table: TableIR, ctx: DatasetContext): void {
+  const seen = new Map<string, ColumnIR>();
+  for (const column of table.columns) {
+    // The pipeline's own columns use names reserved for them.
+    if (column.source.kind !== "processed_at") checkName(column.name, `column (${table.name})`, column.where, ctx);
+    const previous = seen.get(column.name);
+    if (previous) {
+      ctx.diagnostics.push(
+        diagnostic(
+          "CONTRACT.NAME_COLLISION",
+          `Column "${column.name}" of ${table.name} comes from both ${describeSource(previous)} and ${describeSource(column)}.`,
+          column.where,
+          "Give one of them another name with column(..., { name }).",
+        ),
+      );
+    }
+    seen.set(column.name, column);
+  }
+}
+
+function describeSource(column: ColumnIR): string {
+  const s = column.source;
+  return "path" in s ? `"${s.path}"` : s.kind;
+}
+
+export function checkRegexes(fields: readonly RawField[], ctx: DatasetContext): void {
+  for (const field of fields) {
+    const pattern = field.constraints.pattern;
+    const reason = pattern === undefined ? undefined : unportableRegexReason(pattern);
+    if (reason) {
+      ctx.diagnostics.push(
+        diagnostic("CONTRACT.UNPORTABLE_REGEX", `Regex /${pattern}/ of "${field.path}" uses ${reason}.`, field.where, "Rewrite it with the portable subset listed in generators/ir/regex.ts."),
+      );
+    }
+    checkRegexes([...(field.fields ?? []), ...(field.element ? [field.element] : []), ...(field.options ?? [])], ctx);
+  }
+}
+
+/** C0 control characters but tab and line feed, and DEL: no target can carry them safely (a NUL ends C strings and
+ * makes Python source unparsable, CR breaks LF-only files, ESC sequences reach terminals). */
+const CONTROL_CHARACTER = /[\u0000-\u0008\u000B-\u001F\u007F]/;
+
+/** Every text of a dataset's IR (descriptions, owner, names, keys, reasons) is free of control characters. */
+export function checkControlCharacters(dataset: DatasetIR, diagnostics: Diagnostic[]): void {
+  // One report per offending text, at the most precise place it appears (a column's line rather than the file).
+  const found = new Map<string, { path: string; where: Diagnostic["where"] }>();
+  const walk = (value: unknown, path: string, where: Diagnostic["where"]) => {
+    if (typeof value === "string") {
+      if (!CONTROL_CHARACTER.test(value)) return;
+      const seen = found.get(value);
+      if (!seen || (seen.where?.line === undefined && where?.line !== undefined)) found.set(value, { path, where });
+      return;
+    }
+    if (Array.isArray(value)) return value.forEach((item, i) => walk(item, `${path}[${i}]`, where));
+    if (value && typeof value === "object") {
+      const node = value as Record<string, unknown>;
+      const here = node.where && typeof node.where === "object" && "file" in (node.where as object) ? (node.where as Diagnostic["where"]) : where;
+      for (const [key, child] of Object.entries(node)) if (key !== "where") walk(child, path ? `${path}.${key}` : key, here);
+    }
+  };
+  walk(dataset, dataset.name, { file: dataset.contract.file });
+  for (const [text, { path, where }] of found) {
+    const code = CONTROL_CHARACTER.exec(text)![0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
+    diagnostics.push(
+      diagnostic(
+        "CONTRACT.CONTROL_CHARACTER",
+        `${path} holds the control character U+${code}, which no generated file can carry safely.`,
+        where,
+        "Remove it (tabs and line breaks are allowed; write other characters as visible text).",
+      ),
+    );
+  }
+}
+
+export function checkAcrossDatasets(datasets: readonly DatasetIR[], contracts: readonly { readonly file: string }[], diagnostics: Diagnostic[]): void {
+  const tables = new Map<string, { table: TableIR; file: string }>();
+  for (const [i, dataset] of datasets.entries()) {
+    const file = contracts[i]!.file;
+    for (const table of [dataset.table, ...dataset.children]) {
+      const previous = tables.get(table.name);
+      if (previous) {
+        diagnostics.push(
+          diagnostic(
+            table === dataset.table ? "CONTRACT.DUPLICATE_DATASET" : "CONTRACT.NAME_COLLISION",
+            `Dataset "${table.name}" is declared in both ${previous.file} and ${file}.`,
+            { file, path: table.name },
+            "Rename one of them: dataset names are global (they become S3 prefixes and warehouse tables).",
+          ),
+        );
+      }
+      tables.set(table.name, { table, file });
+    }
+  }
+  for (const [i, dataset] of datasets.entries()) {
+    for (const table of [dataset.table, ...dataset.children]) {
+      for (const column of table.columns) {
+        const ref = column.references;
+        if (!ref) continue;
+        const target = tables.get(ref.dataset)?.table;
+        if (!target || !target.columns.some((c) => c.name === ref.column)) {
+          diagnostics.push(
+            diagnostic(
+              "CONTRACT.BAD_REFERENCE",
+              `Column "${table.name}.${column.name}" references "${ref.dataset}.${ref.column}", which does not exist.`,
+              column.where ?? { file: contracts[i]!.file },
+              "Name an existing dataset and column in references:, or remove it.",
+            ),
+          );
+        }
+      }
+    }
+  }
+}

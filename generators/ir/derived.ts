@@ -1,0 +1,52 @@
+/**
+ * Columns that no raw field maps one-to-one: a derived column (a normalisation of a top-level field, e.g. a
+ * partition date) and `processed_at`, which the flatten job adds to every processed table.
+ */
+import type { DerivedColumn } from "../contract-kit/index.js";
+import { diagnostic } from "../lib/errors.js";
+import { checkType, MAY_YIELD_NULL } from "./columns.js";
+import type { DatasetContext } from "./dataset-context.js";
+import type { WalkedField } from "./from-zod.js";
+import type { ColumnIR, SourceLocation } from "./types.js";
+
+export function derivedColumn(spec: DerivedColumn, walked: readonly WalkedField[], ctx: DatasetContext): ColumnIR {
+  const where = ctx.whereProperty(["derived", "name"], `derived.${spec.name}`);
+  const field = walked.find((w) => w.raw.key === spec.from)?.raw;
+  if (!field) {
+    ctx.diagnostics.push(
+      diagnostic("CONTRACT.BAD_REFERENCE", `Derived column "${spec.name}" reads "${spec.from}", which is not a field of the record.`, where, "Name a top-level field of the raw record in from:."),
+    );
+  } else {
+    checkType(field, spec.type, spec.normalize, ctx);
+  }
+  return {
+    name: spec.name,
+    description: spec.description,
+    type: spec.type,
+    nullable: !field || !field.required || field.nullable || spec.normalize.some((n) => MAY_YIELD_NULL.has(n)),
+    source: { kind: "field", path: spec.from },
+    normalize: [...spec.normalize],
+    pii: spec.pii ?? "none",
+    partition: false,
+    key: false,
+    native: {},
+    where,
+  };
+}
+
+/** The column every processed table gets from the flatten job (see `ColumnSource` "processed_at"). */
+export function processedAtColumn(where: SourceLocation): ColumnIR {
+  return {
+    name: "processed_at",
+    description: "When the flatten job wrote this row (UTC, the run's start time); source freshness is measured on it.",
+    type: { kind: "timestamp" },
+    nullable: false,
+    source: { kind: "processed_at" },
+    normalize: [],
+    pii: "none",
+    partition: false,
+    key: false,
+    native: {},
+    where,
+  };
+}
