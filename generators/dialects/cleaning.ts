@@ -14,6 +14,7 @@ import {
   call,
   cast,
   caseWhen,
+  children,
   codes,
   elementAt,
   eq,
@@ -31,6 +32,7 @@ import {
   lit,
   mapEntries,
   mapFromEntries,
+  mapChildren,
   not,
   or,
   ref,
@@ -330,27 +332,12 @@ export function hoistMembers(expr: Expr, column: (key: string, index: number) =>
       if (!members.includes(e.key)) members.push(e.key);
       return { op: "ref", name: column(e.key, members.indexOf(e.key)) };
     }
-    const out: Record<string, unknown> = { ...e };
-    for (const [k, v] of Object.entries(e)) {
-      if (Array.isArray(v)) out[k] = v.map((item) => (isExpr(item) ? walk(item) : Array.isArray(item) ? item.map((x) => (isExpr(x) ? walk(x) : x)) : isCheck(item) ? { ...item, when: walk(item.when) } : item));
-      else if (isExpr(v)) out[k] = walk(v);
-    }
-    return out as unknown as Expr;
+    return mapChildren(e, walk);
   };
   return { expr: walk(expr), members };
 }
 
 /** Names of the columns an expression reads (lambda variables included; callers intersect with what they know). */
 export function refNames(e: Expr): string[] {
-  if (e.op === "ref") return [e.name];
-  return Object.values(e).flatMap((v) =>
-    Array.isArray(v) ? v.flatMap((item) => (isExpr(item) ? refNames(item) : Array.isArray(item) ? item.filter(isExpr).flatMap(refNames) : isCheck(item) ? refNames(item.when) : [])) : isExpr(v) ? refNames(v) : [],
-  );
-}
-
-function isExpr(v: unknown): v is Expr {
-  return typeof v === "object" && v !== null && "op" in v;
-}
-function isCheck(v: unknown): v is { code: string; when: Expr } {
-  return typeof v === "object" && v !== null && "code" in v && "when" in v;
+  return e.op === "ref" ? [e.name] : children(e).flatMap(refNames);
 }

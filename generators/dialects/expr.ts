@@ -97,3 +97,88 @@ export const mapEntries = (map: Expr): Expr => ({ op: "map_entries", map });
 export const mapFromEntries = (entries: Expr): Expr => ({ op: "map_from_entries", entries });
 export const field = (value: Expr, name: string): Expr => ({ op: "field", value, name });
 export const codes = (checks: readonly { code: string; when: Expr }[]): Expr => ({ op: "codes", checks });
+
+/**
+ * The direct sub-expressions of a node, in order. The one place that knows where each node kind keeps its children:
+ * every walker (rendering checks, hoisting, reference collection) goes through `children` / `mapChildren`, and a new
+ * node kind fails to compile here until it says what its children are.
+ */
+export function children(e: Expr): Expr[] {
+  switch (e.op) {
+    case "lit":
+    case "ref":
+      return [];
+    case "call":
+      return [...e.args];
+    case "in":
+    case "cast":
+    case "field":
+      return [e.value];
+    case "case":
+      return [...e.whens.flatMap(([w, t]) => [w, t]), e.otherwise];
+    case "json_get":
+    case "json_type":
+    case "json_elements":
+    case "json_values":
+    case "json_scalar":
+      return [e.json];
+    case "exists":
+    case "filter":
+      return [e.list, e.pred];
+    case "element_at":
+      return [e.list];
+    case "map_entries":
+      return [e.map];
+    case "map_from_entries":
+      return [e.entries];
+    case "codes":
+      return e.checks.map((c) => c.when);
+    default:
+      return unreachable(e);
+  }
+}
+
+/** A copy of the node with every direct sub-expression replaced by `f(child)` (the node itself is not visited). */
+export function mapChildren(e: Expr, f: (child: Expr) => Expr): Expr {
+  switch (e.op) {
+    case "lit":
+    case "ref":
+      return e;
+    case "call":
+      return { ...e, args: e.args.map(f) };
+    case "in":
+    case "cast":
+    case "field":
+      return { ...e, value: f(e.value) };
+    case "case":
+      return { ...e, whens: e.whens.map(([w, t]) => [f(w), f(t)] as const), otherwise: f(e.otherwise) };
+    case "json_get":
+    case "json_type":
+    case "json_elements":
+    case "json_values":
+    case "json_scalar":
+      return { ...e, json: f(e.json) };
+    case "exists":
+    case "filter":
+      return { ...e, list: f(e.list), pred: f(e.pred) };
+    case "element_at":
+      return { ...e, list: f(e.list) };
+    case "map_entries":
+      return { ...e, map: f(e.map) };
+    case "map_from_entries":
+      return { ...e, entries: f(e.entries) };
+    case "codes":
+      return { ...e, checks: e.checks.map((c) => ({ ...c, when: f(c.when) })) };
+    default:
+      return unreachable(e);
+  }
+}
+
+/** Whether `test` holds for the node or any node below it (pre-order, stops at the first match). */
+export function some(e: Expr, test: (node: Expr) => boolean): boolean {
+  return test(e) || children(e).some((c) => some(c, test));
+}
+
+function unreachable(e: never): never {
+  throw new Error(`Unknown expression node ${JSON.stringify(e)}. This is a bug in the generator.`);
+}

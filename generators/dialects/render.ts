@@ -4,7 +4,7 @@
  * entry or throws `DialectError` (`DIALECT.UNSUPPORTED`): never a silent approximation.
  */
 import type { LogicalType } from "../ir/types.js";
-import type { Expr, Fn } from "./expr.js";
+import { some, type Expr, type Fn } from "./expr.js";
 
 export type SqlDialect = "duckdb" | "spark";
 
@@ -50,16 +50,7 @@ export interface DialectTable {
 const JSON_NODES: ReadonlySet<Expr["op"]> = new Set(["json_get", "json_elements", "json_values"]);
 
 function containsJsonNode(expr: Expr): boolean {
-  if (JSON_NODES.has(expr.op)) return true;
-  return Object.values(expr).some((v) =>
-    Array.isArray(v)
-      ? v.some((item) => (isNode(item) ? containsJsonNode(item) : Array.isArray(item) ? item.some((x) => isNode(x) && containsJsonNode(x)) : isNode((item as { when?: unknown })?.when) && containsJsonNode((item as { when: Expr }).when)))
-      : isNode(v) && containsJsonNode(v),
-  );
-}
-
-function isNode(v: unknown): v is Expr {
-  return typeof v === "object" && v !== null && "op" in v;
+  return some(expr, (node) => JSON_NODES.has(node.op));
 }
 
 function checkLambda(pred: Expr, d: DialectTable): void {

@@ -15,7 +15,8 @@ import type { ColumnIR, ContractIR, DatasetIR, TableIR } from "../../ir/types.js
 import { PLATFORM } from "../../platform.js";
 import { SOURCE_FILE_COLUMN } from "../snowflake/emit.js";
 import type { EmitResult, GeneratedFile, Target } from "../types.js";
-import { DBT_DATA_TYPES, PORTABLE_CASTS } from "./types.js";
+import { nativeType } from "../../dialects/types.js";
+import { PORTABLE_CASTS } from "./types.js";
 
 const DBT = PLATFORM.dbt;
 export const STAGING_DIR = `dbt-out/models/staging/${DBT.source}`;
@@ -43,7 +44,7 @@ export interface StagingColumn {
 
 /** The Snowflake type of an external-table column, documented on the source (sources have no contract). */
 function sourceDataType(column: ColumnIR): string {
-  return column.native.snowflake?.toLowerCase() ?? mapType(DBT_DATA_TYPES, column.type);
+  return nativeType("snowflake", column).toLowerCase();
 }
 
 /**

@@ -1,0 +1,53 @@
+/** The one traversal of the expression tree: every node kind's children, found and replaced. */
+import { describe, expect, it } from "vitest";
+import { refNames } from "./cleaning.js";
+import { children, mapChildren, ref, some, type Expr } from "./expr.js";
+
+/** One node of every kind, each with distinct `ref` leaves where it has children. */
+const r = (n: string) => ref(n);
+const NODES: Record<Expr["op"], Expr> = {
+  lit: { op: "lit", value: 1 },
+  ref: r("x"),
+  call: { op: "call", fn: "coalesce", args: [r("a"), r("b")] },
+  in: { op: "in", value: r("a"), list: ["p", 2] },
+  case: { op: "case", whens: [[r("a"), r("b")], [r("c"), r("d")]], otherwise: r("e") },
+  cast: { op: "cast", value: r("a"), type: { kind: "string" } },
+  json_get: { op: "json_get", json: r("a"), key: "k" },
+  json_type: { op: "json_type", json: r("a") },
+  json_elements: { op: "json_elements", json: r("a") },
+  json_values: { op: "json_values", json: r("a") },
+  json_scalar: { op: "json_scalar", json: r("a"), as: "string" },
+  exists: { op: "exists", list: r("a"), variable: "v", pred: r("b") },
+  filter: { op: "filter", list: r("a"), variable: "v", pred: r("b") },
+  element_at: { op: "element_at", list: r("a"), index: 1 },
+  map_entries: { op: "map_entries", map: r("a") },
+  map_from_entries: { op: "map_from_entries", entries: r("a") },
+  field: { op: "field", value: r("a"), name: "key" },
+  codes: { op: "codes", checks: [{ code: "c1", when: r("a") }, { code: "c2", when: r("b") }] },
+};
+
+const LEAVES: Record<Expr["op"], string[]> = {
+  lit: [], ref: [], call: ["a", "b"], in: ["a"], case: ["a", "b", "c", "d", "e"], cast: ["a"], json_get: ["a"], json_type: ["a"],
+  json_elements: ["a"], json_values: ["a"], json_scalar: ["a"], exists: ["a", "b"], filter: ["a", "b"], element_at: ["a"],
+  map_entries: ["a"], map_from_entries: ["a"], field: ["a"], codes: ["a", "b"],
+};
+
+describe("expression traversal", () => {
+  it.each(Object.keys(NODES) as Expr["op"][])("%s: children in order, replaced in place, found by every walker", (op) => {
+    const node = NODES[op];
+    expect(children(node).map((c) => (c.op === "ref" ? c.name : c.op))).toEqual(LEAVES[op]);
+    const renamed = mapChildren(node, (c) => (c.op === "ref" ? ref(c.name.toUpperCase()) : c));
+    expect(children(renamed).map((c) => (c.op === "ref" ? c.name : c.op))).toEqual(LEAVES[op].map((n) => n.toUpperCase()));
+    expect({ ...renamed, ...Object.fromEntries(Object.entries(node).filter(([k]) => !["args", "value", "whens", "otherwise", "json", "list", "pred", "map", "entries", "checks"].includes(k))) }).toEqual(renamed);
+    // Walkers built on the traversal: reference collection and search reach every child.
+    expect(refNames(node)).toEqual(op === "ref" ? ["x"] : LEAVES[op]);
+    for (const leaf of LEAVES[op]) expect(some(node, (n) => n.op === "ref" && n.name === leaf)).toBe(true);
+  });
+
+  it("leaves the original tree untouched", () => {
+    const node = NODES.case;
+    const before = JSON.stringify(node);
+    mapChildren(node, () => ref("z"));
+    expect(JSON.stringify(node)).toBe(before);
+  });
+});
