@@ -5,7 +5,7 @@
  *
  * What the runner does that Glue does not need: it links the run's input files into one folder (Glue gets one raw
  * object per run), leaves out gzip files that are cut or corrupt (in AWS such an object fails its own run: Spark
- * raises `EOFException: Unexpected end of input stream`; see the README's known differences), and replaces the
+ * raises `EOFException: Unexpected end of input stream`; see runners/spark-local/README.md, known differences), and replaces the
  * run's tables as the DuckDB engine does.
  */
 import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync } from "node:fs";

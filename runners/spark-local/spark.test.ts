@@ -208,7 +208,7 @@ describe("Spark and DuckDB agree record by record", () => {
   }, 300_000);
 });
 
-describe("differences by design, on both engines (README: known differences)", () => {
+describe("differences by design, on both engines (runners/spark-local/README.md: known differences)", () => {
   const review = () => datasets.find((d) => d.name === "review")!;
   const line = (fields: Record<string, unknown>) => JSON.stringify({ overall: 5.0, verified: true, reviewTime: "06 2, 2018", reviewerID: "AX1", asin: "B000000001", unixReviewTime: 1527897600, ...fields });
   async function onBoth(name: string, files: Record<string, string | Buffer>): Promise<Both> {
