@@ -1,0 +1,93 @@
+/**
+ * Every coded error has a test that makes the program raise it: contract codes have a fixture each
+ * (`contract-errors.test.ts`); the others are raised here or in their part's tests, and this file checks that no
+ * code of `ERROR_CODES` is left without one.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { main as catalogMain } from "../catalog/cli.js";
+import { ERROR_CODES } from "../generators/lib/errors.js";
+import { main as pipelineMain } from "../runners/local-pipeline/cli.js";
+import { main as verifyMain } from "../runners/verify-s3/cli.js";
+import { REPO_ROOT } from "./helpers/data.js";
+
+const work = mkdtempSync(join(tmpdir(), "error-codes-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function sink() {
+  let text = "";
+  return { stream: { write: (t: string) => ((text += t), true) } as never, text: () => text };
+}
+
+async function raised(run: (out: never, err: never) => Promise<number | { code: number }>): Promise<{ code: number; text: string }> {
+  const out = sink();
+  const err = sink();
+  const result = await run(out.stream, err.stream);
+  return { code: typeof result === "number" ? result : result.code, text: out.text() + err.text() };
+}
+
+describe("coded errors raised by the commands", () => {
+  it("PIPELINE.NO_IR: pipeline:local in a root with no generated IR", async () => {
+    const r = await raised((o, e) => pipelineMain(["--root", work, "--quiet"], o, e));
+    expect(r.code).toBe(2);
+    expect(r.text).toContain("error PIPELINE.NO_IR: No generated IR in");
+  });
+
+  it("PIPELINE.NO_INPUT: pipeline:local given an input that does not exist", async () => {
+    const r = await raised((o, e) => pipelineMain(["--root", REPO_ROOT, "--quiet", "--no-warehouse", "--out", join(work, "out"), "--input", `review=${join(work, "missing.jsonl")}`], o, e));
+    expect(r.code).toBe(2);
+    expect(r.text).toContain(`error PIPELINE.NO_INPUT: ${join(work, "missing.jsonl")} does not exist.`);
+  });
+
+  it("PIPELINE.FAILED: pipeline:local whose output folder cannot be created (a file stands in its way)", async () => {
+    const file = join(work, "a-file");
+    writeFileSync(file, "not a folder\n");
+    const r = await raised((o, e) => pipelineMain(["--root", REPO_ROOT, "--quiet", "--no-warehouse", "--out", join(file, "out"), "--input", `product=${join(REPO_ROOT, "samples", "product")}`], o, e));
+    expect(r.code).toBe(2);
+    expect(r.text).toMatch(/error PIPELINE\.FAILED: .*(ENOTDIR|not a directory)/);
+  });
+
+  it("VERIFY.CONTRACT: verify:s3 for a dataset no contract defines", async () => {
+    const r = await raised((o, e) => verifyMain(["s3://amazon-reviews-raw/reviews/", "--dataset", "no_such_dataset", "--root", REPO_ROOT], o, e, {}));
+    expect(r.code).toBe(2);
+    expect(r.text).toContain('error VERIFY.CONTRACT: No contract defines dataset "no_such_dataset".');
+  });
+
+  it("CATALOG.CONTRACT: catalog over contracts that do not load", async () => {
+    const r = await raised((o, e) => catalogMain(["--root", REPO_ROOT, "--contracts", "tests/fixtures/errors/invalid-version", "--out", join(work, "site"), "--no-run", "--no-history", "--quiet"], o, e));
+    expect(r.code).toBe(2);
+    expect(r.text).toContain("error CATALOG.CONTRACT: The contracts could not be loaded:");
+    expect(r.text).toContain("CONTRACT.INVALID_VERSION");
+  });
+
+  it("CATALOG.SERVE: catalog --serve on a port that is taken", async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const r = await raised((o, e) => catalogMain(["--root", REPO_ROOT, "--out", join(work, "served"), "--no-run", "--no-history", "--quiet", "--serve", "--port", String(port)], o, e));
+      expect(r.code).toBe(2);
+      expect(r.text).toContain(`error CATALOG.SERVE: Cannot serve on 127.0.0.1:${port}: EADDRINUSE.`);
+    } finally {
+      blocker.close();
+    }
+  });
+});
+
+describe("every error code is raised by some test", () => {
+  it("each code of ERROR_CODES appears in a test file (contract codes: a fixture folder each)", () => {
+    const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "*.test.ts"], { cwd: REPO_ROOT, encoding: "utf8" }).trim().split("\n");
+    // Regex-escaped mentions (PIPELINE\\.WAREHOUSE) count too.
+    const text = files.map((f) => readFileSync(join(REPO_ROOT, f), "utf8")).join("\n").replace(/\\+\./g, ".");
+    const fixtures = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "tests/fixtures/errors"], { cwd: REPO_ROOT, encoding: "utf8" });
+    const untested = Object.keys(ERROR_CODES).filter((code) => {
+      if (code.startsWith("CONTRACT.")) return !fixtures.includes(`tests/fixtures/errors/${code.slice("CONTRACT.".length).toLowerCase().replace(/_/g, "-")}/`);
+      return !text.includes(code);
+    });
+    expect(untested).toEqual([]);
+  });
+});
