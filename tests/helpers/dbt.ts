@@ -38,13 +38,16 @@ export async function dbtParse(projectDir: string): Promise<{ nodes: Record<stri
   const { mkdtempSync, rmSync } = await import("node:fs");
   const { tmpdir } = await import("node:os");
   const { bin } = await ensurePythonEnv("dbt", { root: REPO_ROOT });
+  const { dbtEnvironment } = await import("../../runners/local-warehouse/warehouse.js");
+  const { LOCAL_TARGET } = await import("../../generators/targets/dbt/emit.js");
   const work = mkdtempSync(join(tmpdir(), "dbt-parse-"));
   try {
-    const args = ["parse", "--project-dir", projectDir, "--profiles-dir", join(projectDir, "profiles"), "--target", "local", "--target-path", join(work, "target"), "--log-path", join(work, "logs")];
-    const env = { ...process.env, DBT_DUCKDB_PATH: join(work, "amazon_reviews.duckdb"), DBT_SEND_ANONYMOUS_USAGE_STATS: "false", DBT_USE_COLORS: "false", DO_NOT_TRACK: "1" };
+    // The environment the local run gives dbt (database file, target and log folders under `work`, no telemetry).
+    const args = ["parse", "--project-dir", projectDir, "--profiles-dir", join(projectDir, "profiles"), "--target", LOCAL_TARGET];
+    const env = { ...process.env, ...dbtEnvironment(work, join(work, "amazon_reviews.duckdb")) };
     const result = spawnSync(join(bin, "dbt"), args, { env, encoding: "utf8" });
     if (result.status !== 0) throw new Error(`dbt parse failed (exit ${result.status}):\n${result.stdout}\n${result.stderr}`);
-    return JSON.parse(readFileSync(join(work, "target", "manifest.json"), "utf8"));
+    return JSON.parse(readFileSync(join(env.DBT_TARGET_PATH!, "manifest.json"), "utf8"));
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

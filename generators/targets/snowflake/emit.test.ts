@@ -3,56 +3,27 @@
  * toolchain/python/lint.in), one statement at a time, each as exactly one statement with no unparsable section and
  * no allow-list: sqlfluff 4 knows storage integrations and the USE_LOGICAL_TYPE file-format option.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fileOf, generatedFrom } from "../../../tests/helpers/generate.js";
-import { run } from "../../../tests/helpers/run.js";
-import { sqlfluffBin } from "../../../tests/helpers/sqlfluff.js";
+import { parseSnowflakeStatements, sqlfluffBin } from "../../../tests/helpers/sqlfluff.js";
 import { DATA_FILE_PATTERN, plan, type PlannedStatement } from "./emit.js";
 
 const work = mkdtempSync(join(tmpdir(), "snowflake-target-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-let SQLFLUFF: string;
+// Installs the pinned sqlfluff (first use) before the tests' own timeouts start.
 beforeAll(async () => {
-  SQLFLUFF = await sqlfluffBin();
+  await sqlfluffBin();
 }, 300_000);
-
-interface ParseResult {
-  readonly id: string;
-  readonly unparsable: boolean;
-  readonly statements: number;
-}
-
-/** Parses each statement in its own file with sqlfluff; returns per statement whether any part was unparsable. */
-function sqlfluffParse(statements: readonly PlannedStatement[], dir: string): ParseResult[] {
-  rmSync(dir, { recursive: true, force: true });
-  const files = statements.map((s, i) => {
-    const name = `${String(i).padStart(3, "0")}.sql`;
-    return { name, s };
-  });
-  mkdirSync(dir, { recursive: true });
-  for (const { name, s } of files) writeFileSync(join(dir, name), `${s.sql};\n`);
-  // Plain SQL, not a template: the raw templater (a COMMENT may hold "{% … %}" as text).
-  const result = run(SQLFLUFF, ["parse", "--dialect", "snowflake", "--templater", "raw", "--format", "json", dir]);
-  if (result.status !== 0 && result.stdout.trim() === "") throw new Error(`sqlfluff failed: ${result.stderr}`);
-  const parsed = JSON.parse(result.stdout) as { filepath: string; segments: unknown }[];
-  return files.map(({ name, s }) => {
-    const entry = parsed.find((p) => p.filepath.endsWith(name));
-    const text = JSON.stringify(entry?.segments ?? null);
-    // `segments: null` means the whole file failed to parse.
-    const unparsable = !entry || entry.segments === null || text.includes('"unparsable"');
-    return { id: s.id, unparsable, statements: (text.match(/"statement":/g) ?? []).length };
-  });
-}
 
 describe("Snowflake target", () => {
   it("every statement parses with sqlfluff (snowflake dialect), as exactly one statement", async () => {
     const { ir } = await generatedFrom();
     const statements = plan(ir);
-    const results = sqlfluffParse(statements, join(work, "real"));
+    const results = await parseSnowflakeStatements(statements, join(work, "real"));
     expect(results.length).toBeGreaterThan(10);
     for (const r of results) expect(r, r.id).toEqual({ id: r.id, unparsable: false, statements: 1 });
     // The statements sqlfluff 1.4 could not parse are among them.
@@ -60,15 +31,15 @@ describe("Snowflake target", () => {
     expect(statements.find((s) => s.id === "file_format")!.sql).toContain("USE_LOGICAL_TYPE = TRUE");
   });
 
-  it("fails the parse check on broken SQL (the check can fail)", () => {
-    const [result] = sqlfluffParse([{ id: "broken", role: "X", sql: "CREATE EXTERNAL TABLE t (a VARCHAR AS (VALUE:\"a\"::VARCHAR) PARTITION" }], join(work, "broken"));
+  it("fails the parse check on broken SQL (the check can fail)", async () => {
+    const [result] = await parseSnowflakeStatements([{ id: "broken", sql: "CREATE EXTERNAL TABLE t (a VARCHAR AS (VALUE:\"a\"::VARCHAR) PARTITION" }], join(work, "broken"));
     expect(result!.unparsable).toBe(true);
   });
 
   it("keeps hostile descriptions inside one string literal (kitchen-sink parses, golden)", async () => {
     const { ir, files } = await generatedFrom("tests/fixtures/kitchen-sink");
     const tables = plan(ir).filter((s) => s.id.startsWith("table."));
-    const results = sqlfluffParse(tables, join(work, "kitchen"));
+    const results = await parseSnowflakeStatements(tables, join(work, "kitchen"));
     expect(results.map((r) => [r.id, r.unparsable, r.statements])).toEqual(tables.map((t) => [t.id, false, 1]));
     expect(tables[0]!.sql).toContain(`COMMENT = 'It''s "quoted" and """triple""" with {{ jinja }} {% tag %} */ /* <b>html</b> | pipe \\\\ back`);
     await expect(fileOf(files, "generated/snowflake/20_kitchen_sink.sql")).toMatchFileSnapshot("../../../tests/__golden__/kitchen-sink/snowflake/20_kitchen_sink.sql");
