@@ -145,10 +145,30 @@ KEY_SQL = [
         "sha2(concat(coalesce(CAST(`reviewerID` AS STRING), ''), '|', coalesce(CAST(`asin` AS STRING), ''), '|', coalesce(CAST(`unixReviewTime` AS STRING), '')), 256)",
     ),
 ]
-# The record-level reasons this job sets itself.
+# The record-level reason this job sets itself.
 UNREADABLE_BY_SPARK = "record.unreadable_by_spark"
-INVALID_UTF8 = "record.invalid_utf8"
-TOO_LONG = "record.too_long"
+# The lineage columns of a cleaned record and the fields of a quarantined one, each as Spark SQL over the working
+# columns (_raw: the line, _source_file, _run_id, _reasons, _record_reason: the record-level reason or NULL).
+LINEAGE_SQL = [
+    ("_source_file", "`_source_file`"),
+    ("_line_number", "CAST(NULL AS BIGINT)"),
+    ("_run_id", "`_run_id`"),
+    ("_raw", "`_raw`"),
+]
+QUARANTINE_SQL = [
+    (
+        "raw_text",
+        "CASE WHEN `_record_reason` = 'record.too_long' THEN concat(decode(substring(CAST(`_raw` AS BINARY), 1, 1024), 'UTF-8'), '\u2026') ELSE `_raw` END",
+    ),
+    ("reason_codes", "`_reasons`"),
+    ("source_file", "`_source_file`"),
+    ("line_number", "CAST(NULL AS BIGINT)"),
+    ("run_id", "`_run_id`"),
+    (
+        "raw_base64",
+        "CASE WHEN `_record_reason` = 'record.invalid_utf8' THEN regexp_replace(base64(CAST(`_raw` AS BINARY)), '[\\r\\n]', '') END",
+    ),
+]
 # Longest record (bytes of one line) loaded; a longer one is quarantined with its first 1024 bytes.
 MAX_RECORD_BYTES = 16777216
 
@@ -295,7 +315,7 @@ def run(spark, args):
     )
     # Blank: only spaces, tabs and CRs, as the local reader counts them (F.trim would strip spaces only).
     blank = F.expr("trim(BOTH ' \t\r' FROM value)") == ""
-    records = lines.where(~blank)
+    records = lines.where(~blank).withColumn("_run_id", F.lit(run_id))
     # One JSON parse for the canonical text, one for the members: every rule then reads columns.
     record_bytes = F.octet_length(F.col("value").cast("binary"))
     canonical = records.withColumn(
@@ -343,30 +363,12 @@ def run(spark, args):
         .cache()
     )
 
-    too_long = F.col("_record_reason") == TOO_LONG
     quarantined = parsed.where(F.size("_reasons") > 0).select(
-        # An over-long record keeps its first 1024 bytes (a cut character decodes to U+FFFD, as in the local reader).
-        F.when(
-            too_long, F.concat(F.decode(F.substring(F.col("_raw").cast("binary"), 1, 1024), "UTF-8"), F.lit("\u2026"))
-        )
-        .otherwise(F.col("_raw"))
-        .alias("raw_text"),
-        F.col("_reasons").alias("reason_codes"),
-        F.col("_source_file").alias("source_file"),
-        F.lit(None).cast("bigint").alias("line_number"),
-        F.lit(run_id).alias("run_id"),
-        # Spark's base64() breaks lines every 76 characters (MIME); the stored value is one line.
-        F.when(
-            F.col("_record_reason") == INVALID_UTF8,
-            F.regexp_replace(F.base64(F.col("_raw").cast("binary")), "[\r\n]", ""),
-        ).alias("raw_base64"),
+        *[F.expr(sql).alias(name) for name, sql in QUARANTINE_SQL]
     )
     typed = parsed.where(F.size("_reasons") == 0).select(
         *[F.expr(sql).alias(name) for name, sql in TYPED_COLUMN_SQL],
-        F.col("_source_file"),
-        F.lit(None).cast("bigint").alias("_line_number"),
-        F.lit(run_id).alias("_run_id"),
-        F.col("_raw"),
+        *[F.expr(sql).alias(name) for name, sql in LINEAGE_SQL],
     )
     keyed = typed.select(*[F.expr(sql).alias(name) for name, sql in KEY_SQL], "*")
     # Deterministic: of the records sharing a key, the one whose raw text sorts first is kept.

@@ -5,7 +5,7 @@
  * Stages and the names they share:
  * - clean reads each raw line into `_json` (the record as a JSON value), computes `_reasons` (every failed rule
  *   code), keeps the valid records typed in the raw shape (one column per raw top-level field, `rawColumns`),
- *   plus the table key and `_source_file`, `_line_number`, `_run_id`, `_raw`;
+ *   plus the table key and the lineage columns (`stages.ts`: `CLEANED_LINEAGE`);
  * - flatten reads the cleaned zone and computes each processed column (`columnExpr`) and each child table.
  */
 import type { ChildTableIR, ColumnIR, DatasetIR, RawField, RuleIR } from "../ir/types.js";
@@ -44,8 +44,6 @@ export const RAW_TEXT = "_raw";
 export const REASONS = "_reasons";
 /** Longest record (bytes of one line) both engines load by default; a longer one is quarantined as too long. */
 export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
-
-export const METADATA_COLUMNS = ["_source_file", "_line_number", "_run_id"] as const;
 
 /** Reason codes of records that are not JSON objects; they come before any rule. */
 export const RECORD_REASONS = {

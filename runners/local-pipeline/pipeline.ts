@@ -16,7 +16,6 @@ import {
   CHILD_ELEMENT,
   PROCESSED_AT,
   CHILD_POSITION,
-  RAW_TEXT,
   RECORD,
   RECORD_REASONS,
   REASONS,
@@ -30,6 +29,7 @@ import {
   reasonCodes,
   type RawColumn,
 } from "../../generators/dialects/cleaning.js";
+import { CLEANED_LINEAGE, QUARANTINE_RECORD, reconciles, stageColumns, type CleanCounts, type LineageColumn, type QuarantineField } from "../../generators/dialects/stages.js";
 import { DUCKDB_DIALECT, duckdbStructure } from "../../generators/dialects/duckdb.js";
 import { render } from "../../generators/dialects/render.js";
 import type { Expr } from "../../generators/dialects/expr.js";
@@ -37,11 +37,8 @@ import type { DatasetIR, TableIR } from "../../generators/ir/types.js";
 import { checkRunId, localPath, removeInside } from "./safe-paths.js";
 import { classify, listInputFiles, PLAIN_CHECKSUM_MODULUS, plainJsonLines, readFile, SUSPICIOUS_JSON, type FileStats, type RawRecord } from "./read-input.js";
 
-export interface DatasetSummary {
-  input: number;
-  valid: number;
-  duplicates: number;
-  quarantined: { total: number; byReason: Record<string, number> };
+/** One dataset's run: the clean stage's counts (`stages.ts`), its input files and each processed table's rows. */
+export interface DatasetSummary extends CleanCounts {
   files: FileStats[];
   tables: Record<string, number>;
 }
@@ -128,7 +125,7 @@ export function finishRun(summary: RunSummary, out: string): RunSummary {
 export function reconcile(summary: RunSummary): void {
   for (const [name, d] of Object.entries(summary.datasets)) {
     const records = d.files.reduce((n, f) => n + f.records, 0);
-    if (d.input !== d.valid + d.duplicates + d.quarantined.total) summary.problems.push(`${name}: input ${d.input} ≠ valid ${d.valid} + duplicates ${d.duplicates} + quarantined ${d.quarantined.total}.`);
+    if (!reconciles(d)) summary.problems.push(`${name}: input ${d.input} ≠ valid ${d.valid} + duplicates ${d.duplicates} + quarantined ${d.quarantined.total}.`);
     if (records !== d.input) summary.problems.push(`${name}: ${records} records read from the files but ${d.input} loaded.`);
     for (const f of d.files) if (f.format === "json-lines" && f.lines !== f.records + f.blankLines) summary.problems.push(`${name}: ${f.file} has ${f.lines} lines but ${f.records} records + ${f.blankLines} blank lines.`);
     if (d.tables[name] !== d.valid) summary.problems.push(`${name}: ${d.valid} valid records but ${d.tables[name]} processed rows.`);
@@ -270,8 +267,17 @@ async function runDataset(connection: DuckDBConnection, dataset: DatasetIR, inpu
   const quarantineDir = join(localPath(options.out, dataset.locations.quarantine), `run_id=${options.runId}`);
   removeInside(options.out, quarantineDir);
   mkdirSync(quarantineDir, { recursive: true });
+  // The quarantine record (`QUARANTINE_RECORD`), over the validated table (the reader already cut over-long records).
+  const quarantine = stageColumns<QuarantineField>(QUARANTINE_RECORD, {
+    raw_text: "raw",
+    reason_codes: q(REASONS),
+    source_file: "source_file",
+    line_number: "line_number",
+    run_id: s(options.runId),
+    raw_base64: "raw_base64",
+  });
   await connection.run(`COPY (
-      SELECT raw AS raw_text, ${q(REASONS)} AS reason_codes, source_file, line_number, ${s(options.runId)} AS run_id, raw_base64
+      SELECT ${quarantine.map((c) => `${c.sql} AS ${q(c.name)}`).join(", ")}
       FROM ${t("validated")} WHERE len(${q(REASONS)}) > 0 ORDER BY source_file, line_number
     ) TO ${s(join(quarantineDir, "part-00000.jsonl"))} (FORMAT JSON)`);
 
@@ -314,7 +320,9 @@ async function runDataset(connection: DuckDBConnection, dataset: DatasetIR, inpu
   removeInside(options.out, cleanedDir);
   mkdirSync(cleanedDir, { recursive: true });
   const cleanedFile = join(cleanedDir, "part-00000.parquet");
-  const lineage = `source_file AS _source_file, line_number AS _line_number, ${s(options.runId)} AS _run_id, raw AS ${q(RAW_TEXT)}`;
+  const lineage = stageColumns<LineageColumn>(CLEANED_LINEAGE, { _source_file: "source_file", _line_number: "line_number", _run_id: s(options.runId), _raw: "raw" })
+    .map((c) => `${c.sql} AS ${q(c.name)}`)
+    .join(", ");
   const valid = await count(
     connection,
     `COPY (SELECT * EXCLUDE (_row) FROM (${typed(raws, lineage)}) WHERE _row NOT IN (SELECT _row FROM ${t("dropped")}))

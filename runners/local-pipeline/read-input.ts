@@ -16,6 +16,7 @@ import { join, relative, sep } from "node:path";
 import { createGunzip } from "node:zlib";
 import type { Readable } from "node:stream";
 import { MAX_RECORD_BYTES, RECORD_REASONS } from "../../generators/dialects/cleaning.js";
+import { QUARANTINE_PREVIEW_BYTES, QUARANTINE_PREVIEW_MARK } from "../../generators/dialects/stages.js";
 
 export interface RawRecord {
   /** Source file, relative to the input root given on the command line (`/` separators). */
@@ -102,8 +103,6 @@ function lineRecord(bytes: Buffer, sourceFile: string, lineNumber: number): RawR
 
 /** Default longest record (bytes of one line) the reader holds; a longer one is quarantined as `record.too_long`. */
 export const DEFAULT_MAX_RECORD_BYTES = MAX_RECORD_BYTES;
-/** How much of an over-long record the quarantine keeps. */
-export const TOO_LONG_PREFIX_BYTES = 1024;
 
 /** A line of a byte stream, or what is left of one that was longer than the limit. */
 interface ByteLine {
@@ -127,7 +126,7 @@ async function* byteLines(stream: Readable, onError: (error: Error) => void, max
     if (prefix) return;
     parts.push(piece);
     if (length > maxBytes) {
-      prefix = Buffer.from(Buffer.concat(parts).subarray(0, TOO_LONG_PREFIX_BYTES));
+      prefix = Buffer.from(Buffer.concat(parts).subarray(0, QUARANTINE_PREVIEW_BYTES));
       parts = [];
     }
   };
@@ -275,11 +274,11 @@ function emitLine(line: ByteLine, stats: FileStats, sourceFile: string, emit: (r
     emit({
       sourceFile,
       lineNumber: stats.lines,
-      raw: `${line.bytes.toString("utf8")}…`,
+      raw: `${line.bytes.toString("utf8")}${QUARANTINE_PREVIEW_MARK}`,
       readError: RECORD_REASONS.tooLong,
       rawBase64: undefined,
     });
-    stats.error ??= `line ${stats.lines} has ${line.tooLong} bytes, over the ${maxRecordBytes}-byte record limit: quarantined (${RECORD_REASONS.tooLong}) with its first ${TOO_LONG_PREFIX_BYTES} bytes`;
+    stats.error ??= `line ${stats.lines} has ${line.tooLong} bytes, over the ${maxRecordBytes}-byte record limit: quarantined (${RECORD_REASONS.tooLong}) with its first ${QUARANTINE_PREVIEW_BYTES} bytes`;
     return;
   }
   const bytes = line.bytes;

@@ -10,13 +10,15 @@
  *
  * One Spark session serves the whole file (the JVM starts once).
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Ajv from "ajv";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DuckDBInstance } from "@duckdb/node-api";
 import type { DatasetIR } from "../../generators/ir/types.js";
+import { CLEAN_COUNTS_SCHEMA, CLEAN_SUMMARY_SCHEMA, CLEANED_LINEAGE, QUARANTINE_RECORD, type StageFieldType } from "../../generators/dialects/stages.js";
 import { glueScriptPath } from "../../generators/targets/glue-jobs.js";
 import { loadGeneratedIR, runLocalWarehouse } from "../local-pipeline/cli.js";
 import { localPath, runPipeline, type RunSummary } from "../local-pipeline/pipeline.js";
@@ -95,8 +97,46 @@ function quarantineRows(out: string, dataset: DatasetIR, runId: string, engine: 
   const dir = join(localPath(out, dataset.locations.quarantine), `run_id=${runId}`);
   const prefix = `file:${sparkInputDir(out, dataset.name)}/`;
   const file = engine === "spark" ? `replace(replace(source_file, 'file://', 'file:'), ${str(prefix)}, '')` : "source_file";
+  const columns = QUARANTINE_RECORD.map((f) => `${f.name}: ${str(DUCKDB_STAGE_TYPES[f.type])}`).join(", ");
   return `SELECT ${file} AS source_file, coalesce(raw_base64, to_base64(encode(raw_text))) AS raw, list_sort(reason_codes) AS reasons
-    FROM read_json(${str(`${dir}/part-*`)}, columns = {raw_text: 'VARCHAR', reason_codes: 'VARCHAR[]', source_file: 'VARCHAR', line_number: 'BIGINT', run_id: 'VARCHAR', raw_base64: 'VARCHAR'}, format = 'newline_delimited')`;
+    FROM read_json(${str(`${dir}/part-*`)}, columns = {${columns}}, format = 'newline_delimited')`;
+}
+
+const DUCKDB_STAGE_TYPES: Record<StageFieldType, string> = { string: "VARCHAR", bigint: "BIGINT", "array<string>": "VARCHAR[]" };
+const ajv = new Ajv.default({ strict: true, allErrors: true });
+const validCleanSummary = ajv.compile(CLEAN_SUMMARY_SCHEMA);
+const validCleanCounts = ajv.compile(CLEAN_COUNTS_SCHEMA);
+
+/**
+ * What both engines write besides the contract's columns is what `stages.ts` lists: each quarantine record's members
+ * (in order; Spark's JSON writer leaves out null ones), the cleaned zone's lineage columns (last, in order, typed),
+ * and the clean counts; the Glue job's own run summary has exactly the listed shape.
+ */
+async function expectStageShapes(engine: "duckdb" | "spark", out: string, summary: RunSummary, runId: string): Promise<void> {
+  const fields = QUARANTINE_RECORD.map((f) => f.name as string);
+  for (const [name, counts] of Object.entries(summary.datasets)) {
+    expect(validCleanCounts(counts), `${engine} ${name}: ${ajv.errorsText(validCleanCounts.errors)}`).toBe(true);
+    const dataset = datasets.find((d) => d.name === name)!;
+    if (counts.quarantined.total > 0) {
+      const dir = join(localPath(out, dataset.locations.quarantine), `run_id=${runId}`);
+      const file = readdirSync(dir).find((f) => f.startsWith("part-"))!;
+      for (const line of readFileSync(join(dir, file), "utf8").split("\n").filter(Boolean).slice(0, 50)) {
+        const keys = Object.keys(JSON.parse(line) as object);
+        expect(keys, `${engine} quarantine record of ${name}`).toEqual(fields.filter((f) => keys.includes(f)));
+        expect(keys, `${engine} quarantine record of ${name}`).toEqual(expect.arrayContaining(["raw_text", "reason_codes", "source_file", "run_id"]));
+      }
+    }
+    const cleaned = `${join(localPath(out, dataset.locations.cleaned), `run_id=${runId}`)}/*.parquet`;
+    const described = await query(`DESCRIBE SELECT * FROM read_parquet(${str(cleaned)}, hive_partitioning = false)`);
+    expect(
+      described.slice(-CLEANED_LINEAGE.length).map((c) => [c.column_name, c.column_type]),
+      `${engine} cleaned zone of ${name}`,
+    ).toEqual(CLEANED_LINEAGE.map((c) => [c.name, DUCKDB_STAGE_TYPES[c.type]]));
+    if (engine === "spark") {
+      const written = JSON.parse(readFileSync(join(localPath(out, dataset.locations.quarantine), "_summaries", `run_id=${runId}.json`), "utf8"));
+      expect(validCleanSummary(written), `the clean job's run summary of ${name}: ${ajv.errorsText(validCleanSummary.errors)}`).toBe(true);
+    }
+  }
 }
 
 async function exceptAllBothWays(a: string, b: string): Promise<{ onlyA: Record<string, unknown>[]; onlyB: Record<string, unknown>[] }> {
@@ -115,6 +155,8 @@ async function expectParity(both: Both, runId: string): Promise<void> {
   expect(both.spark.summary.reconciled, both.spark.summary.problems.join("\n")).toBe(true);
   expect(both.duck.summary.reconciled, both.duck.summary.problems.join("\n")).toBe(true);
   expect(comparable(both.spark.summary)).toEqual(comparable(both.duck.summary));
+  await expectStageShapes("duckdb", both.duck.out, both.duck.summary, runId);
+  await expectStageShapes("spark", both.spark.out, both.spark.summary, runId);
   for (const name of Object.keys(both.duck.summary.datasets)) {
     const dataset = datasets.find((d) => d.name === name)!;
     if (both.duck.summary.datasets[name]!.quarantined.total > 0) {

@@ -12,6 +12,7 @@ import { readFileSync } from "node:fs";
 import Handlebars from "handlebars";
 import { MAX_RECORD_BYTES, PROCESSED_AT, RAW_TEXT, RECORD, RECORD_REASONS, REASONS, CHILD_ELEMENT, CHILD_POSITION, childArrays, columnExpr, keyExprs, addedKeyExprs, hoistMembers, rawColumns, reasonCodes } from "../../dialects/cleaning.js";
 import { DialectError, render } from "../../dialects/render.js";
+import { CLEANED_LINEAGE, QUARANTINE_PREVIEW_BYTES, QUARANTINE_PREVIEW_MARK, QUARANTINE_RECORD, reasonCodeOrder, stageColumns, type LineageColumn, type QuarantineField, type StageFieldType } from "../../dialects/stages.js";
 import { diagnostic, type Diagnostic } from "../../lib/errors.js";
 import { SPARK_DIALECT } from "../../dialects/spark.js";
 import { mapType } from "../../dialects/type-table.js";
@@ -31,6 +32,8 @@ for (const [name, value] of Object.entries(EXPECTED_COLUMNS)) {
 }
 
 export const OUT_DIR = GLUE_SCRIPT_DIR;
+
+const PYSPARK_STAGE_TYPES: Record<StageFieldType, string> = { string: "StringType()", bigint: "LongType()", "array<string>": "ArrayType(StringType())" };
 
 const spark = (e: Parameters<typeof render>[0]) => render(e, SPARK_DIALECT);
 const id = (name: string) => SPARK_DIALECT.identifier(name);
@@ -124,7 +127,9 @@ export interface JobSql {
   readonly sql: string;
 }
 
-function cleanSql(dataset: DatasetIR): { reasons: string; record: string; members: string[]; keys: { name: string; sql: string }[]; typed: { name: string; sql: string }[] } {
+type SqlPair = { name: string; sql: string };
+
+function cleanSql(dataset: DatasetIR): { reasons: string; record: string; members: string[]; keys: SqlPair[]; typed: SqlPair[]; lineage: SqlPair[]; quarantine: SqlPair[] } {
   // The record-level reason, over the line and its canonical JSON text `_json` (NULL when not JSON); it comes before
   // any rule.
   const json = id(RECORD);
@@ -143,8 +148,23 @@ function cleanSql(dataset: DatasetIR): { reasons: string; record: string; member
     if (c.shape.kind === "json") return { name: c.name, sql: `contract_json_get(${id(RECORD)}, ${SPARK_DIALECT.string(c.name)})` };
     return { name: c.name, sql: c.integer ? `CAST(${value} AS BIGINT)` : value };
   });
+  const str = SPARK_DIALECT.string;
+  const bytes = `CAST(${id(RAW_TEXT)} AS BINARY)`;
+  const recordReason = id("_record_reason");
   return {
     record,
+    // The stages' records (`stages.ts`) over the job's working columns; Spark reads lines without their number.
+    lineage: stageColumns<LineageColumn>(CLEANED_LINEAGE, { _source_file: id("_source_file"), _line_number: "CAST(NULL AS BIGINT)", _run_id: id("_run_id"), _raw: id(RAW_TEXT) }),
+    quarantine: stageColumns<QuarantineField>(QUARANTINE_RECORD, {
+      // A character cut in two decodes to U+FFFD, as in the local reader.
+      raw_text: `CASE WHEN ${recordReason} = ${str(RECORD_REASONS.tooLong)} THEN concat(decode(substring(${bytes}, 1, ${QUARANTINE_PREVIEW_BYTES}), 'UTF-8'), ${str(QUARANTINE_PREVIEW_MARK)}) ELSE ${id(RAW_TEXT)} END`,
+      reason_codes: id(REASONS),
+      source_file: id("_source_file"),
+      line_number: "CAST(NULL AS BIGINT)",
+      run_id: id("_run_id"),
+      // base64() breaks lines every 76 characters (MIME); the stored value is one line.
+      raw_base64: `CASE WHEN ${recordReason} = ${str(RECORD_REASONS.invalidUtf8)} THEN regexp_replace(base64(${bytes}), ${str("[\r\n]")}, '') END`,
+    }),
     reasons: spark(reasons),
     members,
     keys: addedKeyExprs(dataset).map((k) => ({ name: k.name, sql: spark(k.expr) })),
@@ -165,7 +185,7 @@ function cleanJob(dataset: DatasetIR): string {
     header: header(dataset, `Glue job 1 (clean) of dataset "${dataset.name}": validate, quarantine, type, deduplicate.`),
     dataset: pyString(dataset.name),
     contract: pyString(`${dataset.contract.file} ${dataset.contract.version} ${dataset.contract.hash}`),
-    reasonCodes: pyList([...Object.values(RECORD_REASONS), ...dataset.rules.map((r) => r.code)].map(pyString)),
+    reasonCodes: pyList(reasonCodeOrder(dataset).map(pyString)),
     rawSchema: pyCallOfList("StructType", raws.map((c) => `StructField(${pyString(c.name)}, ${pysparkShape(c.shape, "        ")}, True)`)),
     recordReasonSql: pyString(sql.record),
     reasonsSql: pyString(sql.reasons),
@@ -174,8 +194,8 @@ function cleanJob(dataset: DatasetIR): string {
     keySql: sqlPairs(sql.keys),
     keyColumns: pyList(keyExprs(dataset).map((k) => pyString(k.name))),
     unreadableBySpark: pyString(RECORD_REASONS.unreadableBySpark),
-    invalidUtf8: pyString(RECORD_REASONS.invalidUtf8),
-    tooLong: pyString(RECORD_REASONS.tooLong),
+    lineageSql: sqlPairs(sql.lineage),
+    quarantineSql: sqlPairs(sql.quarantine),
     maxRecordBytes: String(MAX_RECORD_BYTES),
   });
 }
@@ -190,10 +210,7 @@ function flattenJob(dataset: DatasetIR): string {
   const cleanedFields = [
     ...keyColumns.map((c) => `StructField(${pyString(c.name)}, ${mapType(PYSPARK_TYPES, c.type)}, True)`),
     ...raws.map((c) => `StructField(${pyString(c.name)}, ${c.integer ? "LongType()" : pysparkShape(c.shape, "        ")}, True)`),
-    `StructField("_source_file", StringType(), True)`,
-    `StructField("_line_number", LongType(), True)`,
-    `StructField("_run_id", StringType(), True)`,
-    `StructField(${pyString(RAW_TEXT)}, StringType(), True)`,
+    ...CLEANED_LINEAGE.map((c) => `StructField(${pyString(c.name)}, ${PYSPARK_STAGE_TYPES[c.type]}, True)`),
   ];
   const columnsPy = (pairs: [string, string][], indent = "") => pyList(pairs.map(([n, s]) => pyTuple([pyString(n), pyString(s)], indent)), indent);
   const children = childArrays(dataset).map(({ child, array }) => ({ child, array: spark(array) }));
@@ -223,6 +240,8 @@ export function jobSql(dataset: DatasetIR): JobSql[] {
     { name: "REASONS_SQL", sql: sql.reasons },
     ...sql.typed.map((t) => ({ name: `TYPED_COLUMN_SQL.${t.name}`, sql: t.sql })),
     ...sql.keys.map((k) => ({ name: `KEY_SQL.${k.name}`, sql: k.sql })),
+    ...sql.lineage.map((c) => ({ name: `LINEAGE_SQL.${c.name}`, sql: c.sql })),
+    ...sql.quarantine.map((c) => ({ name: `QUARANTINE_SQL.${c.name}`, sql: c.sql })),
     ...tableSql(dataset, dataset.table).map(([n, s]) => ({ name: `COLUMN_SQL.${n}`, sql: s })),
   ];
   for (const { child, array } of childArrays(dataset)) {
