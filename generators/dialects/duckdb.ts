@@ -4,39 +4,15 @@
  */
 import { mapType } from "./type-table.js";
 import { DUCKDB_TYPES } from "./types.js";
-import { DialectError, HTML_TOKEN_PATTERN, inTimestampRange, INTEGER_TEXT_PATTERN, MONTH_DAY_YEAR_PATTERN, moneyPattern, type DialectTable } from "./render.js";
+import { DialectError, inTimestampRange, MONTH_DAY_YEAR_PATTERN, type DialectTable } from "./render.js";
 import type { Expr } from "./expr.js";
 
 const str = (value: string) => `'${value.replace(/'/g, "''")}'`;
 const WHITESPACE = "(' ' || chr(9) || chr(13) || chr(10))";
 
-function literalNumber(arg: Expr | undefined, what: string): number {
-  if (arg?.op !== "lit" || typeof arg.value !== "number") throw new DialectError("duckdb", what, "needs a number literal argument.", "pass lit(n).");
+function literalPattern(arg: Expr | undefined, fn: string): string {
+  if (arg?.op !== "lit" || typeof arg.value !== "string") throw new DialectError("duckdb", fn, "the pattern must be a literal.", "pass lit(pattern).");
   return arg.value;
-}
-
-function htmlUnescape(text: string): string {
-  const t = `"t"`;
-  const named = [
-    ["&amp;", "&"],
-    ["&lt;", "<"],
-    ["&gt;", ">"],
-    ["&quot;", '"'],
-    ["&apos;", "'"],
-  ]
-    .map(([e, c]) => `WHEN ${t} = ${str(e!)} THEN ${str(c!)}`)
-    .join(" ");
-  // Code points 1..0x10FFFF except surrogates decode; anything else stays as written.
-  const decode = (cp: string) => `CASE WHEN ${cp} BETWEEN 1 AND 1114111 AND NOT (${cp} BETWEEN 55296 AND 57343) THEN chr(${cp}) ELSE ${t} END`;
-  const dec = `CAST(substr(${t}, 3, length(${t}) - 3) AS INTEGER)`;
-  const hex = `CAST('0x' || substr(${t}, 4, length(${t}) - 4) AS INTEGER)`;
-  // Most text has no "&": it skips the tokenizer.
-  return (
-    `CASE WHEN strpos(${text}, '&') = 0 THEN ${text} ELSE ` +
-    `array_to_string(list_transform(regexp_extract_all(${text}, ${str(HTML_TOKEN_PATTERN)}), lambda ${t}: ` +
-    `CASE ${named} WHEN regexp_full_match(${t}, '&#[0-9]+;') THEN ${decode(dec)} ` +
-    `WHEN regexp_full_match(${t}, '&#[xX][0-9a-fA-F]+;') THEN ${decode(hex)} ELSE ${t} END), '') END`
-  );
 }
 
 export const DUCKDB_DIALECT: DialectTable = {
@@ -47,13 +23,14 @@ export const DUCKDB_DIALECT: DialectTable = {
   regex: (pattern) => str(pattern),
   type: (type) => mapType(DUCKDB_TYPES, type),
   functions: {
-    regex_search: ([text], raw) => {
-      const pattern = raw[1];
-      if (pattern?.op !== "lit" || typeof pattern.value !== "string") throw new DialectError("duckdb", "regex_search", "the pattern must be a literal.", "pass lit(pattern).");
-      return `regexp_matches(${text}, ${str(pattern.value)})`;
-    },
-    // length() counts code points (not grapheme clusters: that is length_grapheme), as Zod 4 and JSON Schema do.
+    regex_search: ([text], raw) => `regexp_matches(${text}, ${str(literalPattern(raw[1], "regex_search"))})`,
+    regex_extract_all: ([text], raw) => `regexp_extract_all(${text}, ${str(literalPattern(raw[1], "regex_extract_all"))})`,
+    // length(), strpos() and substr() count code points (not grapheme clusters: that is length_grapheme), as Zod 4
+    // and JSON Schema do.
     codepoint_length: ([text]) => `length(${text})`,
+    string_position: ([text, search]) => `strpos(${text}, ${search})`,
+    substring: (args) => `substr(${args.join(", ")})`,
+    replace: ([text, search, replacement]) => `replace(${text}, ${search}, ${replacement})`,
     // trim() walks the whole string (13× slower on review texts); most values need no trimming at all.
     trim_whitespace: ([text]) => {
       const edges = ["' '", "chr(9)", "chr(10)", "chr(13)"].flatMap((c) => [`starts_with(${text}, ${c})`, `ends_with(${text}, ${c})`]).join(" OR ");
@@ -65,16 +42,9 @@ export const DUCKDB_DIALECT: DialectTable = {
     floor: ([x]) => `floor(${x})`,
     list_length: ([list]) => `len(${list})`,
     to_json_text: ([value]) => `CAST(to_json(${value}) AS VARCHAR)`,
-    html_unescape: ([text]) => htmlUnescape(text!),
-    parse_integer: ([text]) =>
-      `CASE WHEN regexp_matches(${text}, ${str(INTEGER_TEXT_PATTERN)}) THEN CAST(replace(${text}, ',', '') AS BIGINT) END`,
-    parse_money: ([text], raw) => {
-      const precision = literalNumber(raw[1], "parse_money precision");
-      const scale = literalNumber(raw[2], "parse_money scale");
-      const wide = `CAST(replace(substr(${text}, 2), ',', '') AS DECIMAL(38,${scale}))`;
-      // The wide cast cannot overflow (at most 30 integer digits); the bound keeps the narrow cast from raising.
-      return `CASE WHEN regexp_matches(${text}, ${str(moneyPattern(scale))}) AND ${wide} < 1${"0".repeat(precision - scale)} THEN CAST(${wide} AS DECIMAL(${precision},${scale})) END`;
-    },
+    list_join: ([list, separator]) => `array_to_string(${list}, ${separator})`,
+    codepoint_to_text: ([codePoint]) => `chr(${codePoint})`,
+    hex_to_integer: ([text]) => `CAST('0x' || ${text} AS INTEGER)`,
     parse_month_day_year: ([text]) =>
       `CASE WHEN regexp_matches(${text}, ${str(MONTH_DAY_YEAR_PATTERN)}) THEN CAST(try_strptime(${text}, '%B %d, %Y') AS DATE) END`,
     epoch_seconds_to_timestamp: ([seconds]) => `CASE WHEN ${inTimestampRange(seconds!)} THEN to_timestamp(${seconds}) END`,
@@ -102,6 +72,7 @@ export const DUCKDB_DIALECT: DialectTable = {
   lambda: (variable, body) => `lambda "${variable}": ${body}`,
   exists: (list, lambda) => `(len(list_filter(${list}, ${lambda})) > 0)`,
   filter: (list, lambda) => `list_filter(${list}, ${lambda})`,
+  transform: (list, lambda) => `list_transform(${list}, ${lambda})`,
   elementAt: (list, index) => `${list}[${index}]`,
   mapEntries: (map) => `map_entries(${map})`,
   mapFromEntries: (entries) => `map_from_entries(${entries})`,

@@ -19,6 +19,7 @@ const NODES: Record<Expr["op"], Expr> = {
   json_scalar: { op: "json_scalar", json: r("a"), as: "string" },
   exists: { op: "exists", list: r("a"), variable: "v", pred: r("b") },
   filter: { op: "filter", list: r("a"), variable: "v", pred: r("b") },
+  transform: { op: "transform", list: r("a"), variable: "v", body: r("b") },
   element_at: { op: "element_at", list: r("a"), index: 1 },
   map_entries: { op: "map_entries", map: r("a") },
   map_from_entries: { op: "map_from_entries", entries: r("a") },
@@ -28,7 +29,7 @@ const NODES: Record<Expr["op"], Expr> = {
 
 const LEAVES: Record<Expr["op"], string[]> = {
   lit: [], ref: [], call: ["a", "b"], in: ["a"], case: ["a", "b", "c", "d", "e"], cast: ["a"], json_get: ["a"], json_type: ["a"],
-  json_elements: ["a"], json_values: ["a"], json_scalar: ["a"], exists: ["a", "b"], filter: ["a", "b"], element_at: ["a"],
+  json_elements: ["a"], json_values: ["a"], json_scalar: ["a"], exists: ["a", "b"], filter: ["a", "b"], transform: ["a", "b"], element_at: ["a"],
   map_entries: ["a"], map_from_entries: ["a"], field: ["a"], codes: ["a", "b"],
 };
 
@@ -38,7 +39,7 @@ describe("expression traversal", () => {
     expect(children(node).map((c) => (c.op === "ref" ? c.name : c.op))).toEqual(LEAVES[op]);
     const renamed = mapChildren(node, (c) => (c.op === "ref" ? ref(c.name.toUpperCase()) : c));
     expect(children(renamed).map((c) => (c.op === "ref" ? c.name : c.op))).toEqual(LEAVES[op].map((n) => n.toUpperCase()));
-    expect({ ...renamed, ...Object.fromEntries(Object.entries(node).filter(([k]) => !["args", "value", "whens", "otherwise", "json", "list", "pred", "map", "entries", "checks"].includes(k))) }).toEqual(renamed);
+    expect({ ...renamed, ...Object.fromEntries(Object.entries(node).filter(([k]) => !["args", "value", "whens", "otherwise", "json", "list", "pred", "body", "map", "entries", "checks"].includes(k))) }).toEqual(renamed);
     // Walkers built on the traversal: reference collection and search reach every child.
     expect(refNames(node)).toEqual(op === "ref" ? ["x"] : LEAVES[op]);
     for (const leaf of LEAVES[op]) expect(some(node, (n) => n.op === "ref" && n.name === leaf)).toBe(true);

@@ -12,18 +12,34 @@ import type { LogicalType } from "../ir/types.js";
 export type JsonType = "string" | "number" | "boolean" | "null" | "array" | "object";
 
 /**
- * Every function of the tree. Each dialect table renders it or leaves it out (then rendering throws
+ * Functions written once over the tree: `macros.ts` expands each into the primitive functions and nodes below
+ * before any dialect table is consulted, so no dialect renders them itself.
+ * - `html_unescape`: decode `&amp; &lt; &gt; &quot; &apos; &#NNN; &#xHH;` in one left-to-right pass (`&amp;lt;` →
+ *   `&lt;`); invalid code points (`&#0;`, surrogates, beyond U+10FFFF) stay as written.
+ * - `parse_integer`: `"1,341"` / `"1341"` → BIGINT; anything else (`"1,34"`) NULL.
+ * - `parse_money(text, precision, scale)`: `"$1,250.00"` → DECIMAL(p,s) (integer literal arguments); anything else,
+ *   or a value beyond the precision, NULL.
+ */
+export const MACRO_FUNCTIONS = ["html_unescape", "parse_integer", "parse_money"] as const;
+
+/**
+ * Every function of the tree. Each dialect table renders the primitives or leaves one out (then rendering throws
  * `DIALECT.UNSUPPORTED`); `render.test.ts` asserts the full table, so a new function needs an explicit answer
  * per dialect.
+ * - `between(x, low, high)`: SQL `BETWEEN` (bounds included); `subtract(a, b)`: `a - b`.
  * - `regex_search(text, pattern)`: the ECMAScript pattern matches somewhere in text (JavaScript `RegExp.test`).
+ * - `regex_extract_all(text, pattern)`: every non-overlapping match, left to right, as a list of strings (the
+ *   pattern, a literal, must not match the empty string).
  * - `codepoint_length`: length in Unicode code points, as Zod 4's min/max and JSON Schema's minLength/maxLength count.
+ * - `string_position(text, search)`: 1-based code point position of the first occurrence; 0 when absent.
+ * - `substring(text, start[, length])`: 1-based, in code points; to the end without a length.
+ * - `replace(text, search, replacement)`: every occurrence, literally (no pattern).
  * - `trim_whitespace`: remove leading and trailing space, tab, CR and LF.
  * - `sha256_hex`: lowercase hex SHA-256 of the UTF-8 text.
  * - `to_json_text`: JSON text of a typed value (list or map), compact, as both engines print it.
- * - `html_unescape`: decode `&amp; &lt; &gt; &quot; &apos; &#NNN; &#xHH;` in one left-to-right pass; invalid code
- *   points stay as written.
- * - `parse_integer`: `"1,341"` / `"1341"` → BIGINT; anything else NULL.
- * - `parse_money(text, precision, scale)`: `"$1,250.00"` → DECIMAL(p,s) (literal arguments); anything else NULL.
+ * - `list_join(list, separator)`: the strings of a list joined.
+ * - `codepoint_to_text(n)`: the one-character string of code point n (1..U+10FFFF, not a surrogate; callers guard).
+ * - `hex_to_integer(text)`: INT of 1–7 hex digits (either case).
  * - `parse_month_day_year`: `"May 15, 2009"` → DATE; anything else NULL.
  * - `epoch_seconds_to_timestamp` / `_to_date`: UTC; NULL outside years 1–9999.
  * - `strip_trailing_colon`: remove one trailing `:`.
@@ -32,17 +48,22 @@ export type JsonType = "string" | "number" | "boolean" | "null" | "array" | "obj
 export const FUNCTIONS = [
   "and", "or", "not",
   "is_null", "is_not_null",
-  "eq", "ne", "lt", "le", "gt", "ge",
+  "eq", "ne", "lt", "le", "gt", "ge", "between", "subtract",
   "coalesce", "concat", "nullif",
-  "regex_search", "codepoint_length", "trim_whitespace", "sha256_hex", "to_text", "floor", "list_length", "to_json_text",
-  "html_unescape", "parse_integer", "parse_money", "parse_month_day_year",
+  "regex_search", "regex_extract_all", "codepoint_length", "string_position", "substring", "replace", "trim_whitespace",
+  "sha256_hex", "to_text", "floor", "list_length", "list_join", "to_json_text", "codepoint_to_text", "hex_to_integer",
+  ...MACRO_FUNCTIONS, "parse_month_day_year",
   "epoch_seconds_to_timestamp", "epoch_seconds_to_date", "strip_trailing_colon", "invalid_utf8",
 ] as const;
 
 export type Fn = (typeof FUNCTIONS)[number];
+export type MacroFn = (typeof MACRO_FUNCTIONS)[number];
+/** The functions a dialect table renders (macros never reach it). */
+export type PrimitiveFn = Exclude<Fn, MacroFn>;
 
 export type Expr =
-  | { readonly op: "lit"; readonly value: string | number | boolean | null }
+  /** A bigint is an exact integer beyond a double's (a decimal bound); it prints as written. */
+  | { readonly op: "lit"; readonly value: string | number | bigint | boolean | null }
   | { readonly op: "ref"; readonly name: string }
   | { readonly op: "call"; readonly fn: Fn; readonly args: readonly Expr[] }
   | { readonly op: "in"; readonly value: Expr; readonly list: readonly (string | number)[] }
@@ -62,6 +83,8 @@ export type Expr =
   | { readonly op: "exists"; readonly list: Expr; readonly variable: string; readonly pred: Expr }
   /** Elements of `list` that satisfy `pred`. */
   | { readonly op: "filter"; readonly list: Expr; readonly variable: string; readonly pred: Expr }
+  /** Each element of `list` replaced by `body` (with `variable` bound to the element), in order. */
+  | { readonly op: "transform"; readonly list: Expr; readonly variable: string; readonly body: Expr }
   /** 1-based element of a list; NULL when out of range. */
   | { readonly op: "element_at"; readonly list: Expr; readonly index: number }
   /** Entries (`key`, `value` fields) of a typed map, in insertion order. */
@@ -73,7 +96,7 @@ export type Expr =
   /** The codes whose condition holds, as a list of strings, in the order given. */
   | { readonly op: "codes"; readonly checks: readonly { readonly code: string; readonly when: Expr }[] };
 
-export const lit = (value: string | number | boolean | null): Expr => ({ op: "lit", value });
+export const lit = (value: string | number | bigint | boolean | null): Expr => ({ op: "lit", value });
 export const ref = (name: string): Expr => ({ op: "ref", name });
 export const call = (fn: Fn, ...args: Expr[]): Expr => ({ op: "call", fn, args });
 export const and = (...args: Expr[]): Expr => (args.length === 1 ? args[0]! : call("and", ...args));
@@ -92,6 +115,7 @@ export const jsonValues = (json: Expr): Expr => ({ op: "json_values", json });
 export const jsonScalar = (json: Expr, as: "string" | "double" | "bigint" | "boolean"): Expr => ({ op: "json_scalar", json, as });
 export const exists = (list: Expr, variable: string, pred: Expr): Expr => ({ op: "exists", list, variable, pred });
 export const filter = (list: Expr, variable: string, pred: Expr): Expr => ({ op: "filter", list, variable, pred });
+export const transform = (list: Expr, variable: string, body: Expr): Expr => ({ op: "transform", list, variable, body });
 export const elementAt = (list: Expr, index: number): Expr => ({ op: "element_at", list, index });
 export const mapEntries = (map: Expr): Expr => ({ op: "map_entries", map });
 export const mapFromEntries = (entries: Expr): Expr => ({ op: "map_from_entries", entries });
@@ -125,6 +149,8 @@ export function children(e: Expr): Expr[] {
     case "exists":
     case "filter":
       return [e.list, e.pred];
+    case "transform":
+      return [e.list, e.body];
     case "element_at":
       return [e.list];
     case "map_entries":
@@ -161,6 +187,8 @@ export function mapChildren(e: Expr, f: (child: Expr) => Expr): Expr {
     case "exists":
     case "filter":
       return { ...e, list: f(e.list), pred: f(e.pred) };
+    case "transform":
+      return { ...e, list: f(e.list), body: f(e.body) };
     case "element_at":
       return { ...e, list: f(e.list) };
     case "map_entries":

@@ -5,7 +5,8 @@
 import { describe, expect, it } from "vitest";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { DUCKDB_DIALECT } from "./duckdb.js";
-import { FUNCTIONS, call, eq, exists, jsonElements, jsonGet, jsonScalar, jsonType, lit, ref, type Expr } from "./expr.js";
+import { asText, EXECUTION_CASES, executionQuery } from "./execution-cases.test-helpers.js";
+import { FUNCTIONS, MACRO_FUNCTIONS, call, eq, exists, jsonElements, jsonGet, jsonScalar, jsonType, lit, ref, transform, type Expr, type Fn } from "./expr.js";
 import { DialectError, render, type DialectTable } from "./render.js";
 import { SPARK_DIALECT, javaRegex } from "./spark.js";
 
@@ -66,6 +67,53 @@ const MATRIX: { name: string; expr: Expr; want: Record<"duckdb" | "spark", Want>
       spark: "(encode(decode(CAST(`value` AS BINARY), 'UTF-8'), 'UTF-8') <> CAST(`value` AS BINARY))",
     },
   },
+  {
+    name: "every match of a pattern, $ is end of input",
+    expr: call("regex_extract_all", ref("s"), lit("[0-9]+$|a")),
+    want: { duckdb: `regexp_extract_all("s", '[0-9]+$|a')`, spark: "regexp_extract_all(`s`, '[0-9]+\\\\z|a', 0)" },
+  },
+  {
+    name: "each element of a list mapped by a lambda, joined",
+    expr: call("list_join", transform(ref("l"), "t", call("substring", ref("t"), lit(2), call("subtract", call("codepoint_length", ref("t")), lit(1)))), lit("")),
+    want: {
+      duckdb: `array_to_string(list_transform("l", lambda "t": substr("t", 2, (length("t") - 1))), '')`,
+      spark: "array_join(transform(`l`, t -> substr(`t`, 2, (length(`t`) - 1))), '')",
+    },
+  },
+  {
+    name: "a code point as text (Spark's chr() is Latin-1 only)",
+    expr: call("codepoint_to_text", call("hex_to_integer", ref("h"))),
+    want: {
+      duckdb: `chr(CAST('0x' || "h" AS INTEGER))`,
+      spark: "decode(unhex(lpad(hex(CAST(conv(`h`, 16, 10) AS INT)), 8, '0')), 'UTF-32BE')",
+    },
+  },
+  {
+    name: "position of a text, replace, between",
+    expr: call("between", call("string_position", call("replace", ref("s"), lit(","), lit("")), lit("&")), lit(1), lit(9)),
+    want: { duckdb: `(strpos(replace("s", ',', ''), '&') BETWEEN 1 AND 9)`, spark: "(instr(replace(`s`, ',', ''), '&') BETWEEN 1 AND 9)" },
+  },
+  {
+    name: "a macro expands into primitives: parse_integer",
+    expr: call("parse_integer", ref("s")),
+    want: {
+      duckdb: `CASE WHEN regexp_matches("s", '^([0-9]{1,18}|[0-9]{1,3}(,[0-9]{3}){1,5})$') THEN CAST(replace("s", ',', '') AS BIGINT) ELSE NULL END`,
+      spark: "CASE WHEN (`s` RLIKE '^([0-9]{1,18}|[0-9]{1,3}(,[0-9]{3}){1,5})\\\\z') THEN CAST(replace(`s`, ',', '') AS BIGINT) ELSE NULL END",
+    },
+  },
+  {
+    name: "parse_money with a precision that is not a literal",
+    expr: call("parse_money", ref("s"), ref("p"), lit(2)),
+    want: { duckdb: { error: "DIALECT.UNSUPPORTED: duckdb cannot express parse_money precision" }, spark: { error: "DIALECT.UNSUPPORTED: spark cannot express parse_money precision" } },
+  },
+  {
+    name: "a lambda over a JSON lookup (a UDF on Spark)",
+    expr: transform(jsonElements(ref("j")), "x0", jsonGet(ref("x0"), "url")),
+    want: {
+      duckdb: `list_transform(CASE WHEN json_type("j") = 'ARRAY' THEN json_extract("j", '$[*]') ELSE CAST([] AS JSON[]) END, lambda "x0": json_extract("x0", '$."url"'))`,
+      spark: { error: "DIALECT.UNSUPPORTED" },
+    },
+  },
 ];
 
 describe("expression matrix", () => {
@@ -86,7 +134,15 @@ describe("expression matrix", () => {
 describe("every function has an answer in every dialect", () => {
   /** The functions a dialect cannot express, on purpose. Anything else must render. */
   const UNSUPPORTED: Record<"duckdb" | "spark", readonly string[]> = { duckdb: ["invalid_utf8"], spark: [] };
-  const args = (fn: string): Expr[] => (fn === "parse_money" ? [ref("a"), lit(12), lit(2)] : fn === "regex_search" ? [ref("a"), lit("^a$")] : [ref("a"), ref("b")]);
+  const ARGS: Partial<Record<Fn, Expr[]>> = {
+    parse_money: [ref("a"), lit(12), lit(2)],
+    regex_search: [ref("a"), lit("^a$")],
+    regex_extract_all: [ref("a"), lit("a+")],
+    between: [ref("a"), ref("b"), ref("c")],
+    replace: [ref("a"), ref("b"), ref("c")],
+    substring: [ref("a"), ref("b"), ref("c")],
+  };
+  const args = (fn: Fn): Expr[] => ARGS[fn] ?? [ref("a"), ref("b")];
   for (const dialect of ["duckdb", "spark"] as const) {
     it(dialect, () => {
       const unsupported = FUNCTIONS.filter((fn) => {
@@ -101,6 +157,15 @@ describe("every function has an answer in every dialect", () => {
       expect(unsupported).toEqual(UNSUPPORTED[dialect]);
     });
   }
+  it("a macro is written once: no dialect table renders it", () => {
+    for (const d of Object.values(DIALECTS)) for (const fn of MACRO_FUNCTIONS) expect(Object.keys(d.functions), `${d.name} ${fn}`).not.toContain(fn);
+  });
+  it("parse_money's bound is an exact integer, not a DOUBLE, and is left out where every admitted value fits", () => {
+    for (const d of Object.values(DIALECTS)) {
+      expect(render(call("parse_money", ref("a"), lit(31), lit(2)), d)).toContain(` < 1${"0".repeat(29)})`);
+      expect(render(call("parse_money", ref("a"), lit(32), lit(2)), d)).not.toContain(" < 1");
+    }
+  });
 });
 
 describe("javaRegex", () => {
@@ -111,52 +176,17 @@ describe("javaRegex", () => {
   ])("%s → %s", (js, java) => expect(javaRegex(js)).toBe(java));
 });
 
-/** The decoder the contract documents, in plain JavaScript: one pass, valid code points only. */
-function htmlUnescapeReference(text: string): string {
-  return text.replace(/&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|amp|lt|gt|quot|apos);/g, (entity, body: string) => {
-    const named: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
-    if (named[body]) return named[body]!;
-    const cp = body[1] === "x" || body[1] === "X" ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10);
-    return cp >= 1 && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff) ? String.fromCodePoint(cp) : entity;
-  });
-}
-
-describe("DuckDB rendering runs and agrees with the JavaScript reference", () => {
-  const texts = [
-    "Brett &amp; Family",
-    "Maggiano&#39;s &gt;&gt;&gt; &quot;x&quot;",
-    "&amp;lt; stays &lt;",
-    "&#x1F600; &#X41; &#0; &#55296; &#1114112; &#99999999;",
-    "a & b &amp c &#; &#x;",
-    "",
-    "plain",
-  ];
-  it("html_unescape", async () => {
+describe("DuckDB runs the renderings and agrees with the expected values (Spark: runners/spark-local/expressions.test.ts)", () => {
+  it.each(EXECUTION_CASES.map((c) => [c.name, c] as const))("%s", async (_name, c) => {
     const instance = await DuckDBInstance.create(":memory:");
     const connection = await instance.connect();
-    for (const text of texts) {
-      const sql = `SELECT ${render(call("html_unescape", lit(text)), DUCKDB_DIALECT)} AS v`;
-      const rows = (await connection.runAndReadAll(sql)).getRowObjectsJson();
-      expect(rows[0]!.v, text).toBe(htmlUnescapeReference(text));
+    try {
+      const rows = (await connection.runAndReadAll(executionQuery(c, DUCKDB_DIALECT))).getRowObjectsJson();
+      expect(rows.map((row, i) => [c.rows[i]![0], asText(row.value)])).toEqual(c.rows);
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
     }
-    const cases: [Expr, unknown][] = [
-      [call("parse_integer", lit("1,341")), "1341"],
-      [call("parse_integer", lit("12,34")), null],
-      [call("parse_money", lit("$1,250.00"), lit(12), lit(2)), "1250.00"],
-      [call("parse_money", lit("$99999999999.00"), lit(12), lit(2)), null],
-      [call("parse_money", lit("<div>$5.00</div>"), lit(12), lit(2)), null],
-      [call("parse_month_day_year", lit("May 15, 2009")), "2009-05-15"],
-      [call("parse_month_day_year", lit("February 30, 2009")), null],
-      [call("trim_whitespace", lit("\n    Item Weight: \n    ")), "Item Weight:"],
-      [call("codepoint_length", lit("a😀e\u0301")), "4"],
-      [call("strip_trailing_colon", lit("ASIN:")), "ASIN"],
-    ];
-    for (const [expr, want] of cases) {
-      const rows = (await connection.runAndReadAll(`SELECT ${render(expr, DUCKDB_DIALECT)} AS v`)).getRowObjectsJson();
-      expect(rows[0]!.v, JSON.stringify(expr)).toBe(want);
-    }
-    connection.closeSync();
-    instance.closeSync();
   });
 });
 

@@ -1,35 +1,26 @@
 /**
  * Renders an `Expr` tree to SQL text for one dialect. The walker is shared; each dialect is a table
- * (`duckdb.ts`, `spark.ts`) with one entry per node and per function. A construct a dialect cannot express has no
- * entry or throws `DialectError` (`DIALECT.UNSUPPORTED`): never a silent approximation.
+ * (`duckdb.ts`, `spark.ts`) with one entry per node and per primitive function; a function written once over the tree
+ * (`macros.ts`) is expanded into primitives before the table is consulted. A construct a dialect cannot express has
+ * no entry or throws `DialectError` (`DIALECT.UNSUPPORTED`): never a silent approximation.
  */
 import type { LogicalType } from "../ir/types.js";
-import { some, type Expr, type Fn } from "./expr.js";
+import { DialectError, type SqlDialect } from "./dialect-error.js";
+import { some, type Expr, type Fn, type PrimitiveFn } from "./expr.js";
+import { expandMacro, isMacro } from "./macros.js";
 
-export type SqlDialect = "duckdb" | "spark";
-
-export class DialectError extends Error {
-  readonly code = "DIALECT.UNSUPPORTED";
-  constructor(
-    readonly dialect: SqlDialect,
-    readonly construct: string,
-    readonly reason: string,
-    readonly fix: string,
-  ) {
-    super(`DIALECT.UNSUPPORTED: ${dialect} cannot express ${construct}: ${reason} Fix: ${fix}`);
-    this.name = "DialectError";
-  }
-}
+export { DialectError, type SqlDialect };
 
 /** What a dialect supplies. `r` renders a child node. */
 export interface DialectTable {
   readonly name: SqlDialect;
   string(value: string): string;
   identifier(name: string): string;
-  /** Regex literal for `regex_search` (ECMAScript source → this engine's syntax). */
+  /** Regex literal for `regex_search` and `regex_extract_all` (ECMAScript source → this engine's syntax). */
   regex(pattern: string): string;
   type(type: LogicalType): string;
-  readonly functions: { readonly [F in Fn]?: (args: readonly string[], raw: readonly Expr[]) => string };
+  /** Macros (`macros.ts`) are expanded before this table is consulted, so it has no entry for them. */
+  readonly functions: { readonly [F in PrimitiveFn]?: (args: readonly string[], raw: readonly Expr[]) => string };
   jsonGet(json: string, key: string): string;
   jsonType(json: string): string;
   jsonElements(json: string): string;
@@ -38,6 +29,7 @@ export interface DialectTable {
   lambda(variable: string, body: string): string;
   exists(list: string, lambda: string): string;
   filter(list: string, lambda: string): string;
+  transform(list: string, lambda: string): string;
   elementAt(list: string, index: number): string;
   mapEntries(map: string): string;
   mapFromEntries(entries: string): string;
@@ -64,7 +56,7 @@ function checkLambda(pred: Expr, d: DialectTable): void {
   }
 }
 
-const BINARY: Partial<Record<Fn, string>> = { eq: "=", ne: "<>", lt: "<", le: "<=", gt: ">", ge: ">=" };
+const BINARY: Partial<Record<Fn, string>> = { eq: "=", ne: "<>", lt: "<", le: "<=", gt: ">", ge: ">=", subtract: "-" };
 
 export function render(expr: Expr, d: DialectTable): string {
   const r = (e: Expr) => render(e, d);
@@ -73,6 +65,7 @@ export function render(expr: Expr, d: DialectTable): string {
       if (expr.value === null) return "NULL";
       if (typeof expr.value === "boolean") return expr.value ? "TRUE" : "FALSE";
       if (typeof expr.value === "number") return numberLiteral(expr.value, d.name);
+      if (typeof expr.value === "bigint") return String(expr.value);
       return d.string(expr.value);
     case "ref":
       return d.identifier(expr.name);
@@ -100,6 +93,9 @@ export function render(expr: Expr, d: DialectTable): string {
     case "filter":
       checkLambda(expr.pred, d);
       return d.filter(r(expr.list), d.lambda(expr.variable, r(expr.pred)));
+    case "transform":
+      checkLambda(expr.body, d);
+      return d.transform(r(expr.list), d.lambda(expr.variable, r(expr.body)));
     case "element_at":
       return d.elementAt(r(expr.list), expr.index);
     case "map_entries":
@@ -117,6 +113,7 @@ export function render(expr: Expr, d: DialectTable): string {
 }
 
 function renderCall(fn: Fn, args: readonly Expr[], d: DialectTable): string {
+  if (isMacro(fn)) return render(expandMacro(fn, args, d.name), d);
   const rendered = args.map((a) => render(a, d));
   const binary = BINARY[fn];
   if (binary) return `(${rendered[0]} ${binary} ${rendered[1]})`;
@@ -131,6 +128,8 @@ function renderCall(fn: Fn, args: readonly Expr[], d: DialectTable): string {
       return `(${rendered[0]} IS NULL)`;
     case "is_not_null":
       return `(${rendered[0]} IS NOT NULL)`;
+    case "between":
+      return `(${rendered[0]} BETWEEN ${rendered[1]} AND ${rendered[2]})`;
     case "coalesce":
       return `coalesce(${rendered.join(", ")})`;
     case "nullif":
@@ -151,23 +150,7 @@ export function numberLiteral(value: number, dialect: SqlDialect): string {
   return Number.isInteger(value) && Math.abs(value) <= Number.MAX_SAFE_INTEGER ? String(value) : JSON.stringify(value);
 }
 
-/**
- * The one decoder of HTML entities both dialects implement: one token per entity or run of text, decoded in one
- * left-to-right pass (so `&amp;lt;` becomes `&lt;`, not `<`).
- */
-export const HTML_TOKEN_PATTERN = "&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|amp|lt|gt|quot|apos);|[^&]+|&";
-export const NAMED_ENTITIES: readonly (readonly [string, string])[] = [
-  ["&amp;", "&"],
-  ["&lt;", "<"],
-  ["&gt;", ">"],
-  ["&quot;", '"'],
-  ["&apos;", "'"],
-];
 export const MONTH_DAY_YEAR_PATTERN = "^(January|February|March|April|May|June|July|August|September|October|November|December) [0-9]{1,2}, [0-9]{4}$";
-export const INTEGER_TEXT_PATTERN = "^([0-9]{1,18}|[0-9]{1,3}(,[0-9]{3}){1,5})$";
-export function moneyPattern(scale: number): string {
-  return `^\\$([0-9]{1,30}|[0-9]{1,3}(,[0-9]{3}){1,9})${scale > 0 ? `(\\.[0-9]{1,${scale}})?` : ""}$`;
-}
 
 /**
  * Epoch seconds of 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the range both engines and Parquet readers hold.

@@ -10,7 +10,7 @@
  */
 import { mapType } from "./type-table.js";
 import { SPARK_TYPES } from "./types.js";
-import { DialectError, HTML_TOKEN_PATTERN, inTimestampRange, INTEGER_TEXT_PATTERN, MONTH_DAY_YEAR_PATTERN, moneyPattern, type DialectTable } from "./render.js";
+import { DialectError, inTimestampRange, MONTH_DAY_YEAR_PATTERN, type DialectTable } from "./render.js";
 import type { Expr } from "./expr.js";
 
 /** Spark string literals process backslash escapes (https://spark.apache.org/docs/latest/sql-ref-literals.html#string-literal). */
@@ -47,37 +47,12 @@ export function javaRegex(pattern: string): string {
   return out;
 }
 
-function literalNumber(arg: Expr | undefined, what: string): number {
-  if (arg?.op !== "lit" || typeof arg.value !== "number") throw new DialectError("spark", what, "needs a number literal argument.", "pass lit(n).");
+function literalPattern(arg: Expr | undefined, fn: string): string {
+  if (arg?.op !== "lit" || typeof arg.value !== "string") throw new DialectError("spark", fn, "the pattern must be a literal.", "pass lit(pattern).");
   return arg.value;
 }
 
 const rlike = (text: string, pattern: string) => `(${text} RLIKE ${sparkString(javaRegex(pattern))})`;
-
-function htmlUnescape(text: string): string {
-  const t = "t";
-  const named = [
-    ["&amp;", "&"],
-    ["&lt;", "<"],
-    ["&gt;", ">"],
-    ["&quot;", '"'],
-    ["&apos;", "'"],
-  ]
-    .map(([e, c]) => `WHEN ${t} = ${sparkString(e!)} THEN ${sparkString(c!)}`)
-    .join(" ");
-  // chr() is Latin-1 only; a code point is decoded from its UTF-32BE bytes instead.
-  const decode = (cp: string) =>
-    `CASE WHEN ${cp} BETWEEN 1 AND 1114111 AND NOT (${cp} BETWEEN 55296 AND 57343) THEN decode(unhex(lpad(hex(${cp}), 8, '0')), 'UTF-32BE') ELSE ${t} END`;
-  const dec = `CAST(substr(${t}, 3, length(${t}) - 3) AS INT)`;
-  const hex = `CAST(conv(substr(${t}, 4, length(${t}) - 4), 16, 10) AS INT)`;
-  // Most text has no "&": it skips the tokenizer.
-  return (
-    `CASE WHEN instr(${text}, '&') = 0 THEN ${text} ELSE ` +
-    `array_join(transform(regexp_extract_all(${text}, ${sparkString(HTML_TOKEN_PATTERN)}, 0), ${t} -> ` +
-    `CASE ${named} WHEN ${rlike(t, "^&#[0-9]+;$")} THEN ${decode(dec)} ` +
-    `WHEN ${rlike(t, "^&#[xX][0-9a-fA-F]+;$")} THEN ${decode(hex)} ELSE ${t} END), '') END`
-  );
-}
 
 export const SPARK_DIALECT: DialectTable = {
   name: "spark",
@@ -86,14 +61,15 @@ export const SPARK_DIALECT: DialectTable = {
   regex: (pattern) => sparkString(javaRegex(pattern)),
   type: (type) => mapType(SPARK_TYPES, type),
   functions: {
-    regex_search: ([text], raw) => {
-      const pattern = raw[1];
-      if (pattern?.op !== "lit" || typeof pattern.value !== "string") throw new DialectError("spark", "regex_search", "the pattern must be a literal.", "pass lit(pattern).");
-      // RLIKE is a search (Matcher.find), like JavaScript's RegExp.test.
-      return rlike(text!, pattern.value);
-    },
-    // Spark's length() counts code points (UTF8String characters), as Zod 4 and JSON Schema do.
+    // RLIKE is a search (Matcher.find), like JavaScript's RegExp.test.
+    regex_search: ([text], raw) => rlike(text!, literalPattern(raw[1], "regex_search")),
+    // Group 0: the whole match.
+    regex_extract_all: ([text], raw) => `regexp_extract_all(${text}, ${sparkString(javaRegex(literalPattern(raw[1], "regex_extract_all")))}, 0)`,
+    // Spark's length(), instr() and substr() count code points (UTF8String characters), as Zod 4 and JSON Schema do.
     codepoint_length: ([text]) => `length(${text})`,
+    string_position: ([text, search]) => `instr(${text}, ${search})`,
+    substring: (args) => `substr(${args.join(", ")})`,
+    replace: ([text, search, replacement]) => `replace(${text}, ${search}, ${replacement})`,
     trim_whitespace: ([text]) => `trim(BOTH ' \\t\\r\\n' FROM ${text})`,
     sha256_hex: ([text]) => `sha2(${text}, 256)`,
     to_text: ([value]) => `CAST(${value} AS STRING)`,
@@ -102,14 +78,11 @@ export const SPARK_DIALECT: DialectTable = {
     floor: ([x]) => `(${x} - (${x} % 1) - CASE WHEN (${x} % 1) < 0 THEN 1 ELSE 0 END)`,
     list_length: ([list]) => `size(${list})`,
     to_json_text: ([value]) => `to_json(${value})`,
-    html_unescape: ([text]) => htmlUnescape(text!),
-    parse_integer: ([text]) => `CASE WHEN ${rlike(text!, INTEGER_TEXT_PATTERN)} THEN CAST(replace(${text}, ',', '') AS BIGINT) END`,
-    parse_money: ([text], raw) => {
-      const precision = literalNumber(raw[1], "parse_money precision");
-      const scale = literalNumber(raw[2], "parse_money scale");
-      const wide = `CAST(replace(substr(${text}, 2), ',', '') AS DECIMAL(38,${scale}))`;
-      return `CASE WHEN ${rlike(text!, moneyPattern(scale))} AND ${wide} < 1${"0".repeat(precision - scale)} THEN CAST(${wide} AS DECIMAL(${precision},${scale})) END`;
-    },
+    list_join: ([list, separator]) => `array_join(${list}, ${separator})`,
+    // chr() is Latin-1 only (it takes the code point modulo 256); a code point is decoded from its UTF-32BE bytes.
+    // https://spark.apache.org/docs/3.3.0/api/sql/index.html#chr
+    codepoint_to_text: ([codePoint]) => `decode(unhex(lpad(hex(${codePoint}), 8, '0')), 'UTF-32BE')`,
+    hex_to_integer: ([text]) => `CAST(conv(${text}, 16, 10) AS INT)`,
     // Needs spark.sql.legacy.timeParserPolicy=CORRECTED (set by the job): "February 30" is NULL, not an upgrade error.
     parse_month_day_year: ([text]) => `CASE WHEN ${rlike(text!, MONTH_DAY_YEAR_PATTERN)} THEN to_date(${text}, 'MMMM d, yyyy') END`,
     epoch_seconds_to_timestamp: ([seconds]) => `CASE WHEN ${inTimestampRange(seconds!)} THEN timestamp_seconds(${seconds}) END`,
@@ -135,6 +108,7 @@ export const SPARK_DIALECT: DialectTable = {
   lambda: (variable, body) => `${variable} -> ${body}`,
   exists: (list, lambda) => `exists(${list}, ${lambda})`,
   filter: (list, lambda) => `filter(${list}, ${lambda})`,
+  transform: (list, lambda) => `transform(${list}, ${lambda})`,
   elementAt: (list, index) => `element_at(${list}, ${index})`,
   mapEntries: (map) => `map_entries(${map})`,
   mapFromEntries: (entries) => `map_from_entries(${entries})`,

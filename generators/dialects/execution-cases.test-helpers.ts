@@ -1,0 +1,129 @@
+/**
+ * Expressions executed by the real engines (DuckDB in `render.test.ts`, Spark in `runners/spark-local/`), each over
+ * a column `input` with the value both must give. The expected values come from the contract's words and a plain
+ * JavaScript reference, never from the rendering under test.
+ */
+import { call, lit, ref, type Expr } from "./expr.js";
+import { render, type DialectTable } from "./render.js";
+
+/** The decoder the contract documents, in plain JavaScript: one pass, valid code points only. */
+export function htmlUnescapeReference(text: string): string {
+  return text.replace(/&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|amp|lt|gt|quot|apos);/g, (entity, body: string) => {
+    const named: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
+    if (named[body]) return named[body]!;
+    const cp = body[1] === "x" || body[1] === "X" ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10);
+    return cp >= 1 && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff) ? String.fromCodePoint(cp) : entity;
+  });
+}
+
+const HTML_TEXTS = [
+  "Brett &amp; Family",
+  "Maggiano&#39;s &gt;&gt;&gt; &quot;x&quot; &apos;y&apos;",
+  "&amp;lt; stays &lt;",
+  "&#x1F600; &#X41; &#0; &#55296; &#1114112; &#99999999;",
+  "&#0; &#xD800; &#xdfff; &#x110000; &#1114111; &#x10FFFF;",
+  // Beyond Latin-1 (Spark's chr() cannot write these), and inside it.
+  "&#128512; &#233; &#xE9; &#256; &#8364;",
+  "a & b &amp c &#; &#x; &AMP; &&amp;; &#65&#66;",
+  "line\nbreak &amp; 'quote' \\ back",
+  "😀 é &lt;b&gt;",
+  "",
+  "plain",
+];
+
+const INTEGER_TEXTS: readonly (readonly [string, string | null])[] = [
+  ["1,341", "1341"],
+  ["1341", "1341"],
+  ["0", "0"],
+  ["123456789012345678", "123456789012345678"],
+  ["999,999,999,999,999,999", "999999999999999999"],
+  ["1,34", null],
+  ["12,34", null],
+  ["1,3410", null],
+  [",341", null],
+  ["1234567890123456789", null],
+  ["-5", null],
+  ["1.0", null],
+  [" 12", null],
+  ["12\n", null],
+  ["", null],
+];
+
+const MONEY_TEXTS: readonly (readonly [string, string | null])[] = [
+  ["$1,250.00", "1250.00"],
+  ["$1250", "1250.00"],
+  ["$1,250.5", "1250.50"],
+  ["$0.99", "0.99"],
+  ["$9,999,999,999.99", "9999999999.99"],
+  // Beyond DECIMAL(12,2): NULL, not an error.
+  ["$10,000,000,000.00", null],
+  ["$99999999999.00", null],
+  ["$1.999", null],
+  ["$1,25.00", null],
+  ["1250.00", null],
+  ["$", null],
+  ["$1.", null],
+  ["$1.00\n", null],
+  ["<div>$5.00</div>", null],
+];
+
+/** DECIMAL(38,2): every value the pattern admits (at most 30 integer digits) fits. */
+const WIDE_MONEY_TEXTS: readonly (readonly [string, string | null])[] = [
+  [`$${"9".repeat(30)}.99`, `${"9".repeat(30)}.99`],
+  [`$1${",000".repeat(9)}.5`, `1${"000".repeat(9)}.50`],
+  [`$${"9".repeat(31)}`, null],
+  [`$1${",000".repeat(10)}`, null],
+  ["$0.01", "0.01"],
+];
+
+export interface ExecutionCase {
+  readonly name: string;
+  /** An expression over the column `input` (a string). */
+  readonly expr: Expr;
+  /** Each input and the value wanted, as text (NULL as null). */
+  readonly rows: readonly (readonly [string, string | null])[];
+}
+
+const over = (fn: Parameters<typeof call>[0], ...rest: Expr[]) => call(fn, ref("input"), ...rest);
+
+export const EXECUTION_CASES: readonly ExecutionCase[] = [
+  { name: "html_unescape", expr: over("html_unescape"), rows: HTML_TEXTS.map((t) => [t, htmlUnescapeReference(t)] as const) },
+  { name: "parse_integer", expr: over("parse_integer"), rows: INTEGER_TEXTS },
+  { name: "parse_money DECIMAL(12,2)", expr: over("parse_money", lit(12), lit(2)), rows: MONEY_TEXTS },
+  { name: "parse_money DECIMAL(38,2)", expr: over("parse_money", lit(38), lit(2)), rows: WIDE_MONEY_TEXTS },
+  // DECIMAL(25,2): the bound, 10^23, is beyond a double's exact integers.
+  {
+    name: "parse_money DECIMAL(25,2)",
+    expr: over("parse_money", lit(25), lit(2)),
+    rows: [
+      [`$${"9".repeat(23)}.99`, `${"9".repeat(23)}.99`],
+      [`$1${"0".repeat(23)}`, null],
+      [`$${"0".repeat(7)}1${"0".repeat(22)}`, `1${"0".repeat(22)}.00`],
+    ],
+  },
+  {
+    name: "parse_month_day_year",
+    expr: over("parse_month_day_year"),
+    rows: [
+      ["May 15, 2009", "2009-05-15"],
+      ["February 30, 2009", null],
+    ],
+  },
+  { name: "trim_whitespace", expr: over("trim_whitespace"), rows: [["\n    Item Weight: \n    ", "Item Weight:"]] },
+  { name: "codepoint_length", expr: over("codepoint_length"), rows: [["a😀e\u0301", "4"]] },
+  { name: "strip_trailing_colon", expr: over("strip_trailing_colon"), rows: [["ASIN:", "ASIN"], ["ASIN::", "ASIN:"], ["ASIN", "ASIN"]] },
+];
+
+/**
+ * One query over all rows of a case: `position` (0-based) and `value` as text (so that no engine's client rounds a
+ * BIGINT through a double), in input order.
+ */
+export function executionQuery(c: ExecutionCase, d: DialectTable): string {
+  const values = c.rows.map(([input], i) => `(${i}, ${d.string(input)})`).join(", ");
+  return `SELECT ${d.identifier("position")}, ${render(call("to_text", c.expr), d)} AS ${d.identifier("value")} FROM (VALUES ${values}) AS cases(${d.identifier("position")}, ${d.identifier("input")}) ORDER BY 1`;
+}
+
+/** An engine's answer as text (numbers, decimals and dates as they print), for comparison across engines. */
+export function asText(value: unknown): string | null {
+  return value === null || value === undefined ? null : String(value);
+}

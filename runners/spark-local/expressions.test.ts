@@ -1,0 +1,38 @@
+/**
+ * The Spark rendering of the expression tree executed on real Spark (pyspark 3.5.4 = AWS Glue 5.0), on the same
+ * cases and expected values as the DuckDB execution in `generators/dialects/render.test.ts`: the edge cases of the
+ * functions written once over the tree (`generators/dialects/macros.ts`) that the pipeline parity tests may not reach.
+ * The session gets the Spark settings of the generated Glue jobs (ANSI off, the corrected date parser, UTC).
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { asText, EXECUTION_CASES, executionQuery } from "../../generators/dialects/execution-cases.test-helpers.js";
+import { SPARK_DIALECT } from "../../generators/dialects/spark.js";
+import { SparkDriver } from "./driver.js";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+let driver: SparkDriver;
+
+/** The `spark.sql.*` settings a generated job applies (its SPARK_SETTINGS), read from the committed job. */
+function jobSqlSettings(): [string, string][] {
+  const job = readFileSync(join(ROOT, "glue-pyspark-out", "clean_review.py"), "utf8");
+  const settings = [...job.matchAll(/^\s+\("(spark\.sql\.[^"]+)", "([^"]*)"\),$/gm)].map((m) => [m[1]!, m[2]!] as [string, string]);
+  if (!settings.some(([key]) => key === "spark.sql.ansi.enabled")) throw new Error("The Glue job's SPARK_SETTINGS were not found in glue-pyspark-out/clean_review.py.");
+  return settings;
+}
+
+beforeAll(async () => {
+  driver = await SparkDriver.start({ root: ROOT, log: (line) => process.stderr.write(`${line}\n`) });
+  for (const [key, value] of jobSqlSettings()) await driver.sql(`SET ${key}=${value}`);
+}, 600_000);
+afterAll(async () => {
+  await driver?.close();
+});
+
+describe("Spark runs the renderings and agrees with the expected values", () => {
+  it.each(EXECUTION_CASES.map((c) => [c.name, c] as const))("%s", async (_name, c) => {
+    const rows = (await driver.sql<{ value: unknown }>(executionQuery(c, SPARK_DIALECT))).result;
+    expect(rows.map((row, i) => [c.rows[i]![0], asText(row.value)])).toEqual(c.rows);
+  });
+});
