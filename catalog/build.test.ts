@@ -76,6 +76,20 @@ describe("npm run catalog: output", () => {
     }
   });
 
+  it("shows each personal column's class and its protection in every system", async () => {
+    const out = join(temp, "site-pii");
+    expect((await catalog(["--out", out, "--quiet", "--no-history"])).code).toBe(0);
+    const page = readFileSync(join(out, "datasets/review.html"), "utf8");
+    const section = page.slice(page.indexOf('id="column-review--reviewer-name"'), page.indexOf("</section>", page.indexOf('id="column-review--reviewer-name"')));
+    expect(section).toContain('<span class="badge badge-pii">personal</span>');
+    for (const system of ["cleaned zone", "processed Parquet", "Snowflake external table", "dbt staging", "marts and QuickSight"]) expect(section).toContain(`<strong>${system}</strong>`);
+    expect(section).toContain("AMAZON_REVIEWS.GOVERNANCE.REVIEW_VALUE_MASK");
+    expect(section).toContain("reviewer_name_hash");
+    // A column of no class has no protection list.
+    const rating = page.slice(page.indexOf('id="column-review--rating"'), page.indexOf("</section>", page.indexOf('id="column-review--rating"')));
+    expect(rating).not.toContain('class="protection"');
+  });
+
   it("says on the quality page that the run has no warehouse results, and keeps files it does not own", async () => {
     const out = join(temp, "site-c");
     mkdirSync(join(out, "test-screenshots"), { recursive: true });

@@ -5,7 +5,7 @@
  *     ─► Snowflake external-table expression ─► dbt staging column ─► the mart columns computed from it
  *
  * The Snowflake expression is `externalColumns("snowflake", table)`, the staging column `stagingColumns(...)`
- * (personal data as its MD5, sensitive data not at all), and the marts follow the marts' declared lineage
+ * (personal data as its keyed pseudonym, sensitive data not at all), and the marts follow the marts' declared lineage
  * (`config.meta.upstream`, marts built on marts included), confirmed by dbt's manifest (`depends_on`) when a run
  * left one.
  */

@@ -29,7 +29,8 @@ export function piiPaths(dataset: Pick<DatasetIR, "table" | "children">): Map<st
     if (paths.get(path) !== "sensitive") paths.set(path, pii);
   };
   for (const table of [dataset.table, ...dataset.children]) {
-    for (const column of table.columns) {
+    // Withheld (sensitive) columns are in no processed table, but their raw fields are in every quarantined record.
+    for (const column of [...table.columns, ...table.withheld]) {
       const source = column.source;
       switch (source.kind) {
         case "field":

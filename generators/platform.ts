@@ -18,6 +18,28 @@ export const PLATFORM = {
     roles: { loader: "AMAZON_REVIEWS_LOADER", transformer: "AMAZON_REVIEWS_TRANSFORMER", reporter: "AMAZON_REVIEWS_REPORTER" },
     /** Placeholder that `snowflake:apply` replaces with the IAM role ARN Snowflake assumes (from the environment). */
     storageRoleArnPlaceholder: "${STORAGE_AWS_ROLE_ARN}",
+    /**
+     * Protection of personal data (`generators/targets/protection.ts`): the schema holding the PII tag, the masking
+     * policies and the pseudonym key table, readable by the transformer only.
+     */
+    governance: {
+      schema: "GOVERNANCE",
+      /** Object tag carrying a column's PII class (`personal`, `sensitive`). */
+      piiTag: "PII",
+      /** Tag-based masking policy for string columns tagged PII (staging views, marts). */
+      stringMaskingPolicy: "PII_STRING_MASK",
+      /** Suffix of the masking policy on an external table's VALUE column (`REVIEW_VALUE_MASK`). */
+      valueMaskingPolicySuffix: "_VALUE_MASK",
+      /** One-row table holding the pseudonym key, loaded by `snowflake:apply` from the environment. */
+      pseudonymKeyTable: "PSEUDONYM_KEY",
+    },
+  },
+  /** Keyed pseudonyms of personal columns: SHA-256 over the key, ":" and the value, as lowercase hex. */
+  pseudonym: {
+    /** Environment variable the key is read from (never written to a file). */
+    keyEnv: "CONTRACT_PSEUDONYM_KEY",
+    /** Shortest key accepted, in characters. */
+    minKeyLength: 32,
   },
   dbt: {
     project: "amazon_reviews",

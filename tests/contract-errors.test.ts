@@ -55,6 +55,40 @@ describe("contract error codes", () => {
     ]);
   });
 
+  it("refuses protected data past its protection (CONTRACT.PII_LEAK): a sensitive key, a sensitive child element, a derived column below its field's class", async () => {
+    const messages = (await diagnosticsOf("pii-leak")).filter((d) => d.code === "CONTRACT.PII_LEAK").map((d) => d.message);
+    expect(messages).toEqual([
+      'Sensitive column "email" is the table\'s key: sensitive data stays in the cleaned zone, and a key is written to every processed table.',
+      'Column "name_upper" is classed none but is computed from personal field "name".',
+      'Child table "fixture_phones" would hold sensitive column "phone": sensitive data stays in the cleaned zone.',
+    ]);
+  });
+
+  it("refuses a surrogate key over a personal field and a personal partition (CONTRACT.PII_LEAK)", async () => {
+    const dir = mkdtempSync(join(root, "tests/fixtures/.tmp-pii-"));
+    try {
+      const source = readFileSync(join(fixtures, "pii-leak/fixture.contract.ts"), "utf8")
+        .replaceAll("../../../../generators/", "../../../generators/")
+        .replace('key: { column: "email" }', 'key: { surrogate: { name: "fixture_key", description: "Key.", from: ["name"] } }, partitionBy: ["name"]');
+      writeFileSync(join(dir, "fixture.contract.ts"), source);
+      let diagnostics: Diagnostic[] = [];
+      try {
+        await loadIR(dir, root);
+      } catch (error) {
+        if (!(error instanceof ContractError)) throw error;
+        diagnostics = [...error.diagnostics];
+      }
+      expect(diagnostics.filter((d) => d.code === "CONTRACT.PII_LEAK").map((d) => d.message)).toEqual(
+        expect.arrayContaining([
+          'Surrogate key "fixture_key" is computed from personal field "name": an unkeyed SHA-256 of personal data can be reversed by hashing candidate values.',
+          'Personal column "name" is a partition: its values would become S3 folder names and the external table\'s partition column, which no masking policy reaches.',
+        ]),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("reports every problem at once, not just the first", async () => {
     const diagnostics = await diagnosticsOf("name-collision");
     expect(diagnostics.length).toBeGreaterThanOrEqual(1);

@@ -51,6 +51,20 @@ describe("coded errors raised by the commands", () => {
     expect(r.text).toMatch(/error PIPELINE\.FAILED: .*(ENOTDIR|not a directory)/);
   });
 
+  it("PII.NO_KEY: pipeline:local with a pseudonym key shorter than 32 characters in CONTRACT_PSEUDONYM_KEY (dbt's refusal of an empty key table: runners/local-warehouse/warehouse.test.ts)", async () => {
+    const before = process.env.CONTRACT_PSEUDONYM_KEY;
+    process.env.CONTRACT_PSEUDONYM_KEY = "a-13-char-key";
+    try {
+      const r = await raised((o, e) => pipelineMain(["--root", REPO_ROOT, "--quiet", "--out", join(work, "short-key-run"), "--input", `product=${join(REPO_ROOT, "samples", "product")}`], o, e));
+      expect(r.code).toBe(2);
+      expect(r.text).toContain("error PII.NO_KEY: CONTRACT_PSEUDONYM_KEY holds a key of 13 character(s); a pseudonym key needs at least 32.\n  fix: set CONTRACT_PSEUDONYM_KEY to a secret of at least 32 characters");
+      expect(r.text).not.toContain("a-13-char-key");
+    } finally {
+      if (before === undefined) delete process.env.CONTRACT_PSEUDONYM_KEY;
+      else process.env.CONTRACT_PSEUDONYM_KEY = before;
+    }
+  });
+
   it("VERIFY.CONTRACT: verify:s3 for a dataset no contract defines", async () => {
     const r = await raised((o, e) => verifyMain(["s3://amazon-reviews-raw/reviews/", "--dataset", "no_such_dataset", "--root", REPO_ROOT], o, e, {}));
     expect(r.code).toBe(2);

@@ -6,6 +6,7 @@
 import { nativeType } from "../../generators/dialects/types.js";
 import type { ColumnIR, ContractIR, DatasetIR, TableIR } from "../../generators/ir/types.js";
 import { JSON_DATA_TYPE, stagingModelName } from "../../generators/targets/dbt/emit.js";
+import { protectionOf } from "../../generators/targets/protection.js";
 import { html, raw, slug, type SafeHtml } from "../html.js";
 import { columnLineage, columnRules, logicalText, parquetText, rawText, stagingColumnOf, type ModelDependencies } from "../lineage.js";
 import { formatCount, type CatalogModel } from "../model.js";
@@ -76,6 +77,7 @@ function columnSection(model: CatalogModel, dataset: DatasetIR, table: TableIR, 
 <dt>type</dt><dd><code>${logicalText(column)}</code>, ${column.nullable ? "nullable" : "not null"}${column.key ? ", key" : ""}${column.partition ? ", partition column" : ""}</dd>
 <dt>from</dt><dd><code>${rawText(column.source)}</code></dd>
 <dt>PII</dt><dd>${piiBadge(column)}</dd>
+${protectionOf(column, table).length ? html`<dt>protection</dt><dd><ul class="protection">${protectionOf(column, table).map((p) => html`<li><strong>${p.system}</strong>: ${p.how}</li>`)}</ul></dd>` : ""}
 <dt>normalisation</dt><dd>${column.normalize.length ? column.normalize.join(" → ") : "none"}</dd>
 ${column.references ? html`<dt>references</dt><dd><code>${column.references.dataset}.${column.references.column}</code></dd>` : ""}
 ${column.acceptedValues?.length ? html`<dt>accepted values</dt><dd>${column.acceptedValues.map((v, i) => html`${i ? ", " : ""}<code>${String(v)}</code>`)}</dd>` : ""}
@@ -102,6 +104,13 @@ function tableSection(model: CatalogModel, dataset: DatasetIR, table: TableIR, c
 ${columnsTable(model.ir, dataset, table)}
 <h3>Columns</h3>
 ${table.columns.map((c) => columnSection(model, dataset, table, c))}
+${
+  table.withheld.length
+    ? html`<h3>Sensitive columns (cleaned zone only)</h3>
+<p>Validated and kept inside the raw record of the cleaned zone; in no processed table, external table, staging view or mart.</p>
+<ul class="withheld">${table.withheld.map((c) => html`<li><code>${table.name}.${c.name}</code> <span class="badge badge-pii">${c.pii}</span>: ${c.description}</li>`)}</ul>`
+    : ""
+}
 </section>`;
 }
 

@@ -42,8 +42,16 @@ export interface ColumnMeta {
   readonly type?: LogicalType;
   /** Normalisations between the raw value and the column, in order. Default: none. */
   readonly normalize?: readonly Normalization[];
-  /** PII classification. Default: "none". */
+  /**
+   * PII classification. Default: "none". `personal`: pseudonymised from dbt staging on, masked in Snowflake;
+   * `sensitive`: kept in the cleaned zone only (never in a processed table).
+   */
   readonly pii?: PiiClass;
+  /**
+   * A reviewer's note on this column's PII class: required by contract review when a change lowers the class
+   * (personal → none, sensitive → personal or none); say why it is safe and who approved it.
+   */
+  readonly piiReview?: string;
   /** The raw field is validated but not loaded into the processed dataset; say why. */
   readonly exclude?: { readonly reason: string };
   /** For `z.record` fields: declared keys and the rest column. Required for records. */

@@ -207,6 +207,16 @@ function diffDataset(before: ModelDataset, after: ModelDataset, base: FlatModel,
     }
   }
 
+  // A column moving into or out of the cleaned zone (to or from `sensitive`): its removal or addition is reported
+  // above; its class change is reported too, so the review says why and what protection it touches.
+  const baseWithheld = of(base.withheld, before.name);
+  const headWithheld = of(head.withheld, after.name);
+  for (const id of [...new Set([...baseWithheld.keys(), ...headWithheld.keys()])].sort(compareCodePoints)) {
+    const beforeColumn = baseColumns.get(id) ?? baseWithheld.get(id);
+    const afterColumn = headColumns.get(id) ?? headWithheld.get(id);
+    if (beforeColumn && afterColumn && beforeColumn.pii !== afterColumn.pii) changes.push({ kind: "column_changed", aspect: "pii", before: beforeColumn, after: afterColumn });
+  }
+
   // Raw fields present on both sides (renamed paths mapped).
   const headByPath = new Map([...headFields.values()].map((f) => [f.path, f]));
   for (const id of sortedKeys(baseFields)) {

@@ -74,16 +74,16 @@ describe("contract review of 2014 → 2018", () => {
     expect(code).toBe(0);
   });
 
-  it("gives the pull request its migration: ALTER EXTERNAL TABLE, a dbt model version stub, backfill notes, generated files", async () => {
+  it("gives the pull request its migration: ALTER TABLE on the external table, a dbt model version stub, backfill notes, generated files", async () => {
     const { stdout } = await run(["--base-dir", BASE_2014, "--root", ROOT, "--format", "markdown"]);
     expect(stdout).toContain("| `review` | 1.2.0 → 3.0.0 | major | major | ok |");
     expect(stdout).toContain("- `review`: 10 changes: 3 breaking a consumer, 4 needing a migration step, 3 safe.");
     // Rendered by the same functions as the generated external-table DDL (names, quoted keys, types).
-    expect(stdout).toContain("ALTER EXTERNAL TABLE AMAZON_REVIEWS.RAW.REVIEW DROP COLUMN HELPFUL_JSON;");
-    expect(stdout).toContain('ALTER EXTERNAL TABLE AMAZON_REVIEWS.RAW.REVIEW ADD COLUMN IS_VERIFIED_PURCHASE BOOLEAN AS (VALUE:"is_verified_purchase"::BOOLEAN);');
-    expect(stdout).toContain('ALTER EXTERNAL TABLE AMAZON_REVIEWS.RAW.REVIEW ADD COLUMN STYLE_OTHER_JSON VARIANT AS (PARSE_JSON(VALUE:"style_other_json"::VARCHAR));');
+    expect(stdout).toContain("ALTER TABLE AMAZON_REVIEWS.RAW.REVIEW DROP COLUMN HELPFUL_JSON;");
+    expect(stdout).toContain('ALTER TABLE AMAZON_REVIEWS.RAW.REVIEW ADD COLUMN IS_VERIFIED_PURCHASE BOOLEAN AS (VALUE:"is_verified_purchase"::BOOLEAN);');
+    expect(stdout).toContain('ALTER TABLE AMAZON_REVIEWS.RAW.REVIEW ADD COLUMN STYLE_OTHER_JSON VARIANT AS (PARSE_JSON(VALUE:"style_other_json"::VARCHAR));');
     expect(stdout).toContain("-- review_images is a new external table: create it with the generated external-table DDL.");
-    expect(stdout).not.toContain("ALTER EXTERNAL TABLE AMAZON_REVIEWS.RAW.REVIEW_IMAGES");
+    expect(stdout).not.toContain("ALTER TABLE AMAZON_REVIEWS.RAW.REVIEW_IMAGES");
     expect(stdout).toContain(["  - name: stg_amazon__reviews", "    latest_version: 3", "    versions:", "      - v: 3", "      - v: 1", "        defined_in: stg_amazon__reviews_v1"].join("\n"));
     expect(stdout).toContain("- CE003 `review.verified`: Parquet written before this change has no value for the new columns");
     expect(stdout).toMatch(/\| `generated\/json-schema\/review\.schema\.json` \| changed \| \+\d+ \| −\d+ \|/);

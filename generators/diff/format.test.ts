@@ -141,7 +141,7 @@ describe("escaping", () => {
     severity: { RAW: "S", PQ: "S", SF: "S", DBT: "S", MART: "M" },
     bump: "minor",
     consequence: "c",
-    migration: { snowflake: ["ALTER EXTERNAL TABLE t ADD COLUMN c VARCHAR AS (VALUE:c::VARCHAR); -- ```"], dbtVersion: false },
+    migration: { snowflake: ["ALTER TABLE t ADD COLUMN c VARCHAR AS (VALUE:c::VARCHAR); -- ```"], dbtVersion: false },
   };
   const report: Report = {
     schema: "contract-diff/2",

@@ -64,6 +64,8 @@ export interface ModelColumn {
   readonly rawRoot?: string;
   readonly normalize: readonly string[];
   readonly renamedFrom?: string;
+  /** The contract's reviewer note on the PII class (`piiReview`). */
+  readonly piiReview?: string;
   readonly where: Place;
 }
 
@@ -85,6 +87,8 @@ export interface FlatModel {
   readonly datasets: ReadonlyMap<string, ModelDataset>;
   readonly tables: ReadonlyMap<string, ModelTable>;
   readonly columns: ReadonlyMap<string, ModelColumn>;
+  /** Sensitive columns, kept in the cleaned zone only (`TableIR.withheld`): in no processed table. */
+  readonly withheld: ReadonlyMap<string, ModelColumn>;
   readonly rawFields: ReadonlyMap<string, ModelRawField>;
 }
 
@@ -135,6 +139,7 @@ export function buildModel(ir: ContractIR): FlatModel {
   const datasets = new Map<string, ModelDataset>();
   const tables = new Map<string, ModelTable>();
   const columns = new Map<string, ModelColumn>();
+  const withheld = new Map<string, ModelColumn>();
   const rawFields = new Map<string, ModelRawField>();
   for (const dataset of ir.datasets) {
     const file = dataset.contract.file;
@@ -162,9 +167,9 @@ export function buildModel(ir: ContractIR): FlatModel {
         key: table.key,
         partitionBy: table.partitionBy,
       });
-      for (const column of table.columns) {
+      for (const column of [...table.columns, ...table.withheld]) {
         const root = rawRoot(column.source);
-        columns.set(`${table.name}.${column.name}`, {
+        (column.pii === "sensitive" && table.withheld.includes(column) ? withheld : columns).set(`${table.name}.${column.name}`, {
           id: `${table.name}.${column.name}`,
           dataset: dataset.name,
           table: table.name,
@@ -187,6 +192,7 @@ export function buildModel(ir: ContractIR): FlatModel {
           ...(root !== undefined ? { rawRoot: root } : {}),
           normalize: column.normalize,
           ...(column.renamedFrom ? { renamedFrom: column.renamedFrom } : {}),
+          ...(column.piiReview ? { piiReview: column.piiReview } : {}),
           where: place(column.where, file),
         });
       }
@@ -209,7 +215,7 @@ export function buildModel(ir: ContractIR): FlatModel {
     };
     for (const field of dataset.raw.fields) addField(field, field.path, field.key);
   }
-  return { datasets, tables, columns, rawFields };
+  return { datasets, tables, columns, withheld, rawFields };
 }
 
 /** Code-point sorted keys of a map. */

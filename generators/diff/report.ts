@@ -26,12 +26,14 @@ export interface Finding {
   readonly bump: Bump;
   readonly consequence: string;
   readonly migration: {
-    /** `ALTER EXTERNAL TABLE` statements, in order. */
+    /** Statements on the external tables (`ALTER TABLE … ADD/DROP COLUMN`, `DROP EXTERNAL TABLE`), in order. */
     readonly snowflake: readonly string[];
     /** A new dbt model version is advised (dbt staging or tests need migration or break). */
     readonly dbtVersion: boolean;
     readonly backfill?: string;
   };
+  /** Present when the change lowers a PII class: the contract's reviewer note, null when there is none. */
+  readonly reviewerNote?: { readonly note: string | null };
 }
 
 export type Declared = Bump | "none" | "new" | "removed";
@@ -147,6 +149,7 @@ export function classify(changes: readonly Change[], rules: readonly Rule[] = RU
           dbtVersion: severity.DBT !== "S",
           ...(rule.backfill && severity.PQ !== "S" ? { backfill: rule.backfill } : {}),
         },
+        ...(match.reviewerNote ? { reviewerNote: match.reviewerNote } : {}),
       });
     }
     if (!matched) throw new GeneratorBug(`No contract-review rule classifies the change ${JSON.stringify({ kind: change.kind, aspect: (change as { aspect?: string }).aspect })}.`);
@@ -206,6 +209,16 @@ function verdictsFor(base: FlatModel, head: FlatModel, findings: readonly Findin
       };
     }
     const declared = declaredBump(before.version, after.version);
+    // A lowered PII class needs the contract's reviewer note, whatever the version says.
+    const unnoted = findings.filter((f) => f.dataset === name && f.reviewerNote && !f.reviewerNote.note).map((f) => f.subject);
+    if (unnoted.length) {
+      return {
+        ...common,
+        declared,
+        ok: false,
+        reason: `Lowering the PII class of ${unnoted.join(", ")} needs a reviewer's note: add piiReview: "<why it is safe, who approved>" to the column's metadata in ${file}.`,
+      };
+    }
     const ok = BUMP_RANK[declared] >= BUMP_RANK[required];
     const wentDown = declared === "none" && before.version !== after.version;
     const reason = ok

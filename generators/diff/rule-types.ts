@@ -36,6 +36,8 @@ export interface Match {
   readonly columnsRemoved?: readonly ModelColumn[];
   readonly columnsRetyped?: readonly (readonly [ModelColumn, ModelColumn])[];
   readonly columnsRenamed?: readonly (readonly [ModelColumn, ModelColumn])[];
+  /** The change lowers a PII class: the verdict needs the contract's reviewer note (`piiReview`); null when absent. */
+  readonly reviewerNote?: { readonly note: string | null };
 }
 
 export interface Rule {

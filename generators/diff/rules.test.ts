@@ -210,7 +210,29 @@ const CASES: readonly Case[] = [
       id: "CE028",
       exit: 0,
       findings: [
-        "CE028/rating.contract.ts:19:5: [CE028] PII classification of column \"rating.reviewer_name\" changed from \"none\" to \"personal\". (minor; RAW S, PQ M, SF M, DBT S, MART S)",
+        "CE028/rating.contract.ts:19:5: [CE028] PII classification of column \"rating.reviewer_name\" changed from \"none\" to \"personal\". It touches the tag AMAZON_REVIEWS.GOVERNANCE.PII on AMAZON_REVIEWS.RAW.RATING and the masking policy AMAZON_REVIEWS.GOVERNANCE.RATING_VALUE_MASK on its VALUE (which now removes reviewer_name); the tag-based masking policy AMAZON_REVIEWS.GOVERNANCE.PII_STRING_MASK; the staging view stg_amazon__ratings (reviewer_name → reviewer_name_hash); every mart and QuickSight data set built from that staging column. (major; RAW S, PQ S, SF M, DBT B, MART M)",
+      ],
+    },
+    {
+      id: "CE028-lowered",
+      exit: 1,
+      findings: [
+        "CE028-lowered/rating.contract.ts:19:5: [CE028] PII classification of column \"rating.reviewer_name\" changed from \"personal\" to \"none\" (lowered). It touches the tag AMAZON_REVIEWS.GOVERNANCE.PII on AMAZON_REVIEWS.RAW.RATING and the masking policy AMAZON_REVIEWS.GOVERNANCE.RATING_VALUE_MASK on its VALUE (which no longer removes reviewer_name); the tag-based masking policy AMAZON_REVIEWS.GOVERNANCE.PII_STRING_MASK; the staging view stg_amazon__ratings (reviewer_name_hash → reviewer_name); every mart and QuickSight data set built from that staging column. Lowering a class needs a reviewer's note: add piiReview to the column's metadata (why it is safe, who approved). (major; RAW S, PQ S, SF M, DBT B, MART M)",
+      ],
+    },
+    {
+      id: "CE028-noted",
+      exit: 0,
+      findings: [
+        "CE028-noted/rating.contract.ts:19:5: [CE028] PII classification of column \"rating.reviewer_name\" changed from \"personal\" to \"none\" (lowered). It touches the tag AMAZON_REVIEWS.GOVERNANCE.PII on AMAZON_REVIEWS.RAW.RATING and the masking policy AMAZON_REVIEWS.GOVERNANCE.RATING_VALUE_MASK on its VALUE (which no longer removes reviewer_name); the tag-based masking policy AMAZON_REVIEWS.GOVERNANCE.PII_STRING_MASK; the staging view stg_amazon__ratings (reviewer_name_hash → reviewer_name); every mart and QuickSight data set built from that staging column. Reviewer's note (piiReview): \"Only initials since 2026-11; approved by privacy review PRIV-42.\". (major; RAW S, PQ S, SF M, DBT B, MART M)",
+      ],
+    },
+    {
+      id: "CE028-sensitive",
+      exit: 0,
+      findings: [
+        "CE028-sensitive/rating.contract.ts:13:5: [CE004] Previously present column \"rating.reviewer_name\" (CE028-sensitive/rating.contract.ts:19:5 before) was deleted. (major; RAW S, PQ S, SF M, DBT B, MART B)",
+        "CE028-sensitive/rating.contract.ts:19:5: [CE028] PII classification of column \"rating.reviewer_name\" changed from \"none\" to \"sensitive\". It touches the processed table rating, the Parquet schema and external table AMAZON_REVIEWS.RAW.RATING (the column leaves them: sensitive data stays in the cleaned zone); the staging view stg_amazon__ratings (reviewer_name → (absent)); every mart and QuickSight data set built from that staging column. (major; RAW S, PQ B, SF B, DBT B, MART B)",
       ],
     },
     {
@@ -334,10 +356,10 @@ describe("one fixture pair per rule", () => {
   });
 
   it.each([
-    ["CE005", ["ALTER EXTERNAL TABLE AMAZON_REVIEWS.RAW.RATING DROP COLUMN REVIEWER_NAME;", 'ALTER EXTERNAL TABLE AMAZON_REVIEWS.RAW.RATING ADD COLUMN PROFILE_NAME VARCHAR AS (COALESCE(VALUE:"profile_name"::VARCHAR, VALUE:"reviewer_name"::VARCHAR));']],
-    ["CE014-native", ["ALTER EXTERNAL TABLE AMAZON_REVIEWS.RAW.RATING DROP COLUMN REVIEWER_NAME;", 'ALTER EXTERNAL TABLE AMAZON_REVIEWS.RAW.RATING ADD COLUMN REVIEWER_NAME VARCHAR(64) AS (VALUE:"reviewer_name"::VARCHAR(64));']],
-    ["CE007", ["ALTER EXTERNAL TABLE AMAZON_REVIEWS.RAW.RATING DROP COLUMN HELPFUL_VOTES;", 'ALTER EXTERNAL TABLE AMAZON_REVIEWS.RAW.RATING ADD COLUMN HELPFUL_VOTES NUMBER(19,0) AS (VALUE:"helpful_votes"::NUMBER(19,0));']],
-    ["CE001", ['ALTER EXTERNAL TABLE AMAZON_REVIEWS.RAW.RATING ADD COLUMN REVIEW_TEXT VARCHAR AS (VALUE:"review_text"::VARCHAR);']],
+    ["CE005", ["ALTER TABLE AMAZON_REVIEWS.RAW.RATING DROP COLUMN REVIEWER_NAME;", 'ALTER TABLE AMAZON_REVIEWS.RAW.RATING ADD COLUMN PROFILE_NAME VARCHAR AS (COALESCE(VALUE:"profile_name"::VARCHAR, VALUE:"reviewer_name"::VARCHAR));']],
+    ["CE014-native", ["ALTER TABLE AMAZON_REVIEWS.RAW.RATING DROP COLUMN REVIEWER_NAME;", 'ALTER TABLE AMAZON_REVIEWS.RAW.RATING ADD COLUMN REVIEWER_NAME VARCHAR(64) AS (VALUE:"reviewer_name"::VARCHAR(64));']],
+    ["CE007", ["ALTER TABLE AMAZON_REVIEWS.RAW.RATING DROP COLUMN HELPFUL_VOTES;", 'ALTER TABLE AMAZON_REVIEWS.RAW.RATING ADD COLUMN HELPFUL_VOTES NUMBER(19,0) AS (VALUE:"helpful_votes"::NUMBER(19,0));']],
+    ["CE001", ['ALTER TABLE AMAZON_REVIEWS.RAW.RATING ADD COLUMN REVIEW_TEXT VARCHAR AS (VALUE:"review_text"::VARCHAR);']],
     ["CE027", ["DROP EXTERNAL TABLE IF EXISTS AMAZON_REVIEWS.RAW.SELLER;"]],
     ["CE030", ["-- seller is a new external table: create it with the generated external-table DDL."]],
     ["CE029", []],

@@ -24,7 +24,11 @@ import {
   typeCheck,
 } from "./rule-checks.js";
 import { CONSUMERS, type Consumer, type Rule, type Severities, type Severity } from "./rule-types.js";
-import type { ModelDataset } from "./model.js";
+import type { ModelColumn, ModelDataset } from "./model.js";
+import { stagingModelName } from "../targets/dbt/emit.js";
+import { piiTagName, pseudonymColumnName, stringMaskingPolicyName, valueMaskingPolicyName } from "../targets/protection.js";
+import { externalTableName } from "../targets/snowflake/emit.js";
+import { lowersPiiClass } from "../ir/withheld.js";
 
 export * from "./rule-types.js";
 export { constraintDirection, typeChangeRule } from "./rule-checks.js";
@@ -466,13 +470,30 @@ export const RULES: readonly Rule[] = [
   rule({
     id: "CE028",
     name: "classification-changed",
-    purpose: "A column's PII classification changed.",
-    severity: sev("S", "M", "M", "S", "S"),
-    bump: "minor",
-    consequence: "Masking policies and retention for the column must change with it; Parquet already written falls under the new classification too.",
+    purpose: "A column's PII class changed: its protection in every system changes with it.",
+    severity: sev("S", "S", "M", "B", "M"),
+    bump: "major",
+    consequence:
+      "The column's protection changes everywhere: a personal column is pseudonymised in dbt staging (the clear column is replaced by <name>_hash), tagged and masked in Snowflake; a sensitive one leaves every processed table. Readers of the staging view and the marts see a different column.",
     check: (c) => {
       if (c.kind !== "column_changed" || c.aspect !== "pii") return undefined;
-      return { dataset: c.after.dataset, subject: c.after.id, message: `PII classification of column ${q(c.after.id)} changed from ${q(c.before.pii)} to ${q(c.after.pii)}.`, where: c.after.where };
+      const { before, after } = c;
+      const lowered = lowersPiiClass(before.pii, after.pii);
+      const touched = protectionTouched(before, after);
+      const note = lowered
+        ? after.piiReview
+          ? ` Reviewer's note (piiReview): ${q(after.piiReview)}.`
+          : " Lowering a class needs a reviewer's note: add piiReview to the column's metadata (why it is safe, who approved)."
+        : "";
+      return {
+        dataset: after.dataset,
+        subject: after.id,
+        message: `PII classification of column ${q(after.id)} changed from ${q(before.pii)} to ${q(after.pii)}${lowered ? " (lowered)" : ""}. It touches ${touched.join("; ")}.${note}`,
+        where: after.where,
+        // Into the cleaned zone: the column leaves Parquet and the external table; out of it: it is added to them.
+        ...(after.pii === "sensitive" ? { severity: { PQ: "B", SF: "B", MART: "B" } } : before.pii === "sensitive" ? { severity: { PQ: "M" } } : {}),
+        ...(lowered ? { reviewerNote: { note: after.piiReview ?? null } } : {}),
+      };
     },
   }),
   rule({
@@ -543,3 +564,21 @@ export const RULES: readonly Rule[] = [
   }),
 ];
 
+
+/** The policies, tags, tables and views a change of a column's PII class touches, by name. */
+function protectionTouched(before: ModelColumn, after: ModelColumn): string[] {
+  const table = { name: after.table };
+  const staging = stagingModelName(table);
+  const stagingColumn = (c: ModelColumn) => (c.pii === "personal" ? pseudonymColumnName(c) : c.pii === "sensitive" ? "(absent)" : c.name);
+  const touched: string[] = [];
+  if (before.pii === "sensitive" || after.pii === "sensitive") {
+    touched.push(`the processed table ${after.table}, the Parquet schema and external table ${externalTableName(table)} (the column ${after.pii === "sensitive" ? "leaves them: sensitive data stays in the cleaned zone" : "is added to them"})`);
+  }
+  if (before.pii === "personal" || after.pii === "personal") {
+    touched.push(`the tag ${piiTagName()} on ${externalTableName(table)} and the masking policy ${valueMaskingPolicyName(table)} on its VALUE (which ${after.pii === "personal" ? "now removes" : "no longer removes"} ${after.name})`);
+    touched.push(`the tag-based masking policy ${stringMaskingPolicyName()}`);
+  }
+  touched.push(`the staging view ${staging} (${stagingColumn(before)} → ${stagingColumn(after)})`);
+  touched.push("every mart and QuickSight data set built from that staging column");
+  return touched;
+}

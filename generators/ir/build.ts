@@ -13,6 +13,7 @@ import { compareCodePoints } from "../lib/sort.js";
 import { checkAcrossDatasets, checkColumnNames, checkControlCharacters, checkLocations, checkName, checkRegexes, checkVersion } from "./checks.js";
 import { finishChild } from "./children.js";
 import { collectColumns } from "./columns.js";
+import { withholdSensitive } from "./withheld.js";
 import { datasetContext, type DatasetContext } from "./dataset-context.js";
 import { derivedColumn, processedAtColumn } from "./derived.js";
 import { recordJsonSchema, walkRecord } from "./from-zod.js";
@@ -65,13 +66,15 @@ function buildDataset(loaded: LoadedContract, diagnostics: Diagnostic[]): Datase
   const unordered = [...key.keyColumns, ...key.fieldColumns, ...derived];
   checkPartitionColumns(unordered, partitionBy, ctx);
   const processedAt = processedAtColumn(top);
-  const columns = partitionsLast(unordered, processedAt, partitionBy);
+  // Sensitive columns stay in the cleaned zone: they are moved out of the processed table (`withheld.ts`).
+  const { columns, withheld } = withholdSensitive(partitionsLast(unordered, processedAt, partitionBy), children, walked, ctx);
 
   const tableLocation = (name: string) => `${contract.locations.processed}${name}/`;
   const table: TableIR = {
     name: contract.dataset,
     description: contract.description,
     columns,
+    withheld,
     key: key.keyNames,
     partitionBy,
     location: tableLocation(contract.dataset),

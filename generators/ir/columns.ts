@@ -99,6 +99,7 @@ export function collectColumns(
     ...(meta.references ? { references: { ...meta.references } } : {}),
     ...(meta.acceptedValues ? { acceptedValues: [...meta.acceptedValues] } : {}),
     ...(meta.renamedFrom ? { renamedFrom: meta.renamedFrom } : {}),
+    ...(meta.piiReview ? { piiReview: meta.piiReview } : {}),
     where: raw.where,
   } as const;
   const normalize = [...(meta.normalize ?? [])];
@@ -186,6 +187,7 @@ export function collectColumns(
         arrayPath: raw.path,
         key: [],
         partitionBy: [],
+        withheld: [],
         location: "",
         columns: [
           {

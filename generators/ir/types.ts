@@ -128,6 +128,8 @@ export interface ColumnIR {
   /** Snowflake's column type when it is not the logical type's (the only per-engine override, see CONTRACT.UNSUPPORTED_NATIVE). */
   readonly native: { readonly snowflake?: string };
   readonly renamedFrom?: string;
+  /** The contract's reviewer note on the PII class (contract review requires one when a change lowers it). */
+  readonly piiReview?: string;
   readonly where: SourceLocation;
 }
 
@@ -163,6 +165,11 @@ export interface TableIR {
   readonly description: string;
   /** Columns in output order; partition columns last. */
   readonly columns: readonly ColumnIR[];
+  /**
+   * Columns of sensitive fields (`pii: "sensitive"`): validated, and kept inside the raw record of the cleaned
+   * zone only. They are in no processed table, so no target can write them (`generators/targets/protection.ts`).
+   */
+  readonly withheld: readonly ColumnIR[];
   /** Key columns, in order (the surrogate key, or parent key + position for children). */
   readonly key: readonly string[];
   readonly partitionBy: readonly string[];

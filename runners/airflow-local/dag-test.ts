@@ -24,7 +24,7 @@ import { LOCAL_TARGET } from "../../generators/targets/dbt/emit.js";
 import { airflowVariableEnv, DBT_VARIABLES } from "../../generators/targets/airflow/emit.js";
 import { loadGeneratedIR } from "../local-pipeline/cli.js";
 import { localPath, runPipeline } from "../local-pipeline/pipeline.js";
-import { dbtEnvironment, prepareLocalDatabase } from "../local-warehouse/warehouse.js";
+import { dbtEnvironment, prepareLocalDatabase, withoutPseudonymKey } from "../local-warehouse/warehouse.js";
 import { ensurePythonEnv } from "../../toolchain/python-env.js";
 
 const REPO_ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
@@ -165,7 +165,8 @@ function runLogged(command: string, args: readonly string[], env: NodeJS.Process
 /** The environment of the Airflow commands: the parent's, without its own Airflow or dbt settings, plus ours. */
 function airflowEnvironment(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!/^(AIRFLOW|DBT)_/.test(name)) env[name] = value;
+  // The pseudonym key is in the database file (prepareLocalDatabase): Airflow and dbt do not get it.
+  for (const [name, value] of Object.entries(withoutPseudonymKey(process.env))) if (!/^(AIRFLOW|DBT)_/.test(name)) env[name] = value;
   return { ...env, ...extra };
 }
 

@@ -8,7 +8,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { IR_VERSION, type DatasetIR } from "../../generators/ir/types.js";
-import { formatWarehouse, runWarehouse, type WarehouseResult } from "../local-warehouse/warehouse.js";
+import { PLATFORM } from "../../generators/platform.js";
+import { formatWarehouse, PseudonymKeyError, runWarehouse, type WarehouseResult } from "../local-warehouse/warehouse.js";
 import { localPath, runPipeline, type RunSummary } from "./pipeline.js";
 import { runSparkPipeline } from "../spark-local/pipeline.js";
 import { checkRunId, isInside } from "./safe-paths.js";
@@ -22,6 +23,8 @@ Then the warehouse: external tables over the processed Parquet (the Snowflake de
 in <out>/warehouse/amazon_reviews.duckdb, and the real dbt on dbt-out/ with its local (DuckDB) target:
 dbt source freshness, then dbt build (every model, enforced contract and test; installs dbt on first use).
 dbt's run_results.json, manifest.json and sources.json are kept in <out>/warehouse/dbt/target/.
+Personal columns are keyed pseudonyms: the key comes from ${PLATFORM.pseudonym.keyEnv} (at least ${PLATFORM.pseudonym.minKeyLength} characters), or is
+random for the run when it is unset (pseudonyms then differ between runs); it is stored in the database file only.
 
 Options:
   --input <dataset>=<file|dir>  Raw input of a dataset (repeatable). A directory is read recursively.
@@ -169,6 +172,10 @@ export async function main(argv: readonly string[], out: { write(text: string): 
   try {
     warehouse = await runLocalWarehouse(root, datasets, outDir, values.quiet ? undefined : (line) => err.write(`${line}\n`));
   } catch (error) {
+    if (error instanceof PseudonymKeyError) {
+      err.write(`error ${error.code}: ${error.message}\n  fix: ${error.fix}\n`);
+      return 2;
+    }
     err.write(`error PIPELINE.WAREHOUSE: ${(error as Error).message}\n`);
     return 2;
   }
@@ -185,6 +192,7 @@ export async function main(argv: readonly string[], out: { write(text: string): 
     models: warehouse.models,
     tests: { passed: warehouse.tests.filter((t) => t.status === "pass").length, failed: warehouse.tests.filter((t) => t.status !== "pass") },
     artifacts: warehouse.artifacts.map(rel),
+    pseudonymKey: warehouse.pseudonymKey,
   };
   writeFileSync(summaryPath, `${JSON.stringify(written, null, 2)}\n`);
   out.write(`Wrote ${summaryPath} and ${warehouse.database} in ${Math.round(performance.now() - started)} ms.\n`);

@@ -4,22 +4,37 @@
  * every test and source freshness. Expected numbers are computed here from the raw lines with plain JavaScript (not
  * read back from the pipeline), following the contracts' rules: the key is (reviewerID, asin, unixReviewTime), the
  * first line of a repeated key is kept. Row counts are read from the database dbt built.
+ *
+ * Keyed pseudonyms: the main run has a known key from the environment; the pseudonyms dbt computed are compared with
+ * `pseudonym()` computed here, a second key is run on the same Parquet (`dbt run` of the reviews' staging view only),
+ * and a missing, empty or short key is run to see dbt refuse it.
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { IR_VERSION } from "../../generators/ir/types.js";
+import { PLATFORM } from "../../generators/platform.js";
+import { LOCAL_TARGET } from "../../generators/targets/dbt/emit.js";
+import { personalColumns, pseudonym, pseudonymColumnName } from "../../generators/targets/protection.js";
 import { DATA_FILES, dataRecords, REPO_ROOT, SHARED_DATA } from "../../tests/helpers/data.js";
+import { run } from "../../tests/helpers/run.js";
+import { ensurePythonEnv } from "../../toolchain/python-env.js";
 import { loadGeneratedIR, main as pipelineMain, runLocalWarehouse } from "../local-pipeline/cli.js";
-import { runPipeline } from "../local-pipeline/pipeline.js";
+import { localPath, runPipeline } from "../local-pipeline/pipeline.js";
 import { parse } from "yaml";
-import type { WarehouseResult } from "./warehouse.js";
+import { dbtEnvironment, prepareLocalDatabase, PseudonymKeyError, pseudonymKeyFrom, withoutPseudonymKey, type WarehouseResult } from "./warehouse.js";
 
 const datasets = loadGeneratedIR(REPO_ROOT);
 let work: string;
 let out: string;
 let result: WarehouseResult;
+const KEY_ENV = PLATFORM.pseudonym.keyEnv;
+/** The main run's key, from the environment (as a user sets it). */
+const KEY = `test-key-${randomBytes(24).toString("hex")}`;
+const keyBefore = process.env[KEY_ENV];
 
 interface RawReview {
   overall: number;
@@ -91,9 +106,14 @@ beforeAll(async () => {
     runId: "warehouse-test",
   });
   expect(summary.reconciled).toBe(true);
+  process.env[KEY_ENV] = KEY;
   result = await runLocalWarehouse(REPO_ROOT, datasets, out);
 }, 180_000);
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+afterAll(() => {
+  if (keyBefore === undefined) delete process.env[KEY_ENV];
+  else process.env[KEY_ENV] = keyBefore;
+  rmSync(work, { recursive: true, force: true });
+});
 
 describe("local warehouse on the real 2018 data (real dbt)", () => {
   it("builds every external table and model with the expected row counts, counted in the database dbt built", async () => {
@@ -192,8 +212,190 @@ describe("pipeline:local end to end on the shipped samples", () => {
     const code = await pipelineMain(["--root", REPO_ROOT, "--out", target, "--quiet"], sink, sink);
     expect(code, text).toBe(0);
     expect(text).toMatch(/Warehouse \(dbt 1\.11\.\d+, DuckDB\): 7 models, \d+ tests, 0 failed/);
+    expect(text).toContain(`pseudonym key: from ${KEY_ENV}\n`);
+    expect(text).not.toContain(KEY);
     const summary = JSON.parse(readFileSync(join(target, "run-summary.json"), "utf8"));
-    expect(summary.warehouse).toMatchObject({ ok: true, database: "warehouse/amazon_reviews.duckdb", artifacts: ["warehouse/dbt/target/run_results.json", "warehouse/dbt/target/manifest.json", "warehouse/dbt/target/sources.json"] });
+    expect(summary.warehouse).toMatchObject({ ok: true, database: "warehouse/amazon_reviews.duckdb", artifacts: ["warehouse/dbt/target/run_results.json", "warehouse/dbt/target/manifest.json", "warehouse/dbt/target/sources.json"], pseudonymKey: "environment" });
     expect(summary.datasets.review.input).toBe(summary.datasets.review.valid + summary.datasets.review.duplicates + summary.datasets.review.quarantined.total);
   }, 120_000);
+});
+
+/** Personal columns of every processed table, with the staging model and pseudonym column they become. */
+const personal = datasets.flatMap((d) => [d.table, ...d.children]).flatMap((table) => personalColumns(table).map((column) => ({ table, column })));
+const KEY_TABLE = '"AMAZON_REVIEWS"."GOVERNANCE"."PSEUDONYM_KEY"';
+
+/** A fresh database over the main run's Parquet, with `key` from the environment, for dbt runs of one model. */
+async function databaseWithKey(name: string, key: string) {
+  const warehouseDir = join(work, name);
+  const lines: string[] = [];
+  const prepared = await prepareLocalDatabase({
+    ir: { irVersion: IR_VERSION, datasets },
+    warehouseDir,
+    tableDirectory: (table) => localPath(out, table.location),
+    env: { [KEY_ENV]: key },
+    log: (line) => lines.push(line),
+  });
+  return { warehouseDir, ...prepared, lines };
+}
+
+/** `dbt run --select <select>` with the local target on a prepared database (the key is not in dbt's environment). */
+async function dbtRun(db: { warehouseDir: string; database: string }, select: string) {
+  const { bin } = await ensurePythonEnv("dbt", { root: REPO_ROOT });
+  const dbtDir = join(REPO_ROOT, "dbt-out");
+  const args = ["run", "--select", select, "--project-dir", dbtDir, "--profiles-dir", join(dbtDir, "profiles"), "--target", LOCAL_TARGET];
+  const r = run(join(bin, "dbt"), args, { env: { ...withoutPseudonymKey(process.env), ...dbtEnvironment(db.warehouseDir, db.database) } });
+  return { status: r.status, output: r.stdout + r.stderr };
+}
+
+async function write(database: string, sql: string): Promise<void> {
+  const instance = await DuckDBInstance.create(database);
+  const connection = await instance.connect();
+  try {
+    await connection.run(sql);
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** Staging pseudonyms joined with the clear value of the external table (the row the staging view kept). */
+async function pseudonymsOf(database: string): Promise<{ id: string; value: string | null; hash: string | null }[]> {
+  expect(personal.map((p) => `${p.table.name}.${p.column.name}`)).toEqual(["review.reviewer_name"]);
+  const { column } = personal[0]!;
+  const rows = await query(
+    database,
+    `SELECT s.review_id AS id, r.${column.name} AS value, s.${pseudonymColumnName(column)} AS hash FROM analytics_staging.stg_amazon__reviews s JOIN raw.review r USING (review_id, source_file) ORDER BY s.review_id`,
+  );
+  return rows as { id: string; value: string | null; hash: string | null }[];
+}
+
+/** Files under `dir`, recursively. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+/**
+ * Where a personal column appears in SQL other than inside the keyed pseudonym, and every hash call not keyed by the
+ * key table: `allowed` is the pseudonym expression of a column as this SQL spells it, `keyed` how a keyed hash's
+ * argument starts.
+ */
+function unkeyedUses(sql: string, allowed: (column: string) => string, keyed: string): string[] {
+  const code = sql.replace(/--[^\n]*/g, "");
+  const problems: string[] = [];
+  for (const { column } of personal) {
+    const rest = code.split(allowed(column.name)).join(" ");
+    const left = rest.match(new RegExp(`\\b${column.name}\\b`, "g"));
+    if (left) problems.push(`${column.name} outside the pseudonym (${left.length}x)`);
+  }
+  for (const call of code.matchAll(/\b(md5\w*|sha\w*|hash\w*)\s*\(/gi)) {
+    if (!code.slice(call.index + call[0].length).startsWith(keyed)) problems.push(`unkeyed ${call[0]}${code.slice(call.index + call[0].length, call.index + call[0].length + 40)}`);
+  }
+  return problems;
+}
+
+describe("keyed pseudonyms of personal columns (real dbt)", () => {
+  it("computes every staging pseudonym as pseudonym(key, value) with the key from the environment, and NULL for a NULL value", async () => {
+    const rows = await pseudonymsOf(result.database);
+    expect(rows.length).toBe(expected().reviews);
+    const named = rows.filter((r) => r.value !== null);
+    expect(named.length).toBeGreaterThan(rows.length * 0.9);
+    expect(rows.filter((r) => r.hash !== (r.value === null ? null : pseudonym(KEY, r.value)))).toEqual([]);
+    expect(result.pseudonymKey).toBe("environment");
+    // dbt read the key table as a source of the staging view, and the Snowflake tag hook rendered empty on DuckDB.
+    const manifest = JSON.parse(readFileSync(join(out, "warehouse/dbt/target/manifest.json"), "utf8"));
+    const node = manifest.nodes["model.amazon_reviews.stg_amazon__reviews"];
+    expect(node.sources).toContainEqual(["governance", "pseudonym_key"]);
+    expect(node.config["post-hook"].map((h: { sql: string }) => h.sql)).toEqual([
+      "{% if target.type == 'snowflake' %}alter view {{ this }} modify column reviewer_name_hash set tag AMAZON_REVIEWS.GOVERNANCE.PII = 'personal'{% endif %}",
+    ]);
+    expect(readFileSync(join(out, "warehouse/dbt/logs/dbt.log"), "utf8")).not.toMatch(/set tag/i);
+  });
+
+  it("gives a different pseudonym for every value under another key (a second dbt run on the same Parquet)", async () => {
+    const other = `other-key-${randomBytes(24).toString("hex")}`;
+    const db = await databaseWithKey("other-key", other);
+    expect(db.lines).toContain(`pseudonym key: from ${KEY_ENV}`);
+    const r = await dbtRun(db, "stg_amazon__reviews");
+    expect(r.status, r.output).toBe(0);
+    const first = new Map((await pseudonymsOf(result.database)).map((row) => [row.id, row.hash]));
+    const second = (await pseudonymsOf(db.database)).filter((row) => row.value !== null);
+    expect(second.length).toBeGreaterThan(0);
+    expect(second.filter((row) => row.hash !== pseudonym(other, row.value!))).toEqual([]);
+    expect(second.filter((row) => row.hash === first.get(row.id))).toEqual([]);
+  }, 120_000);
+
+  it("fails the staging model with PII.NO_KEY naming the fix when the key table is empty, holds a short key or is missing: no staging row", async () => {
+    const db = await databaseWithKey("no-key", KEY);
+    const staged = async () =>
+      (await query(db.database, "SELECT count(*) AS n FROM information_schema.tables WHERE table_schema IN ('analytics_staging', 'analytics_marts') AND table_name IN ('stg_amazon__reviews', 'fct_reviews')"))[0]!.n;
+    const cases: [string, string, RegExp][] = [
+      ["empty", "DELETE FROM governance.pseudonym_key", /holds 0 row\(s\), the shortest key 0 character\(s\); exactly one key of at least 32 characters is needed/],
+      ["short", "INSERT INTO governance.pseudonym_key VALUES ('0123456789')", /holds 1 row\(s\), the shortest key 10 character\(s\)/],
+      ["missing", "DROP TABLE governance.pseudonym_key", /the pseudonym key table "AMAZON_REVIEWS"\."GOVERNANCE"\."PSEUDONYM_KEY" does not exist/],
+    ];
+    for (const [name, change, message] of cases) {
+      await write(db.database, change);
+      const r = await dbtRun(db, "stg_amazon__reviews fct_reviews");
+      expect(r.status, `${name}: ${r.output}`).toBe(1);
+      expect(r.output, name).toContain("Compilation Error in model stg_amazon__reviews");
+      expect(r.output, name).toMatch(/PII\.NO_KEY: the pseudonym key table/);
+      expect(r.output, name).toMatch(message);
+      expect(r.output, name).toContain(`Fix: set ${KEY_ENV} to a secret of at least 32 characters and load it as the only row of AMAZON_REVIEWS.GOVERNANCE.PSEUDONYM_KEY`);
+      expect(r.output, name).toMatch(/1 of 2 SKIP relation analytics_marts\.fct_reviews|SKIP=1/);
+      expect(await staged(), name).toBe("0");
+    }
+  }, 180_000);
+
+  it("refuses a key from the environment shorter than 32 characters before touching the database (PII.NO_KEY)", async () => {
+    const dir = join(work, "short-env-key");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "kept"), "");
+    const attempt = prepareLocalDatabase({ ir: { irVersion: IR_VERSION, datasets }, warehouseDir: dir, tableDirectory: (table) => localPath(out, table.location), env: { [KEY_ENV]: "too-short" } });
+    await expect(attempt).rejects.toThrow(PseudonymKeyError);
+    await expect(attempt).rejects.toThrow(`${KEY_ENV} holds a key of 9 character(s); a pseudonym key needs at least 32.`);
+    expect(existsSync(join(dir, "kept"))).toBe(true);
+    // Unset (or empty): a random key per run, 43 characters, different each time.
+    const a = pseudonymKeyFrom({});
+    const b = pseudonymKeyFrom({ [KEY_ENV]: "" });
+    expect([a.origin, b.origin]).toEqual(["random", "random"]);
+    expect(a.key).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(a.key).not.toBe(b.key);
+  });
+
+  it("writes the key into no file: dbt's target/ and logs, the run summary, the run's data and the generated folders", () => {
+    const outputs = filesUnder(out).filter((f) => f !== result.database);
+    const scanned = outputs.map((f) => relative(out, f));
+    // The places the key would land if it were in SQL text or dbt's environment are among the files read.
+    for (const f of ["run-summary.json", "warehouse/dbt/logs/dbt.log", "warehouse/dbt/target/run_results.json", "warehouse/dbt/target/manifest.json", "warehouse/dbt/target/compiled/amazon_reviews/models/staging/amazon/stg_amazon__reviews.sql", "warehouse/dbt/target/run/amazon_reviews/models/staging/amazon/stg_amazon__reviews.sql"]) {
+      expect(scanned).toContain(f);
+    }
+    const repo = ["generated", "dbt-out", "glue-pyspark-out", "infra"].filter((d) => existsSync(join(REPO_ROOT, d))).flatMap((d) => filesUnder(join(REPO_ROOT, d)));
+    const needle = Buffer.from(KEY, "utf8");
+    expect([...outputs, ...repo].filter((f) => readFileSync(f).includes(needle))).toEqual([]);
+    // The scan can find it: the database file holds it.
+    expect(readFileSync(result.database).includes(needle)).toBe(true);
+  });
+
+  it("has no unkeyed hash of a personal column in the generated staging SQL or in dbt's compiled SQL", () => {
+    const staging = join(REPO_ROOT, "dbt-out/models/staging/amazon");
+    const generated = readdirSync(staging).filter((f) => f.endsWith(".sql")).map((f) => join(staging, f));
+    for (const file of generated) {
+      expect(unkeyedUses(readFileSync(file, "utf8"), (c) => `{{ contract_pseudonym('${c}') }}`, "never"), file).toEqual([]);
+    }
+    const compiled = filesUnder(join(out, "warehouse/dbt/target")).filter((f) => f.endsWith(".sql") && /\/(compiled|run)\//.test(f));
+    expect(compiled.length).toBeGreaterThan(7);
+    const keyed = `(select key from ${KEY_TABLE}) || ':' || `;
+    for (const file of compiled) {
+      expect(unkeyedUses(readFileSync(file, "utf8"), (c) => `sha256(${keyed}cast(${c} as varchar))`, keyed), file).toEqual([]);
+    }
+    const reviews = readFileSync(join(out, "warehouse/dbt/target/compiled/amazon_reviews/models/staging/amazon/stg_amazon__reviews.sql"), "utf8");
+    expect(reviews).toMatch(/^ {8}sha256\(\(select key from "AMAZON_REVIEWS"\."GOVERNANCE"\."PSEUDONYM_KEY"\) \|\| ':' \|\| cast\(reviewer_name as varchar\)\) +as reviewer_name_hash,$/m);
+    // The check can fail: the former unkeyed MD5, a hash of the clear value beside the keyed one, the value selected.
+    expect(unkeyedUses("md5(cast(reviewer_name as varchar)) as reviewer_name_hash", () => "\u0000", keyed)).toEqual(["reviewer_name outside the pseudonym (1x)", expect.stringMatching(/^unkeyed md5\(cast\(reviewer_name as varchar\)\)/)]);
+    expect(unkeyedUses(`sha256(${keyed}cast(reviewer_name as varchar)), sha256(reviewer_name)`, (c) => `sha256(${keyed}cast(${c} as varchar))`, keyed)).toHaveLength(2);
+    expect(unkeyedUses("select reviewer_name from x", (c) => `sha256(${keyed}cast(${c} as varchar))`, keyed)).toEqual(["reviewer_name outside the pseudonym (1x)"]);
+  });
 });

@@ -5,13 +5,16 @@
  * 1. External tables: as `snowflake:apply` creates the Snowflake external tables before dbt runs, this creates their
  *    local counterparts, views over the processed Parquet with the same column definitions (the Snowflake DDL's
  *    columns rendered for DuckDB), in `<database>.<raw schema>` of a file named after the Snowflake database, so the
- *    sources' `database`/`schema`/`identifier` resolve unchanged on both targets.
+ *    sources' `database`/`schema`/`identifier` resolve unchanged on both targets. And the pseudonym key table
+ *    (`governance.pseudonym_key`, one row) the staging views read their key from: the key from the environment
+ *    (`CONTRACT_PSEUDONYM_KEY`) or a random one for this run, bound as a parameter, never in SQL text, never logged.
  * 2. `dbt source freshness`, then `dbt build --store-failures` with the profile's `local` target: every model, its
  *    enforced contract and every test, inside dbt.
  * 3. The result is read from dbt's own artifacts (`run_results.json`, `manifest.json`, `sources.json`, kept under
  *    `<out>/warehouse/dbt/target/`), with a sample of each failing test's rows from the table dbt stored them in.
  */
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
@@ -19,6 +22,8 @@ import { duckdbExternalView, externalColumns } from "../../generators/dialects/e
 import type { ContractIR, DatasetIR, TableIR } from "../../generators/ir/types.js";
 import { PLATFORM } from "../../generators/platform.js";
 import { DUCKDB_PATH_ENV, LOCAL_TARGET } from "../../generators/targets/dbt/emit.js";
+import { KEY_SOURCE, NO_KEY_FIX } from "../../generators/targets/dbt/pseudonym.js";
+import { PSEUDONYM_KEY_COLUMN } from "../../generators/targets/protection.js";
 import { ensurePythonEnv } from "../../toolchain/python-env.js";
 
 export interface WarehouseOptions {
@@ -30,6 +35,8 @@ export interface WarehouseOptions {
   /** Local folder of a processed table's Parquet files (its S3 location, mirrored). */
   readonly tableDirectory: (table: TableIR, dataset: DatasetIR) => string;
   readonly log?: (line: string) => void;
+  /** Where the pseudonym key is read from (`CONTRACT_PSEUDONYM_KEY`) and the base of dbt's environment; default `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export interface TestResult {
@@ -72,10 +79,51 @@ export interface WarehouseResult {
   readonly tests: readonly TestResult[];
   /** dbt's artifacts of the run (run_results.json, manifest.json, sources.json). */
   readonly artifacts: readonly string[];
+  /** Where the run's pseudonym key came from (never the key). */
+  readonly pseudonymKey: PseudonymKeyOrigin;
   readonly ok: boolean;
 }
 
 export class WarehouseError extends Error {}
+
+/** No usable pseudonym key (PII.NO_KEY): the environment variable holds one that is too short. */
+export class PseudonymKeyError extends Error {
+  readonly code = "PII.NO_KEY";
+  readonly fix = NO_KEY_FIX.replace(/^Fix: /, "");
+}
+
+/** `environment`: from `CONTRACT_PSEUDONYM_KEY`; `random`: made for this run. */
+export type PseudonymKeyOrigin = "environment" | "random";
+
+const KEY_ENV = PLATFORM.pseudonym.keyEnv;
+
+/**
+ * The run's pseudonym key: the environment's when set (at least `minKeyLength` characters, or refused), otherwise
+ * 32 random bytes (base64url, 43 characters). An empty variable counts as unset.
+ */
+export function pseudonymKeyFrom(env: NodeJS.ProcessEnv): { key: string; origin: PseudonymKeyOrigin } {
+  const given = env[KEY_ENV];
+  if (given === undefined || given === "") return { key: randomBytes(32).toString("base64url"), origin: "random" };
+  const min = PLATFORM.pseudonym.minKeyLength;
+  if ([...given].length < min) {
+    throw new PseudonymKeyError(`${KEY_ENV} holds a key of ${[...given].length} character(s); a pseudonym key needs at least ${min}.`);
+  }
+  return { key: given, origin: "environment" };
+}
+
+/** The line the runners print: where the key came from, never the key. */
+export function pseudonymKeyLine(origin: PseudonymKeyOrigin): string {
+  return origin === "environment"
+    ? `pseudonym key: from ${KEY_ENV}`
+    : `pseudonym key: random for this run (pseudonyms differ between runs; set ${KEY_ENV} to keep them stable)`;
+}
+
+/** The environment a child process (dbt, Airflow) gets: the key is in the database, so not in its environment. */
+export function withoutPseudonymKey(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const rest = { ...env };
+  delete rest[KEY_ENV];
+  return rest;
+}
 
 const SAMPLE_ROWS = 5;
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
@@ -201,13 +249,34 @@ export interface LocalDatabase {
   readonly database: string;
   /** Rows per external table. */
   readonly sources: Record<string, number>;
+  readonly pseudonymKey: PseudonymKeyOrigin;
+}
+
+/**
+ * The key table the staging views read their key from at query time (`source('governance', 'pseudonym_key')`,
+ * `AMAZON_REVIEWS.GOVERNANCE.PSEUDONYM_KEY` on Snowflake): one row, the key bound as a parameter of a prepared
+ * statement, so it is in no SQL text (nor in DuckDB's error messages, nor in dbt's logs).
+ */
+async function createPseudonymKeyTable(connection: DuckDBConnection, key: string): Promise<void> {
+  const table = `${ident(KEY_SOURCE.source)}.${ident(KEY_SOURCE.table)}`;
+  await connection.run(`CREATE SCHEMA ${ident(KEY_SOURCE.source)}`);
+  await connection.run(`CREATE TABLE ${table} (${ident(PSEUDONYM_KEY_COLUMN)} VARCHAR NOT NULL)`);
+  const insert = await connection.prepare(`INSERT INTO ${table} VALUES ($1)`);
+  try {
+    insert.bindVarchar(1, key);
+    await insert.run();
+  } finally {
+    insert.destroySync();
+  }
 }
 
 /**
  * Step 1 alone: a fresh `warehouseDir` with the database file holding the local external tables, ready for dbt's
  * `local` target (`dbtEnvironment`). Also used by `npm run dag:test`, where Airflow runs dbt.
  */
-export async function prepareLocalDatabase(options: Pick<WarehouseOptions, "ir" | "warehouseDir" | "tableDirectory" | "log">): Promise<LocalDatabase> {
+export async function prepareLocalDatabase(options: Pick<WarehouseOptions, "ir" | "warehouseDir" | "tableDirectory" | "log" | "env">): Promise<LocalDatabase> {
+  // Refused before anything is replaced.
+  const { key, origin } = pseudonymKeyFrom(options.env ?? process.env);
   const dir = options.warehouseDir;
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -217,12 +286,14 @@ export async function prepareLocalDatabase(options: Pick<WarehouseOptions, "ir" 
   let sources: Record<string, number>;
   try {
     sources = await createExternalTables(connection, options as WarehouseOptions);
+    await createPseudonymKeyTable(connection, key);
   } finally {
     connection.closeSync();
     instance.closeSync();
   }
   options.log?.(`external tables: ${Object.entries(sources).map(([t, n]) => `${t} ${n}`).join(", ")}`);
-  return { database, sources };
+  options.log?.(pseudonymKeyLine(origin));
+  return { database, sources, pseudonymKey: origin };
 }
 
 /**
@@ -245,14 +316,14 @@ export async function runWarehouse(options: WarehouseOptions): Promise<Warehouse
   const log = options.log ?? (() => undefined);
   const dir = options.warehouseDir;
   // 1. External tables.
-  const { database, sources } = await prepareLocalDatabase({ ...options, log });
+  const { database, sources, pseudonymKey } = await prepareLocalDatabase({ ...options, log });
 
   // 2. dbt, as in production: source freshness, then build.
   const { bin } = await ensurePythonEnv("dbt", { log });
   const localEnv = dbtEnvironment(dir, database);
   const target = localEnv.DBT_TARGET_PATH!;
   const common = ["--project-dir", options.dbtDir, "--profiles-dir", join(options.dbtDir, "profiles"), "--target", LOCAL_TARGET];
-  const env: NodeJS.ProcessEnv = { ...process.env, ...localEnv };
+  const env: NodeJS.ProcessEnv = { ...withoutPseudonymKey(options.env ?? process.env), ...localEnv };
   const freshnessRun = await runDbt(bin, ["source", "freshness", ...common], env, log);
   const sourcesJson = join(target, "sources.json");
   if (!existsSync(sourcesJson)) {
@@ -318,6 +389,7 @@ export async function runWarehouse(options: WarehouseOptions): Promise<Warehouse
     models,
     tests,
     artifacts: [runResultsPath, manifestPath, sourcesJson],
+    pseudonymKey,
     ok: build.code === 0 && failedTests.length === 0 && failedModels.length === 0 && staleSources.length === 0,
   };
 }
@@ -345,6 +417,7 @@ export function formatWarehouse(result: WarehouseResult, base?: string): string 
     if (t.status === "error" && t.message) lines.push(`    ${t.message}`);
   }
   if (skipped.length) lines.push(`  ${skipped.length} test(s) skipped: they depend on a model that was not built.`);
+  lines.push(`  ${pseudonymKeyLine(result.pseudonymKey)}`);
   lines.push(`  dbt artifacts: ${result.artifacts.map((a) => (base ? relative(base, a) : a)).join(", ")}`);
   return lines.join("\n");
 }

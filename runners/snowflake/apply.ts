@@ -3,9 +3,15 @@
  * reports what the rest of the deployment needs from Snowflake: the auto-refresh SQS queue ARN of every external
  * table (the processed bucket must notify it) and the storage integration's IAM user and external id (the IAM role's
  * trust policy). Stops at the first failing statement and says which one, as which role, and why.
+ *
+ * Then it loads the pseudonym key (scope `all`) from the environment into the GOVERNANCE key table, as a bind
+ * parameter: the key is never part of a SQL text, never printed, never written to a file.
  */
 import { readFileSync } from "node:fs";
-import type { PlannedStatement } from "../../generators/targets/snowflake/emit.js";
+import { diagnostic, formatDiagnostic, type Diagnostic } from "../../generators/lib/errors.js";
+import { NO_KEY_FIX } from "../../generators/targets/dbt/pseudonym.js";
+import { GOVERNANCE_OWNER, pseudonymKeyLoadStatement, type PlannedStatement } from "../../generators/targets/snowflake/emit.js";
+import { pseudonymKeyTableName } from "../../generators/targets/protection.js";
 import { PLATFORM } from "../../generators/platform.js";
 import type { Row, SqlConnection } from "./connection.js";
 
@@ -23,6 +29,8 @@ export interface ApplyOptions {
   readonly scope: "all" | "datasets";
   /** IAM role Snowflake assumes to read the processed bucket; required unless dry-run. */
   readonly storageRoleArn?: string;
+  /** The pseudonym key (from `PLATFORM.pseudonym.keyEnv`); loaded after the plan, scope `all` only. */
+  readonly pseudonymKey?: string;
   readonly log: (line: string) => void;
 }
 
@@ -32,11 +40,39 @@ export interface ApplyResult {
   /** External table → SQS ARN that the processed bucket's event notification must target. */
   readonly notificationChannels: Readonly<Record<string, string>>;
   readonly integration?: { readonly iamUserArn?: string; readonly externalId?: string };
+  /** Whether the pseudonym key table was loaded (never the key). */
+  readonly pseudonymKeyLoaded?: boolean;
 }
 
 const ROLE_ARN = /^arn:aws:iam::\d{12}:role\/[A-Za-z0-9+=,.@_\/-]{1,512}$/;
 
 export class ApplyUsageError extends Error {}
+
+/**
+ * A key shorter than `PLATFORM.pseudonym.minKeyLength`: refused before anything runs, with the code and the fix dbt
+ * and the local runners give for an unusable key (PII.NO_KEY).
+ */
+export class PseudonymKeyError extends ApplyUsageError {
+  readonly diagnostic: Diagnostic;
+  constructor(length: number) {
+    const { keyEnv, minKeyLength } = PLATFORM.pseudonym;
+    const d = diagnostic(
+      "PII.NO_KEY",
+      `${keyEnv} holds a key of ${length} character(s); a pseudonym key needs at least ${minKeyLength}. Nothing was applied.`,
+      undefined,
+      NO_KEY_FIX.replace(/^Fix: /, ""),
+    );
+    super(formatDiagnostic(d));
+    this.diagnostic = d;
+  }
+}
+
+/** Refuses a key shorter than the platform's minimum (counted in characters, as Snowflake's LENGTH counts). */
+export function checkPseudonymKey(key: string | undefined): void {
+  if (key === undefined) return;
+  const length = [...key].length;
+  if (length < PLATFORM.pseudonym.minKeyLength) throw new PseudonymKeyError(length);
+}
 
 export function statementsFor(plan: Plan, options: Pick<ApplyOptions, "scope" | "storageRoleArn" | "dryRun">): PlannedStatement[] {
   const placeholder = PLATFORM.snowflake.storageRoleArnPlaceholder;
@@ -63,6 +99,7 @@ function column(row: Row, name: string): unknown {
 }
 
 export async function apply(connection: SqlConnection | undefined, plan: Plan, options: ApplyOptions): Promise<ApplyResult> {
+  checkPseudonymKey(options.pseudonymKey);
   const statements = statementsFor(plan, options);
   const applied: string[] = [];
   let currentRole: string | undefined;
@@ -87,7 +124,40 @@ export async function apply(connection: SqlConnection | undefined, plan: Plan, o
       return { applied, failed: { id: s.id, role: s.role, message }, notificationChannels: {} };
     }
   }
-  if (options.dryRun || !connection) return { applied, notificationChannels: {} };
+  const keyTable = pseudonymKeyTableName();
+  const keyEnv = PLATFORM.pseudonym.keyEnv;
+  const notLoaded = `pseudonym key not loaded: ${keyEnv} is not set, so ${keyTable} is empty or keeps its previous key; dbt runs fail until it holds one (set ${keyEnv} and run snowflake:apply again).`;
+  if (options.dryRun || !connection) {
+    if (options.scope === "all") {
+      options.log(options.pseudonymKey === undefined ? notLoaded : `pseudonym key: a real run loads ${keyEnv} into ${keyTable} as ${GOVERNANCE_OWNER}, as a bind parameter (never printed).`);
+    }
+    return { applied, notificationChannels: {} };
+  }
+
+  let pseudonymKeyLoaded = false;
+  if (options.scope === "all") {
+    if (options.pseudonymKey === undefined) {
+      options.log(notLoaded);
+    } else {
+      const key = options.pseudonymKey;
+      try {
+        if (currentRole !== GOVERNANCE_OWNER) {
+          await connection.execute(`USE ROLE ${GOVERNANCE_OWNER}`);
+          currentRole = GOVERNANCE_OWNER;
+        }
+        // The key travels as a bind parameter: it is in no SQL text (Snowflake's query history shows the `?`).
+        await connection.execute(pseudonymKeyLoadStatement(), [key]);
+      } catch (error) {
+        // A driver's message could quote a bound value: never let the key through.
+        const message = (error as Error).message.split(key).join("[key]");
+        options.log(`FAILED pseudonym key load into ${keyTable} (as ${GOVERNANCE_OWNER}): ${message}`);
+        options.log(`  the ${applied.length} statement(s) of the plan were applied; fix the cause and run again.`);
+        return { applied, failed: { id: "pseudonym_key.load", role: GOVERNANCE_OWNER, message }, notificationChannels: {} };
+      }
+      pseudonymKeyLoaded = true;
+      options.log(`pseudonym key loaded into ${keyTable} (as ${GOVERNANCE_OWNER}, bound from ${keyEnv}). A new key changes every pseudonym: dbt views use it from their next query.`);
+    }
+  }
 
   const sf = PLATFORM.snowflake;
   if (currentRole !== sf.roles.loader) await connection.execute(`USE ROLE ${sf.roles.loader}`);
@@ -116,5 +186,5 @@ export async function apply(connection: SqlConnection | undefined, plan: Plan, o
     options.log(`storage integration IAM user: ${integration.iamUserArn ?? "?"}; external id: ${integration.externalId ?? "?"}`);
     options.log("  (Terraform variables snowflake_iam_user_arn and snowflake_external_id of the storage role's trust policy.)");
   }
-  return { applied, notificationChannels, ...(integration ? { integration } : {}) };
+  return { applied, notificationChannels, ...(integration ? { integration } : {}), ...(options.scope === "all" ? { pseudonymKeyLoaded } : {}) };
 }

@@ -9,7 +9,8 @@ import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { loadIR } from "../../generators/ir/load.js";
-import { apply, ApplyUsageError, readPlan } from "./apply.js";
+import { PLATFORM } from "../../generators/platform.js";
+import { apply, ApplyUsageError, checkPseudonymKey, PseudonymKeyError, readPlan } from "./apply.js";
 import { CONNECTION_ENV, ConnectionConfigError, connectFromEnv, type SqlConnection } from "./connection.js";
 import { formatDrift, verify } from "./verify.js";
 
@@ -21,6 +22,7 @@ apply   Runs generated/snowflake/plan.json one statement at a time, each as its 
         failure (every statement is re-runnable). Prints the auto-refresh SQS queue ARN(s) and the storage
         integration's IAM user and external id; --outputs writes them as JSON for Terraform's second phase.
         --scope datasets runs only the file format, stages and external tables (the loader's part).
+        Scope all then loads the pseudonym key from ${PLATFORM.pseudonym.keyEnv}, as a bind parameter.
         --dry-run prints the statements without connecting.
 verify  Compares the live external tables with the contracts (DESCRIBE EXTERNAL TABLE, INFORMATION_SCHEMA.COLUMNS):
         missing tables, missing/extra/retyped columns, changed expressions. Exit 1 on drift.
@@ -28,6 +30,7 @@ verify  Compares the live external tables with the contracts (DESCRIBE EXTERNAL 
 Environment (key-pair authentication only, never a password):
 ${Object.entries(CONNECTION_ENV).map(([k, v]) => `  ${k.padEnd(28)} ${v}`).join("\n")}
   STORAGE_AWS_ROLE_ARN         apply, scope all: IAM role ARN Snowflake assumes to read the processed bucket
+  ${PLATFORM.pseudonym.keyEnv.padEnd(28)} apply, scope all: the pseudonym key (at least ${PLATFORM.pseudonym.minKeyLength} characters; never printed)
 
 Exit codes: 0 success, 1 failure or drift, 2 usage or configuration error.`;
 
@@ -69,11 +72,14 @@ export async function main(argv: readonly string[], connect: () => Promise<SqlCo
     if (command === "apply") {
       const plan = readPlan(join(root, "generated/snowflake/plan.json"));
       const dryRun = values["dry-run"];
+      const pseudonymKey = env[PLATFORM.pseudonym.keyEnv] || undefined;
+      checkPseudonymKey(pseudonymKey); // before connecting: a short key applies nothing
       if (!dryRun) connection = await connect();
       const result = await apply(connection, plan, {
         dryRun,
         scope: values.scope,
         ...(env.STORAGE_AWS_ROLE_ARN ? { storageRoleArn: env.STORAGE_AWS_ROLE_ARN } : {}),
+        ...(pseudonymKey ? { pseudonymKey } : {}),
         log: (line) => console.log(line),
       });
       if (values.outputs) writeFileSync(values.outputs, `${JSON.stringify(result, null, 2)}\n`);
@@ -88,6 +94,10 @@ export async function main(argv: readonly string[], connect: () => Promise<SqlCo
     console.log(drifts.length ? `${drifts.length} difference(s) between Snowflake and the contracts. Fix: npm run snowflake:apply` : "Snowflake external tables match the contracts.");
     return drifts.length ? 1 : 0;
   } catch (error) {
+    if (error instanceof PseudonymKeyError) {
+      console.error(error.message);
+      return 2;
+    }
     if (error instanceof ConnectionConfigError || error instanceof ApplyUsageError) {
       console.error(`error: ${error.message}`);
       return 2;

@@ -2,22 +2,28 @@
  * snowflake:apply and snowflake:verify through an injected connection (FakeSnowflake) that records statements and
  * replays Snowflake's documented result shapes: no Snowflake is reachable from CI.
  */
+import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { generatedFrom } from "../../tests/helpers/generate.js";
 import { REPO_ROOT } from "../../tests/helpers/data.js";
-import { apply, ApplyUsageError, readPlan } from "./apply.js";
+import { apply, ApplyUsageError, PseudonymKeyError, readPlan } from "./apply.js";
 import { ConnectionConfigError, connectFromEnv } from "./connection.js";
 import { FakeSnowflake, QUEUE_ARN } from "../../tests/helpers/fake-snowflake.js";
 import { main } from "./cli.js";
-import { normalizeExpression, verify } from "./verify.js";
+import { formatDrift, normalizeExpression, verify } from "./verify.js";
 
 const ARN = "arn:aws:iam::123456789012:role/amazon-reviews-snowflake";
 const plan = () => readPlan(`${REPO_ROOT}/generated/snowflake/plan.json`);
 const quiet = { log: () => undefined };
+/** A test key (not a secret): long enough, and distinctive, so that finding it anywhere is a finding. */
+const KEY = "test-pseudonym-key-5f2c9e81d7a34b6c";
+const KEY_TABLE = "AMAZON_REVIEWS.GOVERNANCE.PSEUDONYM_KEY";
 
 async function appliedFake() {
   const fake = new FakeSnowflake();
-  const result = await apply(fake, plan(), { dryRun: false, scope: "all", storageRoleArn: ARN, ...quiet });
+  const result = await apply(fake, plan(), { dryRun: false, scope: "all", storageRoleArn: ARN, pseudonymKey: KEY, ...quiet });
   return { fake, result };
 }
 
@@ -28,7 +34,8 @@ describe("snowflake:apply", () => {
     expect(result.failed).toBeUndefined();
     expect(result.applied).toEqual(statements.map((s) => s.id));
     const sent = fake.statements.filter((s) => !s.startsWith("USE ROLE") && !/^(SHOW|DESC) /.test(s));
-    expect(sent).toEqual(statements.map((s) => s.sql.replace("${STORAGE_AWS_ROLE_ARN}", ARN)));
+    // The plan, then the key load.
+    expect(sent).toEqual([...statements.map((s) => s.sql.replace("${STORAGE_AWS_ROLE_ARN}", ARN)), `INSERT OVERWRITE INTO ${KEY_TABLE} (KEY) VALUES (?)`]);
     expect(fake.statements.join("\n")).not.toContain("${STORAGE_AWS_ROLE_ARN}");
     expect(fake.statements[0]).toBe("USE ROLE USERADMIN");
     // Each statement is preceded by a USE ROLE for its role (when the role changes).
@@ -69,11 +76,120 @@ describe("snowflake:apply", () => {
     expect(lines.filter((l) => /^\[\d+\/\d+\]/.test(l))).toHaveLength(plan().statements.length);
   });
 
-  it("--scope datasets runs only the loader's file format, stages and tables", async () => {
-    const fake = new FakeSnowflake();
+  it("--scope datasets runs only the loader's file format, stages and tables (and re-applies their masks and tags)", async () => {
+    // After a bootstrap: the VALUE policies and the tag exist.
+    const { fake: bootstrapped } = await appliedFake();
+    const fake = Object.assign(bootstrapped, { statements: [] as string[] });
     const result = await apply(fake, plan(), { dryRun: false, scope: "datasets", ...quiet });
-    expect(result.applied).toEqual(["file_format", "stage.product", "table.product", "table.product_categories", "stage.review", "table.review", "table.review_images"]);
+    expect(result.applied).toEqual([
+      "file_format", "stage.product", "table.product", "table.product_categories", "stage.review",
+      "table.review", "table.review.value_mask", "table.review.pii_tag", "table.review_images",
+    ]);
     expect(fake.statements.filter((s) => s.startsWith("USE ROLE"))).toEqual(["USE ROLE AMAZON_REVIEWS_LOADER"]);
+    // The loader's part does not load the key (SYSADMIN's).
+    expect(fake.statements.some((s) => s.startsWith("INSERT"))).toBe(false);
+    // CREATE OR REPLACE made new tables; the loader set the mask and the tag on REVIEW again.
+    expect(fake.columnPolicies.get("AMAZON_REVIEWS.RAW.REVIEW.VALUE")).toBe("AMAZON_REVIEWS.GOVERNANCE.REVIEW_VALUE_MASK");
+    expect(fake.objectTags.get("AMAZON_REVIEWS.RAW.REVIEW")?.get("AMAZON_REVIEWS.GOVERNANCE.PII")).toBe("personal");
+  });
+});
+
+describe("snowflake:apply and personal data", () => {
+  it("masks VALUE of every table with personal columns, tags it, and gives the PII tag its string policy", async () => {
+    const { fake } = await appliedFake();
+    expect(Object.fromEntries(fake.columnPolicies)).toEqual({ "AMAZON_REVIEWS.RAW.REVIEW.VALUE": "AMAZON_REVIEWS.GOVERNANCE.REVIEW_VALUE_MASK" });
+    expect([...fake.objectTags].map(([t, tags]) => [t, Object.fromEntries(tags)])).toEqual([["AMAZON_REVIEWS.RAW.REVIEW", { "AMAZON_REVIEWS.GOVERNANCE.PII": "personal" }]]);
+    expect(Object.fromEntries(fake.tags.get("AMAZON_REVIEWS.GOVERNANCE.PII")!.policies)).toEqual({ STRING: "AMAZON_REVIEWS.GOVERNANCE.PII_STRING_MASK" });
+  });
+
+  it("is re-runnable: a second apply succeeds and leaves the same state; without FORCE or IF NOT EXISTS it would not", async () => {
+    const { fake } = await appliedFake();
+    const state = (f: FakeSnowflake) => JSON.stringify([[...f.policies], [...f.columnPolicies], [...f.objectTags].map(([t, m]) => [t, [...m]]), [...f.tags].map(([t, v]) => [t, [...v.policies]])]);
+    const first = state(fake);
+    const again = await apply(fake, plan(), { dryRun: false, scope: "all", storageRoleArn: ARN, pseudonymKey: KEY, ...quiet });
+    expect(again.failed).toBeUndefined();
+    expect(state(fake)).toBe(first);
+    // Negative controls: the same plan without the re-run guards fails on its second run.
+    for (const [guard, strip, failing] of [
+      ["FORCE on the tag", / FORCE$/, "tag.pii.masking_policy"],
+      ["IF NOT EXISTS on the masking policy", /IF NOT EXISTS (?=AMAZON_REVIEWS\.GOVERNANCE\.PII_STRING_MASK)/, "masking_policy.string"],
+    ] as const) {
+      const unguarded = { statements: plan().statements.map((s) => (s.id === failing ? { ...s, sql: s.sql.replace(strip, "") } : s)) };
+      const fresh = new FakeSnowflake();
+      expect((await apply(fresh, unguarded, { dryRun: false, scope: "all", storageRoleArn: ARN, ...quiet })).failed, guard).toBeUndefined();
+      expect((await apply(fresh, unguarded, { dryRun: false, scope: "all", storageRoleArn: ARN, ...quiet })).failed?.id, guard).toBe(failing);
+    }
+  });
+
+  it("loads the key as a bind parameter after the plan, as SYSADMIN, and never echoes it", async () => {
+    const fake = new FakeSnowflake();
+    const lines: string[] = [];
+    const out = join(mkdtempSync(join(tmpdir(), "snowflake-apply-")), "outputs.json");
+    const log = vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => void lines.push(a.join(" ")));
+    const error = vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => void lines.push(a.join(" ")));
+    try {
+      expect(await main(["apply", "--root", REPO_ROOT, "--outputs", out], async () => fake, { STORAGE_AWS_ROLE_ARN: ARN, CONTRACT_PSEUDONYM_KEY: KEY })).toBe(0);
+    } finally {
+      log.mockRestore();
+      error.mockRestore();
+    }
+    // Loaded: the table holds the key, bound to the one INSERT, as SYSADMIN.
+    expect(fake.rows.get(KEY_TABLE)).toEqual([KEY]);
+    const load = fake.executions.findIndex((e) => e.sqlText.startsWith("INSERT OVERWRITE"));
+    expect(fake.executions[load]!.binds).toEqual([KEY]);
+    expect(fake.statements.slice(0, load).filter((s) => s.startsWith("USE ROLE")).at(-1)).toBe("USE ROLE SYSADMIN");
+    expect(lines.join("\n")).toContain(`pseudonym key loaded into ${KEY_TABLE}`);
+    // Echoed nowhere: not in apply's output, not in any SQL text sent, not in --outputs, not under generated/.
+    expect(lines.join("\n")).not.toContain(KEY);
+    expect(fake.statements.join("\n")).not.toContain(KEY);
+    expect(readFileSync(out, "utf8")).not.toContain(KEY);
+    expect(JSON.parse(readFileSync(out, "utf8")).pseudonymKeyLoaded).toBe(true);
+    const generated = readdirSync(join(REPO_ROOT, "generated"), { recursive: true, encoding: "utf8" }).map((f) => join(REPO_ROOT, "generated", f)).filter((f) => statSync(f).isFile());
+    expect(generated.length).toBeGreaterThan(20);
+    expect(generated.filter((f) => readFileSync(f, "utf8").includes(KEY))).toEqual([]);
+  });
+
+  it("keeps the key out of a failure's message", async () => {
+    const fake = new FakeSnowflake();
+    fake.execute = ((original) => async (sqlText: string, binds?: readonly (string | number)[]) => {
+      if (sqlText.startsWith("INSERT")) throw new Error(`String '${String(binds?.[0])}' is too long and would be truncated`);
+      return original(sqlText, binds);
+    })(fake.execute.bind(fake));
+    const lines: string[] = [];
+    const result = await apply(fake, plan(), { dryRun: false, scope: "all", storageRoleArn: ARN, pseudonymKey: KEY, log: (l) => lines.push(l) });
+    expect(result.failed).toEqual({ id: "pseudonym_key.load", role: "SYSADMIN", message: "String '[key]' is too long and would be truncated" });
+    expect(lines.join("\n")).not.toContain(KEY);
+  });
+
+  it("without the key, applies the plan and says in one line that the key was not loaded", async () => {
+    const fake = new FakeSnowflake();
+    const lines: string[] = [];
+    const result = await apply(fake, plan(), { dryRun: false, scope: "all", storageRoleArn: ARN, log: (l) => lines.push(l) });
+    expect(result.failed).toBeUndefined();
+    expect(result.pseudonymKeyLoaded).toBe(false);
+    expect(fake.statements.some((s) => s.startsWith("INSERT"))).toBe(false);
+    expect(lines.filter((l) => l.includes("pseudonym key"))).toEqual([
+      `pseudonym key not loaded: CONTRACT_PSEUDONYM_KEY is not set, so ${KEY_TABLE} is empty or keeps its previous key; dbt runs fail until it holds one (set CONTRACT_PSEUDONYM_KEY and run snowflake:apply again).`,
+    ]);
+  });
+
+  it("PII.NO_KEY: refuses a key shorter than the minimum before connecting, without printing it", async () => {
+    const short = "short-secret-key-123";
+    const connect = vi.fn();
+    const lines: string[] = [];
+    const error = vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => void lines.push(a.join(" ")));
+    try {
+      expect(await main(["apply", "--root", REPO_ROOT], connect, { STORAGE_AWS_ROLE_ARN: ARN, CONTRACT_PSEUDONYM_KEY: short })).toBe(2);
+      expect(await main(["apply", "--dry-run", "--root", REPO_ROOT], connect, { CONTRACT_PSEUDONYM_KEY: short })).toBe(2);
+    } finally {
+      error.mockRestore();
+    }
+    expect(connect).not.toHaveBeenCalled();
+    expect(lines[0]).toMatch(/^error PII\.NO_KEY: CONTRACT_PSEUDONYM_KEY holds a key of 20 character\(s\); a pseudonym key needs at least 32\. Nothing was applied\.\n {2}fix: set CONTRACT_PSEUDONYM_KEY to a secret of at least 32 characters and load it/);
+    expect(lines.join("\n")).not.toContain(short);
+    // Counted in characters, not bytes: 32 two-byte characters pass.
+    await expect(apply(new FakeSnowflake(), plan(), { dryRun: true, scope: "all", pseudonymKey: "é".repeat(32), ...quiet })).resolves.toBeDefined();
+    await expect(apply(new FakeSnowflake(), plan(), { dryRun: true, scope: "all", pseudonymKey: "é".repeat(31), ...quiet })).rejects.toThrow(PseudonymKeyError);
   });
 });
 
@@ -82,7 +198,7 @@ describe("snowflake:verify", () => {
     const { fake } = await appliedFake();
     const { ir } = await generatedFrom();
     expect(await verify(fake, ir)).toEqual([]);
-    expect(fake.statements.filter((s) => s.includes("INFORMATION_SCHEMA")).map((s) => s.split(' -- binds: ')[1])).toEqual(['["RAW","PRODUCT"]', '["RAW","PRODUCT_CATEGORIES"]', '["RAW","REVIEW"]', '["RAW","REVIEW_IMAGES"]']);
+    expect(fake.executions.filter((e) => e.sqlText.includes("INFORMATION_SCHEMA")).map((e) => e.binds)).toEqual([["RAW", "PRODUCT"], ["RAW", "PRODUCT_CATEGORIES"], ["RAW", "REVIEW"], ["RAW", "REVIEW_IMAGES"]]);
   });
 
   it("reports missing, extra and retyped columns, changed expressions and missing tables", async () => {
@@ -105,6 +221,23 @@ describe("snowflake:verify", () => {
       ["extra_column", "AMAZON_REVIEWS.RAW.REVIEW", "LEGACY_SCORE"],
       ["missing_table", "AMAZON_REVIEWS.RAW.REVIEW_IMAGES", undefined],
     ]);
+  });
+
+  it("checks, as the transformer, that the key table holds exactly one key of the minimum length", async () => {
+    const { ir } = await generatedFrom();
+    const drifts = async (fake: FakeSnowflake) => (await verify(fake, ir)).filter((d) => d.kind === "pseudonym_key").map((d) => [d.table, d.actual]);
+    const { fake } = await appliedFake();
+    expect(await drifts(fake)).toEqual([]);
+    expect(fake.statements.slice(-2)).toEqual(["USE ROLE AMAZON_REVIEWS_TRANSFORMER", `SELECT COUNT(*) AS KEY_ROWS, MIN(LENGTH(KEY)) AS SHORTEST_KEY FROM ${KEY_TABLE}`]);
+    fake.rows.set(KEY_TABLE, []);
+    expect(await drifts(fake)).toEqual([[KEY_TABLE, "no key"]]);
+    fake.rows.set(KEY_TABLE, ["too-short"]);
+    expect(await drifts(fake)).toEqual([[KEY_TABLE, "a key of 9 characters"]]);
+    fake.rows.set(KEY_TABLE, [KEY, KEY]);
+    expect(await drifts(fake)).toEqual([[KEY_TABLE, "2 keys"]]);
+    fake.rows.delete(KEY_TABLE);
+    expect(await drifts(fake)).toEqual([[KEY_TABLE, expect.stringContaining("does not exist or not authorized")]]);
+    expect(formatDrift((await verify(fake, ir)).find((d) => d.kind === "pseudonym_key")!)).toContain("(set CONTRACT_PSEUDONYM_KEY and run snowflake:apply)");
   });
 
   it("compares expressions modulo Snowflake's rewriting, spacing and case, but not key case", () => {

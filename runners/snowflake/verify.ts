@@ -1,15 +1,17 @@
 /**
  * Compares the live external tables with the contracts: `DESCRIBE EXTERNAL TABLE … TYPE = COLUMNS` for types and
  * column expressions, `INFORMATION_SCHEMA.COLUMNS` for the canonical data types. Reports missing tables, missing,
- * extra and retyped columns and changed expressions.
+ * extra and retyped columns and changed expressions; and a pseudonym key table that does not hold exactly one key of
+ * the platform's minimum length, checked as the transformer (the role dbt reads it as) without selecting the key.
  */
 import { nativeType } from "../../generators/dialects/types.js";
 import type { ContractIR, TableIR } from "../../generators/ir/types.js";
 import { PLATFORM } from "../../generators/platform.js";
-import { columnExpression, externalTableName, SOURCE_FILE_COLUMN } from "../../generators/targets/snowflake/emit.js";
+import { columnExpression, externalTableName, pseudonymKeyCheckStatement, SOURCE_FILE_COLUMN } from "../../generators/targets/snowflake/emit.js";
+import { pseudonymKeyTableName } from "../../generators/targets/protection.js";
 import type { Row, SqlConnection } from "./connection.js";
 
-export type DriftKind = "missing_table" | "missing_column" | "extra_column" | "retyped_column" | "changed_expression";
+export type DriftKind = "missing_table" | "missing_column" | "extra_column" | "retyped_column" | "changed_expression" | "pseudonym_key";
 
 export interface Drift {
   readonly kind: DriftKind;
@@ -122,7 +124,26 @@ export async function verify(connection: SqlConnection, ir: ContractIR): Promise
       }
     }
   }
+  drifts.push(...(await pseudonymKeyDrift(connection)));
   return drifts;
+}
+
+/** Exactly one key of at least `PLATFORM.pseudonym.minKeyLength` characters, readable by the transformer. */
+async function pseudonymKeyDrift(connection: SqlConnection): Promise<Drift[]> {
+  const table = pseudonymKeyTableName();
+  const { minKeyLength } = PLATFORM.pseudonym;
+  const expected = `one key of at least ${minKeyLength} characters, readable by ${PLATFORM.snowflake.roles.transformer}`;
+  let rows: Row[];
+  try {
+    await connection.execute(`USE ROLE ${PLATFORM.snowflake.roles.transformer}`);
+    rows = await connection.execute(pseudonymKeyCheckStatement());
+  } catch (error) {
+    return [{ kind: "pseudonym_key", table, expected, actual: (error as Error).message }];
+  }
+  const count = Number(field(rows[0] ?? {}, "KEY_ROWS") ?? 0);
+  const shortest = Number(field(rows[0] ?? {}, "SHORTEST_KEY") ?? 0);
+  if (count === 1 && shortest >= minKeyLength) return [];
+  return [{ kind: "pseudonym_key", table, expected, actual: count === 0 ? "no key" : count > 1 ? `${count} keys` : `a key of ${shortest} characters` }];
 }
 
 export function formatDrift(d: Drift): string {
@@ -138,5 +159,7 @@ export function formatDrift(d: Drift): string {
       return `retyped column    ${where}: expected ${d.expected}, found ${d.actual}`;
     case "changed_expression":
       return `changed expression ${where}: expected ${d.expected}, found ${d.actual}`;
+    case "pseudonym_key":
+      return `pseudonym key     ${where}: expected ${d.expected}, found ${d.actual} (set ${PLATFORM.pseudonym.keyEnv} and run snowflake:apply)`;
   }
 }

@@ -8,6 +8,15 @@
  * Shapes: SHOW EXTERNAL TABLES (https://docs.snowflake.com/en/sql-reference/sql/show-external-tables),
  * DESCRIBE EXTERNAL TABLE (…/desc-external-table), DESC INTEGRATION (…/desc-integration),
  * INFORMATION_SCHEMA.COLUMNS (…/info-schema/columns).
+ *
+ * Governance objects follow the documented re-run rules, so that a plan that is not re-runnable fails on its second
+ * run: CREATE … without IF NOT EXISTS fails on an existing policy or tag; ALTER TAG … SET MASKING POLICY without
+ * FORCE fails when the tag already has a policy of that data type (…/alter-tag); ALTER TABLE … SET MASKING POLICY
+ * without FORCE fails on a column that has one (…/alter-table-column); CREATE OR REPLACE EXTERNAL TABLE makes a new
+ * table, without the old one's policies and tags. The key table keeps what INSERT OVERWRITE bound into it.
+ *
+ * `statements` holds the SQL texts as sent, which is what Snowflake's query history shows (bind values are not part
+ * of it); `executions` pairs each text with its binds.
  */
 import type { Row, SqlConnection } from "../../runners/snowflake/connection.js";
 
@@ -19,23 +28,52 @@ export interface FakeColumn {
 
 export const QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:sf-snowpipe-AIDAEXAMPLE-queue";
 
+export interface FakeTag {
+  readonly allowedValues: readonly string[];
+  /** Data type of the policy's signature → masking policy name. */
+  readonly policies: Map<string, string>;
+}
+
+const NAME = "[A-Z0-9_.]+";
+
+function sqlError(message: string): Error {
+  return new Error(`SQL compilation error:\n${message}`);
+}
+
 export class FakeSnowflake implements SqlConnection {
   readonly statements: string[] = [];
+  readonly executions: { readonly sqlText: string; readonly binds: readonly (string | number)[] }[] = [];
   readonly tables = new Map<string, FakeColumn[]>();
+  /** Masking policy → the data type of its signature and its body. */
+  readonly policies = new Map<string, { type: string; body: string }>();
+  readonly tags = new Map<string, FakeTag>();
+  /** `TABLE.COLUMN` → masking policy set directly on the column. */
+  readonly columnPolicies = new Map<string, string>();
+  /** Table → tag → value. */
+  readonly objectTags = new Map<string, Map<string, string>>();
+  /** Regular tables (the pseudonym key table) → their rows' single column. */
+  readonly rows = new Map<string, (string | number)[]>();
   /** Statements matching this fail with a Snowflake-like error. */
   failOn?: RegExp;
   closed = false;
 
   async execute(sqlText: string, binds: readonly (string | number)[] = []): Promise<Row[]> {
-    this.statements.push(binds.length ? `${sqlText} -- binds: ${JSON.stringify(binds)}` : sqlText);
+    this.statements.push(sqlText);
+    this.executions.push({ sqlText, binds: [...binds] });
     if (this.failOn?.test(sqlText)) {
       throw new Error("SQL access control error: Insufficient privileges to operate on schema 'RAW'");
     }
     const create = /^CREATE OR REPLACE EXTERNAL TABLE ([A-Z0-9_.]+) \(\n([\s\S]*?)\n\)\n/.exec(sqlText);
     if (create) {
-      this.tables.set(create[1]!, parseColumns(create[2]!));
-      return [{ status: `Table ${create[1]!.split(".").pop()} successfully created.` }];
+      // A new table: the replaced one's policies and tags go with it.
+      const table = create[1]!;
+      this.tables.set(table, parseColumns(create[2]!));
+      for (const key of [...this.columnPolicies.keys()]) if (key.startsWith(`${table}.`)) this.columnPolicies.delete(key);
+      this.objectTags.delete(table);
+      return [{ status: `Table ${table.split(".").pop()} successfully created.` }];
     }
+    const governed = this.governance(sqlText, binds);
+    if (governed) return governed;
     if (/^SHOW EXTERNAL TABLES IN SCHEMA /.test(sqlText)) {
       return [...this.tables.keys()].map((fq) => {
         const [database, schema, name] = fq.split(".");
@@ -84,6 +122,80 @@ export class FakeSnowflake implements SqlConnection {
     }
     if (/^(USE ROLE|CREATE|GRANT|ALTER)\b/.test(sqlText)) return [{ status: "Statement executed successfully." }];
     throw new Error(`FakeSnowflake: no replay for: ${sqlText.split("\n")[0]}`);
+  }
+
+  /** Tags, masking policies, the key table: undefined when the statement is none of theirs. */
+  private governance(sqlText: string, binds: readonly (string | number)[]): Row[] | undefined {
+    const ok = [{ status: "Statement executed successfully." }];
+    let m: RegExpExecArray | null;
+    if ((m = new RegExp(`^CREATE MASKING POLICY (IF NOT EXISTS )?(${NAME}) AS \\(val (STRING|VARIANT)\\) RETURNS (STRING|VARIANT) ->\\n  (.*)\\n  COMMENT = `).exec(sqlText))) {
+      const [, ifNotExists, name, type, returns, body] = m;
+      if (type !== returns) throw sqlError(`Masking policy ${name} must return its argument's type.`);
+      if (this.policies.has(name!)) {
+        if (ifNotExists) return ok;
+        throw sqlError(`Object '${name}' already exists.`);
+      }
+      this.policies.set(name!, { type: type!, body: body! });
+      return ok;
+    }
+    if ((m = new RegExp(`^ALTER MASKING POLICY (${NAME}) SET BODY ->\\n  (.*)$`).exec(sqlText))) {
+      const policy = this.policies.get(m[1]!);
+      if (!policy) throw sqlError(`Masking policy '${m[1]}' does not exist or not authorized.`);
+      this.policies.set(m[1]!, { ...policy, body: m[2]! });
+      return ok;
+    }
+    if ((m = new RegExp(`^CREATE TAG (IF NOT EXISTS )?(${NAME}) ALLOWED_VALUES ((?:'[^']*'(?:, )?)+) COMMENT = `).exec(sqlText))) {
+      if (this.tags.has(m[2]!)) {
+        if (m[1]) return ok;
+        throw sqlError(`Object '${m[2]}' already exists.`);
+      }
+      this.tags.set(m[2]!, { allowedValues: [...m[3]!.matchAll(/'([^']*)'/g)].map((v) => v[1]!), policies: new Map() });
+      return ok;
+    }
+    if ((m = new RegExp(`^ALTER TAG (${NAME}) SET MASKING POLICY (${NAME})( FORCE)?$`).exec(sqlText))) {
+      const tag = this.tags.get(m[1]!);
+      const policy = this.policies.get(m[2]!);
+      if (!tag) throw sqlError(`Tag '${m[1]}' does not exist or not authorized.`);
+      if (!policy) throw sqlError(`Masking policy '${m[2]}' does not exist or not authorized.`);
+      if (tag.policies.has(policy.type) && !m[3]) throw sqlError(`Tag ${m[1]} already has a masking policy for data type ${policy.type}.`);
+      tag.policies.set(policy.type, m[2]!);
+      return ok;
+    }
+    if ((m = new RegExp(`^ALTER TABLE (${NAME}) MODIFY COLUMN ([A-Z0-9_]+) SET MASKING POLICY (${NAME})( FORCE)?$`).exec(sqlText))) {
+      const [, table, column, name, force] = m;
+      if (!this.tables.has(table!)) throw sqlError(`Table '${table}' does not exist or not authorized.`);
+      const policy = this.policies.get(name!);
+      if (!policy) throw sqlError(`Masking policy '${name}' does not exist or not authorized.`);
+      if (column === "VALUE" && policy.type !== "VARIANT") throw sqlError(`Masking policy ${name} of type ${policy.type} cannot protect VALUE (VARIANT).`);
+      if (this.columnPolicies.has(`${table}.${column}`) && !force) throw sqlError(`Specified column already attached to another masking policy. A column cannot be attached to multiple masking policies.`);
+      this.columnPolicies.set(`${table}.${column}`, name!);
+      return ok;
+    }
+    if ((m = new RegExp(`^ALTER TABLE (${NAME}) SET TAG (${NAME}) = '([^']*)'$`).exec(sqlText))) {
+      const [, table, tagName, value] = m;
+      if (!this.tables.has(table!)) throw sqlError(`Table '${table}' does not exist or not authorized.`);
+      const tag = this.tags.get(tagName!);
+      if (!tag) throw sqlError(`Tag '${tagName}' does not exist or not authorized.`);
+      if (!tag.allowedValues.includes(value!)) throw sqlError(`Tag ${tagName} does not allow the value '${value}'.`);
+      this.objectTags.set(table!, new Map([...(this.objectTags.get(table!) ?? []), [tagName!, value!]]));
+      return ok;
+    }
+    if ((m = new RegExp(`^CREATE TABLE IF NOT EXISTS (${NAME}) \\(KEY VARCHAR NOT NULL\\)`).exec(sqlText))) {
+      if (!this.rows.has(m[1]!)) this.rows.set(m[1]!, []);
+      return ok;
+    }
+    if ((m = new RegExp(`^INSERT OVERWRITE INTO (${NAME}) \\(KEY\\) VALUES \\(\\?\\)$`).exec(sqlText))) {
+      if (!this.rows.has(m[1]!)) throw sqlError(`Table '${m[1]}' does not exist or not authorized.`);
+      if (binds.length !== 1) throw sqlError(`Bind variable ? not set.`);
+      this.rows.set(m[1]!, [binds[0]!]);
+      return [{ "number of rows inserted": 1 }];
+    }
+    if ((m = new RegExp(`^SELECT COUNT\\(\\*\\) AS KEY_ROWS, MIN\\(LENGTH\\(KEY\\)\\) AS SHORTEST_KEY FROM (${NAME})$`).exec(sqlText))) {
+      const rows = this.rows.get(m[1]!);
+      if (!rows) throw sqlError(`Object '${m[1]}' does not exist or not authorized.`);
+      return [{ KEY_ROWS: rows.length, SHORTEST_KEY: rows.length ? Math.min(...rows.map((r) => [...String(r)].length)) : null }];
+    }
+    return undefined;
   }
 
   async close(): Promise<void> {

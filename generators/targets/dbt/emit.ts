@@ -1,7 +1,8 @@
 /**
  * The dbt project in `dbt-out/`: project and package files, a Snowflake key-pair profile, sources on the external
- * tables, one staging model per processed table (explicit columns and casts, dedup across files by key, PII
- * pseudonymised) and its YAML: enforced model contract (every column with `data_type`) and tests from the contract.
+ * tables and on the pseudonym key table, one staging model per processed table (explicit columns and casts, dedup
+ * across files by key, personal columns replaced by keyed pseudonyms: `pseudonym.ts`) and its YAML: enforced model
+ * contract (every column with `data_type`) and tests from the contract.
  *
  * The generator owns only the files it lists (see `generated/manifest.json`); marts in `dbt-out/models/marts/` are
  * hand-written and never touched. YAML is written by the `yaml` package (all strings quoted as needed); contract
@@ -17,6 +18,8 @@ import { SOURCE_FILE_COLUMN } from "../snowflake/emit.js";
 import type { EmitResult, GeneratedFile, Target } from "../types.js";
 import { nativeType } from "../../dialects/types.js";
 import { PORTABLE_CASTS } from "./types.js";
+import { PSEUDONYM_KEY_COLUMN, pseudonymColumnName, pseudonymKeyTableName } from "../protection.js";
+import { columnTagHook, KEY_SOURCE, martTaggedColumns, PSEUDONYM_MACRO_PATH, pseudonymExpression, pseudonymMacro, pseudonymUpstreams, stagingTaggedColumns } from "./pseudonym.js";
 
 const DBT = PLATFORM.dbt;
 export const STAGING_DIR = `dbt-out/models/staging/${DBT.source}`;
@@ -102,11 +105,14 @@ export function stagingColumns(ir: ContractIR, dataset: DatasetIR, table: TableI
     }
     if (column.pii === "personal") {
       out.push({
-        name: `${column.name}_hash`,
-        // md5 is the one hash Snowflake and DuckDB spell and encode the same way (lower-case hex).
-        expression: `md5(cast(${column.name} as varchar))`,
+        name: pseudonymColumnName(column),
+        // The key is read at query time from the key table inside the macro; the value never leaves the expression.
+        expression: pseudonymExpression(column),
         dataType: "varchar",
-        description: `MD5 of ${column.name}, pseudonymised personal data: ${column.description}`,
+        description:
+          `Keyed pseudonym of ${column.name} (personal data): lowercase hex SHA-256 of the pseudonym key, ':' and the value, ` +
+          `the key read at query time from ${pseudonymKeyTableName()} (never written into SQL); NULL when the value is. ` +
+          `Tagged PII = 'personal' on Snowflake. ${column.description}`,
         tests,
       });
       continue;
@@ -202,12 +208,37 @@ function sourcesYaml(ir: ContractIR): string {
         },
         tables,
       },
+      {
+        // Read by the pseudonym macro only (inside the expression, at query time); no freshness: it changes when the
+        // key is rotated, not with the data.
+        name: KEY_SOURCE.source,
+        description: `Governance objects of the warehouse (created by snowflake:apply on Snowflake; by the local runner in the DuckDB file).`,
+        database: sf.database,
+        schema: sf.governance.schema,
+        tables: [
+          {
+            name: KEY_SOURCE.table,
+            identifier: sf.governance.pseudonymKeyTable,
+            description: `One row: the key of the keyed pseudonyms of personal columns, from ${PLATFORM.pseudonym.keyEnv}. Read inside the pseudonym expression at query time; never selected on its own, never written into SQL.`,
+            columns: [{ name: PSEUDONYM_KEY_COLUMN, data_type: "varchar", description: `The pseudonym key (at least ${PLATFORM.pseudonym.minKeyLength} characters).` }],
+          },
+        ],
+      },
     ],
   });
 }
 
 function projectYaml(ir: ContractIR): string {
   const reporter = PLATFORM.snowflake.roles.reporter;
+  // Snowflake column tags on the pseudonym columns and on the mart columns computed from them: post-hooks, because
+  // dbt recreates a view or table on every run (and its column tags with it).
+  const stagingHooks = ir.datasets.flatMap((d) =>
+    [d.table, ...d.children]
+      .map((t) => [stagingModelName(t), stagingTaggedColumns(t)] as const)
+      .filter(([, columns]) => columns.length > 0)
+      .map(([model, columns]) => [model, { "+post-hook": columns.map((c) => columnTagHook("view", c)) }] as const),
+  );
+  const martHooks = martTaggedColumns(ir.marts ?? [], pseudonymUpstreams(ir, stagingModelName));
   return yamlText(combinedHeaderLines(ir.datasets), {
     name: DBT.project,
     version: "1.0.0",
@@ -220,13 +251,22 @@ function projectYaml(ir: ContractIR): string {
     flags: { require_generic_test_arguments_property: true },
     models: {
       [DBT.project]: {
-        staging: { "+materialized": "view", "+schema": "staging" },
+        staging: {
+          "+materialized": "view",
+          "+schema": "staging",
+          ...(stagingHooks.length ? { [DBT.source]: Object.fromEntries(stagingHooks) } : {}),
+        },
         // The reporter (QuickSight) may SELECT exactly the marts QuickSight reads (one data set per mart with an
         // enforced contract): a grant per mart, none on the folder, so a new model is not readable by accident.
         marts: {
           "+materialized": "table",
           "+schema": "marts",
-          ...Object.fromEntries((ir.marts ?? []).map((m) => [m.name, { "+grants": { select: [reporter] } }])),
+          ...Object.fromEntries(
+            (ir.marts ?? []).map((m) => {
+              const tagged = martHooks.get(m.name) ?? [];
+              return [m.name, { "+grants": { select: [reporter] }, ...(tagged.length ? { "+post-hook": tagged.map((c) => columnTagHook("table", c)) } : {}) }];
+            }),
+          ),
         },
       },
     },
@@ -280,9 +320,9 @@ function genericTestSql(ir: ContractIR, name: string): string {
 
 /**
  * sqlfluff's configuration for the project's SQL (generated staging models, hand-written marts, generic tests):
- * Snowflake dialect, dbt's Jinja built-ins (ref, source, config), aligned aliases. Two rules are off for a reason of
- * this project: column names and their order are the contract's (RF04 would refuse a column named like a keyword,
- * ST06 would reorder the contract's columns).
+ * Snowflake dialect, dbt's Jinja built-ins (ref, source, config), the project's macros rendered with a Snowflake
+ * `target`, aligned aliases. Two rules are off for a reason of this project: column names and their order are the
+ * contract's (RF04 would refuse a column named like a keyword, ST06 would reorder the contract's columns).
  */
 function sqlfluffConfig(ir: ContractIR): string {
   return finalText(
@@ -298,6 +338,13 @@ exclude_rules = RF04, ST06
 
 [sqlfluff:templater:jinja]
 apply_dbt_builtins = True
+# The project's macros (the keyed pseudonym), rendered as on Snowflake: the dialect linted is Snowflake's, and
+# nothing runs a query at lint time (execute is false, as when dbt parses).
+load_macros_from_path = macros
+
+[sqlfluff:templater:jinja:context]
+target = {"type": "snowflake", "name": "${PLATFORM.airflow.dbtTarget}"}
+execute = False
 
 [sqlfluff:rules:layout.long_lines]
 # The provenance header names the contract file, its version and its full sha256.
@@ -361,6 +408,7 @@ export const dbtTarget: Target = {
       { path: "dbt-out/.sqlfluff", contents: sqlfluffConfig(ir) },
       { path: `${STAGING_DIR}/_${DBT.source}__sources.yml`, contents: sourcesYaml(ir) },
       { path: `${STAGING_DIR}/_${DBT.source}__models.yml`, contents: modelsYaml(ir) },
+      { path: PSEUDONYM_MACRO_PATH, contents: finalText(commentBlock(combinedHeaderLines(ir.datasets), "--") + "\n" + pseudonymMacro()) },
     ];
     for (const dataset of ir.datasets) {
       for (const table of [dataset.table, ...dataset.children]) {

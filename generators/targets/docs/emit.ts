@@ -8,6 +8,7 @@ import { mapType } from "../../dialects/type-table.js";
 import { finalText, headerLines } from "../../lib/header.js";
 import type { ColumnIR, ColumnSource, ContractIR, DatasetIR, LogicalType, TableIR } from "../../ir/types.js";
 import { PARQUET_TYPES } from "../parquet/types.js";
+import { protectionOf } from "../protection.js";
 import type { EmitResult, Target } from "../types.js";
 
 /** Text inside a Markdown table cell: no line breaks, no pipes, no raw HTML, no stray code spans. */
@@ -86,6 +87,18 @@ function tableSection(table: TableIR, heading: string): string[] {
     lines.push(`| ${code(c.name)} | ${parquetText(c)} | ${nativeType("spark", c)} | ${nativeType("duckdb", c)} | ${nativeType("snowflake", c)} |`);
   }
   lines.push("");
+  if (table.withheld.length) {
+    lines.push("Sensitive columns, validated and kept in the cleaned zone only (in no processed table):", "");
+    lines.push(...table.withheld.map((c) => `- ${code(c.name)} (${logical(c.type)}, from ${sourceText(c.source)}): ${mdCell(c.description)}`), "");
+  }
+  const protectedColumns = [...table.columns, ...table.withheld].filter((c) => c.pii !== "none");
+  if (protectedColumns.length) {
+    lines.push("Protection of personal data, by system:", "", "| column | class | system | protection |", "|---|---|---|---|");
+    for (const c of protectedColumns) {
+      for (const p of protectionOf(c, table)) lines.push(`| ${code(c.name)} | ${c.pii} | ${p.system} | ${mdCell(p.how)} |`);
+    }
+    lines.push("");
+  }
   return lines;
 }
 

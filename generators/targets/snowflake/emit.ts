@@ -1,20 +1,35 @@
 /**
  * Snowflake DDL: roles, database and schema, the S3 storage integration, a named Parquet file format, one external
  * stage per dataset, one external table per processed table (typed virtual columns over VALUE, partition columns from
- * METADATA$FILENAME, auto-refresh), and least-privilege grants.
+ * METADATA$FILENAME, auto-refresh), least-privilege grants, and the protection of personal data (the GOVERNANCE
+ * schema: the PII tag and its string masking policy, a VALUE masking policy per external table with personal
+ * columns, the pseudonym key table; names and wording from `../protection.ts`).
  *
  * Output:
  * - `generated/snowflake/plan.json`: every statement, in order, with the role to run it as. `snowflake:apply` runs
  *   exactly these, one by one.
  * - `generated/snowflake/<group>.sql`: the same statements for people and for sqlfluff.
  *
- * Every statement is re-runnable (IF NOT EXISTS, CREATE OR REPLACE … COPY GRANTS, ALTER … SET).
+ * Every statement is re-runnable (IF NOT EXISTS, CREATE OR REPLACE … COPY GRANTS, ALTER … SET, SET BODY, FORCE).
  */
 import { DATA_FILE_PATTERN, externalColumnExpression, externalColumns, externalColumnType, SOURCE_FILE_COLUMN, type ExternalColumn } from "../../dialects/external-table.js";
 import { snowflakeIdent, snowflakeString } from "../../dialects/snowflake-sql.js";
 import { commentBlock, combinedHeaderLines, finalText, headerLines, jsonText } from "../../lib/header.js";
 import type { ColumnIR, ContractIR, DatasetIR, TableIR } from "../../ir/types.js";
 import { PLATFORM } from "../../platform.js";
+import {
+  CLEAR_READERS,
+  GOVERNANCE_COMMENTS,
+  governanceSchemaName,
+  MASKED_TEXT,
+  personalColumns,
+  PII_TAG_VALUES,
+  piiTagName,
+  PSEUDONYM_KEY_COLUMN,
+  pseudonymKeyTableName,
+  stringMaskingPolicyName,
+  valueMaskingPolicyName,
+} from "../protection.js";
 import type { EmitResult, GeneratedFile, Target } from "../types.js";
 
 const SF = PLATFORM.snowflake;
@@ -46,7 +61,10 @@ export function externalColumnDefinition(column: ExternalColumn): string {
 }
 
 /**
- * `ALTER EXTERNAL TABLE … ADD COLUMN`, with the same definition the CREATE statement gives the column. A column
+ * `ALTER TABLE … ADD COLUMN` on the external table (Snowflake adds and drops an external table's virtual columns with
+ * ALTER TABLE; ALTER EXTERNAL TABLE has no column actions:
+ * https://docs.snowflake.com/en/sql-reference/sql/alter-table, extTableColumnAction), with the same definition the
+ * CREATE statement gives the column. A column
  * renamed from `renamedFrom` reads both names (files written before the rename carry the old one).
  * Partition columns cannot be added to an existing external table (they are declared with PARTITION BY).
  */
@@ -56,11 +74,11 @@ export function addExternalColumnStatement(table: Pick<TableIR, "name">, column:
   const expression = renamedFrom
     ? `COALESCE(${externalColumnExpression("snowflake", column)}, ${externalColumnExpression("snowflake", { ...column, name: renamedFrom })})`
     : externalColumnExpression("snowflake", column);
-  return `ALTER EXTERNAL TABLE ${externalTableName(table)} ADD COLUMN ${externalColumnDefinition({ name: column.name, type, expression })};`;
+  return `ALTER TABLE ${externalTableName(table)} ADD COLUMN ${externalColumnDefinition({ name: column.name, type, expression })};`;
 }
 
 export function dropExternalColumnStatement(table: Pick<TableIR, "name">, column: string): string {
-  return `ALTER EXTERNAL TABLE ${externalTableName(table)} DROP COLUMN ${snowflakeIdent(column)};`;
+  return `ALTER TABLE ${externalTableName(table)} DROP COLUMN ${snowflakeIdent(column)};`;
 }
 
 export function dropExternalTableStatement(table: Pick<TableIR, "name">): string {
@@ -84,11 +102,156 @@ export function externalTableStatement(dataset: DatasetIR, table: TableIR): stri
   );
 }
 
-export function plan(ir: ContractIR): PlannedStatement[] {
+/** `IS_ROLE_IN_SESSION('LOADER') OR IS_ROLE_IN_SESSION('TRANSFORMER')`: the roles that see clear personal values. */
+function clearReaderCondition(): string {
+  // IS_ROLE_IN_SESSION is true for the primary and secondary roles of the session and the roles they inherit
+  // (https://docs.snowflake.com/en/sql-reference/functions/is_role_in_session): a role granted the loader or the
+  // transformer sees clear values too (SYSADMIN and ACCOUNTADMIN inherit them).
+  return CLEAR_READERS.map((role) => `IS_ROLE_IN_SESSION(${snowflakeString(role)})`).join(" OR ");
+}
+
+/** Body of the tag-based string masking policy: the value for the clear readers, a fixed text for everyone else. */
+export function stringMaskingBody(): string {
+  return `CASE WHEN ${clearReaderCondition()} THEN val ELSE ${snowflakeString(MASKED_TEXT)} END`;
+}
+
+/**
+ * Body of a table's VALUE masking policy: VALUE unchanged for the clear readers, VALUE without the personal keys for
+ * everyone else. The keys of VALUE are the Parquet column names (the processed table's column names, see
+ * `dialects/external-table.ts`), so every virtual column over a personal key reads NULL for other roles: virtual
+ * columns inherit the VALUE column's policy (https://docs.snowflake.com/en/user-guide/security-column-intro,
+ * "External tables").
+ */
+export function valueMaskingBody(table: Pick<TableIR, "columns">): string {
+  const keys = personalColumns(table).map((c) => snowflakeString(c.name));
+  return `CASE WHEN ${clearReaderCondition()} THEN val ELSE OBJECT_DELETE(val::OBJECT, ${keys.join(", ")})::VARIANT END`;
+}
+
+/**
+ * `snowflake:apply` loads the pseudonym key with this statement, the key bound to `?` (never in the SQL text):
+ * INSERT OVERWRITE empties the table and inserts in one statement (https://docs.snowflake.com/en/sql-reference/sql/insert).
+ */
+export function pseudonymKeyLoadStatement(): string {
+  return `INSERT OVERWRITE INTO ${pseudonymKeyTableName()} (${snowflakeIdent(PSEUDONYM_KEY_COLUMN)}) VALUES (?)`;
+}
+
+/**
+ * `snowflake:verify`'s check of the key table, as the transformer (the role dbt reads it as): how many rows and the
+ * shortest length. The key itself is never selected.
+ */
+export function pseudonymKeyCheckStatement(): string {
+  return `SELECT COUNT(*) AS KEY_ROWS, MIN(LENGTH(${snowflakeIdent(PSEUDONYM_KEY_COLUMN)})) AS SHORTEST_KEY FROM ${pseudonymKeyTableName()}`;
+}
+
+/** The role that owns the GOVERNANCE schema, the tag, the policies and the key table, and loads the key. */
+export const GOVERNANCE_OWNER = "SYSADMIN";
+
+/**
+ * The GOVERNANCE schema and what lives in it that is not per table: the PII tag with its string masking policy and
+ * the pseudonym key table. Ownership: SYSADMIN, like the database and the raw schema. Only `ALTER TAG … SET MASKING
+ * POLICY` needs more (the global APPLY MASKING POLICY privilege, https://docs.snowflake.com/en/sql-reference/sql/alter-tag,
+ * "Access control requirements"): it runs as ACCOUNTADMIN, like the storage integration.
+ */
+function governanceStatements(): PlannedStatement[] {
+  const { loader, transformer } = SF.roles;
+  const schema = governanceSchemaName();
+  const tag = piiTagName();
+  const policy = stringMaskingPolicyName();
+  const key = pseudonymKeyTableName();
+  return [
+    { id: "schema.governance", role: GOVERNANCE_OWNER, sql: `CREATE SCHEMA IF NOT EXISTS ${schema}` },
+    // The transformer reads the key (staging views) and tags its columns; the loader applies the VALUE policies and
+    // the tag to the external tables it owns. Using a tag or policy needs a privilege on its schema
+    // (https://docs.snowflake.com/en/user-guide/security-column-intro, "Masking policy privileges").
+    ...[loader, transformer].map((role) => ({
+      id: `grant.schema.governance.${role.toLowerCase()}`,
+      role: "SECURITYADMIN",
+      sql: `GRANT USAGE ON SCHEMA ${schema} TO ROLE ${snowflakeIdent(role)}`,
+    })),
+    {
+      id: "tag.pii",
+      role: GOVERNANCE_OWNER,
+      // ALLOWED_VALUES must come before COMMENT (https://docs.snowflake.com/en/sql-reference/sql/create-tag).
+      sql: `CREATE TAG IF NOT EXISTS ${tag} ALLOWED_VALUES ${PII_TAG_VALUES.map(snowflakeString).join(", ")} COMMENT = ${snowflakeString(GOVERNANCE_COMMENTS.piiTag)}`,
+    },
+    // APPLY on the tag plus ownership of the object lets a role set the tag on its own tables, views and columns
+    // (https://docs.snowflake.com/en/user-guide/object-tagging): the loader on the external tables, the transformer
+    // (dbt post-hooks) on staging and mart columns. No account-wide APPLY TAG.
+    ...[loader, transformer].map((role) => ({
+      id: `grant.tag.pii.${role.toLowerCase()}`,
+      role: "SECURITYADMIN",
+      sql: `GRANT APPLY ON TAG ${tag} TO ROLE ${snowflakeIdent(role)}`,
+    })),
+    {
+      id: "masking_policy.string",
+      role: GOVERNANCE_OWNER,
+      sql: `CREATE MASKING POLICY IF NOT EXISTS ${policy} AS (val STRING) RETURNS STRING ->\n  ${stringMaskingBody()}\n  COMMENT = ${snowflakeString(GOVERNANCE_COMMENTS.stringMaskingPolicy)}`,
+    },
+    // IF NOT EXISTS keeps an existing policy (CREATE OR REPLACE fails while it is attached to a tag or column): this
+    // keeps its body current (https://docs.snowflake.com/en/sql-reference/sql/alter-masking-policy).
+    { id: "masking_policy.string.body", role: GOVERNANCE_OWNER, sql: `ALTER MASKING POLICY ${policy} SET BODY ->\n  ${stringMaskingBody()}` },
+    {
+      id: "tag.pii.masking_policy",
+      role: "ACCOUNTADMIN",
+      // FORCE replaces a policy of the same data type already on the tag, and "has no effect" when there is none
+      // (https://docs.snowflake.com/en/sql-reference/sql/alter-tag, FORCE): re-runnable without an UNSET.
+      sql: `ALTER TAG ${tag} SET MASKING POLICY ${policy} FORCE`,
+    },
+    {
+      id: "pseudonym_key",
+      role: GOVERNANCE_OWNER,
+      sql: `CREATE TABLE IF NOT EXISTS ${key} (${snowflakeIdent(PSEUDONYM_KEY_COLUMN)} VARCHAR NOT NULL)\n  COMMENT = ${snowflakeString(GOVERNANCE_COMMENTS.pseudonymKeyTable)}`,
+    },
+    // Staging views (owned by the transformer) read the key with their owner's privileges: readers of the views never
+    // need this grant, and nobody else gets one.
+    { id: "grant.pseudonym_key.transformer", role: "SECURITYADMIN", sql: `GRANT SELECT ON TABLE ${key} TO ROLE ${snowflakeIdent(transformer)}` },
+  ];
+}
+
+/** The VALUE masking policy of a table with personal columns, its body and the loader's APPLY on it. */
+function valueMaskingPolicyStatements(table: TableIR): PlannedStatement[] {
+  const policy = valueMaskingPolicyName(table);
+  return [
+    {
+      id: `masking_policy.value.${table.name}`,
+      role: GOVERNANCE_OWNER,
+      sql: `CREATE MASKING POLICY IF NOT EXISTS ${policy} AS (val VARIANT) RETURNS VARIANT ->\n  ${valueMaskingBody(table)}\n  COMMENT = ${snowflakeString(GOVERNANCE_COMMENTS.valueMaskingPolicy(table))}`,
+    },
+    { id: `masking_policy.value.${table.name}.body`, role: GOVERNANCE_OWNER, sql: `ALTER MASKING POLICY ${policy} SET BODY ->\n  ${valueMaskingBody(table)}` },
+    // The hybrid approach Snowflake documents: the policy's owner lets the table owner apply it
+    // (https://docs.snowflake.com/en/user-guide/security-column-intro, "Hybrid Management").
+    {
+      id: `grant.masking_policy.value.${table.name}.loader`,
+      role: "SECURITYADMIN",
+      sql: `GRANT APPLY ON MASKING POLICY ${policy} TO ROLE ${snowflakeIdent(SF.roles.loader)}`,
+    },
+  ];
+}
+
+/**
+ * After a table's CREATE OR REPLACE (which makes a new table): its VALUE masking policy and its PII tag, set by the
+ * loader that owns it, so that `--scope datasets` re-applies them too. External tables take both through ALTER TABLE,
+ * not ALTER EXTERNAL TABLE (https://docs.snowflake.com/en/sql-reference/sql/alter-external-table, usage notes;
+ * https://docs.snowflake.com/en/user-guide/security-column-intro, "External tables"). FORCE replaces a policy already
+ * on the column (https://docs.snowflake.com/en/sql-reference/sql/alter-table-column).
+ */
+function protectionOfTableStatements(table: TableIR): PlannedStatement[] {
+  const personal: (typeof PII_TAG_VALUES)[number] = "personal";
+  return [
+    {
+      id: `table.${table.name}.value_mask`,
+      role: SF.roles.loader,
+      sql: `ALTER TABLE ${externalTableName(table)} MODIFY COLUMN VALUE SET MASKING POLICY ${valueMaskingPolicyName(table)} FORCE`,
+    },
+    { id: `table.${table.name}.pii_tag`, role: SF.roles.loader, sql: `ALTER TABLE ${externalTableName(table)} SET TAG ${piiTagName()} = ${snowflakeString(personal)}` },
+  ];
+}
+
+function accountStatements(ir: ContractIR): PlannedStatement[] {
   const { loader, transformer, reporter } = SF.roles;
   const integration = snowflakeIdent(SF.storageIntegration);
   const allowed = ir.datasets.map((d) => snowflakeString(d.locations.processed)).join(", ");
-  const statements: PlannedStatement[] = [
+  return [
     ...[loader, transformer, reporter].map((role) => ({
       id: `role.${role.toLowerCase()}`,
       role: "USERADMIN",
@@ -145,6 +308,7 @@ export function plan(ir: ContractIR): PlannedStatement[] {
     },
     // dbt (transformer) creates its own staging and marts schemas; the reporter is granted marts by dbt's `grants`.
     { id: "grant.database.create_schema.transformer", role: "SECURITYADMIN", sql: `GRANT CREATE SCHEMA ON DATABASE ${db()} TO ROLE ${snowflakeIdent(transformer)}` },
+    ...governanceStatements(),
     {
       id: "file_format",
       role: loader,
@@ -152,53 +316,55 @@ export function plan(ir: ContractIR): PlannedStatement[] {
       sql: `CREATE FILE FORMAT IF NOT EXISTS ${fileFormatName()}\n  TYPE = PARQUET\n  USE_LOGICAL_TYPE = TRUE`,
     },
   ];
-  for (const dataset of ir.datasets) {
-    statements.push({
+}
+
+function datasetStatements(dataset: DatasetIR): PlannedStatement[] {
+  const statements: PlannedStatement[] = [
+    {
       id: `stage.${dataset.name}`,
-      role: loader,
+      role: SF.roles.loader,
       sql:
         `CREATE STAGE IF NOT EXISTS ${stageName(dataset)}\n` +
         `  URL = ${snowflakeString(dataset.locations.processed)}\n` +
-        `  STORAGE_INTEGRATION = ${integration}\n` +
+        `  STORAGE_INTEGRATION = ${snowflakeIdent(SF.storageIntegration)}\n` +
         `  FILE_FORMAT = ${fileFormatName()}`,
-    });
-    for (const table of [dataset.table, ...dataset.children]) {
-      statements.push({ id: `table.${table.name}`, role: loader, sql: externalTableStatement(dataset, table) });
-    }
+    },
+  ];
+  for (const table of [dataset.table, ...dataset.children]) {
+    const masked = personalColumns(table).length > 0;
+    if (masked) statements.push(...valueMaskingPolicyStatements(table));
+    statements.push({ id: `table.${table.name}`, role: SF.roles.loader, sql: externalTableStatement(dataset, table) });
+    if (masked) statements.push(...protectionOfTableStatements(table));
   }
   return statements;
 }
 
-/** Which file a statement is shown in. */
-function groupOf(statement: PlannedStatement, ir: ContractIR): string {
-  for (const dataset of ir.datasets) {
-    if (statement.id === `stage.${dataset.name}` || [dataset.table, ...dataset.children].some((t) => statement.id === `table.${t.name}`)) {
-      return `20_${dataset.name}.sql`;
-    }
-  }
-  return "10_account.sql";
+/** The statements of each file, in plan order: `10_account.sql`, then `20_<dataset>.sql` per dataset. */
+function planFiles(ir: ContractIR): { name: string; dataset?: DatasetIR; statements: PlannedStatement[] }[] {
+  return [
+    { name: "10_account.sql", statements: accountStatements(ir) },
+    ...ir.datasets.map((dataset) => ({ name: `20_${dataset.name}.sql`, dataset, statements: datasetStatements(dataset) })),
+  ];
+}
+
+export function plan(ir: ContractIR): PlannedStatement[] {
+  return planFiles(ir).flatMap((f) => f.statements);
 }
 
 export const snowflakeTarget: Target = {
   id: "snowflake",
-  description: "Snowflake DDL: integration, stage, external tables, roles and grants",
+  description: "Snowflake DDL: integration, stage, external tables, roles and grants, PII tag and masking policies",
   emit(ir: ContractIR): EmitResult {
-    const statements = plan(ir);
-    const groups = new Map<string, PlannedStatement[]>();
-    for (const s of statements) {
-      const name = groupOf(s, ir);
-      groups.set(name, [...(groups.get(name) ?? []), s]);
-    }
+    const groups = planFiles(ir);
     const header = commentBlock(combinedHeaderLines(ir.datasets), "--");
-    const files: GeneratedFile[] = [...groups].map(([name, list]) => {
-      const dataset = ir.datasets.find((d) => name === `20_${d.name}.sql`);
+    const files: GeneratedFile[] = groups.map(({ name, dataset, statements }) => {
       const fileHeader = dataset ? commentBlock(headerLines(dataset), "--") : header;
-      const body = list.map((s) => `-- ${s.id} (run as ${s.role})\n${s.sql};\n`).join("\n");
+      const body = statements.map((s) => `-- ${s.id} (run as ${s.role})\n${s.sql};\n`).join("\n");
       return { path: `generated/snowflake/${name}`, contents: finalText(`${fileHeader}\n${body}`) };
     });
     files.push({
       path: "generated/snowflake/plan.json",
-      contents: jsonText({ $comment: combinedHeaderLines(ir.datasets).join(" "), statements }),
+      contents: jsonText({ $comment: combinedHeaderLines(ir.datasets).join(" "), statements: plan(ir) }),
     });
     return { files, diagnostics: [] };
   },

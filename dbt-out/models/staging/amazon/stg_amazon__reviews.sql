@@ -23,7 +23,7 @@ renamed as (
         cast(style_size as varchar)                    as style_size,
         cast(style_color as varchar)                   as style_color,
         style_other_json,
-        md5(cast(reviewer_name as varchar))            as reviewer_name_hash,
+        {{ contract_pseudonym('reviewer_name') }}      as reviewer_name_hash,
         cast(review_text as varchar)                   as review_text,
         cast(summary as varchar)                       as summary,
         cast(reviewed_at as timestamp with time zone)  as reviewed_at,

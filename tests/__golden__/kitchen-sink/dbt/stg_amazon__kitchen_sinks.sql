@@ -18,7 +18,7 @@ renamed as (
         cast(level as varchar)                         as level,
         cast(flag as boolean)                          as flag,
         cast(vote_count as bigint)                     as vote_count,
-        md5(cast(owner_first_name as varchar))         as owner_first_name_hash,
+        {{ contract_pseudonym('owner_first_name') }}   as owner_first_name_hash,
         cast(attr_size as varchar)                     as attr_size,
         attr_other_json,
         blob,

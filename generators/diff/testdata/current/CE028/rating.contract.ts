@@ -6,7 +6,7 @@ import { column, defineContract, types } from "../../../../contract-kit/index.js
 
 export default defineContract({
   dataset: "rating",
-  version: "1.1.0",
+  version: "2.0.0",
   owner: "reviews-data-platform",
   description: "One star rating (contract review fixture).",
   schema: z.object({

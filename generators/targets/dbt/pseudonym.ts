@@ -1,0 +1,139 @@
+/**
+ * Personal columns in the dbt project, with names and wording from `../protection.ts`:
+ * - the macro `contract_pseudonym(column)`: the keyed pseudonym a staging view carries instead of the value,
+ *   lowercase hex SHA-256 of the UTF-8 bytes of key, ':' and value, spelled per warehouse (`PSEUDONYM_SQL`) so that
+ *   Snowflake and DuckDB compute the same text as `pseudonym()`. The key is read at query time from the one-row key
+ *   table (a dbt source), never written into SQL: compiled SQL lands in `target/` and in the view's definition, so a
+ *   key passed through `var()` or `env_var()` would be stored in both. Before rendering, the macro counts the table's
+ *   rows and measures its shortest key (without selecting it) and fails with PII.NO_KEY unless there is exactly one
+ *   key of at least `minKeyLength` characters: a missing key is an error, not an unkeyed hash or a NULL pseudonym.
+ * - post-hooks tagging each pseudonym column on Snowflake (`alter view … modify column … set tag PII = 'personal'`),
+ *   so the tag's masking policy applies to it; and the same on every mart column whose declared lineage
+ *   (`config.meta.upstream`, marts built on marts included) reaches a pseudonym column. A hook renders empty on
+ *   any other target, and dbt skips an empty hook.
+ */
+import type { ColumnIR, ContractIR, MartIR, TableIR } from "../../ir/types.js";
+import { PLATFORM } from "../../platform.js";
+import { personalColumns, piiTagName, PSEUDONYM_KEY_COLUMN, pseudonymColumnName, pseudonymKeyTableName } from "../protection.js";
+
+const GOV = PLATFORM.snowflake.governance;
+const KEY_ENV = PLATFORM.pseudonym.keyEnv;
+const MIN_KEY_LENGTH = PLATFORM.pseudonym.minKeyLength;
+
+/** dbt source of the key table: `source('governance', 'pseudonym_key')`, i.e. AMAZON_REVIEWS.GOVERNANCE.PSEUDONYM_KEY. */
+export const KEY_SOURCE = { source: GOV.schema.toLowerCase(), table: GOV.pseudonymKeyTable.toLowerCase() } as const;
+
+export const PSEUDONYM_MACRO = "contract_pseudonym";
+export const PSEUDONYM_MACRO_PATH = `dbt-out/macros/${PSEUDONYM_MACRO}.sql`;
+
+/** A personal column's expression in the staging SQL. */
+export const pseudonymExpression = (column: Pick<ColumnIR, "name">) => `{{ ${PSEUDONYM_MACRO}('${column.name}') }}`;
+
+/**
+ * The pseudonym per warehouse, over the key table's relation and a column. Snowflake `SHA2(expr, 256)` and DuckDB
+ * `sha256(expr)` both hash the UTF-8 bytes of a VARCHAR and return lowercase hex; `||` with a NULL value is NULL on
+ * both, so a NULL value keeps a NULL pseudonym.
+ * https://docs.snowflake.com/en/sql-reference/functions/sha2 · https://duckdb.org/docs/stable/sql/functions/text#sha256value
+ */
+export const PSEUDONYM_SQL = {
+  snowflake: (keyTable: string, column: string) => `sha2((select ${PSEUDONYM_KEY_COLUMN} from ${keyTable}) || ':' || cast(${column} as varchar), 256)`,
+  duckdb: (keyTable: string, column: string) => `sha256((select ${PSEUDONYM_KEY_COLUMN} from ${keyTable}) || ':' || cast(${column} as varchar))`,
+} as const;
+
+/** How to load a key, said by every PII.NO_KEY message (dbt's and the local runner's). */
+export const NO_KEY_FIX =
+  `Fix: set ${KEY_ENV} to a secret of at least ${MIN_KEY_LENGTH} characters and load it as the only row of ${pseudonymKeyTableName()} ` +
+  `(Snowflake: npm run snowflake:apply; locally, npm run pipeline:local and npm run dag:test load it, or a random key when ${KEY_ENV} is unset).`;
+
+/** The macro file (Jinja text; strings in it use single quotes, so the messages hold none). */
+export function pseudonymMacro(): string {
+  const noTable = `'PII.NO_KEY: the pseudonym key table ' ~ key_table ~ ' does not exist, so personal columns cannot be pseudonymised. ${NO_KEY_FIX}'`;
+  const badRows =
+    `'PII.NO_KEY: the pseudonym key table ' ~ key_table ~ ' holds ' ~ key_rows ~ ' row(s), the shortest key ' ~ shortest ~ ` +
+    `' character(s); exactly one key of at least ${MIN_KEY_LENGTH} characters is needed (no unkeyed hash or NULL pseudonym is written). ${NO_KEY_FIX}'`;
+  return `-- Keyed pseudonym of a personal column (generators/targets/dbt/pseudonym.ts, names from generators/targets/protection.ts):
+-- lowercase hex SHA-256 of the UTF-8 bytes of the key, ':' and the value, the same text on Snowflake and DuckDB.
+-- The key is read at query time from the one-row key table, never written into SQL (compiled SQL is stored in
+-- target/ and in the view's definition). Without exactly one key of at least ${MIN_KEY_LENGTH} characters the model fails
+-- with PII.NO_KEY instead of writing unkeyed hashes or NULL pseudonyms.
+
+{% macro ${PSEUDONYM_MACRO}(column) -%}
+    {%- set key_table = source('${KEY_SOURCE.source}', '${KEY_SOURCE.table}') -%}
+    {%- if execute -%}
+        {{- ${PSEUDONYM_MACRO}_check_key(key_table) -}}
+    {%- endif -%}
+    {%- if target.type == 'snowflake' -%}
+        ${PSEUDONYM_SQL.snowflake("{{ key_table }}", "{{ column }}")}
+    {%- elif target.type == 'duckdb' -%}
+        ${PSEUDONYM_SQL.duckdb("{{ key_table }}", "{{ column }}")}
+    {%- else -%}
+        {{- exceptions.raise_compiler_error('${PSEUDONYM_MACRO} has no SHA-256 spelling for ' ~ target.type) -}}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Fails unless the key table holds exactly one key of at least ${MIN_KEY_LENGTH} characters. It counts rows and measures the
+    shortest key: the key itself is never selected (dbt logs the query, not its result). -#}
+{% macro ${PSEUDONYM_MACRO}_check_key(key_table) -%}
+    {#- Lower-case names match exactly on DuckDB (quoted names, created in lower case) and on Snowflake (unquoted). -#}
+    {%- set found = adapter.get_relation(
+        database=key_table.database | lower,
+        schema=key_table.schema | lower,
+        identifier=key_table.identifier | lower
+    ) -%}
+    {%- if found is none -%}
+        {{- exceptions.raise_compiler_error(${noTable}) -}}
+    {%- endif -%}
+    {%- set measured = run_query(
+        'select count(*) as key_rows, coalesce(min(length(${PSEUDONYM_KEY_COLUMN})), 0) as shortest_key_length from ' ~ key_table
+    ) -%}
+    {%- set key_rows = measured.columns[0].values()[0] -%}
+    {%- set shortest = measured.columns[1].values()[0] -%}
+    {%- if key_rows != 1 or shortest < ${MIN_KEY_LENGTH} -%}
+        {{- exceptions.raise_compiler_error(${badRows}) -}}
+    {%- endif -%}
+{%- endmacro %}
+`;
+}
+
+/** A post-hook tagging `column` of the model's relation on Snowflake; empty (skipped by dbt) on any other target. */
+export function columnTagHook(kind: "view" | "table", column: string): string {
+  return `{% if target.type == 'snowflake' %}alter ${kind} {{ this }} modify column ${column} set tag ${piiTagName()} = 'personal'{% endif %}`;
+}
+
+/** The pseudonym columns of a staging model (the staging columns tagged 'personal'). */
+export function stagingTaggedColumns(table: Pick<TableIR, "columns">): string[] {
+  return personalColumns(table).map((c) => pseudonymColumnName(c));
+}
+
+/**
+ * Mart columns whose declared lineage reaches a pseudonym column (`upstreams`, `<model>.<column>`), directly or
+ * through marts built on marts: mart name → its columns to tag, in the mart's column order.
+ */
+export function martTaggedColumns(marts: readonly MartIR[], upstreams: ReadonlySet<string>): Map<string, string[]> {
+  const reached = new Set(upstreams);
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const mart of marts) {
+      for (const column of mart.columns) {
+        const id = `${mart.name}.${column.name}`;
+        if (!reached.has(id) && column.upstream.some((u) => reached.has(u))) {
+          reached.add(id);
+          changed = true;
+        }
+      }
+    }
+  }
+  const out = new Map<string, string[]>();
+  for (const mart of marts) {
+    const columns = mart.columns.filter((c) => reached.has(`${mart.name}.${c.name}`)).map((c) => c.name);
+    if (columns.length) out.set(mart.name, columns);
+  }
+  return out;
+}
+
+/** Every pseudonym column of the project's staging models, `<staging model>.<column>`. */
+export function pseudonymUpstreams(ir: ContractIR, stagingModelName: (table: Pick<TableIR, "name">) => string): Set<string> {
+  const out = new Set<string>();
+  for (const d of ir.datasets) for (const t of [d.table, ...d.children]) for (const c of stagingTaggedColumns(t)) out.add(`${stagingModelName(t)}.${c}`);
+  return out;
+}
