@@ -1,8 +1,10 @@
 /**
  * `npm run bench:pipeline [-- --records N --spark-records M --keep]`: builds N seeded synthetic reviews (default
- * 1,000,000) with the real data's quirks, runs the local pipeline on them, and in the same run times DuckDB's bare
- * `COPY (SELECT * FROM read_json(...)) TO '...parquet'` of the same file. Then the generated Glue jobs on a local
- * Spark (the Spark engine) and the DuckDB engine on the first M of those records (default 100,000; 0 skips Spark).
+ * 1,000,000) with the contract-derived generator (`runners/synth`: the real data's quirks, 0.4% records breaking one
+ * rule each, 0.1% exact duplicates), runs the local pipeline on them (its counts must equal the generator's tally),
+ * and in the same run times DuckDB's bare `COPY (SELECT * FROM read_json(...)) TO '...parquet'` of the same file.
+ * Then the generated Glue jobs on a local Spark (the Spark engine) and the DuckDB engine on M records of the same
+ * generator and seed (default 100,000; 0 skips Spark), both checked against that file's tally.
  * Each phase runs in its own process so its peak RSS is its own (the Spark phase: the whole process tree, JVM and
  * Python workers included, sampled every 100 ms). Prints records/s, peak RSS and the ratios. Not a test.
  */
@@ -16,61 +18,55 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { loadGeneratedIR } from "../runners/local-pipeline/cli.js";
 import { runPipeline } from "../runners/local-pipeline/pipeline.js";
 import { runSparkPipeline } from "../runners/spark-local/pipeline.js";
+import { loadDatasetIR } from "../runners/synth/cli.js";
+import { DEFAULT_SEED, synthesize, type SynthTally } from "../runners/synth/synthesize.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 
-/** Small deterministic PRNG (mulberry32), so the input is the same on every machine. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The bench's mix: a few invalid records (each breaking one rule of the contract) and a few exact duplicates. */
+export const BENCH_INVALID_RATIO = 0.004;
+export const BENCH_DUPLICATE_RATIO = 0.001;
 
-const WORDS = ["great", "gift", "card", "fast", "easy", "love", "it", "perfect", "works", "recommend", "the", "a", "for", "my", "mom", "arrived", "quickly"];
-
-export async function writeSyntheticReviews(path: string, records: number, seed = 42): Promise<void> {
-  const random = prng(seed);
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
-  const words = (n: number) => Array.from({ length: n }, () => pick(WORDS)).join(" ");
+/**
+ * Writes `records` synthetic reviews derived from the review contract's IR (`runners/synth`), with the real data's
+ * quirks, `BENCH_INVALID_RATIO` invalid records and `BENCH_DUPLICATE_RATIO` duplicates; returns the generator's
+ * tally, which a pipeline run on the file must report exactly.
+ */
+export async function writeSyntheticReviews(path: string, records: number, seed = DEFAULT_SEED): Promise<SynthTally> {
   const out = createWriteStream(path);
+  const stream = synthesize(loadDatasetIR(ROOT, "review"), { records, invalidRatio: BENCH_INVALID_RATIO, duplicateRatio: BENCH_DUPLICATE_RATIO, seed });
   let buffer = "";
-  for (let i = 0; i < records; i++) {
-    const day = 15_000 + Math.floor(random() * 2_700);
-    const seconds = day * 86_400;
-    const date = new Date(seconds * 1000);
-    const reviewTime = `${String(date.getUTCMonth() + 1).padStart(2, "0")} ${date.getUTCDate()}, ${date.getUTCFullYear()}`;
-    const record: Record<string, unknown> = { overall: pick([5.0, 5.0, 5.0, 4.0, 3.0, 2.0, 1.0]) };
-    if (random() < 0.07) record.vote = pick(["2", "60", "1,341", "12"]);
-    record.verified = random() < 0.9;
-    record.reviewTime = reviewTime;
-    // Some duplicate keys: a small pool of reviewers on a few days repeats (reviewer, asin, time).
-    record.reviewerID = `A${Math.floor(random() * 400_000).toString(36).toUpperCase()}`;
-    record.asin = `B00${Math.floor(random() * 2_000).toString().padStart(7, "0")}`;
-    if (random() < 0.3) record.style = { "Gift Amount:": ` ${pick(["25", "50", "100"])}` };
-    record.reviewerName = random() < 0.01 ? "Brett &amp; Family" : `  ${words(2)} `;
-    if (random() < 0.998) record.reviewText = words(20 + Math.floor(random() * 40));
-    record.summary = random() < 0.01 ? "It&#39;s &quot;great&quot;" : words(3);
-    record.unixReviewTime = seconds;
-    if (random() < 0.004) record.image = [`https://images-na.ssl-images-amazon.com/images/I/${i}._SY88.jpg`];
-    let line = JSON.stringify(record);
-    const quirk = random();
-    if (quirk < 0.002) line = line.replace('"verified":true,', "").replace('"verified":false,', ""); // 2014-style
-    else if (quirk < 0.003) line = line.slice(0, Math.floor(line.length / 2)); // truncated
-    else if (quirk < 0.004) line = line.replace('"overall":5', '"overall":6');
-    buffer += `${line}\n`;
+  for (;;) {
+    const next = stream.next();
+    if (next.done) {
+      out.write(buffer);
+      out.end();
+      await once(out, "finish");
+      return next.value;
+    }
+    buffer += `${next.value.line}\n`;
     if (buffer.length > 1 << 20) {
       if (!out.write(buffer)) await once(out, "drain");
       buffer = "";
     }
   }
-  out.write(buffer);
-  out.end();
-  await once(out, "finish");
+}
+
+/** The counts of a run summary that the generator's tally predicts. */
+interface Counts {
+  readonly input: number;
+  readonly valid: number;
+  readonly duplicates: number;
+  readonly quarantined: { readonly total: number; readonly byReason: Record<string, number> };
+}
+
+const countsOf = (c: Counts): Counts => ({ input: c.input, valid: c.valid, duplicates: c.duplicates, quarantined: { total: c.quarantined.total, byReason: c.quarantined.byReason } });
+
+function checkAgainstTally(what: string, counts: Counts | undefined, tally: SynthTally): string {
+  if (!counts) return "";
+  const same = JSON.stringify(countsOf(counts)) === JSON.stringify(countsOf(tally));
+  if (!same) throw new Error(`${what}: the run summary ${JSON.stringify(countsOf(counts))} differs from the generator's tally ${JSON.stringify(countsOf(tally))}.`);
+  return " (counts equal the generator's tally)";
 }
 
 /** Resident set size (KiB) of a process and all its descendants, from /proc (Linux). */
@@ -101,6 +97,7 @@ function treeRssKb(root: number): number {
 async function phase(name: string, input: string, work: string): Promise<void> {
   const started = performance.now();
   let records = 0;
+  let counts: Counts | undefined;
   let peakTreeKb = 0;
   const sampler = setInterval(() => (peakTreeKb = Math.max(peakTreeKb, treeRssKb(process.pid))), 100);
   if (name === "spark" || name === "pipeline-small") {
@@ -108,11 +105,13 @@ async function phase(name: string, input: string, work: string): Promise<void> {
     const options = { datasets, inputs: new Map([["review", [input]]]), out: join(work, `out-${name}`), runId: "bench" };
     const summary = name === "spark" ? await runSparkPipeline({ ...options, root: ROOT }) : await runPipeline(options);
     records = summary.datasets.review!.input;
+    counts = summary.datasets.review!;
     if (!summary.reconciled) throw new Error(`The run did not reconcile: ${summary.problems.join(" ")}`);
   } else if (name === "pipeline") {
     const datasets = loadGeneratedIR(ROOT);
     const summary = await runPipeline({ datasets, inputs: new Map([["review", [input]]]), out: join(work, "out"), runId: "bench" });
     records = summary.datasets.review!.input;
+    counts = summary.datasets.review!;
     if (!summary.reconciled) throw new Error(`The run did not reconcile: ${summary.problems.join(" ")}`);
   } else {
     const instance = await DuckDBInstance.create(":memory:", { threads: "2" });
@@ -127,7 +126,7 @@ async function phase(name: string, input: string, work: string): Promise<void> {
   const ms = performance.now() - started;
   clearInterval(sampler);
   const maxRssKb = Math.max(process.resourceUsage().maxRSS, peakTreeKb);
-  process.stdout.write(`${JSON.stringify({ ms, records, maxRssKb })}\n`);
+  process.stdout.write(`${JSON.stringify({ ms, records, maxRssKb, ...(counts ? { counts: countsOf(counts) } : {}) })}\n`);
 }
 
 async function main(): Promise<void> {
@@ -151,9 +150,11 @@ async function main(): Promise<void> {
   if (values.help) {
     console.log(
       "Usage: npm run bench:pipeline [-- --records N] [--spark-records M] [--keep]\n\n" +
-        "Builds N seeded synthetic reviews (default 1000000) with the real data's quirks, runs the local pipeline on\n" +
-        "them and, in the same run, DuckDB's bare COPY (SELECT * FROM read_json(...)) TO '...parquet' of the same file.\n" +
-        "Then the Spark engine (the generated Glue jobs on a local Spark) and the DuckDB engine on the first M records\n" +
+        "Builds N seeded synthetic reviews (default 1000000) with the contract-derived generator (runners/synth: the real\n" +
+        "data's quirks, 0.4% invalid records, 0.1% duplicates), runs the local pipeline on them (counts checked against the\n" +
+        "generator's tally) and, in the same run, DuckDB's bare COPY (SELECT * FROM read_json(...)) TO '...parquet' of the\n" +
+        "same file. Then the Spark engine (the generated Glue jobs on a local Spark) and the DuckDB engine on M records of\n" +
+        "the same generator and seed\n" +
         "(default 100000; 0 skips Spark; the first run installs pyspark). Prints records/s, peak RSS and the ratios.\n" +
         "--keep leaves the work folder in place.",
     );
@@ -174,33 +175,38 @@ async function main(): Promise<void> {
   try {
     const input = join(work, "reviews.jsonl");
     let started = performance.now();
-    await writeSyntheticReviews(input, records);
-    console.log(`Wrote ${records.toLocaleString("en-US")} synthetic reviews (${(statSync(input).size / 2 ** 20).toFixed(0)} MiB) in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
+    const tally = await writeSyntheticReviews(input, records);
+    console.log(
+      `Wrote ${records.toLocaleString("en-US")} synthetic reviews (${(statSync(input).size / 2 ** 20).toFixed(0)} MiB; ${tally.valid.toLocaleString("en-US")} valid, ` +
+        `${tally.quarantined.total.toLocaleString("en-US")} invalid, ${tally.duplicates.toLocaleString("en-US")} duplicates) in ${((performance.now() - started) / 1000).toFixed(1)} s.`,
+    );
     const run = (name: string, file = input) => {
       started = performance.now();
       const output = execFileSync(process.execPath, ["--import", "tsx", join(ROOT, "bench", "pipeline.bench.ts"), "--phase", name, "--input", file, "--work", work], {
         encoding: "utf8",
         maxBuffer: 1 << 24,
       });
-      return JSON.parse(output.trim().split("\n").pop()!) as { ms: number; records: number; maxRssKb: number };
+      return JSON.parse(output.trim().split("\n").pop()!) as { ms: number; records: number; maxRssKb: number; counts?: Counts };
     };
     const bare = run("bare");
     const pipeline = run("pipeline");
     const rate = (r: { ms: number }) => Math.round(records / (r.ms / 1000)).toLocaleString("en-US");
     const mib = (kb: number) => `${(kb / 1024).toFixed(0)} MiB`;
     console.log(`bare COPY read_json → Parquet: ${(bare.ms / 1000).toFixed(1)} s, ${rate(bare)} records/s, peak RSS ${mib(bare.maxRssKb)} (${bare.records} rows kept)`);
-    console.log(`local pipeline (clean + flatten): ${(pipeline.ms / 1000).toFixed(1)} s, ${rate(pipeline)} records/s, peak RSS ${mib(pipeline.maxRssKb)}`);
+    console.log(`local pipeline (clean + flatten): ${(pipeline.ms / 1000).toFixed(1)} s, ${rate(pipeline)} records/s, peak RSS ${mib(pipeline.maxRssKb)}${checkAgainstTally("local pipeline", pipeline.counts, tally)}`);
     console.log(`ratio pipeline / bare copy: ${(pipeline.ms / bare.ms).toFixed(2)}× (goal ≤ 2×); peak RSS goal < 2048 MiB`);
     if (sparkRecords > 0) {
-      // The same generator and seed: the first M records of the big file.
+      // The same generator and seed, asked for M records (the same mix of valid, invalid and duplicate records).
       const small = join(work, "reviews-small.jsonl");
-      await writeSyntheticReviews(small, sparkRecords);
+      const smallTally = await writeSyntheticReviews(small, sparkRecords);
       const smallRate = (r: { ms: number }) => Math.round(sparkRecords / (r.ms / 1000)).toLocaleString("en-US");
       const duck = run("pipeline-small", small);
       const spark = run("spark", small);
       console.log(`on ${sparkRecords.toLocaleString("en-US")} of them (process start included):`);
-      console.log(`  DuckDB engine: ${(duck.ms / 1000).toFixed(1)} s, ${smallRate(duck)} records/s, peak RSS ${mib(duck.maxRssKb)}`);
-      console.log(`  Spark engine (generated Glue jobs, local[2], JVM start included): ${(spark.ms / 1000).toFixed(1)} s, ${smallRate(spark)} records/s, peak RSS ${mib(spark.maxRssKb)} (JVM and Python workers)`);
+      console.log(`  DuckDB engine: ${(duck.ms / 1000).toFixed(1)} s, ${smallRate(duck)} records/s, peak RSS ${mib(duck.maxRssKb)}${checkAgainstTally("DuckDB engine", duck.counts, smallTally)}`);
+      console.log(
+        `  Spark engine (generated Glue jobs, local[2], JVM start included): ${(spark.ms / 1000).toFixed(1)} s, ${smallRate(spark)} records/s, peak RSS ${mib(spark.maxRssKb)} (JVM and Python workers)${checkAgainstTally("Spark engine", spark.counts, smallTally)}`,
+      );
       console.log(`  ratio Spark / DuckDB engine: ${(spark.ms / duck.ms).toFixed(1)}×`);
     }
   } finally {

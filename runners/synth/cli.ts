@@ -1,0 +1,231 @@
+/**
+ * `npm run synth -- --dataset review --records N [--invalid-ratio r] [--duplicate-ratio r] [--seed s] [--out file]`:
+ * writes synthetic raw records derived from the generated IR (`generated/ir/<dataset>.ir.json`), streaming with
+ * backpressure, and prints the tally (valid, invalid by reason code, duplicates) as JSON to stderr or `--tally`.
+ *
+ * Exit codes: 0 written; 2 usage or generation error (nothing is left at `--out`: the file is written under a
+ * temporary name and renamed when complete).
+ */
+import { once } from "node:events";
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { IR_VERSION, type DatasetIR } from "../../generators/ir/types.js";
+import { SynthError } from "./errors.js";
+import { DEFAULT_SEED, MAX_RECORDS, synthesize, type SynthTally } from "./synthesize.js";
+
+export const HELP = `Usage: npm run synth -- --dataset <name> --records <n> [options]
+
+Writes synthetic raw records (JSON lines) for one dataset, derived from its generated IR: valid against every
+type, rule, map key and array of the contract, with the real data's quirks (optional keys left out, "1,341"
+votes, "Gift Amount:" style keys), plus a chosen share of records that break one named rule each and of exact
+duplicates of earlier valid records. The same arguments give the same bytes.
+
+Options:
+  --dataset <name>          Dataset of generated/ir/<name>.ir.json (review, product).
+  --records <n>             Number of records, 1 to ${MAX_RECORDS.toLocaleString("en-US")}.
+  --invalid-ratio <r>       Share of records breaking exactly one rule each, 0 to 1 (default 0). Rules are taken in
+                            turn; the tally lists each record's reason code, and rules no value breaks alone.
+  --duplicate-ratio <r>     Share of records repeating an earlier valid record byte for byte, 0 to 1 (default 0).
+  --seed <s>                Whole number 0 to 4294967295 (default ${DEFAULT_SEED}).
+  --out <file>              Write the records here (default: stdout). Written under a temporary name, renamed when complete.
+  --tally <file>            Write the tally JSON here (default: stderr).
+  --root <dir>              Repository root holding generated/ir/ (default: the current directory).
+  --quiet                   No progress lines.
+  -h, --help                Show this help.
+
+The tally has the shape of the pipeline's run summary: input, valid, duplicates, quarantined.total and
+quarantined.byReason; a pipeline run on the output reports exactly these counts.
+
+Exit codes: 0 written, 2 usage or generation error.`;
+
+interface Sink {
+  write(text: string): boolean | unknown;
+}
+
+/** Records between two looks at the clock for progress. */
+const PROGRESS_EVERY = 20_000;
+const PROGRESS_SECONDS = 2;
+/** Characters gathered before one write. */
+const CHUNK = 1 << 20;
+
+function usage(flag: string, detail: string, fix: string): SynthError {
+  return new SynthError("CLI.USAGE", detail, fix, flag);
+}
+
+function wholeNumber(flag: string, text: string | undefined, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text.trim()) || Number(text) > max) {
+    throw usage(flag, `${flag} "${text}" must be a whole number from ${flag === "--seed" ? 0 : 1} to ${max.toLocaleString("en-US")}, written with digits only.`, `Write ${flag} ${flag === "--seed" ? "42" : "1000"}.`);
+  }
+  return Number(text);
+}
+
+function share(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (text.trim() === "" || !Number.isFinite(value) || value < 0 || value > 1) {
+    throw usage(flag, `${flag} "${text}" must be a number from 0 to 1 (a share of the records).`, `Write ${flag} 0.05 for 5%.`);
+  }
+  return value;
+}
+
+/** The dataset's IR from `generated/ir/<name>.ir.json`. */
+export function loadDatasetIR(root: string, name: string): DatasetIR {
+  const dir = join(root, "generated", "ir");
+  const file = join(dir, `${name}.ir.json`);
+  const known = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".ir.json")).map((f) => f.slice(0, -".ir.json".length)).sort() : [];
+  if (!/^[a-z][a-z0-9_]*$/.test(name) || !existsSync(file)) {
+    throw new SynthError(
+      "SYNTH.NO_IR",
+      known.length ? `No generated IR for dataset "${name}" in ${dir}. Known: ${known.join(", ")}.` : `No generated IR in ${dir}.`,
+      known.length ? `Pass --dataset ${known[0]} (or another known dataset).` : "Run `npm run generate` first, or pass --root <repository>.",
+      "--dataset",
+    );
+  }
+  const document = JSON.parse(readFileSync(file, "utf8")) as { irVersion?: number; dataset?: DatasetIR };
+  if (document.irVersion !== IR_VERSION || !document.dataset) {
+    throw new SynthError("SYNTH.NO_IR", `${file} has IR version ${String(document.irVersion)}; this generator reads version ${IR_VERSION}.`, "Run `npm run generate` to rebuild the IR.", "--dataset");
+  }
+  return document.dataset;
+}
+
+export async function main(argv: readonly string[], out: Sink = process.stdout, err: Sink = process.stderr): Promise<number> {
+  try {
+    return await run(argv, out, err);
+  } catch (error) {
+    if (error instanceof SynthError) {
+      err.write(`${error.message}\n`);
+      return 2;
+    }
+    err.write(`error SYNTH.WRITE: ${(error as Error).message}\n  fix: check that the output folder exists and is writable, and that the disk has room.\n`);
+    return 2;
+  }
+}
+
+async function run(argv: readonly string[], out: Sink, err: Sink): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        dataset: { type: "string" },
+        records: { type: "string" },
+        "invalid-ratio": { type: "string" },
+        "duplicate-ratio": { type: "string" },
+        seed: { type: "string" },
+        out: { type: "string" },
+        tally: { type: "string" },
+        root: { type: "string" },
+        quiet: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw usage("arguments", (error as Error).message, "Run `npm run synth -- --help` for the options.");
+  }
+  if (values.help) {
+    out.write(`${HELP}\n`);
+    return 0;
+  }
+  if (values.dataset === undefined) throw usage("--dataset", "--dataset is required.", "Pass --dataset review (or product).");
+  if (values.records === undefined) throw usage("--records", "--records is required.", "Pass --records 1000.");
+  const options = {
+    records: wholeNumber("--records", values.records, MAX_RECORDS)!,
+    invalidRatio: share("--invalid-ratio", values["invalid-ratio"]),
+    duplicateRatio: share("--duplicate-ratio", values["duplicate-ratio"]),
+    seed: wholeNumber("--seed", values.seed, 0xffffffff),
+  };
+  const outPath = values.out === undefined ? undefined : resolve(values.out);
+  const tallyPath = values.tally === undefined ? undefined : resolve(values.tally);
+  for (const [flag, path] of [["--out", outPath], ["--tally", tallyPath]] as const) {
+    if (path !== undefined && existsSync(path) && statSync(path).isDirectory()) throw usage(flag, `${flag} ${path} is a folder.`, `Name a file, e.g. ${flag} ${join(path, flag === "--out" ? "records.jsonl" : "tally.json")}.`);
+  }
+  if (outPath !== undefined && outPath === tallyPath) throw usage("--tally", "--tally names the same file as --out.", "Name two different files.");
+  const dataset = loadDatasetIR(resolve(values.root ?? "."), values.dataset);
+
+  // Plan first (it checks the options and the contract), then open the output.
+  const records = synthesize(dataset, { records: options.records, invalidRatio: options.invalidRatio ?? 0, duplicateRatio: options.duplicateRatio ?? 0, seed: options.seed ?? DEFAULT_SEED });
+  const first = records.next();
+  const progress = !values.quiet && options.records >= 100_000;
+  const started = performance.now();
+  const temporary = outPath === undefined ? undefined : `${outPath}.tmp-${process.pid}`;
+  if (outPath !== undefined) mkdirSync(dirname(outPath), { recursive: true });
+  const stream = temporary === undefined ? undefined : createWriteStream(temporary);
+  let streamError: Error | undefined;
+  stream?.on("error", (e) => (streamError = e));
+  const sink: Sink = stream ?? out;
+  let stdoutClosed = false;
+  if (!stream && out === process.stdout) {
+    process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "EPIPE") stdoutClosed = true;
+      else streamError = e;
+    });
+  }
+  const write = async (text: string) => {
+    if (streamError) throw streamError;
+    const flushed = sink.write(text);
+    if (flushed === false && "once" in sink) {
+      const emitter = sink as unknown as NodeJS.EventEmitter;
+      await once(emitter, "drain"); // rejects when the stream fails instead
+    }
+    if (streamError) throw streamError;
+  };
+  let tally: SynthTally | undefined;
+  try {
+    let buffer = "";
+    let written = 0;
+    let lastReport = started;
+    for (let r = first; ; r = records.next()) {
+      if (r.done) {
+        tally = r.value;
+        break;
+      }
+      buffer += `${r.value.line}\n`;
+      written++;
+      if (buffer.length >= CHUNK) {
+        await write(buffer);
+        buffer = "";
+        if (stdoutClosed) return 0;
+      }
+      if (progress && written % PROGRESS_EVERY === 0 && performance.now() - lastReport >= PROGRESS_SECONDS * 1000) {
+        lastReport = performance.now();
+        err.write(`synth: ${written.toLocaleString("en-US")} of ${options.records.toLocaleString("en-US")} records (${Math.floor((100 * written) / options.records)}%), ${((lastReport - started) / 1000).toFixed(1)} s\n`);
+      }
+    }
+    if (buffer) await write(buffer);
+    if (stream) {
+      stream.end();
+      await once(stream, "finish");
+      if (streamError) throw streamError;
+      renameSync(temporary!, outPath!);
+    }
+  } catch (error) {
+    stream?.destroy();
+    if (temporary) rmSync(temporary, { force: true });
+    if (error instanceof SynthError) throw error;
+    // A reader that stopped early (`| head`): not an error of ours.
+    if (!stream && (error as NodeJS.ErrnoException).code === "EPIPE") return 0;
+    throw new SynthError("SYNTH.WRITE", `Cannot write ${outPath ?? "stdout"}: ${(error as Error).message}.`, "Check that the folder exists and is writable, and that the disk has room.", "--out");
+  }
+  const seconds = (performance.now() - started) / 1000;
+  if (!values.quiet && outPath !== undefined) err.write(`synth: wrote ${options.records.toLocaleString("en-US")} ${dataset.name} records to ${outPath} in ${seconds.toFixed(1)} s\n`);
+  const text = `${JSON.stringify(tally, null, 2)}\n`;
+  if (tallyPath === undefined) err.write(text);
+  else {
+    try {
+      mkdirSync(dirname(tallyPath), { recursive: true });
+      writeFileSync(`${tallyPath}.tmp-${process.pid}`, text);
+      renameSync(`${tallyPath}.tmp-${process.pid}`, tallyPath);
+    } catch (error) {
+      throw new SynthError("SYNTH.WRITE", `Cannot write the tally to ${tallyPath}: ${(error as Error).message}.`, "Check that the folder is writable.", "--tally");
+    }
+  }
+  return 0;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.dirname, "cli.ts")) {
+  process.exitCode = await main(process.argv.slice(2));
+}
