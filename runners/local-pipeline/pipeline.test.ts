@@ -14,7 +14,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { loadGeneratedIR, main } from "./cli.js";
-import { runPipeline, type RunSummary } from "./pipeline.js";
+import { flushRows, PARTITIONED_WRITE_FLUSH_ROWS, PARTITIONS_PER_FLUSH, runPipeline, type RunSummary } from "./pipeline.js";
+import { synthesize } from "../synth/synthesize.js";
 import { plainJsonLines } from "./read-input.js";
 import { removeInside } from "./safe-paths.js";
 import { reviewRecord } from "../../contracts/review.contract.js";
@@ -383,4 +384,42 @@ describe("hostile and careless input: nothing outside --out is removed, nothing 
       [["record.too_long"], 1025],
     ]);
   }, 120_000);
+});
+
+describe("partitioned writes of sparse data (few rows per partition over many partitions)", () => {
+  it("sizes each write's batches to its partitions: 4,000 reviews over 2,000+ dates fit the default 1 GB", async () => {
+    const review = datasets.find((d) => d.name === "review")!;
+    const dir = mkdtempSync(join(tmpdir(), "sparse-"));
+    try {
+      const input = join(dir, "reviews.jsonl");
+      const it = synthesize(review, { records: 4000 });
+      const lines: string[] = [];
+      let tally;
+      for (;;) {
+        const r = it.next();
+        if (r.done) {
+          tally = r.value;
+          break;
+        }
+        lines.push(r.value.line);
+      }
+      writeFileSync(input, `${lines.join("\n")}\n`);
+      // The whole write in one batch (the former fixed threshold) ran out of memory on this input.
+      const summary = await runPipeline({ datasets: [review], inputs: new Map([["review", [input]]]), out: join(dir, "out"), runId: "sparse" });
+      expect(summary.reconciled, summary.problems.join("\n")).toBe(true);
+      expect(summary.datasets.review!.valid).toBe(tally.valid);
+      const dates = readdirSync(join(dir, "out", "amazon-reviews-processed", "reviews", "review")).length;
+      expect(dates).toBeGreaterThan(2000);
+      expect(summary.datasets.review!.tables.review).toBe(tally.valid);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it("flushes at most PARTITIONED_WRITE_FLUSH_ROWS rows, and a batch spans about PARTITIONS_PER_FLUSH partitions", () => {
+    expect(flushRows(1_000_000, 7_000)).toBe(PARTITIONED_WRITE_FLUSH_ROWS);
+    expect(flushRows(100, 50)).toBe(PARTITIONED_WRITE_FLUSH_ROWS);
+    expect(flushRows(4_000, 2_000)).toBe(2 * PARTITIONS_PER_FLUSH);
+    expect(flushRows(10, 5_000)).toBe(1);
+  });
 });

@@ -93,7 +93,6 @@ export async function runPipeline(options: PipelineOptions): Promise<RunSummary>
   await connection.run("SET preserve_insertion_order = false");
   // Each open partition file holds its own buffers; input sorted by partition needs only a few open at once.
   await connection.run("SET partitioned_write_max_open_files = 100");
-  await connection.run(`SET partitioned_write_flush_threshold = ${PARTITIONED_WRITE_FLUSH_ROWS}`);
   const summary: RunSummary = { runId: options.runId, engine: "duckdb", reconciled: true, problems: [], datasets: {} };
   try {
     for (const dataset of options.datasets) {
@@ -359,10 +358,22 @@ async function runDataset(connection: DuckDBConnection, dataset: DatasetIR, inpu
 
 /**
  * Rows a writer thread gathers before it hands them to the partition files. DuckDB keeps one buffer per partition
- * it holds, so with thousands of partitions (one per review date) the default (524,288 rows) exhausts memory; with
- * the rows sorted by partition, a small batch spans only a few partitions.
+ * a batch holds, so with thousands of partitions (one per review date) the default (524,288 rows) exhausts memory;
+ * with the rows sorted by partition, a small batch spans only a few partitions. At most this many rows…
  */
 export const PARTITIONED_WRITE_FLUSH_ROWS = 10_000;
+/**
+ * …and few enough that a batch spans about this many partitions at most: a few rows per partition over many dates
+ * (4,000 reviews over 2,000 days) would otherwise put thousands of partition buffers in one batch and run out of
+ * memory.
+ */
+export const PARTITIONS_PER_FLUSH = 512;
+
+/** The flush threshold for a write of `rows` rows over `partitions` partitions (sorted by partition). */
+export function flushRows(rows: number, partitions: number): number {
+  if (partitions <= PARTITIONS_PER_FLUSH) return PARTITIONED_WRITE_FLUSH_ROWS;
+  return Math.max(1, Math.min(PARTITIONED_WRITE_FLUSH_ROWS, Math.floor((rows / partitions) * PARTITIONS_PER_FLUSH)));
+}
 
 async function writeTable(connection: DuckDBConnection, dataset: DatasetIR, table: TableIR, from: string, dir: string, out: string): Promise<number> {
   const columns = table.columns.map((c) => `${sql(columnExpr(dataset, c))} AS ${q(c.name)}`).join(",\n      ");
@@ -373,6 +384,10 @@ async function writeTable(connection: DuckDBConnection, dataset: DatasetIR, tabl
   // One COPY, its input sorted by partition: each writer thread's batch covers a narrow range of partitions, so few
   // partition buffers and files are open at once. COPY returns the number of rows it wrote.
   const partitions = table.partitionBy.map(q).join(", ");
+  const partitionColumns = table.columns.filter((c) => c.partition).map((c) => `${sql(columnExpr(dataset, c))} AS ${q(c.name)}`).join(", ");
+  const shape = await connection.runAndReadAll(`SELECT count(*), count(DISTINCT (${partitions})) FROM (SELECT ${partitionColumns} FROM ${from})`);
+  const [rows, distinct] = shape.getRows()[0]!.map(Number) as [number, number];
+  await connection.run(`SET partitioned_write_flush_threshold = ${flushRows(rows, distinct)}`);
   return count(
     connection,
     `COPY (${select} ORDER BY ${partitions})
