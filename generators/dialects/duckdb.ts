@@ -61,14 +61,17 @@ export const DUCKDB_DIALECT: DialectTable = {
     `WHEN 'ARRAY' THEN 'array' WHEN 'OBJECT' THEN 'object' WHEN 'BIGINT' THEN 'number' WHEN 'UBIGINT' THEN 'number' WHEN 'DOUBLE' THEN 'number' END`,
   jsonElements: (json) => `CASE WHEN json_type(${json}) = 'ARRAY' THEN json_extract(${json}, '$[*]') ELSE CAST([] AS JSON[]) END`,
   jsonValues: (json) => `CASE WHEN json_type(${json}) = 'OBJECT' THEN json_extract(${json}, '$.*') ELSE CAST([] AS JSON[]) END`,
+  // TRY_CAST: a rule reads a scalar only where json_type says it has that type, but DuckDB may evaluate both sides
+  // of an AND (its optimizer reorders conjunctions), and CAST of the JSON value `true` to DOUBLE raises; the guard
+  // decides the result, so NULL here never changes a verdict.
   jsonScalar: (json, as) =>
     as === "string"
       ? `json_extract_string(${json}, '$')`
       : as === "boolean"
-        ? `CAST(${json} AS BOOLEAN)`
+        ? `TRY_CAST(${json} AS BOOLEAN)`
         : as === "double"
-          ? `CAST(${json} AS DOUBLE)`
-          : `CAST(CAST(${json} AS DOUBLE) AS BIGINT)`,
+          ? `TRY_CAST(${json} AS DOUBLE)`
+          : `TRY_CAST(TRY_CAST(${json} AS DOUBLE) AS BIGINT)`,
   lambda: (variable, body) => `lambda "${variable}": ${body}`,
   exists: (list, lambda) => `(len(list_filter(${list}, ${lambda})) > 0)`,
   filter: (list, lambda) => `list_filter(${list}, ${lambda})`,
