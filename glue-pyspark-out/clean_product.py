@@ -193,7 +193,6 @@ LINEAGE_SQL = [
     ("_source_file", "`_source_file`"),
     ("_line_number", "CAST(NULL AS BIGINT)"),
     ("_run_id", "`_run_id`"),
-    ("_raw", "`_raw`"),
 ]
 QUARANTINE_SQL = [
     (
@@ -409,12 +408,14 @@ def run(spark, args):
     typed = parsed.where(F.size("_reasons") == 0).select(
         *[F.expr(sql).alias(name) for name, sql in TYPED_COLUMN_SQL],
         *[F.expr(sql).alias(name) for name, sql in LINEAGE_SQL],
+        F.col("_raw"),
     )
     keyed = typed.select(*[F.expr(sql).alias(name) for name, sql in KEY_SQL], "*")
-    # Deterministic: of the records sharing a key, the one whose raw text sorts first is kept.
+    # Deterministic: of the records sharing a key, the one whose raw text sorts first is kept. The raw text orders
+    # the duplicates only: the cleaned zone holds the typed record (the raw zone keeps the text).
     order = Window.partitionBy(*KEY_COLUMNS).orderBy("_raw", "_source_file")
     ranked = keyed.withColumn("_rank", F.row_number().over(order)).cache()
-    cleaned = ranked.where(F.col("_rank") == 1).drop("_rank")
+    cleaned = ranked.where(F.col("_rank") == 1).drop("_rank", "_raw")
 
     cleaned.write.mode("overwrite").parquet(run_path(args["cleaned_path"], run_id))
     quarantined.write.mode("overwrite").json(run_path(args["quarantine_path"], run_id))

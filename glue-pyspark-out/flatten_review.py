@@ -49,7 +49,6 @@ CLEANED_SCHEMA = StructType(
         StructField("_source_file", StringType(), True),
         StructField("_line_number", LongType(), True),
         StructField("_run_id", StringType(), True),
-        StructField("_raw", StringType(), True),
     ]
 )
 

@@ -7,7 +7,7 @@
  * against `CLEAN_SUMMARY_SCHEMA` in their tests.
  */
 import type { DatasetIR } from "../ir/types.js";
-import { RAW_TEXT, RECORD_REASONS } from "./cleaning.js";
+import { RECORD_REASONS } from "./cleaning.js";
 
 export type StageFieldType = "string" | "bigint" | "array<string>";
 
@@ -17,12 +17,15 @@ export interface StageField {
   readonly description: string;
 }
 
-/** Lineage columns of every cleaned record, after the typed raw columns (and the key when it is not a raw field). */
+/**
+ * Lineage columns of every cleaned record, after the typed raw columns (and the key when it is not a raw field).
+ * The record's raw text is not among them: the typed columns hold the whole record, the raw zone keeps the text,
+ * and carrying it would double what the cleaned zone writes and the flatten job reads.
+ */
 export const CLEANED_LINEAGE = [
   { name: "_source_file", type: "string", description: "The input file the record was read from." },
   { name: "_line_number", type: "bigint", description: "The record's line in its file (1-based); NULL on Spark, which reads lines without their number." },
   { name: "_run_id", type: "string", description: "The run that cleaned the record." },
-  { name: RAW_TEXT, type: "string", description: "The record's text as read." },
 ] as const satisfies readonly StageField[];
 
 /** One quarantined record (a JSON line in the quarantine zone). */

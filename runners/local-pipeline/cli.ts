@@ -37,6 +37,8 @@ Options:
   --root <dir>                  Repository root (default: the current directory).
   --no-warehouse                Stop after the Parquet (skip external tables and dbt).
   --quiet                       Print only the summary.
+  --timings                     Prefix each progress line with the time since the process started
+                                ([1234 ms] review: validated) and end with the process's peak RSS.
   -h, --help                    Show this help.
 
 Exit codes: 0 the counts reconcile (input = valid + duplicates + quarantined) and every dbt test passes,
@@ -77,6 +79,7 @@ export async function main(argv: readonly string[], out: { write(text: string): 
         "max-record-bytes": { type: "string" },
         root: { type: "string" },
         quiet: { type: "boolean", default: false },
+        timings: { type: "boolean", default: false },
         "no-warehouse": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -155,8 +158,10 @@ export async function main(argv: readonly string[], out: { write(text: string): 
   }
   const started = performance.now();
   let summary: RunSummary;
+  const progress = values.quiet ? undefined : values.timings ? (line: string) => err.write(`[${Math.round(performance.now())} ms] ${line}\n`) : (line: string) => err.write(`${line}\n`);
+  if (values.timings) progress?.("started (modules loaded, arguments checked)");
   try {
-    const options = { datasets, inputs, out: outDir, runId, progress: values.quiet ? undefined : (line: string) => err.write(`${line}\n`), ...(maxRecordBytes ? { maxRecordBytes } : {}) };
+    const options = { datasets, inputs, out: outDir, runId, progress, ...(maxRecordBytes ? { maxRecordBytes } : {}) };
     summary = engine === "spark" ? await runSparkPipeline({ ...options, root }) : await runPipeline(options);
   } catch (error) {
     err.write(`error PIPELINE.FAILED: ${(error as Error).message}\n`);
@@ -165,6 +170,8 @@ export async function main(argv: readonly string[], out: { write(text: string): 
   out.write(`${formatSummary(summary)}\n`);
   if (!summary.reconciled) return 1;
   if (values["no-warehouse"]) {
+    progress?.("summary written");
+    if (values.timings) err.write(`peak RSS ${process.resourceUsage().maxRSS} KiB\n`);
     out.write(`Wrote ${join(outDir, "run-summary.json")} in ${Math.round(performance.now() - started)} ms.\n`);
     return 0;
   }

@@ -319,7 +319,7 @@ async function runDataset(connection: DuckDBConnection, dataset: DatasetIR, inpu
   removeInside(options.out, cleanedDir);
   mkdirSync(cleanedDir, { recursive: true });
   const cleanedFile = join(cleanedDir, "part-00000.parquet");
-  const lineage = stageColumns<LineageColumn>(CLEANED_LINEAGE, { _source_file: "source_file", _line_number: "line_number", _run_id: s(options.runId), _raw: "raw" })
+  const lineage = stageColumns<LineageColumn>(CLEANED_LINEAGE, { _source_file: "source_file", _line_number: "line_number", _run_id: s(options.runId) })
     .map((c) => `${c.sql} AS ${q(c.name)}`)
     .join(", ");
   const valid = await count(
@@ -352,6 +352,7 @@ async function runDataset(connection: DuckDBConnection, dataset: DatasetIR, inpu
     const exploded = `(SELECT *, ${a}[${q(CHILD_POSITION)} + 1] AS ${q(CHILD_ELEMENT)}
       FROM (SELECT *, unnest(range(len(${a}))) AS ${q(CHILD_POSITION)} FROM ${cleaned} WHERE ${a} IS NOT NULL))`;
     tables[child.name] = await writeTable(connection, dataset, child, exploded, localPath(options.out, child.location), options.out);
+    log(`${name}: ${child.name} table written`);
   }
   return { input, valid, duplicates, quarantined: { total: quarantinedTotal, byReason }, files, tables };
 }

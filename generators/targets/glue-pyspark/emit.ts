@@ -154,7 +154,7 @@ function cleanSql(dataset: DatasetIR): { reasons: string; record: string; member
   return {
     record,
     // The stages' records (`stages.ts`) over the job's working columns; Spark reads lines without their number.
-    lineage: stageColumns<LineageColumn>(CLEANED_LINEAGE, { _source_file: id("_source_file"), _line_number: "CAST(NULL AS BIGINT)", _run_id: id("_run_id"), _raw: id(RAW_TEXT) }),
+    lineage: stageColumns<LineageColumn>(CLEANED_LINEAGE, { _source_file: id("_source_file"), _line_number: "CAST(NULL AS BIGINT)", _run_id: id("_run_id") }),
     quarantine: stageColumns<QuarantineField>(QUARANTINE_RECORD, {
       // A character cut in two decodes to U+FFFD, as in the local reader.
       raw_text: `CASE WHEN ${recordReason} = ${str(RECORD_REASONS.tooLong)} THEN concat(decode(substring(${bytes}, 1, ${QUARANTINE_PREVIEW_BYTES}), 'UTF-8'), ${str(QUARANTINE_PREVIEW_MARK)}) ELSE ${id(RAW_TEXT)} END`,

@@ -12,7 +12,7 @@
  *   The contract's NOT NULL is enforced by the cleaning job and dbt `not_null` tests, and kept here as the
  *   `contract.nullable` field metadata.
  */
-import * as arrow from "apache-arrow";
+import { arrow, type Arrow } from "./arrow.js";
 import { mapType } from "../../dialects/type-table.js";
 import { finalText, headerLines } from "../../lib/header.js";
 import type { ColumnIR, ContractIR, DatasetIR, LogicalType, TableIR } from "../../ir/types.js";
@@ -36,7 +36,7 @@ export function parquetMessageType(table: TableIR): string {
 }
 
 /** The Arrow schema of a table's files, with contract facts as metadata (sorted keys). */
-export function arrowSchema(dataset: DatasetIR, table: TableIR): arrow.Schema {
+export function arrowSchema(dataset: DatasetIR, table: TableIR): Arrow.Schema {
   const fields = fileColumns(table).map(
     (column) =>
       new arrow.Field(

@@ -3,7 +3,7 @@
  * (`spark.sql.parquet.outputTimestampType=TIMESTAMP_MICROS`, non-legacy decimals) and DuckDB both write, and
  * Snowflake reads: https://github.com/apache/parquet-format/blob/master/LogicalTypes.md
  */
-import * as arrow from "apache-arrow";
+import { arrow, type Arrow } from "./arrow.js";
 import type { TypeTable } from "../../dialects/type-table.js";
 
 export interface ParquetType {
@@ -38,7 +38,7 @@ export const PARQUET_TYPES: TypeTable<ParquetType> = {
   json: () => ({ primitive: "binary", annotation: "STRING" }),
 };
 
-export const ARROW_TYPES: TypeTable<arrow.DataType> = {
+export const ARROW_TYPES: TypeTable<Arrow.DataType> = {
   string: () => new arrow.Utf8(),
   boolean: () => new arrow.Bool(),
   int32: () => new arrow.Int32(),
