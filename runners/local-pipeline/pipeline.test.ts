@@ -15,7 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { loadGeneratedIR, main } from "./cli.js";
 import { flushRows, PARTITIONED_WRITE_FLUSH_ROWS, PARTITIONS_PER_FLUSH, runPipeline, type RunSummary } from "./pipeline.js";
-import { synthesize } from "../synth/synthesize.js";
+import { synthesize, type SynthTally } from "../synth/synthesize.js";
+import type { DatasetIR } from "../../generators/ir/types.js";
 import { plainJsonLines } from "./read-input.js";
 import { removeInside } from "./safe-paths.js";
 import { reviewRecord } from "../../contracts/review.contract.js";
@@ -386,24 +387,27 @@ describe("hostile and careless input: nothing outside --out is removed, nothing 
   }, 120_000);
 });
 
+/** Writes synthetic records (`npm run synth`'s generator) to `path`; returns the generator's tally. */
+function writeSynthetic(dataset: DatasetIR, options: Parameters<typeof synthesize>[1], path: string): SynthTally {
+  const it = synthesize(dataset, options);
+  const lines: string[] = [];
+  for (;;) {
+    const r = it.next();
+    if (r.done) {
+      writeFileSync(path, `${lines.join("\n")}\n`);
+      return r.value;
+    }
+    lines.push(r.value.line);
+  }
+}
+
 describe("partitioned writes of sparse data (few rows per partition over many partitions)", () => {
   it("sizes each write's batches to its partitions: 4,000 reviews over 2,000+ dates fit the default 1 GB", async () => {
     const review = datasets.find((d) => d.name === "review")!;
     const dir = mkdtempSync(join(tmpdir(), "sparse-"));
     try {
       const input = join(dir, "reviews.jsonl");
-      const it = synthesize(review, { records: 4000 });
-      const lines: string[] = [];
-      let tally;
-      for (;;) {
-        const r = it.next();
-        if (r.done) {
-          tally = r.value;
-          break;
-        }
-        lines.push(r.value.line);
-      }
-      writeFileSync(input, `${lines.join("\n")}\n`);
+      const tally = writeSynthetic(review, { records: 4000 }, input);
       // The whole write in one batch (the former fixed threshold) ran out of memory on this input.
       const summary = await runPipeline({ datasets: [review], inputs: new Map([["review", [input]]]), out: join(dir, "out"), runId: "sparse" });
       expect(summary.reconciled, summary.problems.join("\n")).toBe(true);
@@ -432,18 +436,7 @@ describe("many invalid records of every kind (synthetic, 30% breaking one rule e
     const dir = mkdtempSync(join(tmpdir(), "invalid-mix-"));
     try {
       const input = join(dir, "reviews.jsonl");
-      const it = synthesize(review, { records: 60_000, invalidRatio: 0.3, duplicateRatio: 0.01 });
-      const lines: string[] = [];
-      let tally;
-      for (;;) {
-        const r = it.next();
-        if (r.done) {
-          tally = r.value;
-          break;
-        }
-        lines.push(r.value.line);
-      }
-      writeFileSync(input, `${lines.join("\n")}\n`);
+      const tally = writeSynthetic(review, { records: 60_000, invalidRatio: 0.3, duplicateRatio: 0.01 }, input);
       const summary = await runPipeline({ datasets: [review], inputs: new Map([["review", [input]]]), out: join(dir, "out"), runId: "invalid-mix" });
       const d = summary.datasets.review!;
       expect({ input: d.input, valid: d.valid, duplicates: d.duplicates, quarantined: d.quarantined }).toEqual({
