@@ -14,6 +14,7 @@ import { mapType } from "../generators/dialects/type-table.js";
 import type { ColumnIR, ColumnSource, ContractIR, DatasetIR, MartIR, RawField, RuleIR, TableIR } from "../generators/ir/types.js";
 import { compareCodePoints } from "../generators/lib/sort.js";
 import { stagingColumns, stagingModelName, type StagingColumn } from "../generators/targets/dbt/emit.js";
+import { stagingColumnName } from "../generators/targets/protection.js";
 import { PARQUET_TYPES } from "../generators/targets/parquet/types.js";
 import { externalTableName } from "../generators/targets/snowflake/emit.js";
 
@@ -129,7 +130,8 @@ function rawDetail(dataset: DatasetIR, column: ColumnIR): string {
 /** The staging column a processed column becomes (null: it never leaves the raw layer). */
 export function stagingColumnOf(ir: ContractIR, dataset: DatasetIR, table: TableIR, column: ColumnIR): StagingColumn | null {
   const columns = stagingColumns(ir, dataset, table);
-  return columns.find((c) => c.name === column.name) ?? columns.find((c) => c.name === `${column.name}_hash`) ?? null;
+  const name = stagingColumnName(column);
+  return columns.find((c) => c.name === name) ?? null;
 }
 
 /** Mart columns computed from `start` (`<model>.<column>`), following marts built on marts. */

@@ -8,6 +8,7 @@
 import type { ContractIR, MartColumnIR, MartIR } from "../ir/types.js";
 import { compareCodePoints } from "../lib/sort.js";
 import { stagingModelName } from "../targets/dbt/emit.js";
+import { stagingColumnName } from "../targets/protection.js";
 import { dataSetId, fieldType, quicksightType, visualColumns } from "../targets/quicksight/emit.js";
 import type { Change } from "./diff.js";
 import type { ModelColumn } from "./model.js";
@@ -73,8 +74,8 @@ function martChanges(base: readonly MartIR[], head: readonly MartIR[]): QuickSig
 
 /** The staging column a contract column becomes (`reviewer_name` → `reviewer_name_hash`; sensitive: none). */
 function stagingColumn(column: ModelColumn): string | undefined {
-  if (column.pii === "sensitive") return undefined;
-  return key(stagingModelName({ name: column.table }), column.pii === "personal" ? `${column.name}_hash` : column.name);
+  const name = stagingColumnName(column);
+  return name === undefined ? undefined : key(stagingModelName({ name: column.table }), name);
 }
 
 function describe(change: Change): [ModelColumn, string][] {

@@ -26,7 +26,7 @@ import {
 import { CONSUMERS, type Consumer, type Rule, type Severities, type Severity } from "./rule-types.js";
 import type { ModelColumn, ModelDataset } from "./model.js";
 import { stagingModelName } from "../targets/dbt/emit.js";
-import { piiTagName, pseudonymColumnName, stringMaskingPolicyName, valueMaskingPolicyName } from "../targets/protection.js";
+import { piiTagName, stagingColumnName, stringMaskingPolicyName, valueMaskingPolicyName } from "../targets/protection.js";
 import { externalTableName } from "../targets/snowflake/emit.js";
 import { lowersPiiClass } from "../ir/withheld.js";
 
@@ -569,7 +569,7 @@ export const RULES: readonly Rule[] = [
 function protectionTouched(before: ModelColumn, after: ModelColumn): string[] {
   const table = { name: after.table };
   const staging = stagingModelName(table);
-  const stagingColumn = (c: ModelColumn) => (c.pii === "personal" ? pseudonymColumnName(c) : c.pii === "sensitive" ? "(absent)" : c.name);
+  const stagingColumn = (c: ModelColumn) => stagingColumnName(c) ?? "(absent)";
   const touched: string[] = [];
   if (before.pii === "sensitive" || after.pii === "sensitive") {
     touched.push(`the processed table ${after.table}, the Parquet schema and external table ${externalTableName(table)} (the column ${after.pii === "sensitive" ? "leaves them: sensitive data stays in the cleaned zone" : "is added to them"})`);

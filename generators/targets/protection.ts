@@ -45,6 +45,22 @@ export const PII_TAG_VALUES = ["personal", "sensitive"] as const satisfies reado
 /** The staging column holding a personal column's pseudonym. */
 export const pseudonymColumnName = (column: Pick<ColumnIR, "name">) => `${column.name}_hash`;
 
+/** The dbt staging column a processed column becomes: its pseudonym when personal, none when sensitive. */
+export function stagingColumnName(column: Pick<ColumnIR, "name" | "pii">): string | undefined {
+  if (column.pii === "sensitive") return undefined;
+  return column.pii === "personal" ? pseudonymColumnName(column) : column.name;
+}
+
+/**
+ * Why a pseudonym key cannot be used, or undefined: shorter than `PLATFORM.pseudonym.minKeyLength` characters
+ * (counted as Snowflake's LENGTH counts: code points). The message names the variable, never the key.
+ */
+export function pseudonymKeyProblem(key: string): string | undefined {
+  const { keyEnv, minKeyLength } = PLATFORM.pseudonym;
+  const length = [...key].length;
+  return length < minKeyLength ? `${keyEnv} holds a key of ${length} character(s); a pseudonym key needs at least ${minKeyLength}.` : undefined;
+}
+
 /**
  * The pseudonym of a value under a key, as both warehouses compute it (Snowflake `sha2(key || ':' || value, 256)`,
  * DuckDB `sha256(key || ':' || value)`): lowercase hex SHA-256 of the UTF-8 bytes of key, ":" and value. The

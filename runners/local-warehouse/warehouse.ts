@@ -23,7 +23,7 @@ import type { ContractIR, DatasetIR, TableIR } from "../../generators/ir/types.j
 import { PLATFORM } from "../../generators/platform.js";
 import { DUCKDB_PATH_ENV, LOCAL_TARGET } from "../../generators/targets/dbt/emit.js";
 import { KEY_SOURCE, NO_KEY_FIX } from "../../generators/targets/dbt/pseudonym.js";
-import { PSEUDONYM_KEY_COLUMN } from "../../generators/targets/protection.js";
+import { PSEUDONYM_KEY_COLUMN, pseudonymKeyProblem } from "../../generators/targets/protection.js";
 import { ensurePythonEnv } from "../../toolchain/python-env.js";
 
 export interface WarehouseOptions {
@@ -104,10 +104,8 @@ const KEY_ENV = PLATFORM.pseudonym.keyEnv;
 export function pseudonymKeyFrom(env: NodeJS.ProcessEnv): { key: string; origin: PseudonymKeyOrigin } {
   const given = env[KEY_ENV];
   if (given === undefined || given === "") return { key: randomBytes(32).toString("base64url"), origin: "random" };
-  const min = PLATFORM.pseudonym.minKeyLength;
-  if ([...given].length < min) {
-    throw new PseudonymKeyError(`${KEY_ENV} holds a key of ${[...given].length} character(s); a pseudonym key needs at least ${min}.`);
-  }
+  const problem = pseudonymKeyProblem(given);
+  if (problem) throw new PseudonymKeyError(problem);
   return { key: given, origin: "environment" };
 }
 

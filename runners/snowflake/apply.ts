@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { diagnostic, formatDiagnostic, type Diagnostic } from "../../generators/lib/errors.js";
 import { NO_KEY_FIX } from "../../generators/targets/dbt/pseudonym.js";
 import { GOVERNANCE_OWNER, pseudonymKeyLoadStatement, type PlannedStatement } from "../../generators/targets/snowflake/emit.js";
-import { pseudonymKeyTableName } from "../../generators/targets/protection.js";
+import { pseudonymKeyProblem, pseudonymKeyTableName } from "../../generators/targets/protection.js";
 import { PLATFORM } from "../../generators/platform.js";
 import type { Row, SqlConnection } from "./connection.js";
 
@@ -54,11 +54,10 @@ export class ApplyUsageError extends Error {}
  */
 export class PseudonymKeyError extends ApplyUsageError {
   readonly diagnostic: Diagnostic;
-  constructor(length: number) {
-    const { keyEnv, minKeyLength } = PLATFORM.pseudonym;
+  constructor(problem: string) {
     const d = diagnostic(
       "PII.NO_KEY",
-      `${keyEnv} holds a key of ${length} character(s); a pseudonym key needs at least ${minKeyLength}. Nothing was applied.`,
+      `${problem} Nothing was applied.`,
       undefined,
       NO_KEY_FIX.replace(/^Fix: /, ""),
     );
@@ -70,8 +69,8 @@ export class PseudonymKeyError extends ApplyUsageError {
 /** Refuses a key shorter than the platform's minimum (counted in characters, as Snowflake's LENGTH counts). */
 export function checkPseudonymKey(key: string | undefined): void {
   if (key === undefined) return;
-  const length = [...key].length;
-  if (length < PLATFORM.pseudonym.minKeyLength) throw new PseudonymKeyError(length);
+  const problem = pseudonymKeyProblem(key);
+  if (problem) throw new PseudonymKeyError(problem);
 }
 
 export function statementsFor(plan: Plan, options: Pick<ApplyOptions, "scope" | "storageRoleArn" | "dryRun">): PlannedStatement[] {

@@ -89,7 +89,7 @@ function tableOf(ir: ContractIR, name: string): TableIR | undefined {
 export function stagingColumns(ir: ContractIR, dataset: DatasetIR, table: TableIR): StagingColumn[] {
   const out: StagingColumn[] = [];
   for (const column of table.columns) {
-    if (column.pii === "sensitive") continue; // never leaves the raw layer
+    if (column.pii === "sensitive") continue; // not in a processed table (the IR withholds it); never in staging
     const tests: DataTest[] = [];
     if (!column.nullable && column.pii === "none") tests.push("not_null");
     if (table.key.length === 1 && table.key[0] === column.name) tests.push("unique");
