@@ -3,6 +3,10 @@
  * (`safeParse`) equals the DuckDB pipeline's verdict, record by record; and every valid record kept in the cleaned
  * zone holds the values Zod parsed.
  *
+ * The same with the contract-derived generator (`runners/synth/`) as the generator, over seeds, ratios and record
+ * counts: each record's verdict is known in advance (valid, an exact duplicate, or invalid for one named rule), so
+ * both judges are held to it, and DuckDB's run summary to synth's tally.
+ *
  * Known and documented divergence, kept out of the generators: lone UTF-16 surrogates (`"\ud800"`) are valid for
  * JSON.parse but not for DuckDB's JSON reader; the pipeline quarantines them as `record.invalid_json`.
  */
@@ -18,6 +22,7 @@ import { reviewRecord } from "../../contracts/review.contract.js";
 import { loadGeneratedIR } from "./cli.js";
 import { localPath, runPipeline } from "./pipeline.js";
 import { PRODUCT, recordArbitrary, REVIEW, type Gen } from "../../tests/helpers/record-arbitraries.js";
+import { synthesizeAll } from "../synth/synthesize.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const datasets = loadGeneratedIR(ROOT);
@@ -65,6 +70,19 @@ function fromCleaned(value: unknown): unknown {
   return value;
 }
 
+/** The cleaned zone's row of a valid record holds, for each of these raw fields the contract declares, the value Zod parsed. */
+function expectZodValues(schema: z.ZodType, keys: readonly string[], parsed: unknown, row: Record<string, unknown>, line: string): void {
+  const data = parsed as Record<string, unknown>;
+  for (const key of keys) {
+    if (!(key in (schema as unknown as { shape: object }).shape)) continue;
+    const want = data[key];
+    let got = fromCleaned(row[key]);
+    if (typeof want === "object" && want !== null && !Array.isArray(want) && Array.isArray(got) && got.length === 0) got = {};
+    if (key === "rank" && typeof got === "string") got = JSON.parse(got);
+    expect(got, `${key} of ${line}`).toEqual(want);
+  }
+}
+
 function checkParity(dataset: string, schema: z.ZodType, fields: Record<string, [Gen, boolean]>) {
   return async () => {
     const seen = { valid: 0, invalid: 0, compared: 0 };
@@ -81,15 +99,7 @@ function checkParity(dataset: string, schema: z.ZodType, fields: Record<string, 
           const row = duck.cleaned.get(i + 1);
           if (!zod.success || !row) return;
           seen.compared++;
-          const data = zod.data as Record<string, unknown>;
-          for (const key of Object.keys(fields)) {
-            if (!(key in (schema as unknown as { shape: object }).shape)) continue;
-            const want = data[key];
-            let got = fromCleaned(row[key]);
-            if (typeof want === "object" && want !== null && !Array.isArray(want) && Array.isArray(got) && got.length === 0) got = {};
-            if (key === "rank" && typeof got === "string") got = JSON.parse(got);
-            expect(got, `${key} of ${line}`).toEqual(want);
-          }
+          expectZodValues(schema, Object.keys(fields), zod.data, row, line);
         });
       }),
       { numRuns: 12, seed: 20260101 },
@@ -104,4 +114,67 @@ function checkParity(dataset: string, schema: z.ZodType, fields: Record<string, 
 describe("Zod and DuckDB agree record by record", () => {
   it("review", checkParity("review", reviewRecord, REVIEW), 120_000);
   it("product", checkParity("product", productRecord, PRODUCT), 120_000);
+});
+
+/**
+ * Synth's promise, checked over many seeds, ratios and record counts (`runners/synth/synth.test.ts` checks it at one
+ * seed per dataset): a record it calls valid or duplicate passes Zod, is not quarantined by DuckDB and keeps Zod's
+ * values in the cleaned zone; a record it calls invalid fails Zod and is quarantined by DuckDB with exactly one
+ * reason code, the intended one; DuckDB's run summary (input, valid, duplicates, quarantined by reason) equals the
+ * tally. Invalid records break the rules in the IR's rule order from the first, so a case with k invalid records
+ * breaks the first k rules: the invalid ratio reaches 0.5 for the later rules to be hit too.
+ */
+function checkSynthesized(dataset: string, schema: z.ZodType) {
+  return async () => {
+    const rules = datasets.find((d) => d.name === dataset)!.rules.map((r) => r.code);
+    const seen = { valid: 0, duplicate: 0, invalid: 0, compared: 0, reasons: new Set<string>() };
+    // Ratios in thousandths: fc.double draws uniformly over the doubles' bit patterns, so nearly all near 0.
+    const cases = fc.record({
+      records: fc.integer({ min: 50, max: 200 }),
+      invalidRatio: fc.integer({ min: 0, max: 500 }).map((n) => n / 1000),
+      duplicateRatio: fc.integer({ min: 0, max: 100 }).map((n) => n / 1000),
+      seed: fc.integer({ min: 0, max: 0xffffffff }),
+    });
+    await fc.assert(
+      fc.asyncProperty(cases, async (options) => {
+        const { records, tally } = synthesizeAll(datasets.find((d) => d.name === dataset)!, options);
+        const duck = await duckdbVerdicts(dataset, records.map((r) => r.line));
+        expect({ input: duck.summary.input, valid: duck.summary.valid, duplicates: duck.summary.duplicates, quarantined: duck.summary.quarantined }).toEqual({
+          input: tally.input,
+          valid: tally.valid,
+          duplicates: tally.duplicates,
+          quarantined: tally.quarantined,
+        });
+        records.forEach(({ line, intended }, i) => {
+          seen[intended.kind]++;
+          const zod = schema.safeParse(JSON.parse(line));
+          const reasons = duck.reasons.get(i + 1);
+          const verdicts = `${line}\nZod: ${zod.success ? "valid" : JSON.stringify(zod.error.issues.map((x) => x.path.join(".") + " " + x.code))}\nDuckDB: ${JSON.stringify(reasons ?? "valid")}`;
+          if (intended.kind === "invalid") {
+            seen.reasons.add(intended.reason);
+            expect(zod.success, `Zod accepts a record breaking ${intended.reason}: ${verdicts}`).toBe(false);
+            expect(reasons, `intended ${intended.reason}: ${verdicts}`).toEqual([intended.reason]);
+            return;
+          }
+          expect({ zod: zod.success, duckdb: reasons ?? "valid" }, `intended ${intended.kind}: ${verdicts}`).toEqual({ zod: true, duckdb: "valid" });
+          const row = duck.cleaned.get(i + 1);
+          if (!zod.success || !row) return;
+          seen.compared++;
+          expectZodValues(schema, Object.keys((schema as unknown as { shape: object }).shape), zod.data, row, line);
+        });
+      }),
+      { numRuns: 20, seed: 20260101 },
+    );
+    // Every kind of record is reached, and every rule of the contract is broken in some case.
+    expect(seen.valid).toBeGreaterThan(500);
+    expect(seen.duplicate).toBeGreaterThan(20);
+    expect(seen.invalid).toBeGreaterThan(100);
+    expect(seen.compared).toBeGreaterThan(500);
+    expect([...seen.reasons].sort()).toEqual([...rules].sort());
+  };
+}
+
+describe("Zod and DuckDB give each synthetic record the verdict it was made for (runners/synth)", () => {
+  it("review", checkSynthesized("review", reviewRecord), 120_000);
+  it("product", checkSynthesized("product", productRecord), 120_000);
 });

@@ -1,6 +1,7 @@
 /**
  * The generated Glue jobs executed on real Spark (pyspark 3.5.4 = AWS Glue 5.0), and record-by-record parity with
- * the DuckDB engine, on the shipped samples, every file of the shared real data, and property-generated records.
+ * the DuckDB engine, on the shipped samples, every file of the shared real data, property-generated records, and
+ * synthetic records from the contract (`runners/synth/`) whose every quarantine reason is known in advance.
  *
  * Both engines run on the same input with the same run id and processing time; then, in DuckDB over both engines'
  * output: the run summaries are equal; the quarantined records are the same (file, raw bytes, reason-code set);
@@ -24,6 +25,7 @@ import { loadGeneratedIR, runLocalWarehouse } from "../local-pipeline/cli.js";
 import { localPath, runPipeline, type RunSummary } from "../local-pipeline/pipeline.js";
 import { expectedMessage, firstParquet, footerMessage } from "../../tests/helpers/parquet-footer.js";
 import { PRODUCT, recordArbitrary, REVIEW } from "../../tests/helpers/record-arbitraries.js";
+import { synthesizeAll } from "../synth/synthesize.js";
 import { SparkDriver, SparkJobError } from "./driver.js";
 import { runSparkPipeline, sparkInputDir } from "./pipeline.js";
 
@@ -94,12 +96,17 @@ function comparable(summary: RunSummary) {
  * records the full URI of the file it read (in AWS: the S3 object); the link folder's prefix is cut off.
  */
 function quarantineRows(out: string, dataset: DatasetIR, runId: string, engine: "duckdb" | "spark"): string {
+  return `SELECT source_file, coalesce(raw_base64, to_base64(encode(raw_text))) AS raw, list_sort(reason_codes) AS reasons
+    FROM (${quarantineRecords(out, dataset, runId, engine)})`;
+}
+
+/** A run's quarantine records as written, with `source_file` relative to the input root on both engines. */
+function quarantineRecords(out: string, dataset: DatasetIR, runId: string, engine: "duckdb" | "spark"): string {
   const dir = join(localPath(out, dataset.locations.quarantine), `run_id=${runId}`);
   const prefix = `file:${sparkInputDir(out, dataset.name)}/`;
   const file = engine === "spark" ? `replace(replace(source_file, 'file://', 'file:'), ${str(prefix)}, '')` : "source_file";
   const columns = QUARANTINE_RECORD.map((f) => `${f.name}: ${str(DUCKDB_STAGE_TYPES[f.type])}`).join(", ");
-  return `SELECT ${file} AS source_file, coalesce(raw_base64, to_base64(encode(raw_text))) AS raw, list_sort(reason_codes) AS reasons
-    FROM read_json(${str(`${dir}/part-*`)}, columns = {${columns}}, format = 'newline_delimited')`;
+  return `SELECT * REPLACE (${file} AS source_file) FROM read_json(${str(`${dir}/part-*`)}, columns = {${columns}}, format = 'newline_delimited')`;
 }
 
 const DUCKDB_STAGE_TYPES: Record<StageFieldType, string> = { string: "VARCHAR", bigint: "BIGINT", "array<string>": "VARCHAR[]" };
@@ -246,6 +253,53 @@ describe("Spark and DuckDB agree record by record", () => {
       // Both verdicts are reached often enough for the comparison to mean something.
       expect(d.valid, name).toBeGreaterThan(60);
       expect(d.quarantined.total, name).toBeGreaterThan(60);
+    }
+  }, 300_000);
+
+  it("on synthetic records from the contract (valid with the real quirks, one broken rule each, exact duplicates)", async () => {
+    const file = "synthetic.jsonl";
+    const made: Record<string, ReturnType<typeof synthesizeAll>> = {
+      review: synthesizeAll(datasets.find((d) => d.name === "review")!, { records: 3000, invalidRatio: 0.1, duplicateRatio: 0.02, seed: 20261204 }),
+      product: synthesizeAll(datasets.find((d) => d.name === "product")!, { records: 2000, invalidRatio: 0.1, duplicateRatio: 0.02, seed: 20261205 }),
+    };
+    const input = join(work, "synth-input");
+    for (const [name, { records }] of Object.entries(made)) {
+      mkdirSync(join(input, name), { recursive: true });
+      writeFileSync(join(input, name, file), records.map((r) => `${r.line}\n`).join(""));
+    }
+    const both = await bothEngines("synth", { review: [join(input, "review")], product: [join(input, "product")] });
+    await expectParity(both, "run-synth");
+    for (const [name, { records, tally }] of Object.entries(made)) {
+      const dataset = datasets.find((d) => d.name === name)!;
+      // Every rule of the contract is broken by some record (none is unbreakable), so every reason is compared.
+      expect(Object.keys(tally.quarantined.byReason).sort(), name).toEqual(dataset.rules.map((r) => r.code).sort());
+      // Spark's quarantine records have no line number: a line is found by its text, which is unique for invalid lines.
+      const lineOf = new Map<string, number[]>();
+      records.forEach((r, i) => lineOf.set(r.line, [...(lineOf.get(r.line) ?? []), i + 1]));
+      expect(records.filter((r) => r.intended.kind === "invalid" && lineOf.get(r.line)!.length > 1), `${name}: invalid lines repeated`).toEqual([]);
+      const want = new Map<string, string[]>(records.flatMap((r, i) => (r.intended.kind === "invalid" ? [[`${file}:${i + 1}`, [r.intended.reason]]] : [])));
+      for (const engine of ["duckdb", "spark"] as const) {
+        const { out, summary } = engine === "duckdb" ? both.duck : both.spark;
+        const d = summary.datasets[name]!;
+        expect({ input: d.input, valid: d.valid, duplicates: d.duplicates, quarantined: d.quarantined }, `${engine} ${name}`).toEqual({
+          input: tally.input,
+          valid: tally.valid,
+          duplicates: tally.duplicates,
+          quarantined: tally.quarantined,
+        });
+        const quarantined = await query(`SELECT source_file, line_number, raw_text, reason_codes FROM (${quarantineRecords(out, dataset, "run-synth", engine)})`);
+        const got = new Map<string, unknown>();
+        for (const q of quarantined) {
+          const line = engine === "duckdb" ? [q.line_number] : (lineOf.get(String(q.raw_text)) ?? ["not a line of the input"]);
+          got.set(`${String(q.source_file)}:${line.join("|")}`, q.reason_codes);
+        }
+        const wrong = [...new Set([...want.keys(), ...got.keys()])].flatMap((where) => {
+          const line = Number(where.slice(file.length + 1));
+          const intended = want.get(where) ?? records[line - 1]?.intended.kind ?? "no such line";
+          return JSON.stringify(got.get(where)) === JSON.stringify(want.get(where)) ? [] : [`${engine} ${name} ${where}: intended ${JSON.stringify(intended)}, quarantined ${JSON.stringify(got.get(where) ?? "no")}`];
+        });
+        expect(wrong.slice(0, 10), `${engine} ${name}: ${wrong.length} lines not quarantined as intended`).toEqual([]);
+      }
     }
   }, 300_000);
 });

@@ -22,7 +22,7 @@ import { SynthError } from "./errors.js";
 import { compilePattern, digitsOf, generate, PatternError, uniqueLayout } from "./pattern.js";
 import { Rng } from "./prng.js";
 import { staleProfilePaths } from "./profiles.js";
-import { synthesize, type SynthRecord, type SynthTally } from "./synthesize.js";
+import { synthesizeAll, type SynthRecord } from "./synthesize.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const work = mkdtempSync(join(tmpdir(), "synth-test-"));
@@ -33,15 +33,6 @@ const DATASETS: Record<string, { ir: DatasetIR; schema: z.ZodType }> = {
   product: { ir: loadDatasetIR(ROOT, "product"), schema: productRecord },
 };
 
-function all(dataset: DatasetIR, options: Parameters<typeof synthesize>[1]): { records: SynthRecord[]; tally: SynthTally } {
-  const records: SynthRecord[] = [];
-  const it = synthesize(dataset, options);
-  for (;;) {
-    const r = it.next();
-    if (r.done) return { records, tally: r.value };
-    records.push(r.value);
-  }
-}
 
 function jsonSchemaValidator(name: string) {
   const ajv = new Ajv2020.default({ strict: true, allErrors: true });
@@ -65,7 +56,7 @@ describe.each(Object.keys(DATASETS))("synthetic %s records", (name) => {
   // Review records spread over ~2,800 dates: more than ~3,000 of them put over ~2,300 date partitions into one
   // partitioned write, which the DuckDB engine cannot hold in its 1 GB (a limit of the pipeline, see the README).
   const records = name === "review" ? 2500 : 2000;
-  const { records: out, tally } = all(ir, { records, invalidRatio: 0.1, duplicateRatio: 0.03, seed: 7 });
+  const { records: out, tally } = synthesizeAll(ir, { records, invalidRatio: 0.1, duplicateRatio: 0.03, seed: 7 });
 
   it("tallies exact counts, and breaks every rule of the contract (none is unbreakable)", () => {
     expect(out).toHaveLength(records);
@@ -141,11 +132,11 @@ describe.each(Object.keys(DATASETS))("synthetic %s records", (name) => {
 
   it("is deterministic: the same seed gives the same bytes, another seed other bytes", () => {
     const options = { records: 1500, invalidRatio: 0.05, duplicateRatio: 0.02 };
-    const a = all(ir, { ...options, seed: 7 }).records;
-    expect(sha(all(ir, { ...options, seed: 7 }).records)).toBe(sha(a));
-    expect(sha(all(ir, { ...options, seed: 8 }).records)).not.toBe(sha(a));
+    const a = synthesizeAll(ir, { ...options, seed: 7 }).records;
+    expect(sha(synthesizeAll(ir, { ...options, seed: 7 }).records)).toBe(sha(a));
+    expect(sha(synthesizeAll(ir, { ...options, seed: 8 }).records)).not.toBe(sha(a));
     // The default seed is fixed, too.
-    expect(sha(all(ir, { records: 300 }).records)).toBe(sha(all(ir, { records: 300 }).records));
+    expect(sha(synthesizeAll(ir, { records: 300 }).records)).toBe(sha(synthesizeAll(ir, { records: 300 }).records));
   });
 
   it("has a profile that names only fields the IR has", () => {
@@ -155,7 +146,7 @@ describe.each(Object.keys(DATASETS))("synthetic %s records", (name) => {
 
 describe("the real data's quirks (review)", () => {
   const ir = DATASETS.review!.ir;
-  const valid = all(ir, { records: 30_000, seed: 11 }).records.map((r) => ({ line: r.line, record: JSON.parse(r.line) as Record<string, unknown> }));
+  const valid = synthesizeAll(ir, { records: 30_000, seed: 11 }).records.map((r) => ({ line: r.line, record: JSON.parse(r.line) as Record<string, unknown> }));
 
   it("leaves optional keys out at about the real rates and writes ratings as 5.0", () => {
     const share = (key: string) => valid.filter((v) => key in v.record).length / valid.length;
@@ -257,7 +248,7 @@ function synthError(run: () => unknown): SynthError {
 describe("limits, reported", () => {
   it("lists a rule no value can break alone (too_long on a fixed-length pattern at its maximum), and breaks the others", () => {
     const ir = productWithAsin({ pattern: "^[A-Z]{3}$", maxLength: 3, minLength: 2 });
-    const { tally } = all(ir, { records: 400, invalidRatio: 0.5, seed: 3 });
+    const { tally } = synthesizeAll(ir, { records: 400, invalidRatio: 0.5, seed: 3 });
     expect(tally.unbreakable.map((u) => u.code)).toEqual(["asin.too_short", "asin.too_long"]);
     expect(tally.unbreakable[1]!.reason).toBe("no string longer than 3 characters matches /^[A-Z]{3}$/");
     expect(tally.quarantined.byReason["asin.pattern_mismatch"]).toBeGreaterThan(0);
@@ -265,14 +256,14 @@ describe("limits, reported", () => {
   });
 
   it("SYNTH.KEY_CAPACITY: more records than the key's pattern has values", () => {
-    const error = synthError(() => all(productWithAsin({ pattern: "^[AB]{2}$" }), { records: 10 }));
+    const error = synthError(() => synthesizeAll(productWithAsin({ pattern: "^[AB]{2}$" }), { records: 10 }));
     expect(error.code).toBe("SYNTH.KEY_CAPACITY");
     expect(error.message).toContain("product: the key part asin admits 4 distinct values, fewer than the 10 needed");
     expect(error.message).toContain("contracts/product.contract.ts:");
   });
 
   it("SYNTH.UNSUPPORTED_PATTERN: a construct outside the subset, with the field's place and a fix", () => {
-    const error = synthError(() => all(productWithAsin({ pattern: "^(?=B)[0-9A-Z]{10}$" }), { records: 10 }));
+    const error = synthError(() => synthesizeAll(productWithAsin({ pattern: "^(?=B)[0-9A-Z]{10}$" }), { records: 10 }));
     expect(error.code).toBe("SYNTH.UNSUPPORTED_PATTERN");
     expect(error.message).toMatch(/^contracts\/product\.contract\.ts:\d+:\d+ at product\.asin: error SYNTH\.UNSUPPORTED_PATTERN: Cannot derive values from the pattern/);
     expect(error.message).toContain("fix: ");
@@ -280,12 +271,12 @@ describe("limits, reported", () => {
 
   it("SYNTH.NOTHING_TO_BREAK: invalid records asked of a dataset with no rule", () => {
     const ir = { ...DATASETS.product!.ir, rules: [] };
-    expect(synthError(() => all(ir, { records: 10, invalidRatio: 0.5 })).code).toBe("SYNTH.NOTHING_TO_BREAK");
-    expect(all(ir, { records: 10 }).tally.valid).toBe(10);
+    expect(synthError(() => synthesizeAll(ir, { records: 10, invalidRatio: 0.5 })).code).toBe("SYNTH.NOTHING_TO_BREAK");
+    expect(synthesizeAll(ir, { records: 10 }).tally.valid).toBe(10);
   });
 
   it("SYNTH.UNSATISFIABLE: a pattern and length limits no string meets together", () => {
-    const error = synthError(() => all(productWithAsin({ pattern: "^[A-Z]{3}$", minLength: 5 }), { records: 5 }));
+    const error = synthError(() => synthesizeAll(productWithAsin({ pattern: "^[A-Z]{3}$", minLength: 5 }), { records: 5 }));
     expect(error.code).toBe("SYNTH.UNSATISFIABLE");
   });
 });
@@ -303,7 +294,7 @@ describe("CLI", () => {
     const tallyFile = join(work, "cli-tally.json");
     const r = await cli("--dataset", "review", "--records", "500", "--invalid-ratio", "0.1", "--duplicate-ratio", "0.05", "--seed", "9", "--out", file, "--tally", tallyFile);
     expect(r).toEqual({ code: 0, out: "", err: "" });
-    const { records, tally } = all(DATASETS.review!.ir, { records: 500, invalidRatio: 0.1, duplicateRatio: 0.05, seed: 9 });
+    const { records, tally } = synthesizeAll(DATASETS.review!.ir, { records: 500, invalidRatio: 0.1, duplicateRatio: 0.05, seed: 9 });
     expect(readFileSync(file, "utf8")).toBe(records.map((x) => `${x.line}\n`).join(""));
     expect(JSON.parse(readFileSync(tallyFile, "utf8"))).toEqual(JSON.parse(JSON.stringify(tally)));
   });

@@ -120,6 +120,16 @@ export function planSynthesis(dataset: DatasetIR, options: SynthOptions): SynthP
   return { records, invalid, duplicates, valid, seed, breakable, unbreakable, values, rng };
 }
 
+/** Every record of `synthesize` in memory, with the tally: for tests and small inputs (a file: `npm run synth`). */
+export function synthesizeAll(dataset: DatasetIR, options: SynthOptions): { records: SynthRecord[]; tally: SynthTally } {
+  const records: SynthRecord[] = [];
+  const stream = synthesize(dataset, options);
+  for (let next = stream.next(); ; next = stream.next()) {
+    if (next.done) return { records, tally: next.value };
+    records.push(next.value);
+  }
+}
+
 /** The record stream. Its return value (after the last record) is the tally. */
 export function* synthesize(dataset: DatasetIR, options: SynthOptions): Generator<SynthRecord, SynthTally, undefined> {
   const plan = planSynthesis(dataset, options);
