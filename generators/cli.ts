@@ -8,7 +8,7 @@ import { relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { buildFileSet } from "./assemble/file-set.js";
 import { compareWithDisk, isClean, unownedTargets, writeFileSet } from "./assemble/writer.js";
-import { findContractFiles, loadIR } from "./ir/load.js";
+import { findContractFiles, loadIR, type ContractImporter } from "./ir/load.js";
 import { ContractError, ERROR_CODES, formatDiagnostic, type Diagnostic } from "./lib/errors.js";
 import type { GeneratedFile } from "./targets/types.js";
 
@@ -31,10 +31,12 @@ Options:
 
 Exit codes: 0 success, 1 drift (--check), 2 error.`;
 
+/** `importContract`: how contract modules are evaluated (default: Node's loader; the bundled launcher passes its own). */
 export async function main(
   argv: readonly string[],
   out: NodeJS.WritableStream = process.stdout,
   err: NodeJS.WritableStream = process.stderr,
+  { importContract }: { importContract?: ContractImporter } = {},
 ): Promise<number> {
   let args;
   try {
@@ -83,7 +85,7 @@ export async function main(
   let files;
   try {
     const started = performance.now();
-    const ir = await loadIR(contractsDir, root);
+    const ir = await loadIR(contractsDir, root, importContract);
     const set = await buildFileSet(ir);
     reportDiagnostics(set.diagnostics, err);
     if (set.diagnostics.some((d) => d.severity === "error")) return 2;

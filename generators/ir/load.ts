@@ -21,15 +21,24 @@ export function findContractFiles(dir: string): string[] {
     .map((name) => join(dir, name));
 }
 
-/** Imports contract modules. `root` is the repository root; file paths in the IR are relative to it. */
-export async function loadContracts(files: readonly string[], root: string): Promise<LoadedContract[]> {
+/** Evaluates the contract module at an absolute path and returns its namespace (its exports). */
+export type ContractImporter = (absolute: string) => Promise<{ default?: unknown }>;
+
+/** Node's own loader: what `npm run generate` runs under tsx and what vitest transforms. */
+export const importContract: ContractImporter = (absolute) => import(pathToFileURL(absolute).href) as Promise<{ default?: unknown }>;
+
+/**
+ * Imports contract modules. `root` is the repository root; file paths in the IR are relative to it.
+ * `importer` lets a caller that already holds the modules (the bundled `generate`) supply them.
+ */
+export async function loadContracts(files: readonly string[], root: string, importer: ContractImporter = importContract): Promise<LoadedContract[]> {
   const diagnostics: Diagnostic[] = [];
   const loaded: LoadedContract[] = [];
   for (const absolute of files) {
     const file = relative(root, absolute).split(sep).join("/");
     let module: { default?: unknown };
     try {
-      module = (await import(pathToFileURL(absolute).href)) as { default?: unknown };
+      module = await importer(absolute);
     } catch (error) {
       const { message, line, column } = loadFailure(error, absolute);
       diagnostics.push(
@@ -59,8 +68,8 @@ export async function loadContracts(files: readonly string[], root: string): Pro
  * The IR of the contracts in `contractsDir`, with the marts' contracts of the project beside it
  * (`<contractsDir>/../dbt-out/models/marts/`, when that folder exists).
  */
-export async function loadIR(contractsDir: string, root: string): Promise<ContractIR> {
-  const ir = buildIR(await loadContracts(findContractFiles(contractsDir), root));
+export async function loadIR(contractsDir: string, root: string, importer: ContractImporter = importContract): Promise<ContractIR> {
+  const ir = buildIR(await loadContracts(findContractFiles(contractsDir), root, importer));
   const marts = loadMarts(dirname(contractsDir));
   return marts.length ? { ...ir, marts } : ir;
 }

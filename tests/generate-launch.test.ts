@@ -1,0 +1,311 @@
+/**
+ * `npm run generate` runs `generators/launch.mjs`: the CLI from a cached single-file build. Its answers must be those
+ * of `node --import tsx generators/cli.ts` (the path it falls back to), byte for byte; its cache must follow every
+ * change of a generator source or contract, and survive a damaged file and parallel runs.
+ *
+ * Each test runs real processes in a scratch copy of the repository (sources, contracts and committed outputs;
+ * node_modules linked) with its own cache folder. REVIEW_CONTRACTS_LAUNCH_TRACE makes the launcher say which path
+ * it took (`launch: …` lines on stderr, removed before comparing).
+ */
+import { spawn } from "node:child_process";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "./helpers/data.js";
+import { run, type RunResult } from "./helpers/run.js";
+
+const COPIED = ["generators", "contracts", "generated", "dbt-out", "glue-pyspark-out", "infra", "package.json", "tsconfig.json"];
+const SLOW = 180_000;
+
+const scratch: string[] = [];
+afterEach(() => {
+  for (const path of scratch.splice(0)) rmSync(path, { recursive: true, force: true });
+});
+
+function temporary(prefix: string): string {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  scratch.push(path);
+  return path;
+}
+
+/** A copy of the repository the test may edit: generator sources, contracts and the committed outputs. */
+function copyRepository(): string {
+  const root = temporary("launch-repo-");
+  for (const part of COPIED) cpSync(join(REPO_ROOT, part), join(root, part), { recursive: true });
+  symlinkSync(join(REPO_ROOT, "node_modules"), join(root, "node_modules"), "dir");
+  return root;
+}
+
+interface Launched extends RunResult {
+  /** The launcher's own `launch: …` lines. */
+  readonly trace: string[];
+}
+
+function launch(root: string, cache: string, args: readonly string[], options: { trace?: boolean } = {}): Launched {
+  const env = { ...process.env, REVIEW_CONTRACTS_CACHE_DIR: cache, REVIEW_CONTRACTS_LAUNCH_TRACE: options.trace === false ? "" : "1" };
+  return withTrace(run(process.execPath, ["generators/launch.mjs", ...args], { cwd: root, env }));
+}
+
+function withTrace(result: RunResult): Launched {
+  const lines = result.stderr.split(/(?<=\n)/);
+  return {
+    ...result,
+    stderr: lines.filter((line) => !line.startsWith("launch: ")).join(""),
+    trace: lines.filter((line) => line.startsWith("launch: ")).map((line) => line.trim()),
+  };
+}
+
+/** Today's path, which the launcher must equal. */
+function viaTsx(root: string, args: readonly string[]): RunResult {
+  return run(process.execPath, ["--import", "tsx", "generators/cli.ts", ...args], { cwd: root });
+}
+
+/** The one figure that differs between two runs: "Built 46 files from 2 contracts in 397 ms." */
+const masked = (text: string) => text.replace(/ in \d+ ms\./g, " in N ms.");
+
+function expectSameAnswer(launched: RunResult, tsx: RunResult): void {
+  expect({ status: launched.status, stdout: masked(launched.stdout), stderr: launched.stderr }).toEqual({
+    status: tsx.status,
+    stdout: masked(tsx.stdout),
+    stderr: tsx.stderr,
+  });
+}
+
+const built = (result: Launched) => result.trace.some((line) => /^launch: built [0-9a-f]+\.mjs/.test(line));
+const hit = (result: Launched) => result.trace.some((line) => line.startsWith("launch: cache hit"));
+const underTsx = (result: Launched) => result.trace.includes("launch: running generators/cli.ts under tsx");
+
+/** Every file under a folder, by relative path, with its bytes (as text). */
+function filesUnder(root: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const entry of readdirSync(root, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) files[relative(root, join(entry.parentPath, entry.name))] = readFileSync(join(entry.parentPath, entry.name), "latin1");
+  }
+  return files;
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+function edit(path: string, from: string, to: string): void {
+  const text = readFileSync(path, "utf8");
+  expect(text, `${path} contains ${JSON.stringify(from)}`).toContain(from);
+  writeFileSync(path, text.replace(from, to));
+}
+
+describe("the generate launcher answers as the tsx path does", () => {
+  it(
+    "on the repository: generate --check exits 0 with the same output, built once, then from the cache",
+    () => {
+      const cache = temporary("launch-cache-");
+      const tsx = viaTsx(REPO_ROOT, ["generate", "--check"]);
+      expect(tsx.status).toBe(0);
+      const first = launch(REPO_ROOT, cache, ["generate", "--check"]);
+      expect(built(first) && !underTsx(first), first.trace.join("\n")).toBe(true);
+      expectSameAnswer(first, tsx);
+      const second = launch(REPO_ROOT, cache, ["generate", "--check"]);
+      expect(hit(second) && !built(second) && !underTsx(second), second.trace.join("\n")).toBe(true);
+      expectSameAnswer(second, tsx);
+      // Without the trace, stderr is the CLI's alone.
+      const quiet = launch(REPO_ROOT, cache, ["generate", "--check", "--quiet"], { trace: false });
+      expect(quiet).toMatchObject({ status: 0, stdout: "", stderr: "", trace: [] });
+    },
+    SLOW,
+  );
+
+  it(
+    "when writing (--out): the same files, byte for byte, and the same report",
+    () => {
+      const cache = temporary("launch-cache-");
+      const [launchedOut, tsxOut] = [temporary("launch-out-"), temporary("tsx-out-")];
+      const launched = launch(REPO_ROOT, cache, ["generate", "--out", launchedOut]);
+      const tsx = viaTsx(REPO_ROOT, ["generate", "--out", tsxOut]);
+      expect(launched.stdout).toMatch(/^Built \d+ files from 2 contracts/);
+      expectSameAnswer(launched, tsx);
+      expect(filesUnder(launchedOut)).toEqual(filesUnder(tsxOut));
+      expect(Object.keys(filesUnder(launchedOut)).length).toBeGreaterThan(40);
+    },
+    SLOW,
+  );
+
+  it(
+    "on drift: an edited generated file gives exit 1 and the same diff",
+    () => {
+      const root = copyRepository();
+      const cache = temporary("launch-cache-");
+      edit(join(root, "generated/docs/review.md"), "Star rating", "Star ratting");
+      const launched = launch(root, cache, ["--check"]);
+      expect(launched.status).toBe(1);
+      expect(launched.stdout).toContain("changed:  generated/docs/review.md");
+      expect(underTsx(launched)).toBe(false);
+      expectSameAnswer(launched, viaTsx(root, ["--check"]));
+    },
+    SLOW,
+  );
+
+  it(
+    "for --help, a usage error and a missing contract folder",
+    () => {
+      const cache = temporary("launch-cache-");
+      for (const args of [["--help"], ["--chek"], ["generate", "twice"], ["--check", "--contracts", join(cache, "none")]]) {
+        const launched = launch(REPO_ROOT, cache, args);
+        expect(underTsx(launched), `${args.join(" ")}: ${launched.trace.join("\n")}`).toBe(false);
+        expectSameAnswer(launched, viaTsx(REPO_ROOT, args));
+      }
+    },
+    SLOW,
+  );
+
+  it(
+    "for a contract with a syntax error: today's CONTRACT.LOAD_FAILED with its line and column (built by tsx)",
+    () => {
+      const root = copyRepository();
+      const cache = temporary("launch-cache-");
+      const contract = join(root, "contracts/review.contract.ts");
+      writeFileSync(contract, `${readFileSync(contract, "utf8")}const broken = ;\n`);
+      const launched = launch(root, cache, ["--check"]);
+      expect(launched.trace.some((line) => line.startsWith("launch: the build failed"))).toBe(true);
+      expect(underTsx(launched)).toBe(true);
+      expect(launched.status).toBe(2);
+      const line = readFileSync(contract, "utf8").split("\n").length - 1;
+      expect(launched.stderr).toMatch(new RegExp(`^contracts/review\\.contract\\.ts:${line}:\\d+: error CONTRACT\\.LOAD_FAILED: Importing the contract failed: Unexpected ";"`));
+      expectSameAnswer(launched, viaTsx(root, ["--check"]));
+    },
+    SLOW,
+  );
+
+  it(
+    "for a contract that throws when it is evaluated: the tsx path answers, and nothing is printed twice",
+    () => {
+      const cache = temporary("launch-cache-");
+      const args = ["--check", "--contracts", "tests/fixtures/errors/load-failed"];
+      const launched = launch(REPO_ROOT, cache, args);
+      expect(launched.trace.some((line) => line.startsWith("launch: evaluating") && line.includes("this contract cannot be imported"))).toBe(true);
+      expect(underTsx(launched)).toBe(true);
+      expect(launched.stderr.match(/CONTRACT\.LOAD_FAILED/g)).toHaveLength(1);
+      expect(launched.stderr).toMatch(/fixture\.contract\.ts:2:7: error CONTRACT\.LOAD_FAILED/);
+      expectSameAnswer(launched, viaTsx(REPO_ROOT, args));
+    },
+    SLOW,
+  );
+
+  it(
+    "for a crash (a bug): the same stack, in the source files, and exit 2",
+    () => {
+      const root = copyRepository();
+      const cache = temporary("launch-cache-");
+      edit(join(root, "generators/assemble/writer.ts"), "export function compareWithDisk(root: string, files: readonly GeneratedFile[]): DriftReport {", "$&\n  if (files.length) throw new TypeError(\"a bug\");");
+      const launched = launch(root, cache, ["--check", "--quiet"]);
+      expect(underTsx(launched)).toBe(false);
+      expect(launched.stderr).toMatch(new RegExp(`^TypeError: a bug\\n    at compareWithDisk \\(${escapeRegExp(root)}/generators/assemble/writer\\.ts:\\d+:\\d+\\)\\n`));
+      expectSameAnswer(launched, viaTsx(root, ["--check", "--quiet"]));
+    },
+    SLOW,
+  );
+});
+
+describe("the generate launcher's cache", () => {
+  it(
+    "is rebuilt when a generator source changes, even to text of the same length",
+    () => {
+      const root = copyRepository();
+      const cache = temporary("launch-cache-");
+      expect(built(launch(root, cache, ["--help"]))).toBe(true);
+      expect(hit(launch(root, cache, ["--help"]))).toBe(true);
+      edit(join(root, "generators/cli.ts"), "Show this help.", "Show this HELP.");
+      const changed = launch(root, cache, ["--help"]);
+      expect(built(changed)).toBe(true);
+      expect(changed.stdout).toContain("-h, --help         Show this HELP.");
+    },
+    SLOW,
+  );
+
+  it(
+    "is rebuilt when a contract changes",
+    () => {
+      const root = copyRepository();
+      const cache = temporary("launch-cache-");
+      expect(launch(root, cache, ["--check", "--quiet"]).status).toBe(0);
+      edit(join(root, "contracts/review.contract.ts"), "Star rating the reviewer gave", "Star rating the customer gave");
+      const changed = launch(root, cache, ["--check"]);
+      expect(built(changed)).toBe(true);
+      expect(changed.status).toBe(1);
+      expect(changed.stdout).toMatch(/^\+.*Star rating the customer gave/m);
+      expectSameAnswer(changed, viaTsx(root, ["--check"]));
+    },
+    SLOW,
+  );
+
+  it(
+    "is rebuilt when a contract file is added",
+    () => {
+      const root = copyRepository();
+      const cache = temporary("launch-cache-");
+      expect(launch(root, cache, ["--check", "--quiet"]).status).toBe(0);
+      const source = readFileSync(join(REPO_ROOT, "tests/fixtures/kitchen-sink/kitchen-sink.contract.ts"), "utf8");
+      writeFileSync(join(root, "contracts/kitchen-sink.contract.ts"), source.replace("../../../generators/", "../generators/"));
+      const added = launch(root, cache, ["--check"]);
+      expect(built(added)).toBe(true);
+      expect(added.status).toBe(1);
+      expect(added.stdout).toContain("missing:  generated/json-schema/kitchen_sink.schema.json");
+      expectSameAnswer(added, viaTsx(root, ["--check"]));
+    },
+    SLOW,
+  );
+
+  it(
+    "rebuilds a truncated or corrupt bundle, or a damaged entry, instead of crashing",
+    () => {
+      const cache = temporary("launch-cache-");
+      const args = ["--check", "--quiet"];
+      expect(built(launch(REPO_ROOT, cache, args))).toBe(true);
+      const bundle = () => {
+        const names = readdirSync(cache).filter((name) => /^[0-9a-f]+\.mjs$/.test(name));
+        expect(names).toHaveLength(1);
+        return join(cache, names[0]!);
+      };
+      const damages: [string, () => void][] = [
+        ["truncated", () => truncateSync(bundle(), 100_000)],
+        ["same size, not JavaScript", () => writeFileSync(bundle(), "#".repeat(readFileSync(bundle()).length))],
+        ["entry not JSON", () => writeFileSync(join(cache, readdirSync(cache).find((name) => name.endsWith(".json"))!), "{")],
+      ];
+      for (const [damage, apply] of damages) {
+        apply();
+        const again = launch(REPO_ROOT, cache, args);
+        expect({ damage, status: again.status, stdout: again.stdout, stderr: again.stderr, built: built(again), underTsx: underTsx(again) }).toEqual({
+          damage,
+          status: 0,
+          stdout: "",
+          stderr: "",
+          built: true,
+          underTsx: false,
+        });
+        expect(hit(launch(REPO_ROOT, cache, args))).toBe(true);
+      }
+    },
+    SLOW,
+  );
+
+  it(
+    "serves parallel cold runs: each answers, none reads a half-written file",
+    async () => {
+      const cache = temporary("launch-cache-");
+      const env = { ...process.env, REVIEW_CONTRACTS_CACHE_DIR: cache, REVIEW_CONTRACTS_LAUNCH_TRACE: "1" };
+      const once = () =>
+        new Promise<Launched>((resolve, reject) => {
+          const child = spawn(process.execPath, ["generators/launch.mjs", "--check", "--quiet"], { cwd: REPO_ROOT, env });
+          let stdout = "";
+          let stderr = "";
+          child.stdout.on("data", (chunk) => (stdout += String(chunk)));
+          child.stderr.on("data", (chunk) => (stderr += String(chunk)));
+          child.on("error", reject);
+          child.on("close", (status) => resolve(withTrace({ status: status ?? -1, stdout, stderr })));
+        });
+      const results = await Promise.all([once(), once(), once()]);
+      for (const result of results) expect({ status: result.status, stdout: result.stdout, stderr: result.stderr, underTsx: underTsx(result) }).toEqual({ status: 0, stdout: "", stderr: "", underTsx: false });
+      expect(readdirSync(cache).filter((name) => name.endsWith(".tmp"))).toEqual([]);
+      expect(hit(launch(REPO_ROOT, cache, ["--check", "--quiet"]))).toBe(true);
+    },
+    SLOW,
+  );
+});
