@@ -14,8 +14,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { loadGeneratedIR, main } from "./cli.js";
-import { flushRows, PARTITIONED_WRITE_FLUSH_ROWS, PARTITIONS_PER_FLUSH, runPipeline, type RunSummary } from "./pipeline.js";
-import { synthesize, type SynthTally } from "../synth/synthesize.js";
+import { flushRows, localPath, PARTITIONED_WRITE_FLUSH_ROWS, PARTITIONS_PER_FLUSH, runPipeline, type RunSummary } from "./pipeline.js";
+import { synthesizeAll, type SynthOptions, type SynthTally } from "../synth/synthesize.js";
 import type { DatasetIR } from "../../generators/ir/types.js";
 import { plainJsonLines } from "./read-input.js";
 import { removeInside } from "./safe-paths.js";
@@ -388,17 +388,10 @@ describe("hostile and careless input: nothing outside --out is removed, nothing 
 });
 
 /** Writes synthetic records (`npm run synth`'s generator) to `path`; returns the generator's tally. */
-function writeSynthetic(dataset: DatasetIR, options: Parameters<typeof synthesize>[1], path: string): SynthTally {
-  const it = synthesize(dataset, options);
-  const lines: string[] = [];
-  for (;;) {
-    const r = it.next();
-    if (r.done) {
-      writeFileSync(path, `${lines.join("\n")}\n`);
-      return r.value;
-    }
-    lines.push(r.value.line);
-  }
+function writeSynthetic(dataset: DatasetIR, options: SynthOptions, path: string): SynthTally {
+  const { records, tally } = synthesizeAll(dataset, options);
+  writeFileSync(path, records.map((r) => `${r.line}\n`).join(""));
+  return tally;
 }
 
 describe("partitioned writes of sparse data (few rows per partition over many partitions)", () => {
@@ -419,6 +412,53 @@ describe("partitioned writes of sparse data (few rows per partition over many pa
       rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
+
+  it("a table of more rows than one sorted write takes is written in buckets of whole partitions: the same rows, partitions and Parquet schema", async () => {
+    // 10M reviews in one sorted write ran out of memory under the 1 GB limit; a small bucket size takes that path here.
+    const review = datasets.find((d) => d.name === "review")!;
+    const dir = mkdtempSync(join(tmpdir(), "buckets-"));
+    try {
+      const input = join(dir, "reviews.jsonl");
+      const tally = writeSynthetic(review, { records: 4000, seed: 5 }, input);
+      const runs = { whole: [] as string[], buckets: [] as string[] };
+      const tables: Record<string, number> = {};
+      for (const [name, sortedWriteRows] of [["whole", undefined], ["buckets", 700]] as const) {
+        const summary = await runPipeline({
+          datasets: [review],
+          inputs: new Map([["review", [input]]]),
+          out: join(dir, name),
+          runId: "buckets",
+          processedAt: new Date("2026-12-02T00:00:00Z"),
+          sortedWriteRows,
+          progress: (line) => runs[name].push(line),
+        });
+        expect(summary.reconciled, summary.problems.join("\n")).toBe(true);
+        expect(summary.datasets.review!.tables.review).toBe(tally.valid);
+        Object.assign(tables, summary.datasets.review!.tables);
+      }
+      expect(runs.whole.filter((l) => l.includes("buckets"))).toEqual([]);
+      const [line, ...more] = runs.buckets.filter((l) => l.includes("buckets"));
+      expect(more).toEqual([]);
+      // 4,000 rows in buckets of about 700: 5 or more (a bucket ends on a whole partition).
+      expect(line).toMatch(new RegExp(`^review: ${tally.valid.toLocaleString("en-US")} rows, written in ([5-9]) buckets of whole partitions`));
+      for (const table of [review.table, ...review.children]) {
+        const [whole, buckets] = ["whole", "buckets"].map((name) => localPath(join(dir, name), table.location));
+        expect(readdirSync(buckets!).sort(), table.name).toEqual(readdirSync(whole!).sort());
+        const glob = (root: string) => `'${join(root, "*", "*.parquet").replace(/'/g, "''")}'`;
+        const files = (root: string) => `read_parquet(${glob(root)}, hive_partitioning = true)`;
+        const [difference] = await query(
+          `SELECT (SELECT count(*) FROM (SELECT * FROM ${files(whole!)} EXCEPT ALL SELECT * FROM ${files(buckets!)})) AS a,
+                  (SELECT count(*) FROM (SELECT * FROM ${files(buckets!)} EXCEPT ALL SELECT * FROM ${files(whole!)})) AS b,
+                  (SELECT count(*) FROM ${files(buckets!)}) AS n`,
+        );
+        expect(difference, table.name).toEqual({ a: "0", b: "0", n: String(tables[table.name]) });
+        const schema = async (root: string) => query(`SELECT DISTINCT name, type, converted_type, logical_type FROM parquet_schema(${glob(root)}) ORDER BY ALL`);
+        expect(await schema(buckets!), table.name).toEqual(await schema(whole!));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 
   it("flushes at most PARTITIONED_WRITE_FLUSH_ROWS rows, and a batch spans about PARTITIONS_PER_FLUSH partitions", () => {
     expect(flushRows(1_000_000, 7_000)).toBe(PARTITIONED_WRITE_FLUSH_ROWS);

@@ -66,6 +66,8 @@ export interface PipelineOptions {
   readonly memoryLimit?: string;
   /** Longest record (bytes of one line) loaded; a longer one is quarantined as `record.too_long`. Default 16 MiB. */
   readonly maxRecordBytes?: number;
+  /** Most rows a partitioned table is sorted and written in at once (`SORTED_WRITE_ROWS`, sized for the 1GB default). */
+  readonly sortedWriteRows?: number;
 }
 
 const sql = (e: Expr) => render(e, DUCKDB_DIALECT);
@@ -98,7 +100,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunSummary>
     for (const dataset of options.datasets) {
       const inputs = options.inputs.get(dataset.name);
       if (!inputs) continue;
-      summary.datasets[dataset.name] = await runDataset(connection, dataset, inputs, options);
+      summary.datasets[dataset.name] = await runDataset(connection, dataset, inputs, options, scratch);
     }
   } finally {
     connection.closeSync();
@@ -257,7 +259,7 @@ async function classifySuspicious(connection: DuckDBConnection, table: string): 
   await connection.run("DROP TABLE _read_errors");
 }
 
-async function runDataset(connection: DuckDBConnection, dataset: DatasetIR, inputs: readonly string[], options: PipelineOptions): Promise<DatasetSummary> {
+async function runDataset(connection: DuckDBConnection, dataset: DatasetIR, inputs: readonly string[], options: PipelineOptions, scratch: string): Promise<DatasetSummary> {
   const name = dataset.name;
   const t = (suffix: string) => q(`${name}_${suffix}`);
   const log = options.progress ?? (() => undefined);
@@ -345,13 +347,15 @@ async function runDataset(connection: DuckDBConnection, dataset: DatasetIR, inpu
   const tables: Record<string, number> = {};
   // One processing time per run, as the Glue flatten job stamps it (processed_at, for dbt source freshness).
   const cleaned = `(SELECT *, ${s((options.processedAt ?? RUN_STARTED).toISOString())}::TIMESTAMPTZ AS ${q(PROCESSED_AT)} FROM read_parquet(${s(cleanedFile)}))`;
-  tables[dataset.table.name] = await writeTable(connection, dataset, dataset.table, cleaned, localPath(options.out, dataset.table.location), options.out);
+  const write = (table: TableIR, from: string) =>
+    writeTable(connection, dataset, table, from, localPath(options.out, table.location), options.out, { scratch, sortedWriteRows: options.sortedWriteRows ?? SORTED_WRITE_ROWS, log });
+  tables[dataset.table.name] = await write(dataset.table, cleaned);
   log(`${name}: main table written`);
   for (const { child, array } of childArrays(dataset)) {
     const a = sql(array);
     const exploded = `(SELECT *, ${a}[${q(CHILD_POSITION)} + 1] AS ${q(CHILD_ELEMENT)}
       FROM (SELECT *, unnest(range(len(${a}))) AS ${q(CHILD_POSITION)} FROM ${cleaned} WHERE ${a} IS NOT NULL))`;
-    tables[child.name] = await writeTable(connection, dataset, child, exploded, localPath(options.out, child.location), options.out);
+    tables[child.name] = await write(child, exploded);
     log(`${name}: ${child.name} table written`);
   }
   return { input, valid, duplicates, quarantined: { total: quarantinedTotal, byReason }, files, tables };
@@ -376,22 +380,67 @@ export function flushRows(rows: number, partitions: number): number {
   return Math.max(1, Math.min(PARTITIONED_WRITE_FLUSH_ROWS, Math.floor((rows / partitions) * PARTITIONS_PER_FLUSH)));
 }
 
-async function writeTable(connection: DuckDBConnection, dataset: DatasetIR, table: TableIR, from: string, dir: string, out: string): Promise<number> {
+/**
+ * Most rows one sorted, partitioned COPY writes. A sort of more rows spills to disk, and DuckDB's partition writers
+ * cannot spill: under the 1GB limit a sorted write of about 10M reviews runs out of memory, one of 1M does not.
+ */
+export const SORTED_WRITE_ROWS = 1_000_000;
+
+/**
+ * Writes a table as Parquet under `dir`, one folder per partition value (hive layout, `part-<n>.parquet` files).
+ * The rows are sorted by partition so that each writer thread's batch spans few partitions. Up to `sortedWriteRows`
+ * rows that is one COPY; a larger table is first split by partition into buckets of about that many rows (one
+ * unsorted write to `scratch`, a bucket being a set of whole partitions), then each bucket is sorted and written
+ * on its own: every partition folder is written by exactly one COPY, as in the single COPY.
+ */
+async function writeTable(
+  connection: DuckDBConnection,
+  dataset: DatasetIR,
+  table: TableIR,
+  from: string,
+  dir: string,
+  out: string,
+  work: { scratch: string; sortedWriteRows: number; log: (line: string) => void },
+): Promise<number> {
   const columns = table.columns.map((c) => `${sql(columnExpr(dataset, c))} AS ${q(c.name)}`).join(",\n      ");
   const select = `SELECT ${columns} FROM ${from}`;
   removeInside(out, dir);
   mkdirSync(dir, { recursive: true });
   if (!table.partitionBy.length) return count(connection, `COPY (${select}) TO ${s(join(dir, "part-0.parquet"))} (FORMAT PARQUET)`);
-  // One COPY, its input sorted by partition: each writer thread's batch covers a narrow range of partitions, so few
-  // partition buffers and files are open at once. COPY returns the number of rows it wrote.
   const partitions = table.partitionBy.map(q).join(", ");
   const partitionColumns = table.columns.filter((c) => c.partition).map((c) => `${sql(columnExpr(dataset, c))} AS ${q(c.name)}`).join(", ");
-  const shape = await connection.runAndReadAll(`SELECT count(*), count(DISTINCT (${partitions})) FROM (SELECT ${partitionColumns} FROM ${from})`);
-  const [rows, distinct] = shape.getRows()[0]!.map(Number) as [number, number];
-  await connection.run(`SET partitioned_write_flush_threshold = ${flushRows(rows, distinct)}`);
-  return count(
-    connection,
-    `COPY (${select} ORDER BY ${partitions})
-      TO ${s(dir)} (FORMAT PARQUET, PARTITION_BY (${partitions}), OVERWRITE_OR_IGNORE, FILENAME_PATTERN 'part-{i}')`,
-  );
+  // One COPY per bucket, its input sorted by partition; COPY returns the number of rows it wrote.
+  const writeSorted = async (source: string, rows: number, partitionCount: number) => {
+    await connection.run(`SET partitioned_write_flush_threshold = ${flushRows(rows, partitionCount)}`);
+    return count(
+      connection,
+      `COPY (${source} ORDER BY ${partitions})
+        TO ${s(dir)} (FORMAT PARQUET, PARTITION_BY (${partitions}), OVERWRITE_OR_IGNORE, FILENAME_PATTERN 'part-{i}')`,
+    );
+  };
+  // Each partition's rows, and its bucket: the rows before it (in partition order) divided by the bucket size.
+  const buckets = q(`${table.name}_buckets`);
+  await connection.run(`CREATE OR REPLACE TEMP TABLE ${buckets} AS
+    SELECT *, CAST(floor((sum(_rows) OVER (ORDER BY ${partitions} ROWS UNBOUNDED PRECEDING) - _rows) / ${work.sortedWriteRows}) AS INTEGER) AS _bucket
+    FROM (SELECT ${partitions}, count(*) AS _rows FROM (SELECT ${partitionColumns} FROM ${from}) GROUP BY ALL)`);
+  const sizes = (await connection.runAndReadAll(`SELECT _bucket, sum(_rows), count(*) FROM ${buckets} GROUP BY _bucket ORDER BY _bucket`)).getRows().map((r) => r.map(Number) as [number, number, number]);
+  try {
+    if (sizes.length <= 1) return await writeSorted(select, sizes[0]?.[1] ?? 0, sizes[0]?.[2] ?? 0);
+    const total = sizes.reduce((n, [, rows]) => n + rows, 0);
+    work.log(`${table.name}: ${total.toLocaleString("en-US")} rows, written in ${sizes.length} buckets of whole partitions (at most about ${work.sortedWriteRows.toLocaleString("en-US")} rows sorted at once)`);
+    const split = join(work.scratch, `${table.name}-buckets`);
+    const same = table.partitionBy.map((p) => `s.${q(p)} IS NOT DISTINCT FROM b.${q(p)}`).join(" AND ");
+    // Few buckets, each with its own open file: small row groups keep their buffers small.
+    await connection.run(`SET partitioned_write_flush_threshold = ${PARTITIONED_WRITE_FLUSH_ROWS}`);
+    await connection.run(`COPY (SELECT s.*, b._bucket FROM (${select}) s JOIN ${buckets} b ON ${same})
+      TO ${s(split)} (FORMAT PARQUET, PARTITION_BY (_bucket), ROW_GROUP_SIZE 16384)`);
+    let written = 0;
+    for (const [bucket, rows, partitionCount] of sizes) {
+      written += await writeSorted(`SELECT * FROM read_parquet(${s(join(split, `_bucket=${bucket}`, "*.parquet"))}, hive_partitioning = false)`, rows, partitionCount);
+    }
+    rmSync(split, { recursive: true, force: true });
+    return written;
+  } finally {
+    await connection.run(`DROP TABLE ${buckets}`);
+  }
 }
