@@ -155,8 +155,8 @@ interface Timed {
 }
 
 interface EndToEnd extends Timed {
-  /** Time between the progress lines the pipeline prints (`review: validated`, …), in order. */
-  readonly phases: readonly { readonly name: string; readonly ms: number }[];
+  /** Time between the progress lines the pipeline prints (`review: validated`, …), in order, with the peak RSS so far. */
+  readonly phases: readonly { readonly name: string; readonly ms: number; readonly peakMiB: number }[];
 }
 
 /**
@@ -175,7 +175,7 @@ function endToEnd(input: string, work: string): EndToEnd {
   );
   const ms = performance.now() - started;
   if (result.status !== 0) throw new Error(`pipeline:local failed (exit ${result.status}):\n${result.stderr}`);
-  const phases = [...result.stderr.matchAll(/^\[(\d+) ms\] (.+)$/gm)].map((m) => ({ at: Number(m[1]), name: m[2]! }));
+  const phases = [...result.stderr.matchAll(/^\[(\d+) ms, peak (\d+) MiB\] (.+)$/gm)].map((m) => ({ at: Number(m[1]), peakMiB: Number(m[2]), name: m[3]! }));
   const summary = JSON.parse(readFileSync(join(out, "run-summary.json"), "utf8")) as { datasets: { review: Counts & { input: number } } };
   const rss = /peak RSS (\d+) KiB/.exec(result.stderr);
   return {
@@ -183,7 +183,7 @@ function endToEnd(input: string, work: string): EndToEnd {
     records: summary.datasets.review.input,
     maxRssKb: Number(rss?.[1] ?? 0),
     counts: summary.datasets.review,
-    phases: phases.map((p, i) => ({ name: p.name, ms: p.at - (i ? phases[i - 1]!.at : 0) })),
+    phases: phases.map((p, i) => ({ name: p.name, ms: p.at - (i ? phases[i - 1]!.at : 0), peakMiB: p.peakMiB })),
   };
 }
 
@@ -208,14 +208,15 @@ async function main(): Promise<void> {
   }
   if (values.help) {
     console.log(
-      "Usage: npm run bench:pipeline [-- --records N] [--spark-records M] [--keep]\n\n" +
+      "Usage: npm run bench:pipeline [-- --records N] [--rounds R] [--spark-records M] [--keep]\n\n" +
         "Builds N seeded synthetic reviews (default 1000000) with the contract-derived generator (runners/synth: the real\n" +
         "data's quirks, 0.4% invalid records, 0.1% duplicates), runs the local pipeline on them (counts checked against the\n" +
-        "generator's tally) and, in the same run, DuckDB's bare COPY (SELECT * FROM read_json(...)) TO '...parquet' of the\n" +
-        "same file. Then the Spark engine (the generated Glue jobs on a local Spark) and the DuckDB engine on M records of\n" +
+        "generator's tally) and, in R alternating rounds (default 2), DuckDB's bare COPY (SELECT * FROM read_json(...)) TO\n" +
+        "'...parquet' of the same file and the same-output floor (one COPY ... PARTITION_BY (review_date)). Then the Spark engine (the generated Glue jobs on a local Spark) and the DuckDB engine on M records of\n" +
         "the same generator and seed\n" +
         "(default 100000; 0 skips Spark; the first run installs pyspark). Prints records/s, peak RSS and the ratios.\n" +
-        "--keep leaves the work folder in place.",
+        "Above 1000000 records it also runs the pipeline on 1000000 of the same generator and seed (R rounds, median) and\n" +
+        "prints the growth of its time against the growth of the records. --keep leaves the work folder in place.",
     );
     return;
   }
@@ -268,8 +269,22 @@ async function main(): Promise<void> {
     console.log(`bare COPY read_json → one Parquet file: ${(bare.ms / 1000).toFixed(1)} s [${all((r) => r.bare)}], ${rate(bare)} records/s, peak RSS ${mib(bare.maxRssKb)} (${bare.records} rows kept)`);
     console.log(`same-output floor, one partitioned COPY (PARTITION_BY review_date): ${(floor.ms / 1000).toFixed(1)} s [${all((r) => r.floor)}], ${rate(floor)} records/s, peak RSS ${mib(floor.maxRssKb)}`);
     console.log(`local pipeline, whole process (pipeline:local --no-warehouse): ${(pipeline.ms / 1000).toFixed(1)} s [${all((r) => r.pipeline)}], ${rate(pipeline)} records/s, peak RSS ${mib(pipeline.maxRssKb)}${checkAgainstTally("local pipeline", pipeline.counts, tally)}`);
-    console.log(`  where the time goes: ${pipeline.phases.map((p) => `${p.name} ${(p.ms / 1000).toFixed(1)} s`).join(", ")}`);
+    console.log(`  where the time goes: ${pipeline.phases.map((p) => `${p.name} ${(p.ms / 1000).toFixed(1)} s (peak ${p.peakMiB} MiB)`).join(", ")}`);
     console.log(`ratio pipeline / same-output floor: ${(pipeline.ms / floor.ms).toFixed(2)}× (goal ≤ 2×); pipeline / bare copy: ${(pipeline.ms / bare.ms).toFixed(2)}×; peak RSS goal < 2048 MiB`);
+    if (records > SCALE_BASE) {
+      // Growth: the same generator and seed at 1M records, the whole pipeline process, median of as many rounds.
+      const base = join(work, "reviews-base.jsonl");
+      const baseTally = await writeSyntheticReviews(base, SCALE_BASE);
+      const baseRuns = Array.from({ length: roundsWanted }, () => endToEnd(base, work));
+      const baseline = median(baseRuns);
+      const growth = pipeline.ms / baseline.ms;
+      const linear = records / SCALE_BASE;
+      console.log(
+        `scale: the pipeline on ${SCALE_BASE.toLocaleString("en-US")} records ${(baseline.ms / 1000).toFixed(1)} s [${baseRuns.map((r) => (r.ms / 1000).toFixed(1)).join(", ")}], peak RSS ${mib(baseline.maxRssKb)}${checkAgainstTally("local pipeline at 1M", baseline.counts, baseTally)}; ` +
+          `on ${records.toLocaleString("en-US")} ${(pipeline.ms / 1000).toFixed(1)} s: ${growth.toFixed(1)}× the time for ${linear.toFixed(1)}× the records (${growth <= linear ? "at most linear" : "MORE than linear"})`,
+      );
+      console.log(`  where the time goes at ${SCALE_BASE.toLocaleString("en-US")}: ${baseline.phases.map((p) => `${p.name} ${(p.ms / 1000).toFixed(1)} s (peak ${p.peakMiB} MiB)`).join(", ")}`);
+    }
     if (sparkRecords > 0) {
       // The same generator and seed, asked for M records (the same mix of valid, invalid and duplicate records).
       const small = join(work, "reviews-small.jsonl");
@@ -288,5 +303,8 @@ async function main(): Promise<void> {
     if (!values.keep) rmSync(work, { recursive: true, force: true });
   }
 }
+
+/** Above this many records the bench also runs the pipeline on this many and prints the growth. */
+const SCALE_BASE = 1_000_000;
 
 if (process.argv[1]?.endsWith("pipeline.bench.ts")) await main();

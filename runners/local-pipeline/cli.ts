@@ -37,8 +37,9 @@ Options:
   --root <dir>                  Repository root (default: the current directory).
   --no-warehouse                Stop after the Parquet (skip external tables and dbt).
   --quiet                       Print only the summary.
-  --timings                     Prefix each progress line with the time since the process started
-                                ([1234 ms] review: validated) and end with the process's peak RSS.
+  --timings                     Prefix each progress line with the time since the process started and the
+                                process's peak RSS so far ([1234 ms, peak 812 MiB] review: validated), and end
+                                with the peak RSS in KiB.
   -h, --help                    Show this help.
 
 Exit codes: 0 the counts reconcile (input = valid + duplicates + quarantined) and every dbt test passes,
@@ -158,7 +159,12 @@ export async function main(argv: readonly string[], out: { write(text: string): 
   }
   const started = performance.now();
   let summary: RunSummary;
-  const progress = values.quiet ? undefined : values.timings ? (line: string) => err.write(`[${Math.round(performance.now())} ms] ${line}\n`) : (line: string) => err.write(`${line}\n`);
+  const peakMiB = () => Math.round(process.resourceUsage().maxRSS / 1024);
+  const progress = values.quiet
+    ? undefined
+    : values.timings
+      ? (line: string) => err.write(`[${Math.round(performance.now())} ms, peak ${peakMiB()} MiB] ${line}\n`)
+      : (line: string) => err.write(`${line}\n`);
   if (values.timings) progress?.("started (modules loaded, arguments checked)");
   try {
     const options = { datasets, inputs, out: outDir, runId, progress, ...(maxRecordBytes ? { maxRecordBytes } : {}) };

@@ -169,7 +169,9 @@ async function loadValidated(connection: DuckDBConnection, dataset: DatasetIR, t
       )
     )`;
   const raw = q(`${name}_raw`);
-  await connection.run(`CREATE OR REPLACE TABLE ${raw} (source_file VARCHAR, line_number BIGINT, raw VARCHAR, read_error VARCHAR, raw_base64 VARCHAR, judged BOOLEAN, plain_file INTEGER)`);
+  // `raw_length`: each plain line's length in bytes, for the read check (reading it back from `raw` would read the
+  // whole text again, from disk once the table has spilled).
+  await connection.run(`CREATE OR REPLACE TABLE ${raw} (source_file VARCHAR, line_number BIGINT, raw VARCHAR, read_error VARCHAR, raw_base64 VARCHAR, judged BOOLEAN, plain_file INTEGER, raw_length BIGINT)`);
   const stats: FileStats[] = [];
   let appender: DuckDBAppender | undefined;
   let loaded = 0;
@@ -182,6 +184,7 @@ async function loadValidated(connection: DuckDBConnection, dataset: DatasetIR, t
     if (r.rawBase64 === undefined) appender!.appendNull();
     else appender!.appendVarchar(r.rawBase64);
     appender!.appendBoolean(true);
+    appender!.appendNull();
     appender!.appendNull();
     appender!.endRow();
     if (++loaded % 250_000 === 0) options.progress?.(`${name}: ${loaded.toLocaleString("en-US")} records read`);
@@ -203,7 +206,7 @@ async function loadValidated(connection: DuckDBConnection, dataset: DatasetIR, t
       // numbered by their position in the file (a single-threaded scan; validation then runs on every thread).
       const rows = await count(
         connection,
-        `INSERT INTO ${raw} SELECT ${s(plain.stats.file)}, ordinality, raw, NULL, NULL, FALSE, ${stats.length}
+        `INSERT INTO ${raw} SELECT ${s(plain.stats.file)}, ordinality, raw, NULL, NULL, FALSE, ${stats.length}, strlen(raw)
           FROM read_csv(${s(file)}, columns = {'raw': 'VARCHAR'}, header = false, delim = chr(1), quote = '', escape = '',
             new_line = '\\n', compression = 'none', auto_detect = false) WITH ORDINALITY`,
       );
@@ -211,7 +214,7 @@ async function loadValidated(connection: DuckDBConnection, dataset: DatasetIR, t
       const m = PLAIN_CHECKSUM_MODULUS;
       const checksum = await count(
         connection,
-        `SELECT coalesce(sum((strlen(raw) % ${m}) * (line_number % ${m}) % ${m}) % ${m}, 0) FROM ${raw} WHERE plain_file = ${stats.length}`,
+        `SELECT coalesce(sum((raw_length % ${m}) * (line_number % ${m}) % ${m}) % ${m}, 0) FROM ${raw} WHERE plain_file = ${stats.length}`,
       );
       if (rows !== plain.stats.lines || checksum !== plain.checksum) {
         throw new Error(
