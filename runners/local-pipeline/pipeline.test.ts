@@ -468,6 +468,27 @@ describe("partitioned writes of sparse data (few rows per partition over many pa
   });
 });
 
+describe("duplicates by key", () => {
+  it("keeps the record whose raw text sorts first, then the first by file and line (texts the same)", async () => {
+    const review = datasets.find((d) => d.name === "review")!;
+    const record = (reviewerID: string, summary: string) =>
+      JSON.stringify({ overall: 5.0, verified: true, reviewTime: "06 2, 2018", reviewerID, asin: "B000000001", unixReviewTime: 1527897600, summary });
+    const dir = mkdtempSync(join(work, "duplicates-"));
+    const input = join(dir, "reviews.jsonl");
+    // Lines 1 and 3: the same text (the first line is kept); lines 2 and 4: the same key, different texts ("a" < "b").
+    writeFileSync(input, [record("AX1", "same"), record("AX2", "b"), record("AX1", "same"), record("AX2", "a"), record("AX3", "alone")].join("\n") + "\n");
+    const { out, summary } = await run("duplicates", { review: [input] });
+    expect([summary.datasets.review!.valid, summary.datasets.review!.duplicates]).toEqual([3, 2]);
+    const cleaned = join(localPath(out, review.locations.cleaned), "run_id=test-run", "part-00000.parquet");
+    const kept = await query(`SELECT reviewerID, summary, _line_number FROM read_parquet('${cleaned}') ORDER BY reviewerID`);
+    expect(kept).toEqual([
+      { reviewerID: "AX1", summary: "same", _line_number: "1" },
+      { reviewerID: "AX2", summary: "a", _line_number: "4" },
+      { reviewerID: "AX3", summary: "alone", _line_number: "5" },
+    ]);
+  }, 60_000);
+});
+
 describe("many invalid records of every kind (synthetic, 30% breaking one rule each)", () => {
   it("quarantines each with exactly its intended reason: the run summary equals the generator's tally", async () => {
     // 60,000 records: enough that DuckDB once evaluated a number cast on a JSON `true` before its type guard (the

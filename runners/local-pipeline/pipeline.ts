@@ -146,17 +146,31 @@ async function count(connection: DuckDBConnection, query: string): Promise<numbe
  * by line in JavaScript (`read-input.ts`). Top-level members are extracted once per record (one JSON parse), then
  * every rule reads its member.
  */
-async function loadValidated(connection: DuckDBConnection, dataset: DatasetIR, table: string, inputs: readonly string[], options: PipelineOptions): Promise<FileStats[]> {
+async function loadValidated(
+  connection: DuckDBConnection,
+  dataset: DatasetIR,
+  table: string,
+  keyStructure: string,
+  inputs: readonly string[],
+  options: PipelineOptions,
+): Promise<FileStats[]> {
   const name = dataset.name;
   const { expr: reasonsExpr, members } = hoistMembers(reasonCodes(dataset));
   const memberList = `[${members.map((m) => s(`$."${m}"`)).join(", ")}]`;
   const memberColumns = members.map((m, i) => `${q("_m")}[${i + 1}] AS ${q(`_m_${m}`)}`).join(", ");
   // `_suspect`: DuckDB's JSON verdict may differ from JSON.parse's (`classifySuspicious` settles it). Lines of plain
   // files start with their first token (no leading whitespace), so valid JSON starting with `{` is an object.
-  await connection.run(`CREATE OR REPLACE TABLE ${table} (source_file VARCHAR, line_number BIGINT, raw VARCHAR, raw_base64 VARCHAR, ${q(REASONS)} VARCHAR[], _suspect BOOLEAN)`);
+  // While each record's text is at hand, besides its verdict: the typed fields its key is made of (when it passed
+  // every rule) and a hash and length of the text, so that neither the keys nor the ranking of records whose key
+  // repeats need to read the text back (at 10M records it has spilled to disk).
+  await connection.run(`CREATE OR REPLACE TABLE ${table} AS SELECT NULL::VARCHAR AS source_file, NULL::BIGINT AS line_number, NULL::VARCHAR AS raw,
+    NULL::VARCHAR AS raw_base64, NULL::VARCHAR[] AS ${q(REASONS)}, NULL::BOOLEAN AS _suspect, NULL::UBIGINT AS _raw_hash, NULL::BIGINT AS _raw_length,
+    json_transform('{}'::JSON, ${s(keyStructure)}) AS _key_fields LIMIT 0`);
   // Records JavaScript parsed as objects but DuckDB's JSON reader refuses (lone surrogate escapes) are invalid JSON.
   const validate = (from: string) => `INSERT INTO ${table}
-    SELECT source_file, line_number, raw, raw_base64, coalesce(record_reasons, ${sql(reasonsExpr)}), _suspect
+    SELECT *, hash(raw), strlen(raw), CASE WHEN len(_reasons) = 0 THEN json_transform(raw, ${s(keyStructure)}) END
+    FROM (
+    SELECT source_file, line_number, raw, raw_base64, coalesce(record_reasons, ${sql(reasonsExpr)}) AS _reasons, _suspect
     FROM (
       SELECT *${members.length ? `, ${memberColumns}` : ""} FROM (
         SELECT *, CASE WHEN record_reasons IS NULL THEN json_extract(raw, ${memberList}) END AS ${q("_m")}
@@ -167,7 +181,7 @@ async function loadValidated(connection: DuckDBConnection, dataset: DatasetIR, t
           FROM ${from}
         )
       )
-    )`;
+    ))`;
   const raw = q(`${name}_raw`);
   // `raw_length`: each plain line's length in bytes, for the read check (reading it back from `raw` would read the
   // whole text again, from disk once the table has spilled).
@@ -266,7 +280,12 @@ async function runDataset(connection: DuckDBConnection, dataset: DatasetIR, inpu
   const name = dataset.name;
   const t = (suffix: string) => q(`${name}_${suffix}`);
   const log = options.progress ?? (() => undefined);
-  const files = await loadValidated(connection, dataset, t("validated"), inputs, options);
+  const raws = rawColumns(dataset);
+  const keys = keyExprs(dataset);
+  const keyFields = new Set(keys.flatMap((k) => refNames(k.expr)));
+  const keyColumns = raws.filter((c) => keyFields.has(c.name));
+  const structure = (columns: RawColumn[]) => JSON.stringify(Object.fromEntries(columns.map((c) => [c.name, duckdbStructure(c.shape)])));
+  const files = await loadValidated(connection, dataset, t("validated"), structure(keyColumns), inputs, options);
   log(`${name}: validated`);
   const quarantineDir = join(localPath(options.out, dataset.locations.quarantine), `run_id=${options.runId}`);
   removeInside(options.out, quarantineDir);
@@ -285,16 +304,13 @@ async function runDataset(connection: DuckDBConnection, dataset: DatasetIR, inpu
       FROM ${t("validated")} WHERE len(${q(REASONS)}) > 0 ORDER BY source_file, line_number
     ) TO ${s(join(quarantineDir, "part-00000.jsonl"))} (FORMAT JSON)`);
 
-  // Typed raw shape: one json_transform per record; integers are read as numbers, then stored as BIGINT.
-  const raws = rawColumns(dataset);
-  const keys = keyExprs(dataset);
   // Keys that are not a raw column already (a raw field used as the key is one).
   const addedKeys = addedKeyExprs(dataset);
   const keyList = keys.map((k) => q(k.name)).join(", ");
-  // The typed raw shape of valid records, with their key: one json_transform per record (of the given columns);
-  // integers are read as numbers, then stored as BIGINT. `_row` is the record's row in the validated table.
-  const typed = (columns: RawColumn[], lineage: string) => {
-    const structure = Object.fromEntries(columns.map((c) => [c.name, duckdbStructure(c.shape)]));
+  // The typed raw shape of valid records, with their key: one json_transform per record (of the given columns; or
+  // `source`, a struct of them already typed); integers are read as numbers, then stored as BIGINT. `_row` is the
+  // record's row in the validated table.
+  const typed = (columns: RawColumn[], lineage: string, source = `json_transform(raw, ${s(structure(columns))})`) => {
     const typedColumns = columns.map((c) => {
       const value = `${q("_typed")}.${q(c.name)}`;
       if (c.integer) return `CAST(${value} AS BIGINT) AS ${q(c.name)}`;
@@ -303,21 +319,26 @@ async function runDataset(connection: DuckDBConnection, dataset: DatasetIR, inpu
     });
     return `SELECT ${addedKeys.map((k) => `${sql(k.expr)} AS ${q(k.name)}, `).join("")}* EXCLUDE (_row), _row FROM (
         SELECT ${[...typedColumns, lineage].join(", ")}, _row
-        FROM (SELECT json_transform(raw, ${s(JSON.stringify(structure))}) AS ${q("_typed")}, rowid AS _row, * FROM ${t("validated")} WHERE len(${q(REASONS)}) = 0)
+        FROM (SELECT ${source} AS ${q("_typed")}, rowid AS _row, * FROM ${t("validated")} WHERE len(${q(REASONS)}) = 0)
       )`;
   };
 
-  // Duplicates by key: the keys alone first (a narrow table); only records whose key repeats are ranked, by raw
-  // text, file and line; all but the first are dropped.
-  const keyFields = new Set(keys.flatMap((k) => refNames(k.expr)));
+  // Duplicates by key: the keys alone first (a narrow table, from the key fields typed while validating); only
+  // records whose key repeats are ranked, by raw text, file and line, and all but the first are dropped. Where all
+  // texts of a key have the same hash and length they are taken as the same text (a different text with the same
+  // 64-bit hash and length is not expected in a lifetime), so file and line rank them without reading the texts.
   await connection.run(`CREATE OR REPLACE TEMP TABLE ${t("keys")} AS
-    SELECT ${keyList}, _row FROM (${typed(raws.filter((c) => keyFields.has(c.name)), "1 AS _unused")})`);
+    SELECT ${keyList}, _row, _raw_hash, _raw_length FROM (${typed(keyColumns, "_raw_hash, _raw_length", "_key_fields")})`);
+  await connection.run(`CREATE OR REPLACE TEMP TABLE ${t("repeated")} AS
+    SELECT ${keyList}, _row, min(_raw_hash) OVER k = max(_raw_hash) OVER k AND min(_raw_length) OVER k = max(_raw_length) OVER k AS _same_text
+    FROM ${t("keys")} WINDOW k AS (PARTITION BY ${keyList}) QUALIFY count(*) OVER k > 1`);
+  const rank = (byText: boolean) => `
+      SELECT r._row, row_number() OVER (PARTITION BY ${keys.map((k) => `r.${q(k.name)}`).join(", ")} ORDER BY ${byText ? "v.raw, " : ""}v.source_file, v.line_number) AS _rank
+      FROM ${t("repeated")} r JOIN (SELECT rowid AS _row, ${byText ? "raw, " : ""}source_file, line_number FROM ${t("validated")}) v ON v._row = r._row
+      WHERE ${byText ? "NOT " : ""}r._same_text`;
+  const differentTexts = await count(connection, `SELECT count(*) FROM ${t("repeated")} WHERE NOT _same_text`);
   await connection.run(`CREATE OR REPLACE TEMP TABLE ${t("dropped")} AS
-    SELECT _row FROM (
-      SELECT k._row, row_number() OVER (PARTITION BY ${keys.map((k) => `k.${q(k.name)}`).join(", ")} ORDER BY v.raw, v.source_file, v.line_number) AS _rank
-      FROM (SELECT * FROM ${t("keys")} QUALIFY count(*) OVER (PARTITION BY ${keyList}) > 1) k
-      JOIN (SELECT rowid AS _row, raw, source_file, line_number FROM ${t("validated")}) v ON v._row = k._row
-    ) WHERE _rank > 1`);
+    SELECT _row FROM (${rank(false)}${differentTexts ? ` UNION ALL ${rank(true)}` : ""}) WHERE _rank > 1`);
 
   log(`${name}: typed`);
   const cleanedDir = join(localPath(options.out, dataset.locations.cleaned), `run_id=${options.runId}`);
@@ -344,6 +365,7 @@ async function runDataset(connection: DuckDBConnection, dataset: DatasetIR, inpu
   for (const [code, n] of reasons.getRows()) byReason[String(code)] = Number(n);
   await connection.run(`DROP TABLE ${t("keys")}`);
   await connection.run(`DROP TABLE ${t("dropped")}`);
+  await connection.run(`DROP TABLE ${t("repeated")}`);
   await connection.run(`DROP TABLE ${t("validated")}`);
 
   log(`${name}: flattening`);
