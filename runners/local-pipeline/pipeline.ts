@@ -308,9 +308,10 @@ async function runDataset(connection: DuckDBConnection, dataset: DatasetIR, inpu
   const addedKeys = addedKeyExprs(dataset);
   const keyList = keys.map((k) => q(k.name)).join(", ");
   // The typed raw shape of valid records, with their key: one json_transform per record (of the given columns; or
-  // `source`, a struct of them already typed); integers are read as numbers, then stored as BIGINT. `_row` is the
+  // `source`, a struct of them already typed), then `extra` columns of the validated table (the cleaned zone's
+  // lineage, the keys' text hash and length); integers are read as numbers, then stored as BIGINT. `_row` is the
   // record's row in the validated table.
-  const typed = (columns: RawColumn[], lineage: string, source = `json_transform(raw, ${s(structure(columns))})`) => {
+  const typed = (columns: RawColumn[], extra: string, source = `json_transform(raw, ${s(structure(columns))})`) => {
     const typedColumns = columns.map((c) => {
       const value = `${q("_typed")}.${q(c.name)}`;
       if (c.integer) return `CAST(${value} AS BIGINT) AS ${q(c.name)}`;
@@ -318,7 +319,7 @@ async function runDataset(connection: DuckDBConnection, dataset: DatasetIR, inpu
       return `${value} AS ${q(c.name)}`;
     });
     return `SELECT ${addedKeys.map((k) => `${sql(k.expr)} AS ${q(k.name)}, `).join("")}* EXCLUDE (_row), _row FROM (
-        SELECT ${[...typedColumns, lineage].join(", ")}, _row
+        SELECT ${[...typedColumns, extra].join(", ")}, _row
         FROM (SELECT ${source} AS ${q("_typed")}, rowid AS _row, * FROM ${t("validated")} WHERE len(${q(REASONS)}) = 0)
       )`;
   };
