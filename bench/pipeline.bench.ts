@@ -212,9 +212,9 @@ async function main(): Promise<void> {
         "Builds N seeded synthetic reviews (default 1000000) with the contract-derived generator (runners/synth: the real\n" +
         "data's quirks, 0.4% invalid records, 0.1% duplicates), runs the local pipeline on them (counts checked against the\n" +
         "generator's tally) and, in R alternating rounds (default 2), DuckDB's bare COPY (SELECT * FROM read_json(...)) TO\n" +
-        "'...parquet' of the same file and the same-output floor (one COPY ... PARTITION_BY (review_date)). Then the Spark engine (the generated Glue jobs on a local Spark) and the DuckDB engine on M records of\n" +
-        "the same generator and seed\n" +
-        "(default 100000; 0 skips Spark; the first run installs pyspark). Prints records/s, peak RSS and the ratios.\n" +
+        "'...parquet' of the same file and the same-output floor (one COPY ... PARTITION_BY (review_date)). Then the\n" +
+        "Spark engine (the generated Glue jobs on a local Spark) and the DuckDB engine on M records of the same generator\n" +
+        "and seed (default 100000; 0 skips Spark; the first run installs pyspark). Prints records/s, peak RSS and the ratios.\n" +
         "Above 1000000 records it also runs the pipeline on 1000000 of the same generator and seed (R rounds, median) and\n" +
         "prints the growth of its time against the growth of the records. --keep leaves the work folder in place.",
     );
@@ -251,7 +251,7 @@ async function main(): Promise<void> {
         encoding: "utf8",
         maxBuffer: 1 << 24,
       });
-      return JSON.parse(output.trim().split("\n").pop()!) as { ms: number; records: number; maxRssKb: number; counts?: Counts };
+      return JSON.parse(output.trim().split("\n").pop()!) as Timed;
     };
     // Alternating rounds (bare, floor, pipeline, bare, floor, …) so a change of the machine's load hits all three.
     const rounds: { bare: Timed; floor: Timed; pipeline: EndToEnd }[] = [];
