@@ -489,6 +489,61 @@ describe("duplicates by key", () => {
   }, 60_000);
 });
 
+describe("large inputs: the records kept as Parquet in the scratch folder instead of in memory", () => {
+  it("gives the same run summary, quarantine, cleaned zone and tables as records in memory", async () => {
+    // Every reader path at once: the samples (files read line by line in JavaScript and plain ones read by DuckDB),
+    // lines DuckDB accepts and JSON.parse refuses, synthetic records of every rule with duplicates, and the real gift
+    // cards (duplicate keys with different texts: ranked by the text read back from the records).
+    const review = datasets.find((d) => d.name === "review")!;
+    const dir = mkdtempSync(join(tmpdir(), "records-on-disk-"));
+    try {
+      const base = { overall: 5, verified: true, reviewTime: "06 2, 2018", reviewerID: "AX1DISK", asin: "B0SAMPLE01", summary: "ok", unixReviewTime: 1527897600 };
+      const line = (n: number) => JSON.stringify({ ...base, reviewerID: `AX1DISK${n}` });
+      writeFileSync(join(dir, "suspicious.jsonl"), `${[line(1), line(2).replace('"overall":5', '"overall":NaN'), line(3).replace('"ok"', '"ok",'), line(4).replace('"ok"', '"ok, information"')].join("\n")}\n`);
+      writeSynthetic(review, { records: 3000, invalidRatio: 0.1, duplicateRatio: 0.02, seed: 11 }, join(dir, "synthetic.jsonl"));
+      const inputs = [join(ROOT, "samples", "review"), join(dir, "suspicious.jsonl"), join(dir, "synthetic.jsonl"), join(DATA, "2018-gift-cards-5.jsonl")];
+      const progress = { memory: [] as string[], disk: [] as string[] };
+      const summaries: Record<string, RunSummary> = {};
+      for (const [name, recordsInMemoryBytes] of [["memory", undefined], ["disk", 0]] as const) {
+        summaries[name] = await runPipeline({
+          datasets: [review],
+          inputs: new Map([["review", inputs]]),
+          out: join(dir, name),
+          runId: "disk",
+          processedAt: new Date("2026-12-02T00:00:00Z"),
+          recordsInMemoryBytes,
+          progress: (l) => progress[name].push(l),
+        });
+        expect(summaries[name]!.reconciled, summaries[name]!.problems.join("\n")).toBe(true);
+      }
+      // The path was taken (and only where asked for).
+      expect(progress.disk.filter((l) => l.includes("kept as Parquet"))).toHaveLength(1);
+      expect(progress.memory.filter((l) => l.includes("kept as Parquet"))).toEqual([]);
+      const d = summaries.disk!.datasets.review!;
+      expect(d.quarantined.byReason["record.invalid_json"]).toBeGreaterThanOrEqual(2);
+      expect(d.duplicates).toBeGreaterThan(3);
+      expect(summaries.disk).toEqual(summaries.memory);
+      const quarantine = (name: string) => readFileSync(join(localPath(join(dir, name), review.locations.quarantine), "run_id=disk", "part-00000.jsonl"), "utf8");
+      expect(quarantine("disk")).toBe(quarantine("memory"));
+      const parquet = (name: string, location: string, glob: string) => `read_parquet('${join(localPath(join(dir, name), location), glob).replace(/'/g, "''")}', hive_partitioning = false)`;
+      const relations = [
+        ["cleaned", (name: string) => parquet(name, review.locations.cleaned, "run_id=disk/*.parquet")],
+        ...[review.table, ...review.children].map((table) => [table.name, (name: string) => parquet(name, table.location, "*/*.parquet")] as const),
+      ] as const;
+      for (const [what, relation] of relations) {
+        const [difference] = await query(
+          `SELECT (SELECT count(*) FROM (SELECT * FROM ${relation("memory")} EXCEPT ALL SELECT * FROM ${relation("disk")})) AS a,
+                  (SELECT count(*) FROM (SELECT * FROM ${relation("disk")} EXCEPT ALL SELECT * FROM ${relation("memory")})) AS b,
+                  (SELECT count(*) > 0 FROM ${relation("disk")}) AS rows`,
+        );
+        expect(difference, what).toEqual({ a: "0", b: "0", rows: true });
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
+
 describe("many invalid records of every kind (synthetic, 30% breaking one rule each)", () => {
   it("quarantines each with exactly its intended reason: the run summary equals the generator's tally", async () => {
     // 60,000 records: enough that DuckDB once evaluated a number cast on a JSON `true` before its type guard (the
