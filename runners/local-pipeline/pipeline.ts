@@ -152,6 +152,11 @@ async function count(connection: DuckDBConnection, query: string): Promise<numbe
  */
 export const RECORDS_IN_MEMORY_BYTES = 512 * 2 ** 20;
 
+/** The `json_transform` structure of raw columns (a JSON object of their DuckDB types). */
+function structure(columns: readonly RawColumn[]): string {
+  return JSON.stringify(Object.fromEntries(columns.map((c) => [c.name, duckdbStructure(c.shape)])));
+}
+
 /** Where a dataset's records are: a relation with `_row` (unique per record) and the columns the reader wrote. */
 interface Records {
   readonly relation: string;
@@ -180,7 +185,6 @@ async function loadValidated(
   const members = [...ruleMembers, ...keyColumns.map((c) => c.name).filter((k) => !ruleMembers.includes(k))];
   const memberList = `[${members.map((m) => s(`$."${m}"`)).join(", ")}]`;
   const memberColumns = members.map((m, i) => `${q("_m")}[${i + 1}] AS ${q(`_m_${m}`)}`).join(", ");
-  const keyStructure = JSON.stringify(Object.fromEntries(keyColumns.map((c) => [c.name, duckdbStructure(c.shape)])));
   // The key fields of a valid record, typed from their members (short JSON texts) instead of parsing the record again.
   const keyFields = keyColumns.length
     ? `{${keyColumns.map((c) => `${s(c.name)}: json_transform(${q(`_m_${c.name}`)}, ${s(JSON.stringify(duckdbStructure(c.shape)))})`).join(", ")}}`
@@ -191,7 +195,7 @@ async function loadValidated(
   // every rule) and a hash and length of the text, so that neither the keys nor the ranking of records whose key
   // repeats need to read the text back (at 10M records it is on disk).
   await connection.run(`CREATE OR REPLACE TABLE ${table} AS SELECT NULL::BIGINT AS _row, NULL::VARCHAR[] AS ${q(REASONS)}, NULL::BOOLEAN AS _suspect,
-    NULL::UBIGINT AS _raw_hash, NULL::BIGINT AS _raw_length, json_transform('{}'::JSON, ${s(keyStructure)}) AS _key_fields LIMIT 0`);
+    NULL::UBIGINT AS _raw_hash, NULL::BIGINT AS _raw_length, json_transform('{}'::JSON, ${s(structure(keyColumns))}) AS _key_fields LIMIT 0`);
   // Records JavaScript parsed as objects but DuckDB's JSON reader refuses (lone surrogate escapes) are invalid JSON.
   const validate = (from: string) => `INSERT INTO ${table}
     SELECT _row, _reasons, _suspect, hash(raw), strlen(raw), CASE WHEN len(_reasons) = 0 THEN ${keyFields} END
@@ -285,14 +289,13 @@ async function loadValidated(
   appender?.closeSync();
   let records: Records = { relation: `(SELECT rowid AS _row, * FROM ${raw})`, drop: () => connection.run(`DROP TABLE ${raw}`).then(() => undefined) };
   if (onDisk) {
+    // Always written, if empty: the list is never empty and every file has the records' columns.
     const rest = join(scratch, `${name}-records-${parquetFiles.length}.parquet`);
-    if (await count(connection, `COPY (SELECT ${parquetRows} + rowid AS _row, * FROM ${raw}) TO ${s(rest)} (FORMAT PARQUET, COMPRESSION 'uncompressed')`)) parquetFiles.push(rest);
+    await connection.run(`COPY (SELECT ${parquetRows} + rowid AS _row, * FROM ${raw}) TO ${s(rest)} (FORMAT PARQUET, COMPRESSION 'uncompressed')`);
+    parquetFiles.push(rest);
     await connection.run(`DROP TABLE ${raw}`);
     records = {
-      relation: parquetFiles.length
-        ? `read_parquet([${parquetFiles.map(s).join(", ")}])`
-        : `(SELECT NULL::BIGINT AS _row, * FROM (SELECT NULL::VARCHAR AS source_file, NULL::BIGINT AS line_number, NULL::VARCHAR AS raw, NULL::VARCHAR AS read_error,
-            NULL::VARCHAR AS raw_base64, NULL::BOOLEAN AS judged, NULL::INTEGER AS plain_file, NULL::BIGINT AS raw_length) LIMIT 0)`,
+      relation: `read_parquet([${parquetFiles.map(s).join(", ")}])`,
       drop: async () => {
         for (const file of parquetFiles) rmSync(file, { force: true });
       },
@@ -340,7 +343,6 @@ async function runDataset(connection: DuckDBConnection, dataset: DatasetIR, inpu
   const keys = keyExprs(dataset);
   const keyFields = new Set(keys.flatMap((k) => refNames(k.expr)));
   const keyColumns = raws.filter((c) => keyFields.has(c.name));
-  const structure = (columns: RawColumn[]) => JSON.stringify(Object.fromEntries(columns.map((c) => [c.name, duckdbStructure(c.shape)])));
   const { files, records } = await loadValidated(connection, dataset, t("validated"), keyColumns, inputs, options, scratch);
   log(`${name}: validated`);
   const quarantineDir = join(localPath(options.out, dataset.locations.quarantine), `run_id=${options.runId}`);
