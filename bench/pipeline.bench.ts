@@ -8,10 +8,11 @@
  * Each phase runs in its own process so its peak RSS is its own (the Spark phase: the whole process tree, JVM and
  * Python workers included, sampled every 100 ms). Every timed run writes into a folder of its own, and no output is
  * deleted until the last run has ended: on this kind of disk, deleting the last run's few thousand files slows the
- * next run's writes (`freshFolder`). Prints records/s, peak RSS and the ratios. Not a test.
+ * next run's writes (`freshFolder`). Every timed run starts with its input freshly cached (`freshlyCached`). Prints
+ * records/s, peak RSS and the ratios. Not a test.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { closeSync, createWriteStream, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync } from "node:fs";
 import { once } from "node:events";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -167,6 +168,7 @@ interface EndToEnd extends Timed {
  */
 function endToEnd(input: string, work: string): EndToEnd {
   const out = join(freshFolder(work), "out-e2e");
+  freshlyCached(input);
   const started = performance.now();
   const result = spawnSync(
     process.execPath,
@@ -188,6 +190,24 @@ function endToEnd(input: string, work: string): EndToEnd {
 }
 
 let runs = 0;
+
+/**
+ * Drops `file` from the page cache (GNU dd's `iflag=nocache`; where it is missing, nothing is dropped) and reads it
+ * once, untimed, so that every timed run reads its input from fresh cache. Pages of a file cached for a while can be
+ * much slower to read here (the host seems to reclaim a virtual machine's idle memory): a pass over the 10M-review
+ * file (3.9 GB) took 15.3 s from such pages, 7.2 s from disk right after dropping them, and 2.1 s when freshly cached.
+ * The input's state then decided a 10M run's reading phase (16 to 103 s); now every contender starts alike.
+ */
+function freshlyCached(file: string): void {
+  spawnSync("dd", [`if=${file}`, "iflag=nocache", "count=0", "status=none"]);
+  const buffer = Buffer.allocUnsafe(16 << 20);
+  const fd = openSync(file, "r");
+  try {
+    while (readSync(fd, buffer, 0, buffer.length, null) > 0);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /**
  * An empty folder for one timed run's output, under `work/runs/`. Outputs are deleted only with the work folder, after
@@ -260,6 +280,7 @@ async function main(): Promise<void> {
         `${tally.quarantined.total.toLocaleString("en-US")} invalid, ${tally.duplicates.toLocaleString("en-US")} duplicates) in ${((performance.now() - started) / 1000).toFixed(1)} s.`,
     );
     const run = (name: string, file = input): Timed => {
+      freshlyCached(file);
       started = performance.now();
       const output = execFileSync(process.execPath, ["--import", "tsx", join(ROOT, "bench", "pipeline.bench.ts"), "--phase", name, "--input", file, "--work", freshFolder(work)], {
         encoding: "utf8",
