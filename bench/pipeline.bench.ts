@@ -196,7 +196,7 @@ let runs = 0;
  * once, untimed, so that every timed run reads its input from fresh cache. Pages of a file cached for a while can be
  * much slower to read here (the host seems to reclaim a virtual machine's idle memory): a pass over the 10M-review
  * file (3.9 GB) took 15.3 s from such pages, 7.2 s from disk right after dropping them, and 2.1 s when freshly cached.
- * The input's state then decided a 10M run's reading phase (16 to 103 s); now every contender starts alike.
+ * The input's state then decided a 10M run's reading phase (21 to 103 s); now every contender starts alike.
  */
 function freshlyCached(file: string): void {
   spawnSync("dd", [`if=${file}`, "iflag=nocache", "count=0", "status=none"]);
