@@ -134,7 +134,6 @@ export function reconcile(summary: RunSummary): void {
     if (d.tables[name] !== d.valid) summary.problems.push(`${name}: ${d.valid} valid records but ${d.tables[name]} processed rows.`);
   }
   summary.reconciled = summary.problems.length === 0;
-  summary.reconciled = summary.problems.length === 0;
 }
 
 async function count(connection: DuckDBConnection, query: string): Promise<number> {
