@@ -249,7 +249,8 @@ async function main(): Promise<void> {
         "'...parquet' of the same file and the same-output floor (one COPY ... PARTITION_BY (review_date)). Then the\n" +
         "Spark engine (the generated Glue jobs on a local Spark) and the DuckDB engine on M records of the same generator\n" +
         "and seed (default 100000; 0 skips Spark; the first run installs pyspark). Prints records/s, peak RSS and the ratios.\n" +
-        "Above 1000000 records it also runs the pipeline on 1000000 of the same generator and seed (R rounds, median) and\n" +
+        "Above 1000000 records it also runs the pipeline on 1000000 of the same generator and seed (in every round, after\n" +
+        "the pipeline on N; the median of the rounds) and\n" +
         "prints the growth of its time against the growth of the records. --keep leaves the work folder in place.",
     );
     return;
@@ -288,10 +289,14 @@ async function main(): Promise<void> {
       });
       return JSON.parse(output.trim().split("\n").pop()!) as Timed;
     };
-    // Alternating rounds (bare, floor, pipeline, bare, floor, …) so a change of the machine's load hits all three.
-    const rounds: { bare: Timed; floor: Timed; pipeline: EndToEnd }[] = [];
+    // Above SCALE_BASE records, the same generator and seed at SCALE_BASE records, for the growth of the time.
+    const base = records > SCALE_BASE ? join(work, "reviews-base.jsonl") : undefined;
+    const baseTally = base ? await writeSyntheticReviews(base, SCALE_BASE) : undefined;
+    // Alternating rounds (bare, floor, pipeline, pipeline on the base, bare, floor, …) so a change of the machine's
+    // load hits all of them.
+    const rounds: { bare: Timed; floor: Timed; pipeline: EndToEnd; base?: EndToEnd }[] = [];
     for (let round = 0; round < roundsWanted; round++) {
-      rounds.push({ bare: run("bare"), floor: run("partitioned"), pipeline: endToEnd(input, work) });
+      rounds.push({ bare: run("bare"), floor: run("partitioned"), pipeline: endToEnd(input, work), base: base ? endToEnd(base, work) : undefined });
     }
     const median = <T extends { ms: number }>(list: T[]): T => [...list].sort((a, b) => a.ms - b.ms)[Math.floor((list.length - 1) / 2)]!;
     const bare = median(rounds.map((r) => r.bare));
@@ -306,17 +311,16 @@ async function main(): Promise<void> {
     console.log(`local pipeline, whole process (pipeline:local --no-warehouse): ${(pipeline.ms / 1000).toFixed(1)} s [${all((r) => r.pipeline)}], ${rate(pipeline)} records/s, peak RSS ${mib(pipeline.maxRssKb)}${checkAgainstTally("local pipeline", pipeline.counts, tally)}`);
     console.log(`  where the time goes: ${pipeline.phases.map((p) => `${p.name} ${(p.ms / 1000).toFixed(1)} s (peak ${p.peakMiB} MiB)`).join(", ")}`);
     console.log(`ratio pipeline / same-output floor: ${(pipeline.ms / floor.ms).toFixed(2)}× (goal ≤ 2×); pipeline / bare copy: ${(pipeline.ms / bare.ms).toFixed(2)}×; peak RSS goal < 2048 MiB`);
-    if (records > SCALE_BASE) {
-      // Growth: the same generator and seed at 1M records, the whole pipeline process, median of as many rounds.
-      const base = join(work, "reviews-base.jsonl");
-      const baseTally = await writeSyntheticReviews(base, SCALE_BASE);
-      const baseRuns = Array.from({ length: roundsWanted }, () => endToEnd(base, work));
+    if (baseTally) {
+      // Growth: the whole pipeline process on SCALE_BASE records, median of its rounds.
+      const baseRuns = rounds.map((r) => r.base!);
       const baseline = median(baseRuns);
       const growth = pipeline.ms / baseline.ms;
       const linear = records / SCALE_BASE;
       console.log(
         `scale: the pipeline on ${SCALE_BASE.toLocaleString("en-US")} records ${(baseline.ms / 1000).toFixed(1)} s [${baseRuns.map((r) => (r.ms / 1000).toFixed(1)).join(", ")}], peak RSS ${mib(baseline.maxRssKb)}${checkAgainstTally("local pipeline at 1M", baseline.counts, baseTally)}; ` +
-          `on ${records.toLocaleString("en-US")} ${(pipeline.ms / 1000).toFixed(1)} s: ${growth.toFixed(1)}× the time for ${linear.toFixed(1)}× the records (${growth <= linear ? "at most linear" : "MORE than linear"})`,
+          `on ${records.toLocaleString("en-US")} ${(pipeline.ms / 1000).toFixed(1)} s: ${growth.toFixed(2)}× the time for ${linear.toFixed(1)}× the records (${growth <= linear ? "at most linear" : "MORE than linear"}; ` +
+          `per round ${rounds.map((r) => `${(r.pipeline.ms / r.base!.ms).toFixed(2)}×`).join(", ")})`,
       );
       console.log(`  where the time goes at ${SCALE_BASE.toLocaleString("en-US")}: ${baseline.phases.map((p) => `${p.name} ${(p.ms / 1000).toFixed(1)} s (peak ${p.peakMiB} MiB)`).join(", ")}`);
     }
