@@ -14,7 +14,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { loadGeneratedIR, main } from "./cli.js";
-import { flushRows, localPath, PARTITIONED_WRITE_FLUSH_ROWS, PARTITIONS_PER_FLUSH, runPipeline, type RunSummary } from "./pipeline.js";
+import { flushRows, keyIdentity, localPath, PARTITIONED_WRITE_FLUSH_ROWS, PARTITIONS_PER_FLUSH, runPipeline, type RunSummary } from "./pipeline.js";
+import { keyExprs } from "../../generators/dialects/cleaning.js";
+import { DUCKDB_DIALECT } from "../../generators/dialects/duckdb.js";
+import { render } from "../../generators/dialects/render.js";
 import { synthesizeAll, type SynthOptions, type SynthTally } from "../synth/synthesize.js";
 import type { DatasetIR } from "../../generators/ir/types.js";
 import { plainJsonLines } from "./read-input.js";
@@ -469,6 +472,28 @@ describe("partitioned writes of sparse data (few rows per partition over many pa
 });
 
 describe("duplicates by key", () => {
+  it("finds repeated keys by what they are computed from: a surrogate key is equal exactly when its text is", async () => {
+    const review = datasets.find((d) => d.name === "review")!;
+    const product = datasets.find((d) => d.name === "product")!;
+    const [reviewKey] = keyExprs(review);
+    const [productKey] = keyExprs(product);
+    // review_id is the SHA-256 of its fields' text: the text stands for it. A key that is a field stands for itself.
+    const surrogate = reviewKey!.expr;
+    if (surrogate.op !== "call" || surrogate.fn !== "sha256_hex") throw new Error(`review_id is not a SHA-256: ${JSON.stringify(surrogate)}`);
+    expect(keyIdentity(surrogate)).toBe(surrogate.args[0]);
+    expect(keyIdentity(productKey!.expr)).toBe(productKey!.expr);
+    const sql = (e: Parameters<typeof render>[0]) => render(e, DUCKDB_DIALECT);
+    const rows = await query(`SELECT ${sql(reviewKey!.expr)} AS key, sha256(${sql(keyIdentity(reviewKey!.expr))}) AS hashed,
+        hash(${sql(keyIdentity(reviewKey!.expr))}) AS identity
+      FROM (VALUES ('AX1', 'B000000001', 1527897600::DOUBLE), ('AX1', 'B000000001', 1527897600::DOUBLE), ('AX2', 'B000000001', 1527897600::DOUBLE),
+        ('AX1', 'B000000002', 1527897600::DOUBLE), ('AX1', 'B000000001', 1527897601::DOUBLE), ('AX1', NULL, 1527897600::DOUBLE)) AS t("reviewerID", "asin", "unixReviewTime")`);
+    for (const a of rows) {
+      expect(a.hashed).toBe(a.key);
+      for (const b of rows) expect(a.identity === b.identity).toBe(a.key === b.key);
+    }
+    expect(new Set(rows.map((r) => r.key)).size).toBe(5);
+  });
+
   it("keeps the record whose raw text sorts first, then the first by file and line (texts the same)", async () => {
     const review = datasets.find((d) => d.name === "review")!;
     const record = (reviewerID: string, summary: string) =>
