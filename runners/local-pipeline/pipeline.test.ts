@@ -266,6 +266,27 @@ describe("command line", () => {
     expect(await main(["--help"], out.stream, capture().stream)).toBe(0);
     expect(out.text()).toContain("--input <dataset>=<file|dir>");
   });
+  it("--timings: every progress line carries the time, peak RSS and CPU time so far; the last line the totals", async () => {
+    const err = capture();
+    const code = await main(["--root", ROOT, "--no-warehouse", "--timings", "--out", join(work, "timings"), "--run-id", "timings", "--input", `product=${join(ROOT, "samples", "product")}`], capture().stream, err.stream);
+    expect(code).toBe(0);
+    const lines = err.text().trimEnd().split("\n");
+    const progress = lines.slice(0, -1).map((line) => /^\[(\d+) ms, peak (\d+) MiB, CPU (\d+) ms\] (.+)$/.exec(line));
+    expect(progress.every(Boolean), err.text()).toBe(true);
+    const parsed = progress.map((m) => ({ ms: Number(m![1]), peak: Number(m![2]), cpu: Number(m![3]), what: m![4]! }));
+    expect(parsed[0]!.what).toBe("started (modules loaded, arguments checked)");
+    expect(parsed.at(-1)!.what).toBe("summary written");
+    expect(parsed.map((p) => p.what)).toContain("product: validated");
+    for (const key of ["ms", "peak", "cpu"] as const) {
+      expect(parsed.map((p) => p[key]), key).toEqual([...parsed.map((p) => p[key])].sort((a, b) => a - b));
+    }
+    // The work between the first and the last line (DuckDB's threads included) used CPU time.
+    expect(parsed.at(-1)!.cpu).toBeGreaterThan(parsed[0]!.cpu);
+    const end = /^peak RSS (\d+) KiB, CPU (\d+) ms user \+ (\d+) ms system$/.exec(lines.at(-1)!);
+    expect(end, lines.at(-1)).not.toBeNull();
+    expect(Number(end![2]) + Number(end![3])).toBeGreaterThanOrEqual(parsed.at(-1)!.cpu);
+    expect(Math.round(Number(end![1]) / 1024)).toBeGreaterThanOrEqual(parsed.at(-1)!.peak);
+  });
   it("exits 2 on a bad --input, 0 on a run that reconciles", async () => {
     const err = capture();
     expect(await main(["--root", ROOT, "--input", "nope=x"], capture().stream, err.stream)).toBe(2);
