@@ -240,6 +240,13 @@ export async function runLocalWarehouse(root: string, datasets: readonly Dataset
   });
 }
 
+// Run directly (under tsx); `npm run pipeline:local` runs main from launch.mjs, which reports a crash the same way.
 if (import.meta.url === `file://${process.argv[1]}`) {
-  process.exitCode = await main(process.argv.slice(2));
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+      process.exit(2);
+    },
+  );
 }

@@ -1,7 +1,8 @@
 /**
- * `npm run generate` runs `generators/launch.mjs`: the CLI from a cached single-file build. Its answers must be those
- * of `node --import tsx generators/cli.ts` (the path it falls back to), byte for byte; its cache must follow every
- * change of a generator source or contract, and survive a damaged file and parallel runs.
+ * `npm run generate` runs `generators/launch.mjs`, `npm run pipeline:local` runs `runners/local-pipeline/launch.mjs`:
+ * each its CLI from a cached single-file build (`generators/launcher.mjs`). Their answers must be those of
+ * `node --import tsx <cli.ts>` (the path they fall back to), byte for byte; the cache must follow every change of a
+ * source or contract, and survive a damaged file and parallel runs.
  *
  * Each test runs real processes in a scratch copy of the repository (sources, contracts and committed outputs;
  * node_modules linked) with its own cache folder. REVIEW_CONTRACTS_LAUNCH_TRACE makes the launcher say which path
@@ -16,6 +17,8 @@ import { REPO_ROOT } from "./helpers/data.js";
 import { run, type RunResult } from "./helpers/run.js";
 
 const COPIED = ["generators", "contracts", "generated", "dbt-out", "glue-pyspark-out", "infra", "package.json", "tsconfig.json"];
+/** What the pipeline's CLI reads besides its sources: the generated IR and the shipped samples. */
+const PIPELINE_COPIED = ["generators", "runners", "toolchain", "generated", "samples", "package.json", "tsconfig.json"];
 const SLOW = 180_000;
 
 const scratch: string[] = [];
@@ -30,9 +33,9 @@ function temporary(prefix: string): string {
 }
 
 /** A copy of the repository the test may edit: generator sources, contracts and the committed outputs. */
-function copyRepository(): string {
+function copyRepository(parts = COPIED): string {
   const root = temporary("launch-repo-");
-  for (const part of COPIED) cpSync(join(REPO_ROOT, part), join(root, part), { recursive: true });
+  for (const part of parts) cpSync(join(REPO_ROOT, part), join(root, part), { recursive: true });
   symlinkSync(join(REPO_ROOT, "node_modules"), join(root, "node_modules"), "dir");
   return root;
 }
@@ -42,9 +45,9 @@ interface Launched extends RunResult {
   readonly trace: string[];
 }
 
-function launch(root: string, cache: string, args: readonly string[], options: { trace?: boolean } = {}): Launched {
+function launch(root: string, cache: string, args: readonly string[], options: { trace?: boolean; launcher?: string } = {}): Launched {
   const env = { ...process.env, REVIEW_CONTRACTS_CACHE_DIR: cache, REVIEW_CONTRACTS_LAUNCH_TRACE: options.trace === false ? "" : "1" };
-  return withTrace(run(process.execPath, ["generators/launch.mjs", ...args], { cwd: root, env }));
+  return withTrace(run(process.execPath, [options.launcher ?? "generators/launch.mjs", ...args], { cwd: root, env }));
 }
 
 function withTrace(result: RunResult): Launched {
@@ -57,8 +60,8 @@ function withTrace(result: RunResult): Launched {
 }
 
 /** Today's path, which the launcher must equal. */
-function viaTsx(root: string, args: readonly string[]): RunResult {
-  return run(process.execPath, ["--import", "tsx", "generators/cli.ts", ...args], { cwd: root });
+function viaTsx(root: string, args: readonly string[], cli = "generators/cli.ts"): RunResult {
+  return run(process.execPath, ["--import", "tsx", cli, ...args], { cwd: root });
 }
 
 /** The one figure that differs between two runs: "Built 46 files from 2 contracts in 397 ms." */
@@ -305,6 +308,92 @@ describe("the generate launcher's cache", () => {
       for (const result of results) expect({ status: result.status, stdout: result.stdout, stderr: result.stderr, underTsx: underTsx(result) }).toEqual({ status: 0, stdout: "", stderr: "", underTsx: false });
       expect(readdirSync(cache).filter((name) => name.endsWith(".tmp"))).toEqual([]);
       expect(hit(launch(REPO_ROOT, cache, ["--check", "--quiet"]))).toBe(true);
+    },
+    SLOW,
+  );
+});
+
+describe("the pipeline:local launcher answers as the tsx path does", () => {
+  const PIPELINE = "runners/local-pipeline/launch.mjs";
+  const PIPELINE_CLI = "runners/local-pipeline/cli.ts";
+  const launchPipeline = (root: string, cache: string, args: readonly string[]) => launch(root, cache, args, { launcher: PIPELINE });
+  const pipelineUnderTsx = (result: Launched) => result.trace.includes(`launch: running ${PIPELINE_CLI} under tsx`);
+  /** What differs between two runs into different folders: the folder and the time taken. */
+  const maskedRun = (result: RunResult, out: string) => ({ status: result.status, stdout: masked(result.stdout.replaceAll(out, "OUT")), stderr: result.stderr.replaceAll(out, "OUT") });
+  /** A run's outputs that do not hold the processing time: the run summary, the cleaned zone and the quarantine. */
+  const cleanedAndSummary = (out: string) =>
+    Object.fromEntries(Object.entries(filesUnder(out)).filter(([path]) => path === "run-summary.json" || /run_id=/.test(path)));
+
+  it(
+    "on the shipped samples (--no-warehouse): the same report, run summary, cleaned zone and quarantine; built once, then from the cache",
+    () => {
+      const cache = temporary("launch-cache-");
+      const outs = [temporary("launch-out-"), temporary("launch-out-"), temporary("tsx-out-")];
+      const args = (out: string) => ["--no-warehouse", "--out", out, "--run-id", "launch-test"];
+      const first = launchPipeline(REPO_ROOT, cache, args(outs[0]!));
+      expect(built(first) && !pipelineUnderTsx(first), first.trace.join("\n")).toBe(true);
+      const second = launchPipeline(REPO_ROOT, cache, args(outs[1]!));
+      expect(hit(second) && !built(second) && !pipelineUnderTsx(second), second.trace.join("\n")).toBe(true);
+      const tsx = viaTsx(REPO_ROOT, args(outs[2]!), PIPELINE_CLI);
+      expect(tsx.status).toBe(0);
+      expect(tsx.stdout).toMatch(/^Run launch-test \(duckdb\): counts reconcile\n/);
+      for (const [i, launched] of [first, second].entries()) {
+        expect(maskedRun(launched, outs[i]!)).toEqual(maskedRun(tsx, outs[2]!));
+        expect(cleanedAndSummary(outs[i]!)).toEqual(cleanedAndSummary(outs[2]!));
+      }
+      expect(Object.keys(cleanedAndSummary(outs[2]!)).length).toBeGreaterThanOrEqual(5);
+    },
+    SLOW,
+  );
+
+  it(
+    "for --help and usage errors",
+    () => {
+      const cache = temporary("launch-cache-");
+      for (const args of [["--help"], ["--engine", "flink"], ["--input", "review="], ["--timing"]]) {
+        const launched = launchPipeline(REPO_ROOT, cache, args);
+        expect(pipelineUnderTsx(launched), `${args.join(" ")}: ${launched.trace.join("\n")}`).toBe(false);
+        expect(launched.status, args.join(" ")).toBe(args[0] === "--help" ? 0 : 2);
+        expectSameAnswer(launched, viaTsx(REPO_ROOT, args, PIPELINE_CLI));
+      }
+    },
+    SLOW,
+  );
+
+  it(
+    "is rebuilt when a pipeline source changes, and falls back to tsx when it cannot be built",
+    () => {
+      const root = copyRepository(PIPELINE_COPIED);
+      const cache = temporary("launch-cache-");
+      expect(built(launchPipeline(root, cache, ["--help"]))).toBe(true);
+      expect(hit(launchPipeline(root, cache, ["--help"]))).toBe(true);
+      edit(join(root, PIPELINE_CLI), "Show this help.", "Show this HELP.");
+      const changed = launchPipeline(root, cache, ["--help"]);
+      expect(built(changed)).toBe(true);
+      expect(changed.stdout).toContain("-h, --help                    Show this HELP.");
+      const pipeline = join(root, "runners/local-pipeline/pipeline.ts");
+      writeFileSync(pipeline, `${readFileSync(pipeline, "utf8")}const broken = ;\n`);
+      const broken = launchPipeline(root, cache, ["--help"]);
+      expect(broken.trace.some((line) => line.startsWith("launch: the build failed"))).toBe(true);
+      expect(pipelineUnderTsx(broken)).toBe(true);
+      expect(broken.status).not.toBe(0);
+      expectSameAnswer(broken, viaTsx(root, ["--help"], PIPELINE_CLI));
+    },
+    SLOW,
+  );
+
+  it(
+    "for a crash (a bug): the same stack, in the source files, and exit 2",
+    () => {
+      const root = copyRepository(PIPELINE_COPIED);
+      const cache = temporary("launch-cache-");
+      edit(join(root, PIPELINE_CLI), "export function formatSummary(summary: RunSummary): string {", "$&\n  if (summary) throw new TypeError(\"a bug\");");
+      const args = ["--no-warehouse", "--out", join(root, "out"), "--run-id", "crash"];
+      const launched = launchPipeline(root, cache, args);
+      expect(pipelineUnderTsx(launched)).toBe(false);
+      expect(launched.status).toBe(2);
+      expect(launched.stderr).toMatch(new RegExp(`^TypeError: a bug\\n    at formatSummary \\(${escapeRegExp(root)}/runners/local-pipeline/cli\\.ts:\\d+:\\d+\\)\\n`, "m"));
+      expectSameAnswer(launched, viaTsx(root, args, PIPELINE_CLI));
     },
     SLOW,
   );

@@ -1,0 +1,388 @@
+/**
+ * The launcher of the project's commands: runs a command's CLI (`main(argv, out, err, …)` of a TypeScript module)
+ * from a single-file build of it, kept in `node_modules/.cache/review-contracts-<command>/`. Plain JavaScript, so
+ * bare `node` runs it. Entries: `generators/launch.mjs` (`npm run generate`, with the contracts) and
+ * `runners/local-pipeline/launch.mjs` (`npm run pipeline:local`).
+ *
+ * Why: through tsx every module is resolved and transformed by loader hooks on another thread, which cost most of a
+ * cold `generate --check` (about 370 modules) and about 0.9 s of every `pipeline:local` start; one prebuilt file loads
+ * in a fraction of that.
+ *
+ * The build is esbuild's, with the options tsx transforms with (target: this Node, keepNames). A command that loads
+ * contracts has them in its build, because they must share the generator's instances of `zod` and of the contract
+ * kit (registries, metadata); each is evaluated only when `loadContracts` imports it. The cache entry is found by a
+ * key of the esbuild and Node versions, this file and the entry's, the repository root and the contract list; it holds
+ * a bundle named by the sha256 of every input the build read (content, not timestamps: each input is hashed from the
+ * very bytes esbuild compiled, so an edit during a build cannot be cached as the edited version). Files are written
+ * under a temporary name and renamed, so a concurrent run never reads half a file.
+ *
+ * Whenever the fast path could answer differently from `node --import tsx <cli.ts>`, it runs that instead, with the
+ * same arguments and standard streams, before anything was printed or written: the build fails (a syntax error, an
+ * import that does not resolve), a contract throws while it is evaluated (its CONTRACT.LOAD_FAILED line and column
+ * are the source's, not the bundle's), the contract folder changed since the build, or the cache cannot be read or
+ * written. A cached file that does not load (truncated, corrupt) is rebuilt once before that.
+ *
+ * REVIEW_CONTRACTS_CACHE_DIR overrides the cache folder (tests; a read-only node_modules).
+ */
+import { createHash } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createRequire, SourceMap } from "node:module";
+import { basename, dirname, extname, join, relative, resolve, sep } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+
+const SELF = fileURLToPath(import.meta.url);
+const ROOT = dirname(dirname(SELF));
+/** generators/ir/load.ts: CONTRACT_SUFFIX and findContractFiles. */
+const CONTRACT_SUFFIX = ".contract.ts";
+/** Cache entries kept, the newest (an entry per contract folder, launcher, Node and esbuild version). */
+const KEEP_ENTRIES = 8;
+const ENTRY = "launch-entry";
+const LOADERS = { ".ts": "ts", ".mts": "ts", ".cts": "ts", ".js": "js", ".mjs": "js", ".cjs": "js", ".json": "json" };
+const FALLBACK = Symbol("fallback");
+/** REVIEW_CONTRACTS_LAUNCH_TRACE=1: one line on stderr saying which path ran and why (off: stderr is the CLI's alone). */
+const trace = process.env.REVIEW_CONTRACTS_LAUNCH_TRACE === "1" ? (line) => process.stderr.write(`launch: ${line}\n`) : () => {};
+
+const require = createRequire(import.meta.url);
+const sha256 = (data) => createHash("sha256").update(data).digest("hex");
+const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * One command the launcher runs.
+ * @typedef {object} Command
+ * @property {string} name - the cache folder's suffix and the trace's name of the command
+ * @property {string} cli - the CLI module, relative to the repository root: it exports `main(argv, out, err, context)`
+ * @property {string} entry - the launcher entry file of the command (part of the cache key)
+ * @property {boolean} contracts - whether `main` loads contracts (`context.importContract`): they are bundled
+ * @property {readonly string[]} external - packages loaded from node_modules at run time instead of being bundled
+ */
+
+/** The contract files `main` will load: the same options and rule as generators/cli.ts (sorted, not recursive). */
+function contractFiles(argv) {
+  let values = {};
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        check: { type: "boolean" },
+        root: { type: "string" },
+        contracts: { type: "string" },
+        out: { type: "string" },
+        quiet: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch {
+    // A usage error: main reports it before loading any contract, so any build answers it.
+  }
+  const root = resolve(values.root ?? process.cwd());
+  const dir = resolve(root, values.contracts ?? "contracts");
+  try {
+    return readdirSync(dir)
+      .filter((name) => name.endsWith(CONTRACT_SUFFIX))
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      .map((name) => join(dir, name));
+  } catch {
+    return []; // no folder: main reports CLI.NO_CONTRACTS
+  }
+}
+
+function esbuildVersion() {
+  try {
+    return JSON.parse(readFileSync(require.resolve("esbuild/package.json"), "utf8")).version;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Names the cache entry: what the build depends on besides the contents of its inputs. */
+function entryKey(command, contracts) {
+  const launcher = [readFileSync(SELF, "utf8"), readFileSync(command.entry, "utf8")];
+  return sha256(JSON.stringify([esbuildVersion(), process.version, process.arch, launcher, ROOT, command.cli, contracts])).slice(0, 32);
+}
+
+/** The bundle's name: the entry key and every input's path and content hash. */
+function fingerprint(key, hashes) {
+  return sha256(JSON.stringify([key, [...hashes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))])).slice(0, 32);
+}
+
+/** Inputs read from disk as well as the sources: the project's settings (tsconfig.json shapes the TypeScript transform). */
+const SETTINGS = ["package.json", "tsconfig.json"];
+
+function readState(cache, key) {
+  try {
+    return JSON.parse(readFileSync(join(cache, `${key}.json`), "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The bundle the cache holds for these exact inputs, or undefined. */
+function cachedBundle(cache, key) {
+  const state = readState(cache, key);
+  if (!state || !Array.isArray(state.inputs)) return undefined;
+  const hashes = [];
+  for (const input of state.inputs) {
+    try {
+      hashes.push([input, sha256(readFileSync(resolve(ROOT, input)))]);
+    } catch {
+      return undefined; // an input is gone
+    }
+  }
+  const path = join(cache, `${fingerprint(key, hashes)}.mjs`);
+  try {
+    if (statSync(path).size !== state.bytes) return undefined; // truncated
+  } catch {
+    return undefined;
+  }
+  return path;
+}
+
+function writeAtomically(path, contents) {
+  const temporary = `${path}.${process.pid}-${Math.random().toString(36).slice(2)}.tmp`;
+  try {
+    writeFileSync(temporary, contents);
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
+}
+
+/** Builds the bundle of the CLI (and the contracts) into the cache; undefined when esbuild cannot (the fallback answers). */
+async function buildBundle(command, cache, key, contracts) {
+  let esbuild;
+  try {
+    esbuild = await import(pathToFileURL(require.resolve("esbuild")).href);
+  } catch (error) {
+    trace(`esbuild is not available (${error.message})`);
+    return undefined;
+  }
+  const hashes = new Map();
+  const record = (path, contents) => hashes.set(relative(ROOT, path).split(sep).join("/"), sha256(contents));
+  const plugin = {
+    name: command.name,
+    setup(build) {
+      build.onResolve({ filter: new RegExp(`^${ENTRY}$`) }, () => ({ path: ENTRY, namespace: ENTRY }));
+      build.onLoad({ filter: /.*/, namespace: ENTRY }, () => ({
+        resolveDir: ROOT,
+        loader: "js",
+        contents: [
+          `export { main } from ${JSON.stringify(join(ROOT, command.cli))};`,
+          `export const contracts = new Map([${contracts.map((path) => `\n  [${JSON.stringify(path)}, () => import(${JSON.stringify(path)})]`).join(",")}\n]);`,
+        ].join("\n"),
+      }));
+      // The external's own file, resolved from where it is imported, so the bundle's location does not matter.
+      const external = new RegExp(`^(${command.external.map(escapeRegExp).join("|")})$`);
+      build.onResolve({ filter: external }, async (args) => {
+        if (args.pluginData === "external") return undefined;
+        const resolved = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: "external" });
+        if (resolved.errors.length) return { errors: resolved.errors };
+        record(resolved.path, readFileSync(resolved.path));
+        return { path: resolved.path, external: true };
+      });
+      build.onLoad({ filter: /.*/, namespace: "file" }, async (args) => {
+        const contents = readFileSync(args.path);
+        record(args.path, contents);
+        const loader = LOADERS[extname(args.path)];
+        if (!loader) return undefined;
+        // A repository module gets its own import.meta.url (templates are read next to their module), replaced in
+        // its syntax tree rather than its text; modules of packages keep the bundle's.
+        const inPackage = args.path.split(sep).includes("node_modules");
+        if (!inPackage && contents.includes("import.meta")) {
+          const transformed = await esbuild.transform(contents, {
+            loader,
+            sourcefile: args.path,
+            sourcemap: "inline",
+            tsconfigRaw: readFileSync(join(ROOT, "tsconfig.json"), "utf8"),
+            define: {
+              "import.meta.url": JSON.stringify(pathToFileURL(args.path).href),
+              "import.meta.filename": JSON.stringify(args.path),
+              "import.meta.dirname": JSON.stringify(dirname(args.path)),
+            },
+          });
+          return { contents: transformed.code, loader: "js" };
+        }
+        return { contents, loader };
+      });
+    },
+  };
+
+  for (const setting of SETTINGS) record(join(ROOT, setting), readFileSync(join(ROOT, setting)));
+  const started = performance.now();
+  let result;
+  try {
+    result = await esbuild.build({
+      entryPoints: [ENTRY],
+      absWorkingDir: ROOT,
+      bundle: true,
+      format: "esm",
+      platform: "node",
+      target: `node${process.versions.node}`,
+      keepNames: true,
+      sourcemap: "external",
+      sourcesContent: false,
+      outfile: join(cache, "bundle.mjs"),
+      write: false,
+      logLevel: "silent",
+      // Bundled CommonJS modules call require() for Node's built-ins.
+      banner: { js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);' },
+      plugins: [plugin],
+    });
+  } catch (error) {
+    const first = error?.errors?.[0];
+    trace(`the build failed: ${first ? `${first.location?.file ?? ""}:${first.location?.line ?? ""}: ${first.text}` : String(error?.message ?? error)}`);
+    return undefined;
+  } finally {
+    await esbuild.stop?.();
+  }
+  const code = result.outputFiles.find((file) => file.path.endsWith(".mjs"));
+  const map = result.outputFiles.find((file) => file.path.endsWith(".map"));
+  const name = fingerprint(key, hashes);
+  const path = join(cache, `${name}.mjs`);
+  try {
+    mkdirSync(cache, { recursive: true });
+    writeAtomically(`${path}.map`, map.text);
+    writeAtomically(path, code.text.replace(/bundle\.mjs\.map\s*$/, `${name}.mjs.map\n`));
+    writeAtomically(join(cache, `${key}.json`), `${JSON.stringify({ inputs: [...hashes.keys()].sort(), bundle: name, bytes: statSync(path).size })}\n`);
+    prune(cache, key, name);
+  } catch (error) {
+    trace(`the cache cannot be written (${error.message})`);
+    return undefined;
+  }
+  trace(`built ${name}.mjs in ${Math.round(performance.now() - started)} ms`);
+  return path;
+}
+
+/**
+ * Keeps the newest entries and their bundles. A file younger than a minute may belong to a build still writing its
+ * entry; a bundle removed under a run that was about to load it is rebuilt by that run.
+ */
+function prune(cache, key, name) {
+  const now = Date.now();
+  const files = readdirSync(cache).map((file) => ({ file, mtimeMs: statSync(join(cache, file), { throwIfNoEntry: false })?.mtimeMs ?? now }));
+  const entries = files.filter(({ file }) => file.endsWith(".json")).sort((a, b) => b.mtimeMs - a.mtimeMs);
+  const kept = new Set([`${key}.json`, ...entries.slice(0, KEEP_ENTRIES).map(({ file }) => file)]);
+  const bundles = new Set([name]);
+  for (const { file } of entries) {
+    if (kept.has(file)) bundles.add(readState(cache, file.slice(0, -".json".length))?.bundle);
+    else rmSync(join(cache, file), { force: true });
+  }
+  for (const { file, mtimeMs } of files) {
+    const bundle = /^([0-9a-f]{32})\.mjs(?:\.map)?$/.exec(file)?.[1];
+    const stale = bundle ? !bundles.has(bundle) : file.endsWith(".tmp");
+    if (stale && now - mtimeMs > 60_000) rmSync(join(cache, file), { force: true });
+  }
+}
+
+async function importBundle(path, attempt) {
+  try {
+    const module = await import(`${pathToFileURL(path).href}${attempt ? `?attempt=${attempt}` : ""}`);
+    if (typeof module.main === "function" && module.contracts instanceof Map) return module;
+    trace(`${path} does not export main and contracts`);
+  } catch (error) {
+    trace(`${path} does not load (${String(error?.message ?? error).split("\n")[0]})`);
+  }
+  return undefined;
+}
+
+/**
+ * Runs the bundle's main as cli.ts's own entry does. FALLBACK when a contract could not be evaluated in the bundle:
+ * main's output is held back from that moment (nothing was printed before: main loads the contracts before it
+ * prints or writes anything).
+ */
+async function runBundle(command, bundle, bundlePath, argv) {
+  let fallingBack = false;
+  let printed = false;
+  const stream = (target) => ({
+    write(...args) {
+      if (fallingBack) return true;
+      printed = true;
+      return target.write(...args);
+    },
+  });
+  const importContract = async (absolute) => {
+    try {
+      const load = bundle.contracts.get(absolute);
+      if (!load) throw new Error(`${absolute} was not a contract when the generator was built`);
+      return await load();
+    } catch (error) {
+      if (!printed) fallingBack = true;
+      trace(`evaluating ${absolute} in the bundle failed (${String(error?.message ?? error)})`);
+      throw error;
+    }
+  };
+  try {
+    const { main } = bundle; // called as a function, so a crash's frame reads "main", as under tsx
+    const code = await main(argv, stream(process.stdout), stream(process.stderr), { importContract });
+    return fallingBack ? FALLBACK : code;
+  } catch (error) {
+    if (fallingBack) return FALLBACK;
+    process.stderr.write(`${sourceStack(command, error, bundlePath)}\n`);
+    return 2;
+  }
+}
+
+/**
+ * A crash's stack as tsx prints it: the bundle's positions mapped back to the source files (paths, not URLs), and
+ * without this launcher's own frames.
+ */
+function sourceStack(command, error, bundlePath) {
+  const stack = error?.stack ?? String(error);
+  const frames = [SELF, command.entry].map((file) => escapeRegExp(pathToFileURL(file).href)).join("|");
+  const withoutLauncher = stack.replace(new RegExp(`\\n\\s+at [^\\n]*(?:${frames}):\\d+:\\d+\\)?`, "g"), "");
+  try {
+    const map = new SourceMap(JSON.parse(readFileSync(`${bundlePath}.map`, "utf8")));
+    return withoutLauncher.replace(new RegExp(`${escapeRegExp(pathToFileURL(bundlePath).href)}(?:\\?[^:)]*)?:(\\d+):(\\d+)`, "g"), (whole, line, column) => {
+      const entry = map.findEntry(Number(line) - 1, Number(column) - 1);
+      if (!entry?.originalSource) return whole;
+      const source = entry.originalSource.startsWith("file:") ? fileURLToPath(entry.originalSource) : resolve(dirname(bundlePath), entry.originalSource);
+      return `${source}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
+    });
+  } catch {
+    return withoutLauncher;
+  }
+}
+
+/** Today's path: the CLI under tsx's loader, same arguments, same standard streams, its exit code. */
+async function viaTsx(command, argv) {
+  trace(`running ${command.cli} under tsx`);
+  const { spawnSync } = await import("node:child_process");
+  const tsx = import.meta.resolve("tsx");
+  const child = spawnSync(process.execPath, [...process.execArgv, "--import", tsx, join(ROOT, command.cli), ...argv], { stdio: "inherit" });
+  if (child.error) throw child.error;
+  if (child.signal) process.kill(process.pid, child.signal);
+  return child.status ?? 2;
+}
+
+/**
+ * Runs `command` with `argv` and exits with its code: from the cached build, else from a new build, else under tsx.
+ * @param {Command} command
+ * @param {readonly string[]} argv
+ */
+export function launchCommand(command, argv) {
+  launch(command, argv).then(
+    (code) => process.exit(code),
+    (error) => {
+      process.stderr.write(`${error?.stack ?? String(error)}\n`);
+      process.exit(2);
+    },
+  );
+}
+
+async function launch(command, argv) {
+  const cache = process.env.REVIEW_CONTRACTS_CACHE_DIR ? resolve(process.env.REVIEW_CONTRACTS_CACHE_DIR) : join(ROOT, "node_modules", ".cache", `review-contracts-${command.name}`);
+  const contracts = command.contracts ? contractFiles(argv) : [];
+  const key = entryKey(command, contracts);
+  let path = cachedBundle(cache, key);
+  let bundle = path && (await importBundle(path, 0));
+  if (bundle) trace(`cache hit ${basename(path)}`);
+  else {
+    path = await buildBundle(command, cache, key, contracts);
+    bundle = path && (await importBundle(path, 1));
+  }
+  if (!bundle) return viaTsx(command, argv);
+  const code = await runBundle(command, bundle, path, argv);
+  return code === FALLBACK ? viaTsx(command, argv) : code;
+}
