@@ -20,7 +20,7 @@ import { DUCKDB_DIALECT } from "../../generators/dialects/duckdb.js";
 import { render } from "../../generators/dialects/render.js";
 import { synthesizeAll, type SynthOptions, type SynthTally } from "../synth/synthesize.js";
 import type { DatasetIR } from "../../generators/ir/types.js";
-import { plainJsonLines } from "./read-input.js";
+import { mayBePlainJsonLines, plainJsonLines } from "./read-input.js";
 import { removeInside } from "./safe-paths.js";
 import { reviewRecord } from "../../contracts/review.contract.js";
 
@@ -195,6 +195,38 @@ describe("plain JSON-lines files (read by DuckDB, judged by JSON.parse)", () => 
       [9, ["record.invalid_json"]],
     ]);
     expect(rows[0].raw_text).toBe(lines[1]);
+  });
+
+  it("a file that is not plain past its first 64 KiB (CR, blank line, invalid UTF-8): what DuckDB read of it is dropped, every line read once in JavaScript (memory and disk)", async () => {
+    const review = datasets.find((d) => d.name === "review")!;
+    const dir = mkdtempSync(join(work, "late-"));
+    const base = { overall: 5, verified: true, reviewTime: "06 2, 2018", asin: "B0SAMPLE01", summary: "a summary long enough to fill the first 64 KiB", unixReviewTime: 1527897600 };
+    const lines = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => JSON.stringify({ ...base, reviewerID: `AX${prefix}${i}` })).join("\n");
+    const files: Record<string, Buffer> = {
+      "a-plain.jsonl": Buffer.from(`${lines("PLAIN", 500)}\n`),
+      "b-late-crlf.jsonl": Buffer.from(`${lines("CRLF", 500)}\r\n${lines("CRLFEND", 2)}\n`),
+      "c-late-blank.jsonl": Buffer.from(`${lines("BLANK", 500)}\n\n${lines("BLANKEND", 2)}\n`),
+      "d-late-utf8.jsonl": Buffer.concat([Buffer.from(`${lines("UTF", 500)}\n{"reviewerID":"AXBAD`), Buffer.from([0xff]), Buffer.from(`"}\n${lines("UTFEND", 2)}\n`)]),
+    };
+    for (const [name, bytes] of Object.entries(files)) {
+      writeFileSync(join(dir, name), bytes);
+      // Past the first look (DuckDB starts reading), refused by the whole-file check.
+      expect(mayBePlainJsonLines(join(dir, name)), name).toBe(true);
+      expect(plainJsonLines(join(dir, name), dir) === undefined, name).toBe(name !== "a-plain.jsonl");
+    }
+    for (const recordsInMemoryBytes of [undefined, 0]) {
+      const summary = await runPipeline({ datasets: [review], inputs: new Map([["review", [dir]]]), out: join(work, `late-${recordsInMemoryBytes ?? "memory"}`), runId: "late", recordsInMemoryBytes });
+      const d = summary.datasets.review!;
+      expect(summary.reconciled, summary.problems.join("\n")).toBe(true);
+      expect(d.files.map((f) => [f.file, f.lines, f.records, f.blankLines])).toEqual([
+        ["a-plain.jsonl", 500, 500, 0],
+        ["b-late-crlf.jsonl", 502, 502, 0],
+        ["c-late-blank.jsonl", 503, 502, 1],
+        ["d-late-utf8.jsonl", 503, 503, 0],
+      ]);
+      expect([d.input, d.valid, d.duplicates, d.quarantined.total]).toEqual([2007, 2006, 0, 1]);
+      expect(d.quarantined.byReason).toEqual({ "record.invalid_utf8": 1 });
+    }
   });
 
   it("leaves files with CR, blank lines or a leading byte order mark to the line reader", () => {

@@ -161,7 +161,7 @@ function openStream(path: string, gzip: boolean): Readable {
 
 /** Reads one file; `emit` receives each record. Returns the file's line accounting. */
 export async function readFile(path: string, root: string, emit: (record: RawRecord) => void, maxRecordBytes = DEFAULT_MAX_RECORD_BYTES): Promise<FileStats> {
-  const sourceFile = relative(root, path).split(sep).join("/");
+  const sourceFile = sourceFileName(path, root);
   const gzip = isGzip(path);
   const stats: FileStats = { file: sourceFile, format: "json-lines", gzip, lines: 0, records: 0, blankLines: 0, bytes: statSync(path).size };
   const lines: ByteLine[] = [];
@@ -303,6 +303,32 @@ export const PLAIN_CHECKSUM_MODULUS = 1_000_003;
 const PLAIN_MAX_LINE = 1 << 20;
 const PLAIN_CHUNK = 16 << 20;
 
+/** A file's name in the records and the run summary: its path from the input's root, with forward slashes. */
+export function sourceFileName(path: string, root: string): string {
+  return relative(root, path).split(sep).join("/");
+}
+
+/** Bytes `mayBePlainJsonLines` looks at. */
+const PLAIN_PREFIX = 64 << 10;
+
+/**
+ * Whether a file may be plain (`plainJsonLines`), from its path and its first 64 KiB alone: no glob character in the
+ * path, `{` first, no CR, NUL or U+0001 byte. A file that passes may still not be plain (only `plainJsonLines`, which
+ * reads it all, can tell); one that fails is certainly not, so DuckDB need not start reading it.
+ */
+export function mayBePlainJsonLines(path: string): boolean {
+  if (/[*?[{]/.test(path)) return false;
+  const fd = openSync(path, "r");
+  try {
+    const prefix = Buffer.allocUnsafe(PLAIN_PREFIX);
+    const n = readSync(fd, prefix, 0, PLAIN_PREFIX, 0);
+    const head = prefix.subarray(0, n);
+    return n > 0 && head[0] === 0x7b && !head.includes(0x0d) && !head.includes(0x00) && !head.includes(0x01);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * A file DuckDB may read line by line itself, with nothing to undo or account for: it starts with `{` (so no gzip,
  * byte order mark or JSON array), is valid UTF-8, has LF line ends only (no CR byte), no NUL or U+0001 byte (the
@@ -350,7 +376,7 @@ export function plainJsonLines(path: string, root: string): PlainFile | undefine
       carry = end - last;
     }
     if (lines === 0) return undefined;
-    const sourceFile = relative(root, path).split(sep).join("/");
+    const sourceFile = sourceFileName(path, root);
     return { stats: { file: sourceFile, format: "json-lines", gzip: false, lines, records: lines, blankLines: 0, bytes: statSync(path).size }, checksum };
   } finally {
     closeSync(fd);
