@@ -5,7 +5,7 @@
  * `runners/local-pipeline/launch.mjs` (`npm run pipeline:local`).
  *
  * Why: through tsx every module is resolved and transformed by loader hooks on another thread, which cost most of a
- * cold `generate --check` (about 370 modules) and about 0.9 s of every `pipeline:local` start; one prebuilt file loads
+ * cold `generate --check` (about 370 modules) and about 0.3 s of every `pipeline:local` start; one prebuilt file loads
  * in a fraction of that.
  *
  * The build is esbuild's, with the options tsx transforms with (target: this Node, keepNames). A command that loads
