@@ -312,12 +312,12 @@ async function main(): Promise<void> {
     // Above SCALE_BASE records, the same generator and seed at SCALE_BASE records, for the growth of the time.
     const base = records > SCALE_BASE ? join(work, "reviews-base.jsonl") : undefined;
     const baseTally = base ? await writeSyntheticReviews(base, SCALE_BASE) : undefined;
-    // Alternating rounds (bare, floor, pipeline, pipeline on the base, bare, floor, …) so a change of the machine's
-    // load hits all of them.
     // The pipeline's launcher builds its single-file bundle on its first run (as after every change of its sources):
     // built here, untimed, so that every timed run starts as a user's run usually does.
     const warm = spawnSync(process.execPath, [PIPELINE_LAUNCHER, "--help"], { encoding: "utf8" });
     if (warm.status !== 0) throw new Error(`pipeline:local --help failed (exit ${warm.status}):\n${warm.stderr}`);
+    // Alternating rounds (bare, floor, pipeline, pipeline on the base, bare, floor, …) so a change of the machine's
+    // load hits all of them.
     const rounds: { bare: Timed; floor: Timed; pipeline: EndToEnd; base?: EndToEnd }[] = [];
     for (let round = 0; round < roundsWanted; round++) {
       rounds.push({ bare: run("bare"), floor: run("partitioned"), pipeline: endToEnd(input, work), base: base ? endToEnd(base, work) : undefined });
