@@ -35,7 +35,7 @@ import { render } from "../../generators/dialects/render.js";
 import type { Expr } from "../../generators/dialects/expr.js";
 import type { DatasetIR, TableIR } from "../../generators/ir/types.js";
 import { checkRunId, localPath, removeInside } from "./safe-paths.js";
-import { classify, listInputFiles, mayBePlainJsonLines, PLAIN_CHECKSUM_MODULUS, plainJsonLines, readFile, sourceFileName, SUSPICIOUS_JSON, type FileStats, type RawRecord } from "./read-input.js";
+import { classify, listInputFiles, mayBePlainJsonLines, PLAIN_CHECKSUM_MODULUS, plainJsonLines, readFile, sourceFileName, type FileStats, type RawRecord } from "./read-input.js";
 
 /** One dataset's run: the clean stage's counts (`stages.ts`), its input files and each processed table's rows. */
 export interface DatasetSummary extends CleanCounts {
@@ -197,26 +197,33 @@ async function loadValidated(
   const keyFields = keyColumns.length
     ? `{${keyColumns.map((c) => `${s(c.name)}: json_transform(${q(`_m_${c.name}`)}, ${s(JSON.stringify(duckdbStructure(c.shape)))})`).join(", ")}}`
     : `json_transform('{}'::JSON, '{}')`;
-  // `_suspect`: DuckDB's JSON verdict may differ from JSON.parse's (`classifySuspicious` settles it). Lines of plain
-  // files start with their first token (no leading whitespace), so valid JSON starting with `{` is an object.
+  // `_suspect`: DuckDB's JSON verdict may differ from JSON.parse's (`classifySuspicious` settles it): lines it refuses,
+  // lines that are not objects and lines `SUSPICIOUS_JSON` matched while their file's bytes were checked
+  // (`suspicious`: plain file, line). Lines of plain files start with their first token (no leading whitespace), so
+  // valid JSON starting with `{` is an object. The members are extracted from every record not refused while reading,
+  // which also tells invalid JSON (the extraction fails: `try` gives NULL) without a separate `json_valid` pass; that
+  // NULL is taken as invalid JSON only where `json_valid` agrees, else the run stops.
   // While each record's text is at hand, besides its verdict: the typed fields its key is made of (when it passed
   // every rule) and a hash and length of the text, so that neither the keys nor the ranking of records whose key
   // repeats need to read the text back (at 10M records it is on disk).
   await connection.run(`CREATE OR REPLACE TABLE ${table} AS SELECT NULL::BIGINT AS _row, NULL::VARCHAR[] AS ${q(REASONS)}, NULL::BOOLEAN AS _suspect,
     NULL::UBIGINT AS _raw_hash, NULL::BIGINT AS _raw_length, json_transform('{}'::JSON, ${s(structure(keyColumns))}) AS _key_fields LIMIT 0`);
   // Records JavaScript parsed as objects but DuckDB's JSON reader refuses (lone surrogate escapes) are invalid JSON.
-  const validate = (from: string) => `INSERT INTO ${table}
+  const suspicious = q(`${name}_suspicious`);
+  const validate = (from: string, anySuspicious: boolean) => `INSERT INTO ${table}
     SELECT _row, _reasons, _suspect, hash(raw), strlen(raw), CASE WHEN len(_reasons) = 0 THEN ${keyFields} END
     FROM (
     SELECT _row, raw, coalesce(record_reasons, ${sql(reasonsExpr)}) AS _reasons, _suspect${keyColumns.map((c) => `, ${q(`_m_${c.name}`)}`).join("")}
     FROM (
       SELECT *${members.length ? `, ${memberColumns}` : ""} FROM (
-        SELECT *, CASE WHEN record_reasons IS NULL THEN json_extract(raw, ${memberList}) END AS ${q("_m")}
+        SELECT _row, raw, _m,
+          CASE WHEN read_error IS NOT NULL THEN [read_error] WHEN _m IS NULL THEN CASE WHEN NOT json_valid(raw) THEN [${s(RECORD_REASONS.invalidJson)}]
+            ELSE error(printf(${s("PIPELINE.VALIDATE: DuckDB accepts the JSON of line %d of %s but could not extract its members. Fix: report this line; nothing was written for this run.")}, line_number, source_file)) END END AS record_reasons,
+          NOT judged AND (_m IS NULL OR NOT starts_with(raw, '{') OR _flagged) AS _suspect
         FROM (
-          SELECT _row, raw,
-            CASE WHEN read_error IS NOT NULL THEN [read_error] WHEN NOT json_valid(raw) THEN [${s(RECORD_REASONS.invalidJson)}] END AS record_reasons,
-            NOT judged AND CASE WHEN json_valid(raw) THEN NOT starts_with(raw, '{') OR regexp_matches(raw, ${s(SUSPICIOUS_JSON)}) ELSE TRUE END AS _suspect
-          FROM ${from}
+          SELECT _row, raw, read_error, judged, source_file, line_number, ${anySuspicious ? "_flagged IS NOT NULL" : "FALSE"} AS _flagged,
+            CASE WHEN read_error IS NULL THEN try(json_extract(raw, ${memberList})) END AS ${q("_m")}
+          FROM ${from}${anySuspicious ? ` LEFT JOIN (SELECT plain_file, line_number, TRUE AS _flagged FROM ${suspicious}) USING (plain_file, line_number)` : ""}
         )
       )
     ))`;
@@ -236,6 +243,8 @@ async function loadValidated(
   const parquetFiles: string[] = [];
   let parquetRows = 0;
   const stats: FileStats[] = [];
+  // The lines of each plain file (its `plain_file`) `SUSPICIOUS_JSON` matched.
+  const suspects: { readonly file: number; readonly lines: readonly number[] }[] = [];
   let appender: DuckDBAppender | undefined;
   let loaded = 0;
   const append = (r: RawRecord) => {
@@ -310,6 +319,7 @@ async function loadValidated(
           `PIPELINE.READ: DuckDB read ${rows} lines of ${file} (checksum ${checksum}) but it has ${plain.stats.lines} (checksum ${plain.checksum}). Fix: report this file; meanwhile gzip it, which makes the pipeline read it line by line.`,
         );
       }
+      if (plain.suspects.length) suspects.push({ file: stats.length, lines: plain.suspects });
       stats.push(plain.stats);
       loaded += rows;
       options.progress?.(`${name}: ${loaded.toLocaleString("en-US")} records read`);
@@ -330,8 +340,21 @@ async function loadValidated(
       },
     };
   }
+  if (suspects.length) {
+    await connection.run(`CREATE OR REPLACE TEMP TABLE ${suspicious} (plain_file INTEGER, line_number BIGINT)`);
+    const flagged = await connection.createAppender(`${name}_suspicious`);
+    for (const { file, lines } of suspects) {
+      for (const line of lines) {
+        flagged.appendInteger(file);
+        flagged.appendBigInt(BigInt(line));
+        flagged.endRow();
+      }
+    }
+    flagged.closeSync();
+  }
   // Records read in JavaScript were judged by JSON.parse already (`judged`).
-  await connection.run(validate(records.relation));
+  await connection.run(validate(records.relation, suspects.length > 0));
+  if (suspects.length) await connection.run(`DROP TABLE ${suspicious}`);
   await classifySuspicious(connection, records.relation, table);
   return { files: stats, records };
 }

@@ -1,0 +1,121 @@
+/**
+ * The lines of a plain JSON-lines file that DuckDB reads and judges itself: `plainJsonLines` must name every line
+ * whose JSON DuckDB's parser accepts where `JSON.parse` refuses it (`SUSPICIOUS_JSON`), since the pipeline lets
+ * DuckDB's verdict stand on every other line.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { plainJsonLines } from "./read-input.js";
+
+let work: string;
+let connection: DuckDBConnection;
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), "read-input-"));
+  connection = await (await DuckDBInstance.create(":memory:")).connect();
+});
+afterAll(() => {
+  connection.closeSync();
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** DuckDB's own JSON verdict on each line (the parser the pipeline's validation runs). */
+async function duckdbValid(file: string): Promise<boolean[]> {
+  const reader = await connection.runAndReadAll(
+    `SELECT json_valid(raw) FROM read_csv(${`'${file}'`}, columns = {'raw': 'VARCHAR'}, header = false, delim = chr(1), quote = '', escape = '',
+      new_line = '\\n', compression = 'none', auto_detect = false) WITH ORDINALITY ORDER BY ordinality`,
+  );
+  return reader.getRows().map((r) => r[0] === true);
+}
+
+function parses(line: string): boolean {
+  try {
+    JSON.parse(line);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// JSON-like text around everything DuckDB's parser allows beyond JSON: NaN and Infinity in any case and sign,
+// trailing commas, with the whitespace between tokens JSON allows and some it does not; and the same words and
+// punctuation inside strings, where they are only text.
+const space = fc.constantFrom("", " ", "\t", "  ", "\f", "\u00a0", "\u000b");
+const special = fc
+  .tuple(fc.constantFrom("", "-", "+"), fc.constantFrom("NaN", "nan", "NAN", "Infinity", "infinity", "INF", "inf", "iNf", "nAn"))
+  .map(([sign, word]) => sign + word);
+const word = fc.constantFrom("banana", "information", "infinity", "NaN", "nan:", "[inf,", ",]", ", }", "Café ☕", "a\\\"b", "x");
+const text = fc.array(word, { maxLength: 3 }).map((w) => JSON.stringify(w.join(" ")));
+const scalar = fc.oneof(fc.integer().map(String), fc.constantFrom("1.5", "-0", "1e999", "true", "null"), text, special);
+const value: fc.Arbitrary<string> = fc.letrec<{ value: string }>((tie) => ({
+  value: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    scalar,
+    fc.tuple(fc.array(tie("value"), { maxLength: 3 }), fc.boolean(), space, space).map(([items, trailing, a, b]) => `[${a}${items.join(`,${a}`)}${trailing && items.length ? `,${b}` : ""}]`),
+    fc
+      .tuple(fc.array(fc.tuple(fc.constantFrom('"a"', '"style"', '"nan"'), tie("value")), { maxLength: 3 }), fc.boolean(), space)
+      .map(([members, trailing, a]) => `{${members.map(([k, v]) => `${k}:${a}${v}`).join(`,${a}`)}${trailing && members.length ? `,${a}` : ""}}`),
+  ),
+})).value;
+const line = fc
+  .tuple(fc.array(fc.tuple(fc.constantFrom('"overall"', '"reviewText"', '"vote"'), value), { minLength: 1, maxLength: 4 }), fc.boolean(), space, space)
+  .map(([members, trailing, a, b]) => `{${members.map(([k, v]) => `${k}${a}:${b}${v}`).join(`${a},${b}`)}${trailing ? `,${a}` : ""}}`);
+
+describe("plainJsonLines: the lines DuckDB's JSON verdict cannot be taken for", () => {
+  it("names every line DuckDB's parser accepts and JSON.parse refuses (fast-check against DuckDB itself)", async () => {
+    let file = 0;
+    let acceptedOnlyByDuckDB = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(line, { minLength: 1, maxLength: 40 }), async (lines) => {
+        const path = join(work, `lines-${file++}.jsonl`);
+        writeFileSync(path, `${lines.join("\n")}\n`);
+        const plain = plainJsonLines(path, work);
+        if (!plain) return; // a line starts with whitespace or such: read in JavaScript, judged by JSON.parse
+        const valid = await duckdbValid(path);
+        const suspects = new Set(plain.suspects);
+        lines.forEach((text, i) => {
+          if (valid[i] && !parses(text)) {
+            acceptedOnlyByDuckDB++;
+            expect(suspects.has(i + 1), `line ${i + 1} ${JSON.stringify(text)}`).toBe(true);
+          }
+        });
+      }),
+      { numRuns: 300, seed: 7 },
+    );
+    // The generator reaches the case the check is for.
+    expect(acceptedOnlyByDuckDB).toBeGreaterThan(50);
+  });
+
+  it("numbers the suspicious lines of a file larger than one read chunk exactly, and only those", () => {
+    const plainLine = (n: number) => JSON.stringify({ reviewerID: `AX${n}`, reviewText: "banana and information stay text; so does NaN", overall: 5 });
+    const suspicious = new Map<number, string>();
+    const lines: string[] = [];
+    let bytes = 0;
+    let aroundBoundary = 0;
+    for (let n = 1; bytes < 17.5 * 2 ** 20; n++) {
+      let text = plainLine(n);
+      // Lines around the 16 MiB chunk boundary (each about 100 bytes), near the start and at the end.
+      const nearBoundary = Math.abs(bytes - 16 * 2 ** 20) < 300;
+      if (nearBoundary) aroundBoundary++;
+      if (n === 3 || nearBoundary || n % 50_000 === 0) {
+        text = n % 2 ? text.replace('"overall":5', '"overall": -Infinity') : text.replace('"overall":5', '"overall":5 ,\t');
+        suspicious.set(n, text);
+      }
+      lines.push(text);
+      bytes += Buffer.byteLength(text) + 1;
+    }
+    const last = lines.length;
+    lines[last - 1] = lines[last - 1]!.replace('"overall":5', '"overall":nan');
+    suspicious.set(last, lines[last - 1]!);
+    const path = join(work, "large.jsonl");
+    writeFileSync(path, `${lines.join("\n")}\n`);
+    const plain = plainJsonLines(path, work)!;
+    expect(plain.stats.lines).toBe(lines.length);
+    expect(plain.suspects).toEqual([...suspicious.keys()].sort((a, b) => a - b));
+    expect(aroundBoundary).toBeGreaterThan(2);
+  });
+});
