@@ -218,7 +218,7 @@ async function loadValidated(
       SELECT *${members.length ? `, ${memberColumns}` : ""} FROM (
         SELECT _row, raw, _m,
           CASE WHEN read_error IS NOT NULL THEN [read_error] WHEN _m IS NULL THEN CASE WHEN NOT json_valid(raw) THEN [${s(RECORD_REASONS.invalidJson)}]
-            ELSE error(printf(${s("PIPELINE.VALIDATE: DuckDB accepts the JSON of line %d of %s but could not extract its members. Fix: report this line; nothing was written for this run.")}, line_number, source_file)) END END AS record_reasons,
+            ELSE error(printf(${s("PIPELINE.VALIDATE: DuckDB accepts the JSON of line %d of %s but could not extract its members. Fix: report this line; the run stopped before writing this dataset.")}, line_number, source_file)) END END AS record_reasons,
           NOT judged AND (_m IS NULL OR NOT starts_with(raw, '{') OR _flagged) AS _suspect
         FROM (
           SELECT _row, raw, read_error, judged, source_file, line_number, ${anySuspicious ? "_flagged IS NOT NULL" : "FALSE"} AS _flagged,

@@ -26,7 +26,7 @@ afterAll(() => {
 /** DuckDB's own JSON verdict on each line (the parser the pipeline's validation runs). */
 async function duckdbValid(file: string): Promise<boolean[]> {
   const reader = await connection.runAndReadAll(
-    `SELECT json_valid(raw) FROM read_csv(${`'${file}'`}, columns = {'raw': 'VARCHAR'}, header = false, delim = chr(1), quote = '', escape = '',
+    `SELECT json_valid(raw) FROM read_csv('${file}', columns = {'raw': 'VARCHAR'}, header = false, delim = chr(1), quote = '', escape = '',
       new_line = '\\n', compression = 'none', auto_detect = false) WITH ORDINALITY ORDER BY ordinality`,
   );
   return reader.getRows().map((r) => r[0] === true);
