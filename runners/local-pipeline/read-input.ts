@@ -311,6 +311,9 @@ export function sourceFileName(path: string, root: string): string {
   return relative(root, path).split(sep).join("/");
 }
 
+/** Characters DuckDB would read as a glob pattern in a path: a file whose path holds one is not read by DuckDB. */
+const GLOB_CHARACTER = /[*?[{]/;
+
 /** Bytes `mayBePlainJsonLines` looks at. */
 const PLAIN_PREFIX = 64 << 10;
 
@@ -320,7 +323,7 @@ const PLAIN_PREFIX = 64 << 10;
  * reads it all, can tell); one that fails is certainly not, so DuckDB need not start reading it.
  */
 export function mayBePlainJsonLines(path: string): boolean {
-  if (/[*?[{]/.test(path)) return false;
+  if (GLOB_CHARACTER.test(path)) return false;
   const fd = openSync(path, "r");
   try {
     const prefix = Buffer.allocUnsafe(PLAIN_PREFIX);
@@ -341,7 +344,7 @@ export function mayBePlainJsonLines(path: string): boolean {
  * lines `SUSPICIOUS_JSON` matches, or undefined when any of this does not hold (then `readFile` reads it).
  */
 export function plainJsonLines(path: string, root: string): PlainFile | undefined {
-  if (/[*?[{]/.test(path)) return undefined;
+  if (GLOB_CHARACTER.test(path)) return undefined;
   const fd = openSync(path, "r");
   try {
     const chunk = Buffer.allocUnsafe(PLAIN_CHUNK);
