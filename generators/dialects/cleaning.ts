@@ -335,6 +335,45 @@ export function hoistMembers(expr: Expr, column: (key: string, index: number) =>
   return { expr: walk(expr), members };
 }
 
+/**
+ * Node kinds over a member column that `hoistMemberValues` computes once per record: none of them raises on any JSON
+ * value (a scalar is read with a `TRY_CAST` or as text, elements and values are guarded by the JSON type inside the
+ * node), and each gives NULL for a NULL member, so each may be evaluated for every record.
+ */
+const MEMBER_VALUES: ReadonlySet<Expr["op"]> = new Set(["json_type", "json_scalar", "json_elements", "json_values"]);
+
+/**
+ * Replaces each JSON type, scalar, element list or value list of a member column (`columns`, as `hoistMembers` named
+ * them) that the expression reads more than once with a column named `name(index)`, to be computed once per record
+ * before the expression; returns those values in order. Every rule is a CASE, and DuckDB does not share a repeated
+ * sub-expression under a CASE or AND/OR: the 42 review rules parsed the member texts about 40 times per record
+ * (a member's JSON type alone up to four times). Lambda bodies are left as they are (their variables are not columns).
+ */
+export function hoistMemberValues(expr: Expr, columns: ReadonlySet<string>, name: (index: number) => string): { expr: Expr; values: { name: string; expr: Expr }[] } {
+  const isValue = (e: Expr) => MEMBER_VALUES.has(e.op) && "json" in e && e.json.op === "ref" && columns.has(e.json.name);
+  const outsideLambdas = (e: Expr): Expr[] => (e.op === "exists" || e.op === "filter" || e.op === "transform" ? [e.list] : children(e));
+  const uses = new Map<string, number>();
+  const count = (e: Expr): void => {
+    if (isValue(e)) uses.set(JSON.stringify(e), (uses.get(JSON.stringify(e)) ?? 0) + 1);
+    else outsideLambdas(e).forEach(count);
+  };
+  count(expr);
+  const values: { name: string; expr: Expr }[] = [];
+  const names = new Map<string, string>();
+  const walk = (e: Expr): Expr => {
+    if (e.op === "exists" || e.op === "filter" || e.op === "transform") return { ...e, list: walk(e.list) };
+    if (!isValue(e)) return mapChildren(e, walk);
+    const key = JSON.stringify(e);
+    if (uses.get(key)! < 2) return e;
+    if (!names.has(key)) {
+      names.set(key, name(values.length));
+      values.push({ name: names.get(key)!, expr: e });
+    }
+    return { op: "ref", name: names.get(key)! };
+  };
+  return { expr: walk(expr), values };
+}
+
 /** Names of the columns an expression reads (lambda variables included; callers intersect with what they know). */
 export function refNames(e: Expr): string[] {
   return e.op === "ref" ? [e.name] : children(e).flatMap(refNames);

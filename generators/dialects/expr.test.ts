@@ -1,7 +1,7 @@
 /** The one traversal of the expression tree: every node kind's children, found and replaced. */
 import { describe, expect, it } from "vitest";
-import { refNames } from "./cleaning.js";
-import { children, mapChildren, ref, some, type Expr } from "./expr.js";
+import { hoistMemberValues, refNames } from "./cleaning.js";
+import { and, call, caseWhen, children, eq, exists, jsonScalar, jsonType, lit, mapChildren, ref, some, type Expr } from "./expr.js";
 
 /** One node of every kind, each with distinct `ref` leaves where it has children. */
 const r = (n: string) => ref(n);
@@ -50,5 +50,34 @@ describe("expression traversal", () => {
     const before = JSON.stringify(node);
     mapChildren(node, () => ref("z"));
     expect(JSON.stringify(node)).toBe(before);
+  });
+});
+
+describe("hoistMemberValues", () => {
+  const m = ref("_m_a");
+  const typeIs = (json: Expr, type: string) => eq(jsonType(json), lit(type));
+  it("computes once what the rules read of a member more than once, and nothing else", () => {
+    const expr = caseWhen(
+      [
+        [typeIs(m, "null"), lit("a.null")],
+        [and(typeIs(m, "number"), call("gt", jsonScalar(m, "double"), lit(5))), lit("a.out_of_range")],
+        // Read once: stays where it is. Not a member column: stays. Inside a lambda: stays (x is not a column).
+        [call("lt", jsonScalar(m, "bigint"), lit(0)), lit("a.negative")],
+        [typeIs(ref("_m_b"), "string"), lit("b.string")],
+        [exists(ref("_m_list"), "x", typeIs(ref("x"), "string")), lit("list.strings")],
+      ],
+      lit(null),
+    );
+    const { expr: hoisted, values } = hoistMemberValues(expr, new Set(["_m_a", "_m_list"]), (i) => `_v${i}`);
+    expect(values).toEqual([{ name: "_v0", expr: jsonType(m) }]);
+    expect(JSON.stringify(hoisted)).toBe(JSON.stringify(expr).replaceAll(JSON.stringify(jsonType(m)), JSON.stringify(ref("_v0"))));
+    expect(some(hoisted, (n) => n.op === "json_type" && n.json.op === "ref" && n.json.name === "x")).toBe(true);
+  });
+
+  it("never reaches into a lambda, even where its variable has a member column's name", () => {
+    const twice = exists(ref("_m_a"), "_m_a", and(typeIs(ref("_m_a"), "string"), typeIs(ref("_m_a"), "number")));
+    const { expr, values } = hoistMemberValues(twice, new Set(["_m_a"]), (i) => `_v${i}`);
+    expect(values).toEqual([]);
+    expect(expr).toEqual(twice);
   });
 });

@@ -24,6 +24,7 @@ import {
   keyExprs,
   addedKeyExprs,
   hoistMembers,
+  hoistMemberValues,
   refNames,
   rawColumns,
   reasonCodes,
@@ -188,11 +189,14 @@ async function loadValidated(
   scratch: string,
 ): Promise<{ files: FileStats[]; records: Records }> {
   const name = dataset.name;
-  const { expr: reasonsExpr, members: ruleMembers } = hoistMembers(reasonCodes(dataset));
+  const { expr: ruleExpr, members: ruleMembers } = hoistMembers(reasonCodes(dataset));
   // The members every rule reads, and the key fields (a key field without a rule of its own is extracted too).
   const members = [...ruleMembers, ...keyColumns.map((c) => c.name).filter((k) => !ruleMembers.includes(k))];
   const memberList = `[${members.map((m) => s(`$."${m}"`)).join(", ")}]`;
   const memberColumns = members.map((m, i) => `${q("_m")}[${i + 1}] AS ${q(`_m_${m}`)}`).join(", ");
+  // What the rules read of a member more than once (its JSON type, a scalar, its elements), computed once per record.
+  const { expr: reasonsExpr, values } = hoistMemberValues(ruleExpr, new Set(ruleMembers.map((m) => `_m_${m}`)), (i) => `_mv${i}`);
+  const valueColumns = values.map((v) => `${sql(v.expr)} AS ${q(v.name)}`).join(", ");
   // The key fields of a valid record, typed from their members (short JSON texts) instead of parsing the record again.
   const keyFields = keyColumns.length
     ? `{${keyColumns.map((c) => `${s(c.name)}: json_transform(${q(`_m_${c.name}`)}, ${s(JSON.stringify(duckdbStructure(c.shape)))})`).join(", ")}}`
@@ -215,6 +219,7 @@ async function loadValidated(
     FROM (
     SELECT _row, raw, coalesce(record_reasons, ${sql(reasonsExpr)}) AS _reasons, _suspect${keyColumns.map((c) => `, ${q(`_m_${c.name}`)}`).join("")}
     FROM (
+      SELECT *${values.length ? `, ${valueColumns}` : ""} FROM (
       SELECT *${members.length ? `, ${memberColumns}` : ""} FROM (
         SELECT _row, raw, _m,
           CASE WHEN read_error IS NOT NULL THEN [read_error] WHEN _m IS NULL THEN CASE WHEN NOT json_valid(raw) THEN [${s(RECORD_REASONS.invalidJson)}]
@@ -225,7 +230,7 @@ async function loadValidated(
             CASE WHEN read_error IS NULL THEN try(json_extract(raw, ${memberList})) END AS ${q("_m")}
           FROM ${from}${anySuspicious ? ` LEFT JOIN (SELECT plain_file, line_number, TRUE AS _flagged FROM ${suspicious}) USING (plain_file, line_number)` : ""}
         )
-      )
+      ))
     ))`;
   const listed = inputs.map((input) => listInputFiles(input));
   const inputBytes = listed.reduce((n, l) => n + l.files.reduce((m, f) => m + statSync(f).size, 0), 0);
