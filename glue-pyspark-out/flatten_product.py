@@ -94,31 +94,31 @@ COLUMN_SQL = [
     ("image_url_high_res_json", "CAST(to_json(`imageURLHighRes`) AS STRING)"),
     (
         "details_asin",
-        "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(filter(map_entries(`details`), entry -> (regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `entry`.`key`), ':\\\\z', '') = 'ASIN')), 1).`value`), '') AS STRING)",
+        "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(map_values(`details`), CAST(nullif(array_position(transform(map_keys(`details`), k -> regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `k`), ':\\\\z', '')), 'ASIN'), 0) AS INT))), '') AS STRING)",
     ),
     (
         "details_item_model_number",
-        "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(filter(map_entries(`details`), entry -> (regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `entry`.`key`), ':\\\\z', '') = 'Item model number')), 1).`value`), '') AS STRING)",
+        "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(map_values(`details`), CAST(nullif(array_position(transform(map_keys(`details`), k -> regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `k`), ':\\\\z', '')), 'Item model number'), 0) AS INT))), '') AS STRING)",
     ),
     (
         "details_shipping_weight",
-        "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(filter(map_entries(`details`), entry -> (regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `entry`.`key`), ':\\\\z', '') = 'Shipping Weight')), 1).`value`), '') AS STRING)",
+        "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(map_values(`details`), CAST(nullif(array_position(transform(map_keys(`details`), k -> regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `k`), ':\\\\z', '')), 'Shipping Weight'), 0) AS INT))), '') AS STRING)",
     ),
     (
         "details_product_dimensions",
-        "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(filter(map_entries(`details`), entry -> (regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `entry`.`key`), ':\\\\z', '') = 'Product Dimensions')), 1).`value`), '') AS STRING)",
+        "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(map_values(`details`), CAST(nullif(array_position(transform(map_keys(`details`), k -> regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `k`), ':\\\\z', '')), 'Product Dimensions'), 0) AS INT))), '') AS STRING)",
     ),
     (
         "details_item_weight",
-        "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(filter(map_entries(`details`), entry -> (regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `entry`.`key`), ':\\\\z', '') = 'Item Weight')), 1).`value`), '') AS STRING)",
+        "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(map_values(`details`), CAST(nullif(array_position(transform(map_keys(`details`), k -> regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `k`), ':\\\\z', '')), 'Item Weight'), 0) AS INT))), '') AS STRING)",
     ),
     (
         "details_domestic_shipping",
-        "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(filter(map_entries(`details`), entry -> (regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `entry`.`key`), ':\\\\z', '') = 'Domestic Shipping')), 1).`value`), '') AS STRING)",
+        "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(map_values(`details`), CAST(nullif(array_position(transform(map_keys(`details`), k -> regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `k`), ':\\\\z', '')), 'Domestic Shipping'), 0) AS INT))), '') AS STRING)",
     ),
     (
         "details_international_shipping",
-        "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(filter(map_entries(`details`), entry -> (regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `entry`.`key`), ':\\\\z', '') = 'International Shipping')), 1).`value`), '') AS STRING)",
+        "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(map_values(`details`), CAST(nullif(array_position(transform(map_keys(`details`), k -> regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `k`), ':\\\\z', '')), 'International Shipping'), 0) AS INT))), '') AS STRING)",
     ),
     (
         "details_other_json",

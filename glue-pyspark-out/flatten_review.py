@@ -69,19 +69,19 @@ COLUMN_SQL = [
     ("asin", "CAST(`asin` AS STRING)"),
     (
         "style_gift_amount",
-        "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(filter(map_entries(`style`), entry -> (regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `entry`.`key`), ':\\\\z', '') = 'Gift Amount')), 1).`value`), '') AS STRING)",
+        "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(map_values(`style`), CAST(nullif(array_position(transform(map_keys(`style`), k -> regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `k`), ':\\\\z', '')), 'Gift Amount'), 0) AS INT))), '') AS STRING)",
     ),
     (
         "style_format",
-        "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(filter(map_entries(`style`), entry -> (regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `entry`.`key`), ':\\\\z', '') = 'Format')), 1).`value`), '') AS STRING)",
+        "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(map_values(`style`), CAST(nullif(array_position(transform(map_keys(`style`), k -> regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `k`), ':\\\\z', '')), 'Format'), 0) AS INT))), '') AS STRING)",
     ),
     (
         "style_size",
-        "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(filter(map_entries(`style`), entry -> (regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `entry`.`key`), ':\\\\z', '') = 'Size')), 1).`value`), '') AS STRING)",
+        "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(map_values(`style`), CAST(nullif(array_position(transform(map_keys(`style`), k -> regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `k`), ':\\\\z', '')), 'Size'), 0) AS INT))), '') AS STRING)",
     ),
     (
         "style_color",
-        "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(filter(map_entries(`style`), entry -> (regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `entry`.`key`), ':\\\\z', '') = 'Color')), 1).`value`), '') AS STRING)",
+        "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM element_at(map_values(`style`), CAST(nullif(array_position(transform(map_keys(`style`), k -> regexp_replace(trim(BOTH ' \\t\\r\\n' FROM `k`), ':\\\\z', '')), 'Color'), 0) AS INT))), '') AS STRING)",
     ),
     (
         "style_other_json",

@@ -16,7 +16,6 @@ import {
   caseWhen,
   children,
   codes,
-  elementAt,
   eq,
   exists,
   field,
@@ -36,7 +35,9 @@ import {
   not,
   or,
   ref,
+  transform,
   type Expr,
+  type Fn,
 } from "./expr.js";
 
 export const RECORD = "_json";
@@ -211,6 +212,12 @@ function normalizeKey(key: Expr, steps: readonly ("trim" | "strip_trailing_colon
   return steps.reduce((value, step) => (step === "trim" ? call("trim_whitespace", value) : call("strip_trailing_colon", value)), key);
 }
 
+/** The keys of a map, each normalized, in the map's order. */
+function normalizedKeys(map: Expr, steps: readonly ("trim" | "strip_trailing_colon")[]): Expr {
+  const k = "k";
+  return transform(call("map_keys", map), k, normalizeKey(ref(k), steps));
+}
+
 function applyNormalizations(value: Expr, column: ColumnIR): Expr {
   let out = value;
   for (const step of column.normalize) {
@@ -275,10 +282,11 @@ function sourceValue(dataset: DatasetIR, column: ColumnIR): Expr {
     case "surrogate_key":
       return surrogateKey(s.paths);
     case "map_key": {
-      const e = "entry";
-      const matching = filter(mapEntries(rawValue(s.path)), e, eq(normalizeKey(field(ref(e), "key"), s.keyNormalize), lit(s.key)));
-      // The first matching entry in record order: deterministic in both engines (maps keep insertion order).
-      return field(elementAt(matching, 1), "value");
+      // The value of the first key (in record order: maps keep insertion order in both engines) that normalizes to
+      // the declared one. The normalized keys are the same expression for every key of the map, so an engine can
+      // compute them once per record for all its columns (`hoistSharedLists`).
+      const map = rawValue(s.path);
+      return call("list_lookup", normalizedKeys(map, s.keyNormalize), call("map_values", map), lit(s.key));
     }
     case "map_rest": {
       const e = "entry";
@@ -372,6 +380,49 @@ export function hoistMemberValues(expr: Expr, columns: ReadonlySet<string>, name
     return { op: "ref", name: names.get(key)! };
   };
   return { expr: walk(expr), values };
+}
+
+/** Functions that raise on no argument (no cast, parse or JSON read): a list built with them may be computed for every row. */
+const TOTAL_FUNCTIONS: ReadonlySet<Fn> = new Set<Fn>([
+  "and", "or", "not", "is_null", "is_not_null", "eq", "ne", "coalesce", "nullif", "concat", "trim_whitespace", "strip_trailing_colon",
+  "map_keys", "map_values", "to_text", "list_length", "codepoint_length", "string_position", "replace",
+]);
+
+const total = (e: Expr): boolean =>
+  (e.op === "call" ? TOTAL_FUNCTIONS.has(e.fn) : ["lit", "ref", "in", "case", "field", "transform", "filter", "exists", "map_entries"].includes(e.op)) && children(e).every(total);
+
+/**
+ * Replaces each list built by a lambda (`transform`, `filter`) that appears more than once in `exprs` (a table's
+ * columns) with a column named `name(index)`, to be computed once per row before them; returns the lists in order.
+ * The normalized keys of a map are one such list for every declared key of the map: DuckDB computed them once per
+ * column (four style columns: four passes of a lambda over every record's style), and the rest of the map twice in
+ * its column (under a CASE, where DuckDB shares nothing). Only lists built with functions
+ * that raise on nothing are moved (`TOTAL_FUNCTIONS`), since they are then computed for every row, and only lists
+ * outside lambda bodies (inside one they may read its variable).
+ */
+export function hoistSharedLists(exprs: readonly Expr[], name: (index: number) => string): { exprs: Expr[]; values: { name: string; expr: Expr }[] } {
+  const isList = (e: Expr) => (e.op === "transform" || e.op === "filter") && total(e);
+  const uses = new Map<string, number>();
+  const count = (e: Expr): void => {
+    if (isList(e)) uses.set(JSON.stringify(e), (uses.get(JSON.stringify(e)) ?? 0) + 1);
+    else (e.op === "exists" || e.op === "filter" || e.op === "transform" ? [e.list] : children(e)).forEach(count);
+  };
+  exprs.forEach(count);
+  const values: { name: string; expr: Expr }[] = [];
+  const names = new Map<string, string>();
+  const walk = (e: Expr): Expr => {
+    const key = isList(e) ? JSON.stringify(e) : undefined;
+    if (key && uses.get(key)! > 1) {
+      if (!names.has(key)) {
+        names.set(key, name(values.length));
+        values.push({ name: names.get(key)!, expr: e });
+      }
+      return ref(names.get(key)!);
+    }
+    if (e.op === "exists" || e.op === "filter" || e.op === "transform") return { ...e, list: walk(e.list) };
+    return mapChildren(e, walk);
+  };
+  return { exprs: exprs.map(walk), values };
 }
 
 /** Names of the columns an expression reads (lambda variables included; callers intersect with what they know). */

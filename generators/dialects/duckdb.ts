@@ -10,6 +10,9 @@ import type { Expr } from "./expr.js";
 const str = (value: string) => `'${value.replace(/'/g, "''")}'`;
 const WHITESPACE = "(' ' || chr(9) || chr(13) || chr(10))";
 
+/** A column, or a field of one (a lambda variable is a column here): cheap to name more than once. */
+const isColumnValue = (e: Expr): boolean => e.op === "ref" || (e.op === "field" && isColumnValue(e.value));
+
 function literalPattern(arg: Expr | undefined, fn: string): string {
   if (arg?.op !== "lit" || typeof arg.value !== "string") throw new DialectError("duckdb", fn, "the pattern must be a literal.", "pass lit(pattern).");
   return arg.value;
@@ -31,8 +34,11 @@ export const DUCKDB_DIALECT: DialectTable = {
     string_position: ([text, search]) => `strpos(${text}, ${search})`,
     substring: (args) => `substr(${args.join(", ")})`,
     replace: ([text, search, replacement]) => `replace(${text}, ${search}, ${replacement})`,
-    // trim() walks the whole string (13× slower on review texts); most values need no trimming at all.
-    trim_whitespace: ([text]) => {
+    // trim() walks the whole string (13× slower on review texts); most values need no trimming at all. The CASE names
+    // the value ten times, and DuckDB computes it again each time (it shares nothing under a CASE): only a column or a
+    // field of one is cheap enough for that; any other value (a map lookup) is trimmed by trim() once.
+    trim_whitespace: ([text], [raw]) => {
+      if (!isColumnValue(raw!)) return `trim(${text}, ${WHITESPACE})`;
       const edges = ["' '", "chr(9)", "chr(10)", "chr(13)"].flatMap((c) => [`starts_with(${text}, ${c})`, `ends_with(${text}, ${c})`]).join(" OR ");
       return `CASE WHEN ${edges} THEN trim(${text}, ${WHITESPACE}) ELSE ${text} END`;
     },
@@ -50,6 +56,10 @@ export const DUCKDB_DIALECT: DialectTable = {
     epoch_seconds_to_timestamp: ([seconds]) => `CASE WHEN ${inTimestampRange(seconds!)} THEN to_timestamp(${seconds}) END`,
     epoch_seconds_to_date: ([seconds]) => `CASE WHEN ${inTimestampRange(seconds!)} THEN CAST(to_timestamp(${seconds}) AT TIME ZONE 'UTC' AS DATE) END`,
     strip_trailing_colon: ([text]) => `regexp_replace(${text}, ':$', '')`,
+    map_keys: ([map]) => `map_keys(${map})`,
+    map_values: ([map]) => `map_values(${map})`,
+    // list_position gives NULL when the key is absent, and a list indexed by NULL gives NULL.
+    list_lookup: ([keys, values, key]) => `${values}[list_position(${keys}, ${key})]`,
     // No `invalid_utf8`: a DuckDB VARCHAR cannot hold invalid UTF-8; the local reader checks the bytes first.
   },
   jsonGet: (json, key) => {

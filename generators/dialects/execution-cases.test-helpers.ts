@@ -3,7 +3,7 @@
  * a column `input` with the value both must give. The expected values come from the contract's words and a plain
  * JavaScript reference, never from the rendering under test.
  */
-import { call, lit, ref, type Expr } from "./expr.js";
+import { call, lit, ref, transform, type Expr } from "./expr.js";
 import { render, type DialectTable } from "./render.js";
 
 /** The decoder the contract documents, in plain JavaScript: one pass, valid code points only. */
@@ -112,6 +112,26 @@ export const EXECUTION_CASES: readonly ExecutionCase[] = [
   { name: "trim_whitespace", expr: over("trim_whitespace"), rows: [["\n    Item Weight: \n    ", "Item Weight:"]] },
   { name: "codepoint_length", expr: over("codepoint_length"), rows: [["a😀e\u0301", "4"]] },
   { name: "strip_trailing_colon", expr: over("strip_trailing_colon"), rows: [["ASIN:", "ASIN"], ["ASIN::", "ASIN:"], ["ASIN", "ASIN"]] },
+  // Not a column: DuckDB trims it with trim() instead of testing its edges.
+  { name: "trim_whitespace of a computed value", expr: call("trim_whitespace", call("concat", ref("input"), lit("\t"))), rows: [[" a b ", "a b"], ["x", "x"], ["", ""]] },
+  // The items of the input between ";", looked up by their normalized form (trimmed, one trailing colon off): the
+  // first item that normalizes to "Size", as a map's value is looked up by its normalized key.
+  {
+    name: "list_lookup",
+    expr: call(
+      "list_lookup",
+      transform(call("regex_extract_all", ref("input"), lit("[^;]+")), "k", call("strip_trailing_colon", call("trim_whitespace", ref("k")))),
+      call("regex_extract_all", ref("input"), lit("[^;]+")),
+      lit("Size"),
+    ),
+    rows: [
+      ["Color: ; Size:;Size", " Size:"],
+      ["Size;Size:", "Size"],
+      ["Color:;Sizes", null],
+      ["Size::", null],
+      ["", null],
+    ],
+  },
 ];
 
 /**

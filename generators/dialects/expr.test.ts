@@ -1,7 +1,7 @@
 /** The one traversal of the expression tree: every node kind's children, found and replaced. */
 import { describe, expect, it } from "vitest";
-import { hoistMemberValues, refNames } from "./cleaning.js";
-import { and, call, caseWhen, children, eq, exists, jsonScalar, jsonType, lit, mapChildren, ref, some, type Expr } from "./expr.js";
+import { hoistMemberValues, hoistSharedLists, refNames } from "./cleaning.js";
+import { and, call, caseWhen, cast, children, eq, exists, jsonScalar, jsonType, lit, mapChildren, ref, some, transform, type Expr } from "./expr.js";
 
 /** One node of every kind, each with distinct `ref` leaves where it has children. */
 const r = (n: string) => ref(n);
@@ -79,5 +79,30 @@ describe("hoistMemberValues", () => {
     const { expr, values } = hoistMemberValues(twice, new Set(["_m_a"]), (i) => `_v${i}`);
     expect(values).toEqual([]);
     expect(expr).toEqual(twice);
+  });
+});
+
+describe("hoistSharedLists", () => {
+  const keys = transform(call("map_keys", ref("style")), "k", call("strip_trailing_colon", call("trim_whitespace", ref("k"))));
+  const lookup = (key: string) => call("list_lookup", keys, call("map_values", ref("style")), lit(key));
+  it("computes a map's normalized keys once for all the columns that look up a key in them", () => {
+    const columns = [lookup("Size"), lookup("Color"), ref("asin")];
+    const { exprs, values } = hoistSharedLists(columns, (i) => `_list${i}`);
+    expect(values).toEqual([{ name: "_list0", expr: keys }]);
+    expect(exprs).toEqual([
+      call("list_lookup", ref("_list0"), call("map_values", ref("style")), lit("Size")),
+      call("list_lookup", ref("_list0"), call("map_values", ref("style")), lit("Color")),
+      ref("asin"),
+    ]);
+  });
+
+  it("leaves a list used once, a list that may raise, and a list inside a lambda where they are", () => {
+    const raising = transform(ref("items"), "x", cast(ref("x"), { kind: "int64" }));
+    const nested = transform(ref("outer"), "o", call("list_length", keys));
+    const columns = [lookup("Size"), raising, raising, nested, nested];
+    const { exprs, values } = hoistSharedLists(columns, (i) => `_list${i}`);
+    // `nested` itself is shared (it raises on nothing); the keys inside its lambda body are not reached.
+    expect(values.map((v) => v.expr)).toEqual([nested]);
+    expect(exprs).toEqual([lookup("Size"), raising, raising, ref("_list0"), ref("_list0")]);
   });
 });

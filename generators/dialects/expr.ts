@@ -43,6 +43,9 @@ export const MACRO_FUNCTIONS = ["html_unescape", "parse_integer", "parse_money"]
  * - `parse_month_day_year`: `"May 15, 2009"` → DATE; anything else NULL.
  * - `epoch_seconds_to_timestamp` / `_to_date`: UTC; NULL outside years 1–9999.
  * - `strip_trailing_colon`: remove one trailing `:`.
+ * - `map_keys(map)` / `map_values(map)`: a map's keys, and its values in the same order.
+ * - `list_lookup(keys, values, key)`: the element of `values` at the first position where `keys` holds `key` (a
+ *   non-NULL value); NULL when `keys` does not hold it or is NULL.
  * - `invalid_utf8`: whether the bytes of a raw line are not valid UTF-8 (Spark reads text lines as bytes).
  */
 export const FUNCTIONS = [
@@ -54,6 +57,7 @@ export const FUNCTIONS = [
   "sha256_hex", "to_text", "floor", "list_length", "list_join", "to_json_text", "codepoint_to_text", "hex_to_integer",
   ...MACRO_FUNCTIONS, "parse_month_day_year",
   "epoch_seconds_to_timestamp", "epoch_seconds_to_date", "strip_trailing_colon", "invalid_utf8",
+  "map_keys", "map_values", "list_lookup",
 ] as const;
 
 export type Fn = (typeof FUNCTIONS)[number];

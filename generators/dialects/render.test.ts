@@ -141,6 +141,7 @@ describe("every function has an answer in every dialect", () => {
     between: [ref("a"), ref("b"), ref("c")],
     replace: [ref("a"), ref("b"), ref("c")],
     substring: [ref("a"), ref("b"), ref("c")],
+    list_lookup: [ref("a"), ref("b"), lit("k")],
   };
   const args = (fn: Fn): Expr[] => ARGS[fn] ?? [ref("a"), ref("b")];
   for (const dialect of ["duckdb", "spark"] as const) {

@@ -89,6 +89,11 @@ export const SPARK_DIALECT: DialectTable = {
     // Day arithmetic, so the date does not depend on the session time zone.
     epoch_seconds_to_date: ([seconds]) => `CASE WHEN ${inTimestampRange(seconds!)} THEN date_from_unix_date(CAST(floor(${seconds} / 86400) AS INT)) END`,
     strip_trailing_colon: ([text]) => `regexp_replace(${text}, ':\\\\z', '')`,
+    map_keys: ([map]) => `map_keys(${map})`,
+    map_values: ([map]) => `map_values(${map})`,
+    // array_position is 1-based, 0 when absent (element_at(…, 0) raises, hence nullif: a NULL index gives NULL), NULL
+    // for a NULL array.
+    list_lookup: ([keys, values, key]) => `element_at(${values}, CAST(nullif(array_position(${keys}, ${key}), 0) AS INT))`,
     // Java decodes malformed UTF-8 to U+FFFD; the bytes round-trip unchanged exactly when they were valid.
     invalid_utf8: ([value]) => `(encode(decode(CAST(${value} AS BINARY), 'UTF-8'), 'UTF-8') <> CAST(${value} AS BINARY))`,
   },

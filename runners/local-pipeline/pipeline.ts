@@ -25,6 +25,7 @@ import {
   addedKeyExprs,
   hoistMembers,
   hoistMemberValues,
+  hoistSharedLists,
   refNames,
   rawColumns,
   reasonCodes,
@@ -563,8 +564,10 @@ async function writeTable(
   out: string,
   work: { scratch: string; sortedWriteRows: number; log: (line: string) => void },
 ): Promise<number> {
-  const columns = table.columns.map((c) => `${sql(columnExpr(dataset, c))} AS ${q(c.name)}`).join(",\n      ");
-  const select = `SELECT ${columns} FROM ${from}`;
+  // Lists several columns build alike (a map's normalized keys) are computed once per row, before the columns.
+  const { exprs, values } = hoistSharedLists(table.columns.map((c) => columnExpr(dataset, c)), (i) => `_list${i}`);
+  const columns = table.columns.map((c, i) => `${sql(exprs[i]!)} AS ${q(c.name)}`).join(",\n      ");
+  const select = `SELECT ${columns} FROM ${values.length ? `(SELECT *, ${values.map((v) => `${sql(v.expr)} AS ${q(v.name)}`).join(", ")} FROM ${from})` : from}`;
   removeInside(out, dir);
   mkdirSync(dir, { recursive: true });
   if (!table.partitionBy.length) return count(connection, `COPY (${select}) TO ${s(join(dir, "part-0.parquet"))} (FORMAT PARQUET)`);
