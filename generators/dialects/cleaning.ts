@@ -355,31 +355,42 @@ const MEMBER_VALUES: ReadonlySet<Expr["op"]> = new Set(["json_type", "json_scala
  * them) that the expression reads more than once with a column named `name(index)`, to be computed once per record
  * before the expression; returns those values in order. Every rule is a CASE, and DuckDB does not share a repeated
  * sub-expression under a CASE or AND/OR: the 42 review rules parsed the member texts about 40 times per record
- * (a member's JSON type alone up to four times). Lambda bodies are left as they are (their variables are not columns).
+ * (a member's JSON type alone up to four times).
  */
 export function hoistMemberValues(expr: Expr, columns: ReadonlySet<string>, name: (index: number) => string): { expr: Expr; values: { name: string; expr: Expr }[] } {
   const isValue = (e: Expr) => MEMBER_VALUES.has(e.op) && "json" in e && e.json.op === "ref" && columns.has(e.json.name);
-  const outsideLambdas = (e: Expr): Expr[] => (e.op === "exists" || e.op === "filter" || e.op === "transform" ? [e.list] : children(e));
+  const { exprs, values } = hoistRepeated([expr], isValue, name);
+  return { expr: exprs[0]!, values };
+}
+
+const isLambda = (e: Expr): e is Extract<Expr, { op: "exists" | "filter" | "transform" }> => e.op === "exists" || e.op === "filter" || e.op === "transform";
+
+/**
+ * Replaces each sub-expression `hoist` accepts that appears more than once in `exprs` with a column named
+ * `name(index)`, to be computed once per row before them; returns those values in order. Lambda bodies are not
+ * searched: what they hold may read the lambda's variable, which is no column.
+ */
+function hoistRepeated(exprs: readonly Expr[], hoist: (e: Expr) => boolean, name: (index: number) => string): { exprs: Expr[]; values: { name: string; expr: Expr }[] } {
   const uses = new Map<string, number>();
   const count = (e: Expr): void => {
-    if (isValue(e)) uses.set(JSON.stringify(e), (uses.get(JSON.stringify(e)) ?? 0) + 1);
-    else outsideLambdas(e).forEach(count);
+    if (hoist(e)) uses.set(JSON.stringify(e), (uses.get(JSON.stringify(e)) ?? 0) + 1);
+    else (isLambda(e) ? [e.list] : children(e)).forEach(count);
   };
-  count(expr);
+  exprs.forEach(count);
   const values: { name: string; expr: Expr }[] = [];
   const names = new Map<string, string>();
   const walk = (e: Expr): Expr => {
-    if (e.op === "exists" || e.op === "filter" || e.op === "transform") return { ...e, list: walk(e.list) };
-    if (!isValue(e)) return mapChildren(e, walk);
-    const key = JSON.stringify(e);
-    if (uses.get(key)! < 2) return e;
-    if (!names.has(key)) {
-      names.set(key, name(values.length));
-      values.push({ name: names.get(key)!, expr: e });
+    const key = hoist(e) ? JSON.stringify(e) : undefined;
+    if (key && uses.get(key)! > 1) {
+      if (!names.has(key)) {
+        names.set(key, name(values.length));
+        values.push({ name: names.get(key)!, expr: e });
+      }
+      return ref(names.get(key)!);
     }
-    return { op: "ref", name: names.get(key)! };
+    return isLambda(e) ? { ...e, list: walk(e.list) } : mapChildren(e, walk);
   };
-  return { expr: walk(expr), values };
+  return { exprs: exprs.map(walk), values };
 }
 
 /** Functions that raise on no argument (no cast, parse or JSON read): a list built with them may be computed for every row. */
@@ -396,33 +407,11 @@ const total = (e: Expr): boolean =>
  * columns) with a column named `name(index)`, to be computed once per row before them; returns the lists in order.
  * The normalized keys of a map are one such list for every declared key of the map: DuckDB computed them once per
  * column (four style columns: four passes of a lambda over every record's style), and the rest of the map twice in
- * its column (under a CASE, where DuckDB shares nothing). Only lists built with functions
- * that raise on nothing are moved (`TOTAL_FUNCTIONS`), since they are then computed for every row, and only lists
- * outside lambda bodies (inside one they may read its variable).
+ * its column (under a CASE, where DuckDB shares nothing). Only lists built with functions that raise on nothing are
+ * moved (`TOTAL_FUNCTIONS`), since they are then computed for every row.
  */
 export function hoistSharedLists(exprs: readonly Expr[], name: (index: number) => string): { exprs: Expr[]; values: { name: string; expr: Expr }[] } {
-  const isList = (e: Expr) => (e.op === "transform" || e.op === "filter") && total(e);
-  const uses = new Map<string, number>();
-  const count = (e: Expr): void => {
-    if (isList(e)) uses.set(JSON.stringify(e), (uses.get(JSON.stringify(e)) ?? 0) + 1);
-    else (e.op === "exists" || e.op === "filter" || e.op === "transform" ? [e.list] : children(e)).forEach(count);
-  };
-  exprs.forEach(count);
-  const values: { name: string; expr: Expr }[] = [];
-  const names = new Map<string, string>();
-  const walk = (e: Expr): Expr => {
-    const key = isList(e) ? JSON.stringify(e) : undefined;
-    if (key && uses.get(key)! > 1) {
-      if (!names.has(key)) {
-        names.set(key, name(values.length));
-        values.push({ name: names.get(key)!, expr: e });
-      }
-      return ref(names.get(key)!);
-    }
-    if (e.op === "exists" || e.op === "filter" || e.op === "transform") return { ...e, list: walk(e.list) };
-    return mapChildren(e, walk);
-  };
-  return { exprs: exprs.map(walk), values };
+  return hoistRepeated(exprs, (e) => (e.op === "transform" || e.op === "filter") && total(e), name);
 }
 
 /** Names of the columns an expression reads (lambda variables included; callers intersect with what they know). */
