@@ -373,8 +373,9 @@ const isLambda = (e: Expr): e is Extract<Expr, { op: "exists" | "filter" | "tran
 function hoistRepeated(exprs: readonly Expr[], hoist: (e: Expr) => boolean, name: (index: number) => string): { exprs: Expr[]; values: { name: string; expr: Expr }[] } {
   const uses = new Map<string, number>();
   const count = (e: Expr): void => {
-    if (hoist(e)) uses.set(JSON.stringify(e), (uses.get(JSON.stringify(e)) ?? 0) + 1);
-    else (isLambda(e) ? [e.list] : children(e)).forEach(count);
+    if (!hoist(e)) return (isLambda(e) ? [e.list] : children(e)).forEach(count);
+    const key = JSON.stringify(e);
+    uses.set(key, (uses.get(key) ?? 0) + 1);
   };
   exprs.forEach(count);
   const values: { name: string; expr: Expr }[] = [];
