@@ -639,6 +639,19 @@ describe("many invalid records of every kind (synthetic, 30% breaking one rule e
         duplicates: tally.duplicates,
         quarantined: tally.quarantined,
       });
+      // The cleaned zone is written in row groups of about 8 MB (`CLEANED_PARQUET`): its 40,000-odd valid reviews
+      // (about 16 MB) fill several, where DuckDB's default (122,880 rows) would put them in one.
+      const cleaned = join(dir, "out", localPath("", review.locations.cleaned), "run_id=invalid-mix", "part-00000.parquet");
+      const instance = await DuckDBInstance.create(":memory:");
+      const connection = await instance.connect();
+      try {
+        const groups = (await connection.runAndReadAll(`SELECT row_group_id, any_value(row_group_num_rows) FROM parquet_metadata('${cleaned}') GROUP BY ALL`)).getRows();
+        expect(groups.length).toBeGreaterThanOrEqual(2);
+        expect(groups.reduce((n, g) => n + Number(g[1]), 0)).toBe(d.valid);
+      } finally {
+        connection.closeSync();
+        instance.closeSync();
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
