@@ -229,6 +229,29 @@ describe("plain JSON-lines files (read by DuckDB, judged by JSON.parse)", () => 
     }
   });
 
+  it("reads plain lines of up to 1 MiB with DuckDB (its read buffer holds them): every record whole", async () => {
+    const dir = join(work, "near-limit");
+    mkdirSync(dir, { recursive: true });
+    const record = (i: number, length: number) => {
+      const head = { overall: 4, verified: true, reviewTime: "06 2, 2018", reviewerID: `AL${i}`, asin: "B000000001", unixReviewTime: 1527897600 + i, reviewText: "" };
+      return JSON.stringify({ ...head, reviewText: "x".repeat(length - JSON.stringify(head).length) });
+    };
+    const lengths = [1024 * 1024, 700_000, 1024 * 1024 - 1, 300, 1024 * 1024];
+    writeFileSync(join(dir, "long.jsonl"), `${lengths.map((n, i) => record(i, n)).join("\n")}\n`);
+    expect(plainJsonLines(join(dir, "long.jsonl"), dir)!.stats).toMatchObject({ lines: 5, records: 5 });
+    const out = join(work, "near-limit-out");
+    const summary = await runPipeline({ datasets, inputs: new Map([["review", [dir]]]), out, runId: "near-limit" });
+    expect({ input: summary.datasets.review!.input, valid: summary.datasets.review!.valid }).toEqual({ input: 5, valid: 5 });
+    const cleaned = join(out, "amazon-reviews-cleaned", "reviews", "run_id=near-limit", "part-00000.parquet");
+    const instance = await DuckDBInstance.create(":memory:");
+    const connection = await instance.connect();
+    const rows = (await connection.runAndReadAll(`SELECT _line_number, strlen(reviewText) FROM read_parquet('${cleaned}') ORDER BY 1`)).getRows();
+    connection.closeSync();
+    instance.closeSync();
+    const textLengths = lengths.map((n, i) => n - JSON.stringify(JSON.parse(record(i, n)), (k, v) => (k === "reviewText" ? "" : v)).length);
+    expect(rows.map((r) => [Number(r[0]), Number(r[1])])).toEqual(textLengths.map((n, i) => [i + 1, n]));
+  });
+
   it("leaves files with CR, blank lines or a leading byte order mark to the line reader", () => {
     const dir = mkdtempSync(join(work, "not-plain-"));
     const cases = { crlf: '{"a":1}\r\n', blank: '{"a":1}\n\n{"a":2}\n', bom: '\ufeff{"a":1}\n', spaces: '{"a":1}\n  \n', array: "[{}]\n", empty: "" };
