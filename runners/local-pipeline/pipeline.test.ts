@@ -391,6 +391,24 @@ describe("hostile and careless input: nothing outside --out is removed, nothing 
     expect(() => removeInside(out, out)).toThrow(/not inside the output folder/);
   });
 
+  it("a table that cannot be written fails the run only after the tables written at the same time are complete", async () => {
+    // The tables are written at once; the child table's location is refused at once, the main table's write goes on.
+    const review = datasets.find((d) => d.name === "review")!;
+    const hostile = { ...review, children: review.children.map((c) => ({ ...c, location: "s3://amazon-reviews-processed/../../victim/" })) };
+    const inputs = new Map([["review", [join(ROOT, "samples", "review")]]]);
+    const whole = await runPipeline({ datasets: [review], inputs, out: join(work, "tables-whole"), runId: "r1" });
+    const out = join(work, "tables-hostile");
+    await expect(runPipeline({ datasets: [hostile], inputs, out, runId: "r1" })).rejects.toThrow(/"\." or "\.\." segment/);
+    const instance = await DuckDBInstance.create(":memory:");
+    const connection = await instance.connect();
+    const main = localPath(out, review.table.location);
+    const rows = (await connection.runAndReadAll(`SELECT count(*) FROM read_parquet('${main}/**/*.parquet')`)).getRows();
+    connection.closeSync();
+    instance.closeSync();
+    expect(Number(rows[0]![0])).toBe(whole.datasets.review!.tables.review);
+    expect(existsSync(join(work, "..", "victim"))).toBe(false);
+  });
+
   it("refuses an empty --input path and an --out that overlaps an input", async () => {
     const empty = await cli(["--input", "review="]);
     expect(empty.code).toBe(2);

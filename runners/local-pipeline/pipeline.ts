@@ -93,18 +93,23 @@ export async function runPipeline(options: PipelineOptions): Promise<RunSummary>
     memory_limit: options.memoryLimit ?? "1GB",
     temp_directory: join(scratch, "spill"),
   });
-  const connection = await instance.connect();
-  await connection.run("SET TimeZone = 'UTC'");
-  // Row order inside output files is not part of the contract; keeping it costs memory in partitioned writes.
-  await connection.run("SET preserve_insertion_order = false");
-  // Each open partition file holds its own buffers; input sorted by partition needs only a few open at once.
-  await connection.run("SET partitioned_write_max_open_files = 100");
+  // Every connection of the run, with the run's settings (a connection's own: each table is written on one).
+  const connect = async () => {
+    const c = await instance.connect();
+    await c.run("SET TimeZone = 'UTC'");
+    // Row order inside output files is not part of the contract; keeping it costs memory in partitioned writes.
+    await c.run("SET preserve_insertion_order = false");
+    // Each open partition file holds its own buffers; input sorted by partition needs only a few open at once.
+    await c.run("SET partitioned_write_max_open_files = 100");
+    return c;
+  };
+  const connection = await connect();
   const summary: RunSummary = { runId: options.runId, engine: "duckdb", reconciled: true, problems: [], datasets: {} };
   try {
     for (const dataset of options.datasets) {
       const inputs = options.inputs.get(dataset.name);
       if (!inputs) continue;
-      summary.datasets[dataset.name] = await runDataset(connection, dataset, inputs, options, scratch);
+      summary.datasets[dataset.name] = await runDataset(connection, connect, dataset, inputs, options, scratch);
     }
   } finally {
     connection.closeSync();
@@ -411,7 +416,14 @@ async function classifySuspicious(connection: DuckDBConnection, records: string,
   await connection.run("DROP TABLE _read_errors");
 }
 
-async function runDataset(connection: DuckDBConnection, dataset: DatasetIR, inputs: readonly string[], options: PipelineOptions, scratch: string): Promise<DatasetSummary> {
+async function runDataset(
+  connection: DuckDBConnection,
+  connect: () => Promise<DuckDBConnection>,
+  dataset: DatasetIR,
+  inputs: readonly string[],
+  options: PipelineOptions,
+  scratch: string,
+): Promise<DatasetSummary> {
   const name = dataset.name;
   const t = (suffix: string) => q(`${name}_${suffix}`);
   const log = options.progress ?? (() => undefined);
@@ -513,21 +525,41 @@ async function runDataset(connection: DuckDBConnection, dataset: DatasetIR, inpu
   await connection.run(`DROP TABLE ${t("validated")}`);
   await records.drop();
 
-  log(`${name}: flattening`);
-  const tables: Record<string, number> = {};
+  // The tables at once, each on a connection of its own (the main table on the run's): the main table's sorted,
+  // partitioned write leaves part of both cores idle, and a child table's thousands of small partition files are
+  // written meanwhile (at 1M reviews, three alternating pairs of whole runs: both tables in 3.6-4.0 s at once, against
+  // 3.9-4.1 s one after the other). The progress line of the table that ends first covers both tables' time so far.
+  const children = childArrays(dataset);
+  log(`${name}: flattening (${1 + children.length} tables at once)`);
   // One processing time per run, as the Glue flatten job stamps it (processed_at, for dbt source freshness).
   const cleaned = `(SELECT *, ${s((options.processedAt ?? RUN_STARTED).toISOString())}::TIMESTAMPTZ AS ${q(PROCESSED_AT)} FROM read_parquet(${s(cleanedFile)}))`;
-  const write = (table: TableIR, from: string) =>
-    writeTable(connection, dataset, table, from, localPath(options.out, table.location), options.out, { scratch, sortedWriteRows: options.sortedWriteRows ?? SORTED_WRITE_ROWS, log });
-  tables[dataset.table.name] = await write(dataset.table, cleaned);
-  log(`${name}: main table written`);
-  for (const { child, array } of childArrays(dataset)) {
-    const a = sql(array);
-    const exploded = `(SELECT *, ${a}[${q(CHILD_POSITION)} + 1] AS ${q(CHILD_ELEMENT)}
+  const write = async (on: DuckDBConnection, table: TableIR, from: string): Promise<[string, number]> => {
+    const rows = await writeTable(on, dataset, table, from, localPath(options.out, table.location), options.out, {
+      scratch,
+      sortedWriteRows: options.sortedWriteRows ?? SORTED_WRITE_ROWS,
+      log,
+    });
+    log(`${name}: ${table.name} table written`);
+    return [table.name, rows];
+  };
+  const written = await Promise.allSettled([
+    write(connection, dataset.table, cleaned),
+    ...children.map(async ({ child, array }) => {
+      const a = sql(array);
+      const exploded = `(SELECT *, ${a}[${q(CHILD_POSITION)} + 1] AS ${q(CHILD_ELEMENT)}
       FROM (SELECT *, unnest(range(len(${a}))) AS ${q(CHILD_POSITION)} FROM ${cleaned} WHERE ${a} IS NOT NULL))`;
-    tables[child.name] = await write(child, exploded);
-    log(`${name}: ${child.name} table written`);
-  }
+      const own = await connect();
+      try {
+        return await write(own, child, exploded);
+      } finally {
+        own.closeSync();
+      }
+    }),
+  ]);
+  // Every write has ended before a failure is reported (none is left running while the database closes).
+  const failed = written.find((w) => w.status === "rejected");
+  if (failed) throw failed.reason;
+  const tables = Object.fromEntries(written.map((w) => (w as PromiseFulfilledResult<[string, number]>).value));
   return { input, valid, duplicates, quarantined: { total: quarantinedTotal, byReason }, files, tables };
 }
 
