@@ -172,7 +172,7 @@ const SCRATCH_RECORDS_PARQUET = "FORMAT PARQUET, COMPRESSION 'uncompressed', ROW
  * default (122,880 rows, about 48 MB of reviews) each writer thread gathers a fresh 48 MB row group: at 1M reviews the
  * cleaned zone took 1.82-1.99 s with 350,000-430,000 minor page faults and 2.9-3.7 s of system CPU time in the whole
  * run; in 8 MB row groups 1.13-1.25 s with 240,000-290,000 faults and 1.8-1.9 s, the whole run 8.7-9.1 s instead of
- * 9.7-10.2 s and its peak RSS 850-880 MiB instead of 1,090-1,280 MiB (three alternating pairs). Readers of the zone
+ * 9.7-10.2 s and its peak RSS 830-860 MiB instead of 1,070-1,250 MiB (three alternating pairs). Readers of the zone
  * (the flatten job) read a row group at a time either way.
  */
 const CLEANED_PARQUET = "FORMAT PARQUET, ROW_GROUP_SIZE_BYTES '8MB'";
