@@ -93,7 +93,8 @@ export async function runPipeline(options: PipelineOptions): Promise<RunSummary>
     memory_limit: options.memoryLimit ?? "1GB",
     temp_directory: join(scratch, "spill"),
   });
-  // Every connection of the run, with the run's settings (a connection's own: each table is written on one).
+  // A connection with the run's settings (they are set per connection, and each table is written on a connection of
+  // its own).
   const connect = async () => {
     const c = await instance.connect();
     await c.run("SET TimeZone = 'UTC'");
