@@ -248,7 +248,7 @@ describe("plain JSON-lines files (read by DuckDB, judged by JSON.parse)", () => 
     const rows = (await connection.runAndReadAll(`SELECT _line_number, strlen(reviewText) FROM read_parquet('${cleaned}') ORDER BY 1`)).getRows();
     connection.closeSync();
     instance.closeSync();
-    const textLengths = lengths.map((n, i) => n - JSON.stringify(JSON.parse(record(i, n)), (k, v) => (k === "reviewText" ? "" : v)).length);
+    const textLengths = lengths.map((n, i) => (JSON.parse(record(i, n)) as { reviewText: string }).reviewText.length);
     expect(rows.map((r) => [Number(r[0]), Number(r[1])])).toEqual(textLengths.map((n, i) => [i + 1, n]));
   });
 
@@ -406,7 +406,8 @@ describe("hostile and careless input: nothing outside --out is removed, nothing 
     connection.closeSync();
     instance.closeSync();
     expect(Number(rows[0]![0])).toBe(whole.datasets.review!.tables.review);
-    expect(existsSync(join(work, "..", "victim"))).toBe(false);
+    // Where the refused location would have led: nothing was created there.
+    expect(existsSync(join(work, "victim"))).toBe(false);
   });
 
   it("refuses an empty --input path and an --out that overlaps an input", async () => {
