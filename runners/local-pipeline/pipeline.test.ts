@@ -394,7 +394,7 @@ describe("hostile and careless input: nothing outside --out is removed, nothing 
   it("a table that cannot be written fails the run only after the tables written at the same time are complete", async () => {
     // The tables are written at once; the child table's location is refused at once, the main table's write goes on.
     const review = datasets.find((d) => d.name === "review")!;
-    const hostile = { ...review, children: review.children.map((c) => ({ ...c, location: "s3://amazon-reviews-processed/../../victim/" })) };
+    const hostile = { ...review, children: review.children.map((c) => ({ ...c, location: "s3://amazon-reviews-processed/../../child-victim/" })) };
     const inputs = new Map([["review", [join(ROOT, "samples", "review")]]]);
     const whole = await runPipeline({ datasets: [review], inputs, out: join(work, "tables-whole"), runId: "r1" });
     const out = join(work, "tables-hostile");
@@ -407,7 +407,7 @@ describe("hostile and careless input: nothing outside --out is removed, nothing 
     instance.closeSync();
     expect(Number(rows[0]![0])).toBe(whole.datasets.review!.tables.review);
     // Where the refused location would have led: nothing was created there.
-    expect(existsSync(join(work, "victim"))).toBe(false);
+    expect(existsSync(join(work, "child-victim"))).toBe(false);
   });
 
   it("refuses an empty --input path and an --out that overlaps an input", async () => {
