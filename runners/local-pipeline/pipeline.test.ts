@@ -243,13 +243,9 @@ describe("plain JSON-lines files (read by DuckDB, judged by JSON.parse)", () => 
     const summary = await runPipeline({ datasets, inputs: new Map([["review", [dir]]]), out, runId: "near-limit" });
     expect({ input: summary.datasets.review!.input, valid: summary.datasets.review!.valid }).toEqual({ input: 5, valid: 5 });
     const cleaned = join(out, "amazon-reviews-cleaned", "reviews", "run_id=near-limit", "part-00000.parquet");
-    const instance = await DuckDBInstance.create(":memory:");
-    const connection = await instance.connect();
-    const rows = (await connection.runAndReadAll(`SELECT _line_number, strlen(reviewText) FROM read_parquet('${cleaned}') ORDER BY 1`)).getRows();
-    connection.closeSync();
-    instance.closeSync();
+    const rows = await query(`SELECT _line_number AS line, strlen(reviewText) AS length FROM read_parquet('${cleaned}') ORDER BY 1`);
     const textLengths = lengths.map((n, i) => (JSON.parse(record(i, n)) as { reviewText: string }).reviewText.length);
-    expect(rows.map((r) => [Number(r[0]), Number(r[1])])).toEqual(textLengths.map((n, i) => [i + 1, n]));
+    expect(rows.map((r) => [Number(r.line), Number(r.length)])).toEqual(textLengths.map((n, i) => [i + 1, n]));
   });
 
   it("leaves files with CR, blank lines or a leading byte order mark to the line reader", () => {
@@ -399,13 +395,9 @@ describe("hostile and careless input: nothing outside --out is removed, nothing 
     const whole = await runPipeline({ datasets: [review], inputs, out: join(work, "tables-whole"), runId: "r1" });
     const out = join(work, "tables-hostile");
     await expect(runPipeline({ datasets: [hostile], inputs, out, runId: "r1" })).rejects.toThrow(/"\." or "\.\." segment/);
-    const instance = await DuckDBInstance.create(":memory:");
-    const connection = await instance.connect();
     const main = localPath(out, review.table.location);
-    const rows = (await connection.runAndReadAll(`SELECT count(*) FROM read_parquet('${main}/**/*.parquet')`)).getRows();
-    connection.closeSync();
-    instance.closeSync();
-    expect(Number(rows[0]![0])).toBe(whole.datasets.review!.tables.review);
+    const [written] = await query(`SELECT count(*) AS n FROM read_parquet('${main}/**/*.parquet')`);
+    expect(Number(written!.n)).toBe(whole.datasets.review!.tables.review);
     // Where the refused location would have led: nothing was created there.
     expect(existsSync(join(work, "child-victim"))).toBe(false);
   });
@@ -684,16 +676,9 @@ describe("many invalid records of every kind (synthetic, 30% breaking one rule e
       // The cleaned zone is written in row groups of about 8 MB (`CLEANED_PARQUET`): its 40,000-odd valid reviews
       // (about 16 MB) fill several, where DuckDB's default (122,880 rows) would put them in one.
       const cleaned = join(dir, "out", localPath("", review.locations.cleaned), "run_id=invalid-mix", "part-00000.parquet");
-      const instance = await DuckDBInstance.create(":memory:");
-      const connection = await instance.connect();
-      try {
-        const groups = (await connection.runAndReadAll(`SELECT row_group_id, any_value(row_group_num_rows) FROM parquet_metadata('${cleaned}') GROUP BY ALL`)).getRows();
-        expect(groups.length).toBeGreaterThanOrEqual(2);
-        expect(groups.reduce((n, g) => n + Number(g[1]), 0)).toBe(d.valid);
-      } finally {
-        connection.closeSync();
-        instance.closeSync();
-      }
+      const groups = await query(`SELECT row_group_id, any_value(row_group_num_rows) AS n FROM parquet_metadata('${cleaned}') GROUP BY ALL`);
+      expect(groups.length).toBeGreaterThanOrEqual(2);
+      expect(groups.reduce((n, g) => n + Number(g.n), 0)).toBe(d.valid);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
