@@ -550,6 +550,30 @@ describe("partitioned writes of sparse data (few rows per partition over many pa
     }
   }, 180_000);
 
+  it("writes a partition's rows as they come (row groups of at most 2,048 rows), not held until its file is closed", async () => {
+    // DuckDB holds rows below half its row-group size in the file's buffer and writes them when the file is closed,
+    // under the lock all partition files share (`PARTITIONED_ROW_GROUP_ROWS`): at its default, these 5,000 reviews of
+    // one date would be one row group.
+    const review = datasets.find((d) => d.name === "review")!;
+    const dir = mkdtempSync(join(tmpdir(), "row-groups-"));
+    try {
+      const input = join(dir, "reviews.jsonl");
+      const { records } = synthesizeAll(review, { records: 5000, seed: 11 });
+      const day = 1262304000; // 2010-01-01
+      writeFileSync(input, records.map((r) => `${JSON.stringify({ ...(JSON.parse(r.line) as object), unixReviewTime: day })}\n`).join(""));
+      const summary = await runPipeline({ datasets: [review], inputs: new Map([["review", [input]]]), out: join(dir, "out"), runId: "row-groups" });
+      expect(summary.reconciled, summary.problems.join("\n")).toBe(true);
+      const folder = join(localPath(join(dir, "out"), review.table.location), "review_date=2010-01-01");
+      const groups = await query(`SELECT file_name, row_group_id, any_value(row_group_num_rows) AS n FROM parquet_metadata('${join(folder, "*.parquet")}') GROUP BY ALL`);
+      expect(groups.reduce((n, g) => n + Number(g.n), 0)).toBe(summary.datasets.review!.tables.review);
+      expect(summary.datasets.review!.tables.review).toBeGreaterThan(4900);
+      expect(Math.max(...groups.map((g) => Number(g.n)))).toBeLessThanOrEqual(2048);
+      expect(groups.length).toBeGreaterThanOrEqual(3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it("flushes at most PARTITIONED_WRITE_FLUSH_ROWS rows, and a batch spans about PARTITIONS_PER_FLUSH partitions", () => {
     expect(flushRows(1_000_000, 7_000)).toBe(PARTITIONED_WRITE_FLUSH_ROWS);
     expect(flushRows(100, 50)).toBe(PARTITIONED_WRITE_FLUSH_ROWS);

@@ -594,6 +594,19 @@ export function flushRows(rows: number, partitions: number): number {
 }
 
 /**
+ * The row-group size of a partitioned table's files: the smallest, so that DuckDB writes each partition's rows as a
+ * thread hands them over. DuckDB holds one lock for all partition files while it opens a file or closes one it must
+ * evict (at most `partitioned_write_max_open_files` are open); a partition's rows below half the row-group size
+ * (122,880 rows by default) wait in that file's buffer and are compressed and written only when the file is closed,
+ * under that lock. With a few hundred reviews per date, every file's whole write happened there: the two threads
+ * spent about a third of the review table's write waiting for the lock (perf: `__lll_lock_wait` under
+ * `FlushPartitions`). With rows written as they come (a row group per handover, at most 2,048 rows: one or two per
+ * file at 1M reviews), the sorted 1M review table was written in 1.47-1.55 s instead of 2.39-2.93 s, the same CPU time,
+ * the same 197 MB.
+ */
+export const PARTITIONED_ROW_GROUP_ROWS = 2;
+
+/**
  * Most rows one sorted, partitioned COPY writes. A sort of more rows spills to disk, and DuckDB's partition writers
  * cannot spill: under the 1GB limit a sorted write of about 10M reviews runs out of memory, one of 1M does not.
  */
@@ -630,7 +643,7 @@ async function writeTable(
     return count(
       connection,
       `COPY (${source} ORDER BY ${partitions})
-        TO ${s(dir)} (FORMAT PARQUET, PARTITION_BY (${partitions}), OVERWRITE_OR_IGNORE, FILENAME_PATTERN 'part-{i}')`,
+        TO ${s(dir)} (FORMAT PARQUET, PARTITION_BY (${partitions}), OVERWRITE_OR_IGNORE, FILENAME_PATTERN 'part-{i}', ROW_GROUP_SIZE ${PARTITIONED_ROW_GROUP_ROWS})`,
     );
   };
   // Each partition's rows, and its bucket: the rows before it (in partition order) divided by the bucket size.
