@@ -321,8 +321,8 @@ async function main(): Promise<void> {
     // built here, untimed, so that every timed run starts as a user's run usually does.
     const warm = spawnSync(process.execPath, [PIPELINE_LAUNCHER, "--help"], { encoding: "utf8" });
     if (warm.status !== 0) throw new Error(`pipeline:local --help failed (exit ${warm.status}):\n${warm.stderr}`);
-    // Alternating rounds (bare, floor, floor with the pipeline's row groups, pipeline, pipeline on the base, bare, …) so a change of the machine's
-    // load hits all of them.
+    // Alternating rounds (bare, floor, floor with the pipeline's row groups, pipeline, pipeline on the base, bare, …)
+    // so a change of the machine's load hits all of them.
     const rounds: { bare: Timed; floor: Timed; rowsFloor: Timed; pipeline: EndToEnd; base?: EndToEnd }[] = [];
     for (let round = 0; round < roundsWanted; round++) {
       rounds.push({
