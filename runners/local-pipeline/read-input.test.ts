@@ -9,7 +9,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
-import { plainJsonLines } from "./read-input.js";
+import { nextSuspicious, plainJsonLines, SUSPICIOUS_JSON } from "./read-input.js";
 
 let work: string;
 let connection: DuckDBConnection;
@@ -88,6 +88,26 @@ describe("plainJsonLines: the lines DuckDB's JSON verdict cannot be taken for", 
     );
     // The generator reaches the case the check is for.
     expect(acceptedOnlyByDuckDB).toBeGreaterThan(50);
+  });
+
+  it("finds the next match of SUSPICIOUS_JSON exactly where the pattern does, from any position (fast-check)", () => {
+    // `nextSuspicious` searches the words and brackets and checks their context backwards instead of running the
+    // pattern: text of the pieces the pattern names (its words in several cases, signs, whitespace, brackets) and a
+    // few others.
+    const piece = fc.constantFrom("[", ":", ",", "]", "}", "{", " ", "\t", "\f", "\r", "\n", "-", "+", "nan", "NaN", "nAN", "inf", "Infinity", "INF", "n", "a", "i", "f", "x", '"', "é");
+    let matched = 0;
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 30 }).map((pieces) => pieces.join("")), fc.nat(), (text, at) => {
+        const from = text.length ? at % (text.length + 1) : 0;
+        SUSPICIOUS_JSON.lastIndex = from;
+        const expected = SUSPICIOUS_JSON.exec(text)?.index ?? Infinity;
+        expect(nextSuspicious(text, from), JSON.stringify({ text, from })).toBe(expected);
+        if (expected !== Infinity) matched++;
+      }),
+      { numRuns: 20_000, seed: 13 },
+    );
+    // The generator reaches a match often (about 1,000 of the 20,000 cases).
+    expect(matched).toBeGreaterThan(500);
   });
 
   it("numbers the suspicious lines of a file larger than one read chunk exactly, and only those", () => {
