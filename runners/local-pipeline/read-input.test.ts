@@ -110,6 +110,19 @@ describe("plainJsonLines: the lines DuckDB's JSON verdict cannot be taken for", 
     expect(matched).toBeGreaterThan(500);
   });
 
+  it("numbers every line of a file whose every line is suspicious, by one part of the pattern or the other", () => {
+    // Runs of trailing commas and of NaN words: while one part of the pattern matches line after line, the other's
+    // next match is kept, not searched for again.
+    const lines = Array.from({ length: 3000 }, (_, i) =>
+      i % 1000 < 500 ? JSON.stringify({ reviewerID: `AX${i}`, vote: "1" }).replace("}", ",}") : JSON.stringify({ reviewerID: `AX${i}`, overall: 5 }).replace('"overall":5', '"overall":NaN'),
+    );
+    const path = join(work, "all-suspicious.jsonl");
+    writeFileSync(path, `${lines.join("\n")}\n`);
+    const plain = plainJsonLines(path, work)!;
+    expect(plain.stats.lines).toBe(lines.length);
+    expect(plain.suspects).toEqual(lines.map((_, i) => i + 1));
+  });
+
   it("numbers the suspicious lines of a file larger than one read chunk exactly, and only those", () => {
     const plainLine = (n: number) => JSON.stringify({ reviewerID: `AX${n}`, reviewText: "banana and information stay text; so does NaN", overall: 5 });
     const suspicious = new Map<number, string>();

@@ -371,7 +371,7 @@ export function plainJsonLines(path: string, root: string): PlainFile | undefine
       if (block.includes(0x0d) || block.includes(0x00) || block.includes(0x01) || !isUtf8(block)) return undefined;
       // `SUSPICIOUS_JSON` is searched (`nextSuspicious`) in windows of whole lines (`SUSPICIOUS_WINDOW`), one character
       // per byte: the pattern is ASCII, so its matches are at the same offsets as in the bytes.
-      let window = "";
+      let search = suspiciousSearch("");
       let windowStart = 0;
       let windowEnd = 0;
       let suspect = Infinity;
@@ -381,8 +381,8 @@ export function plainJsonLines(path: string, root: string): PlainFile | undefine
         if (start >= windowEnd) {
           windowStart = start;
           windowEnd = Math.min(last, Math.max(nl + 1, block.lastIndexOf(0x0a, start + SUSPICIOUS_WINDOW) + 1));
-          window = block.toString("latin1", windowStart, windowEnd);
-          suspect = windowStart + nextSuspicious(window, 0);
+          search = suspiciousSearch(block.toString("latin1", windowStart, windowEnd));
+          suspect = windowStart + search(0);
         }
         const length = nl - start;
         if (length === 0 || length > PLAIN_MAX_LINE || block[start] === 0x20 || block[start] === 0x09) return undefined;
@@ -390,7 +390,7 @@ export function plainJsonLines(path: string, root: string): PlainFile | undefine
         checksum = (checksum + (((length % m) * (lines % m)) % m)) % m;
         if (suspect < nl) {
           suspects.push(lines);
-          suspect = windowStart + nextSuspicious(window, nl + 1 - windowStart);
+          suspect = windowStart + search(nl + 1 - windowStart);
         }
         start = nl + 1;
       }
@@ -431,7 +431,22 @@ const SUSPICIOUS_WINDOW = 64 << 10;
  * the same matches (a property test holds the two to each other).
  */
 export function nextSuspicious(text: string, from: number): number {
-  return Math.min(nextSpecialNumber(text, from), nextTrailingComma(text, from));
+  return suspiciousSearch(text)(from);
+}
+
+/**
+ * `nextSuspicious` over one text for ascending `from`, each part's next match kept until `from` passes it: a text
+ * where every line matches one part must not have the other part searched to its end once per line. (A later `from`
+ * only admits fewer matches, so a kept match at or after it is still the first.)
+ */
+function suspiciousSearch(text: string): (from: number) => number {
+  let special = -1;
+  let trailing = -1;
+  return (from) => {
+    if (special < from) special = nextSpecialNumber(text, from);
+    if (trailing < from) trailing = nextTrailingComma(text, from);
+    return Math.min(special, trailing);
+  };
 }
 
 /** The words of `SUSPICIOUS_JSON`'s first branch, in any case. */
