@@ -127,14 +127,15 @@ async function phase(name: string, input: string, work: string): Promise<void> {
     // review date), with the pipeline's two threads and DuckDB's own memory limit (80% of RAM): under the
     // pipeline's 1 GB it runs out of memory on sparse dates, which the pipeline sizes its writes for. As the goal
     // states it, with DuckDB's default options; "partitioned-rows" adds the row-group size the pipeline's partitioned
-    // writes use (`PARTITIONED_ROW_GROUP_ROWS`), which makes DuckDB's own statement faster too.
+    // writes use (`PARTITIONED_ROW_GROUP_ROWS`), which makes DuckDB's own statement faster too. The review date is
+    // computed as the pipeline computes it (the DuckDB rendering of `epoch_seconds_to_date`: UTC days since 1970).
     const instance = await DuckDBInstance.create(":memory:", { threads: "2" });
     const connection = await instance.connect();
     await connection.run("SET TimeZone = 'UTC'");
     await connection.run("SET preserve_insertion_order = false");
     const out = join(work, "partitioned");
     await connection.run(
-      `COPY (SELECT *, CAST(to_timestamp(TRY_CAST(CAST("unixReviewTime" AS VARCHAR) AS DOUBLE)) AT TIME ZONE 'UTC' AS DATE) AS review_date FROM read_json('${input}', format = 'newline_delimited', ignore_errors = true) ORDER BY review_date)
+      `COPY (SELECT *, DATE '1970-01-01' + CAST(floor(TRY_CAST(CAST("unixReviewTime" AS VARCHAR) AS DOUBLE) / 86400) AS INTEGER) AS review_date FROM read_json('${input}', format = 'newline_delimited', ignore_errors = true) ORDER BY review_date)
         TO '${out}' (FORMAT PARQUET, PARTITION_BY (review_date)${name === "partitioned-rows" ? `, ROW_GROUP_SIZE ${PARTITIONED_ROW_GROUP_ROWS}` : ""})`,
     );
     const reader = await connection.runAndReadAll(`SELECT count(*) FROM read_parquet('${out}/**/*.parquet')`);

@@ -54,7 +54,9 @@ export const DUCKDB_DIALECT: DialectTable = {
     parse_month_day_year: ([text]) =>
       `CASE WHEN regexp_matches(${text}, ${str(MONTH_DAY_YEAR_PATTERN)}) THEN CAST(try_strptime(${text}, '%B %d, %Y') AS DATE) END`,
     epoch_seconds_to_timestamp: ([seconds]) => `CASE WHEN ${inTimestampRange(seconds!)} THEN to_timestamp(${seconds}) END`,
-    epoch_seconds_to_date: ([seconds]) => `CASE WHEN ${inTimestampRange(seconds!)} THEN CAST(to_timestamp(${seconds}) AT TIME ZONE 'UTC' AS DATE) END`,
+    // The day count since 1970-01-01 (as Spark's date_from_unix_date), not the timestamp converted to a UTC date: that
+    // conversion goes through the time-zone library and took 0.11 s per 1M values against 0.02 s.
+    epoch_seconds_to_date: ([seconds]) => `CASE WHEN ${inTimestampRange(seconds!)} THEN DATE '1970-01-01' + CAST(floor(${seconds} / 86400) AS INTEGER) END`,
     strip_trailing_colon: ([text]) => `regexp_replace(${text}, ':$', '')`,
     map_keys: ([map]) => `map_keys(${map})`,
     map_values: ([map]) => `map_values(${map})`,

@@ -3,7 +3,7 @@
  * a column `input` with the value both must give. The expected values come from the contract's words and a plain
  * JavaScript reference, never from the rendering under test.
  */
-import { call, lit, ref, transform, type Expr } from "./expr.js";
+import { call, cast, lit, ref, transform, type Expr } from "./expr.js";
 import { render, type DialectTable } from "./render.js";
 
 /** The decoder the contract documents, in plain JavaScript: one pass, valid code points only. */
@@ -107,6 +107,25 @@ export const EXECUTION_CASES: readonly ExecutionCase[] = [
     rows: [
       ["May 15, 2009", "2009-05-15"],
       ["February 30, 2009", null],
+    ],
+  },
+  // UTC days, before 1970 too; NULL outside years 1–9999.
+  {
+    name: "epoch_seconds_to_date",
+    expr: call("epoch_seconds_to_date", cast(ref("input"), { kind: "int64" })),
+    rows: [
+      ["0", "1970-01-01"],
+      ["86399", "1970-01-01"],
+      ["86400", "1970-01-02"],
+      ["-1", "1969-12-31"],
+      ["-86400", "1969-12-31"],
+      ["-86401", "1969-12-30"],
+      ["1528848000", "2018-06-13"],
+      ["951782400", "2000-02-29"],
+      ["-62135596800", "0001-01-01"],
+      ["253402300799", "9999-12-31"],
+      ["253402300800", null],
+      ["-62135596801", null],
     ],
   },
   { name: "trim_whitespace", expr: over("trim_whitespace"), rows: [["\n    Item Weight: \n    ", "Item Weight:"]] },
