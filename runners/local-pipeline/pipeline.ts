@@ -658,10 +658,12 @@ async function writeTable(
     work.log(`${table.name}: ${total.toLocaleString("en-US")} rows, written in ${sizes.length} buckets of whole partitions (at most about ${work.sortedWriteRows.toLocaleString("en-US")} rows sorted at once)`);
     const split = join(work.scratch, `${table.name}-buckets`);
     const same = table.partitionBy.map((p) => `s.${q(p)} IS NOT DISTINCT FROM b.${q(p)}`).join(" AND ");
-    // Few buckets, each with its own open file: small row groups keep their buffers small.
+    // Few buckets, each with its own open file: small row groups keep their buffers small. Uncompressed, as the
+    // records' scratch copy: each bucket is read once (at 10M reviews, six alternating pairs: the split and the sorted
+    // writes 35.4-43.4 s against 38.3-45.5 s with Snappy, CPU 69-83 s against 75-89 s; 3.0 GB against 1.6 GB).
     await connection.run(`SET partitioned_write_flush_threshold = ${PARTITIONED_WRITE_FLUSH_ROWS}`);
     await connection.run(`COPY (SELECT s.*, b._bucket FROM (${select}) s JOIN ${buckets} b ON ${same})
-      TO ${s(split)} (FORMAT PARQUET, PARTITION_BY (_bucket), ROW_GROUP_SIZE 16384)`);
+      TO ${s(split)} (FORMAT PARQUET, PARTITION_BY (_bucket), ROW_GROUP_SIZE 16384, COMPRESSION 'uncompressed')`);
     let written = 0;
     for (const [bucket, rows, partitionCount] of sizes) {
       written += await writeSorted(`SELECT * FROM read_parquet(${s(join(split, `_bucket=${bucket}`, "*.parquet"))}, hive_partitioning = false)`, rows, partitionCount);
