@@ -611,7 +611,7 @@ export const PARTITIONED_ROW_GROUP_ROWS = 2;
  * cannot spill: under the 1GB limit a sorted write of about 10M reviews ran out of memory while partition files held
  * their rows until closed. Since rows are written as they come (`PARTITIONED_ROW_GROUP_ROWS`) one sorted write of the
  * 10M review table completed on its own (36.2 s, peak RSS 1,392 MiB, its sort spilling 4 GB), no faster than ten
- * buckets (36.7-44.4 s); buckets keep each sort in memory whatever the table's size.
+ * buckets (35.4-45.5 s); buckets keep each sort in memory whatever the table's size.
  */
 export const SORTED_WRITE_ROWS = 1_000_000;
 
