@@ -9,12 +9,17 @@
  * in a fraction of that.
  *
  * The build is esbuild's, with the options tsx transforms with (target: this Node, keepNames). A command that loads
- * contracts has them in its build, because they must share the generator's instances of `zod` and of the contract
- * kit (registries, metadata); each is evaluated only when `loadContracts` imports it. The cache entry is found by a
- * key of the esbuild and Node versions, this file and the entry's, the repository root and the contract list; it holds
- * a bundle named by the sha256 of every input the build read (content, not timestamps: each input is hashed from the
- * very bytes esbuild compiled, so an edit during a build cannot be cached as the edited version). Files are written
- * under a temporary name and renamed, so a concurrent run never reads half a file.
+ * contracts gets them in a second, small build of their own, so that editing a contract (what users do before each
+ * `npm run generate`) rebuilds only that one (tens of milliseconds) and not the generator's (several hundred). They
+ * must share the generator's instances of `zod` and of the contract kit (classes, registries, metadata): the
+ * generator's build exports those modules (`SHARED`), and the contracts' build reads them from there instead of
+ * bundling copies. A contract that imports any other module of the generator's build is built together with the
+ * generator in one bundle instead (slower to rebuild, the same answers). Each contract is evaluated only when
+ * `loadContracts` imports it. A cache entry is found by a key of the esbuild and Node versions, this file and the
+ * command's entry, the repository root (and, for the contracts, the contract list and the generator's bundle); it
+ * holds a bundle named by the sha256 of every input the build read (content, not timestamps: each input is hashed
+ * from the very bytes esbuild compiled, so an edit during a build cannot be cached as the edited version). Files are
+ * written under a temporary name and renamed, so a concurrent run never reads half a file.
  *
  * Whenever the fast path could answer differently from `node --import tsx <cli.ts>`, it runs that instead, with the
  * same arguments and standard streams, before anything was printed or written: the build fails (a syntax error, an
@@ -35,9 +40,19 @@ const SELF = fileURLToPath(import.meta.url);
 const ROOT = dirname(dirname(SELF));
 /** generators/ir/load.ts: CONTRACT_SUFFIX and findContractFiles. */
 const CONTRACT_SUFFIX = ".contract.ts";
-/** Cache entries kept, the newest (an entry per contract folder, launcher, Node and esbuild version). */
-const KEEP_ENTRIES = 8;
+/** Cache entries kept, the newest (per launcher, Node and esbuild version: the generator's, and the contracts' or the
+ * combined one per contract folder). */
+const KEEP_ENTRIES = 16;
 const ENTRY = "launch-entry";
+/**
+ * The modules contracts share with the generator, as its build resolves them from the repository root: the contracts'
+ * build reads them from the generator's bundle (`shared`, by path), through this global while contracts are evaluated.
+ */
+const SHARED = ["zod", "./generators/contract-kit/index.ts"];
+const SHARED_GLOBAL = Symbol.for("review-contracts.launcher.shared");
+const SHARED_NAMESPACE = "shared";
+const RESOLVING = "resolving";
+const NEEDS_GENERATOR = Symbol("needs the generator's build");
 const LOADERS = { ".ts": "ts", ".mts": "ts", ".cts": "ts", ".js": "js", ".mjs": "js", ".cjs": "js", ".json": "json" };
 const FALLBACK = Symbol("fallback");
 /** REVIEW_CONTRACTS_LAUNCH_TRACE=1: one line on stderr saying which path ran and why (off: stderr is the CLI's alone). */
@@ -96,10 +111,17 @@ function esbuildVersion() {
   }
 }
 
-/** Names the cache entry: what the build depends on besides the contents of its inputs. */
-function entryKey(command, contracts) {
+/**
+ * What a build is (`buildBundle`): `name` for the trace; `contracts`, the contract files its entry exports (none for
+ * the generator alone); `generator`, for the contracts' build, the generator's bundle it shares modules with (its
+ * `inputs` and the `shared` namespaces by path).
+ * @typedef {{ name: string, contracts?: readonly string[], generator?: { inputs: readonly string[], shared: Map<string, object> } }} Kind
+ */
+
+/** Names the cache entry: what the build depends on besides the contents of its inputs (`parts`: the kind's own). */
+function entryKey(command, parts) {
   const launcher = [readFileSync(SELF, "utf8"), readFileSync(command.entry, "utf8")];
-  return sha256(JSON.stringify([esbuildVersion(), process.version, process.arch, launcher, ROOT, command.cli, contracts])).slice(0, 32);
+  return sha256(JSON.stringify([esbuildVersion(), process.version, process.arch, launcher, ROOT, command.cli, parts])).slice(0, 32);
 }
 
 /** The bundle's name: the entry key and every input's path and content hash. */
@@ -118,7 +140,7 @@ function readState(cache, key) {
   }
 }
 
-/** The bundle the cache holds for these exact inputs, or undefined. */
+/** The bundle the cache holds for these exact inputs (its path and inputs), or undefined. */
 function cachedBundle(cache, key) {
   const state = readState(cache, key);
   if (!state || !Array.isArray(state.inputs)) return undefined;
@@ -136,7 +158,7 @@ function cachedBundle(cache, key) {
   } catch {
     return undefined;
   }
-  return path;
+  return { path, inputs: state.inputs };
 }
 
 function writeAtomically(path, contents) {
@@ -150,8 +172,9 @@ function writeAtomically(path, contents) {
   }
 }
 
-/** Builds the bundle of the CLI (and the contracts) into the cache; undefined when esbuild cannot (the fallback answers). */
-async function buildBundle(command, cache, key, contracts) {
+/** Builds a bundle into the cache (`Kind`): its path and inputs, undefined when esbuild cannot (the fallback answers), or
+ * NEEDS_GENERATOR when a contract imports a module of the generator's build other than the shared ones. */
+async function buildBundle(command, cache, key, kind) {
   let esbuild;
   try {
     esbuild = await import(pathToFileURL(require.resolve("esbuild")).href);
@@ -161,18 +184,42 @@ async function buildBundle(command, cache, key, contracts) {
   }
   const hashes = new Map();
   const record = (path, contents) => hashes.set(relative(ROOT, path).split(sep).join("/"), sha256(contents));
+  let needsGenerator;
   const plugin = {
     name: command.name,
     setup(build) {
       build.onResolve({ filter: new RegExp(`^${ENTRY}$`) }, () => ({ path: ENTRY, namespace: ENTRY }));
-      build.onLoad({ filter: /.*/, namespace: ENTRY }, () => ({
-        resolveDir: ROOT,
-        loader: "js",
-        contents: [
-          `export { main } from ${JSON.stringify(join(ROOT, command.cli))};`,
-          `export const contracts = new Map([${contracts.map((path) => `\n  [${JSON.stringify(path)}, () => import(${JSON.stringify(path)})]`).join(",")}\n]);`,
-        ].join("\n"),
-      }));
+      build.onLoad({ filter: /.*/, namespace: ENTRY }, async () => ({ resolveDir: ROOT, loader: "js", contents: await entryContents(build, command, kind) }));
+      if (kind.generator) {
+        // The contracts' build: a module of the generator's build is either shared (read from the generator's bundle,
+        // `SHARED_GLOBAL`) or not allowed (it would be a second instance of it: the combined build answers instead).
+        const inputs = new Set(kind.generator.inputs);
+        build.onResolve({ filter: /.*/ }, async (args) => {
+          if (args.pluginData === RESOLVING || args.namespace === SHARED_NAMESPACE) return undefined;
+          const resolved = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: RESOLVING });
+          if (resolved.errors.length) return { errors: resolved.errors };
+          if (resolved.external || resolved.namespace !== "file") return { path: resolved.path, namespace: resolved.namespace, external: resolved.external };
+          const input = relative(ROOT, resolved.path).split(sep).join("/");
+          if (kind.generator.shared.has(input)) return { path: input, namespace: SHARED_NAMESPACE };
+          if (inputs.has(input)) {
+            needsGenerator ??= `${relative(ROOT, args.importer).split(sep).join("/")} imports ${input}`;
+            return { errors: [{ text: `${input} is a module of the generator's build` }] };
+          }
+          return { path: resolved.path, sideEffects: resolved.sideEffects };
+        });
+        build.onLoad({ filter: /.*/, namespace: SHARED_NAMESPACE }, (args) => {
+          const shared = kind.generator.shared.get(args.path);
+          const names = Object.keys(shared).filter((name) => name !== "default" && /^[A-Za-z_$][\w$]*$/.test(name));
+          return {
+            loader: "js",
+            contents: [
+              `const shared = globalThis[Symbol.for(${JSON.stringify(SHARED_GLOBAL.description)})].get(${JSON.stringify(args.path)});`,
+              names.length ? `export const { ${names.join(", ")} } = shared;` : "",
+              "default" in shared ? "export default shared.default;" : "",
+            ].join("\n"),
+          };
+        });
+      }
       // The external's own file, resolved from where it is imported, so the bundle's location does not matter.
       const external = new RegExp(`^(${command.external.map(escapeRegExp).join("|")})$`);
       build.onResolve({ filter: external }, async (args) => {
@@ -231,6 +278,10 @@ async function buildBundle(command, cache, key, contracts) {
       plugins: [plugin],
     });
   } catch (error) {
+    if (needsGenerator) {
+      trace(`the contracts need the generator's build (${needsGenerator})`);
+      return NEEDS_GENERATOR;
+    }
     const first = error?.errors?.[0];
     trace(`the build failed: ${first ? `${first.location?.file ?? ""}:${first.location?.line ?? ""}: ${first.text}` : String(error?.message ?? error)}`);
     return undefined;
@@ -241,18 +292,43 @@ async function buildBundle(command, cache, key, contracts) {
   const map = result.outputFiles.find((file) => file.path.endsWith(".map"));
   const name = fingerprint(key, hashes);
   const path = join(cache, `${name}.mjs`);
+  const inputs = [...hashes.keys()].sort();
   try {
     mkdirSync(cache, { recursive: true });
     writeAtomically(`${path}.map`, map.text);
     writeAtomically(path, code.text.replace(/bundle\.mjs\.map\s*$/, `${name}.mjs.map\n`));
-    writeAtomically(join(cache, `${key}.json`), `${JSON.stringify({ inputs: [...hashes.keys()].sort(), bundle: name, bytes: statSync(path).size })}\n`);
+    writeAtomically(join(cache, `${key}.json`), `${JSON.stringify({ inputs, bundle: name, bytes: statSync(path).size })}\n`);
     prune(cache, key, name);
   } catch (error) {
     trace(`the cache cannot be written (${error.message})`);
     return undefined;
   }
-  trace(`built ${name}.mjs in ${Math.round(performance.now() - started)} ms`);
-  return path;
+  trace(`built ${name}.mjs (${kind.name}) in ${Math.round(performance.now() - started)} ms`);
+  return { path, inputs };
+}
+
+/**
+ * The entry module of a build: the generator's exports `main`, the shared modules by their paths (`SHARED`, relative
+ * to the root; none when the command loads no contracts) and, combined, the contracts; the contracts' build exports
+ * only the contracts. Each contract is a function importing it (a module evaluated when it is called).
+ */
+async function entryContents(build, command, kind) {
+  const contracts = `export const contracts = new Map([${(kind.contracts ?? []).map((path) => `\n  [${JSON.stringify(path)}, () => import(${JSON.stringify(path)})]`).join(",")}\n]);`;
+  if (kind.generator) return contracts;
+  const shared = [];
+  if (command.contracts) {
+    for (const specifier of SHARED) {
+      const resolved = await build.resolve(specifier, { kind: "import-statement", resolveDir: ROOT });
+      if (resolved.errors.length) throw new Error(resolved.errors[0].text);
+      shared.push(resolved.path);
+    }
+  }
+  return [
+    `export { main } from ${JSON.stringify(join(ROOT, command.cli))};`,
+    ...shared.map((path, i) => `import * as shared${i} from ${JSON.stringify(path)};`),
+    `export const shared = new Map([${shared.map((path, i) => `[${JSON.stringify(relative(ROOT, path).split(sep).join("/"))}, shared${i}]`).join(", ")}]);`,
+    contracts,
+  ].join("\n");
 }
 
 /**
@@ -276,23 +352,40 @@ function prune(cache, key, name) {
   }
 }
 
-async function importBundle(path, attempt) {
+/** A bundle's module, if it loads and exports what its kind must (a generator's `main` and `shared`, `contracts`). */
+async function importBundle(path, attempt, kind) {
   try {
     const module = await import(`${pathToFileURL(path).href}${attempt ? `?attempt=${attempt}` : ""}`);
-    if (typeof module.main === "function" && module.contracts instanceof Map) return module;
-    trace(`${path} does not export main and contracts`);
+    const complete = module.contracts instanceof Map && (kind.generator || (typeof module.main === "function" && module.shared instanceof Map));
+    if (complete) return module;
+    trace(`${path} does not export what a ${kind.name} bundle does`);
   } catch (error) {
     trace(`${path} does not load (${String(error?.message ?? error).split("\n")[0]})`);
   }
   return undefined;
 }
 
+/** The bundle of `kind` from the cache, else built (then NEEDS_GENERATOR or undefined when it cannot be: `buildBundle`). */
+async function cachedOrBuilt(command, cache, key, kind) {
+  const cached = cachedBundle(cache, key);
+  let module = cached && (await importBundle(cached.path, 0, kind));
+  if (module) {
+    trace(`cache hit ${basename(cached.path)} (${kind.name})`);
+    return { ...cached, module };
+  }
+  const built = await buildBundle(command, cache, key, kind);
+  if (!built || built === NEEDS_GENERATOR) return built;
+  module = await importBundle(built.path, 1, kind);
+  return module && { ...built, module };
+}
+
 /**
- * Runs the bundle's main as cli.ts's own entry does. FALLBACK when a contract could not be evaluated in the bundle:
- * main's output is held back from that moment (nothing was printed before: main loads the contracts before it
- * prints or writes anything).
+ * Runs `main` (of a generator's bundle) as cli.ts's own entry does, with the contracts of `contracts` (the same bundle
+ * or the contracts' own). FALLBACK when a contract could not be evaluated in the bundle: main's output is held back
+ * from that moment (nothing was printed before: main loads the contracts before it prints or writes anything).
+ * `bundlePaths`: the bundles' files, whose positions a crash's stack is mapped from.
  */
-async function runBundle(command, bundle, bundlePath, argv) {
+async function runBundle(command, { main }, contracts, bundlePaths, argv) {
   let fallingBack = false;
   let printed = false;
   const stream = (target) => ({
@@ -304,7 +397,7 @@ async function runBundle(command, bundle, bundlePath, argv) {
   });
   const importContract = async (absolute) => {
     try {
-      const load = bundle.contracts.get(absolute);
+      const load = contracts.get(absolute);
       if (!load) throw new Error(`${absolute} was not a contract when the generator was built`);
       return await load();
     } catch (error) {
@@ -314,35 +407,38 @@ async function runBundle(command, bundle, bundlePath, argv) {
     }
   };
   try {
-    const { main } = bundle; // called as a function, so a crash's frame reads "main", as under tsx
+    // Called as a function, so a crash's frame reads "main", as under tsx.
     const code = await main(argv, stream(process.stdout), stream(process.stderr), { importContract });
     return fallingBack ? FALLBACK : code;
   } catch (error) {
     if (fallingBack) return FALLBACK;
-    process.stderr.write(`${sourceStack(command, error, bundlePath)}\n`);
+    process.stderr.write(`${sourceStack(command, error, bundlePaths)}\n`);
     return 2;
   }
 }
 
 /**
- * A crash's stack as tsx prints it: the bundle's positions mapped back to the source files (paths, not URLs), and
+ * A crash's stack as tsx prints it: the bundles' positions mapped back to the source files (paths, not URLs), and
  * without this launcher's own frames.
  */
-function sourceStack(command, error, bundlePath) {
+function sourceStack(command, error, bundlePaths) {
   const stack = error?.stack ?? String(error);
   const frames = [SELF, command.entry].map((file) => escapeRegExp(pathToFileURL(file).href)).join("|");
-  const withoutLauncher = stack.replace(new RegExp(`\\n\\s+at [^\\n]*(?:${frames}):\\d+:\\d+\\)?`, "g"), "");
-  try {
-    const map = new SourceMap(JSON.parse(readFileSync(`${bundlePath}.map`, "utf8")));
-    return withoutLauncher.replace(new RegExp(`${escapeRegExp(pathToFileURL(bundlePath).href)}(?:\\?[^:)]*)?:(\\d+):(\\d+)`, "g"), (whole, line, column) => {
-      const entry = map.findEntry(Number(line) - 1, Number(column) - 1);
-      if (!entry?.originalSource) return whole;
-      const source = entry.originalSource.startsWith("file:") ? fileURLToPath(entry.originalSource) : resolve(dirname(bundlePath), entry.originalSource);
-      return `${source}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
-    });
-  } catch {
-    return withoutLauncher;
+  let mapped = stack.replace(new RegExp(`\\n\\s+at [^\\n]*(?:${frames}):\\d+:\\d+\\)?`, "g"), "");
+  for (const bundlePath of bundlePaths) {
+    try {
+      const map = new SourceMap(JSON.parse(readFileSync(`${bundlePath}.map`, "utf8")));
+      mapped = mapped.replace(new RegExp(`${escapeRegExp(pathToFileURL(bundlePath).href)}(?:\\?[^:)]*)?:(\\d+):(\\d+)`, "g"), (whole, line, column) => {
+        const entry = map.findEntry(Number(line) - 1, Number(column) - 1);
+        if (!entry?.originalSource) return whole;
+        const source = entry.originalSource.startsWith("file:") ? fileURLToPath(entry.originalSource) : resolve(dirname(bundlePath), entry.originalSource);
+        return `${source}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
+      });
+    } catch {
+      // Left as the bundle's positions.
+    }
   }
+  return mapped;
 }
 
 /** Today's path: the CLI under tsx's loader, same arguments, same standard streams, its exit code. */
@@ -373,16 +469,25 @@ export function launchCommand(command, argv) {
 
 async function launch(command, argv) {
   const cache = process.env.REVIEW_CONTRACTS_CACHE_DIR ? resolve(process.env.REVIEW_CONTRACTS_CACHE_DIR) : join(ROOT, "node_modules", ".cache", `review-contracts-${command.name}`);
-  const contracts = command.contracts ? contractFiles(argv) : [];
-  const key = entryKey(command, contracts);
-  let path = cachedBundle(cache, key);
-  let bundle = path && (await importBundle(path, 0));
-  if (bundle) trace(`cache hit ${basename(path)}`);
-  else {
-    path = await buildBundle(command, cache, key, contracts);
-    bundle = path && (await importBundle(path, 1));
-  }
-  if (!bundle) return viaTsx(command, argv);
-  const code = await runBundle(command, bundle, path, argv);
-  return code === FALLBACK ? viaTsx(command, argv) : code;
+  const run = async (generator, contracts) => {
+    const code = await runBundle(command, generator.module, contracts.module.contracts, [...new Set([generator.path, contracts.path])], argv);
+    return code === FALLBACK ? viaTsx(command, argv) : code;
+  };
+  const generatorKind = { name: "generator" };
+  const generator = await cachedOrBuilt(command, cache, entryKey(command, [generatorKind.name]), generatorKind);
+  if (!generator) return viaTsx(command, argv);
+  if (!command.contracts) return run(generator, generator);
+  // The contracts' own build, sharing the generator's modules, or (when a contract imports others of them) one build
+  // of both, found in the cache before trying the contracts' own.
+  const contracts = contractFiles(argv);
+  const combinedKind = { name: "generator and contracts", contracts };
+  const combinedKey = entryKey(command, [combinedKind.name, contracts]);
+  const contractsKind = { name: "contracts", contracts, generator: { inputs: generator.inputs, shared: generator.module.shared } };
+  const contractsKey = entryKey(command, [contractsKind.name, contracts, basename(generator.path)]);
+  globalThis[SHARED_GLOBAL] = generator.module.shared;
+  const combinedCached = cachedBundle(cache, combinedKey);
+  const own = combinedCached && !cachedBundle(cache, contractsKey) ? NEEDS_GENERATOR : await cachedOrBuilt(command, cache, contractsKey, contractsKind);
+  if (own !== NEEDS_GENERATOR) return own ? run(generator, own) : viaTsx(command, argv);
+  const combined = await cachedOrBuilt(command, cache, combinedKey, combinedKind);
+  return combined ? run(combined, combined) : viaTsx(command, argv);
 }

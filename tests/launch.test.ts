@@ -75,8 +75,14 @@ function expectSameAnswer(launched: RunResult, tsx: RunResult): void {
   });
 }
 
-const built = (result: Launched) => result.trace.some((line) => /^launch: built [0-9a-f]+\.mjs/.test(line));
-const hit = (result: Launched) => result.trace.some((line) => line.startsWith("launch: cache hit"));
+const built = (result: Launched, kind = "") => result.trace.some((line) => /^launch: built [0-9a-f]+\.mjs/.test(line) && line.includes(kind));
+const hit = (result: Launched, kind = "") => result.trace.some((line) => line.startsWith("launch: cache hit") && line.includes(kind));
+/** The builds a run made and the bundles it found cached, by kind: "generator", "contracts", "generator and contracts". */
+const builds = (result: Launched) =>
+  result.trace.flatMap((line) => {
+    const match = /^launch: (built|cache hit) [0-9a-f]+\.mjs \(([^)]+)\)/.exec(line);
+    return match ? [`${match[1]} ${match[2]}`] : [];
+  });
 const underTsx = (result: Launched) => result.trace.includes("launch: running generators/cli.ts under tsx");
 
 /** Every file under a folder, by relative path, with its bytes (as text). */
@@ -224,17 +230,53 @@ describe("the generate launcher's cache", () => {
   );
 
   it(
-    "is rebuilt when a contract changes",
+    "rebuilds only the contracts' own bundle when a contract changes, which shares zod and the contract kit with the generator's",
     () => {
       const root = copyRepository();
       const cache = temporary("launch-cache-");
-      expect(launch(root, cache, ["--check", "--quiet"]).status).toBe(0);
+      const first = launch(root, cache, ["--check", "--quiet"]);
+      expect({ status: first.status, builds: builds(first) }).toEqual({ status: 0, builds: ["built generator", "built contracts"] });
       edit(join(root, "contracts/review.contract.ts"), "Star rating the reviewer gave", "Star rating the customer gave");
       const changed = launch(root, cache, ["--check"]);
-      expect(built(changed)).toBe(true);
+      expect(builds(changed)).toEqual(["cache hit generator", "built contracts"]);
+      // The contracts' bundle holds no copy of a module of the generator's (a second zod would leave every column
+      // without its metadata): it reads them from the generator's bundle.
+      const contractsBundle = readdirSync(cache)
+        .filter((name) => /^[0-9a-f]+\.mjs$/.test(name))
+        .map((name) => readFileSync(join(cache, name), "utf8"))
+        .filter((text) => text.includes("Star rating the customer gave"));
+      expect(contractsBundle).toHaveLength(1);
+      expect(contractsBundle[0]).not.toMatch(/^\/\/ (node_modules|generators)\//m);
+      expect(contractsBundle[0]).toContain("// shared:generators/contract-kit/index.ts");
       expect(changed.status).toBe(1);
       expect(changed.stdout).toMatch(/^\+.*Star rating the customer gave/m);
       expectSameAnswer(changed, viaTsx(root, ["--check"]));
+    },
+    SLOW,
+  );
+
+  it(
+    "builds a contract that imports another module of the generator's together with it, in one bundle: the same answers",
+    () => {
+      const root = copyRepository();
+      const cache = temporary("launch-cache-");
+      const contract = join(root, "contracts/review.contract.ts");
+      const source = readFileSync(contract, "utf8");
+      writeFileSync(contract, `${source}import { IR_VERSION } from "../generators/ir/types.js";\nvoid IR_VERSION;\n`);
+      // The contract's hash is in every generated file's header: both paths report them changed, alike.
+      const tsx = viaTsx(root, ["--check"]);
+      expect(tsx.status).toBe(1);
+      const first = launch(root, cache, ["--check"]);
+      expect(first.trace).toContain("launch: the contracts need the generator's build (contracts/review.contract.ts imports generators/ir/types.ts)");
+      expect({ builds: builds(first), underTsx: underTsx(first) }).toEqual({ builds: ["built generator", "built generator and contracts"], underTsx: false });
+      expectSameAnswer(first, tsx);
+      const again = launch(root, cache, ["--check"]);
+      expect(builds(again)).toEqual(["cache hit generator", "cache hit generator and contracts"]);
+      expectSameAnswer(again, tsx);
+      // Once the import is gone, the contracts' own bundle again.
+      writeFileSync(contract, source);
+      const restored = launch(root, cache, ["--check", "--quiet"]);
+      expect({ status: restored.status, builds: builds(restored) }).toEqual({ status: 0, builds: ["cache hit generator", "built contracts"] });
     },
     SLOW,
   );
@@ -248,7 +290,7 @@ describe("the generate launcher's cache", () => {
       const source = readFileSync(join(REPO_ROOT, "tests/fixtures/kitchen-sink/kitchen-sink.contract.ts"), "utf8");
       writeFileSync(join(root, "contracts/kitchen-sink.contract.ts"), source.replace("../../../generators/", "../generators/"));
       const added = launch(root, cache, ["--check"]);
-      expect(built(added)).toBe(true);
+      expect(builds(added)).toEqual(["cache hit generator", "built contracts"]);
       expect(added.status).toBe(1);
       expect(added.stdout).toContain("missing:  generated/json-schema/kitchen_sink.schema.json");
       expectSameAnswer(added, viaTsx(root, ["--check"]));
@@ -257,33 +299,44 @@ describe("the generate launcher's cache", () => {
   );
 
   it(
-    "rebuilds a truncated or corrupt bundle, or a damaged entry, instead of crashing",
+    "rebuilds a truncated or corrupt bundle, or a damaged entry, of either kind, instead of crashing",
     () => {
       const cache = temporary("launch-cache-");
       const args = ["--check", "--quiet"];
-      expect(built(launch(REPO_ROOT, cache, args))).toBe(true);
-      const bundle = () => {
-        const names = readdirSync(cache).filter((name) => /^[0-9a-f]+\.mjs$/.test(name));
-        expect(names).toHaveLength(1);
-        return join(cache, names[0]!);
+      expect(builds(launch(REPO_ROOT, cache, args))).toEqual(["built generator", "built contracts"]);
+      /** The bundle of a kind: the generator's is the larger. */
+      const bundle = (kind: "generator" | "contracts") => {
+        const names = readdirSync(cache)
+          .filter((name) => /^[0-9a-f]+\.mjs$/.test(name))
+          .map((name) => join(cache, name))
+          .sort((x, y) => readFileSync(x).length - readFileSync(y).length);
+        expect(names).toHaveLength(2);
+        return kind === "generator" ? names[1]! : names[0]!;
       };
-      const damages: [string, () => void][] = [
-        ["truncated", () => truncateSync(bundle(), 100_000)],
-        ["same size, not JavaScript", () => writeFileSync(bundle(), "#".repeat(readFileSync(bundle()).length))],
-        ["entry not JSON", () => writeFileSync(join(cache, readdirSync(cache).find((name) => name.endsWith(".json"))!), "{")],
-      ];
-      for (const [damage, apply] of damages) {
-        apply();
-        const again = launch(REPO_ROOT, cache, args);
-        expect({ damage, status: again.status, stdout: again.stdout, stderr: again.stderr, built: built(again), underTsx: underTsx(again) }).toEqual({
-          damage,
-          status: 0,
-          stdout: "",
-          stderr: "",
-          built: true,
-          underTsx: false,
-        });
-        expect(hit(launch(REPO_ROOT, cache, args))).toBe(true);
+      const entry = (kind: "generator" | "contracts") => {
+        const name = relative(cache, bundle(kind)).replace(/\.mjs$/, "");
+        return join(cache, readdirSync(cache).find((file) => file.endsWith(".json") && readFileSync(join(cache, file), "utf8").includes(`"bundle":"${name}"`))!);
+      };
+      for (const kind of ["generator", "contracts"] as const) {
+        const damages: [string, () => void][] = [
+          ["truncated", () => truncateSync(bundle(kind), 1_000)],
+          ["same size, not JavaScript", () => writeFileSync(bundle(kind), "#".repeat(readFileSync(bundle(kind)).length))],
+          ["entry not JSON", () => writeFileSync(entry(kind), "{")],
+        ];
+        for (const [damage, apply] of damages) {
+          apply();
+          const again = launch(REPO_ROOT, cache, args);
+          expect({ kind, damage, status: again.status, stdout: again.stdout, stderr: again.stderr, builds: builds(again), underTsx: underTsx(again) }).toEqual({
+            kind,
+            damage,
+            status: 0,
+            stdout: "",
+            stderr: "",
+            builds: kind === "generator" ? ["built generator", "cache hit contracts"] : ["cache hit generator", "built contracts"],
+            underTsx: false,
+          });
+          expect(builds(launch(REPO_ROOT, cache, args))).toEqual(["cache hit generator", "cache hit contracts"]);
+        }
       }
     },
     SLOW,
