@@ -27,7 +27,9 @@
  * are the source's, not the bundle's), the contract folder changed since the build, or the cache cannot be read or
  * written. A cached file that does not load (truncated, corrupt) is rebuilt once before that.
  *
- * REVIEW_CONTRACTS_CACHE_DIR overrides the cache folder (tests; a read-only node_modules).
+ * REVIEW_CONTRACTS_CACHE_DIR overrides the cache folder (tests; a read-only node_modules). REVIEW_CONTRACTS_LAUNCH_PREPARE=1
+ * only fills the cache (the bundles `argv` would need) and exits 0 whatever happens: `npm ci` and `npm install` run it
+ * (the `prepare` script), so that the first command after an install starts from the cache.
  */
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -57,6 +59,8 @@ const LOADERS = { ".ts": "ts", ".mts": "ts", ".cts": "ts", ".js": "js", ".mjs": 
 const FALLBACK = Symbol("fallback");
 /** REVIEW_CONTRACTS_LAUNCH_TRACE=1: one line on stderr saying which path ran and why (off: stderr is the CLI's alone). */
 const trace = process.env.REVIEW_CONTRACTS_LAUNCH_TRACE === "1" ? (line) => process.stderr.write(`launch: ${line}\n`) : () => {};
+/** REVIEW_CONTRACTS_LAUNCH_PREPARE=1: fill the cache, run nothing (`launch`). */
+const PREPARE = process.env.REVIEW_CONTRACTS_LAUNCH_PREPARE === "1";
 
 const require = createRequire(import.meta.url);
 const sha256 = (data) => createHash("sha256").update(data).digest("hex");
@@ -462,20 +466,23 @@ export function launchCommand(command, argv) {
     (code) => process.exit(code),
     (error) => {
       process.stderr.write(`${error?.stack ?? String(error)}\n`);
-      process.exit(2);
+      // Preparing, a failure costs only the speed of the first run (which builds or falls back then).
+      process.exit(PREPARE ? 0 : 2);
     },
   );
 }
 
 async function launch(command, argv) {
   const cache = process.env.REVIEW_CONTRACTS_CACHE_DIR ? resolve(process.env.REVIEW_CONTRACTS_CACHE_DIR) : join(ROOT, "node_modules", ".cache", `review-contracts-${command.name}`);
+  const fallback = () => (PREPARE ? 0 : viaTsx(command, argv));
   const run = async (generator, contracts) => {
+    if (PREPARE) return 0;
     const code = await runBundle(command, generator.module, contracts.module.contracts, [...new Set([generator.path, contracts.path])], argv);
     return code === FALLBACK ? viaTsx(command, argv) : code;
   };
   const generatorKind = { name: "generator" };
   const generator = await cachedOrBuilt(command, cache, entryKey(command, [generatorKind.name]), generatorKind);
-  if (!generator) return viaTsx(command, argv);
+  if (!generator) return fallback();
   if (!command.contracts) return run(generator, generator);
   // The contracts' own build, sharing the generator's modules, or (when a contract imports others of them) one build
   // of both, found in the cache before trying the contracts' own.
@@ -487,7 +494,7 @@ async function launch(command, argv) {
   globalThis[SHARED_GLOBAL] = generator.module.shared;
   const combinedCached = cachedBundle(cache, combinedKey);
   const own = combinedCached && !cachedBundle(cache, contractsKey) ? NEEDS_GENERATOR : await cachedOrBuilt(command, cache, contractsKey, contractsKind);
-  if (own !== NEEDS_GENERATOR) return own ? run(generator, own) : viaTsx(command, argv);
+  if (own !== NEEDS_GENERATOR) return own ? run(generator, own) : fallback();
   const combined = await cachedOrBuilt(command, cache, combinedKey, combinedKind);
-  return combined ? run(combined, combined) : viaTsx(command, argv);
+  return combined ? run(combined, combined) : fallback();
 }

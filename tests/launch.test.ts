@@ -343,6 +343,35 @@ describe("the generate launcher's cache", () => {
   );
 
   it(
+    "is filled by npm's prepare script (which npm ci runs) without running a command, for generate and pipeline:local; preparing never fails",
+    () => {
+      const cache = temporary("launch-cache-");
+      const env = { ...process.env, REVIEW_CONTRACTS_CACHE_DIR: cache, REVIEW_CONTRACTS_LAUNCH_TRACE: "1" };
+      const prepared = withTrace(run("npm", ["run", "-s", "prepare"], { cwd: REPO_ROOT, env }));
+      expect({ status: prepared.status, stdout: prepared.stdout, stderr: prepared.stderr, builds: builds(prepared), underTsx: prepared.trace.some((line) => line.includes("under tsx")) }).toEqual({
+        status: 0,
+        stdout: "",
+        stderr: "",
+        builds: ["built generator", "built contracts", "built generator"],
+        underTsx: false,
+      });
+      const generate = launch(REPO_ROOT, cache, ["--check", "--quiet"]);
+      expect({ status: generate.status, builds: builds(generate) }).toEqual({ status: 0, builds: ["cache hit generator", "cache hit contracts"] });
+      const pipeline = launch(REPO_ROOT, cache, ["--help"], { launcher: "runners/local-pipeline/launch.mjs" });
+      expect({ status: pipeline.status, builds: builds(pipeline) }).toEqual({ status: 0, builds: ["cache hit generator"] });
+      // A contract that does not build: preparing still exits 0 and prints nothing; the next run answers under tsx.
+      const root = copyRepository();
+      const contract = join(root, "contracts/review.contract.ts");
+      writeFileSync(contract, `${readFileSync(contract, "utf8")}const broken = ;\n`);
+      const broken = withTrace(run(process.execPath, ["generators/launch.mjs"], { cwd: root, env: { ...env, REVIEW_CONTRACTS_LAUNCH_PREPARE: "1" } }));
+      expect({ status: broken.status, stdout: broken.stdout, stderr: broken.stderr, underTsx: underTsx(broken) }).toEqual({ status: 0, stdout: "", stderr: "", underTsx: false });
+      expect(broken.trace.some((line) => line.startsWith("launch: the build failed"))).toBe(true);
+      expect(underTsx(launch(root, cache, ["--check"]))).toBe(true);
+    },
+    SLOW,
+  );
+
+  it(
     "serves parallel cold runs: each answers, none reads a half-written file",
     async () => {
       const cache = temporary("launch-cache-");
