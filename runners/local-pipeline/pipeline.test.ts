@@ -8,7 +8,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { gzipSync } from "node:zlib";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -400,6 +400,49 @@ describe("hostile and careless input: nothing outside --out is removed, nothing 
     expect(Number(written!.n)).toBe(whole.datasets.review!.tables.review);
     // Where the refused location would have led: nothing was created there.
     expect(existsSync(join(work, "child-victim"))).toBe(false);
+  });
+
+  it("a run into the folder of the last one replaces its tables in place: what it did not write again is removed; a table that fails is removed whole", async () => {
+    const review = datasets.find((d) => d.name === "review")!;
+    const inputs = new Map([["review", [join(ROOT, "samples", "review")]]]);
+    const options = { datasets: [review], inputs, runId: "r1", processedAt: new Date("2026-12-02T00:00:00Z") };
+    const files = (root: string) =>
+      readdirSync(root, { recursive: true, withFileTypes: true })
+        .map((entry) => `${join(entry.parentPath, entry.name).slice(root.length)}${entry.isDirectory() ? "/" : ""}`)
+        .sort();
+    const fresh = join(work, "replace-fresh");
+    await runPipeline({ ...options, out: fresh });
+    const out = join(work, "replace");
+    await runPipeline({ ...options, out });
+    const main = localPath(out, review.table.location);
+    const [partition] = readdirSync(main).sort();
+    const kept = join(main, partition!, "part-0.parquet");
+    // A second name for that file, outside the folder: it names the same file after the run only if the run wrote
+    // the file in place (a removed and created file would be another, whatever number the disk gives it).
+    const link = join(work, "replace-link.parquet");
+    linkSync(kept, link);
+    // What a last run may have left that this one does not write: a partition, a second file in a partition, a folder.
+    mkdirSync(join(main, "review_date=1999-01-01"));
+    copyFileSync(kept, join(main, "review_date=1999-01-01", "part-0.parquet"));
+    copyFileSync(kept, join(main, partition!, "part-1.parquet"));
+    mkdirSync(join(main, "review_date=1999-01-02", "nested"), { recursive: true });
+    const again = await runPipeline({ ...options, out });
+    expect(again.reconciled).toBe(true);
+    for (const table of [review.table, ...review.children]) {
+      expect(files(localPath(out, table.location)), table.name).toEqual(files(localPath(fresh, table.location)));
+    }
+    // Written again in place, under the same name.
+    expect(statSync(kept).ino).toBe(statSync(link).ino);
+    const [rows] = await query(`SELECT count(*) AS n FROM read_parquet('${main}/**/*.parquet')`);
+    expect(Number(rows!.n)).toBe(again.datasets.review!.tables.review);
+    // A file DuckDB cannot write (a folder holds its name): the run fails and that table's folder is removed whole,
+    // nothing of the last run's left in it; the table written beside it is complete.
+    rmSync(kept);
+    mkdirSync(kept);
+    await expect(runPipeline({ ...options, out })).rejects.toThrow();
+    expect(existsSync(main)).toBe(false);
+    const images = localPath(out, review.children[0]!.location);
+    expect(files(images)).toEqual(files(localPath(fresh, review.children[0]!.location)));
   });
 
   it("refuses an empty --input path and an --out that overlaps an input", async () => {

@@ -8,9 +8,9 @@
  *   <bucket>/<prefix>/<table>/review_date=YYYY-MM-DD/*.parquet  processed tables (the IR's table.location)
  *   run-summary.json
  */
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from "@duckdb/node-api";
 import {
   CHILD_ELEMENT,
@@ -36,7 +36,7 @@ import { DUCKDB_DIALECT, duckdbStructure } from "../../generators/dialects/duckd
 import { render } from "../../generators/dialects/render.js";
 import type { Expr } from "../../generators/dialects/expr.js";
 import type { DatasetIR, TableIR } from "../../generators/ir/types.js";
-import { checkRunId, localPath, removeInside } from "./safe-paths.js";
+import { checkRunId, localPath, refuseOutside, removeInside } from "./safe-paths.js";
 import { classify, listInputFiles, mayBePlainJsonLines, PLAIN_CHECKSUM_MODULUS, plainJsonLines, readFile, sourceFileName, type FileStats, type RawRecord } from "./read-input.js";
 
 /** One dataset's run: the clean stage's counts (`stages.ts`), its input files and each processed table's rows. */
@@ -616,7 +616,8 @@ export const PARTITIONED_ROW_GROUP_ROWS = 2;
 export const SORTED_WRITE_ROWS = 1_000_000;
 
 /**
- * Writes a table as Parquet under `dir`, one folder per partition value (hive layout, `part-<n>.parquet` files).
+ * Writes a table as Parquet under `dir`, one folder per partition value (hive layout, `part-<n>.parquet` files), in
+ * place of what the last run wrote there (`replaceFiles`).
  * The rows are sorted by partition so that each writer thread's batch spans few partitions. Up to `sortedWriteRows`
  * rows that is one COPY; a larger table is first split by partition into buckets of about that many rows (one
  * unsorted write to `scratch`, a bucket being a set of whole partitions), then each bucket is sorted and written
@@ -631,22 +632,78 @@ async function writeTable(
   out: string,
   work: { scratch: string; sortedWriteRows: number; log: (line: string) => void },
 ): Promise<number> {
+  return replaceFiles(out, dir, (written) => writeTableFiles(connection, dataset, table, from, dir, written, work));
+}
+
+/**
+ * Runs `write`, which writes files under `dir` and adds each one's path to `written`, then removes every file the
+ * last run left there that this one did not write again, and the folders left empty; if `write` fails, the whole
+ * folder. The last run's files are not removed first: a file written again under the same name (a partition's
+ * `part-0.parquet`) keeps its place on disk, and on some disks (ext4 without a journal) creating thousands of files
+ * right after removing as many is slow. A 1M-review run into the folder of the last one: see bench/README.md.
+ */
+async function replaceFiles(out: string, dir: string, write: (written: Set<string>) => Promise<number>): Promise<number> {
+  refuseOutside(out, dir, "replace");
+  const last = filesUnder(dir);
+  const written = new Set<string>();
+  let rows: number;
+  try {
+    mkdirSync(dir, { recursive: true });
+    rows = await write(written);
+  } catch (error) {
+    removeInside(out, dir);
+    throw error;
+  }
+  for (const file of last) if (!written.has(file)) removeInside(out, file);
+  // Deepest first, so that a partition folder emptied of folders is removed too.
+  const folders = readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => join(entry.parentPath, entry.name))
+    .sort((a, b) => b.length - a.length);
+  for (const folder of folders) if (readdirSync(folder).length === 0) rmdirSync(folder);
+  return rows;
+}
+
+/** Every file under `dir` (recursively), as resolved paths; none when it does not exist. */
+function filesUnder(dir: string): string[] {
+  try {
+    return readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((entry) => !entry.isDirectory())
+      .map((entry) => resolve(entry.parentPath, entry.name));
+  } catch {
+    return [];
+  }
+}
+
+/** `writeTable`'s COPYs, each adding the files it wrote (`RETURN_FILES`) to `written`. */
+async function writeTableFiles(
+  connection: DuckDBConnection,
+  dataset: DatasetIR,
+  table: TableIR,
+  from: string,
+  dir: string,
+  written: Set<string>,
+  work: { scratch: string; sortedWriteRows: number; log: (line: string) => void },
+): Promise<number> {
   // Lists several columns build alike (a map's normalized keys) are computed once per row, before the columns.
   const { exprs, values } = hoistSharedLists(table.columns.map((c) => columnExpr(dataset, c)), (i) => `_list${i}`);
   const columns = table.columns.map((c, i) => `${sql(exprs[i]!)} AS ${q(c.name)}`).join(",\n      ");
   const select = `SELECT ${columns} FROM ${values.length ? `(SELECT *, ${values.map((v) => `${sql(v.expr)} AS ${q(v.name)}`).join(", ")} FROM ${from})` : from}`;
-  removeInside(out, dir);
-  mkdirSync(dir, { recursive: true });
-  if (!table.partitionBy.length) return count(connection, `COPY (${select}) TO ${s(join(dir, "part-0.parquet"))} (FORMAT PARQUET)`);
+  // A COPY's rows, its files added to `written`.
+  const copy = async (statement: string) => {
+    const [[rows, files]] = (await connection.runAndReadAll(statement)).getRowsJson() as [[string, string[]]];
+    for (const file of files) written.add(resolve(file));
+    return Number(rows);
+  };
+  if (!table.partitionBy.length) return copy(`COPY (${select}) TO ${s(join(dir, "part-0.parquet"))} (FORMAT PARQUET, RETURN_FILES)`);
   const partitions = table.partitionBy.map(q).join(", ");
   const partitionColumns = table.columns.filter((c) => c.partition).map((c) => `${sql(columnExpr(dataset, c))} AS ${q(c.name)}`).join(", ");
   // One COPY per bucket, its input sorted by partition; COPY returns the number of rows it wrote.
   const writeSorted = async (source: string, rows: number, partitionCount: number) => {
     await connection.run(`SET partitioned_write_flush_threshold = ${flushRows(rows, partitionCount)}`);
-    return count(
-      connection,
+    return copy(
       `COPY (${source} ORDER BY ${partitions})
-        TO ${s(dir)} (FORMAT PARQUET, PARTITION_BY (${partitions}), OVERWRITE_OR_IGNORE, FILENAME_PATTERN 'part-{i}', ROW_GROUP_SIZE ${PARTITIONED_ROW_GROUP_ROWS})`,
+        TO ${s(dir)} (FORMAT PARQUET, PARTITION_BY (${partitions}), OVERWRITE_OR_IGNORE, FILENAME_PATTERN 'part-{i}', ROW_GROUP_SIZE ${PARTITIONED_ROW_GROUP_ROWS}, RETURN_FILES)`,
     );
   };
   // Each partition's rows, and its bucket: the rows before it (in partition order) divided by the bucket size.

@@ -33,9 +33,14 @@ export function isInside(dir: string, path: string): boolean {
 
 /** Removes `path` (recursively) only when it lies strictly inside `out`. */
 export function removeInside(out: string, path: string): void {
+  refuseOutside(out, path, "remove");
+  rmSync(path, { recursive: true, force: true });
+}
+
+/** Throws unless `path` lies strictly inside `out`: what the run may remove or replace (`action`, for the message). */
+export function refuseOutside(out: string, path: string, action: string): void {
   const rel = relative(resolve(out), resolve(path));
   if (rel === "" || rel.startsWith("..") || isAbsolute(rel)) {
-    throw new UnsafePathError(`Refusing to remove ${path}: it is not inside the output folder ${out}.`);
+    throw new UnsafePathError(`Refusing to ${action} ${path}: it is not inside the output folder ${out}.`);
   }
-  rmSync(path, { recursive: true, force: true });
 }
