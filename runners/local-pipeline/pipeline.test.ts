@@ -8,7 +8,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { gzipSync } from "node:zlib";
-import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -415,24 +415,35 @@ describe("hostile and careless input: nothing outside --out is removed, nothing 
     const out = join(work, "replace");
     await runPipeline({ ...options, out });
     const main = localPath(out, review.table.location);
-    const [partition] = readdirSync(main).sort();
+    const [partition, second, third] = readdirSync(main).sort();
     const kept = join(main, partition!, "part-0.parquet");
-    // A second name for that file, outside the folder: it names the same file after the run only if the run wrote
-    // the file in place (a removed and created file would be another, whatever number the disk gives it).
-    const link = join(work, "replace-link.parquet");
-    linkSync(kept, link);
+    const before = statSync(kept);
     // What a last run may have left that this one does not write: a partition, a second file in a partition, a folder.
     mkdirSync(join(main, "review_date=1999-01-01"));
     copyFileSync(kept, join(main, "review_date=1999-01-01", "part-0.parquet"));
     copyFileSync(kept, join(main, partition!, "part-1.parquet"));
     mkdirSync(join(main, "review_date=1999-01-02", "nested"), { recursive: true });
+    // Nothing outside --out is written through what the folder holds: a partition folder that is a link to a folder
+    // elsewhere, a file with a second name elsewhere (a hard link).
+    const victims = join(work, "replace-victims");
+    mkdirSync(join(victims, "linked"), { recursive: true });
+    writeFileSync(join(victims, "linked", "part-0.parquet"), "not the pipeline's\n");
+    rmSync(join(main, second!), { recursive: true });
+    symlinkSync(join(victims, "linked"), join(main, second!));
+    linkSync(join(main, third!, "part-0.parquet"), join(victims, "hard-linked.parquet"));
+    const victim = readFileSync(join(victims, "hard-linked.parquet"));
+    await new Promise((done) => setTimeout(done, 20)); // a file created again would be born later
     const again = await runPipeline({ ...options, out });
+    expect(readFileSync(join(victims, "linked", "part-0.parquet"), "utf8")).toBe("not the pipeline's\n");
+    expect(readFileSync(join(victims, "hard-linked.parquet")).equals(victim)).toBe(true);
+    expect(lstatSync(join(main, second!)).isDirectory()).toBe(true);
     expect(again.reconciled).toBe(true);
     for (const table of [review.table, ...review.children]) {
       expect(files(localPath(out, table.location)), table.name).toEqual(files(localPath(fresh, table.location)));
     }
-    // Written again in place, under the same name.
-    expect(statSync(kept).ino).toBe(statSync(link).ino);
+    // Written again in place, under the same name: the same file, born before the run.
+    const after = statSync(kept);
+    expect({ ino: after.ino, birthtimeMs: after.birthtimeMs }).toEqual({ ino: before.ino, birthtimeMs: before.birthtimeMs });
     const [rows] = await query(`SELECT count(*) AS n FROM read_parquet('${main}/**/*.parquet')`);
     expect(Number(rows!.n)).toBe(again.datasets.review!.tables.review);
     // A file DuckDB cannot write (a folder holds its name): the run fails and that table's folder is removed whole,

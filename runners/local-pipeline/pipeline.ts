@@ -8,7 +8,7 @@
  *   <bucket>/<prefix>/<table>/review_date=YYYY-MM-DD/*.parquet  processed tables (the IR's table.location)
  *   run-summary.json
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from "@duckdb/node-api";
@@ -644,7 +644,7 @@ async function writeTable(
  */
 async function replaceFiles(out: string, dir: string, write: (written: Set<string>) => Promise<number>): Promise<number> {
   refuseOutside(out, dir, "replace");
-  const last = filesUnder(dir);
+  const last = lastFiles(out, dir);
   const written = new Set<string>();
   let rows: number;
   try {
@@ -664,15 +664,28 @@ async function replaceFiles(out: string, dir: string, write: (written: Set<strin
   return rows;
 }
 
-/** Every file under `dir` (recursively), as resolved paths; none when it does not exist. */
-function filesUnder(dir: string): string[] {
-  try {
-    return readdirSync(dir, { recursive: true, withFileTypes: true })
-      .filter((entry) => !entry.isDirectory())
-      .map((entry) => resolve(entry.parentPath, entry.name));
-  } catch {
+/**
+ * The files under `dir` a write may overwrite in place (as resolved paths), after removing what it must not write
+ * through: a `dir` that is not a folder (a link to one elsewhere), links (a write would follow them) and files with
+ * another name (a hard link: writing one would write the other). None when `dir` does not exist.
+ */
+function lastFiles(out: string, dir: string): string[] {
+  const top = lstatSync(dir, { throwIfNoEntry: false });
+  if (!top) return [];
+  if (!top.isDirectory()) {
+    removeInside(out, dir);
     return [];
   }
+  const files: string[] = [];
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isDirectory()) continue;
+    const path = resolve(entry.parentPath, entry.name);
+    const stat = lstatSync(path, { throwIfNoEntry: false });
+    if (!stat) continue;
+    if (stat.isFile() && stat.nlink === 1) files.push(path);
+    else removeInside(out, path);
+  }
+  return files;
 }
 
 /** `writeTable`'s COPYs, each adding the files it wrote (`RETURN_FILES`) to `written`. */
