@@ -1,4 +1,9 @@
-/** A child table (one row per element of an array field) gets its parent's key, a position and the parent's partitions. */
+/**
+ * A child table (one row per element of an array field) gets its parent's key, a position and the parent's partitions.
+ * Exactly the parent's: the flatten job writes every table with dynamic partition overwrite (a run replaces the
+ * partitions it writes), so a child partitioned more coarsely than its parent (say by month under a daily parent)
+ * would lose the rows of every other day of that month written by earlier runs, while their parents stay.
+ */
 import type { ChildTableIR, ColumnIR } from "./types.js";
 
 /** Child table columns: parent key, position, element, then the parent's trailing columns (processed_at, partitions). */
