@@ -39,8 +39,7 @@ export function removeInside(out: string, path: string): void {
 
 /** Throws unless `path` lies strictly inside `out`: what the run may remove or replace (`action`, for the message). */
 export function refuseOutside(out: string, path: string, action: string): void {
-  const rel = relative(resolve(out), resolve(path));
-  if (rel === "" || rel.startsWith("..") || isAbsolute(rel)) {
+  if (resolve(out) === resolve(path) || !isInside(out, path)) {
     throw new UnsafePathError(`Refusing to ${action} ${path}: it is not inside the output folder ${out}.`);
   }
 }
