@@ -2,10 +2,10 @@
  * snowflake:apply and snowflake:verify through an injected connection (FakeSnowflake) that records statements and
  * replays Snowflake's documented result shapes: no Snowflake is reachable from CI.
  */
-import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it, onTestFinished, vi } from "vitest";
 import { generatedFrom } from "../../tests/helpers/generate.js";
 import { REPO_ROOT } from "../../tests/helpers/data.js";
 import { apply, ApplyUsageError, PseudonymKeyError, readPlan } from "./apply.js";
@@ -124,7 +124,9 @@ describe("snowflake:apply and personal data", () => {
   it("loads the key as a bind parameter after the plan, as SYSADMIN, and never echoes it", async () => {
     const fake = new FakeSnowflake();
     const lines: string[] = [];
-    const out = join(mkdtempSync(join(tmpdir(), "snowflake-apply-")), "outputs.json");
+    const outDir = mkdtempSync(join(tmpdir(), "snowflake-apply-"));
+    onTestFinished(() => rmSync(outDir, { recursive: true, force: true }));
+    const out = join(outDir, "outputs.json");
     const log = vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => void lines.push(a.join(" ")));
     const error = vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => void lines.push(a.join(" ")));
     try {

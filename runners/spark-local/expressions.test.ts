@@ -4,7 +4,8 @@
  * functions written once over the tree (`generators/dialects/macros.ts`) that the pipeline parity tests may not reach.
  * The session gets the Spark settings of the generated Glue jobs (ANSI off, the corrected date parser, UTC).
  */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { asText, EXECUTION_CASES, executionQuery } from "../../generators/dialects/execution-cases.test-helpers.js";
@@ -13,6 +14,8 @@ import { SparkDriver } from "./driver.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 let driver: SparkDriver;
+/** The driver's temporary folder: TMPDIR points here while it starts, so that what it leaves behind can be seen. */
+const driverTmp = mkdtempSync(join(tmpdir(), "spark-driver-tmp-"));
 
 /** The `spark.sql.*` settings a generated job applies (its SPARK_SETTINGS), read from the committed job. */
 function jobSqlSettings(): [string, string][] {
@@ -23,16 +26,32 @@ function jobSqlSettings(): [string, string][] {
 }
 
 beforeAll(async () => {
-  driver = await SparkDriver.start({ root: ROOT, log: (line) => process.stderr.write(`${line}\n`) });
+  const saved = process.env.TMPDIR;
+  process.env.TMPDIR = driverTmp;
+  try {
+    driver = await SparkDriver.start({ root: ROOT, log: (line) => process.stderr.write(`${line}\n`) });
+  } finally {
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
+  }
   for (const [key, value] of jobSqlSettings()) await driver.sql(`SET ${key}=${value}`);
 }, 600_000);
 afterAll(async () => {
   await driver?.close();
+  rmSync(driverTmp, { recursive: true, force: true });
 });
 
 describe("Spark runs the renderings and agrees with the expected values", () => {
   it.each(EXECUTION_CASES.map((c) => [c.name, c] as const))("%s", async (_name, c) => {
     const rows = (await driver.sql<{ value: unknown }>(executionQuery(c, SPARK_DIALECT))).result;
     expect(rows.map((row, i) => [c.rows[i]![0], asText(row.value)])).toEqual(c.rows);
+  });
+});
+
+describe("the Spark driver leaves nothing behind", () => {
+  it("keeps Spark's scratch in one temporary folder while it runs and removes it when it closes", async () => {
+    expect(readdirSync(driverTmp).filter((name) => name.startsWith("spark-local-"))).toHaveLength(1);
+    await driver.close();
+    expect(readdirSync(driverTmp)).toEqual([]);
   });
 });
