@@ -17,7 +17,6 @@ Answers: {"id": 1, "ok": true, "result": <what run() returned>, "seconds": 1.2} 
 import importlib.util
 import json
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -93,11 +92,8 @@ def main():
     out = os.fdopen(3, "w", encoding="utf-8")
     # Spark's scratch (its local dir, warehouse and Derby home) lives in one temporary folder, removed when the
     # driver ends, so that no run leaves anything behind in the system's temporary folder.
-    scratch = tempfile.mkdtemp(prefix="spark-local-")
-    try:
+    with tempfile.TemporaryDirectory(prefix="spark-local-", ignore_cleanup_errors=True) as scratch:
         serve(out, scratch)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def serve(out, scratch):
