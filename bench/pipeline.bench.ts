@@ -21,6 +21,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DuckDBInstance } from "@duckdb/node-api";
+import { removeOnInterrupt } from "../generators/lib/interrupt.js";
 import { loadGeneratedIR } from "../runners/local-pipeline/cli.js";
 import { PARTITIONED_ROW_GROUP_ROWS, runPipeline } from "../runners/local-pipeline/pipeline.js";
 import { runSparkPipeline } from "../runners/spark-local/pipeline.js";
@@ -298,6 +299,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const work = mkdtempSync(join(tmpdir(), "bench-pipeline-"));
+  // The synthetic input alone is about 4 GB at 10M records: an interrupted bench removes it too, unless --keep.
+  const release = values.keep ? () => undefined : removeOnInterrupt(work);
   try {
     const input = join(work, "reviews.jsonl");
     let started = performance.now();
@@ -309,10 +312,16 @@ async function main(): Promise<void> {
     const run = (name: string, file = input): Timed => {
       freshlyCached(file);
       started = performance.now();
-      const output = execFileSync(process.execPath, ["--import", "tsx", join(ROOT, "bench", "pipeline.bench.ts"), "--phase", name, "--input", file, "--work", freshFolder(work)], {
-        encoding: "utf8",
-        maxBuffer: 1 << 24,
-      });
+      let output: string;
+      try {
+        output = execFileSync(process.execPath, ["--import", "tsx", join(ROOT, "bench", "pipeline.bench.ts"), "--phase", name, "--input", file, "--work", freshFolder(work)], {
+          encoding: "utf8",
+          maxBuffer: 1 << 24,
+        });
+      } catch (error) {
+        const signal = (error as { signal?: NodeJS.Signals | null }).signal;
+        throw signal ? new Stopped(signal, name) : error;
+      }
       return JSON.parse(output.trim().split("\n").pop()!) as Timed;
     };
     // Above SCALE_BASE records, the same generator and seed at SCALE_BASE records, for the growth of the time.
@@ -390,10 +399,30 @@ async function main(): Promise<void> {
     }
   } finally {
     if (!values.keep) rmSync(work, { recursive: true, force: true });
+    release();
   }
 }
 
 /** Above this many records the bench also runs the pipeline on this many and prints the growth. */
 const SCALE_BASE = 1_000_000;
 
-if (process.argv[1]?.endsWith("pipeline.bench.ts")) await main();
+/** A timed phase's process ended by a signal (Ctrl-C reaches every process of the terminal's group). */
+class Stopped extends Error {
+  constructor(
+    readonly signal: NodeJS.Signals,
+    phase: string,
+  ) {
+    super(`stopped by ${signal} during the ${phase} phase`);
+  }
+}
+
+if (process.argv[1]?.endsWith("pipeline.bench.ts")) {
+  try {
+    await main();
+  } catch (error) {
+    if (!(error instanceof Stopped)) throw error;
+    // The work folder is removed (unless --keep) by then: end by the same signal, as the phase did.
+    console.error(`bench:pipeline: ${error.message}.`);
+    process.kill(process.pid, error.signal);
+  }
+}

@@ -106,7 +106,7 @@ export async function gatherModel(options: BuildOptions): Promise<CatalogModel> 
   let runNote = "";
   if (options.runDir === null) runNote = "No pipeline run was given (--no-run).";
   else if (options.runOptional && !existsSync(join(options.runDir, "run-summary.json"))) {
-    runNote = "No pipeline run found in .pipeline-out/: run npm run pipeline:local (or npm start), then build the catalog again.";
+    runNote = "No completed pipeline run in .pipeline-out/ (none yet, or the last one failed or was stopped): run npm run pipeline:local (or npm start), then build the catalog again.";
   } else run = await readRun(options.runDir, ir.datasets);
   const [history, pr] = await Promise.all([
     options.history === false ? Promise.resolve(null) : contractHistory(options.root, options.contractsDir),

@@ -236,7 +236,7 @@ function dbtArtifacts(runDir: string, summary: RunSummaryData): { tests: DbtTest
 export async function readRun(runDir: string, datasets: readonly DatasetIR[]): Promise<RunData> {
   const summaryPath = join(runDir, "run-summary.json");
   if (!existsSync(summaryPath)) {
-    throw new CatalogError("CATALOG.NO_RUN", `${runDir} holds no run-summary.json: it is not the output folder of a pipeline run.`, "Run npm run pipeline:local first, or pass --run <dir> of a run's output folder (or --no-run).");
+    throw new CatalogError("CATALOG.NO_RUN", `${runDir} holds no run-summary.json: it is not the output folder of a completed pipeline run (a run that fails or is stopped leaves none).`, "Run npm run pipeline:local (again), or pass --run <dir> of a completed run's output folder (or --no-run).");
   }
   const parsed = RunSummary.safeParse(readJson(summaryPath, "run-summary.json"));
   if (!parsed.success) {

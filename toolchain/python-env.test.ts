@@ -72,6 +72,38 @@ describe("ensurePythonEnv", () => {
     expect(ruffVersion()).toBe(`ruff ${pinnedRuff}`);
   });
 
+  // Ctrl-C reaches every process of the terminal's group (the install's own children too); `kill` the process alone.
+  for (const [signal, group] of [["SIGINT", true], ["SIGTERM", false]] as const) {
+    it(`removes the half-made venv and its lock when the install is stopped by ${signal}${group ? " (to its process group, as Ctrl-C)" : " (to it alone)"}`, async () => {
+      const fresh = mkdtempSync(path.join(tmpdir(), "python-env-interrupt-"));
+      try {
+        cpSync(path.join(toolchain, "python"), path.join(fresh, "toolchain", "python"), { recursive: true });
+        const module = JSON.stringify(path.join(toolchain, "python-env.ts"));
+        const child = childProcess.spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", `import { ensurePythonEnv } from ${module}; await ensurePythonEnv("lint", { root: ${JSON.stringify(fresh)} });`], {
+          cwd: path.dirname(toolchain),
+          stdio: ["ignore", "ignore", "pipe"],
+          detached: group,
+        });
+        const exited = new Promise<[number | null, string | null]>((resolve) => child.once("exit", (code, endedBy) => resolve([code, endedBy])));
+        const venvs = path.join(fresh, ".venv");
+        const tmp = `lint.tmp-${child.pid}`;
+        let during: string[] = [];
+        // Signalled once the venv is being made beside its final place (by a child process: python3 -m venv).
+        for (let waited = 0; during.length < 2 && waited < 60_000; waited += 50) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          during = existsSync(venvs) ? readdirSync(venvs).sort() : [];
+        }
+        expect(during).toEqual(["lint.lock", tmp]);
+        if (group) process.kill(-child.pid!, signal);
+        else child.kill(signal);
+        expect(await exited).toEqual([null, signal]);
+        expect(readdirSync(venvs)).toEqual([]);
+      } finally {
+        rmSync(fresh, { recursive: true, force: true });
+      }
+    }, 90_000);
+  }
+
   it("rejects an env that has no lock", async () => {
     await expect(ensurePythonEnv("nope", { root, log })).rejects.toThrow(/unknown python env "nope".*known envs: spark, lint/);
   });

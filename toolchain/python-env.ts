@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { onInterrupt, stopOnInterrupt } from "../generators/lib/interrupt.js";
 
 export const PYTHON_ENVS = ["spark", "lint", "aws", "dbt", "airflow", "checkov"] as const;
 export type PythonEnvName = (typeof PYTHON_ENVS)[number];
@@ -47,6 +48,13 @@ export async function ensurePythonEnv(name: string, options: PythonEnvOptions = 
   mkdirSync(venvs, { recursive: true });
   const mutex = path.join(venvs, `${name}.lock`);
   await acquire(mutex, name, log);
+  // Interrupted (Ctrl-C, SIGTERM): the half-made venv and the lock go at once (the next install would also remove
+  // them, as after a kill).
+  let tmp: string | undefined;
+  const release = onInterrupt(() => {
+    if (tmp) rmSync(tmp, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
+    rmSync(mutex, { recursive: true, force: true });
+  });
   try {
     if (isFresh(venv, sha)) return result; // another process installed it while we waited
     await checkPython(root);
@@ -59,7 +67,7 @@ export async function ensurePythonEnv(name: string, options: PythonEnvOptions = 
     const started = Date.now();
     // Install beside the venv, then rename it into place, so that a venv with a stamp
     // is always complete, even if this process is killed halfway.
-    const tmp = path.join(venvs, `${name}.tmp-${process.pid}`);
+    tmp = path.join(venvs, `${name}.tmp-${process.pid}`);
     try {
       await run(root, "python3", ["-m", "venv", "--prompt", name, tmp], `python env "${name}": python3 -m venv`);
       const python = path.join(tmp, "bin", "python");
@@ -84,6 +92,7 @@ export async function ensurePythonEnv(name: string, options: PythonEnvOptions = 
     return result;
   } finally {
     rmSync(mutex, { recursive: true, force: true });
+    release();
   }
 }
 
@@ -176,14 +185,19 @@ function relocate(from: string, to: string): void {
 function run(cwd: string, command: string, args: string[], what: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    const release = stopOnInterrupt(child);
     let output = "";
     const keep = (chunk: Buffer) => {
       output = (output + chunk.toString("utf8")).slice(-64_000);
     };
     child.stdout.on("data", keep);
     child.stderr.on("data", keep);
-    child.on("error", (error) => reject(new Error(`${what}: cannot run ${command}: ${error.message}`)));
+    child.on("error", (error) => {
+      release();
+      reject(new Error(`${what}: cannot run ${command}: ${error.message}`));
+    });
     child.on("close", (code, signal) => {
+      release();
       if (code === 0) return resolve(output);
       const tail = output.trimEnd().split("\n").slice(-30).join("\n");
       reject(new Error(`${what} failed (${signal ?? `exit ${code}`}). Last lines of its output:\n${tail}`));

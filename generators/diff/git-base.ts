@@ -16,6 +16,7 @@ import { findContractFiles, loadContracts } from "../ir/load.js";
 import { loadMarts, MARTS_DIR } from "../ir/marts.js";
 import type { ContractIR, MartIR } from "../ir/types.js";
 import { ContractError } from "../lib/errors.js";
+import { removeOnInterrupt } from "../lib/interrupt.js";
 
 export class GitRefError extends Error {
   constructor(message: string) {
@@ -58,6 +59,7 @@ export async function loadIRAtRef(root: string, contractsDir: string, ref: strin
   if (!first || first === ".") throw new GitRefError("The contract directory must be a subdirectory of the repository root.");
   // `.contract-diff-XXXXXX` takes the place of the first segment, so `../` chains in contracts reach the root.
   const temp = mkdtempSync(join(root, ".contract-diff-"));
+  const release = removeOnInterrupt(temp);
   const tempContracts = join(temp, ...rest);
   try {
     for (const file of files) {
@@ -79,6 +81,7 @@ export async function loadIRAtRef(root: string, contractsDir: string, ref: strin
     return marts.length ? { ...ir, marts } : ir;
   } finally {
     rmSync(temp, { recursive: true, force: true });
+    release();
   }
 }
 

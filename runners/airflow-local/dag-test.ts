@@ -19,6 +19,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { IR_VERSION, type DatasetIR } from "../../generators/ir/types.js";
+import { removeOnInterrupt, stopOnInterrupt } from "../../generators/lib/interrupt.js";
 import { PLATFORM } from "../../generators/platform.js";
 import { LOCAL_TARGET } from "../../generators/targets/dbt/emit.js";
 import { airflowVariableEnv, DBT_VARIABLES } from "../../generators/targets/airflow/emit.js";
@@ -132,6 +133,7 @@ function runLogged(command: string, args: readonly string[], env: NodeJS.Process
   return new Promise((resolveRun, reject) => {
     const file = createWriteStream(logFile, { flags: "a" });
     const child = spawn(command, [...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const release = stopOnInterrupt(child);
     const tail: string[] = [];
     let pending = "";
     const onData = (chunk: Buffer) => {
@@ -152,10 +154,12 @@ function runLogged(command: string, args: readonly string[], env: NodeJS.Process
     child.stdout.on("data", onData);
     child.stderr.on("data", onData);
     child.on("error", (error) => {
+      release();
       file.end();
       reject(new CannotRun(`cannot start ${command}: ${error.message}`));
     });
     child.on("close", (code, signal) => {
+      release();
       if (pending.trim()) tail.push(pending.trim());
       file.end(() => resolveRun({ code: code ?? (signal ? 128 : 1), tail }));
     });
@@ -181,8 +185,11 @@ export async function runDagTest(options: DagTestOptions = {}): Promise<DagTestR
   const dagFile = join(dagFolder, `${DAG_ID}.py`);
   const logicalDate = new Date().toISOString().replace(/\.\d+Z$/, "+00:00");
   const folder = mkdtempSync(join(tmpdir(), "dag-test-"));
+  // Interrupted (Ctrl-C, SIGTERM), the folder is removed unless --keep.
+  const release = options.keep ? () => undefined : removeOnInterrupt(folder);
   const result = (code: 0 | 1 | 2, rest: Partial<DagTestResult> = {}): DagTestResult => {
     timing.total = seconds(started);
+    release();
     // Kept after a failure, for inspection; unless nothing was written to it yet (no DAG, no IR).
     const kept = (code !== 0 && readdirSync(folder).length > 0) || Boolean(options.keep);
     if (!kept) rmSync(folder, { recursive: true, force: true });

@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { IR_VERSION, type DatasetIR } from "../../generators/ir/types.js";
+import { onInterrupt } from "../../generators/lib/interrupt.js";
 import { PLATFORM } from "../../generators/platform.js";
 import { formatWarehouse, PseudonymKeyError, runWarehouse, type WarehouseResult } from "../local-warehouse/warehouse.js";
 import { localPath, runPipeline, type RunSummary } from "./pipeline.js";
@@ -161,7 +162,6 @@ export async function main(argv: readonly string[], out: { write(text: string): 
     return 2;
   }
   const started = performance.now();
-  let summary: RunSummary;
   // --timings: the process's own figures (DuckDB runs in this process, on its threads: their CPU time counts).
   const usage = () => {
     const u = process.resourceUsage();
@@ -181,52 +181,72 @@ export async function main(argv: readonly string[], out: { write(text: string): 
     err.write(`peak RSS ${u.maxRssKb} KiB, CPU ${u.userMs} ms user + ${u.systemMs} ms system\n`);
   };
   if (values.timings) progress?.("started (modules loaded, arguments checked)");
+  // Interrupted (Ctrl-C, SIGTERM): the pipeline removes its scratch folder, and this says what is left.
+  const flags = values;
+  let stage: "tables" | "warehouse" = "tables";
+  const stopped = onInterrupt((signal) =>
+    err.write(
+      stage === "tables"
+        ? `error PIPELINE.INTERRUPTED: stopped by ${signal} before the run completed. ${outDir} is incomplete: its tables may be partly replaced, and it holds no run-summary.json until a run completes.\n  fix: run the same command again; it replaces every table.\n`
+        : `error PIPELINE.INTERRUPTED: stopped by ${signal} during the warehouse step. The tables and run-summary.json in ${outDir} are complete; ${join(outDir, "warehouse")} is not.\n  fix: run the same command again.\n`,
+    ),
+  );
   try {
-    const options = { datasets, inputs, out: outDir, runId, progress, ...(maxRecordBytes ? { maxRecordBytes } : {}) };
-    summary = engine === "spark" ? await runSparkPipeline({ ...options, root }) : await runPipeline(options);
-  } catch (error) {
-    err.write(`error PIPELINE.FAILED: ${(error as Error).message}\n`);
-    return 2;
+    return await runAndReport();
+  } finally {
+    stopped();
   }
-  out.write(`${formatSummary(summary)}\n`);
-  if (!summary.reconciled) return 1;
-  if (values["no-warehouse"]) {
-    progress?.("summary written");
-    timingsEnd();
-    out.write(`Wrote ${join(outDir, "run-summary.json")} in ${Math.round(performance.now() - started)} ms.\n`);
-    return 0;
-  }
-  let warehouse: WarehouseResult;
-  try {
-    warehouse = await runLocalWarehouse(root, datasets, outDir, values.quiet ? undefined : (line) => err.write(`${line}\n`));
-  } catch (error) {
-    if (error instanceof PseudonymKeyError) {
-      err.write(`error ${error.code}: ${error.message}\n  fix: ${error.fix}\n`);
+
+  async function runAndReport(): Promise<number> {
+    let summary: RunSummary;
+    try {
+      const options = { datasets, inputs, out: outDir, runId, progress, ...(maxRecordBytes ? { maxRecordBytes } : {}) };
+      summary = engine === "spark" ? await runSparkPipeline({ ...options, root }) : await runPipeline(options);
+    } catch (error) {
+      err.write(`error PIPELINE.FAILED: ${(error as Error).message}\n`);
       return 2;
     }
-    err.write(`error PIPELINE.WAREHOUSE: ${(error as Error).message}\n`);
-    return 2;
+    out.write(`${formatSummary(summary)}\n`);
+    if (!summary.reconciled) return 1;
+    if (flags["no-warehouse"]) {
+      progress?.("summary written");
+      timingsEnd();
+      out.write(`Wrote ${join(outDir, "run-summary.json")} in ${Math.round(performance.now() - started)} ms.\n`);
+      return 0;
+    }
+    let warehouse: WarehouseResult;
+    stage = "warehouse";
+    try {
+      warehouse = await runLocalWarehouse(root, datasets, outDir, flags.quiet ? undefined : (line) => err.write(`${line}\n`));
+    } catch (error) {
+      if (error instanceof PseudonymKeyError) {
+        err.write(`error ${error.code}: ${error.message}\n  fix: ${error.fix}\n`);
+        return 2;
+      }
+      err.write(`error PIPELINE.WAREHOUSE: ${(error as Error).message}\n`);
+      return 2;
+    }
+    out.write(`${formatWarehouse(warehouse, outDir)}\n`);
+    const summaryPath = join(outDir, "run-summary.json");
+    const written = JSON.parse(readFileSync(summaryPath, "utf8")) as Record<string, unknown>;
+    const rel = (path: string) => relative(outDir, path);
+    written.warehouse = {
+      ok: warehouse.ok,
+      dbtVersion: warehouse.dbtVersion,
+      database: rel(warehouse.database),
+      sources: warehouse.sources,
+      freshness: warehouse.freshness,
+      models: warehouse.models,
+      tests: { passed: warehouse.tests.filter((t) => t.status === "pass").length, failed: warehouse.tests.filter((t) => t.status !== "pass") },
+      artifacts: warehouse.artifacts.map(rel),
+      pseudonymKey: warehouse.pseudonymKey,
+    };
+    writeFileSync(summaryPath, `${JSON.stringify(written, null, 2)}\n`);
+    if (flags.timings) progress?.("warehouse written");
+    timingsEnd();
+    out.write(`Wrote ${summaryPath} and ${warehouse.database} in ${Math.round(performance.now() - started)} ms.\n`);
+    return warehouse.ok ? 0 : 3;
   }
-  out.write(`${formatWarehouse(warehouse, outDir)}\n`);
-  const summaryPath = join(outDir, "run-summary.json");
-  const written = JSON.parse(readFileSync(summaryPath, "utf8")) as Record<string, unknown>;
-  const rel = (path: string) => relative(outDir, path);
-  written.warehouse = {
-    ok: warehouse.ok,
-    dbtVersion: warehouse.dbtVersion,
-    database: rel(warehouse.database),
-    sources: warehouse.sources,
-    freshness: warehouse.freshness,
-    models: warehouse.models,
-    tests: { passed: warehouse.tests.filter((t) => t.status === "pass").length, failed: warehouse.tests.filter((t) => t.status !== "pass") },
-    artifacts: warehouse.artifacts.map(rel),
-    pseudonymKey: warehouse.pseudonymKey,
-  };
-  writeFileSync(summaryPath, `${JSON.stringify(written, null, 2)}\n`);
-  if (values.timings) progress?.("warehouse written");
-  timingsEnd();
-  out.write(`Wrote ${summaryPath} and ${warehouse.database} in ${Math.round(performance.now() - started)} ms.\n`);
-  return warehouse.ok ? 0 : 3;
 }
 
 /** External tables, then the real dbt (source freshness, build) on a DuckDB database in `<out>/warehouse/` (replaced each run). */

@@ -36,6 +36,7 @@ import { DUCKDB_DIALECT, duckdbStructure } from "../../generators/dialects/duckd
 import { render } from "../../generators/dialects/render.js";
 import type { Expr } from "../../generators/dialects/expr.js";
 import type { DatasetIR, TableIR } from "../../generators/ir/types.js";
+import { removeOnInterrupt } from "../../generators/lib/interrupt.js";
 import { checkRunId, localPath, refuseOutside, removeInside } from "./safe-paths.js";
 import { classify, listInputFiles, mayBePlainJsonLines, PLAIN_CHECKSUM_MODULUS, plainJsonLines, readFile, sourceFileName, type FileStats, type RawRecord } from "./read-input.js";
 
@@ -85,9 +86,12 @@ const RUN_STARTED = new Date();
 
 export async function runPipeline(options: PipelineOptions): Promise<RunSummary> {
   checkRunId(options.runId);
+  startRun(options.out);
   // An in-memory work database: beyond memory_limit DuckDB spills its blocks to the scratch folder instead of growing
-  // the process (a file-backed database also wrote every work table to disk, for nothing).
+  // the process (a file-backed database also wrote every work table to disk, for nothing). The folder holds about
+  // the input's size for large inputs: it is removed when the run ends, fails or is interrupted.
   const scratch = mkdtempSync(join(tmpdir(), "local-pipeline-"));
+  const releaseScratch = removeOnInterrupt(scratch);
   const instance = await DuckDBInstance.create(":memory:", {
     threads: String(options.threads ?? 2),
     memory_limit: options.memoryLimit ?? "1GB",
@@ -116,8 +120,18 @@ export async function runPipeline(options: PipelineOptions): Promise<RunSummary>
     connection.closeSync();
     instance.closeSync();
     rmSync(scratch, { recursive: true, force: true });
+    releaseScratch();
   }
   return finishRun(summary, options.out);
+}
+
+/**
+ * The first step of every engine's run, before any output is replaced: the last run's `<out>/run-summary.json` is
+ * removed, since it no longer describes the folder. A run that fails or is interrupted leaves none, so that no reader
+ * (the catalog, a person) takes its partly replaced tables for the last run's.
+ */
+export function startRun(out: string): void {
+  rmSync(join(out, "run-summary.json"), { force: true });
 }
 
 /** Reconciles a run (`reconcile`) and writes `<out>/run-summary.json`: the last step of every engine's run. */

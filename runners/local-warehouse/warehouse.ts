@@ -24,6 +24,7 @@ import { PLATFORM } from "../../generators/platform.js";
 import { DUCKDB_PATH_ENV, LOCAL_TARGET } from "../../generators/targets/dbt/emit.js";
 import { KEY_SOURCE, NO_KEY_FIX } from "../../generators/targets/dbt/pseudonym.js";
 import { PSEUDONYM_KEY_COLUMN, pseudonymKeyProblem } from "../../generators/targets/protection.js";
+import { stopOnInterrupt } from "../../generators/lib/interrupt.js";
 import { ensurePythonEnv } from "../../toolchain/python-env.js";
 
 export interface WarehouseOptions {
@@ -172,6 +173,7 @@ interface DbtRun {
 function runDbt(bin: string, args: readonly string[], env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<DbtRun> {
   return new Promise((resolveRun, reject) => {
     const child = spawn(join(bin, "dbt"), args, { env, stdio: ["ignore", "pipe", "pipe"] });
+    const release = stopOnInterrupt(child);
     const tail: string[] = [];
     let pending = "";
     const onData = (chunk: Buffer) => {
@@ -187,8 +189,12 @@ function runDbt(bin: string, args: readonly string[], env: NodeJS.ProcessEnv, lo
     };
     child.stdout.on("data", onData);
     child.stderr.on("data", onData);
-    child.on("error", reject);
+    child.on("error", (error) => {
+      release();
+      reject(error);
+    });
     child.on("close", (code) => {
+      release();
       if (pending.trim()) {
         log(`dbt: ${pending.trim()}`);
         tail.push(pending.trim());

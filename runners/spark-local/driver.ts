@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { join } from "node:path";
 import type { Readable, Writable } from "node:stream";
+import { stopOnInterrupt } from "../../generators/lib/interrupt.js";
 import { ensurePythonEnv } from "../../toolchain/python-env.js";
 
 export interface SparkDriverOptions {
@@ -66,6 +67,10 @@ export class SparkDriver {
         PYTHONDONTWRITEBYTECODE: "1",
       },
     });
+    // Stopped by SIGTERM or SIGHUP, the driver is asked to stop as on Ctrl-C (SIGINT: Python's KeyboardInterrupt,
+    // which cancels Spark's jobs, stops the session and removes the scratch folder).
+    const release = stopOnInterrupt(child, "SIGINT");
+    child.once("exit", release);
     const recent: string[] = [];
     const keep = (chunk: Buffer) => {
       const text = chunk.toString("utf8");

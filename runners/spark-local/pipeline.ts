@@ -14,7 +14,7 @@ import { gunzipSync } from "node:zlib";
 import type { DatasetIR } from "../../generators/ir/types.js";
 import { glueScriptPath, type GlueJobArgument } from "../../generators/targets/glue-jobs.js";
 import { checkRunId, removeInside } from "../local-pipeline/safe-paths.js";
-import { finishRun, localPath, type DatasetSummary, type PipelineOptions, type RunSummary } from "../local-pipeline/pipeline.js";
+import { finishRun, localPath, startRun, type DatasetSummary, type PipelineOptions, type RunSummary } from "../local-pipeline/pipeline.js";
 import { listInputFiles, type FileStats } from "../local-pipeline/read-input.js";
 import { SparkDriver } from "./driver.js";
 
@@ -52,6 +52,7 @@ export async function runSparkPipeline(options: SparkPipelineOptions): Promise<R
   const driver = options.driver ?? (await SparkDriver.start({ root: options.root, log }));
   const summary: RunSummary = { runId: options.runId, engine: "spark", reconciled: true, problems: [], datasets: {} };
   try {
+    startRun(options.out);
     for (const dataset of options.datasets) {
       const inputs = options.inputs.get(dataset.name);
       if (!inputs) continue;

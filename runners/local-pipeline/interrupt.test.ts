@@ -1,0 +1,73 @@
+/**
+ * `npm run pipeline:local` stopped mid-run (Ctrl-C, SIGTERM): its scratch folder (about the input's size for large
+ * inputs) must not stay in the temporary folder, and the output folder must not keep the last run's
+ * run-summary.json beside tables this run has partly replaced. A real process of the command's launcher, on
+ * synthetic reviews, signalled once its log shows the records read.
+ */
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadDatasetIR } from "../synth/cli.js";
+import { synthesize } from "../synth/synthesize.js";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+let work: string;
+let input: string;
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), "pipeline-interrupt-"));
+  input = join(work, "reviews.jsonl");
+  // Enough records for the run to be mid-way for a second or more after reading them.
+  const stream = synthesize(loadDatasetIR(ROOT, "review"), { records: 250_000, invalidRatio: 0.01, duplicateRatio: 0.01, seed: 7 });
+  const out = createWriteStream(input);
+  for (let next = stream.next(); !next.done; next = stream.next()) if (!out.write(`${next.value.line}\n`)) await once(out, "drain");
+  out.end();
+  await once(out, "finish");
+}, 120_000);
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+async function interrupted(signal: NodeJS.Signals): Promise<{ scratchWhileRunning: string[]; scratchAfter: string[]; out: string; stderr: string; exit: { code: number | null; signal: string | null } }> {
+  const temp = join(work, `tmp-${signal}`);
+  const out = join(work, `out-${signal}`);
+  mkdirSync(temp);
+  mkdirSync(out);
+  // The last run's summary, which this run's partly replaced tables must not be taken for.
+  writeFileSync(join(out, "run-summary.json"), '{"runId":"the-last-run"}\n');
+  const child = spawn(process.execPath, ["runners/local-pipeline/launch.mjs", "--input", `review=${input}`, "--out", out, "--no-warehouse"], {
+    cwd: ROOT,
+    env: { ...process.env, TMPDIR: temp },
+  });
+  let stderr = "";
+  let scratchWhileRunning: string[] = [];
+  child.stdout.resume();
+  const exited = once(child, "exit") as Promise<[number | null, string | null]>;
+  await new Promise<void>((resolve, reject) => {
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString("utf8");
+      if (scratchWhileRunning.length === 0 && /review: [\d,]+ records read/.test(stderr)) {
+        scratchWhileRunning = readdirSync(temp).filter((f) => f.startsWith("local-pipeline-"));
+        child.kill(signal);
+        resolve();
+      }
+    });
+    void exited.then(() => reject(new Error(`the run ended before it was signalled:\n${stderr}`)));
+  });
+  const [code, endedBy] = await exited;
+  return { scratchWhileRunning, scratchAfter: readdirSync(temp).filter((f) => f.startsWith("local-pipeline-")), out, stderr, exit: { code, signal: endedBy } };
+}
+
+describe("pipeline:local interrupted", () => {
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    it(`by ${signal}: removes its scratch folder and the last run's summary, says what is left, and ends by the signal`, async () => {
+      const r = await interrupted(signal);
+      expect(r.scratchWhileRunning).toHaveLength(1);
+      expect(r.scratchAfter).toEqual([]);
+      expect(existsSync(join(r.out, "run-summary.json"))).toBe(false);
+      expect(r.stderr).toContain(`error PIPELINE.INTERRUPTED: stopped by ${signal} before the run completed. ${r.out} is incomplete`);
+      expect(r.exit).toEqual({ code: null, signal });
+    }, 120_000);
+  }
+});
