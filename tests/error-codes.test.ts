@@ -3,15 +3,15 @@
  * (`contract-errors.test.ts`); the others are raised here or in their part's tests, and this file checks that no
  * code of `ERROR_CODES` is left without one.
  */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { main as catalogMain } from "../catalog/cli.js";
 import { ERROR_CODES } from "../generators/lib/errors.js";
-import { main as pipelineMain } from "../runners/local-pipeline/cli.js";
+import { main as pipelineMain, RUN_LOCK } from "../runners/local-pipeline/cli.js";
 import { main as verifyMain } from "../runners/verify-s3/cli.js";
 import { REPO_ROOT } from "./helpers/data.js";
 
@@ -49,6 +49,25 @@ describe("coded errors raised by the commands", () => {
     const r = await raised((o, e) => pipelineMain(["--root", REPO_ROOT, "--quiet", "--no-warehouse", "--out", join(file, "out"), "--input", `product=${join(REPO_ROOT, "samples", "product")}`], o, e));
     expect(r.code).toBe(2);
     expect(r.text).toMatch(/error PIPELINE\.FAILED: .*(ENOTDIR|not a directory)/);
+  });
+
+  it("PIPELINE.BUSY: pipeline:local into an output folder whose run lock a live process holds; a lock whose process has ended is taken over", async () => {
+    const out = join(work, "busy");
+    const lock = join(out, RUN_LOCK);
+    mkdirSync(lock, { recursive: true });
+    writeFileSync(join(lock, "pid"), `${process.pid}\n`); // this test's own process: alive
+    const args = ["--root", REPO_ROOT, "--quiet", "--no-warehouse", "--out", out, "--input", `product=${join(REPO_ROOT, "samples", "product")}`];
+    const busy = await raised((o, e) => pipelineMain(args, o, e));
+    expect(busy.code).toBe(2);
+    expect(busy.text).toContain(`error PIPELINE.BUSY: another pipeline:local run (pid ${process.pid}) is writing ${out}.`);
+    expect(existsSync(lock)).toBe(true);
+    expect(readdirSync(out)).toEqual([RUN_LOCK]);
+    const ended = spawnSync("true").pid;
+    writeFileSync(join(lock, "pid"), `${ended}\n`);
+    const taken = await raised((o, e) => pipelineMain(args, o, e));
+    expect(taken.code).toBe(0);
+    expect(existsSync(lock)).toBe(false);
+    expect(existsSync(join(out, "run-summary.json"))).toBe(true);
   });
 
   it("PII.NO_KEY: pipeline:local with a pseudonym key shorter than 32 characters in CONTRACT_PSEUDONYM_KEY (dbt's refusal of an empty key table: runners/local-warehouse/warehouse.test.ts)", async () => {

@@ -5,9 +5,10 @@
 // CLI: tsx toolchain/python-env.ts [env ...]   (see --help)
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { tryLock } from "../generators/lib/folder-lock.js";
 import { onInterrupt, stopOnInterrupt } from "../generators/lib/interrupt.js";
 
 export const PYTHON_ENVS = ["spark", "lint", "aws", "dbt", "airflow", "checkov"] as const;
@@ -105,24 +106,14 @@ function isFresh(venv: string, sha: string): boolean {
   }
 }
 
-// A mkdir is atomic: whoever creates the folder owns the install. The owner's pid in it
-// lets a waiter take over the lock of a process that died without removing it.
+// The lock folder `.venv/<env>.lock` (`tryLock`: a lock whose process is gone is taken over), waited for.
 async function acquire(mutex: string, name: string, log: (line: string) => void): Promise<void> {
   const deadline = Date.now() + LOCK_TIMEOUT_MS;
   let told = false;
   for (;;) {
-    try {
-      mkdirSync(mutex);
-      writeFileSync(path.join(mutex, "pid"), `${process.pid}\n`);
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
-    const owner = readOwner(mutex);
-    if (owner !== undefined && !isAlive(owner)) {
-      rmSync(mutex, { recursive: true, force: true });
-      continue;
-    }
+    const attempt = tryLock(mutex);
+    if (attempt.taken) return;
+    const owner = attempt.owner;
     if (Date.now() > deadline) {
       throw new Error(
         `python env "${name}": gave up after ${LOCK_TIMEOUT_MS / 60_000} min waiting for ${mutex}, held by another install (pid ${owner ?? "unknown"}). ` +
@@ -132,28 +123,6 @@ async function acquire(mutex: string, name: string, log: (line: string) => void)
     if (!told) log(`python env "${name}": another install (pid ${owner ?? "unknown"}) holds ${path.basename(mutex)}; waiting…`);
     told = true;
     await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
-function readOwner(mutex: string): number | undefined {
-  try {
-    const pid = Number.parseInt(readFileSync(path.join(mutex, "pid"), "utf8"), 10);
-    return Number.isInteger(pid) ? pid : undefined;
-  } catch {
-    // Just created and pid not written yet; or created long ago by a process killed
-    // in between: rare enough that the timeout's message covers it.
-    const age = Date.now() - (statSync(mutex, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-    return age > 60_000 ? -1 : undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  if (pid <= 0) return false;
-  try {
-    process.kill(pid, 0); // signal 0 only checks that the process exists
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

@@ -4,11 +4,12 @@
  * Exit codes: 0 the run reconciles (whatever the data quality); 1 it does not reconcile; 2 it cannot run (bad
  * usage, unreadable input, missing generated IR).
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { IR_VERSION, type DatasetIR } from "../../generators/ir/types.js";
-import { onInterrupt } from "../../generators/lib/interrupt.js";
+import { tryLock, type LockAttempt } from "../../generators/lib/folder-lock.js";
+import { onInterrupt, removeOnInterrupt } from "../../generators/lib/interrupt.js";
 import { PLATFORM } from "../../generators/platform.js";
 import { formatWarehouse, PseudonymKeyError, runWarehouse, type WarehouseResult } from "../local-warehouse/warehouse.js";
 import { localPath, runPipeline, type RunSummary } from "./pipeline.js";
@@ -49,6 +50,9 @@ Options:
 Exit codes: 0 the counts reconcile (input = valid + duplicates + quarantined) and every dbt test passes,
 1 the counts do not reconcile, 2 cannot run (dbt included), 3 a dbt test, model (enforced contract included) or
 source freshness check failed: each is named with its failing-row count and a sample.`;
+
+/** The lock folder of a run in its output folder (`tryLock`): held while the run writes there. */
+export const RUN_LOCK = ".pipeline-run.lock";
 
 export function loadGeneratedIR(root: string): DatasetIR[] {
   const dir = join(root, "generated", "ir");
@@ -181,6 +185,23 @@ export async function main(argv: readonly string[], out: { write(text: string): 
     err.write(`peak RSS ${u.maxRssKb} KiB, CPU ${u.userMs} ms user + ${u.systemMs} ms system\n`);
   };
   if (values.timings) progress?.("started (modules loaded, arguments checked)");
+  // One run at a time in an output folder: two would replace the same tables under each other.
+  const lock = join(outDir, RUN_LOCK);
+  let attempt: LockAttempt;
+  try {
+    mkdirSync(outDir, { recursive: true });
+    attempt = tryLock(lock);
+  } catch (error) {
+    err.write(`error PIPELINE.FAILED: ${(error as Error).message}\n`);
+    return 2;
+  }
+  if (!attempt.taken) {
+    err.write(
+      `error PIPELINE.BUSY: another pipeline:local run (pid ${attempt.owner ?? "unknown"}) is writing ${outDir}.\n  fix: wait for it to end, or pass another --out. If no run is going on, remove the folder ${lock}.\n`,
+    );
+    return 2;
+  }
+  const unlock = removeOnInterrupt(lock);
   // Interrupted (Ctrl-C, SIGTERM): the pipeline removes its scratch folder, and this says what is left.
   const flags = values;
   let stage: "tables" | "warehouse" = "tables";
@@ -195,6 +216,8 @@ export async function main(argv: readonly string[], out: { write(text: string): 
     return await runAndReport();
   } finally {
     stopped();
+    rmSync(lock, { recursive: true, force: true });
+    unlock();
   }
 
   async function runAndReport(): Promise<number> {

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadDatasetIR } from "../synth/cli.js";
+import { RUN_LOCK } from "./cli.js";
 import { synthesize } from "../synth/synthesize.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -29,7 +30,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-async function interrupted(signal: NodeJS.Signals): Promise<{ scratchWhileRunning: string[]; scratchAfter: string[]; out: string; stderr: string; exit: { code: number | null; signal: string | null } }> {
+async function interrupted(signal: NodeJS.Signals): Promise<{ scratchWhileRunning: string[]; lockWhileRunning: boolean; lockAfter: boolean; scratchAfter: string[]; out: string; stderr: string; exit: { code: number | null; signal: string | null } }> {
   const temp = join(work, `tmp-${signal}`);
   const out = join(work, `out-${signal}`);
   mkdirSync(temp);
@@ -42,6 +43,7 @@ async function interrupted(signal: NodeJS.Signals): Promise<{ scratchWhileRunnin
   });
   let stderr = "";
   let scratchWhileRunning: string[] = [];
+  let lockWhileRunning = false;
   child.stdout.resume();
   const exited = once(child, "exit") as Promise<[number | null, string | null]>;
   await new Promise<void>((resolve, reject) => {
@@ -49,6 +51,7 @@ async function interrupted(signal: NodeJS.Signals): Promise<{ scratchWhileRunnin
       stderr += chunk.toString("utf8");
       if (scratchWhileRunning.length === 0 && /review: [\d,]+ records read/.test(stderr)) {
         scratchWhileRunning = readdirSync(temp).filter((f) => f.startsWith("local-pipeline-"));
+        lockWhileRunning = existsSync(join(out, RUN_LOCK));
         child.kill(signal);
         resolve();
       }
@@ -56,15 +59,16 @@ async function interrupted(signal: NodeJS.Signals): Promise<{ scratchWhileRunnin
     void exited.then(() => reject(new Error(`the run ended before it was signalled:\n${stderr}`)));
   });
   const [code, endedBy] = await exited;
-  return { scratchWhileRunning, scratchAfter: readdirSync(temp).filter((f) => f.startsWith("local-pipeline-")), out, stderr, exit: { code, signal: endedBy } };
+  return { scratchWhileRunning, lockWhileRunning, lockAfter: existsSync(join(out, RUN_LOCK)), scratchAfter: readdirSync(temp).filter((f) => f.startsWith("local-pipeline-")), out, stderr, exit: { code, signal: endedBy } };
 }
 
 describe("pipeline:local interrupted", () => {
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    it(`by ${signal}: removes its scratch folder and the last run's summary, says what is left, and ends by the signal`, async () => {
+    it(`by ${signal}: removes its scratch folder, its run lock and the last run's summary, says what is left, and ends by the signal`, async () => {
       const r = await interrupted(signal);
       expect(r.scratchWhileRunning).toHaveLength(1);
       expect(r.scratchAfter).toEqual([]);
+      expect([r.lockWhileRunning, r.lockAfter]).toEqual([true, false]);
       expect(existsSync(join(r.out, "run-summary.json"))).toBe(false);
       expect(r.stderr).toContain(`error PIPELINE.INTERRUPTED: stopped by ${signal} before the run completed. ${r.out} is incomplete`);
       expect(r.exit).toEqual({ code: null, signal });
