@@ -154,19 +154,15 @@ function relocate(from: string, to: string): void {
 function run(cwd: string, command: string, args: string[], what: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
-    const release = stopOnInterrupt(child);
+    stopOnInterrupt(child);
     let output = "";
     const keep = (chunk: Buffer) => {
       output = (output + chunk.toString("utf8")).slice(-64_000);
     };
     child.stdout.on("data", keep);
     child.stderr.on("data", keep);
-    child.on("error", (error) => {
-      release();
-      reject(new Error(`${what}: cannot run ${command}: ${error.message}`));
-    });
+    child.on("error", (error) => reject(new Error(`${what}: cannot run ${command}: ${error.message}`)));
     child.on("close", (code, signal) => {
-      release();
       if (code === 0) return resolve(output);
       const tail = output.trimEnd().split("\n").slice(-30).join("\n");
       reject(new Error(`${what} failed (${signal ?? `exit ${code}`}). Last lines of its output:\n${tail}`));

@@ -46,13 +46,15 @@ export function removeOnInterrupt(folder: string): () => void {
 }
 
 /**
- * Stops `child` if this process is stopped by SIGTERM or SIGHUP (a `kill`, a CI job cancelled, a closed terminal),
- * with that signal or `as`, so that it is not left running on its own; returns the function that unregisters that
- * (call it when the child has exited). Ctrl-C's SIGINT is not passed on: the terminal sends it to every process of
- * its foreground group, the child among them, and a second one could cut short the child's own clean-up.
+ * Stops `child` if this process is stopped by SIGTERM or SIGHUP (a `kill`, a CI job cancelled, a closed terminal)
+ * while the child runs, with that signal or `as`, so that it is not left running on its own. Ctrl-C's SIGINT is not
+ * passed on: the terminal sends it to every process of its foreground group, the child among them, and a second one
+ * could cut short the child's own clean-up.
  */
-export function stopOnInterrupt(child: ChildProcess, as?: NodeJS.Signals): () => void {
-  return onInterrupt((signal) => {
+export function stopOnInterrupt(child: ChildProcess, as?: NodeJS.Signals): void {
+  const release = onInterrupt((signal) => {
     if (signal !== "SIGINT" && child.exitCode === null && child.signalCode === null) child.kill(as ?? signal);
   });
+  child.once("exit", release);
+  child.once("error", release);
 }

@@ -133,7 +133,7 @@ function runLogged(command: string, args: readonly string[], env: NodeJS.Process
   return new Promise((resolveRun, reject) => {
     const file = createWriteStream(logFile, { flags: "a" });
     const child = spawn(command, [...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-    const release = stopOnInterrupt(child);
+    stopOnInterrupt(child);
     const tail: string[] = [];
     let pending = "";
     const onData = (chunk: Buffer) => {
@@ -154,12 +154,10 @@ function runLogged(command: string, args: readonly string[], env: NodeJS.Process
     child.stdout.on("data", onData);
     child.stderr.on("data", onData);
     child.on("error", (error) => {
-      release();
       file.end();
       reject(new CannotRun(`cannot start ${command}: ${error.message}`));
     });
     child.on("close", (code, signal) => {
-      release();
       if (pending.trim()) tail.push(pending.trim());
       file.end(() => resolveRun({ code: code ?? (signal ? 128 : 1), tail }));
     });

@@ -173,7 +173,7 @@ interface DbtRun {
 function runDbt(bin: string, args: readonly string[], env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<DbtRun> {
   return new Promise((resolveRun, reject) => {
     const child = spawn(join(bin, "dbt"), args, { env, stdio: ["ignore", "pipe", "pipe"] });
-    const release = stopOnInterrupt(child);
+    stopOnInterrupt(child);
     const tail: string[] = [];
     let pending = "";
     const onData = (chunk: Buffer) => {
@@ -189,12 +189,8 @@ function runDbt(bin: string, args: readonly string[], env: NodeJS.ProcessEnv, lo
     };
     child.stdout.on("data", onData);
     child.stderr.on("data", onData);
-    child.on("error", (error) => {
-      release();
-      reject(error);
-    });
+    child.on("error", reject);
     child.on("close", (code) => {
-      release();
       if (pending.trim()) {
         log(`dbt: ${pending.trim()}`);
         tail.push(pending.trim());

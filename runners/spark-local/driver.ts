@@ -69,8 +69,7 @@ export class SparkDriver {
     });
     // Stopped by SIGTERM or SIGHUP, the driver is asked to stop as on Ctrl-C (SIGINT: Python's KeyboardInterrupt,
     // which cancels Spark's jobs, stops the session and removes the scratch folder).
-    const release = stopOnInterrupt(child, "SIGINT");
-    child.once("exit", release);
+    stopOnInterrupt(child, "SIGINT");
     const recent: string[] = [];
     const keep = (chunk: Buffer) => {
       const text = chunk.toString("utf8");
