@@ -17,12 +17,12 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { closeSync, createWriteStream, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync } from "node:fs";
 import { once } from "node:events";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { removeOnInterrupt } from "../generators/lib/interrupt.js";
-import { loadGeneratedIR } from "../runners/local-pipeline/cli.js";
+import { loadGeneratedIR, MAX_THREADS } from "../runners/local-pipeline/cli.js";
 import { PARTITIONED_ROW_GROUP_ROWS, runPipeline } from "../runners/local-pipeline/pipeline.js";
 import { runSparkPipeline } from "../runners/spark-local/pipeline.js";
 import { loadDatasetIR } from "../runners/synth/cli.js";
@@ -103,7 +103,7 @@ function treeRssKb(root: number): number {
   return total;
 }
 
-async function phase(name: string, input: string, work: string): Promise<void> {
+async function phase(name: string, input: string, work: string, threads: number): Promise<void> {
   const started = performance.now();
   const startUsage = process.resourceUsage();
   let records = 0;
@@ -112,25 +112,25 @@ async function phase(name: string, input: string, work: string): Promise<void> {
   const sampler = setInterval(() => (peakTreeKb = Math.max(peakTreeKb, treeRssKb(process.pid))), 100);
   if (name === "spark" || name === "pipeline-small") {
     const datasets = loadGeneratedIR(ROOT);
-    const options = { datasets, inputs: new Map([["review", [input]]]), out: join(work, `out-${name}`), runId: "bench" };
+    const options = { datasets, inputs: new Map([["review", [input]]]), out: join(work, `out-${name}`), runId: "bench", threads };
     const summary = name === "spark" ? await runSparkPipeline({ ...options, root: ROOT }) : await runPipeline(options);
     records = summary.datasets.review!.input;
     counts = summary.datasets.review!;
     if (!summary.reconciled) throw new Error(`The run did not reconcile: ${summary.problems.join(" ")}`);
   } else if (name === "pipeline") {
     const datasets = loadGeneratedIR(ROOT);
-    const summary = await runPipeline({ datasets, inputs: new Map([["review", [input]]]), out: join(work, "out"), runId: "bench" });
+    const summary = await runPipeline({ datasets, inputs: new Map([["review", [input]]]), out: join(work, "out"), runId: "bench", threads });
     records = summary.datasets.review!.input;
     counts = summary.datasets.review!;
     if (!summary.reconciled) throw new Error(`The run did not reconcile: ${summary.problems.join(" ")}`);
   } else if (name === "partitioned" || name === "partitioned-rows") {
     // The same-output floor: DuckDB's own single statement writing the same partitioned layout (one folder per
-    // review date), with the pipeline's two threads and DuckDB's own memory limit (80% of RAM): under the
+    // review date), with the pipeline's threads and DuckDB's own memory limit (80% of RAM): under the
     // pipeline's 1 GB it runs out of memory on sparse dates, which the pipeline sizes its writes for. As the goal
     // states it, with DuckDB's default options; "partitioned-rows" adds the row-group size the pipeline's partitioned
     // writes use (`PARTITIONED_ROW_GROUP_ROWS`), which makes DuckDB's own statement faster too. The review date is
     // computed as the pipeline computes it (the DuckDB rendering of `epoch_seconds_to_date`: UTC days since 1970).
-    const instance = await DuckDBInstance.create(":memory:", { threads: "2" });
+    const instance = await DuckDBInstance.create(":memory:", { threads: String(threads) });
     const connection = await instance.connect();
     await connection.run("SET TimeZone = 'UTC'");
     await connection.run("SET preserve_insertion_order = false");
@@ -144,7 +144,7 @@ async function phase(name: string, input: string, work: string): Promise<void> {
     connection.closeSync();
     instance.closeSync();
   } else {
-    const instance = await DuckDBInstance.create(":memory:", { threads: "2" });
+    const instance = await DuckDBInstance.create(":memory:", { threads: String(threads) });
     const connection = await instance.connect();
     // ignore_errors: the bare copy skips the bad lines the pipeline quarantines.
     await connection.run(`COPY (SELECT * FROM read_json('${input}', format = 'newline_delimited', ignore_errors = true)) TO '${join(work, "bare.parquet")}' (FORMAT PARQUET)`);
@@ -186,13 +186,13 @@ interface EndToEnd extends Timed {
  * its wall time, peak RSS (the process's own, from /usr/bin/time-free sampling of /proc) and the time between the
  * progress lines it prints, so the figure says where the time goes.
  */
-function endToEnd(input: string, work: string): EndToEnd {
+function endToEnd(input: string, work: string, threads: number): EndToEnd {
   const out = join(freshFolder(work), "out-e2e");
   freshlyCached(input);
   const started = performance.now();
   const result = spawnSync(
     process.execPath,
-    [PIPELINE_LAUNCHER, "--root", ROOT, "--no-warehouse", "--input", `review=${input}`, "--out", out, "--run-id", "bench", "--timings"],
+    [PIPELINE_LAUNCHER, "--root", ROOT, "--no-warehouse", "--input", `review=${input}`, "--out", out, "--run-id", "bench", "--threads", String(threads), "--timings"],
     { encoding: "utf8", maxBuffer: 1 << 26 },
   );
   const ms = performance.now() - started;
@@ -257,6 +257,7 @@ async function main(): Promise<void> {
         phase: { type: "string" },
         input: { type: "string" },
         work: { type: "string" },
+        threads: { type: "string" },
         keep: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -267,7 +268,7 @@ async function main(): Promise<void> {
   }
   if (values.help) {
     console.log(
-      "Usage: npm run bench:pipeline [-- --records N] [--rounds R] [--spark-records M] [--keep]\n\n" +
+      "Usage: npm run bench:pipeline [-- --records N] [--rounds R] [--spark-records M] [--threads T] [--keep]\n\n" +
         "Builds N seeded synthetic reviews (default 1000000) with the contract-derived generator (runners/synth: the real\n" +
         "data's quirks, 0.4% invalid records, 0.1% duplicates), runs the local pipeline on them (counts checked against the\n" +
         "generator's tally) and, in R alternating rounds (default 2), DuckDB's bare COPY (SELECT * FROM read_json(...)) TO\n" +
@@ -278,11 +279,18 @@ async function main(): Promise<void> {
         "(user + system, every thread) and the ratios of wall and CPU time; the pipeline's phases with both.\n" +
         "Above 1000000 records it also runs the pipeline on 1000000 of the same generator and seed (in every round, after\n" +
         "the pipeline on N; the median of the rounds) and\n" +
-        "prints the growth of its time against the growth of the records. --keep leaves the work folder in place.",
+        "prints the growth of its time against the growth of the records. --threads T (default 2): the threads of every\n" +
+        "contender (DuckDB's in the copies and the pipeline, pipeline:local --threads T; Spark's local[T]). --keep leaves\n" +
+        "the work folder in place.",
     );
     return;
   }
-  if (values.phase) return phase(values.phase, values.input!, values.work!);
+  const threads = Number(values.threads ?? 2);
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
+    console.error(`error CLI.USAGE: --threads must be a whole number from 1 to ${MAX_THREADS}, not "${values.threads}".`);
+    process.exit(2);
+  }
+  if (values.phase) return phase(values.phase, values.input!, values.work!, threads);
   const records = Number(values.records ?? 1_000_000);
   if (!Number.isInteger(records) || records <= 0) {
     console.error(`error CLI.USAGE: --records must be a positive whole number, not "${values.records}".`);
@@ -314,7 +322,7 @@ async function main(): Promise<void> {
       started = performance.now();
       let output: string;
       try {
-        output = execFileSync(process.execPath, ["--import", "tsx", join(ROOT, "bench", "pipeline.bench.ts"), "--phase", name, "--input", file, "--work", freshFolder(work)], {
+        output = execFileSync(process.execPath, ["--import", "tsx", join(ROOT, "bench", "pipeline.bench.ts"), "--phase", name, "--input", file, "--work", freshFolder(work), "--threads", String(threads)], {
           encoding: "utf8",
           maxBuffer: 1 << 24,
         });
@@ -339,8 +347,8 @@ async function main(): Promise<void> {
         bare: run("bare"),
         floor: run("partitioned"),
         rowsFloor: run("partitioned-rows"),
-        pipeline: endToEnd(input, work),
-        base: base ? endToEnd(base, work) : undefined,
+        pipeline: endToEnd(input, work, threads),
+        base: base ? endToEnd(base, work, threads) : undefined,
       });
     }
     const median = <T extends { ms: number }>(list: T[]): T => [...list].sort((a, b) => a.ms - b.ms)[Math.floor((list.length - 1) / 2)]!;
@@ -352,7 +360,7 @@ async function main(): Promise<void> {
     const mib = (kb: number) => `${(kb / 1024).toFixed(0)} MiB`;
     const all = (pick: (r: (typeof rounds)[number]) => { ms: number }) => rounds.map((r) => (pick(r).ms / 1000).toFixed(1)).join(", ");
     const cpu = (t: Timed) => `CPU ${((t.cpuMs ?? 0) / 1000).toFixed(1)} s`;
-    console.log(`${roundsWanted} alternating round(s); medians (every round's time in brackets):`);
+    console.log(`${roundsWanted} alternating round(s), DuckDB (and Spark) on ${threads} thread${threads === 1 ? "" : "s"} in every run, ${availableParallelism()} core${availableParallelism() === 1 ? "" : "s"} here; medians (every round's time in brackets):`);
     console.log(`bare COPY read_json → one Parquet file: ${(bare.ms / 1000).toFixed(1)} s [${all((r) => r.bare)}], ${rate(bare)} records/s, peak RSS ${mib(bare.maxRssKb)}, ${cpu(bare)} (${bare.records} rows kept)`);
     console.log(`same-output floor, one partitioned COPY (PARTITION_BY review_date): ${(floor.ms / 1000).toFixed(1)} s [${all((r) => r.floor)}], ${rate(floor)} records/s, peak RSS ${mib(floor.maxRssKb)}, ${cpu(floor)}`);
     console.log(
@@ -393,7 +401,7 @@ async function main(): Promise<void> {
       console.log(`on ${sparkRecords.toLocaleString("en-US")} of them (process start included):`);
       console.log(`  DuckDB engine: ${(duck.ms / 1000).toFixed(1)} s, ${smallRate(duck)} records/s, peak RSS ${mib(duck.maxRssKb)}${checkAgainstTally("DuckDB engine", duck.counts, smallTally)}`);
       console.log(
-        `  Spark engine (generated Glue jobs, local[2], JVM start included): ${(spark.ms / 1000).toFixed(1)} s, ${smallRate(spark)} records/s, peak RSS ${mib(spark.maxRssKb)} (JVM and Python workers)${checkAgainstTally("Spark engine", spark.counts, smallTally)}`,
+        `  Spark engine (generated Glue jobs, local[${threads}], JVM start included): ${(spark.ms / 1000).toFixed(1)} s, ${smallRate(spark)} records/s, peak RSS ${mib(spark.maxRssKb)} (JVM and Python workers)${checkAgainstTally("Spark engine", spark.counts, smallTally)}`,
       );
       console.log(`  ratio Spark / DuckDB engine: ${(spark.ms / duck.ms).toFixed(1)}×`);
     }

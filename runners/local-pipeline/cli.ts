@@ -35,6 +35,9 @@ Options:
   --engine duckdb|spark         Engine of the cleaning and flattening jobs (default: duckdb).
   --max-record-bytes <n>        Longest record (bytes of one line) loaded; longer ones are quarantined as
                                 record.too_long with their first 1024 bytes (default: 16777216, the Glue jobs' limit).
+  --threads <n>                 Threads of the engine: DuckDB's threads, or Spark's local[<n>] (default: 2, which
+                                the DuckDB engine's 1 GB memory limit is sized for; more threads use more cores
+                                and more memory).
   --run-id <id>                 Run id written to every cleaned and quarantined record (default: local-<UTC time>).
   --root <dir>                  Repository root (default: the current directory).
   --no-warehouse                Stop after the Parquet (skip external tables and dbt).
@@ -50,6 +53,9 @@ Options:
 Exit codes: 0 the counts reconcile (input = valid + duplicates + quarantined) and every dbt test passes,
 1 the counts do not reconcile, 2 cannot run (dbt included), 3 a dbt test, model (enforced contract included) or
 source freshness check failed: each is named with its failing-row count and a sample.`;
+
+/** Most threads `--threads` takes. */
+export const MAX_THREADS = 256;
 
 /** The lock folder of a run in its output folder (`tryLock`): held while the run writes there. */
 export const RUN_LOCK = ".pipeline-run.lock";
@@ -86,6 +92,7 @@ export async function main(argv: readonly string[], out: { write(text: string): 
         "run-id": { type: "string" },
         engine: { type: "string", default: "duckdb" },
         "max-record-bytes": { type: "string" },
+        threads: { type: "string" },
         root: { type: "string" },
         quiet: { type: "boolean", default: false },
         timings: { type: "boolean", default: false },
@@ -113,6 +120,11 @@ export async function main(argv: readonly string[], out: { write(text: string): 
   }
   if (maxRecordBytes !== undefined && engine === "spark") {
     err.write("error CLI.USAGE: --max-record-bytes applies to the DuckDB engine; the Glue jobs carry their own limit (16 MiB).\n");
+    return 2;
+  }
+  const threads = values.threads === undefined ? undefined : Number(values.threads);
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS)) {
+    err.write(`error CLI.USAGE: --threads must be a whole number from 1 to ${MAX_THREADS}, not "${values.threads}".\n  fix: pass the number of cores to use, or leave --threads out (2).\n`);
     return 2;
   }
   const root = resolve(values.root ?? process.cwd());
@@ -223,7 +235,7 @@ export async function main(argv: readonly string[], out: { write(text: string): 
   async function runAndReport(): Promise<number> {
     let summary: RunSummary;
     try {
-      const options = { datasets, inputs, out: outDir, runId, progress, ...(maxRecordBytes ? { maxRecordBytes } : {}) };
+      const options = { datasets, inputs, out: outDir, runId, progress, ...(maxRecordBytes ? { maxRecordBytes } : {}), ...(threads ? { threads } : {}) };
       summary = engine === "spark" ? await runSparkPipeline({ ...options, root }) : await runPipeline(options);
     } catch (error) {
       err.write(`error PIPELINE.FAILED: ${(error as Error).message}\n`);

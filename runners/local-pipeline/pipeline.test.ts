@@ -351,6 +351,26 @@ describe("command line", () => {
     expect(code).toBe(0);
     expect(JSON.parse(readFileSync(join(work, "cli", "run-summary.json"), "utf8")).datasets.product.input).toBe(6);
   });
+  it("--threads: DuckDB runs on that many threads (as DuckDB itself reports), with the same result; a bad count exits 2", async () => {
+    for (const bad of ["0", "1.5", "x", "257", ""]) {
+      const err = capture();
+      expect(await main(["--root", ROOT, "--no-warehouse", "--threads", bad], capture().stream, err.stream), bad).toBe(2);
+      expect(err.text()).toContain(`error CLI.USAGE: --threads must be a whole number from 1 to 256, not "${bad}".`);
+    }
+    const runs: Record<string, unknown>[] = [];
+    for (const threads of ["1", "3"]) {
+      const err = capture();
+      const out = join(work, `threads-${threads}`);
+      const code = await main(["--root", ROOT, "--no-warehouse", "--threads", threads, "--out", out, "--run-id", "threads", "--input", `review=${join(ROOT, "samples", "review")}`], capture().stream, err.stream);
+      expect(code, err.text()).toBe(0);
+      expect(err.text()).toContain(`duckdb: ${threads} thread${threads === "1" ? "" : "s"}, memory limit `);
+      runs.push(JSON.parse(readFileSync(join(out, "run-summary.json"), "utf8")).datasets);
+    }
+    expect(runs[1]).toEqual(runs[0]);
+    const err = capture();
+    await main(["--root", ROOT, "--no-warehouse", "--out", join(work, "threads-default"), "--input", `product=${join(ROOT, "samples", "product")}`], capture().stream, err.stream);
+    expect(err.text()).toContain("duckdb: 2 threads, memory limit ");
+  });
 });
 
 describe("hostile and careless input: nothing outside --out is removed, nothing hangs", () => {

@@ -64,7 +64,10 @@ export interface PipelineOptions {
   /** When the run started: every processed row's processed_at. Default: now. */
   readonly processedAt?: Date;
   readonly progress?: (line: string) => void;
-  /** DuckDB threads (default 2) and memory limit (default 1GB; beyond it DuckDB spills to a scratch folder). */
+  /**
+   * Threads (default 2: DuckDB's, or Spark's `local[n]`) and DuckDB's memory limit (default 1GB, sized for 2 threads;
+   * beyond it DuckDB spills to a scratch folder).
+   */
   readonly threads?: number;
   readonly memoryLimit?: string;
   /** Longest record (bytes of one line) loaded; a longer one is quarantined as `record.too_long`. Default 16 MiB. */
@@ -109,6 +112,9 @@ export async function runPipeline(options: PipelineOptions): Promise<RunSummary>
     return c;
   };
   const connection = await connect();
+  // What DuckDB itself took of the options (`--threads`).
+  const settings = (await connection.runAndReadAll("SELECT current_setting('threads'), current_setting('memory_limit')")).getRows()[0]!;
+  options.progress?.(`duckdb: ${settings[0]} thread${Number(settings[0]) === 1 ? "" : "s"}, memory limit ${settings[1]}`);
   const summary: RunSummary = { runId: options.runId, engine: "duckdb", reconciled: true, problems: [], datasets: {} };
   try {
     for (const dataset of options.datasets) {

@@ -25,16 +25,20 @@ from datetime import datetime
 
 
 def spark_session(scratch):
-    """A local Spark for tests and local runs: 2 threads, no UI, few shuffle partitions, loopback only."""
+    """A local Spark for tests and local runs: SPARK_LOCAL_THREADS threads (default 2; as many shuffle partitions), no
+    UI, loopback only."""
     from pyspark.sql import SparkSession
 
+    threads = os.environ.get("SPARK_LOCAL_THREADS", "2")
+    if not threads.isdigit() or int(threads) < 1:
+        raise ValueError("SPARK_LOCAL_THREADS must be a whole number of threads, at least 1, not %r" % threads)
     return (
-        SparkSession.builder.master(os.environ.get("SPARK_LOCAL_MASTER", "local[2]"))
+        SparkSession.builder.master("local[%d]" % int(threads))
         .appName("review-contracts-local")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.default.parallelism", "2")
+        .config("spark.sql.shuffle.partitions", str(int(threads)))
+        .config("spark.default.parallelism", str(int(threads)))
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.driver.memory", os.environ.get("SPARK_DRIVER_MEMORY", "2g"))
@@ -105,7 +109,7 @@ def serve(out, scratch):
         {
             "id": 0,
             "ok": True,
-            "result": {"spark": spark.version, "python": sys.version.split()[0]},
+            "result": {"spark": spark.version, "python": sys.version.split()[0], "master": spark.sparkContext.master},
             "seconds": round(time.monotonic() - started, 3),
         },
     )

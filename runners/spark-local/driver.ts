@@ -18,6 +18,8 @@ export interface SparkDriverOptions {
   readonly log?: (line: string) => void;
   /** Spark's own console output (warnings); default: kept and shown only when the session fails to start. */
   readonly sparkLog?: (text: string) => void;
+  /** Threads of the local Spark (`local[<threads>]`, as many shuffle partitions). Default 2. */
+  readonly threads?: number;
 }
 
 export interface SparkAnswer<T> {
@@ -46,14 +48,15 @@ export class SparkDriver {
 
   private constructor(
     private readonly child: ChildProcess,
-    readonly versions: { spark: string; python: string },
+    readonly versions: { spark: string; python: string; master: string },
     private readonly recentOutput: string[],
   ) {}
 
   static async start(options: SparkDriverOptions): Promise<SparkDriver> {
     const log = options.log ?? (() => undefined);
     const env = await ensurePythonEnv("spark", { root: options.root, log });
-    log("spark: starting a local Spark session (local[2])…");
+    const threads = options.threads ?? 2;
+    log(`spark: starting a local Spark session (local[${threads}])…`);
     const child = spawn(env.python, [join(options.root, "runners", "spark-local", "driver.py")], {
       cwd: options.root,
       // stdin: commands; stdout/stderr: Spark's and Java's console output; fd 3: answers.
@@ -65,6 +68,7 @@ export class SparkDriver {
         PYSPARK_DRIVER_PYTHON: env.python,
         PYTHONUNBUFFERED: "1",
         PYTHONDONTWRITEBYTECODE: "1",
+        SPARK_LOCAL_THREADS: String(threads),
       },
     });
     // Stopped by SIGTERM or SIGHUP, the driver is asked to stop as on Ctrl-C (SIGINT: Python's KeyboardInterrupt,
@@ -85,7 +89,7 @@ export class SparkDriver {
       child.once("exit", (code) => reject(new Error(`The local Spark session did not start (exit ${code}).\n${recent.join("").slice(-4000)}\nFix: check that Java 17 is installed (java -version) and that JAVA_HOME, if set, points to it.`)));
       child.once("error", reject);
     });
-    const versions = first.result as { spark: string; python: string };
+    const versions = first.result as { spark: string; python: string; master: string };
     const driver = new SparkDriver(child, versions, recent);
     log(`spark: Spark ${versions.spark} on Python ${versions.python} started in ${first.seconds} s`);
     answers.on("line", (line) => driver.onAnswer(line));

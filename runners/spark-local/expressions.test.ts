@@ -29,7 +29,8 @@ beforeAll(async () => {
   const saved = process.env.TMPDIR;
   process.env.TMPDIR = driverTmp;
   try {
-    driver = await SparkDriver.start({ root: ROOT, log: (line) => process.stderr.write(`${line}\n`) });
+    // One thread (pipeline:local --threads 1): the expressions need no more, and the option is checked below.
+    driver = await SparkDriver.start({ root: ROOT, log: (line) => process.stderr.write(`${line}\n`), threads: 1 });
   } finally {
     if (saved === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = saved;
@@ -45,6 +46,13 @@ describe("Spark runs the renderings and agrees with the expected values", () => 
   it.each(EXECUTION_CASES.map((c) => [c.name, c] as const))("%s", async (_name, c) => {
     const rows = (await driver.sql<{ value: unknown }>(executionQuery(c, SPARK_DIALECT))).result;
     expect(rows.map((row, i) => [c.rows[i]![0], asText(row.value)])).toEqual(c.rows);
+  });
+});
+
+describe("the Spark driver's threads", () => {
+  it("are the ones asked for (local[1] here, local[2] by default: spark.test.ts)", async () => {
+    expect(driver.versions.master).toBe("local[1]");
+    expect((await driver.sql<{ key: string; value: string }>("SET spark.sql.shuffle.partitions")).result).toEqual([{ key: "spark.sql.shuffle.partitions", value: "1" }]);
   });
 });
 

@@ -49,7 +49,7 @@ export function sparkInputDir(out: string, dataset: string): string {
 export async function runSparkPipeline(options: SparkPipelineOptions): Promise<RunSummary> {
   checkRunId(options.runId);
   const log = options.progress ?? (() => undefined);
-  const driver = options.driver ?? (await SparkDriver.start({ root: options.root, log }));
+  const driver = options.driver ?? (await SparkDriver.start({ root: options.root, log, ...(options.threads ? { threads: options.threads } : {}) }));
   const summary: RunSummary = { runId: options.runId, engine: "spark", reconciled: true, problems: [], datasets: {} };
   try {
     startRun(options.out);

@@ -185,6 +185,8 @@ describe("the generated Glue jobs on Spark", () => {
   it("run on Spark 3.5.4 (AWS Glue 5.0) and Python 3.11", () => {
     expect(driver.versions.spark).toBe("3.5.4");
     expect(driver.versions.python).toMatch(/^3\.11\./);
+    // The default threads (`SparkDriver.start`'s `threads`; pipeline:local --threads).
+    expect(driver.versions.master).toBe("local[2]");
   });
 
   it("refuse a run with a missing argument, naming it", async () => {
