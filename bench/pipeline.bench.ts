@@ -22,7 +22,8 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { removeOnInterrupt } from "../generators/lib/interrupt.js";
-import { loadGeneratedIR, MAX_THREADS } from "../runners/local-pipeline/cli.js";
+import { loadGeneratedIR } from "../runners/local-pipeline/cli.js";
+import { defaultThreads, MAX_DEFAULT_THREADS, MAX_THREADS } from "../runners/local-pipeline/threads.js";
 import { PARTITIONED_ROW_GROUP_ROWS, runPipeline } from "../runners/local-pipeline/pipeline.js";
 import { runSparkPipeline } from "../runners/spark-local/pipeline.js";
 import { loadDatasetIR } from "../runners/synth/cli.js";
@@ -279,13 +280,13 @@ async function main(): Promise<void> {
         "(user + system, every thread) and the ratios of wall and CPU time; the pipeline's phases with both.\n" +
         "Above 1000000 records it also runs the pipeline on 1000000 of the same generator and seed (in every round, after\n" +
         "the pipeline on N; the median of the rounds) and\n" +
-        "prints the growth of its time against the growth of the records. --threads T (default 2): the threads of every\n" +
-        "contender (DuckDB's in the copies and the pipeline, pipeline:local --threads T; Spark's local[T]). --keep leaves\n" +
-        "the work folder in place.",
+        "prints the growth of its time against the growth of the records. --threads T: the threads of every contender\n" +
+        "(DuckDB's in the copies and the pipeline, pipeline:local --threads T; Spark's local[T]); default as\n" +
+        "pipeline:local's, one per core, at most " + String(MAX_DEFAULT_THREADS) + " (" + String(defaultThreads()) + " here). --keep leaves the work folder in place.",
     );
     return;
   }
-  const threads = Number(values.threads ?? 2);
+  const threads = Number(values.threads ?? defaultThreads());
   if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
     console.error(`error CLI.USAGE: --threads must be a whole number from 1 to ${MAX_THREADS}, not "${values.threads}".`);
     process.exit(2);

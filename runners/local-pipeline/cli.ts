@@ -15,6 +15,7 @@ import { formatWarehouse, PseudonymKeyError, runWarehouse, type WarehouseResult 
 import { localPath, runPipeline, type RunSummary } from "./pipeline.js";
 import { runSparkPipeline } from "../spark-local/pipeline.js";
 import { checkRunId, isInside } from "./safe-paths.js";
+import { defaultThreads, MAX_DEFAULT_THREADS, MAX_THREADS } from "./threads.js";
 
 const HELP = `Usage: npm run pipeline:local [-- options]
 
@@ -35,9 +36,8 @@ Options:
   --engine duckdb|spark         Engine of the cleaning and flattening jobs (default: duckdb).
   --max-record-bytes <n>        Longest record (bytes of one line) loaded; longer ones are quarantined as
                                 record.too_long with their first 1024 bytes (default: 16777216, the Glue jobs' limit).
-  --threads <n>                 Threads of the engine: DuckDB's threads, or Spark's local[<n>] (default: 2, which
-                                the DuckDB engine's 1 GB memory limit is sized for; more threads use more cores
-                                and more memory).
+  --threads <n>                 Threads of the engine: DuckDB's threads, or Spark's local[<n>] (default: one per
+                                core, at most ${MAX_DEFAULT_THREADS}: ${defaultThreads()} on this machine).
   --run-id <id>                 Run id written to every cleaned and quarantined record (default: local-<UTC time>).
   --root <dir>                  Repository root (default: the current directory).
   --no-warehouse                Stop after the Parquet (skip external tables and dbt).
@@ -53,9 +53,6 @@ Options:
 Exit codes: 0 the counts reconcile (input = valid + duplicates + quarantined) and every dbt test passes,
 1 the counts do not reconcile, 2 cannot run (dbt included), 3 a dbt test, model (enforced contract included) or
 source freshness check failed: each is named with its failing-row count and a sample.`;
-
-/** Most threads `--threads` takes. */
-export const MAX_THREADS = 256;
 
 /** The lock folder of a run in its output folder (`tryLock`): held while the run writes there. */
 export const RUN_LOCK = ".pipeline-run.lock";
@@ -124,7 +121,7 @@ export async function main(argv: readonly string[], out: { write(text: string): 
   }
   const threads = values.threads === undefined ? undefined : Number(values.threads);
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS)) {
-    err.write(`error CLI.USAGE: --threads must be a whole number from 1 to ${MAX_THREADS}, not "${values.threads}".\n  fix: pass the number of cores to use, or leave --threads out (2).\n`);
+    err.write(`error CLI.USAGE: --threads must be a whole number from 1 to ${MAX_THREADS}, not "${values.threads}".\n  fix: pass the number of threads to use, or leave --threads out (${defaultThreads()} on this machine).\n`);
     return 2;
   }
   const root = resolve(values.root ?? process.cwd());

@@ -9,12 +9,13 @@
 import { execFileSync } from "node:child_process";
 import { gzipSync } from "node:zlib";
 import { copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { loadGeneratedIR, main } from "./cli.js";
 import { flushRows, keyIdentity, localPath, PARTITIONED_WRITE_FLUSH_ROWS, PARTITIONS_PER_FLUSH, runPipeline, type RunSummary } from "./pipeline.js";
+import { defaultThreads } from "./threads.js";
 import { keyExprs } from "../../generators/dialects/cleaning.js";
 import { DUCKDB_DIALECT } from "../../generators/dialects/duckdb.js";
 import { render } from "../../generators/dialects/render.js";
@@ -351,7 +352,7 @@ describe("command line", () => {
     expect(code).toBe(0);
     expect(JSON.parse(readFileSync(join(work, "cli", "run-summary.json"), "utf8")).datasets.product.input).toBe(6);
   });
-  it("--threads: DuckDB runs on that many threads (as DuckDB itself reports), with the same result; a bad count exits 2", async () => {
+  it("--threads: DuckDB runs on that many threads (as DuckDB itself reports), with the same result; a bad count exits 2; by default one per core, at most 8", async () => {
     for (const bad of ["0", "1.5", "x", "257", ""]) {
       const err = capture();
       expect(await main(["--root", ROOT, "--no-warehouse", "--threads", bad], capture().stream, err.stream), bad).toBe(2);
@@ -369,7 +370,10 @@ describe("command line", () => {
     expect(runs[1]).toEqual(runs[0]);
     const err = capture();
     await main(["--root", ROOT, "--no-warehouse", "--out", join(work, "threads-default"), "--input", `product=${join(ROOT, "samples", "product")}`], capture().stream, err.stream);
-    expect(err.text()).toContain("duckdb: 2 threads, memory limit ");
+    // By default one per core, at most 8.
+    const threads = Math.min(availableParallelism(), 8);
+    expect(defaultThreads()).toBe(threads);
+    expect(err.text()).toContain(`duckdb: ${threads} thread${threads === 1 ? "" : "s"}, memory limit `);
   });
 });
 

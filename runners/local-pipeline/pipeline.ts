@@ -38,6 +38,7 @@ import type { Expr } from "../../generators/dialects/expr.js";
 import type { DatasetIR, TableIR } from "../../generators/ir/types.js";
 import { removeOnInterrupt } from "../../generators/lib/interrupt.js";
 import { checkRunId, localPath, refuseOutside, removeInside } from "./safe-paths.js";
+import { defaultThreads } from "./threads.js";
 import { classify, listInputFiles, mayBePlainJsonLines, PLAIN_CHECKSUM_MODULUS, plainJsonLines, readFile, sourceFileName, type FileStats, type RawRecord } from "./read-input.js";
 
 /** One dataset's run: the clean stage's counts (`stages.ts`), its input files and each processed table's rows. */
@@ -65,8 +66,8 @@ export interface PipelineOptions {
   readonly processedAt?: Date;
   readonly progress?: (line: string) => void;
   /**
-   * Threads (default 2: DuckDB's, or Spark's `local[n]`) and DuckDB's memory limit (default 1GB, sized for 2 threads;
-   * beyond it DuckDB spills to a scratch folder).
+   * Threads (DuckDB's, or Spark's `local[n]`; default `defaultThreads()`: the machine's cores, at most 8) and DuckDB's
+   * memory limit (default 1GB; beyond it DuckDB spills to a scratch folder).
    */
   readonly threads?: number;
   readonly memoryLimit?: string;
@@ -96,7 +97,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunSummary>
   const scratch = mkdtempSync(join(tmpdir(), "local-pipeline-"));
   const releaseScratch = removeOnInterrupt(scratch);
   const instance = await DuckDBInstance.create(":memory:", {
-    threads: String(options.threads ?? 2),
+    threads: String(options.threads ?? defaultThreads()),
     memory_limit: options.memoryLimit ?? "1GB",
     temp_directory: join(scratch, "spill"),
   });

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { stopOnInterrupt } from "../../generators/lib/interrupt.js";
 import { ensurePythonEnv } from "../../toolchain/python-env.js";
+import { defaultThreads } from "../local-pipeline/threads.js";
 
 export interface SparkDriverOptions {
   /** Repository root (for the Python environment and the driver script). */
@@ -18,7 +19,7 @@ export interface SparkDriverOptions {
   readonly log?: (line: string) => void;
   /** Spark's own console output (warnings); default: kept and shown only when the session fails to start. */
   readonly sparkLog?: (text: string) => void;
-  /** Threads of the local Spark (`local[<threads>]`, as many shuffle partitions). Default 2. */
+  /** Threads of the local Spark (`local[<threads>]`, as many shuffle partitions). Default `defaultThreads()`. */
   readonly threads?: number;
 }
 
@@ -55,7 +56,7 @@ export class SparkDriver {
   static async start(options: SparkDriverOptions): Promise<SparkDriver> {
     const log = options.log ?? (() => undefined);
     const env = await ensurePythonEnv("spark", { root: options.root, log });
-    const threads = options.threads ?? 2;
+    const threads = options.threads ?? defaultThreads();
     log(`spark: starting a local Spark session (local[${threads}])…`);
     const child = spawn(env.python, [join(options.root, "runners", "spark-local", "driver.py")], {
       cwd: options.root,

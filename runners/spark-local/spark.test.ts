@@ -12,7 +12,7 @@
  * One Spark session serves the whole file (the JVM starts once).
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import Ajv from "ajv";
 import fc from "fast-check";
@@ -185,8 +185,8 @@ describe("the generated Glue jobs on Spark", () => {
   it("run on Spark 3.5.4 (AWS Glue 5.0) and Python 3.11", () => {
     expect(driver.versions.spark).toBe("3.5.4");
     expect(driver.versions.python).toMatch(/^3\.11\./);
-    // The default threads (`SparkDriver.start`'s `threads`; pipeline:local --threads).
-    expect(driver.versions.master).toBe("local[2]");
+    // The default threads (`SparkDriver.start`'s `threads`; pipeline:local --threads): one per core, at most 8.
+    expect(driver.versions.master).toBe(`local[${Math.min(availableParallelism(), 8)}]`);
   });
 
   it("refuse a run with a missing argument, naming it", async () => {

@@ -1,0 +1,18 @@
+/**
+ * How many threads an engine runs on (`pipeline:local --threads`): DuckDB's threads, or Spark's `local[n]`.
+ */
+import { availableParallelism } from "node:os";
+
+/**
+ * Most threads by default. Under the DuckDB engine's 1 GB memory limit, 8 threads (on 2 cores) ran 1M reviews with a
+ * peak RSS of 1,053 MiB and 10M with 1,378 MiB, as 2 threads do (840-1,091 and 1,388-1,482 MiB) (bench/README.md, "Threads"); more were not measured.
+ */
+export const MAX_DEFAULT_THREADS = 8;
+
+/** Most threads `--threads` takes. */
+export const MAX_THREADS = 256;
+
+/** The default: one thread per core of this machine, at most `MAX_DEFAULT_THREADS`. */
+export function defaultThreads(): number {
+  return Math.max(1, Math.min(availableParallelism(), MAX_DEFAULT_THREADS));
+}
