@@ -5,7 +5,8 @@ import { availableParallelism } from "node:os";
 
 /**
  * Most threads by default. Under the DuckDB engine's 1 GB memory limit, 8 threads (on 2 cores) ran 1M reviews with a
- * peak RSS of 1,053 MiB and 10M with 1,378 MiB, as 2 threads do (840-1,091 and 1,388-1,482 MiB) (bench/README.md, "Threads"); more were not measured.
+ * peak RSS of 1,053 MiB and 10M with 1,378 MiB, about as 2 threads do (840-1,091 and 1,388-1,482 MiB); more threads
+ * were not measured at 10M (bench/README.md, "Threads").
  */
 export const MAX_DEFAULT_THREADS = 8;
 
