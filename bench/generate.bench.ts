@@ -10,13 +10,38 @@ import { spawnSync } from "node:child_process";
 import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 import { loadContracts, findContractFiles } from "../generators/ir/load.js";
 import { buildIR } from "../generators/ir/build.js";
 import { buildFileSet } from "../generators/assemble/file-set.js";
 import { compareWithDisk } from "../generators/assemble/writer.js";
 
 const ROOT = join(import.meta.dirname, "..");
-const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+
+const HELP = `Usage: npm run bench:generate [-- --runs N]
+
+Times generate (contracts → IR → all files, in memory) and --check (the same plus the byte comparison with disk) for
+the real contracts and for synthetic contracts of 125, 250 and 500 columns (medians of N in-process runs, default 7;
+BENCH_RUNS sets it too), and the cold start of \`npm run generate -- --check --quiet\` as fresh processes: with the
+launcher's cache warm, right after a contract edit, with the cache empty, and through tsx. Prints figures; asserts
+nothing. Takes about a minute.`;
+
+let args;
+try {
+  args = parseArgs({ options: { runs: { type: "string" }, help: { type: "boolean", short: "h", default: false } } }).values;
+} catch (error) {
+  console.error(`error CLI.USAGE: ${(error as Error).message}\n  fix: run npm run bench:generate -- --help for the options.`);
+  process.exit(2);
+}
+if (args.help) {
+  console.log(HELP);
+  process.exit(0);
+}
+const RUNS = Number(args.runs ?? process.env.BENCH_RUNS ?? 7);
+if (!Number.isInteger(RUNS) || RUNS < 1) {
+  console.error(`error CLI.USAGE: --runs (or BENCH_RUNS) must be a positive whole number, not "${args.runs ?? process.env.BENCH_RUNS}".`);
+  process.exit(2);
+}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

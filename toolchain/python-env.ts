@@ -2,7 +2,7 @@
 // .venv/<name>/, from the hashed locks in toolchain/python/<name>.lock.txt.
 // Code that needs a tool calls ensurePythonEnv() first: it is a no-op (no process
 // spawned) when the venv already matches its lock, so callers need not cache it.
-// CLI: tsx toolchain/python-env.ts [env ...]   (see --help)
+// CLI: npm run python:setup [-- env ...]   (see --help)
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -173,11 +173,21 @@ function run(cwd: string, command: string, args: string[], what: string): Promis
 async function main(args: string[]): Promise<number> {
   if (args.includes("--help") || args.includes("-h")) {
     process.stdout.write(
-      `usage: tsx toolchain/python-env.ts [env ...]\n\n` +
+      `Usage: npm run python:setup [-- env ...]\n\n` +
         `Installs the project's Python environments (.venv/<env>/) from toolchain/python/<env>.lock.txt,\n` +
         `unless already up to date. Envs: ${PYTHON_ENVS.join(", ")} (default: all). Exit 0 on success, 2 on failure.\n`,
     );
     return 0;
+  }
+  const option = args.find((arg) => arg.startsWith("-"));
+  if (option !== undefined) {
+    process.stderr.write(`error CLI.USAGE: Unknown option '${option}'.\n  fix: run npm run python:setup -- --help for the usage.\n`);
+    return 2;
+  }
+  const unknown = args.find((arg) => !(PYTHON_ENVS as readonly string[]).includes(arg));
+  if (unknown !== undefined) {
+    process.stderr.write(`error CLI.USAGE: "${unknown}" is not a Python environment of the project.\n  fix: name one or more of ${PYTHON_ENVS.join(", ")}, or none for all.\n`);
+    return 2;
   }
   const names = args.length > 0 ? args : [...PYTHON_ENVS];
   for (const name of names) {

@@ -1,0 +1,49 @@
+/**
+ * Every command of package.json, as a user runs it (`npm run -s <command> -- …`): `--help` prints its usage and exits
+ * 0 without doing its work, and an unknown option exits 2 with a usage error naming it and saying what to do.
+ */
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const ROOT = join(import.meta.dirname, "..");
+
+/** npm's own scripts and the suite's: not commands a user gives options to. */
+const NOT_COMMANDS = new Set(["prepare", "start", "test", "test:update-goldens", "typecheck"]);
+
+const COMMANDS = Object.keys((JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts)
+  .filter((name) => !NOT_COMMANDS.has(name))
+  .sort();
+
+/** The usage error's code: verify:s3 has its own (`VERIFY.USAGE`), every other command `CLI.USAGE`. */
+const usageCode = (command: string) => (command === "verify:s3" ? "VERIFY.USAGE" : "CLI.USAGE");
+
+function npmRun(command: string, args: readonly string[]) {
+  // A command doing its work instead of answering (a benchmark, an install) would run for minutes: 60 s is plenty.
+  const started = performance.now();
+  const result = spawnSync("npm", ["run", "-s", command, "--", ...args], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+  return { status: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr, ms: performance.now() - started };
+}
+
+describe("every command answers --help and refuses an unknown option", () => {
+  it("covers the commands of package.json", () => {
+    expect(COMMANDS).toEqual(expect.arrayContaining(["bench:generate", "bench:pipeline", "generate", "pipeline:local", "python:setup", "synth"]));
+  });
+
+  it.each(COMMANDS)("%s --help: its usage, exit 0, nothing else run", (command) => {
+    const result = npmRun(command, ["--help"]);
+    expect(result.signal, `${command} --help was still running after 60 s`).toBeNull();
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^Usage:/);
+    expect(result.stdout).toContain(`npm run ${command}`);
+  });
+
+  it.each(COMMANDS)("%s --no-such-option: a usage error naming it, exit 2", (command) => {
+    const result = npmRun(command, ["--no-such-option"]);
+    expect(result.signal, `${command} --no-such-option was still running after 60 s`).toBeNull();
+    expect(result.status, result.stdout + result.stderr).toBe(2);
+    expect(result.stderr).toContain(`error ${usageCode(command)}:`);
+    expect(result.stderr).toContain("--no-such-option");
+  });
+});
