@@ -1,7 +1,7 @@
 /**
- * `interrupt.ts` in a real process stopped by a real signal: registered folders removed, steps run last registered
- * first, released steps not run, a child process stopped on SIGTERM (and left to the terminal on SIGINT), and the
- * process ended by the signal it got.
+ * `interrupt.ts` in a real process stopped by a real signal or a broken pipe: registered folders removed, steps run
+ * last registered first, released steps not run, a child process stopped on SIGTERM and on a broken pipe (and left to
+ * the terminal on SIGINT), and the process ended by the signal it got (exit 141 on a broken pipe).
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -35,12 +35,13 @@ release();
 const sleeper = spawn("sleep", ["30"], { stdio: "ignore" });
 stopOnInterrupt(sleeper);
 sleeper.once("spawn", () => process.stdout.write("ready " + sleeper.pid + "\\n"));
-setInterval(() => undefined, 1000);
+// Progress on stdout, as a long command prints it; with its reader gone, a write fails with EPIPE.
+setInterval(() => process.stdout.write("working\\n"), 20);
 `;
 
 describe("onInterrupt, removeOnInterrupt, stopOnInterrupt", () => {
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    it(`on ${signal}`, async () => {
+  for (const signal of ["SIGINT", "SIGTERM", "SIGPIPE"] as const) {
+    it(signal === "SIGPIPE" ? "on a broken pipe (the reader of stdout went away): as SIGTERM, then exit 141" : `on ${signal}`, async () => {
       const folder = join(work, `removed-${signal}`);
       const kept = join(work, `kept-${signal}`);
       const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script(folder, kept)], { stdio: ["ignore", "pipe", "pipe"] });
@@ -58,8 +59,9 @@ describe("onInterrupt, removeOnInterrupt, stopOnInterrupt", () => {
       });
       try {
         expect(existsSync(folder) && existsSync(kept) && alive(sleeper)).toBe(true);
-        child.kill(signal);
-        expect(await exited).toEqual([null, signal]);
+        if (signal === "SIGPIPE") child.stdout.destroy();
+        else child.kill(signal);
+        expect(await exited).toEqual(signal === "SIGPIPE" ? [141, null] : [null, signal]);
         expect(existsSync(folder)).toBe(false);
         expect(existsSync(kept)).toBe(true);
         expect(stderr).toBe(`registered second, run first\nregistered first, run last: ${signal}\n`);

@@ -1,8 +1,8 @@
 /**
- * `npm run pipeline:local` stopped mid-run (Ctrl-C, SIGTERM): its scratch folder (about the input's size for large
+ * `npm run pipeline:local` stopped mid-run (Ctrl-C, SIGTERM, a broken pipe): its scratch folder (about the input's size for large
  * inputs) must not stay in the temporary folder, and the output folder must not keep the last run's
  * run-summary.json beside tables this run has partly replaced. A real process of the command's launcher, on
- * synthetic reviews, signalled once its log shows the records read.
+ * synthetic reviews, signalled (or its progress's reader gone) once its log shows the records read.
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -30,7 +30,8 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-async function interrupted(signal: NodeJS.Signals): Promise<{ scratchWhileRunning: string[]; lockWhileRunning: boolean; lockAfter: boolean; scratchAfter: string[]; out: string; stderr: string; exit: { code: number | null; signal: string | null } }> {
+/** "SIGPIPE": the reader of the run's progress (stderr) goes away, as with `2>&1 | head`. */
+async function interrupted(signal: "SIGINT" | "SIGTERM" | "SIGPIPE"): Promise<{ scratchWhileRunning: string[]; lockWhileRunning: boolean; lockAfter: boolean; scratchAfter: string[]; out: string; stderr: string; exit: { code: number | null; signal: string | null } }> {
   const temp = join(work, `tmp-${signal}`);
   const out = join(work, `out-${signal}`);
   mkdirSync(temp);
@@ -52,7 +53,8 @@ async function interrupted(signal: NodeJS.Signals): Promise<{ scratchWhileRunnin
       if (scratchWhileRunning.length === 0 && /review: [\d,]+ records read/.test(stderr)) {
         scratchWhileRunning = readdirSync(temp).filter((f) => f.startsWith("local-pipeline-"));
         lockWhileRunning = existsSync(join(out, RUN_LOCK));
-        child.kill(signal);
+        if (signal === "SIGPIPE") child.stderr.destroy();
+        else child.kill(signal);
         resolve();
       }
     });
@@ -74,4 +76,12 @@ describe("pipeline:local interrupted", () => {
       expect(r.exit).toEqual({ code: null, signal });
     }, 120_000);
   }
+  it("by a broken pipe (the reader of its progress went away): removes its scratch folder, its run lock and the last run's summary, and exits 141", async () => {
+    const r = await interrupted("SIGPIPE");
+    expect(r.scratchWhileRunning).toHaveLength(1);
+    expect(r.scratchAfter).toEqual([]);
+    expect([r.lockWhileRunning, r.lockAfter]).toEqual([true, false]);
+    expect(existsSync(join(r.out, "run-summary.json"))).toBe(false);
+    expect(r.exit).toEqual({ code: 141, signal: null });
+  }, 120_000);
 });
