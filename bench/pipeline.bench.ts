@@ -23,7 +23,7 @@ import { parseArgs } from "node:util";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { removeOnInterrupt } from "../generators/lib/interrupt.js";
 import { loadGeneratedIR } from "../runners/local-pipeline/cli.js";
-import { defaultThreads, MAX_DEFAULT_THREADS, MAX_THREADS } from "../runners/local-pipeline/threads.js";
+import { defaultThreads, MAX_DEFAULT_THREADS, parseThreads } from "../runners/local-pipeline/threads.js";
 import { PARTITIONED_ROW_GROUP_ROWS, runPipeline } from "../runners/local-pipeline/pipeline.js";
 import { runSparkPipeline } from "../runners/spark-local/pipeline.js";
 import { loadDatasetIR } from "../runners/synth/cli.js";
@@ -286,9 +286,11 @@ async function main(): Promise<void> {
     );
     return;
   }
-  const threads = Number(values.threads ?? defaultThreads());
-  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
-    console.error(`error CLI.USAGE: --threads must be a whole number from 1 to ${MAX_THREADS}, not "${values.threads}".`);
+  let threads: number;
+  try {
+    threads = values.threads === undefined ? defaultThreads() : parseThreads(values.threads);
+  } catch (error) {
+    console.error(`error CLI.USAGE: ${(error as Error).message}`);
     process.exit(2);
   }
   if (values.phase) return phase(values.phase, values.input!, values.work!, threads);

@@ -15,7 +15,7 @@ import { formatWarehouse, PseudonymKeyError, runWarehouse, type WarehouseResult 
 import { localPath, runPipeline, type RunSummary } from "./pipeline.js";
 import { runSparkPipeline } from "../spark-local/pipeline.js";
 import { checkRunId, isInside } from "./safe-paths.js";
-import { defaultThreads, MAX_DEFAULT_THREADS, MAX_THREADS } from "./threads.js";
+import { defaultThreads, MAX_DEFAULT_THREADS, parseThreads } from "./threads.js";
 
 const HELP = `Usage: npm run pipeline:local [-- options]
 
@@ -119,9 +119,11 @@ export async function main(argv: readonly string[], out: { write(text: string): 
     err.write("error CLI.USAGE: --max-record-bytes applies to the DuckDB engine; the Glue jobs carry their own limit (16 MiB).\n");
     return 2;
   }
-  const threads = values.threads === undefined ? undefined : Number(values.threads);
-  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS)) {
-    err.write(`error CLI.USAGE: --threads must be a whole number from 1 to ${MAX_THREADS}, not "${values.threads}".\n  fix: pass the number of threads to use, or leave --threads out (${defaultThreads()} on this machine).\n`);
+  let threads: number | undefined;
+  try {
+    threads = values.threads === undefined ? undefined : parseThreads(values.threads);
+  } catch (error) {
+    err.write(`error CLI.USAGE: ${(error as Error).message}\n  fix: pass the number of threads to use, or leave --threads out (${defaultThreads()} on this machine).\n`);
     return 2;
   }
   const root = resolve(values.root ?? process.cwd());

@@ -13,6 +13,13 @@ export const MAX_DEFAULT_THREADS = 8;
 /** Most threads `--threads` takes. */
 export const MAX_THREADS = 256;
 
+/** `--threads`' value as a count of threads; throws the usage error's message for anything but 1 to `MAX_THREADS`. */
+export function parseThreads(text: string): number {
+  const threads = Number(text);
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) throw new Error(`--threads must be a whole number from 1 to ${MAX_THREADS}, not "${text}".`);
+  return threads;
+}
+
 /** The default: one thread per core of this machine, at most `MAX_DEFAULT_THREADS`. */
 export function defaultThreads(): number {
   return Math.max(1, Math.min(availableParallelism(), MAX_DEFAULT_THREADS));
