@@ -411,6 +411,30 @@ describe("hostile and careless input: nothing outside --out is removed, nothing 
     expect(() => removeInside(out, out)).toThrow(/not inside the output folder/);
   });
 
+  it("writes and removes nothing through a folder inside --out that is a link to a folder elsewhere", async () => {
+    const product = datasets.find((d) => d.name === "product")!;
+    const inputs = new Map([["product", [join(ROOT, "samples", "product")]]]);
+    for (const location of [product.table.location, product.locations.cleaned, product.locations.quarantine]) {
+      const out = join(work, `linked-bucket-${location.replace(/[^a-z]/g, "")}`);
+      const bucket = location.replace(/^s3:\/\//, "").split("/")[0]!;
+      // What the link leads to holds files where the run would write and remove: the processed table's or a zone's.
+      const victim = join(work, `bucket-victim-${location.replace(/[^a-z]/g, "")}`);
+      const path = localPath(victim, location).slice(victim.length + 1).split("/").slice(1);
+      mkdirSync(join(victim, ...path, "run_id=r1"), { recursive: true });
+      writeFileSync(join(victim, ...path, "part-0.parquet"), "not the pipeline's\n");
+      writeFileSync(join(victim, ...path, "run_id=r1", "keep.txt"), "keep\n");
+      mkdirSync(out, { recursive: true });
+      symlinkSync(victim, join(out, bucket));
+      await expect(runPipeline({ datasets: [product], inputs, out, runId: "r1" }), location).rejects.toThrow(
+        new RegExp(`${join(out, bucket).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} is a symbolic link`),
+      );
+      expect(readFileSync(join(victim, ...path, "part-0.parquet"), "utf8")).toBe("not the pipeline's\n");
+      expect(readFileSync(join(victim, ...path, "run_id=r1", "keep.txt"), "utf8")).toBe("keep\n");
+      const victimFiles = readdirSync(victim, { recursive: true, withFileTypes: true }).filter((entry) => !entry.isDirectory());
+      expect(victimFiles.map((entry) => entry.name).sort(), location).toEqual(["keep.txt", "part-0.parquet"]);
+    }
+  });
+
   it("a table that cannot be written fails the run only after the tables written at the same time are complete", async () => {
     // The tables are written at once; the child table's location is refused at once, the main table's write goes on.
     const review = datasets.find((d) => d.name === "review")!;

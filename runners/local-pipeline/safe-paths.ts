@@ -2,8 +2,8 @@
  * Guards for everything the local pipeline removes or creates from user input: run ids, S3 locations turned into
  * local folders, and removals, which must lie inside the output folder.
  */
-import { rmSync } from "node:fs";
-import { join, relative, resolve, isAbsolute } from "node:path";
+import { lstatSync, rmSync } from "node:fs";
+import { dirname, join, relative, resolve, isAbsolute } from "node:path";
 
 /** A run id names folders (`run_id=<id>/`): letters, digits, `.`, `_`, `:`, `-`, starting with a letter or digit. */
 export const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
@@ -37,9 +37,21 @@ export function removeInside(out: string, path: string): void {
   rmSync(path, { recursive: true, force: true });
 }
 
-/** Throws unless `path` lies strictly inside `out`: what the run may remove or replace (`action`, for the message). */
+/**
+ * Throws unless `path` lies strictly inside `out` and no folder between them is a symbolic link: what the run may
+ * remove or replace (`action`, for the message). A link on the way (`<out>/bucket -> /elsewhere`) would make every
+ * write and removal under it land outside `out`. `path` itself may be a link: removing it removes the link only.
+ */
 export function refuseOutside(out: string, path: string, action: string): void {
   if (resolve(out) === resolve(path) || !isInside(out, path)) {
     throw new UnsafePathError(`Refusing to ${action} ${path}: it is not inside the output folder ${out}.`);
+  }
+  const top = resolve(out);
+  for (let folder = dirname(resolve(path)); folder !== top && isInside(top, folder); folder = dirname(folder)) {
+    if (lstatSync(folder, { throwIfNoEntry: false })?.isSymbolicLink()) {
+      throw new UnsafePathError(
+        `Refusing to ${action} ${path}: ${folder} is a symbolic link, so the run would write or remove files outside the output folder ${out}. Fix: remove the link (the run recreates the folder), or pass another --out.`,
+      );
+    }
   }
 }
