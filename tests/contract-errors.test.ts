@@ -162,6 +162,70 @@ describe("careless contracts get a coded error, never a stack trace", () => {
     expect(diagnostics[0]!.where?.line).toBe(source.split("\n").findIndex((l) => l.includes("// <-")) + 1);
   });
 
+  it.each([
+    ["U+0085", "\\u0085"],
+    ["U+009B", "\\u009B"],
+    ["U+2028", "\\u2028"],
+    ["U+2029", "\\u2029"],
+    ["U+FFFE", "\\uFFFE"],
+  ])("a description holding %s (a C1 control, a Unicode line break or a noncharacter) is CONTRACT.CONTROL_CHARACTER", async (code, escaped) => {
+    const source = readFileSync(join(fixtures, "control-character/fixture.contract.ts"), "utf8").replace("\\u0000", escaped);
+    const diagnostics = await diagnosticsOfSource(source);
+    expect(diagnostics.map((d) => d.code)).toEqual(["CONTRACT.CONTROL_CHARACTER"]);
+    expect(diagnostics[0]!.message).toContain(`the control character ${code},`);
+  });
+
+  it.each([
+    ["a misspelt PII class", '{ pii: "persnal", description: "Votes." }', 'The column(...) metadata of field "votes" pii is "persnal", not one of "none", "personal", "sensitive".'],
+    ["an unknown key", '{ nme: "vote_count", description: "Votes." }', 'The column(...) metadata of field "votes" has the unknown key "nme".'],
+    ["a type given as a string", '{ type: "int64", normalize: ["parse_integer"], description: "Votes." }', 'The column(...) metadata of field "votes" type is the string "int64"; write types.int64 (a logical type of the contract kit\'s types).'],
+    ["a list given as a string", '{ type: types.int64, normalize: "parse_integer", description: "Votes." }', 'The column(...) metadata of field "votes" normalize is "parse_integer", not a list.'],
+  ])("column(...) metadata with %s is CONTRACT.INVALID_METADATA at the field's line, never a crash", async (_what, meta, message) => {
+    const fixture = readFileSync(join(fixtures, "invalid-metadata/fixture.contract.ts"), "utf8");
+    const source = fixture.replace('{ type: types.int64, normalize: ["parse_integr"], description: "Votes." }', meta);
+    const diagnostics = await diagnosticsOfSource(source);
+    expect(diagnostics.map((d) => [d.code, d.message])).toEqual([["CONTRACT.INVALID_METADATA", message]]);
+    expect(diagnostics[0]!.where?.line).toBe(source.split("\n").findIndex((l) => l.includes("// <-")) + 1);
+  });
+
+  it.each([
+    ["a misspelt key", (s: string) => s.replace('key: { column: "id" }', 'kee: { column: "id" }'), ["defineContract({...}) key is missing.", 'defineContract({...}) has the unknown key "kee".'], "kee:"],
+    ["a key of neither form", (s: string) => s.replace('key: { column: "id" }', 'key: { colum: "id" }'), ["defineContract({...}) key is neither { column: ... } nor { surrogate: { name, description, from } }."], "key:"],
+    [
+      "a derived column with a misspelt normalisation",
+      (s: string) => s.replace('  key: { column: "id" },', '  key: { column: "id" },\n  derived: [{ name: "votes_n", from: "votes", type: types.int64, normalize: ["parse_integr"], description: "N." }],'),
+      ['defineContract({...}) derived[0].normalize[0] is "parse_integr", not one of "trim", "empty_to_null", "html_unescape", "parse_integer", "parse_money", "parse_month_day_year", "epoch_seconds_to_timestamp", "epoch_seconds_to_date".'],
+      "derived:",
+    ],
+  ])("defineContract({...}) with %s is CONTRACT.INVALID_METADATA, never a crash", async (_what, edit, messages, marker) => {
+    const fixture = readFileSync(join(fixtures, "invalid-metadata/fixture.contract.ts"), "utf8").replace('normalize: ["parse_integr"]', 'normalize: ["parse_integer"]');
+    const source = edit(fixture);
+    const diagnostics = await diagnosticsOfSource(source);
+    expect(diagnostics.map((d) => [d.code, d.message])).toEqual(messages.map((m) => ["CONTRACT.INVALID_METADATA", m]));
+    expect(diagnostics.at(-1)!.where?.line).toBe(source.split("\n").findIndex((l) => l.includes(marker)) + 1);
+  });
+
+  it("a native.snowflake that is not a type name (it would be pasted into the DDL) is CONTRACT.UNSUPPORTED_NATIVE; a type with a size is fine", async () => {
+    const fixture = readFileSync(join(fixtures, "unsupported-native/fixture.contract.ts"), "utf8").replace(/ *\/\/ @ts-expect-error.*\n/, "");
+    const withType = (type: string) => fixture.replace('{ spark: "VARCHAR(64)", duckdb: "VARCHAR" }', `{ snowflake: ${JSON.stringify(type)} }`);
+    for (const fine of ["VARCHAR(64)", "NUMBER(38, 0)", "TIMESTAMP_NTZ(9)", "DOUBLE PRECISION", "variant"]) expect(await diagnosticsOfSource(withType(fine)), fine).toEqual([]);
+    for (const bad of ["VARCHAR(64)) ; DROP TABLE X; --", "VARCHAR /* x */", "NUMBER(38,0", "VARCHAR(64)\nDROP", ""]) {
+      const diagnostics = await diagnosticsOfSource(withType(bad));
+      expect(diagnostics.map((d) => [d.code, d.message]), bad).toEqual([
+        ["CONTRACT.UNSUPPORTED_NATIVE", `Field "name" overrides its Snowflake type with ${JSON.stringify(bad)}, which is not a Snowflake type name.`],
+      ]);
+    }
+  });
+
+  it("an accepted value with a quote or Jinja is fine (dbt gets it escaped); one with a backslash is CONTRACT.INVALID_ACCEPTED_VALUE", async () => {
+    const fixture = readFileSync(join(fixtures, "invalid-accepted-value/fixture.contract.ts"), "utf8");
+    expect(await diagnosticsOfSource(fixture.replace('"C:\\\\large"', `"it's {{ large }}"`))).toEqual([]);
+    const diagnostics = await diagnosticsOfSource(fixture);
+    expect(diagnostics.map((d) => [d.code, d.message])).toEqual([
+      ["CONTRACT.INVALID_ACCEPTED_VALUE", expect.stringContaining('Column "fixture.size" accepts the value "C:\\\\large", which holds a backslash')],
+    ]);
+  });
+
   it("a syntax error keeps its line and column (CONTRACT.LOAD_FAILED)", async () => {
     const source = base.replace('  owner: "tests",', '  owner: "tests",,');
     const diagnostics = await diagnosticsOfSource(source);

@@ -97,6 +97,15 @@ describe("regex portability (JavaScript, Java, RE2)", () => {
     ["^[a&&b]$", "&&"],
     ["^\\x4$", "\\x not followed"],
     ["^\\x41\\d\\w\\.\\-\\[\\]$", undefined],
+    ["^a{2}b{1,}c{0,3}[{}]\\{x\\}$", undefined],
+    ["^(ab){2,5}}$", undefined],
+    ["^{x}$", "{ that does not open a repetition"],
+    ["^a{,3}$", "{ that does not open a repetition"],
+    ["^x{1,2$", "{ that does not open a repetition"],
+    ["^{2}a$", "{ that does not open a repetition"],
+    ["^(a|{2})$", "{ that does not open a repetition"],
+    ["^a{3,1}$", "the repetition {3,1}"],
+    ["^a{1001}$", "the repetition {1001}"],
   ])("%s → %s", (source, reason) => {
     const got = unportableRegexReason(source);
     if (reason === undefined) expect(got).toBeUndefined();

@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import type { ColumnMeta, Contract } from "../contract-kit/index.js";
 import { ContractError, diagnostic, type Diagnostic } from "../lib/errors.js";
 import { compareCodePoints } from "../lib/sort.js";
-import { checkAcrossDatasets, checkColumnNames, checkControlCharacters, checkLocations, checkName, checkRegexes, checkVersion } from "./checks.js";
+import { checkAcceptedValues, checkAcrossDatasets, checkColumnNames, checkControlCharacters, checkLocations, checkName, checkRegexes, checkVersion } from "./checks.js";
 import { finishChild } from "./children.js";
 import { collectColumns } from "./columns.js";
 import { withholdSensitive } from "./withheld.js";
@@ -20,6 +20,7 @@ import { recordJsonSchema, walkRecord } from "./from-zod.js";
 import { datasetKey } from "./keys.js";
 import { checkPartitionColumns, partitionsLast } from "./partitions.js";
 import { rulesFor } from "./rules.js";
+import { contractSpecProblems, shapeDiagnostic } from "./spec-shape.js";
 import { IR_VERSION, type ChildTableIR, type ColumnIR, type ContractIR, type DatasetIR, type TableIR } from "./types.js";
 
 /** A contract module as imported, with its source text (for the hash and for locations). */
@@ -37,9 +38,20 @@ export function contractHash(source: string): string {
 /** Builds the IR of all contracts, or throws a `ContractError` listing every problem. */
 export function buildIR(contracts: readonly LoadedContract[]): ContractIR {
   const diagnostics: Diagnostic[] = [];
+  // A contract whose defineContract({...}) is not the kit's shape cannot be built: report every such problem first.
+  for (const { contract, file, source } of contracts) {
+    const ctx = datasetContext(file, source, typeof contract.dataset === "string" ? contract.dataset : "?", diagnostics);
+    for (const problem of contractSpecProblems(contract)) {
+      const keys = problem.path.filter((p): p is string => typeof p === "string");
+      const unknown = /unknown keys? "([^"]+)"/.exec(problem.message)?.[1];
+      diagnostics.push(shapeDiagnostic("defineContract({...})", problem, ctx.whereProperty(unknown ? [...keys, unknown] : keys, keys.join(".") || "contract")));
+    }
+  }
+  if (diagnostics.length) throw new ContractError(diagnostics);
   const datasets = contracts.map((c) => buildDataset(c, diagnostics));
   checkAcrossDatasets(datasets, contracts, diagnostics);
   for (const dataset of datasets) checkControlCharacters(dataset, diagnostics);
+  for (const dataset of datasets) checkAcceptedValues(dataset, diagnostics);
   if (diagnostics.some((d) => d.severity === "error")) throw new ContractError(diagnostics);
   return { irVersion: IR_VERSION, datasets: [...datasets].sort((a, b) => compareCodePoints(a.name, b.name)) };
 }

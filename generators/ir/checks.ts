@@ -90,9 +90,11 @@ export function checkRegexes(fields: readonly RawField[], ctx: DatasetContext): 
   }
 }
 
-/** C0 control characters but tab and line feed, and DEL: no target can carry them safely (a NUL ends C strings and
- * makes Python source unparsable, CR breaks LF-only files, ESC sequences reach terminals). */
-const CONTROL_CHARACTER = /[\u0000-\u0008\u000B-\u001F\u007F]/;
+/** C0 control characters but tab and line feed, DEL, the C1 controls and the Unicode line breaks and noncharacters:
+ * no target can carry them safely (a NUL ends C strings and makes Python source unparsable, CR breaks LF-only files,
+ * ESC sequences reach terminals, YAML readers refuse C1 controls, U+FFFE and U+FFFF, and take U+0085, U+2028 and
+ * U+2029 for line breaks). */
+const CONTROL_CHARACTER = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u2028\u2029\uFFFE\uFFFF]/;
 
 /** Every text of a dataset's IR (descriptions, owner, names, keys, reasons) is free of control characters. */
 export function checkControlCharacters(dataset: DatasetIR, diagnostics: Diagnostic[]): void {
@@ -123,6 +125,28 @@ export function checkControlCharacters(dataset: DatasetIR, diagnostics: Diagnost
         "Remove it (tabs and line breaks are allowed; write other characters as visible text).",
       ),
     );
+  }
+}
+
+/**
+ * Accepted values (an enum, a literal or `acceptedValues`) become SQL string literals in dbt's `accepted_values`
+ * test, which DuckDB and Snowflake read alike except for a backslash (an escape on Snowflake, a character on
+ * DuckDB): a value with one would pass the test on one engine and fail it on the other.
+ */
+export function checkAcceptedValues(dataset: DatasetIR, diagnostics: Diagnostic[]): void {
+  for (const table of [dataset.table, ...dataset.children]) {
+    for (const column of table.columns) {
+      const value = column.acceptedValues?.find((v) => typeof v === "string" && v.includes("\\"));
+      if (value === undefined) continue;
+      diagnostics.push(
+        diagnostic(
+          "CONTRACT.INVALID_ACCEPTED_VALUE",
+          `Column "${table.name}.${column.name}" accepts the value ${JSON.stringify(value)}, which holds a backslash: Snowflake reads it as an escape in SQL string literals and DuckDB does not, so the dbt accepted_values test would differ between them.`,
+          column.where ?? { file: dataset.contract.file },
+          "Remove the backslash from the enum, literal or acceptedValues value (normalise the raw value first if the data holds one).",
+        ),
+      );
+    }
   }
 }
 

@@ -7,7 +7,12 @@ import { diagnostic } from "../lib/errors.js";
 import type { DatasetContext } from "./dataset-context.js";
 import type { WalkedField } from "./from-zod.js";
 import { snakeCase } from "./names.js";
+import { columnMetaProblems, shapeDiagnostic } from "./spec-shape.js";
 import type { ChildTableIR, ColumnIR, LogicalType, Normalization, RawField } from "./types.js";
+
+/** A Snowflake type as `native.snowflake` may name it: words (`TIMESTAMP_NTZ`, `DOUBLE PRECISION`) and an optional
+ * `(precision)` or `(precision, scale)`; nothing else reaches the DDL. */
+const SNOWFLAKE_TYPE_NAME = /^[A-Za-z][A-Za-z0-9_]*( [A-Za-z][A-Za-z0-9_]*)?( ?\(\d{1,9}( ?, ?\d{1,9})?\))?$/;
 
 /** Normalisations that may turn a present value into null. */
 export const MAY_YIELD_NULL: ReadonlySet<Normalization> = new Set(["empty_to_null", "parse_money", "parse_month_day_year"]);
@@ -72,6 +77,11 @@ export function collectColumns(
     );
     return;
   }
+  const problems = columnMetaProblems(meta);
+  if (problems.length) {
+    for (const problem of problems) ctx.diagnostics.push(shapeDiagnostic(`The column(...) metadata of field "${raw.path}"`, problem, raw.where));
+    return;
+  }
   if (meta.exclude) {
     excluded.push({ path: raw.path, reason: meta.exclude.reason });
     return;
@@ -85,6 +95,18 @@ export function collectColumns(
         `Field "${raw.path}" overrides its ${engine} type (native.${engine}); only native.snowflake (the external table's column type) is supported.`,
         raw.where,
         `Remove native.${engine}, or choose the logical type (type: types.…) that gives the ${engine} type you need.`,
+      ),
+    );
+  }
+  // The override is pasted into DDL as the column's type: only a type name with an optional (precision[, scale]).
+  const snowflakeType = meta.native?.snowflake;
+  if (snowflakeType !== undefined && !SNOWFLAKE_TYPE_NAME.test(snowflakeType)) {
+    ctx.diagnostics.push(
+      diagnostic(
+        "CONTRACT.UNSUPPORTED_NATIVE",
+        `Field "${raw.path}" overrides its Snowflake type with ${JSON.stringify(snowflakeType)}, which is not a Snowflake type name.`,
+        raw.where,
+        'Write a type name with an optional size, e.g. native: { snowflake: "VARCHAR(64)" } or "NUMBER(38, 0)".',
       ),
     );
   }

@@ -15,6 +15,8 @@
  *   Java, `\uHHHH` does not exist in RE2, `\0` is octal in Java;
  * - `[` inside a class (`[[:alpha:]]` is a POSIX class in RE2, a union in Java, literal text in JavaScript) and
  *   `&&` inside a class (an intersection in Java only).
+ * - `{` that does not open a repetition `{n}` `{n,}` `{n,m}` (n ≤ m ≤ 1000) after something to repeat: a literal
+ *   brace in JavaScript, an error in Java (`PatternSyntaxException`); RE2 allows at most 1000 repetitions.
  * `$` is admitted: it means "end of input" in JavaScript and RE2; the Spark renderer writes Java's `\z`, because
  * Java's `$` also matches before a final line terminator.
  */
@@ -61,6 +63,19 @@ export function unportableRegexReason(source: string): string | undefined {
       if (!rest.startsWith(":")) return "inline flags (?…)";
     }
     if (c === ".") return ". (line terminators differ between engines; use an explicit class such as [^\\n])";
+    if (c === "{") {
+      const repeat = /^\{(\d+)(,(\d*))?\}/.exec(source.slice(i));
+      const previous = source[i - 1];
+      const escapedBefore = i >= 2 && source[i - 2] === "\\";
+      const nothingToRepeat = previous === undefined || (!escapedBefore && "(|^".includes(previous));
+      if (!repeat || nothingToRepeat) {
+        return "{ that does not open a repetition {n}, {n,} or {n,m} after something to repeat (a literal brace in JavaScript, an error in Java; escape it as \\{)";
+      }
+      const low = Number(repeat[1]);
+      const high = repeat[2] === undefined ? low : repeat[3] === "" ? low : Number(repeat[3]);
+      if (low > high || high > 1000) return `the repetition ${repeat[0]} (RE2 allows at most 1000 repetitions, and none with n > m)`;
+      i += repeat[0].length - 1;
+    }
   }
   return undefined;
 }

@@ -21,7 +21,7 @@ export interface Diagnostic {
 
 /** Every error code the generator can raise, with what it means. The README lists this table. */
 export const ERROR_CODES = {
-  "CONTRACT.CONTROL_CHARACTER": "A description, name or other contract text holds a control character (NUL, CR, ESC…) that no target can carry safely.",
+  "CONTRACT.CONTROL_CHARACTER": "A description, name or other contract text holds a control character (NUL, CR, ESC, the C1 controls U+0080–U+009F…), a Unicode line or paragraph separator (U+2028, U+2029) or U+FFFE/U+FFFF, which no target can carry safely.",
   "CONTRACT.LOAD_FAILED": "The contract module could not be imported (syntax or runtime error).",
   "CONTRACT.NO_DEFAULT_EXPORT": "The contract module does not `export default defineContract(...)`.",
   "CONTRACT.DUPLICATE_DATASET": "Two contracts declare the same dataset name.",
@@ -37,8 +37,10 @@ export const ERROR_CODES = {
   "CONTRACT.INVALID_VERSION": "The contract version is not semantic versioning (MAJOR.MINOR.PATCH).",
   "CONTRACT.INVALID_LOCATION": "An S3 location is not `s3://bucket/prefix/`.",
   "CONTRACT.UNPORTABLE_REGEX": "A regex uses syntax that JavaScript, Java (Spark) and RE2 (DuckDB) do not agree on.",
-  "CONTRACT.UNSUPPORTED_NATIVE": "A per-engine type override other than `native.snowflake`: the Spark and DuckDB casts follow the logical type, so `native.spark` / `native.duckdb` would be shown but not applied.",
+  "CONTRACT.UNSUPPORTED_NATIVE": "A per-engine type override other than `native.snowflake` (the Spark and DuckDB casts follow the logical type, so `native.spark` / `native.duckdb` would be shown but not applied), or a `native.snowflake` that is not a type name with an optional size (e.g. `VARCHAR(64)`): it is written into the DDL as it stands.",
   "CONTRACT.PII_LEAK": "Protected data would pass its protection: a sensitive column as key, partition or child-table element, a personal partition column, a surrogate key over a personal or sensitive field, or a derived column classed lower than its field.",
+  "CONTRACT.INVALID_ACCEPTED_VALUE": "An accepted value (enum, literal or `acceptedValues`) holds a backslash, which Snowflake reads as an escape in a SQL string literal and DuckDB does not, so dbt's `accepted_values` test would differ between the engines.",
+  "CONTRACT.INVALID_METADATA": "`column(...)` or `defineContract({...})` metadata that is not the contract kit's: an unknown key (`nme:`, `kee:`), a misspelt value (`normalize: [\"parse_integr\"]`, `pii: \"persnal\"`), a type given as a string (`type: \"int64\"` for `types.int64`) or a value of the wrong kind.",
   "CONTRACT.INVALID_DECIMAL": "A decimal type with precision outside 1–38 or scale outside 0–precision.",
   "MARTS.INVALID": "A mart's YAML in dbt-out/models/marts/ is not an enforced contract consumers can rely on (no enforced contract, a column without data_type, a malformed upstream).",
   "QUICKSIGHT.UNKNOWN_COLUMN": "A QuickSight dataset or visual uses a mart or mart column that the marts' contracts do not declare.",

@@ -1,4 +1,5 @@
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parse } from "yaml";
@@ -9,7 +10,7 @@ import { fileOf, generatedFrom } from "../../../tests/helpers/generate.js";
 import { run } from "../../../tests/helpers/run.js";
 import { parseSnowflakeStatements, sqlfluffBin } from "../../../tests/helpers/sqlfluff.js";
 import { loadMarts } from "../../ir/marts.js";
-import { dbtTarget, STAGING_DIR } from "./emit.js";
+import { dbtTarget, LOCAL_TARGET, STAGING_DIR, stagingColumns } from "./emit.js";
 
 const yamlOf = (files: Awaited<ReturnType<typeof generatedFrom>>["files"], path: string) => parse(fileOf(files, path)) as any;
 
@@ -132,6 +133,42 @@ describe("dbt target", () => {
     await expect(fileOf(files, `${STAGING_DIR}/stg_amazon__kitchen_sinks.sql`)).toMatchFileSnapshot("../../../tests/__golden__/kitchen-sink/dbt/stg_amazon__kitchen_sinks.sql");
   });
 
+  it("accepted_values with a quote and Jinja in a value: the real dbt, on DuckDB, passes the contract's values and fails any other", async () => {
+    const { files } = await generatedFrom("tests/fixtures/kitchen-sink");
+    const project = writeDbtProject(files);
+    const database = join(project, "w.duckdb");
+    const { ensurePythonEnv } = await import("../../../toolchain/python-env.js");
+    const { dbtEnvironment } = await import("../../../runners/local-warehouse/warehouse.js");
+    const { DuckDBInstance } = await import("@duckdb/node-api");
+    const { bin } = await ensurePythonEnv("dbt", { root: REPO_ROOT });
+    // The staging view's rows, as a table where dbt's test reads them (the local target's staging schema).
+    const levels = async (values: string[]) => {
+      const instance = await DuckDBInstance.create(database);
+      const connection = await instance.connect();
+      await connection.run("CREATE SCHEMA IF NOT EXISTS analytics_staging");
+      const rows = values.map((v) => `('${v.replace(/'/g, "''")}')`).join(", ");
+      await connection.run(`CREATE OR REPLACE TABLE analytics_staging.stg_amazon__kitchen_sinks AS SELECT * FROM (VALUES ${rows}) AS t(level)`);
+      connection.closeSync();
+      instance.closeSync();
+    };
+    const dbtTest = () => {
+      const args = ["test", "--project-dir", project, "--profiles-dir", join(project, "profiles"), "--target", LOCAL_TARGET, "--select", "stg_amazon__kitchen_sinks,test_name:accepted_values"];
+      const env = { ...process.env, ...dbtEnvironment(project, database) };
+      const result = spawnSync(join(bin, "dbt"), args, { env, encoding: "utf8" });
+      const results = JSON.parse(readFileSync(join(env.DBT_TARGET_PATH!, "run_results.json"), "utf8")).results as { unique_id: string; status: string; failures: number }[];
+      return { status: result.status, results: results.filter((r) => r.unique_id.startsWith("test.")).map((r) => [r.status, r.failures]) };
+    };
+    try {
+      await levels(["low", "mid", "high", "it's {{ high }}"]);
+      expect(dbtTest()).toEqual({ status: 0, results: [["pass", 0]] });
+      // The same value rendered by Jinja, or with its quote left single, is another value: the test fails on each.
+      await levels(["low", "it's high", "it''s {{ high }}", "it's {{ '{' }}{{ '{' }} high }}"]);
+      expect(dbtTest()).toEqual({ status: 1, results: [["fail", 3]] });
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
+  });
+
   it("leaves the hand-written marts out of its file set", async () => {
     const { files } = await generatedFrom();
     const marts = readdirSync(join(REPO_ROOT, "dbt-out/models/marts"));
@@ -163,6 +200,19 @@ describe("keyed pseudonyms and Snowflake column tags", () => {
     const macro = fileOf(files, "dbt-out/macros/contract_pseudonym.sql");
     expect(macro).toContain("{%- set key_table = source('governance', 'pseudonym_key') -%}");
     expect(macro).not.toMatch(/env_var|var\(/);
+  });
+
+  it("tests a pseudonym column for what a hash can hold: no accepted_values or accepted_range copied from its field", async () => {
+    const { ir } = await generatedFrom("tests/fixtures/kitchen-sink");
+    const dataset = ir.datasets.find((d) => d.name === "kitchen_sink")!;
+    const personal = (name: string) => (c: (typeof dataset.table.columns)[number]) => (c.name === name ? { ...c, pii: "personal" as const } : c);
+    const table = { ...dataset.table, columns: dataset.table.columns.map(personal("level")).map(personal("amount")) };
+    const columns = stagingColumns(ir, { ...dataset, table }, table);
+    const plain = stagingColumns(ir, dataset, dataset.table);
+    expect(plain.find((c) => c.name === "level")!.tests).toContainEqual({ accepted_values: expect.anything() });
+    expect(plain.find((c) => c.name === "amount")!.tests).toContainEqual({ accepted_range: expect.anything() });
+    expect(columns.find((c) => c.name === "level_hash")!.tests).toEqual([]);
+    expect(columns.find((c) => c.name === "amount_hash")!.tests).toEqual([]);
   });
 
   it("renders the Snowflake branch of the macro as sha2 over the key table (parsed by sqlfluff's Snowflake dialect; not executed: no local Snowflake)", async () => {

@@ -86,6 +86,17 @@ function tableOf(ir: ContractIR, name: string): TableIR | undefined {
   return undefined;
 }
 
+/**
+ * dbt's `accepted_values` renders each value (arguments are rendered with Jinja) and pastes it between quotes into
+ * SQL: a `'` is doubled (standard SQL, DuckDB and Snowflake alike) and a `{` cannot open a Jinja tag. A backslash,
+ * which Snowflake reads as an escape and DuckDB does not, is refused in the contract (CONTRACT.INVALID_ACCEPTED_VALUE).
+ */
+function acceptedValuesTest(values: readonly (string | number)[]): DataTest {
+  const quote = values.some((v) => typeof v === "string");
+  const literal = (v: string | number) => (quote ? jinjaLiteral(String(v).replace(/'/g, "''")) : v);
+  return { accepted_values: { arguments: { values: values.map(literal), quote } } };
+}
+
 export function stagingColumns(ir: ContractIR, dataset: DatasetIR, table: TableIR): StagingColumn[] {
   const out: StagingColumn[] = [];
   for (const column of table.columns) {
@@ -93,11 +104,9 @@ export function stagingColumns(ir: ContractIR, dataset: DatasetIR, table: TableI
     const tests: DataTest[] = [];
     if (!column.nullable && column.pii === "none") tests.push("not_null");
     if (table.key.length === 1 && table.key[0] === column.name) tests.push("unique");
-    if (column.acceptedValues?.length) {
-      const quote = column.acceptedValues.some((v) => typeof v === "string");
-      tests.push({ accepted_values: { arguments: { values: [...column.acceptedValues], quote } } });
-    }
-    const range = rangeArguments(column, dataset);
+    // Value tests check the value itself: none on a pseudonym (its values are hashes).
+    if (column.acceptedValues?.length && column.pii !== "personal") tests.push(acceptedValuesTest(column.acceptedValues));
+    const range = column.pii === "personal" ? undefined : rangeArguments(column, dataset);
     if (range) tests.push({ accepted_range: { arguments: range } });
     if (column.references) {
       const target = tableOf(ir, column.references.dataset);
