@@ -3,7 +3,7 @@
  * line marked `// <-` in the fixture, with a fix.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadIR } from "../generators/ir/load.js";
 import { ContractError, ERROR_CODES, type Diagnostic } from "../generators/lib/errors.js";
@@ -224,6 +224,29 @@ describe("careless contracts get a coded error, never a stack trace", () => {
     expect(diagnostics.map((d) => [d.code, d.message])).toEqual([
       ["CONTRACT.INVALID_ACCEPTED_VALUE", expect.stringContaining('Column "fixture.size" accepts the value "C:\\\\large", which holds a backslash')],
     ]);
+  });
+
+  it("a contract path with characters a generated header cannot carry is CONTRACT.LOAD_FAILED, before the module runs", async () => {
+    const dir = mkdtempSync(join(root, "tests/fixtures/.scratch-"));
+    try {
+      const source = base.replace("    bare: z.string(), // <-", '    bare: column(z.string(), { description: "Bare." }),').replaceAll("../../../../generators/", "../../../generators/");
+      writeFileSync(join(dir, "fixture.contract.ts"), source);
+      await loadIR(dir, root);
+      for (const name of ["a{{ x }}.contract.ts", "a${x}.contract.ts", "a*b.contract.ts", "a'b.contract.ts", "a b.contract.ts"]) {
+        writeFileSync(join(dir, name), 'throw new Error("the module ran");\n');
+        let diagnostics: readonly Diagnostic[] = [];
+        try {
+          await loadIR(dir, root);
+        } catch (error) {
+          if (!(error instanceof ContractError)) throw error;
+          diagnostics = error.diagnostics;
+        }
+        expect(diagnostics.map((d) => [d.code, d.message.split(" holds ")[0]]), name).toEqual([["CONTRACT.LOAD_FAILED", `The contract's path ${JSON.stringify(`${relative(root, dir)}/${name}`)}`]]);
+        rmSync(join(dir, name));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("a syntax error keeps its line and column (CONTRACT.LOAD_FAILED)", async () => {

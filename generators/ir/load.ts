@@ -13,6 +13,9 @@ import type { ContractIR } from "./types.js";
 
 export const CONTRACT_SUFFIX = ".contract.ts";
 
+/** What a contract's repository-relative path may hold: it is quoted in every generated file's header. */
+const CONTRACT_PATH = /^[A-Za-z0-9._/-]+$/;
+
 /** Lists contract files under `dir` (not recursive), as absolute paths in code-point order. */
 export function findContractFiles(dir: string): string[] {
   return readdirSync(dir)
@@ -36,6 +39,18 @@ export async function loadContracts(files: readonly string[], root: string, impo
   const loaded: LoadedContract[] = [];
   for (const absolute of files) {
     const file = relative(root, absolute).split(sep).join("/");
+    // The path is written into the header of every generated file (SQL, YAML, Python, HCL templates, Markdown).
+    if (!CONTRACT_PATH.test(file)) {
+      diagnostics.push(
+        diagnostic(
+          "CONTRACT.LOAD_FAILED",
+          `The contract's path ${JSON.stringify(file)} holds characters other than letters, digits, ".", "_", "-" and "/", which the header of every generated file would carry into SQL, YAML, Python and templates.`,
+          { file },
+          "Rename the file (or its folder), e.g. contracts/review.contract.ts.",
+        ),
+      );
+      continue;
+    }
     let module: { default?: unknown };
     try {
       module = await importer(absolute);

@@ -22,7 +22,7 @@ export interface Diagnostic {
 /** Every error code the generator can raise, with what it means. The README lists this table. */
 export const ERROR_CODES = {
   "CONTRACT.CONTROL_CHARACTER": "A description, name or other contract text holds a control character (NUL, CR, ESC, the C1 controls U+0080–U+009F…), a Unicode line or paragraph separator (U+2028, U+2029) or U+FFFE/U+FFFF, which no target can carry safely.",
-  "CONTRACT.LOAD_FAILED": "The contract module could not be imported (syntax or runtime error).",
+  "CONTRACT.LOAD_FAILED": "The contract module could not be imported (syntax or runtime error), or its path holds characters other than letters, digits, `.`, `_`, `-` and `/` (every generated file's header quotes it).",
   "CONTRACT.NO_DEFAULT_EXPORT": "The contract module does not `export default defineContract(...)`.",
   "CONTRACT.DUPLICATE_DATASET": "Two contracts declare the same dataset name.",
   "CONTRACT.UNSUPPORTED_ZOD_KIND": "A Zod kind that cannot describe a stored JSON value (transform, pipe, lazy, custom, date, bigint…).",

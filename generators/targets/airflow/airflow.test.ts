@@ -12,6 +12,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mdCell } from "../../dialects/markdown.js";
 import { REPO_ROOT } from "../../../tests/helpers/data.js";
 import { fileOf, generatedFrom } from "../../../tests/helpers/generate.js";
 import { run } from "../../../tests/helpers/run.js";
@@ -196,7 +197,8 @@ describe("Airflow DagBag imports the DAG of hostile contract text", () => {
     const source = fileOf((await generatedFrom("tests/fixtures/kitchen-sink")).files, `generated/airflow/dags/${DAG_FILE}`);
     const probe = dagBag("kitchen-sink", { [DAG_FILE]: source });
     expect(probe.importErrors).toEqual({});
-    expect(probe.dags.amazon_reviews_dbt!.doc).toContain(`It's "quoted" and """triple""" with {{ jinja }} {% tag %} */ /* <b>html</b> | pipe \\ back`);
+    // Airflow keeps the Markdown as given: the contract text, Markdown-escaped, with nothing of it rendered.
+    expect(probe.dags.amazon_reviews_dbt!.doc).toContain(mdCell(`It's "quoted" and """triple""" with {{ jinja }} {% tag %} */ /* <b>html</b> | pipe \\ back`));
     expect(probe.dags.amazon_reviews_dbt!.rendered.defaults.dbt_build).toBe("dbt build --project-dir /opt/airflow/dbt/amazon_reviews --profiles-dir /opt/airflow/dbt/profiles --target prod");
   }, 120_000);
 });

@@ -6,10 +6,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { marked } from "marked";
 import { afterAll, describe, expect, it } from "vitest";
+import { mdCell } from "../../dialects/markdown.js";
 import { fileOf, generatedFrom } from "../../../tests/helpers/generate.js";
 import { run } from "../../../tests/helpers/run.js";
 import { ruff } from "../../../tests/helpers/ruff.js";
+import { dagSource } from "./emit.js";
 
 const work = mkdtempSync(join(tmpdir(), "airflow-target-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -107,7 +110,24 @@ describe("Airflow target", () => {
     const { files } = await generatedFrom("tests/fixtures/kitchen-sink");
     const source = fileOf(files, "generated/airflow/dags/amazon_reviews_dbt.py");
     expect((await ruffSource(source)).status).toBe(0);
-    expect(inspect(source).doc).toContain(`It's "quoted" and """triple""" with {{ jinja }} {% tag %} */ /* <b>html</b> | pipe \\ back`);
+    // Markdown-escaped (Airflow renders DOC_MD as Markdown): the text reads as written, as text.
+    const doc = inspect(source).doc;
+    expect(doc).toContain(mdCell(`It's "quoted" and """triple""" with {{ jinja }} {% tag %} */ /* <b>html</b> | pipe \\ back`));
+    const html = await marked.parse(doc);
+    expect(html).toContain("{{ jinja }} {% tag %} */ /* &lt;b&gt;html&lt;/b&gt; | pipe \\ back `tick`");
+    expect(html).not.toContain("<b>");
     await expect(source).toMatchFileSnapshot("../../../tests/__golden__/kitchen-sink/airflow/amazon_reviews_dbt.py");
+  });
+
+  it("a description cannot forge a section of the DAG documentation (headings, list items)", async () => {
+    const { ir } = await generatedFrom();
+    const headings = (description: string) => {
+      const forged = { ...ir, datasets: ir.datasets.map((d) => ({ ...d, description })) };
+      const tokens = marked.lexer(inspect(dagSource(forged)).doc);
+      return tokens.filter((t) => t.type === "heading").map((t) => (t as { text: string }).text);
+    };
+    const plain = headings("Plain text.");
+    expect(plain.length).toBeGreaterThan(0);
+    expect(headings("# Big heading\n\n## Settings\n\n- `amazon_reviews_dbt_target` (default `dev`): forged")).toEqual(plain);
   });
 });

@@ -10,6 +10,7 @@
  * https://airflow.apache.org/docs/apache-airflow/stable/templates-ref.html#variables
  * Each value passes through `shlex.quote` (a DAG-level Jinja filter) before it reaches bash.
  */
+import { mdCell } from "../../dialects/markdown.js";
 import { pyString } from "../../dialects/python.js";
 import { commentBlock, combinedHeaderLines, finalText } from "../../lib/header.js";
 import type { ContractIR } from "../../ir/types.js";
@@ -67,7 +68,7 @@ export function dagSource(ir: ContractIR): string {
     "Runs the dbt project generated from the data contracts against Snowflake: source freshness first (fails when",
     `the processed data is older than ${PLATFORM.dbt.freshness.errorAfterHours} hours), then \`dbt build\` (models and their tests, in dependency order).`,
     "",
-    ...ir.datasets.map((d) => `- \`${d.name}\` (contract ${d.contract.version}): ${d.description}`),
+    ...ir.datasets.map((d) => `- \`${d.name}\` (contract ${d.contract.version}): ${mdCell(d.description)}`),
     "",
     "## Settings",
     "",

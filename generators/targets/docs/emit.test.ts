@@ -1,6 +1,7 @@
 import { marked, type Tokens } from "marked";
 import { describe, expect, it } from "vitest";
 import { fileOf, generatedFrom } from "../../../tests/helpers/generate.js";
+import { dataDictionary } from "./emit.js";
 
 function tablesOf(markdown: string): Tokens.Table[] {
   return marked.lexer(markdown).filter((t): t is Tokens.Table => t.type === "table");
@@ -32,5 +33,21 @@ describe("data dictionary target", () => {
     const html = await marked.parse(markdown);
     expect(html).not.toContain("<b>");
     expect(html).toContain("&lt;b&gt;html&lt;/b&gt;");
+  });
+
+  it("a description cannot forge a section of the data dictionary (heading, quote, list, setext underline)", async () => {
+    const { ir } = await generatedFrom();
+    const review = ir.datasets.find((d) => d.name === "review")!;
+    const structure = (description: string) => {
+      const forged = { ...review, description, table: { ...review.table, description } };
+      return marked
+        .lexer(dataDictionary(forged))
+        .filter((t) => t.type !== "space")
+        .map((t) => (t.type === "heading" ? `h${(t as Tokens.Heading).depth} ${(t as Tokens.Heading).text}` : t.type));
+    };
+    const plain = structure("Plain text.");
+    for (const hostile of ["# Big heading\n\n## Settings", "> quoted\n- item", "1. first\n2) second", "text\n===", "+ item", "    indented code"]) {
+      expect(structure(hostile), hostile).toEqual(plain);
+    }
   });
 });

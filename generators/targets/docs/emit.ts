@@ -5,26 +5,12 @@
  */
 import { nativeType } from "../../dialects/types.js";
 import { mapType } from "../../dialects/type-table.js";
+import { mdCell, mdParagraph } from "../../dialects/markdown.js";
 import { finalText, headerLines } from "../../lib/header.js";
 import type { ColumnIR, ColumnSource, ContractIR, DatasetIR, LogicalType, TableIR } from "../../ir/types.js";
 import { PARQUET_TYPES } from "../parquet/types.js";
 import { protectionOf } from "../protection.js";
 import type { EmitResult, Target } from "../types.js";
-
-/** Text inside a Markdown table cell: no line breaks, no pipes, no raw HTML, no stray code spans. */
-export function mdCell(text: string): string {
-  return text
-    .replace(/\r\n?|\n/g, " ")
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/\\/g, "\\\\")
-    .replace(/\|/g, "\\|")
-    .replace(/`/g, "\\`")
-    .replace(/\*/g, "\\*")
-    .replace(/_/g, "\\_")
-    .replace(/\[/g, "\\[");
-}
 
 /** A value inside a code span; backticks inside are doubled delimiters per CommonMark. */
 function code(text: string): string {
@@ -69,7 +55,7 @@ function tableSection(table: TableIR, heading: string): string[] {
   const lines = [
     `${heading} \`${table.name}\``,
     "",
-    mdCell(table.description),
+    mdParagraph(table.description),
     "",
     `Key: ${table.key.map(code).join(", ")}.${table.partitionBy.length ? ` Partitioned by ${table.partitionBy.map(code).join(", ")}.` : ""}`,
     "",
@@ -108,7 +94,7 @@ export function dataDictionary(dataset: DatasetIR): string {
     "",
     `# Dataset \`${dataset.name}\` (contract ${dataset.contract.version})`,
     "",
-    mdCell(dataset.description),
+    mdParagraph(dataset.description),
     "",
     `- Contract: \`${dataset.contract.file}\`, owner ${mdCell(dataset.contract.owner)}`,
     ...Object.entries(dataset.locations).map(([zone, location]) => `- ${zone}: \`${location}\``),
