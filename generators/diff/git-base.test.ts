@@ -22,9 +22,11 @@ describe("contract:diff --base <git-ref>", () => {
     // The generator is copied (not linked) so the contract kit the contracts import is the one the IR builder reads.
     cpSync(join(ROOT, "generators"), join(repo, "generators"), { recursive: true });
     cpSync(join(ROOT, "contracts"), join(repo, "contracts"), { recursive: true });
+    // The marts' contracts too: the base's QuickSight files are generated from them.
+    cpSync(join(ROOT, "dbt-out", "models", "marts"), join(repo, "dbt-out", "models", "marts"), { recursive: true });
     symlinkSync(join(ROOT, "node_modules"), join(repo, "node_modules"), "dir");
     git("init", "-q");
-    git("add", "contracts", "generators");
+    git("add", "contracts", "generators", "dbt-out");
     git("commit", "-q", "-m", "contracts");
     const file = join(repo, "contracts", "review.contract.ts");
     const source = readFileSync(file, "utf8");
@@ -52,6 +54,9 @@ describe("contract:diff --base <git-ref>", () => {
       const clean = diff("--base", "HEAD");
       expect(clean.stdout).toContain("0 changes between HEAD and working tree; every contract declares a sufficient version bump.");
       expect(clean.status).toBe(0);
+      // No generated file differs either (QuickSight's, generated from the marts at the base, included).
+      const json = diff("--base", "HEAD", "--format", "json");
+      expect(JSON.parse(json.stdout).generatedFiles).toEqual([]);
     } finally {
       git("stash", "pop", "-q");
     }

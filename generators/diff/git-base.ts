@@ -97,13 +97,18 @@ function martsAtRef(root: string, contractsRelative: string, ref: string, temp: 
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, git(root, ["show", `${ref}:./${file}`]));
   }
-  const atRef = (file: string) => `${project === "." ? "" : `${project}/`}${file} (at ${ref})`;
+  // The marts keep their repository paths: generated files quote them (QuickSight's headers), and the base's files
+  // must equal the head's when nothing changed. Only a diagnostic says "(at <ref>)".
+  const inProject = (file: string) => `${project === "." ? "" : `${project}/`}${file}`;
   try {
-    return loadMarts(martsRoot).map((m) => ({ ...m, file: atRef(m.file) }));
+    return loadMarts(martsRoot).map((m) => ({ ...m, file: inProject(m.file) }));
   } catch (error) {
     // Before the marts had enforced contracts there was no QuickSight layer to break: the base has no marts'
     // contracts to compare with (the working tree's marts are still checked when they are loaded).
     if (error instanceof ContractError && error.diagnostics.every((d) => d.code === "MARTS.INVALID")) return [];
+    if (error instanceof ContractError) {
+      throw new ContractError(error.diagnostics.map((d) => (d.where ? { ...d, where: { ...d.where, file: `${inProject(d.where.file)} (at ${ref})` } } : d)));
+    }
     throw error;
   }
 }
