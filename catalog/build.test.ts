@@ -107,6 +107,25 @@ describe("npm run catalog: output", () => {
   });
 });
 
+describe("npm run catalog: a table with no row", () => {
+  it("shows an empty partition series for it (its folder holds no Parquet file) instead of failing", async () => {
+    // Reviews without images: the run writes the images table's folder with nothing in it.
+    const input = join(temp, "no-images.jsonl");
+    const lines = readFileSync(join(root, "samples", "review", "reviews-2018-a.jsonl"), "utf8").split("\n").filter(Boolean);
+    writeFileSync(input, lines.map((line) => { const record = JSON.parse(line); delete record.image; return JSON.stringify(record); }).join("\n") + "\n");
+    const run = join(temp, "run-no-images");
+    const code = await pipelineMain(["--root", root, "--input", `review=${input}`, "--out", run, "--run-id", "no-images", "--no-warehouse", "--quiet"], sink(), sink());
+    expect(code).toBe(0);
+    const summary = JSON.parse(readFileSync(join(run, "run-summary.json"), "utf8"));
+    expect(summary.datasets.review.tables.review_images).toBe(0);
+    const out = join(temp, "site-no-images");
+    const result = await catalog(["--run", run, "--out", out, "--quiet", "--no-history"]);
+    expect(result.err).toBe("");
+    expect(result.code).toBe(0);
+    expect(readFileSync(join(out, "quality.html"), "utf8")).toContain("review_images");
+  });
+});
+
 describe("npm run catalog: a failing dbt test", () => {
   it("lists it with its failing-row count and sample, escaped, when dbt's artifacts are gone", async () => {
     const failing = join(temp, "failing-run");

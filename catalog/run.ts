@@ -12,6 +12,7 @@ import { duckdbExternalView } from "../generators/dialects/external-table.js";
 import type { DatasetIR, TableIR } from "../generators/ir/types.js";
 import { compareCodePoints } from "../generators/lib/sort.js";
 import { isInside, localPath } from "../runners/local-pipeline/safe-paths.js";
+import { holdsParquet } from "../runners/local-pipeline/table-files.js";
 import { CatalogError } from "./errors.js";
 import type { ModelDependencies } from "./lineage.js";
 import { maskRecord, piiPaths } from "./mask.js";
@@ -165,23 +166,27 @@ function quarantineSamples(runDir: string, runId: string, dataset: DatasetIR | u
 
 async function partitionSeries(runDir: string, datasets: readonly DatasetIR[]): Promise<Map<string, PartitionSeries[]>> {
   const out = new Map<string, PartitionSeries[]>();
-  const tables: { dataset: string; table: TableIR; dir: string }[] = [];
+  // A table the run wrote no row to (its folder empty) has no partition and nothing for DuckDB to read: no points.
+  const tables: { dataset: string; table: TableIR; dir: string; empty: boolean }[] = [];
   for (const dataset of datasets) {
     for (const table of [dataset.table, ...dataset.children]) {
       const dir = localPath(runDir, table.location);
-      if (table.partitionBy.length === 1 && existsSync(dir)) tables.push({ dataset: dataset.name, table, dir });
+      if (table.partitionBy.length === 1 && existsSync(dir)) tables.push({ dataset: dataset.name, table, dir, empty: !holdsParquet(dir) });
     }
   }
   if (tables.length === 0) return out;
   const instance = await DuckDBInstance.create(":memory:", { threads: "2" });
   const connection = await instance.connect();
   try {
-    for (const { dataset, table, dir } of tables) {
+    for (const { dataset, table, dir, empty } of tables) {
       const column = table.partitionBy[0]!;
-      // The local stand-in of the Snowflake external table: partition values from the path, data files only.
-      await connection.run(duckdbExternalView("t", table, dir));
-      const reader = await connection.runAndReadAll(`SELECT CAST("${column}" AS VARCHAR) AS d, count(*) AS n FROM t GROUP BY 1 ORDER BY 1`);
-      const points = reader.getRows().map(([d, n]) => ({ date: String(d), rows: Number(n) }));
+      let points: PartitionSeries["points"] = [];
+      if (!empty) {
+        // The local stand-in of the Snowflake external table: partition values from the path, data files only.
+        await connection.run(duckdbExternalView("t", table, dir));
+        const reader = await connection.runAndReadAll(`SELECT CAST("${column}" AS VARCHAR) AS d, count(*) AS n FROM t GROUP BY 1 ORDER BY 1`);
+        points = reader.getRows().map(([d, n]) => ({ date: String(d), rows: Number(n) }));
+      }
       out.set(dataset, [...(out.get(dataset) ?? []), { table: table.name, column, points }]);
     }
   } catch (error) {

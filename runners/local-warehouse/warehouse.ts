@@ -26,6 +26,7 @@ import { KEY_SOURCE, NO_KEY_FIX } from "../../generators/targets/dbt/pseudonym.j
 import { PSEUDONYM_KEY_COLUMN, pseudonymKeyProblem } from "../../generators/targets/protection.js";
 import { stopOnInterrupt } from "../../generators/lib/interrupt.js";
 import { ensurePythonEnv } from "../../toolchain/python-env.js";
+import { holdsParquet } from "../local-pipeline/table-files.js";
 
 export interface WarehouseOptions {
   readonly ir: ContractIR;
@@ -127,15 +128,6 @@ export function withoutPseudonymKey(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 const SAMPLE_ROWS = 5;
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
-function hasParquet(dir: string): boolean {
-  if (!existsSync(dir)) return false;
-  for (const entry of readdirSync(dir)) {
-    const path = join(dir, entry);
-    if (entry.endsWith(".parquet") || (statSync(path).isDirectory() && hasParquet(path))) return true;
-  }
-  return false;
-}
-
 async function count(connection: DuckDBConnection, relation: string): Promise<number> {
   const reader = await connection.runAndReadAll(`SELECT count(*) FROM ${relation}`);
   return Number(reader.getRows()[0]![0]);
@@ -150,7 +142,7 @@ async function createExternalTables(connection: DuckDBConnection, options: Wareh
     for (const table of [dataset.table, ...dataset.children]) {
       const view = `${ident(schema)}.${ident(table.name)}`;
       const dir = options.tableDirectory(table, dataset);
-      if (hasParquet(dir)) {
+      if (holdsParquet(dir)) {
         await connection.run(duckdbExternalView(view, table, dir));
       } else {
         // No file yet (e.g. no review had a photo): an empty table with the same columns, as Snowflake shows.
