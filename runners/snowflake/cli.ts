@@ -5,8 +5,8 @@
  * Connection from the environment (key-pair authentication; see connection.ts). Exit codes: 0 success / no drift,
  * 1 a statement failed / drift found, 2 usage or configuration error.
  */
-import { writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { loadIR } from "../../generators/ir/load.js";
 import { PLATFORM } from "../../generators/platform.js";
@@ -66,11 +66,39 @@ export async function main(argv: readonly string[], connect: () => Promise<SqlCo
     console.error(`error CLI.USAGE: --scope must be all or datasets, not "${values.scope}".`);
     return 2;
   }
+  if (command === "verify") {
+    const given = (name: string) => argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+    const applyOnly = ["dry-run", "scope", "outputs"].filter(given);
+    if (applyOnly.length) {
+      console.error(`error CLI.USAGE: ${applyOnly.map((n) => `--${n}`).join(", ")} ${applyOnly.length === 1 ? "is an option" : "are options"} of apply, not of verify.\n  fix: remove ${applyOnly.length === 1 ? "it" : "them"}, or run apply.`);
+      return 2;
+    }
+  }
+  if (values["dry-run"] && values.outputs) {
+    console.error(
+      "error CLI.USAGE: --outputs with --dry-run: a dry run learns nothing from Snowflake (no queue ARN, no IAM user), so it would overwrite the outputs file with empty values.\n  fix: drop --outputs, or run apply without --dry-run.",
+    );
+    return 2;
+  }
   const root = resolve(values.root ?? process.cwd());
+  const planPath = join(root, "generated/snowflake/plan.json");
+  if (command === "apply" && !existsSync(planPath)) {
+    console.error(`error CLI.USAGE: no Snowflake plan at ${planPath}.\n  fix: pass the repository with --root, or run npm run generate there first.`);
+    return 2;
+  }
+  // Where --outputs goes is checked before anything is applied: an apply that cannot record its outputs is not run.
+  const outputs = values.outputs === undefined ? undefined : resolve(values.outputs);
+  if (outputs !== undefined) {
+    const folder = statSync(dirname(outputs), { throwIfNoEntry: false });
+    if (!folder?.isDirectory() || statSync(outputs, { throwIfNoEntry: false })?.isDirectory()) {
+      console.error(`error CLI.USAGE: --outputs ${values.outputs}: ${folder?.isDirectory() ? "is a folder" : `the folder ${dirname(outputs)} does not exist`}.\n  fix: name a file in an existing folder, e.g. --outputs snowflake-outputs.json.`);
+      return 2;
+    }
+  }
   let connection: SqlConnection | undefined;
   try {
     if (command === "apply") {
-      const plan = readPlan(join(root, "generated/snowflake/plan.json"));
+      const plan = readPlan(planPath);
       const dryRun = values["dry-run"];
       const pseudonymKey = env[PLATFORM.pseudonym.keyEnv] || undefined;
       checkPseudonymKey(pseudonymKey); // before connecting: a short key applies nothing
@@ -82,7 +110,11 @@ export async function main(argv: readonly string[], connect: () => Promise<SqlCo
         ...(pseudonymKey ? { pseudonymKey } : {}),
         log: (line) => console.log(line),
       });
-      if (values.outputs) writeFileSync(values.outputs, `${JSON.stringify(result, null, 2)}\n`);
+      if (outputs) {
+        // Whole or not at all: written beside it, then renamed over it (Terraform's second phase reads it).
+        writeFileSync(`${outputs}.partial`, `${JSON.stringify(result, null, 2)}\n`);
+        renameSync(`${outputs}.partial`, outputs);
+      }
       if (result.failed) return 1;
       console.log(dryRun ? `Dry run: ${plan.statements.length} statements in the plan, nothing executed.` : `Applied ${result.applied.length} statements.`);
       return 0;

@@ -39,7 +39,17 @@ export async function connectFromEnv(env: NodeJS.ProcessEnv = process.env): Prom
   if (env.SNOWFLAKE_PASSWORD) {
     throw new ConnectionConfigError("SNOWFLAKE_PASSWORD is set: passwords are not supported. Use key-pair authentication and unset it.");
   }
-  const privateKey = env.SNOWFLAKE_PRIVATE_KEY ?? readFileSync(env.SNOWFLAKE_PRIVATE_KEY_PATH!, "utf8");
+  let privateKey = env.SNOWFLAKE_PRIVATE_KEY;
+  if (privateKey === undefined) {
+    const path = env.SNOWFLAKE_PRIVATE_KEY_PATH!;
+    try {
+      privateKey = readFileSync(path, "utf8");
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const why = code === "ENOENT" ? "does not exist" : code === "EISDIR" ? "is a folder" : code === "EACCES" ? "cannot be read (permission denied)" : `cannot be read (${(error as Error).message})`;
+      throw new ConnectionConfigError(`SNOWFLAKE_PRIVATE_KEY_PATH=${path} ${why}. Fix: point it at the PKCS#8 private key file (.p8) of the user, or put the PEM text in SNOWFLAKE_PRIVATE_KEY.`);
+    }
+  }
   const { default: snowflake } = await import("snowflake-sdk");
   snowflake.configure({ logLevel: "ERROR" });
   const connection = snowflake.createConnection({

@@ -2,7 +2,7 @@
  * snowflake:apply and snowflake:verify through an injected connection (FakeSnowflake) that records statements and
  * replays Snowflake's documented result shapes: no Snowflake is reachable from CI.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished, vi } from "vitest";
@@ -278,6 +278,46 @@ describe("CLI", () => {
       log.mockRestore();
       error.mockRestore();
     }
+  });
+
+  it("refuses what would lose or misplace outputs, and options of the other command, before connecting (exit 2)", async () => {
+    const log = vi.spyOn(console, "log").mockImplementation(() => undefined);
+    const error = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const work = mkdtempSync(join(tmpdir(), "snowflake-cli-"));
+    onTestFinished(() => rmSync(work, { recursive: true, force: true }));
+    try {
+      const connect = vi.fn();
+      const outputs = join(work, "outputs.json");
+      writeFileSync(outputs, '{"kept": true}\n');
+      const cases: [string[], string][] = [
+        [["apply", "--dry-run", "--outputs", outputs], "--outputs with --dry-run"],
+        [["apply", "--outputs", join(work, "missing", "o.json")], `the folder ${join(work, "missing")} does not exist`],
+        [["apply", "--outputs", work], "is a folder"],
+        [["verify", "--dry-run", "--scope", "datasets"], "--dry-run, --scope are options of apply, not of verify"],
+        [["apply", "--root", join(work, "nowhere")], `no Snowflake plan at ${join(work, "nowhere", "generated/snowflake/plan.json")}`],
+      ];
+      for (const [args, message] of cases) {
+        error.mockClear();
+        expect(await main([...args, ...(args.includes("--root") ? [] : ["--root", REPO_ROOT])], connect), args.join(" ")).toBe(2);
+        expect(error.mock.calls.flat().join("\n"), args.join(" ")).toContain(message);
+      }
+      expect(connect).not.toHaveBeenCalled();
+      expect(readFileSync(outputs, "utf8")).toBe('{"kept": true}\n');
+      // An apply writes its outputs whole, over the file.
+      const { fake } = await appliedFake();
+      expect(await main(["apply", "--outputs", outputs, "--root", REPO_ROOT], async () => fake, { STORAGE_AWS_ROLE_ARN: ARN })).toBe(0);
+      expect(JSON.parse(readFileSync(outputs, "utf8")).failed).toBeUndefined();
+      expect(readdirSync(work)).toEqual(["outputs.json"]);
+    } finally {
+      log.mockRestore();
+      error.mockRestore();
+    }
+  });
+
+  it("says what is wrong with a private key path that does not exist or is a folder (no raw ENOENT/EISDIR)", async () => {
+    const base = { SNOWFLAKE_ACCOUNT: "a", SNOWFLAKE_USER: "u", SNOWFLAKE_ROLE: "r", SNOWFLAKE_WAREHOUSE: "w" };
+    await expect(connectFromEnv({ ...base, SNOWFLAKE_PRIVATE_KEY_PATH: "/nonexistent/key.p8" })).rejects.toThrow("SNOWFLAKE_PRIVATE_KEY_PATH=/nonexistent/key.p8 does not exist. Fix:");
+    await expect(connectFromEnv({ ...base, SNOWFLAKE_PRIVATE_KEY_PATH: tmpdir() })).rejects.toThrow(`SNOWFLAKE_PRIVATE_KEY_PATH=${tmpdir()} is a folder. Fix:`);
   });
 
   it("never accepts a password", async () => {
