@@ -15,6 +15,7 @@ import { loadContracts, findContractFiles } from "../generators/ir/load.js";
 import { buildIR } from "../generators/ir/build.js";
 import { buildFileSet } from "../generators/assemble/file-set.js";
 import { compareWithDisk } from "../generators/assemble/writer.js";
+import { parseWholeNumber } from "../generators/lib/numbers.js";
 
 const ROOT = join(import.meta.dirname, "..");
 
@@ -37,9 +38,10 @@ if (args.help) {
   console.log(HELP);
   process.exit(0);
 }
-const RUNS = Number(args.runs ?? process.env.BENCH_RUNS ?? 7);
-if (!Number.isInteger(RUNS) || RUNS < 1) {
-  console.error(`error CLI.USAGE: --runs (or BENCH_RUNS) must be a positive whole number, not "${args.runs ?? process.env.BENCH_RUNS}".`);
+const RUNS_TEXT = args.runs ?? process.env.BENCH_RUNS;
+const RUNS = RUNS_TEXT === undefined ? 7 : (parseWholeNumber(RUNS_TEXT, 1, 1000) ?? 0);
+if (RUNS < 1) {
+  console.error(`error CLI.USAGE: --runs (or BENCH_RUNS) must be a whole number from 1 to 1000, written with digits only, not "${args.runs ?? process.env.BENCH_RUNS}".`);
   process.exit(2);
 }
 

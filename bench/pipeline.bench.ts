@@ -22,12 +22,13 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { removeOnInterrupt } from "../generators/lib/interrupt.js";
+import { parseWholeNumber } from "../generators/lib/numbers.js";
 import { loadGeneratedIR } from "../runners/local-pipeline/cli.js";
 import { defaultThreads, MAX_DEFAULT_THREADS, parseThreads } from "../runners/local-pipeline/threads.js";
 import { PARTITIONED_ROW_GROUP_ROWS, runPipeline } from "../runners/local-pipeline/pipeline.js";
 import { runSparkPipeline } from "../runners/spark-local/pipeline.js";
 import { loadDatasetIR } from "../runners/synth/cli.js";
-import { DEFAULT_SEED, synthesize, type SynthTally } from "../runners/synth/synthesize.js";
+import { DEFAULT_SEED, MAX_RECORDS, synthesize, type SynthTally } from "../runners/synth/synthesize.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 /** What `npm run pipeline:local` runs: the CLI from its cached single-file build (built before the first timed run). */
@@ -294,21 +295,18 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   if (values.phase) return phase(values.phase, values.input!, values.work!, threads);
-  const records = Number(values.records ?? 1_000_000);
-  if (!Number.isInteger(records) || records <= 0) {
-    console.error(`error CLI.USAGE: --records must be a positive whole number, not "${values.records}".`);
-    process.exit(2);
-  }
-  const roundsWanted = Number(values.rounds ?? 2);
-  if (!Number.isInteger(roundsWanted) || roundsWanted <= 0) {
-    console.error(`error CLI.USAGE: --rounds must be a positive whole number, not "${values.rounds}".`);
-    process.exit(2);
-  }
-  const sparkRecords = Math.min(records, Number(values["spark-records"] ?? 100_000));
-  if (!Number.isInteger(sparkRecords) || sparkRecords < 0) {
-    console.error(`error CLI.USAGE: --spark-records must be a whole number (0 skips Spark), not "${values["spark-records"]}".`);
-    process.exit(2);
-  }
+  // Counts written with digits only (`1e3`, `0x10` or `3.0` are refused, not read as something unintended).
+  const count = (flag: string, text: string | undefined, fallback: number, min: number, max: number): number => {
+    const value = text === undefined ? fallback : parseWholeNumber(text, min, max);
+    if (value === undefined) {
+      console.error(`error CLI.USAGE: --${flag} must be a whole number from ${min} to ${max.toLocaleString("en-US")}, written with digits only, not "${text}".`);
+      process.exit(2);
+    }
+    return value;
+  };
+  const records = count("records", values.records, 1_000_000, 1, MAX_RECORDS);
+  const roundsWanted = count("rounds", values.rounds, 2, 1, 100);
+  const sparkRecords = Math.min(records, count("spark-records", values["spark-records"], 100_000, 0, MAX_RECORDS)); // 0 skips Spark
   const work = mkdtempSync(join(tmpdir(), "bench-pipeline-"));
   // The synthetic input alone is about 4 GB at 10M records: an interrupted bench removes it too, unless --keep.
   const release = values.keep ? () => undefined : removeOnInterrupt(work);

@@ -4,18 +4,23 @@
  * Exit codes: 0 the run reconciles (whatever the data quality); 1 it does not reconcile; 2 it cannot run (bad
  * usage, unreadable input, missing generated IR).
  */
+import { constants } from "node:buffer";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { IR_VERSION, type DatasetIR } from "../../generators/ir/types.js";
 import { tryLock, type LockAttempt } from "../../generators/lib/folder-lock.js";
 import { onInterrupt, removeOnInterrupt } from "../../generators/lib/interrupt.js";
+import { parseWholeNumber } from "../../generators/lib/numbers.js";
 import { PLATFORM } from "../../generators/platform.js";
 import { formatWarehouse, PseudonymKeyError, runWarehouse, type WarehouseResult } from "../local-warehouse/warehouse.js";
 import { localPath, runPipeline, type RunSummary } from "./pipeline.js";
 import { runSparkPipeline } from "../spark-local/pipeline.js";
 import { checkRunId, isInside } from "./safe-paths.js";
 import { defaultThreads, MAX_DEFAULT_THREADS, parseThreads } from "./threads.js";
+
+/** Longest record `--max-record-bytes` may allow: a record is read as one string, and V8's longest is shorter. */
+const MAX_RECORD_BYTES_LIMIT = constants.MAX_STRING_LENGTH;
 
 const HELP = `Usage: npm run pipeline:local [-- options]
 
@@ -110,9 +115,9 @@ export async function main(argv: readonly string[], out: { write(text: string): 
     err.write(`error CLI.USAGE: --engine "${engine}" is not an engine.\n  fix: use --engine duckdb (default) or --engine spark.\n`);
     return 2;
   }
-  const maxRecordBytes = values["max-record-bytes"] === undefined ? undefined : Number(values["max-record-bytes"]);
-  if (maxRecordBytes !== undefined && (!Number.isInteger(maxRecordBytes) || maxRecordBytes < 1024)) {
-    err.write(`error CLI.USAGE: --max-record-bytes must be a whole number of bytes, at least 1024, not "${values["max-record-bytes"]}".\n`);
+  const maxRecordBytes = values["max-record-bytes"] === undefined ? undefined : parseWholeNumber(values["max-record-bytes"], 1024, MAX_RECORD_BYTES_LIMIT);
+  if (values["max-record-bytes"] !== undefined && maxRecordBytes === undefined) {
+    err.write(`error CLI.USAGE: --max-record-bytes must be a whole number of bytes from 1024 to ${MAX_RECORD_BYTES_LIMIT}, written with digits only, not "${values["max-record-bytes"]}".\n`);
     return 2;
   }
   if (maxRecordBytes !== undefined && engine === "spark") {

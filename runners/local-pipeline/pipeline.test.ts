@@ -353,10 +353,16 @@ describe("command line", () => {
     expect(JSON.parse(readFileSync(join(work, "cli", "run-summary.json"), "utf8")).datasets.product.input).toBe(6);
   });
   it("--threads: DuckDB runs on that many threads (as DuckDB itself reports), with the same result; a bad count exits 2; by default one per core, at most 8", async () => {
-    for (const bad of ["0", "1.5", "x", "257", ""]) {
+    // Only digits: 1e1, 0x4 and 3.0 are what Number() would take, not what anyone writes for a count.
+    for (const bad of ["0", "1.5", "x", "257", "", "1e1", "0x4", "3.0", " 2"]) {
       const err = capture();
       expect(await main(["--root", ROOT, "--no-warehouse", "--threads", bad], capture().stream, err.stream), bad).toBe(2);
-      expect(err.text()).toContain(`error CLI.USAGE: --threads must be a whole number from 1 to 256, not "${bad}".`);
+      expect(err.text()).toContain(`error CLI.USAGE: --threads must be a whole number from 1 to 256, written with digits only, not "${bad}".`);
+    }
+    for (const bad of ["1e4", "1e300", "1023", "2048.0"]) {
+      const err = capture();
+      expect(await main(["--root", ROOT, "--no-warehouse", "--max-record-bytes", bad], capture().stream, err.stream), bad).toBe(2);
+      expect(err.text()).toContain(`error CLI.USAGE: --max-record-bytes must be a whole number of bytes from 1024 to`);
     }
     const runs: Record<string, unknown>[] = [];
     for (const threads of ["1", "3"]) {

@@ -2,6 +2,7 @@
  * How many threads an engine runs on (`pipeline:local --threads`): DuckDB's threads, or Spark's `local[n]`.
  */
 import { availableParallelism } from "node:os";
+import { parseWholeNumber } from "../../generators/lib/numbers.js";
 
 /**
  * Most threads by default. Under the DuckDB engine's 1 GB memory limit, 8 threads (on 2 cores) ran 1M reviews with a
@@ -15,8 +16,8 @@ export const MAX_THREADS = 256;
 
 /** `--threads`' value as a count of threads; throws the usage error's message for anything but 1 to `MAX_THREADS`. */
 export function parseThreads(text: string): number {
-  const threads = Number(text);
-  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) throw new Error(`--threads must be a whole number from 1 to ${MAX_THREADS}, not "${text}".`);
+  const threads = parseWholeNumber(text, 1, MAX_THREADS);
+  if (threads === undefined) throw new Error(`--threads must be a whole number from 1 to ${MAX_THREADS}, written with digits only, not "${text}".`);
   return threads;
 }
 

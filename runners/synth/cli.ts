@@ -11,6 +11,7 @@ import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, re
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { IR_VERSION, type DatasetIR } from "../../generators/ir/types.js";
+import { parseWholeNumber } from "../../generators/lib/numbers.js";
 import { SynthError } from "./errors.js";
 import { DEFAULT_SEED, MAX_RECORDS, synthesize, type SynthTally } from "./synthesize.js";
 
@@ -55,7 +56,7 @@ function usage(flag: string, detail: string, fix: string): SynthError {
 
 function wholeNumber(flag: string, text: string | undefined, max: number): number | undefined {
   if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text.trim()) || Number(text) > max) {
+  if (parseWholeNumber(text.trim(), 0, max) === undefined) {
     throw usage(flag, `${flag} "${text}" must be a whole number from ${flag === "--seed" ? 0 : 1} to ${max.toLocaleString("en-US")}, written with digits only.`, `Write ${flag} ${flag === "--seed" ? "42" : "1000"}.`);
   }
   return Number(text);

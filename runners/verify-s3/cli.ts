@@ -15,6 +15,7 @@ import type { Contract } from "../../generators/contract-kit/index.js";
 import { findContractFiles, loadIR } from "../../generators/ir/load.js";
 import type { DatasetIR } from "../../generators/ir/types.js";
 import { ContractError } from "../../generators/lib/errors.js";
+import { parseDecimalNumber, parseWholeNumber } from "../../generators/lib/numbers.js";
 import { DEFAULT_MAX_RECORD_BYTES, S3RequestError, verifyPrefix, type VerifyReport } from "./verify.js";
 
 export const DEFAULT_TIMEOUT_SECONDS = 30;
@@ -65,10 +66,11 @@ export function parseS3Url(url: string): { bucket: string; prefix: string } {
   return { bucket: match[1]!, prefix: match[2] ?? "" };
 }
 
-function parseNumber(name: string, text: string | undefined, check: (n: number) => boolean, rule: string): number | undefined {
+/** `--<name>`'s value, written as digits (whole: digits only; otherwise an optional fraction), from `min` to `max`. */
+function parseNumber(name: string, text: string | undefined, kind: "whole" | "decimal", min: number, max: number, rule: string): number | undefined {
   if (text === undefined) return undefined;
-  const value = Number(text);
-  if (text.trim() === "" || !Number.isFinite(value) || !check(value)) throw new UsageError(`--${name} "${text}" must be ${rule}.`);
+  const value = kind === "whole" ? parseWholeNumber(text, min, max) : parseDecimalNumber(text, min, max);
+  if (value === undefined) throw new UsageError(`--${name} "${text}" must be ${rule}, written with digits${kind === "whole" ? " only" : ""}.`);
   return value;
 }
 
@@ -205,12 +207,12 @@ export async function main(argv: readonly string[], out: Writable = process.stdo
   try {
     if (positionals.length !== 1) throw new UsageError(`expected one s3://bucket/prefix argument, got ${positionals.length}.`);
     ({ bucket, prefix } = parseS3Url(positionals[0]!));
-    limit = parseNumber("limit", values.limit, (n) => Number.isInteger(n) && n > 0, "a whole number above 0");
-    maxInvalidRatio = parseNumber("max-invalid-ratio", values["max-invalid-ratio"], (n) => n >= 0 && n <= 1, "between 0 and 1") ?? 0;
+    limit = parseNumber("limit", values.limit, "whole", 1, Number.MAX_SAFE_INTEGER, "a whole number above 0");
+    maxInvalidRatio = parseNumber("max-invalid-ratio", values["max-invalid-ratio"], "decimal", 0, 1, "between 0 and 1") ?? 0;
     // A record is turned into a string for JSON.parse: above V8's longest string it could never be read.
-    maxRecordBytes = parseNumber("max-record-bytes", values["max-record-bytes"], (n) => Number.isInteger(n) && n >= 1 && n <= constants.MAX_STRING_LENGTH, `a whole number from 1 to ${constants.MAX_STRING_LENGTH}`) ?? DEFAULT_MAX_RECORD_BYTES;
-    timeoutSeconds = parseNumber("timeout", values.timeout, (n) => n > 0 && n <= MAX_TIMEOUT_SECONDS, `a number of seconds above 0, at most ${MAX_TIMEOUT_SECONDS}`) ?? DEFAULT_TIMEOUT_SECONDS;
-    retries = parseNumber("retries", values.retries, (n) => Number.isInteger(n) && n >= 0, "a whole number, 0 or more") ?? DEFAULT_RETRIES;
+    maxRecordBytes = parseNumber("max-record-bytes", values["max-record-bytes"], "whole", 1, constants.MAX_STRING_LENGTH, `a whole number from 1 to ${constants.MAX_STRING_LENGTH}`) ?? DEFAULT_MAX_RECORD_BYTES;
+    timeoutSeconds = parseNumber("timeout", values.timeout, "decimal", Number.MIN_VALUE, MAX_TIMEOUT_SECONDS, `a number of seconds above 0, at most ${MAX_TIMEOUT_SECONDS}`) ?? DEFAULT_TIMEOUT_SECONDS;
+    retries = parseNumber("retries", values.retries, "whole", 0, 100, "a whole number from 0 to 100") ?? DEFAULT_RETRIES;
     if (values.endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(values.endpoint)) throw new UsageError(`--endpoint "${values.endpoint}" must be an http(s) URL.`);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;

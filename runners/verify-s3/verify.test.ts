@@ -191,8 +191,11 @@ describe("verify:s3", () => {
     for (const option of ["--timeout <seconds>", "--retries <n>", "--max-record-bytes <n>"]) expect(help.stdout).toContain(option);
     for (const [argv, message] of [
       [["--timeout", "0"], '--timeout "0" must be a number of seconds above 0'],
-      [["--retries=-1"], '--retries "-1" must be a whole number, 0 or more'],
+      [["--retries=-1"], '--retries "-1" must be a whole number from 0 to 100, written with digits only'],
       [["--max-record-bytes", "0"], '--max-record-bytes "0" must be a whole number from 1'],
+      [["--max-record-bytes", "1e300"], '--max-record-bytes "1e300" must be a whole number from 1'],
+      [["--limit", "0x10"], '--limit "0x10" must be a whole number above 0, written with digits only'],
+      [["--timeout", "1e1"], '--timeout "1e1" must be a number of seconds above 0'],
     ] as const) {
       const r = await out(["s3://amazon-reviews-raw/reviews/", ...argv]);
       expect([r.code, r.stderr]).toEqual([2, expect.stringMatching(new RegExp(`^error VERIFY\\.USAGE: ${message.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}.*\n  fix: `))]);
