@@ -153,6 +153,19 @@ describe("npm run catalog: a failing dbt test", () => {
 });
 
 describe("npm run catalog: errors", () => {
+  it("refuses an --out in the repository's own folders, the repository itself or a folder holding it (exit 2)", async () => {
+    for (const [out, clash] of [
+      [join(root, "contracts"), "is inside the repository's own contracts/ folder"],
+      [join(root, "generated", "site"), "is inside the repository's own generated/ folder"],
+      [root, "is the repository itself"],
+      [resolve(root, ".."), `holds the repository ${root}`],
+    ] as const) {
+      const result = await catalog(["--no-run", "--out", out, "--quiet", "--no-history"]);
+      expect(result.code, out).toBe(2);
+      expect(result.err).toContain(`--out ${out} ${clash}`);
+    }
+  });
+
   it("prints the help with exit 0", async () => {
     const result = await catalog(["--help"]);
     expect(result.code).toBe(0);

@@ -6,6 +6,7 @@
 import { existsSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { repositoryClash } from "../generators/lib/repository-folders.js";
 import { buildSite } from "./build.js";
 import { CatalogError } from "./errors.js";
 import { serveSite, type Served } from "./serve.js";
@@ -95,6 +96,8 @@ export async function run(argv: readonly string[], out: Writer = process.stdout,
   const root = resolve(values.root ?? process.cwd());
   const contractsDir = resolve(root, values.contracts ?? "contracts");
   const outDir = resolve(values.out ?? join(root, ".catalog-out"));
+  const clash = repositoryClash(root, outDir);
+  if (clash) return usage(err, `--out ${outDir} ${clash}; the catalog replaces the pages it wrote there. Pass a folder of its own, e.g. --out .catalog-out (the default) or a folder outside the repository.`);
   const runDir = values["no-run"] ? null : resolve(values.run ?? join(root, ".pipeline-out"));
   if (values.run !== undefined && runDir && !existsSync(runDir)) {
     err.write(new CatalogError("CATALOG.NO_RUN", `The run folder ${values.run} does not exist.`, "Pass --run <dir> of a pipeline run's output (npm run pipeline:local writes .pipeline-out/).").format());

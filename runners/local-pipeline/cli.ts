@@ -12,6 +12,7 @@ import { IR_VERSION, type DatasetIR } from "../../generators/ir/types.js";
 import { tryLock, type LockAttempt } from "../../generators/lib/folder-lock.js";
 import { onInterrupt, removeOnInterrupt } from "../../generators/lib/interrupt.js";
 import { parseWholeNumber } from "../../generators/lib/numbers.js";
+import { repositoryClash } from "../../generators/lib/repository-folders.js";
 import { PLATFORM } from "../../generators/platform.js";
 import { formatWarehouse, PseudonymKeyError, runWarehouse, type WarehouseResult } from "../local-warehouse/warehouse.js";
 import { localPath, runPipeline, type RunSummary } from "./pipeline.js";
@@ -141,6 +142,12 @@ export async function main(argv: readonly string[], out: { write(text: string): 
   }
   const inputs = new Map<string, string[]>();
   const outDir = resolve(values.out ?? join(root, ".pipeline-out"));
+  // A run replaces what its output folder holds: never the repository's sources or generated files.
+  const clash = repositoryClash(root, outDir);
+  if (clash) {
+    err.write(`error CLI.USAGE: --out ${outDir} ${clash}; a run replaces the tables of its output folder.\n  fix: pass a folder of its own, e.g. --out .pipeline-out (the default) or a folder outside the repository.\n`);
+    return 2;
+  }
   for (const spec of values.input ?? []) {
     const eq = spec.indexOf("=");
     const name = spec.slice(0, eq);

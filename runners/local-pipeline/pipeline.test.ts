@@ -10,10 +10,10 @@ import { execFileSync } from "node:child_process";
 import { gzipSync } from "node:zlib";
 import { copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { loadGeneratedIR, main } from "./cli.js";
+import { loadGeneratedIR, main, RUN_LOCK } from "./cli.js";
 import { flushRows, keyIdentity, localPath, PARTITIONED_WRITE_FLUSH_ROWS, PARTITIONS_PER_FLUSH, runPipeline, type RunSummary } from "./pipeline.js";
 import { defaultThreads } from "./threads.js";
 import { keyExprs } from "../../generators/dialects/cleaning.js";
@@ -508,6 +508,20 @@ describe("hostile and careless input: nothing outside --out is removed, nothing 
     expect(existsSync(main)).toBe(false);
     const images = localPath(out, review.children[0]!.location);
     expect(files(images)).toEqual(files(localPath(fresh, review.children[0]!.location)));
+  });
+
+  it("refuses an --out in the repository's own folders, the repository itself or a folder holding it, before writing", async () => {
+    for (const [out, clash] of [
+      [join(ROOT, "generated"), "is inside the repository's own generated/ folder"],
+      [join(ROOT, "contracts", "run"), "is inside the repository's own contracts/ folder"],
+      [ROOT, "is the repository itself"],
+      [dirname(ROOT), `holds the repository ${ROOT}`],
+    ] as const) {
+      const err = capture();
+      expect(await main(["--root", ROOT, "--no-warehouse", "--quiet", "--out", out], capture().stream, err.stream), out).toBe(2);
+      expect(err.text()).toContain(`error CLI.USAGE: --out ${out} ${clash}; a run replaces the tables of its output folder.`);
+    }
+    expect(existsSync(join(ROOT, "generated", RUN_LOCK))).toBe(false);
   });
 
   it("refuses an empty --input path and an --out that overlaps an input", async () => {

@@ -12,6 +12,7 @@ import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { IR_VERSION, type DatasetIR } from "../../generators/ir/types.js";
 import { parseWholeNumber } from "../../generators/lib/numbers.js";
+import { repositoryClash } from "../../generators/lib/repository-folders.js";
 import { SynthError } from "./errors.js";
 import { DEFAULT_SEED, MAX_RECORDS, synthesize, type SynthTally } from "./synthesize.js";
 
@@ -145,7 +146,12 @@ async function run(argv: readonly string[], out: Sink, err: Sink): Promise<numbe
     if (path !== undefined && existsSync(path) && statSync(path).isDirectory()) throw usage(flag, `${flag} ${path} is a folder.`, `Name a file, e.g. ${flag} ${join(path, flag === "--out" ? "records.jsonl" : "tally.json")}.`);
   }
   if (outPath !== undefined && outPath === tallyPath) throw usage("--tally", "--tally names the same file as --out.", "Name two different files.");
-  const dataset = loadDatasetIR(resolve(values.root ?? "."), values.dataset);
+  const root = resolve(values.root ?? ".");
+  for (const [flag, path] of [["--out", outPath], ["--tally", tallyPath]] as const) {
+    const clash = path === undefined ? undefined : repositoryClash(root, path);
+    if (clash) throw usage(flag, `${flag} ${path} ${clash}: synthetic records must not replace the repository's files (the generated IR, contracts, samples).`, `Write them outside the repository's own folders, e.g. ${flag} ${flag === "--out" ? "reviews.jsonl" : "tally.json"}.`);
+  }
+  const dataset = loadDatasetIR(root, values.dataset);
 
   // Plan first (it checks the options and the contract), then open the output.
   const records = synthesize(dataset, { records: options.records, invalidRatio: options.invalidRatio ?? 0, duplicateRatio: options.duplicateRatio ?? 0, seed: options.seed ?? DEFAULT_SEED });

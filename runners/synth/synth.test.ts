@@ -330,6 +330,8 @@ describe("CLI", () => {
     [["--dataset", "reviews", "--records", "10"], '--dataset: error SYNTH.NO_IR: No generated IR for dataset "reviews" in'],
     [["--dataset", "review", "--records", "10", "--colour"], "arguments: error CLI.USAGE: Unknown option '--colour'"],
     [["--dataset", "review", "--records", "10", "--out", "."], "--out: error CLI.USAGE: --out"],
+    [["--dataset", "review", "--records", "10", "--out", join(ROOT, "generated", "ir", "review.ir.json")], "is inside the repository's own generated/ folder: synthetic records must not replace the repository's files"],
+    [["--dataset", "review", "--records", "10", "--tally", join(ROOT, "package.json")], "is the repository's own file package.json"],
   ])("%j → %s", async (args, message) => {
     const r = await cli(...args);
     if (message === "") {

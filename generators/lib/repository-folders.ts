@@ -1,0 +1,49 @@
+/**
+ * The repository's own folders and files: what a command's output (`pipeline:local --out`, `catalog --out`,
+ * `synth --out`) must never land in, hold or replace. A run replaces the tables of its output folder and the catalog
+ * its pages, so `--out generated` or `--out .` would destroy sources; `synth --out generated/ir/review.ir.json`
+ * would overwrite the IR the other commands read.
+ */
+import { existsSync, statSync } from "node:fs";
+import { isAbsolute, relative, resolve, sep } from "node:path";
+
+/** Top-level folders of the repository: sources, generated outputs, the toolchain and version control. */
+export const REPOSITORY_FOLDERS: readonly string[] = [
+  ".ci",
+  ".git",
+  ".github",
+  ".venv",
+  "bench",
+  "catalog",
+  "contracts",
+  "dbt-out",
+  "generated",
+  "generators",
+  "glue-pyspark-out",
+  "infra",
+  "node_modules",
+  "runners",
+  "samples",
+  "tests",
+  "toolchain",
+];
+
+/**
+ * Why `path` may not be a command's output in the repository at `root` (a sentence to follow "it"), or undefined
+ * when it may: the repository itself or a folder holding it, anything inside one of its own folders, or a file of
+ * the repository's top level that exists (`package.json`). Output folders such as `.pipeline-out/` are allowed.
+ */
+export function repositoryClash(root: string, path: string): string | undefined {
+  const top = resolve(root);
+  const target = resolve(path);
+  const inside = relative(top, target);
+  if (inside === "") return "is the repository itself";
+  if (inside.startsWith("..") || isAbsolute(inside)) {
+    const holder = relative(target, top);
+    return holder.startsWith("..") || isAbsolute(holder) ? undefined : `holds the repository ${top}`;
+  }
+  const [first, ...rest] = inside.split(sep);
+  if (REPOSITORY_FOLDERS.includes(first!)) return `is inside the repository's own ${first}/ folder`;
+  if (rest.length === 0 && existsSync(target) && !statSync(target).isDirectory()) return `is the repository's own file ${first}`;
+  return undefined;
+}
