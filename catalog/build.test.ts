@@ -166,6 +166,19 @@ describe("npm run catalog: errors", () => {
     }
   });
 
+  it("an --out that is a file is a usage error; a file where the site needs a folder is CATALOG.WRITE, not a stack trace", async () => {
+    const file = join(temp, "a-file");
+    writeFileSync(file, "x");
+    const asFile = await catalog(["--no-run", "--out", file, "--quiet", "--no-history"]);
+    expect([asFile.code, asFile.err]).toEqual([2, expect.stringContaining(`error CLI.USAGE: --out ${file} is a file, not a folder`)]);
+    const blocked = join(temp, "site-blocked");
+    mkdirSync(blocked);
+    writeFileSync(join(blocked, "datasets"), "a file where the dataset pages' folder goes");
+    const write = await catalog(["--no-run", "--out", blocked, "--quiet", "--no-history"]);
+    expect(write.code).toBe(2);
+    expect(write.err).toMatch(new RegExp(`^error CATALOG\\.WRITE: Cannot write the site into ${blocked.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: .*(ENOTDIR|EEXIST).*\n  fix: `));
+  });
+
   it("prints the help with exit 0", async () => {
     const result = await catalog(["--help"]);
     expect(result.code).toBe(0);

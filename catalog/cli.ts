@@ -3,7 +3,7 @@
  *
  * Exit codes: 0 built (and, with --serve, served until interrupted); 2 usage error or unreadable input.
  */
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { repositoryClash } from "../generators/lib/repository-folders.js";
@@ -96,6 +96,7 @@ export async function run(argv: readonly string[], out: Writer = process.stdout,
   const root = resolve(values.root ?? process.cwd());
   const contractsDir = resolve(root, values.contracts ?? "contracts");
   const outDir = resolve(values.out ?? join(root, ".catalog-out"));
+  if (existsSync(outDir) && !statSync(outDir).isDirectory()) return usage(err, `--out ${outDir} is a file, not a folder: the catalog writes a site (index.html and its pages) into a folder. Pass a folder, e.g. --out .catalog-out (the default).`);
   const clash = repositoryClash(root, outDir);
   if (clash) return usage(err, `--out ${outDir} ${clash}; the catalog replaces the pages it wrote there. Pass a folder of its own, e.g. --out .catalog-out (the default) or a folder outside the repository.`);
   const runDir = values["no-run"] ? null : resolve(values.run ?? join(root, ".pipeline-out"));
@@ -120,6 +121,12 @@ export async function run(argv: readonly string[], out: Writer = process.stdout,
   } catch (error) {
     if (error instanceof CatalogError) {
       err.write(error.format());
+      return { code: 2 };
+    }
+    // Writing the site failed (no room, no permission, a file where a folder must go): say where, not a stack.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code === "string" && /^E[A-Z]+$/.test(code)) {
+      err.write(new CatalogError("CATALOG.WRITE", `Cannot write the site into ${outDir}: ${(error as Error).message}.`, "Check that --out is a folder you can write to and that the disk has room.").format());
       return { code: 2 };
     }
     throw error;

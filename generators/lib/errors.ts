@@ -74,6 +74,7 @@ export const ERROR_CODES = {
   "CATALOG.BAD_RUN": "catalog: the run's files cannot be read: `run-summary.json`, dbt's artifacts or the processed Parquet are malformed.",
   "CATALOG.BASE": "catalog: `--base` does not name a commit (in a shallow clone: fetch it first), or the contracts at it cannot be loaded.",
   "CATALOG.UNOWNED_FILE": "catalog: the output folder holds a file the catalog would overwrite but did not write.",
+  "CATALOG.WRITE": "catalog: the site cannot be written into `--out` (no permission, no room, a file where a folder must go).",
   "CATALOG.SERVE": "catalog: the site cannot be served (the port is taken or not allowed).",
   "CLI.NO_CONTRACTS": "The contract folder does not exist or holds no `*.contract.ts` file.",
   "CLI.USAGE": "Unknown option or bad argument.",

@@ -5,7 +5,7 @@
  * usage, unreadable input, missing generated IR).
  */
 import { constants } from "node:buffer";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { IR_VERSION, type DatasetIR } from "../../generators/ir/types.js";
@@ -142,6 +142,10 @@ export async function main(argv: readonly string[], out: { write(text: string): 
   }
   const inputs = new Map<string, string[]>();
   const outDir = resolve(values.out ?? join(root, ".pipeline-out"));
+  if (existsSync(outDir) && !statSync(outDir).isDirectory()) {
+    err.write(`error CLI.USAGE: --out ${outDir} is a file, not a folder: a run writes its tables, run-summary.json and warehouse/ into a folder.\n  fix: pass a folder, e.g. --out .pipeline-out (the default).\n`);
+    return 2;
+  }
   // A run replaces what its output folder holds: never the repository's sources or generated files.
   const clash = repositoryClash(root, outDir);
   if (clash) {

@@ -510,7 +510,7 @@ describe("hostile and careless input: nothing outside --out is removed, nothing 
     expect(files(images)).toEqual(files(localPath(fresh, review.children[0]!.location)));
   });
 
-  it("refuses an --out in the repository's own folders, the repository itself or a folder holding it, before writing", async () => {
+  it("refuses an --out in the repository's own folders, the repository itself, a folder holding it or a file, before writing", async () => {
     for (const [out, clash] of [
       [join(ROOT, "generated"), "is inside the repository's own generated/ folder"],
       [join(ROOT, "contracts", "run"), "is inside the repository's own contracts/ folder"],
@@ -522,6 +522,11 @@ describe("hostile and careless input: nothing outside --out is removed, nothing 
       expect(err.text()).toContain(`error CLI.USAGE: --out ${out} ${clash}; a run replaces the tables of its output folder.`);
     }
     expect(existsSync(join(ROOT, "generated", RUN_LOCK))).toBe(false);
+    const file = join(work, "out-is-a-file");
+    writeFileSync(file, "x");
+    const err = capture();
+    expect(await main(["--root", ROOT, "--no-warehouse", "--quiet", "--out", file], capture().stream, err.stream)).toBe(2);
+    expect(err.text()).toContain(`error CLI.USAGE: --out ${file} is a file, not a folder`);
   });
 
   it("refuses an empty --input path and an --out that overlaps an input", async () => {
