@@ -5,10 +5,11 @@
  * (rules CE001–CE031, generators/diff/rules.ts), prints the report, then exits: 0 when every contract declares a
  * sufficient version bump, 1 when one needs a bigger bump, 2 on usage errors or unloadable contracts.
  */
+import { statSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { basename, dirname, resolve } from "node:path";
 import { ContractError, formatDiagnostic } from "./lib/errors.js";
-import { loadIR } from "./ir/load.js";
+import { CONTRACT_SUFFIX, findContractFiles, loadIR } from "./ir/load.js";
 import type { ContractIR } from "./ir/types.js";
 import { FORMATS, render, type Format } from "./diff/format.js";
 import { generatedChanges } from "./diff/generated-changes.js";
@@ -65,6 +66,16 @@ export async function main(argv: readonly string[], out: NodeJS.WritableStream =
   if (!(FORMATS as readonly string[]).includes(format)) return usage(err, `unknown format "${values.format}"; use one of ${FORMATS.join(", ")}.`);
   const root = resolve(values.root ?? process.cwd());
   const contractsDir = resolve(root, values.contracts ?? "contracts");
+  // Folders are checked before git or the loader sees them: their raw errors would not say which option is wrong.
+  const folderProblem = (flag: string, dir: string): string | undefined => {
+    const stat = statSync(dir, { throwIfNoEntry: false });
+    if (!stat) return `${flag} ${dir} does not exist.`;
+    if (!stat.isDirectory()) return `${flag} ${dir} is not a folder.`;
+    if (findContractFiles(dir).length === 0) return `${flag} ${dir} holds no *${CONTRACT_SUFFIX} file.`;
+    return undefined;
+  };
+  const problem = folderProblem("--contracts", contractsDir) ?? (values["base-dir"] === undefined ? undefined : folderProblem("--base-dir", resolve(values["base-dir"])));
+  if (problem) return usage(err, problem);
 
   let baseIR: ContractIR;
   let headIR: ContractIR;
@@ -92,11 +103,16 @@ export async function main(argv: readonly string[], out: NodeJS.WritableStream =
     throw error;
   }
 
+  const allowRemoval = values["allow-removal"] as string[];
+  const unknown = allowRemoval.filter((name) => !baseIR.datasets.some((d) => d.name === name));
+  if (unknown.length) {
+    return usage(err, `--allow-removal ${unknown.map((n) => JSON.stringify(n)).join(", ")}: no such dataset at ${baseLabel} (its datasets: ${baseIR.datasets.map((d) => d.name).join(", ") || "none"}).`);
+  }
   const needsFiles = format === "markdown" || format === "json";
   const report = buildReport(baseIR, headIR, {
     base: baseLabel,
     head: "working tree",
-    allowRemoval: values["allow-removal"] as string[],
+    allowRemoval,
     generatedFiles: needsFiles ? await generatedChanges(baseIR, headIR) : null,
   });
   out.write(render(report, format));

@@ -92,10 +92,23 @@ describe("contract:diff --base <git-ref>", () => {
     [["--base", "HEAD", "--colour"], "Unknown option '--colour'"],
     // A ref that git would read as an option is refused before git sees it.
     [["--base=--upload-pack=touch"], '"--upload-pack=touch" is not a git ref.'],
+    // Folders that do not exist, are files or hold no contract: said before git or the loader sees them.
+    [["--base", "HEAD", "--contracts", "/nonexistent"], "--contracts /nonexistent does not exist."],
+    [["--base", "HEAD", "--contracts", "generators"], "/generators holds no *.contract.ts file."],
+    [["--base", "HEAD", "--contracts", "contracts/review.contract.ts"], "/contracts/review.contract.ts is not a folder."],
+    [["--base-dir", "/nonexistent-base"], "--base-dir /nonexistent-base does not exist."],
   ])("exits 2 on usage error %j", async (args, message) => {
     const result = await run(["--root", repo, ...args]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`error CLI.USAGE: ${message}`);
+    expect(result.stderr).toMatch(/^error CLI\.USAGE: /);
+    expect(result.stderr).toContain(message);
+    expect(result.stdout).toBe("");
+  });
+
+  it("exits 2 on an --allow-removal that names no dataset of the base (a typo would accept nothing)", () => {
+    const result = diff("--base", "HEAD", "--allow-removal", "reviw");
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('error CLI.USAGE: --allow-removal "reviw": no such dataset at HEAD (its datasets: product, review).');
     expect(result.stdout).toBe("");
   });
 
