@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { main as catalogMain } from "../catalog/cli.js";
 import { ERROR_CODES } from "../generators/lib/errors.js";
 import { main as pipelineMain, RUN_LOCK } from "../runners/local-pipeline/cli.js";
+import { main as synthMain } from "../runners/synth/cli.js";
 import { main as verifyMain } from "../runners/verify-s3/cli.js";
 import { REPO_ROOT } from "./helpers/data.js";
 
@@ -35,6 +36,20 @@ describe("coded errors raised by the commands", () => {
     const r = await raised((o, e) => pipelineMain(["--root", work, "--quiet"], o, e));
     expect(r.code).toBe(2);
     expect(r.text).toContain("error PIPELINE.NO_IR: No generated IR in");
+  });
+
+  it("PIPELINE.NO_IR and SYNTH.NO_IR: a generated IR file that is not JSON (overwritten by hand) is named, with the fix", async () => {
+    const root = join(work, "broken-ir");
+    mkdirSync(join(root, "generated", "ir"), { recursive: true });
+    const file = join(root, "generated", "ir", "review.ir.json");
+    writeFileSync(file, '{"overall": 5.0}\n{"overall": 4.0}\n');
+    const pipeline = await raised((o, e) => pipelineMain(["--root", root, "--quiet"], o, e));
+    expect(pipeline.code).toBe(2);
+    expect(pipeline.text).toContain(`error PIPELINE.NO_IR: ${file} cannot be read as the generated IR (`);
+    expect(pipeline.text).toContain("Fix: run `npm run generate` to rebuild it.");
+    const synth = await raised((o, e) => synthMain(["--root", root, "--dataset", "review", "--records", "1"], o, e));
+    expect(synth.code).toBe(2);
+    expect(synth.text).toContain(`error SYNTH.NO_IR: ${file} cannot be read as the generated IR (`);
   });
 
   it("PIPELINE.NO_INPUT: pipeline:local given an input that does not exist", async () => {

@@ -69,7 +69,21 @@ export function loadGeneratedIR(root: string): DatasetIR[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith(".ir.json"))
     .sort()
-    .map((f) => (JSON.parse(readFileSync(join(dir, f), "utf8")) as { dataset: DatasetIR }).dataset);
+    .map((f) => readIRFile(join(dir, f)));
+}
+
+/** One dataset's generated IR, or an error naming the file and the fix (it is generated: rebuild it). */
+function readIRFile(file: string): DatasetIR {
+  let document: { irVersion?: unknown; dataset?: DatasetIR };
+  try {
+    document = JSON.parse(readFileSync(file, "utf8")) as typeof document;
+  } catch (error) {
+    throw new Error(`${file} cannot be read as the generated IR (${(error as Error).message}). Fix: run \`npm run generate\` to rebuild it.`);
+  }
+  if (document?.irVersion !== IR_VERSION || !document.dataset) {
+    throw new Error(`${file} has IR version ${String(document?.irVersion)}; this pipeline reads version ${IR_VERSION}. Fix: run \`npm run generate\` to rebuild it.`);
+  }
+  return document.dataset;
 }
 
 export function formatSummary(summary: RunSummary): string {

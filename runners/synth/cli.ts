@@ -85,9 +85,14 @@ export function loadDatasetIR(root: string, name: string): DatasetIR {
       "--dataset",
     );
   }
-  const document = JSON.parse(readFileSync(file, "utf8")) as { irVersion?: number; dataset?: DatasetIR };
-  if (document.irVersion !== IR_VERSION || !document.dataset) {
-    throw new SynthError("SYNTH.NO_IR", `${file} has IR version ${String(document.irVersion)}; this generator reads version ${IR_VERSION}.`, "Run `npm run generate` to rebuild the IR.", "--dataset");
+  let document: { irVersion?: number; dataset?: DatasetIR };
+  try {
+    document = JSON.parse(readFileSync(file, "utf8")) as typeof document;
+  } catch (error) {
+    throw new SynthError("SYNTH.NO_IR", `${file} cannot be read as the generated IR (${(error as Error).message}).`, "Run `npm run generate` to rebuild the IR.", "--dataset");
+  }
+  if (document?.irVersion !== IR_VERSION || !document.dataset) {
+    throw new SynthError("SYNTH.NO_IR", `${file} has IR version ${String(document?.irVersion)}; this generator reads version ${IR_VERSION}.`, "Run `npm run generate` to rebuild the IR.", "--dataset");
   }
   return document.dataset;
 }
