@@ -75,10 +75,16 @@ export async function main(
 
   // Zero contracts would "generate" nothing and remove every output as an orphan.
   const contractsShown = relative(root, contractsDir) || ".";
-  if (!existsSync(contractsDir) || !statSync(contractsDir).isDirectory() || findContractFiles(contractsDir).length === 0) {
-    err.write(
-      `${contractsShown}: error CLI.NO_CONTRACTS: ${existsSync(contractsDir) ? "no *.contract.ts file in this folder" : "the contract folder does not exist"}; nothing was written or removed.\n  fix: pass --contracts <dir> with the contracts (default: <root>/contracts).\n`,
-    );
+  const contractsStat = statSync(contractsDir, { throwIfNoEntry: false });
+  const noContracts = !contractsStat
+    ? `the contract folder ${contractsDir} does not exist`
+    : !contractsStat.isDirectory()
+      ? `${contractsDir} is a file, not a folder: --contracts names the folder of the *.contract.ts files`
+      : findContractFiles(contractsDir).length === 0
+        ? `no *.contract.ts file in the folder ${contractsDir}`
+        : undefined;
+  if (noContracts) {
+    err.write(`${contractsShown}: error CLI.NO_CONTRACTS: ${noContracts}; nothing was written or removed.\n  fix: pass --contracts <dir> with the contracts (default: <root>/contracts), or --root <repository>.\n`);
     return 2;
   }
 
@@ -101,7 +107,9 @@ export async function main(
   }
 
   try {
-    return values.check ? check(outRoot, files, out, err, log) : write(outRoot, files, err, log);
+    // The command that fixes a stale check: the same options, without --check.
+  const again = ["npm run generate", ...(argv.length && argv.some((a) => a !== "--check") ? ["--", ...argv.filter((a) => a !== "--check").map(shellWord)] : [])].join(" ");
+  return values.check ? check(outRoot, files, out, err, log, again) : write(outRoot, files, err, log);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (!code) throw error;
@@ -115,7 +123,12 @@ export async function main(
 
 type Log = (line: string) => void;
 
-function check(outRoot: string, files: readonly GeneratedFile[], out: NodeJS.WritableStream, err: NodeJS.WritableStream, log: Log): number {
+/** A word as a POSIX shell reads it back: bare when it is plain, else in single quotes. */
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9_./=:@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
+}
+
+function check(outRoot: string, files: readonly GeneratedFile[], out: NodeJS.WritableStream, err: NodeJS.WritableStream, log: Log, again: string): number {
   const report = compareWithDisk(outRoot, files);
   if (report.refused.length) {
     reportDiagnostics(report.refused, err);
@@ -136,7 +149,7 @@ function check(outRoot: string, files: readonly GeneratedFile[], out: NodeJS.Wri
   for (const diff of report.diffs) out.write(`\n${diff}\n`);
   if (report.changed.length > report.diffs.length) out.write(`\n(diffs of ${report.changed.length - report.diffs.length} more changed files not shown)\n`);
   out.write(
-    `\nGenerated files are stale: ${report.changed.length} changed, ${report.missing.length} missing, ${report.orphaned.length} orphaned.\nFix: run \`npm run generate\` and commit the result.\n`,
+    `\nGenerated files are stale: ${report.changed.length} changed, ${report.missing.length} missing, ${report.orphaned.length} orphaned.\nFix: run \`${again}\` and commit the result.\n`,
   );
   return 1;
 }

@@ -129,7 +129,8 @@ describe("generate --check", () => {
     expect(result.out).toContain("changed:  generated/docs/review.md");
     expect(result.out).toMatch(/^-.*Star ratting/m);
     expect(result.out).toMatch(/^\+.*Star rating/m);
-    expect(result.out).toContain("Fix: run `npm run generate`");
+    // The fixing command carries the options of the check (here --root and --out), so it fixes what was checked.
+    expect(result.out).toContain(`Fix: run \`npm run generate -- --root ${REPO_ROOT} --out ${root}\` and commit the result.`);
     expect(readFileSync(path, "utf8")).toBe(edited);
   });
 
@@ -247,10 +248,13 @@ describe("the writer removes only what it wrote (hostile or careless input)", ()
         const result = await cli(["--root", REPO_ROOT, "--out", root, "--contracts", contracts, ...mode]);
         expect(result.code).toBe(2);
         expect(result.err).toContain("error CLI.NO_CONTRACTS");
+        expect(result.err).toContain(contracts === empty ? `no *.contract.ts file in the folder ${empty}` : `the contract folder ${contracts} does not exist`);
         expect(result.err).toContain("fix: pass --contracts <dir>");
       }
     }
     expect(snapshotDir(root, "generated")).toEqual(before);
+    const file = await cli(["--root", REPO_ROOT, "--out", root, "--contracts", join(REPO_ROOT, "contracts", "review.contract.ts")]);
+    expect([file.code, file.err]).toEqual([2, expect.stringContaining("review.contract.ts is a file, not a folder: --contracts names the folder of the *.contract.ts files")]);
   });
 
   it("reports an output it cannot write as WRITE.FAILED with a fix, not a stack trace", async () => {
