@@ -17,6 +17,7 @@ import { PLATFORM } from "../../generators/platform.js";
 import { formatWarehouse, PseudonymKeyError, runWarehouse, type WarehouseResult } from "../local-warehouse/warehouse.js";
 import { localPath, runPipeline, type RunSummary } from "./pipeline.js";
 import { runSparkPipeline } from "../spark-local/pipeline.js";
+import { listInputFiles } from "./read-input.js";
 import { checkRunId, isInside } from "./safe-paths.js";
 import { defaultThreads, MAX_DEFAULT_THREADS, parseThreads } from "./threads.js";
 
@@ -183,6 +184,15 @@ export async function main(argv: readonly string[], out: { write(text: string): 
       err.write(`error PIPELINE.NO_INPUT: ${path} does not exist.\n  fix: pass an existing file or directory.\n`);
       return 2;
     }
+    // A path that yields no file to read (an empty folder, /dev/null, a FIFO) would be a run over nothing, exit 0.
+    const { files, skipped } = listInputFiles(path);
+    if (files.length === 0) {
+      const what = statSync(path).isDirectory() ? `holds no input file${skipped.length ? ` (only ${skipped.length} FIFO, socket or device entr${skipped.length === 1 ? "y" : "ies"}, which are not read)` : ""}` : "is not a regular file (a FIFO, socket or device): it is not read";
+      err.write(`error PIPELINE.NO_INPUT: --input ${name}=${path} ${what}.\n  fix: pass a JSON Lines file (.jsonl, .json, .gz) or a folder holding some.\n`);
+      return 2;
+    }
+    // Said even with --quiet (the run's progress says it otherwise): an input entry that is not read.
+    if (values.quiet) for (const entry of skipped) err.write(`warning: ${name}: ${entry} is not a regular file (a FIFO, socket or device): not read\n`);
     inputs.set(name, [...(inputs.get(name) ?? []), path]);
   }
   if (inputs.size === 0) {

@@ -554,6 +554,31 @@ describe("hostile and careless input: nothing outside --out is removed, nothing 
     expect(progress.join("\n")).toContain("pipe.jsonl is not a regular file (a FIFO, socket or device): not read");
   }, 30_000);
 
+  it("an input that yields no file to read (an empty folder, /dev/null, a folder of FIFOs) is PIPELINE.NO_INPUT, not a run over nothing; a FIFO beside files is a warning even with --quiet", async () => {
+    const emptyFolder = join(work, "empty-input");
+    mkdirSync(emptyFolder, { recursive: true });
+    const fifos = join(work, "fifo-only-input");
+    mkdirSync(fifos, { recursive: true });
+    execFileSync("mkfifo", [join(fifos, "pipe.jsonl")]);
+    for (const [input, what] of [
+      [emptyFolder, "holds no input file."],
+      ["/dev/null", "is not a regular file (a FIFO, socket or device): it is not read."],
+      [fifos, "holds no input file (only 1 FIFO, socket or device entry, which are not read)."],
+    ] as const) {
+      const result = await cli(["--input", `product=${input}`, "--out", join(work, "no-input-out")]);
+      expect(result.code, input).toBe(2);
+      expect(result.err).toContain(`error PIPELINE.NO_INPUT: --input product=${input} ${what}`);
+    }
+    expect(existsSync(join(work, "no-input-out"))).toBe(false);
+    const mixed = join(work, "fifo-mixed-input");
+    mkdirSync(mixed, { recursive: true });
+    writeFileSync(join(mixed, "a.jsonl"), readFileSync(join(ROOT, "samples", "product", "meta-sample.jsonl")));
+    execFileSync("mkfifo", [join(mixed, "pipe.jsonl")]);
+    const quiet = await cli(["--input", `product=${mixed}`, "--out", join(work, "fifo-quiet-out")]);
+    expect(quiet.code).toBe(0);
+    expect(quiet.err).toBe(`warning: product: ${join(mixed, "pipe.jsonl")} is not a regular file (a FIFO, socket or device): not read\n`);
+  }, 30_000);
+
   it("a vote the contract accepts loads; one too long for the column is refused by the contract, not stored as NULL", async () => {
     const line = (vote: string) => JSON.stringify({ overall: 5, vote, verified: true, reviewTime: "06 2, 2018", reviewerID: `A${vote.length}`, asin: "B000000001", unixReviewTime: 1527897600 });
     expect(reviewRecord.safeParse(JSON.parse(line("99999999999999999999"))).success).toBe(false);
