@@ -43,8 +43,8 @@ export function buildIR(contracts: readonly LoadedContract[]): ContractIR {
     const ctx = datasetContext(file, source, typeof contract.dataset === "string" ? contract.dataset : "?", diagnostics);
     for (const problem of contractSpecProblems(contract)) {
       const keys = problem.path.filter((p): p is string => typeof p === "string");
-      const unknown = /unknown keys? "([^"]+)"/.exec(problem.message)?.[1];
-      diagnostics.push(shapeDiagnostic("defineContract({...})", problem, ctx.whereProperty(unknown ? [...keys, unknown] : keys, keys.join(".") || "contract")));
+      const at = problem.unknownKeys ? [...keys, problem.unknownKeys[0]!] : keys;
+      diagnostics.push(shapeDiagnostic("defineContract({...})", problem, ctx.whereProperty(at, keys.join(".") || "contract")));
     }
   }
   if (diagnostics.length) throw new ContractError(diagnostics);

@@ -87,6 +87,8 @@ const contractSpec = z.strictObject({
 export interface ShapeProblem {
   readonly path: readonly (string | number)[];
   readonly message: string;
+  /** The keys that are not the kit's, when that is the problem (their line is the place to point at). */
+  readonly unknownKeys?: readonly string[];
 }
 
 /** The problems of `column(...)` metadata, none when it has the contract kit's shape. */
@@ -102,7 +104,11 @@ export function contractSpecProblems(contract: unknown): ShapeProblem[] {
 function problems(shape: z.ZodType, value: unknown): ShapeProblem[] {
   const result = shape.safeParse(value);
   if (result.success) return [];
-  return result.error.issues.map((issue) => ({ path: issue.path.filter((p): p is string | number => typeof p !== "symbol"), message: describe(issue, value) }));
+  return result.error.issues.map((issue) => ({
+    path: issue.path.filter((p): p is string | number => typeof p !== "symbol"),
+    message: describe(issue, value),
+    ...(issue.code === "unrecognized_keys" ? { unknownKeys: issue.keys } : {}),
+  }));
 }
 
 function describe(issue: z.core.$ZodIssue, root: unknown): string {
