@@ -15,6 +15,17 @@ function codeOf(dir: string): string {
   return `CONTRACT.${dir.toUpperCase().replace(/-/g, "_")}`;
 }
 
+/** The diagnostics of loading the contracts in a folder (absolute), none when they load. */
+async function diagnosticsIn(dir: string): Promise<readonly Diagnostic[]> {
+  try {
+    await loadIR(dir, root);
+    return [];
+  } catch (error) {
+    if (error instanceof ContractError) return error.diagnostics;
+    throw error;
+  }
+}
+
 async function diagnosticsOf(dir: string) {
   try {
     await loadIR(join(fixtures, dir), root);
@@ -116,13 +127,7 @@ describe("locations that could escape a folder", () => {
         .replace('processed: "s3://amazon-reviews-processed/reviews/"', 'processed: "s3://amazon-reviews-processed/reviews/../../victim/"')
         .replace('cleaned: "s3://amazon-reviews-cleaned/reviews/"', 'cleaned: "s3://amazon-reviews-cleaned/./reviews/"');
       writeFileSync(join(dir, "review.contract.ts"), source);
-      let diagnostics: readonly Diagnostic[] = [];
-      try {
-        await loadIR(dir, root);
-      } catch (error) {
-        if (!(error instanceof ContractError)) throw error;
-        diagnostics = error.diagnostics;
-      }
+      const diagnostics = await diagnosticsIn(dir);
       const found = diagnostics.filter((d) => d.code === "CONTRACT.INVALID_LOCATION");
       expect(found.map((d) => d.message)).toEqual([
         'Location cleaned "s3://amazon-reviews-cleaned/./reviews/" has a "." or ".." segment.',
@@ -231,16 +236,10 @@ describe("careless contracts get a coded error, never a stack trace", () => {
     try {
       const source = base.replace("    bare: z.string(), // <-", '    bare: column(z.string(), { description: "Bare." }),').replaceAll("../../../../generators/", "../../../generators/");
       writeFileSync(join(dir, "fixture.contract.ts"), source);
-      await loadIR(dir, root);
+      expect(await diagnosticsIn(dir)).toEqual([]);
       for (const name of ["a{{ x }}.contract.ts", "a${x}.contract.ts", "a*b.contract.ts", "a'b.contract.ts", "a b.contract.ts"]) {
         writeFileSync(join(dir, name), 'throw new Error("the module ran");\n');
-        let diagnostics: readonly Diagnostic[] = [];
-        try {
-          await loadIR(dir, root);
-        } catch (error) {
-          if (!(error instanceof ContractError)) throw error;
-          diagnostics = error.diagnostics;
-        }
+        const diagnostics = await diagnosticsIn(dir);
         expect(diagnostics.map((d) => [d.code, d.message.split(" holds ")[0]]), name).toEqual([["CONTRACT.LOAD_FAILED", `The contract's path ${JSON.stringify(`${relative(root, dir)}/${name}`)}`]]);
         rmSync(join(dir, name));
       }
