@@ -79,6 +79,7 @@ module "github_deploy" {
   role_name            = local.role_names.deploy
   github_org           = var.github_org
   github_repo          = var.github_repo
+  github_environment   = var.github_environment
   oidc_provider_arn    = var.github_oidc_provider_arn
   account_id           = data.aws_caller_identity.current.account_id
   partition            = data.aws_partition.current.partition

@@ -132,8 +132,14 @@ variable "github_org" {
 }
 
 variable "github_repo" {
-  description = "GitHub repository name; only its main branch may assume the deploy role."
+  description = "GitHub repository name; only its deployment environment (github_environment) may assume the deploy role."
   type        = string
+}
+
+variable "github_environment" {
+  description = "GitHub deployment environment of the deploy job (deploy.yml: production); restrict it to the main branch in the repository's settings."
+  type        = string
+  default     = "production"
 }
 
 variable "github_oidc_provider_arn" {

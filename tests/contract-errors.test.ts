@@ -248,6 +248,20 @@ describe("careless contracts get a coded error, never a stack trace", () => {
     }
   });
 
+  it("a * or a quote in an S3 prefix is CONTRACT.INVALID_LOCATION (it would widen IAM and event patterns, or end a SQL literal); a 44-character dataset name is CONTRACT.INVALID_IDENTIFIER", async () => {
+    const fine = base.replace("    bare: z.string(), // <-", '    bare: column(z.string(), { description: "Bare." }),');
+    for (const prefix of ["*", "a*b", "it's", "(x)"]) {
+      const diagnostics = await diagnosticsOfSource(fine.replace('raw: "s3://fixture-raw/fixture/"', `raw: "s3://fixture-raw/${prefix}/"`));
+      expect(diagnostics.map((d) => [d.code, d.message]), prefix).toEqual([["CONTRACT.INVALID_LOCATION", `Location raw "s3://fixture-raw/${prefix}/" is not s3://bucket/prefix/.`]]);
+    }
+    const name = "d".repeat(44);
+    const long = await diagnosticsOfSource(fine.replace('dataset: "fixture"', `dataset: "${name}"`));
+    expect(long.map((d) => [d.code, d.message])).toEqual([
+      ["CONTRACT.INVALID_IDENTIFIER", `The dataset name "${name}" has 44 characters; AWS names built from it must fit (the EventBridge rule "${name}-raw-object-created" may have at most 64).`],
+    ]);
+    expect(await diagnosticsOfSource(fine.replace('dataset: "fixture"', `dataset: "${"d".repeat(43)}"`))).toEqual([]);
+  });
+
   it("a syntax error keeps its line and column (CONTRACT.LOAD_FAILED)", async () => {
     const source = base.replace('  owner: "tests",', '  owner: "tests",,');
     const diagnostics = await diagnosticsOfSource(source);

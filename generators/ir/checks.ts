@@ -11,7 +11,13 @@ import { unportableRegexReason } from "./regex.js";
 import type { ColumnIR, DatasetIR, RawField, SourceLocation, TableIR } from "./types.js";
 
 const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?$/;
-const S3_LOCATION = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/([A-Za-z0-9!_.*'()-]+\/)*$/;
+/** A prefix segment holds letters, digits, `.`, `_` and `-` only: a `*` would widen every IAM resource and S3 event
+ * pattern built from it to other datasets' objects, and a quote would end the SQL literal of a stage URL. */
+const S3_LOCATION = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/([A-Za-z0-9_.-]+\/)*$/;
+
+/** Longest dataset name: AWS names built from it must fit, the longest being the EventBridge rule
+ * `<dataset>-raw-object-created` (64 characters at most). */
+export const MAX_DATASET_NAME_LENGTH = 43;
 
 export function checkVersion(version: string, ctx: DatasetContext): void {
   if (!SEMVER.test(version)) {
@@ -33,7 +39,7 @@ export function checkLocations(locations: Contract["locations"], ctx: DatasetCon
             ? `Location ${zone} "${location}" has a "." or ".." segment.`
             : `Location ${zone} "${location}" is not s3://bucket/prefix/.`,
           ctx.whereProperty(["locations", zone], `locations.${zone}`),
-          "Use a lowercase bucket name, prefix segments other than . and .., and end the prefix with /.",
+          "Use a lowercase bucket name, prefix segments of letters, digits, '.', '_' and '-' (other than . and ..), and end the prefix with /.",
         ),
       );
     }
@@ -41,7 +47,16 @@ export function checkLocations(locations: Contract["locations"], ctx: DatasetCon
 }
 
 export function checkName(name: string, what: string, where: SourceLocation, ctx: DatasetContext): void {
-  if (!IDENTIFIER.test(name)) {
+  if (what === "dataset" && IDENTIFIER.test(name) && name.length > MAX_DATASET_NAME_LENGTH) {
+    ctx.diagnostics.push(
+      diagnostic(
+        "CONTRACT.INVALID_IDENTIFIER",
+        `The dataset name "${name}" has ${name.length} characters; AWS names built from it must fit (the EventBridge rule "${name}-raw-object-created" may have at most 64).`,
+        where,
+        `Use at most ${MAX_DATASET_NAME_LENGTH} characters.`,
+      ),
+    );
+  } else if (!IDENTIFIER.test(name)) {
     ctx.diagnostics.push(
       diagnostic("CONTRACT.INVALID_IDENTIFIER", `The ${what} name "${name}" is not lowercase snake_case.`, where, `Use ^[a-z][a-z0-9_]{0,62}$, e.g. "${snakeCase(name) || "field"}".`),
     );

@@ -83,6 +83,17 @@ describe("GitHub workflows", () => {
     expect([...order].sort((a, b) => a - b)).toEqual(order);
   });
 
+  it("deploys in the environment whose OIDC subject the deploy role trusts", () => {
+    // Naming an environment makes the token's subject repo:<org>/<repo>:environment:<name>; the role trusts that form
+    // with github_environment's default, so the two names must be the same.
+    const deploy = load("deploy.yml");
+    const jobs = Object.values(deploy.jobs) as { environment?: string }[];
+    const variables = readFileSync(join(dir, "..", "..", "infra", "modules", "github-deploy", "variables.tf"), "utf8");
+    const trusted = /variable "github_environment" \{[^}]*default\s+= "([^"]+)"/.exec(variables)?.[1];
+    expect(trusted).toBe("production");
+    expect(jobs.map((job) => job.environment)).toEqual([trusted]);
+  });
+
   it("stores no AWS keys and expands no event values inside scripts", () => {
     for (const file of readdirSync(dir)) {
       const text = readFileSync(join(dir, file), "utf8");

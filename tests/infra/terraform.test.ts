@@ -288,7 +288,7 @@ describe("infra/: IAM least privilege", () => {
     expect(roles).toEqual(["github-deploy.deploy", "pipeline.eventbridge", "pipeline.glue", "pipeline.step_functions", "snowflake-access.snowflake"]);
   });
 
-  it("lets only this repository's main branch assume the deploy role, for the STS audience", () => {
+  it("lets only this repository's deployment environment assume the deploy role, for the STS audience", () => {
     const deploy = byDir.get("infra/modules/github-deploy")!;
     const trust = deploy.data.aws_iam_policy_document!.trust!.statement[0];
     expect(trust.actions).toEqual(["sts:AssumeRoleWithWebIdentity"]);
@@ -296,7 +296,11 @@ describe("infra/: IAM least privilege", () => {
     expect(conditions["${local.oidc_host}:aud"]).toMatchObject({ test: "StringEquals", values: ["sts.amazonaws.com"] });
     expect(conditions["${local.oidc_host}:sub"]).toMatchObject({ test: "StringEquals", values: ["${local.subject}"] });
     const main = readFileSync(join(root, "infra/modules/github-deploy/main.tf"), "utf8");
-    expect(main).toContain('subject           = "repo:${var.github_org}/${var.github_repo}:ref:refs/heads/main"');
+    // A job that names an environment gets the subject repo:<org>/<repo>:environment:<name> (GitHub's OIDC docs);
+    // the deploy job names one, so the branch form would never match (tests/ci/workflows.test.ts checks the name).
+    expect(main).toContain('subject           = "repo:${var.github_org}/${var.github_repo}:environment:${var.github_environment}"');
+    const variables = readFileSync(join(root, "infra/modules/github-deploy/variables.tf"), "utf8");
+    expect(variables).toMatch(/variable "github_environment" \{[^}]*default\s+= "production"/);
     expect(main).toContain('oidc_host         = "token.actions.githubusercontent.com"');
   });
 

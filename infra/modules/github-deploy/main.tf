@@ -1,6 +1,9 @@
-# The role GitHub Actions assumes through OIDC to deploy: no stored keys. Only workflows running on this
-# repository's main branch can assume it (the token's `sub` claim), and only for the STS audience
-# (https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/configuring-openid-connect-in-amazon-web-services).
+# The role GitHub Actions assumes through OIDC to deploy: no stored keys. Only jobs of this repository that run in
+# its deployment environment (`production`, which deploy.yml names) can assume it, and only for the STS audience. A
+# job that names an environment gets the token subject `repo:<org>/<repo>:environment:<name>`, not the branch form
+# (https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect#example-subject-claims);
+# the environment's deployment-branch rule (main only) is what keeps other branches out, so it must be set
+# (infra/README.md, "Deploying").
 #
 # Its permissions list the actions Terraform needs on the resources of this platform, by ARN. The very first
 # apply (which creates this role) is run once by an administrator; later applies run from the deploy workflow.
@@ -9,7 +12,7 @@
 locals {
   oidc_host         = "token.actions.githubusercontent.com"
   oidc_provider_arn = var.oidc_provider_arn != null ? var.oidc_provider_arn : aws_iam_openid_connect_provider.github[0].arn
-  subject           = "repo:${var.github_org}/${var.github_repo}:ref:refs/heads/main"
+  subject           = "repo:${var.github_org}/${var.github_repo}:environment:${var.github_environment}"
 
   arn_prefix     = "arn:${var.partition}"
   bucket_arns    = [for name in var.managed_bucket_names : "${local.arn_prefix}:s3:::${name}"]
@@ -128,8 +131,10 @@ data "aws_iam_policy_document" "deploy" {
   }
 
   statement {
-    sid       = "UploadGlueScripts"
-    actions   = ["s3:GetObject", "s3:GetObjectTagging", "s3:PutObject"]
+    sid = "UploadGlueScripts"
+    # The provider sends its default tags with each PutObject (the Tagging header), which needs s3:PutObjectTagging;
+    # a script no longer generated is deleted.
+    actions   = ["s3:DeleteObject", "s3:GetObject", "s3:GetObjectTagging", "s3:PutObject", "s3:PutObjectTagging"]
     resources = ["${local.arn_prefix}:s3:::${var.scripts_bucket_name}/glue/*"]
   }
 
@@ -143,6 +148,7 @@ data "aws_iam_policy_document" "deploy" {
     sid = "ManageGlueJobs"
     actions = [
       "glue:CreateJob",
+      "glue:DeleteJob",
       "glue:GetJob",
       "glue:GetTags",
       "glue:TagResource",
@@ -156,6 +162,7 @@ data "aws_iam_policy_document" "deploy" {
     sid = "ManageStateMachines"
     actions = [
       "states:CreateStateMachine",
+      "states:DeleteStateMachine",
       "states:DescribeStateMachine",
       "states:ListTagsForResource",
       "states:TagResource",
@@ -168,6 +175,7 @@ data "aws_iam_policy_document" "deploy" {
   statement {
     sid = "ManageEventRules"
     actions = [
+      "events:DeleteRule",
       "events:DescribeRule",
       "events:ListTagsForResource",
       "events:ListTargetsByRule",
@@ -183,6 +191,7 @@ data "aws_iam_policy_document" "deploy" {
     sid = "ManagePlatformRoles"
     actions = [
       "iam:CreateRole",
+      "iam:DeleteRole",
       "iam:DeleteRolePolicy",
       "iam:GetRole",
       "iam:GetRolePolicy",
@@ -215,13 +224,13 @@ data "aws_iam_policy_document" "deploy" {
 
   statement {
     sid       = "ManageFailureTopic"
-    actions   = ["sns:CreateTopic", "sns:GetSubscriptionAttributes", "sns:GetTopicAttributes", "sns:ListTagsForResource", "sns:SetTopicAttributes", "sns:Subscribe", "sns:TagResource"]
+    actions   = ["sns:CreateTopic", "sns:GetSubscriptionAttributes", "sns:GetTopicAttributes", "sns:ListTagsForResource", "sns:SetTopicAttributes", "sns:Subscribe", "sns:TagResource", "sns:Unsubscribe"]
     resources = [local.topic_arn, "${local.topic_arn}:*"] # the topic and its subscriptions
   }
 
   statement {
     sid       = "ManageLogGroups"
-    actions   = ["logs:AssociateKmsKey", "logs:CreateLogGroup", "logs:ListTagsForResource", "logs:PutRetentionPolicy", "logs:TagResource"]
+    actions   = ["logs:AssociateKmsKey", "logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:ListTagsForResource", "logs:PutRetentionPolicy", "logs:TagResource"]
     resources = local.log_group_arns
   }
 

@@ -13,6 +13,12 @@ variable "github_repo" {
   type        = string
 }
 
+variable "github_environment" {
+  description = "GitHub deployment environment the deploy job names (its OIDC subject is repo:<org>/<repo>:environment:<name>)."
+  type        = string
+  default     = "production"
+}
+
 variable "oidc_provider_arn" {
   description = "Existing GitHub OIDC provider ARN; null creates the provider."
   type        = string

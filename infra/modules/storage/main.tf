@@ -198,11 +198,29 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
   dynamic "rule" {
     for_each = local.all_buckets[each.key] == "scripts" ? [1] : []
     content {
-      id     = "expire-old-script-versions-and-temp-files"
+      id     = "expire-old-script-versions"
       status = "Enabled"
       filter {}
       noncurrent_version_expiration {
         noncurrent_days = 30
+      }
+    }
+  }
+
+  # Glue's --TempDir (tmp/): scratch files of job runs, never read after the run.
+  dynamic "rule" {
+    for_each = local.all_buckets[each.key] == "scripts" ? [1] : []
+    content {
+      id     = "expire-glue-temp-files"
+      status = "Enabled"
+      filter {
+        prefix = "tmp/"
+      }
+      expiration {
+        days = 7
+      }
+      noncurrent_version_expiration {
+        noncurrent_days = 1
       }
     }
   }
