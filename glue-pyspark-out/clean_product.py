@@ -221,8 +221,6 @@ SPARK_SETTINGS = [
     ("spark.sql.legacy.timeParserPolicy", "CORRECTED"),
     # INT64 TIMESTAMP(MICROS,true), never INT96
     ("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS"),
-    # a run replaces only the partitions it writes
-    ("spark.sql.sources.partitionOverwriteMode", "dynamic"),
     # a JSON object with a repeated key keeps the last value, as JSON.parse does
     ("spark.sql.mapKeyDedupPolicy", "LAST_WIN"),
 ]

@@ -156,8 +156,6 @@ SPARK_SETTINGS = [
     ("spark.sql.legacy.timeParserPolicy", "CORRECTED"),
     # INT64 TIMESTAMP(MICROS,true), never INT96
     ("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS"),
-    # a run replaces only the partitions it writes
-    ("spark.sql.sources.partitionOverwriteMode", "dynamic"),
     # a JSON object with a repeated key keeps the last value, as JSON.parse does
     ("spark.sql.mapKeyDedupPolicy", "LAST_WIN"),
 ]
@@ -197,12 +195,14 @@ def columns(frame, column_sql):
 
 
 def write_table(frame, path, partition_by):
-    """Writes a table as Parquet. A partitioned table is first grouped by its partition values, so each partition
-    folder gets one file instead of one per task."""
+    """Adds the run's rows to a table as new Parquet files (Spark names each file uniquely): every raw object is its
+    own run, so a run must keep what earlier runs wrote, in its partitions too. A record processed again (a retried
+    run, an updated product) is a second row of its key; dbt staging keeps the newest (processed_at). A partitioned
+    table is first grouped by its partition values, so each partition folder gets one file per run, not per task."""
     if partition_by:
-        frame.repartition(*partition_by).write.mode("overwrite").partitionBy(*partition_by).parquet(path)
+        frame.repartition(*partition_by).write.mode("append").partitionBy(*partition_by).parquet(path)
     else:
-        frame.write.mode("overwrite").parquet(path)
+        frame.write.mode("append").parquet(path)
 
 
 def run(spark, args, processed_at=None):

@@ -1,8 +1,8 @@
 /**
  * A child table (one row per element of an array field) gets its parent's key, a position and the parent's partitions.
- * Exactly the parent's: the flatten job writes every table with dynamic partition overwrite (a run replaces the
- * partitions it writes), so a child partitioned more coarsely than its parent (say by month under a daily parent)
- * would lose the rows of every other day of that month written by earlier runs, while their parents stay.
+ * Exactly the parent's: the local pipeline replaces the partitions a run writes, so a child partitioned more coarsely
+ * than its parent (say by month under a daily parent) would lose the rows of every other day of that month written
+ * by earlier runs, while their parents stay; and a parent's partition is where a reader looks for its children.
  */
 import type { ChildTableIR, ColumnIR } from "./types.js";
 

@@ -120,8 +120,8 @@ async function runDataset(driver: SparkDriver, dataset: DatasetIR, inputs: reado
     stats.lines = f.records + f.blankLines;
   }
 
-  // The tables of this run are replaced, as the DuckDB engine does (the job itself replaces only the partitions it
-  // writes, as in AWS).
+  // The tables of this run are replaced, as the DuckDB engine does (the job itself adds its rows to what earlier runs
+  // wrote, as every raw object's run must in AWS).
   for (const table of [dataset.table, ...dataset.children]) removeInside(options.out, localPath(options.out, table.location));
   const flattenArgs: Record<GlueJobArgument<"flatten">, string> = {
     input_path: cleanedRoot,

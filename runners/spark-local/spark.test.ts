@@ -197,6 +197,49 @@ describe("the generated Glue jobs on Spark", () => {
   });
 });
 
+describe("the flatten job keeps earlier runs' rows (in AWS every raw object is its own run)", () => {
+  it("a second run adds its rows beside the first's: in the same partition, and in an unpartitioned table", async () => {
+    const zones = join(work, "runs-zones");
+    const count = async (path: string) => Number((await query(`SELECT count(*) AS n FROM read_parquet(${str(`${path}/**/*.parquet`)})`))[0]!.n);
+    const review = datasets.find((d) => d.name === "review")!;
+    const product = datasets.find((d) => d.name === "product")!;
+    const first = readFileSync(join(ROOT, "samples", "review", "reviews-2018-a.jsonl"), "utf8").split("\n")[0]!;
+    // Two reviews of the same day (one partition), from two raw objects; two products, from two raw objects.
+    const second = JSON.stringify({ ...JSON.parse(first), reviewerID: "AX1SAMPLE9999" });
+    const products = readFileSync(join(ROOT, "samples", "product", "meta-sample.jsonl"), "utf8").split("\n").filter(Boolean);
+    const inputs: [DatasetIR, string[]][] = [
+      [review, [first, second]],
+      [product, [products[0]!, products[1]!]],
+    ];
+    for (const [dataset, lines] of inputs) {
+      for (const [i, line] of lines.entries()) {
+        const runId = `object-${i}`;
+        const raw = join(zones, "raw", dataset.name, `${runId}.jsonl`);
+        mkdirSync(join(zones, "raw", dataset.name), { recursive: true });
+        writeFileSync(raw, `${line}\n`);
+        const cleaned = join(zones, "cleaned", dataset.name);
+        await driver.runJob(join(ROOT, glueScriptPath(dataset, "clean")), {
+          input_path: raw,
+          cleaned_path: cleaned,
+          quarantine_path: join(zones, "quarantine", dataset.name),
+          summary_path: join(zones, `summary-${dataset.name}-${runId}.json`),
+          run_id: runId,
+        });
+        const flattened = await driver.runJob<Record<string, number>>(join(ROOT, glueScriptPath(dataset, "flatten")), {
+          input_path: cleaned,
+          output_path: join(zones, "processed", dataset.name),
+          run_id: runId,
+        });
+        expect(flattened.result[dataset.name], `${dataset.name} ${runId}`).toBe(1);
+        expect(await count(join(zones, "processed", dataset.name, dataset.name)), `${dataset.name} after ${runId}`).toBe(i + 1);
+      }
+    }
+    // Both reviews sit in the one partition folder of their day.
+    const partitions = readdirSync(join(zones, "processed", "review", "review")).filter((name) => name.startsWith("review_date="));
+    expect(partitions).toHaveLength(1);
+  }, 300_000);
+});
+
 describe("Spark and DuckDB agree record by record", () => {
   it("on the shipped samples (but the two files that differ by design, tested below)", async () => {
     const reviewInput = join(work, "samples-input", "review");
