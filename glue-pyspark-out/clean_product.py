@@ -17,6 +17,7 @@ entry point around it.
 """
 
 import json
+import re
 import sys
 
 from pyspark.sql import Window
@@ -221,6 +222,8 @@ SPARK_SETTINGS = [
     ("spark.sql.legacy.timeParserPolicy", "CORRECTED"),
     # INT64 TIMESTAMP(MICROS,true), never INT96
     ("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS"),
+    # dates before 1582-10-15 written as they are (proleptic Gregorian, as DuckDB), not a failed job
+    ("spark.sql.parquet.datetimeRebaseModeInWrite", "CORRECTED"),
     # a JSON object with a repeated key keeps the last value, as JSON.parse does
     ("spark.sql.mapKeyDedupPolicy", "LAST_WIN"),
 ]
@@ -251,15 +254,29 @@ def _parse(text):
     return json.loads(text, parse_constant=_reject)
 
 
+# A JSON string, or Python's token for a number too large for a double (1e999 in the JSON text reads as inf).
+_STRING_OR_INFINITY = re.compile(r'("(?:[^"\\]|\\.)*")|(-?)Infinity')
+
+
 def _canonical(value):
     """Compact JSON text, non-ASCII characters as they are (as DuckDB and JSON.stringify write them). A lone UTF-16
-    surrogate (valid in JSON text, "\\ud800") cannot be encoded as UTF-8 for Spark: then the text keeps \\u escapes."""
+    surrogate (valid in JSON text, "\\ud800") cannot be encoded as UTF-8 for Spark: then the text keeps \\u escapes.
+    A number too large for a double (valid JSON, 1e999) stays a number, written 1e999: Python would write Infinity,
+    which is not JSON."""
     text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        return json.dumps(value, separators=(",", ":"))
+        text = json.dumps(value, separators=(",", ":"))
+    if "Infinity" in text:
+        text = _STRING_OR_INFINITY.sub(lambda m: m.group(1) or m.group(2) + "1e999", text)
     return text
+
+
+def literal_path(path):
+    """The path as Hadoop reads it literally: Spark expands glob characters in a read path, and an S3 key may hold
+    them (`reviews[1].jsonl` would read `reviews1.jsonl`), so each is escaped with a backslash."""
+    return re.sub(r"([\[\]{}*?\\])", r"\\\1", path)
 
 
 def contract_json_canonical(text):
@@ -347,7 +364,7 @@ def run(spark, args):
     # splits on LF, CRLF and CR.
     lines = (
         spark.read.option("recursiveFileLookup", "true")
-        .text(args["input_path"])
+        .text(literal_path(args["input_path"]))
         .withColumn("_source_file", F.input_file_name())
     )
     # Blank: only spaces, tabs and CRs, as the local reader counts them (F.trim would strip spaces only).

@@ -156,6 +156,8 @@ SPARK_SETTINGS = [
     ("spark.sql.legacy.timeParserPolicy", "CORRECTED"),
     # INT64 TIMESTAMP(MICROS,true), never INT96
     ("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS"),
+    # dates before 1582-10-15 written as they are (proleptic Gregorian, as DuckDB), not a failed job
+    ("spark.sql.parquet.datetimeRebaseModeInWrite", "CORRECTED"),
     # a JSON object with a repeated key keeps the last value, as JSON.parse does
     ("spark.sql.mapKeyDedupPolicy", "LAST_WIN"),
 ]

@@ -74,8 +74,9 @@ export const SPARK_DIALECT: DialectTable = {
     sha256_hex: ([text]) => `sha2(${text}, 256)`,
     to_text: ([value]) => `CAST(${value} AS STRING)`,
     // Spark's floor(DOUBLE) returns BIGINT and saturates beyond 2^63 (floor(1e300) = 9223372036854775807, so 1e300
-    // would not be an integer); this stays a DOUBLE. % on doubles is IEEE fmod, exact, with the dividend's sign.
-    floor: ([x]) => `(${x} - (${x} % 1) - CASE WHEN (${x} % 1) < 0 THEN 1 ELSE 0 END)`,
+    // would not be an integer); this stays a DOUBLE. % on doubles is IEEE fmod, exact, with the dividend's sign. An
+    // infinity (a JSON number beyond a double's range, 1e999) is its own floor, as in DuckDB (inf % 1 is NaN).
+    floor: ([x]) => `CASE WHEN abs(${x}) = double('Infinity') THEN ${x} ELSE (${x} - (${x} % 1) - CASE WHEN (${x} % 1) < 0 THEN 1 ELSE 0 END) END`,
     list_length: ([list]) => `size(${list})`,
     to_json_text: ([value]) => `to_json(${value})`,
     list_join: ([list, separator]) => `array_join(${list}, ${separator})`,

@@ -106,6 +106,9 @@ describe("regex portability (JavaScript, Java, RE2)", () => {
     ["^(a|{2})$", "{ that does not open a repetition"],
     ["^a{3,1}$", "the repetition {3,1}"],
     ["^a{1001}$", "the repetition {1001}"],
+    ["^😀{2}$", "a character above U+FFFF"],
+    ["^[😀]$", "a character above U+FFFF"],
+    ["^é€$", undefined],
   ])("%s → %s", (source, reason) => {
     const got = unportableRegexReason(source);
     if (reason === undefined) expect(got).toBeUndefined();

@@ -17,10 +17,14 @@
  *   `&&` inside a class (an intersection in Java only).
  * - `{` that does not open a repetition `{n}` `{n,}` `{n,m}` (n ≤ m ≤ 1000) after something to repeat: a literal
  *   brace in JavaScript, an error in Java (`PatternSyntaxException`); RE2 allows at most 1000 repetitions.
+ * - a character above U+FFFF (an emoji): two UTF-16 units to JavaScript without the `u` flag, one to Java and RE2,
+ *   so `^😀{2}$` and `[😀]` match differently.
  * `$` is admitted: it means "end of input" in JavaScript and RE2; the Spark renderer writes Java's `\z`, because
  * Java's `$` also matches before a final line terminator.
  */
 export function unportableRegexReason(source: string): string | undefined {
+  // JavaScript without the u flag sees a character above U+FFFF as two UTF-16 units; Java and RE2 see one.
+  if (/[\uD800-\uDFFF]/.test(source)) return "a character above U+FFFF (such as an emoji: two characters to JavaScript, one to Java and RE2)";
   let inClass = false;
   for (let i = 0; i < source.length; i++) {
     const c = source[i];

@@ -417,6 +417,42 @@ describe("differences by design, on both engines (runners/spark-local/README.md:
     expect(both.spark.summary.datasets.review!.valid).toBe(2);
   }, 120_000);
 
+  it("the same on both: a number beyond a double's range (valid JSON: 1e999) in any member, and a product date before 1582", async () => {
+    // The Glue clean job failed the whole run on the first (Python wrote the number back as Infinity, not JSON), the
+    // flatten job on the second (Spark's ancient-date rebase check); DuckDB loads or quarantines them.
+    const reviews = [line({ reviewerID: "AX1" }).replace("}", ',"helpfulness":1e999}'), line({ reviewerID: "AX2" }).replace("1527897600", "1e400"), line({ reviewerID: "AX3" })];
+    const both = await onBoth("huge-number", { "huge.jsonl": `${reviews.join("\n")}\n` });
+    await expectParity(both, "run-huge-number");
+    expect({ valid: both.spark.summary.datasets.review!.valid, byReason: both.spark.summary.datasets.review!.quarantined.byReason }).toEqual({ valid: 2, byReason: { "unixReviewTime.out_of_range": 1 } });
+    const productInput = join(work, "ancient-input");
+    mkdirSync(productInput, { recursive: true });
+    writeFileSync(join(productInput, "ancient.jsonl"), `${JSON.stringify({ asin: "P000000001", title: "Old card", date: "October 14, 1582" })}\n`);
+    const ancient = await bothEngines("ancient", { product: [productInput] });
+    await expectParity(ancient, "run-ancient");
+    expect(ancient.spark.summary.datasets.product!.valid).toBe(1);
+  }, 240_000);
+
+  it("the clean job reads the object it is given, whatever its key holds: glob characters ([1], and { } * ? too) are literal", async () => {
+    const dir = join(work, "glob-input");
+    mkdirSync(dir, { recursive: true });
+    // An S3 key may hold [ ] { } * ?; Spark would expand them as a glob and read reviews1.jsonl instead.
+    writeFileSync(join(dir, "reviews[1].jsonl"), `${line({ reviewerID: "AX1" })}\n${line({ reviewerID: "AX2" })}\n`);
+    writeFileSync(join(dir, "reviews1.jsonl"), `${line({ reviewerID: "AX3" })}\n`);
+    const summaryPath = join(work, "glob-direct", "summary.json");
+    mkdirSync(join(work, "glob-direct"), { recursive: true });
+    await driver.runJob(join(ROOT, glueScriptPath(review(), "clean")), {
+      input_path: join(dir, "reviews[1].jsonl"),
+      cleaned_path: join(work, "glob-direct", "cleaned"),
+      quarantine_path: join(work, "glob-direct", "quarantine"),
+      run_id: "glob",
+      summary_path: summaryPath,
+    });
+    const read = JSON.parse(readFileSync(summaryPath, "utf8")).datasets.review;
+    expect(read.input).toBe(2);
+    expect(read.files).toHaveLength(1);
+    expect(JSON.stringify(read.files)).toMatch(/reviews(\[1\]|%5B1%5D)\.jsonl/);
+  }, 120_000);
+
   it("the same on both: a record over the 16 MiB record limit is quarantined with its first 1024 bytes", async () => {
     const long = `{"overall": 5, "reviewText": "${"é".repeat(9 * 1024 * 1024)}"}`;
     const both = await onBoth("too-long", { "long.jsonl": `${line({ reviewerID: "AX9" })}\n${long}\n` });

@@ -44,6 +44,7 @@ const SPARK_SETTINGS: readonly [string, string, string][] = [
   ["spark.sql.ansi.enabled", "false", "failed casts and element_at out of range are NULL, as in DuckDB"],
   ["spark.sql.legacy.timeParserPolicy", "CORRECTED", "'February 30, 2009' parses to NULL instead of an upgrade error"],
   ["spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS", "INT64 TIMESTAMP(MICROS,true), never INT96"],
+  ["spark.sql.parquet.datetimeRebaseModeInWrite", "CORRECTED", "dates before 1582-10-15 written as they are (proleptic Gregorian, as DuckDB), not a failed job"],
   ["spark.sql.mapKeyDedupPolicy", "LAST_WIN", "a JSON object with a repeated key keeps the last value, as JSON.parse does"],
 ];
 
