@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main as pipelineMain } from "../runners/local-pipeline/cli.js";
+import { main as synthMain } from "../runners/synth/cli.js";
 import { BIN, run as runTool } from "../tests/helpers/run.js";
 import { main } from "./cli.js";
 import { contractHistory } from "./history.js";
@@ -73,6 +74,9 @@ describe("npm run catalog: output", () => {
       expect(text, file).not.toContain(root);
       expect(text, file).not.toContain(temp);
       expect(text, file).not.toMatch(/https?:\/\/(?!www\.w3\.org)/);
+      // Every id once per page: a link or search result lands on one element.
+      const ids = [...text.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]!);
+      expect(ids.filter((id, i) => ids.indexOf(id) !== i), file).toEqual([]);
     }
   });
 
@@ -123,6 +127,34 @@ describe("npm run catalog: a table with no row", () => {
     expect(result.err).toBe("");
     expect(result.code).toBe(0);
     expect(readFileSync(join(out, "quality.html"), "utf8")).toContain("review_images");
+  });
+});
+
+describe("npm run catalog: quarantine samples", () => {
+  it("shows one record of every reason, beyond 25 when there are more reasons, and names reasons without one", async () => {
+    // Synthetic reviews breaking one rule each, rules in turn: more reasons than the 25 samples of the fill.
+    const input = join(temp, "synth-reviews.jsonl");
+    const tally = join(temp, "synth-tally.json");
+    expect(await synthMain(["--root", root, "--dataset", "review", "--records", "2500", "--invalid-ratio", "0.1", "--seed", "3", "--out", input, "--tally", tally, "--quiet"], sink(), sink())).toBe(0);
+    const run = join(temp, "run-synth");
+    expect(await pipelineMain(["--root", root, "--input", `review=${input}`, "--out", run, "--run-id", "synth", "--no-warehouse", "--quiet"], sink(), sink())).toBe(0);
+    const summary = JSON.parse(readFileSync(join(run, "run-summary.json"), "utf8")) as { datasets: { review: { quarantined: { byReason: Record<string, number> } } } };
+    const reasons = Object.keys(summary.datasets.review.quarantined.byReason);
+    expect(reasons.length).toBeGreaterThan(25);
+    const out = join(temp, "site-synth");
+    expect((await catalog(["--run", run, "--out", out, "--quiet", "--no-history"])).code).toBe(0);
+    const page = readFileSync(join(out, "quality.html"), "utf8");
+    const section = page.slice(page.indexOf('id="samples-review-h"'));
+    const samples = [...section.matchAll(/<li class="quarantine-sample"><p><code>[^<]*<\/code>: (.*?)(?: <span|<\/p>)/g)].map((m) => [...m[1]!.matchAll(/<code>([^<]+)<\/code>/g)].map((c) => c[1]!));
+    expect(samples.length).toBeGreaterThanOrEqual(reasons.length);
+    expect(new Set(samples.flat())).toEqual(new Set(reasons));
+    expect(page).not.toContain("samples-unshown");
+
+    // A reason whose records were not read (here: none in the quarantine file) is named, not claimed as shown.
+    summary.datasets.review.quarantined.byReason["summary.too_long"] = 1;
+    writeFileSync(join(run, "run-summary.json"), JSON.stringify(summary));
+    expect((await catalog(["--run", run, "--out", out, "--quiet", "--no-history"])).code).toBe(0);
+    expect(readFileSync(join(out, "quality.html"), "utf8")).toMatch(/<p class="muted samples-unshown">No sample of <code>summary\.too_long<\/code>: /);
   });
 });
 

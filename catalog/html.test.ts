@@ -71,4 +71,11 @@ describe("slug", () => {
     expect(slug("review", "helpful_votes")).toBe("review--helpful-votes");
     expect(slug("<b>x</b>")).toBe("b-x-b");
   });
+
+  it("gives distinct contract names distinct ids", () => {
+    const names = ["amount", "amount_", "_amount", "a_b", "a__b", "a_b_", "a___b", "review", "helpful_votes", "helpful__votes"];
+    const ids = names.flatMap((table) => names.map((column) => slug(table, column)));
+    expect(new Set(ids).size).toBe(names.length * names.length);
+    expect(slug("kitchen_sink", "amount_")).toBe("kitchen-sink--amount_");
+  });
 });

@@ -76,10 +76,21 @@ export function jsonScript(id: string, value: unknown): SafeHtml {
   return new SafeHtml(`<script type="application/json" id="${id}">${jsonForScript(value)}</script>`);
 }
 
-/** An id or fragment made from names (dataset, table, column): lower-case letters, digits and `-`. */
+/**
+ * An id or fragment made from names (dataset, table, column), parts joined by `--`. A contract name
+ * (`[a-z][a-z0-9_]*`) gives one id only it gives: `helpful_votes` → `helpful-votes`; a name with a doubled, leading
+ * or trailing `_` keeps its underscores (`amount_`, `a__b`), which no other name's id holds, so `amount` and
+ * `amount_` do not share an anchor. Other text: lower-case letters, digits and `-`.
+ */
 export function slug(...parts: readonly string[]): string {
   return parts
-    .map((p) => p.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, ""))
+    .map((p) =>
+      /^[a-z0-9]+(?:_[a-z0-9]+)*$/.test(p)
+        ? p.replace(/_/g, "-")
+        : /^[a-z0-9_]+$/.test(p)
+          ? p
+          : p.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, ""),
+    )
     .filter(Boolean)
     .join("--");
 }

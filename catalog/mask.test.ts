@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadIR } from "../generators/ir/load.js";
 import type { ContractIR } from "../generators/ir/types.js";
-import { MASK, maskRecord, piiPaths, WITHHELD } from "./mask.js";
+import { MASK, maskRecord, piiPaths, WITHHELD, WITHHELD_KEY } from "./mask.js";
 
 const root = resolve(import.meta.dirname, "..");
 let real: ContractIR;
@@ -71,5 +71,38 @@ describe("maskRecord", () => {
     expect(product.size).toBe(0);
     expect(maskRecord("[1, 2]", product)).toEqual({ text: "[\n  1,\n  2\n]", parsed: true, masked: 0 });
     expect(maskRecord("not json \\u0041", product).text).toBe("not json \\u0041");
+  });
+
+  // A quarantined record is not shaped as the contract says: the personal field is masked wherever its name is.
+  it("masks a personal field of a record in a batch array, a wrapper object or another case", () => {
+    const paths = piiPaths(dataset(real, "review"));
+    const batch = maskRecord(JSON.stringify([{ overall: 5, reviewerName: "Jane ArrayBatch" }]), paths);
+    expect(JSON.parse(batch.text)).toEqual([{ overall: 5, reviewerName: MASK("personal") }]);
+    const wrapped = maskRecord(JSON.stringify({ review: { reviewerName: "Jane Wrapped", summary: "ok" } }), paths);
+    expect(JSON.parse(wrapped.text)).toEqual({ review: { reviewerName: MASK("personal"), summary: "ok" } });
+    const cased = maskRecord(JSON.stringify({ ReviewerName: { first: "Jane" }, REVIEWERNAME: "Cased" }), paths);
+    expect(JSON.parse(cased.text)).toEqual({ ReviewerName: MASK("personal"), REVIEWERNAME: MASK("personal") });
+    for (const masked of [batch, wrapped, cased]) expect(masked.text).not.toMatch(/Jane|Cased/);
+    expect(cased.masked).toBe(2);
+  });
+
+  it("masks a record sent as JSON inside a string, and withholds one that cannot be masked", () => {
+    const paths = piiPaths(dataset(real, "review"));
+    const inner = maskRecord(JSON.stringify(JSON.stringify({ overall: 5, reviewerName: "Jane Encoded" })), paths);
+    expect(inner.parsed).toBe(true);
+    expect(JSON.parse(inner.text)).toBe(`{"overall":5,"reviewerName":"${MASK("personal")}"}`);
+    expect(maskRecord(JSON.stringify({ note: "reviewerName = Jane Equals" }), paths).text).toBe(JSON.stringify({ note: WITHHELD_KEY }, null, 2));
+  });
+
+  it("masks a Python dict's single-quoted and a bare key in text that is not JSON", () => {
+    const paths = piiPaths(dataset(real, "review"));
+    const python = maskRecord("{'overall': 5.0, 'reviewerName': 'Jane PythonRepr', 'summary': 'it\\'s fine'}", paths);
+    expect(python.text).toBe(`{'overall': 5.0, 'reviewerName': "${MASK("personal")}", 'summary': 'it\\'s fine'}`);
+    expect(python.masked).toBe(1);
+    expect(maskRecord("{reviewerName: 'Jane Bare', reviewerName:Jo", paths).text).toBe(`{reviewerName: "${MASK("personal")}", reviewerName:"${MASK("personal")}"`);
+    // The key named in a form the patterns do not read as a key and value: the text is not shown.
+    for (const text of ["reviewerName = Jane Doe", '{"ReviewerName": "Jane Doe", ', "{'reviewerName' 'Jane'", "reviewerName\tJane"]) {
+      expect(maskRecord(text, paths), text).toEqual({ text: WITHHELD_KEY, parsed: false, masked: 1 });
+    }
   });
 });

@@ -1,14 +1,17 @@
 /**
  * Personal data in quarantined records. A quarantined record is the raw text the producer sent, so masking works
  * on raw field paths: every raw field whose processed column is `pii: "personal"` or `"sensitive"` is replaced,
- * wherever it sits (nested objects, array elements, map values).
+ * wherever it sits (nested objects, array elements, map values). A quarantined record is by definition not shaped
+ * as the contract says (a batch array, a wrapper object, a Python dict), so a PII field's name is masked at any
+ * place, not only at its contract path: over-masking a same-named key elsewhere is accepted; showing a name is not.
  *
- * - Parseable JSON: the value at each such path is replaced by a marker naming the PII class; the rest of the record
- *   is shown as it arrived (re-serialised, one key per line).
- * - Text that is not JSON (cut, truncated, invalid): a PII field's key may still be in it, followed by its value.
- *   Every `"<key>": <value>` whose key is the last segment of a PII path is masked, value cut or not. Over-masking
- *   a same-named key elsewhere is accepted; showing a name is not. Such text with `\u` escapes (which could spell a
- *   key so that it does not match) is withheld whole.
+ * - Parseable JSON: the value at each PII path, and under every member named as the last segment of a PII path at
+ *   any depth, is replaced by a marker naming the PII class; a string that names a PII key (JSON in a string) is
+ *   masked as text. The rest of the record is shown as it arrived (re-serialised, one key per line).
+ * - Text that is not JSON (cut, truncated, invalid, a Python dict): every `"<key>": <value>`, `'<key>': <value>` or
+ *   bare `<key>: <value>` whose key is the last segment of a PII path is masked, value cut or not. If a PII key's
+ *   name is still in the text after that (any case, in any other form), or the text has `\u` escapes (which could
+ *   spell a key so that it does not match), the text is withheld whole.
  * - `raw_base64` (the exact bytes of a record that is not UTF-8) is never shown: it is not masked.
  */
 import type { DatasetIR, PiiClass } from "../generators/ir/types.js";
@@ -19,6 +22,9 @@ export const MASK = (pii: MaskedClass) => `[masked: ${pii}]`;
 
 /** Shown instead of text that is not JSON and could hide a personal field behind escapes. */
 export const WITHHELD = "[withheld: not valid JSON, and \\u escapes could hide a personal field]";
+
+/** Shown instead of text that names a personal field in a form the key match does not mask. */
+export const WITHHELD_KEY = "[withheld: not valid JSON, and it names a personal field in a form that cannot be masked]";
 
 /** Raw paths (`reviewerName`, `owner.firstName`, `image[]`) holding personal or sensitive data. */
 export function piiPaths(dataset: Pick<DatasetIR, "table" | "children">): Map<string, MaskedClass> {
@@ -61,21 +67,56 @@ export interface MaskedRecord {
   readonly masked: number;
 }
 
-function maskValue(value: unknown, path: string, paths: ReadonlyMap<string, MaskedClass>, count: { n: number }): unknown {
-  const pii = paths.get(path);
+/** PII classes by member name: the last segment of each PII path (sensitive wins). */
+function piiKeys(paths: ReadonlyMap<string, MaskedClass>): Map<string, MaskedClass> {
+  const byKey = new Map<string, MaskedClass>();
+  for (const [path, pii] of paths) {
+    const key = lastKey(path);
+    if (byKey.get(key) !== "sensitive") byKey.set(key, pii);
+  }
+  return byKey;
+}
+
+function maskValue(value: unknown, path: string, paths: ReadonlyMap<string, MaskedClass>, keys: ReadonlyMap<string, MaskedClass>, count: { n: number }): unknown {
+  // By path, then by member name in any case (`ReviewerName` is masked as `reviewerName` is).
+  const pii = paths.get(path) ?? (path === "" ? undefined : lowerKeys(keys).get(lastKey(path).toLowerCase()));
   if (pii !== undefined && value !== undefined) {
     count.n++;
     return MASK(pii);
   }
-  if (Array.isArray(value)) return value.map((element) => maskValue(element, `${path}[]`, paths, count));
+  if (Array.isArray(value)) return value.map((element) => maskValue(element, `${path}[]`, paths, keys, count));
   if (value !== null && typeof value === "object") {
     const out: Record<string, unknown> = {};
     for (const [key, member] of Object.entries(value as Record<string, unknown>)) {
-      out[key] = maskValue(member, path === "" ? key : `${path}.${key}`, paths, count);
+      out[key] = maskValue(member, path === "" ? key : `${path}.${key}`, paths, keys, count);
     }
     return out;
   }
+  if (typeof value === "string" && namesKey(value, keys)) {
+    // JSON (or a dict) inside a string: masked as text, withheld if it cannot be.
+    const text = maskText(value, keys);
+    count.n += text.masked;
+    return text.text;
+  }
   return value;
+}
+
+const lowered = new WeakMap<ReadonlyMap<string, MaskedClass>, Map<string, MaskedClass>>();
+function lowerKeys(keys: ReadonlyMap<string, MaskedClass>): Map<string, MaskedClass> {
+  let map = lowered.get(keys);
+  if (!map) {
+    map = new Map();
+    for (const [key, pii] of keys) if (map.get(key.toLowerCase()) !== "sensitive") map.set(key.toLowerCase(), pii);
+    lowered.set(keys, map);
+  }
+  return map;
+}
+
+/** Whether a text holds a PII key's name, in any case. */
+function namesKey(text: string, keys: ReadonlyMap<string, MaskedClass>): boolean {
+  const lower = text.toLowerCase();
+  for (const key of keys.keys()) if (lower.includes(key.toLowerCase())) return true;
+  return false;
 }
 
 const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -85,24 +126,35 @@ function lastKey(path: string): string {
   return path.replace(/\[\]/g, "").split(".").pop()!;
 }
 
-function maskText(text: string, paths: ReadonlyMap<string, MaskedClass>): MaskedRecord {
+function maskText(text: string, keys: ReadonlyMap<string, MaskedClass>): MaskedRecord {
   // A key spelled with \u escapes would slip past the key match: such text is not shown at all.
-  if (paths.size > 0 && /\\u[0-9A-Fa-f]{4}/.test(text)) return { text: WITHHELD, parsed: false, masked: 1 };
+  if (keys.size > 0 && /\\u[0-9A-Fa-f]{4}/.test(text)) return { text: WITHHELD, parsed: false, masked: 1 };
   let masked = 0;
   let out = text;
-  const byKey = new Map<string, MaskedClass>();
-  for (const [path, pii] of paths) {
-    const key = lastKey(path);
-    if (byKey.get(key) !== "sensitive") byKey.set(key, pii);
-  }
-  for (const [key, pii] of [...byKey].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    // "key" : then a string (closed or cut), an object or array (up to its first closing bracket or the end), or a
-    // bare value up to the next delimiter.
-    const pattern = new RegExp(`("${escapeRegex(key)}"\\s*:\\s*)("(?:[^"\\\\]|\\\\.)*"?|\\{[^}]*\\}?|\\[[^\\]]*\\]?|[^,}\\]\\s]+)`, "g");
+  const marker = (pii: MaskedClass) => `"${MASK(pii)}"`;
+  for (const [key, pii] of [...keys].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const name = escapeRegex(key);
+    // The key in double quotes, in single quotes (a Python dict) or bare, then `:`; then a string in either quote
+    // (closed or cut), an object or array (up to its first closing bracket or the end), or a bare value up to the
+    // next delimiter.
+    const pattern = new RegExp(
+      `("${name}"\\s*:\\s*|'${name}'\\s*:\\s*|(?<![\\w"'])${name}\\s*:\\s*)` +
+        `("(?:[^"\\\\]|\\\\.)*"?|'(?:[^'\\\\]|\\\\.)*'?|\\{[^}]*\\}?|\\[[^\\]]*\\]?|[^,}\\]\\s]+)`,
+      "g",
+    );
     out = out.replace(pattern, (_match, prefix: string) => {
       masked++;
-      return `${prefix}"${MASK(pii)}"`;
+      return `${prefix}${marker(pii)}`;
     });
+  }
+  // What is left must not name a PII key at all: a key in another case, or followed by something the pattern does
+  // not read as a value (`reviewerName = Jane`, `reviewerName\tJane`), could still carry its value.
+  for (const key of keys.keys()) {
+    const quoted = new RegExp(`["']?${escapeRegex(key)}["']?\\s*:\\s*$`, "i");
+    // Every place the key's name is left must be a masked key: its prefix directly before a marker.
+    const segments = out.split(/"\[masked: (?:personal|sensitive)\]"/);
+    const unmasked = segments.map((segment, i) => (i < segments.length - 1 ? segment.replace(quoted, "") : segment)).join("");
+    if (unmasked.toLowerCase().includes(key.toLowerCase())) return { text: WITHHELD_KEY, parsed: false, masked: masked + 1 };
   }
   return { text: out, parsed: false, masked };
 }
@@ -113,9 +165,9 @@ export function maskRecord(rawText: string, paths: ReadonlyMap<string, MaskedCla
   try {
     value = JSON.parse(rawText);
   } catch {
-    return maskText(rawText, paths);
+    return maskText(rawText, piiKeys(paths));
   }
   const count = { n: 0 };
-  const masked = maskValue(value, "", paths, count);
+  const masked = maskValue(value, "", paths, piiKeys(paths), count);
   return { text: JSON.stringify(masked, null, 2), parsed: true, masked: count.n };
 }

@@ -87,7 +87,10 @@ export interface DbtTest {
 
 export interface RunData {
   readonly summary: RunSummaryData;
-  /** Per dataset: up to SAMPLE_LIMIT quarantined records, at least one per reason when there are that many. */
+  /**
+   * Per dataset: one quarantined record for every reason found in the part of the quarantine files read, then more
+   * in file order up to SAMPLE_LIMIT records in all.
+   */
   readonly samples: ReadonlyMap<string, readonly QuarantineSample[]>;
   readonly partitions: ReadonlyMap<string, readonly PartitionSeries[]>;
   /** Every dbt test of the run (from run_results.json and the manifest), sorted by name; null without artifacts. */
@@ -98,7 +101,8 @@ export interface RunData {
 
 export const SAMPLE_LIMIT = 25;
 /** Bytes read from each quarantine file: samples need only the first records, whatever the file's size. */
-const QUARANTINE_READ_BYTES = 4 * 1024 * 1024;
+export const QUARANTINE_READ_MIB = 4;
+const QUARANTINE_READ_BYTES = QUARANTINE_READ_MIB * 1024 * 1024;
 
 function readJson(path: string, what: string): unknown {
   try {
@@ -146,8 +150,9 @@ function quarantineSamples(runDir: string, runId: string, dataset: DatasetIR | u
   }
   const chosen = new Set<number>();
   const covered = new Set<string>();
+  // Every reason first, whatever their number (at most the contract's rules and the record-level reasons).
   records.forEach((r, i) => {
-    if (chosen.size < SAMPLE_LIMIT && r.reason_codes.some((code) => !covered.has(code))) {
+    if (r.reason_codes.some((code) => !covered.has(code))) {
       chosen.add(i);
       for (const code of r.reason_codes) covered.add(code);
     }

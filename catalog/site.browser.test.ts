@@ -44,6 +44,12 @@ const HOSTILE_RECORD = {
   unixReviewTime: 1527984000,
 };
 const HOSTILE_LINE = `<script>window.__injected='line'; alert(2)</script>`;
+// The personal field in records not shaped as the contract says: a batch array, a wrapper object, a Python dict.
+const ODD_SHAPES = [
+  JSON.stringify([{ ...HOSTILE_RECORD, reviewerName: "Jane ArrayBatch" }]),
+  JSON.stringify({ review: { ...HOSTILE_RECORD, reviewerName: "Jane Wrapped" } }),
+  `{'overall': 5.0, 'reviewerID': 'AXHOSTILE0002', 'reviewerName': 'Jane PythonRepr', 'asin': 'B0SAMPLE03'}`,
+];
 
 let temp: string;
 let runDir: string;
@@ -81,7 +87,7 @@ beforeAll(async () => {
   runDir = join(temp, "run");
   const reviews = join(temp, "input", "review");
   cpSync(join(root, "samples", "review"), reviews, { recursive: true });
-  writeFileSync(join(reviews, "hostile.jsonl"), `${JSON.stringify(HOSTILE_RECORD)}\n${HOSTILE_LINE}\n`);
+  writeFileSync(join(reviews, "hostile.jsonl"), `${[JSON.stringify(HOSTILE_RECORD), HOSTILE_LINE, ...ODD_SHAPES].join("\n")}\n`);
   const out = sink();
   const err = sink();
   const code = await pipeline(["--root", root, "--input", `review=${reviews}`, "--input", `product=${join(root, "samples", "product")}`, "--out", runDir, "--run-id", RUN_ID, "--quiet"], out, err);
@@ -200,8 +206,9 @@ describe("catalog in Chromium", () => {
     }
     connection.closeSync();
     instance.closeSync();
-    // The samples plus the hostile file: 13 review reasons and 2 product reasons; 9 review dates and 1 image date.
-    expect({ bars, dots }).toEqual({ bars: 15, dots: 10 });
+    // The samples plus the hostile file: 18 review reasons (13 without its odd shapes) and 2 product reasons; 9 review
+    // dates and 1 image date.
+    expect({ bars, dots }).toEqual({ bars: 20, dots: 10 });
     expect(await page.locator('g[aria-label="bar"] > rect').count()).toBe(bars);
     expect(await page.locator('g[aria-label="dot"] > circle').count()).toBe(dots);
     await page.screenshot({ path: join(SCREENSHOTS, "quality.png"), fullPage: true });
@@ -273,6 +280,8 @@ describe("catalog in Chromium", () => {
     expect(texts).toContain(HOSTILE_LINE);
     expect(texts.some((t) => t.includes('"reviewerName": "[masked: personal]"'))).toBe(true);
     expect(await page.content()).not.toContain("Jane Hostile");
+    for (const name of ["Jane ArrayBatch", "Jane Wrapped", "Jane PythonRepr"]) expect(await page.content()).not.toContain(name);
+    expect(texts.some((t) => t.includes(`'reviewerName': "[masked: personal]"`))).toBe(true);
     expect(await page.evaluate(() => (window as unknown as { __injected?: string }).__injected)).toBeUndefined();
     expect(await page.locator("main img, main script:not([type='application/json']), main iframe, main object").count()).toBe(0);
     expect(dialogs).toEqual([]);

@@ -7,7 +7,7 @@
 import { compareCodePoints } from "../../generators/lib/sort.js";
 import { html, jsonScript, slug, type SafeHtml } from "../html.js";
 import { formatCount, type CatalogModel } from "../model.js";
-import type { RunData } from "../run.js";
+import { QUARANTINE_READ_MIB, SAMPLE_LIMIT, type RunData } from "../run.js";
 
 export interface QualityChartData {
   readonly reasons: readonly { readonly dataset: string; readonly bars: readonly { readonly reason: string; readonly records: number }[] }[];
@@ -119,14 +119,19 @@ function samplesSection(model: CatalogModel, run: RunData): SafeHtml {
   const names = [...run.samples.keys()].sort(compareCodePoints);
   const withSamples = names.filter((n) => (run.samples.get(n) ?? []).length > 0);
   if (withSamples.length === 0) return html`<p>No quarantined record to show.</p>`;
-  return html`<p>Raw records as the producer sent them, with every field whose column is personal or sensitive in the contract masked. At least one record per reason code is shown.</p>
+  return html`<p>Raw records as the producer sent them, with every field whose column is personal or sensitive in the contract masked. One record is shown for every reason code found in the first ${QUARANTINE_READ_MIB} MiB of each quarantine file, then more up to ${SAMPLE_LIMIT}.</p>
 ${withSamples.map((name) => {
     const samples = run.samples.get(name)!;
     const dataset = model.ir.datasets.find((d) => d.name === name);
     const total = run.summary.datasets[name]?.quarantined.total ?? samples.length;
+    const shown = new Set(samples.flatMap((s) => s.reasons));
+    const unshown = Object.keys(run.summary.datasets[name]?.quarantined.byReason ?? {})
+      .filter((reason) => !shown.has(reason))
+      .sort(compareCodePoints);
     return html`<section aria-labelledby="samples-${slug(name)}-h">
 <h3 id="samples-${slug(name)}-h"><code>${name}</code>: ${samples.length} of ${formatCount(total)} quarantined record${total === 1 ? "" : "s"}</h3>
 ${dataset ? "" : html`<p class="muted">No contract for this dataset: the records are withheld.</p>`}
+${unshown.length ? html`<p class="muted samples-unshown">No sample of ${unshown.map((r, i) => html`${i ? ", " : ""}<code>${r}</code>`)}: their records are beyond the part of the quarantine files read.</p>` : ""}
 <ol class="samples">${samples.map(
       (s) => html`<li class="quarantine-sample"><p><code>${s.sourceFile}${s.lineNumber === null ? "" : `:${s.lineNumber}`}</code>: ${s.reasons.map((r, i) => html`${i ? ", " : ""}<code>${r}</code>`)}${s.masked ? html` <span class="badge badge-pii">${s.masked} masked</span>` : ""}${s.parsed ? "" : html` <span class="muted">(not valid JSON: shown as text)</span>`}</p>
 <pre class="code raw-record"><code>${s.text}</code></pre></li>`,

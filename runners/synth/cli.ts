@@ -11,7 +11,7 @@ import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, re
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { IR_VERSION, type DatasetIR } from "../../generators/ir/types.js";
-import { parseWholeNumber } from "../../generators/lib/numbers.js";
+import { parseDecimalNumber, parseWholeNumber } from "../../generators/lib/numbers.js";
 import { repositoryClash } from "../../generators/lib/repository-folders.js";
 import { SynthError } from "./errors.js";
 import { DEFAULT_SEED, MAX_RECORDS, synthesize, type SynthTally } from "./synthesize.js";
@@ -65,12 +65,14 @@ function wholeNumber(flag: string, text: string | undefined, max: number): numbe
 
 function share(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
-  const value = Number(text);
-  if (text.trim() === "" || !Number.isFinite(value) || value < 0 || value > 1) {
-    throw usage(flag, `${flag} "${text}" must be a number from 0 to 1 (a share of the records).`, `Write ${flag} 0.05 for 5%.`);
+  const value = parseDecimalNumber(text.trim(), 0, 1);
+  if (value === undefined) {
+    throw usage(flag, `${flag} "${text}" must be a number from 0 to 1 (a share of the records), written as digits with an optional fraction.`, `Write ${flag} 0.05 for 5%.`);
   }
   return value;
 }
+
+const RATIOS = ["--invalid-ratio", "--duplicate-ratio"] as const;
 
 /** The dataset's IR from `generated/ir/<name>.ir.json`. */
 export function loadDatasetIR(root: string, name: string): DatasetIR {
@@ -131,6 +133,9 @@ async function run(argv: readonly string[], out: Sink, err: Sink): Promise<numbe
       allowPositionals: false,
     }));
   } catch (error) {
+    // `--invalid-ratio -0.1`: the parser takes the value for an option; say what is wrong with the number instead.
+    const negative = argv.findIndex((arg, i) => (RATIOS as readonly string[]).includes(arg) && /^-\d/.test(argv[i + 1] ?? ""));
+    if (negative >= 0) share(argv[negative]!, argv[negative + 1]);
     throw usage("arguments", (error as Error).message, "Run `npm run synth -- --help` for the options.");
   }
   if (values.help) {
@@ -147,6 +152,10 @@ async function run(argv: readonly string[], out: Sink, err: Sink): Promise<numbe
   };
   const outPath = values.out === undefined ? undefined : resolve(values.out);
   const tallyPath = values.tally === undefined ? undefined : resolve(values.tally);
+  for (const [flag, given] of [["--out", values.out], ["--tally", values.tally]] as const) {
+    // `--out newdir/` names a folder that does not exist yet: refused, not written as a file named newdir.
+    if (given !== undefined && /[\\/]$/.test(given)) throw usage(flag, `${flag} ${given} names a folder.`, `Name a file, e.g. ${flag} ${given}${flag === "--out" ? "records.jsonl" : "tally.json"}.`);
+  }
   for (const [flag, path] of [["--out", outPath], ["--tally", tallyPath]] as const) {
     if (path !== undefined && existsSync(path) && statSync(path).isDirectory()) throw usage(flag, `${flag} ${path} is a folder.`, `Name a file, e.g. ${flag} ${join(path, flag === "--out" ? "records.jsonl" : "tally.json")}.`);
   }

@@ -92,16 +92,17 @@ export function planSynthesis(dataset: DatasetIR, options: SynthOptions): SynthP
   }
   const invalidRatio = ratio("invalid-ratio", options.invalidRatio);
   const duplicateRatio = ratio("duplicate-ratio", options.duplicateRatio);
-  const invalid = Math.round(records * invalidRatio);
-  const duplicates = Math.round(records * duplicateRatio);
-  if (invalid + duplicates > records) {
+  if (invalidRatio + duplicateRatio > 1 + 1e-9) {
     throw new SynthError(
       "CLI.USAGE",
-      `--invalid-ratio ${invalidRatio} and --duplicate-ratio ${duplicateRatio} ask for ${invalid + duplicates} of ${records} records.`,
+      `--invalid-ratio ${invalidRatio} and --duplicate-ratio ${duplicateRatio} add up to more than 1.`,
       "Make the two ratios add up to at most 1.",
       "--invalid-ratio",
     );
   }
+  const invalid = Math.round(records * invalidRatio);
+  // Each count is rounded on its own: ratios adding up to 1 may round to one record more than there are.
+  const duplicates = Math.min(Math.round(records * duplicateRatio), records - invalid);
   const valid = records - invalid - duplicates;
   if (duplicates > 0 && valid === 0) {
     throw new SynthError("CLI.USAGE", `${duplicates} duplicates are asked for but no valid record to duplicate.`, "Lower --invalid-ratio or --duplicate-ratio so that some records are valid.", "--duplicate-ratio");
