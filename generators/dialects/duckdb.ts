@@ -90,7 +90,12 @@ export const DUCKDB_DIALECT: DialectTable = {
   transform: (list, lambda) => `list_transform(${list}, ${lambda})`,
   elementAt: (list, index) => `${list}[${index}]`,
   mapEntries: (map) => `map_entries(${map})`,
-  mapFromEntries: (entries) => `map_from_entries(${entries})`,
+  // A repeated key (valid JSON: `{"a": 1, "a": 2}`) stays in a map read by json_transform, and map_from_entries
+  // refuses it; such a map keeps each key's first entry, as DuckDB's reader keeps a repeated member's first value
+  // (Spark keeps the last: runners/spark-local/README.md). Only the maps that fail are built twice.
+  mapFromEntries: (entries) =>
+    `coalesce(try(map_from_entries(${entries})), map_from_entries(list_filter(${entries}, lambda "_entry", "_index": ` +
+    `list_position(list_transform(${entries}, lambda "_other": struct_extract("_other", 'key')), struct_extract("_entry", 'key')) = "_index")))`,
   arrayOf: (items) => `[${items.join(", ")}]`,
   field: (value, name) => `struct_extract(${value}, ${str(name)})`,
 };
