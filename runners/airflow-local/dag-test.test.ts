@@ -2,8 +2,8 @@
  * `npm run dag:test`: the generated DAG run by a real Airflow 3 (`airflow db migrate`, `airflow dags test`) on the
  * samples with the dbt profile's local target. Two runs for the file, each a fresh AIRFLOW_HOME: the real one through
  * the CLI's `main` (every task succeeds, exit 0, the temporary folder removed), and one with the project-dir Variable
- * pointing at a folder that does not exist (dbt_source_freshness fails, dbt_build is upstream_failed, code 1, the
- * folder kept and named). The states come from Airflow's database, not from the code under test's own output.
+ * pointing at a folder that does not exist (dbt_source_freshness fails, dbt_build runs all the same and fails, the
+ * watcher fails the run, code 1, the folder kept and named). The states come from Airflow's database, not from the code under test's own output.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -37,7 +37,7 @@ describe("npm run dag:test", () => {
     expect(code, `${out.text()}\n${err.text()}`).toBe(0);
     const summary = out.text();
     expect(summary).toContain("DAG amazon_reviews_dbt: every task succeeded");
-    expect(summary).toMatch(/^ {2}dbt_source_freshness: success in [\d.]+ s\n {2}dbt_build: success in [\d.]+ s\n {2}dag run: success$/m);
+    expect(summary).toMatch(/^ {2}dbt_source_freshness: success in [\d.]+ s\n {2}dbt_build: success in [\d.]+ s\n {2}watcher: skipped\n {2}dag run: success$/m);
     expect(summary).toMatch(/duration: [\d.]+ s \(pipeline and database [\d.]+ s, airflow db migrate [\d.]+ s, airflow dags test [\d.]+ s\)/);
   });
 
@@ -66,15 +66,16 @@ describe("npm run dag:test names a failing task", () => {
     if (result?.folder) rmSync(result.folder, { recursive: true, force: true });
   });
 
-  it("code 1, dbt_source_freshness failed and dbt_build upstream_failed, the folder kept for inspection", () => {
+  it("code 1, dbt_source_freshness failed, dbt_build run after it all the same (and failed), the watcher failing the run, the folder kept for inspection", () => {
     expect(result.code, result.message).toBe(1);
     expect(result.tasks.map((t) => [t.taskId, t.state])).toEqual([
       ["dbt_source_freshness", "failed"],
-      ["dbt_build", "upstream_failed"],
+      ["dbt_build", "failed"],
+      ["watcher", "failed"],
     ]);
     expect(result.dagRunState).toBe("failed");
     const text = formatResult(result);
-    expect(text).toContain("FAILED: dbt_source_freshness failed, dbt_build upstream_failed.");
+    expect(text).toContain("FAILED: dbt_source_freshness failed, dbt_build failed, watcher failed.");
     expect(result.kept).toBe(true);
     expect(text).toContain(`kept: ${result.folder}`);
     // Airflow's output, kept in the folder, holds dbt's own reason.

@@ -65,6 +65,7 @@ for dag_id, dag in bag.dags.items():
                 "owner": t.owner,
                 "retries": t.retries,
                 "retryDelaySeconds": t.retry_delay.total_seconds(),
+                "triggerRule": str(getattr(t.trigger_rule, "value", t.trigger_rule)),
             }
             for t in dag.tasks
         },
@@ -90,7 +91,7 @@ interface Probe {
       maxActiveRuns: number;
       tags: string[];
       doc: string;
-      tasks: Record<string, { operator: string; upstream: string[]; downstream: string[]; owner: string; retries: number; retryDelaySeconds: number }>;
+      tasks: Record<string, { operator: string; upstream: string[]; downstream: string[]; owner: string; retries: number; retryDelaySeconds: number; triggerRule: string }>;
       rendered: Record<"defaults" | "variables", Record<string, string>>;
     }
   >;
@@ -156,20 +157,22 @@ describe("Airflow DagBag imports the generated DAG", () => {
     });
   });
 
-  it("source freshness, then build (no dbt deps): BashOperators of the standard provider, each owned and retried", () => {
+  it("source freshness, then build whatever it found, then a watcher that fails the run if either failed (no dbt deps): BashOperators of the standard provider, each owned", () => {
     const tasks = probe.dags.amazon_reviews_dbt!.tasks;
-    expect(Object.keys(tasks).sort()).toEqual(["dbt_build", "dbt_source_freshness"]);
-    expect(tasks.dbt_source_freshness).toMatchObject({ upstream: [], downstream: ["dbt_build"] });
-    expect(tasks.dbt_build).toMatchObject({ upstream: ["dbt_source_freshness"], downstream: [] });
+    expect(Object.keys(tasks).sort()).toEqual(["dbt_build", "dbt_source_freshness", "watcher"]);
+    expect(tasks.dbt_source_freshness).toMatchObject({ upstream: [], downstream: ["dbt_build", "watcher"], triggerRule: "all_success" });
+    expect(tasks.dbt_build).toMatchObject({ upstream: ["dbt_source_freshness"], downstream: ["watcher"], triggerRule: "all_done" });
+    expect(tasks.watcher).toMatchObject({ upstream: ["dbt_build", "dbt_source_freshness"], downstream: [], triggerRule: "one_failed", retries: 0 });
     for (const task of Object.values(tasks)) {
-      expect(task).toMatchObject({ operator: "airflow.providers.standard.operators.bash.BashOperator", owner: "reviews-data-platform", retries: 2, retryDelaySeconds: 600 });
+      expect(task).toMatchObject({ operator: "airflow.providers.standard.operators.bash.BashOperator", owner: "reviews-data-platform", retryDelaySeconds: 600 });
     }
+    expect([tasks.dbt_source_freshness!.retries, tasks.dbt_build!.retries]).toEqual([2, 2]);
   });
 
   it("renders the production dbt command lines when no Variable is set", () => {
     const rendered = probe.dags.amazon_reviews_dbt!.rendered.defaults;
     const options = "--project-dir /opt/airflow/dbt/amazon_reviews --profiles-dir /opt/airflow/dbt/profiles --target prod";
-    expect(rendered).toEqual({ dbt_source_freshness: `dbt source freshness ${options}`, dbt_build: `dbt build ${options}` });
+    expect(rendered).toEqual({ dbt_source_freshness: `dbt source freshness ${options}`, dbt_build: `dbt build ${options}`, watcher: "echo 'A task of this run failed: see its log.' >&2; exit 1" });
   });
 
   it("renders the Airflow Variables instead when set, each one shell-quoted", () => {

@@ -20,7 +20,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 const INSPECT = `
 import ast, json, sys
 tree = ast.parse(sys.stdin.read())
-out = {"imports": [], "dag": {}, "tasks": {}, "chain": [], "doc": None}
+out = {"imports": [], "dag": {}, "tasks": {}, "triggers": {}, "edges": [], "doc": None}
 # Module-level string constants and f-strings of them (the dbt command line), evaluated as Python would.
 names = {}
 for node in tree.body:
@@ -42,22 +42,26 @@ for node in ast.walk(tree):
     if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and getattr(node.value.func, "id", "") == "BashOperator":
         kws = {kw.arg: eval(compile(ast.Expression(kw.value), "<dag>", "eval"), {}, names) for kw in node.value.keywords}
         out["tasks"][kws["task_id"]] = kws["bash_command"]
+        out["triggers"][kws["task_id"]] = kws.get("trigger_rule", "all_success")
     if isinstance(node, ast.Expr) and isinstance(node.value, ast.BinOp):
-        chain = []
+        # a >> b >> c and [a, b] >> c, as (upstream, downstream) pairs.
+        def names(n):
+            return [e.id for e in n.elts] if isinstance(n, ast.List) else [n.id]
         def walk(n):
             if isinstance(n, ast.BinOp) and isinstance(n.op, ast.RShift):
-                walk(n.left); walk(n.right)
-            else:
-                chain.append(n.id)
+                left = walk(n.left)
+                right = names(n.right)
+                out["edges"].extend([a, b] for a in left for b in right)
+                return right
+            return names(n)
         walk(node.value)
-        out["chain"] = chain
 print(json.dumps(out))
 `;
 
 function inspect(source: string) {
   const result = run("python3", ["-c", INSPECT], { input: source });
   if (result.status !== 0) throw new Error(result.stderr);
-  return JSON.parse(result.stdout) as { imports: string[]; dag: Record<string, unknown>; tasks: Record<string, string>; chain: string[]; doc: string };
+  return JSON.parse(result.stdout) as { imports: string[]; dag: Record<string, unknown>; tasks: Record<string, string>; triggers: Record<string, string>; edges: string[][]; doc: string };
 }
 
 function ruffSource(source: string) {
@@ -81,14 +85,20 @@ describe("Airflow target", () => {
     expect((await ruffSource("x = [1,2]\n")).output).toContain("File would be reformatted");
   });
 
-  it("has an explicit schedule, start date, catchup and retries, imports for Airflow 2.9+ and 3, and runs freshness before build (no dbt deps)", async () => {
+  it("has an explicit schedule, start date, catchup and retries, imports for Airflow 2.9+ and 3, and runs freshness before build (no dbt deps), build whatever freshness found", async () => {
     const { files } = await generatedFrom();
     const dag = inspect(fileOf(files, "generated/airflow/dags/amazon_reviews_dbt.py"));
     expect(dag.dag).toMatchObject({ dag_id: "amazon_reviews_dbt", schedule: "0 6 * * *", catchup: false, max_active_runs: 1 });
     expect(dag.dag.start_date).toBe("datetime(2026, 1, 1, tzinfo=timezone.utc)");
     expect(dag.imports).toEqual(expect.arrayContaining(["airflow.sdk", "airflow", "airflow.providers.standard.operators.bash", "airflow.operators.bash"]));
-    expect(dag.chain).toEqual(["dbt_source_freshness", "dbt_build"]);
-    expect(Object.keys(dag.tasks).sort()).toEqual(["dbt_build", "dbt_source_freshness"]);
+    // Build after the freshness check whatever its outcome; the watcher fails the run when either failed.
+    expect(dag.edges).toEqual([
+      ["dbt_source_freshness", "dbt_build"],
+      ["dbt_source_freshness", "watcher"],
+      ["dbt_build", "watcher"],
+    ]);
+    expect(Object.keys(dag.tasks).sort()).toEqual(["dbt_build", "dbt_source_freshness", "watcher"]);
+    expect(dag.triggers).toEqual({ dbt_source_freshness: "all_success", dbt_build: "all_done", watcher: "one_failed" });
   });
 
   it("reads the dbt command line from Airflow Variables with the production values as defaults, shell-quoted by shlex.quote", async () => {

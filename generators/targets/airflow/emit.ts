@@ -65,8 +65,10 @@ export function dagSource(ir: ContractIR): string {
   const doc = [
     `# ${AF.dagId}`,
     "",
-    "Runs the dbt project generated from the data contracts against Snowflake: source freshness first (fails when",
-    `the processed data is older than ${PLATFORM.dbt.freshness.errorAfterHours} hours), then \`dbt build\` (models and their tests, in dependency order).`,
+    "Runs the dbt project generated from the data contracts against Snowflake: source freshness first (fails when a",
+    `dataset's processed data is older than ${PLATFORM.dbt.freshness.errorAfterHours} hours), then \`dbt build\` (models and their tests, in dependency order)`,
+    "whatever the freshness check found: one late dataset does not hold back the marts of the others. The run still",
+    "fails when any task failed (`watcher`, the last task), so a stale source alerts.",
     "",
     ...ir.datasets.map((d) => `- \`${d.name}\` (contract ${d.contract.version}): ${mdCell(d.description)}`),
     "",
@@ -129,12 +131,23 @@ with DAG(
         task_id="dbt_source_freshness",
         bash_command=f"{DBT} source freshness {DBT_OPTIONS}",
     )
+    # After the freshness check whatever its outcome: a stale source is reported, the other marts still refresh.
     dbt_build = BashOperator(
         task_id="dbt_build",
         bash_command=f"{DBT} build {DBT_OPTIONS}",
+        trigger_rule="all_done",
+    )
+    # A DAG run takes the state of its last tasks: without this one, a failed freshness check followed by a
+    # successful build would leave the run successful. It runs (and fails the run) only when a task failed.
+    watcher = BashOperator(
+        task_id="watcher",
+        bash_command="echo 'A task of this run failed: see its log.' >&2; exit 1",
+        trigger_rule="one_failed",
+        retries=0,
     )
 
     dbt_source_freshness >> dbt_build
+    [dbt_source_freshness, dbt_build] >> watcher
 `);
 }
 

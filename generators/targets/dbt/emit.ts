@@ -34,7 +34,7 @@ export function stagingModelName(table: Pick<TableIR, "name">): string {
   return `stg_${DBT.source}__${plural(table.name)}`;
 }
 
-type DataTest = string | Record<string, { arguments: Record<string, unknown> }>;
+type DataTest = string | Record<string, { arguments: Record<string, unknown>; config?: { severity: "warn" } }>;
 
 export interface StagingColumn {
   readonly name: string;
@@ -110,7 +110,13 @@ export function stagingColumns(ir: ContractIR, dataset: DatasetIR, table: TableI
     if (range) tests.push({ accepted_range: { arguments: range } });
     if (column.references) {
       const target = tableOf(ir, column.references.dataset);
-      if (target) tests.push({ relationships: { arguments: { to: `ref('${stagingModelName(target)}')`, field: column.references.column } } });
+      if (target) {
+        const args = { to: `ref('${stagingModelName(target)}')`, field: column.references.column };
+        // A child row and its parent row are written by one job: a missing parent is an error. A row of another
+        // dataset arrives on its own (a review before its product's metadata, or a product Amazon never published):
+        // a missing one is a warning, so that it does not fail the build and hold back every mart.
+        tests.push({ relationships: column.source.kind === "parent_key" ? { arguments: args } : { arguments: args, config: { severity: "warn" } } });
+      }
     }
     if (column.pii === "personal") {
       out.push({
@@ -196,6 +202,9 @@ function sourcesYaml(ir: ContractIR): string {
       name: table.name,
       identifier: table.name.toUpperCase(),
       description: jinjaLiteral(`${table.description} External table over ${table.location} (contract ${dataset.contract.version}).`),
+      // A child table gets rows only from parents that have elements (a review's images): it may stay empty or quiet
+      // while its parent is fresh, and its parent's freshness already says whether the dataset's loads arrive.
+      ...(table === dataset.table ? {} : { config: { freshness: null } }),
       columns: [
         ...table.columns.map((c) => ({ name: c.name, data_type: sourceDataType(c), description: jinjaLiteral(c.description) })),
         { name: SOURCE_FILE_COLUMN, data_type: "varchar", description: "Parquet file the row was read from." },
