@@ -312,6 +312,15 @@ def run(spark, args):
     missing = [name for name in JOB_ARGUMENTS if not args.get(name)]
     if missing:
         raise ValueError("Missing job arguments: " + ", ".join("--" + name for name in missing))
+    # Spark skips a file whose name starts with "_" or "." (as Hadoop's hidden files), even one named on its own:
+    # the run would read nothing and succeed, and the object's records would be lost without a word.
+    name = args["input_path"].rstrip("/").rsplit("/", 1)[-1]
+    if name.startswith(("_", ".")):
+        raise ValueError(
+            "--input_path " + args["input_path"] + " names an object whose name starts with '_' or '.', which Spark"
+            " skips as a hidden file: its records would be lost. Rename the object (letters, digits and -_.= only,"
+            " not starting with _ or .)."
+        )
     configure(spark)
     spark.udf.register("contract_json_canonical", contract_json_canonical, StringType())
     spark.udf.register("contract_json_get", contract_json_get, StringType())

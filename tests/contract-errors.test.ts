@@ -141,6 +141,37 @@ describe("locations that could escape a folder", () => {
   });
 });
 
+describe("string partition columns", () => {
+  // The value is written into a folder name, which DuckDB and Spark escape differently and nothing decodes.
+  it.each([
+    ["without accepted values", "", false],
+    ["with an accepted value holding a space", ', acceptedValues: ["EU West", "US-East"]', false],
+    ["with an accepted value holding a slash", ', acceptedValues: ["EU/West"]', false],
+    ["with accepted values of letters, digits and -_.", ', acceptedValues: ["EU-West", "us_east.2"]', true],
+  ])("%s: %s", async (_what, accepted, ok) => {
+    const dir = mkdtempSync(join(root, "tests/fixtures/.scratch-"));
+    try {
+      const source = readFileSync(join(root, "contracts/review.contract.ts"), "utf8")
+        .replaceAll('"../generators/', '"../../../generators/')
+        .replace("  verified: column(z.boolean(), {", `  region: column(z.string(), { description: "Sales region."${accepted} }),\n  verified: column(z.boolean(), {`)
+        .replace('partitionBy: ["review_date"]', 'partitionBy: ["review_date", "region"]');
+      expect(source).toContain('partitionBy: ["review_date", "region"]');
+      writeFileSync(join(dir, "review.contract.ts"), source);
+      // Alone in its folder the review contract's reference to product is a problem too: not this test's.
+      const found = (await diagnosticsIn(dir)).filter((d) => d.code === "CONTRACT.BAD_REFERENCE" && d.message.startsWith("Partition column"));
+      if (ok) {
+        expect(found).toEqual([]);
+        return;
+      }
+      expect(found.map((d) => d.message)).toEqual([expect.stringMatching(/^Partition column "region" is a string whose values are not limited to letters, digits, "_", "\." and "-": /)]);
+      expect(found[0]!.fix).toContain("List the column's acceptedValues");
+      expect(found[0]!.where?.line).toBe(source.split("\n").findIndex((l) => l.includes("partitionBy:")) + 1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("careless contracts get a coded error, never a stack trace", () => {
   async function diagnosticsOfSource(source: string): Promise<readonly Diagnostic[]> {
     const dir = mkdtempSync(join(root, "tests/fixtures/.scratch-"));

@@ -1,6 +1,11 @@
 /**
  * Partition columns: each must be a non-null date, string or integer column, and they end the table (after
  * `processed_at`), flagged `partition: true`, in `partitionBy` order.
+ *
+ * A partition's value is written into the folder name (`region=EU/`) and read back from it (the Snowflake external
+ * table, the local views): the writers escape characters there, each its own set (DuckDB `EU: West` →
+ * `EU%3A%20West`, Spark → `EU%3A West`, both `US/East` → `US%2FEast`), and nothing decodes them on the way back. So a
+ * string partition column must list its accepted values, each made of characters no writer escapes.
  */
 import { diagnostic } from "../lib/errors.js";
 import type { DatasetContext } from "./dataset-context.js";
@@ -18,9 +23,23 @@ export function checkPartitionColumns(columns: readonly ColumnIR[], partitionBy:
           "Partition by a non-null date, string or integer column (e.g. a derived review_date).",
         ),
       );
+      continue;
+    }
+    if (column.type.kind === "string" && !(column.acceptedValues?.length && column.acceptedValues.every((v) => typeof v === "string" && SAFE_PARTITION_VALUE.test(v)))) {
+      ctx.diagnostics.push(
+        diagnostic(
+          "CONTRACT.BAD_REFERENCE",
+          `Partition column "${name}" is a string whose values are not limited to letters, digits, "_", "." and "-": ` +
+            "they go into folder names, which the engines escape differently (EU: West → EU%3A%20West or EU%3A West) and the warehouse reads back as written.",
+          ctx.whereProperty(["partitionBy"], "partitionBy"),
+          `List the column's acceptedValues, each of letters, digits, "_", "." and "-" (e.g. ["EU-West", "US-East"]), or partition by a date or integer column.`,
+        ),
+      );
     }
   }
 }
+
+const SAFE_PARTITION_VALUE = /^[A-Za-z0-9_.-]+$/;
 
 /** The table's columns in order: every other column, then `processed_at`, then the partition columns. */
 export function partitionsLast(columns: readonly ColumnIR[], processedAt: ColumnIR, partitionBy: readonly string[]): ColumnIR[] {

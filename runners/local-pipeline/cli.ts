@@ -6,7 +6,7 @@
  */
 import { constants } from "node:buffer";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { basename, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { IR_VERSION, type DatasetIR } from "../../generators/ir/types.js";
 import { tryLock, type LockAttempt } from "../../generators/lib/folder-lock.js";
@@ -182,6 +182,12 @@ export async function main(argv: readonly string[], out: { write(text: string): 
     const path = resolve(spec.slice(eq + 1));
     if (!existsSync(path)) {
       err.write(`error PIPELINE.NO_INPUT: ${path} does not exist.\n  fix: pass an existing file or directory.\n`);
+      return 2;
+    }
+    // Spark and the Glue clean job skip a file named "_…" or ".…" (in a folder, so does this command): named on its
+    // own, it is refused here as the clean job refuses it in AWS.
+    if (/^[_.]/.test(basename(path)) && statSync(path).isFile()) {
+      err.write(`error PIPELINE.NO_INPUT: --input ${name}=${path} is a file whose name starts with "_" or ".": Spark and the Glue clean job skip such files as hidden ones, so its records would be lost in AWS.\n  fix: rename the file (e.g. ${basename(path).replace(/^[_.]+/, "") || "reviews.jsonl"}).\n`);
       return 2;
     }
     // A path that yields no file to read (an empty folder, /dev/null, a FIFO) would be a run over nothing, exit 0.

@@ -570,6 +570,15 @@ describe("hostile and careless input: nothing outside --out is removed, nothing 
       expect(result.err).toContain(`error PIPELINE.NO_INPUT: --input product=${input} ${what}`);
     }
     expect(existsSync(join(work, "no-input-out"))).toBe(false);
+    // A file named as Spark's hidden files: the Glue clean job refuses it (spark.test.ts), and so does this command.
+    for (const hidden of ["_batch.jsonl", ".batch.jsonl"]) {
+      const file = join(work, hidden);
+      writeFileSync(file, readFileSync(join(ROOT, "samples", "product", "meta-sample.jsonl")));
+      const result = await cli(["--input", `product=${file}`, "--out", join(work, "no-input-out")]);
+      expect([result.code, result.err]).toEqual([2, expect.stringContaining(`error PIPELINE.NO_INPUT: --input product=${file} is a file whose name starts with "_" or ".": Spark and the Glue clean job skip such files`)]);
+      expect(result.err).toContain("fix: rename the file (e.g. batch.jsonl)");
+    }
+    expect(existsSync(join(work, "no-input-out"))).toBe(false);
     const mixed = join(work, "fifo-mixed-input");
     mkdirSync(mixed, { recursive: true });
     writeFileSync(join(mixed, "a.jsonl"), readFileSync(join(ROOT, "samples", "product", "meta-sample.jsonl")));

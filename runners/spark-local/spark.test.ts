@@ -11,7 +11,7 @@
  *
  * One Spark session serves the whole file (the JVM starts once).
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import Ajv from "ajv";
@@ -469,6 +469,18 @@ describe("differences by design, on both engines (runners/spark-local/README.md:
     expect(read.input).toBe(2);
     expect(read.files).toHaveLength(1);
     expect(JSON.stringify(read.files)).toMatch(/reviews(\[1\]|%5B1%5D)\.jsonl/);
+  }, 120_000);
+
+  it("the clean job refuses an object whose name starts with _ or . (Spark would skip it as hidden and read nothing)", async () => {
+    const dir = join(work, "hidden-input");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "_batch.jsonl"), `${line({ reviewerID: "AX1" })}\n`);
+    const args = { input_path: join(dir, "_batch.jsonl"), cleaned_path: join(work, "hidden-direct", "cleaned"), quarantine_path: join(work, "hidden-direct", "quarantine"), run_id: "hidden", summary_path: join(work, "hidden-direct", "summary.json") };
+    mkdirSync(join(work, "hidden-direct"), { recursive: true });
+    const failure = await driver.runJob(join(ROOT, glueScriptPath(review(), "clean")), args).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(SparkJobError);
+    expect((failure as Error).message).toMatch(/names an object whose name starts with '_' or '\.', which Spark skips as a hidden file/);
+    expect(existsSync(args.summary_path)).toBe(false);
   }, 120_000);
 
   it("the same on both: a record over the 16 MiB record limit is quarantined with its first 1024 bytes", async () => {
