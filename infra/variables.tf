@@ -61,7 +61,7 @@ variable "glue_timeout_minutes" {
 }
 
 variable "glue_max_concurrent_runs" {
-  description = "Concurrent runs per job; further runs are retried by the state machine (ConcurrentRunsExceededException)."
+  description = "Concurrent runs per job; further runs wait in Glue's job run queue (and the state machine retries ConcurrentRunsExceededException for hours)."
   type        = number
   default     = 5
 }

@@ -57,8 +57,17 @@ describe("step-functions target", () => {
     expect(Clean.Parameters.Arguments["--run_id.$"]).toBe("$$.Execution.Name");
     expect(Flatten.Parameters.Arguments["--output_path"]).toBe("s3://amazon-reviews-processed/reviews/");
     for (const task of [Clean, Flatten]) {
-      expect(task.Retry[0].ErrorEquals).toContain("Glue.ConcurrentRunsExceededException");
-      expect(task.Retry[0].ErrorEquals).toContain("Glue.ThrottlingException");
+      expect(task.Retry.map((r: { ErrorEquals: string[] }) => r.ErrorEquals)).toEqual([
+        ["Glue.ConcurrentRunsExceededException"],
+        ["Glue.InternalServiceException", "Glue.ThrottlingException"],
+      ]);
+      // A burst of uploads waits for a free run for longer than a run may take (the jobs' timeout, infra's default
+      // 60 minutes) many times over: the expected wait with full jitter is half of each capped delay.
+      const waits = (r: { IntervalSeconds: number; BackoffRate: number; MaxAttempts: number; MaxDelaySeconds: number }) =>
+        Array.from({ length: r.MaxAttempts }, (_, k) => Math.min(r.IntervalSeconds * r.BackoffRate ** k, r.MaxDelaySeconds));
+      const expectedWait = waits(task.Retry[0]).reduce((a, b) => a + b / 2, 0);
+      expect(expectedWait).toBeGreaterThan(3 * 60 * 60);
+      expect(waits(task.Retry[1]).reduce((a, b) => a + b, 0)).toBeLessThan(30 * 60);
       expect(task.Catch).toEqual([{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "NotifyFailure" }]);
     }
     expect(NotifyFailure.Resource).toBe("arn:aws:states:::sns:publish");

@@ -82,9 +82,22 @@ export function runPaths(dataset: DatasetIR): Record<string, string> {
   };
 }
 
+/**
+ * A job at its concurrency limit (a burst of uploads, a backfill) is waited for as long as a queue of runs takes:
+ * 50 attempts, at most 10 minutes apart (about 4 hours expected with full jitter, at most about 8), where the API's
+ * own errors get 6 (about 13 minutes). The Glue jobs also queue their runs (`job_run_queuing_enabled` in Terraform),
+ * so this one matters where queuing is off or an account-wide limit refuses the run.
+ */
+export const CONCURRENCY_RETRY = { IntervalSeconds: 60, MaxAttempts: 50, BackoffRate: 2, MaxDelaySeconds: 600 } as const;
+
 const retry: JsonValue = [
   {
-    ErrorEquals: [...GLUE_RETRYABLE_ERRORS],
+    ErrorEquals: ["Glue.ConcurrentRunsExceededException"],
+    ...CONCURRENCY_RETRY,
+    JitterStrategy: "FULL",
+  },
+  {
+    ErrorEquals: GLUE_RETRYABLE_ERRORS.filter((e) => e !== "Glue.ConcurrentRunsExceededException"),
     IntervalSeconds: 30,
     MaxAttempts: 6,
     BackoffRate: 2,

@@ -234,6 +234,10 @@ resource "aws_glue_job" "this" {
   max_retries            = 0
   security_configuration = aws_glue_security_configuration.this.name
 
+  # A run over max_concurrent_runs waits in Glue's queue (WAITING) instead of failing; the state machine also
+  # retries ConcurrentRunsExceededException for hours, for a limit the queue does not cover.
+  job_run_queuing_enabled = true
+
   command {
     name            = "glueetl"
     python_version  = "3"
