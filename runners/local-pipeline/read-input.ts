@@ -173,7 +173,9 @@ export async function readFile(path: string, root: string, emit: (record: RawRec
   for await (const read of byteLines(openStream(path, gzip), onError, maxRecordBytes)) {
     stats.lines++;
     let line = read.bytes;
-    if (stats.lines === 1 && line.subarray(0, 3).equals(BOM)) line = line.subarray(3);
+    // A byte order mark opens the file, or a later line of files concatenated: dropped on any line, as the Glue
+    // clean job drops it (Spark's reader leaves it on the line; the job's parse skips it).
+    if (line.subarray(0, 3).equals(BOM)) line = line.subarray(3);
     if (read.tooLong === undefined && line.length && line[line.length - 1] === 0x0d) line = line.subarray(0, line.length - 1);
     const current: ByteLine = read.tooLong === undefined ? { bytes: line } : { bytes: line, tooLong: read.tooLong };
     if (arrayCandidate === undefined) {
@@ -338,8 +340,8 @@ export function mayBePlainJsonLines(path: string): boolean {
 /**
  * A file DuckDB may read line by line itself, with nothing to undo or account for: it starts with `{` (so no gzip,
  * byte order mark or JSON array), is valid UTF-8, has LF line ends only (no CR byte), no NUL or U+0001 byte (the
- * column delimiter DuckDB is given), no blank line and no line starting with whitespace, and no line over 1 MiB; and
- * its path holds no character DuckDB would read as a glob pattern (`*`, `?`, `[`, `{`).
+ * column delimiter DuckDB is given), no blank line, no line starting with whitespace or a byte order mark, and no
+ * line over 1 MiB; and its path holds no character DuckDB would read as a glob pattern (`*`, `?`, `[`, `{`).
  * Returns its line accounting, a checksum of its line lengths by line number (`PLAIN_CHECKSUM_MODULUS`) and the
  * lines `SUSPICIOUS_JSON` matches, or undefined when any of this does not hold (then `readFile` reads it).
  */
@@ -385,7 +387,8 @@ export function plainJsonLines(path: string, root: string): PlainFile | undefine
           suspect = windowStart + search(0);
         }
         const length = nl - start;
-        if (length === 0 || length > PLAIN_MAX_LINE || block[start] === 0x20 || block[start] === 0x09) return undefined;
+        // 0xEF: a line may open with a byte order mark (files concatenated): `readFile` drops it.
+        if (length === 0 || length > PLAIN_MAX_LINE || block[start] === 0x20 || block[start] === 0x09 || block[start] === 0xef) return undefined;
         lines++;
         checksum = (checksum + (((length % m) * (lines % m)) % m)) % m;
         if (suspect < nl) {

@@ -11,6 +11,7 @@
  *
  * One Spark session serves the whole file (the JVM starts once).
  */
+import { gzipSync } from "node:zlib";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -433,6 +434,13 @@ describe("differences by design, on both engines (runners/spark-local/README.md:
     const both = await onBoth("bom", { "bom.jsonl": text });
     await expectParity(both, "run-bom");
     expect(both.spark.summary.datasets.review!.valid).toBe(2);
+  }, 120_000);
+
+  it("the same on both: a byte order mark at the start of a later line (files concatenated), in a plain file and in gzip", async () => {
+    const text = `${line({ reviewerID: "AX1" })}\n\ufeff${line({ reviewerID: "AX2" })}\n${line({ reviewerID: "AX3" })}\n`;
+    const both = await onBoth("later-bom", { "later-bom.jsonl": text, "later-bom.jsonl.gz": gzipSync(Buffer.from(text.replaceAll("AX", "AY"))) });
+    await expectParity(both, "run-later-bom");
+    expect({ duck: both.duck.summary.datasets.review!.valid, spark: both.spark.summary.datasets.review!.valid }).toEqual({ duck: 6, spark: 6 });
   }, 120_000);
 
   it("the same on both: a number beyond a double's range (valid JSON: 1e999) in any member, and a product date before 1582", async () => {
