@@ -436,6 +436,18 @@ describe("differences by design, on both engines (runners/spark-local/README.md:
     expect(both.spark.summary.datasets.review!.valid).toBe(2);
   }, 120_000);
 
+  it("the same on both: control characters in JSON text kept as a column (sales_rank_json), \\u escapes in upper case", async () => {
+    const productInput = join(work, "escapes-input");
+    mkdirSync(productInput, { recursive: true });
+    // A control character, a literal backslash before "u001f" (not an escape), and a backslash before a control.
+    const rank = ["a\u001fb", "e\\u001fx", "\u000b", "\\\u001f", "tab\t"];
+    writeFileSync(join(productInput, "escapes.jsonl"), `${JSON.stringify({ asin: "P000000001", title: "t", rank })}\n`);
+    const both = await bothEngines("escapes", { product: [productInput] });
+    await expectParity(both, "run-escapes");
+    const rows = await query(`SELECT sales_rank_json AS v FROM (${tableRows(both.spark.out, datasets.find((d) => d.name === "product")!.table.location)})`);
+    expect(rows.map((r) => r.v)).toEqual(['["a\\u001Fb","e\\\\u001fx","\\u000B","\\\\\\u001F","tab\\t"]']);
+  }, 120_000);
+
   it("the same on both: a byte order mark at the start of a later line (files concatenated), in a plain file and in gzip", async () => {
     const text = `${line({ reviewerID: "AX1" })}\n\ufeff${line({ reviewerID: "AX2" })}\n${line({ reviewerID: "AX3" })}\n`;
     const both = await onBoth("later-bom", { "later-bom.jsonl": text, "later-bom.jsonl.gz": gzipSync(Buffer.from(text.replaceAll("AX", "AY"))) });

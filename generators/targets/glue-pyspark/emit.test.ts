@@ -29,7 +29,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** Module-level string constants of a Python file, flattened (`COLUMN_SQL.rating`), read with Python's ast. */
 const EXTRACT = `
-import ast, json, sys
+import ast, json, re, sys
 tree = ast.parse(open(sys.argv[1], encoding="utf-8").read())
 out = {}
 def strings(prefix, node):
@@ -155,11 +155,15 @@ describe("glue-pyspark", () => {
  * file with `ast` and executed with the standard library only.
  */
 const UDF_CHECK = `
-import ast, json, sys
+import ast, json, re, sys
 tree = ast.parse(open(sys.argv[1], encoding="utf-8").read())
-names = {"_parse", "_canonical", "contract_json_canonical", "contract_json_get", "contract_json_elements", "contract_json_values"}
-module = ast.Module(body=[n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name in names], type_ignores=[])
-scope = {"json": json}
+names = {"_parse", "_canonical", "_member", "contract_json_canonical", "contract_json_get", "contract_json_elements", "contract_json_values"}
+constants = {"_STRING_OR_INFINITY", "_UNICODE_ESCAPE"}
+module = ast.Module(
+    body=[n for n in tree.body if (isinstance(n, ast.FunctionDef) and n.name in names) or (isinstance(n, ast.Assign) and n.targets[0].id in constants)],
+    type_ignores=[],
+)
+scope = {"json": json, "re": re}
 exec(compile(module, sys.argv[1], "exec"), scope)
 cases = [
     ["canonical", scope["contract_json_canonical"]('  {"a": 1.0, "b": [true, null], "c": "x\\\\u00e9"}  ')],
@@ -174,6 +178,7 @@ cases = [
     ["elements of non-array", scope["contract_json_elements"]('"a"')],
     ["values", scope["contract_json_values"]('{"Format:":" x","n":5}')],
     ["duplicate key keeps the last", scope["contract_json_get"]('{"a":1,"a":2}', "a")],
+    ["escapes in upper case, a literal backslash kept", scope["contract_json_get"](r'{"r":["a\\u001fb","e\\\\u001fx","\\\\\\u000b"]}', "r")],
 ]
 print(json.dumps(cases))
 `;
@@ -207,6 +212,8 @@ describe("the jobs' Python JSON helpers", () => {
       "elements of non-array": [],
       values: ['" x"', "5"],
       "duplicate key keeps the last": "2",
+      // As DuckDB writes them: \u001F; the text "\u001f" after a literal backslash is not an escape.
+      "escapes in upper case, a literal backslash kept": '["a\\u001Fb","e\\\\u001fx","\\\\\\u000B"]',
     });
   });
 });
