@@ -99,9 +99,19 @@ describe("maskRecord", () => {
     const python = maskRecord("{'overall': 5.0, 'reviewerName': 'Jane PythonRepr', 'summary': 'it\\'s fine'}", paths);
     expect(python.text).toBe(`{'overall': 5.0, 'reviewerName': "${MASK("personal")}", 'summary': 'it\\'s fine'}`);
     expect(python.masked).toBe(1);
-    expect(maskRecord("{reviewerName: 'Jane Bare', reviewerName:Jo", paths).text).toBe(`{reviewerName: "${MASK("personal")}", reviewerName:"${MASK("personal")}"`);
+    expect(maskRecord("{reviewerName: 'Jane Bare', reviewerName:12, x", paths).text).toBe(`{reviewerName: "${MASK("personal")}", reviewerName:"${MASK("personal")}", x`);
     // The key named in a form the patterns do not read as a key and value: the text is not shown.
-    for (const text of ["reviewerName = Jane Doe", '{"ReviewerName": "Jane Doe", ', "{'reviewerName' 'Jane'", "reviewerName\tJane"]) {
+    for (const text of [
+      "reviewerName = Jane Doe",
+      '{"ReviewerName": "Jane Doe", ',
+      "{'reviewerName' 'Jane'",
+      "reviewerName\tJane",
+      // A value whose end is not certain: a bare word (its rest would show), an array or object (nested brackets).
+      "{reviewerName: Zelda Quuxbottom, overall: 5",
+      "{reviewerName:Jo",
+      '{"reviewerName": ["Yolanda", ["x"], "Wobblesworth"], "overall": 5',
+      '{"reviewerName": {"first": {"x": 1}, "last": "Xavierina"}, "overall": 5',
+    ]) {
       expect(maskRecord(text, paths), text).toEqual({ text: WITHHELD_KEY, parsed: false, masked: 1 });
     }
   });

@@ -9,9 +9,10 @@
  *   any depth, is replaced by a marker naming the PII class; a string that names a PII key (JSON in a string) is
  *   masked as text. The rest of the record is shown as it arrived (re-serialised, one key per line).
  * - Text that is not JSON (cut, truncated, invalid, a Python dict): every `"<key>": <value>`, `'<key>': <value>` or
- *   bare `<key>: <value>` whose key is the last segment of a PII path is masked, value cut or not. If a PII key's
- *   name is still in the text after that (any case, in any other form), or the text has `\u` escapes (which could
- *   spell a key so that it does not match), the text is withheld whole.
+ *   bare `<key>: <value>` whose key is the last segment of a PII path is masked when the value's end is certain (a
+ *   quoted string, closed or cut by the end of the text, or a number, boolean or null). If a PII key's name is still
+ *   in the text after that (any case, any other form, or before an object, an array or a bare word), or the text
+ *   has `\u` escapes (which could spell a key so that it does not match), the text is withheld whole.
  * - `raw_base64` (the exact bytes of a record that is not UTF-8) is never shown: it is not masked.
  */
 import type { DatasetIR, PiiClass } from "../generators/ir/types.js";
@@ -134,12 +135,13 @@ function maskText(text: string, keys: ReadonlyMap<string, MaskedClass>): MaskedR
   const marker = (pii: MaskedClass) => `"${MASK(pii)}"`;
   for (const [key, pii] of [...keys].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const name = escapeRegex(key);
-    // The key in double quotes, in single quotes (a Python dict) or bare, then `:`; then a string in either quote
-    // (closed or cut), an object or array (up to its first closing bracket or the end), or a bare value up to the
-    // next delimiter.
+    // The key in double quotes, in single quotes (a Python dict) or bare, then `:`; then a value whose end is
+    // certain: a string in either quote, closed or cut by the end of the text, or a number, boolean or null before a
+    // delimiter. Any other value (an object, an array, a bare word such as `Zelda Quuxbottom`) is not matched: the
+    // key's name stays in the text, and the text is withheld below.
     const pattern = new RegExp(
       `("${name}"\\s*:\\s*|'${name}'\\s*:\\s*|(?<![\\w"'])${name}\\s*:\\s*)` +
-        `("(?:[^"\\\\]|\\\\.)*"?|'(?:[^'\\\\]|\\\\.)*'?|\\{[^}]*\\}?|\\[[^\\]]*\\]?|[^,}\\]\\s]+)`,
+        `("(?:[^"\\\\]|\\\\.)*(?:"|$)|'(?:[^'\\\\]|\\\\.)*(?:'|$)|(?:-?\\d[\\d.eE+-]*|true|false|null|True|False|None)(?=\\s*(?:[,}\\]]|$)))`,
       "g",
     );
     out = out.replace(pattern, (_match, prefix: string) => {
