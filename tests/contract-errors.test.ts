@@ -141,6 +141,25 @@ describe("locations that could escape a folder", () => {
   });
 });
 
+describe("a rule on a map's keys", () => {
+  it("is CONTRACT.UNSUPPORTED_ZOD_KIND at the field's line: no cleaning job would check it (it was silently left out)", async () => {
+    const dir = mkdtempSync(join(root, "tests/fixtures/.scratch-"));
+    try {
+      const source = readFileSync(join(root, "contracts/review.contract.ts"), "utf8")
+        .replaceAll('"../generators/', '"../../../generators/')
+        .replace("  style: column(z.record(z.string(), z.string()).optional(), {", "  style: column(z.record(z.string().regex(/^[A-Za-z ]+:$/), z.string()).optional(), {");
+      expect(source).toContain("z.string().regex(/^[A-Za-z ]+:$/), z.string()");
+      writeFileSync(join(dir, "review.contract.ts"), source);
+      const found = (await diagnosticsIn(dir)).filter((d) => d.code === "CONTRACT.UNSUPPORTED_ZOD_KIND");
+      expect(found.map((d) => d.message)).toEqual(['Zod kind "record with a rule on its keys" cannot describe a stored raw JSON value.']);
+      expect(found[0]!.fix).toContain("the cleaning jobs check a map's values, not its keys");
+      expect(found[0]!.where?.line).toBe(source.split("\n").findIndex((l) => l.includes("  style: column(")) + 1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("string partition columns", () => {
   // The value is written into a folder name, which DuckDB and Spark escape differently and nothing decodes.
   it.each([

@@ -219,8 +219,13 @@ function verdictsFor(base: FlatModel, head: FlatModel, findings: readonly Findin
         reason: `Lowering the PII class of ${unnoted.join(", ")} needs a reviewer's note: add piiReview: "<why it is safe, who approved>" to the column's metadata in ${file}.`,
       };
     }
-    const ok = BUMP_RANK[declared] >= BUMP_RANK[required];
     const wentDown = declared === "none" && before.version !== after.version;
+    if (wentDown && required === "none") {
+      // Nothing changed but the version went down: the next change could take the higher number again and one
+      // version would name two contracts.
+      return { ...common, declared, ok: false, reason: `${before.version} → ${after.version} lowers the version: keep ${before.version}, or raise it.` };
+    }
+    const ok = BUMP_RANK[declared] >= BUMP_RANK[required];
     const reason = ok
       ? required === "none"
         ? "No contract change."

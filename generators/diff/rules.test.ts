@@ -261,6 +261,12 @@ const CASES: readonly Case[] = [
       exit: 0,
       findings: [],
     },
+    // No change, but the version went down: a later change could take the higher number again.
+    {
+      id: "VERSION-DOWN",
+      exit: 1,
+      findings: [],
+    },
     // Variants: the same rule, another case.
     {
       id: "CE005-same-column",
@@ -346,6 +352,11 @@ describe("one fixture pair per rule", () => {
       if (rule.reachable) expect(own.findings.some((line) => line.includes(`[${rule.id}]`)), rule.id).toBe(true);
       else expect(own.exit, `${rule.id} is unreachable: its fixture must be refused`).toBe(2);
     }
+  });
+
+  it("refuses a version lowered without any change", async () => {
+    const result = await runFixture("VERSION-DOWN");
+    expect(result.stdout).toContain('FAIL: contract "rating" (VERSION-DOWN/rating.contract.ts) 2.0.0 → 1.0.0: 2.0.0 → 1.0.0 lowers the version: keep 2.0.0, or raise it.');
   });
 
   it("names the bump a failing contract needs", async () => {

@@ -120,6 +120,13 @@ function walkField(schema: core.$ZodType, key: string, path: string, ctx: WalkCo
       if (keyDef.type !== "string") {
         return unsupported(`record with ${keyDef.type} keys`, "Use z.record(z.string(), ...): JSON object keys are strings.");
       }
+      // A rule on the keys (z.string().regex(...)) would be in the JSON Schema but checked by no cleaning job.
+      if ((keyDef.checks?.length ?? 0) > 0) {
+        return unsupported(
+          "record with a rule on its keys",
+          "Use z.record(z.string(), ...): the cleaning jobs check a map's values, not its keys. Declare the keys the warehouse needs as map columns, and describe the expected keys in the description.",
+        );
+      }
       const value = walkField(def.valueType, "{}", `${path}{}`, ctx);
       return { raw: { ...base, kind: "record", constraints: {}, element: value.raw }, meta, children: [value] };
     }
