@@ -82,8 +82,11 @@ function describe(change: Change): [ModelColumn, string][] {
   switch (change.kind) {
     case "column_removed":
       return [[change.before, "removed from the contract"]];
-    case "column_changed":
-      return [[change.before, `${change.aspect} changed`]];
+    case "column_changed": {
+      // A new PII class can rename the staging column (review_text → review_text_hash): the old one is gone.
+      const renamed = stagingColumnName(change.before) !== stagingColumnName(change.after);
+      return [[change.before, renamed ? `${change.aspect} changed: it becomes ${stagingColumnName(change.after) ?? "no staging column"}` : `${change.aspect} changed`]];
+    }
     case "field_renamed":
       return change.pairs.map(([b, a]) => [b, `renamed to ${a.name}`] as [ModelColumn, string]);
     default:
@@ -126,7 +129,7 @@ export function quicksightImpact(baseIR: ContractIR, headIR: ContractIR, changes
           detail: `${staging} ${what} (contract column ${column.table}.${column.name}); reaches it through ${reached.path.join(" → ")}`,
           dataSet: dataSetId(reached.mart.name),
           visuals: visualsOf(reached.mart.name, reached.column.name),
-          breaking: change.kind !== "column_changed",
+          breaking: change.kind !== "column_changed" || stagingColumnName(change.before) !== stagingColumnName(change.after),
         });
       }
     }

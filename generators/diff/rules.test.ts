@@ -210,21 +210,21 @@ const CASES: readonly Case[] = [
       id: "CE028",
       exit: 0,
       findings: [
-        "CE028/rating.contract.ts:19:5: [CE028] PII classification of column \"rating.reviewer_name\" changed from \"none\" to \"personal\". It touches the tag AMAZON_REVIEWS.GOVERNANCE.PII on AMAZON_REVIEWS.RAW.RATING and the masking policy AMAZON_REVIEWS.GOVERNANCE.RATING_VALUE_MASK on its VALUE (which now removes reviewer_name); the tag-based masking policy AMAZON_REVIEWS.GOVERNANCE.PII_STRING_MASK; the staging view stg_amazon__ratings (reviewer_name → reviewer_name_hash); every mart and QuickSight data set built from that staging column. (major; RAW S, PQ S, SF M, DBT B, MART M)",
+        "CE028/rating.contract.ts:19:5: [CE028] PII classification of column \"rating.reviewer_name\" changed from \"none\" to \"personal\". It touches the tag AMAZON_REVIEWS.GOVERNANCE.PII on AMAZON_REVIEWS.RAW.RATING and the masking policy AMAZON_REVIEWS.GOVERNANCE.RATING_VALUE_MASK on its VALUE (which now removes reviewer_name); the tag-based masking policy AMAZON_REVIEWS.GOVERNANCE.PII_STRING_MASK; the staging view stg_amazon__ratings (reviewer_name → reviewer_name_hash); every mart and QuickSight data set built from that staging column. (major; RAW S, PQ S, SF M, DBT B, MART B)",
       ],
     },
     {
       id: "CE028-lowered",
       exit: 1,
       findings: [
-        "CE028-lowered/rating.contract.ts:19:5: [CE028] PII classification of column \"rating.reviewer_name\" changed from \"personal\" to \"none\" (lowered). It touches the tag AMAZON_REVIEWS.GOVERNANCE.PII on AMAZON_REVIEWS.RAW.RATING and the masking policy AMAZON_REVIEWS.GOVERNANCE.RATING_VALUE_MASK on its VALUE (which no longer removes reviewer_name); the tag-based masking policy AMAZON_REVIEWS.GOVERNANCE.PII_STRING_MASK; the staging view stg_amazon__ratings (reviewer_name_hash → reviewer_name); every mart and QuickSight data set built from that staging column. Lowering a class needs a reviewer's note: add piiReview to the column's metadata (why it is safe, who approved). (major; RAW S, PQ S, SF M, DBT B, MART M)",
+        "CE028-lowered/rating.contract.ts:19:5: [CE028] PII classification of column \"rating.reviewer_name\" changed from \"personal\" to \"none\" (lowered). It touches the tag AMAZON_REVIEWS.GOVERNANCE.PII on AMAZON_REVIEWS.RAW.RATING and the masking policy AMAZON_REVIEWS.GOVERNANCE.RATING_VALUE_MASK on its VALUE (which no longer removes reviewer_name); the tag-based masking policy AMAZON_REVIEWS.GOVERNANCE.PII_STRING_MASK; the staging view stg_amazon__ratings (reviewer_name_hash → reviewer_name); every mart and QuickSight data set built from that staging column. Lowering a class needs a reviewer's note: add piiReview to the column's metadata (why it is safe, who approved). (major; RAW S, PQ S, SF M, DBT B, MART B)",
       ],
     },
     {
       id: "CE028-noted",
       exit: 0,
       findings: [
-        "CE028-noted/rating.contract.ts:19:5: [CE028] PII classification of column \"rating.reviewer_name\" changed from \"personal\" to \"none\" (lowered). It touches the tag AMAZON_REVIEWS.GOVERNANCE.PII on AMAZON_REVIEWS.RAW.RATING and the masking policy AMAZON_REVIEWS.GOVERNANCE.RATING_VALUE_MASK on its VALUE (which no longer removes reviewer_name); the tag-based masking policy AMAZON_REVIEWS.GOVERNANCE.PII_STRING_MASK; the staging view stg_amazon__ratings (reviewer_name_hash → reviewer_name); every mart and QuickSight data set built from that staging column. Reviewer's note (piiReview): \"Only initials since 2026-11; approved by privacy review PRIV-42.\". (major; RAW S, PQ S, SF M, DBT B, MART M)",
+        "CE028-noted/rating.contract.ts:19:5: [CE028] PII classification of column \"rating.reviewer_name\" changed from \"personal\" to \"none\" (lowered). It touches the tag AMAZON_REVIEWS.GOVERNANCE.PII on AMAZON_REVIEWS.RAW.RATING and the masking policy AMAZON_REVIEWS.GOVERNANCE.RATING_VALUE_MASK on its VALUE (which no longer removes reviewer_name); the tag-based masking policy AMAZON_REVIEWS.GOVERNANCE.PII_STRING_MASK; the staging view stg_amazon__ratings (reviewer_name_hash → reviewer_name); every mart and QuickSight data set built from that staging column. Reviewer's note (piiReview): \"Only initials since 2026-11; approved by privacy review PRIV-42.\". (major; RAW S, PQ S, SF M, DBT B, MART B)",
       ],
     },
     {

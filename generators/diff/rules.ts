@@ -474,7 +474,7 @@ export const RULES: readonly Rule[] = [
     severity: sev("S", "S", "M", "B", "M"),
     bump: "major",
     consequence:
-      "The column's protection changes everywhere: a personal column is pseudonymised in dbt staging (the clear column is replaced by <name>_hash), tagged and masked in Snowflake; a sensitive one leaves every processed table. Readers of the staging view and the marts see a different column.",
+      "The column's protection changes everywhere: a personal column is pseudonymised in dbt staging (the clear column is replaced by <name>_hash), tagged and masked in Snowflake; a sensitive one leaves every processed table. Readers of the staging view and the marts see a different column: a mart selecting the staging column's old name fails to build (MART B).",
     check: (c) => {
       if (c.kind !== "column_changed" || c.aspect !== "pii") return undefined;
       const { before, after } = c;
@@ -491,7 +491,15 @@ export const RULES: readonly Rule[] = [
         message: `PII classification of column ${q(after.id)} changed from ${q(before.pii)} to ${q(after.pii)}${lowered ? " (lowered)" : ""}. It touches ${touched.join("; ")}.${note}`,
         where: after.where,
         // Into the cleaned zone: the column leaves Parquet and the external table; out of it: it is added to them.
-        ...(after.pii === "sensitive" ? { severity: { PQ: "B", SF: "B", MART: "B" } } : before.pii === "sensitive" ? { severity: { PQ: "M" } } : {}),
+        // A staging column renamed by the class (reviewer_name ↔ reviewer_name_hash) is gone under its old name:
+        // a mart selecting it fails to build.
+        ...(after.pii === "sensitive"
+          ? { severity: { PQ: "B", SF: "B", MART: "B" } }
+          : before.pii === "sensitive"
+            ? { severity: { PQ: "M" } }
+            : stagingColumnName(before) !== stagingColumnName(after)
+              ? { severity: { MART: "B" } }
+              : {}),
         ...(lowered ? { reviewerNote: { note: after.piiReview ?? null } } : {}),
       };
     },

@@ -291,6 +291,20 @@ describe("QuickSight in the drift check and contract review", () => {
       "stg_amazon__reviews.rating removed from the contract (contract column review.rating); reaches it through stg_amazon__reviews.rating → fct_reviews.rating → agg_product_daily_ratings.average_rating",
     );
   });
+
+  it("breaks a mart column when a new PII class renames the staging column it reads (review_text → review_text_hash)", async () => {
+    const { ir } = await generatedFrom();
+    const model = buildModel(ir);
+    const text = model.columns.get("review.review_text") as ModelColumn;
+    const personal: ModelColumn = { ...text, pii: "personal" };
+    const impacts = quicksightImpact(ir, ir, [{ kind: "column_changed", aspect: "pii", before: text, after: personal } as never]);
+    expect(impacts.length).toBeGreaterThan(0);
+    expect(impacts.every((i) => i.change === "upstream" && i.breaking)).toBe(true);
+    expect(impacts.map((i) => i.detail)).toContainEqual(expect.stringContaining("stg_amazon__reviews.review_text pii changed: it becomes review_text_hash"));
+    // A change that keeps the staging column's name (a description) changes, not breaks.
+    const described = quicksightImpact(ir, ir, [{ kind: "column_changed", aspect: "description", before: text, after: { ...text, description: "x" } } as never]);
+    expect(described.every((i) => !i.breaking)).toBe(true);
+  });
 });
 
 describe("QuickSight without marts", () => {
