@@ -88,7 +88,7 @@ export async function main(argv: readonly string[], out: NodeJS.WritableStream =
       const baseDir = resolve(values["base-dir"]!);
       baseLabel = basename(baseDir);
       // File paths in the IR are relative to the directory's parent, like `contracts/x.contract.ts` for the head.
-      baseIR = await loadIR(baseDir, dirname(baseDir));
+      baseIR = await loadIR(baseDir, dirname(baseDir), undefined, { past: true });
     }
     headIR = await loadIR(contractsDir, root);
   } catch (error) {

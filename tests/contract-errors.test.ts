@@ -160,6 +160,76 @@ describe("a rule on a map's keys", () => {
   });
 });
 
+describe("values a column type or conversion cannot hold (CONTRACT.RANGE_EXCEEDS_TYPE)", () => {
+  // Such a value failed the DuckDB run with a cast error (3000000000 into an int32, 12345.5 into a decimal(4, 1)) or
+  // loaded as NULL in a column declared not null (epoch seconds beyond year 9999); Spark's cast wraps or gives NULL.
+  const cases: [string, string, string | null][] = [
+    ["z.int() into int32 (safe integers)", "z.int().min(0), { type: types.int32", '"extra" is at least 0 and at most 9007199254740991, but int32 holds only -2147483648 to 2147483647.'],
+    ["z.int32() into int32", "z.int32(), { type: types.int32", null],
+    ["an exclusive bound one past int32's largest", "z.int().gt(-2147483649).lt(2147483648), { type: types.int32", null],
+    ["an inclusive bound one past it", "z.int().min(0).max(2147483648), { type: types.int32", "at most 2147483648, but int32 holds"],
+    ["an unbounded number into a decimal", "z.number(), { type: types.decimal(4, 1)", '"extra" is without a lower bound and without an upper bound, but decimal(4, 1) holds only -999.9 to 999.9.'],
+    ["a number to 999.9 into decimal(4, 1)", "z.number().min(-999.9).max(999.9), { type: types.decimal(4, 1)", null],
+    ["a number below 1000, which may round up to 1000.0", "z.number().min(0).lt(1000), { type: types.decimal(4, 1)", "less than"],
+    ["a number to 999.96, which rounds to 1000.0", "z.number().min(0).max(999.96), { type: types.decimal(4, 1)", "at most 999.96, but decimal(4, 1) holds only"],
+    ["an integer to 99 into decimal(2, 0)", "z.int().min(0).max(99), { type: types.decimal(2, 0)", null],
+    ["10^16 into decimal(18, 2), whose largest value is 10^16 as a double", "z.number().min(0).max(1e16), { type: types.decimal(18, 2)", "but decimal(18, 2) holds only -9999999999999999.99 to 9999999999999999.99"],
+    ["unbounded epoch seconds into a timestamp", 'z.int(), { type: types.timestamp, normalize: ["epoch_seconds_to_timestamp"]', "but epoch_seconds_to_timestamp converts only -62135596800 to 253402300799."],
+    ["epoch seconds of years 1 to 9999 into a date", 'z.int().min(-62135596800).max(253402300799), { type: types.date, normalize: ["epoch_seconds_to_date"]', null],
+  ];
+  it.each(cases)("%s", async (_what, column, expected) => {
+    const dir = mkdtempSync(join(root, "tests/fixtures/.scratch-"));
+    try {
+      const source = readFileSync(join(root, "contracts/review.contract.ts"), "utf8")
+        .replaceAll('"../generators/', '"../../../generators/')
+        .replace("  verified: column(z.boolean(), {", `  extra: column(${column}, description: "Extra." }),\n  verified: column(z.boolean(), {`);
+      expect(source).toContain("  extra: column(");
+      writeFileSync(join(dir, "review.contract.ts"), source);
+      const found = (await diagnosticsIn(dir)).filter((d) => d.code === "CONTRACT.RANGE_EXCEEDS_TYPE");
+      if (expected === null) {
+        expect(found).toEqual([]);
+        return;
+      }
+      expect(found).toHaveLength(1);
+      expect(found[0]!.message).toContain(expected);
+      expect(found[0]!.fix).toMatch(/^Bound the raw value/);
+      expect(found[0]!.where?.line).toBe(source.split("\n").findIndex((l) => l.includes("  extra: column(")) + 1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("parse_integer gives an int64 (it reads up to 18 digits): an int32 column of it is CONTRACT.TYPE_MISMATCH", async () => {
+    const dir = mkdtempSync(join(root, "tests/fixtures/.scratch-"));
+    try {
+      const source = readFileSync(join(root, "contracts/review.contract.ts"), "utf8").replaceAll('"../generators/', '"../../../generators/').replace("type: types.int64,", "type: types.int32,");
+      writeFileSync(join(dir, "review.contract.ts"), source);
+      const found = (await diagnosticsIn(dir)).filter((d) => d.code === "CONTRACT.TYPE_MISMATCH");
+      expect(found.map((d) => [d.message, d.fix])).toEqual([['Normalisation "parse_integer" produces int64, but the column type is int32.', "Declare type: types.int64."]]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("does not stop a contract of the past from loading for review (a base or the catalog's history is compared, never generated)", async () => {
+    const dir = mkdtempSync(join(root, "tests/fixtures/.scratch-"));
+    try {
+      const source = readFileSync(join(root, "contracts/review.contract.ts"), "utf8")
+        .replaceAll('"../generators/', '"../../../generators/')
+        .replace("unixReviewTime: column(z.int().min(0).max(253402300799), {", "unixReviewTime: column(z.int().min(0), {");
+      expect(source).toContain("unixReviewTime: column(z.int().min(0), {");
+      writeFileSync(join(dir, "review.contract.ts"), source);
+      expect((await diagnosticsIn(dir)).filter((d) => d.code === "CONTRACT.RANGE_EXCEEDS_TYPE")).toHaveLength(2);
+      const past = await loadIR(dir, root, undefined, { past: true }).catch((error: unknown) => error);
+      // Alone in its folder the review contract's reference to product is still an error: only the range check is let pass.
+      expect(past).toBeInstanceOf(ContractError);
+      expect((past as ContractError).diagnostics.map((d) => d.code)).toEqual(["CONTRACT.BAD_REFERENCE"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("string partition columns", () => {
   // The value is written into a folder name, which DuckDB and Spark escape differently and nothing decodes.
   it.each([

@@ -76,7 +76,7 @@ export async function loadIRAtRef(root: string, contractsDir: string, ref: strin
       if (!(error instanceof ContractError)) throw error;
       throw new ContractError(error.diagnostics.map((d) => (d.where ? { ...d, where: { ...d.where, file: `${repositoryPath(d.where.file)} (at ${ref})` } } : d)));
     }
-    const ir = buildIR(loaded.map((contract) => ({ ...contract, file: repositoryPath(contract.file) })));
+    const ir = buildIR(loaded.map((contract) => ({ ...contract, file: repositoryPath(contract.file) })), { past: true });
     const marts = martsAtRef(root, relativeDir, ref, temp);
     return marts.length ? { ...ir, marts } : ir;
   } finally {

@@ -36,7 +36,19 @@ export function contractHash(source: string): string {
 }
 
 /** Builds the IR of all contracts, or throws a `ContractError` listing every problem. */
-export function buildIR(contracts: readonly LoadedContract[]): ContractIR {
+/**
+ * Checks of what the generated jobs can run, not of what the contract says: a contract of the past (a review's base,
+ * the catalog's history) is compared, never generated, so these do not stop it from loading, and its IR is the same
+ * with or without them. A newer generator may add such checks; the contracts they refuse must still be comparable.
+ */
+const GENERATION_ONLY: ReadonlySet<string> = new Set(["CONTRACT.RANGE_EXCEEDS_TYPE"]);
+
+export interface BuildOptions {
+  /** The contracts of a past commit or a base folder: generation-only checks do not stop the build. */
+  readonly past?: boolean;
+}
+
+export function buildIR(contracts: readonly LoadedContract[], options: BuildOptions = {}): ContractIR {
   const diagnostics: Diagnostic[] = [];
   // A contract whose defineContract({...}) is not the kit's shape cannot be built: report every such problem first.
   for (const { contract, file, source } of contracts) {
@@ -52,7 +64,8 @@ export function buildIR(contracts: readonly LoadedContract[]): ContractIR {
   checkAcrossDatasets(datasets, contracts, diagnostics);
   for (const dataset of datasets) checkControlCharacters(dataset, diagnostics);
   for (const dataset of datasets) checkAcceptedValues(dataset, diagnostics);
-  if (diagnostics.some((d) => d.severity === "error")) throw new ContractError(diagnostics);
+  const blocking = options.past ? diagnostics.filter((d) => !GENERATION_ONLY.has(d.code)) : diagnostics;
+  if (blocking.some((d) => d.severity === "error")) throw new ContractError(blocking);
   return { irVersion: IR_VERSION, datasets: [...datasets].sort((a, b) => compareCodePoints(a.name, b.name)) };
 }
 

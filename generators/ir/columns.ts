@@ -22,7 +22,8 @@ const NORMALIZATION_TYPES: Record<Normalization, { input: "string" | "integer"; 
   trim: { input: "string", output: ["string"] },
   empty_to_null: { input: "string", output: ["string"] },
   html_unescape: { input: "string", output: ["string"] },
-  parse_integer: { input: "string", output: ["int32", "int64"] },
+  // A BIGINT: an int32 column could not hold every count it reads (up to 18 digits), and no bound applies to text.
+  parse_integer: { input: "string", output: ["int64"] },
   parse_money: { input: "string", output: ["decimal"] },
   parse_month_day_year: { input: "string", output: ["date"] },
   epoch_seconds_to_timestamp: { input: "integer", output: ["timestamp"] },
@@ -278,6 +279,7 @@ export function checkType(raw: RawField, type: LogicalType, normalize: readonly 
         );
         return;
       }
+      if (spec.input === "integer") checkRange(raw, EPOCH_SECONDS, `${step} converts`, ctx);
       current = "converted";
     }
   }
@@ -292,5 +294,73 @@ export function checkType(raw: RawField, type: LogicalType, normalize: readonly 
     ctx.diagnostics.push(
       diagnostic("CONTRACT.TYPE_MISMATCH", `Raw ${current} "${raw.path}" cannot be stored as ${type.kind} without a normalisation.`, raw.where, "Add a parse_* normalisation, or change the column type."),
     );
+    return;
   }
+  if (type.kind === "int32") checkRange(raw, INT32, "int32 holds", ctx);
+  if (type.kind === "decimal" && type.precision >= 1 && type.precision <= 38 && type.scale >= 0 && type.scale <= type.precision) {
+    checkRange(raw, decimalRange(type.precision, type.scale), `decimal(${type.precision}, ${type.scale}) holds`, ctx);
+  }
+}
+
+/** The values a type or conversion holds, with the fix that bounds a raw value to them. */
+interface ValueRange {
+  readonly min: number;
+  readonly max: number;
+  /** The text of the bounds, exact (a decimal's bounds are not always exact as numbers). */
+  readonly text: readonly [string, string];
+  readonly fix: string;
+}
+
+const INT32: ValueRange = {
+  min: -2147483648,
+  max: 2147483647,
+  text: ["-2147483648", "2147483647"],
+  fix: "Bound the raw value: z.int32(), or .min()/.max() within that range; or declare type: types.int64.",
+};
+
+/** Seconds of years 1 to 9999: the conversions give NULL outside (`epoch_seconds_to_*` in expr.ts). */
+const EPOCH_SECONDS: ValueRange = {
+  min: -62135596800,
+  max: 253402300799,
+  text: ["-62135596800", "253402300799"],
+  fix: "Bound the raw value with .min()/.max() within that range (years 1 to 9999), e.g. .min(0).max(253402300799).",
+};
+
+/**
+ * A decimal(p, s) holds ±(10^(p-s) − 10^-s). The raw bound must be within it: a number between the largest value and
+ * the next power of ten would round up past it (9.96 into decimal(2, 1) is 10.0).
+ */
+function decimalRange(precision: number, scale: number): ValueRange {
+  const digits = precision - scale;
+  const largest = `${digits > 0 ? "9".repeat(digits) : "0"}${scale > 0 ? `.${"9".repeat(scale)}` : ""}`;
+  // Beyond 15 digits the largest value as a double may be 10^(p-s) itself: then the double just below it is used.
+  const max = Number(largest) < 10 ** digits ? Number(largest) : 10 ** digits * (1 - Number.EPSILON);
+  return { min: -max, max, text: [`-${largest}`, largest], fix: "Bound the raw value with .min()/.max() within that range, or declare a decimal with more digits before the point." };
+}
+
+/**
+ * Reports a raw integer or number whose bounds (Zod's `.min`/`.max`/`.gt`/`.lt`, or a format such as z.int()'s safe
+ * integers) let it exceed what the column type or conversion holds: such a value failed the DuckDB run with a cast
+ * error, and Spark's cast (ANSI off) wraps an int32 or gives NULL, silently.
+ */
+function checkRange(raw: RawField, range: ValueRange, what: string, ctx: DatasetContext): void {
+  const c = raw.constraints;
+  // An integer beyond an exclusive bound is one past it at least (z.int().lt(2147483648) fits an int32).
+  const step = raw.kind === "integer" ? 1 : 0;
+  const side = (inclusive: number | undefined, exclusive: number | undefined, by: number, words: [string, string]) => {
+    const fromExclusive = exclusive === undefined ? undefined : Number.isInteger(exclusive) ? exclusive + by : exclusive;
+    const useExclusive = fromExclusive !== undefined && (inclusive === undefined || (by > 0 ? fromExclusive >= inclusive : fromExclusive <= inclusive));
+    return useExclusive ? { value: fromExclusive, text: `${words[1]} ${String(exclusive)}` } : inclusive !== undefined ? { value: inclusive, text: `${words[0]} ${String(inclusive)}` } : undefined;
+  };
+  const low = side(c.minimum, c.exclusiveMinimum, step, ["at least", "greater than"]);
+  const high = side(c.maximum, c.exclusiveMaximum, -step, ["at most", "less than"]);
+  if (low !== undefined && low.value >= range.min && high !== undefined && high.value <= range.max) return;
+  ctx.diagnostics.push(
+    diagnostic(
+      "CONTRACT.RANGE_EXCEEDS_TYPE",
+      `Raw ${raw.kind} "${raw.path}" is ${low?.text ?? "without a lower bound"} and ${high?.text ?? "without an upper bound"}, but ${what} only ${range.text[0]} to ${range.text[1]}.`,
+      raw.where,
+      range.fix,
+    ),
+  );
 }

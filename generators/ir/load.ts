@@ -7,7 +7,7 @@ import { pathToFileURL } from "node:url";
 import type { Contract } from "../contract-kit/index.js";
 import { ContractError, diagnostic, type Diagnostic } from "../lib/errors.js";
 import { compareCodePoints } from "../lib/sort.js";
-import { buildIR, type LoadedContract } from "./build.js";
+import { buildIR, type BuildOptions, type LoadedContract } from "./build.js";
 import { loadMarts } from "./marts.js";
 import type { ContractIR } from "./types.js";
 
@@ -83,8 +83,8 @@ export async function loadContracts(files: readonly string[], root: string, impo
  * The IR of the contracts in `contractsDir`, with the marts' contracts of the project beside it
  * (`<contractsDir>/../dbt-out/models/marts/`, when that folder exists).
  */
-export async function loadIR(contractsDir: string, root: string, importer: ContractImporter = importContract): Promise<ContractIR> {
-  const ir = buildIR(await loadContracts(findContractFiles(contractsDir), root, importer));
+export async function loadIR(contractsDir: string, root: string, importer: ContractImporter = importContract, options: BuildOptions = {}): Promise<ContractIR> {
+  const ir = buildIR(await loadContracts(findContractFiles(contractsDir), root, importer), options);
   const marts = loadMarts(dirname(contractsDir));
   return marts.length ? { ...ir, marts } : ir;
 }

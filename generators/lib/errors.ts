@@ -33,6 +33,7 @@ export const ERROR_CODES = {
   "CONTRACT.RESERVED_WORD": "A column or dataset name that is a Snowflake or Spark SQL reserved word.",
   "CONTRACT.NAME_COLLISION": "Two columns (or datasets) end up with the same name.",
   "CONTRACT.TYPE_MISMATCH": "The declared column type cannot hold the raw type after the normalisations.",
+  "CONTRACT.RANGE_EXCEEDS_TYPE": "A raw integer or number whose bounds (`.min`/`.max`, or z.int()'s safe integers) let it exceed what its column type holds (int32; decimal(p, s) with rounding) or what its conversion reads (epoch seconds of years 1–9999): the value would fail the run or load as NULL.",
   "CONTRACT.BAD_REFERENCE": "A key, partition, derived column or relationship names something that does not exist.",
   "CONTRACT.INVALID_VERSION": "The contract version is not semantic versioning (MAJOR.MINOR.PATCH).",
   "CONTRACT.INVALID_LOCATION": "An S3 location is not `s3://bucket/prefix/` with prefix segments of letters, digits, `.`, `_` and `-` (a `*` would widen IAM resources and event patterns to other datasets).",

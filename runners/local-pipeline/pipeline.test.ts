@@ -14,6 +14,7 @@ import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { loadGeneratedIR, main, RUN_LOCK } from "./cli.js";
+import { loadIR } from "../../generators/ir/load.js";
 import { flushRows, keyIdentity, localPath, PARTITIONED_WRITE_FLUSH_ROWS, PARTITIONS_PER_FLUSH, runPipeline, type RunSummary } from "./pipeline.js";
 import { defaultThreads } from "./threads.js";
 import { keyExprs } from "../../generators/dialects/cleaning.js";
@@ -868,4 +869,57 @@ describe("many invalid records of every kind (synthetic, 30% breaking one rule e
       rmSync(dir, { recursive: true, force: true });
     }
   }, 180_000);
+});
+
+describe("values at the edges of their column types (contracts must bound them: CONTRACT.RANGE_EXCEEDS_TYPE)", () => {
+  it("int32, decimal and epoch-second edges load exactly; one past an edge is quarantined by its range rule, and the run goes on", async () => {
+    // Before contracts had to bound such values, 3000000000 in an int32 column or 12345.5 in a decimal(4, 1) failed the
+    // whole run with a cast error, and epoch seconds past year 9999 loaded as NULL.
+    const dir = mkdtempSync(join(ROOT, "tests/fixtures/.scratch-"));
+    try {
+      writeFileSync(
+        join(dir, "edges.contract.ts"),
+        `import { z } from "zod";
+import { column, defineContract, types } from "../../../generators/contract-kit/index.js";
+export default defineContract({
+  dataset: "edges",
+  version: "1.0.0",
+  owner: "tests",
+  description: "Values at the edges of their types.",
+  schema: z.object({
+    id: column(z.string(), { description: "Key." }),
+    small: column(z.int32(), { type: types.int32, description: "An int32." }),
+    amount: column(z.number().min(-999.9).max(999.9), { type: types.decimal(4, 1), description: "A decimal(4, 1)." }),
+    seen: column(z.int().min(-62135596800).max(253402300799), { type: types.timestamp, normalize: ["epoch_seconds_to_timestamp"], description: "Epoch seconds." }),
+  }),
+  key: { column: "id" },
+  locations: { raw: "s3://edges-raw/edges/", cleaned: "s3://edges-cleaned/edges/", quarantine: "s3://edges-quarantine/edges/", processed: "s3://edges-processed/edges/" },
+});
+`,
+      );
+      const ir = await loadIR(dir, ROOT);
+      const input = join(work, "edges.jsonl");
+      const records = [
+        { id: "high", small: 2147483647, amount: 999.9, seen: 253402300799 },
+        { id: "low", small: -2147483648, amount: -999.9, seen: -62135596800 },
+        { id: "small-past", small: 2147483648, amount: 1, seen: 0 },
+        { id: "amount-past", small: 1, amount: 12345.5, seen: 0 },
+        { id: "seen-past", small: 1, amount: 1, seen: 253402300800 },
+      ];
+      writeFileSync(input, records.map((r) => JSON.stringify(r)).join("\n") + "\n");
+      const out = join(work, "edges");
+      const summary = await runPipeline({ datasets: ir.datasets, inputs: new Map([["edges", [input]]]), out, runId: "edges" });
+      const d = summary.datasets["edges"]!;
+      expect([d.input, d.valid, d.quarantined.byReason]).toEqual([5, 2, { "small.out_of_range": 1, "amount.out_of_range": 1, "seen.out_of_range": 1 }]);
+      const rows = await query(
+        `SELECT id, small, typeof(small) AS small_type, amount::VARCHAR AS amount, typeof(amount) AS amount_type, strftime(seen, '%Y-%m-%d %H:%M:%S') AS seen FROM read_parquet('${join(out, "edges-processed", "edges", "edges")}/*.parquet') ORDER BY id`,
+      );
+      expect(rows).toEqual([
+        { id: "high", small: 2147483647, small_type: "INTEGER", amount: "999.9", amount_type: "DECIMAL(4,1)", seen: "9999-12-31 23:59:59" },
+        { id: "low", small: -2147483648, small_type: "INTEGER", amount: "-999.9", amount_type: "DECIMAL(4,1)", seen: "0001-01-01 00:00:00" },
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

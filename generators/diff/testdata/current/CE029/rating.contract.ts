@@ -13,11 +13,11 @@ export default defineContract({
     reviewerID: column(z.string().regex(/^[A-Z0-9]+$/), { name: "reviewer_id", description: "Reviewer id." }),
     asin: column(z.string().regex(/^[0-9A-Z]{10}$/), { description: "Product id." }),
     overall: column(z.number().min(1).max(5), { name: "rating", type: types.decimal(2, 1), description: "Stars, 1 to 5." }),
-    helpful: column(z.int().min(0), { name: "helpful_votes", type: types.int32, description: "Helpful votes." }),
+    helpful: column(z.int().min(0).max(2147483647), { name: "helpful_votes", type: types.int32, description: "Helpful votes." }),
     channel: column(z.enum(["web", "app"]), { description: "Where the rating was given." }),
     summary: column(z.string().max(200).optional(), { normalize: ["trim", "empty_to_null"], description: "Headline the reviewer wrote." }),
     reviewerName: column(z.string().optional(), { name: "reviewer_name", description: "Display name." }),
-    unixReviewTime: column(z.int().min(0), { description: "Seconds since the epoch.", exclude: { reason: "Loaded as reviewed_at and review_date." } }),
+    unixReviewTime: column(z.int().min(0).max(253402300799), { description: "Seconds since the epoch.", exclude: { reason: "Loaded as reviewed_at and review_date." } }),
   }),
   key: { surrogate: { name: "rating_id", from: ["reviewerID", "asin", "unixReviewTime"], description: "sha256 of reviewerID|asin|unixReviewTime." } },
   derived: [
