@@ -43,6 +43,7 @@ export async function main(
     args = parseArgs({
       args: [...argv],
       allowPositionals: true,
+      tokens: true,
       options: {
         check: { type: "boolean", default: false },
         root: { type: "string" },
@@ -108,7 +109,10 @@ export async function main(
 
   try {
     // The command that fixes a stale check: the same options, without --check.
-  const again = ["npm run generate", ...(argv.length && argv.some((a) => a !== "--check") ? ["--", ...argv.filter((a) => a !== "--check").map(shellWord)] : [])].join(" ");
+  // `npm run generate` names the command itself (`launch.mjs generate`): the words it passes are not repeated.
+  const commandAt = new Set(args.tokens.filter((t) => t.kind === "positional").map((t) => t.index));
+  const options = argv.filter((a, i) => a !== "--check" && !commandAt.has(i));
+  const again = ["npm run generate", ...(options.length ? ["--", ...options.map(shellWord)] : [])].join(" ");
   return values.check ? check(outRoot, files, out, err, log, again) : write(outRoot, files, err, log);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

@@ -28,7 +28,7 @@
  * written. A cached file that does not load (truncated, corrupt) is rebuilt once before that.
  *
  * REVIEW_CONTRACTS_CACHE_DIR overrides the cache folder (tests; a read-only node_modules). REVIEW_CONTRACTS_LAUNCH_PREPARE=1
- * only fills the cache (the bundles `argv` would need) and exits 0 whatever happens: `npm ci` and `npm install` run it
+ * with no arguments only fills the cache (the bundles `argv` would need) and exits 0 whatever happens: `npm ci` and `npm install` run it
  * (the `prepare` script), so that the first command after an install starts from the cache.
  */
 import { createHash } from "node:crypto";
@@ -59,8 +59,12 @@ const LOADERS = { ".ts": "ts", ".mts": "ts", ".cts": "ts", ".js": "js", ".mjs": 
 const FALLBACK = Symbol("fallback");
 /** REVIEW_CONTRACTS_LAUNCH_TRACE=1: one line on stderr saying which path ran and why (off: stderr is the CLI's alone). */
 const trace = process.env.REVIEW_CONTRACTS_LAUNCH_TRACE === "1" ? (line) => process.stderr.write(`launch: ${line}\n`) : () => {};
-/** REVIEW_CONTRACTS_LAUNCH_PREPARE=1: fill the cache, run nothing (`launch`). */
-const PREPARE = process.env.REVIEW_CONTRACTS_LAUNCH_PREPARE === "1";
+/**
+ * REVIEW_CONTRACTS_LAUNCH_PREPARE=1 with no arguments (the `prepare` script): fill the cache, run nothing (`launch`).
+ * With arguments the command runs as asked: the variable left set in an environment must not turn `generate --check`
+ * into a silent exit 0.
+ */
+const PREPARE = process.env.REVIEW_CONTRACTS_LAUNCH_PREPARE === "1" && process.argv.length <= 2;
 
 const require = createRequire(import.meta.url);
 const sha256 = (data) => createHash("sha256").update(data).digest("hex");

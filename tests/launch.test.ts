@@ -367,6 +367,9 @@ describe("the generate launcher's cache", () => {
       expect({ status: broken.status, stdout: broken.stdout, stderr: broken.stderr, underTsx: underTsx(broken) }).toEqual({ status: 0, stdout: "", stderr: "", underTsx: false });
       expect(broken.trace.some((line) => line.startsWith("launch: the build failed"))).toBe(true);
       expect(underTsx(launch(root, cache, ["--check"]))).toBe(true);
+      // Left set in an environment, the variable does not turn a command into a silent exit 0: with arguments it runs.
+      const checked = run(process.execPath, ["generators/launch.mjs", "generate", "--check"], { cwd: root, env: { ...env, REVIEW_CONTRACTS_LAUNCH_PREPARE: "1" } });
+      expect([checked.status, checked.stderr]).toEqual([2, expect.stringContaining("CONTRACT.LOAD_FAILED")]);
     },
     SLOW,
   );

@@ -7,17 +7,18 @@
  *   half-written; removes orphans; leaves everything else alone.
  *
  * An orphan is a file the generator wrote before and no longer produces, and only that: a regular file under one of
- * its own directories (`FULLY_OWNED_DIRS`, `SHARED_DIRS`) at a normalised relative path, carrying the generated
- * marker, and, when the previous manifest lists it, with the hash recorded there. A manifest entry outside those
+ * its own directories (`FULLY_OWNED_DIRS`; in `SHARED_DIRS` a path the manifest lists or a file directly beside one it
+ * writes) at a normalised relative path, carrying the generated header (`hasGeneratedHeader`), and, when the previous
+ * manifest lists it, with the hash recorded there. A manifest entry outside those
  * directories (`README.md`, `../x`) is refused (`WRITE.UNSAFE_MANIFEST`: nothing is written); a file without the
  * marker, or changed since it was generated, is reported as unowned and never removed.
  */
 import { createTwoFilesPatch } from "diff";
 import { createHash } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { diagnostic, type Diagnostic } from "../lib/errors.js";
-import { GENERATED_MARKER } from "../lib/header.js";
+import { hasGeneratedHeader } from "../lib/header.js";
 import { compareCodePoints } from "../lib/sort.js";
 import type { GeneratedFile } from "../targets/types.js";
 import { FULLY_OWNED_DIRS, isOwnedPath, MANIFEST_PATH, type Manifest } from "./file-set.js";
@@ -54,15 +55,25 @@ function listFiles(root: string, dir: string): string[] {
   return out;
 }
 
-function previousManifest(root: string): Manifest | undefined {
+/** The manifest the last run wrote: undefined when there is none; a diagnostic when it is not one (a merge conflict). */
+function previousManifest(root: string): Manifest | Diagnostic | undefined {
   const text = readIfExists(join(root, MANIFEST_PATH));
   if (text === undefined) return undefined;
+  let manifest: Manifest | undefined;
   try {
-    const manifest = JSON.parse(text) as Manifest;
-    return Array.isArray(manifest?.files) ? manifest : undefined;
+    manifest = JSON.parse(text) as Manifest;
   } catch {
-    return undefined;
+    // Left undefined: reported below.
   }
+  if (manifest !== null && typeof manifest === "object" && Array.isArray(manifest.files)) return manifest;
+  // Without it the writer cannot tell which files of dbt-out/ it wrote, so a model it no longer produces would stay
+  // and dbt would go on building it.
+  return diagnostic(
+    "WRITE.UNSAFE_MANIFEST",
+    `${MANIFEST_PATH} is not the generator's manifest (${manifest === undefined ? "not JSON: a merge conflict or a cut file?" : "no files list"}): the files it lists are the ones the generator may replace or remove.`,
+    { file: MANIFEST_PATH },
+    "Restore the manifest from the main branch (git checkout origin/main -- generated/manifest.json) or delete it, then generate again.",
+  );
 }
 
 const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest("hex");
@@ -79,11 +90,13 @@ interface Ownership {
  * path the previous manifest lists. A file is the generator's when it is a regular file carrying the generated
  * marker and, if the manifest lists it, still has the recorded hash.
  */
-function ownership(root: string): Ownership {
+function ownership(root: string, produced: readonly string[]): Ownership {
   const owned = new Set<string>();
   const unowned = new Map<string, string>();
   const refused: Diagnostic[] = [];
-  const manifest = previousManifest(root);
+  const previous = previousManifest(root);
+  const manifest = previous !== undefined && "files" in previous ? previous : undefined;
+  if (previous !== undefined && !manifest) refused.push(previous as Diagnostic);
   const recorded = new Map<string, string>();
   for (const entry of manifest?.files ?? []) {
     if (typeof entry?.path !== "string" || !isOwnedPath(entry.path)) {
@@ -99,7 +112,12 @@ function ownership(root: string): Ownership {
     }
     recorded.set(entry.path, entry.sha256);
   }
-  const candidates = new Set<string>([...FULLY_OWNED_DIRS.flatMap((dir) => listFiles(root, dir)), ...recorded.keys()]);
+  // In the shared folders, also the files with the generated header beside the ones the generator writes (one level,
+  // never dbt's target/ or logs/): a model the manifest does not list (deleted, or a run stopped before the manifest
+  // was renamed into place) is still found when it is no longer produced.
+  const sharedDirs = new Set([...produced, ...recorded.keys()].filter((p) => !isFullyOwned(p)).map((p) => dirname(p)));
+  const besides = [...sharedDirs].flatMap((dir) => filesIn(root, dir).filter((path) => hasGeneratedHeader(readHead(join(root, path)))));
+  const candidates = new Set<string>([...FULLY_OWNED_DIRS.flatMap((dir) => listFiles(root, dir)), ...recorded.keys(), ...besides]);
   for (const path of candidates) {
     const absolute = join(root, path);
     if (!existsSync(absolute)) continue;
@@ -110,11 +128,33 @@ function ownership(root: string): Ownership {
     const text = readFileSync(absolute, "utf8");
     // The manifest is the writer's own record (it names the generator instead of carrying the header).
     if (path === MANIFEST_PATH) owned.add(path);
-    else if (!text.includes(GENERATED_MARKER)) unowned.set(path, "it has no generated header");
+    else if (!hasGeneratedHeader(text)) unowned.set(path, "it has no generated header");
     else if (recorded.has(path) && recorded.get(path) !== sha256(text)) unowned.set(path, "it was changed after it was generated");
     else owned.add(path);
   }
   return { owned, unowned, refused };
+}
+
+const isFullyOwned = (path: string) => (FULLY_OWNED_DIRS as readonly string[]).includes(path.split("/")[0]!);
+
+/** The regular files directly in a folder (relative paths), none when it does not exist. */
+function filesIn(root: string, dir: string): string[] {
+  const absolute = join(root, dir);
+  if (!existsSync(absolute) || !lstatSync(absolute).isDirectory()) return [];
+  return readdirSync(absolute, { withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => `${dir}/${entry.name}`);
+}
+
+/** The first 4 KiB of a file, as text: where the generated header is. */
+function readHead(path: string): string {
+  const fd = openSync(path, "r");
+  try {
+    const buffer = Buffer.alloc(4096);
+    return buffer.subarray(0, readSync(fd, buffer, 0, buffer.length, 0)).toString("utf8");
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function compareWithDisk(root: string, files: readonly GeneratedFile[]): DriftReport {
@@ -131,7 +171,7 @@ export function compareWithDisk(root: string, files: readonly GeneratedFile[]): 
       if (diffs.length < DIFF_FILES) diffs.push(cappedDiff(file.path, current, file.contents));
     } else unchanged++;
   }
-  const { owned, unowned, refused } = ownership(root);
+  const { owned, unowned, refused } = ownership(root, [...produced]);
   const orphaned = [...owned].filter((p) => !produced.has(p) && p !== MANIFEST_PATH).sort(compareCodePoints);
   const unownedLeft = [...unowned]
     .filter(([path]) => !produced.has(path))
@@ -153,12 +193,12 @@ export function isClean(report: DriftReport): boolean {
 
 /** Files that exist, are not the generator's, and would be overwritten; and manifest entries it refuses. */
 export function unownedTargets(root: string, files: readonly GeneratedFile[]): Diagnostic[] {
-  const { owned, refused } = ownership(root);
+  const { owned, refused } = ownership(root, files.map((f) => f.path));
   const problems: Diagnostic[] = [...refused];
   for (const file of files) {
     if (owned.has(file.path)) continue;
     const current = readIfExists(join(root, file.path));
-    if (current !== undefined && current !== file.contents && (!current.includes(GENERATED_MARKER) || !lstatSync(join(root, file.path)).isFile())) {
+    if (current !== undefined && current !== file.contents && (!hasGeneratedHeader(current) || !lstatSync(join(root, file.path)).isFile())) {
       problems.push(
         diagnostic(
           "WRITE.UNOWNED_FILE",

@@ -50,7 +50,7 @@ export const ERROR_CODES = {
   "INFRA.OVERLAPPING_PREFIX": "Two datasets' locations in one bucket overlap (one prefix contains the other): events and files would reach both.",
   "DIALECT.UNSUPPORTED": "A cleaning rule or normalisation that a SQL dialect (Spark, DuckDB) cannot express exactly.",
   "WRITE.UNOWNED_FILE": "Generation would overwrite a file the generator does not own.",
-  "WRITE.UNSAFE_MANIFEST": "generated/manifest.json lists a path outside the generator's directories (or not normalised): nothing is written or removed.",
+  "WRITE.UNSAFE_MANIFEST": "generated/manifest.json lists a path outside the generator's directories (or not normalised), or is not a manifest (not JSON, e.g. a merge conflict): nothing is written or removed.",
   "WRITE.FAILED": "An output file or folder could not be written (permissions, a file where a folder should be, a full disk).",
   "PIPELINE.NO_IR": "pipeline:local found no generated IR (run `npm run generate` first).",
   "PIPELINE.NO_INPUT": "pipeline:local was given an input path that does not exist or yields no file to read (an empty folder, a FIFO, socket or device).",
