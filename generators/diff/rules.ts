@@ -415,10 +415,11 @@ export const RULES: readonly Rule[] = [
   rule({
     id: "CE025",
     name: "closedness-changed",
-    purpose: "The raw record started or stopped rejecting unknown keys.",
+    purpose: "The raw record started or stopped rejecting unknown keys (a base's z.strictObject; a contract can no longer be closed: CONTRACT.UNCHECKED_RULE).",
     severity: sev("B", "S", "S", "S", "S"),
     bump: "major",
-    consequence: "A closed record (z.strictObject) quarantines every record carrying a key the contract does not list.",
+    consequence:
+      "Producers that validate with the JSON Schema or Zod see it (additionalProperties); the cleaning jobs read the declared fields and ignore the rest either way, so a contract is refused closed and only a base can have been.",
     check: (c) => {
       if (c.kind !== "dataset_changed" || c.aspect !== "closedness") return undefined;
       const closed = c.after.closedness === "closed";

@@ -26,6 +26,11 @@ export interface WalkContext {
 /** Walks the top-level `z.object` of a contract. */
 export function walkRecord(schema: z.ZodObject, ctx: WalkContext): WalkedField[] {
   const def = (schema as unknown as core.$ZodObject)._zod.def;
+  if ((def.checks?.length ?? 0) > 0) {
+    ctx.diagnostics.push(uncheckedRule("a check on the record", ctx.where(""), "Remove the .refine/.superRefine/.check from the schema: the cleaning jobs apply only per-field rules; say the rest in the description."));
+  }
+  const unknownKeys = unknownKeyRule(def);
+  if (unknownKeys) ctx.diagnostics.push(uncheckedRule(`${unknownKeys} as the record`, ctx.where(""), UNKNOWN_KEYS_FIX));
   return Object.entries(def.shape).map(([key, child]) => walkField(child, key, key, ctx));
 }
 
@@ -35,6 +40,55 @@ const INTEGER_BOUNDS: Record<string, [number, number]> = {
   uint32: [0, 4294967295],
 };
 
+/** Float formats' bounds (z.float32(), z.float64()): a finite value of that width. */
+const FLOAT_BOUNDS: Record<string, [number, number]> = {
+  float32: [-3.4028234663852886e38, 3.4028234663852886e38],
+  float64: [-Number.MAX_VALUE, Number.MAX_VALUE],
+};
+
+const WRAPPERS = new Set(["optional", "nullable", "readonly"]);
+
+const MIXED_FIX = "Use values of one JSON type: all strings or all numbers (the column has one type; the other values would be quarantined as wrong_type).";
+
+function uncheckedRule(rule: string, where: SourceLocation, fix: string): Diagnostic {
+  return diagnostic("CONTRACT.UNCHECKED_RULE", `${capitalized(rule)}: Zod and the JSON Schema apply it, no cleaning job would.`, where, fix);
+}
+
+const capitalized = (text: string) => (text.startsWith("z.") ? text : text.charAt(0).toUpperCase() + text.slice(1));
+
+const UNKNOWN_KEYS_FIX =
+  "Use z.object({...}): the cleaning jobs read the declared fields and ignore any other key, as z.object does; a rule on the other keys (strictObject, catchall) would be Zod's and the JSON Schema's alone.";
+
+/** The rule an object has on keys it does not declare, when it has one (z.looseObject's unknown() is no rule). */
+function unknownKeyRule(def: core.$ZodObjectDef): string | undefined {
+  const catchall = def.catchall as core.$ZodTypes | undefined;
+  if (!catchall) return undefined;
+  const type = catchall._zod.def.type;
+  if (type === "unknown" || type === "any") return undefined;
+  return type === "never" ? "a strict object (unknown keys refused)" : `an object with a catchall (${type})`;
+}
+
+const UNION_FIX =
+  "A union the cleaning jobs check is of plain options of different JSON types (z.union([z.string(), z.array(z.string())])): move a rule to the elements of an array option, or store the field as JSON text with type: types.json and describe the shapes.";
+
+/**
+ * What keeps the cleaning jobs from checking a union as Zod does, if anything: they check the value's JSON type
+ * against the options' types and an array option's elements, not an option's own rules, not which object option a
+ * value matches.
+ */
+function unionProblem(options: readonly RawField[]): string | undefined {
+  const kinds = new Set<string>();
+  for (const option of options) {
+    if (!option.required || option.nullable) return "with an optional or nullable option (put .optional() or .nullable() on the union)";
+    if (option.kind === "object" || option.kind === "record" || option.kind === "union") return `with an ${option.kind === "union" ? "inner union" : "object"} option`;
+    if (option.kind === "integer") return "with an integer option (its whole-number rule would not be checked)";
+    if (Object.keys(option.constraints).length > 0) return "with a rule on an option itself (regex, range, length, enum or literal)";
+    if (kinds.has(option.kind)) return `with two ${option.kind} options`;
+    kinds.add(option.kind);
+  }
+  return undefined;
+}
+
 function walkField(schema: core.$ZodType, key: string, path: string, ctx: WalkContext): WalkedField {
   const where = ctx.where(path);
   // Unwrap optional / nullable / readonly, merging metadata: the outer layer wins.
@@ -42,10 +96,12 @@ function walkField(schema: core.$ZodType, key: string, path: string, ctx: WalkCo
   let required = true;
   let nullable = false;
   let current = schema as core.$ZodTypes;
+  const wrapperChecks: string[] = [];
   for (;;) {
     const meta = columnRegistry.get(current as unknown as z.ZodType);
     if (meta) metas.push(meta);
     const def = current._zod.def;
+    if (WRAPPERS.has(def.type) && (def.checks?.length ?? 0) > 0) wrapperChecks.push(def.type);
     if (def.type === "optional") required = false;
     else if (def.type === "nullable") nullable = true;
     else if (def.type !== "readonly") break;
@@ -59,8 +115,25 @@ function walkField(schema: core.$ZodType, key: string, path: string, ctx: WalkCo
     );
     return { raw: { ...base, kind: "string", constraints: {} }, meta, children: [] };
   };
+  // A rule Zod applies and no cleaning job would: reported, and the field read as before (a past contract with it
+  // is still compared by contract review; `GENERATION_ONLY` in build.ts).
+  const unchecked = (rule: string, fix: string) => ctx.diagnostics.push(uncheckedRule(rule, where, fix));
 
   const def = current._zod.def;
+  // A check (.refine, .superRefine, .check) on a kind that keeps none of them as a rule: Zod would apply it, no
+  // cleaning job would. String, number and array checks are read (or refused) one by one in `readChecks`.
+  if (wrapperChecks.length > 0 || (!["string", "number", "array"].includes(def.type) && (def.checks?.length ?? 0) > 0)) {
+    unchecked(
+      `a check on ${wrapperChecks[0] ?? def.type}`,
+      "Remove the .refine/.superRefine/.check: the cleaning jobs apply only the rules they can express (min/max, length, regex, enum); say the rest in the description.",
+    );
+  }
+  if ((def as { coerce?: boolean }).coerce) {
+    unchecked(
+      `z.coerce.${def.type}`,
+      "Declare the JSON type the producer sends (z.string(), z.number()); a number sent as text is a string with a regex and normalize: [\"parse_integer\"].",
+    );
+  }
   switch (def.type) {
     case "string": {
       const format = (def as { format?: string }).format;
@@ -75,18 +148,26 @@ function walkField(schema: core.$ZodType, key: string, path: string, ctx: WalkCo
     case "number": {
       const constraints: Record<string, unknown> = { ...readChecks(def.checks, ctx, where) };
       const format = (def as { format?: string }).format;
-      const bounds = format ? INTEGER_BOUNDS[format] : undefined;
+      const bounds = format ? (INTEGER_BOUNDS[format] ?? FLOAT_BOUNDS[format]) : undefined;
       if (bounds) {
         constraints.minimum = Math.max(bounds[0], (constraints.minimum as number | undefined) ?? bounds[0]);
         constraints.maximum = Math.min(bounds[1], (constraints.maximum as number | undefined) ?? bounds[1]);
       }
-      const kind: RawKind = bounds ? "integer" : "number";
+      const kind: RawKind = format && INTEGER_BOUNDS[format] ? "integer" : "number";
       return { raw: { ...base, kind, constraints: constraints as RawConstraints }, meta, children: [] };
     }
     case "boolean":
       return { raw: { ...base, kind: "boolean", constraints: {} }, meta, children: [] };
     case "enum": {
-      const values = Object.values(def.entries);
+      // Zod's own reading of the entries: a TypeScript numeric enum also maps each number back to its name
+      // (`{ A: 1, 1: "A" }`), and those reverse entries are not values.
+      const numbers = Object.values(def.entries).filter((v) => typeof v === "number");
+      const values = Object.entries(def.entries)
+        .filter(([name]) => !numbers.includes(Number(name)))
+        .map(([, value]) => value);
+      if (!values.every((v) => typeof v === "string") && !values.every((v) => typeof v === "number")) {
+        unchecked("an enum mixing strings and numbers", MIXED_FIX);
+      }
       const kind: RawKind = values.every((v) => typeof v === "number") ? "number" : "string";
       return { raw: { ...base, kind, constraints: { enum: values } }, meta, children: [] };
     }
@@ -95,10 +176,15 @@ function walkField(schema: core.$ZodType, key: string, path: string, ctx: WalkCo
       if (values.length !== def.values.length) {
         return unsupported("literal of non-string, non-number value", "Use string or number literals only.");
       }
+      if (!values.every((v) => typeof v === "string") && !values.every((v) => typeof v === "number")) {
+        unchecked("a literal mixing strings and numbers", MIXED_FIX);
+      }
       const kind: RawKind = values.every((v) => typeof v === "number") ? "number" : "string";
       return { raw: { ...base, kind, constraints: { enum: values } }, meta, children: [] };
     }
     case "object": {
+      const unknownKeys = unknownKeyRule(def);
+      if (unknownKeys) unchecked(unknownKeys, UNKNOWN_KEYS_FIX);
       const children = Object.entries(def.shape).map(([childKey, child]) =>
         walkField(child, childKey, `${path}.${childKey}`, ctx),
       );
@@ -133,6 +219,8 @@ function walkField(schema: core.$ZodType, key: string, path: string, ctx: WalkCo
     case "union": {
       // Options share the union's path: a rule on an option's elements reads `rank[]`, not `rank|1[]`.
       const options = def.options.map((option) => walkField(option, key, path, ctx));
+      const problem = unionProblem(options.map((o) => o.raw));
+      if (problem) unchecked(`a union ${problem}`, UNION_FIX);
       return { raw: { ...base, kind: "union", constraints: {}, options: options.map((o) => o.raw) }, meta, children: options };
     }
     case "default":
@@ -177,28 +265,32 @@ function walkField(schema: core.$ZodType, key: string, path: string, ctx: WalkCo
   }
 }
 
+function tighten(out: Record<string, unknown>, key: string, value: number, pick: (a: number, b: number) => number): void {
+  const previous = out[key] as number | undefined;
+  out[key] = previous === undefined ? value : pick(previous, value);
+}
+
 function readChecks(checks: readonly core.$ZodCheck[] | undefined, ctx: WalkContext, where: SourceLocation): RawConstraints {
   const out: Record<string, unknown> = {};
   for (const check of checks ?? []) {
     const def = check._zod.def as core.$ZodChecks["_zod"]["def"];
     switch (def.check) {
+      // A bound given twice keeps the tighter, as Zod applies both (`.min(3).min(1)` is at least 3).
       case "greater_than":
-        if (def.inclusive) out.minimum = Number(def.value);
-        else out.exclusiveMinimum = Number(def.value);
+        tighten(out, def.inclusive ? "minimum" : "exclusiveMinimum", Number(def.value), Math.max);
         break;
       case "less_than":
-        if (def.inclusive) out.maximum = Number(def.value);
-        else out.exclusiveMaximum = Number(def.value);
+        tighten(out, def.inclusive ? "maximum" : "exclusiveMaximum", Number(def.value), Math.min);
         break;
       case "min_length":
-        out.minLength = def.minimum;
+        tighten(out, "minLength", def.minimum, Math.max);
         break;
       case "max_length":
-        out.maxLength = def.maximum;
+        tighten(out, "maxLength", def.maximum, Math.min);
         break;
       case "length_equals":
-        out.minLength = def.length;
-        out.maxLength = def.length;
+        tighten(out, "minLength", def.length, Math.max);
+        tighten(out, "maxLength", def.length, Math.min);
         break;
       case "string_format": {
         const pattern = (def as core.$ZodCheckRegexDef).pattern;

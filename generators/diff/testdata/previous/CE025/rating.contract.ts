@@ -1,5 +1,5 @@
 /**
- * Contract review fixture CE025 (closedness-changed), previous version.
+ * Contract review fixture CE025 (closedness-changed: a closed base opened), previous version.
  */
 import { z } from "zod";
 import { column, defineContract, types } from "../../../../contract-kit/index.js";
@@ -9,7 +9,7 @@ export default defineContract({
   version: "1.0.0",
   owner: "reviews-data-platform",
   description: "One star rating (contract review fixture).",
-  schema: z.object({
+  schema: z.strictObject({
     reviewerID: column(z.string().regex(/^[A-Z0-9]+$/), { name: "reviewer_id", description: "Reviewer id." }),
     asin: column(z.string().regex(/^[0-9A-Z]{10}$/), { description: "Product id." }),
     overall: column(z.number().min(1).max(5), { name: "rating", type: types.decimal(2, 1), description: "Stars, 1 to 5." }),

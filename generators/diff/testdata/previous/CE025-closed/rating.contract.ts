@@ -1,12 +1,12 @@
 /**
- * Contract review fixture CE025-opened (closedness-changed, record opened), current version.
+ * Contract review fixture CE025-closed (closedness-changed: closing is refused), previous version.
  */
 import { z } from "zod";
 import { column, defineContract, types } from "../../../../contract-kit/index.js";
 
 export default defineContract({
   dataset: "rating",
-  version: "1.1.0",
+  version: "1.0.0",
   owner: "reviews-data-platform",
   description: "One star rating (contract review fixture).",
   schema: z.object({
