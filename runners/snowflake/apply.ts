@@ -44,7 +44,8 @@ export interface ApplyResult {
   readonly pseudonymKeyLoaded?: boolean;
 }
 
-const ROLE_ARN = /^arn:aws:iam::\d{12}:role\/[A-Za-z0-9+=,.@_\/-]{1,512}$/;
+/** An IAM role ARN in any AWS partition (aws, aws-us-gov, aws-cn), as Terraform's output gives it. */
+const ROLE_ARN = /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[A-Za-z0-9+=,.@_\/-]{1,512}$/;
 
 export class ApplyUsageError extends Error {}
 
@@ -79,10 +80,10 @@ export function statementsFor(plan: Plan, options: Pick<ApplyOptions, "scope" | 
   const needsArn = selected.some((s) => s.sql.includes(placeholder));
   if (needsArn && !options.dryRun) {
     if (!options.storageRoleArn) {
-      throw new ApplyUsageError("STORAGE_AWS_ROLE_ARN is not set: the storage integration needs the ARN of the IAM role Snowflake assumes (Terraform output snowflake_storage_role_arn).");
+      throw new ApplyUsageError("STORAGE_AWS_ROLE_ARN is not set: the storage integration needs the ARN of the IAM role Snowflake assumes (Terraform output snowflake_role_arn).");
     }
     if (!ROLE_ARN.test(options.storageRoleArn)) {
-      throw new ApplyUsageError(`STORAGE_AWS_ROLE_ARN "${options.storageRoleArn}" is not an IAM role ARN (arn:aws:iam::<12 digits>:role/<name>).`);
+      throw new ApplyUsageError(`STORAGE_AWS_ROLE_ARN "${options.storageRoleArn}" is not an IAM role ARN (arn:<partition>:iam::<12 digits>:role/<name>).`);
     }
   }
   return selected.map((s) => (options.storageRoleArn ? { ...s, sql: s.sql.split(placeholder).join(options.storageRoleArn) } : s));
@@ -97,11 +98,29 @@ function column(row: Row, name: string): unknown {
   return key === undefined ? undefined : row[key];
 }
 
+/** The plan statement after which the storage integration exists with its allowed locations. */
+const INTEGRATION_STATEMENT = "integration.locations";
+
+/** The integration's IAM user and external id (`DESC INTEGRATION`, as ACCOUNTADMIN), printed for Terraform. */
+async function describeIntegration(connection: SqlConnection, log: (line: string) => void): Promise<NonNullable<ApplyResult["integration"]>> {
+  await connection.execute("USE ROLE ACCOUNTADMIN");
+  const rows = await connection.execute(`DESC INTEGRATION ${PLATFORM.snowflake.storageIntegration}`);
+  const property = (name: string) => {
+    const row = rows.find((r) => column(r, "property") === name);
+    return row ? String(column(row, "property_value")) : undefined;
+  };
+  const integration = { iamUserArn: property("STORAGE_AWS_IAM_USER_ARN"), externalId: property("STORAGE_AWS_EXTERNAL_ID") };
+  log(`storage integration IAM user: ${integration.iamUserArn ?? "?"}; external id: ${integration.externalId ?? "?"}`);
+  log("  (Terraform variables snowflake_iam_user_arn and snowflake_external_id of the storage role's trust policy.)");
+  return integration;
+}
+
 export async function apply(connection: SqlConnection | undefined, plan: Plan, options: ApplyOptions): Promise<ApplyResult> {
   checkPseudonymKey(options.pseudonymKey);
   const statements = statementsFor(plan, options);
   const applied: string[] = [];
   let currentRole: string | undefined;
+  let integration: ApplyResult["integration"];
   for (const [i, s] of statements.entries()) {
     options.log(`[${i + 1}/${statements.length}] ${s.id} (as ${s.role}): ${firstLine(s.sql)}`);
     if (options.dryRun || !connection) {
@@ -115,12 +134,23 @@ export async function apply(connection: SqlConnection | undefined, plan: Plan, o
       }
       await connection.execute(s.sql);
       applied.push(s.id);
+      // As soon as the integration exists: on the first deploy the external tables cannot be created until the IAM
+      // role trusts the integration's user (Terraform's second phase), and that needs these two values.
+      if (s.id === INTEGRATION_STATEMENT) {
+        integration = await describeIntegration(connection, options.log);
+        currentRole = "ACCOUNTADMIN";
+      }
     } catch (error) {
       const message = (error as Error).message;
       options.log(`FAILED ${s.id} (as ${s.role}): ${message}`);
       options.log(`  statement: ${firstLine(s.sql)}`);
       options.log(`  ${applied.length} statement(s) before it were applied; every statement is re-runnable, so fix the cause and run again.`);
-      return { applied, failed: { id: s.id, role: s.role, message }, notificationChannels: {} };
+      if (integration && /^table\./.test(s.id)) {
+        options.log(
+          "  On the first deploy this is expected: Snowflake cannot read the processed bucket until the IAM role trusts the integration's user. Set the two values above (Terraform variables snowflake_iam_user_arn and snowflake_external_id), apply Terraform's second phase, then run snowflake:apply again.",
+        );
+      }
+      return { applied, failed: { id: s.id, role: s.role, message }, notificationChannels: {}, ...(integration ? { integration } : {}) };
     }
   }
   const keyTable = pseudonymKeyTableName();
@@ -158,6 +188,7 @@ export async function apply(connection: SqlConnection | undefined, plan: Plan, o
     }
   }
 
+  if (options.scope === "all" && !integration) integration = await describeIntegration(connection, options.log);
   const sf = PLATFORM.snowflake;
   if (currentRole !== sf.roles.loader) await connection.execute(`USE ROLE ${sf.roles.loader}`);
   const shown = await connection.execute(`SHOW EXTERNAL TABLES IN SCHEMA ${sf.database}.${sf.rawSchema}`);
@@ -171,19 +202,7 @@ export async function apply(connection: SqlConnection | undefined, plan: Plan, o
   const channels = [...new Set(Object.values(notificationChannels))];
   if (channels.length) {
     options.log(`Configure the processed bucket's event notification (ObjectCreated:*, ObjectRemoved:*) to target: ${channels.join(", ")}`);
-    options.log("  (Terraform variable snowflake_auto_refresh_queue_arn; second phase of the deploy.)");
-  }
-  let integration: ApplyResult["integration"];
-  if (options.scope === "all") {
-    await connection.execute("USE ROLE ACCOUNTADMIN");
-    const rows = await connection.execute(`DESC INTEGRATION ${sf.storageIntegration}`);
-    const property = (name: string) => {
-      const row = rows.find((r) => column(r, "property") === name);
-      return row ? String(column(row, "property_value")) : undefined;
-    };
-    integration = { iamUserArn: property("STORAGE_AWS_IAM_USER_ARN"), externalId: property("STORAGE_AWS_EXTERNAL_ID") };
-    options.log(`storage integration IAM user: ${integration.iamUserArn ?? "?"}; external id: ${integration.externalId ?? "?"}`);
-    options.log("  (Terraform variables snowflake_iam_user_arn and snowflake_external_id of the storage role's trust policy.)");
+    options.log("  (Terraform variable snowflake_notification_queue_arn; second phase of the deploy.)");
   }
   return { applied, notificationChannels, ...(integration ? { integration } : {}), ...(options.scope === "all" ? { pseudonymKeyLoaded } : {}) };
 }

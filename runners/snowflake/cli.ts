@@ -10,7 +10,7 @@ import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { loadIR } from "../../generators/ir/load.js";
 import { PLATFORM } from "../../generators/platform.js";
-import { apply, ApplyUsageError, checkPseudonymKey, PseudonymKeyError, readPlan } from "./apply.js";
+import { apply, ApplyUsageError, checkPseudonymKey, PseudonymKeyError, readPlan, statementsFor } from "./apply.js";
 import { CONNECTION_ENV, ConnectionConfigError, connectFromEnv, type SqlConnection } from "./connection.js";
 import { formatDrift, verify } from "./verify.js";
 
@@ -116,7 +116,8 @@ export async function main(argv: readonly string[], connect: () => Promise<SqlCo
         renameSync(`${outputs}.partial`, outputs);
       }
       if (result.failed) return 1;
-      console.log(dryRun ? `Dry run: ${plan.statements.length} statements in the plan, nothing executed.` : `Applied ${result.applied.length} statements.`);
+      const planned = statementsFor(plan, { scope: values.scope, dryRun: true }).length;
+      console.log(dryRun ? `Dry run: ${planned} statements of the plan in scope ${values.scope}, nothing executed.` : `Applied ${result.applied.length} statements.`);
       return 0;
     }
     const ir = await loadIR(join(root, "contracts"), root);

@@ -66,6 +66,37 @@ describe("snowflake:apply", () => {
     expect(lines.join("\n")).toContain("FAILED stage.product (as AMAZON_REVIEWS_LOADER): SQL access control error");
   });
 
+  it("first deploy: prints the integration's IAM user and external id as soon as it exists, so a table Snowflake cannot read yet still leaves what Terraform's second phase needs", async () => {
+    expect(plan().statements.map((st) => st.id)).toContain("integration.locations");
+    const fake = new FakeSnowflake();
+    // Before the IAM role trusts the integration's user, creating an external table (it lists the stage) fails.
+    fake.failOn = /^CREATE OR REPLACE EXTERNAL TABLE /;
+    const lines: string[] = [];
+    const result = await apply(fake, plan(), { dryRun: false, scope: "all", storageRoleArn: ARN, log: (l) => lines.push(l) });
+    expect(result.failed?.id).toMatch(/^table\./);
+    expect(result.integration).toEqual({ iamUserArn: "arn:aws:iam::210987654321:user/abc1-b-self1234", externalId: "MYACCOUNT_SFCRole=2_a123456/s0aBCDEfGHIJklmNoPq=" });
+    const text = lines.join("\n");
+    expect(text.indexOf("storage integration IAM user: arn:aws:iam::210987654321:user/abc1-b-self1234")).toBeLessThan(text.indexOf("FAILED table."));
+    expect(text).toContain("On the first deploy this is expected");
+    // The names the messages give are Terraform's own.
+    const outputs = readFileSync(join(REPO_ROOT, "infra/outputs.tf"), "utf8");
+    const variables = readFileSync(join(REPO_ROOT, "infra/variables.tf"), "utf8");
+    for (const name of ["snowflake_iam_user_arn", "snowflake_external_id"]) expect(variables).toContain(`variable "${name}"`);
+    const all = await apply(new FakeSnowflake(), plan(), { dryRun: false, scope: "all", storageRoleArn: ARN, log: (l) => lines.push(l) });
+    expect(all.failed).toBeUndefined();
+    for (const name of [...lines.join("\n").matchAll(/Terraform variables? (\w+)/g)].map((m) => m[1]!)) expect(variables).toContain(`variable "${name}"`);
+    const unset = await apply(new FakeSnowflake(), plan(), { dryRun: false, scope: "all", ...quiet }).catch((error: unknown) => String(error));
+    const output = /Terraform output (\w+)/.exec(unset as string)![1]!;
+    expect(outputs).toContain(`output "${output}"`);
+  });
+
+  it("takes a role ARN of any AWS partition (GovCloud, China), as Terraform's output gives it", async () => {
+    for (const arn of ["arn:aws-us-gov:iam::123456789012:role/x", "arn:aws-cn:iam::123456789012:role/x"]) {
+      const result = await apply(new FakeSnowflake(), plan(), { dryRun: false, scope: "all", storageRoleArn: arn, ...quiet });
+      expect(result.failed).toBeUndefined();
+    }
+  });
+
   it("refuses to run without a valid storage role ARN, but a dry run needs none and connects to nothing", async () => {
     await expect(apply(new FakeSnowflake(), plan(), { dryRun: false, scope: "all", ...quiet })).rejects.toThrow(ApplyUsageError);
     await expect(apply(new FakeSnowflake(), plan(), { dryRun: false, scope: "all", storageRoleArn: "arn:aws:iam::1:user/x", ...quiet })).rejects.toThrow(/not an IAM role ARN/);
@@ -271,6 +302,11 @@ describe("CLI", () => {
       const connect = vi.fn();
       expect(await main(["apply", "--dry-run", "--root", REPO_ROOT], connect)).toBe(0);
       expect(connect).not.toHaveBeenCalled();
+      // The count names the statements of the scope asked for, not the whole plan.
+      expect(await main(["apply", "--dry-run", "--scope", "datasets", "--root", REPO_ROOT], connect)).toBe(0);
+      const datasets = plan().statements.filter((st) => /^(stage|table|file_format)[.]?/.test(st.id)).length;
+      expect(datasets).toBeLessThan(plan().statements.length);
+      expect(log.mock.calls.flat().join("\n")).toContain(`Dry run: ${datasets} statements of the plan in scope datasets, nothing executed.`);
       expect(await main(["apply", "--root", REPO_ROOT], () => connectFromEnv({}), {})).toBe(2);
       expect(error.mock.calls.flat().join("\n")).toContain("Missing environment variables: SNOWFLAKE_ACCOUNT");
       expect(await main(["bogus"])).toBe(2);

@@ -17,6 +17,7 @@ import type { DatasetIR } from "../../generators/ir/types.js";
 import { ContractError } from "../../generators/lib/errors.js";
 import { parseDecimalNumber, parseWholeNumber } from "../../generators/lib/numbers.js";
 import { DEFAULT_MAX_RECORD_BYTES, S3RequestError, verifyPrefix, type VerifyReport } from "./verify.js";
+import { RAW_OBJECT_SUFFIXES } from "../../generators/targets/terraform/emit.js";
 
 export const DEFAULT_TIMEOUT_SECONDS = 30;
 /** Retries after the first attempt: 2 gives the SDK's own default of 3 attempts. */
@@ -103,6 +104,12 @@ export function formatReport(report: VerifyReport, dataset: DatasetIR, maxInvali
       : `Invalid records: ${report.invalidRecords} (${percent(report.invalidRecords, report.records)}); threshold ${percent(maxInvalidRatio, 1)}: ${ratio > maxInvalidRatio ? "FAILED" : "passed"}.`,
   ];
   if (report.emptyLines > 0) lines.push(`Skipped ${report.emptyLines} empty lines.`);
+  if (report.skipped.length > 0) {
+    const shown = report.skipped.slice(0, 5).join(", ");
+    lines.push(
+      `Skipped ${report.skipped.length} object${report.skipped.length === 1 ? "" : "s"} the pipeline does not read (a suffix other than ${RAW_OBJECT_SUFFIXES.join(", ")}, or a name starting with _ or .): ${shown}${report.skipped.length > 5 ? ", …" : ""}.`,
+    );
+  }
   if (report.unreadable.length > 0) {
     lines.push(`Unreadable objects: ${report.unreadable.length} (their lines before the failure are counted above)`);
     for (const u of report.unreadable) lines.push(`  ${u.key}: ${u.reason}`);

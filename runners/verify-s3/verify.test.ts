@@ -112,6 +112,12 @@ beforeAll(async () => {
   await put("empty/a.jsonl", "");
   await put("empty/b.jsonl.gz", gzipSync(""));
   await put("empty/c.jsonl", "\n \n\t\n");
+  // Objects the pipeline never reads: another suffix (no event starts a run) and hidden names (Spark skips them).
+  await put("mixed/reviews.jsonl", valid2018);
+  await put("mixed/notes.txt", "not a record\n");
+  await put("mixed/reviews.parquet", "PAR1");
+  await put("mixed/_SUCCESS", "");
+  await put("mixed/.reviews.jsonl.swp", "{}\n");
   client.destroy();
 });
 
@@ -139,6 +145,16 @@ describe("verify:s3", () => {
     expect(r.stdout).toMatch(/^\s+161 {2}verified\.missing\s+verified {2}reviews\/2014\/grocery-5\.jsonl\.gz:1, reviews\/2014\/grocery-5\.jsonl\.gz:2,/m);
     expect(r.stdout).not.toContain("products/");
     expect(r.code).toBe(1);
+  });
+
+  it("judges only the objects the pipeline reads, and lists the others as skipped", async () => {
+    const r = await out(["s3://amazon-reviews-raw/mixed/", "--dataset", "review", "--endpoint", endpoint]);
+    expect(r.stdout).toContain("Checked 2972 records in 1 objects under s3://amazon-reviews-raw/mixed/");
+    expect(r.stdout).toContain("Invalid records: 0 (0.00%)");
+    expect(r.stdout).toContain(
+      "Skipped 4 objects the pipeline does not read (a suffix other than .json, .json.gz, .jsonl, .jsonl.gz, or a name starting with _ or .): mixed/.reviews.jsonl.swp, mixed/_SUCCESS, mixed/notes.txt, mixed/reviews.parquet.",
+    );
+    expect(r.code).toBe(0);
   });
 
   it("passes when the invalid ratio is within --max-invalid-ratio", async () => {

@@ -18,6 +18,7 @@ import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/
 import type { z } from "zod";
 import { MAX_RECORD_BYTES } from "../../generators/dialects/cleaning.js";
 import type { DatasetIR } from "../../generators/ir/types.js";
+import { RAW_OBJECT_SUFFIXES } from "../../generators/targets/terraform/emit.js";
 import { RECORD_LEVEL, violationOf, type ZodIssueLike } from "./reasons.js";
 
 export const SAMPLES_PER_REASON = 5;
@@ -76,6 +77,8 @@ export interface VerifyReport {
   readonly reasons: readonly ReasonCount[];
   /** In listing order. Their lines before the failure are counted above. */
   readonly unreadable: readonly UnreadableObject[];
+  /** Objects the pipeline does not read (another suffix, or a hidden name): no verdict. */
+  readonly skipped: readonly string[];
 }
 
 /**
@@ -103,6 +106,16 @@ class ReadFailure extends Error {
   }
 }
 
+/**
+ * Whether the pipeline reads an object: the raw bucket's event rule starts a run only for these suffixes
+ * (`RAW_OBJECT_SUFFIXES`), and Spark skips a name starting with `_` or `.` as hidden (the Glue clean job refuses it);
+ * any other object gets no verdict here (it is listed as skipped), as it gets none in the pipeline.
+ */
+export function isIngested(key: string): boolean {
+  const name = key.slice(key.lastIndexOf("/") + 1);
+  return !name.startsWith("_") && !name.startsWith(".") && RAW_OBJECT_SUFFIXES.some((suffix) => name.endsWith(suffix));
+}
+
 async function* listKeys(client: S3Client, bucket: string, prefix: string): AsyncGenerator<string> {
   let token: string | undefined;
   do {
@@ -113,7 +126,6 @@ async function* listKeys(client: S3Client, bucket: string, prefix: string): Asyn
       throw new S3RequestError("list", bucket, prefix, error);
     }
     for (const object of page.Contents ?? []) {
-      // Folder markers and Spark's `_SUCCESS`-style files carry no records.
       if (object.Key && !object.Key.endsWith("/")) yield object.Key;
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
@@ -248,6 +260,7 @@ export async function verifyPrefix(options: VerifyOptions): Promise<VerifyReport
   const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   const counts = new Map<string, { path: string; count: number; samples: string[] }>();
   const unreadable: UnreadableObject[] = [];
+  const skipped: string[] = [];
   let objects = 0;
   let records = 0;
   let invalidRecords = 0;
@@ -274,6 +287,10 @@ export async function verifyPrefix(options: VerifyOptions): Promise<VerifyReport
   };
 
   for await (const key of listKeys(client, bucket, prefix)) {
+    if (!isIngested(key)) {
+      skipped.push(key);
+      continue;
+    }
     objects++;
     let response;
     try {
@@ -325,5 +342,5 @@ export async function verifyPrefix(options: VerifyOptions): Promise<VerifyReport
   const reasons = [...counts.entries()]
     .map(([reason, entry]) => ({ reason, path: entry.path, count: entry.count, samples: entry.samples }))
     .sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0));
-  return { bucket, prefix, objects, records, invalidRecords, emptyLines, limited, reasons, unreadable };
+  return { bucket, prefix, objects, records, invalidRecords, emptyLines, limited, reasons, unreadable, skipped };
 }

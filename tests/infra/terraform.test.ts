@@ -304,6 +304,19 @@ describe("infra/: IAM least privilege", () => {
     expect(main).toContain('oidc_host         = "token.actions.githubusercontent.com"');
   });
 
+  it("keeps the deploy role from changing itself: the roles it manages exclude it, and of its own role it may only read", () => {
+    const deploy = byDir.get("infra/modules/github-deploy")!;
+    const main = readFileSync(join(root, "infra/modules/github-deploy/main.tf"), "utf8");
+    expect(main).toMatch(/role_arns\s+= \[for name in var\.managed_role_names : "[^"]+" if name != var\.role_name\]/);
+    const statements = deploy.data.aws_iam_policy_document!.deploy!.statement as Hcl[];
+    const own = statements.filter((st) => JSON.stringify(st.resources).includes("own_role_arn"));
+    expect(own.map((st) => st.sid)).toEqual(["ReadOwnRole"]);
+    expect((own[0]!.actions as string[]).every((a) => /^iam:(Get|List)/.test(a))).toBe(true);
+    // The root module passes every role name, the deploy role's among them, and the deploy role's own name.
+    const call = byDir.get("infra")!.modules.github_deploy!;
+    expect([call.role_name, call.managed_role_names]).toEqual(["${local.role_names.deploy}", "${values(local.role_names)}"]);
+  });
+
   it("trusts Snowflake's IAM user only with the external id, and gives it read-only access", () => {
     const snowflake = byDir.get("infra/modules/snowflake-access")!;
     const trust = snowflake.data.aws_iam_policy_document!.trust!.statement[0];

@@ -19,7 +19,9 @@ locals {
   glue_job_arns  = [for name in var.glue_job_names : "${local.arn_prefix}:glue:${var.region}:${var.account_id}:job/${name}"]
   machine_arns   = [for name in var.state_machine_names : "${local.arn_prefix}:states:${var.region}:${var.account_id}:stateMachine:${name}"]
   rule_arns      = [for name in var.event_rule_names : "${local.arn_prefix}:events:${var.region}:${var.account_id}:rule/${name}"]
-  role_arns      = [for name in var.managed_role_names : "${local.arn_prefix}:iam::${var.account_id}:role/${name}"]
+  # Never the deploy role itself: a role that may rewrite its own policy or trust may grant itself anything.
+  role_arns      = [for name in var.managed_role_names : "${local.arn_prefix}:iam::${var.account_id}:role/${name}" if name != var.role_name]
+  own_role_arn   = "${local.arn_prefix}:iam::${var.account_id}:role/${var.role_name}"
   log_group_arns = [for name in var.log_group_names : "${local.arn_prefix}:logs:${var.region}:${var.account_id}:log-group:${name}"]
   topic_arn      = "${local.arn_prefix}:sns:${var.region}:${var.account_id}:${var.project}-pipeline-failures"
 }
@@ -140,7 +142,7 @@ data "aws_iam_policy_document" "deploy" {
 
   statement {
     sid       = "UseDataKey"
-    actions   = ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags", "kms:PutKeyPolicy"]
+    actions   = ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags", "kms:PutKeyPolicy", "kms:TagResource", "kms:UntagResource"]
     resources = [var.kms_key_arn]
   }
 
@@ -183,6 +185,7 @@ data "aws_iam_policy_document" "deploy" {
       "events:PutTargets",
       "events:RemoveTargets",
       "events:TagResource",
+      "events:UntagResource",
     ]
     resources = local.rule_arns
   }
@@ -200,9 +203,18 @@ data "aws_iam_policy_document" "deploy" {
       "iam:ListRolePolicies",
       "iam:PutRolePolicy",
       "iam:TagRole",
+      "iam:UntagRole",
       "iam:UpdateAssumeRolePolicy",
     ]
     resources = local.role_arns
+  }
+
+  # Terraform reads the deploy role and its policy on every plan; changing them (a new dataset adds ARNs to the
+  # policy) is an administrator's apply (infra/README.md, "Deploying").
+  statement {
+    sid       = "ReadOwnRole"
+    actions   = ["iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole", "iam:ListRolePolicies"]
+    resources = [local.own_role_arn]
   }
 
   statement {
@@ -224,13 +236,13 @@ data "aws_iam_policy_document" "deploy" {
 
   statement {
     sid       = "ManageFailureTopic"
-    actions   = ["sns:CreateTopic", "sns:GetSubscriptionAttributes", "sns:GetTopicAttributes", "sns:ListTagsForResource", "sns:SetTopicAttributes", "sns:Subscribe", "sns:TagResource", "sns:Unsubscribe"]
+    actions   = ["sns:CreateTopic", "sns:GetSubscriptionAttributes", "sns:GetTopicAttributes", "sns:ListTagsForResource", "sns:SetTopicAttributes", "sns:Subscribe", "sns:TagResource", "sns:Unsubscribe", "sns:UntagResource"]
     resources = [local.topic_arn, "${local.topic_arn}:*"] # the topic and its subscriptions
   }
 
   statement {
     sid       = "ManageLogGroups"
-    actions   = ["logs:AssociateKmsKey", "logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:ListTagsForResource", "logs:PutRetentionPolicy", "logs:TagResource"]
+    actions   = ["logs:AssociateKmsKey", "logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:ListTagsForResource", "logs:PutRetentionPolicy", "logs:TagResource", "logs:UntagResource"]
     resources = local.log_group_arns
   }
 
@@ -260,6 +272,7 @@ data "aws_iam_policy_document" "deploy" {
         "quicksight:CreateAnalysis", "quicksight:DeleteAnalysis", "quicksight:DescribeAnalysis", "quicksight:DescribeAnalysisDefinition",
         "quicksight:DescribeAnalysisPermissions", "quicksight:UpdateAnalysis", "quicksight:UpdateAnalysisPermissions",
         "quicksight:CreateDataSet", "quicksight:DeleteDataSet", "quicksight:DescribeDataSet", "quicksight:DescribeDataSetPermissions",
+        "quicksight:DescribeDataSetRefreshProperties",
         "quicksight:PassDataSet", "quicksight:UpdateDataSet", "quicksight:UpdateDataSetPermissions",
         "quicksight:CreateRefreshSchedule", "quicksight:DeleteRefreshSchedule", "quicksight:DescribeRefreshSchedule",
         "quicksight:ListRefreshSchedules", "quicksight:UpdateRefreshSchedule",
