@@ -109,6 +109,18 @@ describe("regex portability (JavaScript, Java, RE2)", () => {
     ["^😀{2}$", "a character above U+FFFF"],
     ["^[😀]$", "a character above U+FFFF"],
     ["^é€$", undefined],
+    // A negated class or escape counts an emoji in the data as two characters in JavaScript, one in Java and RE2.
+    ["^[^a]$", "a negated class or escape"],
+    ["^\\W{1,2}$", "a negated class or escape"],
+    ["^\\D?$", "a negated class or escape"],
+    ["^[^a]+$", undefined],
+    ["^\\W*x\\D+$", undefined],
+    // RE2 refuses an escaped non-ASCII character; Java and RE2 refuse a range to a class escape.
+    ["^a\\éb$", "an escaped character that is not ASCII"],
+    ["^[a-\\d]$", "a class range to \\d"],
+    ["^[\\d-z]+$", undefined],
+    ["^[-\\w]+$", undefined],
+    ["^a\\ b$", undefined],
   ])("%s → %s", (source, reason) => {
     const got = unportableRegexReason(source);
     if (reason === undefined) expect(got).toBeUndefined();

@@ -18,7 +18,11 @@
  * - `{` that does not open a repetition `{n}` `{n,}` `{n,m}` (n ≤ m ≤ 1000) after something to repeat: a literal
  *   brace in JavaScript, an error in Java (`PatternSyntaxException`); RE2 allows at most 1000 repetitions.
  * - a character above U+FFFF (an emoji): two UTF-16 units to JavaScript without the `u` flag, one to Java and RE2,
- *   so `^😀{2}$` and `[😀]` match differently.
+ *   so `^😀{2}$` and `[😀]` match differently. For the same reason a negated class or escape (`[^…]`, `\W`, `\D`)
+ *   must be followed by `+` or `*`: it matches an emoji in the data as two characters in JavaScript, one elsewhere,
+ *   so `^[^a]$` or `^\W{1,2}$` would judge "😀" differently; with `+` or `*` the count does not matter;
+ * - an escaped character that is not ASCII (`\é`: RE2 refuses it, the run fails), and a class range to a class
+ *   escape (`[a-\d]`: an error in Java and RE2; `[\d-z]` is read alike, as \d, - and z).
  * `$` is admitted: it means "end of input" in JavaScript and RE2; the Spark renderer writes Java's `\z`, because
  * Java's `$` also matches before a final line terminator.
  */
@@ -26,10 +30,20 @@ export function unportableRegexReason(source: string): string | undefined {
   // JavaScript without the u flag sees a character above U+FFFF as two UTF-16 units; Java and RE2 see one.
   if (/[\uD800-\uDFFF]/.test(source)) return "a character above U+FFFF (such as an emoji: two characters to JavaScript, one to Java and RE2)";
   let inClass = false;
+  let negatedClass = false;
+  // Whatever follows a negated class or escape must let it repeat freely (see above).
+  const unbounded = (after: number) => "+*".includes(source[after] ?? "") && source[after] !== undefined;
+  const NEGATED_COUNT =
+    "a negated class or escape ([^…], \\W, \\D) not followed by + or * (a character above U+FFFF in the data is two characters to JavaScript, one to Java and RE2, so a counted match differs; write + or *, and bound the length with .min()/.max(), which count code points)";
   for (let i = 0; i < source.length; i++) {
     const c = source[i];
     if (c === "\\") {
       const next = source[i + 1] ?? "";
+      if (next.charCodeAt(0) > 0x7e) return `\\${next} (an escaped character that is not ASCII: RE2 refuses it; write the character itself)`;
+      // `[a-\d]`; a dash first in the class (`[-\d]`, `[^-\d]`) is a literal.
+      const rangeStart = source[i - 2] === "[" || (source[i - 2] === "^" && source[i - 3] === "[");
+      if (inClass && /[dDwW]/.test(next) && source[i - 1] === "-" && !rangeStart) return `a class range to \\${next} (an error in Java and RE2)`;
+      if (!inClass && (next === "W" || next === "D") && !unbounded(i + 2)) return NEGATED_COUNT;
       if (/[1-9]/.test(next)) return `backreference \\${next}`;
       if (next === "k") return "named backreference \\k<…>";
       if (next === "s" || next === "S") return `\\${next} (whitespace differs between engines; use [ \\t\\r\\n] or [^ \\t\\r\\n])`;
@@ -46,7 +60,10 @@ export function unportableRegexReason(source: string): string | undefined {
       continue;
     }
     if (inClass) {
-      if (c === "]") inClass = false;
+      if (c === "]") {
+        inClass = false;
+        if (negatedClass && !unbounded(i + 1)) return NEGATED_COUNT;
+      }
       else if (c === "[") return "[ inside a class ([[:alpha:]] is a POSIX class in RE2, a union in Java, text in JavaScript; escape it as \\[)";
       else if (c === "&" && source[i + 1] === "&") return "&& inside a class (an intersection in Java only)";
       continue;
@@ -54,6 +71,7 @@ export function unportableRegexReason(source: string): string | undefined {
     if (c === "[") {
       if (source.startsWith("[^]", i)) return "[^] (matches anything in JavaScript only)";
       inClass = true;
+      negatedClass = source[i + 1] === "^";
       // A `]` right after `[` or `[^` is a literal in Java and RE2 but closes an empty class in JavaScript.
       const first = source[i + 1] === "^" ? i + 2 : i + 1;
       if (source[first] === "]") return "a class starting with ] (read differently by JavaScript)";
