@@ -10,6 +10,7 @@ import { buildFileSet } from "./assemble/file-set.js";
 import { compareWithDisk, isClean, unownedTargets, writeFileSet } from "./assemble/writer.js";
 import { findContractFiles, loadIR, type ContractImporter } from "./ir/load.js";
 import { ContractError, ERROR_CODES, formatDiagnostic, type Diagnostic } from "./lib/errors.js";
+import { repositoryClash } from "./lib/repository-folders.js";
 import type { GeneratedFile } from "./targets/types.js";
 
 const HELP = `Usage: npm run generate [-- options]
@@ -26,6 +27,7 @@ Options:
   --contracts <dir>  Contract directory (default: <root>/contracts).
   --out <dir>        Write (or check) the outputs under this directory instead of the
                      repository root, e.g. to inspect a change without touching the tree.
+                     Relative to --root; not inside the repository's own folders.
   --quiet            Print only problems.
   -h, --help         Show this help.
 
@@ -73,6 +75,13 @@ export async function main(
   const log = (line: string) => {
     if (!values.quiet) out.write(`${line}\n`);
   };
+  // A second tree of outputs inside the repository's folders would be read as sources (dbt would build its staging
+  // models twice) and never cleaned up by the next run.
+  const clash = values.out === undefined || outRoot === root ? undefined : repositoryClash(root, outRoot);
+  if (clash && !clash.startsWith("holds")) {
+    err.write(`error CLI.USAGE: --out ${outRoot} ${clash}: a second tree of outputs there would be read as sources (dbt would build every staging model twice).\n  fix: pass a folder outside the repository, or one of its own at the top (e.g. --out .generate-preview), or leave --out out to write the repository's outputs.\n`);
+    return 2;
+  }
 
   // Zero contracts would "generate" nothing and remove every output as an orphan.
   const contractsShown = relative(root, contractsDir) || ".";

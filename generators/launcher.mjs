@@ -137,6 +137,16 @@ function fingerprint(key, hashes) {
   return sha256(JSON.stringify([key, [...hashes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))])).slice(0, 32);
 }
 
+/** A folder's entry names (sorted), hashed: an input `dir/` of the cache stands for this. */
+function listingHash(folder) {
+  return sha256(readdirSync(folder).sort().join("\n"));
+}
+
+/** `a/b/c.ts` → `a/b`. */
+function posixDirname(path) {
+  return path.slice(0, path.lastIndexOf("/"));
+}
+
 /** Inputs read from disk as well as the sources: the project's settings (tsconfig.json shapes the TypeScript transform). */
 const SETTINGS = ["package.json", "tsconfig.json"];
 
@@ -155,7 +165,7 @@ function cachedBundle(cache, key) {
   const hashes = [];
   for (const input of state.inputs) {
     try {
-      hashes.push([input, sha256(readFileSync(resolve(ROOT, input)))]);
+      hashes.push([input, input.endsWith("/") ? listingHash(resolve(ROOT, input)) : sha256(readFileSync(resolve(ROOT, input)))]);
     } catch {
       return undefined; // an input is gone
     }
@@ -295,6 +305,14 @@ async function buildBundle(command, cache, key, kind) {
     return undefined;
   } finally {
     await esbuild.stop?.();
+  }
+  // The folders of the project's own inputs, by their listings: a file added beside an import can change what it
+  // resolves to (`./lib` → `lib.ts` instead of `lib/index.ts`) without changing any input's contents.
+  for (const input of [...hashes.keys()]) {
+    // Not the repository's root: it holds no module, and run outputs come and go there.
+    if (input.split("/").includes("node_modules") || !input.includes("/")) continue;
+    const folder = `${posixDirname(input)}/`;
+    if (!hashes.has(folder)) hashes.set(folder, listingHash(resolve(ROOT, folder)));
   }
   const code = result.outputFiles.find((file) => file.path.endsWith(".mjs"));
   const map = result.outputFiles.find((file) => file.path.endsWith(".map"));

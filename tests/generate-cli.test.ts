@@ -326,6 +326,19 @@ describe("CLI usage", () => {
     expect(result.out).toContain("--check");
   });
 
+  it("refuses an --out inside the repository's own folders (dbt would build a second copy of every staging model)", async () => {
+    const root = scratchRoot();
+    cpSync(join(REPO_ROOT, "contracts"), join(root, "contracts"), { recursive: true });
+    mkdirSync(join(root, "dbt-out/models/marts"), { recursive: true });
+    for (const out of ["dbt-out/models/marts", "generated/preview", "contracts"]) {
+      const result = await cli(["--root", root, "--contracts", join(REPO_ROOT, "contracts"), "--out", out]);
+      expect([out, result.code]).toEqual([out, 2]);
+      expect(result.err).toContain(`error CLI.USAGE: --out ${join(root, out)} is inside the repository's own ${out.split("/")[0]}/ folder`);
+    }
+    expect(readdirSync(join(root, "dbt-out/models/marts"))).toEqual([]);
+    expect(existsSync(join(root, "generated"))).toBe(false);
+  });
+
   it("rejects unknown options with exit 2 and a hint", async () => {
     const result = await cli(["--chek"]);
     expect(result.code).toBe(2);

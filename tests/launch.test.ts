@@ -9,7 +9,7 @@
  * it took (`launch: …` lines on stderr, removed before comparing).
  */
 import { spawn } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -277,6 +277,31 @@ describe("the generate launcher's cache", () => {
       writeFileSync(contract, source);
       const restored = launch(root, cache, ["--check", "--quiet"]);
       expect({ status: restored.status, builds: builds(restored) }).toEqual({ status: 0, builds: ["cache hit generator", "built contracts"] });
+    },
+    SLOW,
+  );
+
+  it(
+    "is rebuilt when a file added beside an import changes what it resolves to (no input's contents changed)",
+    () => {
+      const root = copyRepository();
+      const cache = temporary("launch-cache-");
+      // The review contract's description comes from `./texts`: first contracts/texts/index.ts.
+      mkdirSync(join(root, "contracts/texts"));
+      writeFileSync(join(root, "contracts/texts/index.ts"), 'export const DESCRIPTION = "From the folder.";\n');
+      const contract = join(root, "contracts/review.contract.ts");
+      const source = readFileSync(contract, "utf8");
+      writeFileSync(contract, `import { DESCRIPTION } from "./texts";\n${source.replace(/(\n  description: )"[^"]*",/, "$1DESCRIPTION,")}`);
+      expect(readFileSync(contract, "utf8")).toContain("  description: DESCRIPTION,");
+      const first = launch(root, cache, ["--check"]);
+      expect(first.stdout).toContain("From the folder.");
+      expectSameAnswer(first, viaTsx(root, ["--check"]));
+      // Now contracts/texts.ts takes precedence over the folder's index for `./texts`.
+      writeFileSync(join(root, "contracts/texts.ts"), 'export const DESCRIPTION = "From the file.";\n');
+      const added = launch(root, cache, ["--check"]);
+      expect(builds(added)).toEqual(["cache hit generator", "built contracts"]);
+      expect(added.stdout).toContain("From the file.");
+      expectSameAnswer(added, viaTsx(root, ["--check"]));
     },
     SLOW,
   );
