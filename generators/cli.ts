@@ -128,7 +128,7 @@ export async function main(
     if (!code) throw error;
     const path = (error as NodeJS.ErrnoException).path ?? outRoot;
     err.write(
-      `${relative(root, path) || path}: error WRITE.FAILED: ${(error as Error).message}\n  fix: ${WRITE_FIXES[code] ?? "check that the output folder is readable, writable and has room"}, then run again (no file was half-written).\n`,
+      `${relative(outRoot, path) || path}: error WRITE.FAILED: ${(error as Error).message}\n  fix: ${WRITE_FIXES[code] ?? "check that the output folder is readable, writable and has room"}, then run again (no file was half-written).\n`,
     );
     return 2;
   }

@@ -19,6 +19,7 @@ import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, rea
 import { dirname, join } from "node:path";
 import { diagnostic, type Diagnostic } from "../lib/errors.js";
 import { hasGeneratedHeader } from "../lib/header.js";
+import { onInterrupt } from "../lib/interrupt.js";
 import { compareCodePoints } from "../lib/sort.js";
 import type { GeneratedFile } from "../targets/types.js";
 import { FULLY_OWNED_DIRS, isOwnedPath, MANIFEST_PATH, type Manifest } from "./file-set.js";
@@ -40,7 +41,15 @@ export const DIFF_LINES_PER_FILE = 40;
 export const DIFF_FILES = 10;
 
 function readIfExists(path: string): string | undefined {
-  return existsSync(path) ? readFileSync(path, "utf8") : undefined;
+  if (!existsSync(path)) return undefined;
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    // Node leaves the path out of some errors (EISDIR: a folder where an output file belongs): name it.
+    const e = error as NodeJS.ErrnoException;
+    e.path ??= path;
+    throw e;
+  }
 }
 
 function listFiles(root: string, dir: string): string[] {
@@ -119,6 +128,8 @@ function ownership(root: string, produced: readonly string[]): Ownership {
   const besides = [...sharedDirs].flatMap((dir) => filesIn(root, dir).filter((path) => hasGeneratedHeader(readHead(join(root, path)))));
   const candidates = new Set<string>([...FULLY_OWNED_DIRS.flatMap((dir) => listFiles(root, dir)), ...recorded.keys(), ...besides]);
   for (const path of candidates) {
+    // Another run's staged file, while that run is alive; a dead run's (killed mid-write) is an orphan like any other.
+    if (stagedByLiveRun(path)) continue;
     const absolute = join(root, path);
     if (!existsSync(absolute)) continue;
     if (!lstatSync(absolute).isFile()) {
@@ -133,6 +144,20 @@ function ownership(root: string, produced: readonly string[]): Ownership {
     else owned.add(path);
   }
   return { owned, unowned, refused };
+}
+
+/** The suffix of a file staged by `writeFileSet` (before its rename into place): `.tmp-<pid>`. */
+const STAGED = /\.tmp-(\d+)$/;
+
+function stagedByLiveRun(path: string): boolean {
+  const pid = STAGED.exec(path)?.[1];
+  if (pid === undefined) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 const isFullyOwned = (path: string) => (FULLY_OWNED_DIRS as readonly string[]).includes(path.split("/")[0]!);
@@ -224,6 +249,17 @@ export function writeFileSet(root: string, files: readonly GeneratedFile[]): Wri
   const report = compareWithDisk(root, files);
   if (report.refused.length) throw new Error(`Bug: writeFileSet called although ${report.refused.length} manifest entries are refused.`);
   const toWrite = files.filter((f) => report.changed.includes(f.path) || report.missing.includes(f.path));
+  // Ctrl-C or a kill while writing waits for the write to end (the handler runs once this synchronous work is
+  // done, then the process ends by that signal): no staged file is left and no new file goes unlisted.
+  const release = onInterrupt(() => undefined);
+  try {
+    return writeStaged(root, toWrite, report);
+  } finally {
+    release();
+  }
+}
+
+function writeStaged(root: string, toWrite: readonly GeneratedFile[], report: DriftReport): WriteResult {
   // Stage every file first; rename only when all staged writes succeeded.
   const staged: { temp: string; target: string }[] = [];
   try {
