@@ -44,7 +44,7 @@ AUTO_REFRESH = TRUE
 PATTERN = '([^_./][^/]*/)*[^_./][^/]*[.]parquet'
 FILE_FORMAT = (FORMAT_NAME = 'AMAZON_REVIEWS.RAW.PARQUET_FF')
 COPY GRANTS
-COMMENT = 'One Amazon product''s catalogue metadata (2018 release format); reviews refer to it by asin. (contract 1.0.0)';
+COMMENT = 'One Amazon product''s catalogue metadata (2018 release format); reviews refer to it by asin. (contract 1.0.0, definition sha256:c50ee2e4a3562c64)';
 
 -- table.product_categories (run as AMAZON_REVIEWS_LOADER)
 CREATE OR REPLACE EXTERNAL TABLE AMAZON_REVIEWS.RAW.PRODUCT_CATEGORIES (
@@ -60,4 +60,4 @@ AUTO_REFRESH = TRUE
 PATTERN = '([^_./][^/]*/)*[^_./][^/]*[.]parquet'
 FILE_FORMAT = (FORMAT_NAME = 'AMAZON_REVIEWS.RAW.PARQUET_FF')
 COPY GRANTS
-COMMENT = 'Category path from the root, e.g. ["Gift Cards", "Gift Cards"]. One row per element of product.category. (contract 1.0.0)';
+COMMENT = 'Category path from the root, e.g. ["Gift Cards", "Gift Cards"]. One row per element of product.category. (contract 1.0.0, definition sha256:8ebbf5b72828dec4)';

@@ -47,7 +47,7 @@ AUTO_REFRESH = TRUE
 PATTERN = '([^_./][^/]*/)*[^_./][^/]*[.]parquet'
 FILE_FORMAT = (FORMAT_NAME = 'AMAZON_REVIEWS.RAW.PARQUET_FF')
 COPY GRANTS
-COMMENT = 'One Amazon customer review of one product (2018 release format). (contract 3.0.0)';
+COMMENT = 'One Amazon customer review of one product (2018 release format). (contract 3.0.0, definition sha256:cd747f26490244d8)';
 
 -- table.review.value_mask (run as AMAZON_REVIEWS_LOADER)
 ALTER TABLE AMAZON_REVIEWS.RAW.REVIEW MODIFY COLUMN VALUE SET MASKING POLICY AMAZON_REVIEWS.GOVERNANCE.REVIEW_VALUE_MASK FORCE;
@@ -71,4 +71,4 @@ AUTO_REFRESH = TRUE
 PATTERN = '([^_./][^/]*/)*[^_./][^/]*[.]parquet'
 FILE_FORMAT = (FORMAT_NAME = 'AMAZON_REVIEWS.RAW.PARQUET_FF')
 COPY GRANTS
-COMMENT = 'URLs of photos the reviewer attached. One row per element of review.image. (contract 3.0.0)';
+COMMENT = 'URLs of photos the reviewer attached. One row per element of review.image. (contract 3.0.0, definition sha256:b98d1e84f4d5d3fd)';

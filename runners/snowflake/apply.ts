@@ -10,7 +10,7 @@
 import { readFileSync } from "node:fs";
 import { diagnostic, formatDiagnostic, type Diagnostic } from "../../generators/lib/errors.js";
 import { NO_KEY_FIX } from "../../generators/targets/dbt/pseudonym.js";
-import { GOVERNANCE_OWNER, pseudonymKeyLoadStatement, type PlannedStatement } from "../../generators/targets/snowflake/emit.js";
+import { DEFINITION_DIGEST, GOVERNANCE_OWNER, pseudonymKeyLoadStatement, type PlannedStatement } from "../../generators/targets/snowflake/emit.js";
 import { pseudonymKeyProblem, pseudonymKeyTableName } from "../../generators/targets/protection.js";
 import { PLATFORM } from "../../generators/platform.js";
 import type { Row, SqlConnection } from "./connection.js";
@@ -36,6 +36,8 @@ export interface ApplyOptions {
 
 export interface ApplyResult {
   readonly applied: readonly string[];
+  /** External tables whose live definition digest equals the plan's: not re-created (among `applied`). */
+  readonly unchanged?: readonly string[];
   readonly failed?: { readonly id: string; readonly role: string; readonly message: string };
   /** External table → SQS ARN that the processed bucket's event notification must target. */
   readonly notificationChannels: Readonly<Record<string, string>>;
@@ -98,6 +100,23 @@ function column(row: Row, name: string): unknown {
   return key === undefined ? undefined : row[key];
 }
 
+/** An external table's CREATE statement: its schema, its name and the digest its comment carries. */
+function externalTableDefinition(sql: string): { schema: string; name: string; digest: string } | undefined {
+  const create = /^CREATE OR REPLACE EXTERNAL TABLE ([A-Z0-9_]+\.[A-Z0-9_]+)\.([A-Z0-9_]+) \(/.exec(sql);
+  const digest = new RegExp(`${DEFINITION_DIGEST}([0-9a-f]{16})\\)'$`).exec(sql);
+  return create && digest ? { schema: create[1]!, name: create[2]!, digest: digest[1]! } : undefined;
+}
+
+/** Name → definition digest of the external tables in `schema`, from their comments (none for a table without one). */
+async function externalTableDigests(connection: SqlConnection, schema: string): Promise<Map<string, string>> {
+  const digests = new Map<string, string>();
+  for (const row of await connection.execute(`SHOW EXTERNAL TABLES IN SCHEMA ${schema}`)) {
+    const digest = new RegExp(`${DEFINITION_DIGEST}([0-9a-f]{16})\\)$`).exec(String(column(row, "comment") ?? ""));
+    if (digest) digests.set(String(column(row, "name")), digest[1]!);
+  }
+  return digests;
+}
+
 /** The plan statement after which the storage integration exists with its allowed locations. */
 const INTEGRATION_STATEMENT = "integration.locations";
 
@@ -121,6 +140,9 @@ export async function apply(connection: SqlConnection | undefined, plan: Plan, o
   const applied: string[] = [];
   let currentRole: string | undefined;
   let integration: ApplyResult["integration"];
+  const unchanged: string[] = [];
+  /** The live external tables' definition digests (from their comments), read once before the first table. */
+  let liveDigests: Map<string, string> | undefined;
   for (const [i, s] of statements.entries()) {
     options.log(`[${i + 1}/${statements.length}] ${s.id} (as ${s.role}): ${firstLine(s.sql)}`);
     if (options.dryRun || !connection) {
@@ -131,6 +153,16 @@ export async function apply(connection: SqlConnection | undefined, plan: Plan, o
       if (s.role !== currentRole) {
         await connection.execute(`USE ROLE ${s.role}`);
         currentRole = s.role;
+      }
+      const table = externalTableDefinition(s.sql);
+      if (table) {
+        liveDigests ??= await externalTableDigests(connection, table.schema);
+        if (liveDigests.get(table.name) === table.digest) {
+          options.log(`  unchanged since it was created (${DEFINITION_DIGEST}${table.digest}): not re-created, its files are not listed again`);
+          unchanged.push(s.id);
+          applied.push(s.id);
+          continue;
+        }
       }
       await connection.execute(s.sql);
       applied.push(s.id);
@@ -204,5 +236,5 @@ export async function apply(connection: SqlConnection | undefined, plan: Plan, o
     options.log(`Configure the processed bucket's event notification (ObjectCreated:*, ObjectRemoved:*) to target: ${channels.join(", ")}`);
     options.log("  (Terraform variable snowflake_notification_queue_arn; second phase of the deploy.)");
   }
-  return { applied, notificationChannels, ...(integration ? { integration } : {}), ...(options.scope === "all" ? { pseudonymKeyLoaded } : {}) };
+  return { applied, unchanged, notificationChannels, ...(integration ? { integration } : {}), ...(options.scope === "all" ? { pseudonymKeyLoaded } : {}) };
 }

@@ -21,7 +21,8 @@ const HELP = `Usage:
 apply   Runs generated/snowflake/plan.json one statement at a time, each as its role; stops at the first
         failure (every statement is re-runnable). Prints the auto-refresh SQS queue ARN(s) and the storage
         integration's IAM user and external id; --outputs writes them as JSON for Terraform's second phase.
-        --scope datasets runs only the file format, stages and external tables (the loader's part).
+        --scope datasets runs only the file format, stages and external tables (the loader's part); a new
+        dataset with personal columns needs scope all once (its VALUE masking policy is SYSADMIN's).
         Scope all then loads the pseudonym key from ${PLATFORM.pseudonym.keyEnv}, as a bind parameter.
         --dry-run prints the statements without connecting.
 verify  Compares the live external tables with the contracts (DESCRIBE EXTERNAL TABLE, INFORMATION_SCHEMA.COLUMNS):

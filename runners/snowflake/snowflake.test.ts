@@ -107,6 +107,32 @@ describe("snowflake:apply", () => {
     expect(lines.filter((l) => /^\[\d+\/\d+\]/.test(l))).toHaveLength(plan().statements.length);
   });
 
+  it("re-creates an external table only when its definition changed (re-creating one lists all its files again)", async () => {
+    const { fake } = await appliedFake();
+    const creates = () => fake.statements.filter((st) => st.startsWith("CREATE OR REPLACE EXTERNAL TABLE")).map((st) => /TABLE ([A-Z0-9_.]+)/.exec(st)![1]);
+    expect(creates()).toHaveLength(4);
+    // Every comment carries the digest of its statement.
+    for (const st of plan().statements.filter((p) => /^table\.[a-z_]+$/.test(p.id))) expect(st.sql).toMatch(/definition sha256:[0-9a-f]{16}\)'$/);
+    fake.statements.length = 0;
+    const lines: string[] = [];
+    const again = await apply(fake, plan(), { dryRun: false, scope: "all", storageRoleArn: ARN, pseudonymKey: KEY, log: (l) => lines.push(l) });
+    expect(again.failed).toBeUndefined();
+    expect(creates()).toEqual([]);
+    expect(again.unchanged).toHaveLength(4);
+    expect(lines.join("\n")).toContain("unchanged since it was created (definition sha256:");
+    // Masks and tags are set again all the same (idempotent).
+    expect(fake.columnPolicies.get("AMAZON_REVIEWS.RAW.REVIEW.VALUE")).toBe("AMAZON_REVIEWS.GOVERNANCE.REVIEW_VALUE_MASK");
+    // A changed definition (another digest), and a table created without one (an older generator), are re-created.
+    const changed = plan();
+    const review = changed.statements.find((st) => st.id === "table.review")!;
+    Object.assign(review, { sql: review.sql.replace(/definition sha256:[0-9a-f]{16}/, "definition sha256:0000000000000000") });
+    fake.comments.set("AMAZON_REVIEWS.RAW.PRODUCT", "Products. (contract 1.0.0)");
+    fake.statements.length = 0;
+    const third = await apply(fake, changed, { dryRun: false, scope: "all", storageRoleArn: ARN, pseudonymKey: KEY, ...quiet });
+    expect(third.failed).toBeUndefined();
+    expect(creates()).toEqual(["AMAZON_REVIEWS.RAW.PRODUCT", "AMAZON_REVIEWS.RAW.REVIEW"]);
+  });
+
   it("--scope datasets runs only the loader's file format, stages and tables (and re-applies their masks and tags)", async () => {
     // After a bootstrap: the VALUE policies and the tag exist.
     const { fake: bootstrapped } = await appliedFake();
@@ -119,7 +145,8 @@ describe("snowflake:apply", () => {
     expect(fake.statements.filter((s) => s.startsWith("USE ROLE"))).toEqual(["USE ROLE AMAZON_REVIEWS_LOADER"]);
     // The loader's part does not load the key (SYSADMIN's).
     expect(fake.statements.some((s) => s.startsWith("INSERT"))).toBe(false);
-    // CREATE OR REPLACE made new tables; the loader set the mask and the tag on REVIEW again.
+    // The tables were unchanged, so none was re-created; the loader set the mask and the tag on REVIEW again.
+    expect(result.unchanged).toEqual(["table.product", "table.product_categories", "table.review", "table.review_images"]);
     expect(fake.columnPolicies.get("AMAZON_REVIEWS.RAW.REVIEW.VALUE")).toBe("AMAZON_REVIEWS.GOVERNANCE.REVIEW_VALUE_MASK");
     expect(fake.objectTags.get("AMAZON_REVIEWS.RAW.REVIEW")?.get("AMAZON_REVIEWS.GOVERNANCE.PII")).toBe("personal");
   });

@@ -53,6 +53,8 @@ export class FakeSnowflake implements SqlConnection {
   readonly objectTags = new Map<string, Map<string, string>>();
   /** Regular tables (the pseudonym key table) → their rows' single column. */
   readonly rows = new Map<string, (string | number)[]>();
+  /** External table → its comment, as CREATE set it. */
+  readonly comments = new Map<string, string>();
   /** Statements matching this fail with a Snowflake-like error. */
   failOn?: RegExp;
   closed = false;
@@ -68,6 +70,8 @@ export class FakeSnowflake implements SqlConnection {
       // A new table: the replaced one's policies and tags go with it.
       const table = create[1]!;
       this.tables.set(table, parseColumns(create[2]!));
+      const comment = /\nCOMMENT = '((?:[^']|'')*)'$/.exec(sqlText);
+      this.comments.set(table, comment ? comment[1]!.replaceAll("''", "'") : "");
       for (const key of [...this.columnPolicies.keys()]) if (key.startsWith(`${table}.`)) this.columnPolicies.delete(key);
       this.objectTags.delete(table);
       return [{ status: `Table ${table.split(".").pop()} successfully created.` }];
@@ -79,7 +83,7 @@ export class FakeSnowflake implements SqlConnection {
         const [database, schema, name] = fq.split(".");
         return {
           created_on: "2026-11-26 00:00:00.000 -0800", name, database_name: database, schema_name: schema, invalid: "false",
-          invalid_reason: null, owner: "AMAZON_REVIEWS_LOADER", comment: "", stage: `${database}.${schema}.X`, location: "s3://x/",
+          invalid_reason: null, owner: "AMAZON_REVIEWS_LOADER", comment: this.comments.get(fq) ?? "", stage: `${database}.${schema}.X`, location: "s3://x/",
           file_format_name: "PARQUET_FF", file_format_type: "PARQUET", cloud: "aws", region: "us-east-1",
           notification_channel: QUEUE_ARN, last_refreshed_on: null, table_format: "NOT_SPECIFIED", last_refresh_details: null,
           owner_role_type: "ROLE",

@@ -12,6 +12,7 @@
  *
  * Every statement is re-runnable (IF NOT EXISTS, CREATE OR REPLACE … COPY GRANTS, ALTER … SET, SET BODY, FORCE).
  */
+import { createHash } from "node:crypto";
 import { DATA_FILE_PATTERN, externalColumnExpression, externalColumns, externalColumnType, SOURCE_FILE_COLUMN, type ExternalColumn } from "../../dialects/external-table.js";
 import { snowflakeIdent, snowflakeString } from "../../dialects/snowflake-sql.js";
 import { commentBlock, combinedHeaderLines, finalText, headerLines, jsonText } from "../../lib/header.js";
@@ -85,11 +86,17 @@ export function dropExternalTableStatement(table: Pick<TableIR, "name">): string
   return `DROP EXTERNAL TABLE IF EXISTS ${externalTableName(table)};`;
 }
 
+/**
+ * The external table's statement. Its comment ends with `definition sha256:<16 hex>`, a digest of the statement
+ * written with the comment's other text: snowflake:apply reads it back (`SHOW EXTERNAL TABLES`) and re-creates a table
+ * only when the digest differs, since re-creating one lists every file of its location again (`REFRESH_ON_CREATE`).
+ */
 export function externalTableStatement(dataset: DatasetIR, table: TableIR): string {
   const columns = externalColumns("snowflake", table).map((c) => `  ${externalColumnDefinition(c)}`);
   const partitions = table.partitionBy.length ? `PARTITION BY (${table.partitionBy.map(snowflakeIdent).join(", ")})\n` : "";
   const relative = table.location.slice(dataset.locations.processed.length);
-  return (
+  const comment = `${table.description} (contract ${dataset.contract.version}`;
+  const statement = (definition: string) =>
     `CREATE OR REPLACE EXTERNAL TABLE ${externalTableName(table)} (\n${columns.join(",\n")}\n)\n` +
     partitions +
     `LOCATION = @${stageName(dataset)}/${relative}\n` +
@@ -98,9 +105,13 @@ export function externalTableStatement(dataset: DatasetIR, table: TableIR): stri
     `PATTERN = ${snowflakeString(DATA_FILE_PATTERN)}\n` +
     `FILE_FORMAT = (FORMAT_NAME = ${snowflakeString(fileFormatName())})\n` +
     `COPY GRANTS\n` +
-    `COMMENT = ${snowflakeString(`${table.description} (contract ${dataset.contract.version})`)}`
-  );
+    `COMMENT = ${snowflakeString(`${comment}${definition})`)}`;
+  const digest = createHash("sha256").update(statement(""), "utf8").digest("hex").slice(0, 16);
+  return statement(`, ${DEFINITION_DIGEST}${digest}`);
 }
+
+/** What precedes the digest of an external table's statement in its comment (`externalTableStatement`). */
+export const DEFINITION_DIGEST = "definition sha256:";
 
 /** `IS_ROLE_IN_SESSION('LOADER') OR IS_ROLE_IN_SESSION('TRANSFORMER')`: the roles that see clear personal values. */
 function clearReaderCondition(): string {

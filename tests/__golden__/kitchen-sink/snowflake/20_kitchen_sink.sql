@@ -43,7 +43,7 @@ AUTO_REFRESH = TRUE
 PATTERN = '([^_./][^/]*/)*[^_./][^/]*[.]parquet'
 FILE_FORMAT = (FORMAT_NAME = 'AMAZON_REVIEWS.RAW.PARQUET_FF')
 COPY GRANTS
-COMMENT = 'It''s "quoted" and """triple""" with {{ jinja }} {% tag %} */ /* <b>html</b> | pipe \\ back `tick` ${x} -- dash # hash (contract 0.3.1)';
+COMMENT = 'It''s "quoted" and """triple""" with {{ jinja }} {% tag %} */ /* <b>html</b> | pipe \\ back `tick` ${x} -- dash # hash (contract 0.3.1, definition sha256:12472d52e4a13af2)';
 
 -- table.kitchen_sink.value_mask (run as AMAZON_REVIEWS_LOADER)
 ALTER TABLE AMAZON_REVIEWS.RAW.KITCHEN_SINK MODIFY COLUMN VALUE SET MASKING POLICY AMAZON_REVIEWS.GOVERNANCE.KITCHEN_SINK_VALUE_MASK FORCE;
@@ -67,4 +67,4 @@ AUTO_REFRESH = TRUE
 PATTERN = '([^_./][^/]*/)*[^_./][^/]*[.]parquet'
 FILE_FORMAT = (FORMAT_NAME = 'AMAZON_REVIEWS.RAW.PARQUET_FF')
 COPY GRANTS
-COMMENT = 'Tags. One row per element of kitchen_sink.tags. (contract 0.3.1)';
+COMMENT = 'Tags. One row per element of kitchen_sink.tags. (contract 0.3.1, definition sha256:38f0f3ecdbcd662f)';
