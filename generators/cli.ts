@@ -155,6 +155,12 @@ function check(outRoot: string, files: readonly GeneratedFile[], out: NodeJS.Wri
     log(`Generated files are up to date (${report.unchanged} files).`);
     return 0;
   }
+  // A hand-written file where an output belongs: generate would refuse it too, so "run generate" fixes nothing.
+  const blocking = unownedTargets(outRoot, files);
+  if (blocking.length) {
+    reportDiagnostics(blocking, err);
+    return 2;
+  }
   for (const path of report.changed) out.write(`changed:  ${path}\n`);
   for (const path of report.missing) out.write(`missing:  ${path}\n`);
   for (const path of report.orphaned) out.write(`orphaned: ${path} (no longer generated)\n`);

@@ -278,6 +278,16 @@ describe("the writer removes only what it wrote (hostile or careless input)", ()
     expect(existsSync(join(root, compiled))).toBe(true);
   });
 
+  it("--check reports a hand-written file where an output belongs as WRITE.UNOWNED_FILE (exit 2), not as drift generate would fix", async () => {
+    const root = await generatedRoot();
+    const model = "dbt-out/models/staging/amazon/stg_amazon__reviews.sql";
+    writeFileSync(join(root, model), "select 1 -- mine\n");
+    const checked = await cli(["--root", REPO_ROOT, "--out", root, "--check"]);
+    expect(checked.code).toBe(2);
+    expect(checked.err).toContain(`${model}: error WRITE.UNOWNED_FILE`);
+    expect(checked.out).not.toContain("npm run generate");
+  });
+
   it("removes a file a killed run left staged, and leaves alone one a live run is writing", async () => {
     const root = await generatedRoot();
     const model = "dbt-out/models/staging/amazon/stg_amazon__reviews.sql";
