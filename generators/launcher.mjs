@@ -32,7 +32,7 @@
  * (the `prepare` script), so that the first command after an install starts from the cache.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire, SourceMap } from "node:module";
 import { basename, dirname, extname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -207,6 +207,15 @@ async function buildBundle(command, cache, key, kind) {
     name: command.name,
     setup(build) {
       build.onResolve({ filter: new RegExp(`^${ENTRY}$`) }, () => ({ path: ENTRY, namespace: ENTRY }));
+      // `./x.js` from a TypeScript module of the project when both x.ts and x.js exist: tsx (and TypeScript) take
+      // x.ts, esbuild x.js. The answers must be tsx's, so the TypeScript file is resolved (through the other rules).
+      build.onResolve({ filter: /^\.\.?\/.*\.js$/ }, async (args) => {
+        if (!/\.[mc]?ts$/.test(args.importer) || args.importer.split(sep).includes("node_modules")) return undefined;
+        const typescript = args.path.replace(/\.js$/, ".ts");
+        if (!existsSync(join(args.resolveDir, typescript)) || !existsSync(join(args.resolveDir, args.path))) return undefined;
+        const resolved = await build.resolve(typescript, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: args.pluginData });
+        return resolved.errors.length ? { errors: resolved.errors } : { path: resolved.path, namespace: resolved.namespace, external: resolved.external, sideEffects: resolved.sideEffects };
+      });
       build.onLoad({ filter: /.*/, namespace: ENTRY }, async () => ({ resolveDir: ROOT, loader: "js", contents: await entryContents(build, command, kind) }));
       if (kind.generator) {
         // The contracts' build: a module of the generator's build is either shared (read from the generator's bundle,

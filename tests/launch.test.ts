@@ -307,6 +307,25 @@ describe("the generate launcher's cache", () => {
   );
 
   it(
+    "resolves ./x.js to x.ts when both exist, as tsx does",
+    () => {
+      const root = copyRepository();
+      const cache = temporary("launch-cache-");
+      writeFileSync(join(root, "contracts/texts.ts"), 'export const DESCRIPTION = "From TypeScript.";\n');
+      writeFileSync(join(root, "contracts/texts.js"), 'export const DESCRIPTION = "From JavaScript.";\n');
+      const contract = join(root, "contracts/review.contract.ts");
+      const source = readFileSync(contract, "utf8");
+      writeFileSync(contract, `import { DESCRIPTION } from "./texts.js";\n${source.replace(/(\n  description: )"[^"]*",/, "$1DESCRIPTION,")}`);
+      const tsx = viaTsx(root, ["--check"]);
+      expect(tsx.stdout).toContain("From TypeScript.");
+      const launched = launch(root, cache, ["--check"]);
+      expect(underTsx(launched)).toBe(false);
+      expectSameAnswer(launched, tsx);
+    },
+    SLOW,
+  );
+
+  it(
     "is rebuilt when a contract file is added",
     () => {
       const root = copyRepository();
