@@ -3,7 +3,7 @@
  * contracts: byte-for-byte equality with the committed `generated/`, drift detection (changed, missing, orphaned),
  * atomic all-or-nothing writes, determinism across time zones and locales.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, statSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -135,6 +135,24 @@ describe("generate --check", () => {
     const named = await cli(["generate", "--root", REPO_ROOT, "--out", root, "--check"]);
     expect(named.out).toContain(`Fix: run \`npm run generate -- --root ${REPO_ROOT} --out ${root}\` and commit the result.`);
     expect(readFileSync(path, "utf8")).toBe(edited);
+  });
+
+  it("keeps the permissions of a file it replaces", async () => {
+    const root = scratchRoot();
+    expect((await cli(["--root", REPO_ROOT, "--out", root])).code).toBe(0);
+    const path = join(root, "generated/ir/review.ir.json");
+    const before = readFileSync(path, "utf8");
+    chmodSync(path, 0o444);
+    // The contracts with one description changed: the IR is rewritten.
+    const contracts = mkdtempSync(join(REPO_ROOT, "tests/fixtures/.scratch-"));
+    roots.push(contracts);
+    for (const name of ["review.contract.ts", "product.contract.ts"]) {
+      const source = readFileSync(join(REPO_ROOT, "contracts", name), "utf8").replaceAll('"../generators/', '"../../../generators/');
+      writeFileSync(join(contracts, name), source.replace("Star rating the reviewer gave", "Star rating the customer gave"));
+    }
+    expect((await cli(["--root", REPO_ROOT, "--out", root, "--contracts", contracts])).code).toBe(0);
+    expect(readFileSync(path, "utf8")).not.toBe(before);
+    expect(statSync(path).mode & 0o777).toBe(0o444);
   });
 
   it("reports a deleted file as missing (exit 1)", async () => {

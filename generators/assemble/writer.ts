@@ -15,7 +15,7 @@
  */
 import { createTwoFilesPatch } from "diff";
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { diagnostic, type Diagnostic } from "../lib/errors.js";
 import { hasGeneratedHeader } from "../lib/header.js";
@@ -268,6 +268,8 @@ function writeStaged(root: string, toWrite: readonly GeneratedFile[], report: Dr
       mkdirSync(dirname(target), { recursive: true });
       const temp = `${target}.tmp-${process.pid}`;
       writeFileSync(temp, file.contents, "utf8");
+      // A file replaced keeps its permissions (a read-only generated file stays read-only).
+      if (existsSync(target)) chmodSync(temp, statSync(target).mode & 0o7777);
       staged.push({ temp, target });
     }
   } catch (error) {

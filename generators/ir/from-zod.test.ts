@@ -47,6 +47,11 @@ describe("refused: a constraint Zod applies and the cleaning jobs would not", ()
   });
 });
 
+it("z.number().int() is refused with the fix that works: z.int()", () => {
+  const { diagnostics } = read(z.object({ x: z.number().int() }));
+  expect(diagnostics.map((d) => [d.code, d.fix])).toEqual([["CONTRACT.UNSUPPORTED_ZOD_KIND", expect.stringContaining("Use z.int() (or z.int32()) instead of z.number().int()")]]);
+});
+
 describe("kept: read as Zod applies them", () => {
   it("a loose object, and unions of plain options of different JSON types", () => {
     const { fields, diagnostics } = read(

@@ -324,7 +324,8 @@ function readChecks(checks: readonly core.$ZodCheck[] | undefined, ctx: WalkCont
             "CONTRACT.UNSUPPORTED_ZOD_KIND",
             `Check "${def.check}" cannot be applied by the cleaning jobs.`,
             where,
-            "Use min/max, length, regex or enum checks.",
+            // z.number().int() is a number with a format check; z.int() is the integer kind the jobs check.
+            def.check === "number_format" ? "Use z.int() (or z.int32()) instead of z.number().int(): the cleaning jobs check whole numbers of that kind." : "Use min/max, length, regex or enum checks.",
           ),
         );
     }

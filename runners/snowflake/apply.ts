@@ -209,8 +209,10 @@ export async function apply(connection: SqlConnection | undefined, plan: Plan, o
         // The key travels as a bind parameter: it is in no SQL text (Snowflake's query history shows the `?`).
         await connection.execute(pseudonymKeyLoadStatement(), [key]);
       } catch (error) {
-        // A driver's message could quote a bound value: never let the key through.
-        const message = (error as Error).message.split(key).join("[key]");
+        // A driver's message could quote a bound value, as it is or escaped (JSON, a SQL literal): never let the key
+        // through in any of those forms.
+        const forms = [key, JSON.stringify(key).slice(1, -1), key.replaceAll("'", "''"), encodeURIComponent(key)];
+        const message = forms.reduce((text, form) => text.split(form).join("[key]"), (error as Error).message);
         options.log(`FAILED pseudonym key load into ${keyTable} (as ${GOVERNANCE_OWNER}): ${message}`);
         options.log(`  the ${applied.length} statement(s) of the plan were applied; fix the cause and run again.`);
         return { applied, failed: { id: "pseudonym_key.load", role: GOVERNANCE_OWNER, message }, notificationChannels: {} };

@@ -219,6 +219,16 @@ describe("snowflake:apply and personal data", () => {
     const result = await apply(fake, plan(), { dryRun: false, scope: "all", storageRoleArn: ARN, pseudonymKey: KEY, log: (l) => lines.push(l) });
     expect(result.failed).toEqual({ id: "pseudonym_key.load", role: "SYSADMIN", message: "String '[key]' is too long and would be truncated" });
     expect(lines.join("\n")).not.toContain(KEY);
+    // A key with a quote and a backslash, echoed escaped as JSON and as a SQL literal.
+    const odd = `${KEY}'q"b\\s`;
+    const echoing = new FakeSnowflake();
+    echoing.execute = ((original) => async (sqlText: string, binds?: readonly (string | number)[]) => {
+      const bound = String(binds?.[0]);
+      if (sqlText.startsWith("INSERT")) throw new Error(`Bind values ${JSON.stringify([bound])} rejected near '${bound.replaceAll("'", "''")}'`);
+      return original(sqlText, binds);
+    })(echoing.execute.bind(echoing));
+    const escaped = await apply(echoing, plan(), { dryRun: false, scope: "all", storageRoleArn: ARN, pseudonymKey: odd, ...quiet });
+    expect(escaped.failed?.message).toBe(`Bind values ["[key]"] rejected near '[key]'`);
   });
 
   it("without the key, applies the plan and says in one line that the key was not loaded", async () => {
