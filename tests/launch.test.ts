@@ -213,6 +213,14 @@ describe("the generate launcher answers as the tsx path does", () => {
   );
 });
 
+/** Makes the review contract take its description from the module `specifier` imports (`DESCRIPTION`). */
+function describeReviewFrom(root: string, specifier: string): void {
+  const contract = join(root, "contracts/review.contract.ts");
+  const source = readFileSync(contract, "utf8");
+  writeFileSync(contract, `import { DESCRIPTION } from "${specifier}";\n${source.replace(/(\n  description: )"[^"]*",/, "$1DESCRIPTION,")}`);
+  expect(readFileSync(contract, "utf8")).toContain("  description: DESCRIPTION,");
+}
+
 describe("the generate launcher's cache", () => {
   it(
     "is rebuilt when a generator source changes, even to text of the same length",
@@ -289,10 +297,7 @@ describe("the generate launcher's cache", () => {
       // The review contract's description comes from `./texts`: first contracts/texts/index.ts.
       mkdirSync(join(root, "contracts/texts"));
       writeFileSync(join(root, "contracts/texts/index.ts"), 'export const DESCRIPTION = "From the folder.";\n');
-      const contract = join(root, "contracts/review.contract.ts");
-      const source = readFileSync(contract, "utf8");
-      writeFileSync(contract, `import { DESCRIPTION } from "./texts";\n${source.replace(/(\n  description: )"[^"]*",/, "$1DESCRIPTION,")}`);
-      expect(readFileSync(contract, "utf8")).toContain("  description: DESCRIPTION,");
+      describeReviewFrom(root, "./texts");
       const first = launch(root, cache, ["--check"]);
       expect(first.stdout).toContain("From the folder.");
       expectSameAnswer(first, viaTsx(root, ["--check"]));
@@ -313,9 +318,7 @@ describe("the generate launcher's cache", () => {
       const cache = temporary("launch-cache-");
       writeFileSync(join(root, "contracts/texts.ts"), 'export const DESCRIPTION = "From TypeScript.";\n');
       writeFileSync(join(root, "contracts/texts.js"), 'export const DESCRIPTION = "From JavaScript.";\n');
-      const contract = join(root, "contracts/review.contract.ts");
-      const source = readFileSync(contract, "utf8");
-      writeFileSync(contract, `import { DESCRIPTION } from "./texts.js";\n${source.replace(/(\n  description: )"[^"]*",/, "$1DESCRIPTION,")}`);
+      describeReviewFrom(root, "./texts.js");
       const tsx = viaTsx(root, ["--check"]);
       expect(tsx.stdout).toContain("From TypeScript.");
       const launched = launch(root, cache, ["--check"]);
