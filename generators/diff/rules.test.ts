@@ -288,7 +288,7 @@ const CASES: readonly Case[] = [
       id: "CE025-closed",
       exit: 2,
       findings: [],
-      stderr: "error CONTRACT.UNCHECKED_RULE at rating.: A strict object (unknown keys refused) as the record: Zod and the JSON Schema apply it, no cleaning job would.",
+      stderr: "error CONTRACT.UNCHECKED_RULE at rating: A strict object (unknown keys refused) as the record: Zod and the JSON Schema apply it, no cleaning job would.",
     },
     {
       id: "CE031-key",

@@ -29,7 +29,7 @@ export function datasetContext(file: string, source: string, dataset: string, di
     dataset,
     index,
     diagnostics,
-    where: (path) => at(index.findField(path.split(/\.|\[\]|\{\}|\|\d+/).filter(Boolean)), `${dataset}.${path}`),
+    where: (path) => at(index.findField(path.split(/\.|\[\]|\{\}|\|\d+/).filter(Boolean)), path ? `${dataset}.${path}` : dataset),
     whereProperty: (segments, path) => at(index.find(segments), `${dataset}.${path}`),
   };
 }
