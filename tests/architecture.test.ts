@@ -3,9 +3,10 @@
  * production file imports only files of its own floor and of the floors below it, and production code never imports
  * test code. Tests (`tests/`, `*.test.ts`, test data) may import anything.
  *
- * Imports are read with the TypeScript scanner that ts-morph ships (`ts.preProcessFile`: static imports, re-exports
- * and dynamic imports of a literal path; no program, no type check), so an import inside a string, a template (a
- * contract a test writes) or a comment is not an edge.
+ * Imports are read from the syntax tree of the TypeScript parser that ts-morph ships (`ts.createSourceFile`: static
+ * imports, re-exports and dynamic imports of a literal path; no program, no type check), so an import inside a
+ * string, a template (a contract a test writes, with substitutions or without) or a comment is not an edge. (The
+ * lighter `ts.preProcessFile` took the text of a template with a substitution for code.)
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, posix } from "node:path";
@@ -151,10 +152,17 @@ function cycles(edges: readonly Edge[]): string[][] {
 
 /** The relative module specifiers a source imports (packages and `node:` builtins are not edges). */
 function relativeImports(sourceText: string): string[] {
-  return ts
-    .preProcessFile(sourceText, true, true)
-    .importedFiles.map((f) => f.fileName)
-    .filter((specifier) => specifier.startsWith("./") || specifier.startsWith("../"));
+  const found: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+      found.push(node.moduleSpecifier.text);
+    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0] && ts.isStringLiteralLike(node.arguments[0])) {
+      found.push(node.arguments[0].text);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(ts.createSourceFile("module.ts", sourceText, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS));
+  return found.filter((specifier) => specifier.startsWith("./") || specifier.startsWith("../"));
 }
 
 /** Repository-relative path of an import: `.js` specifiers name the `.ts` source (NodeNext resolution). */
@@ -228,6 +236,12 @@ describe("architecture rules catch what they are for (negative controls)", () =>
       'export * from "./c.js";',
       'const d = await import("./d.js");',
       'const contract = `import { column } from "../../generators/contract-kit/index.js";`;',
+      // A template with a substitution holding a regex with quotes, then a closing brace, then another such template:
+      // ts.preProcessFile lost its place in the first and read the second's text as an import.
+      "const f = () => {",
+      '  w(`import { g } from "./first-template.js";\\n${s.replace(/(\\n  d: )"[^"]*",/, "$1X,")}`);',
+      "};",
+      'w(`import { h } from "./second-template.js";\\n${s.replace(/(\\n  d: )"[^"]*",/, "$1X,")}`);',
       '// import { e } from "./commented.js";',
       'const text = "import { f } from \\"./in-string.js\\"";',
       'import { z } from "zod";',
