@@ -118,12 +118,23 @@ describe("README", () => {
   });
 });
 
+/**
+ * Runs `use` with a scratch folder inside tests/fixtures (removed afterwards) and the review contract's source, its
+ * imports pointing from such a folder.
+ */
+async function withScratch(use: (dir: string, review: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(root, "tests/fixtures/.scratch-"));
+  try {
+    await use(dir, readFileSync(join(root, "contracts/review.contract.ts"), "utf8").replaceAll('"../generators/', '"../../../generators/'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe("locations that could escape a folder", () => {
   it('refuse "." and ".." segments (CONTRACT.INVALID_LOCATION) at the location\'s line', async () => {
-    const dir = mkdtempSync(join(root, "tests/fixtures/.scratch-"));
-    try {
-      const source = readFileSync(join(root, "contracts/review.contract.ts"), "utf8")
-        .replaceAll('"../generators/', '"../../../generators/')
+    await withScratch(async (dir, review) => {
+      const source = review
         .replace('processed: "s3://amazon-reviews-processed/reviews/"', 'processed: "s3://amazon-reviews-processed/reviews/../../victim/"')
         .replace('cleaned: "s3://amazon-reviews-cleaned/reviews/"', 'cleaned: "s3://amazon-reviews-cleaned/./reviews/"');
       writeFileSync(join(dir, "review.contract.ts"), source);
@@ -135,18 +146,14 @@ describe("locations that could escape a folder", () => {
       ]);
       const line = source.split("\n").findIndex((l) => l.includes("victim")) + 1;
       expect(found[1]!.where?.line).toBe(line);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe("a rule on a map's keys", () => {
   it("is CONTRACT.UNSUPPORTED_ZOD_KIND at the field's line: no cleaning job would check it (it was silently left out)", async () => {
-    const dir = mkdtempSync(join(root, "tests/fixtures/.scratch-"));
-    try {
-      const source = readFileSync(join(root, "contracts/review.contract.ts"), "utf8")
-        .replaceAll('"../generators/', '"../../../generators/')
+    await withScratch(async (dir, review) => {
+      const source = review
         .replace("  style: column(z.record(z.string(), z.string()).optional(), {", "  style: column(z.record(z.string().regex(/^[A-Za-z ]+:$/), z.string()).optional(), {");
       expect(source).toContain("z.string().regex(/^[A-Za-z ]+:$/), z.string()");
       writeFileSync(join(dir, "review.contract.ts"), source);
@@ -154,9 +161,7 @@ describe("a rule on a map's keys", () => {
       expect(found.map((d) => d.message)).toEqual(['Zod kind "record with a rule on its keys" cannot describe a stored raw JSON value.']);
       expect(found[0]!.fix).toContain("the cleaning jobs check a map's values, not its keys");
       expect(found[0]!.where?.line).toBe(source.split("\n").findIndex((l) => l.includes("  style: column(")) + 1);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
@@ -178,10 +183,8 @@ describe("values a column type or conversion cannot hold (CONTRACT.RANGE_EXCEEDS
     ["epoch seconds of years 1 to 9999 into a date", 'z.int().min(-62135596800).max(253402300799), { type: types.date, normalize: ["epoch_seconds_to_date"]', null],
   ];
   it.each(cases)("%s", async (_what, column, expected) => {
-    const dir = mkdtempSync(join(root, "tests/fixtures/.scratch-"));
-    try {
-      const source = readFileSync(join(root, "contracts/review.contract.ts"), "utf8")
-        .replaceAll('"../generators/', '"../../../generators/')
+    await withScratch(async (dir, review) => {
+      const source = review
         .replace("  verified: column(z.boolean(), {", `  extra: column(${column}, description: "Extra." }),\n  verified: column(z.boolean(), {`);
       expect(source).toContain("  extra: column(");
       writeFileSync(join(dir, "review.contract.ts"), source);
@@ -194,28 +197,21 @@ describe("values a column type or conversion cannot hold (CONTRACT.RANGE_EXCEEDS
       expect(found[0]!.message).toContain(expected);
       expect(found[0]!.fix).toMatch(/^Bound the raw value/);
       expect(found[0]!.where?.line).toBe(source.split("\n").findIndex((l) => l.includes("  extra: column(")) + 1);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it("parse_integer gives an int64 (it reads up to 18 digits): an int32 column of it is CONTRACT.TYPE_MISMATCH", async () => {
-    const dir = mkdtempSync(join(root, "tests/fixtures/.scratch-"));
-    try {
-      const source = readFileSync(join(root, "contracts/review.contract.ts"), "utf8").replaceAll('"../generators/', '"../../../generators/').replace("type: types.int64,", "type: types.int32,");
+    await withScratch(async (dir, review) => {
+      const source = review.replace("type: types.int64,", "type: types.int32,");
       writeFileSync(join(dir, "review.contract.ts"), source);
       const found = (await diagnosticsIn(dir)).filter((d) => d.code === "CONTRACT.TYPE_MISMATCH");
       expect(found.map((d) => [d.message, d.fix])).toEqual([['Normalisation "parse_integer" produces int64, but the column type is int32.', "Declare type: types.int64."]]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it("does not stop a contract of the past from loading for review (a base or the catalog's history is compared, never generated)", async () => {
-    const dir = mkdtempSync(join(root, "tests/fixtures/.scratch-"));
-    try {
-      const source = readFileSync(join(root, "contracts/review.contract.ts"), "utf8")
-        .replaceAll('"../generators/', '"../../../generators/')
+    await withScratch(async (dir, review) => {
+      const source = review
         .replace("unixReviewTime: column(z.int().min(0).max(253402300799), {", "unixReviewTime: column(z.int().min(0), {");
       expect(source).toContain("unixReviewTime: column(z.int().min(0), {");
       writeFileSync(join(dir, "review.contract.ts"), source);
@@ -224,9 +220,7 @@ describe("values a column type or conversion cannot hold (CONTRACT.RANGE_EXCEEDS
       // Alone in its folder the review contract's reference to product is still an error: only the range check is let pass.
       expect(past).toBeInstanceOf(ContractError);
       expect((past as ContractError).diagnostics.map((d) => d.code)).toEqual(["CONTRACT.BAD_REFERENCE"]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
@@ -238,10 +232,8 @@ describe("string partition columns", () => {
     ["with an accepted value holding a slash", ', acceptedValues: ["EU/West"]', false],
     ["with accepted values of letters, digits and -_.", ', acceptedValues: ["EU-West", "us_east.2"]', true],
   ])("%s: %s", async (_what, accepted, ok) => {
-    const dir = mkdtempSync(join(root, "tests/fixtures/.scratch-"));
-    try {
-      const source = readFileSync(join(root, "contracts/review.contract.ts"), "utf8")
-        .replaceAll('"../generators/', '"../../../generators/')
+    await withScratch(async (dir, review) => {
+      const source = review
         .replace("  verified: column(z.boolean(), {", `  region: column(z.string(), { description: "Sales region."${accepted} }),\n  verified: column(z.boolean(), {`)
         .replace('partitionBy: ["review_date"]', 'partitionBy: ["review_date", "region"]');
       expect(source).toContain('partitionBy: ["review_date", "region"]');
@@ -255,9 +247,7 @@ describe("string partition columns", () => {
       expect(found.map((d) => d.message)).toEqual([expect.stringMatching(/^Partition column "region" is a string whose values are not limited to letters, digits, "_", "\." and "-": /)]);
       expect(found[0]!.fix).toContain("List the column's acceptedValues");
       expect(found[0]!.where?.line).toBe(source.split("\n").findIndex((l) => l.includes("partitionBy:")) + 1);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 

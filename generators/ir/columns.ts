@@ -256,7 +256,7 @@ function undecided(raw: RawField, what: "map" | "array", ctx: DatasetContext): v
 
 /** Reports a column type that cannot hold the raw value as its normalisations leave it. */
 export function checkType(raw: RawField, type: LogicalType, normalize: readonly Normalization[], ctx: DatasetContext): void {
-  if (type.kind === "decimal" && !(type.precision >= 1 && type.precision <= 38 && type.scale >= 0 && type.scale <= type.precision)) {
+  if (type.kind === "decimal" && !isValidDecimal(type)) {
     ctx.diagnostics.push(
       diagnostic("CONTRACT.INVALID_DECIMAL", `decimal(${type.precision}, ${type.scale}) is not a valid decimal type.`, raw.where, "Use precision 1–38 and scale 0–precision."),
     );
@@ -297,9 +297,14 @@ export function checkType(raw: RawField, type: LogicalType, normalize: readonly 
     return;
   }
   if (type.kind === "int32") checkRange(raw, INT32, "int32 holds", ctx);
-  if (type.kind === "decimal" && type.precision >= 1 && type.precision <= 38 && type.scale >= 0 && type.scale <= type.precision) {
+  if (type.kind === "decimal" && isValidDecimal(type)) {
     checkRange(raw, decimalRange(type.precision, type.scale), `decimal(${type.precision}, ${type.scale}) holds`, ctx);
   }
+}
+
+/** Precision 1–38 and scale 0–precision (`CONTRACT.INVALID_DECIMAL` otherwise). */
+function isValidDecimal(type: { readonly precision: number; readonly scale: number }): boolean {
+  return type.precision >= 1 && type.precision <= 38 && type.scale >= 0 && type.scale <= type.precision;
 }
 
 /** The values a type or conversion holds, with the fix that bounds a raw value to them. */

@@ -17,7 +17,7 @@ import { PLATFORM } from "../../generators/platform.js";
 import { formatWarehouse, PseudonymKeyError, runWarehouse, type WarehouseResult } from "../local-warehouse/warehouse.js";
 import { localPath, runPipeline, type RunSummary } from "./pipeline.js";
 import { runSparkPipeline } from "../spark-local/pipeline.js";
-import { listInputFiles } from "./read-input.js";
+import { hiddenFromSpark, listInputFiles } from "./read-input.js";
 import { checkRunId, isInside } from "./safe-paths.js";
 import { defaultThreads, MAX_DEFAULT_THREADS, parseThreads } from "./threads.js";
 
@@ -186,7 +186,7 @@ export async function main(argv: readonly string[], out: { write(text: string): 
     }
     // Spark and the Glue clean job skip a file named "_…" or ".…" (in a folder, so does this command): named on its
     // own, it is refused here as the clean job refuses it in AWS.
-    if (/^[_.]/.test(basename(path)) && statSync(path).isFile()) {
+    if (hiddenFromSpark(basename(path)) && statSync(path).isFile()) {
       err.write(`error PIPELINE.NO_INPUT: --input ${name}=${path} is a file whose name starts with "_" or ".": Spark and the Glue clean job skip such files as hidden ones, so its records would be lost in AWS.\n  fix: rename the file (e.g. ${basename(path).replace(/^[_.]+/, "") || "reviews.jsonl"}).\n`);
       return 2;
     }

@@ -44,6 +44,14 @@ export interface FileStats {
 }
 
 /**
+ * Whether Spark (and so the Glue clean job) skips a file of this name as hidden: one starting with `_` or `.`. This
+ * command skips such files in a folder, refuses one named on its own, and verify:s3 gives them no verdict.
+ */
+export function hiddenFromSpark(name: string): boolean {
+  return name.startsWith("_") || name.startsWith(".");
+}
+
+/**
  * Files of an input: the file itself, or every regular file under a directory (sorted; hidden and `_` files
  * skipped). Anything else (a FIFO, a socket, a device) is never opened: reading a FIFO would wait forever. It is
  * listed in `skipped`, for the caller to report.
@@ -56,7 +64,7 @@ export function listInputFiles(input: string): { root: string; files: string[]; 
   const skipped: string[] = [];
   const walk = (dir: string) => {
     for (const name of readdirSync(dir).sort()) {
-      if (name.startsWith(".") || name.startsWith("_")) continue;
+      if (hiddenFromSpark(name)) continue;
       const path = join(dir, name);
       const entry = statSync(path);
       if (entry.isDirectory()) walk(path);

@@ -19,6 +19,7 @@ import type { z } from "zod";
 import { MAX_RECORD_BYTES } from "../../generators/dialects/cleaning.js";
 import type { DatasetIR } from "../../generators/ir/types.js";
 import { RAW_OBJECT_SUFFIXES } from "../../generators/targets/terraform/emit.js";
+import { hiddenFromSpark } from "../local-pipeline/read-input.js";
 import { RECORD_LEVEL, violationOf, type ZodIssueLike } from "./reasons.js";
 
 export const SAMPLES_PER_REASON = 5;
@@ -113,7 +114,7 @@ class ReadFailure extends Error {
  */
 export function isIngested(key: string): boolean {
   const name = key.slice(key.lastIndexOf("/") + 1);
-  return !name.startsWith("_") && !name.startsWith(".") && RAW_OBJECT_SUFFIXES.some((suffix) => name.endsWith(suffix));
+  return !hiddenFromSpark(name) && RAW_OBJECT_SUFFIXES.some((suffix) => name.endsWith(suffix));
 }
 
 async function* listKeys(client: S3Client, bucket: string, prefix: string): AsyncGenerator<string> {
