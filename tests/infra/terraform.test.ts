@@ -9,6 +9,7 @@ import { join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "@cdktf/hcl2json";
 import { allStrings, policyStatements, readTerraformDir, referencesIn, terraformDirs, type Hcl, type TerraformDir } from "../helpers/terraform.js";
+import { DEFINITION_PLACEHOLDERS } from "../../generators/targets/step-functions/emit.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const META_ARGUMENTS = new Set(["source", "version", "providers", "count", "for_each", "depends_on"]);
@@ -189,12 +190,15 @@ describe("infra/: wiring", () => {
     for (const d of Object.values(inputs.datasets) as Hcl[]) expect(existsSync(join(root, d.state_machine.definition_file))).toBe(true);
   });
 
-  it("fills the state machine template with exactly the placeholder the generator emits", () => {
+  it("fills the state machine template with exactly the placeholders the generator emits (topic ARN, partition)", () => {
     const pipeline = readFileSync(join(root, "infra/modules/pipeline/main.tf"), "utf8");
     const asl = readFileSync(join(root, "generated/step-functions/review.asl.json"), "utf8");
     const placeholders = [...asl.matchAll(/\$\{([a-z_]+)\}/g)].map((m) => m[1]);
-    expect(placeholders).toEqual(["failure_topic_arn"]);
-    expect(pipeline).toMatch(/templatefile\([^)]*\{\s*failure_topic_arn\s*=/);
+    expect([...new Set(placeholders)].sort()).toEqual([...DEFINITION_PLACEHOLDERS]);
+    const vars = /templatefile\([^)]*\{([^}]*)\}\)/.exec(pipeline)?.[1] ?? "";
+    const names = [...vars.matchAll(/^\s*(\w+)\s*=/gm)].map((m) => m[1]);
+    expect(names.sort()).toEqual([...DEFINITION_PLACEHOLDERS]);
+    expect(vars).toMatch(/^\s*partition\s*=\s*data\.aws_partition\.current\.partition\s*$/m);
   });
 
   it("keeps S3 notifications in one resource per bucket (EventBridge on raw, Snowflake SQS on processed)", () => {

@@ -3,7 +3,14 @@ import aslValidator from "asl-validator";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadIR } from "../../ir/load.js";
 import type { ContractIR, DatasetIR } from "../../ir/types.js";
-import { FAILURE_TOPIC_PLACEHOLDER, GLUE_RUN_JOB_SYNC, intrinsicLiteral, stateMachineDefinition, stepFunctionsTarget } from "./emit.js";
+import {
+  FAILURE_TOPIC_PLACEHOLDER,
+  GLUE_RUN_JOB_SYNC,
+  intrinsicLiteral,
+  PARTITION_PLACEHOLDER,
+  stateMachineDefinition,
+  stepFunctionsTarget,
+} from "./emit.js";
 
 const root = resolve(import.meta.dirname, "../../..");
 let ir: ContractIR;
@@ -12,9 +19,13 @@ beforeAll(async () => {
   ir = await loadIR(resolve(root, "contracts"), root);
 });
 
-/** What Terraform's templatefile() does with the one placeholder. */
-function render(text: string): string {
-  return text.split(FAILURE_TOPIC_PLACEHOLDER).join("arn:aws:sns:eu-west-1:111122223333:review-pipeline-failures");
+/** What Terraform's templatefile() does with the placeholders, in the partition given. */
+function render(text: string, partition = "aws"): string {
+  return text
+    .split(FAILURE_TOPIC_PLACEHOLDER)
+    .join(`arn:${partition}:sns:eu-west-1:111122223333:review-pipeline-failures`)
+    .split(PARTITION_PLACEHOLDER)
+    .join(partition);
 }
 
 function validate(definition: unknown): string {
@@ -23,20 +34,31 @@ function validate(definition: unknown): string {
 }
 
 describe("step-functions target", () => {
-  it("emits one definition per dataset that asl-validator accepts, before and after templatefile()", async () => {
+  it("emits one definition per dataset that asl-validator accepts once templatefile() has filled it, in every partition", async () => {
     const { files } = await stepFunctionsTarget.emit(ir);
     expect(files.map((f) => f.path)).toEqual(ir.datasets.map((d) => `generated/step-functions/${d.name}.asl.json`));
     for (const file of files) {
-      expect(validate(JSON.parse(file.contents))).toBe("");
-      expect(validate(JSON.parse(render(file.contents)))).toBe("");
+      for (const partition of ["aws", "aws-us-gov", "aws-cn"]) expect(validate(JSON.parse(render(file.contents, partition)))).toBe("");
     }
   });
 
-  it("contains no template syntax other than the failure topic placeholder", async () => {
+  it("contains no template syntax other than the failure topic and partition placeholders", async () => {
     const { files } = await stepFunctionsTarget.emit(ir);
     for (const file of files) {
-      const rest = file.contents.split(FAILURE_TOPIC_PLACEHOLDER).join("");
+      const rest = file.contents.split(FAILURE_TOPIC_PLACEHOLDER).join("").split(PARTITION_PLACEHOLDER).join("");
       expect(rest).not.toMatch(/[$%]\{/);
+    }
+  });
+
+  it("names no partition: every service integration's ARN takes Terraform's (GovCloud and China too)", async () => {
+    const { files } = await stepFunctionsTarget.emit(ir);
+    for (const file of files) {
+      expect(file.contents).not.toMatch(/arn:aws[a-z-]*:/);
+      const resources = Object.values(JSON.parse(render(file.contents, "aws-us-gov")).States as Record<string, { Resource?: string }>)
+        .map((state) => state.Resource)
+        .filter((resource) => resource !== undefined);
+      expect(resources.length).toBeGreaterThan(0);
+      for (const resource of resources) expect(resource).toMatch(/^arn:aws-us-gov:states:::/);
     }
   });
 
@@ -45,6 +67,7 @@ describe("step-functions target", () => {
     expect(def.StartAt).toBe("Clean");
     const { Clean, Flatten, NotifyFailure, Failed } = def.States;
     expect([Clean.Resource, Flatten.Resource]).toEqual([GLUE_RUN_JOB_SYNC, GLUE_RUN_JOB_SYNC]);
+    expect(render(GLUE_RUN_JOB_SYNC)).toBe("arn:aws:states:::glue:startJobRun.sync");
     expect(Clean.Parameters.JobName).toBe("review-clean");
     expect(Flatten.Parameters.JobName).toBe("review-flatten");
     expect(Clean.Next).toBe("Flatten");
@@ -70,7 +93,7 @@ describe("step-functions target", () => {
       expect(waits(task.Retry[1]).reduce((a, b) => a + b, 0)).toBeLessThan(30 * 60);
       expect(task.Catch).toEqual([{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "NotifyFailure" }]);
     }
-    expect(NotifyFailure.Resource).toBe("arn:aws:states:::sns:publish");
+    expect(render(NotifyFailure.Resource)).toBe("arn:aws:states:::sns:publish");
     expect(NotifyFailure.Next).toBe("Failed");
     expect(Failed.Type).toBe("Fail");
   });

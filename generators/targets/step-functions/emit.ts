@@ -32,10 +32,17 @@ function glueArguments<K extends GlueJobKind>(kind: K, values: Record<GlueJobArg
 }
 
 export const FAILURE_TOPIC_PLACEHOLDER = "${failure_topic_arn}";
+/**
+ * The AWS partition (`aws`, `aws-us-gov`, `aws-cn`) of a service integration's ARN, filled by Terraform's
+ * templatefile() from `data.aws_partition`: the same definition deploys in every partition.
+ */
+export const PARTITION_PLACEHOLDER = "${partition}";
+/** Every placeholder a definition holds, with the templatefile() var that fills it (infra/modules/pipeline). */
+export const DEFINITION_PLACEHOLDERS = ["failure_topic_arn", "partition"] as const;
 
 /** https://docs.aws.amazon.com/step-functions/latest/dg/connect-glue.html — `.sync` waits for the job run to end. */
-export const GLUE_RUN_JOB_SYNC = "arn:aws:states:::glue:startJobRun.sync";
-export const SNS_PUBLISH = "arn:aws:states:::sns:publish";
+export const GLUE_RUN_JOB_SYNC = `arn:${PARTITION_PLACEHOLDER}:states:::glue:startJobRun.sync`;
+export const SNS_PUBLISH = `arn:${PARTITION_PLACEHOLDER}:states:::sns:publish`;
 
 /**
  * Errors worth retrying: Glue refuses a run while the job is at its concurrency limit or the API throttles.

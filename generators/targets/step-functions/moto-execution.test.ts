@@ -82,7 +82,10 @@ function definitionVars(deployed: Deployed): Record<string, string> {
   const parsed = /^\$\{templatefile\("\$\{var\.repository_root\}\/\$\{each\.value\.state_machine\.definition_file\}",\s*\{([\s\S]*)\}\)\}$/.exec(call);
   if (!parsed) throw new Error(`infra/modules/pipeline: the state machine's definition is no longer templatefile(<definition_file>, {…}): ${call}`);
   // What each resource attribute is in moto; an attribute this test does not know fails it.
-  const attributes: Record<string, string> = { "aws_sns_topic.failures.arn": deployed.topicArn };
+  const attributes: Record<string, string> = {
+    "aws_sns_topic.failures.arn": deployed.topicArn,
+    "data.aws_partition.current.partition": deployed.topicArn.split(":")[1]!,
+  };
   const vars: Record<string, string> = {};
   for (const entry of parsed[1]!.split(/[\n,]/).map((line) => line.trim()).filter(Boolean)) {
     const [, name, expression] = /^(\w+)\s*=\s*(\S+)$/.exec(entry) ?? [];

@@ -353,6 +353,7 @@ resource "aws_sfn_state_machine" "this" {
   role_arn = aws_iam_role.step_functions.arn
   definition = templatefile("${var.repository_root}/${each.value.state_machine.definition_file}", {
     failure_topic_arn = aws_sns_topic.failures.arn
+    partition         = data.aws_partition.current.partition
   })
 
   logging_configuration {
