@@ -65,4 +65,14 @@ describe("marts' contracts", () => {
     ]);
     expect(problems(rootWith("version: 2\nmodels: [\n"))[0]).toMatch(/^MARTS.INVALID : Not valid YAML/);
   });
+
+  it("refuses a data_type Snowflake and DuckDB read differently: a decimal without precision, a float that is 32-bit in DuckDB", () => {
+    const yaml = (types: string[]) =>
+      ["version: 2", "models:", "  - name: m", "    config: { contract: { enforced: true } }", "    columns:", ...types.map((t, i) => `      - { name: c${i}, data_type: "${t}" }`), ""].join("\n");
+    expect(problems(rootWith(yaml(["decimal", "NUMERIC", "number", "float", "real", "float4"])))).toEqual([
+      ...["decimal", "NUMERIC", "number"].map((t, i) => `MARTS.INVALID models.0(m).c${i}: Column "c${i}" has data_type "${t}", which Snowflake reads as NUMBER(38,0) (whole numbers) and DuckDB as DECIMAL(18,3): the two warehouses would store different values.`),
+      ...["float", "real", "float4"].map((t, i) => `MARTS.INVALID models.0(m).c${i + 3}: Column "c${i + 3}" has data_type "${t}", which is a 64-bit double in Snowflake and a 32-bit float in DuckDB: the two warehouses would store different values.`),
+    ]);
+    expect(problems(rootWith(yaml(["decimal(12, 2)", "numeric(18,0)", "double", "bigint", "varchar", "timestamp with time zone"])))).toEqual([]);
+  });
 });

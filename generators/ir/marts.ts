@@ -36,6 +36,30 @@ const ModelYaml = z.object({
 
 const FileYaml = z.object({ version: z.literal(2), models: z.array(ModelYaml).optional() }).loose();
 
+/**
+ * A data_type the two warehouses that build the marts read differently, so that one mart would hold different values
+ * in Snowflake and in DuckDB (the local warehouse, where dbt runs the same models): a decimal without precision is
+ * NUMBER(38,0) in Snowflake (whole numbers) and DECIMAL(18,3) in DuckDB; FLOAT, FLOAT4 and REAL are 64-bit in
+ * Snowflake and 32-bit in DuckDB (https://docs.snowflake.com/en/sql-reference/data-types-numeric,
+ * https://duckdb.org/docs/stable/sql/data_types/numeric).
+ */
+export function divergentType(dataType: string): { meaning: string; fix: string } | undefined {
+  const t = dataType.toLowerCase().replace(/\s+/g, " ").trim();
+  if (/^(decimal|numeric|number)$/.test(t)) {
+    return {
+      meaning: "which Snowflake reads as NUMBER(38,0) (whole numbers) and DuckDB as DECIMAL(18,3): the two warehouses would store different values",
+      fix: "Give precision and scale, e.g. decimal(12, 2), or bigint for whole numbers.",
+    };
+  }
+  if (/^(float|float4|real)$/.test(t)) {
+    return {
+      meaning: "which is a 64-bit double in Snowflake and a 32-bit float in DuckDB: the two warehouses would store different values",
+      fix: "Use double (64-bit in both), or decimal(p, s) for exact values.",
+    };
+  }
+  return undefined;
+}
+
 function fail(file: string, path: string, message: string, fix: string): Diagnostic {
   return diagnostic("MARTS.INVALID", message, { file, path }, fix);
 }
@@ -81,6 +105,9 @@ export function loadMarts(root: string): MartIR[] {
         seen.add(column.name);
         if (!column.data_type) {
           diagnostics.push(fail(file, `${at}.${column.name}`, `Column "${column.name}" has no data_type.`, "Add the column's data_type (the enforced contract needs it)."));
+        } else {
+          const divergent = divergentType(column.data_type);
+          if (divergent) diagnostics.push(fail(file, `${at}.${column.name}`, `Column "${column.name}" has data_type "${column.data_type}", ${divergent.meaning}.`, divergent.fix));
         }
       }
       marts.push({

@@ -23,7 +23,7 @@ import { buildFileSet } from "../../assemble/file-set.js";
 import { buildModel, type ModelColumn } from "../../diff/model.js";
 import { quicksightImpact } from "../../diff/quicksight.js";
 import { PLATFORM } from "../../platform.js";
-import { dataSetId, quicksightType, QUICKSIGHT_DIR, refreshTime, tableId } from "./emit.js";
+import { dataSetId, QUICKSIGHT_LIMITS, quicksightType, QUICKSIGHT_DIR, refreshTime, tableId } from "./emit.js";
 import { SHEETS } from "./views.js";
 
 const scratch: string[] = [];
@@ -62,7 +62,10 @@ const readJson = (files: Awaited<ReturnType<typeof generatedFrom>>["files"], pat
   return body;
 };
 
-/** Validates requests against botocore's QuickSight model: types, required members, lengths, ranges, enums, patterns. */
+/**
+ * Validates requests against botocore's QuickSight model: types, required members, lengths, ranges, enums, patterns.
+ * botocore's own validator checks minimum lengths only; `strict` adds maximum lengths, enums and patterns.
+ */
 const VALIDATE = String.raw`
 import json, re, sys
 import botocore.session
@@ -75,6 +78,8 @@ def strict(shape, value, path, errors):
             if name in value:
                 strict(member, value[name], path + "." + name, errors)
     elif shape.type_name == "list":
+        if "max" in shape.metadata and len(value) > shape.metadata["max"]:
+            errors.append("%s: %d items, at most %d" % (path, len(value), shape.metadata["max"]))
         for i, item in enumerate(value):
             strict(shape.member, item, "%s[%d]" % (path, i), errors)
     elif shape.type_name == "map":
@@ -84,6 +89,8 @@ def strict(shape, value, path, errors):
     elif shape.type_name == "string":
         if shape.enum and value not in shape.enum:
             errors.append("%s: %r is not one of %s" % (path, value, shape.enum))
+        if "max" in shape.metadata and len(value) > shape.metadata["max"]:
+            errors.append("%s: %d characters, at most %d" % (path, len(value), shape.metadata["max"]))
         pattern = shape.metadata.get("pattern")
         if pattern and not re.fullmatch(pattern, value, re.S):
             errors.append("%s: %r does not match %s" % (path, value, pattern))
@@ -159,8 +166,11 @@ describe("QuickSight target", () => {
     broken[0]![1].ImportMode = "SPICEY";
     broken[3]![1].Definition.Sheets[0].Visuals[0].LineChartVisual.ChartConfiguration.FieldWells.LineChartAggregatedFieldWells.Values[0].NumericalMeasureField.AggregationFunction.SimpleNumericalAggregation = "MEAN";
     delete broken[3]![1].Definition.Sheets[0].Visuals[1].BarChartVisual.VisualId;
+    const transforms = broken[1]![1].LogicalTableMap[tableId(ir.marts![1]!.name)].DataTransforms as any[];
+    transforms.find((t) => t.TagColumnOperation).TagColumnOperation.Tags[0].ColumnDescription.Text = "x".repeat(501);
     const errors = await validateRequests(broken);
     expect(errors[0]!.join()).toContain("'SPICEY' is not one of");
+    expect(errors[1]!.join()).toMatch(/ColumnDescription\.Text: 501 characters, at most 500/);
     expect(errors[3]!.join()).toContain("'MEAN' is not one of");
     expect(errors[3]!.join()).toContain("Missing required parameter");
   }, 60_000);
@@ -217,6 +227,33 @@ describe("QuickSight target", () => {
     const json = { ...ir, marts: ir.marts!.map((m) => (m.name === "dim_products" ? { ...m, columns: [...m.columns, { name: "raw", dataType: "variant", description: "", upstream: [] }] } : m)) };
     expect((await buildFileSet(json)).diagnostics.map((d) => d.code)).toEqual(["QUICKSIGHT.UNSUPPORTED_TYPE"]);
   });
+
+  it("reads a data_type as Snowflake does: NUMBER's scale defaults to 0, every float spelling is a double, timestamps take a precision", () => {
+    const cases: [string, string | undefined][] = [
+      ["number", "INTEGER"], ["decimal", "INTEGER"], ["number(10)", "INTEGER"], ["numeric(18)", "INTEGER"], ["number(38,0)", "INTEGER"],
+      ["NUMBER(38, 0)", "INTEGER"], ["decimal( 12 , 2 )", "DECIMAL"], ["decimal(2, 1)", "DECIMAL"], ["bigint", "INTEGER"], ["byteint", "INTEGER"],
+      ["double", "DECIMAL"], ["double precision", "DECIMAL"], ["float8", "DECIMAL"], ["float", "DECIMAL"],
+      ["varchar", "STRING"], ["varchar(16777216)", "STRING"], ["nvarchar(10)", "STRING"],
+      ["date", "DATETIME"], ["timestamp_ntz(9)", "DATETIME"], ["timestamp(3) with time zone", "DATETIME"], ["timestamp with local time zone", "DATETIME"], ["datetime", "DATETIME"],
+      ["boolean", "BOOLEAN"], ["variant", undefined], ["time", undefined], ["decimal(12, 2", undefined],
+    ];
+    expect(cases.map(([t]) => [t, quicksightType(t)])).toEqual(cases);
+  });
+
+  it("refuses a mart text longer than QuickSight takes (a column description over 500 characters), and takes one at the limit", async () => {
+    const { ir } = await generatedFrom();
+    const described = (text: string) => ({ ...ir, marts: ir.marts!.map((m) => (m.name === "fct_reviews" ? { ...m, columns: m.columns.map((c) => (c.name === "rating" ? { ...c, description: text } : c)) } : m)) });
+    const long = await buildFileSet(described("é".repeat(QUICKSIGHT_LIMITS.description + 1)));
+    expect(long.diagnostics.map((d) => [d.code, d.where?.file, d.where?.path])).toEqual([["QUICKSIGHT.LIMIT_EXCEEDED", "dbt-out/models/marts/_marts__models.yml", "fct_reviews.rating"]]);
+    expect(long.diagnostics[0]!.message).toContain("501 characters long; QuickSight takes at most 500");
+    const atLimit = described("é".repeat(QUICKSIGHT_LIMITS.description));
+    const built = await buildFileSet(atLimit);
+    expect(built.diagnostics).toEqual([]);
+    const errors = await validateRequests(requests(built.files, atLimit));
+    expect(errors).toEqual([[], [], [], []]);
+    const longName = { ...ir, marts: ir.marts!.map((m) => (m.name === "dim_products" ? { ...m, name: "d".repeat(65) } : m)) };
+    expect((await buildFileSet(longName)).diagnostics.map((d) => d.code)).toContain("QUICKSIGHT.LIMIT_EXCEEDED");
+  }, 60_000);
 
   it("checks the marts' lineage: every upstream names a model it depends on and a column of it (real dbt manifest)", async () => {
     const marts = loadMarts(REPO_ROOT);

@@ -23,17 +23,30 @@ export const MARTS_SCHEMA = `${PLATFORM.dbt.schema}_MARTS`;
 
 export type InputColumnType = "STRING" | "INTEGER" | "DECIMAL" | "DATETIME" | "BOOLEAN";
 
-/** A mart column's QuickSight input type (what the Snowflake driver returns for the contract's data_type). */
+/**
+ * A mart column's QuickSight input type: what the Snowflake driver returns for the contract's data_type, read with
+ * Snowflake's synonyms (https://docs.snowflake.com/en/sql-reference/intro-summary-data-types): NUMBER, DECIMAL and
+ * NUMERIC default to scale 0 (`number` and `number(10)` are whole numbers, as `number(38, 0)`), INT and its kin are
+ * NUMBER(38,0), every FLOAT spelling is a double, timestamps take a fractional-seconds precision.
+ */
 export function quicksightType(dataType: string): InputColumnType | undefined {
-  const t = dataType.toLowerCase().replace(/\s+/g, " ").trim();
-  if (/^(varchar|text|string|char)(\(\d+\))?$/.test(t)) return "STRING";
-  if (/^(bigint|integer|int|smallint|tinyint)$/.test(t)) return "INTEGER";
-  if (/^(decimal|numeric|number)\(\d+, ?0\)$/.test(t)) return "INTEGER";
-  if (/^(decimal|numeric|number)(\(\d+, ?\d+\))?$/.test(t) || /^(double|float|real)$/.test(t)) return "DECIMAL";
-  if (/^(date|timestamp|timestamp with time zone|timestamp_tz|timestamp_ntz|timestamp_ltz)$/.test(t)) return "DATETIME";
+  const t = dataType.toLowerCase().replace(/\s+/g, " ").replace(/\s*\(\s*/g, "(").replace(/\s*,\s*/g, ",").replace(/\s*\)/g, ")").trim();
+  if (/^(varchar|text|string|char|character|nchar|nvarchar|nvarchar2|char varying|nchar varying)(\(\d+\))?$/.test(t)) return "STRING";
+  if (/^(bigint|integer|int|smallint|tinyint|byteint)$/.test(t)) return "INTEGER";
+  const fixed = /^(?:decimal|numeric|number)(?:\((\d+)(?:,(\d+))?\))?$/.exec(t);
+  if (fixed) return Number(fixed[2] ?? 0) === 0 ? "INTEGER" : "DECIMAL";
+  if (/^(double|double precision|float|float4|float8|real)$/.test(t)) return "DECIMAL";
+  if (/^(date|datetime(\(\d\))?|timestamp(\(\d\))?( with(out)?( local)? time zone)?|timestamp_(tz|ntz|ltz)(\(\d\))?)$/.test(t)) return "DATETIME";
   if (t === "boolean") return "BOOLEAN";
   return undefined;
 }
+
+/**
+ * QuickSight's length limits on what the data sets carry from the marts' contracts, in characters (botocore's
+ * QuickSight model: LogicalTableAlias and PhysicalTableId 64, ResourceName and ColumnName 128, ColumnDescriptiveText
+ * 500). A longer text is refused by the API when Terraform applies the data set.
+ */
+export const QUICKSIGHT_LIMITS = { martName: 64, columnName: 128, description: 500 } as const;
 
 /** The QuickSight field type a column has in analyses (after the logical table's casts). */
 export function fieldType(type: InputColumnType): "STRING" | "INTEGER" | "DECIMAL" | "DATETIME" {
@@ -211,9 +224,24 @@ export function refreshTime(): string {
 function validate(marts: readonly MartIR[]): { diagnostics: Diagnostic[]; types: Map<string, Map<string, InputColumnType>> } {
   const diagnostics: Diagnostic[] = [];
   const types = new Map<string, Map<string, InputColumnType>>();
+  const characters = (text: string) => [...text].length;
   for (const mart of marts) {
+    const tooLong = (path: string, what: string, text: string, limit: number, fix: string) => {
+      if (characters(text) <= limit) return;
+      diagnostics.push(diagnostic("QUICKSIGHT.LIMIT_EXCEEDED", `${what} is ${characters(text)} characters long; QuickSight takes at most ${limit}.`, { file: mart.file, path }, fix));
+    };
+    tooLong(mart.name, `Mart name "${mart.name}" (the data set's table id and alias)`, mart.name, QUICKSIGHT_LIMITS.martName, "Shorten the mart's name (its SQL file and YAML entry).");
     const byColumn = new Map<string, InputColumnType>();
     for (const c of mart.columns) {
+      const path = `${mart.name}.${c.name}`;
+      tooLong(path, `The name of mart column ${path}`, c.name, QUICKSIGHT_LIMITS.columnName, "Shorten the column's name in the mart.");
+      tooLong(
+        path,
+        `The description of mart column ${path} (the data set field's description)`,
+        c.description,
+        QUICKSIGHT_LIMITS.description,
+        `Shorten the column's description in ${mart.file} to at most ${QUICKSIGHT_LIMITS.description} characters (the model's own description has no such limit).`,
+      );
       const t = quicksightType(c.dataType);
       if (!t) {
         diagnostics.push(
