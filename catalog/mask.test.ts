@@ -21,13 +21,17 @@ const dataset = (ir: ContractIR, name: string) => ir.datasets.find((d) => d.name
 
 describe("piiPaths", () => {
   it("lists the raw paths of personal and sensitive columns, nested ones included", () => {
-    expect([...piiPaths(dataset(real, "review"))]).toEqual([["reviewerName", "personal"]]);
-    expect(new Map(piiPaths(dataset(kitchen, "kitchen_sink")))).toEqual(
+    expect([...piiPaths(dataset(real, "review"))]).toEqual([["reviewerName", "personal"], ["reviewer_name", "personal"]]);
+    const kitchenPaths = new Map(piiPaths(dataset(kitchen, "kitchen_sink")));
+    expect(new Map([...kitchenPaths].filter(([path]) => path.includes(".")))).toEqual(
       new Map([
         ["owner.firstName", "personal"],
         ["owner.email", "sensitive"],
       ]),
     );
+    // And the processed column names: a record sent in the processed shape carries the value under that name.
+    const kitchenColumns = dataset(kitchen, "kitchen_sink").table;
+    for (const column of [...kitchenColumns.columns, ...kitchenColumns.withheld].filter((c) => c.pii !== "none")) expect(kitchenPaths.get(column.name), column.name).toBe(column.pii);
   });
 });
 
@@ -57,6 +61,28 @@ describe("maskRecord", () => {
     expect(masked.text).toBe(`{"overall": 4.0, "reviewerName": "${MASK("personal")}", "summary": "x", "reviewerName" : "${MASK("personal")}"`);
     expect(maskRecord('{"reviewerName": 12, "x": [', paths).text).toBe(`{"reviewerName": "${MASK("personal")}", "x": [`);
     expect(maskRecord('{"reviewerName": "a \\" b", "y": 1', paths).text).toBe(`{"reviewerName": "${MASK("personal")}", "y": 1`);
+  });
+
+  it("masks a personal field sent under its processed column name", () => {
+    const paths = piiPaths(dataset(real, "review"));
+    const processed = maskRecord(JSON.stringify({ reviewer_name: "Snake Casename", overall: 5 }), paths);
+    expect(JSON.parse(processed.text)).toEqual({ reviewer_name: MASK("personal"), overall: 5 });
+    expect(maskRecord('{"reviewer_name": "Snake Casename", "x": [', paths).text).toBe(`{"reviewer_name": "${MASK("personal")}", "x": [`);
+  });
+
+  it("withholds text whose personal string is followed by more than a delimiter (an unescaped quote inside the name)", () => {
+    const paths = piiPaths(dataset(real, "review"));
+    for (const text of [
+      '{"reviewerName": "Jane "JJ" Doeberry", "overall": 5}',
+      '{"reviewerName": "Jane" Doeberry, "overall": 5}',
+      `{'reviewerName': """Tripleq Quoteson""", 'overall': 5}`,
+      "{'reviewerName': 'Jane 'JJ' Doe', 'overall': 5}",
+    ]) {
+      expect(maskRecord(text, paths), text).toEqual({ text: WITHHELD_KEY, parsed: false, masked: 1 });
+    }
+    // A closed string before a delimiter, white space between, is still masked.
+    expect(maskRecord('{"reviewerName": "Jane Doe" , "x": [', paths).text).toBe(`{"reviewerName": "${MASK("personal")}" , "x": [`);
+    expect(maskRecord('{"reviewerName": "Jane Doe"\n}x', paths).text).toBe(`{"reviewerName": "${MASK("personal")}"\n}x`);
   });
 
   it("withholds text that is not JSON and holds \\u escapes (a key could hide behind them)", () => {

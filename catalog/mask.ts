@@ -1,6 +1,6 @@
 /**
  * Personal data in quarantined records. A quarantined record is the raw text the producer sent, so masking works
- * on raw field paths: every raw field whose processed column is `pii: "personal"` or `"sensitive"` is replaced,
+ * on raw field paths (and the processed column names): every raw field whose processed column is `pii: "personal"` or `"sensitive"` is replaced,
  * wherever it sits (nested objects, array elements, map values). A quarantined record is by definition not shaped
  * as the contract says (a batch array, a wrapper object, a Python dict), so a PII field's name is masked at any
  * place, not only at its contract path: over-masking a same-named key elsewhere is accepted; showing a name is not.
@@ -10,8 +10,9 @@
  *   masked as text. The rest of the record is shown as it arrived (re-serialised, one key per line).
  * - Text that is not JSON (cut, truncated, invalid, a Python dict): every `"<key>": <value>`, `'<key>': <value>` or
  *   bare `<key>: <value>` whose key is the last segment of a PII path is masked when the value's end is certain (a
- *   quoted string, closed or cut by the end of the text, or a number, boolean or null). If a PII key's name is still
- *   in the text after that (any case, any other form, or before an object, an array or a bare word), or the text
+ *   quoted string closed before a delimiter or cut by the end of the text, or a number, boolean or null). If a PII
+ *   key's name is still in the text after that (any case, any other form, or before an object, an array, a bare word
+ *   or a string followed by more text: an unescaped quote inside the value), or the text
  *   has `\u` escapes (which could spell a key so that it does not match), the text is withheld whole.
  * - `raw_base64` (the exact bytes of a record that is not UTF-8) is never shown: it is not masked.
  */
@@ -27,7 +28,11 @@ export const WITHHELD = "[withheld: not valid JSON, and \\u escapes could hide a
 /** Shown instead of text that names a personal field in a form the key match does not mask. */
 export const WITHHELD_KEY = "[withheld: not valid JSON, and it names a personal field in a form that cannot be masked]";
 
-/** Raw paths (`reviewerName`, `owner.firstName`, `image[]`) holding personal or sensitive data. */
+/**
+ * Raw paths (`reviewerName`, `owner.firstName`, `image[]`) holding personal or sensitive data, and the processed
+ * names of those columns (`reviewer_name`): a record sent in the processed shape (a replay from a table, a producer
+ * that renamed its fields) carries the same value under that name.
+ */
 export function piiPaths(dataset: Pick<DatasetIR, "table" | "children">): Map<string, MaskedClass> {
   const paths = new Map<string, MaskedClass>();
   const add = (path: string, pii: PiiClass) => {
@@ -55,6 +60,7 @@ export function piiPaths(dataset: Pick<DatasetIR, "table" | "children">): Map<st
         case "processed_at":
           break;
       }
+      add(column.name, column.pii);
     }
   }
   return paths;
@@ -136,12 +142,14 @@ function maskText(text: string, keys: ReadonlyMap<string, MaskedClass>): MaskedR
   for (const [key, pii] of [...keys].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const name = escapeRegex(key);
     // The key in double quotes, in single quotes (a Python dict) or bare, then `:`; then a value whose end is
-    // certain: a string in either quote, closed or cut by the end of the text, or a number, boolean or null before a
-    // delimiter. Any other value (an object, an array, a bare word such as `Zelda Quuxbottom`) is not matched: the
-    // key's name stays in the text, and the text is withheld below.
+    // certain: a string in either quote, closed before a delimiter or cut by the end of the text, or a number,
+    // boolean or null before a delimiter. Any other value is not matched: an object, an array, a bare word such as
+    // `Zelda Quuxbottom`, and a string whose closing quote is followed by more text (`"Jane "JJ" Doe"`, an unescaped
+    // quote inside the value, or `"""Jo"""`): the key's name stays in the text, and the text is withheld below.
+    const end = `(?=\\s*(?:[,}\\]]|$))`;
     const pattern = new RegExp(
       `("${name}"\\s*:\\s*|'${name}'\\s*:\\s*|(?<![\\w"'])${name}\\s*:\\s*)` +
-        `("(?:[^"\\\\]|\\\\.)*(?:"|$)|'(?:[^'\\\\]|\\\\.)*(?:'|$)|(?:-?\\d[\\d.eE+-]*|true|false|null|True|False|None)(?=\\s*(?:[,}\\]]|$)))`,
+        `("(?:[^"\\\\]|\\\\.)*(?:"${end}|$)|'(?:[^'\\\\]|\\\\.)*(?:'${end}|$)|(?:-?\\d[\\d.eE+-]*|true|false|null|True|False|None)${end})`,
       "g",
     );
     out = out.replace(pattern, (_match, prefix: string) => {
