@@ -250,6 +250,22 @@ describe("plain JSON-lines files (read by DuckDB, judged by JSON.parse)", () => 
     expect(rows.map((r) => [Number(r.line), Number(r.length)])).toEqual(textLengths.map((n, i) => [i + 1, n]));
   });
 
+  it("quarantines a plain file's line over --max-record-bytes as too long (the file goes to the line reader)", async () => {
+    const dir = join(work, "record-limit");
+    mkdirSync(dir, { recursive: true });
+    const head = { overall: 4, verified: true, reviewTime: "06 2, 2018", asin: "B000000001", unixReviewTime: 1527897600 };
+    const lines = [
+      JSON.stringify({ ...head, reviewerID: "ALSHORT", reviewText: "short" }),
+      JSON.stringify({ ...head, reviewerID: "ALLONG", reviewText: "x".repeat(3000) }),
+    ];
+    writeFileSync(join(dir, "plain.jsonl"), `${lines.join("\n")}\n`);
+    expect(plainJsonLines(join(dir, "plain.jsonl"), dir)).toBeDefined();
+    expect(plainJsonLines(join(dir, "plain.jsonl"), dir, 2048)).toBeUndefined();
+    const out = join(work, "record-limit-out");
+    const summary = await runPipeline({ datasets, inputs: new Map([["review", [dir]]]), out, runId: "record-limit", maxRecordBytes: 2048 });
+    expect(summary.datasets.review).toMatchObject({ input: 2, valid: 1, quarantined: { byReason: { "record.too_long": 1 } } });
+  });
+
   it("leaves files with CR, blank lines or a leading byte order mark to the line reader", () => {
     const dir = mkdtempSync(join(work, "not-plain-"));
     const cases = { crlf: '{"a":1}\r\n', blank: '{"a":1}\n\n{"a":2}\n', bom: '\ufeff{"a":1}\n', spaces: '{"a":1}\n  \n', array: "[{}]\n", empty: "" };

@@ -342,7 +342,7 @@ async function loadValidated(
         ? count(connection, `COPY (SELECT ${parquetRows} + line_number - 1 AS _row, * FROM (${lines})) TO ${s(parquet)} (${SCRATCH_RECORDS_PARQUET})`)
         : count(connection, `INSERT INTO ${raw} ${lines}`);
       reading.catch(() => undefined); // awaited below; meanwhile its failure is not unhandled
-      const plain = plainJsonLines(file, root);
+      const plain = plainJsonLines(file, root, options.maxRecordBytes);
       if (!plain) {
         try {
           await reading;

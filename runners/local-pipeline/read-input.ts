@@ -349,12 +349,14 @@ export function mayBePlainJsonLines(path: string): boolean {
  * A file DuckDB may read line by line itself, with nothing to undo or account for: it starts with `{` (so no gzip,
  * byte order mark or JSON array), is valid UTF-8, has LF line ends only (no CR byte), no NUL or U+0001 byte (the
  * column delimiter DuckDB is given), no blank line, no line starting with whitespace or a byte order mark, and no
- * line over 1 MiB; and its path holds no character DuckDB would read as a glob pattern (`*`, `?`, `[`, `{`).
+ * line over 1 MiB or over `maxRecordBytes` (a longer line is quarantined as too long: `readFile` does that); and its
+ * path holds no character DuckDB would read as a glob pattern (`*`, `?`, `[`, `{`).
  * Returns its line accounting, a checksum of its line lengths by line number (`PLAIN_CHECKSUM_MODULUS`) and the
  * lines `SUSPICIOUS_JSON` matches, or undefined when any of this does not hold (then `readFile` reads it).
  */
-export function plainJsonLines(path: string, root: string): PlainFile | undefined {
+export function plainJsonLines(path: string, root: string, maxRecordBytes = DEFAULT_MAX_RECORD_BYTES): PlainFile | undefined {
   if (GLOB_CHARACTER.test(path)) return undefined;
+  const maxLine = Math.min(PLAIN_MAX_LINE, maxRecordBytes);
   const fd = openSync(path, "r");
   try {
     const chunk = Buffer.allocUnsafe(PLAIN_CHUNK);
@@ -373,7 +375,7 @@ export function plainJsonLines(path: string, root: string): PlainFile | undefine
       // Whole lines only (a chunk may end inside a multi-byte character); at the end of the file, the rest.
       const last = n === 0 ? end : chunk.lastIndexOf(0x0a, end - 1) + 1;
       if (last === 0) {
-        if (end > PLAIN_MAX_LINE) return undefined;
+        if (end > maxLine) return undefined;
         carry = end;
         continue;
       }
@@ -396,7 +398,7 @@ export function plainJsonLines(path: string, root: string): PlainFile | undefine
         }
         const length = nl - start;
         // 0xEF: a line may open with a byte order mark (files concatenated): `readFile` drops it.
-        if (length === 0 || length > PLAIN_MAX_LINE || block[start] === 0x20 || block[start] === 0x09 || block[start] === 0xef) return undefined;
+        if (length === 0 || length > maxLine || block[start] === 0x20 || block[start] === 0x09 || block[start] === 0xef) return undefined;
         lines++;
         checksum = (checksum + (((length % m) * (lines % m)) % m)) % m;
         if (suspect < nl) {
