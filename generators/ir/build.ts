@@ -78,7 +78,7 @@ function buildDataset(loaded: LoadedContract, diagnostics: Diagnostic[]): Datase
   checkVersion(contract.version, ctx);
   checkLocations(contract.locations, ctx);
 
-  const walked = walkRecord(contract.schema, { diagnostics, where: ctx.where });
+  const walked = walkRecord(contract.schema, { diagnostics, where: ctx.where, whereField: ctx.whereField });
   checkRegexes(walked.map((w) => w.raw), ctx);
   const excluded: { path: string; reason: string }[] = [];
   const fieldColumns: ColumnIR[] = [];

@@ -12,6 +12,8 @@ export interface DatasetContext {
   readonly index: SourceIndex;
   readonly diagnostics: Diagnostic[];
   where(path: string): SourceLocation;
+  /** Location of a raw field given by its keys (a key may hold a `.`, which `where`'s path would split). */
+  whereField(keys: readonly string[], path: string): SourceLocation;
   whereProperty(segments: readonly string[], path: string): SourceLocation;
 }
 
@@ -30,6 +32,7 @@ export function datasetContext(file: string, source: string, dataset: string, di
     index,
     diagnostics,
     where: (path) => at(index.findField(path.split(/\.|\[\]|\{\}|\|\d+/).filter(Boolean)), path ? `${dataset}.${path}` : dataset),
+    whereField: (keys, path) => at(index.findField(keys), `${dataset}.${path}`),
     whereProperty: (segments, path) => at(index.find(segments), `${dataset}.${path}`),
   };
 }

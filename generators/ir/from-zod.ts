@@ -21,6 +21,8 @@ export interface WalkContext {
   readonly diagnostics: Diagnostic[];
   /** Location of a raw path (dotted, `[]` for elements). */
   where(path: string): SourceLocation;
+  /** Location of a raw field given by its keys; `where` of its path when absent. */
+  whereField?(keys: readonly string[], path: string): SourceLocation;
 }
 
 /** Walks the top-level `z.object` of a contract. */
@@ -31,7 +33,29 @@ export function walkRecord(schema: z.ZodObject, ctx: WalkContext): WalkedField[]
   }
   const unknownKeys = unknownKeyRule(def);
   if (unknownKeys) ctx.diagnostics.push(uncheckedRule(`${unknownKeys} as the record`, ctx.where(""), UNKNOWN_KEYS_FIX));
-  return Object.entries(def.shape).map(([key, child]) => walkField(child, key, key, ctx));
+  return Object.entries(def.shape).map(([key, child]) => walkField(child, checkMemberKey(key, "", key, ctx), key, ctx));
+}
+
+/**
+ * A member's key is part of every field path (`details.asin`, `image[]`, `style{}`), which the cleaning rules, keys
+ * and derived columns read step by step (`parsePath`): a key holding `.`, `[`, `]`, `{` or `}`, or an empty one,
+ * would be read as other steps, and the jobs would check another field than the contract's.
+ */
+function checkMemberKey(key: string, parent: string, path: string, ctx: WalkContext): string {
+  const syntax = /[.[\]{}]/.exec(key)?.[0];
+  if (key === "" || syntax !== undefined) {
+    ctx.diagnostics.push(
+      diagnostic(
+        "CONTRACT.UNSUPPORTED_RAW_KEY",
+        key === ""
+          ? `The raw record has a member with an empty key${parent ? ` in "${parent}"` : ""}: field paths cannot name it.`
+          : `Raw key ${JSON.stringify(key)} holds "${syntax}", which field paths use as syntax: the cleaning jobs would read it as another field.`,
+        ctx.whereField?.([...parent.split(/\.|\[\]|\{\}/).filter(Boolean), key], path) ?? ctx.where(path),
+        "Have the producer rename the key (any other character is fine), or declare the object that holds it as a map, z.record(z.string(), …), whose keys are data, not field paths.",
+      ),
+    );
+  }
+  return key;
 }
 
 const INTEGER_BOUNDS: Record<string, [number, number]> = {
@@ -186,7 +210,7 @@ function walkField(schema: core.$ZodType, key: string, path: string, ctx: WalkCo
       const unknownKeys = unknownKeyRule(def);
       if (unknownKeys) unchecked(unknownKeys, UNKNOWN_KEYS_FIX);
       const children = Object.entries(def.shape).map(([childKey, child]) =>
-        walkField(child, childKey, `${path}.${childKey}`, ctx),
+        walkField(child, checkMemberKey(childKey, path, `${path}.${childKey}`, ctx), `${path}.${childKey}`, ctx),
       );
       return { raw: { ...base, kind: "object", constraints: {}, fields: children.map((c) => c.raw) }, meta, children };
     }
