@@ -339,7 +339,8 @@ def run(spark, args):
     configure(spark)
     spark.udf.register("contract_json_canonical", contract_json_canonical, StringType())
     spark.udf.register("contract_json_get", contract_json_get, StringType())
-    spark.udf.register("contract_json_members", contract_json_members, ArrayType(StringType()))
+    # register() returns the UDF for the DataFrame API (F.call_udf is Spark 3.4+, not on Glue 4.0's Spark 3.3).
+    json_members = spark.udf.register("contract_json_members", contract_json_members, ArrayType(StringType()))
     spark.udf.register("contract_json_elements", contract_json_elements, ArrayType(StringType()))
     spark.udf.register("contract_json_values", contract_json_values, ArrayType(StringType()))
     run_id = args["run_id"]
@@ -363,7 +364,7 @@ def run(spark, args):
         "_json", F.when(F.col("_record_reason").isNull(), F.col("_json"))
     )
     keys = F.array(*[F.lit(key) for key in MEMBER_KEYS]).cast("array<string>")
-    members = judged.withColumn("_members", F.call_udf("contract_json_members", F.col("_json"), keys))
+    members = judged.withColumn("_members", json_members(F.col("_json"), keys))
     checked = (
         members.select(
             "*", *[F.col("_members").getItem(index).alias("_m_" + str(index)) for index in range(len(MEMBER_KEYS))]

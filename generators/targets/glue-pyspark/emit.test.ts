@@ -14,6 +14,7 @@ import type { ContractIR, DatasetIR } from "../../ir/types.js";
 import { emitGluePyspark, jobSql } from "./emit.js";
 import { GLUE_JOB_ARGUMENTS } from "../glue-jobs.js";
 import { ruff } from "../../../tests/helpers/ruff.js";
+import { ensurePythonEnv } from "../../../toolchain/python-env.js";
 import { stateMachineDefinition } from "../step-functions/emit.js";
 
 const ROOT = join(import.meta.dirname, "..", "..", "..");
@@ -92,6 +93,35 @@ describe("glue-pyspark", () => {
     expect(result.status).toBe(1);
     expect(result.output).toMatch(/F401[\s\S]*F821|F821[\s\S]*F401/);
   });
+
+  it("calls only pyspark.sql.functions that Spark 3.3 has (Glue 4.0), by PySpark's own versionadded notes", async () => {
+    const { python } = await ensurePythonEnv("spark", { root: ROOT });
+    const paths = writeAll(emitGluePyspark(ir).files);
+    const broken = join(work, "newer-function.py");
+    writeFileSync(broken, 'from pyspark.sql import functions as F\n\nF.call_udf("f", F.col("x"))\n');
+    const script = String.raw`
+import ast, json, re, sys
+import pyspark.sql.functions as F
+out = {}
+for path in sys.argv[1:]:
+    used = sorted({n.attr for n in ast.walk(ast.parse(open(path, encoding="utf-8").read()))
+                   if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "F"})
+    added = {}
+    for name in used:
+        m = re.search(r"\.\. versionadded:: (\d+)\.(\d+)", getattr(F, name).__doc__ or "")
+        added[name] = [int(m.group(1)), int(m.group(2))] if m else None
+    out[path] = added
+print(json.dumps(out))
+`;
+    const found = JSON.parse(execFileSync(python, ["-c", script, ...paths, broken], { encoding: "utf8" })) as Record<string, Record<string, [number, number] | null>>;
+    const newer = (path: string) => Object.entries(found[path]!).filter(([, v]) => v === null || v[0] > 3 || (v[0] === 3 && v[1] > 3)).map(([name]) => name);
+    for (const path of paths) {
+      expect(Object.keys(found[path]!).length, path).toBeGreaterThan(2);
+      expect(newer(path), path).toEqual([]);
+    }
+    // Negative control: F.call_udf came with Spark 3.4.
+    expect(newer(broken)).toEqual(["call_udf"]);
+  }, 60_000);
 
   it("reads exactly the job arguments the state machine passes, declared once", () => {
     const paths = writeAll(emitGluePyspark(ir).files, "args");
