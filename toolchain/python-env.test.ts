@@ -3,8 +3,8 @@
 import { execFileSync } from "node:child_process";
 import * as childProcess from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { devNull, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -107,4 +107,72 @@ describe("ensurePythonEnv", () => {
   it("rejects an env that has no lock", async () => {
     await expect(ensurePythonEnv("nope", { root, log })).rejects.toThrow(/unknown python env "nope".*known envs: spark, lint/);
   });
+});
+
+// pip's settings from the environment, replaced for one call (undefined: removed), the others restored after.
+async function withPipEnvironment<T>(settings: Record<string, string | undefined>, call: () => Promise<T>): Promise<T> {
+  const keys = [...new Set([...Object.keys(process.env).filter((key) => key.startsWith("PIP_")), ...Object.keys(settings)])];
+  const saved = Object.fromEntries(keys.map((key) => [key, process.env[key]]));
+  for (const key of keys) delete process.env[key];
+  for (const [key, value] of Object.entries(settings)) if (value !== undefined) process.env[key] = value;
+  try {
+    return await call();
+  } finally {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  }
+}
+
+describe("ensurePythonEnv when pip fails", () => {
+  let root: string;
+  beforeAll(() => {
+    root = mkdtempSync(path.join(tmpdir(), "python-env-pip-"));
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const quiet = () => {};
+  // No cache (it could hold the pinned files) and no pip config file: only the index given here.
+  const isolated = { PIP_NO_CACHE_DIR: "1", PIP_CONFIG_FILE: devNull, PIP_DISABLE_PIP_VERSION_CHECK: "1" };
+
+  it("names the env, its lock and the index when the package index is unreachable, with the fix", async () => {
+    const scratch = path.join(root, "unreachable");
+    cpSync(path.join(toolchain, "python"), path.join(scratch, "toolchain", "python"), { recursive: true });
+    const index = "http://127.0.0.1:9/simple"; // the discard port on loopback: nothing listens there
+    const failure = await withPipEnvironment({ ...isolated, PIP_INDEX_URL: index, PIP_RETRIES: "0", PIP_TIMEOUT: "2", PIP_DEFAULT_TIMEOUT: "2" }, () =>
+      ensurePythonEnv("lint", { root: scratch, log: quiet }).then(
+        () => undefined,
+        (error: Error) => error.message,
+      ),
+    );
+    expect(failure).toBeDefined();
+    const lines = failure!.split("\n");
+    expect(lines[0]).toBe(`python env "lint": pip install failed (exit 1). Last lines of its output:`);
+    expect(failure).toMatch(/No matching distribution found for \S+==|Could not find a version that satisfies/);
+    expect(lines.at(-2)).toBe(
+      `pip could not fetch the packages pinned in toolchain/python/lint.lock.txt for python env "lint" from the package index ${index} (PIP_INDEX_URL): it is unreachable, or serves no file of a pinned version.`,
+    );
+    expect(lines.at(-1)).toBe(
+      "  fix: check the network connection or the proxy (HTTPS_PROXY), or set PIP_INDEX_URL to a mirror that serves the pinned versions, then run npm run python:setup -- lint again.",
+    );
+    expect(readdirSync(path.join(scratch, ".venv"))).toEqual([]); // neither the half-made venv nor the lock is left
+  }, 90_000);
+
+  it("gives no index hint when pip got the files, but they do not match the lock's hashes", async () => {
+    const scratch = path.join(root, "tampered");
+    const wheels = path.join(scratch, "wheels");
+    mkdirSync(path.join(scratch, "toolchain", "python"), { recursive: true });
+    mkdirSync(wheels);
+    writeFileSync(path.join(wheels, "chardet-7.7.0-py3-none-any.whl"), "not the wheel\n");
+    writeFileSync(path.join(scratch, "toolchain", "python", "lint.lock.txt"), `chardet==7.7.0 \\\n    --hash=sha256:${"0".repeat(64)}\n`);
+    const failure = await withPipEnvironment({ ...isolated, PIP_NO_INDEX: "1", PIP_FIND_LINKS: wheels }, () =>
+      ensurePythonEnv("lint", { root: scratch, log: quiet }).then(
+        () => undefined,
+        (error: Error) => error.message,
+      ),
+    );
+    expect(failure).toContain("THESE PACKAGES DO NOT MATCH THE HASHES");
+    expect(failure).not.toContain("fix:");
+    expect(failure).not.toContain("package index");
+  }, 90_000);
 });

@@ -77,10 +77,10 @@ export async function ensurePythonEnv(name: string, options: PythonEnvOptions = 
       if (tools.length > 0) {
         const toolsFile = path.join(tmp, "build-tools.lock.txt");
         writeFileSync(toolsFile, `${tools.join("\n")}\n`);
-        await run(root, python, [...pip, "-r", toolsFile], `python env "${name}": pip install (build tools)`);
+        await run(root, python, [...pip, "-r", toolsFile], `python env "${name}": pip install (build tools)`, indexHint(name, lockRel));
         rmSync(toolsFile);
       }
-      await run(root, python, [...pip, "--no-build-isolation", "-r", lockFile], `python env "${name}": pip install`);
+      await run(root, python, [...pip, "--no-build-isolation", "-r", lockFile], `python env "${name}": pip install`, indexHint(name, lockRel));
       relocate(tmp, venv);
       writeFileSync(path.join(tmp, STAMP), `${sha}\n`);
       rmSync(venv, { recursive: true, force: true }); // stale venv of an older lock
@@ -150,8 +150,34 @@ function relocate(from: string, to: string): void {
   }
 }
 
-// Runs a command, keeping its output quiet; on failure the error carries its last lines.
-function run(cwd: string, command: string, args: string[], what: string): Promise<string> {
+// What pip prints when it got no file from the package index: unreachable (no network, a proxy refusing, a name that
+// does not resolve) after its retries, or reachable but serving no file of a pinned version.
+const INDEX_FAILURES = [
+  "No matching distribution found",
+  "Could not find a version that satisfies",
+  "NewConnectionError",
+  "Failed to establish a new connection",
+  "Temporary failure in name resolution",
+  "ProxyError",
+  "Max retries exceeded",
+];
+
+// The reason and fix of a pip install that failed for want of the package index: the env, its lock and where pip
+// looked. pip takes the index from PIP_INDEX_URL (or its config files): the install passes no --index-url of its own.
+function indexHint(name: string, lockRel: string): (output: string) => string | undefined {
+  return (output) => {
+    if (!INDEX_FAILURES.some((failure) => output.includes(failure))) return undefined;
+    const index = process.env.PIP_INDEX_URL ? `the package index ${process.env.PIP_INDEX_URL} (PIP_INDEX_URL)` : "the package index (PyPI unless pip's configuration names another)";
+    return (
+      `pip could not fetch the packages pinned in ${lockRel} for python env "${name}" from ${index}: it is unreachable, or serves no file of a pinned version.\n` +
+      `  fix: check the network connection or the proxy (HTTPS_PROXY), or set PIP_INDEX_URL to a mirror that serves the pinned versions, then run npm run python:setup -- ${name} again.`
+    );
+  };
+}
+
+// Runs a command, keeping its output quiet; on failure the error carries its last lines, then what `hint` makes of its
+// output (a reason and a fix line).
+function run(cwd: string, command: string, args: string[], what: string, hint?: (output: string) => string | undefined): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
     stopOnInterrupt(child);
@@ -165,7 +191,8 @@ function run(cwd: string, command: string, args: string[], what: string): Promis
     child.on("close", (code, signal) => {
       if (code === 0) return resolve(output);
       const tail = output.trimEnd().split("\n").slice(-30).join("\n");
-      reject(new Error(`${what} failed (${signal ?? `exit ${code}`}). Last lines of its output:\n${tail}`));
+      const reason = hint?.(output);
+      reject(new Error(`${what} failed (${signal ?? `exit ${code}`}). Last lines of its output:\n${tail}${reason ? `\n${reason}` : ""}`));
     });
   });
 }
