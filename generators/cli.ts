@@ -10,6 +10,7 @@ import { buildFileSet } from "./assemble/file-set.js";
 import { compareWithDisk, isClean, unownedTargets, writeFileSet } from "./assemble/writer.js";
 import { findContractFiles, loadIR, type ContractImporter } from "./ir/load.js";
 import { ContractError, ERROR_CODES, formatDiagnostic, type Diagnostic } from "./lib/errors.js";
+import { samePath } from "./lib/real-paths.js";
 import { repositoryClash } from "./lib/repository-folders.js";
 import type { GeneratedFile } from "./targets/types.js";
 
@@ -77,7 +78,7 @@ export async function main(
   };
   // A second tree of outputs inside the repository's folders would be read as sources (dbt would build its staging
   // models twice) and never cleaned up by the next run.
-  const clash = values.out === undefined || outRoot === root ? undefined : repositoryClash(root, outRoot);
+  const clash = values.out === undefined || samePath(outRoot, root) ? undefined : repositoryClash(root, outRoot);
   if (clash && !clash.startsWith("holds")) {
     err.write(`error CLI.USAGE: --out ${outRoot} ${clash}: a second tree of outputs there would be read as sources (dbt would build every staging model twice).\n  fix: pass a folder outside the repository, or one of its own at the top (e.g. --out .generate-preview), or leave --out out to write the repository's outputs.\n`);
     return 2;

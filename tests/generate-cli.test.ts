@@ -3,7 +3,7 @@
  * contracts: byte-for-byte equality with the committed `generated/`, drift detection (changed, missing, orphaned),
  * atomic all-or-nothing writes, determinism across time zones and locales.
  */
-import { chmodSync, cpSync, existsSync, mkdirSync, statSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, statSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -390,6 +390,21 @@ describe("CLI usage", () => {
     }
     expect(readdirSync(join(root, "dbt-out/models/marts"))).toEqual([]);
     expect(existsSync(join(root, "generated"))).toBe(false);
+  });
+
+  it("refuses an --out that reaches the repository's own folders through a link (paths are compared by their real paths)", async () => {
+    const root = scratchRoot();
+    cpSync(join(REPO_ROOT, "contracts"), join(root, "contracts"), { recursive: true });
+    mkdirSync(join(root, "runners"), { recursive: true });
+    const outside = mkdtempSync(join(tmpdir(), "generate-link-"));
+    try {
+      symlinkSync(join(root, "runners"), join(outside, "rl"));
+      const result = await cli(["--root", root, "--contracts", join(REPO_ROOT, "contracts"), "--out", join(outside, "rl", "preview")]);
+      expect([result.code, result.err]).toEqual([2, expect.stringContaining(`error CLI.USAGE: --out ${join(outside, "rl", "preview")} is inside the repository's own runners/ folder`)]);
+      expect(readdirSync(join(root, "runners"))).toEqual([]);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
   });
 
   it("rejects unknown options with exit 2 and a hint", async () => {

@@ -6,6 +6,7 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { isAbsolute, relative, resolve, sep } from "node:path";
+import { realPath } from "./real-paths.js";
 
 /** Top-level folders of the repository: sources, generated outputs, the toolchain and version control. */
 export const REPOSITORY_FOLDERS: readonly string[] = [
@@ -32,10 +33,14 @@ export const REPOSITORY_FOLDERS: readonly string[] = [
  * Why `path` may not be a command's output in the repository at `root` (a sentence to follow "it"), or undefined
  * when it may: the repository itself or a folder holding it, anything inside one of its own folders, or a file of
  * the repository's top level that exists (`package.json`). Output folders such as `.pipeline-out/` are allowed.
+ * Both paths are judged as written and by their real paths (`real-paths.ts`): `/tmp/link/preview`, with `link` a
+ * link to the repository's `runners/`, is inside `runners/`.
  */
 export function repositoryClash(root: string, path: string): string | undefined {
-  const top = resolve(root);
-  const target = resolve(path);
+  return clashAt(resolve(root), resolve(path)) ?? clashAt(realPath(root), realPath(path));
+}
+
+function clashAt(top: string, target: string): string | undefined {
   const inside = relative(top, target);
   if (inside === "") return "is the repository itself";
   if (inside.startsWith("..") || isAbsolute(inside)) {

@@ -12,13 +12,14 @@ import { IR_VERSION, type DatasetIR } from "../../generators/ir/types.js";
 import { tryLock, type LockAttempt } from "../../generators/lib/folder-lock.js";
 import { onInterrupt, removeOnInterrupt } from "../../generators/lib/interrupt.js";
 import { parseWholeNumber } from "../../generators/lib/numbers.js";
+import { isInsideReally } from "../../generators/lib/real-paths.js";
 import { repositoryClash } from "../../generators/lib/repository-folders.js";
 import { PLATFORM } from "../../generators/platform.js";
 import { formatWarehouse, PseudonymKeyError, runWarehouse, type WarehouseResult } from "../local-warehouse/warehouse.js";
 import { localPath, runPipeline, type RunSummary } from "./pipeline.js";
 import { runSparkPipeline } from "../spark-local/pipeline.js";
 import { hiddenFromSpark, listInputFiles } from "./read-input.js";
-import { checkRunId, isInside } from "./safe-paths.js";
+import { checkRunId } from "./safe-paths.js";
 import { defaultThreads, MAX_DEFAULT_THREADS, parseThreads } from "./threads.js";
 
 /** Longest record `--max-record-bytes` may allow: a record is read as one string, and V8's longest is shorter. */
@@ -207,8 +208,9 @@ export async function main(argv: readonly string[], out: { write(text: string): 
       if (existsSync(sample)) inputs.set(d.name, [sample]);
     }
   }
+  // By real paths too (`real-paths.ts`): `--out /x/alias/out`, with `alias` a link to the input folder, is inside it.
   for (const path of [...inputs.values()].flat()) {
-    if (isInside(path, outDir) || isInside(outDir, path)) {
+    if (isInsideReally(path, outDir) || isInsideReally(outDir, path)) {
       err.write(
         `error CLI.USAGE: the output folder ${outDir} and the input ${path} overlap: the run would read its own output, or replace its input.\n  fix: choose an --out folder outside the inputs (and inputs outside --out).\n`,
       );

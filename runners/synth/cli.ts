@@ -12,6 +12,7 @@ import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { IR_VERSION, type DatasetIR } from "../../generators/ir/types.js";
 import { parseDecimalNumber, parseWholeNumber } from "../../generators/lib/numbers.js";
+import { samePath } from "../../generators/lib/real-paths.js";
 import { repositoryClash } from "../../generators/lib/repository-folders.js";
 import { SynthError } from "./errors.js";
 import { DEFAULT_SEED, MAX_RECORDS, synthesize, type SynthTally } from "./synthesize.js";
@@ -159,7 +160,8 @@ async function run(argv: readonly string[], out: Sink, err: Sink): Promise<numbe
   for (const [flag, path] of [["--out", outPath], ["--tally", tallyPath]] as const) {
     if (path !== undefined && existsSync(path) && statSync(path).isDirectory()) throw usage(flag, `${flag} ${path} is a folder.`, `Name a file, e.g. ${flag} ${join(path, flag === "--out" ? "records.jsonl" : "tally.json")}.`);
   }
-  if (outPath !== undefined && outPath === tallyPath) throw usage("--tally", "--tally names the same file as --out.", "Name two different files.");
+  // Compared by real paths too: `--tally link/records.jsonl`, `link` a link to the folder of --out, is the same file.
+  if (outPath !== undefined && tallyPath !== undefined && samePath(outPath, tallyPath)) throw usage("--tally", "--tally names the same file as --out.", "Name two different files.");
   const root = resolve(values.root ?? ".");
   for (const [flag, path] of [["--out", outPath], ["--tally", tallyPath]] as const) {
     const clash = path === undefined ? undefined : repositoryClash(root, path);

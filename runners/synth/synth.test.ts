@@ -5,7 +5,7 @@
  * determinism, the regex subset, unbreakable rules, the coded errors and the CLI.
  */
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Ajv2020 from "ajv/dist/2020.js";
@@ -297,6 +297,17 @@ describe("CLI", () => {
     const { records, tally } = synthesizeAll(DATASETS.review!.ir, { records: 500, invalidRatio: 0.1, duplicateRatio: 0.05, seed: 9 });
     expect(readFileSync(file, "utf8")).toBe(records.map((x) => `${x.line}\n`).join(""));
     expect(JSON.parse(readFileSync(tallyFile, "utf8"))).toEqual(JSON.parse(JSON.stringify(tally)));
+  });
+
+  it("refuses a --tally that is the --out file through a linked folder (compared by real paths): the records stay whole", async () => {
+    const folder = join(work, "tally-real");
+    mkdirSync(folder);
+    symlinkSync(folder, join(work, "tally-alias"));
+    const file = join(folder, "records.jsonl");
+    const r = await cli("--dataset", "review", "--records", "20", "--out", file, "--tally", join(work, "tally-alias", "records.jsonl"));
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("--tally: error CLI.USAGE: --tally names the same file as --out.");
+    expect(existsSync(file)).toBe(false);
   });
 
   it("writes to stdout and the tally to stderr by default; --help", async () => {
