@@ -18,7 +18,7 @@ import { PLATFORM } from "../../generators/platform.js";
 import { formatWarehouse, PseudonymKeyError, runWarehouse, type WarehouseResult } from "../local-warehouse/warehouse.js";
 import { localPath, runPipeline, type RunSummary } from "./pipeline.js";
 import { runSparkPipeline } from "../spark-local/pipeline.js";
-import { hiddenFromSpark, listInputFiles } from "./read-input.js";
+import { hiddenFromSpark, listInputFiles, type SkippedEntry } from "./read-input.js";
 import { checkRunId } from "./safe-paths.js";
 import { defaultThreads, MAX_DEFAULT_THREADS, parseThreads } from "./threads.js";
 
@@ -86,6 +86,20 @@ function readIRFile(file: string): DatasetIR {
     throw new Error(`${file} has IR version ${String(document?.irVersion)}; this pipeline reads version ${IR_VERSION}. Fix: run \`npm run generate\` to rebuild it.`);
   }
   return document.dataset;
+}
+
+/** What an input folder's unread entries are, counted by kind: `1 FIFO, socket or device entry`. */
+function skippedEntries(skipped: readonly SkippedEntry[]): string {
+  const kinds: Record<SkippedEntry["kind"], readonly [string, string]> = {
+    special: ["FIFO, socket or device entry", "FIFO, socket or device entries"],
+    unreadable: ["unreadable entry (a broken link, a link loop, no permission)", "unreadable entries (broken links, link loops, no permission)"],
+    seen: ["link to a folder already read", "links to folders already read"],
+  };
+  return (Object.keys(kinds) as SkippedEntry["kind"][])
+    .map((kind) => [kind, skipped.filter((entry) => entry.kind === kind).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([kind, n]) => `${n} ${kinds[kind][n === 1 ? 0 : 1]}`)
+    .join(", ");
 }
 
 export function formatSummary(summary: RunSummary): string {
@@ -194,12 +208,12 @@ export async function main(argv: readonly string[], out: { write(text: string): 
     // A path that yields no file to read (an empty folder, /dev/null, a FIFO) would be a run over nothing, exit 0.
     const { files, skipped } = listInputFiles(path);
     if (files.length === 0) {
-      const what = statSync(path).isDirectory() ? `holds no input file${skipped.length ? ` (only ${skipped.length} FIFO, socket or device entr${skipped.length === 1 ? "y" : "ies"}, which are not read)` : ""}` : "is not a regular file (a FIFO, socket or device): it is not read";
+      const what = statSync(path).isDirectory() ? `holds no input file${skipped.length ? ` (only ${skippedEntries(skipped)}, which are not read)` : ""}` : "is not a regular file (a FIFO, socket or device): it is not read";
       err.write(`error PIPELINE.NO_INPUT: --input ${name}=${path} ${what}.\n  fix: pass a JSON Lines file (.jsonl, .json, .gz) or a folder holding some.\n`);
       return 2;
     }
     // Said even with --quiet (the run's progress says it otherwise): an input entry that is not read.
-    if (values.quiet) for (const entry of skipped) err.write(`warning: ${name}: ${entry} is not a regular file (a FIFO, socket or device): not read\n`);
+    if (values.quiet) for (const entry of skipped) err.write(`warning: ${name}: ${entry.path} ${entry.reason}\n`);
     inputs.set(name, [...(inputs.get(name) ?? []), path]);
   }
   if (inputs.size === 0) {

@@ -1,8 +1,8 @@
 /**
- * What an input path leads to: links that make --out overlap an input. Real files, real runs of the command on
- * DuckDB (`--no-warehouse`).
+ * What an input path leads to: links that make --out overlap an input, broken links and link loops in an input
+ * folder. Real files, real runs of the command on DuckDB (`--no-warehouse`).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -22,6 +22,11 @@ async function cli(args: readonly string[]): Promise<{ code: number; out: string
   let err = "";
   const code = await main(["--root", ROOT, "--no-warehouse", "--quiet", ...args], { write: (s: string) => (out += s) }, { write: (s: string) => (err += s) });
   return { code, out, err };
+}
+
+/** The run summary a run wrote into `out`. */
+function summaryOf(out: string): { datasets: Record<string, { input: number; files: { file: string; records: number }[] }> } {
+  return JSON.parse(readFileSync(join(out, "run-summary.json"), "utf8"));
 }
 
 /** A fresh folder under the test's work folder. */
@@ -45,5 +50,42 @@ describe("--out and the inputs are compared by their real paths", () => {
     const reverse = await cli(["--input", `product=${join(work, "linked", "alias")}`, "--out", join(input, "out")]);
     expect(reverse.code).toBe(2);
     expect(reverse.err).toContain("overlap: the run would read its own output");
+  });
+});
+
+describe("links in an input folder", () => {
+  it("a broken link is a warning naming it, not a stack trace; the other files are read", async () => {
+    const input = folder("broken", "in");
+    writeFileSync(join(input, "meta.jsonl"), PRODUCTS);
+    symlinkSync(join(work, "broken", "gone.jsonl"), join(input, "dangling.jsonl"));
+    const out = join(work, "broken", "out");
+    const result = await cli(["--input", `product=${input}`, "--out", out]);
+    expect([result.code, result.err]).toEqual([0, `warning: product: ${join(input, "dangling.jsonl")} cannot be read (ENOENT: a broken link, a link loop or no permission): not read\n`]);
+    expect(summaryOf(out).datasets.product!.input).toBe(6);
+  });
+
+  it("a link back up the tree (sub/loop -> ..) is walked once: each file is read once, the loop is named", async () => {
+    const input = folder("loop", "in");
+    writeFileSync(join(input, "meta.jsonl"), PRODUCTS);
+    mkdirSync(join(input, "sub"));
+    writeFileSync(join(input, "sub", "more.jsonl"), PRODUCTS);
+    symlinkSync("..", join(input, "sub", "loop"));
+    const out = join(work, "loop", "out");
+    const result = await cli(["--input", `product=${input}`, "--out", out]);
+    expect(result.code, result.err).toBe(0);
+    expect(result.err).toBe(`warning: product: ${join(input, "sub", "loop")} is the folder ${realpathSync(input)}, which this input already reads (a link to it, or to a folder holding it): not read again\n`);
+    const product = summaryOf(out).datasets.product!;
+    expect(product.input).toBe(12);
+    expect(product.files.map((f) => f.file)).toEqual(["meta.jsonl", "sub/more.jsonl"]);
+  });
+
+  it("a folder holding only a broken link and a link loop is PIPELINE.NO_INPUT, naming what it holds", async () => {
+    const input = folder("only-links", "in");
+    symlinkSync(join(work, "only-links", "gone.jsonl"), join(input, "dangling.jsonl"));
+    symlinkSync("self.jsonl", join(input, "self.jsonl"));
+    const result = await cli(["--input", `product=${input}`, "--out", join(work, "only-links", "out")]);
+    expect(result.code).toBe(2);
+    expect(result.err).toContain(`error PIPELINE.NO_INPUT: --input product=${input} holds no input file (only 2 unreadable entries (broken links, link loops, no permission), which are not read).`);
+    expect(existsSync(join(work, "only-links", "out"))).toBe(false);
   });
 });

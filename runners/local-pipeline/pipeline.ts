@@ -313,7 +313,7 @@ async function loadValidated(
     if (++loaded % 250_000 === 0) options.progress?.(`${name}: ${loaded.toLocaleString("en-US")} records read`);
   };
   for (const { root, files, skipped } of listed) {
-    for (const path of skipped) options.progress?.(`${name}: warning: ${path} is not a regular file (a FIFO, socket or device): not read`);
+    for (const entry of skipped) options.progress?.(`${name}: warning: ${entry.path} ${entry.reason}`);
     for (const file of files) {
       const readInJavaScript = async () => {
         appender ??= await connection.createAppender(`${name}_records`);

@@ -11,7 +11,7 @@
  * differently from `JSON.parse` are found while the file's bytes are checked (`SUSPICIOUS_JSON`), then classified
  * here one by one (`classify`).
  */
-import { closeSync, createReadStream, openSync, readdirSync, readSync, statSync } from "node:fs";
+import { closeSync, createReadStream, openSync, readdirSync, readSync, realpathSync, statSync, type Stats } from "node:fs";
 import { isUtf8 } from "node:buffer";
 import { join, relative, sep } from "node:path";
 import { createGunzip } from "node:zlib";
@@ -51,30 +51,68 @@ export function hiddenFromSpark(name: string): boolean {
   return name.startsWith("_") || name.startsWith(".");
 }
 
+/** An entry of an input folder that is not read, and why. */
+export interface SkippedEntry {
+  readonly path: string;
+  /** `special`: a FIFO, socket or device; `unreadable`: a broken link, a link loop, no permission; `seen`: a folder
+   * whose real path was already read (a link to it, or to a folder holding it). */
+  readonly kind: "special" | "unreadable" | "seen";
+  /** A sentence that follows the path: `… is not a regular file (a FIFO, socket or device): not read`. */
+  readonly reason: string;
+}
+
 /**
  * Files of an input: the file itself, or every regular file under a directory (sorted; hidden and `_` files
- * skipped). Anything else (a FIFO, a socket, a device) is never opened: reading a FIFO would wait forever. It is
- * listed in `skipped`, for the caller to report.
+ * skipped). Anything else (a FIFO, a socket, a device) is never opened: reading a FIFO would wait forever. An entry
+ * that cannot be looked at (a broken link, a link loop, no permission) is not read either, and a folder whose real
+ * path was already walked (a link to it, or a link back up: `sub/loop -> ..`) is not walked again: its files would
+ * be read twice, or forever. Each is listed in `skipped`, for the caller to report.
  */
-export function listInputFiles(input: string): { root: string; files: string[]; skipped: string[] } {
+export function listInputFiles(input: string): { root: string; files: string[]; skipped: SkippedEntry[] } {
   const stat = statSync(input);
   if (stat.isFile()) return { root: join(input, ".."), files: [input], skipped: [] };
-  if (!stat.isDirectory()) return { root: join(input, ".."), files: [], skipped: [input] };
+  if (!stat.isDirectory()) return { root: join(input, ".."), files: [], skipped: [{ path: input, kind: "special", reason: NOT_REGULAR }] };
   const files: string[] = [];
-  const skipped: string[] = [];
+  const skipped: SkippedEntry[] = [];
+  const unreadable = (path: string, error: unknown) =>
+    skipped.push({ path, kind: "unreadable", reason: `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}: a broken link, a link loop or no permission): not read` });
+  const walked = new Set<string>([realpathSync(input)]);
   const walk = (dir: string) => {
-    for (const name of readdirSync(dir).sort()) {
+    let names: string[];
+    try {
+      names = readdirSync(dir).sort();
+    } catch (error) {
+      unreadable(dir, error);
+      return;
+    }
+    for (const name of names) {
       if (hiddenFromSpark(name)) continue;
       const path = join(dir, name);
-      const entry = statSync(path);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.isFile()) files.push(path);
-      else skipped.push(path);
+      let entry: Stats;
+      let real: string;
+      try {
+        entry = statSync(path);
+        real = realpathSync(path);
+      } catch (error) {
+        unreadable(path, error);
+        continue;
+      }
+      if (entry.isDirectory()) {
+        if (walked.has(real)) {
+          skipped.push({ path, kind: "seen", reason: `is the folder ${real}, which this input already reads (a link to it, or to a folder holding it): not read again` });
+          continue;
+        }
+        walked.add(real);
+        walk(path);
+      } else if (entry.isFile()) files.push(path);
+      else skipped.push({ path, kind: "special", reason: NOT_REGULAR });
     }
   };
   walk(input);
   return { root: input, files, skipped };
 }
+
+const NOT_REGULAR = "is not a regular file (a FIFO, socket or device): not read";
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);

@@ -75,7 +75,7 @@ async function runDataset(driver: SparkDriver, dataset: DatasetIR, inputs: reado
   const files: FileStats[] = [];
   for (const input of inputs) {
     const { root, files: paths, skipped } = listInputFiles(input);
-    for (const path of skipped) log(`${name}: warning: ${path} is not a regular file (a FIFO, socket or device): not read`);
+    for (const entry of skipped) log(`${name}: warning: ${entry.path} ${entry.reason}`);
     for (const path of paths) {
       const file = relative(root, path).split(sep).join("/");
       const gzip = path.endsWith(".gz");
