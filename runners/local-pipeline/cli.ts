@@ -12,7 +12,7 @@ import { IR_VERSION, type DatasetIR } from "../../generators/ir/types.js";
 import { tryLock, type LockAttempt } from "../../generators/lib/folder-lock.js";
 import { onInterrupt, removeOnInterrupt } from "../../generators/lib/interrupt.js";
 import { parseWholeNumber } from "../../generators/lib/numbers.js";
-import { isInsideReally } from "../../generators/lib/real-paths.js";
+import { isInsideReally, samePath } from "../../generators/lib/real-paths.js";
 import { repositoryClash } from "../../generators/lib/repository-folders.js";
 import { PLATFORM } from "../../generators/platform.js";
 import { formatWarehouse, PseudonymKeyError, runWarehouse, type WarehouseResult } from "../local-warehouse/warehouse.js";
@@ -197,6 +197,16 @@ export async function main(argv: readonly string[], out: { write(text: string): 
     const path = resolve(spec.slice(eq + 1));
     if (!existsSync(path)) {
       err.write(`error PIPELINE.NO_INPUT: ${path} does not exist.\n  fix: pass an existing file or directory.\n`);
+      return 2;
+    }
+    // An input given twice, or inside another of its dataset (a file of a folder given, a folder under it), would have
+    // its records read twice: each counted and loaded twice, silently. Compared by real paths too (`real-paths.ts`).
+    const earlier = inputs.get(name)?.find((given) => isInsideReally(given, path) || isInsideReally(path, given));
+    if (earlier !== undefined) {
+      const how = samePath(earlier, path) ? "is the same as" : isInsideReally(earlier, path) ? "lies inside" : "holds";
+      err.write(
+        `error CLI.USAGE: --input ${name}=${path} ${how} --input ${name}=${earlier}: its records would be read twice.\n  fix: give each file or folder once, and no file or folder inside another input of the same dataset.\n`,
+      );
       return 2;
     }
     // Spark and the Glue clean job skip a file named "_…" or ".…" (in a folder, so does this command): named on its

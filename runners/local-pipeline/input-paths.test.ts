@@ -1,12 +1,14 @@
 /**
  * What an input path leads to: links that make --out overlap an input, broken links and link loops in an input
- * folder. Real files, real runs of the command on DuckDB (`--no-warehouse`).
+ * folder, an input given twice or inside another, files of the same name in two inputs. Real files, real runs of the command on DuckDB (`--no-warehouse`).
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { main } from "./cli.js";
+import type { RunSummary } from "./pipeline.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const PRODUCTS = readFileSync(join(ROOT, "samples", "product", "meta-sample.jsonl"));
@@ -24,8 +26,19 @@ async function cli(args: readonly string[]): Promise<{ code: number; out: string
   return { code, out, err };
 }
 
+async function query(sql: string): Promise<Record<string, unknown>[]> {
+  const instance = await DuckDBInstance.create(":memory:");
+  const connection = await instance.connect();
+  try {
+    return (await connection.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
 /** The run summary a run wrote into `out`. */
-function summaryOf(out: string): { datasets: Record<string, { input: number; files: { file: string; records: number }[] }> } {
+function summaryOf(out: string): RunSummary {
   return JSON.parse(readFileSync(join(out, "run-summary.json"), "utf8"));
 }
 
@@ -87,5 +100,54 @@ describe("links in an input folder", () => {
     expect(result.code).toBe(2);
     expect(result.err).toContain(`error PIPELINE.NO_INPUT: --input product=${input} holds no input file (only 2 unreadable entries (broken links, link loops, no permission), which are not read).`);
     expect(existsSync(join(work, "only-links", "out"))).toBe(false);
+  });
+});
+
+describe("several inputs of one dataset", () => {
+  it("refuses an input given twice, through a link, or inside another input of its dataset, before writing anything", async () => {
+    const input = folder("twice", "in");
+    mkdirSync(join(input, "sub"));
+    writeFileSync(join(input, "sub", "meta.jsonl"), PRODUCTS);
+    symlinkSync(input, join(work, "twice", "alias"));
+    const out = join(work, "twice", "out");
+    for (const [inputs, message] of [
+      [[input, input], `--input product=${input} is the same as --input product=${input}`],
+      [[input, join(work, "twice", "alias")], `--input product=${join(work, "twice", "alias")} is the same as --input product=${input}`],
+      [[input, join(input, "sub", "meta.jsonl")], `--input product=${join(input, "sub", "meta.jsonl")} lies inside --input product=${input}`],
+      [[join(input, "sub"), input], `--input product=${input} holds --input product=${join(input, "sub")}`],
+    ] as const) {
+      const result = await cli([...inputs.flatMap((path) => ["--input", `product=${path}`]), "--out", out]);
+      expect([result.code, result.err]).toEqual([2, expect.stringContaining(`error CLI.USAGE: ${message}: its records would be read twice.\n  fix: `)]);
+    }
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("files of the same name in two inputs are named from the inputs' common folder: the summary and the lineage tell them apart", async () => {
+    const first = folder("same-name", "a");
+    const second = folder("same-name", "b");
+    writeFileSync(join(first, "x.jsonl"), PRODUCTS);
+    writeFileSync(join(second, "x.jsonl"), PRODUCTS);
+    const out = join(work, "same-name", "out");
+    const result = await cli(["--input", `product=${first}`, "--input", `product=${second}`, "--out", out]);
+    expect(result.code, result.err).toBe(0);
+    const product = summaryOf(out).datasets.product!;
+    expect(product.input).toBe(12);
+    expect(product.files.map((f) => [f.file, f.records])).toEqual([["a/x.jsonl", 6], ["b/x.jsonl", 6]]);
+    // The sample twice (6 records: 4 valid, 2 quarantined): each valid key kept once, from the first file by name.
+    expect([product.valid, product.duplicates, product.quarantined.total]).toEqual([4, 4, 4]);
+    const lineage = await query(`SELECT _source_file AS file, count(*)::INTEGER AS n FROM read_parquet('${out}/amazon-reviews-cleaned/**/*.parquet') GROUP BY ALL ORDER BY file`);
+    expect(lineage).toEqual([{ file: "a/x.jsonl", n: 4 }]);
+    const quarantined = await query(`SELECT source_file AS file, count(*)::INTEGER AS n FROM read_json_auto('${out}/amazon-reviews-quarantine/**/*.jsonl') GROUP BY ALL ORDER BY file`);
+    expect(quarantined).toEqual([{ file: "a/x.jsonl", n: 2 }, { file: "b/x.jsonl", n: 2 }]);
+  });
+
+  it("files of different names in two inputs keep the names they have in their own input", async () => {
+    const first = folder("other-names", "a");
+    const second = folder("other-names", "b");
+    writeFileSync(join(first, "x.jsonl"), PRODUCTS);
+    writeFileSync(join(second, "y.jsonl"), PRODUCTS);
+    const out = join(work, "other-names", "out");
+    expect((await cli(["--input", `product=${first}`, "--input", `product=${second}`, "--out", out])).code).toBe(0);
+    expect(summaryOf(out).datasets.product!.files.map((f) => f.file)).toEqual(["x.jsonl", "y.jsonl"]);
   });
 });

@@ -39,7 +39,7 @@ import type { DatasetIR, TableIR } from "../../generators/ir/types.js";
 import { removeOnInterrupt } from "../../generators/lib/interrupt.js";
 import { checkRunId, localPath, refuseOutside, removeInside } from "./safe-paths.js";
 import { defaultThreads } from "./threads.js";
-import { classify, listInputFiles, mayBePlainJsonLines, PLAIN_CHECKSUM_MODULUS, plainJsonLines, readFile, sourceFileName, type FileStats, type RawRecord } from "./read-input.js";
+import { classify, listDatasetInputs, mayBePlainJsonLines, PLAIN_CHECKSUM_MODULUS, plainJsonLines, readFile, sourceFileName, type FileStats, type RawRecord } from "./read-input.js";
 
 /** One dataset's run: the clean stage's counts (`stages.ts`), its input files and each processed table's rows. */
 export interface DatasetSummary extends CleanCounts {
@@ -278,7 +278,7 @@ async function loadValidated(
         )
       ))
     ))`;
-  const listed = inputs.map((input) => listInputFiles(input));
+  const listed = listDatasetInputs(inputs);
   const inputBytes = listed.reduce((n, l) => n + l.files.reduce((m, f) => m + statSync(f).size, 0), 0);
   const inMemory = options.recordsInMemoryBytes ?? RECORDS_IN_MEMORY_BYTES;
   const onDisk = inputBytes > inMemory;

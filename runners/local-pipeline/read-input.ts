@@ -13,7 +13,7 @@
  */
 import { closeSync, createReadStream, openSync, readdirSync, readSync, realpathSync, statSync, type Stats } from "node:fs";
 import { isUtf8 } from "node:buffer";
-import { join, relative, sep } from "node:path";
+import { join, relative, resolve, sep } from "node:path";
 import { createGunzip } from "node:zlib";
 import type { Readable } from "node:stream";
 import { MAX_RECORD_BYTES, RECORD_REASONS } from "../../generators/dialects/cleaning.js";
@@ -113,6 +113,43 @@ export function listInputFiles(input: string): { root: string; files: string[]; 
 }
 
 const NOT_REGULAR = "is not a regular file (a FIFO, socket or device): not read";
+
+/** An input's files (`listInputFiles`) with the root their names are taken from (`sourceFileName`). */
+export interface ListedInput {
+  /** The root each file is named from: the input's own, or the inputs' common folder (`listDatasetInputs`). */
+  readonly root: string;
+  /** The input's own root: the folder given, or the folder of the file given. */
+  readonly inputRoot: string;
+  readonly files: readonly string[];
+  readonly skipped: readonly SkippedEntry[];
+}
+
+/**
+ * The files of one dataset's inputs. Each file is named from its input's root (`reviews.jsonl`), as one input's
+ * files always are; when two inputs hold files of the same relative name (`--input review=a/ --input review=b/`, each
+ * with an `x.jsonl`), every file of the dataset is named from the inputs' common folder instead (`a/x.jsonl`,
+ * `b/x.jsonl`), so the run summary and the cleaned zone's lineage tell them apart. (The command refuses an input
+ * given twice, or one inside another of its dataset: their files would be read twice.)
+ */
+export function listDatasetInputs(inputs: readonly string[]): ListedInput[] {
+  const listed = inputs.map((input) => {
+    const { root, files, skipped } = listInputFiles(input);
+    return { root, inputRoot: root, files, skipped };
+  });
+  const names = listed.flatMap(({ root, files }) => files.map((file) => sourceFileName(file, root)));
+  if (new Set(names).size === names.length) return listed;
+  const common = commonFolder(listed.map(({ root }) => resolve(root)));
+  return listed.map((input) => ({ ...input, root: common }));
+}
+
+/** The deepest folder holding every one of `folders` (absolute paths). */
+function commonFolder(folders: readonly string[]): string {
+  const split = folders.map((folder) => folder.split(sep));
+  const first = split[0]!;
+  let depth = 0;
+  while (depth < first.length && split.every((parts) => parts[depth] === first[depth])) depth++;
+  return first.slice(0, depth).join(sep) || sep;
+}
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);

@@ -9,13 +9,13 @@
  * run's tables as the DuckDB engine does.
  */
 import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync } from "node:fs";
-import { dirname, join, relative, sep } from "node:path";
+import { dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import type { DatasetIR } from "../../generators/ir/types.js";
 import { glueScriptPath, type GlueJobArgument } from "../../generators/targets/glue-jobs.js";
 import { checkRunId, removeInside } from "../local-pipeline/safe-paths.js";
 import { finishRun, localPath, startRun, type DatasetSummary, type PipelineOptions, type RunSummary } from "../local-pipeline/pipeline.js";
-import { listInputFiles, type FileStats } from "../local-pipeline/read-input.js";
+import { hiddenFromSpark, listDatasetInputs, sourceFileName, type FileStats } from "../local-pipeline/read-input.js";
 import { SparkDriver } from "./driver.js";
 
 export interface SparkPipelineOptions extends PipelineOptions {
@@ -68,16 +68,20 @@ async function runDataset(driver: SparkDriver, dataset: DatasetIR, inputs: reado
   const log = options.progress ?? (() => undefined);
   const name = dataset.name;
   // The input files, linked under one folder by their path relative to their input root (as the DuckDB engine names
-  // them); cut gzip files are left out with a warning.
+  // them, from the inputs' common folder when two inputs hold files of the same relative name: `listDatasetInputs`);
+  // cut gzip files are left out with a warning. Such a name may pass through a folder Spark takes for hidden (`_…`,
+  // `.…`: the inputs `/x/.a/` and `/x/.b/`), which it would skip: those files are linked under the input's number
+  // instead (`1/x.jsonl`), their run summary names unchanged.
   const staging = sparkInputDir(options.out, name);
   removeInside(options.out, staging);
   mkdirSync(staging, { recursive: true });
   const files: FileStats[] = [];
-  for (const input of inputs) {
-    const { root, files: paths, skipped } = listInputFiles(input);
+  /** Each staged link's path under `staging`, with the stats of its file. */
+  const linked = new Map<string, FileStats>();
+  listDatasetInputs(inputs).forEach(({ root, inputRoot, files: paths, skipped }, index) => {
     for (const entry of skipped) log(`${name}: warning: ${entry.path} ${entry.reason}`);
     for (const path of paths) {
-      const file = relative(root, path).split(sep).join("/");
+      const file = sourceFileName(path, root);
       const gzip = path.endsWith(".gz");
       const stats: FileStats = { file, format: "json-lines", gzip, lines: 0, records: 0, blankLines: 0, bytes: statSync(path).size };
       const problem = gzip ? gzipProblem(path) : undefined;
@@ -85,13 +89,15 @@ async function runDataset(driver: SparkDriver, dataset: DatasetIR, inputs: reado
         stats.error = `not read: the gzip file is cut or corrupt (${problem}); a Glue run fails on it (EOFException), so the runner leaves it out`;
         log(`${name}: warning: ${file}: ${stats.error}`);
       } else {
-        const link = join(staging, file);
+        const linkName = file.split("/").some(hiddenFromSpark) ? `${index + 1}/${sourceFileName(path, inputRoot)}` : file;
+        const link = join(staging, linkName);
         mkdirSync(dirname(link), { recursive: true });
         symlinkSync(path, link);
+        linked.set(linkName, stats);
       }
       files.push(stats);
     }
-  }
+  });
 
   const cleanedRoot = localPath(options.out, dataset.locations.cleaned);
   const quarantineRoot = localPath(options.out, dataset.locations.quarantine);
@@ -113,7 +119,7 @@ async function runDataset(driver: SparkDriver, dataset: DatasetIR, inputs: reado
   for (const f of result.files) {
     const path = decodeURIComponent(f.file.replace(/^file:(\/\/)?/, "file:"));
     const relativeName = path.startsWith(stagingUri) ? path.slice(stagingUri.length) : path;
-    const stats = files.find((s) => s.file === relativeName);
+    const stats = linked.get(relativeName);
     if (!stats) throw new Error(`Bug: the clean job read ${f.file}, which is not one of the run's input files.`);
     stats.records = f.records;
     stats.blankLines = f.blankLines;

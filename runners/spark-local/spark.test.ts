@@ -258,6 +258,23 @@ describe("Spark and DuckDB agree record by record", () => {
     expect(review.quarantined.byReason["record.invalid_utf8"]).toBe(1);
   }, 300_000);
 
+  it("on two inputs holding files of the same name (named from the inputs' common folder), one of them under a hidden folder", async () => {
+    // Before, the Spark runner linked both files under one name and failed (EEXIST); DuckDB counted them under one name.
+    const inputs = ["a", ".b"].map((name) => join(work, "same-name-input", name));
+    for (const input of inputs) {
+      mkdirSync(input, { recursive: true });
+      copyFileSync(join(ROOT, "samples", "product", "meta-sample.jsonl"), join(input, "x.jsonl"));
+    }
+    const both = await bothEngines("same-name", { product: inputs });
+    const product = both.spark.summary.datasets.product!;
+    expect(product.files.map((f) => [f.file, f.records]).sort()).toEqual([
+      [".b/x.jsonl", 6],
+      ["a/x.jsonl", 6],
+    ]);
+    expect([product.input, product.valid, product.duplicates]).toEqual([12, 4, 4]);
+    expect(comparable(both.spark.summary)).toEqual(comparable(both.duck.summary));
+  }, 300_000);
+
   it("on every file of the real Amazon data (2018 and 2014 reviews, 2018 products), then through the warehouse", async () => {
     const both = await bothEngines("real", {
       review: ["2018-gift-cards-5.jsonl", "2014-grocery-and-gourmet-food-5.head111.jsonl", "2014-musical-instruments-5.head50.jsonl"].map((f) => join(DATA, f)),
