@@ -56,7 +56,7 @@ export const ERROR_CODES = {
   "WRITE.UNSAFE_MANIFEST": "generated/manifest.json lists a path outside the generator's directories (or not normalised), or is not a manifest (not JSON, e.g. a merge conflict): nothing is written or removed.",
   "WRITE.FAILED": "An output file or folder could not be written (permissions, a file where a folder should be, a full disk).",
   "PIPELINE.NO_IR": "pipeline:local found no generated IR (run `npm run generate` first).",
-  "PIPELINE.NO_INPUT": "pipeline:local was given an input path that does not exist or yields no file to read (an empty folder, a FIFO, socket or device).",
+  "PIPELINE.NO_INPUT": "pipeline:local was given an input path that does not exist or yields no file to read (an empty folder, a folder of files whose names the platform does not ingest, a FIFO, socket or device).",
   "PIPELINE.FAILED": "pipeline:local could not run the cleaning and flattening stage.",
   "PIPELINE.BUSY": "pipeline:local was pointed at an output folder another run is writing (its lock folder .pipeline-run.lock names that run's process).",
   "PIPELINE.INTERRUPTED": "pipeline:local was stopped (Ctrl-C, SIGTERM, a closed terminal, a broken pipe) before its run completed: its scratch folder is removed, the output folder's tables may be partly replaced and it holds no run-summary.json until a run completes.",

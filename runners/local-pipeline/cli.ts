@@ -15,6 +15,7 @@ import { parseWholeNumber } from "../../generators/lib/numbers.js";
 import { isInsideReally, samePath } from "../../generators/lib/real-paths.js";
 import { repositoryClash } from "../../generators/lib/repository-folders.js";
 import { PLATFORM } from "../../generators/platform.js";
+import { RAW_OBJECT_SUFFIXES } from "../../generators/targets/terraform/emit.js";
 import { formatWarehouse, PseudonymKeyError, runWarehouse, type WarehouseResult } from "../local-warehouse/warehouse.js";
 import { localPath, runPipeline, type RunSummary } from "./pipeline.js";
 import { runSparkPipeline } from "../spark-local/pipeline.js";
@@ -38,7 +39,10 @@ Personal columns are keyed pseudonyms: the key comes from ${PLATFORM.pseudonym.k
 random for the run when it is unset (pseudonyms then differ between runs); it is stored in the database file only.
 
 Options:
-  --input <dataset>=<file|dir>  Raw input of a dataset (repeatable). A directory is read recursively.
+  --input <dataset>=<file|dir>  Raw input of a dataset (repeatable). A directory is read recursively: its files
+                                named *.json, *.jsonl, *.json.gz or *.jsonl.gz (the raw objects that start a run
+                                in AWS); any other file is skipped with a warning. A file given is read whatever
+                                its name.
                                 Default: the samples shipped in samples/<dataset>/.
   --out <dir>                   Output folder (default: .pipeline-out/). Tables of this run are replaced.
   --engine duckdb|spark         Engine of the cleaning and flattening jobs (default: duckdb).
@@ -94,6 +98,7 @@ function skippedEntries(skipped: readonly SkippedEntry[]): string {
     special: ["FIFO, socket or device entry", "FIFO, socket or device entries"],
     unreadable: ["unreadable entry (a broken link, a link loop, no permission)", "unreadable entries (broken links, link loops, no permission)"],
     seen: ["link to a folder already read", "links to folders already read"],
+    "not-ingested": ["file whose name the platform does not ingest", "files whose names the platform does not ingest"],
   };
   return (Object.keys(kinds) as SkippedEntry["kind"][])
     .map((kind) => [kind, skipped.filter((entry) => entry.kind === kind).length] as const)
@@ -219,7 +224,7 @@ export async function main(argv: readonly string[], out: { write(text: string): 
     const { files, skipped } = listInputFiles(path);
     if (files.length === 0) {
       const what = statSync(path).isDirectory() ? `holds no input file${skipped.length ? ` (only ${skippedEntries(skipped)}, which are not read)` : ""}` : "is not a regular file (a FIFO, socket or device): it is not read";
-      err.write(`error PIPELINE.NO_INPUT: --input ${name}=${path} ${what}.\n  fix: pass a JSON Lines file (.jsonl, .json, .gz) or a folder holding some.\n`);
+      err.write(`error PIPELINE.NO_INPUT: --input ${name}=${path} ${what}.\n  fix: pass a JSON Lines file or a folder holding some (named *${RAW_OBJECT_SUFFIXES.join(", *")}, the names the platform ingests).\n`);
       return 2;
     }
     // Said even with --quiet (the run's progress says it otherwise): an input entry that is not read.

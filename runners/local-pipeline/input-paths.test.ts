@@ -1,6 +1,7 @@
 /**
  * What an input path leads to: links that make --out overlap an input, broken links and link loops in an input
- * folder, an input given twice or inside another, files of the same name in two inputs. Real files, real runs of the command on DuckDB (`--no-warehouse`).
+ * folder, an input given twice or inside another, files of the same name in two inputs, files in an input folder
+ * whose names the platform does not ingest. Real files, real runs of the command on DuckDB (`--no-warehouse`).
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -149,5 +150,50 @@ describe("several inputs of one dataset", () => {
     const out = join(work, "other-names", "out");
     expect((await cli(["--input", `product=${first}`, "--input", `product=${second}`, "--out", out])).code).toBe(0);
     expect(summaryOf(out).datasets.product!.files.map((f) => f.file)).toEqual(["x.jsonl", "y.jsonl"]);
+  });
+});
+
+describe("in an input folder, only the files whose names the platform ingests (.json, .jsonl, .json.gz, .jsonl.gz)", () => {
+  it("a readme, a binary and a renamed backup beside the records are skipped with a warning naming each; the records are read", async () => {
+    const input = folder("names", "in");
+    writeFileSync(join(input, "meta.jsonl"), PRODUCTS);
+    writeFileSync(join(input, "readme.txt"), "Products exported on Monday.\nOne record a line.\n");
+    writeFileSync(join(input, "photo.bin"), Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 37) % 256)));
+    mkdirSync(join(input, "old"));
+    writeFileSync(join(input, "old", "meta.jsonl.bak"), PRODUCTS);
+    const out = join(work, "names", "out");
+    const result = await cli(["--input", `product=${input}`, "--out", out]);
+    expect(result.code, result.err).toBe(0);
+    const why = "has a name the platform does not ingest (in AWS only objects whose names end in .json, .json.gz, .jsonl, .jsonl.gz start a run): not read";
+    expect(result.err.split("\n").filter(Boolean)).toEqual(
+      [join(input, "old", "meta.jsonl.bak"), join(input, "photo.bin"), join(input, "readme.txt")].map((path) => `warning: product: ${path} ${why}`),
+    );
+    const product = summaryOf(out).datasets.product!;
+    expect([product.input, product.quarantined.total]).toEqual([6, 2]);
+    expect(product.files.map((f) => f.file)).toEqual(["meta.jsonl"]);
+  });
+
+  it("the warning goes to the run's progress too, without --quiet", async () => {
+    const input = folder("names-progress", "in");
+    writeFileSync(join(input, "meta.json"), PRODUCTS);
+    writeFileSync(join(input, "notes.md"), "# notes\n");
+    let err = "";
+    const code = await main(["--root", ROOT, "--no-warehouse", "--input", `product=${input}`, "--out", join(work, "names-progress", "out")], { write: () => true }, { write: (s: string) => (err += s) });
+    expect(code).toBe(0);
+    expect(err).toContain(`product: warning: ${join(input, "notes.md")} has a name the platform does not ingest`);
+  });
+
+  it("a file named on its own is read whatever its name; a folder of other names only is PIPELINE.NO_INPUT", async () => {
+    const file = join(folder("names-file"), "meta.ndjson");
+    writeFileSync(file, PRODUCTS);
+    const out = join(work, "names-file", "out");
+    expect((await cli(["--input", `product=${file}`, "--out", out])).code).toBe(0);
+    expect(summaryOf(out).datasets.product!.input).toBe(6);
+    const other = folder("names-other", "in");
+    writeFileSync(join(other, "meta.ndjson"), PRODUCTS);
+    const result = await cli(["--input", `product=${other}`, "--out", join(work, "names-other", "out")]);
+    expect(result.code).toBe(2);
+    expect(result.err).toContain(`error PIPELINE.NO_INPUT: --input product=${other} holds no input file (only 1 file whose name the platform does not ingest, which are not read).`);
+    expect(result.err).toContain("fix: pass a JSON Lines file or a folder holding some (named *.json, *.json.gz, *.jsonl, *.jsonl.gz");
   });
 });

@@ -18,6 +18,7 @@ import { createGunzip } from "node:zlib";
 import type { Readable } from "node:stream";
 import { MAX_RECORD_BYTES, RECORD_REASONS } from "../../generators/dialects/cleaning.js";
 import { QUARANTINE_PREVIEW_BYTES, QUARANTINE_PREVIEW_MARK } from "../../generators/dialects/stages.js";
+import { RAW_OBJECT_SUFFIXES } from "../../generators/targets/terraform/emit.js";
 
 export interface RawRecord {
   /** Source file, relative to the input root given on the command line (`/` separators). */
@@ -51,19 +52,31 @@ export function hiddenFromSpark(name: string): boolean {
   return name.startsWith("_") || name.startsWith(".");
 }
 
+/**
+ * Whether the platform ingests a file of this name: in AWS the raw bucket's event rule starts a run only for objects
+ * whose keys end in one of `RAW_OBJECT_SUFFIXES` (`.json`, `.jsonl`, and either gzip-compressed), and Spark skips a
+ * name starting with `_` or `.` as hidden. In an input folder, this command reads only such files; verify:s3 gives a
+ * verdict only on such objects.
+ */
+export function ingestedName(name: string): boolean {
+  return !hiddenFromSpark(name) && RAW_OBJECT_SUFFIXES.some((suffix) => name.endsWith(suffix));
+}
+
 /** An entry of an input folder that is not read, and why. */
 export interface SkippedEntry {
   readonly path: string;
   /** `special`: a FIFO, socket or device; `unreadable`: a broken link, a link loop, no permission; `seen`: a folder
-   * whose real path was already read (a link to it, or to a folder holding it). */
-  readonly kind: "special" | "unreadable" | "seen";
+   * whose real path was already read (a link to it, or to a folder holding it); `not-ingested`: a file whose name the
+   * platform does not ingest (`ingestedName`: `readme.txt`). */
+  readonly kind: "special" | "unreadable" | "seen" | "not-ingested";
   /** A sentence that follows the path: `… is not a regular file (a FIFO, socket or device): not read`. */
   readonly reason: string;
 }
 
 /**
- * Files of an input: the file itself, or every regular file under a directory (sorted; hidden and `_` files
- * skipped). Anything else (a FIFO, a socket, a device) is never opened: reading a FIFO would wait forever. An entry
+ * Files of an input: the file itself (whatever its name), or every regular file under a directory whose name the
+ * platform ingests (sorted; hidden and `_` files skipped silently, as Spark skips them; other names, `readme.txt`,
+ * listed in `skipped`: in AWS they would not start a run). Anything else (a FIFO, a socket, a device) is never opened: reading a FIFO would wait forever. An entry
  * that cannot be looked at (a broken link, a link loop, no permission) is not read either, and a folder whose real
  * path was already walked (a link to it, or a link back up: `sub/loop -> ..`) is not walked again: its files would
  * be read twice, or forever. Each is listed in `skipped`, for the caller to report.
@@ -104,8 +117,9 @@ export function listInputFiles(input: string): { root: string; files: string[]; 
         }
         walked.add(real);
         walk(path);
-      } else if (entry.isFile()) files.push(path);
-      else skipped.push({ path, kind: "special", reason: NOT_REGULAR });
+      } else if (!entry.isFile()) skipped.push({ path, kind: "special", reason: NOT_REGULAR });
+      else if (ingestedName(name)) files.push(path);
+      else skipped.push({ path, kind: "not-ingested", reason: NOT_INGESTED });
     }
   };
   walk(input);
@@ -113,6 +127,7 @@ export function listInputFiles(input: string): { root: string; files: string[]; 
 }
 
 const NOT_REGULAR = "is not a regular file (a FIFO, socket or device): not read";
+const NOT_INGESTED = `has a name the platform does not ingest (in AWS only objects whose names end in ${RAW_OBJECT_SUFFIXES.join(", ")} start a run): not read`;
 
 /** An input's files (`listInputFiles`) with the root their names are taken from (`sourceFileName`). */
 export interface ListedInput {

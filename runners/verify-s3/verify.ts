@@ -18,8 +18,7 @@ import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/
 import type { z } from "zod";
 import { MAX_RECORD_BYTES } from "../../generators/dialects/cleaning.js";
 import type { DatasetIR } from "../../generators/ir/types.js";
-import { RAW_OBJECT_SUFFIXES } from "../../generators/targets/terraform/emit.js";
-import { hiddenFromSpark } from "../local-pipeline/read-input.js";
+import { ingestedName } from "../local-pipeline/read-input.js";
 import { RECORD_LEVEL, violationOf, type ZodIssueLike } from "./reasons.js";
 
 export const SAMPLES_PER_REASON = 5;
@@ -108,13 +107,11 @@ class ReadFailure extends Error {
 }
 
 /**
- * Whether the pipeline reads an object: the raw bucket's event rule starts a run only for these suffixes
- * (`RAW_OBJECT_SUFFIXES`), and Spark skips a name starting with `_` or `.` as hidden (the Glue clean job refuses it);
- * any other object gets no verdict here (it is listed as skipped), as it gets none in the pipeline.
+ * Whether the pipeline reads an object, by its name (`ingestedName`, the rule pipeline:local applies in an input
+ * folder too): any other object gets no verdict here (it is listed as skipped), as it gets none in the pipeline.
  */
 export function isIngested(key: string): boolean {
-  const name = key.slice(key.lastIndexOf("/") + 1);
-  return !hiddenFromSpark(name) && RAW_OBJECT_SUFFIXES.some((suffix) => name.endsWith(suffix));
+  return ingestedName(key.slice(key.lastIndexOf("/") + 1));
 }
 
 async function* listKeys(client: S3Client, bucket: string, prefix: string): AsyncGenerator<string> {
