@@ -473,7 +473,7 @@ describe("hostile and careless input: nothing outside --out is removed, nothing 
     expect(existsSync(join(work, "child-victim"))).toBe(false);
   });
 
-  it("a run into the folder of the last one replaces its tables in place: what it did not write again is removed; a table that fails is removed whole", async () => {
+  it("a run into the folder of the last one replaces its tables in place: what it did not write again is removed; a table that fails is removed whole; files a run does not write are kept", async () => {
     const review = datasets.find((d) => d.name === "review")!;
     const inputs = new Map([["review", [join(ROOT, "samples", "review")]]]);
     const options = { datasets: [review], inputs, runId: "r1", processedAt: new Date("2026-12-02T00:00:00Z") };
@@ -494,6 +494,9 @@ describe("hostile and careless input: nothing outside --out is removed, nothing 
     copyFileSync(kept, join(main, "review_date=1999-01-01", "part-0.parquet"));
     copyFileSync(kept, join(main, partition!, "part-1.parquet"));
     mkdirSync(join(main, "review_date=1999-01-02", "nested"), { recursive: true });
+    // Files a run never writes (a person's own) are not the run's: kept, with the folders holding them.
+    const own = [join(main, "notes.txt"), join(main, "review_date=1999-01-01", "README.md"), join(main, partition!, "checked.csv")];
+    for (const file of own) writeFileSync(file, "mine\n");
     // Nothing outside --out is written through what the folder holds: a partition folder that is a link to a folder
     // elsewhere, a file with a second name elsewhere (a hard link).
     const victims = join(work, "replace-victims");
@@ -509,8 +512,12 @@ describe("hostile and careless input: nothing outside --out is removed, nothing 
     expect(readFileSync(join(victims, "hard-linked.parquet")).equals(victim)).toBe(true);
     expect(lstatSync(join(main, second!)).isDirectory()).toBe(true);
     expect(again.reconciled).toBe(true);
+    for (const file of own) expect(readFileSync(file, "utf8"), file).toBe("mine\n");
+    const ownEntries = ["/notes.txt", "/review_date=1999-01-01/", "/review_date=1999-01-01/README.md", `/${partition}/checked.csv`];
+    expect(files(main).filter((f) => ownEntries.includes(f))).toEqual([...ownEntries].sort());
     for (const table of [review.table, ...review.children]) {
-      expect(files(localPath(out, table.location)), table.name).toEqual(files(localPath(fresh, table.location)));
+      const left = files(localPath(out, table.location)).filter((f) => !ownEntries.includes(f));
+      expect(left, table.name).toEqual(files(localPath(fresh, table.location)));
     }
     // Written again in place, under the same name: the same file, born before the run.
     const after = statSync(kept);
@@ -522,7 +529,7 @@ describe("hostile and careless input: nothing outside --out is removed, nothing 
     rmSync(kept);
     mkdirSync(kept);
     await expect(runPipeline({ ...options, out })).rejects.toThrow();
-    expect(existsSync(main)).toBe(false);
+    expect(files(main)).toEqual([...ownEntries, `/${partition}/`].sort());
     const images = localPath(out, review.children[0]!.location);
     expect(files(images)).toEqual(files(localPath(fresh, review.children[0]!.location)));
   });

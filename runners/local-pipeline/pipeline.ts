@@ -37,7 +37,7 @@ import { render } from "../../generators/dialects/render.js";
 import type { Expr } from "../../generators/dialects/expr.js";
 import type { DatasetIR, TableIR } from "../../generators/ir/types.js";
 import { removeOnInterrupt } from "../../generators/lib/interrupt.js";
-import { checkRunId, localPath, refuseOutside, removeInside } from "./safe-paths.js";
+import { checkRunId, isTableFile, localPath, refuseOutside, removeInside, removeTableFiles } from "./safe-paths.js";
 import { defaultThreads } from "./threads.js";
 import { classify, listDatasetInputs, mayBePlainJsonLines, PLAIN_CHECKSUM_MODULUS, plainJsonLines, readFile, sourceFileName, type FileStats, type RawRecord } from "./read-input.js";
 
@@ -658,8 +658,9 @@ async function writeTable(
 
 /**
  * Runs `write`, which writes files under `dir` and adds each one's path to `written`, then removes every file the
- * last run left there that this one did not write again, and the folders left empty; if `write` fails, the whole
- * folder. The last run's files are not removed first: a file written again under the same name (a partition's
+ * last run left there that this one did not write again, and the folders left empty; if `write` fails, every file a
+ * run writes there (`removeTableFiles`). Files a run does not write (`isTableFile`: a note of a person's own) are left
+ * in place, with their folders. The last run's files are not removed first: a file written again under the same name (a partition's
  * `part-0.parquet`) keeps its place on disk, and on some disks (ext4 without a journal) creating thousands of files
  * right after removing as many is slow. A 1M-review run into the folder of the last one: see bench/README.md.
  */
@@ -672,7 +673,7 @@ async function replaceFiles(out: string, dir: string, write: (written: Set<strin
     mkdirSync(dir, { recursive: true });
     rows = await write(written);
   } catch (error) {
-    removeInside(out, dir);
+    removeTableFiles(out, dir);
     throw error;
   }
   for (const file of last) if (!written.has(file)) removeInside(out, file);
@@ -687,8 +688,9 @@ async function replaceFiles(out: string, dir: string, write: (written: Set<strin
 
 /**
  * The files under `dir` a write may overwrite in place (as resolved paths), after removing what it must not write
- * through: a `dir` that is not a folder (a link to one elsewhere), links (a write would follow them) and files with
- * another name (a hard link: writing one would write the other). None when `dir` does not exist.
+ * through: a `dir` that is not a folder (a link to one elsewhere), links (a write would follow them) and run files
+ * with another name (a hard link: writing one would write the other). None when `dir` does not exist. Files a run
+ * does not write (`isTableFile`) are neither listed nor removed.
  */
 function lastFiles(out: string, dir: string): string[] {
   const top = lstatSync(dir, { throwIfNoEntry: false });
@@ -703,7 +705,9 @@ function lastFiles(out: string, dir: string): string[] {
     const path = resolve(entry.parentPath, entry.name);
     const stat = lstatSync(path, { throwIfNoEntry: false });
     if (!stat) continue;
-    if (stat.isFile() && stat.nlink === 1) files.push(path);
+    if (stat.isSymbolicLink()) removeInside(out, path);
+    else if (!isTableFile(entry.name)) continue;
+    else if (stat.isFile() && stat.nlink === 1) files.push(path);
     else removeInside(out, path);
   }
   return files;

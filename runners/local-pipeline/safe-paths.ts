@@ -2,7 +2,7 @@
  * Guards for everything the local pipeline removes or creates from user input: run ids, S3 locations turned into
  * local folders, and removals, which must lie inside the output folder.
  */
-import { lstatSync, rmSync } from "node:fs";
+import { lstatSync, readdirSync, rmdirSync, rmSync } from "node:fs";
 import { dirname, join, relative, resolve, isAbsolute } from "node:path";
 
 /** A run id names folders (`run_id=<id>/`): letters, digits, `.`, `_`, `:`, `-`, starting with a letter or digit. */
@@ -54,4 +54,40 @@ export function refuseOutside(out: string, path: string, action: string): void {
       );
     }
   }
+}
+
+/**
+ * The files a run writes into a table's folder, by name: Parquet parts (`part-0.parquet` from DuckDB,
+ * `part-00000-<uuid>.c000.snappy.parquet` from Spark), and Spark's `_SUCCESS` marker and `.<name>.crc` checksums.
+ * Anything else there (a note, a file of a person's own) is not the run's: it is never removed.
+ */
+export function isTableFile(name: string): boolean {
+  return name.endsWith(".parquet") || name === "_SUCCESS" || (name.startsWith(".") && name.endsWith(".crc"));
+}
+
+/**
+ * Removes from the table folder `dir` (inside `out`) every file a run writes there (`isTableFile`) and every link
+ * (removing a link removes the link only), then the folders left empty, deepest first; other files stay, with the
+ * folders that hold them. Returns the paths of the files left.
+ */
+export function removeTableFiles(out: string, dir: string): string[] {
+  const top = lstatSync(dir, { throwIfNoEntry: false });
+  if (!top) return [];
+  if (!top.isDirectory()) {
+    removeInside(out, dir);
+    return [];
+  }
+  refuseOutside(out, dir, "replace");
+  const kept: string[] = [];
+  const folders: string[] = [];
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    const path = join(entry.parentPath, entry.name);
+    if (entry.isDirectory()) folders.push(path);
+    else if (entry.isSymbolicLink() || isTableFile(entry.name)) removeInside(out, path);
+    else kept.push(path);
+  }
+  for (const folder of [...folders, dir].sort((a, b) => b.length - a.length)) {
+    if (readdirSync(folder).length === 0) rmdirSync(folder);
+  }
+  return kept;
 }

@@ -13,7 +13,7 @@ import { dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import type { DatasetIR } from "../../generators/ir/types.js";
 import { glueScriptPath, type GlueJobArgument } from "../../generators/targets/glue-jobs.js";
-import { checkRunId, removeInside } from "../local-pipeline/safe-paths.js";
+import { checkRunId, removeInside, removeTableFiles } from "../local-pipeline/safe-paths.js";
 import { finishRun, localPath, startRun, type DatasetSummary, type PipelineOptions, type RunSummary } from "../local-pipeline/pipeline.js";
 import { hiddenFromSpark, listDatasetInputs, sourceFileName, type FileStats } from "../local-pipeline/read-input.js";
 import { SparkDriver } from "./driver.js";
@@ -128,7 +128,7 @@ async function runDataset(driver: SparkDriver, dataset: DatasetIR, inputs: reado
 
   // The tables of this run are replaced, as the DuckDB engine does (the job itself adds its rows to what earlier runs
   // wrote, as every raw object's run must in AWS).
-  for (const table of [dataset.table, ...dataset.children]) removeInside(options.out, localPath(options.out, table.location));
+  for (const table of [dataset.table, ...dataset.children]) removeTableFiles(options.out, localPath(options.out, table.location));
   const flattenArgs: Record<GlueJobArgument<"flatten">, string> = {
     input_path: cleanedRoot,
     output_path: localPath(options.out, dataset.locations.processed),
