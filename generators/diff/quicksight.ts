@@ -1,7 +1,8 @@
 /**
  * QuickSight as a consumer in contract review: which QuickSight data sets and visuals a change reaches.
  * - A mart column removed, renamed (same upstream, new name) or retyped between the two sides' marts contracts.
- * - A staging column changed by a contract change (removed, renamed, retyped, made nullable, …) that a mart column
+ * - A staging column changed by a contract change (removed — alone, with its raw field, its table or its dataset —,
+ *   renamed, retyped, made nullable, …) that a mart column
  *   QuickSight reads is computed from, following the marts' declared lineage (`config.meta.upstream`) transitively.
  * Pure: works on the two IRs and the contract changes.
  */
@@ -11,7 +12,7 @@ import { stagingModelName } from "../targets/dbt/emit.js";
 import { stagingColumnName } from "../targets/protection.js";
 import { dataSetId, fieldType, quicksightType, visualColumns } from "../targets/quicksight/emit.js";
 import type { Change } from "./diff.js";
-import type { ModelColumn } from "./model.js";
+import { buildModel, type ModelColumn } from "./model.js";
 
 export interface QuickSightImpact {
   readonly mart: string;
@@ -78,10 +79,20 @@ function stagingColumn(column: ModelColumn): string | undefined {
   return name === undefined ? undefined : key(stagingModelName({ name: column.table }), name);
 }
 
-function describe(change: Change): [ModelColumn, string][] {
+/** The contract columns a change removes, renames or changes, with what happens to each; `base` is the base's columns. */
+function describe(change: Change, base: () => readonly ModelColumn[]): [ModelColumn, string][] {
+  const inTables = (tables: readonly { readonly name: string }[]) => base().filter((c) => tables.some((t) => t.name === c.table));
   switch (change.kind) {
     case "column_removed":
       return [[change.before, "removed from the contract"]];
+    case "field_removed":
+      return [...change.removed.columns, ...inTables(change.removed.tables)].map((c) => [c, `removed with its raw field ${change.removed.field.path}`]);
+    case "field_rename_suspected":
+      return [...change.removed.columns, ...inTables(change.removed.tables)].map((c) => [c, `removed with its raw field ${change.removed.field.path} (a rename to ${change.added.field.path} is suspected)`]);
+    case "table_removed":
+      return inTables([change.before]).map((c) => [c, `removed with its table ${change.before.name}`]);
+    case "dataset_removed":
+      return inTables(change.tables).map((c) => [c, `removed with its dataset ${change.before.name}`]);
     case "column_changed": {
       // A new PII class can rename the staging column (review_text → review_text_hash): the old one is gone.
       const renamed = stagingColumnName(change.before) !== stagingColumnName(change.after);
@@ -113,12 +124,14 @@ function reachedBy(marts: readonly MartIR[], upstream: string): { mart: MartIR; 
 }
 
 export function quicksightImpact(baseIR: ContractIR, headIR: ContractIR, changes: readonly Change[]): QuickSightImpact[] {
-  const base = baseIR.marts ?? [];
+  const baseMarts = baseIR.marts ?? [];
   const head = headIR.marts ?? [];
-  const impacts = martChanges(base, head);
-  const marts = head.length ? head : base;
+  const impacts = martChanges(baseMarts, head);
+  const marts = head.length ? head : baseMarts;
+  let baseColumns: ModelColumn[] | undefined;
+  const base = () => (baseColumns ??= [...buildModel(baseIR).columns.values()]);
   for (const change of changes) {
-    for (const [column, what] of describe(change)) {
+    for (const [column, what] of describe(change, base)) {
       const staging = stagingColumn(column);
       if (!staging) continue;
       for (const reached of reachedBy(marts, staging)) {

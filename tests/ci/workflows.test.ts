@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse, parseDocument } from "yaml";
+import { MARTS_DIR } from "../../generators/ir/marts.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const dir = join(root, ".github/workflows");
@@ -66,6 +67,8 @@ describe("GitHub workflows", () => {
     expect(script).toContain('>> "$GITHUB_STEP_SUMMARY"');
     expect(script).toContain("gh pr comment");
     expect(steps(review).find((s) => s.uses?.startsWith("actions/checkout"))?.with).toEqual({ "fetch-depth": 0 });
+    // It runs for a change to any input contract:diff reads: the contracts, the generator, the marts' contracts.
+    expect((review.on.pull_request as { paths: string[] }).paths).toEqual(expect.arrayContaining(["contracts/**", "generators/**", `${MARTS_DIR}/**`]));
   });
 
   it("deploy runs on main with OIDC role-to-assume, Terraform init/plan/apply, script upload and snowflake:apply", () => {

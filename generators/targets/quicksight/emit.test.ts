@@ -20,6 +20,7 @@ import { main as diffMain } from "../../contract-diff-cli.js";
 import { loadMarts } from "../../ir/marts.js";
 import type { ContractIR } from "../../ir/types.js";
 import { buildFileSet } from "../../assemble/file-set.js";
+import { diffModels } from "../../diff/diff.js";
 import { buildModel, type ModelColumn } from "../../diff/model.js";
 import { quicksightImpact } from "../../diff/quicksight.js";
 import { PLATFORM } from "../../platform.js";
@@ -327,6 +328,33 @@ describe("QuickSight in the drift check and contract review", () => {
     expect(impacts[0]!.detail).toBe(
       "stg_amazon__reviews.rating removed from the contract (contract column review.rating); reaches it through stg_amazon__reviews.rating → fct_reviews.rating → agg_product_daily_ratings.average_rating",
     );
+  });
+
+  it("follows a column removed with its raw field, and every column of a removed dataset, to the marts and visuals", async () => {
+    const { ir } = await generatedFrom();
+    // review.overall removed from the contract: its column rating goes with the raw field (no column_removed change).
+    const review = ir.datasets.find((d) => d.name === "review")!;
+    expect(review.table.columns.some((c) => c.name === "rating" && "path" in c.source && c.source.path === "overall")).toBe(true);
+    const withoutOverall = {
+      ...ir,
+      datasets: ir.datasets.map((d) =>
+        d !== review
+          ? d
+          : { ...d, raw: { ...d.raw, fields: d.raw.fields.filter((f) => f.path !== "overall") }, table: { ...d.table, columns: d.table.columns.filter((c) => c.name !== "rating") } },
+      ),
+    };
+    const changes = diffModels(buildModel(ir), buildModel(withoutOverall));
+    expect(changes.map((c) => c.kind)).toContain("field_removed");
+    expect(changes.map((c) => c.kind)).not.toContain("column_removed");
+    const impacts = quicksightImpact(ir, withoutOverall, changes);
+    expect(impacts.filter((i) => i.mart === "fct_reviews").map((i) => [i.column, i.visuals.join(" "), i.breaking])).toEqual([["rating", "average-rating-per-month rating-distribution", true]]);
+    expect(impacts.find((i) => i.mart === "fct_reviews")!.detail).toContain("stg_amazon__reviews.rating removed with its raw field overall");
+    // The product dataset removed: every mart column computed from its staging model.
+    const withoutProduct = { ...ir, datasets: ir.datasets.filter((d) => d.name !== "product") };
+    const gone = quicksightImpact(ir, withoutProduct, diffModels(buildModel(ir), buildModel(withoutProduct)));
+    expect(gone.length).toBeGreaterThan(0);
+    expect(gone.every((i) => i.breaking && i.change === "upstream" && i.detail.includes("removed with its dataset product"))).toBe(true);
+    expect(gone.map((i) => i.mart)).toContain("dim_products");
   });
 
   it("breaks a mart column when a new PII class renames the staging column it reads (review_text → review_text_hash)", async () => {
