@@ -7,7 +7,7 @@
  */
 import { statSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { basename, dirname, resolve } from "node:path";
+import { basename, dirname, relative, resolve, sep } from "node:path";
 import { ContractError, formatDiagnostic } from "./lib/errors.js";
 import { CONTRACT_SUFFIX, findContractFiles, loadIR } from "./ir/load.js";
 import type { ContractIR } from "./ir/types.js";
@@ -87,10 +87,11 @@ export async function main(argv: readonly string[], out: NodeJS.WritableStream =
     } else {
       const baseDir = resolve(values["base-dir"]!);
       baseLabel = basename(baseDir);
-      // File paths in the IR are relative to the directory's parent, like `contracts/x.contract.ts` for the head.
+      // File paths in the IR are relative to the directory's parent (`<folder>/x.contract.ts`).
       baseIR = await loadIR(baseDir, dirname(baseDir), undefined, { past: true });
     }
     headIR = await loadIR(contractsDir, root);
+    if (values["base-dir"] !== undefined) baseIR = asHeadFolder(baseIR, headIR, basename(resolve(values["base-dir"])), relative(root, contractsDir));
   } catch (error) {
     if (error instanceof ContractError) {
       for (const d of error.diagnostics) err.write(`${formatDiagnostic(d)}\n`);
@@ -117,6 +118,29 @@ export async function main(argv: readonly string[], out: NodeJS.WritableStream =
   });
   out.write(render(report, format));
   return report.ok ? 0 : 1;
+}
+
+/**
+ * A base folder compared as if it stood where the head's contracts do: its contracts' paths (`base/x.contract.ts`,
+ * quoted in every generated header and in locations) read as the head's (`contracts/x.contract.ts`), and, when no
+ * marts' contracts stand beside it, the head's marts, so that the generated files compared differ by what the
+ * contracts change, not by where the folder lies.
+ */
+function asHeadFolder(base: ContractIR, head: ContractIR, baseFolder: string, headFolder: string): ContractIR {
+  const from = `${baseFolder}/`;
+  const to = `${headFolder.split(sep).join("/")}/`;
+  const moved = structuredClone(base);
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (node === null || typeof node !== "object") return;
+    const record = node as Record<string, unknown>;
+    for (const [key, value] of Object.entries(record)) {
+      if (key === "file" && typeof value === "string" && value.startsWith(from)) record[key] = to + value.slice(from.length);
+      else visit(value);
+    }
+  };
+  if (from !== to) visit(moved);
+  return moved.marts === undefined && head.marts !== undefined ? { ...moved, marts: head.marts } : moved;
 }
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith("generators/contract-diff-cli.ts")) {

@@ -62,6 +62,26 @@ describe("contract:diff --base <git-ref>", () => {
     }
   });
 
+  it("--base-dir: a copy of the contracts in a folder of another name, without marts beside it, compares as no change, generated files included", () => {
+    const other = mkdtempSync(join(tmpdir(), "contract-diff-base-dir-"));
+    git("stash", "-q");
+    try {
+      // The copy imports ../generators/… as the contracts do; its folder has another name and no dbt-out beside it.
+      cpSync(join(repo, "contracts"), join(other, "base-contracts"), { recursive: true });
+      symlinkSync(join(repo, "generators"), join(other, "generators"), "dir");
+      symlinkSync(join(ROOT, "node_modules"), join(other, "node_modules"), "dir");
+      const json = diff("--base-dir", join(other, "base-contracts"), "--format", "json");
+      expect(json.stderr).toBe("");
+      expect(json.status).toBe(0);
+      const report = JSON.parse(json.stdout);
+      expect(report.findings).toEqual([]);
+      expect(report.generatedFiles).toEqual([]);
+    } finally {
+      git("stash", "pop", "-q");
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
   it("exits 2 on an unknown ref, with a fix", () => {
     const unknown = diff("--base", "no-such-branch");
     expect(unknown.status).toBe(2);
