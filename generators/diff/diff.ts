@@ -35,6 +35,9 @@ export type Change =
   | { readonly kind: "field_removed"; readonly removed: FieldSet; readonly anchor: ModelDataset }
   | { readonly kind: "field_renamed"; readonly before: ModelRawField; readonly after: ModelRawField; readonly pairs: readonly (readonly [ModelColumn, ModelColumn])[] }
   | { readonly kind: "field_rename_suspected"; readonly removed: FieldSet; readonly added: FieldSet }
+  /** A union field (on both sides) lost or gained an option: a JSON type the cleaning job accepts for it. */
+  | { readonly kind: "union_option_removed"; readonly union: ModelRawField; readonly option: ModelRawField }
+  | { readonly kind: "union_option_added"; readonly union: ModelRawField; readonly option: ModelRawField }
   | { readonly kind: "column_added"; readonly after: ModelColumn }
   | { readonly kind: "column_removed"; readonly before: ModelColumn; readonly anchor: ModelDataset }
   | { readonly kind: "column_changed"; readonly aspect: ColumnAspect; readonly before: ModelColumn; readonly after: ModelColumn }
@@ -55,9 +58,12 @@ function within(inner: string, outer: string): boolean {
 }
 
 function parentPath(path: string): string | undefined {
-  const match = /^(.*?)(?:\.[^.[{|]+|\[\]|\{\}|\|\d+)$/.exec(path);
+  const match = /^(.*?)(?:\.[^.[{|]+|\[\]|\{\}|\|[a-z]+\d*)$/.exec(path);
   return match?.[1];
 }
+
+/** A union option's path (`rank|array`), as `model.ts` names it. */
+const isUnionOption = (path: string): boolean => /\|[a-z]+\d*$/.test(path);
 
 export function diffModels(base: FlatModel, head: FlatModel): Change[] {
   const changes: Change[] = [];
@@ -119,11 +125,20 @@ function diffDataset(before: ModelDataset, after: ModelDataset, base: FlatModel,
   const explainedHeadTables = new Set<string>();
   const removed: FieldSet[] = [];
   const added: FieldSet[] = [];
+  const optionsAdded: Change[] = [];
+  const headByPath = new Map([...headFields.values()].map((f) => [f.path, f]));
+  const baseByPath = new Map([...baseFields.values()].map((f) => [f.path, f]));
   for (const id of sortedKeys(baseFields)) {
     const field = baseFields.get(id)!;
     const mapped = renamedPath(field.path);
     const parent = parentPath(field.path);
     if (headPaths.has(mapped) || (parent !== undefined && !headPaths.has(renamedPath(parent)))) continue;
+    if (isUnionOption(field.path)) {
+      // Reported as an option of a union that stays one; a union that became another kind is a type change.
+      const union = headByPath.get(renamedPath(parent!));
+      if (union?.kind === "union" && baseByPath.get(parent!)?.kind === "union") changes.push({ kind: "union_option_removed", union, option: field });
+      continue;
+    }
     const columns = [...baseColumns.values()].filter((c) => columnPath(c) !== undefined && within(columnPath(c)!, field.path) && !headColumns.has(c.id));
     const tables = [...baseTables.values()].filter((t) => t.arrayPath !== undefined && within(t.arrayPath, field.path) && !headTables.has(t.name));
     columns.forEach((c) => explainedBaseColumns.add(c.id));
@@ -134,6 +149,12 @@ function diffDataset(before: ModelDataset, after: ModelDataset, base: FlatModel,
     const field = headFields.get(id)!;
     const parent = parentPath(field.path);
     if (basePathsRenamed.has(field.path) || (parent !== undefined && !basePathsRenamed.has(parent))) continue;
+    if (isUnionOption(field.path)) {
+      const union = headByPath.get(parent!)!;
+      const baseUnion = [...baseFields.values()].find((f) => renamedPath(f.path) === parent);
+      if (union.kind === "union" && baseUnion?.kind === "union") optionsAdded.push({ kind: "union_option_added", union, option: field });
+      continue;
+    }
     const columns = [...headColumns.values()].filter((c) => columnPath(c) !== undefined && within(columnPath(c)!, field.path) && !baseColumns.has(c.id));
     const tables = [...headTables.values()].filter((t) => t.arrayPath !== undefined && within(t.arrayPath, field.path) && !baseTables.has(t.name));
     columns.forEach((c) => explainedHeadColumns.add(c.id));
@@ -142,6 +163,7 @@ function diffDataset(before: ModelDataset, after: ModelDataset, base: FlatModel,
   }
   for (const set of removed) changes.push({ kind: "field_removed", removed: set, anchor: after });
   for (const set of added) changes.push({ kind: "field_added", added: set, anchor: after });
+  changes.push(...optionsAdded);
   // Only an unambiguous pair is suggested: one look-alike on each side.
   for (const set of removed) {
     const twins = added.filter((candidate) => looksAlike(set, candidate));
@@ -218,7 +240,6 @@ function diffDataset(before: ModelDataset, after: ModelDataset, base: FlatModel,
   }
 
   // Raw fields present on both sides (renamed paths mapped).
-  const headByPath = new Map([...headFields.values()].map((f) => [f.path, f]));
   for (const id of sortedKeys(baseFields)) {
     const beforeField = baseFields.get(id)!;
     const afterField = headByPath.get(renamedPath(beforeField.path));

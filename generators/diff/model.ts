@@ -70,7 +70,7 @@ export interface ModelColumn {
 }
 
 export interface ModelRawField {
-  /** `dataset.path` (union members: `dataset.path|<index>`). */
+  /** `dataset.path` (union options: `dataset.path|<kind>`, e.g. `product.rank|array`). */
   readonly id: string;
   readonly dataset: string;
   readonly path: string;
@@ -197,11 +197,15 @@ export function buildModel(ir: ContractIR): FlatModel {
         });
       }
     }
-    const addField = (field: RawField, id: string, root: string): void => {
-      rawFields.set(`${dataset.name}.${id}`, {
-        id: `${dataset.name}.${id}`,
+    // `path` is the field's identity in the model: the IR path, except inside a union option, whose path is the
+    // union's plus the option's kind (`rank|array`, its elements `rank|array[]`). The cleaning jobs tell options
+    // apart by JSON type, never by position, so reordering options is no change and removing one is named by it.
+    const addField = (field: RawField, path: string, root: string): void => {
+      const under = (child: RawField) => path + child.path.slice(field.path.length);
+      rawFields.set(`${dataset.name}.${path}`, {
+        id: `${dataset.name}.${path}`,
         dataset: dataset.name,
-        path: id,
+        path,
         root,
         kind: field.kind,
         required: field.required,
@@ -209,9 +213,15 @@ export function buildModel(ir: ContractIR): FlatModel {
         constraints: canonicalConstraints(field.constraints),
         where: place(field.where, file),
       });
-      for (const child of field.fields ?? []) addField(child, child.path, root);
-      if (field.element) addField(field.element, field.element.path, root);
-      (field.options ?? []).forEach((option, index) => addField(option, `${id}|${index}`, root));
+      for (const child of field.fields ?? []) addField(child, under(child), root);
+      if (field.element) addField(field.element, under(field.element), root);
+      const seen = new Map<string, number>();
+      for (const option of field.options ?? []) {
+        // A contract's options have distinct kinds; a base may hold two of one kind (`rank|string`, `rank|string2`).
+        const count = (seen.get(option.kind) ?? 0) + 1;
+        seen.set(option.kind, count);
+        addField(option, `${path}|${option.kind}${count > 1 ? count : ""}`, root);
+      }
     };
     for (const field of dataset.raw.fields) addField(field, field.path, field.key);
   }

@@ -124,7 +124,45 @@ export function enumCheck(c: Change, direction: "added" | "removed"): Match | un
 /** Allowed values declared on a column (not on the raw field) are a dbt test only: producers never see them. */
 const COLUMN_TEST_ONLY = { severity: { RAW: "S" } } as const;
 
+/** The JSON value a union option admits, for messages: `a string`, `an array`. */
+function jsonValueName(option: ModelRawField): string {
+  const kind = option.kind === "record" ? "object" : option.kind === "integer" ? "whole number" : option.kind;
+  return `${/^[aeiou]/.test(kind) ? "an" : "a"} ${kind}`;
+}
+
+/**
+ * A union's options are the JSON types the cleaning job accepts for its value (`wrong_type` checks the value's type
+ * against them): an option removed quarantines producers still sending that type; an option added accepts more.
+ */
+function unionOptionCheck(c: Change, direction: "tightened" | "relaxed"): Match | undefined {
+  if (c.kind === "union_option_removed" && direction === "tightened") {
+    const value = jsonValueName(c.option);
+    return {
+      dataset: c.union.dataset,
+      subject: fieldName(c.union),
+      message: `Option ${c.option.kind} was removed from union field ${q(fieldName(c.union))}: a record whose ${q(c.union.path)} is ${value} is now quarantined.`,
+      where: c.union.where,
+      // The union is stored as one column of JSON text: no dbt test checks its JSON type.
+      severity: { DBT: "S" },
+      consequence: `Producers still sending the removed type are quarantined (wrong_type). Parquet already written keeps such values, so history and new data differ in shape.`,
+    };
+  }
+  if (c.kind === "union_option_added" && direction === "relaxed") {
+    const value = jsonValueName(c.option);
+    return {
+      dataset: c.union.dataset,
+      subject: fieldName(c.union),
+      message: `Option ${c.option.kind} was added to union field ${q(fieldName(c.union))}: producers may now send ${value} for ${q(c.union.path)}.`,
+      where: c.option.where,
+      consequence: "Nothing is rejected that was accepted; the stored JSON text can now hold the new type, so marts parsing the column must handle it.",
+    };
+  }
+  return undefined;
+}
+
 export function constraintCheck(c: Change, direction: "tightened" | "relaxed"): Match | undefined {
+  const option = unionOptionCheck(c, direction);
+  if (option) return option;
   if (c.kind === "raw_changed" && c.aspect === "constraint") {
     const name = c.constraint!;
     if (constraintDirection(name, c.before.constraints[name], c.after.constraints[name]) !== direction) return undefined;

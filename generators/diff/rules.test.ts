@@ -319,6 +319,21 @@ const CASES: readonly Case[] = [
       ],
     },
     {
+      // The cleaning job checks a union's JSON type against its options: a removed option quarantines its senders.
+      id: "CE019-union-option",
+      exit: 1,
+      findings: [
+        "CE019-union-option/rating.contract.ts:19:5: [CE019] Option number was removed from union field \"rating.reviewerName\": a record whose \"reviewerName\" is a number is now quarantined. (major; RAW B, PQ M, SF S, DBT S, MART S)",
+      ],
+    },
+    {
+      id: "CE020-union-option",
+      exit: 0,
+      findings: [
+        "CE020-union-option/rating.contract.ts:19:5: [CE020] Option number was added to union field \"rating.reviewerName\": producers may now send a number for \"reviewerName\". (minor; RAW S, PQ S, SF S, DBT S, MART M)",
+      ],
+    },
+    {
       id: "CE006-not-alike",
       exit: 0,
       findings: [

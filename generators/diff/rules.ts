@@ -353,7 +353,7 @@ export const RULES: readonly Rule[] = [
   rule({
     id: "CE019",
     name: "constraint-tightened",
-    purpose: "A field accepts fewer values (min up, max down, length down, pattern or format added/changed, number → integer) or a relationship was added.",
+    purpose: "A field accepts fewer values (min up, max down, length down, pattern or format added/changed, number → integer, a union option removed) or a relationship was added.",
     severity: sev("B", "M", "S", "M", "S"),
     bump: "major",
     consequence: "Records valid before are now quarantined; history may violate the new rule, so the regenerated tests can fail on old partitions.",
@@ -363,7 +363,7 @@ export const RULES: readonly Rule[] = [
   rule({
     id: "CE020",
     name: "constraint-relaxed",
-    purpose: "A field accepts more values (the reverse of CE019) or a relationship was removed.",
+    purpose: "A field accepts more values (the reverse of CE019, a union option added) or a relationship was removed.",
     severity: sev("S", "S", "S", "S", "M"),
     bump: "minor",
     consequence: "Nothing is rejected that was accepted; marts relying on the old range (buckets, casts) may see new values.",
