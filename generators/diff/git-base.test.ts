@@ -40,7 +40,7 @@ describe("contract:diff --base <git-ref>", () => {
     const result = diff("--base", "HEAD", "--format", "github");
     expect(result.stderr).toBe("");
     expect(result.stdout).toContain(
-      '::error file=contracts/review.contract.ts,line=68,col=3,title=CE005 field-renamed-declared (major)::Field "review.summary" was renamed to "review.headline" (declared with renamedFrom; columns "review.summary" → "review.headline").',
+      '::error file=contracts/review.contract.ts,line=68,col=3,title=CE005 field-renamed-declared (major)::Field "review.summary" was renamed to "review.headline" (declared with renamedFrom; columns "review.summary" → "review.headline"): producers must send "headline"; a record still sending only "summary" loses its value (the column is NULL).',
     );
     expect(result.stdout).toContain("1 change between HEAD and working tree; 1 contract needs a bigger version bump.");
     expect(result.status).toBe(1);

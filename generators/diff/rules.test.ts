@@ -48,7 +48,7 @@ const CASES: readonly Case[] = [
       id: "CE005",
       exit: 0,
       findings: [
-        "CE005/rating.contract.ts:19:5: [CE005] Field \"rating.reviewerName\" was renamed to \"rating.profileName\" (declared with renamedFrom; columns \"rating.reviewer_name\" \u2192 \"rating.profile_name\"). (major; RAW M, PQ M, SF M, DBT B, MART B)",
+        "CE005/rating.contract.ts:19:5: [CE005] Field \"rating.reviewerName\" was renamed to \"rating.profileName\" (declared with renamedFrom; columns \"rating.reviewer_name\" \u2192 \"rating.profile_name\"): producers must send \"profileName\"; a record still sending only \"reviewerName\" loses its value (the column is NULL). (major; RAW M, PQ M, SF M, DBT B, MART B)",
       ],
     },
     {
@@ -272,7 +272,15 @@ const CASES: readonly Case[] = [
       id: "CE005-same-column",
       exit: 0,
       findings: [
-        "CE005-same-column/rating.contract.ts:19:5: [CE005] Field \"rating.reviewerName\" was renamed to \"rating.profileName\" (declared with renamedFrom; column names unchanged). (minor; RAW M, PQ S, SF S, DBT S, MART S)",
+        "CE005-same-column/rating.contract.ts:19:5: [CE005] Field \"rating.reviewerName\" was renamed to \"rating.profileName\" (declared with renamedFrom; column names unchanged): producers must send \"profileName\"; a record still sending only \"reviewerName\" loses its value (the column is NULL). (minor; RAW M, PQ S, SF S, DBT S, MART S)",
+      ],
+    },
+    {
+      // The cleaning job reads only the new key: a required key under its old name is a missing key.
+      id: "CE005-required",
+      exit: 1,
+      findings: [
+        "CE005-required/rating.contract.ts:17:5: [CE005] Field \"rating.channel\" was renamed to \"rating.source\" (declared with renamedFrom; column names unchanged): producers must send \"source\"; a record still sending only \"channel\" is quarantined (the key is required). (major; RAW B, PQ S, SF S, DBT S, MART S)",
       ],
     },
     {

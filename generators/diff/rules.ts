@@ -128,22 +128,29 @@ export const RULES: readonly Rule[] = [
     id: "CE005",
     name: "field-renamed-declared",
     purpose: "A field was renamed and the contract says so with renamedFrom.",
-    severity: sev("M", "M", "M", "B", "B"),
+    severity: sev("B", "M", "M", "B", "B"),
     bump: "major",
     consequence:
-      "Producers must move to the new key (the cleaning job should accept both during the switch). Spark matches Parquet columns by name, so old files read NULL under a new column name unless rewritten or read with COALESCE; dbt and marts selecting the old name fail.",
+      "Producers must switch to the new key when the contract does: the cleaning job reads only the new key, so a record still sending the old one is quarantined when the field is required, and stored with NULL when it is optional. Spark matches Parquet columns by name, so old files read NULL under a new column name unless rewritten or read with COALESCE; dbt and marts selecting the old name fail.",
     backfill: "Old Parquet files carry the old column name: rewrite them, or read COALESCE(new, old) until they expire.",
     check: (c) => {
       if (c.kind !== "field_renamed") return undefined;
       const renamedColumns = c.pairs.filter(([b, a]) => b.id !== a.id);
       const columnsText = renamedColumns.length ? `; columns ${renamedColumns.map(([b, a]) => `${q(b.id)} → ${q(a.id)}`).join(", ")}` : "; column names unchanged";
+      // Nothing generated reads the old key (renamedFrom reaches only the review and Snowflake's ADD COLUMN).
+      const oldKeyText = c.after.required
+        ? `a record still sending only ${q(c.before.path)} is quarantined (the key is required)`
+        : `a record still sending only ${q(c.before.path)} loses its value (the column is NULL)`;
       return {
         dataset: c.after.dataset,
         subject: fieldName(c.after),
-        message: `Field ${q(fieldName(c.before))} was renamed to ${q(fieldName(c.after))} (declared with renamedFrom${columnsText}).`,
+        message: `Field ${q(fieldName(c.before))} was renamed to ${q(fieldName(c.after))} (declared with renamedFrom${columnsText}): producers must send ${q(c.after.path)}; ${oldKeyText}.`,
         where: c.after.where,
-        // When every column keeps its name, only producers see the rename.
-        ...(renamedColumns.length === 0 ? { severity: { PQ: "S", SF: "S", DBT: "S", MART: "S" } } : {}),
+        severity: {
+          RAW: c.after.required ? "B" : "M",
+          // When every column keeps its name, only producers see the rename.
+          ...(renamedColumns.length === 0 ? { PQ: "S", SF: "S", DBT: "S", MART: "S" } : {}),
+        },
         columnsRenamed: renamedColumns,
       };
     },
