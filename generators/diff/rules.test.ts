@@ -306,6 +306,14 @@ const CASES: readonly Case[] = [
       ],
     },
     {
+      // A key column normalised differently gives changed values new identities, as a changed key source does.
+      id: "CE031-key-normalize",
+      exit: 1,
+      findings: [
+        "CE031-key-normalize/rating.contract.ts:14:5: [CE031] Normalisations of key column \"rating.asin\" changed from [] to [trim]. (major; RAW S, PQ B, SF S, DBT S, MART B)",
+      ],
+    },
+    {
       id: "CE018-accepted-values",
       exit: 0,
       findings: [

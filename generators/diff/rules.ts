@@ -41,6 +41,9 @@ function rule(spec: RuleSpec): Rule {
 }
 
 
+const KEY_DERIVATION_CONSEQUENCE =
+  "A key column computed differently gives every row whose value changes a new identity: Parquet already written keeps the old keys, so history and new rows disagree, the unique test can fail across them, and rows of other datasets referencing the old values no longer match.";
+
 export const RULES: readonly Rule[] = [
   rule({
     id: "CE001",
@@ -567,13 +570,22 @@ export const RULES: readonly Rule[] = [
           message: `Column ${q(c.after.id)} is now read from ${c.after.sourceText} (was ${c.before.sourceText}).`,
           where: c.after.where,
           // A key computed differently gives every row a new identity: joins to history break.
-          ...(keyChanged ? { severity: { PQ: "B", MART: "B" } } : {}),
+          ...(keyChanged ? { severity: { PQ: "B", MART: "B" }, consequence: KEY_DERIVATION_CONSEQUENCE } : {}),
         };
       }
       if (c.aspect === "normalize") {
         const timeSteps = (steps: readonly string[]) => steps.filter((s) => TIME_NORMALIZATIONS.has(s)).join(",");
         if (c.before.typeText === c.after.typeText && timeSteps(c.before.normalize) !== timeSteps(c.after.normalize)) return undefined; // CE012
-        return { dataset: c.after.dataset, subject: c.after.id, message: `Normalisations of column ${q(c.after.id)} changed from [${c.before.normalize.join(", ")}] to [${c.after.normalize.join(", ")}].`, where: c.after.where };
+        const key = c.after.key;
+        return {
+          dataset: c.after.dataset,
+          subject: c.after.id,
+          message: `Normalisations of ${key ? "key column" : "column"} ${q(c.after.id)} changed from [${c.before.normalize.join(", ")}] to [${c.after.normalize.join(", ")}].`,
+          where: c.after.where,
+          // As a changed key source: every value the new steps change is a new identity. (A surrogate key hashes the
+          // raw values, so its inputs' normalisations do not reach it.)
+          ...(key ? { severity: { PQ: "B", MART: "B" }, consequence: KEY_DERIVATION_CONSEQUENCE } : {}),
+        };
       }
       return undefined;
     },
