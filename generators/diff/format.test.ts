@@ -9,7 +9,7 @@ import { GeneratorBug } from "../lib/errors.js";
 import { escapeMarkdown, render, ruleTable } from "./format.js";
 import { compareFileSets, maskHashes } from "./generated-changes.js";
 import type { ModelColumn } from "./model.js";
-import { classify, declaredBump, nextVersion, type Finding, type Report } from "./report.js";
+import { classify, compareVersions, declaredBump, nextVersion, type Finding, type Report } from "./report.js";
 import { bumpFor, constraintDirection, RULES, typeChangeRule } from "./rules.js";
 import type { LogicalType } from "../ir/types.js";
 
@@ -67,6 +67,14 @@ describe("versions", () => {
     ["2.0.0", "1.9.0", "none"],
     ["1.9.0", "1.10.0", "minor"],
     ["1.0.0-rc.1", "1.0.1", "patch"],
+    // A pre-release is a step toward its release, which declares the bump its version announces.
+    ["3.0.0-rc.1", "3.0.0", "major"],
+    ["3.0.0-rc.1", "3.0.0-rc.2", "major"],
+    ["3.1.0-rc.1", "3.1.0", "minor"],
+    ["3.1.2-rc.1", "3.1.2", "patch"],
+    ["2.4.1", "3.0.0-rc.1", "major"],
+    ["3.0.0", "3.0.0-rc.1", "none"],
+    ["3.0.0-rc.2", "3.0.0-rc.1", "none"],
   ])("%s → %s declares %s", (before, after, want) => {
     expect(declaredBump(before, after)).toBe(want);
   });
@@ -74,8 +82,18 @@ describe("versions", () => {
     ["1.2.3", "major", "2.0.0"],
     ["1.2.3", "minor", "1.3.0"],
     ["1.2.3", "patch", "1.2.4"],
+    ["3.0.0-rc.1", "major", "3.0.0"],
+    ["3.1.0-rc.1", "minor", "3.1.0"],
+    ["3.1.0-rc.1", "major", "4.0.0"],
   ] as const)("%s needs at least %s: %s", (version, bump, want) => {
     expect(nextVersion(version, bump)).toBe(want);
+  });
+  // The precedence example of https://semver.org/#spec-item-11, in order.
+  const ordered = ["1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta", "1.0.0-beta.2", "1.0.0-beta.11", "1.0.0-rc.1", "1.0.0", "1.0.1", "1.1.0", "2.0.0"];
+  it.each(ordered.slice(1).map((after, i) => [ordered[i]!, after]))("%s comes before %s", (before, after) => {
+    expect(compareVersions(before, after)).toBeLessThan(0);
+    expect(compareVersions(after, before)).toBeGreaterThan(0);
+    expect(compareVersions(after, after)).toBe(0);
   });
 });
 

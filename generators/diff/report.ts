@@ -84,15 +84,60 @@ export function maxBump(bumps: readonly Bump[]): Bump | "none" {
   return bumps.reduce<Bump | "none">((best, b) => (BUMP_RANK[b] > BUMP_RANK[best] ? b : best), "none");
 }
 
-/** The bump from one semantic version to another; `none` when equal or lower. */
+interface Version {
+  readonly core: readonly [number, number, number];
+  /** Pre-release identifiers (`rc.1` → ["rc", "1"]); empty for a release. Build metadata is dropped. */
+  readonly pre: readonly string[];
+}
+
+function parseVersion(version: string): Version {
+  const main = version.split("+")[0]!;
+  const dash = main.indexOf("-");
+  const [major = 0, minor = 0, patch = 0] = (dash < 0 ? main : main.slice(0, dash)).split(".").map((n) => Number(n));
+  return { core: [major, minor, patch], pre: dash < 0 ? [] : main.slice(dash + 1).split(".") };
+}
+
+/**
+ * Semantic-version precedence (https://semver.org/#spec-item-11): negative when `a` comes before `b`. Cores compare
+ * numerically; a pre-release comes before its release; pre-release identifiers compare one by one, numeric ones as
+ * numbers and below alphanumeric ones (ASCII order), and a longer list wins when the shorter is its prefix.
+ */
+export function compareVersions(a: string, b: string): number {
+  const x = parseVersion(a);
+  const y = parseVersion(b);
+  for (let i = 0; i < 3; i++) if (x.core[i] !== y.core[i]) return x.core[i]! - y.core[i]!;
+  if (x.pre.length === 0 || y.pre.length === 0) return y.pre.length - x.pre.length;
+  const numeric = /^\d+$/;
+  for (let i = 0; i < Math.min(x.pre.length, y.pre.length); i++) {
+    const p = x.pre[i]!;
+    const q = y.pre[i]!;
+    if (p === q) continue;
+    if (numeric.test(p) && numeric.test(q)) return Number(p) - Number(q);
+    if (numeric.test(p) !== numeric.test(q)) return numeric.test(p) ? -1 : 1;
+    return p < q ? -1 : 1;
+  }
+  return x.pre.length - y.pre.length;
+}
+
+/** The bump a version number announces by its shape: `3.0.0` a major, `3.1.0` a minor, `3.1.2` a patch release. */
+function releaseBump(core: Version["core"]): Bump {
+  return core[2] !== 0 ? "patch" : core[1] !== 0 ? "minor" : "major";
+}
+
+/**
+ * The bump from one semantic version to another; `none` when equal or lower (by precedence). A pre-release is a step
+ * toward its release: from `3.0.0-rc.1`, a later pre-release of 3.0.0 or 3.0.0 itself declares the bump 3.0.0
+ * announces (major; `3.1.0` a minor), the one the pre-release already declared; only base and head are compared, so
+ * the version the pre-release was cut from is not known.
+ */
 export function declaredBump(before: string, after: string): Bump | "none" {
-  const parse = (v: string) => v.split("-")[0]!.split(".").map((n) => Number(n));
-  const [a0 = 0, a1 = 0, a2 = 0] = parse(before);
-  const [b0 = 0, b1 = 0, b2 = 0] = parse(after);
-  if (b0 !== a0) return b0 > a0 ? "major" : "none";
-  if (b1 !== a1) return b1 > a1 ? "minor" : "none";
-  if (b2 !== a2) return b2 > a2 ? "patch" : "none";
-  return "none";
+  if (compareVersions(after, before) <= 0) return "none";
+  const a = parseVersion(before).core;
+  const b = parseVersion(after).core;
+  if (b[0] !== a[0]) return "major";
+  if (b[1] !== a[1]) return "minor";
+  if (b[2] !== a[2]) return "patch";
+  return releaseBump(b);
 }
 
 /** Where a model column comes from in an IR: its table and column, for statements rendered like the DDL. */
@@ -219,7 +264,7 @@ function verdictsFor(base: FlatModel, head: FlatModel, findings: readonly Findin
         reason: `Lowering the PII class of ${unnoted.join(", ")} needs a reviewer's note: add piiReview: "<why it is safe, who approved>" to the column's metadata in ${file}.`,
       };
     }
-    const wentDown = declared === "none" && before.version !== after.version;
+    const wentDown = compareVersions(after.version, before.version) < 0;
     if (wentDown && required === "none") {
       // Nothing changed but the version went down: the next change could take the higher number again and one
       // version would name two contracts.
@@ -236,7 +281,10 @@ function verdictsFor(base: FlatModel, head: FlatModel, findings: readonly Findin
 }
 
 export function nextVersion(version: string, bump: Bump): string {
-  const [major = 0, minor = 0, patch = 0] = version.split("-")[0]!.split(".").map((n) => Number(n));
+  const { core, pre } = parseVersion(version);
+  const [major, minor, patch] = core;
+  // The release of a pre-release declares what its version announces (declaredBump): 3.0.0-rc.1 → 3.0.0 is enough.
+  if (pre.length > 0 && BUMP_RANK[releaseBump(core)] >= BUMP_RANK[bump]) return `${major}.${minor}.${patch}`;
   if (bump === "major") return `${major + 1}.0.0`;
   if (bump === "minor") return `${major}.${minor + 1}.0`;
   return `${major}.${minor}.${patch + 1}`;

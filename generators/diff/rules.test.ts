@@ -267,6 +267,12 @@ const CASES: readonly Case[] = [
       exit: 1,
       findings: [],
     },
+    // No change; a pre-release becomes its release, which comes after it (semver precedence).
+    {
+      id: "PRERELEASE-RELEASE",
+      exit: 0,
+      findings: [],
+    },
     // Variants: the same rule, another case.
     {
       id: "CE005-same-column",
@@ -388,6 +394,11 @@ describe("one fixture pair per rule", () => {
   it("refuses a version lowered without any change", async () => {
     const result = await runFixture("VERSION-DOWN");
     expect(result.stdout).toContain('FAIL: contract "rating" (VERSION-DOWN/rating.contract.ts) 2.0.0 → 1.0.0: 2.0.0 → 1.0.0 lowers the version: keep 2.0.0, or raise it.');
+  });
+
+  it("accepts a pre-release's release as the next version", async () => {
+    const result = await runFixture("PRERELEASE-RELEASE");
+    expect(result.stdout).toContain('ok: contract "rating" (PRERELEASE-RELEASE/rating.contract.ts) 3.0.0-rc.1 → 3.0.0: No contract change.');
   });
 
   it("names the bump a failing contract needs", async () => {
