@@ -9,7 +9,7 @@
  */
 import { compareCodePoints } from "../lib/sort.js";
 import type { FlatModel, ModelColumn, ModelDataset, ModelRawField, ModelTable } from "./model.js";
-import { sortedKeys } from "./model.js";
+import { sortedKeys, sourceText } from "./model.js";
 
 export type ColumnAspect = "type" | "nullable" | "pii" | "description" | "source" | "normalize" | "native" | "acceptedValues" | "references";
 export type RawAspect = "kind" | "required" | "nullable" | "enum" | "constraint";
@@ -225,7 +225,7 @@ function diffDataset(before: ModelDataset, after: ModelDataset, base: FlatModel,
     if (!beforeColumn) {
       if (!explainedHeadColumns.has(id) && baseTables.has(afterColumn.table)) changes.push({ kind: "column_added", after: afterColumn });
     } else if (!explainedHeadColumns.has(id)) {
-      diffColumn(beforeColumn, afterColumn, changes, baseFields, headFields);
+      diffColumn(beforeColumn, afterColumn, changes, baseFields, headFields, renamedPath);
     }
   }
 
@@ -266,13 +266,16 @@ function diffColumn(
   changes: Change[],
   baseFields?: ReadonlyMap<string, ModelRawField>,
   headFields?: ReadonlyMap<string, ModelRawField>,
+  renamedPath: (path: string) => string = (path) => path,
 ): void {
   const push = (aspect: ColumnAspect) => changes.push({ kind: "column_changed", aspect, before, after });
   if (before.typeText !== after.typeText) push("type");
   if (before.nullable !== after.nullable) push("nullable");
   if (before.pii !== after.pii) push("pii");
   if (before.description !== after.description) push("description");
-  if (before.sourceText !== after.sourceText && !(after.renamedFrom !== undefined && renamedOnly(before, after))) push("source");
+  // A surrogate key hashes its inputs' values, not their names: a declared rename of an input keeps every key.
+  const beforeSource = before.source.kind === "surrogate_key" ? sourceText({ ...before.source, paths: before.source.paths.map(renamedPath) }) : before.sourceText;
+  if (beforeSource !== after.sourceText && !(after.renamedFrom !== undefined && renamedOnly(before, after))) push("source");
   // A new type comes with its own normalisations (parse_*): the type change says it.
   if (!same(before.normalize, after.normalize) && before.typeText === after.typeText) push("normalize");
   if (!same(before.native, after.native)) push("native");

@@ -320,6 +320,14 @@ const CASES: readonly Case[] = [
       ],
     },
     {
+      // A surrogate key hashes its inputs' values, not their names: renaming an input (declared) keeps every key.
+      id: "CE031-key-renamed-input",
+      exit: 0,
+      findings: [
+        "CE031-key-renamed-input/rating.contract.ts:13:5: [CE005] Field \"rating.reviewerID\" was renamed to \"rating.reviewerId\" (declared with renamedFrom; column names unchanged): producers must send \"reviewerId\"; a record still sending only \"reviewerID\" is quarantined (the key is required). (major; RAW B, PQ S, SF S, DBT S, MART S)",
+      ],
+    },
+    {
       id: "CE018-accepted-values",
       exit: 0,
       findings: [
