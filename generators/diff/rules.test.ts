@@ -64,7 +64,7 @@ const CASES: readonly Case[] = [
       id: "CE007",
       exit: 0,
       findings: [
-        "CE007/rating.contract.ts:16:5: [CE007] Column \"rating.helpful_votes\" was widened from int32 to int64. (minor; RAW S, PQ M, SF S, DBT S, MART S)",
+        "CE007/rating.contract.ts:16:5: [CE007] Column \"rating.helpful_votes\" was widened from int32 to int64. (minor; RAW S, PQ M, SF M, DBT M, MART S)",
       ],
     },
     {

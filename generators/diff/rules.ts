@@ -180,9 +180,10 @@ export const RULES: readonly Rule[] = [
     id: "CE007",
     name: "int-widened",
     purpose: "An integer column was widened (int32 → int64).",
-    severity: sev("S", "M", "S", "S", "S"),
+    severity: sev("S", "M", "M", "M", "S"),
     bump: "minor",
-    consequence: "Snowflake reads both widths as NUMBER. Spark 3.x (Glue 4/5) fails to read or merge INT32 files as bigint: read old files with an explicit schema or rewrite them.",
+    consequence:
+      "Values still fit. The external table column is NUMBER(10,0) for int32 and NUMBER(19,0) for int64: it must be dropped and added (no in-place retype). The staging model's enforced contract changes data_type from integer to bigint: dbt counts a column type change of a contracted model as breaking (`column_type_changes`), so consumers get a new model version. Spark 3.x (Glue 4/5) fails to read or merge INT32 files as bigint: read old files with an explicit schema or rewrite them.",
     backfill: "Spark 3.x cannot read INT32 Parquet as bigint: rewrite the old partitions, or read them with the old schema and cast.",
     check: (c) => typeCheck(c, "CE007", "widened"),
   }),
