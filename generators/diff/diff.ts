@@ -10,10 +10,12 @@
 import { compareCodePoints } from "../lib/sort.js";
 import type { FlatModel, ModelColumn, ModelDataset, ModelRawField, ModelTable } from "./model.js";
 import { sortedKeys, sourceText } from "./model.js";
+import { effectiveBound } from "./bounds.js";
 
 export type ColumnAspect = "type" | "nullable" | "pii" | "description" | "source" | "normalize" | "native" | "acceptedValues" | "references";
 export type RawAspect = "kind" | "required" | "nullable" | "enum" | "constraint";
-export type ConstraintName = "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum" | "minLength" | "maxLength" | "pattern" | "format" | "minItems" | "maxItems";
+/** A numeric range is compared as its effective bounds (`lowerBound`, `upperBound`), not keyword by keyword. */
+export type ConstraintName = "lowerBound" | "upperBound" | "minLength" | "maxLength" | "pattern" | "format" | "minItems" | "maxItems";
 
 export interface FieldSet {
   readonly dataset: string;
@@ -43,7 +45,7 @@ export type Change =
   | { readonly kind: "column_changed"; readonly aspect: ColumnAspect; readonly before: ModelColumn; readonly after: ModelColumn }
   | { readonly kind: "raw_changed"; readonly aspect: RawAspect; readonly constraint?: ConstraintName; readonly before: ModelRawField; readonly after: ModelRawField };
 
-const CONSTRAINTS: readonly ConstraintName[] = ["minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum", "minLength", "maxLength", "minItems", "maxItems", "pattern", "format"];
+const CONSTRAINTS: readonly ConstraintName[] = ["lowerBound", "upperBound", "minLength", "maxLength", "minItems", "maxItems", "pattern", "format"];
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
@@ -297,6 +299,11 @@ function renamedOnly(before: ModelColumn, after: ModelColumn): boolean {
   return to !== undefined && before.rawRoot === from && before.sourceText.replace(`:${from}`, `:${to}`) === after.sourceText;
 }
 
+/** A constraint's value on a field, the range as its effective bounds. */
+export function constraintValue(field: Pick<ModelRawField, "kind" | "constraints">, name: ConstraintName): unknown {
+  return name === "lowerBound" || name === "upperBound" ? effectiveBound(field, name) : field.constraints[name];
+}
+
 function diffRawField(before: ModelRawField, after: ModelRawField, changes: Change[]): void {
   const push = (aspect: RawAspect, constraint?: ConstraintName) =>
     changes.push({ kind: "raw_changed", aspect, ...(constraint ? { constraint } : {}), before, after });
@@ -310,6 +317,6 @@ function diffRawField(before: ModelRawField, after: ModelRawField, changes: Chan
   }
   if (!same(before.constraints.enum ?? null, after.constraints.enum ?? null)) push("enum");
   for (const name of CONSTRAINTS) {
-    if (!same(before.constraints[name] ?? null, after.constraints[name] ?? null)) push("constraint", name);
+    if (!same(constraintValue(before, name) ?? null, constraintValue(after, name) ?? null)) push("constraint", name);
   }
 }

@@ -67,7 +67,7 @@ describe("contract review of 2014 → 2018", () => {
       '[CE001] Optional field "review.style" was added, stored as columns "review.style_gift_amount", "review.style_format", "review.style_size", "review.style_color", "review.style_other_json". (minor; RAW M, PQ S, SF S, DBT S, MART S)',
       '[CE015] Field "review.reviewText" became optional (producers may leave it out). (minor; RAW S, PQ S, SF S, DBT S, MART S)',
       '[CE015] Field "review.summary" became optional (producers may leave it out). (minor; RAW S, PQ S, SF S, DBT S, MART S)',
-      '[CE019] Constraint maximum of field "review.unixReviewTime" was tightened from 9007199254740991 to 253402300799. (major; RAW B, PQ M, SF S, DBT M, MART S)',
+      '[CE019] Upper bound of field "review.unixReviewTime" was tightened from <= 9007199254740991 to <= 253402300799. (major; RAW B, PQ M, SF S, DBT M, MART S)',
       '[CE001] Optional field "review.image" was added, stored as columns "review_images.position", "review_images.image_url" and child dataset "review_images". (minor; RAW M, PQ S, SF S, DBT S, MART S)',
     ]);
     expect(stdout).toContain('ok: contract "review" (contracts/review.contract.ts) 1.2.0 → 3.0.0: The changes need a major bump; 1.2.0 → 3.0.0 is a major bump.');

@@ -11,6 +11,7 @@ import { compareFileSets, maskHashes } from "./generated-changes.js";
 import type { ModelColumn } from "./model.js";
 import { classify, compareVersions, declaredBump, nextVersion, type Finding, type Report } from "./report.js";
 import { bumpFor, constraintDirection, RULES, typeChangeRule } from "./rules.js";
+import { effectiveBound } from "./bounds.js";
 import type { LogicalType } from "../ir/types.js";
 
 const column = (type: LogicalType) => ({ type }) as ModelColumn;
@@ -41,19 +42,35 @@ describe("type changes", () => {
 
 describe("constraint direction", () => {
   it.each([
-    ["minimum", 1, 2, "tightened"],
-    ["minimum", 2, 1, "relaxed"],
-    ["maximum", 5, 4, "tightened"],
-    ["maximum", 4, 5, "relaxed"],
+    ["lowerBound", { value: 1, inclusive: true }, { value: 2, inclusive: true }, "tightened"],
+    ["lowerBound", { value: 2, inclusive: true }, { value: 1, inclusive: true }, "relaxed"],
+    ["lowerBound", { value: 0, inclusive: true }, { value: 0, inclusive: false }, "tightened"],
+    ["lowerBound", { value: 1, inclusive: true }, { value: 0, inclusive: false }, "relaxed"],
+    ["upperBound", { value: 5, inclusive: true }, { value: 4, inclusive: true }, "tightened"],
+    ["upperBound", { value: 4, inclusive: true }, { value: 5, inclusive: true }, "relaxed"],
+    ["upperBound", { value: 10, inclusive: false }, { value: 20, inclusive: false }, "relaxed"],
+    ["upperBound", { value: 10, inclusive: false }, { value: 10, inclusive: true }, "relaxed"],
     ["maxLength", undefined, 10, "tightened"],
     ["maxLength", 10, undefined, "relaxed"],
     ["minItems", 1, 2, "tightened"],
-    ["exclusiveMaximum", 10, 20, "relaxed"],
     ["pattern", undefined, "^a$", "tightened"],
     ["pattern", "^a$", undefined, "relaxed"],
     ["pattern", "^a$", "^(a|b)$", "tightened"],
   ] as const)("%s %j → %j is %s", (name, before, after, want) => {
     expect(constraintDirection(name, before, after)).toBe(want);
+  });
+  // The effective bound: the tighter keyword, and on an integer field the whole number it allows.
+  it.each([
+    ["number", { minimum: 1 }, "lowerBound", { value: 1, inclusive: true }],
+    ["number", { exclusiveMinimum: 0 }, "lowerBound", { value: 0, inclusive: false }],
+    ["number", { minimum: 0, exclusiveMinimum: 0 }, "lowerBound", { value: 0, inclusive: false }],
+    ["number", { maximum: 5, exclusiveMaximum: 6 }, "upperBound", { value: 5, inclusive: true }],
+    ["integer", { exclusiveMinimum: 0 }, "lowerBound", { value: 1, inclusive: true }],
+    ["integer", { minimum: 0.5 }, "lowerBound", { value: 1, inclusive: true }],
+    ["integer", { exclusiveMaximum: 10 }, "upperBound", { value: 9, inclusive: true }],
+    ["integer", {}, "upperBound", undefined],
+  ] as const)("%s %j: %s is %j", (kind, constraints, side, want) => {
+    expect(effectiveBound({ kind, constraints }, side)).toEqual(want);
   });
 });
 

@@ -5,6 +5,8 @@
 import type { Change, ConstraintName } from "./diff.js";
 import type { ModelColumn, ModelRawField, Place } from "./model.js";
 import type { Match } from "./rule-types.js";
+import { type Bound, tighter } from "./bounds.js";
+import { constraintValue } from "./diff.js";
 
 export const q = (name: string) => `"${name}"`;
 export const at = (place: Place) => `${place.file}:${place.line}:${place.column}`;
@@ -38,24 +40,29 @@ export function constraintDirection(name: ConstraintName, before: unknown, after
   if (before === undefined) return "tightened";
   if (after === undefined) return "relaxed";
   if (name === "pattern" || name === "format") return "tightened"; // a changed pattern cannot be proven looser
-  const lowerBound = name === "minimum" || name === "exclusiveMinimum" || name === "minLength" || name === "minItems";
+  if (name === "lowerBound" || name === "upperBound") return tighter(name, before as Bound, after as Bound) ? "tightened" : "relaxed";
+  const lowerBound = name === "minLength" || name === "minItems";
   return (after as number) > (before as number) === lowerBound ? "tightened" : "relaxed";
 }
 
-export function show(value: unknown): string {
+export function show(value: unknown, name?: ConstraintName): string {
   if (value === undefined) return "none";
+  if (name === "lowerBound" || name === "upperBound") {
+    const bound = value as Bound;
+    return `${name === "lowerBound" ? ">" : "<"}${bound.inclusive ? "=" : ""} ${bound.value}`;
+  }
   return typeof value === "string" ? `/${value}/` : JSON.stringify(value);
 }
 
 export function constraintMessage(change: Extract<Change, { kind: "raw_changed" }>, direction: string): string {
   const name = change.constraint!;
-  const before = change.before.constraints[name];
-  const after = change.after.constraints[name];
-  const what = name === "pattern" || name === "format" ? (name === "pattern" ? "Pattern" : "Format") : `Constraint ${name}`;
-  if (before === undefined) return `${what} ${show(after)} was added to field ${q(fieldName(change.after))}.`;
-  if (after === undefined) return `${what} ${show(before)} was removed from field ${q(fieldName(change.after))}.`;
+  const before = constraintValue(change.before, name);
+  const after = constraintValue(change.after, name);
+  const what = name === "pattern" ? "Pattern" : name === "format" ? "Format" : name === "lowerBound" ? "Lower bound" : name === "upperBound" ? "Upper bound" : `Constraint ${name}`;
+  if (before === undefined) return `${what} ${show(after, name)} was added to field ${q(fieldName(change.after))}.`;
+  if (after === undefined) return `${what} ${show(before, name)} was removed from field ${q(fieldName(change.after))}.`;
   const unprovable = name === "pattern" || name === "format" ? " (treated as tightened: a new pattern cannot be proven to accept every old value)" : "";
-  return `${what} of field ${q(fieldName(change.after))} was ${direction} from ${show(before)} to ${show(after)}${unprovable}.`;
+  return `${what} of field ${q(fieldName(change.after))} was ${direction} from ${show(before, name)} to ${show(after, name)}${unprovable}.`;
 }
 
 export function stored(columns: readonly ModelColumn[], tables: readonly { name: string }[]): string {
@@ -165,7 +172,7 @@ export function constraintCheck(c: Change, direction: "tightened" | "relaxed"): 
   if (option) return option;
   if (c.kind === "raw_changed" && c.aspect === "constraint") {
     const name = c.constraint!;
-    if (constraintDirection(name, c.before.constraints[name], c.after.constraints[name]) !== direction) return undefined;
+    if (constraintDirection(name, constraintValue(c.before, name), constraintValue(c.after, name)) !== direction) return undefined;
     return { dataset: c.after.dataset, subject: fieldName(c.after), message: constraintMessage(c, direction), where: c.after.where };
   }
   if (c.kind === "raw_changed" && c.aspect === "kind") {

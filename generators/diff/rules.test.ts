@@ -364,6 +364,15 @@ const CASES: readonly Case[] = [
       ],
     },
     {
+      // A range is compared by its effective bounds: .min(1) → .gt(0) admits (0, 1) on a number; on an integer
+      // .min(0).max(2147483647) → .gt(-1).lt(2147483648) is the same range.
+      id: "CE020-bound-keyword",
+      exit: 0,
+      findings: [
+        "CE020-bound-keyword/rating.contract.ts:15:5: [CE020] Lower bound of field \"rating.overall\" was relaxed from >= 1 to > 0. (minor; RAW S, PQ S, SF S, DBT S, MART M)",
+      ],
+    },
+    {
       id: "CE006-not-alike",
       exit: 0,
       findings: [
