@@ -193,10 +193,15 @@ describe("escaping", () => {
 
   it("markdown: no cell break, code span, HTML or fence escape comes from contract text", () => {
     expect(escapeMarkdown("a|b`c<d>*e*_f_[g]")).toBe("a\\|b\\`c\\<d\\>\\*e\\*\\_f\\_\\[g\\]");
+    // A mention in contract text would notify the user or team when the report is posted as a comment.
+    expect(escapeMarkdown("ask @reviews-oncall or @acme/data-platform")).toBe("ask @&#8203;reviews-oncall or @&#8203;acme/data-platform");
     const md = render(report, "markdown");
     expect(md).toContain("a\\|b\\`c\\<img src=x\\>\\*d\\* ::error::x %0A");
     expect(md).not.toMatch(/(?<!\\)<img/);
     expect(md).toContain("Compared main\\|x with working tree.");
+    const mentioning = render({ ...report, findings: [{ ...finding, consequence: "Ask @acme/data-platform." }] }, "markdown");
+    expect(mentioning).toContain("Ask @&#8203;acme/data-platform.");
+    expect(mentioning).not.toMatch(/@(?!&#8203;)/);
     expect(md).toContain("| `fct_reviews.rating` | upstream: stg.rating a\\|b\\`c\\<img src=x\\>\\*d\\* ::error::x %0A next | `ds` | `v` | **yes** |");
     const sql = md.slice(md.indexOf("```sql"));
     expect(sql.split("\n").filter((l) => l.startsWith("```"))).toEqual(["```sql", "```"]);

@@ -53,9 +53,16 @@ function summaryLine(report: Report): string {
   return `${count} change${count === 1 ? "" : "s"} between ${report.base} and ${report.head}; ${failing === 0 ? "every contract declares a sufficient version bump" : `${failing} contract${failing === 1 ? "" : "s"} need${failing === 1 ? "s" : ""} a bigger version bump`}.`;
 }
 
-/** Escapes text for Markdown prose and table cells: no markup, links, HTML or cell breaks can come from a contract. */
+/**
+ * Escapes text for Markdown prose and table cells: no markup, links, HTML or cell breaks can come from a contract,
+ * and no mention: GitHub notifies `@user` and `@org/team` even after a backslash, so `@` is followed by a zero-width
+ * space (`&#8203;`, as Renovate does in the release notes it quotes). Code spans and fences need no such escape.
+ */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_[\]<>|~]/g, (c) => `\\${c}`).replace(/\r?\n/g, " ");
+  return text
+    .replace(/[\\`*_[\]<>|~]/g, (c) => `\\${c}`)
+    .replace(/@/g, "@&#8203;")
+    .replace(/\r?\n/g, " ");
 }
 
 /** Inline code that cannot be closed early by a backtick in the text. */
