@@ -99,7 +99,8 @@ function describe(change: Change, base: () => readonly ModelColumn[]): [ModelCol
       return [[change.before, renamed ? `${change.aspect} changed: it becomes ${stagingColumnName(change.after) ?? "no staging column"}` : `${change.aspect} changed`]];
     }
     case "field_renamed":
-      return change.pairs.map(([b, a]) => [b, `renamed to ${a.name}`] as [ModelColumn, string]);
+      // A raw key renamed under a kept column name leaves the staging column, and every mart reading it, as it was.
+      return change.pairs.filter(([b, a]) => stagingColumn(b) !== stagingColumn(a)).map(([b, a]) => [b, `renamed to ${a.name}`] as [ModelColumn, string]);
     default:
       return [];
   }

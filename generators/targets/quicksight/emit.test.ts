@@ -370,6 +370,19 @@ describe("QuickSight in the drift check and contract review", () => {
     const described = quicksightImpact(ir, ir, [{ kind: "column_changed", aspect: "description", before: text, after: { ...text, description: "x" } } as never]);
     expect(described.every((i) => !i.breaking)).toBe(true);
   });
+
+  it("breaks a mart column when a raw key's rename renames its column, and reports nothing when the column keeps its name", async () => {
+    const { ir } = await generatedFrom();
+    const model = buildModel(ir);
+    const rating = model.columns.get("review.rating") as ModelColumn;
+    const field = model.rawFields.get("review.overall")!;
+    const renamed = (after: ModelColumn) =>
+      quicksightImpact(ir, ir, [{ kind: "field_renamed", before: field, after: { ...field, path: "stars", id: "review.stars" }, pairs: [[rating, after]] }]);
+    const stars: ModelColumn = { ...rating, id: "review.stars", name: "stars" };
+    expect(renamed(stars).map((i) => `${i.mart}.${i.column}`)).toContain("fct_reviews.rating");
+    expect(renamed(stars).every((i) => i.breaking && i.detail.startsWith("stg_amazon__reviews.rating renamed to stars"))).toBe(true);
+    expect(renamed({ ...rating, renamedFrom: "overall" })).toEqual([]);
+  });
 });
 
 describe("QuickSight without marts", () => {
