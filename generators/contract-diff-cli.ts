@@ -91,7 +91,7 @@ export async function main(argv: readonly string[], out: NodeJS.WritableStream =
       baseIR = await loadIR(baseDir, dirname(baseDir), undefined, { past: true });
     }
     headIR = await loadIR(contractsDir, root);
-    if (values["base-dir"] !== undefined) baseIR = asHeadFolder(baseIR, headIR, basename(resolve(values["base-dir"])), relative(root, contractsDir));
+
   } catch (error) {
     if (error instanceof ContractError) {
       for (const d of error.diagnostics) err.write(`${formatDiagnostic(d)}\n`);
@@ -114,7 +114,11 @@ export async function main(argv: readonly string[], out: NodeJS.WritableStream =
     base: baseLabel,
     head: "working tree",
     allowRemoval,
-    generatedFiles: needsFiles ? await generatedChanges(baseIR, headIR) : null,
+    // The files a base folder would generate, as if it stood where the head's contracts do (the report itself keeps
+    // the base's own paths, where its findings point).
+    generatedFiles: needsFiles
+      ? await generatedChanges(values["base-dir"] === undefined ? baseIR : asHeadFolder(baseIR, headIR, basename(resolve(values["base-dir"])), relative(root, contractsDir)), headIR)
+      : null,
   });
   out.write(render(report, format));
   return report.ok ? 0 : 1;
