@@ -203,6 +203,25 @@ describe("keyed pseudonyms and Snowflake column tags", () => {
     expect(macro).not.toMatch(/env_var|var\(/);
   });
 
+  it("tests a range with bounds of different kinds as two accepted_range tests (one inclusive flag applies to both bounds)", async () => {
+    const { ir } = await generatedFrom();
+    const review = ir.datasets.find((d) => d.name === "review")!;
+    const rangeTests = (params: Record<string, number>) => {
+      const rules = review.rules.map((r) => (r.path === "overall" && r.kind === "out_of_range" ? { ...r, params } : r));
+      const columns = stagingColumns(ir, { ...review, rules }, review.table);
+      return columns.find((c) => c.name === "rating")!.tests.filter((t) => typeof t === "object" && "accepted_range" in t);
+    };
+    const args = (...list: Record<string, unknown>[]) => list.map((a) => ({ accepted_range: { arguments: a } }));
+    expect(rangeTests({ minimum: 1, maximum: 5 })).toEqual(args({ min_value: 1, max_value: 5 }));
+    expect(rangeTests({ exclusiveMinimum: 0, exclusiveMaximum: 6 })).toEqual(args({ min_value: 0, max_value: 6, inclusive: false }));
+    // .gt(0).max(5): 5 is valid, so the upper bound is tested inclusively on its own.
+    expect(rangeTests({ exclusiveMinimum: 0, maximum: 5 })).toEqual(args({ min_value: 0, inclusive: false }, { max_value: 5 }));
+    expect(rangeTests({ minimum: 1, exclusiveMaximum: 6 })).toEqual(args({ min_value: 1 }, { max_value: 6, inclusive: false }));
+    // Two bounds on one side: the tighter (.min(1).gt(0) is at least 1; .gt(1).min(1) is above 1).
+    expect(rangeTests({ minimum: 1, exclusiveMinimum: 0, maximum: 5 })).toEqual(args({ min_value: 1, max_value: 5 }));
+    expect(rangeTests({ minimum: 1, exclusiveMinimum: 1 })).toEqual(args({ min_value: 1, inclusive: false }));
+  });
+
   it("tests a pseudonym column for what a hash can hold: no accepted_values or accepted_range copied from its field", async () => {
     const { ir } = await generatedFrom("tests/fixtures/kitchen-sink");
     const dataset = ir.datasets.find((d) => d.name === "kitchen_sink")!;

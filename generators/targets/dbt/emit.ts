@@ -62,23 +62,36 @@ function contractDataType(column: ColumnIR): string {
 
 export const JSON_DATA_TYPE = "{{ 'json' if target.type == 'duckdb' else 'variant' }}";
 
-/** Range tests only for bounds the contract states (not the implicit safe-integer bounds of `z.int()`). */
-function rangeArguments(column: ColumnIR, dataset: DatasetIR): Record<string, unknown> | undefined {
-  if (column.source.kind !== "field" || column.normalize.length > 0) return undefined;
+/**
+ * Range tests only for bounds the contract states (not the implicit safe-integer bounds of `z.int()`), with dbt_utils'
+ * arguments: `inclusive` applies to both bounds, so bounds of different kinds (`.gt(0).max(5)`) are two tests, one
+ * per bound; a single test with `inclusive: false` would fail every valid 5. Of two bounds on one side
+ * (`.min(1).gt(0)`), the tighter is tested.
+ */
+function rangeArguments(column: ColumnIR, dataset: DatasetIR): Record<string, unknown>[] {
+  if (column.source.kind !== "field" || column.normalize.length > 0) return [];
   const path = column.source.path;
   const rule = dataset.rules.find((r) => r.path === path && r.kind === "out_of_range");
-  if (!rule) return undefined;
-  const args: Record<string, unknown> = {};
+  if (!rule) return [];
   const { minimum, maximum, exclusiveMinimum, exclusiveMaximum } = rule.params;
-  const explicit = (v: number | undefined) => v !== undefined && Math.abs(v) < Number.MAX_SAFE_INTEGER;
-  if (explicit(minimum)) args.min_value = minimum;
-  if (explicit(maximum)) args.max_value = maximum;
-  if (explicit(exclusiveMinimum) || explicit(exclusiveMaximum)) {
-    if (explicit(exclusiveMinimum)) args.min_value = exclusiveMinimum;
-    if (explicit(exclusiveMaximum)) args.max_value = exclusiveMaximum;
-    args.inclusive = false;
-  }
-  return Object.keys(args).length ? args : undefined;
+  const explicit = (v: number | undefined): v is number => v !== undefined && Math.abs(v) < Number.MAX_SAFE_INTEGER;
+  type Bound = { value: number; inclusive: boolean } | undefined;
+  // The tighter of an inclusive and an exclusive bound on one side; at equal values, the exclusive one.
+  const side = (inclusive: number | undefined, exclusive: number | undefined, tighter: (a: number, b: number) => boolean): Bound => {
+    if (!explicit(exclusive)) return explicit(inclusive) ? { value: inclusive, inclusive: true } : undefined;
+    if (!explicit(inclusive) || !tighter(inclusive, exclusive)) return { value: exclusive, inclusive: false };
+    return { value: inclusive, inclusive: true };
+  };
+  const lower = side(minimum, exclusiveMinimum, (a, b) => a > b);
+  const upper = side(maximum, exclusiveMaximum, (a, b) => a < b);
+  const test = (min: Bound, max: Bound) => ({
+    ...(min ? { min_value: min.value } : {}),
+    ...(max ? { max_value: max.value } : {}),
+    ...((min ?? max)!.inclusive ? {} : { inclusive: false }),
+  });
+  if (!lower && !upper) return [];
+  if (lower && upper && lower.inclusive !== upper.inclusive) return [test(lower, undefined), test(undefined, upper)];
+  return [test(lower, upper)];
 }
 
 function tableOf(ir: ContractIR, name: string): TableIR | undefined {
@@ -106,8 +119,7 @@ export function stagingColumns(ir: ContractIR, dataset: DatasetIR, table: TableI
     if (table.key.length === 1 && table.key[0] === column.name) tests.push("unique");
     // Value tests check the value itself: none on a pseudonym (its values are hashes).
     if (column.acceptedValues?.length && column.pii !== "personal") tests.push(acceptedValuesTest(column.acceptedValues));
-    const range = column.pii === "personal" ? undefined : rangeArguments(column, dataset);
-    if (range) tests.push({ accepted_range: { arguments: range } });
+    if (column.pii !== "personal") for (const range of rangeArguments(column, dataset)) tests.push({ accepted_range: { arguments: range } });
     if (column.references) {
       const target = tableOf(ir, column.references.dataset);
       if (target) {
