@@ -16,8 +16,9 @@ export function snakeCase(key: string): string {
 export const IDENTIFIER = /^[a-z][a-z0-9_]{0,62}$/;
 
 /**
- * Snowflake reserved keywords (https://docs.snowflake.com/en/sql-reference/reserved-keywords) and Spark SQL's
- * ANSI reserved keywords (https://spark.apache.org/docs/latest/sql-ref-ansi-compliance.html#sql-keywords), lowercase.
+ * Snowflake reserved keywords (https://docs.snowflake.com/en/sql-reference/reserved-keywords), Spark SQL's ANSI
+ * reserved keywords (https://spark.apache.org/docs/latest/sql-ref-ansi-compliance.html#sql-keywords) and DuckDB's
+ * (`duckdb_keywords()` of category `reserved`: the local pipeline and dbt-duckdb write names unquoted), lowercase.
  */
 export const RESERVED_WORDS: ReadonlySet<string> = new Set([
   // Snowflake
@@ -32,6 +33,10 @@ export const RESERVED_WORDS: ReadonlySet<string> = new Set([
   // Spark SQL (ANSI mode) in addition
   "authorization", "both", "collate", "end", "escape", "except", "fetch", "filter", "foreign", "leading", "offset",
   "only", "outer", "overlaps", "primary", "references", "session_user", "time", "trailing", "unknown", "user",
+  // DuckDB in addition (a test compares them with duckdb_keywords() of both DuckDB builds the project runs)
+  "analyse", "analyze", "array", "asc", "asymmetric", "default", "deferrable", "desc", "describe", "do", "initially",
+  "lambda", "limit", "pivot", "pivot_longer", "pivot_wider", "placing", "returning", "show", "summarize", "symmetric",
+  "unpivot", "variadic",
   // Columns the pipeline itself adds: Snowflake's external-table VALUE, and the source file used for lineage.
   "value", "source_file", "processed_at",
 ]);
