@@ -41,7 +41,7 @@ export function contractHash(source: string): string {
  * the catalog's history) is compared, never generated, so these do not stop it from loading, and its IR is the same
  * with or without them. A newer generator may add such checks; the contracts they refuse must still be comparable.
  */
-const GENERATION_ONLY: ReadonlySet<string> = new Set(["CONTRACT.RANGE_EXCEEDS_TYPE", "CONTRACT.UNCHECKED_RULE", "CONTRACT.UNSUPPORTED_RAW_KEY"]);
+const GENERATION_ONLY: ReadonlySet<string> = new Set(["CONTRACT.RANGE_EXCEEDS_TYPE", "CONTRACT.UNCHECKED_RULE", "CONTRACT.UNSUPPORTED_RAW_KEY", "CONTRACT.RESERVED_WORD"]);
 
 export interface BuildOptions {
   /** The contracts of a past commit or a base folder: generation-only checks do not stop the build. */
