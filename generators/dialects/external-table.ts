@@ -109,12 +109,21 @@ export function externalColumns(dialect: ExternalDialect, table: TableIR): Exter
  * The local stand-in of an external table: a DuckDB view over the table's Parquet files under `directory`, with the
  * same columns and the same data-file filter as the Snowflake table.
  */
+/**
+ * A folder's path as a literal part of a DuckDB glob pattern: `*`, `?` and `[` each in a class of its own (`[*]`),
+ * which DuckDB's glob reads as that one character (a backslash escapes nothing there). Unescaped, `--out run[1]`
+ * found no files, and `run[12]` would have read the tables of `run1` or `run2`.
+ */
+export function globLiteral(path: string): string {
+  return path.replace(/[*?[]/g, "[$&]");
+}
+
 export function duckdbExternalView(viewName: string, table: TableIR, directory: string): string {
   const dir = directory.replace(/\/+$/, "");
   const columns = externalColumns("duckdb", table).map((c) => `  ${c.expression} AS "${c.name}"`);
   return (
     `CREATE OR REPLACE VIEW ${viewName} AS\nSELECT\n${columns.join(",\n")}\n` +
-    `FROM read_parquet(${duckString(`${dir}/**/*.parquet`)}, filename = true, hive_partitioning = false, union_by_name = true)\n` +
+    `FROM read_parquet(${duckString(`${globLiteral(dir)}/**/*.parquet`)}, filename = true, hive_partitioning = false, union_by_name = true)\n` +
     `WHERE regexp_full_match(substr(filename, ${dir.length + 2}), ${duckString(DATA_FILE_PATTERN)})`
   );
 }

@@ -24,6 +24,7 @@ import { synthesizeAll, type SynthOptions, type SynthTally } from "../synth/synt
 import type { DatasetIR } from "../../generators/ir/types.js";
 import { mayBePlainJsonLines, plainJsonLines } from "./read-input.js";
 import { removeInside } from "./safe-paths.js";
+import { duckdbExternalView } from "../../generators/dialects/external-table.js";
 import { reviewRecord } from "../../contracts/review.contract.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -532,6 +533,26 @@ describe("hostile and careless input: nothing outside --out is removed, nothing 
     expect(files(main)).toEqual([...ownEntries, `/${partition}/`].sort());
     const images = localPath(out, review.children[0]!.location);
     expect(files(images)).toEqual(files(localPath(fresh, review.children[0]!.location)));
+  });
+
+  it("reads an --out whose path holds glob characters as that folder only (the warehouse's and the catalog's views)", async () => {
+    const review = datasets.find((d) => d.name === "review")!;
+    const inputs = new Map([["review", [join(ROOT, "samples", "review")]]]);
+    // `run[1]*?` as a glob would match `run1x`, whose tables must not be read.
+    const out = join(work, "run[1]*?");
+    const decoy = join(work, "run1x");
+    const summary = await runPipeline({ datasets: [review], inputs, out, runId: "glob" });
+    await runPipeline({ datasets: [review], inputs: new Map([["review", [join(ROOT, "samples", "review", "reviews-2018-a.jsonl")]]]), out: decoy, runId: "decoy" });
+    const instance = await DuckDBInstance.create(":memory:");
+    const connection = await instance.connect();
+    try {
+      await connection.run(duckdbExternalView("t", review.table, localPath(out, review.table.location)));
+      const rows = (await connection.runAndReadAll("SELECT count(*) AS n, count(DISTINCT review_id) AS ids FROM t")).getRowObjectsJson();
+      expect(Number(rows[0]!.n)).toBe(summary.datasets.review!.tables.review);
+      expect(Number(rows[0]!.n)).toBeGreaterThan(0);
+    } finally {
+      connection.closeSync();
+    }
   });
 
   it("refuses an --out in the repository's own folders, the repository itself, a folder holding it or a file, before writing", async () => {
