@@ -141,12 +141,16 @@ describe("local warehouse on the real 2018 data (real dbt)", () => {
     ]);
   });
 
-  it("passes every dbt test (staging and marts), every enforced contract and source freshness, and keeps dbt's artifacts", () => {
+  it("passes every dbt test (sources, staging and marts), every enforced contract and source freshness, and keeps dbt's artifacts", () => {
     expect(result.tests.filter((t) => t.status !== "pass")).toEqual([]);
-    // Every test declared in the YAML (generated staging and hand-written marts) ran.
-    const declared = ["models/staging/amazon/_amazon__models.yml", "models/marts/_marts__models.yml"]
-      .map((f) => parse(readFileSync(join(REPO_ROOT, "dbt-out", f), "utf8")) as { models: { data_tests?: unknown[]; columns?: { data_tests?: unknown[] }[] }[] })
-      .flatMap((y) => y.models.flatMap((m) => [...(m.data_tests ?? []), ...(m.columns ?? []).flatMap((c) => c.data_tests ?? [])]));
+    // Every test declared in the YAML (generated sources and staging, hand-written marts) ran.
+    type Tested = { data_tests?: unknown[]; columns?: { data_tests?: unknown[] }[] };
+    const testsOf = (m: Tested) => [...(m.data_tests ?? []), ...(m.columns ?? []).flatMap((c) => c.data_tests ?? [])];
+    const yamlOf = (f: string) => parse(readFileSync(join(REPO_ROOT, "dbt-out", f), "utf8")) as { models?: Tested[]; sources?: { tables: Tested[] }[] };
+    const declared = ["models/staging/amazon/_amazon__sources.yml", "models/staging/amazon/_amazon__models.yml", "models/marts/_marts__models.yml"]
+      .map(yamlOf)
+      .flatMap((y) => [...(y.models ?? []).flatMap(testsOf), ...(y.sources ?? []).flatMap((source) => source.tables.flatMap(testsOf))]);
+    expect(result.tests.filter((t) => t.name.startsWith("source_")).length).toBe(4);
     expect(result.tests.length).toBe(declared.length);
     expect(result.tests.map((t) => t.on)).toContain("stg_amazon__reviews.asin");
     expect(result.tests.map((t) => t.name)).toContain("unique_combination_of_columns_agg_product_daily_ratings_asin__review_date");
@@ -181,7 +185,7 @@ describe("pipeline:local failures come from dbt (exit 3)", () => {
     expect(text).toContain(`FAIL accepted_range_fct_reviews_rating__4__1 on fct_reviews.rating: ${fiveStar} failing row(s); sample: [{"rating":"5.0"}`);
     expect(text).toMatch(/analytics_staging\.stg_amazon__products \(view\): ERROR\n[\s\S]*?This model has an enforced contract that failed/);
     expect(text).not.toContain("called by macro");
-    expect(text).toMatch(/7 models, 54 tests, 1 failed, 19 skipped/);
+    expect(text).toMatch(/7 models, 58 tests, 1 failed, 19 skipped/);
     expect(text).toMatch(/price_usd\s*\|\s*DOUBLE\s*\|\s*DECIMAL/);
     const summary = JSON.parse(readFileSync(join(target, "run-summary.json"), "utf8"));
     expect(summary.warehouse.ok).toBe(false);

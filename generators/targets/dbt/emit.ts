@@ -207,6 +207,17 @@ function modelsYaml(ir: ContractIR): string {
   return yamlText(combinedHeaderLines(ir.datasets), { version: 2, models });
 }
 
+/**
+ * The staging view keeps one row per key (the newest run's), so its `unique` test guards that SQL only. What the
+ * cleaning and flattening jobs promise is tested on the source: one row per key in each run (a run's rows share its
+ * `processed_at`), so a duplicate a run let through fails here, while a key sent again in a later run does not.
+ */
+function sourceKeyTest(table: TableIR): { data_tests?: unknown[] } {
+  const processedAt = table.columns.find((c) => c.source.kind === "processed_at");
+  if (!processedAt || table.key.length === 0) return {};
+  return { data_tests: [{ unique_combination_of_columns: { arguments: { combination_of_columns: [...table.key, processedAt.name] } } }] };
+}
+
 function sourcesYaml(ir: ContractIR): string {
   const sf = PLATFORM.snowflake;
   const tables = ir.datasets.flatMap((dataset) =>
@@ -217,6 +228,7 @@ function sourcesYaml(ir: ContractIR): string {
       // A child table gets rows only from parents that have elements (a review's images): it may stay empty or quiet
       // while its parent is fresh, and its parent's freshness already says whether the dataset's loads arrive.
       ...(table === dataset.table ? {} : { config: { freshness: null } }),
+      ...sourceKeyTest(table),
       columns: [
         ...table.columns.map((c) => ({ name: c.name, data_type: sourceDataType(c), description: jinjaLiteral(c.description) })),
         { name: SOURCE_FILE_COLUMN, data_type: "varchar", description: "Parquet file the row was read from." },
