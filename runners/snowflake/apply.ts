@@ -206,6 +206,9 @@ export async function apply(connection: SqlConnection | undefined, plan: Plan, o
           await connection.execute(`USE ROLE ${GOVERNANCE_OWNER}`);
           currentRole = GOVERNANCE_OWNER;
         }
+        // An INSERT needs a running warehouse (https://docs.snowflake.com/en/sql-reference/sql/use-warehouse): the
+        // plan's, which SYSADMIN owns, whatever SNOWFLAKE_WAREHOUSE the session started with.
+        await connection.execute(`USE WAREHOUSE ${PLATFORM.snowflake.warehouse}`);
         // The key travels as a bind parameter: it is in no SQL text (Snowflake's query history shows the `?`).
         await connection.execute(pseudonymKeyLoadStatement(), [key]);
       } catch (error) {

@@ -34,8 +34,12 @@ describe("snowflake:apply", () => {
     expect(result.failed).toBeUndefined();
     expect(result.applied).toEqual(statements.map((s) => s.id));
     const sent = fake.statements.filter((s) => !s.startsWith("USE ROLE") && !/^(SHOW|DESC) /.test(s));
-    // The plan, then the key load.
-    expect(sent).toEqual([...statements.map((s) => s.sql.replace("${STORAGE_AWS_ROLE_ARN}", ARN)), `INSERT OVERWRITE INTO ${KEY_TABLE} (KEY) VALUES (?)`]);
+    // The plan, then the key load on the plan's warehouse.
+    expect(sent).toEqual([
+      ...statements.map((s) => s.sql.replace("${STORAGE_AWS_ROLE_ARN}", ARN)),
+      "USE WAREHOUSE AMAZON_REVIEWS_WH",
+      `INSERT OVERWRITE INTO ${KEY_TABLE} (KEY) VALUES (?)`,
+    ]);
     expect(fake.statements.join("\n")).not.toContain("${STORAGE_AWS_ROLE_ARN}");
     expect(fake.statements[0]).toBe("USE ROLE USERADMIN");
     // Each statement is preceded by a USE ROLE for its role (when the role changes).
@@ -45,6 +49,27 @@ describe("snowflake:apply", () => {
       const planned = statements.find((p) => p.sql.replace("${STORAGE_AWS_ROLE_ARN}", ARN) === s);
       if (planned) expect(role, planned.id).toBe(planned.role);
     }
+  });
+
+  it("creates the warehouse that dbt and QuickSight use, as SYSADMIN, and grants its USAGE to their roles after creating them", async () => {
+    const { fake, result } = await appliedFake();
+    expect(result.failed).toBeUndefined();
+    const profile = readFileSync(join(REPO_ROOT, "dbt-out/profiles/profiles.yml"), "utf8");
+    const quicksight = JSON.parse(readFileSync(join(REPO_ROOT, "generated/quicksight/quicksight.json"), "utf8")) as { dataSource: { warehouse: string; role: string } };
+    const name = quicksight.dataSource.warehouse;
+    expect(profile).toContain(`warehouse: "{{ env_var('SNOWFLAKE_WAREHOUSE', '${name}') }}"`);
+    // What ran, each after the USE ROLE of its role.
+    const ran = (pattern: RegExp) => fake.statements.flatMap((s, i) => (pattern.test(s) ? [[fake.statements.slice(0, i).filter((u) => u.startsWith("USE ROLE ")).at(-1), s] as const] : []));
+    expect(ran(/^CREATE WAREHOUSE /)).toEqual([["USE ROLE SYSADMIN", expect.stringMatching(new RegExp(`^CREATE WAREHOUSE IF NOT EXISTS ${name}\n`))]]);
+    expect(ran(/ ON WAREHOUSE /)).toEqual([
+      ["USE ROLE SECURITYADMIN", `GRANT USAGE ON WAREHOUSE ${name} TO ROLE AMAZON_REVIEWS_TRANSFORMER`],
+      ["USE ROLE SECURITYADMIN", `GRANT USAGE ON WAREHOUSE ${name} TO ROLE ${quicksight.dataSource.role}`],
+    ]);
+    const index = (sql: string) => fake.statements.findIndex((s) => s.startsWith(sql));
+    for (const role of ["AMAZON_REVIEWS_TRANSFORMER", quicksight.dataSource.role]) {
+      expect(index(`CREATE ROLE IF NOT EXISTS ${role}`)).toBeLessThan(index(`GRANT USAGE ON WAREHOUSE ${name} TO ROLE ${role}`));
+    }
+    expect(index("CREATE WAREHOUSE ")).toBeLessThan(index(`GRANT USAGE ON WAREHOUSE `));
   });
 
   it("reports the auto-refresh queue of every external table and the integration's IAM user and external id", async () => {
@@ -298,7 +323,11 @@ describe("snowflake:verify", () => {
     const drifts = async (fake: FakeSnowflake) => (await verify(fake, ir)).filter((d) => d.kind === "pseudonym_key").map((d) => [d.table, d.actual]);
     const { fake } = await appliedFake();
     expect(await drifts(fake)).toEqual([]);
-    expect(fake.statements.slice(-2)).toEqual(["USE ROLE AMAZON_REVIEWS_TRANSFORMER", `SELECT COUNT(*) AS KEY_ROWS, MIN(LENGTH(KEY)) AS SHORTEST_KEY FROM ${KEY_TABLE}`]);
+    expect(fake.statements.slice(-3)).toEqual([
+      "USE ROLE AMAZON_REVIEWS_TRANSFORMER",
+      "USE WAREHOUSE AMAZON_REVIEWS_WH",
+      `SELECT COUNT(*) AS KEY_ROWS, MIN(LENGTH(KEY)) AS SHORTEST_KEY FROM ${KEY_TABLE}`,
+    ]);
     fake.rows.set(KEY_TABLE, []);
     expect(await drifts(fake)).toEqual([[KEY_TABLE, "no key"]]);
     fake.rows.set(KEY_TABLE, ["too-short"]);

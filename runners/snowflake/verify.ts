@@ -136,6 +136,8 @@ async function pseudonymKeyDrift(connection: SqlConnection): Promise<Drift[]> {
   let rows: Row[];
   try {
     await connection.execute(`USE ROLE ${PLATFORM.snowflake.roles.transformer}`);
+    // A query needs a running warehouse: the platform's, the one the transformer may use (as dbt does).
+    await connection.execute(`USE WAREHOUSE ${PLATFORM.snowflake.warehouse}`);
     rows = await connection.execute(pseudonymKeyCheckStatement());
   } catch (error) {
     return [{ kind: "pseudonym_key", table, expected, actual: (error as Error).message }];

@@ -124,7 +124,7 @@ export class FakeSnowflake implements SqlConnection {
         };
       });
     }
-    if (/^(USE ROLE|CREATE|GRANT|ALTER)\b/.test(sqlText)) return [{ status: "Statement executed successfully." }];
+    if (/^(USE ROLE|USE WAREHOUSE|CREATE|GRANT|ALTER)\b/.test(sqlText)) return [{ status: "Statement executed successfully." }];
     throw new Error(`FakeSnowflake: no replay for: ${sqlText.split("\n")[0]}`);
   }
 

@@ -3,7 +3,7 @@
  * read here as they are deployed:
  *
  * - `generated/snowflake/plan.json` (run by `snowflake:apply`): every GRANT statement is parsed; the reporter may get
- *   USAGE on the database and nothing else: no role (a role brings everything it can read), nothing on RAW (the
+ *   USAGE on the database and on the platform's warehouse (compute, no data) and nothing else: no role (a role brings everything it can read), nothing on RAW (the
  *   external tables) or GOVERNANCE (the key and the policies), nothing account- or database-wide.
  * - `dbt-out/dbt_project.yml` (dbt's `+grants` and `on-run-end` hooks): SELECT on marts only, USAGE on the marts
  *   schema only.
@@ -68,8 +68,9 @@ function planFindings(grants: readonly string[]): string[] {
     if (grantee!.toUpperCase() !== REPORTER) continue;
     if (new RegExp(`\\b${DB}\\.(${SF.rawSchema}|${SF.governance.schema})\\b`, "i").test(object!)) {
       findings.push(`plan: the reporter gets ${privileges} on ${object} (RAW holds clear personal values, GOVERNANCE the key): ${sql}`);
-    } else if (!(privileges!.toUpperCase() === "USAGE" && object!.toUpperCase() === `DATABASE ${DB}`)) {
-      findings.push(`plan: the reporter gets more than USAGE on the database: ${sql}`);
+    } else if (!(privileges!.toUpperCase() === "USAGE" && [`DATABASE ${DB}`, `WAREHOUSE ${SF.warehouse}`].includes(object!.toUpperCase()))) {
+      // USAGE on the platform's warehouse runs its queries and reads nothing.
+      findings.push(`plan: the reporter gets more than USAGE on the database and the warehouse: ${sql}`);
     }
   }
   return findings;
@@ -144,7 +145,7 @@ async function reporterFindings(d: Deployed): Promise<{ findings: string[]; read
 }
 
 describe("the reporter reaches no clear personal value", () => {
-  it("gets USAGE on the database from the plan, SELECT on marts from dbt, and no mart column computed from a personal column", async () => {
+  it("gets USAGE on the database and the warehouse from the plan, SELECT on marts from dbt, and no mart column computed from a personal column", async () => {
     const d = deployed();
     expect(d.planGrants.length).toBeGreaterThan(15);
     const { findings, readable } = await reporterFindings(d);
@@ -157,7 +158,7 @@ describe("the reporter reaches no clear personal value", () => {
     expect(ir.datasets.flatMap((ds) => [ds.table, ...ds.children]).flatMap((t) => personalColumns(t).map((c) => `${t.name}.${c.name}`))).toEqual(["review.reviewer_name"]);
   });
 
-  it("fails on a reporter grant on RAW or GOVERNANCE, a role granted to the reporter, or more than database usage (negative controls)", async () => {
+  it("fails on a reporter grant on RAW or GOVERNANCE, a role granted to the reporter, or more than database and warehouse usage (negative controls)", async () => {
     const d = deployed();
     for (const extra of [
       `GRANT SELECT ON ALL EXTERNAL TABLES IN SCHEMA ${DB}.RAW TO ROLE ${REPORTER}`,
@@ -165,6 +166,7 @@ describe("the reporter reaches no clear personal value", () => {
       `GRANT SELECT ON TABLE ${DB}.GOVERNANCE.PSEUDONYM_KEY TO ROLE ${REPORTER}`,
       `GRANT ROLE ${SF.roles.transformer} TO ROLE ${REPORTER}`,
       `GRANT SELECT ON FUTURE TABLES IN DATABASE ${DB} TO ROLE ${REPORTER}`,
+      `GRANT MODIFY ON WAREHOUSE ${SF.warehouse} TO ROLE ${REPORTER}`,
       `GRANT REVOKE_ME SOMETHING ODD`,
     ]) {
       const { findings } = await reporterFindings({ ...d, planGrants: [...d.planGrants, extra] });

@@ -216,7 +216,9 @@ describe("QuickSight target", () => {
     expect(granted).toEqual(ir.marts!.map((m) => m.name));
     const plan = JSON.parse(fileOf(files, "generated/snowflake/plan.json"));
     const toReporter = JSON.stringify(plan).match(new RegExp(`[^"]*TO ROLE ${reporter}[^"]*`, "g")) ?? [];
-    expect(toReporter).toEqual([`GRANT USAGE ON DATABASE ${PLATFORM.snowflake.database} TO ROLE ${reporter}`]);
+    // The database, and the warehouse its data source runs on.
+    const { warehouse } = readJson(files, `${QUICKSIGHT_DIR}/quicksight.json`).dataSource;
+    expect(toReporter).toEqual([`GRANT USAGE ON DATABASE ${PLATFORM.snowflake.database} TO ROLE ${reporter}`, `GRANT USAGE ON WAREHOUSE ${warehouse} TO ROLE ${reporter}`]);
   });
 
   it("refuses a visual on a column the marts do not declare, and a type QuickSight cannot read", async () => {

@@ -7,11 +7,12 @@
  * match its documented form exactly, and a stand-in sqlfluff has, with the same object references, must parse; the
  * statement itself must still fail to parse, so that the list goes when sqlfluff learns the form.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fileOf, generatedFrom } from "../../../tests/helpers/generate.js";
+import { REPO_ROOT } from "../../../tests/helpers/data.js";
 import { parseSnowflakeStatements, sqlfluffBin } from "../../../tests/helpers/sqlfluff.js";
 import type { ContractIR } from "../../ir/types.js";
 import { DATA_FILE_PATTERN, plan, pseudonymKeyCheckStatement, pseudonymKeyLoadStatement, type PlannedStatement } from "./emit.js";
@@ -147,6 +148,7 @@ describe("Snowflake target", () => {
     expect(grants.filter((g) => g.includes("AMAZON_REVIEWS_REPORTER"))).toEqual([
       "GRANT ROLE AMAZON_REVIEWS_REPORTER TO ROLE SYSADMIN",
       "GRANT USAGE ON DATABASE AMAZON_REVIEWS TO ROLE AMAZON_REVIEWS_REPORTER",
+      "GRANT USAGE ON WAREHOUSE AMAZON_REVIEWS_WH TO ROLE AMAZON_REVIEWS_REPORTER",
     ]);
     expect(grants).toContain("GRANT SELECT ON FUTURE EXTERNAL TABLES IN SCHEMA AMAZON_REVIEWS.RAW TO ROLE AMAZON_REVIEWS_TRANSFORMER");
     // Governance: the key to the transformer only; the tag and the VALUE policies to the roles that set them on their own objects.
@@ -224,6 +226,41 @@ describe("Snowflake target", () => {
     });
   }
 
+  it("creates the warehouse dbt and QuickSight name, cost-safe, and lets the transformer and the reporter use it once they exist", async () => {
+    const { ir } = await generatedFrom();
+    const statements = plan(ir);
+    const at = (id: string) => statements.findIndex((s) => s.id === id);
+    // The name the dbt profile and the QuickSight data source use, read from those files.
+    const profile = readFileSync(join(REPO_ROOT, "dbt-out/profiles/profiles.yml"), "utf8");
+    const dbtWarehouse = /^ {6}warehouse: "\{\{ env_var\('SNOWFLAKE_WAREHOUSE', '([A-Z0-9_]+)'\) \}\}"$/m.exec(profile)?.[1];
+    const quicksight = JSON.parse(readFileSync(join(REPO_ROOT, "generated/quicksight/quicksight.json"), "utf8")) as { dataSource: { warehouse: string } };
+    expect(dbtWarehouse).toBe(quicksight.dataSource.warehouse);
+    const name = quicksight.dataSource.warehouse;
+    const created = statements.filter((s) => s.sql.startsWith("CREATE WAREHOUSE"));
+    expect(created.map((s) => [s.id, s.role, s.sql])).toEqual([
+      [
+        "warehouse",
+        "SYSADMIN",
+        `CREATE WAREHOUSE IF NOT EXISTS ${name}\n  WAREHOUSE_SIZE = XSMALL\n  AUTO_SUSPEND = 60\n  AUTO_RESUME = TRUE\n  INITIALLY_SUSPENDED = TRUE\n` +
+          "  COMMENT = 'Runs the queries of dbt (transformer role) and QuickSight (reporter role).'",
+      ],
+    ]);
+    const grants = statements.filter((s) => s.sql.startsWith(`GRANT USAGE ON WAREHOUSE ${name} `));
+    expect(grants.map((s) => [s.role, s.sql])).toEqual([
+      ["SECURITYADMIN", `GRANT USAGE ON WAREHOUSE ${name} TO ROLE AMAZON_REVIEWS_TRANSFORMER`],
+      ["SECURITYADMIN", `GRANT USAGE ON WAREHOUSE ${name} TO ROLE AMAZON_REVIEWS_REPORTER`],
+    ]);
+    // No other warehouse privilege, to anyone.
+    expect(statements.filter((s) => / ON WAREHOUSE /.test(s.sql))).toEqual(grants);
+    // Order: the roles exist (and roll up to SYSADMIN) and the warehouse exists before the grants.
+    for (const grant of grants) {
+      const role = grant.sql.split(" ").pop()!.toLowerCase();
+      expect(at(`role.${role}`)).toBeLessThan(at("warehouse"));
+      expect(at(`role.${role}.to_sysadmin`)).toBeLessThan(at("warehouse"));
+      expect(statements.indexOf(grant)).toBeGreaterThan(at("warehouse"));
+    }
+  });
+
   it("the PII tag carries the string masking policy: clear for the loader and transformer, masked for every other role", async () => {
     const { ir } = await generatedFrom();
     const statements = plan(ir);
@@ -248,7 +285,7 @@ describe("Snowflake target", () => {
       const { ir } = await generatedFrom(dir);
       const statements = plan(ir);
       const rerunnable = [
-        /^CREATE (?:ROLE|DATABASE|SCHEMA|STORAGE INTEGRATION|TAG|MASKING POLICY|TABLE|FILE FORMAT|STAGE) IF NOT EXISTS /,
+        /^CREATE (?:ROLE|DATABASE|SCHEMA|WAREHOUSE|STORAGE INTEGRATION|TAG|MASKING POLICY|TABLE|FILE FORMAT|STAGE) IF NOT EXISTS /,
         /^CREATE OR REPLACE EXTERNAL TABLE [\s\S]*\nCOPY GRANTS\n/,
         /^GRANT /,
         /^ALTER STORAGE INTEGRATION \S+ SET /,

@@ -1,9 +1,9 @@
 /**
- * Snowflake DDL: roles, database and schema, the S3 storage integration, a named Parquet file format, one external
- * stage per dataset, one external table per processed table (typed virtual columns over VALUE, partition columns from
- * METADATA$FILENAME, auto-refresh), least-privilege grants, and the protection of personal data (the GOVERNANCE
- * schema: the PII tag and its string masking policy, a VALUE masking policy per external table with personal
- * columns, the pseudonym key table; names and wording from `../protection.ts`).
+ * Snowflake DDL: roles, database and schema, the warehouse of dbt and QuickSight, the S3 storage integration, a named
+ * Parquet file format, one external stage per dataset, one external table per processed table (typed virtual columns
+ * over VALUE, partition columns from METADATA$FILENAME, auto-refresh), least-privilege grants, and the protection of
+ * personal data (the GOVERNANCE schema: the PII tag and its string masking policy, a VALUE masking policy per external
+ * table with personal columns, the pseudonym key table; names and wording from `../protection.ts`).
  *
  * Output:
  * - `generated/snowflake/plan.json`: every statement, in order, with the role to run it as. `snowflake:apply` runs
@@ -258,6 +258,21 @@ function protectionOfTableStatements(table: TableIR): PlannedStatement[] {
   ];
 }
 
+/**
+ * The warehouse dbt (`profiles.yml`) and QuickSight (`quicksight.json`) run their queries on: a session needs a running
+ * warehouse for queries and DML (https://docs.snowflake.com/en/sql-reference/sql/use-warehouse). The smallest size,
+ * created suspended, resumed by the first query and suspended after a minute idle, so that it costs only while it runs
+ * (https://docs.snowflake.com/en/sql-reference/sql/create-warehouse). IF NOT EXISTS: an existing warehouse keeps the
+ * size and settings an administrator gave it.
+ */
+export function warehouseStatement(): string {
+  return (
+    `CREATE WAREHOUSE IF NOT EXISTS ${snowflakeIdent(SF.warehouse)}\n` +
+    `  WAREHOUSE_SIZE = XSMALL\n  AUTO_SUSPEND = 60\n  AUTO_RESUME = TRUE\n  INITIALLY_SUSPENDED = TRUE\n` +
+    `  COMMENT = ${snowflakeString("Runs the queries of dbt (transformer role) and QuickSight (reporter role).")}`
+  );
+}
+
 function accountStatements(ir: ContractIR): PlannedStatement[] {
   const { loader, transformer, reporter } = SF.roles;
   const integration = snowflakeIdent(SF.storageIntegration);
@@ -276,6 +291,7 @@ function accountStatements(ir: ContractIR): PlannedStatement[] {
     })),
     { id: "database", role: "SYSADMIN", sql: `CREATE DATABASE IF NOT EXISTS ${db()}` },
     { id: "schema.raw", role: "SYSADMIN", sql: `CREATE SCHEMA IF NOT EXISTS ${raw()}` },
+    { id: "warehouse", role: "SYSADMIN", sql: warehouseStatement() },
     {
       id: "integration",
       role: "ACCOUNTADMIN",
@@ -296,6 +312,14 @@ function accountStatements(ir: ContractIR): PlannedStatement[] {
       id: `grant.database.${role.toLowerCase()}`,
       role: "SECURITYADMIN",
       sql: `GRANT USAGE ON DATABASE ${db()} TO ROLE ${snowflakeIdent(role)}`,
+    })),
+    // dbt (transformer) and QuickSight (reporter) run queries; the loader runs only DDL and SHOW, and its tables'
+    // metadata refreshes (on create, and auto-refresh) run on Snowflake's own compute, billed like Snowpipe
+    // (https://docs.snowflake.com/en/sql-reference/account-usage/pipe_usage_history): no warehouse for it.
+    ...[transformer, reporter].map((role) => ({
+      id: `grant.warehouse.${role.toLowerCase()}`,
+      role: "SECURITYADMIN",
+      sql: `GRANT USAGE ON WAREHOUSE ${snowflakeIdent(SF.warehouse)} TO ROLE ${snowflakeIdent(role)}`,
     })),
     ...[loader, transformer].map((role) => ({
       id: `grant.schema.raw.${role.toLowerCase()}`,
