@@ -7,6 +7,9 @@ CREATE STAGE IF NOT EXISTS AMAZON_REVIEWS.RAW.PRODUCT_PROCESSED
   STORAGE_INTEGRATION = AMAZON_REVIEWS_S3
   FILE_FORMAT = AMAZON_REVIEWS.RAW.PARQUET_FF;
 
+-- stage.product.url (run as AMAZON_REVIEWS_LOADER)
+ALTER STAGE AMAZON_REVIEWS.RAW.PRODUCT_PROCESSED SET URL = 's3://amazon-reviews-processed/products/' STORAGE_INTEGRATION = AMAZON_REVIEWS_S3;
+
 -- table.product (run as AMAZON_REVIEWS_LOADER)
 CREATE OR REPLACE EXTERNAL TABLE AMAZON_REVIEWS.RAW.PRODUCT (
   ASIN VARCHAR AS (VALUE:"asin"::VARCHAR),
@@ -44,7 +47,7 @@ AUTO_REFRESH = TRUE
 PATTERN = '([^_./][^/]*/)*[^_./][^/]*[.]parquet'
 FILE_FORMAT = (FORMAT_NAME = 'AMAZON_REVIEWS.RAW.PARQUET_FF')
 COPY GRANTS
-COMMENT = 'One Amazon product''s catalogue metadata (2018 release format); reviews refer to it by asin. (contract 1.0.0, definition sha256:c50ee2e4a3562c64)';
+COMMENT = 'One Amazon product''s catalogue metadata (2018 release format); reviews refer to it by asin. (contract 1.0.0, definition sha256:ae9c0e52c8ed9c19)';
 
 -- table.product_categories (run as AMAZON_REVIEWS_LOADER)
 CREATE OR REPLACE EXTERNAL TABLE AMAZON_REVIEWS.RAW.PRODUCT_CATEGORIES (
@@ -60,4 +63,4 @@ AUTO_REFRESH = TRUE
 PATTERN = '([^_./][^/]*/)*[^_./][^/]*[.]parquet'
 FILE_FORMAT = (FORMAT_NAME = 'AMAZON_REVIEWS.RAW.PARQUET_FF')
 COPY GRANTS
-COMMENT = 'Category path from the root, e.g. ["Gift Cards", "Gift Cards"]. One row per element of product.category. (contract 1.0.0, definition sha256:8ebbf5b72828dec4)';
+COMMENT = 'Category path from the root, e.g. ["Gift Cards", "Gift Cards"]. One row per element of product.category. (contract 1.0.0, definition sha256:922678e38a8f8004)';

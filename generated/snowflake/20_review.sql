@@ -7,6 +7,9 @@ CREATE STAGE IF NOT EXISTS AMAZON_REVIEWS.RAW.REVIEW_PROCESSED
   STORAGE_INTEGRATION = AMAZON_REVIEWS_S3
   FILE_FORMAT = AMAZON_REVIEWS.RAW.PARQUET_FF;
 
+-- stage.review.url (run as AMAZON_REVIEWS_LOADER)
+ALTER STAGE AMAZON_REVIEWS.RAW.REVIEW_PROCESSED SET URL = 's3://amazon-reviews-processed/reviews/' STORAGE_INTEGRATION = AMAZON_REVIEWS_S3;
+
 -- masking_policy.value.review (run as SYSADMIN)
 CREATE MASKING POLICY IF NOT EXISTS AMAZON_REVIEWS.GOVERNANCE.REVIEW_VALUE_MASK AS (val VARIANT) RETURNS VARIANT ->
   CASE WHEN IS_ROLE_IN_SESSION('AMAZON_REVIEWS_LOADER') OR IS_ROLE_IN_SESSION('AMAZON_REVIEWS_TRANSFORMER') THEN val ELSE OBJECT_DELETE(val::OBJECT, 'reviewer_name')::VARIANT END
@@ -47,7 +50,7 @@ AUTO_REFRESH = TRUE
 PATTERN = '([^_./][^/]*/)*[^_./][^/]*[.]parquet'
 FILE_FORMAT = (FORMAT_NAME = 'AMAZON_REVIEWS.RAW.PARQUET_FF')
 COPY GRANTS
-COMMENT = 'One Amazon customer review of one product (2018 release format). (contract 3.0.0, definition sha256:cd747f26490244d8)';
+COMMENT = 'One Amazon customer review of one product (2018 release format). (contract 3.0.0, definition sha256:6b01029da71461fa)';
 
 -- table.review.value_mask (run as AMAZON_REVIEWS_LOADER)
 ALTER TABLE AMAZON_REVIEWS.RAW.REVIEW MODIFY COLUMN VALUE SET MASKING POLICY AMAZON_REVIEWS.GOVERNANCE.REVIEW_VALUE_MASK FORCE;
@@ -71,4 +74,4 @@ AUTO_REFRESH = TRUE
 PATTERN = '([^_./][^/]*/)*[^_./][^/]*[.]parquet'
 FILE_FORMAT = (FORMAT_NAME = 'AMAZON_REVIEWS.RAW.PARQUET_FF')
 COPY GRANTS
-COMMENT = 'URLs of photos the reviewer attached. One row per element of review.image. (contract 3.0.0, definition sha256:b98d1e84f4d5d3fd)';
+COMMENT = 'URLs of photos the reviewer attached. One row per element of review.image. (contract 3.0.0, definition sha256:b577b67fcbcf25fd)';

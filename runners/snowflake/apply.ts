@@ -2,7 +2,9 @@
  * Runs the generated Snowflake plan (`generated/snowflake/plan.json`) statement by statement, each as its role, and
  * reports what the rest of the deployment needs from Snowflake: the auto-refresh SQS queue ARN of every external
  * table (the processed bucket must notify it) and the storage integration's IAM user and external id (the IAM role's
- * trust policy). Stops at the first failing statement and says which one, as which role, and why.
+ * trust policy). Stops at the first failing statement and says which one, as which role, and why. An external table
+ * is re-created only when its definition digest changed; a stage is moved (`ALTER STAGE … SET URL`) only when its live
+ * URL differs, after dropping the external tables that depend on it, which the plan then creates again.
  *
  * Then it loads the pseudonym key (scope `all`) from the environment into the GOVERNANCE key table, as a bind
  * parameter: the key is never part of a SQL text, never printed, never written to a file.
@@ -117,6 +119,22 @@ async function externalTableDigests(connection: SqlConnection, schema: string): 
   return digests;
 }
 
+/** A stage's `ALTER STAGE … SET URL` statement: its schema, its name and the URL. */
+function stageUrlDefinition(sql: string): { schema: string; name: string; url: string } | undefined {
+  const m = /^ALTER STAGE ([A-Z0-9_]+\.[A-Z0-9_]+)\.([A-Z0-9_]+) SET URL = '((?:[^']|'')*)'/.exec(sql);
+  return m ? { schema: m[1]!, name: m[2]!, url: m[3]!.replaceAll("''", "'") } : undefined;
+}
+
+/** The live URL of a stage (`SHOW STAGES`: `url`; undefined when there is no such stage). */
+async function liveStageUrl(connection: SqlConnection, schema: string, name: string): Promise<string | undefined> {
+  const rows = await connection.execute(`SHOW STAGES LIKE '${name}' IN SCHEMA ${schema}`);
+  const row = rows.find((r) => String(column(r, "name")) === name);
+  if (!row) return undefined;
+  // A URL may be listed as a JSON array (`["s3://…/"]`), as DESC STAGE shows it.
+  const url = String(column(row, "url") ?? "");
+  return /^\[".*"\]$/.test(url) ? (JSON.parse(url) as string[])[0] : url;
+}
+
 /** The plan statement after which the storage integration exists with its allowed locations. */
 const INTEGRATION_STATEMENT = "integration.locations";
 
@@ -153,6 +171,31 @@ export async function apply(connection: SqlConnection | undefined, plan: Plan, o
       if (s.role !== currentRole) {
         await connection.execute(`USE ROLE ${s.role}`);
         currentRole = s.role;
+      }
+      const stage = stageUrlDefinition(s.sql);
+      if (stage) {
+        const live = await liveStageUrl(connection, stage.schema, stage.name);
+        if (live === stage.url) {
+          options.log(`  URL unchanged (${stage.url}): not altered`);
+          applied.push(s.id);
+          continue;
+        }
+        if (options.scope === "datasets") {
+          throw new Error(
+            `the stage's URL changes from ${live ?? "(no stage)"} to ${stage.url}: run the full snowflake:apply (scope all), which first lets the storage integration read the new location; nothing of this stage was changed.`,
+          );
+        }
+        // Snowflake refuses to move a stage that external tables depend on
+        // (https://docs.snowflake.com/en/release-notes/bcr-bundles/2025_05/bcr-1989): drop them; the plan creates them
+        // again right after, over the new location (their digests cover the URL).
+        const dependents = statements
+          .filter((p) => p.sql.includes(`\nLOCATION = @${stage.schema}.${stage.name}/`))
+          .flatMap((p) => externalTableDefinition(p.sql) ?? []);
+        options.log(`  URL changes from ${live ?? "(no stage)"} to ${stage.url}: its external tables are dropped first and created again below, listing the new location's files`);
+        for (const dependent of dependents) {
+          await connection.execute(`DROP EXTERNAL TABLE IF EXISTS ${dependent.schema}.${dependent.name}`);
+          liveDigests?.delete(dependent.name);
+        }
       }
       const table = externalTableDefinition(s.sql);
       if (table) {

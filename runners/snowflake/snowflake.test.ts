@@ -5,10 +5,12 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it, onTestFinished, vi } from "vitest";
-import { generatedFrom } from "../../tests/helpers/generate.js";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from "vitest";
+import { buildFileSet } from "../../generators/assemble/file-set.js";
+import { loadIR } from "../../generators/ir/load.js";
+import { fileOf, generatedFrom } from "../../tests/helpers/generate.js";
 import { REPO_ROOT } from "../../tests/helpers/data.js";
-import { apply, ApplyUsageError, PseudonymKeyError, readPlan } from "./apply.js";
+import { apply, ApplyUsageError, PseudonymKeyError, readPlan, type Plan } from "./apply.js";
 import { ConnectionConfigError, connectFromEnv } from "./connection.js";
 import { FakeSnowflake, QUEUE_ARN } from "../../tests/helpers/fake-snowflake.js";
 import { main } from "./cli.js";
@@ -34,9 +36,10 @@ describe("snowflake:apply", () => {
     expect(result.failed).toBeUndefined();
     expect(result.applied).toEqual(statements.map((s) => s.id));
     const sent = fake.statements.filter((s) => !s.startsWith("USE ROLE") && !/^(SHOW|DESC) /.test(s));
-    // The plan, then the key load on the plan's warehouse.
+    // The plan, then the key load on the plan's warehouse. A stage's URL is altered only when it changed: the stages
+    // were just created with the plan's URLs.
     expect(sent).toEqual([
-      ...statements.map((s) => s.sql.replace("${STORAGE_AWS_ROLE_ARN}", ARN)),
+      ...statements.filter((s) => !/^stage\.[a-z_]+\.url$/.test(s.id)).map((s) => s.sql.replace("${STORAGE_AWS_ROLE_ARN}", ARN)),
       "USE WAREHOUSE AMAZON_REVIEWS_WH",
       `INSERT OVERWRITE INTO ${KEY_TABLE} (KEY) VALUES (?)`,
     ]);
@@ -158,14 +161,93 @@ describe("snowflake:apply", () => {
     expect(creates()).toEqual(["AMAZON_REVIEWS.RAW.PRODUCT", "AMAZON_REVIEWS.RAW.REVIEW"]);
   });
 
+  describe("a dataset moved to another processed location", () => {
+    const MOVED = "s3://amazon-reviews-processed-v2/reviews/";
+    let contracts: string;
+    /** The plan of the contracts with review's processed location changed, generated the way `generate` does. */
+    let moved: Plan;
+    beforeAll(async () => {
+      // Same depth as tests/fixtures/kitchen-sink, so the contracts' imports resolve to the real contract kit.
+      contracts = mkdtempSync(join(REPO_ROOT, "tests/fixtures/.scratch-"));
+      for (const name of ["review.contract.ts", "product.contract.ts"]) {
+        const source = readFileSync(join(REPO_ROOT, "contracts", name), "utf8").replaceAll('"../generators/', '"../../../generators/');
+        writeFileSync(join(contracts, name), source.replace('processed: "s3://amazon-reviews-processed/reviews/"', `processed: "${MOVED}"`));
+      }
+      expect(readFileSync(join(contracts, "review.contract.ts"), "utf8")).toContain(MOVED);
+      const { files } = await buildFileSet(await loadIR(contracts, REPO_ROOT));
+      moved = JSON.parse(fileOf(files, "generated/snowflake/plan.json")) as Plan;
+    });
+    afterAll(() => rmSync(contracts, { recursive: true, force: true }));
+
+    it("moves the stage and re-creates the dataset's external tables over the new location, after dropping them; the other dataset's stay", async () => {
+      const { fake } = await appliedFake();
+      fake.statements.length = 0;
+      const lines: string[] = [];
+      const result = await apply(fake, moved, { dryRun: false, scope: "all", storageRoleArn: ARN, pseudonymKey: KEY, log: (l) => lines.push(l) });
+      expect(result.failed).toBeUndefined();
+      expect(fake.stages.get("AMAZON_REVIEWS.RAW.REVIEW_PROCESSED")).toBe(MOVED);
+      expect(fake.stages.get("AMAZON_REVIEWS.RAW.PRODUCT_PROCESSED")).toBe("s3://amazon-reviews-processed/products/");
+      // Dropped (Snowflake refuses to move a stage external tables depend on), moved, then created again: in that order.
+      const touched = fake.statements.filter((st) => /^(DROP EXTERNAL TABLE|ALTER STAGE|CREATE OR REPLACE EXTERNAL TABLE)/.test(st)).map((st) => st.split("\n")[0]!.replace(/ \($| SET URL .*$/, ""));
+      expect(touched).toEqual([
+        "DROP EXTERNAL TABLE IF EXISTS AMAZON_REVIEWS.RAW.REVIEW",
+        "DROP EXTERNAL TABLE IF EXISTS AMAZON_REVIEWS.RAW.REVIEW_IMAGES",
+        "ALTER STAGE AMAZON_REVIEWS.RAW.REVIEW_PROCESSED",
+        "CREATE OR REPLACE EXTERNAL TABLE AMAZON_REVIEWS.RAW.REVIEW",
+        "CREATE OR REPLACE EXTERNAL TABLE AMAZON_REVIEWS.RAW.REVIEW_IMAGES",
+      ]);
+      expect(fake.statements).toContain(`ALTER STAGE AMAZON_REVIEWS.RAW.REVIEW_PROCESSED SET URL = '${MOVED}' STORAGE_INTEGRATION = AMAZON_REVIEWS_S3`);
+      expect(result.unchanged).toEqual(["table.product", "table.product_categories"]);
+      expect(lines.join("\n")).toContain(`URL changes from s3://amazon-reviews-processed/reviews/ to ${MOVED}`);
+      // The re-created table is protected again, and reads the new location.
+      expect(fake.columnPolicies.get("AMAZON_REVIEWS.RAW.REVIEW.VALUE")).toBe("AMAZON_REVIEWS.GOVERNANCE.REVIEW_VALUE_MASK");
+      expect(fake.tableStages.get("AMAZON_REVIEWS.RAW.REVIEW")).toBe("AMAZON_REVIEWS.RAW.REVIEW_PROCESSED");
+      // Applied again: nothing moves, nothing is re-created.
+      fake.statements.length = 0;
+      const again = await apply(fake, moved, { dryRun: false, scope: "all", storageRoleArn: ARN, pseudonymKey: KEY, ...quiet });
+      expect(again.failed).toBeUndefined();
+      expect(fake.statements.filter((st) => /^(DROP|ALTER STAGE|CREATE OR REPLACE EXTERNAL TABLE)/.test(st))).toEqual([]);
+      expect(again.unchanged).toHaveLength(4);
+    });
+
+    it("the tables' definition digests cover the location (their statements alone would not change: LOCATION is relative to the stage)", () => {
+      const table = (p: Plan, id: string) => p.statements.find((st) => st.id === id)!.sql;
+      for (const id of ["table.review", "table.review_images"]) {
+        expect(table(moved, id).replace(/sha256:[0-9a-f]{16}/, "")).toBe(table(plan(), id).replace(/sha256:[0-9a-f]{16}/, ""));
+        expect(table(moved, id)).not.toBe(table(plan(), id));
+      }
+      for (const id of ["table.product", "table.product_categories"]) expect(table(moved, id)).toBe(table(plan(), id));
+    });
+
+    it("--scope datasets refuses to move a stage (the storage integration must allow the new location first) and drops nothing", async () => {
+      const { fake } = await appliedFake();
+      fake.statements.length = 0;
+      const lines: string[] = [];
+      const result = await apply(fake, moved, { dryRun: false, scope: "datasets", log: (l) => lines.push(l) });
+      expect(result.failed).toEqual({ id: "stage.review.url", role: "AMAZON_REVIEWS_LOADER", message: expect.stringContaining("run the full snowflake:apply (scope all)") });
+      expect(fake.statements.filter((st) => /^(DROP|ALTER STAGE)/.test(st))).toEqual([]);
+      expect(fake.stages.get("AMAZON_REVIEWS.RAW.REVIEW_PROCESSED")).toBe("s3://amazon-reviews-processed/reviews/");
+      expect(fake.tables.has("AMAZON_REVIEWS.RAW.REVIEW")).toBe(true);
+    });
+  });
+
+  it("keeps the file format's options current without re-creating it (external tables depend on it)", () => {
+    const statements = plan().statements;
+    const create = statements.find((st) => st.id === "file_format")!.sql;
+    const options = statements.find((st) => st.id === "file_format.options")!;
+    expect(statements.some((st) => /^CREATE OR REPLACE (FILE FORMAT|STAGE) /.test(st.sql))).toBe(false);
+    expect(options.sql).toBe(`ALTER FILE FORMAT AMAZON_REVIEWS.RAW.PARQUET_FF SET ${create.split("\n").slice(2).map((l) => l.trim()).join(" ")}`);
+    expect(options.sql).toBe("ALTER FILE FORMAT AMAZON_REVIEWS.RAW.PARQUET_FF SET USE_LOGICAL_TYPE = TRUE");
+  });
+
   it("--scope datasets runs only the loader's file format, stages and tables (and re-applies their masks and tags)", async () => {
     // After a bootstrap: the VALUE policies and the tag exist.
     const { fake: bootstrapped } = await appliedFake();
     const fake = Object.assign(bootstrapped, { statements: [] as string[] });
     const result = await apply(fake, plan(), { dryRun: false, scope: "datasets", ...quiet });
     expect(result.applied).toEqual([
-      "file_format", "stage.product", "table.product", "table.product_categories", "stage.review",
-      "table.review", "table.review.value_mask", "table.review.pii_tag", "table.review_images",
+      "file_format", "file_format.options", "stage.product", "stage.product.url", "table.product", "table.product_categories",
+      "stage.review", "stage.review.url", "table.review", "table.review.value_mask", "table.review.pii_tag", "table.review_images",
     ]);
     expect(fake.statements.filter((s) => s.startsWith("USE ROLE"))).toEqual(["USE ROLE AMAZON_REVIEWS_LOADER"]);
     // The loader's part does not load the key (SYSADMIN's).

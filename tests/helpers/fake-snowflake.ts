@@ -55,6 +55,10 @@ export class FakeSnowflake implements SqlConnection {
   readonly rows = new Map<string, (string | number)[]>();
   /** External table → its comment, as CREATE set it. */
   readonly comments = new Map<string, string>();
+  /** Stage → its URL, as CREATE STAGE IF NOT EXISTS and ALTER STAGE … SET URL left it. */
+  readonly stages = new Map<string, string>();
+  /** External table → the stage its LOCATION names. */
+  readonly tableStages = new Map<string, string>();
   /** Statements matching this fail with a Snowflake-like error. */
   failOn?: RegExp;
   closed = false;
@@ -72,10 +76,22 @@ export class FakeSnowflake implements SqlConnection {
       this.tables.set(table, parseColumns(create[2]!));
       const comment = /\nCOMMENT = '((?:[^']|'')*)'$/.exec(sqlText);
       this.comments.set(table, comment ? comment[1]!.replaceAll("''", "'") : "");
+      const stage = /\nLOCATION = @([A-Z0-9_.]+)\//.exec(sqlText)?.[1];
+      if (stage && !this.stages.has(stage)) throw sqlError(`Stage '${stage}' does not exist or not authorized.`);
+      if (stage) this.tableStages.set(table, stage);
       for (const key of [...this.columnPolicies.keys()]) if (key.startsWith(`${table}.`)) this.columnPolicies.delete(key);
       this.objectTags.delete(table);
       return [{ status: `Table ${table.split(".").pop()} successfully created.` }];
     }
+    const drop = /^DROP EXTERNAL TABLE IF EXISTS ([A-Z0-9_.]+)$/.exec(sqlText);
+    if (drop) {
+      const table = drop[1]!;
+      for (const map of [this.tables, this.comments, this.tableStages, this.objectTags]) map.delete(table);
+      for (const key of [...this.columnPolicies.keys()]) if (key.startsWith(`${table}.`)) this.columnPolicies.delete(key);
+      return [{ status: `${table.split(".").pop()} successfully dropped.` }];
+    }
+    const stage = this.stage(sqlText);
+    if (stage) return stage;
     const governed = this.governance(sqlText, binds);
     if (governed) return governed;
     if (/^SHOW EXTERNAL TABLES IN SCHEMA /.test(sqlText)) {
@@ -126,6 +142,38 @@ export class FakeSnowflake implements SqlConnection {
     }
     if (/^(USE ROLE|USE WAREHOUSE|CREATE|GRANT|ALTER)\b/.test(sqlText)) return [{ status: "Statement executed successfully." }];
     throw new Error(`FakeSnowflake: no replay for: ${sqlText.split("\n")[0]}`);
+  }
+
+  /**
+   * External stages: CREATE … IF NOT EXISTS keeps an existing stage's URL; ALTER STAGE … SET URL fails while external
+   * tables depend on the stage (https://docs.snowflake.com/en/release-notes/bcr-bundles/2025_05/bcr-1989); SHOW STAGES
+   * (https://docs.snowflake.com/en/sql-reference/sql/show-stages) lists the URL. Undefined for other statements.
+   */
+  private stage(sqlText: string): Row[] | undefined {
+    let m: RegExpExecArray | null;
+    if ((m = new RegExp(`^CREATE STAGE IF NOT EXISTS (${NAME})\n  URL = '([^']*)'\n`).exec(sqlText))) {
+      if (!this.stages.has(m[1]!)) this.stages.set(m[1]!, m[2]!);
+      return [{ status: "Stage area successfully created." }];
+    }
+    if ((m = new RegExp(`^ALTER STAGE (${NAME}) SET URL = '([^']*)' `).exec(sqlText))) {
+      const [, stage, url] = m;
+      if (!this.stages.has(stage!)) throw sqlError(`Stage '${stage}' does not exist or not authorized.`);
+      const dependents = [...this.tableStages].filter(([, s]) => s === stage).map(([table]) => table);
+      if (dependents.length) throw sqlError(`Cannot alter the location of stage ${stage}: external tables depend on it (${dependents.join(", ")}).`);
+      this.stages.set(stage!, url!);
+      return [{ status: "Statement executed successfully." }];
+    }
+    if ((m = /^SHOW STAGES LIKE '([A-Z0-9_]+)' IN SCHEMA ([A-Z0-9_]+)\.([A-Z0-9_]+)$/.exec(sqlText))) {
+      const [, name, database, schema] = m;
+      const url = this.stages.get(`${database}.${schema}.${name}`);
+      if (url === undefined) return [];
+      return [{
+        created_on: "2026-11-26 00:00:00.000 -0800", name, database_name: database, schema_name: schema, url, has_credentials: "N",
+        has_encryption_key: "N", owner: "AMAZON_REVIEWS_LOADER", comment: "", region: "us-east-1", type: "EXTERNAL", cloud: "AWS",
+        notification_channel: null, storage_integration: "AMAZON_REVIEWS_S3", endpoint: null, owner_role_type: "ROLE", directory_enabled: "N",
+      }];
+    }
+    return undefined;
   }
 
   /** Tags, masking policies, the key table: undefined when the statement is none of theirs. */

@@ -289,6 +289,8 @@ describe("Snowflake target", () => {
         /^CREATE OR REPLACE EXTERNAL TABLE [\s\S]*\nCOPY GRANTS\n/,
         /^GRANT /,
         /^ALTER STORAGE INTEGRATION \S+ SET /,
+        /^ALTER FILE FORMAT \S+ SET /,
+        /^ALTER STAGE \S+ SET URL = '[^']+' STORAGE_INTEGRATION = \S+$/,
         /^ALTER MASKING POLICY \S+ SET BODY ->/,
         /^ALTER TAG \S+ SET MASKING POLICY \S+ FORCE$/,
         /^ALTER TABLE \S+ MODIFY COLUMN VALUE SET MASKING POLICY \S+ FORCE$/,

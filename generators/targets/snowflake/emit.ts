@@ -86,10 +86,18 @@ export function dropExternalTableStatement(table: Pick<TableIR, "name">): string
   return `DROP EXTERNAL TABLE IF EXISTS ${externalTableName(table)};`;
 }
 
+/** The named file format's type and options: CREATE sets both; ALTER FILE FORMAT … SET can change only the options. */
+export const FILE_FORMAT_TYPE = "PARQUET";
+// USE_LOGICAL_TYPE: read Parquet DATE/TIMESTAMP/DECIMAL annotations as such (https://docs.snowflake.com/en/sql-reference/sql/create-file-format).
+export const FILE_FORMAT_OPTIONS: readonly string[] = ["USE_LOGICAL_TYPE = TRUE"];
+
 /**
  * The external table's statement. Its comment ends with `definition sha256:<16 hex>`, a digest of the statement
- * written with the comment's other text: snowflake:apply reads it back (`SHOW EXTERNAL TABLES`) and re-creates a table
- * only when the digest differs, since re-creating one lists every file of its location again (`REFRESH_ON_CREATE`).
+ * written with the comment's other text, of its stage's URL and of the file format's type and options: the LOCATION
+ * is relative to the stage and FORMAT_NAME names the file format, so the statement alone would not change when they
+ * do. snowflake:apply reads the digest back (`SHOW EXTERNAL TABLES`) and re-creates a table only when it differs,
+ * since re-creating one lists every file of its location again (`REFRESH_ON_CREATE`): a table moved to another
+ * location must list the new one.
  */
 export function externalTableStatement(dataset: DatasetIR, table: TableIR): string {
   const columns = externalColumns("snowflake", table).map((c) => `  ${externalColumnDefinition(c)}`);
@@ -106,7 +114,8 @@ export function externalTableStatement(dataset: DatasetIR, table: TableIR): stri
     `FILE_FORMAT = (FORMAT_NAME = ${snowflakeString(fileFormatName())})\n` +
     `COPY GRANTS\n` +
     `COMMENT = ${snowflakeString(`${comment}${definition})`)}`;
-  const digest = createHash("sha256").update(statement(""), "utf8").digest("hex").slice(0, 16);
+  const reads = `\n-- stage URL = ${snowflakeString(dataset.locations.processed)}\n-- file format TYPE = ${FILE_FORMAT_TYPE} ${FILE_FORMAT_OPTIONS.join(" ")}`;
+  const digest = createHash("sha256").update(statement("") + reads, "utf8").digest("hex").slice(0, 16);
   return statement(`, ${DEFINITION_DIGEST}${digest}`);
 }
 
@@ -347,9 +356,13 @@ function accountStatements(ir: ContractIR): PlannedStatement[] {
     {
       id: "file_format",
       role: loader,
-      // USE_LOGICAL_TYPE: read Parquet DATE/TIMESTAMP/DECIMAL annotations as such (https://docs.snowflake.com/en/sql-reference/sql/create-file-format).
-      sql: `CREATE FILE FORMAT IF NOT EXISTS ${fileFormatName()}\n  TYPE = PARQUET\n  USE_LOGICAL_TYPE = TRUE`,
+      sql: `CREATE FILE FORMAT IF NOT EXISTS ${fileFormatName()}\n  TYPE = ${FILE_FORMAT_TYPE}\n${FILE_FORMAT_OPTIONS.map((o) => `  ${o}`).join("\n")}`,
     },
+    // IF NOT EXISTS keeps an existing file format: this keeps its options current. Not CREATE OR REPLACE: Snowflake
+    // refuses to re-create a file format that external tables depend on (and used to leave them broken):
+    // https://docs.snowflake.com/en/release-notes/bcr-bundles/2025_05/bcr-1989. ALTER … SET changes the options in place
+    // (https://docs.snowflake.com/en/sql-reference/sql/alter-file-format); the tables' digests cover them.
+    { id: "file_format.options", role: loader, sql: `ALTER FILE FORMAT ${fileFormatName()} SET ${FILE_FORMAT_OPTIONS.join(" ")}` },
   ];
 }
 
@@ -363,6 +376,16 @@ function datasetStatements(dataset: DatasetIR): PlannedStatement[] {
         `  URL = ${snowflakeString(dataset.locations.processed)}\n` +
         `  STORAGE_INTEGRATION = ${snowflakeIdent(SF.storageIntegration)}\n` +
         `  FILE_FORMAT = ${fileFormatName()}`,
+    },
+    // IF NOT EXISTS keeps an existing stage and its URL: this moves it to the contract's processed location
+    // (https://docs.snowflake.com/en/sql-reference/sql/alter-stage). Snowflake refuses it while external tables depend on
+    // the stage (https://docs.snowflake.com/en/release-notes/bcr-bundles/2025_05/bcr-1989), so snowflake:apply runs it
+    // only when the live URL differs, after dropping the dataset's external tables; the tables below, whose digests
+    // cover the URL, are then created again over the new location.
+    {
+      id: `stage.${dataset.name}.url`,
+      role: SF.roles.loader,
+      sql: `ALTER STAGE ${stageName(dataset)} SET URL = ${snowflakeString(dataset.locations.processed)} STORAGE_INTEGRATION = ${snowflakeIdent(SF.storageIntegration)}`,
     },
   ];
   for (const table of [dataset.table, ...dataset.children]) {

@@ -7,6 +7,9 @@ CREATE STAGE IF NOT EXISTS AMAZON_REVIEWS.RAW.KITCHEN_SINK_PROCESSED
   STORAGE_INTEGRATION = AMAZON_REVIEWS_S3
   FILE_FORMAT = AMAZON_REVIEWS.RAW.PARQUET_FF;
 
+-- stage.kitchen_sink.url (run as AMAZON_REVIEWS_LOADER)
+ALTER STAGE AMAZON_REVIEWS.RAW.KITCHEN_SINK_PROCESSED SET URL = 's3://kitchen-processed/sink/' STORAGE_INTEGRATION = AMAZON_REVIEWS_S3;
+
 -- masking_policy.value.kitchen_sink (run as SYSADMIN)
 CREATE MASKING POLICY IF NOT EXISTS AMAZON_REVIEWS.GOVERNANCE.KITCHEN_SINK_VALUE_MASK AS (val VARIANT) RETURNS VARIANT ->
   CASE WHEN IS_ROLE_IN_SESSION('AMAZON_REVIEWS_LOADER') OR IS_ROLE_IN_SESSION('AMAZON_REVIEWS_TRANSFORMER') THEN val ELSE OBJECT_DELETE(val::OBJECT, 'owner_first_name')::VARIANT END
@@ -43,7 +46,7 @@ AUTO_REFRESH = TRUE
 PATTERN = '([^_./][^/]*/)*[^_./][^/]*[.]parquet'
 FILE_FORMAT = (FORMAT_NAME = 'AMAZON_REVIEWS.RAW.PARQUET_FF')
 COPY GRANTS
-COMMENT = 'It''s "quoted" and """triple""" with {{ jinja }} {% tag %} */ /* <b>html</b> | pipe \\ back `tick` ${x} -- dash # hash (contract 0.3.1, definition sha256:12472d52e4a13af2)';
+COMMENT = 'It''s "quoted" and """triple""" with {{ jinja }} {% tag %} */ /* <b>html</b> | pipe \\ back `tick` ${x} -- dash # hash (contract 0.3.1, definition sha256:e5afa4b9cd30b6e8)';
 
 -- table.kitchen_sink.value_mask (run as AMAZON_REVIEWS_LOADER)
 ALTER TABLE AMAZON_REVIEWS.RAW.KITCHEN_SINK MODIFY COLUMN VALUE SET MASKING POLICY AMAZON_REVIEWS.GOVERNANCE.KITCHEN_SINK_VALUE_MASK FORCE;
@@ -67,4 +70,4 @@ AUTO_REFRESH = TRUE
 PATTERN = '([^_./][^/]*/)*[^_./][^/]*[.]parquet'
 FILE_FORMAT = (FORMAT_NAME = 'AMAZON_REVIEWS.RAW.PARQUET_FF')
 COPY GRANTS
-COMMENT = 'Tags. One row per element of kitchen_sink.tags. (contract 0.3.1, definition sha256:38f0f3ecdbcd662f)';
+COMMENT = 'Tags. One row per element of kitchen_sink.tags. (contract 0.3.1, definition sha256:5587aa57e8b58c9b)';
