@@ -7,9 +7,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync,
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { main } from "./cli.js";
 import type { RunSummary } from "./pipeline.js";
+import { queryDuckDB } from "../../tests/helpers/duckdb.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const PRODUCTS = readFileSync(join(ROOT, "samples", "product", "meta-sample.jsonl"));
@@ -27,16 +27,7 @@ async function cli(args: readonly string[]): Promise<{ code: number; out: string
   return { code, out, err };
 }
 
-async function query(sql: string): Promise<Record<string, unknown>[]> {
-  const instance = await DuckDBInstance.create(":memory:");
-  const connection = await instance.connect();
-  try {
-    return (await connection.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
-}
+const query = (sql: string) => queryDuckDB(sql);
 
 /** The run summary a run wrote into `out`. */
 function summaryOf(out: string): RunSummary {

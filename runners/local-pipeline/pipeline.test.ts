@@ -26,6 +26,7 @@ import { mayBePlainJsonLines, plainJsonLines } from "./read-input.js";
 import { removeInside } from "./safe-paths.js";
 import { duckdbExternalView } from "../../generators/dialects/external-table.js";
 import { reviewRecord } from "../../contracts/review.contract.js";
+import { queryDuckDB } from "../../tests/helpers/duckdb.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const DATA = join(ROOT, "..", "shared", "data", "amazon-reviews");
@@ -43,16 +44,7 @@ async function run(name: string, inputs: Record<string, string[]>): Promise<{ ou
   return { out, summary };
 }
 
-async function query(sql: string): Promise<Record<string, unknown>[]> {
-  const instance = await DuckDBInstance.create(":memory:");
-  const connection = await instance.connect();
-  try {
-    return (await connection.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
-}
+const query = (sql: string) => queryDuckDB(sql);
 
 describe("shipped samples", () => {
   let out: string;

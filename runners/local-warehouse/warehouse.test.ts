@@ -26,6 +26,7 @@ import { loadGeneratedIR, main as pipelineMain, runLocalWarehouse } from "../loc
 import { localPath, runPipeline } from "../local-pipeline/pipeline.js";
 import { parse } from "yaml";
 import { dbtEnvironment, prepareLocalDatabase, PseudonymKeyError, pseudonymKeyFrom, withoutPseudonymKey, type WarehouseResult } from "./warehouse.js";
+import { queryDuckDB } from "../../tests/helpers/duckdb.js";
 
 const datasets = loadGeneratedIR(REPO_ROOT);
 let work: string;
@@ -80,16 +81,7 @@ function replaceIn(path: string, from: string, to: string): void {
   writeFileSync(path, text.replace(from, to));
 }
 
-async function query(database: string, sql: string): Promise<Record<string, unknown>[]> {
-  const instance = await DuckDBInstance.create(database, { access_mode: "READ_ONLY" });
-  const connection = await instance.connect();
-  try {
-    return (await connection.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
-}
+const query = (database: string, sql: string) => queryDuckDB(sql, { database });
 
 const realInputs = () => ["--input", `review=${join(SHARED_DATA, DATA_FILES.reviews2018)}`, "--input", `product=${join(SHARED_DATA, DATA_FILES.products2018)}`];
 

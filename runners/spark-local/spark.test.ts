@@ -18,7 +18,6 @@ import { join } from "node:path";
 import Ajv from "ajv";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DuckDBInstance } from "@duckdb/node-api";
 import type { DatasetIR } from "../../generators/ir/types.js";
 import { CLEAN_COUNTS_SCHEMA, CLEAN_SUMMARY_SCHEMA, CLEANED_LINEAGE, QUARANTINE_RECORD, type StageFieldType } from "../../generators/dialects/stages.js";
 import { glueScriptPath } from "../../generators/targets/glue-jobs.js";
@@ -29,6 +28,7 @@ import { PRODUCT, recordArbitrary, REVIEW } from "../../tests/helpers/record-arb
 import { synthesizeAll } from "../synth/synthesize.js";
 import { SparkDriver, SparkJobError } from "./driver.js";
 import { runSparkPipeline, sparkInputDir } from "./pipeline.js";
+import { queryDuckDB } from "../../tests/helpers/duckdb.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const DATA = join(ROOT, "..", "shared", "data", "amazon-reviews");
@@ -61,17 +61,7 @@ async function bothEngines(name: string, inputs: Record<string, string[]>): Prom
   return { duck: { out: duckOut, summary: duck }, spark: { out: sparkOut, summary: spark } };
 }
 
-async function query(sql: string): Promise<Record<string, unknown>[]> {
-  const instance = await DuckDBInstance.create(":memory:");
-  const connection = await instance.connect();
-  try {
-    await connection.run("SET TimeZone = 'UTC'");
-    return (await connection.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
-}
+const query = (sql: string) => queryDuckDB(sql, { timeZone: "UTC" });
 
 const str = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
