@@ -11,6 +11,7 @@
 import { stringify } from "yaml";
 import { mapType } from "../../dialects/type-table.js";
 import { jinjaLiteral } from "../../dialects/jinja.js";
+import { type Bound, rangeEnd } from "../../lib/bounds.js";
 import { commentBlock, combinedHeaderLines, finalText, headerLines } from "../../lib/header.js";
 import type { ColumnIR, ContractIR, DatasetIR, TableIR } from "../../ir/types.js";
 import { PLATFORM } from "../../platform.js";
@@ -73,18 +74,12 @@ function rangeArguments(column: ColumnIR, dataset: DatasetIR): Record<string, un
   const path = column.source.path;
   const rule = dataset.rules.find((r) => r.path === path && r.kind === "out_of_range");
   if (!rule) return [];
+  const explicit = (v: number | undefined) => (v !== undefined && Math.abs(v) < Number.MAX_SAFE_INTEGER ? v : undefined);
   const { minimum, maximum, exclusiveMinimum, exclusiveMaximum } = rule.params;
-  const explicit = (v: number | undefined): v is number => v !== undefined && Math.abs(v) < Number.MAX_SAFE_INTEGER;
-  type Bound = { value: number; inclusive: boolean } | undefined;
-  // The tighter of an inclusive and an exclusive bound on one side; at equal values, the exclusive one.
-  const side = (inclusive: number | undefined, exclusive: number | undefined, tighter: (a: number, b: number) => boolean): Bound => {
-    if (!explicit(exclusive)) return explicit(inclusive) ? { value: inclusive, inclusive: true } : undefined;
-    if (!explicit(inclusive) || !tighter(inclusive, exclusive)) return { value: exclusive, inclusive: false };
-    return { value: inclusive, inclusive: true };
-  };
-  const lower = side(minimum, exclusiveMinimum, (a, b) => a > b);
-  const upper = side(maximum, exclusiveMaximum, (a, b) => a < b);
-  const test = (min: Bound, max: Bound) => ({
+  const limits = { minimum: explicit(minimum), maximum: explicit(maximum), exclusiveMinimum: explicit(exclusiveMinimum), exclusiveMaximum: explicit(exclusiveMaximum) };
+  const lower = rangeEnd(limits, "lowerBound");
+  const upper = rangeEnd(limits, "upperBound");
+  const test = (min: Bound | undefined, max: Bound | undefined) => ({
     ...(min ? { min_value: min.value } : {}),
     ...(max ? { max_value: max.value } : {}),
     ...((min ?? max)!.inclusive ? {} : { inclusive: false }),
