@@ -28,8 +28,8 @@ export function realPath(path: string): string {
   }
 }
 
-/** True when `path` is `dir` itself or inside it, by their texts (resolved) only. */
-function insideAsWritten(dir: string, path: string): boolean {
+/** True when `path` is `dir` itself or inside it, by their texts (resolved) only (a folder named `..x` is inside). */
+export function insideAsWritten(dir: string, path: string): boolean {
   const rel = relative(resolve(dir), resolve(path));
   return rel === "" || (rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }

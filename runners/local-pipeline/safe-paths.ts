@@ -3,7 +3,8 @@
  * local folders, and removals, which must lie inside the output folder.
  */
 import { lstatSync, readdirSync, rmdirSync, rmSync } from "node:fs";
-import { dirname, join, relative, resolve, isAbsolute } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { insideAsWritten } from "../../generators/lib/real-paths.js";
 
 /** A run id names folders (`run_id=<id>/`): letters, digits, `.`, `_`, `:`, `-`, starting with a letter or digit. */
 export const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
@@ -25,11 +26,8 @@ export function localPath(out: string, s3: string): string {
   return join(out, ...segments);
 }
 
-/** True when `path` is `dir` itself or inside it (after resolving both). */
-export function isInside(dir: string, path: string): boolean {
-  const rel = relative(resolve(dir), resolve(path));
-  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
-}
+/** True when `path` is `dir` itself or inside it (after resolving both; `generators/lib/real-paths.ts`). */
+export const isInside = insideAsWritten;
 
 /** Removes `path` (recursively) only when it lies strictly inside `out`. */
 export function removeInside(out: string, path: string): void {
