@@ -1,7 +1,7 @@
 /**
  * The contracts' history from git: every commit that changed the contract folder (oldest first), the version of
  * each contract at that commit, and the contract review of the change that commit made (its first parent against
- * it, through `loadIRAtRef` and `buildReport`, as `npm run contract:diff` does), taken in the `contract-diff/2`
+ * it, through `loadIRAtRef` and `buildReport`, as `npm run contract:diff` does), taken in the `contract-diff/3`
  * JSON form. Uncommitted contract changes come last, against HEAD.
  *
  * Git being absent, a folder that is not a repository and a shallow clone are facts the page states, never
@@ -33,7 +33,7 @@ export interface HistoryEntry {
   /** The contracts at this commit; null when they could not be loaded (`loadError` says why). */
   readonly versions: readonly ContractVersion[] | null;
   readonly loadError?: string;
-  /** Review of this commit's change (first parent → commit) in the `contract-diff/2` JSON shape. */
+  /** Review of this commit's change (first parent → commit) in the `contract-diff/3` JSON shape. */
   readonly review: Report | null;
   /** Why there is no review. */
   readonly reviewNote?: string;

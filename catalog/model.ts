@@ -10,7 +10,7 @@ import type { RunData } from "./run.js";
 export interface PullRequestData {
   /** The `--base` ref as given (`origin/main`). */
   readonly base: string;
-  /** The review in its `contract-diff/2` JSON shape, generated-file changes included. */
+  /** The review in its `contract-diff/3` JSON shape, generated-file changes included. */
   readonly review: Report;
 }
 

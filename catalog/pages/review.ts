@@ -1,9 +1,10 @@
 /**
- * A contract review (`contract:diff --format json`, schema `contract-diff/2`) as HTML: the verdict per contract,
+ * A contract review (`contract:diff --format json`, schema `contract-diff/3`) as HTML: the verdict per contract,
  * every finding with its rule, message, place, severity per consumer and bump, the consequence and migration
  * (Snowflake statements, backfill), QuickSight impacts and, when computed, the generated files the change touches.
  * Same findings and severities as the JSON: this only lays them out.
  */
+import { failingHeadline } from "../../generators/diff/format.js";
 import type { Report } from "../../generators/diff/report.js";
 import { CONSUMER_NAMES, CONSUMERS, type Severity } from "../../generators/diff/rule-types.js";
 import { html, raw, type SafeHtml } from "../html.js";
@@ -23,7 +24,7 @@ export function reviewSection(report: Report, options: ReviewOptions): SafeHtml 
   const h = (text: SafeHtml | string, level = options.level) => html`${raw(`<h${level}>`)}${text}${raw(`</h${level}>`)}`;
   const failing = report.verdicts.filter((v) => !v.ok);
   const headline = failing.length
-    ? `${failing.length} contract${failing.length === 1 ? " needs" : "s need"} a bigger version bump`
+    ? failingHeadline(report.verdicts)
     : report.findings.length
       ? "version bumps are sufficient"
       : "no contract changes";

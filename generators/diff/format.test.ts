@@ -179,12 +179,12 @@ describe("escaping", () => {
     migration: { snowflake: ["ALTER TABLE t ADD COLUMN c VARCHAR AS (VALUE:c::VARCHAR); -- ```"], dbtVersion: false },
   };
   const report: Report = {
-    schema: "contract-diff/2",
+    schema: "contract-diff/3",
     base: "main|x",
     head: "working tree",
     ok: true,
     findings: [finding],
-    verdicts: [{ dataset: "rating", file: "contracts/a.contract.ts", baseVersion: "1.0.0", headVersion: "1.1.0", declared: "minor", required: "minor", ok: true, reason: "r" }],
+    verdicts: [{ dataset: "rating", file: "contracts/a.contract.ts", baseVersion: "1.0.0", headVersion: "1.1.0", declared: "minor", required: "minor", ok: true, problem: null, reason: "r" }],
     quicksight: [
       { mart: "fct_reviews", column: "rating", change: "upstream", detail: "stg.rating a|b`c<img src=x>*d* ::error::x %0A\nnext", dataSet: "ds", visuals: ["v"], breaking: true },
     ],
@@ -222,5 +222,63 @@ describe("escaping", () => {
   it("text: one line per finding", () => {
     const text = render(report, "text");
     expect(text.split("\n")[0]).toBe(`contracts/a,b:c.contract.ts:3:5: [CE017] ${hostile.replace("\n", " ")} (minor; RAW S, PQ S, SF S, DBT S, MART M)`);
+  });
+});
+
+describe("failing verdicts are named by what fails", () => {
+  // A lowered PII class without the reviewer's note, on a contract already bumped major: the version is enough, the
+  // note is what is missing, so nothing may call it a version bump that is too small.
+  const lowered: Finding = {
+    rule: "CE028",
+    name: "pii-classification-changed",
+    dataset: "rating",
+    subject: "rating.reviewer_name",
+    message: "PII classification of column \"rating.reviewer_name\" changed from \"personal\" to \"none\" (lowered).",
+    where: { file: "contracts/rating.contract.ts", line: 19, column: 5 },
+    severity: { RAW: "S", PQ: "S", SF: "M", DBT: "B", MART: "B" },
+    bump: "major",
+    consequence: "c",
+    migration: { snowflake: [], dbtVersion: false },
+    reviewerNote: { note: null },
+  };
+  const report = (problem: "pii-note-missing" | "bump-too-small"): Report => ({
+    schema: "contract-diff/3",
+    base: "main",
+    head: "working tree",
+    ok: false,
+    findings: [lowered],
+    verdicts: [
+      {
+        dataset: "rating",
+        file: "contracts/rating.contract.ts",
+        baseVersion: "1.0.0",
+        headVersion: problem === "pii-note-missing" ? "2.0.0" : "1.1.0",
+        declared: problem === "pii-note-missing" ? "major" : "minor",
+        required: "major",
+        ok: false,
+        problem,
+        reason: "r",
+      },
+    ],
+    quicksight: [],
+    generatedFiles: null,
+  });
+
+  it("a missing reviewer's note is an error titled by the note, not by the version", () => {
+    const github = render(report("pii-note-missing"), "github");
+    expect(github).toMatch(/^::error file=contracts\/rating\.contract\.ts,line=19,col=5,title=CE028 /m);
+    expect(github).toContain("title=Contract rating%3A PII class lowered without a reviewer's note (piiReview)::r");
+    expect(github).not.toContain("version bump too small");
+    expect(render(report("pii-note-missing"), "text")).toMatch(/; 1 contract fails review\.\n$/);
+    const md = render(report("pii-note-missing"), "markdown");
+    expect(md).toContain("## Contract review: 1 contract fails review");
+    expect(md).toContain("| 1.0.0 → 2.0.0 | major | major | **PII class lowered without a reviewer's note (piiReview)** |");
+  });
+
+  it("a version bump that is too small keeps its own title", () => {
+    const github = render(report("bump-too-small"), "github");
+    expect(github).toContain("title=Contract rating%3A version bump too small::r");
+    expect(render(report("bump-too-small"), "text")).toMatch(/; 1 contract needs a bigger version bump\.\n$/);
+    expect(render(report("bump-too-small"), "markdown")).toContain("| major | **needs major** |");
   });
 });

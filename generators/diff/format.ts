@@ -4,7 +4,7 @@
  * gives the same bytes.
  */
 import { compareCodePoints } from "../lib/sort.js";
-import type { Finding, Report, Verdict } from "./report.js";
+import type { Finding, Report, Verdict, VerdictProblem } from "./report.js";
 import { CONSUMER_NAMES, CONSUMERS, RULES, type Severities } from "./rules.js";
 import { stagingModelName } from "../targets/dbt/emit.js";
 
@@ -47,10 +47,29 @@ function quicksightLine(q: Report["quicksight"][number]): string {
   return `${q.breaking ? "BREAKS" : "changes"} ${q.mart}.${q.column} (${q.change}: ${q.detail.replace(/\r?\n/g, " ")}): data set ${q.dataSet}, ${visuals}`;
 }
 
+/** What each failing verdict is titled by (GitHub annotations, the Markdown verdict table). */
+const PROBLEM_TITLES: Record<VerdictProblem, string> = {
+  "bump-too-small": "version bump too small",
+  "version-lowered": "version lowered",
+  "pii-note-missing": "PII class lowered without a reviewer's note (piiReview)",
+  "removal-not-accepted": "deleted without --allow-removal",
+};
+
+/**
+ * The headline of a review's failures: "needs a bigger version bump" only when that is what every failing verdict
+ * needs (a missing reviewer's note or a refused deletion is not fixed by a version).
+ */
+export function failingHeadline(verdicts: readonly Verdict[]): string {
+  const failing = verdicts.filter((v) => !v.ok);
+  const n = failing.length;
+  if (failing.every((v) => v.problem === "bump-too-small")) return `${n} contract${n === 1 ? " needs" : "s need"} a bigger version bump`;
+  return `${n} contract${n === 1 ? " fails" : "s fail"} review`;
+}
+
 function summaryLine(report: Report): string {
-  const failing = report.verdicts.filter((v) => !v.ok).length;
+  const failing = report.verdicts.some((v) => !v.ok);
   const count = report.findings.length;
-  return `${count} change${count === 1 ? "" : "s"} between ${report.base} and ${report.head}; ${failing === 0 ? "every contract declares a sufficient version bump" : `${failing} contract${failing === 1 ? "" : "s"} need${failing === 1 ? "s" : ""} a bigger version bump`}.`;
+  return `${count} change${count === 1 ? "" : "s"} between ${report.base} and ${report.head}; ${failing ? failingHeadline(report.verdicts) : "every contract declares a sufficient version bump"}.`;
 }
 
 /**
@@ -77,13 +96,13 @@ function fence(lang: string, lines: readonly string[]): string[] {
 function renderMarkdown(report: Report): string {
   const out: string[] = [];
   const failing = report.verdicts.filter((v) => !v.ok);
-  out.push(`## Contract review: ${failing.length ? `${failing.length} contract${failing.length === 1 ? " needs" : "s need"} a bigger version bump` : report.findings.length ? "version bumps are sufficient" : "no contract changes"}`);
+  out.push(`## Contract review: ${failing.length ? failingHeadline(report.verdicts) : report.findings.length ? "version bumps are sufficient" : "no contract changes"}`);
   out.push("");
   out.push(`Compared ${escapeMarkdown(report.base)} with ${escapeMarkdown(report.head)}.`);
   out.push("");
   out.push("| Contract | Version | Declared bump | Required bump | Verdict |", "|---|---|---|---|---|");
   for (const v of report.verdicts) {
-    out.push(`| ${code(v.dataset)} | ${escapeMarkdown(v.baseVersion ?? "(none)")} → ${escapeMarkdown(v.headVersion ?? "(deleted)")} | ${v.declared} | ${v.required} | ${v.ok ? "ok" : `**needs ${v.required}**`} |`);
+    out.push(`| ${code(v.dataset)} | ${escapeMarkdown(v.baseVersion ?? "(none)")} → ${escapeMarkdown(v.headVersion ?? "(deleted)")} | ${v.declared} | ${v.required} | ${v.ok ? "ok" : v.problem === "bump-too-small" ? `**needs ${v.required}**` : `**${escapeMarkdown(PROBLEM_TITLES[v.problem!])}**`} |`);
   }
   for (const v of failing) out.push("", `> ${escapeMarkdown(v.reason)}`);
   const tally = report.verdicts
@@ -191,11 +210,12 @@ function renderGithub(report: Report): string {
   const lines = report.findings.map((f) => {
     const verdict = failing.get(f.dataset);
     // An error is a finding that needs more than the contract declares; the rest are warnings (M/B) or notices.
-    const level = verdict && rank[f.bump] > rank[verdict.declared] ? "error" : CONSUMERS.some((c) => f.severity[c] !== "S") ? "warning" : "notice";
+    const needsNote = verdict?.problem === "pii-note-missing" && f.reviewerNote && !f.reviewerNote.note;
+    const level = (verdict && rank[f.bump] > rank[verdict.declared]) || needsNote ? "error" : CONSUMERS.some((c) => f.severity[c] !== "S") ? "warning" : "notice";
     const props = `file=${escapeProperty(f.where.file)},line=${f.where.line},col=${f.where.column},title=${escapeProperty(`${f.rule} ${f.name} (${f.bump})`)}`;
     return `::${level} ${props}::${escapeData(`${f.message} ${severityText(f.severity)}. ${f.consequence}`)}`;
   });
-  for (const v of failing.values()) lines.push(`::error file=${escapeProperty(v.file)},title=${escapeProperty(`Contract ${v.dataset}: version bump too small`)}::${escapeData(v.reason)}`);
+  for (const v of failing.values()) lines.push(`::error file=${escapeProperty(v.file)},title=${escapeProperty(`Contract ${v.dataset}: ${PROBLEM_TITLES[v.problem!]}`)}::${escapeData(v.reason)}`);
   for (const q of report.quicksight) {
     lines.push(`::${q.breaking ? "warning" : "notice"} title=${escapeProperty(`QuickSight ${q.dataSet}: ${q.mart}.${q.column} ${q.change}`)}::${escapeData(quicksightLine(q))}`);
   }

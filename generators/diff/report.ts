@@ -13,7 +13,7 @@ import { quicksightImpact, type QuickSightImpact } from "./quicksight.js";
 import { bumpFor, CONSUMERS, RULES, type Bump, type Rule, type Severities } from "./rules.js";
 
 /** Version of the JSON report's shape (`report.schema.json`); bump on any change of shape. */
-export const REPORT_SCHEMA = "contract-diff/2";
+export const REPORT_SCHEMA = "contract-diff/3";
 
 export interface Finding {
   readonly rule: string;
@@ -46,8 +46,12 @@ export interface Verdict {
   readonly declared: Declared;
   readonly required: Bump | "none";
   readonly ok: boolean;
+  /** Why the verdict fails (null when ok): each failure is titled and headlined by its own problem. */
+  readonly problem: VerdictProblem | null;
   readonly reason: string;
 }
+
+export type VerdictProblem = "bump-too-small" | "version-lowered" | "pii-note-missing" | "removal-not-accepted";
 
 export interface GeneratedFileChange {
   readonly path: string;
@@ -243,13 +247,14 @@ function verdictsFor(base: FlatModel, head: FlatModel, findings: readonly Findin
     const required = maxBump(findings.filter((f) => f.dataset === name).map((f) => f.bump));
     const file = (after ?? before)!.file;
     const common = { dataset: name, file, baseVersion: before?.version ?? null, headVersion: after?.version ?? null, required };
-    if (!before) return { ...common, declared: "new", ok: true, reason: `New contract at version ${after!.version}.` };
+    if (!before) return { ...common, declared: "new", ok: true, problem: null, reason: `New contract at version ${after!.version}.` };
     if (!after) {
       const allowed = allowRemoval.includes(name);
       return {
         ...common,
         declared: "removed",
         ok: allowed,
+        problem: allowed ? null : "removal-not-accepted",
         reason: allowed ? "Deleted; the deletion was accepted with --allow-removal." : `Deleted at version ${before.version}: a deleted contract cannot announce its removal. If intended, rerun with --allow-removal ${name}.`,
       };
     }
@@ -261,6 +266,7 @@ function verdictsFor(base: FlatModel, head: FlatModel, findings: readonly Findin
         ...common,
         declared,
         ok: false,
+        problem: "pii-note-missing",
         reason: `Lowering the PII class of ${unnoted.join(", ")} needs a reviewer's note: add piiReview: "<why it is safe, who approved>" to the column's metadata in ${file}.`,
       };
     }
@@ -268,7 +274,7 @@ function verdictsFor(base: FlatModel, head: FlatModel, findings: readonly Findin
     if (wentDown && required === "none") {
       // Nothing changed but the version went down: the next change could take the higher number again and one
       // version would name two contracts.
-      return { ...common, declared, ok: false, reason: `${before.version} → ${after.version} lowers the version: keep ${before.version}, or raise it.` };
+      return { ...common, declared, ok: false, problem: "version-lowered", reason: `${before.version} → ${after.version} lowers the version: keep ${before.version}, or raise it.` };
     }
     const ok = BUMP_RANK[declared] >= BUMP_RANK[required];
     const reason = ok
@@ -276,7 +282,7 @@ function verdictsFor(base: FlatModel, head: FlatModel, findings: readonly Findin
         ? "No contract change."
         : `The changes need a ${required} bump; ${before.version} → ${after.version} is a ${declared} bump.`
       : `The changes need a ${required} bump, but ${before.version} → ${after.version} ${wentDown ? "lowers the version" : declared === "none" ? "declares none" : `is only a ${declared} bump`}: set version to ${nextVersion(before.version, required as Bump)} or higher.`;
-    return { ...common, declared, ok, reason };
+    return { ...common, declared, ok, problem: ok ? null : "bump-too-small", reason };
   });
 }
 

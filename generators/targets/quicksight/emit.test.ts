@@ -296,7 +296,7 @@ describe("QuickSight in the drift check and contract review", () => {
     const code = await diffMain(["--base-dir", join(base, "contracts"), "--root", head, "--format", "json"], out.stream, sink().stream);
     expect(code).toBe(0); // marts carry no contract version: the impact is reported, the verdicts are unchanged
     const report = JSON.parse(out.text());
-    expect(report.schema).toBe("contract-diff/2");
+    expect(report.schema).toBe("contract-diff/3");
     expect(report.quicksight).toEqual([
       {
         mart: "fct_reviews",
