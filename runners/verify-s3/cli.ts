@@ -31,7 +31,8 @@ Streams every object under the prefix (JSON lines, plain or gzip) and validates 
 dataset's Zod contract. Prints violation counts by reason code and field path, with sample object:line places.
 
 Options:
-  --dataset <name>           Contract to validate against (default: the contract whose raw location holds the URL).
+  --dataset <name>           Contract to validate against (default: the contract whose raw location holds the URL;
+                             a URL above raw locations is refused).
   --limit <n>                Check at most n records.
   --max-invalid-ratio <r>    Largest accepted share of invalid records, 0 to 1 (default 0: any invalid record fails).
   --max-record-bytes <n>     Longest line read as a record (default ${DEFAULT_MAX_RECORD_BYTES} = ${DEFAULT_MAX_RECORD_BYTES / 2 ** 20} MiB, the pipeline's limit); a
@@ -75,20 +76,38 @@ function parseNumber(name: string, text: string | undefined, kind: "whole" | "de
   return value;
 }
 
-async function findContract(root: string, bucket: string, prefix: string, name: string | undefined): Promise<{ dataset: DatasetIR; schema: z.ZodType }> {
+/**
+ * The contract to check against, and the prefix to list. Without --dataset the URL must lie in one dataset's raw
+ * location (that location without its last slash counts as the location itself, listed with the slash, so
+ * `…/reviews` does not also read `…/reviews-old/`); a URL above raw locations is refused, as its objects belong to
+ * several contracts or to none. With --dataset the URL is listed as given, wherever the objects are staged.
+ */
+async function findContract(root: string, bucket: string, prefix: string, name: string | undefined): Promise<{ dataset: DatasetIR; schema: z.ZodType; prefix: string }> {
   const contractsDir = resolve(root, "contracts");
   const ir = await loadIR(contractsDir, root);
   const url = `s3://${bucket}/${prefix}`;
-  const dataset = name !== undefined
-    ? ir.datasets.find((d) => d.name === name)
-    : ir.datasets.find((d) => url.startsWith(d.locations.raw) || d.locations.raw.startsWith(url.endsWith("/") ? url : `${url}/`));
-  if (!dataset) {
-    const known = ir.datasets.map((d) => `${d.name} (${d.locations.raw})`).join(", ");
-    throw new UsageError(name !== undefined ? `No contract defines dataset "${name}". Known: ${known}.` : `No contract's raw location contains ${url}. Pass --dataset; known: ${known}.`);
+  const known = ir.datasets.map((d) => `${d.name} (${d.locations.raw})`).join(", ");
+  let dataset: DatasetIR | undefined;
+  let listed = prefix;
+  if (name !== undefined) {
+    dataset = ir.datasets.find((d) => d.name === name);
+    if (!dataset) throw new UsageError(`No contract defines dataset "${name}". Known: ${known}.`);
+  } else {
+    dataset = ir.datasets.find((d) => url.startsWith(d.locations.raw) || `${url}/` === d.locations.raw);
+    if (dataset) listed = dataset.locations.raw === `${url}/` ? `${prefix}/` : prefix;
+    else {
+      const below = ir.datasets.filter((d) => d.locations.raw.startsWith(url.endsWith("/") ? url : `${url}/`));
+      if (below.length > 0) {
+        throw new UsageError(
+          `${url} holds the raw location${below.length === 1 ? "" : "s"} of ${below.map((d) => `${d.name} (${d.locations.raw})`).join(", ")}: its objects are not all one contract's. Check ${below.length === 1 ? "that location" : "one location at a time"}, or pass --dataset to check everything under ${url} against one contract.`,
+        );
+      }
+      throw new UsageError(`No contract's raw location contains ${url}. Pass --dataset; known: ${known}.`);
+    }
   }
   const file = findContractFiles(contractsDir).find((f) => f.split(/[\\/]/).join("/").endsWith(`/${dataset.contract.file.split("/").pop()}`));
   const module = (await import(pathToFileURL(file!).href)) as { default: Contract };
-  return { dataset, schema: module.default.schema };
+  return { dataset, schema: module.default.schema, prefix: listed };
 }
 
 function percent(part: number, whole: number): string {
@@ -253,7 +272,7 @@ export async function main(argv: readonly string[], out: Writable = process.stdo
     report = await verifyPrefix({
       client,
       bucket,
-      prefix,
+      prefix: contract.prefix,
       schema: contract.schema,
       dataset: contract.dataset,
       limit,

@@ -101,6 +101,8 @@ beforeAll(async () => {
   await put("reviews/2014/musical-instruments-5.json", musical2014);
   await put("products/2018/meta-gift-cards.jsonl", readFileSync(join(data, "2018-meta-gift-cards.jsonl")));
   await put("broken/reviews.jsonl", broken);
+  // Beside the review location, sharing the start of its name: never part of s3://amazon-reviews-raw/reviews.
+  await put("reviews-old/reviews.jsonl", broken);
   await put("records/lines.jsonl", recordLines);
   await put("long/lines.jsonl", longLines);
   await put("long/lines.jsonl.gz", gzipSync(longLines));
@@ -191,6 +193,21 @@ describe("verify:s3", () => {
   it("picks the contract from the URL: products/ is validated against product", async () => {
     const r = await out(["s3://amazon-reviews-raw/products/", "--endpoint", endpoint, "--quiet"]);
     expect(r.stdout).toContain("Checked 1547 records in 1 objects under s3://amazon-reviews-raw/products/ against product");
+  });
+
+  it("a URL above the raw locations is refused, not checked against the first contract found; one without its last slash is that location", async () => {
+    for (const url of ["s3://amazon-reviews-raw/", "s3://amazon-reviews-raw"]) {
+      const r = await out([url, "--endpoint", endpoint, "--quiet"]);
+      expect([r.code, r.stdout]).toEqual([2, ""]);
+      expect(r.stderr).toContain(
+        "error VERIFY.CONTRACT: s3://amazon-reviews-raw/ holds the raw locations of product (s3://amazon-reviews-raw/products/), review (s3://amazon-reviews-raw/reviews/): its objects are not all one contract's. Check one location at a time, or pass --dataset",
+      );
+    }
+    const bare = await out(["s3://amazon-reviews-raw/reviews", "--endpoint", endpoint, "--quiet", "--max-invalid-ratio", "1"]);
+    expect([bare.code, bare.stdout]).toEqual([0, expect.stringContaining("Checked 3133 records in 3 objects under s3://amazon-reviews-raw/reviews/ against review")]);
+    // Named by --dataset, the URL is listed as given.
+    const named = await out(["s3://amazon-reviews-raw/reviews", "--dataset", "review", "--endpoint", endpoint, "--quiet", "--max-invalid-ratio", "1"]);
+    expect(named.stdout).toContain("in 4 objects under s3://amazon-reviews-raw/reviews against review");
   });
 
   it("explains usage, contract and S3 errors with exit code 2", async () => {
