@@ -140,12 +140,25 @@ describe("locations that could escape a folder", () => {
       writeFileSync(join(dir, "review.contract.ts"), source);
       const diagnostics = await diagnosticsIn(dir);
       const found = diagnostics.filter((d) => d.code === "CONTRACT.INVALID_LOCATION");
+      const hidden = ': such names are hidden to Spark, to the pipeline\'s readers and to the external tables\' PATTERN.';
       expect(found.map((d) => d.message)).toEqual([
-        'Location cleaned "s3://amazon-reviews-cleaned/./reviews/" has a "." or ".." segment.',
-        'Location processed "s3://amazon-reviews-processed/reviews/../../victim/" has a "." or ".." segment.',
+        `Location cleaned "s3://amazon-reviews-cleaned/./reviews/" has a segment starting with "." or "_" (".")${hidden}`,
+        `Location processed "s3://amazon-reviews-processed/reviews/../../victim/" has a segment starting with "." or "_" ("..")${hidden}`,
       ]);
       const line = source.split("\n").findIndex((l) => l.includes("victim")) + 1;
       expect(found[1]!.where?.line).toBe(line);
+    });
+  });
+
+  it('refuse a segment starting with "_" or "." (hidden to Spark, the readers and the external table\'s PATTERN)', async () => {
+    await withScratch(async (dir, review) => {
+      const source = review
+        .replace('processed: "s3://amazon-reviews-processed/reviews/"', 'processed: "s3://amazon-reviews-processed/_v2/reviews/"')
+        .replace('raw: "s3://amazon-reviews-raw/reviews/"', 'raw: "s3://amazon-reviews-raw/reviews/.staging/"');
+      writeFileSync(join(dir, "review.contract.ts"), source);
+      const found = (await diagnosticsIn(dir)).filter((d) => d.code === "CONTRACT.INVALID_LOCATION");
+      expect(found.map((d) => d.message.split(":")[0])).toEqual(['Location raw "s3', 'Location processed "s3']);
+      expect(found.map((d) => /\("([^"]+)"\)/.exec(d.message)?.[1])).toEqual([".staging", "_v2"]);
     });
   });
 });

@@ -29,17 +29,19 @@ export function checkVersion(version: string, ctx: DatasetContext): void {
 
 export function checkLocations(locations: Contract["locations"], ctx: DatasetContext): void {
   for (const [zone, location] of Object.entries(locations)) {
-    // "." and ".." segments would lead every local path built from the location out of its folder.
-    const dotSegment = location.split("/").slice(3).some((segment) => segment === "." || segment === "..");
-    if (!S3_LOCATION.test(location) || dotSegment) {
+    // "." and ".." segments would lead every local path built from the location out of its folder. Any segment
+    // starting with "." or "_" is hidden: Spark and Hadoop skip such names when they list a folder, the pipeline's
+    // readers skip them, and the external tables' PATTERN leaves out files under them.
+    const hidden = location.split("/").slice(3).find((segment) => segment.startsWith(".") || segment.startsWith("_"));
+    if (!S3_LOCATION.test(location) || hidden !== undefined) {
       ctx.diagnostics.push(
         diagnostic(
           "CONTRACT.INVALID_LOCATION",
-          dotSegment
-            ? `Location ${zone} "${location}" has a "." or ".." segment.`
+          hidden !== undefined
+            ? `Location ${zone} "${location}" has a segment starting with "." or "_" ("${hidden}"): such names are hidden to Spark, to the pipeline's readers and to the external tables' PATTERN.`
             : `Location ${zone} "${location}" is not s3://bucket/prefix/.`,
           ctx.whereProperty(["locations", zone], `locations.${zone}`),
-          "Use a lowercase bucket name, prefix segments of letters, digits, '.', '_' and '-' (other than . and ..), and end the prefix with /.",
+          "Use a lowercase bucket name, prefix segments of letters, digits, '.', '_' and '-' that do not start with '.' or '_', and end the prefix with /.",
         ),
       );
     }
