@@ -60,6 +60,7 @@ module "pipeline" {
   glue_max_concurrent_runs    = var.glue_max_concurrent_runs
   log_retention_days          = var.log_retention_days
   failure_notification_emails = var.failure_notification_emails
+  permissions_boundary_arn    = module.github_deploy.platform_boundary_arn
 }
 
 module "snowflake_access" {
@@ -71,6 +72,9 @@ module "snowflake_access" {
   kms_key_arn       = module.storage.kms_key_arn
   iam_user_arn      = var.snowflake_iam_user_arn
   external_id       = var.snowflake_external_id
+
+  # The roles the deploy role manages are bounded (modules/github-deploy, platform_boundary).
+  permissions_boundary_arn = module.github_deploy.platform_boundary_arn
 }
 
 module "github_deploy" {

@@ -283,7 +283,8 @@ describe("infra/: IAM least privilege", () => {
         expect(text, `${dir.dir}/${file}`).not.toMatch(/arn:aws:iam::aws:policy/);
       }
       expect(dir.resources.aws_iam_role_policy_attachment, dir.dir).toBeUndefined();
-      expect(dir.resources.aws_iam_policy, dir.dir).toBeUndefined();
+      // The one managed policy is the platform roles' permissions boundary, never attached as a permission.
+      expect(Object.keys(dir.resources.aws_iam_policy ?? {}), dir.dir).toEqual(dir.dir === "infra/modules/github-deploy" ? ["platform_boundary"] : []);
     }
   });
 
@@ -319,6 +320,51 @@ describe("infra/: IAM least privilege", () => {
     // The root module passes every role name, the deploy role's among them, and the deploy role's own name.
     const call = byDir.get("infra")!.modules.github_deploy!;
     expect([call.role_name, call.managed_role_names]).toEqual(["${local.role_names.deploy}", "${values(local.role_names)}"]);
+  });
+
+  it("bounds every role the deploy role manages, and lets it create or write roles only with that boundary", () => {
+    // A role that may write another role's policy and trust, without a boundary, can make that role an administrator
+    // that trusts it. Every platform role carries the boundary the deploy module creates.
+    const boundary = "${var.permissions_boundary_arn}";
+    const bounded = dirs.flatMap((d) =>
+      Object.entries(d.resources.aws_iam_role ?? {}).map(([name, role]) => [`${d.dir.replace("infra/modules/", "")}.${name}`, role.permissions_boundary] as const),
+    );
+    expect(bounded.filter(([name]) => name !== "github-deploy.deploy").sort()).toEqual(
+      ["pipeline.eventbridge", "pipeline.glue", "pipeline.step_functions", "snowflake-access.snowflake"].map((name) => [name, boundary]).sort(),
+    );
+    const root = byDir.get("infra")!;
+    expect(root.modules.pipeline!.permissions_boundary_arn).toBe("${module.github_deploy.platform_boundary_arn}");
+    expect(root.modules.snowflake_access!.permissions_boundary_arn).toBe("${module.github_deploy.platform_boundary_arn}");
+    const deploy = byDir.get("infra/modules/github-deploy")!;
+    expect(deploy.outputs.platform_boundary_arn!.value).toBe("${aws_iam_policy.platform_boundary.arn}");
+    expect(deploy.resources.aws_iam_policy!.platform_boundary!.policy).toBe("${data.aws_iam_policy_document.platform_boundary.json}");
+
+    const statements = deploy.data.aws_iam_policy_document!.deploy!.statement as Hcl[];
+    const actions = statements.flatMap((st) => list(st.actions));
+    // Trust changes, boundary removal or replacement, managed policies and policy versions are an administrator's.
+    for (const forbidden of [
+      "iam:UpdateAssumeRolePolicy", "iam:DeleteRolePermissionsBoundary", "iam:PutRolePermissionsBoundary", "iam:AttachRolePolicy",
+      "iam:CreatePolicy", "iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion",
+    ]) {
+      expect(actions, forbidden).not.toContain(forbidden);
+    }
+    const writes = new Set(["iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:AttachRolePolicy", "iam:DetachRolePolicy"]);
+    const writing = statements.filter((st) => list(st.actions).some((a) => writes.has(a)));
+    expect(writing.map((st) => st.sid)).toEqual(["WriteBoundedPlatformRoles"]);
+    for (const st of writing) {
+      expect(st.condition, st.sid).toEqual([
+        { test: "StringEquals", variable: "iam:PermissionsBoundary", values: ["${aws_iam_policy.platform_boundary.arn}"] },
+      ]);
+      expect(st.resources).toBe("${local.role_arns}");
+    }
+    // Of the boundary the deploy role may only read.
+    const onBoundary = statements.filter((st) => JSON.stringify(st.resources).includes("aws_iam_policy.platform_boundary"));
+    expect(onBoundary.map((st) => st.sid)).toEqual(["ReadPlatformBoundary"]);
+    expect(list(onBoundary[0]!.actions).every((a) => /^iam:(Get|List)/.test(a))).toBe(true);
+    // The boundary itself grants no IAM, STS or Organizations action.
+    const capped = (deploy.data.aws_iam_policy_document!.platform_boundary!.statement as Hcl[]).flatMap((st) => list(st.actions));
+    expect(capped.length).toBeGreaterThan(10);
+    expect(capped.filter((a) => /^(iam|sts|organizations):/.test(a))).toEqual([]);
   });
 
   it("trusts Snowflake's IAM user only with the external id, and gives it read-only access", () => {

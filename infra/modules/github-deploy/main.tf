@@ -24,6 +24,7 @@ locals {
   own_role_arn   = "${local.arn_prefix}:iam::${var.account_id}:role/${var.role_name}"
   log_group_arns = [for name in var.log_group_names : "${local.arn_prefix}:logs:${var.region}:${var.account_id}:log-group:${name}"]
   topic_arn      = "${local.arn_prefix}:sns:${var.region}:${var.account_id}:${var.project}-pipeline-failures"
+  log_region_arn = "${local.arn_prefix}:logs:${var.region}:${var.account_id}"
 }
 
 resource "aws_iam_openid_connect_provider" "github" {
@@ -57,6 +58,91 @@ resource "aws_iam_role" "deploy" {
   name                 = var.role_name
   assume_role_policy   = data.aws_iam_policy_document.trust.json
   max_session_duration = 3600
+}
+
+# ---------------------------------------------------------------- permissions boundary of the platform roles
+#
+# The deploy role creates the platform's roles and writes their policies. Without a cap, it could write a role a
+# policy with any action, trust itself in it and assume it: account admin from any step of the deploy job. Every
+# role it creates or whose policy it writes must carry this boundary (the iam:PermissionsBoundary condition of
+# WriteBoundedPlatformRoles below); a role's effective permissions are the intersection of its policies and its
+# boundary, so no policy the deploy role writes reaches beyond the union below: what the Glue, Step Functions,
+# EventBridge and Snowflake roles' own policies use, on this platform's buckets, key, jobs, state machines, topic
+# and log groups. The boundary is applied like the deploy role's policy: by an administrator (the deploy role may
+# read it, not change it). https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html
+data "aws_iam_policy_document" "platform_boundary" {
+  statement {
+    sid       = "PlatformObjects"
+    actions   = ["s3:DeleteObject", "s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"]
+    resources = [for arn in local.bucket_arns : "${arn}/*"]
+  }
+
+  statement {
+    sid       = "PlatformBuckets"
+    actions   = ["s3:GetBucketLocation", "s3:ListBucket"]
+    resources = local.bucket_arns
+  }
+
+  statement {
+    sid       = "PlatformDataKey"
+    actions   = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"]
+    resources = [var.kms_key_arn]
+  }
+
+  statement {
+    sid     = "GlueLogs"
+    actions = ["logs:AssociateKmsKey", "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = [
+      "${local.log_region_arn}:log-group:/aws-glue/*",
+      "${local.log_region_arn}:log-group:/aws-glue/*:log-stream:*",
+    ]
+  }
+
+  statement {
+    sid       = "GlueMetrics"
+    actions   = ["cloudwatch:PutMetricData"]
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "cloudwatch:namespace"
+      values   = ["Glue"]
+    }
+  }
+
+  statement {
+    sid       = "RunGlueJobs"
+    actions   = ["glue:BatchStopJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:StartJobRun"]
+    resources = local.glue_job_arns
+  }
+
+  statement {
+    sid       = "StartStateMachines"
+    actions   = ["states:StartExecution"]
+    resources = local.machine_arns
+  }
+
+  statement {
+    sid       = "NotifyFailures"
+    actions   = ["sns:Publish"]
+    resources = [local.topic_arn]
+  }
+
+  # Step Functions' log delivery and X-Ray: no resource types, AWS requires "*".
+  statement {
+    sid = "DeliverLogsAndTraces"
+    actions = [
+      "logs:CreateLogDelivery", "logs:DeleteLogDelivery", "logs:DescribeLogGroups", "logs:DescribeResourcePolicies",
+      "logs:GetLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:UpdateLogDelivery",
+      "xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments",
+    ]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_policy" "platform_boundary" {
+  name        = "${var.project}-platform-boundary"
+  description = "Permissions boundary of the ${var.project} platform roles the deploy role manages."
+  policy      = data.aws_iam_policy_document.platform_boundary.json
 }
 
 data "aws_iam_policy_document" "deploy" {
@@ -190,23 +276,41 @@ data "aws_iam_policy_document" "deploy" {
     resources = local.rule_arns
   }
 
+  # No iam:UpdateAssumeRolePolicy (a role's trust, once created, is an administrator's change: whoever may rewrite a
+  # trust may make a role trust itself), no iam:Put/DeleteRolePermissionsBoundary, no managed policy attachments.
   statement {
     sid = "ManagePlatformRoles"
     actions = [
-      "iam:CreateRole",
       "iam:DeleteRole",
-      "iam:DeleteRolePolicy",
       "iam:GetRole",
       "iam:GetRolePolicy",
       "iam:ListAttachedRolePolicies",
       "iam:ListInstanceProfilesForRole",
       "iam:ListRolePolicies",
-      "iam:PutRolePolicy",
       "iam:TagRole",
       "iam:UntagRole",
-      "iam:UpdateAssumeRolePolicy",
     ]
     resources = local.role_arns
+  }
+
+  # Creating a platform role and writing its policies only for roles bounded by platform_boundary.
+  # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#ck_PermissionsBoundary
+  statement {
+    sid       = "WriteBoundedPlatformRoles"
+    actions   = ["iam:CreateRole", "iam:DeleteRolePolicy", "iam:PutRolePolicy"]
+    resources = local.role_arns
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PermissionsBoundary"
+      values   = [aws_iam_policy.platform_boundary.arn]
+    }
+  }
+
+  # Every plan reads the boundary; changing it is an administrator's apply, like this policy.
+  statement {
+    sid       = "ReadPlatformBoundary"
+    actions   = ["iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyVersions"]
+    resources = [aws_iam_policy.platform_boundary.arn]
   }
 
   # Terraform reads the deploy role and its policy on every plan; changing them (a new dataset adds ARNs to the

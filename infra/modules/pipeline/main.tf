@@ -119,8 +119,9 @@ data "aws_iam_policy_document" "glue_trust" {
 }
 
 resource "aws_iam_role" "glue" {
-  name               = var.glue_role_name
-  assume_role_policy = data.aws_iam_policy_document.glue_trust.json
+  name                 = var.glue_role_name
+  assume_role_policy   = data.aws_iam_policy_document.glue_trust.json
+  permissions_boundary = var.permissions_boundary_arn
 }
 
 data "aws_iam_policy_document" "glue" {
@@ -289,8 +290,9 @@ data "aws_iam_policy_document" "step_functions_trust" {
 }
 
 resource "aws_iam_role" "step_functions" {
-  name               = var.step_functions_role_name
-  assume_role_policy = data.aws_iam_policy_document.step_functions_trust.json
+  name                 = var.step_functions_role_name
+  assume_role_policy   = data.aws_iam_policy_document.step_functions_trust.json
+  permissions_boundary = var.permissions_boundary_arn
 }
 
 data "aws_iam_policy_document" "step_functions" {
@@ -392,8 +394,9 @@ data "aws_iam_policy_document" "eventbridge_trust" {
 }
 
 resource "aws_iam_role" "eventbridge" {
-  name               = var.eventbridge_role_name
-  assume_role_policy = data.aws_iam_policy_document.eventbridge_trust.json
+  name                 = var.eventbridge_role_name
+  assume_role_policy   = data.aws_iam_policy_document.eventbridge_trust.json
+  permissions_boundary = var.permissions_boundary_arn
 }
 
 data "aws_iam_policy_document" "eventbridge" {

@@ -83,3 +83,8 @@ variable "failure_notification_emails" {
   type        = list(string)
   default     = []
 }
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary of the module's roles (module github-deploy's platform_boundary: what the deploy role's roles may ever do)."
+  type        = string
+}

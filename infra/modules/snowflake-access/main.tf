@@ -27,8 +27,9 @@ data "aws_iam_policy_document" "trust" {
 resource "aws_iam_role" "snowflake" {
   count = local.enabled ? 1 : 0
 
-  name               = var.role_name
-  assume_role_policy = data.aws_iam_policy_document.trust[0].json
+  name                 = var.role_name
+  assume_role_policy   = data.aws_iam_policy_document.trust[0].json
+  permissions_boundary = var.permissions_boundary_arn
 }
 
 data "aws_iam_policy_document" "read_processed" {

@@ -34,3 +34,8 @@ variable "external_id" {
     error_message = "external_id must not be empty."
   }
 }
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary of the module's roles (module github-deploy's platform_boundary: what the deploy role's roles may ever do)."
+  type        = string
+}
