@@ -97,6 +97,29 @@ describe("GitHub workflows", () => {
     expect(jobs.map((job) => job.environment)).toEqual([trusted]);
   });
 
+  it("pins every action to a full commit SHA with its version beside it, and Dependabot keeps the pins current", () => {
+    // A tag (v4) can be moved to other code by whoever controls the action's repository; the deploy job holds
+    // id-token: write and the production secrets. A commit SHA cannot move.
+    // https://docs.github.com/en/actions/security-for-github-actions/security-guides/security-hardening-for-github-actions#using-third-party-actions
+    let count = 0;
+    for (const file of readdirSync(dir)) {
+      const lines = readFileSync(join(dir, file), "utf8").split("\n").filter((line) => /^\s*(-\s+)?uses:/.test(line));
+      for (const line of lines) {
+        count++;
+        expect(line, file).toMatch(/uses: [\w.-]+\/[\w.-]+(\/[\w./-]+)?@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
+      }
+      // The parsed steps agree with the lines read (none was missed by the line scan).
+      expect(steps(load(file)).filter((s) => s.uses).length, file).toBe(lines.length);
+    }
+    expect(count).toBeGreaterThanOrEqual(10);
+    const deploy = steps(load("deploy.yml")).filter((s) => s.uses);
+    expect(deploy.length).toBe(4);
+    for (const step of deploy) expect(step.uses).toMatch(/@[0-9a-f]{40}$/);
+    const dependabot = parse(readFileSync(join(dir, "..", "dependabot.yml"), "utf8")) as { version: number; updates: { "package-ecosystem": string; directory: string }[] };
+    expect(dependabot.version).toBe(2);
+    expect(dependabot.updates).toEqual(expect.arrayContaining([expect.objectContaining({ "package-ecosystem": "github-actions", directory: "/" })]));
+  });
+
   it("stores no AWS keys and expands no event values inside scripts", () => {
     for (const file of readdirSync(dir)) {
       const text = readFileSync(join(dir, file), "utf8");
