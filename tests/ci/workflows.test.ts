@@ -73,7 +73,7 @@ describe("GitHub workflows", () => {
 
   it("deploy runs on main with OIDC role-to-assume, Terraform init/plan/apply, script upload and snowflake:apply", () => {
     const deploy = load("deploy.yml");
-    expect(deploy.on.push).toEqual({ branches: ["main"] });
+    expect(Object.keys(deploy.on).sort()).toEqual(["workflow_dispatch", "workflow_run"]);
     expect(deploy.permissions).toEqual({ contents: "read", "id-token": "write" });
     const aws = steps(deploy).find((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"))!;
     expect(aws.with?.["role-to-assume"]).toBe("${{ vars.AWS_DEPLOY_ROLE_ARN }}");
@@ -84,6 +84,25 @@ describe("GitHub workflows", () => {
     }
     const order = ["init", "plan", "apply tfplan", "snowflake:apply"].map((word) => script.indexOf(word));
     expect([...order].sort((a, b) => a - b)).toEqual(order);
+  });
+
+  it("deploys only a commit whose CI run on main succeeded, and checks out that commit", () => {
+    // A push to main started the deploy beside CI: a commit whose tests failed was deployed all the same.
+    const ci = load("ci.yml");
+    const deploy = load("deploy.yml");
+    expect(deploy.on.push).toBeUndefined();
+    expect(deploy.on.workflow_run).toEqual({ workflows: [ci.name], branches: ["main"], types: ["completed"] });
+    const jobs = Object.values(deploy.jobs) as { if?: string; steps: Step[] }[];
+    expect(jobs).toHaveLength(1);
+    const condition = (jobs[0]!.if ?? "").replace(/\s+/g, " ").trim();
+    expect(condition).toContain("github.event.workflow_run.conclusion == 'success'");
+    // `branches` matches a head branch by name: a fork's pull request from its own main also has head_branch main.
+    expect(condition).toContain("github.event.workflow_run.event == 'push'");
+    expect(condition).toContain("github.event.workflow_run.head_repository.full_name == github.repository");
+    expect(condition).toMatch(/^github\.event_name == 'workflow_dispatch' \|\| \(.*\)$/);
+    const checkout = jobs[0]!.steps[0]!;
+    expect(checkout.uses).toMatch(/^actions\/checkout@/);
+    expect(checkout.with).toEqual({ ref: "${{ github.event.workflow_run.head_sha || github.sha }}" });
   });
 
   it("deploys in the environment whose OIDC subject the deploy role trusts", () => {
