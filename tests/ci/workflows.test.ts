@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse, parseDocument } from "yaml";
+import { parse as parseHcl } from "@cdktf/hcl2json";
 import { MARTS_DIR } from "../../generators/ir/marts.js";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -79,7 +80,7 @@ describe("GitHub workflows", () => {
     expect(aws.with?.["role-to-assume"]).toBe("${{ vars.AWS_DEPLOY_ROLE_ARN }}");
     expect(Object.keys(aws.with ?? {}).sort()).toEqual(["aws-region", "role-session-name", "role-to-assume"]);
     const script = scripts(deploy);
-    for (const command of ["terraform -chdir=infra init", "terraform -chdir=infra plan -out=tfplan", "terraform -chdir=infra apply tfplan", "npm run snowflake:apply", "npm run generate -- --check", "aws s3api head-object"]) {
+    for (const command of ["terraform -chdir=infra init", "terraform -chdir=infra plan -var-file=production.tfvars -out=tfplan", "terraform -chdir=infra apply tfplan", "npm run snowflake:apply", "npm run generate -- --check", "aws s3api head-object"]) {
       expect(script).toContain(command);
     }
     const order = ["init", "plan", "apply tfplan", "snowflake:apply"].map((word) => script.indexOf(word));
@@ -137,6 +138,37 @@ describe("GitHub workflows", () => {
     const dependabot = parse(readFileSync(join(dir, "..", "dependabot.yml"), "utf8")) as { version: number; updates: { "package-ecosystem": string; directory: string }[] };
     expect(dependabot.version).toBe(2);
     expect(dependabot.updates).toEqual(expect.arrayContaining([expect.objectContaining({ "package-ecosystem": "github-actions", directory: "/" })]));
+  });
+
+  it("sets every root Terraform variable in the deploy: from the workflow, the committed tfvars, or on purpose by default", async () => {
+    // Each push to main plans with what the workflow passes; a variable it did not pass went back to its default
+    // (the failure e-mails unsubscribed, a second OIDC provider created where the account has one).
+    const infra = join(dir, "..", "..", "infra");
+    const declared = (await parseHcl("variables.tf", readFileSync(join(infra, "variables.tf"), "utf8"))) as { variable: Record<string, [{ default?: unknown }]> };
+    const variables = Object.keys(declared.variable).sort();
+    expect(variables.length).toBeGreaterThan(25);
+
+    const deploy = load("deploy.yml");
+    const job = Object.values(deploy.jobs)[0] as { env?: Record<string, string>; steps: Step[] };
+    const fromWorkflow = new Set([
+      ...Object.keys(job.env ?? {}).filter((k) => k.startsWith("TF_VAR_")).map((k) => k.slice("TF_VAR_".length)),
+      ...[...scripts(deploy).matchAll(/\bTF_VAR_(\w+)=/g)].map((m) => m[1]!),
+    ]);
+    const tfvarsText = readFileSync(join(infra, "production.tfvars"), "utf8");
+    const fromFile = new Set(Object.keys((await parseHcl("production.tfvars", tfvarsText)) as object));
+    // The deliberate defaults are the commented list at the head of the file, each with its reason.
+    const list = /Left at their defaults on purpose[^\n]*\n((?:#   .*\n)+)/.exec(tfvarsText)?.[1] ?? "";
+    const byDefault = new Set([...list.matchAll(/^# {3}(\w+) +\S.*$/gm)].map((m) => m[1]!));
+    expect(byDefault.size).toBeGreaterThan(0);
+
+    for (const name of byDefault) expect(declared.variable[name]?.[0] && "default" in declared.variable[name]![0], `${name} has a default`).toBe(true);
+    for (const name of [...fromWorkflow, ...fromFile]) expect(variables, `${name} is a root variable`).toContain(name);
+    const unset = variables.filter((v) => !fromWorkflow.has(v) && !fromFile.has(v) && !byDefault.has(v));
+    expect(unset, "root variables the deploy leaves at their defaults unnoticed").toEqual([]);
+    // One place per setting: -var-file overrides TF_VAR_, so a variable in both would silently ignore the workflow.
+    expect([...fromFile].filter((v) => fromWorkflow.has(v) || byDefault.has(v))).toEqual([]);
+    expect([...fromWorkflow].filter((v) => byDefault.has(v))).toEqual([]);
+    expect(scripts(deploy)).toContain("terraform -chdir=infra plan -var-file=production.tfvars -out=tfplan");
   });
 
   it("stores no AWS keys and expands no event values inside scripts", () => {
