@@ -22,7 +22,7 @@ export interface PythonEnvOptions {
 }
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const REQUIRED_PYTHON = "3.11"; // AWS Glue 5.0 runs Python 3.11: test locally with the same.
+export const REQUIRED_PYTHON = "3.11"; // AWS Glue 5.0 runs Python 3.11: test locally with the same.
 const STAMP = ".lock-sha256";
 // Packages that build source distributions (pyspark ships no wheel). When a lock pins
 // them, they are installed first and builds then use them (--no-build-isolation):

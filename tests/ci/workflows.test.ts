@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { parse, parseDocument } from "yaml";
 import { parse as parseHcl } from "@cdktf/hcl2json";
 import { MARTS_DIR } from "../../generators/ir/marts.js";
+import { REQUIRED_PYTHON } from "../../toolchain/python-env.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const dir = join(root, ".github/workflows");
@@ -57,6 +58,19 @@ describe("GitHub workflows", () => {
     expect(runs).toEqual(expect.arrayContaining(["npm ci", "npm test", "npm run generate -- --check"]));
     expect(runs.indexOf("npm ci")).toBeLessThan(runs.indexOf("npm test"));
     expect(scripts(ci)).toContain("apt-get install -y");
+  });
+
+  it("CI provides the Python the pinned environments need (the runner's own is another) and Java 17, before it installs them", () => {
+    const ci = steps(load("ci.yml"));
+    const python = ci.findIndex((s) => s.uses?.startsWith("actions/setup-python@"));
+    expect(python, "an actions/setup-python step").toBeGreaterThanOrEqual(0);
+    expect(String(ci[python]!.with?.["python-version"])).toBe(REQUIRED_PYTHON);
+    const java = ci.findIndex((s) => s.uses?.startsWith("actions/setup-java@"));
+    expect(java, "an actions/setup-java step").toBeGreaterThanOrEqual(0);
+    expect(String(ci[java]!.with?.["java-version"])).toBe("17");
+    const setup = ci.findIndex((s) => s.run === "npm run python:setup");
+    expect(setup, "npm run python:setup").toBeGreaterThan(Math.max(python, java));
+    expect(setup).toBeLessThan(ci.findIndex((s) => s.run === "npm test"));
   });
 
   it("contract review posts the contract diff as a PR comment and as the job summary", () => {
