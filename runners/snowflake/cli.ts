@@ -102,12 +102,15 @@ export async function main(argv: readonly string[], connect: () => Promise<SqlCo
       const plan = readPlan(planPath);
       const dryRun = values["dry-run"];
       const pseudonymKey = env[PLATFORM.pseudonym.keyEnv] || undefined;
-      checkPseudonymKey(pseudonymKey); // before connecting: a short key applies nothing
+      const storageRoleArn = env.STORAGE_AWS_ROLE_ARN || undefined;
+      // Before connecting: a short key or a missing role ARN applies nothing, and needs no login to say so.
+      checkPseudonymKey(pseudonymKey);
+      statementsFor(plan, { scope: values.scope, dryRun, ...(storageRoleArn ? { storageRoleArn } : {}) });
       if (!dryRun) connection = await connect();
       const result = await apply(connection, plan, {
         dryRun,
         scope: values.scope,
-        ...(env.STORAGE_AWS_ROLE_ARN ? { storageRoleArn: env.STORAGE_AWS_ROLE_ARN } : {}),
+        ...(storageRoleArn ? { storageRoleArn } : {}),
         ...(pseudonymKey ? { pseudonymKey } : {}),
         log: (line) => console.log(line),
       });

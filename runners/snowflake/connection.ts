@@ -25,7 +25,13 @@ export const CONNECTION_ENV = {
 
 export class ConnectionConfigError extends Error {}
 
-export async function connectFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<SqlConnection> {
+/**
+ * Connects with the environment's settings. `sdkOptions` adds snowflake-sdk connection options (the tests point
+ * `accessUrl` at a loopback stand-in of Snowflake's login endpoint). A failed login is a ConnectionConfigError naming
+ * the account and user: snowflake-sdk's connectAsync passes it to its callback and resolves anyway, so without this
+ * the first statement failed with "Unable to perform operation using terminated connection".
+ */
+export async function connectFromEnv(env: NodeJS.ProcessEnv = process.env, sdkOptions: Record<string, unknown> = {}, log: (line: string) => void = (line) => console.error(line)): Promise<SqlConnection> {
   const required = ["SNOWFLAKE_ACCOUNT", "SNOWFLAKE_USER", "SNOWFLAKE_ROLE", "SNOWFLAKE_WAREHOUSE"] as const;
   const missing: string[] = required.filter((name) => !env[name]);
   if (!env.SNOWFLAKE_PRIVATE_KEY_PATH && !env.SNOWFLAKE_PRIVATE_KEY) missing.push("SNOWFLAKE_PRIVATE_KEY_PATH");
@@ -51,7 +57,8 @@ export async function connectFromEnv(env: NodeJS.ProcessEnv = process.env): Prom
     }
   }
   const { default: snowflake } = await import("snowflake-sdk");
-  snowflake.configure({ logLevel: "ERROR" });
+  // The SDK's own log lines are JSON on stdout; its failures reach the user through the errors below instead.
+  snowflake.configure({ logLevel: "OFF" });
   const connection = snowflake.createConnection({
     account: env.SNOWFLAKE_ACCOUNT!,
     username: env.SNOWFLAKE_USER!,
@@ -61,8 +68,19 @@ export async function connectFromEnv(env: NodeJS.ProcessEnv = process.env): Prom
     role: env.SNOWFLAKE_ROLE!,
     warehouse: env.SNOWFLAKE_WAREHOUSE!,
     ...(env.SNOWFLAKE_DATABASE ? { database: env.SNOWFLAKE_DATABASE } : {}),
+    ...sdkOptions,
   });
-  await connection.connectAsync(() => undefined);
+  log(`Connecting to Snowflake account ${env.SNOWFLAKE_ACCOUNT} as ${env.SNOWFLAKE_USER} (network errors are retried for up to about 4 minutes) …`);
+  let failure: Error | undefined;
+  await connection.connectAsync((error) => {
+    failure = error ?? undefined;
+  });
+  if (failure) {
+    throw new ConnectionConfigError(
+      `cannot log in to Snowflake account ${env.SNOWFLAKE_ACCOUNT} as ${env.SNOWFLAKE_USER}: ${failure.message}\n` +
+        "  fix: check SNOWFLAKE_ACCOUNT (the account identifier, e.g. myorg-myaccount), SNOWFLAKE_USER, and that the user's registered public key (DESC USER: RSA_PUBLIC_KEY_FP) is the one of SNOWFLAKE_PRIVATE_KEY(_PATH).",
+    );
+  }
   return {
     // snowflake-sdk's execute is callback-only; one statement per call (MULTI_STATEMENT_COUNT defaults to 1).
     execute: (sqlText, binds = []) =>

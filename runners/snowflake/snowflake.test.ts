@@ -2,7 +2,10 @@
  * snowflake:apply and snowflake:verify through an injected connection (FakeSnowflake) that records statements and
  * replays Snowflake's documented result shapes: no Snowflake is reachable from CI.
  */
+import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from "vitest";
@@ -455,7 +458,7 @@ describe("CLI", () => {
       const datasets = plan().statements.filter((st) => /^(stage|table|file_format)[.]?/.test(st.id)).length;
       expect(datasets).toBeLessThan(plan().statements.length);
       expect(log.mock.calls.flat().join("\n")).toContain(`Dry run: ${datasets} statements of the plan in scope datasets, nothing executed.`);
-      expect(await main(["apply", "--root", REPO_ROOT], () => connectFromEnv({}), {})).toBe(2);
+      expect(await main(["apply", "--root", REPO_ROOT], () => connectFromEnv({}), { STORAGE_AWS_ROLE_ARN: ARN })).toBe(2);
       expect(error.mock.calls.flat().join("\n")).toContain("Missing environment variables: SNOWFLAKE_ACCOUNT");
       expect(await main(["bogus"])).toBe(2);
     } finally {
@@ -485,6 +488,10 @@ describe("CLI", () => {
         expect(await main([...args, ...(args.includes("--root") ? [] : ["--root", REPO_ROOT])], connect), args.join(" ")).toBe(2);
         expect(error.mock.calls.flat().join("\n"), args.join(" ")).toContain(message);
       }
+      // The role ARN the storage integration needs is checked before logging in, too.
+      error.mockClear();
+      expect(await main(["apply", "--root", REPO_ROOT], connect, { CONTRACT_PSEUDONYM_KEY: KEY })).toBe(2);
+      expect(error.mock.calls.flat().join("\n")).toContain("STORAGE_AWS_ROLE_ARN is not set");
       expect(connect).not.toHaveBeenCalled();
       expect(readFileSync(outputs, "utf8")).toBe('{"kept": true}\n');
       // An apply writes its outputs whole, over the file.
@@ -502,6 +509,31 @@ describe("CLI", () => {
     const base = { SNOWFLAKE_ACCOUNT: "a", SNOWFLAKE_USER: "u", SNOWFLAKE_ROLE: "r", SNOWFLAKE_WAREHOUSE: "w" };
     await expect(connectFromEnv({ ...base, SNOWFLAKE_PRIVATE_KEY_PATH: "/nonexistent/key.p8" })).rejects.toThrow("SNOWFLAKE_PRIVATE_KEY_PATH=/nonexistent/key.p8 does not exist. Fix:");
     await expect(connectFromEnv({ ...base, SNOWFLAKE_PRIVATE_KEY_PATH: tmpdir() })).rejects.toThrow(`SNOWFLAKE_PRIVATE_KEY_PATH=${tmpdir()} is a folder. Fix:`);
+  });
+
+  it("a refused login fails at once, naming the account and the user, not at the first statement (real snowflake-sdk, loopback login endpoint)", async () => {
+    // Snowflake's login answer for a key it does not accept (HTTP 200, success false); snowflake-sdk's connectAsync
+    // hands it to its callback and resolves anyway.
+    const requests: string[] = [];
+    const server = createServer((request, response) => {
+      requests.push(`${request.method} ${request.url?.split("?")[0]}`);
+      request.resume();
+      request.on("end", () => {
+        response.writeHead(200, { "content-type": "application/json" });
+        response.end(JSON.stringify({ data: null, code: "390144", message: "JWT token is invalid.", success: false }));
+      });
+    });
+    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+    onTestFinished(() => new Promise<void>((done) => server.close(() => done())));
+    const { port } = server.address() as AddressInfo;
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+    const env = { SNOWFLAKE_ACCOUNT: "myorg-myaccount", SNOWFLAKE_USER: "DEPLOYER", SNOWFLAKE_ROLE: "SYSADMIN", SNOWFLAKE_WAREHOUSE: "W", SNOWFLAKE_PRIVATE_KEY: privateKey };
+    const lines: string[] = [];
+    const failure = connectFromEnv(env, { accessUrl: `http://127.0.0.1:${port}` }, (line) => lines.push(line));
+    await expect(failure).rejects.toThrow(ConnectionConfigError);
+    await expect(failure).rejects.toThrow(/^cannot log in to Snowflake account myorg-myaccount as DEPLOYER: JWT token is invalid\.\n {2}fix: check SNOWFLAKE_ACCOUNT/);
+    expect(requests).toEqual(["POST /session/v1/login-request"]);
+    expect(lines).toEqual(["Connecting to Snowflake account myorg-myaccount as DEPLOYER (network errors are retried for up to about 4 minutes) …"]);
   });
 
   it("never accepts a password", async () => {
