@@ -91,7 +91,9 @@ describe("coded errors raised by the commands", () => {
     try {
       const r = await raised((o, e) => pipelineMain(["--root", REPO_ROOT, "--quiet", "--out", join(work, "short-key-run"), "--input", `product=${join(REPO_ROOT, "samples", "product")}`], o, e));
       expect(r.code).toBe(2);
-      expect(r.text).toContain("error PII.NO_KEY: CONTRACT_PSEUDONYM_KEY holds a key of 13 character(s); a pseudonym key needs at least 32.\n  fix: set CONTRACT_PSEUDONYM_KEY to a secret of at least 32 characters");
+      expect(r.text).toContain("error PII.NO_KEY: CONTRACT_PSEUDONYM_KEY holds a key of 13 character(s); a pseudonym key needs at least 32. Nothing was written.\n  fix: set CONTRACT_PSEUDONYM_KEY to a secret of at least 32 characters");
+      // Refused before the tables: no output folder, so no run summary of a run that stopped.
+      expect(existsSync(join(work, "short-key-run"))).toBe(false);
       expect(r.text).not.toContain("a-13-char-key");
     } finally {
       if (before === undefined) delete process.env.CONTRACT_PSEUDONYM_KEY;

@@ -16,7 +16,7 @@ import { isInsideReally, samePath } from "../../generators/lib/real-paths.js";
 import { repositoryClash } from "../../generators/lib/repository-folders.js";
 import { PLATFORM } from "../../generators/platform.js";
 import { RAW_OBJECT_SUFFIXES } from "../../generators/targets/terraform/emit.js";
-import { formatWarehouse, PseudonymKeyError, runWarehouse, type WarehouseResult } from "../local-warehouse/warehouse.js";
+import { formatWarehouse, PseudonymKeyError, pseudonymKeyFrom, runWarehouse, type WarehouseResult } from "../local-warehouse/warehouse.js";
 import { localPath, runPipeline, type RunSummary } from "./pipeline.js";
 import { runSparkPipeline } from "../spark-local/pipeline.js";
 import { hiddenFromSpark, listInputFiles, type SkippedEntry } from "./read-input.js";
@@ -252,6 +252,16 @@ export async function main(argv: readonly string[], out: { write(text: string): 
   } catch (error) {
     err.write(`error CLI.USAGE: ${(error as Error).message}\n  fix: pass --run-id with a simple name such as 2026-01-31-a.\n`);
     return 2;
+  }
+  // The warehouse step's key, checked before the tables are written: a short key would stop the run after them.
+  if (!values["no-warehouse"]) {
+    try {
+      pseudonymKeyFrom(process.env);
+    } catch (error) {
+      if (!(error instanceof PseudonymKeyError)) throw error;
+      err.write(`error ${error.code}: ${error.message} Nothing was written.\n  fix: ${error.fix}\n`);
+      return 2;
+    }
   }
   const started = performance.now();
   // --timings: the process's own figures (DuckDB runs in this process, on its threads: their CPU time counts).
