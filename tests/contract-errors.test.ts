@@ -115,6 +115,9 @@ describe("README", () => {
     const section = readme.slice(readme.indexOf("## Error codes"), readme.indexOf("Exit codes of `generate`"));
     const listed = [...section.matchAll(/^\| `([A-Z]+\.[A-Z0-9_]+)` \|/gm)].map((m) => m[1]);
     expect(listed).toEqual(Object.keys(ERROR_CODES));
+    // And each row says what ERROR_CODES says (the table is written from it).
+    const rows = section.split("\n").filter((line) => /^\| `[A-Z]+\.[A-Z0-9_]+` \|/.test(line));
+    expect(rows).toEqual(Object.entries(ERROR_CODES).map(([code, text]) => `| \`${code}\` | ${text} |`));
   });
 });
 
@@ -318,6 +321,16 @@ describe("careless contracts get a coded error, never a stack trace", () => {
     const diagnostics = await diagnosticsOfSource(source);
     expect(diagnostics.map((d) => [d.code, d.message])).toEqual([["CONTRACT.INVALID_METADATA", message]]);
     expect(diagnostics[0]!.where?.line).toBe(source.split("\n").findIndex((l) => l.includes("// <-")) + 1);
+  });
+
+  it("a misspelt description key is named with the missing description, not hidden by it", async () => {
+    const fixture = readFileSync(join(fixtures, "invalid-metadata/fixture.contract.ts"), "utf8");
+    const source = fixture.replace('{ type: types.int64, normalize: ["parse_integr"], description: "Votes." }', '{ nme: "vote_count", descriptio: "Votes." }');
+    const diagnostics = await diagnosticsOfSource(source);
+    expect(diagnostics.map((d) => [d.code, d.message])).toEqual([
+      ["CONTRACT.MISSING_METADATA", 'Field "votes" has no description.'],
+      ["CONTRACT.INVALID_METADATA", 'The column(...) metadata of field "votes" has the unknown keys "nme", "descriptio".'],
+    ]);
   });
 
   it.each([

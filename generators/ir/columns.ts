@@ -67,7 +67,9 @@ export function collectColumns(
     );
     return;
   }
-  if (typeof meta.description !== "string" || meta.description.trim() === "") {
+  // Both at once: a misspelt key (`descriptio`) is the reason a description is missing, and must be named with it.
+  const noDescription = typeof meta.description !== "string" || meta.description.trim() === "";
+  if (noDescription) {
     ctx.diagnostics.push(
       diagnostic(
         "CONTRACT.MISSING_METADATA",
@@ -76,13 +78,10 @@ export function collectColumns(
         `Say what the field means: ${raw.key}: column(z..., { description: "..." }).`,
       ),
     );
-    return;
   }
-  const problems = columnMetaProblems(meta);
-  if (problems.length) {
-    for (const problem of problems) ctx.diagnostics.push(shapeDiagnostic(`The column(...) metadata of field "${raw.path}"`, problem, raw.where));
-    return;
-  }
+  const problems = columnMetaProblems(meta).filter((p) => !(noDescription && p.path.length === 1 && p.path[0] === "description"));
+  for (const problem of problems) ctx.diagnostics.push(shapeDiagnostic(`The column(...) metadata of field "${raw.path}"`, problem, raw.where));
+  if (noDescription || problems.length) return;
   if (meta.exclude) {
     excluded.push({ path: raw.path, reason: meta.exclude.reason });
     return;
