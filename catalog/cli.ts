@@ -12,7 +12,7 @@ import { CatalogError } from "./errors.js";
 import { serveSite, type Served } from "./serve.js";
 import { writeSite } from "./write.js";
 
-const HELP = `Usage: npm run catalog [-- options]
+export const HELP = `Usage: npm run catalog [-- options]
 
 Builds a static site from the contracts (IR), the generated artifacts, git history and a pipeline run's output:
 an index with search, a page per dataset (every column with its type per engine, PII class, rules, normalisations
@@ -35,7 +35,7 @@ Options:
   -h, --help           Show this help.
 
 Exit codes: 0 built; 2 bad usage or input that cannot be read (coded errors: CLI.USAGE, CLI.NO_CONTRACTS,
-CATALOG.CONTRACT, CATALOG.NO_RUN, CATALOG.BAD_RUN, CATALOG.BASE, CATALOG.UNOWNED_FILE, CATALOG.SERVE).`;
+CATALOG.CONTRACT, CATALOG.NO_RUN, CATALOG.BAD_RUN, CATALOG.BASE, CATALOG.UNOWNED_FILE, CATALOG.WRITE, CATALOG.SERVE).`;
 
 type Writer = { write(text: string): unknown };
 

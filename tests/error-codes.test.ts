@@ -9,7 +9,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { main as catalogMain } from "../catalog/cli.js";
+import { HELP as CATALOG_HELP, main as catalogMain } from "../catalog/cli.js";
 import { ERROR_CODES } from "../generators/lib/errors.js";
 import { main as pipelineMain, RUN_LOCK } from "../runners/local-pipeline/cli.js";
 import { main as synthMain } from "../runners/synth/cli.js";
@@ -112,6 +112,11 @@ describe("coded errors raised by the commands", () => {
     expect(r.code).toBe(2);
     expect(r.text).toContain("error CATALOG.CONTRACT: The contracts could not be loaded:");
     expect(r.text).toContain("CONTRACT.INVALID_VERSION");
+  });
+
+  it("catalog --help names every CATALOG.* code", () => {
+    const named = new Set(CATALOG_HELP.match(/CATALOG\.[A-Z_]+/g));
+    expect(Object.keys(ERROR_CODES).filter((code) => code.startsWith("CATALOG.") && !named.has(code))).toEqual([]);
   });
 
   it("CATALOG.SERVE: catalog --serve on a port that is taken", async () => {

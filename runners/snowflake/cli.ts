@@ -63,6 +63,10 @@ export async function main(argv: readonly string[], connect: () => Promise<SqlCo
     console.error(`error CLI.USAGE: unknown command "${command}".\n  fix: use apply or verify.`);
     return 2;
   }
+  if (positionals.length > 1) {
+    console.error(`error CLI.USAGE: ${command} takes no argument, got ${positionals.slice(1).map((p) => `"${p}"`).join(", ")}.\n  fix: remove ${positionals.length === 2 ? "it" : "them"} (options start with --; see --help).`);
+    return 2;
+  }
   if (values.scope !== "all" && values.scope !== "datasets") {
     console.error(`error CLI.USAGE: --scope must be all or datasets, not "${values.scope}".`);
     return 2;

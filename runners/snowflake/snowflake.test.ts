@@ -482,6 +482,7 @@ describe("CLI", () => {
         [["apply", "--outputs", work], "is a folder"],
         [["verify", "--dry-run", "--scope", "datasets"], "--dry-run, --scope are options of apply, not of verify"],
         [["apply", "--root", join(work, "nowhere")], `no Snowflake plan at ${join(work, "nowhere", "generated/snowflake/plan.json")}`],
+        [["apply", "datasets"], 'apply takes no argument, got "datasets".'],
       ];
       for (const [args, message] of cases) {
         error.mockClear();
