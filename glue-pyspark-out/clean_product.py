@@ -226,6 +226,8 @@ SPARK_SETTINGS = [
     ("spark.sql.parquet.datetimeRebaseModeInWrite", "CORRECTED"),
     # a JSON object with a repeated key keeps the last value, as JSON.parse does
     ("spark.sql.mapKeyDedupPolicy", "LAST_WIN"),
+    # ${...} in contract text (enum values, map keys) stays as written, never a variable
+    ("spark.sql.variable.substitute", "false"),
 ]
 # Hadoop settings, read from the Hadoop configuration (spark.conf.set would not reach them): (key, value).
 HADOOP_SETTINGS = [

@@ -78,7 +78,7 @@ COLUMN_SQL = [
     ),
     (
         "price_usd",
-        "CAST(CASE WHEN ((trim(BOTH ' \\t\\r\\n' FROM `price`) RLIKE '^\\\\$([0-9]{1,30}|[0-9]{1,3}(,[0-9]{3}){1,9})(\\\\.[0-9]{1,2})?\\\\z') AND (CAST(replace(substr(trim(BOTH ' \\t\\r\\n' FROM `price`), 2), ',', '') AS DECIMAL(38,2)) < 10000000000)) THEN CAST(CAST(replace(substr(trim(BOTH ' \\t\\r\\n' FROM `price`), 2), ',', '') AS DECIMAL(38,2)) AS DECIMAL(12,2)) ELSE NULL END AS DECIMAL(12,2))",
+        "CAST(CASE WHEN ((trim(BOTH ' \\t\\r\\n' FROM `price`) RLIKE '^\\\\\\u0024([0-9]{1,30}|[0-9]{1,3}(,[0-9]{3}){1,9})(\\\\.[0-9]{1,2})?\\\\z') AND (CAST(replace(substr(trim(BOTH ' \\t\\r\\n' FROM `price`), 2), ',', '') AS DECIMAL(38,2)) < 10000000000)) THEN CAST(CAST(replace(substr(trim(BOTH ' \\t\\r\\n' FROM `price`), 2), ',', '') AS DECIMAL(38,2)) AS DECIMAL(12,2)) ELSE NULL END AS DECIMAL(12,2))",
     ),
     ("sales_rank_json", "CAST(`rank` AS STRING)"),
     (
@@ -160,6 +160,8 @@ SPARK_SETTINGS = [
     ("spark.sql.parquet.datetimeRebaseModeInWrite", "CORRECTED"),
     # a JSON object with a repeated key keeps the last value, as JSON.parse does
     ("spark.sql.mapKeyDedupPolicy", "LAST_WIN"),
+    # ${...} in contract text (enum values, map keys) stays as written, never a variable
+    ("spark.sql.variable.substitute", "false"),
 ]
 # Hadoop settings, read from the Hadoop configuration (spark.conf.set would not reach them): (key, value).
 HADOOP_SETTINGS = [

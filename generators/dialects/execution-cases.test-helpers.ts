@@ -132,6 +132,16 @@ export const EXECUTION_CASES: readonly ExecutionCase[] = [
   { name: "codepoint_length", expr: over("codepoint_length"), rows: [["a😀e\u0301", "4"]] },
   { name: "strip_trailing_colon", expr: over("strip_trailing_colon"), rows: [["ASIN:", "ASIN"], ["ASIN::", "ASIN:"], ["ASIN", "ASIN"]] },
   // Not a column: DuckDB trims it with trim() instead of testing its edges.
+  // Spark substitutes ${var}, ${spark.conf.key} and ${env:NAME} in SQL text before parsing it, string literals
+  // included (spark.sql.variable.substitute): contract text written into a literal must stay as written.
+  {
+    name: "string literals holding ${…} are taken as written",
+    expr: call("concat", ref("input"), lit("|${x}|${spark.app.name}|${env:HOME}")),
+    rows: [
+      ["${x}", "${x}|${x}|${spark.app.name}|${env:HOME}"],
+      ["$${hivevar:a}", "$${hivevar:a}|${x}|${spark.app.name}|${env:HOME}"],
+    ],
+  },
   { name: "trim_whitespace of a computed value", expr: call("trim_whitespace", call("concat", ref("input"), lit("\t"))), rows: [[" a b ", "a b"], ["x", "x"], ["", ""]] },
   // The items of the input between ";", looked up by their normalized form (trimmed, one trailing colon off): the
   // first item that normalizes to "Size", as a map's value is looked up by its normalized key.

@@ -13,9 +13,13 @@ import { SPARK_TYPES } from "./types.js";
 import { DialectError, inTimestampRange, MONTH_DAY_YEAR_PATTERN, type DialectTable } from "./render.js";
 import type { Expr } from "./expr.js";
 
-/** Spark string literals process backslash escapes (https://spark.apache.org/docs/latest/sql-ref-literals.html#string-literal). */
+/**
+ * Spark string literals process backslash escapes (https://spark.apache.org/docs/latest/sql-ref-literals.html#string-literal).
+ * `$` is written `\u0024`: Spark replaces `${var}`, `${spark.…}` and `${env:NAME}` anywhere in SQL text before
+ * parsing it (spark.sql.variable.substitute, on by default; the jobs also turn it off), string literals included.
+ */
 export function sparkString(value: string): string {
-  const escaped = value.replace(/[\\'\n\r\t]/g, (c) => ({ "\\": "\\\\", "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\t" })[c]!);
+  const escaped = value.replace(/[\\'\n\r\t$]/g, (c) => ({ "\\": "\\\\", "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\t", $: "\\u0024" })[c]!);
   return `'${escaped}'`;
 }
 

@@ -46,6 +46,7 @@ const SPARK_SETTINGS: readonly [string, string, string][] = [
   ["spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS", "INT64 TIMESTAMP(MICROS,true), never INT96"],
   ["spark.sql.parquet.datetimeRebaseModeInWrite", "CORRECTED", "dates before 1582-10-15 written as they are (proleptic Gregorian, as DuckDB), not a failed job"],
   ["spark.sql.mapKeyDedupPolicy", "LAST_WIN", "a JSON object with a repeated key keeps the last value, as JSON.parse does"],
+  ["spark.sql.variable.substitute", "false", "${...} in contract text (enum values, map keys) stays as written, never a variable"],
 ];
 
 /** Hadoop settings: read from the Hadoop configuration, so set there (spark.conf.set would not reach them). */
