@@ -6,11 +6,15 @@ failed reason code, source file, run id) or dropped as a counted duplicate of it
 summary and fails when input != valid + quarantined + duplicates.
 
 Arguments (--JOB_NAME and):
-    --input_path: the raw object (or folder) to clean
     --cleaned_path: root of the cleaned zone; the job writes run_id=<run id>/ under it
     --quarantine_path: root of the quarantine zone; the job writes run_id=<run id>/ under it
     --run_id: the run id (the Step Functions execution name)
     --summary_path: where the run summary (JSON) is written
+and the input, named one of these ways (exactly one):
+    --input_path: the raw object (or folder) to clean, read as given
+  or
+    --input_bucket: the raw object's bucket as a URI, s3://<bucket> (a local folder may stand in for it)
+    --input_key: the raw object's key as S3 events carry it: URL-encoded in form style (a space as +), decoded by the job
 
 The work is done by run(spark, args), which any Spark session can call (a local one in tests); main() is the Glue
 entry point around it.
@@ -19,6 +23,7 @@ entry point around it.
 import json
 import re
 import sys
+from urllib.parse import unquote_plus
 
 from pyspark.sql import Window
 from pyspark.sql import functions as F
@@ -27,11 +32,15 @@ from pyspark.sql.types import ArrayType, MapType, StringType, StructField, Struc
 DATASET = "product"
 CONTRACT = "contracts/product.contract.ts 1.0.0 sha256:7e631a83dd7ca5f20c8c4d0d3f0bc10e62cd89d9a46bfbddf2ce619243bd7898"
 JOB_ARGUMENTS = [
-    "input_path",
     "cleaned_path",
     "quarantine_path",
     "run_id",
     "summary_path",
+]
+# The ways a run may name its input besides JOB_ARGUMENTS, exactly one of them (none: the input is an argument).
+INPUT_ARGUMENTS = [
+    ["input_path"],
+    ["input_bucket", "input_key"],
 ]
 REASON_CODES = [
     "record.invalid_utf8",
@@ -358,25 +367,46 @@ def write_text(path, text):
             handle.write(text)
 
 
+def input_location(args):
+    """The raw object (or folder) a run reads: --input_path as given, or the S3 event's --input_bucket (s3://<bucket>)
+    and --input_key. S3 events carry the key URL-encoded in form style ("a b=c+d.jsonl" arrives as
+    "a+b%3Dc%2Bd.jsonl", https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html),
+    the EventBridge "Object Created" event too (AWS's Powertools decodes its key with unquote_plus:
+    aws_lambda_powertools/utilities/data_classes/s3_event.py, S3EventBridgeNotificationObject.key), so the key is
+    decoded here. Raises ValueError unless the input is named exactly one way."""
+    path, bucket, key = args.get("input_path"), args.get("input_bucket"), args.get("input_key")
+    if path and not bucket and not key:
+        return path
+    if bucket and key and not path:
+        if "://" not in bucket and not bucket.startswith("/"):
+            raise ValueError("--input_bucket " + bucket + " is not a URI: pass the bucket as s3://" + bucket + ".")
+        return bucket.rstrip("/") + "/" + unquote_plus(key, errors="strict")
+    given = ["--" + name for names in INPUT_ARGUMENTS for name in names if args.get(name)]
+    raise ValueError(
+        "Name the raw input one way: --input_path (a path, read as given), or --input_bucket and --input_key (an S3"
+        " event's bucket URI and URL-encoded key); given: " + (", ".join(given) or "none") + "."
+    )
+
+
 def run_path(root, run_id):
     """The run's folder under a zone root: <root>/run_id=<run id>/."""
     return root.rstrip("/") + "/run_id=" + run_id + "/"
 
 
 def run(spark, args):
-    """Cleans args["input_path"] into the cleaned and quarantine zones; returns the run summary (also written to
-    args["summary_path"]). Raises when the counts do not reconcile."""
+    """Cleans the raw input (input_location) into the cleaned and quarantine zones; returns the run summary (also
+    written to args["summary_path"]). Raises when the counts do not reconcile."""
     missing = [name for name in JOB_ARGUMENTS if not args.get(name)]
     if missing:
         raise ValueError("Missing job arguments: " + ", ".join("--" + name for name in missing))
+    input_path = input_location(args)
     # Spark skips a file whose name starts with "_" or "." (as Hadoop's hidden files), even one named on its own:
     # the run would read nothing and succeed, and the object's records would be lost without a word.
-    name = args["input_path"].rstrip("/").rsplit("/", 1)[-1]
+    name = input_path.rstrip("/").rsplit("/", 1)[-1]
     if name.startswith(("_", ".")):
         raise ValueError(
-            "--input_path " + args["input_path"] + " names an object whose name starts with '_' or '.', which Spark"
-            " skips as a hidden file: its records would be lost. Rename the object (letters, digits and -_.= only,"
-            " not starting with _ or .)."
+            "The input " + input_path + " names an object whose name starts with '_' or '.', which Spark skips as a"
+            " hidden file: its records would be lost. Rename the object (a name not starting with _ or .)."
         )
     configure(spark)
     spark.udf.register("contract_json_canonical", contract_json_canonical, StringType())
@@ -391,7 +421,7 @@ def run(spark, args):
     # splits on LF, CRLF and CR.
     lines = (
         spark.read.option("recursiveFileLookup", "true")
-        .text(literal_path(args["input_path"]))
+        .text(literal_path(input_path))
         .withColumn("_source_file", F.input_file_name())
     )
     # Blank: only spaces, tabs and CRs, as the local reader counts them (F.trim would strip spaces only).
@@ -511,6 +541,12 @@ def run(spark, args):
     return summary
 
 
+def given_inputs(argv):
+    """The input arguments (INPUT_ARGUMENTS) on Glue's command line, given as --name value or --name=value."""
+    names = [name for names in INPUT_ARGUMENTS for name in names]
+    return [name for name in names if any(a == "--" + name or a.startswith("--" + name + "=") for a in argv[1:])]
+
+
 def main():
     """Glue entry point: resolves the job arguments, runs the job inside a Glue Job (bookmarks, metrics)."""
     # awsglue exists only inside Glue (it is not on PyPI): imported here, so run() can be used anywhere.
@@ -519,7 +555,10 @@ def main():
     from awsglue.utils import getResolvedOptions
     from pyspark.context import SparkContext
 
-    args = getResolvedOptions(sys.argv, ["JOB_NAME", *JOB_ARGUMENTS])
+    # getResolvedOptions requires every name it is given (a job reads optional ones from sys.argv itself,
+    # https://docs.aws.amazon.com/glue/latest/dg/aws-glue-api-crawler-pyspark-extensions-get-resolved-options.html):
+    # of the alternative inputs, only those given are resolved, and run() refuses any but exactly one way.
+    args = getResolvedOptions(sys.argv, ["JOB_NAME", *JOB_ARGUMENTS, *given_inputs(sys.argv)])
     glue_context = GlueContext(SparkContext.getOrCreate())
     job = Job(glue_context)
     job.init(args["JOB_NAME"], args)

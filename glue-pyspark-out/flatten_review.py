@@ -29,6 +29,8 @@ JOB_ARGUMENTS = [
     "output_path",
     "run_id",
 ]
+# The ways a run may name its input besides JOB_ARGUMENTS, exactly one of them (none: the input is an argument).
+INPUT_ARGUMENTS = []
 
 # The cleaned zone, typed (explicit schema, no inference).
 CLEANED_SCHEMA = StructType(
@@ -226,6 +228,12 @@ def run(spark, args, processed_at=None):
     return counts
 
 
+def given_inputs(argv):
+    """The input arguments (INPUT_ARGUMENTS) on Glue's command line, given as --name value or --name=value."""
+    names = [name for names in INPUT_ARGUMENTS for name in names]
+    return [name for name in names if any(a == "--" + name or a.startswith("--" + name + "=") for a in argv[1:])]
+
+
 def main():
     """Glue entry point: resolves the job arguments, runs the job inside a Glue Job (bookmarks, metrics)."""
     # awsglue exists only inside Glue (it is not on PyPI): imported here, so run() can be used anywhere.
@@ -234,7 +242,10 @@ def main():
     from awsglue.utils import getResolvedOptions
     from pyspark.context import SparkContext
 
-    args = getResolvedOptions(sys.argv, ["JOB_NAME", *JOB_ARGUMENTS])
+    # getResolvedOptions requires every name it is given (a job reads optional ones from sys.argv itself,
+    # https://docs.aws.amazon.com/glue/latest/dg/aws-glue-api-crawler-pyspark-extensions-get-resolved-options.html):
+    # of the alternative inputs, only those given are resolved, and run() refuses any but exactly one way.
+    args = getResolvedOptions(sys.argv, ["JOB_NAME", *JOB_ARGUMENTS, *given_inputs(sys.argv)])
     glue_context = GlueContext(SparkContext.getOrCreate())
     job = Job(glue_context)
     job.init(args["JOB_NAME"], args)

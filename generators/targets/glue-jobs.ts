@@ -5,20 +5,58 @@
  */
 import type { DatasetIR } from "../ir/types.js";
 
-/** Arguments of each job, in the order the state machine passes them (`--JOB_NAME` is Glue's own). */
+/** Arguments every run of each job passes, in the order the state machine passes them (`--JOB_NAME` is Glue's own). */
 export const GLUE_JOB_ARGUMENTS = {
-  clean: ["input_path", "cleaned_path", "quarantine_path", "run_id", "summary_path"],
+  clean: ["cleaned_path", "quarantine_path", "run_id", "summary_path"],
   flatten: ["input_path", "output_path", "run_id"],
+} as const;
+
+/**
+ * The ways a run may name the job's input, besides its arguments: exactly one of them per run (the job refuses both
+ * and neither). The clean job reads a literal path (local runs, Airflow, a run started by hand) or the S3 event's
+ * bucket and key (the state machine), whose key arrives URL-encoded and is decoded by the job. The flatten job's
+ * input is one of its arguments.
+ */
+export const GLUE_JOB_INPUTS = {
+  clean: { path: ["input_path"], event: ["input_bucket", "input_key"] },
+  flatten: {},
 } as const;
 
 export type GlueJobKind = keyof typeof GLUE_JOB_ARGUMENTS;
 export type GlueJobArgument<K extends GlueJobKind> = (typeof GLUE_JOB_ARGUMENTS)[K][number];
+type Inputs<K extends GlueJobKind> = (typeof GLUE_JOB_INPUTS)[K];
+export type GlueJobInput<K extends GlueJobKind> = keyof Inputs<K>;
+/** The arguments of one way of naming the input (`GLUE_JOB_INPUTS`). */
+export type GlueJobInputArgument<K extends GlueJobKind, I extends GlueJobInput<K> = GlueJobInput<K>> = Inputs<K>[I] extends readonly string[]
+  ? Inputs<K>[I][number]
+  : never;
+/** Every argument a run of the job may pass. */
+export type GlueJobAnyArgument<K extends GlueJobKind> = GlueJobArgument<K> | GlueJobInputArgument<K>;
+/** The arguments of one run that names its input one way: e.g. the clean job given a literal `input_path`. */
+export type GlueJobRunArguments<K extends GlueJobKind, I extends GlueJobInput<K> = never> = Record<GlueJobArgument<K> | GlueJobInputArgument<K, I>, string>;
 export const GLUE_JOB_KINDS = Object.keys(GLUE_JOB_ARGUMENTS) as GlueJobKind[];
 
+/** The alternative inputs of a job as lists of argument names (none for a job whose input is an argument). */
+export function glueJobInputs(kind: GlueJobKind): readonly (readonly string[])[] {
+  return Object.values(GLUE_JOB_INPUTS[kind]) as readonly (readonly string[])[];
+}
+
+/**
+ * What the state machine passes each job, in order: the clean job gets the S3 event's bucket and key as the event
+ * carries them (the key URL-encoded: only the job decodes it, since Step Functions' intrinsic functions cannot).
+ */
+export const STATE_MACHINE_ARGUMENTS = {
+  clean: [...GLUE_JOB_INPUTS.clean.event, ...GLUE_JOB_ARGUMENTS.clean],
+  flatten: GLUE_JOB_ARGUMENTS.flatten,
+} as const satisfies { readonly [K in GlueJobKind]: readonly GlueJobAnyArgument<K>[] };
+export type StateMachineArgument<K extends GlueJobKind> = (typeof STATE_MACHINE_ARGUMENTS)[K][number];
+
 /** What each argument means (docstrings of the jobs, Terraform inputs). */
-export const GLUE_JOB_ARGUMENT_PURPOSE: { readonly [K in GlueJobKind]: Record<GlueJobArgument<K>, string> } = {
+export const GLUE_JOB_ARGUMENT_PURPOSE: { readonly [K in GlueJobKind]: Record<GlueJobAnyArgument<K>, string> } = {
   clean: {
-    input_path: "the raw object (or folder) to clean",
+    input_path: "the raw object (or folder) to clean, read as given",
+    input_bucket: "the raw object's bucket as a URI, s3://<bucket> (a local folder may stand in for it)",
+    input_key: "the raw object's key as S3 events carry it: URL-encoded in form style (a space as +), decoded by the job",
     cleaned_path: "root of the cleaned zone; the job writes run_id=<run id>/ under it",
     quarantine_path: "root of the quarantine zone; the job writes run_id=<run id>/ under it",
     run_id: "the run id (the Step Functions execution name)",
@@ -31,9 +69,9 @@ export const GLUE_JOB_ARGUMENT_PURPOSE: { readonly [K in GlueJobKind]: Record<Gl
   },
 };
 
-/** `--name` flags of a job's arguments. */
+/** `--name` flags of the arguments the state machine passes a job (each run's own; the Glue job's defaults aside). */
 export function glueArgumentFlags(kind: GlueJobKind): string[] {
-  return GLUE_JOB_ARGUMENTS[kind].map((name) => `--${name}`);
+  return STATE_MACHINE_ARGUMENTS[kind].map((name) => `--${name}`);
 }
 
 export function glueJobNames(dataset: Pick<DatasetIR, "name">): { readonly [K in GlueJobKind]: string } {

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync } from "node
 import { dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import type { DatasetIR } from "../../generators/ir/types.js";
-import { glueScriptPath, type GlueJobArgument } from "../../generators/targets/glue-jobs.js";
+import { glueScriptPath, type GlueJobRunArguments } from "../../generators/targets/glue-jobs.js";
 import { checkRunId, removeInside, removeTableFiles } from "../local-pipeline/safe-paths.js";
 import { finishRun, localPath, startRun, type DatasetSummary, type PipelineOptions, type RunSummary } from "../local-pipeline/pipeline.js";
 import { hiddenFromSpark, listDatasetInputs, sourceFileName, type FileStats } from "../local-pipeline/read-input.js";
@@ -104,7 +104,8 @@ async function runDataset(driver: SparkDriver, dataset: DatasetIR, inputs: reado
   // Where the state machine puts the run summary: <quarantine>_summaries/run_id=<run id>.json.
   const summaryPath = join(quarantineRoot, "_summaries", `run_id=${options.runId}.json`);
   mkdirSync(dirname(summaryPath), { recursive: true });
-  const cleanArgs: Record<GlueJobArgument<"clean">, string> = {
+  // The input as a literal path (the state machine passes the S3 event's bucket and key instead).
+  const cleanArgs: GlueJobRunArguments<"clean", "path"> = {
     input_path: staging,
     cleaned_path: cleanedRoot,
     quarantine_path: quarantineRoot,
@@ -129,7 +130,7 @@ async function runDataset(driver: SparkDriver, dataset: DatasetIR, inputs: reado
   // The tables of this run are replaced, as the DuckDB engine does (the job itself adds its rows to what earlier runs
   // wrote, as every raw object's run must in AWS).
   for (const table of [dataset.table, ...dataset.children]) removeTableFiles(options.out, localPath(options.out, table.location));
-  const flattenArgs: Record<GlueJobArgument<"flatten">, string> = {
+  const flattenArgs: GlueJobRunArguments<"flatten"> = {
     input_path: cleanedRoot,
     output_path: localPath(options.out, dataset.locations.processed),
     run_id: options.runId,

@@ -186,6 +186,16 @@ describe("the generated Glue jobs on Spark", () => {
       /Missing job arguments: --cleaned_path, --quarantine_path, --summary_path/,
     );
   });
+
+  it("refuse a clean run whose input is named both ways (a path, and an S3 event's bucket and key) or not at all", async () => {
+    const review = datasets.find((d) => d.name === "review")!;
+    const job = join(ROOT, glueScriptPath(review, "clean"));
+    const args = { cleaned_path: join(work, "x", "cleaned"), quarantine_path: join(work, "x", "quarantine"), run_id: "x", summary_path: join(work, "x", "summary.json") };
+    const both = { ...args, input_path: join(ROOT, "samples", "review"), input_bucket: ROOT, input_key: "samples/review" };
+    await expect(driver.runJob(job, both)).rejects.toThrow(/Name the raw input one way: .*; given: --input_path, --input_bucket, --input_key\./);
+    await expect(driver.runJob(job, args)).rejects.toThrow(/Name the raw input one way: .*; given: none\./);
+    await expect(driver.runJob(job, { ...args, input_key: "samples/review" })).rejects.toThrow(/; given: --input_key\./);
+  });
 });
 
 describe("the flatten job keeps earlier runs' rows (in AWS every raw object is its own run)", () => {
@@ -496,6 +506,30 @@ describe("differences by design, on both engines (runners/spark-local/README.md:
     expect(read.input).toBe(2);
     expect(read.files).toHaveLength(1);
     expect(JSON.stringify(read.files)).toMatch(/reviews(\[1\]|%5B1%5D)\.jsonl/);
+  }, 120_000);
+
+  it("the clean job reads the object an S3 event names by bucket and URL-encoded key (a space, = and + in the key)", async () => {
+    // A local folder stands in for the bucket; the key is given as S3 events carry it (form-style URL encoding).
+    const bucket = join(work, "event-bucket");
+    const folder = join(bucket, "reviews", "ingest_date=2024-06-01");
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, "a b+c.jsonl"), `${line({ reviewerID: "AX1" })}\n${line({ reviewerID: "AX2" })}\n`);
+    // What a decoding that keeps + as + would read instead.
+    writeFileSync(join(folder, "a+b+c.jsonl"), `${line({ reviewerID: "AX3" })}\n`);
+    const summaryPath = join(work, "event-direct", "summary.json");
+    mkdirSync(join(work, "event-direct"), { recursive: true });
+    await driver.runJob(join(ROOT, glueScriptPath(review(), "clean")), {
+      input_bucket: bucket,
+      input_key: "reviews/ingest_date%3D2024-06-01/a+b%2Bc.jsonl",
+      cleaned_path: join(work, "event-direct", "cleaned"),
+      quarantine_path: join(work, "event-direct", "quarantine"),
+      run_id: "event",
+      summary_path: summaryPath,
+    });
+    const read = JSON.parse(readFileSync(summaryPath, "utf8")).datasets.review;
+    expect({ input: read.input, valid: read.valid }).toEqual({ input: 2, valid: 2 });
+    expect(read.files).toHaveLength(1);
+    expect(decodeURIComponent(read.files[0].file)).toMatch(/\/event-bucket\/reviews\/ingest_date=2024-06-01\/a b\+c\.jsonl$/);
   }, 120_000);
 
   it("the clean job refuses an object whose name starts with _ or . (Spark would skip it as hidden and read nothing)", async () => {

@@ -19,6 +19,7 @@ import time
 import traceback
 import urllib.request
 import uuid
+from urllib.parse import quote_plus
 
 import boto3
 from botocore.exceptions import ClientError
@@ -133,7 +134,7 @@ def run(spec: dict) -> dict:
     # S3 itself sends "Object Created" to EventBridge for buckets with EventBridge notifications on.
     for upload in spec["uploads"]:
         aws["s3"].put_object(Bucket=upload["bucket"], Key=upload["key"], Body=upload["body"].encode("utf-8"))
-    delivered = drain(aws, EVENT_TARGET_QUEUE)
+    delivered = [with_key_as_s3_sends_it(body) for body in drain(aws, EVENT_TARGET_QUEUE)]
 
     # The target sets no input, input_path or input_transformer (the test checks infra/modules/pipeline), so
     # EventBridge passes the whole event. It also names the execution itself (an id it generates); the pipeline only
@@ -159,6 +160,19 @@ def run(spec: dict) -> dict:
         "jobRuns": job_runs,
         "notifications": notifications,
     }
+
+
+def with_key_as_s3_sends_it(body: str) -> str:
+    """The delivered "Object Created" event with the object key as S3 sends it: URL-encoded in form style ("a b=c"
+    as "a+b%3Dc"; https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html, and
+    AWS's Powertools decodes the EventBridge event's key with unquote_plus). moto 5.2.5 puts the stored key in its
+    EventBridge event as it is (moto/s3/notifications.py, _send_event_bridge_message), although its notifications
+    to SQS, SNS and Lambda encode it with quote_plus. The rule has matched the key as moto sent it; the pattern's
+    prefix and suffixes hold no character the encoding changes. A moto that encodes would show here as a key
+    encoded twice, which the tests' expected event keys catch."""
+    event = json.loads(body)
+    event["detail"]["object"]["key"] = quote_plus(event["detail"]["object"]["key"], safe="/")
+    return json.dumps(event)
 
 
 def wait(aws: dict, machine_arn: str, execution_arns: list) -> list:

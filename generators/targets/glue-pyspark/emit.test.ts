@@ -12,7 +12,7 @@ import { SparkSQL } from "dt-sql-parser";
 import { loadIR } from "../../ir/load.js";
 import type { ContractIR, DatasetIR } from "../../ir/types.js";
 import { emitGluePyspark, jobSql } from "./emit.js";
-import { GLUE_JOB_ARGUMENTS } from "../glue-jobs.js";
+import { GLUE_JOB_ARGUMENTS, glueJobInputs } from "../glue-jobs.js";
 import { ruff } from "../../../tests/helpers/ruff.js";
 import { ensurePythonEnv } from "../../../toolchain/python-env.js";
 import { stateMachineDefinition } from "../step-functions/emit.js";
@@ -125,19 +125,30 @@ print(json.dumps(out))
 
   it("reads exactly the job arguments the state machine passes, declared once", () => {
     const paths = writeAll(emitGluePyspark(ir).files, "args");
+    const read: Record<string, { jobArguments: string[]; inputs: string[][] }> = {};
     for (const path of paths) {
       const kind = path.includes("clean_") ? "clean" : "flatten";
       const constants = pythonConstants(path);
       const declared = Object.entries(constants).filter(([name]) => name.startsWith("JOB_ARGUMENTS[")).map(([, value]) => value);
       expect(declared).toEqual([...GLUE_JOB_ARGUMENTS[kind]]);
-      expect(readFileSync(path, "utf8")).toContain('getResolvedOptions(sys.argv, ["JOB_NAME", *JOB_ARGUMENTS])');
+      // INPUT_ARGUMENTS[i][j]: the i-th way of naming the input.
+      const inputs: string[][] = [];
+      for (const [name, value] of Object.entries(constants)) {
+        const [, i, j] = /^INPUT_ARGUMENTS\[(\d+)\]\[(\d+)\]$/.exec(name) ?? [];
+        if (i !== undefined) (inputs[Number(i)] ??= [])[Number(j)] = value;
+      }
+      expect(inputs).toEqual(glueJobInputs(kind).map((names) => [...names]));
+      expect(readFileSync(path, "utf8")).toContain('getResolvedOptions(sys.argv, ["JOB_NAME", *JOB_ARGUMENTS, *given_inputs(sys.argv)])');
+      read[kind] = { jobArguments: declared, inputs };
     }
-    // The state machine passes each of them, and nothing else.
+    expect(read.clean!.inputs).toEqual([["input_path"], ["input_bucket", "input_key"]]);
+    expect(read.flatten!.inputs).toEqual([]);
+    // The state machine passes each of them (the clean job's input as the S3 event's bucket and key), and nothing else.
     for (const dataset of ir.datasets) {
       const states = (stateMachineDefinition(dataset) as { States: Record<string, { Parameters?: { Arguments?: Record<string, string> } }> }).States;
       const passed = (state: string) => Object.keys(states[state]!.Parameters!.Arguments!).map((k) => k.replace(/^--|\.\$$/g, ""));
-      expect(passed("Clean")).toEqual([...GLUE_JOB_ARGUMENTS.clean]);
-      expect(passed("Flatten")).toEqual([...GLUE_JOB_ARGUMENTS.flatten]);
+      expect(passed("Clean")).toEqual([...read.clean!.inputs[1]!, ...read.clean!.jobArguments]);
+      expect(passed("Flatten")).toEqual(read.flatten!.jobArguments);
     }
   });
 
@@ -245,5 +256,87 @@ describe("the jobs' Python JSON helpers", () => {
       // As DuckDB writes them: \u001F; the text "\u001f" after a literal backslash is not an escape.
       "escapes in upper case, a literal backslash kept": '["a\\u001Fb","e\\\\u001fx","\\\\\\u000B"]',
     });
+  });
+});
+
+/**
+ * How the clean job names its input, run here without Spark: `input_location`, `given_inputs` and the constant they
+ * read are taken from the generated file with `ast` (with its urllib.parse import) and executed.
+ */
+const INPUT_CHECK = `
+import ast, json, sys
+tree = ast.parse(open(sys.argv[1], encoding="utf-8").read())
+module = ast.Module(
+    body=[
+        n for n in tree.body
+        if (isinstance(n, ast.FunctionDef) and n.name in {"input_location", "given_inputs"})
+        or (isinstance(n, ast.Assign) and n.targets[0].id == "INPUT_ARGUMENTS")
+        or (isinstance(n, ast.ImportFrom) and n.module == "urllib.parse")
+    ],
+    type_ignores=[],
+)
+scope = {}
+exec(compile(module, sys.argv[1], "exec"), scope)
+def location(args):
+    try:
+        return {"path": scope["input_location"](args)}
+    except ValueError as error:
+        return {"error": str(error)}
+cases = json.loads(sys.argv[2])
+print(json.dumps({
+    "locations": {name: location(args) for name, args in cases["locations"].items()},
+    "given": {name: scope["given_inputs"](argv) for name, argv in cases["given"].items()},
+}))
+`;
+
+describe("the clean job's input", () => {
+  const event = (key: string, bucket = "s3://amazon-reviews-raw") => ({ input_bucket: bucket, input_key: key });
+  const cases = {
+    locations: {
+      // As S3 events carry keys: form-style URL encoding.
+      "space as +": event("reviews/a+b.jsonl"),
+      "%2B is a +": event("reviews/a%2Bb.jsonl"),
+      "%3D is an =": event("reviews/ingest_date%3D2024-06-01/x.jsonl"),
+      "all three": event("reviews/ingest_date%3D2024-06-01/a+b%2Bc.jsonl"),
+      "UTF-8": event("reviews/caf%C3%A9.jsonl"),
+      "%25 is a % (decoded once)": event("reviews/100%2525.jsonl"),
+      "a plain key": event("reviews/reviews_2018.jsonl"),
+      "a local folder for the bucket": event("a+b.jsonl", "/data/raw/"),
+      "a literal path is read as given": { input_path: "/data/raw/a+b%2B.jsonl" },
+      "both ways": { input_path: "/data/a.jsonl", ...event("a.jsonl") },
+      neither: {},
+      "a bucket without its key": { input_bucket: "s3://amazon-reviews-raw" },
+      "a bucket name, not a URI": event("a.jsonl", "amazon-reviews-raw"),
+    },
+    given: {
+      "the state machine's": ["clean.py", "--JOB_NAME", "review-clean", "--input_bucket", "s3://b", "--input_key", "a+b.jsonl", "--run_id", "r"],
+      "--name=value": ["clean.py", "--input_path=/data/a.jsonl", "--run_id", "r"],
+      none: ["clean.py", "--JOB_NAME", "review-clean", "--run_id", "r"],
+    },
+  };
+
+  it("decodes the S3 event's key as S3 encodes it (+ is a space, %2B a +, %3D an =), and takes one way of naming it", () => {
+    const [path] = writeAll(emitGluePyspark(ir).files.filter((f) => f.path.endsWith("clean_review.py")), "input");
+    const results = JSON.parse(execFileSync(PYTHON, ["-c", INPUT_CHECK, path!, JSON.stringify(cases)], { encoding: "utf8" }));
+    const refused = (given: string) => ({
+      error: `Name the raw input one way: --input_path (a path, read as given), or --input_bucket and --input_key (an S3 event's bucket URI and URL-encoded key); given: ${given}.`,
+    });
+    expect(results.locations).toEqual({
+      "space as +": { path: "s3://amazon-reviews-raw/reviews/a b.jsonl" },
+      "%2B is a +": { path: "s3://amazon-reviews-raw/reviews/a+b.jsonl" },
+      "%3D is an =": { path: "s3://amazon-reviews-raw/reviews/ingest_date=2024-06-01/x.jsonl" },
+      "all three": { path: "s3://amazon-reviews-raw/reviews/ingest_date=2024-06-01/a b+c.jsonl" },
+      "UTF-8": { path: "s3://amazon-reviews-raw/reviews/café.jsonl" },
+      "%25 is a % (decoded once)": { path: "s3://amazon-reviews-raw/reviews/100%25.jsonl" },
+      "a plain key": { path: "s3://amazon-reviews-raw/reviews/reviews_2018.jsonl" },
+      "a local folder for the bucket": { path: "/data/raw/a b.jsonl" },
+      "a literal path is read as given": { path: "/data/raw/a+b%2B.jsonl" },
+      "both ways": refused("--input_path, --input_bucket, --input_key"),
+      neither: refused("none"),
+      "a bucket without its key": refused("--input_bucket"),
+      "a bucket name, not a URI": { error: "--input_bucket amazon-reviews-raw is not a URI: pass the bucket as s3://amazon-reviews-raw." },
+    });
+    // What Glue's getResolvedOptions is asked for (it requires each name it is given).
+    expect(results.given).toEqual({ "the state machine's": ["input_bucket", "input_key"], "--name=value": ["input_path"], none: [] });
   });
 });

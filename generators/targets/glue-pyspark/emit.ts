@@ -22,7 +22,7 @@ import type { ContractIR, DatasetIR, TableIR } from "../../ir/types.js";
 import type { EmitResult, GeneratedFile, Target } from "../types.js";
 import { pyComment, pyString } from "../../dialects/python.js";
 import { PYSPARK_TYPES, pysparkShape, usedTypeNames } from "./types.js";
-import { GLUE_JOB_ARGUMENT_PURPOSE, GLUE_JOB_ARGUMENTS, GLUE_SCRIPT_DIR, glueScriptPath, type GlueJobKind } from "../glue-jobs.js";
+import { GLUE_JOB_ARGUMENT_PURPOSE, GLUE_JOB_ARGUMENTS, GLUE_SCRIPT_DIR, glueJobInputs, glueScriptPath, type GlueJobKind } from "../glue-jobs.js";
 
 // The templates name the stages' working columns literally (they read as Python); they must be these.
 const TEMPLATE_COLUMNS = { RECORD, REASONS, RAW_TEXT, PROCESSED_AT, CHILD_POSITION, CHILD_ELEMENT };
@@ -106,12 +106,16 @@ function settingsList(settings: readonly [string, string, string][]): string {
 /** Values every template shares: settings, the job's argument names and their docs. */
 function common(kind: GlueJobKind): Record<string, string> {
   const purposes = GLUE_JOB_ARGUMENT_PURPOSE[kind] as Record<string, string>;
+  const docs = (names: readonly string[]) => names.map((name) => `    --${name}: ${purposes[name]}`);
+  const inputs = glueJobInputs(kind);
+  // Docstring text: purposes are fixed strings of ours, never contract text.
+  const inputDocs = inputs.length === 0 ? [] : ["and the input, named one of these ways (exactly one):", ...inputs.flatMap((names, i) => [...(i > 0 ? ["  or"] : []), ...docs(names)])];
   return {
     sparkSettings: settingsList(SPARK_SETTINGS),
     hadoopSettings: settingsList(HADOOP_SETTINGS),
     jobArguments: pyList(GLUE_JOB_ARGUMENTS[kind].map(pyString)),
-    // Docstring text: purposes are fixed strings of ours, never contract text.
-    argumentDocs: GLUE_JOB_ARGUMENTS[kind].map((name) => `    --${name}: ${purposes[name]}`).join("\n"),
+    inputArguments: pyList(inputs.map((names) => `[${names.map(pyString).join(", ")}]`)),
+    argumentDocs: [...docs(GLUE_JOB_ARGUMENTS[kind]), ...inputDocs].join("\n"),
   };
 }
 

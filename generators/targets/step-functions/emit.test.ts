@@ -72,11 +72,15 @@ describe("step-functions target", () => {
     expect(Flatten.Parameters.JobName).toBe("review-flatten");
     expect(Clean.Next).toBe("Flatten");
     expect(Object.keys(Clean.Parameters.Arguments).map((k: string) => k.replace(/\.\$$/, "")).sort()).toEqual(
-      ["--cleaned_path", "--input_path", "--quarantine_path", "--run_id", "--summary_path"],
+      ["--cleaned_path", "--input_bucket", "--input_key", "--quarantine_path", "--run_id", "--summary_path"],
     );
+    // The event's key goes to the job as the event carries it (URL-encoded): the job decodes it.
+    expect(Clean.Parameters.Arguments["--input_key.$"]).toBe("$.detail.object.key");
+    expect(Clean.Parameters.Arguments["--input_bucket.$"]).toBe("States.Format('s3://{}', $.detail.bucket.name)");
     expect(Object.keys(Flatten.Parameters.Arguments).map((k: string) => k.replace(/\.\$$/, "")).sort()).toEqual(["--input_path", "--output_path", "--run_id"]);
     // Flatten reads exactly what this run's clean wrote.
-    expect(Flatten.Parameters.Arguments["--input_path.$"]).toBe(Clean.Parameters.Arguments["--cleaned_path.$"]);
+    expect(Flatten.Parameters.Arguments["--input_path"]).toBe("s3://amazon-reviews-cleaned/reviews/");
+    expect(Flatten.Parameters.Arguments["--input_path"]).toBe(Clean.Parameters.Arguments["--cleaned_path"]);
     expect(Clean.Parameters.Arguments["--run_id.$"]).toBe("$$.Execution.Name");
     expect(Flatten.Parameters.Arguments["--output_path"]).toBe("s3://amazon-reviews-processed/reviews/");
     for (const task of [Clean, Flatten]) {

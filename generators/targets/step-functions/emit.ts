@@ -12,18 +12,18 @@ import { headerLines, jsonText } from "../../lib/header.js";
 import { splitS3Location, type S3Location } from "../../lib/s3-location.js";
 import type { ContractIR, DatasetIR, JsonValue } from "../../ir/types.js";
 import type { EmitResult, Target } from "../types.js";
-import { GLUE_JOB_ARGUMENTS, glueJobNames, type GlueJobArgument, type GlueJobKind } from "../glue-jobs.js";
+import { glueJobNames, STATE_MACHINE_ARGUMENTS, type GlueJobKind, type StateMachineArgument } from "../glue-jobs.js";
 
 /** A job argument's value: a literal, or a JSONPath / intrinsic function (`"--name.$"`). */
 type ArgumentValue = { readonly literal: string } | { readonly path: string };
 
 /**
- * The `Arguments` of a Glue task: every argument the job declares (`glue-jobs.ts`), in its order. The record type
- * makes a missing or unknown argument a compile error.
+ * The `Arguments` of a Glue task: every argument the state machine passes the job (`glue-jobs.ts`), in its order.
+ * The record type makes a missing or unknown argument a compile error.
  */
-function glueArguments<K extends GlueJobKind>(kind: K, values: Record<GlueJobArgument<K>, ArgumentValue>): Record<string, string> {
+function glueArguments<K extends GlueJobKind>(kind: K, values: Record<StateMachineArgument<K>, ArgumentValue>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const name of GLUE_JOB_ARGUMENTS[kind] as readonly GlueJobArgument<K>[]) {
+  for (const name of STATE_MACHINE_ARGUMENTS[kind] as readonly StateMachineArgument<K>[]) {
     const value = values[name];
     if ("literal" in value) out[`--${name}`] = value.literal;
     else out[`--${name}.$`] = value.path;
@@ -80,7 +80,8 @@ export function runPaths(dataset: DatasetIR): Record<string, string> {
   const cleaned = splitS3Location(dataset.locations.cleaned);
   const quarantine = splitS3Location(dataset.locations.quarantine);
   return {
-    "clean --input_path": "s3://<event bucket>/<event key> (the raw object that triggered the run)",
+    "clean --input_bucket": "s3://<event bucket> (the bucket of the raw object that triggered the run)",
+    "clean --input_key": "<event key> (the raw object's key, URL-encoded as the event carries it; the job decodes it)",
     "clean --cleaned_path": `s3://${cleaned.bucket}/${cleaned.prefix} (the job writes run_id=<execution name>/ under it)`,
     "clean --quarantine_path": `s3://${quarantine.bucket}/${quarantine.prefix} (the job writes run_id=<execution name>/ under it)`,
     "clean --summary_path": `s3://${quarantine.bucket}/${quarantine.prefix}_summaries/run_id=<execution name>.json`,
@@ -134,7 +135,15 @@ export function stateMachineDefinition(dataset: DatasetIR): JsonValue {
         Parameters: {
           JobName: jobs.clean,
           Arguments: glueArguments("clean", {
-            input_path: { path: "States.Format('s3://{}/{}', $.detail.bucket.name, $.detail.object.key)" },
+            // The key as the event carries it: URL-encoded in form style, as in every S3 event notification ("red
+            // flower.jpg" arrives as "red+flower.jpg": https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html),
+            // the EventBridge "Object Created" event's too (AWS's Powertools decodes it with unquote_plus:
+            // aws-powertools/powertools-lambda-python, aws_lambda_powertools/utilities/data_classes/s3_event.py,
+            // S3EventBridgeNotificationObject.key). Intrinsic functions cannot decode it (nor would JSONata's
+            // $decodeUrlComponent turn a + into a space), so the clean job does: a path
+            // s3://<bucket>/<key as it arrives> names another object ("a+b.jsonl" for "a b.jsonl") or none.
+            input_bucket: { path: "States.Format('s3://{}', $.detail.bucket.name)" },
+            input_key: { path: "$.detail.object.key" },
             cleaned_path: { literal: cleanedRoot },
             quarantine_path: { literal: `s3://${quarantine.bucket}/${quarantine.prefix}` },
             run_id: { path: "$$.Execution.Name" },

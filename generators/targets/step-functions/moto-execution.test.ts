@@ -15,7 +15,7 @@ import { DATA_FILES, dataLines, REPO_ROOT } from "../../../tests/helpers/data.js
 import { openPipelineDriver, type Deployed, type Deployment, type Execution, type PipelineDriver, type PipelineReport, type Upload } from "../../../tests/helpers/moto-pipeline.js";
 import { startMotoServer, type MotoServer } from "../../../tests/helpers/moto-server.js";
 import { readTerraformDir, type Hcl } from "../../../tests/helpers/terraform.js";
-import { GLUE_JOB_ARGUMENTS, GLUE_JOB_KINDS, glueArgumentFlags, type GlueJobKind } from "../glue-jobs.js";
+import { GLUE_JOB_KINDS, glueArgumentFlags, STATE_MACHINE_ARGUMENTS, type GlueJobKind } from "../glue-jobs.js";
 
 interface Location {
   readonly bucket: string;
@@ -153,13 +153,16 @@ function assertTargetPassesWholeEvent(): void {
   if (shaping.length > 0) throw new Error(`infra/modules/pipeline: the state machine target sets ${shaping.join(", ")}: apply it in this test`);
 }
 
-/** The raw object that must start a run, and objects that must not (wrong suffix, prefix, bucket). */
-function uploads(dataset: string): { readonly trigger: Upload; readonly all: readonly Upload[] } {
+/**
+ * The raw object that must start a run (named `objectName` under the raw prefix, by default the sample's file name),
+ * and objects that must not (wrong suffix, prefix, bucket).
+ */
+function uploads(dataset: string, objectName?: string): { readonly trigger: Upload; readonly all: readonly Upload[] } {
   const { raw, cleaned } = INPUTS.datasets[dataset]!.locations;
   const sample = RAW_SAMPLES[dataset];
   if (sample === undefined) throw new Error(`no raw sample for dataset "${dataset}": add one to RAW_SAMPLES`);
   const body = `${dataLines(sample).slice(0, 3).join("\n")}\n`;
-  const trigger = { bucket: raw.bucket, key: `${raw.prefix}${sample}`, body };
+  const trigger = { bucket: raw.bucket, key: `${raw.prefix}${objectName ?? sample}`, body };
   const ignored = [
     { bucket: raw.bucket, key: `${raw.prefix}${sample.replace(/\.jsonl$/, ".csv")}`, body },
     { bucket: raw.bucket, key: `elsewhere/${sample}`, body },
@@ -168,7 +171,7 @@ function uploads(dataset: string): { readonly trigger: Upload; readonly all: rea
   return { trigger, all: [...ignored, trigger] };
 }
 
-async function deployAndRun(driver: PipelineDriver, dataset: string, options: { jobs?: readonly GlueJobKind[]; mutate?: (asl: any) => void } = {}) {
+async function deployAndRun(driver: PipelineDriver, dataset: string, options: { jobs?: readonly GlueJobKind[]; mutate?: (asl: any) => void; objectName?: string } = {}) {
   const inputs = INPUTS.datasets[dataset]!;
   assertTargetPassesWholeEvent();
   const { spec, stepFunctionsRole } = deployment(dataset, options.jobs ?? GLUE_JOB_KINDS);
@@ -180,7 +183,7 @@ async function deployAndRun(driver: PipelineDriver, dataset: string, options: { 
     options.mutate(asl);
     definition = JSON.stringify(asl);
   }
-  const { trigger, all } = uploads(dataset);
+  const { trigger, all } = uploads(dataset, options.objectName);
   const report = await driver.run({
     region: REGION,
     stateMachine: { name: inputs.state_machine.name, definition, roleArn: deployed.roleArns[stepFunctionsRole]! },
@@ -191,14 +194,25 @@ async function deployAndRun(driver: PipelineDriver, dataset: string, options: { 
   return { deployed, trigger, report };
 }
 
+/** A form-encoded (application/x-www-form-urlencoded) value decoded: + is a space, %XX a UTF-8 byte. */
+const formDecode = (value: string) => decodeURIComponent(value.replace(/\+/g, " "));
+
 const enteredStates = (execution: Execution) => execution.history.filter((e) => e.type.endsWith("StateEntered")).map((e) => e.details!.name as string);
 
+/** One raw object's run: its bucket, its key as the "Object Created" event carries it, the execution's name. */
+interface ObjectRun {
+  readonly bucket: string;
+  readonly eventKey: string;
+  readonly executionName: string;
+}
+
 /** What each argument must be for the run of one raw object (independent of the ASL: from the contract's locations). */
-function expectedArguments(dataset: string, kind: GlueJobKind, run: { bucket: string; key: string; executionName: string }): Record<string, string> {
+function expectedArguments(dataset: string, kind: GlueJobKind, run: ObjectRun): Record<string, string> {
   const { cleaned, quarantine, processed } = INPUTS.datasets[dataset]!.locations;
   const table: { [K in GlueJobKind]: Record<string, string> } = {
     clean: {
-      input_path: `s3://${run.bucket}/${run.key}`,
+      input_bucket: `s3://${run.bucket}`,
+      input_key: run.eventKey,
       cleaned_path: cleaned.uri,
       quarantine_path: quarantine.uri,
       run_id: run.executionName,
@@ -207,7 +221,7 @@ function expectedArguments(dataset: string, kind: GlueJobKind, run: { bucket: st
     flatten: { input_path: cleaned.uri, output_path: processed.uri, run_id: run.executionName },
   };
   return Object.fromEntries(
-    GLUE_JOB_ARGUMENTS[kind].map((name) => {
+    STATE_MACHINE_ARGUMENTS[kind].map((name) => {
       const value = table[kind][name];
       if (value === undefined) throw new Error(`${kind} reads --${name}: add its expected value to this test`);
       return [`--${name}`, value];
@@ -216,7 +230,7 @@ function expectedArguments(dataset: string, kind: GlueJobKind, run: { bucket: st
 }
 
 /** Findings, one per difference between the recorded Glue runs and what the jobs read (empty: as expected). */
-function jobRunFindings(dataset: string, report: PipelineReport, run: { bucket: string; key: string; executionName: string }): string[] {
+function jobRunFindings(dataset: string, report: PipelineReport, run: ObjectRun): string[] {
   const findings: string[] = [];
   for (const kind of GLUE_JOB_KINDS) {
     const job = INPUTS.datasets[dataset]!.glue_jobs[kind].name;
@@ -276,7 +290,7 @@ describe.each(DATASETS)("state machine of dataset %s, executed by moto", (datase
     expect(execution.history.at(-1)!.type).toBe("ExecutionSucceeded");
     expect(report.notifications).toEqual([]);
 
-    const run = { bucket: trigger.bucket, key: trigger.key, executionName: execution.name };
+    const run = { bucket: trigger.bucket, eventKey: event.detail.object.key, executionName: execution.name };
     expect(jobRunFindings(dataset, report, run)).toEqual([]);
 
     // Clean before flatten: the tasks scheduled the jobs in that order, and each task waited for its own run.
@@ -292,6 +306,22 @@ describe.each(DATASETS)("state machine of dataset %s, executed by moto", (datase
     );
     const [cleanRun, flattenRun] = GLUE_JOB_KINDS.map((kind) => report.jobRuns[jobName(kind)]![0]!);
     expect(Date.parse(cleanRun!.StartedOn)).toBeLessThanOrEqual(Date.parse(flattenRun!.StartedOn));
+  });
+
+  it("an object whose key S3 sends URL-encoded (a space, = and +) is the object the clean job reads", async () => {
+    const { trigger, report } = await deployAndRun(driver!, dataset, { objectName: "ingest_date=2024-06-01/a b+c.jsonl" });
+    const rawPrefix = inputs.locations.raw.prefix;
+    expect(trigger.key).toBe(`${rawPrefix}ingest_date=2024-06-01/a b+c.jsonl`);
+    // The event carries the key as S3 sends it: a space as +, = as %3D, + as %2B.
+    expect(report.deliveredEvents.map((e) => e.detail.object.key)).toEqual([`${rawPrefix}ingest_date%3D2024-06-01/a+b%2Bc.jsonl`]);
+    expect(report.executions.map((e) => e.status)).toEqual(["SUCCEEDED"]);
+    // The object the clean job reads, by its arguments (glue-jobs.ts: --input_path as given, or --input_bucket and
+    // --input_key decoded as a form-encoded value), is the uploaded object.
+    const args = report.jobRuns[jobName("clean")]![0]!.Arguments ?? {};
+    const read = args["--input_path"] ?? `${args["--input_bucket"]}/${formDecode(args["--input_key"] ?? "")}`;
+    expect(read).toBe(`s3://${trigger.bucket}/${trigger.key}`);
+    const run = { bucket: trigger.bucket, eventKey: report.deliveredEvents[0]!.detail.object.key, executionName: report.executions[0]!.name };
+    expect(jobRunFindings(dataset, report, run)).toEqual([]);
   });
 
   it("a failing job is caught: the failure topic gets the event and the Glue error, then the Fail state", async () => {
@@ -319,7 +349,7 @@ describe.each(DATASETS)("state machine of dataset %s, executed by moto", (datase
   });
 
   it("negative control: a definition that no longer passes one argument is detected", async () => {
-    const removed = `--${GLUE_JOB_ARGUMENTS.clean.at(-1)}`;
+    const removed = `--${STATE_MACHINE_ARGUMENTS.clean.at(-1)}`;
     const { trigger, report } = await deployAndRun(driver!, dataset, {
       mutate: (asl) => {
         const args = asl.States.Clean.Parameters.Arguments as Record<string, string>;
@@ -330,7 +360,7 @@ describe.each(DATASETS)("state machine of dataset %s, executed by moto", (datase
     });
     // moto's Glue runs no script, so the run still succeeds: only the argument check sees the difference.
     expect(report.executions.map((e) => e.status)).toEqual(["SUCCEEDED"]);
-    const run = { bucket: trigger.bucket, key: trigger.key, executionName: report.executions[0]!.name };
+    const run = { bucket: trigger.bucket, eventKey: trigger.key, executionName: report.executions[0]!.name };
     expect(jobRunFindings(dataset, report, run)).toEqual([`Run of "${jobName("clean")}" lacks ${removed}, which the job reads.`]);
   });
 });

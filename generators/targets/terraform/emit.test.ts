@@ -75,7 +75,7 @@ describe("terraform target: inputs", () => {
       name: "review-clean",
       script_source: "glue-pyspark-out/clean_review.py",
       script_key: "glue/clean_review.py",
-      arguments: ["--input_path", "--cleaned_path", "--quarantine_path", "--run_id", "--summary_path"],
+      arguments: ["--input_bucket", "--input_key", "--cleaned_path", "--quarantine_path", "--run_id", "--summary_path"],
     });
     expect(jobs.flatten.name).toBe("review-flatten");
     expect(jobs.flatten.arguments).toEqual(["--input_path", "--output_path", "--run_id"]);
