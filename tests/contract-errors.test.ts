@@ -225,6 +225,19 @@ describe("values a column type or conversion cannot hold (CONTRACT.RANGE_EXCEEDS
     });
   });
 
+  it.each([
+    ['"', 'a\\"b', 'Raw key "a\\"b" holds "\\"", which DuckDB\'s JSON paths cannot quote: the local engine could not read the field.'],
+    ["\\", "a\\\\b", 'Raw key "a\\\\b" holds "\\\\", which DuckDB\'s JSON paths cannot quote: the local engine could not read the field.'],
+  ])("a raw key holding %s is CONTRACT.UNSUPPORTED_RAW_KEY (the local engine failed with a binder error)", async (_char, key, message) => {
+    await withScratch(async (dir, review) => {
+      const source = review.replace("  summary: column(z.string().optional(), {", `  "${key}": column(z.string().optional(), { name: "summary",`);
+      expect(source).toContain(`"${key}": column(`);
+      writeFileSync(join(dir, "review.contract.ts"), source);
+      const found = (await diagnosticsIn(dir)).filter((d) => d.code === "CONTRACT.UNSUPPORTED_RAW_KEY");
+      expect(found.map((d) => d.message)).toEqual([message]);
+    });
+  });
+
   it("does not stop a contract of the past from loading for review (a base or the catalog's history is compared, never generated)", async () => {
     await withScratch(async (dir, review) => {
       const source = review

@@ -42,14 +42,16 @@ export function walkRecord(schema: z.ZodObject, ctx: WalkContext): WalkedField[]
  * would be read as other steps, and the jobs would check another field than the contract's.
  */
 function checkMemberKey(key: string, parent: string, path: string, ctx: WalkContext): string {
-  const syntax = /[.[\]{}]/.exec(key)?.[0];
+  const syntax = /[.[\]{}"\\]/.exec(key)?.[0];
   if (key === "" || syntax !== undefined) {
     ctx.diagnostics.push(
       diagnostic(
         "CONTRACT.UNSUPPORTED_RAW_KEY",
         key === ""
           ? `The raw record has a member with an empty key${parent ? ` in "${parent}"` : ""}: field paths cannot name it.`
-          : `Raw key ${JSON.stringify(key)} holds "${syntax}", which field paths use as syntax: the cleaning jobs would read it as another field.`,
+          : syntax === '"' || syntax === "\\"
+            ? `Raw key ${JSON.stringify(key)} holds ${JSON.stringify(syntax)}, which DuckDB's JSON paths cannot quote: the local engine could not read the field.`
+            : `Raw key ${JSON.stringify(key)} holds "${syntax}", which field paths use as syntax: the cleaning jobs would read it as another field.`,
         ctx.whereField?.([...parent.split(/\.|\[\]|\{\}/).filter(Boolean), key], path) ?? ctx.where(path),
         "Have the producer rename the key (any other character is fine), or declare the object that holds it as a map, z.record(z.string(), …), whose keys are data, not field paths.",
       ),

@@ -27,7 +27,7 @@ export const ERROR_CODES = {
   "CONTRACT.DUPLICATE_DATASET": "Two contracts declare the same dataset name.",
   "CONTRACT.UNSUPPORTED_ZOD_KIND": "A Zod kind that cannot describe a stored JSON value (transform, pipe, lazy, custom, date, bigint…), or a rule on a map's keys (`z.record(z.string().regex(…), …)`), which no cleaning job checks.",
   "CONTRACT.UNCHECKED_RULE": "A Zod rule Zod and the JSON Schema apply and no cleaning job would: a .refine/.superRefine/.check on anything but a string, number or array (an object, the record, a boolean, an enum, an optional or nullable wrapper), z.coerce, a strict object or a catchall, an enum or literal mixing strings and numbers, a union whose options are not plain and of different JSON types. A contract of the past (a review's base, the catalog's history) with one is still compared.",
-  "CONTRACT.UNSUPPORTED_RAW_KEY": "A raw field's key is empty or holds `.`, `[`, `]`, `{` or `}`, which field paths use as syntax: the cleaning jobs would check another field than the contract's. A contract of the past with one is still compared.",
+  "CONTRACT.UNSUPPORTED_RAW_KEY": "A raw field's key is empty or holds `.`, `[`, `]`, `{` or `}`, which field paths use as syntax (the cleaning jobs would check another field than the contract's), or `\"` or `\\`, which DuckDB's JSON paths cannot quote. A contract of the past with one is still compared.",
   "CONTRACT.UNSTORABLE_UNION": "A union whose members have different storage types, without `type: types.json`.",
   "CONTRACT.STORAGE_UNDECIDED": "An array or record without `array:` / `map:` metadata saying how it is stored.",
   "CONTRACT.MISSING_METADATA": "A raw field without `column(...)` metadata, or with a missing or empty description (every field needs one).",
