@@ -37,7 +37,8 @@ module "storage" {
   raw_require_conditional_writes   = var.raw_require_conditional_writes
   snowflake_notification_queue_arn = var.snowflake_notification_queue_arn
   # Names only (computed from the pipeline's variables, not from its resources): no dependency cycle.
-  log_group_names = module.pipeline.log_group_names
+  log_group_names    = module.pipeline.log_group_names
+  failure_topic_name = module.pipeline.failure_topic_name
 }
 
 module "pipeline" {

@@ -386,6 +386,125 @@ describe("infra/: IAM least privilege", () => {
   });
 });
 
+describe("infra/: undelivered events (EventBridge dead-letter queues)", () => {
+  it("gives each rule's target a dead-letter queue of its own dataset, next to the retry policy", () => {
+    const pipeline = byDir.get("infra/modules/pipeline")!;
+    const target = pipeline.resources.aws_cloudwatch_event_target!.state_machine!;
+    expect(target.for_each).toBe("${var.datasets}");
+    expect(target.dead_letter_config).toEqual([{ arn: "${aws_sqs_queue.undelivered_events[each.key].arn}" }]);
+    expect(target.retry_policy).toEqual([{ maximum_event_age_in_seconds: 86400, maximum_retry_attempts: 185 }]);
+    // The queue accepts EventBridge's messages before the target can send any there.
+    expect(target.depends_on).toEqual(["${aws_sqs_queue_policy.undelivered_events}"]);
+  });
+
+  it("encrypts each queue with SSE-SQS (no KMS key to open to EventBridge) and keeps messages 14 days, the maximum", () => {
+    const pipeline = byDir.get("infra/modules/pipeline")!;
+    expect(Object.keys(pipeline.resources.aws_sqs_queue ?? {})).toEqual(["undelivered_events"]);
+    const queue = pipeline.resources.aws_sqs_queue!.undelivered_events!;
+    expect(queue.for_each).toBe("${var.datasets}");
+    expect(queue.name).toBe("${each.value.event_rule.name}-dlq");
+    expect(queue.sqs_managed_sse_enabled).toBe(true);
+    expect(queue.kms_master_key_id).toBeUndefined();
+    expect(queue.message_retention_seconds).toBe(14 * 24 * 3600);
+    // EventBridge dead-letter queues must be standard queues (eb-rule-dlq.html).
+    expect(queue.fifo_queue).toBeUndefined();
+  });
+
+  it("lets only events.amazonaws.com send to a queue, and only for that dataset's rule (aws:SourceArn)", () => {
+    const pipeline = byDir.get("infra/modules/pipeline")!;
+    const queuePolicies = dirs.flatMap((d) => Object.keys(d.resources.aws_sqs_queue_policy ?? {}).map((n) => `${d.dir}.${n}`));
+    expect(queuePolicies).toEqual(["infra/modules/pipeline.undelivered_events"]);
+    const queuePolicy = pipeline.resources.aws_sqs_queue_policy!.undelivered_events!;
+    expect(queuePolicy.for_each).toBe("${var.datasets}");
+    expect(queuePolicy.queue_url).toBe("${aws_sqs_queue.undelivered_events[each.key].id}");
+    expect(queuePolicy.policy).toBe("${data.aws_iam_policy_document.undelivered_events[each.key].json}");
+    const doc = pipeline.data.aws_iam_policy_document!.undelivered_events!;
+    expect(doc.for_each).toBe("${var.datasets}");
+    expect(doc.statement).toEqual([
+      {
+        sid: "EventBridgeDeadLetters",
+        actions: ["sqs:SendMessage"],
+        resources: ["${aws_sqs_queue.undelivered_events[each.key].arn}"],
+        principals: [{ type: "Service", identifiers: ["events.amazonaws.com"] }],
+        condition: [{ test: "ArnEquals", variable: "aws:SourceArn", values: ["${aws_cloudwatch_event_rule.raw_object_created[each.key].arn}"] }],
+      },
+    ]);
+  });
+
+  it("alarms on any visible message in a queue and notifies the failure topic", () => {
+    const pipeline = byDir.get("infra/modules/pipeline")!;
+    expect(Object.keys(pipeline.resources.aws_cloudwatch_metric_alarm ?? {})).toEqual(["undelivered_events"]);
+    const alarm = pipeline.resources.aws_cloudwatch_metric_alarm!.undelivered_events!;
+    expect(alarm).toMatchObject({
+      for_each: "${var.datasets}",
+      alarm_name: "${each.value.event_rule.name}-dlq-not-empty",
+      namespace: "AWS/SQS",
+      metric_name: "ApproximateNumberOfMessagesVisible",
+      dimensions: { QueueName: "${aws_sqs_queue.undelivered_events[each.key].name}" },
+      statistic: "Maximum",
+      comparison_operator: "GreaterThanThreshold",
+      threshold: 0,
+      evaluation_periods: 1,
+      actions_enabled: true,
+      alarm_actions: ["${aws_sns_topic.failures.arn}"],
+    });
+    // The failure topic is encrypted with the data key, whose policy lets CloudWatch use it for that topic only.
+    const topic = pipeline.resources.aws_sns_topic!.failures!;
+    expect([topic.name, topic.kms_master_key_id]).toEqual(["${local.failure_topic_name}", "${var.kms_key_arn}"]);
+    expect(pipeline.outputs.failure_topic_name!.value).toBe("${local.failure_topic_name}");
+    const pipelineMain = readFileSync(join(root, "infra/modules/pipeline/main.tf"), "utf8");
+    expect(pipelineMain).toMatch(/^\s*failure_topic_name\s+= "\$\{var\.project\}-pipeline-failures"$/m);
+    expect(byDir.get("infra")!.modules.storage!.failure_topic_name).toBe("${module.pipeline.failure_topic_name}");
+    const storage = byDir.get("infra/modules/storage")!;
+    const cloudwatch = (storage.data.aws_iam_policy_document!.data_key!.statement as Hcl[]).filter((st) =>
+      JSON.stringify(st.principals ?? []).includes("cloudwatch.amazonaws.com"),
+    );
+    expect(cloudwatch).toEqual([
+      {
+        sid: "CloudWatchAlarmsToFailureTopic",
+        actions: ["kms:Decrypt", "kms:GenerateDataKey"],
+        resources: ["*"],
+        principals: [{ type: "Service", identifiers: ["cloudwatch.amazonaws.com"] }],
+        condition: [
+          {
+            test: "StringEquals",
+            variable: "kms:EncryptionContext:aws:sns:topicArn",
+            values: ["arn:${data.aws_partition.current.partition}:sns:${data.aws_region.current.name}:${local.account_id}:${var.failure_topic_name}"],
+          },
+        ],
+      },
+    ]);
+  });
+
+  it("lets the deploy role manage exactly the rules' queues and alarms, by the names the pipeline gives them", () => {
+    const deploy = byDir.get("infra/modules/github-deploy")!;
+    const main = readFileSync(join(root, "infra/modules/github-deploy/main.tf"), "utf8");
+    // The same names as modules/pipeline: "<rule>-dlq" and "<rule>-dlq-not-empty", one per rule.
+    expect(main).toContain(
+      'dead_letter_queue_arns = [for name in var.event_rule_names : "${local.arn_prefix}:sqs:${var.region}:${var.account_id}:${name}-dlq"]',
+    );
+    expect(main).toContain(
+      'dead_letter_alarm_arns = [for name in var.event_rule_names : "${local.arn_prefix}:cloudwatch:${var.region}:${var.account_id}:alarm:${name}-dlq-not-empty"]',
+    );
+    const statements = deploy.data.aws_iam_policy_document!.deploy!.statement as Hcl[];
+    const sqs = statements.filter((st) => list(st.actions).some((a) => a.startsWith("sqs:")));
+    expect(sqs.map((st) => [st.sid, st.resources])).toEqual([["ManageDeadLetterQueues", "${local.dead_letter_queue_arns}"]]);
+    expect([...list(sqs[0]!.actions)].sort()).toEqual([
+      "sqs:CreateQueue", "sqs:DeleteQueue", "sqs:GetQueueAttributes", "sqs:ListQueueTags", "sqs:SetQueueAttributes", "sqs:TagQueue", "sqs:UntagQueue",
+    ]);
+    const alarms = statements.filter((st) => list(st.actions).some((a) => a.startsWith("cloudwatch:")));
+    expect(alarms.map((st) => [st.sid, st.resources])).toEqual([["ManageDeadLetterAlarms", "${local.dead_letter_alarm_arns}"]]);
+    expect([...list(alarms[0]!.actions)].sort()).toEqual([
+      "cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource", "cloudwatch:PutMetricAlarm",
+      "cloudwatch:TagResource", "cloudwatch:UntagResource",
+    ]);
+    // EventBridge writes to the queues as the service, through the queue policy: no platform role, so the
+    // boundary and the EventBridge role's policy gain nothing.
+    const capped = (deploy.data.aws_iam_policy_document!.platform_boundary!.statement as Hcl[]).flatMap((st) => list(st.actions));
+    expect(capped.filter((a) => a.startsWith("sqs:") || (a.startsWith("cloudwatch:") && a !== "cloudwatch:PutMetricData"))).toEqual([]);
+  });
+});
+
 describe("infra/: raw immutability", () => {
   it("denies deletes and, for object-creating requests, writes without If-None-Match", () => {
     const storage = byDir.get("infra/modules/storage")!;

@@ -25,6 +25,10 @@ locals {
   log_group_arns = [for name in var.log_group_names : "${local.arn_prefix}:logs:${var.region}:${var.account_id}:log-group:${name}"]
   topic_arn      = "${local.arn_prefix}:sns:${var.region}:${var.account_id}:${var.project}-pipeline-failures"
   log_region_arn = "${local.arn_prefix}:logs:${var.region}:${var.account_id}"
+
+  # Each rule's dead-letter queue and its alarm (modules/pipeline, "undelivered events"), named after the rule.
+  dead_letter_queue_arns = [for name in var.event_rule_names : "${local.arn_prefix}:sqs:${var.region}:${var.account_id}:${name}-dlq"]
+  dead_letter_alarm_arns = [for name in var.event_rule_names : "${local.arn_prefix}:cloudwatch:${var.region}:${var.account_id}:alarm:${name}-dlq-not-empty"]
 }
 
 resource "aws_iam_openid_connect_provider" "github" {
@@ -274,6 +278,35 @@ data "aws_iam_policy_document" "deploy" {
       "events:UntagResource",
     ]
     resources = local.rule_arns
+  }
+
+  # The rules' dead-letter queues (their attributes include the queue policy) and the alarms on them. No
+  # sqs:SendMessage/ReceiveMessage: EventBridge writes to them through the queue policy, people read them.
+  statement {
+    sid = "ManageDeadLetterQueues"
+    actions = [
+      "sqs:CreateQueue",
+      "sqs:DeleteQueue",
+      "sqs:GetQueueAttributes",
+      "sqs:ListQueueTags",
+      "sqs:SetQueueAttributes",
+      "sqs:TagQueue",
+      "sqs:UntagQueue",
+    ]
+    resources = local.dead_letter_queue_arns
+  }
+
+  statement {
+    sid = "ManageDeadLetterAlarms"
+    actions = [
+      "cloudwatch:DeleteAlarms",
+      "cloudwatch:DescribeAlarms",
+      "cloudwatch:ListTagsForResource",
+      "cloudwatch:PutMetricAlarm",
+      "cloudwatch:TagResource",
+      "cloudwatch:UntagResource",
+    ]
+    resources = local.dead_letter_alarm_arns
   }
 
   # No iam:UpdateAssumeRolePolicy (a role's trust, once created, is an administrator's change: whoever may rewrite a

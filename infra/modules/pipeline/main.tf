@@ -58,12 +58,15 @@ locals {
     "${local.glue_log_group}/${local.glue_security_configuration_name}-role/${var.glue_role_name}/output",
   ])
   state_machine_log_group = "/aws/vendedlogs/states/${var.project}"
+  failure_topic_name      = "${var.project}-pipeline-failures"
 }
 
 # ---------------------------------------------------------------- failure notifications
 
+# The key policy lets CloudWatch alarms (the undelivered-event alarms below) use the key for this topic only
+# (modules/storage, CloudWatchAlarmsToFailureTopic).
 resource "aws_sns_topic" "failures" {
-  name              = "${var.project}-pipeline-failures"
+  name              = local.failure_topic_name
   kms_master_key_id = var.kms_key_arn
 }
 
@@ -431,5 +434,85 @@ resource "aws_cloudwatch_event_target" "state_machine" {
   retry_policy {
     maximum_event_age_in_seconds = 86400
     maximum_retry_attempts       = 185
+  }
+
+  # An event EventBridge cannot deliver (retries exhausted, or at once for a missing permission or state machine)
+  # goes to the rule's dead-letter queue instead of being dropped.
+  dead_letter_config {
+    arn = aws_sqs_queue.undelivered_events[each.key].arn
+  }
+
+  depends_on = [aws_sqs_queue_policy.undelivered_events]
+}
+
+# ---------------------------------------------------------------- undelivered events
+
+# One dead-letter queue per rule: its policy names that rule, and an alarm on it names the dataset.
+# https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html (standard queues only, same Region)
+# Encrypted with SQS-owned keys (SSE-SQS): no KMS key is involved, so EventBridge can write to it with the queue
+# policy alone. A queue under a KMS key would need events.amazonaws.com in that key's policy
+# (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html#compatibility-with-aws-services).
+resource "aws_sqs_queue" "undelivered_events" {
+  for_each = var.datasets
+
+  name                      = "${each.value.event_rule.name}-dlq"
+  sqs_managed_sse_enabled   = true
+  message_retention_seconds = 1209600 # 14 days, the SQS maximum
+
+  tags = {
+    dataset = each.key
+  }
+}
+
+# EventBridge writes to a dead-letter queue as the service, through the queue's policy (no role is used), and only
+# for the rule named in aws:SourceArn. https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html#eb-dlq-perms
+data "aws_iam_policy_document" "undelivered_events" {
+  for_each = var.datasets
+
+  statement {
+    sid       = "EventBridgeDeadLetters"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.undelivered_events[each.key].arn]
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [aws_cloudwatch_event_rule.raw_object_created[each.key].arn]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "undelivered_events" {
+  for_each = var.datasets
+
+  queue_url = aws_sqs_queue.undelivered_events[each.key].id
+  policy    = data.aws_iam_policy_document.undelivered_events[each.key].json
+}
+
+# Any message in a dead-letter queue is a raw object no execution was started for: notify the failure topic.
+# https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/dead-letter-queues-alarms-cloudwatch.html
+resource "aws_cloudwatch_metric_alarm" "undelivered_events" {
+  for_each = var.datasets
+
+  alarm_name          = "${each.value.event_rule.name}-dlq-not-empty"
+  alarm_description   = "Raw ${each.key} objects whose event EventBridge could not deliver to ${each.value.state_machine.name}: they are in ${each.value.event_rule.name}-dlq, unprocessed (infra/README.md, \"Undelivered events\")."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = aws_sqs_queue.undelivered_events[each.key].name }
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  actions_enabled     = true
+  alarm_actions       = [aws_sns_topic.failures.arn]
+  ok_actions          = [aws_sns_topic.failures.arn]
+
+  tags = {
+    dataset = each.key
   }
 }

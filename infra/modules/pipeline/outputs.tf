@@ -13,6 +13,11 @@ output "failure_topic_arn" {
   value       = aws_sns_topic.failures.arn
 }
 
+output "failure_topic_name" {
+  description = "Name of the failure topic (from the variables only, so the storage module's key policy can name it without a dependency cycle)."
+  value       = local.failure_topic_name
+}
+
 output "role_arns" {
   description = "Glue, Step Functions and EventBridge role ARNs."
   value = {

@@ -90,6 +90,30 @@ data "aws_iam_policy_document" "data_key" {
       values   = [local.account_id]
     }
   }
+
+  # CloudWatch alarms (the pipeline's undelivered-event alarms) publish to the failure topic, which is encrypted with
+  # this key: SNS asks KMS for a data key on the alarm's behalf, as cloudwatch.amazonaws.com
+  # (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services). The
+  # condition is SNS's encryption context, the topic's ARN (kms:EncryptionContext:aws:sns:topicArn, as in AWS's
+  # statement for another service publishing to an encrypted topic:
+  # https://docs.aws.amazon.com/gamelift/latest/flexmatchguide/queue-notification-sns-sse.html), so the statement
+  # covers that topic and nothing else the key protects. aws:SourceArn/aws:SourceAccount are not used: no AWS page
+  # found says CloudWatch alarms send them to KMS, and a key the request lacks would silently block every alarm
+  # (infra/README.md, "Undelivered events", says how to check delivery after an apply).
+  statement {
+    sid       = "CloudWatchAlarmsToFailureTopic"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = ["*"]
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "kms:EncryptionContext:aws:sns:topicArn"
+      values   = ["arn:${data.aws_partition.current.partition}:sns:${data.aws_region.current.name}:${local.account_id}:${var.failure_topic_name}"]
+    }
+  }
 }
 
 resource "aws_kms_alias" "data" {

@@ -20,6 +20,11 @@ variable "log_group_names" {
   type        = list(string)
 }
 
+variable "failure_topic_name" {
+  description = "Name of the pipeline's failure topic (encrypted with the data key), which CloudWatch alarms publish to."
+  type        = string
+}
+
 variable "buckets" {
   description = "Data buckets from generated/terraform/contracts.json: name => { zone, prefixes, datasets }."
   type = map(object({
