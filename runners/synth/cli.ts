@@ -73,7 +73,22 @@ function share(flag: string, text: string | undefined): number | undefined {
   return value;
 }
 
-const RATIOS = ["--invalid-ratio", "--duplicate-ratio"] as const;
+/** The options taking a number, which a negative value (`-5`) would otherwise be taken for an option. */
+const NUMBERS = ["--records", "--seed", "--invalid-ratio", "--duplicate-ratio"] as const;
+
+/**
+ * Whether two ratios as written (`parseDecimalNumber`'s digits) add up to more than 1, decided on the decimal text:
+ * in binary floating point `0.99999999999` + `0.00000000002` may round to 1 (and a tolerance lets it through), and
+ * the run then fails with a message about duplicates instead of saying the ratios are too large.
+ */
+export function ratiosExceedOne(texts: readonly string[]): boolean {
+  const scale = 16; // parseDecimalNumber's most fraction digits
+  const units = texts.map((text) => {
+    const [whole, fraction = ""] = text.trim().split(".");
+    return BigInt(whole!) * 10n ** BigInt(scale) + BigInt(fraction.padEnd(scale, "0") || "0");
+  });
+  return units.reduce((a, b) => a + b, 0n) > 10n ** BigInt(scale);
+}
 
 /** The dataset's IR from `generated/ir/<name>.ir.json`. */
 export function loadDatasetIR(root: string, name: string): DatasetIR {
@@ -134,9 +149,15 @@ async function run(argv: readonly string[], out: Sink, err: Sink): Promise<numbe
       allowPositionals: false,
     }));
   } catch (error) {
-    // `--invalid-ratio -0.1`: the parser takes the value for an option; say what is wrong with the number instead.
-    const negative = argv.findIndex((arg, i) => (RATIOS as readonly string[]).includes(arg) && /^-\d/.test(argv[i + 1] ?? ""));
-    if (negative >= 0) share(argv[negative]!, argv[negative + 1]);
+    // `--records -5`, `--seed -1`, `--invalid-ratio -0.1`: the parser takes the number for an option ("argument is
+    // ambiguous"); say what is wrong with the number instead.
+    const negative = argv.findIndex((arg, i) => (NUMBERS as readonly string[]).includes(arg) && /^-\d/.test(argv[i + 1] ?? ""));
+    if (negative >= 0) {
+      const [flag, text] = [argv[negative] as (typeof NUMBERS)[number], argv[negative + 1]];
+      if (flag === "--records") wholeNumber(flag, text, MAX_RECORDS);
+      else if (flag === "--seed") wholeNumber(flag, text, 0xffffffff);
+      else share(flag, text);
+    }
     throw usage("arguments", (error as Error).message, "Run `npm run synth -- --help` for the options.");
   }
   if (values.help) {
@@ -151,6 +172,10 @@ async function run(argv: readonly string[], out: Sink, err: Sink): Promise<numbe
     duplicateRatio: share("--duplicate-ratio", values["duplicate-ratio"]),
     seed: wholeNumber("--seed", values.seed, 0xffffffff),
   };
+  const ratioTexts = [values["invalid-ratio"], values["duplicate-ratio"]].filter((t) => t !== undefined);
+  if (ratiosExceedOne(ratioTexts)) {
+    throw usage("--invalid-ratio", `--invalid-ratio ${values["invalid-ratio"]} and --duplicate-ratio ${values["duplicate-ratio"]} add up to more than 1.`, "Make the two ratios add up to at most 1.");
+  }
   const outPath = values.out === undefined ? undefined : resolve(values.out);
   const tallyPath = values.tally === undefined ? undefined : resolve(values.tally);
   for (const [flag, given] of [["--out", values.out], ["--tally", values.tally]] as const) {

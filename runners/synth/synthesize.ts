@@ -92,7 +92,10 @@ export function planSynthesis(dataset: DatasetIR, options: SynthOptions): SynthP
   }
   const invalidRatio = ratio("invalid-ratio", options.invalidRatio);
   const duplicateRatio = ratio("duplicate-ratio", options.duplicateRatio);
-  if (invalidRatio + duplicateRatio > 1 + 1e-9) {
+  // No tolerance: ratios written as decimals that add up to exactly 1 never add up to more than 1 in binary (each is
+  // off by less than half a unit in the last place), and one a tolerance let through (1.00000000001) failed later
+  // with a message about duplicates. The CLI decides on the decimal text.
+  if (invalidRatio + duplicateRatio > 1) {
     throw new SynthError(
       "CLI.USAGE",
       `--invalid-ratio ${invalidRatio} and --duplicate-ratio ${duplicateRatio} add up to more than 1.`,
