@@ -3,11 +3,12 @@
  * writes synthetic raw records derived from the generated IR (`generated/ir/<dataset>.ir.json`), streaming with
  * backpressure, and prints the tally (valid, invalid by reason code, duplicates) as JSON to stderr or `--tally`.
  *
- * Exit codes: 0 written; 2 usage or generation error (nothing is left at `--out`: the file is written under a
- * temporary name and renamed when complete).
+ * Exit codes: 0 written; 2 usage or generation error (nothing is left at `--out` or `--tally`: their folders are made
+ * and checked before generating, each file is written under a temporary name, and the tally is renamed into place
+ * just before the records).
  */
 import { once } from "node:events";
-import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { IR_VERSION, type DatasetIR } from "../../generators/ir/types.js";
@@ -15,6 +16,7 @@ import { parseDecimalNumber, parseWholeNumber } from "../../generators/lib/numbe
 import { samePath } from "../../generators/lib/real-paths.js";
 import { repositoryClash } from "../../generators/lib/repository-folders.js";
 import { SynthError } from "./errors.js";
+import { causeOf, fixFor, prepareLocation, temporaryOf } from "./output-files.js";
 import { DEFAULT_SEED, MAX_RECORDS, synthesize, type SynthTally } from "./synthesize.js";
 
 export const HELP = `Usage: npm run synth -- --dataset <name> --records <n> [options]
@@ -194,13 +196,16 @@ async function run(argv: readonly string[], out: Sink, err: Sink): Promise<numbe
   }
   const dataset = loadDatasetIR(root, values.dataset);
 
-  // Plan first (it checks the options and the contract), then open the output.
+  // Plan first (it checks the options and the contract), then make the outputs' folders and check that their
+  // temporaries can be created: a bad --tally fails now, not after the records are written.
   const records = synthesize(dataset, { records: options.records, invalidRatio: options.invalidRatio ?? 0, duplicateRatio: options.duplicateRatio ?? 0, seed: options.seed ?? DEFAULT_SEED });
   const first = records.next();
+  if (outPath !== undefined) prepareLocation("--out", outPath);
+  if (tallyPath !== undefined) prepareLocation("--tally", tallyPath);
   const progress = !values.quiet && options.records >= 100_000;
   const started = performance.now();
-  const temporary = outPath === undefined ? undefined : `${outPath}.tmp-${process.pid}`;
-  if (outPath !== undefined) mkdirSync(dirname(outPath), { recursive: true });
+  const temporary = outPath === undefined ? undefined : temporaryOf(outPath);
+  const tallyTemporary = tallyPath === undefined ? undefined : temporaryOf(tallyPath);
   const stream = temporary === undefined ? undefined : createWriteStream(temporary);
   let streamError: Error | undefined;
   stream?.on("error", (e) => (streamError = e));
@@ -222,9 +227,9 @@ async function run(argv: readonly string[], out: Sink, err: Sink): Promise<numbe
     if (streamError) throw streamError;
   };
   let tally: SynthTally | undefined;
+  let buffer = "";
+  let written = 0;
   try {
-    let buffer = "";
-    let written = 0;
     let lastReport = started;
     for (let r = first; ; r = records.next()) {
       if (r.done) {
@@ -248,7 +253,6 @@ async function run(argv: readonly string[], out: Sink, err: Sink): Promise<numbe
       stream.end();
       await once(stream, "finish");
       if (streamError) throw streamError;
-      renameSync(temporary!, outPath!);
     }
   } catch (error) {
     stream?.destroy();
@@ -256,21 +260,30 @@ async function run(argv: readonly string[], out: Sink, err: Sink): Promise<numbe
     if (error instanceof SynthError) throw error;
     // A reader that stopped early (`| head`): not an error of ours.
     if (!stream && (error as NodeJS.ErrnoException).code === "EPIPE") return 0;
-    throw new SynthError("SYNTH.WRITE", `Cannot write ${outPath ?? "stdout"}: ${(error as Error).message}.`, "Check that the folder exists and is writable, and that the disk has room.", "--out");
+    throw new SynthError("SYNTH.WRITE", `Cannot write ${outPath ?? "stdout"}: ${causeOf(error)}.`, outPath ? fixFor(error, dirname(outPath)) : "Check that the reader of stdout is still there and its disk has room.", "--out");
+  }
+  // The tally is renamed into place first, then the records: a failure leaves neither (as well as two renames can).
+  const text = `${JSON.stringify(tally, null, 2)}\n`;
+  if (tallyPath !== undefined) {
+    try {
+      writeFileSync(tallyTemporary!, text);
+      renameSync(tallyTemporary!, tallyPath);
+    } catch (error) {
+      for (const file of [tallyTemporary!, temporary]) if (file) rmSync(file, { force: true });
+      throw new SynthError("SYNTH.WRITE", `Cannot write the tally to ${tallyPath}: ${causeOf(error)}${outPath ? `; ${outPath} was not written either` : ""}.`, fixFor(error, dirname(tallyPath)), "--tally");
+    }
+  }
+  if (temporary !== undefined) {
+    try {
+      renameSync(temporary, outPath!);
+    } catch (error) {
+      for (const file of [temporary, tallyPath]) if (file) rmSync(file, { force: true });
+      throw new SynthError("SYNTH.WRITE", `Cannot write ${outPath}: ${causeOf(error)}${tallyPath ? `; the tally ${tallyPath} was removed` : ""}.`, fixFor(error, dirname(outPath!)), "--out");
+    }
   }
   const seconds = (performance.now() - started) / 1000;
   if (!values.quiet && outPath !== undefined) err.write(`synth: wrote ${options.records.toLocaleString("en-US")} ${dataset.name} records to ${outPath} in ${seconds.toFixed(1)} s\n`);
-  const text = `${JSON.stringify(tally, null, 2)}\n`;
   if (tallyPath === undefined) err.write(text);
-  else {
-    try {
-      mkdirSync(dirname(tallyPath), { recursive: true });
-      writeFileSync(`${tallyPath}.tmp-${process.pid}`, text);
-      renameSync(`${tallyPath}.tmp-${process.pid}`, tallyPath);
-    } catch (error) {
-      throw new SynthError("SYNTH.WRITE", `Cannot write the tally to ${tallyPath}: ${(error as Error).message}.`, "Check that the folder is writable.", "--tally");
-    }
-  }
   return 0;
 }
 

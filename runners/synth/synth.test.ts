@@ -5,7 +5,7 @@
  * determinism, the regex subset, unbreakable rules, the coded errors and the CLI.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Ajv2020 from "ajv/dist/2020.js";
@@ -327,6 +327,33 @@ describe("CLI", () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/error SYNTH\.WRITE: .*(ENOTDIR|EEXIST|not a directory)/);
     expect(r.err).toContain("\n  fix: ");
+  });
+
+  it("SYNTH.WRITE: a --tally whose folder is a file fails before any record is generated, and leaves no --out and no temporary", async () => {
+    const folder = join(work, "tally-blocked");
+    mkdirSync(folder);
+    const blocker = join(folder, "a-file");
+    writeFileSync(blocker, "not a folder\n");
+    const file = join(folder, "records.jsonl");
+    for (const tally of [join(blocker, "tally.json"), join(blocker, "sub", "tally.json")]) {
+      const started = performance.now();
+      const r = await cli("--dataset", "review", "--records", "100000", "--out", file, "--tally", tally);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(`--tally: error SYNTH.WRITE: --tally ${tally}: ${blocker} is a file, not a folder (ENOTDIR).`);
+      expect(r.err).toContain(`  fix: Name a file in a folder, e.g. --tally ${join(folder, "tally.json")}, or move ${blocker} away.`);
+      // 100,000 reviews take about 2 s to write: refused before that.
+      expect(performance.now() - started).toBeLessThan(1500);
+      expect(readdirSync(folder)).toEqual(["a-file"]);
+    }
+  });
+
+  it("creates the missing folders of --out and --tally", async () => {
+    const file = join(work, "deep", "a", "records.jsonl");
+    const tallyFile = join(work, "deep", "b", "c", "tally.json");
+    const r = await cli("--dataset", "product", "--records", "5", "--out", file, "--tally", tallyFile);
+    expect(r).toEqual({ code: 0, out: "", err: "" });
+    expect(readFileSync(file, "utf8").split("\n")).toHaveLength(6);
+    expect(JSON.parse(readFileSync(tallyFile, "utf8"))).toMatchObject({ input: 5 });
   });
 
   it.each([
