@@ -13,6 +13,7 @@ import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { IR_VERSION, type DatasetIR } from "../../generators/ir/types.js";
 import { parseDecimalNumber, parseWholeNumber } from "../../generators/lib/numbers.js";
+import { onInterrupt } from "../../generators/lib/interrupt.js";
 import { samePath } from "../../generators/lib/real-paths.js";
 import { repositoryClash } from "../../generators/lib/repository-folders.js";
 import { SynthError } from "./errors.js";
@@ -207,84 +208,98 @@ async function run(argv: readonly string[], out: Sink, err: Sink): Promise<numbe
   const temporary = outPath === undefined ? undefined : temporaryOf(outPath);
   const tallyTemporary = tallyPath === undefined ? undefined : temporaryOf(tallyPath);
   const stream = temporary === undefined ? undefined : createWriteStream(temporary);
-  let streamError: Error | undefined;
-  stream?.on("error", (e) => (streamError = e));
-  const sink: Sink = stream ?? out;
-  let stdoutClosed = false;
-  if (!stream && out === process.stdout) {
-    process.stdout.on("error", (e: NodeJS.ErrnoException) => {
-      if (e.code === "EPIPE") stdoutClosed = true;
-      else streamError = e;
-    });
-  }
-  const write = async (text: string) => {
-    if (streamError) throw streamError;
-    const flushed = sink.write(text);
-    if (flushed === false && "once" in sink) {
-      const emitter = sink as unknown as NodeJS.EventEmitter;
-      await once(emitter, "drain"); // rejects when the stream fails instead
-    }
-    if (streamError) throw streamError;
-  };
-  let tally: SynthTally | undefined;
-  let buffer = "";
-  let written = 0;
+  // Ctrl-C, SIGTERM or a closed terminal would end the process without the catch below, leaving the temporary
+  // (gigabytes for a large run): removed on those signals, and the process then ends by the signal (interrupt.ts).
+  const release =
+    temporary === undefined
+      ? undefined
+      : onInterrupt((signal) => {
+          stream?.destroy();
+          for (const file of [temporary, tallyTemporary]) if (file) rmSync(file, { force: true });
+          if (signal !== "SIGPIPE") process.stderr.write(`synth: stopped by ${signal}; ${outPath} was not written (its temporary is removed).\n`);
+        });
   try {
-    let lastReport = started;
-    for (let r = first; ; r = records.next()) {
-      if (r.done) {
-        tally = r.value;
-        break;
-      }
-      buffer += `${r.value.line}\n`;
-      written++;
-      if (buffer.length >= CHUNK) {
-        await write(buffer);
-        buffer = "";
-        if (stdoutClosed) return 0;
-      }
-      if (progress && written % PROGRESS_EVERY === 0 && performance.now() - lastReport >= PROGRESS_SECONDS * 1000) {
-        lastReport = performance.now();
-        err.write(`synth: ${written.toLocaleString("en-US")} of ${options.records.toLocaleString("en-US")} records (${Math.floor((100 * written) / options.records)}%), ${((lastReport - started) / 1000).toFixed(1)} s\n`);
-      }
+    let streamError: Error | undefined;
+    stream?.on("error", (e) => (streamError = e));
+    const sink: Sink = stream ?? out;
+    let stdoutClosed = false;
+    if (!stream && out === process.stdout) {
+      process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+        if (e.code === "EPIPE") stdoutClosed = true;
+        else streamError = e;
+      });
     }
-    if (buffer) await write(buffer);
-    if (stream) {
-      stream.end();
-      await once(stream, "finish");
+    const write = async (text: string) => {
       if (streamError) throw streamError;
-    }
-  } catch (error) {
-    stream?.destroy();
-    if (temporary) rmSync(temporary, { force: true });
-    if (error instanceof SynthError) throw error;
-    // A reader that stopped early (`| head`): not an error of ours.
-    if (!stream && (error as NodeJS.ErrnoException).code === "EPIPE") return 0;
-    throw new SynthError("SYNTH.WRITE", `Cannot write ${outPath ?? "stdout"}: ${causeOf(error)}.`, outPath ? fixFor(error, dirname(outPath)) : "Check that the reader of stdout is still there and its disk has room.", "--out");
-  }
-  // The tally is renamed into place first, then the records: a failure leaves neither (as well as two renames can).
-  const text = `${JSON.stringify(tally, null, 2)}\n`;
-  if (tallyPath !== undefined) {
+      const flushed = sink.write(text);
+      if (flushed === false && "once" in sink) {
+        const emitter = sink as unknown as NodeJS.EventEmitter;
+        await once(emitter, "drain"); // rejects when the stream fails instead
+      }
+      if (streamError) throw streamError;
+    };
+    let tally: SynthTally | undefined;
+    let buffer = "";
+    let written = 0;
     try {
-      writeFileSync(tallyTemporary!, text);
-      renameSync(tallyTemporary!, tallyPath);
+      let lastReport = started;
+      for (let r = first; ; r = records.next()) {
+        if (r.done) {
+          tally = r.value;
+          break;
+        }
+        buffer += `${r.value.line}\n`;
+        written++;
+        if (buffer.length >= CHUNK) {
+          await write(buffer);
+          buffer = "";
+          if (stdoutClosed) return 0;
+        }
+        if (progress && written % PROGRESS_EVERY === 0 && performance.now() - lastReport >= PROGRESS_SECONDS * 1000) {
+          lastReport = performance.now();
+          err.write(`synth: ${written.toLocaleString("en-US")} of ${options.records.toLocaleString("en-US")} records (${Math.floor((100 * written) / options.records)}%), ${((lastReport - started) / 1000).toFixed(1)} s\n`);
+        }
+      }
+      if (buffer) await write(buffer);
+      if (stream) {
+        stream.end();
+        await once(stream, "finish");
+        if (streamError) throw streamError;
+      }
     } catch (error) {
-      for (const file of [tallyTemporary!, temporary]) if (file) rmSync(file, { force: true });
-      throw new SynthError("SYNTH.WRITE", `Cannot write the tally to ${tallyPath}: ${causeOf(error)}${outPath ? `; ${outPath} was not written either` : ""}.`, fixFor(error, dirname(tallyPath)), "--tally");
+      stream?.destroy();
+      if (temporary) rmSync(temporary, { force: true });
+      if (error instanceof SynthError) throw error;
+      // A reader that stopped early (`| head`): not an error of ours.
+      if (!stream && (error as NodeJS.ErrnoException).code === "EPIPE") return 0;
+      throw new SynthError("SYNTH.WRITE", `Cannot write ${outPath ?? "stdout"}: ${causeOf(error)}.`, outPath ? fixFor(error, dirname(outPath)) : "Check that the reader of stdout is still there and its disk has room.", "--out");
     }
-  }
-  if (temporary !== undefined) {
-    try {
-      renameSync(temporary, outPath!);
-    } catch (error) {
-      for (const file of [temporary, tallyPath]) if (file) rmSync(file, { force: true });
-      throw new SynthError("SYNTH.WRITE", `Cannot write ${outPath}: ${causeOf(error)}${tallyPath ? `; the tally ${tallyPath} was removed` : ""}.`, fixFor(error, dirname(outPath!)), "--out");
+    // The tally is renamed into place first, then the records: a failure leaves neither (as well as two renames can).
+    const text = `${JSON.stringify(tally, null, 2)}\n`;
+    if (tallyPath !== undefined) {
+      try {
+        writeFileSync(tallyTemporary!, text);
+        renameSync(tallyTemporary!, tallyPath);
+      } catch (error) {
+        for (const file of [tallyTemporary!, temporary]) if (file) rmSync(file, { force: true });
+        throw new SynthError("SYNTH.WRITE", `Cannot write the tally to ${tallyPath}: ${causeOf(error)}${outPath ? `; ${outPath} was not written either` : ""}.`, fixFor(error, dirname(tallyPath)), "--tally");
+      }
     }
+    if (temporary !== undefined) {
+      try {
+        renameSync(temporary, outPath!);
+      } catch (error) {
+        for (const file of [temporary, tallyPath]) if (file) rmSync(file, { force: true });
+        throw new SynthError("SYNTH.WRITE", `Cannot write ${outPath}: ${causeOf(error)}${tallyPath ? `; the tally ${tallyPath} was removed` : ""}.`, fixFor(error, dirname(outPath!)), "--out");
+      }
+    }
+    const seconds = (performance.now() - started) / 1000;
+    if (!values.quiet && outPath !== undefined) err.write(`synth: wrote ${options.records.toLocaleString("en-US")} ${dataset.name} records to ${outPath} in ${seconds.toFixed(1)} s\n`);
+    if (tallyPath === undefined) err.write(text);
+    return 0;
+  } finally {
+    release?.();
   }
-  const seconds = (performance.now() - started) / 1000;
-  if (!values.quiet && outPath !== undefined) err.write(`synth: wrote ${options.records.toLocaleString("en-US")} ${dataset.name} records to ${outPath} in ${seconds.toFixed(1)} s\n`);
-  if (tallyPath === undefined) err.write(text);
-  return 0;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.dirname, "cli.ts")) {
