@@ -82,9 +82,9 @@ export const PROFILES: Readonly<Record<string, DatasetProfile>> = {
       verified: { trueShare: 0.955 },
       style: { presence: 0.29, items: [1, 1], empty: 0, keyPadding: 0, valuePadding: 1 },
       "style{}": { tokens: ["50", "25", "0", "100", "75", "20", "15", "200"], empty: 0 },
-      reviewerName: { presence: 0.999, words: [1, 3], empty: 0.001 },
+      reviewerName: { presence: 0.999, words: [1, 3], empty: 0.001 }, // every 2018 review has one; 1 of the 50 2014 ones not
       reviewText: { presence: 0.998, words: [1, 90], empty: 0.001 },
-      summary: { words: [1, 6], empty: 0.001 },
+      summary: { presence: 1, words: [1, 6], empty: 0.001 },
       unixReviewTime: { days: ["2011-01-01", "2018-08-31"] },
       image: { presence: 0.004, items: [1, 3], empty: 0 },
       "image[]": { like: AMAZON_IMAGE },
@@ -113,6 +113,7 @@ export const PROFILES: Readonly<Record<string, DatasetProfile>> = {
       "description[]": { words: [5, 60], empty: 0.05 },
       image: { presence: 1, empty: 0.57, items: [1, 6] },
       "image[]": { like: AMAZON_IMAGE, empty: 0 },
+      // Not in the Gift Cards metadata; other 2018 category files have them (the contract's comment).
       imageURL: { presence: 0.05, empty: 0.3, items: [1, 6] },
       "imageURL[]": { like: AMAZON_IMAGE, empty: 0 },
       imageURLHighRes: { presence: 0.05, empty: 0.3, items: [1, 6] },
