@@ -1,12 +1,16 @@
 /**
  * `npm run synth` as a real process: what only a process shows (a location that made Node's folder creation loop
- * without end; Ctrl-C and SIGTERM during a run).
+ * without end; Ctrl-C and SIGTERM during a run; the time zone and locale it starts in), and the bytes of a small fixed
+ * run pinned by their sha256, in this process under other time zones and in processes started in them.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { loadDatasetIR } from "./cli.js";
+import { synthesizeAll } from "./synthesize.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const work = mkdtempSync(join(tmpdir(), "synth-process-"));
@@ -73,4 +77,51 @@ describe("npm run synth (a process)", () => {
       expect(r.stderr).toContain(`synth: stopped by ${signal}; ${file} was not written (its temporary is removed).`);
     }, 70_000);
   }
+});
+
+/**
+ * sha256 of `npm run synth -- --dataset <name> --records 300 --invalid-ratio 0.1 --duplicate-ratio 0.05 --seed 7`.
+ * These change, legitimately, when the dataset's contract (so its generated IR), its profile (`profiles.ts`) or the
+ * way values are drawn (`values.ts`, `pattern.ts`, `keys.ts`, `breakers.ts`, `prng.ts`, `synthesize.ts`) changes on
+ * purpose: then update them and say why in the commit. They must not change with the machine, the time zone, the
+ * locale or the Node version: the same arguments give the same bytes everywhere.
+ */
+const GOLDEN: Record<string, string> = {
+  review: "7fd102bb6ceae8482c5a95083505a77b15c25cddf2e021f31171b7820c8ccafb",
+  product: "cfd2ce633d858139b6fe025072be72add94e739154a61216cc17495414d34f72",
+};
+const FIXED_RUN = { records: 300, invalidRatio: 0.1, duplicateRatio: 0.05, seed: 7 };
+const FIXED_ARGS = ["--records", "300", "--invalid-ratio", "0.1", "--duplicate-ratio", "0.05", "--seed", "7", "--quiet"];
+/**
+ * East of UTC by 14 hours and west of it by 3½ (or 2½): a date rendered in local time from midnight UTC moves a day
+ * back west of UTC; a day drawn at local midnight is off the UTC day on either side.
+ */
+const ZONES = ["Pacific/Kiritimati", "America/St_Johns", "UTC"];
+
+const sha256 = (text: string | Buffer) => createHash("sha256").update(text).digest("hex");
+
+describe.each(Object.keys(GOLDEN))("the bytes of a fixed %s run", (name) => {
+  it("are the golden ones in this process, whatever time zone it is in", () => {
+    const ir = loadDatasetIR(ROOT, name);
+    const before = process.env.TZ;
+    try {
+      for (const zone of ZONES) {
+        process.env.TZ = zone; // Node reads TZ again when it is set
+        const { records } = synthesizeAll(ir, FIXED_RUN);
+        expect({ zone, sha256: sha256(records.map((r) => `${r.line}\n`).join("")) }).toEqual({ zone, sha256: GOLDEN[name] });
+      }
+    } finally {
+      if (before === undefined) delete process.env.TZ;
+      else process.env.TZ = before;
+    }
+  });
+
+  it.each([
+    { TZ: "Pacific/Kiritimati", LC_ALL: "de_DE.UTF-8", LANG: "de_DE.UTF-8" },
+    { TZ: "America/St_Johns", LC_ALL: "ar_EG.UTF-8", LANG: "ar_EG.UTF-8" },
+  ])("are the golden ones from a process started in TZ=$TZ LC_ALL=$LC_ALL", async (env) => {
+    const r = await synth(["--dataset", name, ...FIXED_ARGS], { env });
+    expect(r.code).toBe(0);
+    expect(sha256(Buffer.from(r.stdout, "latin1"))).toBe(GOLDEN[name]);
+  });
 });
