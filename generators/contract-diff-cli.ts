@@ -23,15 +23,16 @@ Parquet already written, Snowflake external table, dbt staging, marts) and check
 
 Options:
   --base <git-ref>         Base to compare against (e.g. origin/main).
-  --base-dir <dir>         Or: a directory of base contracts (instead of --base).
-  --contracts <dir>        Working-tree contract directory (default: <root>/contracts).
+  --base-dir <dir>         Or: a directory of base contracts (instead of --base; relative to the current directory).
+  --contracts <dir>        Working-tree contract directory (relative to --root; default: <root>/contracts).
   --root <dir>             Repository root (default: the current directory).
   --format <f>             text (default) | json | markdown | github
   --allow-removal <name>   Accept the deletion of this dataset's contract (repeatable).
   -h, --help               Show this help.
 
-Exit codes: 0 every contract declares a sufficient version bump; 1 a change needs a bigger bump than declared;
-2 usage error or a contract that cannot be loaded. The report is printed before the exit code is decided.`;
+Exit codes: 0 every contract declares a sufficient version bump; 1 a verdict fails (a change needs a bigger bump
+than declared, the version went down, a PII class is lowered without the contract's piiReview note, or a contract
+was deleted without --allow-removal); 2 usage error or a contract that cannot be loaded. The report is printed before the exit code is decided.`;
 
 function usage(err: NodeJS.WritableStream, message: string): number {
   err.write(`error CLI.USAGE: ${message}\n  fix: run with --help for the options.\n`);
