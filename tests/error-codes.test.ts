@@ -43,6 +43,7 @@ describe("coded errors raised by the commands", () => {
     mkdirSync(join(root, "generated", "ir"), { recursive: true });
     const file = join(root, "generated", "ir", "review.ir.json");
     writeFileSync(file, '{"overall": 5.0}\n{"overall": 4.0}\n');
+    writeFileSync(join(root, "generated", "manifest.json"), JSON.stringify({ generator: "review-contracts", files: [{ path: "generated/ir/review.ir.json", sha256: "x" }] }));
     const pipeline = await raised((o, e) => pipelineMain(["--root", root, "--quiet"], o, e));
     expect(pipeline.code).toBe(2);
     expect(pipeline.text).toContain(`error PIPELINE.NO_IR: ${file} cannot be read as the generated IR (`);

@@ -5,7 +5,7 @@
  * usage, unreadable input, missing generated IR).
  */
 import { constants } from "node:buffer";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { IR_VERSION, type DatasetIR } from "../../generators/ir/types.js";
@@ -21,6 +21,7 @@ import { localPath, runPipeline, type RunSummary } from "./pipeline.js";
 import { runSparkPipeline } from "../spark-local/pipeline.js";
 import { hiddenFromSpark, listInputFiles, type SkippedEntry } from "./read-input.js";
 import { checkRunId } from "./safe-paths.js";
+import { loadGeneratedIR } from "./generated-ir.js";
 import { defaultThreads, MAX_DEFAULT_THREADS, parseThreads } from "./threads.js";
 
 /** Longest record `--max-record-bytes` may allow: a record is read as one string, and V8's longest is shorter. */
@@ -69,28 +70,7 @@ source freshness check failed: each is named with its failing-row count and a sa
 /** The lock folder of a run in its output folder (`tryLock`): held while the run writes there. */
 export const RUN_LOCK = ".pipeline-run.lock";
 
-export function loadGeneratedIR(root: string): DatasetIR[] {
-  const dir = join(root, "generated", "ir");
-  if (!existsSync(dir)) throw new Error(`No generated IR in ${dir}. Fix: run \`npm run generate\` first.`);
-  return readdirSync(dir)
-    .filter((f) => f.endsWith(".ir.json"))
-    .sort()
-    .map((f) => readIRFile(join(dir, f)));
-}
-
-/** One dataset's generated IR, or an error naming the file and the fix (it is generated: rebuild it). */
-function readIRFile(file: string): DatasetIR {
-  let document: { irVersion?: unknown; dataset?: DatasetIR };
-  try {
-    document = JSON.parse(readFileSync(file, "utf8")) as typeof document;
-  } catch (error) {
-    throw new Error(`${file} cannot be read as the generated IR (${(error as Error).message}). Fix: run \`npm run generate\` to rebuild it.`);
-  }
-  if (document?.irVersion !== IR_VERSION || !document.dataset) {
-    throw new Error(`${file} has IR version ${String(document?.irVersion)}; this pipeline reads version ${IR_VERSION}. Fix: run \`npm run generate\` to rebuild it.`);
-  }
-  return document.dataset;
-}
+export { loadGeneratedIR };
 
 /** What an input folder's unread entries are, counted by kind: `1 FIFO, socket or device entry`. */
 function skippedEntries(skipped: readonly SkippedEntry[]): string {

@@ -66,10 +66,11 @@ function expected() {
   };
 }
 
-/** A repository root for the CLI: the generated IR and a copy of dbt-out/ with `edit` applied. */
+/** A repository root for the CLI: the generated IR (with the manifest listing it) and a copy of dbt-out/ with `edit` applied. */
 function rootWith(edit: (dbtDir: string) => void): string {
   const root = mkdtempSync(join(work, "root-"));
   cpSync(join(REPO_ROOT, "generated/ir"), join(root, "generated/ir"), { recursive: true });
+  cpSync(join(REPO_ROOT, "generated/manifest.json"), join(root, "generated/manifest.json"));
   cpSync(join(REPO_ROOT, "dbt-out"), join(root, "dbt-out"), { recursive: true });
   edit(join(root, "dbt-out"));
   return root;

@@ -8,7 +8,7 @@
  * just before the records).
  */
 import { once } from "node:events";
-import { createWriteStream, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { IR_VERSION, type DatasetIR } from "../../generators/ir/types.js";
@@ -16,6 +16,7 @@ import { parseDecimalNumber, parseWholeNumber } from "../../generators/lib/numbe
 import { onInterrupt } from "../../generators/lib/interrupt.js";
 import { samePath } from "../../generators/lib/real-paths.js";
 import { repositoryClash } from "../../generators/lib/repository-folders.js";
+import { listedIRDatasets, NoGeneratedIR } from "../local-pipeline/generated-ir.js";
 import { SynthError } from "./errors.js";
 import { causeOf, fixFor, prepareLocation, temporaryOf } from "./output-files.js";
 import { DEFAULT_SEED, MAX_RECORDS, synthesize, type SynthTally } from "./synthesize.js";
@@ -93,18 +94,19 @@ export function ratiosExceedOne(texts: readonly string[]): boolean {
   return units.reduce((a, b) => a + b, 0n) > 10n ** BigInt(scale);
 }
 
-/** The dataset's IR from `generated/ir/<name>.ir.json`. */
+/** The dataset's IR from `generated/ir/<name>.ir.json`, when the generator's manifest lists it. */
 export function loadDatasetIR(root: string, name: string): DatasetIR {
   const dir = join(root, "generated", "ir");
   const file = join(dir, `${name}.ir.json`);
-  const known = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".ir.json")).map((f) => f.slice(0, -".ir.json".length)).sort() : [];
-  if (!/^[a-z][a-z0-9_]*$/.test(name) || !existsSync(file)) {
-    throw new SynthError(
-      "SYNTH.NO_IR",
-      known.length ? `No generated IR for dataset "${name}" in ${dir}. Known: ${known.join(", ")}.` : `No generated IR in ${dir}.`,
-      known.length ? `Pass --dataset ${known[0]} (or another known dataset).` : "Run `npm run generate` first, or pass --root <repository>.",
-      "--dataset",
-    );
+  let known: string[];
+  try {
+    known = listedIRDatasets(root);
+  } catch (error) {
+    if (!(error instanceof NoGeneratedIR)) throw error;
+    throw new SynthError("SYNTH.NO_IR", error.message.replace(/ Fix: .*$/, ""), "Run `npm run generate` first, or pass --root <repository>.", "--dataset");
+  }
+  if (!known.includes(name)) {
+    throw new SynthError("SYNTH.NO_IR", `No generated IR for dataset "${name}" in ${dir}. Known: ${known.join(", ")}.`, `Pass --dataset ${known[0]} (or another known dataset).`, "--dataset");
   }
   let document: { irVersion?: number; dataset?: DatasetIR };
   try {
