@@ -7,7 +7,7 @@ import { existsSync, statSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { buildFileSet } from "./assemble/file-set.js";
-import { compareWithDisk, isClean, unownedTargets, writeFileSet } from "./assemble/writer.js";
+import { compareWithDisk, isClean, strays, unownedTargets, writeFileSet, type LeftAlone } from "./assemble/writer.js";
 import { findContractFiles, loadIR, type ContractImporter } from "./ir/load.js";
 import { ContractError, ERROR_CODES, formatDiagnostic, type Diagnostic } from "./lib/errors.js";
 import { samePath } from "./lib/real-paths.js";
@@ -22,7 +22,8 @@ Generates every artifact from the contracts in contracts/*.contract.ts:
 
 Options:
   --check            Compare what would be generated with the files on disk; write nothing.
-                     Lists changed, missing and orphaned files with a unified diff.
+                     Lists changed, missing and orphaned files with a unified diff, and
+                     files generate leaves alone that a person must resolve.
                      Exit 0 when up to date, 1 on drift, 2 on error.
   --root <dir>       Repository root (default: the current directory).
   --contracts <dir>  Contract directory (default: <root>/contracts).
@@ -149,7 +150,7 @@ function check(outRoot: string, files: readonly GeneratedFile[], out: NodeJS.Wri
     return 2;
   }
   const unowned = () => {
-    for (const { path, why } of report.unowned) out.write(`unowned:  ${path} (left alone: ${why})\n`);
+    for (const file of report.unowned) out.write(`unowned:  ${file.path} (left alone: ${leftAloneReason(file)})\n`);
   };
   if (isClean(report)) {
     unowned();
@@ -168,9 +169,17 @@ function check(outRoot: string, files: readonly GeneratedFile[], out: NodeJS.Wri
   unowned();
   for (const diff of report.diffs) out.write(`\n${diff}\n`);
   if (report.changed.length > report.diffs.length) out.write(`\n(diffs of ${report.changed.length - report.diffs.length} more changed files not shown)\n`);
-  out.write(
-    `\nGenerated files are stale: ${report.changed.length} changed, ${report.missing.length} missing, ${report.orphaned.length} orphaned.\nFix: run \`${again}\` and commit the result.\n`,
-  );
+  if (report.changed.length || report.missing.length || report.orphaned.length) {
+    out.write(
+      `\nGenerated files are stale: ${report.changed.length} changed, ${report.missing.length} missing, ${report.orphaned.length} orphaned.\nFix: run \`${again}\` and commit the result.\n`,
+    );
+  }
+  const stray = strays(report).length;
+  if (stray) {
+    out.write(
+      `\n${stray} ${stray === 1 ? "file" : "files"} in the generator's folders ${stray === 1 ? "is" : "are"} not the generator's to remove (unowned above): generate leaves ${stray === 1 ? "it" : "them"} alone.\nFix: do what ${stray === 1 ? "its line says" : "each line says"}, then check again.\n`,
+    );
+  }
   return 1;
 }
 
@@ -184,10 +193,19 @@ function write(outRoot: string, files: readonly GeneratedFile[], err: NodeJS.Wri
   const result = writeFileSet(outRoot, files);
   for (const path of result.written) log(`wrote    ${path}`);
   for (const path of result.removed) log(`removed  ${path} (no longer generated)`);
-  for (const { path, why } of result.unowned) err.write(`warning: unowned: ${path} left alone (${why}); the generator never removes it.\n`);
+  for (const file of result.unowned) {
+    err.write(
+      file.fix === undefined
+        ? `warning: unowned: ${file.path} left alone (${file.why}); the generator never removes it.\n`
+        : `warning: unowned: ${file.path} left alone (${file.why}); the generator never removes it: ${file.fix} (--check fails until then).\n`,
+    );
+  }
   log(`Done: ${result.written.length} written, ${result.removed.length} removed, ${result.unchanged} unchanged.`);
   return 0;
 }
+
+/** Why a file is left alone, with what a person should do when --check fails on it. */
+const leftAloneReason = ({ why, fix }: LeftAlone) => (fix === undefined ? why : `${why}: ${fix}`);
 
 const WRITE_FIXES: Record<string, string> = {
   EACCES: "make the output folder writable (chmod u+w) or choose another with --out",

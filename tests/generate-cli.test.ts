@@ -223,19 +223,45 @@ describe("the writer removes only what it wrote (hostile or careless input)", ()
     expect(readFileSync(parent, "utf8")).toBe("keep me\n");
   });
 
-  it("never removes a hand-written file in its own folders: reports it as unowned", async () => {
+  it("never removes a hand-written file in its own folders, and --check fails on it (exit 1: generated/ holds generated files only)", async () => {
     const root = await generatedRoot();
     writeFileSync(join(root, "generated/notes.md"), "hand-written\n");
     writeFileSync(join(root, "glue-pyspark-out/helpers.py"), "print('mine')\n");
     const checked = await cli(["--root", REPO_ROOT, "--out", root, "--check"]);
-    expect(checked.code).toBe(0);
-    expect(checked.out).toContain("unowned:  generated/notes.md (left alone: it has no generated header)");
-    expect(checked.out).toContain("unowned:  glue-pyspark-out/helpers.py (left alone: it has no generated header)");
+    expect(checked.code).toBe(1);
+    expect(checked.out).toContain("unowned:  generated/notes.md (left alone: it has no generated header: generated/ holds generated files only: move it out or delete it)");
+    expect(checked.out).toContain("unowned:  glue-pyspark-out/helpers.py (left alone: it has no generated header: glue-pyspark-out/ holds generated files only: move it out or delete it)");
+    expect(checked.out).toContain("2 files in the generator's folders are not the generator's to remove (unowned above): generate leaves them alone.");
+    // Generating fixes nothing here, so the check does not tell to generate.
+    expect(checked.out).not.toContain("npm run generate");
     const generated = await cli(["--root", REPO_ROOT, "--out", root]);
     expect(generated.code).toBe(0);
-    expect(generated.err).toContain("warning: unowned: generated/notes.md left alone");
+    expect(generated.err).toContain("warning: unowned: generated/notes.md left alone (it has no generated header); the generator never removes it: generated/ holds generated files only: move it out or delete it (--check fails until then).");
     expect(readFileSync(join(root, "generated/notes.md"), "utf8")).toBe("hand-written\n");
     expect(readFileSync(join(root, "glue-pyspark-out/helpers.py"), "utf8")).toBe("print('mine')\n");
+    rmSync(join(root, "generated/notes.md"));
+    rmSync(join(root, "glue-pyspark-out/helpers.py"));
+    expect((await cli(["--root", REPO_ROOT, "--out", root, "--check"])).code).toBe(0);
+  });
+
+  it("never removes a file in dbt-out/ its manifest does not list, though it carries the header (a generated model copied as a template): names it, and --check fails on it", async () => {
+    const root = await generatedRoot();
+    const copy = "dbt-out/models/staging/amazon/stg_amazon__reviews_v2.sql";
+    const mine = `${readFileSync(join(root, "dbt-out/models/staging/amazon/stg_amazon__reviews.sql"), "utf8")}-- my own edits\n`;
+    writeFileSync(join(root, copy), mine);
+    const line = `unowned:  ${copy} (left alone: it carries the generated header but is not in the manifest: delete it if it is a leftover, or remove its header if it is yours)`;
+    const checked = await cli(["--root", REPO_ROOT, "--out", root, "--check"]);
+    expect([checked.code, checked.out]).toEqual([1, expect.stringContaining(line)]);
+    expect(checked.out).toContain("1 file in the generator's folders is not the generator's to remove (unowned above): generate leaves it alone.");
+    const generated = await cli(["--root", REPO_ROOT, "--out", root]);
+    expect(generated.code).toBe(0);
+    expect(generated.out).not.toContain(`removed  ${copy}`);
+    expect(generated.err).toContain(`warning: unowned: ${copy} left alone (it carries the generated header but is not in the manifest); the generator never removes it: delete it if it is a leftover, or remove its header if it is yours (--check fails until then).`);
+    expect(readFileSync(join(root, copy), "utf8")).toBe(mine);
+    // Without the header it is the person's: neither drift nor reported.
+    writeFileSync(join(root, copy), mine.split("\n").filter((l) => !l.includes("review-contracts") && !l.includes("Do not edit")).join("\n"));
+    const clean = await cli(["--root", REPO_ROOT, "--out", root, "--check"]);
+    expect([clean.code, clean.out]).toEqual([0, expect.not.stringContaining(copy)]);
   });
 
   it("keeps a file it generated once but that was edited since (hash differs from the manifest)", async () => {
@@ -272,7 +298,7 @@ describe("the writer removes only what it wrote (hostile or careless input)", ()
     expect(snapshotDir(root, "dbt-out")).toEqual(before);
   });
 
-  it("finds a generated dbt model the manifest does not list (deleted, or lost) and removes it once it is no longer produced", async () => {
+  it("names a generated dbt model the manifest does not list (deleted, or lost) once it is no longer produced: --check fails, generate leaves it to a person", async () => {
     const root = await generatedRoot();
     const stale = "dbt-out/models/staging/amazon/stg_amazon__review_photos.sql";
     const text = "-- Generated by review-contracts from contracts/review.contract.ts (contract 2.0.0, sha256:x).\nselect 1\n";
@@ -285,10 +311,14 @@ describe("the writer removes only what it wrote (hostile or careless input)", ()
     for (const manifest of ["deleted", "kept"]) {
       if (manifest === "deleted") rmSync(manifestPath(root));
       const checked = await cli(["--root", REPO_ROOT, "--out", root, "--check"]);
-      expect([manifest, checked.code, checked.out]).toEqual([manifest, 1, expect.stringContaining(stale)]);
+      expect([manifest, checked.code, checked.out]).toEqual([manifest, 1, expect.stringContaining(`unowned:  ${stale} (left alone: it carries the generated header but is not in the manifest`)]);
       const generated = await cli(["--root", REPO_ROOT, "--out", root]);
-      expect(generated.out).toContain(`removed  ${stale} (no longer generated)`);
-      expect(existsSync(join(root, stale))).toBe(false);
+      expect(generated.code).toBe(0);
+      expect(generated.err).toContain(`warning: unowned: ${stale} left alone (it carries the generated header but is not in the manifest)`);
+      expect(readFileSync(join(root, stale), "utf8")).toBe(text);
+      expect((await cli(["--root", REPO_ROOT, "--out", root, "--check"])).code).toBe(1);
+      // A person deletes the leftover, as the line says.
+      rmSync(join(root, stale));
       expect((await cli(["--root", REPO_ROOT, "--out", root, "--check"])).code).toBe(0);
       writeFileSync(join(root, stale), text);
     }

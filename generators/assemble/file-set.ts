@@ -10,9 +10,16 @@ import { compareCodePoints } from "../lib/sort.js";
 import { TARGETS } from "../targets/index.js";
 import type { GeneratedFile, Target } from "../targets/types.js";
 
-/** Directories whose every file is generated: a file there that the generator does not produce is an orphan. */
+/**
+ * Directories whose every file is generated: a file there that the generator does not produce is an orphan (removed
+ * when it carries the header and, if listed, its recorded hash), and any other file is drift that `--check` names.
+ */
 export const FULLY_OWNED_DIRS = ["generated", "glue-pyspark-out"] as const;
-/** Directories shared with hand-written files: the generator owns only what its manifest lists. */
+/**
+ * Directories shared with hand-written files: the generator owns only what its manifest lists (and replaces what it
+ * produces when it carries the header); a file with the header that the manifest does not list is never removed,
+ * but is drift that `--check` names.
+ */
 export const SHARED_DIRS = ["dbt-out", "infra"] as const;
 export const MANIFEST_PATH = "generated/manifest.json";
 

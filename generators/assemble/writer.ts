@@ -1,17 +1,21 @@
 /**
  * Compares a file set with the disk (`--check`) and writes it (`generate`).
  *
- * - Check: every changed, missing and orphaned file, with a capped unified diff; writes nothing.
+ * - Check: every changed, missing and orphaned file, with a capped unified diff, and every file left alone that a
+ *   person must resolve (below); writes nothing.
  * - Write: refuses to overwrite a file the generator does not own (no generated marker, not in its manifest with
  *   the recorded hash); writes every changed file through a temporary file and a rename, so no file is ever
  *   half-written; removes orphans; leaves everything else alone.
  *
- * An orphan is a file the generator wrote before and no longer produces, and only that: a regular file under one of
- * its own directories (`FULLY_OWNED_DIRS`; in `SHARED_DIRS` a path the manifest lists or a file directly beside one it
- * writes) at a normalised relative path, carrying the generated header (`hasGeneratedHeader`), and, when the previous
- * manifest lists it, with the hash recorded there. A manifest entry outside those
- * directories (`README.md`, `../x`) is refused (`WRITE.UNSAFE_MANIFEST`: nothing is written); a file without the
- * marker, or changed since it was generated, is reported as unowned and never removed.
+ * An orphan is a file the generator wrote before and no longer produces, and only that: a regular file at a
+ * normalised relative path, carrying the generated header (`hasGeneratedHeader`), and either under one of its own
+ * directories (`FULLY_OWNED_DIRS`) or, in `SHARED_DIRS`, at a path the previous manifest lists (or a dead run's staged
+ * copy of one it lists or produces); when the manifest lists it, it must still have the hash recorded there. A
+ * manifest entry outside those directories (`README.md`, `../x`) is refused (`WRITE.UNSAFE_MANIFEST`: nothing is
+ * written); every other file there is left alone, never removed, and reported: as drift (`--check` fails, naming
+ * what a person should do) when it is in a fully owned directory, or in a shared one when it carries the header
+ * (changed since it was generated, or not in the manifest); not as drift when a shared directory's file has no
+ * header (a person's).
  */
 import { createTwoFilesPatch } from "diff";
 import { createHash } from "node:crypto";
@@ -28,8 +32,12 @@ export interface DriftReport {
   readonly changed: readonly string[];
   readonly missing: readonly string[];
   readonly orphaned: readonly string[];
-  /** Files in the generator's directories that it did not write (no marker) or that changed since: left alone. */
-  readonly unowned: readonly { readonly path: string; readonly why: string }[];
+  /**
+   * Files in the generator's directories that it leaves alone: no marker, changed since generated, or (shared
+   * directories) not in its manifest. Those with a `fix` are drift: every one in `FULLY_OWNED_DIRS`, and in the
+   * shared directories the ones carrying the generated header.
+   */
+  readonly unowned: readonly LeftAlone[];
   /** Manifest entries the writer refuses to act on (outside its directories, not a normalised path). */
   readonly refused: readonly Diagnostic[];
   readonly unchanged: number;
@@ -87,21 +95,29 @@ function previousManifest(root: string): Manifest | Diagnostic | undefined {
 
 const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest("hex");
 
+/** A file in the generator's folders that it leaves alone; `fix` (what a person should do) when `--check` fails on it. */
+export interface LeftAlone {
+  readonly path: string;
+  readonly why: string;
+  readonly fix?: string;
+}
+
 interface Ownership {
   /** Files the generator wrote and may replace or remove. */
   readonly owned: Set<string>;
-  readonly unowned: Map<string, string>;
+  readonly unowned: Map<string, { why: string; fix?: string }>;
   readonly refused: Diagnostic[];
 }
 
 /**
  * Who owns each file on disk in the generator's directories: every file of the fully owned directories and every
  * path the previous manifest lists. A file is the generator's when it is a regular file carrying the generated
- * marker and, if the manifest lists it, still has the recorded hash.
+ * marker and, if the manifest lists it, still has the recorded hash; in the shared directories it must also be a
+ * path the manifest lists or one the generator produces now (or a dead run's staged copy of one).
  */
 function ownership(root: string, produced: readonly string[]): Ownership {
   const owned = new Set<string>();
-  const unowned = new Map<string, string>();
+  const unowned = new Map<string, { why: string; fix?: string }>();
   const refused: Diagnostic[] = [];
   const previous = previousManifest(root);
   const manifest = previous !== undefined && "files" in previous ? previous : undefined;
@@ -121,9 +137,12 @@ function ownership(root: string, produced: readonly string[]): Ownership {
     }
     recorded.set(entry.path, entry.sha256);
   }
+  const producedNow = new Set(produced);
   // In the shared folders, also the files with the generated header beside the ones the generator writes (one level,
-  // never dbt's target/ or logs/): a model the manifest does not list (deleted, or a run stopped before the manifest
-  // was renamed into place) is still found when it is no longer produced.
+  // never dbt's target/ or logs/). Such a file the manifest does not list may be a person's (a generated model copied
+  // as a template keeps the header), so it is never removed: it is reported, and --check fails on it, so that a
+  // model left by a run stopped before the manifest was renamed into place, or after the manifest was deleted, is
+  // named instead of built by dbt unnoticed.
   const sharedDirs = new Set([...produced, ...recorded.keys()].filter((p) => !isFullyOwned(p)).map((p) => dirname(p)));
   const besides = [...sharedDirs].flatMap((dir) => filesIn(root, dir).filter((path) => hasGeneratedHeader(readHead(join(root, path)))));
   const candidates = new Set<string>([...FULLY_OWNED_DIRS.flatMap((dir) => listFiles(root, dir)), ...recorded.keys(), ...besides]);
@@ -132,18 +151,33 @@ function ownership(root: string, produced: readonly string[]): Ownership {
     if (stagedByLiveRun(path)) continue;
     const absolute = join(root, path);
     if (!existsSync(absolute)) continue;
+    const fullyOwned = isFullyOwned(path);
+    const top = path.split("/")[0]!;
     if (!lstatSync(absolute).isFile()) {
-      unowned.set(path, "not a regular file");
+      unowned.set(path, { why: "not a regular file", ...(fullyOwned && { fix: `${top}/ holds generated files only: move it out or delete it` }) });
       continue;
     }
     const text = readFileSync(absolute, "utf8");
     // The manifest is the writer's own record (it names the generator instead of carrying the header).
     if (path === MANIFEST_PATH) owned.add(path);
-    else if (!hasGeneratedHeader(text)) unowned.set(path, "it has no generated header");
-    else if (recorded.has(path) && recorded.get(path) !== sha256(text)) unowned.set(path, "it was changed after it was generated");
-    else owned.add(path);
+    else if (!hasGeneratedHeader(text)) {
+      unowned.set(path, { why: "it has no generated header", ...(fullyOwned && { fix: `${top}/ holds generated files only: move it out or delete it` }) });
+    } else if (recorded.has(path) && recorded.get(path) !== sha256(text)) {
+      unowned.set(path, {
+        why: "it was changed after it was generated",
+        fix: fullyOwned ? `it is no longer generated: delete it, or move it out of ${top}/ if the edits are worth keeping` : "it is no longer generated: delete it, or remove its header if it is yours now",
+      });
+    } else if (!fullyOwned && !recorded.has(path) && !producedNow.has(path) && !stagedCopyOf(path, producedNow, recorded)) {
+      unowned.set(path, { why: "it carries the generated header but is not in the manifest", fix: "delete it if it is a leftover, or remove its header if it is yours" });
+    } else owned.add(path);
   }
   return { owned, unowned, refused };
+}
+
+/** Whether a path is the writer's staged copy (`<file>.tmp-<pid>`) of a file it produces now or its manifest lists. */
+function stagedCopyOf(path: string, produced: ReadonlySet<string>, recorded: ReadonlyMap<string, string>): boolean {
+  const target = path.replace(STAGED, "");
+  return target !== path && (produced.has(target) || recorded.has(target));
 }
 
 /** The suffix of a file staged by `writeFileSet` (before its rename into place): `.tmp-<pid>`. */
@@ -200,7 +234,7 @@ export function compareWithDisk(root: string, files: readonly GeneratedFile[]): 
   const orphaned = [...owned].filter((p) => !produced.has(p) && p !== MANIFEST_PATH).sort(compareCodePoints);
   const unownedLeft = [...unowned]
     .filter(([path]) => !produced.has(path))
-    .map(([path, why]) => ({ path, why }))
+    .map(([path, { why, fix }]) => ({ path, why, ...(fix !== undefined && { fix }) }))
     .sort((a, b) => compareCodePoints(a.path, b.path));
   return { changed, missing, orphaned, unowned: unownedLeft, refused, unchanged, diffs };
 }
@@ -212,8 +246,11 @@ function cappedDiff(path: string, current: string, wanted: string): string {
   return [...lines.slice(0, DIFF_LINES_PER_FILE), `… ${lines.length - DIFF_LINES_PER_FILE} more diff lines`].join("\n");
 }
 
+/** Files left alone that `--check` fails on: generate will not fix them, a person must (each names how). */
+export const strays = (report: Pick<DriftReport, "unowned">) => report.unowned.filter((u) => u.fix !== undefined);
+
 export function isClean(report: DriftReport): boolean {
-  return report.changed.length === 0 && report.missing.length === 0 && report.orphaned.length === 0;
+  return report.changed.length === 0 && report.missing.length === 0 && report.orphaned.length === 0 && strays(report).length === 0;
 }
 
 /** Files that exist, are not the generator's, and would be overwritten; and manifest entries it refuses. */
@@ -240,7 +277,7 @@ export function unownedTargets(root: string, files: readonly GeneratedFile[]): D
 export interface WriteResult {
   readonly written: readonly string[];
   readonly removed: readonly string[];
-  readonly unowned: readonly { readonly path: string; readonly why: string }[];
+  readonly unowned: readonly LeftAlone[];
   readonly unchanged: number;
 }
 
