@@ -197,6 +197,21 @@ describe("QuickSight target", () => {
         }
       }
     }
+    // A "top N" ranks the rows of its mart's grain: its dimensions hold the mart's unique key (the column with a
+    // unique test, or the columns of its unique combination), never a name that several rows can share.
+    const yaml = parse(readFileSync(join(REPO_ROOT, "dbt-out/models/marts/_marts__models.yml"), "utf8")) as {
+      models: { name: string; data_tests?: unknown[]; columns: { name: string; data_tests?: unknown[] }[] }[];
+    };
+    const grain = (mart: string): string[] => {
+      const model = yaml.models.find((m) => m.name === mart)!;
+      const unique = model.columns.filter((c) => (c.data_tests ?? []).includes("unique")).map((c) => c.name);
+      const combination = (model.data_tests ?? []).flatMap((t) => (t as { unique_combination_of_columns?: { arguments: { combination_of_columns: string[] } } }).unique_combination_of_columns?.arguments.combination_of_columns ?? []);
+      return unique.length ? unique : combination;
+    };
+    for (const v of SHEETS.flatMap((s) => s.visuals).filter((v) => v.top)) {
+      expect(grain(v.mart).length, v.mart).toBeGreaterThan(0);
+      expect(v.dimensions.map((d) => d.column), `${v.id} ranks ${v.mart} by its key`).toEqual(expect.arrayContaining(grain(v.mart)));
+    }
     const analysis = readJson(files, `${QUICKSIGHT_DIR}/analysis.json`);
     expect(analysis.FilterGroups).toHaveLength(1);
     expect(analysis.FilterGroups[0].Filters[0].NumericRangeFilter).toMatchObject({ Column: { DataSetIdentifier: "dim_products", ColumnName: "review_count" }, RangeMinimum: { StaticValue: 10 }, IncludeMinimum: true });

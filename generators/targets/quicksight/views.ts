@@ -81,9 +81,14 @@ export const SHEETS: readonly { readonly id: string; readonly name: string; read
       {
         id: "top-products-by-reviews",
         title: "Top products by number of reviews",
-        kind: "horizontal_bar",
+        // A table by product (asin) with its title: titles are not unique (202 of the 2018 gift-card products are
+        // " Amazon eGift Card"), and a bar per title would add up different products.
+        kind: "table",
         mart: "dim_products",
-        dimensions: [{ column: "title", kind: "categorical" }],
+        dimensions: [
+          { column: "asin", kind: "categorical" },
+          { column: "title", kind: "categorical" },
+        ],
         measures: [{ column: "review_count", aggregation: "SUM" }],
         top: 10,
       },
