@@ -22,7 +22,10 @@
  *   must be followed by `+` or `*`: it matches an emoji in the data as two characters in JavaScript, one elsewhere,
  *   so `^[^a]$` or `^\W{1,2}$` would judge "😀" differently; with `+` or `*` the count does not matter;
  * - an escaped character that is not ASCII (`\é`: RE2 refuses it, the run fails), and a class range to a class
- *   escape (`[a-\d]`: an error in Java and RE2; `[\d-z]` is read alike, as \d, - and z).
+ *   escape (`[a-\d]`: an error in Java and RE2; `[\d-z]`, read alike by the three, is an error with the u flag,
+ *   below).
+ * - syntax the Unicode mode of ECMA-262 refuses (`\_`, `\:`, a lone `]` or `}`): JSON Schema validators compile a
+ *   pattern with the `u` flag, and the published schema would not compile.
  * `$` is admitted: it means "end of input" in JavaScript and RE2; the Spark renderer writes Java's `\z`, because
  * Java's `$` also matches before a final line terminator.
  */
@@ -98,6 +101,14 @@ export function unportableRegexReason(source: string): string | undefined {
       if (low > high || high > 1000) return `the repetition ${repeat[0]} (RE2 allows at most 1000 repetitions, and none with n > m)`;
       i += repeat[0].length - 1;
     }
+  }
+  // Last, what the engines agree on but the published JSON Schema cannot carry: its validators compile patterns in
+  // Unicode mode (ECMA-262 with the u flag, as ajv does), which refuses identity escapes such as \_ or \: and a lone
+  // ] or }.
+  try {
+    new RegExp(source, "u");
+  } catch (error) {
+    return `syntax JSON Schema validators refuse (they compile patterns in Unicode mode: ${(error as Error).message.replace(/^Invalid regular expression: /, "")}; write _ or : without a backslash, and \\] or \\} for a literal bracket)`;
   }
   return undefined;
 }
