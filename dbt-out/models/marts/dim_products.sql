@@ -21,7 +21,7 @@ reviews as (
 
     select
         asin,
-        cast(count(*) as bigint)                                              as review_count,
+        cast(count(*) as bigint)                                             as review_count,
         -- avg is a DOUBLE on DuckDB, exact on Snowflake: made decimal before rounding, both round 1.025 to 1.03.
         cast(round(cast(avg(rating) as decimal(18, 6)), 2) as decimal(4, 2)) as average_rating
     from {{ ref('stg_amazon__reviews') }}

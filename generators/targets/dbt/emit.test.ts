@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../../tests/helpers/data.js";
 import { dbtParse, dbtSchemaErrors } from "../../../tests/helpers/dbt.js";
 import { fileOf, generatedFrom } from "../../../tests/helpers/generate.js";
+import { queryDuckDB } from "../../../tests/helpers/duckdb.js";
 import { run } from "../../../tests/helpers/run.js";
 import { parseSnowflakeStatements, sqlfluffBin } from "../../../tests/helpers/sqlfluff.js";
 import { loadMarts } from "../../ir/marts.js";
@@ -168,6 +169,31 @@ describe("dbt target", () => {
     } finally {
       rmSync(project, { recursive: true, force: true });
     }
+  });
+
+  it("keeps a child table's rows of the run its parent row comes from: a re-sent review with fewer images keeps none of the old ones (DuckDB runs the staging SQL)", async () => {
+    const { files } = await generatedFrom();
+    const sql = fileOf(files, `${STAGING_DIR}/stg_amazon__review_images.sql`);
+    // The model as dbt runs it, its two Jinja calls replaced by the tables they name.
+    const query = sql
+      .replace("{{ config(materialized='view') }}", "")
+      .replace("{{ source('amazon', 'review_images') }}", "review_images")
+      .replace("{{ ref('stg_amazon__reviews') }}", "stg_amazon__reviews");
+    expect(query).not.toContain("{{");
+    const t1 = "TIMESTAMPTZ '2026-01-01 00:00:00+00'";
+    const t2 = "TIMESTAMPTZ '2026-02-01 00:00:00+00'";
+    const rows = await queryDuckDB(
+      `CREATE TABLE review_images AS SELECT * FROM (VALUES
+         ('r1', 0, 'a0', ${t1}, DATE '2018-01-01', 'run1/part-0.parquet'),
+         ('r1', 1, 'a1', ${t1}, DATE '2018-01-01', 'run1/part-0.parquet'),
+         ('r1', 0, 'b0', ${t2}, DATE '2018-01-01', 'run2/part-0.parquet'),
+         ('r2', 0, 'c0', ${t1}, DATE '2018-01-01', 'run1/part-0.parquet')
+       ) AS t(review_id, position, image_url, processed_at, review_date, source_file);
+       -- The parent rows staging keeps: r1 and r2 re-sent in the second run (r2 now without images).
+       CREATE TABLE stg_amazon__reviews AS SELECT * FROM (VALUES ('r1', ${t2}), ('r2', ${t2})) AS t(review_id, processed_at);
+       SELECT review_id, position, image_url FROM (${query.replace(/^--.*$/gm, "")}) ORDER BY ALL`,
+    );
+    expect(rows).toEqual([{ review_id: "r1", position: 0, image_url: "b0" }]);
   });
 
   it("leaves the hand-written marts out of its file set", async () => {

@@ -165,13 +165,32 @@ export function stagingSql(ir: ContractIR, dataset: DatasetIR, table: TableIR): 
   const select = columns.map((c, i) => `        ${c.expression === c.name ? c.name : `${c.expression.padEnd(width)} as ${c.name}`}${i < columns.length - 1 ? "," : ""}`);
   // Auto-refresh may expose the same record from two files (a re-run, a late duplicate): keep the newest.
   const dedup = `partition by ${table.key.join(", ")} order by processed_at desc, ${SOURCE_FILE_COLUMN} desc`;
+  const parent = "parent" in table ? dataset.table : undefined;
   return finalText(
     commentBlock(headerLines(dataset), "--") +
       "\n{{ config(materialized='view') }}\n\n" +
       `with source as (\n\n    select * from {{ source('${DBT.source}', '${table.name}') }}\n\n),\n\n` +
       `renamed as (\n\n    select\n${select.join("\n")}\n    from source\n\n),\n\n` +
-      `deduplicated as (\n\n    select *\n    from renamed\n    qualify row_number() over (${dedup}) = 1\n\n)\n\n` +
+      (parent ? childDeduplicated(table, parent) : `deduplicated as (\n\n    select *\n    from renamed\n    qualify row_number() over (${dedup}) = 1\n\n)\n\n`) +
       "select * from deduplicated\n",
+  );
+}
+
+/**
+ * A child table's rows are those of the run whose parent row the parent's staging model keeps (the same key and
+ * processed_at, which a run stamps on every table's rows; the source file is each table's own Parquet file):
+ * deduplicated per element on their own, a newer delivery with fewer elements (a review re-sent with one image of
+ * two, or none) kept the older delivery's extra elements.
+ */
+function childDeduplicated(table: TableIR, parent: TableIR): string {
+  const parentKeys = table.columns.filter((c) => c.source.kind === "parent_key").map((c) => c.name);
+  const delivery = [...parentKeys, "processed_at"];
+  const on = delivery.map((c, i) => `            ${i === 0 ? "" : "and "}renamed.${c} = kept.${c}`).join("\n");
+  const partition = table.key.map((k) => `renamed.${k}`).join(", ");
+  return (
+    `kept as (\n\n    select\n${delivery.map((c, i) => `        ${c}${i < delivery.length - 1 ? "," : ""}`).join("\n")}\n    from {{ ref('${stagingModelName(parent)}') }}\n\n),\n\n` +
+    `deduplicated as (\n\n    select renamed.*\n    from renamed\n    inner join kept\n        on\n${on}\n` +
+    `    qualify row_number() over (\n        partition by ${partition}\n        order by renamed.processed_at desc, renamed.${SOURCE_FILE_COLUMN} desc\n    ) = 1\n\n)\n\n`
   );
 }
 

@@ -21,11 +21,27 @@ renamed as (
 
 ),
 
+kept as (
+
+    select
+        asin,
+        processed_at
+    from {{ ref('stg_amazon__products') }}
+
+),
+
 deduplicated as (
 
-    select *
+    select renamed.*
     from renamed
-    qualify row_number() over (partition by asin, position order by processed_at desc, source_file desc) = 1
+    inner join kept
+        on
+            renamed.asin = kept.asin
+            and renamed.processed_at = kept.processed_at
+    qualify row_number() over (
+        partition by renamed.asin, renamed.position
+        order by renamed.processed_at desc, renamed.source_file desc
+    ) = 1
 
 )
 

@@ -22,11 +22,27 @@ renamed as (
 
 ),
 
+kept as (
+
+    select
+        review_id,
+        processed_at
+    from {{ ref('stg_amazon__reviews') }}
+
+),
+
 deduplicated as (
 
-    select *
+    select renamed.*
     from renamed
-    qualify row_number() over (partition by review_id, position order by processed_at desc, source_file desc) = 1
+    inner join kept
+        on
+            renamed.review_id = kept.review_id
+            and renamed.processed_at = kept.processed_at
+    qualify row_number() over (
+        partition by renamed.review_id, renamed.position
+        order by renamed.processed_at desc, renamed.source_file desc
+    ) = 1
 
 )
 
