@@ -50,9 +50,17 @@ beforeAll(async () => {
   rootModule = await readTerraformDir(REPO_ROOT, "infra");
 });
 
-/** `${var.x}` of the root module's defaults; anything else in the string is beyond this test. */
-function withVariables(text: string): string {
+/**
+ * `${var.x}` of the root module's defaults, and `${local.x}` of `module`'s locals (itself evaluated so); anything else
+ * in the string is beyond this test.
+ */
+function withVariables(text: string, module = rootModule): string {
   return text.replace(/\$\{([^}]*)\}/g, (_, expression: string) => {
+    const local = /^local\.([a-z_]+)$/.exec(expression)?.[1];
+    if (local !== undefined) {
+      const value = module.bodies.flatMap((body) => (body.locals ?? []) as Hcl[]).find((block) => local in block)?.[local];
+      if (typeof value === "string") return withVariables(value, module);
+    }
     const name = /^var\.([a-z_]+)$/.exec(expression)?.[1];
     const value = name === undefined ? undefined : rootModule.variables[name]?.default;
     if (typeof value !== "string") throw new Error(`infra: cannot evaluate \${${expression}} in "${text}"`);
@@ -137,7 +145,7 @@ function deployment(dataset: string, jobs: readonly GlueJobKind[]): { spec: Depl
       timeout: variable("glue_timeout_minutes"),
       maxConcurrentRuns: variable("glue_max_concurrent_runs"),
     })),
-    topicName: withVariables(pipelineModule.resources.aws_sns_topic!.failures!.name as string),
+    topicName: withVariables(pipelineModule.resources.aws_sns_topic!.failures!.name as string, pipelineModule),
   };
   return { spec, stepFunctionsRole: role("step_functions") };
 }
