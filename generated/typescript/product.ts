@@ -13,76 +13,77 @@ export interface ProductRecord {
   /**
    * Brand name.
    */
-  brand?: string;
+  brand?: string | undefined;
   /**
    * Top-level store category (a few records carry an HTML image tag instead).
    */
-  main_cat?: string;
+  main_cat?: string | undefined;
   /**
    * Category path from the root, e.g. ["Gift Cards", "Gift Cards"].
    */
-  category?: string[];
+  category?: string[] | undefined;
   /**
    * List price in US dollars; null when absent or not a single dollar amount.
    */
-  price?: string;
+  price?: string | undefined;
   /**
    * Best-sellers rank text, as a JSON string or list exactly as published.
    */
-  rank?: string | string[];
+  rank?: (string | string[]) | undefined;
   /**
    * Date first available ("May 15, 2009"); null when absent or unparseable.
    */
-  date?: string;
+  date?: string | undefined;
   /**
    * ASINs customers also bought, as a JSON list.
    */
-  also_buy?: string[];
+  also_buy?: string[] | undefined;
   /**
    * ASINs customers also viewed, as a JSON list.
    */
-  also_view?: string[];
+  also_view?: string[] | undefined;
   /**
    * Bullet-point features, as a JSON list.
    */
-  feature?: string[];
+  feature?: string[] | undefined;
   /**
    * Description paragraphs (may contain HTML), as a JSON list.
    */
-  description?: string[];
+  description?: string[] | undefined;
   /**
    * Thumbnail image URLs, as a JSON list.
    */
-  image?: string[];
+  image?: string[] | undefined;
   /**
    * Image URLs (other 2018 category files), as a JSON list.
    */
-  imageURL?: string[];
+  imageURL?: string[] | undefined;
   /**
    * High-resolution image URLs (other 2018 category files), as a JSON list.
    */
-  imageURLHighRes?: string[];
+  imageURLHighRes?: string[] | undefined;
   /**
    * Product details table as key/value text.
    */
-  details?: {
-    [k: string]: string | undefined;
-  };
+  details?:
+    | {
+        [k: string]: string;
+      }
+    | undefined;
   /**
    * First technical details table (HTML).
    */
-  tech1?: string;
+  tech1?: string | undefined;
   /**
    * Second technical details table (HTML).
    */
-  tech2?: string;
+  tech2?: string | undefined;
   /**
    * Fit information (clothing).
    */
-  fit?: string;
+  fit?: string | undefined;
   /**
    * Similar-items comparison table (HTML).
    */
-  similar_item?: string;
-  [k: string]: unknown | undefined;
+  similar_item?: string | undefined;
 }

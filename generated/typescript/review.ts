@@ -9,7 +9,7 @@ export interface ReviewRecord {
   /**
    * Number of helpful votes the review received; null when it received none.
    */
-  vote?: string;
+  vote?: string | undefined;
   /**
    * True when Amazon verified that the reviewer bought the product.
    */
@@ -29,21 +29,23 @@ export interface ReviewRecord {
   /**
    * Product variant the review was written for (format, size, amount…).
    */
-  style?: {
-    [k: string]: string | undefined;
-  };
+  style?:
+    | {
+        [k: string]: string;
+      }
+    | undefined;
   /**
    * Display name the reviewer chose; often a real name.
    */
-  reviewerName?: string;
+  reviewerName?: string | undefined;
   /**
    * Body of the review; left out by the producer in a few records.
    */
-  reviewText?: string;
+  reviewText?: string | undefined;
   /**
    * Headline of the review.
    */
-  summary?: string;
+  summary?: string | undefined;
   /**
    * Review time in seconds since the Unix epoch (midnight UTC of the review date), up to 9999-12-31.
    */
@@ -51,6 +53,5 @@ export interface ReviewRecord {
   /**
    * URLs of photos the reviewer attached.
    */
-  image?: string[];
-  [k: string]: unknown | undefined;
+  image?: string[] | undefined;
 }

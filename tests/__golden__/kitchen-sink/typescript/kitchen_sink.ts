@@ -13,7 +13,7 @@ export interface KitchenSinkRecord {
   /**
    * Count.
    */
-  count?: number;
+  count?: number | undefined;
   /**
    * Level.
    */
@@ -29,7 +29,7 @@ export interface KitchenSinkRecord {
   /**
    * Votes.
    */
-  votes?: string;
+  votes?: string | undefined;
   /**
    * Owner.
    */
@@ -41,35 +41,22 @@ export interface KitchenSinkRecord {
     /**
      * Email.
      */
-    email?: string;
-    [k: string]: unknown | undefined;
+    email?: string | undefined;
   };
   /**
    * Attributes.
    */
-  attrs?: {
-    [k: string]: string | undefined;
-  };
+  attrs?:
+    | {
+        [k: string]: string;
+      }
+    | undefined;
   /**
    * Tags.
-   *
-   * @maxItems 10
    */
-  tags?:
-    | []
-    | [string]
-    | [string, string]
-    | [string, string, string]
-    | [string, string, string, string]
-    | [string, string, string, string, string]
-    | [string, string, string, string, string, string]
-    | [string, string, string, string, string, string, string]
-    | [string, string, string, string, string, string, string, string]
-    | [string, string, string, string, string, string, string, string, string]
-    | [string, string, string, string, string, string, string, string, string, string];
+  tags?: string[] | undefined;
   /**
    * String or list.
    */
-  blob?: string | string[];
-  [k: string]: unknown | undefined;
+  blob?: (string | string[]) | undefined;
 }
