@@ -120,6 +120,23 @@ describe("regex portability (JavaScript, Java, RE2)", () => {
     ["^\\D?$", "a negated class or escape"],
     ["^[^a]+$", undefined],
     ["^\\W*x\\D+$", undefined],
+    // ... and no other negated item (or itself, through a repeated group) may take over where its run stops.
+    ["^[^a]+[^b]+$", "another negated item may follow"],
+    ["^\\D+\\D+$", "another negated item may follow"],
+    ["^\\W+\\D*$", "another negated item may follow"],
+    ["^([^,]+){2}$", "another negated item may follow"],
+    ["^(?:[^,]+|x)+$", "another negated item may follow"],
+    ["^[^a]+x?[^b]+$", "another negated item may follow"],
+    ["^[^a]+x{0,2}[^b]+$", "another negated item may follow"],
+    ["^[^a]+(?:x)[^b]+$", "another negated item may follow"],
+    ["^(?:x|[^a]+)(?:y|[^b]+)$", "another negated item may follow"],
+    ["^[^a]*?[^b]+$", "another negated item may follow"],
+    ["^[^@ ]+@[^@ ]+$", undefined],
+    ["^([^,]+,)+$", undefined],
+    ["^(?:x|[^a]+)?y[^b]+$", undefined],
+    ["^(?:[^a]+|x)$", undefined],
+    ["^[^a]+[bc]{1,3}\\W+$", undefined],
+    ["^[^a]+\\x41[^b]+$", undefined],
     // RE2 refuses an escaped non-ASCII character; Java and RE2 refuse a range to a class escape.
     ["^a\\éb$", "an escaped character that is not ASCII"],
     ["^[a-\\d]$", "a class range to \\d"],
@@ -131,5 +148,19 @@ describe("regex portability (JavaScript, Java, RE2)", () => {
     const got = unportableRegexReason(source);
     if (reason === undefined) expect(got).toBeUndefined();
     else expect(got).toContain(reason);
+  });
+
+  // Java and RE2 read a character above U+FFFF as one, like JavaScript with the `u` flag: a pattern the check admits
+  // must judge these probes alike with and without it (Zod tests without it).
+  const probes = ["😀", "😀😀", "a😀", "😀a", "😀,😀", "😀,", "x😀y", "😀@😀", "😀x😀", "😀AB", "a😀b😀c", "😀 😀", "😀\n😀"];
+  const differsOnProbes = (source: string) => probes.some((p) => new RegExp(source).test(p) !== new RegExp(source, "u").test(p));
+  it("the refused neighbours do judge an emoji differently without the u flag, the admitted ones alike", () => {
+    for (const source of ["^[^a]+[^b]+$", "^\\D+\\D+$", "^([^,]+){2}$", "^[^a]+x?[^b]+$", "^(?:x|[^a]+)(?:y|[^b]+)$"]) {
+      expect(differsOnProbes(source), source).toBe(true);
+    }
+    for (const source of ["^[^a]+$", "^\\W*x\\D+$", "^[^@ ]+@[^@ ]+$", "^([^,]+,)+$", "^(?:x|[^a]+)?y[^b]+$", "^[^a]+\\x41[^b]+$", "^https?:\\/\\/[^ \\t\\r\\n]+$"]) {
+      expect(unportableRegexReason(source), source).toBeUndefined();
+      expect(differsOnProbes(source), source).toBe(false);
+    }
   });
 });

@@ -1,3 +1,67 @@
+/** Index just past the class opening at `start` (`[…]`; a `]` right after `[` or `[^` is refused elsewhere). */
+function classEnd(source: string, start: number): number {
+  let j = source[start + 1] === "^" ? start + 2 : start + 1;
+  if (source[j] === "]") j++;
+  while (j < source.length) {
+    if (source[j] === "\\") j += 2;
+    else if (source[j] === "]") return j + 1;
+    else j++;
+  }
+  return j;
+}
+
+/** Index of the `)` closing the group that holds `start`, or -1 at the top level. */
+function groupClose(source: string, start: number): number {
+  let depth = 0;
+  for (let j = start; j < source.length; ) {
+    const c = source[j];
+    if (c === "\\") j += 2;
+    else if (c === "[") j = classEnd(source, j);
+    else {
+      if (c === "(") depth++;
+      else if (c === ")" && depth-- === 0) return j;
+      j++;
+    }
+  }
+  return -1;
+}
+
+/**
+ * Whether a negated class or escape repeated with `+`/`*` (its quantifier ends just before `start`) may be followed
+ * directly by another negated item, or by itself: JavaScript without the `u` flag could then split an emoji between
+ * the two. Conservative: a group opening after the run, or a repeated group around it, counts as such.
+ */
+function negatedRunMayMeetAnother(source: string, start: number): boolean {
+  let i = source[start] === "?" ? start + 1 : start; // a lazy `+?` / `*?`
+  for (;;) {
+    const c = source[i];
+    if (c === undefined || c === "$" || c === "^") return false;
+    if (c === "|") {
+      i = groupClose(source, i);
+      if (i === -1) return false;
+      continue;
+    }
+    if (c === ")") {
+      const after = source[i + 1];
+      if (after === "+" || after === "*" || after === "{") return true;
+      i += after === "?" ? 2 : 1;
+      continue;
+    }
+    if (c === "(") return true;
+    let end = i + 1;
+    if (c === "\\") {
+      if (source[i + 1] === "W" || source[i + 1] === "D") return true;
+      end = source[i + 1] === "x" ? i + 4 : i + 2;
+    } else if (c === "[") {
+      if (source[i + 1] === "^") return true;
+      end = classEnd(source, i);
+    }
+    const quantifier = source[end];
+    const count = /^\{(\d+)/.exec(source.slice(end));
+    return quantifier === "?" || quantifier === "*" || (count !== null && Number(count[1]) === 0);
+  }
+}
+
 /**
  * Contract regexes run in three engines: JavaScript (Zod), Java (Spark `RLIKE` on Glue) and RE2 (DuckDB
  * `regexp_full_match`/`regexp_matches`). This check admits only the subset on which the three agree, so a record's
@@ -20,7 +84,11 @@
  * - a character above U+FFFF (an emoji): two UTF-16 units to JavaScript without the `u` flag, one to Java and RE2,
  *   so `^😀{2}$` and `[😀]` match differently. For the same reason a negated class or escape (`[^…]`, `\W`, `\D`)
  *   must be followed by `+` or `*`: it matches an emoji in the data as two characters in JavaScript, one elsewhere,
- *   so `^[^a]$` or `^\W{1,2}$` would judge "😀" differently; with `+` or `*` the count does not matter;
+ *   so `^[^a]$` or `^\W{1,2}$` would judge "😀" differently; with `+` or `*` the count does not matter, unless
+ *   another negated item may take over where the run stops: JavaScript can then split an emoji between the two
+ *   (`^[^a]+[^b]+$`, `^\D+x?\D+$`, `^([^,]+){2}$` accept "😀" in JavaScript only). So what follows the run must be
+ *   a character or a positive class that cannot be left out, `$`, or the end of the pattern or of an alternative
+ *   (then what follows the group); a group opening after it, or a group around it that repeats, is refused;
  * - an escaped character that is not ASCII (`\é`: RE2 refuses it, the run fails), and a class range to a class
  *   escape (`[a-\d]`: an error in Java and RE2; `[\d-z]`, read alike by the three, is an error with the u flag,
  *   below).
@@ -38,6 +106,8 @@ export function unportableRegexReason(source: string): string | undefined {
   const unbounded = (after: number) => "+*".includes(source[after] ?? "") && source[after] !== undefined;
   const NEGATED_COUNT =
     "a negated class or escape ([^…], \\W, \\D) not followed by + or * (a character above U+FFFF in the data is two characters to JavaScript, one to Java and RE2, so a counted match differs; write + or *, and bound the length with .min()/.max(), which count code points)";
+  const NEGATED_NEIGHBOUR =
+    "a negated class or escape repeated with + or * that another negated item may follow directly (an optional character, a group, or a repeated group between them: JavaScript can split a character above U+FFFF between the two, Java and RE2 cannot, so ^[^a]+[^b]+$ accepts \"😀\" in JavaScript only; put a required character or positive class between them)";
   for (let i = 0; i < source.length; i++) {
     const c = source[i];
     if (c === "\\") {
@@ -46,7 +116,10 @@ export function unportableRegexReason(source: string): string | undefined {
       // `[a-\d]`; a dash first in the class (`[-\d]`, `[^-\d]`) is a literal.
       const rangeStart = source[i - 2] === "[" || (source[i - 2] === "^" && source[i - 3] === "[");
       if (inClass && /[dDwW]/.test(next) && source[i - 1] === "-" && !rangeStart) return `a class range to \\${next} (an error in Java and RE2)`;
-      if (!inClass && (next === "W" || next === "D") && !unbounded(i + 2)) return NEGATED_COUNT;
+      if (!inClass && (next === "W" || next === "D")) {
+        if (!unbounded(i + 2)) return NEGATED_COUNT;
+        if (negatedRunMayMeetAnother(source, i + 3)) return NEGATED_NEIGHBOUR;
+      }
       if (/[1-9]/.test(next)) return `backreference \\${next}`;
       if (next === "k") return "named backreference \\k<…>";
       if (next === "s" || next === "S") return `\\${next} (whitespace differs between engines; use [ \\t\\r\\n] or [^ \\t\\r\\n])`;
@@ -66,6 +139,7 @@ export function unportableRegexReason(source: string): string | undefined {
       if (c === "]") {
         inClass = false;
         if (negatedClass && !unbounded(i + 1)) return NEGATED_COUNT;
+        if (negatedClass && negatedRunMayMeetAnother(source, i + 2)) return NEGATED_NEIGHBOUR;
       }
       else if (c === "[") return "[ inside a class ([[:alpha:]] is a POSIX class in RE2, a union in Java, text in JavaScript; escape it as \\[)";
       else if (c === "&" && source[i + 1] === "&") return "&& inside a class (an intersection in Java only)";
