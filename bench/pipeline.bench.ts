@@ -23,7 +23,7 @@ import { parseArgs } from "node:util";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { removeOnInterrupt } from "../generators/lib/interrupt.js";
 import { parseWholeNumber } from "../generators/lib/numbers.js";
-import { loadGeneratedIR } from "../runners/local-pipeline/cli.js";
+import { loadGeneratedIR } from "../runners/local-pipeline/generated-ir.js";
 import { defaultThreads, MAX_DEFAULT_THREADS, parseThreads } from "../runners/local-pipeline/threads.js";
 import { PARTITIONED_ROW_GROUP_ROWS, runPipeline } from "../runners/local-pipeline/pipeline.js";
 import { runSparkPipeline } from "../runners/spark-local/pipeline.js";

@@ -23,7 +23,7 @@ import { removeOnInterrupt, stopOnInterrupt } from "../../generators/lib/interru
 import { PLATFORM } from "../../generators/platform.js";
 import { LOCAL_TARGET } from "../../generators/targets/dbt/emit.js";
 import { airflowVariableEnv, DBT_VARIABLES } from "../../generators/targets/airflow/emit.js";
-import { loadGeneratedIR } from "../local-pipeline/cli.js";
+import { loadGeneratedIR } from "../local-pipeline/generated-ir.js";
 import { localPath, runPipeline } from "../local-pipeline/pipeline.js";
 import { dbtEnvironment, prepareLocalDatabase, withoutPseudonymKey } from "../local-warehouse/warehouse.js";
 import { ensurePythonEnv } from "../../toolchain/python-env.js";

@@ -70,8 +70,6 @@ source freshness check failed: each is named with its failing-row count and a sa
 /** The lock folder of a run in its output folder (`tryLock`): held while the run writes there. */
 export const RUN_LOCK = ".pipeline-run.lock";
 
-export { loadGeneratedIR };
-
 /** What an input folder's unread entries are, counted by kind: `1 FIFO, socket or device entry`. */
 function skippedEntries(skipped: readonly SkippedEntry[]): string {
   const kinds: Record<SkippedEntry["kind"], readonly [string, string]> = {

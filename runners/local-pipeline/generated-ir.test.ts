@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadDatasetIR } from "../synth/cli.js";
-import { loadGeneratedIR } from "./cli.js";
+import { loadGeneratedIR } from "./generated-ir.js";
 
 const REPO = join(import.meta.dirname, "..", "..");
 const work = mkdtempSync(join(tmpdir(), "generated-ir-"));

@@ -19,7 +19,7 @@ import type { z } from "zod";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { productRecord } from "../../contracts/product.contract.js";
 import { reviewRecord } from "../../contracts/review.contract.js";
-import { loadGeneratedIR } from "./cli.js";
+import { loadGeneratedIR } from "./generated-ir.js";
 import { localPath, runPipeline } from "./pipeline.js";
 import { PRODUCT, recordArbitrary, REVIEW, type Gen } from "../../tests/helpers/record-arbitraries.js";
 import { synthesizeAll } from "../synth/synthesize.js";

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectedMessage, firstParquet, footerMessage } from "../../tests/helpers/parquet-footer.js";
-import { loadGeneratedIR } from "./cli.js";
+import { loadGeneratedIR } from "./generated-ir.js";
 import { localPath, runPipeline } from "./pipeline.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");

@@ -22,7 +22,8 @@ import { personalColumns, pseudonym, pseudonymColumnName } from "../../generator
 import { DATA_FILES, dataRecords, REPO_ROOT, SHARED_DATA } from "../../tests/helpers/data.js";
 import { run } from "../../tests/helpers/run.js";
 import { ensurePythonEnv } from "../../toolchain/python-env.js";
-import { loadGeneratedIR, main as pipelineMain, runLocalWarehouse } from "../local-pipeline/cli.js";
+import { main as pipelineMain, runLocalWarehouse } from "../local-pipeline/cli.js";
+import { loadGeneratedIR } from "../local-pipeline/generated-ir.js";
 import { localPath, runPipeline } from "../local-pipeline/pipeline.js";
 import { parse } from "yaml";
 import { dbtEnvironment, prepareLocalDatabase, PseudonymKeyError, pseudonymKeyFrom, withoutPseudonymKey, type WarehouseResult } from "./warehouse.js";
