@@ -158,6 +158,26 @@ describe("npm run catalog: quarantine samples", () => {
   });
 });
 
+describe("npm run catalog: a personal key in another form", () => {
+  it("masks the value on the quality page whatever the form of the key", async () => {
+    // Valid JSON records quarantined for their rating, the personal field under a key close to the contract's.
+    const keys = ["reviewerName ", "reviewer name", "reviewerName:", "reviewerNameFull", "reviewer-name", "reviewer\u200bName"];
+    const input = join(temp, "variant-keys.jsonl");
+    const record = (key: string, i: number) => ({ overall: 9.0, reviewTime: "06 2, 2018", reviewerID: `AXVARIANT000${i}`, asin: "B0SAMPLE01", [key]: `Jane Variant${i}`, summary: "s", unixReviewTime: 1527897600 });
+    writeFileSync(input, keys.map((key, i) => JSON.stringify(record(key, i))).join("\n") + "\n");
+    const run = join(temp, "run-variant-keys");
+    expect(await pipelineMain(["--root", root, "--input", `review=${input}`, "--out", run, "--run-id", "variant-keys", "--no-warehouse", "--quiet"], sink(), sink())).toBe(0);
+    const out = join(temp, "site-variant-keys");
+    expect((await catalog(["--run", run, "--out", out, "--quiet", "--no-history"])).code).toBe(0);
+    const page = readFileSync(join(out, "quality.html"), "utf8");
+    // Every record is shown, each with its one value masked, and no name is left.
+    expect(page.match(/<li class="quarantine-sample">/g)).toHaveLength(keys.length);
+    expect(page.match(/<span class="badge badge-pii">1 masked<\/span>/g)).toHaveLength(keys.length);
+    for (const i of keys.keys()) expect(page).toContain(`AXVARIANT000${i}`);
+    expect(page).not.toContain("Jane");
+  }, 60_000);
+});
+
 describe("npm run catalog: a failing dbt test", () => {
   it("lists it with its failing-row count and sample, escaped, when dbt's artifacts are gone", async () => {
     const failing = join(temp, "failing-run");

@@ -112,6 +112,34 @@ describe("maskRecord", () => {
     expect(cased.masked).toBe(2);
   });
 
+  // The key in a slightly other form: a trailing space or colon (both seen in real exports), a space, a hyphen or a
+  // zero-width space inside, a longer name holding it, an accent, full-width letters.
+  const VARIANT_KEYS = ["reviewerName ", "reviewer name", "reviewerName:", "reviewerNameFull", "reviewer-name", "reviewer\u200bName", "reviewer.name", "reviewerNa\u0301me", "ｒｅｖｉｅｗｅｒＮａｍｅ"];
+
+  it("masks a personal field whose member name holds the key in another form", () => {
+    const paths = piiPaths(dataset(real, "review"));
+    for (const key of VARIANT_KEYS) {
+      const masked = maskRecord(JSON.stringify({ overall: 9, [key]: "Jane Variant", nested: [{ [key]: { first: "Jane" } }] }), paths);
+      expect(masked.parsed, key).toBe(true);
+      expect(masked.text, key).not.toContain("Jane");
+      expect(JSON.parse(masked.text), key).toEqual({ overall: 9, [key]: MASK("personal"), nested: [{ [key]: MASK("personal") }] });
+      expect(masked.masked, key).toBe(2);
+    }
+    // Sensitive wins when a name holds a personal and a sensitive key; other members stay.
+    const kitchenPaths = piiPaths(dataset(kitchen, "kitchen_sink"));
+    const both = maskRecord(JSON.stringify({ owner: { "First Name / E-mail": "ann@example.com", code: "ABC-12" } }), kitchenPaths);
+    expect(JSON.parse(both.text)).toEqual({ owner: { "First Name / E-mail": MASK("sensitive"), code: "ABC-12" } });
+  });
+
+  it("withholds text that is not JSON, or a string, naming the key in another form", () => {
+    const paths = piiPaths(dataset(real, "review"));
+    for (const key of VARIANT_KEYS) {
+      const line = JSON.stringify({ overall: 9, [key]: "Jane Variant" });
+      expect(maskRecord(`${line.slice(0, -1)}, `, paths), key).toEqual({ text: WITHHELD_KEY, parsed: false, masked: 1 });
+      expect(maskRecord(JSON.stringify({ note: line }), paths).text, key).toBe(JSON.stringify({ note: WITHHELD_KEY }, null, 2));
+    }
+  });
+
   it("masks a record sent as JSON inside a string, and withholds one that cannot be masked", () => {
     const paths = piiPaths(dataset(real, "review"));
     const inner = maskRecord(JSON.stringify(JSON.stringify({ overall: 5, reviewerName: "Jane Encoded" })), paths);

@@ -5,9 +5,14 @@
  * as the contract says (a batch array, a wrapper object, a Python dict), so a PII field's name is masked at any
  * place, not only at its contract path: over-masking a same-named key elsewhere is accepted; showing a name is not.
  *
- * - Parseable JSON: the value at each PII path, and under every member named as the last segment of a PII path at
- *   any depth, is replaced by a marker naming the PII class; a string that names a PII key (JSON in a string) is
- *   masked as text. The rest of the record is shown as it arrived (re-serialised, one key per line).
+ * Names are compared normalised (`normalisedName`: NFKD, lowercased, letters and digits only), so a key in another
+ * form (`"reviewerName "`, `"reviewer name"`, `"reviewer-name"`, `"reviewerName:"`, a zero-width space inside) is
+ * still the PII key, and a name that contains it (`"reviewerNameFull"`) is treated as it.
+ *
+ * - Parseable JSON: the value at each PII path, and under every member whose normalised name contains the normalised
+ *   last segment of a PII path, at any depth, is replaced by a marker naming the PII class; a string that names a
+ *   PII key (JSON in a string) is masked as text. The rest of the record is shown as it arrived (re-serialised, one
+ *   key per line).
  * - Text that is not JSON (cut, truncated, invalid, a Python dict): every `"<key>": <value>`, `'<key>': <value>` or
  *   bare `<key>: <value>` whose key is the last segment of a PII path is masked when the value's end is certain (a
  *   quoted string closed before a delimiter or cut by the end of the text, or a number, boolean or null). If a PII
@@ -84,18 +89,22 @@ function piiKeys(paths: ReadonlyMap<string, MaskedClass>): Map<string, MaskedCla
   return byKey;
 }
 
-function maskValue(value: unknown, path: string, paths: ReadonlyMap<string, MaskedClass>, keys: ReadonlyMap<string, MaskedClass>, count: { n: number }): unknown {
-  // By path, then by member name in any case (`ReviewerName` is masked as `reviewerName` is).
-  const pii = paths.get(path) ?? (path === "" ? undefined : lowerKeys(keys).get(lastKey(path).toLowerCase()));
+/**
+ * `member` is the name of the member holding the value (an array's, for its elements); none for the record itself.
+ * It is matched as it stands, not as the last segment of `path`: a member named `reviewer.name` is one name.
+ */
+function maskValue(value: unknown, path: string, member: string | undefined, paths: ReadonlyMap<string, MaskedClass>, keys: ReadonlyMap<string, MaskedClass>, count: { n: number }): unknown {
+  // By path, then by member name in any form (`ReviewerName`, `reviewer name`, `reviewerNameFull`).
+  const pii = paths.get(path) ?? (member === undefined ? undefined : memberPii(member, keys));
   if (pii !== undefined && value !== undefined) {
     count.n++;
     return MASK(pii);
   }
-  if (Array.isArray(value)) return value.map((element) => maskValue(element, `${path}[]`, paths, keys, count));
+  if (Array.isArray(value)) return value.map((element) => maskValue(element, `${path}[]`, member, paths, keys, count));
   if (value !== null && typeof value === "object") {
     const out: Record<string, unknown> = {};
-    for (const [key, member] of Object.entries(value as Record<string, unknown>)) {
-      out[key] = maskValue(member, path === "" ? key : `${path}.${key}`, paths, keys, count);
+    for (const [key, inner] of Object.entries(value as Record<string, unknown>)) {
+      out[key] = maskValue(inner, path === "" ? key : `${path}.${key}`, key, paths, keys, count);
     }
     return out;
   }
@@ -108,22 +117,46 @@ function maskValue(value: unknown, path: string, paths: ReadonlyMap<string, Mask
   return value;
 }
 
-const lowered = new WeakMap<ReadonlyMap<string, MaskedClass>, Map<string, MaskedClass>>();
-function lowerKeys(keys: ReadonlyMap<string, MaskedClass>): Map<string, MaskedClass> {
-  let map = lowered.get(keys);
+/**
+ * A name as the key match compares it: decomposed (NFKD: full-width letters become ASCII, accents separate marks),
+ * lowercased, letters and digits only (spaces, punctuation, marks and invisible characters such as U+200B are
+ * dropped): `reviewer name`, `Reviewer-Name:`, `reviewer\u200bName` and `reviewerNamé` are all `reviewername`.
+ */
+function normalisedName(text: string): string {
+  return text.normalize("NFKD").toLowerCase().replace(/[^\p{L}\p{N}]/gu, "");
+}
+
+const normalised = new WeakMap<ReadonlyMap<string, MaskedClass>, Map<string, MaskedClass>>();
+/** The PII keys by normalised name (sensitive wins); a key with no letter or digit is matched by path only. */
+function normalisedKeys(keys: ReadonlyMap<string, MaskedClass>): Map<string, MaskedClass> {
+  let map = normalised.get(keys);
   if (!map) {
     map = new Map();
-    for (const [key, pii] of keys) if (map.get(key.toLowerCase()) !== "sensitive") map.set(key.toLowerCase(), pii);
-    lowered.set(keys, map);
+    for (const [key, pii] of keys) {
+      const name = normalisedName(key);
+      if (name !== "" && map.get(name) !== "sensitive") map.set(name, pii);
+    }
+    normalised.set(keys, map);
   }
   return map;
 }
 
-/** Whether a text holds a PII key's name, in any case. */
+/** The PII class of a member whose normalised name contains a PII key's (sensitive wins), if any. */
+function memberPii(member: string, keys: ReadonlyMap<string, MaskedClass>): MaskedClass | undefined {
+  const name = normalisedName(member);
+  let found: MaskedClass | undefined;
+  for (const [key, pii] of normalisedKeys(keys)) {
+    if (name.includes(key)) {
+      if (pii === "sensitive") return pii;
+      found = pii;
+    }
+  }
+  return found;
+}
+
+/** Whether a text holds a PII key's name, in any form (compared normalised). */
 function namesKey(text: string, keys: ReadonlyMap<string, MaskedClass>): boolean {
-  const lower = text.toLowerCase();
-  for (const key of keys.keys()) if (lower.includes(key.toLowerCase())) return true;
-  return false;
+  return memberPii(text, keys) !== undefined;
 }
 
 const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -157,15 +190,15 @@ function maskText(text: string, keys: ReadonlyMap<string, MaskedClass>): MaskedR
       return `${prefix}${marker(pii)}`;
     });
   }
-  // What is left must not name a PII key at all: a key in another case, or followed by something the pattern does
-  // not read as a value (`reviewerName = Jane`, `reviewerName\tJane`), could still carry its value.
-  for (const key of keys.keys()) {
-    const quoted = new RegExp(`["']?${escapeRegex(key)}["']?\\s*:\\s*$`, "i");
-    // Every place the key's name is left must be a masked key: its prefix directly before a marker.
-    const segments = out.split(/"\[masked: (?:personal|sensitive)\]"/);
-    const unmasked = segments.map((segment, i) => (i < segments.length - 1 ? segment.replace(quoted, "") : segment)).join("");
-    if (unmasked.toLowerCase().includes(key.toLowerCase())) return { text: WITHHELD_KEY, parsed: false, masked: masked + 1 };
-  }
+  if (keys.size === 0) return { text: out, parsed: false, masked };
+  // What is left must not name a PII key at all: a key in another form (`ReviewerName`, `reviewer name`), or followed
+  // by something the pattern does not read as a value (`reviewerName = Jane`, `reviewerName\tJane`), could still
+  // carry its value. Every place a key's name is left must be a masked key: its prefix directly before a marker.
+  const quoted = new RegExp(`["']?(?:${[...keys.keys()].map(escapeRegex).join("|")})["']?\\s*:\\s*$`, "i");
+  const segments = out.split(/"\[masked: (?:personal|sensitive)\]"/);
+  const unmasked = segments.map((segment, i) => (i < segments.length - 1 ? segment.replace(quoted, "") : segment)).join("");
+  const lower = unmasked.toLowerCase();
+  if ([...keys.keys()].some((key) => lower.includes(key.toLowerCase())) || namesKey(unmasked, keys)) return { text: WITHHELD_KEY, parsed: false, masked: masked + 1 };
   return { text: out, parsed: false, masked };
 }
 
@@ -178,6 +211,6 @@ export function maskRecord(rawText: string, paths: ReadonlyMap<string, MaskedCla
     return maskText(rawText, piiKeys(paths));
   }
   const count = { n: 0 };
-  const masked = maskValue(value, "", paths, piiKeys(paths), count);
+  const masked = maskValue(value, "", undefined, paths, piiKeys(paths), count);
   return { text: JSON.stringify(masked, null, 2), parsed: true, masked: count.n };
 }
