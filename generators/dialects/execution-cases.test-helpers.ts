@@ -17,7 +17,7 @@ export function htmlUnescapeReference(text: string): string {
 }
 
 const HTML_TEXTS = [
-  "Brett &amp; Family",
+  "Robin &amp; Family",
   "Maggiano&#39;s &gt;&gt;&gt; &quot;x&quot; &apos;y&apos;",
   "&amp;lt; stays &lt;",
   "&#x1F600; &#X41; &#0; &#55296; &#1114112; &#99999999;",
