@@ -529,6 +529,47 @@ describe("hostile and careless input: nothing outside --out is removed, nothing 
     expect(files(images)).toEqual(files(localPath(fresh, review.children[0]!.location)));
   });
 
+  it("a later run given one dataset replaces that dataset's tables whole and leaves the other dataset's tables as the earlier run wrote them", async () => {
+    const [review, product] = ["review", "product"].map((name) => datasets.find((d) => d.name === name)!);
+    const out = join(work, "one-dataset-later");
+    const input = join(work, "one-dataset-later-input");
+    mkdirSync(input);
+    // The earlier run: both datasets, reviews of 2018-06-02; the later one: reviews only, of 2017-11-17.
+    const samples = (dataset: string, file: string) => readFileSync(join(ROOT, "samples", dataset, file), "utf8").split("\n").filter(Boolean);
+    const firstReview = JSON.parse(samples("review", "reviews-2018-a.jsonl")[0]!) as Record<string, unknown>;
+    const reviewOf = (id: string, reviewTime: string, unixReviewTime: number) => JSON.stringify({ ...firstReview, reviewerID: id, reviewTime, unixReviewTime });
+    writeFileSync(join(input, "early.jsonl"), `${reviewOf("AXEARLY0001", "06 2, 2018", 1527897600)}\n${reviewOf("AXEARLY0002", "06 2, 2018", 1527897600)}\n`);
+    writeFileSync(join(input, "late.jsonl"), `${reviewOf("AXLATE00001", "11 17, 2017", 1510876800)}\n`);
+    writeFileSync(join(input, "products.jsonl"), `${samples("product", "meta-sample.jsonl").slice(0, 2).join("\n")}\n`);
+    expect((await cli(["--input", `review=${join(input, "early.jsonl")}`, "--input", `product=${join(input, "products.jsonl")}`, "--out", out, "--run-id", "early"])).code).toBe(0);
+    const productFiles = (root: string) =>
+      [product!.table, ...product!.children].flatMap((table) => {
+        const dir = localPath(root, table.location);
+        return readdirSync(dir, { recursive: true, withFileTypes: true })
+          .filter((entry) => entry.isFile())
+          .map((entry) => join(entry.parentPath, entry.name))
+          .sort()
+          .map((file) => ({ file: file.slice(root.length), bytes: readFileSync(file).toString("base64"), mtimeMs: statSync(file).mtimeMs }));
+      });
+    const productsBefore = productFiles(out);
+    expect(productsBefore.length).toBeGreaterThan(0);
+    await new Promise((done) => setTimeout(done, 20)); // a file written again would carry a later time
+
+    expect((await cli(["--input", `review=${join(input, "late.jsonl")}`, "--out", out, "--run-id", "late"])).code).toBe(0);
+    // The given dataset's tables hold the later run's rows only, in its partition only.
+    const reviews = localPath(out, review!.table.location);
+    expect(readdirSync(reviews).sort()).toEqual(["review_date=2017-11-17"]);
+    const rows = await query(`SELECT reviewer_id FROM read_parquet('${reviews}/**/*.parquet') ORDER BY 1`);
+    expect(rows.map((r) => r.reviewer_id)).toEqual(["AXLATE00001"]);
+    // The dataset not given keeps the earlier run's tables, untouched: same files, bytes and times.
+    expect(productFiles(out)).toEqual(productsBefore);
+    const [products] = await query(`SELECT count(*) AS n FROM read_parquet('${localPath(out, product!.table.location)}/**/*.parquet')`);
+    expect(Number(products!.n)).toBe(2);
+    // The run summary speaks of this run's datasets only.
+    const summary = JSON.parse(readFileSync(join(out, "run-summary.json"), "utf8")) as RunSummary;
+    expect([summary.runId, Object.keys(summary.datasets)]).toEqual(["late", ["review"]]);
+  });
+
   it("reads an --out whose path holds glob characters as that folder only (the warehouse's and the catalog's views)", async () => {
     const review = datasets.find((d) => d.name === "review")!;
     const inputs = new Map([["review", [join(ROOT, "samples", "review")]]]);
