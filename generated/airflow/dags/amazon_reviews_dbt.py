@@ -46,9 +46,12 @@ with DAG(
     tags=["dbt", "snowflake", "amazon-reviews"],
     user_defined_filters={"shell_quote": shlex.quote},
 ) as dag:
+    # No retry: a stale source is still stale minutes later, and dbt_build waits for this task whatever its outcome,
+    # so retries would only hold back every mart.
     dbt_source_freshness = BashOperator(
         task_id="dbt_source_freshness",
         bash_command=f"{DBT} source freshness {DBT_OPTIONS}",
+        retries=0,
     )
     # After the freshness check whatever its outcome: a stale source is reported, the other marts still refresh.
     dbt_build = BashOperator(

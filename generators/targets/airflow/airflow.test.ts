@@ -157,7 +157,7 @@ describe("Airflow DagBag imports the generated DAG", () => {
     });
   });
 
-  it("source freshness, then build whatever it found, then a watcher that fails the run if either failed (no dbt deps): BashOperators of the standard provider, each owned", () => {
+  it("source freshness (no retry), then build whatever it found (with retries), then a watcher that fails the run if either failed (no dbt deps): BashOperators of the standard provider, each owned", () => {
     const tasks = probe.dags.amazon_reviews_dbt!.tasks;
     expect(Object.keys(tasks).sort()).toEqual(["dbt_build", "dbt_source_freshness", "watcher"]);
     expect(tasks.dbt_source_freshness).toMatchObject({ upstream: [], downstream: ["dbt_build", "watcher"], triggerRule: "all_success" });
@@ -166,7 +166,8 @@ describe("Airflow DagBag imports the generated DAG", () => {
     for (const task of Object.values(tasks)) {
       expect(task).toMatchObject({ operator: "airflow.providers.standard.operators.bash.BashOperator", owner: "reviews-data-platform", retryDelaySeconds: 600 });
     }
-    expect([tasks.dbt_source_freshness!.retries, tasks.dbt_build!.retries]).toEqual([2, 2]);
+    // Only the build retries: a retry cannot freshen a stale source, and the build (all_done) would wait for it.
+    expect([tasks.dbt_source_freshness!.retries, tasks.dbt_build!.retries]).toEqual([0, 2]);
   });
 
   it("renders the production dbt command lines when no Variable is set", () => {
