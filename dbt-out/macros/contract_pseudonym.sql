@@ -5,7 +5,9 @@
 -- lowercase hex SHA-256 of the UTF-8 bytes of the key, ':' and the value, the same text on Snowflake and DuckDB.
 -- The key is read at query time from the one-row key table, never written into SQL (compiled SQL is stored in
 -- target/ and in the view's definition). Without exactly one key of at least 32 characters the model fails
--- with PII.NO_KEY instead of writing unkeyed hashes or NULL pseudonyms.
+-- with PII.NO_KEY instead of writing unkeyed hashes or NULL pseudonyms; and since the view reads the key when it is
+-- queried, its key subquery checks the same rule each time: emptied or weakened after the build, the key table makes
+-- every query of a pseudonym fail with PII.NO_KEY (DuckDB: error(); Snowflake: TO_NUMBER of the message).
 
 {% macro contract_pseudonym(column) -%}
     {%- set key_table = source('governance', 'pseudonym_key') -%}
@@ -13,9 +15,9 @@
         {{- contract_pseudonym_check_key(key_table) -}}
     {%- endif -%}
     {%- if target.type == 'snowflake' -%}
-        sha2((select key from {{ key_table }}) || ':' || cast({{ column }} as varchar), 256)
+        sha2((select case when count(*) = 1 and min(length(key)) >= 32 then min(key) else cast(to_number('PII.NO_KEY: the pseudonym key table ' || '{{ key_table }}' || ' holds ' || cast(count(*) as varchar) || ' row(s), the shortest key ' || cast(coalesce(min(length(key)), 0) as varchar) || ' character(s); exactly one key of at least 32 characters is needed (no unkeyed hash or NULL pseudonym is given). Fix: set CONTRACT_PSEUDONYM_KEY to a secret of at least 32 characters and load it as the only row of AMAZON_REVIEWS.GOVERNANCE.PSEUDONYM_KEY (Snowflake: npm run snowflake:apply; locally, npm run pipeline:local and npm run dag:test load it, or a random key when CONTRACT_PSEUDONYM_KEY is unset).') as varchar) end from {{ key_table }}) || ':' || cast({{ column }} as varchar), 256)
     {%- elif target.type == 'duckdb' -%}
-        sha256((select key from {{ key_table }}) || ':' || cast({{ column }} as varchar))
+        sha256((select case when count(*) = 1 and min(length(key)) >= 32 then min(key) else error('PII.NO_KEY: the pseudonym key table ' || '{{ key_table }}' || ' holds ' || cast(count(*) as varchar) || ' row(s), the shortest key ' || cast(coalesce(min(length(key)), 0) as varchar) || ' character(s); exactly one key of at least 32 characters is needed (no unkeyed hash or NULL pseudonym is given). Fix: set CONTRACT_PSEUDONYM_KEY to a secret of at least 32 characters and load it as the only row of AMAZON_REVIEWS.GOVERNANCE.PSEUDONYM_KEY (Snowflake: npm run snowflake:apply; locally, npm run pipeline:local and npm run dag:test load it, or a random key when CONTRACT_PSEUDONYM_KEY is unset).') end from {{ key_table }}) || ':' || cast({{ column }} as varchar))
     {%- else -%}
         {{- exceptions.raise_compiler_error('contract_pseudonym has no SHA-256 spelling for ' ~ target.type) -}}
     {%- endif -%}
@@ -34,11 +36,11 @@
         {{- exceptions.raise_compiler_error('PII.NO_KEY: the pseudonym key table ' ~ key_table ~ ' does not exist, so personal columns cannot be pseudonymised. Fix: set CONTRACT_PSEUDONYM_KEY to a secret of at least 32 characters and load it as the only row of AMAZON_REVIEWS.GOVERNANCE.PSEUDONYM_KEY (Snowflake: npm run snowflake:apply; locally, npm run pipeline:local and npm run dag:test load it, or a random key when CONTRACT_PSEUDONYM_KEY is unset).') -}}
     {%- endif -%}
     {%- set measured = run_query(
-        'select count(*) as key_rows, coalesce(min(length(key)), 0) as shortest_key_length from ' ~ key_table
+        'select count(*) as key_rows, coalesce(min(length(key)), 0) as shortest_key_length, coalesce(count(*) = 1 and min(length(key)) >= 32, false) as usable from ' ~ key_table
     ) -%}
     {%- set key_rows = measured.columns[0].values()[0] -%}
     {%- set shortest = measured.columns[1].values()[0] -%}
-    {%- if key_rows != 1 or shortest < 32 -%}
-        {{- exceptions.raise_compiler_error('PII.NO_KEY: the pseudonym key table ' ~ key_table ~ ' holds ' ~ key_rows ~ ' row(s), the shortest key ' ~ shortest ~ ' character(s); exactly one key of at least 32 characters is needed (no unkeyed hash or NULL pseudonym is written). Fix: set CONTRACT_PSEUDONYM_KEY to a secret of at least 32 characters and load it as the only row of AMAZON_REVIEWS.GOVERNANCE.PSEUDONYM_KEY (Snowflake: npm run snowflake:apply; locally, npm run pipeline:local and npm run dag:test load it, or a random key when CONTRACT_PSEUDONYM_KEY is unset).') -}}
+    {%- if not measured.columns[2].values()[0] -%}
+        {{- exceptions.raise_compiler_error('PII.NO_KEY: the pseudonym key table ' ~ key_table ~ ' holds ' ~ key_rows ~ ' row(s), the shortest key ' ~ shortest ~ ' character(s); exactly one key of at least 32 characters is needed (no unkeyed hash or NULL pseudonym is given). Fix: set CONTRACT_PSEUDONYM_KEY to a secret of at least 32 characters and load it as the only row of AMAZON_REVIEWS.GOVERNANCE.PSEUDONYM_KEY (Snowflake: npm run snowflake:apply; locally, npm run pipeline:local and npm run dag:test load it, or a random key when CONTRACT_PSEUDONYM_KEY is unset).') -}}
     {%- endif -%}
 {%- endmacro %}

@@ -255,6 +255,7 @@ describe("pipeline:local end to end on the shipped samples", () => {
 /** Personal columns of every processed table, with the staging model and pseudonym column they become. */
 const personal = datasets.flatMap((d) => [d.table, ...d.children]).flatMap((table) => personalColumns(table).map((column) => ({ table, column })));
 const KEY_TABLE = '"AMAZON_REVIEWS"."GOVERNANCE"."PSEUDONYM_KEY"';
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** A fresh database over the main run's Parquet, with `key` from the environment, for dbt runs of one model. */
 async function databaseWithKey(name: string, key: string) {
@@ -314,7 +315,7 @@ function filesUnder(dir: string): string[] {
  * key table: `allowed` is the pseudonym expression of a column as this SQL spells it, `keyed` how a keyed hash's
  * argument starts.
  */
-function unkeyedUses(sql: string, allowed: (column: string) => string, keyed: string): string[] {
+function unkeyedUses(sql: string, allowed: (column: string) => string | RegExp, keyed: string): string[] {
   const code = sql.replace(/--[^\n]*/g, "");
   const problems: string[] = [];
   for (const { column } of personal) {
@@ -346,17 +347,36 @@ describe("keyed pseudonyms of personal columns (real dbt)", () => {
     expect(readFileSync(join(out, "warehouse/dbt/logs/dbt.log"), "utf8")).not.toMatch(/set tag/i);
   });
 
-  it("gives a different pseudonym for every value under another key (a second dbt run on the same Parquet)", async () => {
+  it("gives a different pseudonym for every value under another key (a second dbt run on the same Parquet); the built view refuses an emptied or weakened key table when queried", async () => {
     const other = `other-key-${randomBytes(24).toString("hex")}`;
     const db = await databaseWithKey("other-key", other);
     expect(db.lines).toContain(`pseudonym key: from ${KEY_ENV}`);
     const r = await dbtRun(db, "stg_amazon__reviews");
     expect(r.status, r.output).toBe(0);
     const first = new Map((await pseudonymsOf(result.database)).map((row) => [row.id, row.hash]));
-    const second = (await pseudonymsOf(db.database)).filter((row) => row.value !== null);
+    const all = await pseudonymsOf(db.database);
+    const second = all.filter((row) => row.value !== null);
     expect(second.length).toBeGreaterThan(0);
     expect(second.filter((row) => row.hash !== pseudonym(other, row.value!))).toEqual([]);
     expect(second.filter((row) => row.hash === first.get(row.id))).toEqual([]);
+    // The view reads the key when queried, after dbt's build-time check: an emptied table, a 1-character key or two
+    // keys make every query of the pseudonym fail with PII.NO_KEY (not NULL pseudonyms, not sha256('x:' || value)).
+    const cases: [string, string, RegExp][] = [
+      ["empty", "DELETE FROM governance.pseudonym_key", /holds 0 row\(s\), the shortest key 0 character\(s\)/],
+      ["1 character", "INSERT INTO governance.pseudonym_key VALUES ('x')", /holds 1 row\(s\), the shortest key 1 character\(s\)/],
+      ["two keys", `INSERT INTO governance.pseudonym_key VALUES ('${other}')`, /holds 2 row\(s\), the shortest key 1 character\(s\)/],
+    ];
+    for (const [name, change, message] of cases) {
+      await write(db.database, change);
+      const attempt = pseudonymsOf(db.database);
+      await expect(attempt, name).rejects.toThrow(/PII\.NO_KEY: the pseudonym key table "AMAZON_REVIEWS"\."GOVERNANCE"\."PSEUDONYM_KEY" holds/);
+      await expect(attempt, name).rejects.toThrow(message);
+      await expect(attempt, name).rejects.toThrow(`exactly one key of at least 32 characters is needed`);
+      await expect(attempt, name).rejects.toThrow(`Fix: set ${KEY_ENV} to a secret of at least 32 characters`);
+    }
+    // The key restored: the same view gives the same pseudonyms again (rotation keeps working without a rebuild).
+    await write(db.database, `DELETE FROM governance.pseudonym_key; INSERT INTO governance.pseudonym_key VALUES ('${other}')`);
+    expect(await pseudonymsOf(db.database)).toEqual(all);
   }, 120_000);
 
   it("fails the staging model with PII.NO_KEY naming the fix when the key table is empty, holds a short key or is missing: no staging row", async () => {
@@ -419,15 +439,25 @@ describe("keyed pseudonyms of personal columns (real dbt)", () => {
     }
     const compiled = filesUnder(join(out, "warehouse/dbt/target")).filter((f) => f.endsWith(".sql") && /\/(compiled|run)\//.test(f));
     expect(compiled.length).toBeGreaterThan(7);
-    const keyed = `(select key from ${KEY_TABLE}) || ':' || `;
+    // Every hash is over the guarded key: the one key when the table holds exactly one of at least 32 characters,
+    // otherwise error('PII.NO_KEY: …') (a message without a personal column), then ':' and the value.
+    const keyed = "(select case when count(*) = 1 and min(length(key)) >= 32 then min(key) else error('PII.NO_KEY: ";
+    const pseudonymOf = (c: string) => new RegExp(`sha256\\(${escapeRegExp(keyed)}[^\\n]*? end from ${escapeRegExp(KEY_TABLE)}\\) \\|\\| ':' \\|\\| cast\\(${c} as varchar\\)\\)`);
     for (const file of compiled) {
-      expect(unkeyedUses(readFileSync(file, "utf8"), (c) => `sha256(${keyed}cast(${c} as varchar))`, keyed), file).toEqual([]);
+      expect(unkeyedUses(readFileSync(file, "utf8"), pseudonymOf, keyed), file).toEqual([]);
     }
     const reviews = readFileSync(join(out, "warehouse/dbt/target/compiled/amazon_reviews/models/staging/amazon/stg_amazon__reviews.sql"), "utf8");
-    expect(reviews).toMatch(/^ {8}sha256\(\(select key from "AMAZON_REVIEWS"\."GOVERNANCE"\."PSEUDONYM_KEY"\) \|\| ':' \|\| cast\(reviewer_name as varchar\)\) +as reviewer_name_hash,$/m);
-    // The check can fail: the former unkeyed MD5, a hash of the clear value beside the keyed one, the value selected.
+    expect(reviews).toMatch(new RegExp(`^ {8}${pseudonymOf("reviewer_name").source} +as reviewer_name_hash,$`, "m"));
+    // The check can fail: the former unkeyed MD5, a hash of the clear value beside the keyed one, the value selected,
+    // and the key read without its guard.
+    const guarded = `sha256(${keyed}…') end from ${KEY_TABLE}) || ':' || cast(reviewer_name as varchar))`;
+    expect(unkeyedUses(guarded, pseudonymOf, keyed)).toEqual([]);
     expect(unkeyedUses("md5(cast(reviewer_name as varchar)) as reviewer_name_hash", () => "\u0000", keyed)).toEqual(["reviewer_name outside the pseudonym (1x)", expect.stringMatching(/^unkeyed md5\(cast\(reviewer_name as varchar\)\)/)]);
-    expect(unkeyedUses(`sha256(${keyed}cast(reviewer_name as varchar)), sha256(reviewer_name)`, (c) => `sha256(${keyed}cast(${c} as varchar))`, keyed)).toHaveLength(2);
-    expect(unkeyedUses("select reviewer_name from x", (c) => `sha256(${keyed}cast(${c} as varchar))`, keyed)).toEqual(["reviewer_name outside the pseudonym (1x)"]);
+    expect(unkeyedUses(`${guarded}, sha256(reviewer_name)`, pseudonymOf, keyed)).toHaveLength(2);
+    expect(unkeyedUses("select reviewer_name from x", pseudonymOf, keyed)).toEqual(["reviewer_name outside the pseudonym (1x)"]);
+    expect(unkeyedUses(`sha256((select key from ${KEY_TABLE}) || ':' || cast(reviewer_name as varchar))`, pseudonymOf, keyed)).toEqual([
+      "reviewer_name outside the pseudonym (1x)",
+      expect.stringMatching(/^unkeyed sha256\(\(select key from/),
+    ]);
   });
 });
