@@ -72,7 +72,8 @@ describe("ensurePythonEnv", () => {
     expect(ruffVersion()).toBe(`ruff ${pinnedRuff}`);
   });
 
-  // Ctrl-C reaches every process of the terminal's group (the install's own children too); `kill` the process alone.
+  // Ctrl-C reaches every process of the terminal's group (the install's children, in groups of their own, get it from the
+  // install); `kill` the process alone.
   for (const [signal, group] of [["SIGINT", true], ["SIGTERM", false]] as const) {
     it(`removes the half-made venv and its lock when the install is stopped by ${signal}${group ? " (to its process group, as Ctrl-C)" : " (to it alone)"}`, async () => {
       const fresh = mkdtempSync(path.join(tmpdir(), "python-env-interrupt-"));

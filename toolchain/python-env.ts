@@ -179,7 +179,7 @@ function indexHint(name: string, lockRel: string): (output: string) => string | 
 // output (a reason and a fix line).
 function run(cwd: string, command: string, args: string[], what: string, hint?: (output: string) => string | undefined): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"], detached: true });
     stopOnInterrupt(child);
     let output = "";
     const keep = (chunk: Buffer) => {

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { tryLock } from "./folder-lock.js";
+import { handOverLock, tryLock } from "./folder-lock.js";
 
 const work = mkdtempSync(join(tmpdir(), "folder-lock-test-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -58,6 +58,22 @@ describe("tryLock in one process", () => {
     writeFileSync(join(cluttered, "notes.txt"), "not the lock's\n");
     expect(tryLock(cluttered)).toEqual({ taken: false, owner: undefined });
     expect(readdirSync(cluttered)).toEqual(["notes.txt"]);
+  });
+
+  it("hands a held lock over to another process (a child that outlives its holder): held while it lives, taken over once it has ended", async () => {
+    const mutex = join(work, "handed.lock");
+    expect(tryLock(mutex)).toEqual({ taken: true });
+    const child = spawn("sleep", ["30"], { stdio: "ignore" });
+    try {
+      handOverLock(mutex, child.pid!);
+      expect(tryLock(mutex)).toEqual({ taken: false, owner: child.pid });
+      expect(readdirSync(mutex)).toEqual([expect.stringMatching(new RegExp(`^pid-${child.pid}-[0-9a-f]+$`))]);
+    } finally {
+      child.kill("SIGKILL");
+      await new Promise((resolve) => child.once("exit", resolve));
+    }
+    expect(tryLock(mutex)).toEqual({ taken: true });
+    expect(() => handOverLock(join(work, "alive.lock"), 1)).toThrow(/does not hold it/);
   });
 });
 

@@ -39,6 +39,17 @@ export function tryLock(mutex: string): LockAttempt {
   }
 }
 
+/**
+ * Makes `pid` the holder of the lock `mutex`, which this process holds: for a child process that outlives it (one
+ * that even SIGKILL did not end), so that others wait for that process instead of taking the lock over once this one
+ * has ended. When that process has ended too, the lock is taken over as any dead holder's. One rename, in the folder.
+ */
+export function handOverLock(mutex: string, pid: number): void {
+  const mine = readdirSync(mutex).find((file) => OWNER_FILE.exec(file)?.[1] === String(process.pid));
+  if (!mine) throw new Error(`Bug: handOverLock(${mutex}) called by a process that does not hold it.`);
+  renameSync(join(mutex, mine), join(mutex, mine.replace(/^pid-\d+-/, `pid-${pid}-`)));
+}
+
 /** Makes the lock folder, owner file inside, under another name, and renames it to `mutex`: false when it is there. */
 function create(mutex: string): boolean {
   const token = randomBytes(8).toString("hex");

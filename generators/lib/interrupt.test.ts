@@ -1,13 +1,16 @@
 /**
  * `interrupt.ts` in a real process stopped by a real signal or a broken pipe: registered folders removed, steps run
- * last registered first, released steps not run, a child process stopped on SIGTERM and on a broken pipe (and left to
- * the terminal on SIGINT), and the process ended by the signal it got (exit 141 on a broken pipe).
+ * last registered first, released steps not run, a child process stopped with the signal (SIGTERM on a broken pipe)
+ * before the steps run, without the code that started it hearing of its end, and the process ended by the signal it
+ * got (exit 141 on a broken pipe). A child that ignores the signal is waited for, killed at a second signal or after
+ * `CHILD_STOP_MS`.
  */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { CHILD_STOP_MS } from "./interrupt.js";
 
 const work = mkdtempSync(join(tmpdir(), "interrupt-test-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -32,8 +35,10 @@ const release = removeOnInterrupt(${JSON.stringify(kept)});
 onInterrupt((signal) => process.stderr.write("registered first, run last: " + signal + "\\n"));
 onInterrupt(() => process.stderr.write("registered second, run first\\n"));
 release();
-const sleeper = spawn("sleep", ["30"], { stdio: "ignore" });
+const sleeper = spawn("sleep", ["30"], { stdio: "ignore", detached: true });
 stopOnInterrupt(sleeper);
+// The code that started it must not go on as if it had failed while the process stops.
+sleeper.on("exit", () => process.stderr.write("the sleeper's owner heard it end\\n"));
 sleeper.once("spawn", () => process.stdout.write("ready " + sleeper.pid + "\\n"));
 // Progress on stdout, as a long command prints it; with its reader gone, a write fails with EPIPE.
 setInterval(() => process.stdout.write("working\\n"), 20);
@@ -65,12 +70,74 @@ describe("onInterrupt, removeOnInterrupt, stopOnInterrupt", () => {
         expect(existsSync(folder)).toBe(false);
         expect(existsSync(kept)).toBe(true);
         expect(stderr).toBe(`registered second, run first\nregistered first, run last: ${signal}\n`);
-        // SIGTERM is passed on to the child; Ctrl-C's SIGINT reaches it from the terminal, not from here.
-        for (let waited = 0; alive(sleeper) && waited < 2_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
-        expect(alive(sleeper)).toBe(signal === "SIGINT");
+        // The signal was passed on to the child (it reaches its own process group from here alone), which has ended.
+        expect(alive(sleeper)).toBe(false);
       } finally {
         if (alive(sleeper)) process.kill(sleeper, "SIGKILL");
       }
     }, 30_000);
   }
+});
+
+/** A process whose child ignores SIGINT, SIGTERM and SIGHUP (a shell and its sleep, in their own group). */
+const stubbornScript = `
+import { spawn } from "node:child_process";
+import { onInterrupt, stopOnInterrupt } from ${JSON.stringify(join(import.meta.dirname, "interrupt.ts"))};
+const stubborn = spawn("sh", ["-c", "trap '' INT TERM HUP; sleep 60 & echo $!; wait"], { stdio: ["ignore", "pipe", "ignore"], detached: true });
+stopOnInterrupt(stubborn);
+const isAlive = (pid) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+onInterrupt(() => process.stderr.write("step ran, the shell alive: " + isAlive(stubborn.pid) + "\\n"));
+stubborn.stdout.once("data", (pid) => process.stdout.write("ready " + stubborn.pid + " " + pid.toString().trim() + "\\n"));
+setInterval(() => undefined, 1000);
+`;
+
+describe("stopOnInterrupt with a child that ignores the signal", () => {
+  async function started(): Promise<{ child: ChildProcess; pids: number[]; stderr: () => string; exited: Promise<[number | null, string | null]> }> {
+    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", stubbornScript], { stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+    const exited = new Promise<[number | null, string | null]>((resolve) => child.once("exit", (code, endedBy) => resolve([code, endedBy])));
+    const pids = await new Promise<number[]>((resolve, reject) => {
+      let stdout = "";
+      child.stdout.on("data", (chunk: Buffer) => {
+        stdout += chunk.toString("utf8");
+        const ready = /ready (\d+) (\d+)\n/.exec(stdout);
+        if (ready) resolve([Number(ready[1]), Number(ready[2])]);
+      });
+      void exited.then(() => reject(new Error(`ended before it was ready:\n${stderr}`)));
+    });
+    return { child, pids, stderr: () => stderr, exited };
+  }
+
+  it("waits for it, runs the steps once a second signal has killed it and its process group, and ends by the first signal", async () => {
+    const { child, pids, stderr, exited } = await started();
+    try {
+      child.kill("SIGTERM");
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      // Still waiting for the child: no step has run, the process has not ended.
+      expect([stderr(), child.exitCode, child.signalCode, pids.every(alive)]).toEqual(["", null, null, true]);
+      child.kill("SIGINT");
+      expect(await exited).toEqual([null, "SIGTERM"]);
+      expect(stderr()).toBe("step ran, the shell alive: false\n");
+      expect(pids.filter(alive)).toEqual([]);
+    } finally {
+      for (const pid of pids) if (alive(pid)) process.kill(pid, "SIGKILL");
+    }
+  }, 30_000);
+
+  it(`kills it and its process group after ${CHILD_STOP_MS / 1000} s, then runs the steps`, async () => {
+    const { child, pids, stderr, exited } = await started();
+    try {
+      const signalled = Date.now();
+      child.kill("SIGINT");
+      expect(await exited).toEqual([null, "SIGINT"]);
+      const waited = Date.now() - signalled;
+      expect(waited).toBeGreaterThanOrEqual(CHILD_STOP_MS);
+      expect(waited).toBeLessThan(CHILD_STOP_MS + 10_000);
+      expect(stderr()).toBe("step ran, the shell alive: false\n");
+      expect(pids.filter(alive)).toEqual([]);
+    } finally {
+      for (const pid of pids) if (alive(pid)) process.kill(pid, "SIGKILL");
+    }
+  }, CHILD_STOP_MS + 30_000);
 });

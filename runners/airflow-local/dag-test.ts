@@ -132,7 +132,7 @@ const PROGRESS =
 function runLogged(command: string, args: readonly string[], env: NodeJS.ProcessEnv, logFile: string, log: (line: string) => void, show: (line: string) => boolean): Promise<{ code: number; tail: string[] }> {
   return new Promise((resolveRun, reject) => {
     const file = createWriteStream(logFile, { flags: "a" });
-    const child = spawn(command, [...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, [...args], { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
     stopOnInterrupt(child);
     const tail: string[] = [];
     let pending = "";

@@ -9,8 +9,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { basename, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { IR_VERSION, type DatasetIR } from "../../generators/ir/types.js";
-import { tryLock, type LockAttempt } from "../../generators/lib/folder-lock.js";
-import { onInterrupt, removeOnInterrupt } from "../../generators/lib/interrupt.js";
+import { handOverLock, tryLock, type LockAttempt } from "../../generators/lib/folder-lock.js";
+import { onInterrupt } from "../../generators/lib/interrupt.js";
 import { parseWholeNumber } from "../../generators/lib/numbers.js";
 import { isInsideReally, samePath } from "../../generators/lib/real-paths.js";
 import { repositoryClash } from "../../generators/lib/repository-folders.js";
@@ -277,15 +277,19 @@ export async function main(argv: readonly string[], out: { write(text: string): 
     );
     return 2;
   }
-  const unlock = removeOnInterrupt(lock);
-  // Interrupted (Ctrl-C, SIGTERM): the pipeline removes its scratch folder, and this says what is left.
+  // Interrupted (Ctrl-C, a kill): these steps run once the run's child processes (Spark's driver, dbt) have ended
+  // (`stopOnInterrupt`); the lock is released then, or, if one outlived even SIGKILL, handed over to it, so that the
+  // next run waits for it (PIPELINE.BUSY naming it) instead of writing beside it.
+  const unlock = onInterrupt((_signal, survivors) => (survivors.length > 0 ? handOverLock(lock, survivors[0]!) : rmSync(lock, { recursive: true, force: true })));
+  // The pipeline removes its scratch folder, and this says what is left.
   const flags = values;
   let stage: "tables" | "warehouse" = "tables";
-  const stopped = onInterrupt((signal) =>
+  const stopped = onInterrupt((signal, survivors) =>
     err.write(
-      stage === "tables"
-        ? `error PIPELINE.INTERRUPTED: stopped by ${signal} before the run completed. ${outDir} is incomplete: its tables may be partly replaced, and it holds no run-summary.json until a run completes.\n  fix: run the same command again; it replaces every table.\n`
-        : `error PIPELINE.INTERRUPTED: stopped by ${signal} during the warehouse step. The tables and run-summary.json in ${outDir} are complete; ${join(outDir, "warehouse")} is not.\n  fix: run the same command again.\n`,
+      (stage === "tables"
+        ? `error PIPELINE.INTERRUPTED: stopped by ${signal} before the run completed. ${outDir} is incomplete: its tables may be partly replaced, and it holds no run-summary.json until a run completes.\n`
+        : `error PIPELINE.INTERRUPTED: stopped by ${signal} during the warehouse step. The tables and run-summary.json in ${outDir} are complete; ${join(outDir, "warehouse")} is not.\n`) +
+        (survivors.length > 0 ? `  a child process of the run (pid ${survivors.join(", ")}) did not end, even killed: ${lock} is left to it, so that no run writes ${outDir} while it may.\n  fix: once it has ended, run the same command again.\n` : stage === "tables" ? "  fix: run the same command again; it replaces every table.\n" : "  fix: run the same command again.\n"),
     ),
   );
   try {

@@ -2,11 +2,13 @@
  * `npm run pipeline:local` stopped mid-run (Ctrl-C, SIGTERM, a broken pipe): its scratch folder (about the input's size for large
  * inputs) must not stay in the temporary folder, and the output folder must not keep the last run's
  * run-summary.json beside tables this run has partly replaced. A real process of the command's launcher, on
- * synthetic reviews, signalled (or its progress's reader gone) once its log shows the records read.
+ * synthetic reviews, signalled (or its progress's reader gone) once its log shows the records read. And signalled
+ * alone (not its process group, as a supervisor or an IDE's stop button does) while dbt runs: dbt must not be left
+ * running, nor the run's lock be released before it has ended.
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -83,5 +85,62 @@ describe("pipeline:local interrupted", () => {
     expect([r.lockWhileRunning, r.lockAfter]).toEqual([true, false]);
     expect(existsSync(join(r.out, "run-summary.json"))).toBe(false);
     expect(r.exit).toEqual({ code: 141, signal: null });
+  }, 120_000);
+});
+
+/** The live processes (not zombies) whose command line or environment holds `text`, but `except`. */
+function processesHolding(text: string, except: number | undefined): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === except || pid === process.pid) continue;
+    try {
+      if (/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"))) continue;
+      if (readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(text) || readFileSync(`/proc/${pid}/environ`, "utf8").includes(text)) found.push(pid);
+    } catch {
+      // ended meanwhile, or another user's
+    }
+  }
+  return found;
+}
+
+describe("pipeline:local interrupted while a child process runs", () => {
+  it("by SIGINT to its own process alone during dbt: passes it on, removes its lock only once dbt has ended, and leaves no process of the run behind", async () => {
+    const out = join(work, "out-dbt");
+    // The shipped samples, and the warehouse step: dbt (a child process whose environment names the output folder).
+    const child = spawn(process.execPath, ["runners/local-pipeline/launch.mjs", "--out", out, "--run-id", "interrupted-in-dbt"], { cwd: ROOT });
+    let stderr = "";
+    child.stdout.resume();
+    const exited = once(child, "exit") as Promise<[number | null, string | null]>;
+    let ended = false;
+    void exited.then(() => (ended = true));
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString("utf8");
+        if (/^dbt: /m.test(stderr) && !child.killed) {
+          child.kill("SIGINT");
+          resolve();
+        }
+      });
+      void exited.then(() => reject(new Error(`the run ended before dbt started:\n${stderr}`)));
+    });
+    const childrenAtSignal = processesHolding(out, child.pid);
+    // Until the command has ended: whenever a process of the run is alive, the lock must be there.
+    const unlockedWhileRunning: number[][] = [];
+    while (!ended) {
+      const lock = existsSync(join(out, RUN_LOCK));
+      const alive = processesHolding(out, child.pid);
+      if (!lock && alive.length > 0 && !ended) unlockedWhileRunning.push(alive);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const [code, endedBy] = await exited;
+    const leftBehind = processesHolding(out, undefined);
+    for (const pid of leftBehind) process.kill(pid, "SIGKILL");
+    expect(childrenAtSignal.length).toBeGreaterThan(0);
+    expect(leftBehind).toEqual([]);
+    expect(unlockedWhileRunning).toEqual([]);
+    expect(existsSync(join(out, RUN_LOCK))).toBe(false);
+    expect(stderr).toContain(`error PIPELINE.INTERRUPTED: stopped by SIGINT during the warehouse step.`);
+    expect({ code, endedBy }).toEqual({ code: null, endedBy: "SIGINT" });
   }, 120_000);
 });

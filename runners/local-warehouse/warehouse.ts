@@ -164,7 +164,8 @@ interface DbtRun {
 /** Runs one dbt command, streaming its lines to `log`. */
 function runDbt(bin: string, args: readonly string[], env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<DbtRun> {
   return new Promise((resolveRun, reject) => {
-    const child = spawn(join(bin, "dbt"), args, { env, stdio: ["ignore", "pipe", "pipe"] });
+    // Its own process group, stopped through this process (`stopOnInterrupt`): the run waits for it to end.
+    const child = spawn(join(bin, "dbt"), args, { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
     stopOnInterrupt(child);
     const tail: string[] = [];
     let pending = "";

@@ -17,8 +17,11 @@ Answers: {"id": 1, "ok": true, "result": <what run() returned>, "seconds": 1.2} 
 import importlib.util
 import json
 import os
+import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from datetime import datetime
@@ -92,17 +95,72 @@ def handle(spark, command):
     return module.run(spark, args)
 
 
+class Stop:
+    """Stops the driver, from any thread, once: cancels Spark's jobs, stops the session, removes the scratch folder
+    and exits (the JVM ends with it: its stdin closes). Asked on SIGINT, SIGTERM or SIGHUP (the runner passes its
+    own signal on as SIGINT), and when the process that started the driver is gone (killed outright), so that no job
+    goes on writing into an output folder a next run may already be writing. If that has not ended the driver within
+    20 s, it exits at once.
+
+    Not pyspark's own SIGINT handler: it calls the JVM from the main thread, which is then inside a call to the JVM
+    (a job), so the call fails ("reentrant call"), no job is cancelled and the driver stays on, its job running."""
+
+    def __init__(self, scratch):
+        self.scratch = scratch
+        self.spark = None
+        self.once = threading.Lock()
+
+    def __call__(self, status):
+        if not self.once.acquire(blocking=False):
+            return
+        deadline = threading.Timer(20, os._exit, (status,))
+        deadline.daemon = True
+        deadline.start()
+        if self.spark is not None:
+            try:
+                self.spark.sparkContext.cancelAllJobs()
+                self.spark.stop()
+            except Exception:  # noqa: BLE001, S110 - stopping anyway: the exit below ends the JVM too
+                pass
+        shutil.rmtree(self.scratch, ignore_errors=True)
+        os._exit(status)
+
+    def on_signals(self):
+        """(Again after the session starts: pyspark installs its own SIGINT handler.)"""
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, lambda signum, _frame: self.in_thread(128 + signum))
+
+    def in_thread(self, status):
+        # A thread of its own: its calls to the JVM go through a connection of their own (py4j's pinned threads).
+        threading.Thread(target=self, args=(status,), name="stop").start()
+
+    def when_orphaned(self):
+        parent = os.getppid()
+
+        def watch():
+            while os.getppid() == parent:
+                time.sleep(0.5)
+            self(1)
+
+        threading.Thread(target=watch, name="stop-when-orphaned", daemon=True).start()
+
+
 def main():
     out = os.fdopen(3, "w", encoding="utf-8")
     # Spark's scratch (its local dir, warehouse and Derby home) lives in one temporary folder, removed when the
     # driver ends, so that no run leaves anything behind in the system's temporary folder.
     with tempfile.TemporaryDirectory(prefix="spark-local-", ignore_cleanup_errors=True) as scratch:
-        serve(out, scratch)
+        stop = Stop(scratch)
+        stop.on_signals()
+        stop.when_orphaned()
+        serve(out, scratch, stop)
 
 
-def serve(out, scratch):
+def serve(out, scratch, stop):
     started = time.monotonic()
     spark = spark_session(scratch)
+    stop.spark = spark
+    stop.on_signals()
     spark.sparkContext.setLogLevel(os.environ.get("SPARK_LOG_LEVEL", "WARN"))
     answer(
         out,

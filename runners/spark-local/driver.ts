@@ -62,6 +62,8 @@ export class SparkDriver {
       cwd: options.root,
       // stdin: commands; stdout/stderr: Spark's and Java's console output; fd 3: answers.
       stdio: ["pipe", "pipe", "pipe", "pipe"],
+      // Its own process group: a signal reaches it (and Spark's JVM and Python workers) once, from this process.
+      detached: true,
       env: {
         ...process.env,
         // Spark's Python workers (the jobs' UDFs) run in the same environment as the driver.
@@ -72,8 +74,8 @@ export class SparkDriver {
         SPARK_LOCAL_THREADS: String(threads),
       },
     });
-    // Stopped by SIGTERM or SIGHUP, the driver is asked to stop as on Ctrl-C (SIGINT: Python's KeyboardInterrupt,
-    // which cancels Spark's jobs, stops the session and removes the scratch folder).
+    // Stopped by any signal, the driver is asked to stop as on Ctrl-C (SIGINT: Python's KeyboardInterrupt, which
+    // cancels Spark's jobs, stops the session and removes the scratch folder); the run waits for it to end.
     stopOnInterrupt(child, "SIGINT");
     const recent: string[] = [];
     const keep = (chunk: Buffer) => {
