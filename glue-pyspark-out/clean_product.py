@@ -424,8 +424,10 @@ def run(spark, args):
         .text(literal_path(input_path))
         .withColumn("_source_file", F.input_file_name())
     )
-    # Blank: only spaces, tabs and CRs, as the local reader counts them (F.trim would strip spaces only).
-    blank = F.expr("trim(BOTH ' \t\r' FROM value)") == ""
+    # Blank: only spaces, tabs and CRs, as the local reader counts them (F.trim would strip spaces only), after one
+    # byte order mark opening the line, which the local reader drops first (a line holding only a BOM, from an empty
+    # file with one concatenated with others, is blank on both). \uFEFF is a Spark string literal's escape.
+    blank = F.expr("trim(BOTH ' \t\r' FROM regexp_replace(value, '^\\uFEFF', ''))") == ""
     records = lines.where(~blank).withColumn("_run_id", F.lit(run_id))
     # One JSON parse for the canonical text, one for the members: every rule then reads columns.
     record_bytes = F.octet_length(F.col("value").cast("binary"))

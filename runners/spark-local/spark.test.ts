@@ -473,6 +473,16 @@ describe("differences by design, on both engines (runners/spark-local/README.md:
     expect({ duck: both.duck.summary.datasets.review!.valid, spark: both.spark.summary.datasets.review!.valid }).toEqual({ duck: 6, spark: 6 });
   }, 120_000);
 
+  it("the same on both: a line holding only a byte order mark (an empty file with one, concatenated with others) is blank", async () => {
+    // BOM LF, a review, BOM CRLF, a review: two records and two blank lines on both (Spark counted the BOM lines as
+    // records, record.invalid_json, and its input was 4 where DuckDB's was 2).
+    const text = `\ufeff\n${line({ reviewerID: "AX1" })}\n\ufeff\r\n${line({ reviewerID: "AX2" })}\n`;
+    const both = await onBoth("bom-only", { "bom-only.jsonl": text });
+    await expectParity(both, "run-bom-only");
+    const review = both.spark.summary.datasets.review!;
+    expect({ input: review.input, valid: review.valid, files: review.files.map((f) => [f.lines, f.records, f.blankLines]) }).toEqual({ input: 2, valid: 2, files: [[4, 2, 2]] });
+  }, 120_000);
+
   it("the same on both: a number beyond a double's range (valid JSON: 1e999) in any member, and a product date before 1582", async () => {
     // The Glue clean job failed the whole run on the first (Python wrote the number back as Infinity, not JSON), the
     // flatten job on the second (Spark's ancient-date rebase check); DuckDB loads or quarantines them.
