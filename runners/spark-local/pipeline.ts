@@ -8,7 +8,7 @@
  * raises `EOFException: Unexpected end of input stream`; see runners/spark-local/README.md, known differences), and replaces the
  * run's tables as the DuckDB engine does.
  */
-import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync, symlinkSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import type { DatasetIR } from "../../generators/ir/types.js";
@@ -31,14 +31,36 @@ interface CleanSummary {
   readonly datasets: Record<string, { input: number; valid: number; duplicates: number; quarantined: { total: number; byReason: Record<string, number> }; blankLines: number; files: { file: string; records: number; blankLines: number }[] }>;
 }
 
-/** Why a gzip file cannot be read to its end (cut or corrupt), or undefined when it can. */
-export function gzipProblem(path: string): string | undefined {
-  try {
-    gunzipSync(readFileSync(path));
-    return undefined;
-  } catch (error) {
-    return (error as Error).message;
+/**
+ * The lines of an input file as the DuckDB engine counts them (split on LF; a last line without one counts too), or
+ * why a gzip file (by its name, as Spark tells one) cannot be read to its end (cut or corrupt). Counted by the runner,
+ * not by the job, so that the reconciliation's "lines = records + blank lines" checks that the clean job accounted
+ * for every line: a job that lost or split lines fails it (Hadoop's reader also splits at a lone CR: such a file
+ * does not reconcile on Spark).
+ */
+export function countLines(path: string, gzip: boolean): { lines: number } | { problem: string } {
+  let lines = 0;
+  let last = 0x0a;
+  const add = (bytes: Buffer) => {
+    for (let at = bytes.indexOf(0x0a); at !== -1; at = bytes.indexOf(0x0a, at + 1)) lines++;
+    if (bytes.length > 0) last = bytes[bytes.length - 1]!;
+  };
+  if (gzip) {
+    try {
+      add(gunzipSync(readFileSync(path)));
+    } catch (error) {
+      return { problem: (error as Error).message };
+    }
+  } else {
+    const fd = openSync(path, "r");
+    try {
+      const buffer = Buffer.allocUnsafe(1 << 22);
+      for (let read; (read = readSync(fd, buffer, 0, buffer.length, null)) > 0; ) add(buffer.subarray(0, read));
+    } finally {
+      closeSync(fd);
+    }
   }
+  return { lines: lines + (last === 0x0a ? 0 : 1) };
 }
 
 /** The folder the run's input files are linked into: `<out>/_spark_input/<dataset>/` (replaced each run). */
@@ -84,11 +106,12 @@ async function runDataset(driver: SparkDriver, dataset: DatasetIR, inputs: reado
       const file = sourceFileName(path, root);
       const gzip = path.endsWith(".gz");
       const stats: FileStats = { file, format: "json-lines", gzip, lines: 0, records: 0, blankLines: 0, bytes: statSync(path).size };
-      const problem = gzip ? gzipProblem(path) : undefined;
-      if (problem) {
-        stats.error = `not read: the gzip file is cut or corrupt (${problem}); a Glue run fails on it (EOFException), so the runner leaves it out`;
+      const counted = countLines(path, gzip);
+      if ("problem" in counted) {
+        stats.error = `not read: the gzip file is cut or corrupt (${counted.problem}); a Glue run fails on it (EOFException), so the runner leaves it out`;
         log(`${name}: warning: ${file}: ${stats.error}`);
       } else {
+        stats.lines = counted.lines;
         const linkName = file.split("/").some(hiddenFromSpark) ? `${index + 1}/${sourceFileName(path, inputRoot)}` : file;
         const link = join(staging, linkName);
         mkdirSync(dirname(link), { recursive: true });
@@ -124,7 +147,6 @@ async function runDataset(driver: SparkDriver, dataset: DatasetIR, inputs: reado
     if (!stats) throw new Error(`Bug: the clean job read ${f.file}, which is not one of the run's input files.`);
     stats.records = f.records;
     stats.blankLines = f.blankLines;
-    stats.lines = f.records + f.blankLines;
   }
 
   // The tables of this run are replaced, as the DuckDB engine does (the job itself adds its rows to what earlier runs

@@ -447,6 +447,20 @@ describe("differences by design, on both engines (runners/spark-local/README.md:
     expect(both.duck.summary.datasets.review!.quarantined.byReason).toEqual({ "record.invalid_json": 1 });
   }, 120_000);
 
+  it("a lone CR inside a line (JSON whitespace): Hadoop's reader splits the line there, and the Spark run does not reconcile, saying so", async () => {
+    // Lines are counted by the runner from the file (split on LF, as the DuckDB engine counts them), not taken from
+    // the job's records + blank lines, which could never differ from them.
+    const text = `${line({ reviewerID: "AX1" }).replace(',"verified"', ',\r"verified"')}\n${line({ reviewerID: "AX2" })}\n`;
+    const both = await onBoth("lone-cr", { "lone-cr.jsonl": text });
+    const duck = both.duck.summary.datasets.review!;
+    const spark = both.spark.summary.datasets.review!;
+    expect(both.duck.summary.reconciled).toBe(true);
+    expect({ input: duck.input, valid: duck.valid, files: duck.files.map((f) => [f.lines, f.records, f.blankLines]) }).toEqual({ input: 2, valid: 2, files: [[2, 2, 0]] });
+    expect({ input: spark.input, valid: spark.valid, files: spark.files.map((f) => [f.lines, f.records, f.blankLines]) }).toEqual({ input: 3, valid: 1, files: [[2, 3, 0]] });
+    expect(both.spark.summary.reconciled).toBe(false);
+    expect(both.spark.summary.problems).toEqual(["review: lone-cr.jsonl has 2 lines but 3 records + 0 blank lines."]);
+  }, 120_000);
+
   it("the same on both: a byte order mark and CRLF line ends", async () => {
     const text = `\ufeff${line({ reviewerID: "AX1" })}\r\n${line({ reviewerID: "AX2" })}\r\n`;
     const both = await onBoth("bom", { "bom.jsonl": text });
