@@ -7,6 +7,7 @@
  * key, a derived column). Property changes are reported per column (warehouse side) and per raw field (producer
  * side).
  */
+import { lowersPiiClass } from "../ir/withheld.js";
 import { compareCodePoints } from "../lib/sort.js";
 import type { FlatModel, ModelColumn, ModelDataset, ModelRawField, ModelTable } from "./model.js";
 import { sortedKeys, sourceText } from "./model.js";
@@ -240,12 +241,67 @@ function diffDataset(before: ModelDataset, after: ModelDataset, base: FlatModel,
     const afterColumn = headColumns.get(id) ?? headWithheld.get(id);
     if (beforeColumn && afterColumn && beforeColumn.pii !== afterColumn.pii) changes.push({ kind: "column_changed", aspect: "pii", before: beforeColumn, after: afterColumn });
   }
+  diffPiiPerSource([...baseColumns.values(), ...baseWithheld.values()], [...headColumns.values(), ...headWithheld.values()], renamedPath, changes);
 
   // Raw fields present on both sides (renamed paths mapped).
   for (const id of sortedKeys(baseFields)) {
     const beforeField = baseFields.get(id)!;
     const afterField = headByPath.get(renamedPath(beforeField.path));
     if (afterField) diffRawField(beforeField, afterField, changes);
+  }
+}
+
+/**
+ * The raw values a column holds, by their path on the head's side (a declared rename mapped): a field's path, a map
+ * key as `path["key"]`, a surrogate key's inputs. A PII class is a property of these values, not of a column's name.
+ */
+function rawSources(column: ModelColumn, renamedPath: (path: string) => string = (path) => path): string[] {
+  const source = column.source;
+  switch (source.kind) {
+    case "map_key":
+      return [`${renamedPath(source.path)}[${JSON.stringify(source.key)}]`];
+    case "surrogate_key":
+      return source.paths.map(renamedPath);
+    case "parent_key":
+    case "array_position":
+    case "processed_at":
+      return [];
+    default:
+      return [renamedPath(source.path)];
+  }
+}
+
+/** For each raw source, the column of the highest PII class reading it (of equals, the first by id). */
+function highestClass(columns: readonly ModelColumn[], renamedPath?: (path: string) => string): Map<string, ModelColumn> {
+  const out = new Map<string, ModelColumn>();
+  for (const column of [...columns].sort((a, b) => compareCodePoints(a.id, b.id))) {
+    for (const source of rawSources(column, renamedPath)) {
+      const held = out.get(source);
+      if (!held || lowersPiiClass(column.pii, held.pii)) out.set(source, column);
+    }
+  }
+  return out;
+}
+
+/**
+ * A PII class lowered on a raw source, whatever its columns are called on each side: a column renamed together with
+ * its class lowered, or a sensitive field (withheld, in no processed table) brought out under another column name,
+ * is a removal and an addition by column id, and would pass unreviewed. Each raw source whose highest class goes
+ * down is reported as a class change from the base's column to the head's, unless a column pair already said so.
+ */
+function diffPiiPerSource(baseColumns: readonly ModelColumn[], headColumns: readonly ModelColumn[], renamedPath: (path: string) => string, changes: Change[]): void {
+  const before = highestClass(baseColumns, renamedPath);
+  const after = highestClass(headColumns);
+  const reported = changes.flatMap((c) => (c.kind === "column_changed" && c.aspect === "pii" ? [c] : []));
+  for (const source of [...before.keys()].sort(compareCodePoints)) {
+    const from = before.get(source)!;
+    const to = after.get(source);
+    // A source no head column reads any more carries its value nowhere: nothing is exposed.
+    if (!to || !lowersPiiClass(from.pii, to.pii)) continue;
+    const said = reported.some(
+      (c) => c.before.pii === from.pii && c.after.pii === to.pii && rawSources(c.before, renamedPath).includes(source) && rawSources(c.after).includes(source),
+    );
+    if (!said) changes.push({ kind: "column_changed", aspect: "pii", before: from, after: to });
   }
 }
 

@@ -236,6 +236,27 @@ const CASES: readonly Case[] = [
       ],
     },
     {
+      // The class is compared per raw field: a column renamed while its class is lowered is not just a removal and
+      // an addition.
+      id: "CE028-renamed",
+      exit: 1,
+      findings: [
+        "CE028-renamed/rating.contract.ts:13:5: [CE004] Previously present column \"rating.reviewer_name\" (CE028-renamed/rating.contract.ts:19:5 before) was deleted. (major; RAW S, PQ S, SF M, DBT B, MART B)",
+        "CE028-renamed/rating.contract.ts:19:5: [CE001] Column \"rating.reviewer_display_name\" (string) was added, read from an existing field. (minor; RAW S, PQ S, SF S, DBT S, MART S)",
+        "CE028-renamed/rating.contract.ts:19:5: [CE028] PII classification of column \"rating.reviewer_display_name\" (\"rating.reviewer_name\" before, read from the same raw field) changed from \"personal\" to \"none\" (lowered). It touches the tag AMAZON_REVIEWS.GOVERNANCE.PII on AMAZON_REVIEWS.RAW.RATING and the masking policy AMAZON_REVIEWS.GOVERNANCE.RATING_VALUE_MASK on its VALUE (which no longer removes reviewer_display_name); the tag-based masking policy AMAZON_REVIEWS.GOVERNANCE.PII_STRING_MASK; the staging view stg_amazon__ratings (reviewer_name_hash \u2192 reviewer_display_name); every mart and QuickSight data set built from that staging column. Lowering a class needs a reviewer's note: add piiReview to the column's metadata (why it is safe, who approved). (major; RAW S, PQ S, SF M, DBT B, MART B)",
+      ],
+    },
+    {
+      // A sensitive field is withheld (in no processed table): brought out as "none" under another column name, it
+      // is still a lowered class, not only an added column.
+      id: "CE028-withheld",
+      exit: 1,
+      findings: [
+        "CE028-withheld/rating.contract.ts:19:5: [CE001] Column \"rating.reviewer_display_name\" (string) was added, read from an existing field. (minor; RAW S, PQ S, SF S, DBT S, MART S)",
+        "CE028-withheld/rating.contract.ts:19:5: [CE028] PII classification of column \"rating.reviewer_display_name\" (\"rating.reviewer_name\" before, read from the same raw field) changed from \"sensitive\" to \"none\" (lowered). It touches the processed table rating, the Parquet schema and external table AMAZON_REVIEWS.RAW.RATING (the column is added to them); the staging view stg_amazon__ratings ((absent) \u2192 reviewer_display_name); every mart and QuickSight data set built from that staging column. Lowering a class needs a reviewer's note: add piiReview to the column's metadata (why it is safe, who approved). (major; RAW S, PQ M, SF M, DBT B, MART M)",
+      ],
+    },
+    {
       id: "CE029",
       exit: 0,
       findings: [
@@ -416,6 +437,13 @@ describe("one fixture pair per rule", () => {
   it("accepts a pre-release's release as the next version", async () => {
     const result = await runFixture("PRERELEASE-RELEASE");
     expect(result.stdout).toContain('ok: contract "rating" (PRERELEASE-RELEASE/rating.contract.ts) 3.0.0-rc.1 → 3.0.0: No contract change.');
+  });
+
+  it.each(["CE028-lowered", "CE028-renamed", "CE028-withheld"])("%s: a lowered PII class without a reviewer's note fails the verdict", async (id) => {
+    const { code, stdout } = await runFixture(id, ["--format", "json"]);
+    const report = JSON.parse(stdout) as { verdicts: { dataset: string; ok: boolean; problem: string | null }[] };
+    expect(report.verdicts).toEqual([expect.objectContaining({ dataset: "rating", ok: false, problem: "pii-note-missing" })]);
+    expect(code).toBe(1);
   });
 
   it("names the bump a failing contract needs", async () => {

@@ -500,7 +500,8 @@ export const RULES: readonly Rule[] = [
       return {
         dataset: after.dataset,
         subject: after.id,
-        message: `PII classification of column ${q(after.id)} changed from ${q(before.pii)} to ${q(after.pii)}${lowered ? " (lowered)" : ""}. It touches ${touched.join("; ")}.${note}`,
+        // Compared per raw field as well: the column may have another name (or have been withheld) on the base.
+        message: `PII classification of column ${q(after.id)}${before.id !== after.id ? ` (${q(before.id)} before, read from the same raw field)` : ""} changed from ${q(before.pii)} to ${q(after.pii)}${lowered ? " (lowered)" : ""}. It touches ${touched.join("; ")}.${note}`,
         where: after.where,
         // Into the cleaned zone: the column leaves Parquet and the external table; out of it: it is added to them.
         // A staging column renamed by the class (reviewer_name ↔ reviewer_name_hash) is gone under its old name:
