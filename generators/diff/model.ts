@@ -37,6 +37,8 @@ export interface ModelTable {
   readonly arrayPath?: string;
   readonly key: readonly string[];
   readonly partitionBy: readonly string[];
+  /** S3 prefix of the table's processed Parquet files (reported, not compared: the dataset's location is). */
+  readonly location: string;
 }
 
 export interface ModelColumn {
@@ -166,6 +168,7 @@ export function buildModel(ir: ContractIR): FlatModel {
         ...(child ? { parent: child.parent, arrayPath: child.arrayPath } : {}),
         key: table.key,
         partitionBy: table.partitionBy,
+        location: table.location,
       });
       for (const column of [...table.columns, ...table.withheld]) {
         const root = rawRoot(column.source);

@@ -363,10 +363,26 @@ const CASES: readonly Case[] = [
       ],
     },
     {
+      // The external table reads a partition column only from the file path: removed, it is read from inside the
+      // files, where it was never written (NULL on every old row); added or changed, old files have no such folder.
       id: "CE026-partition",
+      exit: 1,
+      findings: [
+        "CE026-partition/rating.contract.ts:13:5: [CE026] Partitioning of \"rating\" changed from [\"review_date\"] to []: the files under \"s3://fixture-processed/ratings/rating/\" must be rewritten in the new layout before the change is applied. (major; RAW S, PQ M, SF B, DBT B, MART B)",
+      ],
+    },
+    {
+      id: "CE026-partition-added",
       exit: 0,
       findings: [
-        "CE026-partition/rating.contract.ts:13:5: [CE026] Partitioning of \"rating\" changed from [\"review_date\"] to []. (minor; RAW S, PQ M, SF M, DBT S, MART S)",
+        "CE026-partition-added/rating.contract.ts:13:5: [CE026] Partitioning of \"rating\" changed from [] to [\"review_date\"]: the files under \"s3://fixture-processed/ratings/rating/\" must be rewritten in the new layout before the change is applied. (major; RAW S, PQ M, SF B, DBT B, MART B)",
+      ],
+    },
+    {
+      id: "CE026-partition-changed",
+      exit: 1,
+      findings: [
+        "CE026-partition-changed/rating.contract.ts:13:5: [CE026] Partitioning of \"rating\" changed from [\"review_date\"] to [\"channel\"]: the files under \"s3://fixture-processed/ratings/rating/\" must be rewritten in the new layout before the change is applied. (major; RAW S, PQ M, SF B, DBT B, MART B)",
       ],
     },
     {

@@ -446,18 +446,34 @@ export const RULES: readonly Rule[] = [
   rule({
     id: "CE026",
     name: "partition-layout-changed",
-    purpose: "A table's partition columns or a dataset's S3 location changed.",
-    severity: sev("S", "M", "M", "S", "S"),
-    bump: "minor",
-    consequence: "Files already written keep the old layout: the external table's location / partition expressions (METADATA$FILENAME) must cover both, then refresh.",
-    backfill: "Move or rewrite Parquet already written into the new layout, or keep a second external table over the old one until it expires.",
+    purpose: "A table's partition columns (added, removed or changed) or a dataset's S3 location changed.",
+    severity: sev("S", "M", "B", "B", "B"),
+    bump: "major",
+    // The external tables read a partition column only from the file path (`/<column>=<value>/`,
+    // dialects/external-table.ts), and the writers put it nowhere else.
+    consequence:
+      "The external table reads a partition column only from the file path (/<column>=<value>/), and the writers put it nowhere else. Files written before a partition column was added have no such folder: DuckDB fails every query of the table (Conversion Error: invalid date field format: \"\" for a date; an integer fails the same way, a string reads an empty string), and Snowflake converts the same empty text (TO_DATE, TO_NUMBER). A partition column removed is read from inside the files, where it was never written: NULL on every old row. dbt staging and the marts read those rows. Rewrite the files under the table's processed location in the new layout before applying the change.",
+    backfill: "Move or rewrite Parquet already written into the new layout (a changed partitioning: before the change is applied); for a new location, a second external table over the old one can serve it until it expires.",
     check: (c) => {
       if (c.kind === "table_changed" && c.aspect === "partition") {
-        return { dataset: c.dataset.name, subject: c.after.name, message: `Partitioning of ${q(c.after.name)} changed from [${list(c.before.partitionBy)}] to [${list(c.after.partitionBy)}].`, where: c.dataset.where };
+        return {
+          dataset: c.dataset.name,
+          subject: c.after.name,
+          message: `Partitioning of ${q(c.after.name)} changed from [${list(c.before.partitionBy)}] to [${list(c.after.partitionBy)}]: the files under ${q(c.after.location)} must be rewritten in the new layout before the change is applied.`,
+          where: c.dataset.where,
+        };
       }
       if (c.kind === "dataset_changed" && c.aspect === "location") {
         const zone = c.zone as keyof ModelDataset["locations"];
-        return { dataset: c.after.name, subject: c.after.name, message: `The ${zone} location of ${q(c.after.name)} changed from ${q(c.before.locations[zone])} to ${q(c.after.locations[zone])}.`, where: c.after.where };
+        return {
+          dataset: c.after.name,
+          subject: c.after.name,
+          message: `The ${zone} location of ${q(c.after.name)} changed from ${q(c.before.locations[zone])} to ${q(c.after.locations[zone])}.`,
+          where: c.after.where,
+          // The layout under the location stays: the files must be moved or covered, nothing reads them wrongly.
+          severity: { SF: "M", DBT: "S", MART: "S" },
+          consequence: "Files already written keep the old location: the external table's location must cover both (or the files be moved), then refresh.",
+        };
       }
       return undefined;
     },
