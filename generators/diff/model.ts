@@ -7,6 +7,8 @@
  */
 import type { ColumnIR, ContractIR, DatasetIR, LogicalType, RawConstraints, RawField, SourceLocation, TableIR } from "../ir/types.js";
 import { compareCodePoints } from "../lib/sort.js";
+import { stagingModelName } from "../targets/dbt/emit.js";
+import { stagingColumnName } from "../targets/protection.js";
 
 export interface Place {
   readonly file: string;
@@ -68,7 +70,21 @@ export interface ModelColumn {
   readonly renamedFrom?: string;
   /** The contract's reviewer note on the PII class (`piiReview`). */
   readonly piiReview?: string;
+  /**
+   * Mart columns computed from this column's staging column (`config.meta.upstream`), then those computed from them
+   * (marts built on marts), in that order. Not compared.
+   */
+  readonly martColumns: readonly MartUse[];
   readonly where: Place;
+}
+
+/** A mart column computed from a staging column, with the `data_type` its enforced contract declares. */
+export interface MartUse {
+  /** `mart.column`. */
+  readonly id: string;
+  readonly dataType: string;
+  /** The upstream it is reached through: the staging column (`model.column`) or an earlier mart column's id. */
+  readonly from: string;
 }
 
 export interface ModelRawField {
@@ -125,6 +141,25 @@ export function sourceText(source: ColumnIR["source"]): string {
 function rawRoot(source: ColumnIR["source"]): string | undefined {
   if (source.kind === "surrogate_key" || source.kind === "parent_key" || source.kind === "array_position" || source.kind === "processed_at") return undefined;
   return source.path.split(/[.[{]/)[0];
+}
+
+/** The mart columns whose declared upstream is the column's staging column, then theirs, breadth first. */
+function martUses(ir: ContractIR, table: Pick<TableIR, "name">, column: ColumnIR): MartUse[] {
+  const staging = stagingColumnName(column);
+  if (staging === undefined) return [];
+  const uses: MartUse[] = [];
+  const queue = [`${stagingModelName(table)}.${staging}`];
+  for (let i = 0; i < queue.length; i++) {
+    for (const mart of ir.marts ?? []) {
+      for (const c of mart.columns) {
+        const id = `${mart.name}.${c.name}`;
+        if (!c.upstream.includes(queue[i]!) || queue.includes(id)) continue;
+        uses.push({ id, dataType: c.dataType, from: queue[i]! });
+        queue.push(id);
+      }
+    }
+  }
+  return uses;
 }
 
 /** Canonical constraints: keys in code-point order, absent keys left out. */
@@ -196,6 +231,7 @@ export function buildModel(ir: ContractIR): FlatModel {
           normalize: column.normalize,
           ...(column.renamedFrom ? { renamedFrom: column.renamedFrom } : {}),
           ...(column.piiReview ? { piiReview: column.piiReview } : {}),
+          martColumns: martUses(ir, table, column),
           where: place(column.where, file),
         });
       }

@@ -3,7 +3,10 @@
  * constraint moved, and the checks of the families of rules (type, allowed values, constraints, keys).
  */
 import type { Change, ConstraintName } from "./diff.js";
-import type { ModelColumn, ModelRawField, Place } from "./model.js";
+import type { MartUse, ModelColumn, ModelRawField, Place } from "./model.js";
+import { stagingDataType, stagingModelName } from "../targets/dbt/emit.js";
+import { stagingColumnName } from "../targets/protection.js";
+import { canonicalDataType } from "../targets/dbt/types.js";
 import type { Match } from "./rule-types.js";
 import { type Bound, tighter } from "./bounds.js";
 import { constraintValue } from "./diff.js";
@@ -78,13 +81,39 @@ export function columnsNote(columns: readonly ModelColumn[], tables: readonly { 
 
 export function typeCheck(c: Change, id: string, verb: string): Match | undefined {
   if (c.kind !== "column_changed" || c.aspect !== "type" || typeChangeRule(c.before, c.after) !== id) return undefined;
+  const broken = martsKeepingType(c.before, c.after);
+  const one = broken.length === 1;
+  const declared = broken.map((m) => m.dataType).filter((t, i, all) => all.indexOf(t) === i).join(", ");
+  const marts = broken.length
+    ? ` Mart column${one ? "" : "s"} ${list(broken.map((m) => m.id))} pass${one ? "es" : ""} it through and ${one ? "its enforced contract still declares" : "their enforced contracts still declare"} ${declared}: the mart${one ? "" : "s"} fail${one ? "s" : ""} to build ("data type mismatch") until that data_type is changed.`
+    : "";
   return {
     dataset: c.after.dataset,
     subject: c.after.id,
-    message: `Column ${q(c.after.id)} was ${verb} from ${c.before.typeText} to ${c.after.typeText}.`,
+    message: `Column ${q(c.after.id)} was ${verb} from ${c.before.typeText} to ${c.after.typeText}.${marts}`,
     where: c.after.where,
+    ...(broken.length ? { severity: { MART: "B" } } : {}),
     columnsRetyped: [[c.before, c.after]],
   };
+}
+
+/**
+ * The mart columns (the head's marts' YAML) that pass a retyped staging column through: declared upstream of it, or of
+ * a mart column that passes it through, with the old staging type as their data_type, which is no longer the new
+ * one. dbt checks an enforced contract's types, so such a mart fails to build ("data type mismatch"). A mart column
+ * of another type computes or casts its value; what is computed from it is not followed.
+ */
+function martsKeepingType(before: ModelColumn, after: ModelColumn): readonly MartUse[] {
+  const was = canonicalDataType(stagingDataType(before));
+  if (was === canonicalDataType(stagingDataType(after))) return [];
+  const passing = new Set([`${stagingModelName({ name: after.table })}.${stagingColumnName(after)}`]);
+  const broken: MartUse[] = [];
+  for (const use of after.martColumns) {
+    if (!passing.has(use.from) || canonicalDataType(use.dataType) !== was) continue;
+    broken.push(use);
+    passing.add(use.id);
+  }
+  return broken;
 }
 
 export function isNumericWidening(from: ModelRawField, to: ModelRawField): boolean {

@@ -7,7 +7,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { RULES } from "./rules.js";
-import { runFixture, TESTDATA } from "../../tests/helpers/contract-diff.js";
+import { run, runFixture, TESTDATA } from "../../tests/helpers/contract-diff.js";
 
 interface Case {
   readonly id: string;
@@ -459,6 +459,19 @@ describe("one fixture pair per rule", () => {
     const { code, stdout } = await runFixture(id, ["--format", "json"]);
     const report = JSON.parse(stdout) as { verdicts: { dataset: string; ok: boolean; problem: string | null }[] };
     expect(report.verdicts).toEqual([expect.objectContaining({ dataset: "rating", ok: false, problem: "pii-note-missing" })]);
+    expect(code).toBe(1);
+  });
+
+  it("CE009-mart: a retype a mart passes through under its enforced contract breaks the mart (MART B, major)", async () => {
+    // A project of its own (contracts/ beside dbt-out/models/marts/): fct_ratings.rating selects the staging column
+    // as it is and declares decimal(2, 1); agg_ratings.highest_rating is max() of it, declared the same. Columns that
+    // cast (whole_stars, average_rating) are not named.
+    const project = join(TESTDATA, "current", "CE009-mart");
+    const { code, stdout, stderr } = await run(["--base-dir", join(TESTDATA, "previous", "CE009-mart", "contracts"), "--root", project, "--contracts", "contracts"]);
+    expect(stdout.split("\n").filter((line) => line.startsWith("contracts/"))).toEqual([
+      'contracts/rating.contract.ts:15:5: [CE009] Column "rating.rating" was widened from decimal(2,1) to decimal(3,1). Mart columns "fct_ratings.rating", "agg_ratings.highest_rating" pass it through and their enforced contracts still declare decimal(2, 1): the marts fail to build ("data type mismatch") until that data_type is changed. (major; RAW S, PQ M, SF M, DBT M, MART B)',
+    ]);
+    expect(stderr).toBe("");
     expect(code).toBe(1);
   });
 

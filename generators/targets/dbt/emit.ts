@@ -57,8 +57,13 @@ function sourceDataType(column: ColumnIR): string {
  * and DuckDB. JSON is the one type with no common name (Snowflake VARIANT, DuckDB JSON): its `data_type` is chosen
  * by the target when dbt parses the YAML.
  */
-function contractDataType(column: ColumnIR): string {
+function contractDataType(column: Pick<ColumnIR, "type">): string {
   return mapType(PORTABLE_CASTS, column.type) ?? JSON_DATA_TYPE;
+}
+
+/** The contract `data_type` of a column's staging column: a personal column's pseudonym is text whatever its type. */
+export function stagingDataType(column: Pick<ColumnIR, "type" | "pii">): string {
+  return column.pii === "personal" ? "varchar" : contractDataType(column);
 }
 
 export const JSON_DATA_TYPE = "{{ 'json' if target.type == 'duckdb' else 'variant' }}";
@@ -130,7 +135,7 @@ export function stagingColumns(ir: ContractIR, dataset: DatasetIR, table: TableI
         name: pseudonymColumnName(column),
         // The key is read at query time from the key table inside the macro; the value never leaves the expression.
         expression: pseudonymExpression(column),
-        dataType: "varchar",
+        dataType: stagingDataType(column),
         description:
           `Keyed pseudonym of ${column.name} (personal data): lowercase hex SHA-256 of the pseudonym key, ':' and the value, ` +
           `the key read at query time from ${pseudonymKeyTableName()} (never written into SQL); NULL when the value is. ` +
@@ -143,7 +148,7 @@ export function stagingColumns(ir: ContractIR, dataset: DatasetIR, table: TableI
     out.push({
       name: column.name,
       expression: cast ? `cast(${column.name} as ${cast})` : column.name,
-      dataType: contractDataType(column),
+      dataType: stagingDataType(column),
       description: column.description,
       tests,
     });

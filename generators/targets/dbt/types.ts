@@ -18,3 +18,11 @@ export const PORTABLE_CASTS: TypeTable<string | undefined> = {
   timestamp: () => "timestamp with time zone",
   json: () => undefined,
 };
+
+/**
+ * A `data_type` in one spelling, to compare two (a mart's declared type with a staging column's): lower case, single
+ * spaces, none around brackets and commas (`Decimal(2, 1)` → `decimal(2,1)`).
+ */
+export function canonicalDataType(dataType: string): string {
+  return dataType.toLowerCase().replace(/\s+/g, " ").replace(/\s*\(\s*/g, "(").replace(/\s*,\s*/g, ",").replace(/\s*\)/g, ")").trim();
+}

@@ -14,6 +14,7 @@ import { diagnostic, type Diagnostic } from "../../lib/errors.js";
 import { combinedHeaderLines, jsonText } from "../../lib/header.js";
 import type { ContractIR, MartColumnIR, MartIR } from "../../ir/types.js";
 import { PLATFORM } from "../../platform.js";
+import { canonicalDataType } from "../dbt/types.js";
 import type { EmitResult, GeneratedFile, Target } from "../types.js";
 import { SHEETS, type DimensionSpec, type MeasureSpec, type VisualSpec } from "./views.js";
 
@@ -30,7 +31,7 @@ export type InputColumnType = "STRING" | "INTEGER" | "DECIMAL" | "DATETIME" | "B
  * NUMBER(38,0), every FLOAT spelling is a double, timestamps take a fractional-seconds precision.
  */
 export function quicksightType(dataType: string): InputColumnType | undefined {
-  const t = dataType.toLowerCase().replace(/\s+/g, " ").replace(/\s*\(\s*/g, "(").replace(/\s*,\s*/g, ",").replace(/\s*\)/g, ")").trim();
+  const t = canonicalDataType(dataType);
   if (/^(varchar|text|string|char|character|nchar|nvarchar|nvarchar2|char varying|nchar varying)(\(\d+\))?$/.test(t)) return "STRING";
   if (/^(bigint|integer|int|smallint|tinyint|byteint)$/.test(t)) return "INTEGER";
   const fixed = /^(?:decimal|numeric|number)(?:\((\d+)(?:,(\d+))?\))?$/.exec(t);
