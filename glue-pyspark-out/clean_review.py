@@ -152,7 +152,7 @@ KEY_COLUMNS = [
 KEY_SQL = [
     (
         "review_id",
-        "sha2(concat(coalesce(CAST(`reviewerID` AS STRING), ''), '|', coalesce(CAST(`asin` AS STRING), ''), '|', coalesce(CAST(`unixReviewTime` AS STRING), '')), 256)",
+        "sha2(concat(coalesce(replace(replace(CAST(`reviewerID` AS STRING), '\\\\', '\\\\\\\\'), '|', '\\\\|'), ''), '|', coalesce(replace(replace(CAST(`asin` AS STRING), '\\\\', '\\\\\\\\'), '|', '\\\\|'), ''), '|', coalesce(replace(replace(CAST(`unixReviewTime` AS STRING), '\\\\', '\\\\\\\\'), '|', '\\\\|'), '')), 256)",
     ),
 ]
 # The record-level reason this job sets itself.

@@ -97,7 +97,10 @@ export interface DerivedColumn {
 export type KeySpec =
   /** A column of the record is the key. */
   | { readonly column: string }
-  /** A deterministic surrogate: lowercase hex sha256 of the listed raw values joined with `|`. */
+  /**
+   * A deterministic surrogate: lowercase hex sha256 of the listed raw values' texts joined with `|`, each text with
+   * `\` written `\\` and `|` written `\|` first (a text holding neither is joined as it stands).
+   */
   | { readonly surrogate: { readonly name: string; readonly description: string; readonly from: readonly string[] } };
 
 export interface ContractSpec<T extends z.ZodObject = z.ZodObject> {

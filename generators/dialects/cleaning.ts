@@ -192,12 +192,19 @@ export function rawColumns(dataset: DatasetIR): RawColumn[] {
   return dataset.raw.fields.map((f) => ({ name: f.key, field: f, shape: rawShape(f), integer: f.kind === "integer" }));
 }
 
-/** Text of raw path values joined by `|` (null as empty), hashed: the surrogate key of `ColumnSource`. */
-function surrogateKey(paths: readonly string[]): Expr {
+/**
+ * The surrogate key of `ColumnSource` over raw values: lowercase hex SHA-256 of their texts (null as empty) joined by
+ * `|`, each text with `\` written `\\` and `|` written `\|` first, so that two different lists of texts never give
+ * the same joined text ("A|B", "C" and "A", "B|C" would, unescaped; key parts are required and non-null, so no NULL
+ * meets an empty text). A text holding neither character is written as it stands: the key of such values is the hash
+ * of their plain join, as before the escape.
+ */
+export function surrogateKey(values: readonly Expr[]): Expr {
   const parts: Expr[] = [];
-  paths.forEach((path, i) => {
+  values.forEach((value, i) => {
     if (i > 0) parts.push(lit("|"));
-    parts.push(call("coalesce", call("to_text", rawValue(path)), lit("")));
+    const escaped = call("replace", call("replace", call("to_text", value), lit("\\"), lit("\\\\")), lit("|"), lit("\\|"));
+    parts.push(call("coalesce", escaped, lit("")));
   });
   return call("sha256_hex", call("concat", ...parts));
 }
@@ -280,7 +287,7 @@ function sourceValue(dataset: DatasetIR, column: ColumnIR): Expr {
     case "field":
       return rawValue(s.path);
     case "surrogate_key":
-      return surrogateKey(s.paths);
+      return surrogateKey(s.paths.map(rawValue));
     case "map_key": {
       // The value of the first key (in record order: maps keep insertion order in both engines) that normalizes to
       // the declared one. The normalized keys are the same expression for every key of the map, so an engine can

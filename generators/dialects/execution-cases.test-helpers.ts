@@ -3,7 +3,9 @@
  * a column `input` with the value both must give. The expected values come from the contract's words and a plain
  * JavaScript reference, never from the rendering under test.
  */
-import { call, cast, lit, ref, transform, type Expr } from "./expr.js";
+import { createHash } from "node:crypto";
+import { surrogateKey } from "./cleaning.js";
+import { call, cast, elementAt, lit, ref, transform, type Expr } from "./expr.js";
 import { render, type DialectTable } from "./render.js";
 
 /** The decoder the contract documents, in plain JavaScript: one pass, valid code points only. */
@@ -15,6 +17,26 @@ export function htmlUnescapeReference(text: string): string {
     return cp >= 1 && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff) ? String.fromCodePoint(cp) : entity;
   });
 }
+
+const sha256Hex = (text: string) => createHash("sha256").update(text, "utf8").digest("hex");
+
+/** The surrogate key the contract kit documents: each text with `\` as `\\` and `|` as `\|`, joined by `|`, hashed. */
+function surrogateKeyReference(texts: readonly string[]): string {
+  return sha256Hex(texts.map((t) => t.replace(/[\\|]/g, (c) => `\\${c}`)).join("|"));
+}
+
+/** Key parts, two by two joined into the same text by a weaker encoding, which would keep one record of each two. */
+const COLLIDING_KEY_PARTS: readonly (readonly [string, string])[] = [
+  // The plain join: "A|B|C", twice.
+  ["A|B", "C"],
+  ["A", "B|C"],
+  // `|` escaped and `\` not: "A\|B\|C", twice.
+  ["A\\", "B|C"],
+  ["A|B\\", "C"],
+  // The plain join: "A\||B", twice.
+  ["A\\", "|B"],
+  ["A\\|", "B"],
+];
 
 const HTML_TEXTS = [
   "Robin &amp; Family",
@@ -126,6 +148,17 @@ export const EXECUTION_CASES: readonly ExecutionCase[] = [
       ["253402300799", "9999-12-31"],
       ["253402300800", null],
       ["-62135596801", null],
+    ],
+  },
+  // Two key parts, written "first;second" in the input: distinct parts give distinct keys, and parts holding neither
+  // `\` nor `|` give the SHA-256 of their plain join (the keys of the shipped contracts, unchanged).
+  {
+    name: "surrogate key",
+    expr: surrogateKey([1, 2].map((i) => elementAt(call("regex_extract_all", ref("input"), lit("[^;]+")), i))),
+    rows: [
+      ...COLLIDING_KEY_PARTS.map((parts) => [parts.join(";"), surrogateKeyReference(parts)] as const),
+      ["AX1;B000000001", sha256Hex("AX1|B000000001")],
+      ["A1B2C3D4E5F6G7;0123456789", sha256Hex("A1B2C3D4E5F6G7|0123456789")],
     ],
   },
   { name: "trim_whitespace", expr: over("trim_whitespace"), rows: [["\n    Item Weight: \n    ", "Item Weight:"]] },

@@ -7,6 +7,7 @@
  * 1,547 products, 2014 files without `verified`). They are not read back from this code's output.
  */
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
@@ -96,6 +97,13 @@ describe("shipped samples", () => {
     expect([product.input, product.valid, product.duplicates, product.quarantined.total]).toEqual([6, 4, 0, 2]);
     expect(product.quarantined.byReason).toEqual({ "asin.pattern_mismatch": 1, "rank[].wrong_type": 1 });
     expect(product.tables).toEqual({ product: 4, product_categories: 10 });
+  });
+
+  it("keys each review by the SHA-256 of reviewerID|asin|unixReviewTime, their plain join (no part holds `\\` or `|`)", async () => {
+    const cleaned = join(out, "amazon-reviews-cleaned", "reviews", "run_id=test-run", "part-00000.parquet");
+    const rows = await query(`SELECT reviewerID, asin, unixReviewTime::VARCHAR AS at, review_id FROM read_parquet('${cleaned}')`);
+    expect(rows).toHaveLength(10);
+    for (const r of rows) expect(r.review_id).toBe(createHash("sha256").update(`${r.reviewerID}|${r.asin}|${r.at}`).digest("hex"));
   });
 
   it("quarantines the raw text with every reason, the source file, line and run id", () => {
@@ -864,6 +872,55 @@ describe("duplicates by key", () => {
       { reviewerID: "AX3", summary: "alone", _line_number: "5" },
     ]);
   }, 60_000);
+});
+
+describe("surrogate keys over texts that may hold the separator", () => {
+  it("give two records whose parts join alike two keys; parts without `\\` or `|` keep the key of their plain join", async () => {
+    // Before the parts were escaped, ("A|B", "C") and ("A", "B|C") both hashed "A|B|C|…": one review was dropped as a
+    // duplicate of the other.
+    const dir = mkdtempSync(join(ROOT, "tests/fixtures/.scratch-"));
+    try {
+      writeFileSync(
+        join(dir, "notes.contract.ts"),
+        `import { z } from "zod";
+import { column, defineContract } from "../../../generators/contract-kit/index.js";
+export default defineContract({
+  dataset: "notes",
+  version: "1.0.0",
+  owner: "tests",
+  description: "Notes keyed by a surrogate over free texts.",
+  schema: z.object({
+    author: column(z.string(), { description: "Author." }),
+    item: column(z.string(), { description: "Item." }),
+    at: column(z.int().min(0).max(253402300799), { description: "Epoch seconds." }),
+  }),
+  key: { surrogate: { name: "note_id", from: ["author", "item", "at"], description: "Key." } },
+  locations: { raw: "s3://notes-raw/notes/", cleaned: "s3://notes-cleaned/notes/", quarantine: "s3://notes-quarantine/notes/", processed: "s3://notes-processed/notes/" },
+});
+`,
+      );
+      const ir = await loadIR(dir, ROOT);
+      const records = [
+        { author: "A|B", item: "C", at: 1527897600 },
+        { author: "A", item: "B|C", at: 1527897600 },
+        { author: "A\\", item: "|B", at: 1527897600 },
+        { author: "A\\|", item: "B", at: 1527897600 },
+        { author: "AX1", item: "B000000001", at: 1527897600 },
+      ];
+      const input = join(work, "notes.jsonl");
+      writeFileSync(input, records.map((r) => JSON.stringify(r)).join("\n") + "\n");
+      const out = join(work, "notes");
+      const summary = await runPipeline({ datasets: ir.datasets, inputs: new Map([["notes", [input]]]), out, runId: "notes" });
+      expect([summary.datasets["notes"]!.valid, summary.datasets["notes"]!.duplicates]).toEqual([5, 0]);
+      const rows = await query(`SELECT author, item, note_id FROM read_parquet('${join(out, "notes-processed", "notes", "notes")}/*.parquet') ORDER BY author, item`);
+      expect(new Set(rows.map((r) => r.note_id)).size).toBe(5);
+      // The key of texts holding neither character is the SHA-256 of the plain join, as it always was.
+      const plain = rows.find((r) => r.author === "AX1")!;
+      expect(plain.note_id).toBe(createHash("sha256").update("AX1|B000000001|1527897600").digest("hex"));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe("large inputs: the records kept as Parquet in the scratch folder instead of in memory", () => {
