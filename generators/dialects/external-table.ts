@@ -3,7 +3,9 @@
  * same IR columns: Snowflake (virtual columns over VALUE and METADATA$FILENAME) and DuckDB (the local pipeline's
  * stand-in: columns of `read_parquet(..., filename = true)`).
  *
- * - Regular columns read the Parquet column of the same name (Snowflake: the case-sensitive key in VALUE).
+ * - Regular columns read the Parquet column of the same name (Snowflake: the case-sensitive key in VALUE). A column
+ *   whose field was renamed (`renamedFrom`, `ColumnIR.previousName`) reads the first non-null of its name and its
+ *   previous one, so the files written before the rename still load.
  * - JSON text columns become the engine's semi-structured type (VARIANT / JSON).
  * - Partition columns come from the file path, anchored on the `/<name>=` token: Spark and DuckDB write them only
  *   into Hive-style folder names, never into the files.
@@ -30,8 +32,13 @@ interface DialectRules {
   readonly filename: string;
   readonly string: (text: string) => string;
   readonly identifier: (name: string) => string;
-  readonly value: (column: ColumnIR, type: string) => string;
-  readonly json: (column: ColumnIR) => string;
+  /**
+   * A Parquet column read under the first of `names` a file has (a renamed column: its name, then its previous one),
+   * converted by `as` from the engine's raw value.
+   */
+  readonly read: (names: readonly string[], as: (value: string) => string) => string;
+  readonly value: (value: string, type: string) => string;
+  readonly json: (value: string) => string;
   readonly splitPart: (text: string, separator: string, index: number) => string;
   readonly toDate: (text: string) => string;
   readonly toNumber: (text: string) => string;
@@ -44,9 +51,16 @@ const RULES: Record<ExternalDialect, DialectRules> = {
     filename: "METADATA$FILENAME",
     string: snowflakeString,
     identifier: snowflakeIdent,
-    value: (c, type) => `VALUE:${snowflakeKey(c.name)}::${type}`,
+    // A key missing from a file's VALUE reads SQL NULL, and a JSON null cast to a type is SQL NULL too
+    // (https://docs.snowflake.com/en/user-guide/semistructured-considerations, "NULL values"): COALESCE over the typed
+    // reads takes whichever of the names the file was written with.
+    read: (names, as) => {
+      const reads = names.map((name) => as(`VALUE:${snowflakeKey(name)}`));
+      return reads.length === 1 ? reads[0]! : `COALESCE(${reads.join(", ")})`;
+    },
+    value: (value, type) => `${value}::${type}`,
     // JSON text columns are parsed once here, so dbt and QuickSight get a VARIANT.
-    json: (c) => `PARSE_JSON(VALUE:${snowflakeKey(c.name)}::VARCHAR)`,
+    json: (value) => `PARSE_JSON(${value}::VARCHAR)`,
     splitPart: (text, separator, index) => `SPLIT_PART(${text}, ${snowflakeString(separator)}, ${index})`,
     toDate: (text) => `TO_DATE(${text}, 'YYYY-MM-DD')`,
     toNumber: (text) => `TO_NUMBER(${text})`,
@@ -55,8 +69,15 @@ const RULES: Record<ExternalDialect, DialectRules> = {
     filename: "filename",
     string: duckString,
     identifier: DUCKDB_DIALECT.identifier,
-    value: (c, type) => `CAST("${c.name}" AS ${type})`,
-    json: (c) => `CAST("${c.name}" AS JSON)`,
+    // A column no file of the view has is a binder error in DuckDB (the view has the union of the files' columns), so
+    // the names are matched with COLUMNS, which keeps those some file has: the view still binds when no file carries
+    // the previous name any more, or none the new one yet. A file carries one of the two, so the order in which
+    // COLUMNS gives them does not matter (CONTRACT.NAME_COLLISION keeps the previous name from being a column again).
+    // https://duckdb.org/docs/sql/expressions/star.html (COLUMNS with a lambda, unpacked with *COLUMNS).
+    read: (names, as) =>
+      as(names.length === 1 ? DUCKDB_DIALECT.identifier(names[0]!) : `coalesce(*COLUMNS(lambda c: c IN (${names.map(duckString).join(", ")})))`),
+    value: (value, type) => `CAST(${value} AS ${type})`,
+    json: (value) => `CAST(${value} AS JSON)`,
     splitPart: (text, separator, index) => `split_part(${text}, ${duckString(separator)}, ${index})`,
     toDate: (text) => `CAST(${text} AS DATE)`,
     toNumber: (text) => `CAST(${text} AS BIGINT)`,
@@ -90,11 +111,17 @@ export function externalColumnType(dialect: ExternalDialect, column: ColumnIR): 
   return nativeType(dialect, column);
 }
 
-export function externalColumnExpression(dialect: ExternalDialect, column: ColumnIR): string {
+/**
+ * A column's expression; a column with a previous name (its own `previousName`, or the one contract review read from
+ * the base contract) reads both names.
+ */
+export function externalColumnExpression(dialect: ExternalDialect, column: ColumnIR, previousName = column.previousName): string {
   const rules = RULES[dialect];
   if (column.partition) return partitionExpression(rules, column);
-  if (column.type.kind === "json") return rules.json(column);
-  return rules.value(column, nativeType(dialect, column));
+  const names = previousName === undefined || previousName === column.name ? [column.name] : [column.name, previousName];
+  if (column.type.kind === "json") return rules.read(names, rules.json);
+  const type = nativeType(dialect, column);
+  return rules.read(names, (value) => rules.value(value, type));
 }
 
 /** Every column of the external table, in order, ending with `source_file`. */

@@ -87,6 +87,20 @@ export function checkColumnNames(table: TableIR, ctx: DatasetContext): void {
     }
     seen.set(column.name, column);
   }
+  // The external tables read a renamed column under its previous name too: that name must not be a column again.
+  for (const column of table.columns) {
+    const other = column.previousName === undefined ? undefined : seen.get(column.previousName);
+    if (other) {
+      ctx.diagnostics.push(
+        diagnostic(
+          "CONTRACT.NAME_COLLISION",
+          `Column "${column.name}" of ${table.name} was "${column.previousName}" before its field was renamed (renamedFrom), and "${column.previousName}" is a column again, from ${describeSource(other)}: the files written before the rename could not be told from the new ones.`,
+          column.where,
+          `Give ${describeSource(other)} another name with column(..., { name }), or remove renamedFrom once no file written before the rename is left.`,
+        ),
+      );
+    }
+  }
 }
 
 function describeSource(column: ColumnIR): string {

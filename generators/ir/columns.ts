@@ -59,6 +59,7 @@ export function collectColumns(
   out: ColumnIR[],
   children: ChildTableIR[],
   excluded: { path: string; reason: string }[],
+  previousPrefix: string = prefix,
 ): void {
   const { raw, meta } = field;
   if (!meta) {
@@ -111,6 +112,10 @@ export function collectColumns(
     );
   }
   const name = meta.name ?? `${prefix}${snakeCase(raw.key)}`;
+  // The name the column had before a declared rename of this field's key (the old key's own column name) or of an
+  // object it is in: files written before the rename carry it. An explicit name the rename kept is no change.
+  const previousName = meta.renamedFrom !== undefined ? `${previousPrefix}${snakeCase(meta.renamedFrom)}` : (meta.name ?? `${previousPrefix}${snakeCase(raw.key)}`);
+  const renamed = previousName !== name ? { previousName } : {};
   const nullable = !raw.required || raw.nullable;
   const common = {
     description: meta.description,
@@ -127,7 +132,7 @@ export function collectColumns(
   const normalize = [...(meta.normalize ?? [])];
 
   if (meta.type?.kind === "json" && !(raw.kind === "array" && meta.array && "child" in meta.array)) {
-    out.push({ ...common, name, type: { kind: "json" }, nullable, source: { kind: "json", path: raw.path }, normalize: [] });
+    out.push({ ...common, ...renamed, name, type: { kind: "json" }, nullable, source: { kind: "json", path: raw.path }, normalize: [] });
     return;
   }
   switch (raw.kind) {
@@ -141,6 +146,7 @@ export function collectColumns(
       out.push({
         ...common,
         ...(enumValues && !common.acceptedValues && normalize.length === 0 ? { acceptedValues: [...enumValues] } : {}),
+        ...renamed,
         name,
         type,
         nullable: nullable || normalize.some((n) => MAY_YIELD_NULL.has(n)),
@@ -150,7 +156,7 @@ export function collectColumns(
       return;
     }
     case "object":
-      for (const child of field.children) collectColumns(child, `${name}_`, ctx, out, children, excluded);
+      for (const child of field.children) collectColumns(child, `${name}_`, ctx, out, children, excluded, `${previousName}_`);
       return;
     case "record": {
       if (!meta.map) return undecided(raw, "map", ctx);
@@ -189,7 +195,7 @@ export function collectColumns(
     case "array": {
       if (!meta.array) return undecided(raw, "array", ctx);
       if ("json" in meta.array) {
-        out.push({ ...common, name, type: { kind: "json" }, nullable, source: { kind: "json", path: raw.path }, normalize: [] });
+        out.push({ ...common, ...renamed, name, type: { kind: "json" }, nullable, source: { kind: "json", path: raw.path }, normalize: [] });
         return;
       }
       const element = raw.element;
@@ -230,7 +236,7 @@ export function collectColumns(
       const first = options[0];
       if (first && options.every((o) => isScalar(o) && o.kind === first.kind)) {
         const type = meta.type ?? inferredType(first);
-        out.push({ ...common, name, type, nullable, source: { kind: "field", path: raw.path }, normalize });
+        out.push({ ...common, ...renamed, name, type, nullable, source: { kind: "field", path: raw.path }, normalize });
         return;
       }
       ctx.diagnostics.push(

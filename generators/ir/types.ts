@@ -128,6 +128,12 @@ export interface ColumnIR {
   /** Snowflake's column type when it is not the logical type's (the only per-engine override, see CONTRACT.UNSUPPORTED_NATIVE). */
   readonly native: { readonly snowflake?: string };
   readonly renamedFrom?: string;
+  /**
+   * The column's name before a declared rename (`renamedFrom` of its field or of an object it is in), when the
+   * rename changed it: the old key's column name (snake_case, under the object's previous name). Parquet files
+   * written before the rename carry it, and the external tables read both names.
+   */
+  readonly previousName?: string;
   /** The contract's reviewer note on the PII class (contract review requires one when a change lowers it). */
   readonly piiReview?: string;
   readonly where: SourceLocation;

@@ -33,7 +33,7 @@ export const ERROR_CODES = {
   "CONTRACT.MISSING_METADATA": "A raw field without `column(...)` metadata, or with a missing or empty description (every field needs one).",
   "CONTRACT.INVALID_IDENTIFIER": "A column or dataset name that is not lowercase snake_case (`^[a-z][a-z0-9_]{0,62}$`), or a dataset name longer than 43 characters (the AWS names built from it would not fit).",
   "CONTRACT.RESERVED_WORD": "A column or dataset name that is a Snowflake, Spark SQL or DuckDB reserved word. A contract of the past with one is still compared (DuckDB's words were added later).",
-  "CONTRACT.NAME_COLLISION": "Two columns (or datasets) end up with the same name.",
+  "CONTRACT.NAME_COLLISION": "Two columns (or datasets) end up with the same name, or a renamed column's previous name (which the external tables still read, from the files written before the rename) is a column again.",
   "CONTRACT.TYPE_MISMATCH": "The declared column type cannot hold the raw type after the normalisations.",
   "CONTRACT.RANGE_EXCEEDS_TYPE": "A raw integer or number whose bounds (`.min`/`.max`, or z.int()'s safe integers) let it exceed what its column type holds (int32; decimal(p, s) with rounding) or what its conversion reads (epoch seconds of years 1–9999): the value would fail the run or load as NULL.",
   "CONTRACT.BAD_REFERENCE": "A key, partition, derived column or relationship names something that does not exist, or a partition column cannot be one (nullable, of another type, a string without folder-safe accepted values).",

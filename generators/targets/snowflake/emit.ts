@@ -64,17 +64,16 @@ export function externalColumnDefinition(column: ExternalColumn): string {
 /**
  * `ALTER TABLE … ADD COLUMN` on the external table (Snowflake adds and drops an external table's virtual columns with
  * ALTER TABLE; ALTER EXTERNAL TABLE has no column actions:
- * https://docs.snowflake.com/en/sql-reference/sql/alter-table, extTableColumnAction), with the same definition the
- * CREATE statement gives the column. A column
- * renamed from `renamedFrom` reads both names (files written before the rename carry the old one).
+ * https://docs.snowflake.com/en/sql-reference/sql/alter-table, extTableColumnAction), with the definition the CREATE
+ * statement gives the column: a renamed column reads its previous name too (files written before the rename carry
+ * it). Contract review passes the column's name in the base contract as `previousName`, which the head contract
+ * alone does not know when the rename also changed an explicit `name`.
  * Partition columns cannot be added to an existing external table (they are declared with PARTITION BY).
  */
-export function addExternalColumnStatement(table: Pick<TableIR, "name">, column: ColumnIR, renamedFrom?: string): string {
+export function addExternalColumnStatement(table: Pick<TableIR, "name">, column: ColumnIR, previousName?: string): string {
   if (column.partition) return `-- ${table.name}.${column.name} is a partition column: re-create the table with the generated external-table DDL.`;
   const type = externalColumnType("snowflake", column);
-  const expression = renamedFrom
-    ? `COALESCE(${externalColumnExpression("snowflake", column)}, ${externalColumnExpression("snowflake", { ...column, name: renamedFrom })})`
-    : externalColumnExpression("snowflake", column);
+  const expression = externalColumnExpression("snowflake", column, previousName ?? column.previousName);
   return `ALTER TABLE ${externalTableName(table)} ADD COLUMN ${externalColumnDefinition({ name: column.name, type, expression })};`;
 }
 
