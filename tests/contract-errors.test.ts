@@ -66,12 +66,14 @@ describe("contract error codes", () => {
     ]);
   });
 
-  it("refuses protected data past its protection (CONTRACT.PII_LEAK): a sensitive key, a sensitive child element, a derived column below its field's class", async () => {
+  it("refuses protected data past its protection (CONTRACT.PII_LEAK): a sensitive key, a sensitive child element, a derived column below its field's class, references to a column of a higher class", async () => {
     const messages = (await diagnosticsOf("pii-leak")).filter((d) => d.code === "CONTRACT.PII_LEAK").map((d) => d.message);
     expect(messages).toEqual([
       'Sensitive column "email" is the table\'s key: sensitive data stays in the cleaned zone, and a key is written to every processed table.',
       'Column "name_upper" is classed none but is computed from personal field "name".',
       'Child table "fixture_phones" would hold sensitive column "phone": sensitive data stays in the cleaned zone.',
+      'Column "fixture.name_again" (class none) references "fixture.name", which is personal: it holds the same values, and would carry them past the protection of "fixture.name" (pseudonymised in dbt staging, masked and tagged in Snowflake).',
+      'Column "fixture.contact" (class personal) references "fixture.email", which is sensitive: it holds the same values, and would carry them past the protection of "fixture.email" (kept in the cleaned zone only).',
     ]);
   });
 
@@ -95,6 +97,35 @@ describe("contract error codes", () => {
           'Personal column "name" is a partition: its values would become S3 folder names and the external table\'s partition column, which no masking policy reaches.',
         ]),
       );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses a personal key, and a reference in clear to it (CONTRACT.PII_LEAK): product's asin classed personal", async () => {
+    // Generated before, then dbt failed (staging deduplicated on asin, which had become asin_hash) while review.asin,
+    // class none, kept the same values in clear.
+    const dir = mkdtempSync(join(root, "tests/fixtures/.tmp-pii-"));
+    try {
+      for (const name of ["product", "review"]) {
+        let source = readFileSync(join(root, "contracts", `${name}.contract.ts`), "utf8").replaceAll("../generators/", "../../../generators/");
+        if (name === "product") source = source.replace('description: "Amazon Standard Identification Number: the product\'s key.",', '$& pii: "personal",');
+        writeFileSync(join(dir, `${name}.contract.ts`), source);
+      }
+      const leaks = (await diagnosticsIn(dir)).filter((d) => d.code === "CONTRACT.PII_LEAK");
+      expect(leaks.map((d) => [d.where?.path, d.message, d.fix])).toEqual([
+        [
+          "product.asin",
+          'Personal column "asin" is the table\'s key: dbt staging replaces a personal column with its keyed pseudonym, so the staging model would lose the key it deduplicates and joins on, while the clear value is the key of every child table row and of every reference to it.',
+          "Key the dataset on fields that are not personal (a surrogate over non-personal fields), or classify the column none with a reviewer's note (piiReview).",
+        ],
+        [
+          "review.asin",
+          'Column "review.asin" (class none) references "product.asin", which is personal: it holds the same values, and would carry them past the protection of "product.asin" (pseudonymised in dbt staging, masked and tagged in Snowflake).',
+          'Declare pii: "personal" on "review.asin" (at least the class of what it references), or lower the class of "product.asin" with a reviewer\'s note (piiReview).',
+        ],
+      ]);
+      expect(leaks.map((d) => d.where?.file)).toEqual([expect.stringMatching(/product\.contract\.ts$/), expect.stringMatching(/review\.contract\.ts$/)]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

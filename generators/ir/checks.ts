@@ -8,6 +8,7 @@ import { diagnostic, type Diagnostic } from "../lib/errors.js";
 import type { DatasetContext } from "./dataset-context.js";
 import { IDENTIFIER, RESERVED_WORDS, snakeCase } from "./names.js";
 import { unportableRegexReason } from "./regex.js";
+import { lowersPiiClass } from "./withheld.js";
 import type { ColumnIR, DatasetIR, RawField, SourceLocation, TableIR } from "./types.js";
 
 const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?$/;
@@ -206,7 +207,18 @@ export function checkAcrossDatasets(datasets: readonly DatasetIR[], contracts: r
         const ref = column.references;
         if (!ref) continue;
         const target = tables.get(ref.dataset)?.table;
-        if (!target || !target.columns.some((c) => c.name === ref.column)) {
+        // A sensitive target is withheld from its table: it exists, and must not be copied.
+        const targetColumn = target && [...target.columns, ...target.withheld].find((c) => c.name === ref.column);
+        if (targetColumn && lowersPiiClass(targetColumn.pii, column.pii)) {
+          diagnostics.push(
+            diagnostic(
+              "CONTRACT.PII_LEAK",
+              `Column "${table.name}.${column.name}" (class ${column.pii}) references "${ref.dataset}.${ref.column}", which is ${targetColumn.pii}: it holds the same values, and would carry them past the protection of "${ref.dataset}.${ref.column}" (${targetColumn.pii === "sensitive" ? "kept in the cleaned zone only" : "pseudonymised in dbt staging, masked and tagged in Snowflake"}).`,
+              column.where ?? { file: contracts[i]!.file },
+              `Declare pii: "${targetColumn.pii}" on "${table.name}.${column.name}" (at least the class of what it references), or lower the class of "${ref.dataset}.${ref.column}" with a reviewer's note (piiReview).`,
+            ),
+          );
+        } else if (!target || !target.columns.some((c) => c.name === ref.column)) {
           diagnostics.push(
             diagnostic(
               "CONTRACT.BAD_REFERENCE",

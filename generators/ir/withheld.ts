@@ -5,10 +5,13 @@
  *
  * Refused with `CONTRACT.PII_LEAK`, because they would carry protected data past its protection:
  * - a sensitive column the table needs (its key or a partition), or the element of a child table;
+ * - a personal column as the key (dbt staging replaces it with its pseudonym, so staging would lose its key, while
+ *   the key is written in clear into every child table's rows and every reference to it);
  * - a personal column as a partition (its values become S3 paths and the external table's partition column, which
  *   no masking policy reaches);
  * - a surrogate key computed from a personal or sensitive field (an unkeyed hash of a name is not a pseudonym);
- * - a derived column classed lower than the field it is computed from.
+ * - a derived column classed lower than the field it is computed from;
+ * - (across datasets, `checks.ts`) a column referencing a column of a higher class.
  */
 import { diagnostic } from "../lib/errors.js";
 import type { DatasetContext } from "./dataset-context.js";
@@ -41,6 +44,13 @@ export function withholdSensitive(
         column,
         `Sensitive column "${column.name}" is the table's ${column.key ? "key" : "partition"}: sensitive data stays in the cleaned zone, and a ${column.key ? "key" : "partition"} is written to every processed table.`,
         column.key ? "Key the dataset on other fields (a surrogate over non-personal fields), or lower the class with a reviewer's note (piiReview)." : "Partition by a column that is not sensitive.",
+      );
+    }
+    if (column.pii === "personal" && column.key) {
+      leak(
+        column,
+        `Personal column "${column.name}" is the table's key: dbt staging replaces a personal column with its keyed pseudonym, so the staging model would lose the key it deduplicates and joins on, while the clear value is the key of every child table row and of every reference to it.`,
+        "Key the dataset on fields that are not personal (a surrogate over non-personal fields), or classify the column none with a reviewer's note (piiReview).",
       );
     }
     if (column.pii === "personal" && column.partition) {
