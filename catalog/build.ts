@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { render } from "../generators/diff/format.js";
-import { GitRefError, loadIRAtRef } from "../generators/diff/git-base.js";
+import { BaseError, loadIRAtRef } from "../generators/diff/git-base.js";
 import { buildReport, type Report } from "../generators/diff/report.js";
 import { findContractFiles, loadIR } from "../generators/ir/load.js";
 import type { ContractIR } from "../generators/ir/types.js";
@@ -87,7 +87,7 @@ async function pullRequest(root: string, contractsDir: string, base: string, hea
   try {
     baseIR = await loadIRAtRef(root, contractsDir, base);
   } catch (error) {
-    if (error instanceof GitRefError) throw new CatalogError("CATALOG.BASE", error.message, "Pass --base with a branch, tag or commit that exists locally (git fetch it first).");
+    if (error instanceof BaseError) throw new CatalogError("CATALOG.BASE", error.message, "Pass --base with a branch, tag or commit that exists locally (git fetch it first).");
     if (error instanceof ContractError) {
       throw new CatalogError("CATALOG.BASE", `The contracts at ${base} could not be loaded:\n${error.diagnostics.map(formatDiagnostic).join("\n")}`, "Compare against a base whose contracts load with the current contract kit.");
     }

@@ -7,13 +7,13 @@
  */
 import { statSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { basename, dirname, relative, resolve, sep } from "node:path";
+import { basename, relative, resolve, sep } from "node:path";
 import { ContractError, formatDiagnostic } from "./lib/errors.js";
 import { CONTRACT_SUFFIX, findContractFiles, loadIR } from "./ir/load.js";
 import type { ContractIR } from "./ir/types.js";
 import { FORMATS, render, type Format } from "./diff/format.js";
 import { generatedChanges } from "./diff/generated-changes.js";
-import { GitRefError, loadIRAtRef } from "./diff/git-base.js";
+import { BaseError, loadIRAtRef, loadIRFromFolder } from "./diff/git-base.js";
 import { buildReport } from "./diff/report.js";
 
 const HELP = `Usage: npm run contract:diff -- --base <git-ref> [options]
@@ -24,6 +24,7 @@ Parquet already written, Snowflake external table, dbt staging, marts) and check
 Options:
   --base <git-ref>         Base to compare against (e.g. origin/main).
   --base-dir <dir>         Or: a directory of base contracts (instead of --base; relative to the current directory).
+                           One outside the repository (another checkout's) is read from a copy inside it.
   --contracts <dir>        Working-tree contract directory (relative to --root; default: <root>/contracts).
   --root <dir>             Repository root (default: the current directory).
   --format <f>             text (default) | json | markdown | github
@@ -89,7 +90,7 @@ export async function main(argv: readonly string[], out: NodeJS.WritableStream =
       const baseDir = resolve(values["base-dir"]!);
       baseLabel = basename(baseDir);
       // File paths in the IR are relative to the directory's parent (`<folder>/x.contract.ts`).
-      baseIR = await loadIR(baseDir, dirname(baseDir), undefined, { past: true });
+      baseIR = await loadIRFromFolder(root, contractsDir, baseDir);
     }
     headIR = await loadIR(contractsDir, root);
 
@@ -99,7 +100,7 @@ export async function main(argv: readonly string[], out: NodeJS.WritableStream =
       err.write(`\nThe contracts could not be loaded; nothing was compared.\n`);
       return 2;
     }
-    if (error instanceof GitRefError) return usage(err, error.message);
+    if (error instanceof BaseError) return usage(err, error.message);
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ENOTDIR") return usage(err, (error as Error).message);
     throw error;

@@ -3,7 +3,7 @@
  * one commit, then an edit in the working tree; the CLI runs as `npm run contract:diff` would, in a child process.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -81,6 +81,33 @@ describe("contract:diff --base <git-ref>", () => {
       rmSync(other, { recursive: true, force: true });
     }
   });
+
+  it("--base-dir: another checkout's contracts, beside its own copy of the generator, compare as no change; the copy made to read them is removed", () => {
+    const other = mkdtempSync(join(tmpdir(), "contract-diff-checkout-"));
+    git("stash", "-q");
+    try {
+      // Another checkout: its contracts import its own ../generators/contract-kit, a second module with its own
+      // registry, unless they are read from inside this repository.
+      cpSync(join(repo, "generators"), join(other, "generators"), { recursive: true });
+      cpSync(join(repo, "contracts"), join(other, "contracts"), { recursive: true });
+      symlinkSync(join(ROOT, "node_modules"), join(other, "node_modules"), "dir");
+      const result = diff("--base-dir", join(other, "contracts"));
+      expect(result.stderr).toBe("");
+      expect(result.stdout).toContain('ok: contract "review" (contracts/review.contract.ts) 3.0.0 → 3.0.0: No contract change.');
+      expect(result.stdout).toContain("0 changes between contracts and working tree; every contract declares a sufficient version bump.");
+      expect(result.status).toBe(0);
+      expect(readdirSync(repo).filter((name) => name.startsWith(".contract-diff-"))).toEqual([]);
+      // Removed on error too; the error names the base's file and says it is the base's.
+      writeFileSync(join(other, "contracts", "broken.contract.ts"), "export default 42;\n");
+      const broken = diff("--base-dir", join(other, "contracts"));
+      expect(broken.stderr).toContain("contracts/broken.contract.ts (in the --base-dir folder): error CONTRACT.NO_DEFAULT_EXPORT");
+      expect(broken.status).toBe(2);
+      expect(readdirSync(repo).filter((name) => name.startsWith(".contract-diff-"))).toEqual([]);
+    } finally {
+      git("stash", "pop", "-q");
+      rmSync(other, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it("exits 2 on an unknown ref, with a fix", () => {
     const unknown = diff("--base", "no-such-branch");

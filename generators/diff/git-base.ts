@@ -1,27 +1,29 @@
 /**
- * Loads the contracts as they were at a git ref, through the same IR builder as the working tree.
+ * Loads base contracts, at a git ref or in a folder (`--base-dir`), through the same IR builder as the working tree.
  *
- * The ref's contract files are written to a temporary directory created *inside the repository root*, at the same
+ * The base's contract files are written to a temporary directory created *inside the repository root*, at the same
  * depth as the contract directory. Contracts import `../generators/contract-kit/index.js` and `zod`, so from there
  * both resolve to the working tree's very modules, and the old contracts register their metadata in the registry
- * the IR builder reads. (A copy of the contract kit, or a symlinked one that the loader does not resolve to its
- * real path, holds a second registry the builder never sees.) File paths in the IR are mapped back to the
- * repository paths (`contracts/review.contract.ts`), so findings point at the same names on both sides.
+ * the IR builder reads. (A copy of the contract kit — another checkout's —, or a symlinked one that the loader does
+ * not resolve to its real path, holds a second registry the builder never sees.) File paths in the IR are mapped
+ * back to the repository paths (`contracts/review.contract.ts`; a folder's: `<folder>/review.contract.ts`), so
+ * findings point at the same names on both sides.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join, posix, relative, sep } from "node:path";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, isAbsolute, join, posix, relative, sep } from "node:path";
 import { buildIR } from "../ir/build.js";
-import { findContractFiles, loadContracts } from "../ir/load.js";
+import { findContractFiles, loadContracts, loadIR } from "../ir/load.js";
 import { loadMarts, MARTS_DIR } from "../ir/marts.js";
 import type { ContractIR, MartIR } from "../ir/types.js";
 import { ContractError } from "../lib/errors.js";
 import { removeOnInterrupt } from "../lib/interrupt.js";
 
-export class GitRefError extends Error {
+/** The base cannot be read: not a git ref, or no place inside the repository to read it from. */
+export class BaseError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = "GitRefError";
+    this.name = "BaseError";
   }
 }
 
@@ -43,46 +45,88 @@ function isShallow(root: string): boolean {
 
 /** Reads the contract directory (`contractsDir`, inside `root`) at `ref` and builds its IR. */
 export async function loadIRAtRef(root: string, contractsDir: string, ref: string): Promise<ContractIR> {
-  if (ref.startsWith("-") || ref.trim() === "") throw new GitRefError(`"${ref}" is not a git ref.`);
+  if (ref.startsWith("-") || ref.trim() === "") throw new BaseError(`"${ref}" is not a git ref.`);
   try {
     git(root, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
   } catch {
-    throw new GitRefError(`git ref "${ref}" does not name a commit in ${root}.${isShallow(root) ? SHALLOW_HINT : ""}`);
+    throw new BaseError(`git ref "${ref}" does not name a commit in ${root}.${isShallow(root) ? SHALLOW_HINT : ""}`);
   }
-  const relativeDir = relative(root, contractsDir).split(sep).join("/");
-  if (relativeDir.startsWith("..")) throw new GitRefError(`The contract directory ${contractsDir} is outside the repository ${root}.`);
-  // Both paths are relative to `root` (ls-tree lists relative to the working directory; `ref:./path` reads so), so
-  // a repository whose root is above `root` works too.
-  const listing = git(root, ["ls-tree", "-r", "-z", "--name-only", ref, "--", `${relativeDir}/`]).toString("utf8");
-  const files = listing.split("\0").filter(Boolean);
-  const [first, ...rest] = relativeDir.split("/");
-  if (!first || first === ".") throw new GitRefError("The contract directory must be a subdirectory of the repository root.");
-  // `.contract-diff-XXXXXX` takes the place of the first segment, so `../` chains in contracts reach the root.
-  const temp = mkdtempSync(join(root, ".contract-diff-"));
-  const release = removeOnInterrupt(temp);
-  const tempContracts = join(temp, ...rest);
-  try {
-    for (const file of files) {
-      const target = join(temp, ...file.split("/").slice(1));
+  return inRepositoryCopy(root, contractsDir, async ({ temp, contracts, relativeDir }) => {
+    // Both paths are relative to `root` (ls-tree lists relative to the working directory; `ref:./path` reads so), so
+    // a repository whose root is above `root` works too.
+    const listing = git(root, ["ls-tree", "-r", "-z", "--name-only", ref, "--", `${relativeDir}/`]).toString("utf8");
+    for (const file of listing.split("\0").filter(Boolean)) {
+      const target = join(contracts, file.slice(relativeDir.length + 1));
       mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, git(root, ["show", `${ref}:./${file}`]));
     }
-    mkdirSync(tempContracts, { recursive: true });
-    const repositoryPath = (file: string) => [first, ...file.split("/")].join("/");
-    let loaded;
-    try {
-      loaded = await loadContracts(findContractFiles(tempContracts), temp);
-    } catch (error) {
-      if (!(error instanceof ContractError)) throw error;
-      throw new ContractError(error.diagnostics.map((d) => (d.where ? { ...d, where: { ...d.where, file: `${repositoryPath(d.where.file)} (at ${ref})` } } : d)));
-    }
-    const ir = buildIR(loaded.map((contract) => ({ ...contract, file: repositoryPath(contract.file) })), { past: true });
+    const ir = await buildBaseIR(contracts, (file) => `${relativeDir}/${file}`, ` (at ${ref})`);
     const marts = martsAtRef(root, relativeDir, ref, temp);
     return marts.length ? { ...ir, marts } : ir;
+  });
+}
+
+/**
+ * Reads a folder of base contracts (`--base-dir`) and builds its IR, file paths relative to the folder's parent
+ * (`<folder>/x.contract.ts`), with the marts' contracts beside it (`../dbt-out/models/marts/`). A folder inside `root`
+ * is read where it is: its imports reach this repository's contract kit. One outside (another checkout's
+ * `contracts/`) would import that checkout's kit, whose registry the IR builder never reads (every field "has no
+ * column(...) metadata"): it is copied into the repository first, where the head's contracts stand, as `--base` does.
+ */
+export async function loadIRFromFolder(root: string, contractsDir: string, baseDir: string): Promise<ContractIR> {
+  if (within(baseDir, root)) return loadIR(baseDir, dirname(baseDir), undefined, { past: true });
+  const ir = await inRepositoryCopy(root, contractsDir, async ({ contracts }) => {
+    // Nothing of the repository is copied into itself (a folder that is an ancestor of the root).
+    cpSync(baseDir, contracts, { recursive: true, dereference: true, filter: (source) => !within(source, root) });
+    return buildBaseIR(contracts, (file) => `${basename(baseDir)}/${file}`, " (in the --base-dir folder)");
+  });
+  const marts = loadMarts(dirname(baseDir));
+  return marts.length ? { ...ir, marts } : ir;
+}
+
+/** `inner` is `outer` or inside it. */
+function within(inner: string, outer: string): boolean {
+  const path = relative(outer, inner);
+  return path === "" || (!path.startsWith("..") && !isAbsolute(path));
+}
+
+/**
+ * Runs `use` with a temporary directory created *inside the repository root* in place of the first segment of the
+ * contract directory (`contracts/` → `.contract-diff-XXXXXX/`, `a/contracts/` → `.contract-diff-XXXXXX/contracts/`),
+ * so that the `../` chains of contracts written into `contracts` reach the root as the head's do. Removed afterwards,
+ * on error and on interrupt too.
+ */
+async function inRepositoryCopy<T>(
+  root: string,
+  contractsDir: string,
+  use: (where: { temp: string; contracts: string; relativeDir: string }) => Promise<T>,
+): Promise<T> {
+  const relativeDir = relative(root, contractsDir).split(sep).join("/");
+  if (relativeDir.startsWith("..") || isAbsolute(relativeDir)) throw new BaseError(`The contract directory ${contractsDir} is outside the repository ${root}.`);
+  const [first, ...rest] = relativeDir.split("/");
+  if (!first || first === ".") throw new BaseError("The contract directory must be a subdirectory of the repository root.");
+  const temp = mkdtempSync(join(root, ".contract-diff-"));
+  const release = removeOnInterrupt(temp);
+  try {
+    const contracts = join(temp, ...rest);
+    mkdirSync(contracts, { recursive: true });
+    return await use({ temp, contracts, relativeDir });
   } finally {
     rmSync(temp, { recursive: true, force: true });
     release();
   }
+}
+
+/** The IR of the contracts in `folder` (a copy), their paths named by `path`; diagnostics say where with `at`. */
+async function buildBaseIR(folder: string, path: (file: string) => string, at: string): Promise<ContractIR> {
+  let loaded;
+  try {
+    loaded = await loadContracts(findContractFiles(folder), folder);
+  } catch (error) {
+    if (!(error instanceof ContractError)) throw error;
+    throw new ContractError(error.diagnostics.map((d) => (d.where ? { ...d, where: { ...d.where, file: `${path(d.where.file)}${at}` } } : d)));
+  }
+  return buildIR(loaded.map((contract) => ({ ...contract, file: path(contract.file) })), { past: true });
 }
 
 /** The marts' contracts at `ref`, from the project beside the contract directory (as `loadIR` reads them). */

@@ -430,8 +430,10 @@ describe("one fixture pair per rule", () => {
   });
 
   it("covers every reachable rule with its own fixture pair, and only unreachable rules go without", () => {
-    const dirs = new Set(readdirSync(join(TESTDATA, "previous")));
-    expect(new Set(readdirSync(join(TESTDATA, "current")))).toEqual(dirs);
+    // A base folder is read from a copy inside the head's root while it is compared (`.contract-diff-*`).
+    const fixtures = (side: string) => new Set(readdirSync(join(TESTDATA, side)).filter((name) => !name.startsWith(".")));
+    const dirs = fixtures("previous");
+    expect(fixtures("current")).toEqual(dirs);
     for (const rule of RULES) {
       if (rule.id === "CE008") {
         // The IR has no 32-bit float kind: a contract cannot express this change at all (types.float32 does not exist).
