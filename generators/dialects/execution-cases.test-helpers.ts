@@ -4,8 +4,8 @@
  * JavaScript reference, never from the rendering under test.
  */
 import { createHash } from "node:crypto";
-import { surrogateKey } from "./cleaning.js";
-import { call, cast, elementAt, lit, ref, transform, type Expr } from "./expr.js";
+import { ruleFails, surrogateKey } from "./cleaning.js";
+import { call, caseWhen, cast, elementAt, lit, ref, transform, type Expr } from "./expr.js";
 import { render, type DialectTable } from "./render.js";
 
 /** The decoder the contract documents, in plain JavaScript: one pass, valid code points only. */
@@ -159,6 +159,26 @@ export const EXECUTION_CASES: readonly ExecutionCase[] = [
       ...COLLIDING_KEY_PARTS.map((parts) => [parts.join(";"), surrogateKeyReference(parts)] as const),
       ["AX1;B000000001", sha256Hex("AX1|B000000001")],
       ["A1B2C3D4E5F6G7;0123456789", sha256Hex("A1B2C3D4E5F6G7|0123456789")],
+    ],
+  },
+  // The range rule of z.number().gt(0).lt(5) (.positive() is gt(0)), over the input as the JSON value itself (an
+  // empty path): a value at an exclusive bound is out of range, one just inside is valid.
+  {
+    name: "out_of_range at exclusive bounds",
+    expr: caseWhen(
+      [[ruleFails({ code: "score.out_of_range", path: "", kind: "out_of_range", description: "score is greater than 0 and less than 5", params: { exclusiveMinimum: 0, exclusiveMaximum: 5 } }, ref("input")), lit("out_of_range")]],
+      lit("valid"),
+    ),
+    rows: [
+      ["0", "out_of_range"],
+      ["0.0", "out_of_range"],
+      ["0.001", "valid"],
+      ["1", "valid"],
+      ["4.999", "valid"],
+      ["5", "out_of_range"],
+      ["5.0", "out_of_range"],
+      ["-1", "out_of_range"],
+      ["6", "out_of_range"],
     ],
   },
   { name: "trim_whitespace", expr: over("trim_whitespace"), rows: [["\n    Item Weight: \n    ", "Item Weight:"]] },
