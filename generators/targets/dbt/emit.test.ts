@@ -10,6 +10,8 @@ import { fileOf, generatedFrom } from "../../../tests/helpers/generate.js";
 import { queryDuckDB } from "../../../tests/helpers/duckdb.js";
 import { run } from "../../../tests/helpers/run.js";
 import { parseSnowflakeStatements, sqlfluffBin } from "../../../tests/helpers/sqlfluff.js";
+import { ensurePythonEnv } from "../../../toolchain/python-env.js";
+import { jinjaLiteral } from "../../dialects/jinja.js";
 import { loadMarts } from "../../ir/marts.js";
 import { dbtTarget, LOCAL_TARGET, STAGING_DIR, stagingColumns } from "./emit.js";
 
@@ -112,6 +114,24 @@ describe("dbt target", () => {
     } finally {
       rmSync(copy, { recursive: true, force: true });
     }
+  });
+
+  it("writes every `{` of contract text so that Jinja (dbt's jinja2) renders the text as written", async () => {
+    // A comment `{# … #}` would vanish and an unclosed `{#` would not parse if only `{{` and `{%` were escaped.
+    const texts = ["a {# c #} b", "unclosed {# here", "lone { brace }", "{{ x }} {% if y %} {{{#"];
+    const { python } = await ensurePythonEnv("dbt", { root: REPO_ROOT });
+    const script = [
+      "import json, sys, jinja2",
+      "def render(t):",
+      "    try: return jinja2.Template(t).render()",
+      "    except jinja2.TemplateError as e: return f'{type(e).__name__}: {e}'",
+      "print(json.dumps([render(t) for t in json.load(sys.stdin)]), end='')",
+    ].join("\n");
+    const rendered = run(python, ["-c", script], {
+      input: JSON.stringify(texts.map(jinjaLiteral)),
+    });
+    expect(rendered.status, rendered.stderr).toBe(0);
+    expect(JSON.parse(rendered.stdout)).toEqual(texts);
   });
 
   it("neutralises Jinja and YAML in contract text (kitchen-sink: renders back to the literal description)", async () => {
