@@ -141,6 +141,17 @@ describe("Snowflake target", () => {
     }
   });
 
+  it("types a contract timestamp TIMESTAMP_TZ, as the Parquet files mark it adjusted to UTC (review.reviewed_at)", async () => {
+    const { ir, files } = await generatedFrom();
+    const review = ir.datasets.find((d) => d.name === "review")!;
+    expect(review.table.columns.find((c) => c.name === "reviewed_at")?.type).toEqual({ kind: "timestamp" });
+    // TIMESTAMP_NTZ would read the instants as wall-clock times of no zone.
+    expect(fileOf(files, "generated/snowflake/20_review.sql")).toContain('REVIEWED_AT TIMESTAMP_TZ AS (VALUE:"reviewed_at"::TIMESTAMP_TZ)');
+    expect(fileOf(files, "generated/parquet/review.parquet.txt")).toContain("optional int64 reviewed_at (TIMESTAMP(MICROS,true));");
+    const arrow = JSON.parse(fileOf(files, "generated/parquet/review.arrow.json")) as { schema: { fields: { name: string; type: unknown }[] } };
+    expect(arrow.schema.fields.find((f) => f.name === "reviewed_at")?.type).toEqual({ name: "timestamp", unit: "MICROSECOND", timezone: "UTC" });
+  });
+
   it("grants least privilege: loader creates, transformer reads, reporter only uses the database", async () => {
     const { ir } = await generatedFrom();
     const grants = plan(ir).filter((s) => s.sql.startsWith("GRANT")).map((s) => s.sql);
