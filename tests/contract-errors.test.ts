@@ -288,6 +288,59 @@ describe("values a column type or conversion cannot hold (CONTRACT.RANGE_EXCEEDS
   });
 });
 
+describe("a native.snowflake type narrower than what the contract admits (CONTRACT.RANGE_EXCEEDS_TYPE)", () => {
+  // The external table casts every value to the override: VARCHAR(64) kept after the field's .max(64) was relaxed or
+  // removed failed the query that read a longer string, and a NUMBER(p, s) below the column's values fails or rounds.
+  const varchar = (n: number) => `, and Snowflake's VARCHAR(${n}) holds ${n} (it counts characters, Unicode code points, as Zod's .max() does)`;
+  const cases: [string, string, string | null][] = [
+    ["a string of at most 64 as VARCHAR(64)", 'z.string().max(64), { native: { snowflake: "VARCHAR(64)" }', null],
+    ["html_unescape and trim only shorten it", 'z.string().max(64), { normalize: ["trim", "html_unescape", "empty_to_null"], native: { snowflake: "VARCHAR(64)" }', null],
+    [".max() relaxed to 65", 'z.string().max(65), { native: { snowflake: "VARCHAR(64)" }', `strings of up to 65 characters${varchar(64)}`],
+    [".max() removed", 'z.string(), { native: { snowflake: "VARCHAR(64)" }', "strings of any length (no .max()), and Snowflake's VARCHAR(64) holds 64"],
+    ["a synonym, STRING(10)", 'z.string().max(11), { native: { snowflake: "STRING(10)" }', "up to 11 characters, and Snowflake's STRING(10) holds 10"],
+    ["CHAR alone is one character", 'z.string().max(2), { native: { snowflake: "CHAR" }', "up to 2 characters, and Snowflake's CHAR holds 1"],
+    ["an enum's longest value", 'z.enum(["web", "mobile"]), { native: { snowflake: "VARCHAR(6)" }', null],
+    ["an enum longer than the type", 'z.enum(["web", "mobile"]), { native: { snowflake: "VARCHAR(5)" }', "up to 6 characters"],
+    ["VARCHAR without a length holds any", 'z.string(), { native: { snowflake: "VARCHAR" }', null],
+    ["an integer within NUMBER(5, 0)", 'z.int().min(-99999).max(99999), { native: { snowflake: "NUMBER(5, 0)" }', null],
+    ["an integer past NUMBER(5, 0)", 'z.int().min(0).max(100000), { native: { snowflake: "NUMBER(5,0)" }', 'raw integer "extra" is at least 0 and at most 100000, but Snowflake\'s NUMBER(5,0) holds -99999 to 99999'],
+    ["a decimal(4, 1) within NUMBER(5, 2)", 'z.number().min(-999.9).max(999.9), { type: types.decimal(4, 1), native: { snowflake: "NUMBER(5, 2)" }', null],
+    ["a decimal(4, 1) in NUMBER(4, 0), which rounds", 'z.number().min(-999.9).max(999.9), { type: types.decimal(4, 1), native: { snowflake: "NUMBER(4, 0)" }', "the column is decimal(4, 1), and Snowflake's NUMBER(4, 0) rounds its values to 0 decimal(s)"],
+    ["a float in any NUMBER", 'z.number().min(0).max(1), { native: { snowflake: "NUMBER(38, 10)" }', "the column is float64, whose values may have any number of decimals"],
+    ["parse_integer's int64 in INTEGER (NUMBER(38, 0))", 'z.string().regex(/^\\d{1,18}$/), { type: types.int64, normalize: ["parse_integer"], native: { snowflake: "INTEGER" }', null],
+    ["parse_integer's int64 in NUMBER(10, 0)", 'z.string().regex(/^\\d{1,18}$/), { type: types.int64, normalize: ["parse_integer"], native: { snowflake: "NUMBER(10, 0)" }', "the column's int64 values have up to 19 digits before the point, but Snowflake's NUMBER(10, 0) holds -9999999999 to 9999999999"],
+  ];
+  it.each(cases)("%s", async (_what, column, expected) => {
+    await withScratch(async (dir, review) => {
+      const source = review.replace("  verified: column(z.boolean(), {", `  extra: column(${column}, description: "Extra." }),\n  verified: column(z.boolean(), {`);
+      expect(source).toContain("  extra: column(");
+      writeFileSync(join(dir, "review.contract.ts"), source);
+      const found = (await diagnosticsIn(dir)).filter((d) => d.code === "CONTRACT.RANGE_EXCEEDS_TYPE");
+      if (expected === null) {
+        expect(found).toEqual([]);
+        return;
+      }
+      expect(found).toHaveLength(1);
+      expect(found[0]!.message).toMatch(/^Column "review\.extra" overrides its Snowflake type with .+?, narrower than what the contract admits: /);
+      expect(found[0]!.message).toContain(expected);
+      expect(found[0]!.fix).toMatch(/\S/);
+      expect(found[0]!.where?.line).toBe(source.split("\n").findIndex((l) => l.includes("  extra: column(")) + 1);
+    });
+  });
+
+  it("names the fix for a relaxed .max(): bound it again or widen the override", async () => {
+    await withScratch(async (dir, review) => {
+      const source = review.replace("  verified: column(z.boolean(), {", `  extra: column(z.string().max(80), { native: { snowflake: "VARCHAR(64)" }, description: "Extra." }),\n  verified: column(z.boolean(), {`);
+      writeFileSync(join(dir, "review.contract.ts"), source);
+      const [found] = (await diagnosticsIn(dir)).filter((d) => d.code === "CONTRACT.RANGE_EXCEEDS_TYPE");
+      expect(found!.message).toBe(
+        'Column "review.extra" overrides its Snowflake type with VARCHAR(64), narrower than what the contract admits: strings of up to 80 characters, and Snowflake\'s VARCHAR(64) holds 64 (it counts characters, Unicode code points, as Zod\'s .max() does): the external table\'s cast fails the query that reads a longer one.',
+      );
+      expect(found!.fix).toBe("Bound the field with .max(64) (or less), or widen the override to VARCHAR(80), or remove it (VARCHAR holds any length).");
+    });
+  });
+});
+
 describe("string partition columns", () => {
   // The value is written into a folder name, which DuckDB and Spark escape differently and nothing decodes.
   it.each([
@@ -396,7 +449,9 @@ describe("careless contracts get a coded error, never a stack trace", () => {
 
   it("a native.snowflake that is not a type name (it would be pasted into the DDL) is CONTRACT.UNSUPPORTED_NATIVE; a type with a size is fine", async () => {
     const fixture = readFileSync(join(fixtures, "unsupported-native/fixture.contract.ts"), "utf8").replace(/ *\/\/ @ts-expect-error.*\n/, "");
-    const withType = (type: string) => fixture.replace('{ spark: "VARCHAR(64)", duckdb: "VARCHAR" }', `{ snowflake: ${JSON.stringify(type)} }`);
+    // The field bounded to 64 characters, which VARCHAR(64) holds (a narrower override is CONTRACT.RANGE_EXCEEDS_TYPE).
+    const withType = (type: string) =>
+      fixture.replace('{ spark: "VARCHAR(64)", duckdb: "VARCHAR" }', `{ snowflake: ${JSON.stringify(type)} }`).replace("name: column(z.string(), {", "name: column(z.string().max(64), {");
     for (const fine of ["VARCHAR(64)", "NUMBER(38, 0)", "TIMESTAMP_NTZ(9)", "DOUBLE PRECISION", "variant"]) expect(await diagnosticsOfSource(withType(fine)), fine).toEqual([]);
     for (const bad of ["VARCHAR(64)) ; DROP TABLE X; --", "VARCHAR /* x */", "NUMBER(38,0", "VARCHAR(64)\nDROP", ""]) {
       const diagnostics = await diagnosticsOfSource(withType(bad));

@@ -13,6 +13,7 @@ import { compareCodePoints } from "../lib/sort.js";
 import { checkAcceptedValues, checkAcrossDatasets, checkColumnNames, checkControlCharacters, checkLocations, checkName, checkRegexes, checkVersion } from "./checks.js";
 import { finishChild } from "./children.js";
 import { collectColumns } from "./columns.js";
+import { checkNativeWidths } from "./native.js";
 import { withholdSensitive } from "./withheld.js";
 import { datasetContext, type DatasetContext } from "./dataset-context.js";
 import { derivedColumn, processedAtColumn } from "./derived.js";
@@ -111,6 +112,7 @@ function buildDataset(loaded: LoadedContract, diagnostics: Diagnostic[]): Datase
     location: tableLocation(child.name),
   }));
   for (const t of [table, ...finishedChildren]) checkColumnNames(t, ctx);
+  checkNativeWidths([table, ...finishedChildren], walked.map((w) => w.raw), ctx);
 
   return {
     name: contract.dataset,

@@ -313,7 +313,7 @@ function isValidDecimal(type: { readonly precision: number; readonly scale: numb
 }
 
 /** The values a type or conversion holds, with the fix that bounds a raw value to them. */
-interface ValueRange {
+export interface ValueRange {
   readonly min: number;
   readonly max: number;
   /** The text of the bounds, exact (a decimal's bounds are not always exact as numbers). */
@@ -340,7 +340,7 @@ const EPOCH_SECONDS: ValueRange = {
  * A decimal(p, s) holds ±(10^(p-s) − 10^-s). The raw bound must be within it: a number between the largest value and
  * the next power of ten would round up past it (9.96 into decimal(2, 1) is 10.0).
  */
-function decimalRange(precision: number, scale: number): ValueRange {
+export function decimalRange(precision: number, scale: number): ValueRange {
   const digits = precision - scale;
   const largest = `${digits > 0 ? "9".repeat(digits) : "0"}${scale > 0 ? `.${"9".repeat(scale)}` : ""}`;
   // Beyond 15 digits the largest value as a double may be 10^(p-s) itself: then the double just below it is used.
@@ -354,6 +354,15 @@ function decimalRange(precision: number, scale: number): ValueRange {
  * error, and Spark's cast (ANSI off) wraps an int32 or gives NULL, silently.
  */
 function checkRange(raw: RawField, range: ValueRange, what: string, ctx: DatasetContext): void {
+  const bounds = boundsBeyond(raw, range);
+  if (bounds === undefined) return;
+  ctx.diagnostics.push(
+    diagnostic("CONTRACT.RANGE_EXCEEDS_TYPE", `Raw ${raw.kind} "${raw.path}" is ${bounds}, but ${what} only ${range.text[0]} to ${range.text[1]}.`, raw.where, range.fix),
+  );
+}
+
+/** The raw value's bounds in words (`at least 0 and at most 100`) when they let it leave `range`; undefined when not. */
+export function boundsBeyond(raw: RawField, range: Pick<ValueRange, "min" | "max">): string | undefined {
   const c = raw.constraints;
   // An integer beyond an exclusive bound is one past it at least (z.int().lt(2147483648) fits an int32).
   const step = raw.kind === "integer" ? 1 : 0;
@@ -364,13 +373,6 @@ function checkRange(raw: RawField, range: ValueRange, what: string, ctx: Dataset
   };
   const low = side(c.minimum, c.exclusiveMinimum, step, ["at least", "greater than"]);
   const high = side(c.maximum, c.exclusiveMaximum, -step, ["at most", "less than"]);
-  if (low !== undefined && low.value >= range.min && high !== undefined && high.value <= range.max) return;
-  ctx.diagnostics.push(
-    diagnostic(
-      "CONTRACT.RANGE_EXCEEDS_TYPE",
-      `Raw ${raw.kind} "${raw.path}" is ${low?.text ?? "without a lower bound"} and ${high?.text ?? "without an upper bound"}, but ${what} only ${range.text[0]} to ${range.text[1]}.`,
-      raw.where,
-      range.fix,
-    ),
-  );
+  if (low !== undefined && low.value >= range.min && high !== undefined && high.value <= range.max) return undefined;
+  return `${low?.text ?? "without a lower bound"} and ${high?.text ?? "without an upper bound"}`;
 }

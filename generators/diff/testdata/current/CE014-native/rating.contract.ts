@@ -16,7 +16,7 @@ export default defineContract({
     helpful: column(z.int().min(0).max(2147483647), { name: "helpful_votes", type: types.int32, description: "Helpful votes." }),
     channel: column(z.enum(["web", "app"]), { description: "Where the rating was given." }),
     summary: column(z.string().max(200).optional(), { normalize: ["trim", "empty_to_null"], description: "Headline." }),
-    reviewerName: column(z.string().optional(), { name: "reviewer_name", native: { snowflake: "VARCHAR(64)" }, description: "Display name." }),
+    reviewerName: column(z.string().max(64).optional(), { name: "reviewer_name", native: { snowflake: "VARCHAR(64)" }, description: "Display name." }),
     unixReviewTime: column(z.int().min(0).max(253402300799), { description: "Seconds since the epoch.", exclude: { reason: "Loaded as reviewed_at and review_date." } }),
   }),
   key: { surrogate: { name: "rating_id", from: ["reviewerID", "asin", "unixReviewTime"], description: "sha256 of reviewerID|asin|unixReviewTime." } },
