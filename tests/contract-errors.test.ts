@@ -78,7 +78,7 @@ describe("contract error codes", () => {
   });
 
   it("refuses a surrogate key over a personal field and a personal partition (CONTRACT.PII_LEAK)", async () => {
-    const dir = mkdtempSync(join(root, "tests/fixtures/.tmp-pii-"));
+    const dir = mkdtempSync(join(root, "tests/fixtures/.scratch-pii-"));
     try {
       const source = readFileSync(join(fixtures, "pii-leak/fixture.contract.ts"), "utf8")
         .replaceAll("../../../../generators/", "../../../generators/")
@@ -105,7 +105,7 @@ describe("contract error codes", () => {
   it("refuses a personal key, and a reference in clear to it (CONTRACT.PII_LEAK): product's asin classed personal", async () => {
     // Generated before, then dbt failed (staging deduplicated on asin, which had become asin_hash) while review.asin,
     // class none, kept the same values in clear.
-    const dir = mkdtempSync(join(root, "tests/fixtures/.tmp-pii-"));
+    const dir = mkdtempSync(join(root, "tests/fixtures/.scratch-pii-"));
     try {
       for (const name of ["product", "review"]) {
         let source = readFileSync(join(root, "contracts", `${name}.contract.ts`), "utf8").replaceAll("../generators/", "../../../generators/");
