@@ -94,6 +94,44 @@ describe("glue-pyspark", () => {
     expect(result.output).toMatch(/F401[\s\S]*F821|F821[\s\S]*F401/);
   });
 
+  it("lays out any contract as ruff formats it: nested objects, long keys and names, contract paths and versions of every length", async () => {
+    const fixture = (await loadIR(join(ROOT, "tests/fixtures/nested-long-names"), ROOT)).datasets[0]!;
+    // CONTRACT = "<path> <version> sha256:<64 hex>" is on one line up to 120 characters, parenthesized while its string
+    // fits a line of its own, then on one line again (ruff cannot break a string): paths on each side of both limits,
+    // with each version.
+    const variants = [
+      { file: "contracts/question.contract.ts", version: "1.0.0" },
+      ...["1.0.0", "1.10.0", "10.10.10"].flatMap((version) =>
+        [12, 13, 19, 20].map((k) => ({ file: `contracts/${"q".repeat(k - version.length)}.contract.ts`, version })),
+      ),
+    ];
+    const paths: string[] = [];
+    const contracts: string[] = [];
+    for (const [i, { file, version }] of variants.entries()) {
+      const dataset: DatasetIR = { ...fixture, contract: { ...fixture.contract, file, version } };
+      const result = emitGluePyspark({ ...ir, datasets: [dataset] });
+      expect(result.diagnostics).toEqual([]);
+      const written = writeAll(result.files, `layout-${i}`);
+      const clean = written.find((p) => p.includes("clean_"))!;
+      expect(pythonConstants(clean).CONTRACT).toBe(`${file} ${version} ${fixture.contract.hash}`);
+      contracts.push(readFileSync(clean, "utf8").split("\nCONTRACT = ")[1]!.split("\nJOB_ARGUMENTS")[0]!);
+      paths.push(...written);
+    }
+    const layouts = contracts.map((c) => (c.startsWith("(") ? "parenthesized" : `CONTRACT = ${c}`.length <= 120 ? "fits" : "too long"));
+    expect(layouts).toEqual(["parenthesized", ...Array(3).fill(["fits", "parenthesized", "parenthesized", "too long"]).flat()]);
+    // contracts/question.contract.ts at 1.0.0 is 121 characters on one line.
+    expect(contracts[0]).toBe(`(\n    "contracts/question.contract.ts 1.0.0 ${fixture.contract.hash}"\n)`);
+    // Nested objects, and arguments too long for one line, are broken as ruff breaks them.
+    const source = readFileSync(paths[0]!, "utf8");
+    expect(source).toContain(
+      '        StructField(\n            "asker",\n            StructType(\n                [\n                    StructField("name", StringType(), True),\n',
+    );
+    expect(source).toContain('                    StructField(\n                        "whetherTheAskerAgreedThatTheirQuestionMayBeShownOnTheProductPageForOthers", BooleanType(), True\n                    ),\n');
+    const checked = await ruff(paths);
+    expect(checked.output).toBe(`All checks passed!\n${paths.length} files already formatted\n`);
+    expect(checked.status).toBe(0);
+  }, 120_000);
+
   it("calls only pyspark.sql.functions that Spark 3.3 has (Glue 4.0), by PySpark's own versionadded notes", async () => {
     const { python } = await ensurePythonEnv("spark", { root: ROOT });
     const paths = writeAll(emitGluePyspark(ir).files);

@@ -21,7 +21,8 @@ import { finalText, headerLines } from "../../lib/header.js";
 import type { ContractIR, DatasetIR, TableIR } from "../../ir/types.js";
 import type { EmitResult, GeneratedFile, Target } from "../types.js";
 import { pyComment, pyString } from "../../dialects/python.js";
-import { PYSPARK_TYPES, pysparkShape, usedTypeNames } from "./types.js";
+import { PYSPARK_TYPES, pysparkShape, structField, usedTypeNames } from "./types.js";
+import { assignment, atom, call as pyCall, layout, list, tuple, type PyExpr } from "./layout.js";
 import { GLUE_JOB_ARGUMENT_PURPOSE, GLUE_JOB_ARGUMENTS, GLUE_SCRIPT_DIR, glueJobInputs, glueScriptPath, type GlueJobKind } from "../glue-jobs.js";
 
 // The templates name the stages' working columns literally (they read as Python); they must be these.
@@ -74,28 +75,13 @@ function header(dataset: DatasetIR, purpose: string): string {
 
 /**
  * The jobs are written as `ruff format` writes them (ruff.toml: line length 120), so `ruff format --check` holds
- * for generated code too: lists one item a line with a trailing comma, `[]` when empty; a tuple on one line when it
- * fits, else one element a line; a call around a list opened on its own lines.
+ * for generated code too, whatever the lengths of the contract's names, paths and SQL texts (`layout.ts`).
  */
-const LINE_LENGTH = 120;
+const pyList = (items: readonly string[]) => layout(list(items.map(atom)));
 
-function pyList(items: readonly string[], indent = ""): string {
-  if (items.length === 0) return "[]";
-  return `[\n${items.map((i) => `${indent}    ${i},`).join("\n")}\n${indent}]`;
-}
-
-/** A tuple that is an item of a list at `indent` (so it stands at `indent` + 4 spaces, followed by a comma). */
-function pyTuple(elements: readonly string[], indent = ""): string {
-  const at = `${indent}    `;
-  const one = `(${elements.join(", ")})`;
-  if (!one.includes("\n") && at.length + one.length + 1 <= LINE_LENGTH) return one;
-  return `(\n${elements.map((e) => `${at}    ${e},`).join("\n")}\n${at})`;
-}
-
-/** `name([...])` with the list on its own lines, as ruff formats a call whose only argument is a long list. */
-function pyCallOfList(name: string, items: readonly string[]): string {
-  if (items.length === 0) return `${name}([])`;
-  return `${name}(\n    [\n${items.map((i) => `        ${i},`).join("\n")}\n    ]\n)`;
+/** The value of the template's `name = {{value}}` line, laid out as ruff lays out that assignment (a list breaks wherever it starts: `pyList`). */
+function assigned(name: string, value: PyExpr): string {
+  return assignment(name, value).slice(`${name} = `.length);
 }
 
 /** A list of (key, value) settings, each with its reason as a comment. */
@@ -180,7 +166,8 @@ function cleanSql(dataset: DatasetIR): { reasons: string; record: string; member
 /** The column holding the canonical JSON text of the record's member number `index` of MEMBER_KEYS. */
 const memberColumn = (index: number) => `_m_${index}`;
 
-const sqlPairs = (pairs: readonly { name: string; sql: string }[]) => pyList(pairs.map((p) => pyTuple([pyString(p.name), pyString(p.sql)])));
+/** `[(name, sql), …]`: a list of (name, Spark SQL text) pairs. */
+const sqlPairs = (pairs: readonly { name: string; sql: string }[]) => list(pairs.map((p) => tuple([atom(pyString(p.name)), atom(pyString(p.sql))])));
 
 function cleanJob(dataset: DatasetIR): string {
   const sql = cleanSql(dataset);
@@ -188,19 +175,19 @@ function cleanJob(dataset: DatasetIR): string {
   return fill(CLEAN_TEMPLATE, {
     ...common("clean"),
     header: header(dataset, `Glue job 1 (clean) of dataset "${dataset.name}": validate, quarantine, type, deduplicate.`),
-    dataset: pyString(dataset.name),
-    contract: pyString(`${dataset.contract.file} ${dataset.contract.version} ${dataset.contract.hash}`),
+    dataset: assigned("DATASET", atom(pyString(dataset.name))),
+    contract: assigned("CONTRACT", atom(pyString(`${dataset.contract.file} ${dataset.contract.version} ${dataset.contract.hash}`))),
     reasonCodes: pyList(reasonCodeOrder(dataset).map(pyString)),
-    rawSchema: pyCallOfList("StructType", raws.map((c) => `StructField(${pyString(c.name)}, ${pysparkShape(c.shape, "        ")}, True)`)),
-    recordReasonSql: pyString(sql.record),
-    reasonsSql: pyString(sql.reasons),
+    rawSchema: assigned("RAW_SCHEMA", pyCall("StructType", list(raws.map((c) => structField(c.name, pysparkShape(c.shape)))))),
+    recordReasonSql: assigned("RECORD_REASON_SQL", atom(pyString(sql.record))),
+    reasonsSql: assigned("REASONS_SQL", atom(pyString(sql.reasons))),
     memberKeys: pyList(sql.members.map(pyString)),
-    typedColumnSql: sqlPairs(sql.typed),
-    keySql: sqlPairs(sql.keys),
+    typedColumnSql: assigned("TYPED_COLUMN_SQL", sqlPairs(sql.typed)),
+    keySql: assigned("KEY_SQL", sqlPairs(sql.keys)),
     keyColumns: pyList(keyExprs(dataset).map((k) => pyString(k.name))),
-    unreadableBySpark: pyString(RECORD_REASONS.unreadableBySpark),
-    lineageSql: sqlPairs(sql.lineage),
-    quarantineSql: sqlPairs(sql.quarantine),
+    unreadableBySpark: assigned("UNREADABLE_BY_SPARK", atom(pyString(RECORD_REASONS.unreadableBySpark))),
+    lineageSql: assigned("LINEAGE_SQL", sqlPairs(sql.lineage)),
+    quarantineSql: assigned("QUARANTINE_SQL", sqlPairs(sql.quarantine)),
     maxRecordBytes: String(MAX_RECORD_BYTES),
   });
 }
@@ -213,25 +200,28 @@ function flattenJob(dataset: DatasetIR): string {
   const raws = rawColumns(dataset);
   const keyColumns = addedKeyExprs(dataset).map((k) => dataset.table.columns.find((c) => c.name === k.name)!);
   const cleanedFields = [
-    ...keyColumns.map((c) => `StructField(${pyString(c.name)}, ${mapType(PYSPARK_TYPES, c.type)}, True)`),
-    ...raws.map((c) => `StructField(${pyString(c.name)}, ${c.integer ? "LongType()" : pysparkShape(c.shape, "        ")}, True)`),
-    ...CLEANED_LINEAGE.map((c) => `StructField(${pyString(c.name)}, ${PYSPARK_STAGE_TYPES[c.type]}, True)`),
+    ...keyColumns.map((c) => structField(c.name, atom(mapType(PYSPARK_TYPES, c.type)))),
+    ...raws.map((c) => structField(c.name, c.integer ? atom("LongType()") : pysparkShape(c.shape))),
+    ...CLEANED_LINEAGE.map((c) => structField(c.name, atom(PYSPARK_STAGE_TYPES[c.type]))),
   ];
-  const columnsPy = (pairs: [string, string][], indent = "") => pyList(pairs.map(([n, s]) => pyTuple([pyString(n), pyString(s)], indent)), indent);
+  const columnsPy = (pairs: [string, string][]) => sqlPairs(pairs.map(([name, sql]) => ({ name, sql })));
   const children = childArrays(dataset).map(({ child, array }) => ({ child, array: spark(array) }));
   return fill(FLATTEN_TEMPLATE, {
     ...common("flatten"),
     header: header(dataset, `Glue job 2 (flatten) of dataset "${dataset.name}": flat columns, child tables, partitioned Parquet.`),
-    dataset: pyString(dataset.name),
-    cleanedSchema: pyCallOfList("StructType", cleanedFields),
+    dataset: assigned("DATASET", atom(pyString(dataset.name))),
+    cleanedSchema: assigned("CLEANED_SCHEMA", pyCall("StructType", list(cleanedFields))),
     tableComment: pyComment(`${dataset.table.name}: ${dataset.table.description}`),
-    table: pyString(dataset.table.name),
+    table: assigned("TABLE", atom(pyString(dataset.table.name))),
     partitionBy: pyList(dataset.table.partitionBy.map(pyString)),
-    columnSql: columnsPy(tableSql(dataset, dataset.table)),
-    children: pyList(
-      children.map(
-        ({ child, array }) =>
-          `(\n        ${pyString(child.name)},\n        ${pyString(array)},\n        ${pyList(child.partitionBy.map(pyString), "        ")},\n        ${columnsPy(tableSql(dataset, child), "        ")},\n    )`,
+    columnSql: assigned("COLUMN_SQL", columnsPy(tableSql(dataset, dataset.table))),
+    // (name, array expression, partition columns, column expressions) per child table.
+    children: assigned(
+      "CHILDREN",
+      list(
+        children.map(({ child, array }) =>
+          tuple([atom(pyString(child.name)), atom(pyString(array)), list(child.partitionBy.map((p) => atom(pyString(p)))), columnsPy(tableSql(dataset, child))]),
+        ),
       ),
     ),
   });

@@ -5,6 +5,7 @@
 import type { RawShape } from "../../dialects/cleaning.js";
 import type { TypeTable } from "../../dialects/type-table.js";
 import { pyString } from "../../dialects/python.js";
+import { atom, call, list, type PyExpr } from "./layout.js";
 
 /** Processed column types, for reference in the generated jobs' comments and schemas. */
 export const PYSPARK_TYPES: TypeTable<string> = {
@@ -20,26 +21,28 @@ export const PYSPARK_TYPES: TypeTable<string> = {
   json: () => "StringType()",
 };
 
-/** The PySpark type of a typed raw shape; `indent` is the current indentation for nested structs. */
-export function pysparkShape(shape: RawShape, indent = ""): string {
+/** The PySpark type of a typed raw shape, as an expression to lay out (`layout.ts`): nested structs break as ruff breaks them. */
+export function pysparkShape(shape: RawShape): PyExpr {
   switch (shape.kind) {
     case "string":
     case "json":
-      return "StringType()";
+      return atom("StringType()");
     case "double":
-      return "DoubleType()";
+      return atom("DoubleType()");
     case "boolean":
-      return "BooleanType()";
+      return atom("BooleanType()");
     case "list":
-      return `ArrayType(${pysparkShape(shape.element, indent)})`;
+      return call("ArrayType", pysparkShape(shape.element));
     case "map":
-      return `MapType(StringType(), ${pysparkShape(shape.value, indent)})`;
-    case "struct": {
-      const inner = `${indent}    `;
-      const fields = shape.fields.map((f) => `${inner}StructField(${pyString(f.name)}, ${pysparkShape(f.shape, inner)}, True),`);
-      return `StructType([\n${fields.join("\n")}\n${indent}])`;
-    }
+      return call("MapType", atom("StringType()"), pysparkShape(shape.value));
+    case "struct":
+      return call("StructType", list(shape.fields.map((f) => structField(f.name, pysparkShape(f.shape)))));
   }
+}
+
+/** `StructField(name, type, True)`: every field of the jobs' schemas is nullable. */
+export function structField(name: string, type: PyExpr): PyExpr {
+  return call("StructField", atom(pyString(name)), type, atom("True"));
 }
 
 /** The `pyspark.sql.types` names a piece of generated source uses, sorted (for a lint-clean import line). */
