@@ -51,7 +51,7 @@ function checkLambda(pred: Expr, d: DialectTable): void {
       d.name,
       "a JSON member, element or value lookup inside a lambda (a rule on a field of an array element or map value)",
       "the lookup is a Python UDF, and Spark does not run Python UDFs inside higher-order functions.",
-      "the rules of an object inside an array or map (a field of z.array(z.object(…)) or z.record(…, z.object(…))) cannot be checked: make the elements or values scalars (z.array(z.string()), z.record(z.string(), z.string())), or move the object out of the array or map (a top-level z.object is flattened into columns and checked).",
+      "make the elements or values scalars (z.array(z.string()), z.record(z.string(), z.string())), or move the object's fields out of the array or map (a z.object field, at the top level or inside another object, is flattened into columns and checked): the fields of an object inside an array or map (z.array(z.object(…)), z.record(…, z.object(…))) cannot be checked on Spark.",
     );
   }
 }

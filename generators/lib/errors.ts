@@ -51,7 +51,7 @@ export const ERROR_CODES = {
   "QUICKSIGHT.UNSUPPORTED_TYPE": "A mart column QuickSight reads has a data_type with no QuickSight type (e.g. JSON/VARIANT).",
   "INFRA.BUCKET_ZONE_CONFLICT": "One S3 bucket holds two different zones (raw, cleaned, quarantine, processed); each zone needs its own bucket policy.",
   "INFRA.OVERLAPPING_PREFIX": "Two datasets' locations in one bucket overlap (one prefix contains the other): events and files would reach both.",
-  "DIALECT.UNSUPPORTED": "A cleaning rule or normalisation that a SQL dialect (Spark, DuckDB) cannot express exactly.",
+  "DIALECT.UNSUPPORTED": "A cleaning rule or normalisation that a SQL dialect (Spark, DuckDB) cannot express exactly, reported at the field it checks: on Spark, the fields of an object inside an array or map (`z.array(z.object(…))`, `z.record(…, z.object(…))`).",
   "WRITE.UNOWNED_FILE": "Generation would overwrite a file the generator does not own.",
   "WRITE.UNSAFE_MANIFEST": "generated/manifest.json lists a path outside the generator's directories (or not normalised), or is not a manifest (not JSON, e.g. a merge conflict): nothing is written or removed.",
   "WRITE.FAILED": "An output file or folder could not be written (permissions, a file where a folder should be, a full disk).",

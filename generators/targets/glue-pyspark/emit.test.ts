@@ -6,7 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative, sep } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SparkSQL } from "dt-sql-parser";
 import { loadIR } from "../../ir/load.js";
@@ -16,6 +16,7 @@ import { GLUE_JOB_ARGUMENTS, glueJobInputs } from "../glue-jobs.js";
 import { ruff } from "../../../tests/helpers/ruff.js";
 import { ensurePythonEnv } from "../../../toolchain/python-env.js";
 import { stateMachineDefinition } from "../step-functions/emit.js";
+import { formatDiagnostic } from "../../lib/errors.js";
 
 const ROOT = join(import.meta.dirname, "..", "..", "..");
 const PYTHON = "python3";
@@ -263,14 +264,73 @@ print(json.dumps(cases))
 `;
 
 describe("a rule Spark cannot express", () => {
-  it("is a DIALECT.UNSUPPORTED diagnostic naming the contract, and no job is written for the dataset", () => {
+  it("is a DIALECT.UNSUPPORTED diagnostic at the rule's field, and no job is written for the dataset", () => {
     const review = ir.datasets.find((d) => d.name === "review")!;
     const rules = [...review.rules, { code: "reviewerName.invalid_format", path: "reviewerName", kind: "invalid_format" as const, description: "", params: { format: "email" } }];
     const result = emitGluePyspark({ ...ir, datasets: [{ ...review, rules }] });
     expect(result.files).toEqual([]);
     expect(result.diagnostics).toHaveLength(1);
-    expect(result.diagnostics[0]).toMatchObject({ code: "DIALECT.UNSUPPORTED", severity: "error", where: { file: "contracts/review.contract.ts" } });
+    expect(result.diagnostics[0]).toMatchObject({ code: "DIALECT.UNSUPPORTED", severity: "error", where: { file: "contracts/review.contract.ts", path: "review.reviewerName" } });
     expect(result.diagnostics[0]!.message).toContain("reviewerName.invalid_format");
+  });
+});
+
+/** A contract with objects inside an array and a map (stored as JSON text), its unsupported fields marked `// <-`. */
+const OBJECTS_IN_ARRAYS = `import { z } from "zod";
+import { column, defineContract, types } from "../../../generators/contract-kit/index.js";
+export default defineContract({
+  dataset: "question",
+  version: "1.0.0",
+  owner: "tests",
+  description: "A question about a product.",
+  schema: z.object({
+    questionId: column(z.string(), { name: "question_id", description: "Key." }),
+    answers: column(z.array(z.object({
+      text: column(z.string().min(1), { description: "Answer text." }), // <-
+    })).optional(), { description: "Answers.", array: { json: true } }),
+    extras: column(z.record(z.string(), z.object({
+      value: column(z.string(), { description: "Value." }), // <-
+    })).optional(), { description: "Extras.", type: types.json }),
+  }),
+  key: { column: "question_id" },
+  locations: {
+    raw: "s3://question-raw/questions/",
+    cleaned: "s3://question-cleaned/questions/",
+    quarantine: "s3://question-quarantine/questions/",
+    processed: "s3://question-processed/questions/",
+  },
+});
+`;
+
+describe("an object inside an array or a map", () => {
+  it("is DIALECT.UNSUPPORTED at each of its fields (file, line, column, path), naming its rules, with a fix; no job is written", async () => {
+    const dir = mkdtempSync(join(ROOT, "tests/fixtures/.scratch-"));
+    try {
+      writeFileSync(join(dir, "question.contract.ts"), OBJECTS_IN_ARRAYS);
+      const result = emitGluePyspark(await loadIR(dir, ROOT));
+      expect(result.files).toEqual([]);
+      const file = relative(ROOT, join(dir, "question.contract.ts")).split(sep).join("/");
+      const lines = OBJECTS_IN_ARRAYS.split("\n");
+      const marked = lines.flatMap((line, i) => (line.includes("// <-") ? [i + 1] : []));
+      expect(result.diagnostics.map((d) => d.where)).toEqual([
+        { file, line: marked[0], column: lines[marked[0]! - 1]!.indexOf("text") + 1, path: "question.answers[].text" },
+        { file, line: marked[1], column: lines[marked[1]! - 1]!.indexOf("value") + 1, path: "question.extras{}.value" },
+      ]);
+      const [answers, extras] = result.diagnostics;
+      // As README.md's "Error codes" promises: file:line:column: error CODE at dataset.field: message, then the fix.
+      expect(formatDiagnostic(answers!).split("\n")[0]).toBe(`${file}:${marked[0]}:7: error DIALECT.UNSUPPORTED at question.answers[].text: ${answers!.message}`);
+      expect(answers!.message).toBe(
+        'Dataset "question": the rules of field "answers[].text" (answers[].text.missing, answers[].text.null, answers[].text.wrong_type, answers[].text.too_short) cannot run in the Glue clean job: ' +
+          "spark cannot express a JSON member, element or value lookup inside a lambda (a rule on a field of an array element or map value): the lookup is a Python UDF, and Spark does not run Python UDFs inside higher-order functions.",
+      );
+      expect(extras!.message).toContain('the rules of field "extras{}.value" (extras{}.value.missing, extras{}.value.null, extras{}.value.wrong_type)');
+      for (const d of result.diagnostics) {
+        expect(d).toMatchObject({ code: "DIALECT.UNSUPPORTED", severity: "error" });
+        expect(d.fix).toMatch(/^Make the elements or values scalars \(z\.array\(z\.string\(\)\), z\.record\(z\.string\(\), z\.string\(\)\)\), or move the object's fields out of the array or map/);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -10,7 +10,7 @@
  */
 import { readFileSync } from "node:fs";
 import Handlebars from "handlebars";
-import { MAX_RECORD_BYTES, PROCESSED_AT, RAW_TEXT, RECORD, RECORD_REASONS, REASONS, CHILD_ELEMENT, CHILD_POSITION, childArrays, columnExpr, keyExprs, addedKeyExprs, hoistMembers, rawColumns, reasonCodes } from "../../dialects/cleaning.js";
+import { MAX_RECORD_BYTES, PROCESSED_AT, RAW_TEXT, RECORD, RECORD_REASONS, REASONS, CHILD_ELEMENT, CHILD_POSITION, childArrays, columnExpr, keyExprs, addedKeyExprs, hoistMembers, rawColumns, reasonCodes, ruleFails } from "../../dialects/cleaning.js";
 import { DialectError, render } from "../../dialects/render.js";
 import { CLEANED_LINEAGE, QUARANTINE_PREVIEW_BYTES, QUARANTINE_PREVIEW_MARK, QUARANTINE_RECORD, reasonCodeOrder, stageColumns, type LineageColumn, type QuarantineField, type StageFieldType } from "../../dialects/stages.js";
 import { diagnostic, type Diagnostic } from "../../lib/errors.js";
@@ -18,7 +18,7 @@ import { SPARK_DIALECT } from "../../dialects/spark.js";
 import { mapType } from "../../dialects/type-table.js";
 import { call, ref } from "../../dialects/expr.js";
 import { finalText, headerLines } from "../../lib/header.js";
-import type { ContractIR, DatasetIR, TableIR } from "../../ir/types.js";
+import type { ContractIR, DatasetIR, RawField, TableIR } from "../../ir/types.js";
 import type { EmitResult, GeneratedFile, Target } from "../types.js";
 import { pyComment, pyString } from "../../dialects/python.js";
 import { PYSPARK_TYPES, pysparkShape, structField, usedTypeNames } from "./types.js";
@@ -246,6 +246,76 @@ export function jobSql(dataset: DatasetIR): JobSql[] {
   return out;
 }
 
+/** An error of rendering a construct Spark cannot express exactly (`DIALECT.UNSUPPORTED`), else undefined. */
+function unsupported(error: unknown): { what: string; fix: string } | undefined {
+  if (!(error instanceof DialectError) && !String((error as Error)?.message).startsWith("DIALECT.UNSUPPORTED")) return undefined;
+  const [what, fix] = (error as Error).message.replace(/^DIALECT\.UNSUPPORTED: /, "").split(" Fix: ");
+  return { what: what!, fix: fix ? fix.charAt(0).toUpperCase() + fix.slice(1) : "Change the contract." };
+}
+
+/** The raw field at a path (`answers[].text`), searched through objects, elements, values and union options. */
+function rawFieldAt(fields: readonly RawField[], path: string): RawField | undefined {
+  for (const field of fields) {
+    if (field.path === path) return field;
+    const inner = [...(field.fields ?? []), ...(field.element ? [field.element] : []), ...(field.options ?? [])];
+    const found = rawFieldAt(inner, path);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * The diagnostics of a dataset whose jobs Spark cannot express, each at the field or column it comes from: every
+ * rule is rendered on its own as the clean job renders it (members hoisted), then every column, key and child array
+ * of the flatten job. Falls back to the contract file when no single part fails (never expected).
+ */
+function unsupportedDiagnostics(dataset: DatasetIR, error: { what: string; fix: string }): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const tryRender = (build: () => string): { what: string; fix: string } | undefined => {
+    try {
+      build();
+      return undefined;
+    } catch (e) {
+      const found = unsupported(e);
+      if (!found) throw e;
+      return found;
+    }
+  };
+  // Rules, one diagnostic per field (its rules usually fail for one reason).
+  const byPath = new Map<string, { codes: string[]; problem: { what: string; fix: string } }>();
+  for (const rule of dataset.rules) {
+    const problem = tryRender(() => spark(hoistMembers(ruleFails(rule, ref(RECORD)), (_key, index) => memberColumn(index)).expr));
+    if (!problem) continue;
+    const entry = byPath.get(rule.path) ?? { codes: [], problem };
+    entry.codes.push(rule.code);
+    byPath.set(rule.path, entry);
+  }
+  for (const [path, { codes, problem }] of byPath) {
+    const field = rawFieldAt(dataset.raw.fields, path);
+    out.push(
+      diagnostic(
+        "DIALECT.UNSUPPORTED",
+        `Dataset "${dataset.name}": the rules of field "${path}" (${codes.join(", ")}) cannot run in the Glue clean job: ${problem.what}`,
+        field?.where ?? { file: dataset.contract.file, path: `${dataset.name}.${path}` },
+        problem.fix,
+      ),
+    );
+  }
+  // The flatten job's columns and keys (each column carries its location), and the arrays its child tables explode.
+  const columns = [...dataset.table.columns, ...dataset.children.flatMap((child) => child.columns)];
+  for (const column of columns) {
+    const problem = tryRender(() => spark(columnExpr(dataset, column)));
+    if (problem) out.push(diagnostic("DIALECT.UNSUPPORTED", `Dataset "${dataset.name}": column "${column.name}" cannot be computed in the Glue jobs: ${problem.what}`, column.where, problem.fix));
+  }
+  for (const { child, array } of childArrays(dataset)) {
+    const problem = tryRender(() => spark(array));
+    const field = rawFieldAt(dataset.raw.fields, child.arrayPath);
+    if (problem) out.push(diagnostic("DIALECT.UNSUPPORTED", `Dataset "${dataset.name}": child table "${child.name}" cannot be exploded in the Glue flatten job: ${problem.what}`, field?.where ?? { file: dataset.contract.file }, problem.fix));
+  }
+  if (out.length === 0) out.push(diagnostic("DIALECT.UNSUPPORTED", `Dataset "${dataset.name}": ${error.what}`, { file: dataset.contract.file }, error.fix));
+  return out;
+}
+
 export function emitGluePyspark(ir: ContractIR): EmitResult {
   const files: GeneratedFile[] = [];
   const diagnostics: Diagnostic[] = [];
@@ -254,11 +324,11 @@ export function emitGluePyspark(ir: ContractIR): EmitResult {
       files.push({ path: glueScriptPath(dataset, "clean"), contents: cleanJob(dataset) });
       files.push({ path: glueScriptPath(dataset, "flatten"), contents: flattenJob(dataset) });
     } catch (error) {
-      // A rule Spark cannot express exactly is a contract problem to report, not a crash and not an approximation.
-      if (!(error instanceof DialectError) && !String((error as Error).message).startsWith("DIALECT.UNSUPPORTED")) throw error;
-      const message = (error as Error).message.replace(/^DIALECT\.UNSUPPORTED: /, "");
-      const [what, fix] = message.split(" Fix: ");
-      diagnostics.push(diagnostic("DIALECT.UNSUPPORTED", `Dataset "${dataset.name}": ${what}`, { file: dataset.contract.file }, fix ?? "Change the contract."));
+      // A rule Spark cannot express exactly is a contract problem to report where it is declared, not a crash and
+      // not an approximation.
+      const problem = unsupported(error);
+      if (!problem) throw error;
+      diagnostics.push(...unsupportedDiagnostics(dataset, problem));
     }
   }
   return { files, diagnostics };
