@@ -152,9 +152,14 @@ export function reasonCodes(dataset: DatasetIR, record: Expr = ref(RECORD)): Exp
   return codes(dataset.rules.map((rule) => ({ code: rule.code, when: ruleFails(rule, record) })));
 }
 
-/** Shape of a typed raw value in the cleaned zone. Integers are read as numbers first (JSON `5.0` is a valid int). */
+/**
+ * Shape of a typed raw value in the cleaned zone. An integer, at any depth (a list's elements, a map's values, an
+ * object's fields), is read as a number first (JSON `5.0` is a valid int; Spark's typed read refuses it as a long),
+ * then stored as BIGINT (`storedCast`): a list of integers kept as JSON text is written `[1,2]` by both engines, not
+ * `[1.0,2.0]` (DuckDB) and `[1.2345678E7]` (Spark, for 12345678).
+ */
 export type RawShape =
-  | { readonly kind: "string" | "double" | "boolean" | "json" }
+  | { readonly kind: "string" | "double" | "integer" | "boolean" | "json" }
   | { readonly kind: "list"; readonly element: RawShape }
   | { readonly kind: "map"; readonly value: RawShape }
   | { readonly kind: "struct"; readonly fields: readonly { readonly name: string; readonly shape: RawShape }[] };
@@ -164,8 +169,9 @@ export function rawShape(field: RawField): RawShape {
     case "string":
       return { kind: "string" };
     case "number":
-    case "integer":
       return { kind: "double" };
+    case "integer":
+      return { kind: "integer" };
     case "boolean":
       return { kind: "boolean" };
     case "union":
@@ -179,17 +185,39 @@ export function rawShape(field: RawField): RawShape {
   }
 }
 
+/** True when the shape holds an integer at some depth: its typed read (numbers as doubles) is cast to the stored type. */
+export function holdsInteger(shape: RawShape): boolean {
+  switch (shape.kind) {
+    case "integer":
+      return true;
+    case "list":
+      return holdsInteger(shape.element);
+    case "map":
+      return holdsInteger(shape.value);
+    case "struct":
+      return shape.fields.some((f) => holdsInteger(f.shape));
+    default:
+      return false;
+  }
+}
+
 /** A typed top-level raw column of the cleaned zone. */
 export interface RawColumn {
   readonly name: string;
   readonly field: RawField;
   readonly shape: RawShape;
-  /** Integers are stored as BIGINT after the typed read. */
-  readonly integer: boolean;
+  /**
+   * The typed read is cast to the stored type (every integer in it, at any depth, read as a double, stored as
+   * BIGINT); otherwise the read is stored as it is.
+   */
+  readonly storedCast: boolean;
 }
 
 export function rawColumns(dataset: DatasetIR): RawColumn[] {
-  return dataset.raw.fields.map((f) => ({ name: f.key, field: f, shape: rawShape(f), integer: f.kind === "integer" }));
+  return dataset.raw.fields.map((f) => {
+    const shape = rawShape(f);
+    return { name: f.key, field: f, shape, storedCast: holdsInteger(shape) };
+  });
 }
 
 /**

@@ -100,12 +100,16 @@ export const DUCKDB_DIALECT: DialectTable = {
   field: (value, name) => `struct_extract(${value}, ${str(name)})`,
 };
 
-/** `json_transform` structure of a typed raw shape (https://duckdb.org/docs/stable/data/json/json_functions#json-transform). */
+/**
+ * `json_transform` structure of a typed raw shape (https://duckdb.org/docs/stable/data/json/json_functions#json-transform):
+ * integers are read as DOUBLE (`duckdbStoredType` is what they are stored as).
+ */
 export function duckdbStructure(shape: import("./cleaning.js").RawShape): unknown {
   switch (shape.kind) {
     case "string":
       return "VARCHAR";
     case "double":
+    case "integer":
       return "DOUBLE";
     case "boolean":
       return "BOOLEAN";
@@ -120,5 +124,30 @@ export function duckdbStructure(shape: import("./cleaning.js").RawShape): unknow
     }
     case "struct":
       return Object.fromEntries(shape.fields.map((f) => [f.name, duckdbStructure(f.shape)]));
+  }
+}
+
+/**
+ * The DuckDB type a typed raw value is stored as in the cleaned zone: its `json_transform` read with every integer,
+ * at any depth, BIGINT (a cast of the read: DuckDB casts lists, maps and structs element by element, structs by name).
+ */
+export function duckdbStoredType(shape: import("./cleaning.js").RawShape): string {
+  switch (shape.kind) {
+    case "string":
+      return "VARCHAR";
+    case "double":
+      return "DOUBLE";
+    case "integer":
+      return "BIGINT";
+    case "boolean":
+      return "BOOLEAN";
+    case "json":
+      return "JSON";
+    case "list":
+      return `${duckdbStoredType(shape.element)}[]`;
+    case "map":
+      return `MAP(VARCHAR, ${duckdbStoredType(shape.value)})`;
+    case "struct":
+      return `STRUCT(${shape.fields.map((f) => `${DUCKDB_DIALECT.identifier(f.name)} ${duckdbStoredType(f.shape)}`).join(", ")})`;
   }
 }

@@ -127,21 +127,27 @@ export const SPARK_DIALECT: DialectTable = {
   jsonNodesOutsideLambdasOnly: true,
 };
 
-/** Spark DDL type of a typed raw shape, for `from_json` and the generated StructType. */
-export function sparkDdl(shape: import("./cleaning.js").RawShape): string {
+/**
+ * Spark DDL type of a typed raw shape: as read (`"read"`: integers are DOUBLE, since the typed read refuses JSON
+ * `5.0` as a long) or as stored in the cleaned zone (`"stored"`: integers at any depth BIGINT, the type the clean job
+ * casts the read to).
+ */
+export function sparkDdl(shape: import("./cleaning.js").RawShape, as: "read" | "stored" = "read"): string {
   switch (shape.kind) {
     case "string":
     case "json":
       return "STRING";
     case "double":
       return "DOUBLE";
+    case "integer":
+      return as === "read" ? "DOUBLE" : "BIGINT";
     case "boolean":
       return "BOOLEAN";
     case "list":
-      return `ARRAY<${sparkDdl(shape.element)}>`;
+      return `ARRAY<${sparkDdl(shape.element, as)}>`;
     case "map":
-      return `MAP<STRING, ${sparkDdl(shape.value)}>`;
+      return `MAP<STRING, ${sparkDdl(shape.value, as)}>`;
     case "struct":
-      return `STRUCT<${shape.fields.map((f) => `\`${f.name.replace(/`/g, "``")}\`: ${sparkDdl(f.shape)}`).join(", ")}>`;
+      return `STRUCT<${shape.fields.map((f) => `\`${f.name.replace(/`/g, "``")}\`: ${sparkDdl(f.shape, as)}`).join(", ")}>`;
   }
 }

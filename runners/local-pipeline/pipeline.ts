@@ -32,7 +32,7 @@ import {
   type RawColumn,
 } from "../../generators/dialects/cleaning.js";
 import { CLEANED_LINEAGE, QUARANTINE_RECORD, reconciles, stageColumns, type CleanCounts, type LineageColumn, type QuarantineField } from "../../generators/dialects/stages.js";
-import { DUCKDB_DIALECT, duckdbStructure } from "../../generators/dialects/duckdb.js";
+import { DUCKDB_DIALECT, duckdbStoredType, duckdbStructure } from "../../generators/dialects/duckdb.js";
 import { render } from "../../generators/dialects/render.js";
 import type { Expr } from "../../generators/dialects/expr.js";
 import type { DatasetIR, TableIR } from "../../generators/ir/types.js";
@@ -479,12 +479,12 @@ async function runDataset(
   const keyList = keys.map((k) => q(k.name)).join(", ");
   // The typed raw shape of records from `from` (`_row`, the record's row in the records table, and `raw` or `source`),
   // with their key: one json_transform per record (of the given columns; or `source`, a struct of them already
-  // typed), then `extra` columns of `from` (the cleaned zone's lineage, the keys' text hash and length); integers are
-  // read as numbers, then stored as BIGINT.
+  // typed), then `extra` columns of `from` (the cleaned zone's lineage, the keys' text hash and length); integers (at any
+  // depth: a list's elements too) are read as numbers, then stored as BIGINT (`duckdbStoredType`).
   const typed = (columns: RawColumn[], extra: string, from: string, source = `json_transform(raw, ${s(structure(columns))})`) => {
     const typedColumns = columns.map((c) => {
       const value = `${q("_typed")}.${q(c.name)}`;
-      if (c.integer) return `CAST(${value} AS BIGINT) AS ${q(c.name)}`;
+      if (c.storedCast) return `CAST(${value} AS ${duckdbStoredType(c.shape)}) AS ${q(c.name)}`;
       if (c.shape.kind === "json") return `CAST(${value} AS VARCHAR) AS ${q(c.name)}`;
       return `${value} AS ${q(c.name)}`;
     });

@@ -14,11 +14,13 @@
 import { gzipSync } from "node:zlib";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import Ajv from "ajv";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatasetIR } from "../../generators/ir/types.js";
+import { loadIR } from "../../generators/ir/load.js";
+import { emitGluePyspark } from "../../generators/targets/glue-pyspark/emit.js";
 import { CLEAN_COUNTS_SCHEMA, CLEAN_SUMMARY_SCHEMA, CLEANED_LINEAGE, QUARANTINE_RECORD, type StageFieldType } from "../../generators/dialects/stages.js";
 import { glueScriptPath } from "../../generators/targets/glue-jobs.js";
 import { runLocalWarehouse } from "../local-pipeline/cli.js";
@@ -575,4 +577,49 @@ describe("differences by design, on both engines (runners/spark-local/README.md:
     await expectParity(both, "run-too-long");
     expect(both.spark.summary.datasets.review!.quarantined.byReason).toEqual({ "record.too_long": 1 });
   }, 120_000);
+
+  it("the same on both: lists kept as JSON text (tests/fixtures/json-lists) write integers without a decimal point", async () => {
+    // The jobs of a contract with an integer list, a number list and a string list, each kept as JSON text (`array:
+    // { json: true }`), generated into a scratch root. Integers used to be stored as doubles: [1.0,2.0] on both
+    // engines, and [1.2345678E7,2.0E7] on Spark against [12345678.0,20000000.0] on DuckDB.
+    const ir = await loadIR(join(ROOT, "tests", "fixtures", "json-lists"), ROOT);
+    const root = join(work, "json-lists-root");
+    for (const file of emitGluePyspark(ir).files) {
+      mkdirSync(dirname(join(root, file.path)), { recursive: true });
+      writeFileSync(join(root, file.path), file.contents);
+    }
+    const input = join(work, "json-lists-input");
+    mkdirSync(input, { recursive: true });
+    const records = [
+      { id: "a", helpful: [1, 2], scores: [1.5, 0.25], tags: ["x", "y"] },
+      { id: "b", helpful: [12345678, 20000000] },
+      { id: "c", raw: '"helpful":[5.0,-3,0,1e2]' },
+      { id: "d", helpful: [9007199254740991, -9007199254740991] },
+      { id: "e", helpful: [], scores: [] },
+      { id: "f", scores: [1, 2] },
+      { id: "g", helpful: [1.5] },
+    ];
+    const text = records.map(({ raw, ...r }) => (raw ? JSON.stringify(r).replace("}", `,${raw}}`) : JSON.stringify(r))).join("\n");
+    writeFileSync(join(input, "lists.jsonl"), `${text}\n`);
+    const common = { datasets: ir.datasets, inputs: new Map([["json_lists", [input]]]), runId: "run-json-lists", processedAt: PROCESSED_AT, progress: (line: string) => process.stderr.write(`${line}\n`) };
+    const table = ir.datasets[0]!.table;
+    const expected = [
+      { id: "a", helpful_json: "[1,2]", scores_json: "[1.5,0.25]", tags_json: '["x","y"]' },
+      { id: "b", helpful_json: "[12345678,20000000]", scores_json: null, tags_json: null },
+      { id: "c", helpful_json: "[5,-3,0,100]", scores_json: null, tags_json: null },
+      { id: "d", helpful_json: "[9007199254740991,-9007199254740991]", scores_json: null, tags_json: null },
+      { id: "e", helpful_json: "[]", scores_json: "[]", tags_json: null },
+      // z.number() elements are doubles, written with a decimal point by both engines.
+      { id: "f", helpful_json: null, scores_json: "[1.0,2.0]", tags_json: null },
+    ];
+    const check = async (engine: string, out: string, summary: RunSummary) => {
+      expect(summary.datasets.json_lists!.quarantined.byReason, engine).toEqual({ "helpful[].not_integer": 1 });
+      const rows = await query(`SELECT id, helpful_json, scores_json, tags_json FROM (${tableRows(out, table.location)}) ORDER BY id`);
+      expect(rows, engine).toEqual(expected);
+    };
+    const duckOut = join(work, "json-lists", "duckdb");
+    await check("duckdb", duckOut, await runPipeline({ ...common, out: duckOut }));
+    const sparkOut = join(work, "json-lists", "spark");
+    await check("spark", sparkOut, await runSparkPipeline({ ...common, out: sparkOut, root, driver }));
+  }, 600_000);
 });

@@ -14,7 +14,7 @@ import { MAX_RECORD_BYTES, PROCESSED_AT, RAW_TEXT, RECORD, RECORD_REASONS, REASO
 import { DialectError, render } from "../../dialects/render.js";
 import { CLEANED_LINEAGE, QUARANTINE_PREVIEW_BYTES, QUARANTINE_PREVIEW_MARK, QUARANTINE_RECORD, reasonCodeOrder, stageColumns, type LineageColumn, type QuarantineField, type StageFieldType } from "../../dialects/stages.js";
 import { diagnostic, type Diagnostic } from "../../lib/errors.js";
-import { SPARK_DIALECT } from "../../dialects/spark.js";
+import { SPARK_DIALECT, sparkDdl } from "../../dialects/spark.js";
 import { mapType } from "../../dialects/type-table.js";
 import { call, ref } from "../../dialects/expr.js";
 import { finalText, headerLines } from "../../lib/header.js";
@@ -132,12 +132,12 @@ function cleanSql(dataset: DatasetIR): { reasons: string; record: string; member
   // The rules read each top-level member from a column computed once per record (`_m_<index>`: Spark resolves names
   // without regard to case, so keys are not used as names), not by parsing the record again for every rule.
   const { expr: reasons, members } = hoistMembers(reasonCodes(dataset, ref(RECORD)), (_key, index) => memberColumn(index));
-  // The typed raw columns: a field of the typed read; integers stored as BIGINT; JSON-text columns (unions) as the
-  // canonical JSON text of the member.
+  // The typed raw columns: a field of the typed read; integers (at any depth: a list's elements too) stored as BIGINT;
+  // JSON-text columns (unions) as the canonical JSON text of the member.
   const typed = rawColumns(dataset).map((c) => {
     const value = `${id("_typed")}.${id(c.name)}`;
     if (c.shape.kind === "json") return { name: c.name, sql: `contract_json_get(${id(RECORD)}, ${SPARK_DIALECT.string(c.name)})` };
-    return { name: c.name, sql: c.integer ? `CAST(${value} AS BIGINT)` : value };
+    return { name: c.name, sql: c.storedCast ? `CAST(${value} AS ${sparkDdl(c.shape, "stored")})` : value };
   });
   const str = SPARK_DIALECT.string;
   const bytes = `CAST(${id(RAW_TEXT)} AS BINARY)`;
@@ -201,7 +201,7 @@ function flattenJob(dataset: DatasetIR): string {
   const keyColumns = addedKeyExprs(dataset).map((k) => dataset.table.columns.find((c) => c.name === k.name)!);
   const cleanedFields = [
     ...keyColumns.map((c) => structField(c.name, atom(mapType(PYSPARK_TYPES, c.type)))),
-    ...raws.map((c) => structField(c.name, c.integer ? atom("LongType()") : pysparkShape(c.shape))),
+    ...raws.map((c) => structField(c.name, pysparkShape(c.shape, "stored"))),
     ...CLEANED_LINEAGE.map((c) => structField(c.name, atom(PYSPARK_STAGE_TYPES[c.type]))),
   ];
   const columnsPy = (pairs: [string, string][]) => sqlPairs(pairs.map(([name, sql]) => ({ name, sql })));

@@ -21,22 +21,28 @@ export const PYSPARK_TYPES: TypeTable<string> = {
   json: () => "StringType()",
 };
 
-/** The PySpark type of a typed raw shape, as an expression to lay out (`layout.ts`): nested structs break as ruff breaks them. */
-export function pysparkShape(shape: RawShape): PyExpr {
+/**
+ * The PySpark type of a typed raw shape, as an expression to lay out (`layout.ts`: nested structs break as ruff breaks
+ * them), as read (`"read"`: integers as doubles, since the typed read refuses JSON `5.0` as a long) or as stored in
+ * the cleaned zone (`"stored"`: integers at any depth as longs).
+ */
+export function pysparkShape(shape: RawShape, as: "read" | "stored" = "read"): PyExpr {
   switch (shape.kind) {
     case "string":
     case "json":
       return atom("StringType()");
     case "double":
       return atom("DoubleType()");
+    case "integer":
+      return atom(as === "read" ? "DoubleType()" : "LongType()");
     case "boolean":
       return atom("BooleanType()");
     case "list":
-      return call("ArrayType", pysparkShape(shape.element));
+      return call("ArrayType", pysparkShape(shape.element, as));
     case "map":
-      return call("MapType", atom("StringType()"), pysparkShape(shape.value));
+      return call("MapType", atom("StringType()"), pysparkShape(shape.value, as));
     case "struct":
-      return call("StructType", list(shape.fields.map((f) => structField(f.name, pysparkShape(f.shape)))));
+      return call("StructType", list(shape.fields.map((f) => structField(f.name, pysparkShape(f.shape, as)))));
   }
 }
 
