@@ -40,7 +40,7 @@ export const MACRO_FUNCTIONS = ["html_unescape", "parse_integer", "parse_money"]
  * - `list_join(list, separator)`: the strings of a list joined.
  * - `codepoint_to_text(n)`: the one-character string of code point n (1..U+10FFFF, not a surrogate; callers guard).
  * - `hex_to_integer(text)`: INT of 1–7 hex digits (either case).
- * - `parse_month_day_year`: `"May 15, 2009"` → DATE; anything else NULL.
+ * - `parse_month_day_year`: `"May 15, 2009"` or `"Dec 27, 2013"` → DATE; anything else NULL (`MONTH_DAY_YEAR_PATTERN`).
  * - `epoch_seconds_to_timestamp` / `_to_date`: UTC; NULL outside years 1–9999.
  * - `strip_trailing_colon`: remove one trailing `:`.
  * - `map_keys(map)` / `map_values(map)`: a map's keys, and its values in the same order.

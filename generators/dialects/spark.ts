@@ -89,7 +89,9 @@ export const SPARK_DIALECT: DialectTable = {
     codepoint_to_text: ([codePoint]) => `decode(unhex(lpad(hex(${codePoint}), 8, '0')), 'UTF-32BE')`,
     hex_to_integer: ([text]) => `CAST(conv(${text}, 16, 10) AS INT)`,
     // Needs spark.sql.legacy.timeParserPolicy=CORRECTED (set by the job): "February 30" is NULL, not an upgrade error.
-    parse_month_day_year: ([text]) => `CASE WHEN ${rlike(text!, MONTH_DAY_YEAR_PATTERN)} THEN to_date(${text}, 'MMMM d, yyyy') END`,
+    // MMMM reads full month names only, MMM the three-letter ones only.
+    parse_month_day_year: ([text]) =>
+      `CASE WHEN ${rlike(text!, MONTH_DAY_YEAR_PATTERN)} THEN coalesce(to_date(${text}, 'MMMM d, yyyy'), to_date(${text}, 'MMM d, yyyy')) END`,
     epoch_seconds_to_timestamp: ([seconds]) => `CASE WHEN ${inTimestampRange(seconds!)} THEN timestamp_seconds(${seconds}) END`,
     // Day arithmetic, so the date does not depend on the session time zone.
     epoch_seconds_to_date: ([seconds]) => `CASE WHEN ${inTimestampRange(seconds!)} THEN date_from_unix_date(CAST(floor(${seconds} / 86400) AS INT)) END`,
