@@ -17,7 +17,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { main, RUN_LOCK } from "./cli.js";
 import { loadGeneratedIR } from "./generated-ir.js";
 import { loadIR } from "../../generators/ir/load.js";
-import { flushRows, keyIdentity, localPath, PARTITIONED_WRITE_FLUSH_ROWS, PARTITIONS_PER_FLUSH, runPipeline, type RunSummary } from "./pipeline.js";
+import { flushRows, keyIdentity, localPath, PARTITIONED_WRITE_FLUSH_ROWS, PARTITIONS_PER_FLUSH, runPipeline, textRanges, VALIDATE_TEXT_BYTES, type RunSummary } from "./pipeline.js";
 import { defaultThreads } from "./threads.js";
 import { keyExprs } from "../../generators/dialects/cleaning.js";
 import { DUCKDB_DIALECT } from "../../generators/dialects/duckdb.js";
@@ -724,6 +724,76 @@ describe("hostile and careless input: nothing outside --out is removed, nothing 
       [["record.too_long"], 1025],
     ]);
   }, 120_000);
+});
+
+describe("long records: up to the record limit, with the memory limit's 1 GB", () => {
+  it("5 valid and 1 invalid record of about 15 MiB between short ones, on one thread: every record validated, quarantined or typed in ranges of rows; the counts reconcile", async () => {
+    // One vector of these (their 90 MB of text in one statement) ran out of the 1 GB limit while validating: the
+    // members extracted from each record (reviewText among them) and their parses are several copies of the text.
+    const dir = mkdtempSync(join(tmpdir(), "long-records-"));
+    try {
+      const base = { overall: 5, verified: true, reviewTime: "06 2, 2018", asin: "B0SAMPLE01", reviewerName: "Pat", summary: "Five", unixReviewTime: 1527897600 };
+      const short = (i: number) => ({ ...base, reviewerID: `AXSHORT${i}`, reviewText: "short" });
+      const long = (i: number) => ({ ...base, reviewerID: `AXLONG${i}`, reviewText: String.fromCharCode(97 + i).repeat((15 << 20) - i) });
+      const records = [short(1), long(0), long(1), short(2), long(2), { ...long(3), overall: 9 }, long(4), long(5), short(3)];
+      writeFileSync(join(dir, "long.jsonl"), `${records.map((r) => JSON.stringify(r)).join("\n")}\n`);
+      const out = join(dir, "out");
+      const progress: string[] = [];
+      const summary = await runPipeline({ datasets, inputs: new Map([["review", [dir]]]), out, runId: "long-records", threads: 1, progress: (l) => progress.push(l) });
+      expect(summary.reconciled, summary.problems.join("\n")).toBe(true);
+      const review = summary.datasets.review!;
+      expect({ input: review.input, valid: review.valid, byReason: review.quarantined.byReason, rows: review.tables.review }).toEqual({
+        input: 9,
+        valid: 8,
+        byReason: { "overall.out_of_range": 1 },
+        rows: 8,
+      });
+      expect(progress.filter((l) => l.includes("ranges of rows"))).toHaveLength(1);
+      // Every valid record whole in the cleaned zone (its files together), the invalid one whole in the quarantine.
+      const cleaned = join(localPath(out, datasets.find((d) => d.name === "review")!.locations.cleaned), "run_id=long-records", "*.parquet");
+      const rows = await query(`SELECT _line_number AS line, reviewerID AS id, strlen(reviewText) AS length FROM read_parquet('${cleaned}') ORDER BY 1`);
+      const expected = records.map((r, line) => [line + 1, r.reviewerID, r.reviewText.length] as const).filter(([line]) => line !== 6);
+      expect(rows.map((r) => [Number(r.line), r.id, Number(r.length)])).toEqual(expected);
+      const quarantine = readFileSync(join(out, "amazon-reviews-quarantine/reviews/run_id=long-records/part-00000.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { raw_text: string });
+      expect(quarantine.map((q) => q.raw_text)).toEqual([JSON.stringify(records[5])]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
+
+  it("cuts only runs of long records into ranges of at most VALIDATE_TEXT_BYTES; light blocks stay one range; every row in exactly one range", async () => {
+    const instance = await DuckDBInstance.create(":memory:");
+    const connection = await instance.connect();
+    try {
+      const mib = 2 ** 20;
+      const ranges = async (lengths: string) => {
+        await connection.run(`CREATE OR REPLACE TABLE t AS SELECT range AS _row, ${lengths} AS raw_length FROM range(10000)`);
+        return textRanges(connection, "t", 2, Number((await connection.runAndReadAll("SELECT max(raw_length) FROM t")).getRows()[0]![0]), 32 * mib);
+      };
+      // Short records only, however many: the whole relation, one statement. Blocks of records that may be long but
+      // are not are light too.
+      expect(await ranges("1000")).toEqual([{ from: 0 }]);
+      expect(await ranges(`CASE WHEN range % 2048 = 0 THEN 4 * ${mib} ELSE 1000 END`)).toEqual([{ from: 0 }]);
+      // Rows 3000-3009 of 15 MiB: their block (2048-4095) is cut into ranges of two of them (with the short rows
+      // beside them, under 32 MiB), the blocks around stay whole.
+      const cut = await ranges(`CASE WHEN range BETWEEN 3000 AND 3009 THEN 15 * ${mib} ELSE 1000 END`);
+      expect(cut).toEqual([
+        { from: 0, to: 2047 },
+        { from: 2048, to: 3001 },
+        { from: 3002, to: 3003 },
+        { from: 3004, to: 3005 },
+        { from: 3006, to: 3007 },
+        { from: 3008, to: 4095 },
+        { from: 4096, to: 10239 },
+      ]);
+      // A record longer than the limit is a range of its own.
+      expect(await ranges(`CASE WHEN range = 5 THEN 40 * ${mib} ELSE 100 END`)).toEqual([{ from: 0, to: 4 }, { from: 5, to: 5 }, { from: 6, to: 2047 }, { from: 2048, to: 10239 }]);
+      expect(VALIDATE_TEXT_BYTES).toBe(32 * mib);
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+  });
 });
 
 /** Writes synthetic records (`npm run synth`'s generator) to `path`; returns the generator's tally. */

@@ -233,7 +233,7 @@ async function loadValidated(
   inputs: readonly string[],
   options: PipelineOptions,
   scratch: string,
-): Promise<{ files: FileStats[]; records: Records }> {
+): Promise<{ files: FileStats[]; records: Records; ranges: readonly RowRange[] }> {
   const name = dataset.name;
   const { expr: ruleExpr, members: ruleMembers } = hoistMembers(reasonCodes(dataset));
   // The members every rule reads, and the key fields (a key field without a rule of its own is extracted too).
@@ -284,8 +284,9 @@ async function loadValidated(
   const onDisk = inputBytes > inMemory;
   const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
   if (onDisk) options.progress?.(`${name}: ${mib(inputBytes)} of input, more than ${mib(inMemory)}: the records are kept as Parquet in the scratch folder`);
-  // Records read in JavaScript, and in memory also the plain files' lines. `raw_length`: each plain line's length in
-  // bytes, for the read check (reading it back from `raw` would read the whole text again).
+  // Records read in JavaScript, and in memory also the plain files' lines. `raw_length`: each record's length in bytes,
+  // for the read check of a plain file and for cutting validation into ranges of text (`textRanges`); reading it back
+  // from `raw` would read the whole text again.
   const raw = q(`${name}_records`);
   const columns = "source_file VARCHAR, line_number BIGINT, raw VARCHAR, read_error VARCHAR, raw_base64 VARCHAR, judged BOOLEAN, plain_file INTEGER, raw_length BIGINT";
   await connection.run(`CREATE OR REPLACE TABLE ${raw} (${columns})`);
@@ -298,6 +299,10 @@ async function loadValidated(
   const suspects: { readonly file: number; readonly lines: readonly number[] }[] = [];
   let appender: DuckDBAppender | undefined;
   let loaded = 0;
+  // Bytes of text loaded (a plain file counts by its size) and of the longest record: with less text than
+  // `VALIDATE_TEXT_BYTES`, or no record long enough to make a vector heavy, no statement is split (`textRanges`).
+  let textBytes = 0;
+  let longest = 0;
   const append = (r: RawRecord) => {
     appender!.appendVarchar(r.sourceFile);
     appender!.appendBigInt(BigInt(r.lineNumber));
@@ -308,7 +313,10 @@ async function loadValidated(
     else appender!.appendVarchar(r.rawBase64);
     appender!.appendBoolean(true);
     appender!.appendNull();
-    appender!.appendNull();
+    const length = Buffer.byteLength(r.raw);
+    appender!.appendBigInt(BigInt(length));
+    textBytes += length;
+    if (length > longest) longest = length;
     appender!.endRow();
     if (++loaded % 250_000 === 0) options.progress?.(`${name}: ${loaded.toLocaleString("en-US")} records read`);
   };
@@ -372,6 +380,8 @@ async function loadValidated(
       }
       if (plain.suspects.length) suspects.push({ file: stats.length, lines: plain.suspects });
       stats.push(plain.stats);
+      textBytes += plain.stats.bytes;
+      longest = Math.max(longest, plain.longest);
       loaded += rows;
       options.progress?.(`${name}: ${loaded.toLocaleString("en-US")} records read`);
     }
@@ -403,11 +413,92 @@ async function loadValidated(
     }
     flagged.closeSync();
   }
-  // Records read in JavaScript were judged by JSON.parse already (`judged`).
-  await connection.run(validate(records.relation, suspects.length > 0));
+  // Records read in JavaScript were judged by JSON.parse already (`judged`). In one statement, or in ranges of rows
+  // when some records are long (`textRanges`).
+  const ranges = textBytes > VALIDATE_TEXT_BYTES ? await textRanges(connection, records.relation, options.threads ?? defaultThreads(), longest) : [ALL_ROWS];
+  if (ranges.length > 1) options.progress?.(`${name}: long records: validated and typed in ${ranges.length} ranges of rows (those of long records at most ${mib(VALIDATE_TEXT_BYTES)} of text each)`);
+  for (const range of ranges) await connection.run(validate(rowsIn(records.relation, range), suspects.length > 0));
   if (suspects.length) await connection.run(`DROP TABLE ${suspicious}`);
   await classifySuspicious(connection, records.relation, table);
-  return { files: stats, records };
+  return { files: stats, records, ranges };
+}
+
+/**
+ * Most bytes of record text one validating statement reads when records are long (`textRanges`). DuckDB works on
+ * vectors of 2,048 rows, and validation holds several copies of a vector's text at once (the text, the members
+ * extracted from it, each member's parse): with one thread under the 1GB limit, vectors of 2,048 records of 32 KiB
+ * (64 MiB of text) ran out of memory, as did five records of 15 MiB in one statement; 32 MiB of text completed.
+ */
+export const VALIDATE_TEXT_BYTES = 32 * 2 ** 20;
+
+/** DuckDB's vector: the rows a thread works on at once. */
+const VECTOR_ROWS = 2048;
+
+/** A range of `_row` values, both ends included; `to` undefined: up to the last row. */
+export interface RowRange {
+  readonly from: number;
+  readonly to?: number;
+}
+
+const ALL_ROWS: RowRange = { from: 0 };
+
+/** The records of `relation` (which has `_row`) in `range`. The filter reaches the scan: a range reads only its rows. */
+function rowsIn(relation: string, range: RowRange): string {
+  if (range.from === 0 && range.to === undefined) return relation;
+  return `(SELECT * FROM ${relation} WHERE _row >= ${range.from}${range.to === undefined ? "" : ` AND _row <= ${range.to}`})`;
+}
+
+/**
+ * Ranges of rows that together hold every record of `relation`, for the statements that expand each record's text
+ * (validation, the cleaned zone): one range, the whole relation, unless some records are long. Rows go by blocks of
+ * one vector (`_row / VECTOR_ROWS`, as DuckDB's scans cut them): a block of at most `limit / (2 × threads)` bytes of
+ * text is light (a vector of a scan spans at most two blocks, and each thread works on one vector), and runs of light
+ * blocks stay one range however large; the rows of heavy blocks go to ranges of at most `limit` bytes of text (a
+ * longer record alone). Reads `_row` and `raw_length` only, and nothing when `longest` (bytes of the longest record)
+ * cannot make a block heavy. Every range holds at least one record.
+ */
+export async function textRanges(connection: DuckDBConnection, relation: string, threads: number, longest: number, limit = VALIDATE_TEXT_BYTES): Promise<RowRange[]> {
+  const light = Math.floor(limit / (2 * threads));
+  // No block can be heavy (at 1M reviews, whose longest is about 1 KiB, this spares a pass of 0.1-0.3 s).
+  if (longest * VECTOR_ROWS <= light) return [ALL_ROWS];
+  const block = `_row // ${VECTOR_ROWS}`;
+  const blocks = (await connection.runAndReadAll(`SELECT ${block} AS b, sum(raw_length) > ${light} FROM ${relation} GROUP BY b ORDER BY b`))
+    .getRows()
+    .map(([b, heavy]) => ({ start: Number(b) * VECTOR_ROWS, heavy: heavy === true }));
+  if (!blocks.some((b) => b.heavy)) return [ALL_ROWS];
+  const heavyRows = (await connection.runAndReadAll(
+    `SELECT _row, raw_length FROM ${relation} WHERE ${block} IN (SELECT ${block} FROM ${relation} GROUP BY ALL HAVING sum(raw_length) > ${light}) ORDER BY _row`,
+  )).getRows().map(([row, length]) => [Number(row), Number(length)] as const);
+  const ranges: RowRange[] = [];
+  let next = 0; // the next of `heavyRows`
+  let range: { from: number; to: number; text: number } | undefined; // the range being built
+  let lightRun = false; // whether it is a run of light blocks
+  const end = () => {
+    if (range) ranges.push({ from: range.from, to: range.to });
+    range = undefined;
+  };
+  for (const { start, heavy } of blocks) {
+    const blockEnd = start + VECTOR_ROWS - 1;
+    if (!heavy) {
+      if (!lightRun) end();
+      lightRun = true;
+      range = { from: range?.from ?? start, to: blockEnd, text: 0 };
+      continue;
+    }
+    if (lightRun) end();
+    lightRun = false;
+    // The rows of a heavy block, in order; a range continues into the next block when that block is heavy too.
+    for (; next < heavyRows.length && heavyRows[next]![0] <= blockEnd; next++) {
+      const [row, length] = heavyRows[next]!;
+      if (range && range.text + length > limit) {
+        ranges.push({ from: range.from, to: row - 1 });
+        range = undefined;
+      }
+      range = range ? { ...range, to: row, text: range.text + length } : { from: row, to: row, text: length };
+    }
+  }
+  end();
+  return ranges;
 }
 
 /**
@@ -453,7 +544,7 @@ async function runDataset(
   const keys = keyExprs(dataset);
   const keyFields = new Set(keys.flatMap((k) => refNames(k.expr)));
   const keyColumns = raws.filter((c) => keyFields.has(c.name));
-  const { files, records } = await loadValidated(connection, dataset, t("validated"), keyColumns, inputs, options, scratch);
+  const { files, records, ranges } = await loadValidated(connection, dataset, t("validated"), keyColumns, inputs, options, scratch);
   log(`${name}: validated`);
   const quarantineDir = join(localPath(options.out, dataset.locations.quarantine), `run_id=${options.runId}`);
   removeInside(options.out, quarantineDir);
@@ -520,17 +611,22 @@ async function runDataset(
   const cleanedDir = join(localPath(options.out, dataset.locations.cleaned), `run_id=${options.runId}`);
   removeInside(options.out, cleanedDir);
   mkdirSync(cleanedDir, { recursive: true });
-  const cleanedFile = join(cleanedDir, "part-00000.parquet");
+  // One file, or one per range of rows when some records are long (`textRanges`): each COPY types at most a range's
+  // text at once, as validation read it.
+  const cleanedFiles = ranges.map((_, i) => join(cleanedDir, `part-${String(i).padStart(5, "0")}.parquet`));
   const lineage = stageColumns<LineageColumn>(CLEANED_LINEAGE, { _source_file: "source_file", _line_number: "line_number", _run_id: s(options.runId) })
     .map((c) => `${c.sql} AS ${q(c.name)}`)
     .join(", ");
-  const valid = await count(
-    connection,
-    // The valid records: all but the quarantined and the dropped duplicates (both few: anti-joins against small sets).
-    `COPY (SELECT * EXCLUDE (_row) FROM (${typed(raws, lineage, `(SELECT * FROM ${records.relation}
+  let valid = 0;
+  for (const [i, range] of ranges.entries()) {
+    valid += await count(
+      connection,
+      // The valid records: all but the quarantined and the dropped duplicates (both few: anti-joins against small sets).
+      `COPY (SELECT * EXCLUDE (_row) FROM (${typed(raws, lineage, `(SELECT * FROM ${rowsIn(records.relation, range)}
         WHERE _row NOT IN (SELECT _row FROM ${t("validated")} WHERE len(${q(REASONS)}) > 0) AND _row NOT IN (SELECT _row FROM ${t("dropped")}))`)}))
-      TO ${s(cleanedFile)} (${CLEANED_PARQUET})`,
-  );
+      TO ${s(cleanedFiles[i]!)} (${CLEANED_PARQUET})`,
+    );
+  }
 
   log(`${name}: cleaned written`);
   const input = await count(connection, `SELECT count(*) FROM ${t("validated")}`);
@@ -554,7 +650,7 @@ async function runDataset(
   const children = childArrays(dataset);
   log(`${name}: flattening (${1 + children.length} tables at once)`);
   // One processing time per run, as the Glue flatten job stamps it (processed_at, for dbt source freshness).
-  const cleaned = `(SELECT *, ${s((options.processedAt ?? RUN_STARTED).toISOString())}::TIMESTAMPTZ AS ${q(PROCESSED_AT)} FROM read_parquet(${s(cleanedFile)}))`;
+  const cleaned = `(SELECT *, ${s((options.processedAt ?? RUN_STARTED).toISOString())}::TIMESTAMPTZ AS ${q(PROCESSED_AT)} FROM read_parquet([${cleanedFiles.map(s).join(", ")}]))`;
   const write = async (on: DuckDBConnection, table: TableIR, from: string): Promise<[string, number]> => {
     const rows = await writeTable(on, dataset, table, from, localPath(options.out, table.location), options.out, {
       scratch,

@@ -397,6 +397,8 @@ export interface PlainFile {
   readonly checksum: number;
   /** Numbers (1-based, ascending) of the lines `SUSPICIOUS_JSON` matches: DuckDB's JSON verdict on them is not final. */
   readonly suspects: readonly number[];
+  /** Bytes of its longest line. */
+  readonly longest: number;
 }
 
 /** Small enough that (length mod m) × (line mod m) is exact in a double. */
@@ -441,8 +443,8 @@ export function mayBePlainJsonLines(path: string): boolean {
  * column delimiter DuckDB is given), no blank line, no line starting with whitespace or a byte order mark, and no
  * line over 1 MiB or over `maxRecordBytes` (a longer line is quarantined as too long: `readFile` does that); and its
  * path holds no character DuckDB would read as a glob pattern (`*`, `?`, `[`, `{`).
- * Returns its line accounting, a checksum of its line lengths by line number (`PLAIN_CHECKSUM_MODULUS`) and the
- * lines `SUSPICIOUS_JSON` matches, or undefined when any of this does not hold (then `readFile` reads it).
+ * Returns its line accounting, a checksum of its line lengths by line number (`PLAIN_CHECKSUM_MODULUS`), the
+ * lines `SUSPICIOUS_JSON` matches and its longest line's length, or undefined when any of this does not hold (then `readFile` reads it).
  */
 export function plainJsonLines(path: string, root: string, maxRecordBytes = DEFAULT_MAX_RECORD_BYTES): PlainFile | undefined {
   if (GLOB_CHARACTER.test(path)) return undefined;
@@ -454,6 +456,7 @@ export function plainJsonLines(path: string, root: string, maxRecordBytes = DEFA
     let position = 0;
     let lines = 0;
     let checksum = 0;
+    let longest = 0;
     const suspects: number[] = [];
     const m = PLAIN_CHECKSUM_MODULUS;
     for (;;) {
@@ -491,6 +494,7 @@ export function plainJsonLines(path: string, root: string, maxRecordBytes = DEFA
         if (length === 0 || length > maxLine || block[start] === 0x20 || block[start] === 0x09 || block[start] === 0xef) return undefined;
         lines++;
         checksum = (checksum + (((length % m) * (lines % m)) % m)) % m;
+        if (length > longest) longest = length;
         if (suspect < nl) {
           suspects.push(lines);
           suspect = windowStart + search(nl + 1 - windowStart);
@@ -503,7 +507,7 @@ export function plainJsonLines(path: string, root: string, maxRecordBytes = DEFA
     }
     if (lines === 0) return undefined;
     const sourceFile = sourceFileName(path, root);
-    return { stats: { file: sourceFile, format: "json-lines", gzip: false, lines, records: lines, blankLines: 0, bytes: statSync(path).size }, checksum, suspects };
+    return { stats: { file: sourceFile, format: "json-lines", gzip: false, lines, records: lines, blankLines: 0, bytes: statSync(path).size }, checksum, suspects, longest };
   } finally {
     closeSync(fd);
   }
