@@ -3,13 +3,13 @@
  * whose JSON DuckDB's parser accepts where `JSON.parse` refuses it (`SUSPICIOUS_JSON`), since the pipeline lets
  * DuckDB's verdict stand on every other line.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
-import { nextSuspicious, plainJsonLines, SUSPICIOUS_JSON } from "./read-input.js";
+import { ARRAY_FILE_RECORDS, nextSuspicious, plainJsonLines, readFile, SUSPICIOUS_JSON, type RawRecord } from "./read-input.js";
 
 let work: string;
 let connection: DuckDBConnection;
@@ -150,5 +150,78 @@ describe("plainJsonLines: the lines DuckDB's JSON verdict cannot be taken for", 
     expect(plain.stats.lines).toBe(lines.length);
     expect(plain.suspects).toEqual([...suspicious.keys()].sort((a, b) => a - b));
     expect(aroundBoundary).toBeGreaterThan(2);
+  });
+});
+
+describe("readFile: a first line starting with [ (the file may be one JSON array)", () => {
+  const review = (n: number) => JSON.stringify({ reviewerID: `AX${n}`, asin: "B0SAMPLE01", overall: 5, reviewText: "fine" });
+  const read = async (path: string, maxRecordBytes: number, onRecord?: (r: RawRecord) => void) => {
+    const records: RawRecord[] = [];
+    const stats = await readFile(path, work, (r) => {
+      records.push(r);
+      onRecord?.(r);
+    }, maxRecordBytes);
+    return { stats, records };
+  };
+
+  it("holds the lines no further than ARRAY_FILE_RECORDS record limits, then streams: the same records as the file read line by line", async () => {
+    // About 8 MiB of reviews after a stray array line, a blank line among the first few; the record limit 1 KiB, so
+    // the reader may hold about 4 KiB. Holding every line until the end of the file held a 1.27 GB file whole.
+    const maxRecordBytes = 1024;
+    const lines = Array.from({ length: 110_000 }, (_, i) => (i === 3 ? "" : review(i)));
+    const body = `${lines.join("\n")}\n`;
+    const stray = join(work, "stray-array.jsonl");
+    const plain = join(work, "no-array.jsonl");
+    writeFileSync(stray, `["stray"]\n${body}`);
+    writeFileSync(plain, body);
+    // A line appended to the file once the first record is emitted: read only if the reader is still reading then
+    // (the file is many read chunks long), not if it emits after reaching the end of the file.
+    const appended = review(999_999);
+    let appendedOnce = false;
+    const { stats, records } = await read(stray, maxRecordBytes, () => {
+      if (appendedOnce) return;
+      appendedOnce = true;
+      appendFileSync(stray, `${appended}\n`);
+    });
+    appendFileSync(plain, `${appended}\n`);
+    const expected = await read(plain, maxRecordBytes);
+    expect(records[0]).toEqual({ sourceFile: "stray-array.jsonl", lineNumber: 1, raw: '["stray"]', readError: "record.not_an_object" });
+    expect(records.slice(1)).toEqual(expected.records.map((r) => ({ ...r, sourceFile: "stray-array.jsonl", lineNumber: r.lineNumber + 1 })));
+    expect(records.at(-1)!.raw).toBe(appended);
+    expect({ ...stats, bytes: 0 }).toEqual({ ...expected.stats, file: "stray-array.jsonl", lines: expected.stats.lines + 1, records: expected.stats.records + 1, bytes: 0 });
+    expect(stats.blankLines).toBe(1);
+  });
+
+  it("still reads a file of one JSON array within ARRAY_FILE_RECORDS record limits as its elements; lines that are not one are numbered as in the file; a line over the limit ends the holding", async () => {
+    const maxRecordBytes = 1024;
+    const elements = Array.from({ length: 20 }, (_, i) => review(i));
+    const arrayText = `[\n${elements.join(",\n")}\n]\n`;
+    expect(Buffer.byteLength(arrayText)).toBeLessThan(maxRecordBytes * ARRAY_FILE_RECORDS);
+    const array = join(work, "array.json");
+    writeFileSync(array, arrayText);
+    const whole = await read(array, maxRecordBytes);
+    expect(whole.stats.format).toBe("json-array");
+    expect(whole.records.map((r) => [r.lineNumber, r.raw, r.readError])).toEqual(elements.map((e, i) => [i + 1, e, undefined]));
+    // Lines after blank ones that start with "[" but are not one array: numbered as in the file, every line counted.
+    const blankFirst = join(work, "blank-first.jsonl");
+    writeFileSync(blankFirst, `\n["stray"]\n${review(1)}\n`);
+    const released = await read(blankFirst, maxRecordBytes);
+    expect(released.stats).toMatchObject({ format: "json-lines", lines: 3, records: 2, blankLines: 1 });
+    expect(released.records.map((r) => [r.lineNumber, r.readError])).toEqual([
+      [2, "record.not_an_object"],
+      [3, undefined],
+    ]);
+    // The same array with a line over the limit: every line on its own, the long one quarantined as too long.
+    const long = join(work, "array-long.json");
+    writeFileSync(long, `[\n${review(1)},\n{"reviewText": "${"x".repeat(2000)}"},\n${review(2)}\n]\n`);
+    const lines = await read(long, maxRecordBytes);
+    expect(lines.stats).toMatchObject({ format: "json-lines", lines: 5, records: 5, blankLines: 0 });
+    expect(lines.records.map((r) => [r.lineNumber, r.readError])).toEqual([
+      [1, "record.invalid_json"],
+      [2, "record.invalid_json"],
+      [3, "record.too_long"],
+      [4, undefined],
+      [5, "record.invalid_json"],
+    ]);
   });
 });

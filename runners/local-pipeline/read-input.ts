@@ -258,15 +258,34 @@ function openStream(path: string, gzip: boolean): Readable {
   return gzip ? file.pipe(createGunzip()) : file;
 }
 
+/**
+ * Largest JSON array file read as one array, in record limits (`maxRecordBytes`): 64 MiB at the default. A file whose
+ * first line starts with `[` is held while it may be one array; past this size it is read line by line instead.
+ */
+export const ARRAY_FILE_RECORDS = 4;
+
 /** Reads one file; `emit` receives each record. Returns the file's line accounting. */
 export async function readFile(path: string, root: string, emit: (record: RawRecord) => void, maxRecordBytes = DEFAULT_MAX_RECORD_BYTES): Promise<FileStats> {
   const sourceFile = sourceFileName(path, root);
   const gzip = isGzip(path);
   const stats: FileStats = { file: sourceFile, format: "json-lines", gzip, lines: 0, records: 0, blankLines: 0, bytes: statSync(path).size };
+  // While the file may be one JSON array: its lines so far, and their bytes with a newline each.
   const lines: ByteLine[] = [];
+  let heldBytes = 0;
   let arrayCandidate: boolean | undefined;
   const onError = (error: Error) => {
     stats.error = `reading stopped after ${stats.lines} lines: ${error.message}`;
+  };
+  // Not one JSON array (lines that happen to start with "[", or too big to hold): every held line on its own, numbered
+  // after the blank lines before them.
+  const releaseHeld = () => {
+    stats.lines -= lines.length;
+    for (const line of lines) {
+      stats.lines++;
+      emitLine(line, stats, sourceFile, emit, maxRecordBytes);
+    }
+    lines.length = 0;
+    heldBytes = 0;
   };
   for await (const read of byteLines(openStream(path, gzip), onError, maxRecordBytes)) {
     stats.lines++;
@@ -281,16 +300,22 @@ export async function readFile(path: string, root: string, emit: (record: RawRec
       if (first !== undefined) arrayCandidate = first === "[" && read.tooLong === undefined;
     }
     if (arrayCandidate) {
-      // Held until the end of the file: the whole file may be one JSON array.
+      // Held while the whole file may be one JSON array, up to `ARRAY_FILE_RECORDS` times the record limit: a longer
+      // file, or one with a line over the limit, is not read as one array (below), so the lines held so far go on
+      // their own at once and the rest of the file streams line by line (holding it all took 3 GB for 1.27 GB).
       lines.push(current);
+      heldBytes += current.bytes.length + 1;
+      if (current.tooLong === undefined && heldBytes <= maxRecordBytes * ARRAY_FILE_RECORDS) continue;
+      arrayCandidate = false;
+      releaseHeld();
       continue;
     }
     emitLine(current, stats, sourceFile, emit, maxRecordBytes);
   }
   if (arrayCandidate) {
-    const wholeLength = lines.reduce((n, l) => n + l.bytes.length + 1, 0);
-    const whole = lines.some((l) => l.tooLong !== undefined) || wholeLength > maxRecordBytes * 4 ? undefined : Buffer.concat(lines.flatMap((l, i) => (i ? [Buffer.from("\n"), l.bytes] : [l.bytes])));
-    const array = whole && isUtf8(whole) ? splitJsonArray(whole.toString("utf8")) : undefined;
+    // Every held line is within the limit, and all of them within `ARRAY_FILE_RECORDS` limits (else they were released).
+    const whole = Buffer.concat(lines.flatMap((l, i) => (i ? [Buffer.from("\n"), l.bytes] : [l.bytes])));
+    const array = isUtf8(whole) ? splitJsonArray(whole.toString("utf8")) : undefined;
     if (array) {
       stats.format = "json-array";
       array.elements.forEach((text, i) => {
@@ -314,14 +339,7 @@ export async function readFile(path: string, root: string, emit: (record: RawRec
         }
         stats.error ??= `the JSON array is cut off after ${array.elements.length} complete elements${array.cut ? `; the cut element is quarantined (${RECORD_REASONS.truncated})` : ""}`;
       }
-    } else {
-      // Not one JSON array (lines that happen to start with "[", or too big to hold): every line on its own.
-      stats.lines = 0;
-      for (const line of lines) {
-        stats.lines++;
-        emitLine(line, stats, sourceFile, emit, maxRecordBytes);
-      }
-    }
+    } else releaseHeld();
   }
   return stats;
 }
