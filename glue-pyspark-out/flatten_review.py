@@ -137,6 +137,10 @@ CHILDREN = [
 SPARK_SETTINGS = [
     # timestamps are instants; dates are UTC calendar dates
     ("spark.sql.session.timeZone", "UTC"),
+    # string literals process backslash escapes, as the Spark dialect writes them ('\t', '\\')
+    ("spark.sql.parser.escapedStringLiterals", "false"),
+    # a bound written 1e-7 is a DOUBLE literal, not a DECIMAL
+    ("spark.sql.legacy.exponentLiteralAsDecimal.enabled", "false"),
     # failed casts and element_at out of range are NULL, as in DuckDB
     ("spark.sql.ansi.enabled", "false"),
     # 'February 30, 2009' parses to NULL instead of an upgrade error
@@ -149,6 +153,10 @@ SPARK_SETTINGS = [
     ("spark.sql.mapKeyDedupPolicy", "LAST_WIN"),
     # ${...} in contract text (enum values, map keys) stays as written, never a variable
     ("spark.sql.variable.substitute", "false"),
+    # an unreadable input file fails the run instead of being skipped silently
+    ("spark.sql.files.ignoreCorruptFiles", "false"),
+    # an input file gone during the run fails it instead of being skipped silently
+    ("spark.sql.files.ignoreMissingFiles", "false"),
 ]
 # Hadoop settings, read from the Hadoop configuration (spark.conf.set would not reach them): (key, value).
 HADOOP_SETTINGS = [

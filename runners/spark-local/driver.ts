@@ -42,6 +42,36 @@ interface Pending {
   resolve(answer: { ok: boolean; result?: unknown; error?: string; traceback?: string; seconds?: number }): void;
 }
 
+/**
+ * Variables of the caller's environment the driver never gets: each would make it run another Spark or other
+ * settings than the pinned pyspark's. `SPARK_HOME` (pyspark starts that installation's spark-submit),
+ * `SPARK_CONF_DIR` (its `spark-defaults.conf` and `spark-env.sh`: `spark.sql.parser.escapedStringLiterals true`
+ * there quarantined every record), `PYSPARK_SUBMIT_ARGS`, `PYSPARK_GATEWAY_PORT`, `SPARK_REMOTE` (Spark Connect) and
+ * every other `SPARK_*` or `PYSPARK_*` variable, a Hadoop, YARN or Hive configuration folder (`HADOOP_CONF_DIR`:
+ * its `core-site.xml` can name another default file system), `HADOOP_HOME`, the JVM's option variables (they can
+ * carry `-Dspark.*` properties, which Spark reads as settings) and `PYTHONPATH`/`PYTHONHOME` (another pyspark).
+ */
+const WITHHELD = /^(SPARK_|PYSPARK_)|^(HADOOP_CONF_DIR|YARN_CONF_DIR|HIVE_CONF_DIR|HADOOP_HOME|JAVA_TOOL_OPTIONS|_JAVA_OPTIONS|JDK_JAVA_OPTIONS|PYTHONPATH|PYTHONHOME)$/;
+/** The driver's own settings (`driver.py`), passed on. */
+const DRIVER_SETTINGS = new Set(["SPARK_DRIVER_MEMORY", "SPARK_LOG_LEVEL"]);
+
+/** The environment `driver.py` runs in: the caller's, without what is WITHHELD, with the driver's own variables. */
+export function sparkDriverEnv(parent: NodeJS.ProcessEnv, python: string, threads: number): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(parent)) {
+    if (value !== undefined && (!WITHHELD.test(name) || DRIVER_SETTINGS.has(name))) env[name] = value;
+  }
+  return {
+    ...env,
+    // Spark's Python workers (the jobs' UDFs) run in the same environment as the driver.
+    PYSPARK_PYTHON: python,
+    PYSPARK_DRIVER_PYTHON: python,
+    PYTHONUNBUFFERED: "1",
+    PYTHONDONTWRITEBYTECODE: "1",
+    SPARK_LOCAL_THREADS: String(threads),
+  };
+}
+
 export class SparkDriver {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
@@ -64,15 +94,7 @@ export class SparkDriver {
       stdio: ["pipe", "pipe", "pipe", "pipe"],
       // Its own process group: a signal reaches it (and Spark's JVM and Python workers) once, from this process.
       detached: true,
-      env: {
-        ...process.env,
-        // Spark's Python workers (the jobs' UDFs) run in the same environment as the driver.
-        PYSPARK_PYTHON: env.python,
-        PYSPARK_DRIVER_PYTHON: env.python,
-        PYTHONUNBUFFERED: "1",
-        PYTHONDONTWRITEBYTECODE: "1",
-        SPARK_LOCAL_THREADS: String(threads),
-      },
+      env: sparkDriverEnv(process.env, env.python, threads),
     });
     // Stopped by any signal, the driver is asked to stop as on Ctrl-C (SIGINT: Python's KeyboardInterrupt, which
     // cancels Spark's jobs, stops the session and removes the scratch folder); the run waits for it to end.

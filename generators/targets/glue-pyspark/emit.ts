@@ -39,15 +39,23 @@ const PYSPARK_STAGE_TYPES: Record<StageFieldType, string> = { string: "StringTyp
 const spark = (e: Parameters<typeof render>[0]) => render(e, SPARK_DIALECT);
 const id = (name: string) => SPARK_DIALECT.identifier(name);
 
-/** Spark settings both jobs need, with the reason. */
+/**
+ * Spark settings both jobs need, with the reason. `configure(spark)` sets them on the job's session at the start of
+ * `run()`, over whatever the cluster, a job parameter (`--conf`) or a `spark-defaults.conf` set: the generated SQL is
+ * parsed and runs only with these values.
+ */
 const SPARK_SETTINGS: readonly [string, string, string][] = [
   ["spark.sql.session.timeZone", "UTC", "timestamps are instants; dates are UTC calendar dates"],
+  ["spark.sql.parser.escapedStringLiterals", "false", "string literals process backslash escapes, as the Spark dialect writes them ('\\t', '\\\\')"],
+  ["spark.sql.legacy.exponentLiteralAsDecimal.enabled", "false", "a bound written 1e-7 is a DOUBLE literal, not a DECIMAL"],
   ["spark.sql.ansi.enabled", "false", "failed casts and element_at out of range are NULL, as in DuckDB"],
   ["spark.sql.legacy.timeParserPolicy", "CORRECTED", "'February 30, 2009' parses to NULL instead of an upgrade error"],
   ["spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS", "INT64 TIMESTAMP(MICROS,true), never INT96"],
   ["spark.sql.parquet.datetimeRebaseModeInWrite", "CORRECTED", "dates before 1582-10-15 written as they are (proleptic Gregorian, as DuckDB), not a failed job"],
   ["spark.sql.mapKeyDedupPolicy", "LAST_WIN", "a JSON object with a repeated key keeps the last value, as JSON.parse does"],
   ["spark.sql.variable.substitute", "false", "${...} in contract text (enum values, map keys) stays as written, never a variable"],
+  ["spark.sql.files.ignoreCorruptFiles", "false", "an unreadable input file fails the run instead of being skipped silently"],
+  ["spark.sql.files.ignoreMissingFiles", "false", "an input file gone during the run fails it instead of being skipped silently"],
 ];
 
 /** Hadoop settings: read from the Hadoop configuration, so set there (spark.conf.set would not reach them). */

@@ -1,0 +1,112 @@
+/**
+ * The Spark engine in the user's environment: what the caller's environment could change in the local Spark session
+ * (another Spark, a `spark-defaults.conf`), and the Spark settings a job parameter could change under the generated Glue jobs. One Spark
+ * session, started in such an environment, runs the jobs on the shipped review samples, and the run must equal the
+ * DuckDB engine's.
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadGeneratedIR } from "../local-pipeline/generated-ir.js";
+import { runPipeline, type RunSummary } from "../local-pipeline/pipeline.js";
+import { SparkDriver, sparkDriverEnv } from "./driver.js";
+import { runSparkPipeline } from "./pipeline.js";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+const datasets = loadGeneratedIR(ROOT);
+const PROCESSED_AT = new Date("2026-01-02T03:04:05.678Z");
+const work = mkdtempSync(join(tmpdir(), "spark-environment-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe("the Spark driver's environment", () => {
+  it("leaves out what would run another Spark or other settings, keeps the rest and the driver's own settings", () => {
+    const parent = {
+      PATH: "/usr/bin",
+      JAVA_HOME: "/opt/java",
+      HOME: "/home/u",
+      SPARK_HOME: "/opt/spark",
+      SPARK_CONF_DIR: "/etc/spark",
+      SPARK_REMOTE: "sc://host",
+      PYSPARK_SUBMIT_ARGS: "--conf spark.sql.ansi.enabled=true pyspark-shell",
+      PYSPARK_PYTHON: "/usr/bin/python2",
+      PYSPARK_GATEWAY_PORT: "1234",
+      HADOOP_CONF_DIR: "/etc/hadoop",
+      YARN_CONF_DIR: "/etc/yarn",
+      JAVA_TOOL_OPTIONS: "-Dspark.sql.parser.escapedStringLiterals=true",
+      _JAVA_OPTIONS: "-Dspark.sql.ansi.enabled=true",
+      JDK_JAVA_OPTIONS: "-Dspark.sql.ansi.enabled=true",
+      PYTHONPATH: "/opt/other-pyspark",
+      SPARK_DRIVER_MEMORY: "4g",
+      SPARK_LOG_LEVEL: "INFO",
+    };
+    const env = sparkDriverEnv(parent, "/venv/bin/python", 3);
+    expect(env).toMatchObject({ PATH: "/usr/bin", JAVA_HOME: "/opt/java", HOME: "/home/u", SPARK_DRIVER_MEMORY: "4g", SPARK_LOG_LEVEL: "INFO" });
+    expect(env).toMatchObject({ PYSPARK_PYTHON: "/venv/bin/python", PYSPARK_DRIVER_PYTHON: "/venv/bin/python", SPARK_LOCAL_THREADS: "3" });
+    for (const name of ["SPARK_HOME", "SPARK_CONF_DIR", "SPARK_REMOTE", "PYSPARK_SUBMIT_ARGS", "PYSPARK_GATEWAY_PORT", "HADOOP_CONF_DIR", "YARN_CONF_DIR", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS", "PYTHONPATH"]) {
+      expect(env, name).not.toHaveProperty(name);
+    }
+  });
+});
+
+/** The counts both engines must agree on. */
+function counts(summary: RunSummary) {
+  return Object.fromEntries(Object.entries(summary.datasets).map(([name, d]) => [name, { input: d.input, valid: d.valid, duplicates: d.duplicates, quarantined: d.quarantined, tables: d.tables }]));
+}
+
+describe("the Spark engine started in a user's Spark environment", () => {
+  let driver: SparkDriver;
+  let inputs: Map<string, string[]>;
+  let expected: RunSummary;
+
+  beforeAll(async () => {
+    // A spark-defaults.conf that makes Spark SQL take backslashes in string literals as they are, and another Spark.
+    const conf = join(work, "conf");
+    mkdirSync(conf);
+    writeFileSync(join(conf, "spark-defaults.conf"), "spark.sql.parser.escapedStringLiterals true\nspark.sql.ansi.enabled true\n");
+    const caller = { SPARK_CONF_DIR: conf, SPARK_HOME: join(work, "no-spark-here") };
+    const saved = Object.fromEntries(Object.keys(caller).map((name) => [name, process.env[name]]));
+    Object.assign(process.env, caller);
+    try {
+      driver = await SparkDriver.start({ root: ROOT, log: (line) => process.stderr.write(`${line}\n`), threads: 1 });
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+    const reviews = join(work, "input", "review");
+    mkdirSync(reviews, { recursive: true });
+    for (const file of ["reviews-2018-a.jsonl", "reviews-2018-b.jsonl.gz", "reviews-empty.jsonl", "reviews-latin1-byte.jsonl", "reviews-truncated.jsonl"]) {
+      copyFileSync(join(ROOT, "samples", "review", file), join(reviews, file));
+    }
+    inputs = new Map([["review", [reviews]]]);
+    expected = await runPipeline({ datasets, inputs, runId: "run-duckdb", processedAt: PROCESSED_AT, out: join(work, "duckdb") });
+  }, 600_000);
+  afterAll(async () => {
+    await driver?.close();
+  });
+
+  it("takes no setting from SPARK_CONF_DIR and runs the pinned pyspark, not SPARK_HOME's", async () => {
+    expect(driver.versions.spark).toBe("3.5.4");
+    for (const key of ["spark.sql.parser.escapedStringLiterals", "spark.sql.ansi.enabled"]) {
+      expect((await driver.sql<{ key: string; value: string }>(`SET ${key}`)).result).toEqual([{ key, value: "false" }]);
+    }
+  }, 300_000);
+
+  it("runs the generated jobs with their own settings over those of the session (a Glue job's --conf)", async () => {
+    for (const [key, value] of [
+      ["spark.sql.parser.escapedStringLiterals", "true"],
+      ["spark.sql.legacy.exponentLiteralAsDecimal.enabled", "true"],
+      ["spark.sql.ansi.enabled", "true"],
+    ]) {
+      await driver.sql(`SET ${key}=${value}`);
+    }
+    const summary = await runSparkPipeline({ datasets, inputs, runId: "run-spark", processedAt: PROCESSED_AT, out: join(work, "spark"), root: ROOT, driver });
+    expect(summary.reconciled).toBe(true);
+    expect(counts(summary)).toEqual(counts(expected));
+    // Not vacuous: the samples hold valid records and several quarantine reasons.
+    expect(summary.datasets.review!.valid).toBeGreaterThan(0);
+    expect(Object.keys(summary.datasets.review!.quarantined.byReason).length).toBeGreaterThan(8);
+  }, 900_000);
+});
