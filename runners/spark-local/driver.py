@@ -29,7 +29,8 @@ from datetime import datetime
 
 def spark_session(scratch):
     """A local Spark for tests and local runs: SPARK_LOCAL_THREADS threads (default 2; as many shuffle partitions), no
-    UI, loopback only."""
+    UI, loopback only. No setting here is a JVM option string (spark.driver.extraJavaOptions): Spark splits one on
+    spaces and quotes, so a path in it broke the start when the temporary folder's path held a space or a quote."""
     from pyspark.sql import SparkSession
 
     threads = os.environ.get("SPARK_LOCAL_THREADS", "2")
@@ -47,7 +48,8 @@ def spark_session(scratch):
         .config("spark.driver.memory", os.environ.get("SPARK_DRIVER_MEMORY", "2g"))
         .config("spark.sql.warehouse.dir", os.path.join(scratch, "warehouse"))
         .config("spark.local.dir", os.path.join(scratch, "local"))
-        .config("spark.driver.extraJavaOptions", "-Dderby.system.home=" + os.path.join(scratch, "derby"))
+        # The in-memory catalog (pyspark's default, fixed here): no Hive metastore, so no Derby database to place.
+        .config("spark.sql.catalogImplementation", "in-memory")
         # Local files without Hadoop's .crc side files (S3 has none either); it also writes thousands of partition
         # files faster.
         .config("spark.hadoop.fs.file.impl", "org.apache.hadoop.fs.RawLocalFileSystem")
@@ -147,7 +149,7 @@ class Stop:
 
 def main():
     out = os.fdopen(3, "w", encoding="utf-8")
-    # Spark's scratch (its local dir, warehouse and Derby home) lives in one temporary folder, removed when the
+    # Spark's scratch (its local dir and warehouse) lives in one temporary folder, removed when the
     # driver ends, so that no run leaves anything behind in the system's temporary folder.
     with tempfile.TemporaryDirectory(prefix="spark-local-", ignore_cleanup_errors=True) as scratch:
         stop = Stop(scratch)

@@ -1,10 +1,10 @@
 /**
  * The Spark engine in the user's environment: what the caller's environment could change in the local Spark session
- * (another Spark, a `spark-defaults.conf`), and the Spark settings a job parameter could change under the generated Glue jobs. One Spark
+ * (another Spark, a `spark-defaults.conf`, a temporary folder whose path has a space and a quote), and the Spark settings a job parameter could change under the generated Glue jobs. One Spark
  * session, started in such an environment, runs the jobs on the shipped review samples, and the run must equal the
  * DuckDB engine's.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -58,17 +58,22 @@ describe("the Spark engine started in a user's Spark environment", () => {
   let driver: SparkDriver;
   let inputs: Map<string, string[]>;
   let expected: RunSummary;
+  let scratch: string[];
 
   beforeAll(async () => {
     // A spark-defaults.conf that makes Spark SQL take backslashes in string literals as they are, and another Spark.
     const conf = join(work, "conf");
     mkdirSync(conf);
     writeFileSync(join(conf, "spark-defaults.conf"), "spark.sql.parser.escapedStringLiterals true\nspark.sql.ansi.enabled true\n");
-    const caller = { SPARK_CONF_DIR: conf, SPARK_HOME: join(work, "no-spark-here") };
+    // A temporary folder whose path has a space and a quote (Spark splits a JVM option string on them).
+    const temp = join(work, "tmp dir 'quoted'");
+    mkdirSync(temp);
+    const caller = { SPARK_CONF_DIR: conf, SPARK_HOME: join(work, "no-spark-here"), TMPDIR: temp };
     const saved = Object.fromEntries(Object.keys(caller).map((name) => [name, process.env[name]]));
     Object.assign(process.env, caller);
     try {
       driver = await SparkDriver.start({ root: ROOT, log: (line) => process.stderr.write(`${line}\n`), threads: 1 });
+      scratch = readdirSync(temp);
     } finally {
       for (const [name, value] of Object.entries(saved)) {
         if (value === undefined) delete process.env[name];
@@ -85,6 +90,10 @@ describe("the Spark engine started in a user's Spark environment", () => {
   }, 600_000);
   afterAll(async () => {
     await driver?.close();
+  });
+
+  it("starts with its scratch in a temporary folder whose path has a space and a quote", () => {
+    expect(scratch).toEqual([expect.stringMatching(/^spark-local-/)]);
   });
 
   it("takes no setting from SPARK_CONF_DIR and runs the pinned pyspark, not SPARK_HOME's", async () => {
