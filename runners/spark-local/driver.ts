@@ -6,7 +6,8 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
+import { delimiter, join } from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { stopOnInterrupt } from "../../generators/lib/interrupt.js";
 import { ensurePythonEnv } from "../../toolchain/python-env.js";
@@ -55,12 +56,21 @@ const WITHHELD = /^(SPARK_|PYSPARK_)|^(HADOOP_CONF_DIR|YARN_CONF_DIR|HIVE_CONF_D
 /** The driver's own settings (`driver.py`), passed on. */
 const DRIVER_SETTINGS = new Set(["SPARK_DRIVER_MEMORY", "SPARK_LOG_LEVEL"]);
 
-/** The environment `driver.py` runs in: the caller's, without what is WITHHELD, with the driver's own variables. */
-export function sparkDriverEnv(parent: NodeJS.ProcessEnv, python: string, threads: number): Record<string, string> {
+/**
+ * The environment `driver.py` runs in: the caller's, without what is WITHHELD, with the driver's own variables, and
+ * on Linux a UTF-8 locale (`LC_ALL=C.UTF-8`) when the caller's is not one (`LC_ALL=C`, or none set): under it Java 17
+ * cannot decode a non-ASCII path (the working folder, pyspark's jars in a clone whose path has an `ü`), and the
+ * session did not start (`InvalidPathException: Malformed input or input contains unmappable characters`);
+ * `-Dsun.jnu.encoding=UTF-8` does not change that on Java 17. macOS's Java decodes paths as UTF-8 whatever the locale.
+ */
+export function sparkDriverEnv(parent: NodeJS.ProcessEnv, python: string, threads: number, platform: NodeJS.Platform = process.platform): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(parent)) {
     if (value !== undefined && (!WITHHELD.test(name) || DRIVER_SETTINGS.has(name))) env[name] = value;
   }
+  // The locale's character set comes from the first of these that is set and not empty (POSIX).
+  const ctype = [parent.LC_ALL, parent.LC_CTYPE, parent.LANG].find((value) => value !== undefined && value !== "") ?? "C";
+  if (platform === "linux" && !/\.utf-?8(@|$)/i.test(ctype)) env.LC_ALL = "C.UTF-8";
   return {
     ...env,
     // Spark's Python workers (the jobs' UDFs) run in the same environment as the driver.
@@ -70,6 +80,37 @@ export function sparkDriverEnv(parent: NodeJS.ProcessEnv, python: string, thread
     PYTHONDONTWRITEBYTECODE: "1",
     SPARK_LOCAL_THREADS: String(threads),
   };
+}
+
+/** A line that names an error: a Java exception or its cause, a Python exception, the JVM's or spark-submit's error. */
+const ERROR_LINE = /^(Caused by: |Exception in thread |Error: )|^[\w.$]*(Exception|Error)\b/;
+
+/**
+ * What Spark's and Java's console output says went wrong, whole lines: the first lines that name an error (a Java
+ * stack trace's exception and its `Caused by:` lines, a Python exception), then the last lines. (A blind tail of
+ * the output began mid-word, inside a stack trace, and left out the exception.)
+ */
+export function consoleErrors(output: string): string {
+  const lines = output.split(/\r?\n/).filter((line) => line.trim() !== "");
+  const cut = (line: string) => (line.length > 400 ? `${line.slice(0, 400)}…` : line);
+  const errors = [...new Set(lines.map((line) => line.trim()).filter((line) => ERROR_LINE.test(line)))].slice(0, 12);
+  const last = lines.slice(-12);
+  return [...(errors.length > 0 ? ["Errors:", ...errors.map((line) => `  ${cut(line)}`)] : []), "Last lines of the output:", ...last.map((line) => `  ${cut(line)}`)].join("\n");
+}
+
+/** Why no Java can start (JAVA_HOME without bin/java, no java on PATH), or undefined when one is there. */
+export function javaProblem(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.JAVA_HOME) return existsSync(join(env.JAVA_HOME, "bin", "java")) ? undefined : `JAVA_HOME (${env.JAVA_HOME}) has no bin/java`;
+  const found = (env.PATH ?? "").split(delimiter).some((dir) => dir !== "" && existsSync(join(dir, "java")));
+  return found ? undefined : "no java on PATH and JAVA_HOME is not set";
+}
+
+/** The message of a session that did not start: the errors in its output, and a fix that fits them. */
+export function startFailure(code: number | null, output: string, noJava: string | undefined): string {
+  const fix = noJava
+    ? `Fix: install Java 17 (java -version) and put it on PATH or set JAVA_HOME to it (${noJava}).`
+    : "Fix: act on the first error above (a java was found, so a missing Java is not the cause).";
+  return `The local Spark session did not start (exit ${code}).\n${consoleErrors(output)}\n${fix}`;
 }
 
 export class SparkDriver {
@@ -111,7 +152,7 @@ export class SparkDriver {
     const answers = createInterface({ input: child.stdio[3] as Readable });
     const first = await new Promise<{ ok: boolean; result?: unknown; seconds?: number }>((resolve, reject) => {
       answers.once("line", (line) => resolve(JSON.parse(line) as { ok: boolean; result?: unknown }));
-      child.once("exit", (code) => reject(new Error(`The local Spark session did not start (exit ${code}).\n${recent.join("").slice(-4000)}\nFix: check that Java 17 is installed (java -version) and that JAVA_HOME, if set, points to it.`)));
+      child.once("exit", (code) => reject(new Error(startFailure(code, recent.join(""), javaProblem(process.env)))));
       child.once("error", reject);
     });
     const versions = first.result as { spark: string; python: string; master: string };
@@ -132,7 +173,7 @@ export class SparkDriver {
 
   private onExit(why: string): void {
     this.exited = why;
-    for (const [, pending] of this.pending) pending.resolve({ ok: false, error: why, traceback: this.recentOutput.join("").slice(-4000) });
+    for (const [, pending] of this.pending) pending.resolve({ ok: false, error: why, traceback: consoleErrors(this.recentOutput.join("")) });
     this.pending.clear();
   }
 

@@ -1,16 +1,17 @@
 /**
  * The Spark engine in the user's environment: what the caller's environment could change in the local Spark session
- * (another Spark, a `spark-defaults.conf`, a temporary folder whose path has a space and a quote), and the Spark settings a job parameter could change under the generated Glue jobs. One Spark
+ * (another Spark, a `spark-defaults.conf`, a temporary folder whose path has a space and a quote, a C locale with a
+ * non-ASCII path), and the Spark settings a job parameter could change under the generated Glue jobs. One Spark
  * session, started in such an environment, runs the jobs on the shipped review samples, and the run must equal the
  * DuckDB engine's.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadGeneratedIR } from "../local-pipeline/generated-ir.js";
 import { runPipeline, type RunSummary } from "../local-pipeline/pipeline.js";
-import { SparkDriver, sparkDriverEnv } from "./driver.js";
+import { consoleErrors, javaProblem, SparkDriver, sparkDriverEnv, startFailure } from "./driver.js";
 import { runSparkPipeline } from "./pipeline.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -49,6 +50,65 @@ describe("the Spark driver's environment", () => {
   });
 });
 
+describe("the Spark driver's locale", () => {
+  const env = (parent: NodeJS.ProcessEnv, platform: NodeJS.Platform = "linux") => sparkDriverEnv(parent, "/venv/bin/python", 1, platform);
+
+  it("is C.UTF-8 on Linux when the caller's character set is not UTF-8 (LC_ALL, else LC_CTYPE, else LANG)", () => {
+    expect(env({ LC_ALL: "C", LANG: "en_US.UTF-8" }).LC_ALL).toBe("C.UTF-8");
+    expect(env({ LC_CTYPE: "POSIX" }).LC_ALL).toBe("C.UTF-8");
+    expect(env({ LANG: "de_DE.ISO-8859-1" }).LC_ALL).toBe("C.UTF-8");
+    expect(env({ LC_ALL: "", LC_CTYPE: "", LANG: "" }).LC_ALL).toBe("C.UTF-8");
+    expect(env({}).LC_ALL).toBe("C.UTF-8");
+  });
+
+  it("is the caller's when that is UTF-8, and left alone on macOS (its Java decodes paths as UTF-8)", () => {
+    expect(env({ LANG: "de_DE.UTF-8" })).toMatchObject({ LANG: "de_DE.UTF-8" });
+    expect(env({ LANG: "de_DE.UTF-8" })).not.toHaveProperty("LC_ALL");
+    expect(env({ LC_ALL: "tr_TR.utf8" }).LC_ALL).toBe("tr_TR.utf8");
+    expect(env({ LC_ALL: "C", LC_CTYPE: "en_US.UTF-8" }).LC_ALL).toBe("C.UTF-8");
+    expect(env({ LC_ALL: "C" }, "darwin").LC_ALL).toBe("C");
+  });
+});
+
+describe("the message of a Spark session that did not start", () => {
+  // The shape of the output of a JVM that could not decode its working folder: the exception, then its stack.
+  const output = [
+    "WARNING: Using incubator modules: jdk.incubator.vector",
+    'Exception in thread "main" java.lang.reflect.InvocationTargetException',
+    "\tat java.base/jdk.internal.reflect.NativeConstructorAccessorImpl.newInstance0(Native Method)",
+    ...Array.from({ length: 80 }, (_, i) => `\tat org.apache.spark.deploy.SparkSubmit.frame${i}(SparkSubmit.scala:${i})`),
+    "Caused by: java.nio.file.InvalidPathException: Malformed input or input contains unmappable characters: /home/j??rgen/repo",
+    "\tat java.base/sun.nio.fs.UnixPath.encode(UnixPath.java:145)",
+    "\t... 12 more",
+    "pyspark.errors.exceptions.base.PySparkRuntimeError: [JAVA_GATEWAY_EXITED] Java gateway process exited before sending its port number.",
+  ].join("\n");
+
+  it("keeps the exception and its causes, whole lines, and the last lines", () => {
+    const text = consoleErrors(output);
+    expect(text.split("\n").slice(0, 4)).toEqual([
+      "Errors:",
+      '  Exception in thread "main" java.lang.reflect.InvocationTargetException',
+      "  Caused by: java.nio.file.InvalidPathException: Malformed input or input contains unmappable characters: /home/j??rgen/repo",
+      "  pyspark.errors.exceptions.base.PySparkRuntimeError: [JAVA_GATEWAY_EXITED] Java gateway process exited before sending its port number.",
+    ]);
+    expect(text).toContain("Last lines of the output:\n");
+    expect(text).toMatch(/\n {2}\t\.\.\. 12 more\n/);
+  });
+
+  it("suggests installing Java only when no java is found", () => {
+    const bin = join(work, "java-home", "bin");
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, "java"), "");
+    expect(javaProblem({ JAVA_HOME: join(work, "java-home") })).toBeUndefined();
+    expect(javaProblem({ PATH: `${join(work, "nothing")}:${bin}` })).toBeUndefined();
+    expect(javaProblem({ JAVA_HOME: join(work, "nothing") })).toBe(`JAVA_HOME (${join(work, "nothing")}) has no bin/java`);
+    expect(javaProblem({ PATH: join(work, "nothing") })).toBe("no java on PATH and JAVA_HOME is not set");
+    expect(startFailure(1, output, undefined)).not.toMatch(/install Java/);
+    expect(startFailure(1, output, undefined)).toMatch(/^The local Spark session did not start \(exit 1\)\.\nErrors:\n/);
+    expect(startFailure(1, output, "no java on PATH and JAVA_HOME is not set")).toMatch(/\nFix: install Java 17 \(java -version\) and put it on PATH or set JAVA_HOME to it \(no java on PATH and JAVA_HOME is not set\)\.$/);
+  });
+});
+
 /** The counts both engines must agree on. */
 function counts(summary: RunSummary) {
   return Object.fromEntries(Object.entries(summary.datasets).map(([name, d]) => [name, { input: d.input, valid: d.valid, duplicates: d.duplicates, quarantined: d.quarantined, tables: d.tables }]));
@@ -68,11 +128,15 @@ describe("the Spark engine started in a user's Spark environment", () => {
     // A temporary folder whose path has a space and a quote (Spark splits a JVM option string on them).
     const temp = join(work, "tmp dir 'quoted'");
     mkdirSync(temp);
-    const caller = { SPARK_CONF_DIR: conf, SPARK_HOME: join(work, "no-spark-here"), TMPDIR: temp };
+    // The repository under a path with non-ASCII letters (its files linked), in the C locale.
+    const root = join(work, "Prüfung ü");
+    mkdirSync(root);
+    for (const entry of readdirSync(ROOT)) if (entry !== ".git") symlinkSync(join(ROOT, entry), join(root, entry));
+    const caller = { SPARK_CONF_DIR: conf, SPARK_HOME: join(work, "no-spark-here"), TMPDIR: temp, LC_ALL: "C" };
     const saved = Object.fromEntries(Object.keys(caller).map((name) => [name, process.env[name]]));
     Object.assign(process.env, caller);
     try {
-      driver = await SparkDriver.start({ root: ROOT, log: (line) => process.stderr.write(`${line}\n`), threads: 1 });
+      driver = await SparkDriver.start({ root, log: (line) => process.stderr.write(`${line}\n`), threads: 1 });
       scratch = readdirSync(temp);
     } finally {
       for (const [name, value] of Object.entries(saved)) {
