@@ -47,8 +47,7 @@ function expectBothModes(files: string[]) {
   }
 }
 
-// Each case runs tsc (some twice, one after the other): on a loaded machine that takes most of a minute.
-describe("TypeScript target", { timeout: 180_000 }, () => {
+describe("TypeScript target", () => {
   it("type-checks with tsc, accepts real records and rejects wrong ones", async () => {
     const { files } = await generatedFrom();
     const review = join(work, "review.ts");
