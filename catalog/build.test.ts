@@ -4,7 +4,7 @@
  * rule, and the history page of a shallow clone.
  */
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -280,6 +280,33 @@ describe("npm run catalog: errors", () => {
     expect(result.code).toBe(2);
     expect(result.err).toMatch(/error CATALOG\.UNOWNED_FILE: .*index\.html/);
     expect(readFileSync(join(out, "index.html"), "utf8")).toBe("mine");
+  });
+
+  it("neither writes nor removes through a linked folder of the site (CATALOG.LINKED_FOLDER): the folder it links to is left as it was", async () => {
+    const out = join(temp, "linked-site");
+    expect((await catalog(["--no-run", "--out", out, "--quiet", "--no-history"])).code).toBe(0);
+    const elsewhere = join(temp, "linked-elsewhere");
+    mkdirSync(elsewhere);
+    writeFileSync(join(elsewhere, "notes.txt"), "not the catalog's\n");
+    rmSync(join(out, "datasets"), { recursive: true });
+    symlinkSync(elsewhere, join(out, "datasets"));
+    // The site's list names a file it no longer builds there: removing it would remove the linked folder's file.
+    const owned = JSON.parse(readFileSync(join(out, OWNED_LIST), "utf8")) as { files: string[] };
+    writeFileSync(join(out, OWNED_LIST), JSON.stringify({ files: [...owned.files, "datasets/notes.txt"] }));
+    const before = readFileSync(join(out, "index.html"), "utf8");
+    const result = await catalog(["--no-run", "--out", out, "--quiet", "--no-history"]);
+    expect(result.code).toBe(2);
+    expect(result.err).toBe(
+      `error CATALOG.LINKED_FOLDER: ${join(out, "datasets")} is a symbolic link, so writing or removing datasets/product.html would reach outside the site folder ${out}; nothing was written.\n` +
+        `  fix: Remove the link (rm ${join(out, "datasets")}; the catalog recreates the folder), or pass another --out.\n`,
+    );
+    expect(readdirSync(elsewhere)).toEqual(["notes.txt"]);
+    expect(readFileSync(join(out, "index.html"), "utf8")).toBe(before);
+    // Once the link is gone, the catalog builds the folder again.
+    rmSync(join(out, "datasets"));
+    expect((await catalog(["--no-run", "--out", out, "--quiet", "--no-history"])).code).toBe(0);
+    expect(readdirSync(join(out, "datasets")).sort()).toEqual(["product.html", "review.html"]);
+    expect(readdirSync(elsewhere)).toEqual(["notes.txt"]);
   });
 });
 

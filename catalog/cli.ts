@@ -35,7 +35,7 @@ Options:
   -h, --help           Show this help.
 
 Exit codes: 0 built; 2 bad usage or input that cannot be read (coded errors: CLI.USAGE, CLI.NO_CONTRACTS,
-CATALOG.CONTRACT, CATALOG.NO_RUN, CATALOG.BAD_RUN, CATALOG.BASE, CATALOG.UNOWNED_FILE, CATALOG.WRITE, CATALOG.SERVE).`;
+CATALOG.CONTRACT, CATALOG.NO_RUN, CATALOG.BAD_RUN, CATALOG.BASE, CATALOG.UNOWNED_FILE, CATALOG.LINKED_FOLDER, CATALOG.WRITE, CATALOG.SERVE).`;
 
 type Writer = { write(text: string): unknown };
 

@@ -2,10 +2,12 @@
  * Writes a built site into its output folder. The catalog owns only what it wrote: `.catalog-site.json` lists the
  * files of the last build; a file listed there and no longer built is removed, a file not listed there is never
  * overwritten (CATALOG.UNOWNED_FILE) nor removed. Other files in the folder (test screenshots, anything of the
- * user's) are left alone.
+ * user's) are left alone. No folder inside the output folder on the way to a file written or removed may be a
+ * symbolic link (CATALOG.LINKED_FOLDER): the site's files stay inside it.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { linkedFolder } from "../generators/lib/safe-files.js";
 import { isInside } from "../runners/local-pipeline/safe-paths.js";
 import type { SiteFile } from "./build.js";
 import { CatalogError } from "./errors.js";
@@ -28,8 +30,25 @@ function safeSitePath(path: string): boolean {
   return path.split("/").every((segment) => segment !== "" && segment !== "." && segment !== "..") && !path.startsWith("/") && !path.includes("\\");
 }
 
+/**
+ * Refuses, before anything is written or removed, a site path whose folder inside `outDir` is a symbolic link
+ * (`<out>/datasets -> /elsewhere`): its pages would be written, and its stale files removed, outside the site.
+ */
+function refuseLinkedFolders(outDir: string, paths: readonly string[]): void {
+  for (const path of paths) {
+    const link = linkedFolder(outDir, join(outDir, path));
+    if (link === undefined) continue;
+    throw new CatalogError(
+      "CATALOG.LINKED_FOLDER",
+      `${link} is a symbolic link, so writing or removing ${path} would reach outside the site folder ${outDir}; nothing was written.`,
+      `Remove the link (rm ${link}; the catalog recreates the folder), or pass another --out.`,
+    );
+  }
+}
+
 export function writeSite(outDir: string, files: readonly SiteFile[]): void {
   const owned = ownedFiles(outDir);
+  refuseLinkedFolders(outDir, [...files.map((f) => f.path), ...[...owned].filter(safeSitePath)]);
   const unowned = files.filter((f) => existsSync(join(outDir, f.path)) && !owned.has(f.path)).map((f) => f.path);
   if (unowned.length) {
     throw new CatalogError(
@@ -51,7 +70,7 @@ export function writeSite(outDir: string, files: readonly SiteFile[]): void {
   for (const stale of owned) {
     if (built.has(stale) || !safeSitePath(stale)) continue;
     const target = join(outDir, stale);
-    if (isInside(outDir, target)) rmSync(target, { force: true });
+    if (isInside(outDir, target) && linkedFolder(outDir, target) === undefined) rmSync(target, { force: true });
   }
   writeFileSync(join(outDir, OWNED_LIST), `${JSON.stringify({ writtenBy: "npm run catalog", files: [...built].sort() }, null, 2)}\n`);
 }

@@ -401,6 +401,53 @@ describe("the writer removes only what it wrote (hostile or careless input)", ()
   });
 });
 
+describe("a symbolic link on the way to an output", () => {
+  it("is refused (WRITE.LINKED_FOLDER) before anything is written or removed through it; --check names it too", async () => {
+    const root = scratchRoot();
+    expect((await cli(["--root", REPO_ROOT, "--out", root, "--quiet"])).code).toBe(0);
+    // A fully owned folder linked elsewhere: generate would write the dataset docs there.
+    const elsewhere = scratchRoot();
+    writeFileSync(join(elsewhere, "notes.txt"), "not the generator's\n");
+    rmSync(join(root, "generated/docs"), { recursive: true });
+    symlinkSync(elsewhere, join(root, "generated/docs"));
+    // A shared folder linked elsewhere holding a generated file the manifest lists: generate would remove it there.
+    const staging = "dbt-out/models/staging/amazon";
+    const shared = scratchRoot();
+    cpSync(join(root, staging), shared, { recursive: true });
+    const model = readdirSync(shared).find((name) => name.endsWith(".sql"))!;
+    const old = readFileSync(join(shared, model), "utf8");
+    writeFileSync(join(shared, "stg_old.sql"), old);
+    rmSync(join(root, staging), { recursive: true });
+    symlinkSync(shared, join(root, staging));
+    const manifest = JSON.parse(readFileSync(join(root, "generated/manifest.json"), "utf8")) as { files: { path: string; sha256: string }[] };
+    manifest.files.push({ path: `${staging}/stg_old.sql`, sha256: createHash("sha256").update(old, "utf8").digest("hex") });
+    writeFileSync(join(root, "generated/manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+    const before = { elsewhere: snapshotDir(elsewhere, "."), shared: snapshotDir(shared, "."), ir: snapshotDir(root, "generated/ir"), manifest: readFileSync(join(root, "generated/manifest.json"), "utf8") };
+
+    const result = await cli(["--root", REPO_ROOT, "--out", root]);
+    expect(result.code).toBe(2);
+    for (const [link, path] of [["generated/docs", "generated/docs/product.md"], [staging, `${staging}/_amazon__models.yml`]]) {
+      expect(result.err).toContain(
+        `${link}: error WRITE.LINKED_FOLDER: ${link} is a symbolic link, so writing or removing ${path} would reach outside the output folder ${root}; nothing was written.\n` +
+          `  fix: Remove the link (rm ${link}; generate recreates the folder), or generate into another --out.\n`,
+      );
+    }
+    expect(result.err).toContain("Nothing was written.");
+    expect({ elsewhere: snapshotDir(elsewhere, "."), shared: snapshotDir(shared, "."), ir: snapshotDir(root, "generated/ir"), manifest: readFileSync(join(root, "generated/manifest.json"), "utf8") }).toEqual(before);
+    const check = await cli(["--root", REPO_ROOT, "--out", root, "--check"]);
+    expect(check.code).toBe(2);
+    expect(check.err).toContain("generated/docs: error WRITE.LINKED_FOLDER: ");
+
+    // The links removed, generate writes the folders again (the manifest's stale entry has nothing left to remove).
+    rmSync(join(root, "generated/docs"));
+    rmSync(join(root, staging));
+    expect((await cli(["--root", REPO_ROOT, "--out", root, "--quiet"])).code).toBe(0);
+    expect(readdirSync(join(root, "generated/docs")).sort()).toEqual(["product.md", "review.md"]);
+    expect(snapshotDir(elsewhere, ".")).toEqual(before.elsewhere);
+    expect(snapshotDir(shared, ".")).toEqual(before.shared);
+  });
+});
+
 describe("CLI usage", () => {
   it("prints help with exit 0", async () => {
     const result = await cli(["--help"]);

@@ -4,7 +4,8 @@
  * - Check: every changed, missing and orphaned file, with a capped unified diff, and every file left alone that a
  *   person must resolve (below); writes nothing.
  * - Write: refuses to overwrite a file the generator does not own (no generated marker, not in its manifest with
- *   the recorded hash); writes every changed file through a temporary file and a rename, so no file is ever
+ *   the recorded hash), and to write or remove anything through a folder that is a symbolic link
+ *   (WRITE.LINKED_FOLDER: it would reach outside the outputs); writes every changed file through a temporary file and a rename, so no file is ever
  *   half-written; removes orphans; leaves everything else alone.
  *
  * An orphan is a file the generator wrote before and no longer produces, and only that: a regular file at a
@@ -20,9 +21,10 @@
 import { createTwoFilesPatch } from "diff";
 import { createHash } from "node:crypto";
 import { chmodSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { diagnostic, type Diagnostic } from "../lib/errors.js";
 import { hasGeneratedHeader } from "../lib/header.js";
+import { linkedFolder } from "../lib/safe-files.js";
 import { onInterrupt } from "../lib/interrupt.js";
 import { compareCodePoints } from "../lib/sort.js";
 import type { GeneratedFile } from "../targets/types.js";
@@ -253,10 +255,13 @@ export function isClean(report: DriftReport): boolean {
   return report.changed.length === 0 && report.missing.length === 0 && report.orphaned.length === 0 && strays(report).length === 0;
 }
 
-/** Files that exist, are not the generator's, and would be overwritten; and manifest entries it refuses. */
+/**
+ * Files that exist, are not the generator's, and would be overwritten; manifest entries it refuses; and files it
+ * would write or remove through a folder that is a symbolic link (`linkedFolders`).
+ */
 export function unownedTargets(root: string, files: readonly GeneratedFile[]): Diagnostic[] {
   const { owned, refused } = ownership(root, files.map((f) => f.path));
-  const problems: Diagnostic[] = [...refused];
+  const problems: Diagnostic[] = [...refused, ...linkedFolders(root, [...files.map((f) => f.path), ...owned])];
   for (const file of files) {
     if (owned.has(file.path)) continue;
     const current = readIfExists(join(root, file.path));
@@ -272,6 +277,28 @@ export function unownedTargets(root: string, files: readonly GeneratedFile[]): D
     }
   }
   return problems;
+}
+
+/**
+ * One WRITE.LINKED_FOLDER per symbolic link between `root` and a path the generator would write or remove
+ * (`generated/docs -> /elsewhere`): through it, files would be written and removed outside the outputs, so nothing
+ * is written. The link itself is left alone (reported as unowned when it stands in a generator's directory).
+ */
+function linkedFolders(root: string, paths: readonly string[]): Diagnostic[] {
+  const found = new Map<string, string>();
+  for (const path of paths) {
+    const link = linkedFolder(root, join(root, path));
+    if (link !== undefined && !found.has(link)) found.set(link, path);
+  }
+  return [...found].map(([link, path]) => {
+    const shown = relative(root, link);
+    return diagnostic(
+      "WRITE.LINKED_FOLDER",
+      `${shown} is a symbolic link, so writing or removing ${path} would reach outside the output folder ${root}; nothing was written.`,
+      { file: shown },
+      `Remove the link (rm ${shown}; generate recreates the folder), or generate into another --out.`,
+    );
+  });
 }
 
 export interface WriteResult {
@@ -297,6 +324,9 @@ export function writeFileSet(root: string, files: readonly GeneratedFile[]): Wri
 }
 
 function writeStaged(root: string, toWrite: readonly GeneratedFile[], report: DriftReport): WriteResult {
+  // The last guard (unownedTargets refuses these first, with the fix): nothing through a linked folder.
+  const linked = linkedFolders(root, [...toWrite.map((f) => f.path), ...report.orphaned]);
+  if (linked.length) throw new Error(`Bug: writeFileSet called although ${linked[0]!.message}`);
   // Stage every file first; rename only when all staged writes succeeded.
   const staged: { temp: string; target: string }[] = [];
   try {

@@ -3,8 +3,9 @@
  * local folders, and removals, which must lie inside the output folder.
  */
 import { lstatSync, readdirSync, rmdirSync, rmSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { insideAsWritten } from "../../generators/lib/real-paths.js";
+import { linkedFolder } from "../../generators/lib/safe-files.js";
 
 /** A run id names folders (`run_id=<id>/`): letters, digits, `.`, `_`, `:`, `-`, starting with a letter or digit. */
 export const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
@@ -36,7 +37,8 @@ export function removeInside(out: string, path: string): void {
 }
 
 /**
- * Throws unless `path` lies strictly inside `out` and no folder between them is a symbolic link: what the run may
+ * Throws unless `path` lies strictly inside `out` and no folder between them is a symbolic link (`linkedFolder`,
+ * `generators/lib/safe-files.ts`, the rule the generator and the catalog follow too): what the run may
  * remove or replace (`action`, for the message). A link on the way (`<out>/bucket -> /elsewhere`) would make every
  * write and removal under it land outside `out`. `path` itself may be a link: removing it removes the link only.
  */
@@ -44,13 +46,11 @@ export function refuseOutside(out: string, path: string, action: string): void {
   if (resolve(out) === resolve(path) || !isInside(out, path)) {
     throw new UnsafePathError(`Refusing to ${action} ${path}: it is not inside the output folder ${out}.`);
   }
-  const top = resolve(out);
-  for (let folder = dirname(resolve(path)); folder !== top && isInside(top, folder); folder = dirname(folder)) {
-    if (lstatSync(folder, { throwIfNoEntry: false })?.isSymbolicLink()) {
-      throw new UnsafePathError(
-        `Refusing to ${action} ${path}: ${folder} is a symbolic link, so the run would write or remove files outside the output folder ${out}. Fix: remove the link (the run recreates the folder), or pass another --out.`,
-      );
-    }
+  const folder = linkedFolder(out, path);
+  if (folder !== undefined) {
+    throw new UnsafePathError(
+      `Refusing to ${action} ${path}: ${folder} is a symbolic link, so the run would write or remove files outside the output folder ${out}. Fix: remove the link (the run recreates the folder), or pass another --out.`,
+    );
   }
 }
 
