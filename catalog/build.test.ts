@@ -282,6 +282,21 @@ describe("npm run catalog: errors", () => {
     expect(readFileSync(join(out, "index.html"), "utf8")).toBe("mine");
   });
 
+  it("does not follow a link planted under the name a page's temporary had (<page>.tmp-<pid>): the page is replaced, the link's target left as it was", async () => {
+    const out = join(temp, "planted-site");
+    expect((await catalog(["--no-run", "--out", out, "--quiet", "--no-history"])).code).toBe(0);
+    const wanted = readFileSync(join(out, "index.html"), "utf8");
+    const victim = join(temp, "planted-victim.txt");
+    writeFileSync(victim, "not the catalog's\n");
+    // This process builds the site: its pid is the one the temporary's name carried.
+    for (const page of ["index.html", OWNED_LIST]) symlinkSync(victim, join(out, `${page}.tmp-${process.pid}`));
+    writeFileSync(join(out, "index.html"), "stale\n");
+    expect((await catalog(["--no-run", "--out", out, "--quiet", "--no-history"])).code).toBe(0);
+    expect(readFileSync(victim, "utf8")).toBe("not the catalog's\n");
+    expect(readFileSync(join(out, "index.html"), "utf8")).toBe(wanted);
+    expect(readdirSync(out).filter((name) => name.includes(".tmp-")).sort()).toEqual([`${OWNED_LIST}.tmp-${process.pid}`, `index.html.tmp-${process.pid}`]);
+  });
+
   it("neither writes nor removes through a linked folder of the site (CATALOG.LINKED_FOLDER): the folder it links to is left as it was", async () => {
     const out = join(temp, "linked-site");
     expect((await catalog(["--no-run", "--out", out, "--quiet", "--no-history"])).code).toBe(0);

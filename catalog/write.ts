@@ -5,9 +5,9 @@
  * user's) are left alone. No folder inside the output folder on the way to a file written or removed may be a
  * symbolic link (CATALOG.LINKED_FOLDER): the site's files stay inside it.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { linkedFolder } from "../generators/lib/safe-files.js";
+import { linkedFolder, writeFileAtomically } from "../generators/lib/safe-files.js";
 import { isInside } from "../runners/local-pipeline/safe-paths.js";
 import type { SiteFile } from "./build.js";
 import { CatalogError } from "./errors.js";
@@ -61,10 +61,9 @@ export function writeSite(outDir: string, files: readonly SiteFile[]): void {
     if (!safeSitePath(file.path)) throw new Error(`Site path ${JSON.stringify(file.path)} is not a plain relative path. This is a bug in the catalog.`);
     const target = join(outDir, file.path);
     mkdirSync(dirname(target), { recursive: true });
-    // Written beside the target, then renamed: a reader never sees half a page.
-    const temp = `${target}.tmp-${process.pid}`;
-    writeFileSync(temp, file.contents);
-    renameSync(temp, target);
+    // Written beside the target under a new, unpredictable name, then renamed: a reader never sees half a page, and
+    // a link planted under a temporary's name is never followed.
+    writeFileAtomically(target, file.contents);
   }
   const built = new Set(files.map((f) => f.path));
   for (const stale of owned) {
@@ -72,5 +71,5 @@ export function writeSite(outDir: string, files: readonly SiteFile[]): void {
     const target = join(outDir, stale);
     if (isInside(outDir, target) && linkedFolder(outDir, target) === undefined) rmSync(target, { force: true });
   }
-  writeFileSync(join(outDir, OWNED_LIST), `${JSON.stringify({ writtenBy: "npm run catalog", files: [...built].sort() }, null, 2)}\n`);
+  writeFileAtomically(join(outDir, OWNED_LIST), `${JSON.stringify({ writtenBy: "npm run catalog", files: [...built].sort() }, null, 2)}\n`);
 }

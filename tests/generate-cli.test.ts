@@ -3,7 +3,7 @@
  * contracts: byte-for-byte equality with the committed `generated/`, drift detection (changed, missing, orphaned),
  * atomic all-or-nothing writes, determinism across time zones and locales.
  */
-import { chmodSync, cpSync, existsSync, mkdirSync, statSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, statSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -340,18 +340,22 @@ describe("the writer removes only what it wrote (hostile or careless input)", ()
     const root = await generatedRoot();
     const model = "dbt-out/models/staging/amazon/stg_amazon__reviews.sql";
     const contents = readFileSync(join(root, model));
-    // A process id no process has (above the kernel's pid_max), and this test's own (alive).
-    const dead = `${model}.tmp-99999999`;
-    const alive = `generated/ir/review.ir.json.tmp-${process.pid}`;
-    writeFileSync(join(root, dead), contents);
-    writeFileSync(join(root, alive), readFileSync(join(root, "generated/ir/review.ir.json")));
+    // A process id no process has (above the kernel's pid_max), and this test's own (alive); staged names as this
+    // version makes them (`<file>.tmp-<pid>-<random>`) and as earlier ones did (`<file>.tmp-<pid>`).
+    const dead = [`${model}.tmp-99999999`, `${model}.tmp-99999999-0123456789abcdef`];
+    const alive = [`generated/ir/review.ir.json.tmp-${process.pid}`, `generated/ir/review.ir.json.tmp-${process.pid}-fedcba9876543210`];
+    for (const path of dead) writeFileSync(join(root, path), contents);
+    for (const path of alive) writeFileSync(join(root, path), readFileSync(join(root, "generated/ir/review.ir.json")));
     const checked = await cli(["--root", REPO_ROOT, "--out", root, "--check"]);
-    expect([checked.code, checked.out]).toEqual([1, expect.stringContaining(`orphaned: ${dead} (no longer generated)`)]);
-    expect(checked.out).not.toContain(alive);
+    expect(checked.code).toBe(1);
+    for (const path of dead) expect(checked.out).toContain(`orphaned: ${path} (no longer generated)`);
+    for (const path of alive) expect(checked.out).not.toContain(path);
     const generated = await cli(["--root", REPO_ROOT, "--out", root]);
-    expect(generated.out).toContain(`removed  ${dead} (no longer generated)`);
-    expect(existsSync(join(root, dead))).toBe(false);
-    expect(existsSync(join(root, alive))).toBe(true);
+    for (const path of dead) {
+      expect(generated.out).toContain(`removed  ${path} (no longer generated)`);
+      expect(existsSync(join(root, path))).toBe(false);
+    }
+    for (const path of alive) expect(existsSync(join(root, path))).toBe(true);
   });
 
   it("owns a file by its generated header, not by the marker quoted anywhere in it", async () => {
@@ -402,6 +406,25 @@ describe("the writer removes only what it wrote (hostile or careless input)", ()
 });
 
 describe("a symbolic link on the way to an output", () => {
+  it("planted under the name a staged file had (<file>.tmp-<pid>) is not followed: the output is replaced, the link's target left as it was", async () => {
+    const root = scratchRoot();
+    expect((await cli(["--root", REPO_ROOT, "--out", root, "--quiet"])).code).toBe(0);
+    const victim = join(scratchRoot(), "victim.txt");
+    writeFileSync(victim, "not the generator's\n");
+    const doc = join(root, "generated/docs/review.md");
+    const wanted = readFileSync(doc, "utf8");
+    writeFileSync(doc, `${wanted}edited\n`);
+    // This process runs the generator: its pid is the one the staged name carried.
+    symlinkSync(victim, `${doc}.tmp-${process.pid}`);
+    const result = await cli(["--root", REPO_ROOT, "--out", root]);
+    expect(result.code).toBe(0);
+    expect(result.out).toContain("wrote    generated/docs/review.md");
+    expect(readFileSync(victim, "utf8")).toBe("not the generator's\n");
+    expect(readFileSync(doc, "utf8")).toBe(wanted);
+    expect(lstatSync(doc).isFile()).toBe(true);
+    expect(readdirSync(join(root, "generated/docs")).sort()).toEqual(["product.md", "review.md", `review.md.tmp-${process.pid}`]);
+  });
+
   it("is refused (WRITE.LINKED_FOLDER) before anything is written or removed through it; --check names it too", async () => {
     const root = scratchRoot();
     expect((await cli(["--root", REPO_ROOT, "--out", root, "--quiet"])).code).toBe(0);

@@ -24,7 +24,7 @@ import { chmodSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, readd
 import { dirname, join, relative } from "node:path";
 import { diagnostic, type Diagnostic } from "../lib/errors.js";
 import { hasGeneratedHeader } from "../lib/header.js";
-import { linkedFolder } from "../lib/safe-files.js";
+import { createTemporary, linkedFolder } from "../lib/safe-files.js";
 import { onInterrupt } from "../lib/interrupt.js";
 import { compareCodePoints } from "../lib/sort.js";
 import type { GeneratedFile } from "../targets/types.js";
@@ -176,14 +176,17 @@ function ownership(root: string, produced: readonly string[]): Ownership {
   return { owned, unowned, refused };
 }
 
-/** Whether a path is the writer's staged copy (`<file>.tmp-<pid>`) of a file it produces now or its manifest lists. */
+/** Whether a path is the writer's staged copy (`<file>.tmp-<pid>-<random>`) of a file it produces now or its manifest lists. */
 function stagedCopyOf(path: string, produced: ReadonlySet<string>, recorded: ReadonlyMap<string, string>): boolean {
   const target = path.replace(STAGED, "");
   return target !== path && (produced.has(target) || recorded.has(target));
 }
 
-/** The suffix of a file staged by `writeFileSet` (before its rename into place): `.tmp-<pid>`. */
-const STAGED = /\.tmp-(\d+)$/;
+/**
+ * The suffix of a file staged by `writeFileSet` (before its rename into place): `.tmp-<pid>-<random>`
+ * (`createTemporary`), or `.tmp-<pid>` as earlier versions named it.
+ */
+const STAGED = /\.tmp-(\d+)(?:-[0-9a-f]{16})?$/;
 
 function stagedByLiveRun(path: string): boolean {
   const pid = STAGED.exec(path)?.[1];
@@ -333,11 +336,16 @@ function writeStaged(root: string, toWrite: readonly GeneratedFile[], report: Dr
     for (const file of toWrite) {
       const target = join(root, file.path);
       mkdirSync(dirname(target), { recursive: true });
-      const temp = `${target}.tmp-${process.pid}`;
-      writeFileSync(temp, file.contents, "utf8");
+      // A new file under an unpredictable name (O_EXCL): a link planted under a staged file's name is never followed.
+      const { path: temp, fd } = createTemporary(target);
+      staged.push({ temp, target });
+      try {
+        writeFileSync(fd, file.contents, "utf8");
+      } finally {
+        closeSync(fd);
+      }
       // A file replaced keeps its permissions (a read-only generated file stays read-only).
       if (existsSync(target)) chmodSync(temp, statSync(target).mode & 0o7777);
-      staged.push({ temp, target });
     }
   } catch (error) {
     for (const { temp } of staged) rmSync(temp, { force: true });

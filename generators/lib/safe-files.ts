@@ -5,8 +5,13 @@
  *   (`<out>/datasets -> /elsewhere`) would make every write and removal under it land outside the output folder. The
  *   root itself may be a link (the user named it), and so may the path itself: a rename replaces a link, and removing
  *   one removes the link only.
+ * - A temporary file is a new file under a name nobody can predict (`createTemporary`): opened with `wx`
+ *   (O_CREAT|O_EXCL), so a file or link planted under that name (`index.html.tmp-<pid> -> /victim`) is never opened,
+ *   followed or overwritten; another name is tried instead. `writeFileAtomically` writes one and renames it over the
+ *   target, so a reader sees the old file or the new one, never half of one.
  */
-import { lstatSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { closeSync, lstatSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { insideAsWritten } from "./real-paths.js";
 
@@ -20,4 +25,43 @@ export function linkedFolder(root: string, path: string): string | undefined {
   const folders: string[] = [];
   for (let folder = dirname(resolve(path)); folder !== top && insideAsWritten(top, folder); folder = dirname(folder)) folders.unshift(folder);
   return folders.find((folder) => lstatSync(folder, { throwIfNoEntry: false })?.isSymbolicLink());
+}
+
+const randomToken = () => randomBytes(8).toString("hex");
+
+/**
+ * Creates a new, empty file beside `target`, `<target>.tmp-<pid>-<random>`, with O_CREAT|O_EXCL (`wx`): an existing
+ * file or symbolic link of that name is never followed (EEXIST: another random name is tried). Returns its path and
+ * an open descriptor, which the caller closes. `mode` as for `open(2)` (before the umask); `token` makes the random
+ * part (16 hex digits; a test passes its own to know the names).
+ */
+export function createTemporary(target: string, mode = 0o666, token: () => string = randomToken): { path: string; fd: number } {
+  for (let attempt = 0; ; attempt++) {
+    const path = `${target}.tmp-${process.pid}-${token()}`;
+    try {
+      return { path, fd: openSync(path, "wx", mode) };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST" || attempt >= 100) throw error;
+    }
+  }
+}
+
+/**
+ * Writes `contents` to `target` whole or not at all: into a `createTemporary` file, then renamed over `target` (a
+ * link at `target` is replaced, not followed). The temporary is removed when anything fails.
+ */
+export function writeFileAtomically(target: string, contents: string | Uint8Array, mode?: number): void {
+  const { path, fd } = createTemporary(target, mode);
+  try {
+    try {
+      const bytes = typeof contents === "string" ? Buffer.from(contents, "utf8") : contents;
+      for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(path, target);
+  } catch (error) {
+    rmSync(path, { force: true });
+    throw error;
+  }
 }

@@ -5,10 +5,11 @@
  * Connection from the environment (key-pair authentication; see connection.ts). Exit codes: 0 success / no drift,
  * 1 a statement failed / drift found, 2 usage or configuration error.
  */
-import { existsSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { loadIR } from "../../generators/ir/load.js";
+import { writeFileAtomically } from "../../generators/lib/safe-files.js";
 import { PLATFORM } from "../../generators/platform.js";
 import { apply, ApplyUsageError, checkPseudonymKey, PseudonymKeyError, readPlan, statementsFor } from "./apply.js";
 import { CONNECTION_ENV, ConnectionConfigError, connectFromEnv, type SqlConnection } from "./connection.js";
@@ -119,9 +120,9 @@ export async function main(argv: readonly string[], connect: () => Promise<SqlCo
         log: (line) => console.log(line),
       });
       if (outputs) {
-        // Whole or not at all: written beside it, then renamed over it (Terraform's second phase reads it).
-        writeFileSync(`${outputs}.partial`, `${JSON.stringify(result, null, 2)}\n`);
-        renameSync(`${outputs}.partial`, outputs);
+        // Whole or not at all: written beside it under a new, unpredictable name, then renamed over it (Terraform's
+        // second phase reads it).
+        writeFileAtomically(outputs, `${JSON.stringify(result, null, 2)}\n`);
       }
       if (result.failed) return 1;
       const planned = statementsFor(plan, { scope: values.scope, dryRun: true }).length;

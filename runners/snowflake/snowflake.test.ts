@@ -3,7 +3,7 @@
  * replays Snowflake's documented result shapes: no Snowflake is reachable from CI.
  */
 import { generateKeyPairSync } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -495,11 +495,16 @@ describe("CLI", () => {
       expect(error.mock.calls.flat().join("\n")).toContain("STORAGE_AWS_ROLE_ARN is not set");
       expect(connect).not.toHaveBeenCalled();
       expect(readFileSync(outputs, "utf8")).toBe('{"kept": true}\n');
-      // An apply writes its outputs whole, over the file.
+      // An apply writes its outputs whole, over the file, through a new temporary: a link planted under the name the
+      // temporary had (`<outputs>.partial`) is not followed.
+      const victim = join(work, "victim.txt");
+      writeFileSync(victim, "not the apply's\n");
+      symlinkSync(victim, `${outputs}.partial`);
       const { fake } = await appliedFake();
       expect(await main(["apply", "--outputs", outputs, "--root", REPO_ROOT], async () => fake, { STORAGE_AWS_ROLE_ARN: ARN })).toBe(0);
       expect(JSON.parse(readFileSync(outputs, "utf8")).failed).toBeUndefined();
-      expect(readdirSync(work)).toEqual(["outputs.json"]);
+      expect(readFileSync(victim, "utf8")).toBe("not the apply's\n");
+      expect(readdirSync(work).sort()).toEqual(["outputs.json", "outputs.json.partial", "victim.txt"]);
     } finally {
       log.mockRestore();
       error.mockRestore();

@@ -54,14 +54,15 @@ describe("npm run synth (a process)", () => {
       const folder = join(work, `stopped-${signal}`);
       mkdirSync(folder);
       const file = join(folder, "records.jsonl");
-      const temporary = (pid: number) => `${file}.tmp-${pid}`;
+      // `<file>.tmp-<pid>-<random>`: the child's own, found by its pid.
+      const temporary = (pid: number) => readdirSync(folder).find((name) => name.startsWith(`records.jsonl.tmp-${pid}-`)) ?? "none";
       let sizeWhenSignalled = 0;
       // 5,000,000 reviews take about 90 s: signalled once the temporary holds some records.
       const r = await synth(["--dataset", "review", "--records", "5000000", "--quiet", "--out", file, "--tally", join(folder, "tally.json")], {
         limitMs: 60_000,
         onSpawn: (child) => {
           const poll = setInterval(() => {
-            const size = statSync(temporary(child.pid!), { throwIfNoEntry: false })?.size ?? 0;
+            const size = statSync(join(folder, temporary(child.pid!)), { throwIfNoEntry: false })?.size ?? 0;
             if (size > 0) {
               clearInterval(poll);
               sizeWhenSignalled = size;

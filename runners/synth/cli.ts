@@ -8,7 +8,7 @@
  * just before the records).
  */
 import { once } from "node:events";
-import { createWriteStream, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { IR_VERSION, type DatasetIR } from "../../generators/ir/types.js";
@@ -16,9 +16,10 @@ import { parseDecimalNumber, parseWholeNumber } from "../../generators/lib/numbe
 import { onInterrupt } from "../../generators/lib/interrupt.js";
 import { samePath } from "../../generators/lib/real-paths.js";
 import { repositoryClash } from "../../generators/lib/repository-folders.js";
+import { writeFileAtomically } from "../../generators/lib/safe-files.js";
 import { listedIRDatasets, NoGeneratedIR } from "../local-pipeline/generated-ir.js";
 import { SynthError } from "./errors.js";
-import { causeOf, fixFor, prepareLocation, temporaryOf } from "./output-files.js";
+import { causeOf, createTemporaryOf, fixFor, prepareLocation } from "./output-files.js";
 import { DEFAULT_SEED, MAX_RECORDS, synthesize, type SynthTally } from "./synthesize.js";
 
 export const HELP = `Usage: npm run synth -- --dataset <name> --records <n> [options]
@@ -207,9 +208,14 @@ async function run(argv: readonly string[], out: Sink, err: Sink): Promise<numbe
   if (tallyPath !== undefined) prepareLocation("--tally", tallyPath);
   const progress = !values.quiet && options.records >= 100_000;
   const started = performance.now();
-  const temporary = outPath === undefined ? undefined : temporaryOf(outPath);
-  const tallyTemporary = tallyPath === undefined ? undefined : temporaryOf(tallyPath);
-  const stream = temporary === undefined ? undefined : createWriteStream(temporary);
+  let created: { path: string; fd: number } | undefined;
+  try {
+    created = outPath === undefined ? undefined : createTemporaryOf(outPath);
+  } catch (error) {
+    throw new SynthError("SYNTH.WRITE", `Cannot write ${outPath}: ${causeOf(error)}.`, fixFor(error, dirname(outPath!)), "--out");
+  }
+  const temporary = created?.path;
+  const stream = created === undefined ? undefined : createWriteStream("", { fd: created.fd });
   // Ctrl-C, SIGTERM or a closed terminal would end the process without the catch below, leaving the temporary
   // (gigabytes for a large run): removed on those signals, and the process then ends by the signal (interrupt.ts).
   const release =
@@ -217,7 +223,7 @@ async function run(argv: readonly string[], out: Sink, err: Sink): Promise<numbe
       ? undefined
       : onInterrupt((signal) => {
           stream?.destroy();
-          for (const file of [temporary, tallyTemporary]) if (file) rmSync(file, { force: true });
+          rmSync(temporary, { force: true });
           if (signal !== "SIGPIPE") process.stderr.write(`synth: stopped by ${signal}; ${outPath} was not written (its temporary is removed).\n`);
         });
   try {
@@ -280,10 +286,10 @@ async function run(argv: readonly string[], out: Sink, err: Sink): Promise<numbe
     const text = `${JSON.stringify(tally, null, 2)}\n`;
     if (tallyPath !== undefined) {
       try {
-        writeFileSync(tallyTemporary!, text);
-        renameSync(tallyTemporary!, tallyPath);
+        // Its own temporary (removed when this fails), then renamed into place.
+        writeFileAtomically(tallyPath, text);
       } catch (error) {
-        for (const file of [tallyTemporary!, temporary]) if (file) rmSync(file, { force: true });
+        if (temporary) rmSync(temporary, { force: true });
         throw new SynthError("SYNTH.WRITE", `Cannot write the tally to ${tallyPath}: ${causeOf(error)}${outPath ? `; ${outPath} was not written either` : ""}.`, fixFor(error, dirname(tallyPath)), "--tally");
       }
     }

@@ -6,15 +6,20 @@
  * without end where a folder cannot be created (`/proc/nope/t.json`), and its ENOTDIR or EEXIST does not say which
  * part of the path is in the way.
  */
-import { closeSync, lstatSync, mkdirSync, openSync, rmSync, statSync } from "node:fs";
+import { closeSync, lstatSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { createTemporary } from "../../generators/lib/safe-files.js";
 import { SynthError } from "./errors.js";
 
 export type FileFlag = "--out" | "--tally";
 
-/** The temporary name a file is written under before it is renamed into place. */
-export function temporaryOf(file: string): string {
-  return `${file}.tmp-${process.pid}`;
+/**
+ * A new temporary file beside `file`, which it is written under before it is renamed into place:
+ * `<file>.tmp-<pid>-<random>`, created with O_EXCL (`generators/lib/safe-files.ts`), so a link planted under that
+ * name is never followed. Its path and open descriptor.
+ */
+export function createTemporaryOf(file: string): { path: string; fd: number } {
+  return createTemporary(file);
 }
 
 /** Why a file-system call failed, in words, with the system's code. */
@@ -52,7 +57,7 @@ function writeError(flag: FileFlag, detail: string, fix: string): SynthError {
 }
 
 /**
- * Makes `file`'s folder exist (creating the missing ones) and checks that its temporary (`temporaryOf`) can be
+ * Makes `file`'s folder exist (creating the missing ones) and checks that its temporary (`createTemporaryOf`) can be
  * created there, removing it again. Throws `SYNTH.WRITE` naming the part of the path in the way and why.
  */
 export function prepareLocation(flag: FileFlag, file: string): void {
@@ -93,12 +98,12 @@ export function prepareLocation(flag: FileFlag, file: string): void {
       throw writeError(flag, `${flag} ${file}: cannot create the folder ${dir}: ${causeOf(error)}.`, fixFor(error, dirname(dir)));
     }
   }
-  const temporary = temporaryOf(file);
+  let temporary: { path: string; fd: number };
   try {
-    closeSync(openSync(temporary, "w"));
+    temporary = createTemporaryOf(file);
   } catch (error) {
     throw writeError(flag, `${flag} ${file}: cannot create a file in ${dirname(file)}: ${causeOf(error)}.`, fixFor(error, dirname(file)));
-  } finally {
-    rmSync(temporary, { force: true });
   }
+  closeSync(temporary.fd);
+  rmSync(temporary.path, { force: true });
 }

@@ -354,6 +354,23 @@ describe("CLI", () => {
     }
   });
 
+  it("does not follow a link planted under the name a temporary had (<file>.tmp-<pid>): the files are written, the link's target left as it was", async () => {
+    const folder = join(work, "planted");
+    mkdirSync(folder);
+    const victim = join(work, "planted-victim.txt");
+    writeFileSync(victim, "not synth's\n");
+    const file = join(folder, "records.jsonl");
+    const tallyFile = join(folder, "tally.json");
+    // This process runs synth: its pid is the one the temporaries' names carried.
+    for (const path of [file, tallyFile]) symlinkSync(victim, `${path}.tmp-${process.pid}`);
+    const r = await cli("--dataset", "product", "--records", "5", "--out", file, "--tally", tallyFile);
+    expect(r).toEqual({ code: 0, out: "", err: "" });
+    expect(readFileSync(victim, "utf8")).toBe("not synth's\n");
+    expect(readFileSync(file, "utf8").split("\n")).toHaveLength(6);
+    expect(JSON.parse(readFileSync(tallyFile, "utf8"))).toMatchObject({ input: 5 });
+    expect(readdirSync(folder).sort()).toEqual(["records.jsonl", `records.jsonl.tmp-${process.pid}`, "tally.json", `tally.json.tmp-${process.pid}`]);
+  });
+
   it("creates the missing folders of --out and --tally", async () => {
     const file = join(work, "deep", "a", "records.jsonl");
     const tallyFile = join(work, "deep", "b", "c", "tally.json");
