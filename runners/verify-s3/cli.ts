@@ -41,7 +41,8 @@ Options:
                              and for the next bytes while an object streams (default ${DEFAULT_TIMEOUT_SECONDS}).
   --retries <n>              Retries of a failed or timed-out request, with the SDK's exponential backoff
                              (default ${DEFAULT_RETRIES}: ${DEFAULT_RETRIES + 1} attempts). Then the run stops with exit code 2.
-  --endpoint <url>           S3-compatible endpoint (path-style addressing), e.g. http://127.0.0.1:4569.
+  --endpoint <url>           S3-compatible endpoint (path-style addressing), e.g. http://127.0.0.1:4569; no
+                             user:password@ (credentials come from the AWS credential chain).
   --region <region>          AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, then us-east-1).
   --root <dir>               Repository root (default: the current directory).
   --quiet                    No progress lines.
@@ -60,7 +61,37 @@ interface Writable {
   write(text: string): unknown;
 }
 
-class UsageError extends Error {}
+class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly fix = "run with --help for the options.",
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Checks `--endpoint` and returns it as messages show it: without its query or fragment (a presigned
+ * `?X-Amz-Security-Token=…` is a credential). A user name or password in it (`http://user:secret@host/`) is refused:
+ * every message naming the endpoint would print it, and credentials belong in the AWS credential chain.
+ */
+export function checkEndpoint(endpoint: string): string {
+  if (!/^https?:\/\/[^\s/]+/.test(endpoint)) throw new UsageError(`--endpoint "${endpoint}" must be an http(s) URL.`);
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new UsageError(`--endpoint "${endpoint}" must be an http(s) URL.`);
+  }
+  const shown = endpoint.replace(/[?#][^]*$/, "");
+  if (url.username !== "" || url.password !== "") {
+    throw new UsageError(
+      `--endpoint ${url.protocol}//…@${url.host}${url.pathname === "/" ? "" : url.pathname} holds a user name or password before "@": it would be printed in every message that names the endpoint, and the SDK signs its requests with the AWS credentials anyway.`,
+      "remove it from --endpoint and give the credentials through the AWS credential chain (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE).",
+    );
+  }
+  return shown;
+}
 
 export function parseS3Url(url: string): { bucket: string; prefix: string } {
   const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(url);
@@ -230,6 +261,7 @@ export async function main(argv: readonly string[], out: Writable = process.stdo
   let maxRecordBytes: number;
   let timeoutSeconds: number;
   let retries: number;
+  let shownEndpoint: string | undefined;
   try {
     if (positionals.length !== 1) throw new UsageError(`expected one s3://bucket/prefix argument, got ${positionals.length}.`);
     ({ bucket, prefix } = parseS3Url(positionals[0]!));
@@ -239,10 +271,10 @@ export async function main(argv: readonly string[], out: Writable = process.stdo
     maxRecordBytes = parseNumber("max-record-bytes", values["max-record-bytes"], "whole", 1, constants.MAX_STRING_LENGTH, `a whole number from 1 to ${constants.MAX_STRING_LENGTH}`) ?? DEFAULT_MAX_RECORD_BYTES;
     timeoutSeconds = parseNumber("timeout", values.timeout, "decimal", Number.MIN_VALUE, MAX_TIMEOUT_SECONDS, `a number of seconds above 0, at most ${MAX_TIMEOUT_SECONDS}`) ?? DEFAULT_TIMEOUT_SECONDS;
     retries = parseNumber("retries", values.retries, "whole", 0, 100, "a whole number from 0 to 100") ?? DEFAULT_RETRIES;
-    if (values.endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(values.endpoint)) throw new UsageError(`--endpoint "${values.endpoint}" must be an http(s) URL.`);
+    if (values.endpoint !== undefined) shownEndpoint = checkEndpoint(values.endpoint);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    err.write(`error VERIFY.USAGE: ${error.message}\n  fix: run with --help for the options.\n`);
+    err.write(`error VERIFY.USAGE: ${error.message}\n  fix: ${error.fix}\n`);
     return 2;
   }
 
@@ -287,7 +319,7 @@ export async function main(argv: readonly string[], out: Writable = process.stdo
   } catch (error) {
     // Anything else is a bug in verify:s3 and goes to VERIFY.BUG with its stack.
     if (!(error instanceof S3RequestError)) throw error;
-    err.write(`error VERIFY.S3: ${describeS3Error(error, values.endpoint, timeoutSeconds, retries)}\n`);
+    err.write(`error VERIFY.S3: ${describeS3Error(error, shownEndpoint, timeoutSeconds, retries)}\n`);
     return 2;
   } finally {
     client.destroy();

@@ -235,6 +235,27 @@ describe("verify:s3", () => {
     }
   });
 
+  it("refuses credentials in --endpoint and prints it without its query: no secret of it reaches a message", async () => {
+    for (const endpoint of ["http://USERX:SECRETPW@127.0.0.1:1/", "http://USERX@127.0.0.1:1", "https://:SECRETPW@s3.example.com/base?x=1"]) {
+      const r = await out(["s3://amazon-reviews-raw/reviews/", "--endpoint", endpoint, "--timeout", "2", "--retries", "0"]);
+      expect([r.code, r.stdout], endpoint).toEqual([2, ""]);
+      expect(r.stderr, endpoint).toMatch(/^error VERIFY\.USAGE: --endpoint https?:\/\/…@[^ ]+ holds a user name or password before "@": /);
+      expect(r.stderr, endpoint).toContain(
+        "\n  fix: remove it from --endpoint and give the credentials through the AWS credential chain (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE).\n",
+      );
+      expect(r.stderr, endpoint).not.toMatch(/USERX|SECRETPW/);
+    }
+    const refused = await out(["s3://amazon-reviews-raw/reviews/", "--endpoint", "http://USERX:SECRETPW@127.0.0.1:1/"]);
+    expect(refused.stderr).toBe(
+      'error VERIFY.USAGE: --endpoint http://…@127.0.0.1:1 holds a user name or password before "@": it would be printed in every message that names the endpoint, and the SDK signs its requests with the AWS credentials anyway.\n' +
+        "  fix: remove it from --endpoint and give the credentials through the AWS credential chain (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE).\n",
+    );
+    // A query (a presigned token) is sent, never printed: port 1 refuses the connection.
+    const token = await out(["s3://amazon-reviews-raw/reviews/", "--endpoint", "http://127.0.0.1:1/?X-Amz-Security-Token=SECRETTOKEN#frag", "--timeout", "2", "--retries", "0"]);
+    expect(token.code).toBe(2);
+    expect(token.stderr).toBe("error VERIFY.S3: Cannot connect to http://127.0.0.1:1/.\n  fix: check --endpoint and that the server is running.\n");
+  });
+
   it("parses S3 URLs", () => {
     expect(parseS3Url("s3://amazon-reviews-raw")).toEqual({ bucket: "amazon-reviews-raw", prefix: "" });
     expect(parseS3Url("s3://amazon-reviews-raw/reviews/2018/")).toEqual({ bucket: "amazon-reviews-raw", prefix: "reviews/2018/" });
