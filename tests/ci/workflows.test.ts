@@ -81,9 +81,20 @@ describe("GitHub workflows", () => {
     expect(script).toContain('npm run --silent contract:diff -- --base "origin/$BASE_REF" --format markdown');
     expect(script).toContain('>> "$GITHUB_STEP_SUMMARY"');
     expect(script).toContain("gh pr comment");
-    expect(steps(review).find((s) => s.uses?.startsWith("actions/checkout"))?.with).toEqual({ "fetch-depth": 0 });
+    expect(steps(review).find((s) => s.uses?.startsWith("actions/checkout"))?.with).toEqual({ "persist-credentials": false, "fetch-depth": 0 });
     // It runs for a change to any input contract:diff reads: the contracts, the generator, the marts' contracts.
     expect((review.on.pull_request as { paths: string[] }).paths).toEqual(expect.arrayContaining(["contracts/**", "generators/**", `${MARTS_DIR}/**`]));
+  });
+
+  it("leaves no token in a checkout's .git/config (persist-credentials: false): no workflow pushes, and the code a job runs could read it", () => {
+    // The contract review runs the pull request's code (npm ci's prepare script, its contracts) with a pull-requests:
+    // write token; actions/checkout writes its token into .git/config unless told not to.
+    for (const file of readdirSync(dir).filter((name) => /\.ya?ml$/.test(name))) {
+      const checkouts = steps(load(file)).filter((s) => s.uses?.startsWith("actions/checkout@"));
+      for (const checkout of checkouts) expect(checkout.with?.["persist-credentials"], `${file}: ${JSON.stringify(checkout)}`).toBe(false);
+      expect(readFileSync(join(dir, file), "utf8"), file).not.toMatch(/\bgit\s+push\b/);
+    }
+    expect(steps(load("contract-review.yml")).filter((s) => s.uses?.startsWith("actions/checkout@"))).toHaveLength(1);
   });
 
   it("deploy runs on main with OIDC role-to-assume, Terraform init/plan/apply, script upload and snowflake:apply", () => {
@@ -117,7 +128,7 @@ describe("GitHub workflows", () => {
     expect(condition).toMatch(/^github\.event_name == 'workflow_dispatch' \|\| \(.*\)$/);
     const checkout = jobs[0]!.steps[0]!;
     expect(checkout.uses).toMatch(/^actions\/checkout@/);
-    expect(checkout.with).toEqual({ ref: "${{ github.event.workflow_run.head_sha || github.sha }}" });
+    expect(checkout.with).toEqual({ "persist-credentials": false, ref: "${{ github.event.workflow_run.head_sha || github.sha }}" });
   });
 
   it("deploys in the environment whose OIDC subject the deploy role trusts", () => {
