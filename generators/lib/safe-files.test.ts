@@ -2,6 +2,7 @@
  * Writing into an output folder: no symbolic link between the output root and a path written or removed; temporaries
  * under new, unpredictable names that never follow a link planted under their name.
  */
+import { execFileSync } from "node:child_process";
 import { closeSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -78,9 +79,13 @@ describe("createTemporary and writeFileAtomically", () => {
     expect(readFileSync(target, "utf8")).toBe("third\n");
     expect(readFileSync(victim, "utf8")).toBe("not ours\n");
     expect(readdirSync(folder)).toEqual(["page.html"]);
-    // A rename that fails (a folder where the file goes) leaves no temporary behind.
+    // A target that is not a regular file (a folder, a pipe; /dev/null) is refused, not replaced, and nothing is left.
     mkdirSync(join(folder, "taken"));
-    expect(() => writeFileAtomically(join(folder, "taken"), "x")).toThrow(/EISDIR|EEXIST|ENOTEMPTY|EPERM/);
-    expect(readdirSync(folder).sort()).toEqual(["page.html", "taken"]);
+    expect(() => writeFileAtomically(join(folder, "taken"), "x")).toThrow(/taken is a folder, not a file/);
+    const pipe = join(folder, "pipe");
+    execFileSync("mkfifo", [pipe]);
+    expect(() => writeFileAtomically(pipe, "x")).toThrow(/pipe is a FIFO \(named pipe\), not a file/);
+    expect(lstatSync(pipe).isFIFO()).toBe(true);
+    expect(readdirSync(folder).sort()).toEqual(["page.html", "pipe", "taken"]);
   });
 });

@@ -11,7 +11,7 @@
  *   target, so a reader sees the old file or the new one, never half of one.
  */
 import { randomBytes } from "node:crypto";
-import { closeSync, lstatSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, lstatSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { insideAsWritten } from "./real-paths.js";
 
@@ -47,10 +47,36 @@ export function createTemporary(target: string, mode = 0o666, token: () => strin
 }
 
 /**
+ * What `target` is when it exists but is not a regular file (a link is followed: a link to a file is a file), in
+ * words ("a FIFO (named pipe)", "a character device", …); undefined when it is a regular file or does not exist. A
+ * file written whole under another name and renamed into place would replace such a target: `/dev/null` given as an
+ * output would become a regular file.
+ */
+export function notAFile(target: string): string | undefined {
+  let stat;
+  try {
+    stat = statSync(target, { throwIfNoEntry: false });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOTDIR") return undefined; // a part of the path is a file: no target
+    throw error;
+  }
+  if (!stat || stat.isFile()) return undefined;
+  if (stat.isDirectory()) return "a folder";
+  if (stat.isFIFO()) return "a FIFO (named pipe)";
+  if (stat.isCharacterDevice()) return "a character device";
+  if (stat.isBlockDevice()) return "a block device";
+  if (stat.isSocket()) return "a socket";
+  return "not a regular file";
+}
+
+/**
  * Writes `contents` to `target` whole or not at all: into a `createTemporary` file, then renamed over `target` (a
- * link at `target` is replaced, not followed). The temporary is removed when anything fails.
+ * link at `target` is replaced, not followed). The temporary is removed when anything fails. A target that exists and
+ * is not a regular file (`notAFile`: a device, a pipe, a folder) is refused before anything is written.
  */
 export function writeFileAtomically(target: string, contents: string | Uint8Array, mode?: number): void {
+  const what = notAFile(target);
+  if (what) throw new Error(`${target} is ${what}, not a file: it would be replaced by a regular file, not written into. Name a regular file.`);
   const { path, fd } = createTemporary(target, mode);
   try {
     try {

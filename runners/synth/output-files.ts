@@ -8,7 +8,7 @@
  */
 import { closeSync, lstatSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { createTemporary } from "../../generators/lib/safe-files.js";
+import { createTemporary, notAFile } from "../../generators/lib/safe-files.js";
 import { SynthError } from "./errors.js";
 
 export type FileFlag = "--out" | "--tally";
@@ -61,6 +61,17 @@ function writeError(flag: FileFlag, detail: string, fix: string): SynthError {
  * created there, removing it again. Throws `SYNTH.WRITE` naming the part of the path in the way and why.
  */
 export function prepareLocation(flag: FileFlag, file: string): void {
+  // The file is written under a temporary name and renamed over `file`: a device or a pipe would be replaced, not
+  // written into (`--out /dev/null` would turn the machine's /dev/null into a regular file).
+  const what = notAFile(file);
+  if (what) {
+    const stream = flag === "--out" ? "standard output" : "standard error";
+    throw writeError(
+      flag,
+      `${flag} ${file}: it is ${what}, not a file; synth writes a file whole under another name and renames it into place, which would replace it.`,
+      `Leave out ${flag}: the ${flag === "--out" ? "records go" : "tally goes"} to ${stream}, which you may redirect (e.g. ${flag === "--out" ? ">" : "2>"} ${file}).`,
+    );
+  }
   const missing: string[] = [];
   for (let dir = dirname(file); ; ) {
     let isFolder: boolean;

@@ -4,8 +4,9 @@
  * quarantined with exactly its intended reason code, and the run summary equals the generator's tally), plus
  * determinism, the regex subset, unbreakable rules, the coded errors and the CLI.
  */
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Ajv2020 from "ajv/dist/2020.js";
@@ -334,6 +335,25 @@ describe("CLI", () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/error SYNTH\.WRITE: .*(ENOTDIR|EEXIST|not a directory)/);
     expect(r.err).toContain("\n  fix: ");
+  });
+
+  it("SYNTH.WRITE: a pipe as --out or --tally is refused before any record is generated, and left as it was", async () => {
+    const folder = join(work, "special");
+    mkdirSync(folder);
+    const fifo = join(folder, "pipe");
+    execFileSync("mkfifo", [fifo]);
+    for (const [flag, target, what] of [
+      ["--out", fifo, "a FIFO (named pipe)"],
+      ["--tally", fifo, "a FIFO (named pipe)"],
+    ] as const) {
+      const r = await cli("--dataset", "review", "--records", "10", flag, target);
+      expect(r.code, r.err).toBe(2);
+      expect(r.err).toContain(`${flag}: error SYNTH.WRITE: ${flag} ${target}: it is ${what}, not a file;`);
+      expect(r.err).toContain(`  fix: Leave out ${flag}:`);
+      expect(r.out).toBe("");
+      expect(lstatSync(fifo).isFIFO()).toBe(true);
+      expect(readdirSync(folder)).toEqual(["pipe"]);
+    }
   });
 
   it("SYNTH.WRITE: a --tally whose folder is a file fails before any record is generated, and leaves no --out and no temporary", async () => {
