@@ -213,6 +213,8 @@ export async function main(argv: readonly string[], out: { write(text: string): 
     for (const d of datasets) {
       const sample = join(root, "samples", d.name);
       if (existsSync(sample)) inputs.set(d.name, [sample]);
+      // A contract added without samples: said even with --quiet, as the run goes on with its tables left empty.
+      else err.write(`warning: ${d.name}: no samples folder ${join("samples", d.name)}/, so this run reads nothing for dataset ${d.name} and leaves its tables empty.\n  fix: create ${join("samples", d.name)}/ holding JSON Lines sample records of the dataset (README "Adding a dataset"), or pass --input ${d.name}=<file or folder>.\n`);
     }
   }
   // By real paths too (`real-paths.ts`): `--out /x/alias/out`, with `alias` a link to the input folder, is inside it.

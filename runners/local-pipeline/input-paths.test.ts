@@ -3,7 +3,7 @@
  * folder, an input given twice or inside another, files of the same name in two inputs, files in an input folder
  * whose names the platform does not ingest. Real files, real runs of the command on DuckDB (`--no-warehouse`).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -186,5 +186,26 @@ describe("in an input folder, only the files whose names the platform ingests (.
     expect(result.code).toBe(2);
     expect(result.err).toContain(`error PIPELINE.NO_INPUT: --input product=${other} holds no input file (only 1 file whose name the platform does not ingest, which are not read).`);
     expect(result.err).toContain("fix: pass a JSON Lines file or a folder holding some (named *.json, *.json.gz, *.jsonl, *.jsonl.gz");
+  });
+});
+
+describe("without --input, each dataset's samples/<dataset>/ folder", () => {
+  it("warns, naming the folder to create, for a dataset whose samples folder is missing, and runs the others", async () => {
+    // A repository root whose product contract has no samples yet (as a contract just added has none).
+    const root = folder("no-samples", "root");
+    cpSync(join(ROOT, "generated/ir"), join(root, "generated/ir"), { recursive: true });
+    cpSync(join(ROOT, "generated/manifest.json"), join(root, "generated/manifest.json"));
+    cpSync(join(ROOT, "samples/review"), join(root, "samples/review"), { recursive: true });
+    const out = join(work, "no-samples", "out");
+    let err = "";
+    const code = await main(["--root", root, "--no-warehouse", "--quiet", "--out", out], { write: () => true }, { write: (s: string) => (err += s) });
+    expect(code, err).toBe(0);
+    expect(err).toBe(
+      "warning: product: no samples folder samples/product/, so this run reads nothing for dataset product and leaves its tables empty.\n" +
+        '  fix: create samples/product/ holding JSON Lines sample records of the dataset (README "Adding a dataset"), or pass --input product=<file or folder>.\n',
+    );
+    const summary = summaryOf(out);
+    expect(Object.keys(summary.datasets)).toEqual(["review"]);
+    expect(summary.datasets.review!.input).toBeGreaterThan(0);
   });
 });
