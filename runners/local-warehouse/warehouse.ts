@@ -25,6 +25,7 @@ import { DUCKDB_PATH_ENV, LOCAL_TARGET } from "../../generators/targets/dbt/emit
 import { KEY_SOURCE, NO_KEY_FIX } from "../../generators/targets/dbt/pseudonym.js";
 import { PSEUDONYM_KEY_COLUMN, pseudonymKeyProblem } from "../../generators/targets/protection.js";
 import { stopOnInterrupt } from "../../generators/lib/interrupt.js";
+import { compareCodePoints } from "../../generators/lib/sort.js";
 import { ensurePythonEnv } from "../../toolchain/python-env.js";
 import { holdsParquet } from "../local-pipeline/table-files.js";
 
@@ -193,12 +194,13 @@ function runDbt(bin: string, args: readonly string[], env: NodeJS.ProcessEnv, lo
   });
 }
 
-interface RunResults {
+/** What this runner reads of dbt's `run_results.json`. */
+export interface RunResults {
   metadata: { dbt_version: string };
   results: { unique_id: string; status: string; failures: number | null; message: string | null; relation_name?: string | null }[];
 }
 
-interface ManifestNode {
+export interface ManifestNode {
   name: string;
   resource_type: string;
   schema: string;
@@ -209,7 +211,8 @@ interface ManifestNode {
   original_file_path: string;
 }
 
-interface Manifest {
+/** What this runner reads of dbt's `manifest.json`. */
+export interface Manifest {
   nodes: Record<string, ManifestNode>;
   sources: Record<string, { source_name: string; name: string }>;
 }
@@ -305,6 +308,48 @@ export function dbtEnvironment(warehouseDir: string, database: string): Record<s
   };
 }
 
+/**
+ * The models and tests of a `dbt build`, from its `run_results.json` and `manifest.json`, with each built model's rows
+ * and a sample of each failing test's stored rows read through `connection`. Sorted by schema, then name (code
+ * points; dbt's unique id breaks a tie): dbt lists results in the order its threads finished them, which differs between identical runs, and the
+ * run summary must not.
+ */
+export async function nodeResults(runResults: RunResults, manifest: Manifest, connection: DuckDBConnection): Promise<{ models: ModelResult[]; tests: TestResult[] }> {
+  type Keyed<T> = { schema: string; id: string; result: T };
+  const models: Keyed<ModelResult>[] = [];
+  const tests: Keyed<TestResult>[] = [];
+  for (const result of runResults.results) {
+    const node = manifest.nodes[result.unique_id];
+    if (!node) continue;
+    const message = result.message ?? undefined;
+    if (node.resource_type === "model") {
+      const built = result.status === "success" && node.relation_name;
+      models.push({
+        schema: node.schema,
+        id: result.unique_id,
+        result: {
+          name: node.name,
+          schema: node.schema,
+          materialized: node.config.materialized ?? "view",
+          status: result.status,
+          ...(built ? { rows: await count(connection, node.relation_name!) } : {}),
+          ...(result.status !== "success" && message ? { message: withoutMacroTrace(message) } : {}),
+        },
+      });
+    } else if (node.resource_type === "test") {
+      const attached = node.attached_node ? (manifest.nodes[node.attached_node]?.name ?? manifest.sources[node.attached_node]?.name) : undefined;
+      const on = [attached ?? "?", node.column_name].filter(Boolean).join(".");
+      const failures = result.failures ?? 0;
+      const failed = result.status === "fail" || result.status === "warn" || result.status === "error";
+      const sample = failed && failures > 0 && result.relation_name ? await sampleRows(connection, result.relation_name) : [];
+      tests.push({ schema: node.schema, id: result.unique_id, result: { name: node.name, on, status: result.status, failures, ...(failed && message ? { message } : {}), sample } });
+    }
+  }
+  const bySchemaAndName = (a: Keyed<{ name: string }>, b: Keyed<{ name: string }>) =>
+    compareCodePoints(a.schema, b.schema) || compareCodePoints(a.result.name, b.result.name) || compareCodePoints(a.id, b.id);
+  return { models: models.sort(bySchemaAndName).map((m) => m.result), tests: tests.sort(bySchemaAndName).map((t) => t.result) };
+}
+
 export async function runWarehouse(options: WarehouseOptions): Promise<WarehouseResult> {
   const log = options.log ?? (() => undefined);
   const dir = options.warehouseDir;
@@ -336,34 +381,12 @@ export async function runWarehouse(options: WarehouseOptions): Promise<Warehouse
     const source = manifest.sources[r.unique_id];
     return { source: source ? `${source.source_name}.${source.name}` : r.unique_id, status: r.status, ...(r.max_loaded_at ? { maxLoadedAt: r.max_loaded_at } : {}) };
   }).sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
-  const models: ModelResult[] = [];
-  const tests: TestResult[] = [];
   const instance = await DuckDBInstance.create(database, { access_mode: "READ_ONLY" });
   const connection = await instance.connect();
+  let models: ModelResult[];
+  let tests: TestResult[];
   try {
-    for (const result of runResults.results) {
-      const node = manifest.nodes[result.unique_id];
-      if (!node) continue;
-      const message = result.message ?? undefined;
-      if (node.resource_type === "model") {
-        const built = result.status === "success" && node.relation_name;
-        models.push({
-          name: node.name,
-          schema: node.schema,
-          materialized: node.config.materialized ?? "view",
-          status: result.status,
-          ...(built ? { rows: await count(connection, node.relation_name!) } : {}),
-          ...(result.status !== "success" && message ? { message: withoutMacroTrace(message) } : {}),
-        });
-      } else if (node.resource_type === "test") {
-        const attached = node.attached_node ? (manifest.nodes[node.attached_node]?.name ?? manifest.sources[node.attached_node]?.name) : undefined;
-        const on = [attached ?? "?", node.column_name].filter(Boolean).join(".");
-        const failures = result.failures ?? 0;
-        const failed = result.status === "fail" || result.status === "warn" || result.status === "error";
-        const sample = failed && failures > 0 && result.relation_name ? await sampleRows(connection, result.relation_name) : [];
-        tests.push({ name: node.name, on, status: result.status, failures, ...(failed && message ? { message } : {}), sample });
-      }
-    }
+    ({ models, tests } = await nodeResults(runResults, manifest, connection));
   } finally {
     connection.closeSync();
     instance.closeSync();
