@@ -17,7 +17,7 @@ export const HELP = `Usage: npm run catalog [-- options]
 Builds a static site from the contracts (IR), the generated artifacts, git history and a pipeline run's output:
 an index with search, a page per dataset (every column with its type per engine, PII class, rules, normalisations
 and lineage from the raw JSON to the marts), the contracts' history with the contract review of each change, the
-data quality of the run (counts, quarantine reasons, rows per partition date, dbt tests, masked sample records)
+data quality of the run (counts, quarantine reasons, rows per partition, dbt tests, masked sample records)
 and, with --base, the pull request's contract changes and the generated files they touch.
 
 Options:

@@ -1,7 +1,7 @@
 /**
  * What a pipeline run left in its output folder (`npm run pipeline:local` → `.pipeline-out/`), read for the data
  * quality page: `run-summary.json`, the quarantined records of the run (masked before they leave this module), the
- * processed Parquet counted per partition date (DuckDB, through the same external-table definition dbt reads), and
+ * processed Parquet counted per partition value (DuckDB, through the same external-table definition dbt reads), and
  * dbt's artifacts (`run_results.json`, `manifest.json`).
  */
 import { DuckDBInstance } from "@duckdb/node-api";

@@ -1,6 +1,6 @@
 /**
  * Data quality of a run: input / valid / duplicate / quarantined per dataset, quarantine reasons (bar chart),
- * records per partition date (time series), dbt's models, freshness and tests with failing-row counts, and sample
+ * records per partition value of each partitioned table (a date, or any other partition column), dbt's models, freshness and tests with failing-row counts, and sample
  * quarantined records with personal data masked. Charts are drawn in the browser by Observable Plot from the JSON
  * data island; every chart's numbers are also in a table beside it (for screen readers and without script).
  */
@@ -64,6 +64,16 @@ function reasonCharts(data: QualityChartData): SafeHtml {
 <tbody>${d.bars.map((b) => html`<tr><td><code>${b.reason}</code></td><td class="number">${formatCount(b.records)}</td></tr>`)}</tbody></table></details>
 </figure>`,
   )}`;
+}
+
+/**
+ * The heading of the partition charts, naming the partition columns: a table may be partitioned by a date or by
+ * any other column (an enum such as `marketplace`).
+ */
+export function partitionHeading(data: QualityChartData): SafeHtml {
+  const columns = [...new Set(data.series.map((s) => s.column))];
+  if (columns.length === 0) return html`<h2>Records per partition</h2>`;
+  return html`<h2>Records per partition (${columns.map((c, i) => html`${i ? ", " : ""}<code>${c}</code>`)})</h2>`;
 }
 
 function seriesCharts(data: QualityChartData): SafeHtml {
@@ -151,7 +161,7 @@ ${countsTable(run)}
 ${filesTable(run)}
 <h2>Quarantine reasons</h2>
 ${reasonCharts(data)}
-<h2>Records per partition date</h2>
+${partitionHeading(data)}
 ${seriesCharts(data)}
 ${jsonScript("quality-data", data)}
 <h2>dbt: models, freshness and tests</h2>
