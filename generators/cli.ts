@@ -163,16 +163,23 @@ function check(outRoot: string, files: readonly GeneratedFile[], out: NodeJS.Wri
     reportDiagnostics(blocking, err);
     return 2;
   }
-  for (const path of report.changed) out.write(`changed:  ${path}\n`);
+  const crlf = new Set(report.lineEndingsOnly);
+  for (const path of report.changed) out.write(`changed:  ${path}${crlf.has(path) ? " (line endings only: CRLF on disk, LF generated)" : ""}\n`);
   for (const path of report.missing) out.write(`missing:  ${path}\n`);
   for (const path of report.orphaned) out.write(`orphaned: ${path} (no longer generated)\n`);
   unowned();
   for (const diff of report.diffs) out.write(`\n${diff}\n`);
-  if (report.changed.length > report.diffs.length) out.write(`\n(diffs of ${report.changed.length - report.diffs.length} more changed files not shown)\n`);
+  const undiffed = report.changed.length - crlf.size - report.diffs.length;
+  if (undiffed > 0) out.write(`\n(diffs of ${undiffed} more changed files not shown)\n`);
   if (report.changed.length || report.missing.length || report.orphaned.length) {
     out.write(
       `\nGenerated files are stale: ${report.changed.length} changed, ${report.missing.length} missing, ${report.orphaned.length} orphaned.\nFix: run \`${again}\` and commit the result.\n`,
     );
+    if (crlf.size) {
+      out.write(
+        `\n${crlf.size} of the changed files differ only in line endings: they were checked out with CRLF (core.autocrlf=true) before .gitattributes kept them LF; regenerating them leaves nothing to commit.\nFix: check the files out again, once your own changes are committed or stashed: \`git rm -r -q --cached . && git reset --hard\`.\n`,
+      );
+    }
   }
   const stray = strays(report).length;
   if (stray) {

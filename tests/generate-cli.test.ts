@@ -137,6 +137,25 @@ describe("generate --check", () => {
     expect(readFileSync(path, "utf8")).toBe(edited);
   });
 
+  it("says which changed files differ only in line endings (a CRLF checkout), without their diff", async () => {
+    const root = await generatedRoot();
+    const crlf = join(root, "generated/docs/review.md");
+    writeFileSync(crlf, readFileSync(crlf, "utf8").replaceAll("\n", "\r\n"));
+    // Line endings and a real edit: an ordinary change, with its diff.
+    const edited = join(root, "generated/docs/product.md");
+    writeFileSync(edited, readFileSync(edited, "utf8").replaceAll("\n", "\r\n").replace("Amazon Standard", "Amazon Standart"));
+    const result = await cli(["--root", REPO_ROOT, "--out", root, "--check"]);
+    expect(result.code).toBe(1);
+    expect(result.out).toContain("changed:  generated/docs/review.md (line endings only: CRLF on disk, LF generated)\n");
+    expect(result.out).toContain("changed:  generated/docs/product.md\n");
+    expect(result.out).not.toContain("a/generated/docs/review.md");
+    expect(result.out).toContain("a/generated/docs/product.md");
+    expect(result.out).toContain("Generated files are stale: 2 changed, 0 missing, 0 orphaned.");
+    expect(result.out).toContain(
+      "1 of the changed files differ only in line endings: they were checked out with CRLF (core.autocrlf=true) before .gitattributes kept them LF; regenerating them leaves nothing to commit.\nFix: check the files out again, once your own changes are committed or stashed: `git rm -r -q --cached . && git reset --hard`.",
+    );
+  });
+
   it("keeps the permissions of a file it replaces", async () => {
     const root = scratchRoot();
     expect((await cli(["--root", REPO_ROOT, "--out", root])).code).toBe(0);

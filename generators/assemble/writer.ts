@@ -32,6 +32,8 @@ import { FULLY_OWNED_DIRS, isOwnedPath, MANIFEST_PATH, type Manifest } from "./f
 
 export interface DriftReport {
   readonly changed: readonly string[];
+  /** The changed files that differ only in line endings (CRLF on disk where the generator writes LF). */
+  readonly lineEndingsOnly: readonly string[];
   readonly missing: readonly string[];
   readonly orphaned: readonly string[];
   /**
@@ -223,6 +225,7 @@ function readHead(path: string): string {
 
 export function compareWithDisk(root: string, files: readonly GeneratedFile[]): DriftReport {
   const changed: string[] = [];
+  const lineEndingsOnly: string[] = [];
   const missing: string[] = [];
   const diffs: string[] = [];
   let unchanged = 0;
@@ -232,7 +235,9 @@ export function compareWithDisk(root: string, files: readonly GeneratedFile[]): 
     if (current === undefined) missing.push(file.path);
     else if (current !== file.contents) {
       changed.push(file.path);
-      if (diffs.length < DIFF_FILES) diffs.push(cappedDiff(file.path, current, file.contents));
+      // A checkout that converted LF to CRLF (core.autocrlf=true): every line would be in the diff, none of it news.
+      if (current.replaceAll("\r\n", "\n") === file.contents) lineEndingsOnly.push(file.path);
+      else if (diffs.length < DIFF_FILES) diffs.push(cappedDiff(file.path, current, file.contents));
     } else unchanged++;
   }
   const { owned, unowned, refused } = ownership(root, [...produced]);
@@ -241,7 +246,7 @@ export function compareWithDisk(root: string, files: readonly GeneratedFile[]): 
     .filter(([path]) => !produced.has(path))
     .map(([path, { why, fix }]) => ({ path, why, ...(fix !== undefined && { fix }) }))
     .sort((a, b) => compareCodePoints(a.path, b.path));
-  return { changed, missing, orphaned, unowned: unownedLeft, refused, unchanged, diffs };
+  return { changed, lineEndingsOnly, missing, orphaned, unowned: unownedLeft, refused, unchanged, diffs };
 }
 
 function cappedDiff(path: string, current: string, wanted: string): string {
