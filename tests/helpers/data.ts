@@ -5,6 +5,13 @@ import { join } from "node:path";
 export const REPO_ROOT = join(import.meta.dirname, "../..");
 export const SHARED_DATA = join(REPO_ROOT, "../shared/data/amazon-reviews");
 
+/**
+ * The datasets this repository ships a contract and samples for. A test that pins facts of these (sample row counts,
+ * particular columns) filters to them by name, so that a dataset added beside them (README "Adding a dataset") is
+ * covered by the tests stating a property of every dataset and breaks none of these.
+ */
+export const SHIPPED_DATASETS: readonly string[] = ["product", "review"];
+
 export const DATA_FILES = {
   reviews2018: "2018-gift-cards-5.jsonl",
   products2018: "2018-meta-gift-cards.jsonl",

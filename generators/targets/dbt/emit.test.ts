@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../../../tests/helpers/data.js";
+import { REPO_ROOT, SHIPPED_DATASETS } from "../../../tests/helpers/data.js";
 import { dbtParse, dbtSchemaErrors } from "../../../tests/helpers/dbt.js";
 import { fileOf, generatedFrom } from "../../../tests/helpers/generate.js";
 import { queryDuckDB } from "../../../tests/helpers/duckdb.js";
@@ -13,7 +13,8 @@ import { parseSnowflakeStatements, sqlfluffBin } from "../../../tests/helpers/sq
 import { ensurePythonEnv } from "../../../toolchain/python-env.js";
 import { jinjaLiteral } from "../../dialects/jinja.js";
 import { loadMarts } from "../../ir/marts.js";
-import { dbtTarget, LOCAL_TARGET, STAGING_DIR, stagingColumns } from "./emit.js";
+import { personalColumns, pseudonymColumnName } from "../protection.js";
+import { dbtTarget, LOCAL_TARGET, STAGING_DIR, stagingColumns, stagingModelName } from "./emit.js";
 
 const yamlOf = (files: Awaited<ReturnType<typeof generatedFrom>>["files"], path: string) => parse(fileOf(files, path)) as any;
 
@@ -55,7 +56,11 @@ describe("dbt target", () => {
   it("enforces a contract with a data_type on every column, and derives tests from the contract", async () => {
     const { files, ir } = await generatedFrom();
     const models = yamlOf(files, `${STAGING_DIR}/_amazon__models.yml`).models as any[];
-    expect(models.map((m) => m.name)).toEqual(["stg_amazon__products", "stg_amazon__product_categories", "stg_amazon__reviews", "stg_amazon__review_images"]);
+    // A staging model per table of every dataset (parent, then its children), in the IR's order.
+    const tables = ir.datasets.flatMap((d) => [d.table, ...d.children]);
+    expect(models.map((m) => m.name)).toEqual(tables.map((t) => stagingModelName(t)));
+    const shipped = ir.datasets.filter((d) => SHIPPED_DATASETS.includes(d.name)).flatMap((d) => [d.table, ...d.children]);
+    expect(shipped.map((t) => stagingModelName(t))).toEqual(["stg_amazon__products", "stg_amazon__product_categories", "stg_amazon__reviews", "stg_amazon__review_images"]);
     for (const model of models) {
       expect(model.config.contract).toEqual({ enforced: true });
       // Portable spellings (the staging SQL's casts); JSON is chosen by the target when dbt parses.
@@ -230,7 +235,7 @@ describe("keyed pseudonyms and Snowflake column tags", () => {
     `{% if target.type == 'snowflake' %}alter ${kind} {{ this }} modify column ${column} set tag AMAZON_REVIEWS.GOVERNANCE.PII = 'personal'{% endif %}`;
 
   it("replaces a personal column by the macro over the key table's source, described as a keyed pseudonym, tagged by a post-hook", async () => {
-    const { files } = await generatedFrom();
+    const { files, ir } = await generatedFrom();
     const sql = fileOf(files, `${STAGING_DIR}/stg_amazon__reviews.sql`);
     expect(sql).toMatch(/^ {8}\{\{ contract_pseudonym\('reviewer_name'\) \}\} +as reviewer_name_hash,$/m);
     expect(sql).not.toMatch(/\b(md5|sha\w*|hash)\s*\(/i);
@@ -241,9 +246,16 @@ describe("keyed pseudonyms and Snowflake column tags", () => {
     const governance = (yamlOf(files, `${STAGING_DIR}/_amazon__sources.yml`).sources as any[]).find((s) => s.name === "governance");
     expect(governance).toMatchObject({ database: "AMAZON_REVIEWS", schema: "GOVERNANCE", tables: [{ name: "pseudonym_key", identifier: "PSEUDONYM_KEY", columns: [{ name: "key", data_type: "varchar" }] }] });
     expect(JSON.stringify(governance)).not.toMatch(/freshness|loaded_at_field/);
-    // The tag: on the pseudonym column of the one staging model that has one.
+    // The tag: on the pseudonym columns of each staging model that has one (of the shipped datasets, only
+    // stg_amazon__reviews: reviewer_name), and on no other model.
     const staging = yamlOf(files, "dbt-out/dbt_project.yml").models.amazon_reviews.staging;
-    expect(staging.amazon).toEqual({ stg_amazon__reviews: { "+post-hook": [tagHook("view", "reviewer_name_hash")] } });
+    const withPersonal = ir.datasets.flatMap((d) => [d.table, ...d.children]).filter((t) => personalColumns(t).length > 0);
+    expect(staging.amazon).toEqual(
+      Object.fromEntries(withPersonal.map((t) => [stagingModelName(t), { "+post-hook": personalColumns(t).map((c) => tagHook("view", pseudonymColumnName(c))) }])),
+    );
+    const shippedWithPersonal = withPersonal.filter((t) => ir.datasets.some((d) => SHIPPED_DATASETS.includes(d.name) && [d.table, ...d.children].includes(t)));
+    expect(shippedWithPersonal.map((t) => stagingModelName(t))).toEqual(["stg_amazon__reviews"]);
+    expect(staging.amazon.stg_amazon__reviews).toEqual({ "+post-hook": [tagHook("view", "reviewer_name_hash")] });
     const macro = fileOf(files, "dbt-out/macros/contract_pseudonym.sql");
     expect(macro).toContain("{%- set key_table = source('governance', 'pseudonym_key') -%}");
     expect(macro).not.toMatch(/env_var|var\(/);

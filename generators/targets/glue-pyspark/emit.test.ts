@@ -73,12 +73,12 @@ describe("glue-pyspark", () => {
     for (const file of emitGluePyspark(ir).files) {
       expect(file.contents, `${file.path} is stale: run npm run generate`).toBe(readFileSync(join(ROOT, file.path), "utf8"));
     }
-    expect(emitGluePyspark(ir).files.map((f) => f.path)).toEqual([
-      "glue-pyspark-out/clean_product.py",
-      "glue-pyspark-out/flatten_product.py",
-      "glue-pyspark-out/clean_review.py",
-      "glue-pyspark-out/flatten_review.py",
-    ]);
+    // A clean and a flatten job per dataset, in the IR's dataset order: the shipped two and any dataset added.
+    const names = ir.datasets.map((d) => d.name);
+    expect(names).toEqual(expect.arrayContaining(["product", "review"]));
+    expect(emitGluePyspark(ir).files.map((f) => f.path)).toEqual(
+      names.flatMap((name) => [`glue-pyspark-out/clean_${name}.py`, `glue-pyspark-out/flatten_${name}.py`]),
+    );
   });
 
   it("parses with Python's ast and is ruff-clean", async () => {

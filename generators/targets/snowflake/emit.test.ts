@@ -12,9 +12,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fileOf, generatedFrom } from "../../../tests/helpers/generate.js";
-import { REPO_ROOT } from "../../../tests/helpers/data.js";
+import { REPO_ROOT, SHIPPED_DATASETS } from "../../../tests/helpers/data.js";
 import { parseSnowflakeStatements, sqlfluffBin } from "../../../tests/helpers/sqlfluff.js";
 import type { ContractIR } from "../../ir/types.js";
+import { personalColumns } from "../protection.js";
 import { DATA_FILE_PATTERN, plan, pseudonymKeyCheckStatement, pseudonymKeyLoadStatement, type PlannedStatement } from "./emit.js";
 
 const work = mkdtempSync(join(tmpdir(), "snowflake-target-"));
@@ -75,11 +76,23 @@ function maskingBody(sql: string): { condition: string; masked: string } {
 
 const CLEAR = "IS_ROLE_IN_SESSION('AMAZON_REVIEWS_LOADER') OR IS_ROLE_IN_SESSION('AMAZON_REVIEWS_TRANSFORMER')";
 
-/** The personal columns of each contract, written out (not computed by the code under test). */
+/** The personal columns of each shipped contract's tables, written out (not computed by the code under test). */
 const PERSONAL_KEYS: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
   contracts: { review: ["reviewer_name"], review_images: [], product: [], product_categories: [] },
   "tests/fixtures/kitchen-sink": { kitchen_sink: ["owner_first_name"], kitchen_sink_tags: [] },
 };
+
+/**
+ * The personal keys of every table of `dir`: PERSONAL_KEYS for the shipped datasets (which it must list exactly), and
+ * for a dataset added to contracts/ beside them, its columns classed personal in the IR.
+ */
+function personalKeysOf(dir: string, ir: ContractIR): Record<string, readonly string[]> {
+  const added = dir === "contracts" ? ir.datasets.filter((d) => !SHIPPED_DATASETS.includes(d.name)) : [];
+  const written = ir.datasets.filter((d) => !added.includes(d)).flatMap((d) => [d.table, ...d.children]);
+  expect(written.map((t) => t.name).sort()).toEqual(Object.keys(PERSONAL_KEYS[dir]!).sort());
+  const derived = added.flatMap((d) => [d.table, ...d.children]).map((t) => [t.name, personalColumns(t).map((c) => c.name)] as const);
+  return { ...Object.fromEntries(derived), ...PERSONAL_KEYS[dir]! };
+}
 
 describe("Snowflake target", () => {
   it("every statement parses with sqlfluff (snowflake dialect), as exactly one statement", async () => {
@@ -169,8 +182,13 @@ describe("Snowflake target", () => {
       "GRANT APPLY ON TAG AMAZON_REVIEWS.GOVERNANCE.PII TO ROLE AMAZON_REVIEWS_LOADER",
       "GRANT APPLY ON TAG AMAZON_REVIEWS.GOVERNANCE.PII TO ROLE AMAZON_REVIEWS_TRANSFORMER",
       "GRANT SELECT ON TABLE AMAZON_REVIEWS.GOVERNANCE.PSEUDONYM_KEY TO ROLE AMAZON_REVIEWS_TRANSFORMER",
-      "GRANT APPLY ON MASKING POLICY AMAZON_REVIEWS.GOVERNANCE.REVIEW_VALUE_MASK TO ROLE AMAZON_REVIEWS_LOADER",
+      // One VALUE policy per table with a personal column (of the shipped datasets: review's).
+      ...ir.datasets
+        .flatMap((d) => [d.table, ...d.children])
+        .filter((t) => personalKeysOf("contracts", ir)[t.name]!.length > 0)
+        .map((t) => `GRANT APPLY ON MASKING POLICY AMAZON_REVIEWS.GOVERNANCE.${t.name.toUpperCase()}_VALUE_MASK TO ROLE AMAZON_REVIEWS_LOADER`),
     ]);
+    expect(grants).toContain("GRANT APPLY ON MASKING POLICY AMAZON_REVIEWS.GOVERNANCE.REVIEW_VALUE_MASK TO ROLE AMAZON_REVIEWS_LOADER");
     const sql = plan(ir).map((s) => s.sql).join("\n");
     expect(sql).not.toMatch(/PASSWORD|arn:aws:iam::\d{12}/i);
     expect(sql).toContain("'${STORAGE_AWS_ROLE_ARN}'");
@@ -182,12 +200,13 @@ describe("Snowflake target", () => {
       const statements = plan(ir);
       const at = (id: string) => statements.findIndex((s) => s.id === id);
       const tables = ir.datasets.flatMap((d) => [d.table, ...d.children]);
-      expect(tables.map((t) => t.name).sort()).toEqual(Object.keys(PERSONAL_KEYS[dir]!).sort());
+      const personalKeys = personalKeysOf(dir, ir);
+      expect(tables.map((t) => t.name).sort()).toEqual(Object.keys(personalKeys).sort());
       for (const table of tables) {
         const name = table.name.toUpperCase();
         const mask = statements.filter((s) => s.sql.includes(`AMAZON_REVIEWS.RAW.${name} MODIFY COLUMN VALUE`));
         const tag = statements.filter((s) => s.sql.includes(`AMAZON_REVIEWS.RAW.${name} SET TAG`));
-        if (PERSONAL_KEYS[dir]![table.name]!.length === 0) {
+        if (personalKeys[table.name]!.length === 0) {
           expect([...mask, ...tag], table.name).toEqual([]);
           expect(statements.some((s) => s.sql.includes(`${name}_VALUE_MASK`)), table.name).toBe(false);
           continue;
@@ -215,7 +234,7 @@ describe("Snowflake target", () => {
     it(`the VALUE policy deletes exactly the personal keys, the ones the personal virtual columns read (${dir})`, async () => {
       const { ir } = await generatedFrom(dir);
       const statements = plan(ir);
-      for (const [table, personal] of Object.entries(PERSONAL_KEYS[dir]!)) {
+      for (const [table, personal] of Object.entries(personalKeysOf(dir, ir))) {
         if (personal.length === 0) continue;
         const create = statements.find((s) => s.id === `masking_policy.value.${table}`)!;
         const body = statements.find((s) => s.id === `masking_policy.value.${table}.body`)!;

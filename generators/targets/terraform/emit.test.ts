@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { matchEventPatterns } from "../../../tests/helpers/event-pattern.js";
 import { loadIR } from "../../ir/load.js";
+import { compareCodePoints } from "../../lib/sort.js";
 import type { ContractIR, DatasetIR } from "../../ir/types.js";
 import { rawObjectCreatedPattern, terraformInputs, terraformTarget, TERRAFORM_INPUTS_PATH, wildcardLiteral } from "./emit.js";
 
@@ -69,7 +70,10 @@ describe("terraform target: EventBridge pattern", () => {
 describe("terraform target: inputs", () => {
   it("lists every dataset with Glue jobs, scripts, arguments and the state machine definition file", () => {
     const inputs = terraformInputs(ir) as any;
-    expect(Object.keys(inputs.datasets)).toEqual(["product", "review"]);
+    // Every contract in contracts/, in code-point order: the shipped two and any dataset added beside them.
+    const names = ir.datasets.map((d) => d.name).sort(compareCodePoints);
+    expect(names).toEqual(expect.arrayContaining(["product", "review"]));
+    expect(Object.keys(inputs.datasets)).toEqual(names);
     const jobs = inputs.datasets.review.glue_jobs;
     expect(jobs.clean).toEqual({
       name: "review-clean",
@@ -80,7 +84,16 @@ describe("terraform target: inputs", () => {
     expect(jobs.flatten.name).toBe("review-flatten");
     expect(jobs.flatten.arguments).toEqual(["--input_path", "--output_path", "--run_id"]);
     expect(inputs.datasets.review.state_machine.definition_file).toBe("generated/step-functions/review.asl.json");
-    expect(inputs.buckets["amazon-reviews-raw"]).toEqual({ zone: "raw", prefixes: ["products/", "reviews/"], datasets: ["product", "review"] });
+    // The raw bucket holds each dataset's raw prefix, read here from the contracts' own locations.
+    const inRaw = ir.datasets
+      .filter((d) => d.locations.raw.startsWith("s3://amazon-reviews-raw/"))
+      .map((d) => ({ name: d.name, prefix: d.locations.raw.slice("s3://amazon-reviews-raw/".length) }));
+    expect(inRaw).toEqual(expect.arrayContaining([{ name: "product", prefix: "products/" }, { name: "review", prefix: "reviews/" }]));
+    expect(inputs.buckets["amazon-reviews-raw"]).toEqual({
+      zone: "raw",
+      prefixes: inRaw.map((d) => d.prefix).sort(compareCodePoints),
+      datasets: inRaw.map((d) => d.name).sort(compareCodePoints),
+    });
   });
 
   it("writes exactly one JSON file under generated/", async () => {
