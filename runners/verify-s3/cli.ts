@@ -72,7 +72,7 @@ class UsageError extends Error {
 
 /**
  * Checks `--endpoint` and returns it as messages show it: without its query or fragment (a presigned
- * `?X-Amz-Security-Token=…` is a credential). A user name or password in it (`http://user:secret@host/`) is refused:
+ * `?X-Amz-Security-Token=…` is a credential). A user name or password in it (`user:password@` before the host) is refused:
  * every message naming the endpoint would print it, and credentials belong in the AWS credential chain.
  */
 export function checkEndpoint(endpoint: string): string {
