@@ -65,7 +65,7 @@ ${CONSUMERS.map((c) => severityCell(f.severity[c]))}
       ? ""
       : html`${h("Generated files", options.level)}${
           report.generatedFiles.length
-            ? html`<table class="data compact generated-files"><caption>Generated files the change touches (contract hashes in headers ignored)</caption>
+            ? html`<table class="data compact generated-files"><caption>Generated files the change touches (contract versions and hashes in headers ignored)</caption>
 <thead><tr><th scope="col">file</th><th scope="col">status</th><th scope="col">lines added</th><th scope="col">lines removed</th></tr></thead>
 <tbody>${report.generatedFiles.map((g) => html`<tr><td><code>${g.path}</code></td><td>${g.status}</td><td class="number">+${g.linesAdded}</td><td class="number">−${g.linesRemoved}</td></tr>`)}</tbody></table>`
             : html`<p>No generated file changes.</p>`

@@ -150,11 +150,11 @@ function renderMarkdown(report: Report): string {
 
   if (report.generatedFiles) {
     out.push("", "### Generated files");
-    if (report.generatedFiles.length === 0) out.push("", "No generated file changes (contract hashes in headers ignored).");
+    if (report.generatedFiles.length === 0) out.push("", "No generated file changes (contract versions and hashes in headers ignored).");
     else {
       out.push("", "| File | Status | Lines added | Lines removed |", "|---|---|---|---|");
       for (const g of report.generatedFiles) out.push(`| ${code(g.path)} | ${g.status} | +${g.linesAdded} | −${g.linesRemoved} |`);
-      out.push("", "Contract hashes in file headers and the manifest's checksums are ignored in these counts.");
+      out.push("", "Contract versions and hashes in file headers and the manifest's checksums are ignored in these counts.");
     }
   }
   return `${out.join("\n")}\n`;

@@ -10,10 +10,16 @@ import type { GeneratedFileChange } from "./report.js";
 
 /**
  * Contract hashes (in every header) and the manifest's checksums change with any byte of a contract, comments
- * included; they would make every file look changed, so they are masked before counting.
+ * included; they would make every file look changed, so they are masked before counting. So is the version beside
+ * a hash in a header (`(contract 3.0.1, sha256:…)`, `(3.0.1, sha256:…)`): a file built from every contract names
+ * every contract's version there, and a one-dataset bump would list it as changed when nothing else in it is.
+ * A version written anywhere else (a description, a job's CONTRACT constant) still counts.
  */
 export function maskHashes(text: string): string {
-  return text.replace(/sha256:[0-9a-f]{12,64}/g, "sha256:…").replace(/"sha256": "[0-9a-f]{64}"/g, '"sha256": "…"');
+  return text
+    .replace(/sha256:[0-9a-f]{12,64}/g, "sha256:…")
+    .replace(/\((contract )?[0-9A-Za-z.+-]+, sha256:…/g, "($1…, sha256:…")
+    .replace(/"sha256": "[0-9a-f]{64}"/g, '"sha256": "…"');
 }
 
 function countLines(value: string): number {
