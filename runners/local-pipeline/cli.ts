@@ -22,6 +22,7 @@ import { runSparkPipeline } from "../spark-local/pipeline.js";
 import { hiddenFromSpark, listInputFiles, type SkippedEntry } from "./read-input.js";
 import { checkRunId } from "./safe-paths.js";
 import { loadGeneratedIR } from "./generated-ir.js";
+import { DEFAULT_MEMORY_LIMIT, parseMemoryLimit, type MemoryLimit } from "./memory-limit.js";
 import { defaultThreads, MAX_DEFAULT_THREADS, parseThreads } from "./threads.js";
 
 /** Longest record `--max-record-bytes` may allow: a record is read as one string, and V8's longest is shorter. */
@@ -49,6 +50,11 @@ Options:
   --engine duckdb|spark         Engine of the cleaning and flattening jobs (default: duckdb).
   --max-record-bytes <n>        Longest record (bytes of one line) loaded; longer ones are quarantined as
                                 record.too_long with their first 1024 bytes (default: 16777216, the Glue jobs' limit).
+  --memory-limit <size>         DuckDB's memory limit, beyond which it spills to a scratch folder: a number and a
+                                unit (B, KB, MB, GB, TB, KiB, MiB, GiB, TiB), e.g. 512MiB, 2GiB, 4GB; at least
+                                128MiB (default: ${DEFAULT_MEMORY_LIMIT}, which kept the peak RSS under 2 GiB at 10M reviews). More
+                                memory spills less; a record close to --max-record-bytes needs the memory (several
+                                copies of its text are held at once). The DuckDB engine only.
   --threads <n>                 Threads of the engine: DuckDB's threads, or Spark's local[<n>] (default: one per
                                 core, at most ${MAX_DEFAULT_THREADS}: ${defaultThreads()} on this machine).
   --run-id <id>                 Run id written to every cleaned and quarantined record (default: local-<UTC time>).
@@ -108,6 +114,7 @@ export async function main(argv: readonly string[], out: { write(text: string): 
         "run-id": { type: "string" },
         engine: { type: "string", default: "duckdb" },
         "max-record-bytes": { type: "string" },
+        "memory-limit": { type: "string" },
         threads: { type: "string" },
         root: { type: "string" },
         quiet: { type: "boolean", default: false },
@@ -136,6 +143,17 @@ export async function main(argv: readonly string[], out: { write(text: string): 
   }
   if (maxRecordBytes !== undefined && engine === "spark") {
     err.write("error CLI.USAGE: --max-record-bytes applies to the DuckDB engine; the Glue jobs carry their own limit (16 MiB).\n");
+    return 2;
+  }
+  let memoryLimit: MemoryLimit | undefined;
+  try {
+    memoryLimit = values["memory-limit"] === undefined ? undefined : parseMemoryLimit(values["memory-limit"]);
+  } catch (error) {
+    err.write(`error CLI.USAGE: ${(error as Error).message}\n  fix: pass e.g. --memory-limit 2GiB, or leave it out (${DEFAULT_MEMORY_LIMIT}).\n`);
+    return 2;
+  }
+  if (memoryLimit !== undefined && engine === "spark") {
+    err.write("error CLI.USAGE: --memory-limit applies to the DuckDB engine; the Spark engine's is its driver's memory.\n  fix: leave --memory-limit out with --engine spark, and set SPARK_DRIVER_MEMORY (default 2g) instead.\n");
     return 2;
   }
   let threads: number | undefined;
@@ -305,7 +323,7 @@ export async function main(argv: readonly string[], out: { write(text: string): 
   async function runAndReport(): Promise<number> {
     let summary: RunSummary;
     try {
-      const options = { datasets, inputs, out: outDir, runId, progress, ...(maxRecordBytes ? { maxRecordBytes } : {}), ...(threads ? { threads } : {}) };
+      const options = { datasets, inputs, out: outDir, runId, progress, ...(maxRecordBytes ? { maxRecordBytes } : {}), ...(memoryLimit ? { memoryLimit: memoryLimit.setting } : {}), ...(threads ? { threads } : {}) };
       summary = engine === "spark" ? await runSparkPipeline({ ...options, root }) : await runPipeline(options);
     } catch (error) {
       err.write(`error PIPELINE.FAILED: ${(error as Error).message}\n`);

@@ -38,6 +38,7 @@ import type { Expr } from "../../generators/dialects/expr.js";
 import type { DatasetIR, TableIR } from "../../generators/ir/types.js";
 import { removeOnInterrupt } from "../../generators/lib/interrupt.js";
 import { checkRunId, isTableFile, localPath, refuseOutside, removeInside, removeTableFiles } from "./safe-paths.js";
+import { DEFAULT_MEMORY_LIMIT } from "./memory-limit.js";
 import { defaultThreads } from "./threads.js";
 import { classify, listDatasetInputs, mayBePlainJsonLines, PLAIN_CHECKSUM_MODULUS, plainJsonLines, readFile, sourceFileName, type FileStats, type RawRecord } from "./read-input.js";
 
@@ -67,7 +68,7 @@ export interface PipelineOptions {
   readonly progress?: (line: string) => void;
   /**
    * Threads (DuckDB's, or Spark's `local[n]`; default `defaultThreads()`: the machine's cores, at most 8) and DuckDB's
-   * memory limit (default 1GB; beyond it DuckDB spills to a scratch folder).
+   * memory limit (`--memory-limit`, default `DEFAULT_MEMORY_LIMIT`, 1GB; beyond it DuckDB spills to a scratch folder).
    */
   readonly threads?: number;
   readonly memoryLimit?: string;
@@ -98,7 +99,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunSummary>
   const releaseScratch = removeOnInterrupt(scratch);
   const instance = await DuckDBInstance.create(":memory:", {
     threads: String(options.threads ?? defaultThreads()),
-    memory_limit: options.memoryLimit ?? "1GB",
+    memory_limit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
     temp_directory: join(scratch, "spill"),
   });
   // A connection with the run's settings (they are set per connection, and each table is written on a connection of
