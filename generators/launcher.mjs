@@ -19,7 +19,8 @@
  * command's entry, the repository root (and, for the contracts, the contract list and the generator's bundle); it
  * holds a bundle named by the sha256 of every input the build read (content, not timestamps: each input is hashed
  * from the very bytes esbuild compiled, so an edit during a build cannot be cached as the edited version). Files are
- * written under a temporary name and renamed, so a concurrent run never reads half a file.
+ * written under a temporary name and renamed, so a concurrent run never reads half a file; the temporary is a new file
+ * under a random name (`writeAtomically`), so a link planted in the cache folder is not written through.
  *
  * Whenever the fast path could answer differently from `node --import tsx <cli.ts>`, it runs that instead, with the
  * same arguments and standard streams, before anything was printed or written: the build fails (a syntax error, an
@@ -31,7 +32,7 @@
  * with no arguments only fills the cache (the bundles `argv` would need) and exits 0 whatever happens: `npm ci` and `npm install` run it
  * (the `prepare` script), so that the first command after an install starts from the cache.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire, SourceMap } from "node:module";
 import { basename, dirname, extname, join, relative, resolve, sep } from "node:path";
@@ -179,14 +180,30 @@ function cachedBundle(cache, key) {
   return { path, inputs: state.inputs };
 }
 
-function writeAtomically(path, contents) {
-  const temporary = `${path}.${process.pid}-${Math.random().toString(36).slice(2)}.tmp`;
-  try {
-    writeFileSync(temporary, contents);
-    renameSync(temporary, path);
-  } catch (error) {
-    rmSync(temporary, { force: true });
-    throw error;
+/**
+ * Writes `path` whole under a temporary name, then renames it into place. The temporary is a new file under a name
+ * nobody can predict (`<path>.<pid>-<16 random hex digits>.tmp`), created with O_CREAT|O_EXCL (`wx`): a file or link
+ * planted under that name is never opened, followed or overwritten (EEXIST: another name is tried). As
+ * `createTemporary` of generators/lib/safe-files.ts, which this plain JavaScript cannot import. `token` makes the
+ * random part (a test passes its own to know the names).
+ */
+export function writeAtomically(path, contents, token = () => randomBytes(8).toString("hex")) {
+  for (let attempt = 0; ; attempt++) {
+    const temporary = `${path}.${process.pid}-${token()}.tmp`;
+    try {
+      writeFileSync(temporary, contents, { flag: "wx" });
+    } catch (error) {
+      if (error?.code === "EEXIST" && attempt < 100) continue; // not ours: left alone
+      if (error?.code !== "EEXIST") rmSync(temporary, { force: true });
+      throw error;
+    }
+    try {
+      renameSync(temporary, path);
+      return;
+    } catch (error) {
+      rmSync(temporary, { force: true });
+      throw error;
+    }
   }
 }
 

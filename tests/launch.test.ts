@@ -9,10 +9,11 @@
  * it took (`launch: …` lines on stderr, removed before comparing).
  */
 import { spawn } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
+import { cpSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { basename, join, relative } from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { REPO_ROOT } from "./helpers/data.js";
 import { run, type RunResult } from "./helpers/run.js";
 
@@ -529,4 +530,51 @@ describe("the pipeline:local launcher answers as the tsx path does", () => {
     },
     SLOW,
   );
+});
+
+describe("the launcher's cache files: written through a new temporary under a random name", () => {
+  type WriteAtomically = (path: string, contents: string, token?: () => string) => void;
+  const load = async () => ((await import(pathToFileURL(join(REPO_ROOT, "generators", "launcher.mjs")).href)) as { writeAtomically: WriteAtomically }).writeAtomically;
+
+  it("does not follow a link planted under the name a Math.random suffix gave (<file>.<pid>-<base 36>.tmp): the file is written, the link's target left as it was", async () => {
+    const writeAtomically = await load();
+    const cache = temporary("launch-planted-");
+    const victim = join(cache, "victim.txt");
+    writeFileSync(victim, "not the launcher's\n");
+    const target = join(cache, "entry.json");
+    // Math.random made fixed, as anyone can work out its output (it is not a cryptographic generator).
+    const random = vi.spyOn(Math, "random").mockReturnValue(0.5);
+    const planted = join(cache, `entry.json.${process.pid}-${(0.5).toString(36).slice(2)}.tmp`);
+    symlinkSync(victim, planted);
+    try {
+      writeAtomically(target, "{}\n");
+    } finally {
+      random.mockRestore();
+    }
+    expect(readFileSync(victim, "utf8")).toBe("not the launcher's\n");
+    expect(lstatSync(target).isFile()).toBe(true);
+    expect(readFileSync(target, "utf8")).toBe("{}\n");
+    expect(readlinkSync(planted)).toBe(victim);
+    expect(readdirSync(cache).sort()).toEqual([basename(planted), "entry.json", "victim.txt"].sort());
+  });
+
+  it("creates the temporary with O_EXCL: a link or file planted under the very name drawn is left alone, and another name is drawn", async () => {
+    const writeAtomically = await load();
+    const cache = temporary("launch-planted-");
+    const victim = join(cache, "victim.txt");
+    writeFileSync(victim, "not the launcher's\n");
+    const target = join(cache, "bundle.mjs");
+    const linked = join(cache, `bundle.mjs.${process.pid}-planted-link.tmp`);
+    const file = join(cache, `bundle.mjs.${process.pid}-planted-file.tmp`);
+    symlinkSync(victim, linked);
+    writeFileSync(file, "someone else's\n");
+    const tokens = ["planted-link", "planted-file", "drawn"];
+    writeAtomically(target, "export {};\n", () => tokens.shift()!);
+    expect(tokens).toEqual([]);
+    expect(readFileSync(target, "utf8")).toBe("export {};\n");
+    expect(readFileSync(victim, "utf8")).toBe("not the launcher's\n");
+    expect(readlinkSync(linked)).toBe(victim);
+    expect(readFileSync(file, "utf8")).toBe("someone else's\n");
+    expect(readdirSync(cache).sort()).toEqual([basename(file), basename(linked), "bundle.mjs", "victim.txt"].sort());
+  });
 });

@@ -3,7 +3,7 @@
 import { execFileSync } from "node:child_process";
 import * as childProcess from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { devNull, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -87,14 +87,18 @@ describe("ensurePythonEnv", () => {
         });
         const exited = new Promise<[number | null, string | null]>((resolve) => child.once("exit", (code, endedBy) => resolve([code, endedBy])));
         const venvs = path.join(fresh, ".venv");
-        const tmp = `lint.tmp-${child.pid}`;
         let during: string[] = [];
-        // Signalled once the venv is being made beside its final place (by a child process: python3 -m venv).
-        for (let waited = 0; during.length < 2 && waited < 60_000; waited += 50) {
+        // Signalled once the venv is being made beside its final place (by a child process: python3 -m venv, which
+        // fills the build folder the install made).
+        const building = () => during.length === 2 && readdirSync(path.join(venvs, during[1]!)).length > 0;
+        for (let waited = 0; !building() && waited < 60_000; waited += 50) {
           await new Promise((resolve) => setTimeout(resolve, 50));
           during = existsSync(venvs) ? readdirSync(venvs).sort() : [];
         }
-        expect(during).toEqual(["lint.lock", tmp]);
+        expect(during[0]).toBe("lint.lock");
+        // The build folder's name is mkdtemp's (six random characters), not one anybody could know beforehand.
+        expect(during[1]).toMatch(/^lint\.tmp-[A-Za-z0-9]{6}$/);
+        expect(during[1]).not.toBe(`lint.tmp-${child.pid}`);
         if (group) process.kill(-child.pid!, signal);
         else child.kill(signal);
         expect(await exited).toEqual([null, signal]);
@@ -104,6 +108,34 @@ describe("ensurePythonEnv", () => {
       }
     }, 90_000);
   }
+
+  it("builds the venv in a new folder of its own: a link planted under the former build folder's name (lint.tmp-<pid>) neither stops the install (python3 -m venv refused it) nor is followed, and a killed install's build folder is removed", async () => {
+    const fresh = mkdtempSync(path.join(tmpdir(), "python-env-planted-"));
+    try {
+      cpSync(path.join(toolchain, "python"), path.join(fresh, "toolchain", "python"), { recursive: true });
+      const venvs = path.join(fresh, ".venv");
+      const victim = path.join(fresh, "victim");
+      mkdirSync(victim);
+      // A build folder left by an install killed midway (a name as mkdtemp makes them).
+      mkdirSync(path.join(venvs, "lint.tmp-Ab12Cd", "bin"), { recursive: true });
+      const planted = path.join(venvs, `lint.tmp-${process.pid}`);
+      // Planted once the leftovers are removed and before the venv is made: the progress line says that moment.
+      const log = (line: string) => {
+        if (line.includes(": installing ")) symlinkSync(victim, planted);
+      };
+      await ensurePythonEnv("lint", { root: fresh, log });
+      expect(lstatSync(planted).isSymbolicLink()).toBe(true);
+      expect(readlinkSync(planted)).toBe(victim);
+      expect(readdirSync(victim)).toEqual([]);
+      const venv = path.join(venvs, "lint");
+      expect(lstatSync(venv).isDirectory()).toBe(true);
+      expect(lstatSync(venv).mode & 0o777).toBe(0o755);
+      expect(execFileSync(path.join(venv, "bin", "ruff"), ["--version"], { encoding: "utf8" }).trim()).toBe(`ruff ${pinnedRuff}`);
+      expect(readdirSync(venvs).sort()).toEqual(["lint", path.basename(planted)]);
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  }, 90_000);
 
   it("rejects an env that has no lock", async () => {
     await expect(ensurePythonEnv("nope", { root, log })).rejects.toThrow(/unknown python env "nope".*known envs: spark, lint/);

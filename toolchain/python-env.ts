@@ -5,7 +5,7 @@
 // CLI: npm run python:setup [-- env ...]   (see --help)
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { tryLock } from "../generators/lib/folder-lock.js";
@@ -59,7 +59,8 @@ export async function ensurePythonEnv(name: string, options: PythonEnvOptions = 
   try {
     if (isFresh(venv, sha)) return result; // another process installed it while we waited
     await checkPython(root);
-    // Leftovers of installs that were killed midway: nobody else installs while we hold the lock.
+    // Leftovers of installs that were killed midway: nobody else installs while we hold the lock. (A link among them
+    // is removed, not followed.)
     for (const entry of readdirSync(venvs)) if (entry.startsWith(`${name}.tmp-`)) rmSync(path.join(venvs, entry), { recursive: true, force: true });
 
     const packages = lockText.match(/^[A-Za-z0-9][A-Za-z0-9._-]*==/gm)?.length ?? 0;
@@ -67,9 +68,13 @@ export async function ensurePythonEnv(name: string, options: PythonEnvOptions = 
     log(`python env "${name}": installing ${count} from ${lockRel} (first run takes up to about a minute)…`);
     const started = Date.now();
     // Install beside the venv, then rename it into place, so that a venv with a stamp
-    // is always complete, even if this process is killed halfway.
-    tmp = path.join(venvs, `${name}.tmp-${process.pid}`);
+    // is always complete, even if this process is killed halfway. The build folder is a new one under a name nobody
+    // can predict (mkdtemp: `<name>.tmp-` and six random characters, made by mkdir, which fails on anything already
+    // there): a folder or link planted under a predictable name (`<name>.tmp-<pid>` -> elsewhere) would have had the
+    // venv built through it. mkdtemp makes it 0700; 0755 is what `python3 -m venv` makes under the usual umask.
+    tmp = mkdtempSync(path.join(venvs, `${name}.tmp-`));
     try {
+      chmodSync(tmp, 0o755);
       await run(root, "python3", ["-m", "venv", "--prompt", name, tmp], `python env "${name}": python3 -m venv`);
       const python = path.join(tmp, "bin", "python");
       const pip = ["-m", "pip", "install", "--require-hashes", "--no-deps", "--disable-pip-version-check", "--progress-bar", "off"];
