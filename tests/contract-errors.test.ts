@@ -500,6 +500,46 @@ describe("careless contracts get a coded error, never a stack trace", () => {
     expect(await diagnosticsOfSource(fine.replace('dataset: "fixture"', `dataset: "${"d".repeat(43)}"`))).toEqual([]);
   });
 
+  it("a snake_case name over 63 characters is CONTRACT.INVALID_IDENTIFIER saying it is too long, with a suggestion that fits", async () => {
+    const fixture = readFileSync(join(fixtures, "invalid-identifier/fixture.contract.ts"), "utf8");
+    const withName = (name: string) => fixture.replace('name: "Bad-Name"', `name: ${JSON.stringify(name)}`);
+    // The whole words within 63 characters end with "tax" (57 characters): "included" would end at the 66th.
+    const long = "customer_lifetime_value_in_reporting_currency_and_the_tax_included";
+    expect(long).toHaveLength(66);
+    const found = await diagnosticsOfSource(withName(long));
+    expect(found.map((d) => [d.code, d.message, d.fix])).toEqual([
+      [
+        "CONTRACT.INVALID_IDENTIFIER",
+        `The column (fixture) name "${long}" is too long: 66 characters, at most 63 (the product's limit on column and dataset names, ^[a-z][a-z0-9_]{0,62}$).`,
+        'Use at most 63 characters, e.g. "customer_lifetime_value_in_reporting_currency_and_the_tax", with column(..., { name }).',
+      ],
+    ]);
+    const source = withName(long);
+    expect(found[0]!.where?.line).toBe(source.split("\n").findIndex((l) => l.includes("// <-")) + 1);
+    // The suggestion is taken: the contract loads.
+    expect(await diagnosticsOfSource(withName("customer_lifetime_value_in_reporting_currency_and_the_tax"))).toEqual([]);
+    // One word longer than what fits: cut at 63 characters.
+    const word = `a${"b".repeat(69)}`;
+    expect((await diagnosticsOfSource(withName(word))).map((d) => d.fix)).toEqual([`Use at most 63 characters, e.g. "${word.slice(0, 63)}", with column(..., { name }).`]);
+    expect(await diagnosticsOfSource(withName(word.slice(0, 63)))).toEqual([]);
+    // Not snake_case and too long: the snake_case suggestion fits too.
+    const camel = "CustomerLifetimeValueInReportingCurrencyAndTheTaxIncludedForEveryOrder";
+    const notSnake = await diagnosticsOfSource(withName(camel));
+    expect(notSnake.map((d) => [d.code, d.message, d.fix])).toEqual([
+      [
+        "CONTRACT.INVALID_IDENTIFIER",
+        `The column (fixture) name "${camel}" is not lowercase snake_case.`,
+        'Use ^[a-z][a-z0-9_]{0,62}$, e.g. "customer_lifetime_value_in_reporting_currency_and_the_tax".',
+      ],
+    ]);
+    // A dataset name over 63 characters gets the dataset's own limit (43), with a suggestion that fits it.
+    const dataset = "reviews_of_customers_in_every_marketplace_with_their_images_and_votes";
+    const fine = fixture.replace('name: "Bad-Name", ', "");
+    const longDataset = await diagnosticsOfSource(fine.replace('dataset: "fixture"', `dataset: "${dataset}"`));
+    expect(longDataset.map((d) => [d.code, d.fix])).toEqual([["CONTRACT.INVALID_IDENTIFIER", 'Use at most 43 characters, e.g. "reviews_of_customers_in_every_marketplace".']]);
+    expect(longDataset[0]!.message).toBe(`The dataset name "${dataset}" has ${dataset.length} characters; AWS names built from it must fit (the EventBridge rule "${dataset}-raw-object-created" may have at most 64).`);
+  });
+
   it("a syntax error keeps its line and column (CONTRACT.LOAD_FAILED)", async () => {
     const source = base.replace('  owner: "tests",', '  owner: "tests",,');
     const diagnostics = await diagnosticsOfSource(source);

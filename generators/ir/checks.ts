@@ -6,7 +6,7 @@
 import type { Contract } from "../contract-kit/index.js";
 import { diagnostic, type Diagnostic } from "../lib/errors.js";
 import type { DatasetContext } from "./dataset-context.js";
-import { IDENTIFIER, RESERVED_WORDS, snakeCase } from "./names.js";
+import { IDENTIFIER, MAX_IDENTIFIER_LENGTH, RESERVED_WORDS, shortenName, SNAKE_CASE, snakeCase } from "./names.js";
 import { unportableRegexReason } from "./regex.js";
 import { lowersPiiClass } from "./withheld.js";
 import type { ColumnIR, DatasetIR, RawField, SourceLocation, TableIR } from "./types.js";
@@ -50,18 +50,33 @@ export function checkLocations(locations: Contract["locations"], ctx: DatasetCon
 }
 
 export function checkName(name: string, what: string, where: SourceLocation, ctx: DatasetContext): void {
-  if (what === "dataset" && IDENTIFIER.test(name) && name.length > MAX_DATASET_NAME_LENGTH) {
+  if (what === "dataset" && SNAKE_CASE.test(name) && name.length > MAX_DATASET_NAME_LENGTH) {
     ctx.diagnostics.push(
       diagnostic(
         "CONTRACT.INVALID_IDENTIFIER",
         `The dataset name "${name}" has ${name.length} characters; AWS names built from it must fit (the EventBridge rule "${name}-raw-object-created" may have at most 64).`,
         where,
-        `Use at most ${MAX_DATASET_NAME_LENGTH} characters.`,
+        `Use at most ${MAX_DATASET_NAME_LENGTH} characters, e.g. "${shortenName(name, MAX_DATASET_NAME_LENGTH)}".`,
+      ),
+    );
+  } else if (SNAKE_CASE.test(name) && name.length > MAX_IDENTIFIER_LENGTH) {
+    // Snake_case but too long: saying it is not snake_case, and suggesting the same name, would not help.
+    ctx.diagnostics.push(
+      diagnostic(
+        "CONTRACT.INVALID_IDENTIFIER",
+        `The ${what} name "${name}" is too long: ${name.length} characters, at most ${MAX_IDENTIFIER_LENGTH} (the product's limit on column and dataset names, ^[a-z][a-z0-9_]{0,62}$).`,
+        where,
+        `Use at most ${MAX_IDENTIFIER_LENGTH} characters, e.g. "${shortenName(name, MAX_IDENTIFIER_LENGTH)}", with column(..., { name }).`,
       ),
     );
   } else if (!IDENTIFIER.test(name)) {
     ctx.diagnostics.push(
-      diagnostic("CONTRACT.INVALID_IDENTIFIER", `The ${what} name "${name}" is not lowercase snake_case.`, where, `Use ^[a-z][a-z0-9_]{0,62}$, e.g. "${snakeCase(name) || "field"}".`),
+      diagnostic(
+        "CONTRACT.INVALID_IDENTIFIER",
+        `The ${what} name "${name}" is not lowercase snake_case.`,
+        where,
+        `Use ^[a-z][a-z0-9_]{0,62}$, e.g. "${shortenName(snakeCase(name), MAX_IDENTIFIER_LENGTH) || "field"}".`,
+      ),
     );
   } else if (RESERVED_WORDS.has(name)) {
     ctx.diagnostics.push(

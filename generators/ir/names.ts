@@ -13,7 +13,24 @@ export function snakeCase(key: string): string {
     .toLowerCase();
 }
 
+/** Longest name of a column, table or dataset (`IDENTIFIER`). */
+export const MAX_IDENTIFIER_LENGTH = 63;
+
 export const IDENTIFIER = /^[a-z][a-z0-9_]{0,62}$/;
+
+/** Lowercase snake_case of any length: `IDENTIFIER` but for its length. */
+export const SNAKE_CASE = /^[a-z][a-z0-9_]*$/;
+
+/**
+ * A name cut to at most `maxLength` characters, for a suggestion: at the end of a word (before a `_`) when that keeps
+ * at least half of what fits, else at `maxLength`; never ending in `_`.
+ * `customer_lifetime_value_…` → `customer_lifetime_value`, not `customer_lifetime_val`.
+ */
+export function shortenName(name: string, maxLength: number): string {
+  if (name.length <= maxLength) return name;
+  const wordEnd = name.slice(0, maxLength + 1).lastIndexOf("_");
+  return name.slice(0, wordEnd >= maxLength / 2 ? wordEnd : maxLength).replace(/_+$/, "");
+}
 
 /**
  * Snowflake reserved keywords (https://docs.snowflake.com/en/sql-reference/reserved-keywords), Spark SQL's ANSI

@@ -31,7 +31,7 @@ export const ERROR_CODES = {
   "CONTRACT.UNSTORABLE_UNION": "A union whose members have different storage types, without `type: types.json`.",
   "CONTRACT.STORAGE_UNDECIDED": "An array or record without `array:` / `map:` metadata saying how it is stored.",
   "CONTRACT.MISSING_METADATA": "A raw field without `column(...)` metadata, or with a missing or empty description (every field needs one).",
-  "CONTRACT.INVALID_IDENTIFIER": "A column or dataset name that is not lowercase snake_case (`^[a-z][a-z0-9_]{0,62}$`), or a dataset name longer than 43 characters (the AWS names built from it would not fit).",
+  "CONTRACT.INVALID_IDENTIFIER": "A column or dataset name that is not lowercase snake_case of at most 63 characters (`^[a-z][a-z0-9_]{0,62}$`; a longer one is said to be too long, with a shorter name suggested), or a dataset name longer than 43 characters (the AWS names built from it would not fit).",
   "CONTRACT.RESERVED_WORD": "A column or dataset name that is a Snowflake, Spark SQL or DuckDB reserved word. A contract of the past with one is still compared (DuckDB's words were added later).",
   "CONTRACT.NAME_COLLISION": "Two columns (or datasets) end up with the same name, or a renamed column's previous name (which the external tables still read, from the files written before the rename) is a column again.",
   "CONTRACT.TYPE_MISMATCH": "The declared column type cannot hold the raw type after the normalisations.",
