@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { buildFileSet } from "./assemble/file-set.js";
 import { compareWithDisk, isClean, strays, unownedTargets, writeFileSet, type LeftAlone } from "./assemble/writer.js";
 import { findContractFiles, loadIR, type ContractImporter } from "./ir/load.js";
+import { emptyPathOption, notAFolder, parseArgsMessage } from "./lib/cli-args.js";
 import { ContractError, ERROR_CODES, formatDiagnostic, type Diagnostic } from "./lib/errors.js";
 import { samePath } from "./lib/real-paths.js";
 import { repositoryClash } from "./lib/repository-folders.js";
@@ -58,7 +59,7 @@ export async function main(
       },
     });
   } catch (error) {
-    err.write(`error CLI.USAGE: ${(error as Error).message}\n  fix: run with --help for the options.\n`);
+    err.write(`error CLI.USAGE: ${parseArgsMessage(error)}\n  fix: run with --help for the options.\n`);
     return 2;
   }
   const { values, positionals } = args;
@@ -67,11 +68,29 @@ export async function main(
     return 0;
   }
   const command = positionals[0] ?? "generate";
-  if (command !== "generate" || positionals.length > 1) {
-    err.write(`error CLI.USAGE: unknown command "${positionals.join(" ")}".\n  fix: run with --help for the options.\n`);
+  if (command !== "generate") {
+    err.write(`error CLI.USAGE: unknown command "${command}".\n  fix: run with --help for the options.\n`);
+    return 2;
+  }
+  // `npm run generate -- extra` reaches here as `generate extra`: the word given is the extra argument, not a command.
+  if (positionals.length > 1) {
+    const extra = positionals.slice(1);
+    err.write(`error CLI.USAGE: generate takes no argument, got ${extra.map((p) => `"${p}"`).join(", ")}.\n  fix: remove ${extra.length === 1 ? "it" : "them"} (options start with --; see --help).\n`);
+    return 2;
+  }
+  // An empty path would be the current folder (or the repository, relative to --root): `--out "$UNSET"` would write
+  // over the repository's own outputs.
+  const empty = emptyPathOption(values, ["root", "contracts", "out"]);
+  if (empty) {
+    err.write(`error CLI.USAGE: ${empty} is empty.\n  fix: give ${empty} a folder, or leave it out for its default (see --help).\n`);
     return 2;
   }
   const root = resolve(values.root ?? process.cwd());
+  const rootProblem = notAFolder("--root", root);
+  if (rootProblem) {
+    err.write(`error CLI.USAGE: ${rootProblem}: --root names the repository's folder.\n  fix: pass --root <repository folder>, or leave it out to use the current folder.\n`);
+    return 2;
+  }
   const contractsDir = resolve(root, values.contracts ?? "contracts");
   const outRoot = resolve(root, values.out ?? ".");
   const log = (line: string) => {
@@ -87,7 +106,13 @@ export async function main(
 
   // Zero contracts would "generate" nothing and remove every output as an orphan.
   const contractsShown = relative(root, contractsDir) || ".";
-  const contractsStat = statSync(contractsDir, { throwIfNoEntry: false });
+  let contractsStat;
+  try {
+    contractsStat = statSync(contractsDir, { throwIfNoEntry: false });
+  } catch {
+    // ENOTDIR: a file stands on the way (--contracts review.contract.ts/x).
+    contractsStat = undefined;
+  }
   const noContracts = !contractsStat
     ? `the contract folder ${contractsDir} does not exist`
     : !contractsStat.isDirectory()

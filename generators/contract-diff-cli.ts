@@ -5,9 +5,9 @@
  * (rules CE001–CE031, generators/diff/rules.ts), prints the report, then exits: 0 when every contract declares a
  * sufficient version bump, 1 when one needs a bigger bump, 2 on usage errors or unloadable contracts.
  */
-import { statSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { basename, relative, resolve, sep } from "node:path";
+import { emptyPathOption, notAFolder, parseArgsMessage } from "./lib/cli-args.js";
 import { ContractError, formatDiagnostic } from "./lib/errors.js";
 import { CONTRACT_SUFFIX, findContractFiles, loadIR } from "./ir/load.js";
 import type { ContractIR } from "./ir/types.js";
@@ -35,8 +35,8 @@ Exit codes: 0 every contract declares a sufficient version bump; 1 a verdict fai
 than declared, the version went down, a PII class is lowered without the contract's piiReview note, or a contract
 was deleted without --allow-removal); 2 usage error or a contract that cannot be loaded. The report is printed before the exit code is decided.`;
 
-function usage(err: NodeJS.WritableStream, message: string): number {
-  err.write(`error CLI.USAGE: ${message}\n  fix: run with --help for the options.\n`);
+function usage(err: NodeJS.WritableStream, message: string, fix = "run with --help for the options."): number {
+  err.write(`error CLI.USAGE: ${message}\n  fix: ${fix}\n`);
   return 2;
 }
 
@@ -57,7 +57,7 @@ export async function main(argv: readonly string[], out: NodeJS.WritableStream =
       },
     }));
   } catch (error) {
-    return usage(err, (error as Error).message);
+    return usage(err, parseArgsMessage(error));
   }
   if (values.help) {
     out.write(`${HELP}\n`);
@@ -66,18 +66,31 @@ export async function main(argv: readonly string[], out: NodeJS.WritableStream =
   if ((values.base === undefined) === (values["base-dir"] === undefined)) return usage(err, "give exactly one of --base <git-ref> or --base-dir <dir>.");
   const format = values.format as Format;
   if (!(FORMATS as readonly string[]).includes(format)) return usage(err, `unknown format "${values.format}"; use one of ${FORMATS.join(", ")}.`);
+  // An empty path would be the current folder: `--contracts "$UNSET"` would compare whatever folder the command runs in.
+  const empty = emptyPathOption(values, ["base", "base-dir", "contracts", "root"]);
+  if (empty) return usage(err, `${empty} is empty: give it a value, or leave it out.`);
   const root = resolve(values.root ?? process.cwd());
+  const rootProblem = notAFolder("--root", root);
+  if (rootProblem) return usage(err, `${rootProblem}: --root names the repository's folder.`, "pass --root <repository folder>, or leave it out to use the current folder.");
   const contractsDir = resolve(root, values.contracts ?? "contracts");
   // Folders are checked before git or the loader sees them: their raw errors would not say which option is wrong.
+  // The same code as generate's and the catalog's for a contract folder that is missing or empty (CLI.NO_CONTRACTS).
   const folderProblem = (flag: string, dir: string): string | undefined => {
-    const stat = statSync(dir, { throwIfNoEntry: false });
-    if (!stat) return `${flag} ${dir} does not exist.`;
-    if (!stat.isDirectory()) return `${flag} ${dir} is not a folder.`;
+    const problem = notAFolder(flag, dir);
+    if (problem) return `${problem.replace(/ is a file, not a folder$/, " is not a folder")}.`;
     if (findContractFiles(dir).length === 0) return `${flag} ${dir} holds no *${CONTRACT_SUFFIX} file.`;
     return undefined;
   };
-  const problem = folderProblem("--contracts", contractsDir) ?? (values["base-dir"] === undefined ? undefined : folderProblem("--base-dir", resolve(values["base-dir"])));
-  if (problem) return usage(err, problem);
+  const contractsProblem = folderProblem("--contracts", contractsDir);
+  if (contractsProblem) {
+    err.write(`error CLI.NO_CONTRACTS: ${contractsProblem}\n  fix: pass --contracts <dir> with the working tree's contracts (relative to --root; default: <root>/contracts), or --root <repository>.\n`);
+    return 2;
+  }
+  const baseDirProblem = values["base-dir"] === undefined ? undefined : folderProblem("--base-dir", resolve(values["base-dir"]));
+  if (baseDirProblem) {
+    err.write(`error CLI.NO_CONTRACTS: ${baseDirProblem}\n  fix: pass --base-dir <dir> holding the base's *${CONTRACT_SUFFIX} files (relative to the current directory), or --base <git-ref>.\n`);
+    return 2;
+  }
 
   let baseIR: ContractIR;
   let headIR: ContractIR;

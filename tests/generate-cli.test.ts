@@ -526,6 +526,41 @@ describe("CLI usage", () => {
     }
   });
 
+  it("says a --root that is a file or missing as CLI.USAGE with a fix line, not a stack trace", async () => {
+    const missing = join(scratchRoot(), "missing");
+    for (const [root, why] of [[join(REPO_ROOT, "README.md"), "is a file, not a folder"], [missing, "does not exist"]] as const) {
+      for (const mode of [[], ["--check"]]) {
+        const result = await cli(["--root", root, ...mode]);
+        expect([result.code, result.err]).toEqual([2, `error CLI.USAGE: --root ${root} ${why}: --root names the repository's folder.\n  fix: pass --root <repository folder>, or leave it out to use the current folder.\n`]);
+      }
+    }
+    // A file on the way to --contracts is a missing contract folder, not ENOTDIR.
+    const through = join(REPO_ROOT, "README.md", "contracts");
+    const result = await cli(["--root", REPO_ROOT, "--out", scratchRoot(), "--contracts", through, "--check"]);
+    expect([result.code, result.err]).toEqual([2, expect.stringContaining(`error CLI.NO_CONTRACTS: the contract folder ${through} does not exist`)]);
+  });
+
+  it("refuses an empty --out, --root or --contracts (an unset variable) instead of reading or writing the current folder", async () => {
+    const root = scratchRoot();
+    for (const option of ["--out", "--root", "--contracts"]) {
+      for (const mode of [[], ["--check"]]) {
+        const result = await cli(["--root", REPO_ROOT, "--out", root, ...mode, option, ""]);
+        expect([option, result.code, result.err]).toEqual([option, 2, `error CLI.USAGE: ${option} is empty.\n  fix: give ${option} a folder, or leave it out for its default (see --help).\n`]);
+      }
+    }
+    expect(readdirSync(root)).toEqual([]);
+  });
+
+  it("says an unknown option and an extra argument plainly, without node's advice on positionals", async () => {
+    for (const args of [["--bogus"], ["generate", "--bogus"], ["generate", "--check", "--bogus=1"]]) {
+      const result = await cli(args);
+      expect([result.code, result.err]).toEqual([2, expect.stringMatching(/^error CLI\.USAGE: Unknown option '--bogus'\n {2}fix: run with --help for the options\.\n$/)]);
+    }
+    // `npm run generate -- extra` reaches the command as `generate extra`.
+    const extra = await cli(["generate", "extra"]);
+    expect([extra.code, extra.err]).toEqual([2, 'error CLI.USAGE: generate takes no argument, got "extra".\n  fix: remove it (options start with --; see --help).\n']);
+  });
+
   it("rejects unknown options with exit 2 and a hint", async () => {
     const result = await cli(["--chek"]);
     expect(result.code).toBe(2);

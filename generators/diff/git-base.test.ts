@@ -139,16 +139,43 @@ describe("contract:diff --base <git-ref>", () => {
     [["--base", "HEAD", "--colour"], "Unknown option '--colour'"],
     // A ref that git would read as an option is refused before git sees it.
     [["--base=--upload-pack=touch"], '"--upload-pack=touch" is not a git ref.'],
-    // Folders that do not exist, are files or hold no contract: said before git or the loader sees them.
-    [["--base", "HEAD", "--contracts", "/nonexistent"], "--contracts /nonexistent does not exist."],
-    [["--base", "HEAD", "--contracts", "generators"], "/generators holds no *.contract.ts file."],
-    [["--base", "HEAD", "--contracts", "contracts/review.contract.ts"], "/contracts/review.contract.ts is not a folder."],
-    [["--base-dir", "/nonexistent-base"], "--base-dir /nonexistent-base does not exist."],
+    // Empty values (an unset variable) would be the current folder.
+    [["--base", "HEAD", "--contracts="], "--contracts is empty: give it a value, or leave it out."],
+    [["--base", ""], "--base is empty: give it a value, or leave it out."],
+    [["--base-dir", ""], "--base-dir is empty: give it a value, or leave it out."],
   ])("exits 2 on usage error %j", async (args, message) => {
     const result = await run(["--root", repo, ...args]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^error CLI\.USAGE: /);
+    expect(result.stderr).toMatch(/^error CLI\.USAGE: .*\n {2}fix: run with --help for the options\.\n$/);
     expect(result.stderr).toContain(message);
+    expect(result.stdout).toBe("");
+  });
+
+  it.each([
+    [[join(ROOT, "README.md")], `--root ${join(ROOT, "README.md")} is a file, not a folder`],
+    [[""], "--root is empty"],
+  ])("exits 2 on a --root %j that is not a folder, with a fix line and no stack trace", async (root, message) => {
+    const result = await run(["--root", ...root, "--base", "HEAD"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^error CLI\.USAGE: .*\n {2}fix: .*\n$/);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it.each([
+    // Folders that do not exist, are files or hold no contract: said before git or the loader sees them, with the
+    // code generate and the catalog give them.
+    [["--base", "HEAD", "--contracts", "/nonexistent"], "--contracts /nonexistent does not exist.", "fix: pass --contracts <dir>"],
+    [["--base", "HEAD", "--contracts", "generators"], "/generators holds no *.contract.ts file.", "fix: pass --contracts <dir>"],
+    [["--base", "HEAD", "--contracts", "contracts/review.contract.ts"], "/contracts/review.contract.ts is not a folder.", "fix: pass --contracts <dir>"],
+    [["--base", "HEAD", "--contracts", "contracts/review.contract.ts/x"], "/contracts/review.contract.ts/x does not exist.", "fix: pass --contracts <dir>"],
+    [["--base-dir", "/nonexistent-base"], "--base-dir /nonexistent-base does not exist.", "fix: pass --base-dir <dir>"],
+  ])("exits 2 on a contract folder with no contracts %j (CLI.NO_CONTRACTS)", async (args, message, fix) => {
+    const result = await run(["--root", repo, ...args]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^error CLI\.NO_CONTRACTS: .*\n {2}fix: .*\n$/);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr).toContain(fix);
     expect(result.stdout).toBe("");
   });
 
