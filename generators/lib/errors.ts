@@ -82,6 +82,8 @@ export const ERROR_CODES = {
   "CATALOG.LINKED_FOLDER": "catalog: a folder inside `--out` where the site writes or removes a file is a symbolic link (it would write or remove files outside the site): nothing is written.",
   "CATALOG.WRITE": "catalog: the site cannot be written into `--out` (no permission, no room, a file where a folder must go).",
   "CATALOG.SERVE": "catalog: the site cannot be served (the port is taken or not allowed).",
+  "SNOWFLAKE.CONFIG": "snowflake:apply or snowflake:verify cannot connect or apply with the environment's settings: a missing SNOWFLAKE_* variable, SNOWFLAKE_PASSWORD set, a private key that cannot be read or is not a PEM private key, a failed login, or (apply, scope all) STORAGE_AWS_ROLE_ARN unset or not an IAM role ARN. Nothing was applied.",
+  "SNOWFLAKE.FAILED": "snowflake:apply or snowflake:verify failed otherwise: the plan cannot be read, or a query of verify failed.",
   "CLI.NO_CONTRACTS": "The contract folder does not exist or holds no `*.contract.ts` file.",
   "CLI.USAGE": "Unknown option or bad argument.",
 } as const;

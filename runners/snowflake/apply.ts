@@ -51,7 +51,15 @@ export interface ApplyResult {
 /** An IAM role ARN in any AWS partition (aws, aws-us-gov, aws-cn), as Terraform's output gives it. */
 const ROLE_ARN = /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[A-Za-z0-9+=,.@_\/-]{1,512}$/;
 
-export class ApplyUsageError extends Error {}
+/** A setting apply cannot run with (SNOWFLAKE.CONFIG), with the one line that fixes it. */
+export class ApplyUsageError extends Error {
+  constructor(
+    message: string,
+    readonly fix?: string,
+  ) {
+    super(message);
+  }
+}
 
 /**
  * A key shorter than `PLATFORM.pseudonym.minKeyLength`: refused before anything runs, with the code and the fix dbt
@@ -84,10 +92,16 @@ export function statementsFor(plan: Plan, options: Pick<ApplyOptions, "scope" | 
   const needsArn = selected.some((s) => s.sql.includes(placeholder));
   if (needsArn && !options.dryRun) {
     if (!options.storageRoleArn) {
-      throw new ApplyUsageError("STORAGE_AWS_ROLE_ARN is not set: the storage integration needs the ARN of the IAM role Snowflake assumes (Terraform output snowflake_role_arn).");
+      throw new ApplyUsageError(
+        "STORAGE_AWS_ROLE_ARN is not set: the storage integration needs the ARN of the IAM role Snowflake assumes (Terraform output snowflake_role_arn).",
+        "set STORAGE_AWS_ROLE_ARN to Terraform's output snowflake_role_arn, or run --scope datasets (which does not create the storage integration).",
+      );
     }
     if (!ROLE_ARN.test(options.storageRoleArn)) {
-      throw new ApplyUsageError(`STORAGE_AWS_ROLE_ARN "${options.storageRoleArn}" is not an IAM role ARN (arn:<partition>:iam::<12 digits>:role/<name>).`);
+      throw new ApplyUsageError(
+        `STORAGE_AWS_ROLE_ARN "${options.storageRoleArn}" is not an IAM role ARN (arn:<partition>:iam::<12 digits>:role/<name>).`,
+        "set STORAGE_AWS_ROLE_ARN to Terraform's output snowflake_role_arn (terraform output -raw snowflake_role_arn).",
+      );
     }
   }
   return selected.map((s) => (options.storageRoleArn ? { ...s, sql: s.sql.split(placeholder).join(options.storageRoleArn) } : s));

@@ -8,7 +8,9 @@
 import { existsSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { loadIR } from "../../generators/ir/load.js";
+import { CONTRACT_SUFFIX, findContractFiles, loadIR } from "../../generators/ir/load.js";
+import { emptyPathOption, notAFolder, parseArgsMessage } from "../../generators/lib/cli-args.js";
+import { ContractError } from "../../generators/lib/errors.js";
 import { writeFileAtomically } from "../../generators/lib/safe-files.js";
 import { PLATFORM } from "../../generators/platform.js";
 import { apply, ApplyUsageError, checkPseudonymKey, PseudonymKeyError, readPlan, statementsFor } from "./apply.js";
@@ -51,7 +53,7 @@ export async function main(argv: readonly string[], connect: () => Promise<SqlCo
       },
     });
   } catch (error) {
-    console.error(`error CLI.USAGE: ${(error as Error).message}\n  fix: run with --help.`);
+    console.error(`error CLI.USAGE: ${parseArgsMessage(error)}\n  fix: run with --help for the options.`);
     return 2;
   }
   const { values, positionals } = parsed;
@@ -69,7 +71,7 @@ export async function main(argv: readonly string[], connect: () => Promise<SqlCo
     return 2;
   }
   if (values.scope !== "all" && values.scope !== "datasets") {
-    console.error(`error CLI.USAGE: --scope must be all or datasets, not "${values.scope}".`);
+    console.error(`error CLI.USAGE: --scope must be all or datasets, not "${values.scope}".\n  fix: pass --scope all (the default) or --scope datasets (the loader's part: file format, stages, external tables).`);
     return 2;
   }
   if (command === "verify") {
@@ -86,7 +88,27 @@ export async function main(argv: readonly string[], connect: () => Promise<SqlCo
     );
     return 2;
   }
+  // An empty path would be the current folder: `--outputs "$UNSET"` would name no file, `--root ""` the current folder.
+  const empty = emptyPathOption(values, ["root", "outputs"]);
+  if (empty) {
+    console.error(`error CLI.USAGE: ${empty} is empty.\n  fix: give ${empty} a path, or leave it out (see --help).`);
+    return 2;
+  }
   const root = resolve(values.root ?? process.cwd());
+  const rootProblem = notAFolder("--root", root);
+  if (rootProblem) {
+    console.error(`error CLI.USAGE: ${rootProblem}: --root names the repository's folder.\n  fix: pass --root <repository folder>, or leave it out to use the current folder.`);
+    return 2;
+  }
+  // verify reads the contracts themselves: a missing or empty folder is said before loading them, as generate says it.
+  const contractsDir = join(root, "contracts");
+  if (command === "verify") {
+    const problem = notAFolder("the contract folder", contractsDir) ?? (findContractFiles(contractsDir).length === 0 ? `no *${CONTRACT_SUFFIX} file in the folder ${contractsDir}` : undefined);
+    if (problem) {
+      console.error(`error CLI.NO_CONTRACTS: ${problem}; nothing was compared.\n  fix: pass --root <repository> (verify reads <root>/contracts).`);
+      return 2;
+    }
+  }
   const planPath = join(root, "generated/snowflake/plan.json");
   if (command === "apply" && !existsSync(planPath)) {
     console.error(`error CLI.USAGE: no Snowflake plan at ${planPath}.\n  fix: pass the repository with --root, or run npm run generate there first.`);
@@ -129,7 +151,7 @@ export async function main(argv: readonly string[], connect: () => Promise<SqlCo
       console.log(dryRun ? `Dry run: ${planned} statements of the plan in scope ${values.scope}, nothing executed.` : `Applied ${result.applied.length} statements.`);
       return 0;
     }
-    const ir = await loadIR(join(root, "contracts"), root);
+    const ir = await loadIR(contractsDir, root);
     connection = await connect();
     const drifts = await verify(connection, ir);
     for (const d of drifts) console.log(formatDrift(d));
@@ -141,10 +163,15 @@ export async function main(argv: readonly string[], connect: () => Promise<SqlCo
       return 2;
     }
     if (error instanceof ConnectionConfigError || error instanceof ApplyUsageError) {
-      console.error(`error: ${error.message}`);
+      console.error(`error SNOWFLAKE.CONFIG: ${error.message}\n  fix: ${error.fix ?? "see --help for the settings apply and verify need."}`);
       return 2;
     }
-    console.error(`error: ${(error as Error).message}`);
+    // The loader's diagnostics are coded and say where and how to fix.
+    if (error instanceof ContractError) {
+      console.error(`${error.message}\n\nThe contracts could not be loaded; nothing was compared.`);
+      return 2;
+    }
+    console.error(`error SNOWFLAKE.FAILED: ${(error as Error).message}\n  fix: ${command === "apply" ? "check the plan (npm run generate writes it) and the roles' grants, then run apply again (every statement is re-runnable)" : "check the connection's role and warehouse can DESCRIBE the external tables and read INFORMATION_SCHEMA, then run verify again"}.`);
     return 2;
   } finally {
     await connection?.close();

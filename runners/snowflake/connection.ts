@@ -23,7 +23,15 @@ export const CONNECTION_ENV = {
   SNOWFLAKE_DATABASE: "optional: defaults to the platform database",
 } as const;
 
-export class ConnectionConfigError extends Error {}
+/** A connection setting that is missing or unusable (SNOWFLAKE.CONFIG), with the one line that fixes it. */
+export class ConnectionConfigError extends Error {
+  constructor(
+    message: string,
+    readonly fix: string,
+  ) {
+    super(message);
+  }
+}
 
 /**
  * Connects with the environment's settings. `sdkOptions` adds snowflake-sdk connection options (the tests point
@@ -37,13 +45,12 @@ export async function connectFromEnv(env: NodeJS.ProcessEnv = process.env, sdkOp
   if (!env.SNOWFLAKE_PRIVATE_KEY_PATH && !env.SNOWFLAKE_PRIVATE_KEY) missing.push("SNOWFLAKE_PRIVATE_KEY_PATH");
   if (missing.length) {
     throw new ConnectionConfigError(
-      `Missing environment variables: ${missing.join(", ")}.\n` +
-        Object.entries(CONNECTION_ENV).map(([k, v]) => `  ${k}: ${v}`).join("\n") +
-        "\nKey-pair authentication only: https://docs.snowflake.com/en/user-guide/key-pair-auth",
+      `Missing environment variables: ${missing.join(", ")}.\n` + Object.entries(CONNECTION_ENV).map(([k, v]) => `  ${k}: ${v}`).join("\n"),
+      `set ${missing.join(", ")} in the environment (key-pair authentication only: https://docs.snowflake.com/en/user-guide/key-pair-auth).`,
     );
   }
   if (env.SNOWFLAKE_PASSWORD) {
-    throw new ConnectionConfigError("SNOWFLAKE_PASSWORD is set: passwords are not supported. Use key-pair authentication and unset it.");
+    throw new ConnectionConfigError("SNOWFLAKE_PASSWORD is set: passwords are not supported.", "unset SNOWFLAKE_PASSWORD and use key-pair authentication (SNOWFLAKE_PRIVATE_KEY_PATH or SNOWFLAKE_PRIVATE_KEY).");
   }
   let privateKey = env.SNOWFLAKE_PRIVATE_KEY;
   if (privateKey === undefined) {
@@ -53,23 +60,33 @@ export async function connectFromEnv(env: NodeJS.ProcessEnv = process.env, sdkOp
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       const why = code === "ENOENT" ? "does not exist" : code === "EISDIR" ? "is a folder" : code === "EACCES" ? "cannot be read (permission denied)" : `cannot be read (${(error as Error).message})`;
-      throw new ConnectionConfigError(`SNOWFLAKE_PRIVATE_KEY_PATH=${path} ${why}. Fix: point it at the PKCS#8 private key file (.p8) of the user, or put the PEM text in SNOWFLAKE_PRIVATE_KEY.`);
+      throw new ConnectionConfigError(`SNOWFLAKE_PRIVATE_KEY_PATH=${path} ${why}.`, "point it at the PKCS#8 private key file (.p8) of the user, or put the PEM text in SNOWFLAKE_PRIVATE_KEY.");
     }
   }
   const { default: snowflake } = await import("snowflake-sdk");
   // The SDK's own log lines are JSON on stdout; its failures reach the user through the errors below instead.
   snowflake.configure({ logLevel: "OFF" });
-  const connection = snowflake.createConnection({
-    account: env.SNOWFLAKE_ACCOUNT!,
-    username: env.SNOWFLAKE_USER!,
-    authenticator: "SNOWFLAKE_JWT",
-    privateKey,
-    ...(env.SNOWFLAKE_PRIVATE_KEY_PASSPHRASE ? { privateKeyPass: env.SNOWFLAKE_PRIVATE_KEY_PASSPHRASE } : {}),
-    role: env.SNOWFLAKE_ROLE!,
-    warehouse: env.SNOWFLAKE_WAREHOUSE!,
-    ...(env.SNOWFLAKE_DATABASE ? { database: env.SNOWFLAKE_DATABASE } : {}),
-    ...sdkOptions,
-  });
+  let connection: ReturnType<typeof snowflake.createConnection>;
+  try {
+    connection = snowflake.createConnection({
+      account: env.SNOWFLAKE_ACCOUNT!,
+      username: env.SNOWFLAKE_USER!,
+      authenticator: "SNOWFLAKE_JWT",
+      privateKey,
+      ...(env.SNOWFLAKE_PRIVATE_KEY_PASSPHRASE ? { privateKeyPass: env.SNOWFLAKE_PRIVATE_KEY_PASSPHRASE } : {}),
+      role: env.SNOWFLAKE_ROLE!,
+      warehouse: env.SNOWFLAKE_WAREHOUSE!,
+      ...(env.SNOWFLAKE_DATABASE ? { database: env.SNOWFLAKE_DATABASE } : {}),
+      ...sdkOptions,
+    });
+  } catch (error) {
+    // snowflake-sdk checks the settings before connecting ("Invalid private key. The specified value must be a
+    // PEM-formatted private key.").
+    throw new ConnectionConfigError(
+      `the connection settings were refused before connecting: ${(error as Error).message}`,
+      "check the SNOWFLAKE_* variables (see --help): SNOWFLAKE_PRIVATE_KEY holds the user's PKCS#8 private key in PEM form (-----BEGIN PRIVATE KEY-----), or SNOWFLAKE_PRIVATE_KEY_PATH names its .p8 file; an encrypted key needs SNOWFLAKE_PRIVATE_KEY_PASSPHRASE.",
+    );
+  }
   log(`Connecting to Snowflake account ${env.SNOWFLAKE_ACCOUNT} as ${env.SNOWFLAKE_USER} (network errors are retried for up to about 4 minutes) …`);
   let failure: Error | undefined;
   await connection.connectAsync((error) => {
@@ -77,8 +94,8 @@ export async function connectFromEnv(env: NodeJS.ProcessEnv = process.env, sdkOp
   });
   if (failure) {
     throw new ConnectionConfigError(
-      `cannot log in to Snowflake account ${env.SNOWFLAKE_ACCOUNT} as ${env.SNOWFLAKE_USER}: ${failure.message}\n` +
-        "  fix: check SNOWFLAKE_ACCOUNT (the account identifier, e.g. myorg-myaccount), SNOWFLAKE_USER, and that the user's registered public key (DESC USER: RSA_PUBLIC_KEY_FP) is the one of SNOWFLAKE_PRIVATE_KEY(_PATH).",
+      `cannot log in to Snowflake account ${env.SNOWFLAKE_ACCOUNT} as ${env.SNOWFLAKE_USER}: ${failure.message}`,
+      "check SNOWFLAKE_ACCOUNT (the account identifier, e.g. myorg-myaccount), SNOWFLAKE_USER, and that the user's registered public key (DESC USER: RSA_PUBLIC_KEY_FP) is the one of SNOWFLAKE_PRIVATE_KEY(_PATH).",
     );
   }
   return {

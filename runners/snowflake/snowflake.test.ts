@@ -3,7 +3,7 @@
  * replays Snowflake's documented result shapes: no Snowflake is reachable from CI.
  */
 import { generateKeyPairSync } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -481,7 +481,8 @@ describe("CLI", () => {
         [["apply", "--outputs", join(work, "missing", "o.json")], `the folder ${join(work, "missing")} does not exist`],
         [["apply", "--outputs", work], "is a folder"],
         [["verify", "--dry-run", "--scope", "datasets"], "--dry-run, --scope are options of apply, not of verify"],
-        [["apply", "--root", join(work, "nowhere")], `no Snowflake plan at ${join(work, "nowhere", "generated/snowflake/plan.json")}`],
+        [["apply", "--root", join(work, "nowhere")], `error CLI.USAGE: --root ${join(work, "nowhere")} does not exist`],
+        [["apply", "--root", work], `no Snowflake plan at ${join(work, "generated/snowflake/plan.json")}`],
         [["apply", "datasets"], 'apply takes no argument, got "datasets".'],
       ];
       for (const [args, message] of cases) {
@@ -513,8 +514,11 @@ describe("CLI", () => {
 
   it("says what is wrong with a private key path that does not exist or is a folder (no raw ENOENT/EISDIR)", async () => {
     const base = { SNOWFLAKE_ACCOUNT: "a", SNOWFLAKE_USER: "u", SNOWFLAKE_ROLE: "r", SNOWFLAKE_WAREHOUSE: "w" };
-    await expect(connectFromEnv({ ...base, SNOWFLAKE_PRIVATE_KEY_PATH: "/nonexistent/key.p8" })).rejects.toThrow("SNOWFLAKE_PRIVATE_KEY_PATH=/nonexistent/key.p8 does not exist. Fix:");
-    await expect(connectFromEnv({ ...base, SNOWFLAKE_PRIVATE_KEY_PATH: tmpdir() })).rejects.toThrow(`SNOWFLAKE_PRIVATE_KEY_PATH=${tmpdir()} is a folder. Fix:`);
+    await expect(connectFromEnv({ ...base, SNOWFLAKE_PRIVATE_KEY_PATH: "/nonexistent/key.p8" })).rejects.toMatchObject({
+      message: "SNOWFLAKE_PRIVATE_KEY_PATH=/nonexistent/key.p8 does not exist.",
+      fix: expect.stringContaining("point it at the PKCS#8 private key file"),
+    });
+    await expect(connectFromEnv({ ...base, SNOWFLAKE_PRIVATE_KEY_PATH: tmpdir() })).rejects.toMatchObject({ message: `SNOWFLAKE_PRIVATE_KEY_PATH=${tmpdir()} is a folder.` });
   });
 
   it("a refused login fails at once, naming the account and the user, not at the first statement (real snowflake-sdk, loopback login endpoint)", async () => {
@@ -537,9 +541,71 @@ describe("CLI", () => {
     const lines: string[] = [];
     const failure = connectFromEnv(env, { accessUrl: `http://127.0.0.1:${port}` }, (line) => lines.push(line));
     await expect(failure).rejects.toThrow(ConnectionConfigError);
-    await expect(failure).rejects.toThrow(/^cannot log in to Snowflake account myorg-myaccount as DEPLOYER: JWT token is invalid\.\n {2}fix: check SNOWFLAKE_ACCOUNT/);
+    await expect(failure).rejects.toMatchObject({ message: "cannot log in to Snowflake account myorg-myaccount as DEPLOYER: JWT token is invalid.", fix: expect.stringMatching(/^check SNOWFLAKE_ACCOUNT/) });
     expect(requests).toEqual(["POST /session/v1/login-request"]);
     expect(lines).toEqual(["Connecting to Snowflake account myorg-myaccount as DEPLOYER (network errors are retried for up to about 4 minutes) …"]);
+  });
+
+  it("says every configuration error as SNOWFLAKE.CONFIG with a fix line, before connecting (exit 2)", async () => {
+    const error = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const log = vi.spyOn(console, "log").mockImplementation(() => undefined);
+    onTestFinished(() => {
+      error.mockRestore();
+      log.mockRestore();
+    });
+    const said = () => error.mock.calls.flat().join("\n");
+    const settings = { SNOWFLAKE_ACCOUNT: "a", SNOWFLAKE_USER: "u", SNOWFLAKE_ROLE: "r", SNOWFLAKE_WAREHOUSE: "w" };
+    // [command line, environment of the connection, environment of the command, what is said]
+    const cases: [string[], NodeJS.ProcessEnv, NodeJS.ProcessEnv, RegExp][] = [
+      [["verify"], {}, {}, /^error SNOWFLAKE\.CONFIG: Missing environment variables: SNOWFLAKE_ACCOUNT, SNOWFLAKE_USER, SNOWFLAKE_ROLE, SNOWFLAKE_WAREHOUSE, SNOWFLAKE_PRIVATE_KEY_PATH\.\n[^]*\n {2}fix: set SNOWFLAKE_ACCOUNT, /],
+      [["verify"], { ...settings, SNOWFLAKE_PRIVATE_KEY: "not a key" }, {}, /^error SNOWFLAKE\.CONFIG: the connection settings were refused before connecting: Invalid private key\.[^\n]*\n {2}fix: check the SNOWFLAKE_\* variables/],
+      [["verify"], { ...settings, SNOWFLAKE_PRIVATE_KEY: "k", SNOWFLAKE_PASSWORD: "p" }, {}, /^error SNOWFLAKE\.CONFIG: SNOWFLAKE_PASSWORD is set: passwords are not supported\.\n {2}fix: unset SNOWFLAKE_PASSWORD/],
+      [["apply"], {}, {}, /^error SNOWFLAKE\.CONFIG: STORAGE_AWS_ROLE_ARN is not set: [^\n]*\n {2}fix: set STORAGE_AWS_ROLE_ARN to Terraform's output snowflake_role_arn, or run --scope datasets/],
+      [["apply"], {}, { STORAGE_AWS_ROLE_ARN: "role" }, /^error SNOWFLAKE\.CONFIG: STORAGE_AWS_ROLE_ARN "role" is not an IAM role ARN [^\n]*\n {2}fix: set STORAGE_AWS_ROLE_ARN/],
+    ];
+    for (const [args, connectionEnv, env, message] of cases) {
+      error.mockClear();
+      expect(await main([...args, "--root", REPO_ROOT], () => connectFromEnv(connectionEnv), env), args.join(" ")).toBe(2);
+      expect(said(), JSON.stringify(connectionEnv)).toMatch(message);
+    }
+  });
+
+  it("a query of verify that fails is SNOWFLAKE.FAILED with a fix line (exit 2)", async () => {
+    const error = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    onTestFinished(() => error.mockRestore());
+    const failing = { execute: async () => Promise.reject(new Error("Warehouse 'W' cannot be resumed because resource monitor 'M' has exceeded its quota.")), close: async () => undefined };
+    expect(await main(["verify", "--root", REPO_ROOT], async () => failing)).toBe(2);
+    expect(error.mock.calls.flat().join("\n")).toMatch(/^error SNOWFLAKE\.FAILED: Warehouse 'W' cannot be resumed [^\n]*\n {2}fix: check the connection's role/);
+    // A plan that is not JSON (a merge conflict) is said the same way, with its own fix.
+    const root = mkdtempSync(join(tmpdir(), "snowflake-bad-plan-"));
+    onTestFinished(() => rmSync(root, { recursive: true, force: true }));
+    mkdirSync(join(root, "generated/snowflake"), { recursive: true });
+    writeFileSync(join(root, "generated/snowflake/plan.json"), "<<<<<<< HEAD\n");
+    error.mockClear();
+    expect(await main(["apply", "--dry-run", "--root", root], async () => failing)).toBe(2);
+    expect(error.mock.calls.flat().join("\n")).toMatch(/^error SNOWFLAKE\.FAILED: [^]*is not valid JSON\n {2}fix: check the plan/);
+  });
+
+  it("says a --root that is a file, an empty --root or --outputs, a root without contracts and a bad --scope as coded usage errors with a fix line", async () => {
+    const error = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    onTestFinished(() => error.mockRestore());
+    const empty = mkdtempSync(join(tmpdir(), "snowflake-empty-root-"));
+    onTestFinished(() => rmSync(empty, { recursive: true, force: true }));
+    const connect = vi.fn();
+    const cases: [string[], RegExp][] = [
+      [["verify", "--root", join(REPO_ROOT, "README.md")], /^error CLI\.USAGE: --root \S+README\.md is a file, not a folder: [^\n]*\n {2}fix: pass --root <repository folder>/],
+      [["apply", "--root", ""], /^error CLI\.USAGE: --root is empty\.\n {2}fix: /],
+      [["apply", "--root", REPO_ROOT, "--outputs="], /^error CLI\.USAGE: --outputs is empty\.\n {2}fix: /],
+      [["verify", "--root", empty], new RegExp(`^error CLI\\.NO_CONTRACTS: the contract folder ${join(empty, "contracts")} does not exist; nothing was compared\\.\\n {2}fix: pass --root <repository>`)],
+      [["apply", "--root", REPO_ROOT, "--scope", "foo"], /^error CLI\.USAGE: --scope must be all or datasets, not "foo"\.\n {2}fix: pass --scope all/],
+      [["verify", "--bogus"], /^error CLI\.USAGE: Unknown option '--bogus'\n {2}fix: run with --help/],
+    ];
+    for (const [args, message] of cases) {
+      error.mockClear();
+      expect(await main(args, connect), args.join(" ")).toBe(2);
+      expect(error.mock.calls.flat().join("\n"), args.join(" ")).toMatch(message);
+    }
+    expect(connect).not.toHaveBeenCalled();
   });
 
   it("never accepts a password", async () => {
