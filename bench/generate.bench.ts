@@ -41,7 +41,9 @@ if (args.help) {
 const RUNS_TEXT = args.runs ?? process.env.BENCH_RUNS;
 const RUNS = RUNS_TEXT === undefined ? 7 : (parseWholeNumber(RUNS_TEXT, 1, 1000) ?? 0);
 if (RUNS < 1) {
-  console.error(`error CLI.USAGE: --runs (or BENCH_RUNS) must be a whole number from 1 to 1000, written with digits only, not "${args.runs ?? process.env.BENCH_RUNS}".`);
+  console.error(
+    `error CLI.USAGE: --runs (or BENCH_RUNS) must be a whole number from 1 to 1000, written with digits only, not "${args.runs ?? process.env.BENCH_RUNS}".\n  fix: pass e.g. --runs 7 (the default), or leave it out.`,
+  );
   process.exit(2);
 }
 

@@ -265,7 +265,7 @@ async function main(): Promise<void> {
       },
     }));
   } catch (error) {
-    console.error(`error CLI.USAGE: ${(error as Error).message}\n  fix: run with --help.`);
+    console.error(`error CLI.USAGE: ${(error as Error).message}\n  fix: run with --help for the options.`);
     process.exit(2);
   }
   if (values.help) {
@@ -291,7 +291,7 @@ async function main(): Promise<void> {
   try {
     threads = values.threads === undefined ? defaultThreads() : parseThreads(values.threads);
   } catch (error) {
-    console.error(`error CLI.USAGE: ${(error as Error).message}`);
+    console.error(`error CLI.USAGE: ${(error as Error).message}\n  fix: pass the number of threads to use, or leave --threads out (${defaultThreads()} on this machine).`);
     process.exit(2);
   }
   if (values.phase) return phase(values.phase, values.input!, values.work!, threads);
@@ -299,7 +299,7 @@ async function main(): Promise<void> {
   const count = (flag: string, text: string | undefined, fallback: number, min: number, max: number): number => {
     const value = text === undefined ? fallback : parseWholeNumber(text, min, max);
     if (value === undefined) {
-      console.error(`error CLI.USAGE: --${flag} must be a whole number from ${min} to ${max.toLocaleString("en-US")}, written with digits only, not "${text}".`);
+      console.error(`error CLI.USAGE: --${flag} must be a whole number from ${min} to ${max.toLocaleString("en-US")}, written with digits only, not "${text}".\n  fix: pass e.g. --${flag} ${fallback}, or leave it out (${fallback}).`);
       process.exit(2);
     }
     return value;

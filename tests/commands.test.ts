@@ -46,5 +46,22 @@ describe("every command answers --help and refuses an unknown option", { timeout
     expect(result.status, result.stdout + result.stderr).toBe(2);
     expect(result.stderr).toContain(`error ${usageCode(command)}:`);
     expect(result.stderr).toContain("--no-such-option");
+    // node's advice for commands that take positionals ("as in '-- "--no-such-option"", unbalanced) is wrong here.
+    expect(result.stderr).not.toContain("positional");
+    expect(result.stderr).toMatch(/\n {2}fix: /);
+  });
+
+  it.each([
+    ["bench:generate", ["--runs", "abc"], '--runs (or BENCH_RUNS) must be a whole number from 1 to 1000, written with digits only, not "abc".'],
+    ["bench:pipeline", ["--records", "abc"], '--records must be a whole number from 1 to'],
+    // The same limit, so the same bounds: what a quarantined too-long record keeps (1024 bytes) up to V8's longest string.
+    ["pipeline:local", ["--max-record-bytes", "1023"], "--max-record-bytes must be a whole number of bytes from 1024 to"],
+    ["verify:s3", ["s3://amazon-reviews-raw/reviews/", "--max-record-bytes", "1023"], '--max-record-bytes "1023" must be a whole number from 1024 to'],
+  ] as const)("%s %j: a usage error with a fix line, exit 2", (command, args, message) => {
+    const result = npmRun(command, args);
+    expect(result.signal, `${command} was still running after ${CHILD_TIMEOUT_MS / 1000} s`).toBeNull();
+    expect(result.status, result.stdout + result.stderr).toBe(2);
+    expect(result.stderr).toContain(`error ${usageCode(command)}: ${message}`);
+    expect(result.stderr).toMatch(/\n {2}fix: \S/);
   });
 });

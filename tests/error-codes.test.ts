@@ -47,7 +47,7 @@ describe("coded errors raised by the commands", () => {
     const pipeline = await raised((o, e) => pipelineMain(["--root", root, "--quiet"], o, e));
     expect(pipeline.code).toBe(2);
     expect(pipeline.text).toContain(`error PIPELINE.NO_IR: ${file} cannot be read as the generated IR (`);
-    expect(pipeline.text).toContain("Fix: run `npm run generate` to rebuild it.");
+    expect(pipeline.text).toMatch(/^error PIPELINE\.NO_IR: [^\n]*\)\.\n {2}fix: run `npm run generate` to rebuild it\.\n$/);
     const synth = await raised((o, e) => synthMain(["--root", root, "--dataset", "review", "--records", "1"], o, e));
     expect(synth.code).toBe(2);
     expect(synth.text).toContain(`error SYNTH.NO_IR: ${file} cannot be read as the generated IR (`);

@@ -51,6 +51,11 @@ export function stageColumns<Field extends string>(fields: readonly { readonly n
 
 /** Bytes of an over-long record kept in its quarantine record (a character cut in two decodes to U+FFFD). */
 export const QUARANTINE_PREVIEW_BYTES = 1024;
+/**
+ * Smallest record limit (`--max-record-bytes`) the local runs and verify:s3 take: an over-long record keeps its first
+ * `QUARANTINE_PREVIEW_BYTES`, so a limit below them would quarantine records shorter than what is kept of one.
+ */
+export const MIN_RECORD_LIMIT_BYTES = QUARANTINE_PREVIEW_BYTES;
 /** Appended to the kept bytes of an over-long record. */
 export const QUARANTINE_PREVIEW_MARK = "\u2026";
 

@@ -23,7 +23,7 @@ import { removeOnInterrupt, stopOnInterrupt } from "../../generators/lib/interru
 import { PLATFORM } from "../../generators/platform.js";
 import { LOCAL_TARGET } from "../../generators/targets/dbt/emit.js";
 import { airflowVariableEnv, DBT_VARIABLES } from "../../generators/targets/airflow/emit.js";
-import { loadGeneratedIR } from "../local-pipeline/generated-ir.js";
+import { loadGeneratedIR, NoGeneratedIR } from "../local-pipeline/generated-ir.js";
 import { localPath, runPipeline } from "../local-pipeline/pipeline.js";
 import { dbtEnvironment, prepareLocalDatabase, withoutPseudonymKey } from "../local-warehouse/warehouse.js";
 import { ensurePythonEnv } from "../../toolchain/python-env.js";
@@ -199,7 +199,7 @@ export async function runDagTest(options: DagTestOptions = {}): Promise<DagTestR
     try {
       datasets = loadGeneratedIR(root);
     } catch (error) {
-      throw new CannotRun((error as Error).message);
+      throw new CannotRun(error instanceof NoGeneratedIR ? `${error.message} Fix: ${error.fix}` : (error as Error).message);
     }
 
     // 1. Processed Parquet of the samples.

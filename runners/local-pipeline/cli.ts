@@ -15,13 +15,16 @@ import { parseWholeNumber } from "../../generators/lib/numbers.js";
 import { isInsideReally, samePath } from "../../generators/lib/real-paths.js";
 import { repositoryClash } from "../../generators/lib/repository-folders.js";
 import { PLATFORM } from "../../generators/platform.js";
+import { MAX_RECORD_BYTES } from "../../generators/dialects/cleaning.js";
+import { MIN_RECORD_LIMIT_BYTES } from "../../generators/dialects/stages.js";
 import { RAW_OBJECT_SUFFIXES } from "../../generators/targets/terraform/emit.js";
 import { formatWarehouse, PseudonymKeyError, pseudonymKeyFrom, runWarehouse, type WarehouseResult } from "../local-warehouse/warehouse.js";
 import { localPath, runPipeline, type RunSummary } from "./pipeline.js";
 import { runSparkPipeline } from "../spark-local/pipeline.js";
 import { hiddenFromSpark, listInputFiles, type SkippedEntry } from "./read-input.js";
 import { checkRunId } from "./safe-paths.js";
-import { loadGeneratedIR } from "./generated-ir.js";
+import { loadGeneratedIR, NoGeneratedIR } from "./generated-ir.js";
+import { emptyPathOption, notAFolder, parseArgsMessage } from "../../generators/lib/cli-args.js";
 import { DEFAULT_MEMORY_LIMIT, parseMemoryLimit, type MemoryLimit } from "./memory-limit.js";
 import { defaultThreads, MAX_DEFAULT_THREADS, parseThreads } from "./threads.js";
 
@@ -124,7 +127,7 @@ export async function main(argv: readonly string[], out: { write(text: string): 
       },
     }));
   } catch (error) {
-    err.write(`error CLI.USAGE: ${(error as Error).message}\n  fix: run with --help for the options.\n`);
+    err.write(`error CLI.USAGE: ${parseArgsMessage(error)}\n  fix: run with --help for the options.\n`);
     return 2;
   }
   if (values.help) {
@@ -136,13 +139,15 @@ export async function main(argv: readonly string[], out: { write(text: string): 
     err.write(`error CLI.USAGE: --engine "${engine}" is not an engine.\n  fix: use --engine duckdb (default) or --engine spark.\n`);
     return 2;
   }
-  const maxRecordBytes = values["max-record-bytes"] === undefined ? undefined : parseWholeNumber(values["max-record-bytes"], 1024, MAX_RECORD_BYTES_LIMIT);
+  const maxRecordBytes = values["max-record-bytes"] === undefined ? undefined : parseWholeNumber(values["max-record-bytes"], MIN_RECORD_LIMIT_BYTES, MAX_RECORD_BYTES_LIMIT);
   if (values["max-record-bytes"] !== undefined && maxRecordBytes === undefined) {
-    err.write(`error CLI.USAGE: --max-record-bytes must be a whole number of bytes from 1024 to ${MAX_RECORD_BYTES_LIMIT}, written with digits only, not "${values["max-record-bytes"]}".\n`);
+    err.write(
+      `error CLI.USAGE: --max-record-bytes must be a whole number of bytes from ${MIN_RECORD_LIMIT_BYTES} to ${MAX_RECORD_BYTES_LIMIT}, written with digits only, not "${values["max-record-bytes"]}".\n  fix: pass e.g. --max-record-bytes 1048576, or leave it out (${MAX_RECORD_BYTES}, the Glue jobs' limit).\n`,
+    );
     return 2;
   }
   if (maxRecordBytes !== undefined && engine === "spark") {
-    err.write("error CLI.USAGE: --max-record-bytes applies to the DuckDB engine; the Glue jobs carry their own limit (16 MiB).\n");
+    err.write("error CLI.USAGE: --max-record-bytes applies to the DuckDB engine; the Glue jobs carry their own limit (16 MiB).\n  fix: leave --max-record-bytes out with --engine spark.\n");
     return 2;
   }
   let memoryLimit: MemoryLimit | undefined;
@@ -163,12 +168,24 @@ export async function main(argv: readonly string[], out: { write(text: string): 
     err.write(`error CLI.USAGE: ${(error as Error).message}\n  fix: pass the number of threads to use, or leave --threads out (${defaultThreads()} on this machine).\n`);
     return 2;
   }
+  // An empty path would be the current folder: `--out "$UNSET"` would write the run's tables there.
+  const empty = emptyPathOption(values, ["root", "out"]);
+  if (empty) {
+    err.write(`error CLI.USAGE: ${empty} is empty.\n  fix: give ${empty} a folder, or leave it out for its default (see --help).\n`);
+    return 2;
+  }
   const root = resolve(values.root ?? process.cwd());
+  // Said as what it is, not as a missing generated IR that `npm run generate` would not bring.
+  const rootProblem = notAFolder("--root", root);
+  if (rootProblem) {
+    err.write(`error CLI.USAGE: ${rootProblem}: --root names the repository's folder.\n  fix: pass --root <repository folder>, or leave it out to use the current folder.\n`);
+    return 2;
+  }
   let datasets: DatasetIR[];
   try {
     datasets = loadGeneratedIR(root);
   } catch (error) {
-    err.write(`error PIPELINE.NO_IR: ${(error as Error).message}\n`);
+    err.write(`error PIPELINE.NO_IR: ${(error as Error).message}\n  fix: ${error instanceof NoGeneratedIR ? error.fix : "run `npm run generate` first."}\n`);
     return 2;
   }
   const inputs = new Map<string, string[]>();
@@ -187,7 +204,9 @@ export async function main(argv: readonly string[], out: { write(text: string): 
     const eq = spec.indexOf("=");
     const name = spec.slice(0, eq);
     if (eq <= 0 || !datasets.some((d) => d.name === name)) {
-      err.write(`error CLI.USAGE: --input "${spec}" must be <dataset>=<file|dir> with dataset one of ${datasets.map((d) => d.name).join(", ")}.\n`);
+      err.write(
+        `error CLI.USAGE: --input "${spec}" must be <dataset>=<file|dir> with dataset one of ${datasets.map((d) => d.name).join(", ")}.\n  fix: write --input ${datasets[0]?.name ?? "<dataset>"}=<file|dir> (one --input per file or folder).\n`,
+      );
       return 2;
     }
     // An empty path would resolve to the current folder and read it all (node_modules included).

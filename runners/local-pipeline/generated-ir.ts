@@ -11,8 +11,15 @@ import { IR_VERSION, type DatasetIR } from "../../generators/ir/types.js";
 const MANIFEST = ["generated", "manifest.json"] as const;
 const LISTED_IR = /^generated\/ir\/([a-z][a-z0-9_]*)\.ir\.json$/;
 
-/** Why there is no generated IR to read, with the fix. */
-export class NoGeneratedIR extends Error {}
+/** Why there is no generated IR to read (PIPELINE.NO_IR), with the one line that fixes it. */
+export class NoGeneratedIR extends Error {
+  constructor(
+    message: string,
+    readonly fix = "run `npm run generate` first.",
+  ) {
+    super(message);
+  }
+}
 
 /**
  * The datasets whose IR the manifest lists, in code-point order of their names; `NoGeneratedIR` when there is no
@@ -21,20 +28,19 @@ export class NoGeneratedIR extends Error {}
 export function listedIRDatasets(root: string): string[] {
   const dir = join(root, "generated", "ir");
   const manifestFile = join(root, ...MANIFEST);
-  const fix = "Fix: run `npm run generate` first.";
-  if (!existsSync(manifestFile)) throw new NoGeneratedIR(`No generated IR in ${dir}: there is no ${MANIFEST.join("/")} listing it. ${fix}`);
+  if (!existsSync(manifestFile)) throw new NoGeneratedIR(`No generated IR in ${dir}: there is no ${MANIFEST.join("/")} listing it.`);
   let files: unknown;
   try {
     files = (JSON.parse(readFileSync(manifestFile, "utf8")) as { files?: unknown } | null)?.files;
   } catch (error) {
-    throw new NoGeneratedIR(`${manifestFile} cannot be read as the generator's manifest (${(error as Error).message}), which lists the generated IR. ${fix}`);
+    throw new NoGeneratedIR(`${manifestFile} cannot be read as the generator's manifest (${(error as Error).message}), which lists the generated IR.`);
   }
-  if (!Array.isArray(files)) throw new NoGeneratedIR(`${manifestFile} is not the generator's manifest (no files list), which lists the generated IR. ${fix}`);
+  if (!Array.isArray(files)) throw new NoGeneratedIR(`${manifestFile} is not the generator's manifest (no files list), which lists the generated IR.`);
   const names = files
     .map((entry) => LISTED_IR.exec(typeof (entry as { path?: unknown })?.path === "string" ? (entry as { path: string }).path : "")?.[1])
     .filter((name): name is string => name !== undefined)
     .sort();
-  if (names.length === 0) throw new NoGeneratedIR(`No generated IR in ${dir}: ${MANIFEST.join("/")} lists none. ${fix}`);
+  if (names.length === 0) throw new NoGeneratedIR(`No generated IR in ${dir}: ${MANIFEST.join("/")} lists none.`);
   return names;
 }
 
@@ -49,10 +55,10 @@ function readIRFile(file: string): DatasetIR {
   try {
     document = JSON.parse(readFileSync(file, "utf8")) as typeof document;
   } catch (error) {
-    throw new Error(`${file} cannot be read as the generated IR (${(error as Error).message}). Fix: run \`npm run generate\` to rebuild it.`);
+    throw new NoGeneratedIR(`${file} cannot be read as the generated IR (${(error as Error).message}).`, "run `npm run generate` to rebuild it.");
   }
   if (document?.irVersion !== IR_VERSION || !document.dataset) {
-    throw new Error(`${file} has IR version ${String(document?.irVersion)}; this pipeline reads version ${IR_VERSION}. Fix: run \`npm run generate\` to rebuild it.`);
+    throw new NoGeneratedIR(`${file} has IR version ${String(document?.irVersion)}; this pipeline reads version ${IR_VERSION}.`, "run `npm run generate` to rebuild it.");
   }
   return document.dataset;
 }

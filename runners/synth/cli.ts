@@ -104,7 +104,7 @@ export function loadDatasetIR(root: string, name: string): DatasetIR {
     known = listedIRDatasets(root);
   } catch (error) {
     if (!(error instanceof NoGeneratedIR)) throw error;
-    throw new SynthError("SYNTH.NO_IR", error.message.replace(/ Fix: .*$/, ""), "Run `npm run generate` first, or pass --root <repository>.", "--dataset");
+    throw new SynthError("SYNTH.NO_IR", error.message, "Run `npm run generate` first, or pass --root <repository>.", "--dataset");
   }
   if (!known.includes(name)) {
     throw new SynthError("SYNTH.NO_IR", `No generated IR for dataset "${name}" in ${dir}. Known: ${known.join(", ")}.`, `Pass --dataset ${known[0]} (or another known dataset).`, "--dataset");

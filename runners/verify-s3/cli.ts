@@ -14,6 +14,8 @@ import type { z } from "zod";
 import type { Contract } from "../../generators/contract-kit/index.js";
 import { findContractFiles, loadIR } from "../../generators/ir/load.js";
 import type { DatasetIR } from "../../generators/ir/types.js";
+import { MIN_RECORD_LIMIT_BYTES } from "../../generators/dialects/stages.js";
+import { parseArgsMessage } from "../../generators/lib/cli-args.js";
 import { ContractError } from "../../generators/lib/errors.js";
 import { parseDecimalNumber, parseWholeNumber } from "../../generators/lib/numbers.js";
 import { DEFAULT_MAX_RECORD_BYTES, S3RequestError, verifyPrefix, type VerifyReport } from "./verify.js";
@@ -35,8 +37,9 @@ Options:
                              a URL above raw locations is refused).
   --limit <n>                Check at most n records.
   --max-invalid-ratio <r>    Largest accepted share of invalid records, 0 to 1 (default 0: any invalid record fails).
-  --max-record-bytes <n>     Longest line read as a record (default ${DEFAULT_MAX_RECORD_BYTES} = ${DEFAULT_MAX_RECORD_BYTES / 2 ** 20} MiB, the pipeline's limit); a
-                             longer one is an invalid record, record.too_long, skipped without being held in memory.
+  --max-record-bytes <n>     Longest line read as a record (default ${DEFAULT_MAX_RECORD_BYTES} = ${DEFAULT_MAX_RECORD_BYTES / 2 ** 20} MiB, the pipeline's limit; at least
+                             ${MIN_RECORD_LIMIT_BYTES}, as for pipeline:local); a longer one is an invalid record, record.too_long,
+                             skipped without being held in memory.
   --timeout <seconds>        Longest wait of each S3 request (listing page or object): to connect, for the answer,
                              and for the next bytes while an object streams (default ${DEFAULT_TIMEOUT_SECONDS}).
   --retries <n>              Retries of a failed or timed-out request, with the SDK's exponential backoff
@@ -247,7 +250,7 @@ export async function main(argv: readonly string[], out: Writable = process.stdo
       },
     }));
   } catch (error) {
-    err.write(`error VERIFY.USAGE: ${(error as Error).message}\n  fix: run with --help for the options.\n`);
+    err.write(`error VERIFY.USAGE: ${parseArgsMessage(error)}\n  fix: run with --help for the options.\n`);
     return 2;
   }
   if (values.help) {
@@ -267,8 +270,11 @@ export async function main(argv: readonly string[], out: Writable = process.stdo
     ({ bucket, prefix } = parseS3Url(positionals[0]!));
     limit = parseNumber("limit", values.limit, "whole", 1, Number.MAX_SAFE_INTEGER, "a whole number above 0");
     maxInvalidRatio = parseNumber("max-invalid-ratio", values["max-invalid-ratio"], "decimal", 0, 1, "between 0 and 1") ?? 0;
-    // A record is turned into a string for JSON.parse: above V8's longest string it could never be read.
-    maxRecordBytes = parseNumber("max-record-bytes", values["max-record-bytes"], "whole", 1, constants.MAX_STRING_LENGTH, `a whole number from 1 to ${constants.MAX_STRING_LENGTH}`) ?? DEFAULT_MAX_RECORD_BYTES;
+    // A record is turned into a string for JSON.parse: above V8's longest string it could never be read. The bounds
+    // are pipeline:local's, whose limit this is.
+    maxRecordBytes =
+      parseNumber("max-record-bytes", values["max-record-bytes"], "whole", MIN_RECORD_LIMIT_BYTES, constants.MAX_STRING_LENGTH, `a whole number from ${MIN_RECORD_LIMIT_BYTES} to ${constants.MAX_STRING_LENGTH}`) ??
+      DEFAULT_MAX_RECORD_BYTES;
     timeoutSeconds = parseNumber("timeout", values.timeout, "decimal", Number.MIN_VALUE, MAX_TIMEOUT_SECONDS, `a number of seconds above 0, at most ${MAX_TIMEOUT_SECONDS}`) ?? DEFAULT_TIMEOUT_SECONDS;
     retries = parseNumber("retries", values.retries, "whole", 0, 100, "a whole number from 0 to 100") ?? DEFAULT_RETRIES;
     if (values.endpoint !== undefined) shownEndpoint = checkEndpoint(values.endpoint);

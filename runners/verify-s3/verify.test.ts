@@ -225,14 +225,19 @@ describe("verify:s3", () => {
     for (const [argv, message] of [
       [["--timeout", "0"], '--timeout "0" must be a number of seconds above 0'],
       [["--retries=-1"], '--retries "-1" must be a whole number from 0 to 100, written with digits only'],
-      [["--max-record-bytes", "0"], '--max-record-bytes "0" must be a whole number from 1'],
-      [["--max-record-bytes", "1e300"], '--max-record-bytes "1e300" must be a whole number from 1'],
+      // pipeline:local's bounds, whose limit this is (1024: what a quarantined too-long record keeps).
+      [["--max-record-bytes", "0"], '--max-record-bytes "0" must be a whole number from 1024 to'],
+      [["--max-record-bytes", "1023"], '--max-record-bytes "1023" must be a whole number from 1024 to'],
+      [["--max-record-bytes", "1e300"], '--max-record-bytes "1e300" must be a whole number from 1024 to'],
       [["--limit", "0x10"], '--limit "0x10" must be a whole number above 0, written with digits only'],
       [["--timeout", "1e1"], '--timeout "1e1" must be a number of seconds above 0'],
     ] as const) {
       const r = await out(["s3://amazon-reviews-raw/reviews/", ...argv]);
       expect([r.code, r.stderr]).toEqual([2, expect.stringMatching(new RegExp(`^error VERIFY\\.USAGE: ${message.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}.*\n  fix: `))]);
     }
+    // Without node's advice on positionals (verify:s3 takes one): "as in '-- "--bogus"" was wrong, and unbalanced.
+    const option = await out(["s3://amazon-reviews-raw/reviews/", "--bogus"]);
+    expect([option.code, option.stderr]).toEqual([2, "error VERIFY.USAGE: Unknown option '--bogus'\n  fix: run with --help for the options.\n"]);
   });
 
   it("refuses credentials in --endpoint and prints it without its query: no secret of it reaches a message", async () => {
