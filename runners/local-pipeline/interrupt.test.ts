@@ -4,13 +4,15 @@
  * run-summary.json beside tables this run has partly replaced. A real process of the command's launcher, on
  * synthetic reviews, signalled (or its progress's reader gone) once its log shows the records read. And signalled
  * alone (not its process group, as a supervisor or an IDE's stop button does) while dbt runs: dbt must not be left
- * running, nor the run's lock be released before it has ended.
+ * running, nor the run's lock be released before it has ended. Stopped while it writes the cleaned zone, it must leave
+ * no cut file there nor in the quarantine, whether it can clean up (SIGINT) or not (SIGKILL).
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, createWriteStream, existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadDatasetIR } from "../synth/cli.js";
 import { RUN_LOCK } from "./cli.js";
@@ -85,6 +87,86 @@ describe("pipeline:local interrupted", () => {
     expect([r.lockWhileRunning, r.lockAfter]).toEqual([true, false]);
     expect(existsSync(join(r.out, "run-summary.json"))).toBe(false);
     expect(r.exit).toEqual({ code: 141, signal: null });
+  }, 120_000);
+});
+
+const CLEANED = "amazon-reviews-cleaned/reviews";
+const QUARANTINE = "amazon-reviews-quarantine/reviews";
+
+/**
+ * Starts the command on the synthetic reviews into `out` as run `runId`, and once its log says the records are typed
+ * (the cleaned zone's write starts right after, in the same step) calls `when` until it returns true, then sends
+ * `signal` to the process. Resolves with its stderr once it has ended.
+ */
+async function stopWhileCleaning(out: string, runId: string, signal: "SIGINT" | "SIGKILL", when: () => boolean): Promise<{ stderr: string; exit: { code: number | null; signal: string | null } }> {
+  const child = spawn(process.execPath, ["runners/local-pipeline/launch.mjs", "--input", `review=${input}`, "--out", out, "--no-warehouse", "--run-id", runId], { cwd: ROOT });
+  let stderr = "";
+  child.stdout.resume();
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+  const exited = once(child, "exit") as Promise<[number | null, string | null]>;
+  let ended = false;
+  void exited.then(() => (ended = true));
+  while (!ended && !/^review: typed$/m.test(stderr)) await new Promise((resolve) => setTimeout(resolve, 5));
+  while (!ended && !when()) await new Promise((resolve) => setTimeout(resolve, 5));
+  if (ended) throw new Error(`the run ended before it was signalled:\n${stderr}`);
+  child.kill(signal);
+  const [code, endedBy] = await exited;
+  return { stderr, exit: { code, signal: endedBy } };
+}
+
+/** The files under `dir` (a path relative to it each), none when it does not exist. */
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name).slice(dir.length + 1))
+    .sort();
+}
+
+/** Whether the file ends with a Parquet footer's magic bytes (a cut file does not). */
+function endsWithParquetMagic(path: string): boolean {
+  const fd = openSync(path, "r");
+  try {
+    const size = fstatSync(fd).size;
+    if (size < 8) return false;
+    const tail = Buffer.alloc(4);
+    readSync(fd, tail, 0, 4, size - 4);
+    return tail.toString("latin1") === "PAR1";
+  } finally {
+    closeSync(fd);
+  }
+}
+
+describe("pipeline:local interrupted while it writes the cleaned zone", () => {
+  it("by SIGINT: removes this run's cleaned and quarantine folders, so that the same command run again leaves a readable cleaned zone of its run alone", async () => {
+    const out = join(work, "out-cleaning");
+    const r = await stopWhileCleaning(out, "stopped-while-cleaning", "SIGINT", () => true);
+    expect(r.exit).toEqual({ code: null, signal: "SIGINT" });
+    expect(r.stderr).toContain("error PIPELINE.INTERRUPTED: stopped by SIGINT before the run completed.");
+    // Before, the cut part-00000.parquet (no footer) and the complete quarantine file stayed.
+    expect(filesUnder(join(out, CLEANED))).toEqual([]);
+    expect(filesUnder(join(out, QUARANTINE))).toEqual([]);
+
+    // The fix the message gives: the same command again (a run id of its own, as by default).
+    const again = spawn(process.execPath, ["runners/local-pipeline/launch.mjs", "--input", `review=${input}`, "--out", out, "--no-warehouse", "--run-id", "run-again"], { cwd: ROOT, stdio: "ignore" });
+    const [code] = (await once(again, "exit")) as [number | null];
+    expect(code).toBe(0);
+    expect(filesUnder(join(out, CLEANED))).toEqual(["run_id=run-again/part-00000.parquet"]);
+    const summary = JSON.parse(readFileSync(join(out, "run-summary.json"), "utf8")) as { datasets: { review: { valid: number } } };
+    const connection = await (await DuckDBInstance.create(":memory:")).connect();
+    const rows = (await connection.runAndReadAll(`SELECT count(*)::INTEGER FROM read_parquet('${join(out, CLEANED)}/*/*.parquet')`)).getRows();
+    connection.closeSync();
+    expect(rows).toEqual([[summary.datasets.review.valid]]);
+  }, 120_000);
+
+  it("by SIGKILL (no clean-up at all) once the cleaned file is being written: no file at a name readers take (*.parquet) is cut", async () => {
+    const out = join(work, "out-killed-while-cleaning");
+    const runFolder = join(out, CLEANED, "run_id=killed-while-cleaning");
+    const r = await stopWhileCleaning(out, "killed-while-cleaning", "SIGKILL", () => existsSync(runFolder) && readdirSync(runFolder).length > 0);
+    expect(r.exit).toEqual({ code: null, signal: "SIGKILL" });
+    const parquet = filesUnder(join(out, CLEANED)).filter((f) => f.endsWith(".parquet"));
+    // Before, part-00000.parquet was there without its footer.
+    expect(parquet.filter((f) => !endsWithParquetMagic(join(out, CLEANED, f)))).toEqual([]);
   }, 120_000);
 });
 

@@ -8,9 +8,9 @@
  *   <bucket>/<prefix>/<table>/review_date=YYYY-MM-DD/*.parquet  processed tables (the IR's table.location)
  *   run-summary.json
  */
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from "@duckdb/node-api";
 import {
   CHILD_ELEMENT,
@@ -36,7 +36,7 @@ import { DUCKDB_DIALECT, duckdbStoredType, duckdbStructure } from "../../generat
 import { render } from "../../generators/dialects/render.js";
 import type { Expr } from "../../generators/dialects/expr.js";
 import type { DatasetIR, TableIR } from "../../generators/ir/types.js";
-import { removeOnInterrupt } from "../../generators/lib/interrupt.js";
+import { onInterrupt, removeOnInterrupt } from "../../generators/lib/interrupt.js";
 import { checkRunId, isTableFile, localPath, refuseOutside, removeInside, removeTableFiles } from "./safe-paths.js";
 import { DEFAULT_MEMORY_LIMIT } from "./memory-limit.js";
 import { defaultThreads } from "./threads.js";
@@ -97,6 +97,12 @@ export async function runPipeline(options: PipelineOptions): Promise<RunSummary>
   // the input's size for large inputs: it is removed when the run ends, fails or is interrupted.
   const scratch = mkdtempSync(join(tmpdir(), "local-pipeline-"));
   const releaseScratch = removeOnInterrupt(scratch);
+  // This run's folders of the cleaned zone and the quarantine (`run_id=<id>/`) go too when it is interrupted: each
+  // run adds a folder of its own there, so running the command again (a new run id) would not replace them, and a
+  // reader of the zone (`cleaned/reviews/*/*.parquet`) would take the stopped run's records for a run's.
+  const releaseRunFolders = onInterrupt(() => {
+    for (const folder of runFolders(options)) removeInside(options.out, folder);
+  });
   const instance = await DuckDBInstance.create(":memory:", {
     threads: String(options.threads ?? defaultThreads()),
     memory_limit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
@@ -129,8 +135,29 @@ export async function runPipeline(options: PipelineOptions): Promise<RunSummary>
     instance.closeSync();
     rmSync(scratch, { recursive: true, force: true });
     releaseScratch();
+    releaseRunFolders();
   }
   return finishRun(summary, options.out);
+}
+
+/** The run's own folders in the cleaned zone and the quarantine of every dataset it has input for. */
+function runFolders(options: PipelineOptions): string[] {
+  return options.datasets
+    .filter((dataset) => options.inputs.has(dataset.name))
+    .flatMap((dataset) => [dataset.locations.cleaned, dataset.locations.quarantine])
+    .map((location) => join(localPath(options.out, location), `run_id=${options.runId}`));
+}
+
+/**
+ * Runs the COPY `statement` written for `path` into a file beside it under a temporary name (`.<name>.tmp`, which no
+ * reader of `*.parquet` or `*.jsonl` takes), then renames it to `path`: a run stopped outright (killed, out of
+ * memory) while a file is being written never leaves a cut file under a name readers take as complete.
+ */
+async function copyTo(path: string, statement: (path: string) => string, run: (statement: string) => Promise<number>): Promise<number> {
+  const temporary = join(dirname(path), `.${basename(path)}.tmp`);
+  const rows = await run(statement(temporary));
+  renameSync(temporary, path);
+  return rows;
 }
 
 /**
@@ -560,11 +587,15 @@ async function runDataset(
     run_id: s(options.runId),
     raw_base64: "raw_base64",
   });
-  await connection.run(`COPY (
+  await copyTo(
+    join(quarantineDir, "part-00000.jsonl"),
+    (path) => `COPY (
       SELECT ${quarantine.map((c) => `${c.sql} AS ${q(c.name)}`).join(", ")}
       FROM ${records.relation} JOIN (SELECT _row, ${q(REASONS)} FROM ${t("validated")} WHERE len(${q(REASONS)}) > 0) USING (_row)
       ORDER BY source_file, line_number
-    ) TO ${s(join(quarantineDir, "part-00000.jsonl"))} (FORMAT JSON)`);
+    ) TO ${s(path)} (FORMAT JSON)`,
+    (statement) => count(connection, statement),
+  );
 
   // Keys that are not a raw column already (a raw field used as the key is one).
   const addedKeys = addedKeyExprs(dataset);
@@ -620,12 +651,13 @@ async function runDataset(
     .join(", ");
   let valid = 0;
   for (const [i, range] of ranges.entries()) {
-    valid += await count(
-      connection,
+    valid += await copyTo(
+      cleanedFiles[i]!,
       // The valid records: all but the quarantined and the dropped duplicates (both few: anti-joins against small sets).
-      `COPY (SELECT * EXCLUDE (_row) FROM (${typed(raws, lineage, `(SELECT * FROM ${rowsIn(records.relation, range)}
+      (path) => `COPY (SELECT * EXCLUDE (_row) FROM (${typed(raws, lineage, `(SELECT * FROM ${rowsIn(records.relation, range)}
         WHERE _row NOT IN (SELECT _row FROM ${t("validated")} WHERE len(${q(REASONS)}) > 0) AND _row NOT IN (SELECT _row FROM ${t("dropped")}))`)}))
-      TO ${s(cleanedFiles[i]!)} (${CLEANED_PARQUET})`,
+      TO ${s(path)} (${CLEANED_PARQUET})`,
+      (statement) => count(connection, statement),
     );
   }
 
