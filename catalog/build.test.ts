@@ -330,6 +330,29 @@ describe("npm run catalog: errors", () => {
 });
 
 describe("history", () => {
+  it("a --base that names no commit leaves no copy of the contracts in the repository (the history's load ends first)", () => {
+    // A repository of its own (so that no other test's copy is counted), inside this one and with its contracts one
+    // folder deeper, so that their imports (one more `../`) reach the project's contract kit and packages.
+    const repo = mkdtempSync(join(root, ".contract-diff-test-catalog-"));
+    try {
+      mkdirSync(join(repo, "contracts"));
+      for (const name of readdirSync(join(root, "contracts"))) {
+        writeFileSync(join(repo, "contracts", name), readFileSync(join(root, "contracts", name), "utf8").replaceAll('"../generators/', '"../../generators/'));
+      }
+      const git = (...args: string[]) => execFileSync("git", ["-C", repo, "-c", "user.name=t", "-c", "user.email=t@example.invalid", ...args], { stdio: "pipe" });
+      git("init", "-q");
+      git("add", "contracts");
+      git("commit", "-q", "-m", "contracts");
+      // A process of the command: it exits once the failure is reported, as `npm run catalog` does.
+      const result = runTool(BIN("tsx"), ["catalog/cli.ts", "--root", repo, "--no-run", "--base", "no-such-ref-anywhere", "--out", join(temp, "bad-base-site"), "--quiet"]);
+      expect([result.status, result.stderr]).toEqual([2, expect.stringContaining("error CATALOG.BASE: ")]);
+      // Before, the history's copy (one per failed run) stayed behind.
+      expect(readdirSync(repo).filter((name) => name.startsWith(".contract-diff-"))).toEqual([]);
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
+  });
+
   it("states a shallow clone on the page instead of failing", async () => {
     const origin = join(temp, "origin");
     mkdirSync(join(origin, "contracts"), { recursive: true });

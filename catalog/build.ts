@@ -108,11 +108,16 @@ export async function gatherModel(options: BuildOptions): Promise<CatalogModel> 
   else if (options.runOptional && !existsSync(join(options.runDir, "run-summary.json"))) {
     runNote = "No completed pipeline run in .pipeline-out/ (none yet, or the last one failed or was stopped): run npm run pipeline:local (or npm start), then build the catalog again.";
   } else run = await readRun(options.runDir, ir.datasets);
-  const [history, pr] = await Promise.all([
+  // Both loads end before a failure of either is reported: each works in a copy of the contracts inside the
+  // repository (`.contract-diff-*`) that it removes when it ends, and the command exits once the failure is reported
+  // (a bad --base fails at once, while the history is still being loaded in its copy, which then stayed behind).
+  const [history, pr] = await Promise.allSettled([
     options.history === false ? Promise.resolve(null) : contractHistory(options.root, options.contractsDir),
     options.base === null ? Promise.resolve(null) : pullRequest(options.root, options.contractsDir, options.base, ir),
   ]);
-  return { ir, run, runNote, history, pullRequest: pr };
+  if (pr.status === "rejected") throw pr.reason;
+  if (history.status === "rejected") throw history.reason;
+  return { ir, run, runNote, history: history.value, pullRequest: pr.value };
 }
 
 export function renderSite(model: CatalogModel): Site {
