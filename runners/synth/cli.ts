@@ -37,7 +37,8 @@ Options:
   --duplicate-ratio <r>     Share of records repeating an earlier valid record byte for byte, 0 to 1 (default 0).
   --seed <s>                Whole number 0 to 4294967295 (default ${DEFAULT_SEED}).
   --out <file>              Write the records here (default: stdout). Written under a temporary name, renamed when complete.
-  --tally <file>            Write the tally JSON here (default: stderr).
+  --tally <file>            Write the tally JSON here (default: stderr, which then holds the tally alone: no
+                            progress lines, so that \`2>tally.json\` is JSON).
   --root <dir>              Repository root holding generated/ir/ (default: the current directory).
   --quiet                   No progress lines.
   -h, --help                Show this help.
@@ -206,7 +207,9 @@ async function run(argv: readonly string[], out: Sink, err: Sink): Promise<numbe
   const first = records.next();
   if (outPath !== undefined) prepareLocation("--out", outPath);
   if (tallyPath !== undefined) prepareLocation("--tally", tallyPath);
-  const progress = !values.quiet && options.records >= 100_000;
+  // Progress goes to stderr only when the tally does not: stderr is then the tally's JSON alone (`2>tally.json`).
+  const quiet = values.quiet || tallyPath === undefined;
+  const progress = !quiet && options.records >= 100_000;
   const started = performance.now();
   let created: { path: string; fd: number } | undefined;
   try {
@@ -302,7 +305,7 @@ async function run(argv: readonly string[], out: Sink, err: Sink): Promise<numbe
       }
     }
     const seconds = (performance.now() - started) / 1000;
-    if (!values.quiet && outPath !== undefined) err.write(`synth: wrote ${options.records.toLocaleString("en-US")} ${dataset.name} records to ${outPath} in ${seconds.toFixed(1)} s\n`);
+    if (!quiet && outPath !== undefined) err.write(`synth: wrote ${options.records.toLocaleString("en-US")} ${dataset.name} records to ${outPath} in ${seconds.toFixed(1)} s\n`);
     if (tallyPath === undefined) err.write(text);
     return 0;
   } finally {

@@ -307,6 +307,19 @@ describe("CLI", () => {
     expect(JSON.parse(readFileSync(tallyFile, "utf8"))).toEqual(JSON.parse(JSON.stringify(tally)));
   });
 
+  it("without --tally and without --quiet, stderr is the tally's JSON alone (`2>tally.json`); with --tally it says what it wrote", async () => {
+    const file = join(work, "cli-stderr.jsonl");
+    const args = ["--root", ROOT, "--dataset", "review", "--records", "300", "--invalid-ratio", "0.1", "--seed", "4", "--out", file];
+    let err = "";
+    expect(await main(args, { write: () => true }, { write: (t: string) => ((err += t), true) })).toBe(0);
+    const { tally } = synthesizeAll(DATASETS.review!.ir, { records: 300, invalidRatio: 0.1, seed: 4 });
+    // Before, the line "synth: wrote 300 review records to …" came first, and stderr did not parse.
+    expect(JSON.parse(err)).toEqual(JSON.parse(JSON.stringify(tally)));
+    let withTally = "";
+    expect(await main([...args, "--tally", join(work, "cli-stderr-tally.json")], { write: () => true }, { write: (t: string) => ((withTally += t), true) })).toBe(0);
+    expect(withTally).toMatch(/^synth: wrote 300 review records to .*cli-stderr\.jsonl in \d+\.\d s\n$/);
+  });
+
   it("refuses a --tally that is the --out file through a linked folder (compared by real paths): the records stay whole", async () => {
     const folder = join(work, "tally-real");
     mkdirSync(folder);
