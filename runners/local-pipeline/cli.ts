@@ -106,6 +106,27 @@ export function formatSummary(summary: RunSummary): string {
   return lines.join("\n");
 }
 
+/**
+ * The run's closing line when its warehouse step failed (`what`): the summary above it, printed before the warehouse
+ * ran, says only that the counts reconcile.
+ */
+export function warehouseFailedLine(summary: RunSummary, what: string): string {
+  return `Run ${summary.runId} (${summary.engine}): counts reconcile, but the WAREHOUSE FAILED: ${what}`;
+}
+
+/** What failed in a warehouse that is not ok, as `formatWarehouse` lists it above. */
+function warehouseFailures(warehouse: WarehouseResult): string {
+  const tests = warehouse.tests.filter((t) => t.status === "fail" || t.status === "error").length;
+  const models = warehouse.models.filter((m) => m.status !== "success").length;
+  const stale = warehouse.freshness.filter((f) => f.status !== "pass" && f.status !== "warn" && (warehouse.sources[f.source.split(".")[1]!] ?? 0) > 0).length;
+  const parts = [
+    ...(tests ? [`${tests} dbt test${tests === 1 ? "" : "s"} failed`] : []),
+    ...(models ? [`${models} model${models === 1 ? "" : "s"} not built`] : []),
+    ...(stale ? [`${stale} source${stale === 1 ? "" : "s"} not fresh`] : []),
+  ];
+  return `${parts.length ? parts.join(", ") : "dbt build failed"} (above).`;
+}
+
 export async function main(argv: readonly string[], out: { write(text: string): unknown } = process.stdout, err: { write(text: string): unknown } = process.stderr): Promise<number> {
   let values;
   try {
@@ -363,9 +384,11 @@ export async function main(argv: readonly string[], out: { write(text: string): 
     } catch (error) {
       if (error instanceof PseudonymKeyError) {
         err.write(`error ${error.code}: ${error.message}\n  fix: ${error.fix}\n`);
+        out.write(`${warehouseFailedLine(summary, `no usable pseudonym key (error ${error.code}); run-summary.json has no warehouse section.`)}\n`);
         return 2;
       }
       err.write(`error PIPELINE.WAREHOUSE: ${(error as Error).message}\n`);
+      out.write(`${warehouseFailedLine(summary, "dbt could not run (error PIPELINE.WAREHOUSE); run-summary.json has no warehouse section.")}\n`);
       return 2;
     }
     out.write(`${formatWarehouse(warehouse, outDir)}\n`);
@@ -387,6 +410,7 @@ export async function main(argv: readonly string[], out: { write(text: string): 
     if (flags.timings) progress?.("warehouse written");
     timingsEnd();
     out.write(`Wrote ${summaryPath} and ${warehouse.database} in ${Math.round(performance.now() - started)} ms.\n`);
+    if (!warehouse.ok) out.write(`${warehouseFailedLine(summary, warehouseFailures(warehouse))}\n`);
     return warehouse.ok ? 0 : 3;
   }
 }

@@ -213,9 +213,12 @@ describe("pipeline:local failures come from dbt (exit 3)", () => {
     });
     const target = join(work, "broken-run");
     let text = "";
+    let stdout = "";
     const sink = { write: (t: string) => (text += t) };
-    const code = await pipelineMain(["--root", root, "--out", target, "--quiet", ...realInputs()], sink, sink);
+    const code = await pipelineMain(["--root", root, "--out", target, "--quiet", "--run-id", "broken-run", ...realInputs()], { write: (t: string) => ((stdout += t), sink.write(t)) }, sink);
     expect(code, text).toBe(3);
+    // The last line says the warehouse failed (before, the last headline said only "counts reconcile").
+    expect(stdout.trimEnd().split("\n").at(-1)).toBe("Run broken-run (duckdb): counts reconcile, but the WAREHOUSE FAILED: 1 dbt test failed, 4 models not built (above).");
     const fiveStar = expected().fiveStar;
     expect(text).toContain(`FAIL accepted_range_fct_reviews_rating__4__1 on fct_reviews.rating: ${fiveStar} failing row(s); sample: [{"rating":"5.0"}`);
     expect(text).toMatch(/analytics_staging\.stg_amazon__products \(view\): ERROR\n[\s\S]*?This model has an enforced contract that failed/);
@@ -245,9 +248,13 @@ describe("pipeline:local failures come from dbt (exit 3)", () => {
     const root = rootWith((dbt) => writeFileSync(join(dbt, "models/marts/broken.sql"), "select * from {{ ref('no_such_model') }}\n"));
     mkdirSync(join(work, "parse-error"), { recursive: true });
     let text = "";
+    let stdout = "";
     const sink = { write: (t: string) => (text += t) };
-    const code = await pipelineMain(["--root", root, "--out", join(work, "parse-error"), "--quiet"], sink, sink);
+    const code = await pipelineMain(["--root", root, "--out", join(work, "parse-error"), "--quiet", "--run-id", "parse-error"], { write: (t: string) => ((stdout += t), sink.write(t)) }, sink);
     expect(code, text).toBe(2);
+    expect(stdout.trimEnd().split("\n").at(-1)).toBe(
+      "Run parse-error (duckdb): counts reconcile, but the WAREHOUSE FAILED: dbt could not run (error PIPELINE.WAREHOUSE); run-summary.json has no warehouse section.",
+    );
     expect(text).toMatch(/error PIPELINE\.WAREHOUSE: dbt source freshness did not run[\s\S]*no_such_model/);
   }, 120_000);
 });
