@@ -3,7 +3,7 @@
 import { execFileSync } from "node:child_process";
 import * as childProcess from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { devNull, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -42,7 +42,7 @@ describe("ensurePythonEnv", () => {
     // The venv was built elsewhere and renamed: its scripts must point at the final place.
     expect(execFileSync(path.join(venv, "bin", "pip"), ["--version"], { encoding: "utf8" })).toContain(venv);
     const lockSha = createHash("sha256").update(readFileSync(path.join(root, "toolchain/python/lint.lock.txt"))).digest("hex");
-    expect(readFileSync(path.join(venv, ".lock-sha256"), "utf8").trim()).toBe(lockSha);
+    expect(readFileSync(path.join(venv, ".stamp"), "utf8")).toBe(`lock-sha256 ${lockSha}\nvenv ${venv}\n`);
     const pinned = readFileSync(path.join(root, "toolchain/python/lint.lock.txt"), "utf8").match(/^[A-Za-z0-9][A-Za-z0-9._-]*==/gm)!.length;
     expect(lines[0]).toContain(`python env "lint": installing ${pinned} package${pinned === 1 ? "" : "s"} from toolchain/python/lint.lock.txt`);
     expect(lines.at(-1)).toMatch(/^python env "lint": ready in \d+ s$/);
@@ -60,7 +60,7 @@ describe("ensurePythonEnv", () => {
   });
 
   it("reinstalls from scratch when the stamp differs, once even if asked twice at the same time", async () => {
-    writeFileSync(path.join(venv, ".lock-sha256"), "0".repeat(64));
+    writeFileSync(path.join(venv, ".stamp"), readFileSync(path.join(venv, ".stamp"), "utf8").replace(/^lock-sha256 \S+/, `lock-sha256 ${"0".repeat(64)}`));
     writeFileSync(path.join(venv, "leftover"), "from the old venv");
     spawnSpy.mockClear();
     lines.length = 0;
@@ -137,9 +137,48 @@ describe("ensurePythonEnv", () => {
     }
   }, 90_000);
 
+  // The scripts' shebangs hold the venv's absolute path: after a move they name a python that is no longer there.
+  it("rebuilds the env when the checkout was moved, so that its scripts start", async () => {
+    const moved = `${root}-moved`;
+    renameSync(root, moved);
+    root = moved;
+    venv = path.join(root, ".venv", "lint");
+    lines.length = 0;
+    await ensurePythonEnv("lint", { root, log });
+    expect(lines.filter((line) => line.includes(": installing "))).toHaveLength(1);
+    expect(readFileSync(path.join(venv, ".stamp"), "utf8")).toContain(`\nvenv ${venv}\n`);
+    expect(execFileSync(path.join(venv, "bin", "sqlfluff"), ["--version"], { encoding: "utf8" })).toMatch(/^sqlfluff, version 4\./);
+  }, 90_000);
+
   it("rejects an env that has no lock", async () => {
     await expect(ensurePythonEnv("nope", { root, log })).rejects.toThrow(/unknown python env "nope".*known envs: spark, lint/);
   });
+});
+
+describe("ensurePythonEnv through a linked .venv", () => {
+  let scratch: string;
+  beforeAll(() => {
+    scratch = mkdtempSync(path.join(tmpdir(), "python-env-linked-"));
+  });
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it("builds for the real path: checkouts linking the same .venv share it, and it outlives the checkout that built it", async () => {
+    const shared = path.join(scratch, "shared-venvs");
+    mkdirSync(shared);
+    const checkouts = ["first", "second"].map((name) => path.join(scratch, name));
+    for (const checkout of checkouts) {
+      cpSync(path.join(toolchain, "python"), path.join(checkout, "toolchain", "python"), { recursive: true });
+      symlinkSync(shared, path.join(checkout, ".venv"));
+    }
+    await ensurePythonEnv("lint", { root: checkouts[0], log: () => {} });
+    const sqlfluff = path.join(shared, "lint", "bin", "sqlfluff");
+    expect(readFileSync(sqlfluff, "utf8").split("\n")[0]).toBe(`#!${path.join(shared, "lint", "bin", "python")}`);
+    spawnSpy.mockClear();
+    const second = await ensurePythonEnv("lint", { root: checkouts[1], log: () => {} });
+    expect(spawnSpy).not.toHaveBeenCalled(); // the same real venv: fresh for both
+    rmSync(checkouts[0]!, { recursive: true, force: true });
+    expect(execFileSync(path.join(second.bin, "sqlfluff"), ["--version"], { encoding: "utf8" })).toMatch(/^sqlfluff, version 4\./);
+  }, 90_000);
 });
 
 // pip's settings from the environment, replaced for one call (undefined: removed), the others restored after.

@@ -5,7 +5,7 @@
 // CLI: npm run python:setup [-- env ...]   (see --help)
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { tryLock } from "../generators/lib/folder-lock.js";
@@ -23,7 +23,9 @@ export interface PythonEnvOptions {
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const REQUIRED_PYTHON = "3.11"; // AWS Glue 5.0 runs Python 3.11: test locally with the same.
-const STAMP = ".lock-sha256";
+// What a venv was built for, one `key value` line each: the lock's sha256 and the venv's real absolute path (its
+// scripts' shebangs hold that path: a moved checkout, or a venv copied elsewhere, has scripts that cannot start).
+const STAMP = ".stamp";
 // Packages that build source distributions (pyspark ships no wheel). When a lock pins
 // them, they are installed first and builds then use them (--no-build-isolation):
 // otherwise pip would fetch the newest, unpinned and unhashed ones for each build.
@@ -44,9 +46,12 @@ export async function ensurePythonEnv(name: string, options: PythonEnvOptions = 
   const venvs = path.join(root, ".venv");
   const venv = path.join(venvs, name);
   const result = { python: path.join(venv, "bin", "python"), bin: path.join(venv, "bin") };
-  if (isFresh(venv, sha)) return result; // fast path: only two file reads
+  if (isFresh(venvs, name, sha)) return result; // fast path: a realpath and two file reads
 
   mkdirSync(venvs, { recursive: true });
+  // The venv is built for its real path: through a linked .venv (or a linked checkout) its scripts still start.
+  const realVenvs = realpathSync(venvs);
+  const realVenv = path.join(realVenvs, name);
   const mutex = path.join(venvs, `${name}.lock`);
   await acquire(mutex, name, log);
   // Interrupted (Ctrl-C, SIGTERM): the half-made venv and the lock go at once (the next install would also remove
@@ -57,11 +62,11 @@ export async function ensurePythonEnv(name: string, options: PythonEnvOptions = 
     rmSync(mutex, { recursive: true, force: true });
   });
   try {
-    if (isFresh(venv, sha)) return result; // another process installed it while we waited
+    if (isFresh(venvs, name, sha)) return result; // another process installed it while we waited
     await checkPython(root);
     // Leftovers of installs that were killed midway: nobody else installs while we hold the lock. (A link among them
     // is removed, not followed.)
-    for (const entry of readdirSync(venvs)) if (entry.startsWith(`${name}.tmp-`)) rmSync(path.join(venvs, entry), { recursive: true, force: true });
+    for (const entry of readdirSync(realVenvs)) if (entry.startsWith(`${name}.tmp-`)) rmSync(path.join(realVenvs, entry), { recursive: true, force: true });
 
     const packages = lockText.match(/^[A-Za-z0-9][A-Za-z0-9._-]*==/gm)?.length ?? 0;
     const count = `${packages} package${packages === 1 ? "" : "s"}`;
@@ -72,7 +77,7 @@ export async function ensurePythonEnv(name: string, options: PythonEnvOptions = 
     // can predict (mkdtemp: `<name>.tmp-` and six random characters, made by mkdir, which fails on anything already
     // there): a folder or link planted under a predictable name (`<name>.tmp-<pid>` -> elsewhere) would have had the
     // venv built through it. mkdtemp makes it 0700; 0755 is what `python3 -m venv` makes under the usual umask.
-    tmp = mkdtempSync(path.join(venvs, `${name}.tmp-`));
+    tmp = mkdtempSync(path.join(realVenvs, `${name}.tmp-`));
     try {
       chmodSync(tmp, 0o755);
       await run(root, "python3", ["-m", "venv", "--prompt", name, tmp], `python env "${name}": python3 -m venv`);
@@ -86,10 +91,10 @@ export async function ensurePythonEnv(name: string, options: PythonEnvOptions = 
         rmSync(toolsFile);
       }
       await run(root, python, [...pip, "--no-build-isolation", "-r", lockFile], `python env "${name}": pip install`, indexHint(name, lockRel));
-      relocate(tmp, venv);
-      writeFileSync(path.join(tmp, STAMP), `${sha}\n`);
-      rmSync(venv, { recursive: true, force: true }); // stale venv of an older lock
-      renameSync(tmp, venv);
+      relocate(tmp, realVenv);
+      writeFileSync(path.join(tmp, STAMP), stamp(sha, realVenv));
+      rmSync(realVenv, { recursive: true, force: true }); // stale venv of an older lock, or of another place
+      renameSync(tmp, realVenv);
     } catch (error) {
       rmSync(tmp, { recursive: true, force: true });
       throw error;
@@ -102,10 +107,17 @@ export async function ensurePythonEnv(name: string, options: PythonEnvOptions = 
   }
 }
 
-function isFresh(venv: string, sha: string): boolean {
+function stamp(sha: string, realVenv: string): string {
+  return `lock-sha256 ${sha}\nvenv ${realVenv}\n`;
+}
+
+// Fresh: built from this lock, at the venv's present real path (a moved checkout, or .venv now reached through another
+// link, rebuilds), with its interpreter still there.
+function isFresh(venvs: string, name: string, sha: string): boolean {
   try {
+    const realVenv = path.join(realpathSync(venvs), name);
     // bin/python is a symlink to the base interpreter: a removed Python means reinstall.
-    return readFileSync(path.join(venv, STAMP), "utf8").trim() === sha && existsSync(path.join(venv, "bin", "python"));
+    return readFileSync(path.join(realVenv, STAMP), "utf8") === stamp(sha, realVenv) && existsSync(path.join(realVenv, "bin", "python"));
   } catch {
     return false;
   }
