@@ -3,7 +3,7 @@
 import { execFileSync } from "node:child_process";
 import * as childProcess from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { devNull, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,6 +19,7 @@ const spawnSpy = vi.mocked(childProcess.spawn);
 
 const toolchain = path.dirname(fileURLToPath(import.meta.url));
 const pinnedRuff = /^ruff==(\S+)/m.exec(readFileSync(path.join(toolchain, "python", "lint.in"), "utf8"))?.[1];
+const python3Version = execFileSync("python3", ["--version"], { encoding: "utf8" }).trim().replace(/^Python /, "");
 
 describe("ensurePythonEnv", () => {
   let root: string;
@@ -42,7 +43,9 @@ describe("ensurePythonEnv", () => {
     // The venv was built elsewhere and renamed: its scripts must point at the final place.
     expect(execFileSync(path.join(venv, "bin", "pip"), ["--version"], { encoding: "utf8" })).toContain(venv);
     const lockSha = createHash("sha256").update(readFileSync(path.join(root, "toolchain/python/lint.lock.txt"))).digest("hex");
-    expect(readFileSync(path.join(venv, ".stamp"), "utf8")).toBe(`lock-sha256 ${lockSha}\nvenv ${venv}\n`);
+    expect(python3Version).toMatch(/^3\.11\.\d+$/);
+    const interpreter = realpathSync(path.join(venv, "bin", "python"));
+    expect(readFileSync(path.join(venv, ".stamp"), "utf8")).toBe(`lock-sha256 ${lockSha}\nvenv ${venv}\npython ${python3Version} ${interpreter}\n`);
     const pinned = readFileSync(path.join(root, "toolchain/python/lint.lock.txt"), "utf8").match(/^[A-Za-z0-9][A-Za-z0-9._-]*==/gm)!.length;
     expect(lines[0]).toContain(`python env "lint": installing ${pinned} package${pinned === 1 ? "" : "s"} from toolchain/python/lint.lock.txt`);
     expect(lines.at(-1)).toMatch(/^python env "lint": ready in \d+ s$/);
@@ -71,6 +74,18 @@ describe("ensurePythonEnv", () => {
     expect(existsSync(path.join(venv, "leftover"))).toBe(false);
     expect(ruffVersion()).toBe(`ruff ${pinnedRuff}`);
   });
+
+  it("rebuilds when python:setup finds python3 of another version than the env's (the check starts a process, so only when asked)", async () => {
+    const stampFile = path.join(venv, ".stamp");
+    writeFileSync(stampFile, readFileSync(stampFile, "utf8").replace(/^python \S+ /m, "python 3.11.0 "));
+    spawnSpy.mockClear();
+    lines.length = 0;
+    await ensurePythonEnv("lint", { root, log });
+    expect(spawnSpy).not.toHaveBeenCalled();
+    await ensurePythonEnv("lint", { root, log, checkInterpreter: true });
+    expect(lines.filter((line) => line.includes(": installing "))).toHaveLength(1);
+    expect(readFileSync(stampFile, "utf8")).toContain(`\npython ${python3Version} `);
+  }, 90_000);
 
   // Ctrl-C reaches every process of the terminal's group (the install's children, in groups of their own, get it from the
   // install); `kill` the process alone.
@@ -196,6 +211,52 @@ async function withPipEnvironment<T>(settings: Record<string, string | undefined
     }
   }
 }
+
+describe("ensurePythonEnv and what pip installs", () => {
+  let root: string;
+  beforeAll(() => {
+    root = mkdtempSync(path.join(tmpdir(), "python-env-check-"));
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it("refuses a lock that misses packages its packages require (pip check), naming them, the lock and how to regenerate it", async () => {
+    const scratch = path.join(root, "incomplete");
+    cpSync(path.join(toolchain, "python"), path.join(scratch, "toolchain", "python"), { recursive: true });
+    const lockFile = path.join(scratch, "toolchain", "python", "lint.lock.txt");
+    const entries = readFileSync(lockFile, "utf8").split(/\n(?=[^\s#])/);
+    const kept = entries.filter((entry) => !/^(tblib|pathspec)==/.test(entry));
+    expect(entries.length - kept.length).toBe(2);
+    writeFileSync(lockFile, kept.join("\n"));
+    const failure = await ensurePythonEnv("lint", { root: scratch, log: () => {} }).then(
+      () => undefined,
+      (error: Error) => error.message,
+    );
+    expect(failure).toBeDefined();
+    const lines = failure!.split("\n");
+    expect(lines[0]).toBe(`python env "lint": the packages pinned in toolchain/python/lint.lock.txt do not satisfy each other's requirements (pip check):`);
+    expect(lines).toContain("sqlfluff 4.5.0 requires tblib, which is not installed.");
+    expect(lines).toContain("sqlfluff 4.5.0 requires pathspec, which is not installed.");
+    expect(lines.at(-1)).toBe(
+      "  fix: the lock is incomplete or inconsistent: regenerate it from toolchain/python/lint.in with " +
+        "`uv pip compile --generate-hashes --universal --python-version 3.11 toolchain/python/lint.in -o toolchain/python/lint.lock.txt` " +
+        '(toolchain/README.md, "Adding or upgrading a tool"), then run npm run python:setup -- lint.',
+    );
+    // The command is the one the README documents.
+    expect(readFileSync(path.join(toolchain, "README.md"), "utf8")).toContain(
+      "uv pip compile --generate-hashes --universal --python-version 3.11 toolchain/python/<env>.in -o toolchain/python/<env>.lock.txt",
+    );
+    expect(readdirSync(path.join(scratch, ".venv"))).toEqual([]); // no env was stamped
+  }, 90_000);
+
+  it("installs into the venv when the user's pip settings ask for a --user install (PIP_USER=1)", async () => {
+    const scratch = path.join(root, "user");
+    cpSync(path.join(toolchain, "python"), path.join(scratch, "toolchain", "python"), { recursive: true });
+    const { bin } = await withPipEnvironment({ ...Object.fromEntries(Object.entries(process.env).filter(([key]) => key.startsWith("PIP_"))), PIP_USER: "1" }, () =>
+      ensurePythonEnv("lint", { root: scratch, log: () => {} }),
+    );
+    expect(execFileSync(path.join(bin, "sqlfluff"), ["--version"], { encoding: "utf8" })).toMatch(/^sqlfluff, version 4\./);
+  }, 90_000);
+});
 
 describe("ensurePythonEnv when pip fails", () => {
   let root: string;

@@ -19,12 +19,18 @@ export interface PythonEnvOptions {
   root?: string;
   /** Progress lines; defaults to stderr. */
   log?: (line: string) => void;
+  /**
+   * Also compare the env's Python version with the `python3` on PATH (one process; `npm run python:setup` does): a
+   * different version rebuilds the env. Without it, an env is checked without starting any process.
+   */
+  checkInterpreter?: boolean;
 }
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const REQUIRED_PYTHON = "3.11"; // AWS Glue 5.0 runs Python 3.11: test locally with the same.
-// What a venv was built for, one `key value` line each: the lock's sha256 and the venv's real absolute path (its
-// scripts' shebangs hold that path: a moved checkout, or a venv copied elsewhere, has scripts that cannot start).
+// What a venv was built for, one `key value` line each: the lock's sha256, the venv's real absolute path (its
+// scripts' shebangs hold that path: a moved checkout, or a venv copied elsewhere, has scripts that cannot start), and
+// the Python version with the real path of the interpreter bin/python links to.
 const STAMP = ".stamp";
 // Packages that build source distributions (pyspark ships no wheel). When a lock pins
 // them, they are installed first and builds then use them (--no-build-isolation):
@@ -46,7 +52,8 @@ export async function ensurePythonEnv(name: string, options: PythonEnvOptions = 
   const venvs = path.join(root, ".venv");
   const venv = path.join(venvs, name);
   const result = { python: path.join(venv, "bin", "python"), bin: path.join(venv, "bin") };
-  if (isFresh(venvs, name, sha)) return result; // fast path: a realpath and two file reads
+  const expected = options.checkInterpreter ? await pythonVersion(root) : undefined;
+  if (isFresh(venvs, name, sha, expected)) return result; // fast path: two realpaths and a file read
 
   mkdirSync(venvs, { recursive: true });
   // The venv is built for its real path: through a linked .venv (or a linked checkout) its scripts still start.
@@ -62,8 +69,8 @@ export async function ensurePythonEnv(name: string, options: PythonEnvOptions = 
     rmSync(mutex, { recursive: true, force: true });
   });
   try {
-    if (isFresh(venvs, name, sha)) return result; // another process installed it while we waited
-    await checkPython(root);
+    if (isFresh(venvs, name, sha, expected)) return result; // another process installed it while we waited
+    const version = await checkPython(root);
     // Leftovers of installs that were killed midway: nobody else installs while we hold the lock. (A link among them
     // is removed, not followed.)
     for (const entry of readdirSync(realVenvs)) if (entry.startsWith(`${name}.tmp-`)) rmSync(path.join(realVenvs, entry), { recursive: true, force: true });
@@ -80,19 +87,20 @@ export async function ensurePythonEnv(name: string, options: PythonEnvOptions = 
     tmp = mkdtempSync(path.join(realVenvs, `${name}.tmp-`));
     try {
       chmodSync(tmp, 0o755);
-      await run(root, "python3", ["-m", "venv", "--prompt", name, tmp], `python env "${name}": python3 -m venv`);
+      await run(root, "python3", ["-m", "venv", "--prompt", name, tmp], `python env "${name}": python3 -m venv`, undefined, pipEnvironment());
       const python = path.join(tmp, "bin", "python");
       const pip = ["-m", "pip", "install", "--require-hashes", "--no-deps", "--disable-pip-version-check", "--progress-bar", "off"];
       const tools = lockText.split(/\n(?=[^\s#])/).filter((entry) => BUILD_TOOLS.some((t) => entry.toLowerCase().startsWith(`${t}==`)));
       if (tools.length > 0) {
         const toolsFile = path.join(tmp, "build-tools.lock.txt");
         writeFileSync(toolsFile, `${tools.join("\n")}\n`);
-        await run(root, python, [...pip, "-r", toolsFile], `python env "${name}": pip install (build tools)`, indexHint(name, lockRel));
+        await run(root, python, [...pip, "-r", toolsFile], `python env "${name}": pip install (build tools)`, indexHint(name, lockRel), pipEnvironment());
         rmSync(toolsFile);
       }
-      await run(root, python, [...pip, "--no-build-isolation", "-r", lockFile], `python env "${name}": pip install`, indexHint(name, lockRel));
+      await run(root, python, [...pip, "--no-build-isolation", "-r", lockFile], `python env "${name}": pip install`, indexHint(name, lockRel), pipEnvironment());
+      await checkRequirements(root, python, name, lockRel);
       relocate(tmp, realVenv);
-      writeFileSync(path.join(tmp, STAMP), stamp(sha, realVenv));
+      writeFileSync(path.join(tmp, STAMP), stamp(sha, realVenv, version, realpathSync(python)));
       rmSync(realVenv, { recursive: true, force: true }); // stale venv of an older lock, or of another place
       renameSync(tmp, realVenv);
     } catch (error) {
@@ -107,20 +115,52 @@ export async function ensurePythonEnv(name: string, options: PythonEnvOptions = 
   }
 }
 
-function stamp(sha: string, realVenv: string): string {
-  return `lock-sha256 ${sha}\nvenv ${realVenv}\n`;
+function stamp(sha: string, realVenv: string, version: string, interpreter: string): string {
+  return `lock-sha256 ${sha}\nvenv ${realVenv}\npython ${version} ${interpreter}\n`;
 }
 
 // Fresh: built from this lock, at the venv's present real path (a moved checkout, or .venv now reached through another
-// link, rebuilds), with its interpreter still there.
-function isFresh(venvs: string, name: string, sha: string): boolean {
+// link, rebuilds), with the interpreter it was built with (and, when `version` is given, of that version).
+function isFresh(venvs: string, name: string, sha: string, version: string | undefined): boolean {
   try {
     const realVenv = path.join(realpathSync(venvs), name);
-    // bin/python is a symlink to the base interpreter: a removed Python means reinstall.
-    return readFileSync(path.join(realVenv, STAMP), "utf8") === stamp(sha, realVenv) && existsSync(path.join(realVenv, "bin", "python"));
+    const text = readFileSync(path.join(realVenv, STAMP), "utf8");
+    const built = /^python (\S+) /m.exec(text);
+    if (!built || (version !== undefined && built[1] !== version)) return false;
+    // bin/python is a symlink to the base interpreter: a removed (or another) Python means reinstall.
+    return text === stamp(sha, realVenv, built[1]!, realpathSync(path.join(realVenv, "bin", "python")));
   } catch {
     return false;
   }
+}
+
+// The environment of python3 -m venv and pip: the caller's, without the settings that send an install elsewhere than
+// the venv (a --user, --target, --prefix or --root install fails there, or leaves the venv without the packages).
+// PIP_USER=0 also overrides `user = true` in pip's config files.
+function pipEnvironment(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, PIP_USER: "0" };
+  for (const name of ["PIP_TARGET", "PIP_PREFIX", "PIP_ROOT", "PIP_REQUIRE_VIRTUALENV", "PIP_EDITABLE"]) delete env[name];
+  return env;
+}
+
+// pip installs the lock as it is (--no-deps: nothing unpinned is fetched), so a lock missing a dependency installs
+// without error and the tool fails on import: pip check finds that before the env is stamped.
+async function checkRequirements(root: string, python: string, name: string, lockRel: string): Promise<void> {
+  const { code, output } = await execute(root, python, ["-m", "pip", "check", "--disable-pip-version-check"], `python env "${name}": pip check`, pipEnvironment());
+  if (code === 0) return;
+  const inIn = lockRel.replace(/\.lock\.txt$/, ".in");
+  throw new Error(
+    `python env "${name}": the packages pinned in ${lockRel} do not satisfy each other's requirements (pip check):\n${output.trimEnd()}\n` +
+      `  fix: the lock is incomplete or inconsistent: regenerate it from ${inIn} with \`uv pip compile --generate-hashes --universal --python-version ${REQUIRED_PYTHON} ${inIn} -o ${lockRel}\` ` +
+      `(toolchain/README.md, "Adding or upgrading a tool"), then run npm run python:setup -- ${name}.`,
+  );
+}
+
+// python3's version (major.minor.micro), asked once per process.
+let asked: Promise<string> | undefined;
+function pythonVersion(root: string): Promise<string> {
+  asked ??= run(root, "python3", ["--version"], "python3 --version").then((output) => /^Python (\S+)/.exec(output.trim())?.[1] ?? output.trim());
+  return asked;
 }
 
 // The lock folder `.venv/<env>.lock` (`tryLock`: a lock whose process is gone is taken over), waited for.
@@ -143,7 +183,8 @@ async function acquire(mutex: string, name: string, log: (line: string) => void)
   }
 }
 
-async function checkPython(root: string): Promise<void> {
+// python3's version (major.minor.micro), if it is the one the project needs.
+async function checkPython(root: string): Promise<string> {
   const version = (await run(root, "python3", ["--version"], "python3 --version")).trim();
   if (!version.startsWith(`Python ${REQUIRED_PYTHON}.`)) {
     throw new Error(
@@ -151,6 +192,7 @@ async function checkPython(root: string): Promise<void> {
         `so jobs are checked with the same. Install Python ${REQUIRED_PYTHON} and make it the "python3" on PATH (e.g. pyenv install ${REQUIRED_PYTHON}), then retry.`,
     );
   }
+  return version.slice("Python ".length);
 }
 
 // Venvs hold their own absolute path (script shebangs, activate scripts, pyvenv.cfg):
@@ -194,9 +236,18 @@ function indexHint(name: string, lockRel: string): (output: string) => string | 
 
 // Runs a command, keeping its output quiet; on failure the error carries its last lines, then what `hint` makes of its
 // output (a reason and a fix line).
-function run(cwd: string, command: string, args: string[], what: string, hint?: (output: string) => string | undefined): Promise<string> {
+async function run(cwd: string, command: string, args: string[], what: string, hint?: (output: string) => string | undefined, env?: NodeJS.ProcessEnv): Promise<string> {
+  const { code, signal, output } = await execute(cwd, command, args, what, env);
+  if (code === 0) return output;
+  const tail = output.trimEnd().split("\n").slice(-30).join("\n");
+  const reason = hint?.(output);
+  throw new Error(`${what} failed (${signal ?? `exit ${code}`}). Last lines of its output:\n${tail}${reason ? `\n${reason}` : ""}`);
+}
+
+// Runs a command, keeping its output quiet: its exit code or signal and the end of its output (stdout and stderr).
+function execute(cwd: string, command: string, args: string[], what: string, env?: NodeJS.ProcessEnv): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
     stopOnInterrupt(child);
     let output = "";
     const keep = (chunk: Buffer) => {
@@ -205,12 +256,7 @@ function run(cwd: string, command: string, args: string[], what: string, hint?: 
     child.stdout.on("data", keep);
     child.stderr.on("data", keep);
     child.on("error", (error) => reject(new Error(`${what}: cannot run ${command}: ${error.message}`)));
-    child.on("close", (code, signal) => {
-      if (code === 0) return resolve(output);
-      const tail = output.trimEnd().split("\n").slice(-30).join("\n");
-      const reason = hint?.(output);
-      reject(new Error(`${what} failed (${signal ?? `exit ${code}`}). Last lines of its output:\n${tail}${reason ? `\n${reason}` : ""}`));
-    });
+    child.on("close", (code, signal) => resolve({ code, signal, output }));
   });
 }
 
@@ -236,7 +282,7 @@ async function main(args: string[]): Promise<number> {
   const names = args.length > 0 ? args : [...PYTHON_ENVS];
   for (const name of names) {
     try {
-      const { bin } = await ensurePythonEnv(name);
+      const { bin } = await ensurePythonEnv(name, { checkInterpreter: true });
       process.stdout.write(`python env "${name}": ${path.relative(process.cwd(), bin) || "."}\n`);
     } catch (error) {
       process.stderr.write(`error: ${(error as Error).message}\n`);
