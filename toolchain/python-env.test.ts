@@ -37,7 +37,8 @@ describe("ensurePythonEnv", () => {
 
   it("installs the lint env with the ruff pinned in lint.in", async () => {
     expect(pinnedRuff).toMatch(/^0\.\d+\.\d+$/);
-    const env = await ensurePythonEnv("lint", { root, log });
+    // An install takes seconds: a progress line every 100 ms shows at least once.
+    const env = await ensurePythonEnv("lint", { root, log, progressEveryMs: 100 });
     expect(env).toEqual({ python: path.join(venv, "bin", "python"), bin: path.join(venv, "bin") });
     expect(ruffVersion()).toBe(`ruff ${pinnedRuff}`);
     // The venv was built elsewhere and renamed: its scripts must point at the final place.
@@ -49,6 +50,9 @@ describe("ensurePythonEnv", () => {
     const pinned = readFileSync(path.join(root, "toolchain/python/lint.lock.txt"), "utf8").match(/^[A-Za-z0-9][A-Za-z0-9._-]*==/gm)!.length;
     expect(lines[0]).toContain(`python env "lint": installing ${pinned} package${pinned === 1 ? "" : "s"} from toolchain/python/lint.lock.txt`);
     expect(lines.at(-1)).toMatch(/^python env "lint": ready in \d+ s$/);
+    const between = lines.slice(1, -1);
+    expect(between.length).toBeGreaterThan(0);
+    for (const line of between) expect(line).toMatch(/^python env "lint": still installing \(\d+ s\)$/);
     expect(readdirSync(path.join(root, ".venv")).sort()).toEqual(["lint"]); // no tmp or lock folder left
   });
 
@@ -100,7 +104,9 @@ describe("ensurePythonEnv", () => {
           stdio: ["ignore", "ignore", "pipe"],
           detached: group,
         });
-        const exited = new Promise<[number | null, string | null]>((resolve) => child.once("exit", (code, endedBy) => resolve([code, endedBy])));
+        let stderr = "";
+        child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+        const exited = new Promise<[number | null, string | null]>((resolve) => child.once("close", (code, endedBy) => resolve([code, endedBy])));
         const venvs = path.join(fresh, ".venv");
         let during: string[] = [];
         // Signalled once the venv is being made beside its final place (by a child process: python3 -m venv, which
@@ -118,6 +124,7 @@ describe("ensurePythonEnv", () => {
         else child.kill(signal);
         expect(await exited).toEqual([null, signal]);
         expect(readdirSync(venvs)).toEqual([]);
+        expect(stderr.split("\n").at(-2)).toBe(`python env "lint": interrupted (${signal}): install stopped, its half-made env removed; the next use installs it again`);
       } finally {
         rmSync(fresh, { recursive: true, force: true });
       }

@@ -24,6 +24,8 @@ export interface PythonEnvOptions {
    * different version rebuilds the env. Without it, an env is checked without starting any process.
    */
   checkInterpreter?: boolean;
+  /** How often an install says it is still going (default 15 s). */
+  progressEveryMs?: number;
 }
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -38,6 +40,8 @@ const STAMP = ".stamp";
 const BUILD_TOOLS = ["setuptools"];
 // A spark install downloads ~320 MB: a slow network can hold the lock for minutes.
 const LOCK_TIMEOUT_MS = 15 * 60_000;
+// pip's output is kept quiet (its last lines go into an error): a line this often shows that the install is alive.
+const PROGRESS_EVERY_MS = 15_000;
 
 export async function ensurePythonEnv(name: string, options: PythonEnvOptions = {}): Promise<{ python: string; bin: string }> {
   const root = path.resolve(options.root ?? REPO_ROOT);
@@ -64,9 +68,10 @@ export async function ensurePythonEnv(name: string, options: PythonEnvOptions = 
   // Interrupted (Ctrl-C, SIGTERM): the half-made venv and the lock go at once (the next install would also remove
   // them, as after a kill).
   let tmp: string | undefined;
-  const release = onInterrupt(() => {
+  const release = onInterrupt((signal) => {
     if (tmp) rmSync(tmp, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
     rmSync(mutex, { recursive: true, force: true });
+    log(`python env "${name}": interrupted (${signal}): install stopped, its half-made env removed; the next use installs it again`);
   });
   try {
     if (isFresh(venvs, name, sha, expected)) return result; // another process installed it while we waited
@@ -85,6 +90,8 @@ export async function ensurePythonEnv(name: string, options: PythonEnvOptions = 
     // there): a folder or link planted under a predictable name (`<name>.tmp-<pid>` -> elsewhere) would have had the
     // venv built through it. mkdtemp makes it 0700; 0755 is what `python3 -m venv` makes under the usual umask.
     tmp = mkdtempSync(path.join(realVenvs, `${name}.tmp-`));
+    const progress = setInterval(() => log(`python env "${name}": still installing (${Math.round((Date.now() - started) / 1000)} s)`), options.progressEveryMs ?? PROGRESS_EVERY_MS);
+    progress.unref();
     try {
       chmodSync(tmp, 0o755);
       await run(root, "python3", ["-m", "venv", "--prompt", name, tmp], `python env "${name}": python3 -m venv`, undefined, pipEnvironment());
@@ -106,6 +113,8 @@ export async function ensurePythonEnv(name: string, options: PythonEnvOptions = 
     } catch (error) {
       rmSync(tmp, { recursive: true, force: true });
       throw error;
+    } finally {
+      clearInterval(progress);
     }
     log(`python env "${name}": ready in ${Math.round((Date.now() - started) / 1000)} s`);
     return result;
