@@ -91,6 +91,15 @@ describe("ensurePythonEnv", () => {
     expect(readFileSync(stampFile, "utf8")).toContain(`\npython ${python3Version} `);
   }, 90_000);
 
+  it("rebuilds when python:setup finds a script of the env that cannot start (the interpreter its first line names is gone)", async () => {
+    const sqlfluff = path.join(venv, "bin", "sqlfluff");
+    writeFileSync(sqlfluff, readFileSync(sqlfluff, "utf8").replace(/^#!.*/, "#!/no/such/venv/bin/python"));
+    lines.length = 0;
+    await ensurePythonEnv("lint", { root, log, checkInterpreter: true });
+    expect(lines.filter((line) => line.includes(": installing "))).toHaveLength(1);
+    expect(execFileSync(sqlfluff, ["--version"], { encoding: "utf8" })).toMatch(/^sqlfluff, version 4\./);
+  }, 90_000);
+
   // Ctrl-C reaches every process of the terminal's group (the install's children, in groups of their own, get it from the
   // install); `kill` the process alone.
   for (const [signal, group] of [["SIGINT", true], ["SIGTERM", false]] as const) {

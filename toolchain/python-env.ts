@@ -5,7 +5,7 @@
 // CLI: npm run python:setup [-- env ...]   (see --help)
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { accessSync, chmodSync, closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { tryLock } from "../generators/lib/folder-lock.js";
@@ -20,8 +20,9 @@ export interface PythonEnvOptions {
   /** Progress lines; defaults to stderr. */
   log?: (line: string) => void;
   /**
-   * Also compare the env's Python version with the `python3` on PATH (one process; `npm run python:setup` does): a
-   * different version rebuilds the env. Without it, an env is checked without starting any process.
+   * Also compare the env's Python version with the `python3` on PATH (one process), and check that each script of
+   * its bin/ can start (the interpreter its first line names exists); `npm run python:setup` does. A different version
+   * or a script that cannot start rebuilds the env. Without it, an env is checked without starting any process.
    */
   checkInterpreter?: boolean;
   /** How often an install says it is still going (default 15 s). */
@@ -128,6 +129,39 @@ function stamp(sha: string, realVenv: string, version: string, interpreter: stri
   return `lock-sha256 ${sha}\nvenv ${realVenv}\npython ${version} ${interpreter}\n`;
 }
 
+/**
+ * Why the script `file` of an env (e.g. `.venv/dbt/bin/dbt`) cannot start, or undefined when it can: it is missing,
+ * or the interpreter its first line names (`#!…/bin/python`) is (spawn then fails with ENOENT, a shell with 127).
+ * Costs a file read and a stat, no process.
+ */
+export function toolProblem(file: string): string | undefined {
+  let head: string;
+  try {
+    const fd = openSync(file, "r");
+    try {
+      const buffer = Buffer.alloc(512); // the first line only: bin/ also holds binaries of megabytes (ruff)
+      head = buffer.subarray(0, readSync(fd, buffer, 0, buffer.length, 0)).toString("utf8");
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return `${file} does not exist`;
+  }
+  if (!head.startsWith("#!")) return undefined; // a binary (ruff) or a script without an interpreter line
+  const interpreter = head.slice(2).split("\n")[0]!.trim().split(/\s+/)[0] ?? "";
+  try {
+    accessSync(interpreter, constants.X_OK);
+    return undefined;
+  } catch {
+    return `${file} cannot start: the interpreter its first line names, ${interpreter}, does not exist (its environment was moved or copied after it was built)`;
+  }
+}
+
+/** The fix line for an env whose tool cannot start. */
+export function rebuildFix(name: string): string {
+  return `run npm run python:setup -- ${name}, which rebuilds the "${name}" Python environment where it is, then run the command again.`;
+}
+
 // Fresh: built from this lock, at the venv's present real path (a moved checkout, or .venv now reached through another
 // link, rebuilds), with the interpreter it was built with (and, when `version` is given, of that version).
 function isFresh(venvs: string, name: string, sha: string, version: string | undefined): boolean {
@@ -137,7 +171,10 @@ function isFresh(venvs: string, name: string, sha: string, version: string | und
     const built = /^python (\S+) /m.exec(text);
     if (!built || (version !== undefined && built[1] !== version)) return false;
     // bin/python is a symlink to the base interpreter: a removed (or another) Python means reinstall.
-    return text === stamp(sha, realVenv, built[1]!, realpathSync(path.join(realVenv, "bin", "python")));
+    if (text !== stamp(sha, realVenv, built[1]!, realpathSync(path.join(realVenv, "bin", "python")))) return false;
+    if (version === undefined) return true;
+    const bin = path.join(realVenv, "bin");
+    return readdirSync(bin, { withFileTypes: true }).every((entry) => !entry.isFile() || toolProblem(path.join(bin, entry.name)) === undefined);
   } catch {
     return false;
   }

@@ -67,7 +67,7 @@ export const ERROR_CODES = {
   "SYNTH.KEY_CAPACITY": "The key field's constraints admit fewer distinct values than the records asked for, so synthetic keys cannot be unique.",
   "SYNTH.NOTHING_TO_BREAK": "synth --invalid-ratio asks for invalid records, but no rule of the dataset can be broken alone.",
   "SYNTH.WRITE": "synth could not write its output or tally file.",
-  "PIPELINE.WAREHOUSE": "pipeline:local could not run dbt on the local warehouse (dbt cannot be installed, or cannot parse or compile the project).",
+  "PIPELINE.WAREHOUSE": "pipeline:local could not run dbt on the local warehouse (dbt cannot be installed or cannot start, or cannot parse or compile the project).",
   "PII.NO_KEY": "No usable pseudonym key: the key table AMAZON_REVIEWS.GOVERNANCE.PSEUDONYM_KEY is missing, empty, holds more than one row or a key shorter than 32 characters (dbt fails the staging model, and a query of a staging view's pseudonym fails, instead of giving unkeyed hashes or NULL pseudonyms), or CONTRACT_PSEUDONYM_KEY is shorter than 32 characters (local runs; snowflake:apply refuses it before connecting and applies nothing). Fix: set CONTRACT_PSEUDONYM_KEY to a secret of at least 32 characters and load it (`npm run snowflake:apply`; locally the runners load it, or a random key when it is unset).",
   "VERIFY.USAGE": "verify:s3 was called with a bad option or argument.",
   "VERIFY.CONTRACT": "verify:s3 could not load the contracts (the `CONTRACT.*` errors of `npm run generate`).",

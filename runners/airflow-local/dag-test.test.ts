@@ -5,10 +5,11 @@
  * pointing at a folder that does not exist (dbt_source_freshness fails, dbt_build runs all the same and fails, the
  * watcher fails the run, code 1, the folder kept and named). The states come from Airflow's database, not from the code under test's own output.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DBT_VARIABLES } from "../../generators/targets/airflow/emit.js";
 import { REPO_ROOT } from "../../tests/helpers/data.js";
 import { ensurePythonEnv } from "../../toolchain/python-env.js";
 import { formatResult, main, runDagTest, tidy, type DagTestResult } from "./dag-test.js";
@@ -83,6 +84,52 @@ describe("npm run dag:test names a failing task", () => {
     const output = readFileSync(join(result.folder, "airflow-output.log"), "utf8");
     expect(output).toMatch(/Invalid value for '--project-dir': Path '\S*no-such-dbt-project' does not exist/);
   });
+});
+
+// An env moved after it was built: its scripts' first line names a python that is gone. The environment cannot run,
+// which is exit 2 (as --help says), with the fix; not a task failure (1).
+describe("npm run dag:test when dbt cannot start", () => {
+  let scripts: string;
+  const results: DagTestResult[] = [];
+  beforeAll(() => {
+    scripts = mkdtempSync(join(tmpdir(), "dag-test-dbt-"));
+  });
+  afterAll(() => {
+    rmSync(scripts, { recursive: true, force: true });
+    for (const result of results) rmSync(result.folder, { recursive: true, force: true });
+  });
+  const script = (name: string, text: string) => {
+    const file = join(scripts, name);
+    writeFileSync(file, text);
+    chmodSync(file, 0o755);
+    return file;
+  };
+
+  it("code 2 before Airflow runs, naming the script and its missing interpreter, with the fix", async () => {
+    const dbt = script("dbt", "#!/no/such/venv/bin/python\nprint('dbt')\n");
+    const result = await runDagTest({ variables: { [DBT_VARIABLES.executable]: dbt } });
+    results.push(result);
+    expect(result.code, result.message).toBe(2);
+    expect(result.tasks).toEqual([]);
+    expect(result.message).toBe(
+      `${dbt} cannot start: the interpreter its first line names, /no/such/venv/bin/python, does not exist (its environment was moved or copied after it was built).\n` +
+        '  fix: run npm run python:setup -- dbt, which rebuilds the "dbt" Python environment where it is, then run the command again.',
+    );
+    expect(formatResult(result)).toMatch(/^DAG amazon_reviews_dbt: cannot run: \S+ cannot start: /);
+  }, RUN_TIMEOUT);
+
+  it("code 2 when the tasks' command could not start (the shell's return code 127), with the tasks' states", async () => {
+    const dbt = script("dbt-gone", "#!/bin/sh\nexec /no/such/venv/bin/dbt \"$@\"\n");
+    const result = await runDagTest({ variables: { [DBT_VARIABLES.executable]: dbt } });
+    results.push(result);
+    expect(result.code, result.message).toBe(2);
+    expect(result.tasks.find((t) => t.taskId === "dbt_source_freshness")?.state).toBe("failed");
+    expect(result.message).toMatch(/^a task's command could not start \(return code 127: /);
+    expect(result.message).toContain(`\n  fix: check the dbt executable Variable (${DBT_VARIABLES.executable}), or run npm run python:setup -- dbt, `);
+    const text = formatResult(result);
+    expect(text).toMatch(/^DAG amazon_reviews_dbt: cannot run: a task's command could not start/);
+    expect(text).toContain("  dag run: failed");
+  }, RUN_TIMEOUT);
 });
 
 describe("dag:test command line", () => {

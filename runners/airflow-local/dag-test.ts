@@ -13,7 +13,7 @@
  * Exit codes: 0 every task succeeded; 1 a task did not (each is named with its state); 2 cannot run.
  */
 import { spawn } from "node:child_process";
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -26,7 +26,7 @@ import { airflowVariableEnv, DBT_VARIABLES } from "../../generators/targets/airf
 import { loadGeneratedIR, NoGeneratedIR } from "../local-pipeline/generated-ir.js";
 import { localPath, runPipeline } from "../local-pipeline/pipeline.js";
 import { dbtEnvironment, prepareLocalDatabase, withoutPseudonymKey } from "../local-warehouse/warehouse.js";
-import { ensurePythonEnv } from "../../toolchain/python-env.js";
+import { ensurePythonEnv, rebuildFix, toolProblem } from "../../toolchain/python-env.js";
 
 const REPO_ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const DAG_ID = PLATFORM.airflow.dagId;
@@ -51,7 +51,8 @@ Options:
   -h, --help   Show this help.
 
 Exit codes: 0 every task succeeded, 1 a task failed (each named with its state), 2 cannot run (no generated DAG
-or IR, the pipeline, a Python environment or airflow db migrate failed, or the DAG did not run).`;
+or IR, the pipeline, a Python environment or airflow db migrate failed, dbt or airflow cannot start, a task's
+command could not be started (return code 127), or the DAG did not run).`;
 
 export interface TaskState {
   readonly taskId: string;
@@ -251,6 +252,11 @@ export async function runDagTest(options: DagTestOptions = {}): Promise<DagTestR
     for (const [name, value] of Object.entries(variables)) log(`airflow: Variable ${name} = ${value}`);
     const airflowBin = join(airflow.bin, "airflow");
     const outputLog = join(folder, "airflow-output.log");
+    // A script whose interpreter is gone (an env moved after it was built) would fail each task with the shell's 127.
+    for (const [envName, file] of [["dbt", variables[DBT_VARIABLES.executable]!], ["airflow", airflowBin]] as const) {
+      const problem = toolProblem(file);
+      if (problem) throw new CannotRun(`${problem}.\n  fix: ${rebuildFix(envName)}`);
+    }
 
     const migrateStarted = performance.now();
     log(`airflow: db migrate (SQLite, AIRFLOW_HOME ${airflowHome})`);
@@ -277,6 +283,17 @@ export async function runDagTest(options: DagTestOptions = {}): Promise<DagTestR
     }
     // Skipped is how the watcher ends when nothing failed (its trigger rule is one_failed).
     const failed = states.tasks.filter((t) => t.state !== "success" && t.state !== "skipped");
+    // 127 is the shell's "command not found" (or its interpreter not found): the environment, not the data or the
+    // project, so the run could not test anything.
+    if (failed.length > 0 && /Command exited with return code 127\b/.test(readFileSync(outputLog, "utf8"))) {
+      return result(2, {
+        dagRunState: states.run.state,
+        tasks: states.tasks,
+        message:
+          `a task's command could not start (return code 127: the shell found no such command, or the interpreter of its script is missing). Airflow's output: ${outputLog}` +
+          `\n  fix: check the dbt executable Variable (${DBT_VARIABLES.executable}), or ${rebuildFix("dbt")}`,
+      });
+    }
     if (failed.length > 0 || states.run.state !== "success" || dagsTest.code !== 0) {
       const named = failed.map((t) => `${t.taskId} ${t.state}`).join(", ") || `every task succeeded, but the DAG run is ${states.run.state} (exit ${dagsTest.code})`;
       return result(1, { dagRunState: states.run.state, tasks: states.tasks, message: `${named}. Airflow's output: ${outputLog}` });

@@ -18,7 +18,7 @@ import { PLATFORM } from "../../generators/platform.js";
 import { MAX_RECORD_BYTES } from "../../generators/dialects/cleaning.js";
 import { MIN_RECORD_LIMIT_BYTES } from "../../generators/dialects/stages.js";
 import { RAW_OBJECT_SUFFIXES } from "../../generators/targets/terraform/emit.js";
-import { formatWarehouse, PseudonymKeyError, pseudonymKeyFrom, runWarehouse, type WarehouseResult } from "../local-warehouse/warehouse.js";
+import { formatWarehouse, PseudonymKeyError, pseudonymKeyFrom, runWarehouse, WarehouseError, type WarehouseResult } from "../local-warehouse/warehouse.js";
 import { localPath, runPipeline, type RunSummary } from "./pipeline.js";
 import { runSparkPipeline } from "../spark-local/pipeline.js";
 import { hiddenFromSpark, listInputFiles, type SkippedEntry } from "./read-input.js";
@@ -387,7 +387,8 @@ export async function main(argv: readonly string[], out: { write(text: string): 
         out.write(`${warehouseFailedLine(summary, `no usable pseudonym key (error ${error.code}); run-summary.json has no warehouse section.`)}\n`);
         return 2;
       }
-      err.write(`error PIPELINE.WAREHOUSE: ${(error as Error).message}\n`);
+      const fix = error instanceof WarehouseError && error.fix ? `  fix: ${error.fix}\n` : "";
+      err.write(`error PIPELINE.WAREHOUSE: ${(error as Error).message}\n${fix}`);
       out.write(`${warehouseFailedLine(summary, "dbt could not run (error PIPELINE.WAREHOUSE); run-summary.json has no warehouse section.")}\n`);
       return 2;
     }

@@ -26,7 +26,7 @@ import { KEY_SOURCE, NO_KEY_FIX } from "../../generators/targets/dbt/pseudonym.j
 import { PSEUDONYM_KEY_COLUMN, pseudonymKeyProblem } from "../../generators/targets/protection.js";
 import { stopOnInterrupt } from "../../generators/lib/interrupt.js";
 import { compareCodePoints } from "../../generators/lib/sort.js";
-import { ensurePythonEnv } from "../../toolchain/python-env.js";
+import { ensurePythonEnv, rebuildFix, toolProblem } from "../../toolchain/python-env.js";
 import { holdsParquet } from "../local-pipeline/table-files.js";
 
 export interface WarehouseOptions {
@@ -87,7 +87,15 @@ export interface WarehouseResult {
   readonly ok: boolean;
 }
 
-export class WarehouseError extends Error {}
+export class WarehouseError extends Error {
+  constructor(
+    message: string,
+    /** How to fix it, when known (printed as the `fix:` line). */
+    readonly fix?: string,
+  ) {
+    super(message);
+  }
+}
 
 /** No usable pseudonym key (PII.NO_KEY): the environment variable holds one that is too short. */
 export class PseudonymKeyError extends Error {
@@ -162,11 +170,15 @@ interface DbtRun {
   readonly tail: readonly string[];
 }
 
-/** Runs one dbt command, streaming its lines to `log`. */
-function runDbt(bin: string, args: readonly string[], env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<DbtRun> {
+/**
+ * Runs one dbt command, streaming its lines to `log`. dbt that cannot start (its script's interpreter is gone: the env
+ * was moved after it was built) is a WarehouseError saying so, with the fix.
+ */
+export function runDbt(bin: string, args: readonly string[], env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<DbtRun> {
   return new Promise((resolveRun, reject) => {
+    const dbt = join(bin, "dbt");
     // Its own process group, stopped through this process (`stopOnInterrupt`): the run waits for it to end.
-    const child = spawn(join(bin, "dbt"), args, { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const child = spawn(dbt, args, { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
     stopOnInterrupt(child);
     const tail: string[] = [];
     let pending = "";
@@ -183,7 +195,7 @@ function runDbt(bin: string, args: readonly string[], env: NodeJS.ProcessEnv, lo
     };
     child.stdout.on("data", onData);
     child.stderr.on("data", onData);
-    child.on("error", reject);
+    child.on("error", (error) => reject(new WarehouseError(toolProblem(dbt) ?? `cannot start ${dbt}: ${error.message}`, rebuildFix("dbt"))));
     child.on("close", (code) => {
       if (pending.trim()) {
         log(`dbt: ${pending.trim()}`);
