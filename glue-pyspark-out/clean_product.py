@@ -3,7 +3,8 @@
 # Glue job 1 (clean) of dataset "product": validate, quarantine, type, deduplicate.
 """Glue job 1 (clean): every raw line ends up valid (typed, in the cleaned zone), quarantined (raw text, every
 failed reason code, source file, run id) or dropped as a counted duplicate of its key. The job writes a run
-summary and fails when input != valid + quarantined + duplicates.
+summary and fails when input != valid + quarantined + duplicates, or, everything written first, when more than
+--max_quarantine_ratio of the records were quarantined (an object mostly refused must page someone).
 
 Arguments (--JOB_NAME and):
     --cleaned_path: root of the cleaned zone; the job writes run_id=<run id>/ under it
@@ -15,6 +16,8 @@ and the input, named one of these ways (exactly one):
   or
     --input_bucket: the raw object's bucket as a URI, s3://<bucket> (a local folder may stand in for it)
     --input_key: the raw object's key as S3 events carry it: URL-encoded in form style (a space as +), decoded by the job
+and optionally (Terraform passes them as the job's default arguments):
+    --max_quarantine_ratio: largest share of records quarantined, quarantined / input, from 0 to 1 (default 0.5); beyond it the run fails after writing everything
 
 The work is done by run(spark, args), which any Spark session can call (a local one in tests); main() is the Glue
 entry point around it.
@@ -41,6 +44,10 @@ JOB_ARGUMENTS = [
 INPUT_ARGUMENTS = [
     ["input_path"],
     ["input_bucket", "input_key"],
+]
+# Optional arguments and the value a run takes without them: (name, default).
+OPTIONAL_ARGUMENTS = [
+    ("max_quarantine_ratio", "0.5"),
 ]
 REASON_CODES = [
     "record.invalid_utf8",
@@ -396,6 +403,35 @@ def input_location(args):
     )
 
 
+def max_quarantine_ratio(args):
+    """The largest quarantined share (quarantined / input) a run accepts: --max_quarantine_ratio, a number from 0 to
+    1, or its default (OPTIONAL_ARGUMENTS). Raises ValueError for anything else."""
+    text = args.get("max_quarantine_ratio") or dict(OPTIONAL_ARGUMENTS)["max_quarantine_ratio"]
+    try:
+        ratio = float(text)
+    except ValueError:
+        ratio = None
+    # float() also reads "nan" and "inf", which no share compares with as meant.
+    if ratio is None or not 0 <= ratio <= 1:
+        raise ValueError("--max_quarantine_ratio must be a number from 0 to 1 (a share of the records), not %r." % text)
+    return ratio
+
+
+def quarantine_ratio_exceeded(input_count, quarantined_count, ratio):
+    """Why the run fails for its quarantined share, or None when it is at most the ratio (or nothing was read). The
+    local pipeline says the same (quarantineRatioExceeded in generators/targets/glue-jobs.ts): the ratio as
+    JavaScript writes it (1, not 1.0)."""
+    if input_count == 0 or quarantined_count / input_count <= ratio:
+        return None
+    shown = repr(ratio)
+    shown = shown[:-2] if shown.endswith(".0") else shown
+    return (
+        "%d of %d records of %s were quarantined, more than --max_quarantine_ratio %s allows: the object is mostly"
+        " invalid (a changed upstream format or a wrong file?). The quarantine and the run summary are written;"
+        " each quarantined record's reason_codes say why." % (quarantined_count, input_count, DATASET, shown)
+    )
+
+
 def run_path(root, run_id):
     """The run's folder under a zone root: <root>/run_id=<run id>/."""
     return root.rstrip("/") + "/run_id=" + run_id + "/"
@@ -403,11 +439,13 @@ def run_path(root, run_id):
 
 def run(spark, args):
     """Cleans the raw input (input_location) into the cleaned and quarantine zones; returns the run summary (also
-    written to args["summary_path"]). Raises when the counts do not reconcile."""
+    written to args["summary_path"]). Raises when the counts do not reconcile, or when more than
+    --max_quarantine_ratio of the records were quarantined (after writing the zones and the summary)."""
     missing = [name for name in JOB_ARGUMENTS if not args.get(name)]
     if missing:
         raise ValueError("Missing job arguments: " + ", ".join("--" + name for name in missing))
     input_path = input_location(args)
+    max_ratio = max_quarantine_ratio(args)
     # Spark skips a file whose name starts with "_" or "." (as Hadoop's hidden files), even one named on its own:
     # the run would read nothing and succeed, and the object's records would be lost without a word.
     name = input_path.rstrip("/").rsplit("/", 1)[-1]
@@ -548,12 +586,18 @@ def run(spark, args):
             "Counts do not reconcile for %s: input %d != valid %d + quarantined %d + duplicates %d."
             % (DATASET, input_count, valid_count, quarantined_count, duplicate_count)
         )
+    # Raised last, once the quarantine and the summary are written: nothing is lost, and the state machine's Catch
+    # sends the failure notification.
+    exceeded = quarantine_ratio_exceeded(input_count, quarantined_count, max_ratio)
+    if exceeded:
+        raise RuntimeError(exceeded)
     return summary
 
 
 def given_inputs(argv):
-    """The input arguments (INPUT_ARGUMENTS) on Glue's command line, given as --name value or --name=value."""
-    names = [name for names in INPUT_ARGUMENTS for name in names]
+    """The input and optional arguments (INPUT_ARGUMENTS, OPTIONAL_ARGUMENTS) on Glue's command line, given as
+    --name value or --name=value."""
+    names = [name for names in INPUT_ARGUMENTS for name in names] + [name for name, _ in OPTIONAL_ARGUMENTS]
     return [name for name in names if any(a == "--" + name or a.startswith("--" + name + "=") for a in argv[1:])]
 
 
@@ -567,7 +611,8 @@ def main():
 
     # getResolvedOptions requires every name it is given (a job reads optional ones from sys.argv itself,
     # https://docs.aws.amazon.com/glue/latest/dg/aws-glue-api-crawler-pyspark-extensions-get-resolved-options.html):
-    # of the alternative inputs, only those given are resolved, and run() refuses any but exactly one way.
+    # of the alternative inputs and the optional arguments, only those given are resolved, and run() refuses any but
+    # exactly one way of naming the input.
     args = getResolvedOptions(sys.argv, ["JOB_NAME", *JOB_ARGUMENTS, *given_inputs(sys.argv)])
     glue_context = GlueContext(SparkContext.getOrCreate())
     job = Job(glue_context)

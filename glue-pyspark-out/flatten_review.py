@@ -31,6 +31,8 @@ JOB_ARGUMENTS = [
 ]
 # The ways a run may name its input besides JOB_ARGUMENTS, exactly one of them (none: the input is an argument).
 INPUT_ARGUMENTS = []
+# Optional arguments and the value a run takes without them: (name, default).
+OPTIONAL_ARGUMENTS = []
 
 # The cleaned zone, typed (explicit schema, no inference).
 CLEANED_SCHEMA = StructType(
@@ -237,8 +239,9 @@ def run(spark, args, processed_at=None):
 
 
 def given_inputs(argv):
-    """The input arguments (INPUT_ARGUMENTS) on Glue's command line, given as --name value or --name=value."""
-    names = [name for names in INPUT_ARGUMENTS for name in names]
+    """The input and optional arguments (INPUT_ARGUMENTS, OPTIONAL_ARGUMENTS) on Glue's command line, given as
+    --name value or --name=value."""
+    names = [name for names in INPUT_ARGUMENTS for name in names] + [name for name, _ in OPTIONAL_ARGUMENTS]
     return [name for name in names if any(a == "--" + name or a.startswith("--" + name + "=") for a in argv[1:])]
 
 
@@ -252,7 +255,8 @@ def main():
 
     # getResolvedOptions requires every name it is given (a job reads optional ones from sys.argv itself,
     # https://docs.aws.amazon.com/glue/latest/dg/aws-glue-api-crawler-pyspark-extensions-get-resolved-options.html):
-    # of the alternative inputs, only those given are resolved, and run() refuses any but exactly one way.
+    # of the alternative inputs and the optional arguments, only those given are resolved, and run() refuses any but
+    # exactly one way of naming the input.
     args = getResolvedOptions(sys.argv, ["JOB_NAME", *JOB_ARGUMENTS, *given_inputs(sys.argv)])
     glue_context = GlueContext(SparkContext.getOrCreate())
     job = Job(glue_context)

@@ -59,6 +59,7 @@ module "pipeline" {
   glue_number_of_workers      = var.glue_number_of_workers
   glue_timeout_minutes        = var.glue_timeout_minutes
   glue_max_concurrent_runs    = var.glue_max_concurrent_runs
+  max_quarantine_ratio        = var.max_quarantine_ratio
   log_retention_days          = var.log_retention_days
   failure_notification_emails = var.failure_notification_emails
   permissions_boundary_arn    = module.github_deploy.platform_boundary_arn

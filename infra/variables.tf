@@ -60,6 +60,17 @@ variable "glue_timeout_minutes" {
   default     = 60
 }
 
+variable "max_quarantine_ratio" {
+  description = "Largest share of a raw object's records the clean job may quarantine (quarantined / input); beyond it the run fails after writing the quarantine and run summary, and the failure topic is notified."
+  type        = number
+  default     = 0.5
+
+  validation {
+    condition     = var.max_quarantine_ratio >= 0 && var.max_quarantine_ratio <= 1
+    error_message = "max_quarantine_ratio is a share of the records, from 0 to 1 (1 never fails a run for its quarantined records)."
+  }
+}
+
 variable "glue_max_concurrent_runs" {
   description = "Concurrent runs per job; further runs wait in Glue's job run queue (and the state machine retries ConcurrentRunsExceededException for hours)."
   type        = number

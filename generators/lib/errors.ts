@@ -61,6 +61,7 @@ export const ERROR_CODES = {
   "PIPELINE.FAILED": "pipeline:local could not run the cleaning and flattening stage.",
   "PIPELINE.BUSY": "pipeline:local was pointed at an output folder another run is writing (its lock folder .pipeline-run.lock names that run's process).",
   "PIPELINE.INTERRUPTED": "pipeline:local was stopped (Ctrl-C, SIGTERM, a closed terminal, a broken pipe) before its run completed: its scratch folder is removed, the output folder's tables may be partly replaced and it holds no run-summary.json until a run completes.",
+  "PIPELINE.QUARANTINE_RATIO": "pipeline:local quarantined more than --max-quarantine-ratio of a dataset's records (default 0.5, the Glue clean job's --max_quarantine_ratio): the tables, quarantine and run-summary.json are written, the warehouse step is skipped, exit code 4.",
   "SYNTH.NO_IR": "synth found no generated IR for the dataset (run `npm run generate` first, or check --dataset).",
   "SYNTH.UNSUPPORTED_PATTERN": "A contract regex uses a construct the synthetic data generator cannot derive values from.",
   "SYNTH.UNSATISFIABLE": "No value satisfies a field's constraints together (pattern, lengths, enum, range), so no valid synthetic record exists.",

@@ -22,6 +22,31 @@ export const GLUE_JOB_INPUTS = {
   flatten: {},
 } as const;
 
+/**
+ * Optional arguments of a job, with the value a run takes when the argument is not given: Terraform passes them as
+ * the job's `default_arguments` (a deployment's setting, the same for every run), the state machine does not.
+ */
+export const GLUE_JOB_OPTIONS = {
+  clean: { max_quarantine_ratio: "0.5" },
+  flatten: {},
+} as const;
+
+/**
+ * Largest share of an object's records that may be quarantined (quarantined / input) before its run fails: an object
+ * mostly refused is a changed upstream format or a wrong file, not dirty data, and must page someone (the state
+ * machine's failure notification) instead of succeeding with an empty load. Exactly the share is still accepted.
+ */
+export const DEFAULT_MAX_QUARANTINE_RATIO = Number(GLUE_JOB_OPTIONS.clean.max_quarantine_ratio);
+
+/**
+ * Why a run fails for its quarantined share, or undefined when the share is at most `maxRatio` (or nothing was read).
+ * The clean job raises the same message (`templates/clean.py.hbs`), and the local pipeline reports it.
+ */
+export function quarantineRatioExceeded(dataset: string, counts: { readonly input: number; readonly quarantined: number }, maxRatio: number): string | undefined {
+  if (counts.input === 0 || counts.quarantined / counts.input <= maxRatio) return undefined;
+  return `${counts.quarantined} of ${counts.input} records of ${dataset} were quarantined, more than --max_quarantine_ratio ${maxRatio} allows: the object is mostly invalid (a changed upstream format or a wrong file?). The quarantine and the run summary are written; each quarantined record's reason_codes say why.`;
+}
+
 export type GlueJobKind = keyof typeof GLUE_JOB_ARGUMENTS;
 export type GlueJobArgument<K extends GlueJobKind> = (typeof GLUE_JOB_ARGUMENTS)[K][number];
 type Inputs<K extends GlueJobKind> = (typeof GLUE_JOB_INPUTS)[K];
@@ -33,7 +58,7 @@ export type GlueJobInputArgument<K extends GlueJobKind, I extends GlueJobInput<K
 /** Every argument a run of the job may pass. */
 export type GlueJobAnyArgument<K extends GlueJobKind> = GlueJobArgument<K> | GlueJobInputArgument<K>;
 /** The arguments of one run that names its input one way: e.g. the clean job given a literal `input_path`. */
-export type GlueJobRunArguments<K extends GlueJobKind, I extends GlueJobInput<K> = never> = Record<GlueJobArgument<K> | GlueJobInputArgument<K, I>, string>;
+export type GlueJobRunArguments<K extends GlueJobKind, I extends GlueJobInput<K> = never> = Record<GlueJobArgument<K> | GlueJobInputArgument<K, I>, string> & Partial<Record<GlueJobOption<K>, string>>;
 export const GLUE_JOB_KINDS = Object.keys(GLUE_JOB_ARGUMENTS) as GlueJobKind[];
 
 /** The alternative inputs of a job as lists of argument names (none for a job whose input is an argument). */
@@ -52,7 +77,8 @@ export const STATE_MACHINE_ARGUMENTS = {
 export type StateMachineArgument<K extends GlueJobKind> = (typeof STATE_MACHINE_ARGUMENTS)[K][number];
 
 /** What each argument means (docstrings of the jobs, Terraform inputs). */
-export const GLUE_JOB_ARGUMENT_PURPOSE: { readonly [K in GlueJobKind]: Record<GlueJobAnyArgument<K>, string> } = {
+export type GlueJobOption<K extends GlueJobKind> = keyof (typeof GLUE_JOB_OPTIONS)[K] & string;
+export const GLUE_JOB_ARGUMENT_PURPOSE: { readonly [K in GlueJobKind]: Record<GlueJobAnyArgument<K> | GlueJobOption<K>, string> } = {
   clean: {
     input_path: "the raw object (or folder) to clean, read as given",
     input_bucket: "the raw object's bucket as a URI, s3://<bucket> (a local folder may stand in for it)",
@@ -61,6 +87,7 @@ export const GLUE_JOB_ARGUMENT_PURPOSE: { readonly [K in GlueJobKind]: Record<Gl
     quarantine_path: "root of the quarantine zone; the job writes run_id=<run id>/ under it",
     run_id: "the run id (the Step Functions execution name)",
     summary_path: "where the run summary (JSON) is written",
+    max_quarantine_ratio: `largest share of records quarantined, quarantined / input, from 0 to 1 (default ${GLUE_JOB_OPTIONS.clean.max_quarantine_ratio}); beyond it the run fails after writing everything`,
   },
   flatten: {
     input_path: "root of the cleaned zone; the job reads run_id=<run id>/ under it",

@@ -1,8 +1,9 @@
 /**
  * `npm run pipeline:local [-- --input <dataset>=<file|dir> ... --out DIR --run-id ID]`
  *
- * Exit codes: 0 the run reconciles (whatever the data quality); 1 it does not reconcile; 2 it cannot run (bad
- * usage, unreadable input, missing generated IR).
+ * Exit codes: 0 the run reconciles and every dbt test passes; 1 it does not reconcile; 2 it cannot run (bad usage,
+ * unreadable input, missing generated IR); 3 a dbt test, model or freshness check failed; 4 a dataset's quarantined
+ * share exceeds --max-quarantine-ratio (what the Glue clean job fails on).
  */
 import { constants } from "node:buffer";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -27,6 +28,7 @@ import { loadGeneratedIR, NoGeneratedIR } from "./generated-ir.js";
 import { emptyPathOption, notAFolder, parseArgsMessage } from "../../generators/lib/cli-args.js";
 import { DEFAULT_MEMORY_LIMIT, parseMemoryLimit, type MemoryLimit } from "./memory-limit.js";
 import { defaultThreads, MAX_DEFAULT_THREADS, parseThreads } from "./threads.js";
+import { DEFAULT_MAX_QUARANTINE_RATIO } from "../../generators/targets/glue-jobs.js";
 
 /** Longest record `--max-record-bytes` may allow: a record is read as one string, and V8's longest is shorter. */
 const MAX_RECORD_BYTES_LIMIT = constants.MAX_STRING_LENGTH;
@@ -53,6 +55,11 @@ Options:
   --engine duckdb|spark         Engine of the cleaning and flattening jobs (default: duckdb).
   --max-record-bytes <n>        Longest record (bytes of one line) loaded; longer ones are quarantined as
                                 record.too_long with their first 1024 bytes (default: 16777216, the Glue jobs' limit).
+  --max-quarantine-ratio <r>    Largest share of a dataset's records that may be quarantined (quarantined / input,
+                                from 0 to 1; default: ${DEFAULT_MAX_QUARANTINE_RATIO}, the Glue clean job's default). Beyond it the
+                                run ends with exit code 4 once its tables, quarantine and run-summary.json are
+                                written, and skips the warehouse: in AWS the clean job fails and pages someone.
+                                1 never fails. Both engines.
   --memory-limit <size>         DuckDB's memory limit, beyond which it spills to a scratch folder: a number and a
                                 unit (B, KB, MB, GB, TB, KiB, MiB, GiB, TiB), e.g. 512MiB, 2GiB, 4GB; at least
                                 128MiB (default: ${DEFAULT_MEMORY_LIMIT}, which kept the peak RSS under 2 GiB at 10M reviews). More
@@ -74,7 +81,8 @@ Options:
 
 Exit codes: 0 the counts reconcile (input = valid + duplicates + quarantined) and every dbt test passes,
 1 the counts do not reconcile, 2 cannot run (dbt included), 3 a dbt test, model (enforced contract included) or
-source freshness check failed: each is named with its failing-row count and a sample.`;
+source freshness check failed: each is named with its failing-row count and a sample, 4 a dataset's quarantined
+share exceeds --max-quarantine-ratio (PIPELINE.QUARANTINE_RATIO; the warehouse step is skipped).`;
 
 /** The lock folder of a run in its output folder (`tryLock`): held while the run writes there. */
 export const RUN_LOCK = ".pipeline-run.lock";
@@ -138,6 +146,7 @@ export async function main(argv: readonly string[], out: { write(text: string): 
         "run-id": { type: "string" },
         engine: { type: "string", default: "duckdb" },
         "max-record-bytes": { type: "string" },
+        "max-quarantine-ratio": { type: "string" },
         "memory-limit": { type: "string" },
         threads: { type: "string" },
         root: { type: "string" },
@@ -169,6 +178,13 @@ export async function main(argv: readonly string[], out: { write(text: string): 
   }
   if (maxRecordBytes !== undefined && engine === "spark") {
     err.write("error CLI.USAGE: --max-record-bytes applies to the DuckDB engine; the Glue jobs carry their own limit (16 MiB).\n  fix: leave --max-record-bytes out with --engine spark.\n");
+    return 2;
+  }
+  const ratioText = values["max-quarantine-ratio"];
+  // Digits only (Number() would take "", " 1", "0x1" and "1e-1").
+  const maxQuarantineRatio = ratioText === undefined ? undefined : /^(?:0|1)(?:\.\d+)?$|^\.\d+$/.test(ratioText) ? Number(ratioText) : Number.NaN;
+  if (maxQuarantineRatio !== undefined && !(maxQuarantineRatio >= 0 && maxQuarantineRatio <= 1)) {
+    err.write(`error CLI.USAGE: --max-quarantine-ratio must be a share of the records from 0 to 1, written like 0.5, not "${ratioText}".\n  fix: pass e.g. --max-quarantine-ratio 0.9, or 1 to never fail for quarantined records (default ${DEFAULT_MAX_QUARANTINE_RATIO}).\n`);
     return 2;
   }
   let memoryLimit: MemoryLimit | undefined;
@@ -363,7 +379,7 @@ export async function main(argv: readonly string[], out: { write(text: string): 
   async function runAndReport(): Promise<number> {
     let summary: RunSummary;
     try {
-      const options = { datasets, inputs, out: outDir, runId, progress, ...(maxRecordBytes ? { maxRecordBytes } : {}), ...(memoryLimit ? { memoryLimit: memoryLimit.setting } : {}), ...(threads ? { threads } : {}) };
+      const options = { datasets, inputs, out: outDir, runId, progress, ...(maxRecordBytes ? { maxRecordBytes } : {}), ...(maxQuarantineRatio !== undefined ? { maxQuarantineRatio } : {}), ...(memoryLimit ? { memoryLimit: memoryLimit.setting } : {}), ...(threads ? { threads } : {}) };
       summary = engine === "spark" ? await runSparkPipeline({ ...options, root }) : await runPipeline(options);
     } catch (error) {
       err.write(`error PIPELINE.FAILED: ${(error as Error).message}\n`);
@@ -371,6 +387,12 @@ export async function main(argv: readonly string[], out: { write(text: string): 
     }
     out.write(`${formatSummary(summary)}\n`);
     if (!summary.reconciled) return 1;
+    if (summary.quarantineAlerts.length > 0) {
+      for (const alert of summary.quarantineAlerts) err.write(`error PIPELINE.QUARANTINE_RATIO: ${alert}\n`);
+      err.write(`  fix: read the reason_codes of the quarantined records under ${outDir}; if the share is expected, pass --max-quarantine-ratio (1 never fails). The warehouse step was skipped.\n`);
+      timingsEnd();
+      return 4;
+    }
     if (flags["no-warehouse"]) {
       progress?.("summary written");
       timingsEnd();

@@ -372,6 +372,36 @@ describe("command line", () => {
     expect(code).toBe(0);
     expect(JSON.parse(readFileSync(join(work, "cli", "run-summary.json"), "utf8")).datasets.product.input).toBe(6);
   });
+  it("a mostly quarantined object: exit 4 with PIPELINE.QUARANTINE_RATIO once the quarantine and run summary are written; --max-quarantine-ratio sets the limit", async () => {
+    // 7 reviews whose overall is a string, and 1 valid one: 7 of 8 quarantined, over the default 0.5.
+    const valid = { overall: 5, verified: true, reviewTime: "06 2, 2018", reviewerID: "AVALID", asin: "B000000001", unixReviewTime: 1527897600 };
+    const lines = [valid, ...Array.from({ length: 7 }, (_, i) => ({ ...valid, reviewerID: `ABAD${i}`, overall: "5" }))];
+    const input = join(work, "ratio-input");
+    mkdirSync(input, { recursive: true });
+    writeFileSync(join(input, "reviews.jsonl"), lines.map((l) => `${JSON.stringify(l)}\n`).join(""));
+    const args = (out: string, ...more: string[]) => ["--root", ROOT, "--quiet", "--out", join(work, out), "--run-id", "ratio", "--input", `review=${input}`, ...more];
+    const err = capture();
+    // Without --no-warehouse: the warehouse step is skipped (it would need dbt).
+    expect(await main(args("ratio-default"), capture().stream, err.stream), err.text()).toBe(4);
+    expect(err.text()).toContain(
+      "error PIPELINE.QUARANTINE_RATIO: 7 of 8 records of review were quarantined, more than --max_quarantine_ratio 0.5 allows: the object is mostly invalid",
+    );
+    const written = JSON.parse(readFileSync(join(work, "ratio-default", "run-summary.json"), "utf8")) as RunSummary & { warehouse?: unknown };
+    expect([written.reconciled, written.maxQuarantineRatio, written.quarantineAlerts.length, written.warehouse]).toEqual([true, 0.5, 1, undefined]);
+    const quarantine = readFileSync(join(work, "ratio-default", "amazon-reviews-quarantine", "reviews", "run_id=ratio", "part-00000.jsonl"), "utf8").trim().split("\n");
+    expect(quarantine.map((l) => JSON.parse(l).reason_codes)).toEqual(Array(7).fill(["overall.wrong_type"]));
+    // 7/8 = 0.875: accepted at 0.875 and 1, refused at 0.87.
+    for (const [ratio, code] of [["0.875", 0], ["1", 0], ["0.87", 4]] as const) {
+      const e = capture();
+      expect(await main(args(`ratio-${ratio}`, "--no-warehouse", "--max-quarantine-ratio", ratio), capture().stream, e.stream), `${ratio}: ${e.text()}`).toBe(code);
+    }
+    for (const bad of ["", "1.5", "-0.1", "nan", "0x1", "50%"]) {
+      const e = capture();
+      expect(await main(args("ratio-bad", "--no-warehouse", `--max-quarantine-ratio=${bad}`), capture().stream, e.stream), bad).toBe(2);
+      expect(e.text()).toContain("--max-quarantine-ratio must be a share of the records from 0 to 1");
+    }
+  });
+
   it("--threads: DuckDB runs on that many threads (as DuckDB itself reports), with the same result; a bad count exits 2; by default one per core, at most 8", async () => {
     // Only digits: 1e1, 0x4 and 3.0 are what Number() would take, not what anyone writes for a count.
     for (const bad of ["0", "1.5", "x", "257", "", "1e1", "0x4", "3.0", " 2"]) {

@@ -36,6 +36,7 @@ import { DUCKDB_DIALECT, duckdbStoredType, duckdbStructure } from "../../generat
 import { render } from "../../generators/dialects/render.js";
 import type { Expr } from "../../generators/dialects/expr.js";
 import type { DatasetIR, TableIR } from "../../generators/ir/types.js";
+import { DEFAULT_MAX_QUARANTINE_RATIO, quarantineRatioExceeded } from "../../generators/targets/glue-jobs.js";
 import { onInterrupt, removeOnInterrupt } from "../../generators/lib/interrupt.js";
 import { checkRunId, isTableFile, localPath, refuseOutside, removeInside, removeTableFiles } from "./safe-paths.js";
 import { DEFAULT_MEMORY_LIMIT } from "./memory-limit.js";
@@ -54,6 +55,9 @@ export interface RunSummary {
   engine: "duckdb" | "spark";
   reconciled: boolean;
   problems: string[];
+  /** The largest quarantined share of a dataset's records (`--max-quarantine-ratio`), and each dataset over it. */
+  maxQuarantineRatio: number;
+  quarantineAlerts: string[];
   datasets: Record<string, DatasetSummary>;
 }
 
@@ -72,6 +76,12 @@ export interface PipelineOptions {
    */
   readonly threads?: number;
   readonly memoryLimit?: string;
+  /**
+   * Largest share of a dataset's records that may be quarantined (quarantined / input, 0 to 1): beyond it the run
+   * names the dataset in `quarantineAlerts`, once every output is written, as the Glue clean job fails. Default
+   * `DEFAULT_MAX_QUARANTINE_RATIO`.
+   */
+  readonly maxQuarantineRatio?: number;
   /** Longest record (bytes of one line) loaded; a longer one is quarantined as `record.too_long`. Default 16 MiB. */
   readonly maxRecordBytes?: number;
   /** Most rows a partitioned table is sorted and written in at once (`SORTED_WRITE_ROWS`, sized for the 1GB default). */
@@ -123,7 +133,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunSummary>
   // What DuckDB itself took of the options (`--threads`).
   const settings = (await connection.runAndReadAll("SELECT current_setting('threads'), current_setting('memory_limit')")).getRows()[0]!;
   options.progress?.(`duckdb: ${settings[0]} thread${Number(settings[0]) === 1 ? "" : "s"}, memory limit ${settings[1]}`);
-  const summary: RunSummary = { runId: options.runId, engine: "duckdb", reconciled: true, problems: [], datasets: {} };
+  const summary = newRunSummary(options, "duckdb");
   try {
     for (const dataset of options.datasets) {
       const inputs = options.inputs.get(dataset.name);
@@ -169,6 +179,11 @@ export function startRun(out: string): void {
   rmSync(join(out, "run-summary.json"), { force: true });
 }
 
+/** An engine's run summary before any dataset has run. */
+export function newRunSummary(options: Pick<PipelineOptions, "runId" | "maxQuarantineRatio">, engine: RunSummary["engine"]): RunSummary {
+  return { runId: options.runId, engine, reconciled: true, problems: [], maxQuarantineRatio: options.maxQuarantineRatio ?? DEFAULT_MAX_QUARANTINE_RATIO, quarantineAlerts: [], datasets: {} };
+}
+
 /** Reconciles a run (`reconcile`) and writes `<out>/run-summary.json`: the last step of every engine's run. */
 export function finishRun(summary: RunSummary, out: string): RunSummary {
   reconcile(summary);
@@ -180,7 +195,8 @@ export function finishRun(summary: RunSummary, out: string): RunSummary {
 /**
  * Checks what every engine's run must satisfy: input = valid + duplicates + quarantined, every record read from the
  * files was loaded, every line of a JSON-lines file is a record or blank, every valid record has its processed row.
- * Sets `problems` and `reconciled`.
+ * Sets `problems` and `reconciled`; and `quarantineAlerts`, the datasets whose quarantined share exceeds the run's
+ * `maxQuarantineRatio` (the rule the Glue clean job fails on).
  */
 export function reconcile(summary: RunSummary): void {
   for (const [name, d] of Object.entries(summary.datasets)) {
@@ -189,6 +205,8 @@ export function reconcile(summary: RunSummary): void {
     if (records !== d.input) summary.problems.push(`${name}: ${records} records read from the files but ${d.input} loaded.`);
     for (const f of d.files) if (f.format === "json-lines" && f.lines !== f.records + f.blankLines) summary.problems.push(`${name}: ${f.file} has ${f.lines} lines but ${f.records} records + ${f.blankLines} blank lines.`);
     if (d.tables[name] !== d.valid) summary.problems.push(`${name}: ${d.valid} valid records but ${d.tables[name]} processed rows.`);
+    const exceeded = quarantineRatioExceeded(name, { input: d.input, quarantined: d.quarantined.total }, summary.maxQuarantineRatio);
+    if (exceeded) summary.quarantineAlerts.push(exceeded);
   }
   summary.reconciled = summary.problems.length === 0;
 }

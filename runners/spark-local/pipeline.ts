@@ -12,11 +12,11 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, sta
 import { dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import type { DatasetIR } from "../../generators/ir/types.js";
-import { glueScriptPath, type GlueJobRunArguments } from "../../generators/targets/glue-jobs.js";
+import { glueScriptPath, quarantineRatioExceeded, type GlueJobRunArguments } from "../../generators/targets/glue-jobs.js";
 import { checkRunId, removeInside, removeTableFiles } from "../local-pipeline/safe-paths.js";
-import { finishRun, localPath, startRun, type DatasetSummary, type PipelineOptions, type RunSummary } from "../local-pipeline/pipeline.js";
+import { finishRun, localPath, newRunSummary, startRun, type DatasetSummary, type PipelineOptions, type RunSummary } from "../local-pipeline/pipeline.js";
 import { hiddenFromSpark, listDatasetInputs, sourceFileName, type FileStats } from "../local-pipeline/read-input.js";
-import { SparkDriver } from "./driver.js";
+import { SparkDriver, SparkJobError } from "./driver.js";
 
 export interface SparkPipelineOptions extends PipelineOptions {
   /** Repository root: the generated jobs and the Python environment. */
@@ -63,6 +63,30 @@ export function countLines(path: string, gzip: boolean): { lines: number } | { p
   return { lines: lines + (last === 0x0a ? 0 : 1) };
 }
 
+/**
+ * Runs the clean job. A job that fails for its quarantined share (`--max_quarantine_ratio`) has written its zones
+ * and its summary first: the runner goes on from that summary (flatten, then the run summary names the dataset in
+ * `quarantineAlerts`, as the DuckDB engine does); any other failure is the run's. The job's decision is checked
+ * against the runner's own rule (`quarantineRatioExceeded`): both engines report the same datasets.
+ */
+async function runCleanJob(driver: SparkDriver, script: string, args: GlueJobRunArguments<"clean", "path">, name: string, maxRatio: number): Promise<{ result: CleanSummary; seconds?: number }> {
+  const expected = (result: CleanSummary) => {
+    const d = result.datasets[name]!;
+    return quarantineRatioExceeded(name, { input: d.input, quarantined: d.quarantined.total }, maxRatio);
+  };
+  try {
+    const clean = await driver.runJob<CleanSummary>(script, args);
+    if (expected(clean.result)) throw new Error(`Bug: the clean job of ${name} succeeded with more than --max_quarantine_ratio ${maxRatio} of its records quarantined.`);
+    return clean;
+  } catch (error) {
+    if (!(error instanceof SparkJobError) || !error.message.includes("--max_quarantine_ratio") || !existsSync(args.summary_path)) throw error;
+    const result = JSON.parse(readFileSync(args.summary_path, "utf8")) as CleanSummary;
+    const message = expected(result);
+    if (!message || !error.message.includes(message)) throw new Error(`Bug: the clean job of ${name} failed for its quarantined share, which the runner's rule does not say: ${error.message}`);
+    return { result };
+  }
+}
+
 /** The folder the run's input files are linked into: `<out>/_spark_input/<dataset>/` (replaced each run). */
 export function sparkInputDir(out: string, dataset: string): string {
   return join(out, "_spark_input", dataset);
@@ -72,13 +96,13 @@ export async function runSparkPipeline(options: SparkPipelineOptions): Promise<R
   checkRunId(options.runId);
   const log = options.progress ?? (() => undefined);
   const driver = options.driver ?? (await SparkDriver.start({ root: options.root, log, ...(options.threads ? { threads: options.threads } : {}) }));
-  const summary: RunSummary = { runId: options.runId, engine: "spark", reconciled: true, problems: [], datasets: {} };
+  const summary = newRunSummary(options, "spark");
   try {
     startRun(options.out);
     for (const dataset of options.datasets) {
       const inputs = options.inputs.get(dataset.name);
       if (!inputs) continue;
-      summary.datasets[dataset.name] = await runDataset(driver, dataset, inputs, options);
+      summary.datasets[dataset.name] = await runDataset(driver, dataset, inputs, options, summary.maxQuarantineRatio);
     }
   } finally {
     if (!options.driver) await driver.close();
@@ -86,7 +110,7 @@ export async function runSparkPipeline(options: SparkPipelineOptions): Promise<R
   return finishRun(summary, options.out);
 }
 
-async function runDataset(driver: SparkDriver, dataset: DatasetIR, inputs: readonly string[], options: SparkPipelineOptions): Promise<DatasetSummary> {
+async function runDataset(driver: SparkDriver, dataset: DatasetIR, inputs: readonly string[], options: SparkPipelineOptions, maxQuarantineRatio: number): Promise<DatasetSummary> {
   const log = options.progress ?? (() => undefined);
   const name = dataset.name;
   // The input files, linked under one folder by their path relative to their input root (as the DuckDB engine names
@@ -134,10 +158,11 @@ async function runDataset(driver: SparkDriver, dataset: DatasetIR, inputs: reado
     quarantine_path: quarantineRoot,
     run_id: options.runId,
     summary_path: summaryPath,
+    max_quarantine_ratio: String(maxQuarantineRatio),
   };
   log(`${name}: clean job (${glueScriptPath(dataset, "clean")}) on Spark…`);
-  const clean = await driver.runJob<CleanSummary>(join(options.root, glueScriptPath(dataset, "clean")), cleanArgs);
-  log(`${name}: cleaned in ${clean.seconds} s`);
+  const clean = await runCleanJob(driver, join(options.root, glueScriptPath(dataset, "clean")), cleanArgs, name, maxQuarantineRatio);
+  log(`${name}: cleaned${clean.seconds === undefined ? "" : ` in ${clean.seconds} s`}`);
   const result = clean.result.datasets[name]!;
   const stagingUri = `file:${staging}/`;
   for (const f of result.files) {

@@ -383,6 +383,36 @@ describe("differences by design, on both engines (runners/spark-local/README.md:
     return (await query(`SELECT ${column} AS v FROM (${tableRows(out, review().table.location)}) ORDER BY 1`)).map((r) => r.v);
   }
 
+  it("the same on both: a mostly quarantined object is reported once everything is written; the clean job itself fails with the reason", async () => {
+    // 7 reviews whose overall is a string: all quarantined, over the default --max_quarantine_ratio 0.5.
+    const bad = Array.from({ length: 7 }, (_, i) => `${line({ reviewerID: `AB${i}`, overall: "5" })}\n`).join("");
+    const input = join(work, "ratio-input", "reviews.jsonl");
+    mkdirSync(dirname(input), { recursive: true });
+    writeFileSync(input, bad);
+    const direct = join(work, "ratio-direct");
+    const args = { input_path: input, cleaned_path: join(direct, "cleaned"), quarantine_path: join(direct, "quarantine"), run_id: "ratio", summary_path: join(direct, "summary.json") };
+    mkdirSync(direct, { recursive: true });
+    const job = join(ROOT, glueScriptPath(review(), "clean"));
+    const failure = await driver.runJob(job, args).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(SparkJobError);
+    expect((failure as Error).message).toContain("7 of 7 records of review were quarantined, more than --max_quarantine_ratio 0.5 allows");
+    // Nothing lost: the summary and the quarantine were written before the job failed.
+    const written = JSON.parse(readFileSync(args.summary_path, "utf8"));
+    expect([written.reconciled, written.datasets.review.valid, written.datasets.review.quarantined.byReason]).toEqual([true, 0, { "overall.wrong_type": 7 }]);
+    const quarantined = await query(`SELECT reason_codes FROM read_json(${str(`${direct}/quarantine/run_id=ratio/*.json`)})`);
+    expect(quarantined.map((r) => r.reason_codes)).toEqual(Array(7).fill(["overall.wrong_type"]));
+    // The limit is a job argument (Terraform's default_arguments): 1 accepts every share; a value out of 0..1 is refused.
+    expect((await driver.runJob<{ reconciled: boolean }>(job, { ...args, max_quarantine_ratio: "1" })).result.reconciled).toBe(true);
+    await expect(driver.runJob(job, { ...args, max_quarantine_ratio: "1.5" })).rejects.toThrow(/--max_quarantine_ratio must be a number from 0 to 1/);
+    // Both engines of the local pipeline: the tables are written, and the run summary names the dataset.
+    const both = await onBoth("ratio", { "reviews.jsonl": `${line({ reviewerID: "AOK" })}\n${bad}` });
+    await expectParity(both, "run-ratio");
+    const alert = "7 of 8 records of review were quarantined, more than --max_quarantine_ratio 0.5 allows";
+    expect(both.spark.summary.quarantineAlerts).toEqual(both.duck.summary.quarantineAlerts);
+    expect(both.spark.summary.quarantineAlerts).toEqual([expect.stringContaining(alert)]);
+    expect((failure as Error).message).toContain(both.duck.summary.quarantineAlerts[0]!.replace("7 of 8", "7 of 7"));
+  }, 240_000);
+
   it("a file holding one JSON array: DuckDB reads its elements, Spark (like Glue) reads lines", async () => {
     const both = await onBoth("array", { "reviews-array.json": readFileSync(join(ROOT, "samples", "review", "reviews-array.json")) });
     const duck = both.duck.summary.datasets.review!;

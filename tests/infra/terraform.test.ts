@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "@cdktf/hcl2json";
 import { allStrings, policyStatements, readTerraformDir, referencesIn, terraformDirs, type Hcl, type TerraformDir } from "../helpers/terraform.js";
 import { DEFINITION_PLACEHOLDERS } from "../../generators/targets/step-functions/emit.js";
+import { DEFAULT_MAX_QUARANTINE_RATIO, GLUE_JOB_OPTIONS } from "../../generators/targets/glue-jobs.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const META_ARGUMENTS = new Set(["source", "version", "providers", "count", "for_each", "depends_on"]);
@@ -429,6 +430,19 @@ describe("infra/: undelivered events (EventBridge dead-letter queues)", () => {
         condition: [{ test: "ArnEquals", variable: "aws:SourceArn", values: ["${aws_cloudwatch_event_rule.raw_object_created[each.key].arn}"] }],
       },
     ]);
+  });
+
+  it("passes the clean jobs --max_quarantine_ratio from a validated variable whose default is the jobs' own", () => {
+    const root = byDir.get("infra")!;
+    const variable = root.variables.max_quarantine_ratio!;
+    expect([variable.type, variable.default]).toEqual(["${number}", DEFAULT_MAX_QUARANTINE_RATIO]);
+    expect(JSON.stringify(variable.validation)).toContain("var.max_quarantine_ratio >= 0 && var.max_quarantine_ratio <= 1");
+    expect(root.modules.pipeline!.max_quarantine_ratio).toBe("${var.max_quarantine_ratio}");
+    const job = byDir.get("infra/modules/pipeline")!.resources.aws_glue_job!.this!;
+    // Only the clean job takes it (the flatten job has no such argument).
+    expect(String(job.default_arguments)).toContain('each.value.name == var.datasets[each.value.dataset].glue_jobs.clean.name ? { "--max_quarantine_ratio" = tostring(var.max_quarantine_ratio) } : {}');
+    expect(Object.keys(GLUE_JOB_OPTIONS.clean)).toEqual(["max_quarantine_ratio"]);
+    expect(Object.keys(GLUE_JOB_OPTIONS.flatten)).toEqual([]);
   });
 
   it("alarms on any visible message in a queue and notifies the failure topic", () => {

@@ -12,7 +12,7 @@ import { SparkSQL } from "dt-sql-parser";
 import { loadIR } from "../../ir/load.js";
 import type { ContractIR, DatasetIR } from "../../ir/types.js";
 import { emitGluePyspark, jobSql } from "./emit.js";
-import { GLUE_JOB_ARGUMENTS, glueJobInputs } from "../glue-jobs.js";
+import { DEFAULT_MAX_QUARANTINE_RATIO, GLUE_JOB_ARGUMENTS, glueJobInputs, quarantineRatioExceeded } from "../glue-jobs.js";
 import { ruff } from "../../../tests/helpers/ruff.js";
 import { ensurePythonEnv } from "../../../toolchain/python-env.js";
 import { stateMachineDefinition } from "../step-functions/emit.js";
@@ -367,8 +367,8 @@ tree = ast.parse(open(sys.argv[1], encoding="utf-8").read())
 module = ast.Module(
     body=[
         n for n in tree.body
-        if (isinstance(n, ast.FunctionDef) and n.name in {"input_location", "given_inputs"})
-        or (isinstance(n, ast.Assign) and n.targets[0].id == "INPUT_ARGUMENTS")
+        if (isinstance(n, ast.FunctionDef) and n.name in {"input_location", "given_inputs", "max_quarantine_ratio", "quarantine_ratio_exceeded"})
+        or (isinstance(n, ast.Assign) and n.targets[0].id in {"INPUT_ARGUMENTS", "OPTIONAL_ARGUMENTS", "DATASET"})
         or (isinstance(n, ast.ImportFrom) and n.module == "urllib.parse")
     ],
     type_ignores=[],
@@ -381,9 +381,16 @@ def location(args):
     except ValueError as error:
         return {"error": str(error)}
 cases = json.loads(sys.argv[2])
+def ratio(args):
+    try:
+        return {"ratio": scope["max_quarantine_ratio"](args)}
+    except ValueError as error:
+        return {"error": str(error)}
 print(json.dumps({
     "locations": {name: location(args) for name, args in cases["locations"].items()},
     "given": {name: scope["given_inputs"](argv) for name, argv in cases["given"].items()},
+    "ratios": {name: ratio(args) for name, args in cases["ratios"].items()},
+    "exceeded": [scope["quarantine_ratio_exceeded"](*counts) for counts in cases["exceeded"]],
 }))
 `;
 
@@ -410,7 +417,24 @@ describe("the clean job's input", () => {
       "the state machine's": ["clean.py", "--JOB_NAME", "review-clean", "--input_bucket", "s3://b", "--input_key", "a+b.jsonl", "--run_id", "r"],
       "--name=value": ["clean.py", "--input_path=/data/a.jsonl", "--run_id", "r"],
       none: ["clean.py", "--JOB_NAME", "review-clean", "--run_id", "r"],
+      "Terraform's default argument": ["clean.py", "--JOB_NAME", "review-clean", "--input_path", "/a", "--max_quarantine_ratio", "0.2"],
     },
+    ratios: {
+      "not given": {},
+      given: { max_quarantine_ratio: "0.2" },
+      one: { max_quarantine_ratio: "1" },
+      "over 1": { max_quarantine_ratio: "1.5" },
+      "not a number": { max_quarantine_ratio: "half" },
+      nan: { max_quarantine_ratio: "nan" },
+    },
+    // (input, quarantined, ratio)
+    exceeded: [
+      [7, 7, 0.5],
+      [8, 4, 0.5],
+      [8, 5, 1],
+      [0, 0, 0],
+      [10, 1, 0],
+    ],
   };
 
   it("decodes the S3 event's key as S3 encodes it (+ is a space, %2B a +, %3D an =), and takes one way of naming it", () => {
@@ -435,6 +459,23 @@ describe("the clean job's input", () => {
       "a bucket name, not a URI": { error: "--input_bucket amazon-reviews-raw is not a URI: pass the bucket as s3://amazon-reviews-raw." },
     });
     // What Glue's getResolvedOptions is asked for (it requires each name it is given).
-    expect(results.given).toEqual({ "the state machine's": ["input_bucket", "input_key"], "--name=value": ["input_path"], none: [] });
+    expect(results.given).toEqual({
+      "the state machine's": ["input_bucket", "input_key"],
+      "--name=value": ["input_path"],
+      none: [],
+      "Terraform's default argument": ["input_path", "max_quarantine_ratio"],
+    });
+  });
+
+  it("fails a run whose quarantined share exceeds --max_quarantine_ratio (default 0.5), with the message the local pipeline gives", () => {
+    const [path] = writeAll(emitGluePyspark(ir).files.filter((f) => f.path.endsWith("clean_review.py")));
+    const results = JSON.parse(execFileSync(PYTHON, ["-c", INPUT_CHECK, path!, JSON.stringify(cases)], { encoding: "utf8" }));
+    const refused = (text: string) => ({ error: `--max_quarantine_ratio must be a number from 0 to 1 (a share of the records), not '${text}'.` });
+    expect(results.ratios).toEqual({ "not given": { ratio: DEFAULT_MAX_QUARANTINE_RATIO }, given: { ratio: 0.2 }, one: { ratio: 1 }, "over 1": refused("1.5"), "not a number": refused("half"), nan: refused("nan") });
+    expect(DEFAULT_MAX_QUARANTINE_RATIO).toBe(0.5);
+    // Over the ratio only (exactly the ratio passes; nothing read never fails), in the same words as quarantineRatioExceeded.
+    expect(results.exceeded).toEqual(cases.exceeded.map(([input, quarantined, ratio]) => quarantineRatioExceeded("review", { input: input!, quarantined: quarantined! }, ratio!) ?? null));
+    expect(results.exceeded.map((m: string | null) => m !== null)).toEqual([true, false, false, false, true]);
+    expect(results.exceeded[0]).toMatch(/^7 of 7 records of review were quarantined, more than --max_quarantine_ratio 0.5 allows/);
   });
 });

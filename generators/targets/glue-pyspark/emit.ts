@@ -23,7 +23,7 @@ import type { EmitResult, GeneratedFile, Target } from "../types.js";
 import { pyComment, pyString } from "../../dialects/python.js";
 import { PYSPARK_TYPES, pysparkShape, structField, usedTypeNames } from "./types.js";
 import { assignment, atom, call as pyCall, layout, list, tuple, type PyExpr } from "./layout.js";
-import { GLUE_JOB_ARGUMENT_PURPOSE, GLUE_JOB_ARGUMENTS, GLUE_SCRIPT_DIR, glueJobInputs, glueScriptPath, type GlueJobKind } from "../glue-jobs.js";
+import { GLUE_JOB_ARGUMENT_PURPOSE, GLUE_JOB_ARGUMENTS, GLUE_JOB_OPTIONS, GLUE_SCRIPT_DIR, glueJobInputs, glueScriptPath, type GlueJobKind } from "../glue-jobs.js";
 
 // The templates name the stages' working columns literally (they read as Python); they must be these.
 const TEMPLATE_COLUMNS = { RECORD, REASONS, RAW_TEXT, PROCESSED_AT, CHILD_POSITION, CHILD_ELEMENT };
@@ -104,12 +104,15 @@ function common(kind: GlueJobKind): Record<string, string> {
   const inputs = glueJobInputs(kind);
   // Docstring text: purposes are fixed strings of ours, never contract text.
   const inputDocs = inputs.length === 0 ? [] : ["and the input, named one of these ways (exactly one):", ...inputs.flatMap((names, i) => [...(i > 0 ? ["  or"] : []), ...docs(names)])];
+  const options = Object.entries(GLUE_JOB_OPTIONS[kind] as Record<string, string>);
+  const optionDocs = options.length === 0 ? [] : ["and optionally (Terraform passes them as the job's default arguments):", ...docs(options.map(([name]) => name))];
   return {
     sparkSettings: settingsList(SPARK_SETTINGS),
     hadoopSettings: settingsList(HADOOP_SETTINGS),
     jobArguments: pyList(GLUE_JOB_ARGUMENTS[kind].map(pyString)),
     inputArguments: pyList(inputs.map((names) => `[${names.map(pyString).join(", ")}]`)),
-    argumentDocs: [...docs(GLUE_JOB_ARGUMENTS[kind]), ...inputDocs].join("\n"),
+    optionalArguments: layout(list(options.map(([name, value]) => tuple([atom(pyString(name)), atom(pyString(value))])))),
+    argumentDocs: [...docs(GLUE_JOB_ARGUMENTS[kind]), ...inputDocs, ...optionDocs].join("\n"),
   };
 }
 

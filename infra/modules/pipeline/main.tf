@@ -252,14 +252,16 @@ resource "aws_glue_job" "this" {
     max_concurrent_runs = var.glue_max_concurrent_runs
   }
 
-  # Per-run arguments (input/output paths, run id) come from the state machine; these are the fixed ones.
+  # Per-run arguments (input/output paths, run id) come from the state machine; these are the fixed ones. The clean
+  # job fails, once its quarantine and run summary are written, when more than --max_quarantine_ratio of the
+  # object's records were quarantined: the state machine's Catch then notifies the failure topic.
   default_arguments = merge(local.glue_logging_arguments, {
     "--job-language"                 = "python"
     "--enable-metrics"               = "true"
     "--enable-observability-metrics" = "true"
     "--job-bookmark-option"          = "job-bookmark-disable"
     "--TempDir"                      = "s3://${var.scripts_bucket_name}/tmp/${each.value.name}/"
-  })
+  }, each.value.name == var.datasets[each.value.dataset].glue_jobs.clean.name ? { "--max_quarantine_ratio" = tostring(var.max_quarantine_ratio) } : {})
 
   tags = {
     dataset       = each.value.dataset

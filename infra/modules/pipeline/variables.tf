@@ -63,6 +63,11 @@ variable "glue_number_of_workers" {
   type        = number
 }
 
+variable "max_quarantine_ratio" {
+  description = "The clean jobs' --max_quarantine_ratio: largest quarantined share of a raw object's records before its run fails."
+  type        = number
+}
+
 variable "glue_timeout_minutes" {
   description = "Run timeout in minutes."
   type        = number
