@@ -17,7 +17,7 @@ try:  # Airflow 3: apache-airflow-providers-standard
 except ImportError:  # Airflow 2
     from airflow.operators.bash import BashOperator
 
-DOC_MD = "# amazon_reviews_dbt\n\nRuns the dbt project generated from the data contracts against Snowflake: source freshness first (fails when a\ndataset's processed data is older than 72 hours), then `dbt build` (models and their tests, in dependency order)\nwhatever the freshness check found: one late dataset does not hold back the marts of the others. The run still\nfails when any task failed (`watcher`, the last task), so a stale source alerts.\n\n- `product` (contract 1.0.0): One Amazon product's catalogue metadata (2018 release format); reviews refer to it by asin.\n- `review` (contract 3.0.0): One Amazon customer review of one product (2018 release format).\n\n## Settings\n\nThe dbt command line comes from Airflow Variables, read when a task runs; without a Variable the production\nvalue applies. Set one with `airflow variables set <name> <value>` or the environment variable\n`AIRFLOW_VAR_<NAME>` (upper case). Values are shell-quoted.\n\n- `amazon_reviews_dbt_executable` (default `dbt`): the dbt executable\n- `amazon_reviews_dbt_project_dir` (default `/opt/airflow/dbt/amazon_reviews`): the dbt project\n- `amazon_reviews_dbt_profiles_dir` (default `/opt/airflow/dbt/profiles`): the folder of `profiles.yml`\n- `amazon_reviews_dbt_target` (default `prod`): the profile's target (`local` is DuckDB)"
+DOC_MD = "# amazon_reviews_dbt\n\nRuns the dbt project generated from the data contracts against Snowflake: source freshness first (fails when a\ndataset's processed data is older than 72 hours), then `dbt build` (models and their tests, in dependency order)\nwhatever the freshness check found: one late dataset does not hold back the marts of the others. The run still\nfails when any task failed (`watcher`, the last task), so a stale source alerts.\n\n- `product` (contract 1.0.0): One Amazon product's catalogue metadata (2018 release format); reviews refer to it by asin.\n- `review` (contract 3.0.0): One Amazon customer review of one product (2018 release format).\n\n## Settings\n\nThe dbt command line comes from Airflow Variables, read when a task runs; without a Variable the production\nvalue applies. Set one with `airflow variables set <name> <value>` or the environment variable\n`AIRFLOW_VAR_<NAME>` (upper case). Values are shell-quoted.\n\n- `amazon_reviews_dbt_executable` (default `dbt`): the dbt executable\n- `amazon_reviews_dbt_project_dir` (default `/opt/airflow/dbt/amazon_reviews`): the dbt project\n- `amazon_reviews_dbt_profiles_dir` (default `/opt/airflow/dbt/profiles`): the folder of `profiles.yml`\n- `amazon_reviews_dbt_target` (default `prod`): the profile's target (`local` is DuckDB)\n\n## Failing rows\n\n`dbt build --store-failures` keeps the rows each data test found in a table named after the test, in the schema\n`AMAZON_REVIEWS.ANALYTICS_DBT_TEST__AUDIT` (the profile's schema and dbt's `_dbt_test__audit`), replaced by every build. The\ntransformer role creates and owns that schema (`GRANT CREATE SCHEMA ON DATABASE`); no other role reads it, as\nfailing rows of a source test may hold personal columns in clear."
 
 DEFAULT_ARGS = {
     "owner": "reviews-data-platform",
@@ -54,9 +54,11 @@ with DAG(
         retries=0,
     )
     # After the freshness check whatever its outcome: a stale source is reported, the other marts still refresh.
+    # --store-failures keeps each test's failing rows in a table of the audit schema (see "Failing rows" in DOC_MD),
+    # as the local pipeline's build does.
     dbt_build = BashOperator(
         task_id="dbt_build",
-        bash_command=f"{DBT} build {DBT_OPTIONS}",
+        bash_command=f"{DBT} build --store-failures {DBT_OPTIONS}",
         trigger_rule="all_done",
     )
     # A DAG run takes the state of its last tasks: without this one, a failed freshness check followed by a

@@ -173,19 +173,20 @@ describe("Airflow DagBag imports the generated DAG", () => {
   it("renders the production dbt command lines when no Variable is set", () => {
     const rendered = probe.dags.amazon_reviews_dbt!.rendered.defaults;
     const options = "--project-dir /opt/airflow/dbt/amazon_reviews --profiles-dir /opt/airflow/dbt/profiles --target prod";
-    expect(rendered).toEqual({ dbt_source_freshness: `dbt source freshness ${options}`, dbt_build: `dbt build ${options}`, watcher: "echo 'A task of this run failed: see its log.' >&2; exit 1" });
+    expect(rendered).toEqual({ dbt_source_freshness: `dbt source freshness ${options}`, dbt_build: `dbt build --store-failures ${options}`, watcher: "echo 'A task of this run failed: see its log.' >&2; exit 1" });
   });
 
   it("renders the Airflow Variables instead when set, each one shell-quoted", () => {
     const rendered = probe.dags.amazon_reviews_dbt!.rendered.variables;
     const options = `--project-dir '/srv/dbt projects/amazon'"'"'s reviews' --profiles-dir '/srv/profiles; rm -rf /' --target local`;
     expect(rendered.dbt_source_freshness).toBe(`/opt/venvs/dbt/bin/dbt source freshness ${options}`);
-    expect(rendered.dbt_build).toBe(`/opt/venvs/dbt/bin/dbt build ${options}`);
+    expect(rendered.dbt_build).toBe(`/opt/venvs/dbt/bin/dbt build --store-failures ${options}`);
     // bash reads each value back as one word, unchanged.
     const words = run("bash", ["-c", `printf '%s\\n' ${rendered.dbt_build}`]);
     expect(words.stdout.split("\n").slice(0, -1)).toEqual([
       "/opt/venvs/dbt/bin/dbt",
       "build",
+      "--store-failures",
       "--project-dir",
       "/srv/dbt projects/amazon's reviews",
       "--profiles-dir",
@@ -203,7 +204,7 @@ describe("Airflow DagBag imports the DAG of hostile contract text", () => {
     expect(probe.importErrors).toEqual({});
     // Airflow keeps the Markdown as given: the contract text, Markdown-escaped, with nothing of it rendered.
     expect(probe.dags.amazon_reviews_dbt!.doc).toContain(mdCell(`It's "quoted" and """triple""" with {{ jinja }} {% tag %} */ /* <b>html</b> | pipe \\ back`));
-    expect(probe.dags.amazon_reviews_dbt!.rendered.defaults.dbt_build).toBe("dbt build --project-dir /opt/airflow/dbt/amazon_reviews --profiles-dir /opt/airflow/dbt/profiles --target prod");
+    expect(probe.dags.amazon_reviews_dbt!.rendered.defaults.dbt_build).toBe("dbt build --store-failures --project-dir /opt/airflow/dbt/amazon_reviews --profiles-dir /opt/airflow/dbt/profiles --target prod");
   }, 120_000);
 });
 

@@ -12,7 +12,7 @@ import { mdCell } from "../../dialects/markdown.js";
 import { fileOf, generatedFrom } from "../../../tests/helpers/generate.js";
 import { run } from "../../../tests/helpers/run.js";
 import { ruff } from "../../../tests/helpers/ruff.js";
-import { dagSource } from "./emit.js";
+import { AUDIT_SCHEMA, dagSource } from "./emit.js";
 
 const work = mkdtempSync(join(tmpdir(), "airflow-target-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -107,13 +107,29 @@ describe("Airflow target", () => {
     const setting = (name: string, fallback: string) => `{{ var.value.get('amazon_reviews_dbt_${name}', '${fallback}') | shell_quote }}`;
     const options = `--project-dir ${setting("project_dir", "/opt/airflow/dbt/amazon_reviews")} --profiles-dir ${setting("profiles_dir", "/opt/airflow/dbt/profiles")} --target ${setting("target", "prod")}`;
     expect(dag.tasks.dbt_source_freshness).toBe(`${setting("executable", "dbt")} source freshness ${options}`);
-    expect(dag.tasks.dbt_build).toBe(`${setting("executable", "dbt")} build ${options}`);
+    expect(dag.tasks.dbt_build).toBe(`${setting("executable", "dbt")} build --store-failures ${options}`);
     // The filter is the DAG's own (rendering by Airflow is in airflow.test.ts).
     expect(dag.imports).toContain("shlex");
     expect(dag.dag.user_defined_filters).toBe("{'shell_quote': shlex.quote}");
     // The settings are documented where operators look: the DAG's documentation.
     for (const name of ["executable", "project_dir", "profiles_dir", "target"]) expect(dag.doc).toContain(`\`amazon_reviews_dbt_${name}\``);
     expect(dag.doc).toContain("AIRFLOW_VAR_<NAME>");
+  });
+
+  it("keeps failing test rows (dbt build --store-failures) in an audit schema the dbt role may create, and says where", async () => {
+    const { files } = await generatedFrom();
+    const dag = inspect(fileOf(files, "generated/airflow/dags/amazon_reviews_dbt.py"));
+    expect(dag.tasks.dbt_build).toContain(" build --store-failures ");
+    expect(AUDIT_SCHEMA).toBe("AMAZON_REVIEWS.ANALYTICS_DBT_TEST__AUDIT");
+    expect(dag.doc).toContain(`\`${AUDIT_SCHEMA}\``);
+    // dbt creates the schema as the profile's role: the transformer, which may create schemas in the database (and
+    // owns what it creates); no grant on the audit schema goes to another role.
+    const profile = fileOf(files, "dbt-out/profiles/profiles.yml");
+    expect(profile).toContain("role: \"{{ env_var('SNOWFLAKE_ROLE', 'AMAZON_REVIEWS_TRANSFORMER') }}\"");
+    expect(profile).toContain("schema: \"{{ env_var('DBT_SCHEMA', 'ANALYTICS') }}\"");
+    const account = fileOf(files, "generated/snowflake/10_account.sql");
+    expect(account).toContain("GRANT CREATE SCHEMA ON DATABASE AMAZON_REVIEWS TO ROLE AMAZON_REVIEWS_TRANSFORMER;");
+    expect(account).not.toMatch(/DBT_TEST__AUDIT/i);
   });
 
   it("keeps hostile contract text as data in the DAG documentation", async () => {

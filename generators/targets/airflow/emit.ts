@@ -19,6 +19,13 @@ import type { EmitResult, Target } from "../types.js";
 
 const AF = PLATFORM.airflow;
 
+/**
+ * Where `dbt build --store-failures` writes each test's failing rows on Snowflake: dbt's audit schema (`dbt_test__audit`)
+ * as a custom schema of the profile's (`generate_schema_name`: `<schema>_<custom>`), upper case as Snowflake stores it.
+ * https://docs.getdbt.com/reference/resource-configs/store_failures
+ */
+export const AUDIT_SCHEMA = `${PLATFORM.snowflake.database}.${PLATFORM.dbt.schema}_DBT_TEST__AUDIT`;
+
 /** The Airflow Variables of the dbt command line, named after the dbt project (several DAGs may share an Airflow). */
 export const DBT_VARIABLES = {
   executable: `${PLATFORM.dbt.project}_dbt_executable`,
@@ -82,6 +89,13 @@ export function dagSource(ir: ContractIR): string {
     `- \`${DBT_VARIABLES.projectDir}\` (default \`${DBT_DEFAULTS.projectDir}\`): the dbt project`,
     `- \`${DBT_VARIABLES.profilesDir}\` (default \`${DBT_DEFAULTS.profilesDir}\`): the folder of \`profiles.yml\``,
     `- \`${DBT_VARIABLES.target}\` (default \`${DBT_DEFAULTS.target}\`): the profile's target (\`local\` is DuckDB)`,
+    "",
+    "## Failing rows",
+    "",
+    "`dbt build --store-failures` keeps the rows each data test found in a table named after the test, in the schema",
+    `\`${AUDIT_SCHEMA}\` (the profile's schema and dbt's \`_dbt_test__audit\`), replaced by every build. The`,
+    `transformer role creates and owns that schema (\`GRANT CREATE SCHEMA ON DATABASE\`); no other role reads it, as`,
+    "failing rows of a source test may hold personal columns in clear.",
   ].join("\n");
   return finalText(`${commentBlock(combinedHeaderLines(ir.datasets), "#")}"""Airflow DAG: dbt source freshness, then dbt build, against Snowflake."""
 
@@ -135,9 +149,11 @@ with DAG(
         retries=0,
     )
     # After the freshness check whatever its outcome: a stale source is reported, the other marts still refresh.
+    # --store-failures keeps each test's failing rows in a table of the audit schema (see "Failing rows" in DOC_MD),
+    # as the local pipeline's build does.
     dbt_build = BashOperator(
         task_id="dbt_build",
-        bash_command=f"{DBT} build {DBT_OPTIONS}",
+        bash_command=f"{DBT} build --store-failures {DBT_OPTIONS}",
         trigger_rule="all_done",
     )
     # A DAG run takes the state of its last tasks: without this one, a failed freshness check followed by a
