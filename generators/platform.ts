@@ -62,8 +62,14 @@ export const PLATFORM = {
     dbtProjectDir: "/opt/airflow/dbt/amazon_reviews",
     dbtProfilesDir: "/opt/airflow/dbt/profiles",
     dbtTarget: "prod",
-    /** How long the daily dbt run may take: dashboards refresh after it. */
+    /** How long the daily dbt run may take: dashboards refresh after it (the DAG's dagrun_timeout). */
     windowHours: 2,
+    /**
+     * Each task's execution_timeout, in minutes: the freshness check, then the build with its retries and their delays,
+     * and the watcher fit the window (10 + 3 × 25 + 2 × 10 + 5 = 110 of 120 minutes; `dagSource` refuses budgets that
+     * do not).
+     */
+    taskTimeoutMinutes: { dbt_source_freshness: 10, dbt_build: 25, watcher: 5 },
   },
   quicksight: {
     /** Resource ids (prefixes of the data sets' ids). */

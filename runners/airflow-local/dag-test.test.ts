@@ -68,6 +68,10 @@ describe("npm run dag:test names a failing task", () => {
     if (result?.folder) rmSync(result.folder, { recursive: true, force: true });
   });
 
+  it("ran the DAG with its timeouts: the run stopped at its 2-hour window, each task at its own (Airflow's serialized DAG)", () => {
+    expect(result.timeouts).toEqual({ dagRun: 7200, tasks: { dbt_source_freshness: 600, dbt_build: 1500, watcher: 300 } });
+  });
+
   it("code 1, dbt_source_freshness failed, dbt_build run after it all the same (and failed), the watcher failing the run, the folder kept for inspection", () => {
     expect(result.code, result.message).toBe(1);
     // The watcher (one_failed) may start as soon as the freshness check failed, before or after dbt_build ends.

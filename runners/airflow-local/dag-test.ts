@@ -81,6 +81,8 @@ export interface DagTestResult {
   readonly logicalDate: string;
   readonly dagRunState?: string;
   readonly tasks: readonly TaskState[];
+  /** The timeouts Airflow ran the DAG with, in seconds (its serialized DAG): dagrun_timeout, each task's execution_timeout. */
+  readonly timeouts?: { readonly dagRun: number | null; readonly tasks: Readonly<Record<string, number | null>> } | null;
   /** What went wrong, for codes 1 and 2. */
   readonly message?: string;
   readonly seconds: { readonly pipeline: number; readonly migrate: number; readonly dagsTest: number; readonly total: number };
@@ -101,7 +103,18 @@ if run:
         (sys.argv[2], run[0]),
     )
     tasks = [{"taskId": t, "state": s or "none", "tryNumber": n or 0, "seconds": d} for t, s, n, d in rows]
-print(json.dumps({"run": run and {"runId": run[0], "state": run[1]}, "tasks": tasks}))
+# The timeouts Airflow ran the DAG with, from the DAG as it serialized it (data, or zlib-compressed JSON).
+timeouts = None
+serialized = db.execute("SELECT data, data_compressed FROM serialized_dag WHERE dag_id = ? ORDER BY id DESC LIMIT 1", (sys.argv[2],)).fetchone()
+if serialized:
+    import zlib
+    data = serialized[0] if serialized[0] is not None else zlib.decompress(serialized[1]).decode()
+    dag = (json.loads(data) if isinstance(data, str) else data)["dag"]
+    timeouts = {
+        "dagRun": dag.get("dagrun_timeout"),
+        "tasks": {t["__var"]["task_id"]: t["__var"].get("execution_timeout") for t in dag.get("tasks", [])},
+    }
+print(json.dumps({"run": run and {"runId": run[0], "state": run[1]}, "tasks": tasks, "timeouts": timeouts}))
 `;
 
 /**
@@ -272,7 +285,7 @@ export async function runDagTest(options: DagTestOptions = {}): Promise<DagTestR
 
     // 4. States from Airflow's database.
     const read = await runLogged(airflow.python, ["-c", READ_STATES, join(airflowHome, "airflow.db"), DAG_ID], env, join(folder, "states.log"), log, () => false);
-    let states: { run: { runId: string; state: string } | null; tasks: TaskState[] };
+    let states: { run: { runId: string; state: string } | null; tasks: TaskState[]; timeouts: DagTestResult["timeouts"] };
     try {
       states = JSON.parse(read.tail.at(-1) ?? "") as typeof states;
     } catch {
@@ -296,9 +309,9 @@ export async function runDagTest(options: DagTestOptions = {}): Promise<DagTestR
     }
     if (failed.length > 0 || states.run.state !== "success" || dagsTest.code !== 0) {
       const named = failed.map((t) => `${t.taskId} ${t.state}`).join(", ") || `every task succeeded, but the DAG run is ${states.run.state} (exit ${dagsTest.code})`;
-      return result(1, { dagRunState: states.run.state, tasks: states.tasks, message: `${named}. Airflow's output: ${outputLog}` });
+      return result(1, { dagRunState: states.run.state, tasks: states.tasks, timeouts: states.timeouts, message: `${named}. Airflow's output: ${outputLog}` });
     }
-    return result(0, { dagRunState: states.run.state, tasks: states.tasks });
+    return result(0, { dagRunState: states.run.state, tasks: states.tasks, timeouts: states.timeouts });
   } catch (error) {
     if (error instanceof CannotRun) return result(2, { message: error.message });
     return result(2, { message: `${(error as Error).message}` });

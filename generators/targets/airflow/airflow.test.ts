@@ -55,6 +55,7 @@ for dag_id, dag in bag.dags.items():
         "startDate": dag.start_date.isoformat(),
         "catchup": dag.catchup,
         "maxActiveRuns": dag.max_active_runs,
+        "dagrunTimeoutSeconds": dag.dagrun_timeout.total_seconds() if dag.dagrun_timeout else None,
         "tags": sorted(dag.tags),
         "doc": dag.doc_md,
         "tasks": {
@@ -65,6 +66,7 @@ for dag_id, dag in bag.dags.items():
                 "owner": t.owner,
                 "retries": t.retries,
                 "retryDelaySeconds": t.retry_delay.total_seconds(),
+                "executionTimeoutSeconds": t.execution_timeout.total_seconds() if t.execution_timeout else None,
                 "triggerRule": str(getattr(t.trigger_rule, "value", t.trigger_rule)),
             }
             for t in dag.tasks
@@ -89,9 +91,10 @@ interface Probe {
       startDate: string;
       catchup: boolean;
       maxActiveRuns: number;
+      dagrunTimeoutSeconds: number | null;
       tags: string[];
       doc: string;
-      tasks: Record<string, { operator: string; upstream: string[]; downstream: string[]; owner: string; retries: number; retryDelaySeconds: number; triggerRule: string }>;
+      tasks: Record<string, { operator: string; upstream: string[]; downstream: string[]; owner: string; retries: number; retryDelaySeconds: number; executionTimeoutSeconds: number | null; triggerRule: string }>;
       rendered: Record<"defaults" | "variables", Record<string, string>>;
     }
   >;
@@ -168,6 +171,21 @@ describe("Airflow DagBag imports the generated DAG", () => {
     }
     // Only the build retries: a retry cannot freshen a stale source, and the build (all_done) would wait for it.
     expect([tasks.dbt_source_freshness!.retries, tasks.dbt_build!.retries]).toEqual([0, 2]);
+  });
+
+  it("stops a run at the end of its 2-hour window (dashboards refresh then), and every task before it, retries and delays included", () => {
+    const dag = probe.dags.amazon_reviews_dbt!;
+    expect(dag.dagrunTimeoutSeconds).toBe(2 * 3600);
+    const t = dag.tasks;
+    const minutes = (task: string) => t[task]!.executionTimeoutSeconds! / 60;
+    expect({ dbt_source_freshness: minutes("dbt_source_freshness"), dbt_build: minutes("dbt_build"), watcher: minutes("watcher") }).toEqual({ dbt_source_freshness: 10, dbt_build: 25, watcher: 5 });
+    // The worst case, one after the other: every try of every task at its timeout, with the retry delays.
+    const worst = Object.values(t).reduce((sum, task) => sum + (task.retries + 1) * task.executionTimeoutSeconds! + task.retries * task.retryDelaySeconds, 0);
+    expect(worst).toBe(110 * 60);
+    expect(worst).toBeLessThanOrEqual(dag.dagrunTimeoutSeconds!);
+    // The DAG's documentation says where a failure is seen; nothing claims it sends an alert.
+    expect(dag.doc).toContain("The DAG sends nothing");
+    expect(dag.doc).not.toMatch(/source alerts/);
   });
 
   it("renders the production dbt command lines when no Variable is set", () => {

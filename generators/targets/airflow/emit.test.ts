@@ -19,6 +19,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const INSPECT = `
 import ast, json, sys
+from datetime import timedelta
 tree = ast.parse(sys.stdin.read())
 out = {"imports": [], "dag": {}, "tasks": {}, "triggers": {}, "edges": [], "doc": None}
 # Module-level string constants and f-strings of them (the dbt command line), evaluated as Python would.
@@ -40,7 +41,7 @@ for node in ast.walk(tree):
             except ValueError:
                 out["dag"][kw.arg] = ast.unparse(kw.value)
     if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and getattr(node.value.func, "id", "") == "BashOperator":
-        kws = {kw.arg: eval(compile(ast.Expression(kw.value), "<dag>", "eval"), {}, names) for kw in node.value.keywords}
+        kws = {kw.arg: eval(compile(ast.Expression(kw.value), "<dag>", "eval"), {"timedelta": timedelta}, names) for kw in node.value.keywords}
         out["tasks"][kws["task_id"]] = kws["bash_command"]
         out["triggers"][kws["task_id"]] = kws.get("trigger_rule", "all_success")
     if isinstance(node, ast.Expr) and isinstance(node.value, ast.BinOp):

@@ -66,8 +66,22 @@ function setting(key: keyof typeof DBT_VARIABLES): string {
   return `{{ var.value.get(${jinjaString(DBT_VARIABLES[key])}, ${jinjaString(DBT_DEFAULTS[key])}) | shell_quote }}`;
 }
 
+/**
+ * Minutes the DAG's tasks may take at worst, one after the other: the freshness check (no retry), the build with every
+ * retry and retry delay, the watcher (no retry). Within `windowHours`, so the DAG run ends (or is stopped by its
+ * dagrun_timeout) before the dashboards refresh.
+ */
+export function worstCaseMinutes(): number {
+  const t = AF.taskTimeoutMinutes;
+  return t.dbt_source_freshness + (AF.retries + 1) * t.dbt_build + AF.retries * AF.retryDelayMinutes + t.watcher;
+}
+
 export function dagSource(ir: ContractIR): string {
+  if (worstCaseMinutes() > AF.windowHours * 60) {
+    throw new Error(`Bug: PLATFORM.airflow's task timeouts, retries and delays (${worstCaseMinutes()} minutes at worst) do not fit its ${AF.windowHours}-hour window.`);
+  }
   const [year, month, day] = AF.startDate.split("-").map(Number);
+  const timeout = (task: keyof typeof AF.taskTimeoutMinutes) => `timedelta(minutes=${AF.taskTimeoutMinutes[task]})`;
   const owners = [...new Set(ir.datasets.map((d) => d.contract.owner))].sort().join(", ");
   const doc = [
     `# ${AF.dagId}`,
@@ -75,7 +89,16 @@ export function dagSource(ir: ContractIR): string {
     "Runs the dbt project generated from the data contracts against Snowflake: source freshness first (fails when a",
     `dataset's processed data is older than ${PLATFORM.dbt.freshness.errorAfterHours} hours), then \`dbt build\` (models and their tests, in dependency order)`,
     "whatever the freshness check found: one late dataset does not hold back the marts of the others. The run still",
-    "fails when any task failed (`watcher`, the last task), so a stale source alerts.",
+    "fails when any task failed (`watcher`, the last task), so a stale source fails the run. The DAG sends nothing",
+    "itself: a failure is seen as a failed DAG run in Airflow (its grid view, `airflow dags list-runs`), the failed",
+    "task's log giving dbt's reason; alerting on failed runs is the Airflow deployment's own notification set-up.",
+    "",
+    "## Timeouts",
+    "",
+    `The run is stopped after ${AF.windowHours} hours (\`dagrun_timeout\`): the dashboards refresh then. Each task has an`,
+    `\`execution_timeout\`: source freshness ${AF.taskTimeoutMinutes.dbt_source_freshness} minutes, build ${AF.taskTimeoutMinutes.dbt_build} minutes per try (${AF.retries} retries,`,
+    `${AF.retryDelayMinutes} minutes apart), watcher ${AF.taskTimeoutMinutes.watcher} minutes: ${worstCaseMinutes()} minutes at worst, within the window. A task`,
+    "stopped by its timeout fails, and the watcher fails the run.",
     "",
     ...ir.datasets.map((d) => `- \`${d.name}\` (contract ${d.contract.version}): ${mdCell(d.description)}`),
     "",
@@ -136,6 +159,8 @@ with DAG(
     start_date=datetime(${year}, ${month}, ${day}, tzinfo=timezone.utc),
     catchup=False,
     max_active_runs=1,
+    # The dashboards refresh at the end of the window: a run still going then is stopped and failed.
+    dagrun_timeout=timedelta(hours=${AF.windowHours}),
     default_args=DEFAULT_ARGS,
     doc_md=DOC_MD,
     tags=["dbt", "snowflake", "amazon-reviews"],
@@ -147,6 +172,7 @@ with DAG(
         task_id="dbt_source_freshness",
         bash_command=f"{DBT} source freshness {DBT_OPTIONS}",
         retries=0,
+        execution_timeout=${timeout("dbt_source_freshness")},
     )
     # After the freshness check whatever its outcome: a stale source is reported, the other marts still refresh.
     # --store-failures keeps each test's failing rows in a table of the audit schema (see "Failing rows" in DOC_MD),
@@ -155,6 +181,8 @@ with DAG(
         task_id="dbt_build",
         bash_command=f"{DBT} build --store-failures {DBT_OPTIONS}",
         trigger_rule="all_done",
+        # Per try: with its retries and their delays the build still ends within dagrun_timeout.
+        execution_timeout=${timeout("dbt_build")},
     )
     # A DAG run takes the state of its last tasks: without this one, a failed freshness check followed by a
     # successful build would leave the run successful. It runs (and fails the run) only when a task failed.
@@ -163,6 +191,7 @@ with DAG(
         bash_command="echo 'A task of this run failed: see its log.' >&2; exit 1",
         trigger_rule="one_failed",
         retries=0,
+        execution_timeout=${timeout("watcher")},
     )
 
     dbt_source_freshness >> dbt_build

@@ -17,7 +17,7 @@ try:  # Airflow 3: apache-airflow-providers-standard
 except ImportError:  # Airflow 2
     from airflow.operators.bash import BashOperator
 
-DOC_MD = '# amazon_reviews_dbt\n\nRuns the dbt project generated from the data contracts against Snowflake: source freshness first (fails when a\ndataset\'s processed data is older than 72 hours), then `dbt build` (models and their tests, in dependency order)\nwhatever the freshness check found: one late dataset does not hold back the marts of the others. The run still\nfails when any task failed (`watcher`, the last task), so a stale source alerts.\n\n- `kitchen_sink` (contract 0.3.1): It\'s "quoted" and """triple""" with {{ jinja }} {% tag %} \\*/ /\\* &lt;b&gt;html&lt;/b&gt; \\| pipe \\\\ back \\`tick\\` ${x} -- dash # hash\n\n## Settings\n\nThe dbt command line comes from Airflow Variables, read when a task runs; without a Variable the production\nvalue applies. Set one with `airflow variables set <name> <value>` or the environment variable\n`AIRFLOW_VAR_<NAME>` (upper case). Values are shell-quoted.\n\n- `amazon_reviews_dbt_executable` (default `dbt`): the dbt executable\n- `amazon_reviews_dbt_project_dir` (default `/opt/airflow/dbt/amazon_reviews`): the dbt project\n- `amazon_reviews_dbt_profiles_dir` (default `/opt/airflow/dbt/profiles`): the folder of `profiles.yml`\n- `amazon_reviews_dbt_target` (default `prod`): the profile\'s target (`local` is DuckDB)\n\n## Failing rows\n\n`dbt build --store-failures` keeps the rows each data test found in a table named after the test, in the schema\n`AMAZON_REVIEWS.ANALYTICS_DBT_TEST__AUDIT` (the profile\'s schema and dbt\'s `_dbt_test__audit`), replaced by every build. The\ntransformer role creates and owns that schema (`GRANT CREATE SCHEMA ON DATABASE`); no other role reads it, as\nfailing rows of a source test may hold personal columns in clear.'
+DOC_MD = "# amazon_reviews_dbt\n\nRuns the dbt project generated from the data contracts against Snowflake: source freshness first (fails when a\ndataset's processed data is older than 72 hours), then `dbt build` (models and their tests, in dependency order)\nwhatever the freshness check found: one late dataset does not hold back the marts of the others. The run still\nfails when any task failed (`watcher`, the last task), so a stale source fails the run. The DAG sends nothing\nitself: a failure is seen as a failed DAG run in Airflow (its grid view, `airflow dags list-runs`), the failed\ntask's log giving dbt's reason; alerting on failed runs is the Airflow deployment's own notification set-up.\n\n## Timeouts\n\nThe run is stopped after 2 hours (`dagrun_timeout`): the dashboards refresh then. Each task has an\n`execution_timeout`: source freshness 10 minutes, build 25 minutes per try (2 retries,\n10 minutes apart), watcher 5 minutes: 110 minutes at worst, within the window. A task\nstopped by its timeout fails, and the watcher fails the run.\n\n- `kitchen_sink` (contract 0.3.1): It's \"quoted\" and \"\"\"triple\"\"\" with {{ jinja }} {% tag %} \\*/ /\\* &lt;b&gt;html&lt;/b&gt; \\| pipe \\\\ back \\`tick\\` ${x} -- dash # hash\n\n## Settings\n\nThe dbt command line comes from Airflow Variables, read when a task runs; without a Variable the production\nvalue applies. Set one with `airflow variables set <name> <value>` or the environment variable\n`AIRFLOW_VAR_<NAME>` (upper case). Values are shell-quoted.\n\n- `amazon_reviews_dbt_executable` (default `dbt`): the dbt executable\n- `amazon_reviews_dbt_project_dir` (default `/opt/airflow/dbt/amazon_reviews`): the dbt project\n- `amazon_reviews_dbt_profiles_dir` (default `/opt/airflow/dbt/profiles`): the folder of `profiles.yml`\n- `amazon_reviews_dbt_target` (default `prod`): the profile's target (`local` is DuckDB)\n\n## Failing rows\n\n`dbt build --store-failures` keeps the rows each data test found in a table named after the test, in the schema\n`AMAZON_REVIEWS.ANALYTICS_DBT_TEST__AUDIT` (the profile's schema and dbt's `_dbt_test__audit`), replaced by every build. The\ntransformer role creates and owns that schema (`GRANT CREATE SCHEMA ON DATABASE`); no other role reads it, as\nfailing rows of a source test may hold personal columns in clear."
 
 DEFAULT_ARGS = {
     "owner": "tests",
@@ -41,6 +41,8 @@ with DAG(
     start_date=datetime(2026, 1, 1, tzinfo=timezone.utc),
     catchup=False,
     max_active_runs=1,
+    # The dashboards refresh at the end of the window: a run still going then is stopped and failed.
+    dagrun_timeout=timedelta(hours=2),
     default_args=DEFAULT_ARGS,
     doc_md=DOC_MD,
     tags=["dbt", "snowflake", "amazon-reviews"],
@@ -52,6 +54,7 @@ with DAG(
         task_id="dbt_source_freshness",
         bash_command=f"{DBT} source freshness {DBT_OPTIONS}",
         retries=0,
+        execution_timeout=timedelta(minutes=10),
     )
     # After the freshness check whatever its outcome: a stale source is reported, the other marts still refresh.
     # --store-failures keeps each test's failing rows in a table of the audit schema (see "Failing rows" in DOC_MD),
@@ -60,6 +63,8 @@ with DAG(
         task_id="dbt_build",
         bash_command=f"{DBT} build --store-failures {DBT_OPTIONS}",
         trigger_rule="all_done",
+        # Per try: with its retries and their delays the build still ends within dagrun_timeout.
+        execution_timeout=timedelta(minutes=25),
     )
     # A DAG run takes the state of its last tasks: without this one, a failed freshness check followed by a
     # successful build would leave the run successful. It runs (and fails the run) only when a task failed.
@@ -68,6 +73,7 @@ with DAG(
         bash_command="echo 'A task of this run failed: see its log.' >&2; exit 1",
         trigger_rule="one_failed",
         retries=0,
+        execution_timeout=timedelta(minutes=5),
     )
 
     dbt_source_freshness >> dbt_build
