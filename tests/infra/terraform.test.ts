@@ -187,7 +187,9 @@ describe("infra/: wiring", () => {
     const has = (object: Hcl, path: string) => path.split(".").every((key) => (object = object?.[key]) !== undefined);
     // `each.value` of aws_s3_bucket resources etc. is a bucket; only generator fields are checked here.
     const generatorFields = used.filter((p) => !["arn", "id", "name"].includes(p));
-    for (const path of generatorFields) expect(has(dataset, path) || has(job, path), path).toBe(true);
+    // local.execution_alarms: a dataset's state machine name with one metric of local.execution_alarm_metrics.
+    const executionAlarm = { dataset: "x", state_machine: dataset.state_machine.name, suffix: "executions-failed", metric: "ExecutionsFailed" };
+    for (const path of generatorFields) expect(has(dataset, path) || has(job, path) || has(executionAlarm, path), path).toBe(true);
     for (const d of Object.values(inputs.datasets) as Hcl[]) expect(existsSync(join(root, d.state_machine.definition_file))).toBe(true);
   });
 
@@ -447,7 +449,7 @@ describe("infra/: undelivered events (EventBridge dead-letter queues)", () => {
 
   it("alarms on any visible message in a queue and notifies the failure topic", () => {
     const pipeline = byDir.get("infra/modules/pipeline")!;
-    expect(Object.keys(pipeline.resources.aws_cloudwatch_metric_alarm ?? {})).toEqual(["undelivered_events"]);
+    expect(Object.keys(pipeline.resources.aws_cloudwatch_metric_alarm ?? {})).toEqual(["state_machine_executions", "undelivered_events"]);
     const alarm = pipeline.resources.aws_cloudwatch_metric_alarm!.undelivered_events!;
     expect(alarm).toMatchObject({
       for_each: "${var.datasets}",
@@ -490,7 +492,38 @@ describe("infra/: undelivered events (EventBridge dead-letter queues)", () => {
     ]);
   });
 
-  it("lets the deploy role manage exactly the rules' queues and alarms, by the names the pipeline gives them", () => {
+  it("alarms on every state machine's failed, timed-out and aborted executions and notifies the failure topic", () => {
+    const pipeline = byDir.get("infra/modules/pipeline")!;
+    const alarm = pipeline.resources.aws_cloudwatch_metric_alarm!.state_machine_executions!;
+    expect(alarm).toMatchObject({
+      for_each: "${local.execution_alarms}",
+      alarm_name: "${each.value.state_machine}-${each.value.suffix}",
+      namespace: "AWS/States",
+      metric_name: "${each.value.metric}",
+      dimensions: { StateMachineArn: "${aws_sfn_state_machine.this[each.value.dataset].arn}" },
+      statistic: "Sum",
+      comparison_operator: "GreaterThanThreshold",
+      threshold: 0,
+      evaluation_periods: 1,
+      treat_missing_data: "notBreaching",
+      actions_enabled: true,
+      alarm_actions: ["${aws_sns_topic.failures.arn}"],
+      ok_actions: ["${aws_sns_topic.failures.arn}"],
+    });
+    // One alarm per state machine and metric: the three execution outcomes that process no object.
+    const main = readFileSync(join(root, "infra/modules/pipeline/main.tf"), "utf8");
+    const metrics = /execution_alarm_metrics = \{([^}]*)\}/.exec(main)![1]!;
+    expect([...metrics.matchAll(/"([\w-]+)"\s*=\s*"(\w+)"/g)].map((m) => [m[1], m[2]])).toEqual([
+      ["executions-aborted", "ExecutionsAborted"],
+      ["executions-failed", "ExecutionsFailed"],
+      ["executions-timed-out", "ExecutionsTimedOut"],
+    ]);
+    expect(main).toContain('for suffix, metric in local.execution_alarm_metrics : "${dataset_name}-${suffix}" => {');
+    expect(main).toMatch(/for dataset_name, dataset in var\.datasets : \{\s*for suffix, metric in local\.execution_alarm_metrics/);
+    expect(main).toContain("state_machine = dataset.state_machine.name");
+  });
+
+  it("lets the deploy role manage exactly the rules' queues and the pipeline's alarms, by the names the pipeline gives them", () => {
     const deploy = byDir.get("infra/modules/github-deploy")!;
     const main = readFileSync(join(root, "infra/modules/github-deploy/main.tf"), "utf8");
     // The same names as modules/pipeline: "<rule>-dlq" and "<rule>-dlq-not-empty", one per rule.
@@ -507,7 +540,11 @@ describe("infra/: undelivered events (EventBridge dead-letter queues)", () => {
       "sqs:CreateQueue", "sqs:DeleteQueue", "sqs:GetQueueAttributes", "sqs:ListQueueTags", "sqs:SetQueueAttributes", "sqs:TagQueue", "sqs:UntagQueue",
     ]);
     const alarms = statements.filter((st) => list(st.actions).some((a) => a.startsWith("cloudwatch:")));
-    expect(alarms.map((st) => [st.sid, st.resources])).toEqual([["ManageDeadLetterAlarms", "${local.dead_letter_alarm_arns}"]]);
+    expect(alarms.map((st) => [st.sid, st.resources])).toEqual([["ManagePipelineAlarms", "${concat(local.dead_letter_alarm_arns, local.execution_alarm_arns)}"]]);
+    // The state machines' execution alarms, by the names modules/pipeline gives them: "<state machine>-<suffix>".
+    expect(main).toContain('execution_alarm_suffixes = ["executions-aborted", "executions-failed", "executions-timed-out"]');
+    expect(main).toContain('"${local.arn_prefix}:cloudwatch:${var.region}:${var.account_id}:alarm:${pair[0]}-${pair[1]}"');
+    expect(main).toContain("for pair in setproduct(var.state_machine_names, local.execution_alarm_suffixes) :");
     expect([...list(alarms[0]!.actions)].sort()).toEqual([
       "cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource", "cloudwatch:PutMetricAlarm",
       "cloudwatch:TagResource", "cloudwatch:UntagResource",

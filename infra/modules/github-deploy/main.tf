@@ -29,6 +29,13 @@ locals {
   # Each rule's dead-letter queue and its alarm (modules/pipeline, "undelivered events"), named after the rule.
   dead_letter_queue_arns = [for name in var.event_rule_names : "${local.arn_prefix}:sqs:${var.region}:${var.account_id}:${name}-dlq"]
   dead_letter_alarm_arns = [for name in var.event_rule_names : "${local.arn_prefix}:cloudwatch:${var.region}:${var.account_id}:alarm:${name}-dlq-not-empty"]
+  # Each state machine's alarms on its failed, timed-out and aborted executions (modules/pipeline, "failed
+  # executions"), named "<state machine>-<suffix>".
+  execution_alarm_suffixes = ["executions-aborted", "executions-failed", "executions-timed-out"]
+  execution_alarm_arns = [
+    for pair in setproduct(var.state_machine_names, local.execution_alarm_suffixes) :
+    "${local.arn_prefix}:cloudwatch:${var.region}:${var.account_id}:alarm:${pair[0]}-${pair[1]}"
+  ]
 }
 
 resource "aws_iam_openid_connect_provider" "github" {
@@ -297,7 +304,7 @@ data "aws_iam_policy_document" "deploy" {
   }
 
   statement {
-    sid = "ManageDeadLetterAlarms"
+    sid = "ManagePipelineAlarms"
     actions = [
       "cloudwatch:DeleteAlarms",
       "cloudwatch:DescribeAlarms",
@@ -306,7 +313,7 @@ data "aws_iam_policy_document" "deploy" {
       "cloudwatch:TagResource",
       "cloudwatch:UntagResource",
     ]
-    resources = local.dead_letter_alarm_arns
+    resources = concat(local.dead_letter_alarm_arns, local.execution_alarm_arns)
   }
 
   # No iam:UpdateAssumeRolePolicy (a role's trust, once created, is an administrator's change: whoever may rewrite a

@@ -35,6 +35,23 @@ locals {
       for dataset in values(var.datasets) : "${dataset.locations[zone].prefix}*"
     ])
   }
+  # Step Functions' execution metrics each state machine alarms on, by the alarm's name suffix. The same suffixes
+  # name the alarms the deploy role may manage (modules/github-deploy, execution_alarm_suffixes).
+  execution_alarm_metrics = {
+    "executions-aborted"   = "ExecutionsAborted"
+    "executions-failed"    = "ExecutionsFailed"
+    "executions-timed-out" = "ExecutionsTimedOut"
+  }
+  execution_alarms = merge([
+    for dataset_name, dataset in var.datasets : {
+      for suffix, metric in local.execution_alarm_metrics : "${dataset_name}-${suffix}" => {
+        dataset       = dataset_name
+        state_machine = dataset.state_machine.name
+        suffix        = suffix
+        metric        = metric
+      }
+    }
+  ]...)
   glue_log_group                   = "/aws-glue/jobs/${var.project}"
   glue_security_configuration_name = "${var.project}-glue"
 
@@ -516,5 +533,35 @@ resource "aws_cloudwatch_metric_alarm" "undelivered_events" {
 
   tags = {
     dataset = each.key
+  }
+}
+
+# ---------------------------------------------------------------- failed executions
+
+# An execution that fails, times out or is aborted (by hand: StopExecution) notifies the failure topic through
+# CloudWatch as well as through its own NotifyFailure state: an aborted execution never reaches NotifyFailure, and
+# a failure whose publish itself fails (the topic's key, a throttled publish) would alert nobody. Step Functions
+# publishes these metrics per state machine (dimension StateMachineArn), only when they are non-zero.
+# https://docs.aws.amazon.com/step-functions/latest/dg/procedure-cw-metrics.html#cloudwatch-step-functions-execution-metrics
+resource "aws_cloudwatch_metric_alarm" "state_machine_executions" {
+  for_each = local.execution_alarms
+
+  alarm_name          = "${each.value.state_machine}-${each.value.suffix}"
+  alarm_description   = "${each.value.metric} of ${each.value.state_machine} (raw ${each.value.dataset} objects not processed): see its execution history (infra/README.md, \"Failed executions\")."
+  namespace           = "AWS/States"
+  metric_name         = each.value.metric
+  dimensions          = { StateMachineArn = aws_sfn_state_machine.this[each.value.dataset].arn }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  actions_enabled     = true
+  alarm_actions       = [aws_sns_topic.failures.arn]
+  ok_actions          = [aws_sns_topic.failures.arn]
+
+  tags = {
+    dataset = each.value.dataset
   }
 }
