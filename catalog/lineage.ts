@@ -71,6 +71,7 @@ export function rawPaths(source: ColumnSource): string[] {
       return [...source.paths];
     case "parent_key":
     case "processed_at":
+    case "raw_modified_at":
       return [];
   }
 }
@@ -96,6 +97,8 @@ export function rawText(source: ColumnSource): string {
       return `element of ${source.path}`;
     case "processed_at":
       return "the flatten run's start time";
+    case "raw_modified_at":
+      return "the raw object's last-modified time";
   }
 }
 
@@ -117,7 +120,11 @@ export function columnRules(dataset: DatasetIR, column: ColumnIR): RuleIR[] {
 
 function rawDetail(dataset: DatasetIR, column: ColumnIR): string {
   const paths = rawPaths(column.source);
-  if (paths.length === 0) return column.source.kind === "processed_at" ? "not in the raw record: set when the row is written" : "from the parent record";
+  if (paths.length === 0) {
+    if (column.source.kind === "processed_at") return "not in the raw record: set when the row is written";
+    if (column.source.kind === "raw_modified_at") return "not in the raw record: the raw object's last-modified time";
+    return "from the parent record";
+  }
   return paths
     .map((path) => {
       const field = findRawField(dataset.raw.fields, path);

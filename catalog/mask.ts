@@ -63,6 +63,7 @@ export function piiPaths(dataset: Pick<DatasetIR, "table" | "children">): Map<st
         case "parent_key":
         case "array_position":
         case "processed_at":
+        case "raw_modified_at":
           break;
       }
       add(column.name, column.pii);

@@ -165,11 +165,13 @@ KEY_SQL = [
 # The record-level reason this job sets itself.
 UNREADABLE_BY_SPARK = "record.unreadable_by_spark"
 # The lineage columns of a cleaned record and the fields of a quarantined one, each as Spark SQL over the working
-# columns (_raw: the line, _source_file, _run_id, _reasons, _record_reason: the record-level reason or NULL).
+# columns (_raw: the line, _source_file, _raw_modified_at, _run_id, _reasons, _record_reason: the record-level reason
+# or NULL).
 LINEAGE_SQL = [
     ("_source_file", "`_source_file`"),
     ("_line_number", "CAST(NULL AS BIGINT)"),
     ("_run_id", "`_run_id`"),
+    ("_raw_modified_at", "`_raw_modified_at`"),
 ]
 QUARANTINE_SQL = [
     (
@@ -423,12 +425,18 @@ def run(spark, args):
     spark.udf.register("contract_json_values", contract_json_values, ArrayType(StringType()))
     run_id = args["run_id"]
 
-    # Lines as text, with their file. Blank lines are counted, not records. Spark reads *.gz transparently and
-    # splits on LF, CRLF and CR.
+    # Lines as text, with their file and its last-modified time: the hidden `_metadata` column of Spark's file
+    # sources (Spark 3.3+, so Glue 4.0 and 5.0; https://issues.apache.org/jira/browse/SPARK-37273), on S3 the
+    # object's Last-Modified, to the millisecond, selected right over the read as the metadata column must be.
+    # Blank lines are counted, not records. Spark reads *.gz transparently and splits on LF, CRLF and CR.
     lines = (
         spark.read.option("recursiveFileLookup", "true")
         .text(literal_path(input_path))
-        .withColumn("_source_file", F.input_file_name())
+        .select(
+            "value",
+            F.input_file_name().alias("_source_file"),
+            F.col("_metadata.file_modification_time").alias("_raw_modified_at"),
+        )
     )
     # Blank: only spaces, tabs and CRs, as the local reader counts them (F.trim would strip spaces only), after one
     # byte order mark opening the line, which the local reader drops first (a line holding only a BOM, from an empty

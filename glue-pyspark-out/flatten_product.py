@@ -21,7 +21,7 @@ import sys
 from datetime import datetime, timezone
 
 from pyspark.sql import functions as F
-from pyspark.sql.types import ArrayType, LongType, MapType, StringType, StructField, StructType
+from pyspark.sql.types import ArrayType, LongType, MapType, StringType, StructField, StructType, TimestampType
 
 DATASET = "product"
 JOB_ARGUMENTS = [
@@ -60,6 +60,7 @@ CLEANED_SCHEMA = StructType(
         StructField("_source_file", StringType(), True),
         StructField("_line_number", LongType(), True),
         StructField("_run_id", StringType(), True),
+        StructField("_raw_modified_at", TimestampType(), True),
     ]
 )
 
@@ -132,6 +133,7 @@ COLUMN_SQL = [
     ("tech2", "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM `tech2`), '') AS STRING)"),
     ("fit", "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM `fit`), '') AS STRING)"),
     ("similar_item", "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM `similar_item`), '') AS STRING)"),
+    ("raw_modified_at", "CAST(`_raw_modified_at` AS TIMESTAMP)"),
     ("processed_at", "CAST(`_processed_at` AS TIMESTAMP)"),
 ]
 
@@ -145,6 +147,7 @@ CHILDREN = [
             ("asin", "CAST(`asin` AS STRING)"),
             ("position", "CAST(`_position` AS INT)"),
             ("category", "CAST(`_element` AS STRING)"),
+            ("raw_modified_at", "CAST(`_raw_modified_at` AS TIMESTAMP)"),
             ("processed_at", "CAST(`_processed_at` AS TIMESTAMP)"),
         ],
     ),
@@ -213,7 +216,8 @@ def columns(frame, column_sql):
 def write_table(frame, path, partition_by):
     """Adds the run's rows to a table as new Parquet files (Spark names each file uniquely): every raw object is its
     own run, so a run must keep what earlier runs wrote, in its partitions too. A record processed again (a retried
-    run, an updated product) is a second row of its key; dbt staging keeps the newest (processed_at). A partitioned
+    run, a redrive, an updated product) is a second row of its key; dbt staging keeps the row of the newest raw object
+    (raw_modified_at, carried from the clean job's _raw_modified_at), then of the latest run (processed_at). A partitioned
     table is first grouped by its partition values, so each partition folder gets one file per run, not per task."""
     if partition_by:
         frame.repartition(*partition_by).write.mode("append").partitionBy(*partition_by).parquet(path)

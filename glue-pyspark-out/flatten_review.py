@@ -21,7 +21,17 @@ import sys
 from datetime import datetime, timezone
 
 from pyspark.sql import functions as F
-from pyspark.sql.types import ArrayType, BooleanType, DoubleType, LongType, MapType, StringType, StructField, StructType
+from pyspark.sql.types import (
+    ArrayType,
+    BooleanType,
+    DoubleType,
+    LongType,
+    MapType,
+    StringType,
+    StructField,
+    StructType,
+    TimestampType,
+)
 
 DATASET = "review"
 JOB_ARGUMENTS = [
@@ -53,6 +63,7 @@ CLEANED_SCHEMA = StructType(
         StructField("_source_file", StringType(), True),
         StructField("_line_number", LongType(), True),
         StructField("_run_id", StringType(), True),
+        StructField("_raw_modified_at", TimestampType(), True),
     ]
 )
 
@@ -107,6 +118,7 @@ COLUMN_SQL = [
         "reviewed_at",
         "CAST(CASE WHEN `unixReviewTime` BETWEEN -62135596800 AND 253402300799 THEN timestamp_seconds(`unixReviewTime`) END AS TIMESTAMP)",
     ),
+    ("raw_modified_at", "CAST(`_raw_modified_at` AS TIMESTAMP)"),
     ("processed_at", "CAST(`_processed_at` AS TIMESTAMP)"),
     (
         "review_date",
@@ -126,6 +138,7 @@ CHILDREN = [
             ("review_id", "CAST(`review_id` AS STRING)"),
             ("position", "CAST(`_position` AS INT)"),
             ("image_url", "CAST(`_element` AS STRING)"),
+            ("raw_modified_at", "CAST(`_raw_modified_at` AS TIMESTAMP)"),
             ("processed_at", "CAST(`_processed_at` AS TIMESTAMP)"),
             (
                 "review_date",
@@ -198,7 +211,8 @@ def columns(frame, column_sql):
 def write_table(frame, path, partition_by):
     """Adds the run's rows to a table as new Parquet files (Spark names each file uniquely): every raw object is its
     own run, so a run must keep what earlier runs wrote, in its partitions too. A record processed again (a retried
-    run, an updated product) is a second row of its key; dbt staging keeps the newest (processed_at). A partitioned
+    run, a redrive, an updated product) is a second row of its key; dbt staging keeps the row of the newest raw object
+    (raw_modified_at, carried from the clean job's _raw_modified_at), then of the latest run (processed_at). A partitioned
     table is first grouped by its partition values, so each partition folder gets one file per run, not per task."""
     if partition_by:
         frame.repartition(*partition_by).write.mode("append").partitionBy(*partition_by).parquet(path)

@@ -342,6 +342,8 @@ function sourceValue(dataset: DatasetIR, column: ColumnIR): Expr {
       return ref(CHILD_ELEMENT);
     case "processed_at":
       return ref(PROCESSED_AT);
+    case "raw_modified_at":
+      return ref(RAW_MODIFIED_AT);
   }
 }
 
@@ -349,6 +351,8 @@ export const CHILD_POSITION = "_position";
 export const CHILD_ELEMENT = "_element";
 /** Column the flatten stage adds to the cleaned relation: the run's start time (UTC), one value per run. */
 export const PROCESSED_AT = "_processed_at";
+/** Lineage column of the cleaned zone (`stages.ts`): when the record's raw object was last modified (UTC). */
+export const RAW_MODIFIED_AT = "_raw_modified_at";
 
 /** A processed column's expression over the cleaned zone (children: over exploded `_position`, `_element`). */
 export function columnExpr(dataset: DatasetIR, column: ColumnIR): Expr {

@@ -9,7 +9,7 @@
 import type { DatasetIR } from "../ir/types.js";
 import { RECORD_REASONS } from "./cleaning.js";
 
-export type StageFieldType = "string" | "bigint" | "array<string>";
+export type StageFieldType = "string" | "bigint" | "timestamp" | "array<string>";
 
 export interface StageField {
   readonly name: string;
@@ -26,6 +26,12 @@ export const CLEANED_LINEAGE = [
   { name: "_source_file", type: "string", description: "The input file the record was read from." },
   { name: "_line_number", type: "bigint", description: "The record's line in its file (1-based); NULL on Spark, which reads lines without their number." },
   { name: "_run_id", type: "string", description: "The run that cleaned the record." },
+  {
+    name: "_raw_modified_at",
+    type: "timestamp",
+    description:
+      "When the input file was last modified (UTC, to the millisecond): the S3 object's Last-Modified on Spark, the file's modification time locally. The flatten stage writes it as every processed row's raw_modified_at.",
+  },
 ] as const satisfies readonly StageField[];
 
 /** One quarantined record (a JSON line in the quarantine zone). */

@@ -265,6 +265,7 @@ function rawSources(column: ModelColumn, renamedPath: (path: string) => string =
     case "parent_key":
     case "array_position":
     case "processed_at":
+    case "raw_modified_at":
       return [];
     default:
       return [renamedPath(source.path)];

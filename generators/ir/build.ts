@@ -16,7 +16,7 @@ import { collectColumns } from "./columns.js";
 import { checkNativeWidths } from "./native.js";
 import { withholdSensitive } from "./withheld.js";
 import { datasetContext, type DatasetContext } from "./dataset-context.js";
-import { derivedColumn, processedAtColumn } from "./derived.js";
+import { derivedColumn, processedAtColumn, rawModifiedAtColumn } from "./derived.js";
 import { recordJsonSchema, walkRecord } from "./from-zod.js";
 import { datasetKey } from "./keys.js";
 import { checkPartitionColumns, partitionsLast } from "./partitions.js";
@@ -91,9 +91,9 @@ function buildDataset(loaded: LoadedContract, diagnostics: Diagnostic[]): Datase
   const partitionBy = [...(contract.partitionBy ?? [])];
   const unordered = [...key.keyColumns, ...key.fieldColumns, ...derived];
   checkPartitionColumns(unordered, partitionBy, ctx);
-  const processedAt = processedAtColumn(top);
+  const system = [rawModifiedAtColumn(top), processedAtColumn(top)];
   // Sensitive columns stay in the cleaned zone: they are moved out of the processed table (`withheld.ts`).
-  const { columns, withheld } = withholdSensitive(partitionsLast(unordered, processedAt, partitionBy), children, walked, ctx);
+  const { columns, withheld } = withholdSensitive(partitionsLast(unordered, system, partitionBy), children, walked, ctx);
 
   const tableLocation = (name: string) => `${contract.locations.processed}${name}/`;
   const table: TableIR = {
@@ -108,7 +108,7 @@ function buildDataset(loaded: LoadedContract, diagnostics: Diagnostic[]): Datase
   const parentKey = columns.filter((c) => key.keyNames.includes(c.name));
   const partitionColumns = columns.filter((c) => c.partition);
   const finishedChildren = children.map((child) => ({
-    ...finishChild(child, parentKey, [processedAt, ...partitionColumns]),
+    ...finishChild(child, parentKey, [...system, ...partitionColumns]),
     location: tableLocation(child.name),
   }));
   for (const t of [table, ...finishedChildren]) checkColumnNames(t, ctx);

@@ -6,6 +6,7 @@
 import type { Contract } from "../contract-kit/index.js";
 import { diagnostic, type Diagnostic } from "../lib/errors.js";
 import type { DatasetContext } from "./dataset-context.js";
+import { isSystemColumn } from "./derived.js";
 import { IDENTIFIER, MAX_IDENTIFIER_LENGTH, RESERVED_WORDS, shortenName, SNAKE_CASE, snakeCase } from "./names.js";
 import { unportableRegexReason } from "./regex.js";
 import { lowersPiiClass } from "./withheld.js";
@@ -89,7 +90,7 @@ export function checkColumnNames(table: TableIR, ctx: DatasetContext): void {
   const seen = new Map<string, ColumnIR>();
   for (const column of table.columns) {
     // The pipeline's own columns use names reserved for them.
-    if (column.source.kind !== "processed_at") checkName(column.name, `column (${table.name})`, column.where, ctx);
+    if (!isSystemColumn(column)) checkName(column.name, `column (${table.name})`, column.where, ctx);
     const previous = seen.get(column.name);
     if (previous) {
       ctx.diagnostics.push(

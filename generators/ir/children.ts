@@ -6,7 +6,7 @@
  */
 import type { ChildTableIR, ColumnIR } from "./types.js";
 
-/** Child table columns: parent key, position, element, then the parent's trailing columns (processed_at, partitions). */
+/** Child table columns: parent key, position, element, then the parent's trailing columns (raw_modified_at, processed_at, partitions). */
 export function finishChild(child: ChildTableIR, parentKey: readonly ColumnIR[], partitions: readonly ColumnIR[]): ChildTableIR {
   const keyColumns: ColumnIR[] = parentKey.map((k) => ({
     ...k,

@@ -1,6 +1,7 @@
 /**
  * Columns that no raw field maps one-to-one: a derived column (a normalisation of a top-level field, e.g. a
- * partition date) and `processed_at`, which the flatten job adds to every processed table.
+ * partition date), and the system columns the flatten job adds to every processed table: `raw_modified_at` and
+ * `processed_at`.
  */
 import type { DerivedColumn } from "../contract-kit/index.js";
 import { diagnostic } from "../lib/errors.js";
@@ -49,4 +50,30 @@ export function processedAtColumn(where: SourceLocation): ColumnIR {
     native: {},
     where,
   };
+}
+
+/** Name of the system column of `ColumnSource` "raw_modified_at" (reserved: `RESERVED_WORDS`). */
+export const RAW_MODIFIED_AT = "raw_modified_at";
+
+/** The column every processed table gets from its raw object (see `ColumnSource` "raw_modified_at"). */
+export function rawModifiedAtColumn(where: SourceLocation): ColumnIR {
+  return {
+    name: RAW_MODIFIED_AT,
+    description:
+      "When the raw object this row was read from was last modified (UTC, to the millisecond): staging keeps the row of the newest raw object per key, so processing an older object again never makes its data current.",
+    type: { kind: "timestamp" },
+    nullable: false,
+    source: { kind: "raw_modified_at" },
+    normalize: [],
+    pii: "none",
+    partition: false,
+    key: false,
+    native: {},
+    where,
+  };
+}
+
+/** Whether a column is one the pipeline adds to every processed table (not from the contract; its name is reserved). */
+export function isSystemColumn(column: Pick<ColumnIR, "source">): boolean {
+  return column.source.kind === "processed_at" || column.source.kind === "raw_modified_at";
 }

@@ -54,6 +54,7 @@ export const RESERVED_WORDS: ReadonlySet<string> = new Set([
   "analyse", "analyze", "array", "asc", "asymmetric", "default", "deferrable", "desc", "describe", "do", "initially",
   "lambda", "limit", "pivot", "pivot_longer", "pivot_wider", "placing", "returning", "show", "summarize", "symmetric",
   "unpivot", "variadic",
-  // Columns the pipeline itself adds: Snowflake's external-table VALUE, and the source file used for lineage.
-  "value", "source_file", "processed_at",
+  // Columns the pipeline itself adds: Snowflake's external-table VALUE, the source file used for lineage, and the
+  // system columns of every processed table (`derived.ts`).
+  "value", "source_file", "processed_at", "raw_modified_at",
 ]);

@@ -1,6 +1,6 @@
 /**
- * Partition columns: each must be a non-null date, string or integer column, and they end the table (after
- * `processed_at`), flagged `partition: true`, in `partitionBy` order.
+ * Partition columns: each must be a non-null date, string or integer column, and they end the table (after the
+ * system columns `raw_modified_at` and `processed_at`), flagged `partition: true`, in `partitionBy` order.
  *
  * A partition's value is written into the folder name (`region=EU/`) and read back from it (the Snowflake external
  * table, the local views): the writers escape characters there, each its own set (DuckDB `EU: West` →
@@ -41,12 +41,12 @@ export function checkPartitionColumns(columns: readonly ColumnIR[], partitionBy:
 
 const SAFE_PARTITION_VALUE = /^[A-Za-z0-9_.-]+$/;
 
-/** The table's columns in order: every other column, then `processed_at`, then the partition columns. */
-export function partitionsLast(columns: readonly ColumnIR[], processedAt: ColumnIR, partitionBy: readonly string[]): ColumnIR[] {
+/** The table's columns in order: every other column, then the system columns (`raw_modified_at`, `processed_at`), then the partition columns. */
+export function partitionsLast(columns: readonly ColumnIR[], system: readonly ColumnIR[], partitionBy: readonly string[]): ColumnIR[] {
   const isPartition = (c: ColumnIR) => partitionBy.includes(c.name);
   return [
     ...columns.filter((c) => !isPartition(c)),
-    processedAt,
+    ...system,
     ...partitionBy.flatMap((name) => columns.filter((c) => c.name === name).map((c) => ({ ...c, partition: true }))),
   ];
 }

@@ -108,7 +108,14 @@ export type ColumnSource =
    * When the flatten job wrote the row: the run's start time, UTC, the same for every row of a run. dbt source
    * freshness is measured on it (`loaded_at_field`).
    */
-  | { readonly kind: "processed_at" };
+  | { readonly kind: "processed_at" }
+  /**
+   * When the raw object the row was read from was last modified (UTC; the S3 object's Last-Modified, a local file's
+   * modification time, to the millisecond), the same for every row of one object. dbt staging keeps, per key, the row
+   * of the newest raw object first, so processing an older object again (a redrive, a re-run) never makes its data
+   * current.
+   */
+  | { readonly kind: "raw_modified_at" };
 
 export type PiiClass = "none" | "personal" | "sensitive";
 

@@ -279,7 +279,7 @@ async function loadValidated(
   inputs: readonly string[],
   options: PipelineOptions,
   scratch: string,
-): Promise<{ files: FileStats[]; records: Records; ranges: readonly RowRange[] }> {
+): Promise<{ files: FileStats[]; records: Records; ranges: readonly RowRange[]; modifiedAt: ReadonlyMap<string, Date> }> {
   const name = dataset.name;
   const { expr: ruleExpr, members: ruleMembers } = hoistMembers(reasonCodes(dataset));
   // The members every rule reads, and the key fields (a key field without a rule of its own is extracted too).
@@ -325,6 +325,9 @@ async function loadValidated(
       ))
     ))`;
   const listed = listDatasetInputs(inputs);
+  // Each file's last-modified time, to the millisecond as Spark's file sources give it (the Glue clean job's
+  // `_metadata.file_modification_time`: an S3 object's Last-Modified; a local file's, through Hadoop, in whole ms).
+  const modifiedAt = new Map(listed.flatMap(({ root, files }) => files.map((file) => [sourceFileName(file, root), new Date(Math.floor(statSync(file).mtimeMs))] as const)));
   const inputBytes = listed.reduce((n, l) => n + l.files.reduce((m, f) => m + statSync(f).size, 0), 0);
   const inMemory = options.recordsInMemoryBytes ?? RECORDS_IN_MEMORY_BYTES;
   const onDisk = inputBytes > inMemory;
@@ -466,7 +469,7 @@ async function loadValidated(
   for (const range of ranges) await connection.run(validate(rowsIn(records.relation, range), suspects.length > 0));
   if (suspects.length) await connection.run(`DROP TABLE ${suspicious}`);
   await classifySuspicious(connection, records.relation, table);
-  return { files: stats, records, ranges };
+  return { files: stats, records, ranges, modifiedAt };
 }
 
 /**
@@ -590,7 +593,7 @@ async function runDataset(
   const keys = keyExprs(dataset);
   const keyFields = new Set(keys.flatMap((k) => refNames(k.expr)));
   const keyColumns = raws.filter((c) => keyFields.has(c.name));
-  const { files, records, ranges } = await loadValidated(connection, dataset, t("validated"), keyColumns, inputs, options, scratch);
+  const { files, records, ranges, modifiedAt } = await loadValidated(connection, dataset, t("validated"), keyColumns, inputs, options, scratch);
   log(`${name}: validated`);
   const quarantineDir = join(localPath(options.out, dataset.locations.quarantine), `run_id=${options.runId}`);
   removeInside(options.out, quarantineDir);
@@ -664,7 +667,12 @@ async function runDataset(
   // One file, or one per range of rows when some records are long (`textRanges`): each COPY types at most a range's
   // text at once, as validation read it.
   const cleanedFiles = ranges.map((_, i) => join(cleanedDir, `part-${String(i).padStart(5, "0")}.parquet`));
-  const lineage = stageColumns<LineageColumn>(CLEANED_LINEAGE, { _source_file: "source_file", _line_number: "line_number", _run_id: s(options.runId) })
+  // The input files' last-modified times (`loadValidated`), joined to the records by file.
+  await connection.run(`CREATE OR REPLACE TEMP TABLE ${t("file_times")} (source_file VARCHAR, raw_modified_at TIMESTAMPTZ)`);
+  if (modifiedAt.size > 0) {
+    await connection.run(`INSERT INTO ${t("file_times")} VALUES ${[...modifiedAt].map(([file, at]) => `(${s(file)}, ${s(at.toISOString())}::TIMESTAMPTZ)`).join(", ")}`);
+  }
+  const lineage = stageColumns<LineageColumn>(CLEANED_LINEAGE, { _source_file: "source_file", _line_number: "line_number", _run_id: s(options.runId), _raw_modified_at: "raw_modified_at" })
     .map((c) => `${c.sql} AS ${q(c.name)}`)
     .join(", ");
   let valid = 0;
@@ -672,7 +680,7 @@ async function runDataset(
     valid += await copyTo(
       cleanedFiles[i]!,
       // The valid records: all but the quarantined and the dropped duplicates (both few: anti-joins against small sets).
-      (path) => `COPY (SELECT * EXCLUDE (_row) FROM (${typed(raws, lineage, `(SELECT * FROM ${rowsIn(records.relation, range)}
+      (path) => `COPY (SELECT * EXCLUDE (_row) FROM (${typed(raws, lineage, `(SELECT * FROM ${rowsIn(records.relation, range)} JOIN ${t("file_times")} USING (source_file)
         WHERE _row NOT IN (SELECT _row FROM ${t("validated")} WHERE len(${q(REASONS)}) > 0) AND _row NOT IN (SELECT _row FROM ${t("dropped")}))`)}))
       TO ${s(path)} (${CLEANED_PARQUET})`,
       (statement) => count(connection, statement),
@@ -689,6 +697,7 @@ async function runDataset(
   );
   for (const [code, n] of reasons.getRows()) byReason[String(code)] = Number(n);
   await connection.run(`DROP TABLE ${t("keys")}`);
+  await connection.run(`DROP TABLE ${t("file_times")}`);
   await connection.run(`DROP TABLE ${t("dropped")}`);
   await connection.run(`DROP TABLE ${t("repeated")}`);
   await connection.run(`DROP TABLE ${t("validated")}`);

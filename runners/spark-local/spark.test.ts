@@ -103,7 +103,7 @@ function quarantineRecords(out: string, dataset: DatasetIR, runId: string, engin
   return `SELECT * REPLACE (${file} AS source_file) FROM read_json(${str(`${dir}/part-*`)}, columns = {${columns}}, format = 'newline_delimited')`;
 }
 
-const DUCKDB_STAGE_TYPES: Record<StageFieldType, string> = { string: "VARCHAR", bigint: "BIGINT", "array<string>": "VARCHAR[]" };
+const DUCKDB_STAGE_TYPES: Record<StageFieldType, string> = { string: "VARCHAR", bigint: "BIGINT", timestamp: "TIMESTAMP WITH TIME ZONE", "array<string>": "VARCHAR[]" };
 const ajv = new Ajv.default({ strict: true, allErrors: true });
 const validCleanSummary = ajv.compile(CLEAN_SUMMARY_SCHEMA);
 const validCleanCounts = ajv.compile(CLEAN_COUNTS_SCHEMA);

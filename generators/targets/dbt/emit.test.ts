@@ -209,11 +209,11 @@ describe("dbt target", () => {
     const t2 = "TIMESTAMPTZ '2026-02-01 00:00:00+00'";
     const rows = await queryDuckDB(
       `CREATE TABLE review_images AS SELECT * FROM (VALUES
-         ('r1', 0, 'a0', ${t1}, DATE '2018-01-01', 'run1/part-0.parquet'),
-         ('r1', 1, 'a1', ${t1}, DATE '2018-01-01', 'run1/part-0.parquet'),
-         ('r1', 0, 'b0', ${t2}, DATE '2018-01-01', 'run2/part-0.parquet'),
-         ('r2', 0, 'c0', ${t1}, DATE '2018-01-01', 'run1/part-0.parquet')
-       ) AS t(review_id, position, image_url, processed_at, review_date, source_file);
+         ('r1', 0, 'a0', ${t1}, ${t1}, DATE '2018-01-01', 'run1/part-0.parquet'),
+         ('r1', 1, 'a1', ${t1}, ${t1}, DATE '2018-01-01', 'run1/part-0.parquet'),
+         ('r1', 0, 'b0', ${t2}, ${t2}, DATE '2018-01-01', 'run2/part-0.parquet'),
+         ('r2', 0, 'c0', ${t1}, ${t1}, DATE '2018-01-01', 'run1/part-0.parquet')
+       ) AS t(review_id, position, image_url, raw_modified_at, processed_at, review_date, source_file);
        -- The parent rows staging keeps: r1 and r2 re-sent in the second run (r2 now without images).
        CREATE TABLE stg_amazon__reviews AS SELECT * FROM (VALUES ('r1', ${t2}), ('r2', ${t2})) AS t(review_id, processed_at);
        SELECT review_id, position, image_url FROM (${query.replace(/^--.*$/gm, "")}) ORDER BY ALL`,

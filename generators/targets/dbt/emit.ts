@@ -14,6 +14,7 @@ import { jinjaLiteral } from "../../dialects/jinja.js";
 import { type Bound, rangeEnd } from "../../lib/bounds.js";
 import { commentBlock, combinedHeaderLines, finalText, headerLines } from "../../lib/header.js";
 import type { ColumnIR, ContractIR, DatasetIR, TableIR } from "../../ir/types.js";
+import { RAW_MODIFIED_AT } from "../../ir/derived.js";
 import { PLATFORM } from "../../platform.js";
 import { SOURCE_FILE_COLUMN } from "../snowflake/emit.js";
 import type { EmitResult, GeneratedFile, Target } from "../types.js";
@@ -168,8 +169,8 @@ export function stagingSql(ir: ContractIR, dataset: DatasetIR, table: TableIR): 
   const width = Math.max(...columns.map((c) => c.expression.length));
   // A column passed through unchanged is not aliased to itself (sqlfluff AL09); the others align their `as`.
   const select = columns.map((c, i) => `        ${c.expression === c.name ? c.name : `${c.expression.padEnd(width)} as ${c.name}`}${i < columns.length - 1 ? "," : ""}`);
-  // Auto-refresh may expose the same record from two files (a re-run, a late duplicate): keep the newest.
-  const dedup = `partition by ${table.key.join(", ")} order by processed_at desc, ${SOURCE_FILE_COLUMN} desc`;
+  // Auto-refresh may expose the same record from two files (a re-run, a redrive, a late duplicate): keep the newest.
+  const dedup = `\n        partition by ${table.key.join(", ")}\n        order by ${NEWEST_FIRST.join(", ")}\n    `;
   const parent = "parent" in table ? dataset.table : undefined;
   return finalText(
     commentBlock(headerLines(dataset), "--") +
@@ -180,6 +181,16 @@ export function stagingSql(ir: ContractIR, dataset: DatasetIR, table: TableIR): 
       "select * from deduplicated\n",
   );
 }
+
+/**
+ * Which of a key's rows staging keeps: the row of the newest raw object (`raw_modified_at`, the object's last-modified
+ * time), so that processing an older object again (a redrive of a dead-lettered event, a manual re-run, two objects of
+ * one product processed at once) never makes its data current; of rows of one object, the latest run's
+ * (`processed_at`); then the greatest Parquet file name. `nulls last`: Snowflake sorts NULLs first in a descending
+ * order (DuckDB last), and a row written before the column existed reads it as NULL: it loses to any row that has it.
+ * https://docs.snowflake.com/en/sql-reference/constructs/order-by
+ */
+const NEWEST_FIRST = [`${RAW_MODIFIED_AT} desc nulls last`, "processed_at desc", `${SOURCE_FILE_COLUMN} desc`];
 
 /**
  * A child table's rows are those of the run whose parent row the parent's staging model keeps (the same key and
@@ -195,7 +206,7 @@ function childDeduplicated(table: TableIR, parent: TableIR): string {
   return (
     `kept as (\n\n    select\n${delivery.map((c, i) => `        ${c}${i < delivery.length - 1 ? "," : ""}`).join("\n")}\n    from {{ ref('${stagingModelName(parent)}') }}\n\n),\n\n` +
     `deduplicated as (\n\n    select renamed.*\n    from renamed\n    inner join kept\n        on\n${on}\n` +
-    `    qualify row_number() over (\n        partition by ${partition}\n        order by renamed.processed_at desc, renamed.${SOURCE_FILE_COLUMN} desc\n    ) = 1\n\n)\n\n`
+    `    qualify row_number() over (\n        partition by ${partition}\n        order by ${NEWEST_FIRST.map((o) => `renamed.${o}`).join(", ")}\n    ) = 1\n\n)\n\n`
   );
 }
 

@@ -42,6 +42,8 @@ function sourceText(source: ColumnSource): string {
       return `element of ${code(source.path)}`;
     case "processed_at":
       return "flatten run time";
+    case "raw_modified_at":
+      return "raw object's last-modified time";
   }
 }
 

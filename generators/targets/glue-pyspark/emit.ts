@@ -10,7 +10,7 @@
  */
 import { readFileSync } from "node:fs";
 import Handlebars from "handlebars";
-import { MAX_RECORD_BYTES, PROCESSED_AT, RAW_TEXT, RECORD, RECORD_REASONS, REASONS, CHILD_ELEMENT, CHILD_POSITION, childArrays, columnExpr, keyExprs, addedKeyExprs, hoistMembers, rawColumns, reasonCodes, ruleFails } from "../../dialects/cleaning.js";
+import { MAX_RECORD_BYTES, PROCESSED_AT, RAW_MODIFIED_AT, RAW_TEXT, RECORD, RECORD_REASONS, REASONS, CHILD_ELEMENT, CHILD_POSITION, childArrays, columnExpr, keyExprs, addedKeyExprs, hoistMembers, rawColumns, reasonCodes, ruleFails } from "../../dialects/cleaning.js";
 import { DialectError, render } from "../../dialects/render.js";
 import { CLEANED_LINEAGE, QUARANTINE_PREVIEW_BYTES, QUARANTINE_PREVIEW_MARK, QUARANTINE_RECORD, reasonCodeOrder, stageColumns, type LineageColumn, type QuarantineField, type StageFieldType } from "../../dialects/stages.js";
 import { diagnostic, type Diagnostic } from "../../lib/errors.js";
@@ -22,19 +22,19 @@ import type { ContractIR, DatasetIR, RawField, TableIR } from "../../ir/types.js
 import type { EmitResult, GeneratedFile, Target } from "../types.js";
 import { pyComment, pyString } from "../../dialects/python.js";
 import { PYSPARK_TYPES, pysparkShape, structField, usedTypeNames } from "./types.js";
-import { assignment, atom, call as pyCall, layout, list, tuple, type PyExpr } from "./layout.js";
+import { assignment, atom, call as pyCall, layout, LINE_LENGTH, list, tuple, type PyExpr } from "./layout.js";
 import { GLUE_JOB_ARGUMENT_PURPOSE, GLUE_JOB_ARGUMENTS, GLUE_JOB_OPTIONS, GLUE_SCRIPT_DIR, glueJobInputs, glueScriptPath, type GlueJobKind } from "../glue-jobs.js";
 
 // The templates name the stages' working columns literally (they read as Python); they must be these.
-const TEMPLATE_COLUMNS = { RECORD, REASONS, RAW_TEXT, PROCESSED_AT, CHILD_POSITION, CHILD_ELEMENT };
-const EXPECTED_COLUMNS = { RECORD: "_json", REASONS: "_reasons", RAW_TEXT: "_raw", PROCESSED_AT: "_processed_at", CHILD_POSITION: "_position", CHILD_ELEMENT: "_element" };
+const TEMPLATE_COLUMNS = { RECORD, REASONS, RAW_TEXT, PROCESSED_AT, RAW_MODIFIED_AT, CHILD_POSITION, CHILD_ELEMENT };
+const EXPECTED_COLUMNS = { RECORD: "_json", REASONS: "_reasons", RAW_TEXT: "_raw", PROCESSED_AT: "_processed_at", RAW_MODIFIED_AT: "_raw_modified_at", CHILD_POSITION: "_position", CHILD_ELEMENT: "_element" };
 for (const [name, value] of Object.entries(EXPECTED_COLUMNS)) {
   if (TEMPLATE_COLUMNS[name as keyof typeof TEMPLATE_COLUMNS] !== value) throw new Error(`Bug: the Glue job templates use ${value} for ${name}; update templates/*.py.hbs.`);
 }
 
 export const OUT_DIR = GLUE_SCRIPT_DIR;
 
-const PYSPARK_STAGE_TYPES: Record<StageFieldType, string> = { string: "StringType()", bigint: "LongType()", "array<string>": "ArrayType(StringType())" };
+const PYSPARK_STAGE_TYPES: Record<StageFieldType, string> = { string: "StringType()", bigint: "LongType()", timestamp: "TimestampType()", "array<string>": "ArrayType(StringType())" };
 
 const spark = (e: Parameters<typeof render>[0]) => render(e, SPARK_DIALECT);
 const id = (name: string) => SPARK_DIALECT.identifier(name);
@@ -116,11 +116,16 @@ function common(kind: GlueJobKind): Record<string, string> {
   };
 }
 
-/** Fills a template; the `pyspark.sql.types` import line names exactly the types the filled text uses. */
+/**
+ * Fills a template; the `pyspark.sql.types` import line names exactly the types the filled text uses, one per line
+ * in parentheses when the line would be longer than ruff's limit (as `ruff format` writes it).
+ */
 function fill(render: (values: Record<string, string>) => string, values: Record<string, string>): string {
   const marker = "__TYPES__";
   const body = render({ ...values, typeImports: marker });
-  return finalText(body.replace(marker, usedTypeNames(body).join(", ")));
+  const names = usedTypeNames(body);
+  const oneLine = `from pyspark.sql.types import ${names.join(", ")}`;
+  return finalText(body.replace(marker, oneLine.length <= LINE_LENGTH ? names.join(", ") : `(\n${names.map((n) => `    ${n},\n`).join("")})`));
 }
 
 /** The SQL strings a job carries, by name: the test validates each with the SparkSQL grammar. */
@@ -156,7 +161,7 @@ function cleanSql(dataset: DatasetIR): { reasons: string; record: string; member
   return {
     record,
     // The stages' records (`stages.ts`) over the job's working columns; Spark reads lines without their number.
-    lineage: stageColumns<LineageColumn>(CLEANED_LINEAGE, { _source_file: id("_source_file"), _line_number: "CAST(NULL AS BIGINT)", _run_id: id("_run_id") }),
+    lineage: stageColumns<LineageColumn>(CLEANED_LINEAGE, { _source_file: id("_source_file"), _line_number: "CAST(NULL AS BIGINT)", _run_id: id("_run_id"), _raw_modified_at: id(RAW_MODIFIED_AT) }),
     quarantine: stageColumns<QuarantineField>(QUARANTINE_RECORD, {
       // A character cut in two decodes to U+FFFD, as in the local reader.
       raw_text: `CASE WHEN ${recordReason} = ${str(RECORD_REASONS.tooLong)} THEN concat(decode(substring(${bytes}, 1, ${QUARANTINE_PREVIEW_BYTES}), 'UTF-8'), ${str(QUARANTINE_PREVIEW_MARK)}) ELSE ${id(RAW_TEXT)} END`,

@@ -12,11 +12,12 @@ with source as (
 renamed as (
 
     select
-        cast(asin as varchar)                          as asin,
-        cast(position as integer)                      as position,
-        cast(category as varchar)                      as category,
-        cast(processed_at as timestamp with time zone) as processed_at,
-        cast(source_file as varchar)                   as source_file
+        cast(asin as varchar)                             as asin,
+        cast(position as integer)                         as position,
+        cast(category as varchar)                         as category,
+        cast(raw_modified_at as timestamp with time zone) as raw_modified_at,
+        cast(processed_at as timestamp with time zone)    as processed_at,
+        cast(source_file as varchar)                      as source_file
     from source
 
 ),
@@ -40,7 +41,7 @@ deduplicated as (
             and renamed.processed_at = kept.processed_at
     qualify row_number() over (
         partition by renamed.asin, renamed.position
-        order by renamed.processed_at desc, renamed.source_file desc
+        order by renamed.raw_modified_at desc nulls last, renamed.processed_at desc, renamed.source_file desc
     ) = 1
 
 )

@@ -12,13 +12,13 @@ with source as (
 renamed as (
 
     select
-        cast(asin as varchar)                           as asin,
-        cast(title as varchar)                          as title,
-        cast(brand as varchar)                          as brand,
-        cast(main_category as varchar)                  as main_category,
-        cast(price_usd as decimal(12, 2))               as price_usd,
+        cast(asin as varchar)                             as asin,
+        cast(title as varchar)                            as title,
+        cast(brand as varchar)                            as brand,
+        cast(main_category as varchar)                    as main_category,
+        cast(price_usd as decimal(12, 2))                 as price_usd,
         sales_rank_json,
-        cast(first_available_date as date)              as first_available_date,
+        cast(first_available_date as date)                as first_available_date,
         also_bought_json,
         also_viewed_json,
         features_json,
@@ -26,20 +26,21 @@ renamed as (
         image_urls_json,
         image_url_json,
         image_url_high_res_json,
-        cast(details_asin as varchar)                   as details_asin,
-        cast(details_item_model_number as varchar)      as details_item_model_number,
-        cast(details_shipping_weight as varchar)        as details_shipping_weight,
-        cast(details_product_dimensions as varchar)     as details_product_dimensions,
-        cast(details_item_weight as varchar)            as details_item_weight,
-        cast(details_domestic_shipping as varchar)      as details_domestic_shipping,
-        cast(details_international_shipping as varchar) as details_international_shipping,
+        cast(details_asin as varchar)                     as details_asin,
+        cast(details_item_model_number as varchar)        as details_item_model_number,
+        cast(details_shipping_weight as varchar)          as details_shipping_weight,
+        cast(details_product_dimensions as varchar)       as details_product_dimensions,
+        cast(details_item_weight as varchar)              as details_item_weight,
+        cast(details_domestic_shipping as varchar)        as details_domestic_shipping,
+        cast(details_international_shipping as varchar)   as details_international_shipping,
         details_other_json,
-        cast(tech1 as varchar)                          as tech1,
-        cast(tech2 as varchar)                          as tech2,
-        cast(fit as varchar)                            as fit,
-        cast(similar_item as varchar)                   as similar_item,
-        cast(processed_at as timestamp with time zone)  as processed_at,
-        cast(source_file as varchar)                    as source_file
+        cast(tech1 as varchar)                            as tech1,
+        cast(tech2 as varchar)                            as tech2,
+        cast(fit as varchar)                              as fit,
+        cast(similar_item as varchar)                     as similar_item,
+        cast(raw_modified_at as timestamp with time zone) as raw_modified_at,
+        cast(processed_at as timestamp with time zone)    as processed_at,
+        cast(source_file as varchar)                      as source_file
     from source
 
 ),
@@ -48,7 +49,10 @@ deduplicated as (
 
     select *
     from renamed
-    qualify row_number() over (partition by asin order by processed_at desc, source_file desc) = 1
+    qualify row_number() over (
+        partition by asin
+        order by raw_modified_at desc nulls last, processed_at desc, source_file desc
+    ) = 1
 
 )
 

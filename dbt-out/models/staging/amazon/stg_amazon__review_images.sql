@@ -12,12 +12,13 @@ with source as (
 renamed as (
 
     select
-        cast(review_id as varchar)                     as review_id,
-        cast(position as integer)                      as position,
-        cast(image_url as varchar)                     as image_url,
-        cast(processed_at as timestamp with time zone) as processed_at,
-        cast(review_date as date)                      as review_date,
-        cast(source_file as varchar)                   as source_file
+        cast(review_id as varchar)                        as review_id,
+        cast(position as integer)                         as position,
+        cast(image_url as varchar)                        as image_url,
+        cast(raw_modified_at as timestamp with time zone) as raw_modified_at,
+        cast(processed_at as timestamp with time zone)    as processed_at,
+        cast(review_date as date)                         as review_date,
+        cast(source_file as varchar)                      as source_file
     from source
 
 ),
@@ -41,7 +42,7 @@ deduplicated as (
             and renamed.processed_at = kept.processed_at
     qualify row_number() over (
         partition by renamed.review_id, renamed.position
-        order by renamed.processed_at desc, renamed.source_file desc
+        order by renamed.raw_modified_at desc nulls last, renamed.processed_at desc, renamed.source_file desc
     ) = 1
 
 )

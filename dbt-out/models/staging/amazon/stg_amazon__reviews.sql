@@ -12,24 +12,25 @@ with source as (
 renamed as (
 
     select
-        cast(review_id as varchar)                     as review_id,
-        cast(rating as decimal(2, 1))                  as rating,
-        cast(helpful_votes as bigint)                  as helpful_votes,
-        cast(is_verified_purchase as boolean)          as is_verified_purchase,
-        cast(reviewer_id as varchar)                   as reviewer_id,
-        cast(asin as varchar)                          as asin,
-        cast(style_gift_amount as varchar)             as style_gift_amount,
-        cast(style_format as varchar)                  as style_format,
-        cast(style_size as varchar)                    as style_size,
-        cast(style_color as varchar)                   as style_color,
+        cast(review_id as varchar)                        as review_id,
+        cast(rating as decimal(2, 1))                     as rating,
+        cast(helpful_votes as bigint)                     as helpful_votes,
+        cast(is_verified_purchase as boolean)             as is_verified_purchase,
+        cast(reviewer_id as varchar)                      as reviewer_id,
+        cast(asin as varchar)                             as asin,
+        cast(style_gift_amount as varchar)                as style_gift_amount,
+        cast(style_format as varchar)                     as style_format,
+        cast(style_size as varchar)                       as style_size,
+        cast(style_color as varchar)                      as style_color,
         style_other_json,
-        {{ contract_pseudonym('reviewer_name') }}      as reviewer_name_hash,
-        cast(review_text as varchar)                   as review_text,
-        cast(summary as varchar)                       as summary,
-        cast(reviewed_at as timestamp with time zone)  as reviewed_at,
-        cast(processed_at as timestamp with time zone) as processed_at,
-        cast(review_date as date)                      as review_date,
-        cast(source_file as varchar)                   as source_file
+        {{ contract_pseudonym('reviewer_name') }}         as reviewer_name_hash,
+        cast(review_text as varchar)                      as review_text,
+        cast(summary as varchar)                          as summary,
+        cast(reviewed_at as timestamp with time zone)     as reviewed_at,
+        cast(raw_modified_at as timestamp with time zone) as raw_modified_at,
+        cast(processed_at as timestamp with time zone)    as processed_at,
+        cast(review_date as date)                         as review_date,
+        cast(source_file as varchar)                      as source_file
     from source
 
 ),
@@ -38,7 +39,10 @@ deduplicated as (
 
     select *
     from renamed
-    qualify row_number() over (partition by review_id order by processed_at desc, source_file desc) = 1
+    qualify row_number() over (
+        partition by review_id
+        order by raw_modified_at desc nulls last, processed_at desc, source_file desc
+    ) = 1
 
 )
 

@@ -12,20 +12,21 @@ with source as (
 renamed as (
 
     select
-        cast(code as varchar)                          as code,
-        cast(amount as decimal(9, 2))                  as amount,
-        cast(count as integer)                         as count,
-        cast(level as varchar)                         as level,
-        cast(flag as boolean)                          as flag,
-        cast(vote_count as bigint)                     as vote_count,
-        {{ contract_pseudonym('owner_first_name') }}   as owner_first_name_hash,
-        cast(attr_size as varchar)                     as attr_size,
+        cast(code as varchar)                             as code,
+        cast(amount as decimal(9, 2))                     as amount,
+        cast(count as integer)                            as count,
+        cast(level as varchar)                            as level,
+        cast(flag as boolean)                             as flag,
+        cast(vote_count as bigint)                        as vote_count,
+        {{ contract_pseudonym('owner_first_name') }}      as owner_first_name_hash,
+        cast(attr_size as varchar)                        as attr_size,
         attr_other_json,
         blob,
-        cast(seen_at as timestamp with time zone)      as seen_at,
-        cast(processed_at as timestamp with time zone) as processed_at,
-        cast(seen_date as date)                        as seen_date,
-        cast(source_file as varchar)                   as source_file
+        cast(seen_at as timestamp with time zone)         as seen_at,
+        cast(raw_modified_at as timestamp with time zone) as raw_modified_at,
+        cast(processed_at as timestamp with time zone)    as processed_at,
+        cast(seen_date as date)                           as seen_date,
+        cast(source_file as varchar)                      as source_file
     from source
 
 ),
@@ -34,7 +35,10 @@ deduplicated as (
 
     select *
     from renamed
-    qualify row_number() over (partition by code order by processed_at desc, source_file desc) = 1
+    qualify row_number() over (
+        partition by code
+        order by raw_modified_at desc nulls last, processed_at desc, source_file desc
+    ) = 1
 
 )
 
