@@ -280,6 +280,17 @@ describe("keyed pseudonyms and Snowflake column tags", () => {
     expect(rangeTests({ minimum: 1, exclusiveMinimum: 1 })).toEqual(args({ min_value: 1, inclusive: false }));
   });
 
+  it("tests processed_at for nulls but not raw_modified_at, which rows written before that column existed lack", async () => {
+    const { ir } = await generatedFrom();
+    for (const dataset of ir.datasets) {
+      for (const table of [dataset.table, ...dataset.children]) {
+        const columns = stagingColumns(ir, dataset, table);
+        expect(columns.find((c) => c.name === "processed_at")!.tests, table.name).toContain("not_null");
+        expect(columns.find((c) => c.name === "raw_modified_at")!.tests, table.name).not.toContain("not_null");
+      }
+    }
+  });
+
   it("tests a pseudonym column for what a hash can hold: no accepted_values or accepted_range copied from its field", async () => {
     const { ir } = await generatedFrom("tests/fixtures/kitchen-sink");
     const dataset = ir.datasets.find((d) => d.name === "kitchen_sink")!;
