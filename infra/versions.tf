@@ -4,7 +4,9 @@ terraform {
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = "~> 5.81" # 5.81 made thumbprint_list of the OIDC provider optional
+      # One exact version: the hashes in .terraform.lock.hcl (infra/README, "Provider lock") are for it, and a range
+      # would let a new init pick another release. 5.81 made thumbprint_list of the OIDC provider optional.
+      version = "5.81.0"
     }
   }
 

@@ -2,7 +2,9 @@
  * The GitHub workflows parse as YAML, run what they promise, deploy only through OIDC (no stored AWS keys), and
  * never expand event values inside shell scripts (script injection).
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse, parseDocument } from "yaml";
@@ -110,6 +112,33 @@ describe("GitHub workflows", () => {
     }
     const order = ["init", "plan", "apply tfplan", "snowflake:apply"].map((word) => script.indexOf(word));
     expect([...order].sort((a, b) => a - b)).toEqual(order);
+  });
+
+  it("deploy's terraform init refuses to change a committed provider lock (-lockfile=readonly), and warns without one", () => {
+    const init = steps(load("deploy.yml")).find((s) => s.run?.includes("terraform -chdir=infra init"))!;
+    // The step's own script, run by bash with a `terraform` that prints its arguments (no AWS, no registry).
+    const work = mkdtempSync(join(tmpdir(), "deploy-init-"));
+    try {
+      mkdirSync(join(work, "bin"));
+      mkdirSync(join(work, "infra"));
+      writeFileSync(join(work, "bin", "terraform"), '#!/bin/sh\necho "terraform $*"\n', { mode: 0o755 });
+      const run = () =>
+        execFileSync("bash", ["-euo", "pipefail", "-c", init.run!], {
+          cwd: work,
+          encoding: "utf8",
+          env: { PATH: `${join(work, "bin")}:${process.env.PATH}`, STATE_BUCKET: "b", LOCK_TABLE: "t", STATE_KMS_KEY: "k", REGION: "r" },
+        });
+      const without = run();
+      expect(without).toMatch(/^terraform -chdir=infra init -backend-config=bucket=b /m);
+      expect(without).not.toContain("-lockfile");
+      expect(without).toContain("::warning");
+      writeFileSync(join(work, "infra", ".terraform.lock.hcl"), "");
+      const withLock = run();
+      expect(withLock).toMatch(/^terraform -chdir=infra init -lockfile=readonly -backend-config=bucket=b /m);
+      expect(withLock).not.toContain("::warning");
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 
   it("deploys only a commit whose CI run on main succeeded, and checks out that commit", () => {

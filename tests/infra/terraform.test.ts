@@ -224,6 +224,46 @@ describe("infra/: wiring", () => {
   });
 });
 
+describe("infra/: provider versions", () => {
+  /** `{ dir, name, source, version }` of every required_providers entry, in every directory that has any. */
+  const requiredProviders = () =>
+    dirs.flatMap((dir) =>
+      dir.bodies.flatMap((body) =>
+        ((body.terraform ?? []) as Hcl[]).flatMap((block) =>
+          ((block.required_providers ?? []) as Hcl[]).flatMap((providers) =>
+            Object.entries(providers).map(([name, spec]) => ({ dir: dir.dir, name, source: String((spec as Hcl).source), version: String((spec as Hcl).version) })),
+          ),
+        ),
+      ),
+    );
+
+  it("pins every provider to one exact version, the same in the root and the bootstrap", () => {
+    const providers = requiredProviders();
+    // The root and the bootstrap are the two configurations that are applied; modules inherit the root's provider.
+    expect(new Set(providers.map((p) => p.dir))).toEqual(new Set(["infra", "infra/bootstrap"]));
+    for (const provider of providers) {
+      // "~> 5.81", ">= 5.0" or no version at all let `terraform init` pick whichever release is newest that day.
+      expect(provider.version, `${provider.dir}: provider "${provider.name}"`).toMatch(/^\d+\.\d+\.\d+$/);
+    }
+    const bySource = new Map<string, Set<string>>();
+    for (const p of providers) bySource.set(p.source, (bySource.get(p.source) ?? new Set()).add(p.version));
+    for (const [source, versions] of bySource) expect([...versions], source).toHaveLength(1);
+  });
+
+  it("a committed .terraform.lock.hcl records the pinned version of each provider", async () => {
+    for (const dir of ["infra", "infra/bootstrap"]) {
+      const lockPath = join(root, dir, ".terraform.lock.hcl");
+      if (!existsSync(lockPath)) continue; // made once with registry access: infra/README, "Provider lock"
+      const lock = (await parse(lockPath, readFileSync(lockPath, "utf8"))) as Hcl;
+      for (const p of requiredProviders().filter((p) => p.dir === dir)) {
+        const locked = (lock.provider?.[`registry.terraform.io/${p.source}`] as Hcl[] | undefined)?.[0];
+        expect(locked?.version, `${dir}/.terraform.lock.hcl: ${p.source}`).toBe(p.version);
+        expect((locked?.hashes as string[] | undefined)?.length ?? 0, `${dir}/.terraform.lock.hcl: ${p.source} hashes`).toBeGreaterThan(0);
+      }
+    }
+  });
+});
+
 describe("infra/: IAM least privilege", () => {
   it("has no * action, wildcard actions only in the documented TLS deny, * resources only where AWS requires", () => {
     const problems: string[] = [];
