@@ -50,6 +50,12 @@ export const PLATFORM = {
     freshness: { warnAfterHours: 36, errorAfterHours: 72 },
     /** The profile's schema on Snowflake; dbt builds `<schema>_STAGING` and `<schema>_MARTS` from it. */
     schema: "ANALYTICS",
+    /**
+     * `require-dbt-version` of the generated project: from the minor of the dbt-core the project is tested with
+     * (toolchain/python/dbt.lock.txt; a test keeps them equal) to the next major. An older dbt then stops with
+     * "This version of dbt is not supported" instead of failing inside a macro the project relies on.
+     */
+    requireDbtVersion: [">=1.11.0", "<2.0.0"],
   },
   airflow: {
     dagId: "amazon_reviews_dbt",

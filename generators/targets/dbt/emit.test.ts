@@ -48,6 +48,26 @@ describe("dbt target", () => {
     expect(dbtSchemaErrors("dbt_yml_files", "latest_fusion", marts)).toEqual([]);
   });
 
+  it("requires the dbt-core minor the project is tested with, up to the next major; the real dbt accepts it and refuses a dbt outside it", async () => {
+    const { files } = await generatedFrom();
+    const lock = readFileSync(join(REPO_ROOT, "toolchain/python/dbt.lock.txt"), "utf8");
+    const [major, minor] = /^dbt-core==(\d+)\.(\d+)\./m.exec(lock)!.slice(1).map(Number) as [number, number];
+    const project = yamlOf(files, "dbt-out/dbt_project.yml");
+    expect(project["require-dbt-version"]).toEqual([`>=${major}.${minor}.0`, `<${major + 1}.0.0`]);
+    // The committed file is the generated one (the drift check), so dbt reads this range.
+    expect(parse(readFileSync(join(REPO_ROOT, "dbt-out/dbt_project.yml"), "utf8"))["require-dbt-version"]).toEqual(project["require-dbt-version"]);
+    const dir = writeDbtProject(files);
+    try {
+      await dbtParse(dir); // the pinned dbt-core is inside the range
+      // A range the running dbt is outside of (as dbt 1.9 is of the real one): dbt stops before parsing, naming it.
+      const text = fileOf(files, "dbt-out/dbt_project.yml").replace(`">=${major}.${minor}.0"`, `">=${major}.${minor + 1}.0"`);
+      writeFileSync(join(dir, "dbt_project.yml"), text);
+      await expect(dbtParse(dir)).rejects.toThrow(/This version of dbt is not supported with the 'amazon_reviews' package/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("rejects legacy test syntax (the schema check can fail)", () => {
     const legacy = { version: 2, models: [{ name: "m", columns: [{ name: "c", tests: [{ accepted_values: { values: [1] } }] }] }] };
     expect(dbtSchemaErrors("dbt_yml_files", "latest_fusion", legacy)).not.toEqual([]);

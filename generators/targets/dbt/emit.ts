@@ -317,6 +317,7 @@ function projectYaml(ir: ContractIR): string {
     name: DBT.project,
     version: "1.0.0",
     "config-version": 2,
+    "require-dbt-version": [...DBT.requireDbtVersion],
     profile: DBT.profile,
     "model-paths": ["models"],
     "macro-paths": ["macros"],
