@@ -35,21 +35,14 @@ export function derivedColumn(spec: DerivedColumn, walked: readonly WalkedField[
   };
 }
 
+/** A column the pipeline adds to every processed table: a non-null timestamp, not from the contract. */
+function systemColumn(name: string, description: string, source: ColumnIR["source"], where: SourceLocation): ColumnIR {
+  return { name, description, type: { kind: "timestamp" }, nullable: false, source, normalize: [], pii: "none", partition: false, key: false, native: {}, where };
+}
+
 /** The column every processed table gets from the flatten job (see `ColumnSource` "processed_at"). */
 export function processedAtColumn(where: SourceLocation): ColumnIR {
-  return {
-    name: "processed_at",
-    description: "When the flatten job wrote this row (UTC, the run's start time); source freshness is measured on it.",
-    type: { kind: "timestamp" },
-    nullable: false,
-    source: { kind: "processed_at" },
-    normalize: [],
-    pii: "none",
-    partition: false,
-    key: false,
-    native: {},
-    where,
-  };
+  return systemColumn("processed_at", "When the flatten job wrote this row (UTC, the run's start time); source freshness is measured on it.", { kind: "processed_at" }, where);
 }
 
 /** Name of the system column of `ColumnSource` "raw_modified_at" (reserved: `RESERVED_WORDS`). */
@@ -57,20 +50,9 @@ export const RAW_MODIFIED_AT = "raw_modified_at";
 
 /** The column every processed table gets from its raw object (see `ColumnSource` "raw_modified_at"). */
 export function rawModifiedAtColumn(where: SourceLocation): ColumnIR {
-  return {
-    name: RAW_MODIFIED_AT,
-    description:
-      "When the raw object this row was read from was last modified (UTC, to the millisecond): staging keeps the row of the newest raw object per key, so processing an older object again never makes its data current.",
-    type: { kind: "timestamp" },
-    nullable: false,
-    source: { kind: "raw_modified_at" },
-    normalize: [],
-    pii: "none",
-    partition: false,
-    key: false,
-    native: {},
-    where,
-  };
+  const description =
+    "When the raw object this row was read from was last modified (UTC, to the millisecond): staging keeps the row of the newest raw object per key, so processing an older object again never makes its data current.";
+  return systemColumn(RAW_MODIFIED_AT, description, { kind: "raw_modified_at" }, where);
 }
 
 /** Whether a column is one the pipeline adds to every processed table (not from the contract; its name is reserved). */
