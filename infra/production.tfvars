@@ -22,6 +22,9 @@ glue_worker_type         = "G.1X"
 glue_number_of_workers   = 2
 glue_timeout_minutes     = 60
 glue_max_concurrent_runs = 5
+# The clean job fails (and the failure topic is told) when more than this share of a raw object's records is
+# quarantined; the real data quarantines about 5%.
+max_quarantine_ratio = 0.5
 
 # Retention and lifecycle
 log_retention_days         = 365
