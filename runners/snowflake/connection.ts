@@ -84,7 +84,7 @@ export async function connectFromEnv(env: NodeJS.ProcessEnv = process.env, sdkOp
     // PEM-formatted private key.").
     throw new ConnectionConfigError(
       `the connection settings were refused before connecting: ${(error as Error).message}`,
-      "check the SNOWFLAKE_* variables (see --help): SNOWFLAKE_PRIVATE_KEY holds the user's PKCS#8 private key in PEM form (-----BEGIN PRIVATE KEY-----), or SNOWFLAKE_PRIVATE_KEY_PATH names its .p8 file; an encrypted key needs SNOWFLAKE_PRIVATE_KEY_PASSPHRASE.",
+      "check the SNOWFLAKE_* variables (see --help): SNOWFLAKE_PRIVATE_KEY holds the user's PKCS#8 private key in PEM form (its first line: BEGIN PRIVATE KEY between five dashes each side), or SNOWFLAKE_PRIVATE_KEY_PATH names its .p8 file; an encrypted key needs SNOWFLAKE_PRIVATE_KEY_PASSPHRASE.",
     );
   }
   log(`Connecting to Snowflake account ${env.SNOWFLAKE_ACCOUNT} as ${env.SNOWFLAKE_USER} (network errors are retried for up to about 4 minutes) …`);
