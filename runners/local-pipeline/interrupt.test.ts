@@ -99,7 +99,9 @@ const QUARANTINE = "amazon-reviews-quarantine/reviews";
  * `signal` to the process. Resolves with its stderr once it has ended.
  */
 async function stopWhileCleaning(out: string, runId: string, signal: "SIGINT" | "SIGKILL", when: () => boolean): Promise<{ stderr: string; exit: { code: number | null; signal: string | null } }> {
-  const child = spawn(process.execPath, ["runners/local-pipeline/launch.mjs", "--input", `review=${input}`, "--out", out, "--no-warehouse", "--run-id", runId], { cwd: ROOT });
+  // Its scratch folder under the test's own folder: a process killed outright cannot remove it.
+  const temp = mkdtempSync(join(work, "tmp-"));
+  const child = spawn(process.execPath, ["runners/local-pipeline/launch.mjs", "--input", `review=${input}`, "--out", out, "--no-warehouse", "--run-id", runId], { cwd: ROOT, env: { ...process.env, TMPDIR: temp } });
   let stderr = "";
   child.stdout.resume();
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
