@@ -12,6 +12,7 @@
 import { externalColumns } from "../generators/dialects/external-table.js";
 import { mapType } from "../generators/dialects/type-table.js";
 import type { ColumnIR, ColumnSource, ContractIR, DatasetIR, MartIR, RawField, RuleIR, TableIR } from "../generators/ir/types.js";
+import { findRawField } from "../generators/ir/raw-fields.js";
 import { compareCodePoints } from "../generators/lib/sort.js";
 import { stagingColumns, stagingModelName, type StagingColumn } from "../generators/targets/dbt/emit.js";
 import { stagingColumnName } from "../generators/targets/protection.js";
@@ -100,16 +101,6 @@ export function rawText(source: ColumnSource): string {
     case "raw_modified_at":
       return "the raw object's last-modified time";
   }
-}
-
-export function findRawField(fields: readonly RawField[], path: string): RawField | undefined {
-  for (const field of fields) {
-    if (field.path === path) return field;
-    const nested = [...(field.fields ?? []), ...(field.element ? [field.element] : []), ...(field.options ?? [])];
-    const found = findRawField(nested, path);
-    if (found) return found;
-  }
-  return undefined;
 }
 
 /** The rules checked on the raw fields a column reads (element rules of an array included). */

@@ -9,6 +9,7 @@ import type { DatasetContext } from "./dataset-context.js";
 import { isSystemColumn } from "./derived.js";
 import { IDENTIFIER, MAX_IDENTIFIER_LENGTH, RESERVED_WORDS, shortenName, SNAKE_CASE, snakeCase } from "./names.js";
 import { unportableRegexReason } from "./regex.js";
+import { innerFields } from "./raw-fields.js";
 import { lowersPiiClass } from "./withheld.js";
 import type { ColumnIR, DatasetIR, RawField, SourceLocation, TableIR } from "./types.js";
 
@@ -134,7 +135,7 @@ export function checkRegexes(fields: readonly RawField[], ctx: DatasetContext): 
         diagnostic("CONTRACT.UNPORTABLE_REGEX", `Regex /${pattern}/ of "${field.path}" uses ${reason}.`, field.where, "Rewrite it with the portable subset listed in generators/ir/regex.ts."),
       );
     }
-    checkRegexes([...(field.fields ?? []), ...(field.element ? [field.element] : []), ...(field.options ?? [])], ctx);
+    checkRegexes(innerFields(field), ctx);
   }
 }
 

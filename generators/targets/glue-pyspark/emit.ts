@@ -19,6 +19,7 @@ import { mapType } from "../../dialects/type-table.js";
 import { call, ref } from "../../dialects/expr.js";
 import { finalText, headerLines } from "../../lib/header.js";
 import type { ContractIR, DatasetIR, RawField, TableIR } from "../../ir/types.js";
+import { findRawField } from "../../ir/raw-fields.js";
 import type { EmitResult, GeneratedFile, Target } from "../types.js";
 import { pyComment, pyString } from "../../dialects/python.js";
 import { PYSPARK_TYPES, pysparkShape, structField, usedTypeNames } from "./types.js";
@@ -269,17 +270,6 @@ function unsupported(error: unknown): { what: string; fix: string } | undefined 
   return { what: what!, fix: fix ? fix.charAt(0).toUpperCase() + fix.slice(1) : "Change the contract." };
 }
 
-/** The raw field at a path (`answers[].text`), searched through objects, elements, values and union options. */
-function rawFieldAt(fields: readonly RawField[], path: string): RawField | undefined {
-  for (const field of fields) {
-    if (field.path === path) return field;
-    const inner = [...(field.fields ?? []), ...(field.element ? [field.element] : []), ...(field.options ?? [])];
-    const found = rawFieldAt(inner, path);
-    if (found) return found;
-  }
-  return undefined;
-}
-
 /**
  * The diagnostics of a dataset whose jobs Spark cannot express, each at the field or column it comes from: every
  * rule is rendered on its own as the clean job renders it (members hoisted), then every column, key and child array
@@ -307,7 +297,7 @@ function unsupportedDiagnostics(dataset: DatasetIR, error: { what: string; fix: 
     byPath.set(rule.path, entry);
   }
   for (const [path, { codes, problem }] of byPath) {
-    const field = rawFieldAt(dataset.raw.fields, path);
+    const field = findRawField(dataset.raw.fields, path);
     out.push(
       diagnostic(
         "DIALECT.UNSUPPORTED",
@@ -325,7 +315,7 @@ function unsupportedDiagnostics(dataset: DatasetIR, error: { what: string; fix: 
   }
   for (const { child, array } of childArrays(dataset)) {
     const problem = tryRender(() => spark(array));
-    const field = rawFieldAt(dataset.raw.fields, child.arrayPath);
+    const field = findRawField(dataset.raw.fields, child.arrayPath);
     if (problem) out.push(diagnostic("DIALECT.UNSUPPORTED", `Dataset "${dataset.name}": child table "${child.name}" cannot be exploded in the Glue flatten job: ${problem.what}`, field?.where ?? { file: dataset.contract.file }, problem.fix));
   }
   if (out.length === 0) out.push(diagnostic("DIALECT.UNSUPPORTED", `Dataset "${dataset.name}": ${error.what}`, { file: dataset.contract.file }, error.fix));
