@@ -163,9 +163,9 @@ function runFolders(options: PipelineOptions): string[] {
  * reader of `*.parquet` or `*.jsonl` takes), then renames it to `path`: a run stopped outright (killed, out of
  * memory) while a file is being written never leaves a cut file under a name readers take as complete.
  */
-async function copyTo(path: string, statement: (path: string) => string, run: (statement: string) => Promise<number>): Promise<number> {
+async function copyTo(connection: DuckDBConnection, path: string, statement: (path: string) => string): Promise<number> {
   const temporary = join(dirname(path), `.${basename(path)}.tmp`);
-  const rows = await run(statement(temporary));
+  const rows = await count(connection, statement(temporary));
   renameSync(temporary, path);
   return rows;
 }
@@ -609,13 +609,13 @@ async function runDataset(
     raw_base64: "raw_base64",
   });
   await copyTo(
+    connection,
     join(quarantineDir, "part-00000.jsonl"),
     (path) => `COPY (
       SELECT ${quarantine.map((c) => `${c.sql} AS ${q(c.name)}`).join(", ")}
       FROM ${records.relation} JOIN (SELECT _row, ${q(REASONS)} FROM ${t("validated")} WHERE len(${q(REASONS)}) > 0) USING (_row)
       ORDER BY source_file, line_number
     ) TO ${s(path)} (FORMAT JSON)`,
-    (statement) => count(connection, statement),
   );
 
   // Keys that are not a raw column already (a raw field used as the key is one).
@@ -678,12 +678,12 @@ async function runDataset(
   let valid = 0;
   for (const [i, range] of ranges.entries()) {
     valid += await copyTo(
+      connection,
       cleanedFiles[i]!,
       // The valid records: all but the quarantined and the dropped duplicates (both few: anti-joins against small sets).
       (path) => `COPY (SELECT * EXCLUDE (_row) FROM (${typed(raws, lineage, `(SELECT * FROM ${rowsIn(records.relation, range)} JOIN ${t("file_times")} USING (source_file)
         WHERE _row NOT IN (SELECT _row FROM ${t("validated")} WHERE len(${q(REASONS)}) > 0) AND _row NOT IN (SELECT _row FROM ${t("dropped")}))`)}))
       TO ${s(path)} (${CLEANED_PARQUET})`,
-      (statement) => count(connection, statement),
     );
   }
 
