@@ -1,7 +1,8 @@
 /**
  * A production install (`npm ci --omit=dev`, or NODE_ENV=production) has no devDependencies: a user command that runs
  * through a dev-only tool fails with "tsx: not found". And the deploy job, which holds the OIDC token and the
- * production secrets, installs without running any package's install scripts.
+ * production secrets, installs without running any package's install scripts; elsewhere npm runs a dependency's install
+ * script only when `allowScripts` in package.json allows it, so each one is a decision written down.
  */
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -14,7 +15,10 @@ const root = resolve(import.meta.dirname, "../..");
 const DEVELOPMENT_SCRIPTS = new Set(["test", "test:update-goldens", "typecheck", "bench:generate", "bench:pipeline"]);
 
 interface Lock {
-  packages: Record<string, { bin?: Record<string, string>; dependencies?: Record<string, string>; devDependencies?: Record<string, string> }>;
+  packages: Record<
+    string,
+    { bin?: Record<string, string>; dependencies?: Record<string, string>; devDependencies?: Record<string, string>; hasInstallScript?: boolean }
+  >;
 }
 
 /** The packages a script's commands run: each command's program (after VAR=value) and `node --import <package>`. */
@@ -63,5 +67,15 @@ describe("dependencies a production install needs", () => {
       .flatMap((step) => (step.run ?? "").split("\n"))
       .filter((line) => /\bnpm (ci|install|i)\b/.test(line));
     expect(installs).toEqual(["npm ci --ignore-scripts"]);
+  });
+
+  it("every dependency with an install script is allowed or denied in allowScripts", () => {
+    const allowScripts = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { allowScripts?: Record<string, boolean> }).allowScripts ?? {};
+    const withScripts = Object.entries(lock.packages)
+      .filter(([path, entry]) => path.startsWith("node_modules/") && entry.hasInstallScript === true)
+      .map(([path]) => path.slice(path.lastIndexOf("node_modules/") + "node_modules/".length));
+    expect(withScripts.length).toBeGreaterThan(0);
+    expect(withScripts.filter((name) => !(name in allowScripts))).toEqual([]);
+    expect(allowScripts).toEqual({ esbuild: false });
   });
 });
