@@ -68,14 +68,19 @@ export const PLATFORM = {
     dbtProjectDir: "/opt/airflow/dbt/amazon_reviews",
     dbtProfilesDir: "/opt/airflow/dbt/profiles",
     dbtTarget: "prod",
-    /** How long the daily dbt run may take: dashboards refresh after it (the DAG's dagrun_timeout). */
-    windowHours: 2,
+    /**
+     * How long a daily run may take (the DAG's dagrun_timeout): dbt, then the QuickSight refresh it triggers, so that
+     * the dashboards show the night's data by 09:00 UTC at the latest.
+     */
+    windowHours: 3,
     /**
      * Each task's execution_timeout, in minutes: the freshness check, then the build with its retries and their delays,
-     * and the watcher fit the window (10 + 3 × 25 + 2 × 10 + 5 = 110 of 120 minutes; `dagSource` refuses budgets that
-     * do not).
+     * the QuickSight refresh (no retry) and the watcher fit the window (10 + 3 × 25 + 2 × 10 + 30 + 5 = 140 of 180
+     * minutes; `dagSource` refuses budgets that do not).
      */
-    taskTimeoutMinutes: { dbt_source_freshness: 10, dbt_build: 25, watcher: 5 },
+    taskTimeoutMinutes: { dbt_source_freshness: 10, dbt_build: 25, refresh_quicksight: 30, watcher: 5 },
+    /** How often the refresh task asks QuickSight whether its ingestions have ended. */
+    ingestionPollSeconds: 30,
   },
   quicksight: {
     /** Resource ids (prefixes of the data sets' ids). */

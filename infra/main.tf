@@ -17,6 +17,9 @@ locals {
     snowflake      = "${var.project}-snowflake-read"
     deploy         = "${var.project}-github-deploy"
   }
+
+  # The IAM policy the Airflow DAG's role needs to reload the QuickSight data sets (modules/quicksight).
+  quicksight_refresh_policy_name = "${var.project}-quicksight-refresh"
 }
 
 data "aws_caller_identity" "current" {}
@@ -108,6 +111,8 @@ module "github_deploy" {
     data_set_ids   = [for data_set in local.quicksight_index.dataSets : data_set.id]
     analysis_id    = local.quicksight_index.analysis.id
     reader_group   = coalesce(var.quicksight_reader_group_name, local.quicksight_index.readerGroup)
+    refresh_policy = local.quicksight_refresh_policy_name
+    refresh_role   = var.quicksight_refresh_role_name
   } : null
 }
 
@@ -123,4 +128,6 @@ module "quicksight" {
   snowflake_secret_arn = var.snowflake_secret_arn
   reader_group_name    = var.quicksight_reader_group_name
   vpc_connection_arn   = var.quicksight_vpc_connection_arn
+  refresh_policy_name  = local.quicksight_refresh_policy_name
+  refresh_role_name    = var.quicksight_refresh_role_name
 }

@@ -47,3 +47,8 @@ output "quicksight_reader_group_arn" {
   description = "The QuickSight group with read-only access; add the readers to it (null unless enable_quicksight)."
   value       = var.enable_quicksight ? module.quicksight[0].reader_group_arn : null
 }
+
+output "quicksight_refresh_policy_arn" {
+  description = "The IAM policy the Airflow deployment's role needs for the DAG's QuickSight refresh (attached to quicksight_refresh_role_name when given; null unless enable_quicksight)."
+  value       = var.enable_quicksight ? module.quicksight[0].refresh_policy_arn : null
+}

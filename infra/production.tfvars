@@ -37,6 +37,8 @@ quarantine_expiration_days = 180
 access_logs_bucket_name        = null
 raw_require_conditional_writes = true
 
-# QuickSight (with ENABLE_QUICKSIGHT; null: the generator's reader group, Snowflake's public endpoint)
+# QuickSight (with ENABLE_QUICKSIGHT; null: the generator's reader group, Snowflake's public endpoint; the refresh
+# role: the Airflow deployment's IAM role, given the refresh policy, or "" to attach quicksight_refresh_policy_arn by hand)
 quicksight_reader_group_name  = null
 quicksight_vpc_connection_arn = null
+quicksight_refresh_role_name  = ""

@@ -176,7 +176,7 @@ variable "terraform_state_key_alias" {
 }
 
 variable "enable_quicksight" {
-  description = "Create the QuickSight data source, data sets, refresh schedules and analysis (generated/quicksight/). Needs a QuickSight Enterprise subscription in the account and snowflake_host / snowflake_secret_arn."
+  description = "Create the QuickSight data source, data sets and analysis (generated/quicksight/), and the IAM policy the Airflow DAG needs to refresh them. Needs a QuickSight Enterprise subscription in the account and snowflake_host / snowflake_secret_arn."
   type        = bool
   default     = false
 }
@@ -197,6 +197,17 @@ variable "quicksight_reader_group_name" {
   description = "QuickSight group (namespace default) created with read-only access to the data sets and the analysis; null means the generator's name (generated/quicksight/quicksight.json, readerGroup)."
   type        = string
   default     = null
+}
+
+variable "quicksight_refresh_role_name" {
+  description = "With enable_quicksight: name of the Airflow deployment's IAM role, to which the QuickSight refresh policy (output quicksight_refresh_policy_arn) is attached; empty attaches it to nothing."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = can(regex("^([\\w+=,.@-]{1,64})?$", var.quicksight_refresh_role_name))
+    error_message = "quicksight_refresh_role_name must be an IAM role name (not an ARN), or empty."
+  }
 }
 
 variable "quicksight_vpc_connection_arn" {

@@ -38,7 +38,8 @@ describe("npm run dag:test", () => {
     expect(code, `${out.text()}\n${err.text()}`).toBe(0);
     const summary = out.text();
     expect(summary).toContain("DAG amazon_reviews_dbt: every task succeeded");
-    expect(summary).toMatch(/^ {2}dbt_source_freshness: success in [\d.]+ s\n {2}dbt_build: success in [\d.]+ s\n {2}watcher: skipped\n {2}dag run: success$/m);
+    // The QuickSight refresh is off without its Variable: skipped, which counts as success.
+    expect(summary).toMatch(/^ {2}dbt_source_freshness: success in [\d.]+ s\n {2}dbt_build: success in [\d.]+ s\n {2}refresh_quicksight: skipped\n {2}watcher: skipped\n {2}dag run: success$/m);
     expect(summary).toMatch(/duration: [\d.]+ s \(pipeline and database [\d.]+ s, airflow db migrate [\d.]+ s, airflow dags test [\d.]+ s\)/);
   });
 
@@ -68,16 +69,17 @@ describe("npm run dag:test names a failing task", () => {
     if (result?.folder) rmSync(result.folder, { recursive: true, force: true });
   });
 
-  it("ran the DAG with its timeouts: the run stopped at its 2-hour window, each task at its own (Airflow's serialized DAG)", () => {
-    expect(result.timeouts).toEqual({ dagRun: 7200, tasks: { dbt_source_freshness: 600, dbt_build: 1500, watcher: 300 } });
+  it("ran the DAG with its timeouts: the run stopped at its 3-hour window, each task at its own (Airflow's serialized DAG)", () => {
+    expect(result.timeouts).toEqual({ dagRun: 10800, tasks: { dbt_source_freshness: 600, dbt_build: 1500, refresh_quicksight: 1800, watcher: 300 } });
   });
 
-  it("code 1, dbt_source_freshness failed, dbt_build run after it all the same (and failed), the watcher failing the run, the folder kept for inspection", () => {
+  it("code 1, dbt_source_freshness failed, dbt_build run after it all the same (and failed), the refresh not run, the watcher failing the run, the folder kept for inspection", () => {
     expect(result.code, result.message).toBe(1);
     // The watcher (one_failed) may start as soon as the freshness check failed, before or after dbt_build ends.
     expect(result.tasks.map((t) => [t.taskId, t.state]).sort()).toEqual([
       ["dbt_build", "failed"],
       ["dbt_source_freshness", "failed"],
+      ["refresh_quicksight", "upstream_failed"],
       ["watcher", "failed"],
     ]);
     expect(result.dagRunState).toBe("failed");

@@ -35,7 +35,6 @@ ROOT_SHAPES = {
     "aws_quicksight_data_set": "CreateDataSetRequest",
     "aws_quicksight_data_source": "CreateDataSourceRequest",
     "aws_quicksight_group": "CreateGroupRequest",
-    "aws_quicksight_refresh_schedule": "CreateRefreshScheduleRequest",
 }
 # Where a generated file sits in a resource: (type, snake path of the block, "" for the resource body) ->
 # (root of its member paths, expression the top-level reads start from).
@@ -58,7 +57,8 @@ MAP_KEY_ATTRIBUTES = {
     ("aws_quicksight_data_set", "logical_table_map.logical_table_map_id"),
 }
 # The provider lifted a nested member to the resource: (shape, member) it stands for.
-LIFTED = {("aws_quicksight_refresh_schedule", "schedule_id"): ("RefreshSchedule", "ScheduleId")}
+# (aws_quicksight_refresh_schedule's schedule_id was one; the module has no refresh schedule any more.)
+LIFTED: dict = {}
 
 # The generator's header line in every JSON file ("//" is a comment by convention, as in Terraform's JSON syntax).
 COMMENT_KEY = "//"

@@ -1,7 +1,8 @@
 /**
  * Proof for infra/modules/quicksight on the parsed HCL (@cdktf/hcl2json) and on QuickSight's own API model
- * (botocore, tests/helpers/quicksight-shapes.py): it reads the generated QuickSight layer, makes one data set and one
- * refresh schedule per data set of the index, takes credentials only from a Secrets Manager secret, gives the reader
+ * (botocore, tests/helpers/quicksight-shapes.py): it reads the generated QuickSight layer, makes one data set per data
+ * set of the index and no refresh schedule (the Airflow DAG refreshes them), an IAM policy for that refresh on exactly
+ * those data sets and their ingestions, takes credentials only from a Secrets Manager secret, gives the reader
  * group and nobody else read-only actions, names every block after a member of the right API shape and reads that
  * member, maps every member of the generated files, and its plan-time guard (members.tf) lists exactly what it maps.
  */
@@ -21,7 +22,7 @@ import {
 } from "../helpers/quicksight-shapes.js";
 import { allStrings, readTerraformDir, type Hcl, type TerraformDir } from "../helpers/terraform.js";
 
-const QUICKSIGHT_TYPES = ["aws_quicksight_analysis", "aws_quicksight_data_set", "aws_quicksight_data_source", "aws_quicksight_group", "aws_quicksight_refresh_schedule"];
+const QUICKSIGHT_TYPES = ["aws_quicksight_analysis", "aws_quicksight_data_set", "aws_quicksight_data_source", "aws_quicksight_group"];
 const READER = "${aws_quicksight_group.readers.arn}";
 /** QuickSight's viewer action sets (https://docs.aws.amazon.com/quicksight/latest/user/sharing-data-sets.html and the API's ResourcePermission). */
 const READ_ONLY = {
@@ -107,9 +108,11 @@ describe("infra/modules/quicksight: inputs", () => {
     expect(existsSync(join(REPO_ROOT, QUICKSIGHT_GENERATED, index.analysis.file))).toBe(true);
   });
 
-  it("keys the data sets by mart (every data set of the index) and gives each one refresh schedule", () => {
+  it("keys the data sets by mart (every data set of the index), with no refresh schedule (the Airflow DAG refreshes them)", () => {
     expect(resource("aws_quicksight_data_set", "this").for_each).toBe("${local.data_sets}");
-    expect(resource("aws_quicksight_refresh_schedule", "this").for_each).toBe("${aws_quicksight_data_set.this}");
+    expect(module.resources.aws_quicksight_refresh_schedule).toBeUndefined();
+    expect(moduleText).not.toMatch(/refresh_schedule|index\.refresh/);
+    expect(index.refresh).toBeUndefined();
     // The analysis looks its data sets up by identifier: every identifier must be a mart of the index.
     const declaration = resource("aws_quicksight_analysis", "this").definition[0].dynamic.data_set_identifiers_declarations[0].content[0];
     expect(declaration.data_set_arn).toBe("${aws_quicksight_data_set.this[declaration.value.Identifier].arn}");
@@ -172,28 +175,65 @@ describe("infra/modules/quicksight: credentials and access", () => {
     expect(rootDir.variables.enable_quicksight).toMatchObject({ type: "${bool}", default: false });
     expect(rootDir.modules.quicksight!.count).toBe("${var.enable_quicksight ? 1 : 0}");
     const used = [...rootDir.bodies.flatMap((b) => allStrings(b)).join("\n").matchAll(/module\.quicksight\[0\]\.(\w+)/g)].map((m) => m[1]!);
-    expect(used.sort()).toEqual(["analysis_id", "data_set_ids", "reader_group_arn"]);
+    expect(used.sort()).toEqual(["analysis_id", "data_set_ids", "reader_group_arn", "refresh_policy_arn"]);
     for (const output of used) expect(module.outputs[output], output).toBeDefined();
   });
 });
 
-describe("infra/modules/quicksight: SPICE refresh", () => {
-  it("refreshes every data set fully, daily at the index's time and timezone, after the dbt DAG starts", () => {
-    const schedule = resource("aws_quicksight_refresh_schedule", "this").schedule[0];
-    expect(schedule.refresh_type).toBe("FULL_REFRESH");
-    expect(schedule.schedule_frequency[0]).toEqual({
-      interval: "${local.index.refresh.interval}",
-      time_of_the_day: "${local.index.refresh.timeOfTheDay}",
-      timezone: "${local.index.refresh.timezone}",
+describe("infra/modules/quicksight: the Airflow DAG's refresh policy", () => {
+  it("allows exactly CreateIngestion, DescribeIngestion and CancelIngestion, on exactly the data sets and their ingestions", () => {
+    const documents = module.data.aws_iam_policy_document ?? {};
+    expect(Object.keys(documents)).toEqual(["refresh"]);
+    const statements = documents.refresh!.statement as Hcl[];
+    expect(statements).toHaveLength(1);
+    const statement = statements[0]!;
+    expect(statement.actions).toEqual(["quicksight:CancelIngestion", "quicksight:CreateIngestion", "quicksight:DescribeIngestion"]);
+    expect(statement.effect ?? "Allow").toBe("Allow");
+    expect(statement.condition).toBeUndefined();
+    // Every data set of the module by its ARN, and the ingestions under each (QuickSight's resource type ingestion:
+    // dataset/<id>/ingestion/<ingestion id>); nothing else, no wildcard beyond the ingestion id.
+    expect(String(statement.resources).replace(/\s+/g, " ")).toBe(
+      '${concat( [for data_set in aws_quicksight_data_set.this : data_set.arn], [for data_set in aws_quicksight_data_set.this : "${data_set.arn}/ingestion/*"], )}',
+    );
+    expect(resource("aws_iam_policy", "refresh")).toMatchObject({ name: "${var.refresh_policy_name}", policy: "${data.aws_iam_policy_document.refresh.json}" });
+  });
+
+  it("is output as an ARN, and attached to the Airflow role only when its name is given (empty default)", () => {
+    expect(module.outputs.refresh_policy_arn!.value).toBe("${aws_iam_policy.refresh.arn}");
+    expect(resource("aws_iam_role_policy_attachment", "refresh")).toMatchObject({
+      count: '${var.refresh_role_name == "" ? 0 : 1}',
+      role: "${var.refresh_role_name}",
+      policy_arn: "${aws_iam_policy.refresh.arn}",
     });
-    expect(index.refresh).toMatchObject({ interval: "DAILY", timezone: "UTC" });
-    const [hours, minutes] = (index.refresh.timeOfTheDay as string).split(":").map(Number) as [number, number];
-    // The DAG's cron is in UTC (its start_date is UTC): SPICE must not load before dbt has run.
+    expect(module.variables.refresh_role_name!.default).toBe("");
+    expect(rootDir.variables.quicksight_refresh_role_name!.default).toBe("");
+    expect(rootDir.modules.quicksight).toMatchObject({ refresh_policy_name: "${local.quicksight_refresh_policy_name}", refresh_role_name: "${var.quicksight_refresh_role_name}" });
+    expect(rootDir.outputs.quicksight_refresh_policy_arn!.value).toBe("${var.enable_quicksight ? module.quicksight[0].refresh_policy_arn : null}");
+  });
+
+  it("is written and attached by an administrator: the deploy role may only read it (and the role's attachments), and manages no refresh schedule", async () => {
+    const deploy = await readTerraformDir(REPO_ROOT, "infra/modules/github-deploy");
+    const text = deploy.files.map((f) => readFileSync(join(REPO_ROOT, "infra/modules/github-deploy", f), "utf8")).join("\n");
+    const statements = (deploy.data.aws_iam_policy_document!.deploy!.dynamic.statement as Hcl[]).map((d) => d.content[0] as Hcl);
+    const bySid = Object.fromEntries(statements.map((st) => [st.sid, st]));
+    expect(bySid.ReadQuickSightRefreshPolicy).toMatchObject({
+      actions: ["iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyVersions"],
+      resources: ["${local.arn_prefix}:iam::${var.account_id}:policy/${statement.value.refresh_policy}"],
+    });
+    expect(bySid.ReadQuickSightRefreshAttachment).toMatchObject({ actions: ["iam:ListAttachedRolePolicies"], resources: ["${local.arn_prefix}:iam::${var.account_id}:role/${statement.value.refresh_role}"] });
+    expect(text).not.toMatch(/iam:(CreatePolicy|CreatePolicyVersion|DeletePolicy|AttachRolePolicy|DetachRolePolicy)\b/);
+    expect(text).not.toMatch(/RefreshSchedule|refresh-schedule/);
+    expect(rootDir.modules.github_deploy!.quicksight).toMatch(/refresh_policy = local\.quicksight_refresh_policy_name\s+refresh_role\s+= var\.quicksight_refresh_role_name/);
+  });
+
+  it("is what the DAG needs: the DAG refreshes the index's data sets, with those three actions and no other AWS call but STS GetCallerIdentity", () => {
     const dag = readFileSync(join(REPO_ROOT, "generated/airflow/dags/amazon_reviews_dbt.py"), "utf8");
-    const cron = /schedule="(\d+) (\d+) \* \* \*"/.exec(dag);
-    expect(cron, "the dbt DAG's daily schedule").not.toBeNull();
-    expect(dag).toContain("tzinfo=timezone.utc");
-    expect(hours * 60 + minutes).toBeGreaterThan(Number(cron![2]) * 60 + Number(cron![1]));
+    const tuple = /^QUICKSIGHT_DATA_SET_IDS = \(\n((?: {4}"[^"\n]+",\n)+)\)$/m.exec(dag);
+    expect(tuple, "QUICKSIGHT_DATA_SET_IDS in the DAG").not.toBeNull();
+    const ids = [...tuple![1]!.matchAll(/"([^"]+)"/g)].map((m) => m[1]);
+    expect(ids).toEqual((index.dataSets as Hcl[]).map((d) => d.id));
+    const calls = [...new Set([...dag.matchAll(/\b(quicksight|session\.client\("sts"\))\.([a-z_]+)\(/g)].map((m) => `${m[1] === "quicksight" ? "quicksight" : "sts"}.${m[2]}`))].sort();
+    expect(calls).toEqual(["quicksight.cancel_ingestion", "quicksight.create_ingestion", "quicksight.describe_ingestion", "sts.get_caller_identity"]);
   });
 });
 

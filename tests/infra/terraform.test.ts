@@ -318,17 +318,24 @@ describe("infra/: IAM least privilege", () => {
     expect(problems).toEqual([]);
   });
 
-  it("writes no policy JSON by hand and attaches no managed policy", () => {
+  it("writes no policy JSON by hand and attaches no managed policy to a platform role", () => {
     for (const dir of dirs) {
       for (const file of dir.files) {
         const text = readFileSync(join(root, dir.dir, file), "utf8");
         expect(text, `${dir.dir}/${file}`).not.toMatch(/"?Statement"?\s*[=:]/);
         expect(text, `${dir.dir}/${file}`).not.toMatch(/arn:aws:iam::aws:policy/);
       }
-      expect(dir.resources.aws_iam_role_policy_attachment, dir.dir).toBeUndefined();
-      // The one managed policy is the platform roles' permissions boundary, never attached as a permission.
-      expect(Object.keys(dir.resources.aws_iam_policy ?? {}), dir.dir).toEqual(dir.dir === "infra/modules/github-deploy" ? ["platform_boundary"] : []);
+      // The managed policies: the platform roles' permissions boundary (never attached as a permission), and the
+      // QuickSight refresh policy, for the Airflow deployment's role (outside this platform): attached to it, and to
+      // nothing else, only when its name is given.
+      const managed: Record<string, string[]> = { "infra/modules/github-deploy": ["platform_boundary"], "infra/modules/quicksight": ["refresh"] };
+      expect(Object.keys(dir.resources.aws_iam_policy ?? {}), dir.dir).toEqual(managed[dir.dir] ?? []);
+      if (dir.dir !== "infra/modules/quicksight") expect(dir.resources.aws_iam_role_policy_attachment, dir.dir).toBeUndefined();
     }
+    const quicksight = byDir.get("infra/modules/quicksight")!;
+    expect(quicksight.resources.aws_iam_role_policy_attachment).toEqual({
+      refresh: { count: '${var.refresh_role_name == "" ? 0 : 1}', role: "${var.refresh_role_name}", policy_arn: "${aws_iam_policy.refresh.arn}" },
+    });
   });
 
   it("has one role per actor", () => {

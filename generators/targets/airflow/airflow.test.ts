@@ -7,6 +7,12 @@
  * (from `AIRFLOW_VAR_<NAME>`, as a deployment would).
  *
  * Negative controls: a copy with an import that does not exist and a copy with a dependency cycle are import errors.
+ *
+ * The QuickSight refresh task's Python: the data set ids as Python reads them back (hostile mart names, zero, one and
+ * several data sets), and its callable run in the airflow env against botocore's Stubber (AWS's service model checks
+ * every request; the responses are the test's): skipped unless the Variable is true, COMPLETED, FAILED with
+ * QuickSight's error, and stopped (cancels what still runs). moto 5.2.5 has no DescribeIngestion nor CancelIngestion,
+ * so those paths cannot run against moto.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,7 +22,11 @@ import { mdCell } from "../../dialects/markdown.js";
 import { REPO_ROOT } from "../../../tests/helpers/data.js";
 import { fileOf, generatedFrom } from "../../../tests/helpers/generate.js";
 import { run } from "../../../tests/helpers/run.js";
+import { motoProcessEnv } from "../../../tests/helpers/moto-server.js";
+import { ruff } from "../../../tests/helpers/ruff.js";
 import { ensurePythonEnv } from "../../../toolchain/python-env.js";
+import { dataSetId } from "../quicksight/emit.js";
+import { dagSource as emitDag, QUICKSIGHT_VARIABLES, quicksightDataSetIds } from "./emit.js";
 
 const PROBE = `
 import inspect, json, os, sys
@@ -39,7 +49,7 @@ bag = DagBag(**kwargs)
 def render(dag):
     context = {"var": {"value": VariableAccessor(False), "json": VariableAccessor(True)}}
     env = dag.get_template_env()
-    return {t.task_id: t.render_template(t.bash_command, context, jinja_env=env) for t in dag.tasks}
+    return {t.task_id: t.render_template(t.bash_command, context, jinja_env=env) for t in dag.tasks if hasattr(t, "bash_command")}
 
 
 out = {
@@ -160,28 +170,31 @@ describe("Airflow DagBag imports the generated DAG", () => {
     });
   });
 
-  it("source freshness (no retry), then build whatever it found (with retries), then a watcher that fails the run if either failed (no dbt deps): BashOperators of the standard provider, each owned", () => {
+  it("source freshness (no retry), then build whatever it found (with retries), then the QuickSight refresh only if the build succeeded (no retry), then a watcher that fails the run if any failed (no dbt deps): operators of the standard provider, each owned", () => {
     const tasks = probe.dags.amazon_reviews_dbt!.tasks;
-    expect(Object.keys(tasks).sort()).toEqual(["dbt_build", "dbt_source_freshness", "watcher"]);
+    expect(Object.keys(tasks).sort()).toEqual(["dbt_build", "dbt_source_freshness", "refresh_quicksight", "watcher"]);
     expect(tasks.dbt_source_freshness).toMatchObject({ upstream: [], downstream: ["dbt_build", "watcher"], triggerRule: "all_success" });
-    expect(tasks.dbt_build).toMatchObject({ upstream: ["dbt_source_freshness"], downstream: ["watcher"], triggerRule: "all_done" });
-    expect(tasks.watcher).toMatchObject({ upstream: ["dbt_build", "dbt_source_freshness"], downstream: [], triggerRule: "one_failed", retries: 0 });
-    for (const task of Object.values(tasks)) {
-      expect(task).toMatchObject({ operator: "airflow.providers.standard.operators.bash.BashOperator", owner: "reviews-data-platform", retryDelaySeconds: 600 });
+    expect(tasks.dbt_build).toMatchObject({ upstream: ["dbt_source_freshness"], downstream: ["refresh_quicksight", "watcher"], triggerRule: "all_done" });
+    expect(tasks.refresh_quicksight).toMatchObject({ upstream: ["dbt_build"], downstream: ["watcher"], triggerRule: "all_success", retries: 0, operator: "airflow.providers.standard.operators.python.PythonOperator" });
+    expect(tasks.watcher).toMatchObject({ upstream: ["dbt_build", "dbt_source_freshness", "refresh_quicksight"], downstream: [], triggerRule: "one_failed", retries: 0 });
+    for (const [id, task] of Object.entries(tasks)) {
+      const operator = id === "refresh_quicksight" ? "airflow.providers.standard.operators.python.PythonOperator" : "airflow.providers.standard.operators.bash.BashOperator";
+      expect(task).toMatchObject({ operator, owner: "reviews-data-platform", retryDelaySeconds: 600 });
     }
     // Only the build retries: a retry cannot freshen a stale source, and the build (all_done) would wait for it.
     expect([tasks.dbt_source_freshness!.retries, tasks.dbt_build!.retries]).toEqual([0, 2]);
   });
 
-  it("stops a run at the end of its 2-hour window (dashboards refresh then), and every task before it, retries and delays included", () => {
+  it("stops a run at the end of its 3-hour window, and every task before it, retries and delays included", () => {
     const dag = probe.dags.amazon_reviews_dbt!;
-    expect(dag.dagrunTimeoutSeconds).toBe(2 * 3600);
+    expect(dag.dagrunTimeoutSeconds).toBe(3 * 3600);
     const t = dag.tasks;
     const minutes = (task: string) => t[task]!.executionTimeoutSeconds! / 60;
-    expect({ dbt_source_freshness: minutes("dbt_source_freshness"), dbt_build: minutes("dbt_build"), watcher: minutes("watcher") }).toEqual({ dbt_source_freshness: 10, dbt_build: 25, watcher: 5 });
+    expect(Object.fromEntries(Object.keys(t).map((task) => [task, minutes(task)]))).toEqual({ dbt_source_freshness: 10, dbt_build: 25, refresh_quicksight: 30, watcher: 5 });
     // The worst case, one after the other: every try of every task at its timeout, with the retry delays.
     const worst = Object.values(t).reduce((sum, task) => sum + (task.retries + 1) * task.executionTimeoutSeconds! + task.retries * task.retryDelaySeconds, 0);
-    expect(worst).toBe(110 * 60);
+    expect(worst).toBe(140 * 60);
+    expect(dag.doc).toContain("QuickSight\nrefresh 30 minutes (no retry), watcher 5 minutes: 140 minutes at worst, within the window.");
     expect(worst).toBeLessThanOrEqual(dag.dagrunTimeoutSeconds!);
     // The DAG's documentation says where a failure is seen; nothing claims it sends an alert.
     expect(dag.doc).toContain("The DAG sends nothing");
@@ -230,7 +243,7 @@ describe("Airflow DagBag reports broken copies (the import check can fail)", () 
   it("an import that does not exist, and a dependency cycle, are import errors and load no DAG", async () => {
     const source = await dagSource();
     const brokenImport = source.replace("import shlex\n", "import shlex\nimport airflow_module_that_does_not_exist  # noqa: F401\n");
-    const cycle = source.replace("    dbt_source_freshness >> dbt_build\n", "    dbt_source_freshness >> dbt_build >> dbt_source_freshness\n");
+    const cycle = source.replace("    dbt_source_freshness >> dbt_build >> refresh_quicksight\n", "    dbt_source_freshness >> dbt_build >> refresh_quicksight >> dbt_source_freshness\n");
     expect(brokenImport).not.toBe(source);
     expect(cycle).not.toBe(source);
     const probe = dagBag("broken", { "broken_import.py": brokenImport, "cycle.py": cycle });
@@ -239,4 +252,226 @@ describe("Airflow DagBag reports broken copies (the import check can fail)", () 
     expect(probe.importErrors["cycle.py"]).toMatch(/cycle/i);
     expect(probe.dags).toEqual({});
   }, 120_000);
+});
+
+/** Reads QUICKSIGHT_DATA_SET_IDS back as Python does (the module's syntax tree, the literal evaluated). */
+const READ_IDS = `
+import ast, json, sys
+tree = ast.parse(sys.stdin.read())
+for node in tree.body:
+    if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "QUICKSIGHT_DATA_SET_IDS":
+        value = ast.literal_eval(node.value)
+        print(json.dumps({"type": type(value).__name__, "ids": list(value)}))
+`;
+
+describe("the QuickSight data set ids reach the DAG's Python as data", () => {
+  const hostile = ["it's", 'say "hi"', "back\\slash", "new\nline", "tab\there", "{{ var.value.x }}", "é\u2028"];
+
+  it("are the QuickSight layer's ids: dataSetId of each mart, in the marts' order, as in quicksight.json", async () => {
+    const { ir, files } = await generatedFrom();
+    const index = JSON.parse(fileOf(files, "generated/quicksight/quicksight.json")) as { dataSets: { id: string }[] };
+    expect(quicksightDataSetIds(ir)).toEqual(index.dataSets.map((d) => d.id));
+    expect(quicksightDataSetIds(ir).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it("whatever the mart names hold (quotes, backslashes, line breaks, Jinja, non-ASCII), with zero, one or several data sets: ruff-clean, imported by Airflow, read back unchanged", async () => {
+    const { ir } = await generatedFrom();
+    const template = ir.marts![0]!;
+    const cases: Record<string, string[]> = { none: [], one: [hostile[1]!], several: hostile };
+    for (const [name, marts] of Object.entries(cases)) {
+      const source = emitDag({ ...ir, marts: marts.map((mart) => ({ ...template, name: mart })) });
+      const read = run(python, ["-c", READ_IDS], { input: source });
+      expect(read.status, read.stderr).toBe(0);
+      expect(JSON.parse(read.stdout), name).toEqual({ type: "tuple", ids: marts.map(dataSetId) });
+      const file = join(work, `ids-${name}.py`);
+      writeFileSync(file, source);
+      const lint = await ruff([file]);
+      expect(lint.status, `${name}: ${lint.output}`).toBe(0);
+      const probe = dagBag(`ids-${name}`, { [DAG_FILE]: source });
+      expect(probe.importErrors, name).toEqual({});
+      // Listed in the documentation, Markdown-escaped, or said to be none.
+      const doc = probe.dags.amazon_reviews_dbt!.doc;
+      if (marts.length === 0) expect(doc).toContain("No data set: no mart is read by QuickSight.");
+      for (const mart of marts) expect(doc).toContain(`- \`${mdCell(dataSetId(mart))}\``);
+    }
+    // The check can fail: an id pasted unescaped breaks the module.
+    const broken = emitDag({ ...ir, marts: [{ ...template, name: "x" }] }).replace('("amazon-reviews-x",)', '("amazon-reviews-"x",)');
+    expect(run(python, ["-c", READ_IDS], { input: broken }).status).not.toBe(0);
+  }, 300_000);
+});
+
+/**
+ * The refresh callable of the generated DAG, run in the airflow env with Airflow's Variable and the AWS clients
+ * replaced for the test: Variables from a dict, clients from botocore's Stubber with the placeholder credentials of
+ * motoProcessEnv (every request is validated against AWS's own service model and must be the one expected, in order;
+ * responses are given here), sleep made instant.
+ */
+const RUN_REFRESH = `
+import importlib.util, json, re, sys, time
+import boto3
+from botocore.stub import Stubber
+
+dag_file, scenario = sys.argv[1], sys.argv[2]
+spec = importlib.util.spec_from_file_location("dag_under_test", dag_file)
+dag = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(dag)
+
+class Variables:
+    values = {}
+    @classmethod
+    def get(cls, key, default=None):
+        return cls.values.get(key, default)
+
+dag.Variable = Variables
+time.sleep = lambda seconds: None
+real_session = boto3.session.Session
+clients = {}
+made = []
+
+def session(region_name=None):
+    s = real_session(region_name=region_name)
+    s.client = lambda service: made.append(service) or clients[service]
+    return s
+
+boto3.session.Session = session
+base = real_session(region_name="eu-west-1")
+qs = base.client("quicksight")
+sts = base.client("sts")
+qs_stub, sts_stub = Stubber(qs), Stubber(sts)
+clients.update(quicksight=qs, sts=sts)
+ids = list(dag.QUICKSIGHT_DATA_SET_IDS)
+run_id = "scheduled__2026-12-06T06:00:00+00:00"
+ingestion = dag.ingestion_id(run_id, 2)
+
+class TaskInstance:
+    pass
+
+ti = TaskInstance()
+ti.run_id, ti.try_number = run_id, 2
+
+def expect_creates():
+    for data_set_id in ids:
+        qs_stub.add_response(
+            "create_ingestion",
+            {"Arn": "arn", "IngestionId": ingestion, "IngestionStatus": "INITIALIZED", "Status": 201},
+            {"AwsAccountId": "123456789012", "DataSetId": data_set_id, "IngestionId": ingestion, "IngestionType": "FULL_REFRESH"},
+        )
+
+def describe(data_set_id, status, error=None):
+    found = {"IngestionId": ingestion, "IngestionStatus": status, "Arn": "arn", "CreatedTime": "2026-12-06T06:40:00Z"}
+    if error:
+        found["ErrorInfo"] = error
+    if status == "COMPLETED":
+        found["RowInfo"] = {"RowsIngested": 42}
+    qs_stub.add_response(
+        "describe_ingestion",
+        {"Ingestion": found, "Status": 200},
+        {"AwsAccountId": "123456789012", "DataSetId": data_set_id, "IngestionId": ingestion},
+    )
+
+Variables.values = {dag.QUICKSIGHT_REFRESH: "true", dag.QUICKSIGHT_REGION: "eu-west-1"}
+if scenario == "off":
+    Variables.values = {}
+elif scenario == "typo":
+    Variables.values = {dag.QUICKSIGHT_REFRESH: "yes"}
+elif scenario == "completed":
+    sts_stub.add_response("get_caller_identity", {"Account": "123456789012", "Arn": "arn:aws:sts::123456789012:assumed-role/airflow/x", "UserId": "x"}, {})
+    expect_creates()
+    for data_set_id in ids:
+        describe(data_set_id, "RUNNING")
+    for data_set_id in ids:
+        describe(data_set_id, "COMPLETED")
+elif scenario == "failed":
+    Variables.values[dag.QUICKSIGHT_ACCOUNT_ID] = "123456789012"
+    expect_creates()
+    describe(ids[0], "COMPLETED")
+    describe(ids[1], "FAILED", {"Type": "ACCOUNT_CAPACITY_LIMIT_EXCEEDED", "Message": "SPICE capacity exceeded."})
+    for data_set_id in ids[2:]:
+        describe(data_set_id, "CANCELLED", {"Type": "CANCELLED", "Message": "Cancelled by a user."})
+elif scenario == "stopped":
+    Variables.values[dag.QUICKSIGHT_ACCOUNT_ID] = "123456789012"
+    expect_creates()
+    describe(ids[0], "COMPLETED")
+    for data_set_id in ids[1:]:
+        describe(data_set_id, "RUNNING")
+    for data_set_id in ids[1:]:
+        qs_stub.add_response("cancel_ingestion", {"Arn": "arn", "IngestionId": ingestion, "Status": 202}, {"AwsAccountId": "123456789012", "DataSetId": data_set_id, "IngestionId": ingestion})
+    sleeps = iter([None])
+
+    def sleep(seconds):
+        # The second wait is where the task's execution_timeout strikes.
+        if next(sleeps, "timeout") == "timeout":
+            raise TimeoutError("execution_timeout")
+
+    time.sleep = sleep
+
+qs_stub.activate()
+sts_stub.activate()
+result = {"ingestion": ingestion}
+try:
+    dag.refresh_quicksight_data_sets(ti=ti)
+    result["outcome"] = "success"
+except BaseException as error:
+    result["outcome"] = type(error).__name__
+    result["message"] = str(error)
+qs_stub.assert_no_pending_responses()
+sts_stub.assert_no_pending_responses()
+result["clients"] = made
+print(json.dumps(result))
+`;
+
+describe("the QuickSight refresh task's callable (botocore Stubber: requests checked against AWS's model)", () => {
+  let file: string;
+  beforeAll(async () => {
+    file = join(work, "refresh_dag.py");
+    writeFileSync(file, await dagSource());
+  });
+  const refresh = (scenario: string) => {
+    const result = run(python, ["-c", RUN_REFRESH, file, scenario], { env: motoProcessEnv() });
+    if (result.status !== 0) throw new Error(`the refresh probe failed (exit ${result.status}):\n${result.stderr.slice(-4000)}`);
+    return JSON.parse(result.stdout.trim().split("\n").at(-1)!) as { outcome: string; message?: string; ingestion: string; clients: string[] };
+  };
+
+  it("is skipped (AirflowSkipException, a success) unless the Variable is true, without any AWS client; a value other than true/false fails", () => {
+    const off = refresh("off");
+    expect(off).toMatchObject({ outcome: "AirflowSkipException", clients: [] });
+    expect(off.message).toContain(QUICKSIGHT_VARIABLES.refresh);
+    const typo = refresh("typo");
+    expect(typo).toMatchObject({ outcome: "ValueError", clients: [] });
+    expect(typo.message).toBe(`Airflow Variable ${QUICKSIGHT_VARIABLES.refresh} is 'yes': set it to true or false.`);
+  }, 60_000);
+
+  it("creates a FULL_REFRESH ingestion of every data set (account from STS when no Variable gives it), then waits until each COMPLETED", () => {
+    const result = refresh("completed");
+    expect(result).toMatchObject({ outcome: "success", clients: ["sts", "quicksight"] });
+    // QuickSight's IngestionId: [a-zA-Z0-9-_]{1,128}; unique per run (readable run id and its hash) and try.
+    expect(result.ingestion).toMatch(/^[a-zA-Z0-9_-]{1,128}$/);
+    expect(result.ingestion).toMatch(/^scheduled__2026-12-06T06-00-00-00-00-[0-9a-f]{12}-try-2$/);
+  }, 60_000);
+
+  it("fails with QuickSight's error for each data set whose ingestion FAILED or was CANCELLED, after waiting for all", () => {
+    const result = refresh("failed");
+    expect(result.outcome).toBe("RuntimeError");
+    expect(result.message).toMatch(/^QuickSight ingestion \S+ did not complete: amazon-reviews-[a-z-]+: FAILED: ACCOUNT_CAPACITY_LIMIT_EXCEEDED: SPICE capacity exceeded\.; amazon-reviews-[a-z-]+: CANCELLED: CANCELLED: Cancelled by a user\.$/);
+  }, 60_000);
+
+  it("stopped while waiting (its execution_timeout), cancels the ingestions still running and fails with that error", () => {
+    const result = refresh("stopped");
+    expect(result).toMatchObject({ outcome: "TimeoutError", message: "execution_timeout" });
+  }, 60_000);
+
+  it("makes an IngestionId unique per DAG run and try, in QuickSight's pattern, however long or odd the run id", () => {
+    const probe = run(python, ["-c", `
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("dag_under_test", sys.argv[1])
+dag = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(dag)
+runs = ["manual__2026-12-06T07:52:08.123+00:00", "manual__2026-12-06T07:52:08.123-00:00", "x" * 300, "été/ü:1", "a b"]
+print(json.dumps([dag.ingestion_id(r, t) for r in runs for t in (1, 2)]))
+`, file]);
+    expect(probe.status, probe.stderr).toBe(0);
+    const ids = JSON.parse(probe.stdout) as string[];
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(id).toMatch(/^[a-zA-Z0-9_-]{1,128}$/);
+  }, 60_000);
 });

@@ -40,9 +40,13 @@ for node in ast.walk(tree):
                 out["dag"][kw.arg] = ast.literal_eval(kw.value)
             except ValueError:
                 out["dag"][kw.arg] = ast.unparse(kw.value)
-    if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and getattr(node.value.func, "id", "") == "BashOperator":
-        kws = {kw.arg: eval(compile(ast.Expression(kw.value), "<dag>", "eval"), {"timedelta": timedelta}, names) for kw in node.value.keywords}
-        out["tasks"][kws["task_id"]] = kws["bash_command"]
+    if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and getattr(node.value.func, "id", "") in ("BashOperator", "PythonOperator"):
+        # A PythonOperator's callable is a function of the module: named, not evaluated.
+        kws = {
+            kw.arg: ast.unparse(kw.value) if kw.arg == "python_callable" else eval(compile(ast.Expression(kw.value), "<dag>", "eval"), {"timedelta": timedelta}, names)
+            for kw in node.value.keywords
+        }
+        out["tasks"][kws["task_id"]] = kws["bash_command"] if "bash_command" in kws else f"python: {kws['python_callable']}"
         out["triggers"][kws["task_id"]] = kws.get("trigger_rule", "all_success")
     if isinstance(node, ast.Expr) and isinstance(node.value, ast.BinOp):
         # a >> b >> c and [a, b] >> c, as (upstream, downstream) pairs.
@@ -86,20 +90,29 @@ describe("Airflow target", () => {
     expect((await ruffSource("x = [1,2]\n")).output).toContain("File would be reformatted");
   });
 
-  it("has an explicit schedule, start date, catchup and retries, imports for Airflow 2.9+ and 3, and runs freshness before build (no dbt deps), build whatever freshness found", async () => {
+  it("has an explicit schedule, start date, catchup and retries, imports for Airflow 2.9+ and 3, and runs freshness before build (no dbt deps), build whatever freshness found, the QuickSight refresh only after a successful build", async () => {
     const { files } = await generatedFrom();
     const dag = inspect(fileOf(files, "generated/airflow/dags/amazon_reviews_dbt.py"));
     expect(dag.dag).toMatchObject({ dag_id: "amazon_reviews_dbt", schedule: "0 6 * * *", catchup: false, max_active_runs: 1 });
     expect(dag.dag.start_date).toBe("datetime(2026, 1, 1, tzinfo=timezone.utc)");
-    expect(dag.imports).toEqual(expect.arrayContaining(["airflow.sdk", "airflow", "airflow.providers.standard.operators.bash", "airflow.operators.bash"]));
-    // Build after the freshness check whatever its outcome; the watcher fails the run when either failed.
+    expect(dag.imports).toEqual(
+      expect.arrayContaining(["airflow.sdk", "airflow", "airflow.providers.standard.operators.bash", "airflow.operators.bash", "airflow.providers.standard.operators.python", "airflow.operators.python"]),
+    );
+    // Build after the freshness check whatever its outcome; the refresh after the build (all_success: only when it
+    // succeeded); the watcher fails the run when any of them failed.
     expect(dag.edges).toEqual([
       ["dbt_source_freshness", "dbt_build"],
+      ["dbt_build", "refresh_quicksight"],
       ["dbt_source_freshness", "watcher"],
       ["dbt_build", "watcher"],
+      ["refresh_quicksight", "watcher"],
     ]);
-    expect(Object.keys(dag.tasks).sort()).toEqual(["dbt_build", "dbt_source_freshness", "watcher"]);
-    expect(dag.triggers).toEqual({ dbt_source_freshness: "all_success", dbt_build: "all_done", watcher: "one_failed" });
+    expect(Object.keys(dag.tasks).sort()).toEqual(["dbt_build", "dbt_source_freshness", "refresh_quicksight", "watcher"]);
+    expect(dag.tasks.refresh_quicksight).toBe("python: refresh_quicksight_data_sets");
+    expect(dag.triggers).toEqual({ dbt_source_freshness: "all_success", dbt_build: "all_done", refresh_quicksight: "all_success", watcher: "one_failed" });
+    // boto3 is imported only by the refresh, once it is on: a deployment without QuickSight loads the DAG without it.
+    expect(fileOf(files, "generated/airflow/dags/amazon_reviews_dbt.py")).toMatch(/\n {4}import boto3 {2}# here, not at the top/);
+    expect(dag.imports.filter((m) => m === "boto3")).toHaveLength(1);
   });
 
   it("reads the dbt command line from Airflow Variables with the production values as defaults, shell-quoted by shlex.quote", async () => {

@@ -9,12 +9,19 @@
  * profile's `local` target, changes them without editing the file (`AIRFLOW_VAR_<NAME>` or `airflow variables set`).
  * https://airflow.apache.org/docs/apache-airflow/stable/templates-ref.html#variables
  * Each value passes through `shlex.quote` (a DAG-level Jinja filter) before it reaches bash.
+ *
+ * After a successful build, `refresh_quicksight` reloads the SPICE data sets of the QuickSight layer (the ids of
+ * `generated/quicksight/quicksight.json`, from the same marts and the same `dataSetId`): CreateIngestion
+ * (FULL_REFRESH) on each, then DescribeIngestion until each has ended. It is skipped unless an Airflow Variable turns it
+ * on, as QuickSight itself is off unless Terraform's `enable_quicksight` is set.
+ * https://docs.aws.amazon.com/quicksight/latest/APIReference/API_CreateIngestion.html
  */
 import { mdCell } from "../../dialects/markdown.js";
 import { pyString } from "../../dialects/python.js";
 import { commentBlock, combinedHeaderLines, finalText } from "../../lib/header.js";
 import type { ContractIR } from "../../ir/types.js";
 import { PLATFORM } from "../../platform.js";
+import { dataSetId } from "../quicksight/emit.js";
 import type { EmitResult, Target } from "../types.js";
 
 const AF = PLATFORM.airflow;
@@ -33,6 +40,32 @@ export const DBT_VARIABLES = {
   profilesDir: `${PLATFORM.dbt.project}_dbt_profiles_dir`,
   target: `${PLATFORM.dbt.project}_dbt_target`,
 } as const;
+
+/**
+ * The Airflow Variables of the QuickSight refresh: on or off (off by default, as Terraform's `enable_quicksight`), and
+ * the account and region of the data sets (defaults: the account of the workers' AWS credentials, from STS
+ * GetCallerIdentity, and the AWS SDK's region of the workers).
+ */
+export const QUICKSIGHT_VARIABLES = {
+  refresh: `${PLATFORM.dbt.project}_quicksight_refresh`,
+  accountId: `${PLATFORM.dbt.project}_quicksight_account_id`,
+  region: `${PLATFORM.dbt.project}_quicksight_region`,
+} as const;
+
+/** The QuickSight data set ids the refresh reloads: those of the QuickSight layer, one per mart, in its order. */
+export function quicksightDataSetIds(ir: ContractIR): string[] {
+  return (ir.marts ?? []).map((m) => dataSetId(m.name));
+}
+
+/**
+ * A Python tuple of string literals as `ruff format` writes it: one item per line with a trailing comma (which keeps
+ * it so), except the empty tuple and a one-item tuple, whose comma is not a magic one.
+ */
+export function pyTuple(name: string, items: readonly string[]): string {
+  if (items.length === 0) return `${name} = ()`;
+  if (items.length === 1) return assignment(name, `(${pyString(items[0]!)},)`);
+  return `${name} = (\n${items.map((item) => `    ${pyString(item)},\n`).join("")})`;
+}
 
 /** The production value of each setting: what runs when no Variable is set. */
 const DBT_DEFAULTS: Record<keyof typeof DBT_VARIABLES, string> = {
@@ -68,12 +101,12 @@ function setting(key: keyof typeof DBT_VARIABLES): string {
 
 /**
  * Minutes the DAG's tasks may take at worst, one after the other: the freshness check (no retry), the build with every
- * retry and retry delay, the watcher (no retry). Within `windowHours`, so the DAG run ends (or is stopped by its
- * dagrun_timeout) before the dashboards refresh.
+ * retry and retry delay, the QuickSight refresh (no retry), the watcher (no retry). Within `windowHours`, so that each
+ * task ends at its own timeout (and the watcher reports it) before the run's dagrun_timeout stops it.
  */
 export function worstCaseMinutes(): number {
   const t = AF.taskTimeoutMinutes;
-  return t.dbt_source_freshness + (AF.retries + 1) * t.dbt_build + AF.retries * AF.retryDelayMinutes + t.watcher;
+  return t.dbt_source_freshness + (AF.retries + 1) * t.dbt_build + AF.retries * AF.retryDelayMinutes + t.refresh_quicksight + t.watcher;
 }
 
 export function dagSource(ir: ContractIR): string {
@@ -83,22 +116,25 @@ export function dagSource(ir: ContractIR): string {
   const [year, month, day] = AF.startDate.split("-").map(Number);
   const timeout = (task: keyof typeof AF.taskTimeoutMinutes) => `timedelta(minutes=${AF.taskTimeoutMinutes[task]})`;
   const owners = [...new Set(ir.datasets.map((d) => d.contract.owner))].sort().join(", ");
+  const dataSetIds = quicksightDataSetIds(ir);
+  const qsVar = QUICKSIGHT_VARIABLES;
   const doc = [
     `# ${AF.dagId}`,
     "",
     "Runs the dbt project generated from the data contracts against Snowflake: source freshness first (fails when a",
     `dataset's processed data is older than ${PLATFORM.dbt.freshness.errorAfterHours} hours), then \`dbt build\` (models and their tests, in dependency order)`,
-    "whatever the freshness check found: one late dataset does not hold back the marts of the others. The run still",
+    "whatever the freshness check found: one late dataset does not hold back the marts of the others. Only after a",
+    "successful build, `refresh_quicksight` reloads the QuickSight SPICE data sets (see \"Dashboards\"). The run still",
     "fails when any task failed (`watcher`, the last task), so a stale source fails the run. The DAG sends nothing",
     "itself: a failure is seen as a failed DAG run in Airflow (its grid view, `airflow dags list-runs`), the failed",
     "task's log giving dbt's reason; alerting on failed runs is the Airflow deployment's own notification set-up.",
     "",
     "## Timeouts",
     "",
-    `The run is stopped after ${AF.windowHours} hours (\`dagrun_timeout\`): the dashboards refresh then. Each task has an`,
-    `\`execution_timeout\`: source freshness ${AF.taskTimeoutMinutes.dbt_source_freshness} minutes, build ${AF.taskTimeoutMinutes.dbt_build} minutes per try (${AF.retries} retries,`,
-    `${AF.retryDelayMinutes} minutes apart), watcher ${AF.taskTimeoutMinutes.watcher} minutes: ${worstCaseMinutes()} minutes at worst, within the window. A task`,
-    "stopped by its timeout fails, and the watcher fails the run.",
+    `The run is stopped after ${AF.windowHours} hours (\`dagrun_timeout\`). Each task has an \`execution_timeout\`: source`,
+    `freshness ${AF.taskTimeoutMinutes.dbt_source_freshness} minutes, build ${AF.taskTimeoutMinutes.dbt_build} minutes per try (${AF.retries} retries, ${AF.retryDelayMinutes} minutes apart), QuickSight`,
+    `refresh ${AF.taskTimeoutMinutes.refresh_quicksight} minutes (no retry), watcher ${AF.taskTimeoutMinutes.watcher} minutes: ${worstCaseMinutes()} minutes at worst, within the window. A`,
+    "task stopped by its timeout fails, and the watcher fails the run.",
     "",
     ...ir.datasets.map((d) => `- \`${d.name}\` (contract ${d.contract.version}): ${mdCell(d.description)}`),
     "",
@@ -112,6 +148,23 @@ export function dagSource(ir: ContractIR): string {
     `- \`${DBT_VARIABLES.projectDir}\` (default \`${DBT_DEFAULTS.projectDir}\`): the dbt project`,
     `- \`${DBT_VARIABLES.profilesDir}\` (default \`${DBT_DEFAULTS.profilesDir}\`): the folder of \`profiles.yml\``,
     `- \`${DBT_VARIABLES.target}\` (default \`${DBT_DEFAULTS.target}\`): the profile's target (\`local\` is DuckDB)`,
+    `- \`${qsVar.refresh}\` (default \`false\`): \`true\` turns the QuickSight refresh on (see "Dashboards")`,
+    `- \`${qsVar.accountId}\` (default: the account of the workers' AWS credentials, STS`,
+    "  `GetCallerIdentity`): the AWS account of the QuickSight data sets",
+    `- \`${qsVar.region}\` (default: the AWS SDK's region of the workers, \`AWS_DEFAULT_REGION\`): their region`,
+    "",
+    "## Dashboards",
+    "",
+    "`refresh_quicksight` runs only when `dbt_build` succeeded (models and tests): a mart whose tests failed, or a build",
+    "that failed or is still running, never reaches the dashboards, which keep the data of the last good build. It",
+    `is skipped (which counts as success) unless \`${qsVar.refresh}\` is \`true\`. When on, it starts a`,
+    "full SPICE refresh (QuickSight `CreateIngestion`, `FULL_REFRESH`) of each data set below, with an ingestion id",
+    "made of the DAG run's id and the try number, then polls `DescribeIngestion` until each one has ended: a failed or",
+    "cancelled ingestion fails the task with QuickSight's error, and the watcher fails the run; a task stopped (its",
+    "timeout) cancels the ingestions still running. The workers' AWS role needs the IAM policy Terraform outputs as",
+    "`quicksight_refresh_policy_arn` (CreateIngestion, DescribeIngestion, CancelIngestion on these data sets only).",
+    "",
+    ...(dataSetIds.length ? dataSetIds.map((id) => `- \`${mdCell(id)}\``) : ["No data set: no mart is read by QuickSight."]),
     "",
     "## Failing rows",
     "",
@@ -120,22 +173,31 @@ export function dagSource(ir: ContractIR): string {
     `transformer role creates and owns that schema (\`GRANT CREATE SCHEMA ON DATABASE\`); no other role reads it, as`,
     "failing rows of a source test may hold personal columns in clear.",
   ].join("\n");
-  return finalText(`${commentBlock(combinedHeaderLines(ir.datasets), "#")}"""Airflow DAG: dbt source freshness, then dbt build, against Snowflake."""
+  return finalText(`${commentBlock(combinedHeaderLines(ir.datasets), "#")}"""Airflow DAG: dbt source freshness, then dbt build, against Snowflake; then the QuickSight refresh."""
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import re
 import shlex
+import time
 from datetime import datetime, timedelta, timezone
 
 try:  # Airflow 3
-    from airflow.sdk import DAG
+    from airflow.sdk import DAG, Variable
+    from airflow.sdk.exceptions import AirflowSkipException
 except ImportError:  # Airflow 2.9+
     from airflow import DAG
+    from airflow.exceptions import AirflowSkipException
+    from airflow.models import Variable
 
 try:  # Airflow 3: apache-airflow-providers-standard
     from airflow.providers.standard.operators.bash import BashOperator
+    from airflow.providers.standard.operators.python import PythonOperator
 except ImportError:  # Airflow 2
     from airflow.operators.bash import BashOperator
+    from airflow.operators.python import PythonOperator
 
 DOC_MD = ${pyString(doc)}
 
@@ -152,14 +214,92 @@ ${assignment("DBT_PROFILES_DIR", pyString(setting("profilesDir")))}
 ${assignment("DBT_TARGET", pyString(setting("target")))}
 DBT_OPTIONS = f"--project-dir {DBT_PROJECT_DIR} --profiles-dir {DBT_PROFILES_DIR} --target {DBT_TARGET}"
 
+# The QuickSight refresh (see "Dashboards" in DOC_MD): its Airflow Variables and the data sets of the QuickSight layer.
+QUICKSIGHT_REFRESH = ${pyString(qsVar.refresh)}
+QUICKSIGHT_ACCOUNT_ID = ${pyString(qsVar.accountId)}
+QUICKSIGHT_REGION = ${pyString(qsVar.region)}
+${pyTuple("QUICKSIGHT_DATA_SET_IDS", dataSetIds)}
+INGESTION_POLL_SECONDS = ${AF.ingestionPollSeconds}
+# https://docs.aws.amazon.com/quicksight/latest/APIReference/API_Ingestion.html
+INGESTION_ENDED = {"COMPLETED", "FAILED", "CANCELLED"}
+
+log = logging.getLogger(__name__)
+
+
+def ingestion_id(run_id: str, try_number: int) -> str:
+    """An IngestionId unique per DAG run and try, in QuickSight's pattern: [A-Za-z0-9_-], at most 128 characters.
+
+    A run id holds other characters (manual__2026-01-01T06:00:00+00:00): they become dashes, and a hash of the whole
+    run id keeps two run ids that differ only there apart.
+    """
+    readable = re.sub(r"[^A-Za-z0-9_-]+", "-", run_id)[:96]
+    digest = hashlib.sha256(run_id.encode("utf-8")).hexdigest()[:12]
+    return f"{readable}-{digest}-try-{try_number}"
+
+
+def refresh_quicksight_data_sets(ti, **_context) -> None:
+    """Full SPICE refresh of every data set, then wait until each has ended; fail with QuickSight's error if one did not complete."""
+    enabled = str(Variable.get(QUICKSIGHT_REFRESH, "false")).strip().lower()
+    if enabled not in ("true", "false"):
+        raise ValueError(f"Airflow Variable {QUICKSIGHT_REFRESH} is {enabled!r}: set it to true or false.")
+    if enabled == "false":
+        raise AirflowSkipException(f"QuickSight refresh off: the Airflow Variable {QUICKSIGHT_REFRESH} is not true.")
+    if not QUICKSIGHT_DATA_SET_IDS:
+        raise AirflowSkipException("No QuickSight data set to refresh.")
+    import boto3  # here, not at the top: a deployment without QuickSight needs no boto3 to load the DAG
+
+    session = boto3.session.Session(region_name=Variable.get(QUICKSIGHT_REGION, "") or None)
+    if not session.region_name:
+        raise ValueError(f"No AWS region for QuickSight: set the Airflow Variable {QUICKSIGHT_REGION}.")
+    account_id = Variable.get(QUICKSIGHT_ACCOUNT_ID, "") or session.client("sts").get_caller_identity()["Account"]
+    log.info("QuickSight: account %s, region %s", account_id, session.region_name)
+    quicksight = session.client("quicksight")
+    ingestion = ingestion_id(ti.run_id, ti.try_number)
+    ids = {"AwsAccountId": account_id, "IngestionId": ingestion}
+    running: list[str] = []
+    try:
+        for data_set_id in QUICKSIGHT_DATA_SET_IDS:
+            quicksight.create_ingestion(DataSetId=data_set_id, IngestionType="FULL_REFRESH", **ids)
+            running.append(data_set_id)
+            log.info("QuickSight: started ingestion %s of data set %s", ingestion, data_set_id)
+        failures = []
+        while running:
+            time.sleep(INGESTION_POLL_SECONDS)
+            for data_set_id in list(running):
+                found = quicksight.describe_ingestion(DataSetId=data_set_id, **ids)["Ingestion"]
+                status = found["IngestionStatus"]
+                if status not in INGESTION_ENDED:
+                    continue
+                running.remove(data_set_id)
+                if status == "COMPLETED":
+                    rows = found.get("RowInfo", {}).get("RowsIngested", "?")
+                    log.info("QuickSight: data set %s refreshed (%s rows)", data_set_id, rows)
+                else:
+                    error = found.get("ErrorInfo", {})
+                    reason = f"{error.get('Type', 'no error type')}: {error.get('Message', 'no message')}"
+                    failures.append(f"{data_set_id}: {status}: {reason}")
+        if failures:
+            raise RuntimeError(f"QuickSight ingestion {ingestion} did not complete: {'; '.join(failures)}")
+    except BaseException:
+        # Stopped (its execution_timeout, a failed call, the task killed): cancel what is still running, so that no
+        # load of this try lands after the task has failed.
+        for data_set_id in running:
+            try:
+                quicksight.cancel_ingestion(DataSetId=data_set_id, **ids)
+                log.warning("QuickSight: cancelled ingestion %s of data set %s", ingestion, data_set_id)
+            except Exception as error:  # the error that stopped the task is the one to report
+                log.warning("QuickSight: could not cancel %s of data set %s: %s", ingestion, data_set_id, error)
+        raise
+
+
 with DAG(
     dag_id=${pyString(AF.dagId)},
-    description="dbt source freshness and dbt build of the Amazon review models",
+    description="dbt source freshness and dbt build of the Amazon review models, then their QuickSight refresh",
     schedule=${pyString(AF.schedule)},
     start_date=datetime(${year}, ${month}, ${day}, tzinfo=timezone.utc),
     catchup=False,
     max_active_runs=1,
-    # The dashboards refresh at the end of the window: a run still going then is stopped and failed.
+    # Every task's worst case fits the window (see "Timeouts" in DOC_MD): a run still going then is stopped and failed.
     dagrun_timeout=timedelta(hours=${AF.windowHours}),
     default_args=DEFAULT_ARGS,
     doc_md=DOC_MD,
@@ -184,6 +324,14 @@ with DAG(
         # Per try: with its retries and their delays the build still ends within dagrun_timeout.
         execution_timeout=${timeout("dbt_build")},
     )
+    # Only after a successful build (all_success): a mart whose tests failed never reaches the dashboards. No retry:
+    # a failed ingestion is QuickSight's (the data source, SPICE capacity) and is seen in the task's log.
+    refresh_quicksight = PythonOperator(
+        task_id="refresh_quicksight",
+        python_callable=refresh_quicksight_data_sets,
+        retries=0,
+        execution_timeout=${timeout("refresh_quicksight")},
+    )
     # A DAG run takes the state of its last tasks: without this one, a failed freshness check followed by a
     # successful build would leave the run successful. It runs (and fails the run) only when a task failed.
     watcher = BashOperator(
@@ -194,14 +342,14 @@ with DAG(
         execution_timeout=${timeout("watcher")},
     )
 
-    dbt_source_freshness >> dbt_build
-    [dbt_source_freshness, dbt_build] >> watcher
+    dbt_source_freshness >> dbt_build >> refresh_quicksight
+    [dbt_source_freshness, dbt_build, refresh_quicksight] >> watcher
 `);
 }
 
 export const airflowTarget: Target = {
   id: "airflow",
-  description: "Airflow DAG running dbt source freshness and dbt build",
+  description: "Airflow DAG running dbt source freshness, dbt build and the QuickSight refresh that follows a successful build",
   emit(ir: ContractIR): EmitResult {
     return { files: [{ path: `generated/airflow/dags/${AF.dagId}.py`, contents: dagSource(ir) }], diagnostics: [] };
   },

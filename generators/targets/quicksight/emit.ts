@@ -6,8 +6,9 @@
  *   typed from the contract, renamed to the mart's lower-case names, booleans cast to integers (QuickSight fields have
  *   no boolean type; the average of 0/1 is a share), and each column's description from the dbt YAML;
  * - `generated/quicksight/analysis.json`: the analysis definition (CreateAnalysis' `Definition`);
- * - `generated/quicksight/quicksight.json`: what Terraform and contract review need: data source, schedule, data
- *   sets, and which visual reads which mart column.
+ * - `generated/quicksight/quicksight.json`: what Terraform and contract review need: data source, reader group,
+ *   analysis, data sets, and which visual reads which mart column. No refresh schedule: the Airflow DAG reloads the
+ *   data sets after each successful dbt build (`refresh_quicksight`, generators/targets/airflow).
  * ARNs (data source, data sets) are left out: Terraform supplies them (`infra/modules/quicksight`).
  */
 import { diagnostic, type Diagnostic } from "../../lib/errors.js";
@@ -215,13 +216,6 @@ export function visualColumns(): FieldRef[] {
   return refs;
 }
 
-/** Refresh time: the DAG's daily start plus its window (e.g. `0 6 * * *` + 2 h → 08:00 UTC). */
-export function refreshTime(): string {
-  const [minute, hour] = PLATFORM.airflow.schedule.split(" ").map(Number);
-  const h = (hour! + PLATFORM.airflow.windowHours) % 24;
-  return `${String(h).padStart(2, "0")}:${String(minute).padStart(2, "0")}`;
-}
-
 function validate(marts: readonly MartIR[]): { diagnostics: Diagnostic[]; types: Map<string, Map<string, InputColumnType>> } {
   const diagnostics: Diagnostic[] = [];
   const types = new Map<string, Map<string, InputColumnType>>();
@@ -287,14 +281,12 @@ export const quicksightTarget: Target = {
     const withComment = (body: unknown) => jsonText({ "//": comment, ...(body as object) });
     const files: GeneratedFile[] = marts.map((m) => ({ path: `${QUICKSIGHT_DIR}/datasets/${m.name}.json`, contents: withComment(dataSet(m, types.get(m.name)!)) }));
     files.push({ path: `${QUICKSIGHT_DIR}/analysis.json`, contents: withComment(analysis(marts, typeOf)) });
-    const refresh = refreshTime();
     files.push({
       path: `${QUICKSIGHT_DIR}/quicksight.json`,
       contents: withComment({
         dataSource: { id: QS.dataSourceId, database: PLATFORM.snowflake.database, warehouse: PLATFORM.snowflake.warehouse, role: PLATFORM.snowflake.roles.reporter },
         readerGroup: QS.readerGroup,
         analysis: { id: QS.analysisId, name: QS.analysisName, file: "analysis.json" },
-        refresh: { interval: "DAILY", timeOfTheDay: refresh, timezone: "UTC", after: `the ${PLATFORM.airflow.dagId} DAG (${PLATFORM.airflow.schedule} UTC, ${PLATFORM.airflow.windowHours} h window)` },
         dataSets: marts.map((m) => ({
           mart: m.name,
           id: dataSetId(m.name),

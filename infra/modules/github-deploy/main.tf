@@ -14,11 +14,11 @@ locals {
   oidc_provider_arn = var.oidc_provider_arn != null ? var.oidc_provider_arn : aws_iam_openid_connect_provider.github[0].arn
   subject           = "repo:${var.github_org}/${var.github_repo}:environment:${var.github_environment}"
 
-  arn_prefix     = "arn:${var.partition}"
-  bucket_arns    = [for name in var.managed_bucket_names : "${local.arn_prefix}:s3:::${name}"]
-  glue_job_arns  = [for name in var.glue_job_names : "${local.arn_prefix}:glue:${var.region}:${var.account_id}:job/${name}"]
-  machine_arns   = [for name in var.state_machine_names : "${local.arn_prefix}:states:${var.region}:${var.account_id}:stateMachine:${name}"]
-  rule_arns      = [for name in var.event_rule_names : "${local.arn_prefix}:events:${var.region}:${var.account_id}:rule/${name}"]
+  arn_prefix    = "arn:${var.partition}"
+  bucket_arns   = [for name in var.managed_bucket_names : "${local.arn_prefix}:s3:::${name}"]
+  glue_job_arns = [for name in var.glue_job_names : "${local.arn_prefix}:glue:${var.region}:${var.account_id}:job/${name}"]
+  machine_arns  = [for name in var.state_machine_names : "${local.arn_prefix}:states:${var.region}:${var.account_id}:stateMachine:${name}"]
+  rule_arns     = [for name in var.event_rule_names : "${local.arn_prefix}:events:${var.region}:${var.account_id}:rule/${name}"]
   # Never the deploy role itself: a role that may rewrite its own policy or trust may grant itself anything.
   role_arns      = [for name in var.managed_role_names : "${local.arn_prefix}:iam::${var.account_id}:role/${name}" if name != var.role_name]
   own_role_arn   = "${local.arn_prefix}:iam::${var.account_id}:role/${var.role_name}"
@@ -406,8 +406,8 @@ data "aws_iam_policy_document" "deploy" {
     resources = ["*"]
   }
 
-  # The QuickSight stage, when enabled: its data source, data sets (and their refresh schedules), analysis and
-  # reader group, by ARN.
+  # The QuickSight stage, when enabled: its data source, data sets, analysis and reader group, by ARN. (No refresh
+  # schedule: the Airflow DAG reloads the data sets, with the refresh policy below.)
   dynamic "statement" {
     for_each = var.quicksight == null ? [] : [var.quicksight]
     content {
@@ -418,8 +418,6 @@ data "aws_iam_policy_document" "deploy" {
         "quicksight:CreateDataSet", "quicksight:DeleteDataSet", "quicksight:DescribeDataSet", "quicksight:DescribeDataSetPermissions",
         "quicksight:DescribeDataSetRefreshProperties",
         "quicksight:PassDataSet", "quicksight:UpdateDataSet", "quicksight:UpdateDataSetPermissions",
-        "quicksight:CreateRefreshSchedule", "quicksight:DeleteRefreshSchedule", "quicksight:DescribeRefreshSchedule",
-        "quicksight:ListRefreshSchedules", "quicksight:UpdateRefreshSchedule",
         "quicksight:CreateDataSource", "quicksight:DeleteDataSource", "quicksight:DescribeDataSource",
         "quicksight:DescribeDataSourcePermissions", "quicksight:PassDataSource", "quicksight:UpdateDataSource",
         "quicksight:UpdateDataSourcePermissions",
@@ -429,10 +427,30 @@ data "aws_iam_policy_document" "deploy" {
       resources = concat(
         ["arn:${var.partition}:quicksight:${var.region}:${var.account_id}:datasource/${statement.value.data_source_id}"],
         [for id in statement.value.data_set_ids : "arn:${var.partition}:quicksight:${var.region}:${var.account_id}:dataset/${id}"],
-        [for id in statement.value.data_set_ids : "arn:${var.partition}:quicksight:${var.region}:${var.account_id}:dataset/${id}/refresh-schedule/*"],
         ["arn:${var.partition}:quicksight:${var.region}:${var.account_id}:analysis/${statement.value.analysis_id}"],
         ["arn:${var.partition}:quicksight:${var.region}:${var.account_id}:group/default/${statement.value.reader_group}"],
       )
+    }
+  }
+
+  # The IAM policy that lets the Airflow DAG reload those data sets (modules/quicksight), and its attachment to the
+  # Airflow deployment's role when one is named: read only. Writing a policy that a role outside this platform carries,
+  # unbounded, or attaching it, is an administrator's apply, as for this role's own policy (infra/README.md, "QuickSight").
+  dynamic "statement" {
+    for_each = var.quicksight == null ? [] : [var.quicksight]
+    content {
+      sid       = "ReadQuickSightRefreshPolicy"
+      actions   = ["iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyVersions"]
+      resources = ["${local.arn_prefix}:iam::${var.account_id}:policy/${statement.value.refresh_policy}"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.quicksight == null || try(var.quicksight.refresh_role, "") == "" ? [] : [var.quicksight]
+    content {
+      sid       = "ReadQuickSightRefreshAttachment"
+      actions   = ["iam:ListAttachedRolePolicies"]
+      resources = ["${local.arn_prefix}:iam::${var.account_id}:role/${statement.value.refresh_role}"]
     }
   }
 }

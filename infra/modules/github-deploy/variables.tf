@@ -101,12 +101,14 @@ variable "state_key_alias" {
 }
 
 variable "quicksight" {
-  description = "With the QuickSight stage enabled: the ids of what the deploy role may manage (data source, data set id prefix, analysis, reader group); null when disabled."
+  description = "With the QuickSight stage enabled: the ids of what the deploy role may manage (data source, data sets, analysis, reader group) and read (the refresh policy, and the role it is attached to, or empty); null when disabled."
   type = object({
     data_source_id = string
     data_set_ids   = list(string)
     analysis_id    = string
     reader_group   = string
+    refresh_policy = string
+    refresh_role   = string
   })
   default = null
 }

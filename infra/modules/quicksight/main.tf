@@ -1,11 +1,12 @@
 # QuickSight on the Snowflake marts. Everything that comes from a contract is read from the generator's QuickSight
-# layer (generated/quicksight/): the index quicksight.json (data source, reader group, refresh, data sets), one
+# layer (generated/quicksight/): the index quicksight.json (data source, reader group, analysis, data sets), one
 # CreateDataSet request body per mart (datasets/<mart>.json) and the analysis definition (analysis.json), all in the
 # QuickSight API's shapes. This module maps those shapes onto the provider's blocks, member by member: a member it
 # does not map stops the plan (members.tf) instead of being dropped.
 #
 # Access: one QuickSight group, and only read-only action sets on every resource. Credentials: a Secrets Manager
-# secret named by ARN, so no user name or password is in the code or the state.
+# secret named by ARN, so no user name or password is in the code or the state. Refresh: no schedule; the Airflow
+# DAG reloads SPICE after each successful dbt build, with the IAM policy at the end of this file.
 
 locals {
   generated_dir = "${var.repository_root}/generated/quicksight"
@@ -188,7 +189,7 @@ resource "aws_quicksight_data_set" "this" {
     }
     precondition {
       condition     = each.value.body.ImportMode == "SPICE"
-      error_message = "generated/quicksight/${each.value.file}: ImportMode ${each.value.body.ImportMode} is not SPICE; the refresh schedules below only apply to SPICE data sets."
+      error_message = "generated/quicksight/${each.value.file}: ImportMode ${each.value.body.ImportMode} is not SPICE; the Airflow DAG's refresh (CreateIngestion) only applies to SPICE data sets."
     }
     precondition {
       condition     = length(local.unmapped_data_set_members) == 0
@@ -201,27 +202,34 @@ resource "aws_quicksight_data_set" "this" {
   }
 }
 
-# SPICE is refreshed once a day, after the dbt DAG's window (the generator chooses the time: index.refresh).
-resource "aws_quicksight_refresh_schedule" "this" {
-  for_each = aws_quicksight_data_set.this
-
-  data_set_id = each.value.data_set_id
-  schedule_id = "daily-full-refresh"
-
-  schedule {
-    refresh_type = "FULL_REFRESH"
-
-    schedule_frequency {
-      interval        = local.index.refresh.interval
-      time_of_the_day = local.index.refresh.timeOfTheDay
-      timezone        = local.index.refresh.timezone
-    }
+# SPICE is reloaded by the Airflow DAG (generated/airflow/dags/amazon_reviews_dbt.py, task refresh_quicksight) after
+# each successful dbt build, never by a clock: a mart rebuilt by a build whose tests failed, or one still running, never
+# reaches the dashboards. The DAG's AWS role needs this policy: start, follow and cancel the ingestions of exactly these
+# data sets (resource types dataset and ingestion: dataset/<id>/ingestion/<ingestion id>). The DAG's default account
+# comes from sts:GetCallerIdentity, which needs no permission.
+# https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonquicksight.html
+data "aws_iam_policy_document" "refresh" {
+  statement {
+    sid     = "RefreshDataSets"
+    actions = ["quicksight:CancelIngestion", "quicksight:CreateIngestion", "quicksight:DescribeIngestion"]
+    resources = concat(
+      [for data_set in aws_quicksight_data_set.this : data_set.arn],
+      [for data_set in aws_quicksight_data_set.this : "${data_set.arn}/ingestion/*"],
+    )
   }
+}
 
-  lifecycle {
-    precondition {
-      condition     = local.index.refresh.interval == "DAILY" && can(regex("^([01][0-9]|2[0-3]):[0-5][0-9]$", local.index.refresh.timeOfTheDay))
-      error_message = "generated/quicksight/quicksight.json: refresh must be DAILY at HH:MM (got ${local.index.refresh.interval} at ${local.index.refresh.timeOfTheDay}); another interval needs refresh_on_day here."
-    }
-  }
+resource "aws_iam_policy" "refresh" {
+  name        = var.refresh_policy_name
+  description = "Reload the SPICE data sets of the ${local.index.analysis.name} analysis (CreateIngestion, DescribeIngestion, CancelIngestion): for the Airflow DAG's role."
+  policy      = data.aws_iam_policy_document.refresh.json
+}
+
+# Optional: the policy attached to the Airflow deployment's role when its name is given; otherwise whoever manages that
+# role attaches the output refresh_policy_arn.
+resource "aws_iam_role_policy_attachment" "refresh" {
+  count = var.refresh_role_name == "" ? 0 : 1
+
+  role       = var.refresh_role_name
+  policy_arn = aws_iam_policy.refresh.arn
 }

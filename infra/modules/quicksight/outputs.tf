@@ -27,3 +27,8 @@ output "reader_group_arn" {
   description = "ARN of the reader group, the only principal with access to these resources."
   value       = aws_quicksight_group.readers.arn
 }
+
+output "refresh_policy_arn" {
+  description = "ARN of the IAM policy the Airflow DAG's role needs to reload the SPICE data sets (attached to refresh_role_name when given)."
+  value       = aws_iam_policy.refresh.arn
+}
