@@ -4,13 +4,21 @@
  * the CLI's `main` (every task succeeds, exit 0, the temporary folder removed), and one with the project-dir Variable
  * pointing at a folder that does not exist (dbt_source_freshness fails, dbt_build runs all the same and fails, the
  * watcher fails the run, code 1, the folder kept and named). The states come from Airflow's database, not from the code under test's own output.
+ *
+ * The QuickSight refresh, turned on by its Variable, against a moto server on loopback (moto's request recorder says
+ * what reached it): after a successful build it starts a FULL_REFRESH ingestion of each data set of the QuickSight
+ * index; after a failed build it is upstream_failed and nothing reaches QuickSight. moto 5.2.5 implements
+ * CreateIngestion (without keeping the ingestion) but not DescribeIngestion nor CancelIngestion (HTTP 500,
+ * NotImplementedError): the wait for COMPLETED cannot run here, so with the refresh on the task fails at its first
+ * DescribeIngestion; generators/targets/airflow/airflow.test.ts runs the wait against botocore's Stubber.
  */
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DBT_VARIABLES } from "../../generators/targets/airflow/emit.js";
+import { DBT_VARIABLES, QUICKSIGHT_VARIABLES } from "../../generators/targets/airflow/emit.js";
 import { REPO_ROOT } from "../../tests/helpers/data.js";
+import { motoProcessEnv, startMotoServer, type MotoServer } from "../../tests/helpers/moto-server.js";
 import { ensurePythonEnv } from "../../toolchain/python-env.js";
 import { formatResult, main, runDagTest, tidy, type DagTestResult } from "./dag-test.js";
 
@@ -91,6 +99,120 @@ describe("npm run dag:test names a failing task", () => {
     const output = readFileSync(join(result.folder, "airflow-output.log"), "utf8");
     expect(output).toMatch(/Invalid value for '--project-dir': Path '\S*no-such-dbt-project' does not exist/);
   });
+});
+
+/** One request moto received, as its recorder wrote it. */
+interface Recorded {
+  method: string;
+  url: string;
+  body: string;
+  body_encoded: boolean;
+}
+
+/** The QuickSight index's data set ids (the generated file, not the DAG under test). */
+const indexDataSetIds = () =>
+  (JSON.parse(readFileSync(join(REPO_ROOT, "generated/quicksight/quicksight.json"), "utf8")) as { dataSets: { id: string }[] }).dataSets.map((d) => d.id);
+
+describe("npm run dag:test with the QuickSight refresh on, against a moto server", () => {
+  let moto: MotoServer;
+  let scripts: string;
+  const results: DagTestResult[] = [];
+
+  beforeAll(async () => {
+    scripts = mkdtempSync(join(tmpdir(), "dag-test-moto-"));
+    moto = await startMotoServer({ recordTo: join(scripts, "moto-recording.jsonl") });
+  }, 60_000);
+  afterAll(async () => {
+    await moto?.stop();
+    rmSync(scripts, { recursive: true, force: true });
+    for (const result of results) rmSync(result.folder, { recursive: true, force: true });
+  });
+
+  /** Starts a fresh recording, runs the DAG with the refresh on, and returns the run and what reached moto. */
+  async function runWithRefresh(variables: Record<string, string> = {}): Promise<{ result: DagTestResult; requests: Recorded[] }> {
+    expect((await fetch(`${moto.endpoint}/moto-api/recorder/reset-recording`, { method: "POST" })).ok).toBe(true);
+    expect((await fetch(`${moto.endpoint}/moto-api/recorder/start-recording`, { method: "POST" })).ok).toBe(true);
+    const env = motoProcessEnv();
+    const result = await runDagTest({
+      variables: { [QUICKSIGHT_VARIABLES.refresh]: "true", [QUICKSIGHT_VARIABLES.region]: "eu-west-1", ...variables },
+      environment: {
+        AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID!,
+        AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY!,
+        AWS_EC2_METADATA_DISABLED: "true",
+        AWS_ENDPOINT_URL: moto.endpoint,
+        // One attempt per call: moto answers DescribeIngestion and CancelIngestion with HTTP 500, which boto3 retries.
+        AWS_MAX_ATTEMPTS: "1",
+        NO_PROXY: "127.0.0.1,localhost",
+        no_proxy: "127.0.0.1,localhost",
+      },
+    });
+    results.push(result);
+    const text = await (await fetch(`${moto.endpoint}/moto-api/recorder/download-recording`)).text();
+    const requests = text
+      .split("\n")
+      .filter((line) => line.trim())
+      .map((line) => JSON.parse(line) as Recorded);
+    return { result, requests };
+  }
+  const body = (r: Recorded) => (r.body_encoded ? Buffer.from(r.body, "base64").toString("utf8") : r.body);
+  const path = (r: Recorded) => new URL(r.url).pathname;
+
+  it("after a successful build: STS for the account, then one FULL_REFRESH CreateIngestion per data set of the index, one IngestionId of the run's first try", async () => {
+    const { result, requests } = await runWithRefresh();
+    const states = Object.fromEntries(result.tasks.map((t) => [t.taskId, t.state]));
+    expect(states.dbt_source_freshness, result.message).toBe("success");
+    expect(states.dbt_build, result.message).toBe("success");
+    const [sts, ...quicksight] = requests;
+    // The account comes from STS GetCallerIdentity (no account Variable): moto's account 123456789012.
+    expect(sts).toMatchObject({ method: "POST" });
+    expect(path(sts!)).toBe("/");
+    expect(body(sts!)).toContain("Action=GetCallerIdentity");
+    const creates = quicksight.filter((r) => r.method === "PUT");
+    const ingestion = /^\/accounts\/123456789012\/data-sets\/([^/]+)\/ingestions\/([^/]+)$/;
+    expect(creates.map((r) => ingestion.exec(path(r))?.[1])).toEqual(indexDataSetIds());
+    for (const create of creates) expect(JSON.parse(body(create))).toEqual({ IngestionType: "FULL_REFRESH" });
+    const ids = new Set(creates.map((r) => ingestion.exec(path(r))![2]!));
+    expect(ids.size).toBe(1);
+    const [id] = [...ids];
+    expect(id).toMatch(/^[a-zA-Z0-9_-]{1,128}$/);
+    expect(id).toMatch(/-[0-9a-f]{12}-try-1$/);
+
+    // Not executed against moto: the wait. moto 5.2.5 has no DescribeIngestion (nor CancelIngestion): the first
+    // DescribeIngestion, after the poll interval, gets HTTP 500, the task cancels what it started (500 as well) and
+    // fails, and the watcher fails the run.
+    expect(quicksight.slice(creates.length).map((r) => `${r.method} ${path(r)}`)).toEqual([
+      `GET /accounts/123456789012/data-sets/${indexDataSetIds()[0]}/ingestions/${id}`,
+      ...indexDataSetIds().map((dataSet) => `DELETE /accounts/123456789012/data-sets/${dataSet}/ingestions/${id}`),
+    ]);
+    expect(moto.log()).toContain("NotImplementedError: The describe_ingestion action has not been implemented");
+    expect(moto.log()).toContain("NotImplementedError: The cancel_ingestion action has not been implemented");
+    expect(states.refresh_quicksight).toBe("failed");
+    expect(states.watcher).toBe("failed");
+    expect(result.code).toBe(1);
+    // The task's error, in Airflow's output (its traceback is drawn with colours, which are taken out).
+    const output = readFileSync(join(result.folder, "airflow-output.log"), "utf8").replace(/\x1b\[[0-9;]*m/g, "");
+    expect(output).toContain("Task failed with exception");
+    expect(output).toContain("calling the DescribeIngestion operation");
+    expect(output).toMatch(/QuickSight: could not cancel \S+-try-1 of data set \S+: An error occurred \(500\) when calling the CancelIngestion operation/);
+  }, RUN_TIMEOUT);
+
+  it("after a failed build (its tests fail): the refresh is upstream_failed and nothing reaches QuickSight or STS", async () => {
+    // dbt whose build fails and whose other commands run: the freshness check passes, the build fails.
+    const { bin } = await ensurePythonEnv("dbt", { root: REPO_ROOT });
+    const dbt = join(scripts, "dbt-build-fails");
+    writeFileSync(dbt, `#!/bin/sh\nif [ "$1" = build ]; then echo "dbt build: 1 of 40 tests failed" >&2; exit 1; fi\nexec ${JSON.stringify(join(bin, "dbt"))} "$@"\n`);
+    chmodSync(dbt, 0o755);
+    const { result, requests } = await runWithRefresh({ [DBT_VARIABLES.executable]: dbt });
+    expect(result.code, result.message).toBe(1);
+    expect(result.tasks.map((t) => [t.taskId, t.state]).sort()).toEqual([
+      ["dbt_build", "failed"],
+      ["dbt_source_freshness", "success"],
+      ["refresh_quicksight", "upstream_failed"],
+      ["watcher", "failed"],
+    ]);
+    expect(result.dagRunState).toBe("failed");
+    expect(requests).toEqual([]);
+  }, RUN_TIMEOUT);
 });
 
 // An env moved after it was built: its scripts' first line names a python that is gone. The environment cannot run,

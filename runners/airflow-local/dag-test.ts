@@ -69,6 +69,11 @@ export interface DagTestOptions {
   readonly keep?: boolean;
   /** Airflow Variables set on top of the ones that point the DAG at the local target (name → value). */
   readonly variables?: Readonly<Record<string, string>>;
+  /**
+   * Environment variables of Airflow and its tasks, on top of this process's own (e.g. `AWS_ENDPOINT_URL` and
+   * placeholder credentials pointing the QuickSight refresh at a moto server).
+   */
+  readonly environment?: Readonly<Record<string, string>>;
   readonly log?: (line: string) => void;
 }
 
@@ -261,6 +266,7 @@ export async function runDagTest(options: DagTestOptions = {}): Promise<DagTestR
       PYTHONDONTWRITEBYTECODE: "1",
       ...Object.fromEntries(Object.entries(variables).map(([name, value]) => [airflowVariableEnv(name), value])),
       ...dbtEnvironment(warehouseDir, database),
+      ...options.environment,
     });
     for (const [name, value] of Object.entries(variables)) log(`airflow: Variable ${name} = ${value}`);
     const airflowBin = join(airflow.bin, "airflow");

@@ -42,11 +42,20 @@ export function motoProcessEnv(): NodeJS.ProcessEnv {
   };
 }
 
-export async function startMotoServer(): Promise<MotoServer> {
+export interface MotoServerOptions {
+  /**
+   * The file moto's request recorder writes to (MOTO_RECORDER_FILEPATH; otherwise `moto_recording` in the repository).
+   * Recording starts with POST /moto-api/recorder/start-recording and is read with GET
+   * /moto-api/recorder/download-recording (https://docs.getmoto.org/en/latest/docs/server_mode.html#recorder).
+   */
+  readonly recordTo?: string;
+}
+
+export async function startMotoServer(options: MotoServerOptions = {}): Promise<MotoServer> {
   const { python } = await ensurePythonEnv("aws", { root: REPO_ROOT });
   const child: ChildProcessByStdio<Writable, Readable, Readable> = spawn(python, [SERVER_SCRIPT], {
     cwd: REPO_ROOT,
-    env: motoProcessEnv(),
+    env: { ...motoProcessEnv(), ...(options.recordTo ? { MOTO_RECORDER_FILEPATH: options.recordTo } : {}) },
     stdio: ["pipe", "pipe", "pipe"],
   });
   let log = "";

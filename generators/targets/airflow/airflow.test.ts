@@ -12,7 +12,7 @@
  * several data sets), and its callable run in the airflow env against botocore's Stubber (AWS's service model checks
  * every request; the responses are the test's): skipped unless the Variable is true, COMPLETED, FAILED with
  * QuickSight's error, and stopped (cancels what still runs). moto 5.2.5 has no DescribeIngestion nor CancelIngestion,
- * so those paths cannot run against moto.
+ * so those paths cannot run against moto (runners/airflow-local/dag-test.test.ts runs CreateIngestion there).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
