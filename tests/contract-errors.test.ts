@@ -298,6 +298,60 @@ describe("values a column type or conversion cannot hold (CONTRACT.RANGE_EXCEEDS
   });
 });
 
+describe("sibling raw keys that differ only in case (CONTRACT.NAME_COLLISION)", () => {
+  // Spark and DuckDB read JSON keys case-insensitively: such a contract was generated, then the Glue jobs failed every
+  // record (AMBIGUOUS_REFERENCE_TO_FIELDS) and DuckDB loaded one key's value into both columns, or failed to bind.
+  const summaryLine = "  summary: column(z.string().optional(), {";
+  const lineOf = (source: string, text: string) => source.split("\n").findIndex((l) => l.includes(text)) + 1;
+
+  it("are refused at the record's top level, at the later key's line, naming both keys, the reason and the fix", async () => {
+    await withScratch(async (dir, review) => {
+      const source = review.replace(summaryLine, `  Summary: column(z.string().optional(), { name: "summary_title", description: "Title." }),\n${summaryLine}`);
+      expect(source).toContain("  Summary: column(");
+      writeFileSync(join(dir, "review.contract.ts"), source);
+      const found = (await diagnosticsIn(dir)).filter((d) => d.code === "CONTRACT.NAME_COLLISION");
+      expect(found.map((d) => d.message)).toEqual([
+        'Raw keys "Summary" and "summary" of the record differ only in case: Spark and DuckDB read JSON keys case-insensitively, so the jobs could not tell the two fields apart (Spark fails every record, DuckDB loads one value into both columns).',
+      ]);
+      expect(found[0]!.fix).toBe("Keep one of the two fields (have the producer send one key, or rename one so that they differ in more than case).");
+      expect(found[0]!.where?.file).toMatch(/review\.contract\.ts$/);
+      expect(found[0]!.where?.line).toBe(lineOf(source, summaryLine));
+    });
+  });
+
+  it("are refused inside a nested object, at the later key's line", async () => {
+    await withScratch(async (dir, review) => {
+      const info = [
+        "  info: column(z.object({",
+        '    size: column(z.string().optional(), { name: "info_size", description: "Size." }),',
+        '    SIZE: column(z.string().optional(), { name: "info_size_upper", description: "Size again." }),',
+        '  }).optional(), { description: "Info." }),',
+      ].join("\n");
+      const source = review.replace(summaryLine, `${info}\n${summaryLine}`);
+      writeFileSync(join(dir, "review.contract.ts"), source);
+      const found = (await diagnosticsIn(dir)).filter((d) => d.code === "CONTRACT.NAME_COLLISION");
+      expect(found.map((d) => d.message)).toEqual([expect.stringMatching(/^Raw keys "size" and "SIZE" of "info" differ only in case: Spark and DuckDB read JSON keys case-insensitively/)]);
+      expect(found[0]!.fix).toContain('or declare "info" as a map, z.record(z.string(), …), whose keys are data');
+      expect(found[0]!.where?.line).toBe(lineOf(source, "    SIZE: column("));
+    });
+  });
+
+  it("are not refused as a map's keys (read by value, case-sensitively), nor in a contract of the past", async () => {
+    await withScratch(async (dir, review) => {
+      const mapped = review.replace('        Size: { name: "style_size", description: "Size variant." },', '        Size: { name: "style_size", description: "Size variant." },\n        size: { name: "style_size_lower", description: "Size variant, lowercase key." },');
+      expect(mapped).toContain("style_size_lower");
+      writeFileSync(join(dir, "review.contract.ts"), mapped);
+      expect((await diagnosticsIn(dir)).filter((d) => d.code === "CONTRACT.NAME_COLLISION")).toEqual([]);
+
+      const source = review.replace(summaryLine, `  Summary: column(z.string().optional(), { name: "summary_title", description: "Title." }),\n${summaryLine}`);
+      writeFileSync(join(dir, "review.contract.ts"), source);
+      const past = await loadIR(dir, root, undefined, { past: true }).catch((error: unknown) => error);
+      // Alone in its folder the review contract's reference to product is still an error: the case check is let pass.
+      expect((past as ContractError).diagnostics.map((d) => d.code)).toEqual(["CONTRACT.BAD_REFERENCE"]);
+    });
+  });
+});
+
 describe("a native.snowflake type narrower than what the contract admits (CONTRACT.RANGE_EXCEEDS_TYPE)", () => {
   // The external table casts every value to the override: VARCHAR(64) kept after the field's .max(64) was relaxed or
   // removed failed the query that read a longer string, and a NUMBER(p, s) below the column's values fails or rounds.

@@ -249,3 +249,38 @@ export function checkAcrossDatasets(datasets: readonly DatasetIR[], contracts: r
     }
   }
 }
+
+/**
+ * Sibling raw keys that differ only in case (`code` and `Code`, `info.size` and `info.SIZE`) name two fields the
+ * engines cannot tell apart: Spark resolves JSON fields case-insensitively by default (spark.sql.caseSensitive,
+ * https://spark.apache.org/docs/latest/sql-ref-identifier.html), so the Glue jobs fail every object with
+ * AMBIGUOUS_REFERENCE_TO_FIELDS, and DuckDB's names are case-insensitive
+ * (https://duckdb.org/docs/stable/sql/dialect/keywords_and_identifiers), so the local pipeline loads one field's
+ * value into both columns or fails to bind. A map's keys are data, read by value, and may differ only in case.
+ */
+export function checkSiblingKeyCase(dataset: DatasetIR, diagnostics: Diagnostic[]): void {
+  const walk = (siblings: readonly RawField[], parent: string): void => {
+    const seen = new Map<string, RawField>();
+    for (const field of siblings) {
+      const folded = field.key.toLowerCase();
+      const previous = seen.get(folded);
+      if (previous && previous.key !== field.key) {
+        diagnostics.push(
+          diagnostic(
+            "CONTRACT.NAME_COLLISION",
+            `Raw keys ${JSON.stringify(previous.key)} and ${JSON.stringify(field.key)} ${parent ? `of "${parent}"` : "of the record"} differ only in case: Spark and DuckDB read JSON keys case-insensitively, so the jobs could not tell the two fields apart (Spark fails every record, DuckDB loads one value into both columns).`,
+            field.where,
+            `Keep one of the two fields (have the producer send one key, or rename one so that they differ in more than case)${parent ? `, or declare "${parent}" as a map, z.record(z.string(), …), whose keys are data` : ""}.`,
+          ),
+        );
+      } else if (!previous) seen.set(folded, field);
+    }
+    for (const field of siblings) visit(field);
+  };
+  // An object's members are siblings; so are those of an object inside an array, a map or a union.
+  const visit = (field: RawField): void => {
+    if (field.fields) walk(field.fields, field.path);
+    for (const inner of [...(field.element ? [field.element] : []), ...(field.options ?? [])]) visit(inner);
+  };
+  walk(dataset.raw.fields, "");
+}
