@@ -352,6 +352,57 @@ describe("sibling raw keys that differ only in case (CONTRACT.NAME_COLLISION)", 
   });
 });
 
+describe("tables whose plurals are equal (CONTRACT.NAME_COLLISION)", () => {
+  // dbt's staging model is named after the table's plural: such contracts stopped `generate` with "GeneratorBug: Two
+  // targets produce dbt-out/models/staging/amazon/stg_amazon__review_images.sql".
+  const minimal = (dataset: string) =>
+    readFileSync(join(fixtures, "name-collision/fixture.contract.ts"), "utf8")
+      .replaceAll("../../../../generators/", "../../../generators/")
+      .replace('    fooBar: column(z.string(), { description: "One." }),\n', "")
+      .replace('    foo_bar: column(z.string(), { description: "Two." }), // <-\n', "")
+      .replace('dataset: "fixture"', `dataset: "${dataset}"`)
+      .replaceAll("/fixture/", `/${dataset}/`);
+  const lineOf = (source: string, text: string) => source.split("\n").findIndex((l) => l.includes(text)) + 1;
+  const collisions = async (dir: string) => (await diagnosticsIn(dir)).filter((d) => d.code === "CONTRACT.NAME_COLLISION");
+
+  it("datasets widget and widgets: at the later contract's dataset line, with a rename", async () => {
+    await withScratch(async (dir) => {
+      writeFileSync(join(dir, "widget.contract.ts"), minimal("widget"));
+      writeFileSync(join(dir, "widgets.contract.ts"), minimal("widgets"));
+      const found = await collisions(dir);
+      expect(found.map((d) => d.message)).toEqual([
+        expect.stringMatching(/^Dataset "widgets" \(tests\/fixtures\/\.scratch-\w+\/widgets\.contract\.ts\) and dataset "widget" \(tests\/fixtures\/\.scratch-\w+\/widget\.contract\.ts\) have the same plural, "widgets", which names their dbt staging model \(stg_<source>__widgets\): the two would have one model\.$/),
+      ]);
+      expect(found[0]!.fix).toBe('Rename the dataset (defineContract({ dataset })), e.g. "widget_entries", so that its plural differs from "widgets".');
+      expect(found[0]!.where?.file).toMatch(/widgets\.contract\.ts$/);
+      expect(found[0]!.where?.line).toBe(lineOf(minimal("widgets"), 'dataset: "widgets"'));
+    });
+  });
+
+  it("a dataset review_image beside review's child table review_images", async () => {
+    await withScratch(async (dir, review) => {
+      writeFileSync(join(dir, "review.contract.ts"), review);
+      writeFileSync(join(dir, "review_image.contract.ts"), minimal("review_image"));
+      const found = await collisions(dir);
+      expect(found.map((d) => d.message)).toEqual([expect.stringMatching(/^Dataset "review_image" \(.+\) and child table "review_images" of dataset "review" \(.+\) have the same plural, "review_images"/)]);
+      expect(found[0]!.where?.file).toMatch(/review_image\.contract\.ts$/);
+      expect(found[0]!.where?.line).toBe(lineOf(minimal("review_image"), 'dataset: "review_image"'));
+    });
+  });
+
+  it("a child table loaded after the dataset it collides with: at the array field's line", async () => {
+    await withScratch(async (dir, review) => {
+      writeFileSync(join(dir, "image.contract.ts"), minimal("review_image"));
+      writeFileSync(join(dir, "review.contract.ts"), review);
+      const found = await collisions(dir);
+      expect(found.map((d) => d.message)).toEqual([expect.stringMatching(/^Child table "review_images" of dataset "review" \(.+\) and dataset "review_image" \(.+\) have the same plural/)]);
+      expect(found[0]!.fix).toMatch(/^Rename the child table with column\(\.\.\., \{ array: \{ child: \{ dataset \} \} \}\), e\.g\. "review_image_entries"/);
+      expect(found[0]!.where?.file).toMatch(/review\.contract\.ts$/);
+      expect(found[0]!.where?.line).toBe(lineOf(review, "  image: column("));
+    });
+  });
+});
+
 describe("a native.snowflake type narrower than what the contract admits (CONTRACT.RANGE_EXCEEDS_TYPE)", () => {
   // The external table casts every value to the override: VARCHAR(64) kept after the field's .max(64) was relaxed or
   // removed failed the query that read a longer string, and a NUMBER(p, s) below the column's values fails or rounds.

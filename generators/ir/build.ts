@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import type { ColumnMeta, Contract } from "../contract-kit/index.js";
 import { ContractError, diagnostic, type Diagnostic } from "../lib/errors.js";
 import { compareCodePoints } from "../lib/sort.js";
-import { checkAcceptedValues, checkAcrossDatasets, checkColumnNames, checkControlCharacters, checkLocations, checkName, checkRegexes, checkSiblingKeyCase, checkVersion } from "./checks.js";
+import { checkAcceptedValues, checkAcrossDatasets, checkColumnNames, checkControlCharacters, checkLocations, checkName, checkPluralNames, checkRegexes, checkSiblingKeyCase, checkVersion } from "./checks.js";
 import { finishChild } from "./children.js";
 import { collectColumns } from "./columns.js";
 import { checkNativeWidths } from "./native.js";
@@ -63,6 +63,7 @@ export function buildIR(contracts: readonly LoadedContract[], options: BuildOpti
   if (diagnostics.length) throw new ContractError(diagnostics);
   const datasets = contracts.map((c) => buildDataset(c, diagnostics));
   checkAcrossDatasets(datasets, contracts, diagnostics);
+  checkPluralNames(datasets, (i) => datasetContext(contracts[i]!.file, contracts[i]!.source, datasets[i]!.name, diagnostics).whereProperty(["dataset"], "dataset"), diagnostics);
   for (const dataset of datasets) checkControlCharacters(dataset, diagnostics);
   for (const dataset of datasets) checkAcceptedValues(dataset, diagnostics);
   // What the engines cannot read, not what the contract says (as GENERATION_ONLY): a contract of the past with such

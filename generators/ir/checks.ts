@@ -7,11 +7,11 @@ import type { Contract } from "../contract-kit/index.js";
 import { diagnostic, type Diagnostic } from "../lib/errors.js";
 import type { DatasetContext } from "./dataset-context.js";
 import { isSystemColumn } from "./derived.js";
-import { IDENTIFIER, MAX_IDENTIFIER_LENGTH, RESERVED_WORDS, shortenName, SNAKE_CASE, snakeCase } from "./names.js";
+import { IDENTIFIER, MAX_IDENTIFIER_LENGTH, pluralName, RESERVED_WORDS, shortenName, SNAKE_CASE, snakeCase } from "./names.js";
 import { unportableRegexReason } from "./regex.js";
-import { innerFields } from "./raw-fields.js";
+import { findRawField, innerFields } from "./raw-fields.js";
 import { lowersPiiClass } from "./withheld.js";
-import type { ColumnIR, DatasetIR, RawField, SourceLocation, TableIR } from "./types.js";
+import type { ChildTableIR, ColumnIR, DatasetIR, RawField, SourceLocation, TableIR } from "./types.js";
 
 const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?$/;
 /** A prefix segment holds letters, digits, `.`, `_` and `-` only: a `*` would widen every IAM resource and S3 event
@@ -284,3 +284,41 @@ export function checkSiblingKeyCase(dataset: DatasetIR, diagnostics: Diagnostic[
   };
   walk(dataset.raw.fields, "");
 }
+
+/**
+ * dbt names a table's staging model after the table's plural (`pluralName`): two tables whose names differ but whose
+ * plurals are equal (datasets `widget` and `widgets`; a dataset `review_image` beside the child table
+ * `review_images` of `review`) would have one staging model between them. Reported at the later table: a dataset's
+ * line, or the array field of a child table. `whereDataset` gives the line of a contract's `dataset:`.
+ */
+export function checkPluralNames(datasets: readonly DatasetIR[], whereDataset: (index: number) => SourceLocation, diagnostics: Diagnostic[]): void {
+  const seen = new Map<string, { table: TableIR; dataset: DatasetIR }>();
+  const describe = (table: TableIR, dataset: DatasetIR) =>
+    table === dataset.table ? `dataset "${table.name}" (${dataset.contract.file})` : `child table "${table.name}" of dataset "${dataset.name}" (${dataset.contract.file})`;
+  for (const [i, dataset] of datasets.entries()) {
+    for (const table of [dataset.table, ...dataset.children]) {
+      const plural = pluralName(table.name);
+      const previous = seen.get(plural);
+      if (!previous) {
+        seen.set(plural, { table, dataset });
+        continue;
+      }
+      // Equal names are CONTRACT.DUPLICATE_DATASET or CONTRACT.NAME_COLLISION already (`checkAcrossDatasets`).
+      if (previous.table.name === table.name) continue;
+      const child = table === dataset.table ? undefined : (table as ChildTableIR);
+      const suggestion = shortenName(`${table.name.replace(/s$/, "")}_entries`, child ? MAX_IDENTIFIER_LENGTH : MAX_DATASET_NAME_LENGTH);
+      diagnostics.push(
+        diagnostic(
+          "CONTRACT.NAME_COLLISION",
+          `${capitalise(describe(table, dataset))} and ${describe(previous.table, previous.dataset)} have the same plural, "${plural}", which names their dbt staging model (stg_<source>__${plural}): the two would have one model.`,
+          child ? (findRawField(dataset.raw.fields, child.arrayPath)?.where ?? whereDataset(i)) : whereDataset(i),
+          child
+            ? `Rename the child table with column(..., { array: { child: { dataset } } }), e.g. "${suggestion}", so that its plural differs from "${plural}".`
+            : `Rename the dataset (defineContract({ dataset })), e.g. "${suggestion}", so that its plural differs from "${plural}".`,
+        ),
+      );
+    }
+  }
+}
+
+const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);

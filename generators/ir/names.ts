@@ -13,6 +13,15 @@ export function snakeCase(key: string): string {
     .toLowerCase();
 }
 
+/**
+ * The plural of a table's name (`review` → `reviews`; `review_images` and `product_categories` stay): dbt's staging
+ * models are named after it (`stg_[source]__[entity]s`), so two tables whose plurals are equal cannot both have one
+ * (`checkPluralNames`).
+ */
+export function pluralName(name: string): string {
+  return name.endsWith("s") ? name : `${name}s`;
+}
+
 /** Longest name of a column, table or dataset (`IDENTIFIER`). */
 export const MAX_IDENTIFIER_LENGTH = 63;
 

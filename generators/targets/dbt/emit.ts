@@ -15,6 +15,7 @@ import { type Bound, rangeEnd } from "../../lib/bounds.js";
 import { commentBlock, combinedHeaderLines, finalText, headerLines } from "../../lib/header.js";
 import type { ColumnIR, ContractIR, DatasetIR, TableIR } from "../../ir/types.js";
 import { RAW_MODIFIED_AT } from "../../ir/derived.js";
+import { pluralName } from "../../ir/names.js";
 import { PLATFORM } from "../../platform.js";
 import { SOURCE_FILE_COLUMN } from "../snowflake/emit.js";
 import type { EmitResult, GeneratedFile, Target } from "../types.js";
@@ -26,14 +27,12 @@ import { columnTagHook, KEY_SOURCE, martTaggedColumns, PSEUDONYM_MACRO_PATH, pse
 const DBT = PLATFORM.dbt;
 export const STAGING_DIR = `dbt-out/models/staging/${DBT.source}`;
 
-/** `review` → `reviews`, `review_images` → `review_images`, `product_categories` → `product_categories`. */
-function plural(name: string): string {
-  return name.endsWith("s") ? name : `${name}s`;
-}
-
-/** `stg_amazon__reviews`: dbt's staging naming, `stg_[source]__[entity]s`. */
+/**
+ * `stg_amazon__reviews`: dbt's staging naming, `stg_[source]__[entity]s`. The IR refuses two tables whose plurals
+ * are equal (`checkPluralNames`), so each table has a model of its own.
+ */
 export function stagingModelName(table: Pick<TableIR, "name">): string {
-  return `stg_${DBT.source}__${plural(table.name)}`;
+  return `stg_${DBT.source}__${pluralName(table.name)}`;
 }
 
 type DataTest = string | Record<string, { arguments: Record<string, unknown>; config?: { severity: "warn" } }>;
