@@ -2,7 +2,7 @@
  * `npm run pipeline:local [-- --input <dataset>=<file|dir> ... --out DIR --run-id ID]`
  *
  * Exit codes: 0 the run reconciles and every dbt test passes; 1 it does not reconcile; 2 it cannot run (bad usage,
- * unreadable input, missing generated IR); 3 a dbt test, model or freshness check failed; 4 a dataset's quarantined
+ * unreadable input, missing generated IR, generated files changed during the run); 3 a dbt test, model or freshness check failed; 4 a dataset's quarantined
  * share exceeds --max-quarantine-ratio (what the Glue clean job fails on).
  */
 import { constants } from "node:buffer";
@@ -24,7 +24,7 @@ import { localPath, runPipeline, type RunSummary } from "./pipeline.js";
 import { runSparkPipeline } from "../spark-local/pipeline.js";
 import { hiddenFromSpark, listInputFiles, type SkippedEntry } from "./read-input.js";
 import { checkRunId } from "./safe-paths.js";
-import { loadGeneratedIR, NoGeneratedIR } from "./generated-ir.js";
+import { generatedChangedAt, generatedManifestHash, loadGeneratedIR, NoGeneratedIR } from "./generated-ir.js";
 import { emptyPathOption, notAFolder, parseArgsMessage } from "../../generators/lib/cli-args.js";
 import { DEFAULT_MEMORY_LIMIT, parseMemoryLimit, type MemoryLimit } from "./memory-limit.js";
 import { defaultThreads, MAX_DEFAULT_THREADS, parseThreads } from "./threads.js";
@@ -80,7 +80,8 @@ Options:
   -h, --help                    Show this help.
 
 Exit codes: 0 the counts reconcile (input = valid + duplicates + quarantined) and every dbt test passes,
-1 the counts do not reconcile, 2 cannot run (dbt included), 3 a dbt test, model (enforced contract included) or
+1 the counts do not reconcile, 2 cannot run (dbt included; or the generated files changed during the run,
+PIPELINE.GENERATED_CHANGED: run-summary.json records the sha256 of generated/manifest.json the run read), 3 a dbt test, model (enforced contract included) or
 source freshness check failed: each is named with its failing-row count and a sample, 4 a dataset's quarantined
 share exceeds --max-quarantine-ratio (PIPELINE.QUARANTINE_RATIO; the warehouse step is skipped).`;
 
@@ -219,6 +220,8 @@ export async function main(argv: readonly string[], out: { write(text: string): 
     return 2;
   }
   let datasets: DatasetIR[];
+  // Hashed before the IR is read: a generate between the two is then seen as a change, never missed.
+  const generatedManifest = generatedManifestHash(root);
   try {
     datasets = loadGeneratedIR(root);
   } catch (error) {
@@ -379,10 +382,17 @@ export async function main(argv: readonly string[], out: { write(text: string): 
   async function runAndReport(): Promise<number> {
     let summary: RunSummary;
     try {
-      const options = { datasets, inputs, out: outDir, runId, progress, ...(maxRecordBytes ? { maxRecordBytes } : {}), ...(maxQuarantineRatio !== undefined ? { maxQuarantineRatio } : {}), ...(memoryLimit ? { memoryLimit: memoryLimit.setting } : {}), ...(threads ? { threads } : {}) };
+      const options = { datasets, inputs, out: outDir, runId, progress, ...(generatedManifest ? { generatedManifest } : {}), ...(maxRecordBytes ? { maxRecordBytes } : {}), ...(maxQuarantineRatio !== undefined ? { maxQuarantineRatio } : {}), ...(memoryLimit ? { memoryLimit: memoryLimit.setting } : {}), ...(threads ? { threads } : {}) };
       summary = engine === "spark" ? await runSparkPipeline({ ...options, root }) : await runPipeline(options);
     } catch (error) {
       err.write(`error PIPELINE.FAILED: ${(error as Error).message}\n`);
+      return 2;
+    }
+    // The IR was read at the start; the Glue jobs (Spark) and dbt's project are read later, from the files of now.
+    const changedDuringTables = generatedChangedAt(root, generatedManifest);
+    if (changedDuringTables !== undefined) {
+      rmSync(join(outDir, "run-summary.json"), { force: true });
+      err.write(generatedChanged(changedDuringTables, `its tables may mix the two (the Glue jobs are read as each runs), and dbt would read the new project over them: ${outDir} holds no run-summary.json, and the warehouse step was skipped.`));
       return 2;
     }
     out.write(`${formatSummary(summary)}\n`);
@@ -415,6 +425,12 @@ export async function main(argv: readonly string[], out: { write(text: string): 
       return 2;
     }
     out.write(`${formatWarehouse(warehouse, outDir)}\n`);
+    const changedDuringWarehouse = generatedChangedAt(root, generatedManifest);
+    if (changedDuringWarehouse !== undefined) {
+      err.write(generatedChanged(changedDuringWarehouse, "dbt may have read the new project over the tables of the old one: run-summary.json keeps the tables' figures and has no warehouse section."));
+      out.write(`${warehouseFailedLine(summary, "the generated files changed during the warehouse step (error PIPELINE.GENERATED_CHANGED); run-summary.json has no warehouse section.")}\n`);
+      return 2;
+    }
     const summaryPath = join(outDir, "run-summary.json");
     const written = JSON.parse(readFileSync(summaryPath, "utf8")) as Record<string, unknown>;
     const rel = (path: string) => relative(outDir, path);
@@ -436,6 +452,14 @@ export async function main(argv: readonly string[], out: { write(text: string): 
     if (!warehouse.ok) out.write(`${warehouseFailedLine(summary, warehouseFailures(warehouse))}\n`);
     return warehouse.ok ? 0 : 3;
   }
+}
+
+/** The error of a run during which `generated/manifest.json` changed (at `at`), with what that did to the run (`effect`). */
+function generatedChanged(at: string, effect: string): string {
+  return (
+    `error PIPELINE.GENERATED_CHANGED: generated files changed during the run (npm run generate at ${at}?): generated/manifest.json is not the one the run started with, so ${effect}\n` +
+    "  fix: re-run once generation is done (npm run generate, then npm run pipeline:local).\n"
+  );
 }
 
 /** External tables, then the real dbt (source freshness, build) on a DuckDB database in `<out>/warehouse/` (replaced each run). */

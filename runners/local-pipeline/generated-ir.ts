@@ -3,7 +3,8 @@
  * those. The generator leaves a file there that it did not write alone (and `generate --check` fails on it), so a
  * stale or stray `*.ir.json` is never read as a dataset.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { IR_VERSION, type DatasetIR } from "../../generators/ir/types.js";
 
@@ -61,4 +62,31 @@ function readIRFile(file: string): DatasetIR {
     throw new NoGeneratedIR(`${file} has IR version ${String(document?.irVersion)}; this pipeline reads version ${IR_VERSION}.`, "run `npm run generate` to rebuild it.");
   }
   return document.dataset;
+}
+
+/**
+ * The sha256 of `generated/manifest.json` (`sha256:<hex>`; undefined when there is none). The manifest lists every
+ * generated file with its own sha256, so any change `npm run generate` makes to the files a run reads (the IR, the
+ * Glue jobs, the dbt project) changes it.
+ */
+export function generatedManifestHash(root: string): string | undefined {
+  try {
+    return `sha256:${createHash("sha256").update(readFileSync(join(root, ...MANIFEST))).digest("hex")}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * When the generated files changed since a run read them (its manifest hash `read`): `generated/manifest.json`'s
+ * modification time (ISO), or "unknown" when it is gone; undefined when they did not change. A run reads the IR at its
+ * start and the Glue jobs and dbt's project much later: a `generate` in between would make one run of two versions.
+ */
+export function generatedChangedAt(root: string, read: string | undefined): string | undefined {
+  if (generatedManifestHash(root) === read) return undefined;
+  try {
+    return statSync(join(root, ...MANIFEST)).mtime.toISOString();
+  } catch {
+    return "unknown";
+  }
 }

@@ -58,6 +58,11 @@ export interface RunSummary {
   /** The largest quarantined share of a dataset's records (`--max-quarantine-ratio`), and each dataset over it. */
   maxQuarantineRatio: number;
   quarantineAlerts: string[];
+  /**
+   * The sha256 of `generated/manifest.json` when the run read the generated IR (`sha256:<hex>`): which generated
+   * files the run was made from. A run during which it changed fails (PIPELINE.GENERATED_CHANGED).
+   */
+  generatedManifest?: string;
   datasets: Record<string, DatasetSummary>;
 }
 
@@ -82,6 +87,8 @@ export interface PipelineOptions {
    * `DEFAULT_MAX_QUARANTINE_RATIO`.
    */
   readonly maxQuarantineRatio?: number;
+  /** The sha256 of the generated manifest the run's IR was read with, recorded in `run-summary.json`. */
+  readonly generatedManifest?: string;
   /** Longest record (bytes of one line) loaded; a longer one is quarantined as `record.too_long`. Default 16 MiB. */
   readonly maxRecordBytes?: number;
   /** Most rows a partitioned table is sorted and written in at once (`SORTED_WRITE_ROWS`, sized for the 1GB default). */
@@ -180,8 +187,17 @@ export function startRun(out: string): void {
 }
 
 /** An engine's run summary before any dataset has run. */
-export function newRunSummary(options: Pick<PipelineOptions, "runId" | "maxQuarantineRatio">, engine: RunSummary["engine"]): RunSummary {
-  return { runId: options.runId, engine, reconciled: true, problems: [], maxQuarantineRatio: options.maxQuarantineRatio ?? DEFAULT_MAX_QUARANTINE_RATIO, quarantineAlerts: [], datasets: {} };
+export function newRunSummary(options: Pick<PipelineOptions, "runId" | "maxQuarantineRatio" | "generatedManifest">, engine: RunSummary["engine"]): RunSummary {
+  return {
+    runId: options.runId,
+    engine,
+    reconciled: true,
+    problems: [],
+    maxQuarantineRatio: options.maxQuarantineRatio ?? DEFAULT_MAX_QUARANTINE_RATIO,
+    quarantineAlerts: [],
+    ...(options.generatedManifest ? { generatedManifest: options.generatedManifest } : {}),
+    datasets: {},
+  };
 }
 
 /** Reconciles a run (`reconcile`) and writes `<out>/run-summary.json`: the last step of every engine's run. */
