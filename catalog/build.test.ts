@@ -3,12 +3,14 @@
  * another time zone and locale), no machine path in the site, coded errors for bad input, the writer's ownership
  * rule, and the history page of a shallow clone.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tryLock } from "../generators/lib/folder-lock.js";
 import { main as pipelineMain } from "../runners/local-pipeline/cli.js";
+import { RUN_LOCK } from "../runners/local-pipeline/run-lock.js";
 import { main as synthMain } from "../runners/synth/cli.js";
 import { BIN, run as runTool } from "../tests/helpers/run.js";
 import { main } from "./cli.js";
@@ -82,7 +84,9 @@ describe("npm run catalog: output", () => {
 
   it("shows each personal column's class and its protection in every system", async () => {
     const out = join(temp, "site-pii");
-    expect((await catalog(["--out", out, "--quiet", "--no-history"])).code).toBe(0);
+    // Without a run: the repository's .pipeline-out/ may be a run in progress (CATALOG.RUN_IN_PROGRESS), as while
+    // tests/npm-start.test.ts holds its lock.
+    expect((await catalog(["--out", out, "--quiet", "--no-history", "--no-run"])).code).toBe(0);
     const page = readFileSync(join(out, "datasets/review.html"), "utf8");
     const section = page.slice(page.indexOf('id="column-review--reviewer-name"'), page.indexOf("</section>", page.indexOf('id="column-review--reviewer-name"')));
     expect(section).toContain('<span class="badge badge-pii">personal</span>');
@@ -275,6 +279,30 @@ describe("npm run catalog: errors", () => {
     expect(malformed.err).toMatch(/error CATALOG\.BAD_RUN: .*datasets\.review\.input/);
     writeFileSync(join(bad, "run-summary.json"), "{ not json");
     expect((await catalog(["--run", bad, "--out", join(temp, "errors-site"), "--no-history"])).err).toMatch(/error CATALOG\.BAD_RUN: run-summary\.json could not be read as JSON/);
+  });
+
+  it("refuses a run folder a pipeline:local run is writing (CATALOG.RUN_IN_PROGRESS); a lock whose process has ended is no run", async () => {
+    // As the folder is during the warehouse step: the run's summary written, without its warehouse section yet, which
+    // the quality page took for a run whose warehouse did not run.
+    const running = join(temp, "running-run");
+    cpSync(runDir, running, { recursive: true });
+    const lock = join(running, RUN_LOCK);
+    expect(tryLock(lock)).toEqual({ taken: true }); // held by this test's own process: alive
+    const site = join(temp, "running-site");
+    const refused = await catalog(["--run", running, "--out", site, "--no-history", "--quiet"]);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toBe(
+      `error CATALOG.RUN_IN_PROGRESS: A pipeline:local run (pid ${process.pid}) is writing ${running}: its tables, run-summary.json and warehouse are not complete.\n` +
+        "  fix: Wait for the run to end, then build the catalog again (npm start builds it after the run), or pass --run <dir> of another run's output folder (or --no-run).\n",
+    );
+    expect(existsSync(join(site, "quality.html"))).toBe(false);
+    // The run's process ended without removing its lock (killed outright): the folder is the last run's, read.
+    rmSync(lock, { recursive: true });
+    mkdirSync(lock);
+    writeFileSync(join(lock, `pid-${spawnSync("true").pid}-0123456789abcdef`), "");
+    const built = await catalog(["--run", running, "--out", site, "--no-history", "--quiet"]);
+    expect(built.code, built.err).toBe(0);
+    expect(existsSync(join(site, "quality.html"))).toBe(true);
   });
 
   it("does not overwrite a file it did not write (CATALOG.UNOWNED_FILE)", async () => {

@@ -20,6 +20,7 @@ import { indexPage } from "./pages/index-page.js";
 import { page, type NavItem } from "./pages/layout.js";
 import { qualityPage } from "./pages/quality-page.js";
 import { readRun } from "./run.js";
+import { runInProgress } from "../runners/local-pipeline/run-lock.js";
 
 export interface BuildOptions {
   /** Repository root (git history, `node_modules`, paths in the IR). */
@@ -100,14 +101,34 @@ async function pullRequest(root: string, contractsDir: string, base: string, hea
   return { base, review: JSON.parse(render(report, "json")) as Report };
 }
 
+/**
+ * A run writing the folder (its lock held by a live process) has not completed it: its run-summary.json is the last
+ * run's or none until its tables are written, then has no warehouse section until dbt has run, and its tables may be
+ * half replaced. A page built from it would say the warehouse did not run, or show half a run.
+ */
+function refuseRunInProgress(runDir: string): void {
+  const holder = runInProgress(runDir);
+  if (!holder) return;
+  throw new CatalogError(
+    "CATALOG.RUN_IN_PROGRESS",
+    `A pipeline:local run${holder.pid === undefined ? "" : ` (pid ${holder.pid})`} is writing ${runDir}: its tables, run-summary.json and warehouse are not complete.`,
+    "Wait for the run to end, then build the catalog again (npm start builds it after the run), or pass --run <dir> of another run's output folder (or --no-run).",
+  );
+}
+
 export async function gatherModel(options: BuildOptions): Promise<CatalogModel> {
   const ir = await loadContracts(options.contractsDir, options.root);
   let run = null;
   let runNote = "";
   if (options.runDir === null) runNote = "No pipeline run was given (--no-run).";
-  else if (options.runOptional && !existsSync(join(options.runDir, "run-summary.json"))) {
-    runNote = "No completed pipeline run in .pipeline-out/ (none yet, or the last one failed or was stopped): run npm run pipeline:local (or npm start), then build the catalog again.";
-  } else run = await readRun(options.runDir, ir.datasets);
+  else {
+    refuseRunInProgress(options.runDir);
+    if (options.runOptional && !existsSync(join(options.runDir, "run-summary.json"))) {
+      runNote = "No completed pipeline run in .pipeline-out/ (none yet, or the last one failed or was stopped): run npm run pipeline:local (or npm start), then build the catalog again.";
+    } else run = await readRun(options.runDir, ir.datasets);
+    // A run that started while the folder was read: what was read may be half its.
+    refuseRunInProgress(options.runDir);
+  }
   // Both loads end before a failure of either is reported: each works in a copy of the contracts inside the
   // repository (`.contract-diff-*`) that it removes when it ends, and the command exits once the failure is reported
   // (a bad --base fails at once, while the history is still being loaded in its copy, which then stayed behind).

@@ -23,7 +23,8 @@ and, with --base, the pull request's contract changes and the generated files th
 Options:
   --out <dir>          Output folder (default: .catalog-out/); index.html at its root.
   --run <dir>          A pipeline run's output folder (default: .pipeline-out/, the last npm run pipeline:local;
-                       when the default holds no run, the pages say so).
+                       when the default holds no run, the pages say so). A folder a run is writing is
+                       refused (CATALOG.RUN_IN_PROGRESS): wait for the run to end.
   --no-run             Build without a run.
   --base <git-ref>     Add the pull-request page: contract changes against <git-ref> (e.g. origin/main).
   --contracts <dir>    Contract folder (default: contracts/).
@@ -35,7 +36,7 @@ Options:
   -h, --help           Show this help.
 
 Exit codes: 0 built; 2 bad usage or input that cannot be read (coded errors: CLI.USAGE, CLI.NO_CONTRACTS,
-CATALOG.CONTRACT, CATALOG.NO_RUN, CATALOG.BAD_RUN, CATALOG.BASE, CATALOG.UNOWNED_FILE, CATALOG.LINKED_FOLDER, CATALOG.WRITE, CATALOG.SERVE).`;
+CATALOG.CONTRACT, CATALOG.NO_RUN, CATALOG.BAD_RUN, CATALOG.RUN_IN_PROGRESS, CATALOG.BASE, CATALOG.UNOWNED_FILE, CATALOG.LINKED_FOLDER, CATALOG.WRITE, CATALOG.SERVE).`;
 
 type Writer = { write(text: string): unknown };
 

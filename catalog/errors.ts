@@ -3,7 +3,7 @@
  * `error CODE: message` + `  fix: …` and exits 2.
  */
 import { ERROR_CODES } from "../generators/lib/errors.js";
-const CODES = ["CLI.USAGE", "CLI.NO_CONTRACTS", "CATALOG.CONTRACT", "CATALOG.NO_RUN", "CATALOG.BAD_RUN", "CATALOG.BASE", "CATALOG.UNOWNED_FILE", "CATALOG.LINKED_FOLDER", "CATALOG.WRITE", "CATALOG.SERVE"] as const;
+const CODES = ["CLI.USAGE", "CLI.NO_CONTRACTS", "CATALOG.CONTRACT", "CATALOG.NO_RUN", "CATALOG.BAD_RUN", "CATALOG.RUN_IN_PROGRESS", "CATALOG.BASE", "CATALOG.UNOWNED_FILE", "CATALOG.LINKED_FOLDER", "CATALOG.WRITE", "CATALOG.SERVE"] as const;
 
 /** The catalog's codes, with their meaning from the project's one table (`generators/lib/errors.ts`). */
 export const CATALOG_ERROR_CODES = Object.fromEntries(CODES.map((code) => [code, ERROR_CODES[code]])) as { readonly [C in (typeof CODES)[number]]: (typeof ERROR_CODES)[C] };

@@ -2,6 +2,7 @@
  * A lock between processes on one machine: a folder holding one owner file, `pid-<pid>-<token>`, named after the
  * holder's pid and a random token, so that the lock of a process that died without removing it can be taken over.
  * Used by the Python environments' installs (`toolchain/python-env.ts`) and by `pipeline:local`'s output folder.
+ * `lockHolder` says who holds one without taking it (the catalog, of a run folder).
  *
  * Each step is one atomic filesystem call, so that two processes never hold the lock at once:
  * - taking: the folder is made beside the lock with its owner file inside, then renamed to the lock's name. The rename
@@ -37,6 +38,25 @@ export function tryLock(mutex: string): LockAttempt {
     // again (removing the folder first if it is still the emptied one).
     if (removed(() => unlinkSync(join(mutex, owner.file)))) removed(() => rmdirSync(mutex));
   }
+}
+
+/**
+ * Who holds the lock `mutex`, without taking it: undefined when nobody does (no lock folder, an empty one, or a
+ * holder that no longer exists, whose lock the next `tryLock` takes over); `pid` undefined when the folder holds files
+ * but no owner file (left to a person, as `tryLock` leaves it).
+ */
+export function lockHolder(mutex: string): { readonly pid: number | undefined } | undefined {
+  let owner: ReturnType<typeof readOwner>;
+  try {
+    owner = readOwner(mutex);
+  } catch (error) {
+    // A file, not a folder, under the lock's name: no lock (`tryLock` would fail on it and say so).
+    if ((error as NodeJS.ErrnoException).code === "ENOTDIR") return undefined;
+    throw error;
+  }
+  if (owner === "gone" || owner === "empty") return undefined;
+  if (owner === "unknown") return { pid: undefined };
+  return isAlive(owner.pid) ? { pid: owner.pid } : undefined;
 }
 
 /**

@@ -23,6 +23,7 @@ import { formatWarehouse, PseudonymKeyError, pseudonymKeyFrom, runWarehouse, War
 import { localPath, runPipeline, type RunSummary } from "./pipeline.js";
 import { runSparkPipeline } from "../spark-local/pipeline.js";
 import { hiddenFromSpark, listInputFiles, type SkippedEntry } from "./read-input.js";
+import { RUN_LOCK } from "./run-lock.js";
 import { checkRunId } from "./safe-paths.js";
 import { generatedChangedAt, generatedManifestHash, loadGeneratedIR, NoGeneratedIR } from "./generated-ir.js";
 import { emptyPathOption, notAFolder, parseArgsMessage } from "../../generators/lib/cli-args.js";
@@ -85,8 +86,7 @@ PIPELINE.GENERATED_CHANGED: run-summary.json records the sha256 of generated/man
 source freshness check failed: each is named with its failing-row count and a sample, 4 a dataset's quarantined
 share exceeds --max-quarantine-ratio (PIPELINE.QUARANTINE_RATIO; the warehouse step is skipped).`;
 
-/** The lock folder of a run in its output folder (`tryLock`): held while the run writes there. */
-export const RUN_LOCK = ".pipeline-run.lock";
+export { RUN_LOCK };
 
 /** What an input folder's unread entries are, counted by kind: `1 FIFO, socket or device entry`. */
 function skippedEntries(skipped: readonly SkippedEntry[]): string {
