@@ -88,7 +88,7 @@ COLUMN_SQL = [
     ("sales_rank_json", "CAST(`rank` AS STRING)"),
     (
         "first_available_date",
-        "CAST(CASE WHEN (trim(BOTH ' \\t\\r\\n' FROM `date`) RLIKE '^(January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{1,2}, [0-9]{4}\\\\z') THEN coalesce(to_date(trim(BOTH ' \\t\\r\\n' FROM `date`), 'MMMM d, yyyy'), to_date(trim(BOTH ' \\t\\r\\n' FROM `date`), 'MMM d, yyyy')) END AS DATE)",
+        "CAST(CASE WHEN (trim(BOTH ' \\t\\r\\n' FROM `date`) RLIKE '^(January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{1,2}, ([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})\\\\z') THEN coalesce(to_date(trim(BOTH ' \\t\\r\\n' FROM `date`), 'MMMM d, yyyy'), to_date(trim(BOTH ' \\t\\r\\n' FROM `date`), 'MMM d, yyyy')) END AS DATE)",
     ),
     ("also_bought_json", "CAST(to_json(`also_buy`) AS STRING)"),
     ("also_viewed_json", "CAST(to_json(`also_view`) AS STRING)"),

@@ -138,6 +138,13 @@ export const EXECUTION_CASES: readonly ExecutionCase[] = [
       ["Feb 29, 2016", "2016-02-29"],
       ["Feb 29, 2015", null],
       ["Feb 30, 2016", null],
+      // Year 0 (1 BC) exists in neither engine's reading of a date as Python's, which starts at year 1: a Parquet date
+      // of year 0 fails every Python reader (PySpark's collect: "ordinal must be >= 1").
+      ["January 1, 0000", null],
+      ["Feb 29, 0000", null],
+      ["Dec 31, 0000", null],
+      ["Jan 1, 0001", "0001-01-01"],
+      ["December 31, 9999", "9999-12-31"],
       ["Sept 5, 2017", null],
       ["Mar. 1, 2016", null],
       ["mar 1, 2016", null],

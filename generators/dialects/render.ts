@@ -153,13 +153,15 @@ export function numberLiteral(value: number, dialect: SqlDialect): string {
 /**
  * The text `parse_month_day_year` reads: an English month name, in full ("March") or in its three-letter form
  * ("Mar", as in Amazon's Q&A data: "Dec 27, 2013"), capitalised as written here, one space, a day of one or two
- * digits, a comma, one space and a year of four digits, nothing before or after. "Sept", "Mar." and "mar" are not
- * read. A text the pattern admits whose day does not exist in its month ("Feb 30, 2009") is NULL too. Each dialect
- * parses the full form, else the short form, guarded by this pattern (both engines read month names without regard
- * to case).
+ * digits, a comma, one space and a year of four digits from 0001, nothing before or after. "Sept", "Mar." and "mar" are
+ * not read. A text the pattern admits whose day does not exist in its month ("Feb 30, 2009") is NULL too. Each
+ * dialect parses the full form, else the short form, guarded by this pattern (both engines read month names without
+ * regard to case). Year 0000 is refused by the pattern: both engines would read it as 1 BC, a date Python's
+ * `datetime.date` (years 1–9999) cannot hold, so every Python reader of the Parquet (PySpark's collect, pyarrow's
+ * to_pylist) would fail on it.
  */
 export const MONTH_DAY_YEAR_PATTERN =
-  "^(January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{1,2}, [0-9]{4}$";
+  "^(January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{1,2}, ([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})$";
 
 /**
  * Epoch seconds of 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the range both engines and Parquet readers hold.
