@@ -248,14 +248,12 @@ _STRING_OR_INFINITY = re.compile(r'("(?:[^"\\]|\\.)*")|(-?)Infinity')
 
 def _canonical(value):
     """Compact JSON text, non-ASCII characters as they are (as DuckDB and JSON.stringify write them). A lone UTF-16
-    surrogate (valid in JSON text, "\\ud800") cannot be encoded as UTF-8 for Spark: then the text keeps \\u escapes.
+    surrogate (valid in JSON text, "\\ud800") is no character: UTF-8 cannot encode it, and Spark would store it as
+    "?", so it raises UnicodeEncodeError (a ValueError: the record is not JSON, as DuckDB's reader refuses it).
     A number too large for a double (valid JSON, 1e999) stays a number, written 1e999: Python would write Infinity,
     which is not JSON."""
     text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        text = json.dumps(value, separators=(",", ":"))
+    text.encode("utf-8")
     if "Infinity" in text:
         text = _STRING_OR_INFINITY.sub(lambda m: m.group(1) or m.group(2) + "1e999", text)
     return text
@@ -292,7 +290,8 @@ def contract_json_canonical(text):
     try:
         return _canonical(_parse(text))
     except (ValueError, RecursionError):
-        # Not JSON (UnicodeDecodeError is a ValueError), or nested deeper than Python's recursion limit.
+        # Not JSON (UnicodeDecodeError is a ValueError), a text holding a lone surrogate (UnicodeEncodeError, a
+        # ValueError too), or nested deeper than Python's recursion limit.
         return None
 
 

@@ -472,11 +472,19 @@ describe("differences by design, on both engines (runners/spark-local/README.md:
     expect(await details(products.duck.out)).toEqual(['{"Foo:":"a","Bar:":"c"}']);
   }, 240_000);
 
-  it("a lone UTF-16 surrogate escape: valid JSON for JSON.parse and Spark, refused by DuckDB's reader", async () => {
-    const text = line({ summary: "x" }).replace('"summary":"x"', '"summary":"\\ud800"');
-    const both = await onBoth("surrogate", { "surrogate.jsonl": `${text}\n` });
-    expect(both.spark.summary.datasets.review!.valid).toBe(1);
-    expect(both.duck.summary.datasets.review!.quarantined.byReason).toEqual({ "record.invalid_json": 1 });
+  it("the same on both: a lone UTF-16 surrogate escape is record.invalid_json (Spark stored it as \"?\"), a surrogate pair is its character", async () => {
+    const lone = line({ reviewerID: "AX1", summary: "x" }).replace('"summary":"x"', '"summary":"lone \\ud800 x"');
+    const pair = line({ reviewerID: "AX2", summary: "x" }).replace('"summary":"x"', '"summary":"pair \\ud83d\\ude00 x"');
+    expect(lone).toContain("lone \\ud800 x");
+    const both = await onBoth("surrogate", { "surrogate.jsonl": `${lone}\n${pair}\n` });
+    await expectParity(both, "run-surrogate");
+    for (const engine of ["duck", "spark"] as const) {
+      expect(both[engine].summary.datasets.review!.quarantined.byReason, engine).toEqual({ "record.invalid_json": 1 });
+      // The quarantine keeps the line's own bytes, the escape as written; the table holds the pair's four UTF-8 bytes.
+      const quarantined = await query(`SELECT raw_text FROM (${quarantineRecords(both[engine].out, review(), "run-surrogate", engine === "duck" ? "duckdb" : "spark")})`);
+      expect(quarantined.map((r) => r.raw_text), engine).toEqual([lone]);
+      expect(await reviewColumn(both[engine].out, "hex(encode(summary))"), engine).toEqual(["7061697220F09F98802078"]);
+    }
   }, 120_000);
 
   it("a lone CR inside a line (JSON whitespace): Hadoop's reader splits the line there, and the Spark run does not reconcile, saying so", async () => {
