@@ -512,6 +512,25 @@ describe("careless contracts get a coded error, never a stack trace", () => {
   });
 
   it.each([
+    ["a high surrogate alone", "\\uD800", "U+D800"],
+    ["a low surrogate alone", "\\uDC00", "U+DC00"],
+    ["the halves of a pair in the wrong order", "\\uDE00\\uD83D", "U+DE00"],
+  ])("a description holding %s is CONTRACT.LONE_SURROGATE at the field's line, naming the field", async (_what, escaped, code) => {
+    const source = readFileSync(join(fixtures, "control-character/fixture.contract.ts"), "utf8").replace("\\u0000", escaped);
+    const diagnostics = await diagnosticsOfSource(source);
+    expect(diagnostics.map((d) => [d.code, d.message])).toEqual([
+      ["CONTRACT.LONE_SURROGATE", `fixture.note.description holds a lone UTF-16 surrogate (${code}, half of a pair, no character), which UTF-8 and so no generated file or engine can carry.`],
+    ]);
+    expect(diagnostics[0]!.where?.line).toBe(source.split("\n").findIndex((l) => l.includes("// <-")) + 1);
+    expect(diagnostics[0]!.fix).toContain("Write the character itself");
+  });
+
+  it("a description holding a surrogate pair (\\uD83D\\uDE00, one character) loads", async () => {
+    const source = readFileSync(join(fixtures, "control-character/fixture.contract.ts"), "utf8").replace("\\u0000", "\\uD83D\\uDE00");
+    expect(await diagnosticsOfSource(source)).toEqual([]);
+  });
+
+  it.each([
     ["a misspelt PII class", '{ pii: "persnal", description: "Votes." }', 'The column(...) metadata of field "votes" pii is "persnal", not one of "none", "personal", "sensitive".'],
     ["an unknown key", '{ nme: "vote_count", description: "Votes." }', 'The column(...) metadata of field "votes" has the unknown key "nme".'],
     ["a type given as a string", '{ type: "int64", normalize: ["parse_integer"], description: "Votes." }', 'The column(...) metadata of field "votes" type is the string "int64"; write types.int64 (a logical type of the contract kit\'s types).'],

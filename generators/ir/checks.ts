@@ -145,13 +145,43 @@ export function checkRegexes(fields: readonly RawField[], ctx: DatasetContext): 
  * U+2029 for line breaks). */
 const CONTROL_CHARACTER = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u2028\u2029\uFFFE\uFFFF]/;
 
-/** Every text of a dataset's IR (descriptions, owner, names, keys, reasons) is free of control characters. */
+/** A surrogate code unit that is not half of a pair: in Unicode mode a pair is one code point and never matches, so
+ * this tests what String.prototype.isWellFormed does (ES2024, beyond the ES2022 library this project compiles to). */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+const codePoint = (char: string) => `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
+
+/** What is wrong with a text no generated file can carry, or undefined when it is fine. */
+function unsafeText(text: string): { code: "CONTRACT.CONTROL_CHARACTER" | "CONTRACT.LONE_SURROGATE"; what: string; fix: string } | undefined {
+  // Not well-formed UTF-16: a high surrogate without its low half, or a low one alone ("x\ud800"). It is no character:
+  // UTF-8 cannot encode it, so each engine writes something else (Spark fails on it, DuckDB turns it into U+FFFD).
+  const lone = LONE_SURROGATE.exec(text)?.[0];
+  if (lone !== undefined) {
+    return {
+      code: "CONTRACT.LONE_SURROGATE",
+      what: `a lone UTF-16 surrogate (${codePoint(lone)}, half of a pair, no character), which UTF-8 and so no generated file or engine can carry`,
+      fix: 'Write the character itself ("😀", not "\\ud83d" alone), or both halves of its surrogate pair; remove a stray half.',
+    };
+  }
+  const control = CONTROL_CHARACTER.exec(text)?.[0];
+  if (control !== undefined) {
+    return {
+      code: "CONTRACT.CONTROL_CHARACTER",
+      what: `the control character ${codePoint(control)}, which no generated file can carry safely`,
+      fix: "Remove it (tabs and line breaks are allowed; write other characters as visible text).",
+    };
+  }
+  return undefined;
+}
+
+/** Every text of a dataset's IR (descriptions, owner, names, keys, accepted values, reasons) is well-formed UTF-16
+ * and free of control characters. */
 export function checkControlCharacters(dataset: DatasetIR, diagnostics: Diagnostic[]): void {
   // One report per offending text, at the most precise place it appears (a column's line rather than the file).
   const found = new Map<string, { path: string; where: Diagnostic["where"] }>();
   const walk = (value: unknown, path: string, where: Diagnostic["where"]) => {
     if (typeof value === "string") {
-      if (!CONTROL_CHARACTER.test(value)) return;
+      if (!unsafeText(value)) return;
       const seen = found.get(value);
       if (!seen || (seen.where?.line === undefined && where?.line !== undefined)) found.set(value, { path, where });
       return;
@@ -160,20 +190,15 @@ export function checkControlCharacters(dataset: DatasetIR, diagnostics: Diagnost
     if (value && typeof value === "object") {
       const node = value as Record<string, unknown>;
       const here = node.where && typeof node.where === "object" && "file" in (node.where as object) ? (node.where as Diagnostic["where"]) : where;
-      for (const [key, child] of Object.entries(node)) if (key !== "where") walk(child, path ? `${path}.${key}` : key, here);
+      // A field or column is named by its own path (`review.style.format`), not by where it sits in the IR.
+      const named = here !== where && here?.path ? here.path : path;
+      for (const [key, child] of Object.entries(node)) if (key !== "where") walk(child, named ? `${named}.${key}` : key, here);
     }
   };
   walk(dataset, dataset.name, { file: dataset.contract.file });
   for (const [text, { path, where }] of found) {
-    const code = CONTROL_CHARACTER.exec(text)![0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
-    diagnostics.push(
-      diagnostic(
-        "CONTRACT.CONTROL_CHARACTER",
-        `${path} holds the control character U+${code}, which no generated file can carry safely.`,
-        where,
-        "Remove it (tabs and line breaks are allowed; write other characters as visible text).",
-      ),
-    );
+    const problem = unsafeText(text)!;
+    diagnostics.push(diagnostic(problem.code, `${path} holds ${problem.what}.`, where, problem.fix));
   }
 }
 

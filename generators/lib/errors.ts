@@ -22,6 +22,7 @@ export interface Diagnostic {
 /** Every error code the generator can raise, with what it means. The README lists this table. */
 export const ERROR_CODES = {
   "CONTRACT.CONTROL_CHARACTER": "A description, name or other contract text holds a control character (NUL, CR, ESC, the C1 controls U+0080–U+009F…), a Unicode line or paragraph separator (U+2028, U+2029) or U+FFFE/U+FFFF, which no target can carry safely.",
+  "CONTRACT.LONE_SURROGATE": "A description, enum value, name or other contract text is not well-formed UTF-16: it holds half of a surrogate pair alone (`\"x\\ud800\"`), which is no character. UTF-8 cannot encode it, so the generated files and engines cannot carry it (the Glue clean job's Spark run fails on it, DuckDB turns it into U+FFFD and accepts values Zod refuses).",
   "CONTRACT.LOAD_FAILED": "The contract module could not be imported (syntax or runtime error), or its path holds characters other than letters, digits, `.`, `_`, `-` and `/` (every generated file's header quotes it).",
   "CONTRACT.NO_DEFAULT_EXPORT": "The contract module does not `export default defineContract(...)`.",
   "CONTRACT.DUPLICATE_DATASET": "Two contracts declare the same dataset name.",
