@@ -512,6 +512,53 @@ describe("careless contracts get a coded error, never a stack trace", () => {
   });
 
   it.each([
+    ["U+200B", "ZERO WIDTH SPACE", "\\u200B"],
+    ["U+200F", "RIGHT-TO-LEFT MARK", "\\u200F"],
+    ["U+202E", "RIGHT-TO-LEFT OVERRIDE", "\\u202E"],
+    ["U+2066", "LEFT-TO-RIGHT ISOLATE", "\\u2066"],
+    ["U+2069", "POP DIRECTIONAL ISOLATE", "\\u2069"],
+    ["U+061C", "ARABIC LETTER MARK", "\\u061C"],
+    ["U+FEFF", "ZERO WIDTH NO-BREAK SPACE (byte order mark)", "\\uFEFF"],
+  ])("a description holding %s (%s, invisible or bidirectional) is CONTRACT.CONTROL_CHARACTER at the field's line", async (code, name, escaped) => {
+    const source = readFileSync(join(fixtures, "control-character/fixture.contract.ts"), "utf8").replace("\\u0000", escaped);
+    const diagnostics = await diagnosticsOfSource(source);
+    expect(diagnostics.map((d) => [d.code, d.message])).toEqual([
+      ["CONTRACT.CONTROL_CHARACTER", `fixture.note.description holds the invisible character ${code} (${name}), which would reach every generated file unseen.`],
+    ]);
+    expect(diagnostics[0]!.where?.line).toBe(source.split("\n").findIndex((l) => l.includes("// <-")) + 1);
+  });
+
+  const enumSource = (values: string) =>
+    readFileSync(join(fixtures, "control-character/fixture.contract.ts"), "utf8").replace(
+      '    note: column(z.string(), { description: "A note\\u0000 with a NUL." }), // <-',
+      `    grade: column(z.enum([${values}]), { description: "Grade." }), // <-`,
+    );
+
+  it("an enum value holding a zero-width space is CONTRACT.CONTROL_CHARACTER at the field's line, naming the value's path", async () => {
+    const source = enumSource('"A", "A\\u200B"');
+    const diagnostics = await diagnosticsOfSource(source);
+    expect(diagnostics.map((d) => [d.code, d.message])).toEqual([
+      ["CONTRACT.CONTROL_CHARACTER", "fixture.grade.constraints.enum[1] holds the invisible character U+200B (ZERO WIDTH SPACE), which would reach every generated file unseen."],
+    ]);
+    expect(diagnostics[0]!.where?.line).toBe(source.split("\n").findIndex((l) => l.includes("// <-")) + 1);
+  });
+
+  it("enum values equal after NFC (e + U+0301 and U+00E9) are CONTRACT.INVALID_ACCEPTED_VALUE naming both, once", async () => {
+    const source = enumSource('"caf\\u00e9", "cafe\\u0301", "tea"');
+    const diagnostics = await diagnosticsOfSource(source);
+    expect(diagnostics.map((d) => [d.code, d.message])).toEqual([
+      [
+        "CONTRACT.INVALID_ACCEPTED_VALUE",
+        'Column "fixture.grade" accepts both "caf\u00e9" (U+00E9) and "cafe\u0301" (U+0301), the same text after Unicode NFC normalisation: they look the same in every generated file and in the catalog, but every engine compares them as different values.',
+      ],
+    ]);
+    expect(diagnostics[0]!.fix).toBe('Keep one of them, written in NFC ("caf\u00e9" (U+00E9)); normalise the raw data to it upstream if the producer sends both.');
+    expect(diagnostics[0]!.where?.line).toBe(source.split("\n").findIndex((l) => l.includes("// <-")) + 1);
+    // Values that differ after NFC too (NFKC would fold the ligature; NFC keeps it) load.
+    expect(await diagnosticsOfSource(enumSource('"caf\\u00e9", "\\uFB01ne", "fine"'))).toEqual([]);
+  });
+
+  it.each([
     ["a high surrogate alone", "\\uD800", "U+D800"],
     ["a low surrogate alone", "\\uDC00", "U+DC00"],
     ["the halves of a pair in the wrong order", "\\uDE00\\uD83D", "U+DE00"],

@@ -145,6 +145,29 @@ export function checkRegexes(fields: readonly RawField[], ctx: DatasetContext): 
  * U+2029 for line breaks). */
 const CONTROL_CHARACTER = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u2028\u2029\uFFFE\uFFFF]/;
 
+/** Invisible and bidirectional formatting characters, by name: carried byte for byte into the generated TypeScript,
+ * dbt YAML, JSON Schema and docs, they make text read otherwise than it is (GitHub flags "hidden bidirectional
+ * Unicode"; CVE-2021-42574, https://trojansource.codes) and two accepted values that look the same differ. */
+const INVISIBLE_CHARACTERS: Readonly<Record<string, string>> = {
+  "\u061C": "ARABIC LETTER MARK",
+  "\u200B": "ZERO WIDTH SPACE",
+  "\u200C": "ZERO WIDTH NON-JOINER",
+  "\u200D": "ZERO WIDTH JOINER",
+  "\u200E": "LEFT-TO-RIGHT MARK",
+  "\u200F": "RIGHT-TO-LEFT MARK",
+  "\u202A": "LEFT-TO-RIGHT EMBEDDING",
+  "\u202B": "RIGHT-TO-LEFT EMBEDDING",
+  "\u202C": "POP DIRECTIONAL FORMATTING",
+  "\u202D": "LEFT-TO-RIGHT OVERRIDE",
+  "\u202E": "RIGHT-TO-LEFT OVERRIDE",
+  "\u2066": "LEFT-TO-RIGHT ISOLATE",
+  "\u2067": "RIGHT-TO-LEFT ISOLATE",
+  "\u2068": "FIRST STRONG ISOLATE",
+  "\u2069": "POP DIRECTIONAL ISOLATE",
+  "\uFEFF": "ZERO WIDTH NO-BREAK SPACE (byte order mark)",
+};
+const INVISIBLE_CHARACTER = new RegExp(`[${Object.keys(INVISIBLE_CHARACTERS).join("")}]`);
+
 /** A surrogate code unit that is not half of a pair: in Unicode mode a pair is one code point and never matches, so
  * this tests what String.prototype.isWellFormed does (ES2024, beyond the ES2022 library this project compiles to). */
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
@@ -171,11 +194,19 @@ function unsafeText(text: string): { code: "CONTRACT.CONTROL_CHARACTER" | "CONTR
       fix: "Remove it (tabs and line breaks are allowed; write other characters as visible text).",
     };
   }
+  const invisible = INVISIBLE_CHARACTER.exec(text)?.[0];
+  if (invisible !== undefined) {
+    return {
+      code: "CONTRACT.CONTROL_CHARACTER",
+      what: `the invisible character ${codePoint(invisible)} (${INVISIBLE_CHARACTERS[invisible]}), which would reach every generated file unseen`,
+      fix: "Remove it: contract text is written with visible characters only (no zero-width or bidirectional controls).",
+    };
+  }
   return undefined;
 }
 
 /** Every text of a dataset's IR (descriptions, owner, names, keys, accepted values, reasons) is well-formed UTF-16
- * and free of control characters. */
+ * and free of control, invisible and bidirectional formatting characters. */
 export function checkControlCharacters(dataset: DatasetIR, diagnostics: Diagnostic[]): void {
   // One report per offending text, at the most precise place it appears (a column's line rather than the file).
   const found = new Map<string, { path: string; where: Diagnostic["where"] }>();
@@ -197,6 +228,9 @@ export function checkControlCharacters(dataset: DatasetIR, diagnostics: Diagnost
   };
   walk(dataset, dataset.name, { file: dataset.contract.file });
   for (const [text, { path, where }] of found) {
+    // A text the IR builds around a contract's text (a rule's description quoting an enum's values) is not reported
+    // again: the contract's own text is, at its field.
+    if ([...found.keys()].some((other) => other !== text && text.includes(other))) continue;
     const problem = unsafeText(text)!;
     diagnostics.push(diagnostic(problem.code, `${path} holds ${problem.what}.`, where, problem.fix));
   }
@@ -205,7 +239,9 @@ export function checkControlCharacters(dataset: DatasetIR, diagnostics: Diagnost
 /**
  * Accepted values (an enum, a literal or `acceptedValues`) become SQL string literals in dbt's `accepted_values`
  * test, which DuckDB and Snowflake read alike except for a backslash (an escape on Snowflake, a character on
- * DuckDB): a value with one would pass the test on one engine and fail it on the other.
+ * DuckDB): a value with one would pass the test on one engine and fail it on the other. Two values that are the same
+ * text after Unicode NFC normalisation ("e\u0301" and "\u00e9") look the same in every generated file and in the
+ * catalog while every engine compares them as different, so a reader cannot tell which one the data must hold.
  */
 export function checkAcceptedValues(dataset: DatasetIR, diagnostics: Diagnostic[]): void {
   for (const table of [dataset.table, ...dataset.children]) {
@@ -218,6 +254,55 @@ export function checkAcceptedValues(dataset: DatasetIR, diagnostics: Diagnostic[
           `Column "${table.name}.${column.name}" accepts the value ${JSON.stringify(value)}, which holds a backslash: Snowflake reads it as an escape in SQL string literals and DuckDB does not, so the dbt accepted_values test would differ between them.`,
           column.where ?? { file: dataset.contract.file },
           "Remove the backslash from the enum, literal or acceptedValues value (normalise the raw value first if the data holds one).",
+        ),
+      );
+    }
+  }
+  checkCanonicallyEqualValues(dataset, diagnostics);
+}
+
+/** Each value with the code points of its non-ASCII characters, which tell apart what the eye does not. */
+function showValue(value: string): string {
+  const codes = [...value].filter((c) => c > "\u007f").map((c) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`);
+  return codes.length ? `${JSON.stringify(value)} (${codes.join(" ")})` : JSON.stringify(value);
+}
+
+/** Accepted values of one column or raw field equal after NFC: one report per pair, at the column if it has them. */
+function checkCanonicallyEqualValues(dataset: DatasetIR, diagnostics: Diagnostic[]): void {
+  const holders: { name: string; values: readonly (string | number)[]; where: Diagnostic["where"] }[] = [];
+  for (const table of [dataset.table, ...dataset.children]) {
+    for (const column of table.columns) {
+      if (column.acceptedValues) holders.push({ name: `Column "${table.name}.${column.name}"`, values: column.acceptedValues, where: column.where ?? { file: dataset.contract.file } });
+    }
+  }
+  const walk = (fields: readonly RawField[]) => {
+    for (const field of fields) {
+      if (field.constraints.enum) holders.push({ name: `Field "${field.path}"`, values: field.constraints.enum, where: field.where });
+      walk(innerFields(field));
+    }
+  };
+  walk(dataset.raw.fields);
+  const reported = new Set<string>();
+  for (const { name, values, where } of holders) {
+    const byForm = new Map<string, string>();
+    for (const value of values) {
+      if (typeof value !== "string") continue;
+      const form = value.normalize("NFC");
+      const first = byForm.get(form);
+      if (first === undefined) {
+        byForm.set(form, value);
+        continue;
+      }
+      if (first === value) continue;
+      const pair = `${first}\u0000${value}`;
+      if (reported.has(pair)) continue;
+      reported.add(pair);
+      diagnostics.push(
+        diagnostic(
+          "CONTRACT.INVALID_ACCEPTED_VALUE",
+          `${name} accepts both ${showValue(first)} and ${showValue(value)}, the same text after Unicode NFC normalisation: they look the same in every generated file and in the catalog, but every engine compares them as different values.`,
+          where,
+          `Keep one of them, written in NFC (${showValue(form)}); normalise the raw data to it upstream if the producer sends both.`,
         ),
       );
     }
