@@ -18,8 +18,14 @@ locals {
     deploy         = "${var.project}-github-deploy"
   }
 
-  # The IAM policy the Airflow DAG's role needs to reload the QuickSight data sets (modules/quicksight).
-  quicksight_refresh_policy_name = "${var.project}-quicksight-refresh"
+  # The IAM policies the Airflow DAG's role needs: publish its failure alerts (modules/pipeline), and reload the
+  # QuickSight data sets (modules/quicksight, with enable_quicksight). Written for a role outside this platform.
+  airflow_failure_alert_policy_name = "${var.project}-airflow-failure-alert"
+  quicksight_refresh_policy_name    = "${var.project}-quicksight-refresh"
+  airflow_policy_names = concat(
+    [local.airflow_failure_alert_policy_name],
+    var.enable_quicksight ? [local.quicksight_refresh_policy_name] : [],
+  )
 }
 
 data "aws_caller_identity" "current" {}
@@ -66,6 +72,8 @@ module "pipeline" {
   log_retention_days          = var.log_retention_days
   failure_notification_emails = var.failure_notification_emails
   permissions_boundary_arn    = module.github_deploy.platform_boundary_arn
+
+  airflow_failure_alert_policy_name = local.airflow_failure_alert_policy_name
 }
 
 module "snowflake_access" {
@@ -105,14 +113,15 @@ module "github_deploy" {
   state_bucket         = var.terraform_state_bucket
   lock_table           = var.terraform_lock_table
   state_key_alias      = var.terraform_state_key_alias
+  # The Airflow DAG's policies and the role they are attached to: read only (an administrator writes them).
+  airflow_policy_names = local.airflow_policy_names
+  airflow_role_name    = var.airflow_role_name
   # From the generated index (not the module's outputs): the role must allow the actions before they create anything.
   quicksight = var.enable_quicksight ? {
     data_source_id = local.quicksight_index.dataSource.id
     data_set_ids   = [for data_set in local.quicksight_index.dataSets : data_set.id]
     analysis_id    = local.quicksight_index.analysis.id
     reader_group   = coalesce(var.quicksight_reader_group_name, local.quicksight_index.readerGroup)
-    refresh_policy = local.quicksight_refresh_policy_name
-    refresh_role   = var.quicksight_refresh_role_name
   } : null
 }
 
@@ -129,5 +138,23 @@ module "quicksight" {
   reader_group_name    = var.quicksight_reader_group_name
   vpc_connection_arn   = var.quicksight_vpc_connection_arn
   refresh_policy_name  = local.quicksight_refresh_policy_name
-  refresh_role_name    = var.quicksight_refresh_role_name
+}
+
+# The Airflow deployment's role (not this platform's) gets the DAG's policies when its name is given; otherwise whoever
+# manages that role attaches the outputs airflow_failure_alert_policy_arn and quicksight_refresh_policy_arn. One place
+# attaches both.
+resource "aws_iam_role_policy_attachment" "airflow" {
+  for_each = var.airflow_role_name == "" ? {} : merge(
+    { failure_alert = module.pipeline.airflow_failure_alert_policy_arn },
+    var.enable_quicksight ? { quicksight_refresh = module.quicksight[0].refresh_policy_arn } : {},
+  )
+
+  role       = var.airflow_role_name
+  policy_arn = each.value
+}
+
+# The refresh policy's attachment was the QuickSight module's (refresh_role_name, now airflow_role_name).
+moved {
+  from = module.quicksight[0].aws_iam_role_policy_attachment.refresh[0]
+  to   = aws_iam_role_policy_attachment.airflow["quicksight_refresh"]
 }

@@ -18,6 +18,11 @@ output "failure_topic_arn" {
   value       = module.pipeline.failure_topic_arn
 }
 
+output "airflow_failure_alert_policy_arn" {
+  description = "The IAM policy the Airflow deployment's role needs for the DAG's failure alerts (sns:Publish on the failure topic; attached to airflow_role_name when given)."
+  value       = module.pipeline.airflow_failure_alert_policy_arn
+}
+
 output "snowflake_role_arn" {
   description = "Role ARN for Snowflake's STORAGE_AWS_ROLE_ARN (known before the role exists: phase 1 of the deploy)."
   value       = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role/${local.role_names.snowflake}"
@@ -49,6 +54,6 @@ output "quicksight_reader_group_arn" {
 }
 
 output "quicksight_refresh_policy_arn" {
-  description = "The IAM policy the Airflow deployment's role needs for the DAG's QuickSight refresh (attached to quicksight_refresh_role_name when given; null unless enable_quicksight)."
+  description = "The IAM policy the Airflow deployment's role needs for the DAG's QuickSight refresh (attached to airflow_role_name when given; null unless enable_quicksight)."
   value       = var.enable_quicksight ? module.quicksight[0].refresh_policy_arn : null
 }

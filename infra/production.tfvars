@@ -37,8 +37,10 @@ quarantine_expiration_days = 180
 access_logs_bucket_name        = null
 raw_require_conditional_writes = true
 
-# QuickSight (with ENABLE_QUICKSIGHT; null: the generator's reader group, Snowflake's public endpoint; the refresh
-# role: the Airflow deployment's IAM role, given the refresh policy, or "" to attach quicksight_refresh_policy_arn by hand)
+# QuickSight (with ENABLE_QUICKSIGHT; null: the generator's reader group, Snowflake's public endpoint)
 quicksight_reader_group_name  = null
 quicksight_vpc_connection_arn = null
-quicksight_refresh_role_name  = ""
+
+# The Airflow deployment's IAM role, given the DAG's policies (failure alert; QuickSight refresh with ENABLE_QUICKSIGHT),
+# or "" to attach airflow_failure_alert_policy_arn and quicksight_refresh_policy_arn by hand
+airflow_role_name = ""

@@ -199,14 +199,14 @@ variable "quicksight_reader_group_name" {
   default     = null
 }
 
-variable "quicksight_refresh_role_name" {
-  description = "With enable_quicksight: name of the Airflow deployment's IAM role, to which the QuickSight refresh policy (output quicksight_refresh_policy_arn) is attached; empty attaches it to nothing."
+variable "airflow_role_name" {
+  description = "Name of the Airflow deployment's IAM role (the DAG's workers), to which the DAG's IAM policies are attached: the failure alert (output airflow_failure_alert_policy_arn) and, with enable_quicksight, the QuickSight refresh (output quicksight_refresh_policy_arn); empty attaches them to nothing."
   type        = string
   default     = ""
 
   validation {
-    condition     = can(regex("^([\\w+=,.@-]{1,64})?$", var.quicksight_refresh_role_name))
-    error_message = "quicksight_refresh_role_name must be an IAM role name (not an ARN), or empty."
+    condition     = can(regex("^([\\w+=,.@-]{1,64})?$", var.airflow_role_name))
+    error_message = "airflow_role_name must be an IAM role name (not an ARN), or empty."
   }
 }
 

@@ -174,8 +174,9 @@ describe("infra/modules/quicksight: credentials and access", () => {
   it("is off by default in the root, and the root's outputs use outputs the module declares", () => {
     expect(rootDir.variables.enable_quicksight).toMatchObject({ type: "${bool}", default: false });
     expect(rootDir.modules.quicksight!.count).toBe("${var.enable_quicksight ? 1 : 0}");
-    const used = [...rootDir.bodies.flatMap((b) => allStrings(b)).join("\n").matchAll(/module\.quicksight\[0\]\.(\w+)/g)].map((m) => m[1]!);
-    expect(used.sort()).toEqual(["analysis_id", "data_set_ids", "reader_group_arn", "refresh_policy_arn"]);
+    // A moved block names a resource of the module (its former attachment), not an output.
+    const used = [...rootDir.bodies.flatMap((b) => allStrings({ ...b, moved: undefined })).join("\n").matchAll(/module\.quicksight\[0\]\.(\w+)/g)].map((m) => m[1]!);
+    expect([...new Set(used)].sort()).toEqual(["analysis_id", "data_set_ids", "reader_group_arn", "refresh_policy_arn"]);
     for (const output of used) expect(module.outputs[output], output).toBeDefined();
   });
 });
@@ -198,17 +199,18 @@ describe("infra/modules/quicksight: the Airflow DAG's refresh policy", () => {
     expect(resource("aws_iam_policy", "refresh")).toMatchObject({ name: "${var.refresh_policy_name}", policy: "${data.aws_iam_policy_document.refresh.json}" });
   });
 
-  it("is output as an ARN, and attached to the Airflow role only when its name is given (empty default)", () => {
+  it("is output as an ARN, and attached by the root to the Airflow role only when its name is given (empty default), its earlier attachment moved there", () => {
     expect(module.outputs.refresh_policy_arn!.value).toBe("${aws_iam_policy.refresh.arn}");
-    expect(resource("aws_iam_role_policy_attachment", "refresh")).toMatchObject({
-      count: '${var.refresh_role_name == "" ? 0 : 1}',
-      role: "${var.refresh_role_name}",
-      policy_arn: "${aws_iam_policy.refresh.arn}",
-    });
-    expect(module.variables.refresh_role_name!.default).toBe("");
-    expect(rootDir.variables.quicksight_refresh_role_name!.default).toBe("");
-    expect(rootDir.modules.quicksight).toMatchObject({ refresh_policy_name: "${local.quicksight_refresh_policy_name}", refresh_role_name: "${var.quicksight_refresh_role_name}" });
+    expect(module.resources.aws_iam_role_policy_attachment).toBeUndefined();
+    expect(module.variables.refresh_role_name).toBeUndefined();
+    expect(rootDir.variables.airflow_role_name!.default).toBe("");
+    expect(rootDir.variables.quicksight_refresh_role_name).toBeUndefined();
+    expect(rootDir.modules.quicksight).toMatchObject({ refresh_policy_name: "${local.quicksight_refresh_policy_name}" });
     expect(rootDir.outputs.quicksight_refresh_policy_arn!.value).toBe("${var.enable_quicksight ? module.quicksight[0].refresh_policy_arn : null}");
+    const attachment = String(rootDir.resources.aws_iam_role_policy_attachment!.airflow!.for_each).replace(/\s+/g, " ");
+    expect(attachment).toContain("var.enable_quicksight ? { quicksight_refresh = module.quicksight[0].refresh_policy_arn } : {}");
+    const root = readFileSync(join(REPO_ROOT, "infra/main.tf"), "utf8");
+    expect(root).toMatch(/moved \{\n\s+from = module\.quicksight\[0\]\.aws_iam_role_policy_attachment\.refresh\[0\]\n\s+to\s+= aws_iam_role_policy_attachment\.airflow\["quicksight_refresh"\]\n\}/);
   });
 
   it("is written and attached by an administrator: the deploy role may only read it (and the role's attachments), and manages no refresh schedule", async () => {
@@ -216,14 +218,18 @@ describe("infra/modules/quicksight: the Airflow DAG's refresh policy", () => {
     const text = deploy.files.map((f) => readFileSync(join(REPO_ROOT, "infra/modules/github-deploy", f), "utf8")).join("\n");
     const statements = (deploy.data.aws_iam_policy_document!.deploy!.dynamic.statement as Hcl[]).map((d) => d.content[0] as Hcl);
     const bySid = Object.fromEntries(statements.map((st) => [st.sid, st]));
-    expect(bySid.ReadQuickSightRefreshPolicy).toMatchObject({
+    const read = (deploy.data.aws_iam_policy_document!.deploy!.statement as Hcl[]).find((st) => st.sid === "ReadAirflowPolicies");
+    expect(read).toMatchObject({
       actions: ["iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyVersions"],
-      resources: ["${local.arn_prefix}:iam::${var.account_id}:policy/${statement.value.refresh_policy}"],
+      resources: '${[for name in var.airflow_policy_names : "${local.arn_prefix}:iam::${var.account_id}:policy/${name}"]}',
     });
-    expect(bySid.ReadQuickSightRefreshAttachment).toMatchObject({ actions: ["iam:ListAttachedRolePolicies"], resources: ["${local.arn_prefix}:iam::${var.account_id}:role/${statement.value.refresh_role}"] });
+    expect(bySid.ReadAirflowRoleAttachments).toMatchObject({ actions: ["iam:ListAttachedRolePolicies"], resources: ["${local.arn_prefix}:iam::${var.account_id}:role/${statement.value}"] });
     expect(text).not.toMatch(/iam:(CreatePolicy|CreatePolicyVersion|DeletePolicy|AttachRolePolicy|DetachRolePolicy)\b/);
     expect(text).not.toMatch(/RefreshSchedule|refresh-schedule/);
-    expect(rootDir.modules.github_deploy!.quicksight).toMatch(/refresh_policy = local\.quicksight_refresh_policy_name\s+refresh_role\s+= var\.quicksight_refresh_role_name/);
+    // The refresh policy is one of the Airflow DAG's policies the deploy role reads, when QuickSight is on.
+    expect(String(locals(rootDir).airflow_policy_names).replace(/\s+/g, " ")).toBe(
+      "${concat( [local.airflow_failure_alert_policy_name], var.enable_quicksight ? [local.quicksight_refresh_policy_name] : [], )}",
+    );
   });
 
   it("is what the DAG needs: the DAG refreshes the index's data sets, with those three actions and no other AWS call but STS GetCallerIdentity", () => {

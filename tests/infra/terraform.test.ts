@@ -326,16 +326,47 @@ describe("infra/: IAM least privilege", () => {
         expect(text, `${dir.dir}/${file}`).not.toMatch(/arn:aws:iam::aws:policy/);
       }
       // The managed policies: the platform roles' permissions boundary (never attached as a permission), and the
-      // QuickSight refresh policy, for the Airflow deployment's role (outside this platform): attached to it, and to
-      // nothing else, only when its name is given.
-      const managed: Record<string, string[]> = { "infra/modules/github-deploy": ["platform_boundary"], "infra/modules/quicksight": ["refresh"] };
+      // Airflow DAG's two, for the Airflow deployment's role (outside this platform): the failure alert and the
+      // QuickSight refresh, attached to it, and to nothing else, by one resource of the root, only when its name is given.
+      const managed: Record<string, string[]> = {
+        "infra/modules/github-deploy": ["platform_boundary"],
+        "infra/modules/pipeline": ["airflow_failure_alert"],
+        "infra/modules/quicksight": ["refresh"],
+      };
       expect(Object.keys(dir.resources.aws_iam_policy ?? {}), dir.dir).toEqual(managed[dir.dir] ?? []);
-      if (dir.dir !== "infra/modules/quicksight") expect(dir.resources.aws_iam_role_policy_attachment, dir.dir).toBeUndefined();
+      if (dir.dir !== "infra") expect(dir.resources.aws_iam_role_policy_attachment, dir.dir).toBeUndefined();
     }
-    const quicksight = byDir.get("infra/modules/quicksight")!;
-    expect(quicksight.resources.aws_iam_role_policy_attachment).toEqual({
-      refresh: { count: '${var.refresh_role_name == "" ? 0 : 1}', role: "${var.refresh_role_name}", policy_arn: "${aws_iam_policy.refresh.arn}" },
+    const attachments = byDir.get("infra")!.resources.aws_iam_role_policy_attachment!;
+    expect(Object.keys(attachments)).toEqual(["airflow"]);
+    expect(attachments.airflow).toMatchObject({ role: "${var.airflow_role_name}", policy_arn: "${each.value}" });
+    expect(String(attachments.airflow!.for_each).replace(/\s+/g, " ")).toBe(
+      '${var.airflow_role_name == "" ? {} : merge( { failure_alert = module.pipeline.airflow_failure_alert_policy_arn }, var.enable_quicksight ? { quicksight_refresh = module.quicksight[0].refresh_policy_arn } : {}, )}',
+    );
+  });
+
+  it("lets the Airflow DAG publish its failure alerts to the failure topic only, with the data key only for that topic", () => {
+    const pipeline = byDir.get("infra/modules/pipeline")!;
+    const statements = pipeline.data.aws_iam_policy_document!.airflow_failure_alert!.statement as Hcl[];
+    expect(statements.map((s) => [s.sid, s.actions, s.resources])).toEqual([
+      ["PublishFailureAlerts", ["sns:Publish"], ["${aws_sns_topic.failures.arn}"]],
+      ["EncryptFailureAlerts", ["kms:Decrypt", "kms:GenerateDataKey"], ["${var.kms_key_arn}"]],
+    ]);
+    // The topic is encrypted with the data key (the buckets' key too): usable only when SNS asks for this topic.
+    expect(pipeline.resources.aws_sns_topic!.failures!.kms_master_key_id).toBe("${var.kms_key_arn}");
+    expect(statements[1]!.condition).toEqual([{ test: "StringEquals", variable: "kms:EncryptionContext:aws:sns:topicArn", values: ["${aws_sns_topic.failures.arn}"] }]);
+    expect(pipeline.resources.aws_iam_policy!.airflow_failure_alert).toMatchObject({
+      name: "${var.airflow_failure_alert_policy_name}",
+      policy: "${data.aws_iam_policy_document.airflow_failure_alert.json}",
     });
+    const root = byDir.get("infra")!;
+    expect(root.outputs.airflow_failure_alert_policy_arn!.value).toBe("${module.pipeline.airflow_failure_alert_policy_arn}");
+    expect(root.modules.pipeline!.airflow_failure_alert_policy_name).toBe("${local.airflow_failure_alert_policy_name}");
+    expect(root.variables.airflow_role_name!.default).toBe("");
+    // The deploy role reads both policies and the role's attachments; an administrator writes and attaches them.
+    const deploy = byDir.get("infra/modules/github-deploy")!.data.aws_iam_policy_document!.deploy!;
+    const read = (deploy.statement as Hcl[]).find((s) => s.sid === "ReadAirflowPolicies")!;
+    expect(read).toMatchObject({ actions: ["iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyVersions"], resources: '${[for name in var.airflow_policy_names : "${local.arn_prefix}:iam::${var.account_id}:policy/${name}"]}' });
+    expect(root.modules.github_deploy).toMatchObject({ airflow_policy_names: "${local.airflow_policy_names}", airflow_role_name: "${var.airflow_role_name}" });
   });
 
   it("has one role per actor", () => {

@@ -407,7 +407,7 @@ data "aws_iam_policy_document" "deploy" {
   }
 
   # The QuickSight stage, when enabled: its data source, data sets, analysis and reader group, by ARN. (No refresh
-  # schedule: the Airflow DAG reloads the data sets, with the refresh policy below.)
+  # schedule: the Airflow DAG reloads the data sets, with the refresh policy of the Airflow statements below.)
   dynamic "statement" {
     for_each = var.quicksight == null ? [] : [var.quicksight]
     content {
@@ -433,24 +433,22 @@ data "aws_iam_policy_document" "deploy" {
     }
   }
 
-  # The IAM policy that lets the Airflow DAG reload those data sets (modules/quicksight), and its attachment to the
-  # Airflow deployment's role when one is named: read only. Writing a policy that a role outside this platform carries,
-  # unbounded, or attaching it, is an administrator's apply, as for this role's own policy (infra/README.md, "QuickSight").
-  dynamic "statement" {
-    for_each = var.quicksight == null ? [] : [var.quicksight]
-    content {
-      sid       = "ReadQuickSightRefreshPolicy"
-      actions   = ["iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyVersions"]
-      resources = ["${local.arn_prefix}:iam::${var.account_id}:policy/${statement.value.refresh_policy}"]
-    }
+  # The IAM policies the Airflow DAG's role needs (the failure alert, modules/pipeline; the QuickSight refresh,
+  # modules/quicksight), and their attachments to the Airflow deployment's role when one is named: read only. Writing
+  # a policy that a role outside this platform carries, unbounded, or attaching it, is an administrator's apply, as for
+  # this role's own policy (infra/README.md, "Airflow's policies").
+  statement {
+    sid       = "ReadAirflowPolicies"
+    actions   = ["iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyVersions"]
+    resources = [for name in var.airflow_policy_names : "${local.arn_prefix}:iam::${var.account_id}:policy/${name}"]
   }
 
   dynamic "statement" {
-    for_each = var.quicksight == null || try(var.quicksight.refresh_role, "") == "" ? [] : [var.quicksight]
+    for_each = var.airflow_role_name == "" ? [] : [var.airflow_role_name]
     content {
-      sid       = "ReadQuickSightRefreshAttachment"
+      sid       = "ReadAirflowRoleAttachments"
       actions   = ["iam:ListAttachedRolePolicies"]
-      resources = ["${local.arn_prefix}:iam::${var.account_id}:role/${statement.value.refresh_role}"]
+      resources = ["${local.arn_prefix}:iam::${var.account_id}:role/${statement.value}"]
     }
   }
 }

@@ -101,14 +101,23 @@ variable "state_key_alias" {
 }
 
 variable "quicksight" {
-  description = "With the QuickSight stage enabled: the ids of what the deploy role may manage (data source, data sets, analysis, reader group) and read (the refresh policy, and the role it is attached to, or empty); null when disabled."
+  description = "With the QuickSight stage enabled: the ids of what the deploy role may manage (data source, data sets, analysis, reader group) and null when disabled."
   type = object({
     data_source_id = string
     data_set_ids   = list(string)
     analysis_id    = string
     reader_group   = string
-    refresh_policy = string
-    refresh_role   = string
   })
   default = null
+}
+
+variable "airflow_policy_names" {
+  description = "The IAM policies written for the Airflow DAG's role (failure alert; QuickSight refresh when enabled): the deploy role may read them, not write or attach them."
+  type        = list(string)
+}
+
+variable "airflow_role_name" {
+  description = "The Airflow deployment's IAM role the DAG's policies are attached to, or empty: the deploy role may list its attached policies."
+  type        = string
+  default     = ""
 }

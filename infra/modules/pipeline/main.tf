@@ -95,6 +95,37 @@ resource "aws_sns_topic_subscription" "email" {
   endpoint  = each.value
 }
 
+# The Airflow DAG's failure alert (generated/airflow/dags/amazon_reviews_dbt.py, task watcher) publishes to this topic
+# as the Airflow deployment's role, which is not this platform's (the root attaches the policy to it when named). The
+# topic is encrypted with the data key: a publisher needs kms:GenerateDataKey and kms:Decrypt on it, here only when
+# SNS asks for this topic (SNS's encryption context aws:sns:topicArn), so the key opens no bucket to that role.
+# https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
+data "aws_iam_policy_document" "airflow_failure_alert" {
+  statement {
+    sid       = "PublishFailureAlerts"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.failures.arn]
+  }
+
+  statement {
+    sid       = "EncryptFailureAlerts"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [var.kms_key_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:EncryptionContext:aws:sns:topicArn"
+      values   = [aws_sns_topic.failures.arn]
+    }
+  }
+}
+
+resource "aws_iam_policy" "airflow_failure_alert" {
+  name        = var.airflow_failure_alert_policy_name
+  description = "Publish the Airflow DAG's failure alerts to the pipeline's failure topic (sns:Publish, and its KMS key for that topic only): for the Airflow deployment's role."
+  policy      = data.aws_iam_policy_document.airflow_failure_alert.json
+}
+
 # ---------------------------------------------------------------- Glue
 
 resource "aws_cloudwatch_log_group" "glue" {

@@ -13,6 +13,11 @@ output "failure_topic_arn" {
   value       = aws_sns_topic.failures.arn
 }
 
+output "airflow_failure_alert_policy_arn" {
+  description = "ARN of the IAM policy the Airflow DAG's role needs to publish its failure alerts to the failure topic."
+  value       = aws_iam_policy.airflow_failure_alert.arn
+}
+
 output "failure_topic_name" {
   description = "Name of the failure topic (from the variables only, so the storage module's key policy can name it without a dependency cycle)."
   value       = local.failure_topic_name

@@ -89,6 +89,11 @@ variable "failure_notification_emails" {
   default     = []
 }
 
+variable "airflow_failure_alert_policy_name" {
+  description = "Name of the IAM policy that lets the Airflow DAG publish its failure alerts to the failure topic (for the Airflow deployment's role, outside this platform)."
+  type        = string
+}
+
 variable "permissions_boundary_arn" {
   description = "Permissions boundary of the module's roles (module github-deploy's platform_boundary: what the deploy role's roles may ever do)."
   type        = string

@@ -225,11 +225,4 @@ resource "aws_iam_policy" "refresh" {
   policy      = data.aws_iam_policy_document.refresh.json
 }
 
-# Optional: the policy attached to the Airflow deployment's role when its name is given; otherwise whoever manages that
-# role attaches the output refresh_policy_arn.
-resource "aws_iam_role_policy_attachment" "refresh" {
-  count = var.refresh_role_name == "" ? 0 : 1
-
-  role       = var.refresh_role_name
-  policy_arn = aws_iam_policy.refresh.arn
-}
+# Attached to the Airflow deployment's role by the root module (airflow_role_name), with the DAG's other policy.

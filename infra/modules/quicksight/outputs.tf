@@ -29,6 +29,6 @@ output "reader_group_arn" {
 }
 
 output "refresh_policy_arn" {
-  description = "ARN of the IAM policy the Airflow DAG's role needs to reload the SPICE data sets (attached to refresh_role_name when given)."
+  description = "ARN of the IAM policy the Airflow DAG's role needs to reload the SPICE data sets (the root attaches it to airflow_role_name when given)."
   value       = aws_iam_policy.refresh.arn
 }

@@ -39,9 +39,3 @@ variable "refresh_policy_name" {
   description = "Name of the IAM policy that lets the Airflow DAG reload the SPICE data sets (CreateIngestion, DescribeIngestion, CancelIngestion on these data sets only)."
   type        = string
 }
-
-variable "refresh_role_name" {
-  description = "IAM role of the Airflow deployment the refresh policy is attached to; empty attaches it to nothing (attach the output refresh_policy_arn yourself)."
-  type        = string
-  default     = ""
-}
