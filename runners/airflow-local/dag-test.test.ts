@@ -11,12 +11,18 @@
  * CreateIngestion (without keeping the ingestion) but not DescribeIngestion nor CancelIngestion (HTTP 500,
  * NotImplementedError): the wait for COMPLETED cannot run here, so with the refresh on the task fails at its first
  * DescribeIngestion; generators/targets/airflow/airflow.test.ts runs the wait against botocore's Stubber.
+ *
+ * The failure alert, against the same kind of moto server: an SNS topic created in moto with an SQS queue subscribed
+ * to it, whose messages are what SNS delivered. A failed run with the topic's Variable set publishes exactly one
+ * message naming the failed tasks; a successful run publishes nothing; the runs with the refresh on have no topic
+ * Variable and publish nothing (moto's request recorder shows no SNS request).
  */
+import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DBT_VARIABLES, QUICKSIGHT_VARIABLES } from "../../generators/targets/airflow/emit.js";
+import { ALERT_VARIABLES, DBT_VARIABLES, QUICKSIGHT_VARIABLES } from "../../generators/targets/airflow/emit.js";
 import { REPO_ROOT } from "../../tests/helpers/data.js";
 import { motoProcessEnv, startMotoServer, type MotoServer } from "../../tests/helpers/moto-server.js";
 import { ensurePythonEnv } from "../../toolchain/python-env.js";
@@ -211,7 +217,130 @@ describe("npm run dag:test with the QuickSight refresh on, against a moto server
       ["watcher", "failed"],
     ]);
     expect(result.dagRunState).toBe("failed");
+    // Nothing at all, SNS included: without its Variable the watcher publishes no alert.
     expect(requests).toEqual([]);
+    const output = readFileSync(join(result.folder, "airflow-output.log"), "utf8");
+    expect(output).toContain(`Failure alerts off: the Airflow Variable ${ALERT_VARIABLES.failureTopicArn} is not set; nothing published.`);
+  }, RUN_TIMEOUT);
+});
+
+/** Python (the "aws" env's boto3) against moto: creates the topic and its SQS subscriber, or reads what SNS delivered. */
+const SNS_PROBE = `
+import json, sys
+import boto3
+
+session = boto3.session.Session(region_name="eu-west-1")
+sns, sqs = session.client("sns"), session.client("sqs")
+if sys.argv[1] == "create":
+    topic = sns.create_topic(Name="reviews-platform-failures")["TopicArn"]
+    queue = sqs.create_queue(QueueName="failure-alerts")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    print(json.dumps({"topic": topic, "queue": queue}))
+else:
+    messages = []
+    while True:
+        batch = sqs.receive_message(QueueUrl=sys.argv[2], MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+        if not batch:
+            break
+        for message in batch:
+            messages.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=sys.argv[2], ReceiptHandle=message["ReceiptHandle"])
+    print(json.dumps(messages))
+`;
+
+describe("npm run dag:test sends a failed run's alert to the failure topic (SNS on a moto server)", () => {
+  let moto: MotoServer;
+  let scripts: string;
+  let python: string;
+  let topic: { topic: string; queue: string };
+  const results: DagTestResult[] = [];
+
+  const sns = (...args: string[]) => {
+    const done = spawnSync(python, ["-c", SNS_PROBE, ...args], { encoding: "utf8", env: { ...motoProcessEnv(), AWS_ENDPOINT_URL: moto.endpoint } });
+    if (done.status !== 0) throw new Error(`the SNS probe failed (exit ${done.status}):\n${done.stderr}`);
+    return JSON.parse(done.stdout.trim().split("\n").at(-1)!) as unknown;
+  };
+  /** What SNS delivered to the queue since the last read: SNS's envelope, Subject and Message. */
+  const delivered = () => sns("read", topic.queue) as { TopicArn: string; Subject: string; Message: string }[];
+
+  beforeAll(async () => {
+    scripts = mkdtempSync(join(tmpdir(), "dag-test-sns-"));
+    moto = await startMotoServer();
+    ({ python } = await ensurePythonEnv("aws", { root: REPO_ROOT }));
+    topic = sns("create") as { topic: string; queue: string };
+  }, 120_000);
+  afterAll(async () => {
+    await moto?.stop();
+    rmSync(scripts, { recursive: true, force: true });
+    for (const result of results) rmSync(result.folder, { recursive: true, force: true });
+  });
+
+  async function runWithTopic(variables: Record<string, string> = {}): Promise<DagTestResult> {
+    const env = motoProcessEnv();
+    const result = await runDagTest({
+      variables: { [ALERT_VARIABLES.failureTopicArn]: topic.topic, ...variables },
+      environment: {
+        AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID!,
+        AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY!,
+        AWS_EC2_METADATA_DISABLED: "true",
+        AWS_ENDPOINT_URL: moto.endpoint,
+        // The log links of the alert start with Airflow's API base URL.
+        AIRFLOW__API__BASE_URL: "https://airflow.example.com",
+        NO_PROXY: "127.0.0.1,localhost",
+        no_proxy: "127.0.0.1,localhost",
+      },
+    });
+    results.push(result);
+    return result;
+  }
+
+  it("a failed run (the build fails): exactly one message, naming the DAG, the run, each task that did not succeed with its state and log link, and what to do; the run still fails", async () => {
+    const { bin } = await ensurePythonEnv("dbt", { root: REPO_ROOT });
+    const dbt = join(scripts, "dbt-build-fails");
+    writeFileSync(dbt, `#!/bin/sh\nif [ "$1" = build ]; then echo "dbt build: 1 of 40 tests failed" >&2; exit 1; fi\nexec ${JSON.stringify(join(bin, "dbt"))} "$@"\n`);
+    chmodSync(dbt, 0o755);
+    const result = await runWithTopic({ [DBT_VARIABLES.executable]: dbt });
+    expect(result.code, result.message).toBe(1);
+    expect(result.tasks.map((t) => [t.taskId, t.state]).sort()).toEqual([
+      ["dbt_build", "failed"],
+      ["dbt_source_freshness", "success"],
+      ["refresh_quicksight", "upstream_failed"],
+      ["watcher", "failed"],
+    ]);
+    expect(result.dagRunState).toBe("failed");
+    const messages = delivered();
+    expect(messages).toHaveLength(1);
+    const [alert] = messages;
+    expect(alert!.TopicArn).toBe(topic.topic);
+    const runId = /^Run: (\S+)$/m.exec(alert!.Message)?.[1];
+    expect(runId).toMatch(/^manual__/);
+    expect(alert!.Subject).toBe(`Airflow DAG amazon_reviews_dbt failed: run ${runId}`);
+    expect(alert!.Subject.length).toBeLessThanOrEqual(100);
+    expect(alert!.Message).toBe(
+      [
+        "The Airflow DAG amazon_reviews_dbt failed.",
+        `Run: ${runId}`,
+        "",
+        "Tasks that did not succeed:",
+        "- dbt_build: failed",
+        `  log: https://airflow.example.com/dags/amazon_reviews_dbt/runs/${encodeURIComponent(runId!)}/tasks/dbt_build`,
+        "- refresh_quicksight: upstream_failed",
+        "  not run: a task it depends on failed",
+        "",
+        "What to do: see the task's log (the link above, or the run in Airflow's grid view) for the reason;",
+        "once fixed, clear the failed tasks in Airflow to run them again.",
+      ].join("\n"),
+    );
+    const output = readFileSync(join(result.folder, "airflow-output.log"), "utf8");
+    expect(output).toContain(`Failure alert published to ${topic.topic}`);
+  }, RUN_TIMEOUT);
+
+  it("a successful run publishes nothing (the watcher is skipped)", async () => {
+    const result = await runWithTopic();
+    expect(result.code, result.message).toBe(0);
+    expect(Object.fromEntries(result.tasks.map((t) => [t.taskId, t.state]))).toMatchObject({ dbt_build: "success", watcher: "skipped" });
+    expect(delivered()).toEqual([]);
   }, RUN_TIMEOUT);
 });
 

@@ -13,10 +13,10 @@ from datetime import datetime, timedelta, timezone
 
 try:  # Airflow 3
     from airflow.sdk import DAG, Variable
-    from airflow.sdk.exceptions import AirflowSkipException
+    from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 except ImportError:  # Airflow 2.9+
     from airflow import DAG
-    from airflow.exceptions import AirflowSkipException
+    from airflow.exceptions import AirflowFailException, AirflowSkipException
     from airflow.models import Variable
 
 try:  # Airflow 3: apache-airflow-providers-standard
@@ -26,7 +26,7 @@ except ImportError:  # Airflow 2
     from airflow.operators.bash import BashOperator
     from airflow.operators.python import PythonOperator
 
-DOC_MD = "# amazon_reviews_dbt\n\nRuns the dbt project generated from the data contracts against Snowflake: source freshness first (fails when a\ndataset's processed data is older than 72 hours), then `dbt build` (models and their tests, in dependency order)\nwhatever the freshness check found: one late dataset does not hold back the marts of the others. Only after a\nsuccessful build, `refresh_quicksight` reloads the QuickSight SPICE data sets (see \"Dashboards\"). The run still\nfails when any task failed (`watcher`, the last task), so a stale source fails the run. The DAG sends nothing\nitself: a failure is seen as a failed DAG run in Airflow (its grid view, `airflow dags list-runs`), the failed\ntask's log giving dbt's reason; alerting on failed runs is the Airflow deployment's own notification set-up.\n\n## Timeouts\n\nThe run is stopped after 3 hours (`dagrun_timeout`). Each task has an `execution_timeout`: source\nfreshness 10 minutes, build 25 minutes per try (2 retries, 10 minutes apart), QuickSight\nrefresh 30 minutes (no retry), watcher 5 minutes: 140 minutes at worst, within the window. A\ntask stopped by its timeout fails, and the watcher fails the run.\n\n- `product` (contract 1.0.0): One Amazon product's catalogue metadata (2018 release format); reviews refer to it by asin.\n- `review` (contract 3.0.0): One Amazon customer review of one product (2018 release format).\n\n## Settings\n\nThe dbt command line comes from Airflow Variables, read when a task runs; without a Variable the production\nvalue applies. Set one with `airflow variables set <name> <value>` or the environment variable\n`AIRFLOW_VAR_<NAME>` (upper case). Values are shell-quoted.\n\n- `amazon_reviews_dbt_executable` (default `dbt`): the dbt executable\n- `amazon_reviews_dbt_project_dir` (default `/opt/airflow/dbt/amazon_reviews`): the dbt project\n- `amazon_reviews_dbt_profiles_dir` (default `/opt/airflow/dbt/profiles`): the folder of `profiles.yml`\n- `amazon_reviews_dbt_target` (default `prod`): the profile's target (`local` is DuckDB)\n- `amazon_reviews_quicksight_refresh` (default `false`): `true` turns the QuickSight refresh on (see \"Dashboards\")\n- `amazon_reviews_quicksight_account_id` (default: the account of the workers' AWS credentials, STS\n  `GetCallerIdentity`): the AWS account of the QuickSight data sets\n- `amazon_reviews_quicksight_region` (default: the AWS SDK's region of the workers, `AWS_DEFAULT_REGION`): their region\n\n## Dashboards\n\n`refresh_quicksight` runs only when `dbt_build` succeeded (models and tests): a mart whose tests failed, or a build\nthat failed or is still running, never reaches the dashboards, which keep the data of the last good build. It\nis skipped (which counts as success) unless `amazon_reviews_quicksight_refresh` is `true`. When on, it starts a\nfull SPICE refresh (QuickSight `CreateIngestion`, `FULL_REFRESH`) of each data set below, with an ingestion id\nmade of the DAG run's id and the try number, then polls `DescribeIngestion` until each one has ended: a failed or\ncancelled ingestion fails the task with QuickSight's error, and the watcher fails the run; a task stopped (its\ntimeout) cancels the ingestions still running. The workers' AWS role needs the IAM policy Terraform outputs as\n`quicksight_refresh_policy_arn` (CreateIngestion, DescribeIngestion, CancelIngestion on these data sets only).\n\n- `amazon-reviews-agg-product-daily-ratings`\n- `amazon-reviews-dim-products`\n- `amazon-reviews-fct-reviews`\n\n## Failing rows\n\n`dbt build --store-failures` keeps the rows each data test found in a table named after the test, in the schema\n`AMAZON_REVIEWS.ANALYTICS_DBT_TEST__AUDIT` (the profile's schema and dbt's `_dbt_test__audit`), replaced by every build. The\ntransformer role creates and owns that schema (`GRANT CREATE SCHEMA ON DATABASE`); no other role reads it, as\nfailing rows of a source test may hold personal columns in clear."
+DOC_MD = "# amazon_reviews_dbt\n\nRuns the dbt project generated from the data contracts against Snowflake: source freshness first (fails when a\ndataset's processed data is older than 72 hours), then `dbt build` (models and their tests, in dependency order)\nwhatever the freshness check found: one late dataset does not hold back the marts of the others. Only after a\nsuccessful build, `refresh_quicksight` reloads the QuickSight SPICE data sets (see \"Dashboards\"). The run still\nfails when any task failed (`watcher`, the last task), so a stale source fails the run, and the watcher sends one\nalert to the platform's failure topic (see \"Failure alerts\").\n\n## Timeouts\n\nThe run is stopped after 3 hours (`dagrun_timeout`). Each task has an `execution_timeout`: source\nfreshness 10 minutes, build 25 minutes per try (2 retries, 10 minutes apart), QuickSight\nrefresh 30 minutes (no retry), watcher 5 minutes: 140 minutes at worst, within the window. A\ntask stopped by its timeout fails, and the watcher fails the run.\n\n- `product` (contract 1.0.0): One Amazon product's catalogue metadata (2018 release format); reviews refer to it by asin.\n- `review` (contract 3.0.0): One Amazon customer review of one product (2018 release format).\n\n## Settings\n\nThe dbt command line comes from Airflow Variables, read when a task runs; without a Variable the production\nvalue applies. Set one with `airflow variables set <name> <value>` or the environment variable\n`AIRFLOW_VAR_<NAME>` (upper case). Values are shell-quoted.\n\n- `amazon_reviews_dbt_executable` (default `dbt`): the dbt executable\n- `amazon_reviews_dbt_project_dir` (default `/opt/airflow/dbt/amazon_reviews`): the dbt project\n- `amazon_reviews_dbt_profiles_dir` (default `/opt/airflow/dbt/profiles`): the folder of `profiles.yml`\n- `amazon_reviews_dbt_target` (default `prod`): the profile's target (`local` is DuckDB)\n- `amazon_reviews_quicksight_refresh` (default `false`): `true` turns the QuickSight refresh on (see \"Dashboards\")\n- `amazon_reviews_quicksight_account_id` (default: the account of the workers' AWS credentials, STS\n  `GetCallerIdentity`): the AWS account of the QuickSight data sets\n- `amazon_reviews_quicksight_region` (default: the AWS SDK's region of the workers, `AWS_DEFAULT_REGION`): their region\n- `amazon_reviews_failure_topic_arn` (default: none, no alert): the ARN of the SNS failure topic (see \"Failure alerts\")\n\n## Failure alerts\n\n`watcher` runs once every other task has ended (`all_done`) and is skipped when none failed. Otherwise it publishes\none message to the SNS topic whose ARN is the Airflow Variable\n`amazon_reviews_failure_topic_arn` (Terraform's output `failure_topic_arn`: the topic that also receives the\nStep Functions and CloudWatch failures), then fails the run. The message names the DAG, the run id and each task\nthat failed or was upstream_failed, with the link to a failed task's log, and says what to do: see the task's log.\nWithout the Variable nothing is published (the task's log says alerts are off); a publish that fails is logged and\nthe run fails all the same. The workers' AWS role needs the IAM policy Terraform outputs as\n`airflow_failure_alert_policy_arn` (`sns:Publish` on that topic, and the topic's KMS key). A run stopped by its\n`dagrun_timeout` ends before the watcher runs and sends nothing: every task's timeout ends it first.\n\n## Dashboards\n\n`refresh_quicksight` runs only when `dbt_build` succeeded (models and tests): a mart whose tests failed, or a build\nthat failed or is still running, never reaches the dashboards, which keep the data of the last good build. It\nis skipped (which counts as success) unless `amazon_reviews_quicksight_refresh` is `true`. When on, it starts a\nfull SPICE refresh (QuickSight `CreateIngestion`, `FULL_REFRESH`) of each data set below, with an ingestion id\nmade of the DAG run's id and the try number, then polls `DescribeIngestion` until each one has ended: a failed or\ncancelled ingestion fails the task with QuickSight's error, and the watcher fails the run; a task stopped (its\ntimeout) cancels the ingestions still running. The workers' AWS role needs the IAM policy Terraform outputs as\n`quicksight_refresh_policy_arn` (CreateIngestion, DescribeIngestion, CancelIngestion on these data sets only).\n\n- `amazon-reviews-agg-product-daily-ratings`\n- `amazon-reviews-dim-products`\n- `amazon-reviews-fct-reviews`\n\n## Failing rows\n\n`dbt build --store-failures` keeps the rows each data test found in a table named after the test, in the schema\n`AMAZON_REVIEWS.ANALYTICS_DBT_TEST__AUDIT` (the profile's schema and dbt's `_dbt_test__audit`), replaced by every build. The\ntransformer role creates and owns that schema (`GRANT CREATE SCHEMA ON DATABASE`); no other role reads it, as\nfailing rows of a source test may hold personal columns in clear."
 
 DEFAULT_ARGS = {
     "owner": "reviews-data-platform",
@@ -55,6 +55,14 @@ QUICKSIGHT_DATA_SET_IDS = (
 INGESTION_POLL_SECONDS = 30
 # https://docs.aws.amazon.com/quicksight/latest/APIReference/API_Ingestion.html
 INGESTION_ENDED = {"COMPLETED", "FAILED", "CANCELLED"}
+
+# The failure alert (see "Failure alerts" in DOC_MD): the Airflow Variable of the SNS topic's ARN.
+FAILURE_TOPIC_ARN = "amazon_reviews_failure_topic_arn"
+# The states of a task that did not succeed and made the run fail.
+FAILED_STATES = ("failed", "upstream_failed")
+# https://docs.aws.amazon.com/sns/latest/api/API_Publish.html: a Subject of at most 100 printable ASCII characters.
+SNS_SUBJECT_LIMIT = 100
+SNS_TOPIC_ARN = re.compile(r"arn:aws[a-z-]*:sns:([a-z0-9-]+):[0-9]{12}:[A-Za-z0-9_-]{1,256}")
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +133,70 @@ def refresh_quicksight_data_sets(ti, **_context) -> None:
         raise
 
 
+def failed_tasks(ti, dag, dag_run) -> list[tuple[str, str]]:
+    """The other tasks of this run that failed or were upstream_failed, with their state, in the DAG's order."""
+    if hasattr(ti, "get_task_states"):  # Airflow 3: the Task SDK asks the API server
+        states = ti.get_task_states(dag_id=ti.dag_id, run_ids=[ti.run_id]).get(ti.run_id, {})
+    else:  # Airflow 2: the metadata database
+        states = {task.task_id: task.state for task in dag_run.get_task_instances()}
+    states = {task_id: str(getattr(state, "value", state)) for task_id, state in states.items()}
+    others = [task_id for task_id in dag.task_ids if task_id != ti.task_id]
+    return [(task_id, states[task_id]) for task_id in others if states.get(task_id) in FAILED_STATES]
+
+
+def alert_subject(dag_id: str, run_id: str) -> str:
+    """SNS's Subject: printable ASCII (anything else becomes ?), at most 100 characters (a long run id is cut)."""
+    subject = re.sub(r"[^\x20-\x7e]", "?", f"Airflow DAG {dag_id} failed: run {run_id}")
+    return subject if len(subject) <= SNS_SUBJECT_LIMIT else subject[: SNS_SUBJECT_LIMIT - 3] + "..."
+
+
+def alert_message(dag_id: str, run_id: str, failed: list[tuple[str, str]], own_log_url: str | None, own_id: str) -> str:
+    """The alert's body: the DAG, the run, each task that did not succeed with its state and log link, what to do."""
+    lines = [f"The Airflow DAG {dag_id} failed.", f"Run: {run_id}", "", "Tasks that did not succeed:"]
+    # A task's log page, from this task's own (Airflow 3: <base_url>/dags/<dag>/runs/<run>/tasks/<task>?try_number=N).
+    marker = f"/tasks/{own_id}"
+    run_url = own_log_url.split(marker)[0] if own_log_url and marker in own_log_url else None
+    for task_id, state in failed:
+        lines.append(f"- {task_id}: {state}")
+        if state == "failed" and run_url:
+            lines.append(f"  log: {run_url}/tasks/{task_id}")
+        elif state == "upstream_failed":
+            lines.append("  not run: a task it depends on failed")
+    lines += ["", "What to do: see the task's log (the link above, or the run in Airflow's grid view) for the reason;"]
+    lines.append("once fixed, clear the failed tasks in Airflow to run them again.")
+    return "\n".join(lines)
+
+
+def publish_failure_alert(topic_arn: str, subject: str, message: str) -> str:
+    """One SNS Publish to the topic, in the topic's own region (from its ARN); returns SNS's MessageId."""
+    found = SNS_TOPIC_ARN.fullmatch(topic_arn)
+    if not found:
+        raise ValueError(f"Airflow Variable {FAILURE_TOPIC_ARN} is {topic_arn!r}, not an SNS topic ARN.")
+    import boto3  # here, not at the top: a deployment without alerts needs no boto3 to load the DAG
+
+    sns = boto3.session.Session(region_name=found.group(1)).client("sns")
+    return sns.publish(TopicArn=topic_arn, Subject=subject, Message=message)["MessageId"]
+
+
+def alert_failed_run(ti, dag, dag_run=None, **_context) -> None:
+    """Skipped when no task of the run failed; otherwise one alert to the failure topic (if set), then fail the run."""
+    failed = failed_tasks(ti, dag, dag_run)
+    if not failed:
+        raise AirflowSkipException("No task of this run failed.")
+    summary = ", ".join(f"{task_id} {state}" for task_id, state in failed)
+    topic_arn = str(Variable.get(FAILURE_TOPIC_ARN, "") or "").strip()
+    if not topic_arn:
+        log.warning("Failure alerts off: the Airflow Variable %s is not set; nothing published.", FAILURE_TOPIC_ARN)
+    else:
+        try:
+            message = alert_message(ti.dag_id, ti.run_id, failed, getattr(ti, "log_url", None), ti.task_id)
+            message_id = publish_failure_alert(topic_arn, alert_subject(ti.dag_id, ti.run_id), message)
+            log.info("Failure alert published to %s (message %s)", topic_arn, message_id)
+        except Exception as error:  # the run's failure is what matters: it is raised below all the same
+            log.error("Failure alert NOT published to %s: %s", topic_arn, error)
+    raise AirflowFailException(f"Tasks of this run did not succeed: {summary}. See the task's log.")
+
+
 with DAG(
     dag_id="amazon_reviews_dbt",
     description="dbt source freshness and dbt build of the Amazon review models, then their QuickSight refresh",
@@ -166,11 +238,12 @@ with DAG(
         execution_timeout=timedelta(minutes=30),
     )
     # A DAG run takes the state of its last tasks: without this one, a failed freshness check followed by a
-    # successful build would leave the run successful. It runs (and fails the run) only when a task failed.
-    watcher = BashOperator(
+    # successful build would leave the run successful. It runs once every task has ended (all_done, so that its one
+    # alert names every failed task), is skipped when none failed, and otherwise alerts and fails the run.
+    watcher = PythonOperator(
         task_id="watcher",
-        bash_command="echo 'A task of this run failed: see its log.' >&2; exit 1",
-        trigger_rule="one_failed",
+        python_callable=alert_failed_run,
+        trigger_rule="all_done",
         retries=0,
         execution_timeout=timedelta(minutes=5),
     )

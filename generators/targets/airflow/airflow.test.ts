@@ -26,7 +26,7 @@ import { motoProcessEnv } from "../../../tests/helpers/moto-server.js";
 import { ruff } from "../../../tests/helpers/ruff.js";
 import { ensurePythonEnv } from "../../../toolchain/python-env.js";
 import { dataSetId } from "../quicksight/emit.js";
-import { dagSource as emitDag, QUICKSIGHT_VARIABLES, quicksightDataSetIds } from "./emit.js";
+import { ALERT_VARIABLES, dagSource as emitDag, QUICKSIGHT_VARIABLES, quicksightDataSetIds } from "./emit.js";
 
 const PROBE = `
 import inspect, json, os, sys
@@ -176,9 +176,11 @@ describe("Airflow DagBag imports the generated DAG", () => {
     expect(tasks.dbt_source_freshness).toMatchObject({ upstream: [], downstream: ["dbt_build", "watcher"], triggerRule: "all_success" });
     expect(tasks.dbt_build).toMatchObject({ upstream: ["dbt_source_freshness"], downstream: ["refresh_quicksight", "watcher"], triggerRule: "all_done" });
     expect(tasks.refresh_quicksight).toMatchObject({ upstream: ["dbt_build"], downstream: ["watcher"], triggerRule: "all_success", retries: 0, operator: "airflow.providers.standard.operators.python.PythonOperator" });
-    expect(tasks.watcher).toMatchObject({ upstream: ["dbt_build", "dbt_source_freshness", "refresh_quicksight"], downstream: [], triggerRule: "one_failed", retries: 0 });
+    // The watcher waits for every task (all_done), so that its one alert names each one that failed.
+    expect(tasks.watcher).toMatchObject({ upstream: ["dbt_build", "dbt_source_freshness", "refresh_quicksight"], downstream: [], triggerRule: "all_done", retries: 0 });
     for (const [id, task] of Object.entries(tasks)) {
-      const operator = id === "refresh_quicksight" ? "airflow.providers.standard.operators.python.PythonOperator" : "airflow.providers.standard.operators.bash.BashOperator";
+      const python = id === "refresh_quicksight" || id === "watcher";
+      const operator = python ? "airflow.providers.standard.operators.python.PythonOperator" : "airflow.providers.standard.operators.bash.BashOperator";
       expect(task).toMatchObject({ operator, owner: "reviews-data-platform", retryDelaySeconds: 600 });
     }
     // Only the build retries: a retry cannot freshen a stale source, and the build (all_done) would wait for it.
@@ -196,15 +198,17 @@ describe("Airflow DagBag imports the generated DAG", () => {
     expect(worst).toBe(140 * 60);
     expect(dag.doc).toContain("QuickSight\nrefresh 30 minutes (no retry), watcher 5 minutes: 140 minutes at worst, within the window.");
     expect(worst).toBeLessThanOrEqual(dag.dagrunTimeoutSeconds!);
-    // The DAG's documentation says where a failure is seen; nothing claims it sends an alert.
-    expect(dag.doc).toContain("The DAG sends nothing");
-    expect(dag.doc).not.toMatch(/source alerts/);
+    // The DAG's documentation says where a failure goes: one alert to the failure topic named by the Variable.
+    expect(dag.doc).toContain("the watcher sends one\nalert to the platform's failure topic");
+    expect(dag.doc).toContain(`## Failure alerts`);
+    expect(dag.doc).toContain(`\`${ALERT_VARIABLES.failureTopicArn}\` (Terraform's output \`failure_topic_arn\``);
+    expect(dag.doc).not.toMatch(/The DAG sends nothing|source alerts/);
   });
 
   it("renders the production dbt command lines when no Variable is set", () => {
     const rendered = probe.dags.amazon_reviews_dbt!.rendered.defaults;
     const options = "--project-dir /opt/airflow/dbt/amazon_reviews --profiles-dir /opt/airflow/dbt/profiles --target prod";
-    expect(rendered).toEqual({ dbt_source_freshness: `dbt source freshness ${options}`, dbt_build: `dbt build --store-failures ${options}`, watcher: "echo 'A task of this run failed: see its log.' >&2; exit 1" });
+    expect(rendered).toEqual({ dbt_source_freshness: `dbt source freshness ${options}`, dbt_build: `dbt build --store-failures ${options}` });
   });
 
   it("renders the Airflow Variables instead when set, each one shell-quoted", () => {
@@ -473,5 +477,169 @@ print(json.dumps([dag.ingestion_id(r, t) for r in runs for t in (1, 2)]))
     const ids = JSON.parse(probe.stdout) as string[];
     expect(new Set(ids).size).toBe(ids.length);
     for (const id of ids) expect(id).toMatch(/^[a-zA-Z0-9_-]{1,128}$/);
+  }, 60_000);
+});
+
+/**
+ * The watcher's callable, run in the airflow env with the Variable, the task instance and the SNS client replaced
+ * for the test: task states given per scenario (as Airflow 3's Task SDK returns them), the client from botocore's
+ * Stubber (the Publish request checked against AWS's model and the expected parameters, or answered with an error).
+ */
+const RUN_ALERT = `
+import importlib.util, json, logging, sys
+import boto3
+from botocore.stub import Stubber
+
+dag_file, scenario = sys.argv[1], sys.argv[2]
+spec = importlib.util.spec_from_file_location("dag_under_test", dag_file)
+dag = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(dag)
+records = []
+handler = logging.Handler()
+handler.emit = lambda record: records.append(record.getMessage())
+dag.log.addHandler(handler)
+dag.log.setLevel(logging.INFO)
+
+class Variables:
+    values = {}
+    @classmethod
+    def get(cls, key, default=None):
+        return cls.values.get(key, default)
+
+dag.Variable = Variables
+real_session = boto3.session.Session
+made = []
+sns = real_session(region_name="eu-west-1").client("sns")
+stub = Stubber(sns)
+
+def session(region_name=None):
+    made.append(region_name)
+    s = real_session(region_name=region_name)
+    s.client = lambda service: sns
+    return s
+
+boto3.session.Session = session
+TOPIC = "arn:aws:sns:eu-west-1:123456789012:reviews-platform-failures"
+run_id = "scheduled__2026-12-06T06:00:00+00:00"
+states = {"dbt_source_freshness": "failed", "dbt_build": "failed", "refresh_quicksight": "upstream_failed", "watcher": "running"}
+
+class TaskInstance:
+    dag_id, task_id = "amazon_reviews_dbt", "watcher"
+    log_url = "https://airflow.example.com/dags/amazon_reviews_dbt/runs/scheduled__2026-12-06T06%3A00%3A00%2B00%3A00/tasks/watcher?try_number=1"
+    def get_task_states(self, dag_id, run_ids):
+        assert (dag_id, run_ids) == (self.dag_id, [self.run_id])
+        return {self.run_id: states}
+
+class Dag:
+    task_ids = ["dbt_source_freshness", "dbt_build", "refresh_quicksight", "watcher"]
+
+ti = TaskInstance()
+ti.run_id = sys.argv[3] if len(sys.argv) > 3 else run_id
+subject = dag.alert_subject(ti.dag_id, ti.run_id)
+message = dag.alert_message(ti.dag_id, ti.run_id, dag.failed_tasks(ti, Dag, None), ti.log_url, ti.task_id)
+if scenario == "success":
+    states = {"dbt_source_freshness": "success", "dbt_build": "success", "refresh_quicksight": "skipped", "watcher": "running"}
+    Variables.values = {dag.FAILURE_TOPIC_ARN: TOPIC}
+elif scenario == "published":
+    Variables.values = {dag.FAILURE_TOPIC_ARN: TOPIC}
+    stub.add_response("publish", {"MessageId": "m-1"}, {"TopicArn": TOPIC, "Subject": subject, "Message": message})
+elif scenario == "publish_fails":
+    Variables.values = {dag.FAILURE_TOPIC_ARN: TOPIC}
+    stub.add_client_error("publish", "AuthorizationError", "not authorized to perform: SNS:Publish", 403)
+elif scenario == "not_an_arn":
+    Variables.values = {dag.FAILURE_TOPIC_ARN: "reviews-platform-failures"}
+elif scenario == "blank":
+    Variables.values = {dag.FAILURE_TOPIC_ARN: "  "}
+stub.activate()
+result = {"subject": subject, "message": message}
+try:
+    dag.alert_failed_run(ti=ti, dag=Dag, dag_run=None)
+    result["outcome"] = "success"
+except BaseException as error:
+    result["outcome"] = type(error).__name__
+    result["error"] = str(error)
+stub.assert_no_pending_responses()
+result["sessions"] = made
+result["log"] = records
+print(json.dumps(result))
+`;
+
+describe("the watcher's failure alert (botocore Stubber: the Publish request checked against AWS's model)", () => {
+  let file: string;
+  beforeAll(async () => {
+    file = join(work, "alert_dag.py");
+    writeFileSync(file, await dagSource());
+  });
+  interface Alert {
+    outcome: string;
+    error?: string;
+    subject: string;
+    message: string;
+    sessions: string[];
+    log: string[];
+  }
+  const alert = (scenario: string, runId?: string): Alert => {
+    const result = run(python, ["-c", RUN_ALERT, file, scenario, ...(runId ? [runId] : [])], { env: motoProcessEnv() });
+    if (result.status !== 0) throw new Error(`the alert probe failed (exit ${result.status}):\n${result.stderr.slice(-4000)}`);
+    return JSON.parse(result.stdout.trim().split("\n").at(-1)!) as Alert;
+  };
+  const failure = "Tasks of this run did not succeed: dbt_source_freshness failed, dbt_build failed, refresh_quicksight upstream_failed. See the task's log.";
+
+  it("is skipped (a success) when no task of the run failed, without any AWS client", () => {
+    expect(alert("success")).toMatchObject({ outcome: "AirflowSkipException", error: "No task of this run failed.", sessions: [] });
+  }, 60_000);
+
+  it("publishes one message to the topic, in its region, naming the DAG, the run, each failed task with its state and log, then fails the run", () => {
+    const result = alert("published");
+    expect(result).toMatchObject({ outcome: "AirflowFailException", error: failure, sessions: ["eu-west-1"] });
+    expect(result.subject).toBe("Airflow DAG amazon_reviews_dbt failed: run scheduled__2026-12-06T06:00:00+00:00");
+    const runs = "https://airflow.example.com/dags/amazon_reviews_dbt/runs/scheduled__2026-12-06T06%3A00%3A00%2B00%3A00";
+    expect(result.message).toBe(
+      [
+        "The Airflow DAG amazon_reviews_dbt failed.",
+        "Run: scheduled__2026-12-06T06:00:00+00:00",
+        "",
+        "Tasks that did not succeed:",
+        "- dbt_source_freshness: failed",
+        `  log: ${runs}/tasks/dbt_source_freshness`,
+        "- dbt_build: failed",
+        `  log: ${runs}/tasks/dbt_build`,
+        "- refresh_quicksight: upstream_failed",
+        "  not run: a task it depends on failed",
+        "",
+        "What to do: see the task's log (the link above, or the run in Airflow's grid view) for the reason;",
+        "once fixed, clear the failed tasks in Airflow to run them again.",
+      ].join("\n"),
+    );
+    expect(result.log).toEqual(["Failure alert published to arn:aws:sns:eu-west-1:123456789012:reviews-platform-failures (message m-1)"]);
+  }, 60_000);
+
+  it("without the Variable (unset or blank): nothing published, a line says alerts are off, the run fails all the same", () => {
+    for (const scenario of ["unset", "blank"]) {
+      const result = alert(scenario);
+      expect(result).toMatchObject({ outcome: "AirflowFailException", error: failure, sessions: [] });
+      expect(result.log).toEqual([`Failure alerts off: the Airflow Variable ${ALERT_VARIABLES.failureTopicArn} is not set; nothing published.`]);
+    }
+  }, 60_000);
+
+  it("a publish that fails (denied, or a Variable that is not a topic ARN) is logged and does not hide the run's failure", () => {
+    const denied = alert("publish_fails");
+    expect(denied).toMatchObject({ outcome: "AirflowFailException", error: failure });
+    expect(denied.log).toEqual([expect.stringMatching(/^Failure alert NOT published to arn:aws:sns:\S+: An error occurred \(AuthorizationError\) when calling the Publish operation: not authorized/)]);
+    const notArn = alert("not_an_arn");
+    expect(notArn).toMatchObject({ outcome: "AirflowFailException", error: failure, sessions: [] });
+    expect(notArn.log).toEqual([`Failure alert NOT published to reviews-platform-failures: Airflow Variable ${ALERT_VARIABLES.failureTopicArn} is 'reviews-platform-failures', not an SNS topic ARN.`]);
+  }, 60_000);
+
+  it("keeps the subject within SNS's limit (100 printable ASCII characters, no line break) whatever the run id", () => {
+    for (const runId of ["manual__" + "x".repeat(300), "manual__été\n\u0007ü/日本"]) {
+      const { subject, message } = alert("unset", runId);
+      expect(subject.length).toBeLessThanOrEqual(100);
+      expect(subject).toMatch(/^[\x20-\x7e]+$/);
+      expect(subject.startsWith("Airflow DAG amazon_reviews_dbt failed: run manual__")).toBe(true);
+      // The body (up to 256 KB, any UTF-8) carries the run id whole.
+      expect(message).toContain(`Run: ${runId}`);
+    }
+    expect(alert("unset", "manual__" + "x".repeat(300)).subject).toMatch(/x\.\.\.$/);
   }, 60_000);
 });

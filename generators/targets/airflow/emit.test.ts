@@ -99,7 +99,7 @@ describe("Airflow target", () => {
       expect.arrayContaining(["airflow.sdk", "airflow", "airflow.providers.standard.operators.bash", "airflow.operators.bash", "airflow.providers.standard.operators.python", "airflow.operators.python"]),
     );
     // Build after the freshness check whatever its outcome; the refresh after the build (all_success: only when it
-    // succeeded); the watcher fails the run when any of them failed.
+    // succeeded); the watcher, once all have ended, alerts and fails the run when any of them failed.
     expect(dag.edges).toEqual([
       ["dbt_source_freshness", "dbt_build"],
       ["dbt_build", "refresh_quicksight"],
@@ -109,10 +109,12 @@ describe("Airflow target", () => {
     ]);
     expect(Object.keys(dag.tasks).sort()).toEqual(["dbt_build", "dbt_source_freshness", "refresh_quicksight", "watcher"]);
     expect(dag.tasks.refresh_quicksight).toBe("python: refresh_quicksight_data_sets");
-    expect(dag.triggers).toEqual({ dbt_source_freshness: "all_success", dbt_build: "all_done", refresh_quicksight: "all_success", watcher: "one_failed" });
-    // boto3 is imported only by the refresh, once it is on: a deployment without QuickSight loads the DAG without it.
-    expect(fileOf(files, "generated/airflow/dags/amazon_reviews_dbt.py")).toMatch(/\n {4}import boto3 {2}# here, not at the top/);
-    expect(dag.imports.filter((m) => m === "boto3")).toHaveLength(1);
+    expect(dag.tasks.watcher).toBe("python: alert_failed_run");
+    expect(dag.triggers).toEqual({ dbt_source_freshness: "all_success", dbt_build: "all_done", refresh_quicksight: "all_success", watcher: "all_done" });
+    // boto3 is imported only by the refresh, once it is on, and by the alert, once there is one to publish: a
+    // deployment without QuickSight or alerts loads the DAG without it.
+    expect(fileOf(files, "generated/airflow/dags/amazon_reviews_dbt.py").match(/\n {4}import boto3 {2}# here, not at the top/g)).toHaveLength(2);
+    expect(dag.imports.filter((m) => m === "boto3")).toHaveLength(2);
   });
 
   it("reads the dbt command line from Airflow Variables with the production values as defaults, shell-quoted by shlex.quote", async () => {

@@ -15,6 +15,13 @@
  * (FULL_REFRESH) on each, then DescribeIngestion until each has ended. It is skipped unless an Airflow Variable turns it
  * on, as QuickSight itself is off unless Terraform's `enable_quicksight` is set.
  * https://docs.aws.amazon.com/quicksight/latest/APIReference/API_CreateIngestion.html
+ *
+ * The last task, `watcher`, runs once every other task has ended (`all_done`): skipped when none failed; otherwise it
+ * publishes one message to the platform's SNS failure topic (its ARN from an Airflow Variable; nothing when unset),
+ * then fails the run. A task, not a callback: Airflow 3 runs a task through the same task runner in `airflow dags
+ * test` and under a scheduler, while a DAG's `on_failure_callback` runs in the DAG processor (a scheduler
+ * deployment) or in-process (`dags test`), and a task's callback would send one message per failed task.
+ * https://docs.aws.amazon.com/sns/latest/api/API_Publish.html
  */
 import { mdCell } from "../../dialects/markdown.js";
 import { pyString } from "../../dialects/python.js";
@@ -50,6 +57,14 @@ export const QUICKSIGHT_VARIABLES = {
   refresh: `${PLATFORM.dbt.project}_quicksight_refresh`,
   accountId: `${PLATFORM.dbt.project}_quicksight_account_id`,
   region: `${PLATFORM.dbt.project}_quicksight_region`,
+} as const;
+
+/**
+ * The Airflow Variable of the failure alert: the ARN of the SNS topic the watcher publishes to when a task of the run
+ * failed (Terraform's output `failure_topic_arn`); unset or empty, no alert is sent.
+ */
+export const ALERT_VARIABLES = {
+  failureTopicArn: `${PLATFORM.dbt.project}_failure_topic_arn`,
 } as const;
 
 /** The QuickSight data set ids the refresh reloads: those of the QuickSight layer, one per mart, in its order. */
@@ -125,9 +140,8 @@ export function dagSource(ir: ContractIR): string {
     `dataset's processed data is older than ${PLATFORM.dbt.freshness.errorAfterHours} hours), then \`dbt build\` (models and their tests, in dependency order)`,
     "whatever the freshness check found: one late dataset does not hold back the marts of the others. Only after a",
     "successful build, `refresh_quicksight` reloads the QuickSight SPICE data sets (see \"Dashboards\"). The run still",
-    "fails when any task failed (`watcher`, the last task), so a stale source fails the run. The DAG sends nothing",
-    "itself: a failure is seen as a failed DAG run in Airflow (its grid view, `airflow dags list-runs`), the failed",
-    "task's log giving dbt's reason; alerting on failed runs is the Airflow deployment's own notification set-up.",
+    "fails when any task failed (`watcher`, the last task), so a stale source fails the run, and the watcher sends one",
+    "alert to the platform's failure topic (see \"Failure alerts\").",
     "",
     "## Timeouts",
     "",
@@ -152,6 +166,19 @@ export function dagSource(ir: ContractIR): string {
     `- \`${qsVar.accountId}\` (default: the account of the workers' AWS credentials, STS`,
     "  `GetCallerIdentity`): the AWS account of the QuickSight data sets",
     `- \`${qsVar.region}\` (default: the AWS SDK's region of the workers, \`AWS_DEFAULT_REGION\`): their region`,
+    `- \`${ALERT_VARIABLES.failureTopicArn}\` (default: none, no alert): the ARN of the SNS failure topic (see "Failure alerts")`,
+    "",
+    "## Failure alerts",
+    "",
+    "`watcher` runs once every other task has ended (`all_done`) and is skipped when none failed. Otherwise it publishes",
+    "one message to the SNS topic whose ARN is the Airflow Variable",
+    `\`${ALERT_VARIABLES.failureTopicArn}\` (Terraform's output \`failure_topic_arn\`: the topic that also receives the`,
+    "Step Functions and CloudWatch failures), then fails the run. The message names the DAG, the run id and each task",
+    "that failed or was upstream_failed, with the link to a failed task's log, and says what to do: see the task's log.",
+    "Without the Variable nothing is published (the task's log says alerts are off); a publish that fails is logged and",
+    "the run fails all the same. The workers' AWS role needs the IAM policy Terraform outputs as",
+    "`airflow_failure_alert_policy_arn` (`sns:Publish` on that topic, and the topic's KMS key). A run stopped by its",
+    "`dagrun_timeout` ends before the watcher runs and sends nothing: every task's timeout ends it first.",
     "",
     "## Dashboards",
     "",
@@ -186,10 +213,10 @@ from datetime import datetime, timedelta, timezone
 
 try:  # Airflow 3
     from airflow.sdk import DAG, Variable
-    from airflow.sdk.exceptions import AirflowSkipException
+    from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 except ImportError:  # Airflow 2.9+
     from airflow import DAG
-    from airflow.exceptions import AirflowSkipException
+    from airflow.exceptions import AirflowFailException, AirflowSkipException
     from airflow.models import Variable
 
 try:  # Airflow 3: apache-airflow-providers-standard
@@ -222,6 +249,14 @@ ${pyTuple("QUICKSIGHT_DATA_SET_IDS", dataSetIds)}
 INGESTION_POLL_SECONDS = ${AF.ingestionPollSeconds}
 # https://docs.aws.amazon.com/quicksight/latest/APIReference/API_Ingestion.html
 INGESTION_ENDED = {"COMPLETED", "FAILED", "CANCELLED"}
+
+# The failure alert (see "Failure alerts" in DOC_MD): the Airflow Variable of the SNS topic's ARN.
+FAILURE_TOPIC_ARN = ${pyString(ALERT_VARIABLES.failureTopicArn)}
+# The states of a task that did not succeed and made the run fail.
+FAILED_STATES = ("failed", "upstream_failed")
+# https://docs.aws.amazon.com/sns/latest/api/API_Publish.html: a Subject of at most 100 printable ASCII characters.
+SNS_SUBJECT_LIMIT = 100
+SNS_TOPIC_ARN = re.compile(r"arn:aws[a-z-]*:sns:([a-z0-9-]+):[0-9]{12}:[A-Za-z0-9_-]{1,256}")
 
 log = logging.getLogger(__name__)
 
@@ -292,6 +327,70 @@ def refresh_quicksight_data_sets(ti, **_context) -> None:
         raise
 
 
+def failed_tasks(ti, dag, dag_run) -> list[tuple[str, str]]:
+    """The other tasks of this run that failed or were upstream_failed, with their state, in the DAG's order."""
+    if hasattr(ti, "get_task_states"):  # Airflow 3: the Task SDK asks the API server
+        states = ti.get_task_states(dag_id=ti.dag_id, run_ids=[ti.run_id]).get(ti.run_id, {})
+    else:  # Airflow 2: the metadata database
+        states = {task.task_id: task.state for task in dag_run.get_task_instances()}
+    states = {task_id: str(getattr(state, "value", state)) for task_id, state in states.items()}
+    others = [task_id for task_id in dag.task_ids if task_id != ti.task_id]
+    return [(task_id, states[task_id]) for task_id in others if states.get(task_id) in FAILED_STATES]
+
+
+def alert_subject(dag_id: str, run_id: str) -> str:
+    """SNS's Subject: printable ASCII (anything else becomes ?), at most 100 characters (a long run id is cut)."""
+    subject = re.sub(r"[^\\x20-\\x7e]", "?", f"Airflow DAG {dag_id} failed: run {run_id}")
+    return subject if len(subject) <= SNS_SUBJECT_LIMIT else subject[: SNS_SUBJECT_LIMIT - 3] + "..."
+
+
+def alert_message(dag_id: str, run_id: str, failed: list[tuple[str, str]], own_log_url: str | None, own_id: str) -> str:
+    """The alert's body: the DAG, the run, each task that did not succeed with its state and log link, what to do."""
+    lines = [f"The Airflow DAG {dag_id} failed.", f"Run: {run_id}", "", "Tasks that did not succeed:"]
+    # A task's log page, from this task's own (Airflow 3: <base_url>/dags/<dag>/runs/<run>/tasks/<task>?try_number=N).
+    marker = f"/tasks/{own_id}"
+    run_url = own_log_url.split(marker)[0] if own_log_url and marker in own_log_url else None
+    for task_id, state in failed:
+        lines.append(f"- {task_id}: {state}")
+        if state == "failed" and run_url:
+            lines.append(f"  log: {run_url}/tasks/{task_id}")
+        elif state == "upstream_failed":
+            lines.append("  not run: a task it depends on failed")
+    lines += ["", "What to do: see the task's log (the link above, or the run in Airflow's grid view) for the reason;"]
+    lines.append("once fixed, clear the failed tasks in Airflow to run them again.")
+    return "\\n".join(lines)
+
+
+def publish_failure_alert(topic_arn: str, subject: str, message: str) -> str:
+    """One SNS Publish to the topic, in the topic's own region (from its ARN); returns SNS's MessageId."""
+    found = SNS_TOPIC_ARN.fullmatch(topic_arn)
+    if not found:
+        raise ValueError(f"Airflow Variable {FAILURE_TOPIC_ARN} is {topic_arn!r}, not an SNS topic ARN.")
+    import boto3  # here, not at the top: a deployment without alerts needs no boto3 to load the DAG
+
+    sns = boto3.session.Session(region_name=found.group(1)).client("sns")
+    return sns.publish(TopicArn=topic_arn, Subject=subject, Message=message)["MessageId"]
+
+
+def alert_failed_run(ti, dag, dag_run=None, **_context) -> None:
+    """Skipped when no task of the run failed; otherwise one alert to the failure topic (if set), then fail the run."""
+    failed = failed_tasks(ti, dag, dag_run)
+    if not failed:
+        raise AirflowSkipException("No task of this run failed.")
+    summary = ", ".join(f"{task_id} {state}" for task_id, state in failed)
+    topic_arn = str(Variable.get(FAILURE_TOPIC_ARN, "") or "").strip()
+    if not topic_arn:
+        log.warning("Failure alerts off: the Airflow Variable %s is not set; nothing published.", FAILURE_TOPIC_ARN)
+    else:
+        try:
+            message = alert_message(ti.dag_id, ti.run_id, failed, getattr(ti, "log_url", None), ti.task_id)
+            message_id = publish_failure_alert(topic_arn, alert_subject(ti.dag_id, ti.run_id), message)
+            log.info("Failure alert published to %s (message %s)", topic_arn, message_id)
+        except Exception as error:  # the run's failure is what matters: it is raised below all the same
+            log.error("Failure alert NOT published to %s: %s", topic_arn, error)
+    raise AirflowFailException(f"Tasks of this run did not succeed: {summary}. See the task's log.")
+
+
 with DAG(
     dag_id=${pyString(AF.dagId)},
     description="dbt source freshness and dbt build of the Amazon review models, then their QuickSight refresh",
@@ -333,11 +432,12 @@ with DAG(
         execution_timeout=${timeout("refresh_quicksight")},
     )
     # A DAG run takes the state of its last tasks: without this one, a failed freshness check followed by a
-    # successful build would leave the run successful. It runs (and fails the run) only when a task failed.
-    watcher = BashOperator(
+    # successful build would leave the run successful. It runs once every task has ended (all_done, so that its one
+    # alert names every failed task), is skipped when none failed, and otherwise alerts and fails the run.
+    watcher = PythonOperator(
         task_id="watcher",
-        bash_command="echo 'A task of this run failed: see its log.' >&2; exit 1",
-        trigger_rule="one_failed",
+        python_callable=alert_failed_run,
+        trigger_rule="all_done",
         retries=0,
         execution_timeout=${timeout("watcher")},
     )
