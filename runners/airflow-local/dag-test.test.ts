@@ -89,7 +89,7 @@ describe("npm run dag:test names a failing task", () => {
 
   it("code 1, dbt_source_freshness failed, dbt_build run after it all the same (and failed), the refresh not run, the watcher failing the run, the folder kept for inspection", () => {
     expect(result.code, result.message).toBe(1);
-    // The watcher (one_failed) may start as soon as the freshness check failed, before or after dbt_build ends.
+    // The watcher (all_done) runs once every other task has ended.
     expect(result.tasks.map((t) => [t.taskId, t.state]).sort()).toEqual([
       ["dbt_build", "failed"],
       ["dbt_source_freshness", "failed"],

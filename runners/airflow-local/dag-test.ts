@@ -300,7 +300,7 @@ export async function runDagTest(options: DagTestOptions = {}): Promise<DagTestR
     if (!states.run || states.tasks.length === 0) {
       throw new CannotRun(`airflow dags test did not run the DAG (exit ${dagsTest.code}); see ${outputLog}. Last lines:\n${dagsTest.tail.slice(-20).join("\n")}`);
     }
-    // Skipped is how the watcher ends when nothing failed (its trigger rule is one_failed).
+    // Skipped is how the watcher ends when nothing failed (it runs once all tasks have ended and skips itself).
     const failed = states.tasks.filter((t) => t.state !== "success" && t.state !== "skipped");
     // 127 is the shell's "command not found" (or its interpreter not found): the environment, not the data or the
     // project, so the run could not test anything.
