@@ -141,6 +141,20 @@ async function newPage(ctx: BrowserContext = context): Promise<Page> {
   return page;
 }
 
+/**
+ * Reflow (WCAG 1.4.10): the page's scroll width and every element outside a `.table-scroll` region whose right edge
+ * passes the viewport (a wide table scrolls inside its own region; nothing else may make the page scroll sideways).
+ */
+async function overflowing(page: Page): Promise<{ viewport: number; scrollWidth: number; past: string[] }> {
+  return page.evaluate(() => {
+    const viewport = document.documentElement.clientWidth;
+    const past = [...document.querySelectorAll("body *")]
+      .filter((e) => !e.closest(".table-scroll") && e.getClientRects().length > 0 && e.getBoundingClientRect().right > viewport + 0.5)
+      .map((e) => `${e.tagName.toLowerCase()}${e.className && typeof e.className === "string" ? `.${e.className.split(" ").join(".")}` : ""} "${(e.textContent ?? "").trim().slice(0, 40)}" ends at ${Math.round(e.getBoundingClientRect().right)}`);
+    return { viewport, scrollWidth: document.documentElement.scrollWidth, past: past.slice(0, 10) };
+  });
+}
+
 describe("catalog in Chromium", () => {
   it("has the pages of every type; each loads with no console error, no failed request and nothing from outside", async () => {
     expect(pages).toEqual(["datasets/product.html", "datasets/review.html", "history.html", "index.html", "pull-request.html", "quality.html"]);
@@ -345,6 +359,22 @@ describe("catalog in Chromium", () => {
     await page.screenshot({ path: join(SCREENSHOTS, "history.png"), fullPage: true });
     await page.close();
   });
+
+  it("reflows the dataset pages at 320 px: nothing but a table region is wider than the viewport", async () => {
+    const narrow = await browser.browser.newContext({ viewport: { width: 320, height: 800 } });
+    const checked: string[] = [];
+    for (const [server, path] of [...pages.filter((p) => p.startsWith("datasets/")).map((p) => [site, p] as const), [sinkSite, "datasets/kitchen_sink.html"] as const]) {
+      const page = await newPage(narrow);
+      await open(page, `${server.url}${path}`);
+      await page.waitForLoadState("networkidle");
+      const result = await overflowing(page);
+      expect({ path, ...result }).toEqual({ path, viewport: 320, scrollWidth: 320, past: [] });
+      checked.push(path);
+      await page.close();
+    }
+    expect(checked).toHaveLength(3);
+    await narrow.close();
+  }, 120_000);
 
   it("has no serious or critical axe-core violation on any page", async () => {
     const axe = readFileSync(join(root, "node_modules/axe-core/axe.min.js"), "utf8");

@@ -11,6 +11,7 @@ import { html, raw, slug, type SafeHtml } from "../html.js";
 import { columnLineage, columnRules, logicalText, parquetText, rawText, stagingColumnOf, type ModelDependencies } from "../lineage.js";
 import { formatCount, type CatalogModel } from "../model.js";
 import { columnAnchor } from "./index-page.js";
+import { tableRegion } from "./layout.js";
 
 /** A staging column's contract type as a reader understands it (the JSON type is chosen per target by dbt). */
 function dbtTypeText(dataType: string): string {
@@ -84,11 +85,14 @@ ${column.acceptedValues?.length ? html`<dt>accepted values</dt><dd>${column.acce
 </dl>
 ${
   rules.length
-    ? html`<table class="data compact">
+    ? tableRegion(
+        `Rules on ${table.name}.${column.name}`,
+        html`<table class="data compact">
 <caption>Rules on the raw field (a record failing one is quarantined with its code)</caption>
 <thead><tr><th scope="col">reason code</th><th scope="col">rule</th><th scope="col">quarantined in the last run</th></tr></thead>
 <tbody>${rules.map((r) => html`<tr><td><code>${r.code}</code></td><td>${r.description}</td><td class="number">${model.run ? formatCount(byReason[r.code] ?? 0) : "—"}</td></tr>`)}</tbody>
-</table>`
+</table>`,
+      )
     : html`<p class="muted">No validation rule on its raw field.</p>`
 }
 <h5>Lineage</h5>
@@ -129,16 +133,22 @@ ${dataset.children.map((child) => tableSection(model, dataset, child, true))}
 <section id="rules" aria-labelledby="rules-h">
 <h2 id="rules-h">Validation rules (raw record)</h2>
 <p>A record failing any rule is quarantined with the code of every rule it fails.</p>
-<table class="data compact">
+${tableRegion(
+  `Rules of ${dataset.name}`,
+  html`<table class="data compact">
 <caption>Rules of <code>${dataset.name}</code></caption>
 <thead><tr><th scope="col">reason code</th><th scope="col">rule</th></tr></thead>
 <tbody>${dataset.rules.map((r) => html`<tr><td><code>${r.code}</code></td><td>${r.description}</td></tr>`)}</tbody>
-</table>
+</table>`,
+)}
 ${
   dataset.excluded.length
     ? html`<h3>Raw fields not loaded</h3>
-<table class="data compact"><caption>Validated but not loaded</caption><thead><tr><th scope="col">field</th><th scope="col">why</th></tr></thead>
-<tbody>${dataset.excluded.map((e) => html`<tr><td><code>${e.path}</code></td><td>${e.reason}</td></tr>`)}</tbody></table>`
+${tableRegion(
+        `Raw fields of ${dataset.name} not loaded`,
+        html`<table class="data compact"><caption>Validated but not loaded</caption><thead><tr><th scope="col">field</th><th scope="col">why</th></tr></thead>
+<tbody>${dataset.excluded.map((e) => html`<tr><td><code>${e.path}</code></td><td>${e.reason}</td></tr>`)}</tbody></table>`,
+      )}`
     : raw("")
 }
 </section>`;

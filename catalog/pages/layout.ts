@@ -70,3 +70,13 @@ ${scripts}
 `;
   return document.value;
 }
+
+/**
+ * A table that may be wider than a narrow screen, in a region that scrolls sideways on its own (keyboard too:
+ * `tabindex="0"`), so the page itself never does (WCAG 1.4.10 Reflow). `label` names the region: unique per page.
+ */
+export function tableRegion(label: string, table: SafeHtml): SafeHtml {
+  return html`<div class="table-scroll" role="region" aria-label="${label}" tabindex="0">
+${table}
+</div>`;
+}
