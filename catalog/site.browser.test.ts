@@ -360,20 +360,22 @@ describe("catalog in Chromium", () => {
     await page.close();
   });
 
-  it("reflows the dataset pages at 320 px: nothing but a table region is wider than the viewport", async () => {
-    const narrow = await browser.browser.newContext({ viewport: { width: 320, height: 800 } });
+  it("reflows every page at 320 and 375 px: nothing but a table region is wider than the viewport", async () => {
     const checked: string[] = [];
-    for (const [server, path] of [...pages.filter((p) => p.startsWith("datasets/")).map((p) => [site, p] as const), [sinkSite, "datasets/kitchen_sink.html"] as const]) {
-      const page = await newPage(narrow);
-      await open(page, `${server.url}${path}`);
-      await page.waitForLoadState("networkidle");
-      const result = await overflowing(page);
-      expect({ path, ...result }).toEqual({ path, viewport: 320, scrollWidth: 320, past: [] });
-      checked.push(path);
-      await page.close();
+    for (const width of [320, 375]) {
+      const narrow = await browser.browser.newContext({ viewport: { width, height: 800 } });
+      for (const [server, path] of [...pages.map((p) => [site, p] as const), [sinkSite, "datasets/kitchen_sink.html"] as const]) {
+        const page = await newPage(narrow);
+        await open(page, `${server.url}${path}`);
+        await page.waitForLoadState("networkidle");
+        const result = await overflowing(page);
+        expect({ path, ...result }).toEqual({ path, viewport: width, scrollWidth: width, past: [] });
+        checked.push(path);
+        await page.close();
+      }
+      await narrow.close();
     }
-    expect(checked).toHaveLength(3);
-    await narrow.close();
+    expect(checked).toHaveLength(2 * (pages.length + 1));
   }, 120_000);
 
   it("has no serious or critical axe-core violation on any page", async () => {

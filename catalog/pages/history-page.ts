@@ -4,6 +4,7 @@
  */
 import { html, type SafeHtml } from "../html.js";
 import type { CatalogModel, PullRequestData } from "../model.js";
+import { tableRegion } from "./layout.js";
 import { reviewSection } from "./review.js";
 
 const short = (commit: string) => (/^[0-9a-f]{40}$/.test(commit) ? commit.slice(0, 12) : commit);
@@ -16,11 +17,14 @@ export function historyPage(model: CatalogModel): SafeHtml {
   const versions = history.contracts.map(
     (c) => html`<section aria-labelledby="versions-${c.dataset}-h">
 <h3 id="versions-${c.dataset}-h"><code>${c.dataset}</code> <span class="muted">${c.file}</span></h3>
-<table class="data compact contract-versions" data-dataset="${c.dataset}">
+${tableRegion(
+  `Revisions of ${c.file}`,
+  html`<table class="data compact contract-versions" data-dataset="${c.dataset}">
 <caption>Revisions of <code>${c.file}</code>, oldest first</caption>
 <thead><tr><th scope="col">version</th><th scope="col">date</th><th scope="col">commit</th></tr></thead>
 <tbody>${c.versions.map((v) => html`<tr><td><code>${v.version}</code></td><td>${v.date || "—"}</td><td><code>${short(v.commit)}</code></td></tr>`)}</tbody>
-</table>
+</table>`,
+)}
 </section>`,
   );
   const entries = [...history.entries].reverse().map(

@@ -4,6 +4,7 @@
  */
 import { href, html, jsonScript, slug, type SafeHtml } from "../html.js";
 import { formatCount, PAGES, type CatalogModel } from "../model.js";
+import { tableRegion } from "./layout.js";
 import type { DatasetIR } from "../../generators/ir/types.js";
 
 export interface SearchItem {
@@ -76,24 +77,30 @@ export function indexPage(model: CatalogModel): SafeHtml {
 ${jsonScript("search-index", searchIndex(model))}
 <h2>Datasets</h2>
 ${runLine}
-<table class="data">
+${tableRegion(
+  "Datasets",
+  html`<table class="data">
 <caption>Datasets and their contracts</caption>
 <thead><tr><th scope="col">dataset</th><th scope="col">description</th><th scope="col">owner</th><th scope="col">version</th><th scope="col">columns</th><th scope="col">tables</th><th scope="col">last run</th></tr></thead>
 <tbody>
 ${rows}
 </tbody>
-</table>
+</table>`,
+)}
 ${
   marts.length
     ? html`<h2>Marts</h2>
 <p>Hand-written dbt marts with enforced contracts, read by QuickSight. Each column declares the staging columns it is computed from; the dataset pages follow that lineage.</p>
-<table class="data">
+${tableRegion(
+  "Marts",
+  html`<table class="data">
 <caption>Marts</caption>
 <thead><tr><th scope="col">mart</th><th scope="col">description</th><th scope="col">columns</th></tr></thead>
 <tbody>
 ${marts.map((m) => html`<tr><th scope="row"><code>${m.name}</code></th><td>${m.description}</td><td class="number">${m.columns.length}</td></tr>`)}
 </tbody>
-</table>`
+</table>`,
+)}`
     : ""
 }
 <h2>More</h2>

@@ -8,6 +8,7 @@ import { compareCodePoints } from "../../generators/lib/sort.js";
 import { html, jsonScript, slug, type SafeHtml } from "../html.js";
 import { formatCount, type CatalogModel } from "../model.js";
 import { QUARANTINE_READ_MIB, SAMPLE_LIMIT, type RunData } from "../run.js";
+import { tableRegion } from "./layout.js";
 
 export interface QualityChartData {
   readonly reasons: readonly { readonly dataset: string; readonly bars: readonly { readonly reason: string; readonly records: number }[] }[];
@@ -31,14 +32,17 @@ export function chartData(run: RunData): QualityChartData {
 
 function countsTable(run: RunData): SafeHtml {
   const names = Object.keys(run.summary.datasets).sort(compareCodePoints);
-  return html`<table class="data">
+  return tableRegion(
+    "Records per dataset",
+    html`<table class="data">
 <caption>Records per dataset (input = valid + duplicates + quarantined)</caption>
 <thead><tr><th scope="col">dataset</th><th scope="col">input</th><th scope="col">valid</th><th scope="col">duplicates</th><th scope="col">quarantined</th><th scope="col">rows per table</th></tr></thead>
 <tbody>${names.map((name) => {
     const d = run.summary.datasets[name]!;
     return html`<tr><th scope="row"><code>${name}</code></th><td class="number">${formatCount(d.input)}</td><td class="number">${formatCount(d.valid)}</td><td class="number">${formatCount(d.duplicates)}</td><td class="number">${formatCount(d.quarantined.total)}</td><td>${Object.entries(d.tables).map(([t, n], i) => html`${i ? ", " : ""}<code>${t}</code> ${formatCount(n)}`)}</td></tr>`;
   })}</tbody>
-</table>`;
+</table>`,
+  );
 }
 
 function filesTable(run: RunData): SafeHtml {
@@ -50,9 +54,12 @@ function filesTable(run: RunData): SafeHtml {
       ),
     );
   return html`<details><summary>Input files (${rows.length})</summary>
-<table class="data compact"><caption>Input files of the run</caption>
+${tableRegion(
+  "Input files",
+  html`<table class="data compact"><caption>Input files of the run</caption>
 <thead><tr><th scope="col">dataset</th><th scope="col">file</th><th scope="col">format</th><th scope="col">lines</th><th scope="col">records</th><th scope="col">blank lines</th><th scope="col">note</th></tr></thead>
-<tbody>${rows}</tbody></table></details>`;
+<tbody>${rows}</tbody></table>`,
+)}</details>`;
 }
 
 function reasonCharts(data: QualityChartData): SafeHtml {
@@ -102,15 +109,21 @@ function dbtSection(run: RunData): SafeHtml {
       );
   const samples = warehouse.tests.failed.filter((t) => t.sample.length > 0);
   return html`<p>dbt ${warehouse.dbtVersion}: ${warehouse.ok ? html`<span class="status-ok">every model, contract and test passed</span>` : html`<span class="status-fail">a model, test or freshness check failed</span>`}; ${formatCount(warehouse.tests.passed)} tests passed, ${formatCount(warehouse.tests.failed.length)} did not.</p>
-<table class="data compact">
+${tableRegion(
+  "Models dbt built",
+  html`<table class="data compact">
 <caption>Models dbt built</caption>
 <thead><tr><th scope="col">model</th><th scope="col">schema</th><th scope="col">materialized</th><th scope="col">status</th><th scope="col">rows</th></tr></thead>
 <tbody>${warehouse.models.map((m) => html`<tr><td><code>${m.name}</code></td><td><code>${m.schema}</code></td><td>${m.materialized}</td><td class="${m.status === "success" ? "status-ok" : "status-fail"}">${m.status}${m.message ? html`: ${m.message}` : ""}</td><td class="number">${m.rows === undefined ? "—" : formatCount(m.rows)}</td></tr>`)}</tbody>
-</table>
+</table>`,
+)}
 ${
   warehouse.freshness?.length
-    ? html`<table class="data compact"><caption>Source freshness (on processed_at)</caption><thead><tr><th scope="col">source</th><th scope="col">status</th><th scope="col">newest row loaded at</th></tr></thead>
-<tbody>${warehouse.freshness.map((f) => html`<tr><td><code>${f.source}</code></td><td class="${f.status === "pass" ? "status-ok" : "status-fail"}">${f.status}</td><td>${f.maxLoadedAt ?? "—"}</td></tr>`)}</tbody></table>`
+    ? tableRegion(
+        "Source freshness",
+        html`<table class="data compact"><caption>Source freshness (on processed_at)</caption><thead><tr><th scope="col">source</th><th scope="col">status</th><th scope="col">newest row loaded at</th></tr></thead>
+<tbody>${warehouse.freshness.map((f) => html`<tr><td><code>${f.source}</code></td><td class="${f.status === "pass" ? "status-ok" : "status-fail"}">${f.status}</td><td>${f.maxLoadedAt ?? "—"}</td></tr>`)}</tbody></table>`,
+      )
     : ""
 }
 <div class="table-scroll" role="region" aria-label="dbt tests" tabindex="0">
