@@ -378,6 +378,41 @@ describe("catalog in Chromium", () => {
     expect(checked).toHaveLength(2 * (pages.length + 1));
   }, 120_000);
 
+  it("prints whole: every column of the columns tables within the page, the content of closed details shown", async () => {
+    // A4 is 210 mm (794 CSS px); less Chromium's default margins of about 1 cm a side, 718 px of paper.
+    const paper = await browser.browser.newContext({ viewport: { width: 718, height: 1000 } });
+    const page = await newPage(paper);
+    await page.emulateMedia({ media: "print" });
+    await open(page, `${site.url}datasets/review.html`);
+    const tables = await page.locator("table.columns").evaluateAll((elements) =>
+      elements.map((table) => {
+        const region = table.closest(".table-scroll")!;
+        const headers = [...table.querySelectorAll("thead th")];
+        const right = Math.min(region.getBoundingClientRect().right, document.documentElement.clientWidth);
+        return {
+          hiddenColumns: headers.filter((th) => th.getBoundingClientRect().right > right + 0.5 || th.getBoundingClientRect().width === 0).map((th) => th.textContent),
+          cut: region.scrollWidth > region.clientWidth,
+        };
+      }),
+    );
+    expect(tables.length).toBeGreaterThan(0);
+    for (const table of tables) expect(table).toEqual({ hiddenColumns: [], cut: false });
+    await open(page, `${site.url}quality.html`);
+    const details = page.locator("main details:not([open])");
+    expect(await details.count()).toBeGreaterThan(3);
+    const hidden = await details.evaluateAll((elements) =>
+      elements.filter((d) => [...d.children].some((child) => child.tagName !== "SUMMARY" && !child.checkVisibility())).map((d) => d.querySelector("summary")?.textContent),
+    );
+    expect(hidden).toEqual([]);
+    // Browsers without ::details-content: the page script opens every closed details before printing.
+    await page.evaluate(() => window.dispatchEvent(new Event("beforeprint")));
+    expect(await details.count()).toBe(0);
+    await page.evaluate(() => window.dispatchEvent(new Event("afterprint")));
+    expect(await page.locator("main details[open]").count()).toBe(0);
+    await page.screenshot({ path: join(SCREENSHOTS, "quality-print.png"), fullPage: true });
+    await paper.close();
+  });
+
   it("has no serious or critical axe-core violation on any page", async () => {
     const axe = readFileSync(join(root, "node_modules/axe-core/axe.min.js"), "utf8");
     const report: Record<string, Record<string, number>> = {};

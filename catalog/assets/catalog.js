@@ -53,6 +53,23 @@
     if (input.value) search();
   }
 
+  // ---- print --------------------------------------------------------------------------------------------------
+  // Closed <details> (input files, the numbers of each chart) are opened for printing and closed again after; the
+  // print styles show their content too, where the browser supports ::details-content.
+  var openedForPrint = [];
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details:not([open])").forEach(function (details) {
+      details.open = true;
+      openedForPrint.push(details);
+    });
+  });
+  window.addEventListener("afterprint", function () {
+    openedForPrint.forEach(function (details) {
+      details.open = false;
+    });
+    openedForPrint = [];
+  });
+
   // ---- charts -------------------------------------------------------------------------------------------------
   var quality = island("quality-data");
   if (!quality || typeof Plot === "undefined") return;
