@@ -350,6 +350,8 @@ describe("catalog in Chromium", () => {
     await open(page, `${site.url}history.html`);
     const shown = await page.locator("section.history-entry").evaluateAll((sections) => sections.map((s) => s.getAttribute("data-commit")));
     expect(shown.filter((c) => c !== "working tree")).toEqual(commits);
+    // Several reviews on one page (the axe-core check below needs them: their regions must be told apart).
+    if (commits.length >= 3) expect(await page.locator("section.history-entry table.review-verdicts").count()).toBeGreaterThanOrEqual(2);
     for (const section of await page.locator("section.history-entry").all()) {
       // Each change has its review, or says why not.
       expect((await section.locator("table.review-verdicts").count()) + (await section.locator("p.muted").count())).toBeGreaterThan(0);
@@ -413,10 +415,10 @@ describe("catalog in Chromium", () => {
     await paper.close();
   });
 
-  it("has no serious or critical axe-core violation on any page", async () => {
+  it("has no axe-core violation at all (any impact) on any page", async () => {
     const axe = readFileSync(join(root, "node_modules/axe-core/axe.min.js"), "utf8");
     const report: Record<string, Record<string, number>> = {};
-    const serious: string[] = [];
+    const found: string[] = [];
     for (const [server, path] of [...pages.map((p) => [site, p] as const), [sinkSite, "datasets/kitchen_sink.html"] as const]) {
       const page = await newPage(axeContext);
       await open(page, `${server.url}${path}`);
@@ -429,10 +431,10 @@ describe("catalog in Chromium", () => {
         return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
       });
       report[path] = Object.fromEntries(violations.map((v) => [`${v.impact}:${v.id}`, v.nodes]));
-      for (const v of violations) if (v.impact === "serious" || v.impact === "critical") serious.push(`${path}: ${v.id} (${v.impact}, ${v.nodes} nodes)`);
+      for (const v of violations) found.push(`${path}: ${v.id} (${v.impact}, ${v.nodes} nodes)`);
       await page.close();
     }
     process.stdout.write(`axe-core violations by page (impact:rule → nodes): ${JSON.stringify(report)}\nscreenshots: ${SCREENSHOTS}\n`);
-    expect(serious).toEqual([]);
+    expect(found).toEqual([]);
   }, 120_000);
 });
