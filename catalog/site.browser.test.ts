@@ -235,6 +235,20 @@ describe("catalog in Chromium", () => {
     await page.close();
   });
 
+  it("shows the search box only where script runs it (without JavaScript: hidden, a note instead)", async () => {
+    const noScript = await browser.browser.newContext({ javaScriptEnabled: false });
+    const page = await newPage(noScript);
+    await open(page, `${site.url}index.html`);
+    expect(await page.locator("#search").isVisible()).toBe(false);
+    expect(await page.locator("main").innerText()).toContain("Search needs JavaScript");
+    await noScript.close();
+    const scripted = await newPage();
+    await open(scripted, `${site.url}index.html`);
+    await expect.poll(() => scripted.locator("#search").isVisible()).toBe(true);
+    expect(await scripted.locator("main").innerText()).not.toContain("Search needs JavaScript");
+    await scripted.close();
+  });
+
   it("finds helpful_votes by search and lands on its column", async () => {
     const page = await newPage();
     await open(page, `${site.url}index.html`);

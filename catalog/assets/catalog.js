@@ -14,7 +14,10 @@
   var input = document.getElementById("search");
   var results = document.getElementById("search-results");
   var status = document.getElementById("search-status");
-  if (index && input && results && status) {
+  var box = document.getElementById("search-box");
+  if (index && input && results && status && box) {
+    // The box is hidden in the page: without script it could only do nothing.
+    box.hidden = false;
     var LIMIT = 50;
     var search = function () {
       var query = input.value.trim().toLowerCase();

@@ -68,12 +68,13 @@ export function indexPage(model: CatalogModel): SafeHtml {
   const marts = model.ir.marts ?? [];
   return html`<h1>Contract catalog</h1>
 <p>Every dataset's contract, its columns through every system, and the quality of the last pipeline run.</p>
-<div role="search" class="search">
+<div role="search" class="search" id="search-box" hidden>
 <label for="search">Search datasets, tables and columns</label>
 <input type="search" id="search" autocomplete="off" spellcheck="false" aria-describedby="search-status">
 <p id="search-status" class="muted" aria-live="polite"></p>
 <ul id="search-results" class="search-results"></ul>
 </div>
+<noscript><p class="muted">Search needs JavaScript; the tables below and each dataset's page list every table and column.</p></noscript>
 ${jsonScript("search-index", searchIndex(model))}
 <h2>Datasets</h2>
 ${runLine}
