@@ -15,6 +15,7 @@ import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main as contractDiff } from "../generators/contract-diff-cli.js";
 import type { Report } from "../generators/diff/report.js";
+import { CONSUMER_NAMES, CONSUMERS } from "../generators/diff/rule-types.js";
 import type { DatasetIR } from "../generators/ir/types.js";
 import { main as pipeline } from "../runners/local-pipeline/cli.js";
 import { launchChromium, type LaunchedBrowser } from "../tests/helpers/browser.js";
@@ -229,6 +230,12 @@ describe("catalog in Chromium", () => {
     // The samples plus the hostile file: 18 review reasons (13 without its odd shapes) and 2 product reasons; 9 review
     // dates and 1 image date.
     expect({ bars, dots }).toEqual({ bars: 20, dots: 10 });
+    // Each chart's numbers say which chart they are (a list of summaries reads as such).
+    const summaries = await page.locator("figure.chart details > summary").allInnerTexts();
+    expect(summaries.length).toBe(await page.locator("figure.chart").count());
+    expect(summaries.length).toBeGreaterThan(1);
+    expect(new Set(summaries).size).toBe(summaries.length);
+    for (const summary of summaries) expect(summary).toMatch(/^Numbers: (quarantine reasons of \S+|rows of \S+ per \S+)$/);
     expect(await page.locator('g[aria-label="bar"] > rect').count()).toBe(bars);
     expect(await page.locator('g[aria-label="dot"] > circle').count()).toBe(dots);
     await page.screenshot({ path: join(SCREENSHOTS, "quality.png"), fullPage: true });
@@ -353,6 +360,10 @@ describe("catalog in Chromium", () => {
       expect(await row.locator("td.severity").allInnerTexts()).toEqual(["RAW", "PQ", "SF", "DBT", "MART"].map((c) => finding.severity[c as keyof typeof finding.severity]));
     }
     expect(await page.locator("table.generated-files tbody tr").count()).toBe(report.generatedFiles?.length ?? 0);
+    // Consumers are named in full in the header cells (an abbreviation's title is not read everywhere).
+    expect(await page.locator("table.findings thead abbr").count()).toBe(0);
+    const headers = await page.locator("table.findings thead th").allInnerTexts();
+    if (report.findings.length) for (const consumer of CONSUMERS) expect(headers).toContain(`${CONSUMER_NAMES[consumer]} (${consumer})`);
     expect(await page.locator("table.review-verdicts").getAttribute("data-review-ok")).toBe(String(report.ok));
     await page.screenshot({ path: join(SCREENSHOTS, "pull-request.png"), fullPage: true });
     await page.close();
@@ -383,7 +394,6 @@ describe("catalog in Chromium", () => {
       for (const [server, path] of [...pages.map((p) => [site, p] as const), [sinkSite, "datasets/kitchen_sink.html"] as const]) {
         const page = await newPage(narrow);
         await open(page, `${server.url}${path}`);
-        await page.waitForLoadState("networkidle");
         const result = await overflowing(page);
         expect({ path, ...result }).toEqual({ path, viewport: width, scrollWidth: width, past: [] });
         checked.push(path);

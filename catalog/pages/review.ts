@@ -44,7 +44,7 @@ export function reviewSection(report: Report, options: ReviewOptions): SafeHtml 
   const findings = report.findings.length
     ? html`<div class="table-scroll" role="region" aria-label="Findings of ${of}" tabindex="0"><table class="data compact findings">
 <caption>${report.findings.length} finding${report.findings.length === 1 ? "" : "s"}. Severity per consumer: S safe, M needs a migration step, B breaks.</caption>
-<thead><tr><th scope="col">rule</th><th scope="col">change</th><th scope="col">where</th>${CONSUMERS.map((c) => html`<th scope="col"><abbr title="${CONSUMER_NAMES[c]}">${c}</abbr></th>`)}<th scope="col">bump</th></tr></thead>
+<thead><tr><th scope="col">rule</th><th scope="col">change</th><th scope="col">where</th>${CONSUMERS.map((c) => html`<th scope="col" class="consumer">${CONSUMER_NAMES[c]} (${c})</th>`)}<th scope="col">bump</th></tr></thead>
 <tbody>${report.findings.map(
         (f) => html`<tr class="finding" data-rule="${f.rule}">
 <td><code>${f.rule}</code> ${f.name}</td>
