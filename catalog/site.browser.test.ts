@@ -262,11 +262,32 @@ describe("catalog in Chromium", () => {
     await page.locator("#search").fill("helpful_votes");
     const result = page.locator("#search-results li.search-result a", { hasText: "review.helpful_votes" });
     await expect.poll(() => result.count()).toBe(1);
-    await expect.poll(() => page.locator("#search-status").textContent()).toBe("1 match.");
+    // The dataset column and the mart column computed from it (fct_reviews.helpful_votes).
+    await expect.poll(() => page.locator("#search-status").textContent()).toBe("2 matches.");
     await page.screenshot({ path: join(SCREENSHOTS, "index.png"), fullPage: true });
     await result.click();
     await page.waitForURL(/datasets\/review\.html#column-review--helpful-votes$/);
     await expect.poll(() => page.locator("#column-review--helpful-votes h4").textContent()).toBe("review.helpful_votes");
+    await page.close();
+  });
+
+  it("finds marts and mart columns by search; a mart column's link lands on the dataset column it comes from", async () => {
+    const page = await newPage();
+    await open(page, `${site.url}index.html`);
+    await page.locator("#search").fill("fct_reviews");
+    const mart = page.locator('#search-results li.search-result[data-kind="mart"] a', { hasText: /^fct_reviews$/ });
+    await expect.poll(() => mart.count()).toBe(1);
+    await page.locator("#search").fill("fct_reviews.rating");
+    const column = page.locator('#search-results li.search-result[data-kind="mart column"] a', { hasText: "fct_reviews.rating" });
+    await expect.poll(() => column.count()).toBe(1);
+    await column.click();
+    await page.waitForURL(/datasets\/review\.html#column-review--rating$/);
+    expect(await page.locator('#column-review--rating ol.lineage > li[data-stage="mart"] code.stage-name').allTextContents()).toContain("fct_reviews.rating");
+    await open(page, `${site.url}index.html`);
+    await page.locator("#search").fill("fct_reviews");
+    await mart.click();
+    await page.waitForURL(/index\.html#mart-fct-reviews$/);
+    expect(await page.locator("#mart-fct-reviews th").innerText()).toBe("fct_reviews");
     await page.close();
   });
 

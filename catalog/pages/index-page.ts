@@ -6,9 +6,11 @@ import { href, html, jsonScript, slug, type SafeHtml } from "../html.js";
 import { formatCount, PAGES, type CatalogModel } from "../model.js";
 import { tableRegion } from "./layout.js";
 import type { DatasetIR } from "../../generators/ir/types.js";
+import { stagingModelName } from "../../generators/targets/dbt/emit.js";
+import { stagingColumnOf } from "../lineage.js";
 
 export interface SearchItem {
-  readonly kind: "dataset" | "table" | "column";
+  readonly kind: "dataset" | "table" | "column" | "mart" | "mart column";
   /** What is shown and matched first (`review.helpful_votes`). */
   readonly title: string;
   readonly description: string;
@@ -18,6 +20,11 @@ export interface SearchItem {
 
 export function columnAnchor(table: string, column: string): string {
   return `column-${slug(table, column)}`;
+}
+
+/** The anchor of a mart's row in the index's marts table. */
+export function martAnchor(mart: string): string {
+  return `mart-${slug(mart)}`;
 }
 
 export function searchIndex(model: CatalogModel): SearchItem[] {
@@ -32,6 +39,36 @@ export function searchIndex(model: CatalogModel): SearchItem[] {
       for (const column of table.columns) {
         push({ kind: "column", title: `${table.name}.${column.name}`, description: column.description, href: `${page}#${columnAnchor(table.name, column.name)}` });
       }
+    }
+  }
+  // A mart column links to the dataset column it is computed from (its lineage there names the mart column),
+  // following marts built on marts; a column computed from none links to its mart's row.
+  const staged = new Map<string, string>();
+  for (const dataset of model.ir.datasets) {
+    for (const table of [dataset.table, ...dataset.children]) {
+      for (const column of table.columns) {
+        const staging = stagingColumnOf(model.ir, dataset, table, column);
+        if (staging) staged.set(`${stagingModelName(table)}.${staging.name}`, `${PAGES.dataset(dataset.name)}#${columnAnchor(table.name, column.name)}`);
+      }
+    }
+  }
+  const marts = model.ir.marts ?? [];
+  const upstreamOf = new Map<string, readonly string[]>(marts.flatMap((m) => m.columns.map((c) => [`${m.name}.${c.name}`, c.upstream] as const)));
+  const origin = (name: string, seen: Set<string>): string | undefined => {
+    if (staged.has(name)) return staged.get(name);
+    if (seen.has(name)) return undefined;
+    seen.add(name);
+    for (const upstream of upstreamOf.get(name) ?? []) {
+      const found = origin(upstream, seen);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  for (const mart of marts) {
+    const row = `${PAGES.index}#${martAnchor(mart.name)}`;
+    push({ kind: "mart", title: mart.name, description: mart.description, href: row });
+    for (const column of mart.columns) {
+      push({ kind: "mart column", title: `${mart.name}.${column.name}`, description: column.description, href: origin(`${mart.name}.${column.name}`, new Set()) ?? row });
     }
   }
   return items;
@@ -69,7 +106,7 @@ export function indexPage(model: CatalogModel): SafeHtml {
   return html`<h1>Contract catalog</h1>
 <p>Every dataset's contract, its columns through every system, and the quality of the last pipeline run.</p>
 <div role="search" class="search" id="search-box" hidden>
-<label for="search">Search datasets, tables and columns</label>
+<label for="search">Search datasets, tables, columns and marts</label>
 <input type="search" id="search" autocomplete="off" spellcheck="false" aria-describedby="search-status">
 <p id="search-status" class="muted" aria-live="polite"></p>
 <ul id="search-results" class="search-results"></ul>
@@ -98,7 +135,7 @@ ${tableRegion(
 <caption>Marts</caption>
 <thead><tr><th scope="col">mart</th><th scope="col">description</th><th scope="col">columns</th></tr></thead>
 <tbody>
-${marts.map((m) => html`<tr><th scope="row"><code>${m.name}</code></th><td>${m.description}</td><td class="number">${m.columns.length}</td></tr>`)}
+${marts.map((m) => html`<tr id="${martAnchor(m.name)}"><th scope="row"><code>${m.name}</code></th><td>${m.description}</td><td class="number">${m.columns.length}</td></tr>`)}
 </tbody>
 </table>`,
 )}`
