@@ -425,6 +425,21 @@ describe("catalog in Chromium", () => {
     expect(checked).toHaveLength(2 * (pages.length + 1));
   }, 120_000);
 
+  it("draws the charts at a phone's width unscaled, so their text keeps its size", async () => {
+    const phone = await browser.browser.newContext({ viewport: { width: 375, height: 800 } });
+    const page = await newPage(phone);
+    await open(page, `${site.url}quality.html`);
+    const charts = await page.locator("figure.chart > svg").evaluateAll((svgs) =>
+      svgs.map((svg) => {
+        const drawn = (svg as SVGSVGElement).width.baseVal.value;
+        return { scale: Math.round((svg.getBoundingClientRect().width / drawn) * 100) / 100, withinFigure: drawn <= svg.parentElement!.clientWidth };
+      }),
+    );
+    expect(charts.length).toBeGreaterThan(1);
+    for (const chart of charts) expect(chart).toEqual({ scale: 1, withinFigure: true });
+    await phone.close();
+  });
+
   it("prints whole: every column of the columns tables within the page, the content of closed details shown", async () => {
     // A4 is 210 mm (794 CSS px); less Chromium's default margins of about 1 cm a side, 718 px of paper.
     const paper = await browser.browser.newContext({ viewport: { width: 718, height: 1000 } });

@@ -85,6 +85,20 @@
     figure.insertBefore(chart, figure.querySelector("details"));
   }
 
+  // Drawn at the figure's own width: at Plot's default 640 px a chart scaled down to a phone's width set its text at
+  // about 5 px. (Drawn once, at load.)
+  function widthOf(figure) {
+    return Math.max(240, Math.round(figure.clientWidth || 640));
+  }
+
+  // A reason code longer than the left margin holds is cut with an ellipsis; the bar's title and the numbers
+  // table beside the chart give it whole.
+  function fitLabel(chars) {
+    return function (text) {
+      return text.length <= chars ? text : text.slice(0, Math.max(1, chars - 1)) + "\u2026";
+    };
+  }
+
   function utcDay(text) {
     return new Date(text + "T00:00:00Z");
   }
@@ -104,16 +118,19 @@
       var entry = quality.reasons.find(function (r) { return r.dataset === dataset; });
       if (!entry) return;
       var longest = entry.bars.reduce(function (n, b) { return Math.max(n, b.reason.length); }, 0);
+      var width = widthOf(figure);
+      var marginLeft = Math.min(320, 12 + longest * 7, Math.round(width * 0.45));
       place(
         figure,
         Plot.plot({
           ariaLabel: "Quarantine reasons of " + dataset,
           ariaDescription: entry.bars.map(function (b) { return b.reason + ": " + b.records; }).join("; "),
-          marginLeft: Math.min(320, 12 + longest * 7),
+          width: width,
+          marginLeft: marginLeft,
           marginRight: 40,
           height: 40 + entry.bars.length * 24,
           x: { label: "records", grid: true, tickFormat: "d", ticks: countTicks(maxOf(entry.bars, "records")) },
-          y: { label: null, domain: entry.bars.map(function (b) { return b.reason; }) },
+          y: { label: null, domain: entry.bars.map(function (b) { return b.reason; }), tickFormat: fitLabel(Math.floor((marginLeft - 12) / 7)) },
           marks: [
             Plot.barX(entry.bars, { x: "records", y: "reason", fill: INK, title: function (b) { return b.reason + ": " + b.records; } }),
             Plot.text(entry.bars, { x: "records", y: "reason", text: "records", dx: 6, textAnchor: "start" }),
@@ -129,6 +146,7 @@
         Plot.plot({
           ariaLabel: "Rows of " + series.table + " per " + series.column,
           ariaDescription: series.points.map(function (p) { return p.date + ": " + p.rows; }).join("; "),
+          width: widthOf(figure),
           marginLeft: 48,
           height: 260,
           x: { type: "utc", label: series.column },
