@@ -263,7 +263,7 @@ export function checkAcceptedValues(dataset: DatasetIR, diagnostics: Diagnostic[
 
 /** Each value with the code points of its non-ASCII characters, which tell apart what the eye does not. */
 function showValue(value: string): string {
-  const codes = [...value].filter((c) => c > "\u007f").map((c) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`);
+  const codes = [...value].filter((c) => c > "\u007f").map(codePoint);
   return codes.length ? `${JSON.stringify(value)} (${codes.join(" ")})` : JSON.stringify(value);
 }
 
