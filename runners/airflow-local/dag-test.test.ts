@@ -1,21 +1,21 @@
 /**
  * `npm run dag:test`: the generated DAG run by a real Airflow 3 (`airflow db migrate`, `airflow dags test`) on the
- * samples with the dbt profile's local target. Two runs for the file, each a fresh AIRFLOW_HOME: the real one through
- * the CLI's `main` (every task succeeds, exit 0, the temporary folder removed), and one with the project-dir Variable
- * pointing at a folder that does not exist (dbt_source_freshness fails, dbt_build runs all the same and fails, the
- * watcher fails the run, code 1, the folder kept and named). The states come from Airflow's database, not from the code under test's own output.
+ * samples with the dbt profile's local target, each run in a fresh AIRFLOW_HOME. Each real Airflow run takes half a
+ * minute (dbt's two commands most of it), so one run checks every scenario it can:
+ * - the real command through the CLI's `main`: every task succeeds, exit 0, the temporary folder removed; with the
+ *   failure topic's Variable set it publishes nothing, and with the refresh off nothing reaches AWS at all;
+ * - the project-dir Variable pointing at a folder that does not exist, with the refresh and the alert on:
+ *   dbt_source_freshness fails, dbt_build runs all the same and fails, the refresh is upstream_failed (nothing reaches
+ *   QuickSight), the watcher publishes exactly one alert and fails the run, code 1, the folder kept and named;
+ * - the refresh on after a successful build (without the alert's Variable: nothing published);
+ * - dbt that cannot start (code 2, before Airflow, and a task's command not found).
+ * The states come from Airflow's database, not from the code under test's own output.
  *
- * The QuickSight refresh, turned on by its Variable, against a moto server on loopback (moto's request recorder says
- * what reached it): after a successful build it starts a FULL_REFRESH ingestion of each data set of the QuickSight
- * index; after a failed build it is upstream_failed and nothing reaches QuickSight. moto 5.2.5 implements
- * CreateIngestion (without keeping the ingestion) but not DescribeIngestion nor CancelIngestion (HTTP 500,
+ * AWS is a moto server on loopback, one for the file; its request recorder says what reached it. moto 5.2.5
+ * implements CreateIngestion (without keeping the ingestion) but not DescribeIngestion nor CancelIngestion (HTTP 500,
  * NotImplementedError): the wait for COMPLETED cannot run here, so with the refresh on the task fails at its first
- * DescribeIngestion; generators/targets/airflow/airflow.test.ts runs the wait against botocore's Stubber.
- *
- * The failure alert, against the same kind of moto server: an SNS topic created in moto with an SQS queue subscribed
- * to it, whose messages are what SNS delivered. A failed run with the topic's Variable set publishes exactly one
- * message naming the failed tasks; a successful run publishes nothing; the runs with the refresh on have no topic
- * Variable and publish nothing (moto's request recorder shows no SNS request).
+ * DescribeIngestion; generators/targets/airflow/airflow.test.ts runs the wait against botocore's Stubber. The alert's
+ * SNS topic has an SQS queue subscribed to it, whose messages are what SNS delivered.
  */
 import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -35,78 +35,6 @@ function capture() {
   return { write: (chunk: string) => (text += chunk), text: () => text };
 }
 
-beforeAll(async () => {
-  // Installs outside the runs' timing (the airflow env takes minutes the first time).
-  await Promise.all([ensurePythonEnv("airflow", { root: REPO_ROOT }), ensurePythonEnv("dbt", { root: REPO_ROOT })]);
-}, 15 * 60_000);
-
-describe("npm run dag:test", () => {
-  let code: number;
-  const out = capture();
-  const err = capture();
-  beforeAll(async () => {
-    code = await main([], out, err);
-  }, RUN_TIMEOUT);
-
-  it("exits 0 with every task of the DAG successful, in order", () => {
-    expect(code, `${out.text()}\n${err.text()}`).toBe(0);
-    const summary = out.text();
-    expect(summary).toContain("DAG amazon_reviews_dbt: every task succeeded");
-    // The QuickSight refresh is off without its Variable: skipped, which counts as success.
-    expect(summary).toMatch(/^ {2}dbt_source_freshness: success in [\d.]+ s\n {2}dbt_build: success in [\d.]+ s\n {2}refresh_quicksight: skipped\n {2}watcher: skipped\n {2}dag run: success$/m);
-    expect(summary).toMatch(/duration: [\d.]+ s \(pipeline and database [\d.]+ s, airflow db migrate [\d.]+ s, airflow dags test [\d.]+ s\)/);
-  });
-
-  it("ran dbt with the local target and the repository's project, and dbt passed", () => {
-    const progress = err.text();
-    expect(progress).toContain("airflow: db migrate");
-    expect(progress).toMatch(/Running command: .*dbt source freshness --project-dir \S*dbt-out --profiles-dir \S*dbt-out\/profiles --target local/);
-    // Failing rows are kept, as by the local pipeline's build: dbt writes each test's rows to the audit schema.
-    expect(progress).toMatch(/Running command: .*dbt build --store-failures --project-dir \S*dbt-out --profiles-dir \S*dbt-out\/profiles --target local/);
-    expect(progress).toMatch(/Done\. PASS=\d+ WARN=0 ERROR=0 SKIP=0/);
-  });
-
-  it("removes its temporary folder after a successful run (without --keep)", () => {
-    const home = /AIRFLOW_HOME (\S+)\/airflow\)/.exec(err.text())?.[1];
-    expect(home).toBeDefined();
-    expect(existsSync(home!)).toBe(false);
-    expect(out.text()).toContain("temporary folder removed");
-  });
-});
-
-describe("npm run dag:test names a failing task", () => {
-  let result: DagTestResult;
-  beforeAll(async () => {
-    result = await runDagTest({ variables: { amazon_reviews_dbt_project_dir: join(REPO_ROOT, "no-such-dbt-project") } });
-  }, RUN_TIMEOUT);
-  afterAll(() => {
-    if (result?.folder) rmSync(result.folder, { recursive: true, force: true });
-  });
-
-  it("ran the DAG with its timeouts: the run stopped at its 3-hour window, each task at its own (Airflow's serialized DAG)", () => {
-    expect(result.timeouts).toEqual({ dagRun: 10800, tasks: { dbt_source_freshness: 600, dbt_build: 1500, refresh_quicksight: 1800, watcher: 300 } });
-  });
-
-  it("code 1, dbt_source_freshness failed, dbt_build run after it all the same (and failed), the refresh not run, the watcher failing the run, the folder kept for inspection", () => {
-    expect(result.code, result.message).toBe(1);
-    // The watcher (all_done) runs once every other task has ended.
-    expect(result.tasks.map((t) => [t.taskId, t.state]).sort()).toEqual([
-      ["dbt_build", "failed"],
-      ["dbt_source_freshness", "failed"],
-      ["refresh_quicksight", "upstream_failed"],
-      ["watcher", "failed"],
-    ]);
-    expect(result.dagRunState).toBe("failed");
-    const text = formatResult(result);
-    for (const task of ["dbt_source_freshness failed", "dbt_build failed", "watcher failed"]) expect(text).toMatch(new RegExp(`FAILED: .*${task}[,.]`));
-    expect(result.kept).toBe(true);
-    expect(text).toContain(`kept: ${result.folder}`);
-    // Airflow's output, kept in the folder, holds dbt's own reason.
-    const output = readFileSync(join(result.folder, "airflow-output.log"), "utf8");
-    expect(output).toMatch(/Invalid value for '--project-dir': Path '\S*no-such-dbt-project' does not exist/);
-  });
-});
-
 /** One request moto received, as its recorder wrote it. */
 interface Recorded {
   method: string;
@@ -114,115 +42,12 @@ interface Recorded {
   body: string;
   body_encoded: boolean;
 }
+const body = (r: Recorded) => (r.body_encoded ? Buffer.from(r.body, "base64").toString("utf8") : r.body);
+const path = (r: Recorded) => new URL(r.url).pathname;
 
 /** The QuickSight index's data set ids (the generated file, not the DAG under test). */
 const indexDataSetIds = () =>
   (JSON.parse(readFileSync(join(REPO_ROOT, "generated/quicksight/quicksight.json"), "utf8")) as { dataSets: { id: string }[] }).dataSets.map((d) => d.id);
-
-describe("npm run dag:test with the QuickSight refresh on, against a moto server", () => {
-  let moto: MotoServer;
-  let scripts: string;
-  const results: DagTestResult[] = [];
-
-  beforeAll(async () => {
-    scripts = mkdtempSync(join(tmpdir(), "dag-test-moto-"));
-    moto = await startMotoServer({ recordTo: join(scripts, "moto-recording.jsonl") });
-  }, 60_000);
-  afterAll(async () => {
-    await moto?.stop();
-    rmSync(scripts, { recursive: true, force: true });
-    for (const result of results) rmSync(result.folder, { recursive: true, force: true });
-  });
-
-  /** Starts a fresh recording, runs the DAG with the refresh on, and returns the run and what reached moto. */
-  async function runWithRefresh(variables: Record<string, string> = {}): Promise<{ result: DagTestResult; requests: Recorded[] }> {
-    expect((await fetch(`${moto.endpoint}/moto-api/recorder/reset-recording`, { method: "POST" })).ok).toBe(true);
-    expect((await fetch(`${moto.endpoint}/moto-api/recorder/start-recording`, { method: "POST" })).ok).toBe(true);
-    const env = motoProcessEnv();
-    const result = await runDagTest({
-      variables: { [QUICKSIGHT_VARIABLES.refresh]: "true", [QUICKSIGHT_VARIABLES.region]: "eu-west-1", ...variables },
-      environment: {
-        AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID!,
-        AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY!,
-        AWS_EC2_METADATA_DISABLED: "true",
-        AWS_ENDPOINT_URL: moto.endpoint,
-        // One attempt per call: moto answers DescribeIngestion and CancelIngestion with HTTP 500, which boto3 retries.
-        AWS_MAX_ATTEMPTS: "1",
-        NO_PROXY: "127.0.0.1,localhost",
-        no_proxy: "127.0.0.1,localhost",
-      },
-    });
-    results.push(result);
-    const text = await (await fetch(`${moto.endpoint}/moto-api/recorder/download-recording`)).text();
-    const requests = text
-      .split("\n")
-      .filter((line) => line.trim())
-      .map((line) => JSON.parse(line) as Recorded);
-    return { result, requests };
-  }
-  const body = (r: Recorded) => (r.body_encoded ? Buffer.from(r.body, "base64").toString("utf8") : r.body);
-  const path = (r: Recorded) => new URL(r.url).pathname;
-
-  it("after a successful build: STS for the account, then one FULL_REFRESH CreateIngestion per data set of the index, one IngestionId of the run's first try", async () => {
-    const { result, requests } = await runWithRefresh();
-    const states = Object.fromEntries(result.tasks.map((t) => [t.taskId, t.state]));
-    expect(states.dbt_source_freshness, result.message).toBe("success");
-    expect(states.dbt_build, result.message).toBe("success");
-    const [sts, ...quicksight] = requests;
-    // The account comes from STS GetCallerIdentity (no account Variable): moto's account 123456789012.
-    expect(sts).toMatchObject({ method: "POST" });
-    expect(path(sts!)).toBe("/");
-    expect(body(sts!)).toContain("Action=GetCallerIdentity");
-    const creates = quicksight.filter((r) => r.method === "PUT");
-    const ingestion = /^\/accounts\/123456789012\/data-sets\/([^/]+)\/ingestions\/([^/]+)$/;
-    expect(creates.map((r) => ingestion.exec(path(r))?.[1])).toEqual(indexDataSetIds());
-    for (const create of creates) expect(JSON.parse(body(create))).toEqual({ IngestionType: "FULL_REFRESH" });
-    const ids = new Set(creates.map((r) => ingestion.exec(path(r))![2]!));
-    expect(ids.size).toBe(1);
-    const [id] = [...ids];
-    expect(id).toMatch(/^[a-zA-Z0-9_-]{1,128}$/);
-    expect(id).toMatch(/-[0-9a-f]{12}-try-1$/);
-
-    // Not executed against moto: the wait. moto 5.2.5 has no DescribeIngestion (nor CancelIngestion): the first
-    // DescribeIngestion, after the poll interval, gets HTTP 500, the task cancels what it started (500 as well) and
-    // fails, and the watcher fails the run.
-    expect(quicksight.slice(creates.length).map((r) => `${r.method} ${path(r)}`)).toEqual([
-      `GET /accounts/123456789012/data-sets/${indexDataSetIds()[0]}/ingestions/${id}`,
-      ...indexDataSetIds().map((dataSet) => `DELETE /accounts/123456789012/data-sets/${dataSet}/ingestions/${id}`),
-    ]);
-    expect(moto.log()).toContain("NotImplementedError: The describe_ingestion action has not been implemented");
-    expect(moto.log()).toContain("NotImplementedError: The cancel_ingestion action has not been implemented");
-    expect(states.refresh_quicksight).toBe("failed");
-    expect(states.watcher).toBe("failed");
-    expect(result.code).toBe(1);
-    // The task's error, in Airflow's output (its traceback is drawn with colours, which are taken out).
-    const output = readFileSync(join(result.folder, "airflow-output.log"), "utf8").replace(/\x1b\[[0-9;]*m/g, "");
-    expect(output).toContain("Task failed with exception");
-    expect(output).toContain("calling the DescribeIngestion operation");
-    expect(output).toMatch(/QuickSight: could not cancel \S+-try-1 of data set \S+: An error occurred \(500\) when calling the CancelIngestion operation/);
-  }, RUN_TIMEOUT);
-
-  it("after a failed build (its tests fail): the refresh is upstream_failed and nothing reaches QuickSight or STS", async () => {
-    // dbt whose build fails and whose other commands run: the freshness check passes, the build fails.
-    const { bin } = await ensurePythonEnv("dbt", { root: REPO_ROOT });
-    const dbt = join(scripts, "dbt-build-fails");
-    writeFileSync(dbt, `#!/bin/sh\nif [ "$1" = build ]; then echo "dbt build: 1 of 40 tests failed" >&2; exit 1; fi\nexec ${JSON.stringify(join(bin, "dbt"))} "$@"\n`);
-    chmodSync(dbt, 0o755);
-    const { result, requests } = await runWithRefresh({ [DBT_VARIABLES.executable]: dbt });
-    expect(result.code, result.message).toBe(1);
-    expect(result.tasks.map((t) => [t.taskId, t.state]).sort()).toEqual([
-      ["dbt_build", "failed"],
-      ["dbt_source_freshness", "success"],
-      ["refresh_quicksight", "upstream_failed"],
-      ["watcher", "failed"],
-    ]);
-    expect(result.dagRunState).toBe("failed");
-    // Nothing at all, SNS included: without its Variable the watcher publishes no alert.
-    expect(requests).toEqual([]);
-    const output = readFileSync(join(result.folder, "airflow-output.log"), "utf8");
-    expect(output).toContain(`Failure alerts off: the Airflow Variable ${ALERT_VARIABLES.failureTopicArn} is not set; nothing published.`);
-  }, RUN_TIMEOUT);
-});
 
 /** Python (the "aws" env's boto3) against moto: creates the topic and its SQS subscriber, or reads what SNS delivered. */
 const SNS_PROBE = `
@@ -249,67 +74,154 @@ else:
     print(json.dumps(messages))
 `;
 
-describe("npm run dag:test sends a failed run's alert to the failure topic (SNS on a moto server)", () => {
-  let moto: MotoServer;
-  let scripts: string;
-  let python: string;
-  let topic: { topic: string; queue: string };
-  const results: DagTestResult[] = [];
+let moto: MotoServer;
+let scripts: string;
+let python: string;
+let topic: { topic: string; queue: string };
+const results: DagTestResult[] = [];
 
-  const sns = (...args: string[]) => {
-    const done = spawnSync(python, ["-c", SNS_PROBE, ...args], { encoding: "utf8", env: { ...motoProcessEnv(), AWS_ENDPOINT_URL: moto.endpoint } });
-    if (done.status !== 0) throw new Error(`the SNS probe failed (exit ${done.status}):\n${done.stderr}`);
-    return JSON.parse(done.stdout.trim().split("\n").at(-1)!) as unknown;
+const sns = (...args: string[]) => {
+  const done = spawnSync(python, ["-c", SNS_PROBE, ...args], { encoding: "utf8", env: { ...motoProcessEnv(), AWS_ENDPOINT_URL: moto.endpoint } });
+  if (done.status !== 0) throw new Error(`the SNS probe failed (exit ${done.status}):\n${done.stderr}`);
+  return JSON.parse(done.stdout.trim().split("\n").at(-1)!) as unknown;
+};
+/** What SNS delivered to the queue since the last read: SNS's envelope, Subject and Message. */
+const delivered = () => sns("read", topic.queue) as { TopicArn: string; Subject: string; Message: string }[];
+
+/** The environment of Airflow and its tasks: placeholder credentials, every AWS call to the moto server. */
+function awsEnvironment(extra: Record<string, string> = {}): Record<string, string> {
+  const env = motoProcessEnv();
+  return {
+    AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID!,
+    AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY!,
+    AWS_EC2_METADATA_DISABLED: "true",
+    AWS_ENDPOINT_URL: moto.endpoint,
+    // The log links of the alert start with Airflow's API base URL.
+    AIRFLOW__API__BASE_URL: "https://airflow.example.com",
+    NO_PROXY: "127.0.0.1,localhost",
+    no_proxy: "127.0.0.1,localhost",
+    ...extra,
   };
-  /** What SNS delivered to the queue since the last read: SNS's envelope, Subject and Message. */
-  const delivered = () => sns("read", topic.queue) as { TopicArn: string; Subject: string; Message: string }[];
+}
 
+/** Runs `run` with moto's recorder on from a fresh recording; returns its value and what reached moto meanwhile. */
+async function recorded<T>(run: () => Promise<T>): Promise<{ value: T; requests: Recorded[] }> {
+  expect((await fetch(`${moto.endpoint}/moto-api/recorder/reset-recording`, { method: "POST" })).ok).toBe(true);
+  expect((await fetch(`${moto.endpoint}/moto-api/recorder/start-recording`, { method: "POST" })).ok).toBe(true);
+  const value = await run();
+  expect((await fetch(`${moto.endpoint}/moto-api/recorder/stop-recording`, { method: "POST" })).ok).toBe(true);
+  const text = await (await fetch(`${moto.endpoint}/moto-api/recorder/download-recording`)).text();
+  const requests = text
+    .split("\n")
+    .filter((line) => line.trim())
+    .map((line) => JSON.parse(line) as Recorded);
+  return { value, requests };
+}
+
+beforeAll(async () => {
+  // Installs outside the runs' timing (the airflow env takes minutes the first time).
+  await Promise.all([ensurePythonEnv("airflow", { root: REPO_ROOT }), ensurePythonEnv("dbt", { root: REPO_ROOT })]);
+  ({ python } = await ensurePythonEnv("aws", { root: REPO_ROOT }));
+  scripts = mkdtempSync(join(tmpdir(), "dag-test-moto-"));
+  moto = await startMotoServer({ recordTo: join(scripts, "moto-recording.jsonl") });
+  topic = sns("create") as { topic: string; queue: string };
+}, 15 * 60_000);
+afterAll(async () => {
+  await moto?.stop();
+  if (scripts) rmSync(scripts, { recursive: true, force: true });
+  for (const result of results) rmSync(result.folder, { recursive: true, force: true });
+});
+
+describe("npm run dag:test", () => {
+  let code: number;
+  let requests: Recorded[];
+  const out = capture();
+  const err = capture();
   beforeAll(async () => {
-    scripts = mkdtempSync(join(tmpdir(), "dag-test-sns-"));
-    moto = await startMotoServer();
-    ({ python } = await ensurePythonEnv("aws", { root: REPO_ROOT }));
-    topic = sns("create") as { topic: string; queue: string };
-  }, 120_000);
-  afterAll(async () => {
-    await moto?.stop();
-    rmSync(scripts, { recursive: true, force: true });
-    for (const result of results) rmSync(result.folder, { recursive: true, force: true });
+    // The failure topic's Variable set: a successful run must publish nothing.
+    ({ value: code, requests } = await recorded(() => main([], out, err, { variables: { [ALERT_VARIABLES.failureTopicArn]: topic.topic }, environment: awsEnvironment() })));
+  }, RUN_TIMEOUT);
+
+  it("exits 0 with every task of the DAG successful, in order", () => {
+    expect(code, `${out.text()}\n${err.text()}`).toBe(0);
+    const summary = out.text();
+    expect(summary).toContain("DAG amazon_reviews_dbt: every task succeeded");
+    // The QuickSight refresh is off without its Variable: skipped, which counts as success.
+    expect(summary).toMatch(/^ {2}dbt_source_freshness: success in [\d.]+ s\n {2}dbt_build: success in [\d.]+ s\n {2}refresh_quicksight: skipped\n {2}watcher: skipped\n {2}dag run: success$/m);
+    expect(summary).toMatch(/duration: [\d.]+ s \(pipeline and database [\d.]+ s, airflow db migrate [\d.]+ s, airflow dags test [\d.]+ s\)/);
   });
 
-  async function runWithTopic(variables: Record<string, string> = {}): Promise<DagTestResult> {
-    const env = motoProcessEnv();
-    const result = await runDagTest({
-      variables: { [ALERT_VARIABLES.failureTopicArn]: topic.topic, ...variables },
-      environment: {
-        AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID!,
-        AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY!,
-        AWS_EC2_METADATA_DISABLED: "true",
-        AWS_ENDPOINT_URL: moto.endpoint,
-        // The log links of the alert start with Airflow's API base URL.
-        AIRFLOW__API__BASE_URL: "https://airflow.example.com",
-        NO_PROXY: "127.0.0.1,localhost",
-        no_proxy: "127.0.0.1,localhost",
-      },
-    });
-    results.push(result);
-    return result;
-  }
+  it("ran dbt with the local target and the repository's project, and dbt passed", () => {
+    const progress = err.text();
+    expect(progress).toContain("airflow: db migrate");
+    expect(progress).toMatch(/Running command: .*dbt source freshness --project-dir \S*dbt-out --profiles-dir \S*dbt-out\/profiles --target local/);
+    // Failing rows are kept, as by the local pipeline's build: dbt writes each test's rows to the audit schema.
+    expect(progress).toMatch(/Running command: .*dbt build --store-failures --project-dir \S*dbt-out --profiles-dir \S*dbt-out\/profiles --target local/);
+    expect(progress).toMatch(/Done\. PASS=\d+ WARN=0 ERROR=0 SKIP=0/);
+  });
 
-  it("a failed run (the build fails): exactly one message, naming the DAG, the run, each task that did not succeed with its state and log link, and what to do; the run still fails", async () => {
-    const { bin } = await ensurePythonEnv("dbt", { root: REPO_ROOT });
-    const dbt = join(scripts, "dbt-build-fails");
-    writeFileSync(dbt, `#!/bin/sh\nif [ "$1" = build ]; then echo "dbt build: 1 of 40 tests failed" >&2; exit 1; fi\nexec ${JSON.stringify(join(bin, "dbt"))} "$@"\n`);
-    chmodSync(dbt, 0o755);
-    const result = await runWithTopic({ [DBT_VARIABLES.executable]: dbt });
+  it("removes its temporary folder after a successful run (without --keep)", () => {
+    const home = /AIRFLOW_HOME (\S+)\/airflow\)/.exec(err.text())?.[1];
+    expect(home).toBeDefined();
+    expect(existsSync(home!)).toBe(false);
+    expect(out.text()).toContain("temporary folder removed");
+  });
+
+  it("publishes no alert (the watcher is skipped) and, with the refresh off, calls no AWS service at all", () => {
+    expect(requests).toEqual([]);
+    expect(delivered()).toEqual([]);
+  });
+});
+
+describe("npm run dag:test names a failing task, and the failed run's alert reaches the failure topic", () => {
+  let result: DagTestResult;
+  let requests: Recorded[];
+  let messages: ReturnType<typeof delivered>;
+  beforeAll(async () => {
+    // The refresh and the alert on: the failed build must keep the refresh from running, and page once.
+    ({ value: result, requests } = await recorded(() =>
+      runDagTest({
+        variables: {
+          [DBT_VARIABLES.projectDir]: join(REPO_ROOT, "no-such-dbt-project"),
+          [QUICKSIGHT_VARIABLES.refresh]: "true",
+          [QUICKSIGHT_VARIABLES.region]: "eu-west-1",
+          [ALERT_VARIABLES.failureTopicArn]: topic.topic,
+        },
+        environment: awsEnvironment(),
+      }),
+    ));
+    results.push(result);
+    messages = delivered();
+  }, RUN_TIMEOUT);
+
+  it("ran the DAG with its timeouts: the run stopped at its 3-hour window, each task at its own (Airflow's serialized DAG)", () => {
+    expect(result.timeouts).toEqual({ dagRun: 10800, tasks: { dbt_source_freshness: 600, dbt_build: 1500, refresh_quicksight: 1800, watcher: 300 } });
+  });
+
+  it("code 1, dbt_source_freshness failed, dbt_build run after it all the same (and failed), the refresh not run, the watcher failing the run, the folder kept for inspection", () => {
     expect(result.code, result.message).toBe(1);
+    // The watcher (all_done) runs once every other task has ended.
     expect(result.tasks.map((t) => [t.taskId, t.state]).sort()).toEqual([
       ["dbt_build", "failed"],
-      ["dbt_source_freshness", "success"],
+      ["dbt_source_freshness", "failed"],
       ["refresh_quicksight", "upstream_failed"],
       ["watcher", "failed"],
     ]);
     expect(result.dagRunState).toBe("failed");
-    const messages = delivered();
+    const text = formatResult(result);
+    for (const task of ["dbt_source_freshness failed", "dbt_build failed", "watcher failed"]) expect(text).toMatch(new RegExp(`FAILED: .*${task}[,.]`));
+    expect(result.kept).toBe(true);
+    expect(text).toContain(`kept: ${result.folder}`);
+    // Airflow's output, kept in the folder, holds dbt's own reason.
+    const output = readFileSync(join(result.folder, "airflow-output.log"), "utf8");
+    expect(output).toMatch(/Invalid value for '--project-dir': Path '\S*no-such-dbt-project' does not exist/);
+  });
+
+  it("the refresh is upstream_failed: nothing reaches QuickSight or STS; the one request to AWS is the alert's SNS Publish", () => {
+    expect(requests.map((r) => `${r.method} ${path(r)} ${/^Action=(\w+)/.exec(body(r))?.[1]}`)).toEqual(["POST / Publish"]);
+  });
+
+  it("exactly one message, naming the DAG, the run, each task that did not succeed with its state and log link, and what to do; the run still fails", () => {
     expect(messages).toHaveLength(1);
     const [alert] = messages;
     expect(alert!.TopicArn).toBe(topic.topic);
@@ -317,14 +229,17 @@ describe("npm run dag:test sends a failed run's alert to the failure topic (SNS 
     expect(runId).toMatch(/^manual__/);
     expect(alert!.Subject).toBe(`Airflow DAG amazon_reviews_dbt failed: run ${runId}`);
     expect(alert!.Subject.length).toBeLessThanOrEqual(100);
+    const log = (task: string) => `  log: https://airflow.example.com/dags/amazon_reviews_dbt/runs/${encodeURIComponent(runId!)}/tasks/${task}`;
     expect(alert!.Message).toBe(
       [
         "The Airflow DAG amazon_reviews_dbt failed.",
         `Run: ${runId}`,
         "",
         "Tasks that did not succeed:",
+        "- dbt_source_freshness: failed",
+        log("dbt_source_freshness"),
         "- dbt_build: failed",
-        `  log: https://airflow.example.com/dags/amazon_reviews_dbt/runs/${encodeURIComponent(runId!)}/tasks/dbt_build`,
+        log("dbt_build"),
         "- refresh_quicksight: upstream_failed",
         "  not run: a task it depends on failed",
         "",
@@ -334,13 +249,55 @@ describe("npm run dag:test sends a failed run's alert to the failure topic (SNS 
     );
     const output = readFileSync(join(result.folder, "airflow-output.log"), "utf8");
     expect(output).toContain(`Failure alert published to ${topic.topic}`);
-  }, RUN_TIMEOUT);
+  });
+});
 
-  it("a successful run publishes nothing (the watcher is skipped)", async () => {
-    const result = await runWithTopic();
-    expect(result.code, result.message).toBe(0);
-    expect(Object.fromEntries(result.tasks.map((t) => [t.taskId, t.state]))).toMatchObject({ dbt_build: "success", watcher: "skipped" });
-    expect(delivered()).toEqual([]);
+describe("npm run dag:test with the QuickSight refresh on, against a moto server", () => {
+  it("after a successful build: STS for the account, then one FULL_REFRESH CreateIngestion per data set of the index, one IngestionId of the run's first try", async () => {
+    const { value: result, requests } = await recorded(() =>
+      runDagTest({
+        variables: { [QUICKSIGHT_VARIABLES.refresh]: "true", [QUICKSIGHT_VARIABLES.region]: "eu-west-1" },
+        // One attempt per call: moto answers DescribeIngestion and CancelIngestion with HTTP 500, which boto3 retries.
+        environment: awsEnvironment({ AWS_MAX_ATTEMPTS: "1" }),
+      }),
+    );
+    results.push(result);
+    const states = Object.fromEntries(result.tasks.map((t) => [t.taskId, t.state]));
+    expect(states.dbt_source_freshness, result.message).toBe("success");
+    expect(states.dbt_build, result.message).toBe("success");
+    const [sts, ...quicksight] = requests;
+    // The account comes from STS GetCallerIdentity (no account Variable): moto's account 123456789012.
+    expect(sts).toMatchObject({ method: "POST" });
+    expect(path(sts!)).toBe("/");
+    expect(body(sts!)).toContain("Action=GetCallerIdentity");
+    const creates = quicksight.filter((r) => r.method === "PUT");
+    const ingestion = /^\/accounts\/123456789012\/data-sets\/([^/]+)\/ingestions\/([^/]+)$/;
+    expect(creates.map((r) => ingestion.exec(path(r))?.[1])).toEqual(indexDataSetIds());
+    for (const create of creates) expect(JSON.parse(body(create))).toEqual({ IngestionType: "FULL_REFRESH" });
+    const ids = new Set(creates.map((r) => ingestion.exec(path(r))![2]!));
+    expect(ids.size).toBe(1);
+    const [id] = [...ids];
+    expect(id).toMatch(/^[a-zA-Z0-9_-]{1,128}$/);
+    expect(id).toMatch(/-[0-9a-f]{12}-try-1$/);
+
+    // Not executed against moto: the wait. moto 5.2.5 has no DescribeIngestion (nor CancelIngestion): the first
+    // DescribeIngestion, after the poll interval, gets HTTP 500, the task cancels what it started (500 as well) and
+    // fails, and the watcher fails the run. Without the alert's Variable it publishes nothing: no SNS request.
+    expect(quicksight.slice(creates.length).map((r) => `${r.method} ${path(r)}`)).toEqual([
+      `GET /accounts/123456789012/data-sets/${indexDataSetIds()[0]}/ingestions/${id}`,
+      ...indexDataSetIds().map((dataSet) => `DELETE /accounts/123456789012/data-sets/${dataSet}/ingestions/${id}`),
+    ]);
+    expect(moto.log()).toContain("NotImplementedError: The describe_ingestion action has not been implemented");
+    expect(moto.log()).toContain("NotImplementedError: The cancel_ingestion action has not been implemented");
+    expect(states.refresh_quicksight).toBe("failed");
+    expect(states.watcher).toBe("failed");
+    expect(result.code).toBe(1);
+    // The task's error, in Airflow's output (its traceback is drawn with colours, which are taken out).
+    const output = readFileSync(join(result.folder, "airflow-output.log"), "utf8").replace(/\x1b\[[0-9;]*m/g, "");
+    expect(output).toContain("Task failed with exception");
+    expect(output).toContain("calling the DescribeIngestion operation");
+    expect(output).toMatch(/QuickSight: could not cancel \S+-try-1 of data set \S+: An error occurred \(500\) when calling the CancelIngestion operation/);
+    expect(output).toContain(`Failure alerts off: the Airflow Variable ${ALERT_VARIABLES.failureTopicArn} is not set; nothing published.`);
   }, RUN_TIMEOUT);
 });
 

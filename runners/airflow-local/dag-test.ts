@@ -344,7 +344,16 @@ export function formatResult(result: DagTestResult): string {
   return lines.join("\n");
 }
 
-export async function main(argv: readonly string[], out: { write(text: string): unknown } = process.stdout, err: { write(text: string): unknown } = process.stderr): Promise<number> {
+/**
+ * The command line. `base` holds options a caller sets under the command line's own (tests: Airflow Variables and the
+ * environment pointing the DAG's AWS calls at a local server); the command itself passes none.
+ */
+export async function main(
+  argv: readonly string[],
+  out: { write(text: string): unknown } = process.stdout,
+  err: { write(text: string): unknown } = process.stderr,
+  base: Pick<DagTestOptions, "variables" | "environment"> = {},
+): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({ args: [...argv], options: { keep: { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false } } }));
@@ -356,7 +365,7 @@ export async function main(argv: readonly string[], out: { write(text: string): 
     out.write(`${HELP}\n`);
     return 0;
   }
-  const result = await runDagTest({ keep: values.keep, log: (line) => err.write(`${line}\n`) });
+  const result = await runDagTest({ ...base, keep: values.keep, log: (line) => err.write(`${line}\n`) });
   out.write(`${formatResult(result)}\n`);
   return result.code;
 }
