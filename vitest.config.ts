@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -8,5 +9,10 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 120_000,
     pool: "forks",
+    // Two test files at a time at least. vitest's default is one fewer than the cores, so one at a time on two: most of
+    // the suite's time is spent waiting on child processes (Spark, dbt, Airflow, pip, tsc), which a second file's work
+    // fills. On two cores this cuts the suite from about 22 to about 14 minutes. Test files share no scratch state: each
+    // makes its own temporary folders, and the Python envs they share are installed under a lock.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
   },
 });
