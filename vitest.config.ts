@@ -5,9 +5,10 @@ export default defineConfig({
   test: {
     include: ["generators/**/*.test.ts", "toolchain/**/*.test.ts", "runners/**/*.test.ts", "catalog/**/*.test.ts", "tests/**/*.test.ts"],
     // Many cases run real engines in child processes (Spark, dbt, tsc, the CLIs): on a slow or busy machine one takes
-    // well over a minute, and a case failing on its timeout says nothing of what it checks.
+    // well over a minute, and a case failing on its timeout says nothing of what it checks. Set-up hooks run whole
+    // pipelines or engines, beside another test file's work (below).
     testTimeout: 180_000,
-    hookTimeout: 120_000,
+    hookTimeout: 300_000,
     pool: "forks",
     // Two test files at a time at least. vitest's default is one fewer than the cores, so one at a time on two: most of
     // the suite's time is spent waiting on child processes (Spark, dbt, Airflow, pip, tsc), which a second file's work

@@ -75,7 +75,8 @@ describe("ensurePythonEnv", () => {
     lines.length = 0;
     const started = performance.now();
     await ensurePythonEnv(SMALL, { root, log });
-    expect(performance.now() - started).toBeLessThan(100);
+    // A few milliseconds; the bound leaves room for a machine busy with other test files (an install takes seconds).
+    expect(performance.now() - started).toBeLessThan(1000);
     expect(spawnSpy).not.toHaveBeenCalled();
     expect(lines).toEqual([]);
   });
