@@ -263,6 +263,30 @@ describe("the writer removes only what it wrote (hostile or careless input)", ()
     expect((await cli(["--root", REPO_ROOT, "--out", root, "--check"])).code).toBe(0);
   });
 
+  it("passes over the files a desktop's file manager writes (.DS_Store, ._<name>, Thumbs.db, desktop.ini): not reported, --check passes, generate leaves them", async () => {
+    const root = await generatedRoot();
+    const metadata = ["generated/.DS_Store", "generated/ir/._review.ir.json", "glue-pyspark-out/Thumbs.db", "generated/docs/desktop.ini"];
+    for (const path of metadata) writeFileSync(join(root, path), "\x00\x00\x00\x01Bud1\x00");
+    // Only files of exactly those names: a look-alike is still a stray, and a folder of such a name is not skipped.
+    writeFileSync(join(root, "generated/DS_Store"), "x\n");
+    mkdirSync(join(root, "generated/._folder"));
+    writeFileSync(join(root, "generated/._folder/notes.md"), "x\n");
+    const checked = await cli(["--root", REPO_ROOT, "--out", root, "--check"]);
+    expect(checked.code).toBe(1);
+    expect(checked.out).toContain("unowned:  generated/DS_Store (left alone: it has no generated header");
+    expect(checked.out).toContain("unowned:  generated/._folder/notes.md (left alone: it has no generated header");
+    expect(checked.out).toContain("2 files in the generator's folders are not the generator's to remove");
+    for (const path of metadata) expect(checked.out).not.toContain(path);
+    rmSync(join(root, "generated/DS_Store"));
+    rmSync(join(root, "generated/._folder"), { recursive: true });
+    const clean = await cli(["--root", REPO_ROOT, "--out", root, "--check"]);
+    expect([clean.code, clean.out, clean.err]).toEqual([0, expect.not.stringContaining("unowned"), expect.not.stringContaining("unowned")]);
+    const generated = await cli(["--root", REPO_ROOT, "--out", root]);
+    expect(generated.code).toBe(0);
+    expect(generated.err).not.toContain("unowned");
+    for (const path of metadata) expect(readFileSync(join(root, path), "utf8")).toBe("\x00\x00\x00\x01Bud1\x00");
+  });
+
   it("never removes a file in dbt-out/ its manifest does not list, though it carries the header (a generated model copied as a template): names it, and --check fails on it", async () => {
     const root = await generatedRoot();
     const copy = "dbt-out/models/staging/amazon/stg_amazon__reviews_v2.sql";

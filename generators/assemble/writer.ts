@@ -64,6 +64,15 @@ function readIfExists(path: string): string | undefined {
   }
 }
 
+/**
+ * Files a desktop's file manager writes into any folder a person opens: macOS Finder's `.DS_Store`, its AppleDouble
+ * `._<name>` companions on volumes without extended attributes, Windows Explorer's `Thumbs.db`, `ehthumbs.db` and
+ * `desktop.ini`. No generated file has such a name (the generator's names start with a letter), none is committed
+ * (CI's clean checkout never has one), and none is the generator's to remove or a person's work to keep: they are not
+ * reported, and `--check` does not fail on them.
+ */
+export const OS_METADATA_FILE = /^(?:\.DS_Store|\._.+|Thumbs\.db|ehthumbs\.db|desktop\.ini)$/i;
+
 function listFiles(root: string, dir: string): string[] {
   const absolute = join(root, dir);
   if (!existsSync(absolute)) return [];
@@ -71,7 +80,7 @@ function listFiles(root: string, dir: string): string[] {
   for (const entry of readdirSync(absolute, { withFileTypes: true })) {
     const relative = `${dir}/${entry.name}`;
     if (entry.isDirectory()) out.push(...listFiles(root, relative));
-    else out.push(relative);
+    else if (!(entry.isFile() && OS_METADATA_FILE.test(entry.name))) out.push(relative);
   }
   return out;
 }
