@@ -440,6 +440,35 @@ describe("catalog in Chromium", () => {
     await phone.close();
   });
 
+  it("draws the charts again when the window's width changes (a phone turned, a window resized): one chart per figure, unscaled, at the new width", async () => {
+    const wide = await browser.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await newPage(wide);
+    await open(page, `${site.url}quality.html`);
+    const measure = () =>
+      page.locator("figure.chart").evaluateAll((figures) =>
+        figures.map((figure) => {
+          const svgs = figure.querySelectorAll(":scope > svg");
+          const svg = svgs[0] as SVGSVGElement | undefined;
+          const drawn = svg ? svg.width.baseVal.value : 0;
+          return { charts: svgs.length, drawn, scale: svg ? Math.round((svg.getBoundingClientRect().width / drawn) * 100) / 100 : 0, figure: figure.clientWidth };
+        }),
+      );
+    const before = await measure();
+    expect(before.length).toBeGreaterThan(1);
+    for (const chart of before) expect(chart).toMatchObject({ charts: 1, scale: 1 });
+    await page.setViewportSize({ width: 375, height: 800 });
+    // Redrawn once the resizing has settled (150 ms).
+    await expect.poll(async () => (await measure()).every((c) => c.drawn <= c.figure && c.drawn < 375), { timeout: 5000 }).toBe(true);
+    const narrow = await measure();
+    for (const [i, chart] of narrow.entries()) {
+      expect(chart).toMatchObject({ charts: 1, scale: 1 });
+      expect(chart.drawn).toBeLessThan(before[i]!.drawn);
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await expect.poll(async () => (await measure()).map((c) => c.drawn), { timeout: 5000 }).toEqual(before.map((c) => c.drawn));
+    await wide.close();
+  });
+
   it("prints whole: every column of the columns tables within the page, the content of closed details shown", async () => {
     // A4 is 210 mm (794 CSS px); less Chromium's default margins of about 1 cm a side, 718 px of paper.
     const paper = await browser.browser.newContext({ viewport: { width: 718, height: 1000 } });

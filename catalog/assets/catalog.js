@@ -80,13 +80,17 @@
   // Rules (the zero line, the stems) repeat what the bars and dots say: hidden from assistive technology, which
   // also keeps Plot's aria-label off a role-less <g> (axe-core: aria-prohibited-attr).
 
+  // The chart replaces the one drawn before it (a redraw at a new width), before the figure's numbers table.
   function place(figure, chart) {
     chart.setAttribute("role", "img");
-    figure.insertBefore(chart, figure.querySelector("details"));
+    chart.setAttribute("data-drawn", "");
+    var drawn = figure.querySelector(":scope > [data-drawn]");
+    if (drawn) figure.replaceChild(chart, drawn);
+    else figure.insertBefore(chart, figure.querySelector("details"));
   }
 
   // Drawn at the figure's own width: at Plot's default 640 px a chart scaled down to a phone's width set its text at
-  // about 5 px. (Drawn once, at load.)
+  // about 5 px. Drawn at load, and again when the figure's width changes (a window resized, a phone turned).
   function widthOf(figure) {
     return Math.max(240, Math.round(figure.clientWidth || 640));
   }
@@ -112,13 +116,12 @@
     return rows.reduce(function (n, row) { return Math.max(n, row[key]); }, 0);
   }
 
-  document.querySelectorAll("figure[data-chart]").forEach(function (figure) {
+  function draw(figure, width) {
     var dataset = figure.dataset.dataset;
     if (figure.dataset.chart === "reasons") {
       var entry = quality.reasons.find(function (r) { return r.dataset === dataset; });
       if (!entry) return;
       var longest = entry.bars.reduce(function (n, b) { return Math.max(n, b.reason.length); }, 0);
-      var width = widthOf(figure);
       var marginLeft = Math.min(320, 12 + longest * 7, Math.round(width * 0.45));
       place(
         figure,
@@ -146,7 +149,7 @@
         Plot.plot({
           ariaLabel: "Rows of " + series.table + " per " + series.column,
           ariaDescription: series.points.map(function (p) { return p.date + ": " + p.rows; }).join("; "),
-          width: widthOf(figure),
+          width: width,
           marginLeft: 48,
           height: 260,
           x: { type: "utc", label: series.column },
@@ -159,5 +162,23 @@
         }),
       );
     }
+  }
+
+  var figures = Array.prototype.slice.call(document.querySelectorAll("figure[data-chart]"));
+  var drawnAt = new Map();
+  function drawAll() {
+    figures.forEach(function (figure) {
+      var width = widthOf(figure);
+      if (drawnAt.get(figure) === width) return;
+      drawnAt.set(figure, width);
+      draw(figure, width);
+    });
+  }
+  drawAll();
+  // Once the resizing has settled: a window dragged wider fires many events.
+  var pending;
+  window.addEventListener("resize", function () {
+    clearTimeout(pending);
+    pending = setTimeout(drawAll, 150);
   });
 })();
