@@ -5,7 +5,7 @@
  * The change is made at a known point of the run: when its progress (on the error stream) names a step.
  */
 import { createHash } from "node:crypto";
-import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -26,6 +26,16 @@ function rootCopy(name: string): string {
   cpSync(join(ROOT, "generated/ir"), join(root, "generated/ir"), { recursive: true });
   cpSync(join(ROOT, "generated/manifest.json"), join(root, "generated/manifest.json"));
   cpSync(join(ROOT, "dbt-out"), join(root, "dbt-out"), { recursive: true, filter: (path) => !/\/(target|logs|dbt_packages)$/.test(path) });
+  return root;
+}
+
+/** The same, with what the Spark engine reads from its root: the Glue jobs, its driver, and the pinned "spark" env (shared). */
+function sparkRootCopy(name: string): string {
+  const root = rootCopy(name);
+  cpSync(join(ROOT, "glue-pyspark-out"), join(root, "glue-pyspark-out"), { recursive: true });
+  cpSync(join(ROOT, "runners/spark-local"), join(root, "runners/spark-local"), { recursive: true });
+  cpSync(join(ROOT, "toolchain/python"), join(root, "toolchain/python"), { recursive: true });
+  symlinkSync(join(ROOT, ".venv"), join(root, ".venv"));
   return root;
 }
 
@@ -73,6 +83,19 @@ describe("the generated files changing during a run (PIPELINE.GENERATED_CHANGED)
     expect(result.stderr).not.toContain("external tables:");
     expect(existsSync(join(out, "run-summary.json"))).toBe(false);
   });
+
+  it("on the Spark engine, between the clean and the flatten job (each Glue job is read as it starts): exit 2, no run-summary.json, the warehouse step skipped", async () => {
+    const root = sparkRootCopy("spark");
+    const out = join(work, "spark", "out");
+    const result = await runChanging(root, out, (line) => line.startsWith("product: cleaned"), "--engine", "spark");
+    expect(result.changed, result.stderr).toBe(true);
+    expect(result.stderr).toContain("product: flatten job (glue-pyspark-out/");
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toContain("error PIPELINE.GENERATED_CHANGED: generated files changed during the run (npm run generate at ");
+    expect(result.stderr).toContain("so its tables may mix the two (the Glue jobs are read as each runs)");
+    expect(result.stderr).not.toContain("external tables:");
+    expect(existsSync(join(out, "run-summary.json"))).toBe(false);
+  }, 300_000);
 
   it("during the warehouse step: exit 2, run-summary.json without a warehouse section, the last line says so", async () => {
     const root = rootCopy("warehouse");
