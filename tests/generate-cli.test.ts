@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { main } from "../generators/cli.js";
 import { buildFileSet } from "../generators/assemble/file-set.js";
 import { loadIR } from "../generators/ir/load.js";
-import { unownedTargets, writeFileSet } from "../generators/assemble/writer.js";
+import { OS_METADATA_FILE, unownedTargets, writeFileSet } from "../generators/assemble/writer.js";
 import { REPO_ROOT } from "./helpers/data.js";
 import { BIN, run } from "./helpers/run.js";
 
@@ -265,6 +265,10 @@ describe("the writer removes only what it wrote (hostile or careless input)", ()
 
   it("passes over the files a desktop's file manager writes (.DS_Store, ._<name>, Thumbs.db, desktop.ini): not reported, --check passes, generate leaves them", async () => {
     const root = await generatedRoot();
+    // None of the generator's own files has such a name (or it could never be removed as an orphan).
+    const listed = (JSON.parse(readFileSync(join(root, "generated/manifest.json"), "utf8")) as { files: { path: string }[] }).files.map((f) => f.path);
+    expect(listed.length).toBeGreaterThan(40);
+    expect(listed.filter((path) => OS_METADATA_FILE.test(path.split("/").at(-1)!))).toEqual([]);
     const metadata = ["generated/.DS_Store", "generated/ir/._review.ir.json", "glue-pyspark-out/Thumbs.db", "generated/docs/desktop.ini"];
     for (const path of metadata) writeFileSync(join(root, path), "\x00\x00\x00\x01Bud1\x00");
     // Only files of exactly those names: a look-alike is still a stray, and a folder of such a name is not skipped.

@@ -67,7 +67,7 @@ function readIfExists(path: string): string | undefined {
 /**
  * Files a desktop's file manager writes into any folder a person opens: macOS Finder's `.DS_Store`, its AppleDouble
  * `._<name>` companions on volumes without extended attributes, Windows Explorer's `Thumbs.db`, `ehthumbs.db` and
- * `desktop.ini`. No generated file has such a name (the generator's names start with a letter), none is committed
+ * `desktop.ini`. No generated file has such a name (none starts with a dot or is named so), none is committed
  * (CI's clean checkout never has one), and none is the generator's to remove or a person's work to keep: they are not
  * reported, and `--check` does not fail on them.
  */
