@@ -304,6 +304,13 @@ describe("the QuickSight data set ids reach the DAG's Python as data", () => {
   }, 300_000);
 });
 
+/** Python: the generated DAG file named by the first argument, imported as the module `dag` (its callables, not Airflow's DAG bag). */
+const IMPORT_DAG = `import importlib.util, sys
+dag_file = sys.argv[1]
+spec = importlib.util.spec_from_file_location("dag_under_test", dag_file)
+dag = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(dag)`;
+
 /**
  * The refresh callable of the generated DAG, run in the airflow env with Airflow's Variable and the AWS clients
  * replaced for the test: Variables from a dict, clients from botocore's Stubber with the placeholder credentials of
@@ -311,14 +318,12 @@ describe("the QuickSight data set ids reach the DAG's Python as data", () => {
  * responses are given here), sleep made instant.
  */
 const RUN_REFRESH = `
-import importlib.util, json, re, sys, time
+${IMPORT_DAG}
+import json, re, time
 import boto3
 from botocore.stub import Stubber
 
-dag_file, scenario = sys.argv[1], sys.argv[2]
-spec = importlib.util.spec_from_file_location("dag_under_test", dag_file)
-dag = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(dag)
+scenario = sys.argv[2]
 
 class Variables:
     values = {}
@@ -466,10 +471,8 @@ describe("the QuickSight refresh task's callable (botocore Stubber: requests che
 
   it("makes an IngestionId unique per DAG run and try, in QuickSight's pattern, however long or odd the run id", () => {
     const probe = run(python, ["-c", `
-import importlib.util, json, sys
-spec = importlib.util.spec_from_file_location("dag_under_test", sys.argv[1])
-dag = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(dag)
+${IMPORT_DAG}
+import json
 runs = ["manual__2026-12-06T07:52:08.123+00:00", "manual__2026-12-06T07:52:08.123-00:00", "x" * 300, "été/ü:1", "a b"]
 print(json.dumps([dag.ingestion_id(r, t) for r in runs for t in (1, 2)]))
 `, file]);
@@ -486,14 +489,12 @@ print(json.dumps([dag.ingestion_id(r, t) for r in runs for t in (1, 2)]))
  * Stubber (the Publish request checked against AWS's model and the expected parameters, or answered with an error).
  */
 const RUN_ALERT = `
-import importlib.util, json, logging, sys
+${IMPORT_DAG}
+import json, logging
 import boto3
 from botocore.stub import Stubber
 
-dag_file, scenario = sys.argv[1], sys.argv[2]
-spec = importlib.util.spec_from_file_location("dag_under_test", dag_file)
-dag = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(dag)
+scenario = sys.argv[2]
 records = []
 handler = logging.Handler()
 handler.emit = lambda record: records.append(record.getMessage())
