@@ -6,7 +6,9 @@
  *   failure topic's Variable set it publishes nothing, and with the refresh off nothing reaches AWS at all;
  * - the project-dir Variable pointing at a folder that does not exist, with the refresh and the alert on:
  *   dbt_source_freshness fails, dbt_build runs all the same and fails, the refresh is upstream_failed (nothing reaches
- *   QuickSight), the watcher publishes exactly one alert and fails the run, code 1, the folder kept and named;
+ *   QuickSight), the watcher publishes exactly one alert and fails the run, code 1, the folder kept and named; then
+ *   that run, put back as it stood past its 3-hour window, stopped by Airflow's scheduler, and the DAG's failure
+ *   callback run by the real `airflow dag-processor`: one timeout alert;
  * - the refresh on after a successful build (without the alert's Variable: nothing published);
  * - dbt that cannot start (code 2, before Airflow, and a task's command not found).
  * The states come from Airflow's database, not from the code under test's own output.
@@ -17,12 +19,13 @@
  * DescribeIngestion; generators/targets/airflow/airflow.test.ts runs the wait against botocore's Stubber. The alert's
  * SNS topic has an SQS queue subscribed to it, whose messages are what SNS delivered.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ALERT_VARIABLES, DBT_VARIABLES, QUICKSIGHT_VARIABLES } from "../../generators/targets/airflow/emit.js";
+import { PLATFORM } from "../../generators/platform.js";
+import { ALERT_VARIABLES, airflowVariableEnv, DBT_VARIABLES, QUICKSIGHT_VARIABLES } from "../../generators/targets/airflow/emit.js";
 import { REPO_ROOT } from "../../tests/helpers/data.js";
 import { motoProcessEnv, startMotoServer, type MotoServer } from "../../tests/helpers/moto-server.js";
 import { ensurePythonEnv } from "../../toolchain/python-env.js";
@@ -72,6 +75,43 @@ else:
             messages.append(json.loads(message["Body"]))
             sqs.delete_message(QueueUrl=sys.argv[2], ReceiptHandle=message["ReceiptHandle"])
     print(json.dumps(messages))
+`;
+
+/**
+ * Python (the "airflow" env) on a kept run's database: puts the run back as it stood 3 h 10 min after it started
+ * (the freshness check done after a long wait for a worker, the build running for 20 minutes, the rest not started),
+ * then lets Airflow's scheduler decide (its own check of dagrun_timeout, `_schedule_dag_run` of the pinned Airflow)
+ * and hands the callback request it makes to the database, as the scheduler's executor does, for the DAG processor.
+ */
+const TIME_OUT_RUN = `
+import json, sys
+from datetime import timedelta
+
+from airflow.callbacks.database_callback_sink import DatabaseCallbackSink
+from airflow.jobs.job import Job
+from airflow.jobs.scheduler_job_runner import SchedulerJobRunner
+from airflow.models.dagrun import DagRun
+from airflow.models.taskinstance import TaskInstance
+from airflow.sdk import timezone
+from airflow.utils.session import create_session
+from airflow.utils.state import DagRunState, TaskInstanceState
+from sqlalchemy import select
+
+with create_session() as session:
+    run = session.scalars(select(DagRun).where(DagRun.dag_id == sys.argv[1])).one()
+    now = timezone.utcnow()
+    run.state, run.start_date, run.end_date = DagRunState.RUNNING, now - timedelta(hours=3, minutes=10), None
+    for ti in session.scalars(select(TaskInstance).where(TaskInstance.dag_id == run.dag_id, TaskInstance.run_id == run.run_id)):
+        ti.state, ti.start_date, ti.end_date = None, None, None
+        if ti.task_id == "dbt_source_freshness":
+            ti.state, ti.start_date, ti.end_date = TaskInstanceState.SUCCESS, now - timedelta(minutes=30), now - timedelta(minutes=20)
+        elif ti.task_id == "dbt_build":
+            ti.state, ti.start_date = TaskInstanceState.RUNNING, now - timedelta(minutes=20)
+    session.flush()
+    request = SchedulerJobRunner(job=Job())._schedule_dag_run(run, session)
+    if request is not None:
+        DatabaseCallbackSink().send(request, session=session)
+    print(json.dumps({"runId": run.run_id, "state": str(run.state.value), "reason": request and request.msg}))
 `;
 
 let moto: MotoServer;
@@ -250,6 +290,70 @@ describe("npm run dag:test names a failing task, and the failed run's alert reac
     const output = readFileSync(join(result.folder, "airflow-output.log"), "utf8");
     expect(output).toContain(`Failure alert published to ${topic.topic}`);
   });
+  it("then stopped by the scheduler at its dagrun_timeout, never reaching the watcher: the DAG processor runs the DAG's failure callback, which publishes one alert", async () => {
+    const airflow = await ensurePythonEnv("airflow", { root: REPO_ROOT });
+    const home = join(result.folder, "airflow");
+    const env = {
+      ...motoProcessEnv(),
+      ...awsEnvironment(),
+      AIRFLOW_HOME: home,
+      AIRFLOW__CORE__DAGS_FOLDER: join(REPO_ROOT, "generated/airflow/dags"),
+      AIRFLOW__CORE__LOAD_EXAMPLES: "False",
+      AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: `sqlite:///${join(home, "airflow.db")}`,
+      // The DAG processor's default waits 30 s between two parses of a file; its second parse runs the callback.
+      AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL: "0",
+      [airflowVariableEnv(ALERT_VARIABLES.failureTopicArn)]: topic.topic,
+    };
+    const stopped = spawnSync(airflow.python, ["-c", TIME_OUT_RUN, PLATFORM.airflow.dagId], { encoding: "utf8", env, timeout: 120_000 });
+    expect(stopped.status, stopped.stderr).toBe(0);
+    const run = JSON.parse(stopped.stdout.trim().split("\n").at(-1)!) as { runId: string; state: string; reason: string };
+    // Airflow's scheduler, not the test, stopped the run and said why.
+    expect(run).toMatchObject({ state: "failed", reason: "timed_out" });
+
+    const { value: processor, requests } = await recorded(
+      () =>
+        new Promise<{ code: number | null; output: string }>((done, fail) => {
+          const child = spawn(join(airflow.bin, "airflow"), ["dag-processor", "--num-runs", "2"], { env, stdio: ["ignore", "pipe", "pipe"] });
+          let output = "";
+          child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+          child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+          const timer = setTimeout(() => child.kill("SIGKILL"), 180_000);
+          child.on("error", fail);
+          child.on("close", (code) => {
+            clearTimeout(timer);
+            done({ code, output });
+          });
+        }),
+    );
+    expect(processor.code, processor.output.slice(-4000)).toBe(0);
+    expect(requests.map((r) => `${r.method} ${path(r)} ${/^Action=(\w+)/.exec(body(r))?.[1]}`)).toEqual(["POST / Publish"]);
+    const messages = delivered();
+    expect(messages).toHaveLength(1);
+    const [alert] = messages;
+    expect(alert!.TopicArn).toBe(topic.topic);
+    // A manual run's id (manual__<time>) keeps the subject within SNS's 100 characters: not cut.
+    expect(alert!.Subject).toBe(`Airflow DAG amazon_reviews_dbt timed out: run ${run.runId}`);
+    expect(alert!.Message).toBe(
+      [
+        "The Airflow DAG amazon_reviews_dbt was stopped by its 3-hour dagrun_timeout: its tasks that had not",
+        "ended were marked skipped, and the watcher did not run.",
+        `Run: ${run.runId}`,
+        "",
+        "Not ended when the run was stopped (the last task started): dbt_build",
+        `  log: https://airflow.example.com/dags/amazon_reviews_dbt/runs/${encodeURIComponent(run.runId)}/tasks/dbt_build?try_number=1`,
+        "",
+        "Tasks, as the timeout left them:",
+        "- dbt_source_freshness: success",
+        "- dbt_build: skipped",
+        "- refresh_quicksight: skipped",
+        "- watcher: skipped",
+        "",
+        "What to do: each task's own timeout ends it well within the window, so the run waited: for a worker or a pool",
+        "slot (a task queued) or for the scheduler. See the run in Airflow's grid view and the scheduler's and the",
+        "workers' health; once fixed, clear the run's tasks in Airflow to run them again.",
+      ].join("\n"),
+    );
+  }, RUN_TIMEOUT);
 });
 
 describe("npm run dag:test with the QuickSight refresh on, against a moto server", () => {

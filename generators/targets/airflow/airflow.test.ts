@@ -532,12 +532,36 @@ class TaskInstance:
         return {self.run_id: states}
 
 class Dag:
+    dag_id = "amazon_reviews_dbt"
     task_ids = ["dbt_source_freshness", "dbt_build", "refresh_quicksight", "watcher"]
 
 ti = TaskInstance()
 ti.run_id = sys.argv[3] if len(sys.argv) > 3 else run_id
 subject = dag.alert_subject(ti.dag_id, ti.run_id)
 message = dag.alert_message(ti.dag_id, ti.run_id, dag.failed_tasks(ti, Dag, None), ti.log_url, ti.task_id)
+# The DAG's failure callback: the context Airflow's DAG processor gives it (dag, run_id, reason; ti when known).
+callback = scenario.startswith("timeout") or scenario == "callback_task_failure"
+if callback:
+    context = {"dag": Dag, "run_id": ti.run_id, "reason": "timed_out"}
+    subject = dag.alert_subject(ti.dag_id, ti.run_id, "timed out")
+    message = dag.timeout_message(ti.dag_id, ti.run_id, None, None, {})
+    Variables.values = {dag.FAILURE_TOPIC_ARN: TOPIC}
+if scenario == "callback_task_failure":
+    context["reason"] = "task_failure"
+elif scenario == "timeout_states_fail":
+    ti.task_id = "dbt_build"
+    ti.log_url = ti.log_url.replace("/tasks/watcher", "/tasks/dbt_build")
+
+    def unreachable(dag_id, run_ids):
+        raise RuntimeError("the API server did not answer")
+
+    ti.get_task_states = unreachable
+    context["ti"] = ti
+    message = dag.timeout_message(ti.dag_id, ti.run_id, "dbt_build", ti.log_url, {})
+if scenario in ("timeout_minimal", "timeout_states_fail"):
+    stub.add_response("publish", {"MessageId": "m-2"}, {"TopicArn": TOPIC, "Subject": subject, "Message": message})
+elif scenario == "timeout_publish_fails":
+    stub.add_client_error("publish", "AuthorizationError", "not authorized to perform: SNS:Publish", 403)
 if scenario == "success":
     states = {"dbt_source_freshness": "success", "dbt_build": "success", "refresh_quicksight": "skipped", "watcher": "running"}
     Variables.values = {dag.FAILURE_TOPIC_ARN: TOPIC}
@@ -554,7 +578,10 @@ elif scenario == "blank":
 stub.activate()
 result = {"subject": subject, "message": message}
 try:
-    dag.alert_failed_run(ti=ti, dag=Dag, dag_run=None)
+    if callback:
+        dag.alert_timed_out_run(context)
+    else:
+        dag.alert_failed_run(ti=ti, dag=Dag, dag_run=None)
     result["outcome"] = "success"
 except BaseException as error:
     result["outcome"] = type(error).__name__
@@ -630,6 +657,42 @@ describe("the watcher's failure alert (botocore Stubber: the Publish request che
     const notArn = alert("not_an_arn");
     expect(notArn).toMatchObject({ outcome: "AirflowFailException", error: failure, sessions: [] });
     expect(notArn.log).toEqual([`Failure alert NOT published to reviews-platform-failures: Airflow Variable ${ALERT_VARIABLES.failureTopicArn} is 'reviews-platform-failures', not an SNS topic ARN.`]);
+  }, 60_000);
+
+  it("the DAG's failure callback: nothing for a run that failed at a task (the watcher reported it), without any AWS client", () => {
+    expect(alert("callback_task_failure")).toMatchObject({ outcome: "success", sessions: [], log: [] });
+  }, 60_000);
+
+  it("the DAG's failure callback, for a run stopped by its dagrun_timeout: one message even from a minimal context or when the task states cannot be read; a denied publish is logged, never raised", () => {
+    const minimal = alert("timeout_minimal");
+    expect(minimal).toMatchObject({ outcome: "success", sessions: ["eu-west-1"] });
+    expect(minimal.subject).toBe("Airflow DAG amazon_reviews_dbt timed out: run scheduled__2026-12-06T06:00:00+00:00");
+    const header = [
+      "The Airflow DAG amazon_reviews_dbt was stopped by its 3-hour dagrun_timeout: its tasks that had not",
+      "ended were marked skipped, and the watcher did not run.",
+      "Run: scheduled__2026-12-06T06:00:00+00:00",
+    ];
+    const whatToDo = [
+      "",
+      "What to do: each task's own timeout ends it well within the window, so the run waited: for a worker or a pool",
+      "slot (a task queued) or for the scheduler. See the run in Airflow's grid view and the scheduler's and the",
+      "workers' health; once fixed, clear the run's tasks in Airflow to run them again.",
+    ];
+    expect(minimal.message).toBe([...header, ...whatToDo].join("\n"));
+    expect(minimal.log).toEqual([
+      "Run scheduled__2026-12-06T06:00:00+00:00 of amazon_reviews_dbt stopped by its dagrun_timeout",
+      "Failure alert published to arn:aws:sns:eu-west-1:123456789012:reviews-platform-failures (message m-2)",
+    ]);
+
+    const noStates = alert("timeout_states_fail");
+    expect(noStates).toMatchObject({ outcome: "success", sessions: ["eu-west-1"] });
+    const log = "https://airflow.example.com/dags/amazon_reviews_dbt/runs/scheduled__2026-12-06T06%3A00%3A00%2B00%3A00/tasks/dbt_build?try_number=1";
+    expect(noStates.message).toBe([...header, "", "Not ended when the run was stopped (the last task started): dbt_build", `  log: ${log}`, ...whatToDo].join("\n"));
+    expect(noStates.log[0]).toBe("Could not read the task states of run scheduled__2026-12-06T06:00:00+00:00: the API server did not answer");
+
+    const denied = alert("timeout_publish_fails");
+    expect(denied.outcome).toBe("success");
+    expect(denied.log.at(-1)).toMatch(/^Failure alert NOT published to arn:aws:sns:\S+: An error occurred \(AuthorizationError\) when calling the Publish operation/);
   }, 60_000);
 
   it("keeps the subject within SNS's limit (100 printable ASCII characters, no line break) whatever the run id", () => {

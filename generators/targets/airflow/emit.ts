@@ -176,9 +176,14 @@ export function dagSource(ir: ContractIR): string {
     "Step Functions and CloudWatch failures), then fails the run. The message names the DAG, the run id and each task",
     "that failed or was upstream_failed, with the link to a failed task's log, and says what to do: see the task's log.",
     "Without the Variable nothing is published (the task's log says alerts are off); a publish that fails is logged and",
-    "the run fails all the same. The workers' AWS role needs the IAM policy Terraform outputs as",
-    "`airflow_failure_alert_policy_arn` (`sns:Publish` on that topic, and the topic's KMS key). A run stopped by its",
-    "`dagrun_timeout` ends before the watcher runs and sends nothing: every task's timeout ends it first.",
+    "the run fails all the same.",
+    "",
+    "A run stopped by its `dagrun_timeout` never reaches the watcher (every task's own timeout ends it first, so such a",
+    "run waited: for a worker, a pool slot or the scheduler). The DAG's `on_failure_callback`, which Airflow's DAG",
+    "processor runs when the scheduler stops the run, publishes one alert for it to the same topic: the run, the task",
+    "that had not ended with its log link, the tasks' states, and what to do. It publishes nothing for any other failed",
+    "run, which the watcher has reported. The AWS role of the workers and of the DAG processor needs the IAM policy",
+    "Terraform outputs as `airflow_failure_alert_policy_arn` (`sns:Publish` on that topic, and the topic's KMS key).",
     "",
     "## Dashboards",
     "",
@@ -252,6 +257,8 @@ INGESTION_ENDED = {"COMPLETED", "FAILED", "CANCELLED"}
 
 # The failure alert (see "Failure alerts" in DOC_MD): the Airflow Variable of the SNS topic's ARN.
 FAILURE_TOPIC_ARN = ${pyString(ALERT_VARIABLES.failureTopicArn)}
+# The run's window (dagrun_timeout): a run still going then is stopped by the scheduler and failed.
+RUN_WINDOW_HOURS = ${AF.windowHours}
 # The states of a task that did not succeed and made the run fail.
 FAILED_STATES = ("failed", "upstream_failed")
 # https://docs.aws.amazon.com/sns/latest/api/API_Publish.html: a Subject of at most 100 printable ASCII characters.
@@ -338,9 +345,9 @@ def failed_tasks(ti, dag, dag_run) -> list[tuple[str, str]]:
     return [(task_id, states[task_id]) for task_id in others if states.get(task_id) in FAILED_STATES]
 
 
-def alert_subject(dag_id: str, run_id: str) -> str:
+def alert_subject(dag_id: str, run_id: str, what: str = "failed") -> str:
     """SNS's Subject: printable ASCII (anything else becomes ?), at most 100 characters (a long run id is cut)."""
-    subject = re.sub(r"[^\\x20-\\x7e]", "?", f"Airflow DAG {dag_id} failed: run {run_id}")
+    subject = re.sub(r"[^\\x20-\\x7e]", "?", f"Airflow DAG {dag_id} {what}: run {run_id}")
     return subject if len(subject) <= SNS_SUBJECT_LIMIT else subject[: SNS_SUBJECT_LIMIT - 3] + "..."
 
 
@@ -372,23 +379,75 @@ def publish_failure_alert(topic_arn: str, subject: str, message: str) -> str:
     return sns.publish(TopicArn=topic_arn, Subject=subject, Message=message)["MessageId"]
 
 
+def send_alert(subject: str, message: str) -> None:
+    """One message to the failure topic when its Variable is set; a publish that fails is logged, never raised."""
+    topic_arn = str(Variable.get(FAILURE_TOPIC_ARN, "") or "").strip()
+    if not topic_arn:
+        log.warning("Failure alerts off: the Airflow Variable %s is not set; nothing published.", FAILURE_TOPIC_ARN)
+        return
+    try:
+        message_id = publish_failure_alert(topic_arn, subject, message)
+        log.info("Failure alert published to %s (message %s)", topic_arn, message_id)
+    except Exception as error:  # the run's failure is what matters: it stands all the same
+        log.error("Failure alert NOT published to %s: %s", topic_arn, error)
+
+
 def alert_failed_run(ti, dag, dag_run=None, **_context) -> None:
     """Skipped when no task of the run failed; otherwise one alert to the failure topic (if set), then fail the run."""
     failed = failed_tasks(ti, dag, dag_run)
     if not failed:
         raise AirflowSkipException("No task of this run failed.")
     summary = ", ".join(f"{task_id} {state}" for task_id, state in failed)
-    topic_arn = str(Variable.get(FAILURE_TOPIC_ARN, "") or "").strip()
-    if not topic_arn:
-        log.warning("Failure alerts off: the Airflow Variable %s is not set; nothing published.", FAILURE_TOPIC_ARN)
-    else:
-        try:
-            message = alert_message(ti.dag_id, ti.run_id, failed, getattr(ti, "log_url", None), ti.task_id)
-            message_id = publish_failure_alert(topic_arn, alert_subject(ti.dag_id, ti.run_id), message)
-            log.info("Failure alert published to %s (message %s)", topic_arn, message_id)
-        except Exception as error:  # the run's failure is what matters: it is raised below all the same
-            log.error("Failure alert NOT published to %s: %s", topic_arn, error)
+    message = alert_message(ti.dag_id, ti.run_id, failed, getattr(ti, "log_url", None), ti.task_id)
+    send_alert(alert_subject(ti.dag_id, ti.run_id), message)
     raise AirflowFailException(f"Tasks of this run did not succeed: {summary}. See the task's log.")
+
+
+def timeout_message(dag_id: str, run_id: str, last: str | None, log_url: str | None, states: dict[str, str]) -> str:
+    """The body of the alert of a run stopped by its dagrun_timeout: the run, where it stood, what to do."""
+    lines = [
+        f"The Airflow DAG {dag_id} was stopped by its {RUN_WINDOW_HOURS}-hour dagrun_timeout: its tasks that had not",
+        "ended were marked skipped, and the watcher did not run.",
+        f"Run: {run_id}",
+    ]
+    if last:
+        lines += ["", f"Not ended when the run was stopped (the last task started): {last}"]
+        if log_url:
+            lines.append(f"  log: {log_url}")
+    if states:
+        lines += ["", "Tasks, as the timeout left them:"]
+        lines += [f"- {task_id}: {state}" for task_id, state in states.items()]
+    lines += [
+        "",
+        "What to do: each task's own timeout ends it well within the window, so the run waited: for a worker or a pool",
+        "slot (a task queued) or for the scheduler. See the run in Airflow's grid view and the scheduler's and the",
+        "workers' health; once fixed, clear the run's tasks in Airflow to run them again.",
+    ]
+    return "\\n".join(lines)
+
+
+def alert_timed_out_run(context) -> None:
+    """The DAG's on_failure_callback, run by Airflow's DAG processor: one alert for a run stopped by its dagrun_timeout.
+
+    The scheduler stops such a run before the watcher could run (reason "timed_out"). Any other failed run is the
+    watcher's to report, and it did: nothing is published for it here.
+    """
+    if context.get("reason") != "timed_out":
+        return
+    dag_id, run_id = context["dag"].dag_id, context["run_id"]
+    # The unfinished task that started last, as the scheduler found it; absent from a minimal context.
+    ti = context.get("ti")
+    states: dict[str, str] = {}
+    if ti is not None and hasattr(ti, "get_task_states"):  # Airflow 3: the Task SDK asks the API server
+        try:
+            found = ti.get_task_states(dag_id=dag_id, run_ids=[run_id]).get(run_id, {})
+            by_id = {task_id: str(getattr(state, "value", state)) for task_id, state in found.items()}
+            states = {task_id: by_id[task_id] for task_id in context["dag"].task_ids if task_id in by_id}
+        except Exception as error:  # the alert matters more than its detail
+            log.warning("Could not read the task states of run %s: %s", run_id, error)
+    message = timeout_message(dag_id, run_id, getattr(ti, "task_id", None), getattr(ti, "log_url", None), states)
+    log.error("Run %s of %s stopped by its dagrun_timeout", run_id, dag_id)
+    send_alert(alert_subject(dag_id, run_id, "timed out"), message)
 
 
 with DAG(
@@ -399,7 +458,9 @@ with DAG(
     catchup=False,
     max_active_runs=1,
     # Every task's worst case fits the window (see "Timeouts" in DOC_MD): a run still going then is stopped and failed.
-    dagrun_timeout=timedelta(hours=${AF.windowHours}),
+    dagrun_timeout=timedelta(hours=RUN_WINDOW_HOURS),
+    # A run stopped by that timeout never reaches the watcher: the DAG's failure callback sends its alert.
+    on_failure_callback=alert_timed_out_run,
     default_args=DEFAULT_ARGS,
     doc_md=DOC_MD,
     tags=["dbt", "snowflake", "amazon-reviews"],

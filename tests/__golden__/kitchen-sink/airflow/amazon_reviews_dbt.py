@@ -26,7 +26,7 @@ except ImportError:  # Airflow 2
     from airflow.operators.bash import BashOperator
     from airflow.operators.python import PythonOperator
 
-DOC_MD = "# amazon_reviews_dbt\n\nRuns the dbt project generated from the data contracts against Snowflake: source freshness first (fails when a\ndataset's processed data is older than 72 hours), then `dbt build` (models and their tests, in dependency order)\nwhatever the freshness check found: one late dataset does not hold back the marts of the others. Only after a\nsuccessful build, `refresh_quicksight` reloads the QuickSight SPICE data sets (see \"Dashboards\"). The run still\nfails when any task failed (`watcher`, the last task), so a stale source fails the run, and the watcher sends one\nalert to the platform's failure topic (see \"Failure alerts\").\n\n## Timeouts\n\nThe run is stopped after 3 hours (`dagrun_timeout`). Each task has an `execution_timeout`: source\nfreshness 10 minutes, build 25 minutes per try (2 retries, 10 minutes apart), QuickSight\nrefresh 30 minutes (no retry), watcher 5 minutes: 140 minutes at worst, within the window. A\ntask stopped by its timeout fails, and the watcher fails the run.\n\n- `kitchen_sink` (contract 0.3.1): It's \"quoted\" and \"\"\"triple\"\"\" with {{ jinja }} {% tag %} \\*/ /\\* &lt;b&gt;html&lt;/b&gt; \\| pipe \\\\ back \\`tick\\` ${x} -- dash # hash\n\n## Settings\n\nThe dbt command line comes from Airflow Variables, read when a task runs; without a Variable the production\nvalue applies. Set one with `airflow variables set <name> <value>` or the environment variable\n`AIRFLOW_VAR_<NAME>` (upper case). Values are shell-quoted.\n\n- `amazon_reviews_dbt_executable` (default `dbt`): the dbt executable\n- `amazon_reviews_dbt_project_dir` (default `/opt/airflow/dbt/amazon_reviews`): the dbt project\n- `amazon_reviews_dbt_profiles_dir` (default `/opt/airflow/dbt/profiles`): the folder of `profiles.yml`\n- `amazon_reviews_dbt_target` (default `prod`): the profile's target (`local` is DuckDB)\n- `amazon_reviews_quicksight_refresh` (default `false`): `true` turns the QuickSight refresh on (see \"Dashboards\")\n- `amazon_reviews_quicksight_account_id` (default: the account of the workers' AWS credentials, STS\n  `GetCallerIdentity`): the AWS account of the QuickSight data sets\n- `amazon_reviews_quicksight_region` (default: the AWS SDK's region of the workers, `AWS_DEFAULT_REGION`): their region\n- `amazon_reviews_failure_topic_arn` (default: none, no alert): the ARN of the SNS failure topic (see \"Failure alerts\")\n\n## Failure alerts\n\n`watcher` runs once every other task has ended (`all_done`) and is skipped when none failed. Otherwise it publishes\none message to the SNS topic whose ARN is the Airflow Variable\n`amazon_reviews_failure_topic_arn` (Terraform's output `failure_topic_arn`: the topic that also receives the\nStep Functions and CloudWatch failures), then fails the run. The message names the DAG, the run id and each task\nthat failed or was upstream_failed, with the link to a failed task's log, and says what to do: see the task's log.\nWithout the Variable nothing is published (the task's log says alerts are off); a publish that fails is logged and\nthe run fails all the same. The workers' AWS role needs the IAM policy Terraform outputs as\n`airflow_failure_alert_policy_arn` (`sns:Publish` on that topic, and the topic's KMS key). A run stopped by its\n`dagrun_timeout` ends before the watcher runs and sends nothing: every task's timeout ends it first.\n\n## Dashboards\n\n`refresh_quicksight` runs only when `dbt_build` succeeded (models and tests): a mart whose tests failed, or a build\nthat failed or is still running, never reaches the dashboards, which keep the data of the last good build. It\nis skipped (which counts as success) unless `amazon_reviews_quicksight_refresh` is `true`. When on, it starts a\nfull SPICE refresh (QuickSight `CreateIngestion`, `FULL_REFRESH`) of each data set below, with an ingestion id\nmade of the DAG run's id and the try number, then polls `DescribeIngestion` until each one has ended: a failed or\ncancelled ingestion fails the task with QuickSight's error, and the watcher fails the run; a task stopped (its\ntimeout) cancels the ingestions still running. The workers' AWS role needs the IAM policy Terraform outputs as\n`quicksight_refresh_policy_arn` (CreateIngestion, DescribeIngestion, CancelIngestion on these data sets only).\n\nNo data set: no mart is read by QuickSight.\n\n## Failing rows\n\n`dbt build --store-failures` keeps the rows each data test found in a table named after the test, in the schema\n`AMAZON_REVIEWS.ANALYTICS_DBT_TEST__AUDIT` (the profile's schema and dbt's `_dbt_test__audit`), replaced by every build. The\ntransformer role creates and owns that schema (`GRANT CREATE SCHEMA ON DATABASE`); no other role reads it, as\nfailing rows of a source test may hold personal columns in clear."
+DOC_MD = "# amazon_reviews_dbt\n\nRuns the dbt project generated from the data contracts against Snowflake: source freshness first (fails when a\ndataset's processed data is older than 72 hours), then `dbt build` (models and their tests, in dependency order)\nwhatever the freshness check found: one late dataset does not hold back the marts of the others. Only after a\nsuccessful build, `refresh_quicksight` reloads the QuickSight SPICE data sets (see \"Dashboards\"). The run still\nfails when any task failed (`watcher`, the last task), so a stale source fails the run, and the watcher sends one\nalert to the platform's failure topic (see \"Failure alerts\").\n\n## Timeouts\n\nThe run is stopped after 3 hours (`dagrun_timeout`). Each task has an `execution_timeout`: source\nfreshness 10 minutes, build 25 minutes per try (2 retries, 10 minutes apart), QuickSight\nrefresh 30 minutes (no retry), watcher 5 minutes: 140 minutes at worst, within the window. A\ntask stopped by its timeout fails, and the watcher fails the run.\n\n- `kitchen_sink` (contract 0.3.1): It's \"quoted\" and \"\"\"triple\"\"\" with {{ jinja }} {% tag %} \\*/ /\\* &lt;b&gt;html&lt;/b&gt; \\| pipe \\\\ back \\`tick\\` ${x} -- dash # hash\n\n## Settings\n\nThe dbt command line comes from Airflow Variables, read when a task runs; without a Variable the production\nvalue applies. Set one with `airflow variables set <name> <value>` or the environment variable\n`AIRFLOW_VAR_<NAME>` (upper case). Values are shell-quoted.\n\n- `amazon_reviews_dbt_executable` (default `dbt`): the dbt executable\n- `amazon_reviews_dbt_project_dir` (default `/opt/airflow/dbt/amazon_reviews`): the dbt project\n- `amazon_reviews_dbt_profiles_dir` (default `/opt/airflow/dbt/profiles`): the folder of `profiles.yml`\n- `amazon_reviews_dbt_target` (default `prod`): the profile's target (`local` is DuckDB)\n- `amazon_reviews_quicksight_refresh` (default `false`): `true` turns the QuickSight refresh on (see \"Dashboards\")\n- `amazon_reviews_quicksight_account_id` (default: the account of the workers' AWS credentials, STS\n  `GetCallerIdentity`): the AWS account of the QuickSight data sets\n- `amazon_reviews_quicksight_region` (default: the AWS SDK's region of the workers, `AWS_DEFAULT_REGION`): their region\n- `amazon_reviews_failure_topic_arn` (default: none, no alert): the ARN of the SNS failure topic (see \"Failure alerts\")\n\n## Failure alerts\n\n`watcher` runs once every other task has ended (`all_done`) and is skipped when none failed. Otherwise it publishes\none message to the SNS topic whose ARN is the Airflow Variable\n`amazon_reviews_failure_topic_arn` (Terraform's output `failure_topic_arn`: the topic that also receives the\nStep Functions and CloudWatch failures), then fails the run. The message names the DAG, the run id and each task\nthat failed or was upstream_failed, with the link to a failed task's log, and says what to do: see the task's log.\nWithout the Variable nothing is published (the task's log says alerts are off); a publish that fails is logged and\nthe run fails all the same.\n\nA run stopped by its `dagrun_timeout` never reaches the watcher (every task's own timeout ends it first, so such a\nrun waited: for a worker, a pool slot or the scheduler). The DAG's `on_failure_callback`, which Airflow's DAG\nprocessor runs when the scheduler stops the run, publishes one alert for it to the same topic: the run, the task\nthat had not ended with its log link, the tasks' states, and what to do. It publishes nothing for any other failed\nrun, which the watcher has reported. The AWS role of the workers and of the DAG processor needs the IAM policy\nTerraform outputs as `airflow_failure_alert_policy_arn` (`sns:Publish` on that topic, and the topic's KMS key).\n\n## Dashboards\n\n`refresh_quicksight` runs only when `dbt_build` succeeded (models and tests): a mart whose tests failed, or a build\nthat failed or is still running, never reaches the dashboards, which keep the data of the last good build. It\nis skipped (which counts as success) unless `amazon_reviews_quicksight_refresh` is `true`. When on, it starts a\nfull SPICE refresh (QuickSight `CreateIngestion`, `FULL_REFRESH`) of each data set below, with an ingestion id\nmade of the DAG run's id and the try number, then polls `DescribeIngestion` until each one has ended: a failed or\ncancelled ingestion fails the task with QuickSight's error, and the watcher fails the run; a task stopped (its\ntimeout) cancels the ingestions still running. The workers' AWS role needs the IAM policy Terraform outputs as\n`quicksight_refresh_policy_arn` (CreateIngestion, DescribeIngestion, CancelIngestion on these data sets only).\n\nNo data set: no mart is read by QuickSight.\n\n## Failing rows\n\n`dbt build --store-failures` keeps the rows each data test found in a table named after the test, in the schema\n`AMAZON_REVIEWS.ANALYTICS_DBT_TEST__AUDIT` (the profile's schema and dbt's `_dbt_test__audit`), replaced by every build. The\ntransformer role creates and owns that schema (`GRANT CREATE SCHEMA ON DATABASE`); no other role reads it, as\nfailing rows of a source test may hold personal columns in clear."
 
 DEFAULT_ARGS = {
     "owner": "tests",
@@ -54,6 +54,8 @@ INGESTION_ENDED = {"COMPLETED", "FAILED", "CANCELLED"}
 
 # The failure alert (see "Failure alerts" in DOC_MD): the Airflow Variable of the SNS topic's ARN.
 FAILURE_TOPIC_ARN = "amazon_reviews_failure_topic_arn"
+# The run's window (dagrun_timeout): a run still going then is stopped by the scheduler and failed.
+RUN_WINDOW_HOURS = 3
 # The states of a task that did not succeed and made the run fail.
 FAILED_STATES = ("failed", "upstream_failed")
 # https://docs.aws.amazon.com/sns/latest/api/API_Publish.html: a Subject of at most 100 printable ASCII characters.
@@ -140,9 +142,9 @@ def failed_tasks(ti, dag, dag_run) -> list[tuple[str, str]]:
     return [(task_id, states[task_id]) for task_id in others if states.get(task_id) in FAILED_STATES]
 
 
-def alert_subject(dag_id: str, run_id: str) -> str:
+def alert_subject(dag_id: str, run_id: str, what: str = "failed") -> str:
     """SNS's Subject: printable ASCII (anything else becomes ?), at most 100 characters (a long run id is cut)."""
-    subject = re.sub(r"[^\x20-\x7e]", "?", f"Airflow DAG {dag_id} failed: run {run_id}")
+    subject = re.sub(r"[^\x20-\x7e]", "?", f"Airflow DAG {dag_id} {what}: run {run_id}")
     return subject if len(subject) <= SNS_SUBJECT_LIMIT else subject[: SNS_SUBJECT_LIMIT - 3] + "..."
 
 
@@ -174,23 +176,75 @@ def publish_failure_alert(topic_arn: str, subject: str, message: str) -> str:
     return sns.publish(TopicArn=topic_arn, Subject=subject, Message=message)["MessageId"]
 
 
+def send_alert(subject: str, message: str) -> None:
+    """One message to the failure topic when its Variable is set; a publish that fails is logged, never raised."""
+    topic_arn = str(Variable.get(FAILURE_TOPIC_ARN, "") or "").strip()
+    if not topic_arn:
+        log.warning("Failure alerts off: the Airflow Variable %s is not set; nothing published.", FAILURE_TOPIC_ARN)
+        return
+    try:
+        message_id = publish_failure_alert(topic_arn, subject, message)
+        log.info("Failure alert published to %s (message %s)", topic_arn, message_id)
+    except Exception as error:  # the run's failure is what matters: it stands all the same
+        log.error("Failure alert NOT published to %s: %s", topic_arn, error)
+
+
 def alert_failed_run(ti, dag, dag_run=None, **_context) -> None:
     """Skipped when no task of the run failed; otherwise one alert to the failure topic (if set), then fail the run."""
     failed = failed_tasks(ti, dag, dag_run)
     if not failed:
         raise AirflowSkipException("No task of this run failed.")
     summary = ", ".join(f"{task_id} {state}" for task_id, state in failed)
-    topic_arn = str(Variable.get(FAILURE_TOPIC_ARN, "") or "").strip()
-    if not topic_arn:
-        log.warning("Failure alerts off: the Airflow Variable %s is not set; nothing published.", FAILURE_TOPIC_ARN)
-    else:
-        try:
-            message = alert_message(ti.dag_id, ti.run_id, failed, getattr(ti, "log_url", None), ti.task_id)
-            message_id = publish_failure_alert(topic_arn, alert_subject(ti.dag_id, ti.run_id), message)
-            log.info("Failure alert published to %s (message %s)", topic_arn, message_id)
-        except Exception as error:  # the run's failure is what matters: it is raised below all the same
-            log.error("Failure alert NOT published to %s: %s", topic_arn, error)
+    message = alert_message(ti.dag_id, ti.run_id, failed, getattr(ti, "log_url", None), ti.task_id)
+    send_alert(alert_subject(ti.dag_id, ti.run_id), message)
     raise AirflowFailException(f"Tasks of this run did not succeed: {summary}. See the task's log.")
+
+
+def timeout_message(dag_id: str, run_id: str, last: str | None, log_url: str | None, states: dict[str, str]) -> str:
+    """The body of the alert of a run stopped by its dagrun_timeout: the run, where it stood, what to do."""
+    lines = [
+        f"The Airflow DAG {dag_id} was stopped by its {RUN_WINDOW_HOURS}-hour dagrun_timeout: its tasks that had not",
+        "ended were marked skipped, and the watcher did not run.",
+        f"Run: {run_id}",
+    ]
+    if last:
+        lines += ["", f"Not ended when the run was stopped (the last task started): {last}"]
+        if log_url:
+            lines.append(f"  log: {log_url}")
+    if states:
+        lines += ["", "Tasks, as the timeout left them:"]
+        lines += [f"- {task_id}: {state}" for task_id, state in states.items()]
+    lines += [
+        "",
+        "What to do: each task's own timeout ends it well within the window, so the run waited: for a worker or a pool",
+        "slot (a task queued) or for the scheduler. See the run in Airflow's grid view and the scheduler's and the",
+        "workers' health; once fixed, clear the run's tasks in Airflow to run them again.",
+    ]
+    return "\n".join(lines)
+
+
+def alert_timed_out_run(context) -> None:
+    """The DAG's on_failure_callback, run by Airflow's DAG processor: one alert for a run stopped by its dagrun_timeout.
+
+    The scheduler stops such a run before the watcher could run (reason "timed_out"). Any other failed run is the
+    watcher's to report, and it did: nothing is published for it here.
+    """
+    if context.get("reason") != "timed_out":
+        return
+    dag_id, run_id = context["dag"].dag_id, context["run_id"]
+    # The unfinished task that started last, as the scheduler found it; absent from a minimal context.
+    ti = context.get("ti")
+    states: dict[str, str] = {}
+    if ti is not None and hasattr(ti, "get_task_states"):  # Airflow 3: the Task SDK asks the API server
+        try:
+            found = ti.get_task_states(dag_id=dag_id, run_ids=[run_id]).get(run_id, {})
+            by_id = {task_id: str(getattr(state, "value", state)) for task_id, state in found.items()}
+            states = {task_id: by_id[task_id] for task_id in context["dag"].task_ids if task_id in by_id}
+        except Exception as error:  # the alert matters more than its detail
+            log.warning("Could not read the task states of run %s: %s", run_id, error)
+    message = timeout_message(dag_id, run_id, getattr(ti, "task_id", None), getattr(ti, "log_url", None), states)
+    log.error("Run %s of %s stopped by its dagrun_timeout", run_id, dag_id)
+    send_alert(alert_subject(dag_id, run_id, "timed out"), message)
 
 
 with DAG(
@@ -201,7 +255,9 @@ with DAG(
     catchup=False,
     max_active_runs=1,
     # Every task's worst case fits the window (see "Timeouts" in DOC_MD): a run still going then is stopped and failed.
-    dagrun_timeout=timedelta(hours=3),
+    dagrun_timeout=timedelta(hours=RUN_WINDOW_HOURS),
+    # A run stopped by that timeout never reaches the watcher: the DAG's failure callback sends its alert.
+    on_failure_callback=alert_timed_out_run,
     default_args=DEFAULT_ARGS,
     doc_md=DOC_MD,
     tags=["dbt", "snowflake", "amazon-reviews"],
