@@ -1,6 +1,11 @@
 import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
+// npm's INIT_CWD names the folder `npm test` was typed in; the commands take a relative path from there
+// (generators/lib/cli-args.ts). The cases give relative paths from the repository's folder, where they run, wherever
+// the suite was started: the test processes (started after this file is read) do not get it.
+delete process.env.INIT_CWD;
+
 export default defineConfig({
   test: {
     include: ["generators/**/*.test.ts", "toolchain/**/*.test.ts", "runners/**/*.test.ts", "catalog/**/*.test.ts", "tests/**/*.test.ts"],

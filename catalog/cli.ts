@@ -6,6 +6,7 @@
 import { existsSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { givenPath } from "../generators/lib/cli-args.js";
 import { repositoryClash } from "../generators/lib/repository-folders.js";
 import { buildSite } from "./build.js";
 import { CatalogError } from "./errors.js";
@@ -27,8 +28,8 @@ Options:
                        refused (CATALOG.RUN_IN_PROGRESS): wait for the run to end.
   --no-run             Build without a run.
   --base <git-ref>     Add the pull-request page: contract changes against <git-ref> (e.g. origin/main).
-  --contracts <dir>    Contract folder (default: contracts/).
-  --root <dir>         Repository root (default: the current directory).
+  --contracts <dir>    Contract folder (relative to --root; default: <root>/contracts).
+  --root <dir>         Repository root (default: the current directory; under npm run, the package's).
   --no-history         Skip the git history (the history page says so).
   --serve              Serve the site on 127.0.0.1 after building it, until interrupted.
   --port <n>           Port for --serve (default: 8765; 0 picks a free one).
@@ -94,13 +95,13 @@ export async function run(argv: readonly string[], out: Writer = process.stdout,
     if (!/^\d{1,5}$/.test(values.port) || port > 65535) return usage(err, `--port "${values.port}" is not a port number (0-65535).`);
     if (!values.serve) return usage(err, "--port applies only with --serve.");
   }
-  const root = resolve(values.root ?? process.cwd());
+  const root = values.root === undefined ? process.cwd() : givenPath(values.root);
   const contractsDir = resolve(root, values.contracts ?? "contracts");
-  const outDir = resolve(values.out ?? join(root, ".catalog-out"));
+  const outDir = values.out === undefined ? join(root, ".catalog-out") : givenPath(values.out);
   if (existsSync(outDir) && !statSync(outDir).isDirectory()) return usage(err, `--out ${outDir} is a file, not a folder: the catalog writes a site (index.html and its pages) into a folder. Pass a folder, e.g. --out .catalog-out (the default).`);
   const clash = repositoryClash(root, outDir);
   if (clash) return usage(err, `--out ${outDir} ${clash}; the catalog replaces the pages it wrote there. Pass a folder of its own, e.g. --out .catalog-out (the default) or a folder outside the repository.`);
-  const runDir = values["no-run"] ? null : resolve(values.run ?? join(root, ".pipeline-out"));
+  const runDir = values["no-run"] ? null : values.run === undefined ? join(root, ".pipeline-out") : givenPath(values.run);
   if (values.run !== undefined && runDir && !existsSync(runDir)) {
     err.write(new CatalogError("CATALOG.NO_RUN", `The run folder ${values.run} does not exist.`, "Pass --run <dir> of a pipeline run's output (npm run pipeline:local writes .pipeline-out/).").format());
     return { code: 2 };

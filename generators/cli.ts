@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 import { buildFileSet } from "./assemble/file-set.js";
 import { compareWithDisk, isClean, strays, unownedTargets, writeFileSet, type LeftAlone } from "./assemble/writer.js";
 import { findContractFiles, loadIR, type ContractImporter } from "./ir/load.js";
-import { emptyPathOption, notAFolder, parseArgsMessage } from "./lib/cli-args.js";
+import { emptyPathOption, givenPath, notAFolder, parseArgsMessage } from "./lib/cli-args.js";
 import { ContractError, ERROR_CODES, formatDiagnostic, type Diagnostic } from "./lib/errors.js";
 import { samePath } from "./lib/real-paths.js";
 import { repositoryClash } from "./lib/repository-folders.js";
@@ -26,7 +26,7 @@ Options:
                      Lists changed, missing and orphaned files with a unified diff, and
                      files generate leaves alone that a person must resolve.
                      Exit 0 when up to date, 1 on drift, 2 on error.
-  --root <dir>       Repository root (default: the current directory).
+  --root <dir>       Repository root (default: the current directory; under npm run, the package's).
   --contracts <dir>  Contract directory (default: <root>/contracts).
   --out <dir>        Write (or check) the outputs under this directory instead of the
                      repository root, e.g. to inspect a change without touching the tree.
@@ -85,7 +85,7 @@ export async function main(
     err.write(`error CLI.USAGE: ${empty} is empty.\n  fix: give ${empty} a folder, or leave it out for its default (see --help).\n`);
     return 2;
   }
-  const root = resolve(values.root ?? process.cwd());
+  const root = values.root === undefined ? process.cwd() : givenPath(values.root);
   const rootProblem = notAFolder("--root", root);
   if (rootProblem) {
     err.write(`error CLI.USAGE: ${rootProblem}: --root names the repository's folder.\n  fix: pass --root <repository folder>, or leave it out to use the current folder.\n`);

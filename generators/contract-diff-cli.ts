@@ -7,7 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { basename, relative, resolve, sep } from "node:path";
-import { emptyPathOption, notAFolder, parseArgsMessage } from "./lib/cli-args.js";
+import { emptyPathOption, givenPath, notAFolder, parseArgsMessage } from "./lib/cli-args.js";
 import { ContractError, formatDiagnostic } from "./lib/errors.js";
 import { CONTRACT_SUFFIX, findContractFiles, loadIR } from "./ir/load.js";
 import type { ContractIR } from "./ir/types.js";
@@ -26,7 +26,7 @@ Options:
   --base-dir <dir>         Or: a directory of base contracts (instead of --base; relative to the current directory).
                            One outside the repository (another checkout's) is read from a copy inside it.
   --contracts <dir>        Working-tree contract directory (relative to --root; default: <root>/contracts).
-  --root <dir>             Repository root (default: the current directory).
+  --root <dir>             Repository root (default: the current directory; under npm run, the package's).
   --format <f>             text (default) | json | markdown | github
   --allow-removal <name>   Accept the deletion of this dataset's contract (repeatable).
   -h, --help               Show this help.
@@ -69,7 +69,7 @@ export async function main(argv: readonly string[], out: NodeJS.WritableStream =
   // An empty path would be the current folder: `--contracts "$UNSET"` would compare whatever folder the command runs in.
   const empty = emptyPathOption(values, ["base", "base-dir", "contracts", "root"]);
   if (empty) return usage(err, `${empty} is empty: give it a value, or leave it out.`);
-  const root = resolve(values.root ?? process.cwd());
+  const root = values.root === undefined ? process.cwd() : givenPath(values.root);
   const rootProblem = notAFolder("--root", root);
   if (rootProblem) return usage(err, `${rootProblem}: --root names the repository's folder.`, "pass --root <repository folder>, or leave it out to use the current folder.");
   const contractsDir = resolve(root, values.contracts ?? "contracts");
@@ -86,7 +86,7 @@ export async function main(argv: readonly string[], out: NodeJS.WritableStream =
     err.write(`error CLI.NO_CONTRACTS: ${contractsProblem}\n  fix: pass --contracts <dir> with the working tree's contracts (relative to --root; default: <root>/contracts), or --root <repository>.\n`);
     return 2;
   }
-  const baseDirProblem = values["base-dir"] === undefined ? undefined : folderProblem("--base-dir", resolve(values["base-dir"]));
+  const baseDirProblem = values["base-dir"] === undefined ? undefined : folderProblem("--base-dir", givenPath(values["base-dir"]));
   if (baseDirProblem) {
     err.write(`error CLI.NO_CONTRACTS: ${baseDirProblem}\n  fix: pass --base-dir <dir> holding the base's *${CONTRACT_SUFFIX} files (relative to the current directory), or --base <git-ref>.\n`);
     return 2;
@@ -100,7 +100,7 @@ export async function main(argv: readonly string[], out: NodeJS.WritableStream =
       baseLabel = values.base;
       baseIR = await loadIRAtRef(root, contractsDir, values.base);
     } else {
-      const baseDir = resolve(values["base-dir"]!);
+      const baseDir = givenPath(values["base-dir"]!);
       baseLabel = basename(baseDir);
       // File paths in the IR are relative to the directory's parent (`<folder>/x.contract.ts`).
       baseIR = await loadIRFromFolder(root, contractsDir, baseDir);
@@ -132,7 +132,7 @@ export async function main(argv: readonly string[], out: NodeJS.WritableStream =
     // The files a base folder would generate, as if it stood where the head's contracts do (the report itself keeps
     // the base's own paths, where its findings point).
     generatedFiles: needsFiles
-      ? await generatedChanges(values["base-dir"] === undefined ? baseIR : asHeadFolder(baseIR, headIR, basename(resolve(values["base-dir"])), relative(root, contractsDir)), headIR)
+      ? await generatedChanges(values["base-dir"] === undefined ? baseIR : asHeadFolder(baseIR, headIR, basename(givenPath(values["base-dir"])), relative(root, contractsDir)), headIR)
       : null,
   });
   out.write(render(report, format));

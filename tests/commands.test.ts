@@ -3,7 +3,8 @@
  * 0 without doing its work, and an unknown option exits 2 with a usage error naming it and saying what to do.
  */
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
@@ -21,10 +22,12 @@ const usageCode = (command: string) => (command === "verify:s3" ? "VERIFY.USAGE"
 
 const CHILD_TIMEOUT_MS = 90_000;
 
-function npmRun(command: string, args: readonly string[]) {
+function npmRun(command: string, args: readonly string[], cwd = ROOT) {
   // A command doing its work instead of answering (a benchmark, an install) would run for minutes: 90 s is plenty even
   // on a loaded machine, and stays under the cases' own timeout so that a hang is reported as one, not as a timeout.
-  return spawnSync("npm", ["run", "-s", command, "--", ...args], { cwd: ROOT, encoding: "utf8", timeout: CHILD_TIMEOUT_MS });
+  // npm sets INIT_CWD to the folder it was run in (cwd): the one the suite was started from is not passed on.
+  const { INIT_CWD: _suite, ...env } = process.env;
+  return spawnSync("npm", ["run", "-s", command, "--", ...args], { cwd, env, encoding: "utf8", timeout: CHILD_TIMEOUT_MS });
 }
 
 describe("every command answers --help and refuses an unknown option", { timeout: CHILD_TIMEOUT_MS + 30_000 }, () => {
@@ -63,5 +66,35 @@ describe("every command answers --help and refuses an unknown option", { timeout
     expect(result.status, result.stdout + result.stderr).toBe(2);
     expect(result.stderr).toContain(`error ${usageCode(command)}: ${message}`);
     expect(result.stderr).toMatch(/\n {2}fix: \S/);
+  });
+});
+
+// npm runs every script in the package's folder: a relative path would otherwise be read from there, not from the
+// folder the person typed the command in.
+describe("a relative path on a command line is taken from the folder the command was typed in", { timeout: CHILD_TIMEOUT_MS + 30_000 }, () => {
+  it("pipeline:local run in samples/ reads --input review=review from samples/review", () => {
+    const out = mkdtempSync(join(tmpdir(), "commands-cwd-"));
+    try {
+      const result = npmRun("pipeline:local", ["--no-warehouse", "--input", "review=review", "--out", out], join(ROOT, "samples"));
+      expect(result.status, result.stdout + result.stderr).toBe(0);
+      const summary = JSON.parse(readFileSync(join(out, "run-summary.json"), "utf8")) as { datasets: Record<string, { input: number }> };
+      expect(Object.keys(summary.datasets)).toEqual(["review"]);
+      expect(summary.datasets.review!.input).toBeGreaterThan(0);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it("synth run in a folder of the package writes --out there, and --root .. names the package", () => {
+    const folder = mkdtempSync(join(ROOT, ".commands-cwd-"));
+    try {
+      const result = npmRun("synth", ["--dataset", "review", "--records", "3", "--out", "reviews.jsonl", "--tally", "tally.json", "--root", ".."], folder);
+      expect(result.status, result.stderr).toBe(0);
+      expect(readFileSync(join(folder, "reviews.jsonl"), "utf8").trim().split("\n")).toHaveLength(3);
+      expect(existsSync(join(folder, "tally.json"))).toBe(true);
+      expect(existsSync(join(ROOT, "reviews.jsonl"))).toBe(false);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });

@@ -4,6 +4,7 @@
  * folder option that names a file or nothing.
  */
 import { statSync } from "node:fs";
+import { dirname, isAbsolute, resolve } from "node:path";
 
 /**
  * `parseArgs`'s message for a bad option. With positionals allowed, node appends advice on passing `--bogus` as a
@@ -37,4 +38,39 @@ export function notAFolder(flag: string, path: string): string | undefined {
   }
   if (isDirectory === undefined) return `${flag} ${path} does not exist`;
   return isDirectory ? undefined : `${flag} ${path} is a file, not a folder`;
+}
+
+/**
+ * The folder a command was typed in, given the environment and the process's own folder. npm runs a package's
+ * scripts in the package's root whatever folder it was run from, and names that folder in `INIT_CWD`: `cd samples &&
+ * npm run pipeline:local -- --input review=review` means samples/review. Only for the script npm started: its folder
+ * is the package's (`npm_package_json`'s). A process started in another folder with the variables inherited (a test,
+ * a tool) resolves against its own folder; so does one started without npm.
+ */
+export function invocationDirOf(env: NodeJS.ProcessEnv, cwd: string): string {
+  const { INIT_CWD: typedIn, npm_package_json: packageJson } = env;
+  if (!typedIn || !packageJson || !isAbsolute(typedIn) || resolve(dirname(packageJson)) !== resolve(cwd)) return cwd;
+  return statSync(typedIn, { throwIfNoEntry: false })?.isDirectory() ? resolve(typedIn) : cwd;
+}
+
+/** npm's `INIT_CWD` as read once by `invocationDir`: null when it is not this command's (or is its own folder). */
+let typedIn: string | null | undefined;
+
+/**
+ * The folder this command was typed in (`invocationDirOf` the process's environment and folder). `INIT_CWD` is read
+ * once, then taken out of the environment, so that no process this one starts (another command, in the package's
+ * folder) takes the person's folder for its own.
+ */
+export function invocationDir(): string {
+  if (typedIn === undefined) {
+    const found = invocationDirOf(process.env, process.cwd());
+    typedIn = found === resolve(process.cwd()) ? null : found;
+    delete process.env.INIT_CWD;
+  }
+  return typedIn ?? process.cwd();
+}
+
+/** A path given on the command line, made absolute against the folder the command was typed in. */
+export function givenPath(path: string): string {
+  return resolve(invocationDir(), path);
 }

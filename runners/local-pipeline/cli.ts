@@ -26,7 +26,7 @@ import { hiddenFromSpark, listInputFiles, type SkippedEntry } from "./read-input
 import { RUN_LOCK } from "./run-lock.js";
 import { checkRunId } from "./safe-paths.js";
 import { generatedChangedAt, generatedManifestHash, loadGeneratedIR, NoGeneratedIR } from "./generated-ir.js";
-import { emptyPathOption, notAFolder, parseArgsMessage } from "../../generators/lib/cli-args.js";
+import { emptyPathOption, givenPath, notAFolder, parseArgsMessage } from "../../generators/lib/cli-args.js";
 import { DEFAULT_MEMORY_LIMIT, parseMemoryLimit, type MemoryLimit } from "./memory-limit.js";
 import { defaultThreads, MAX_DEFAULT_THREADS, parseThreads } from "./threads.js";
 import { DEFAULT_MAX_QUARANTINE_RATIO } from "../../generators/targets/glue-jobs.js";
@@ -69,7 +69,7 @@ Options:
   --threads <n>                 Threads of the engine: DuckDB's threads, or Spark's local[<n>] (default: one per
                                 core, at most ${MAX_DEFAULT_THREADS}: ${defaultThreads()} on this machine).
   --run-id <id>                 Run id written to every cleaned and quarantined record (default: local-<UTC time>).
-  --root <dir>                  Repository root (default: the current directory).
+  --root <dir>                  Repository root (default: the current directory; under npm run, the package's).
   --no-warehouse                Stop after the Parquet (skip external tables and dbt).
   --quiet                       Print only the summary.
   --timings                     Prefix each progress line with the time since the process started, the
@@ -212,7 +212,7 @@ export async function main(argv: readonly string[], out: { write(text: string): 
     err.write(`error CLI.USAGE: ${empty} is empty.\n  fix: give ${empty} a folder, or leave it out for its default (see --help).\n`);
     return 2;
   }
-  const root = resolve(values.root ?? process.cwd());
+  const root = values.root === undefined ? process.cwd() : givenPath(values.root);
   // Said as what it is, not as a missing generated IR that `npm run generate` would not bring.
   const rootProblem = notAFolder("--root", root);
   if (rootProblem) {
@@ -229,7 +229,7 @@ export async function main(argv: readonly string[], out: { write(text: string): 
     return 2;
   }
   const inputs = new Map<string, string[]>();
-  const outDir = resolve(values.out ?? join(root, ".pipeline-out"));
+  const outDir = values.out === undefined ? join(root, ".pipeline-out") : givenPath(values.out);
   if (existsSync(outDir) && !statSync(outDir).isDirectory()) {
     err.write(`error CLI.USAGE: --out ${outDir} is a file, not a folder: a run writes its tables, run-summary.json and warehouse/ into a folder.\n  fix: pass a folder, e.g. --out .pipeline-out (the default).\n`);
     return 2;
@@ -254,7 +254,7 @@ export async function main(argv: readonly string[], out: { write(text: string): 
       err.write(`error CLI.USAGE: --input "${spec}" has no path.\n  fix: write --input ${name}=<file|dir>.\n`);
       return 2;
     }
-    const path = resolve(spec.slice(eq + 1));
+    const path = givenPath(spec.slice(eq + 1));
     if (!existsSync(path)) {
       err.write(`error PIPELINE.NO_INPUT: ${path} does not exist.\n  fix: pass an existing file or directory.\n`);
       return 2;

@@ -9,7 +9,7 @@ import { existsSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { CONTRACT_SUFFIX, findContractFiles, loadIR } from "../../generators/ir/load.js";
-import { emptyPathOption, notAFolder, parseArgsMessage } from "../../generators/lib/cli-args.js";
+import { emptyPathOption, givenPath, notAFolder, parseArgsMessage } from "../../generators/lib/cli-args.js";
 import { ContractError } from "../../generators/lib/errors.js";
 import { writeFileAtomically } from "../../generators/lib/safe-files.js";
 import { PLATFORM } from "../../generators/platform.js";
@@ -94,7 +94,7 @@ export async function main(argv: readonly string[], connect: () => Promise<SqlCo
     console.error(`error CLI.USAGE: ${empty} is empty.\n  fix: give ${empty} a path, or leave it out (see --help).`);
     return 2;
   }
-  const root = resolve(values.root ?? process.cwd());
+  const root = values.root === undefined ? process.cwd() : givenPath(values.root);
   const rootProblem = notAFolder("--root", root);
   if (rootProblem) {
     console.error(`error CLI.USAGE: ${rootProblem}: --root names the repository's folder.\n  fix: pass --root <repository folder>, or leave it out to use the current folder.`);
@@ -115,7 +115,7 @@ export async function main(argv: readonly string[], connect: () => Promise<SqlCo
     return 2;
   }
   // Where --outputs goes is checked before anything is applied: an apply that cannot record its outputs is not run.
-  const outputs = values.outputs === undefined ? undefined : resolve(values.outputs);
+  const outputs = values.outputs === undefined ? undefined : givenPath(values.outputs);
   if (outputs !== undefined) {
     const folder = statSync(dirname(outputs), { throwIfNoEntry: false });
     if (!folder?.isDirectory() || statSync(outputs, { throwIfNoEntry: false })?.isDirectory()) {

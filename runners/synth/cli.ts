@@ -12,6 +12,7 @@ import { createWriteStream, existsSync, readFileSync, renameSync, rmSync, statSy
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { IR_VERSION, type DatasetIR } from "../../generators/ir/types.js";
+import { givenPath } from "../../generators/lib/cli-args.js";
 import { parseDecimalNumber, parseWholeNumber } from "../../generators/lib/numbers.js";
 import { onInterrupt } from "../../generators/lib/interrupt.js";
 import { samePath } from "../../generators/lib/real-paths.js";
@@ -39,7 +40,7 @@ Options:
   --out <file>              Write the records here (default: stdout). Written under a temporary name, renamed when complete.
   --tally <file>            Write the tally JSON here (default: stderr, which then holds the tally alone: no
                             progress lines, so that \`2>tally.json\` is JSON).
-  --root <dir>              Repository root holding generated/ir/ (default: the current directory).
+  --root <dir>              Repository root holding generated/ir/ (default: the current directory; under npm run, the package's).
   --quiet                   No progress lines.
   -h, --help                Show this help.
 
@@ -183,8 +184,8 @@ async function run(argv: readonly string[], out: Sink, err: Sink): Promise<numbe
   if (ratiosExceedOne(ratioTexts)) {
     throw usage("--invalid-ratio", `--invalid-ratio ${values["invalid-ratio"]} and --duplicate-ratio ${values["duplicate-ratio"]} add up to more than 1.`, "Make the two ratios add up to at most 1.");
   }
-  const outPath = values.out === undefined ? undefined : resolve(values.out);
-  const tallyPath = values.tally === undefined ? undefined : resolve(values.tally);
+  const outPath = values.out === undefined ? undefined : givenPath(values.out);
+  const tallyPath = values.tally === undefined ? undefined : givenPath(values.tally);
   for (const [flag, given] of [["--out", values.out], ["--tally", values.tally]] as const) {
     // `--out newdir/` names a folder that does not exist yet: refused, not written as a file named newdir.
     if (given !== undefined && /[\\/]$/.test(given)) throw usage(flag, `${flag} ${given} names a folder.`, `Name a file, e.g. ${flag} ${given}${flag === "--out" ? "records.jsonl" : "tally.json"}.`);
@@ -194,7 +195,7 @@ async function run(argv: readonly string[], out: Sink, err: Sink): Promise<numbe
   }
   // Compared by real paths too: `--tally link/records.jsonl`, `link` a link to the folder of --out, is the same file.
   if (outPath !== undefined && tallyPath !== undefined && samePath(outPath, tallyPath)) throw usage("--tally", "--tally names the same file as --out.", "Name two different files.");
-  const root = resolve(values.root ?? ".");
+  const root = values.root === undefined ? process.cwd() : givenPath(values.root);
   for (const [flag, path] of [["--out", outPath], ["--tally", tallyPath]] as const) {
     const clash = path === undefined ? undefined : repositoryClash(root, path);
     if (clash) throw usage(flag, `${flag} ${path} ${clash}: synthetic records must not replace the repository's files (the generated IR, contracts, samples).`, `Write them outside the repository's own folders, e.g. ${flag} ${flag === "--out" ? "reviews.jsonl" : "tally.json"}.`);

@@ -15,7 +15,7 @@ import type { Contract } from "../../generators/contract-kit/index.js";
 import { findContractFiles, loadIR } from "../../generators/ir/load.js";
 import type { DatasetIR } from "../../generators/ir/types.js";
 import { MIN_RECORD_LIMIT_BYTES } from "../../generators/dialects/stages.js";
-import { parseArgsMessage } from "../../generators/lib/cli-args.js";
+import { givenPath, parseArgsMessage } from "../../generators/lib/cli-args.js";
 import { ContractError } from "../../generators/lib/errors.js";
 import { parseDecimalNumber, parseWholeNumber } from "../../generators/lib/numbers.js";
 import { DEFAULT_MAX_RECORD_BYTES, S3RequestError, verifyPrefix, type VerifyReport } from "./verify.js";
@@ -47,7 +47,7 @@ Options:
   --endpoint <url>           S3-compatible endpoint (path-style addressing), e.g. http://127.0.0.1:4569; no
                              user:password@ (credentials come from the AWS credential chain).
   --region <region>          AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, then us-east-1).
-  --root <dir>               Repository root (default: the current directory).
+  --root <dir>               Repository root (default: the current directory; under npm run, the package's).
   --quiet                    No progress lines.
   -h, --help                 Show this help.
 
@@ -284,7 +284,7 @@ export async function main(argv: readonly string[], out: Writable = process.stdo
     return 2;
   }
 
-  const root = resolve(values.root ?? process.cwd());
+  const root = values.root === undefined ? process.cwd() : givenPath(values.root);
   let contract;
   try {
     contract = await findContract(root, bucket, prefix, values.dataset);

@@ -1,0 +1,36 @@
+/**
+ * The folder a command was typed in: npm runs scripts in the package's folder and names the person's in INIT_CWD;
+ * a process that is not that script (started elsewhere, the variables inherited) keeps its own folder.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { invocationDirOf } from "./cli-args.js";
+
+const pkg = mkdtempSync(join(tmpdir(), "cli-args-"));
+const sub = join(pkg, "samples");
+mkdirSync(sub);
+writeFileSync(join(pkg, "package.json"), "{}");
+writeFileSync(join(pkg, "a-file"), "");
+afterAll(() => rmSync(pkg, { recursive: true, force: true }));
+
+describe("invocationDirOf", () => {
+  const npm = (typedIn: string | undefined) => ({ INIT_CWD: typedIn, npm_package_json: join(pkg, "package.json") });
+
+  it("is npm's INIT_CWD for the script npm started in the package's folder", () => {
+    expect(invocationDirOf(npm(sub), pkg)).toBe(sub);
+    expect(invocationDirOf(npm(`${sub}/`), pkg)).toBe(sub);
+  });
+
+  it("is the process's own folder without npm, or when it is not the script npm started (another folder, variables inherited)", () => {
+    expect(invocationDirOf({}, pkg)).toBe(pkg);
+    expect(invocationDirOf({ INIT_CWD: sub }, pkg)).toBe(pkg);
+    expect(invocationDirOf(npm(sub), tmpdir())).toBe(tmpdir());
+    expect(invocationDirOf({ INIT_CWD: sub, npm_package_json: join(tmpdir(), "package.json") }, pkg)).toBe(pkg);
+  });
+
+  it("is the process's own folder when INIT_CWD is empty, relative, gone or not a folder", () => {
+    for (const bad of ["", "samples", join(pkg, "gone"), join(pkg, "a-file")]) expect(invocationDirOf(npm(bad), pkg)).toBe(pkg);
+  });
+});
