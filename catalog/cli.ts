@@ -6,7 +6,7 @@
 import { existsSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { givenPath } from "../generators/lib/cli-args.js";
+import { givenPath, VERSION_LINE } from "../generators/lib/cli-args.js";
 import { repositoryClash } from "../generators/lib/repository-folders.js";
 import { buildSite } from "./build.js";
 import { CatalogError } from "./errors.js";
@@ -35,6 +35,7 @@ Options:
   --port <n>           Port for --serve (default: 8765; 0 picks a free one).
   --quiet              Print only errors and the final line.
   -h, --help           Show this help.
+  --version            Print the name and version of the tool.
 
 Exit codes: 0 built; 2 bad usage or input that cannot be read (coded errors: CLI.USAGE, CLI.NO_CONTRACTS,
 CATALOG.CONTRACT, CATALOG.NO_RUN, CATALOG.BAD_RUN, CATALOG.RUN_IN_PROGRESS, CATALOG.BASE, CATALOG.UNOWNED_FILE, CATALOG.LINKED_FOLDER, CATALOG.WRITE, CATALOG.SERVE).`;
@@ -76,6 +77,7 @@ export async function run(argv: readonly string[], out: Writer = process.stdout,
         port: { type: "string" },
         quiet: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
+        version: { type: "boolean", default: false },
       },
     }));
   } catch (error) {
@@ -83,6 +85,10 @@ export async function run(argv: readonly string[], out: Writer = process.stdout,
   }
   if (values.help) {
     out.write(`${HELP}\n`);
+    return { code: 0 };
+  }
+  if (values.version) {
+    out.write(`${VERSION_LINE}\n`);
     return { code: 0 };
   }
   if (values.run !== undefined && values["no-run"]) return usage(err, "give --run <dir> or --no-run, not both.");

@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 import { buildFileSet } from "./assemble/file-set.js";
 import { compareWithDisk, isClean, strays, unownedTargets, writeFileSet, type LeftAlone } from "./assemble/writer.js";
 import { findContractFiles, loadIR, type ContractImporter } from "./ir/load.js";
-import { emptyPathOption, givenPath, notAFolder, parseArgsMessage } from "./lib/cli-args.js";
+import { emptyPathOption, givenPath, notAFolder, parseArgsMessage, VERSION_LINE } from "./lib/cli-args.js";
 import { ContractError, ERROR_CODES, formatDiagnostic, type Diagnostic } from "./lib/errors.js";
 import { samePath } from "./lib/real-paths.js";
 import { repositoryClash } from "./lib/repository-folders.js";
@@ -33,6 +33,7 @@ Options:
                      Relative to --root; not inside the repository's own folders.
   --quiet            Print only problems.
   -h, --help         Show this help.
+  --version          Print the name and version of the tool.
 
 Exit codes: 0 success, 1 drift (--check), 2 error.`;
 
@@ -56,6 +57,7 @@ export async function main(
         out: { type: "string" },
         quiet: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
+        version: { type: "boolean", default: false },
       },
     });
   } catch (error) {
@@ -65,6 +67,10 @@ export async function main(
   const { values, positionals } = args;
   if (values.help) {
     out.write(`${HELP}\n`);
+    return 0;
+  }
+  if (values.version) {
+    out.write(`${VERSION_LINE}\n`);
     return 0;
   }
   const command = positionals[0] ?? "generate";

@@ -7,7 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { basename, relative, resolve, sep } from "node:path";
-import { emptyPathOption, givenPath, notAFolder, parseArgsMessage } from "./lib/cli-args.js";
+import { emptyPathOption, givenPath, notAFolder, parseArgsMessage, VERSION_LINE } from "./lib/cli-args.js";
 import { ContractError, formatDiagnostic } from "./lib/errors.js";
 import { CONTRACT_SUFFIX, findContractFiles, loadIR } from "./ir/load.js";
 import type { ContractIR } from "./ir/types.js";
@@ -30,6 +30,7 @@ Options:
   --format <f>             text (default) | json | markdown | github
   --allow-removal <name>   Accept the deletion of this dataset's contract (repeatable).
   -h, --help               Show this help.
+  --version                Print the name and version of the tool.
 
 Exit codes: 0 every contract declares a sufficient version bump; 1 a verdict fails (a change needs a bigger bump
 than declared, the version went down, a PII class is lowered without the contract's piiReview note, or a contract
@@ -54,6 +55,7 @@ export async function main(argv: readonly string[], out: NodeJS.WritableStream =
         format: { type: "string", default: "text" },
         "allow-removal": { type: "string", multiple: true, default: [] },
         help: { type: "boolean", short: "h", default: false },
+        version: { type: "boolean", default: false },
       },
     }));
   } catch (error) {
@@ -61,6 +63,10 @@ export async function main(argv: readonly string[], out: NodeJS.WritableStream =
   }
   if (values.help) {
     out.write(`${HELP}\n`);
+    return 0;
+  }
+  if (values.version) {
+    out.write(`${VERSION_LINE}\n`);
     return 0;
   }
   if ((values.base === undefined) === (values["base-dir"] === undefined)) return usage(err, "give exactly one of --base <git-ref> or --base-dir <dir>.");

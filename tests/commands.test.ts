@@ -43,6 +43,15 @@ describe("every command answers --help and refuses an unknown option", { timeout
     expect(result.stdout).toContain(`npm run ${command}`);
   });
 
+  // The benchmarks are measurements of this checkout, not tools a bug report names.
+  const PACKAGE = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { name: string; version: string };
+  it.each(COMMANDS.filter((c) => !c.startsWith("bench:")))("%s --version: the package's name and version, exit 0, nothing else run", (command) => {
+    const result = npmRun(command, ["--version"]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toBe(`${PACKAGE.name} ${PACKAGE.version}\n`);
+    expect(result.stderr).toBe("");
+  });
+
   it.each(COMMANDS)("%s --no-such-option: a usage error naming it, exit 2", (command) => {
     const result = npmRun(command, ["--no-such-option"]);
     expect(result.signal, `${command} --no-such-option was still running after ${CHILD_TIMEOUT_MS / 1000} s`).toBeNull();

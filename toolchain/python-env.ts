@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { accessSync, chmodSync, closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { VERSION_LINE } from "../generators/lib/cli-args.js";
 import { tryLock } from "../generators/lib/folder-lock.js";
 import { onInterrupt, stopOnInterrupt } from "../generators/lib/interrupt.js";
 
@@ -307,11 +308,16 @@ function execute(cwd: string, command: string, args: string[], what: string, env
 }
 
 async function main(args: string[]): Promise<number> {
+  if (args.includes("--version")) {
+    process.stdout.write(`${VERSION_LINE}\n`);
+    return 0;
+  }
   if (args.includes("--help") || args.includes("-h")) {
     process.stdout.write(
       `Usage: npm run python:setup [-- env ...]\n\n` +
         `Installs the project's Python environments (.venv/<env>/) from toolchain/python/<env>.lock.txt,\n` +
-        `unless already up to date. Envs: ${PYTHON_ENVS.join(", ")} (default: all). Exit 0 on success, 2 on failure.\n`,
+        `unless already up to date. Envs: ${PYTHON_ENVS.join(", ")} (default: all). Exit 0 on success, 2 on failure.\n` +
+        `--version prints the name and version of the tool.\n`,
     );
     return 0;
   }

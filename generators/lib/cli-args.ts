@@ -5,6 +5,10 @@
  */
 import { statSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
+import packageJson from "../../package.json" with { type: "json" };
+
+/** What `--version` prints: the package's name and version (package.json), which a bug report quotes. */
+export const VERSION_LINE = `${packageJson.name} ${packageJson.version}`;
 
 /**
  * `parseArgs`'s message for a bad option. With positionals allowed, node appends advice on passing `--bogus` as a

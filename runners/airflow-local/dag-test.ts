@@ -19,6 +19,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { IR_VERSION, type DatasetIR } from "../../generators/ir/types.js";
+import { VERSION_LINE } from "../../generators/lib/cli-args.js";
 import { removeOnInterrupt, stopOnInterrupt } from "../../generators/lib/interrupt.js";
 import { PLATFORM } from "../../generators/platform.js";
 import { LOCAL_TARGET } from "../../generators/targets/dbt/emit.js";
@@ -49,6 +50,7 @@ Options:
   --keep       Keep the temporary folder (AIRFLOW_HOME, Airflow's output, dbt's artifacts) after a successful run.
                After a failed run it is always kept.
   -h, --help   Show this help.
+  --version    Print the name and version of the tool.
 
 Exit codes: 0 every task succeeded, 1 a task failed (each named with its state), 2 cannot run (no generated DAG
 or IR, the pipeline, a Python environment or airflow db migrate failed, dbt or airflow cannot start, a task's
@@ -356,13 +358,17 @@ export async function main(
 ): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({ args: [...argv], options: { keep: { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false } } }));
+    ({ values } = parseArgs({ args: [...argv], options: { keep: { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false }, version: { type: "boolean", default: false } } }));
   } catch (error) {
     err.write(`error CLI.USAGE: ${(error as Error).message}\n  fix: run with --help for the options.\n`);
     return 2;
   }
   if (values.help) {
     out.write(`${HELP}\n`);
+    return 0;
+  }
+  if (values.version) {
+    out.write(`${VERSION_LINE}\n`);
     return 0;
   }
   const result = await runDagTest({ ...base, keep: values.keep, log: (line) => err.write(`${line}\n`) });

@@ -26,7 +26,7 @@ import { hiddenFromSpark, listInputFiles, type SkippedEntry } from "./read-input
 import { RUN_LOCK } from "./run-lock.js";
 import { checkRunId } from "./safe-paths.js";
 import { generatedChangedAt, generatedManifestHash, loadGeneratedIR, NoGeneratedIR } from "./generated-ir.js";
-import { emptyPathOption, givenPath, notAFolder, parseArgsMessage } from "../../generators/lib/cli-args.js";
+import { emptyPathOption, givenPath, notAFolder, parseArgsMessage, VERSION_LINE } from "../../generators/lib/cli-args.js";
 import { DEFAULT_MEMORY_LIMIT, parseMemoryLimit, type MemoryLimit } from "./memory-limit.js";
 import { defaultThreads, MAX_DEFAULT_THREADS, parseThreads } from "./threads.js";
 import { DEFAULT_MAX_QUARANTINE_RATIO } from "../../generators/targets/glue-jobs.js";
@@ -79,6 +79,7 @@ Options:
                                 KiB, CPU 21480 ms user + 2310 ms system). dbt and Spark run in processes of their
                                 own: their CPU time is not counted.
   -h, --help                    Show this help.
+  --version                     Print the name and version of the tool.
 
 Exit codes: 0 the counts reconcile (input = valid + duplicates + quarantined) and every dbt test passes,
 1 the counts do not reconcile, 2 cannot run (dbt included; or the generated files changed during the run,
@@ -155,6 +156,7 @@ export async function main(argv: readonly string[], out: { write(text: string): 
         timings: { type: "boolean", default: false },
         "no-warehouse": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
+        version: { type: "boolean", default: false },
       },
     }));
   } catch (error) {
@@ -163,6 +165,10 @@ export async function main(argv: readonly string[], out: { write(text: string): 
   }
   if (values.help) {
     out.write(`${HELP}\n`);
+    return 0;
+  }
+  if (values.version) {
+    out.write(`${VERSION_LINE}\n`);
     return 0;
   }
   const engine = values.engine;

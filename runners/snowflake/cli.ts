@@ -9,7 +9,7 @@ import { existsSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { CONTRACT_SUFFIX, findContractFiles, loadIR } from "../../generators/ir/load.js";
-import { emptyPathOption, givenPath, notAFolder, parseArgsMessage } from "../../generators/lib/cli-args.js";
+import { emptyPathOption, givenPath, notAFolder, parseArgsMessage, VERSION_LINE } from "../../generators/lib/cli-args.js";
 import { ContractError } from "../../generators/lib/errors.js";
 import { writeFileAtomically } from "../../generators/lib/safe-files.js";
 import { PLATFORM } from "../../generators/platform.js";
@@ -31,6 +31,8 @@ apply   Runs generated/snowflake/plan.json one statement at a time, each as its 
 verify  Compares the live external tables with the contracts (DESCRIBE EXTERNAL TABLE, INFORMATION_SCHEMA.COLUMNS):
         missing tables, missing/extra/retyped columns, changed expressions. Exit 1 on drift.
 
+--help shows this help; --version prints the name and version of the tool.
+
 Environment (key-pair authentication only, never a password):
 ${Object.entries(CONNECTION_ENV).map(([k, v]) => `  ${k.padEnd(28)} ${v}`).join("\n")}
   STORAGE_AWS_ROLE_ARN         apply, scope all: IAM role ARN Snowflake assumes to read the processed bucket
@@ -50,6 +52,7 @@ export async function main(argv: readonly string[], connect: () => Promise<SqlCo
         outputs: { type: "string" },
         root: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
+        version: { type: "boolean", default: false },
       },
     });
   } catch (error) {
@@ -58,6 +61,10 @@ export async function main(argv: readonly string[], connect: () => Promise<SqlCo
   }
   const { values, positionals } = parsed;
   const command = positionals[0];
+  if (values.version) {
+    console.log(VERSION_LINE);
+    return 0;
+  }
   if (values.help || !command) {
     console.log(HELP);
     return values.help ? 0 : 2;

@@ -12,7 +12,7 @@ import { createWriteStream, existsSync, readFileSync, renameSync, rmSync, statSy
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { IR_VERSION, type DatasetIR } from "../../generators/ir/types.js";
-import { givenPath } from "../../generators/lib/cli-args.js";
+import { givenPath, VERSION_LINE } from "../../generators/lib/cli-args.js";
 import { parseDecimalNumber, parseWholeNumber } from "../../generators/lib/numbers.js";
 import { onInterrupt } from "../../generators/lib/interrupt.js";
 import { samePath } from "../../generators/lib/real-paths.js";
@@ -43,6 +43,7 @@ Options:
   --root <dir>              Repository root holding generated/ir/ (default: the current directory; under npm run, the package's).
   --quiet                   No progress lines.
   -h, --help                Show this help.
+  --version                 Print the name and version of the tool.
 
 The tally has the shape of the pipeline's run summary: input, valid, duplicates, quarantined.total and
 quarantined.byReason; a pipeline run on the output reports exactly these counts.
@@ -152,6 +153,7 @@ async function run(argv: readonly string[], out: Sink, err: Sink): Promise<numbe
         root: { type: "string" },
         quiet: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
+        version: { type: "boolean", default: false },
       },
       strict: true,
       allowPositionals: false,
@@ -170,6 +172,10 @@ async function run(argv: readonly string[], out: Sink, err: Sink): Promise<numbe
   }
   if (values.help) {
     out.write(`${HELP}\n`);
+    return 0;
+  }
+  if (values.version) {
+    out.write(`${VERSION_LINE}\n`);
     return 0;
   }
   if (values.dataset === undefined) throw usage("--dataset", "--dataset is required.", "Pass --dataset review (or product).");

@@ -15,7 +15,7 @@ import type { Contract } from "../../generators/contract-kit/index.js";
 import { findContractFiles, loadIR } from "../../generators/ir/load.js";
 import type { DatasetIR } from "../../generators/ir/types.js";
 import { MIN_RECORD_LIMIT_BYTES } from "../../generators/dialects/stages.js";
-import { givenPath, parseArgsMessage } from "../../generators/lib/cli-args.js";
+import { givenPath, parseArgsMessage, VERSION_LINE } from "../../generators/lib/cli-args.js";
 import { ContractError } from "../../generators/lib/errors.js";
 import { parseDecimalNumber, parseWholeNumber } from "../../generators/lib/numbers.js";
 import { DEFAULT_MAX_RECORD_BYTES, S3RequestError, verifyPrefix, type VerifyReport } from "./verify.js";
@@ -50,6 +50,7 @@ Options:
   --root <dir>               Repository root (default: the current directory; under npm run, the package's).
   --quiet                    No progress lines.
   -h, --help                 Show this help.
+  --version                  Print the name and version of the tool.
 
 Credentials come from the AWS SDK's default chain (environment, shared config/SSO profile, web identity in CI).
 
@@ -247,6 +248,7 @@ export async function main(argv: readonly string[], out: Writable = process.stdo
         root: { type: "string" },
         quiet: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
+        version: { type: "boolean", default: false },
       },
     }));
   } catch (error) {
@@ -255,6 +257,10 @@ export async function main(argv: readonly string[], out: Writable = process.stdo
   }
   if (values.help) {
     out.write(`${HELP}\n`);
+    return 0;
+  }
+  if (values.version) {
+    out.write(`${VERSION_LINE}\n`);
     return 0;
   }
   let bucket: string;
