@@ -52,9 +52,9 @@ export function notAFolder(flag: string, path: string): string | undefined {
  * a tool) resolves against its own folder; so does one started without npm.
  */
 export function invocationDirOf(env: NodeJS.ProcessEnv, cwd: string): string {
-  const { INIT_CWD: typedIn, npm_package_json: packageJson } = env;
-  if (!typedIn || !packageJson || !isAbsolute(typedIn) || resolve(dirname(packageJson)) !== resolve(cwd)) return cwd;
-  return statSync(typedIn, { throwIfNoEntry: false })?.isDirectory() ? resolve(typedIn) : cwd;
+  const { INIT_CWD: initCwd, npm_package_json: packageFile } = env;
+  if (!initCwd || !packageFile || !isAbsolute(initCwd) || resolve(dirname(packageFile)) !== resolve(cwd)) return cwd;
+  return statSync(initCwd, { throwIfNoEntry: false })?.isDirectory() ? resolve(initCwd) : cwd;
 }
 
 /** npm's `INIT_CWD` as read once by `invocationDir`: null when it is not this command's (or is its own folder). */
