@@ -224,10 +224,11 @@ const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 type Verdict = { readonly kind: "blank" } | { readonly kind: "rejected"; readonly reason: string } | { readonly kind: "record"; readonly value: object };
 
 /** The pipeline's reading of one line, in its order (read-input.ts: `readFile`, `emitLine`, `lineRecord`, `classify`). */
-function judgeLine(line: ByteLine, lineNumber: number): Verdict {
+function judgeLine(line: ByteLine): Verdict {
   if (line.tooLong !== undefined) return { kind: "rejected", reason: RECORD_LEVEL.tooLong };
   let bytes = line.bytes;
-  if (lineNumber === 1 && bytes.subarray(0, 3).equals(BOM)) bytes = bytes.subarray(3);
+  // On any line, as the pipeline and the Glue clean job: a BOM opens the file, or a later line of files concatenated.
+  if (bytes.subarray(0, 3).equals(BOM)) bytes = bytes.subarray(3);
   if (bytes.length > 0 && bytes[bytes.length - 1] === 0x0d) bytes = bytes.subarray(0, bytes.length - 1);
   // Not String.trim(): it also strips U+00A0, U+2028 and more, which JSON.parse (and so the pipeline) refuses.
   if (bytes.every((b) => b === 0x20 || b === 0x09 || b === 0x0d)) return { kind: "blank" };
@@ -307,7 +308,7 @@ export async function verifyPrefix(options: VerifyOptions): Promise<VerifyReport
       gzip = opened.gzip;
       for await (const line of byteLines(opened.chunks, maxRecordBytes)) {
         lineNumber++;
-        const verdict = judgeLine(line, lineNumber);
+        const verdict = judgeLine(line);
         if (verdict.kind === "blank") {
           emptyLines++;
           continue;
