@@ -204,7 +204,7 @@ async function run(argv: readonly string[], out: Sink, err: Sink): Promise<numbe
   const root = values.root === undefined ? process.cwd() : givenPath(values.root);
   for (const [flag, path] of [["--out", outPath], ["--tally", tallyPath]] as const) {
     const clash = path === undefined ? undefined : repositoryClash(root, path);
-    if (clash) throw usage(flag, `${flag} ${path} ${clash}: synthetic records must not replace the repository's files (the generated IR, contracts, samples).`, `Write them outside the repository's own folders, e.g. ${flag} ${flag === "--out" ? "reviews.jsonl" : "tally.json"}.`);
+    if (clash) throw usage(flag, `${flag} ${path} ${clash}: synthetic records must not replace the repository's files (the generated IR, contracts, samples).`, `Write them outside the repository's own folders and files, e.g. ${flag} ${join(root, flag === "--out" ? "reviews.jsonl" : "tally.json")}.`);
   }
   const dataset = loadDatasetIR(root, values.dataset);
 
