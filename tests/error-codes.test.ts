@@ -106,6 +106,8 @@ describe("coded errors raised by the commands", () => {
     const r = await raised((o, e) => verifyMain(["s3://amazon-reviews-raw/reviews/", "--dataset", "no_such_dataset", "--root", REPO_ROOT], o, e, {}));
     expect(r.code).toBe(2);
     expect(r.text).toContain('error VERIFY.CONTRACT: No contract defines dataset "no_such_dataset".');
+    const near = await raised((o, e) => verifyMain(["s3://amazon-reviews-raw/reviews/", "--dataset", "reviews", "--root", REPO_ROOT], o, e, {}));
+    expect(near.text).toContain("\n  fix: pass --dataset review, or another of the names above.");
   });
 
   it("CATALOG.CONTRACT: catalog over contracts that do not load", async () => {

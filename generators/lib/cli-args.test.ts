@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { invocationDirOf } from "./cli-args.js";
+import { closestName, invocationDirOf } from "./cli-args.js";
 
 const pkg = mkdtempSync(join(tmpdir(), "cli-args-"));
 const sub = join(pkg, "samples");
@@ -32,5 +32,17 @@ describe("invocationDirOf", () => {
 
   it("is the process's own folder when INIT_CWD is empty, relative, gone or not a folder", () => {
     for (const bad of ["", "samples", join(pkg, "gone"), join(pkg, "a-file")]) expect(invocationDirOf(npm(bad), pkg)).toBe(pkg);
+  });
+});
+
+describe("closestName", () => {
+  it("is the known name nearest to a mistyped one, letter case aside; the first on a tie; none without names", () => {
+    const known = ["product", "review"];
+    expect(closestName("reviews", known)).toBe("review");
+    expect(closestName("Review", known)).toBe("review");
+    expect(closestName("prodcut", known)).toBe("product");
+    expect(closestName("reviw", known)).toBe("review");
+    expect(closestName("zzzzzz", ["ab", "cd"])).toBe("ab");
+    expect(closestName("x", [])).toBeUndefined();
   });
 });

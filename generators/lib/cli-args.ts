@@ -74,6 +74,28 @@ export function invocationDir(): string {
   return typedIn ?? process.cwd();
 }
 
+/**
+ * The name of `known` closest to `given` (edit distance, letter case aside; the first on a tie), for a fix line:
+ * `--dataset reviews` is answered with `--dataset review`, not with whichever name comes first.
+ */
+export function closestName(given: string, known: readonly string[]): string | undefined {
+  const distance = (a: string, b: string): number => {
+    let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      const current = [i];
+      for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+    return previous[b.length]!;
+  };
+  let best: { name: string; cost: number } | undefined;
+  for (const name of known) {
+    const cost = distance(given.toLowerCase(), name.toLowerCase());
+    if (best === undefined || cost < best.cost) best = { name, cost };
+  }
+  return best?.name;
+}
+
 /** A path given on the command line, made absolute against the folder the command was typed in. */
 export function givenPath(path: string): string {
   return resolve(invocationDir(), path);

@@ -73,7 +73,7 @@ export const ERROR_CODES = {
   "PIPELINE.WAREHOUSE": "pipeline:local could not run dbt on the local warehouse (dbt cannot be installed or cannot start, or cannot parse or compile the project).",
   "PII.NO_KEY": "No usable pseudonym key: the key table AMAZON_REVIEWS.GOVERNANCE.PSEUDONYM_KEY is missing, empty, holds more than one row or a key shorter than 32 characters (dbt fails the staging model, and a query of a staging view's pseudonym fails, instead of giving unkeyed hashes or NULL pseudonyms), or CONTRACT_PSEUDONYM_KEY is shorter than 32 characters (local runs; snowflake:apply refuses it before connecting and applies nothing). Fix: set CONTRACT_PSEUDONYM_KEY to a secret of at least 32 characters and load it (`npm run snowflake:apply`; locally the runners load it, or a random key when it is unset).",
   "VERIFY.USAGE": "verify:s3 was called with a bad option or argument.",
-  "VERIFY.CONTRACT": "verify:s3 could not load the contracts (the `CONTRACT.*` errors of `npm run generate`).",
+  "VERIFY.CONTRACT": "verify:s3 could not load the contracts (the `CONTRACT.*` errors of `npm run generate`), or none is the one asked for: an unknown `--dataset`, or a URL under no dataset's raw location.",
   "VERIFY.S3": "verify:s3 could not list or read S3 (after `--retries`, each waiting `--timeout`): endpoint, credentials, permissions, a missing bucket.",
   "VERIFY.NO_RECORDS": "verify:s3 found no record under the prefix (no objects, or only empty ones): a mistyped prefix must not pass.",
   "VERIFY.UNREADABLE": "verify:s3 could not read an object to its end (a cut or corrupt gzip, a download that stopped); the others were checked.",

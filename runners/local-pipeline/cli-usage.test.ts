@@ -33,6 +33,8 @@ describe("pipeline:local refuses with a code and a fix line", () => {
     [["--root", ""], coded("CLI.USAGE", "--root is empty\\.", "give --root a folder")],
     [["--root", ROOT, "--out", ""], coded("CLI.USAGE", "--out is empty\\.", "give --out a folder")],
     [["--root", ROOT, "--out", out, "--input", `nosuch=${readme}`], coded("CLI.USAGE", '--input "nosuch=\\S+" must be <dataset>=<file\\|dir> with dataset one of product, review', "write --input product=<file\\|dir>")],
+    // The fix names the dataset closest to the one mistyped.
+    [["--root", ROOT, "--out", out, "--input", `reviw=${readme}`], coded("CLI.USAGE", '--input "reviw=\\S+" must be <dataset>=<file\\|dir>', "write --input review=<file\\|dir>")],
     [["--root", ROOT, "--max-record-bytes", "abc"], coded("CLI.USAGE", '--max-record-bytes must be a whole number of bytes from 1024 to \\d+, written with digits only, not "abc"', "pass e.g. --max-record-bytes 1048576")],
     [["--root", ROOT, "--max-record-bytes", "1023"], coded("CLI.USAGE", "--max-record-bytes must be a whole number of bytes from 1024 to", "pass e.g.")],
     [["--root", ROOT, "--engine", "spark", "--max-record-bytes", "2048"], coded("CLI.USAGE", "--max-record-bytes applies to the DuckDB engine", "leave --max-record-bytes out with --engine spark")],

@@ -26,7 +26,7 @@ import { hiddenFromSpark, listInputFiles, type SkippedEntry } from "./read-input
 import { RUN_LOCK } from "./run-lock.js";
 import { checkRunId } from "./safe-paths.js";
 import { generatedChangedAt, generatedManifestHash, loadGeneratedIR, NoGeneratedIR } from "./generated-ir.js";
-import { emptyPathOption, givenPath, notAFolder, parseArgsMessage, VERSION_LINE } from "../../generators/lib/cli-args.js";
+import { closestName, emptyPathOption, givenPath, notAFolder, parseArgsMessage, VERSION_LINE } from "../../generators/lib/cli-args.js";
 import { DEFAULT_MEMORY_LIMIT, parseMemoryLimit, type MemoryLimit } from "./memory-limit.js";
 import { defaultThreads, MAX_DEFAULT_THREADS, parseThreads } from "./threads.js";
 import { DEFAULT_MAX_QUARANTINE_RATIO } from "../../generators/targets/glue-jobs.js";
@@ -251,7 +251,7 @@ export async function main(argv: readonly string[], out: { write(text: string): 
     const name = spec.slice(0, eq);
     if (eq <= 0 || !datasets.some((d) => d.name === name)) {
       err.write(
-        `error CLI.USAGE: --input "${spec}" must be <dataset>=<file|dir> with dataset one of ${datasets.map((d) => d.name).join(", ")}.\n  fix: write --input ${datasets[0]?.name ?? "<dataset>"}=<file|dir> (one --input per file or folder).\n`,
+        `error CLI.USAGE: --input "${spec}" must be <dataset>=<file|dir> with dataset one of ${datasets.map((d) => d.name).join(", ")}.\n  fix: write --input ${closestName(name, datasets.map((d) => d.name)) ?? "<dataset>"}=<file|dir> (one --input per file or folder).\n`,
       );
       return 2;
     }

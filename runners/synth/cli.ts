@@ -12,7 +12,7 @@ import { createWriteStream, existsSync, readFileSync, renameSync, rmSync, statSy
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { IR_VERSION, type DatasetIR } from "../../generators/ir/types.js";
-import { givenPath, VERSION_LINE } from "../../generators/lib/cli-args.js";
+import { closestName, givenPath, VERSION_LINE } from "../../generators/lib/cli-args.js";
 import { parseDecimalNumber, parseWholeNumber } from "../../generators/lib/numbers.js";
 import { onInterrupt } from "../../generators/lib/interrupt.js";
 import { samePath } from "../../generators/lib/real-paths.js";
@@ -110,7 +110,7 @@ export function loadDatasetIR(root: string, name: string): DatasetIR {
     throw new SynthError("SYNTH.NO_IR", error.message, "Run `npm run generate` first, or pass --root <repository>.", "--dataset");
   }
   if (!known.includes(name)) {
-    throw new SynthError("SYNTH.NO_IR", `No generated IR for dataset "${name}" in ${dir}. Known: ${known.join(", ")}.`, `Pass --dataset ${known[0]} (or another known dataset).`, "--dataset");
+    throw new SynthError("SYNTH.NO_IR", `No generated IR for dataset "${name}" in ${dir}. Known: ${known.join(", ")}.`, `Pass --dataset ${closestName(name, known)} (or another known dataset).`, "--dataset");
   }
   let document: { irVersion?: number; dataset?: DatasetIR };
   try {

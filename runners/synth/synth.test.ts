@@ -434,6 +434,8 @@ describe("CLI", () => {
     [["--dataset", "review", "--records", "3", "--invalid-ratio", "0.50000000001", "--duplicate-ratio", "0.5"], "--invalid-ratio: error CLI.USAGE: --invalid-ratio 0.50000000001 and --duplicate-ratio 0.5 add up to more than 1."],
     [["--dataset", "review", "--records", "10", "--invalid-ratio", "0.9999999999999999", "--duplicate-ratio", "0.0000000000000001"], ""],
     [["--dataset", "reviews", "--records", "10"], '--dataset: error SYNTH.NO_IR: No generated IR for dataset "reviews" in'],
+    // The fix names the closest dataset, not the first one listed.
+    [["--dataset", "reviews", "--records", "10"], "fix: Pass --dataset review (or another known dataset)."],
     [["--dataset", "review", "--records", "10", "--colour"], "arguments: error CLI.USAGE: Unknown option '--colour'"],
     [["--dataset", "review", "--records", "10", "--out", "."], "--out: error CLI.USAGE: --out"],
     [["--dataset", "review", "--records", "10", "--out", join(ROOT, "generated", "ir", "review.ir.json")], "is inside the repository's own generated/ folder: synthetic records must not replace the repository's files"],

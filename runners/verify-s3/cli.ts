@@ -15,7 +15,7 @@ import type { Contract } from "../../generators/contract-kit/index.js";
 import { findContractFiles, loadIR } from "../../generators/ir/load.js";
 import type { DatasetIR } from "../../generators/ir/types.js";
 import { MIN_RECORD_LIMIT_BYTES } from "../../generators/dialects/stages.js";
-import { givenPath, parseArgsMessage, VERSION_LINE } from "../../generators/lib/cli-args.js";
+import { closestName, givenPath, parseArgsMessage, VERSION_LINE } from "../../generators/lib/cli-args.js";
 import { ContractError } from "../../generators/lib/errors.js";
 import { parseDecimalNumber, parseWholeNumber } from "../../generators/lib/numbers.js";
 import { DEFAULT_MAX_RECORD_BYTES, S3RequestError, verifyPrefix, type VerifyReport } from "./verify.js";
@@ -65,10 +65,12 @@ interface Writable {
   write(text: string): unknown;
 }
 
+const HELP_FIX = "run with --help for the options.";
+
 class UsageError extends Error {
   constructor(
     message: string,
-    readonly fix = "run with --help for the options.",
+    readonly fix = HELP_FIX,
   ) {
     super(message);
   }
@@ -126,7 +128,7 @@ async function findContract(root: string, bucket: string, prefix: string, name: 
   let listed = prefix;
   if (name !== undefined) {
     dataset = ir.datasets.find((d) => d.name === name);
-    if (!dataset) throw new UsageError(`No contract defines dataset "${name}". Known: ${known}.`);
+    if (!dataset) throw new UsageError(`No contract defines dataset "${name}". Known: ${known}.`, `pass --dataset ${closestName(name, ir.datasets.map((d) => d.name))}, or another of the names above.`);
   } else {
     dataset = ir.datasets.find((d) => url.startsWith(d.locations.raw) || `${url}/` === d.locations.raw);
     if (dataset) listed = dataset.locations.raw === `${url}/` ? `${prefix}/` : prefix;
@@ -209,7 +211,10 @@ function describeS3Error(failure: S3RequestError, endpoint: string | undefined, 
 
 /** The contract could not be chosen or loaded: one coded error, with a fix. */
 function describeContractError(error: unknown, root: string): string {
-  if (error instanceof UsageError) return `error VERIFY.CONTRACT: ${error.message}\n  fix: pass --dataset with one of the names above, or a URL under that dataset's raw location.\n`;
+  if (error instanceof UsageError) {
+    const fix = error.fix === HELP_FIX ? "pass --dataset with one of the names above, or a URL under that dataset's raw location." : error.fix;
+    return `error VERIFY.CONTRACT: ${error.message}\n  fix: ${fix}\n`;
+  }
   // The contract loader's own diagnostics already say where and how to fix.
   if (error instanceof ContractError) return `error VERIFY.CONTRACT: the contracts under ${resolve(root, "contracts")} do not load:\n${error.message}\n`;
   return `error VERIFY.CONTRACT: cannot load the contracts under ${resolve(root, "contracts")}: ${(error as Error).message}\n  fix: run from the repository root or pass --root <dir>.\n`;
