@@ -387,9 +387,9 @@ def quarantine_ratio_exceeded(input_count, quarantined_count, ratio):
     shown = repr(ratio)
     shown = shown[:-2] if shown.endswith(".0") else shown
     return (
-        "%d of %d records of %s were quarantined, more than --max_quarantine_ratio %s allows: the object is mostly"
-        " invalid (a changed upstream format or a wrong file?). The quarantine and the run summary are written;"
-        " each quarantined record's reason_codes say why." % (quarantined_count, input_count, DATASET, shown)
+        "%d of %d records of %s were quarantined, more than --max_quarantine_ratio %s allows: so large a share is"
+        " rarely dirty data (a changed upstream format or a wrong file?). The quarantine and the run summary are"
+        " written; each quarantined record's reason_codes say why." % (quarantined_count, input_count, DATASET, shown)
     )
 
 

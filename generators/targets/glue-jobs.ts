@@ -40,11 +40,17 @@ export const DEFAULT_MAX_QUARANTINE_RATIO = Number(GLUE_JOB_OPTIONS.clean.max_qu
 
 /**
  * Why a run fails for its quarantined share, or undefined when the share is at most `maxRatio` (or nothing was read).
- * The clean job raises the same message (`templates/clean.py.hbs`), and the local pipeline reports it.
+ * The clean job raises the same message (`templates/clean.py.hbs`) with its argument `--max_quarantine_ratio`; the
+ * local pipeline reports it with the option it was given (`--max-quarantine-ratio`).
  */
-export function quarantineRatioExceeded(dataset: string, counts: { readonly input: number; readonly quarantined: number }, maxRatio: number): string | undefined {
+export function quarantineRatioExceeded(
+  dataset: string,
+  counts: { readonly input: number; readonly quarantined: number },
+  maxRatio: number,
+  option = "--max_quarantine_ratio",
+): string | undefined {
   if (counts.input === 0 || counts.quarantined / counts.input <= maxRatio) return undefined;
-  return `${counts.quarantined} of ${counts.input} records of ${dataset} were quarantined, more than --max_quarantine_ratio ${maxRatio} allows: the object is mostly invalid (a changed upstream format or a wrong file?). The quarantine and the run summary are written; each quarantined record's reason_codes say why.`;
+  return `${counts.quarantined} of ${counts.input} records of ${dataset} were quarantined, more than ${option} ${maxRatio} allows: so large a share is rarely dirty data (a changed upstream format or a wrong file?). The quarantine and the run summary are written; each quarantined record's reason_codes say why.`;
 }
 
 export type GlueJobKind = keyof typeof GLUE_JOB_ARGUMENTS;

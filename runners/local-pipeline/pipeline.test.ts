@@ -384,7 +384,7 @@ describe("command line", () => {
     // Without --no-warehouse: the warehouse step is skipped (it would need dbt).
     expect(await main(args("ratio-default"), capture().stream, err.stream), err.text()).toBe(4);
     expect(err.text()).toContain(
-      "error PIPELINE.QUARANTINE_RATIO: 7 of 8 records of review were quarantined, more than --max_quarantine_ratio 0.5 allows: the object is mostly invalid",
+      "error PIPELINE.QUARANTINE_RATIO: 7 of 8 records of review were quarantined, more than --max-quarantine-ratio 0.5 allows: so large a share is rarely dirty data",
     );
     const written = JSON.parse(readFileSync(join(work, "ratio-default", "run-summary.json"), "utf8")) as RunSummary & { warehouse?: unknown };
     expect([written.reconciled, written.maxQuarantineRatio, written.quarantineAlerts.length, written.warehouse]).toEqual([true, 0.5, 1, undefined]);

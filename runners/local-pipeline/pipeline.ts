@@ -221,7 +221,7 @@ export function reconcile(summary: RunSummary): void {
     if (records !== d.input) summary.problems.push(`${name}: ${records} records read from the files but ${d.input} loaded.`);
     for (const f of d.files) if (f.format === "json-lines" && f.lines !== f.records + f.blankLines) summary.problems.push(`${name}: ${f.file} has ${f.lines} lines but ${f.records} records + ${f.blankLines} blank lines.`);
     if (d.tables[name] !== d.valid) summary.problems.push(`${name}: ${d.valid} valid records but ${d.tables[name]} processed rows.`);
-    const exceeded = quarantineRatioExceeded(name, { input: d.input, quarantined: d.quarantined.total }, summary.maxQuarantineRatio);
+    const exceeded = quarantineRatioExceeded(name, { input: d.input, quarantined: d.quarantined.total }, summary.maxQuarantineRatio, "--max-quarantine-ratio");
     if (exceeded) summary.quarantineAlerts.push(exceeded);
   }
   summary.reconciled = summary.problems.length === 0;
