@@ -114,6 +114,7 @@ describe("contract:diff --base <git-ref>", () => {
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toContain('error CLI.USAGE: git ref "no-such-branch" does not name a commit');
     expect(unknown.stderr).not.toContain("shallow clone");
+    expect(unknown.stderr).toContain("\n  fix: pass --base with a branch, tag or commit that exists locally (git fetch it first), or --base-dir <dir> with the base's contracts.\n");
   });
 
   it("in a shallow clone, says to fetch the base (fetch-depth: 0)", () => {

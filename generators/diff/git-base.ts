@@ -20,8 +20,15 @@ import { ContractError } from "../lib/errors.js";
 import { removeOnInterrupt } from "../lib/interrupt.js";
 
 /** The base cannot be read: not a git ref, or no place inside the repository to read it from. */
+/** What to do about a `--base` that names no commit: the same words from every command that takes one. */
+export const BASE_REF_FIX = "pass --base with a branch, tag or commit that exists locally (git fetch it first).";
+
 export class BaseError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** What to do, when the error is the ref's (`BASE_REF_FIX`); otherwise the command's own usage fix. */
+    readonly fix?: string,
+  ) {
     super(message);
     this.name = "BaseError";
   }
@@ -45,11 +52,11 @@ function isShallow(root: string): boolean {
 
 /** Reads the contract directory (`contractsDir`, inside `root`) at `ref` and builds its IR. */
 export async function loadIRAtRef(root: string, contractsDir: string, ref: string): Promise<ContractIR> {
-  if (ref.startsWith("-") || ref.trim() === "") throw new BaseError(`"${ref}" is not a git ref.`);
+  if (ref.startsWith("-") || ref.trim() === "") throw new BaseError(`"${ref}" is not a git ref.`, BASE_REF_FIX);
   try {
     git(root, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
   } catch {
-    throw new BaseError(`git ref "${ref}" does not name a commit in ${root}.${isShallow(root) ? SHALLOW_HINT : ""}`);
+    throw new BaseError(`git ref "${ref}" does not name a commit in ${root}.${isShallow(root) ? SHALLOW_HINT : ""}`, BASE_REF_FIX);
   }
   return inRepositoryCopy(root, contractsDir, async ({ temp, contracts, relativeDir }) => {
     // Both paths are relative to `root` (ls-tree lists relative to the working directory; `ref:./path` reads so), so
