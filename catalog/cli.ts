@@ -6,7 +6,7 @@
 import { existsSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { givenPath, VERSION_LINE } from "../generators/lib/cli-args.js";
+import { givenPath, versionLine } from "../generators/lib/cli-args.js";
 import { repositoryClash } from "../generators/lib/repository-folders.js";
 import { buildSite } from "./build.js";
 import { CatalogError } from "./errors.js";
@@ -88,7 +88,7 @@ export async function run(argv: readonly string[], out: Writer = process.stdout,
     return { code: 0 };
   }
   if (values.version) {
-    out.write(`${VERSION_LINE}\n`);
+    out.write(`${versionLine()}\n`);
     return { code: 0 };
   }
   if (values.run !== undefined && values["no-run"]) return usage(err, "give --run <dir> or --no-run, not both.");

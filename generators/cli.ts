@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 import { buildFileSet } from "./assemble/file-set.js";
 import { compareWithDisk, isClean, strays, unownedTargets, writeFileSet, type LeftAlone } from "./assemble/writer.js";
 import { findContractFiles, loadIR, type ContractImporter } from "./ir/load.js";
-import { emptyPathOption, givenPath, notAFolder, parseArgsMessage, VERSION_LINE } from "./lib/cli-args.js";
+import { emptyPathOption, givenPath, notAFolder, parseArgsMessage, versionLine } from "./lib/cli-args.js";
 import { ContractError, ERROR_CODES, formatDiagnostic, type Diagnostic } from "./lib/errors.js";
 import { samePath } from "./lib/real-paths.js";
 import { repositoryClash } from "./lib/repository-folders.js";
@@ -70,7 +70,7 @@ export async function main(
     return 0;
   }
   if (values.version) {
-    out.write(`${VERSION_LINE}\n`);
+    out.write(`${versionLine()}\n`);
     return 0;
   }
   const command = positionals[0] ?? "generate";

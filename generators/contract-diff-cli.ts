@@ -7,7 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { basename, relative, resolve, sep } from "node:path";
-import { emptyPathOption, givenPath, notAFolder, parseArgsMessage, VERSION_LINE } from "./lib/cli-args.js";
+import { emptyPathOption, givenPath, notAFolder, parseArgsMessage, versionLine } from "./lib/cli-args.js";
 import { ContractError, formatDiagnostic } from "./lib/errors.js";
 import { CONTRACT_SUFFIX, findContractFiles, loadIR } from "./ir/load.js";
 import type { ContractIR } from "./ir/types.js";
@@ -66,7 +66,7 @@ export async function main(argv: readonly string[], out: NodeJS.WritableStream =
     return 0;
   }
   if (values.version) {
-    out.write(`${VERSION_LINE}\n`);
+    out.write(`${versionLine()}\n`);
     return 0;
   }
   if ((values.base === undefined) === (values["base-dir"] === undefined)) return usage(err, "give exactly one of --base <git-ref> or --base-dir <dir>.");

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { accessSync, chmodSync, closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { VERSION_LINE } from "../generators/lib/cli-args.js";
+import { versionLine } from "../generators/lib/cli-args.js";
 import { tryLock } from "../generators/lib/folder-lock.js";
 import { onInterrupt, stopOnInterrupt } from "../generators/lib/interrupt.js";
 
@@ -309,7 +309,7 @@ function execute(cwd: string, command: string, args: string[], what: string, env
 
 async function main(args: string[]): Promise<number> {
   if (args.includes("--version")) {
-    process.stdout.write(`${VERSION_LINE}\n`);
+    process.stdout.write(`${versionLine()}\n`);
     return 0;
   }
   if (args.includes("--help") || args.includes("-h")) {

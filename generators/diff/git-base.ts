@@ -52,7 +52,7 @@ function isShallow(root: string): boolean {
 
 /** Reads the contract directory (`contractsDir`, inside `root`) at `ref` and builds its IR. */
 export async function loadIRAtRef(root: string, contractsDir: string, ref: string): Promise<ContractIR> {
-  if (ref.startsWith("-") || ref.trim() === "") throw new BaseError(`"${ref}" is not a git ref.`, BASE_REF_FIX);
+  if (ref.startsWith("-") || ref.trim() === "") throw new BaseError(`"${ref}" is not a git ref.`);
   try {
     git(root, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
   } catch {

@@ -2,11 +2,11 @@
  * The folder a command was typed in: npm runs scripts in the package's folder and names the person's in INIT_CWD;
  * a process that is not that script (started elsewhere, the variables inherited) keeps its own folder.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { closestName, invocationDirOf } from "./cli-args.js";
+import { closestName, invocationDirOf, versionLine } from "./cli-args.js";
 
 const pkg = mkdtempSync(join(tmpdir(), "cli-args-"));
 const sub = join(pkg, "samples");
@@ -44,5 +44,13 @@ describe("closestName", () => {
     expect(closestName("reviw", known)).toBe("review");
     expect(closestName("zzzzzz", ["ab", "cd"])).toBe("ab");
     expect(closestName("x", [])).toBeUndefined();
+  });
+});
+
+describe("versionLine", () => {
+  it("is npm's package name and version when npm runs the command, else the package.json above the module's", () => {
+    expect(versionLine({ npm_package_name: "review-contracts", npm_package_version: "9.8.7" })).toBe("review-contracts 9.8.7");
+    const own = JSON.parse(readFileSync(join(import.meta.dirname, "..", "..", "package.json"), "utf8")) as { name: string; version: string };
+    expect(versionLine({})).toBe(`${own.name} ${own.version}`);
   });
 });

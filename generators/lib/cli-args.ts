@@ -3,12 +3,28 @@
  * file is read through it): node's `parseArgs` errors without their misleading advice, empty path options, and a
  * folder option that names a file or nothing.
  */
-import { statSync } from "node:fs";
-import { dirname, isAbsolute, resolve } from "node:path";
-import packageJson from "../../package.json" with { type: "json" };
+import { readFileSync, statSync } from "node:fs";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 
-/** What `--version` prints: the package's name and version (package.json), which a bug report quotes. */
-export const VERSION_LINE = `${packageJson.name} ${packageJson.version}`;
+/**
+ * What `--version` prints: the package's name and version, which a bug report quotes. From npm's own variables when
+ * npm runs the command; otherwise from the first package.json above this module (the repository's, also above the
+ * launcher's cached build in node_modules/.cache/). Read only when asked: a copy of the generator without its
+ * package.json (a test's scratch repository) runs all the same.
+ */
+export function versionLine(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.npm_package_name && env.npm_package_version) return `${env.npm_package_name} ${env.npm_package_version}`;
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    try {
+      const found = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: unknown; version?: unknown };
+      if (typeof found.name === "string" && typeof found.version === "string") return `${found.name} ${found.version}`;
+    } catch {
+      // No package.json here (or not one with a name and version): the folder above.
+    }
+    if (dirname(dir) === dir) return "review-contracts (version unknown: no package.json found)";
+  }
+}
 
 /**
  * `parseArgs`'s message for a bad option. With positionals allowed, node appends advice on passing `--bogus` as a

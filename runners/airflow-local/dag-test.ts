@@ -19,7 +19,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { IR_VERSION, type DatasetIR } from "../../generators/ir/types.js";
-import { VERSION_LINE } from "../../generators/lib/cli-args.js";
+import { versionLine } from "../../generators/lib/cli-args.js";
 import { removeOnInterrupt, stopOnInterrupt } from "../../generators/lib/interrupt.js";
 import { PLATFORM } from "../../generators/platform.js";
 import { LOCAL_TARGET } from "../../generators/targets/dbt/emit.js";
@@ -368,7 +368,7 @@ export async function main(
     return 0;
   }
   if (values.version) {
-    out.write(`${VERSION_LINE}\n`);
+    out.write(`${versionLine()}\n`);
     return 0;
   }
   const result = await runDagTest({ ...base, keep: values.keep, log: (line) => err.write(`${line}\n`) });

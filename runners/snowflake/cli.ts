@@ -9,7 +9,7 @@ import { existsSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { CONTRACT_SUFFIX, findContractFiles, loadIR } from "../../generators/ir/load.js";
-import { emptyPathOption, givenPath, notAFolder, parseArgsMessage, VERSION_LINE } from "../../generators/lib/cli-args.js";
+import { emptyPathOption, givenPath, notAFolder, parseArgsMessage, versionLine } from "../../generators/lib/cli-args.js";
 import { ContractError } from "../../generators/lib/errors.js";
 import { writeFileAtomically } from "../../generators/lib/safe-files.js";
 import { PLATFORM } from "../../generators/platform.js";
@@ -62,7 +62,7 @@ export async function main(argv: readonly string[], connect: () => Promise<SqlCo
   const { values, positionals } = parsed;
   const command = positionals[0];
   if (values.version) {
-    console.log(VERSION_LINE);
+    console.log(versionLine());
     return 0;
   }
   if (values.help || !command) {

@@ -12,7 +12,7 @@ import { createWriteStream, existsSync, readFileSync, renameSync, rmSync, statSy
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { IR_VERSION, type DatasetIR } from "../../generators/ir/types.js";
-import { closestName, givenPath, VERSION_LINE } from "../../generators/lib/cli-args.js";
+import { closestName, givenPath, versionLine } from "../../generators/lib/cli-args.js";
 import { parseDecimalNumber, parseWholeNumber } from "../../generators/lib/numbers.js";
 import { onInterrupt } from "../../generators/lib/interrupt.js";
 import { samePath } from "../../generators/lib/real-paths.js";
@@ -175,7 +175,7 @@ async function run(argv: readonly string[], out: Sink, err: Sink): Promise<numbe
     return 0;
   }
   if (values.version) {
-    out.write(`${VERSION_LINE}\n`);
+    out.write(`${versionLine()}\n`);
     return 0;
   }
   if (values.dataset === undefined) throw usage("--dataset", "--dataset is required.", "Pass --dataset review (or product).");
