@@ -109,6 +109,12 @@ export async function main(
     err.write(`error CLI.USAGE: --out ${outRoot} ${clash}: a second tree of outputs there would be read as sources (dbt would build every staging model twice).\n  fix: pass a folder outside the repository, or one of its own at the top (e.g. --out .generate-preview), or leave --out out to write the repository's outputs.\n`);
     return 2;
   }
+  // Checked, a folder that does not exist holds no outputs: every file would be "missing", and the fix printed (a
+  // generate into that path) would write a tree wherever a mistyped --out points. Said as such instead.
+  if (values.check && values.out !== undefined && !existsSync(outRoot)) {
+    err.write(`error CLI.USAGE: --out ${outRoot} does not exist: there are no outputs there to check (--out is relative to --root, ${root}).\n  fix: pass the folder a previous npm run generate -- --out wrote, or run that first.\n`);
+    return 2;
+  }
 
   // Zero contracts would "generate" nothing and remove every output as an orphan.
   const contractsShown = relative(root, contractsDir) || ".";

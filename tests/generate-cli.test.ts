@@ -137,6 +137,14 @@ describe("generate --check", () => {
     expect(readFileSync(path, "utf8")).toBe(edited);
   });
 
+  it("--check with an --out that does not exist: a usage error naming the folder (no tree of 'missing' files, no fix that writes there)", async () => {
+    const missing = join(scratchRoot(), "no-such-folder");
+    const result = await cli(["--root", REPO_ROOT, "--out", missing, "--check"]);
+    expect(result.code).toBe(2);
+    expect(result.err).toContain(`error CLI.USAGE: --out ${missing} does not exist: there are no outputs there to check`);
+    expect(result.out).not.toContain("missing:");
+  });
+
   it("says which changed files differ only in line endings (a CRLF checkout), without their diff", async () => {
     const root = await generatedRoot();
     const crlf = join(root, "generated/docs/review.md");
