@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 import { buildFileSet } from "./assemble/file-set.js";
 import { compareWithDisk, isClean, strays, unownedTargets, writeFileSet, type LeftAlone } from "./assemble/writer.js";
 import { findContractFiles, loadIR, type ContractImporter } from "./ir/load.js";
-import { emptyPathOption, givenPath, notAFolder, parseArgsMessage, versionLine } from "./lib/cli-args.js";
+import { emptyPathOption, givenPath, notAFolder, parseArgsFix, parseArgsMessage, versionLine } from "./lib/cli-args.js";
 import { ContractError, ERROR_CODES, formatDiagnostic, type Diagnostic } from "./lib/errors.js";
 import { samePath } from "./lib/real-paths.js";
 import { repositoryClash } from "./lib/repository-folders.js";
@@ -61,7 +61,7 @@ export async function main(
       },
     });
   } catch (error) {
-    err.write(`error CLI.USAGE: ${parseArgsMessage(error)}\n  fix: run with --help for the options.\n`);
+    err.write(`error CLI.USAGE: ${parseArgsMessage(error)}\n  fix: ${parseArgsFix(error, HELP)}\n`);
     return 2;
   }
   const { values, positionals } = args;

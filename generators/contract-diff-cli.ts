@@ -7,7 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { basename, relative, resolve, sep } from "node:path";
-import { emptyPathOption, givenPath, notAFolder, parseArgsMessage, versionLine } from "./lib/cli-args.js";
+import { emptyPathOption, givenPath, notAFolder, parseArgsFix, parseArgsMessage, versionLine } from "./lib/cli-args.js";
 import { ContractError, formatDiagnostic } from "./lib/errors.js";
 import { CONTRACT_SUFFIX, findContractFiles, loadIR } from "./ir/load.js";
 import type { ContractIR } from "./ir/types.js";
@@ -59,7 +59,7 @@ export async function main(argv: readonly string[], out: NodeJS.WritableStream =
       },
     }));
   } catch (error) {
-    return usage(err, parseArgsMessage(error));
+    return usage(err, parseArgsMessage(error), parseArgsFix(error, HELP));
   }
   if (values.help) {
     out.write(`${HELP}\n`);

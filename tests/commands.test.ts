@@ -52,6 +52,12 @@ describe("every command answers --help and refuses an unknown option", { timeout
     expect(result.stderr).toBe("");
   });
 
+  it("a mistyped option is answered with the one meant", () => {
+    const result = npmRun("generate", ["--chek"]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe("error CLI.USAGE: Unknown option '--chek'\n  fix: did you mean --check? Run with --help for the options.\n");
+  });
+
   it.each(COMMANDS)("%s --no-such-option: a usage error naming it, exit 2", (command) => {
     const result = npmRun(command, ["--no-such-option"]);
     expect(result.signal, `${command} --no-such-option was still running after ${CHILD_TIMEOUT_MS / 1000} s`).toBeNull();

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { closestName, invocationDirOf, versionLine } from "./cli-args.js";
+import { closestName, invocationDirOf, parseArgsFix, versionLine } from "./cli-args.js";
 
 const pkg = mkdtempSync(join(tmpdir(), "cli-args-"));
 const sub = join(pkg, "samples");
@@ -52,5 +52,19 @@ describe("versionLine", () => {
     expect(versionLine({ npm_package_name: "review-contracts", npm_package_version: "9.8.7" })).toBe("review-contracts 9.8.7");
     const own = JSON.parse(readFileSync(join(import.meta.dirname, "..", "..", "package.json"), "utf8")) as { name: string; version: string };
     expect(versionLine({})).toBe(`${own.name} ${own.version}`);
+  });
+});
+
+describe("parseArgsFix", () => {
+  const help = "Options:\n  --check   Compare.\n  --out <dir>  Output.\n  --no-warehouse  Skip.\n  -h, --help  Help.";
+  const unknown = (option: string) => Object.assign(new TypeError(`Unknown option '${option}'`), { code: "ERR_PARSE_ARGS_UNKNOWN_OPTION" });
+  it("names the option --help lists within two typos of an unknown one; otherwise points at --help", () => {
+    expect(parseArgsFix(unknown("--chek"), help)).toBe("did you mean --check? Run with --help for the options.");
+    expect(parseArgsFix(unknown("--no-warehous"), help)).toBe("did you mean --no-warehouse? Run with --help for the options.");
+    expect(parseArgsFix(unknown("--colour"), help)).toBe("run with --help for the options.");
+    expect(parseArgsFix(unknown("--ot"), help)).toBe("did you mean --out? Run with --help for the options.");
+    // Two typos in a short name is no longer a typo of it.
+    expect(parseArgsFix(unknown("--xyz"), help)).toBe("run with --help for the options.");
+    expect(parseArgsFix(new TypeError("Option '--out <value>' argument missing"), help)).toBe("run with --help for the options.");
   });
 });

@@ -95,21 +95,37 @@ export function invocationDir(): string {
  * `--dataset reviews` is answered with `--dataset review`, not with whichever name comes first.
  */
 export function closestName(given: string, known: readonly string[]): string | undefined {
-  const distance = (a: string, b: string): number => {
-    let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-      const current = [i];
-      for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-    return previous[b.length]!;
-  };
   let best: { name: string; cost: number } | undefined;
   for (const name of known) {
-    const cost = distance(given.toLowerCase(), name.toLowerCase());
+    const cost = editDistance(given.toLowerCase(), name.toLowerCase());
     if (best === undefined || cost < best.cost) best = { name, cost };
   }
   return best?.name;
+}
+
+/** Levenshtein distance: the fewest one-character insertions, deletions and substitutions from `a` to `b`. */
+export function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/**
+ * The fix line of a `parseArgs` error: an unknown option within two typos of one the command's `--help` names
+ * (`--chek`) is answered with that option; otherwise, or for another error, with `--help`.
+ */
+export function parseArgsFix(error: unknown, help: string): string {
+  const unknown = /Unknown option '(--[^'=]+)/.exec((error as Error).message)?.[1];
+  const known = [...new Set(help.match(/--[a-z][a-z0-9-]*/g) ?? [])];
+  const near = unknown === undefined ? undefined : closestName(unknown, known);
+  if (unknown !== undefined && near !== undefined && editDistance(unknown, near) <= Math.min(2, Math.floor(unknown.length / 3))) {
+    return `did you mean ${near}? Run with --help for the options.`;
+  }
+  return "run with --help for the options.";
 }
 
 /** A path given on the command line, made absolute against the folder the command was typed in. */

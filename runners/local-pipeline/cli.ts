@@ -26,7 +26,7 @@ import { hiddenFromSpark, listInputFiles, type SkippedEntry } from "./read-input
 import { RUN_LOCK } from "./run-lock.js";
 import { checkRunId } from "./safe-paths.js";
 import { generatedChangedAt, generatedManifestHash, loadGeneratedIR, NoGeneratedIR } from "./generated-ir.js";
-import { closestName, emptyPathOption, givenPath, notAFolder, parseArgsMessage, versionLine } from "../../generators/lib/cli-args.js";
+import { closestName, emptyPathOption, givenPath, notAFolder, parseArgsFix, parseArgsMessage, versionLine } from "../../generators/lib/cli-args.js";
 import { DEFAULT_MEMORY_LIMIT, parseMemoryLimit, type MemoryLimit } from "./memory-limit.js";
 import { defaultThreads, MAX_DEFAULT_THREADS, parseThreads } from "./threads.js";
 import { DEFAULT_MAX_QUARANTINE_RATIO } from "../../generators/targets/glue-jobs.js";
@@ -160,7 +160,7 @@ export async function main(argv: readonly string[], out: { write(text: string): 
       },
     }));
   } catch (error) {
-    err.write(`error CLI.USAGE: ${parseArgsMessage(error)}\n  fix: run with --help for the options.\n`);
+    err.write(`error CLI.USAGE: ${parseArgsMessage(error)}\n  fix: ${parseArgsFix(error, HELP)}\n`);
     return 2;
   }
   if (values.help) {

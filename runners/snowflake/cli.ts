@@ -9,7 +9,7 @@ import { existsSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { CONTRACT_SUFFIX, findContractFiles, loadIR } from "../../generators/ir/load.js";
-import { emptyPathOption, givenPath, notAFolder, parseArgsMessage, versionLine } from "../../generators/lib/cli-args.js";
+import { emptyPathOption, givenPath, notAFolder, parseArgsFix, parseArgsMessage, versionLine } from "../../generators/lib/cli-args.js";
 import { ContractError } from "../../generators/lib/errors.js";
 import { writeFileAtomically } from "../../generators/lib/safe-files.js";
 import { PLATFORM } from "../../generators/platform.js";
@@ -56,7 +56,7 @@ export async function main(argv: readonly string[], connect: () => Promise<SqlCo
       },
     });
   } catch (error) {
-    console.error(`error CLI.USAGE: ${parseArgsMessage(error)}\n  fix: run with --help for the options.`);
+    console.error(`error CLI.USAGE: ${parseArgsMessage(error)}\n  fix: ${parseArgsFix(error, HELP)}`);
     return 2;
   }
   const { values, positionals } = parsed;

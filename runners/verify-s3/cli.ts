@@ -15,7 +15,7 @@ import type { Contract } from "../../generators/contract-kit/index.js";
 import { findContractFiles, loadIR } from "../../generators/ir/load.js";
 import type { DatasetIR } from "../../generators/ir/types.js";
 import { MIN_RECORD_LIMIT_BYTES } from "../../generators/dialects/stages.js";
-import { closestName, givenPath, parseArgsMessage, versionLine } from "../../generators/lib/cli-args.js";
+import { closestName, givenPath, parseArgsFix, parseArgsMessage, versionLine } from "../../generators/lib/cli-args.js";
 import { ContractError } from "../../generators/lib/errors.js";
 import { parseDecimalNumber, parseWholeNumber } from "../../generators/lib/numbers.js";
 import { DEFAULT_MAX_RECORD_BYTES, S3RequestError, verifyPrefix, type VerifyReport } from "./verify.js";
@@ -257,7 +257,7 @@ export async function main(argv: readonly string[], out: Writable = process.stdo
       },
     }));
   } catch (error) {
-    err.write(`error VERIFY.USAGE: ${parseArgsMessage(error)}\n  fix: run with --help for the options.\n`);
+    err.write(`error VERIFY.USAGE: ${parseArgsMessage(error)}\n  fix: ${parseArgsFix(error, HELP)}\n`);
     return 2;
   }
   if (values.help) {
