@@ -5,7 +5,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "../../tests/helpers/contract-diff.js";
 
@@ -20,7 +20,8 @@ describe("contract:diff --base <git-ref>", () => {
   beforeAll(() => {
     repo = mkdtempSync(join(tmpdir(), "contract-diff-git-"));
     // The generator is copied (not linked) so the contract kit the contracts import is the one the IR builder reads.
-    cpSync(join(ROOT, "generators"), join(repo, "generators"), { recursive: true });
+    // Not the scratch copies of contracts other test files' contract:diff runs make and remove meanwhile (ENOENT).
+    cpSync(join(ROOT, "generators"), join(repo, "generators"), { recursive: true, filter: (source) => !basename(source).startsWith(".contract-diff-") });
     cpSync(join(ROOT, "contracts"), join(repo, "contracts"), { recursive: true });
     // The marts' contracts too: the base's QuickSight files are generated from them.
     cpSync(join(ROOT, "dbt-out", "models", "marts"), join(repo, "dbt-out", "models", "marts"), { recursive: true });
