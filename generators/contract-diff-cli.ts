@@ -119,7 +119,7 @@ export async function main(argv: readonly string[], out: NodeJS.WritableStream =
       err.write(`\nThe contracts could not be loaded; nothing was compared.\n`);
       return 2;
     }
-    if (error instanceof BaseError) return usage(err, error.message, error.fix === undefined ? undefined : `${error.fix.replace(/\.$/, "")}, or --base-dir <dir> with the base's contracts.`);
+    if (error instanceof BaseError) return usage(err, error.message, error.fix === undefined ? undefined : `${error.fix}, or --base-dir <dir> with the base's contracts.`);
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ENOTDIR") return usage(err, (error as Error).message);
     throw error;

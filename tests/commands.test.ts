@@ -13,7 +13,8 @@ const ROOT = join(import.meta.dirname, "..");
 /** npm's own scripts and the suite's: not commands a user gives options to. */
 const NOT_COMMANDS = new Set(["prepare", "start", "test", "test:update-goldens", "typecheck"]);
 
-const COMMANDS = Object.keys((JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts)
+const PACKAGE = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { name: string; version: string; scripts: Record<string, string> };
+const COMMANDS = Object.keys(PACKAGE.scripts)
   .filter((name) => !NOT_COMMANDS.has(name))
   .sort();
 
@@ -44,7 +45,6 @@ describe("every command answers --help and refuses an unknown option", { timeout
   });
 
   // The benchmarks are measurements of this checkout, not tools a bug report names.
-  const PACKAGE = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { name: string; version: string };
   it.each(COMMANDS.filter((c) => !c.startsWith("bench:")))("%s --version: the package's name and version, exit 0, nothing else run", (command) => {
     const result = npmRun(command, ["--version"]);
     expect(result.status, result.stderr).toBe(0);

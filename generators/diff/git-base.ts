@@ -20,8 +20,8 @@ import { ContractError } from "../lib/errors.js";
 import { removeOnInterrupt } from "../lib/interrupt.js";
 
 /** The base cannot be read: not a git ref, or no place inside the repository to read it from. */
-/** What to do about a `--base` that names no commit: the same words from every command that takes one. */
-export const BASE_REF_FIX = "pass --base with a branch, tag or commit that exists locally (git fetch it first).";
+/** What to do about a `--base` that names no commit (a sentence a command may go on; contract:diff offers --base-dir). */
+export const BASE_REF_FIX = "pass --base with a branch, tag or commit that exists locally (git fetch it first)";
 
 export class BaseError extends Error {
   constructor(

@@ -19,7 +19,7 @@
  * DescribeIngestion; generators/targets/airflow/airflow.test.ts runs the wait against botocore's Stubber. The alert's
  * SNS topic has an SQS queue subscribed to it, whose messages are what SNS delivered.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -310,22 +310,10 @@ describe("npm run dag:test names a failing task, and the failed run's alert reac
     // Airflow's scheduler, not the test, stopped the run and said why.
     expect(run).toMatchObject({ state: "failed", reason: "timed_out" });
 
-    const { value: processor, requests } = await recorded(
-      () =>
-        new Promise<{ code: number | null; output: string }>((done, fail) => {
-          const child = spawn(join(airflow.bin, "airflow"), ["dag-processor", "--num-runs", "2"], { env, stdio: ["ignore", "pipe", "pipe"] });
-          let output = "";
-          child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-          child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-          const timer = setTimeout(() => child.kill("SIGKILL"), 180_000);
-          child.on("error", fail);
-          child.on("close", (code) => {
-            clearTimeout(timer);
-            done({ code, output });
-          });
-        }),
+    const { value: processor, requests } = await recorded(async () =>
+      spawnSync(join(airflow.bin, "airflow"), ["dag-processor", "--num-runs", "2"], { encoding: "utf8", env, timeout: 180_000 }),
     );
-    expect(processor.code, processor.output.slice(-4000)).toBe(0);
+    expect(processor.status, (processor.stdout + processor.stderr).slice(-4000)).toBe(0);
     expect(requests.map((r) => `${r.method} ${path(r)} ${/^Action=(\w+)/.exec(body(r))?.[1]}`)).toEqual(["POST / Publish"]);
     const messages = delivered();
     expect(messages).toHaveLength(1);

@@ -131,13 +131,18 @@ def refresh_quicksight_data_sets(ti, **_context) -> None:
         raise
 
 
-def failed_tasks(ti, dag, dag_run) -> list[tuple[str, str]]:
-    """The other tasks of this run that failed or were upstream_failed, with their state, in the DAG's order."""
+def task_states(ti, dag_run=None) -> dict[str, str]:
+    """Each task of the task instance's run with its state, as text."""
     if hasattr(ti, "get_task_states"):  # Airflow 3: the Task SDK asks the API server
         states = ti.get_task_states(dag_id=ti.dag_id, run_ids=[ti.run_id]).get(ti.run_id, {})
     else:  # Airflow 2: the metadata database
         states = {task.task_id: task.state for task in dag_run.get_task_instances()}
-    states = {task_id: str(getattr(state, "value", state)) for task_id, state in states.items()}
+    return {task_id: str(getattr(state, "value", state)) for task_id, state in states.items()}
+
+
+def failed_tasks(ti, dag, dag_run) -> list[tuple[str, str]]:
+    """The other tasks of this run that failed or were upstream_failed, with their state, in the DAG's order."""
+    states = task_states(ti, dag_run)
     others = [task_id for task_id in dag.task_ids if task_id != ti.task_id]
     return [(task_id, states[task_id]) for task_id in others if states.get(task_id) in FAILED_STATES]
 
@@ -237,8 +242,7 @@ def alert_timed_out_run(context) -> None:
     states: dict[str, str] = {}
     if ti is not None and hasattr(ti, "get_task_states"):  # Airflow 3: the Task SDK asks the API server
         try:
-            found = ti.get_task_states(dag_id=dag_id, run_ids=[run_id]).get(run_id, {})
-            by_id = {task_id: str(getattr(state, "value", state)) for task_id, state in found.items()}
+            by_id = task_states(ti)
             states = {task_id: by_id[task_id] for task_id in context["dag"].task_ids if task_id in by_id}
         except Exception as error:  # the alert matters more than its detail
             log.warning("Could not read the task states of run %s: %s", run_id, error)
