@@ -66,7 +66,7 @@ export async function ensurePythonEnv(name: string, options: PythonEnvOptions = 
   const realVenvs = realpathSync(venvs);
   const realVenv = path.join(realVenvs, name);
   const mutex = path.join(venvs, `${name}.lock`);
-  await acquire(mutex, name, log);
+  await acquire(mutex, `python env "${name}"`, log);
   // Interrupted (Ctrl-C, SIGTERM): the half-made venv and the lock go at once (the next install would also remove
   // them, as after a kill).
   let tmp: string | undefined;
@@ -210,8 +210,11 @@ function pythonVersion(root: string): Promise<string> {
   return asked;
 }
 
-// The lock folder `.venv/<env>.lock` (`tryLock`: a lock whose process is gone is taken over), waited for.
-async function acquire(mutex: string, name: string, log: (line: string) => void): Promise<void> {
+/**
+ * Takes the lock folder `mutex` (`.venv/<env>.lock`; `tryLock`: a lock whose process is gone is taken over), waiting
+ * for another install that holds it. `label` starts its lines (`python env "dbt"`).
+ */
+export async function acquire(mutex: string, label: string, log: (line: string) => void): Promise<void> {
   const deadline = Date.now() + LOCK_TIMEOUT_MS;
   let told = false;
   for (;;) {
@@ -220,11 +223,11 @@ async function acquire(mutex: string, name: string, log: (line: string) => void)
     const owner = attempt.owner;
     if (Date.now() > deadline) {
       throw new Error(
-        `python env "${name}": gave up after ${LOCK_TIMEOUT_MS / 60_000} min waiting for ${mutex}, held by another install (pid ${owner ?? "unknown"}). ` +
+        `${label}: gave up after ${LOCK_TIMEOUT_MS / 60_000} min waiting for ${mutex}, held by another install (pid ${owner ?? "unknown"}). ` +
           `If no install is running, remove that folder and retry.`,
       );
     }
-    if (!told) log(`python env "${name}": another install (pid ${owner ?? "unknown"}) holds ${path.basename(mutex)}; waiting…`);
+    if (!told) log(`${label}: another install (pid ${owner ?? "unknown"}) holds ${path.basename(mutex)}; waiting…`);
     told = true;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
@@ -283,7 +286,7 @@ function indexHint(name: string, lockRel: string): (output: string) => string | 
 
 // Runs a command, keeping its output quiet; on failure the error carries its last lines, then what `hint` makes of its
 // output (a reason and a fix line).
-async function run(cwd: string, command: string, args: string[], what: string, hint?: (output: string) => string | undefined, env?: NodeJS.ProcessEnv): Promise<string> {
+export async function run(cwd: string, command: string, args: string[], what: string, hint?: (output: string) => string | undefined, env?: NodeJS.ProcessEnv): Promise<string> {
   const { code, signal, output } = await execute(cwd, command, args, what, env);
   if (code === 0) return output;
   const tail = output.trimEnd().split("\n").slice(-30).join("\n");

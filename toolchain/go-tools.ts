@@ -1,0 +1,175 @@
+// Builds the project's pinned Go tools (the `tool` lines of toolchain/go/go.mod: actionlint) into the git-ignored
+// .venv/go/bin/, from the module versions and hashes go.mod and go.sum lock. Code that needs a tool calls
+// ensureGoTool() first: a file read and a stat when the build is up to date, no process.
+// CLI: npm run go:setup   (see --help)
+import { createHash } from "node:crypto";
+import { accessSync, chmodSync, constants, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { versionLine } from "../generators/lib/cli-args.js";
+import { onInterrupt } from "../generators/lib/interrupt.js";
+import { acquire, run } from "./python-env.js";
+
+export interface GoToolOptions {
+  /** Folder holding toolchain/go/ and .venv/; defaults to this repository. */
+  root?: string;
+  /** Progress lines; defaults to stderr. */
+  log?: (line: string) => void;
+}
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const MODULE_DIR = "toolchain/go";
+const STAMP = ".stamp";
+const LABEL = "go tools";
+
+/** The tools go.mod declares (`tool <package>`), by command name (the package path's last element). */
+export function goTools(root = REPO_ROOT): Map<string, string> {
+  const goMod = readFileSync(path.join(root, MODULE_DIR, "go.mod"), "utf8");
+  const packages = [...goMod.matchAll(/^tool\s+(\S+)\s*$/gm)].map((m) => m[1]!);
+  return new Map(packages.map((pkg) => [pkg.slice(pkg.lastIndexOf("/") + 1), pkg]));
+}
+
+/** The path of the tool `name`'s binary, built first when it is missing or was built from another go.mod or go.sum. */
+export async function ensureGoTool(name: string, options: GoToolOptions = {}): Promise<string> {
+  const root = path.resolve(options.root ?? REPO_ROOT);
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const tools = goTools(root);
+  if (!tools.has(name)) throw new Error(`unknown Go tool "${name}": ${MODULE_DIR}/go.mod has no \`tool\` line for it (its tools: ${[...tools.keys()].join(", ")})`);
+  const venvs = path.join(root, ".venv");
+  const binary = path.join(venvs, "go", "bin", name);
+  const expected = stamp(root, tools);
+  if (isFresh(venvs, expected, tools)) return binary;
+
+  mkdirSync(venvs, { recursive: true });
+  const realVenvs = realpathSync(venvs);
+  const mutex = path.join(venvs, "go.lock");
+  await acquire(mutex, LABEL, log);
+  let tmp: string | undefined;
+  const release = onInterrupt((signal) => {
+    if (tmp) rmSync(tmp, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
+    rmSync(mutex, { recursive: true, force: true });
+    log(`${LABEL}: interrupted (${signal}): build stopped, its half-made folder removed; the next use builds again`);
+  });
+  try {
+    if (isFresh(venvs, expected, tools)) return binary; // built by another process while we waited
+    for (const entry of readdirSync(realVenvs)) if (entry.startsWith("go.tmp-")) rmSync(path.join(realVenvs, entry), { recursive: true, force: true });
+    const cwd = path.join(root, MODULE_DIR);
+    const env = goEnvironment();
+    const version = await goVersion(cwd, env, [...tools.keys()]);
+    log(`${LABEL}: building ${[...tools.keys()].join(", ")} with ${version} from ${MODULE_DIR}/go.mod (first build takes up to about a minute)…`);
+    const started = Date.now();
+    tmp = mkdtempSync(path.join(realVenvs, "go.tmp-"));
+    chmodSync(tmp, 0o755);
+    try {
+      // -mod=readonly: a module go.sum does not hold, or one whose download differs from its hash there, fails the
+      // build instead of being added (a flag on the command line overrides the user's GOFLAGS).
+      await run(cwd, "go", ["build", "-mod=readonly", "-trimpath", "-o", `${path.join(tmp, "bin")}${path.sep}`, ...tools.values()], `${LABEL}: go build`, buildHint, env);
+      writeFileSync(path.join(tmp, STAMP), expected);
+      rmSync(path.join(realVenvs, "go"), { recursive: true, force: true });
+      renameSync(tmp, path.join(realVenvs, "go"));
+    } catch (error) {
+      rmSync(tmp, { recursive: true, force: true });
+      throw error;
+    }
+    log(`${LABEL}: ready in ${Math.round((Date.now() - started) / 1000)} s`);
+    return binary;
+  } finally {
+    rmSync(mutex, { recursive: true, force: true });
+    release();
+  }
+}
+
+// What the tools were built from: go.mod and go.sum (their sha256) and the tools' names.
+function stamp(root: string, tools: Map<string, string>): string {
+  const hash = createHash("sha256");
+  for (const file of ["go.mod", "go.sum"]) hash.update(readFileSync(path.join(root, MODULE_DIR, file))).update("\0");
+  return `locks-sha256 ${hash.digest("hex")}\ntools ${[...tools.keys()].join(" ")}\n`;
+}
+
+function isFresh(venvs: string, expected: string, tools: Map<string, string>): boolean {
+  try {
+    if (readFileSync(path.join(venvs, "go", STAMP), "utf8") !== expected) return false;
+    for (const name of tools.keys()) accessSync(path.join(venvs, "go", "bin", name), constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// The go command's environment: the caller's, with no workspace (a go.work above the checkout would change which
+// modules are used) and no cgo (the tools are pure Go: no C compiler needed).
+function goEnvironment(): NodeJS.ProcessEnv {
+  return { ...process.env, GOWORK: "off", CGO_ENABLED: "0" };
+}
+
+async function goVersion(cwd: string, env: NodeJS.ProcessEnv, names: string[]): Promise<string> {
+  try {
+    return (await run(cwd, "go", ["env", "GOVERSION"], `${LABEL}: go env GOVERSION`, buildHint, env)).trim();
+  } catch (error) {
+    if (!/cannot run go: .*ENOENT/.test((error as Error).message)) throw error;
+    throw new Error(
+      `${LABEL}: the go command is not on PATH; the project's Go tools (${names.join(", ")}) are built from ${MODULE_DIR}/go.mod.\n` +
+        `  fix: install Go 1.25 or later (https://go.dev/doc/install) and put its bin/ on PATH, then run npm run go:setup.`,
+    );
+  }
+}
+
+// The reason and fix of a failed build: the module proxy unreachable, a download not matching go.sum, a Go too old.
+function buildHint(output: string): string | undefined {
+  if (/SECURITY ERROR|checksum mismatch|missing go\.sum entry/.test(output)) {
+    return (
+      `A module's download does not match ${MODULE_DIR}/go.sum, or go.sum lacks it: the tools are built only from what go.sum pins.\n` +
+      `  fix: if go.mod or go.sum was edited, regenerate them (toolchain/README.md, "Go tools"); never edit a hash to make a download pass.`
+    );
+  }
+  if (/requires go >= |toolchain not available/.test(output)) {
+    return `  fix: install Go 1.25 or later (https://go.dev/doc/install), or let go fetch that toolchain itself (GOTOOLCHAIN=auto, its default), then run npm run go:setup.`;
+  }
+  if (/dial tcp|no such host|i\/o timeout|connection refused|Forbidden|Not Found|proxyconnect/.test(output)) {
+    const proxy = process.env.GOPROXY ? `${process.env.GOPROXY} (GOPROXY)` : "the Go module proxy (GOPROXY; proxy.golang.org by default)";
+    return (
+      `go could not download the modules ${MODULE_DIR}/go.mod pins from ${proxy}: it is unreachable, or does not serve a pinned version.\n` +
+      `  fix: check the network connection or the proxy (HTTPS_PROXY), or set GOPROXY to a mirror that serves them, then run npm run go:setup.`
+    );
+  }
+  return undefined;
+}
+
+async function main(args: string[]): Promise<number> {
+  if (args.includes("--version")) {
+    process.stdout.write(`${versionLine()}\n`);
+    return 0;
+  }
+  if (args.includes("--help") || args.includes("-h")) {
+    process.stdout.write(
+      `Usage: npm run go:setup\n\n` +
+        `Builds the project's Go tools (${[...goTools().keys()].join(", ")}) into .venv/go/bin/ from ${MODULE_DIR}/go.mod and go.sum,\n` +
+        `unless already up to date. Needs the go command (Go 1.25 or later). Exit 0 on success, 2 on failure.\n` +
+        `--version prints the name and version of the tool.\n`,
+    );
+    return 0;
+  }
+  const option = args.find((arg) => arg.startsWith("-"));
+  if (option !== undefined) {
+    process.stderr.write(`error CLI.USAGE: Unknown option '${option}'.\n  fix: run npm run go:setup -- --help for the usage.\n`);
+    return 2;
+  }
+  if (args.length > 0) {
+    process.stderr.write(`error CLI.USAGE: go:setup takes no arguments ("${args[0]}"): it builds every Go tool.\n  fix: run npm run go:setup.\n`);
+    return 2;
+  }
+  try {
+    for (const name of goTools().keys()) {
+      const binary = await ensureGoTool(name);
+      process.stdout.write(`go tool "${name}": ${path.relative(process.cwd(), binary) || "."}\n`);
+    }
+  } catch (error) {
+    process.stderr.write(`error: ${(error as Error).message}\n`);
+    return 2;
+  }
+  return 0;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  process.exitCode = await main(process.argv.slice(2));
+}
