@@ -7,10 +7,12 @@
  * never from what the catalog wrote. Screenshots of each page type go to `.catalog-out/test-screenshots/`.
  */
 import { DuckDBInstance } from "@duckdb/node-api";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main as contractDiff } from "../generators/contract-diff-cli.js";
@@ -525,5 +527,34 @@ describe("catalog in Chromium", () => {
     }
     process.stdout.write(`axe-core violations by page (impact:rule → nodes): ${JSON.stringify(report)}\nscreenshots: ${SCREENSHOTS}\n`);
     expect(found).toEqual([]);
+  }, 120_000);
+});
+
+describe("catalog's markup", () => {
+  /**
+   * The Nu Html Checker (W3C's HTML validator, `vnu-jar` pinned in package.json; run by the Java that Spark needs).
+   * Its only messages allowed are two Content-Security-Policy warnings that are its reading, not a browser's: it
+   * checks files, whose `file:` origin `'self'` never matches, and takes the JSON data blocks (`<script
+   * type="application/json">`, which browsers do not run) for inline scripts. Chromium loads every page under its
+   * policy with no console error and no failed request (above).
+   */
+  it("passes the Nu Html Checker: every page of both sites and the style sheet, with no error or other warning", () => {
+    const jar = join(dirname(createRequire(import.meta.url).resolve("vnu-jar/package.json")), "build", "dist", "vnu.jar");
+    const files = [...pages.map((p) => join(temp, "site", p)), ...htmlFiles(join(temp, "sink-site")).map((p) => join(temp, "sink-site", p)), join(temp, "site", "assets", "catalog.css")];
+    expect(files.length).toBeGreaterThanOrEqual(pages.length + 3);
+    // A copy of the index with two faults the checker must find, so that a silent checker cannot pass.
+    const faulty = join(temp, "faulty.html");
+    writeFileSync(faulty, readFileSync(join(temp, "site", "index.html"), "utf8").replace("<main", '<div id="search-results"></div></div><main'));
+    const result = spawnSync("java", ["-jar", jar, "--also-check-css", "--format", "json", "--stdout", ...files, faulty], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    const { messages } = JSON.parse(result.stdout) as { messages: { type: string; subType?: string; url?: string; lastLine?: number; message: string }[] };
+    const of = (file: string) => messages.filter((m) => m.url !== undefined && fileURLToPath(m.url) === file);
+    expect(of(faulty).filter((m) => m.type === "error").map((m) => m.message)).toEqual(expect.arrayContaining([expect.stringMatching(/^Duplicate ID “search-results”/), expect.stringMatching(/^Stray end tag “div”/)]));
+    const CSP_READINGS = /^(Resource|Inline script) violates Content Security Policy \(meta tag\)/;
+    const found = messages
+      .filter((m) => m.url === undefined || fileURLToPath(m.url) !== faulty)
+      .filter((m) => !(m.type === "info" && m.subType === "warning" && CSP_READINGS.test(m.message)))
+      .map((m) => `${m.url ? fileURLToPath(m.url).slice(temp.length + 1) : "?"}:${m.lastLine ?? "?"}: ${m.type}${m.subType ? `/${m.subType}` : ""}: ${m.message}`);
+    expect(found).toEqual([]);
+    expect(messages.every((m) => m.url !== undefined)).toBe(true);
   }, 120_000);
 });
