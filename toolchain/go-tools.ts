@@ -1,14 +1,14 @@
 // Builds the project's pinned Go tools (the `tool` lines of toolchain/go/go.mod: actionlint) into the git-ignored
 // .venv/go/bin/, from the module versions and hashes go.mod and go.sum lock. Code that needs a tool calls
 // ensureGoTool() first: a file read and a stat when the build is up to date, no process.
-// CLI: npm run go:setup   (see --help)
+// CLI: npm run go:setup [-- tool ...]   (see --help)
 import { createHash } from "node:crypto";
 import { accessSync, chmodSync, constants, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { versionLine } from "../generators/lib/cli-args.js";
 import { onInterrupt } from "../generators/lib/interrupt.js";
 import { acquire, run } from "./python-env.js";
+import { setupMain } from "./setup-cli.js";
 
 export interface GoToolOptions {
   /** Folder holding toolchain/go/ and .venv/; defaults to this repository. */
@@ -135,41 +135,12 @@ function buildHint(output: string): string | undefined {
   return undefined;
 }
 
-async function main(args: string[]): Promise<number> {
-  if (args.includes("--version")) {
-    process.stdout.write(`${versionLine()}\n`);
-    return 0;
-  }
-  if (args.includes("--help") || args.includes("-h")) {
-    process.stdout.write(
-      `Usage: npm run go:setup\n\n` +
-        `Builds the project's Go tools (${[...goTools().keys()].join(", ")}) into .venv/go/bin/ from ${MODULE_DIR}/go.mod and go.sum,\n` +
-        `unless already up to date. Needs the go command (Go 1.25 or later). Exit 0 on success, 2 on failure.\n` +
-        `--version prints the name and version of the tool.\n`,
-    );
-    return 0;
-  }
-  const option = args.find((arg) => arg.startsWith("-"));
-  if (option !== undefined) {
-    process.stderr.write(`error CLI.USAGE: Unknown option '${option}'.\n  fix: run npm run go:setup -- --help for the usage.\n`);
-    return 2;
-  }
-  if (args.length > 0) {
-    process.stderr.write(`error CLI.USAGE: go:setup takes no arguments ("${args[0]}"): it builds every Go tool.\n  fix: run npm run go:setup.\n`);
-    return 2;
-  }
-  try {
-    for (const name of goTools().keys()) {
-      const binary = await ensureGoTool(name);
-      process.stdout.write(`go tool "${name}": ${path.relative(process.cwd(), binary) || "."}\n`);
-    }
-  } catch (error) {
-    process.stderr.write(`error: ${(error as Error).message}\n`);
-    return 2;
-  }
-  return 0;
-}
-
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  process.exitCode = await main(process.argv.slice(2));
+  process.exitCode = await setupMain(process.argv.slice(2), {
+    command: "go:setup",
+    kind: "Go tool",
+    names: [...goTools().keys()],
+    description: `Builds the project's Go tools into .venv/go/bin/ from ${MODULE_DIR}/go.mod and go.sum, unless already up to date.\nNeeds the go command (Go 1.25 or later).`,
+    setup: async (name) => ({ label: `go tool "${name}"`, folder: await ensureGoTool(name) }),
+  });
 }

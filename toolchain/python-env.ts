@@ -8,9 +8,9 @@ import { createHash } from "node:crypto";
 import { accessSync, chmodSync, closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { versionLine } from "../generators/lib/cli-args.js";
 import { tryLock } from "../generators/lib/folder-lock.js";
 import { onInterrupt, stopOnInterrupt } from "../generators/lib/interrupt.js";
+import { setupMain } from "./setup-cli.js";
 
 export const PYTHON_ENVS = ["spark", "lint", "aws", "dbt", "airflow", "checkov"] as const;
 export type PythonEnvName = (typeof PYTHON_ENVS)[number];
@@ -310,43 +310,12 @@ function execute(cwd: string, command: string, args: string[], what: string, env
   });
 }
 
-async function main(args: string[]): Promise<number> {
-  if (args.includes("--version")) {
-    process.stdout.write(`${versionLine()}\n`);
-    return 0;
-  }
-  if (args.includes("--help") || args.includes("-h")) {
-    process.stdout.write(
-      `Usage: npm run python:setup [-- env ...]\n\n` +
-        `Installs the project's Python environments (.venv/<env>/) from toolchain/python/<env>.lock.txt,\n` +
-        `unless already up to date. Envs: ${PYTHON_ENVS.join(", ")} (default: all). Exit 0 on success, 2 on failure.\n` +
-        `--version prints the name and version of the tool.\n`,
-    );
-    return 0;
-  }
-  const option = args.find((arg) => arg.startsWith("-"));
-  if (option !== undefined) {
-    process.stderr.write(`error CLI.USAGE: Unknown option '${option}'.\n  fix: run npm run python:setup -- --help for the usage.\n`);
-    return 2;
-  }
-  const unknown = args.find((arg) => !(PYTHON_ENVS as readonly string[]).includes(arg));
-  if (unknown !== undefined) {
-    process.stderr.write(`error CLI.USAGE: "${unknown}" is not a Python environment of the project.\n  fix: name one or more of ${PYTHON_ENVS.join(", ")}, or none for all.\n`);
-    return 2;
-  }
-  const names = args.length > 0 ? args : [...PYTHON_ENVS];
-  for (const name of names) {
-    try {
-      const { bin } = await ensurePythonEnv(name, { checkInterpreter: true });
-      process.stdout.write(`python env "${name}": ${path.relative(process.cwd(), bin) || "."}\n`);
-    } catch (error) {
-      process.stderr.write(`error: ${(error as Error).message}\n`);
-      return 2;
-    }
-  }
-  return 0;
-}
-
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  process.exitCode = await main(process.argv.slice(2));
+  process.exitCode = await setupMain(process.argv.slice(2), {
+    command: "python:setup",
+    kind: "Python environment",
+    names: PYTHON_ENVS,
+    description: "Installs the project's Python environments (.venv/<env>/) from toolchain/python/<env>.lock.txt,\nunless already up to date.",
+    setup: async (name) => ({ label: `python env "${name}"`, folder: (await ensurePythonEnv(name, { checkInterpreter: true })).bin }),
+  });
 }
