@@ -5,7 +5,7 @@ import { setupMain, type SetupCommand } from "./setup-cli.js";
 
 function sink() {
   let text = "";
-  return { stream: { write: (t: string) => ((text += t), true) } as unknown as NodeJS.WriteStream, text: () => text };
+  return { stream: { write: (t: string) => (text += t) }, text: () => text };
 }
 
 async function runSetup(args: string[], failOn?: string) {

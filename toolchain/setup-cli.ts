@@ -18,7 +18,12 @@ export interface SetupCommand {
   setup: (name: string) => Promise<{ label: string; folder: string }>;
 }
 
-export async function setupMain(args: readonly string[], spec: SetupCommand, out = process.stdout, err = process.stderr): Promise<number> {
+/** Where the command writes its lines (process.stdout and process.stderr, or a test's sink). */
+export interface LineSink {
+  write(text: string): unknown;
+}
+
+export async function setupMain(args: readonly string[], spec: SetupCommand, out: LineSink = process.stdout, err: LineSink = process.stderr): Promise<number> {
   const usage = `npm run ${spec.command} -- --help`;
   if (args.includes("--version")) {
     out.write(`${versionLine()}\n`);
