@@ -41,12 +41,12 @@ JOB_ARGUMENTS = [
     "summary_path",
 ]
 # The ways a run may name its input besides JOB_ARGUMENTS, exactly one of them (none: the input is an argument).
-INPUT_ARGUMENTS = [
+INPUT_ARGUMENTS: list[list[str]] = [
     ["input_path"],
     ["input_bucket", "input_key"],
 ]
 # Optional arguments and the value a run takes without them: (name, default).
-OPTIONAL_ARGUMENTS = [
+OPTIONAL_ARGUMENTS: list[tuple[str, str]] = [
     ("max_quarantine_ratio", "0.5"),
 ]
 REASON_CODES = [
@@ -198,10 +198,10 @@ TYPED_COLUMN_SQL = [
     ("similar_item", "`_typed`.`similar_item`"),
 ]
 # The deduplication key's columns, and those of them computed here (a raw field used as the key is already a column).
-KEY_COLUMNS = [
+KEY_COLUMNS: list[str] = [
     "asin",
 ]
-KEY_SQL = []
+KEY_SQL: list[tuple[str, str]] = []
 # The record-level reason this job sets itself.
 UNREADABLE_BY_SPARK = "record.unreadable_by_spark"
 # The lineage columns of a cleaned record and the fields of a quarantined one, each as Spark SQL over the working

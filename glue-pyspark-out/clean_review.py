@@ -41,12 +41,12 @@ JOB_ARGUMENTS = [
     "summary_path",
 ]
 # The ways a run may name its input besides JOB_ARGUMENTS, exactly one of them (none: the input is an argument).
-INPUT_ARGUMENTS = [
+INPUT_ARGUMENTS: list[list[str]] = [
     ["input_path"],
     ["input_bucket", "input_key"],
 ]
 # Optional arguments and the value a run takes without them: (name, default).
-OPTIONAL_ARGUMENTS = [
+OPTIONAL_ARGUMENTS: list[tuple[str, str]] = [
     ("max_quarantine_ratio", "0.5"),
 ]
 REASON_CODES = [
@@ -153,10 +153,10 @@ TYPED_COLUMN_SQL = [
     ("image", "`_typed`.`image`"),
 ]
 # The deduplication key's columns, and those of them computed here (a raw field used as the key is already a column).
-KEY_COLUMNS = [
+KEY_COLUMNS: list[str] = [
     "review_id",
 ]
-KEY_SQL = [
+KEY_SQL: list[tuple[str, str]] = [
     (
         "review_id",
         "sha2(concat(coalesce(replace(replace(CAST(`reviewerID` AS STRING), '\\\\', '\\\\\\\\'), '|', '\\\\|'), ''), '|', coalesce(replace(replace(CAST(`asin` AS STRING), '\\\\', '\\\\\\\\'), '|', '\\\\|'), ''), '|', coalesce(replace(replace(CAST(`unixReviewTime` AS STRING), '\\\\', '\\\\\\\\'), '|', '\\\\|'), '')), 256)",

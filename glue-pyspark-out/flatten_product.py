@@ -30,9 +30,9 @@ JOB_ARGUMENTS = [
     "run_id",
 ]
 # The ways a run may name its input besides JOB_ARGUMENTS, exactly one of them (none: the input is an argument).
-INPUT_ARGUMENTS = []
+INPUT_ARGUMENTS: list[list[str]] = []
 # Optional arguments and the value a run takes without them: (name, default).
-OPTIONAL_ARGUMENTS = []
+OPTIONAL_ARGUMENTS: list[tuple[str, str]] = []
 
 # The cleaned zone, typed (explicit schema, no inference).
 CLEANED_SCHEMA = StructType(
@@ -66,7 +66,7 @@ CLEANED_SCHEMA = StructType(
 
 # product: One Amazon product's catalogue metadata (2018 release format); reviews refer to it by asin.
 TABLE = "product"
-PARTITION_BY = []
+PARTITION_BY: list[str] = []
 COLUMN_SQL = [
     ("asin", "CAST(`asin` AS STRING)"),
     (
@@ -138,7 +138,7 @@ COLUMN_SQL = [
 ]
 
 # Child tables: (name, array expression over the cleaned zone, partition columns, column expressions).
-CHILDREN = [
+CHILDREN: list[tuple[str, str, list[str], list[tuple[str, str]]]] = [
     (
         "product_categories",
         "`category`",

@@ -40,9 +40,9 @@ JOB_ARGUMENTS = [
     "run_id",
 ]
 # The ways a run may name its input besides JOB_ARGUMENTS, exactly one of them (none: the input is an argument).
-INPUT_ARGUMENTS = []
+INPUT_ARGUMENTS: list[list[str]] = []
 # Optional arguments and the value a run takes without them: (name, default).
-OPTIONAL_ARGUMENTS = []
+OPTIONAL_ARGUMENTS: list[tuple[str, str]] = []
 
 # The cleaned zone, typed (explicit schema, no inference).
 CLEANED_SCHEMA = StructType(
@@ -69,7 +69,7 @@ CLEANED_SCHEMA = StructType(
 
 # review: One Amazon customer review of one product (2018 release format).
 TABLE = "review"
-PARTITION_BY = [
+PARTITION_BY: list[str] = [
     "review_date",
 ]
 COLUMN_SQL = [
@@ -127,7 +127,7 @@ COLUMN_SQL = [
 ]
 
 # Child tables: (name, array expression over the cleaned zone, partition columns, column expressions).
-CHILDREN = [
+CHILDREN: list[tuple[str, str, list[str], list[tuple[str, str]]]] = [
     (
         "review_images",
         "`image`",

@@ -3,7 +3,7 @@
  * `ruff format --check` under ruff.toml). Its arguments and task order are read from the syntax tree (module-level
  * string constants and f-strings evaluated). Airflow itself imports it in airflow.test.ts.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { marked } from "marked";
@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { mdCell } from "../../dialects/markdown.js";
 import { fileOf, generatedFrom } from "../../../tests/helpers/generate.js";
 import { run } from "../../../tests/helpers/run.js";
+import { mypy } from "../../../tests/helpers/mypy.js";
 import { ruff } from "../../../tests/helpers/ruff.js";
 import { AUDIT_SCHEMA, dagSource } from "./emit.js";
 
@@ -84,6 +85,22 @@ describe("Airflow target", () => {
     expect(result.output).toContain("1 file already formatted");
     expect(result.status).toBe(0);
   });
+
+  it("type-checks with mypy against Airflow's own type hints, and mypy refuses a call Airflow's hints do not allow", async () => {
+    const { files } = await generatedFrom();
+    const source = fileOf(files, "generated/airflow/dags/amazon_reviews_dbt.py");
+    // One mypy run (Airflow's hints take seconds to load) over the DAG and a copy with a call Airflow's hints refuse.
+    mkdirSync(join(work, "typed"), { recursive: true });
+    const path = join(work, "typed", "amazon_reviews_dbt.py");
+    const broken = join(work, "typed", "broken_dag.py");
+    writeFileSync(path, source);
+    writeFileSync(broken, `${source}\n\ndef broken():\n    return Variable.get("x", default=1, deserialize_json="no")\n`);
+    const checked = await mypy([path, broken], "airflow");
+    expect(checked.status).toBe(1);
+    const findings = checked.output.trimEnd().split("\n");
+    expect(findings.filter((line) => !line.startsWith(`${broken}:`))).toEqual([]);
+    expect(findings).toEqual([expect.stringMatching(/broken_dag\.py:\d+: error: .*\[(call-arg|arg-type)\]$/)]);
+  }, 120_000);
 
   it("ruff fails on a broken or unformatted DAG (the check can fail)", async () => {
     expect((await ruffSource("from airflow import DAG\nundefined_name\n")).status).not.toBe(0);

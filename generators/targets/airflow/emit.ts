@@ -219,17 +219,17 @@ from datetime import datetime, timedelta, timezone
 try:  # Airflow 3
     from airflow.sdk import DAG, Variable
     from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
-except ImportError:  # Airflow 2.9+
+except ImportError:  # Airflow 2.9+ (the same names, so type checkers are told not to count them twice)
     from airflow import DAG
-    from airflow.exceptions import AirflowFailException, AirflowSkipException
+    from airflow.exceptions import AirflowFailException, AirflowSkipException  # type: ignore[no-redef]
     from airflow.models import Variable
 
 try:  # Airflow 3: apache-airflow-providers-standard
     from airflow.providers.standard.operators.bash import BashOperator
     from airflow.providers.standard.operators.python import PythonOperator
 except ImportError:  # Airflow 2
-    from airflow.operators.bash import BashOperator
-    from airflow.operators.python import PythonOperator
+    from airflow.operators.bash import BashOperator  # type: ignore[no-redef]
+    from airflow.operators.python import PythonOperator  # type: ignore[no-redef]
 
 DOC_MD = ${pyString(doc)}
 

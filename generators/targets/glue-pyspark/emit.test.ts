@@ -13,6 +13,7 @@ import { loadIR } from "../../ir/load.js";
 import type { ContractIR, DatasetIR } from "../../ir/types.js";
 import { emitGluePyspark, jobSql } from "./emit.js";
 import { DEFAULT_MAX_QUARANTINE_RATIO, GLUE_JOB_ARGUMENTS, glueJobInputs, quarantineRatioExceeded } from "../glue-jobs.js";
+import { mypy } from "../../../tests/helpers/mypy.js";
 import { ruff } from "../../../tests/helpers/ruff.js";
 import { ensurePythonEnv } from "../../../toolchain/python-env.js";
 import { stateMachineDefinition } from "../step-functions/emit.js";
@@ -46,8 +47,10 @@ def strings(prefix, node):
             for i, e in enumerate(node.elts):
                 strings(prefix + "[" + str(i) + "]", e)
 for stmt in tree.body:
-    if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name):
-        strings(stmt.targets[0].id, stmt.value)
+    # NAME = value, or NAME: type = value
+    target = stmt.targets[0] if isinstance(stmt, ast.Assign) else stmt.target if isinstance(stmt, ast.AnnAssign) else None
+    if isinstance(target, ast.Name) and stmt.value is not None:
+        strings(target.id, stmt.value)
 print(json.dumps(out))
 `;
 
@@ -94,6 +97,16 @@ describe("glue-pyspark", () => {
     expect(result.status).toBe(1);
     expect(result.output).toMatch(/F401[\s\S]*F821|F821[\s\S]*F401/);
   });
+
+  it("type-checks with mypy against pyspark's own type hints (Glue's awsglue, which AWS does not publish, as Any)", async () => {
+    // One mypy run over the jobs and a copy of one with a call pyspark's hints refuse (F.col takes one column name).
+    const paths = writeAll(emitGluePyspark(ir).files, "mypy");
+    const broken = join(work, "mypy", "broken_job.py");
+    writeFileSync(broken, `${readFileSync(paths[0]!, "utf8")}\n\ndef broken(df):\n    return df.select(F.col("a", "b"))\n`);
+    const checked = await mypy([...paths, broken], "spark");
+    expect(checked.status).toBe(1);
+    expect(checked.output.trimEnd().split("\n")).toEqual([expect.stringMatching(/broken_job\.py:\d+: error: Too many arguments for "col"  \[call-arg\]$/)]);
+  }, 120_000);
 
   it("lays out any contract as ruff formats it: nested objects, long keys and names, contract paths and versions of every length", async () => {
     const fixture = (await loadIR(join(ROOT, "tests/fixtures/nested-long-names"), ROOT)).datasets[0]!;
@@ -240,7 +253,7 @@ tree = ast.parse(open(sys.argv[1], encoding="utf-8").read())
 names = {"_parse", "_canonical", "_member", "contract_json_canonical", "contract_json_get", "contract_json_elements", "contract_json_values"}
 constants = {"_STRING_OR_INFINITY", "_UNICODE_ESCAPE"}
 module = ast.Module(
-    body=[n for n in tree.body if (isinstance(n, ast.FunctionDef) and n.name in names) or (isinstance(n, ast.Assign) and n.targets[0].id in constants)],
+    body=[n for n in tree.body if (isinstance(n, ast.FunctionDef) and n.name in names) or (isinstance(n, ast.Assign) and n.targets[0].id in constants) or (isinstance(n, ast.AnnAssign) and n.target.id in constants)],
     type_ignores=[],
 )
 scope = {"json": json, "re": re}
@@ -375,7 +388,8 @@ module = ast.Module(
     body=[
         n for n in tree.body
         if (isinstance(n, ast.FunctionDef) and n.name in {"input_location", "given_inputs", "max_quarantine_ratio", "quarantine_ratio_exceeded"})
-        or (isinstance(n, ast.Assign) and n.targets[0].id in {"INPUT_ARGUMENTS", "OPTIONAL_ARGUMENTS", "DATASET"})
+        or (isinstance(n, ast.Assign) and n.targets[0].id == "DATASET")
+        or (isinstance(n, ast.AnnAssign) and n.target.id in {"INPUT_ARGUMENTS", "OPTIONAL_ARGUMENTS"})
         or (isinstance(n, ast.ImportFrom) and n.module == "urllib.parse")
     ],
     type_ignores=[],

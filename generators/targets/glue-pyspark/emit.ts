@@ -200,7 +200,8 @@ function cleanJob(dataset: DatasetIR): string {
     reasonsSql: assigned("REASONS_SQL", atom(pyString(sql.reasons))),
     memberKeys: pyList(sql.members.map(pyString)),
     typedColumnSql: assigned("TYPED_COLUMN_SQL", sqlPairs(sql.typed)),
-    keySql: assigned("KEY_SQL", sqlPairs(sql.keys)),
+    // Annotated: the list is empty for a dataset without computed keys, whose type a type checker cannot infer.
+    keySql: assignment("KEY_SQL: list[tuple[str, str]]", sqlPairs(sql.keys)),
     keyColumns: pyList(keyExprs(dataset).map((k) => pyString(k.name))),
     unreadableBySpark: assigned("UNREADABLE_BY_SPARK", atom(pyString(RECORD_REASONS.unreadableBySpark))),
     lineageSql: assigned("LINEAGE_SQL", sqlPairs(sql.lineage)),
@@ -233,8 +234,9 @@ function flattenJob(dataset: DatasetIR): string {
     partitionBy: pyList(dataset.table.partitionBy.map(pyString)),
     columnSql: assigned("COLUMN_SQL", columnsPy(tableSql(dataset, dataset.table))),
     // (name, array expression, partition columns, column expressions) per child table.
-    children: assigned(
-      "CHILDREN",
+    // Annotated: a child's partition list may be empty, whose type a type checker cannot infer.
+    children: assignment(
+      "CHILDREN: list[tuple[str, str, list[str], list[tuple[str, str]]]]",
       list(
         children.map(({ child, array }) =>
           tuple([atom(pyString(child.name)), atom(pyString(array)), list(child.partitionBy.map((p) => atom(pyString(p)))), columnsPy(tableSql(dataset, child))]),
