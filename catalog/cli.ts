@@ -6,7 +6,7 @@
 import { existsSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { givenPath, versionLine } from "../generators/lib/cli-args.js";
+import { givenPath, parseArgsFix, versionLine } from "../generators/lib/cli-args.js";
 import { repositoryClash } from "../generators/lib/repository-folders.js";
 import { buildSite } from "./build.js";
 import { CatalogError } from "./errors.js";
@@ -48,8 +48,8 @@ export interface MainResult {
   readonly served?: Served;
 }
 
-function usage(err: Writer, message: string): MainResult {
-  err.write(new CatalogError("CLI.USAGE", message, "run npm run catalog -- --help for the options.").format());
+function usage(err: Writer, message: string, fix = "run npm run catalog -- --help for the options."): MainResult {
+  err.write(new CatalogError("CLI.USAGE", message, fix).format());
   return { code: 2 };
 }
 
@@ -81,7 +81,7 @@ export async function run(argv: readonly string[], out: Writer = process.stdout,
       },
     }));
   } catch (error) {
-    return usage(err, (error as Error).message);
+    return usage(err, (error as Error).message, parseArgsFix(error, HELP));
   }
   if (values.help) {
     out.write(`${HELP}\n`);

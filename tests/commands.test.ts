@@ -58,6 +58,13 @@ describe("every command answers --help and refuses an unknown option", { timeout
     expect(result.stderr).toBe("error CLI.USAGE: Unknown option '--chek'\n  fix: did you mean --check? Run with --help for the options.\n");
   });
 
+  // Every command a user runs (the benchmarks are measurements): `--hepl` is two typos from `--help`.
+  it.each(COMMANDS.filter((c) => !c.startsWith("bench:")))("%s --hepl: answered with --help, the option meant", (command) => {
+    const result = npmRun(command, ["--hepl"]);
+    expect(result.status, result.stdout + result.stderr).toBe(2);
+    expect(result.stderr).toMatch(/Unknown option '--hepl'\.?\n {2}fix: did you mean --help\? /);
+  });
+
   it.each(COMMANDS)("%s --no-such-option: a usage error naming it, exit 2", (command) => {
     const result = npmRun(command, ["--no-such-option"]);
     expect(result.signal, `${command} --no-such-option was still running after ${CHILD_TIMEOUT_MS / 1000} s`).toBeNull();

@@ -19,7 +19,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { IR_VERSION, type DatasetIR } from "../../generators/ir/types.js";
-import { versionLine } from "../../generators/lib/cli-args.js";
+import { parseArgsFix, versionLine } from "../../generators/lib/cli-args.js";
 import { removeOnInterrupt, stopOnInterrupt } from "../../generators/lib/interrupt.js";
 import { PLATFORM } from "../../generators/platform.js";
 import { LOCAL_TARGET } from "../../generators/targets/dbt/emit.js";
@@ -360,7 +360,7 @@ export async function main(
   try {
     ({ values } = parseArgs({ args: [...argv], options: { keep: { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false }, version: { type: "boolean", default: false } } }));
   } catch (error) {
-    err.write(`error CLI.USAGE: ${(error as Error).message}\n  fix: run with --help for the options.\n`);
+    err.write(`error CLI.USAGE: ${(error as Error).message}\n  fix: ${parseArgsFix(error, HELP)}\n`);
     return 2;
   }
   if (values.help) {

@@ -12,7 +12,7 @@ import { createWriteStream, existsSync, readFileSync, renameSync, rmSync, statSy
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { IR_VERSION, type DatasetIR } from "../../generators/ir/types.js";
-import { closestName, givenPath, versionLine } from "../../generators/lib/cli-args.js";
+import { closestName, givenPath, parseArgsFix, versionLine } from "../../generators/lib/cli-args.js";
 import { parseDecimalNumber, parseWholeNumber } from "../../generators/lib/numbers.js";
 import { onInterrupt } from "../../generators/lib/interrupt.js";
 import { samePath } from "../../generators/lib/real-paths.js";
@@ -168,7 +168,7 @@ async function run(argv: readonly string[], out: Sink, err: Sink): Promise<numbe
       else if (flag === "--seed") wholeNumber(flag, text, 0xffffffff);
       else share(flag, text);
     }
-    throw usage("arguments", (error as Error).message, "Run `npm run synth -- --help` for the options.");
+    throw usage("arguments", (error as Error).message, parseArgsFix(error, HELP));
   }
   if (values.help) {
     out.write(`${HELP}\n`);
