@@ -4,7 +4,7 @@
  * tool, or all, set up in turn. Exit 0 when all are ready, 2 on the first failure.
  */
 import path from "node:path";
-import { closestName, editDistance, versionLine } from "../generators/lib/cli-args.js";
+import { typoOf, versionLine } from "../generators/lib/cli-args.js";
 
 export interface SetupCommand {
   /** The npm script (`python:setup`). */
@@ -55,8 +55,8 @@ export async function setupMain(args: readonly string[], spec: SetupCommand, out
   return 0;
 }
 
-/** `did you mean <name>? ` when `given` is at most two typos from one of `known`, else nothing. */
+/** `did you mean <name>? ` when `given` is a typo of one of `known` (`typoOf`), else nothing. */
 function nearby(given: string, known: readonly string[]): string {
-  const near = closestName(given, known);
-  return near !== undefined && editDistance(given.toLowerCase(), near.toLowerCase()) <= Math.min(2, Math.floor(given.length / 3)) ? `did you mean ${near}? Or ` : "";
+  const near = typoOf(given, known);
+  return near === undefined ? "" : `did you mean ${near}? Or `;
 }

@@ -115,17 +115,23 @@ export function editDistance(a: string, b: string): number {
 }
 
 /**
+ * The name of `known` that `given` is a typo of: the closest one, when within two edits (and a third of `given`'s
+ * length, so that a short word is not taken for another): `--chek` is `--check`, `--colour` nothing.
+ */
+export function typoOf(given: string, known: readonly string[]): string | undefined {
+  const near = closestName(given, known);
+  return near !== undefined && editDistance(given, near) <= Math.min(2, Math.floor(given.length / 3)) ? near : undefined;
+}
+
+/**
  * The fix line of a `parseArgs` error: an unknown option within two typos of one the command's `--help` names
  * (`--chek`) is answered with that option; otherwise, or for another error, with `--help`.
  */
 export function parseArgsFix(error: unknown, help: string): string {
   const unknown = /Unknown option '(--[^'=]+)/.exec((error as Error).message)?.[1];
   const known = [...new Set(help.match(/--[a-z][a-z0-9-]*/g) ?? [])];
-  const near = unknown === undefined ? undefined : closestName(unknown, known);
-  if (unknown !== undefined && near !== undefined && editDistance(unknown, near) <= Math.min(2, Math.floor(unknown.length / 3))) {
-    return `did you mean ${near}? Run with --help for the options.`;
-  }
-  return "run with --help for the options.";
+  const near = unknown === undefined ? undefined : typoOf(unknown, known);
+  return near === undefined ? "run with --help for the options." : `did you mean ${near}? Run with --help for the options.`;
 }
 
 /** A path given on the command line, made absolute against the folder the command was typed in. */
