@@ -3,10 +3,12 @@
  * last registered first, released steps not run, a child process stopped with the signal (SIGTERM on a broken pipe)
  * before the steps run, without the code that started it hearing of its end, and the process ended by the signal it
  * got (exit 141 on a broken pipe). A child that ignores the signal is waited for, killed at a second signal or after
- * `CHILD_STOP_MS`.
+ * `CHILD_STOP_MS`. A process killed outright (SIGKILL): its child's watcher stops the child's process group (killing it
+after the grace when it ignores the signal), and a watcher ends with its child.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { once } from "node:events";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -140,4 +142,110 @@ describe("stopOnInterrupt with a child that ignores the signal", () => {
       for (const pid of pids) if (alive(pid)) process.kill(pid, "SIGKILL");
     }
   }, CHILD_STOP_MS + 30_000);
+});
+
+/**
+ * A process that starts a child in a process group of its own and is then killed outright (SIGKILL: no handler runs).
+ * `registered`: the child registered with `stopOnInterrupt` (which watches it with the default signal and grace);
+ * otherwise watched by `stopWhenOrphaned` alone, with a grace of 1 s. `stubborn`: the child is a shell that ignores
+ * SIGINT, SIGTERM and SIGHUP, as its sleep does. Prints the pids of the shell, its sleep and the watcher.
+ */
+const orphanScript = (registered: boolean, stubborn: boolean, seconds: number) => `
+import { spawn } from "node:child_process";
+import { stopOnInterrupt, stopWhenOrphaned } from ${JSON.stringify(join(import.meta.dirname, "interrupt.ts"))};
+const child = spawn("sh", ["-c", "${stubborn ? "trap '' INT TERM HUP; " : ""}sleep ${seconds} & echo $!; wait"], { stdio: ["ignore", "pipe", "ignore"], detached: true });
+${registered ? "stopOnInterrupt(child);" : 'const watcher = stopWhenOrphaned(child, "SIGTERM", 1000);'}
+child.on("exit", () => process.stdout.write("child ended\\n"));
+child.stdout.once("data", (pid) => process.stdout.write("ready " + child.pid + " " + pid.toString().trim() + " ${registered ? "" : '" + watcher.pid + "'}\\n"));
+setInterval(() => undefined, 1000);
+`;
+
+/** The watchers `stopWhenOrphaned` started for the child `pid` (by their command line). */
+function watchersOf(pid: number): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry) || !alive(Number(entry))) continue;
+    try {
+      const args = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
+      if (args[1] === "-e" && args[2]?.includes("process.ppid") && args[4] === String(pid)) found.push(Number(entry));
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return found;
+}
+
+async function until(condition: () => boolean, ms: number): Promise<number> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > ms) throw new Error(`not within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return Date.now() - start;
+}
+
+describe("stopWhenOrphaned: the child of a process killed outright", () => {
+  async function started(registered: boolean, stubborn: boolean, seconds = 60) {
+    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", orphanScript(registered, stubborn, seconds)], { stdio: ["ignore", "pipe", "inherit"] });
+    let stdout = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+    const exited = once(child, "exit");
+    const pids = await new Promise<number[]>((resolve, reject) => {
+      child.stdout.on("data", () => {
+        const ready = /ready (\d+) (\d+) ?(\d*)\n/.exec(stdout);
+        if (ready) resolve(ready.slice(1).filter(Boolean).map(Number));
+      });
+      void exited.then(() => reject(new Error(`ended before it was ready:\n${stdout}`)));
+    });
+    return { child, pids, stdout: () => stdout, exited };
+  }
+
+  it("registered with stopOnInterrupt: its watcher passes SIGTERM to its process group within a second", async () => {
+    const { child, pids, exited } = await started(true, false);
+    const watchers = watchersOf(pids[0]!);
+    try {
+      expect(watchers).toHaveLength(1);
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      expect(pids.every(alive)).toBe(true); // the watcher leaves a child alone while its parent lives
+      child.kill("SIGKILL");
+      await exited;
+      const took = await until(() => !pids.some(alive), 5_000);
+      expect(took).toBeLessThan(1_500);
+      await until(() => !watchers.some(alive), 2_000);
+    } finally {
+      for (const pid of [...pids, ...watchers]) if (alive(pid)) process.kill(pid, "SIGKILL");
+    }
+  }, 30_000);
+
+  it("a child that ignores the signal is killed with its process group after the grace", async () => {
+    const { child, pids, exited } = await started(false, true);
+    try {
+      child.kill("SIGKILL");
+      await exited;
+      await new Promise((resolve) => setTimeout(resolve, 900));
+      expect(pids.slice(0, 2).every(alive)).toBe(true); // signalled, ignoring it, within its grace
+      const took = await until(() => !pids.some(alive), 5_000);
+      expect(took).toBeLessThan(2_500);
+    } finally {
+      for (const pid of pids) if (alive(pid)) process.kill(pid, "SIGKILL");
+    }
+  }, 30_000);
+
+  it("the watcher ends with its child: by itself, or at once when stopOnInterrupt's child exits", async () => {
+    for (const registered of [false, true]) {
+      const { child, pids, stdout } = await started(registered, false, 1);
+      const watchers = registered ? watchersOf(pids[0]!) : [pids[2]!];
+      try {
+        expect(watchers.filter(alive)).toHaveLength(1);
+        await until(() => stdout().includes("child ended"), 5_000);
+        // stopOnInterrupt ends it at the child's exit; alone it notices within half a second.
+        const took = await until(() => !watchers.some(alive), 2_000);
+        expect(took).toBeLessThan(registered ? 300 : 1_000);
+        expect(child.exitCode).toBeNull(); // its parent still runs
+      } finally {
+        child.kill("SIGKILL");
+        for (const pid of [...pids, ...watchers]) if (alive(pid)) process.kill(pid, "SIGKILL");
+      }
+    }
+  }, 30_000);
 });

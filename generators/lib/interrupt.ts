@@ -8,14 +8,15 @@
  *
  * Child processes registered with `stopOnInterrupt` (Spark's driver, dbt, pip, Airflow) are stopped first: the signal
  * is passed on to each, and the undo steps run only once they have ended, so that no child goes on writing into a
- * folder the steps remove, or one whose lock they release. A child gets `CHILD_STOP_MS` to end, then it is killed.
+ * folder the steps remove, or one whose lock they release. A child gets `CHILD_STOP_MS` to end, then it is killed. And
+should this process be killed outright, where none of this runs, each child's watcher stops it (`stopWhenOrphaned`).
  *
  * A broken pipe counts too: when the reader of the command's output or progress goes away (`… | head`), a write to
  * stdout or stderr fails with EPIPE, which Node raises as an uncaught error that ends the process, again without
  * `finally`. The steps then run with "SIGPIPE" and the process exits with 141, the status a shell reports for a
  * process ended by SIGPIPE (Node ignores the signal itself).
  */
-import type { ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
 import type { Readable } from "node:stream";
 
@@ -185,10 +186,64 @@ export function stopOnInterrupt(child: ChildProcess, as?: NodeJS.Signals): void 
   if (stopping) return void signalGroup(child, "SIGKILL"); // started while the others stop
   children.set(child, as);
   update();
+  const watcher = stopWhenOrphaned(child, as ?? "SIGTERM");
   const release = () => {
     children.delete(child);
     update();
+    watcher?.end();
   };
   child.once("exit", release);
   child.once("error", release);
+}
+
+/**
+ * The program of the watcher `stopWhenOrphaned` starts (`node -e`, arguments: this process's pid, the child's pid,
+ * the signal, the milliseconds to wait before SIGKILL). It polls every half second: the child's process group (or the
+ * child alone, when it has no group of its own) gone, it ends; its parent gone (it was reparented), it sends the
+ * signal to the group, waits, kills what is left, and ends.
+ */
+const ORPHAN_WATCHER = `
+const [parent, pid, signal, grace] = process.argv.slice(1);
+const exists = (target) => { try { process.kill(target, 0); return true; } catch (error) { return error.code === "EPERM"; } };
+const target = exists(-Number(pid)) ? -Number(pid) : Number(pid);
+const send = (name) => { try { process.kill(target, name); } catch {} };
+const poll = setInterval(() => {
+  if (!exists(target)) process.exit(0);
+  if (process.ppid === Number(parent)) return;
+  clearInterval(poll);
+  send(signal);
+  const deadline = Date.now() + Number(grace);
+  setInterval(() => {
+    if (!exists(target)) process.exit(0);
+    if (Date.now() < deadline) return;
+    send("SIGKILL");
+    process.exit(0);
+  }, 100);
+}, 500);
+`;
+
+/**
+ * Stops `child`'s process group if this process ends without stopping it: killed outright (SIGKILL, the kernel's
+ * out-of-memory killer), where no handler runs. A child spawned `detached` would otherwise go on alone (dbt writing
+ * into a warehouse file, pip into an environment) while a next run, finding this one's lock dead, starts on the same
+ * files. A small watcher process, in a process group of its own (so that a kill of this process's whole group spares
+ * it), notices within half a second that this process is gone, passes `signal` to the child's group and kills what is
+ * left after `graceMs`. It ends by itself once the child's group is gone; `end()` ends it at once (call it when the
+ * child has exited). `stopOnInterrupt` starts one for every child it registers. Undefined when the child did not start.
+ */
+export function stopWhenOrphaned(child: ChildProcess, signal: NodeJS.Signals, graceMs = CHILD_STOP_MS): { readonly pid: number; end(): void } | undefined {
+  if (child.pid === undefined) return undefined;
+  const watcher = spawn(process.execPath, ["-e", ORPHAN_WATCHER, String(process.pid), String(child.pid), signal, String(graceMs)], {
+    detached: true,
+    stdio: "ignore",
+    env: {}, // none of this process's NODE_OPTIONS (a loader, a debugger)
+  });
+  watcher.on("error", () => undefined); // unwatched, as before: the child itself is unaffected
+  watcher.unref();
+  return {
+    pid: watcher.pid ?? -1,
+    end: () => {
+      if (watcher.exitCode === null && watcher.signalCode === null) watcher.kill("SIGKILL");
+    },
+  };
 }

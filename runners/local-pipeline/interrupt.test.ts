@@ -5,9 +5,10 @@
  * synthetic reviews, signalled (or its progress's reader gone) once its log shows the records read. And signalled
  * alone (not its process group, as a supervisor or an IDE's stop button does) while dbt runs: dbt must not be left
  * running, nor the run's lock be released before it has ended. Stopped while it writes the cleaned zone, it must leave
- * no cut file there nor in the quarantine, whether it can clean up (SIGINT) or not (SIGKILL).
+ * no cut file there nor in the quarantine, whether it can clean up (SIGINT) or not (SIGKILL). Killed outright while dbt
+ * runs, dbt must not go on alone.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { closeSync, createWriteStream, existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,6 +16,7 @@ import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadDatasetIR } from "../synth/cli.js";
+import { CHILD_STOP_MS } from "../../generators/lib/interrupt.js";
 import { RUN_LOCK } from "./cli.js";
 import { synthesize } from "../synth/synthesize.js";
 
@@ -188,6 +190,11 @@ function processesHolding(text: string, except: number | undefined): number[] {
   return found;
 }
 
+/** The files named `name` anywhere under `folder`. */
+function filesNamed(folder: string, name: string): string[] {
+  return (readdirSync(folder, { recursive: true, encoding: "utf8" }) as string[]).filter((path) => path.split("/").pop() === name);
+}
+
 describe("pipeline:local interrupted while a child process runs", () => {
   it("by SIGINT to its own process alone during dbt: passes it on, removes its lock only once dbt has ended, and leaves no process of the run behind", async () => {
     const out = join(work, "out-dbt");
@@ -227,4 +234,41 @@ describe("pipeline:local interrupted while a child process runs", () => {
     expect(stderr).toContain(`error PIPELINE.INTERRUPTED: stopped by SIGINT during the warehouse step.`);
     expect({ code, endedBy }).toEqual({ code: null, endedBy: "SIGINT" });
   }, 120_000);
+
+  it("killed outright (SIGKILL) during dbt: dbt does not go on alone, and a next run into the folder takes the dead run's lock", async () => {
+    const out = join(work, "out-dbt-killed");
+    const child = spawn(process.execPath, ["runners/local-pipeline/launch.mjs", "--out", out, "--run-id", "killed-in-dbt"], { cwd: ROOT });
+    let stderr = "";
+    child.stdout.resume();
+    const exited = once(child, "exit");
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString("utf8");
+        if (/^dbt: /m.test(stderr) && !child.killed) {
+          child.kill("SIGKILL");
+          resolve();
+        }
+      });
+      void exited.then(() => reject(new Error(`the run ended before dbt started:\n${stderr}`)));
+    });
+    await exited;
+    const atKill = processesHolding(out, child.pid);
+    const killedAt = Date.now();
+    let left = atKill;
+    while (left.length > 0 && Date.now() - killedAt < 25_000) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      left = processesHolding(out, undefined);
+    }
+    const took = Date.now() - killedAt;
+    for (const pid of left) process.kill(pid, "SIGKILL");
+    expect(atKill.length).toBeGreaterThan(0); // dbt was running when the command was killed
+    expect(left).toEqual([]);
+    expect(took).toBeLessThan(CHILD_STOP_MS + 2_000);
+    // dbt was stopped, not left to finish: its first command (source freshness) writes sources.json at its end.
+    expect(filesNamed(out, "sources.json")).toEqual([]);
+    // The killed run's lock is left behind, and taken over as a dead process's.
+    expect(existsSync(join(out, RUN_LOCK))).toBe(true);
+    const again = spawnSync(process.execPath, ["runners/local-pipeline/launch.mjs", "--out", out, "--run-id", "after-the-kill", "--no-warehouse"], { cwd: ROOT, encoding: "utf8" });
+    expect(again.status, again.stderr).toBe(0);
+  }, 180_000);
 });
