@@ -13,7 +13,9 @@ import { main as pipelineMain } from "../runners/local-pipeline/cli.js";
 import { RUN_LOCK } from "../runners/local-pipeline/run-lock.js";
 import { main as synthMain } from "../runners/synth/cli.js";
 import { BIN, run as runTool } from "../tests/helpers/run.js";
+import { RUN_READ_ATTEMPTS, readSettledRun } from "./build.js";
 import { main } from "./cli.js";
+import { CatalogError } from "./errors.js";
 import { contractHistory } from "./history.js";
 import { OWNED_LIST } from "./write.js";
 
@@ -303,6 +305,46 @@ describe("npm run catalog: errors", () => {
     const built = await catalog(["--run", running, "--out", site, "--no-history", "--quiet"]);
     expect(built.code, built.err).toBe(0);
     expect(existsSync(join(site, "quality.html"))).toBe(true);
+  });
+
+  it("reads a run folder again when a run started and ended while it was read (its run-summary.json replaced); gives up after three", async () => {
+    const folder = join(temp, "replaced-run");
+    cpSync(runDir, folder, { recursive: true });
+    const summaryPath = join(folder, "run-summary.json");
+    const original = readFileSync(summaryPath, "utf8");
+    // The read itself replaces the summary, as a run that started and ended meanwhile does (its lock gone by the second look).
+    let round = 0;
+    const replacing = (times: number) => {
+      let calls = 0;
+      round += 1;
+      return async () => {
+        calls += 1;
+        const seen = JSON.parse(readFileSync(summaryPath, "utf8")) as { runId: string };
+        if (calls <= times) writeFileSync(summaryPath, JSON.stringify({ ...seen, runId: `run-${round}-${calls}` }));
+        return { calls, runId: seen.runId };
+      };
+    };
+    expect(await readSettledRun(folder, replacing(0))).toEqual({ calls: 1, runId: JSON.parse(original).runId });
+    expect(await readSettledRun(folder, replacing(1))).toEqual({ calls: 2, runId: "run-2-1" });
+    expect(await readSettledRun(folder, replacing(2))).toEqual({ calls: 3, runId: "run-3-2" });
+    const error = await readSettledRun(folder, replacing(RUN_READ_ATTEMPTS)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CatalogError);
+    expect((error as CatalogError).code).toBe("CATALOG.RUN_IN_PROGRESS");
+    expect((error as CatalogError).message).toContain(`replaced ${folder}'s run-summary.json while the catalog read the folder, 3 times in a row`);
+    // A run that removed the summary meanwhile (started, then failed): the read's own failure is not reported, it reads again.
+    writeFileSync(summaryPath, original);
+    let calls = 0;
+    const failing = async () => {
+      calls += 1;
+      if (calls === 1) {
+        rmSync(summaryPath);
+        throw new Error("no run-summary.json");
+      }
+      return calls;
+    };
+    expect(await readSettledRun(folder, failing)).toBe(2);
+    // Without a change, the read's failure is the answer.
+    await expect(readSettledRun(folder, async () => Promise.reject(new Error("bad artifact")))).rejects.toThrow("bad artifact");
   });
 
   it("does not overwrite a file it did not write (CATALOG.UNOWNED_FILE)", async () => {

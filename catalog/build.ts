@@ -3,6 +3,7 @@
  * lists the assets. Writing is `write.ts`'s job. The same inputs give the same bytes: no clock, no absolute path,
  * stable order everywhere.
  */
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { render } from "../generators/diff/format.js";
@@ -116,18 +117,63 @@ function refuseRunInProgress(runDir: string): void {
   );
 }
 
+/** How many times a run folder is read before the catalog gives up on runs that keep replacing it. */
+export const RUN_READ_ATTEMPTS = 3;
+
+/**
+ * Which completed run a folder holds: its run-summary.json's bytes (hashed), or none. A run removes the file when it
+ * starts and writes its own (another run id and processing time) when its tables are complete.
+ */
+function runStamp(runDir: string): string {
+  try {
+    return createHash("sha256").update(readFileSync(join(runDir, "run-summary.json"))).digest("hex");
+  } catch {
+    return "none";
+  }
+}
+
+/**
+ * Reads a run folder with `read`: refused while a run writes it (its lock); read again when a run started and ended
+ * while it was read (the lock came and went between two looks at it, but the folder's run-summary.json changed), as
+ * what was read may then mix two runs' files; at most `RUN_READ_ATTEMPTS` times in all. A failure of `read` in a
+ * folder a run changed meanwhile is one of those, not reported.
+ */
+export async function readSettledRun<T>(runDir: string, read: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    refuseRunInProgress(runDir);
+    const before = runStamp(runDir);
+    const result = await read().then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    );
+    // A run that started while the folder was read: what was read may be half its.
+    refuseRunInProgress(runDir);
+    if (runStamp(runDir) === before) {
+      if ("error" in result) throw result.error;
+      return result.value;
+    }
+    if (attempt === RUN_READ_ATTEMPTS) {
+      throw new CatalogError(
+        "CATALOG.RUN_IN_PROGRESS",
+        `pipeline:local runs replaced ${runDir}'s run-summary.json while the catalog read the folder, ${RUN_READ_ATTEMPTS} times in a row: what was read would mix runs.`,
+        "Build the catalog again once no run is writing the folder, or pass --run <dir> of another run's output folder (or --no-run).",
+      );
+    }
+  }
+}
+
 export async function gatherModel(options: BuildOptions): Promise<CatalogModel> {
   const ir = await loadContracts(options.contractsDir, options.root);
   let run = null;
   let runNote = "";
   if (options.runDir === null) runNote = "No pipeline run was given (--no-run).";
   else {
-    refuseRunInProgress(options.runDir);
-    if (options.runOptional && !existsSync(join(options.runDir, "run-summary.json"))) {
-      runNote = "No completed pipeline run in .pipeline-out/ (none yet, or the last one failed or was stopped): run npm run pipeline:local (or npm start), then build the catalog again.";
-    } else run = await readRun(options.runDir, ir.datasets);
-    // A run that started while the folder was read: what was read may be half its.
-    refuseRunInProgress(options.runDir);
+    const runDir = options.runDir;
+    ({ run, runNote } = await readSettledRun(runDir, async () =>
+      options.runOptional && !existsSync(join(runDir, "run-summary.json"))
+        ? { run: null, runNote: "No completed pipeline run in .pipeline-out/ (none yet, or the last one failed or was stopped): run npm run pipeline:local (or npm start), then build the catalog again." }
+        : { run: await readRun(runDir, ir.datasets), runNote: "" },
+    ));
   }
   // Both loads end before a failure of either is reported: each works in a copy of the contracts inside the
   // repository (`.contract-diff-*`) that it removes when it ends, and the command exits once the failure is reported

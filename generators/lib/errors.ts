@@ -80,7 +80,7 @@ export const ERROR_CODES = {
   "CATALOG.CONTRACT": "The catalog could not load the contracts (or the marts' contracts): the `CONTRACT.*` / `MARTS.*` errors of `npm run generate`.",
   "CATALOG.NO_RUN": "catalog: `--run` names a folder that is not a pipeline run's output (no `run-summary.json`).",
   "CATALOG.BAD_RUN": "catalog: the run's files cannot be read: `run-summary.json`, dbt's artifacts or the processed Parquet are malformed.",
-  "CATALOG.RUN_IN_PROGRESS": "catalog: the run folder is being written by a pipeline:local run (its lock `.pipeline-run.lock` held by a live process, named by pid): its run-summary.json, tables and warehouse are not those of a completed run. Wait for the run to end, then build the catalog again.",
+  "CATALOG.RUN_IN_PROGRESS": "catalog: the run folder is being written by a pipeline:local run (its lock `.pipeline-run.lock` held by a live process, named by pid): its run-summary.json, tables and warehouse are not those of a completed run; or runs replaced its run-summary.json while the catalog read the folder, three times in a row. Wait for the run to end, then build the catalog again.",
   "CATALOG.BASE": "catalog: `--base` does not name a commit (in a shallow clone: fetch it first), or the contracts at it cannot be loaded.",
   "CATALOG.UNOWNED_FILE": "catalog: the output folder holds a file the catalog would overwrite but did not write.",
   "CATALOG.LINKED_FOLDER": "catalog: a folder inside `--out` where the site writes or removes a file is a symbolic link (it would write or remove files outside the site): nothing is written.",
