@@ -1,5 +1,6 @@
 /**
- * The catalog in a real browser: Debian's headless Chromium driven by playwright-core, over `--serve`'s server.
+ * The catalog in real browsers, over `--serve`'s server: Debian's headless Chromium driven by playwright-core (every
+ * check), and Debian's Firefox ESR driven by puppeteer-core over WebDriver BiDi (what depends on the browser's engine).
  *
  * One pipeline run on the shipped samples plus a hostile input file (real dbt included), one catalog of it with the
  * pull-request page, one catalog of the kitchen-sink contract (hostile descriptions). Expected numbers are computed
@@ -14,13 +15,14 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BrowserContext, Page } from "playwright-core";
+import type { Browser as BidiBrowser, Page as BidiPage } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main as contractDiff } from "../generators/contract-diff-cli.js";
 import type { Report } from "../generators/diff/report.js";
 import { CONSUMER_NAMES, CONSUMERS } from "../generators/diff/rule-types.js";
 import type { DatasetIR } from "../generators/ir/types.js";
 import { main as pipeline } from "../runners/local-pipeline/cli.js";
-import { launchChromium, type LaunchedBrowser } from "../tests/helpers/browser.js";
+import { launchChromium, launchFirefox, type LaunchedBrowser } from "../tests/helpers/browser.js";
 import { run as catalog } from "./cli.js";
 import type { Served } from "./serve.js";
 
@@ -150,12 +152,57 @@ async function newPage(ctx: BrowserContext = context): Promise<Page> {
  */
 async function overflowing(page: Page): Promise<{ viewport: number; scrollWidth: number; past: string[] }> {
   return page.evaluate(() => {
+    // The content of closed details counts too: a reader opens them.
+    for (const details of document.querySelectorAll("details")) details.open = true;
     const viewport = document.documentElement.clientWidth;
     const past = [...document.querySelectorAll("body *")]
       .filter((e) => !e.closest(".table-scroll") && e.getClientRects().length > 0 && e.getBoundingClientRect().right > viewport + 0.5)
       .map((e) => `${e.tagName.toLowerCase()}${e.className && typeof e.className === "string" ? `.${e.className.split(" ").join(".")}` : ""} "${(e.textContent ?? "").trim().slice(0, 40)}" ends at ${Math.round(e.getBoundingClientRect().right)}`);
     return { viewport, scrollWidth: document.documentElement.scrollWidth, past: past.slice(0, 10) };
   });
+}
+
+/**
+ * What each chart of the quality page must draw, computed from the run's own files: per dataset, a bar per reason code
+ * of its quarantined records (counted from the JSONL files; no figure when none), and per partitioned table a dot per
+ * partition folder holding Parquet, with the rows DuckDB counts in it (in date order).
+ */
+async function expectedCharts(): Promise<{ kind: "reasons" | "series"; figure: string; marks: string; titles: string[]; absent: boolean }[]> {
+  const charts: { kind: "reasons" | "series"; figure: string; marks: string; titles: string[]; absent: boolean }[] = [];
+  const instance = await DuckDBInstance.create(":memory:");
+  const connection = await instance.connect();
+  try {
+    for (const dataset of datasets()) {
+      const dir = join(local(dataset.locations.quarantine), `run_id=${RUN_ID}`);
+      const counts = new Map<string, number>();
+      for (const file of existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".jsonl")) : []) {
+        for (const line of readFileSync(join(dir, file), "utf8").split("\n").filter(Boolean)) {
+          for (const code of (JSON.parse(line) as { reason_codes: string[] }).reason_codes) counts.set(code, (counts.get(code) ?? 0) + 1);
+        }
+      }
+      charts.push({
+        kind: "reasons",
+        figure: `figure[data-chart="reasons"][data-dataset="${dataset.name}"]`,
+        marks: 'g[aria-label="bar"] > rect > title',
+        titles: [...counts].map(([code, n]) => `${code}: ${n}`).sort(),
+        absent: counts.size === 0,
+      });
+      for (const table of [dataset.table, ...dataset.children].filter((t) => t.partitionBy.length === 1)) {
+        const tableDir = local(table.location);
+        const folders = existsSync(tableDir) ? readdirSync(tableDir).filter((f) => f.startsWith(`${table.partitionBy[0]}=`)).sort() : [];
+        const titles: string[] = [];
+        for (const folder of folders) {
+          const reader = await connection.runAndReadAll(`SELECT count(*) FROM read_parquet('${join(tableDir, folder)}/*.parquet')`);
+          titles.push(`${folder.split("=")[1]}: ${Number(reader.getRows()[0]![0])} rows`);
+        }
+        charts.push({ kind: "series", figure: `figure[data-chart="series"][data-table="${table.name}"]`, marks: 'g[aria-label="dot"] > circle > title', titles, absent: false });
+      }
+    }
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+  return charts;
 }
 
 describe("catalog in Chromium", () => {
@@ -192,43 +239,19 @@ describe("catalog in Chromium", () => {
   it("draws one bar per quarantine reason and one dot per partition date, with the run's numbers", async () => {
     const page = await newPage();
     await open(page, `${site.url}quality.html`);
-    const instance = await DuckDBInstance.create(":memory:");
-    const connection = await instance.connect();
     let dots = 0;
     let bars = 0;
-    for (const dataset of datasets()) {
-      // Reasons: every reason code of every quarantined record of this run, counted from the JSONL files.
-      const dir = join(local(dataset.locations.quarantine), `run_id=${RUN_ID}`);
-      const counts = new Map<string, number>();
-      for (const file of existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".jsonl")) : []) {
-        for (const line of readFileSync(join(dir, file), "utf8").split("\n").filter(Boolean)) {
-          for (const code of (JSON.parse(line) as { reason_codes: string[] }).reason_codes) counts.set(code, (counts.get(code) ?? 0) + 1);
-        }
+    for (const chart of await expectedCharts()) {
+      const figure = page.locator(chart.figure);
+      if (chart.absent) {
+        expect(await figure.count(), chart.figure).toBe(0);
+        continue;
       }
-      const figure = page.locator(`figure[data-chart="reasons"][data-dataset="${dataset.name}"]`);
-      if (counts.size === 0) {
-        expect(await figure.count()).toBe(0);
-      } else {
-        const titles = await figure.locator('g[aria-label="bar"] > rect > title').allTextContents();
-        expect(titles.sort()).toEqual([...counts].map(([code, n]) => `${code}: ${n}`).sort());
-        bars += titles.length;
-      }
-      // Partition dates: the review_date=… folders holding Parquet, rows counted by DuckDB from the files.
-      for (const table of [dataset.table, ...dataset.children].filter((t) => t.partitionBy.length === 1)) {
-        const tableDir = local(table.location);
-        const folders = existsSync(tableDir) ? readdirSync(tableDir).filter((f) => f.startsWith(`${table.partitionBy[0]}=`)).sort() : [];
-        const expected: string[] = [];
-        for (const folder of folders) {
-          const reader = await connection.runAndReadAll(`SELECT count(*) FROM read_parquet('${join(tableDir, folder)}/*.parquet')`);
-          expected.push(`${folder.split("=")[1]}: ${Number(reader.getRows()[0]![0])} rows`);
-        }
-        const titles = await page.locator(`figure[data-chart="series"][data-table="${table.name}"] g[aria-label="dot"] > circle > title`).allTextContents();
-        expect(titles, table.name).toEqual(expected);
-        dots += titles.length;
-      }
+      const titles = await figure.locator(chart.marks).allTextContents();
+      expect(chart.kind === "reasons" ? titles.sort() : titles, chart.figure).toEqual(chart.titles);
+      if (chart.kind === "reasons") bars += titles.length;
+      else dots += titles.length;
     }
-    connection.closeSync();
-    instance.closeSync();
     // The samples plus the hostile file: 18 review reasons (13 without its odd shapes) and 2 product reasons; 9 review
     // dates and 1 image date.
     expect({ bars, dots }).toEqual({ bars: 20, dots: 10 });
@@ -527,6 +550,144 @@ describe("catalog in Chromium", () => {
     }
     process.stdout.write(`axe-core violations by page (impact:rule → nodes): ${JSON.stringify(report)}\nscreenshots: ${SCREENSHOTS}\n`);
     expect(found).toEqual([]);
+  }, 120_000);
+});
+
+/**
+ * The same site in Firefox (Debian's `firefox-esr`, driven by puppeteer-core over WebDriver BiDi): what depends on
+ * the browser's engine rather than on the markup, that is the pages' script (search, the charts drawn by Observable
+ * Plot, their redrawing on resize) and the layout (reflow at a phone's width). Markup, escaping and accessibility are
+ * the same bytes in every browser and are checked above in Chromium.
+ */
+describe("catalog in Firefox", () => {
+  let firefox: BidiBrowser;
+  beforeAll(async () => {
+    firefox = await launchFirefox();
+  }, 120_000);
+  afterAll(async () => {
+    await firefox?.close();
+  });
+
+  async function firefoxPage(width = 1280, height = 900): Promise<BidiPage> {
+    const page = await firefox.newPage();
+    await page.setViewport({ width, height });
+    page.on("dialog", (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    return page;
+  }
+
+  async function openIn(page: BidiPage, url: string): Promise<void> {
+    const response = await page.goto(url, { waitUntil: "load" });
+    expect(response?.status(), url).toBe(200);
+  }
+
+  it("loads every page of both sites with no console error or warning, no script error, no failed request and nothing from outside", async () => {
+    const sinkPages = htmlFiles(join(temp, "sink-site")).sort();
+    let loaded = 0;
+    for (const [server, list] of [
+      [site, pages],
+      [sinkSite, sinkPages],
+    ] as const) {
+      for (const path of list) {
+        const page = await firefoxPage();
+        const problems: string[] = [];
+        page.on("console", (m) => {
+          if (m.type() === "error" || m.type() === "warn") problems.push(`console ${m.type()}: ${m.text()}`);
+        });
+        page.on("pageerror", (e) => problems.push(`page error: ${e instanceof Error ? e.message : String(e)}`));
+        page.on("requestfailed", (r) => problems.push(`failed: ${r.url()}`));
+        page.on("response", (r) => {
+          if (r.status() >= 400) problems.push(`${r.status()}: ${r.url()}`);
+        });
+        page.on("request", (r) => {
+          if (!r.url().startsWith(server.url) && !r.url().startsWith("data:")) problems.push(`outside request: ${r.url()}`);
+        });
+        await openIn(page, `${server.url}${path}`);
+        // The pages' script has run: the search box is shown by it (hidden without script).
+        await page.waitForFunction(() => !document.querySelector("#search") || (document.querySelector("#search") as HTMLElement).offsetParent !== null, { timeout: 10_000 });
+        expect(problems, path).toEqual([]);
+        loaded += 1;
+        await page.close();
+      }
+    }
+    expect(loaded).toBe(pages.length + sinkPages.length);
+    expect(dialogs).toEqual([]);
+  }, 120_000);
+
+  it("draws the quality page's charts with the run's numbers, at their figure's width", async () => {
+    const page = await firefoxPage();
+    await openIn(page, `${site.url}quality.html`);
+    const charts = await expectedCharts();
+    await page.waitForFunction((count: number) => document.querySelectorAll("figure.chart > svg").length === count, { timeout: 10_000 }, charts.filter((c) => !c.absent).length);
+    let marks = 0;
+    for (const chart of charts) {
+      const titles = await page.$$eval(`${chart.figure} ${chart.marks}`, (elements) => elements.map((e) => e.textContent ?? ""));
+      expect(chart.kind === "reasons" ? titles.sort() : titles, chart.figure).toEqual(chart.titles);
+      if (chart.absent) expect(await page.$(chart.figure), chart.figure).toBeNull();
+      marks += titles.length;
+    }
+    expect(marks).toBe(30); // 20 bars and 10 dots, as in Chromium
+    await page.screenshot({ path: join(SCREENSHOTS, "quality-firefox.png"), fullPage: true });
+    await page.close();
+  });
+
+  it("finds helpful_votes by search and lands on its column", async () => {
+    const page = await firefoxPage();
+    await openIn(page, `${site.url}index.html`);
+    await page.waitForFunction(() => (document.querySelector("#search") as HTMLElement | null)?.offsetParent !== null, { timeout: 10_000 });
+    await page.type("#search", "helpful_votes");
+    await page.waitForFunction(() => document.querySelector("#search-status")?.textContent === "2 matches.", { timeout: 10_000 });
+    const links = await page.$$eval("#search-results li.search-result a", (anchors) => anchors.map((a) => a.textContent ?? ""));
+    expect(links.filter((text) => text.includes("review.helpful_votes"))).toHaveLength(1);
+    await Promise.all([
+      page.waitForNavigation({ waitUntil: "load" }),
+      page.$$eval("#search-results li.search-result a", (anchors) => (anchors.find((a) => (a.textContent ?? "").includes("review.helpful_votes")) as HTMLAnchorElement).click()),
+    ]);
+    expect(page.url()).toMatch(/datasets\/review\.html#column-review--helpful-votes$/);
+    expect(await page.$eval("#column-review--helpful-votes h4", (h) => h.textContent)).toBe("review.helpful_votes");
+    await page.close();
+  });
+
+  it("reflows every page at 320 px; draws the charts again, unscaled, when the width changes", async () => {
+    for (const [server, path] of [...pages.map((p) => [site, p] as const), [sinkSite, "datasets/kitchen_sink.html"] as const]) {
+      const page = await firefoxPage(320, 800);
+      await openIn(page, `${server.url}${path}`);
+      const result = await page.evaluate(() => {
+        for (const details of document.querySelectorAll("details")) details.open = true;
+        const viewport = document.documentElement.clientWidth;
+        const past = [...document.querySelectorAll("body *")]
+          .filter((e) => !e.closest(".table-scroll") && e.getClientRects().length > 0 && e.getBoundingClientRect().right > viewport + 0.5)
+          .map((e) => `${e.tagName.toLowerCase()} "${(e.textContent ?? "").trim().slice(0, 40)}" ends at ${Math.round(e.getBoundingClientRect().right)}`);
+        return { viewport, scrollWidth: document.documentElement.scrollWidth, past: past.slice(0, 10) };
+      });
+      // Firefox's scroll bar takes its width from the viewport (308 px of 320 left to the page).
+      expect(result.viewport).toBeGreaterThan(300);
+      expect({ path, ...result }).toEqual({ path, viewport: result.viewport, scrollWidth: result.viewport, past: [] });
+      await page.close();
+    }
+    const page = await firefoxPage(1280, 900);
+    await openIn(page, `${site.url}quality.html`);
+    const measure = () =>
+      page.$$eval("figure.chart", (figures) =>
+        figures.map((figure) => {
+          const svgs = figure.querySelectorAll(":scope > svg");
+          const svg = svgs[0] as SVGSVGElement | undefined;
+          const drawn = svg ? svg.width.baseVal.value : 0;
+          return { charts: svgs.length, drawn, scale: svg ? Math.round((svg.getBoundingClientRect().width / drawn) * 100) / 100 : 0, figure: figure.clientWidth };
+        }),
+      );
+    await page.waitForFunction(() => document.querySelectorAll("figure.chart > svg").length > 1, { timeout: 10_000 });
+    const before = await measure();
+    for (const chart of before) expect(chart).toMatchObject({ charts: 1, scale: 1 });
+    await page.setViewport({ width: 375, height: 800 });
+    await expect.poll(async () => (await measure()).every((c) => c.drawn <= c.figure && c.drawn < 375), { timeout: 5000 }).toBe(true);
+    for (const [i, chart] of (await measure()).entries()) {
+      expect(chart).toMatchObject({ charts: 1, scale: 1 });
+      expect(chart.drawn).toBeLessThan(before[i]!.drawn);
+    }
+    await page.close();
   }, 120_000);
 });
 

@@ -67,8 +67,11 @@ function reasonCharts(data: QualityChartData): SafeHtml {
   return html`${data.reasons.map(
     (d) => html`<figure class="chart" data-chart="reasons" data-dataset="${d.dataset}" id="chart-reasons-${slug(d.dataset)}">
 <figcaption>Quarantine reasons of <code>${d.dataset}</code>: records per reason code (a record counts once for each rule it fails)</figcaption>
-<details><summary>Numbers: quarantine reasons of <code>${d.dataset}</code></summary><table class="data compact"><caption>Quarantine reasons of ${d.dataset}</caption><thead><tr><th scope="col">reason code</th><th scope="col">records</th></tr></thead>
-<tbody>${d.bars.map((b) => html`<tr><td><code>${b.reason}</code></td><td class="number">${formatCount(b.records)}</td></tr>`)}</tbody></table></details>
+<details><summary>Numbers: quarantine reasons of <code>${d.dataset}</code></summary>${tableRegion(
+      `Numbers of the quarantine reasons of ${d.dataset}`,
+      html`<table class="data compact"><caption>Quarantine reasons of ${d.dataset}</caption><thead><tr><th scope="col">reason code</th><th scope="col">records</th></tr></thead>
+<tbody>${d.bars.map((b) => html`<tr><td><code>${b.reason}</code></td><td class="number">${formatCount(b.records)}</td></tr>`)}</tbody></table>`,
+    )}</details>
 </figure>`,
   )}`;
 }
@@ -88,8 +91,11 @@ function seriesCharts(data: QualityChartData): SafeHtml {
   return html`${data.series.map(
     (s) => html`<figure class="chart" data-chart="series" data-dataset="${s.dataset}" data-table="${s.table}" id="chart-series-${slug(s.table)}">
 <figcaption>Rows of <code>${s.table}</code> per <code>${s.column}</code> (processed Parquet, ${s.points.length} partition${s.points.length === 1 ? "" : "s"})</figcaption>
-<details><summary>Numbers: rows of <code>${s.table}</code> per <code>${s.column}</code></summary><table class="data compact"><caption>Rows of ${s.table} per ${s.column}</caption><thead><tr><th scope="col">${s.column}</th><th scope="col">rows</th></tr></thead>
-<tbody>${s.points.map((p) => html`<tr><td>${p.date}</td><td class="number">${formatCount(p.rows)}</td></tr>`)}</tbody></table></details>
+<details><summary>Numbers: rows of <code>${s.table}</code> per <code>${s.column}</code></summary>${tableRegion(
+      `Numbers of the rows of ${s.table} per ${s.column}`,
+      html`<table class="data compact"><caption>Rows of ${s.table} per ${s.column}</caption><thead><tr><th scope="col">${s.column}</th><th scope="col">rows</th></tr></thead>
+<tbody>${s.points.map((p) => html`<tr><td>${p.date}</td><td class="number">${formatCount(p.rows)}</td></tr>`)}</tbody></table>`,
+    )}</details>
 </figure>`,
   )}`;
 }

@@ -1,12 +1,15 @@
 /**
- * Headless Chromium for end-to-end tests: Debian's `chromium` package (`.ci/apt-packages.txt`; `.ci/run` installs
- * it) driven by playwright-core. Playwright's own browser download is not used (it cannot reach its CDN here).
+ * Headless browsers for end-to-end tests, each the distribution's own build (`.ci/apt-packages.txt`; `.ci/run`
+ * installs them), never a test tool's download of its own. Chromium: Debian's `chromium` package driven by
+ * playwright-core. Firefox: Debian's `firefox-esr` driven by puppeteer-core over WebDriver BiDi, the protocol Firefox
+ * itself speaks (Playwright drives only its own patched Firefox builds, which it downloads).
  * Flags from the project's notes on real engines ("Browser tests"); `--no-sandbox` only when running as root, where
  * Chromium's sandbox cannot start. Each launch gets a fresh profile: Playwright creates a new temporary
  * user-data-dir per launch (and refuses a `--user-data-dir` argument), and removes it on close.
  */
 import { existsSync } from "node:fs";
 import { chromium, type Browser } from "playwright-core";
+import puppeteer, { type Browser as BidiBrowser } from "puppeteer-core";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -30,4 +33,17 @@ export async function launchChromium(): Promise<LaunchedBrowser> {
     browser,
     close: () => browser.close(),
   };
+}
+
+export const FIREFOX = process.env.FIREFOX_PATH ?? "/usr/bin/firefox-esr";
+
+/**
+ * Headless Firefox with a fresh profile (puppeteer-core makes one per launch, with its preferences that turn off
+ * Firefox's own connections: updates, telemetry, safe browsing), removed on close.
+ */
+export async function launchFirefox(): Promise<BidiBrowser> {
+  if (!existsSync(FIREFOX)) {
+    throw new Error(`Firefox is not installed at ${FIREFOX}. Fix: apt-get install -y firefox-esr (listed in .ci/apt-packages.txt), or set FIREFOX_PATH.`);
+  }
+  return puppeteer.launch({ browser: "firefox", executablePath: FIREFOX, headless: true, timeout: 60_000 });
 }
