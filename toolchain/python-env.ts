@@ -12,7 +12,7 @@ import { tryLock } from "../generators/lib/folder-lock.js";
 import { onInterrupt, stopOnInterrupt } from "../generators/lib/interrupt.js";
 import { setupMain } from "./setup-cli.js";
 
-export const PYTHON_ENVS = ["spark", "lint", "aws", "dbt", "airflow", "checkov"] as const;
+export const PYTHON_ENVS = ["spark", "lint", "aws", "dbt", "airflow", "airflow2", "checkov"] as const;
 export type PythonEnvName = (typeof PYTHON_ENVS)[number];
 
 export interface PythonEnvOptions {

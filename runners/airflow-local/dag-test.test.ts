@@ -10,7 +10,9 @@
  *   that run, put back as it stood past its 3-hour window, stopped by Airflow's scheduler, and the DAG's failure
  *   callback run by the real `airflow dag-processor`: one timeout alert;
  * - the refresh on after a successful build (without the alert's Variable: nothing published);
- * - dbt that cannot start (code 2, before Airflow, and a task's command not found).
+ * - dbt that cannot start (code 2, before Airflow, and a task's command not found);
+ * - the failing run again on Airflow 2.10 (`--airflow 2`, as Amazon MWAA runs it): the DAG's Airflow 2 imports, its
+ *   task states read through the DAG run (the metadata database), Airflow 2's log links in the one alert.
  * The states come from Airflow's database, not from the code under test's own output.
  *
  * AWS is a moto server on loopback, one for the file; its request recorder says what reached it. moto 5.2.5
@@ -136,8 +138,9 @@ function awsEnvironment(extra: Record<string, string> = {}): Record<string, stri
     AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY!,
     AWS_EC2_METADATA_DISABLED: "true",
     AWS_ENDPOINT_URL: moto.endpoint,
-    // The log links of the alert start with Airflow's API base URL.
+    // The log links of the alert start with Airflow's API base URL (Airflow 2: its webserver's).
     AIRFLOW__API__BASE_URL: "https://airflow.example.com",
+    AIRFLOW__WEBSERVER__BASE_URL: "https://airflow.example.com",
     NO_PROXY: "127.0.0.1,localhost",
     no_proxy: "127.0.0.1,localhost",
     ...extra,
@@ -160,7 +163,7 @@ async function recorded<T>(run: () => Promise<T>): Promise<{ value: T; requests:
 
 beforeAll(async () => {
   // Installs outside the runs' timing (the airflow env takes minutes the first time).
-  await Promise.all([ensurePythonEnv("airflow", { root: REPO_ROOT }), ensurePythonEnv("dbt", { root: REPO_ROOT })]);
+  await Promise.all([ensurePythonEnv("airflow", { root: REPO_ROOT }), ensurePythonEnv("airflow2", { root: REPO_ROOT }), ensurePythonEnv("dbt", { root: REPO_ROOT })]);
   ({ python } = await ensurePythonEnv("aws", { root: REPO_ROOT }));
   scripts = mkdtempSync(join(tmpdir(), "dag-test-moto-"));
   moto = await startMotoServer({ recordTo: join(scripts, "moto-recording.jsonl") });
@@ -342,6 +345,72 @@ describe("npm run dag:test names a failing task, and the failed run's alert reac
       ].join("\n"),
     );
   }, RUN_TIMEOUT);
+});
+
+describe("npm run dag:test -- --airflow 2: the failing run on Airflow 2.10", () => {
+  let result: DagTestResult;
+  let requests: Recorded[];
+  let messages: ReturnType<typeof delivered>;
+  beforeAll(async () => {
+    ({ value: result, requests } = await recorded(() =>
+      runDagTest({
+        airflow: "2",
+        variables: {
+          [DBT_VARIABLES.projectDir]: join(REPO_ROOT, "no-such-dbt-project"),
+          [QUICKSIGHT_VARIABLES.refresh]: "true",
+          [QUICKSIGHT_VARIABLES.region]: "eu-west-1",
+          [ALERT_VARIABLES.failureTopicArn]: topic.topic,
+        },
+        environment: awsEnvironment(),
+      }),
+    ));
+    results.push(result);
+    messages = delivered();
+  }, RUN_TIMEOUT);
+
+  it("ran on Airflow 2.10: the same states as on Airflow 3, the watcher reading them through the DAG run", () => {
+    expect(result.airflow).toBe("2");
+    const output = readFileSync(join(result.folder, "airflow-output.log"), "utf8");
+    // Airflow 2's own log format and its task runner (Airflow 3 logs neither).
+    expect(output).toMatch(/^\[\d{4}-\d\d-\d\dT[\d:.]+\+0000\] \{taskinstance\.py:\d+\} INFO - Marking task as FAILED\. dag_id=amazon_reviews_dbt, task_id=dbt_source_freshness/m);
+    expect(result.code, result.message).toBe(1);
+    expect(result.tasks.map((t) => [t.taskId, t.state]).sort()).toEqual([
+      ["dbt_build", "failed"],
+      ["dbt_source_freshness", "failed"],
+      ["refresh_quicksight", "upstream_failed"],
+      ["watcher", "failed"],
+    ]);
+    expect(result.dagRunState).toBe("failed");
+    expect(output).toMatch(/Invalid value for '--project-dir': Path '\S*no-such-dbt-project' does not exist/);
+  });
+
+  it("one alert, the only request to AWS, with Airflow 2's log links (its grid view, each failed task's logs)", () => {
+    expect(requests.map((r) => `${r.method} ${path(r)} ${/^Action=(\w+)/.exec(body(r))?.[1]}`)).toEqual(["POST / Publish"]);
+    expect(messages).toHaveLength(1);
+    const [alert] = messages;
+    const runId = /^Run: (\S+)$/m.exec(alert!.Message)?.[1];
+    expect(runId).toMatch(/^manual__/);
+    expect(alert!.Subject).toBe(`Airflow DAG amazon_reviews_dbt failed: run ${runId}`);
+    const base = /dbt_source_freshness: failed\n {2}log: (\S+)/.exec(alert!.Message)?.[1];
+    const log = (task: string) => `  log: https://airflow.example.com/dags/amazon_reviews_dbt/grid?dag_run_id=${encodeURIComponent(runId!)}&task_id=${task}&base_date=${/&base_date=([^&]+)&/.exec(base ?? "")?.[1]}&tab=logs`;
+    expect(alert!.Message).toBe(
+      [
+        "The Airflow DAG amazon_reviews_dbt failed.",
+        `Run: ${runId}`,
+        "",
+        "Tasks that did not succeed:",
+        "- dbt_source_freshness: failed",
+        log("dbt_source_freshness"),
+        "- dbt_build: failed",
+        log("dbt_build"),
+        "- refresh_quicksight: upstream_failed",
+        "  not run: a task it depends on failed",
+        "",
+        "What to do: see the task's log (the link above, or the run in Airflow's grid view) for the reason;",
+        "once fixed, clear the failed tasks in Airflow to run them again.",
+      ].join("\n"),
+    );
+  });
 });
 
 describe("npm run dag:test with the QuickSight refresh on, against a moto server", () => {

@@ -1,6 +1,7 @@
 /**
- * `npm run dag:test [-- --keep]`: the generated Airflow DAG run once by a real Airflow 3 (`airflow dags test`) against
- * the dbt profile's `local` (DuckDB) target, on the shipped samples.
+ * `npm run dag:test [-- --keep] [--airflow 2|3]`: the generated Airflow DAG run once by a real Airflow (`airflow dags
+ * test`; 3 by default, or 2.10, whose import paths and metadata-database reads the DAG falls back to) against the dbt
+ * profile's `local` (DuckDB) target, on the shipped samples.
  *
  * 1. The first half of the local pipeline (DuckDB engine) on `samples/<dataset>/` into a temporary folder: processed
  *    Parquet in the S3 layout.
@@ -32,10 +33,14 @@ import { ensurePythonEnv, rebuildFix, toolProblem } from "../../toolchain/python
 const REPO_ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const DAG_ID = PLATFORM.airflow.dagId;
 
-const HELP = `Usage: npm run dag:test [-- --keep]
+/** The Airflow major versions the DAG is run on, each with the Python environment that pins it. */
+export const AIRFLOW_ENVS = { "3": "airflow", "2": "airflow2" } as const;
+export type AirflowMajor = keyof typeof AIRFLOW_ENVS;
 
-Runs the generated Airflow DAG (generated/airflow/dags/${DAG_ID}.py) once on a real Airflow 3, against the dbt
-profile's local (DuckDB) target, in a temporary folder:
+const HELP = `Usage: npm run dag:test [-- --keep] [--airflow 2|3]
+
+Runs the generated Airflow DAG (generated/airflow/dags/${DAG_ID}.py) once on a real Airflow (3, or 2.10 with
+--airflow 2), against the dbt profile's local (DuckDB) target, in a temporary folder:
   1. the local pipeline (DuckDB engine) on the shipped samples (samples/<dataset>/): processed Parquet;
   2. the local external tables over that Parquet, in the DuckDB database file dbt's sources read;
   3. a temporary AIRFLOW_HOME (SQLite): airflow db migrate, then airflow dags test ${DAG_ID} <now>, with the DAG's
@@ -44,9 +49,11 @@ profile's local (DuckDB) target, in a temporary folder:
   4. every task instance's state, read from Airflow's database after the run.
 Tasks are not retried here: a cluster policy (airflow_local_settings.py in the temporary AIRFLOW_HOME) sets their
 retries to 0, so a failure ends the run at once instead of after the DAG's retry delays.
-Installs the "dbt" and "airflow" Python environments on first use (Airflow takes a few minutes).
+Installs the "dbt" and "airflow" (or "airflow2") Python environments on first use (Airflow takes a few minutes).
 
 Options:
+  --airflow <2|3>  The Airflow to run the DAG on: 3 (default; Airflow 3.3) or 2 (Airflow 2.10, as Amazon MWAA
+               runs besides 3: the DAG's Airflow 2 imports and its task states read from the metadata database).
   --keep       Keep the temporary folder (AIRFLOW_HOME, Airflow's output, dbt's artifacts) after a successful run.
                After a failed run it is always kept.
   -h, --help   Show this help.
@@ -69,6 +76,8 @@ export interface DagTestOptions {
   readonly root?: string;
   /** Keep the temporary folder after a successful run (it is always kept after a failure). */
   readonly keep?: boolean;
+  /** The Airflow major version to run the DAG on (default "3"). */
+  readonly airflow?: AirflowMajor;
   /** Airflow Variables set on top of the ones that point the DAG at the local target (name → value). */
   readonly variables?: Readonly<Record<string, string>>;
   /**
@@ -86,9 +95,11 @@ export interface DagTestResult {
   readonly folder: string;
   readonly kept: boolean;
   readonly logicalDate: string;
+  /** The Airflow major version the DAG was run on. */
+  readonly airflow: AirflowMajor;
   readonly dagRunState?: string;
   readonly tasks: readonly TaskState[];
-  /** The timeouts Airflow ran the DAG with, in seconds (its serialized DAG): dagrun_timeout, each task's execution_timeout. */
+  /** The timeouts Airflow ran the DAG with, in seconds (its serialized DAG): dagrun_timeout, each task's execution_timeout. Null on Airflow 2, whose `dags test` does not serialize the DAG. */
   readonly timeouts?: { readonly dagRun: number | null; readonly tasks: Readonly<Record<string, number | null>> } | null;
   /** What went wrong, for codes 1 and 2. */
   readonly message?: string;
@@ -112,7 +123,9 @@ if run:
     tasks = [{"taskId": t, "state": s or "none", "tryNumber": n or 0, "seconds": d} for t, s, n, d in rows]
 # The timeouts Airflow ran the DAG with, from the DAG as it serialized it (data, or zlib-compressed JSON).
 timeouts = None
-serialized = db.execute("SELECT data, data_compressed FROM serialized_dag WHERE dag_id = ? ORDER BY id DESC LIMIT 1", (sys.argv[2],)).fetchone()
+# Airflow 3 keeps each version of a DAG (newest: highest id); Airflow 2 one row per DAG (no id column).
+newest = "id" if any(column[1] == "id" for column in db.execute("PRAGMA table_info(serialized_dag)")) else "last_updated"
+serialized = db.execute(f"SELECT data, data_compressed FROM serialized_dag WHERE dag_id = ? ORDER BY {newest} DESC LIMIT 1", (sys.argv[2],)).fetchone()
 if serialized:
     import zlib
     data = serialized[0] if serialized[0] is not None else zlib.decompress(serialized[1]).decode()
@@ -135,14 +148,17 @@ const LOCAL_SETTINGS = `def task_policy(task):
 `;
 
 /**
- * An Airflow log line without its decoration: `<time> [info     ] <message> [<logger>] loc=<file:line>` → the message
- * (and the level, unless info). Other lines are returned as they are.
+ * An Airflow log line without its decoration, Airflow 3's `<time> [info     ] <message> [<logger>] loc=<file:line>` or
+ * Airflow 2's `[<time>] {<file>:<line>} INFO - <message>` → the message (and the level, unless info). Other lines are
+ * returned as they are.
  */
 export function tidy(line: string): string {
-  const match = /^\d{4}-\d\d-\d\dT[\d:.]+Z \[(\w+)\s*\] (.*?)(?:\s+\[[\w.]+\])?(?: [\w.]+=\S*)*$/.exec(line);
+  const match =
+    /^\d{4}-\d\d-\d\dT[\d:.]+Z \[(\w+)\s*\] (.*?)(?:\s+\[[\w.]+\])?(?: [\w.]+=\S*)*$/.exec(line) ?? /^\[\d{4}-\d\d-\d\d[T ][\d:.,+]+\] \{[^}]*\} ([A-Z]+) - (.*)$/.exec(line);
   if (!match) return line;
-  const [, level, message] = match;
-  return level === "info" ? message!.trimEnd() : `${level}: ${message!.trimEnd()}`;
+  const level = match[1]!.toLowerCase();
+  const message = match[2]!.trimEnd();
+  return level === "info" ? message : `${level}: ${message}`;
 }
 
 /** Airflow's lines shown as progress: tasks starting and ending, the commands they run, and dbt's summary and errors. */
@@ -157,6 +173,7 @@ function runLogged(command: string, args: readonly string[], env: NodeJS.Process
     stopOnInterrupt(child);
     const tail: string[] = [];
     let pending = "";
+    let lastShown: string | undefined;
     const onData = (chunk: Buffer) => {
       file.write(chunk);
       const lines = (pending + chunk.toString("utf8")).split("\n");
@@ -168,6 +185,9 @@ function runLogged(command: string, args: readonly string[], env: NodeJS.Process
         if (tail.length > 60) tail.shift();
         if (show(text)) {
           const shown = tidy(text);
+          // Airflow 2 writes a task's lines twice (its console and its task log handler), with two time formats.
+          if (shown === lastShown) continue;
+          lastShown = shown;
           log(`  ${shown.length > 240 ? `${shown.slice(0, 240)}…` : shown}`);
         }
       }
@@ -199,6 +219,7 @@ export async function runDagTest(options: DagTestOptions = {}): Promise<DagTestR
   const root = resolve(options.root ?? REPO_ROOT);
   const log = options.log ?? (() => undefined);
   const started = performance.now();
+  const major = options.airflow ?? "3";
   const timing = { pipeline: 0, migrate: 0, dagsTest: 0, total: 0 };
   const dagFolder = join(root, "generated", "airflow", "dags");
   const dagFile = join(dagFolder, `${DAG_ID}.py`);
@@ -212,7 +233,7 @@ export async function runDagTest(options: DagTestOptions = {}): Promise<DagTestR
     // Kept after a failure, for inspection; unless nothing was written to it yet (no DAG, no IR).
     const kept = (code !== 0 && readdirSync(folder).length > 0) || Boolean(options.keep);
     if (!kept) rmSync(folder, { recursive: true, force: true });
-    return { code, folder, kept, logicalDate, tasks: [], seconds: timing, ...rest };
+    return { code, folder, kept, logicalDate, airflow: major, tasks: [], seconds: timing, ...rest };
   };
   try {
     if (!existsSync(dagFile)) throw new CannotRun(`the generated DAG ${dagFile} does not exist. Fix: run \`npm run generate\` first.`);
@@ -246,7 +267,7 @@ export async function runDagTest(options: DagTestOptions = {}): Promise<DagTestR
 
     // 3. Airflow.
     const envLog = (line: string) => log(line);
-    const [dbt, airflow] = await Promise.all([ensurePythonEnv("dbt", { root, log: envLog }), ensurePythonEnv("airflow", { root, log: envLog })]).catch((error: Error) => {
+    const [dbt, airflow] = await Promise.all([ensurePythonEnv("dbt", { root, log: envLog }), ensurePythonEnv(AIRFLOW_ENVS[major], { root, log: envLog })]).catch((error: Error) => {
       throw new CannotRun(error.message);
     });
     const airflowHome = join(folder, "airflow");
@@ -274,7 +295,7 @@ export async function runDagTest(options: DagTestOptions = {}): Promise<DagTestR
     const airflowBin = join(airflow.bin, "airflow");
     const outputLog = join(folder, "airflow-output.log");
     // A script whose interpreter is gone (an env moved after it was built) would fail each task with the shell's 127.
-    for (const [envName, file] of [["dbt", variables[DBT_VARIABLES.executable]!], ["airflow", airflowBin]] as const) {
+    for (const [envName, file] of [["dbt", variables[DBT_VARIABLES.executable]!], [AIRFLOW_ENVS[major], airflowBin]] as const) {
       const problem = toolProblem(file);
       if (problem) throw new CannotRun(`${problem}.\n  fix: ${rebuildFix(envName)}`);
     }
@@ -329,7 +350,7 @@ export async function runDagTest(options: DagTestOptions = {}): Promise<DagTestR
 export function formatResult(result: DagTestResult): string {
   const lines = [
     result.code === 0
-      ? `DAG ${DAG_ID}: every task succeeded (airflow dags test, logical date ${result.logicalDate})`
+      ? `DAG ${DAG_ID}: every task succeeded (Airflow ${result.airflow}, airflow dags test, logical date ${result.logicalDate})`
       : result.code === 1
         ? `DAG ${DAG_ID}: FAILED: ${result.message}`
         : `DAG ${DAG_ID}: cannot run: ${result.message}`,
@@ -358,9 +379,13 @@ export async function main(
 ): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({ args: [...argv], options: { keep: { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false }, version: { type: "boolean", default: false } } }));
+    ({ values } = parseArgs({ args: [...argv], options: { keep: { type: "boolean", default: false }, airflow: { type: "string", default: "3" }, help: { type: "boolean", short: "h", default: false }, version: { type: "boolean", default: false } } }));
   } catch (error) {
     err.write(`error CLI.USAGE: ${(error as Error).message}\n  fix: ${parseArgsFix(error, HELP)}\n`);
+    return 2;
+  }
+  if (!Object.hasOwn(AIRFLOW_ENVS, values.airflow)) {
+    err.write(`error CLI.USAGE: --airflow ${JSON.stringify(values.airflow)} is not an Airflow this command runs.\n  fix: pass --airflow 3 (the default) or --airflow 2.\n`);
     return 2;
   }
   if (values.help) {
@@ -371,7 +396,7 @@ export async function main(
     out.write(`${versionLine()}\n`);
     return 0;
   }
-  const result = await runDagTest({ ...base, keep: values.keep, log: (line) => err.write(`${line}\n`) });
+  const result = await runDagTest({ ...base, keep: values.keep, airflow: values.airflow as AirflowMajor, log: (line) => err.write(`${line}\n`) });
   out.write(`${formatResult(result)}\n`);
   return result.code;
 }

@@ -157,16 +157,29 @@ def alert_subject(dag_id: str, run_id: str, what: str = "failed") -> str:
     return subject if len(subject) <= SNS_SUBJECT_LIMIT else subject[: SNS_SUBJECT_LIMIT - 3] + "..."
 
 
+def task_log_url(own_log_url: str | None, own_id: str, task_id: str) -> str | None:
+    """Another task's log page in this run, made from this task's own: Airflow 3's
+    <base_url>/dags/<dag>/runs/<run>/tasks/<task>?try_number=N, Airflow 2's
+    <base_url>/dags/<dag>/grid?dag_run_id=<run>&task_id=<task>&base_date=<date>&tab=logs. None for any other form."""
+    if not own_log_url:
+        return None
+    marker = f"/tasks/{own_id}"
+    if marker in own_log_url:
+        return f"{own_log_url.split(marker)[0]}/tasks/{task_id}"
+    parameter = f"&task_id={own_id}&"
+    if "/grid?" in own_log_url and parameter in own_log_url:
+        return own_log_url.replace(parameter, f"&task_id={task_id}&", 1)
+    return None
+
+
 def alert_message(dag_id: str, run_id: str, failed: list[tuple[str, str]], own_log_url: str | None, own_id: str) -> str:
     """The alert's body: the DAG, the run, each task that did not succeed with its state and log link, what to do."""
     lines = [f"The Airflow DAG {dag_id} failed.", f"Run: {run_id}", "", "Tasks that did not succeed:"]
-    # A task's log page, from this task's own (Airflow 3: <base_url>/dags/<dag>/runs/<run>/tasks/<task>?try_number=N).
-    marker = f"/tasks/{own_id}"
-    run_url = own_log_url.split(marker)[0] if own_log_url and marker in own_log_url else None
     for task_id, state in failed:
         lines.append(f"- {task_id}: {state}")
-        if state == "failed" and run_url:
-            lines.append(f"  log: {run_url}/tasks/{task_id}")
+        link = task_log_url(own_log_url, own_id, task_id)
+        if state == "failed" and link:
+            lines.append(f"  log: {link}")
         elif state == "upstream_failed":
             lines.append("  not run: a task it depends on failed")
     lines += ["", "What to do: see the task's log (the link above, or the run in Airflow's grid view) for the reason;"]
