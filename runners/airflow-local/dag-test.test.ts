@@ -514,9 +514,13 @@ describe("dag:test command line", () => {
     expect(await main(["--help"], out, capture())).toBe(0);
     expect(out.text()).toContain("--keep");
     expect(out.text()).toContain("Exit codes: 0 every task succeeded, 1 a task failed");
+    expect(out.text()).toContain("--airflow <2|3>");
     const err = capture();
     expect(await main(["--bogus"], capture(), err)).toBe(2);
     expect(err.text()).toContain("error CLI.USAGE");
+    const wrong = capture();
+    expect(await main(["--airflow", "1"], capture(), wrong)).toBe(2);
+    expect(wrong.text()).toBe('error CLI.USAGE: --airflow "1" is not an Airflow this command runs.\n  fix: pass --airflow 3 (the default) or --airflow 2.\n');
   });
 
   it("cannot run (code 2) without a generated DAG, saying how to fix it, and leaves no empty folder behind", async () => {
