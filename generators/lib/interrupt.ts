@@ -9,7 +9,7 @@
  * Child processes registered with `stopOnInterrupt` (Spark's driver, dbt, pip, Airflow) are stopped first: the signal
  * is passed on to each, and the undo steps run only once they have ended, so that no child goes on writing into a
  * folder the steps remove, or one whose lock they release. A child gets `CHILD_STOP_MS` to end, then it is killed. And
-should this process be killed outright, where none of this runs, each child's watcher stops it (`stopWhenOrphaned`).
+ * should this process be killed outright, where none of this runs, each child's watcher stops it (`stopWhenOrphaned`).
  *
  * A broken pipe counts too: when the reader of the command's output or progress goes away (`… | head`), a write to
  * stdout or stderr fails with EPIPE, which Node raises as an uncaught error that ends the process, again without

@@ -175,6 +175,33 @@ afterAll(async () => {
   for (const result of results) rmSync(result.folder, { recursive: true, force: true });
 });
 
+/** The task states of a run whose dbt project folder is missing, with the refresh on (sorted by task id). */
+const FAILED_RUN_STATES = [
+  ["dbt_build", "failed"],
+  ["dbt_source_freshness", "failed"],
+  ["refresh_quicksight", "upstream_failed"],
+  ["watcher", "failed"],
+];
+
+/** The alert of that run: `log(task)` is a failed task's log line, in the form of the Airflow that ran it. */
+function failedRunAlert(runId: string, log: (task: string) => string): string {
+  return [
+    "The Airflow DAG amazon_reviews_dbt failed.",
+    `Run: ${runId}`,
+    "",
+    "Tasks that did not succeed:",
+    "- dbt_source_freshness: failed",
+    log("dbt_source_freshness"),
+    "- dbt_build: failed",
+    log("dbt_build"),
+    "- refresh_quicksight: upstream_failed",
+    "  not run: a task it depends on failed",
+    "",
+    "What to do: see the task's log (the link above, or the run in Airflow's grid view) for the reason;",
+    "once fixed, clear the failed tasks in Airflow to run them again.",
+  ].join("\n");
+}
+
 describe("npm run dag:test", () => {
   let code: number;
   let requests: Recorded[];
@@ -244,12 +271,7 @@ describe("npm run dag:test names a failing task, and the failed run's alert reac
   it("code 1, dbt_source_freshness failed, dbt_build run after it all the same (and failed), the refresh not run, the watcher failing the run, the folder kept for inspection", () => {
     expect(result.code, result.message).toBe(1);
     // The watcher (all_done) runs once every other task has ended.
-    expect(result.tasks.map((t) => [t.taskId, t.state]).sort()).toEqual([
-      ["dbt_build", "failed"],
-      ["dbt_source_freshness", "failed"],
-      ["refresh_quicksight", "upstream_failed"],
-      ["watcher", "failed"],
-    ]);
+    expect(result.tasks.map((t) => [t.taskId, t.state]).sort()).toEqual(FAILED_RUN_STATES);
     expect(result.dagRunState).toBe("failed");
     const text = formatResult(result);
     for (const task of ["dbt_source_freshness failed", "dbt_build failed", "watcher failed"]) expect(text).toMatch(new RegExp(`FAILED: .*${task}[,.]`));
@@ -273,23 +295,7 @@ describe("npm run dag:test names a failing task, and the failed run's alert reac
     expect(alert!.Subject).toBe(`Airflow DAG amazon_reviews_dbt failed: run ${runId}`);
     expect(alert!.Subject.length).toBeLessThanOrEqual(100);
     const log = (task: string) => `  log: https://airflow.example.com/dags/amazon_reviews_dbt/runs/${encodeURIComponent(runId!)}/tasks/${task}`;
-    expect(alert!.Message).toBe(
-      [
-        "The Airflow DAG amazon_reviews_dbt failed.",
-        `Run: ${runId}`,
-        "",
-        "Tasks that did not succeed:",
-        "- dbt_source_freshness: failed",
-        log("dbt_source_freshness"),
-        "- dbt_build: failed",
-        log("dbt_build"),
-        "- refresh_quicksight: upstream_failed",
-        "  not run: a task it depends on failed",
-        "",
-        "What to do: see the task's log (the link above, or the run in Airflow's grid view) for the reason;",
-        "once fixed, clear the failed tasks in Airflow to run them again.",
-      ].join("\n"),
-    );
+    expect(alert!.Message).toBe(failedRunAlert(runId!, log));
     const output = readFileSync(join(result.folder, "airflow-output.log"), "utf8");
     expect(output).toContain(`Failure alert published to ${topic.topic}`);
   });
@@ -374,12 +380,7 @@ describe("npm run dag:test -- --airflow 2: the failing run on Airflow 2.10", () 
     // Airflow 2's own log format and its task runner (Airflow 3 logs neither).
     expect(output).toMatch(/^\[\d{4}-\d\d-\d\dT[\d:.]+\+0000\] \{taskinstance\.py:\d+\} INFO - Marking task as FAILED\. dag_id=amazon_reviews_dbt, task_id=dbt_source_freshness/m);
     expect(result.code, result.message).toBe(1);
-    expect(result.tasks.map((t) => [t.taskId, t.state]).sort()).toEqual([
-      ["dbt_build", "failed"],
-      ["dbt_source_freshness", "failed"],
-      ["refresh_quicksight", "upstream_failed"],
-      ["watcher", "failed"],
-    ]);
+    expect(result.tasks.map((t) => [t.taskId, t.state]).sort()).toEqual(FAILED_RUN_STATES);
     expect(result.dagRunState).toBe("failed");
     expect(output).toMatch(/Invalid value for '--project-dir': Path '\S*no-such-dbt-project' does not exist/);
   });
@@ -393,23 +394,7 @@ describe("npm run dag:test -- --airflow 2: the failing run on Airflow 2.10", () 
     expect(alert!.Subject).toBe(`Airflow DAG amazon_reviews_dbt failed: run ${runId}`);
     const base = /dbt_source_freshness: failed\n {2}log: (\S+)/.exec(alert!.Message)?.[1];
     const log = (task: string) => `  log: https://airflow.example.com/dags/amazon_reviews_dbt/grid?dag_run_id=${encodeURIComponent(runId!)}&task_id=${task}&base_date=${/&base_date=([^&]+)&/.exec(base ?? "")?.[1]}&tab=logs`;
-    expect(alert!.Message).toBe(
-      [
-        "The Airflow DAG amazon_reviews_dbt failed.",
-        `Run: ${runId}`,
-        "",
-        "Tasks that did not succeed:",
-        "- dbt_source_freshness: failed",
-        log("dbt_source_freshness"),
-        "- dbt_build: failed",
-        log("dbt_build"),
-        "- refresh_quicksight: upstream_failed",
-        "  not run: a task it depends on failed",
-        "",
-        "What to do: see the task's log (the link above, or the run in Airflow's grid view) for the reason;",
-        "once fixed, clear the failed tasks in Airflow to run them again.",
-      ].join("\n"),
-    );
+    expect(alert!.Message).toBe(failedRunAlert(runId!, log));
   });
 });
 
