@@ -192,6 +192,8 @@ describe("GitHub workflows", () => {
     const dependabot = parse(readFileSync(join(dir, "..", "dependabot.yml"), "utf8")) as { version: number; updates: { "package-ecosystem": string; directory: string }[] };
     expect(dependabot.version).toBe(2);
     expect(dependabot.updates).toEqual(expect.arrayContaining([expect.objectContaining({ "package-ecosystem": "github-actions", directory: "/" })]));
+    // And the npm packages (package.json, package-lock.json) and the Go tools (toolchain/go/go.mod).
+    expect(dependabot.updates).toEqual(expect.arrayContaining([expect.objectContaining({ "package-ecosystem": "npm", directory: "/" }), expect.objectContaining({ "package-ecosystem": "gomod", directory: "/toolchain/go" })]));
   });
 
   it("sets every root Terraform variable in the deploy: from the workflow, the committed tfvars, or on purpose by default", async () => {
