@@ -6,7 +6,7 @@
  * sufficient version bump, 1 when one needs a bigger bump, 2 on usage errors or unloadable contracts.
  */
 import { parseArgs } from "node:util";
-import { basename, relative, resolve, sep } from "node:path";
+import { basename, dirname, relative, resolve, sep } from "node:path";
 import { emptyPathOption, givenPath, notAFolder, parseArgsFix, parseArgsMessage, versionLine } from "./lib/cli-args.js";
 import { ContractError, formatDiagnostic } from "./lib/errors.js";
 import { CONTRACT_SUFFIX, findContractFiles, loadIR } from "./ir/load.js";
@@ -107,7 +107,9 @@ export async function main(argv: readonly string[], out: NodeJS.WritableStream =
       baseIR = await loadIRAtRef(root, contractsDir, values.base);
     } else {
       const baseDir = givenPath(values["base-dir"]!);
-      baseLabel = basename(baseDir);
+      // Its folder's name (never an absolute path: the report goes into pull requests); with its parent's when it has
+      // the head's folder name (another checkout's "contracts" would otherwise read as the head's own).
+      baseLabel = basename(baseDir) === basename(contractsDir) ? `${basename(dirname(baseDir))}/${basename(baseDir)}` : basename(baseDir);
       // File paths in the IR are relative to the directory's parent (`<folder>/x.contract.ts`).
       baseIR = await loadIRFromFolder(root, contractsDir, baseDir);
     }
