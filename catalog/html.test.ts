@@ -4,7 +4,7 @@
  * record's.
  */
 import { describe, expect, it } from "vitest";
-import { escapeHtml, href, html, join, jsonForScript, jsonScript, raw, SafeHtml, slug } from "./html.js";
+import { breakable, escapeHtml, href, html, join, jsonForScript, jsonScript, raw, SafeHtml, slug } from "./html.js";
 
 const HOSTILE = `It's "quoted" and """triple""" with {{ jinja }} {% tag %} */ /* <b>html</b> | pipe \\ back \`tick\` \${x} -- dash # hash`;
 const SCRIPT = `</script><script>alert(1)</script><img src=x onerror="alert(2)"><!--`;
@@ -35,6 +35,18 @@ describe("html", () => {
   it("does not treat look-alike objects as markup", () => {
     const fake = { value: "<script>", toString: () => "<script>" } as unknown as SafeHtml;
     expect(html`${fake as never}`.value).toBe("&lt;script&gt;");
+  });
+});
+
+describe("breakable", () => {
+  it("puts a <wbr> after _ , . and before ( (never first or last), and escapes the rest", () => {
+    expect(breakable("style_gift_amount").value).toBe("style_<wbr>gift_<wbr>amount");
+    expect(breakable("TIMESTAMP(MICROS,true)").value).toBe("TIMESTAMP<wbr>(MICROS,<wbr>true)");
+    expect(breakable("_a.").value).toBe("_<wbr>a.");
+    expect(breakable("(x").value).toBe("(x");
+    expect(breakable(`<b onclick="x">_&</b>`).value).toBe("&lt;b onclick=&quot;x&quot;&gt;_<wbr>&amp;&lt;/b&gt;");
+    // The text is unchanged once the opportunities are taken out.
+    expect(breakable("NUMBER(19,0)").value.replaceAll("<wbr>", "")).toBe("NUMBER(19,0)");
   });
 });
 

@@ -37,6 +37,15 @@ export function html(strings: TemplateStringsArray, ...values: readonly HtmlValu
 }
 
 /** Fixed markup owned by the catalog (never data). */
+/**
+ * An identifier or type (`style_gift_amount`, `TIMESTAMP(MICROS,true)`) with a line-break opportunity (`<wbr>`) after
+ * each `_`, `,` and `.` and before each `(`, so that a narrow cell (print, a phone) breaks it there instead of inside
+ * a word (`STRIN`/`G`). Escaped like any text; the opportunities add no character to the text.
+ */
+export function breakable(text: string): SafeHtml {
+  return new SafeHtml(escapeHtml(text).replace(/([_,.])(?=.)/g, "$1<wbr>").replace(/(?<=.)\(/g, "<wbr>("));
+}
+
 export function raw(markup: string): SafeHtml {
   return new SafeHtml(markup);
 }

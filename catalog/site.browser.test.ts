@@ -513,6 +513,29 @@ describe("catalog in Chromium", () => {
     );
     expect(tables.length).toBeGreaterThan(0);
     for (const table of tables) expect(table).toEqual({ hiddenColumns: [], cut: false });
+    // Identifiers and types break at their <wbr> (after _ , . and before a parenthesis), never inside a word: no two
+    // letters or digits in a row lie on different lines (before, STRING printed as STRIN/G, BOOLEAN as BOOLE/AN).
+    const brokenInWords = await page.locator("table.columns code").evaluateAll((codes) => {
+      const broken: string[] = [];
+      for (const code of codes) {
+        const chars: { ch: string; top: number | null }[] = [];
+        const walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode() as Text | null; node; node = walker.nextNode() as Text | null) {
+          for (let i = 0; i < node.data.length; i++) {
+            const range = document.createRange();
+            range.setStart(node, i);
+            range.setEnd(node, i + 1);
+            const rect = range.getClientRects()[0];
+            chars.push({ ch: node.data[i]!, top: rect ? Math.round(rect.top) : null });
+          }
+        }
+        const word = /[A-Za-z0-9]/;
+        if (chars.some((c, i) => i > 0 && word.test(c.ch) && word.test(chars[i - 1]!.ch) && c.top !== chars[i - 1]!.top)) broken.push(code.textContent ?? "");
+      }
+      return broken;
+    });
+    expect(brokenInWords).toEqual([]);
+    expect(await page.locator("table.columns code").count()).toBeGreaterThan(100);
     await open(page, `${site.url}quality.html`);
     const details = page.locator("main details:not([open])");
     expect(await details.count()).toBeGreaterThan(3);

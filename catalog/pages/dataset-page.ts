@@ -7,7 +7,7 @@ import { nativeType } from "../../generators/dialects/types.js";
 import type { ColumnIR, ContractIR, DatasetIR, TableIR } from "../../generators/ir/types.js";
 import { JSON_DATA_TYPE, stagingModelName } from "../../generators/targets/dbt/emit.js";
 import { protectionOf } from "../../generators/targets/protection.js";
-import { html, raw, slug, type SafeHtml } from "../html.js";
+import { breakable, html, raw, slug, type SafeHtml } from "../html.js";
 import { columnLineage, columnRules, logicalText, parquetText, rawText, stagingColumnOf, type ModelDependencies } from "../lineage.js";
 import { formatCount, type CatalogModel } from "../model.js";
 import { columnAnchor } from "./index-page.js";
@@ -27,16 +27,16 @@ function columnsTable(ir: ContractIR, dataset: DatasetIR, table: TableIR): SafeH
     const staging = stagingColumnOf(ir, dataset, table, c);
     const flags = [c.key ? "key" : "", c.partition ? "partition" : "", c.references ? `→ ${c.references.dataset}.${c.references.column}` : ""].filter(Boolean).join(", ");
     return html`<tr>
-<th scope="row"><a href="#${columnAnchor(table.name, c.name)}"><code>${c.name}</code></a>${flags ? html` <span class="muted">${flags}</span>` : ""}</th>
-<td><code>${logicalText(c)}</code></td>
-<td><code>${parquetText(c)}</code></td>
-<td><code>${nativeType("spark", c)}</code></td>
-<td><code>${nativeType("duckdb", c)}</code></td>
-<td><code>${nativeType("snowflake", c)}</code></td>
-<td>${staging ? html`<code>${dbtTypeText(staging.dataType)}</code>` : html`<span class="muted">not loaded</span>`}</td>
+<th scope="row"><a href="#${columnAnchor(table.name, c.name)}"><code>${breakable(c.name)}</code></a>${flags ? html` <span class="muted">${flags}</span>` : ""}</th>
+<td><code>${breakable(logicalText(c))}</code></td>
+<td><code>${breakable(parquetText(c))}</code></td>
+<td><code>${breakable(nativeType("spark", c))}</code></td>
+<td><code>${breakable(nativeType("duckdb", c))}</code></td>
+<td><code>${breakable(nativeType("snowflake", c))}</code></td>
+<td>${staging ? html`<code>${breakable(dbtTypeText(staging.dataType))}</code>` : html`<span class="muted">not loaded</span>`}</td>
 <td>${c.nullable ? "yes" : "no"}</td>
 <td>${piiBadge(c)}</td>
-<td>${c.normalize.length ? c.normalize.map((n, i) => html`${i ? ", " : ""}<code>${n}</code>`) : html`<span class="muted">—</span>`}</td>
+<td>${c.normalize.length ? c.normalize.map((n, i) => html`${i ? ", " : ""}<code>${breakable(n)}</code>`) : html`<span class="muted">—</span>`}</td>
 <td class="description">${c.description}</td>
 </tr>`;
   });
