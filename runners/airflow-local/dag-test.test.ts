@@ -31,7 +31,7 @@ import { ALERT_VARIABLES, airflowVariableEnv, DBT_VARIABLES, QUICKSIGHT_VARIABLE
 import { REPO_ROOT } from "../../tests/helpers/data.js";
 import { motoProcessEnv, startMotoServer, type MotoServer } from "../../tests/helpers/moto-server.js";
 import { ensurePythonEnv } from "../../toolchain/python-env.js";
-import { formatResult, main, runDagTest, tidy, type DagTestResult } from "./dag-test.js";
+import { formatResult, main, runDagTest, tidy, type AirflowMajor, type DagTestResult } from "./dag-test.js";
 
 const RUN_TIMEOUT = 6 * 60_000;
 
@@ -175,6 +175,20 @@ afterAll(async () => {
   for (const result of results) rmSync(result.folder, { recursive: true, force: true });
 });
 
+/** A run whose dbt project folder is missing, with the QuickSight refresh and the failure alert on. */
+function failingRun(airflow: AirflowMajor): Promise<DagTestResult> {
+  return runDagTest({
+    airflow,
+    variables: {
+      [DBT_VARIABLES.projectDir]: join(REPO_ROOT, "no-such-dbt-project"),
+      [QUICKSIGHT_VARIABLES.refresh]: "true",
+      [QUICKSIGHT_VARIABLES.region]: "eu-west-1",
+      [ALERT_VARIABLES.failureTopicArn]: topic.topic,
+    },
+    environment: awsEnvironment(),
+  });
+}
+
 /** The task states of a run whose dbt project folder is missing, with the refresh on (sorted by task id). */
 const FAILED_RUN_STATES = [
   ["dbt_build", "failed"],
@@ -249,17 +263,7 @@ describe("npm run dag:test names a failing task, and the failed run's alert reac
   let messages: ReturnType<typeof delivered>;
   beforeAll(async () => {
     // The refresh and the alert on: the failed build must keep the refresh from running, and page once.
-    ({ value: result, requests } = await recorded(() =>
-      runDagTest({
-        variables: {
-          [DBT_VARIABLES.projectDir]: join(REPO_ROOT, "no-such-dbt-project"),
-          [QUICKSIGHT_VARIABLES.refresh]: "true",
-          [QUICKSIGHT_VARIABLES.region]: "eu-west-1",
-          [ALERT_VARIABLES.failureTopicArn]: topic.topic,
-        },
-        environment: awsEnvironment(),
-      }),
-    ));
+    ({ value: result, requests } = await recorded(() => failingRun("3")));
     results.push(result);
     messages = delivered();
   }, RUN_TIMEOUT);
@@ -358,18 +362,7 @@ describe("npm run dag:test -- --airflow 2: the failing run on Airflow 2.10", () 
   let requests: Recorded[];
   let messages: ReturnType<typeof delivered>;
   beforeAll(async () => {
-    ({ value: result, requests } = await recorded(() =>
-      runDagTest({
-        airflow: "2",
-        variables: {
-          [DBT_VARIABLES.projectDir]: join(REPO_ROOT, "no-such-dbt-project"),
-          [QUICKSIGHT_VARIABLES.refresh]: "true",
-          [QUICKSIGHT_VARIABLES.region]: "eu-west-1",
-          [ALERT_VARIABLES.failureTopicArn]: topic.topic,
-        },
-        environment: awsEnvironment(),
-      }),
-    ));
+    ({ value: result, requests } = await recorded(() => failingRun("2")));
     results.push(result);
     messages = delivered();
   }, RUN_TIMEOUT);
