@@ -150,16 +150,18 @@ async function newPage(ctx: BrowserContext = context): Promise<Page> {
  * Reflow (WCAG 1.4.10): the page's scroll width and every element outside a `.table-scroll` region whose right edge
  * passes the viewport (a wide table scrolls inside its own region; nothing else may make the page scroll sideways).
  */
+const overflowInPage = (): { viewport: number; scrollWidth: number; past: string[] } => {
+  // The content of closed details counts too: a reader opens them.
+  for (const details of document.querySelectorAll("details")) details.open = true;
+  const viewport = document.documentElement.clientWidth;
+  const past = [...document.querySelectorAll("body *")]
+    .filter((e) => !e.closest(".table-scroll") && e.getClientRects().length > 0 && e.getBoundingClientRect().right > viewport + 0.5)
+    .map((e) => `${e.tagName.toLowerCase()}${e.className && typeof e.className === "string" ? `.${e.className.split(" ").join(".")}` : ""} "${(e.textContent ?? "").trim().slice(0, 40)}" ends at ${Math.round(e.getBoundingClientRect().right)}`);
+  return { viewport, scrollWidth: document.documentElement.scrollWidth, past: past.slice(0, 10) };
+};
+
 async function overflowing(page: Page): Promise<{ viewport: number; scrollWidth: number; past: string[] }> {
-  return page.evaluate(() => {
-    // The content of closed details counts too: a reader opens them.
-    for (const details of document.querySelectorAll("details")) details.open = true;
-    const viewport = document.documentElement.clientWidth;
-    const past = [...document.querySelectorAll("body *")]
-      .filter((e) => !e.closest(".table-scroll") && e.getClientRects().length > 0 && e.getBoundingClientRect().right > viewport + 0.5)
-      .map((e) => `${e.tagName.toLowerCase()}${e.className && typeof e.className === "string" ? `.${e.className.split(" ").join(".")}` : ""} "${(e.textContent ?? "").trim().slice(0, 40)}" ends at ${Math.round(e.getBoundingClientRect().right)}`);
-    return { viewport, scrollWidth: document.documentElement.scrollWidth, past: past.slice(0, 10) };
-  });
+  return page.evaluate(overflowInPage);
 }
 
 /**
@@ -677,14 +679,7 @@ describe("catalog in Firefox", () => {
     for (const [server, path] of [...pages.map((p) => [site, p] as const), [sinkSite, "datasets/kitchen_sink.html"] as const]) {
       const page = await firefoxPage(320, 800);
       await openIn(page, `${server.url}${path}`);
-      const result = await page.evaluate(() => {
-        for (const details of document.querySelectorAll("details")) details.open = true;
-        const viewport = document.documentElement.clientWidth;
-        const past = [...document.querySelectorAll("body *")]
-          .filter((e) => !e.closest(".table-scroll") && e.getClientRects().length > 0 && e.getBoundingClientRect().right > viewport + 0.5)
-          .map((e) => `${e.tagName.toLowerCase()} "${(e.textContent ?? "").trim().slice(0, 40)}" ends at ${Math.round(e.getBoundingClientRect().right)}`);
-        return { viewport, scrollWidth: document.documentElement.scrollWidth, past: past.slice(0, 10) };
-      });
+      const result = await page.evaluate(overflowInPage);
       // Firefox's scroll bar takes its width from the viewport (308 px of 320 left to the page).
       expect(result.viewport).toBeGreaterThan(300);
       expect({ path, ...result }).toEqual({ path, viewport: result.viewport, scrollWidth: result.viewport, past: [] });
