@@ -538,9 +538,10 @@ def run(spark, args):
         F.col("_raw"),
     )
     keyed = typed.select(*[F.expr(sql).alias(name) for name, sql in KEY_SQL], "*")
-    # Deterministic: of the records sharing a key, the one whose raw text sorts first is kept. The raw text orders
-    # the duplicates only: the cleaned zone holds the typed record (the raw zone keeps the text).
-    order = Window.partitionBy(*KEY_COLUMNS).orderBy("_raw", "_source_file")
+    # Deterministic: of the records sharing a key, the one from the newest input object is kept (as dbt staging keeps
+    # the row of the newest object across runs), then the one whose raw text sorts first. The raw text orders the
+    # duplicates only: the cleaned zone holds the typed record (the raw zone keeps the text).
+    order = Window.partitionBy(*KEY_COLUMNS).orderBy(F.col("_raw_modified_at").desc(), "_raw", "_source_file")
     ranked = keyed.withColumn("_rank", F.row_number().over(order)).cache()
     cleaned = ranked.where(F.col("_rank") == 1).drop("_rank", "_raw")
 

@@ -9,7 +9,7 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
-import { copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -970,6 +970,29 @@ describe("duplicates by key", () => {
       { reviewerID: "AX1", summary: "same", _line_number: "1" },
       { reviewerID: "AX2", summary: "a", _line_number: "4" },
       { reviewerID: "AX3", summary: "alone", _line_number: "5" },
+    ]);
+  }, 60_000);
+
+  it("keeps the record of the newest file first (as staging does across runs), whatever its text", async () => {
+    const review = datasets.find((d) => d.name === "review")!;
+    const record = (reviewerID: string, summary: string) =>
+      JSON.stringify({ overall: 5.0, verified: true, reviewTime: "06 2, 2018", reviewerID, asin: "B000000001", unixReviewTime: 1527897600, summary });
+    const dir = mkdtempSync(join(work, "duplicates-newest-"));
+    // AX1: the older file's text sorts first ("a" < "b"); AX2: the same text in both files; AX3 only in the older one.
+    // The older file is named to sort last, so neither the text nor the file name would pick the newer file's record.
+    writeFileSync(join(dir, "z-older.jsonl"), [record("AX1", "a"), record("AX2", "same"), record("AX3", "alone")].join("\n") + "\n");
+    writeFileSync(join(dir, "a-newer.jsonl"), [record("AX2", "same"), record("AX1", "b")].join("\n") + "\n");
+    utimesSync(join(dir, "z-older.jsonl"), new Date("2026-12-01T10:00:00.250Z"), new Date("2026-12-01T10:00:00.250Z"));
+    utimesSync(join(dir, "a-newer.jsonl"), new Date("2026-12-05T10:00:00.500Z"), new Date("2026-12-05T10:00:00.500Z"));
+    const { out, summary } = await run("duplicates-newest", { review: [dir] });
+    expect([summary.datasets.review!.valid, summary.datasets.review!.duplicates]).toEqual([3, 2]);
+    const cleaned = join(localPath(out, review.locations.cleaned), "run_id=test-run", "part-00000.parquet");
+    const kept = await query(`SELECT reviewerID, summary, _source_file, _line_number, strftime(_raw_modified_at AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S.%g') AS modified
+      FROM read_parquet('${cleaned}') ORDER BY reviewerID`);
+    expect(kept).toEqual([
+      { reviewerID: "AX1", summary: "b", _source_file: "a-newer.jsonl", _line_number: "2", modified: "2026-12-05 10:00:00.500" },
+      { reviewerID: "AX2", summary: "same", _source_file: "a-newer.jsonl", _line_number: "1", modified: "2026-12-05 10:00:00.500" },
+      { reviewerID: "AX3", summary: "alone", _source_file: "z-older.jsonl", _line_number: "3", modified: "2026-12-01 10:00:00.250" },
     ]);
   }, 60_000);
 });

@@ -654,12 +654,20 @@ async function runDataset(
       )`;
   };
 
+  // The input files' last-modified times (`loadValidated`), joined to the records by file: they rank duplicates and
+  // are the cleaned zone's `_raw_modified_at`.
+  await connection.run(`CREATE OR REPLACE TEMP TABLE ${t("file_times")} (source_file VARCHAR, raw_modified_at TIMESTAMPTZ)`);
+  if (modifiedAt.size > 0) {
+    await connection.run(`INSERT INTO ${t("file_times")} VALUES ${[...modifiedAt].map(([file, at]) => `(${s(file)}, ${s(at.toISOString())}::TIMESTAMPTZ)`).join(", ")}`);
+  }
+
   // Duplicates by key: a 64-bit hash of what each valid record's key is computed from (`keyIdentity`) first, by the
   // record's row (a narrow table, from the key fields typed while validating, which stays in memory where the keys
   // themselves spilled); then only the records whose hash repeats get their key, those whose key repeats are ranked
-  // by raw text, file and line, and all but the first are dropped. Where all texts of a key have the same hash and
-  // length they are taken as the same text (a different text with the same 64-bit hash and length is not expected in
-  // a lifetime), so file and line rank them without reading the texts.
+  // newest file first (as dbt staging keeps the row of the newest raw object across runs), then by raw text, file and
+  // line, and all but the first are dropped. Where all texts of a key have the same hash and length they are taken as
+  // the same text (a different text with the same 64-bit hash and length is not expected in a lifetime), so time,
+  // file and line rank them without reading the texts.
   const validKeys = (where: string) =>
     typed(keyColumns, "_raw_hash, _raw_length", `(SELECT * FROM ${t("validated")} WHERE len(${q(REASONS)}) = 0${where})`, "_key_fields");
   await connection.run(`CREATE OR REPLACE TEMP TABLE ${t("keys")} AS
@@ -669,8 +677,9 @@ async function runDataset(
     FROM (${validKeys(` AND _row IN (SELECT _row FROM ${t("keys")} WHERE _key_hash IN (SELECT _key_hash FROM ${t("keys")} GROUP BY _key_hash HAVING count(*) > 1))`)})
     WINDOW k AS (PARTITION BY ${keyList}) QUALIFY count(*) OVER k > 1`);
   const rank = (byText: boolean) => `
-      SELECT r._row, row_number() OVER (PARTITION BY ${keys.map((k) => `r.${q(k.name)}`).join(", ")} ORDER BY ${byText ? "v.raw, " : ""}v.source_file, v.line_number) AS _rank
+      SELECT r._row, row_number() OVER (PARTITION BY ${keys.map((k) => `r.${q(k.name)}`).join(", ")} ORDER BY f.raw_modified_at DESC, ${byText ? "v.raw, " : ""}v.source_file, v.line_number) AS _rank
       FROM ${t("repeated")} r JOIN (SELECT _row, ${byText ? "raw, " : ""}source_file, line_number FROM ${records.relation}) v ON v._row = r._row
+        JOIN ${t("file_times")} f ON f.source_file = v.source_file
       WHERE ${byText ? "NOT " : ""}r._same_text`;
   const differentTexts = await count(connection, `SELECT count(*) FROM ${t("repeated")} WHERE NOT _same_text`);
   await connection.run(`CREATE OR REPLACE TEMP TABLE ${t("dropped")} AS
@@ -683,11 +692,6 @@ async function runDataset(
   // One file, or one per range of rows when some records are long (`textRanges`): each COPY types at most a range's
   // text at once, as validation read it.
   const cleanedFiles = ranges.map((_, i) => join(cleanedDir, `part-${String(i).padStart(5, "0")}.parquet`));
-  // The input files' last-modified times (`loadValidated`), joined to the records by file.
-  await connection.run(`CREATE OR REPLACE TEMP TABLE ${t("file_times")} (source_file VARCHAR, raw_modified_at TIMESTAMPTZ)`);
-  if (modifiedAt.size > 0) {
-    await connection.run(`INSERT INTO ${t("file_times")} VALUES ${[...modifiedAt].map(([file, at]) => `(${s(file)}, ${s(at.toISOString())}::TIMESTAMPTZ)`).join(", ")}`);
-  }
   const lineage = stageColumns<LineageColumn>(CLEANED_LINEAGE, { _source_file: "source_file", _line_number: "line_number", _run_id: s(options.runId), _raw_modified_at: "raw_modified_at" })
     .map((c) => `${c.sql} AS ${q(c.name)}`)
     .join(", ");

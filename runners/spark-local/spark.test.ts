@@ -12,7 +12,7 @@
  * One Spark session serves the whole file (the JVM starts once).
  */
 import { gzipSync } from "node:zlib";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import Ajv from "ajv";
@@ -513,6 +513,27 @@ describe("differences by design, on both engines (runners/spark-local/README.md:
     expect({ input: spark.input, valid: spark.valid, files: spark.files.map((f) => [f.lines, f.records, f.blankLines]) }).toEqual({ input: 3, valid: 1, files: [[2, 3, 0]] });
     expect(both.spark.summary.reconciled).toBe(false);
     expect(both.spark.summary.problems).toEqual(["review: lone-cr.jsonl has 2 lines but 3 records + 0 blank lines."]);
+  }, 120_000);
+
+  it("the same on both: of records sharing a key, the newest file's is kept, whatever its text (then the text sorting first)", async () => {
+    // AX1: the older file's text sorts first; AX2: the same text in both. The older file's name sorts last.
+    const input = join(work, "newest-input");
+    mkdirSync(input, { recursive: true });
+    const files = { "z-older.jsonl": ["a", "same"], "a-newer.jsonl": ["b", "same"] };
+    for (const [file, [first, second]] of Object.entries(files)) {
+      writeFileSync(join(input, file), `${line({ reviewerID: "AX1", summary: first })}\n${line({ reviewerID: "AX2", summary: second })}\n`);
+    }
+    utimesSync(join(input, "z-older.jsonl"), new Date("2026-12-01T10:00:00.250Z"), new Date("2026-12-01T10:00:00.250Z"));
+    utimesSync(join(input, "a-newer.jsonl"), new Date("2026-12-05T10:00:00.500Z"), new Date("2026-12-05T10:00:00.500Z"));
+    const both = await bothEngines("newest", { review: [input] });
+    await expectParity(both, "run-newest");
+    expect([both.spark.summary.datasets.review!.valid, both.spark.summary.datasets.review!.duplicates]).toEqual([2, 2]);
+    const kept = await query(`SELECT summary, strftime(raw_modified_at AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S.%g') AS modified
+      FROM (${tableRows(both.spark.out, review().table.location)}) ORDER BY summary`);
+    expect(kept).toEqual([
+      { summary: "b", modified: "2026-12-05 10:00:00.500" },
+      { summary: "same", modified: "2026-12-05 10:00:00.500" },
+    ]);
   }, 120_000);
 
   it("the same on both: a byte order mark and CRLF line ends", async () => {
