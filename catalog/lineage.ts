@@ -73,6 +73,7 @@ export function rawPaths(source: ColumnSource): string[] {
     case "parent_key":
     case "processed_at":
     case "raw_modified_at":
+    case "raw_object":
       return [];
   }
 }
@@ -100,6 +101,8 @@ export function rawText(source: ColumnSource): string {
       return "the flatten run's start time";
     case "raw_modified_at":
       return "the raw object's last-modified time";
+    case "raw_object":
+      return "the raw object's name (its URI on AWS)";
   }
 }
 
@@ -114,6 +117,7 @@ function rawDetail(dataset: DatasetIR, column: ColumnIR): string {
   if (paths.length === 0) {
     if (column.source.kind === "processed_at") return "not in the raw record: set when the row is written";
     if (column.source.kind === "raw_modified_at") return "not in the raw record: the raw object's last-modified time";
+    if (column.source.kind === "raw_object") return "not in the raw record: the raw object it was read from";
     return "from the parent record";
   }
   return paths

@@ -64,6 +64,7 @@ export function piiPaths(dataset: Pick<DatasetIR, "table" | "children">): Map<st
         case "array_position":
         case "processed_at":
         case "raw_modified_at":
+        case "raw_object":
           break;
       }
       add(column.name, column.pii);

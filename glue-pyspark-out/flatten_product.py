@@ -133,6 +133,7 @@ COLUMN_SQL = [
     ("tech2", "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM `tech2`), '') AS STRING)"),
     ("fit", "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM `fit`), '') AS STRING)"),
     ("similar_item", "CAST(nullif(trim(BOTH ' \\t\\r\\n' FROM `similar_item`), '') AS STRING)"),
+    ("raw_object", "CAST(`_source_file` AS STRING)"),
     ("raw_modified_at", "CAST(`_raw_modified_at` AS TIMESTAMP)"),
     ("processed_at", "CAST(`_processed_at` AS TIMESTAMP)"),
 ]
@@ -147,6 +148,7 @@ CHILDREN: list[tuple[str, str, list[str], list[tuple[str, str]]]] = [
             ("asin", "CAST(`asin` AS STRING)"),
             ("position", "CAST(`_position` AS INT)"),
             ("category", "CAST(`_element` AS STRING)"),
+            ("raw_object", "CAST(`_source_file` AS STRING)"),
             ("raw_modified_at", "CAST(`_raw_modified_at` AS TIMESTAMP)"),
             ("processed_at", "CAST(`_processed_at` AS TIMESTAMP)"),
         ],

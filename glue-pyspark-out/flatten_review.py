@@ -118,6 +118,7 @@ COLUMN_SQL = [
         "reviewed_at",
         "CAST(CASE WHEN `unixReviewTime` BETWEEN -62135596800 AND 253402300799 THEN timestamp_seconds(`unixReviewTime`) END AS TIMESTAMP)",
     ),
+    ("raw_object", "CAST(`_source_file` AS STRING)"),
     ("raw_modified_at", "CAST(`_raw_modified_at` AS TIMESTAMP)"),
     ("processed_at", "CAST(`_processed_at` AS TIMESTAMP)"),
     (
@@ -138,6 +139,7 @@ CHILDREN: list[tuple[str, str, list[str], list[tuple[str, str]]]] = [
             ("review_id", "CAST(`review_id` AS STRING)"),
             ("position", "CAST(`_position` AS INT)"),
             ("image_url", "CAST(`_element` AS STRING)"),
+            ("raw_object", "CAST(`_source_file` AS STRING)"),
             ("raw_modified_at", "CAST(`_raw_modified_at` AS TIMESTAMP)"),
             ("processed_at", "CAST(`_processed_at` AS TIMESTAMP)"),
             (

@@ -38,6 +38,7 @@ CREATE OR REPLACE EXTERNAL TABLE AMAZON_REVIEWS.RAW.PRODUCT (
   TECH2 VARCHAR AS (VALUE:"tech2"::VARCHAR),
   FIT VARCHAR AS (VALUE:"fit"::VARCHAR),
   SIMILAR_ITEM VARCHAR AS (VALUE:"similar_item"::VARCHAR),
+  RAW_OBJECT VARCHAR AS (VALUE:"raw_object"::VARCHAR),
   RAW_MODIFIED_AT TIMESTAMP_TZ AS (VALUE:"raw_modified_at"::TIMESTAMP_TZ),
   PROCESSED_AT TIMESTAMP_TZ AS (VALUE:"processed_at"::TIMESTAMP_TZ),
   SOURCE_FILE VARCHAR AS (METADATA$FILENAME)
@@ -48,13 +49,14 @@ AUTO_REFRESH = TRUE
 PATTERN = '([^_./][^/]*/)*[^_./][^/]*[.]parquet'
 FILE_FORMAT = (FORMAT_NAME = 'AMAZON_REVIEWS.RAW.PARQUET_FF')
 COPY GRANTS
-COMMENT = 'One Amazon product''s catalogue metadata (2018 release format); reviews refer to it by asin. (contract 1.0.0, definition sha256:9c89607bacb30f0f)';
+COMMENT = 'One Amazon product''s catalogue metadata (2018 release format); reviews refer to it by asin. (contract 1.0.0, definition sha256:be788a878dcfa8e3)';
 
 -- table.product_categories (run as AMAZON_REVIEWS_LOADER)
 CREATE OR REPLACE EXTERNAL TABLE AMAZON_REVIEWS.RAW.PRODUCT_CATEGORIES (
   ASIN VARCHAR AS (VALUE:"asin"::VARCHAR),
   POSITION NUMBER(10,0) AS (VALUE:"position"::NUMBER(10,0)),
   CATEGORY VARCHAR AS (VALUE:"category"::VARCHAR),
+  RAW_OBJECT VARCHAR AS (VALUE:"raw_object"::VARCHAR),
   RAW_MODIFIED_AT TIMESTAMP_TZ AS (VALUE:"raw_modified_at"::TIMESTAMP_TZ),
   PROCESSED_AT TIMESTAMP_TZ AS (VALUE:"processed_at"::TIMESTAMP_TZ),
   SOURCE_FILE VARCHAR AS (METADATA$FILENAME)
@@ -65,4 +67,4 @@ AUTO_REFRESH = TRUE
 PATTERN = '([^_./][^/]*/)*[^_./][^/]*[.]parquet'
 FILE_FORMAT = (FORMAT_NAME = 'AMAZON_REVIEWS.RAW.PARQUET_FF')
 COPY GRANTS
-COMMENT = 'Category path from the root, e.g. ["Gift Cards", "Gift Cards"]. One row per element of product.category. (contract 1.0.0, definition sha256:c99d2bf0d945975a)';
+COMMENT = 'Category path from the root, e.g. ["Gift Cards", "Gift Cards"]. One row per element of product.category. (contract 1.0.0, definition sha256:c6520b1f6bf14ff0)';

@@ -39,6 +39,7 @@ CREATE OR REPLACE EXTERNAL TABLE AMAZON_REVIEWS.RAW.REVIEW (
   REVIEW_TEXT VARCHAR AS (VALUE:"review_text"::VARCHAR),
   SUMMARY VARCHAR AS (VALUE:"summary"::VARCHAR),
   REVIEWED_AT TIMESTAMP_TZ AS (VALUE:"reviewed_at"::TIMESTAMP_TZ),
+  RAW_OBJECT VARCHAR AS (VALUE:"raw_object"::VARCHAR),
   RAW_MODIFIED_AT TIMESTAMP_TZ AS (VALUE:"raw_modified_at"::TIMESTAMP_TZ),
   PROCESSED_AT TIMESTAMP_TZ AS (VALUE:"processed_at"::TIMESTAMP_TZ),
   REVIEW_DATE DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, '/review_date=', 2), '/', 1), 'YYYY-MM-DD')),
@@ -51,7 +52,7 @@ AUTO_REFRESH = TRUE
 PATTERN = '([^_./][^/]*/)*[^_./][^/]*[.]parquet'
 FILE_FORMAT = (FORMAT_NAME = 'AMAZON_REVIEWS.RAW.PARQUET_FF')
 COPY GRANTS
-COMMENT = 'One Amazon customer review of one product (2018 release format). (contract 3.0.0, definition sha256:5f676bb116d12feb)';
+COMMENT = 'One Amazon customer review of one product (2018 release format). (contract 3.0.0, definition sha256:129105f81a814167)';
 
 -- table.review.value_mask (run as AMAZON_REVIEWS_LOADER)
 ALTER TABLE AMAZON_REVIEWS.RAW.REVIEW MODIFY COLUMN VALUE SET MASKING POLICY AMAZON_REVIEWS.GOVERNANCE.REVIEW_VALUE_MASK FORCE;
@@ -64,6 +65,7 @@ CREATE OR REPLACE EXTERNAL TABLE AMAZON_REVIEWS.RAW.REVIEW_IMAGES (
   REVIEW_ID VARCHAR AS (VALUE:"review_id"::VARCHAR),
   POSITION NUMBER(10,0) AS (VALUE:"position"::NUMBER(10,0)),
   IMAGE_URL VARCHAR AS (VALUE:"image_url"::VARCHAR),
+  RAW_OBJECT VARCHAR AS (VALUE:"raw_object"::VARCHAR),
   RAW_MODIFIED_AT TIMESTAMP_TZ AS (VALUE:"raw_modified_at"::TIMESTAMP_TZ),
   PROCESSED_AT TIMESTAMP_TZ AS (VALUE:"processed_at"::TIMESTAMP_TZ),
   REVIEW_DATE DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, '/review_date=', 2), '/', 1), 'YYYY-MM-DD')),
@@ -76,4 +78,4 @@ AUTO_REFRESH = TRUE
 PATTERN = '([^_./][^/]*/)*[^_./][^/]*[.]parquet'
 FILE_FORMAT = (FORMAT_NAME = 'AMAZON_REVIEWS.RAW.PARQUET_FF')
 COPY GRANTS
-COMMENT = 'URLs of photos the reviewer attached. One row per element of review.image. (contract 3.0.0, definition sha256:9c5c3bb0c5d0cfcf)';
+COMMENT = 'URLs of photos the reviewer attached. One row per element of review.image. (contract 3.0.0, definition sha256:43490ce9885ce696)';

@@ -344,6 +344,8 @@ function sourceValue(dataset: DatasetIR, column: ColumnIR): Expr {
       return ref(PROCESSED_AT);
     case "raw_modified_at":
       return ref(RAW_MODIFIED_AT);
+    case "raw_object":
+      return ref(RAW_OBJECT);
   }
 }
 
@@ -353,6 +355,8 @@ export const CHILD_ELEMENT = "_element";
 export const PROCESSED_AT = "_processed_at";
 /** Lineage column of the cleaned zone (`stages.ts`): when the record's raw object was last modified (UTC). */
 export const RAW_MODIFIED_AT = "_raw_modified_at";
+/** Lineage column of the cleaned zone (`stages.ts`): the input file (on AWS the raw object's URI) the record was read from. */
+export const RAW_OBJECT = "_source_file";
 
 /** A processed column's expression over the cleaned zone (children: over exploded `_position`, `_element`). */
 export function columnExpr(dataset: DatasetIR, column: ColumnIR): Expr {

@@ -266,6 +266,7 @@ function rawSources(column: ModelColumn, renamedPath: (path: string) => string =
     case "array_position":
     case "processed_at":
     case "raw_modified_at":
+    case "raw_object":
       return [];
     default:
       return [renamedPath(source.path)];

@@ -135,12 +135,13 @@ export function sourceText(source: ColumnIR["source"]): string {
       return `parent_key:${source.column}`;
     case "processed_at":
     case "raw_modified_at":
+    case "raw_object":
       return source.kind;
   }
 }
 
 function rawRoot(source: ColumnIR["source"]): string | undefined {
-  if (source.kind === "surrogate_key" || source.kind === "parent_key" || source.kind === "array_position" || source.kind === "processed_at" || source.kind === "raw_modified_at") return undefined;
+  if (source.kind === "surrogate_key" || source.kind === "parent_key" || source.kind === "array_position" || source.kind === "processed_at" || source.kind === "raw_modified_at" || source.kind === "raw_object") return undefined;
   return source.path.split(/[.[{]/)[0];
 }
 

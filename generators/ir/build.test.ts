@@ -17,7 +17,7 @@ describe("contract → IR", () => {
     expect(review.table.columns.map((c) => c.name)).toEqual([
       "review_id", "rating", "helpful_votes", "is_verified_purchase", "reviewer_id", "asin",
       "style_gift_amount", "style_format", "style_size", "style_color", "style_other_json",
-      "reviewer_name", "review_text", "summary", "reviewed_at", "raw_modified_at", "processed_at", "review_date",
+      "reviewer_name", "review_text", "summary", "reviewed_at", "raw_object", "raw_modified_at", "processed_at", "review_date",
     ]);
     expect(review.table.key).toEqual(["review_id"]);
     expect(review.table.partitionBy).toEqual(["review_date"]);
@@ -44,7 +44,7 @@ describe("contract → IR", () => {
     const images = ir.datasets.find((d) => d.name === "review")!.children[0]!;
     expect(images.name).toBe("review_images");
     expect(images.columns.map((c) => [c.name, c.source.kind])).toEqual([
-      ["review_id", "parent_key"], ["position", "array_position"], ["image_url", "array_element"], ["raw_modified_at", "raw_modified_at"], ["processed_at", "processed_at"],
+      ["review_id", "parent_key"], ["position", "array_position"], ["image_url", "array_element"], ["raw_object", "raw_object"], ["raw_modified_at", "raw_modified_at"], ["processed_at", "processed_at"],
       ["review_date", "field"],
     ]);
     expect(images.key).toEqual(["review_id", "position"]);

@@ -16,7 +16,7 @@ import { collectColumns } from "./columns.js";
 import { checkNativeWidths } from "./native.js";
 import { withholdSensitive } from "./withheld.js";
 import { datasetContext, type DatasetContext } from "./dataset-context.js";
-import { derivedColumn, processedAtColumn, rawModifiedAtColumn } from "./derived.js";
+import { derivedColumn, systemColumns } from "./derived.js";
 import { recordJsonSchema, walkRecord } from "./from-zod.js";
 import { datasetKey } from "./keys.js";
 import { checkPartitionColumns, partitionsLast } from "./partitions.js";
@@ -95,7 +95,7 @@ function buildDataset(loaded: LoadedContract, diagnostics: Diagnostic[]): Datase
   const partitionBy = [...(contract.partitionBy ?? [])];
   const unordered = [...key.keyColumns, ...key.fieldColumns, ...derived];
   checkPartitionColumns(unordered, partitionBy, ctx);
-  const system = [rawModifiedAtColumn(top), processedAtColumn(top)];
+  const system = systemColumns(top);
   // Sensitive columns stay in the cleaned zone: they are moved out of the processed table (`withheld.ts`).
   const { columns, withheld } = withholdSensitive(partitionsLast(unordered, system, partitionBy), children, walked, ctx);
 

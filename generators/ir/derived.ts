@@ -1,7 +1,7 @@
 /**
  * Columns that no raw field maps one-to-one: a derived column (a normalisation of a top-level field, e.g. a
- * partition date), and the system columns the flatten job adds to every processed table: `raw_modified_at` and
- * `processed_at`.
+ * partition date), and the system columns the flatten job adds to every processed table: `raw_object`,
+ * `raw_modified_at` and `processed_at`.
  */
 import type { DerivedColumn } from "../contract-kit/index.js";
 import { diagnostic } from "../lib/errors.js";
@@ -35,9 +35,9 @@ export function derivedColumn(spec: DerivedColumn, walked: readonly WalkedField[
   };
 }
 
-/** A column the pipeline adds to every processed table: a non-null timestamp, not from the contract. */
-function systemColumn(name: string, description: string, source: ColumnIR["source"], where: SourceLocation): ColumnIR {
-  return { name, description, type: { kind: "timestamp" }, nullable: false, source, normalize: [], pii: "none", partition: false, key: false, native: {}, where };
+/** A column the pipeline adds to every processed table: non-null, not from the contract (a timestamp unless said). */
+function systemColumn(name: string, description: string, source: ColumnIR["source"], where: SourceLocation, type: ColumnIR["type"] = { kind: "timestamp" }): ColumnIR {
+  return { name, description, type, nullable: false, source, normalize: [], pii: "none", partition: false, key: false, native: {}, where };
 }
 
 /** The column every processed table gets from the flatten job (see `ColumnSource` "processed_at"). */
@@ -55,7 +55,22 @@ export function rawModifiedAtColumn(where: SourceLocation): ColumnIR {
   return systemColumn(RAW_MODIFIED_AT, description, { kind: "raw_modified_at" }, where);
 }
 
+/** Name of the system column of `ColumnSource` "raw_object" (reserved: `RESERVED_WORDS`). */
+export const RAW_OBJECT = "raw_object";
+
+/** The column every processed table gets from the clean stage's lineage (see `ColumnSource` "raw_object"). */
+export function rawObjectColumn(where: SourceLocation): ColumnIR {
+  const description =
+    "The raw object this row was read from, as the clean job recorded it: on AWS its URI (s3://bucket/key, percent-encoded as Spark gives it), locally the input file. It leads from a row back to the object to read or process again.";
+  return systemColumn(RAW_OBJECT, description, { kind: "raw_object" }, where, { kind: "string" });
+}
+
+/** The system columns of every processed table, in order, before its partition columns. */
+export function systemColumns(where: SourceLocation): ColumnIR[] {
+  return [rawObjectColumn(where), rawModifiedAtColumn(where), processedAtColumn(where)];
+}
+
 /** Whether a column is one the pipeline adds to every processed table (not from the contract; its name is reserved). */
 export function isSystemColumn(column: Pick<ColumnIR, "source">): boolean {
-  return column.source.kind === "processed_at" || column.source.kind === "raw_modified_at";
+  return column.source.kind === "processed_at" || column.source.kind === "raw_modified_at" || column.source.kind === "raw_object";
 }

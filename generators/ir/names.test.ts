@@ -4,7 +4,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../tests/helpers/data.js";
 import { ensurePythonEnv } from "../../toolchain/python-env.js";
-import { processedAtColumn, rawModifiedAtColumn } from "./derived.js";
+import { systemColumns } from "./derived.js";
 import { RESERVED_WORDS } from "./names.js";
 
 const QUERY = "select keyword_name from duckdb_keywords() where keyword_category = 'reserved' order by 1";
@@ -25,6 +25,6 @@ describe("RESERVED_WORDS", () => {
 
   it("holds the name of every system column the pipeline adds to processed tables, so no contract column takes it", () => {
     const where = { file: "contracts/x.contract.ts", line: 1, column: 1, path: "x" };
-    for (const column of [rawModifiedAtColumn(where), processedAtColumn(where)]) expect(RESERVED_WORDS.has(column.name), column.name).toBe(true);
+    for (const column of systemColumns(where)) expect(RESERVED_WORDS.has(column.name), column.name).toBe(true);
   });
 });

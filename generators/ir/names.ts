@@ -65,5 +65,5 @@ export const RESERVED_WORDS: ReadonlySet<string> = new Set([
   "unpivot", "variadic",
   // Columns the pipeline itself adds: Snowflake's external-table VALUE, the source file used for lineage, and the
   // system columns of every processed table (`derived.ts`).
-  "value", "source_file", "processed_at", "raw_modified_at",
+  "value", "source_file", "processed_at", "raw_modified_at", "raw_object",
 ]);

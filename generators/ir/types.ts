@@ -115,7 +115,13 @@ export type ColumnSource =
    * of the newest raw object first, so processing an older object again (a redrive, a re-run) never makes its data
    * current.
    */
-  | { readonly kind: "raw_modified_at" };
+  | { readonly kind: "raw_modified_at" }
+  /**
+   * The raw object the row was read from, as the clean stage recorded it (the cleaned zone's `_source_file`): on AWS
+   * the object's URI, `s3://<bucket>/<key>`, percent-encoded as Spark gives it; locally the input file. The same for
+   * every row of one object: it leads from a processed row back to the object to read or process again.
+   */
+  | { readonly kind: "raw_object" };
 
 export type PiiClass = "none" | "personal" | "sensitive";
 

@@ -15,6 +15,7 @@ import { gzipSync } from "node:zlib";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
 import Ajv from "ajv";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -151,6 +152,15 @@ function tableRows(out: string, location: string): string {
   return `SELECT * FROM read_parquet(${str(`${localPath(out, location)}/**/*.parquet`)}, hive_partitioning = true)`;
 }
 
+/**
+ * A processed table of the Spark engine with `raw_object` as the DuckDB engine names the file (relative to the input
+ * root): Spark records the URI it read, through the runner's link folder (in AWS: the S3 object's URI), percent-encoded.
+ */
+function sparkTableRows(out: string, location: string, dataset: string): string {
+  const prefix = `file:${sparkInputDir(out, dataset)}/`;
+  return `SELECT * REPLACE (url_decode(replace(replace(raw_object, 'file://', 'file:'), ${str(prefix)}, '')) AS raw_object) FROM (${tableRows(out, location)})`;
+}
+
 /** Every assertion of record-by-record parity between the two engines' output of one run. */
 async function expectParity(both: Both, runId: string): Promise<void> {
   expect(both.spark.summary.reconciled, both.spark.summary.problems.join("\n")).toBe(true);
@@ -168,7 +178,7 @@ async function expectParity(both: Both, runId: string): Promise<void> {
       const rows = both.duck.summary.datasets[name]!.tables[table.name]!;
       expect(both.spark.summary.datasets[name]!.tables[table.name], table.name).toBe(rows);
       if (rows === 0) continue;
-      const t = await exceptAllBothWays(tableRows(both.duck.out, table.location), tableRows(both.spark.out, table.location));
+      const t = await exceptAllBothWays(tableRows(both.duck.out, table.location), sparkTableRows(both.spark.out, table.location, name));
       expect(t, `rows of table ${table.name}`).toEqual({ onlyA: [], onlyB: [] });
       expect(await footerMessage(firstParquet(localPath(both.spark.out, table.location)), table.name), `Parquet schema of Spark's ${table.name}`).toBe(expectedMessage(ROOT, table.name));
     }
@@ -534,6 +544,10 @@ describe("differences by design, on both engines (runners/spark-local/README.md:
       { summary: "b", modified: "2026-12-05 10:00:00.500" },
       { summary: "same", modified: "2026-12-05 10:00:00.500" },
     ]);
+    // Each row names its raw object: Spark the URI it read (on AWS s3://bucket/key), the DuckDB engine the file's name.
+    const objects = async (rows: string) => (await query(`SELECT DISTINCT raw_object AS v FROM (${rows})`)).map((r) => r.v);
+    expect(await objects(tableRows(both.spark.out, review().table.location))).toEqual([pathToFileURL(join(sparkInputDir(both.spark.out, "review"), "a-newer.jsonl")).href]);
+    expect(await objects(tableRows(both.duck.out, review().table.location))).toEqual(["a-newer.jsonl"]);
   }, 120_000);
 
   it("the same on both: a byte order mark and CRLF line ends", async () => {

@@ -229,11 +229,11 @@ describe("dbt target", () => {
     const t2 = "TIMESTAMPTZ '2026-02-01 00:00:00+00'";
     const rows = await queryDuckDB(
       `CREATE TABLE review_images AS SELECT * FROM (VALUES
-         ('r1', 0, 'a0', ${t1}, ${t1}, DATE '2018-01-01', 'run1/part-0.parquet'),
-         ('r1', 1, 'a1', ${t1}, ${t1}, DATE '2018-01-01', 'run1/part-0.parquet'),
-         ('r1', 0, 'b0', ${t2}, ${t2}, DATE '2018-01-01', 'run2/part-0.parquet'),
-         ('r2', 0, 'c0', ${t1}, ${t1}, DATE '2018-01-01', 'run1/part-0.parquet')
-       ) AS t(review_id, position, image_url, raw_modified_at, processed_at, review_date, source_file);
+         ('r1', 0, 'a0', 'o1.jsonl', ${t1}, ${t1}, DATE '2018-01-01', 'run1/part-0.parquet'),
+         ('r1', 1, 'a1', 'o1.jsonl', ${t1}, ${t1}, DATE '2018-01-01', 'run1/part-0.parquet'),
+         ('r1', 0, 'b0', 'o2.jsonl', ${t2}, ${t2}, DATE '2018-01-01', 'run2/part-0.parquet'),
+         ('r2', 0, 'c0', 'o1.jsonl', ${t1}, ${t1}, DATE '2018-01-01', 'run1/part-0.parquet')
+       ) AS t(review_id, position, image_url, raw_object, raw_modified_at, processed_at, review_date, source_file);
        -- The parent rows staging keeps: r1 and r2 re-sent in the second run (r2 now without images).
        CREATE TABLE stg_amazon__reviews AS SELECT * FROM (VALUES ('r1', ${t2}), ('r2', ${t2})) AS t(review_id, processed_at);
        SELECT review_id, position, image_url FROM (${query.replace(/^--.*$/gm, "")}) ORDER BY ALL`,
@@ -300,13 +300,14 @@ describe("keyed pseudonyms and Snowflake column tags", () => {
     expect(rangeTests({ minimum: 1, exclusiveMinimum: 1 })).toEqual(args({ min_value: 1, inclusive: false }));
   });
 
-  it("tests processed_at for nulls but not raw_modified_at, which rows written before that column existed lack", async () => {
+  it("tests processed_at for nulls but not raw_modified_at or raw_object, which rows written before those columns existed lack", async () => {
     const { ir } = await generatedFrom();
     for (const dataset of ir.datasets) {
       for (const table of [dataset.table, ...dataset.children]) {
         const columns = stagingColumns(ir, dataset, table);
         expect(columns.find((c) => c.name === "processed_at")!.tests, table.name).toContain("not_null");
         expect(columns.find((c) => c.name === "raw_modified_at")!.tests, table.name).not.toContain("not_null");
+        expect(columns.find((c) => c.name === "raw_object")!.tests, table.name).not.toContain("not_null");
       }
     }
   });

@@ -115,9 +115,10 @@ export function stagingColumns(ir: ContractIR, dataset: DatasetIR, table: TableI
   for (const column of table.columns) {
     if (column.pii === "sensitive") continue; // not in a processed table (the IR withholds it); never in staging
     const tests: DataTest[] = [];
-    // raw_modified_at is NULL in rows written before the column existed (staging orders them last): a not_null test
-    // would fail every key not processed again since the upgrade.
-    if (!column.nullable && column.pii === "none" && column.source.kind !== "raw_modified_at") tests.push("not_null");
+    // raw_modified_at and raw_object are NULL in rows written before those columns existed (staging orders them last):
+    // a not_null test would fail every key not processed again since the upgrade.
+    const addedLater = column.source.kind === "raw_modified_at" || column.source.kind === "raw_object";
+    if (!column.nullable && column.pii === "none" && !addedLater) tests.push("not_null");
     if (table.key.length === 1 && table.key[0] === column.name) tests.push("unique");
     // Value tests check the value itself: none on a pseudonym (its values are hashes).
     if (column.acceptedValues?.length && column.pii !== "personal") tests.push(acceptedValuesTest(column.acceptedValues));

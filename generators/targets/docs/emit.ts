@@ -44,6 +44,8 @@ function sourceText(source: ColumnSource): string {
       return "flatten run time";
     case "raw_modified_at":
       return "raw object's last-modified time";
+    case "raw_object":
+      return "raw object it was read from";
   }
 }
 

@@ -15,6 +15,7 @@ renamed as (
         cast(asin as varchar)                             as asin,
         cast(position as integer)                         as position,
         cast(category as varchar)                         as category,
+        cast(raw_object as varchar)                       as raw_object,
         cast(raw_modified_at as timestamp with time zone) as raw_modified_at,
         cast(processed_at as timestamp with time zone)    as processed_at,
         cast(source_file as varchar)                      as source_file

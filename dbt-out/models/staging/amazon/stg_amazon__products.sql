@@ -38,6 +38,7 @@ renamed as (
         cast(tech2 as varchar)                            as tech2,
         cast(fit as varchar)                              as fit,
         cast(similar_item as varchar)                     as similar_item,
+        cast(raw_object as varchar)                       as raw_object,
         cast(raw_modified_at as timestamp with time zone) as raw_modified_at,
         cast(processed_at as timestamp with time zone)    as processed_at,
         cast(source_file as varchar)                      as source_file

@@ -15,6 +15,7 @@ renamed as (
         cast(review_id as varchar)                        as review_id,
         cast(position as integer)                         as position,
         cast(image_url as varchar)                        as image_url,
+        cast(raw_object as varchar)                       as raw_object,
         cast(raw_modified_at as timestamp with time zone) as raw_modified_at,
         cast(processed_at as timestamp with time zone)    as processed_at,
         cast(review_date as date)                         as review_date,

@@ -27,6 +27,7 @@ renamed as (
         cast(review_text as varchar)                      as review_text,
         cast(summary as varchar)                          as summary,
         cast(reviewed_at as timestamp with time zone)     as reviewed_at,
+        cast(raw_object as varchar)                       as raw_object,
         cast(raw_modified_at as timestamp with time zone) as raw_modified_at,
         cast(processed_at as timestamp with time zone)    as processed_at,
         cast(review_date as date)                         as review_date,

@@ -23,6 +23,7 @@ renamed as (
         attr_other_json,
         blob,
         cast(seen_at as timestamp with time zone)         as seen_at,
+        cast(raw_object as varchar)                       as raw_object,
         cast(raw_modified_at as timestamp with time zone) as raw_modified_at,
         cast(processed_at as timestamp with time zone)    as processed_at,
         cast(seen_date as date)                           as seen_date,

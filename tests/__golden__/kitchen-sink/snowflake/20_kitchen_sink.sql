@@ -35,6 +35,7 @@ CREATE OR REPLACE EXTERNAL TABLE AMAZON_REVIEWS.RAW.KITCHEN_SINK (
   ATTR_OTHER_JSON VARIANT AS (PARSE_JSON(VALUE:"attr_other_json"::VARCHAR)),
   BLOB VARIANT AS (PARSE_JSON(VALUE:"blob"::VARCHAR)),
   SEEN_AT TIMESTAMP_TZ AS (VALUE:"seen_at"::TIMESTAMP_TZ),
+  RAW_OBJECT VARCHAR AS (VALUE:"raw_object"::VARCHAR),
   RAW_MODIFIED_AT TIMESTAMP_TZ AS (VALUE:"raw_modified_at"::TIMESTAMP_TZ),
   PROCESSED_AT TIMESTAMP_TZ AS (VALUE:"processed_at"::TIMESTAMP_TZ),
   SEEN_DATE DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, '/seen_date=', 2), '/', 1), 'YYYY-MM-DD')),
@@ -47,7 +48,7 @@ AUTO_REFRESH = TRUE
 PATTERN = '([^_./][^/]*/)*[^_./][^/]*[.]parquet'
 FILE_FORMAT = (FORMAT_NAME = 'AMAZON_REVIEWS.RAW.PARQUET_FF')
 COPY GRANTS
-COMMENT = 'It''s "quoted" and """triple""" with {{ jinja }} {% tag %} */ /* <b>html</b> | pipe \\ back `tick` ${x} -- dash # hash (contract 0.3.1, definition sha256:e0a023c8b2991c9d)';
+COMMENT = 'It''s "quoted" and """triple""" with {{ jinja }} {% tag %} */ /* <b>html</b> | pipe \\ back `tick` ${x} -- dash # hash (contract 0.3.1, definition sha256:997ae40e865e84b8)';
 
 -- table.kitchen_sink.value_mask (run as AMAZON_REVIEWS_LOADER)
 ALTER TABLE AMAZON_REVIEWS.RAW.KITCHEN_SINK MODIFY COLUMN VALUE SET MASKING POLICY AMAZON_REVIEWS.GOVERNANCE.KITCHEN_SINK_VALUE_MASK FORCE;
@@ -60,6 +61,7 @@ CREATE OR REPLACE EXTERNAL TABLE AMAZON_REVIEWS.RAW.KITCHEN_SINK_TAGS (
   CODE VARCHAR AS (VALUE:"code"::VARCHAR),
   POSITION NUMBER(10,0) AS (VALUE:"position"::NUMBER(10,0)),
   TAG VARCHAR AS (VALUE:"tag"::VARCHAR),
+  RAW_OBJECT VARCHAR AS (VALUE:"raw_object"::VARCHAR),
   RAW_MODIFIED_AT TIMESTAMP_TZ AS (VALUE:"raw_modified_at"::TIMESTAMP_TZ),
   PROCESSED_AT TIMESTAMP_TZ AS (VALUE:"processed_at"::TIMESTAMP_TZ),
   SEEN_DATE DATE AS (TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, '/seen_date=', 2), '/', 1), 'YYYY-MM-DD')),
@@ -72,4 +74,4 @@ AUTO_REFRESH = TRUE
 PATTERN = '([^_./][^/]*/)*[^_./][^/]*[.]parquet'
 FILE_FORMAT = (FORMAT_NAME = 'AMAZON_REVIEWS.RAW.PARQUET_FF')
 COPY GRANTS
-COMMENT = 'Tags. One row per element of kitchen_sink.tags. (contract 0.3.1, definition sha256:48b10de172e3f258)';
+COMMENT = 'Tags. One row per element of kitchen_sink.tags. (contract 0.3.1, definition sha256:83d2202a5240751b)';
