@@ -12,7 +12,8 @@
  * - the refresh on after a successful build (without the alert's Variable: nothing published);
  * - dbt that cannot start (code 2, before Airflow, and a task's command not found);
  * - the failing run again on Airflow 2.10 (`--airflow 2`, as Amazon MWAA runs it): the DAG's Airflow 2 imports, its
- *   task states read through the DAG run (the metadata database), Airflow 2's log links in the one alert.
+ *   task states read through the DAG run (the metadata database), Airflow 2's log links in the one alert, and the DAG
+ *   serialized as Airflow 2 stores it (`airflow dags reserialize`), with the same timeouts.
  * The states come from Airflow's database, not from the code under test's own output.
  *
  * AWS is a moto server on loopback, one for the file; its request recorder says what reached it. moto 5.2.5
@@ -257,6 +258,9 @@ describe("npm run dag:test", () => {
   });
 });
 
+/** The DAG's timeouts in seconds, as Airflow serializes them: the run's 3-hour window, each task's own. */
+const DAG_TIMEOUTS = { dagRun: 10800, tasks: { dbt_source_freshness: 600, dbt_build: 1500, refresh_quicksight: 1800, watcher: 300 } };
+
 describe("npm run dag:test names a failing task, and the failed run's alert reaches the failure topic", () => {
   let result: DagTestResult;
   let requests: Recorded[];
@@ -269,7 +273,7 @@ describe("npm run dag:test names a failing task, and the failed run's alert reac
   }, RUN_TIMEOUT);
 
   it("ran the DAG with its timeouts: the run stopped at its 3-hour window, each task at its own (Airflow's serialized DAG)", () => {
-    expect(result.timeouts).toEqual({ dagRun: 10800, tasks: { dbt_source_freshness: 600, dbt_build: 1500, refresh_quicksight: 1800, watcher: 300 } });
+    expect(result.timeouts).toEqual(DAG_TIMEOUTS);
   });
 
   it("code 1, dbt_source_freshness failed, dbt_build run after it all the same (and failed), the refresh not run, the watcher failing the run, the folder kept for inspection", () => {
@@ -376,6 +380,10 @@ describe("npm run dag:test -- --airflow 2: the failing run on Airflow 2.10", () 
     expect(result.tasks.map((t) => [t.taskId, t.state]).sort()).toEqual(FAILED_RUN_STATES);
     expect(result.dagRunState).toBe("failed");
     expect(output).toMatch(/Invalid value for '--project-dir': Path '\S*no-such-dbt-project' does not exist/);
+  });
+
+  it("the DAG serializes on Airflow 2 as its scheduler (and MWAA's) stores it, with the same timeouts", () => {
+    expect(result.timeouts).toEqual(DAG_TIMEOUTS);
   });
 
   it("one alert, the only request to AWS, with Airflow 2's log links (its grid view, each failed task's logs)", () => {

@@ -99,7 +99,7 @@ export interface DagTestResult {
   readonly airflow: AirflowMajor;
   readonly dagRunState?: string;
   readonly tasks: readonly TaskState[];
-  /** The timeouts Airflow ran the DAG with, in seconds (its serialized DAG): dagrun_timeout, each task's execution_timeout. Null on Airflow 2, whose `dags test` does not serialize the DAG. */
+  /** The timeouts Airflow ran the DAG with, in seconds (its serialized DAG): dagrun_timeout, each task's execution_timeout. Null when Airflow stored no serialized DAG. */
   readonly timeouts?: { readonly dagRun: number | null; readonly tasks: Readonly<Record<string, number | null>> } | null;
   /** What went wrong, for codes 1 and 2. */
   readonly message?: string;
@@ -310,6 +310,14 @@ export async function runDagTest(options: DagTestOptions = {}): Promise<DagTestR
     log(`airflow: dags test ${DAG_ID} ${logicalDate}`);
     const show = (line: string) => PROGRESS.test(tidy(line));
     const dagsTest = await runLogged(airflowBin, ["dags", "test", DAG_ID, logicalDate], env, outputLog, log, show);
+    if (major === "2") {
+      // Airflow 2's `dags test` runs the DAG from the file without serializing it; its scheduler (and MWAA's) stores
+      // every DAG serialized, and a DAG that does not serialize never runs there. Serialize it as they do, so the
+      // timeouts are read from what Airflow 2 stored, as on Airflow 3.
+      log("airflow: dags reserialize (Airflow 2: dags test does not serialize the DAG)");
+      const reserialize = await runLogged(airflowBin, ["dags", "reserialize"], env, outputLog, log, () => false);
+      if (reserialize.code !== 0) throw new CannotRun(`airflow dags reserialize failed (exit ${reserialize.code}):\n${reserialize.tail.slice(-20).join("\n")}`);
+    }
     timing.dagsTest = seconds(testStarted);
 
     // 4. States from Airflow's database.
