@@ -3,7 +3,7 @@
  * folder, an input given twice or inside another, files of the same name in two inputs, files in an input folder
  * whose names the platform does not ingest. Real files, real runs of the command on DuckDB (`--no-warehouse`).
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -119,13 +119,17 @@ describe("several inputs of one dataset", () => {
     const second = folder("same-name", "b");
     writeFileSync(join(first, "x.jsonl"), PRODUCTS);
     writeFileSync(join(second, "x.jsonl"), PRODUCTS);
+    // One modification time for both: duplicates are ranked by their file's time first, then by text, file and line.
+    const time = new Date("2026-12-01T10:00:00.250Z");
+    for (const dir of [first, second]) utimesSync(join(dir, "x.jsonl"), time, time);
     const out = join(work, "same-name", "out");
     const result = await cli(["--input", `product=${first}`, "--input", `product=${second}`, "--out", out]);
     expect(result.code, result.err).toBe(0);
     const product = summaryOf(out).datasets.product!;
     expect(product.input).toBe(12);
     expect(product.files.map((f) => [f.file, f.records])).toEqual([["a/x.jsonl", 6], ["b/x.jsonl", 6]]);
-    // The sample twice (6 records: 4 valid, 2 quarantined): each valid key kept once, from the first file by name.
+    // The sample twice (6 records: 4 valid, 2 quarantined): each valid key kept once, from the first file by name (the
+    // files' times being equal).
     expect([product.valid, product.duplicates, product.quarantined.total]).toEqual([4, 4, 4]);
     const lineage = await query(`SELECT _source_file AS file, count(*)::INTEGER AS n FROM read_parquet('${out}/amazon-reviews-cleaned/**/*.parquet') GROUP BY ALL ORDER BY file`);
     expect(lineage).toEqual([{ file: "a/x.jsonl", n: 4 }]);
