@@ -437,11 +437,23 @@ def run(spark, args):
             F.col("_metadata.file_modification_time").alias("_raw_modified_at"),
         )
     )
+    # A gzip object cannot be split: Spark reads it in one task, and every rule below would run in that task alone,
+    # whatever the job's workers. Lines read in fewer partitions than the session's cores are spread over them first,
+    # by a hash of the line (no sort, unlike a round-robin repartition; the same on a retried task); a plain object
+    # Spark already splits by size. The per-file counts below read the lines as read, without the shuffle.
+    cores = spark.sparkContext.defaultParallelism
+    read_partitions = lines.rdd.getNumPartitions()
+    spread = lines.repartition(cores, "value") if read_partitions < cores else lines
+    # In the job's output log: how the input was read and spread.
+    print(
+        "%s: %d input partition(s), validated in %d" % (DATASET, read_partitions, max(read_partitions, cores)),
+        flush=True,
+    )
     # Blank: only spaces, tabs and CRs, as the local reader counts them (F.trim would strip spaces only), after one
     # byte order mark opening the line, which the local reader drops first (a line holding only a BOM, from an empty
     # file with one concatenated with others, is blank on both). \uFEFF is a Spark string literal's escape.
     blank = F.expr("trim(BOTH ' \t\r' FROM regexp_replace(value, '^\\uFEFF', ''))") == ""
-    records = lines.where(~blank).withColumn("_run_id", F.lit(run_id))
+    records = spread.where(~blank).withColumn("_run_id", F.lit(run_id))
     # One JSON parse for the canonical text, one for the members: every rule then reads columns.
     record_bytes = F.octet_length(F.col("value").cast("binary"))
     canonical = records.withColumn(

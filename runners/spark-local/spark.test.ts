@@ -41,10 +41,12 @@ const datasets = loadGeneratedIR(ROOT);
 const PROCESSED_AT = new Date(Math.floor(Date.now() / 1000) * 1000 + 789);
 let driver: SparkDriver;
 let work: string;
+/** What the driver's Python and Java wrote to stdout and stderr (the jobs' own output lines among it). */
+let sparkOutput = "";
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "spark-test-"));
-  driver = await SparkDriver.start({ root: ROOT, log: (line) => process.stderr.write(`${line}\n`) });
+  driver = await SparkDriver.start({ root: ROOT, log: (line) => process.stderr.write(`${line}\n`), sparkLog: (text) => (sparkOutput += text) });
 }, 600_000);
 afterAll(async () => {
   await driver?.close();
@@ -209,6 +211,49 @@ describe("the generated Glue jobs on Spark", () => {
     await expect(driver.runJob(job, args)).rejects.toThrow(/Name the raw input one way: .*; given: none\./);
     await expect(driver.runJob(job, { ...args, input_key: "samples/review" })).rejects.toThrow(/; given: --input_key\./);
   });
+});
+
+describe("the clean job spreads an input Spark reads in fewer tasks than its cores (a gzip object, in one)", () => {
+  it("validates a gzip object in as many tasks as the session has cores, and two small files, read in two, in at least as many", async () => {
+    const review = datasets.find((d) => d.name === "review")!;
+    const cores = Number(/^local\[(\d+)\]$/.exec(driver.versions.master)![1]);
+    // Valid reviews and 40 records missing their key, which the job quarantines where it validates them.
+    const lines = [
+      ...readFileSync(join(ROOT, "samples", "review", "reviews-2018-a.jsonl"), "utf8").split("\n").filter(Boolean),
+      ...Array.from({ length: 40 }, (_, i) => JSON.stringify({ overall: 5, reviewText: `no key ${i}` })),
+    ];
+    const runs: [string, Record<string, Buffer>, string][] = [
+      ["one-gzip", { "reviews.jsonl.gz": gzipSync(Buffer.from(`${lines.join("\n")}\n`)) }, `review: 1 input partition(s), validated in ${cores}`],
+      ["two-plain", { "a.jsonl": Buffer.from(`${lines[0]}\n`), "b.jsonl": Buffer.from(`${lines[1]}\n`) }, `review: 2 input partition(s), validated in ${Math.max(2, cores)}`],
+    ];
+    for (const [name, files, said] of runs) {
+      const input = join(work, "spread", name, "raw");
+      mkdirSync(input, { recursive: true });
+      for (const [file, bytes] of Object.entries(files)) writeFileSync(join(input, file), bytes);
+      const out = join(work, "spread", name);
+      const from = sparkOutput.length;
+      const { result } = await driver.runJob<{ datasets: Record<string, { input: number }> }>(join(ROOT, glueScriptPath(review, "clean")), {
+        input_path: input,
+        cleaned_path: join(out, "cleaned"),
+        quarantine_path: join(out, "quarantine"),
+        summary_path: join(out, "summary.json"),
+        run_id: name,
+        max_quarantine_ratio: "1",
+      });
+      expect(result.datasets.review!.input, name).toBe(name === "one-gzip" ? lines.length : 2);
+      // The job prints the line before its first action; its output pipe may be read after the answer.
+      for (let waited = 0; !sparkOutput.slice(from).includes("input partition") && waited < 10_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+      expect(sparkOutput.slice(from).match(/^review: .*$/gm), name).toEqual([said]);
+      if (name === "one-gzip") {
+        // Spark's own word for it: the quarantine is written by the tasks that validated the records, one file each
+        // (a hash of 40 distinct lines leaves no task without one); read in one task, it would be one file.
+        const written = readdirSync(join(out, "quarantine", `run_id=${name}`)).filter((f) => f.startsWith("part-"));
+        expect(written, name).toHaveLength(cores);
+      }
+    }
+    // The session has more than one core wherever the suite runs (CI's machines have two), or the gzip case proves nothing.
+    expect(cores).toBeGreaterThan(1);
+  }, 300_000);
 });
 
 describe("the flatten job keeps earlier runs' rows (in AWS every raw object is its own run)", () => {
