@@ -440,7 +440,7 @@ def run(spark, args):
     # A gzip object cannot be split: Spark reads it in one task, and every rule below would run in that task alone,
     # whatever the job's workers. Lines read in fewer partitions than the session's cores are spread over them first,
     # by a hash of the line (no sort, unlike a round-robin repartition; the same on a retried task); a plain object
-    # Spark already splits by size. The per-file counts below read the lines as read, without the shuffle.
+    # Spark already splits by size.
     cores = spark.sparkContext.defaultParallelism
     read_partitions = lines.rdd.getNumPartitions()
     spread = lines.repartition(cores, "value") if read_partitions < cores else lines
@@ -451,15 +451,17 @@ def run(spark, args):
     )
     # Blank: only spaces, tabs and CRs, as the local reader counts them (F.trim would strip spaces only), after one
     # byte order mark opening the line, which the local reader drops first (a line holding only a BOM, from an empty
-    # file with one concatenated with others, is blank on both). \uFEFF is a Spark string literal's escape.
+    # file with one concatenated with others, is blank on both). \uFEFF is a Spark string literal's escape. Blank
+    # lines go along with the records, with no reason, so that each file's counts come from the cached records
+    # below: the object is read once (a gzip object in one task, so a second read would take as long again).
     blank = F.expr("trim(BOTH ' \t\r' FROM regexp_replace(value, '^\\uFEFF', ''))") == ""
-    records = spread.where(~blank).withColumn("_run_id", F.lit(run_id))
+    records = spread.withColumn("_blank", blank).withColumn("_run_id", F.lit(run_id))
     # One JSON parse for the canonical text, one for the members: every rule then reads columns.
     record_bytes = F.octet_length(F.col("value").cast("binary"))
     canonical = records.withColumn(
-        "_json", F.when(record_bytes <= MAX_RECORD_BYTES, F.expr("contract_json_canonical(value)"))
+        "_json", F.when(~F.col("_blank") & (record_bytes <= MAX_RECORD_BYTES), F.expr("contract_json_canonical(value)"))
     )
-    judged = canonical.withColumn("_record_reason", F.expr(RECORD_REASON_SQL)).withColumn(
+    judged = canonical.withColumn("_record_reason", F.when(~F.col("_blank"), F.expr(RECORD_REASON_SQL))).withColumn(
         "_json", F.when(F.col("_record_reason").isNull(), F.col("_json"))
     )
     keys = F.array(*[F.lit(key) for key in MEMBER_KEYS]).cast("array<string>")
@@ -471,9 +473,9 @@ def run(spark, args):
         .drop("_members")
         .withColumn(
             "_reasons",
-            F.when(F.col("_record_reason").isNotNull(), F.array(F.col("_record_reason"))).otherwise(
-                F.expr(REASONS_SQL)
-            ),
+            F.when(F.col("_blank"), F.array().cast("array<string>"))
+            .when(F.col("_record_reason").isNotNull(), F.array(F.col("_record_reason")))
+            .otherwise(F.expr(REASONS_SQL)),
         )
         .withColumnRenamed("value", "_raw")
     )
@@ -504,7 +506,7 @@ def run(spark, args):
     quarantined = parsed.where(F.size("_reasons") > 0).select(
         *[F.expr(sql).alias(name) for name, sql in QUARANTINE_SQL]
     )
-    typed = parsed.where(F.size("_reasons") == 0).select(
+    typed = parsed.where((F.size("_reasons") == 0) & ~F.col("_blank")).select(
         *[F.expr(sql).alias(name) for name, sql in TYPED_COLUMN_SQL],
         *[F.expr(sql).alias(name) for name, sql in LINEAGE_SQL],
         F.col("_raw"),
@@ -520,14 +522,14 @@ def run(spark, args):
     cleaned.write.mode("overwrite").parquet(run_path(args["cleaned_path"], run_id))
     quarantined.write.mode("overwrite").json(run_path(args["quarantine_path"], run_id))
 
-    # Records and blank lines of each input file (one pass over the lines).
+    # Records and blank lines of each input file, from the cached records (the input is not read again).
     files = sorted(
         (
             {"file": row["_source_file"], "records": row["records"], "blankLines": row["blank_lines"]}
-            for row in lines.groupBy("_source_file")
+            for row in parsed.groupBy("_source_file")
             .agg(
-                F.sum(F.when(blank, 0).otherwise(1)).alias("records"),
-                F.sum(F.when(blank, 1).otherwise(0)).alias("blank_lines"),
+                F.sum(F.when(F.col("_blank"), 0).otherwise(1)).alias("records"),
+                F.sum(F.when(F.col("_blank"), 1).otherwise(0)).alias("blank_lines"),
             )
             .collect()
         ),
