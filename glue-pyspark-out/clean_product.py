@@ -562,28 +562,34 @@ def run(spark, args):
     cleaned.write.mode("overwrite").parquet(run_path(args["cleaned_path"], run_id))
     quarantined.write.mode("overwrite").json(run_path(args["quarantine_path"], run_id))
 
-    # Records and blank lines of each input file, from the cached records (the input is not read again).
-    files = sorted(
-        (
-            {"file": row["_source_file"], "records": row["records"], "blankLines": row["blank_lines"]}
-            for row in parsed.groupBy("_source_file")
-            .agg(
-                F.sum(F.when(F.col("_blank"), 0).otherwise(1)).alias("records"),
-                F.sum(F.when(F.col("_blank"), 1).otherwise(0)).alias("blank_lines"),
-            )
-            .collect()
-        ),
-        key=lambda f: f["file"],
-    )
-    input_count = sum(f["records"] for f in files)
-    blank_count = sum(f["blankLines"] for f in files)
-    valid_count = cleaned.count()
-    duplicate_count = ranked.where(F.col("_rank") > 1).count()
-    quarantined_count = parsed.where(F.size("_reasons") > 0).count()
-    by_reason = {
-        row["code"]: row["count"]
-        for row in parsed.select(F.explode("_reasons").alias("code")).groupBy("code").count().collect()
-    }
+    # Every count in two actions over the cached frames (each action is a Spark job of its own): the records, blank
+    # lines and quarantined records of each input file and the reason codes, from the records grouped by file and
+    # reason set (a few groups per file); the kept records and the duplicates, from the ranked records.
+    groups = parsed.groupBy("_source_file", "_blank", "_reasons").count().collect()
+    file_records: dict[str, int] = {}
+    file_blank_lines: dict[str, int] = {}
+    by_reason: dict[str, int] = {}
+    quarantined_count = 0
+    for row in groups:
+        name, count = row["_source_file"], row["count"]
+        file_records[name] = file_records.get(name, 0) + (0 if row["_blank"] else count)
+        file_blank_lines[name] = file_blank_lines.get(name, 0) + (count if row["_blank"] else 0)
+        if row["_reasons"]:
+            quarantined_count += count
+        for code in row["_reasons"]:
+            by_reason[code] = by_reason.get(code, 0) + count
+    files = [
+        {"file": name, "records": file_records[name], "blankLines": file_blank_lines[name]}
+        for name in sorted(file_records)
+    ]
+    input_count = sum(file_records.values())
+    blank_count = sum(file_blank_lines.values())
+    kept = ranked.agg(
+        F.count(F.when(F.col("_rank") == 1, True)).alias("valid"),
+        F.count(F.when(F.col("_rank") > 1, True)).alias("duplicates"),
+    ).first()
+    valid_count = kept["valid"]
+    duplicate_count = kept["duplicates"]
     parsed.unpersist()
     ranked.unpersist()
     summary = {

@@ -239,17 +239,24 @@ def run(spark, args, processed_at=None):
         .cache()
     )
 
-    counts = {}
     table = columns(cleaned, COLUMN_SQL)
     write_table(table, table_path(args["output_path"], TABLE), PARTITION_BY)
-    counts[TABLE] = table.count()
     for name, array_sql, partition_by, column_sql in CHILDREN:
         exploded = cleaned.where(F.expr(array_sql).isNotNull()).select(
             "*", F.posexplode(F.expr(array_sql)).alias("_position", "_element")
         )
         child = columns(exploded, column_sql)
         write_table(child, table_path(args["output_path"], name), partition_by)
-        counts[name] = child.count()
+    # Every table's row count in one action over the cached records: one row per record, and a child table's
+    # rows are its array's elements (posexplode leaves out a null array; size() of one is -1, so it is not summed).
+    counted = cleaned.agg(
+        F.count(F.lit(1)).alias(TABLE),
+        *[
+            F.coalesce(F.sum(F.when(F.expr(array_sql).isNotNull(), F.size(F.expr(array_sql)))), F.lit(0)).alias(name)
+            for name, array_sql, _, _ in CHILDREN
+        ],
+    ).first()
+    counts = {TABLE: counted[TABLE], **{name: counted[name] for name, _, _, _ in CHILDREN}}
     cleaned.unpersist()
     return counts
 
