@@ -14,7 +14,7 @@ import { ensurePythonEnv } from "../../../toolchain/python-env.js";
 import { jinjaLiteral } from "../../dialects/jinja.js";
 import { loadMarts } from "../../ir/marts.js";
 import { personalColumns, pseudonymColumnName } from "../protection.js";
-import { dbtTarget, LOCAL_TARGET, STAGING_DIR, stagingColumns, stagingModelName } from "./emit.js";
+import { dbtTarget, LOCAL_TARGET, SNOWFLAKE_UTC_SESSION_HOOK, STAGING_DIR, stagingColumns, stagingModelName } from "./emit.js";
 
 const yamlOf = (files: Awaited<ReturnType<typeof generatedFrom>>["files"], path: string) => parse(fileOf(files, path)) as any;
 
@@ -348,18 +348,27 @@ describe("keyed pseudonyms and Snowflake column tags", () => {
     expect(render("duckdb")).toBe("");
     const statement = render("snowflake");
     expect(statement).toBe("alter view AMAZON_REVIEWS.ANALYTICS_STAGING.STG_AMAZON__REVIEWS modify column reviewer_name_hash set tag AMAZON_REVIEWS.GOVERNANCE.PII = 'personal'");
+    // Every model's pre-hook, the session's time zone: a statement on Snowflake, empty elsewhere.
+    const renderHook = (hookText: string, type: string) =>
+      run(python, ["-c", "import json, sys, jinja2; a = json.load(sys.stdin); print(jinja2.Template(a['hook']).render(target={'type': a['type']}), end='')"], {
+        input: JSON.stringify({ hook: hookText, type }),
+      }).stdout;
+    expect(renderHook(SNOWFLAKE_UTC_SESSION_HOOK, "duckdb")).toBe("");
+    const utc = renderHook(SNOWFLAKE_UTC_SESSION_HOOK, "snowflake");
+    expect(utc).toBe("alter session set timezone = 'UTC'");
     const dir = mkdtempSync(join(tmpdir(), "dbt-snowflake-"));
     try {
       const parsed = await parseSnowflakeStatements(
         [
           { id: "pseudonym", sql: `select ${expression} as reviewer_name_hash from AMAZON_REVIEWS.RAW.REVIEW` },
           { id: "tag", sql: statement },
+          { id: "utc", sql: utc },
           { id: "broken", sql: `select ${expression.replace(", 256)", ", 256")} as reviewer_name_hash from AMAZON_REVIEWS.RAW.REVIEW` },
         ],
         join(dir, "sql"),
       );
       // The parse can fail: a parenthesis short.
-      expect(parsed.map((p) => [p.id, p.unparsable, p.unparsable ? "-" : p.statements])).toEqual([["pseudonym", false, 1], ["tag", false, 1], ["broken", true, "-"]]);
+      expect(parsed.map((p) => [p.id, p.unparsable, p.unparsable ? "-" : p.statements])).toEqual([["pseudonym", false, 1], ["tag", false, 1], ["utc", false, 1], ["broken", true, "-"]]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -388,6 +397,10 @@ describe("keyed pseudonyms and Snowflake column tags", () => {
       expect(hooks("reviewer_ranking")).toEqual([tagHook("table", "reviewer_key")]);
       expect(hooks("stg_amazon__reviews")).toEqual([tagHook("view", "reviewer_name_hash")]);
       expect(hooks("stg_amazon__products")).toEqual([]);
+      // Every model, staging and mart, sets its Snowflake session's time zone first.
+      const models = Object.values(manifest.nodes as Record<string, { resource_type: string; config: { "pre-hook": { sql: string }[] } }>).filter((n) => n.resource_type === "model");
+      expect(models.length).toBeGreaterThan(5);
+      for (const model of models) expect(model.config["pre-hook"].map((h) => h.sql)).toEqual([SNOWFLAKE_UTC_SESSION_HOOK]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -302,6 +302,9 @@ function sourcesYaml(ir: ContractIR): string {
   });
 }
 
+/** Sets the session's time zone to UTC on Snowflake; empty (skipped by dbt) on any other target. */
+export const SNOWFLAKE_UTC_SESSION_HOOK = "{% if target.type == 'snowflake' %}alter session set timezone = 'UTC'{% endif %}";
+
 function projectYaml(ir: ContractIR): string {
   const reporter = PLATFORM.snowflake.roles.reporter;
   // Snowflake column tags on the pseudonym columns and on the mart columns computed from them: post-hooks, because
@@ -326,6 +329,11 @@ function projectYaml(ir: ContractIR): string {
     flags: { require_generic_test_arguments_property: true },
     models: {
       [DBT.project]: {
+        // Every model's Snowflake session reads the external tables' Parquet timestamps (UTC instants) in UTC: how an
+        // external table's VALUE surfaces them is not pinned by Snowflake's documentation (a time without a zone is
+        // read in the session's TIMEZONE, America/Los_Angeles by default). A pre-hook, because dbt-snowflake cannot
+        // set a connection's time zone and an on-run-start hook reaches one of its threads' sessions only.
+        "+pre-hook": [SNOWFLAKE_UTC_SESSION_HOOK],
         staging: {
           "+materialized": "view",
           "+schema": "staging",
