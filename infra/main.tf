@@ -122,6 +122,7 @@ module "github_deploy" {
     data_set_ids   = [for data_set in local.quicksight_index.dataSets : data_set.id]
     analysis_id    = local.quicksight_index.analysis.id
     reader_group   = coalesce(var.quicksight_reader_group_name, local.quicksight_index.readerGroup)
+    secret_arn     = var.snowflake_secret_arn
   } : null
 }
 

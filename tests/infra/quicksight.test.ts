@@ -226,6 +226,14 @@ describe("infra/modules/quicksight: the Airflow DAG's refresh policy", () => {
     expect(bySid.ReadAirflowRoleAttachments).toMatchObject({ actions: ["iam:ListAttachedRolePolicies"], resources: ["${local.arn_prefix}:iam::${var.account_id}:role/${statement.value}"] });
     expect(text).not.toMatch(/iam:(CreatePolicy|CreatePolicyVersion|DeletePolicy|AttachRolePolicy|DetachRolePolicy)\b/);
     expect(text).not.toMatch(/RefreshSchedule|refresh-schedule/);
+    // Creating the data source from its secret is authorized by the caller's policy: the deploy role may read that one
+    // secret, the one the root passes to the QuickSight module, with the QuickSight stage only.
+    expect(bySid.ReadQuickSightDataSourceSecret).toEqual({ sid: "ReadQuickSightDataSourceSecret", actions: ["secretsmanager:GetSecretValue"], resources: ["${statement.value.secret_arn}"] });
+    const dynamicFor = (deploy.data.aws_iam_policy_document!.deploy!.dynamic.statement as Hcl[]).find((d) => (d.content[0] as Hcl).sid === "ReadQuickSightDataSourceSecret")!.for_each;
+    expect(dynamicFor).toBe("${var.quicksight == null ? [] : [var.quicksight]}");
+    expect(rootDir.modules.github_deploy!.quicksight).toContain("secret_arn     = var.snowflake_secret_arn");
+    expect(rootDir.modules.quicksight!.snowflake_secret_arn).toBe("${var.snowflake_secret_arn}");
+    expect(new Set(text.match(/secretsmanager:[A-Za-z*]+/g))).toEqual(new Set(["secretsmanager:GetSecretValue"]));
     // The refresh policy is one of the Airflow DAG's policies the deploy role reads, when QuickSight is on.
     expect(String(locals(rootDir).airflow_policy_names).replace(/\s+/g, " ")).toBe(
       "${concat( [local.airflow_failure_alert_policy_name], var.enable_quicksight ? [local.quicksight_refresh_policy_name] : [], )}",

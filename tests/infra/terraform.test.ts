@@ -354,6 +354,12 @@ describe("infra/: IAM least privilege", () => {
     // The topic is encrypted with the data key (the buckets' key too): usable only when SNS asks for this topic.
     expect(pipeline.resources.aws_sns_topic!.failures!.kms_master_key_id).toBe("${var.kms_key_arn}");
     expect(statements[1]!.condition).toEqual([{ test: "StringEquals", variable: "kms:EncryptionContext:aws:sns:topicArn", values: ["${aws_sns_topic.failures.arn}"] }]);
+    // The state machine's role publishes the failure notifications with the same key, under the same condition.
+    const machine = pipeline.data.aws_iam_policy_document!.step_functions!.statement as Hcl[];
+    const kms = machine.filter((s) => (s.actions as string[]).some((a) => a.startsWith("kms:")));
+    expect(kms.map((s) => [s.sid, s.actions, s.resources, s.condition])).toEqual([
+      ["EncryptNotifications", ["kms:Decrypt", "kms:GenerateDataKey"], ["${var.kms_key_arn}"], [{ test: "StringEquals", variable: "kms:EncryptionContext:aws:sns:topicArn", values: ["${aws_sns_topic.failures.arn}"] }]],
+    ]);
     expect(pipeline.resources.aws_iam_policy!.airflow_failure_alert).toMatchObject({
       name: "${var.airflow_failure_alert_policy_name}",
       policy: "${data.aws_iam_policy_document.airflow_failure_alert.json}",

@@ -433,6 +433,18 @@ data "aws_iam_policy_document" "deploy" {
     }
   }
 
+  # Creating or updating a data source whose credentials are a secret: QuickSight authorizes
+  # secretsmanager:GetSecretValue on the secret by the API caller's IAM policy, not by its own service role's
+  # (https://docs.aws.amazon.com/quicksight/latest/user/secrets-manager-integration-api.html). That one secret only.
+  dynamic "statement" {
+    for_each = var.quicksight == null ? [] : [var.quicksight]
+    content {
+      sid       = "ReadQuickSightDataSourceSecret"
+      actions   = ["secretsmanager:GetSecretValue"]
+      resources = [statement.value.secret_arn]
+    }
+  }
+
   # The IAM policies the Airflow DAG's role needs (the failure alert, modules/pipeline; the QuickSight refresh,
   # modules/quicksight), and their attachments to the Airflow deployment's role when one is named: read only. Writing
   # a policy that a role outside this platform carries, unbounded, or attaching it, is an administrator's apply, as for

@@ -101,12 +101,13 @@ variable "state_key_alias" {
 }
 
 variable "quicksight" {
-  description = "With the QuickSight stage enabled: the ids of what the deploy role may manage (data source, data sets, analysis, reader group) and null when disabled."
+  description = "With the QuickSight stage enabled: the ids of what the deploy role may manage (data source, data sets, analysis, reader group), the data source's secret (which QuickSight lets the caller that creates or updates the data source name only if it may read it), and null when disabled."
   type = object({
     data_source_id = string
     data_set_ids   = list(string)
     analysis_id    = string
     reader_group   = string
+    secret_arn     = string
   })
   default = null
 }

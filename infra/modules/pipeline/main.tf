@@ -363,10 +363,18 @@ data "aws_iam_policy_document" "step_functions" {
     resources = [aws_sns_topic.failures.arn]
   }
 
+  # The failure topic's key, only when SNS asks for that topic (its encryption context), as for the Airflow DAG's
+  # alerts above: the key also protects the buckets, which this role does not read.
   statement {
     sid       = "EncryptNotifications"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
     resources = [var.kms_key_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:EncryptionContext:aws:sns:topicArn"
+      values   = [aws_sns_topic.failures.arn]
+    }
   }
 
   # Log delivery to CloudWatch is a vended-logs API without resource-level permissions: AWS requires "*".
