@@ -166,6 +166,9 @@ async function describeIntegration(connection: SqlConnection, log: (line: string
   return integration;
 }
 
+/** The plan's statements that create, grant or apply a tag or a masking policy (Enterprise Edition features). */
+const GOVERNANCE_FEATURE = /(^|\.)(tag|masking_policy|value_mask|pii_tag)(\.|$)/;
+
 export async function apply(connection: SqlConnection | undefined, plan: Plan, options: ApplyOptions): Promise<ApplyResult> {
   checkPseudonymKey(options.pseudonymKey);
   const statements = statementsFor(plan, options);
@@ -234,6 +237,11 @@ export async function apply(connection: SqlConnection | undefined, plan: Plan, o
       options.log(`FAILED ${s.id} (as ${s.role}): ${message}`);
       options.log(`  statement: ${firstLine(s.sql)}`);
       options.log(`  ${applied.length} statement(s) before it were applied; every statement is re-runnable, so fix the cause and run again.`);
+      if (GOVERNANCE_FEATURE.test(s.id)) {
+        options.log(
+          "  If the account is on Snowflake's Standard Edition, this is why: tags and masking policies (the protection of personal data) need Enterprise Edition or higher. Run snowflake:apply on an Enterprise account.",
+        );
+      }
       if (integration && /^table\./.test(s.id)) {
         options.log(
           "  On the first deploy this is expected: Snowflake cannot read the processed bucket until the IAM role trusts the integration's user. Set the two values above (Terraform variables snowflake_iam_user_arn and snowflake_external_id), apply Terraform's second phase, then run snowflake:apply again.",

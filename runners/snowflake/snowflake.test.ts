@@ -95,6 +95,22 @@ describe("snowflake:apply", () => {
     expect(result.failed).toEqual({ id: "stage.product", role: "AMAZON_REVIEWS_LOADER", message: expect.stringContaining("Insufficient privileges") });
     expect(fake.statements.at(-1)).toMatch(/^CREATE STAGE IF NOT EXISTS AMAZON_REVIEWS\.RAW\.PRODUCT_PROCESSED/);
     expect(lines.join("\n")).toContain("FAILED stage.product (as AMAZON_REVIEWS_LOADER): SQL access control error");
+    expect(lines.join("\n")).not.toContain("Enterprise Edition");
+  });
+
+  it("names the edition tags and masking policies need when such a statement fails (a Standard Edition account stops there)", async () => {
+    for (const [failOn, id] of [
+      [/^CREATE TAG IF NOT EXISTS /, "tag.pii"],
+      [/^CREATE MASKING POLICY IF NOT EXISTS AMAZON_REVIEWS\.GOVERNANCE\.PII_STRING_MASK/, "masking_policy.string"],
+      [/^ALTER TABLE AMAZON_REVIEWS\.RAW\.REVIEW MODIFY COLUMN VALUE SET MASKING POLICY/, "table.review.value_mask"],
+    ] as const) {
+      const fake = new FakeSnowflake();
+      fake.failOn = failOn;
+      const lines: string[] = [];
+      const result = await apply(fake, plan(), { dryRun: false, scope: "all", storageRoleArn: ARN, log: (l) => lines.push(l) });
+      expect(result.failed?.id).toBe(id);
+      expect(lines.join("\n")).toContain("tags and masking policies (the protection of personal data) need Enterprise Edition or higher");
+    }
   });
 
   it("first deploy: prints the integration's IAM user and external id as soon as it exists, so a table Snowflake cannot read yet still leaves what Terraform's second phase needs", async () => {
