@@ -409,6 +409,34 @@ describe("infra/: IAM least privilege", () => {
     expect([call.role_name, call.managed_role_names]).toEqual(["${local.role_names.deploy}", "${values(local.role_names)}"]);
   });
 
+  it("grants the deploy role what the pinned provider calls beyond create, update and delete", () => {
+    const deploy = byDir.get("infra/modules/github-deploy")!;
+    const statements = deploy.data.aws_iam_policy_document!.deploy!.statement as Hcl[];
+    const bySid = (sid: string) => statements.find((st) => st.sid === sid) ?? expect.fail(`no statement ${sid}`);
+    // A state machine's refresh lists its versions (provider 5.11 and later, hashicorp/terraform-provider-aws#32969):
+    // without it every plan after the first apply fails.
+    expect(bySid("ManageStateMachines").actions).toContain("states:ListStateMachineVersions");
+    expect(bySid("ManageStateMachines").resources).toBe("${local.machine_arns}");
+    // A changed definition is validated at plan time (5.67 and later), authorized on the account's `stateMachine:*`.
+    expect(bySid("ValidateStateMachineDefinitions")).toMatchObject({
+      actions: ["states:ValidateStateMachineDefinition"],
+      resources: ["${local.arn_prefix}:states:${var.region}:${var.account_id}:stateMachine:*"],
+    });
+    // The scripts bucket is versioned: a script no longer generated is deleted with every version of it.
+    expect(bySid("UploadGlueScripts").actions).toContain("s3:DeleteObjectVersion");
+    expect(bySid("ListGlueScriptVersions")).toMatchObject({
+      actions: ["s3:ListBucketVersions"],
+      resources: ["${local.arn_prefix}:s3:::${var.scripts_bucket_name}"],
+      condition: [{ test: "StringLike", variable: "s3:prefix", values: ["glue/*"] }],
+    });
+    const storage = readFileSync(join(root, "infra/modules/storage/main.tf"), "utf8");
+    expect(storage, "the scripts bucket is versioned").toMatch(/versioned_buckets = \{[^}]*contains\(\[[^\]]*"scripts"/);
+    // CloudWatch Logs authorizes most log-group actions on `log-group:<name>:*`, the tag actions on the plain ARN: both.
+    const main = readFileSync(join(root, "infra/modules/github-deploy/main.tf"), "utf8");
+    expect(main).toMatch(/log-group:\$\{name\}",\n\s+"[^"]+:log-group:\$\{name\}:\*",/);
+    expect(bySid("ManageLogGroups").resources).toBe("${local.log_group_arns}");
+  });
+
   it("bounds every role the deploy role manages, and lets it create or write roles only with that boundary", () => {
     // A role that may write another role's policy and trust, without a boundary, can make that role an administrator
     // that trusts it. Every platform role carries the boundary the deploy module creates.

@@ -22,7 +22,12 @@ locals {
   # Never the deploy role itself: a role that may rewrite its own policy or trust may grant itself anything.
   role_arns      = [for name in var.managed_role_names : "${local.arn_prefix}:iam::${var.account_id}:role/${name}" if name != var.role_name]
   own_role_arn   = "${local.arn_prefix}:iam::${var.account_id}:role/${var.role_name}"
-  log_group_arns = [for name in var.log_group_names : "${local.arn_prefix}:logs:${var.region}:${var.account_id}:log-group:${name}"]
+  # A log group in both forms: CloudWatch Logs authorizes most of its actions on `log-group:<name>:*` and only the tag
+  # actions on the plain ARN (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/iam-access-control-overview-cwl.html).
+  log_group_arns = flatten([for name in var.log_group_names : [
+    "${local.arn_prefix}:logs:${var.region}:${var.account_id}:log-group:${name}",
+    "${local.arn_prefix}:logs:${var.region}:${var.account_id}:log-group:${name}:*",
+  ]])
   topic_arn      = "${local.arn_prefix}:sns:${var.region}:${var.account_id}:${var.project}-pipeline-failures"
   log_region_arn = "${local.arn_prefix}:logs:${var.region}:${var.account_id}"
 
@@ -232,9 +237,21 @@ data "aws_iam_policy_document" "deploy" {
   statement {
     sid = "UploadGlueScripts"
     # The provider sends its default tags with each PutObject (the Tagging header), which needs s3:PutObjectTagging;
-    # a script no longer generated is deleted.
-    actions   = ["s3:DeleteObject", "s3:GetObject", "s3:GetObjectTagging", "s3:PutObject", "s3:PutObjectTagging"]
+    # a script no longer generated is deleted. The scripts bucket is versioned, so the provider deletes an object
+    # with every version of it (ListObjectVersions under its key, then DeleteObject with each VersionId).
+    actions   = ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:GetObject", "s3:GetObjectTagging", "s3:PutObject", "s3:PutObjectTagging"]
     resources = ["${local.arn_prefix}:s3:::${var.scripts_bucket_name}/glue/*"]
+  }
+
+  statement {
+    sid       = "ListGlueScriptVersions"
+    actions   = ["s3:ListBucketVersions"]
+    resources = ["${local.arn_prefix}:s3:::${var.scripts_bucket_name}"]
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["glue/*"]
+    }
   }
 
   statement {
@@ -263,12 +280,22 @@ data "aws_iam_policy_document" "deploy" {
       "states:CreateStateMachine",
       "states:DeleteStateMachine",
       "states:DescribeStateMachine",
+      # Read on every refresh (the latest published version), since provider 5.11.
+      "states:ListStateMachineVersions",
       "states:ListTagsForResource",
       "states:TagResource",
       "states:UntagResource",
       "states:UpdateStateMachine",
     ]
     resources = local.machine_arns
+  }
+
+  # A changed definition is validated at plan time (provider 5.67 and later), authorized on `stateMachine:*` of the
+  # account and region (hashicorp/terraform-provider-aws#39472). It reads nothing and changes nothing.
+  statement {
+    sid       = "ValidateStateMachineDefinitions"
+    actions   = ["states:ValidateStateMachineDefinition"]
+    resources = ["${local.arn_prefix}:states:${var.region}:${var.account_id}:stateMachine:*"]
   }
 
   statement {
