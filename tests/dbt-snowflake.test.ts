@@ -40,7 +40,7 @@ beforeAll(async () => {
     SNOWFLAKE_ACCOUNT: "placeholder-account",
     SNOWFLAKE_USER: "placeholder-user",
     SNOWFLAKE_PRIVATE_KEY_PATH: join(work, "no-key.p8"),
-    SNOWFLAKE_PRIVATE_KEY_PASSPHRASE: "placeholder",
+    // No SNOWFLAKE_PRIVATE_KEY_PASSPHRASE: an unencrypted key has none, and the profile must read without it.
     DBT_TARGET_PATH: join(work, "target"),
     DBT_LOG_PATH: join(work, "logs"),
     DBT_SEND_ANONYMOUS_USAGE_STATS: "false",

@@ -14,7 +14,7 @@ import { ensurePythonEnv } from "../../../toolchain/python-env.js";
 import { jinjaLiteral } from "../../dialects/jinja.js";
 import { loadMarts } from "../../ir/marts.js";
 import { personalColumns, pseudonymColumnName } from "../protection.js";
-import { dbtTarget, LOCAL_TARGET, SNOWFLAKE_UTC_SESSION_HOOK, STAGING_DIR, stagingColumns, stagingModelName } from "./emit.js";
+import { dbtTarget, LOCAL_TARGET, reporterSchemaUsageHook, SNOWFLAKE_UTC_SESSION_HOOK, STAGING_DIR, stagingColumns, stagingModelName } from "./emit.js";
 
 const yamlOf = (files: Awaited<ReturnType<typeof generatedFrom>>["files"], path: string) => parse(fileOf(files, path)) as any;
 
@@ -356,6 +356,18 @@ describe("keyed pseudonyms and Snowflake column tags", () => {
     expect(renderHook(SNOWFLAKE_UTC_SESSION_HOOK, "duckdb")).toBe("");
     const utc = renderHook(SNOWFLAKE_UTC_SESSION_HOOK, "snowflake");
     expect(utc).toBe("alter session set timezone = 'UTC'");
+    // The run's last hook: USAGE on the marts schema for the reporter, on Snowflake's target, only when the run built
+    // something there (`schemas`: the schemas of the run's successful nodes); never on the local target.
+    const renderRunEnd = (targetName: string, schemas: string[]) =>
+      run(python, ["-c", "import json, sys, jinja2; a = json.load(sys.stdin); print(jinja2.Template(a['hook']).render(target=a['target'], schemas=a['schemas']), end='')"], {
+        input: JSON.stringify({ hook: reporterSchemaUsageHook("AMAZON_REVIEWS_REPORTER"), target: { name: targetName, database: "AMAZON_REVIEWS", schema: "ANALYTICS" }, schemas }),
+      }).stdout;
+    const usage = renderRunEnd("prod", ["ANALYTICS_staging", "ANALYTICS_marts"]);
+    expect(usage).toBe("grant usage on schema AMAZON_REVIEWS.ANALYTICS_marts to role AMAZON_REVIEWS_REPORTER");
+    expect(renderRunEnd("prod", ["ANALYTICS_staging"])).toBe("");
+    expect(renderRunEnd("prod", [])).toBe("");
+    expect(renderRunEnd("local", ["ANALYTICS_marts"])).toBe("");
+    expect(parse(readFileSync(join(REPO_ROOT, "dbt-out/dbt_project.yml"), "utf8"))["on-run-end"]).toEqual([reporterSchemaUsageHook("AMAZON_REVIEWS_REPORTER")]);
     const dir = mkdtempSync(join(tmpdir(), "dbt-snowflake-"));
     try {
       const parsed = await parseSnowflakeStatements(
@@ -363,12 +375,13 @@ describe("keyed pseudonyms and Snowflake column tags", () => {
           { id: "pseudonym", sql: `select ${expression} as reviewer_name_hash from AMAZON_REVIEWS.RAW.REVIEW` },
           { id: "tag", sql: statement },
           { id: "utc", sql: utc },
+          { id: "usage", sql: usage },
           { id: "broken", sql: `select ${expression.replace(", 256)", ", 256")} as reviewer_name_hash from AMAZON_REVIEWS.RAW.REVIEW` },
         ],
         join(dir, "sql"),
       );
       // The parse can fail: a parenthesis short.
-      expect(parsed.map((p) => [p.id, p.unparsable, p.unparsable ? "-" : p.statements])).toEqual([["pseudonym", false, 1], ["tag", false, 1], ["utc", false, 1], ["broken", true, "-"]]);
+      expect(parsed.map((p) => [p.id, p.unparsable, p.unparsable ? "-" : p.statements])).toEqual([["pseudonym", false, 1], ["tag", false, 1], ["utc", false, 1], ["usage", false, 1], ["broken", true, "-"]]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -354,7 +354,7 @@ function projectYaml(ir: ContractIR): string {
       },
     },
     // Table grants come from +grants; the reporter also needs USAGE on the marts schema dbt creates.
-    "on-run-end": [`{% if target.name == 'prod' %}grant usage on schema {{ target.database }}.{{ target.schema }}_marts to role ${reporter}{% endif %}`],
+    "on-run-end": [reporterSchemaUsageHook(reporter)],
   });
 }
 
@@ -441,6 +441,16 @@ align_scope = bracketed
   );
 }
 
+/**
+ * The project's `on-run-end` hook: USAGE on the marts schema for the reporter, on Snowflake's target. Only when the
+ * run built something there: `schemas` names the schemas of the run's successful relational nodes
+ * (https://docs.getdbt.com/reference/project-configs/on-run-start-on-run-end), and a `dbt test` or a run of the staging
+ * models alone on a new account, before any mart exists, would otherwise stop at a schema that does not exist yet.
+ */
+export function reporterSchemaUsageHook(reporter: string): string {
+  return `{% if target.name == '${PLATFORM.airflow.dbtTarget}' %}{% for schema in schemas if schema | lower == (target.schema ~ '_marts') | lower %}grant usage on schema {{ target.database }}.{{ schema }} to role ${reporter}{% endfor %}{% endif %}`;
+}
+
 /** Local target (DuckDB): the database file of a local run; the runner sets the path. */
 export const LOCAL_TARGET = "local";
 export const DUCKDB_PATH_ENV = "DBT_DUCKDB_PATH";
@@ -451,7 +461,8 @@ export const DUCKDB_PATH_ENV = "DBT_DUCKDB_PATH";
  * table names resolve the same way in both).
  */
 function profilesYaml(ir: ContractIR): string {
-  const env = (name: string, fallback?: string) => `{{ env_var('${name}'${fallback ? `, '${fallback}'` : ""}) }}`;
+  // A fallback of '' is one too: an unencrypted key has no passphrase (dbt-snowflake reads '' as none).
+  const env = (name: string, fallback?: string) => `{{ env_var('${name}'${fallback !== undefined ? `, '${fallback}'` : ""}) }}`;
   const sf = PLATFORM.snowflake;
   return yamlText(combinedHeaderLines(ir.datasets), {
     [DBT.profile]: {
