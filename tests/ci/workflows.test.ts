@@ -154,6 +154,9 @@ describe("GitHub workflows", () => {
     // `branches` matches a head branch by name: a fork's pull request from its own main also has head_branch main.
     expect(condition).toContain("github.event.workflow_run.event == 'push'");
     expect(condition).toContain("github.event.workflow_run.head_repository.full_name == github.repository");
+    // A re-run of an older commit's CI completes later than a newer commit's: only main's newest commit deploys
+    // (workflow_run's github.sha is the default branch's latest commit).
+    expect(condition).toContain("github.event.workflow_run.head_sha == github.sha");
     expect(condition).toMatch(/^github\.event_name == 'workflow_dispatch' \|\| \(.*\)$/);
     const checkout = jobs[0]!.steps[0]!;
     expect(checkout.uses).toMatch(/^actions\/checkout@/);
