@@ -301,7 +301,7 @@ describe("npm run dag:test names a failing task, and the failed run's alert reac
     const runId = /^Run: (\S+)$/m.exec(alert!.Message)?.[1];
     expect(runId).toMatch(/^manual__/);
     expect(alert!.Subject).toBe(`Airflow DAG amazon_reviews_dbt failed: run ${runId}`);
-    expect(alert!.Subject.length).toBeLessThanOrEqual(100);
+    expect(alert!.Subject.length).toBeLessThan(100);
     const log = (task: string) => `  log: https://airflow.example.com/dags/amazon_reviews_dbt/runs/${encodeURIComponent(runId!)}/tasks/${task}`;
     expect(alert!.Message).toBe(failedRunAlert(runId!, log));
     const output = readFileSync(join(result.folder, "airflow-output.log"), "utf8");
@@ -336,7 +336,7 @@ describe("npm run dag:test names a failing task, and the failed run's alert reac
     expect(messages).toHaveLength(1);
     const [alert] = messages;
     expect(alert!.TopicArn).toBe(topic.topic);
-    // A manual run's id (manual__<time>) keeps the subject within SNS's 100 characters: not cut.
+    // A manual run's id (manual__<time>) keeps the subject under SNS's 100 characters: not cut.
     expect(alert!.Subject).toBe(`Airflow DAG amazon_reviews_dbt timed out: run ${run.runId}`);
     expect(alert!.Message).toBe(
       [

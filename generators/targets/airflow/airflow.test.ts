@@ -558,7 +558,20 @@ elif scenario == "timeout_states_fail":
     ti.get_task_states = unreachable
     context["ti"] = ti
     message = dag.timeout_message(ti.dag_id, ti.run_id, "dbt_build", ti.log_url, {})
-if scenario in ("timeout_minimal", "timeout_states_fail"):
+elif scenario == "timeout_old_processor":
+    # Airflow 3.0's DAG processor never answers a callback's request for the task states: it must not be asked.
+    ti.task_id = "dbt_build"
+    ti.log_url = ti.log_url.replace("/tasks/watcher", "/tasks/dbt_build")
+
+    def never_answered(dag_id, run_ids):
+        raise RuntimeError("asked a DAG processor that never answers")
+
+    ti.get_task_states = never_answered
+    context["ti"] = ti
+    dag.airflow.__version__ = "3.0.6"
+    message = dag.timeout_message(ti.dag_id, ti.run_id, "dbt_build", ti.log_url, {})
+    result_versions = {v: dag.dag_processor_answers_task_states(v) for v in ("2.10.5", "3.0.6", "3.1.0", "3.1.1", "3.2.1", "3.3.2", "")}
+if scenario in ("timeout_minimal", "timeout_states_fail", "timeout_old_processor"):
     stub.add_response("publish", {"MessageId": "m-2"}, {"TopicArn": TOPIC, "Subject": subject, "Message": message})
 elif scenario == "timeout_publish_fails":
     stub.add_client_error("publish", "AuthorizationError", "not authorized to perform: SNS:Publish", 403)
@@ -577,6 +590,8 @@ elif scenario == "blank":
     Variables.values = {dag.FAILURE_TOPIC_ARN: "  "}
 stub.activate()
 result = {"subject": subject, "message": message}
+if scenario == "timeout_old_processor":
+    result["versions"] = result_versions
 try:
     if callback:
         dag.alert_timed_out_run(context)
@@ -605,6 +620,7 @@ describe("the watcher's failure alert (botocore Stubber: the Publish request che
     message: string;
     sessions: string[];
     log: string[];
+    versions?: Record<string, boolean>;
   }
   const alert = (scenario: string, runId?: string): Alert => {
     const result = run(python, ["-c", RUN_ALERT, file, scenario, ...(runId ? [runId] : [])], { env: motoProcessEnv() });
@@ -690,20 +706,30 @@ describe("the watcher's failure alert (botocore Stubber: the Publish request che
     expect(noStates.message).toBe([...header, "", "Not ended when the run was stopped (the last task started): dbt_build", `  log: ${log}`, ...whatToDo].join("\n"));
     expect(noStates.log[0]).toBe("Could not read the task states of run scheduled__2026-12-06T06:00:00+00:00: the API server did not answer");
 
+    // On Airflow 3.0 (and 3.1.0) the DAG processor never answers the callback's request for the task states, so the
+    // callback would wait until the processor is killed, its alert unsent: it does not ask, and sends the alert.
+    const oldProcessor = alert("timeout_old_processor");
+    expect(oldProcessor).toMatchObject({ outcome: "success", sessions: ["eu-west-1"] });
+    expect(oldProcessor.message).toBe(noStates.message);
+    expect(oldProcessor.log.some((line) => line.startsWith("Could not read the task states"))).toBe(false);
+    expect(oldProcessor.versions).toEqual({ "2.10.5": false, "3.0.6": false, "3.1.0": false, "3.1.1": true, "3.2.1": true, "3.3.2": true, "": false });
+
     const denied = alert("timeout_publish_fails");
     expect(denied.outcome).toBe("success");
     expect(denied.log.at(-1)).toMatch(/^Failure alert NOT published to arn:aws:sns:\S+: An error occurred \(AuthorizationError\) when calling the Publish operation/);
   }, 60_000);
 
-  it("keeps the subject within SNS's limit (100 printable ASCII characters, no line break) whatever the run id", () => {
+  it("keeps the subject within SNS's limit (less than 100 characters: printable ASCII, no line break) whatever the run id", () => {
     for (const runId of ["manual__" + "x".repeat(300), "manual__été\n\u0007ü/日本"]) {
       const { subject, message } = alert("unset", runId);
-      expect(subject.length).toBeLessThanOrEqual(100);
+      expect(subject.length).toBeLessThan(100);
       expect(subject).toMatch(/^[\x20-\x7e]+$/);
       expect(subject.startsWith("Airflow DAG amazon_reviews_dbt failed: run manual__")).toBe(true);
       // The body (up to 256 KB, any UTF-8) carries the run id whole.
       expect(message).toContain(`Run: ${runId}`);
     }
-    expect(alert("unset", "manual__" + "x".repeat(300)).subject).toMatch(/x\.\.\.$/);
+    const cut = alert("unset", "manual__" + "x".repeat(300)).subject;
+    expect(cut).toMatch(/x\.\.\.$/);
+    expect(cut).toHaveLength(99);
   }, 60_000);
 });

@@ -181,7 +181,8 @@ export function dagSource(ir: ContractIR): string {
     "A run stopped by its `dagrun_timeout` never reaches the watcher (every task's own timeout ends it first, so such a",
     "run waited: for a worker, a pool slot or the scheduler). The DAG's `on_failure_callback`, which Airflow's DAG",
     "processor runs when the scheduler stops the run, publishes one alert for it to the same topic: the run, the task",
-    "that had not ended with its log link, the tasks' states, and what to do. It publishes nothing for any other failed",
+    "that had not ended with its log link, the tasks' states (from Airflow 3.1.1 on: an older DAG processor never answers",
+    "a callback's request for them), and what to do. It publishes nothing for any other failed",
     "run, which the watcher has reported. The AWS role of the workers and of the DAG processor needs the IAM policy",
     "Terraform outputs as `airflow_failure_alert_policy_arn` (`sns:Publish` on that topic, and the topic's KMS key).",
     "",
@@ -215,6 +216,8 @@ import re
 import shlex
 import time
 from datetime import datetime, timedelta, timezone
+
+import airflow
 
 try:  # Airflow 3
     from airflow.sdk import DAG, Variable
@@ -261,8 +264,8 @@ FAILURE_TOPIC_ARN = ${pyString(ALERT_VARIABLES.failureTopicArn)}
 RUN_WINDOW_HOURS = ${AF.windowHours}
 # The states of a task that did not succeed and made the run fail.
 FAILED_STATES = ("failed", "upstream_failed")
-# https://docs.aws.amazon.com/sns/latest/api/API_Publish.html: a Subject of at most 100 printable ASCII characters.
-SNS_SUBJECT_LIMIT = 100
+# https://docs.aws.amazon.com/sns/latest/api/API_Publish.html: a Subject "less than 100 characters long", no line break.
+SNS_SUBJECT_LIMIT = 99
 SNS_TOPIC_ARN = re.compile(r"arn:aws[a-z-]*:sns:([a-z0-9-]+):[0-9]{12}:[A-Za-z0-9_-]{1,256}")
 
 log = logging.getLogger(__name__)
@@ -334,6 +337,14 @@ def refresh_quicksight_data_sets(ti, **_context) -> None:
         raise
 
 
+def dag_processor_answers_task_states(version: str) -> bool:
+    """Whether Airflow's DAG processor, which runs the DAG's failure callback, answers its request for the task states:
+    from Airflow 3.1.1. Before, it never answers, and the callback waits until the processor is killed, its alert
+    unsent (apache/airflow#56465)."""
+    found = re.match(r"(\\d+)\\.(\\d+)\\.(\\d+)", version)
+    return found is not None and tuple(int(part) for part in found.groups()) >= (3, 1, 1)
+
+
 def task_states(ti, dag_run=None) -> dict[str, str]:
     """Each task of the task instance's run with its state, as text."""
     if hasattr(ti, "get_task_states"):  # Airflow 3: the Task SDK asks the API server
@@ -351,7 +362,7 @@ def failed_tasks(ti, dag, dag_run) -> list[tuple[str, str]]:
 
 
 def alert_subject(dag_id: str, run_id: str, what: str = "failed") -> str:
-    """SNS's Subject: printable ASCII (anything else becomes ?), at most 100 characters (a long run id is cut)."""
+    """SNS's Subject: printable ASCII (anything else becomes ?), at most 99 characters (a long run id is cut)."""
     subject = re.sub(r"[^\\x20-\\x7e]", "?", f"Airflow DAG {dag_id} {what}: run {run_id}")
     return subject if len(subject) <= SNS_SUBJECT_LIMIT else subject[: SNS_SUBJECT_LIMIT - 3] + "..."
 
@@ -456,7 +467,8 @@ def alert_timed_out_run(context) -> None:
     # The unfinished task that started last, as the scheduler found it; absent from a minimal context.
     ti = context.get("ti")
     states: dict[str, str] = {}
-    if ti is not None and hasattr(ti, "get_task_states"):  # Airflow 3: the Task SDK asks the API server
+    # Airflow 3: the Task SDK asks the API server, through the DAG processor (which answers from 3.1.1 on).
+    if ti is not None and hasattr(ti, "get_task_states") and dag_processor_answers_task_states(airflow.__version__):
         try:
             by_id = task_states(ti)
             states = {task_id: by_id[task_id] for task_id in context["dag"].task_ids if task_id in by_id}
