@@ -43,8 +43,9 @@ resource "aws_quicksight_data_source" "this" {
   name           = "${local.index.dataSource.database} (Snowflake)"
   type           = "SNOWFLAKE"
 
-  # QuickSight's Snowflake parameters have no role: the reporter user's DEFAULT_ROLE must be the generator's
-  # dataSource.role, the role the dbt project grants SELECT on the marts.
+  # The provider's snowflake block has no role (QuickSight's API has DatabaseAccessControlRole, which the pinned
+  # provider does not map): the reporter user's DEFAULT_ROLE must be the generator's dataSource.role, the role the dbt
+  # project grants SELECT on the marts.
   parameters {
     snowflake {
       host      = var.snowflake_host
