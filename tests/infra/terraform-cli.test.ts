@@ -8,7 +8,7 @@
  * Terraform's registry is not reachable everywhere the suite runs, so the provider comes from a filesystem mirror
  * (https://developer.hashicorp.com/terraform/cli/config/config-file#filesystem_mirror) named by
  * TERRAFORM_PROVIDER_MIRROR; without `terraform` on PATH and a mirror holding the pinned version, these cases are
- * skipped and say why (infra/README.md, "Tests").
+ * skipped and say why (infra/README.md, "How this is tested").
  */
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -34,7 +34,7 @@ const unavailable = !TERRAFORM
     : !existsSync(PROVIDER_DIR)
       ? `the mirror ${MIRROR} has no hashicorp/aws ${PINNED}`
       : "";
-if (unavailable) console.warn(`tests/infra/terraform-cli.test.ts skipped: ${unavailable} (infra/README.md, "Tests")`);
+if (unavailable) console.warn(`tests/infra/terraform-cli.test.ts skipped: ${unavailable} (infra/README.md, "How this is tested")`);
 
 /** The repository's folders the root configuration reads (generated files, Glue scripts), linked beside a copy of infra/. */
 const READ_BY_INFRA = ["generated", "glue-pyspark-out"];
