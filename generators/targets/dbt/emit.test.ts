@@ -340,28 +340,24 @@ describe("keyed pseudonyms and Snowflake column tags", () => {
     const expression = line.replace(/ +as reviewer_name_hash,$/, "").replace("governance_pseudonym_key", "AMAZON_REVIEWS.GOVERNANCE.PSEUDONYM_KEY");
     // The tag hook, rendered by Jinja for Snowflake (a statement) and for DuckDB (empty: dbt skips it).
     const python = join(dirname(sqlfluff), "python");
-    const hook = tagHook("view", "reviewer_name_hash");
-    const render = (type: string) =>
-      run(python, ["-c", "import json, sys, jinja2; a = json.load(sys.stdin); print(jinja2.Template(a['hook']).render(target={'type': a['type']}, this=a['this']), end='')"], {
-        input: JSON.stringify({ hook, type, this: "AMAZON_REVIEWS.ANALYTICS_STAGING.STG_AMAZON__REVIEWS" }),
+    /** A hook rendered by Jinja (dbt's jinja2) with the given context. */
+    const renderJinja = (hook: string, context: Record<string, unknown>) =>
+      run(python, ["-c", "import json, sys, jinja2; a = json.load(sys.stdin); print(jinja2.Template(a['hook']).render(**a['context']), end='')"], {
+        input: JSON.stringify({ hook, context }),
       }).stdout;
+    const hook = tagHook("view", "reviewer_name_hash");
+    const render = (type: string) => renderJinja(hook, { target: { type }, this: "AMAZON_REVIEWS.ANALYTICS_STAGING.STG_AMAZON__REVIEWS" });
     expect(render("duckdb")).toBe("");
     const statement = render("snowflake");
     expect(statement).toBe("alter view AMAZON_REVIEWS.ANALYTICS_STAGING.STG_AMAZON__REVIEWS modify column reviewer_name_hash set tag AMAZON_REVIEWS.GOVERNANCE.PII = 'personal'");
     // Every model's pre-hook, the session's time zone: a statement on Snowflake, empty elsewhere.
-    const renderHook = (hookText: string, type: string) =>
-      run(python, ["-c", "import json, sys, jinja2; a = json.load(sys.stdin); print(jinja2.Template(a['hook']).render(target={'type': a['type']}), end='')"], {
-        input: JSON.stringify({ hook: hookText, type }),
-      }).stdout;
-    expect(renderHook(SNOWFLAKE_UTC_SESSION_HOOK, "duckdb")).toBe("");
-    const utc = renderHook(SNOWFLAKE_UTC_SESSION_HOOK, "snowflake");
+    expect(renderJinja(SNOWFLAKE_UTC_SESSION_HOOK, { target: { type: "duckdb" } })).toBe("");
+    const utc = renderJinja(SNOWFLAKE_UTC_SESSION_HOOK, { target: { type: "snowflake" } });
     expect(utc).toBe("alter session set timezone = 'UTC'");
     // The run's last hook: USAGE on the marts schema for the reporter, on Snowflake's target, only when the run built
     // something there (`schemas`: the schemas of the run's successful nodes); never on the local target.
     const renderRunEnd = (targetName: string, schemas: string[]) =>
-      run(python, ["-c", "import json, sys, jinja2; a = json.load(sys.stdin); print(jinja2.Template(a['hook']).render(target=a['target'], schemas=a['schemas']), end='')"], {
-        input: JSON.stringify({ hook: reporterSchemaUsageHook("AMAZON_REVIEWS_REPORTER"), target: { name: targetName, database: "AMAZON_REVIEWS", schema: "ANALYTICS" }, schemas }),
-      }).stdout;
+      renderJinja(reporterSchemaUsageHook("AMAZON_REVIEWS_REPORTER"), { target: { name: targetName, database: "AMAZON_REVIEWS", schema: "ANALYTICS" }, schemas });
     const usage = renderRunEnd("prod", ["ANALYTICS_staging", "ANALYTICS_marts"]);
     expect(usage).toBe("grant usage on schema AMAZON_REVIEWS.ANALYTICS_marts to role AMAZON_REVIEWS_REPORTER");
     expect(renderRunEnd("prod", ["ANALYTICS_staging"])).toBe("");
