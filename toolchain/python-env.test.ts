@@ -310,13 +310,38 @@ describe("ensurePythonEnv when pip fails", () => {
     const lines = failure!.split("\n");
     expect(lines[0]).toBe(`python env "lint": pip install failed (exit 1). Last lines of its output:`);
     expect(failure).toMatch(/No matching distribution found for \S+==|Could not find a version that satisfies/);
-    expect(lines.at(-2)).toBe(
+    expect(lines.at(-3)).toBe(
       `pip could not fetch the packages pinned in toolchain/python/lint.lock.txt for python env "lint" from the package index ${index} (PIP_INDEX_URL): it is unreachable, or serves no file of a pinned version.`,
     );
-    expect(lines.at(-1)).toBe(
+    expect(lines.at(-2)).toBe(
       "  fix: check the network connection or the proxy (HTTPS_PROXY), or set PIP_INDEX_URL to a mirror that serves the pinned versions, then run npm run python:setup -- lint again.",
     );
+    expect(lines.at(-1)).toMatch(/^ {2}If the index is reachable, \S+==\S+ has no wheel for this platform: /);
     expect(readdirSync(path.join(scratch, ".venv"))).toEqual([]); // neither the half-made venv nor the lock is left
+  }, 90_000);
+
+  it("installs wheels only: a pinned version served only as source is not built, and the error says what to do", async () => {
+    const scratch = path.join(root, "source-only");
+    const files = path.join(scratch, "files");
+    mkdirSync(path.join(scratch, "toolchain", "python"), { recursive: true });
+    mkdirSync(files);
+    // A source distribution pip would build (and run the setup code of), were it allowed to: its hash is the lock's.
+    const sdist = path.join(files, "chardet-7.7.0.tar.gz");
+    writeFileSync(sdist, "a source distribution\n");
+    const hash = createHash("sha256").update(readFileSync(sdist)).digest("hex");
+    writeFileSync(path.join(scratch, "toolchain", "python", "lint.lock.txt"), `chardet==7.7.0 \\\n    --hash=sha256:${hash}\n`);
+    const failure = await withPipEnvironment({ ...isolated, PIP_NO_INDEX: "1", PIP_FIND_LINKS: files }, () =>
+      ensurePythonEnv("lint", { root: scratch, log: quiet }).then(
+        () => undefined,
+        (error: Error) => error.message,
+      ),
+    );
+    expect(failure).toContain("No matching distribution found for chardet==7.7.0");
+    expect(failure!.split("\n").at(-1)).toBe(
+      "  If the index is reachable, chardet==7.7.0 has no wheel for this platform: only the packages in SOURCE_BUILDS (toolchain/python-env.ts: pyspark, python-nvd3) are built from source. " +
+        'Pin a version that has one, or add the package there and pin setuptools in toolchain/python/lint.in (toolchain/README.md, "Adding or upgrading a tool").',
+    );
+    expect(readdirSync(path.join(scratch, ".venv"))).toEqual([]);
   }, 90_000);
 
   it("gives no index hint when pip got the files, but they do not match the lock's hashes", async () => {

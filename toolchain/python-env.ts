@@ -36,10 +36,16 @@ export const REQUIRED_PYTHON = "3.11"; // AWS Glue 5.0 runs Python 3.11: test lo
 // scripts' shebangs hold that path: a moved checkout, or a venv copied elsewhere, has scripts that cannot start), and
 // the Python version with the real path of the interpreter bin/python links to.
 const STAMP = ".stamp";
-// Packages that build source distributions (pyspark ships no wheel). When a lock pins
-// them, they are installed first and builds then use them (--no-build-isolation):
-// otherwise pip would fetch the newest, unpinned and unhashed ones for each build.
-const BUILD_TOOLS = ["setuptools"];
+// Packages published only as source distributions, which pip builds into wheels on install (and a build runs the
+// package's own setup code). Every other package is installed from a wheel only (--only-binary :all:): a package that
+// lost its wheel, or a new one published only as source, fails the install on every machine alike, naming it, instead
+// of building where pip's cache holds no wheel of it and working where one does. A lock that pins one of these must
+// pin the build tool below (python-locks.test.ts checks that).
+export const SOURCE_BUILDS = ["pyspark", "python-nvd3"];
+// Build tools for those packages. When a lock pins them, they are installed first and builds then use them
+// (--no-build-isolation): otherwise pip would fetch the newest, unpinned and unhashed ones for each build, or use the
+// venv's own setuptools, which cannot build a wheel without the "wheel" package.
+export const BUILD_TOOLS = ["setuptools"];
 // A spark install downloads ~320 MB: a slow network can hold the lock for minutes.
 const LOCK_TIMEOUT_MS = 15 * 60_000;
 // pip's output is kept quiet (its last lines go into an error): a line this often shows that the install is alive.
@@ -98,7 +104,7 @@ export async function ensurePythonEnv(name: string, options: PythonEnvOptions = 
       chmodSync(tmp, 0o755);
       await run(root, "python3", ["-m", "venv", "--prompt", name, tmp], `python env "${name}": python3 -m venv`, undefined, pipEnvironment());
       const python = path.join(tmp, "bin", "python");
-      const pip = ["-m", "pip", "install", "--require-hashes", "--no-deps", "--disable-pip-version-check", "--progress-bar", "off"];
+      const pip = ["-m", "pip", "install", "--require-hashes", "--no-deps", "--disable-pip-version-check", "--progress-bar", "off", "--only-binary", ":all:", "--no-binary", SOURCE_BUILDS.join(",")];
       const tools = lockText.split(/\n(?=[^\s#])/).filter((entry) => BUILD_TOOLS.some((t) => entry.toLowerCase().startsWith(`${t}==`)));
       if (tools.length > 0) {
         const toolsFile = path.join(tmp, "build-tools.lock.txt");
@@ -277,9 +283,16 @@ function indexHint(name: string, lockRel: string): (output: string) => string | 
   return (output) => {
     if (!INDEX_FAILURES.some((failure) => output.includes(failure))) return undefined;
     const index = process.env.PIP_INDEX_URL ? `the package index ${process.env.PIP_INDEX_URL} (PIP_INDEX_URL)` : "the package index (PyPI unless pip's configuration names another)";
+    // A reachable index serving only a source distribution of a pinned version gets the same "(from versions: none)" as
+    // an unreachable one (which pip, when told not to retry, does not report at all).
+    const missing = /No matching distribution found for (\S+)/.exec(output)?.[1];
+    const sourceOnly = missing
+      ? `\n  If the index is reachable, ${missing} has no wheel for this platform: only the packages in SOURCE_BUILDS (toolchain/python-env.ts: ${SOURCE_BUILDS.join(", ")}) are built from source. ` +
+        `Pin a version that has one, or add the package there and pin setuptools in toolchain/python/${name}.in (toolchain/README.md, "Adding or upgrading a tool").`
+      : "";
     return (
       `pip could not fetch the packages pinned in ${lockRel} for python env "${name}" from ${index}: it is unreachable, or serves no file of a pinned version.\n` +
-      `  fix: check the network connection or the proxy (HTTPS_PROXY), or set PIP_INDEX_URL to a mirror that serves the pinned versions, then run npm run python:setup -- ${name} again.`
+      `  fix: check the network connection or the proxy (HTTPS_PROXY), or set PIP_INDEX_URL to a mirror that serves the pinned versions, then run npm run python:setup -- ${name} again.${sourceOnly}`
     );
   };
 }

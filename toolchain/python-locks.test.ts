@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { version as nodeDuckDbVersion } from "@duckdb/node-api";
+import { BUILD_TOOLS, SOURCE_BUILDS } from "./python-env.js";
 
 const pythonDir = resolve(import.meta.dirname, "python");
 const root = resolve(import.meta.dirname, "..");
@@ -57,7 +58,7 @@ describe("toolchain/python: locks match their .in files", () => {
     expect(locks).toEqual(envs);
   });
 
-  it.each(envs)("%s.lock.txt has every name==version of %s.in", (env) => {
+  it.each(envs)("%s: the lock has every name==version of the .in", (env) => {
     const pins = inPins(read(`${env}.in`));
     expect(pins.size, `${env}.in pins nothing`).toBeGreaterThan(0);
     expect(drift(read(`${env}.in`), read(`${env}.lock.txt`)), `recompile toolchain/python/${env}.lock.txt (toolchain/README.md)`).toEqual([]);
@@ -80,5 +81,28 @@ describe("toolchain/python: locks match their .in files", () => {
     expect(python).toBe(node);
     const declared = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies["@duckdb/node-api"];
     expect(declared?.split("-")[0]).toBe(node);
+  });
+
+  /** The packages of a lock that python-env.ts builds from source, and what that lock's builds would build with. */
+  function sourceBuilds(lockText: string): { sources: string[]; setuptools: string | undefined } {
+    const locked = lockPins(lockText);
+    return { sources: SOURCE_BUILDS.filter((name) => locked.has(normalise(name))), setuptools: locked.get("setuptools") };
+  }
+  const buildsWheels = (version: string | undefined) => version !== undefined && Number(version.split(".")[0]) * 1000 + Number(version.split(".")[1] ?? 0) >= 70_001;
+
+  // Builds run without isolation, with the lock's own setuptools: without one, the venv's (65.5 on Python 3.11) fails
+  // with "invalid command 'bdist_wheel'", unless pip's cache already holds the built wheel (so a warm machine passes).
+  it.each(envs)("%s.lock.txt pins a setuptools that builds wheels (>= 70.1) when it installs a package built from source", (env) => {
+    const { sources, setuptools } = sourceBuilds(read(`${env}.lock.txt`));
+    if (sources.length > 0) expect(buildsWheels(setuptools), `${env} builds ${sources.join(", ")} from source: pin setuptools>=70.1 in toolchain/python/${env}.in`).toBe(true);
+  });
+
+  it("knows which envs build from source (spark: pyspark; airflow2: python-nvd3), and reports one without setuptools", () => {
+    expect(BUILD_TOOLS).toEqual(["setuptools"]);
+    expect(envs.filter((env) => sourceBuilds(read(`${env}.lock.txt`)).sources.length > 0)).toEqual(["airflow2", "spark"]);
+    const withoutTool = read("airflow2.lock.txt").replace(/^setuptools==.*$/m, "not-setuptools==1.0");
+    expect(sourceBuilds(withoutTool)).toEqual({ sources: ["python-nvd3"], setuptools: undefined });
+    expect([undefined, "65.5.0", "70.0.0", "69.9"].map(buildsWheels)).toEqual([false, false, false, false]);
+    expect(["70.1.0", "84.2.1", "100.0"].map(buildsWheels)).toEqual([true, true, true]);
   });
 });
