@@ -3,7 +3,7 @@
  * never expand event values inside shell scripts (script injection).
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -60,6 +60,35 @@ describe("GitHub workflows", () => {
     expect(runs).toEqual(expect.arrayContaining(["npm ci", "npm test", "npm run generate -- --check"]));
     expect(runs.indexOf("npm ci")).toBeLessThan(runs.indexOf("npm test"));
     expect(scripts(ci)).toContain("apt-get install -y");
+  });
+
+  // Ubuntu has no `chromium` package (its `chromium-browser` installs a snap) and no `firefox-esr`: apt-get would stop
+  // the job. The runner image carries both browsers (actions/runner-images: install-google-chrome.sh links a Chromium
+  // build at /usr/bin/chromium; Firefox at /usr/bin/firefox), and the tests are given those paths.
+  it("CI installs .ci/apt-packages.txt's packages but the browsers, and runs the tests with the runner's own", () => {
+    const ci = steps(load("ci.yml"));
+    const apt = ci.find((s) => s.run?.includes("apt-get install"))!;
+    const browsers = ["chromium", "firefox-esr"];
+    const listed = readFileSync(join(root, ".ci/apt-packages.txt"), "utf8").split("\n").filter(Boolean);
+    expect(listed).toEqual(expect.arrayContaining(browsers));
+    // The step's own script, run with apt-get and sudo replaced by a recorder, on the list as it is and with one more package.
+    const installed = (list: string[]) => {
+      const work = mkdtempSync(join(tmpdir(), "ci-apt-"));
+      try {
+        mkdirSync(join(work, ".ci"));
+        mkdirSync(join(work, "bin"));
+        writeFileSync(join(work, ".ci/apt-packages.txt"), `${list.join("\n")}\n`);
+        writeFileSync(join(work, "bin/sudo"), '#!/bin/sh\necho "$@" >> "$RECORD"\n', { mode: 0o755 });
+        execFileSync("bash", ["-euo", "pipefail", "-c", apt.run!], { cwd: work, env: { ...process.env, PATH: `${join(work, "bin")}:${process.env.PATH}`, RECORD: join(work, "record") } });
+        return existsSync(join(work, "record")) ? readFileSync(join(work, "record"), "utf8").trim().split("\n") : [];
+      } finally {
+        rmSync(work, { recursive: true, force: true });
+      }
+    };
+    expect(installed(browsers)).toEqual([]);
+    expect(installed([...listed, "jq"])).toEqual(["apt-get update", `apt-get install -y --no-install-recommends ${[...listed, "jq"].filter((p) => !browsers.includes(p)).join(" ")}`]);
+    const tests = ci.find((s) => s.run === "npm test")!;
+    expect(tests.env).toEqual({ CHROMIUM_PATH: "/usr/bin/chromium", FIREFOX_PATH: "/usr/bin/firefox" });
   });
 
   it("CI provides the Python the pinned environments need (the runner's own is another) and Java 17, before it installs them", () => {

@@ -1,10 +1,12 @@
 /**
  * Headless browsers for end-to-end tests, each the distribution's own build (`.ci/apt-packages.txt`; `.ci/run`
- * installs them), never a test tool's download of its own. Chromium: Debian's `chromium` package driven by
- * playwright-core. Firefox: Debian's `firefox-esr` driven by puppeteer-core over WebDriver BiDi, the protocol Firefox
- * itself speaks (Playwright drives only its own patched Firefox builds, which it downloads).
- * Flags from the project's notes on real engines ("Browser tests"); `--no-sandbox` only when running as root, where
- * Chromium's sandbox cannot start. Each launch gets a fresh profile: Playwright creates a new temporary
+ * installs them; on GitHub's Ubuntu runner, the image's own, ci.yml), never a test tool's download of its own.
+ * Chromium: Debian's `chromium` package driven by playwright-core. Firefox: Debian's `firefox-esr` driven by
+ * puppeteer-core over WebDriver BiDi, the protocol Firefox itself speaks (Playwright drives only its own patched
+ * Firefox builds, which it downloads). Flags from the project's notes on real engines ("Browser tests"). Chromium runs
+ * without its sandbox: playwright-core passes `--no-sandbox` unless told `chromiumSandbox: true` (as root the sandbox
+ * cannot start, and Ubuntu 24.04's AppArmor refuses it the user namespaces it needs), and it is also given here as
+ * root. Each launch gets a fresh profile: Playwright creates a new temporary
  * user-data-dir per launch (and refuses a `--user-data-dir` argument), and removes it on close.
  */
 import { existsSync } from "node:fs";
