@@ -1,5 +1,5 @@
 /**
- * Proof for infra/ by Terraform itself, with the pinned AWS provider: `terraform validate` of the root and the
+ * Proof for infra/ by Terraform itself (the version the deploy runs), with the pinned AWS provider: `terraform validate` of the root and the
  * bootstrap, and `terraform plan` of the root with the production settings (with and without the QuickSight stage),
  * its one AWS call (the caller's identity) answered by a moto server on loopback. The plan evaluates every expression,
  * precondition and generated file the configuration reads, against the provider's own schema; the QuickSight data
@@ -83,6 +83,16 @@ describe.skipIf(Boolean(unavailable))(`terraform with hashicorp/aws ${PINNED}: v
   afterAll(async () => {
     await moto?.stop();
     if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it("is the Terraform the deploy runs (deploy.yml's setup-terraform pin)", () => {
+    const deploy = readFileSync(join(REPO_ROOT, ".github/workflows/deploy.yml"), "utf8");
+    const pinned = /terraform_version:\s*"([^"]+)"/.exec(deploy)?.[1];
+    expect(pinned, "deploy.yml pins terraform_version").toMatch(/^\d+\.\d+\.\d+$/);
+    const version = terraform(work, ["version", "-json"]);
+    expect(version.status, version.output).toBe(0);
+    const local = (JSON.parse(version.stdout) as { terraform_version: string }).terraform_version;
+    expect(local, `this machine's terraform (${TERRAFORM}) is ${local}; the deploy runs ${pinned}: install that version, or change both together`).toBe(pinned);
   });
 
   it.each(["infra", "infra/bootstrap"])("terraform validate: %s is valid against the provider's schema", (dir) => {
