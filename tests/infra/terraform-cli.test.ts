@@ -14,6 +14,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, sym
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { REPO_ROOT } from "../helpers/data.js";
 import { startMotoServer, type MotoServer } from "../helpers/moto-server.js";
 import { run } from "../helpers/run.js";
@@ -53,6 +54,13 @@ const QUICKSIGHT_VARIABLES = {
   snowflake_secret_arn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:quicksight-snowflake-AbCdEf",
 };
 
+/** The Terraform version deploy.yml installs (hashicorp/setup-terraform's `terraform_version`). */
+const deployedTerraform = (): string | undefined => {
+  const workflow = parse(readFileSync(join(REPO_ROOT, ".github/workflows/deploy.yml"), "utf8")) as Json;
+  const steps = Object.values(workflow.jobs as Json).flatMap((job: Json) => job.steps as Json[]);
+  return steps.find((step) => step.uses?.startsWith("hashicorp/setup-terraform@"))?.with?.terraform_version;
+};
+
 /** A copy of infra/ leaves out what a local init or apply made there (the providers, local state). */
 const withoutTerraformData = (path: string) => !/[\\/](\.terraform|terraform\.tfstate[^\\/]*)$/.test(path);
 
@@ -86,13 +94,28 @@ describe.skipIf(Boolean(unavailable))(`terraform with hashicorp/aws ${PINNED}: v
   });
 
   it("is the Terraform the deploy runs (deploy.yml's setup-terraform pin)", () => {
-    const deploy = readFileSync(join(REPO_ROOT, ".github/workflows/deploy.yml"), "utf8");
-    const pinned = /terraform_version:\s*"([^"]+)"/.exec(deploy)?.[1];
+    const pinned = deployedTerraform();
     expect(pinned, "deploy.yml pins terraform_version").toMatch(/^\d+\.\d+\.\d+$/);
     const version = terraform(work, ["version", "-json"]);
     expect(version.status, version.output).toBe(0);
     const local = (JSON.parse(version.stdout) as { terraform_version: string }).terraform_version;
     expect(local, `this machine's terraform (${TERRAFORM}) is ${local}; the deploy runs ${pinned}: install that version, or change both together`).toBe(pinned);
+  });
+
+  // GitHub's runner has no mirror, but reaches the registry: ci.yml's step makes one with an init of versions.tf alone.
+  // Run here with the provider taken from this machine's mirror instead of the registry (TF_CLI_CONFIG_FILE).
+  it("ci.yml's provider step leaves a mirror of the pinned provider, named in GITHUB_ENV", () => {
+    const workflow = parse(readFileSync(join(REPO_ROOT, ".github/workflows/ci.yml"), "utf8")) as Json;
+    const ciSteps = Object.values(workflow.jobs as Json).flatMap((job: Json) => job.steps as Json[]);
+    expect(ciSteps.find((step) => step.uses?.startsWith("hashicorp/setup-terraform@"))?.with?.terraform_version).toBe(deployedTerraform());
+    const step = ciSteps.find((s) => String(s.run ?? "").includes("TERRAFORM_PROVIDER_MIRROR="))!;
+    const runnerTemp = join(work, "runner-temp");
+    const githubEnv = join(work, "github-env");
+    const result = run("bash", ["-euo", "pipefail", "-c", step.run], { cwd: REPO_ROOT, env: { ...env, RUNNER_TEMP: runnerTemp, GITHUB_ENV: githubEnv } });
+    expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
+    const named = /^TERRAFORM_PROVIDER_MIRROR=(.+)$/m.exec(readFileSync(githubEnv, "utf8"))?.[1];
+    expect(named).toBe(join(runnerTemp, "terraform-providers/.terraform/providers"));
+    expect(readdirSync(join(named!, "registry.terraform.io/hashicorp/aws"))).toEqual([PINNED]);
   });
 
   it.each(["infra", "infra/bootstrap"])("terraform validate: %s is valid against the provider's schema", (dir) => {
