@@ -11,7 +11,7 @@ import { emptyPathOption, givenPath, notAFolder, parseArgsFix, parseArgsMessage,
 import { ContractError, formatDiagnostic } from "./lib/errors.js";
 import { CONTRACT_SUFFIX, findContractFiles, loadIR } from "./ir/load.js";
 import type { ContractIR } from "./ir/types.js";
-import { FORMATS, render, type Format } from "./diff/format.js";
+import { FORMATS, GITHUB_COMMENT_LIMIT, MIN_FIT_CHARS, fitMarkdown, render, type Format } from "./diff/format.js";
 import { generatedChanges } from "./diff/generated-changes.js";
 import { BaseError, loadIRAtRef, loadIRFromFolder } from "./diff/git-base.js";
 import { buildReport } from "./diff/report.js";
@@ -29,6 +29,9 @@ Options:
   --root <dir>             Repository root (default: the current directory; under npm run, the package's).
   --format <f>             text (default) | json | markdown | github
   --allow-removal <name>   Accept the deletion of this dataset's contract (repeatable).
+  --max-chars <n>          With --format markdown: cut the report to at most n characters (at least ${MIN_FIT_CHARS}) at a
+                           line boundary, its last paragraph saying so; for a pull-request comment, which holds
+                           at most ${GITHUB_COMMENT_LIMIT} characters. A report that fits is unchanged.
   -h, --help               Show this help.
   --version                Print the name and version of the tool.
 
@@ -54,6 +57,7 @@ export async function main(argv: readonly string[], out: NodeJS.WritableStream =
         root: { type: "string" },
         format: { type: "string", default: "text" },
         "allow-removal": { type: "string", multiple: true, default: [] },
+        "max-chars": { type: "string" },
         help: { type: "boolean", short: "h", default: false },
         version: { type: "boolean", default: false },
       },
@@ -72,6 +76,14 @@ export async function main(argv: readonly string[], out: NodeJS.WritableStream =
   if ((values.base === undefined) === (values["base-dir"] === undefined)) return usage(err, "give exactly one of --base <git-ref> or --base-dir <dir>.");
   const format = values.format as Format;
   if (!(FORMATS as readonly string[]).includes(format)) return usage(err, `unknown format "${values.format}"; use one of ${FORMATS.join(", ")}.`);
+  let maxChars: number | undefined;
+  if (values["max-chars"] !== undefined) {
+    if (format !== "markdown") return usage(err, `--max-chars cuts a markdown report; --format is ${format}.`, "add --format markdown, or leave --max-chars out.");
+    if (!/^\d+$/.test(values["max-chars"]) || Number(values["max-chars"]) < MIN_FIT_CHARS) {
+      return usage(err, `--max-chars ${JSON.stringify(values["max-chars"])} is not a whole number of at least ${MIN_FIT_CHARS}.`, `give the most characters the report may have, e.g. --max-chars ${GITHUB_COMMENT_LIMIT} (a GitHub comment's limit).`);
+    }
+    maxChars = Number(values["max-chars"]);
+  }
   // An empty path would be the current folder: `--contracts "$UNSET"` would compare whatever folder the command runs in.
   const empty = emptyPathOption(values, ["base", "base-dir", "contracts", "root"]);
   if (empty) return usage(err, `${empty} is empty: give it a value, or leave it out.`);
@@ -143,7 +155,8 @@ export async function main(argv: readonly string[], out: NodeJS.WritableStream =
       ? await generatedChanges(values["base-dir"] === undefined ? baseIR : asHeadFolder(baseIR, headIR, basename(givenPath(values["base-dir"])), relative(root, contractsDir)), headIR)
       : null,
   });
-  out.write(render(report, format));
+  const rendered = render(report, format);
+  out.write(maxChars === undefined ? rendered : fitMarkdown(rendered, maxChars));
   return report.ok ? 0 : 1;
 }
 

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { GeneratorBug } from "../lib/errors.js";
-import { escapeMarkdown, render, ruleTable } from "./format.js";
+import { escapeMarkdown, fitMarkdown, GITHUB_COMMENT_LIMIT, render, ruleTable } from "./format.js";
 import { compareFileSets, maskHashes } from "./generated-changes.js";
 import type { ModelColumn } from "./model.js";
 import { classify, compareVersions, declaredBump, nextVersion, type Finding, type Report } from "./report.js";
@@ -299,5 +299,74 @@ describe("failing verdicts are named by what fails", () => {
     expect(github).toContain("title=Contract rating%3A version bump too small::r");
     expect(render(report("bump-too-small"), "text")).toMatch(/; 1 contract needs a bigger version bump\.\n$/);
     expect(render(report("bump-too-small"), "markdown")).toContain("| major | **needs major** |");
+  });
+});
+
+describe("a markdown report cut to fit a pull-request comment", () => {
+  // A field-removed finding per field, each with its Snowflake migration statement; messages carry a character outside
+  // the Basic Multilingual Plane (one character, two UTF-16 units), so the count is of characters, as GitHub's.
+  const finding = (i: number): Finding => ({
+    rule: "CE004",
+    name: "field-removed",
+    dataset: "product",
+    subject: `product.extra_${i}`,
+    message: `Previously present field "product.extra_${i}" 🧾 was deleted.`,
+    where: { file: "contracts/product.contract.ts", line: 17, column: 3 },
+    severity: { RAW: "S", PQ: "S", SF: "M", DBT: "B", MART: "B" },
+    bump: "major",
+    consequence: "dbt models and marts selecting the column fail.",
+    migration: { snowflake: [`ALTER TABLE product DROP COLUMN extra_${i};`], dbtVersion: true },
+  });
+  const report = (count: number): Report => ({
+    schema: "contract-diff/3",
+    base: "origin/main",
+    head: "working tree",
+    ok: true,
+    findings: Array.from({ length: count }, (_, i) => finding(i)),
+    verdicts: [{ dataset: "product", file: "contracts/product.contract.ts", baseVersion: "1.0.0", headVersion: "2.0.0", declared: "major", required: "major", ok: true, problem: null, reason: "r" }],
+    quicksight: [],
+    generatedFiles: [{ path: "generated/x.sql", status: "changed", linesAdded: 1, linesRemoved: 1 }],
+  });
+  const characters = (text: string) => [...text].length;
+
+  it("leaves a report that fits unchanged", () => {
+    const md = render(report(3), "markdown");
+    expect(fitMarkdown(md, characters(md))).toBe(md);
+    expect(fitMarkdown(md, GITHUB_COMMENT_LIMIT)).toBe(md);
+  });
+
+  it("cuts a longer one at a line, never between a change and its second line, keeping the head and summary, and says what is left out", () => {
+    const md = render(report(400), "markdown");
+    expect(characters(md)).toBeGreaterThan(GITHUB_COMMENT_LIMIT);
+    const fitted = fitMarkdown(md, GITHUB_COMMENT_LIMIT);
+    expect(characters(fitted)).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
+    expect(characters(fitted)).toBeGreaterThan(GITHUB_COMMENT_LIMIT - 1_000); // not cut more than it needs
+    const lines = fitted.trimEnd().split("\n");
+    const body = lines.slice(0, -4);
+    // Every kept line is a line of the report, in order, from its first.
+    expect(md.startsWith(`${body.join("\n")}\n`)).toBe(true);
+    expect(body).toContain("### Summary");
+    expect(body.at(-1)).toMatch(/^ {2}RAW S, PQ S, SF M, DBT B, MART B\./);
+    const total = md.trimEnd().split("\n").length;
+    expect(lines.slice(-4)).toEqual([
+      "",
+      "---",
+      "",
+      `_The review is cut here to fit in ${GITHUB_COMMENT_LIMIT} characters: ${total - body.length} of its ${total} lines are left out (the rest of Changes, Migration, Generated files). ` +
+        "The whole review: `npm run contract:diff -- --base <ref> --format markdown` without `--max-chars` (in CI, the workflow run's job summary)._",
+    ]);
+    expect(fitMarkdown(md, GITHUB_COMMENT_LIMIT)).toBe(fitted); // deterministic
+  });
+
+  it("closes a code block the cut leaves open", () => {
+    const md = render(report(400), "markdown");
+    const lines = md.split("\n");
+    // Cut inside the Snowflake migration block: at its 100th statement, plus room for the note.
+    const at = lines.indexOf("```sql") + 100;
+    const fitted = fitMarkdown(md, characters(lines.slice(0, at).join("\n")) + 600);
+    const fences = fitted.split("\n").filter((line) => line.startsWith("```"));
+    expect(fences).toEqual(["```sql", "```"]);
+    expect(fitted).toMatch(/ALTER TABLE product DROP COLUMN extra_\d+;\n```\n\n---\n\n_The review is cut here to fit in \d+ characters: \d+ of its \d+ lines are left out \(the rest of Migration, Generated files\)/);
+    expect(characters(fitted)).toBeLessThanOrEqual(characters(lines.slice(0, at).join("\n")) + 600);
   });
 });

@@ -24,6 +24,55 @@ export function render(report: Report, format: Format): string {
   }
 }
 
+/** The most characters a GitHub comment's body holds (longer ones are refused: "Body is too long"). */
+export const GITHUB_COMMENT_LIMIT = 65_536;
+/** The least `fitMarkdown` is given: its closing paragraph and the report's head must fit. */
+export const MIN_FIT_CHARS = 2_000;
+
+/** Length in characters (Unicode code points), as GitHub counts a comment's. */
+const characters = (text: string): number => {
+  let count = 0;
+  for (const _ of text) count++;
+  return count;
+};
+
+/**
+ * The markdown report cut to at most `maxChars` characters, for a place that holds no more (a pull-request comment):
+ * unchanged when it fits; otherwise cut at a line boundary, never between a change and its consumers' line, with a
+ * code block left open closed, and a closing paragraph saying how many lines were left out and where the whole review
+ * is. The head, the verdicts and the summary come first in the report, so they are kept.
+ */
+export function fitMarkdown(markdown: string, maxChars: number): string {
+  if (characters(markdown) <= maxChars) return markdown;
+  const lines = markdown.replace(/\n$/, "").split("\n");
+  const sections = lines.flatMap((line, i) => (line.startsWith("### ") ? [{ i, title: line.slice(4) }] : []));
+  // What is left out when the first `kept` lines stay: the rest of the section the cut falls in, and every later one.
+  const leftOut = (kept: number) => {
+    const cutIn = sections.filter((section) => section.i < kept).at(-1);
+    return [...(cutIn ? [`the rest of ${cutIn.title}`] : []), ...sections.filter((section) => section.i >= kept).map((section) => section.title)];
+  };
+  const note = (kept: number) => [
+    "",
+    "---",
+    "",
+    `_The review is cut here to fit in ${maxChars} characters: ${lines.length - kept} of its ${lines.length} lines are left out` +
+      `${leftOut(kept).length ? ` (${leftOut(kept).join(", ")})` : ""}. The whole review: \`npm run contract:diff -- --base <ref> --format markdown\` ` +
+      "without `--max-chars` (in CI, the workflow run's job summary)._",
+  ];
+  // Room for the longest note (every section named, the most lines left out) and a closing fence.
+  const longest = characters(note(0).join("\n")) + characters(`the rest of , ${sections.map((section) => section.title).join(", ")}`);
+  const budget = maxChars - longest - characters("\n```") - 1;
+  let kept = 0;
+  let used = 0;
+  while (kept < lines.length && used + characters(lines[kept]!) + 1 <= budget) used += characters(lines[kept++]!) + 1;
+  // A change's second line (its consumers and consequence, indented) stays with its first.
+  while (kept > 0 && kept < lines.length && lines[kept]!.startsWith("  ") && !lines[kept - 1]!.startsWith("```")) kept--;
+  const out = lines.slice(0, kept);
+  if (out.filter((line) => line.startsWith("```")).length % 2 === 1) out.push("```");
+  out.push(...note(kept));
+  return `${out.join("\n")}\n`;
+}
+
 const place = (f: Finding) => `${f.where.file}:${f.where.line}:${f.where.column}`;
 const severityText = (s: Severities) => CONSUMERS.map((c) => `${c} ${s[c]}`).join(", ");
 

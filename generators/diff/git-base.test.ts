@@ -155,6 +155,33 @@ describe("contract:diff --base <git-ref>", () => {
   });
 
   it.each([
+    [["--format", "text", "--max-chars", "65536"], "--max-chars cuts a markdown report; --format is text.", "add --format markdown, or leave --max-chars out."],
+    [["--max-chars", "65536"], "--max-chars cuts a markdown report; --format is text.", "add --format markdown, or leave --max-chars out."],
+    [["--format", "markdown", "--max-chars", "1999"], '--max-chars "1999" is not a whole number of at least 2000.', "give the most characters the report may have, e.g. --max-chars 65536 (a GitHub comment's limit)."],
+    [["--format", "markdown", "--max-chars", "64k"], '--max-chars "64k" is not a whole number of at least 2000.', "give the most characters the report may have, e.g. --max-chars 65536 (a GitHub comment's limit)."],
+  ])("exits 2 on a --max-chars it cannot use %j, with its own fix", async (args, message, fix) => {
+    const result = await run(["--root", repo, "--base", "HEAD", ...args]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`error CLI.USAGE: ${message}\n  fix: ${fix}\n`);
+    expect(result.stdout).toBe("");
+  });
+
+  it("--max-chars leaves a report that fits as it is", () => {
+    const whole = diff("--base", "HEAD", "--format", "markdown");
+    expect(whole.stdout).toMatch(/^## Contract review: /);
+    expect(whole.status).toBe(1); // the working tree's rename without a major bump
+    const fitted = diff("--base", "HEAD", "--format", "markdown", "--max-chars", "65536");
+    expect({ status: fitted.status, stdout: fitted.stdout, stderr: fitted.stderr }).toEqual({ status: whole.status, stdout: whole.stdout, stderr: whole.stderr });
+    // The same report cut to the least it may be given: its verdict and exit code unchanged.
+    expect([...whole.stdout].length).toBeGreaterThan(2_000);
+    const cut = diff("--base", "HEAD", "--format", "markdown", "--max-chars", "2000");
+    expect(cut.status).toBe(1);
+    expect([...cut.stdout].length).toBeLessThanOrEqual(2_000);
+    expect(cut.stdout.split("\n")[0]).toBe(whole.stdout.split("\n")[0]);
+    expect(cut.stdout).toMatch(/\n---\n\n_The review is cut here to fit in 2000 characters: \d+ of its \d+ lines are left out \(/);
+  });
+
+  it.each([
     [[join(ROOT, "README.md")], `--root ${join(ROOT, "README.md")} is a file, not a folder`],
     [[""], "--root is empty"],
   ])("exits 2 on a --root %j that is not a folder, with a fix line and no stack trace", async (root, message) => {

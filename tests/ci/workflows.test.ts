@@ -110,8 +110,10 @@ describe("GitHub workflows", () => {
     expect(review.permissions).toEqual({ contents: "read", "pull-requests": "write" });
     const script = scripts(review);
     expect(script).toContain('npm run --silent contract:diff -- --base "origin/$BASE_REF" --format markdown');
-    expect(script).toContain('>> "$GITHUB_STEP_SUMMARY"');
-    expect(script).toContain("gh pr comment");
+    expect(script).toContain('cat contract-review.md >> "$GITHUB_STEP_SUMMARY"');
+    // The comment is the review cut to GitHub's limit on a comment (the summary has it whole).
+    expect(script).toContain('npm run --silent contract:diff -- --base "origin/$BASE_REF" --format markdown --max-chars 65536 > contract-comment.md');
+    expect(script).toContain('gh pr comment "$PR_NUMBER" --body-file contract-comment.md');
     expect(steps(review).find((s) => s.uses?.startsWith("actions/checkout"))?.with).toEqual({ "persist-credentials": false, "fetch-depth": 0 });
     // It runs for a change to any input contract:diff reads: the contracts, the generator, the marts' contracts.
     expect((review.on.pull_request as { paths: string[] }).paths).toEqual(expect.arrayContaining(["contracts/**", "generators/**", `${MARTS_DIR}/**`]));
