@@ -62,6 +62,42 @@ describe("GitHub workflows", () => {
     expect(scripts(ci)).toContain("apt-get install -y");
   });
 
+  // The step's own script, run by bash with a `gh` that records its arguments and answers the comments listing from a
+  // fixture through the step's own --jq filter (jq: gh's filter language is jq's).
+  it("contract review edits its own comment, found by its marker, and no other bot comment; or makes one", () => {
+    const post = steps(load("contract-review.yml")).find((s) => s.name === "Post the review as a PR comment")!;
+    const postIn = (comments: object[]) => {
+      const work = mkdtempSync(join(tmpdir(), "review-comment-"));
+      try {
+        mkdirSync(join(work, "bin"));
+        writeFileSync(join(work, "contract-comment.md"), "## Contract review: version bumps are sufficient\n\nA `code` span, $HOME and \"quotes\".\n");
+        writeFileSync(join(work, "comments.json"), JSON.stringify(comments));
+        writeFileSync(
+          join(work, "bin", "gh"),
+          '#!/bin/bash\nprintf "%s\\n" "$*" >> "$RECORD"\nif [ "$1 $2" = "api --paginate" ]; then\n  while [ $# -gt 0 ]; do [ "$1" = --jq ] && filter="$2"; shift; done\n  jq -r "$filter" "$COMMENTS"\nfi\n',
+          { mode: 0o755 },
+        );
+        const env = { ...process.env, PATH: `${join(work, "bin")}:${process.env.PATH}`, RECORD: join(work, "record"), COMMENTS: join(work, "comments.json"), PR_NUMBER: "7", REPOSITORY: "acme/reviews" };
+        execFileSync("bash", ["-e", "-c", post.run!], { cwd: work, env });
+        return { calls: readFileSync(join(work, "record"), "utf8").trim().split("\n"), body: readFileSync(join(work, "comment-body.md"), "utf8") };
+      } finally {
+        rmSync(work, { recursive: true, force: true });
+      }
+    };
+    const bot = "github-actions[bot]";
+    const list = 'api --paginate repos/acme/reviews/issues/7/comments --jq .[] | select(.user.login == "github-actions[bot]" and (.body | startswith("<!-- contract-review -->"))) | .id';
+    const edited = postIn([
+      { id: 11, user: { login: bot }, body: "Coverage: 91%" },
+      { id: 12, user: { login: "mallory" }, body: "<!-- contract-review -->\nnot the review" },
+      { id: 13, user: { login: bot }, body: "<!-- contract-review -->\n## Contract review: needs major" },
+      { id: 14, user: { login: bot }, body: "Another workflow's comment, the newest" },
+    ]);
+    expect(edited.calls).toEqual([list, "api --method PATCH repos/acme/reviews/issues/comments/13 -F body=@comment-body.md"]);
+    expect(edited.body).toBe("<!-- contract-review -->\n## Contract review: version bumps are sufficient\n\nA `code` span, $HOME and \"quotes\".\n");
+    const made = postIn([{ id: 11, user: { login: bot }, body: "Coverage: 91%" }]);
+    expect(made.calls).toEqual([list, "pr comment 7 --body-file comment-body.md"]);
+  });
+
   // Ubuntu has no `chromium` package (its `chromium-browser` installs a snap) and no `firefox-esr`: apt-get would stop
   // the job. The runner image carries both browsers (actions/runner-images: install-google-chrome.sh links a Chromium
   // build at /usr/bin/chromium; Firefox at /usr/bin/firefox), and the tests are given those paths.
@@ -112,8 +148,7 @@ describe("GitHub workflows", () => {
     expect(script).toContain('npm run --silent contract:diff -- --base "origin/$BASE_REF" --format markdown');
     expect(script).toContain('cat contract-review.md >> "$GITHUB_STEP_SUMMARY"');
     // The comment is the review cut to GitHub's limit on a comment (the summary has it whole).
-    expect(script).toContain('npm run --silent contract:diff -- --base "origin/$BASE_REF" --format markdown --max-chars 65536 > contract-comment.md');
-    expect(script).toContain('gh pr comment "$PR_NUMBER" --body-file contract-comment.md');
+    expect(script).toContain('npm run --silent contract:diff -- --base "origin/$BASE_REF" --format markdown --max-chars 65500 > contract-comment.md');
     expect(steps(review).find((s) => s.uses?.startsWith("actions/checkout"))?.with).toEqual({ "persist-credentials": false, "fetch-depth": 0 });
     // It runs for a change to any input contract:diff reads: the contracts, the generator, the marts' contracts.
     expect((review.on.pull_request as { paths: string[] }).paths).toEqual(expect.arrayContaining(["contracts/**", "generators/**", `${MARTS_DIR}/**`]));
