@@ -66,11 +66,12 @@ describe("GitHub workflows", () => {
   // fixture through the step's own --jq filter (jq: gh's filter language is jq's).
   it("contract review edits its own comment, found by its marker, and no other bot comment; or makes one", () => {
     const post = steps(load("contract-review.yml")).find((s) => s.name === "Post the review as a PR comment")!;
-    const postIn = (comments: object[]) => {
+    const review = "## Contract review: version bumps are sufficient\n\nA `code` span, $HOME and \"quotes\".\n";
+    const postIn = (comments: object[], printed = review) => {
       const work = mkdtempSync(join(tmpdir(), "review-comment-"));
       try {
         mkdirSync(join(work, "bin"));
-        writeFileSync(join(work, "contract-comment.md"), "## Contract review: version bumps are sufficient\n\nA `code` span, $HOME and \"quotes\".\n");
+        writeFileSync(join(work, "contract-comment.md"), printed);
         writeFileSync(join(work, "comments.json"), JSON.stringify(comments));
         writeFileSync(
           join(work, "bin", "gh"),
@@ -96,6 +97,10 @@ describe("GitHub workflows", () => {
     expect(edited.body).toBe("<!-- contract-review -->\n## Contract review: version bumps are sufficient\n\nA `code` span, $HOME and \"quotes\".\n");
     const made = postIn([{ id: 11, user: { login: bot }, body: "Coverage: 91%" }]);
     expect(made.calls).toEqual([list, "pr comment 7 --body-file comment-body.md"]);
+    // contract:diff printed nothing (exit 2): the comment says the review could not run, not an empty body.
+    expect(postIn([], "").body).toBe(
+      "<!-- contract-review -->\n## Contract review: could not run\n\ncontract:diff stopped before it printed a review: its error is in this workflow run's log (step Contract diff).\n",
+    );
   });
 
   // Ubuntu has no `chromium` package (its `chromium-browser` installs a snap) and no `firefox-esr`: apt-get would stop
