@@ -3,6 +3,7 @@
  * key-pair (JWT) authentication from the environment; tests inject a connection that records statements and replays
  * the documented result shapes (no Snowflake is reachable from CI).
  */
+import { createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 
 export type Row = Record<string, unknown>;
@@ -52,7 +53,8 @@ export async function connectFromEnv(env: NodeJS.ProcessEnv = process.env, sdkOp
   if (env.SNOWFLAKE_PASSWORD) {
     throw new ConnectionConfigError("SNOWFLAKE_PASSWORD is set: passwords are not supported.", "unset SNOWFLAKE_PASSWORD and use key-pair authentication (SNOWFLAKE_PRIVATE_KEY_PATH or SNOWFLAKE_PRIVATE_KEY).");
   }
-  let privateKey = env.SNOWFLAKE_PRIVATE_KEY;
+  // Empty is unset: GitHub Actions gives a secret that is not set as "", which would hide the key file's path.
+  let privateKey = env.SNOWFLAKE_PRIVATE_KEY || undefined;
   if (privateKey === undefined) {
     const path = env.SNOWFLAKE_PRIVATE_KEY_PATH!;
     try {
@@ -63,6 +65,29 @@ export async function connectFromEnv(env: NodeJS.ProcessEnv = process.env, sdkOp
       throw new ConnectionConfigError(`SNOWFLAKE_PRIVATE_KEY_PATH=${path} ${why}.`, "point it at the PKCS#8 private key file (.p8) of the user, or put the PEM text in SNOWFLAKE_PRIVATE_KEY.");
     }
   }
+  // An encrypted key without its passphrase, or with another, would reach the login as OpenSSL's own words
+  // ("interrupted or cancelled", "bad decrypt") under a fix about the account and the user: read it here first, as the
+  // SDK does (Node's createPrivateKey).
+  // (A key that is no PEM key at all is left to the SDK's own check below.)
+  const keyName = env.SNOWFLAKE_PRIVATE_KEY ? "SNOWFLAKE_PRIVATE_KEY" : `the key in SNOWFLAKE_PRIVATE_KEY_PATH=${env.SNOWFLAKE_PRIVATE_KEY_PATH}`;
+  // Encrypted: PKCS#8's own label, or a PKCS#1 key with OpenSSL's encryption header.
+  const encrypted = /-----BEGIN ([A-Z0-9 ]+)-----/.exec(privateKey)?.[1] === "ENCRYPTED PRIVATE KEY" || /^Proc-Type: 4,ENCRYPTED\r?$/m.test(privateKey);
+  if (encrypted) {
+    const passphrase = env.SNOWFLAKE_PRIVATE_KEY_PASSPHRASE;
+    if (!passphrase) {
+      throw new ConnectionConfigError(`${keyName} is an encrypted private key, and SNOWFLAKE_PRIVATE_KEY_PASSPHRASE is not set.`, "set SNOWFLAKE_PRIVATE_KEY_PASSPHRASE to the key's passphrase.");
+    }
+    try {
+      createPrivateKey({ key: privateKey, format: "pem", passphrase });
+    } catch (error) {
+      throw new ConnectionConfigError(`${keyName} cannot be decrypted with SNOWFLAKE_PRIVATE_KEY_PASSPHRASE: ${(error as Error).message}.`, "set SNOWFLAKE_PRIVATE_KEY_PASSPHRASE to the passphrase the key was encrypted with.");
+    }
+  }
+  // snowflake-sdk, as it loads, finds out for its telemetry where it runs: it calls AWS STS with the process's AWS
+  // credentials (the deploy role's, in the deploy job), asks Azure's metadata service for a managed identity's token,
+  // probes EC2's and GCE's, and its login waits for the answers. Nothing here needs it: off, unless the environment
+  // says otherwise (SNOWFLAKE_DISABLE_PLATFORM_DETECTION=false).
+  process.env.SNOWFLAKE_DISABLE_PLATFORM_DETECTION ??= "true";
   const { default: snowflake } = await import("snowflake-sdk");
   // The SDK's own log lines are JSON on stdout; its failures reach the user through the errors below instead.
   snowflake.configure({ logLevel: "OFF" });
@@ -87,11 +112,17 @@ export async function connectFromEnv(env: NodeJS.ProcessEnv = process.env, sdkOp
       "check the SNOWFLAKE_* variables (see --help): SNOWFLAKE_PRIVATE_KEY holds the user's PKCS#8 private key in PEM form (its first line: BEGIN PRIVATE KEY between five dashes each side), or SNOWFLAKE_PRIVATE_KEY_PATH names its .p8 file; an encrypted key needs SNOWFLAKE_PRIVATE_KEY_PASSPHRASE.",
     );
   }
-  log(`Connecting to Snowflake account ${env.SNOWFLAKE_ACCOUNT} as ${env.SNOWFLAKE_USER} (network errors are retried for up to about 4 minutes) …`);
+  log(`Connecting to Snowflake account ${env.SNOWFLAKE_ACCOUNT} as ${env.SNOWFLAKE_USER} (a login that meets a network error is tried up to 7 more times, for at most 5 minutes) …`);
   let failure: Error | undefined;
-  await connection.connectAsync((error) => {
-    failure = error ?? undefined;
-  });
+  try {
+    await connection.connectAsync((error) => {
+      failure = error ?? undefined;
+    });
+  } catch (error) {
+    // Refused before any login request (an authenticator it does not support, a broken client configuration file):
+    // the promise rejects and the callback is never called.
+    failure = error as Error;
+  }
   if (failure) {
     throw new ConnectionConfigError(
       `cannot log in to Snowflake account ${env.SNOWFLAKE_ACCOUNT} as ${env.SNOWFLAKE_USER}: ${failure.message}`,

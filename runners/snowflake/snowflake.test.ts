@@ -2,12 +2,14 @@
  * snowflake:apply and snowflake:verify through an injected connection (FakeSnowflake) that records statements and
  * replays Snowflake's documented result shapes: no Snowflake is reachable from CI.
  */
+import { execFile } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from "vitest";
 import { buildFileSet } from "../../generators/assemble/file-set.js";
 import { loadIR } from "../../generators/ir/load.js";
@@ -19,6 +21,7 @@ import { FakeSnowflake, QUEUE_ARN } from "../../tests/helpers/fake-snowflake.js"
 import { main } from "./cli.js";
 import { formatDrift, normalizeExpression, verify } from "./verify.js";
 
+const execFileAsync = promisify(execFile);
 const ARN = "arn:aws:iam::123456789012:role/amazon-reviews-snowflake";
 const plan = () => readPlan(`${REPO_ROOT}/generated/snowflake/plan.json`);
 const quiet = { log: () => undefined };
@@ -537,30 +540,103 @@ describe("CLI", () => {
     await expect(connectFromEnv({ ...base, SNOWFLAKE_PRIVATE_KEY_PATH: tmpdir() })).rejects.toMatchObject({ message: `SNOWFLAKE_PRIVATE_KEY_PATH=${tmpdir()} is a folder.` });
   });
 
-  it("a refused login fails at once, naming the account and the user, not at the first statement (real snowflake-sdk, loopback login endpoint)", async () => {
-    // Snowflake's login answer for a key it does not accept (HTTP 200, success false); snowflake-sdk's connectAsync
-    // hands it to its callback and resolves anyway.
+  /** A loopback HTTP server that records each request's method and path and answers with `answer`'s status and JSON. */
+  async function recordingServer(answer: { status: number; body: unknown }): Promise<{ url: string; requests: string[] }> {
     const requests: string[] = [];
     const server = createServer((request, response) => {
       requests.push(`${request.method} ${request.url?.split("?")[0]}`);
       request.resume();
       request.on("end", () => {
-        response.writeHead(200, { "content-type": "application/json" });
-        response.end(JSON.stringify({ data: null, code: "390144", message: "JWT token is invalid.", success: false }));
+        response.writeHead(answer.status, { "content-type": "application/json" });
+        response.end(JSON.stringify(answer.body));
       });
     });
     await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
     onTestFinished(() => new Promise<void>((done) => server.close(() => done())));
-    const { port } = server.address() as AddressInfo;
-    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
-    const env = { SNOWFLAKE_ACCOUNT: "myorg-myaccount", SNOWFLAKE_USER: "DEPLOYER", SNOWFLAKE_ROLE: "SYSADMIN", SNOWFLAKE_WAREHOUSE: "W", SNOWFLAKE_PRIVATE_KEY: privateKey };
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests };
+  }
+  // Snowflake's login answer for a key it does not accept (HTTP 200, success false); snowflake-sdk's connectAsync
+  // hands it to its callback and resolves anyway.
+  const refusedLogin = { status: 200, body: { data: null, code: "390144", message: "JWT token is invalid.", success: false } };
+  const LOGIN_ENV = { SNOWFLAKE_ACCOUNT: "myorg-myaccount", SNOWFLAKE_USER: "DEPLOYER", SNOWFLAKE_ROLE: "SYSADMIN", SNOWFLAKE_WAREHOUSE: "W" };
+  const pkcs8 = (passphrase?: string) =>
+    generateKeyPairSync("rsa", {
+      modulusLength: 2048,
+      privateKeyEncoding: passphrase ? { type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase } : { type: "pkcs8", format: "pem" },
+      publicKeyEncoding: { type: "spki", format: "pem" },
+    }).privateKey;
+
+  it("a refused login fails at once, naming the account and the user, not at the first statement (real snowflake-sdk, loopback login endpoint)", async () => {
+    const login = await recordingServer(refusedLogin);
     const lines: string[] = [];
-    const failure = connectFromEnv(env, { accessUrl: `http://127.0.0.1:${port}` }, (line) => lines.push(line));
+    const failure = connectFromEnv({ ...LOGIN_ENV, SNOWFLAKE_PRIVATE_KEY: pkcs8() }, { accessUrl: login.url }, (line) => lines.push(line));
     await expect(failure).rejects.toThrow(ConnectionConfigError);
     await expect(failure).rejects.toMatchObject({ message: "cannot log in to Snowflake account myorg-myaccount as DEPLOYER: JWT token is invalid.", fix: expect.stringMatching(/^check SNOWFLAKE_ACCOUNT/) });
-    expect(requests).toEqual(["POST /session/v1/login-request"]);
-    expect(lines).toEqual(["Connecting to Snowflake account myorg-myaccount as DEPLOYER (network errors are retried for up to about 4 minutes) …"]);
+    expect(login.requests).toEqual(["POST /session/v1/login-request"]);
+    expect(lines).toEqual(["Connecting to Snowflake account myorg-myaccount as DEPLOYER (a login that meets a network error is tried up to 7 more times, for at most 5 minutes) …"]);
   });
+
+  it("signs the login with an encrypted key and its passphrase, and reads the key file when SNOWFLAKE_PRIVATE_KEY is empty (an unset GitHub secret)", async () => {
+    const login = await recordingServer(refusedLogin);
+    const refused = "cannot log in to Snowflake account myorg-myaccount as DEPLOYER: JWT token is invalid.";
+    // Encrypted PKCS#8: the SDK decrypts it with the passphrase and sends the login request.
+    const encrypted = pkcs8("a passphrase");
+    await expect(connectFromEnv({ ...LOGIN_ENV, SNOWFLAKE_PRIVATE_KEY: encrypted, SNOWFLAKE_PRIVATE_KEY_PASSPHRASE: "a passphrase" }, { accessUrl: login.url }, () => undefined)).rejects.toMatchObject({ message: refused });
+    // The same key without its passphrase, or with another, is refused before any request, saying which.
+    await expect(connectFromEnv({ ...LOGIN_ENV, SNOWFLAKE_PRIVATE_KEY: encrypted }, { accessUrl: login.url }, () => undefined)).rejects.toMatchObject({
+      message: "SNOWFLAKE_PRIVATE_KEY is an encrypted private key, and SNOWFLAKE_PRIVATE_KEY_PASSPHRASE is not set.",
+      fix: "set SNOWFLAKE_PRIVATE_KEY_PASSPHRASE to the key's passphrase.",
+    });
+    const pkcs1 = generateKeyPairSync("rsa", {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: "pkcs1", format: "pem", cipher: "aes-256-cbc", passphrase: "a passphrase" },
+      publicKeyEncoding: { type: "spki", format: "pem" },
+    }).privateKey;
+    await expect(connectFromEnv({ ...LOGIN_ENV, SNOWFLAKE_PRIVATE_KEY: pkcs1 }, { accessUrl: login.url }, () => undefined)).rejects.toMatchObject({
+      message: "SNOWFLAKE_PRIVATE_KEY is an encrypted private key, and SNOWFLAKE_PRIVATE_KEY_PASSPHRASE is not set.",
+    });
+    await expect(connectFromEnv({ ...LOGIN_ENV, SNOWFLAKE_PRIVATE_KEY: encrypted, SNOWFLAKE_PRIVATE_KEY_PASSPHRASE: "another" }, { accessUrl: login.url }, () => undefined)).rejects.toMatchObject({
+      message: expect.stringMatching(/^SNOWFLAKE_PRIVATE_KEY cannot be decrypted with SNOWFLAKE_PRIVATE_KEY_PASSPHRASE: /),
+      fix: "set SNOWFLAKE_PRIVATE_KEY_PASSPHRASE to the passphrase the key was encrypted with.",
+    });
+    // An empty SNOWFLAKE_PRIVATE_KEY beside a key file: the file's key is used.
+    const work = mkdtempSync(join(tmpdir(), "snowflake-key-"));
+    onTestFinished(() => rmSync(work, { recursive: true, force: true }));
+    writeFileSync(join(work, "rsa_key.p8"), pkcs8(), { mode: 0o600 });
+    await expect(connectFromEnv({ ...LOGIN_ENV, SNOWFLAKE_PRIVATE_KEY: "", SNOWFLAKE_PRIVATE_KEY_PATH: join(work, "rsa_key.p8") }, { accessUrl: login.url }, () => undefined)).rejects.toMatchObject({ message: refused });
+    expect(login.requests).toEqual(["POST /session/v1/login-request", "POST /session/v1/login-request"]);
+  });
+
+  // The SDK's platform detection runs when the module loads, so each case is a process of its own; its AWS call goes to
+  // a recording STS on loopback (AWS_ENDPOINT_URL_STS), with placeholder credentials.
+  it("keeps snowflake-sdk from calling AWS STS and cloud metadata services for its telemetry, unless the environment asks for it", async () => {
+    const sts = await recordingServer({ status: 500, body: {} });
+    const login = await recordingServer(refusedLogin);
+    const work = mkdtempSync(join(tmpdir(), "snowflake-detect-"));
+    onTestFinished(() => rmSync(work, { recursive: true, force: true }));
+    const script = join(work, "connect.mts");
+    writeFileSync(
+      script,
+      `import { connectFromEnv } from ${JSON.stringify(join(REPO_ROOT, "runners/snowflake/connection.ts"))};\n` +
+        `await connectFromEnv(process.env, { accessUrl: process.env.LOGIN_URL }, () => undefined).catch((error) => console.log(error.message));\n` +
+        `const { getDetectedPlatforms } = await import(${JSON.stringify(join(REPO_ROOT, "node_modules/snowflake-sdk/dist/lib/telemetry/platform_detection.js"))});\n` +
+        `console.log(JSON.stringify(await getDetectedPlatforms()));\n`,
+    );
+    const PLACEHOLDER = "sts-placeholder"; // the recording STS accepts any credentials: these name no account
+    const connect = async (extra: NodeJS.ProcessEnv) => {
+      const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("AWS_") && key !== "SNOWFLAKE_DISABLE_PLATFORM_DETECTION"));
+      const env: NodeJS.ProcessEnv = { ...inherited, ...LOGIN_ENV, SNOWFLAKE_PRIVATE_KEY: pkcs8(), LOGIN_URL: login.url, AWS_ENDPOINT_URL_STS: sts.url, AWS_ACCESS_KEY_ID: PLACEHOLDER, AWS_SECRET_ACCESS_KEY: PLACEHOLDER, AWS_REGION: "us-east-1", ...extra };
+      const { stdout } = await execFileAsync(join(REPO_ROOT, "node_modules/.bin/tsx"), [script], { cwd: REPO_ROOT, env });
+      return stdout.trim().split("\n");
+    };
+    expect(await connect({})).toEqual(["cannot log in to Snowflake account myorg-myaccount as DEPLOYER: JWT token is invalid.", '["disabled"]']);
+    expect(sts.requests).toEqual([]);
+    // Asked for (the user's own setting wins): the SDK calls STS, which this shows the recorder would see.
+    const asked = await connect({ SNOWFLAKE_DISABLE_PLATFORM_DETECTION: "false" });
+    expect(asked[0]).toBe("cannot log in to Snowflake account myorg-myaccount as DEPLOYER: JWT token is invalid.");
+    expect(sts.requests.length).toBeGreaterThan(0);
+    expect(sts.requests.every((request) => request === "POST /")).toBe(true);
+  }, 60_000);
 
   it("says every configuration error as SNOWFLAKE.CONFIG with a fix line, before connecting (exit 2)", async () => {
     const error = vi.spyOn(console, "error").mockImplementation(() => undefined);

@@ -198,11 +198,15 @@ function describeS3Error(failure: S3RequestError, endpoint: string | undefined, 
     case "NoSuchKey":
       return `${what} failed: the object is gone (deleted after the listing).\n  fix: run again once the uploads or moves under the prefix are over.`;
     case "AccessDenied":
+      // The raw buckets are encrypted with a customer-managed KMS key: without kms:Decrypt on it, a GET is refused
+      // with the same code, S3's message saying which.
+      return `${what} was refused (AccessDenied: ${e.message ?? "no message"}).\n  fix: use credentials allowed to s3:ListBucket and s3:GetObject on the prefix, and kms:Decrypt on the bucket's KMS key.`;
     case "InvalidAccessKeyId":
     case "SignatureDoesNotMatch":
       return `${what} was refused (${e.name}).\n  fix: use credentials allowed to s3:ListBucket and s3:GetObject on the prefix.`;
     case "CredentialsProviderError":
-      return `No AWS credentials found.\n  fix: set AWS_PROFILE, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run where a role is available.`;
+      // Also an SSO session that expired, or a profile that does not exist: the SDK's message says which.
+      return `No usable AWS credentials: ${e.message ?? "none found"}\n  fix: set AWS_PROFILE, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run where a role is available (an expired SSO session: aws sso login).`;
     default:
       if (e.code === "ECONNREFUSED" || /ECONNREFUSED/.test(e.message ?? "")) return `Cannot connect to ${endpoint ?? "S3"}.\n  fix: check --endpoint and that the server is running.`;
       return `${what} failed: ${e.name ?? "Error"}: ${e.message ?? String(failure.cause)}\n  fix: check --endpoint, --region and the credentials; the message above is the AWS SDK's.`;
@@ -313,6 +317,9 @@ export async function main(argv: readonly string[], out: Writable = process.stdo
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const client = new S3Client({
     region: values.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1",
+    // A bucket in another region than the one above (a region set only in the AWS profile, which this does not read,
+    // or none at all) answers 301 PermanentRedirect naming its own: the SDK then sends the request again there.
+    followRegionRedirects: true,
     ...(values.endpoint ? { endpoint: values.endpoint, forcePathStyle: true } : {}),
     // The SDK retries transient failures, timeouts included, with exponential backoff and jitter.
     maxAttempts: retries + 1,

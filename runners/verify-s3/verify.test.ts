@@ -314,10 +314,17 @@ describe("verify:s3", () => {
   }, 10_000);
 
   /** An HTTP relay to s3rver that forwards each request, never answers it, or answers its headers and first bytes only. */
-  async function relay(route: (request: IncomingMessage) => "forward" | "never-answer" | "stop-after-1000-bytes") {
+  type Answer = { status: number; headers?: Record<string, string>; body: string };
+  async function relay(route: (request: IncomingMessage) => "forward" | "never-answer" | "stop-after-1000-bytes" | Answer) {
     const server = createHttpServer((request, response) => {
       const mode = route(request);
       if (mode === "never-answer") return;
+      if (typeof mode === "object") {
+        request.resume();
+        response.writeHead(mode.status, { "content-type": "application/xml", ...mode.headers });
+        response.end(mode.body);
+        return;
+      }
       const upstream = httpRequest({ host: "127.0.0.1", port: s3Port, method: request.method, path: request.url, headers: request.headers }, (answer) => {
         response.writeHead(answer.statusCode ?? 502, answer.headers);
         if (mode === "forward") answer.pipe(response);
@@ -338,6 +345,76 @@ describe("verify:s3", () => {
     };
   }
   const isListing = (request: IncomingMessage) => request.url?.includes("list-type=2") ?? false;
+  /** The region a request was signed for (its SigV4 credential scope). */
+  const signedFor = (request: IncomingMessage) => /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(String(request.headers.authorization))?.[1];
+  const s3Error = (status: number, code: string, message: string, headers?: Record<string, string>): Answer => ({
+    status,
+    headers,
+    body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>R</RequestId><HostId>H</HostId></Error>`,
+  });
+
+  it("follows a bucket's region: a request signed for another answered 301 PermanentRedirect is sent again, signed for the bucket's", async () => {
+    const signed: string[] = [];
+    const proxy = await relay((request) => {
+      signed.push(`${request.method} ${signedFor(request)}`);
+      return signedFor(request) === "eu-west-1" ? "forward" : s3Error(301, "PermanentRedirect", "The bucket you are attempting to access must be addressed using the specified endpoint.", { "x-amz-bucket-region": "eu-west-1" });
+    });
+    try {
+      // No region given anywhere: the client's default, us-east-1, is not the bucket's.
+      const r = await out(["s3://amazon-reviews-raw/reviews/2018/", "--endpoint", proxy.endpoint, "--quiet"]);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      // The listing, then the prefix's one object: each refused once, then sent again for the bucket's region.
+      expect(signed).toEqual(["GET us-east-1", "GET eu-west-1", "GET us-east-1", "GET eu-west-1"]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("credentials that cannot be found are said in the SDK's words, with the fix (no keys, a profile that does not exist)", async () => {
+    const saved = { ...process.env };
+    const work = mkdtempSync(join(tmpdir(), "verify-s3-profile-"));
+    try {
+      for (const key of Object.keys(process.env)) if (key.startsWith("AWS_")) delete process.env[key];
+      writeFileSync(join(work, "config"), "");
+      Object.assign(process.env, { AWS_PROFILE: "no-such-profile", AWS_CONFIG_FILE: join(work, "config"), AWS_SHARED_CREDENTIALS_FILE: join(work, "config"), AWS_EC2_METADATA_DISABLED: "true", AWS_REGION: "us-east-1" });
+      const r = await out(["s3://amazon-reviews-raw/reviews/2018/", "--endpoint", endpoint, "--retries", "0", "--quiet"]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/No usable AWS credentials: Could not load credentials from any providers\n {2}fix: set AWS_PROFILE, or AWS_ACCESS_KEY_ID\/AWS_SECRET_ACCESS_KEY, or run where a role is available \(an expired SSO session: aws sso login\)\./);
+    } finally {
+      process.env = saved;
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
+  it("an object refused for want of kms:Decrypt says S3's reason and the permission", async () => {
+    const proxy = await relay((request) =>
+      isListing(request) ? "forward" : s3Error(403, "AccessDenied", "User: arn:aws:sts::123456789012:assumed-role/reader/x is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:eu-west-1:123456789012:key/k"),
+    );
+    try {
+      const r = await out(["s3://amazon-reviews-raw/reviews/2018/", "--endpoint", proxy.endpoint, "--retries", "0", "--quiet"]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(
+        "was refused (AccessDenied: User: arn:aws:sts::123456789012:assumed-role/reader/x is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:eu-west-1:123456789012:key/k).\n  fix: use credentials allowed to s3:ListBucket and s3:GetObject on the prefix, and kms:Decrypt on the bucket's KMS key.",
+      );
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("a listing that says it is truncated but gives no continuation token is an error (exit 2), not a silent end", async () => {
+    const page =
+      '<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>amazon-reviews-raw</Name><Prefix>reviews/2018/</Prefix>' +
+      "<KeyCount>0</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>true</IsTruncated></ListBucketResult>";
+    const proxy = await relay((request) => (isListing(request) ? { status: 200, body: page } : "forward"));
+    try {
+      const r = await out(["s3://amazon-reviews-raw/reviews/2018/", "--endpoint", proxy.endpoint, "--quiet"]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain("the listing says it is truncated but gives no NextContinuationToken: the rest of the prefix cannot be listed");
+    } finally {
+      await proxy.close();
+    }
+  });
 
   it("times out an object whose GET is never answered: exit 2 naming the object", async () => {
     const proxy = await relay((request) => (isListing(request) ? "forward" : "never-answer"));

@@ -126,6 +126,11 @@ async function* listKeys(client: S3Client, bucket: string, prefix: string): Asyn
     for (const object of page.Contents ?? []) {
       if (object.Key && !object.Key.endsWith("/")) yield object.Key;
     }
+    // A page that says more follows but gives no token to ask for it (S3 always gives one; another server may not)
+    // would end the listing silently, the rest of the prefix unchecked.
+    if (page.IsTruncated && !page.NextContinuationToken) {
+      throw new S3RequestError("list", bucket, prefix, new Error("the listing says it is truncated but gives no NextContinuationToken: the rest of the prefix cannot be listed"));
+    }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
 }
