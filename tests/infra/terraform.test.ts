@@ -250,17 +250,22 @@ describe("infra/: provider versions", () => {
     for (const [source, versions] of bySource) expect([...versions], source).toHaveLength(1);
   });
 
-  it("a committed .terraform.lock.hcl records the pinned version of each provider", async () => {
+  it("the committed .terraform.lock.hcl of the root and of the bootstrap records the pinned version of each provider, with the deploy runner's h1 and the release's zh hashes", async () => {
     for (const dir of ["infra", "infra/bootstrap"]) {
       const lockPath = join(root, dir, ".terraform.lock.hcl");
-      if (!existsSync(lockPath)) continue; // made once with registry access: infra/README, "Provider lock"
+      expect(existsSync(lockPath), `${dir}/.terraform.lock.hcl is committed (infra/README, "Provider lock")`).toBe(true);
       const lock = (await parse(lockPath, readFileSync(lockPath, "utf8"))) as Hcl;
       for (const p of requiredProviders().filter((p) => p.dir === dir)) {
         const locked = (lock.provider?.[`registry.terraform.io/${p.source}`] as Hcl[] | undefined)?.[0];
         expect(locked?.version, `${dir}/.terraform.lock.hcl: ${p.source}`).toBe(p.version);
-        expect((locked?.hashes as string[] | undefined)?.length ?? 0, `${dir}/.terraform.lock.hcl: ${p.source} hashes`).toBeGreaterThan(0);
+        const hashes = (locked?.hashes as string[] | undefined) ?? [];
+        // One h1 (linux_amd64's, the deploy runner's; the Terraform tests' init checks the tested build against it)
+        // and the release's package checksums for every platform.
+        expect(hashes.filter((h) => /^h1:[A-Za-z0-9+/]{43}=$/.test(h)).length, `${dir}: h1 hashes`).toBeGreaterThanOrEqual(1);
+        expect(hashes.filter((h) => /^zh:[0-9a-f]{64}$/.test(h)).length, `${dir}: zh hashes`).toBeGreaterThanOrEqual(10);
       }
     }
+    expect(readFileSync(join(root, "infra/bootstrap/.terraform.lock.hcl"), "utf8")).toBe(readFileSync(join(root, "infra/.terraform.lock.hcl"), "utf8"));
   });
 });
 
