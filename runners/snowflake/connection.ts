@@ -43,7 +43,8 @@ export class ConnectionConfigError extends Error {
 export async function connectFromEnv(env: NodeJS.ProcessEnv = process.env, sdkOptions: Record<string, unknown> = {}, log: (line: string) => void = (line) => console.error(line)): Promise<SqlConnection> {
   const required = ["SNOWFLAKE_ACCOUNT", "SNOWFLAKE_USER", "SNOWFLAKE_ROLE", "SNOWFLAKE_WAREHOUSE"] as const;
   const missing: string[] = required.filter((name) => !env[name]);
-  if (!env.SNOWFLAKE_PRIVATE_KEY_PATH && !env.SNOWFLAKE_PRIVATE_KEY) missing.push("SNOWFLAKE_PRIVATE_KEY_PATH");
+  // Either names the key (the deploy passes the secret SNOWFLAKE_PRIVATE_KEY; a person, a key file).
+  if (!env.SNOWFLAKE_PRIVATE_KEY_PATH && !env.SNOWFLAKE_PRIVATE_KEY) missing.push("SNOWFLAKE_PRIVATE_KEY_PATH or SNOWFLAKE_PRIVATE_KEY");
   if (missing.length) {
     throw new ConnectionConfigError(
       `Missing environment variables: ${missing.join(", ")}.\n` + Object.entries(CONNECTION_ENV).map(([k, v]) => `  ${k}: ${v}`).join("\n"),

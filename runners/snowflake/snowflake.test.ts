@@ -649,7 +649,7 @@ describe("CLI", () => {
     const settings = { SNOWFLAKE_ACCOUNT: "a", SNOWFLAKE_USER: "u", SNOWFLAKE_ROLE: "r", SNOWFLAKE_WAREHOUSE: "w" };
     // [command line, environment of the connection, environment of the command, what is said]
     const cases: [string[], NodeJS.ProcessEnv, NodeJS.ProcessEnv, RegExp][] = [
-      [["verify"], {}, {}, /^error SNOWFLAKE\.CONFIG: Missing environment variables: SNOWFLAKE_ACCOUNT, SNOWFLAKE_USER, SNOWFLAKE_ROLE, SNOWFLAKE_WAREHOUSE, SNOWFLAKE_PRIVATE_KEY_PATH\.\n[^]*\n {2}fix: set SNOWFLAKE_ACCOUNT, /],
+      [["verify"], {}, {}, /^error SNOWFLAKE\.CONFIG: Missing environment variables: SNOWFLAKE_ACCOUNT, SNOWFLAKE_USER, SNOWFLAKE_ROLE, SNOWFLAKE_WAREHOUSE, SNOWFLAKE_PRIVATE_KEY_PATH or SNOWFLAKE_PRIVATE_KEY\.\n[^]*\n {2}fix: set SNOWFLAKE_ACCOUNT, /],
       [["verify"], { ...settings, SNOWFLAKE_PRIVATE_KEY: "not a key" }, {}, /^error SNOWFLAKE\.CONFIG: the connection settings were refused before connecting: Invalid private key\.[^\n]*\n {2}fix: check the SNOWFLAKE_\* variables/],
       [["verify"], { ...settings, SNOWFLAKE_PRIVATE_KEY: "k", SNOWFLAKE_PASSWORD: "p" }, {}, /^error SNOWFLAKE\.CONFIG: SNOWFLAKE_PASSWORD is set: passwords are not supported\.\n {2}fix: unset SNOWFLAKE_PASSWORD/],
       [["apply"], {}, {}, /^error SNOWFLAKE\.CONFIG: STORAGE_AWS_ROLE_ARN is not set: [^\n]*\n {2}fix: set STORAGE_AWS_ROLE_ARN to Terraform's output snowflake_role_arn, or run --scope datasets/],
