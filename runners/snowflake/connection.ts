@@ -120,9 +120,12 @@ export async function connectFromEnv(env: NodeJS.ProcessEnv = process.env, sdkOp
       failure = error ?? undefined;
     });
   } catch (error) {
-    // Refused before any login request (an authenticator it does not support, a broken client configuration file):
-    // the promise rejects and the callback is never called.
-    failure = error as Error;
+    // Refused before any login request (a client configuration file it cannot read, an authenticator it does not
+    // support): the promise rejects and the callback is never called.
+    throw new ConnectionConfigError(
+      `snowflake-sdk refused to connect to account ${env.SNOWFLAKE_ACCOUNT} before logging in: ${(error as Error).message}`,
+      "check snowflake-sdk's client configuration file (SF_CLIENT_CONFIG_FILE, or sf_client_config.json in the working folder or the home folder): it must be valid JSON; then the SNOWFLAKE_* variables (see --help).",
+    );
   }
   if (failure) {
     throw new ConnectionConfigError(

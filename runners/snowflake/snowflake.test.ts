@@ -607,35 +607,57 @@ describe("CLI", () => {
     expect(login.requests).toEqual(["POST /session/v1/login-request", "POST /session/v1/login-request"]);
   });
 
-  // The SDK's platform detection runs when the module loads, so each case is a process of its own; its AWS call goes to
-  // a recording STS on loopback (AWS_ENDPOINT_URL_STS), with placeholder credentials.
-  it("keeps snowflake-sdk from calling AWS STS and cloud metadata services for its telemetry, unless the environment asks for it", async () => {
-    const sts = await recordingServer({ status: 500, body: {} });
-    const login = await recordingServer(refusedLogin);
-    const work = mkdtempSync(join(tmpdir(), "snowflake-detect-"));
+  /**
+   * connectFromEnv in a process of its own (what snowflake-sdk does once per process, as it loads or first connects,
+   * happens again), against the loopback `loginUrl`, with the login settings and `extra` as its environment (no AWS_*
+   * or SNOWFLAKE_DISABLE_PLATFORM_DETECTION of this one's). Prints the error's message and fix, then the platforms the
+   * SDK's telemetry detected.
+   */
+  async function connectInOwnProcess(loginUrl: string, extra: NodeJS.ProcessEnv): Promise<string[]> {
+    const work = mkdtempSync(join(tmpdir(), "snowflake-process-"));
     onTestFinished(() => rmSync(work, { recursive: true, force: true }));
     const script = join(work, "connect.mts");
     writeFileSync(
       script,
       `import { connectFromEnv } from ${JSON.stringify(join(REPO_ROOT, "runners/snowflake/connection.ts"))};\n` +
-        `await connectFromEnv(process.env, { accessUrl: process.env.LOGIN_URL }, () => undefined).catch((error) => console.log(error.message));\n` +
+        `await connectFromEnv(process.env, { accessUrl: process.env.LOGIN_URL }, () => undefined).catch((error) => console.log(\`\${error.message}\\n\${error.fix}\`));\n` +
         `const { getDetectedPlatforms } = await import(${JSON.stringify(join(REPO_ROOT, "node_modules/snowflake-sdk/dist/lib/telemetry/platform_detection.js"))});\n` +
         `console.log(JSON.stringify(await getDetectedPlatforms()));\n`,
     );
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("AWS_") && !key.startsWith("SF_") && key !== "SNOWFLAKE_DISABLE_PLATFORM_DETECTION"));
+    const env: NodeJS.ProcessEnv = { ...inherited, ...LOGIN_ENV, SNOWFLAKE_PRIVATE_KEY: pkcs8(), LOGIN_URL: loginUrl, ...extra };
+    const { stdout } = await execFileAsync(join(REPO_ROOT, "node_modules/.bin/tsx"), [script], { cwd: REPO_ROOT, env });
+    return stdout.trim().split("\n");
+  }
+  const REFUSED = "cannot log in to Snowflake account myorg-myaccount as DEPLOYER: JWT token is invalid.";
+
+  // The SDK's platform detection runs when the module loads; its AWS call goes to a recording STS on loopback
+  // (AWS_ENDPOINT_URL_STS), with placeholder credentials.
+  it("keeps snowflake-sdk from calling AWS STS and cloud metadata services for its telemetry, unless the environment asks for it", async () => {
+    const sts = await recordingServer({ status: 500, body: {} });
+    const login = await recordingServer(refusedLogin);
     const PLACEHOLDER = "sts-placeholder"; // the recording STS accepts any credentials: these name no account
-    const connect = async (extra: NodeJS.ProcessEnv) => {
-      const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("AWS_") && key !== "SNOWFLAKE_DISABLE_PLATFORM_DETECTION"));
-      const env: NodeJS.ProcessEnv = { ...inherited, ...LOGIN_ENV, SNOWFLAKE_PRIVATE_KEY: pkcs8(), LOGIN_URL: login.url, AWS_ENDPOINT_URL_STS: sts.url, AWS_ACCESS_KEY_ID: PLACEHOLDER, AWS_SECRET_ACCESS_KEY: PLACEHOLDER, AWS_REGION: "us-east-1", ...extra };
-      const { stdout } = await execFileAsync(join(REPO_ROOT, "node_modules/.bin/tsx"), [script], { cwd: REPO_ROOT, env });
-      return stdout.trim().split("\n");
-    };
-    expect(await connect({})).toEqual(["cannot log in to Snowflake account myorg-myaccount as DEPLOYER: JWT token is invalid.", '["disabled"]']);
+    const aws = { AWS_ENDPOINT_URL_STS: sts.url, AWS_ACCESS_KEY_ID: PLACEHOLDER, AWS_SECRET_ACCESS_KEY: PLACEHOLDER, AWS_REGION: "us-east-1" };
+    const said = await connectInOwnProcess(login.url, aws);
+    expect([said[0], said.at(-1)]).toEqual([REFUSED, '["disabled"]']);
     expect(sts.requests).toEqual([]);
     // Asked for (the user's own setting wins): the SDK calls STS, which this shows the recorder would see.
-    const asked = await connect({ SNOWFLAKE_DISABLE_PLATFORM_DETECTION: "false" });
-    expect(asked[0]).toBe("cannot log in to Snowflake account myorg-myaccount as DEPLOYER: JWT token is invalid.");
+    const asked = await connectInOwnProcess(login.url, { ...aws, SNOWFLAKE_DISABLE_PLATFORM_DETECTION: "false" });
+    expect(asked[0]).toBe(REFUSED);
     expect(sts.requests.length).toBeGreaterThan(0);
     expect(sts.requests.every((request) => request === "POST /")).toBe(true);
+  }, 60_000);
+
+  // The SDK reads its client configuration file once per process, on its first connection.
+  it("a connection the SDK refuses before its login request (a client configuration file it cannot read) says so and where to look", async () => {
+    const login = await recordingServer(refusedLogin);
+    const work = mkdtempSync(join(tmpdir(), "snowflake-client-config-"));
+    onTestFinished(() => rmSync(work, { recursive: true, force: true }));
+    writeFileSync(join(work, "sf_client_config.json"), "{ not json");
+    const said = await connectInOwnProcess(login.url, { SF_CLIENT_CONFIG_FILE: join(work, "sf_client_config.json") });
+    expect(said[0]).toBe("snowflake-sdk refused to connect to account myorg-myaccount before logging in: Configuration from client config file failed");
+    expect(said[1]).toMatch(/^check snowflake-sdk's client configuration file \(SF_CLIENT_CONFIG_FILE, /);
+    expect(login.requests).toEqual([]);
   }, 60_000);
 
   it("says every configuration error as SNOWFLAKE.CONFIG with a fix line, before connecting (exit 2)", async () => {
