@@ -112,7 +112,8 @@ describe("GitHub workflows", () => {
     const browsers = ["chromium", "firefox-esr"];
     const listed = readFileSync(join(root, ".ci/apt-packages.txt"), "utf8").split("\n").filter(Boolean);
     expect(listed).toEqual(expect.arrayContaining(browsers));
-    // The step's own script, run with apt-get and sudo replaced by a recorder, on the list as it is and with one more package.
+    // The step's own script, run with sudo replaced by a recorder: on the two browsers alone (nothing to install, no
+    // apt-get update), and on the list with one more package (that list but the browsers).
     const installed = (list: string[]) => {
       const work = mkdtempSync(join(tmpdir(), "ci-apt-"));
       try {

@@ -54,12 +54,13 @@ const QUICKSIGHT_VARIABLES = {
   snowflake_secret_arn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:quicksight-snowflake-AbCdEf",
 };
 
-/** The Terraform version deploy.yml installs (hashicorp/setup-terraform's `terraform_version`). */
-const deployedTerraform = (): string | undefined => {
-  const workflow = parse(readFileSync(join(REPO_ROOT, ".github/workflows/deploy.yml"), "utf8")) as Json;
-  const steps = Object.values(workflow.jobs as Json).flatMap((job: Json) => job.steps as Json[]);
-  return steps.find((step) => step.uses?.startsWith("hashicorp/setup-terraform@"))?.with?.terraform_version;
+/** The steps of a workflow in .github/workflows/, every job's. */
+const workflowSteps = (file: string): Json[] => {
+  const workflow = parse(readFileSync(join(REPO_ROOT, ".github/workflows", file), "utf8")) as Json;
+  return Object.values(workflow.jobs as Json).flatMap((job: Json) => job.steps as Json[]);
 };
+/** The Terraform version a workflow installs (hashicorp/setup-terraform's `terraform_version`). */
+const terraformVersionOf = (file: string): string | undefined => workflowSteps(file).find((step) => step.uses?.startsWith("hashicorp/setup-terraform@"))?.with?.terraform_version;
 
 /** A copy of infra/ leaves out what a local init or apply made there (the providers, local state). */
 const withoutTerraformData = (path: string) => !/[\\/](\.terraform|terraform\.tfstate[^\\/]*)$/.test(path);
@@ -94,7 +95,7 @@ describe.skipIf(Boolean(unavailable))(`terraform with hashicorp/aws ${PINNED}: v
   });
 
   it("is the Terraform the deploy runs (deploy.yml's setup-terraform pin)", () => {
-    const pinned = deployedTerraform();
+    const pinned = terraformVersionOf("deploy.yml");
     expect(pinned, "deploy.yml pins terraform_version").toMatch(/^\d+\.\d+\.\d+$/);
     const version = terraform(work, ["version", "-json"]);
     expect(version.status, version.output).toBe(0);
@@ -105,10 +106,8 @@ describe.skipIf(Boolean(unavailable))(`terraform with hashicorp/aws ${PINNED}: v
   // GitHub's runner has no mirror, but reaches the registry: ci.yml's step makes one with an init of versions.tf alone.
   // Run here with the provider taken from this machine's mirror instead of the registry (TF_CLI_CONFIG_FILE).
   it("ci.yml's provider step leaves a mirror of the pinned provider, named in GITHUB_ENV", () => {
-    const workflow = parse(readFileSync(join(REPO_ROOT, ".github/workflows/ci.yml"), "utf8")) as Json;
-    const ciSteps = Object.values(workflow.jobs as Json).flatMap((job: Json) => job.steps as Json[]);
-    expect(ciSteps.find((step) => step.uses?.startsWith("hashicorp/setup-terraform@"))?.with?.terraform_version).toBe(deployedTerraform());
-    const step = ciSteps.find((s) => String(s.run ?? "").includes("TERRAFORM_PROVIDER_MIRROR="))!;
+    expect(terraformVersionOf("ci.yml")).toBe(terraformVersionOf("deploy.yml"));
+    const step = workflowSteps("ci.yml").find((s) => String(s.run ?? "").includes("TERRAFORM_PROVIDER_MIRROR="))!;
     const runnerTemp = join(work, "runner-temp");
     const githubEnv = join(work, "github-env");
     const result = run("bash", ["-euo", "pipefail", "-c", step.run], { cwd: REPO_ROOT, env: { ...env, RUNNER_TEMP: runnerTemp, GITHUB_ENV: githubEnv } });
