@@ -313,7 +313,10 @@ describe("verify:s3", () => {
     }
   }, 10_000);
 
-  /** An HTTP relay to s3rver that forwards each request, never answers it, or answers its headers and first bytes only. */
+  /**
+   * An HTTP relay to s3rver that forwards each request, never answers it, answers its headers and first bytes only, or
+   * answers it itself with the given status, headers and body (S3's words for what s3rver never says).
+   */
   type Answer = { status: number; headers?: Record<string, string>; body: string };
   async function relay(route: (request: IncomingMessage) => "forward" | "never-answer" | "stop-after-1000-bytes" | Answer) {
     const server = createHttpServer((request, response) => {
@@ -360,7 +363,7 @@ describe("verify:s3", () => {
       return signedFor(request) === "eu-west-1" ? "forward" : s3Error(301, "PermanentRedirect", "The bucket you are attempting to access must be addressed using the specified endpoint.", { "x-amz-bucket-region": "eu-west-1" });
     });
     try {
-      // No region given anywhere: the client's default, us-east-1, is not the bucket's.
+      // The client's region (AWS_REGION here: us-east-1) is not the bucket's.
       const r = await out(["s3://amazon-reviews-raw/reviews/2018/", "--endpoint", proxy.endpoint, "--quiet"]);
       expect(r.stderr).toBe("");
       expect(r.code).toBe(0);
