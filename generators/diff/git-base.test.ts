@@ -166,7 +166,7 @@ describe("contract:diff --base <git-ref>", () => {
     expect(result.stdout).toBe("");
   });
 
-  it("--max-chars leaves a report that fits as it is", () => {
+  it("--max-chars leaves a report that fits as it is, and cuts one that does not, keeping its first line and exit code", () => {
     const whole = diff("--base", "HEAD", "--format", "markdown");
     expect(whole.stdout).toMatch(/^## Contract review: /);
     expect(whole.status).toBe(1); // the working tree's rename without a major bump
