@@ -10,35 +10,20 @@
  * TERRAFORM_PROVIDER_MIRROR; without `terraform` on PATH and a mirror holding the pinned version, these cases are
  * skipped and say why (infra/README.md, "How this is tested").
  */
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { REPO_ROOT } from "../helpers/data.js";
 import { startMotoServer, type MotoServer } from "../helpers/moto-server.js";
 import { run } from "../helpers/run.js";
+import { PINNED_AWS_PROVIDER as PINNED, TERRAFORM, prepareTerraformWork, terraform as terraformIn, terraformUnavailable as unavailable, withoutTerraformData } from "../helpers/terraform-cli.js";
 
 type Json = { [key: string]: any };
 
-const PINNED = /version\s*=\s*"(\d+\.\d+\.\d+)"/.exec(readFileSync(join(REPO_ROOT, "infra/versions.tf"), "utf8"))![1]!;
-const MIRROR = process.env.TERRAFORM_PROVIDER_MIRROR ?? "";
-const TERRAFORM = (process.env.PATH ?? "")
-  .split(delimiter)
-  .map((dir) => join(dir, "terraform"))
-  .find((path) => path.startsWith("/") && existsSync(path));
-const PROVIDER_DIR = join(MIRROR, "registry.terraform.io/hashicorp/aws", PINNED);
-const unavailable = !TERRAFORM
-  ? "no terraform on PATH"
-  : !MIRROR
-    ? "TERRAFORM_PROVIDER_MIRROR is not set"
-    : !existsSync(PROVIDER_DIR)
-      ? `the mirror ${MIRROR} has no hashicorp/aws ${PINNED}`
-      : "";
 if (unavailable) console.warn(`tests/infra/terraform-cli.test.ts skipped: ${unavailable} (infra/README.md, "How this is tested")`);
 
-/** The repository's folders the root configuration reads (generated files, Glue scripts), linked beside a copy of infra/. */
-const READ_BY_INFRA = ["generated", "glue-pyspark-out"];
 /** The variables the deploy workflow passes from the repository's settings (.github/workflows/deploy.yml). */
 const DEPLOY_VARIABLES = {
   aws_region: "eu-west-1",
@@ -62,30 +47,16 @@ const workflowSteps = (file: string): Json[] => {
 /** The Terraform version a workflow installs (hashicorp/setup-terraform's `terraform_version`). */
 const terraformVersionOf = (file: string): string | undefined => workflowSteps(file).find((step) => step.uses?.startsWith("hashicorp/setup-terraform@"))?.with?.terraform_version;
 
-/** A copy of infra/ leaves out what a local init or apply made there (the providers, local state). */
-const withoutTerraformData = (path: string) => !/[\\/](\.terraform|terraform\.tfstate[^\\/]*)$/.test(path);
-
 describe.skipIf(Boolean(unavailable))(`terraform with hashicorp/aws ${PINNED}: validate and plan`, () => {
   let work: string;
   let moto: MotoServer;
   let env: NodeJS.ProcessEnv;
 
-  const terraform = (dir: string, args: readonly string[]) => {
-    const result = run(TERRAFORM!, ["-chdir=" + dir, ...args, "-no-color"], { env });
-    const output = `terraform ${args.join(" ")} in ${dir} (exit ${result.status}):\n${result.stdout}\n${result.stderr}`;
-    return { ...result, output };
-  };
+  const terraform = (dir: string, args: readonly string[]) => terraformIn(env, dir, args);
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), "terraform-cli-"));
-    cpSync(join(REPO_ROOT, "infra"), join(work, "infra"), { recursive: true, filter: withoutTerraformData });
-    for (const dir of READ_BY_INFRA) symlinkSync(join(REPO_ROOT, dir), join(work, dir), "dir");
-    writeFileSync(
-      join(work, "terraformrc"),
-      `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(MIRROR)}\n    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n  direct {\n    exclude = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n`,
-    );
-    const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("AWS_") && !key.startsWith("TF_")));
-    env = { ...inherited, TF_CLI_CONFIG_FILE: join(work, "terraformrc"), TF_IN_AUTOMATION: "1", CHECKPOINT_DISABLE: "1", NO_PROXY: "127.0.0.1", no_proxy: "127.0.0.1" };
+    env = prepareTerraformWork(work);
     moto = await startMotoServer();
   });
 

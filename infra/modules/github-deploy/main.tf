@@ -20,8 +20,8 @@ locals {
   machine_arns  = [for name in var.state_machine_names : "${local.arn_prefix}:states:${var.region}:${var.account_id}:stateMachine:${name}"]
   rule_arns     = [for name in var.event_rule_names : "${local.arn_prefix}:events:${var.region}:${var.account_id}:rule/${name}"]
   # Never the deploy role itself: a role that may rewrite its own policy or trust may grant itself anything.
-  role_arns      = [for name in var.managed_role_names : "${local.arn_prefix}:iam::${var.account_id}:role/${name}" if name != var.role_name]
-  own_role_arn   = "${local.arn_prefix}:iam::${var.account_id}:role/${var.role_name}"
+  role_arns    = [for name in var.managed_role_names : "${local.arn_prefix}:iam::${var.account_id}:role/${name}" if name != var.role_name]
+  own_role_arn = "${local.arn_prefix}:iam::${var.account_id}:role/${var.role_name}"
   # A log group in both forms: CloudWatch Logs authorizes most of its actions on `log-group:<name>:*` and only the tag
   # actions on the plain ARN (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/iam-access-control-overview-cwl.html).
   log_group_arns = flatten([for name in var.log_group_names : [
@@ -407,8 +407,19 @@ data "aws_iam_policy_document" "deploy" {
 
   statement {
     sid       = "ManageFailureTopic"
-    actions   = ["sns:CreateTopic", "sns:GetSubscriptionAttributes", "sns:GetTopicAttributes", "sns:ListTagsForResource", "sns:SetTopicAttributes", "sns:Subscribe", "sns:TagResource", "sns:Unsubscribe", "sns:UntagResource"]
-    resources = [local.topic_arn, "${local.topic_arn}:*"] # the topic and its subscriptions
+    actions   = ["sns:CreateTopic", "sns:GetTopicAttributes", "sns:ListTagsForResource", "sns:SetTopicAttributes", "sns:Subscribe", "sns:TagResource", "sns:UntagResource"]
+    resources = [local.topic_arn]
+  }
+
+  # The failure topic's e-mail subscriptions: the provider reads each (GetSubscriptionAttributes) on every plan and
+  # removes one (Unsubscribe) when its address leaves failure_notification_emails. SNS has no subscription resource
+  # type, and these two actions take none: AWS authorizes them on "*" only, so a statement naming the topic (or
+  # "<topic>:*") grants neither and every plan after the first subscription fails.
+  # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsns.html
+  statement {
+    sid       = "ManageFailureTopicSubscriptions"
+    actions   = ["sns:GetSubscriptionAttributes", "sns:Unsubscribe"]
+    resources = ["*"]
   }
 
   statement {
@@ -435,17 +446,20 @@ data "aws_iam_policy_document" "deploy" {
 
   # The QuickSight stage, when enabled: its data source, data sets, analysis and reader group, by ARN. (No refresh
   # schedule: the Airflow DAG reloads the data sets, with the refresh policy of the Airflow statements below.)
+  # The provider reads an analysis's definition with the DescribeAnalysisDefinition API, which IAM authorizes as
+  # quicksight:DescribeAnalysis: there is no IAM action of the API's name.
+  # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonquicksight.html
   dynamic "statement" {
     for_each = var.quicksight == null ? [] : [var.quicksight]
     content {
       sid = "ManageQuickSight"
       actions = [
-        "quicksight:CreateAnalysis", "quicksight:DeleteAnalysis", "quicksight:DescribeAnalysis", "quicksight:DescribeAnalysisDefinition",
+        "quicksight:CreateAnalysis", "quicksight:DeleteAnalysis", "quicksight:DescribeAnalysis",
         "quicksight:DescribeAnalysisPermissions", "quicksight:UpdateAnalysis", "quicksight:UpdateAnalysisPermissions",
         "quicksight:CreateDataSet", "quicksight:DeleteDataSet", "quicksight:DescribeDataSet", "quicksight:DescribeDataSetPermissions",
         "quicksight:DescribeDataSetRefreshProperties",
         "quicksight:PassDataSet", "quicksight:UpdateDataSet", "quicksight:UpdateDataSetPermissions",
-        "quicksight:CreateDataSource", "quicksight:DeleteDataSource", "quicksight:DescribeDataSource",
+        "quicksight:DeleteDataSource", "quicksight:DescribeDataSource",
         "quicksight:DescribeDataSourcePermissions", "quicksight:PassDataSource", "quicksight:UpdateDataSource",
         "quicksight:UpdateDataSourcePermissions",
         "quicksight:CreateGroup", "quicksight:DeleteGroup", "quicksight:DescribeGroup", "quicksight:UpdateGroup",
@@ -457,6 +471,19 @@ data "aws_iam_policy_document" "deploy" {
         ["arn:${var.partition}:quicksight:${var.region}:${var.account_id}:analysis/${statement.value.analysis_id}"],
         ["arn:${var.partition}:quicksight:${var.region}:${var.account_id}:group/default/${statement.value.reader_group}"],
       )
+    }
+  }
+
+  # quicksight:CreateDataSource takes no resource type: AWS authorizes it on "*" only, so a statement naming the data
+  # source's ARN grants nothing and the first apply with the QuickSight stage fails. The data source's ARN still bounds
+  # every later call on it (the statement above).
+  # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonquicksight.html
+  dynamic "statement" {
+    for_each = var.quicksight == null ? [] : [var.quicksight]
+    content {
+      sid       = "CreateQuickSightDataSource"
+      actions   = ["quicksight:CreateDataSource"]
+      resources = ["*"]
     }
   }
 

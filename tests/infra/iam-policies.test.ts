@@ -1,0 +1,269 @@
+/**
+ * Every IAM policy of infra/ and infra/bootstrap/, as Terraform and the pinned AWS provider render it, linted by
+ * parliament (duo-labs/parliament, pinned in toolchain/python/checkov.in) against its database of AWS's Service
+ * Authorization Reference: an action that does not exist grants nothing, a resource of a type the action does not
+ * take matches no request, and a condition key the action does not send never matches. Terraform, checkov and the
+ * HCL tests accept all three; AWS accepts them too, and the deploy or the pipeline then fails with AccessDenied.
+ *
+ * How the policies are rendered (tests/infra/policies/): `terraform test -json -verbose` plans each root with a test
+ * file whose overrides give the ARNs of resources still to be created a value of their format, so every document is
+ * complete, and prints the plan. A document with known inputs is rendered in the plan (the policy attribute of the
+ * resource that takes it); one that names a resource to be created is left for apply, with its statements (the
+ * data source's arguments) in the plan, which render/main.tf renders with the same data source. No AWS call is made.
+ *
+ * What parliament reports that is not wrong is listed in ACCEPTED, each with its reason; an accepted finding that no
+ * longer occurs fails too, so the list cannot outlive its reason. Needs `terraform` and the provider mirror, like
+ * terraform-cli.test.ts (skipped otherwise, and says why).
+ */
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensurePythonEnv } from "../../toolchain/python-env.js";
+import { REPO_ROOT } from "../helpers/data.js";
+import { run } from "../helpers/run.js";
+import { PINNED_AWS_PROVIDER, prepareTerraformWork, terraform, terraformUnavailable } from "../helpers/terraform-cli.js";
+
+type Json = { [key: string]: any };
+
+interface Finding {
+  readonly document: string;
+  readonly issue: string;
+  readonly severity: string;
+  readonly title: string;
+  readonly detail: unknown;
+  readonly location: unknown;
+}
+
+const POLICIES = join(REPO_ROOT, "tests/infra/policies");
+const LINT = join(REPO_ROOT, "tests/helpers/parliament-lint.py");
+
+/** The two roots, each planned with its test file (and the root with the production settings, as the deploy plans it). */
+const ROOTS = [
+  { dir: "infra", testFile: "root.tftest.hcl", args: ["-var-file=production.tfvars"] },
+  { dir: "infra/bootstrap", testFile: "bootstrap.tftest.hcl", args: [] },
+] as const;
+
+/** The resource attributes through which a policy document reaches AWS, by resource type. */
+const POLICY_ATTRIBUTES: Record<string, readonly string[]> = {
+  aws_iam_role: ["assume_role_policy"],
+  aws_iam_role_policy: ["policy"],
+  aws_iam_policy: ["policy"],
+  aws_kms_key: ["policy"],
+  aws_s3_bucket_policy: ["policy"],
+  aws_sqs_queue_policy: ["policy"],
+};
+
+/** A finding parliament reports that is not a fault, and why. `document` and `detail` are matched as patterns. */
+interface Accepted {
+  readonly issue: string;
+  readonly document: RegExp;
+  readonly detail: RegExp;
+  readonly why: string;
+}
+
+const ACCEPTED: readonly Accepted[] = [
+  {
+    issue: "MALFORMED",
+    document: /\.assume_role_policy$/,
+    detail: /^Statement contains neither Resource nor NotResource$/,
+    why: "a role's trust policy names no resource: the role is the resource (parliament reads every policy as an identity policy)",
+  },
+  {
+    issue: "UNKNOWN_FEDERATION_SOURCE",
+    document: /github_deploy\.aws_iam_role\.deploy\.assume_role_policy$/,
+    detail: /:oidc-provider\/token\.actions\.githubusercontent\.com$/,
+    why: "parliament knows only Cognito, Amazon, Facebook, Google and SAML as federated principals; an IAM OIDC provider's ARN is the principal GitHub's OIDC trust takes (https://docs.github.com/en/actions/how-tos/secure-your-work/security-harden-deployments/oidc-in-aws)",
+  },
+  {
+    issue: "RESOURCE_MISMATCH",
+    document: /github_deploy\.data\.aws_iam_policy_document\.deploy$/,
+    detail: /^\[\{"action":"states:ValidateStateMachineDefinition","required_format":"\*"\}\]$/,
+    why: "the reference lists no resource type for it, but Step Functions authorizes it on the account's arn:…:stateMachine:* (the AccessDenied it returns names that resource: hashicorp/terraform-provider-aws#39472), which the statement grants",
+  },
+  {
+    issue: "UNKNOWN_CONDITION_FOR_ACTION",
+    document: /github_deploy\.data\.aws_iam_policy_document\.deploy$/,
+    detail: /^Unknown condition kms:ResourceAliases for action kms:(Decrypt|DescribeKey|Encrypt|GenerateDataKey)$/,
+    why: "kms:ResourceAliases is a condition key of the KMS key resource these actions take (parliament's own database lists it there), which parliament checks only against the actions' own keys (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-resource-aliases)",
+  },
+  {
+    issue: "MISMATCHED_TYPE_BUT_USABLE",
+    document: /github_deploy\.data\.aws_iam_policy_document\.deploy$/,
+    detail: /^Type mismatch: StringEquals requires a value of type String but given Arn$/,
+    why: "iam:PermissionsBoundary compared with StringEquals, as AWS's own example does (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html); an exact ARN matches either way",
+  },
+  {
+    issue: "UNKNOWN_CONDITION_FOR_ACTION",
+    document: /storage\.aws_kms_key\.data\.policy$/,
+    detail: /^Unknown condition kms:EncryptionContext:aws:logs:arn for action kms:DescribeKey$/,
+    why: "the statement for CloudWatch Logs is AWS's own (kms:Describe* under kms:EncryptionContext:aws:logs:arn: https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html)",
+  },
+  {
+    issue: "MISMATCHED_TYPE",
+    document: /storage\.aws_kms_key\.data\.policy$/,
+    detail: /^Type mismatch: ArnLike requires a value of type Arn but given String$/,
+    why: "kms:EncryptionContext:aws:logs:arn is compared with ArnLike in AWS's own statement for CloudWatch Logs (same page); the context value is the log group's ARN",
+  },
+  {
+    issue: "RESOURCE_POLICY_PRIVILEGE_ESCALATION",
+    document: /github_deploy\.data\.aws_iam_policy_document\.deploy$/,
+    detail: /^Possible resource policy privilege escalation on arn:aws:s3:::[a-z0-9.-]+ due to s3:(GetObject|PutObject|DeleteObject) not being allowed, but does allow s3:(PutBucketPolicy|PutLifecycleConfiguration)$/,
+    why: "the deploy role applies the bucket policies and lifecycle rules Terraform renders, so it holds s3:PutBucketPolicy and s3:PutLifecycleConfiguration on the buckets it manages and could grant itself object access through a policy, or expire objects through a rule; it is trusted only for this repository's production environment (infra/README.md, \"Deploying\")",
+  },
+  {
+    issue: "RESOURCE_STAR",
+    document: /(storage\.aws_kms_key\.data|aws_kms_key\.state)\.policy$/,
+    detail: /^\[.*"kms:/,
+    why: 'in a key policy, Resource "*" means the key itself (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html)',
+  },
+];
+
+/** Separates a document's name from its statement's, in the name of one statement linted alone. */
+const STATEMENT = " statement ";
+
+const isAccepted = (finding: Finding, accepted: Accepted) =>
+  finding.issue === accepted.issue &&
+  accepted.document.test(finding.document.split(STATEMENT)[0]!) && accepted.detail.test(typeof finding.detail === "string" ? finding.detail : JSON.stringify(finding.detail));
+
+if (terraformUnavailable) console.warn(`tests/infra/iam-policies.test.ts skipped: ${terraformUnavailable} (infra/README.md, "How this is tested")`);
+
+/** Whether a document's name is a data source's ("<root>: [module.m.]data.aws_iam_policy_document.n"), not a resource attribute's. */
+const isDataSource = (name: string) => /(: |\.)data\.aws_iam_policy_document\./.test(name);
+
+/** The paths of the values a plan's `after_unknown` marks unknown. */
+function unknownPaths(unknown: unknown, path = ""): string[] {
+  if (unknown === true) return [path];
+  if (Array.isArray(unknown)) return unknown.flatMap((value, index) => unknownPaths(value, `${path}[${index}]`));
+  if (unknown && typeof unknown === "object") return Object.entries(unknown).flatMap(([key, value]) => unknownPaths(value, `${path}.${key}`));
+  return [];
+}
+
+/** Runs parliament on `documents` (name → policy JSON). */
+async function lint(documents: Record<string, string>): Promise<Finding[]> {
+  const { bin } = await ensurePythonEnv("checkov", { root: REPO_ROOT });
+  const result = run(join(bin, "python"), [LINT], { input: JSON.stringify(documents) });
+  expect(result.status, result.stderr).toBe(0);
+  return (JSON.parse(result.stdout) as { findings: Finding[] }).findings;
+}
+
+describe.skipIf(Boolean(terraformUnavailable))(`IAM policies rendered by terraform with hashicorp/aws ${PINNED_AWS_PROVIDER}, linted by parliament`, () => {
+  let work: string;
+  let env: NodeJS.ProcessEnv;
+  /** Every policy document, rendered: the resource attribute (rendered in the plan) or the data source (rendered here) it comes from → its JSON. */
+  const documents: Record<string, string> = {};
+  /** Per root: the policy documents the plan's resources read (relevant_attributes), and the policy attributes still unknown. */
+  const read: string[] = [];
+  const unknownAttributes: string[] = [];
+  /** Values of a document left for apply that are still unknown (path in its arguments). */
+  const incomplete: string[] = [];
+  let findings: Finding[] = [];
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), "iam-policies-"));
+    env = prepareTerraformWork(work);
+    const deferred: Record<string, Json> = {};
+    for (const root of ROOTS) {
+      const dir = join(work, root.dir);
+      mkdirSync(join(dir, "tests"), { recursive: true });
+      cpSync(join(POLICIES, root.testFile), join(dir, "tests", root.testFile));
+      const init = terraform(env, dir, ["init", "-backend=false", "-input=false"]);
+      expect(init.status, init.output).toBe(0);
+      const tested = terraform(env, dir, ["test", "-json", "-verbose", ...root.args]);
+      const lines = tested.stdout.split("\n").filter(Boolean).map((line) => JSON.parse(line) as Json);
+      const errors = lines.filter((line) => line["@level"] === "error").map((line) => `${line["@message"]}: ${line.diagnostic?.detail ?? ""}`);
+      expect(tested.status, `${root.dir}: ${errors.join("\n")}\n${tested.stderr}`).toBe(0);
+      const plan = lines.find((line) => line.type === "test_plan")?.test_plan as Json;
+      expect(plan, `${root.dir}: terraform test printed no plan`).toBeDefined();
+      for (const attribute of plan.relevant_attributes as Json[]) {
+        if (/(^|\.)data\.aws_iam_policy_document\./.test(attribute.resource)) read.push(`${root.dir}: ${attribute.resource}`);
+      }
+      for (const change of plan.resource_changes as Json[]) {
+        const after = (change.change.after ?? {}) as Json;
+        const unknown = (change.change.after_unknown ?? {}) as Json;
+        if (change.mode === "data" && change.type === "aws_iam_policy_document") {
+          const name = `${root.dir}: ${change.address}`;
+          deferred[name] = after;
+          for (const path of unknownPaths(unknown)) if (!/^\.(json|minified_json|id)$/.test(path)) incomplete.push(`${name}${path}`);
+          continue;
+        }
+        for (const attribute of change.mode === "managed" ? (POLICY_ATTRIBUTES[change.type] ?? []) : []) {
+          const name = `${root.dir}: ${change.address}.${attribute}`;
+          if (unknown[attribute] === true) unknownAttributes.push(name);
+          else if (typeof after[attribute] === "string") documents[name] = after[attribute];
+        }
+      }
+    }
+    // The documents left for apply, rendered by the same data source (render/main.tf) from their statements.
+    const render = join(work, "render");
+    cpSync(join(POLICIES, "render"), render, { recursive: true });
+    writeFileSync(
+      join(render, "versions.tf"),
+      `terraform {\n  required_providers {\n    aws = {\n      source  = "hashicorp/aws"\n      version = "${PINNED_AWS_PROVIDER}"\n    }\n  }\n}\n`,
+    );
+    writeFileSync(join(render, "documents.json"), JSON.stringify(deferred));
+    for (const args of [["init", "-input=false"], ["apply", "-auto-approve", "-input=false"]]) {
+      const step = terraform(env, render, args);
+      expect(step.status, step.output).toBe(0);
+    }
+    const output = terraform(env, render, ["output", "-json", "documents"]);
+    expect(output.status, output.output).toBe(0);
+    Object.assign(documents, JSON.parse(output.stdout) as Record<string, string>);
+    // Each document whole (some findings need every statement: privilege escalation, duplicate Sids), and each of
+    // its statements alone: parliament stops reporting some findings of a document after its first resource mismatch.
+    const statements = Object.entries(documents).flatMap(([name, json]) =>
+      [(JSON.parse(json) as Json).Statement].flat().map((statement: Json, index) => [`${name}${STATEMENT}${index} (${statement.Sid ?? ""})`, JSON.stringify({ Version: "2012-10-17", Statement: [statement] })]),
+    );
+    findings = await lint({ ...documents, ...Object.fromEntries(statements) });
+  }, 300_000);
+
+  afterAll(() => {
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it("renders every policy the plan's resources take, each complete", () => {
+    // A document left for apply must be complete after the overrides: a value still unknown is an ARN without one.
+    expect(incomplete, "values still unknown: give the resource an override_resource in tests/infra/policies/").toEqual([]);
+    const deferred = Object.keys(documents).filter(isDataSource);
+    const inPlan = Object.keys(documents).filter((name) => !isDataSource(name));
+    // Each document a resource reads is rendered in the plan (it then reaches a policy attribute, linted as rendered
+    // there) or left for apply (rendered above); a policy attribute still unknown takes one of the latter.
+    expect(read.length, "documents the plan's resources read").toBeGreaterThan(15);
+    const readInPlan = read.filter((document) => !deferred.some((name) => name === document || name.startsWith(`${document}[`)));
+    expect(inPlan.length, `documents rendered in the plan (${inPlan.join(", ")}) for ${readInPlan.join(", ")}`).toBeGreaterThanOrEqual(readInPlan.length);
+    expect(deferred.length, `policy attributes still unknown (${unknownAttributes.join(", ")}) take a document each`).toBeGreaterThanOrEqual(unknownAttributes.length);
+    for (const [name, json] of Object.entries(documents)) expect((JSON.parse(json) as Json).Version, name).toBe("2012-10-17");
+    // The trust policies, the bucket and key policies of both roots.
+    const names = Object.keys(documents);
+    expect(names.filter((name) => name.endsWith(".assume_role_policy")).length).toBeGreaterThanOrEqual(4);
+    expect(names.filter((name) => /aws_iam_policy_document\.bucket\[/.test(name)).length).toBeGreaterThanOrEqual(4);
+    expect(names.some((name) => /^infra\/bootstrap: .*aws_iam_policy_document\.state$/.test(name))).toBe(true);
+  });
+
+  it("parliament finds nothing but the accepted findings, and each accepted finding still occurs", () => {
+    const unexpected = findings.filter((finding) => !ACCEPTED.some((accepted) => isAccepted(finding, accepted)));
+    expect(unexpected, `parliament ${JSON.stringify(unexpected, null, 1)}`).toEqual([]);
+    const unused = ACCEPTED.filter((accepted) => !findings.some((finding) => isAccepted(finding, accepted)));
+    expect(unused.map((accepted) => `${accepted.issue} ${accepted.document}`), "accepted findings that no longer occur: remove them").toEqual([]);
+  });
+
+  it("fails a misspelled action, a resource of the wrong type and a condition key the action does not send (the lint can fail)", async () => {
+    const name = Object.keys(documents).find((key) => key.endsWith("pipeline.aws_iam_role_policy.glue.policy"))!;
+    expect(name, "the Glue role's policy is rendered in the plan").toBeDefined();
+    const policy = JSON.parse(documents[name]!) as Json;
+    const statements = policy.Statement as Json[];
+    const withAction = (action: string, resource: unknown, condition?: Json) => ({ Effect: "Allow", Action: action, Resource: resource, ...(condition ? { Condition: condition } : {}) });
+    const objectArn = (statements.map((s) => [s.Resource].flat()).flat() as string[]).find((arn) => /^arn:aws:s3:::[^/]+\/.+/.test(arn))!;
+    const mutated = {
+      misspelled: JSON.stringify({ ...policy, Statement: [...statements, withAction("s3:GetObjects", objectArn)] }),
+      wrongType: JSON.stringify({ ...policy, Statement: [...statements, withAction("s3:ListBucket", objectArn)] }),
+      unknownKey: JSON.stringify({ ...policy, Statement: [...statements, withAction("s3:GetObject", objectArn, { StringEquals: { "sqs:QueueUrl": "x" } })] }),
+    };
+    const found = await lint(mutated);
+    const issues = (document: string) => found.filter((f) => f.document === document).map((f) => f.issue);
+    expect(issues("misspelled")).toContain("UNKNOWN_ACTION");
+    expect(issues("wrongType")).toContain("RESOURCE_MISMATCH");
+    expect(issues("unknownKey")).toContain("UNKNOWN_CONDITION_FOR_ACTION");
+    expect(found.filter((f) => f.issue !== "UNKNOWN_ACTION" && f.issue !== "RESOURCE_MISMATCH" && f.issue !== "UNKNOWN_CONDITION_FOR_ACTION")).toEqual([]);
+  });
+});
