@@ -3,7 +3,7 @@ terraform {
 
   required_providers {
     aws = {
-      source  = "hashicorp/aws"
+      source = "hashicorp/aws"
       # One exact version: the hashes in .terraform.lock.hcl (infra/README, "Provider lock") are for it, and a range
       # would let a new init pick another release. 5.81 made thumbprint_list of the OIDC provider optional; releases
       # before 5.83 sent a data set's column descriptions empty, which QuickSight refuses (hashicorp/terraform-provider-aws#39912).

@@ -154,3 +154,27 @@ describe.skipIf(Boolean(unavailable))(`terraform with hashicorp/aws ${PINNED}: v
     expect(changes(planned, "aws_quicksight_data_source")).toHaveLength(1);
   });
 });
+
+// `terraform fmt` needs no provider: only the command.
+describe.skipIf(!TERRAFORM)("terraform fmt", () => {
+  const FORMATTED = ["infra", "tests/infra/policies"];
+
+  it("finds infra/ and the tests' Terraform files formatted as Terraform writes them", () => {
+    const checked = run(TERRAFORM!, ["fmt", "-check", "-recursive", "-diff", "-no-color", ...FORMATTED]);
+    expect(checked.status, `terraform fmt -check -recursive: run \`terraform fmt -recursive ${FORMATTED.join(" ")}\`\n${checked.stdout}\n${checked.stderr}`).toBe(0);
+  });
+
+  it("fails a file whose arguments are not aligned (the check can fail)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "terraform-fmt-"));
+    try {
+      const text = readFileSync(join(REPO_ROOT, "infra/versions.tf"), "utf8");
+      expect(text).toContain('      source = "hashicorp/aws"\n');
+      writeFileSync(join(dir, "versions.tf"), text.replace('      source = "hashicorp/aws"\n', '      source  = "hashicorp/aws"\n'));
+      const checked = run(TERRAFORM!, ["fmt", "-check", "-no-color", dir]);
+      expect(checked.status).toBe(3);
+      expect(checked.stdout).toContain("versions.tf");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
