@@ -11,6 +11,9 @@
  * resource that takes it); one that names a resource to be created is left for apply, with its statements (the
  * data source's arguments) in the plan, which render/main.tf renders with the same data source. No AWS call is made.
  *
+ * The rendered Glue role policy and platform boundary are also evaluated, by moto's IAM policy evaluator, against
+ * the object calls each Glue job makes where the generated state machine definitions send it.
+ *
  * What parliament reports that is not wrong is listed in ACCEPTED, each with its reason; an accepted finding that no
  * longer occurs fails too, so the list cannot outlive its reason. Needs `terraform` and the provider mirror, like
  * terraform-cli.test.ts (skipped otherwise, and says why).
@@ -37,6 +40,7 @@ interface Finding {
 
 const POLICIES = join(REPO_ROOT, "tests/infra/policies");
 const LINT = join(REPO_ROOT, "tests/helpers/parliament-lint.py");
+const EVALUATE = join(REPO_ROOT, "tests/helpers/iam-evaluate.py");
 
 /** The two roots, each planned with its test file (and the root with the production settings, as the deploy plans it). */
 const ROOTS = [
@@ -147,6 +151,43 @@ async function lint(documents: Record<string, string>): Promise<Finding[]> {
   return (JSON.parse(result.stdout) as { findings: Finding[] }).findings;
 }
 
+/** moto's verdict on each request under each policy (name → policy JSON). */
+async function evaluate(policies: Record<string, string>, requests: readonly { action: string; resource: string }[]): Promise<Json[]> {
+  const { bin } = await ensurePythonEnv("aws", { root: REPO_ROOT });
+  const result = run(join(bin, "python"), [EVALUATE], { input: JSON.stringify({ policies, requests }) });
+  expect(result.status, result.stderr).toBe(0);
+  return JSON.parse(result.stdout) as Json[];
+}
+
+/** `s3://bucket/key` → the object's ARN. */
+const objectArn = (uri: string) => {
+  const match = /^s3:\/\/([^/]+)\/(.*)$/.exec(uri);
+  expect(match, `an S3 URI: ${uri}`).not.toBeNull();
+  return `arn:aws:s3:::${match![1]}/${match![2]}`;
+};
+
+/** The Glue tasks of a generated state machine definition: job name and arguments, with `.$` arguments given a run. */
+function glueTasks(definition: Json, runId: string, input: { bucket: string; key: string }): { job: string; args: Record<string, string> }[] {
+  return Object.values(definition.States as Json)
+    .filter((state: Json) => state.Type === "Task" && /:glue:startJobRun/.test(state.Resource))
+    .map((state: Json) => {
+      const parameters = state.Parameters as Json;
+      const args: Record<string, string> = {};
+      for (const [key, value] of Object.entries(parameters.Arguments as Record<string, string>)) {
+        if (!key.endsWith(".$")) args[key] = value;
+        else if (value === "$$.Execution.Name") args[key.slice(0, -2)] = runId;
+        else if (value === "$.detail.object.key") args[key.slice(0, -2)] = input.key;
+        else if (value === "States.Format('s3://{}', $.detail.bucket.name)") args[key.slice(0, -2)] = `s3://${input.bucket}`;
+        else {
+          const format = /^States\.Format\('([^']*)', \$\$\.Execution\.Name\)$/.exec(value);
+          expect(format, `${parameters.JobName} ${key}: an argument this test knows how to fill: ${value}`).not.toBeNull();
+          args[key.slice(0, -2)] = format![1]!.replace("{}", runId);
+        }
+      }
+      return { job: parameters.JobName as string, args };
+    });
+}
+
 describe.skipIf(Boolean(terraformUnavailable))(`IAM policies rendered by terraform with hashicorp/aws ${PINNED_AWS_PROVIDER}, linted by parliament`, () => {
   let work: string;
   let env: NodeJS.ProcessEnv;
@@ -158,6 +199,9 @@ describe.skipIf(Boolean(terraformUnavailable))(`IAM policies rendered by terrafo
   /** Values of a document left for apply that are still unknown (path in its arguments). */
   const incomplete: string[] = [];
   let findings: Finding[] = [];
+  /** From the root's plan: each Glue job's script and temporary folder (S3 URIs), and the data key's ARN. */
+  const glueJobs: Record<string, { script: string; tempDir: string }> = {};
+  let dataKeyArn = "";
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), "iam-policies-"));
@@ -181,6 +225,8 @@ describe.skipIf(Boolean(terraformUnavailable))(`IAM policies rendered by terrafo
       for (const change of plan.resource_changes as Json[]) {
         const after = (change.change.after ?? {}) as Json;
         const unknown = (change.change.after_unknown ?? {}) as Json;
+        if (change.type === "aws_glue_job") glueJobs[after.name] = { script: after.command[0].script_location, tempDir: after.default_arguments["--TempDir"] };
+        if (change.address === "module.storage.aws_kms_key.data") dataKeyArn = after.arn;
         if (change.mode === "data" && change.type === "aws_iam_policy_document") {
           const name = `${root.dir}: ${change.address}`;
           deferred[name] = after;
@@ -245,6 +291,53 @@ describe.skipIf(Boolean(terraformUnavailable))(`IAM policies rendered by terrafo
     expect(unexpected, `parliament ${JSON.stringify(unexpected, null, 1)}`).toEqual([]);
     const unused = ACCEPTED.filter((accepted) => !findings.some((finding) => isAccepted(finding, accepted)));
     expect(unused.map((accepted) => `${accepted.issue} ${accepted.document}`), "accepted findings that no longer occur: remove them").toEqual([]);
+  });
+
+  // The Glue role's policy and the platform boundary must both allow every object call a job makes where its state
+  // machine sends it (the generated definitions), and on its script, its temporary folder and the data key; moto's
+  // evaluator decides. A prefix renamed in one place and not the other, or missing from the boundary, fails here and
+  // not in a Glue run.
+  it("lets each Glue job read and write where its state machine sends it, within the platform boundary (moto's IAM evaluator)", async () => {
+    const role = documents["infra: module.pipeline.aws_iam_role_policy.glue.policy"]!;
+    const boundary = documents["infra: module.github_deploy.aws_iam_policy.platform_boundary.policy"]!;
+    expect(role && boundary, "the Glue role's policy and the boundary are rendered").toBeTruthy();
+    const contracts = JSON.parse(readFileSync(join(REPO_ROOT, "generated/terraform/contracts.json"), "utf8")) as Json;
+    const requests: { action: string; resource: string; why: string }[] = [];
+    const add = (actions: readonly string[], resource: string, why: string) => requests.push(...actions.map((action) => ({ action, resource, why })));
+    const write = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"];
+    for (const [dataset, entry] of Object.entries(contracts.datasets as Json)) {
+      const definition = JSON.parse(readFileSync(join(REPO_ROOT, entry.state_machine.definition_file), "utf8")) as Json;
+      const raw = entry.locations.raw as Json;
+      const tasks = glueTasks(definition, "example-run", { bucket: raw.bucket, key: `${raw.prefix}2026/12/07/reviews.jsonl` });
+      expect(tasks.map((task) => task.job).sort(), dataset).toEqual([entry.glue_jobs.clean.name, entry.glue_jobs.flatten.name].sort());
+      for (const { job, args } of tasks) {
+        const runFolder = (root: string) => `${root.replace(/\/$/, "")}/run_id=example-run/`;
+        if (job === entry.glue_jobs.clean.name) {
+          add(["s3:GetObject"], objectArn(`${args["--input_bucket"]}/${args["--input_key"]}`), `${job}: its raw input`);
+          add(write, objectArn(`${runFolder(args["--cleaned_path"]!)}part-00000.snappy.parquet`), `${job}: the cleaned zone`);
+          add(write, objectArn(`${runFolder(args["--quarantine_path"]!)}part-00000.json`), `${job}: the quarantine`);
+          add(["s3:PutObject"], objectArn(args["--summary_path"]!), `${job}: the run summary`);
+        } else {
+          add(["s3:GetObject"], objectArn(`${runFolder(args["--input_path"]!)}part-00000.snappy.parquet`), `${job}: the cleaned run`);
+          add(write, objectArn(`${args["--output_path"]}review_date=2026-12-07/part-00000.snappy.parquet`), `${job}: the processed zone`);
+        }
+        const planned = glueJobs[job];
+        expect(planned, `${job} is planned`).toBeDefined();
+        add(["s3:GetObject"], objectArn(planned!.script), `${job}: its script`);
+        add(write, objectArn(`${planned!.tempDir}spark-staging/part-00000`), `${job}: its temporary folder`);
+      }
+    }
+    add(["kms:GenerateDataKey", "kms:Decrypt"], dataKeyArn, "the data key (SSE-KMS on every zone)");
+    expect(requests.length).toBeGreaterThan(40);
+    const verdicts = await evaluate({ role, boundary }, requests);
+    const refused = verdicts.filter((verdict) => verdict.role !== "PERMITTED" || verdict.boundary !== "PERMITTED");
+    expect(refused, "refused by the Glue role's policy or the platform boundary").toEqual([]);
+    // The evaluator can refuse: an object outside the zones, a zone's prefix misspelled.
+    const outside = await evaluate({ role, boundary }, [
+      { action: "s3:PutObject", resource: "arn:aws:s3:::amazon-reviews-processed-elsewhere/reviews/x" },
+      { action: "s3:PutObject", resource: objectArn(`s3://${(Object.values(contracts.datasets as Json)[0] as Json).locations.processed.bucket}/review/x`) },
+    ]);
+    expect(outside.map((verdict) => verdict.role)).toEqual(["NEUTRAL", "NEUTRAL"]);
   });
 
   it("fails a misspelled action, a resource of the wrong type and a condition key the action does not send (the lint can fail)", async () => {
