@@ -11,8 +11,9 @@
  * resource that takes it); one that names a resource to be created is left for apply, with its statements (the
  * data source's arguments) in the plan, which render/main.tf renders with the same data source. No AWS call is made.
  *
- * The rendered Glue role policy and platform boundary are also evaluated, by moto's IAM policy evaluator, against
- * the object calls each Glue job makes where the generated state machine definitions send it.
+ * The rendered policies of the Glue role and of the role Snowflake assumes, and the platform boundary, are also
+ * evaluated by moto's IAM policy evaluator: against the object calls each Glue job makes where the generated state
+ * machine definitions send it, and the reads of every external stage the generated Snowflake plan creates.
  *
  * What parliament reports that is not wrong is listed in ACCEPTED, each with its reason; an accepted finding that no
  * longer occurs fails too, so the list cannot outlive its reason. Needs `terraform` and the provider mirror, like
@@ -338,6 +339,39 @@ describe.skipIf(Boolean(terraformUnavailable))(`IAM policies rendered by terrafo
       { action: "s3:PutObject", resource: objectArn(`s3://${(Object.values(contracts.datasets as Json)[0] as Json).locations.processed.bucket}/review/x`) },
     ]);
     expect(outside.map((verdict) => verdict.role)).toEqual(["NEUTRAL", "NEUTRAL"]);
+  });
+
+  // Snowflake reads the processed zone through its storage integration, as the role Snowflake assumes: the external
+  // stages the generated Snowflake plan creates must be readable by that role's policy within the boundary
+  // (Snowflake's own list: GetObject, GetObjectVersion, ListBucket, GetBucketLocation, and the key for SSE-KMS:
+  // https://docs.snowflake.com/en/user-guide/data-load-s3-config-storage-integration).
+  it("lets the role Snowflake assumes read every external stage the generated Snowflake plan creates, within the platform boundary (moto's IAM evaluator)", async () => {
+    const role = documents["infra: module.snowflake_access.aws_iam_role_policy.snowflake[0].policy"]!;
+    const boundary = documents["infra: module.github_deploy.aws_iam_policy.platform_boundary.policy"]!;
+    expect(role && boundary, "the Snowflake role's policy and the boundary are rendered").toBeTruthy();
+    const plan = JSON.parse(readFileSync(join(REPO_ROOT, "generated/snowflake/plan.json"), "utf8")) as { statements: { sql: string }[] };
+    const urls = [...new Set(plan.statements.flatMap((statement) => [...statement.sql.matchAll(/\bURL = '(s3:\/\/[^']+)'/g)].map((match) => match[1]!)))];
+    expect(urls.length, "the generated plan's stage URLs").toBeGreaterThanOrEqual(2);
+    const requests = urls.flatMap((url) => {
+      const bucket = `arn:aws:s3:::${/^s3:\/\/([^/]+)\//.exec(url)![1]}`;
+      const object = objectArn(`${url}review_date=2026-12-07/part-00000.snappy.parquet`);
+      return [
+        { action: "s3:GetObject", resource: object },
+        { action: "s3:GetObjectVersion", resource: object },
+        { action: "s3:ListBucket", resource: bucket },
+        { action: "s3:GetBucketLocation", resource: bucket },
+      ].map((request) => ({ ...request, why: `the stage ${url}` }));
+    });
+    requests.push({ action: "kms:Decrypt", resource: dataKeyArn, why: "the data key (the processed zone's SSE-KMS)" });
+    const verdicts = await evaluate({ role, boundary }, requests);
+    expect(verdicts.filter((verdict) => verdict.role !== "PERMITTED" || verdict.boundary !== "PERMITTED"), "refused").toEqual([]);
+    // Read only: no write or delete on a stage, and nothing outside the processed zone.
+    const refused = await evaluate({ role }, [
+      { action: "s3:PutObject", resource: objectArn(`${urls[0]}x.parquet`) },
+      { action: "s3:DeleteObject", resource: objectArn(`${urls[0]}x.parquet`) },
+      { action: "s3:GetObject", resource: objectArn(urls[0]!.replace(/^s3:\/\/[^/]+/, "s3://amazon-reviews-raw")) + "x.json" },
+    ]);
+    expect(refused.map((verdict) => verdict.role)).toEqual(["NEUTRAL", "NEUTRAL", "NEUTRAL"]);
   });
 
   it("fails a misspelled action, a resource of the wrong type and a condition key the action does not send (the lint can fail)", async () => {
