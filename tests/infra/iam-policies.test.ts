@@ -11,9 +11,10 @@
  * resource that takes it); one that names a resource to be created is left for apply, with its statements (the
  * data source's arguments) in the plan, which render/main.tf renders with the same data source. No AWS call is made.
  *
- * The rendered policies of the Glue role and of the role Snowflake assumes, and the platform boundary, are also
- * evaluated by moto's IAM policy evaluator: against the object calls each Glue job makes where the generated state
- * machine definitions send it, and the reads of every external stage the generated Snowflake plan creates.
+ * The rendered policies of the platform roles (Glue, Step Functions, EventBridge, the role Snowflake assumes) and
+ * the platform boundary are also evaluated by moto's IAM policy evaluator, against what the generated artifacts make
+ * each do: the object calls of each Glue job where its state machine sends it, the Glue runs and failure alerts of
+ * each state machine's definition, the start of each state machine, the reads of every external Snowflake stage.
  *
  * What parliament reports that is not wrong is listed in ACCEPTED, each with its reason; an accepted finding that no
  * longer occurs fails too, so the list cannot outlive its reason. Needs `terraform` and the provider mirror, like
@@ -152,6 +153,25 @@ async function lint(documents: Record<string, string>): Promise<Finding[]> {
   return (JSON.parse(result.stdout) as { findings: Finding[] }).findings;
 }
 
+/** The account and region the root's test file gives the plan (tests/infra/policies/root.tftest.hcl). */
+const ACCOUNT = "123456789012";
+const REGION = "eu-west-1";
+
+/**
+ * Overrides, appended to root.tftest.hcl, for the resources there is one of per dataset and whose ARNs the roles
+ * that run them read: each Glue job and state machine with its own name (generated/terraform/contracts.json), so
+ * that their roles can be evaluated against the generated definitions.
+ */
+function datasetOverrides(contracts: Json): string {
+  const block = (target: string, arn: string) => `\noverride_resource {\n  target          = ${target}\n  override_during = plan\n  values          = { arn = "${arn}" }\n}\n`;
+  return Object.entries(contracts.datasets as Json)
+    .flatMap(([dataset, entry]: [string, Json]) => [
+      ...[entry.glue_jobs.clean.name, entry.glue_jobs.flatten.name].map((job: string) => block(`module.pipeline.aws_glue_job.this["${job}"]`, `arn:aws:glue:${REGION}:${ACCOUNT}:job/${job}`)),
+      block(`module.pipeline.aws_sfn_state_machine.this["${dataset}"]`, `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${entry.state_machine.name}`),
+    ])
+    .join("");
+}
+
 /** moto's verdict on each request under each policy (name → policy JSON). */
 async function evaluate(policies: Record<string, string>, requests: readonly { action: string; resource: string }[]): Promise<Json[]> {
   const { bin } = await ensurePythonEnv("aws", { root: REPO_ROOT });
@@ -201,17 +221,23 @@ describe.skipIf(Boolean(terraformUnavailable))(`IAM policies rendered by terrafo
   const incomplete: string[] = [];
   let findings: Finding[] = [];
   /** From the root's plan: each Glue job's script and temporary folder (S3 URIs), and the data key's ARN. */
-  const glueJobs: Record<string, { script: string; tempDir: string }> = {};
+  const glueJobs: Record<string, { arn: string; script: string; tempDir: string }> = {};
   let dataKeyArn = "";
+  /** From the root's plan: each state machine's ARN and definition (the template filled), each event target's state machine. */
+  const stateMachines: { arn: string; definition: Json }[] = [];
+  const eventTargets: string[] = [];
+  let contracts: Json;
 
   beforeAll(async () => {
+    contracts = JSON.parse(readFileSync(join(REPO_ROOT, "generated/terraform/contracts.json"), "utf8")) as Json;
     work = mkdtempSync(join(tmpdir(), "iam-policies-"));
     env = prepareTerraformWork(work);
     const deferred: Record<string, Json> = {};
     for (const root of ROOTS) {
       const dir = join(work, root.dir);
       mkdirSync(join(dir, "tests"), { recursive: true });
-      cpSync(join(POLICIES, root.testFile), join(dir, "tests", root.testFile));
+      const testFile = readFileSync(join(POLICIES, root.testFile), "utf8");
+      writeFileSync(join(dir, "tests", root.testFile), root.dir === "infra" ? testFile + datasetOverrides(contracts) : testFile);
       const init = terraform(env, dir, ["init", "-backend=false", "-input=false"]);
       expect(init.status, init.output).toBe(0);
       const tested = terraform(env, dir, ["test", "-json", "-verbose", ...root.args]);
@@ -226,7 +252,9 @@ describe.skipIf(Boolean(terraformUnavailable))(`IAM policies rendered by terrafo
       for (const change of plan.resource_changes as Json[]) {
         const after = (change.change.after ?? {}) as Json;
         const unknown = (change.change.after_unknown ?? {}) as Json;
-        if (change.type === "aws_glue_job") glueJobs[after.name] = { script: after.command[0].script_location, tempDir: after.default_arguments["--TempDir"] };
+        if (change.type === "aws_glue_job") glueJobs[after.name] = { arn: after.arn, script: after.command[0].script_location, tempDir: after.default_arguments["--TempDir"] };
+        if (change.type === "aws_sfn_state_machine") stateMachines.push({ arn: after.arn, definition: JSON.parse(after.definition) as Json });
+        if (change.type === "aws_cloudwatch_event_target") eventTargets.push(after.arn);
         if (change.address === "module.storage.aws_kms_key.data") dataKeyArn = after.arn;
         if (change.mode === "data" && change.type === "aws_iam_policy_document") {
           const name = `${root.dir}: ${change.address}`;
@@ -302,7 +330,6 @@ describe.skipIf(Boolean(terraformUnavailable))(`IAM policies rendered by terrafo
     const role = documents["infra: module.pipeline.aws_iam_role_policy.glue.policy"]!;
     const boundary = documents["infra: module.github_deploy.aws_iam_policy.platform_boundary.policy"]!;
     expect(role && boundary, "the Glue role's policy and the boundary are rendered").toBeTruthy();
-    const contracts = JSON.parse(readFileSync(join(REPO_ROOT, "generated/terraform/contracts.json"), "utf8")) as Json;
     const requests: { action: string; resource: string; why: string }[] = [];
     const add = (actions: readonly string[], resource: string, why: string) => requests.push(...actions.map((action) => ({ action, resource, why })));
     const write = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"];
@@ -339,6 +366,46 @@ describe.skipIf(Boolean(terraformUnavailable))(`IAM policies rendered by terrafo
       { action: "s3:PutObject", resource: objectArn(`s3://${(Object.values(contracts.datasets as Json)[0] as Json).locations.processed.bucket}/review/x`) },
     ]);
     expect(outside.map((verdict) => verdict.role)).toEqual(["NEUTRAL", "NEUTRAL"]);
+  });
+
+  // Step Functions runs each definition's Glue tasks and publishes its failure; EventBridge starts each state machine.
+  it("lets Step Functions run the Glue jobs and publish the failures its definitions name, and EventBridge start each state machine, within the platform boundary (moto's IAM evaluator)", async () => {
+    const stepFunctions = documents["infra: module.pipeline.data.aws_iam_policy_document.step_functions"]!;
+    const eventBridge = documents["infra: module.pipeline.data.aws_iam_policy_document.eventbridge"]!;
+    const boundary = documents["infra: module.github_deploy.aws_iam_policy.platform_boundary.policy"]!;
+    expect(stepFunctions && eventBridge && boundary, "the roles' policies and the boundary are rendered").toBeTruthy();
+    expect(stateMachines.length).toBe(Object.keys(contracts.datasets as Json).length);
+    const requests: { action: string; resource: string; why: string }[] = [];
+    for (const { arn, definition } of stateMachines) {
+      const tasks = Object.entries(definition.States as Json).filter(([, state]: [string, Json]) => state.Type === "Task");
+      expect(tasks.length, arn).toBeGreaterThanOrEqual(3);
+      for (const [name, state] of tasks as [string, Json][]) {
+        if (/:glue:startJobRun\.sync$/.test(state.Resource)) {
+          const job = glueJobs[state.Parameters.JobName];
+          expect(job, `${arn} ${name}: a planned Glue job ${state.Parameters.JobName}`).toBeDefined();
+          // The .sync integration starts the run, polls it, and stops it when the execution is stopped.
+          for (const action of ["glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:BatchStopJobRun"]) requests.push({ action, resource: job!.arn, why: `${arn} ${name}` });
+        } else if (/:sns:publish$/.test(state.Resource)) {
+          requests.push({ action: "sns:Publish", resource: state.Parameters.TopicArn, why: `${arn} ${name}` });
+        } else {
+          expect.fail(`${arn} ${name}: a task this test does not know (${state.Resource}): add the calls it makes`);
+        }
+      }
+    }
+    requests.push(...["kms:GenerateDataKey", "kms:Decrypt"].map((action) => ({ action, resource: dataKeyArn, why: "publishing to the failure topic, encrypted with the data key" })));
+    const sfnVerdicts = await evaluate({ role: stepFunctions, boundary }, requests);
+    expect(sfnVerdicts.filter((v) => v.role !== "PERMITTED" || v.boundary !== "PERMITTED"), "refused to Step Functions").toEqual([]);
+    expect(eventTargets.length).toBe(stateMachines.length);
+    const starts = eventTargets.map((arn) => ({ action: "states:StartExecution", resource: arn, why: "the raw bucket's rule" }));
+    const ebVerdicts = await evaluate({ role: eventBridge, boundary }, starts);
+    expect(ebVerdicts.filter((v) => v.role !== "PERMITTED" || v.boundary !== "PERMITTED"), "refused to EventBridge").toEqual([]);
+    // Only those: another job, another state machine, another topic.
+    const other = await evaluate({ stepFunctions, eventBridge }, [
+      { action: "glue:StartJobRun", resource: `arn:aws:glue:${REGION}:${ACCOUNT}:job/another-job` },
+      { action: "states:StartExecution", resource: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:another-pipeline` },
+      { action: "sns:Publish", resource: `arn:aws:sns:${REGION}:${ACCOUNT}:another-topic` },
+    ]);
+    expect(other.map((v) => [v.stepFunctions, v.eventBridge])).toEqual([["NEUTRAL", "NEUTRAL"], ["NEUTRAL", "NEUTRAL"], ["NEUTRAL", "NEUTRAL"]]);
   });
 
   // Snowflake reads the processed zone through its storage integration, as the role Snowflake assumes: the external
