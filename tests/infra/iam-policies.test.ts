@@ -209,7 +209,7 @@ function glueTasks(definition: Json, runId: string, input: { bucket: string; key
     });
 }
 
-describe.skipIf(Boolean(terraformUnavailable))(`IAM policies rendered by terraform with hashicorp/aws ${PINNED_AWS_PROVIDER}, linted by parliament`, () => {
+describe.skipIf(Boolean(terraformUnavailable))(`IAM policies rendered by terraform with hashicorp/aws ${PINNED_AWS_PROVIDER}: linted by parliament, evaluated by moto`, () => {
   let work: string;
   let env: NodeJS.ProcessEnv;
   /** Every policy document, rendered: the resource attribute (rendered in the plan) or the data source (rendered here) it comes from → its JSON. */
@@ -220,7 +220,7 @@ describe.skipIf(Boolean(terraformUnavailable))(`IAM policies rendered by terrafo
   /** Values of a document left for apply that are still unknown (path in its arguments). */
   const incomplete: string[] = [];
   let findings: Finding[] = [];
-  /** From the root's plan: each Glue job's script and temporary folder (S3 URIs), and the data key's ARN. */
+  /** From the root's plan: each Glue job's ARN, script and temporary folder (S3 URIs), and the data key's ARN. */
   const glueJobs: Record<string, { arn: string; script: string; tempDir: string }> = {};
   let dataKeyArn = "";
   /** From the root's plan: each state machine's ARN and definition (the template filled), each event target's state machine. */
