@@ -17,7 +17,9 @@ const META_ARGUMENTS = new Set(["source", "version", "providers", "count", "for_
 
 /**
  * Actions that have no resource-level permissions, so AWS requires `"Resource": "*"` (Service Authorization
- * Reference, "Resource types" column empty). Nothing else may use a `*` resource.
+ * Reference, "Resource types" column empty). Nothing else may use a `*` resource. The list is checked against that
+ * reference by parliament in iam-policies.test.ts: "*" for an action that takes a resource type is RESOURCE_STAR
+ * there, and an action that takes none given anything but "*" is RESOURCE_MISMATCH.
  */
 const ACTIONS_WITHOUT_RESOURCE_TYPES = new Set([
   "cloudwatch:PutMetricData",
