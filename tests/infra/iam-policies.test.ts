@@ -12,9 +12,10 @@
  * data source's arguments) in the plan, which render/main.tf renders with the same data source. No AWS call is made.
  *
  * The rendered policies of the platform roles (Glue, Step Functions, EventBridge, the role Snowflake assumes) and
- * the platform boundary are also evaluated by moto's IAM policy evaluator, against what the generated artifacts make
- * each do: the object calls of each Glue job where its state machine sends it, the Glue runs and failure alerts of
- * each state machine's definition, the start of each state machine, the reads of every external Snowflake stage.
+ * the platform boundary, and the two policies for the Airflow workers' role, are also evaluated by moto's IAM policy
+ * evaluator, against what the generated artifacts make each do: the object calls of each Glue job where its state
+ * machine sends it, the Glue runs and failure alerts of each state machine's definition, the start of each state
+ * machine, the DAG's QuickSight refresh and failure alert, the reads of every external Snowflake stage.
  *
  * What parliament reports that is not wrong is listed in ACCEPTED, each with its reason; an accepted finding that no
  * longer occurs fails too, so the list cannot outlive its reason. Needs `terraform` and the provider mirror, like
@@ -158,17 +159,19 @@ const ACCOUNT = "123456789012";
 const REGION = "eu-west-1";
 
 /**
- * Overrides, appended to root.tftest.hcl, for the resources there is one of per dataset and whose ARNs the roles
- * that run them read: each Glue job and state machine with its own name (generated/terraform/contracts.json), so
- * that their roles can be evaluated against the generated definitions.
+ * Overrides, appended to root.tftest.hcl, for the resources there is one of per dataset or mart and whose ARNs the
+ * roles that use them read: each Glue job and state machine (generated/terraform/contracts.json) and QuickSight data
+ * set (generated/quicksight/quicksight.json) with its own name, so that those roles can be evaluated against the
+ * generated definitions and DAG.
  */
-function datasetOverrides(contracts: Json): string {
+function datasetOverrides(contracts: Json, quicksight: Json): string {
   const block = (target: string, arn: string) => `\noverride_resource {\n  target          = ${target}\n  override_during = plan\n  values          = { arn = "${arn}" }\n}\n`;
   return Object.entries(contracts.datasets as Json)
     .flatMap(([dataset, entry]: [string, Json]) => [
       ...[entry.glue_jobs.clean.name, entry.glue_jobs.flatten.name].map((job: string) => block(`module.pipeline.aws_glue_job.this["${job}"]`, `arn:aws:glue:${REGION}:${ACCOUNT}:job/${job}`)),
       block(`module.pipeline.aws_sfn_state_machine.this["${dataset}"]`, `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${entry.state_machine.name}`),
     ])
+    .concat((quicksight.dataSets as Json[]).map((set) => block(`module.quicksight[0].aws_quicksight_data_set.this["${set.mart}"]`, `arn:aws:quicksight:${REGION}:${ACCOUNT}:dataset/${set.id}`)))
     .join("");
 }
 
@@ -223,6 +226,7 @@ describe.skipIf(Boolean(terraformUnavailable))(`IAM policies rendered by terrafo
   /** From the root's plan: each Glue job's ARN, script and temporary folder (S3 URIs), and the data key's ARN. */
   const glueJobs: Record<string, { arn: string; script: string; tempDir: string }> = {};
   let dataKeyArn = "";
+  let failureTopicArn = "";
   /** From the root's plan: each state machine's ARN and definition (the template filled), each event target's state machine. */
   const stateMachines: { arn: string; definition: Json }[] = [];
   const eventTargets: string[] = [];
@@ -237,7 +241,8 @@ describe.skipIf(Boolean(terraformUnavailable))(`IAM policies rendered by terrafo
       const dir = join(work, root.dir);
       mkdirSync(join(dir, "tests"), { recursive: true });
       const testFile = readFileSync(join(POLICIES, root.testFile), "utf8");
-      writeFileSync(join(dir, "tests", root.testFile), root.dir === "infra" ? testFile + datasetOverrides(contracts) : testFile);
+      const quicksight = JSON.parse(readFileSync(join(REPO_ROOT, "generated/quicksight/quicksight.json"), "utf8")) as Json;
+      writeFileSync(join(dir, "tests", root.testFile), root.dir === "infra" ? testFile + datasetOverrides(contracts, quicksight) : testFile);
       const init = terraform(env, dir, ["init", "-backend=false", "-input=false"]);
       expect(init.status, init.output).toBe(0);
       const tested = terraform(env, dir, ["test", "-json", "-verbose", ...root.args]);
@@ -256,6 +261,7 @@ describe.skipIf(Boolean(terraformUnavailable))(`IAM policies rendered by terrafo
         if (change.type === "aws_sfn_state_machine") stateMachines.push({ arn: after.arn, definition: JSON.parse(after.definition) as Json });
         if (change.type === "aws_cloudwatch_event_target") eventTargets.push(after.arn);
         if (change.address === "module.storage.aws_kms_key.data") dataKeyArn = after.arn;
+        if (change.address === "module.pipeline.aws_sns_topic.failures") failureTopicArn = after.arn;
         if (change.mode === "data" && change.type === "aws_iam_policy_document") {
           const name = `${root.dir}: ${change.address}`;
           deferred[name] = after;
@@ -406,6 +412,36 @@ describe.skipIf(Boolean(terraformUnavailable))(`IAM policies rendered by terrafo
       { action: "sns:Publish", resource: `arn:aws:sns:${REGION}:${ACCOUNT}:another-topic` },
     ]);
     expect(other.map((v) => [v.stepFunctions, v.eventBridge])).toEqual([["NEUTRAL", "NEUTRAL"], ["NEUTRAL", "NEUTRAL"], ["NEUTRAL", "NEUTRAL"]]);
+  });
+
+  // The Airflow DAG's calls, with the two policies Terraform outputs for the role of its workers (not bounded: the
+  // Airflow deployment's role is not a platform role).
+  it("lets the Airflow DAG refresh exactly the data sets it names and publish its failure alerts, with the two policies Terraform outputs for it (moto's IAM evaluator)", async () => {
+    const refresh = documents["infra: module.quicksight[0].data.aws_iam_policy_document.refresh"]!;
+    const alert = documents["infra: module.pipeline.data.aws_iam_policy_document.airflow_failure_alert"]!;
+    expect(refresh && alert, "the refresh and failure alert policies are rendered").toBeTruthy();
+    const dag = readFileSync(join(REPO_ROOT, "generated/airflow/dags/amazon_reviews_dbt.py"), "utf8");
+    const tuple = /^QUICKSIGHT_DATA_SET_IDS = \(\n((?: {4}"[^"\n]+",\n)+)\)$/m.exec(dag);
+    expect(tuple, "the DAG's QUICKSIGHT_DATA_SET_IDS").not.toBeNull();
+    const ids = [...tuple![1]!.matchAll(/"([^"]+)"/g)].map((match) => match[1]!);
+    expect(ids.length).toBeGreaterThanOrEqual(3);
+    // CreateIngestion, DescribeIngestion and CancelIngestion are authorized on the ingestion (Service Authorization Reference).
+    const ingestion = (id: string) => `arn:aws:quicksight:${REGION}:${ACCOUNT}:dataset/${id}/ingestion/scheduled__2026-12-07T02-00-00-00-00-1`;
+    const calls = ids.flatMap((id) => ["quicksight:CreateIngestion", "quicksight:DescribeIngestion", "quicksight:CancelIngestion"].map((action) => ({ action, resource: ingestion(id) })));
+    const alerts = [
+      { action: "sns:Publish", resource: failureTopicArn },
+      { action: "kms:GenerateDataKey", resource: dataKeyArn },
+      { action: "kms:Decrypt", resource: dataKeyArn },
+    ];
+    const verdicts = await evaluate({ refresh, alert }, [...calls, ...alerts]);
+    expect(verdicts.slice(0, calls.length).filter((v) => v.refresh !== "PERMITTED"), "refused to the refresh").toEqual([]);
+    expect(verdicts.slice(calls.length).filter((v) => v.alert !== "PERMITTED"), "refused to the alert").toEqual([]);
+    const other = await evaluate({ refresh, alert }, [
+      { action: "quicksight:CreateIngestion", resource: ingestion("another-data-set") },
+      { action: "quicksight:DeleteDataSet", resource: `arn:aws:quicksight:${REGION}:${ACCOUNT}:dataset/${ids[0]}` },
+      { action: "sns:Publish", resource: `arn:aws:sns:${REGION}:${ACCOUNT}:another-topic` },
+    ]);
+    expect(other.map((v) => [v.refresh, v.alert])).toEqual([["NEUTRAL", "NEUTRAL"], ["NEUTRAL", "NEUTRAL"], ["NEUTRAL", "NEUTRAL"]]);
   });
 
   // Snowflake reads the processed zone through its storage integration, as the role Snowflake assumes: the external
