@@ -15,7 +15,8 @@
  * the platform boundary, and the two policies for the Airflow workers' role, are also evaluated by moto's IAM policy
  * evaluator, against what the generated artifacts make each do: the object calls of each Glue job where its state
  * machine sends it, the Glue runs and failure alerts of each state machine's definition, the start of each state
- * machine, the DAG's QuickSight refresh and failure alert, the reads of every external Snowflake stage.
+ * machine, the DAG's QuickSight refresh and failure alert, the reads of every external Snowflake stage; and the
+ * access-log buckets' policies against each bucket's logging configuration.
  *
  * What parliament reports that is not wrong is listed in ACCEPTED, each with its reason; an accepted finding that no
  * longer occurs fails too, so the list cannot outlive its reason. Needs `terraform` and the provider mirror, like
@@ -227,6 +228,8 @@ describe.skipIf(Boolean(terraformUnavailable))(`IAM policies rendered by terrafo
   const glueJobs: Record<string, { arn: string; script: string; tempDir: string }> = {};
   let dataKeyArn = "";
   let failureTopicArn = "";
+  /** From both plans: each bucket's server access logging (aws_s3_bucket_logging). */
+  const loggings: { root: string; bucket: string; targetBucket: string; targetPrefix: string }[] = [];
   /** From the root's plan: each state machine's ARN and definition (the template filled), each event target's state machine. */
   const stateMachines: { arn: string; definition: Json }[] = [];
   const eventTargets: string[] = [];
@@ -262,6 +265,7 @@ describe.skipIf(Boolean(terraformUnavailable))(`IAM policies rendered by terrafo
         if (change.type === "aws_cloudwatch_event_target") eventTargets.push(after.arn);
         if (change.address === "module.storage.aws_kms_key.data") dataKeyArn = after.arn;
         if (change.address === "module.pipeline.aws_sns_topic.failures") failureTopicArn = after.arn;
+        if (change.type === "aws_s3_bucket_logging") loggings.push({ root: root.dir, bucket: after.bucket, targetBucket: after.target_bucket, targetPrefix: after.target_prefix });
         if (change.mode === "data" && change.type === "aws_iam_policy_document") {
           const name = `${root.dir}: ${change.address}`;
           deferred[name] = after;
@@ -442,6 +446,28 @@ describe.skipIf(Boolean(terraformUnavailable))(`IAM policies rendered by terrafo
       { action: "sns:Publish", resource: `arn:aws:sns:${REGION}:${ACCOUNT}:another-topic` },
     ]);
     expect(other.map((v) => [v.refresh, v.alert])).toEqual([["NEUTRAL", "NEUTRAL"], ["NEUTRAL", "NEUTRAL"], ["NEUTRAL", "NEUTRAL"]]);
+  });
+
+  // S3 drops access logs it may not write, silently: each bucket's logging configuration must point where the log
+  // bucket's policy lets S3's log delivery write. The policies' Deny statements (TLS only: S3 delivers over TLS) are
+  // left out, as moto does not evaluate their Bool condition.
+  it("lets S3 deliver each bucket's server access logs where its logging configuration sends them, in both roots (moto's IAM evaluator)", async () => {
+    const logPolicy = (root: string, target: string) =>
+      documents[root === "infra" ? `infra: module.storage.data.aws_iam_policy_document.bucket["${target}"]` : "infra/bootstrap: data.aws_iam_policy_document.access_logs"];
+    expect(loggings.filter((logging) => logging.root === "infra").length, "the platform's buckets log").toBeGreaterThanOrEqual(5);
+    expect(loggings.filter((logging) => logging.root === "infra/bootstrap").length, "the state bucket logs").toBe(1);
+    const allows = (json: string) => JSON.stringify({ ...(JSON.parse(json) as Json), Statement: [(JSON.parse(json) as Json).Statement].flat().filter((st: Json) => st.Effect === "Allow") });
+    for (const logging of loggings) {
+      const policy = logPolicy(logging.root, logging.targetBucket);
+      expect(policy, `${logging.root}: the policy of ${logging.targetBucket}, where ${logging.bucket} logs`).toBeDefined();
+      const key = `${logging.targetPrefix}2026-12-07-10-00-00-0123456789ABCDEF`;
+      const [delivered, elsewhere] = await evaluate({ policy: allows(policy!) }, [
+        { action: "s3:PutObject", resource: `arn:aws:s3:::${logging.targetBucket}/${key}` },
+        { action: "s3:PutObject", resource: `arn:aws:s3:::${logging.targetBucket}/another-prefix/${key}` },
+      ]);
+      expect(delivered!.policy, `${logging.root}: ${logging.bucket}'s logs under ${logging.targetBucket}/${logging.targetPrefix}`).toBe("PERMITTED");
+      expect(elsewhere!.policy, `${logging.root}: nothing outside the logged buckets' prefixes`).toBe("NEUTRAL");
+    }
   });
 
   // Snowflake reads the processed zone through its storage integration, as the role Snowflake assumes: the external

@@ -25,13 +25,13 @@ override_data {
 override_resource {
   target          = aws_s3_bucket.state
   override_during = plan
-  values          = { arn = "arn:aws:s3:::example-terraform-state" }
+  values          = { id = "example-terraform-state", arn = "arn:aws:s3:::example-terraform-state" }
 }
 
 override_resource {
   target          = aws_s3_bucket.access_logs
   override_during = plan
-  values          = { arn = "arn:aws:s3:::example-terraform-state-access-logs" }
+  values          = { id = "example-terraform-state-access-logs", arn = "arn:aws:s3:::example-terraform-state-access-logs" }
 }
 
 override_resource {
