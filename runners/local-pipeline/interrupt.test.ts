@@ -205,17 +205,19 @@ describe("pipeline:local interrupted while a child process runs", () => {
     const exited = once(child, "exit") as Promise<[number | null, string | null]>;
     let ended = false;
     void exited.then(() => (ended = true));
+    // The processes of the run besides the command, taken just before the signal (dbt may be gone right after it).
+    let childrenAtSignal: number[] = [];
     await new Promise<void>((resolve, reject) => {
       child.stderr.on("data", (chunk: Buffer) => {
         stderr += chunk.toString("utf8");
         if (/^dbt: /m.test(stderr) && !child.killed) {
+          childrenAtSignal = processesHolding(out, child.pid);
           child.kill("SIGINT");
           resolve();
         }
       });
       void exited.then(() => reject(new Error(`the run ended before dbt started:\n${stderr}`)));
     });
-    const childrenAtSignal = processesHolding(out, child.pid);
     // Until the command has ended: whenever a process of the run is alive, the lock must be there.
     const unlockedWhileRunning: number[][] = [];
     while (!ended) {
@@ -241,10 +243,14 @@ describe("pipeline:local interrupted while a child process runs", () => {
     let stderr = "";
     child.stdout.resume();
     const exited = once(child, "exit");
+    // The processes of the run besides the command, taken just before it is killed: the watcher may stop dbt before
+    // the command's exit reaches this test, so a look after the exit can find none.
+    let atKill: number[] = [];
     await new Promise<void>((resolve, reject) => {
       child.stderr.on("data", (chunk: Buffer) => {
         stderr += chunk.toString("utf8");
         if (/^dbt: /m.test(stderr) && !child.killed) {
+          atKill = processesHolding(out, child.pid);
           child.kill("SIGKILL");
           resolve();
         }
@@ -252,9 +258,8 @@ describe("pipeline:local interrupted while a child process runs", () => {
       void exited.then(() => reject(new Error(`the run ended before dbt started:\n${stderr}`)));
     });
     await exited;
-    const atKill = processesHolding(out, child.pid);
     const killedAt = Date.now();
-    let left = atKill;
+    let left = processesHolding(out, undefined);
     while (left.length > 0 && Date.now() - killedAt < 25_000) {
       await new Promise((resolve) => setTimeout(resolve, 50));
       left = processesHolding(out, undefined);
