@@ -123,8 +123,12 @@ describe("ensurePythonEnv", () => {
       try {
         copyToolchain(fresh);
         const module = JSON.stringify(path.join(toolchain, "python-env.ts"));
+        // The system's temporary folder, as the install sees it: nothing of the install may stay there.
+        const systemTmp = path.join(fresh, "tmp");
+        mkdirSync(systemTmp);
         const child = childProcess.spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", `import { ensurePythonEnv } from ${module}; await ensurePythonEnv(${JSON.stringify(SMALL)}, { root: ${JSON.stringify(fresh)} });`], {
           cwd: path.dirname(toolchain),
+          env: { ...process.env, TMPDIR: systemTmp },
           stdio: ["ignore", "ignore", "pipe"],
           detached: group,
         });
@@ -134,20 +138,24 @@ describe("ensurePythonEnv", () => {
         const venvs = path.join(fresh, ".venv");
         let during: string[] = [];
         // Signalled once the venv is being made beside its final place (by a child process: python3 -m venv, which
-        // fills the build folder the install made).
-        const building = () => during.length === 2 && readdirSync(path.join(venvs, during[1]!)).length > 0;
+        // fills the build folder the install made; its temporary files go to a second folder beside it).
+        const building = () => during.length === 3 && during.slice(1).some((entry) => existsSync(path.join(venvs, entry, "pyvenv.cfg")));
         for (let waited = 0; !building() && waited < 60_000; waited += 50) {
           await new Promise((resolve) => setTimeout(resolve, 50));
           during = existsSync(venvs) ? readdirSync(venvs).sort() : [];
         }
         expect(during[0]).toBe("small.lock");
-        // The build folder's name is mkdtemp's (six random characters), not one anybody could know beforehand.
-        expect(during[1]).toMatch(/^small\.tmp-[A-Za-z0-9]{6}$/);
-        expect(during[1]).not.toBe(`small.tmp-${child.pid}`);
+        // The build and scratch folders' names are mkdtemp's (six random characters), not ones anybody could know beforehand.
+        for (const folder of during.slice(1)) {
+          expect(folder).toMatch(/^small\.tmp-[A-Za-z0-9]{6}$/);
+          expect(folder).not.toBe(`small.tmp-${child.pid}`);
+        }
         if (group) process.kill(-child.pid!, signal);
         else child.kill(signal);
         expect(await exited).toEqual([null, signal]);
         expect(readdirSync(venvs)).toEqual([]);
+        // (tsx, which runs the install here, keeps its own cache there: tsx-<uid>.)
+        expect(readdirSync(systemTmp).filter((entry) => !/^tsx-\d+$/.test(entry))).toEqual([]);
         expect(stderr.split("\n").at(-2)).toBe(`python env "small": interrupted (${signal}): install stopped, its half-made env removed; the next use installs it again`);
       } finally {
         rmSync(fresh, { recursive: true, force: true });

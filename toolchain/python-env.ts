@@ -76,8 +76,10 @@ export async function ensurePythonEnv(name: string, options: PythonEnvOptions = 
   // Interrupted (Ctrl-C, SIGTERM): the half-made venv and the lock go at once (the next install would also remove
   // them, as after a kill).
   let tmp: string | undefined;
+  let scratch: string | undefined;
   const release = onInterrupt((signal) => {
     if (tmp) rmSync(tmp, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
+    if (scratch) rmSync(scratch, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
     rmSync(mutex, { recursive: true, force: true });
     log(`python env "${name}": interrupted (${signal}): install stopped, its half-made env removed; the next use installs it again`);
   });
@@ -98,22 +100,26 @@ export async function ensurePythonEnv(name: string, options: PythonEnvOptions = 
     // there): a folder or link planted under a predictable name (`<name>.tmp-<pid>` -> elsewhere) would have had the
     // venv built through it. mkdtemp makes it 0700; 0755 is what `python3 -m venv` makes under the usual umask.
     tmp = mkdtempSync(path.join(realVenvs, `${name}.tmp-`));
+    // The temporary files of venv (ensurepip's copy of pip) and pip (downloads, builds) go to a folder beside it, not
+    // to the system's: an install stopped or killed midway leaves them there, where the next install removes them.
+    scratch = mkdtempSync(path.join(realVenvs, `${name}.tmp-`));
+    const env = pipEnvironment(scratch);
     const progress = setInterval(() => log(`python env "${name}": still installing (${Math.round((Date.now() - started) / 1000)} s)`), options.progressEveryMs ?? PROGRESS_EVERY_MS);
     progress.unref();
     try {
       chmodSync(tmp, 0o755);
-      await run(root, "python3", ["-m", "venv", "--prompt", name, tmp], `python env "${name}": python3 -m venv`, undefined, pipEnvironment());
+      await run(root, "python3", ["-m", "venv", "--prompt", name, tmp], `python env "${name}": python3 -m venv`, undefined, env);
       const python = path.join(tmp, "bin", "python");
       const pip = ["-m", "pip", "install", "--require-hashes", "--no-deps", "--disable-pip-version-check", "--progress-bar", "off", "--only-binary", ":all:", "--no-binary", SOURCE_BUILDS.join(",")];
       const tools = lockText.split(/\n(?=[^\s#])/).filter((entry) => BUILD_TOOLS.some((t) => entry.toLowerCase().startsWith(`${t}==`)));
       if (tools.length > 0) {
         const toolsFile = path.join(tmp, "build-tools.lock.txt");
         writeFileSync(toolsFile, `${tools.join("\n")}\n`);
-        await run(root, python, [...pip, "-r", toolsFile], `python env "${name}": pip install (build tools)`, indexHint(name, lockRel), pipEnvironment());
+        await run(root, python, [...pip, "-r", toolsFile], `python env "${name}": pip install (build tools)`, indexHint(name, lockRel), env);
         rmSync(toolsFile);
       }
-      await run(root, python, [...pip, "--no-build-isolation", "-r", lockFile], `python env "${name}": pip install`, indexHint(name, lockRel), pipEnvironment());
-      await checkRequirements(root, python, name, lockRel);
+      await run(root, python, [...pip, "--no-build-isolation", "-r", lockFile], `python env "${name}": pip install`, indexHint(name, lockRel), env);
+      await checkRequirements(root, python, name, lockRel, env);
       relocate(tmp, realVenv);
       writeFileSync(path.join(tmp, STAMP), stamp(sha, realVenv, version, realpathSync(python)));
       rmSync(realVenv, { recursive: true, force: true }); // stale venv of an older lock, or of another place
@@ -123,6 +129,7 @@ export async function ensurePythonEnv(name: string, options: PythonEnvOptions = 
       throw error;
     } finally {
       clearInterval(progress);
+      rmSync(scratch, { recursive: true, force: true });
     }
     log(`python env "${name}": ready in ${Math.round((Date.now() - started) / 1000)} s`);
     return result;
@@ -190,16 +197,17 @@ function isFresh(venvs: string, name: string, sha: string, version: string | und
 // The environment of python3 -m venv and pip: the caller's, without the settings that send an install elsewhere than
 // the venv (a --user, --target, --prefix or --root install fails there, or leaves the venv without the packages).
 // PIP_USER=0 also overrides `user = true` in pip's config files.
-function pipEnvironment(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, PIP_USER: "0" };
+/** The environment of venv's and pip's processes: `scratch` as their temporary folder, no user pip setting that would install elsewhere. */
+function pipEnvironment(scratch: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, PIP_USER: "0", TMPDIR: scratch, TEMP: scratch, TMP: scratch };
   for (const name of ["PIP_TARGET", "PIP_PREFIX", "PIP_ROOT", "PIP_REQUIRE_VIRTUALENV", "PIP_EDITABLE"]) delete env[name];
   return env;
 }
 
 // pip installs the lock as it is (--no-deps: nothing unpinned is fetched), so a lock missing a dependency installs
 // without error and the tool fails on import: pip check finds that before the env is stamped.
-async function checkRequirements(root: string, python: string, name: string, lockRel: string): Promise<void> {
-  const { code, output } = await execute(root, python, ["-m", "pip", "check", "--disable-pip-version-check"], `python env "${name}": pip check`, pipEnvironment());
+async function checkRequirements(root: string, python: string, name: string, lockRel: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const { code, output } = await execute(root, python, ["-m", "pip", "check", "--disable-pip-version-check"], `python env "${name}": pip check`, env);
   if (code === 0) return;
   const inIn = lockRel.replace(/\.lock\.txt$/, ".in");
   throw new Error(
