@@ -27,6 +27,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensurePythonEnv } from "../../toolchain/python-env.js";
+import { dagQuickSightDataSetIds, readGeneratedDag } from "../helpers/generated-dag.js";
 import { REPO_ROOT } from "../helpers/data.js";
 import { run } from "../helpers/run.js";
 import { PINNED_AWS_PROVIDER, prepareTerraformWork, terraform, terraformUnavailable } from "../helpers/terraform-cli.js";
@@ -424,14 +425,12 @@ describe.skipIf(Boolean(terraformUnavailable))(`IAM policies rendered by terrafo
     const refresh = documents["infra: module.quicksight[0].data.aws_iam_policy_document.refresh"]!;
     const alert = documents["infra: module.pipeline.data.aws_iam_policy_document.airflow_failure_alert"]!;
     expect(refresh && alert, "the refresh and failure alert policies are rendered").toBeTruthy();
-    const dag = readFileSync(join(REPO_ROOT, "generated/airflow/dags/amazon_reviews_dbt.py"), "utf8");
-    const tuple = /^QUICKSIGHT_DATA_SET_IDS = \(\n((?: {4}"[^"\n]+",\n)+)\)$/m.exec(dag);
-    expect(tuple, "the DAG's QUICKSIGHT_DATA_SET_IDS").not.toBeNull();
-    const ids = [...tuple![1]!.matchAll(/"([^"]+)"/g)].map((match) => match[1]!);
-    expect(ids.length).toBeGreaterThanOrEqual(3);
+    const ids = dagQuickSightDataSetIds(readGeneratedDag());
+    expect(ids, "the DAG's QUICKSIGHT_DATA_SET_IDS").toBeDefined();
+    expect(ids!.length).toBeGreaterThanOrEqual(3);
     // CreateIngestion, DescribeIngestion and CancelIngestion are authorized on the ingestion (Service Authorization Reference).
     const ingestion = (id: string) => `arn:aws:quicksight:${REGION}:${ACCOUNT}:dataset/${id}/ingestion/scheduled__2026-12-07T02-00-00-00-00-1`;
-    const calls = ids.flatMap((id) => ["quicksight:CreateIngestion", "quicksight:DescribeIngestion", "quicksight:CancelIngestion"].map((action) => ({ action, resource: ingestion(id) })));
+    const calls = ids!.flatMap((id) => ["quicksight:CreateIngestion", "quicksight:DescribeIngestion", "quicksight:CancelIngestion"].map((action) => ({ action, resource: ingestion(id) })));
     const alerts = [
       { action: "sns:Publish", resource: failureTopicArn },
       { action: "kms:GenerateDataKey", resource: dataKeyArn },
@@ -442,7 +441,7 @@ describe.skipIf(Boolean(terraformUnavailable))(`IAM policies rendered by terrafo
     expect(verdicts.slice(calls.length).filter((v) => v.alert !== "PERMITTED"), "refused to the alert").toEqual([]);
     const other = await evaluate({ refresh, alert }, [
       { action: "quicksight:CreateIngestion", resource: ingestion("another-data-set") },
-      { action: "quicksight:DeleteDataSet", resource: `arn:aws:quicksight:${REGION}:${ACCOUNT}:dataset/${ids[0]}` },
+      { action: "quicksight:DeleteDataSet", resource: `arn:aws:quicksight:${REGION}:${ACCOUNT}:dataset/${ids![0]}` },
       { action: "sns:Publish", resource: `arn:aws:sns:${REGION}:${ACCOUNT}:another-topic` },
     ]);
     expect(other.map((v) => [v.refresh, v.alert])).toEqual([["NEUTRAL", "NEUTRAL"], ["NEUTRAL", "NEUTRAL"], ["NEUTRAL", "NEUTRAL"]]);

@@ -9,6 +9,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { dagQuickSightDataSetIds, readGeneratedDag } from "../helpers/generated-dag.js";
 import { REPO_ROOT } from "../helpers/data.js";
 import {
   QUICKSIGHT_GENERATED,
@@ -241,10 +242,9 @@ describe("infra/modules/quicksight: the Airflow DAG's refresh policy", () => {
   });
 
   it("is what the DAG needs: the DAG refreshes the index's data sets, with those three actions and no other AWS call but STS GetCallerIdentity", () => {
-    const dag = readFileSync(join(REPO_ROOT, "generated/airflow/dags/amazon_reviews_dbt.py"), "utf8");
-    const tuple = /^QUICKSIGHT_DATA_SET_IDS = \(\n((?: {4}"[^"\n]+",\n)+)\)$/m.exec(dag);
-    expect(tuple, "QUICKSIGHT_DATA_SET_IDS in the DAG").not.toBeNull();
-    const ids = [...tuple![1]!.matchAll(/"([^"]+)"/g)].map((m) => m[1]);
+    const dag = readGeneratedDag();
+    const ids = dagQuickSightDataSetIds(dag);
+    expect(ids, "QUICKSIGHT_DATA_SET_IDS in the DAG").toBeDefined();
     expect(ids).toEqual((index.dataSets as Hcl[]).map((d) => d.id));
     const calls = [...new Set([...dag.matchAll(/\b(quicksight|session\.client\("sts"\))\.([a-z_]+)\(/g)].map((m) => `${m[1] === "quicksight" ? "quicksight" : "sts"}.${m[2]}`))].sort();
     expect(calls).toEqual(["quicksight.cancel_ingestion", "quicksight.create_ingestion", "quicksight.describe_ingestion", "sts.get_caller_identity"]);
