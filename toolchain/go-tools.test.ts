@@ -1,11 +1,11 @@
 // Checks ensureGoTool in a temporary copy of toolchain/go/ used as root, so the repository's own .venv/go is left
 // alone: it builds the pinned actionlint, starts no process when the build is up to date, builds again after go.mod
 // or go.sum changes, and refuses what it must, each with its reason and fix: no go command, a download that does not
-// match go.sum, an unreachable module proxy. The go command's own caches (modules, builds) are shared with the user's,
+// match go.sum, an unreachable module proxy; and, stopped midway, it leaves nothing behind. The go command's own caches (modules, builds) are shared with the user's,
 // as any build of theirs: a rebuild from them takes seconds.
 import { execFileSync } from "node:child_process";
 import * as childProcess from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -90,6 +90,56 @@ describe("ensureGoTool", { timeout: 240_000 }, () => {
       writeFileSync(goSum, original);
     }
   });
+
+  // Ctrl-C reaches every process of the terminal's group (go, in a group of its own, gets it from the build); `kill`
+  // the process alone. Stopped either way, go leaves its work folder (go-build<digits>) where GOTMPDIR says.
+  for (const [signal, group] of [["SIGINT", true], ["SIGTERM", false]] as const) {
+    it(`removes the half-made build, go's work folder and the lock when the build is stopped by ${signal}${group ? " (to its process group, as Ctrl-C)" : " (to it alone)"}`, async () => {
+      const fresh = mkdtempSync(path.join(tmpdir(), "go-tools-interrupt-"));
+      let child: childProcess.ChildProcess | undefined;
+      try {
+        cpSync(path.join(toolchain, "go"), path.join(fresh, "toolchain", "go"), { recursive: true });
+        // The system's temporary folder, as the build sees it: nothing of the build may stay there. An empty build
+        // cache of its own, so that go compiles for long enough to be stopped midway.
+        const systemTmp = path.join(fresh, "tmp");
+        mkdirSync(systemTmp);
+        const module = JSON.stringify(path.join(toolchain, "go-tools.ts"));
+        child = childProcess.spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", `import { ensureGoTool } from ${module}; await ensureGoTool("actionlint", { root: ${JSON.stringify(fresh)} });`], {
+          cwd: path.dirname(toolchain),
+          env: { ...process.env, TMPDIR: systemTmp, GOCACHE: path.join(fresh, "go-cache") },
+          stdio: ["ignore", "ignore", "pipe"],
+          detached: group,
+        });
+        let stderr = "";
+        child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+        const exited = new Promise<[number | null, string | null]>((resolve) => child!.once("close", (code, endedBy) => resolve([code, endedBy])));
+        const venvs = path.join(fresh, ".venv");
+        // Signalled once go build has made its work folder (go-build<digits>), wherever that is.
+        const workFolders = () => [systemTmp, ...(existsSync(venvs) ? readdirSync(venvs).filter((e) => e.startsWith("go.tmp-")).map((e) => path.join(venvs, e)) : [])].flatMap((dir) => (existsSync(dir) ? readdirSync(dir).filter((e) => /^go-build\d+$/.test(e)) : []));
+        for (let waited = 0; workFolders().length === 0 && waited < 60_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(workFolders()).toHaveLength(1);
+        const during = readdirSync(venvs).sort();
+        expect(during[0]).toBe("go.lock");
+        // The build folder and go's work folder: names as mkdtemp makes them (six random characters).
+        expect(during.slice(1)).toEqual([expect.stringMatching(/^go\.tmp-[A-Za-z0-9]{6}$/), expect.stringMatching(/^go\.tmp-[A-Za-z0-9]{6}$/)]);
+        if (group) process.kill(-child.pid!, signal);
+        else child.kill(signal);
+        expect(await exited).toEqual([null, signal]);
+        expect(readdirSync(venvs)).toEqual([]);
+        // (tsx, which runs the build here, keeps its own cache there: tsx-<uid>.)
+        expect(readdirSync(systemTmp).filter((entry) => !/^tsx-\d+$/.test(entry))).toEqual([]);
+        expect(stderr.split("\n").at(-2)).toBe(`go tools: interrupted (${signal}): build stopped, its half-made folder removed; the next use builds again`);
+      } finally {
+        // A failed expectation before the signal leaves the build running: stop it before its folders are removed.
+        if (child && child.exitCode === null && child.signalCode === null) {
+          const gone = new Promise((resolve) => child!.once("close", resolve));
+          child.kill("SIGINT");
+          await gone;
+        }
+        rmSync(fresh, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+      }
+    }, 90_000);
+  }
 
   it("names the module proxy it could not reach", async () => {
     process.env.GOPROXY = "http://127.0.0.1:9";

@@ -45,8 +45,9 @@ export async function ensureGoTool(name: string, options: GoToolOptions = {}): P
   const mutex = path.join(venvs, "go.lock");
   await acquire(mutex, LABEL, log);
   let tmp: string | undefined;
+  let scratch: string | undefined;
   const release = onInterrupt((signal) => {
-    if (tmp) rmSync(tmp, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
+    for (const folder of [tmp, scratch]) if (folder) rmSync(folder, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
     rmSync(mutex, { recursive: true, force: true });
     log(`${LABEL}: interrupted (${signal}): build stopped, its half-made folder removed; the next use builds again`);
   });
@@ -54,7 +55,12 @@ export async function ensureGoTool(name: string, options: GoToolOptions = {}): P
     if (isFresh(venvs, expected, tools)) return binary; // built by another process while we waited
     for (const entry of readdirSync(realVenvs)) if (entry.startsWith("go.tmp-")) rmSync(path.join(realVenvs, entry), { recursive: true, force: true });
     const cwd = path.join(root, MODULE_DIR);
-    const env = goEnvironment();
+    // The go command's work folder (compiled packages, the linked binaries before they are copied out: tens of MB) goes
+    // to a second new folder beside the build folder, not to the system's temporary folder: go removes it only when it
+    // ends on its own, so a build stopped midway (Ctrl-C or `kill`, passed on to go) left it there. This one is removed
+    // with the build folder, or by the next build after a kill.
+    scratch = mkdtempSync(path.join(realVenvs, "go.tmp-"));
+    const env = goEnvironment(scratch);
     const version = await goVersion(cwd, env, [...tools.keys()]);
     log(`${LABEL}: building ${[...tools.keys()].join(", ")} with ${version} from ${MODULE_DIR}/go.mod (first build takes up to about a minute)…`);
     const started = Date.now();
@@ -74,6 +80,7 @@ export async function ensureGoTool(name: string, options: GoToolOptions = {}): P
     log(`${LABEL}: ready in ${Math.round((Date.now() - started) / 1000)} s`);
     return binary;
   } finally {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
     rmSync(mutex, { recursive: true, force: true });
     release();
   }
@@ -97,9 +104,10 @@ function isFresh(venvs: string, expected: string, tools: Map<string, string>): b
 }
 
 // The go command's environment: the caller's, with no workspace (a go.work above the checkout would change which
-// modules are used) and no cgo (the tools are pure Go: no C compiler needed).
-function goEnvironment(): NodeJS.ProcessEnv {
-  return { ...process.env, GOWORK: "off", CGO_ENABLED: "0" };
+// modules are used), no cgo (the tools are pure Go: no C compiler needed), and `scratch` as its work folder
+// (GOTMPDIR) and its processes' temporary folder.
+function goEnvironment(scratch: string): NodeJS.ProcessEnv {
+  return { ...process.env, GOWORK: "off", CGO_ENABLED: "0", GOTMPDIR: scratch, TMPDIR: scratch };
 }
 
 async function goVersion(cwd: string, env: NodeJS.ProcessEnv, names: string[]): Promise<string> {
