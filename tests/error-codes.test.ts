@@ -64,7 +64,7 @@ describe("coded errors raised by the commands", () => {
     writeFileSync(file, "not a folder\n");
     const r = await raised((o, e) => pipelineMain(["--root", REPO_ROOT, "--quiet", "--no-warehouse", "--out", join(file, "out"), "--input", `product=${join(REPO_ROOT, "samples", "product")}`], o, e));
     expect(r.code).toBe(2);
-    expect(r.text).toMatch(/error PIPELINE\.FAILED: .*(ENOTDIR|not a directory)/);
+    expect(r.text).toMatch(/error PIPELINE\.FAILED: .*(ENOTDIR|not a directory).*\n {2}fix: a file stands where a folder belongs on the path named above: move it away, or pass another --out/);
   });
 
   it("PIPELINE.BUSY: pipeline:local into an output folder whose run lock a live process holds; a lock whose process has ended is taken over", async () => {

@@ -27,6 +27,7 @@ import { RUN_LOCK } from "./run-lock.js";
 import { checkRunId } from "./safe-paths.js";
 import { generatedChangedAt, generatedManifestHash, loadGeneratedIR, NoGeneratedIR } from "./generated-ir.js";
 import { closestName, emptyPathOption, givenPath, notAFolder, parseArgsFix, parseArgsMessage, versionLine } from "../../generators/lib/cli-args.js";
+import { failureAdvice, failureFix } from "./failure-advice.js";
 import { DEFAULT_MEMORY_LIMIT, parseMemoryLimit, type MemoryLimit } from "./memory-limit.js";
 import { defaultThreads, MAX_DEFAULT_THREADS, parseThreads } from "./threads.js";
 import { DEFAULT_MAX_QUARANTINE_RATIO } from "../../generators/targets/glue-jobs.js";
@@ -353,7 +354,7 @@ export async function main(argv: readonly string[], out: { write(text: string): 
     mkdirSync(outDir, { recursive: true });
     attempt = tryLock(lock);
   } catch (error) {
-    err.write(`error PIPELINE.FAILED: ${(error as Error).message}\n`);
+    err.write(`error PIPELINE.FAILED: ${(error as Error).message}\n  fix: ${failureFix((error as Error).message, { out: outDir, engine })}\n`);
     return 2;
   }
   if (!attempt.taken) {
@@ -368,6 +369,7 @@ export async function main(argv: readonly string[], out: { write(text: string): 
   const unlock = onInterrupt((_signal, survivors) => (survivors.length > 0 ? handOverLock(lock, survivors[0]!) : rmSync(lock, { recursive: true, force: true })));
   // The pipeline removes its scratch folder, and this says what is left.
   const flags = values;
+  const runEngine: "duckdb" | "spark" = engine;
   let stage: "tables" | "warehouse" = "tables";
   const stopped = onInterrupt((signal, survivors) =>
     err.write(
@@ -391,7 +393,8 @@ export async function main(argv: readonly string[], out: { write(text: string): 
       const options = { datasets, inputs, out: outDir, runId, progress, ...(generatedManifest ? { generatedManifest } : {}), ...(maxRecordBytes ? { maxRecordBytes } : {}), ...(maxQuarantineRatio !== undefined ? { maxQuarantineRatio } : {}), ...(memoryLimit ? { memoryLimit: memoryLimit.setting } : {}), ...(threads ? { threads } : {}) };
       summary = engine === "spark" ? await runSparkPipeline({ ...options, root }) : await runPipeline(options);
     } catch (error) {
-      err.write(`error PIPELINE.FAILED: ${(error as Error).message}\n`);
+      const message = (error as Error).message;
+      err.write(`error PIPELINE.FAILED: ${message}\n${failureAdvice(message, { out: outDir, engine: runEngine, ...(flags["memory-limit"] !== undefined ? { memoryLimit: flags["memory-limit"] } : {}) })}`);
       return 2;
     }
     // The IR was read at the start; the Glue jobs (Spark) and dbt's project are read later, from the files of now.

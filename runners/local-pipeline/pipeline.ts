@@ -114,12 +114,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunSummary>
   // the input's size for large inputs: it is removed when the run ends, fails or is interrupted.
   const scratch = mkdtempSync(join(tmpdir(), "local-pipeline-"));
   const releaseScratch = removeOnInterrupt(scratch);
-  // This run's folders of the cleaned zone and the quarantine (`run_id=<id>/`) go too when it is interrupted: each
-  // run adds a folder of its own there, so running the command again (a new run id) would not replace them, and a
-  // reader of the zone (`cleaned/reviews/*/*.parquet`) would take the stopped run's records for a run's.
-  const releaseRunFolders = onInterrupt(() => {
-    for (const folder of runFolders(options)) removeInside(options.out, folder);
-  });
+  const releaseRunFolders = onInterrupt(() => removeRunFolders(options));
   const instance = await DuckDBInstance.create(":memory:", {
     threads: String(options.threads ?? defaultThreads()),
     memory_limit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
@@ -141,16 +136,19 @@ export async function runPipeline(options: PipelineOptions): Promise<RunSummary>
   const settings = (await connection.runAndReadAll("SELECT current_setting('threads'), current_setting('memory_limit')")).getRows()[0]!;
   options.progress?.(`duckdb: ${settings[0]} thread${Number(settings[0]) === 1 ? "" : "s"}, memory limit ${settings[1]}`);
   const summary = newRunSummary(options, "duckdb");
+  let failed = true;
   try {
     for (const dataset of options.datasets) {
       const inputs = options.inputs.get(dataset.name);
       if (!inputs) continue;
       summary.datasets[dataset.name] = await runDataset(connection, connect, dataset, inputs, options, scratch);
     }
+    failed = false;
   } finally {
     connection.closeSync();
     instance.closeSync();
     rmSync(scratch, { recursive: true, force: true });
+    if (failed) removeRunFolders(options);
     releaseScratch();
     releaseRunFolders();
   }
@@ -158,11 +156,21 @@ export async function runPipeline(options: PipelineOptions): Promise<RunSummary>
 }
 
 /** The run's own folders in the cleaned zone and the quarantine of every dataset it has input for. */
-function runFolders(options: PipelineOptions): string[] {
+function runFolders(options: Pick<PipelineOptions, "datasets" | "inputs" | "out" | "runId">): string[] {
   return options.datasets
     .filter((dataset) => options.inputs.has(dataset.name))
     .flatMap((dataset) => [dataset.locations.cleaned, dataset.locations.quarantine])
     .map((location) => join(localPath(options.out, location), `run_id=${options.runId}`));
+}
+
+/**
+ * Removes this run's folders of the cleaned zone and the quarantine (`run_id=<id>/`): what every engine does when its
+ * run fails or is interrupted before its tables are complete. Each run adds a folder of its own there, so running the
+ * command again (a new run id) would not replace them, and a reader of the zone (every `run_id=…/part-*.parquet` of `cleaned/reviews/`)
+ * would take the failed run's records for a run's, beside the next run's.
+ */
+export function removeRunFolders(options: Pick<PipelineOptions, "datasets" | "inputs" | "out" | "runId">): void {
+  for (const folder of runFolders(options)) removeInside(options.out, folder);
 }
 
 /**

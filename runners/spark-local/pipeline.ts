@@ -14,8 +14,9 @@ import { gunzipSync } from "node:zlib";
 import type { DatasetIR } from "../../generators/ir/types.js";
 import { glueScriptPath, quarantineRatioExceeded, type GlueJobRunArguments } from "../../generators/targets/glue-jobs.js";
 import { checkRunId, removeInside, removeTableFiles } from "../local-pipeline/safe-paths.js";
-import { finishRun, localPath, newRunSummary, startRun, type DatasetSummary, type PipelineOptions, type RunSummary } from "../local-pipeline/pipeline.js";
+import { finishRun, localPath, newRunSummary, removeRunFolders, startRun, type DatasetSummary, type PipelineOptions, type RunSummary } from "../local-pipeline/pipeline.js";
 import { hiddenFromSpark, listDatasetInputs, sourceFileName, type FileStats } from "../local-pipeline/read-input.js";
+import { onInterrupt } from "../../generators/lib/interrupt.js";
 import { SparkDriver, SparkJobError } from "./driver.js";
 
 export interface SparkPipelineOptions extends PipelineOptions {
@@ -87,6 +88,17 @@ async function runCleanJob(driver: SparkDriver, script: string, args: GlueJobRun
   }
 }
 
+/** Where the state machine puts the clean job's run summary: <quarantine>_summaries/run_id=<run id>.json. */
+function cleanSummaryPath(options: Pick<PipelineOptions, "out" | "runId">, dataset: DatasetIR): string {
+  return join(localPath(options.out, dataset.locations.quarantine), "_summaries", `run_id=${options.runId}.json`);
+}
+
+/** What a failed or interrupted run leaves of its own: its folders of the cleaned zone and the quarantine, and its clean jobs' summaries. */
+function removeRunOutput(options: SparkPipelineOptions): void {
+  removeRunFolders(options);
+  for (const dataset of options.datasets) if (options.inputs.has(dataset.name)) removeInside(options.out, cleanSummaryPath(options, dataset));
+}
+
 /** The folder the run's input files are linked into: `<out>/_spark_input/<dataset>/` (replaced each run). */
 export function sparkInputDir(out: string, dataset: string): string {
   return join(out, "_spark_input", dataset);
@@ -97,6 +109,11 @@ export async function runSparkPipeline(options: SparkPipelineOptions): Promise<R
   const log = options.progress ?? (() => undefined);
   const driver = options.driver ?? (await SparkDriver.start({ root: options.root, log, ...(options.threads ? { threads: options.threads } : {}) }));
   const summary = newRunSummary(options, "spark");
+  // As the DuckDB engine: a run that fails or is interrupted leaves no folder of its own in the cleaned zone or the
+  // quarantine (the clean jobs write them), nor the clean jobs' summaries of it. The interrupt step runs once the Spark
+  // driver has ended.
+  const releaseRunFolders = onInterrupt(() => removeRunOutput(options));
+  let failed = true;
   try {
     startRun(options.out);
     for (const dataset of options.datasets) {
@@ -104,8 +121,14 @@ export async function runSparkPipeline(options: SparkPipelineOptions): Promise<R
       if (!inputs) continue;
       summary.datasets[dataset.name] = await runDataset(driver, dataset, inputs, options, summary.maxQuarantineRatio);
     }
+    failed = false;
   } finally {
-    if (!options.driver) await driver.close();
+    try {
+      if (!options.driver) await driver.close();
+    } finally {
+      if (failed) removeRunOutput(options);
+      releaseRunFolders();
+    }
   }
   return finishRun(summary, options.out);
 }
@@ -148,8 +171,7 @@ async function runDataset(driver: SparkDriver, dataset: DatasetIR, inputs: reado
 
   const cleanedRoot = localPath(options.out, dataset.locations.cleaned);
   const quarantineRoot = localPath(options.out, dataset.locations.quarantine);
-  // Where the state machine puts the run summary: <quarantine>_summaries/run_id=<run id>.json.
-  const summaryPath = join(quarantineRoot, "_summaries", `run_id=${options.runId}.json`);
+  const summaryPath = cleanSummaryPath(options, dataset);
   mkdirSync(dirname(summaryPath), { recursive: true });
   // The input as a literal path (the state machine passes the S3 event's bucket and key instead).
   const cleanArgs: GlueJobRunArguments<"clean", "path"> = {

@@ -299,6 +299,41 @@ describe("the flatten job keeps earlier runs' rows (in AWS every raw object is i
   }, 300_000);
 });
 
+describe("a Spark run that fails midway", () => {
+  it("leaves no folder of its own in the cleaned zone or the quarantine, nor its clean jobs' summaries (written before the review's flatten job failed), keeps the earlier run's, and no run-summary.json", async () => {
+    // The generated jobs, but the review's flatten job fails at its start, as a job would on a full disk or a lost
+    // executor: after both clean jobs and the product's flatten job have written.
+    const root = join(work, "failing-root");
+    for (const dataset of datasets) {
+      for (const kind of ["clean", "flatten"] as const) {
+        const script = join(root, glueScriptPath(dataset, kind));
+        mkdirSync(dirname(script), { recursive: true });
+        copyFileSync(join(ROOT, glueScriptPath(dataset, kind)), script);
+      }
+    }
+    const failing = join(root, glueScriptPath(datasets.find((d) => d.name === "review")!, "flatten"));
+    writeFileSync(failing, 'raise RuntimeError("the flatten job failed on purpose")\n');
+    const out = join(work, "failing-run");
+    const inputs = new Map([
+      ["product", [join(ROOT, "samples", "product")]],
+      ["review", [join(ROOT, "samples", "review")]],
+    ]);
+    // The run folders of the cleaned zone and the quarantine, and the clean jobs' summaries (`_summaries/run_id=<id>.json`).
+    const runFolders = () => (readdirSync(out, { recursive: true, encoding: "utf8" }) as string[]).filter((path) => /(^|\/)run_id=[^/]+$/.test(path)).sort();
+    await runSparkPipeline({ datasets, inputs: new Map([["product", inputs.get("product")!]]), out, runId: "earlier", root: ROOT, driver });
+    const earlier = runFolders();
+    expect(earlier).toEqual(["amazon-reviews-cleaned/products/run_id=earlier", "amazon-reviews-quarantine/products/_summaries/run_id=earlier.json", "amazon-reviews-quarantine/products/run_id=earlier"]);
+
+    const lines: string[] = [];
+    const failure = await runSparkPipeline({ datasets, inputs, out, runId: "failed", root, driver, progress: (line) => lines.push(line) }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(SparkJobError);
+    expect((failure as Error).message).toContain("the flatten job failed on purpose");
+    expect(lines.filter((line) => /^\w+: (cleaned|flattened)\b/.test(line)).map((line) => line.replace(/ in .*/, ""))).toEqual(["product: cleaned", "product: flattened", "review: cleaned"]);
+    expect(runFolders()).toEqual(earlier);
+    expect(existsSync(join(out, "run-summary.json"))).toBe(false);
+  }, 300_000);
+});
+
 describe("Spark and DuckDB agree record by record", () => {
   it("on the shipped samples (but the two files that differ by design, tested below)", async () => {
     const reviewInput = join(work, "samples-input", "review");
