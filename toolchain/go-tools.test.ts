@@ -59,12 +59,16 @@ describe("ensureGoTool", { timeout: 240_000 }, () => {
     expect(statSync(binary).mtimeMs).toBe(built);
   });
 
-  it("builds again once go.mod changes", async () => {
+  it("builds again once go.mod changes, saying every so often that it is still building", async () => {
     const goMod = path.join(root, "toolchain", "go", "go.mod");
     writeFileSync(goMod, `${readFileSync(goMod, "utf8")}// edited\n`);
     lines.length = 0;
-    await ensureGoTool("actionlint", { root, log });
+    // Every 10 ms here (15 s by default): even a build from Go's warm cache (go's start and the link) takes longer.
+    await ensureGoTool("actionlint", { root, log, progressEveryMs: 10 });
     expect(lines[0]).toMatch(/^go tools: building actionlint/);
+    expect(lines.slice(1, -1).length).toBeGreaterThan(0);
+    for (const line of lines.slice(1, -1)) expect(line).toMatch(/^go tools: still building \(\d+ s\)$/);
+    expect(lines.at(-1)).toMatch(/^go tools: ready in \d+ s$/);
   });
 
   it("refuses an unknown tool, naming the ones go.mod declares", async () => {

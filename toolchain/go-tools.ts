@@ -15,12 +15,15 @@ export interface GoToolOptions {
   root?: string;
   /** Progress lines; defaults to stderr. */
   log?: (line: string) => void;
+  /** How often a build says it is still going (default 15 s, as the Python envs' installs). */
+  progressEveryMs?: number;
 }
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const MODULE_DIR = "toolchain/go";
 const STAMP = ".stamp";
 const LABEL = "go tools";
+const PROGRESS_EVERY_MS = 15_000;
 
 /** The tools go.mod declares (`tool <package>`), by command name (the package path's last element). */
 export function goTools(root = REPO_ROOT): Map<string, string> {
@@ -66,6 +69,8 @@ export async function ensureGoTool(name: string, options: GoToolOptions = {}): P
     const started = Date.now();
     tmp = mkdtempSync(path.join(realVenvs, "go.tmp-"));
     chmodSync(tmp, 0o755);
+    const progress = setInterval(() => log(`${LABEL}: still building (${Math.round((Date.now() - started) / 1000)} s)`), options.progressEveryMs ?? PROGRESS_EVERY_MS);
+    progress.unref();
     try {
       // -mod=readonly: a module go.sum does not hold, or one whose download differs from its hash there, fails the
       // build instead of being added (a flag on the command line overrides the user's GOFLAGS).
@@ -76,6 +81,8 @@ export async function ensureGoTool(name: string, options: GoToolOptions = {}): P
     } catch (error) {
       rmSync(tmp, { recursive: true, force: true });
       throw error;
+    } finally {
+      clearInterval(progress);
     }
     log(`${LABEL}: ready in ${Math.round((Date.now() - started) / 1000)} s`);
     return binary;
