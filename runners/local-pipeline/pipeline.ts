@@ -166,8 +166,8 @@ function runFolders(options: Pick<PipelineOptions, "datasets" | "inputs" | "out"
 /**
  * Removes this run's folders of the cleaned zone and the quarantine (`run_id=<id>/`): what every engine does when its
  * run fails or is interrupted before its tables are complete. Each run adds a folder of its own there, so running the
- * command again (a new run id) would not replace them, and a reader of the zone (every `run_id=…/part-*.parquet` of `cleaned/reviews/`)
- * would take the failed run's records for a run's, beside the next run's.
+ * command again (a new run id) would not replace them, and a reader of the zone (every `run_id=…/part-*.parquet` of
+ * `cleaned/reviews/`) would take the failed run's records for a run's, beside the next run's.
  */
 export function removeRunFolders(options: Pick<PipelineOptions, "datasets" | "inputs" | "out" | "runId">): void {
   for (const folder of runFolders(options)) removeInside(options.out, folder);

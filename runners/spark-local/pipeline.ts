@@ -93,7 +93,10 @@ function cleanSummaryPath(options: Pick<PipelineOptions, "out" | "runId">, datas
   return join(localPath(options.out, dataset.locations.quarantine), "_summaries", `run_id=${options.runId}.json`);
 }
 
-/** What a failed or interrupted run leaves of its own: its folders of the cleaned zone and the quarantine, and its clean jobs' summaries. */
+/**
+ * Removes what a failed or interrupted run wrote of its own: its folders of the cleaned zone and the quarantine, and
+ * its clean jobs' summaries.
+ */
 function removeRunOutput(options: SparkPipelineOptions): void {
   removeRunFolders(options);
   for (const dataset of options.datasets) if (options.inputs.has(dataset.name)) removeInside(options.out, cleanSummaryPath(options, dataset));
