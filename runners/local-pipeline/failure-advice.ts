@@ -19,9 +19,13 @@ export function failureAdvice(message: string, context: FailureContext): string 
   const { out, engine } = context;
   const state = existsSync(join(out, "run-summary.json"))
     ? `  ${out} was not changed: the run stopped before replacing anything (the last run's run-summary.json stays).\n`
-    : `  ${out} is incomplete: its tables may be partly replaced, and it holds no run-summary.json until a run completes (this run's folders in the cleaned zone and the quarantine were removed).\n`;
-  return state + `  fix: ${failureFix(message, context)}\n`;
+    : `  ${out} holds no run-summary.json until a run completes: its tables may be partly replaced (the run's own folders in the cleaned zone and the quarantine were removed).\n`;
+  const fix = failureFix(message, context);
+  // A message that carries its own fix line (the Spark session's start) needs no generic one after it.
+  return state + (fix === GENERIC_FIX && /^\s*fix:/im.test(message) ? "" : `  fix: ${fix}\n`);
 }
+
+const GENERIC_FIX = "the message above names the cause; once it is mended, run the same command again (it replaces every table).";
 
 /** The fix for the cause `message` names (a generic one when it names none of the known causes). */
 export function failureFix(message: string, { out, engine, memoryLimit }: FailureContext): string {
@@ -38,6 +42,9 @@ export function failureFix(message: string, { out, engine, memoryLimit }: Failur
       "Pass a higher one (e.g. --memory-limit 4GB, below the machine's free memory), or fewer --threads (each thread holds buffers of its own); then run the same command again."
     );
   }
+  if (engine === "spark" && /INVALID_DRIVER_MEMORY|System memory \d+ must be at least/.test(message)) {
+    return "SPARK_DRIVER_MEMORY is below the least memory Spark starts with (450 MiB): set it higher (default 2g, e.g. SPARK_DRIVER_MEMORY=2g) or leave it unset; then run the same command again.";
+  }
   if (engine === "spark" && /OutOfMemoryError|Java heap space|GC overhead limit exceeded/.test(message)) {
     return "the Spark driver ran out of memory. Set SPARK_DRIVER_MEMORY higher (default 2g, e.g. SPARK_DRIVER_MEMORY=6g, below the machine's free memory), or pass fewer --threads; then run the same command again.";
   }
@@ -50,5 +57,5 @@ export function failureFix(message: string, { out, engine, memoryLimit }: Failur
   if (/ENOTDIR|Not a directory/i.test(message)) {
     return "a file stands where a folder belongs on the path named above: move it away, or pass another --out; then run the same command again.";
   }
-  return "the message above names the cause; once it is mended, run the same command again (it replaces every table).";
+  return GENERIC_FIX;
 }

@@ -71,7 +71,7 @@ describe("a run that fails midway", () => {
     expect(stdout).toBe("");
     expect(stderr).toMatch(/^error PIPELINE\.FAILED: Out of Memory Error: /);
     const [state, fix] = stderr.split("\n").slice(-3, -1);
-    expect(state).toBe(`  ${out} is incomplete: its tables may be partly replaced, and it holds no run-summary.json until a run completes (this run's folders in the cleaned zone and the quarantine were removed).`);
+    expect(state).toBe(`  ${out} holds no run-summary.json until a run completes: its tables may be partly replaced (the run's own folders in the cleaned zone and the quarantine were removed).`);
     expect(fix).toBe(
       "  fix: DuckDB ran out of its memory limit (--memory-limit, this run's 128MiB). Pass a higher one (e.g. --memory-limit 4GB, below the machine's free memory), or fewer --threads (each thread holds buffers of its own); then run the same command again.",
     );
@@ -94,10 +94,18 @@ describe("failureAdvice: the fix for each cause, from the engines' own messages"
     ["EACCES: permission denied, mkdir '/data/run-out/amazon-reviews-cleaned'", "duckdb", /^ {2}fix: the run may not write the file or folder named above: make it writable \(chmod u\+w\)/],
     ["ENOTDIR: not a directory, mkdir '/data/a-file/out'", "duckdb", /^ {2}fix: a file stands where a folder belongs on the path named above: move it away, or pass another --out/],
     ["Binder Error: something else", "duckdb", /^ {2}fix: the message above names the cause; once it is mended, run the same command again \(it replaces every table\)\.$/],
+    // Spark's refusal to start with too little memory: its own advice (--driver-memory) is not this command's.
+    ["The local Spark session did not start (exit 1).\nErrors:\n  org.apache.spark.SparkIllegalArgumentException: [INVALID_DRIVER_MEMORY] System memory 167772160 must be at least 471859200. Please increase heap size using the --driver-memory option", "spark", /^ {2}fix: SPARK_DRIVER_MEMORY is below the least memory Spark starts with/],
     // DuckDB's message on Spark's engine names no Spark setting.
     ["Out of Memory Error: failed to allocate", "spark", /^ {2}fix: the message above names the cause/],
   ] as const)("%s (%s)", (message, engine, expected) => {
     expect(advice(message, engine)).toMatch(expected);
+  });
+
+  it("adds no generic fix line to a message that carries its own (the Spark session's start)", () => {
+    const message = "The local Spark session did not start (exit 1).\nErrors:\n  java.lang.UnsupportedClassVersionError: x\nFix: act on the first error above (a java was found, so a missing Java is not the cause).";
+    expect(failureAdvice(message, { out, engine: "spark" }).split("\n").filter(Boolean)).toHaveLength(1);
+    expect(failureAdvice("Binder Error: x", { out, engine: "spark" }).split("\n").filter(Boolean)).toHaveLength(2);
   });
 
   it("names the --memory-limit the run was given", () => {
