@@ -22,6 +22,7 @@ import { RAW_OBJECT_SUFFIXES } from "../../generators/targets/terraform/emit.js"
 import { formatWarehouse, PseudonymKeyError, pseudonymKeyFrom, runWarehouse, WarehouseError, type WarehouseResult } from "../local-warehouse/warehouse.js";
 import { localPath, runPipeline, type RunSummary } from "./pipeline.js";
 import { runSparkPipeline } from "../spark-local/pipeline.js";
+import { SparkJobError } from "../spark-local/driver.js";
 import { hiddenFromSpark, listInputFiles, type SkippedEntry } from "./read-input.js";
 import { RUN_LOCK } from "./run-lock.js";
 import { checkRunId } from "./safe-paths.js";
@@ -394,7 +395,10 @@ export async function main(argv: readonly string[], out: { write(text: string): 
       summary = engine === "spark" ? await runSparkPipeline({ ...options, root }) : await runPipeline(options);
     } catch (error) {
       const message = (error as Error).message;
-      err.write(`error PIPELINE.FAILED: ${message}\n${failureAdvice(message, { out: outDir, engine: runEngine, ...(flags["memory-limit"] !== undefined ? { memoryLimit: flags["memory-limit"] } : {}) })}`);
+      // A failed Spark job's Python exception may not say why (the JVM out of memory: "py4j.reflection does not exist
+      // in the JVM"); Spark's and Java's console output, which the run does not show, does.
+      const consoleLines = error instanceof SparkJobError ? error.consoleErrors : [];
+      err.write(`error PIPELINE.FAILED: ${message}\n${failureAdvice(message, { out: outDir, engine: runEngine, consoleErrors: consoleLines, ...(flags["memory-limit"] !== undefined ? { memoryLimit: flags["memory-limit"] } : {}) })}`);
       return 2;
     }
     // The IR was read at the start; the Glue jobs (Spark) and dbt's project are read later, from the files of now.

@@ -12,17 +12,26 @@ export interface FailureContext {
   engine: "duckdb" | "spark";
   /** The DuckDB engine's --memory-limit as given (undefined: the default). */
   memoryLimit?: string;
+  /** A failed Spark job's error lines of Spark's and Java's console output (`SparkJobError.consoleErrors`). */
+  consoleErrors?: readonly string[];
 }
 
-/** The lines (each ending in a newline) that follow a run's `error PIPELINE.FAILED` line. */
+/**
+ * The lines (each ending in a newline) that follow a run's `error PIPELINE.FAILED` line: a failed Spark job's console
+ * error lines the message does not hold (its Python exception may not say why: the JVM out of memory gives
+ * "py4j.reflection does not exist in the JVM"), what the run left, and the fix.
+ */
 export function failureAdvice(message: string, context: FailureContext): string {
-  const { out, engine } = context;
+  const { out } = context;
+  const consoleLines = (context.consoleErrors ?? []).filter((line) => !message.includes(line));
+  const sparkConsole = consoleLines.length > 0 ? `  Spark's console output named these errors:\n${consoleLines.map((line) => `    ${line.length > 400 ? `${line.slice(0, 400)}…` : line}\n`).join("")}` : "";
+  const named = [message, ...consoleLines].join("\n");
   const state = existsSync(join(out, "run-summary.json"))
     ? `  ${out} was not changed: the run stopped before replacing anything (the last run's run-summary.json stays).\n`
     : `  ${out} holds no run-summary.json until a run completes: its tables may be partly replaced (the run's own folders in the cleaned zone and the quarantine were removed).\n`;
-  const fix = failureFix(message, context);
+  const fix = failureFix(named, context);
   // A message that carries its own fix line (the Spark session's start) needs no generic one after it.
-  return state + (fix === GENERIC_FIX && /^\s*fix:/im.test(message) ? "" : `  fix: ${fix}\n`);
+  return sparkConsole + state + (fix === GENERIC_FIX && /^\s*fix:/im.test(named) ? "" : `  fix: ${fix}\n`);
 }
 
 const GENERIC_FIX = "the message above names the cause; once it is mended, run the same command again (it replaces every table).";

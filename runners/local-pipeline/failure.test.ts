@@ -108,6 +108,17 @@ describe("failureAdvice: the fix for each cause, from the engines' own messages"
     expect(failureAdvice("Binder Error: x", { out, engine: "spark" }).split("\n").filter(Boolean)).toHaveLength(2);
   });
 
+  it("shows a failed Spark job's console error lines its message lacks, and takes the fix from them (the JVM out of memory)", () => {
+    const lines = failureAdvice("py4j.reflection does not exist in the JVM", {
+      out,
+      engine: "spark",
+      consoleErrors: ["java.lang.OutOfMemoryError: Java heap space", "py4j.reflection does not exist in the JVM", "py4j.protocol.Py4JNetworkError: Answer from Java side is empty"],
+    }).split("\n");
+    expect(lines.slice(0, 3)).toEqual(["  Spark's console output named these errors:", "    java.lang.OutOfMemoryError: Java heap space", "    py4j.protocol.Py4JNetworkError: Answer from Java side is empty"]);
+    expect(lines[4]).toMatch(/^ {2}fix: the Spark driver ran out of memory\. Set SPARK_DRIVER_MEMORY higher/);
+    expect(failureAdvice("x", { out, engine: "spark", consoleErrors: [] })).not.toContain("console");
+  });
+
   it("names the --memory-limit the run was given", () => {
     expect(advice("Out of Memory Error: x", "duckdb", "512MB")).toContain("(--memory-limit, this run's 512MB)");
   });

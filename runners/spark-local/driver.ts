@@ -33,6 +33,13 @@ export class SparkJobError extends Error {
   constructor(
     message: string,
     readonly traceback: string,
+    /**
+     * The lines of Spark's and Java's console output while the command ran that name an error (`consoleErrorLines`):
+     * where a job that failed because the JVM ran out of memory says so (`java.lang.OutOfMemoryError: Java heap
+     * space`), while its Python exception may say only that a call failed, or that `py4j.reflection does not exist in
+     * the JVM` (the JVM shutting down).
+     */
+    readonly consoleErrors: readonly string[] = [],
   ) {
     super(message);
     this.name = "SparkJobError";
@@ -82,6 +89,9 @@ export function sparkDriverEnv(parent: NodeJS.ProcessEnv, python: string, thread
   };
 }
 
+/** How long a failed command's console output is given to arrive after its answer. */
+const CONSOLE_SETTLE_MS = 200;
+
 /** A line that names an error: a Java exception or its cause, a Python exception, the JVM's or spark-submit's error. */
 const ERROR_LINE = /^(Caused by: |Exception in thread |Error: )|^[\w.$]*(Exception|Error)\b/;
 
@@ -93,9 +103,41 @@ const ERROR_LINE = /^(Caused by: |Exception in thread |Error: )|^[\w.$]*(Excepti
 export function consoleErrors(output: string): string {
   const lines = output.split(/\r?\n/).filter((line) => line.trim() !== "");
   const cut = (line: string) => (line.length > 400 ? `${line.slice(0, 400)}…` : line);
-  const errors = [...new Set(lines.map((line) => line.trim()).filter((line) => ERROR_LINE.test(line)))].slice(0, 12);
+  const errors = consoleErrorLines(output);
   const last = lines.slice(-12);
   return [...(errors.length > 0 ? ["Errors:", ...errors.map((line) => `  ${cut(line)}`)] : []), "Last lines of the output:", ...last.map((line) => `  ${cut(line)}`)].join("\n");
+}
+
+/** The first distinct lines of console output that name an error (at most 12, each trimmed). */
+export function consoleErrorLines(output: string): string[] {
+  const lines = output.split(/\r?\n/).map((line) => line.trim());
+  return [...new Set(lines.filter((line) => line !== "" && ERROR_LINE.test(line)))].slice(0, 12);
+}
+
+/**
+ * The first distinct error lines (`consoleErrorLines`) of console output given chunk by chunk (a line may span two
+ * chunks), however long the output: a command's WARN lines before its error cost nothing kept.
+ */
+export class ConsoleErrorCollector {
+  private partial = "";
+  private readonly errors: string[] = [];
+
+  add(text: string): void {
+    const lines = (this.partial + text).split(/\r?\n/);
+    this.partial = lines.pop()!.slice(-4096);
+    for (const line of consoleErrorLines(lines.join("\n"))) if (this.errors.length < 12 && !this.errors.includes(line)) this.errors.push(line);
+  }
+
+  /** The error lines so far, the unfinished last line's included. */
+  lines(): string[] {
+    const last = consoleErrorLines(this.partial).filter((line) => !this.errors.includes(line));
+    return [...this.errors, ...last].slice(0, 12);
+  }
+
+  reset(): void {
+    this.partial = "";
+    this.errors.length = 0;
+  }
 }
 
 /** Why no Java can start (JAVA_HOME without bin/java, no java on PATH), or undefined when one is there. */
@@ -122,6 +164,8 @@ export class SparkDriver {
     private readonly child: ChildProcess,
     readonly versions: { spark: string; python: string; master: string },
     private readonly recentOutput: string[],
+    /** The error lines of the console output of the command running now, for its error should it fail. */
+    private readonly commandErrors: ConsoleErrorCollector,
   ) {}
 
   static async start(options: SparkDriverOptions): Promise<SparkDriver> {
@@ -141,11 +185,13 @@ export class SparkDriver {
     // cancels Spark's jobs, stops the session and removes the scratch folder); the run waits for it to end.
     stopOnInterrupt(child, "SIGINT");
     const recent: string[] = [];
+    const commandErrors = new ConsoleErrorCollector();
     const keep = (chunk: Buffer) => {
       const text = chunk.toString("utf8");
       if (options.sparkLog) options.sparkLog(text);
       recent.push(text);
       while (recent.length > 200) recent.shift();
+      commandErrors.add(text);
     };
     child.stdout!.on("data", keep);
     child.stderr!.on("data", keep);
@@ -156,7 +202,7 @@ export class SparkDriver {
       child.once("error", reject);
     });
     const versions = first.result as { spark: string; python: string; master: string };
-    const driver = new SparkDriver(child, versions, recent);
+    const driver = new SparkDriver(child, versions, recent, commandErrors);
     log(`spark: Spark ${versions.spark} on Python ${versions.python} started in ${first.seconds} s`);
     answers.on("line", (line) => driver.onAnswer(line));
     child.on("exit", (code, signal) => driver.onExit(`the Spark driver exited (${signal ?? `code ${code}`})`));
@@ -180,11 +226,16 @@ export class SparkDriver {
   private async send<T>(command: Record<string, unknown>): Promise<SparkAnswer<T>> {
     if (this.exited) throw new SparkJobError(`The local Spark session is gone: ${this.exited}.`, "");
     const id = this.nextId++;
+    this.commandErrors.reset();
     const answer = await new Promise<{ ok: boolean; result?: unknown; error?: string; traceback?: string; seconds?: number }>((resolve) => {
       this.pending.set(id, { resolve });
       (this.child.stdin as Writable).write(`${JSON.stringify({ id, ...command })}\n`);
     });
-    if (!answer.ok) throw new SparkJobError(answer.error ?? "unknown error", answer.traceback ?? "");
+    if (!answer.ok) {
+      // The answer comes on its own pipe: what Java logged just before it may still be on its way on stderr.
+      await new Promise((resolve) => setTimeout(resolve, CONSOLE_SETTLE_MS));
+      throw new SparkJobError(answer.error ?? "unknown error", answer.traceback ?? "", this.commandErrors.lines());
+    }
     return { result: answer.result as T, seconds: answer.seconds ?? 0 };
   }
 

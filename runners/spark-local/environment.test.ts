@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadGeneratedIR } from "../local-pipeline/generated-ir.js";
 import { runPipeline, type RunSummary } from "../local-pipeline/pipeline.js";
-import { consoleErrors, javaProblem, SparkDriver, sparkDriverEnv, startFailure } from "./driver.js";
+import { ConsoleErrorCollector, consoleErrors, javaProblem, SparkDriver, sparkDriverEnv, startFailure } from "./driver.js";
 import { runSparkPipeline } from "./pipeline.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -93,6 +93,21 @@ describe("the message of a Spark session that did not start", () => {
     ]);
     expect(text).toContain("Last lines of the output:\n");
     expect(text).toMatch(/\n {2}\t\.\.\. 12 more\n/);
+  });
+
+  it("collects a command's error lines chunk by chunk: the same lines, a line split between two chunks whole, at most 12", () => {
+    const collector = new ConsoleErrorCollector();
+    // Cut at every 37th character: lines split between chunks, the last one unfinished.
+    for (let at = 0; at < output.length; at += 37) collector.add(output.slice(at, at + 37));
+    expect(collector.lines()).toEqual(consoleErrors(output).split("\n").slice(1, 4).map((line) => line.trim()));
+    collector.reset();
+    expect(collector.lines()).toEqual([]);
+    // A long run of WARN lines before the error costs nothing kept; the unfinished last line counts.
+    for (let i = 0; i < 20_000; i++) collector.add(`26/12/07 14:32:28 WARN BlockManager: block rdd_${i} could not be removed\n`);
+    collector.add("java.lang.OutOfMemoryError: Java heap space");
+    expect(collector.lines()).toEqual(["java.lang.OutOfMemoryError: Java heap space"]);
+    for (let i = 0; i < 20; i++) collector.add(`\nCaused by: java.lang.IllegalStateException: ${i}`);
+    expect(collector.lines()).toHaveLength(12);
   });
 
   it("suggests installing Java only when no java is found", () => {

@@ -312,7 +312,8 @@ describe("a Spark run that fails midway", () => {
       }
     }
     const failing = join(root, glueScriptPath(datasets.find((d) => d.name === "review")!, "flatten"));
-    writeFileSync(failing, 'raise RuntimeError("the flatten job failed on purpose")\n');
+    // It says why on stderr first, as Java does when the JVM runs out of memory: the error carries that line.
+    writeFileSync(failing, 'import sys\nprint("java.lang.OutOfMemoryError: Java heap space (printed on purpose)", file=sys.stderr, flush=True)\nraise RuntimeError("the flatten job failed on purpose")\n');
     const out = join(work, "failing-run");
     const inputs = new Map([
       ["product", [join(ROOT, "samples", "product")]],
@@ -328,6 +329,7 @@ describe("a Spark run that fails midway", () => {
     const failure = await runSparkPipeline({ datasets, inputs, out, runId: "failed", root, driver, progress: (line) => lines.push(line) }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(SparkJobError);
     expect((failure as Error).message).toContain("the flatten job failed on purpose");
+    expect((failure as SparkJobError).consoleErrors).toContain("java.lang.OutOfMemoryError: Java heap space (printed on purpose)");
     expect(lines.filter((line) => /^\w+: (cleaned|flattened)\b/.test(line)).map((line) => line.replace(/ in .*/, ""))).toEqual(["product: cleaned", "product: flattened", "review: cleaned"]);
     expect(runFolders()).toEqual(earlier);
     expect(existsSync(join(out, "run-summary.json"))).toBe(false);
