@@ -4,7 +4,7 @@
  * and pipeline:local says what is left and what to change (`failureAdvice`, whose other causes are checked on the
  * engines' own messages: a full disk, Spark's memory, a read-only or forbidden folder).
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,6 +13,7 @@ import { failureAdvice } from "./failure-advice.js";
 import { loadGeneratedIR } from "./generated-ir.js";
 import { runPipeline } from "./pipeline.js";
 import { synthesizeAll } from "../synth/synthesize.js";
+import { runOutputs } from "../../tests/helpers/run-folders.js";
 import type { DatasetIR } from "../../generators/ir/types.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -32,18 +33,13 @@ function synthetic(dataset: DatasetIR, records: number, path: string): string {
   return path;
 }
 
-/** The run folders (`run_id=<id>`) of the cleaned zone and the quarantine under `out`, as `<zone>/<dataset>/run_id=<id>`. */
-function runFolders(out: string): string[] {
-  return (readdirSync(out, { recursive: true, encoding: "utf8" }) as string[]).filter((path) => /(^|\/)run_id=[^/]+$/.test(path)).sort();
-}
-
 describe("a run that fails midway", () => {
   it("leaves no folder of its own in the cleaned zone or the quarantine (the product's, written before the review failed, are removed), keeps the earlier run's, and no run-summary.json", async () => {
     const out = join(work, "engine");
     const products = synthetic(product, 50, join(work, "engine-input", "products.jsonl"));
     const inputs = new Map([["product", [products]]]);
     await runPipeline({ datasets: [product, review], inputs, out, runId: "earlier" });
-    const earlier = runFolders(out);
+    const earlier = runOutputs(out);
     expect(earlier).toEqual(["amazon-reviews-cleaned/products/run_id=earlier", "amazon-reviews-quarantine/products/run_id=earlier"]);
     expect(existsSync(join(out, "run-summary.json"))).toBe(true);
 
@@ -56,7 +52,7 @@ describe("a run that fails midway", () => {
     expect((failure as Error).message).toMatch(/^Out of Memory Error/);
     expect(lines).toContain("product: cleaned written");
     expect(lines).not.toContain("review: cleaned written");
-    expect(runFolders(out)).toEqual(earlier);
+    expect(runOutputs(out)).toEqual(earlier);
     expect(existsSync(join(out, "run-summary.json"))).toBe(false);
   }, 60_000);
 
@@ -75,7 +71,7 @@ describe("a run that fails midway", () => {
     expect(fix).toBe(
       "  fix: DuckDB ran out of its memory limit (--memory-limit, this run's 128MiB). Pass a higher one (e.g. --memory-limit 4GB, below the machine's free memory), or fewer --threads (each thread holds buffers of its own); then run the same command again.",
     );
-    expect(runFolders(out)).toEqual([]);
+    expect(runOutputs(out)).toEqual([]);
   }, 90_000);
 });
 

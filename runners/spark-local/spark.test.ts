@@ -33,6 +33,7 @@ import { synthesizeAll } from "../synth/synthesize.js";
 import { SparkDriver, SparkJobError } from "./driver.js";
 import { runSparkPipeline, sparkInputDir } from "./pipeline.js";
 import { queryDuckDB } from "../../tests/helpers/duckdb.js";
+import { runOutputs } from "../../tests/helpers/run-folders.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const DATA = join(ROOT, "..", "shared", "data", "amazon-reviews");
@@ -319,10 +320,8 @@ describe("a Spark run that fails midway", () => {
       ["product", [join(ROOT, "samples", "product")]],
       ["review", [join(ROOT, "samples", "review")]],
     ]);
-    // The run folders of the cleaned zone and the quarantine, and the clean jobs' summaries (`_summaries/run_id=<id>.json`).
-    const runFolders = () => (readdirSync(out, { recursive: true, encoding: "utf8" }) as string[]).filter((path) => /(^|\/)run_id=[^/]+$/.test(path)).sort();
     await runSparkPipeline({ datasets, inputs: new Map([["product", inputs.get("product")!]]), out, runId: "earlier", root: ROOT, driver });
-    const earlier = runFolders();
+    const earlier = runOutputs(out);
     expect(earlier).toEqual(["amazon-reviews-cleaned/products/run_id=earlier", "amazon-reviews-quarantine/products/_summaries/run_id=earlier.json", "amazon-reviews-quarantine/products/run_id=earlier"]);
 
     const lines: string[] = [];
@@ -331,7 +330,7 @@ describe("a Spark run that fails midway", () => {
     expect((failure as Error).message).toContain("the flatten job failed on purpose");
     expect((failure as SparkJobError).consoleErrors).toContain("java.lang.OutOfMemoryError: Java heap space (printed on purpose)");
     expect(lines.filter((line) => /^\w+: (cleaned|flattened)\b/.test(line)).map((line) => line.replace(/ in .*/, ""))).toEqual(["product: cleaned", "product: flattened", "review: cleaned"]);
-    expect(runFolders()).toEqual(earlier);
+    expect(runOutputs(out)).toEqual(earlier);
     expect(existsSync(join(out, "run-summary.json"))).toBe(false);
   }, 300_000);
 });
